@@ -1,0 +1,56 @@
+/**
+ * Why a webhook was refused. Only the ingest edge (`functions/ingest.ts` through `http-problem.ts`) turns
+ * these into HTTP answers.
+ */
+
+/** The path names no vendor route. */
+export class UnknownVendorRouteError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('no webhook route at this path', options);
+    this.name = 'UnknownVendorRouteError';
+  }
+}
+
+/** The body is larger than the configured cap. */
+export class PayloadTooLargeError extends Error {
+  constructor(
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`body of ${sizeBytes} bytes exceeds the ${limitBytes}-byte limit`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/**
+ * The request is not from the vendor: missing/bad signature or token. `reason` is for logs and metrics
+ * only; the caller is never told which part failed.
+ */
+export class WebhookAuthenticationError extends Error {
+  constructor(readonly reason: string) {
+    super(`webhook authentication failed (${reason})`);
+    this.name = 'WebhookAuthenticationError';
+  }
+}
+
+/** The body is not JSON. */
+export class MalformedJsonError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('body is not valid JSON', options);
+    this.name = 'MalformedJsonError';
+  }
+}
+
+export interface SchemaIssue {
+  /** Dotted path of the failing field, e.g. `data.responses.0.score`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The body is JSON but violates the vendor's event schema. */
+export class InvalidEventError extends Error {
+  constructor(readonly issues: readonly SchemaIssue[]) {
+    super(`event violates the schema at ${issues.map((issue) => issue.path).join(', ')}`);
+    this.name = 'InvalidEventError';
+  }
+}

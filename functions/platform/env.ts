@@ -1,0 +1,31 @@
+/**
+ * Names of the environment variables the Lambda functions read. The CDK stack and the local runtime set
+ * them from the same constants, so a rename cannot drift between the two.
+ */
+export const envNames = {
+  // shared
+  bucketName: 'BUCKET_NAME',
+  /** ARN of the Secrets Manager secret with the webhook secrets (deployed). */
+  webhookSecretsArn: 'WEBHOOK_SECRETS_ARN',
+  /** ARN of the Secrets Manager secret with vendor API keys and ATS credentials (deployed). */
+  integrationSecretsArn: 'INTEGRATION_SECRETS_ARN',
+  /** Path of the git-ignored local secrets file (`npm start`); used when no ARN is set. */
+  localSecretsFile: 'LOCAL_SECRETS_FILE',
+  /** Seconds a container caches a secret before reading it again (rotation latency). */
+  secretsCacheSeconds: 'SECRETS_CACHE_SECONDS',
+  // ingest
+  queueUrl: 'QUEUE_URL',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  sqsMaxMessageBytes: 'SQS_MAX_MESSAGE_BYTES',
+  signatureToleranceSeconds: 'SIGNATURE_TOLERANCE_SECONDS',
+  // worker
+  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
+  ledgerTableName: 'LEDGER_TABLE_NAME',
+  dedupeRetentionSeconds: 'DEDUPE_RETENTION_SECONDS',
+  atsAdapter: 'ATS_ADAPTER',
+  /** JSON settings of the chosen ATS adapter (base URL, stage ids, custom field ids; no credentials). */
+  atsConfig: 'ATS_CONFIG',
+  round0ApiBaseUrl: 'ROUND0_API_BASE_URL',
+  micro1ApiBaseUrl: 'MICRO1_API_BASE_URL',
+  slackNotifications: 'SLACK_NOTIFICATIONS',
+} as const;

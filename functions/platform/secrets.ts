@@ -1,0 +1,63 @@
+/**
+ * Reads one of the service's secrets, cached per container.
+ *
+ * Deployed: Secrets Manager through Powertools Parameters (`getSecret` caches for `maxAge` seconds, so a
+ * rotated value is picked up within that time without a redeploy). Local (`npm start`): one section of
+ * the git-ignored secrets file, re-read after the same `maxAge` so editing the file rotates secrets too.
+ */
+import { readFile } from 'node:fs/promises';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import * as v from 'valibot';
+import { ConfigurationError, SecretUnavailableError } from './errors.js';
+
+export interface SecretReaderOptions<T> {
+  /** ARN (or name) of the Secrets Manager secret; takes precedence over `localFile`. */
+  readonly arn?: string;
+  /** Path of the local secrets file, used when `arn` is unset. */
+  readonly localFile?: string;
+  /** Top-level key of the local file holding this secret (`webhook` or `integration`). */
+  readonly section: 'webhook' | 'integration';
+  /** Valibot schema the secret's JSON must satisfy. */
+  readonly schema: v.GenericSchema<unknown, T>;
+  /**
+   * Seconds a value is cached before it is read again.
+   * @default 300
+   */
+  readonly maxAgeSeconds?: number;
+}
+
+export type SecretReader<T> = () => Promise<T>;
+
+export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretReader<T> => {
+  const maxAgeMs = (options.maxAgeSeconds ?? 300) * 1000;
+  const { arn, localFile, section, schema } = options;
+  if (arn === undefined && localFile === undefined) {
+    throw new ConfigurationError(`no source configured for the ${section} secret (ARN or local file)`);
+  }
+
+  const load = async (): Promise<unknown> => {
+    try {
+      if (arn !== undefined) {
+        return await getSecret(arn, { transform: 'json', maxAge: maxAgeMs / 1000 });
+      }
+      const file = JSON.parse(await readFile(localFile as string, 'utf8')) as Record<string, unknown>;
+      return file[section];
+    } catch (error) {
+      throw new SecretUnavailableError(`the ${section} secret could not be read`, { cause: error });
+    }
+  };
+
+  // Powertools already caches `getSecret`; this cache also covers the local file and the validation.
+  let cached: { value: T; at: number } | undefined;
+  return async () => {
+    if (cached !== undefined && Date.now() - cached.at < maxAgeMs) return cached.value;
+    const result = v.safeParse(schema, await load());
+    if (!result.success) {
+      // Never echo the secret's content: name the failing paths only.
+      const paths = result.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
+      throw new ConfigurationError(`the ${section} secret is malformed at: ${paths}`);
+    }
+    cached = { value: result.output, at: Date.now() };
+    return result.output;
+  };
+};

@@ -1,0 +1,114 @@
+/**
+ * Puts envelopes on the SQS events queue and reads them back, with the claim-check pattern for
+ * envelopes larger than an SQS message: the envelope goes to S3 first and the message carries a pointer,
+ * so a long transcript is never refused at the door.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { InterviewEvent, QueueMessage } from '../vendors/envelope.js';
+import { QueueUnavailableError, UnreadableQueueMessageError } from './errors.js';
+
+export interface EventQueueOptions {
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly queueUrl: string;
+  /** Bucket for claim-check objects. */
+  readonly bucket: string;
+  /**
+   * Largest message SQS accepts, body plus attributes (bytes).
+   * @default 262144
+   */
+  readonly maxMessageBytes?: number;
+  /** @default 'claim-checks/' */
+  readonly claimCheckPrefix?: string;
+}
+
+export interface PublishedEvent {
+  readonly messageId: string;
+  /** True when the envelope went to S3 and the message carries a pointer. */
+  readonly claimCheck: boolean;
+}
+
+/** Bytes SQS counts for a message attribute: name + data type + value. */
+const attributeBytes = (attributes: Record<string, MessageAttributeValue>): number =>
+  Object.entries(attributes).reduce(
+    (sum, [name, a]) =>
+      sum + Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '') + Buffer.byteLength(a.StringValue ?? ''),
+    0,
+  );
+
+export class EventQueue {
+  readonly #options: Required<EventQueueOptions>;
+
+  constructor(options: EventQueueOptions) {
+    this.#options = { maxMessageBytes: 256 * 1024, claimCheckPrefix: 'claim-checks/', ...options };
+  }
+
+  /** Enqueues the envelope durably; resolves only once SQS (and S3 for a claim check) accepted it. */
+  async publish(event: InterviewEvent): Promise<PublishedEvent> {
+    const { sqs, queueUrl, maxMessageBytes } = this.#options;
+    // Attributes let operators filter the DLQ and the worker log without parsing bodies (no PII in them).
+    const attributes: Record<string, MessageAttributeValue> = {
+      vendor: { DataType: 'String', StringValue: event.vendor },
+      eventType: { DataType: 'String', StringValue: event.type },
+      dedupeKey: { DataType: 'String', StringValue: event.dedupeKey },
+    };
+    let message: QueueMessage = { kind: 'event', event };
+    let body = JSON.stringify(message);
+    const claimCheck = Buffer.byteLength(body) + attributeBytes(attributes) > maxMessageBytes;
+    if (claimCheck) {
+      message = await this.#storeClaimCheck(event);
+      body = JSON.stringify(message);
+    }
+    try {
+      const sent = await sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: attributes }),
+      );
+      return { messageId: sent.MessageId ?? '', claimCheck };
+    } catch (error) {
+      throw new QueueUnavailableError('the events queue did not accept the event', { cause: error });
+    }
+  }
+
+  async #storeClaimCheck(event: InterviewEvent): Promise<QueueMessage> {
+    const { s3, bucket, claimCheckPrefix } = this.#options;
+    // Hash the dedupe key: it may contain characters that are awkward in keys, and no PII reaches S3 keys.
+    const day = event.receivedAt.slice(0, 10);
+    const key = `${claimCheckPrefix}${day}/${createHash('sha256').update(event.dedupeKey).digest('hex')}-${randomUUID()}.json`;
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify(event),
+          ContentType: 'application/json',
+        }),
+      );
+    } catch (error) {
+      throw new QueueUnavailableError('the claim-check bucket did not accept the event', { cause: error });
+    }
+    return { kind: 'claim-check', bucket, key, dedupeKey: event.dedupeKey, vendor: event.vendor, type: event.type };
+  }
+}
+
+/**
+ * Turns an SQS message body back into the envelope, following a claim check to S3 when there is one.
+ * Throws {@link UnreadableQueueMessageError} for bodies that can never be read (the worker dead-letters
+ * them); S3 errors propagate as they are (transient: the message is retried).
+ */
+export const readQueueMessage = async (body: string, s3: S3Client): Promise<InterviewEvent> => {
+  let message: QueueMessage;
+  try {
+    message = JSON.parse(body) as QueueMessage;
+  } catch (error) {
+    throw new UnreadableQueueMessageError('queue message is not JSON', { cause: error });
+  }
+  if (message?.kind === 'event' && message.event?.schemaVersion === 1) return message.event;
+  if (message?.kind === 'claim-check') {
+    const object = await s3.send(new GetObjectCommand({ Bucket: message.bucket, Key: message.key }));
+    const text = (await object.Body?.transformToString('utf8')) ?? '';
+    return JSON.parse(text) as InterviewEvent;
+  }
+  throw new UnreadableQueueMessageError('queue message has an unknown kind or schema version');
+};
