@@ -38,7 +38,10 @@ const queue = new EventQueue({
 const maxBodyBytes = positiveIntEnv(env, envNames.maxBodyBytes, 5 * 1024 * 1024);
 const signatureToleranceSeconds = positiveIntEnv(env, envNames.signatureToleranceSeconds, 300);
 
-const ingest = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+const ingest = async (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     const accepted = await acceptWebhook(
       {
@@ -68,7 +71,11 @@ const ingest = async (event: APIGatewayProxyEventV2, context: Context): Promise<
     // Log the error's class and message only: they never carry the body, a secret or PII.
     const detail = { status: problem.status, error: error instanceof Error ? error.name : typeof error };
     if (problem.status >= 500) logger.error('webhook not queued', { ...detail, cause: String(error) });
-    else logger.warn('webhook refused', { ...detail, reason: error instanceof Error ? error.message : undefined });
+    else
+      logger.warn('webhook refused', {
+        ...detail,
+        reason: error instanceof Error ? error.message : undefined,
+      });
     metrics.addMetric(problem.status >= 500 ? 'WebhookFailed' : 'WebhookRefused', MetricUnit.Count, 1);
     return problemResponse(problem, context.awsRequestId);
   }

@@ -5,7 +5,12 @@
  */
 import type { WebhookSecrets } from '../platform/secrets-shape.js';
 import type { InterviewEvent, VendorName } from '../vendors/envelope.js';
-import { isVendorName, parseVendorEvent, verifyMicro1Token, verifyRound0Signature } from '../vendors/index.js';
+import {
+  isVendorName,
+  parseVendorEvent,
+  verifyMicro1Token,
+  verifyRound0Signature,
+} from '../vendors/index.js';
 import {
   InvalidEventError,
   MalformedJsonError,
@@ -25,7 +30,9 @@ export interface WebhookRequest {
 
 export interface AcceptWebhookDeps {
   readonly readWebhookSecrets: () => Promise<WebhookSecrets>;
-  readonly publish: (event: InterviewEvent) => Promise<{ readonly messageId: string; readonly claimCheck: boolean }>;
+  readonly publish: (
+    event: InterviewEvent,
+  ) => Promise<{ readonly messageId: string; readonly claimCheck: boolean }>;
   /** Largest body accepted (bytes). */
   readonly maxBodyBytes: number;
   /** ROUND0 signature timestamp tolerance (seconds). */
@@ -74,7 +81,10 @@ const authenticate = async (
   if (!verdict.ok) throw new WebhookAuthenticationError(`signature ${verdict.reason}`);
 };
 
-export const acceptWebhook = async (request: WebhookRequest, deps: AcceptWebhookDeps): Promise<AcceptedWebhook> => {
+export const acceptWebhook = async (
+  request: WebhookRequest,
+  deps: AcceptWebhookDeps,
+): Promise<AcceptedWebhook> => {
   const now = deps.now?.() ?? new Date();
   const { vendor, token } = resolveVendorRoute(request.path);
   if (request.rawBody.length > deps.maxBodyBytes) {

@@ -29,7 +29,12 @@ export const problemFor = (error: unknown): Problem => {
     return { type: problemType('not-found'), title: 'Not Found', status: 404, detail: error.message };
   }
   if (error instanceof PayloadTooLargeError) {
-    return { type: problemType('payload-too-large'), title: 'Payload Too Large', status: 413, detail: error.message };
+    return {
+      type: problemType('payload-too-large'),
+      title: 'Payload Too Large',
+      status: 413,
+      detail: error.message,
+    };
   }
   if (error instanceof WebhookAuthenticationError) {
     // Deliberately the same text for every failure: no hint whether the token, signature or clock failed.
@@ -63,7 +68,12 @@ export const problemFor = (error: unknown): Problem => {
       detail: 'the event could not be queued; retry later',
     };
   }
-  return { type: problemType('internal'), title: 'Internal Server Error', status: 500, detail: 'unexpected error' };
+  return {
+    type: problemType('internal'),
+    title: 'Internal Server Error',
+    status: 500,
+    detail: 'unexpected error',
+  };
 };
 
 export const problemResponse = (problem: Problem, requestId?: string): APIGatewayProxyStructuredResultV2 => ({

@@ -27,7 +27,7 @@ export interface IntegrationSecrets {
 /** Validates the webhook secret; at least one value per vendor so a misconfigured stage fails loudly. */
 export const webhookSecretsSchema = v.object({
   round0SigningSecrets: v.pipe(v.array(v.pipe(v.string(), v.minLength(8))), v.minLength(1)),
-  micro1Tokens: v.pipe(v.array(v.pipe(v.string(), v.minLength(16))), v.minLength(1)),
+  micro1Tokens: v.pipe(v.array(v.pipe(v.string(), v.minLength(32))), v.minLength(1)),
 }) satisfies v.GenericSchema<unknown, WebhookSecrets>;
 
 /** Validates the integration secret; every credential is optional until an adapter needs it. */

@@ -34,7 +34,10 @@ export interface PublishedEvent {
 const attributeBytes = (attributes: Record<string, MessageAttributeValue>): number =>
   Object.entries(attributes).reduce(
     (sum, [name, a]) =>
-      sum + Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '') + Buffer.byteLength(a.StringValue ?? ''),
+      sum +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(a.DataType ?? '') +
+      Buffer.byteLength(a.StringValue ?? ''),
     0,
   );
 
@@ -88,7 +91,14 @@ export class EventQueue {
     } catch (error) {
       throw new QueueUnavailableError('the claim-check bucket did not accept the event', { cause: error });
     }
-    return { kind: 'claim-check', bucket, key, dedupeKey: event.dedupeKey, vendor: event.vendor, type: event.type };
+    return {
+      kind: 'claim-check',
+      bucket,
+      key,
+      dedupeKey: event.dedupeKey,
+      vendor: event.vendor,
+      type: event.type,
+    };
   }
 }
 

@@ -1,0 +1,50 @@
+/**
+ * Valibot building blocks shared by the vendors' schemas. The schemas follow what vendors really send
+ * (their own samples break their own docs: non-UUID ids, nulls, absent fields), so they are strict only
+ * about what processing depends on and let every other field through untouched.
+ */
+import * as v from 'valibot';
+
+function isPlainObject(input: unknown): input is Record<string, unknown> {
+  return typeof input === 'object' && input !== null && !Array.isArray(input);
+}
+
+/**
+ * A JSON object whose listed entries are validated and whose other entries pass through. Arrays are
+ * refused first: valibot's `looseObject` alone would accept `[]` as an object.
+ */
+export function objectOf<const TEntries extends v.ObjectEntries>(entries: TEntries) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isPlainObject, 'Invalid type: expected Object'),
+    v.looseObject(entries),
+  );
+}
+
+/**
+ * An id that goes into a dedupe key. Not validated as a UUID: ROUND0 samples use `770g0622-…` and
+ * `test-interview-id`, micro1 report ids look like `h0gqkAcaDJ`. Capped because the key becomes a
+ * DynamoDB partition key (at most 2048 bytes) and several ids are joined into one.
+ */
+export const keyPart = v.pipe(
+  v.string(),
+  v.minLength(1, 'Invalid length: expected a non-empty string'),
+  v.maxLength(255, 'Invalid length: expected at most 255 characters'),
+);
+
+/** A text field that may be absent or null. */
+export const optionalText = v.nullish(v.string());
+
+const scoreMessage = 'Invalid value: expected a score from 0 to 100';
+
+/** A 0–100 score (micro1 `proctoring_score`). Any number, not only integers: nothing depends on that. */
+export const percent = v.pipe(v.number(), v.minValue(0, scoreMessage), v.maxValue(100, scoreMessage));
+
+/** A 0–100 score that may be absent or null (ROUND0 `score`, micro1 `ai_match_score`, …). */
+export const optionalPercent = v.nullish(percent);
+
+/**
+ * An id in the company's ATS. The micro1 samples show strings, but several ATSs number their records
+ * (Greenhouse application ids are integers), so an integer is accepted too and read as its decimal string
+ * (inferred: not documented by micro1).
+ */
+export const optionalAtsId = v.nullish(v.union([v.string(), v.pipe(v.number(), v.safeInteger())]));

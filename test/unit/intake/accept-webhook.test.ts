@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import { acceptWebhook, resolveVendorRoute } from '../../../functions/intake/accept-webhook.js';
+import {
+  InvalidEventError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnknownVendorRouteError,
+  WebhookAuthenticationError,
+} from '../../../functions/intake/errors.js';
+import { problemFor } from '../../../functions/intake/http-problem.js';
+import { QueueUnavailableError } from '../../../functions/queue/errors.js';
+import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
+import { generateWebhookToken } from '../../../functions/vendors/index.js';
+import { fixture, loadFixtures } from '../../helpers/fixtures.js';
+import { micro1Request, round0Request } from '../../helpers/signed-requests.js';
+
+const round0Secret = 'round0-test-secret';
+const micro1Token = generateWebhookToken();
+
+/** Dependencies with an in-memory queue that records what was published. */
+const makeDeps = (overrides: { publish?: (e: InterviewEvent) => Promise<never> } = {}) => {
+  const published: InterviewEvent[] = [];
+  return {
+    published,
+    deps: {
+      readWebhookSecrets: async () => ({ round0SigningSecrets: [round0Secret], micro1Tokens: [micro1Token] }),
+      publish:
+        overrides.publish ??
+        (async (event: InterviewEvent) => {
+          published.push(event);
+          return { messageId: `m-${published.length}`, claimCheck: false };
+        }),
+      maxBodyBytes: 64 * 1024,
+      signatureToleranceSeconds: 300,
+    },
+  };
+};
+
+describe('acceptWebhook', () => {
+  it.each(loadFixtures().map((f) => [f.vendor, f.name, f] as const))(
+    'queues the %s %s sample',
+    async (vendor, _name, f) => {
+      // Prepare
+      const { deps, published } = makeDeps();
+      const request = vendor === 'round0' ? round0Request(f.raw) : micro1Request(f.raw, micro1Token);
+
+      // Act
+      const accepted = await acceptWebhook(request, deps);
+
+      // Assess
+      expect(published).toHaveLength(1);
+      expect(published[0]).toBe(accepted.event);
+      expect(accepted.event).toMatchObject({ vendor, type: f.name.replace(/^test_/, ''), known: true });
+    },
+  );
+
+  it('refuses a ROUND0 body signed with another secret, without queueing it', async () => {
+    // Prepare
+    const { deps, published } = makeDeps();
+    const request = round0Request(fixture('round0', 'interview_ended').raw, { secret: 'another-secret' });
+
+    // Act & Assess
+    await expect(acceptWebhook(request, deps)).rejects.toBeInstanceOf(WebhookAuthenticationError);
+    expect(published).toHaveLength(0);
+  });
+
+  it('refuses a wrong micro1 token before reading the body', async () => {
+    // Prepare
+    const { deps, published } = makeDeps();
+
+    // Act & Assess
+    await expect(
+      acceptWebhook(micro1Request('not json', generateWebhookToken()), deps),
+    ).rejects.toBeInstanceOf(WebhookAuthenticationError);
+    expect(published).toHaveLength(0);
+  });
+
+  it('answers 400 naming the failing path for a schema violation', async () => {
+    // Prepare
+    const { deps } = makeDeps();
+    const body = fixture('round0', 'interview_ended').body as {
+      data: { responses: Array<{ score: unknown }> };
+    };
+    const first = body.data.responses[0];
+    if (first) first.score = 'eighty-five';
+
+    // Act
+    const error = await acceptWebhook(round0Request(body), deps).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidEventError);
+    const problem = problemFor(error);
+    expect(problem.status).toBe(400);
+    expect(problem.detail).toContain('data.responses.0.score');
+  });
+
+  it('answers 400 for a signed body that is not JSON', async () => {
+    const { deps } = makeDeps();
+    await expect(acceptWebhook(round0Request('{"id": '), deps)).rejects.toBeInstanceOf(MalformedJsonError);
+  });
+
+  it('answers 413 for a body over the cap, whatever its signature', async () => {
+    const { deps } = makeDeps();
+    const big = JSON.stringify({ padding: 'x'.repeat(deps.maxBodyBytes) });
+    const error = await acceptWebhook(round0Request(big), deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(problemFor(error).status).toBe(413);
+  });
+
+  it('queues an authenticated event of an unknown type, flagged as unknown', async () => {
+    // Prepare
+    const { deps, published } = makeDeps();
+    const body = { ...(fixture('round0', 'interview_started').body as object), type: 'interview_paused' };
+
+    // Act
+    const accepted = await acceptWebhook(round0Request(body), deps);
+
+    // Assess
+    expect(accepted.event.known).toBe(false);
+    expect(published).toHaveLength(1);
+  });
+
+  it('turns a queue failure into 503 so the vendor retries', async () => {
+    // Prepare
+    const { deps } = makeDeps({
+      publish: async () => {
+        throw new QueueUnavailableError('down');
+      },
+    });
+
+    // Act
+    const error = await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), deps).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(problemFor(error).status).toBe(503);
+  });
+
+  it('never answers 5xx to arbitrary bodies on either route (fuzz)', async () => {
+    const { deps } = makeDeps();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        async (raw) => {
+          for (const request of [round0Request(raw), micro1Request(raw, micro1Token)]) {
+            const status = await acceptWebhook(request, deps).then(
+              () => 202,
+              (e: unknown) => problemFor(e).status,
+            );
+            expect([202, 400]).toContain(status);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('resolveVendorRoute', () => {
+  it.each([
+    ['/webhooks/round0', { vendor: 'round0' }],
+    ['/webhooks/round0/', { vendor: 'round0' }],
+    ['/webhooks/micro1/abc', { vendor: 'micro1', token: 'abc' }],
+  ])('routes %s', (path, expected) => {
+    expect(resolveVendorRoute(path)).toEqual(expected);
+  });
+
+  it.each(['/webhooks/acme', '/webhooks/micro1', '/webhooks/round0/token', '/other', '/webhooks/micro1/a/b'])(
+    'answers 404 for %s',
+    (path) => {
+      expect(() => resolveVendorRoute(path)).toThrow(UnknownVendorRouteError);
+      expect(problemFor(new UnknownVendorRouteError()).status).toBe(404);
+    },
+  );
+});
