@@ -11,6 +11,8 @@
 const workerTimeoutSeconds = 60;
 
 export const resources = {
+  /** CloudWatch namespace of every custom metric (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
+  metricsNamespace: 'InterviewSync',
   /** SQS queue between the ingest and the worker Lambda. */
   eventsQueue: {
     name: 'interview-sync-events',
@@ -53,9 +55,13 @@ export const resources = {
     claimCheckPrefix: 'claim-checks/',
     /** Claim-check objects are only needed until the worker has processed the event. */
     claimCheckExpirationDays: 30,
+    /** Archived interview media (recordings, transcripts); kept until deleted on purpose. */
+    recordingsPrefix: 'recordings/',
   },
   ingest: {
     entry: 'functions/ingest.ts',
+    /** Powertools `POWERTOOLS_SERVICE_NAME` of the ingest Lambda. */
+    serviceName: 'interview-sync-ingest',
     memoryMb: 512,
     timeoutSeconds: 10,
     /** Largest webhook body accepted (bytes). */
@@ -68,6 +74,8 @@ export const resources = {
   },
   worker: {
     entry: 'functions/worker.ts',
+    /** Powertools `POWERTOOLS_SERVICE_NAME` of the worker Lambda. */
+    serviceName: 'interview-sync-worker',
     memoryMb: 1024,
     timeoutSeconds: workerTimeoutSeconds,
     batchSize: 10,

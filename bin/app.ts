@@ -1,0 +1,46 @@
+/**
+ * The CDK app. One stack per stage, e.g. `npx cdk deploy -c stage=prod`.
+ *
+ * Context (all optional):
+ * - `stage`: suffix of the stack name (default `dev`), so several stages can live in one account.
+ * - `atsAdapter`: the worker's ATS adapter (default `log`).
+ * - `atsConfig`: the adapter's settings as a JSON object (default `{}`).
+ */
+import { App, Tags } from 'aws-cdk-lib';
+import { addComplianceChecks } from '../lib/compliance.js';
+import { InterviewSyncStack } from '../lib/interview-sync-stack.js';
+
+const app = new App();
+
+const stage = contextString('stage') ?? 'dev';
+const atsConfig = app.node.tryGetContext('atsConfig') as unknown;
+
+const stack = new InterviewSyncStack(app, `InterviewSync-${stage}`, {
+  description: `interview-sync (${stage}): vendor webhooks to ATS updates and S3 archives`,
+  // Unset when synthesising offline without credentials: the stack is then environment-agnostic.
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  atsAdapter: contextString('atsAdapter'),
+  atsConfig: atsConfig === undefined ? undefined : parseAtsConfig(atsConfig),
+});
+Tags.of(stack).add('project', 'interview-sync');
+Tags.of(stack).add('stage', stage);
+// cdk-nag: an unacknowledged AWS Solutions finding fails the synth.
+addComplianceChecks(app);
+
+function contextString(key: string): string | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw new Error(`context "${key}" must be a non-empty string`);
+  }
+  return value;
+}
+
+/** `-c atsConfig='{"baseUrl":"…"}'` arrives as a string, a value in cdk.json as an object. */
+function parseAtsConfig(value: unknown): Record<string, unknown> {
+  const parsed = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('context "atsConfig" must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}

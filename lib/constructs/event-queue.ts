@@ -1,0 +1,72 @@
+/**
+ * The SQS queue between the ingest and the worker Lambda, its dead-letter queue, and the two alarms that
+ * say events are not getting through.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { type Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { resources } from '../resources.js';
+
+export interface EventQueueProps {
+  /**
+   * Age of the oldest queued event above which the backlog alarm fires. Events being retried (an ATS
+   * outage) age too: with 10 receives × a 6-minute visibility timeout an event is retried for about an
+   * hour before it is dead-lettered, so the default alarms halfway through that budget.
+   * @default Duration.minutes(30)
+   */
+  readonly oldestMessageAgeThreshold?: Duration;
+}
+
+export class EventQueue extends Construct {
+  /** Interview events waiting for the worker. */
+  public readonly queue: Queue;
+  /** Events the worker gave up on after `maxReceiveCount` receives. */
+  public readonly deadLetterQueue: Queue;
+  /** Fires as soon as one event is dead-lettered: someone has to look at it. */
+  public readonly deadLetterAlarm: Alarm;
+  /** Fires when the oldest queued event is older than the threshold: the worker is stuck or failing. */
+  public readonly oldestMessageAgeAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: EventQueueProps = {}) {
+    super(scope, id);
+    const oldestMessageAgeThreshold = props.oldestMessageAgeThreshold ?? Duration.minutes(30);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(resources.deadLetterQueue.retentionSeconds),
+    });
+
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(resources.eventsQueue.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(resources.eventsQueue.retentionSeconds),
+      deadLetterQueue: {
+        queue: this.deadLetterQueue,
+        maxReceiveCount: resources.eventsQueue.maxReceiveCount,
+      },
+    });
+
+    this.deadLetterAlarm = this.deadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: Stats.MAXIMUM })
+      .createAlarm(this, 'DeadLetterQueueNotEmpty', {
+        alarmDescription: 'interview-sync: events were dead-lettered; inspect and redrive the DLQ.',
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+
+    this.oldestMessageAgeAlarm = this.queue
+      .metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: Stats.MAXIMUM })
+      .createAlarm(this, 'OldestMessageTooOld', {
+        alarmDescription: `interview-sync: an event has waited over ${oldestMessageAgeThreshold.toHumanString()} for the worker.`,
+        threshold: oldestMessageAgeThreshold.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+  }
+}

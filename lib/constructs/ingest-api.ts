@@ -1,0 +1,134 @@
+/**
+ * The public edge: an HTTP API with one route per vendor in front of the ingest Lambda, which verifies a
+ * webhook and enqueues it. The ingest Lambda can send to the queue, write claim checks and read the
+ * webhook secret — nothing else.
+ */
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  type HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { envNames } from '../../functions/platform/env.js';
+import { acknowledgeAwsSolutions, objectWildcardFinding } from '../compliance.js';
+import { resources } from '../resources.js';
+import { ServiceFunction } from './service-function.js';
+
+/** Route paths, relative to the API's endpoint. */
+export const webhookRoutes = {
+  round0: '/webhooks/round0',
+  /** micro1 cannot sign its webhooks; a high-entropy token in the path authenticates them. */
+  micro1: '/webhooks/micro1/{token}',
+} as const;
+
+/**
+ * Fields of one access-log line. `$context.routeKey` (`POST /webhooks/micro1/{token}`) is logged instead of
+ * `$context.path` because the micro1 path carries the secret token.
+ */
+export const accessLogFields = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  responseLength: '$context.responseLength',
+} as const;
+
+export interface IngestApiProps {
+  readonly queue: IQueue;
+  readonly bucket: IBucket;
+  readonly webhookSecret: ISecret;
+  readonly logRetention: RetentionDays;
+}
+
+export class IngestApi extends Construct {
+  public readonly function: ServiceFunction;
+  public readonly api: HttpApi;
+  public readonly stage: HttpStage;
+  public readonly accessLogGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    const settings = resources.ingest;
+
+    this.function = new ServiceFunction(this, 'Function', {
+      entry: settings.entry,
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
+      serviceName: settings.serviceName,
+      metricsNamespace: resources.metricsNamespace,
+      logRetention: props.logRetention,
+      environment: {
+        [envNames.queueUrl]: props.queue.queueUrl,
+        [envNames.bucketName]: props.bucket.bucketName,
+        [envNames.webhookSecretsArn]: props.webhookSecret.secretArn,
+        [envNames.maxBodyBytes]: String(settings.maxBodyBytes),
+        [envNames.sqsMaxMessageBytes]: String(resources.eventsQueue.maxMessageBytes),
+        [envNames.signatureToleranceSeconds]: String(settings.signatureToleranceSeconds),
+      },
+    });
+
+    props.queue.grantSendMessages(this.function);
+    // Only `s3:PutObject` under the claim-check prefix: `grantPut` would add tagging, retention and
+    // legal-hold actions the ingest Lambda never needs.
+    Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['s3:PutObject'],
+      resourceArns: [props.bucket.arnForObjects(`${resources.bucket.claimCheckPrefix}*`)],
+    });
+    props.webhookSecret.grantRead(this.function);
+    acknowledgeAwsSolutions(
+      this.function,
+      objectWildcardFinding(props.bucket, resources.bucket.claimCheckPrefix),
+      'Claim-check keys are generated per event; the wildcard is confined to the claim-check prefix.',
+    );
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'interview-sync: webhooks from AI-interview vendors',
+      // The stage is created below so it can carry throttling and access logging.
+      createDefaultStage: false,
+    });
+
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      // Rendered as the stage's `DefaultRouteSettings`, i.e. per route: a flood on one vendor's route
+      // cannot use up the other's budget.
+      throttle: { rateLimit: settings.throttleRatePerSecond, burstLimit: settings.throttleBurst },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('IngestIntegration', this.function, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+    });
+    this.api.addRoutes({ path: webhookRoutes.round0, methods: [HttpMethod.POST], integration });
+    this.api.addRoutes({ path: webhookRoutes.micro1, methods: [HttpMethod.POST], integration });
+    acknowledgeAwsSolutions(
+      this.api,
+      'APIG4',
+      'Vendors cannot send IAM or JWT credentials. The ingest Lambda authenticates every webhook itself: ' +
+        "ROUND0's HMAC signature, micro1's secret path token (see functions/vendors/).",
+    );
+  }
+
+  /** Full URL of a route without path parameters, e.g. `https://…/webhooks/round0`. */
+  urlOf(path: string): string {
+    return `${this.api.apiEndpoint}${path}`;
+  }
+}

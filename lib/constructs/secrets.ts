@@ -1,0 +1,48 @@
+/**
+ * The two Secrets Manager secrets. They are split so each Lambda can be granted only what it needs: the
+ * ingest Lambda reads the webhook secret, the worker the integration secret (see
+ * `functions/platform/secrets-shape.ts`).
+ */
+import { SecretValue } from 'aws-cdk-lib';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { IntegrationSecrets, WebhookSecrets } from '../../functions/platform/secrets-shape.js';
+import { acknowledgeAwsSolutions } from '../compliance.js';
+
+/** Initial value of the webhook secret: valid JSON of the right shape that accepts no webhook yet. */
+export const webhookSecretsTemplate: WebhookSecrets = { round0SigningSecrets: [], micro1Tokens: [] };
+
+/** Initial value of the integration secret: no credentials yet. */
+export const integrationSecretsTemplate: IntegrationSecrets = {};
+
+export class ServiceSecrets extends Construct {
+  /** Webhook signing secrets and micro1 URL tokens ({@link WebhookSecrets}). */
+  public readonly webhook: Secret;
+  /** Vendor API keys, ATS credentials and the Slack URL ({@link IntegrationSecrets}). */
+  public readonly integration: Secret;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // The initial values hold no secret (empty lists, empty object), so writing them into the template is
+    // safe; operators put the real values in after the first deploy. `generateSecretString` is not used:
+    // CloudFormation would add a random top-level key outside the documented shape.
+    this.webhook = new Secret(this, 'WebhookSecrets', {
+      description:
+        'interview-sync webhook secrets: { round0SigningSecrets: string[], micro1Tokens: string[] }',
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(webhookSecretsTemplate)),
+    });
+    this.integration = new Secret(this, 'IntegrationSecrets', {
+      description:
+        'interview-sync integration secrets: { round0ApiKey?, micro1ApiKey?, ats?: {...}, slackWebhookUrl? }',
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(integrationSecretsTemplate)),
+    });
+    acknowledgeAwsSolutions(
+      this,
+      'SMG4',
+      'The values are issued by ROUND0, the ATS and Slack or registered in micro1 by hand, so a rotation ' +
+        'Lambda cannot create new ones. ' +
+        'They are rotated by hand without downtime: each webhook secret field is a list, so old and new ' +
+        'values are accepted side by side while a vendor switches over.',
+    );
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The one way interview-sync builds a Lambda function: Node 22 on Graviton, an ESM bundle made by the local
+ * esbuild (no Docker), X-Ray tracing and a log group with a retention.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { acknowledgeAwsSolutions } from '../compliance.js';
+
+/** Directory holding `package.json`, `package-lock.json` and the `functions/` entry points. */
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ServiceFunctionProps {
+  /** Entry file, relative to the project root (e.g. `functions/ingest.ts`). */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Environment variables besides the ones every function gets (`NODE_OPTIONS`, `POWERTOOLS_*`). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Powertools service name (`POWERTOOLS_SERVICE_NAME`). */
+  readonly serviceName: string;
+  /** Powertools metrics namespace (`POWERTOOLS_METRICS_NAMESPACE`). */
+  readonly metricsNamespace: string;
+  /**
+   * How long the function's logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/** A {@link NodejsFunction} with interview-sync's runtime, bundling, tracing and logging settings. */
+export class ServiceFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    // The log group is a child of the scope, not of the function: a NodejsFunction's children must be
+    // created after `super()`, and the function needs the group in its props.
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+    super(scope, id, {
+      entry: join(projectRoot, props.entry),
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        // Stack traces point into the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        // Prefer packages' ESM builds so esbuild can tree-shake them.
+        mainFields: ['module', 'main'],
+        // An ESM bundle has no `require`; CommonJS dependencies bundled into it still call it.
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        // Bundle the AWS SDK instead of using the runtime's copy: the runtime's version lags behind and
+        // is not guaranteed to include every package used (e.g. `@aws-sdk/lib-storage`), and bundling
+        // pins the exact version the tests ran against.
+        bundleAwsSDK: true,
+      },
+    });
+    acknowledgeAwsSolutions(
+      this,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'The AWS-managed basic execution policy only allows writing CloudWatch Logs.',
+    );
+    acknowledgeAwsSolutions(
+      this,
+      'IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing is active).',
+    );
+    acknowledgeAwsSolutions(
+      this,
+      'L1',
+      'Node.js 22 is pinned on purpose: the code is built and tested for it (esbuild target node22); the ' +
+        'runtime moves with the toolchain, not with each new Lambda runtime.',
+    );
+  }
+}

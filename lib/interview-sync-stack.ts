@@ -1,0 +1,127 @@
+/**
+ * interview-sync on AWS: HTTP API → ingest Lambda → SQS (+ DLQ) → worker Lambda → DynamoDB, S3, ATS.
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { EventQueue } from './constructs/event-queue.js';
+import { IngestApi, webhookRoutes } from './constructs/ingest-api.js';
+import { ServiceSecrets } from './constructs/secrets.js';
+import { Storage } from './constructs/storage.js';
+import { Worker } from './constructs/worker.js';
+
+export interface InterviewSyncStackProps extends StackProps {
+  /**
+   * ATS adapter the worker uses (`ATS_ADAPTER`); `log` only logs the effects it would have.
+   * @default 'log'
+   */
+  readonly atsAdapter?: string;
+  /**
+   * Settings of the ATS adapter (`ATS_CONFIG`, as JSON): base URL, stage ids, custom field ids. Never
+   * credentials: those belong in the integration secret.
+   * @default {}
+   */
+  readonly atsConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * Base URL of ROUND0's API (`ROUND0_API_BASE_URL`).
+   * @default 'https://rz-app-omega.vercel.app'
+   */
+  readonly round0ApiBaseUrl?: string;
+  /**
+   * Base URL of micro1's public API (`MICRO1_API_BASE_URL`).
+   * @default 'https://public.api.micro1.ai'
+   */
+  readonly micro1ApiBaseUrl?: string;
+  /**
+   * Whether the worker posts notifications to Slack (`SLACK_NOTIFICATIONS`); the webhook URL is read
+   * from the integration secret.
+   * @default false
+   */
+  readonly slackNotifications?: boolean;
+  /**
+   * Retention of the functions' logs and the API's access logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Age of the oldest queued event above which the backlog alarm fires.
+   * @default Duration.minutes(30)
+   */
+  readonly oldestMessageAgeThreshold?: Duration;
+}
+
+/** Every default of {@link InterviewSyncStackProps}, in one place. */
+export const interviewSyncStackDefaults = {
+  atsAdapter: 'log',
+  atsConfig: {},
+  round0ApiBaseUrl: 'https://rz-app-omega.vercel.app',
+  micro1ApiBaseUrl: 'https://public.api.micro1.ai',
+  slackNotifications: false,
+  logRetention: RetentionDays.ONE_MONTH,
+  oldestMessageAgeThreshold: Duration.minutes(30),
+} as const;
+
+export class InterviewSyncStack extends Stack {
+  public readonly storage: Storage;
+  public readonly secrets: ServiceSecrets;
+  public readonly events: EventQueue;
+  public readonly ingest: IngestApi;
+  public readonly worker: Worker;
+
+  constructor(scope: Construct, id: string, props: InterviewSyncStackProps = {}) {
+    super(scope, id, props);
+    const defaults = interviewSyncStackDefaults;
+    const logRetention = props.logRetention ?? defaults.logRetention;
+
+    this.storage = new Storage(this, 'Storage');
+    this.secrets = new ServiceSecrets(this, 'Secrets');
+    this.events = new EventQueue(this, 'Events', {
+      oldestMessageAgeThreshold: props.oldestMessageAgeThreshold ?? defaults.oldestMessageAgeThreshold,
+    });
+
+    this.ingest = new IngestApi(this, 'Ingest', {
+      queue: this.events.queue,
+      bucket: this.storage.bucket,
+      webhookSecret: this.secrets.webhook,
+      logRetention,
+    });
+
+    this.worker = new Worker(this, 'Worker', {
+      queue: this.events.queue,
+      bucket: this.storage.bucket,
+      idempotencyTable: this.storage.idempotencyTable,
+      ledgerTable: this.storage.ledgerTable,
+      integrationSecret: this.secrets.integration,
+      atsAdapter: props.atsAdapter ?? defaults.atsAdapter,
+      atsConfig: props.atsConfig ?? defaults.atsConfig,
+      round0ApiBaseUrl: props.round0ApiBaseUrl ?? defaults.round0ApiBaseUrl,
+      micro1ApiBaseUrl: props.micro1ApiBaseUrl ?? defaults.micro1ApiBaseUrl,
+      slackNotifications: props.slackNotifications ?? defaults.slackNotifications,
+      logRetention,
+    });
+
+    new CfnOutput(this, 'Round0WebhookUrl', {
+      description:
+        'Webhook URL to register in ROUND0 (requests are signed with a round0SigningSecrets value).',
+      value: this.ingest.urlOf(webhookRoutes.round0),
+    });
+    new CfnOutput(this, 'Micro1WebhookUrl', {
+      description:
+        'Base of the webhook URL to register in micro1: append /{token}, where {token} is one of the ' +
+        'micro1Tokens in the webhook secret (the token authenticates micro1, so keep the full URL secret).',
+      value: this.ingest.urlOf(webhookRoutes.micro1.replace('/{token}', '')),
+    });
+    new CfnOutput(this, 'WebhookSecretsArn', {
+      description: 'Secret to fill with { round0SigningSecrets: [...], micro1Tokens: [...] }.',
+      value: this.secrets.webhook.secretArn,
+    });
+    new CfnOutput(this, 'IntegrationSecretsArn', {
+      description: 'Secret to fill with vendor API keys, ATS credentials and the Slack webhook URL.',
+      value: this.secrets.integration.secretArn,
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Events the worker gave up on; inspect, then redrive to the events queue.',
+      value: this.events.deadLetterQueue.queueUrl,
+    });
+  }
+}
