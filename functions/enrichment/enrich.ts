@@ -1,0 +1,58 @@
+/**
+ * Turns a queued {@link InterviewEvent} into the vendor-neutral {@link EnrichedInterview} the ATS note and
+ * the archive need, calling the vendor's API where the webhook alone is not enough.
+ */
+import type { InterviewEvent } from '../vendors/envelope.js';
+import type { EnrichedInterview } from './enriched-interview.js';
+import type { Micro1ApiClient } from './micro1-api.js';
+import { enrichMicro1Event } from './micro1-enrich.js';
+import type { Round0ApiClient } from './round0-api.js';
+import { enrichRound0Event } from './round0-enrich.js';
+
+export type {
+  EnrichedCustomQuestion,
+  EnrichedEvaluation,
+  EnrichedInterview,
+  EnrichedPart,
+  EnrichedProctoring,
+  EnrichedRecordingUrls,
+  EnrichedResponse,
+  EnrichedSkill,
+  EnrichedSoftSkill,
+  EnrichedStatus,
+  EnrichedTranscriptLine,
+} from './enriched-interview.js';
+
+/** The vendor API clients available; a vendor without one (no API key configured) is enriched from its webhook. */
+export interface EnrichmentClients {
+  readonly round0?: Pick<Round0ApiClient, 'getInterview'>;
+  readonly micro1?: Pick<Micro1ApiClient, 'getReport'>;
+}
+
+/**
+ * The enriched view of `event`.
+ *
+ * - ROUND0 `interview_ended`: the interview is fetched from the API (the webhook's responses may be partial
+ *   and its audio URLs expire after 24 h) and the API's data is preferred, answer by answer, with `source:
+ *   'api'`. When the API does not know the interview (404, e.g. the dashboard's test events) or no client is
+ *   configured, the webhook's data is used with `source: 'webhook'`.
+ * - micro1 `interview_report.created`: the webhook's report is used; when it lacks a part (transcript,
+ *   skills, proctoring, report or recording URL…) and a client is configured, the report is read from the
+ *   API and only the missing parts are taken from it (listed in `filledFromApi`).
+ * - Any other event: what the webhook carries.
+ *
+ * @throws HttpTransientError when an API call fails transiently (retry the message)
+ * @throws VendorApiAuthError, VendorApiRequestError, VendorApiResponseError on permanent API failures
+ * @throws UnreadableEventPayloadError when the payload is not readable as its event type
+ */
+export async function enrichEvent(
+  event: InterviewEvent,
+  clients: EnrichmentClients = {},
+): Promise<EnrichedInterview> {
+  switch (event.vendor) {
+    case 'round0':
+      return enrichRound0Event(event, clients.round0);
+    case 'micro1':
+      return enrichMicro1Event(event, clients.micro1);
+  }
+}

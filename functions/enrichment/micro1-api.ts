@@ -1,0 +1,246 @@
+/**
+ * Client of micro1's public API, used to read an interview report back.
+ *
+ * Source: the vendor's OpenAPI "micro1 Public API" 1.0.0 (server https://public.api.micro1.ai, security
+ * scheme `apiKey` = header `x-api-key`), harvested in github.com/api-evangelist/micro1 as
+ * `openapi/_original/micro1-ai-recruiter-openapi-original.json` and `openapi/micro1-interview-reports-api-openapi.yml`:
+ * - There is no "get one report" endpoint. `GET /interview/reports` ("Get all completed reports", tag
+ *   Interview Reports) lists reports with query filters `interview_id`, `candidate_id`, `keyword` and pages
+ *   `page`/`limit`, answering `{ status: boolean, message, data: Report[] }`. Its description says reports
+ *   can be filtered by report id too, but no such parameter is documented, so the client filters by
+ *   interview and candidate and picks the report id out of the page itself.
+ * - A `Report` has the fields of the `interview_report.created` webhook's `data` (transcript, technical and
+ *   soft skills, coding/custom-exercise/custom-question evaluations, proctoring score and violations,
+ *   `report_url`, `interview_recording_url`) plus `interview_recording_player_url`.
+ * - `GET /interview/recording?report_id=` answers `{ status, video_url }` (screen recording only; 404
+ *   "Report not found"); not used here because the report and the recording webhooks carry that URL.
+ * - Errors are `{ status: false, message }` (400; 500 carries only `status`); 401/403 for a missing,
+ *   invalid or under-privileged key (shared/vendors/micro1.md).
+ */
+import * as v from 'valibot';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '../platform/http.js';
+import { VendorApiResponseError, VendorResourceNotFoundError } from './errors.js';
+import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
+
+const text = v.nullish(v.string());
+const number = v.nullish(v.number());
+
+/** `{ feedback, rating }`, the shape of every AI evaluation in a report. */
+const evaluationSchema = v.looseObject({ feedback: text, rating: text });
+
+/**
+ * One report. Lenient on purpose: every field may be null or absent and unknown fields are kept, because the
+ * vendor's samples break its own docs (ratings `Great Answer` vs enum `Great answer`) and nothing
+ * downstream depends on a field being present. The `interview_report.created` webhook's `data` has the
+ * same shape, so enrichment reads both with this schema.
+ */
+export const micro1ReportSchema = v.looseObject({
+  /** A short id such as `h0gqkAcaDJ`, not a UUID. */
+  report_id: text,
+  session_id: text,
+  interview_id: text,
+  interview_name: text,
+  candidate_id: text,
+  job_applicant_id: text,
+  ats_job_application_id: v.nullish(v.union([v.string(), v.number()])),
+  ats_job_id: v.nullish(v.union([v.string(), v.number()])),
+  candidate_name: text,
+  candidate_email_id: text,
+  /** `YYYY-MM-DD`, "Date of the interview". */
+  report_date: text,
+  /** The PDF. */
+  report_url: text,
+  /** An HLS playlist (`.m3u8`). */
+  interview_recording_url: text,
+  /** micro1's web player page (not media). */
+  interview_recording_player_url: text,
+  proctoring_score: number,
+  ai_match_score: number,
+  proctoring_violations: v.nullish(
+    v.array(
+      v.looseObject({
+        /** tab_switch | eye_movement | ai_classifier */
+        type: text,
+        /** "Value of the violation (number / percentage)", sent as a string. */
+        value: v.nullish(v.union([v.string(), v.number()])),
+        description: text,
+      }),
+    ),
+  ),
+  interview_transcript: v.nullish(
+    v.array(
+      v.looseObject({
+        /** Seconds into the interview. */
+        timestamp: number,
+        /** interviewer | user */
+        role: text,
+        content: text,
+      }),
+    ),
+  ),
+  technical_skills_evaluation: v.nullish(
+    v.array(v.looseObject({ skill: text, ai_evaluation: v.nullish(evaluationSchema), timestamp: number })),
+  ),
+  soft_skills_evaluation: v.nullish(
+    v.array(
+      v.looseObject({
+        skill: text,
+        ai_evaluation: v.nullish(
+          v.looseObject({
+            feedback: text,
+            /** CEFR level (A1–C2) for English interviews, Not Experienced…Excellent otherwise. */
+            rating: text,
+            sub_score: v.nullish(v.record(v.string(), v.unknown())),
+          }),
+        ),
+      }),
+    ),
+  ),
+  coding_skills_evaluation: v.nullish(evaluationSchema),
+  custom_exercise_evaluation: v.nullish(evaluationSchema),
+  custom_question_evaluation: v.nullish(
+    v.array(
+      v.looseObject({ question_text: text, answer_text: text, ai_evaluation: v.nullish(evaluationSchema) }),
+    ),
+  ),
+  /** `YYYY-MM-DD HH:mm:ss`, no zone. */
+  date_created: text,
+  date_modified: text,
+  status: text,
+});
+export type Micro1Report = v.InferOutput<typeof micro1ReportSchema>;
+
+/** `GetInterviewReportsResponse`. `status` is a boolean in this schema, but a string in a sibling one. */
+const reportListSchema = v.looseObject({
+  status: v.optional(v.unknown()),
+  message: text,
+  data: v.nullish(v.array(micro1ReportSchema)),
+});
+
+/** Filters of `GET /interview/reports`. */
+export interface Micro1ReportFilter {
+  readonly interviewId?: string;
+  readonly candidateId?: string;
+  readonly keyword?: string;
+  /** 1-based. */
+  readonly page?: number;
+  readonly limit?: number;
+}
+
+/** How to find one report: its id, and the interview or candidate it belongs to (the documented filters). */
+export type Micro1ReportLookup = { readonly reportId: string } & (
+  | { readonly interviewId: string; readonly candidateId?: string }
+  | { readonly interviewId?: string; readonly candidateId: string }
+);
+
+export interface Micro1ApiClientOptions {
+  /** Base URL of the API, e.g. `https://public.api.micro1.ai`. */
+  readonly baseUrl: string;
+  /** Sent in the `x-api-key` header. */
+  readonly apiKey: string;
+  /**
+   * HTTP client to send through, e.g. one shared by the worker.
+   * @default createHttpClient(http)
+   */
+  readonly httpClient?: HttpClient;
+  /**
+   * Timeout/retry settings of the client created when {@link httpClient} is not given.
+   * @default {} (platform/http.ts defaults)
+   */
+  readonly http?: HttpClientOptions;
+  /**
+   * Page size asked for when looking a report up (`limit`; the API's own default is undocumented).
+   * @default 20
+   */
+  readonly pageSize?: number;
+  /**
+   * Pages read at most when looking a report up, so a filter that matches a whole account stays bounded.
+   * @default 5
+   */
+  readonly maxPages?: number;
+}
+
+/**
+ * Reads interview reports from micro1's public API.
+ *
+ * @example
+ * const micro1 = new Micro1ApiClient({ baseUrl: 'https://public.api.micro1.ai', apiKey: secrets.micro1ApiKey });
+ * const report = await micro1.getReport({ reportId: 'h0gqkAcaDJ', interviewId, candidateId });
+ */
+export class Micro1ApiClient {
+  readonly #baseUrl: string;
+  readonly #apiKey: string;
+  readonly #http: HttpClient;
+  readonly #pageSize: number;
+  readonly #maxPages: number;
+
+  constructor(options: Micro1ApiClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#http = options.httpClient ?? createHttpClient(options.http);
+    this.#pageSize = options.pageSize ?? 20;
+    this.#maxPages = options.maxPages ?? 5;
+  }
+
+  /**
+   * One page of `GET /interview/reports`.
+   *
+   * @throws VendorApiAuthError on 401/403
+   * @throws VendorApiRequestError on another 4xx (400 "Invalid request")
+   * @throws VendorApiResponseError when the body is not the documented shape or says `status: false`
+   * @throws HttpTransientError on 429, 5xx, timeouts and network failures, after bounded retries
+   */
+  async listReports(filter: Micro1ReportFilter = {}): Promise<Micro1Report[]> {
+    const query = new URLSearchParams();
+    if (filter.interviewId !== undefined) query.set('interview_id', filter.interviewId);
+    if (filter.candidateId !== undefined) query.set('candidate_id', filter.candidateId);
+    if (filter.keyword !== undefined) query.set('keyword', filter.keyword);
+    if (filter.page !== undefined) query.set('page', String(filter.page));
+    if (filter.limit !== undefined) query.set('limit', String(filter.limit));
+    const search = query.size > 0 ? `?${query}` : '';
+
+    let body: unknown;
+    try {
+      const response = await this.#http.request({
+        method: 'GET',
+        url: `${this.#baseUrl}/interview/reports${search}`,
+        headers: { 'x-api-key': this.#apiKey, accept: 'application/json' },
+        operation: 'micro1 GET /interview/reports',
+      });
+      body = response.json();
+    } catch (error) {
+      throw toVendorApiError('micro1', 'report', error);
+    }
+    const parsed = parseVendorResponse('micro1', 'report list', reportListSchema, body);
+    if (parsed.status === false) {
+      throw new VendorApiResponseError(
+        'micro1',
+        `report list answered status false (${parsed.message?.slice(0, 200) ?? 'no message'})`,
+      );
+    }
+    return parsed.data ?? [];
+  }
+
+  /**
+   * The report `lookup.reportId`, found among the reports of its interview and/or candidate, reading at most
+   * `maxPages` pages and stopping at the first empty one.
+   *
+   * @throws VendorResourceNotFoundError when no page holds the report
+   * @throws the errors of {@link listReports}
+   */
+  async getReport(lookup: Micro1ReportLookup): Promise<Micro1Report> {
+    for (let page = 1; page <= this.#maxPages; page += 1) {
+      const reports = await this.listReports({
+        interviewId: lookup.interviewId,
+        candidateId: lookup.candidateId,
+        page,
+        limit: this.#pageSize,
+      });
+      const found = reports.find((report) => report.report_id === lookup.reportId);
+      if (found !== undefined) return found;
+      // Stop on an empty page rather than a short one: the API may cap `limit` below what was asked.
+      if (reports.length === 0) break;
+    }
+    throw new VendorResourceNotFoundError('micro1', 'report');
+  }
+}

@@ -1,0 +1,46 @@
+/** Small readers shared by the ROUND0 and micro1 enrichers. */
+import * as v from 'valibot';
+import type { VendorName } from '../vendors/envelope.js';
+import { UnreadableEventPayloadError } from './errors.js';
+
+/** `value` when it is a non-empty string (after trimming), else undefined. */
+export const textOf = (value: string | null | undefined): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : undefined;
+
+/** `value` when it is a finite number, else undefined (null reads as absent). */
+export const numberOf = (value: number | null | undefined): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+/** micro1 writes `YYYY-MM-DD HH:mm:ss` without a zone (shared/vendors/micro1.md: treat as UTC, inferred). */
+const zonelessDateTime = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/;
+
+/** An ISO 8601 UTC timestamp for a vendor date-time, or undefined when it cannot be read. */
+export function isoTimestampOf(value: string | null | undefined): string | undefined {
+  const raw = textOf(value)?.trim();
+  if (raw === undefined) return undefined;
+  const zoneless = zonelessDateTime.exec(raw);
+  const millis = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : raw);
+  return Number.isNaN(millis) ? undefined : new Date(millis).toISOString();
+}
+
+/** `entries` without the undefined ones, so optional fields are absent rather than present-but-undefined. */
+export function compact<T extends object>(entries: T): T {
+  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as T;
+}
+
+/** `items` when there is at least one, else undefined. */
+export const nonEmpty = <T>(items: readonly T[]): readonly T[] | undefined =>
+  items.length > 0 ? items : undefined;
+
+/** `payload` read with `schema`; throws {@link UnreadableEventPayloadError} naming the failing paths only. */
+export function readEventPayload<const TSchema extends v.GenericSchema>(
+  vendor: VendorName,
+  eventType: string,
+  schema: TSchema,
+  payload: unknown,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, payload);
+  if (result.success) return result.output;
+  const paths = result.issues.map((issue) => issue.path?.map((item) => String(item.key)).join('.') ?? '');
+  throw new UnreadableEventPayloadError(vendor, eventType, [...new Set(paths)].slice(0, 10));
+}

@@ -1,0 +1,112 @@
+/**
+ * Client of ROUND0's REST API, used to read an interview back after `interview_ended`.
+ *
+ * Source (shared/vendors/round0.md, "API (for enrichment)", and the vendor's webhook guide):
+ * `GET {base}/api/v1/interviews/{id}` with `Authorization: Bearer <API key>` returns the full interview
+ * with `responses[]`; the guide's handler reads `fullResults.responses`, so the list sits at the top level.
+ * The other top-level fields are not documented: they are read leniently, either flat (`completed_at`) or
+ * nested like the webhook's `data` (`interview.completed_at`, `job.title`).
+ */
+import * as v from 'valibot';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '../platform/http.js';
+import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
+
+const text = v.nullish(v.string());
+
+/**
+ * One answer. `score`/`feedback` are documented nullable and absent from test events, `audio_url` may be
+ * absent (shared/vendors/round0.md, "Field notes"); unknown fields are kept. The webhook's `responses[]`
+ * items have the same shape, so enrichment reads both with this schema.
+ */
+export const round0ResponseSchema = v.looseObject({
+  question_id: text,
+  question_text: text,
+  /** behavioral | technical | situational | experience | role_specific, not a closed set. */
+  question_type: text,
+  transcript: text,
+  /** Temporary: expires 24 h after it was issued. */
+  audio_url: text,
+  score: v.nullish(v.number()),
+  feedback: text,
+  duration_seconds: v.nullish(v.number()),
+  answered_at: text,
+});
+export type Round0Response = v.InferOutput<typeof round0ResponseSchema>;
+
+const interviewFields = {
+  id: text,
+  status: text,
+  started_at: text,
+  completed_at: text,
+};
+
+/** The interview as `GET /api/v1/interviews/{id}` returns it; only `responses` is required. */
+export const round0InterviewSchema = v.looseObject({
+  ...interviewFields,
+  interview: v.nullish(v.looseObject(interviewFields)),
+  job: v.nullish(v.looseObject({ id: text, title: text, department: text, location: text })),
+  responses: v.array(round0ResponseSchema),
+});
+export type Round0Interview = v.InferOutput<typeof round0InterviewSchema>;
+
+export interface Round0ApiClientOptions {
+  /** Base URL of the API, without `/api/v1` (the guide's example is the vendor's app host). */
+  readonly baseUrl: string;
+  /** API key sent as a bearer token. */
+  readonly apiKey: string;
+  /**
+   * HTTP client to send through, e.g. one shared by the worker.
+   * @default createHttpClient(http)
+   */
+  readonly httpClient?: HttpClient;
+  /**
+   * Timeout/retry settings of the client created when {@link httpClient} is not given.
+   * @default {} (platform/http.ts defaults)
+   */
+  readonly http?: HttpClientOptions;
+}
+
+/**
+ * Reads interviews from ROUND0's API.
+ *
+ * @example
+ * const round0 = new Round0ApiClient({ baseUrl: config.round0ApiBaseUrl, apiKey: secrets.round0ApiKey });
+ * const interview = await round0.getInterview(event.interviewId);
+ */
+export class Round0ApiClient {
+  readonly #baseUrl: string;
+  readonly #apiKey: string;
+  readonly #http: HttpClient;
+
+  constructor(options: Round0ApiClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#http = options.httpClient ?? createHttpClient(options.http);
+  }
+
+  /**
+   * The interview with id `interviewId`, its `responses[]` carrying fresh `audio_url`s.
+   *
+   * @throws VendorResourceNotFoundError on 404 (e.g. the dashboard's test events, whose ids are fake)
+   * @throws VendorApiAuthError on 401/403
+   * @throws VendorApiRequestError on another 4xx
+   * @throws VendorApiResponseError when the body is not the documented shape
+   * @throws HttpTransientError on 429, 5xx, timeouts and network failures, after bounded retries
+   */
+  async getInterview(interviewId: string): Promise<Round0Interview> {
+    let body: unknown;
+    try {
+      const response = await this.#http.request({
+        method: 'GET',
+        url: `${this.#baseUrl}/api/v1/interviews/${encodeURIComponent(interviewId)}`,
+        headers: { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json' },
+        // The id is the vendor's, not a person's, but keep labels uniform and id-free.
+        operation: 'round0 GET /api/v1/interviews/{id}',
+      });
+      body = response.json();
+    } catch (error) {
+      throw toVendorApiError('round0', 'interview', error);
+    }
+    return parseVendorResponse('round0', 'interview', round0InterviewSchema, body);
+  }
+}

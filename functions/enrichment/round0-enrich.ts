@@ -1,0 +1,118 @@
+/**
+ * The enriched view of a ROUND0 event. On `interview_ended` the vendor's guide says to fetch the interview
+ * from the API: the webhook's `responses` may be partial, order is not guaranteed, and `audio_url`s expire
+ * 24 h after issue (shared/vendors/round0.md), so the API's data wins and the webhook's only fills gaps.
+ */
+import * as v from 'valibot';
+import type { InterviewEvent } from '../vendors/envelope.js';
+import type { EnrichedInterview, EnrichedResponse, EnrichedStatus } from './enriched-interview.js';
+import { VendorResourceNotFoundError } from './errors.js';
+import { compact, isoTimestampOf, nonEmpty, numberOf, readEventPayload, textOf } from './payload-values.js';
+import { type Round0ApiClient, type Round0Response, round0ResponseSchema } from './round0-api.js';
+
+const text = v.nullish(v.string());
+
+const jobSchema = v.looseObject({ title: text, department: text, location: text });
+
+/** What enrichment reads of a ROUND0 webhook; ingest validated the rest. */
+const round0WebhookSchema = v.looseObject({
+  data: v.nullish(
+    v.looseObject({
+      interview: v.nullish(v.looseObject({ id: text, started_at: text, completed_at: text })),
+      job: v.nullish(jobSchema),
+      responses: v.nullish(v.array(round0ResponseSchema)),
+    }),
+  ),
+});
+
+const statusByType: Readonly<Record<string, EnrichedStatus>> = {
+  interview_started: 'in_progress',
+  interview_ended: 'completed',
+};
+
+type Job = v.InferOutput<typeof jobSchema>;
+
+const jobOf = (job: Job | null | undefined): EnrichedInterview['job'] => {
+  const title = textOf(job?.title);
+  if (title === undefined) return undefined;
+  return compact({ title, department: textOf(job?.department), location: textOf(job?.location) });
+};
+
+const responseOf = (response: Round0Response, position: number): EnrichedResponse =>
+  compact({
+    index: position + 1,
+    questionId: textOf(response.question_id),
+    question: response.question_text ?? '',
+    questionType: textOf(response.question_type),
+    answer: response.transcript ?? '',
+    score: numberOf(response.score),
+    feedback: textOf(response.feedback),
+    durationSeconds: numberOf(response.duration_seconds),
+    answeredAt: isoTimestampOf(response.answered_at),
+    audioUrl: textOf(response.audio_url),
+  });
+
+/** Entries of `response` that hold a value (null and absent carry nothing to prefer). */
+const definedEntries = (response: Round0Response): Partial<Round0Response> =>
+  Object.fromEntries(Object.entries(response).filter(([, value]) => value !== null && value !== undefined));
+
+/**
+ * The API's answers, each completed field by field from the webhook's answer to the same question; the
+ * webhook's list when the API returned none.
+ */
+function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonly Round0Response[]) {
+  if (fromApi.length === 0) return fromWebhook;
+  const webhookById = new Map(
+    fromWebhook.flatMap((response) =>
+      response.question_id ? [[response.question_id, response] as const] : [],
+    ),
+  );
+  return fromApi.map((response) => {
+    const fallback = response.question_id ? webhookById.get(response.question_id) : undefined;
+    return fallback === undefined ? response : { ...fallback, ...definedEntries(response) };
+  });
+}
+
+/** Enriches a ROUND0 event; see {@link enrichEvent} in `enrich.ts` for the rules. */
+export async function enrichRound0Event(
+  event: InterviewEvent,
+  client: Pick<Round0ApiClient, 'getInterview'> | undefined,
+): Promise<EnrichedInterview> {
+  const data = readEventPayload('round0', event.type, round0WebhookSchema, event.payload).data ?? {};
+  const interviewId = event.interviewId ?? textOf(data.interview?.id);
+  const webhookResponses = data.responses ?? [];
+  const fromWebhook: EnrichedInterview = compact({
+    vendor: 'round0',
+    eventType: event.type,
+    status: statusByType[event.type] ?? 'unknown',
+    source: 'webhook',
+    interviewId,
+    startedAt: isoTimestampOf(data.interview?.started_at),
+    completedAt: isoTimestampOf(data.interview?.completed_at),
+    job: jobOf(data.job),
+    responses: nonEmpty(webhookResponses.map(responseOf)),
+  });
+  if (event.type !== 'interview_ended' || client === undefined || interviewId === undefined)
+    return fromWebhook;
+
+  let interview: Awaited<ReturnType<Round0ApiClient['getInterview']>>;
+  try {
+    interview = await client.getInterview(interviewId);
+  } catch (error) {
+    // The dashboard's test events carry fake ids (`test-interview-id`) the API does not know. Anything else
+    // (auth, transient) propagates: transient ones are retried by the queue, auth ones need an operator.
+    if (error instanceof VendorResourceNotFoundError) return fromWebhook;
+    throw error;
+  }
+  const responses = mergeResponses(interview.responses, webhookResponses);
+  return compact({
+    ...fromWebhook,
+    source: 'api',
+    startedAt:
+      isoTimestampOf(interview.started_at ?? interview.interview?.started_at) ?? fromWebhook.startedAt,
+    completedAt:
+      isoTimestampOf(interview.completed_at ?? interview.interview?.completed_at) ?? fromWebhook.completedAt,
+    job: jobOf(interview.job) ?? fromWebhook.job,
+    responses: nonEmpty(responses.map(responseOf)),
+  });
+}

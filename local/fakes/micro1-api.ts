@@ -1,0 +1,182 @@
+/**
+ * A fake of micro1's public API for tests and `npm start`: `GET /interview/reports` (filters
+ * `interview_id`, `candidate_id`, `keyword`; pages `page`/`limit`) behind the `x-api-key` header, answering
+ * errors as `{ "status": false, "message": … }` (source: the vendor's OpenAPI for
+ * https://public.api.micro1.ai, harvested in github.com/api-evangelist/micro1,
+ * `openapi/_original/micro1-ai-recruiter-openapi-original.json`).
+ *
+ * Switches make it answer 429 (with `Retry-After`) or 5xx a given number of times, to exercise retries.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request the fake received, recorded before it is answered (auth failures included). */
+export interface FakeMicro1Request {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** What a test or the local runtime can change while the fake runs. */
+export interface FakeMicro1ApiState {
+  /** Report bodies (items of `GET /interview/reports`), in the order the API lists them. */
+  readonly reports: Record<string, unknown>[];
+  /** Answers the next `times` requests with 429 and `Retry-After: <retryAfterSeconds>`. */
+  rateLimitNext(times: number, retryAfterSeconds?: number): void;
+  /** Answers the next `times` requests with `status` (a 5xx by default). */
+  failNext(times: number, status?: number): void;
+}
+
+export interface FakeMicro1ApiOptions {
+  /** The only API key the fake accepts. */
+  readonly apiKey: string;
+  /** Reports to serve from the start. */
+  readonly reports?: readonly Record<string, unknown>[];
+  /** @default 0 (a random free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+export interface FakeMicro1Api {
+  /** Base URL to hand to the client, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly url: string;
+  readonly state: FakeMicro1ApiState;
+  /** Every request received, in order. */
+  readonly requests: FakeMicro1Request[];
+  close(): Promise<void>;
+}
+
+/** Page size when the caller sends no `limit` (not documented by micro1; inferred). */
+const defaultLimit = 10;
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+const positiveInt = (raw: string | undefined, fallback: number): number => {
+  const value = Number(raw);
+  return raw !== undefined && Number.isSafeInteger(value) && value > 0 ? value : fallback;
+};
+
+const matchesKeyword = (report: Record<string, unknown>, keyword: string): boolean =>
+  ['candidate_name', 'candidate_email_id', 'interview_name'].some((field) => {
+    const value = report[field];
+    return typeof value === 'string' && value.toLowerCase().includes(keyword.toLowerCase());
+  });
+
+/** Starts the fake on a random port (by default). */
+export async function startFakeMicro1Api(options: FakeMicro1ApiOptions): Promise<FakeMicro1Api> {
+  const reports = [...(options.reports ?? [])];
+  const requests: FakeMicro1Request[] = [];
+  const switches = { rateLimited: 0, retryAfterSeconds: 1, failing: 0, failStatus: 500 };
+
+  const state: FakeMicro1ApiState = {
+    reports,
+    rateLimitNext(times, retryAfterSeconds = 1) {
+      switches.rateLimited = times;
+      switches.retryAfterSeconds = retryAfterSeconds;
+    },
+    failNext(times, status = 500) {
+      switches.failing = times;
+      switches.failStatus = status;
+    },
+  };
+
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ method: request.method ?? 'GET', path: url.pathname, query, headers: request.headers });
+    request.resume();
+
+    if (switches.rateLimited > 0) {
+      switches.rateLimited -= 1;
+      sendJson(
+        response,
+        429,
+        { status: false, message: 'Too many requests' },
+        { 'retry-after': String(switches.retryAfterSeconds) },
+      );
+      return;
+    }
+    if (switches.failing > 0) {
+      switches.failing -= 1;
+      // The OpenAPI's InternalServerErrorResponse carries only `status`.
+      sendJson(response, switches.failStatus, { status: false });
+      return;
+    }
+    if (request.headers['x-api-key'] !== options.apiKey) {
+      sendJson(response, 401, { status: false, message: 'Unauthorized' });
+      return;
+    }
+    if (request.method !== 'GET' || url.pathname !== '/interview/reports') {
+      sendJson(response, 404, { status: false, message: 'Not found' });
+      return;
+    }
+    const page = positiveInt(query.page, 1);
+    const limit = positiveInt(query.limit, defaultLimit);
+    const matching = reports.filter(
+      (report) =>
+        (query.interview_id === undefined || report.interview_id === query.interview_id) &&
+        (query.candidate_id === undefined || report.candidate_id === query.candidate_id) &&
+        (query.keyword === undefined || matchesKeyword(report, query.keyword)),
+    );
+    sendJson(response, 200, {
+      status: true,
+      message: 'Reports fetched successfully',
+      data: matching.slice((page - 1) * limit, page * limit),
+    });
+  };
+
+  const server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    state,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+type JsonObject = Record<string, unknown>;
+
+const asObject = (value: unknown): JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
+
+/**
+ * The API's view of the report an `interview_report.created` webhook (e.g.
+ * `local/fixtures/micro1/interview_report.created.json`) describes, made realistic: the player URL the
+ * list endpoint documents, and a transcript with the candidate's answer as well as the question.
+ */
+export function micro1ReportFromWebhook(webhookEvent: unknown): JsonObject {
+  const data = asObject(asObject(webhookEvent).data);
+  const reportId = typeof data.report_id === 'string' ? data.report_id : 'unknown-report';
+  const transcript = Array.isArray(data.interview_transcript) ? data.interview_transcript : [];
+  return {
+    ...data,
+    interview_recording_player_url: `https://zara.micro1.ai/ai-interview-videos/${encodeURIComponent(reportId)}`,
+    interview_transcript: [
+      ...transcript,
+      {
+        timestamp: 130,
+        role: 'user',
+        content: 'I build web applications and enjoy making them fast and accessible.',
+      },
+    ],
+  };
+}

@@ -1,0 +1,51 @@
+import { VendorApiRequestError, VendorApiResponseError } from '../../../functions/enrichment/errors.js';
+import { Micro1ApiClient } from '../../../functions/enrichment/micro1-api.js';
+import { Round0ApiClient } from '../../../functions/enrichment/round0-api.js';
+
+/** Options of a client whose every request is answered with `status` and `body`, without a network. */
+const answering = (status: number, body: string) => ({
+  baseUrl: 'https://vendor.example',
+  apiKey: 'key',
+  http: {
+    maxAttempts: 1,
+    fetch: async () => new Response(body, { status, headers: { 'content-type': 'application/json' } }),
+  },
+});
+
+describe('vendor API error mapping', () => {
+  it('treats micro1 answering 200 with status false as a bad response', async () => {
+    // Prepare
+    const client = new Micro1ApiClient(answering(200, '{"status":false,"message":"Invalid request"}'));
+
+    // Act
+    const result = client.listReports({ interviewId: 'i-1' });
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(VendorApiResponseError);
+    await expect(result).rejects.toThrow(/Invalid request/);
+  });
+
+  it('keeps micro1 error messages on a refused request (400)', async () => {
+    // Prepare
+    const client = new Micro1ApiClient(answering(400, '{"status":false,"message":"Invalid request"}'));
+
+    // Act
+    const result = client.listReports();
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(VendorApiRequestError);
+    await expect(result).rejects.toMatchObject({ status: 400, vendorMessage: 'Invalid request' });
+  });
+
+  it('reports a ROUND0 2xx body that is not JSON as a bad response', async () => {
+    // Prepare
+    const client = new Round0ApiClient(answering(200, '<html>maintenance</html>'));
+
+    // Act
+    const result = client.getInterview('i-1');
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(VendorApiResponseError);
+    await expect(result).rejects.toThrow(/not JSON/);
+  });
+});

@@ -1,0 +1,508 @@
+import { type EnrichmentClients, enrichEvent } from '../../../functions/enrichment/enrich.js';
+import {
+  UnreadableEventPayloadError,
+  VendorApiAuthError,
+  VendorResourceNotFoundError,
+} from '../../../functions/enrichment/errors.js';
+import type { Micro1Report, Micro1ReportLookup } from '../../../functions/enrichment/micro1-api.js';
+import type { Round0Interview } from '../../../functions/enrichment/round0-api.js';
+import { HttpTransientError } from '../../../functions/platform/http.js';
+import { micro1ReportFromWebhook } from '../../../local/fakes/micro1-api.js';
+import { round0InterviewFromWebhook } from '../../../local/fakes/round0-api.js';
+import { loadFixtures } from '../../helpers/fixtures.js';
+import { dataOf, fixtureBody, fixtureEvent, interviewEventOf } from './factories.js';
+
+/** A ROUND0 client stub answering `answer` and recording the ids asked for. */
+function round0Stub(answer: () => Promise<Round0Interview>) {
+  const calls: string[] = [];
+  const client: NonNullable<EnrichmentClients['round0']> = {
+    getInterview: (id) => {
+      calls.push(id);
+      return answer();
+    },
+  };
+  return { client, calls };
+}
+
+/** A micro1 client stub answering `answer` and recording the lookups. */
+function micro1Stub(answer: () => Promise<Micro1Report>) {
+  const calls: Micro1ReportLookup[] = [];
+  const client: NonNullable<EnrichmentClients['micro1']> = {
+    getReport: (lookup) => {
+      calls.push(lookup);
+      return answer();
+    },
+  };
+  return { client, calls };
+}
+
+/** What the ROUND0 API returns for the `interview_ended` fixture: fresh audio URLs, as the fake serves it. */
+const round0ApiInterview = (change?: (body: Record<string, unknown>) => void): Round0Interview => {
+  const { body } = round0InterviewFromWebhook(fixtureBody('round0', 'interview_ended'), {
+    audioBaseUrl: 'https://api.example/fresh',
+  });
+  change?.(body);
+  return body as Round0Interview;
+};
+
+const transientError = () => new HttpTransientError('round0 GET: HTTP 503', { operation: 'x', status: 503 });
+
+describe('enrichEvent', () => {
+  it.each(loadFixtures().map((fixture) => [fixture.vendor, fixture.name] as const))(
+    'maps the %s %s fixture without any client',
+    async (vendor, name) => {
+      // Prepare
+      const event = fixtureEvent(vendor, name);
+
+      // Act
+      const enriched = await enrichEvent(event);
+
+      // Assess
+      expect(enriched).toMatchObject({ vendor, eventType: event.type, source: 'webhook' });
+      expect(enriched.status).not.toBe('unknown');
+      expect(Object.values(enriched)).not.toContain(undefined);
+    },
+  );
+
+  describe('ROUND0', () => {
+    it('maps interview_started from the webhook without calling the API', async () => {
+      // Prepare
+      const stub = round0Stub(async () => round0ApiInterview());
+
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('round0', 'interview_started'), {
+        round0: stub.client,
+      });
+
+      // Assess
+      expect(stub.calls).toEqual([]);
+      expect(enriched).toStrictEqual({
+        vendor: 'round0',
+        eventType: 'interview_started',
+        status: 'in_progress',
+        source: 'webhook',
+        interviewId: '660f9511-f30c-52e5-b827-557766551111',
+        startedAt: '2024-01-16T14:30:00.000Z',
+        job: { title: 'Senior Frontend Developer', department: 'Engineering', location: 'Remote' },
+      });
+    });
+
+    it('uses the webhook answers of interview_ended when no API key is configured', async () => {
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('round0', 'interview_ended'));
+
+      // Assess
+      expect(enriched).toMatchObject({
+        status: 'completed',
+        source: 'webhook',
+        completedAt: '2024-01-16T14:52:00.000Z',
+      });
+      expect(enriched.responses).toHaveLength(2);
+      expect(enriched.responses?.[0]).toStrictEqual({
+        index: 1,
+        questionId: '880h1733-h52e-74g7-d049-779988773333',
+        question: 'Describe your experience with React hooks.',
+        questionType: 'technical',
+        answer: "I've been using React hooks extensively for the past three years...",
+        score: 85,
+        feedback: expect.stringContaining('Strong understanding of React hooks'),
+        durationSeconds: 145,
+        answeredAt: '2024-01-16T14:33:25.000Z',
+        audioUrl: 'https://storage.round0.io/audio/abc123.mp3',
+      });
+    });
+
+    it('prefers the API interview on interview_ended, completing each answer from the webhook', async () => {
+      // Prepare
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          const [first] = body.responses as Record<string, unknown>[];
+          if (first) first.feedback = null;
+          body.job = { title: 'Staff Frontend Developer' };
+        }),
+      );
+      const event = fixtureEvent('round0', 'interview_ended');
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess
+      expect(stub.calls).toEqual([event.interviewId]);
+      expect(enriched.source).toBe('api');
+      expect(enriched.job).toStrictEqual({ title: 'Staff Frontend Developer' });
+      expect(enriched.responses?.map((response) => response.audioUrl)).toEqual([
+        `https://api.example/fresh/audio/${event.interviewId}/1.mp3`,
+        `https://api.example/fresh/audio/${event.interviewId}/2.mp3`,
+      ]);
+      // The API sent no feedback for the first answer; the webhook's fills the gap.
+      expect(enriched.responses?.[0]?.feedback).toContain('Strong understanding of React hooks');
+    });
+
+    it('takes answers the webhook did not carry from the API', async () => {
+      // Prepare: the dashboard's test event has one answer; the API knows two.
+      const event = fixtureEvent('round0', 'test_interview_ended');
+      const { body } = round0InterviewFromWebhook(event.payload, { audioBaseUrl: 'https://api.example' });
+      const stub = round0Stub(async () => body as Round0Interview);
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess
+      expect(enriched.source).toBe('api');
+      expect(enriched.responses?.map((response) => response.index)).toEqual([1, 2]);
+      expect(enriched.responses?.every((response) => response.audioUrl !== undefined)).toBe(true);
+    });
+
+    it('keeps the webhook answers when the API returns none', async () => {
+      // Prepare
+      const stub = round0Stub(async () => ({ responses: [] }));
+
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('round0', 'interview_ended'), { round0: stub.client });
+
+      // Assess
+      expect(enriched.source).toBe('api');
+      expect(enriched.responses?.[1]?.audioUrl).toBe('https://storage.round0.io/audio/def456.mp3');
+    });
+
+    it('falls back to the webhook when the API does not know the interview (test events)', async () => {
+      // Prepare
+      const stub = round0Stub(async () => {
+        throw new VendorResourceNotFoundError('round0', 'interview');
+      });
+
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('round0', 'test_interview_ended'), {
+        round0: stub.client,
+      });
+
+      // Assess
+      expect(stub.calls).toEqual(['test-interview-id']);
+      expect(enriched.source).toBe('webhook');
+      expect(enriched.responses).toStrictEqual([
+        {
+          index: 1,
+          questionId: 'test-question-1',
+          question: 'Test question?',
+          questionType: 'technical',
+          answer: 'This is a test response.',
+          durationSeconds: 120,
+          answeredAt: '2024-01-16T14:33:00.000Z',
+        },
+      ]);
+    });
+
+    it.each([
+      ['a transient failure', transientError()],
+      ['an auth failure', new VendorApiAuthError('round0', 401)],
+    ])('propagates %s so the message is retried or dead-lettered', async (_label, error) => {
+      // Prepare
+      const stub = round0Stub(async () => {
+        throw error;
+      });
+
+      // Act
+      const result = enrichEvent(fixtureEvent('round0', 'interview_ended'), { round0: stub.client });
+
+      // Assess
+      await expect(result).rejects.toBe(error);
+    });
+
+    it('maps an event type it does not know from what the webhook carries', async () => {
+      // Prepare
+      const event = fixtureEvent('round0', 'interview_started', (body) => {
+        body.type = 'interview_expired';
+      });
+      const stub = round0Stub(async () => round0ApiInterview());
+
+      // Act
+      const enriched = await enrichEvent({ ...event, known: false }, { round0: stub.client });
+
+      // Assess
+      expect(stub.calls).toEqual([]);
+      expect(enriched).toMatchObject({
+        eventType: 'interview_expired',
+        status: 'unknown',
+        source: 'webhook',
+      });
+    });
+
+    it('refuses a payload whose fields have the wrong types, naming only the path', async () => {
+      // Prepare
+      const event = fixtureEvent('round0', 'interview_ended', (body) => {
+        dataOf(body).responses = 'a transcript';
+      });
+
+      // Act
+      const result = enrichEvent(event);
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(UnreadableEventPayloadError);
+      await expect(result).rejects.toMatchObject({ paths: ['data.responses'] });
+    });
+  });
+
+  describe('micro1', () => {
+    const withoutTranscript = (body: Record<string, unknown>) => {
+      delete dataOf(body).interview_transcript;
+    };
+
+    it('maps a complete interview_report.created from the webhook without calling the API', async () => {
+      // Prepare
+      const stub = micro1Stub(async () =>
+        micro1ReportFromWebhook(fixtureBody('micro1', 'interview_report.created')),
+      );
+
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('micro1', 'interview_report.created'), {
+        micro1: stub.client,
+      });
+
+      // Assess
+      expect(stub.calls).toEqual([]);
+      expect(enriched).toStrictEqual({
+        vendor: 'micro1',
+        eventType: 'interview_report.created',
+        status: 'completed',
+        source: 'webhook',
+        interviewId: '123e4567-e89b-12d3-a456-426614174000',
+        reportId: 'h0gqkAcaDJ',
+        interviewName: 'Full Stack Engineer Interview',
+        interviewDate: '2024-01-01',
+        transcript: [{ atSeconds: 100, speaker: 'interviewer', text: 'Can you tell me about yourself?' }],
+        skills: [
+          {
+            skill: 'React.js',
+            rating: 'Senior',
+            feedback: expect.stringContaining('FastAPI performance'),
+            atSeconds: 100,
+          },
+        ],
+        softSkills: [
+          {
+            skill: 'Overall',
+            rating: 'B1',
+            feedback: expect.stringContaining('clear and organized'),
+            subScores: {
+              vocabulary: 'Candidate demonstrated a good vocabulary.',
+              grammar: 'Candidate demonstrated a good grammar.',
+              critical_thinking: 'Candidate demonstrated a good critical thinking.',
+            },
+          },
+        ],
+        codingEvaluation: { rating: 'Senior', feedback: expect.any(String) },
+        customExerciseEvaluation: { rating: 'Senior', feedback: expect.any(String) },
+        customQuestions: [
+          {
+            question: 'Are you willing to relocate?',
+            answer: 'Yes, I am willing to relocate',
+            rating: 'Great Answer',
+            feedback: 'Candidate is willing to relocate with a 20% chance',
+          },
+        ],
+        proctoring: {
+          score: 85,
+          violations: [
+            { type: 'tab_switch', value: '3', description: expect.stringContaining('tab switches') },
+          ],
+        },
+        aiMatchScore: 85,
+        recordingUrls: { screen: 'https://micro1.ai/interview/h0gqkAcaDJ.m3u8' },
+        reportUrl: 'https://micro1.ai/report/h0gqkAcaDJ.pdf',
+      });
+    });
+
+    it('fetches the report when the webhook lacks the transcript, and takes only what is missing', async () => {
+      // Prepare
+      const stub = micro1Stub(async () => ({
+        ...micro1ReportFromWebhook(fixtureBody('micro1', 'interview_report.created')),
+        ai_match_score: 10,
+      }));
+      const event = fixtureEvent('micro1', 'interview_report.created', withoutTranscript);
+
+      // Act
+      const enriched = await enrichEvent(event, { micro1: stub.client });
+
+      // Assess
+      expect(stub.calls).toEqual([
+        {
+          reportId: 'h0gqkAcaDJ',
+          interviewId: '123e4567-e89b-12d3-a456-426614174000',
+          candidateId: '123e4567-e89b-12d3-a456-426614174000',
+        },
+      ]);
+      expect(enriched.source).toBe('webhook');
+      expect(enriched.filledFromApi).toEqual(['transcript']);
+      expect(enriched.transcript?.map((line) => line.speaker)).toEqual(['interviewer', 'candidate']);
+      expect(enriched.aiMatchScore).toBe(85);
+    });
+
+    it('fills a missing proctoring score and recording URL while keeping what the webhook had', async () => {
+      // Prepare
+      const stub = micro1Stub(async () =>
+        micro1ReportFromWebhook(fixtureBody('micro1', 'interview_report.created')),
+      );
+      const event = fixtureEvent('micro1', 'interview_report.created', (body) => {
+        const data = dataOf(body);
+        delete data.proctoring_score;
+        data.interview_recording_url = null;
+        data.proctoring_violations = [];
+      });
+
+      // Act
+      const enriched = await enrichEvent(event, { micro1: stub.client });
+
+      // Assess
+      expect(enriched.filledFromApi).toEqual(['proctoring', 'recordingUrls']);
+      expect(enriched.proctoring).toStrictEqual({ score: 85, violations: [] });
+      expect(enriched.recordingUrls).toStrictEqual({
+        screen: 'https://micro1.ai/interview/h0gqkAcaDJ.m3u8',
+        screenPlayer: 'https://zara.micro1.ai/ai-interview-videos/h0gqkAcaDJ',
+      });
+    });
+
+    it('keeps the webhook data when no API key is configured', async () => {
+      // Act
+      const enriched = await enrichEvent(
+        fixtureEvent('micro1', 'interview_report.created', withoutTranscript),
+      );
+
+      // Assess
+      expect(enriched.source).toBe('webhook');
+      expect(enriched).not.toHaveProperty('transcript');
+      expect(enriched).not.toHaveProperty('filledFromApi');
+    });
+
+    it('keeps the webhook data when the API does not list the report', async () => {
+      // Prepare
+      const stub = micro1Stub(async () => {
+        throw new VendorResourceNotFoundError('micro1', 'report');
+      });
+
+      // Act
+      const enriched = await enrichEvent(
+        fixtureEvent('micro1', 'interview_report.created', withoutTranscript),
+        {
+          micro1: stub.client,
+        },
+      );
+
+      // Assess
+      expect(stub.calls).toHaveLength(1);
+      expect(enriched).not.toHaveProperty('transcript');
+      expect(enriched.skills).toHaveLength(1);
+    });
+
+    it('propagates a transient API failure', async () => {
+      // Prepare
+      const error = transientError();
+      const stub = micro1Stub(async () => {
+        throw error;
+      });
+
+      // Act
+      const result = enrichEvent(fixtureEvent('micro1', 'interview_report.created', withoutTranscript), {
+        micro1: stub.client,
+      });
+
+      // Assess
+      await expect(result).rejects.toBe(error);
+    });
+
+    it('maps interview.started', async () => {
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('micro1', 'interview.started'));
+
+      // Assess
+      expect(enriched).toStrictEqual({
+        vendor: 'micro1',
+        eventType: 'interview.started',
+        status: 'in_progress',
+        source: 'webhook',
+        interviewId: '123c4567-e89b-12d3-a456-426614174000',
+        interviewName: 'Backend Developer Interview',
+        startedAt: '2024-01-01T10:00:00.000Z',
+        job: { title: 'Backend Developer' },
+      });
+    });
+
+    it('maps the undocumented interview.completed like interview.started', async () => {
+      // Prepare
+      const payload = fixtureBody('micro1', 'interview.started', (body) => {
+        body.event = 'interview.completed';
+        dataOf(body).date_completed = '2024-01-01 10:25:00';
+      });
+
+      // Act
+      const enriched = await enrichEvent(interviewEventOf('micro1', payload, { known: false }));
+
+      // Assess
+      expect(enriched).toMatchObject({ status: 'completed', completedAt: '2024-01-01T10:25:00.000Z' });
+    });
+
+    it.each([
+      [
+        'interview_recording.completed',
+        {
+          screen: 'https://url_to_interview_recording.m3u8',
+          screenPlayer: 'https://zara.micro1.ai/ai-interview-videos/ABCDXYZ',
+        },
+      ],
+      [
+        'interview_webcam_recording.completed',
+        {
+          webcam: 'https://url_to_interview_webcam_recording.m3u8',
+          webcamPlayer: 'https://zara.micro1.ai/ai-interview-videos/ABCDXYZ',
+        },
+      ],
+    ])('maps %s to its recording URLs without calling the API', async (name, recordingUrls) => {
+      // Prepare
+      const stub = micro1Stub(async () => ({}));
+
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('micro1', name), { micro1: stub.client });
+
+      // Assess
+      expect(stub.calls).toEqual([]);
+      expect(enriched).toStrictEqual({
+        vendor: 'micro1',
+        eventType: name,
+        status: 'completed',
+        source: 'webhook',
+        reportId: 'ABCD1234',
+        recordingUrls,
+      });
+    });
+
+    it('maps proctoring_score.completed', async () => {
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('micro1', 'proctoring_score.completed'));
+
+      // Assess
+      expect(enriched).toMatchObject({ reportId: 'ABCD1234', proctoring: { score: 85 } });
+      expect(enriched.proctoring).not.toHaveProperty('violations');
+    });
+
+    it.each([
+      ['applicant.created', 'applied'],
+      ['applicant.updated', 'applied'],
+      ['applicant.completed', 'applied'],
+      ['applicant.invited', 'invited'],
+    ])('maps %s with its resume score as a number', async (name, status) => {
+      // Act
+      const enriched = await enrichEvent(fixtureEvent('micro1', name));
+
+      // Assess
+      expect(enriched).toStrictEqual({
+        vendor: 'micro1',
+        eventType: name,
+        status,
+        source: 'webhook',
+        job: { title: 'Test Engineer' },
+        resumeScore: 99.99,
+        resumeUrl: 'https://example.com/john-doe-resume.pdf',
+        applicationStage: 'Test Stage',
+      });
+    });
+  });
+});
