@@ -39,6 +39,16 @@ export interface InterviewSyncStackProps extends StackProps {
    */
   readonly slackNotifications?: boolean;
   /**
+   * ATS stage id an application moves to once its AI screening is completed (`ATS_COMPLETED_STAGE_ID`).
+   * @default undefined (no stage move)
+   */
+  readonly atsCompletedStageId?: string;
+  /**
+   * ATS custom field id that receives the screening score, 0–100 (`ATS_SCORE_FIELD_ID`).
+   * @default undefined (no field written)
+   */
+  readonly atsScoreFieldId?: string;
+  /**
    * Retention of the functions' logs and the API's access logs.
    * @default RetentionDays.ONE_MONTH
    */
@@ -88,6 +98,9 @@ export class InterviewSyncStack extends Stack {
 
     this.worker = new Worker(this, 'Worker', {
       queue: this.events.queue,
+      deadLetterQueue: this.events.deadLetterQueue,
+      atsCompletedStageId: props.atsCompletedStageId,
+      atsScoreFieldId: props.atsScoreFieldId,
       bucket: this.storage.bucket,
       idempotencyTable: this.storage.idempotencyTable,
       ledgerTable: this.storage.ledgerTable,

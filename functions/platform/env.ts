@@ -28,4 +28,10 @@ export const envNames = {
   round0ApiBaseUrl: 'ROUND0_API_BASE_URL',
   micro1ApiBaseUrl: 'MICRO1_API_BASE_URL',
   slackNotifications: 'SLACK_NOTIFICATIONS',
+  /** Queue the worker sends permanently failed messages to, with the reason attached. */
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  /** ATS stage id to move an application to once its screening is completed (optional). */
+  atsCompletedStageId: 'ATS_COMPLETED_STAGE_ID',
+  /** ATS custom field id that receives the screening score (optional). */
+  atsScoreFieldId: 'ATS_SCORE_FIELD_ID',
 } as const;

@@ -18,6 +18,8 @@ import { ServiceFunction } from './service-function.js';
 
 export interface WorkerProps {
   readonly queue: IQueue;
+  /** Where the worker sends permanently failed messages itself, with the reason attached. */
+  readonly deadLetterQueue: IQueue;
   readonly bucket: IBucket;
   readonly idempotencyTable: ITable;
   readonly ledgerTable: ITable;
@@ -32,6 +34,10 @@ export interface WorkerProps {
   readonly micro1ApiBaseUrl: string;
   /** `SLACK_NOTIFICATIONS`. */
   readonly slackNotifications: boolean;
+  /** `ATS_COMPLETED_STAGE_ID`: stage to move an application to once screened; unset = no move. */
+  readonly atsCompletedStageId?: string;
+  /** `ATS_SCORE_FIELD_ID`: custom field receiving the screening score; unset = not written. */
+  readonly atsScoreFieldId?: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -60,6 +66,11 @@ export class Worker extends Construct {
         [envNames.round0ApiBaseUrl]: props.round0ApiBaseUrl,
         [envNames.micro1ApiBaseUrl]: props.micro1ApiBaseUrl,
         [envNames.slackNotifications]: String(props.slackNotifications),
+        [envNames.deadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
+        ...(props.atsCompletedStageId === undefined
+          ? {}
+          : { [envNames.atsCompletedStageId]: props.atsCompletedStageId }),
+        ...(props.atsScoreFieldId === undefined ? {} : { [envNames.atsScoreFieldId]: props.atsScoreFieldId }),
       },
     });
 
@@ -106,5 +117,8 @@ export class Worker extends Construct {
       resourceArns: [props.bucket.bucketArn],
     });
     props.integrationSecret.grantRead(this.function);
+    // A permanent failure (4xx from the ATS, unreadable message) is dead-lettered at once with its reason
+    // instead of being retried until the redrive policy moves it there without one.
+    props.deadLetterQueue.grantSendMessages(this.function);
   }
 }
