@@ -1,0 +1,88 @@
+/**
+ * Errors of the ATS adapters. The worker edge maps them: {@link AtsTransientError} → retry (SQS redelivery,
+ * honouring `retryAfterSeconds`), {@link AtsPermanentError} → dead-letter / give up.
+ */
+import { HttpPermanentError, HttpTransientError } from '../platform/http.js';
+
+/** The ATS is unavailable or rate-limiting (429, 5xx, timeout, network): retry later. */
+export class AtsTransientError extends Error {
+  readonly adapter: string;
+  readonly status?: number;
+  /** Seconds the ATS asked to wait, when it said. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    message: string,
+    details: { adapter: string; status?: number; retryAfterSeconds?: number },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'AtsTransientError';
+    this.adapter = details.adapter;
+    this.status = details.status;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
+/** The ATS refused the request (a 4xx, a `success:false`, an unusable answer): repeating it will not help. */
+export class AtsPermanentError extends Error {
+  readonly adapter: string;
+  readonly status?: number;
+  /** A short machine-readable reason (`unauthorized`, `invalid_input`, `ambiguous_application`…), never PII. */
+  readonly reason: string;
+
+  constructor(
+    message: string,
+    details: { adapter: string; status?: number; reason: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'AtsPermanentError';
+    this.adapter = details.adapter;
+    this.status = details.status;
+    this.reason = details.reason;
+  }
+}
+
+/** The record a write targets does not exist (any more) in the ATS. */
+export class AtsNotFoundError extends AtsPermanentError {
+  constructor(message: string, details: { adapter: string; status?: number }, options?: ErrorOptions) {
+    super(message, { ...details, reason: 'not_found' }, options);
+    this.name = 'AtsNotFoundError';
+  }
+}
+
+const reasonForStatus = (status: number): string => {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 410) return 'gone';
+  if (status === 422 || status === 400) return 'invalid_request';
+  return `http_${status}`;
+};
+
+/**
+ * Turns an error from the HTTP client into the matching ATS error; other errors pass through unchanged.
+ * Messages carry the adapter, operation and status only.
+ */
+export const toAtsError = (adapter: string, error: unknown): unknown => {
+  if (error instanceof HttpTransientError) {
+    return new AtsTransientError(
+      `${adapter}: ${error.message}`,
+      { adapter, status: error.status, retryAfterSeconds: error.retryAfterSeconds },
+      { cause: error },
+    );
+  }
+  if (error instanceof HttpPermanentError) {
+    const details = { adapter, status: error.status };
+    if (error.status === 404)
+      return new AtsNotFoundError(`${adapter}: ${error.message}`, details, { cause: error });
+    return new AtsPermanentError(
+      `${adapter}: ${error.message}`,
+      { ...details, reason: reasonForStatus(error.status) },
+      { cause: error },
+    );
+  }
+  return error;
+};

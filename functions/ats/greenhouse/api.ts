@@ -1,0 +1,189 @@
+/**
+ * Greenhouse Harvest **v3**: every fact about the API lives in this file, one request-building function per
+ * endpoint (pure, so the local fake and the contract tests can assert the exact request). v1/v2 were switched
+ * off after 2026-08-31; there is no v1 code path.
+ *
+ * Sources (looked up with the project's `search` tool):
+ * - Auth: harvestdocs.greenhouse.io/docs/authentication and shared/ats/greenhouse.md — `POST /token`, Basic
+ *   `client_id:client_secret`, form `grant_type=client_credentials&sub=<user id>`; answer
+ *   `{ token_type, access_token, expires_in }`.
+ * - Lists: harvestdocs.greenhouse.io/docs/list-endpoints and /docs/pagination — plural filters (`ids`,
+ *   `candidate_ids`…), `per_page` on the first request only, then follow `Link: <…>; rel="next"` exactly
+ *   (a cursor must be the only query parameter), no `last`/`prev` link.
+ * - Find by application: READ migration guide, `GET /v3/applications?ids=` → `candidate_id`.
+ * - Stage move: WRITE migration guide (harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide),
+ *   `POST /v3/applications/{id}/move`.
+ * Facts the official pages did not settle are marked UNCONFIRMED at their one place below.
+ */
+import type { HttpRequest } from '../../platform/http.js';
+import { basicAuthorization } from '../../platform/http.js';
+import { joinUrl } from '../transport.js';
+
+/** @default base of every Harvest v3 call */
+export const defaultGreenhouseBaseUrl = 'https://harvest.greenhouse.io/v3';
+/** @default OAuth token endpoint */
+export const defaultGreenhouseAuthUrl = 'https://auth.greenhouse.io/token';
+
+/** Note visibilities (v1 `activity_feed/notes`, kept by v3 `POST /v3/notes`). */
+export const greenhouseNoteVisibilities = ['admin_only', 'private', 'public'] as const;
+export type GreenhouseNoteVisibility = (typeof greenhouseNoteVisibilities)[number];
+
+/** Greenhouse ids are integers; config and matches carry them as strings. */
+const num = (id: string): number | string => (/^\d+$/.test(id) ? Number(id) : id);
+
+const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' } as const;
+
+/** `POST {authUrl}` — client-credentials token, `sub` = the Greenhouse user writes are attributed to. */
+export const buildTokenRequest = (
+  authUrl: string,
+  credentials: { clientId: string; clientSecret: string },
+  userId: string,
+): HttpRequest => ({
+  method: 'POST',
+  url: authUrl,
+  headers: {
+    authorization: basicAuthorization(credentials.clientId, credentials.clientSecret),
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  },
+  body: new URLSearchParams({ grant_type: 'client_credentials', sub: userId }).toString(),
+  // Asking for a token twice is harmless.
+  idempotent: true,
+  operation: 'POST /token',
+});
+
+const list = (
+  baseUrl: string,
+  path: string,
+  filters: Record<string, string>,
+  perPage: number,
+): HttpRequest => {
+  const query = new URLSearchParams({ ...filters, per_page: String(perPage) });
+  return {
+    method: 'GET',
+    url: `${joinUrl(baseUrl, path)}?${query}`,
+    headers: jsonHeaders,
+    operation: `GET /${path}`,
+  };
+};
+
+/** `GET /v3/applications?ids=` (plural filter, even for one id). */
+export const buildListApplicationsByIds = (
+  baseUrl: string,
+  applicationIds: readonly string[],
+  perPage: number,
+) => list(baseUrl, 'applications', { ids: applicationIds.join(',') }, perPage);
+
+/** `GET /v3/applications?candidate_ids=` */
+export const buildListApplicationsByCandidate = (baseUrl: string, candidateId: string, perPage: number) =>
+  list(baseUrl, 'applications', { candidate_ids: candidateId }, perPage);
+
+/**
+ * `GET /v3/candidates?email=`
+ * UNCONFIRMED: the filter's name. The READ migration guide's text was not retrievable; `email` is what two
+ * independent v3 clients use (Workato's v3 object coverage lists an "Email" filter for Candidates; the
+ * `slates` Greenhouse v3 client sends `email`). The adapter also checks `email_addresses` in the answer.
+ */
+export const greenhouseCandidateEmailFilter = 'email';
+export const buildListCandidatesByEmail = (baseUrl: string, email: string, perPage: number) =>
+  list(baseUrl, 'candidates', { [greenhouseCandidateEmailFilter]: email }, perPage);
+
+/** `GET /v3/notes?candidate_ids=` (READ guide: v1 `GET /candidates/{id}/activity_feed` → v3 `GET /v3/notes`). */
+export const buildListNotes = (baseUrl: string, candidateId: string, perPage: number) =>
+  list(baseUrl, 'notes', { candidate_ids: candidateId }, perPage);
+
+/**
+ * `POST /v3/notes` with `{ candidate_id, application_id?, user_id, body, visibility, note_type: "NOTE" }`.
+ * Source: the WRITE migration guide maps v1 `POST /candidates/{id}/activity_feed/notes` to `POST /v3/notes`
+ * (scope `harvest:notes:create`); the body fields come from v3 clients that exercise it (the `slates`
+ * Greenhouse client and a Harvest v3 audit listing `note_type` NOTE|ACTIVITY), not from the reference page.
+ * UNCONFIRMED: whether `application_id` is accepted alongside `candidate_id` (sent only when known).
+ */
+export const buildCreateNote = (
+  baseUrl: string,
+  note: {
+    candidateId: string;
+    applicationId?: string;
+    userId: string;
+    body: string;
+    visibility: GreenhouseNoteVisibility;
+  },
+): HttpRequest => ({
+  method: 'POST',
+  url: joinUrl(baseUrl, 'notes'),
+  headers: jsonHeaders,
+  body: JSON.stringify({
+    candidate_id: num(note.candidateId),
+    ...(note.applicationId ? { application_id: num(note.applicationId) } : {}),
+    user_id: num(note.userId),
+    body: note.body,
+    visibility: note.visibility,
+    note_type: 'NOTE',
+  }),
+  operation: 'POST /notes',
+});
+
+/**
+ * `POST /v3/applications/{id}/move` with `{ from_stage_id, to_stage_id }`. Write routes keep the id in the
+ * path (WRITE guide). `from_stage_id` is sent as v1's move required it and v3 clients still send it; it also
+ * makes a repeated move fail instead of moving twice.
+ */
+export const buildMoveApplication = (
+  baseUrl: string,
+  applicationId: string,
+  fromStageId: string | undefined,
+  toStageId: string,
+): HttpRequest => ({
+  method: 'POST',
+  url: joinUrl(baseUrl, `applications/${encodeURIComponent(applicationId)}/move`),
+  headers: jsonHeaders,
+  body: JSON.stringify({
+    ...(fromStageId ? { from_stage_id: num(fromStageId) } : {}),
+    to_stage_id: num(toStageId),
+  }),
+  operation: 'POST /applications/{id}/move',
+});
+
+/** `GET /v3/applied_candidate_tags?candidate_ids=` (scope `harvest:applied_candidate_tags:list`). */
+export const buildListAppliedTags = (baseUrl: string, candidateId: string, perPage: number) =>
+  list(baseUrl, 'applied_candidate_tags', { candidate_ids: candidateId }, perPage);
+
+/** `POST /v3/applied_candidate_tags` with `{ candidate_id, candidate_tag_id }` (tags a candidate). */
+export const buildApplyTag = (baseUrl: string, candidateId: string, tagId: string): HttpRequest => ({
+  method: 'POST',
+  url: joinUrl(baseUrl, 'applied_candidate_tags'),
+  headers: jsonHeaders,
+  body: JSON.stringify({ candidate_id: num(candidateId), candidate_tag_id: num(tagId) }),
+  operation: 'POST /applied_candidate_tags',
+});
+
+/** `DELETE /v3/applied_candidate_tags/{id}` (untags). */
+export const buildRemoveAppliedTag = (baseUrl: string, appliedTagId: string): HttpRequest => ({
+  method: 'DELETE',
+  url: joinUrl(baseUrl, `applied_candidate_tags/${encodeURIComponent(appliedTagId)}`),
+  headers: jsonHeaders,
+  operation: 'DELETE /applied_candidate_tags/{id}',
+});
+
+/** The next page: the `Link` URL exactly as given (adding anything to a cursor URL is a 422). */
+export const buildNextPage = (nextUrl: string, operation?: string): HttpRequest => ({
+  method: 'GET',
+  url: nextUrl,
+  headers: jsonHeaders,
+  operation,
+});
+
+/** The `rel="next"` URL of an RFC 8288 `Link` header, if any. */
+export const parseNextLink = (header: string | null): string | undefined => {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (match && /(?:^|;)\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/i.test(match[2] ?? '')) {
+      return match[1];
+    }
+  }
+  return undefined;
+};
+
+/** The v3 rate-limit counter read after every response to throttle before a 429 (greenhouse.md). */
+export const greenhouseRemainingHeader = 'x-ratelimit-remaining';

@@ -1,0 +1,77 @@
+/**
+ * The ATS adapters behind one interface. Configuration, not code, decides the ATS:
+ * `ATS_ADAPTER` names the adapter, `ATS_CONFIG` (JSON, no secrets) holds its settings and the integration
+ * secret's `ats` object its credentials.
+ *
+ * @example
+ * ```ts
+ * const ats = createAtsAdapter('greenhouse', JSON.parse(process.env.ATS_CONFIG ?? '{}'), secrets.ats);
+ * const match = await ats.findApplication({ email, atsApplicationId });
+ * ```
+ */
+import { ConfigurationError } from '../platform/errors.js';
+import { createAshbyAdapter } from './ashby/adapter.js';
+import { createGenericAdapter } from './generic/adapter.js';
+import { createGreenhouseAdapter } from './greenhouse/adapter.js';
+import { createLeverAdapter } from './lever/adapter.js';
+import { createLogAdapter } from './log/adapter.js';
+import type { AtsAdapter, AtsAdapterDeps } from './types.js';
+
+export const atsAdapterNames = ['log', 'greenhouse', 'lever', 'ashby', 'generic'] as const;
+export type AtsAdapterName = (typeof atsAdapterNames)[number];
+
+/** Whether `name` is a known adapter (for validating `ATS_ADAPTER`). */
+export const isAtsAdapterName = (name: string): name is AtsAdapterName =>
+  (atsAdapterNames as readonly string[]).includes(name);
+
+/**
+ * Creates the adapter `name` from its parsed `ATS_CONFIG` and its credentials. Throws
+ * `ConfigurationError` for an unknown name, an invalid config or missing credentials — at cold start.
+ *
+ * | adapter    | ATS_CONFIG (required → optional)                                                  | credentials                 |
+ * |------------|-----------------------------------------------------------------------------------|-----------------------------|
+ * | log        | → path                                                                             | none                        |
+ * | greenhouse | userId → baseUrl, authUrl, noteVisibility, statusTagIds, perPage, rateLimit, http | clientId, clientSecret      |
+ * | lever      | performAs → baseUrl, noteSecret, statusTags, addLinks, rateLimit, http            | apiKey                      |
+ * | ashby      | → baseUrl, statusTagIds, statusField, fieldObjectType, rateLimit, http            | apiKey                      |
+ * | generic    | url → rateLimit, http                                                              | signingSecret (`whsec_…`)   |
+ */
+export const createAtsAdapter = (
+  name: string,
+  config: unknown,
+  credentials: Readonly<Record<string, string>> | undefined,
+  deps: AtsAdapterDeps = {},
+): AtsAdapter => {
+  if (!isAtsAdapterName(name)) {
+    throw new ConfigurationError(
+      `unknown ATS adapter "${name}" (expected one of ${atsAdapterNames.join(', ')})`,
+    );
+  }
+  switch (name) {
+    case 'log':
+      return createLogAdapter(config, deps);
+    case 'greenhouse':
+      return createGreenhouseAdapter(config, credentials, deps);
+    case 'lever':
+      return createLeverAdapter(config, credentials, deps);
+    case 'ashby':
+      return createAshbyAdapter(config, credentials, deps);
+    case 'generic':
+      return createGenericAdapter(config, credentials, deps);
+  }
+};
+
+export { AtsNotFoundError, AtsPermanentError, AtsTransientError } from './errors.js';
+export { buildSlackMessage, notifySlack, type SlackNotification } from './slack.js';
+export type {
+  ApplicationLookup,
+  AtsAdapter,
+  AtsAdapterDeps,
+  AtsContext,
+  AtsMatch,
+  AtsWriteAction,
+  ScreeningNote,
+  ScreeningNoteSection,
+  ScreeningStatus,
+} from './types.js';
+export { screeningStatusLabels } from './types.js';

@@ -1,0 +1,143 @@
+/**
+ * Lever API v1: every fact about the API lives in this file, one request-building function per endpoint.
+ *
+ * Sources: hire.lever.co/developer/documentation (API overview, Opportunities, Notes; lever.md) — Basic auth
+ * with the API key as username, the opportunity-centric model (`/candidates` is deprecated), lists as
+ * `{ data, hasNext, next }` with `limit` 1–100 and an opaque `offset` token, `perform_as` on writes,
+ * plain-text notes, `PUT /opportunities/{id}/stage` with `{ stage }`. Tag and link updates: the reference's
+ * "Update tags"/"Update links" sections; `POST /opportunities/{id}/addTags?perform_as=` with `{ tags: [...] }`
+ * was confirmed from v1 clients that use it (search: "addTags?perform_as").
+ */
+import type { HttpRequest } from '../../platform/http.js';
+import { basicAuthorization } from '../../platform/http.js';
+import { joinUrl } from '../transport.js';
+
+/** @default production base; the sandbox is `https://api.sandbox.lever.co/v1` (keys are not interchangeable). */
+export const defaultLeverBaseUrl = 'https://api.lever.co/v1';
+
+/** Largest `limit` of a list (lever.md). */
+export const leverMaxPageSize = 100;
+
+const headers = (apiKey: string) => ({
+  authorization: basicAuthorization(apiKey),
+  accept: 'application/json',
+  'content-type': 'application/json',
+});
+
+const opportunityPath = (opportunityId: string, rest = '') =>
+  `opportunities/${encodeURIComponent(opportunityId)}${rest}`;
+
+const withQuery = (url: string, query: Record<string, string | undefined>) => {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
+  const text = params.toString();
+  return text ? `${url}?${text}` : url;
+};
+
+/** `GET /opportunities?email=&limit=[&offset=]` — the `email` filter finds a contact's opportunities. */
+export const buildListOpportunitiesByEmail = (
+  baseUrl: string,
+  apiKey: string,
+  email: string,
+  offset?: string,
+): HttpRequest => ({
+  method: 'GET',
+  url: withQuery(joinUrl(baseUrl, 'opportunities'), { email, limit: String(leverMaxPageSize), offset }),
+  headers: headers(apiKey),
+  operation: 'GET /opportunities',
+});
+
+/** `GET /opportunities/{id}` — when the vendor's application id is the opportunity id. */
+export const buildGetOpportunity = (baseUrl: string, apiKey: string, opportunityId: string): HttpRequest => ({
+  method: 'GET',
+  url: joinUrl(baseUrl, opportunityPath(opportunityId)),
+  headers: headers(apiKey),
+  acceptStatuses: [404],
+  operation: 'GET /opportunities/{id}',
+});
+
+/** `GET /opportunities/{id}/notes?limit=[&offset=]` */
+export const buildListNotes = (
+  baseUrl: string,
+  apiKey: string,
+  opportunityId: string,
+  offset?: string,
+): HttpRequest => ({
+  method: 'GET',
+  url: withQuery(joinUrl(baseUrl, opportunityPath(opportunityId, '/notes')), {
+    limit: String(leverMaxPageSize),
+    offset,
+  }),
+  headers: headers(apiKey),
+  operation: 'GET /opportunities/{id}/notes',
+});
+
+/**
+ * `POST /opportunities/{id}/notes?perform_as=` with `{ value, secret }`. Plain text only: HTML shows
+ * literally. Without `perform_as` the note would be attributed to the key's owner.
+ */
+export const buildCreateNote = (
+  baseUrl: string,
+  apiKey: string,
+  opportunityId: string,
+  note: { value: string; performAs: string; secret: boolean },
+): HttpRequest => ({
+  method: 'POST',
+  url: withQuery(joinUrl(baseUrl, opportunityPath(opportunityId, '/notes')), { perform_as: note.performAs }),
+  headers: headers(apiKey),
+  body: JSON.stringify({ value: note.value, secret: note.secret }),
+  operation: 'POST /opportunities/{id}/notes',
+});
+
+/** `PUT /opportunities/{id}/stage?perform_as=` with `{ stage }` (stage ids from `GET /stages`). */
+export const buildUpdateStage = (
+  baseUrl: string,
+  apiKey: string,
+  opportunityId: string,
+  stageId: string,
+  performAs: string,
+): HttpRequest => ({
+  method: 'PUT',
+  url: withQuery(joinUrl(baseUrl, opportunityPath(opportunityId, '/stage')), { perform_as: performAs }),
+  headers: headers(apiKey),
+  body: JSON.stringify({ stage: stageId }),
+  operation: 'PUT /opportunities/{id}/stage',
+});
+
+/** `POST /opportunities/{id}/addTags?perform_as=` / `removeTags` with `{ tags: [...] }` (set semantics). */
+export const buildUpdateTags = (
+  baseUrl: string,
+  apiKey: string,
+  opportunityId: string,
+  change: 'addTags' | 'removeTags',
+  tags: readonly string[],
+  performAs: string,
+): HttpRequest => ({
+  method: 'POST',
+  url: withQuery(joinUrl(baseUrl, opportunityPath(opportunityId, `/${change}`)), { perform_as: performAs }),
+  headers: headers(apiKey),
+  body: JSON.stringify({ tags }),
+  // Adding a tag that is there (or removing one that is not) changes nothing.
+  idempotent: true,
+  operation: `POST /opportunities/{id}/${change}`,
+});
+
+/**
+ * `POST /opportunities/{id}/addLinks?perform_as=` with `{ links: [...] }`.
+ * UNCONFIRMED: the body shape, inferred from `addTags` and the reference's "Update links" section; only
+ * sent when `addLinks: true` is configured.
+ */
+export const buildAddLinks = (
+  baseUrl: string,
+  apiKey: string,
+  opportunityId: string,
+  links: readonly string[],
+  performAs: string,
+): HttpRequest => ({
+  method: 'POST',
+  url: withQuery(joinUrl(baseUrl, opportunityPath(opportunityId, '/addLinks')), { perform_as: performAs }),
+  headers: headers(apiKey),
+  body: JSON.stringify({ links }),
+  idempotent: true,
+  operation: 'POST /opportunities/{id}/addLinks',
+});

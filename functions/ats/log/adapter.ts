@@ -1,0 +1,117 @@
+/**
+ * The local/demo "ATS": appends one JSON line per write to a file instead of calling anything, so the whole
+ * pipeline can run on one machine and a test can read what would have been written.
+ *
+ * Each line: `{ at, adapter, action, vendor, interviewId, eventKey, candidateId, applicationId?, marker?,
+ * summary }`. No PII: the candidate is an ATS id or a hash of the e-mail, and the summary holds counts only
+ * (`note: 2 sections, 5 items, 1 link`), never note text.
+ */
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import * as v from 'valibot';
+import { summarizeNote } from '../note-render.js';
+import { parseSettings } from '../settings.js';
+import type { AtsAdapter, AtsAdapterDeps, AtsContext, AtsMatch, AtsWriteAction } from '../types.js';
+
+const adapter = 'log';
+
+/** `ATS_CONFIG` of the log adapter. */
+export const logConfigSchema = v.object({
+  /** File the JSON lines are appended to. @default '.data/ats-writes.jsonl' */
+  path: v.optional(v.pipe(v.string(), v.nonEmpty()), '.data/ats-writes.jsonl'),
+});
+export type LogConfig = v.InferInput<typeof logConfigSchema>;
+
+/** One line of the log file. */
+export interface AtsLogLine {
+  readonly at: string;
+  readonly adapter: 'log';
+  readonly action: AtsWriteAction;
+  readonly vendor: string;
+  readonly interviewId?: string;
+  readonly eventKey: string;
+  readonly candidateId: string;
+  readonly applicationId?: string;
+  /** The note's marker (for `hasNote`); not PII. */
+  readonly marker?: string;
+  readonly summary: string;
+}
+
+const hashEmail = (email: string) =>
+  `email-sha256:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
+
+/** Creates the log adapter from `ATS_CONFIG` (see {@link logConfigSchema}); it needs no credentials. */
+export const createLogAdapter = (config: unknown, deps: Pick<AtsAdapterDeps, 'now'> = {}): AtsAdapter => {
+  const { path } = parseSettings(adapter, logConfigSchema, config);
+  const now = deps.now ?? Date.now;
+
+  const append = async (
+    action: AtsWriteAction,
+    match: AtsMatch,
+    ctx: AtsContext,
+    summary: string,
+    marker?: string,
+  ): Promise<void> => {
+    const line: AtsLogLine = {
+      at: new Date(now()).toISOString(),
+      adapter,
+      action,
+      vendor: ctx.vendor,
+      ...(ctx.interviewId ? { interviewId: ctx.interviewId } : {}),
+      eventKey: ctx.eventKey,
+      candidateId: match.candidateId,
+      ...(match.applicationId ? { applicationId: match.applicationId } : {}),
+      ...(marker ? { marker } : {}),
+      summary,
+    };
+    await mkdir(dirname(path), { recursive: true });
+    await appendFile(path, `${JSON.stringify(line)}\n`, 'utf8');
+  };
+
+  const readLines = async (): Promise<AtsLogLine[]> => {
+    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as AtsLogLine);
+  };
+
+  return {
+    name: adapter,
+
+    async findApplication(lookup) {
+      if (lookup.atsApplicationId)
+        return { candidateId: lookup.atsApplicationId, applicationId: lookup.atsApplicationId };
+      if (lookup.email) return { candidateId: hashEmail(lookup.email) };
+      return undefined;
+    },
+
+    async addNote(match, note, ctx) {
+      await append('note', match, ctx, summarizeNote(note), note.marker);
+    },
+
+    async hasNote(match, marker) {
+      const lines = await readLines();
+      return lines.some(
+        (line) => line.action === 'note' && line.candidateId === match.candidateId && line.marker === marker,
+      );
+    },
+
+    async setStatus(match, status, ctx) {
+      await append('status', match, ctx, `status: ${status}`);
+    },
+
+    async moveStage(match, stageId, ctx) {
+      await append('stage', match, ctx, `stage: ${stageId}`);
+    },
+
+    async setField(match, fieldId, value, ctx) {
+      // The value may be free text: only its length is logged.
+      await append('field', match, ctx, `field: ${fieldId} (${value.length} chars)`);
+    },
+  };
+};

@@ -1,0 +1,81 @@
+/**
+ * What the HTTP adapters share: an {@link HttpClient} whose every attempt goes through the adapter's
+ * `bottleneck` limiter, with HTTP errors turned into ATS errors.
+ */
+import type Bottleneck from 'bottleneck';
+import * as v from 'valibot';
+import { createHttpClient, type HttpRequest, type HttpResponse } from '../platform/http.js';
+import { toAtsError } from './errors.js';
+import type { AtsAdapterDeps } from './types.js';
+
+/** Per-adapter HTTP settings from `ATS_CONFIG.http`. */
+export const httpSettingsSchema = v.optional(
+  v.object({
+    /** Milliseconds per attempt. @default 10000 */
+    timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100))),
+    /** Attempts per request. @default 4 */
+    maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
+    /** Backoff base. @default 250 */
+    baseDelayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    /** Longest Retry-After waited in-process. @default 20 */
+    maxRetryAfterSeconds: v.optional(v.pipe(v.number(), v.minValue(0))),
+  }),
+  {},
+);
+export type HttpSettings = v.InferOutput<typeof httpSettingsSchema>;
+
+export interface AtsTransport {
+  /** Sends through the limiter; throws `AtsTransientError`/`AtsPermanentError`. */
+  send(request: HttpRequest): Promise<HttpResponse>;
+}
+
+export interface AtsTransportOptions {
+  readonly adapter: string;
+  readonly limiter: Bottleneck;
+  readonly http: HttpSettings;
+  readonly deps: AtsAdapterDeps;
+  /** Runs inside the limiter just before each attempt (e.g. Greenhouse's pause when its window is spent). */
+  readonly beforeAttempt?: () => Promise<void>;
+  /** Sees each raw response (e.g. Greenhouse's `X-RateLimit-Remaining`). */
+  readonly afterAttempt?: (response: Response) => void;
+}
+
+export const createAtsTransport = (options: AtsTransportOptions): AtsTransport => {
+  const { adapter, limiter, beforeAttempt, afterAttempt } = options;
+  const http = createHttpClient({
+    ...options.http,
+    ...options.deps,
+    schedule: (attempt) =>
+      limiter.schedule(async () => {
+        await beforeAttempt?.();
+        const response = await attempt();
+        afterAttempt?.(response);
+        return response;
+      }),
+  });
+  return {
+    async send(request) {
+      try {
+        return await http.request(request);
+      } catch (error) {
+        throw toAtsError(adapter, error);
+      }
+    },
+  };
+};
+
+/** A string id in config: accepts `123` or `"123"` (ATS ids are numbers in Greenhouse, strings elsewhere). */
+export const idSchema = v.pipe(
+  v.union([v.pipe(v.string(), v.nonEmpty()), v.pipe(v.number(), v.integer())]),
+  v.transform(String),
+);
+
+/** Status → tag id (or name) map of `ATS_CONFIG.statusTags`/`statusTagIds`. */
+export const statusMapSchema = <T extends v.GenericSchema<unknown, string>>(value: T) =>
+  v.object({ in_progress: v.optional(value), completed: v.optional(value) });
+
+export const urlSchema = v.pipe(v.string(), v.url());
+
+/** Joins a base URL and a path without doubling or dropping the slash. */
+export const joinUrl = (base: string, path: string): string =>
+  `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;

@@ -1,0 +1,97 @@
+/**
+ * The one interface every ATS adapter implements. The worker talks to "an ATS" through it; which ATS is a
+ * matter of configuration (`ATS_ADAPTER`, `ATS_CONFIG`), never of code.
+ */
+
+/** What the candidate's record says about the AI screening. */
+export type ScreeningStatus = 'in_progress' | 'completed';
+
+/** The human wording of each {@link ScreeningStatus}, shared by tags, Slack and the log. */
+export const screeningStatusLabels: Readonly<Record<ScreeningStatus, string>> = {
+  in_progress: 'AI screening in progress',
+  completed: 'AI screening completed',
+};
+
+/** How to find the candidate's record: the ATS application id when the vendor knows it, else the e-mail. */
+export interface ApplicationLookup {
+  /** Candidate e-mail (PII: never log it). */
+  readonly email?: string;
+  /** The ATS's own application id (micro1 `ats_job_application_id`). */
+  readonly atsApplicationId?: string;
+  /** The ATS's job id, used to pick one application when a candidate found by e-mail has several. */
+  readonly atsJobId?: string;
+}
+
+/** A record found in the ATS. Ids are the ATS's own, as strings. */
+export interface AtsMatch {
+  readonly candidateId: string;
+  /** The application (Greenhouse, Ashby) or opportunity (Lever) when one could be chosen unambiguously. */
+  readonly applicationId?: string;
+  /**
+   * Set only by adapters that forward the lookup to a receiver (generic webhook). PII: never log it; log
+   * `candidateId` instead.
+   */
+  readonly email?: string;
+}
+
+/** One block of a screening note, e.g. "Summary" with lines, or "Questions" with label/answer items. */
+export interface ScreeningNoteSection {
+  readonly heading: string;
+  readonly lines?: readonly string[];
+  readonly items?: ReadonlyArray<{ readonly label: string; readonly text: string }>;
+}
+
+/** A vendor-neutral screening note; each adapter renders it in the form its ATS accepts. */
+export interface ScreeningNote {
+  readonly title: string;
+  /**
+   * Unique per effect, e.g. `interview-sync:<eventKey>`. Rendered at the end of the note so that, after a
+   * crash between the POST and the ledger write, {@link AtsAdapter.hasNote} can find a note already posted.
+   */
+  readonly marker: string;
+  readonly sections: readonly ScreeningNoteSection[];
+  readonly links?: ReadonlyArray<{ readonly label: string; readonly url: string }>;
+}
+
+/** Where a write comes from: for the receiver's deduplication (generic) and the local log. */
+export interface AtsContext {
+  readonly vendor: string;
+  readonly interviewId?: string;
+  /** Stable key of the effect: identical on every retry of the same write. */
+  readonly eventKey: string;
+}
+
+/** The kinds of write an adapter performs (the log adapter's `action`, the generic adapter's event type). */
+export type AtsWriteAction = 'note' | 'status' | 'stage' | 'field';
+
+export interface AtsAdapter {
+  /** `greenhouse`, `lever`, `ashby`, `generic` or `log`. */
+  readonly name: string;
+  /** The candidate's record, or `undefined` when the ATS has none (the event is "unmatched"). */
+  findApplication(lookup: ApplicationLookup): Promise<AtsMatch | undefined>;
+  /** Posts `note`. Not idempotent in any ATS: call {@link hasNote} first when a previous attempt may have landed. */
+  addNote(match: AtsMatch, note: ScreeningNote, ctx: AtsContext): Promise<void>;
+  /** Whether a note carrying `marker` already exists (reconciliation after a crash between POST and ledger write). */
+  hasNote?(match: AtsMatch, marker: string): Promise<boolean>;
+  /**
+   * Marks the record "AI screening in progress"/"completed". Each adapter documents how (tag or custom
+   * field); idempotent. A no-op when the adapter's config names no tag or field for it.
+   */
+  setStatus(match: AtsMatch, status: ScreeningStatus, ctx: AtsContext): Promise<void>;
+  /** Moves the application to the stage `stageId` (an id from the ATS's configuration). */
+  moveStage?(match: AtsMatch, stageId: string, ctx: AtsContext): Promise<void>;
+  /** Sets the custom field `fieldId` to `value`. */
+  setField?(match: AtsMatch, fieldId: string, value: string, ctx: AtsContext): Promise<void>;
+}
+
+/** Injection points shared by the HTTP adapters, for tests and the local runtime. */
+export interface AtsAdapterDeps {
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** @default a `setTimeout` promise */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}

@@ -1,0 +1,262 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createAshbyAdapter } from '../../../functions/ats/ashby/adapter.js';
+import { AtsNotFoundError, AtsTransientError } from '../../../functions/ats/errors.js';
+import { type FakeAshby, type FakeAshbyCandidate, startFakeAshby } from '../../../local/fakes/ashby.js';
+import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
+
+const aCandidate = (overrides: Partial<FakeAshbyCandidate> = {}): FakeAshbyCandidate => ({
+  id: 'cand-1',
+  emailAddresses: [{ value: 'ada@example.com' }],
+  applicationIds: ['app-1'],
+  tags: [],
+  ...overrides,
+});
+
+describe('Ashby adapter against the Ashby fake', () => {
+  let fake: FakeAshby;
+  const requestsTo = (path: string) => fake.state.requests.filter((r) => r.path === path);
+  const adapterFor = (config: Record<string, unknown> = {}, sleep = recordingSleep().sleep) =>
+    createAshbyAdapter(
+      { baseUrl: fake.url, rateLimit: { minTimeMs: 0 }, http: fastHttp, ...config },
+      { apiKey: 'ashby-key' },
+      { sleep },
+    );
+
+  beforeEach(async () => {
+    fake = await startFakeAshby({
+      seed: {
+        candidates: [
+          aCandidate(),
+          aCandidate({
+            id: 'cand-2',
+            emailAddresses: [{ value: 'bob@example.com' }],
+            applicationIds: ['app-2', 'app-3'],
+          }),
+        ],
+        applications: [
+          { id: 'app-1', candidateId: 'cand-1', currentInterviewStageId: 'stage-1' },
+          { id: 'app-2', candidateId: 'cand-2', currentInterviewStageId: 'stage-1' },
+        ],
+        stages: ['stage-1', 'stage-2'],
+        tagIds: ['tag-progress', 'tag-done'],
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('searches candidates by e-mail with a Basic-authenticated POST', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    const match = await ats.findApplication({ email: 'ada@example.com' });
+    const several = await ats.findApplication({ email: 'bob@example.com' });
+
+    // Assess
+    expect(match).toEqual({ candidateId: 'cand-1', applicationId: 'app-1' });
+    expect(several).toEqual({ candidateId: 'cand-2' });
+    expect(requestsTo('/candidate.search')[0]).toMatchObject({
+      method: 'POST',
+      auth: { scheme: 'Basic', valid: true },
+      headers: expect.objectContaining({ 'content-type': 'application/json' }),
+      body: { email: 'ada@example.com' },
+    });
+  });
+
+  it('finds by application id, falling back to the e-mail when Ashby answers success:false not found', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    const direct = await ats.findApplication({ atsApplicationId: 'app-2', email: 'ada@example.com' });
+    const fallback = await ats.findApplication({ atsApplicationId: 'app-404', email: 'ada@example.com' });
+    const none = await ats.findApplication({ atsApplicationId: 'app-404', email: 'nobody@example.com' });
+
+    // Assess
+    expect(direct).toEqual({ candidateId: 'cand-2', applicationId: 'app-2' });
+    expect(fallback).toEqual({ candidateId: 'cand-1', applicationId: 'app-1' });
+    expect(none).toBeUndefined();
+    expect(requestsTo('/application.info')[0]?.body).toEqual({ applicationId: 'app-2' });
+  });
+
+  it('creates an HTML note within the supported subset, without notifications', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    await ats.addNote(
+      { candidateId: 'cand-1' },
+      aScreeningNote({ title: 'Score <script>alert(1)</script>' }),
+      aContext(),
+    );
+
+    // Assess
+    const [request] = requestsTo('/candidate.createNote');
+    expect(request?.body).toEqual({
+      candidateId: 'cand-1',
+      note: { type: 'text/html', value: expect.stringContaining('<b>') },
+      sendNotifications: false,
+    });
+    expect(fake.state.notes).toHaveLength(1);
+    expect(fake.state.notes[0]?.strippedTags).toEqual([]);
+    expect(fake.state.notes[0]?.content).toContain('&lt;script&gt;');
+  });
+
+  it('pages through candidate.listNotes with the cursor to find a note by its marker', async () => {
+    // Prepare
+    for (let i = 0; i < 130; i += 1) {
+      fake.state.notes.push({
+        id: `n${i}`,
+        candidateId: 'cand-1',
+        content: i === 120 ? '<b>x</b>\n<i>ref: interview-sync:evt-3</i>' : `<b>note ${i}</b>`,
+        strippedTags: [],
+        sendNotifications: false,
+        createdAt: '2026-01-01T00:00:00Z',
+      });
+    }
+    const ats = adapterFor();
+
+    // Act
+    const found = await ats.hasNote?.({ candidateId: 'cand-1' }, 'interview-sync:evt-3');
+    const missing = await ats.hasNote?.({ candidateId: 'cand-1' }, 'interview-sync:evt-4');
+
+    // Assess
+    expect(found).toBe(true);
+    expect(missing).toBe(false);
+    const pages = requestsTo('/candidate.listNotes');
+    expect(pages.map((p) => p.body)).toEqual([
+      { candidateId: 'cand-1', limit: 100 },
+      { candidateId: 'cand-1', limit: 100, cursor: expect.any(String) },
+      { candidateId: 'cand-1', limit: 100 },
+      { candidateId: 'cand-1', limit: 100, cursor: expect.any(String) },
+    ]);
+  });
+
+  it('moves the application with application.changeStage', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    await ats.moveStage?.({ candidateId: 'cand-1', applicationId: 'app-1' }, 'stage-2', aContext());
+
+    // Assess
+    expect(requestsTo('/application.changeStage')[0]?.body).toEqual({
+      applicationId: 'app-1',
+      interviewStageId: 'stage-2',
+    });
+    expect(fake.state.applications[0]?.currentInterviewStageId).toBe('stage-2');
+  });
+
+  it('marks the status with tags, or with a custom field when one is configured', async () => {
+    // Prepare
+    fake.state.candidates[0]?.tags.push('tag-progress');
+    const byTags = adapterFor({ statusTagIds: { in_progress: 'tag-progress', completed: 'tag-done' } });
+    const byField = adapterFor({
+      statusField: { fieldId: 'field-status', values: { in_progress: 'Running', completed: 'Done' } },
+    });
+    const match = { candidateId: 'cand-1', applicationId: 'app-1' };
+
+    // Act
+    await byTags.setStatus(match, 'completed', aContext());
+    await byField.setStatus(match, 'completed', aContext());
+
+    // Assess
+    expect(fake.state.candidates[0]?.tags).toEqual(['tag-done']);
+    expect(fake.state.customFieldValues).toEqual([
+      { objectId: 'app-1', objectType: 'Application', fieldId: 'field-status', fieldValue: 'Done' },
+    ]);
+  });
+
+  it('sets a custom field with customField.setValue', async () => {
+    // Prepare
+    const ats = adapterFor({ fieldObjectType: 'Candidate' });
+
+    // Act
+    await ats.setField?.({ candidateId: 'cand-1' }, 'field-score', '87', aContext());
+
+    // Assess
+    expect(requestsTo('/customField.setValue')[0]?.body).toEqual({
+      objectId: 'cand-1',
+      objectType: 'Candidate',
+      fieldId: 'field-score',
+      fieldValue: '87',
+    });
+  });
+
+  it('classifies success:false: not found, permanent invalid input', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    const note = ats.addNote({ candidateId: 'cand-gone' }, aScreeningNote(), aContext());
+    const stage = ats.moveStage?.(
+      { candidateId: 'cand-1', applicationId: 'app-1' },
+      'stage-unknown',
+      aContext(),
+    );
+
+    // Assess
+    await expect(note).rejects.toBeInstanceOf(AtsNotFoundError);
+    await expect(stage).rejects.toMatchObject({ name: 'AtsPermanentError', reason: 'invalid_input' });
+  });
+
+  it('treats a rate-limit success:false as transient', async () => {
+    // Prepare
+    const ats = adapterFor();
+    fake.failNext({
+      status: 200,
+      body: { success: false, errorInfo: { code: 'rate_limit_exceeded', message: 'slow down' } },
+    });
+
+    // Act
+    const attempt = ats.findApplication({ email: 'ada@example.com' });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(AtsTransientError);
+  });
+
+  it('waits for Retry-After on a 429 and repeats the call', async () => {
+    // Prepare
+    const { sleep, calls } = recordingSleep();
+    const ats = adapterFor({}, sleep);
+    fake.failNext({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { success: false, errors: ['rate_limit_exceeded'] },
+    });
+
+    // Act
+    const match = await ats.findApplication({ email: 'ada@example.com' });
+
+    // Assess
+    expect(match?.candidateId).toBe('cand-1');
+    expect(calls).toEqual([1000]);
+    expect(requestsTo('/candidate.search').map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('the fake allows POST only, checks the key and rate-limits with Retry-After', async () => {
+    // Prepare
+    await fake.close();
+    fake = await startFakeAshby({ rateLimit: { limit: 1, windowMs: 60_000 } });
+    const auth = `Basic ${Buffer.from('ashby-key:').toString('base64')}`;
+    const call = (method: string, key = auth) =>
+      fetch(`${fake.url}/candidate.search`, {
+        method,
+        headers: { authorization: key, 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: JSON.stringify({ email: 'a@example.com' }) } : {}),
+      });
+
+    // Act
+    const get = await call('GET');
+    const wrongKey = await call('POST', `Basic ${Buffer.from('other:').toString('base64')}`);
+    const ok = await call('POST');
+    const limited = await call('POST');
+
+    // Assess
+    expect([get.status, wrongKey.status, ok.status, limited.status]).toEqual([405, 401, 200, 429]);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});

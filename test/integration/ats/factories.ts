@@ -1,0 +1,43 @@
+/**
+ * Factories for the ATS contract tests: screening notes, write contexts, and a sleep that records instead
+ * of waiting (so retry delays are asserted, not endured).
+ */
+import type { AtsContext, ScreeningNote } from '../../../functions/ats/types.js';
+
+export const aScreeningNote = (overrides: Partial<ScreeningNote> = {}): ScreeningNote => ({
+  title: 'AI screening: Backend Engineer',
+  marker: 'interview-sync:evt-1',
+  sections: [
+    { heading: 'Summary', lines: ['Strong fundamentals', 'Clear communicator'] },
+    {
+      heading: 'Questions',
+      items: [
+        { label: 'Tell us about a system you built', text: 'A queue-based ingest pipeline' },
+        { label: 'Favourite data structure', text: 'The B-tree' },
+      ],
+    },
+  ],
+  links: [{ label: 'Recording', url: 'https://media.example.com/rec/1' }],
+  ...overrides,
+});
+
+export const aContext = (overrides: Partial<AtsContext> = {}): AtsContext => ({
+  vendor: 'round0',
+  interviewId: 'int-1',
+  eventKey: 'evt-1',
+  ...overrides,
+});
+
+/** A `sleep` that resolves at once and remembers what it was asked to wait. */
+export const recordingSleep = () => {
+  const calls: number[] = [];
+  return {
+    calls,
+    sleep: async (ms: number) => {
+      calls.push(ms);
+    },
+  };
+};
+
+/** HTTP settings that keep retries instant in tests. */
+export const fastHttp = { timeoutMs: 2000, maxAttempts: 3, baseDelayMs: 1 } as const;

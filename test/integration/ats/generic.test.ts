@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { AtsTransientError } from '../../../functions/ats/errors.js';
+import { createGenericAdapter, genericWebhookId } from '../../../functions/ats/generic/adapter.js';
+import { ConfigurationError } from '../../../functions/platform/errors.js';
+import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../../local/fakes/webhook-receiver.js';
+import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
+
+const secret = `whsec_${Buffer.from('a-32-byte-test-signing-secret!!!').toString('base64')}`;
+
+describe('generic adapter against a Standard Webhooks receiver', () => {
+  let receiver: FakeWebhookReceiver;
+  const adapterFor = (signingSecret = secret, sleep = recordingSleep().sleep) =>
+    createGenericAdapter({ url: `${receiver.url}/hooks/ats`, http: fastHttp }, { signingSecret }, { sleep });
+
+  beforeEach(async () => {
+    receiver = await startFakeWebhookReceiver({ secret });
+  });
+
+  afterEach(async () => {
+    await receiver.close();
+  });
+
+  it('hands the lookup back as the match without a request', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    const byEmail = await ats.findApplication({ email: 'ada@example.com' });
+    const byId = await ats.findApplication({ atsApplicationId: 'app-9' });
+    const nothing = await ats.findApplication({});
+
+    // Assess
+    expect(byEmail).toEqual({
+      candidateId: expect.stringMatching(/^email-sha256:[0-9a-f]{16}$/),
+      email: 'ada@example.com',
+    });
+    expect(byId).toEqual({ candidateId: 'app-9', applicationId: 'app-9' });
+    expect(nothing).toBeUndefined();
+    expect(receiver.state.deliveries).toHaveLength(0);
+  });
+
+  it('delivers a signed note that the receiver verifies with the standardwebhooks package', async () => {
+    // Prepare
+    const ats = adapterFor();
+    const match = { candidateId: 'x', email: 'ada@example.com' };
+
+    // Act
+    await ats.addNote(match, aScreeningNote(), aContext({ eventKey: 'round0:int-1:note' }));
+
+    // Assess
+    const [delivery] = receiver.state.deliveries;
+    expect(delivery).toMatchObject({ path: '/hooks/ats', verified: true, status: 204 });
+    expect(delivery?.id).toBe(genericWebhookId('round0:int-1:note', 'note'));
+    expect(delivery?.payload).toEqual({
+      schemaVersion: 1,
+      type: 'interview-sync.note',
+      eventKey: 'round0:int-1:note',
+      vendor: 'round0',
+      interviewId: 'int-1',
+      candidate: { id: 'x', email: 'ada@example.com' },
+      note: { structured: aScreeningNote(), text: expect.stringContaining('ref: interview-sync:evt-1') },
+    });
+  });
+
+  it('keeps webhook-id stable across a retried effect so the receiver deduplicates it', async () => {
+    // Prepare
+    const ats = adapterFor();
+    const match = { candidateId: 'app-1', applicationId: 'app-1' };
+
+    // Act
+    await ats.setStatus(match, 'completed', aContext());
+    await ats.setStatus(match, 'completed', aContext());
+    await ats.moveStage?.(match, 'stage-2', aContext());
+
+    // Assess
+    expect(receiver.state.deliveries.map((d) => d.duplicate)).toEqual([false, true, false]);
+    expect(receiver.state.accepted.map((d) => (d.payload as { type: string }).type)).toEqual([
+      'interview-sync.status',
+      'interview-sync.stage',
+    ]);
+  });
+
+  it('is refused by a receiver holding another secret', async () => {
+    // Prepare
+    const other = `whsec_${Buffer.from('another-32-byte-signing-secret!!').toString('base64')}`;
+    const ats = adapterFor(other);
+
+    // Act
+    const attempt = ats.setField?.({ candidateId: 'c' }, 'score', '80', aContext());
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'AtsPermanentError', status: 401 });
+    expect(receiver.state.accepted).toHaveLength(0);
+  });
+
+  it('retries a 500 (deliveries are idempotent) and stops for good on 410 Gone', async () => {
+    // Prepare
+    const { sleep, calls } = recordingSleep();
+    const ats = adapterFor(secret, sleep);
+    receiver.failNext({ status: 500 });
+
+    // Act
+    await ats.setStatus({ candidateId: 'c' }, 'in_progress', aContext());
+    receiver.failNext({ status: 410 });
+    const gone = ats.setStatus({ candidateId: 'c' }, 'completed', aContext({ eventKey: 'evt-2' }));
+
+    // Assess
+    expect(calls).toHaveLength(1);
+    expect(receiver.state.accepted).toHaveLength(1);
+    await expect(gone).rejects.toMatchObject({ name: 'AtsPermanentError', reason: 'gone' });
+  });
+
+  it('reports a receiver that keeps failing as transient with its Retry-After', async () => {
+    // Prepare
+    const ats = adapterFor();
+    receiver.failNext({ status: 429, headers: { 'retry-after': '120' } });
+
+    // Act
+    const attempt = ats.setStatus({ candidateId: 'c' }, 'in_progress', aContext());
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(AtsTransientError);
+    await expect(attempt).rejects.toMatchObject({ retryAfterSeconds: 120 });
+  });
+
+  it('refuses a signing secret that is not a whsec_ secret at creation', () => {
+    // Act
+    const create = () =>
+      createGenericAdapter({ url: 'https://example.com/hook' }, { signingSecret: 'whsec_@@@' });
+
+    // Assess
+    expect(create).toThrow(ConfigurationError);
+    expect(create).toThrow(/signingSecret/);
+  });
+});

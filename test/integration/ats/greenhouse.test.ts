@@ -1,0 +1,446 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { AtsNotFoundError, AtsTransientError } from '../../../functions/ats/errors.js';
+import { createGreenhouseAdapter } from '../../../functions/ats/greenhouse/adapter.js';
+import {
+  type FakeGreenhouse,
+  type FakeGreenhouseOptions,
+  startFakeGreenhouse,
+} from '../../../local/fakes/greenhouse.js';
+import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
+
+const credentials = { clientId: 'gh-client', clientSecret: 'gh-secret' };
+
+const seed: FakeGreenhouseOptions['seed'] = {
+  candidates: [
+    {
+      id: 11,
+      first_name: 'Ada',
+      last_name: 'L',
+      email_addresses: [{ value: 'ada@example.com', type: 'personal' }],
+    },
+    { id: 12, email_addresses: [{ value: 'bob@example.com', type: 'work' }] },
+  ],
+  applications: [
+    { id: 101, candidate_id: 11, job_id: 7, job_interview_stage_id: 500, status: 'active' },
+    { id: 102, candidate_id: 12, job_id: 7, job_interview_stage_id: 500, status: 'active' },
+    { id: 103, candidate_id: 12, job_id: 8, job_interview_stage_id: 600, status: 'active' },
+  ],
+};
+
+describe('Greenhouse adapter against the Harvest v3 fake', () => {
+  let fake: FakeGreenhouse | undefined;
+  const start = async (options: FakeGreenhouseOptions = {}) => {
+    const started = await startFakeGreenhouse({ seed, ...options });
+    fake = started;
+    return started;
+  };
+  const running = (): FakeGreenhouse => {
+    if (!fake) throw new Error('fake not started');
+    return fake;
+  };
+  const adapterFor = (config: Record<string, unknown> = {}, sleep = recordingSleep().sleep) =>
+    createGreenhouseAdapter(
+      {
+        baseUrl: `${running().url}/v3`,
+        authUrl: `${running().url}/token`,
+        userId: '42',
+        http: fastHttp,
+        ...config,
+      },
+      credentials,
+      { sleep },
+    );
+  const requestsTo = (path: string) => running().state.requests.filter((r) => r.path === path);
+
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  describe('with the default fake', () => {
+    beforeEach(async () => {
+      await start();
+    });
+
+    it('gets a client-credentials token, then finds the candidate by application id with a plural filter', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const match = await ats.findApplication({ atsApplicationId: '101', email: 'ignored@example.com' });
+
+      // Assess
+      expect(match).toEqual({ candidateId: '11', applicationId: '101' });
+      const [token] = requestsTo('/token');
+      expect(token).toMatchObject({
+        method: 'POST',
+        auth: { scheme: 'Basic' },
+        body: { grant_type: 'client_credentials', sub: '42' },
+        status: 200,
+      });
+      expect(requestsTo('/v3/applications')).toEqual([
+        expect.objectContaining({
+          method: 'GET',
+          query: { ids: '101', per_page: '1' },
+          auth: { scheme: 'Bearer', valid: true },
+        }),
+      ]);
+      expect(requestsTo('/v3/candidates')).toHaveLength(0);
+    });
+
+    it('finds a candidate by e-mail and picks the application of the given job', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const match = await ats.findApplication({ email: 'Bob@Example.com', atsJobId: '8' });
+
+      // Assess
+      expect(match).toEqual({ candidateId: '12', applicationId: '103' });
+      expect(requestsTo('/v3/candidates')[0]?.query).toEqual({ email: 'Bob@Example.com', per_page: '100' });
+      expect(requestsTo('/v3/applications')[0]?.query).toEqual({ candidate_ids: '12', per_page: '100' });
+    });
+
+    it('leaves the application out when the candidate has several and no job narrows them', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const match = await ats.findApplication({ email: 'bob@example.com' });
+
+      // Assess
+      expect(match).toEqual({ candidateId: '12' });
+    });
+
+    it('returns undefined when neither the application id nor the e-mail exists', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const match = await ats.findApplication({ atsApplicationId: '999', email: 'nobody@example.com' });
+
+      // Assess
+      expect(match).toBeUndefined();
+    });
+
+    it('posts a plain-text note with the author, visibility and marker', async () => {
+      // Prepare
+      const ats = adapterFor({ noteVisibility: 'public' });
+
+      // Act
+      await ats.addNote({ candidateId: '11', applicationId: '101' }, aScreeningNote(), aContext());
+
+      // Assess
+      const [request] = requestsTo('/v3/notes');
+      expect(request?.method).toBe('POST');
+      expect(request?.headers['content-type']).toBe('application/json');
+      expect(request?.body).toEqual({
+        candidate_id: 11,
+        application_id: 101,
+        user_id: 42,
+        body: expect.stringContaining('ref: interview-sync:evt-1'),
+        visibility: 'public',
+        note_type: 'NOTE',
+      });
+      expect(running().state.notes).toHaveLength(1);
+      expect(running().state.notes[0]?.body).not.toMatch(/<[a-z]/i);
+    });
+
+    it('follows Link rel="next" exactly, with the cursor as the only parameter, to find an earlier note', async () => {
+      // Prepare
+      const notes = Array.from({ length: 5 }, (_, i) => ({
+        id: i + 1,
+        candidate_id: 11,
+        application_id: null,
+        user_id: 42,
+        body: i === 4 ? 'AI screening\n\nref: interview-sync:evt-9' : `older note ${i}`,
+        visibility: 'private',
+        type: 'NOTE',
+        created_at: '2026-01-01T00:00:00Z',
+      }));
+      running().state.notes.push(...notes);
+      const ats = adapterFor({ perPage: 2 });
+
+      // Act
+      const found = await ats.hasNote?.({ candidateId: '11' }, 'interview-sync:evt-9');
+      const missing = await ats.hasNote?.({ candidateId: '11' }, 'interview-sync:evt-404');
+
+      // Assess
+      expect(found).toBe(true);
+      expect(missing).toBe(false);
+      const pages = requestsTo('/v3/notes');
+      expect(pages).toHaveLength(6);
+      expect(pages[0]?.query).toEqual({ candidate_ids: '11', per_page: '2' });
+      expect(Object.keys(pages[1]?.query ?? {})).toEqual(['cursor']);
+      expect(pages.every((p) => p.status === 200)).toBe(true);
+    });
+
+    it('refuses to follow a next link to another host with the bearer token', async () => {
+      // Prepare
+      const ats = adapterFor();
+      running().failNext({
+        status: 200,
+        body: [],
+        headers: { link: '<https://elsewhere.example/v3/notes?cursor=abc>; rel="next"' },
+        match: (r) => r.path === '/v3/notes',
+      });
+
+      // Act
+      const attempt = ats.hasNote?.({ candidateId: '11' }, 'interview-sync:evt-1');
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ name: 'AtsPermanentError', reason: 'invalid_response' });
+    });
+
+    it('refreshes the token once after a 401 and repeats the call', async () => {
+      // Prepare
+      const ats = adapterFor();
+      await ats.findApplication({ atsApplicationId: '101' });
+      running().expireTokens();
+
+      // Act
+      const match = await ats.findApplication({ atsApplicationId: '102' });
+
+      // Assess
+      expect(match).toEqual({ candidateId: '12', applicationId: '102' });
+      expect(requestsTo('/token')).toHaveLength(2);
+      expect(requestsTo('/v3/applications').map((r) => r.status)).toEqual([200, 401, 200]);
+    });
+
+    it('waits for Retry-After on a 429 and then succeeds', async () => {
+      // Prepare
+      const { sleep, calls } = recordingSleep();
+      const ats = adapterFor({}, sleep);
+      running().failNext({ status: 429, headers: { 'retry-after': '2' }, body: { errors: [] } });
+
+      // Act
+      const match = await ats.findApplication({ atsApplicationId: '101' });
+
+      // Assess
+      expect(match).toEqual({ candidateId: '11', applicationId: '101' });
+      expect(calls).toContain(2000);
+      expect(requestsTo('/v3/applications').map((r) => r.status)).toEqual([429, 200]);
+    });
+
+    it('does not repeat a note POST after a 500: the caller reconciles with hasNote', async () => {
+      // Prepare
+      const ats = adapterFor();
+      running().failNext({ status: 500, match: (r) => r.path === '/v3/notes' });
+
+      // Act
+      const attempt = ats.addNote({ candidateId: '11' }, aScreeningNote(), aContext());
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(AtsTransientError);
+      expect(requestsTo('/v3/notes')).toHaveLength(1);
+    });
+
+    it('turns a 422 into a permanent error without retrying', async () => {
+      // Prepare
+      const ats = adapterFor();
+      running().failNext({
+        status: 422,
+        body: { errors: [{ message: 'bad' }] },
+        match: (r) => r.path === '/v3/notes',
+      });
+
+      // Act
+      const attempt = ats.addNote({ candidateId: '11' }, aScreeningNote(), aContext());
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({
+        name: 'AtsPermanentError',
+        status: 422,
+        reason: 'invalid_request',
+      });
+      expect(requestsTo('/v3/notes')).toHaveLength(1);
+    });
+
+    it('reports refused client credentials as a permanent error', async () => {
+      // Prepare
+      const ats = createGreenhouseAdapter(
+        { baseUrl: `${running().url}/v3`, authUrl: `${running().url}/token`, userId: '42', http: fastHttp },
+        { clientId: 'gh-client', clientSecret: 'wrong' },
+      );
+
+      // Act
+      const attempt = ats.findApplication({ atsApplicationId: '101' });
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ name: 'AtsPermanentError', reason: 'unauthorized' });
+      expect(requestsTo('/v3/applications')).toHaveLength(0);
+    });
+
+    it('moves the application from its current stage, and does nothing when it is already there', async () => {
+      // Prepare
+      const ats = adapterFor();
+      const match = { candidateId: '11', applicationId: '101' };
+
+      // Act
+      await ats.moveStage?.(match, '501', aContext());
+      await ats.moveStage?.(match, '501', aContext());
+
+      // Assess
+      expect(running().state.moves).toEqual([{ application_id: 101, from_stage_id: 500, to_stage_id: 501 }]);
+      expect(requestsTo('/v3/applications/101/move')[0]?.body).toEqual({
+        from_stage_id: 500,
+        to_stage_id: 501,
+      });
+    });
+
+    it('refuses a stage move without a single application', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const attempt = ats.moveStage?.({ candidateId: '12' }, '501', aContext());
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ reason: 'ambiguous_application' });
+    });
+
+    it('reports a vanished application as not found', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const attempt = ats.moveStage?.({ candidateId: '11', applicationId: '999' }, '501', aContext());
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(AtsNotFoundError);
+    });
+
+    it('marks the status with the configured tag and removes the other one', async () => {
+      // Prepare
+      running().state.appliedTags.push({ id: 1, candidate_id: 11, candidate_tag_id: 70 });
+      const ats = adapterFor({ statusTagIds: { in_progress: 70, completed: '71' } });
+
+      // Act
+      await ats.setStatus({ candidateId: '11' }, 'completed', aContext());
+      await ats.setStatus({ candidateId: '11' }, 'completed', aContext());
+
+      // Assess
+      expect(running().state.appliedTags).toEqual([
+        expect.objectContaining({ candidate_id: 11, candidate_tag_id: 71 }),
+      ]);
+      expect(requestsTo('/v3/applied_candidate_tags').filter((r) => r.method === 'POST')).toHaveLength(1);
+    });
+
+    it('does nothing for the status when no tag is configured', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      await ats.setStatus({ candidateId: '11' }, 'in_progress', aContext());
+
+      // Assess
+      expect(running().state.requests).toHaveLength(0);
+    });
+  });
+
+  it('pauses for a window when X-RateLimit-Remaining reaches 0 instead of running into a 429', async () => {
+    // Prepare
+    await start({ rateLimit: { limit: 2, windowMs: 150 } });
+    running().state.notes.push(
+      ...[1, 2, 3, 4].map((id) => ({
+        id,
+        candidate_id: 11,
+        application_id: null,
+        user_id: 42,
+        body: `note ${id}`,
+        visibility: 'private',
+        type: 'NOTE',
+        created_at: '2026-01-01T00:00:00Z',
+      })),
+    );
+    const ats = createGreenhouseAdapter(
+      {
+        baseUrl: `${running().url}/v3`,
+        authUrl: `${running().url}/token`,
+        userId: 42,
+        perPage: 1,
+        rateLimit: { windowMs: 150 },
+        http: fastHttp,
+      },
+      credentials,
+    );
+    const startedAt = Date.now();
+
+    // Act
+    const found = await ats.hasNote?.({ candidateId: '11' }, 'interview-sync:none');
+
+    // Assess
+    expect(found).toBe(false);
+    const statuses = requestsTo('/v3/notes').map((r) => r.status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(150);
+  });
+
+  it('the fake answers 429 with Retry-After beyond its window', async () => {
+    // Prepare
+    await start({ rateLimit: { limit: 1, windowMs: 60_000 } });
+    const token = (await (
+      await fetch(`${running().url}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from('gh-client:gh-secret').toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials&sub=42',
+      })
+    ).json()) as { access_token: string };
+    const call = () =>
+      fetch(`${running().url}/v3/candidates`, { headers: { authorization: `Bearer ${token.access_token}` } });
+
+    // Act
+    const first = await call();
+    const second = await call();
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('the fake rejects singular filters and a cursor combined with other parameters', async () => {
+    // Prepare
+    await start();
+    const form = 'grant_type=client_credentials&sub=42';
+    const basic = `Basic ${Buffer.from('gh-client:gh-secret').toString('base64')}`;
+    const tokenResponse = await fetch(`${running().url}/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    const { access_token } = (await tokenResponse.json()) as { access_token: string };
+    const get = (query: string) =>
+      fetch(`${running().url}/v3/applications?${query}`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+
+    // Act
+    const singular = await get('candidate_id=11');
+    const mixed = await get('cursor=abc&per_page=2');
+    const noSub = await fetch(`${running().url}/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+
+    // Assess
+    expect(singular.status).toBe(422);
+    expect(mixed.status).toBe(422);
+    expect(noSub.status).toBe(400);
+  });
+
+  it('rejects a config without userId at creation', () => {
+    // Act
+    const create = () => createGreenhouseAdapter({}, credentials);
+
+    // Assess
+    expect(create).toThrow(/ATS_CONFIG for greenhouse is invalid/);
+    expect(() => createGreenhouseAdapter({ userId: 1 }, {})).toThrow(/lack: clientId, clientSecret/);
+    expect(() => createGreenhouseAdapter({ userId: 1, perPage: 501 }, credentials)).toThrow(/perPage/);
+  });
+});

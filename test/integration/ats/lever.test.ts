@@ -1,0 +1,251 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { AtsNotFoundError } from '../../../functions/ats/errors.js';
+import { createLeverAdapter } from '../../../functions/ats/lever/adapter.js';
+import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../../local/fakes/lever.js';
+import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
+
+const anOpportunity = (overrides: Partial<FakeLeverOpportunity> = {}): FakeLeverOpportunity => ({
+  id: 'opp-1',
+  contact: 'contact-1',
+  emails: ['ada@example.com'],
+  stage: 'stage-applied',
+  tags: [],
+  links: [],
+  archived: null,
+  createdAt: 1_700_000_000_000,
+  ...overrides,
+});
+
+const basicFor = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+
+describe('Lever adapter against the Lever fake', () => {
+  let fake: FakeLever;
+  const requestsTo = (path: string) => fake.state.requests.filter((r) => r.path === path);
+  const adapterFor = (config: Record<string, unknown> = {}, sleep = recordingSleep().sleep) =>
+    createLeverAdapter(
+      { baseUrl: `${fake.url}/v1`, performAs: 'user-1', http: fastHttp, ...config },
+      { apiKey: 'lever-key' },
+      { sleep },
+    );
+
+  beforeEach(async () => {
+    fake = await startFakeLever({
+      seed: {
+        users: ['user-1'],
+        stages: ['stage-applied', 'stage-screened'],
+        opportunities: [
+          anOpportunity({ id: 'opp-old', createdAt: 1_600_000_000_000 }),
+          anOpportunity({
+            id: 'opp-archived',
+            createdAt: 1_800_000_000_000,
+            archived: { archivedAt: 1, reason: 'r' },
+          }),
+          anOpportunity({ id: 'opp-1' }),
+          anOpportunity({ id: 'opp-2', contact: 'contact-2', emails: ['bob@example.com'] }),
+        ],
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('finds the newest active opportunity by e-mail with Basic auth', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    const match = await ats.findApplication({ email: 'ada@example.com' });
+
+    // Assess
+    expect(match).toEqual({ candidateId: 'contact-1', applicationId: 'opp-1' });
+    expect(requestsTo('/v1/opportunities')).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        query: { email: 'ada@example.com', limit: '100' },
+        auth: { scheme: 'Basic', valid: true },
+      }),
+    ]);
+  });
+
+  it('uses the application id as an opportunity id and falls back to the e-mail when it does not exist', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    const direct = await ats.findApplication({ atsApplicationId: 'opp-2' });
+    const fallback = await ats.findApplication({ atsApplicationId: 'opp-missing', email: 'bob@example.com' });
+    const none = await ats.findApplication({ atsApplicationId: 'opp-missing', email: 'nobody@example.com' });
+
+    // Assess
+    expect(direct).toEqual({ candidateId: 'contact-2', applicationId: 'opp-2' });
+    expect(fallback).toEqual({ candidateId: 'contact-2', applicationId: 'opp-2' });
+    expect(none).toBeUndefined();
+  });
+
+  it('posts a plain-text note on the opportunity with perform_as', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    await ats.addNote({ candidateId: 'contact-1', applicationId: 'opp-1' }, aScreeningNote(), aContext());
+
+    // Assess
+    const [request] = requestsTo('/v1/opportunities/opp-1/notes');
+    expect(request).toMatchObject({ method: 'POST', query: { perform_as: 'user-1' }, status: 201 });
+    expect(request?.body).toEqual({
+      value: expect.stringContaining('ref: interview-sync:evt-1'),
+      secret: false,
+    });
+    expect(fake.state.notes).toHaveLength(1);
+    expect(requestsTo('/v1/opportunities/opp-1/addLinks')).toHaveLength(0);
+  });
+
+  it('adds the note links to the opportunity when configured', async () => {
+    // Prepare
+    const ats = adapterFor({ addLinks: true });
+
+    // Act
+    await ats.addNote({ candidateId: 'contact-1', applicationId: 'opp-1' }, aScreeningNote(), aContext());
+
+    // Assess
+    expect(fake.state.opportunities.find((o) => o.id === 'opp-1')?.links).toEqual([
+      'https://media.example.com/rec/1',
+    ]);
+  });
+
+  it('follows hasNext/next across pages to find a note by its marker', async () => {
+    // Prepare
+    for (let i = 0; i < 150; i += 1) {
+      fake.state.notes.push({
+        id: `n${i}`,
+        opportunityId: 'opp-1',
+        text: '',
+        fields: [
+          { type: 'note', text: 'Note', value: i === 149 ? 'x\n\nref: interview-sync:evt-7' : `note ${i}` },
+        ],
+        secret: false,
+        user: 'user-1',
+        createdAt: i,
+      });
+    }
+    const ats = adapterFor();
+
+    // Act
+    const found = await ats.hasNote?.(
+      { candidateId: 'contact-1', applicationId: 'opp-1' },
+      'interview-sync:evt-7',
+    );
+
+    // Assess
+    expect(found).toBe(true);
+    const pages = requestsTo('/v1/opportunities/opp-1/notes');
+    expect(pages).toHaveLength(2);
+    expect(pages[0]?.query).toEqual({ limit: '100' });
+    expect(pages[1]?.query).toEqual({ limit: '100', offset: expect.any(String) });
+  });
+
+  it('sets the status tag and removes the other one, both with perform_as', async () => {
+    // Prepare
+    fake.state.opportunities[2]?.tags.push('AI screening in progress', 'Backend');
+    const ats = adapterFor();
+
+    // Act
+    await ats.setStatus({ candidateId: 'contact-1', applicationId: 'opp-1' }, 'completed', aContext());
+
+    // Assess
+    expect(fake.state.opportunities.find((o) => o.id === 'opp-1')?.tags).toEqual([
+      'Backend',
+      'AI screening completed',
+    ]);
+    expect(requestsTo('/v1/opportunities/opp-1/addTags')[0]).toMatchObject({
+      query: { perform_as: 'user-1' },
+      body: { tags: ['AI screening completed'] },
+    });
+    expect(requestsTo('/v1/opportunities/opp-1/removeTags')[0]?.body).toEqual({
+      tags: ['AI screening in progress'],
+    });
+  });
+
+  it('moves the opportunity to a stage with PUT', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    await ats.moveStage?.({ candidateId: 'contact-1', applicationId: 'opp-1' }, 'stage-screened', aContext());
+
+    // Assess
+    expect(requestsTo('/v1/opportunities/opp-1/stage')[0]).toMatchObject({
+      method: 'PUT',
+      query: { perform_as: 'user-1' },
+      body: { stage: 'stage-screened' },
+    });
+    expect(fake.state.opportunities.find((o) => o.id === 'opp-1')?.stage).toBe('stage-screened');
+  });
+
+  it('waits for Retry-After on a 429', async () => {
+    // Prepare
+    const { sleep, calls } = recordingSleep();
+    const ats = adapterFor({}, sleep);
+    fake.failNext({ status: 429, headers: { 'retry-after': '3' } });
+
+    // Act
+    const match = await ats.findApplication({ email: 'bob@example.com' });
+
+    // Assess
+    expect(match?.applicationId).toBe('opp-2');
+    expect(calls).toEqual([3000]);
+  });
+
+  it('reports a missing opportunity as not found and a refused stage as permanent, without retrying', async () => {
+    // Prepare
+    const ats = adapterFor();
+
+    // Act
+    const note = ats.addNote({ candidateId: 'c', applicationId: 'opp-gone' }, aScreeningNote(), aContext());
+    const stage = ats.moveStage?.({ candidateId: 'c', applicationId: 'opp-1' }, 'no-such-stage', aContext());
+
+    // Assess
+    await expect(note).rejects.toBeInstanceOf(AtsNotFoundError);
+    await expect(stage).rejects.toMatchObject({ name: 'AtsPermanentError', status: 400 });
+    expect(requestsTo('/v1/opportunities/opp-1/stage')).toHaveLength(1);
+  });
+
+  it('the fake refuses writes without perform_as, HTML notes and a wrong key', async () => {
+    // Prepare
+    const post = (path: string, body: unknown, key = 'lever-key') =>
+      fetch(`${fake.url}/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: basicFor(key), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    // Act
+    const noPerformAs = await post('/opportunities/opp-1/notes', { value: 'hello' });
+    const html = await post('/opportunities/opp-1/notes?perform_as=user-1', { value: '<b>hello</b>' });
+    const wrongKey = await post('/opportunities/opp-1/notes?perform_as=user-1', { value: 'hello' }, 'other');
+
+    // Assess
+    expect([noPerformAs.status, html.status, wrongKey.status]).toEqual([400, 400, 401]);
+  });
+});
+
+describe('the Lever fake rate limit', () => {
+  it('answers 429 with Retry-After above its token bucket', async () => {
+    // Prepare
+    const fake = await startFakeLever({ rateLimit: { perSecond: 1, burst: 2 } });
+    const get = () =>
+      fetch(`${fake.url}/v1/opportunities`, { headers: { authorization: basicFor('lever-key') } });
+
+    // Act
+    const statuses = [(await get()).status, (await get()).status];
+    const limited = await get();
+    await fake.close();
+
+    // Assess
+    expect(statuses).toEqual([200, 200]);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+  });
+});

@@ -1,0 +1,158 @@
+import { describe, expect, it } from '@jest/globals';
+import * as v from 'valibot';
+import { ashbyConfigSchema } from '../../../functions/ats/ashby/adapter.js';
+import {
+  AtsNotFoundError,
+  AtsPermanentError,
+  AtsTransientError,
+  toAtsError,
+} from '../../../functions/ats/errors.js';
+import { genericConfigSchema } from '../../../functions/ats/generic/adapter.js';
+import { greenhouseConfigSchema } from '../../../functions/ats/greenhouse/adapter.js';
+import { atsAdapterNames, createAtsAdapter } from '../../../functions/ats/index.js';
+import { leverConfigSchema } from '../../../functions/ats/lever/adapter.js';
+import { logConfigSchema } from '../../../functions/ats/log/adapter.js';
+import { ConfigurationError } from '../../../functions/platform/errors.js';
+import { HttpPermanentError, HttpTransientError } from '../../../functions/platform/http.js';
+
+const whsec = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+
+describe('createAtsAdapter', () => {
+  it.each([
+    ['log', {}, undefined],
+    ['greenhouse', { userId: 1 }, { clientId: 'id', clientSecret: 's' }],
+    ['lever', { performAs: 'u' }, { apiKey: 'k' }],
+    ['ashby', {}, { apiKey: 'k' }],
+    ['generic', { url: 'https://hooks.example.com/ats' }, { signingSecret: whsec }],
+  ])('creates the %s adapter from config and credentials', (name, config, credentials) => {
+    // Act
+    const adapter = createAtsAdapter(name, config, credentials);
+
+    // Assess
+    expect(adapter.name).toBe(name);
+    expect(atsAdapterNames).toContain(name);
+  });
+
+  it('refuses an unknown adapter, an invalid config and missing credentials with ConfigurationError', () => {
+    // Act
+    const unknown = () => createAtsAdapter('workday', {}, undefined);
+    const invalid = () => createAtsAdapter('generic', { url: 'not a url' }, { signingSecret: whsec });
+    const missing = () => createAtsAdapter('lever', { performAs: 'u' }, { apiKey: '' });
+
+    // Assess
+    expect(unknown).toThrow(ConfigurationError);
+    expect(invalid).toThrow(/ATS_CONFIG for generic is invalid/);
+    expect(missing).toThrow(/ATS credentials for lever lack: apiKey/);
+  });
+
+  it('never puts a credential value in a configuration error', () => {
+    // Act
+    const attempt = () =>
+      createAtsAdapter(
+        'generic',
+        { url: 'https://x.example.com' },
+        { signingSecret: 'whsec_!!top-secret!!' },
+      );
+
+    // Assess
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).not.toThrow(/top-secret/);
+  });
+});
+
+describe('documented config defaults', () => {
+  it('greenhouse', () => {
+    // Act
+    const config = v.parse(greenhouseConfigSchema, { userId: 42 });
+
+    // Assess
+    expect(config).toEqual({
+      baseUrl: 'https://harvest.greenhouse.io/v3',
+      authUrl: 'https://auth.greenhouse.io/token',
+      userId: '42',
+      noteVisibility: 'private',
+      statusTagIds: {},
+      perPage: 100,
+      maxPages: 20,
+      rateLimit: { requestsPerWindow: 50, windowMs: 30_000, reserve: 0, maxConcurrent: 2 },
+      http: {},
+    });
+  });
+
+  it('lever', () => {
+    // Act
+    const config = v.parse(leverConfigSchema, { performAs: 'user-1' });
+
+    // Assess
+    expect(config).toEqual({
+      baseUrl: 'https://api.lever.co/v1',
+      performAs: 'user-1',
+      noteSecret: false,
+      statusTags: { in_progress: 'AI screening in progress', completed: 'AI screening completed' },
+      addLinks: false,
+      maxPages: 20,
+      rateLimit: { perSecond: 10, burst: 20, maxConcurrent: 4 },
+      http: {},
+    });
+  });
+
+  it('ashby', () => {
+    // Act
+    const config = v.parse(ashbyConfigSchema, {});
+
+    // Assess
+    expect(config).toEqual({
+      baseUrl: 'https://api.ashbyhq.com',
+      statusTagIds: {},
+      fieldObjectType: 'Application',
+      maxPages: 20,
+      rateLimit: { minTimeMs: 200, maxConcurrent: 2 },
+      http: {},
+    });
+    expect(
+      v.parse(ashbyConfigSchema, {
+        statusField: { fieldId: 'f', values: { in_progress: 'a', completed: 'b' } },
+      }).statusField?.objectType,
+    ).toBe('Application');
+  });
+
+  it('generic and log', () => {
+    // Act
+    const generic = v.parse(genericConfigSchema, { url: 'https://hooks.example.com' });
+    const log = v.parse(logConfigSchema, {});
+
+    // Assess
+    expect(generic).toEqual({ url: 'https://hooks.example.com', rateLimit: { maxConcurrent: 2 }, http: {} });
+    expect(log).toEqual({ path: '.data/ats-writes.jsonl' });
+  });
+});
+
+describe('toAtsError', () => {
+  it('maps HTTP failures to ATS errors and passes other errors through', () => {
+    // Prepare
+    const transient = new HttpTransientError('GET /x: HTTP 429', {
+      operation: 'GET /x',
+      status: 429,
+      retryAfterSeconds: 9,
+    });
+    const notFound = new HttpPermanentError('GET /x: HTTP 404', { operation: 'GET /x', status: 404 });
+    const unauthorized = new HttpPermanentError('GET /x: HTTP 401', { operation: 'GET /x', status: 401 });
+    const other = new RangeError('bug');
+
+    // Act
+    const mapped = [transient, notFound, unauthorized, other].map((error) => toAtsError('lever', error));
+
+    // Assess
+    expect(mapped[0]).toBeInstanceOf(AtsTransientError);
+    expect(mapped[0]).toMatchObject({
+      adapter: 'lever',
+      status: 429,
+      retryAfterSeconds: 9,
+      cause: transient,
+    });
+    expect(mapped[1]).toBeInstanceOf(AtsNotFoundError);
+    expect(mapped[2]).toBeInstanceOf(AtsPermanentError);
+    expect(mapped[2]).toMatchObject({ reason: 'unauthorized', message: 'lever: GET /x: HTTP 401' });
+    expect(mapped[3]).toBe(other);
+  });
+});

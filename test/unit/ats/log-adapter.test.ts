@@ -1,0 +1,100 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createLogAdapter } from '../../../functions/ats/log/adapter.js';
+import type { AtsContext, ScreeningNote } from '../../../functions/ats/types.js';
+
+const note: ScreeningNote = {
+  title: 'AI screening for Ada Lovelace',
+  marker: 'interview-sync:evt-1',
+  sections: [{ heading: 'Questions', items: [{ label: 'Q', text: 'secret transcript' }] }],
+  links: [{ label: 'Recording', url: 'https://media.example.com/1' }],
+};
+const ctx: AtsContext = { vendor: 'micro1', interviewId: 'int-1', eventKey: 'micro1:int-1:note' };
+
+describe('log adapter', () => {
+  let dir: string;
+  let path: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ats-log-'));
+    path = join(dir, 'nested', 'ats-writes.jsonl');
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends one JSON line per write, without PII', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path }, { now: () => Date.parse('2026-11-25T10:00:00Z') });
+    const match = await ats.findApplication({ email: 'Ada@Example.com' });
+    if (!match) throw new Error('expected a match');
+
+    // Act
+    await ats.addNote(match, note, ctx);
+    await ats.setStatus(match, 'completed', ctx);
+    await ats.moveStage?.(match, 'stage-9', ctx);
+    await ats.setField?.(match, 'score', 'eighty-seven', ctx);
+
+    // Assess
+    const text = await readFile(path, 'utf8');
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => [l.action, l.summary])).toEqual([
+      ['note', 'note: 1 section, 1 item, 1 link'],
+      ['status', 'status: completed'],
+      ['stage', 'stage: stage-9'],
+      ['field', 'field: score (12 chars)'],
+    ]);
+    expect(lines[0]).toEqual({
+      at: '2026-11-25T10:00:00.000Z',
+      adapter: 'log',
+      action: 'note',
+      vendor: 'micro1',
+      interviewId: 'int-1',
+      eventKey: 'micro1:int-1:note',
+      candidateId: match.candidateId,
+      marker: 'interview-sync:evt-1',
+      summary: 'note: 1 section, 1 item, 1 link',
+    });
+    expect(text).not.toMatch(/ada@example|lovelace|transcript|eighty/i);
+  });
+
+  it('matches by application id or an e-mail hash, and nothing without either', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path });
+
+    // Act
+    const byId = await ats.findApplication({ atsApplicationId: 'app-1', email: 'a@example.com' });
+    const byEmail = [
+      await ats.findApplication({ email: 'a@example.com' }),
+      await ats.findApplication({ email: ' A@example.com' }),
+    ];
+    const none = await ats.findApplication({});
+
+    // Assess
+    expect(byId).toEqual({ candidateId: 'app-1', applicationId: 'app-1' });
+    expect(byEmail[0]?.candidateId).toMatch(/^email-sha256:[0-9a-f]{16}$/);
+    expect(byEmail[1]).toEqual(byEmail[0]);
+    expect(none).toBeUndefined();
+  });
+
+  it('finds an earlier note by its marker for the same candidate only', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path });
+    const before = await ats.hasNote?.({ candidateId: 'app-1' }, note.marker);
+    await ats.addNote({ candidateId: 'app-1' }, note, ctx);
+
+    // Act
+    const found = await ats.hasNote?.({ candidateId: 'app-1' }, note.marker);
+    const otherCandidate = await ats.hasNote?.({ candidateId: 'app-2' }, note.marker);
+    const otherMarker = await ats.hasNote?.({ candidateId: 'app-1' }, 'interview-sync:evt-2');
+
+    // Assess
+    expect([before, found, otherCandidate, otherMarker]).toEqual([false, true, false, false]);
+  });
+});

@@ -1,0 +1,353 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import {
+  backoffDelayMs,
+  createHttpClient,
+  type HttpClientOptions,
+  HttpPermanentError,
+  HttpTransientError,
+  parseRetryAfter,
+} from '../../../functions/platform/http.js';
+
+type Step = Response | Error | ((init: RequestInit) => Promise<Response>);
+
+/** A fetch that plays `steps` in order and records each call. */
+const scriptedFetch = (...steps: Step[]) => {
+  const calls: Array<{ url: string; init: RequestInit }> = [];
+  const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+    calls.push({ url: String(url), init: init ?? {} });
+    const step = steps[Math.min(calls.length - 1, steps.length - 1)];
+    if (step instanceof Error) throw step;
+    if (typeof step === 'function') return step(init ?? {});
+    return step?.clone() ?? new Response(null, { status: 599 });
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+};
+
+const status = (code: number, headers: Record<string, string> = {}, body = '') =>
+  new Response(code === 204 ? null : body, { status: code, headers });
+
+const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: { code } });
+
+const client = (fetch: typeof globalThis.fetch, options: HttpClientOptions = {}) => {
+  const sleeps: number[] = [];
+  const http = createHttpClient({
+    fetch,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    baseDelayMs: 100,
+    ...options,
+  });
+  return { http, sleeps };
+};
+
+describe('createHttpClient', () => {
+  it('returns a 2xx response with its body and parsed JSON', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(
+      status(200, { 'content-type': 'application/json' }, '{"ok":true}'),
+    );
+    const { http } = client(fetch);
+
+    // Act
+    const response = await http.request({ method: 'POST', url: 'https://api.example.com/x', body: '{}' });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.json()).toEqual({ ok: true });
+    expect(calls[0]?.init.method).toBe('POST');
+    expect(calls[0]?.init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('retries a GET on 503 with full-jitter exponential backoff', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(503), status(502), status(200));
+    const { http, sleeps } = client(fetch);
+
+    // Act
+    const response = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(calls).toHaveLength(3);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('honours Retry-After in seconds and as an HTTP date on 429', async () => {
+    // Prepare
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const { fetch } = scriptedFetch(
+      status(429, { 'retry-after': '3' }),
+      status(429, { 'retry-after': 'Wed, 25 Nov 2026 12:00:07 GMT' }),
+      status(200),
+    );
+    const { http, sleeps } = client(fetch, { now: () => now });
+
+    // Act
+    await http.request({ method: 'POST', url: 'https://api.example.com/notes', body: '{}' });
+
+    // Assess
+    expect(sleeps).toEqual([3000, 7000]);
+  });
+
+  it('gives up at once, as transient with retryAfterSeconds, when Retry-After exceeds the in-process cap', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(429, { 'retry-after': '120' }));
+    const { http, sleeps } = client(fetch, { maxRetryAfterSeconds: 20 });
+
+    // Act
+    const attempt = http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({
+      name: 'HttpTransientError',
+      status: 429,
+      retryAfterSeconds: 120,
+    });
+    expect(calls).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('does not retry a 4xx and keeps the body off enumerable properties', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(422, {}, '{"error":"email ada@example.com is taken"}'));
+    const { http } = client(fetch);
+
+    // Act
+    const error = await http
+      .request({ method: 'GET', url: 'https://api.example.com/x' })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(HttpPermanentError);
+    expect((error as HttpPermanentError).status).toBe(422);
+    expect((error as HttpPermanentError).body).toContain('taken');
+    expect(JSON.stringify(error)).not.toContain('ada@example.com');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('stops after maxAttempts and reports the last status as transient', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(500));
+    const { http, sleeps } = client(fetch, { maxAttempts: 3 });
+
+    // Act
+    const attempt = http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'HttpTransientError', status: 500 });
+    expect(calls).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('does not repeat a POST after a 500 or a timeout, but does after a 429 or a refused connection', async () => {
+    // Prepare
+    const post = { method: 'POST' as const, url: 'https://api.example.com/notes', body: '{}' };
+    const after500 = scriptedFetch(status(500), status(201));
+    const afterTimeout = scriptedFetch(
+      (init) =>
+        new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+      status(201),
+    );
+    const after429 = scriptedFetch(status(429), status(201));
+    const afterRefused = scriptedFetch(networkError('ECONNREFUSED'), status(201));
+
+    // Act
+    const failed500 = client(after500.fetch).http.request(post);
+    const failedTimeout = client(afterTimeout.fetch, { timeoutMs: 20 }).http.request(post);
+    const ok429 = await client(after429.fetch).http.request(post);
+    const okRefused = await client(afterRefused.fetch).http.request(post);
+
+    // Assess
+    await expect(failed500).rejects.toBeInstanceOf(HttpTransientError);
+    await expect(failedTimeout).rejects.toThrow(/timed out after 20 ms/);
+    expect([after500.calls.length, afterTimeout.calls.length]).toEqual([1, 1]);
+    expect([ok429.status, okRefused.status]).toEqual([201, 201]);
+  });
+
+  it('retries a POST marked idempotent after a network error', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(networkError('ECONNRESET'), status(200));
+    const { http } = client(fetch);
+
+    // Act
+    const response = await http.request({
+      method: 'POST',
+      url: 'https://api.example.com/rpc',
+      idempotent: true,
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('hands back statuses listed in acceptStatuses', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(status(404, {}, 'nope'));
+    const { http } = client(fetch);
+
+    // Act
+    const response = await http.request({
+      method: 'GET',
+      url: 'https://api.example.com/x',
+      acceptStatuses: [404],
+    });
+
+    // Assess
+    expect(response.status).toBe(404);
+    expect(response.body).toBe('nope');
+  });
+
+  it('names the operation without the query string in errors', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(status(400));
+    const { http } = client(fetch);
+
+    // Act
+    const attempt = http.request({
+      method: 'GET',
+      url: 'https://api.example.com/v3/candidates?email=ada@example.com',
+    });
+
+    // Assess
+    await expect(attempt).rejects.toThrow('GET /v3/candidates: HTTP 400');
+    await expect(attempt).rejects.not.toThrow(/ada@example/);
+  });
+
+  it('runs every attempt through schedule and tells onRetry', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(status(503), status(200));
+    const scheduled: number[] = [];
+    const retries: unknown[] = [];
+    const { http } = client(fetch, {
+      schedule: async (attempt) => {
+        const response = await attempt();
+        scheduled.push(response.status);
+        return response;
+      },
+      onRetry: (info) => retries.push(info),
+    });
+
+    // Act
+    await http.request({ method: 'GET', url: 'https://api.example.com/x', operation: 'ats GET /x' });
+
+    // Assess
+    expect(scheduled).toEqual([503, 200]);
+    expect(retries).toEqual([
+      { operation: 'ats GET /x', attempt: 1, delayMs: 50, status: 503, reason: 'status' },
+    ]);
+  });
+
+  it('reports a body that is not JSON as permanent', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(status(200, {}, '<html>'));
+    const { http } = client(fetch);
+    const response = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Act
+    const parse = () => response.json();
+
+    // Assess
+    expect(parse).toThrow(HttpPermanentError);
+  });
+});
+
+describe('createHttpClient defaults', () => {
+  it('makes 4 attempts and waits in-process for a Retry-After of up to 20 seconds', async () => {
+    // Prepare
+    const failing = scriptedFetch(status(500));
+    const longWait = scriptedFetch(status(429, { 'retry-after': '21' }));
+    const okWait = scriptedFetch(status(429, { 'retry-after': '20' }), status(200));
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+    };
+
+    // Act
+    const exhausted = createHttpClient({ fetch: failing.fetch, sleep }).request({
+      method: 'GET',
+      url: 'https://a.example/x',
+    });
+    await expect(exhausted).rejects.toBeInstanceOf(HttpTransientError);
+    const tooLong = createHttpClient({ fetch: longWait.fetch, sleep }).request({
+      method: 'GET',
+      url: 'https://a.example/x',
+    });
+    await expect(tooLong).rejects.toMatchObject({ retryAfterSeconds: 21 });
+    sleeps.length = 0;
+    await createHttpClient({ fetch: okWait.fetch, sleep }).request({
+      method: 'GET',
+      url: 'https://a.example/x',
+    });
+
+    // Assess
+    expect(failing.calls).toHaveLength(4);
+    expect(longWait.calls).toHaveLength(1);
+    expect(sleeps).toEqual([20_000]);
+  });
+
+  it('aborts an attempt after 10 seconds by default', async () => {
+    // Prepare
+    const timeoutSpy = jest.spyOn(AbortSignal, 'timeout');
+    const { fetch } = scriptedFetch(status(200));
+
+    // Act
+    await createHttpClient({ fetch }).request({ method: 'GET', url: 'https://a.example/x' });
+
+    // Assess
+    expect(timeoutSpy).toHaveBeenCalledWith(10_000);
+    timeoutSpy.mockRestore();
+  });
+
+  it('backs off from 250 ms, capped at 8 s', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(status(503));
+    const sleeps: number[] = [];
+    const http = createHttpClient({
+      fetch,
+      maxAttempts: 8,
+      random: () => 0.999_999,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+
+    // Act
+    await http.request({ method: 'GET', url: 'https://a.example/x' }).catch(() => undefined);
+
+    // Assess
+    expect(sleeps).toEqual([249, 499, 999, 1999, 3999, 7999, 7999]);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it.each([
+    ['5', 5],
+    [' 0 ', 0],
+    ['Wed, 25 Nov 2026 12:00:30 GMT', 30],
+    ['Wed, 25 Nov 2026 11:00:00 GMT', 0],
+    ['soon', undefined],
+    ['', undefined],
+    [null, undefined],
+  ])('reads %p as %p seconds', (value, expected) => {
+    // Act
+    const seconds = parseRetryAfter(value, Date.parse('2026-11-25T12:00:00Z'));
+
+    // Assess
+    expect(seconds).toBe(expected);
+  });
+});
+
+describe('backoffDelayMs', () => {
+  it('grows exponentially, is capped, and spreads over [0, cap) with full jitter', () => {
+    // Act
+    const top = [1, 2, 3, 10].map((attempt) => backoffDelayMs(attempt, 100, 1000, () => 0.999));
+    const bottom = backoffDelayMs(3, 100, 1000, () => 0);
+
+    // Assess
+    expect(top).toEqual([99, 199, 399, 999]);
+    expect(bottom).toBe(0);
+  });
+});
