@@ -1,0 +1,16 @@
+/**
+ * Runs one benchmark part and prints its JSON result on the last stdout line. Each part runs in its own
+ * process: the handlers read their configuration once per process, and the ingest figures must not share
+ * the two cores with a worker draining the queue.
+ */
+import { runIngestBench } from './ingest-bench.js';
+import { runWorkerBench } from './worker-bench.js';
+
+const part = process.argv[2];
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const result =
+  part === 'ingest'
+    ? await runIngestBench({ seconds, iterations: Number(process.env.BENCH_ITERATIONS ?? 200) })
+    : await runWorkerBench({ events: Number(process.env.BENCH_EVENTS ?? 500) });
+process.stdout.write(`\n${JSON.stringify(result)}\n`);
+process.exit(0);

@@ -1,0 +1,11 @@
+/** Small statistics helpers for the benchmarks (median and percentiles of samples). */
+export const percentile = (samples: readonly number[], p: number): number => {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+};
+
+export const median = (samples: readonly number[]): number => percentile(samples, 50);
+
+export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
