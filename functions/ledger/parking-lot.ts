@@ -3,7 +3,13 @@
  * and permanent failures (also dead-lettered). Each is kept with its reason and the whole envelope, so an
  * operator can list them and replay one once the cause is fixed (the candidate exists, a setting is
  * corrected). One item per event: `pk = PARKED#<kind>`, `sk = <parkedAt>#<dedupeKey>`.
+ *
+ * An envelope may be far larger than a DynamoDB item (400 KB): events above the SQS limit travel as
+ * claim checks of up to the ingest's 5 MB. A large envelope is stored gzipped (transcripts compress well);
+ * one still too large is stored without its payload (`payloadOmitted`), so parking never fails on size —
+ * a failing park would leave the message retried until SQS dead-letters it without a reason.
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { InterviewEvent } from '../vendors/envelope.js';
@@ -20,6 +26,11 @@ export interface ParkedEvent {
   readonly reason: string;
   /** The envelope, for replay (DynamoDB encrypts it at rest; it is never logged). */
   readonly event: InterviewEvent;
+  /**
+   * True when the envelope was too large to keep whole even compressed: `event.payload` is `null`, the rest
+   * of the envelope is kept (the original may still be in the claim-check bucket or the DLQ).
+   */
+  readonly payloadOmitted?: boolean;
 }
 
 export interface ParkingLotOptions {
@@ -31,14 +42,41 @@ export interface ParkingLotOptions {
    * @default 2592000 (30 days)
    */
   readonly retentionSeconds?: number;
+  /**
+   * Largest stored envelope (bytes of JSON, or of gzip when compressed), below DynamoDB's 400 KB item limit
+   * with room for the other attributes.
+   * @default 358400 (350 KiB)
+   */
+  readonly maxEventBytes?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
+
+/** How the envelope is stored: JSON text when it fits, else gzipped JSON, else without its payload. */
+const storedEvent = (event: InterviewEvent, maxBytes: number): Record<string, unknown> => {
+  const json = JSON.stringify(event);
+  if (Buffer.byteLength(json, 'utf8') <= maxBytes) return { event: json };
+  const gzipped = gzipSync(json);
+  if (gzipped.byteLength <= maxBytes) return { eventGzip: gzipped };
+  const withoutPayload = JSON.stringify({ ...event, payload: null });
+  const fallback =
+    Buffer.byteLength(withoutPayload, 'utf8') <= maxBytes
+      ? { event: withoutPayload }
+      : { eventGzip: gzipSync(withoutPayload) };
+  return { ...fallback, payloadOmitted: true };
+};
+
+const eventOf = (item: Record<string, unknown>): InterviewEvent => {
+  const json =
+    item.eventGzip instanceof Uint8Array ? gunzipSync(item.eventGzip).toString('utf8') : String(item.event);
+  return JSON.parse(json) as InterviewEvent;
+};
 
 export class ParkingLot {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #retentionSeconds: number;
+  readonly #maxEventBytes: number;
   readonly #now: () => number;
 
   constructor(options: ParkingLotOptions) {
@@ -47,6 +85,7 @@ export class ParkingLot {
     });
     this.#tableName = options.tableName;
     this.#retentionSeconds = options.retentionSeconds ?? 30 * 24 * 3600;
+    this.#maxEventBytes = options.maxEventBytes ?? 350 * 1024;
     this.#now = options.now ?? Date.now;
   }
 
@@ -66,8 +105,9 @@ export class ParkingLot {
           vendor: event.vendor,
           eventType: event.type,
           reason,
-          // Stored as a string: DynamoDB's document mapping would drop empty strings and reshape numbers.
-          event: JSON.stringify(event),
+          // Stored as JSON text (or gzipped JSON bytes), not as a map: DynamoDB's document mapping would drop
+          // empty strings and reshape numbers.
+          ...storedEvent(event, this.#maxEventBytes),
           expiresAt: Math.floor(now / 1000) + this.#retentionSeconds,
         },
       }),
@@ -95,7 +135,8 @@ export class ParkingLot {
           vendor: String(item.vendor),
           eventType: String(item.eventType),
           reason: String(item.reason),
-          event: JSON.parse(String(item.event)) as InterviewEvent,
+          event: eventOf(item),
+          ...(item.payloadOmitted === true ? { payloadOmitted: true } : {}),
         });
       }
     }

@@ -1,6 +1,7 @@
 /**
- * Builds the recruiter-facing screening note from an enriched interview: transcript as "Question N /
- * Answer" (the layout of ROUND0's guide), per-question scores and feedback, skill ratings, proctoring.
+ * Builds the recruiter-facing screening note from an enriched interview: answers as "Question N / Answer"
+ * (the layout of ROUND0's guide) with per-question scores and feedback, the transcript, skill ratings,
+ * soft skills, custom questions, proctoring and links.
  * Vendor-neutral; each ATS adapter renders it as plain text or its HTML subset.
  */
 import type { ScreeningNote, ScreeningNoteSection } from '../ats/types.js';
@@ -8,15 +9,31 @@ import type { EnrichedEvaluation, EnrichedInterview } from '../enrichment/enrich
 
 const vendorLabels: Record<string, string> = { round0: 'ROUND0', micro1: 'micro1' };
 
+/*
+ * Every renderer flattens a line or an item to one line (note-render.ts: a value must not be able to forge a
+ * heading or the marker line), so a block that needs several lines (a question with its answer, score and
+ * feedback) is a section of its own, never an item whose text holds newlines.
+ */
+
 const evaluation = (e: EnrichedEvaluation): string =>
   [e.rating, e.feedback].filter((part) => part !== undefined && part !== '').join(' — ');
 
-const averageScore = (interview: EnrichedInterview): number | undefined => {
+/** "Rating: …" and "Feedback: …" lines of an evaluation (nothing for an empty one). */
+const evaluationLines = (e: EnrichedEvaluation): string[] => [
+  ...(e.rating === undefined || e.rating === '' ? [] : [`Rating: ${e.rating}`]),
+  ...(e.feedback === undefined || e.feedback === '' ? [] : [`Feedback: ${e.feedback}`]),
+];
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Mean of the scored answers, and how many were scored (unscored answers do not count). */
+const averageScore = (interview: EnrichedInterview): { average: number; count: number } | undefined => {
   const scores = (interview.responses ?? []).flatMap((r) => (r.score === undefined ? [] : [r.score]));
-  return scores.length === 0 ? undefined : Math.round(scores.reduce((a, b) => a + b, 0) / scores.length);
+  if (scores.length === 0) return undefined;
+  return { average: Math.round(scores.reduce((a, b) => a + b, 0) / scores.length), count: scores.length };
 };
 
-const summarySection = (interview: EnrichedInterview): ScreeningNoteSection => {
+const summarySection = (interview: EnrichedInterview): ScreeningNoteSection | undefined => {
   const average = averageScore(interview);
   const lines = [
     interview.job?.title === undefined ? undefined : `Job: ${interview.job.title}`,
@@ -28,69 +45,71 @@ const summarySection = (interview: EnrichedInterview): ScreeningNoteSection => {
       : `Completed: ${interview.completedAt}`,
     average === undefined
       ? undefined
-      : `Average answer score: ${average}/100 over ${interview.responses?.length} questions`,
+      : `Average answer score: ${average.average}/100 over ${plural(average.count, 'scored answer')}`,
     interview.aiMatchScore === undefined ? undefined : `AI match score: ${interview.aiMatchScore}/100`,
     interview.proctoring?.score === undefined
       ? undefined
       : `Proctoring score: ${interview.proctoring.score}/100`,
   ].filter((line): line is string => line !== undefined);
-  return { heading: 'Summary', lines };
+  return lines.length === 0 ? undefined : { heading: 'Summary', lines };
 };
 
-const questionsSection = (interview: EnrichedInterview): ScreeningNoteSection | undefined => {
-  const responses = interview.responses ?? [];
-  if (responses.length === 0) return undefined;
-  return {
-    heading: 'Questions and answers',
-    items: responses.map((r) => ({
-      label: `Question ${r.index}: ${r.question}`,
-      text: [
-        `Answer: ${r.answer}`,
-        r.score === undefined ? undefined : `Score: ${r.score}/100`,
-        r.feedback === undefined ? undefined : `Feedback: ${r.feedback}`,
-      ]
-        .filter((line) => line !== undefined)
-        .join('\n'),
-    })),
-  };
+/** One section per answered question: "Question N: …" then Answer / Score / Feedback (ROUND0's layout). */
+const questionSections = (interview: EnrichedInterview): ScreeningNoteSection[] =>
+  (interview.responses ?? []).map((r) => ({
+    heading: `Question ${r.index}: ${r.question}`,
+    lines: [
+      `Answer: ${r.answer}`,
+      ...(r.score === undefined ? [] : [`Score: ${r.score}/100`]),
+      ...(r.feedback === undefined || r.feedback === '' ? [] : [`Feedback: ${r.feedback}`]),
+    ],
+  }));
+
+const speakerLabel = (speaker: string): string => {
+  if (speaker === 'interviewer') return 'Interviewer';
+  if (speaker === 'candidate') return 'Candidate';
+  // Any other role is shown as the vendor named it rather than attributed to the candidate.
+  return speaker === '' ? 'Unknown' : `${speaker.charAt(0).toUpperCase()}${speaker.slice(1)}`;
 };
 
 const transcriptSection = (interview: EnrichedInterview): ScreeningNoteSection | undefined => {
   const lines = interview.transcript ?? [];
   if (lines.length === 0) return undefined;
-  return {
-    heading: 'Transcript',
-    lines: lines.map(
-      (line) => `${line.speaker === 'interviewer' ? 'Interviewer' : 'Candidate'}: ${line.text}`,
-    ),
-  };
+  return { heading: 'Transcript', lines: lines.map((line) => `${speakerLabel(line.speaker)}: ${line.text}`) };
 };
 
-const evaluationsSection = (interview: EnrichedInterview): ScreeningNoteSection | undefined => {
+/** Technical skills and the coding/custom exercises: one "skill: rating — feedback" item each. */
+const skillsSection = (interview: EnrichedInterview): ScreeningNoteSection | undefined => {
   const items = [
     ...(interview.skills ?? []).map((s) => ({ label: s.skill, text: evaluation(s) })),
-    ...(interview.softSkills ?? []).map((s) => ({
-      label: `${s.skill} (soft skills)`,
-      text: [
-        evaluation(s),
-        ...Object.entries(s.subScores ?? {}).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`),
-      ].join('\n'),
-    })),
     ...(interview.codingEvaluation === undefined
       ? []
       : [{ label: 'Coding exercise', text: evaluation(interview.codingEvaluation) }]),
     ...(interview.customExerciseEvaluation === undefined
       ? []
       : [{ label: 'Custom exercise', text: evaluation(interview.customExerciseEvaluation) }]),
-    ...(interview.customQuestions ?? []).map((q) => ({
-      label: q.question,
-      text: [q.answer === undefined ? undefined : `Answer: ${q.answer}`, evaluation(q)]
-        .filter((line) => line !== undefined && line !== '')
-        .join('\n'),
-    })),
   ];
   return items.length === 0 ? undefined : { heading: 'Skill ratings', items };
 };
+
+/** One section per soft skill: its rating, feedback and each sub-score (vocabulary, grammar…). */
+const softSkillSections = (interview: EnrichedInterview): ScreeningNoteSection[] =>
+  (interview.softSkills ?? []).map((s) => ({
+    heading: `Soft skills: ${s.skill}`,
+    lines: [
+      ...evaluationLines(s),
+      ...Object.entries(s.subScores ?? {}).map(([k, v]) => {
+        const name = k.replace(/_/g, ' ');
+        return `${name.charAt(0).toUpperCase()}${name.slice(1)}: ${v}`;
+      }),
+    ],
+  }));
+
+const customQuestionSections = (interview: EnrichedInterview): ScreeningNoteSection[] =>
+  (interview.customQuestions ?? []).map((q) => ({
+    heading: `Custom question: ${q.question}`,
+    lines: [...(q.answer === undefined ? [] : [`Answer: ${q.answer}`]), ...evaluationLines(q)],
+  }));
 
 const proctoringSection = (interview: EnrichedInterview): ScreeningNoteSection | undefined => {
   const violations = interview.proctoring?.violations ?? [];
@@ -125,9 +144,11 @@ export const buildScreeningNote = (
 ): ScreeningNote => {
   const sections = [
     summarySection(interview),
-    questionsSection(interview),
+    ...questionSections(interview),
     transcriptSection(interview),
-    evaluationsSection(interview),
+    skillsSection(interview),
+    ...softSkillSections(interview),
+    ...customQuestionSections(interview),
     proctoringSection(interview),
   ].filter((section): section is ScreeningNoteSection => section !== undefined);
   const noteLinks = links(interview, archived);

@@ -34,8 +34,10 @@ export interface SyncOptions {
   /** Custom field that receives the screening score (0–100) once completed. */
   readonly scoreFieldId?: string;
   /**
-   * How long a worker may hold an interview's status-sync lease.
-   * @default 30000
+   * How long a worker may hold an interview's status-sync lease. Longer than the worker's timeout (60 s):
+   * a lease that ran out while its holder was still writing (a slow ATS: each request may take up to
+   * 4 attempts of 10 s) would let a newer status be written first and the older one land last.
+   * @default 120000
    */
   readonly statusLeaseMs?: number;
   /**
@@ -131,8 +133,41 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   const atsStatus = step.rank === undefined ? undefined : atsStatusOf(step.status);
   const writesNote = noteEvents[event.vendor]?.includes(event.type) ?? false;
   const effects: Record<string, EffectOutcome | 'superseded'> = {};
-  if (atsStatus === undefined && !writesNote) {
-    return { outcome: 'synced', interviewKey, status: step.status, ...advance, effects };
+  // Only what the result declares: the state (every applied event, all fields) is not stored as the result.
+  const result = (): SyncResult => ({
+    outcome: 'synced',
+    interviewKey,
+    status: step.status,
+    advanced: advance.advanced,
+    stale: advance.stale,
+    effects,
+  });
+
+  // The ATS shows the wording of the state's status, whichever event brought it there: the event may
+  // write the status (and announce it) only when the state's wording is the event's own. A late event of
+  // a lower wording never does; a late event of the same wording still may (micro1: a recording event
+  // advanced the state first but could not be matched, then the report arrives "stale" and must still
+  // mark the record completed). The claim's condition on the state's rank keeps this race-free.
+  const stateRank = advance.state.rank;
+  const stateLevel =
+    stateRank === undefined || advance.state.status === undefined
+      ? undefined
+      : atsStatusOf(advance.state.status)?.level;
+  const statusRank =
+    atsStatus !== undefined && stateRank !== undefined && stateLevel === atsStatus.level
+      ? stateRank
+      : undefined;
+  // Once completed, the optional stage move and score field (each once per interview, like the note).
+  const completed = atsStatus?.status === 'completed';
+  const stageId = completed ? options.completedStageId : undefined;
+  const fieldId = completed ? options.scoreFieldId : undefined;
+  const score = screeningScore(enriched);
+  const moveStage = stageId === undefined ? undefined : deps.ats.moveStage?.bind(deps.ats);
+  const setField =
+    fieldId === undefined || score === undefined ? undefined : deps.ats.setField?.bind(deps.ats);
+  // Nothing to write (a late start, a fields-only event): no ATS lookup either.
+  if (statusRank === undefined && !writesNote && moveStage === undefined && setField === undefined) {
+    return result();
   }
 
   const match = await findMatch(event, advance.state, deps);
@@ -142,11 +177,11 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     eventKey: `${scope}:${action}`,
   });
 
-  if (atsStatus !== undefined && step.rank !== undefined && !advance.stale) {
+  if (atsStatus !== undefined && statusRank !== undefined) {
     effects['ats.status'] = await syncStatus(
       event,
       interviewKey,
-      step.rank,
+      statusRank,
       atsStatus,
       match,
       deps,
@@ -175,25 +210,19 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     );
   }
 
-  if (atsStatus?.status === 'completed') {
-    const { completedStageId, scoreFieldId } = options;
-    const moveStage = deps.ats.moveStage?.bind(deps.ats);
-    if (completedStageId !== undefined && moveStage !== undefined) {
-      effects['ats.stage'] = await deps.effects.runOnce(scope, 'ats.stage', () =>
-        moveStage(match, completedStageId, context('stage')),
-      );
-    }
-    const setField = deps.ats.setField?.bind(deps.ats);
-    const score = screeningScore(enriched);
-    if (scoreFieldId !== undefined && setField !== undefined && score !== undefined) {
-      effects['ats.field'] = await deps.effects.runOnce(scope, 'ats.field', () =>
-        setField(match, scoreFieldId, String(score), context('field')),
-      );
-    }
+  if (moveStage !== undefined && stageId !== undefined) {
+    effects['ats.stage'] = await deps.effects.runOnce(scope, 'ats.stage', () =>
+      moveStage(match, stageId, context('stage')),
+    );
+  }
+  if (setField !== undefined && fieldId !== undefined && score !== undefined) {
+    effects['ats.field'] = await deps.effects.runOnce(scope, 'ats.field', () =>
+      setField(match, fieldId, String(score), context('field')),
+    );
   }
 
   const notify = deps.notify;
-  if (notify !== undefined && atsStatus !== undefined && advance.advanced) {
+  if (notify !== undefined && atsStatus !== undefined && statusRank !== undefined) {
     effects[`notify.${atsStatus.status}`] = await deps.effects.runOnce(
       scope,
       `notify.${atsStatus.status}`,
@@ -207,7 +236,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     );
   }
 
-  return { outcome: 'synced', interviewKey, status: step.status, ...advance, effects };
+  return result();
 };
 
 const findMatch = async (event: InterviewEvent, state: InterviewState, deps: SyncDeps): Promise<AtsMatch> => {
@@ -250,7 +279,7 @@ const syncStatus = async (
   deps: SyncDeps,
   ctx: AtsContext,
 ): Promise<EffectOutcome | 'superseded'> => {
-  const leaseMs = deps.options?.statusLeaseMs ?? 30_000;
+  const leaseMs = deps.options?.statusLeaseMs ?? 120_000;
   const deadline = Date.now() + (deps.options?.statusWaitMs ?? 3_000);
   const sleep = deps.sleep ?? defaultSleep;
   for (;;) {
@@ -260,7 +289,9 @@ const syncStatus = async (
       try {
         await deps.ats.setStatus(match, atsStatus.status, ctx);
       } catch (error) {
-        await deps.statusSync.release(event.vendor, interviewKey, claim.token);
+        // Best effort: if the release fails too, the lease running out frees the status anyway, and the
+        // caller needs the ATS's error (it decides retry or dead-letter), not the release's.
+        await deps.statusSync.release(event.vendor, interviewKey, claim.token).catch(() => undefined);
         throw error;
       }
       await deps.statusSync.complete(event.vendor, interviewKey, atsStatus.level, claim.token);

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
+import type { InterviewEvent } from '../../../functions/vendors/index.js';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
+import { envelope, ledgerTable } from './world.js';
+
+/** A micro1 report whose transcript makes the envelope about `kilobytes` KB of compressible text. */
+const aLargeReport = (kilobytes: number): InterviewEvent => {
+  const line = {
+    timestamp: 1,
+    role: 'user',
+    content: 'I designed the ingest pipeline and its retries. '.repeat(20),
+  };
+  const lines = Math.ceil((kilobytes * 1024) / JSON.stringify(line).length);
+  return envelope('micro1', 'interview_report.created', {
+    set: { 'data.interview_transcript': Array.from({ length: lines }, () => line) },
+  });
+};
+
+describe('ParkingLot (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let clock: number;
+  let parking: ParkingLot;
+
+  beforeEach(async () => {
+    dynamo = await startDynalite();
+    clock = Date.UTC(2024, 0, 16, 15, 0);
+    parking = new ParkingLot({ client: dynamo.client, tableName: ledgerTable, now: () => clock++ });
+  });
+
+  afterEach(async () => {
+    await dynamo.close();
+  });
+
+  it('keeps each parked event with its reason and whole envelope, oldest first, per kind', async () => {
+    // Prepare
+    const ended = envelope('round0', 'interview_ended');
+    const started = envelope('round0', 'interview_started');
+
+    // Act
+    await parking.park('unmatched', ended, 'no candidate with this e-mail');
+    await parking.park('failed', started, 'lever: forbidden');
+    await parking.park('unmatched', ended, 'no candidate with this e-mail');
+
+    // Assess
+    const unmatched = await parking.list('unmatched');
+    expect(unmatched).toEqual([
+      {
+        kind: 'unmatched',
+        parkedAt: '2024-01-16T15:00:00.000Z',
+        dedupeKey: ended.dedupeKey,
+        vendor: 'round0',
+        eventType: 'interview_ended',
+        reason: 'no candidate with this e-mail',
+        event: ended,
+      },
+      expect.objectContaining({ parkedAt: '2024-01-16T15:00:00.002Z', event: ended }),
+    ]);
+    expect(await parking.list('failed')).toEqual([
+      expect.objectContaining({ dedupeKey: started.dedupeKey, reason: 'lever: forbidden', event: started }),
+    ]);
+  });
+
+  it('parks an envelope larger than a DynamoDB item (a claim-checked report) compressed, whole', async () => {
+    // Prepare
+    const report = aLargeReport(1200);
+    expect(JSON.stringify(report).length).toBeGreaterThan(400 * 1024);
+
+    // Act
+    await parking.park('unmatched', report, 'no application with this ATS id');
+
+    // Assess
+    const [parked] = await parking.list('unmatched');
+    expect(parked?.event).toEqual(report);
+    expect(parked?.payloadOmitted).toBeUndefined();
+  });
+
+  it('keeps the envelope without its payload when even compressed it would not fit', async () => {
+    // Prepare: random bytes do not compress
+    const report = envelope('micro1', 'interview_report.created', {
+      set: { 'data.interview_transcript.0.content': randomBytes(600 * 1024).toString('base64') },
+    });
+
+    // Act
+    await parking.park('failed', report, 'lever: invalid_request');
+
+    // Assess
+    const [parked] = await parking.list('failed');
+    expect(parked).toMatchObject({ payloadOmitted: true, reason: 'lever: invalid_request' });
+    expect(parked?.event).toEqual({ ...report, payload: null });
+  });
+});

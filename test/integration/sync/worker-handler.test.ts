@@ -1,0 +1,336 @@
+/**
+ * The real worker handler (functions/worker.ts) invoked with SQS events shaped like Lambda's, against
+ * dynalite, local-aws-sqs (the dead-letter queue) and the Lever fake: which records it reports failed,
+ * dead-letters, parks or acknowledges.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createSqsServer } from 'local-aws-sqs';
+import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
+import type { InterviewEvent } from '../../../functions/vendors/index.js';
+import { startFakeLever } from '../../../local/fakes/lever.js';
+import { startDynalite } from '../../helpers/dynalite.js';
+import { anOpportunity, envelope, idempotencyTable, ledgerTable, round0 } from './world.js';
+
+const region = 'us-east-1';
+const accountId = '000000000000';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+// Prepare (once): emulators, the ATS fake and the environment the worker reads at import time.
+const dynamo = await startDynalite();
+const sqsServer: Server = await createSqsServer({ port: 0, hostname: '127.0.0.1', region, accountId });
+const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+const sqs = new SQSClient({ region, endpoint: sqsEndpoint, credentials });
+const { QueueUrl: deadLetterQueueUrl = '' } = await sqs.send(
+  new CreateQueueCommand({ QueueName: 'worker-test-dlq' }),
+);
+const people = ['ada', 'bob', 'cyd', 'dan'] as const;
+const lever = await startFakeLever({
+  seed: {
+    users: ['user-1'],
+    opportunities: people.map((name) =>
+      anOpportunity({ id: `opp-${name}`, contact: `contact-${name}`, emails: [`${name}@example.com`] }),
+    ),
+  },
+});
+const secretsDir = mkdtempSync(join(tmpdir(), 'worker-handler-'));
+const secretsFile = join(secretsDir, 'secrets.local.json');
+writeFileSync(
+  secretsFile,
+  JSON.stringify({
+    webhook: { round0SigningSecrets: ['worker-test-secret'], micro1Tokens: ['x'.repeat(32)] },
+    integration: { ats: { apiKey: 'lever-key' } },
+  }),
+);
+Object.assign(process.env, {
+  IDEMPOTENCY_TABLE_NAME: idempotencyTable,
+  LEDGER_TABLE_NAME: ledgerTable,
+  BUCKET_NAME: 'worker-test-bucket',
+  DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+  LOCAL_SECRETS_FILE: secretsFile,
+  ATS_ADAPTER: 'lever',
+  ATS_CONFIG: JSON.stringify({
+    baseUrl: `${lever.url}/v1`,
+    performAs: 'user-1',
+    rateLimit: { perSecond: 1000, burst: 1000 },
+    // One attempt per request: each scripted fault is one failed delivery.
+    http: { timeoutMs: 2000, maxAttempts: 1, baseDelayMs: 1 },
+  }),
+  AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+  AWS_REGION: region,
+  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+});
+const { handler } = await import('../../../functions/worker.js');
+const clients = await import('../../../functions/platform/clients.js');
+const parking = new ParkingLot({ client: dynamo.client, tableName: ledgerTable });
+
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'interview-sync-worker',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:interview-sync-worker`,
+  memoryLimitInMB: '1024',
+  awsRequestId: 'req-1',
+  logGroupName: '/aws/lambda/interview-sync-worker',
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+let sequence = 0;
+
+/** A record as Lambda's SQS event source builds it from a received message. */
+const sqsRecord = (body: string, receiveCount = 1, attributes: Record<string, string> = {}): SQSRecord => {
+  sequence += 1;
+  const now = String(Date.now());
+  return {
+    messageId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
+    receiptHandle: `receipt-${sequence}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: now,
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(attributes).map(([name, value]) => [
+        name,
+        { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' },
+      ]),
+    ),
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:${region}:${accountId}:interview-sync-events`,
+    awsRegion: region,
+  };
+};
+
+/** The record of a queued envelope (`{ kind: 'event', event }`), with the attributes ingest sets. */
+const eventRecord = (event: InterviewEvent, receiveCount = 1) =>
+  sqsRecord(JSON.stringify({ kind: 'event', event }), receiveCount, {
+    vendor: event.vendor,
+    eventType: event.type,
+    dedupeKey: event.dedupeKey,
+  });
+
+/** A ROUND0 interview_ended of a person's own interview. */
+const endedFor = (name: (typeof people)[number] | 'nobody') =>
+  round0('interview_ended', {
+    eventId: `evt_${name}`,
+    interviewId: `int-${name}`,
+    email: `${name}@example.com`,
+  });
+
+const invoke = async (...records: SQSRecord[]): Promise<SQSBatchResponse> =>
+  (await handler({ Records: records } satisfies SQSEvent, context)) as SQSBatchResponse;
+
+const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
+
+const notesOf = (name: string) => lever.state.notes.filter((n) => n.opportunityId === `opp-${name}`);
+
+/** Receives (and deletes) everything on the dead-letter queue. */
+const drainDeadLetters = async (): Promise<Message[]> => {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: deadLetterQueueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  if (Messages.length > 0) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: deadLetterQueueUrl,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+  }
+  return Messages;
+};
+
+const attribute = (message: Message | undefined, name: string) =>
+  message?.MessageAttributes?.[name]?.StringValue;
+
+afterEach(async () => {
+  await drainDeadLetters();
+});
+
+afterAll(async () => {
+  clients.dynamoDbClient().destroy();
+  clients.sqsClient().destroy();
+  clients.s3Client().destroy();
+  sqs.destroy();
+  await lever.close();
+  sqsServer.closeAllConnections();
+  await new Promise<void>((resolve, reject) =>
+    sqsServer.close((error) => (error ? reject(error) : resolve())),
+  );
+  await dynamo.close();
+  rmSync(secretsDir, { recursive: true, force: true });
+});
+
+describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
+  it('reports only the record whose ATS answered 500, and syncs it on redelivery', async () => {
+    // Prepare
+    lever.failNext({ status: 500, match: (r) => r.query.email === 'bob@example.com' });
+    const [ada, bob, cyd] = [
+      eventRecord(endedFor('ada')),
+      eventRecord(endedFor('bob')),
+      eventRecord(endedFor('cyd')),
+    ];
+
+    // Act
+    const response = await invoke(ada, bob, cyd);
+    const redelivered = await invoke({
+      ...bob,
+      attributes: { ...bob.attributes, ApproximateReceiveCount: '2' },
+    });
+
+    // Assess
+    expect(failedIds(response)).toEqual([bob.messageId]);
+    expect(failedIds(redelivered)).toEqual([]);
+    expect([notesOf('ada'), notesOf('bob'), notesOf('cyd')].map((notes) => notes.length)).toEqual([1, 1, 1]);
+    expect(await drainDeadLetters()).toEqual([]);
+    expect(await parking.list('failed')).toEqual([]);
+  });
+
+  it('acknowledges a duplicate delivery without calling the ATS again', async () => {
+    // Prepare
+    const event = round0('interview_ended', {
+      eventId: 'evt_dup',
+      interviewId: 'int-dup',
+      email: 'cyd@example.com',
+    });
+    const notesBefore = notesOf('cyd').length;
+    expect(failedIds(await invoke(eventRecord(event)))).toEqual([]);
+    const requestsBefore = lever.state.requests.length;
+
+    // Act
+    const response = await invoke(eventRecord(event));
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(lever.state.requests).toHaveLength(requestsBefore);
+    expect(notesOf('cyd')).toHaveLength(notesBefore + 1);
+  });
+
+  it('posts one note for two deliveries of one event in the same batch', async () => {
+    // Prepare
+    const event = round0('interview_ended', {
+      eventId: 'evt_twice',
+      interviewId: 'int-twice',
+      email: 'ada@example.com',
+    });
+    const notesBefore = notesOf('ada').length;
+    const [first, second] = [eventRecord(event), eventRecord(event)];
+
+    // Act
+    const response = await invoke(first, second);
+    // What Lambda redelivers: the records reported failed (the one that found the event in progress).
+    const retried = response.batchItemFailures.map(({ itemIdentifier }) =>
+      itemIdentifier === first.messageId ? first : second,
+    );
+    const redelivered = await invoke(...retried);
+
+    // Assess: the batch is processed in parallel, so the second delivery found the first in progress
+    expect(failedIds(response)).toHaveLength(1);
+    expect(failedIds(redelivered)).toEqual([]);
+    expect(notesOf('ada')).toHaveLength(notesBefore + 1);
+    expect(await drainDeadLetters()).toEqual([]);
+  });
+
+  it('dead-letters an event the ATS refuses (403) with the reason, and parks it as failed', async () => {
+    // Prepare
+    lever.failNext({ status: 403, match: (r) => r.query.email === 'dan@example.com' });
+    const event = endedFor('dan');
+    const record = eventRecord(event);
+
+    // Act
+    const response = await invoke(record);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    const [dead, ...more] = await drainDeadLetters();
+    expect(more).toEqual([]);
+    expect(dead?.Body).toBe(record.body);
+    expect(attribute(dead, 'failureReason')).toBe('lever: forbidden');
+    expect(attribute(dead, 'failureErrorName')).toBe('AtsPermanentError');
+    expect(await parking.list('failed')).toEqual([
+      expect.objectContaining({ dedupeKey: event.dedupeKey, reason: 'lever: forbidden', event }),
+    ]);
+    expect(notesOf('dan')).toEqual([]);
+  });
+
+  it('parks an unmatched candidate for replay without dead-lettering it', async () => {
+    // Prepare
+    const event = endedFor('nobody');
+
+    // Act
+    const response = await invoke(eventRecord(event));
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(await parking.list('unmatched')).toEqual([
+      expect.objectContaining({ dedupeKey: event.dedupeKey, reason: 'no candidate with this e-mail', event }),
+    ]);
+    expect(await drainDeadLetters()).toEqual([]);
+  });
+
+  it.each([
+    ['a body that is not JSON', 'not json {', 'queue message is not JSON'],
+    [
+      'an envelope of an unknown schema version',
+      JSON.stringify({ kind: 'event', event: { schemaVersion: 2 } }),
+      'queue message has an unknown kind or schema version',
+    ],
+  ])('dead-letters %s', async (_name, body, reason) => {
+    // Prepare
+    const record = sqsRecord(body);
+
+    // Act
+    const response = await invoke(record);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    const [dead, ...more] = await drainDeadLetters();
+    expect(more).toEqual([]);
+    expect(dead?.Body).toBe(body);
+    expect(attribute(dead, 'failureErrorName')).toBe('UnreadableQueueMessageError');
+    expect(attribute(dead, 'failureReason')).toBe(reason);
+  });
+
+  it('acknowledges an event type it does not know without calling the ATS', async () => {
+    // Prepare
+    const event = envelope('round0', 'interview_started', {
+      set: { id: 'evt_paused', type: 'interview_paused' },
+    });
+    expect(event.known).toBe(false);
+    const requestsBefore = lever.state.requests.length;
+
+    // Act
+    const response = await invoke(eventRecord(event));
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(lever.state.requests).toHaveLength(requestsBefore);
+    expect(await drainDeadLetters()).toEqual([]);
+  });
+});
