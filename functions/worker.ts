@@ -9,6 +9,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAtsAdapter } from './ats/index.js';
@@ -43,6 +44,7 @@ const sqs = sqsClient();
 
 const ledgerTable = requireEnv(env, envNames.ledgerTableName);
 const deadLetterQueueUrl = requireEnv(env, envNames.deadLetterQueueUrl);
+const eventsQueueUrl = optionalEnv(env, envNames.queueUrl);
 const atsAdapterName = optionalEnv(env, envNames.atsAdapter) ?? 'log';
 const atsConfig = (() => {
   try {
@@ -120,6 +122,35 @@ const deadLetter = async (record: SQSRecord, error: unknown, reason: string) => 
   metrics.addMetric('EventDeadLettered', MetricUnit.Count, 1);
 };
 
+/** `Retry-After` an ATS or vendor API asked for, anywhere in the error's cause chain. */
+const retryAfterOf = (error: unknown): number | undefined => {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const seconds = (e as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof seconds === 'number' && seconds > 0) return seconds;
+  }
+  return undefined;
+};
+
+/**
+ * Honours a `Retry-After` longer than the HTTP client waits in-process: the failed message becomes
+ * visible again only then (capped at SQS's 12 h maximum), instead of after the queue's visibility timeout.
+ */
+const delayRedelivery = async (record: SQSRecord, seconds: number): Promise<void> => {
+  if (eventsQueueUrl === undefined) return;
+  try {
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: eventsQueueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: Math.min(Math.ceil(seconds), 12 * 3600),
+      }),
+    );
+  } catch (error) {
+    // Best effort: without it the message still comes back after the queue's visibility timeout.
+    logger.warn('could not delay the redelivery', { messageId: record.messageId, error: String(error) });
+  }
+};
+
 const processRecord = async (record: SQSRecord): Promise<void> => {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount);
   let event: InterviewEvent;
@@ -160,10 +191,13 @@ const processRecord = async (record: SQSRecord): Promise<void> => {
     const disposition = classifyFailure(error);
     const errorName = error instanceof Error ? error.name : typeof error;
     switch (disposition.kind) {
-      case 'transient':
+      case 'transient': {
         metrics.addMetric('EventRetried', MetricUnit.Count, 1);
-        logger.warn('event will be retried', { ...about, error: errorName, receiveCount });
+        const retryAfterSeconds = retryAfterOf(error);
+        logger.warn('event will be retried', { ...about, error: errorName, receiveCount, retryAfterSeconds });
+        if (retryAfterSeconds !== undefined) await delayRedelivery(record, retryAfterSeconds);
         throw error;
+      }
       case 'unmatched':
         await parking.park('unmatched', event, disposition.reason);
         metrics.addMetric('CandidateUnmatched', MetricUnit.Count, 1);

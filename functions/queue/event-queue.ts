@@ -4,7 +4,7 @@
  * so a long transcript is never refused at the door.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { InterviewEvent, QueueMessage } from '../vendors/envelope.js';
 import { QueueUnavailableError, UnreadableQueueMessageError } from './errors.js';
@@ -116,9 +116,22 @@ export const readQueueMessage = async (body: string, s3: S3Client): Promise<Inte
   }
   if (message?.kind === 'event' && message.event?.schemaVersion === 1) return message.event;
   if (message?.kind === 'claim-check') {
-    const object = await s3.send(new GetObjectCommand({ Bucket: message.bucket, Key: message.key }));
-    const text = (await object.Body?.transformToString('utf8')) ?? '';
-    return JSON.parse(text) as InterviewEvent;
+    let text: string;
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: message.bucket, Key: message.key }));
+      text = (await object.Body?.transformToString('utf8')) ?? '';
+    } catch (error) {
+      // A missing object will not appear by retrying (expired or deleted): say so now, not after 10 receives.
+      if (error instanceof NoSuchKey) {
+        throw new UnreadableQueueMessageError('claim-check object is missing', { cause: error });
+      }
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as InterviewEvent;
+    } catch (error) {
+      throw new UnreadableQueueMessageError('claim-check object is not JSON', { cause: error });
+    }
   }
   throw new UnreadableQueueMessageError('queue message has an unknown kind or schema version');
 };

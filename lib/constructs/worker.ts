@@ -67,6 +67,8 @@ export class Worker extends Construct {
         [envNames.micro1ApiBaseUrl]: props.micro1ApiBaseUrl,
         [envNames.slackNotifications]: String(props.slackNotifications),
         [envNames.deadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
+        // To delay a failed message's redelivery when the ATS asked for a longer Retry-After.
+        [envNames.queueUrl]: props.queue.queueUrl,
         ...(props.atsCompletedStageId === undefined
           ? {}
           : { [envNames.atsCompletedStageId]: props.atsCompletedStageId }),

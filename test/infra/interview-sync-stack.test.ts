@@ -250,6 +250,7 @@ describe('InterviewSyncStack with default props', () => {
         MICRO1_API_BASE_URL: 'https://public.api.micro1.ai',
         SLACK_NOTIFICATIONS: 'false',
         DEAD_LETTER_QUEUE_URL: { Ref: id(stack.events.deadLetterQueue) },
+        QUEUE_URL: { Ref: id(stack.events.queue) },
         POWERTOOLS_SERVICE_NAME: 'interview-sync-worker',
         POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
         NODE_OPTIONS: '--enable-source-maps',

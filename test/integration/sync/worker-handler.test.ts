@@ -9,16 +9,20 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
+import S3rver from 's3rver';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
@@ -27,17 +31,31 @@ import { anOpportunity, envelope, idempotencyTable, ledgerTable, round0 } from '
 
 const region = 'us-east-1';
 const accountId = '000000000000';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+// s3rver accepts only this key pair; dynalite and local-aws-sqs accept any.
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 // Prepare (once): emulators, the ATS fake and the environment the worker reads at import time.
 const dynamo = await startDynalite();
+const s3Dir = mkdtempSync(join(tmpdir(), 'worker-handler-s3-'));
+const s3rver = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory: s3Dir,
+  configureBuckets: [{ name: 'worker-test-bucket' }],
+});
+const { port: s3Port } = await s3rver.run();
+const s3Endpoint = `http://127.0.0.1:${s3Port}`;
 const sqsServer: Server = await createSqsServer({ port: 0, hostname: '127.0.0.1', region, accountId });
 const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
 const sqs = new SQSClient({ region, endpoint: sqsEndpoint, credentials });
 const { QueueUrl: deadLetterQueueUrl = '' } = await sqs.send(
   new CreateQueueCommand({ QueueName: 'worker-test-dlq' }),
 );
-const people = ['ada', 'bob', 'cyd', 'dan'] as const;
+const { QueueUrl: eventsQueueUrl = '' } = await sqs.send(
+  new CreateQueueCommand({ QueueName: 'worker-test-events', Attributes: { VisibilityTimeout: '1' } }),
+);
+const people = ['ada', 'bob', 'cyd', 'dan', 'eve'] as const;
 const lever = await startFakeLever({
   seed: {
     users: ['user-1'],
@@ -60,6 +78,7 @@ Object.assign(process.env, {
   LEDGER_TABLE_NAME: ledgerTable,
   BUCKET_NAME: 'worker-test-bucket',
   DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+  QUEUE_URL: eventsQueueUrl,
   LOCAL_SECRETS_FILE: secretsFile,
   ATS_ADAPTER: 'lever',
   ATS_CONFIG: JSON.stringify({
@@ -71,6 +90,8 @@ Object.assign(process.env, {
   }),
   AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
   AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+  AWS_ENDPOINT_URL_S3: s3Endpoint,
+  S3_FORCE_PATH_STYLE: 'true',
   AWS_REGION: region,
   AWS_ACCESS_KEY_ID: credentials.accessKeyId,
   AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -184,7 +205,9 @@ afterAll(async () => {
     sqsServer.close((error) => (error ? reject(error) : resolve())),
   );
   await dynamo.close();
+  await s3rver.close();
   rmSync(secretsDir, { recursive: true, force: true });
+  rmSync(s3Dir, { recursive: true, force: true });
 });
 
 describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
@@ -332,5 +355,83 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(failedIds(response)).toEqual([]);
     expect(lever.state.requests).toHaveLength(requestsBefore);
     expect(await drainDeadLetters()).toEqual([]);
+  });
+  it('delays the redelivery when the ATS asks for a long Retry-After', async () => {
+    // Prepare: a real message on a queue whose visibility timeout is 1 s
+    lever.failNext({
+      status: 429,
+      headers: { 'retry-after': '120' },
+      match: (r) => r.query.email === 'eve@example.com',
+    });
+    const event = endedFor('eve');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: eventsQueueUrl,
+        MessageBody: JSON.stringify({ kind: 'event', event }),
+      }),
+    );
+    const { Messages: [received] = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 1 }),
+    );
+    const record = { ...eventRecord(event), receiptHandle: received?.ReceiptHandle ?? '' };
+
+    // Act
+    const response = await invoke(record);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { Messages: visible = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 0 }),
+    );
+
+    // Assess: reported failed, and still invisible after the queue's own 1 s visibility timeout
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(visible).toEqual([]);
+    expect(notesOf('eve')).toEqual([]);
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: eventsQueueUrl,
+        ReceiptHandle: received?.ReceiptHandle ?? '',
+        VisibilityTimeout: 0,
+      }),
+    );
+  });
+
+  it('follows a claim check to S3, and dead-letters one whose object is missing', async () => {
+    // Prepare: one envelope stored in S3 as the ingest Lambda does for large events, one pointer to nothing
+    const event = round0('interview_ended', {
+      eventId: 'evt_claim',
+      interviewId: 'int-claim',
+      email: 'ada@example.com',
+    });
+    const notesBefore = notesOf('ada').length;
+    await clients.s3Client().send(
+      new PutObjectCommand({
+        Bucket: 'worker-test-bucket',
+        Key: 'claim-checks/present.json',
+        Body: JSON.stringify(event),
+      }),
+    );
+    const claim = (key: string) =>
+      sqsRecord(
+        JSON.stringify({
+          kind: 'claim-check',
+          bucket: 'worker-test-bucket',
+          key,
+          dedupeKey: 'x',
+          vendor: 'round0',
+          type: 'interview_ended',
+        }),
+      );
+    const [present, missing] = [claim('claim-checks/present.json'), claim('claim-checks/gone.json')];
+
+    // Act
+    const response = await invoke(present, missing);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(notesOf('ada')).toHaveLength(notesBefore + 1);
+    const [dead, ...more] = await drainDeadLetters();
+    expect(more).toEqual([]);
+    expect(dead?.Body).toBe(missing.body);
+    expect(attribute(dead, 'failureReason')).toBe('claim-check object is missing');
   });
 });
