@@ -1,0 +1,238 @@
+/**
+ * In-process AWS emulators for the one-machine runtime: DynamoDB (dynalite), S3 (s3rver) and SQS
+ * (local-aws-sqs), each on 127.0.0.1, provisioned with the queues, tables and bucket `lib/resources.ts`
+ * describes. Nothing global is touched: the caller gets an env map to hand to the functions.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { createSqsServer } from 'local-aws-sqs';
+import S3rver from 's3rver';
+import { resources } from '../lib/resources.js';
+import { createDynamoTables } from './dynamo-tables.js';
+import { LocalPipelineError } from './errors.js';
+import { listenOnLoopback, loopbackHost } from './listen.js';
+
+const host = loopbackHost;
+
+/**
+ * The fake account the emulators live in. s3rver only accepts the `S3RVER` key pair (it checks
+ * signatures); dynalite and local-aws-sqs accept any credentials, so one pair serves all three.
+ */
+export const localAws = {
+  region: 'us-east-1',
+  /** local-aws-sqs's default account id, which it puts in queue URLs and ARNs. */
+  accountId: '123456789012',
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+} as const;
+
+/** Ports of the three emulators; 0 picks a free port. */
+export interface EmulatorPorts {
+  /** @default 0 */
+  readonly sqs?: number;
+  /** @default 0 */
+  readonly dynamodb?: number;
+  /** @default 0 */
+  readonly s3?: number;
+}
+
+export interface LocalEmulatorOptions {
+  /**
+   * Directory that keeps DynamoDB (`<dataDir>/dynamodb`) and S3 (`<dataDir>/s3`) content across restarts.
+   * SQS is always in memory (local-aws-sqs cannot persist).
+   * @default undefined — everything in memory (S3 in a temporary directory removed by `close()`)
+   */
+  readonly dataDir?: string;
+  /** @default all 0 */
+  readonly ports?: EmulatorPorts;
+  /**
+   * Events-queue settings that tests shorten; everything else comes from `lib/resources.ts`.
+   * @default resources.eventsQueue.visibilityTimeoutSeconds and resources.eventsQueue.maxReceiveCount
+   */
+  readonly eventsQueue?: {
+    readonly visibilityTimeoutSeconds?: number;
+    readonly maxReceiveCount?: number;
+  };
+}
+
+export interface LocalEmulators {
+  readonly endpoints: { readonly sqs: string; readonly dynamodb: string; readonly s3: string };
+  readonly queueUrls: { readonly events: string; readonly deadLetter: string };
+  readonly queueArns: { readonly events: string; readonly deadLetter: string };
+  /**
+   * What a function needs in its environment to reach the emulators. The SDK v3 reads
+   * `AWS_ENDPOINT_URL_<SERVICE>` itself; `S3_FORCE_PATH_STYLE` is read by our S3 client factory because
+   * s3rver cannot serve virtual-hosted bucket names on 127.0.0.1.
+   */
+  readonly env: Readonly<Record<string, string>>;
+  /** An SQS client bound to the emulator (destroyed by `close()`). */
+  readonly sqs: SQSClient;
+  /** Stops the three servers; in-memory data is gone afterwards. */
+  close(): Promise<void>;
+}
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Keep-alive sockets of the SDK clients would otherwise hold close() open.
+    server.closeAllConnections();
+  });
+
+/** Starts dynalite, s3rver and local-aws-sqs and creates the resources of `lib/resources.ts`. */
+export const startEmulators = async (options: LocalEmulatorOptions = {}): Promise<LocalEmulators> => {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    // Last started, first closed (the S3 server before its temporary directory); keep going when one
+    // fails so no server is left listening, then report the first failure.
+    let failure: unknown;
+    for (const closer of closers.splice(0).reverse()) {
+      await closer().catch((error: unknown) => {
+        failure ??= error;
+      });
+    }
+    if (failure !== undefined) throw failure;
+  };
+  try {
+    if (options.dataDir !== undefined) await lockDataDir(options.dataDir, closers);
+    const dynamodb = await startDynamoDb(options, closers);
+    const s3 = await startS3(options, closers);
+    const { sqs, queueUrls, queueArns } = await startSqs(options, closers);
+    const endpoints = { sqs: sqs.endpoint, dynamodb, s3 };
+    const env: Record<string, string> = {
+      AWS_REGION: localAws.region,
+      AWS_ACCESS_KEY_ID: localAws.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localAws.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_S3: endpoints.s3,
+      S3_FORCE_PATH_STYLE: 'true',
+    };
+    return { endpoints, queueUrls, queueArns, env, sqs: sqs.client, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+};
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Claims the data directory for this process. LevelDB allows one process per directory, and dynalite
+ * reports a second one only by crashing later ("Database is closed"), so say it up front instead.
+ */
+const lockDataDir = async (dataDir: string, closers: (() => Promise<void>)[]): Promise<void> => {
+  await mkdir(dataDir, { recursive: true });
+  const lockFile = join(dataDir, 'emulators.pid');
+  try {
+    await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(await readFile(lockFile, 'utf8').catch(() => ''));
+    if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
+      throw new LocalPipelineError(`${dataDir} is in use by process ${holder} (another npm start?)`);
+    }
+    await writeFile(lockFile, String(process.pid)); // left behind by a process that died
+  }
+  closers.push(() => rm(lockFile, { force: true }));
+};
+
+const startDynamoDb = async (options: LocalEmulatorOptions, closers: (() => Promise<void>)[]) => {
+  const path = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
+  if (path) await mkdir(path, { recursive: true });
+  // Tables become ACTIVE at once: nothing local needs to wait out a CREATING phase.
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await listenOnLoopback(server, options.ports?.dynamodb ?? 0);
+  closers.push(() => closeServer(server));
+  const endpoint = `http://${host}:${port}`;
+  const client = new DynamoDBClient({ region: localAws.region, endpoint, credentials: localAws.credentials });
+  try {
+    await createDynamoTables(client);
+  } finally {
+    client.destroy();
+  }
+  return endpoint;
+};
+
+const startS3 = async (options: LocalEmulatorOptions, closers: (() => Promise<void>)[]) => {
+  let directory: string;
+  if (options.dataDir === undefined) {
+    directory = await mkdtemp(join(tmpdir(), 'interview-sync-s3-'));
+    closers.push(() => rm(directory, { recursive: true, force: true }));
+  } else {
+    directory = join(options.dataDir, 's3');
+    await mkdir(directory, { recursive: true });
+  }
+  const server = new S3rver({
+    address: host,
+    port: options.ports?.s3 ?? 0,
+    silent: true,
+    directory,
+    // The bucket exists on every start, like the deployed one (s3rver skips it when already there).
+    configureBuckets: [{ name: resources.bucket.name }],
+  });
+  const { port } = await server.run();
+  closers.push(async () => {
+    server.httpServer?.closeAllConnections();
+    await server.close();
+  });
+  // No lifecycle rules locally (s3rver has none): claim-check objects are not expired.
+  return `http://${host}:${port}`;
+};
+
+const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<void>)[]) => {
+  const server = await createSqsServer({
+    port: options.ports?.sqs ?? 0,
+    hostname: host,
+    region: localAws.region,
+    accountId: localAws.accountId,
+  });
+  closers.push(() => closeServer(server));
+  const endpoint = `http://${host}:${(server.address() as AddressInfo).port}`;
+  const client = new SQSClient({ region: localAws.region, endpoint, credentials: localAws.credentials });
+  closers.push(async () => client.destroy());
+
+  const { eventsQueue, deadLetterQueue } = resources;
+  const deadLetter = await createQueue(client, deadLetterQueue.name, {
+    MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds),
+  });
+  const events = await createQueue(client, eventsQueue.name, {
+    VisibilityTimeout: String(
+      options.eventsQueue?.visibilityTimeoutSeconds ?? eventsQueue.visibilityTimeoutSeconds,
+    ),
+    MessageRetentionPeriod: String(eventsQueue.retentionSeconds),
+    MaximumMessageSize: String(eventsQueue.maxMessageBytes),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: deadLetter.arn,
+      maxReceiveCount: options.eventsQueue?.maxReceiveCount ?? eventsQueue.maxReceiveCount,
+    }),
+  });
+  return {
+    sqs: { endpoint, client },
+    queueUrls: { events: events.url, deadLetter: deadLetter.url },
+    queueArns: { events: events.arn, deadLetter: deadLetter.arn },
+  };
+};
+
+const createQueue = async (client: SQSClient, name: string, attributes: Record<string, string>) => {
+  const { QueueUrl: url } = await client.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+  );
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = Attributes?.QueueArn;
+  if (!url || !arn) throw new LocalPipelineError(`the SQS emulator did not return a URL and ARN for ${name}`);
+  return { url, arn };
+};

@@ -1,0 +1,211 @@
+/**
+ * `npm run send`: delivers a vendor webhook the way the vendor would (like `stripe trigger`), to the
+ * local pipeline or any deployed URL. ROUND0 bodies are signed over the exact bytes sent; micro1 is
+ * authenticated by the token in its URL. Tests call {@link sendEvent} so they exercise the same code.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type VendorName, vendorNames } from '../functions/vendors/envelope.js';
+import { signRound0Payload } from '../functions/vendors/round0/signature.js';
+import { SendUsageError } from './errors.js';
+import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
+
+/** `local/fixtures`: the vendors' sample payloads, one folder per vendor. */
+export const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+export interface SendEventOptions {
+  readonly vendor: VendorName;
+  /** Sent byte for byte (and signed as such for ROUND0). */
+  readonly body: string | Buffer;
+  /** The API's base URL (`http://127.0.0.1:3000`) or the full webhook URL. */
+  readonly baseUrl: string;
+  /** ROUND0 signing secret; without it no `X-Webhook-Signature` header is sent. */
+  readonly secret?: string;
+  /** micro1 URL token; needed unless `baseUrl` already is the full webhook URL. */
+  readonly token?: string;
+  /** Signature timestamp, Unix seconds. @default now */
+  readonly timestamp?: number;
+  /** @default 'application/json' */
+  readonly contentType?: string;
+}
+
+export interface SentEvent {
+  readonly url: string;
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The URL a vendor posts to. A `baseUrl` with a path other than `/` is taken as the full webhook URL,
+ * so a deployed micro1 URL can be pasted as is.
+ */
+export const webhookUrl = (vendor: VendorName, baseUrl: string, token?: string): string => {
+  const url = new URL(baseUrl);
+  if (url.pathname !== '/' && url.pathname !== '') return url.toString();
+  const base = url.toString().replace(/\/$/, '');
+  if (vendor === 'round0') return `${base}/webhooks/round0`;
+  if (token === undefined || token === '') {
+    throw new SendUsageError('micro1 needs a token (--token) or the full webhook URL (--url)');
+  }
+  return `${base}/webhooks/micro1/${encodeURIComponent(token)}`;
+};
+
+/** POSTs one webhook and returns the answer (any status: refusals are results, not errors). */
+export const sendEvent = async (options: SendEventOptions): Promise<SentEvent> => {
+  const url = webhookUrl(options.vendor, options.baseUrl, options.token);
+  const body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/json',
+    'user-agent': 'interview-sync-send',
+  };
+  if (options.vendor === 'round0' && options.secret !== undefined) {
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    headers['x-webhook-signature'] = signRound0Payload(body, options.secret, timestamp);
+  }
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return {
+    url,
+    status: response.status,
+    body: await response.text(),
+    headers: Object.fromEntries(response.headers.entries()),
+  };
+};
+
+/** Fixture names per vendor (file names without `.json`). */
+export const listFixtures = async (dir: string = fixturesDir): Promise<Record<VendorName, string[]>> => {
+  const entries = await Promise.all(
+    vendorNames.map(async (vendor) => {
+      const files = await readdir(resolve(dir, vendor)).catch(() => [] as string[]);
+      const names = files.filter((file) => file.endsWith('.json')).map((file) => basename(file, '.json'));
+      return [vendor, names.sort()] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<VendorName, string[]>;
+};
+
+/** A fixture by name (`interview_ended`) or a path to any JSON file (anything with `/` or `.json`). */
+export const readFixture = async (vendor: VendorName, nameOrPath: string, dir: string = fixturesDir) => {
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const path = isPath ? resolve(nameOrPath) : resolve(dir, vendor, `${nameOrPath}.json`);
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (isPath) throw new SendUsageError(`cannot read ${path}`, { cause: error });
+    const known = (await listFixtures(dir))[vendor].join(', ');
+    throw new SendUsageError(`no ${vendor} fixture "${nameOrPath}" (known: ${known})`, { cause: error });
+  }
+};
+
+const usage = `Usage: npm run send -- <vendor> <fixture name | path to JSON> [options]
+       npm run send -- --list
+
+Vendors: ${vendorNames.join(', ')}
+Options:
+  --url <url>          base URL or full webhook URL (default http://127.0.0.1:$PORT, PORT=3000)
+  --secret <secret>    ROUND0 signing secret (default: secrets.local.json)
+  --token <token>      micro1 URL token (default: secrets.local.json)
+  --timestamp <unix s> ROUND0 signature timestamp (default: now)
+  --list               list the fixtures
+Example: npm run send -- round0 interview_ended`;
+
+export interface CliOutput {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const consoleOutput: CliOutput = { out: (text) => console.log(text), err: (text) => console.error(text) };
+
+const isVendor = (name: string | undefined): name is VendorName =>
+  name !== undefined && (vendorNames as readonly string[]).includes(name);
+
+/** The pretty-printed body when it is JSON, the text otherwise. */
+const formatBody = (body: string): string => {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+};
+
+/**
+ * Runs the CLI and returns its exit code: 0 for a 2xx answer, 1 for any other status or a failed
+ * request, 2 for a usage error.
+ */
+export const runSendCli = async (
+  argv: readonly string[],
+  output: CliOutput = consoleOutput,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<number> => {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        secret: { type: 'string' },
+        token: { type: 'string' },
+        timestamp: { type: 'string' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      output.out(usage);
+      return 0;
+    }
+    if (values.list) {
+      for (const [vendor, names] of Object.entries(await listFixtures())) {
+        output.out(`${vendor}:\n${names.map((name) => `  ${name}`).join('\n')}`);
+      }
+      return 0;
+    }
+    const [vendor, fixture] = positionals;
+    if (!isVendor(vendor) || fixture === undefined || positionals.length > 2) {
+      throw new SendUsageError(usage);
+    }
+    const timestamp = values.timestamp === undefined ? undefined : Number(values.timestamp);
+    if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) {
+      throw new SendUsageError('--timestamp must be an integer number of Unix seconds');
+    }
+    const baseUrl = values.url ?? `http://127.0.0.1:${environment.PORT ?? 3000}`;
+    const needsSecret = vendor === 'round0' && values.secret === undefined;
+    const needsToken = vendor === 'micro1' && values.token === undefined && new URL(baseUrl).pathname === '/';
+    const secrets = needsSecret || needsToken ? await readLocalSecrets() : undefined;
+
+    const sent = await sendEvent({
+      vendor,
+      body: await readFixture(vendor, fixture),
+      baseUrl,
+      secret: values.secret ?? secrets?.webhook.round0SigningSecrets[0],
+      token: values.token ?? secrets?.webhook.micro1Tokens[0],
+      timestamp,
+    });
+    output.out(`HTTP ${sent.status}`);
+    if (sent.body !== '') output.out(formatBody(sent.body));
+    return sent.status >= 200 && sent.status < 300 ? 0 : 1;
+  } catch (error) {
+    if (error instanceof SendUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      output.err((error as Error).message);
+      return 2;
+    }
+    output.err(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof TypeError && String((error as { cause?: unknown }).cause).includes('ECONNREFUSED')) {
+      output.err('is the local pipeline running? start it with `npm start`');
+    }
+    return 1;
+  }
+};
+
+const readLocalSecrets = async () => {
+  try {
+    return await readSecretsFile(defaultSecretsFilePath);
+  } catch (error) {
+    throw new SendUsageError(
+      `cannot read ${defaultSecretsFilePath}: run \`npm start\` once to create it, or pass --secret/--token`,
+      { cause: error },
+    );
+  }
+};

@@ -1,0 +1,150 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { resources } from '../../../lib/resources.js';
+import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import { LocalPipelineError } from '../../../local/errors.js';
+
+const clientsFor = (emulators: LocalEmulators) => ({
+  dynamodb: new DynamoDBClient({
+    region: localAws.region,
+    endpoint: emulators.endpoints.dynamodb,
+    credentials: localAws.credentials,
+  }),
+  s3: new S3Client({
+    region: localAws.region,
+    endpoint: emulators.endpoints.s3,
+    credentials: localAws.credentials,
+    forcePathStyle: true,
+  }),
+});
+
+describe('local emulators', () => {
+  let emulators: LocalEmulators;
+  beforeAll(async () => {
+    emulators = await startEmulators();
+  });
+  afterAll(async () => {
+    await emulators.close();
+  });
+
+  it('creates the events queue with the settings and redrive policy of lib/resources.ts', async () => {
+    // Act
+    const { Attributes = {} } = await emulators.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrls.events, AttributeNames: ['All'] }),
+    );
+
+    // Assess
+    expect(Attributes.VisibilityTimeout).toBe(String(resources.eventsQueue.visibilityTimeoutSeconds));
+    expect(Attributes.MessageRetentionPeriod).toBe(String(resources.eventsQueue.retentionSeconds));
+    expect(Attributes.MaximumMessageSize).toBe(String(resources.eventsQueue.maxMessageBytes));
+    expect(JSON.parse(Attributes.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: emulators.queueArns.deadLetter,
+      maxReceiveCount: resources.eventsQueue.maxReceiveCount,
+    });
+    expect(emulators.queueUrls.events).toMatch(new RegExp(`/${resources.eventsQueue.name}$`));
+    expect(emulators.queueUrls.deadLetter).toMatch(new RegExp(`/${resources.deadLetterQueue.name}$`));
+  });
+
+  it('creates the tables and the bucket', async () => {
+    // Prepare
+    const { dynamodb, s3 } = clientsFor(emulators);
+
+    // Act
+    const tables = await Promise.all(
+      [resources.idempotencyTable.name, resources.ledgerTable.name].map((TableName) =>
+        dynamodb.send(new DescribeTableCommand({ TableName })),
+      ),
+    );
+    const bucket = s3.send(new HeadBucketCommand({ Bucket: resources.bucket.name }));
+
+    // Assess
+    expect(tables.map(({ Table }) => Table?.TableStatus)).toEqual(['ACTIVE', 'ACTIVE']);
+    await expect(bucket).resolves.toBeDefined();
+    dynamodb.destroy();
+    s3.destroy();
+  });
+
+  it('returns the env the functions need to reach the emulators', () => {
+    // Assess
+    expect(emulators.env).toEqual({
+      AWS_REGION: localAws.region,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_SQS: emulators.endpoints.sqs,
+      AWS_ENDPOINT_URL_DYNAMODB: emulators.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_S3: emulators.endpoints.s3,
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    expect(process.env.AWS_ENDPOINT_URL_SQS).not.toBe(emulators.endpoints.sqs);
+  });
+});
+
+describe('local emulators with a data directory', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'emulators-data-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps DynamoDB items and S3 objects across a restart', async () => {
+    // Prepare
+    const first = await startEmulators({ dataDir });
+    const before = clientsFor(first);
+    await before.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.ledgerTable.name,
+        Item: { pk: { S: 'interview#1' }, sk: { S: 'state' }, note: { S: 'kept' } },
+      }),
+    );
+    await before.s3.send(
+      new PutObjectCommand({ Bucket: resources.bucket.name, Key: 'claim-checks/a.json', Body: '{}' }),
+    );
+    before.dynamodb.destroy();
+    before.s3.destroy();
+    await first.close();
+
+    // Act
+    const second = await startEmulators({ dataDir });
+    const after = clientsFor(second);
+    const item = await after.dynamodb.send(
+      new GetItemCommand({
+        TableName: resources.ledgerTable.name,
+        Key: { pk: { S: 'interview#1' }, sk: { S: 'state' } },
+      }),
+    );
+    const object = await after.s3.send(
+      new GetObjectCommand({ Bucket: resources.bucket.name, Key: 'claim-checks/a.json' }),
+    );
+    const objectBody = await object.Body?.transformToString();
+    after.dynamodb.destroy();
+    after.s3.destroy();
+    await second.close();
+
+    // Assess
+    expect(item.Item?.note).toEqual({ S: 'kept' });
+    expect(objectBody).toBe('{}');
+  });
+
+  it('refuses a second set of emulators on a data directory in use', async () => {
+    // Prepare
+    const first = await startEmulators({ dataDir });
+
+    // Act
+    const second = startEmulators({ dataDir });
+
+    // Assess
+    await expect(second).rejects.toThrow(LocalPipelineError);
+    await first.close();
+  });
+});

@@ -1,0 +1,68 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalSecretsFileError } from '../../../local/errors.js';
+import { ensureSecretsFile, readSecretsFile } from '../../../local/secrets-file.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'secrets-file-test-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('local secrets file', () => {
+  it('creates the file on first use with random secrets, readable by the owner only', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+
+    // Act
+    const first = await ensureSecretsFile(path);
+
+    // Assess
+    expect(first.created).toBe(true);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(first.secrets);
+    expect(first.secrets.integration).toEqual({});
+    expect(first.secrets.webhook.round0SigningSecrets).toEqual([expect.stringMatching(/^whsec_[\w-]{43}$/)]);
+    expect(first.secrets.webhook.micro1Tokens).toEqual([expect.stringMatching(/^[\w-]{43}$/)]);
+  });
+
+  it('reads an existing file instead of replacing it', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+    const first = await ensureSecretsFile(path);
+
+    // Act
+    const second = await ensureSecretsFile(path);
+
+    // Assess
+    expect(second.created).toBe(false);
+    expect(second.secrets).toEqual(first.secrets);
+  });
+
+  it('gives each new file different secrets', async () => {
+    // Act
+    const a = await ensureSecretsFile(join(dir, 'a.json'));
+    const b = await ensureSecretsFile(join(dir, 'b.json'));
+
+    // Assess
+    expect(a.secrets.webhook.round0SigningSecrets).not.toEqual(b.secrets.webhook.round0SigningSecrets);
+    expect(a.secrets.webhook.micro1Tokens).not.toEqual(b.secrets.webhook.micro1Tokens);
+  });
+
+  it('refuses a malformed file, naming the path but not the values', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+    await writeFile(path, JSON.stringify({ webhook: { round0SigningSecrets: [], micro1Tokens: ['short'] } }));
+
+    // Act
+    const reading = readSecretsFile(path);
+
+    // Assess
+    await expect(reading).rejects.toThrow(LocalSecretsFileError);
+    await expect(reading).rejects.toThrow(/webhook\.round0SigningSecrets/);
+    await expect(reading).rejects.not.toThrow(/short/);
+  });
+});

@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { verifyRound0Signature } from '../../../functions/vendors/round0/signature.js';
+import { SendUsageError } from '../../../local/errors.js';
+import { fixturesDir, listFixtures, runSendCli, sendEvent, webhookUrl } from '../../../local/send.js';
+
+interface CapturedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A server that records requests and answers with `status`. */
+const startCapture = async (status = 202) => {
+  const requests: CapturedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+};
+
+/** Collects what the CLI prints. */
+const captureOutput = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    output: { out: (text: string) => out.push(text), err: (text: string) => err.push(text) },
+  };
+};
+
+const secret = 'whsec_test_secret_value';
+const token = 'a'.repeat(43);
+
+describe('sendEvent', () => {
+  it('signs a ROUND0 body over the exact bytes it sends', async () => {
+    // Prepare
+    const capture = await startCapture();
+    const body = Buffer.from('{"id":"evt_1", "type":"interview_ended"}\n');
+
+    // Act
+    const sent = await sendEvent({
+      vendor: 'round0',
+      body,
+      baseUrl: capture.url,
+      secret,
+      timestamp: 1_700_000_000,
+    });
+    await capture.close();
+
+    // Assess
+    const [request] = capture.requests;
+    expect(sent.status).toBe(202);
+    expect(request?.method).toBe('POST');
+    expect(request?.url).toBe('/webhooks/round0');
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.body.equals(body)).toBe(true);
+    const header = request?.headers['x-webhook-signature'] as string;
+    expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/);
+    expect(
+      verifyRound0Signature({ rawBody: body, header, secrets: [secret], nowSeconds: 1_700_000_000 }),
+    ).toEqual({ ok: true, timestamp: 1_700_000_000 });
+  });
+
+  it('sends no signature header without a secret', async () => {
+    // Prepare
+    const capture = await startCapture();
+
+    // Act
+    await sendEvent({ vendor: 'round0', body: '{}', baseUrl: capture.url });
+    await capture.close();
+
+    // Assess
+    expect(capture.requests[0]?.headers).not.toHaveProperty('x-webhook-signature');
+  });
+
+  it('puts the micro1 token in the path, or uses a full URL as given', async () => {
+    // Prepare
+    const capture = await startCapture();
+
+    // Act
+    await sendEvent({ vendor: 'micro1', body: '{}', baseUrl: `${capture.url}/`, token });
+    await sendEvent({ vendor: 'micro1', body: '{}', baseUrl: `${capture.url}/webhooks/micro1/pasted` });
+    await capture.close();
+
+    // Assess
+    expect(capture.requests.map((request) => request.url)).toEqual([
+      `/webhooks/micro1/${token}`,
+      '/webhooks/micro1/pasted',
+    ]);
+    expect(capture.requests[0]?.headers).not.toHaveProperty('x-webhook-signature');
+  });
+
+  it('needs a token or a full URL for micro1', () => {
+    // Act / Assess
+    expect(() => webhookUrl('micro1', 'http://127.0.0.1:3000')).toThrow(SendUsageError);
+  });
+});
+
+describe('npm run send (runSendCli)', () => {
+  it('posts a fixture byte for byte, prints the status and exits 0 on 2xx', async () => {
+    // Prepare
+    const capture = await startCapture(202);
+    const { out, output } = captureOutput();
+
+    // Act
+    const code = await runSendCli(
+      ['round0', 'interview_ended', '--url', capture.url, '--secret', secret],
+      output,
+    );
+    await capture.close();
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out[0]).toBe('HTTP 202');
+    const fixture = await readFile(join(fixturesDir, 'round0', 'interview_ended.json'));
+    expect(capture.requests[0]?.body.equals(fixture)).toBe(true);
+  });
+
+  it('exits 1 on a non-2xx answer', async () => {
+    // Prepare
+    const capture = await startCapture(401);
+    const { out, output } = captureOutput();
+
+    // Act
+    const code = await runSendCli(
+      ['micro1', 'applicant.created', '--url', capture.url, '--token', token],
+      output,
+    );
+    await capture.close();
+
+    // Assess
+    expect(code).toBe(1);
+    expect(out[0]).toBe('HTTP 401');
+  });
+
+  it.each([
+    [['nobody', 'interview_ended']],
+    [['round0', 'no_such_fixture', '--secret', secret]],
+    [['round0']],
+    [['round0', 'interview_ended', '--timestamp', 'yesterday', '--secret', secret]],
+  ])('exits 2 on a usage error: %j', async (argv) => {
+    // Prepare
+    const { err, output } = captureOutput();
+
+    // Act
+    const code = await runSendCli(argv, output, { PORT: '1' });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err.join('\n')).not.toBe('');
+  });
+
+  it('--list prints every fixture of every vendor', async () => {
+    // Prepare
+    const { out, output } = captureOutput();
+    const fixtures = await listFixtures();
+
+    // Act
+    const code = await runSendCli(['--list'], output);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(fixtures.round0).toContain('interview_ended');
+    for (const name of [...fixtures.round0, ...fixtures.micro1])
+      expect(out.join('\n')).toContain(`  ${name}`);
+  });
+});

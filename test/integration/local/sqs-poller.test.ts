@@ -1,0 +1,268 @@
+import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import { silentLog } from '../../../local/log.js';
+import { type SqsPollerOptions, startSqsPoller } from '../../../local/sqs-poller.js';
+import {
+  bodiesSeen,
+  createTestQueue,
+  eventually,
+  receiveAll,
+  recordingWorker,
+  sendTestMessage,
+  type TestQueue,
+  testFunction,
+} from './factories.js';
+
+let emulators: LocalEmulators;
+beforeAll(async () => {
+  emulators = await startEmulators();
+});
+afterAll(async () => {
+  await emulators.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Poller options for a test queue: short polls and no batching window, so tests run fast. */
+const pollerFor = (
+  queue: TestQueue,
+  handler: SqsPollerOptions['handler'],
+  overrides: Partial<SqsPollerOptions> = {},
+): SqsPollerOptions => ({
+  sqs: emulators.sqs,
+  queueUrl: queue.url,
+  queueArn: queue.arn,
+  handler,
+  function: testFunction(),
+  waitTimeSeconds: 0,
+  maxBatchingWindowSeconds: 0,
+  log: silentLog,
+  ...overrides,
+});
+
+const failRecordsWithBody =
+  (...bodies: string[]) =>
+  (event: { Records: { messageId: string; body: string }[] }) => ({
+    batchItemFailures: event.Records.filter((record) => bodies.includes(record.body)).map((record) => ({
+      itemIdentifier: record.messageId,
+    })),
+  });
+
+describe('local SQS poller (Lambda event source mapping)', () => {
+  it('delivers records shaped like Lambda SQS records, with a counting-down context', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs);
+    const messageId = await sendTestMessage(emulators.sqs, queue.url, '{"kind":"event"}', {
+      vendor: { DataType: 'String', StringValue: 'round0' },
+      attempt: { DataType: 'Number', StringValue: '3' },
+      blob: { DataType: 'Binary', BinaryValue: Buffer.from('bytes') },
+    });
+    const worker = recordingWorker(() => ({ batchItemFailures: [] }));
+    const poller = startSqsPoller(
+      pollerFor(queue, worker.handler, { function: testFunction({ timeoutSeconds: 7 }) }),
+    );
+
+    // Act
+    await worker.waitFor((calls) => calls.length === 1);
+    await poller.stop();
+
+    // Assess
+    const [invocation] = worker.invocations;
+    const record = invocation?.event.Records[0];
+    expect(invocation?.event.Records).toHaveLength(1);
+    expect(record).toEqual({
+      messageId,
+      receiptHandle: expect.any(String),
+      body: '{"kind":"event"}',
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: expect.stringMatching(/^\d{13}$/),
+        SenderId: expect.any(String),
+        ApproximateFirstReceiveTimestamp: expect.stringMatching(/^\d{13}$/),
+      },
+      messageAttributes: {
+        vendor: { stringValue: 'round0', stringListValues: [], binaryListValues: [], dataType: 'String' },
+        attempt: { stringValue: '3', stringListValues: [], binaryListValues: [], dataType: 'Number' },
+        blob: {
+          binaryValue: Buffer.from('bytes').toString('base64'),
+          stringListValues: [],
+          binaryListValues: [],
+          dataType: 'Binary',
+        },
+      },
+      md5OfMessageAttributes: expect.stringMatching(/^[0-9a-f]{32}$/),
+      md5OfBody: expect.stringMatching(/^[0-9a-f]{32}$/),
+      eventSource: 'aws:sqs',
+      eventSourceARN: queue.arn,
+      awsRegion: localAws.region,
+    });
+    expect(invocation?.functionName).toBe('test-function');
+    expect(invocation?.remainingMs).toBeGreaterThan(6000);
+    expect(invocation?.remainingMs).toBeLessThanOrEqual(7000);
+  });
+
+  it('deletes the records not listed in batchItemFailures and redelivers only the failed one', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1 });
+    for (const body of ['a', 'b', 'c']) await sendTestMessage(emulators.sqs, queue.url, body);
+    const worker = recordingWorker((event, call) =>
+      call === 1 ? failRecordsWithBody('b')(event) : undefined,
+    );
+    const poller = startSqsPoller(pollerFor(queue, worker.handler));
+
+    // Act
+    await worker.waitFor((calls) => calls.length === 2);
+    await poller.stop();
+
+    // Assess
+    expect(worker.invocations[0]?.event.Records.map((record) => record.body).sort()).toEqual(['a', 'b', 'c']);
+    expect(worker.invocations[1]?.event.Records.map((record) => record.body)).toEqual(['b']);
+    expect(worker.invocations[1]?.event.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
+    expect(await receiveAll(emulators.sqs, queue.url)).toEqual([]);
+  });
+
+  it('moves a record that keeps failing to the DLQ after maxReceiveCount receives', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 });
+    await sendTestMessage(emulators.sqs, queue.url, 'poison');
+    await sendTestMessage(emulators.sqs, queue.url, 'fine');
+    const worker = recordingWorker(failRecordsWithBody('poison'));
+    const poller = startSqsPoller(pollerFor(queue, worker.handler));
+
+    // Act
+    const dlqBodies = await eventually(async () => {
+      const bodies = await receiveAll(emulators.sqs, queue.dlqUrl);
+      expect(bodies).toEqual(['poison']);
+      return bodies;
+    });
+    await poller.stop();
+
+    // Assess
+    expect(dlqBodies).toEqual(['poison']);
+    expect(bodiesSeen(worker.invocations).filter((body) => body === 'poison')).toHaveLength(2);
+    expect(bodiesSeen(worker.invocations).filter((body) => body === 'fine')).toHaveLength(1);
+    expect(await receiveAll(emulators.sqs, queue.url)).toEqual([]);
+  });
+
+  it('retries the whole batch when the handler throws', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1 });
+    for (const body of ['x', 'y']) await sendTestMessage(emulators.sqs, queue.url, body);
+    const worker = recordingWorker((_, call) => {
+      if (call === 1) throw new Error('ATS down');
+      return { batchItemFailures: [] };
+    });
+    const poller = startSqsPoller(pollerFor(queue, worker.handler));
+
+    // Act
+    await worker.waitFor((calls) => bodiesSeen(calls).length === 4);
+    await poller.stop();
+
+    // Assess
+    expect(bodiesSeen(worker.invocations).sort()).toEqual(['x', 'x', 'y', 'y']);
+    expect(await receiveAll(emulators.sqs, queue.url)).toEqual([]);
+  });
+
+  it('retries the whole batch when batchItemFailures names a record not in the batch', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1 });
+    await sendTestMessage(emulators.sqs, queue.url, 'only');
+    const worker = recordingWorker((_, call) =>
+      call === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] } : undefined,
+    );
+    const poller = startSqsPoller(pollerFor(queue, worker.handler));
+
+    // Act
+    await worker.waitFor((calls) => calls.length === 2);
+    await poller.stop();
+
+    // Assess
+    expect(bodiesSeen(worker.invocations)).toEqual(['only', 'only']);
+    expect(await receiveAll(emulators.sqs, queue.url)).toEqual([]);
+  });
+
+  it('waits up to the batching window to fill a batch', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs);
+    await sendTestMessage(emulators.sqs, queue.url, 'first');
+    const worker = recordingWorker(() => undefined);
+    const poller = startSqsPoller(pollerFor(queue, worker.handler, { maxBatchingWindowSeconds: 1 }));
+
+    // Act
+    await sleep(300);
+    await sendTestMessage(emulators.sqs, queue.url, 'second');
+    await worker.waitFor((calls) => calls.length === 1);
+    await poller.stop();
+
+    // Assess
+    expect(worker.invocations).toHaveLength(1);
+    expect(bodiesSeen(worker.invocations).sort()).toEqual(['first', 'second']);
+  });
+
+  it('runs at most maxConcurrency batches at once', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 30 });
+    for (const body of ['1', '2', '3', '4', '5']) await sendTestMessage(emulators.sqs, queue.url, body);
+    let running = 0;
+    let mostAtOnce = 0;
+    const worker = recordingWorker(async () => {
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      await sleep(300);
+      running -= 1;
+      return undefined;
+    });
+    const poller = startSqsPoller(pollerFor(queue, worker.handler, { batchSize: 1, maxConcurrency: 2 }));
+
+    // Act
+    await worker.waitFor((calls) => calls.length === 5);
+    await poller.stop();
+
+    // Assess
+    expect(mostAtOnce).toBe(2);
+    expect(await receiveAll(emulators.sqs, queue.url)).toEqual([]);
+  });
+
+  it('stop() waits for batches in flight, deletes them, and receives nothing more', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs);
+    await sendTestMessage(emulators.sqs, queue.url, 'slow');
+    let finished = false;
+    const worker = recordingWorker(async () => {
+      await sleep(500);
+      finished = true;
+      return undefined;
+    });
+    const poller = startSqsPoller(pollerFor(queue, worker.handler));
+    await worker.waitFor((calls) => calls.length === 1);
+
+    // Act
+    await poller.stop();
+    await sendTestMessage(emulators.sqs, queue.url, 'after stop');
+    await sleep(300);
+
+    // Assess
+    expect(finished).toBe(true);
+    expect(worker.invocations).toHaveLength(1);
+    expect(await receiveAll(emulators.sqs, queue.url)).toEqual(['after stop']);
+  });
+
+  it('treats a handler that outlives its timeout as a failed batch', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1 });
+    await sendTestMessage(emulators.sqs, queue.url, 'late');
+    const worker = recordingWorker(async (_, call) => {
+      if (call === 1) await sleep(1500);
+      return undefined;
+    });
+    const poller = startSqsPoller(
+      pollerFor(queue, worker.handler, { function: testFunction({ timeoutSeconds: 1 }) }),
+    );
+
+    // Act
+    await worker.waitFor((calls) => calls.length === 2);
+    await poller.stop();
+
+    // Assess
+    expect(bodiesSeen(worker.invocations)).toEqual(['late', 'late']);
+  });
+});
