@@ -2,12 +2,17 @@
  * The whole pipeline on one machine: emulators → environment → the real ingest and worker handlers,
  * behind a local API Gateway and a local SQS event source mapping. `npm start` and the e2e tests use it.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { envNames } from '../functions/platform/env.js';
 import { resources } from '../lib/resources.js';
 import { type LocalHttpApi, startHttpApi } from './api-gateway.js';
 import { type EmulatorPorts, type LocalEmulators, localAws, startEmulators } from './emulators.js';
 import { LocalPipelineError } from './errors.js';
+import { micro1ReportFromWebhook, startFakeMicro1Api } from './fakes/micro1-api.js';
+import { round0InterviewFromWebhook, startFakeRound0Api } from './fakes/round0-api.js';
 import type { LocalFunctionSettings } from './lambda-context.js';
 import { consoleLog, type LocalLog } from './log.js';
 import { defaultSecretsFilePath, ensureSecretsFile, type LocalSecrets } from './secrets-file.js';
@@ -45,8 +50,24 @@ export interface LocalPipelineOptions {
     readonly maxBatchingWindowSeconds?: number;
     readonly maxConcurrency?: number;
   };
+  /**
+   * Start local fakes of the ROUND0 and micro1 APIs (seeded from `local/fixtures`) and point the worker's
+   * enrichment at them, with the API keys of the secrets file. Off in most tests, on for `npm start`.
+   * @default false
+   */
+  readonly vendorApis?: boolean;
   /** @default consoleLog */
   readonly log?: LocalLog;
+}
+
+export interface StopOptions {
+  /**
+   * After the HTTP API stopped accepting, let the worker empty the events queue for up to this long
+   * before stopping it: local SQS lives in memory, so what is still queued at exit is gone (on AWS it
+   * would simply wait in the queue).
+   * @default 0
+   */
+  readonly drainQueueMs?: number;
 }
 
 export interface LocalPipeline {
@@ -61,10 +82,12 @@ export interface LocalPipeline {
   readonly sqs: SQSClient;
   readonly queueUrls: LocalEmulators['queueUrls'];
   readonly endpoints: LocalEmulators['endpoints'];
+  /** Base URLs of the vendor API fakes, when started. */
+  readonly vendorApiUrls?: { readonly round0: string; readonly micro1: string };
   /** Every variable written to `process.env` for the handlers. */
   readonly env: Readonly<Record<string, string>>;
   /** Stops accepting requests, drains HTTP requests and worker batches in flight, closes the emulators. */
-  stop(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
 }
 
 const functionSettings = (name: string, settings: { timeoutSeconds: number; memoryMb: number }) =>
@@ -122,6 +145,61 @@ const applyEnvironment = (values: Readonly<Record<string, string>>): (() => void
   };
 };
 
+/** Resolves once the events queue holds no message (visible or in flight), or after `timeoutMs`. */
+const waitForEmptyQueue = async (emulators: LocalEmulators, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { Attributes = {} } = await emulators.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: emulators.queueUrls.events,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    if (
+      Number(Attributes.ApproximateNumberOfMessages) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible) ===
+      0
+    ) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+/** Vendor samples of a vendor, parsed (the fakes are seeded from them). */
+const samples = async (vendor: 'round0' | 'micro1'): Promise<unknown[]> => {
+  const dir = fileURLToPath(new URL(`./fixtures/${vendor}/`, import.meta.url));
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.json'));
+  return Promise.all(
+    files.map(async (file) => JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown),
+  );
+};
+
+/**
+ * Fakes of the vendors' APIs, seeded with the interviews and reports of the samples, so that
+ * `npm run send -- round0 interview_ended` is enriched (and its audio served) as it would be on AWS.
+ * Without API keys in the secrets file (a file from an older version) enrichment uses the webhook alone.
+ */
+const startVendorApis = async (secrets: LocalSecrets) => {
+  const round0 = await startFakeRound0Api({ apiKey: secrets.integration.round0ApiKey ?? 'unset' });
+  for (const sample of await samples('round0')) {
+    const { id, body } = round0InterviewFromWebhook(sample, { audioBaseUrl: round0.url });
+    round0.state.interviews.set(id, body);
+  }
+  const micro1 = await startFakeMicro1Api({
+    apiKey: secrets.integration.micro1ApiKey ?? 'unset',
+    reports: (await samples('micro1'))
+      .filter((sample) => (sample as { event?: unknown }).event === 'interview_report.created')
+      .map((sample) => micro1ReportFromWebhook(sample)),
+  });
+  return {
+    urls: { round0: round0.url, micro1: micro1.url },
+    close: async () => {
+      await Promise.all([round0.close(), micro1.close()]);
+    },
+  };
+};
+
 /** Starts emulators, handlers, the HTTP API and (unless disabled) the worker's poller. */
 export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Promise<LocalPipeline> => {
   if (started) {
@@ -141,20 +219,33 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
       maxReceiveCount: options.maxReceiveCount,
     },
   });
-  const env = handlerEnvironment(emulators, secretsFile.path, options.env ?? {});
+  const vendorApis = options.vendorApis ? await startVendorApis(secretsFile.secrets) : undefined;
+  const env = handlerEnvironment(emulators, secretsFile.path, {
+    ...(vendorApis === undefined
+      ? {}
+      : {
+          [envNames.round0ApiBaseUrl]: vendorApis.urls.round0,
+          [envNames.micro1ApiBaseUrl]: vendorApis.urls.micro1,
+        }),
+    ...options.env,
+  });
   const restoreEnvironment = applyEnvironment(env);
   let api: LocalHttpApi | undefined;
   let poller: SqsPoller | undefined;
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (stopOptions: StopOptions = {}): Promise<void> => {
     // Idempotent: a second SIGTERM or a test's afterAll may call it again while it runs.
     stopping ??= (async () => {
       try {
         await api?.close();
+        if (poller !== undefined && (stopOptions.drainQueueMs ?? 0) > 0) {
+          await waitForEmptyQueue(emulators, stopOptions.drainQueueMs ?? 0);
+        }
         await poller?.stop();
       } finally {
         await emulators.close();
+        await vendorApis?.close();
         restoreEnvironment();
       }
     })();
@@ -201,6 +292,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     sqs: emulators.sqs,
     queueUrls: emulators.queueUrls,
     endpoints: emulators.endpoints,
+    ...(vendorApis === undefined ? {} : { vendorApiUrls: vendorApis.urls }),
     env,
     stop,
   };

@@ -54,7 +54,12 @@ export const ensureSecretsFile = async (
 ): Promise<{ readonly path: string; readonly secrets: LocalSecrets; readonly created: boolean }> => {
   const secrets: LocalSecrets = {
     webhook: { round0SigningSecrets: [generateSigningSecret()], micro1Tokens: [generateWebhookToken()] },
-    integration: {},
+    // Keys of the local vendor API fakes (`npm start` starts them): the worker enriches events from them
+    // exactly as it would from ROUND0's and micro1's APIs.
+    integration: {
+      round0ApiKey: `r0_local_${randomBytes(16).toString('hex')}`,
+      micro1ApiKey: `m1_local_${randomBytes(16).toString('hex')}`,
+    },
   };
   try {
     // `wx` fails when the file exists, so a concurrent start never overwrites secrets already handed out.

@@ -3,6 +3,9 @@
  * process: the handlers read their configuration once per process, and the ingest figures must not share
  * the two cores with a worker draining the queue.
  */
+// Local only: Lambda runs Node 22; on this Node 20 machine the SDK would warn at every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { runIngestBench } from './ingest-bench.js';
 import { runWorkerBench } from './worker-bench.js';
 
