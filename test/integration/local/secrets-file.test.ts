@@ -24,7 +24,10 @@ describe('local secrets file', () => {
     expect(first.created).toBe(true);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(first.secrets);
-    expect(first.secrets.integration).toEqual({});
+    expect(first.secrets.integration).toEqual({
+      round0ApiKey: expect.stringMatching(/^r0_local_[0-9a-f]{32}$/),
+      micro1ApiKey: expect.stringMatching(/^m1_local_[0-9a-f]{32}$/),
+    });
     expect(first.secrets.webhook.round0SigningSecrets).toEqual([expect.stringMatching(/^whsec_[\w-]{43}$/)]);
     expect(first.secrets.webhook.micro1Tokens).toEqual([expect.stringMatching(/^[\w-]{43}$/)]);
   });
