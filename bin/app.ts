@@ -5,6 +5,11 @@
  * - `stage`: suffix of the stack name (default `dev`), so several stages can live in one account.
  * - `atsAdapter`: the worker's ATS adapter (default `log`).
  * - `atsConfig`: the adapter's settings as a JSON object (default `{}`).
+ * - `atsCompletedStageId`, `atsScoreFieldId`: stage to move screened applications to, custom field for
+ *   the screening score (default: neither).
+ * - `slackNotifications`: `true` to post start/completion messages to the Slack webhook in the
+ *   integration secret (default `false`).
+ * - `round0ApiBaseUrl`, `micro1ApiBaseUrl`: vendor API base URLs (default: the vendors' own).
  */
 import { App, Tags } from 'aws-cdk-lib';
 import { addComplianceChecks } from '../lib/compliance.js';
@@ -21,6 +26,11 @@ const stack = new InterviewSyncStack(app, `InterviewSync-${stage}`, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   atsAdapter: contextString('atsAdapter'),
   atsConfig: atsConfig === undefined ? undefined : parseAtsConfig(atsConfig),
+  atsCompletedStageId: contextString('atsCompletedStageId'),
+  atsScoreFieldId: contextString('atsScoreFieldId'),
+  slackNotifications: contextBoolean('slackNotifications'),
+  round0ApiBaseUrl: contextString('round0ApiBaseUrl'),
+  micro1ApiBaseUrl: contextString('micro1ApiBaseUrl'),
 });
 Tags.of(stack).add('project', 'interview-sync');
 Tags.of(stack).add('stage', stage);
@@ -34,6 +44,15 @@ function contextString(key: string): string | undefined {
     throw new Error(`context "${key}" must be a non-empty string`);
   }
   return value;
+}
+
+/** `-c key=true` arrives as a string, a value in cdk.json as a boolean. */
+function contextBoolean(key: string): boolean | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`context "${key}" must be true or false`);
 }
 
 /** `-c atsConfig='{"baseUrl":"…"}'` arrives as a string, a value in cdk.json as an object. */
