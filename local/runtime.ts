@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { envNames } from '../functions/platform/env.js';
 import { resources } from '../lib/resources.js';
 import { type LocalHttpApi, startHttpApi } from './api-gateway.js';
@@ -15,6 +15,7 @@ import { micro1ReportFromWebhook, startFakeMicro1Api } from './fakes/micro1-api.
 import { round0InterviewFromWebhook, startFakeRound0Api } from './fakes/round0-api.js';
 import type { LocalFunctionSettings } from './lambda-context.js';
 import { consoleLog, type LocalLog } from './log.js';
+import { queueDepth } from './queue-depth.js';
 import { defaultSecretsFilePath, ensureSecretsFile, type LocalSecrets } from './secrets-file.js';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
 
@@ -149,19 +150,7 @@ const applyEnvironment = (values: Readonly<Record<string, string>>): (() => void
 const waitForEmptyQueue = async (emulators: LocalEmulators, timeoutMs: number): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const { Attributes = {} } = await emulators.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: emulators.queueUrls.events,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    if (
-      Number(Attributes.ApproximateNumberOfMessages) +
-        Number(Attributes.ApproximateNumberOfMessagesNotVisible) ===
-      0
-    ) {
-      return;
-    }
+    if ((await queueDepth(emulators.sqs, emulators.queueUrls.events)) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 };

@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbClient } from '../../functions/platform/clients.js';
 import { silentLog } from '../log.js';
+import { queueDepth } from '../queue-depth.js';
 import { startLocalPipeline } from '../runtime.js';
 import { sendEvent } from '../send.js';
 import { round } from './stats.js';
@@ -81,19 +81,7 @@ export const runWorkerBench = async (options: { events: number }): Promise<Worke
 
     const lines = async () =>
       (await readFile(atsLog, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-    const queueDrained = async () => {
-      const { Attributes } = await pipeline.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: pipeline.queueUrls.events,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      return (
-        Number(Attributes?.ApproximateNumberOfMessages) +
-          Number(Attributes?.ApproximateNumberOfMessagesNotVisible) ===
-        0
-      );
-    };
+    const queueDrained = async () => (await queueDepth(pipeline.sqs, pipeline.queueUrls.events)) === 0;
     const sendAll = async () => {
       let next = 0;
       await Promise.all(

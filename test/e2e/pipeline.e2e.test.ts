@@ -5,8 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { silentLog } from '../../local/log.js';
+import { queueDepth } from '../../local/queue-depth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
 import { sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
@@ -33,17 +33,7 @@ afterAll(async () => {
 });
 
 /** Messages on a queue, visible or being processed. */
-const messagesOn = async (queueUrl: string): Promise<number> => {
-  const { Attributes = {} } = await pipeline.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)
-  );
-};
+const messagesOn = (queueUrl: string) => queueDepth(pipeline.sqs, queueUrl);
 
 describe('local pipeline end to end (worker on)', () => {
   it('delivers every sample through the worker and leaves both queues empty', async () => {

@@ -9,9 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../local/fakes/lever.js';
 import { silentLog } from '../../local/log.js';
+import { queueDepth } from '../../local/queue-depth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
 import { sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
@@ -90,17 +90,7 @@ const send = (fixture: Fixture, body: string | Buffer = fixture.raw, timestamp?:
     timestamp,
   });
 
-const messagesOn = async (queueUrl: string): Promise<number> => {
-  const { Attributes = {} } = await pipeline.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)
-  );
-};
+const messagesOn = (queueUrl: string) => queueDepth(pipeline.sqs, queueUrl);
 
 const notesOf = (id: string) => lever.state.notes.filter((note) => note.opportunityId === id);
 const tagsOf = (id: string) => lever.state.opportunities.find((o) => o.id === id)?.tags ?? [];
