@@ -5,14 +5,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { acceptWebhook } from './intake/accept-webhook.js';
 import { problemFor, problemResponse } from './intake/http-problem.js';
-import { s3Client, sqsClient } from './platform/clients.js';
+import { instrumentClients, s3Client, sqsClient } from './platform/clients.js';
 import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
-import { createLogger, createMetrics } from './platform/observability.js';
+import { createLogger, createMetrics, createTracer } from './platform/observability.js';
 import { createSecretReader } from './platform/secrets.js';
 import { webhookSecretsSchema } from './platform/secrets-shape.js';
 import { EventQueue } from './queue/event-queue.js';
@@ -20,6 +21,8 @@ import { EventQueue } from './queue/event-queue.js';
 const env = process.env;
 const logger = createLogger('interview-sync-ingest');
 const metrics = createMetrics('interview-sync-ingest');
+const tracer = createTracer('interview-sync-ingest');
+instrumentClients((client) => tracer.captureAWSv3Client(client));
 
 const readWebhookSecrets = createSecretReader({
   arn: optionalEnv(env, envNames.webhookSecretsArn),
@@ -82,6 +85,7 @@ const ingest = async (
 };
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(ingest);

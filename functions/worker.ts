@@ -9,6 +9,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -22,11 +23,11 @@ import { createEventDeduper } from './ledger/event-dedupe.js';
 import { InterviewStateStore } from './ledger/interview-state.js';
 import { ParkingLot } from './ledger/parking-lot.js';
 import { AtsStatusSync } from './ledger/status-sync.js';
-import { dynamoDbClient, s3Client, sqsClient } from './platform/clients.js';
+import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { ConfigurationError } from './platform/errors.js';
-import { createLogger, createMetrics } from './platform/observability.js';
+import { createLogger, createMetrics, createTracer } from './platform/observability.js';
 import { createSecretReader } from './platform/secrets.js';
 import { type IntegrationSecrets, integrationSecretsSchema } from './platform/secrets-shape.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
@@ -38,6 +39,8 @@ import type { InterviewEvent } from './vendors/envelope.js';
 const env = process.env;
 const logger = createLogger('interview-sync-worker');
 const metrics = createMetrics('interview-sync-worker');
+const tracer = createTracer('interview-sync-worker');
+instrumentClients((client) => tracer.captureAWSv3Client(client));
 const dynamodb = dynamoDbClient();
 const s3 = s3Client();
 const sqs = sqsClient();
@@ -227,6 +230,7 @@ const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse
 };
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(work);

@@ -7,22 +7,34 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
+/** Something that instruments an SDK client for tracing (Powertools Tracer's `captureAWSv3Client`). */
+type ClientInstrumentation = <T>(client: T) => T;
+let instrument: ClientInstrumentation = (client) => client;
+
+/**
+ * Traces every client created from now on (call once, at module scope of a handler, before its clients
+ * are created).
+ */
+export const instrumentClients = (instrumentation: ClientInstrumentation): void => {
+  instrument = instrumentation;
+};
+
 let sqs: SQSClient | undefined;
 let s3: S3Client | undefined;
 let dynamodb: DynamoDBClient | undefined;
 
 export const sqsClient = (): SQSClient => {
-  sqs ??= new SQSClient({});
+  sqs ??= instrument(new SQSClient({}));
   return sqs;
 };
 
 export const s3Client = (): S3Client => {
   // s3rver (local) only understands path-style URLs; real S3 prefers virtual-hosted style.
-  s3 ??= new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });
+  s3 ??= instrument(new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }));
   return s3;
 };
 
 export const dynamoDbClient = (): DynamoDBClient => {
-  dynamodb ??= new DynamoDBClient({});
+  dynamodb ??= instrument(new DynamoDBClient({}));
   return dynamodb;
 };
