@@ -5,8 +5,8 @@
  * (tags outside `<b> <i> <u> <a> <ul> <ol> <li> <code> <pre>` are "stripped" and recorded on the note so a
  * test can assert there were none), and a sliding-window rate limit with 429 + `Retry-After`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ListenOptions, RecordedRequestLine, RunningFake, ScriptedJsonFault } from './fake-server.js';
+import { answerJson, readParsedBody, requestLine, scriptedAnswers, startFakeServer } from './fake-server.js';
 
 export interface FakeAshbyCandidate {
   id: string;
@@ -37,13 +37,10 @@ export interface FakeAshbyFieldValue {
   fieldValue: unknown;
 }
 
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
+/** Method, path, headers without `authorization` (RPC calls carry no query), and the status answered. */
+export interface RecordedRequest extends Omit<RecordedRequestLine, 'rawQuery' | 'query'> {
   readonly auth: { readonly scheme: 'Basic' | 'none' | 'other'; readonly valid: boolean };
   readonly body: unknown;
-  status?: number;
 }
 
 export interface FakeAshbyState {
@@ -58,16 +55,10 @@ export interface FakeAshbyState {
   requests: RecordedRequest[];
 }
 
-export interface ScriptedFault {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: unknown;
-  /** @default 1 */
-  readonly times?: number;
-  readonly match?: (request: RecordedRequest) => boolean;
-}
+/** `match` applies to authorised POSTs with a JSON object body only. */
+export type ScriptedFault = ScriptedJsonFault<RecordedRequest>;
 
-export interface FakeAshbyOptions {
+export interface FakeAshbyOptions extends Pick<ListenOptions, 'port'> {
   /** @default 'ashby-key' */
   readonly apiKey?: string;
   /** Sliding-window rate limit. @default none */
@@ -75,38 +66,15 @@ export interface FakeAshbyOptions {
   readonly seed?: Partial<
     Pick<FakeAshbyState, 'candidates' | 'applications' | 'notes' | 'stages' | 'tagIds'>
   >;
-  /** @default 0 (random) */
-  readonly port?: number;
 }
 
-export interface FakeAshby {
+export interface FakeAshby extends RunningFake<FakeAshbyState, ScriptedFault> {
   /** Origin; the adapter's `baseUrl`. */
   readonly url: string;
-  readonly port: number;
-  readonly state: FakeAshbyState;
-  failNext(fault: ScriptedFault): void;
-  close(): Promise<void>;
 }
 
 /** Ashby's supported note HTML (ashby.md). */
 export const ashbyAllowedTags = ['b', 'i', 'u', 'a', 'ul', 'ol', 'li', 'code', 'pre'] as const;
-
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-
-const send = (res: ServerResponse, record: RecordedRequest, status: number, body?: unknown, headers = {}) => {
-  record.status = status;
-  res.writeHead(status, {
-    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    ...headers,
-  });
-  res.end(body === undefined ? undefined : JSON.stringify(body));
-};
 
 const strippedTagsOf = (html: string): string[] =>
   [...html.matchAll(/<\/?([a-z][a-z0-9]*)\b[^>]*>/gi)]
@@ -125,7 +93,7 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
     customFieldValues: [],
     requests: [],
   };
-  const faults: Array<ScriptedFault & { left: number }> = [];
+  const faults = scriptedAnswers<ScriptedFault, RecordedRequest>();
   const hits: number[] = [];
   let nextId = 1;
 
@@ -236,55 +204,35 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
     }
   };
 
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const raw = await readBody(req);
-    let body: unknown;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      body = raw;
-    }
+  const server = await startFakeServer(async (req, res) => {
+    const body = await readParsedBody(req);
     const authHeader = req.headers.authorization ?? '';
     const scheme = !authHeader ? 'none' : authHeader.startsWith('Basic ') ? 'Basic' : 'other';
     const [user, password] = Buffer.from(authHeader.slice(6), 'base64').toString('utf8').split(':');
-    const { authorization: _secret, ...headers } = req.headers;
+    const { method, path, headers } = requestLine(req);
     const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
+      method,
+      path,
+      headers,
       auth: { scheme, valid: scheme === 'Basic' && user === apiKey && (password ?? '') === '' },
       body,
     };
     state.requests.push(record);
-    if (!record.auth.valid) return send(res, record, 401, failure(['unauthorized']));
+    if (!record.auth.valid) return answerJson(res, record, 401, failure(['unauthorized']));
     if (record.method !== 'POST')
-      return send(res, record, 405, failure(['method_not_allowed']), { allow: 'POST' });
-    if (typeof body !== 'object' || body === null) return send(res, record, 400, failure(['invalid_json']));
-    const fault = faults.find((f) => f.left > 0 && (!f.match || f.match(record)));
-    if (fault) {
-      fault.left -= 1;
-      return send(res, record, fault.status, fault.body, fault.headers);
-    }
+      return answerJson(res, record, 405, failure(['method_not_allowed']), { allow: 'POST' });
+    if (typeof body !== 'object' || body === null)
+      return answerJson(res, record, 400, failure(['invalid_json']));
+    const fault = faults.take(record);
+    if (fault) return answerJson(res, record, fault.status, fault.body, fault.headers);
     const retryAfter = overLimit();
     if (retryAfter !== undefined)
-      return send(res, record, 429, failure(['rate_limit_exceeded']), { 'retry-after': String(retryAfter) });
-    const answer = rpc(url.pathname.slice(1), body as Record<string, unknown>);
-    if (answer === undefined) return send(res, record, 404, failure(['unknown_endpoint']));
-    return send(res, record, 200, answer);
-  });
-
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    state,
-    failNext: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+      return answerJson(res, record, 429, failure(['rate_limit_exceeded']), {
+        'retry-after': String(retryAfter),
+      });
+    const answer = rpc(path.slice(1), body as Record<string, unknown>);
+    if (answer === undefined) return answerJson(res, record, 404, failure(['unknown_endpoint']));
+    return answerJson(res, record, 200, answer);
+  }, options);
+  return { ...server, state, failNext: faults.script };
 };

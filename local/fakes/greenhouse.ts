@@ -10,8 +10,9 @@
  * assertions; `failNext` scripts faults (e.g. a 429 or a 500) for the next matching requests.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import type { ListenOptions, RecordedRequestLine, RunningFake, ScriptedJsonFault } from './fake-server.js';
+import { answerJson, readParsedBody, requestLine, scriptedAnswers, startFakeServer } from './fake-server.js';
 
 export interface FakeGreenhouseCandidate {
   id: number;
@@ -47,18 +48,10 @@ export interface FakeGreenhouseMove {
   to_stage_id: number;
 }
 
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  /** Query string exactly as received (without `?`). */
-  readonly rawQuery: string;
-  readonly query: Readonly<Record<string, string>>;
-  /** Headers without `authorization`. */
-  readonly headers: Readonly<Record<string, string>>;
+/** Method, path, query, headers without `authorization`, and the status the fake answered. */
+export interface RecordedRequest extends RecordedRequestLine {
   readonly auth: { readonly scheme: 'Bearer' | 'Basic' | 'none' | 'other'; readonly valid: boolean };
   readonly body: unknown;
-  /** Status the fake answered. */
-  status?: number;
 }
 
 export interface FakeGreenhouseState {
@@ -72,17 +65,10 @@ export interface FakeGreenhouseState {
   requests: RecordedRequest[];
 }
 
-export interface ScriptedFault {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: unknown;
-  /** How many matching requests get this answer. @default 1 */
-  readonly times?: number;
-  /** Which requests it applies to. @default every authorised `/v3` request */
-  readonly match?: (request: RecordedRequest) => boolean;
-}
+/** `match` applies to authorised `/v3` requests only. */
+export type ScriptedFault = ScriptedJsonFault<RecordedRequest>;
 
-export interface FakeGreenhouseOptions {
+export interface FakeGreenhouseOptions extends Pick<ListenOptions, 'port'> {
   /** @default 'gh-client' */
   readonly clientId?: string;
   /** @default 'gh-secret' */
@@ -94,19 +80,13 @@ export interface FakeGreenhouseOptions {
   /** Default `per_page`. @default 100 */
   readonly defaultPerPage?: number;
   readonly seed?: Partial<Pick<FakeGreenhouseState, 'candidates' | 'applications' | 'notes' | 'appliedTags'>>;
-  /** @default 0 (random) */
-  readonly port?: number;
 }
 
-export interface FakeGreenhouse {
+export interface FakeGreenhouse extends RunningFake<FakeGreenhouseState, ScriptedFault> {
   /** Origin, e.g. `http://127.0.0.1:54321`; the adapter's `baseUrl` is `${url}/v3`, `authUrl` `${url}/token`. */
   readonly url: string;
-  readonly port: number;
-  readonly state: FakeGreenhouseState;
-  failNext(fault: ScriptedFault): void;
   /** Makes every issued token expired (the next call gets a 401). */
   expireTokens(): void;
-  close(): Promise<void>;
 }
 
 type Json = Record<string, unknown>;
@@ -116,23 +96,6 @@ const listRoutes: Record<string, readonly string[]> = {
   candidates: ['ids', 'email'],
   notes: ['candidate_ids', 'application_ids'],
   applied_candidate_tags: ['candidate_ids', 'candidate_tag_ids'],
-};
-
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-
-const send = (res: ServerResponse, record: RecordedRequest, status: number, body?: unknown, headers = {}) => {
-  record.status = status;
-  res.writeHead(status, {
-    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    ...headers,
-  });
-  res.end(body === undefined ? undefined : JSON.stringify(body));
 };
 
 const idList = (value: string | undefined) =>
@@ -162,7 +125,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
     tokens: new Map(),
     requests: [],
   };
-  const faults: Array<ScriptedFault & { left: number }> = [];
+  const faults = scriptedAnswers<ScriptedFault, RecordedRequest>();
   let window = { start: 0, count: 0 };
   let nextId = 1_000_000;
   let origin = '';
@@ -214,7 +177,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
     let offset: number;
     if ('cursor' in record.query) {
       if (keys.length !== 1) {
-        return send(
+        return answerJson(
           res,
           record,
           422,
@@ -224,7 +187,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       }
       const cursor = decodeCursor(record.query.cursor ?? '');
       if (!cursor || cursor.route !== route) {
-        return send(res, record, 422, { errors: [{ message: 'invalid cursor' }] }, extra);
+        return answerJson(res, record, 422, { errors: [{ message: 'invalid cursor' }] }, extra);
       }
       filters = cursor.filters as Record<string, string>;
       perPage = Number(cursor.perPage);
@@ -233,7 +196,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       const unknown = keys.filter((key) => key !== 'per_page' && !allowed.includes(key));
       if (unknown.length > 0) {
         // v1's singular filters (`candidate_id`), `page` and anything else are rejected in v3.
-        return send(
+        return answerJson(
           res,
           record,
           422,
@@ -243,7 +206,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       }
       perPage = record.query.per_page === undefined ? defaultPerPage : Number(record.query.per_page);
       if (!Number.isInteger(perPage) || perPage < 1 || perPage > 500) {
-        return send(res, record, 422, { errors: [{ message: 'per_page must be 1..500' }] }, extra);
+        return answerJson(res, record, 422, { errors: [{ message: 'per_page must be 1..500' }] }, extra);
       }
       filters = Object.fromEntries(Object.entries(record.query).filter(([key]) => key !== 'per_page'));
       offset = 0;
@@ -255,7 +218,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       const cursor = encodeCursor({ route, filters, perPage, offset: offset + perPage });
       headers.link = `<${origin}/v3/${route}?cursor=${cursor}>; rel="next"`;
     }
-    return send(res, record, 200, page, headers);
+    return answerJson(res, record, 200, page, headers);
   };
 
   const handleToken = (res: ServerResponse, record: RecordedRequest, authHeader: string | undefined) => {
@@ -264,19 +227,19 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       .toString('utf8')
       .split(':');
     if (scheme !== 'Basic' || id !== clientId || secret !== clientSecret) {
-      return send(res, record, 401, { error: 'invalid_client' });
+      return answerJson(res, record, 401, { error: 'invalid_client' });
     }
     const form = record.body as Record<string, string>;
     if (!String(record.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
-      return send(res, record, 400, { error: 'invalid_request' });
+      return answerJson(res, record, 400, { error: 'invalid_request' });
     }
     if (form.grant_type !== 'client_credentials')
-      return send(res, record, 400, { error: 'unsupported_grant_type' });
+      return answerJson(res, record, 400, { error: 'unsupported_grant_type' });
     if (!form.sub)
-      return send(res, record, 400, { error: 'invalid_request', error_description: 'sub is required' });
+      return answerJson(res, record, 400, { error: 'invalid_request', error_description: 'sub is required' });
     const token = randomBytes(16).toString('hex');
     state.tokens.set(token, { sub: form.sub, expiresAt: Date.now() + ttl * 1000 });
-    return send(res, record, 200, { token_type: 'Bearer', access_token: token, expires_in: ttl });
+    return answerJson(res, record, 200, { token_type: 'Bearer', access_token: token, expires_in: ttl });
   };
 
   /** Fixed window: returns the 429 headers when over the limit, else the counters to add to the answer. */
@@ -310,7 +273,8 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
     rateHeaders: Record<string, string>,
   ) => {
     const body = (record.body ?? {}) as Json;
-    const reply = (status: number, payload?: unknown) => send(res, record, status, payload, rateHeaders);
+    const reply = (status: number, payload?: unknown) =>
+      answerJson(res, record, status, payload, rateHeaders);
     const [route, id, action] = segments;
     if (record.method === 'GET' && route && segments.length === 1 && route in listRoutes) {
       return handleList(res, record, route, rateHeaders);
@@ -379,21 +343,9 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
     return reply(404, { errors: [{ message: 'no such route' }] });
   };
 
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', origin);
-    const raw = await readBody(req);
-    const contentType = String(req.headers['content-type'] ?? '');
-    let body: unknown;
-    if (raw === '') body = undefined;
-    else if (contentType.startsWith('application/x-www-form-urlencoded'))
-      body = Object.fromEntries(new URLSearchParams(raw));
-    else {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        body = raw;
-      }
-    }
+  const server = await startFakeServer(async (req, res) => {
+    // `POST /token` takes a form (client-credentials grant); the `/v3` API takes JSON.
+    const body = await readParsedBody(req, { acceptForm: true });
     const authHeader = req.headers.authorization;
     const scheme = !authHeader
       ? 'none'
@@ -404,23 +356,18 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
           : 'other';
     const bearer = scheme === 'Bearer' ? state.tokens.get(authHeader?.slice(7) ?? '') : undefined;
     const bearerValid = !!bearer && bearer.expiresAt > Date.now();
-    const { authorization: _secret, ...headers } = req.headers;
     const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      rawQuery: url.search.slice(1),
-      query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
+      ...requestLine(req),
       auth: { scheme, valid: scheme === 'Bearer' ? bearerValid : false },
       body,
     };
     state.requests.push(record);
 
-    if (url.pathname === '/token' && record.method === 'POST') return handleToken(res, record, authHeader);
-    const segments = url.pathname.split('/').filter(Boolean);
-    if (segments[0] !== 'v3') return send(res, record, 404, { errors: [{ message: 'not found' }] });
+    if (record.path === '/token' && record.method === 'POST') return handleToken(res, record, authHeader);
+    const segments = record.path.split('/').filter(Boolean);
+    if (segments[0] !== 'v3') return answerJson(res, record, 404, { errors: [{ message: 'not found' }] });
     if (!bearerValid) {
-      return send(
+      return answerJson(
         res,
         record,
         401,
@@ -428,33 +375,22 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
         { 'www-authenticate': 'Bearer error="invalid_token"' },
       );
     }
-    const fault = faults.find((f) => f.left > 0 && (!f.match || f.match(record)));
-    if (fault) {
-      fault.left -= 1;
-      return send(res, record, fault.status, fault.body, fault.headers);
-    }
+    const fault = faults.take(record);
+    if (fault) return answerJson(res, record, fault.status, fault.body, fault.headers);
     const rate = rateLimitHeaders();
     if (rate.limited)
-      return send(res, record, 429, { errors: [{ message: 'rate limit exceeded' }] }, rate.headers);
+      return answerJson(res, record, 429, { errors: [{ message: 'rate limit exceeded' }] }, rate.headers);
     return handleV3(res, record, segments.slice(1), rate.headers);
-  });
-
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
+  }, options);
+  // `Link` headers carry absolute URLs; requests only arrive once the server listens.
+  origin = server.url;
 
   return {
-    url: origin,
-    port,
+    ...server,
     state,
-    failNext: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
+    failNext: faults.script,
     expireTokens: () => {
       for (const token of state.tokens.values()) token.expiresAt = 0;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
   };
 };

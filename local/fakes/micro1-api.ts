@@ -7,8 +7,9 @@
  *
  * Switches make it answer 429 (with `Retry-After`) or 5xx a given number of times, to exercise retries.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { CountdownFaultSwitches, ListenOptions } from './fake-server.js';
+import { countdownFaults, requestUrl, sendJson, startFakeServer } from './fake-server.js';
 
 /** A request the fake received, recorded before it is answered (auth failures included). */
 export interface FakeMicro1Request {
@@ -19,24 +20,16 @@ export interface FakeMicro1Request {
 }
 
 /** What a test or the local runtime can change while the fake runs. */
-export interface FakeMicro1ApiState {
+export interface FakeMicro1ApiState extends CountdownFaultSwitches {
   /** Report bodies (items of `GET /interview/reports`), in the order the API lists them. */
   readonly reports: Record<string, unknown>[];
-  /** Answers the next `times` requests with 429 and `Retry-After: <retryAfterSeconds>`. */
-  rateLimitNext(times: number, retryAfterSeconds?: number): void;
-  /** Answers the next `times` requests with `status` (a 5xx by default). */
-  failNext(times: number, status?: number): void;
 }
 
-export interface FakeMicro1ApiOptions {
+export interface FakeMicro1ApiOptions extends ListenOptions {
   /** The only API key the fake accepts. */
   readonly apiKey: string;
   /** Reports to serve from the start. */
   readonly reports?: readonly Record<string, unknown>[];
-  /** @default 0 (a random free port) */
-  readonly port?: number;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
 }
 
 export interface FakeMicro1Api {
@@ -50,16 +43,6 @@ export interface FakeMicro1Api {
 
 /** Page size when the caller sends no `limit` (not documented by micro1; inferred). */
 const defaultLimit = 10;
-
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
 
 const positiveInt = (raw: string | undefined, fallback: number): number => {
   const value = Number(raw);
@@ -76,40 +59,28 @@ const matchesKeyword = (report: Record<string, unknown>, keyword: string): boole
 export async function startFakeMicro1Api(options: FakeMicro1ApiOptions): Promise<FakeMicro1Api> {
   const reports = [...(options.reports ?? [])];
   const requests: FakeMicro1Request[] = [];
-  const switches = { rateLimited: 0, retryAfterSeconds: 1, failing: 0, failStatus: 500 };
-
-  const state: FakeMicro1ApiState = {
-    reports,
-    rateLimitNext(times, retryAfterSeconds = 1) {
-      switches.rateLimited = times;
-      switches.retryAfterSeconds = retryAfterSeconds;
-    },
-    failNext(times, status = 500) {
-      switches.failing = times;
-      switches.failStatus = status;
-    },
-  };
+  const faults = countdownFaults();
+  const state: FakeMicro1ApiState = { reports, ...faults.switches };
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://fake');
+    const url = requestUrl(request);
     const query = Object.fromEntries(url.searchParams);
     requests.push({ method: request.method ?? 'GET', path: url.pathname, query, headers: request.headers });
     request.resume();
 
-    if (switches.rateLimited > 0) {
-      switches.rateLimited -= 1;
+    const fault = faults.next();
+    if (fault?.kind === 'rateLimited') {
       sendJson(
         response,
         429,
         { status: false, message: 'Too many requests' },
-        { 'retry-after': String(switches.retryAfterSeconds) },
+        { 'retry-after': String(fault.retryAfterSeconds) },
       );
       return;
     }
-    if (switches.failing > 0) {
-      switches.failing -= 1;
+    if (fault?.kind === 'failing') {
       // The OpenAPI's InternalServerErrorResponse carries only `status`.
-      sendJson(response, switches.failStatus, { status: false });
+      sendJson(response, fault.status, { status: false });
       return;
     }
     if (request.headers['x-api-key'] !== options.apiKey) {
@@ -135,22 +106,8 @@ export async function startFakeMicro1Api(options: FakeMicro1ApiOptions): Promise
     });
   };
 
-  const server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
-    state,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  const server = await startFakeServer(handle, options);
+  return { url: server.url, state, requests, close: server.close };
 }
 
 type JsonObject = Record<string, unknown>;

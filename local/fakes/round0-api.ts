@@ -5,8 +5,9 @@
  *
  * Switches make it answer 429 (with `Retry-After`) or 5xx a given number of times, to exercise retries.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { CountdownFaultSwitches, ListenOptions } from './fake-server.js';
+import { countdownFaults, requestUrl, sendJson, startFakeServer } from './fake-server.js';
 
 /** A request the fake received, recorded before it is answered (auth failures included). */
 export interface FakeRound0Request {
@@ -16,24 +17,16 @@ export interface FakeRound0Request {
 }
 
 /** What a test or the local runtime can change while the fake runs. */
-export interface FakeRound0ApiState {
+export interface FakeRound0ApiState extends CountdownFaultSwitches {
   /** Interview bodies by id, served verbatim. */
   readonly interviews: Map<string, unknown>;
-  /** Answers the next `times` requests with 429 and `Retry-After: <retryAfterSeconds>`. */
-  rateLimitNext(times: number, retryAfterSeconds?: number): void;
-  /** Answers the next `times` requests with `status` (a 5xx by default). */
-  failNext(times: number, status?: number): void;
 }
 
-export interface FakeRound0ApiOptions {
+export interface FakeRound0ApiOptions extends ListenOptions {
   /** The only API key the fake accepts. */
   readonly apiKey: string;
   /** Interviews to serve from the start, by id. */
   readonly interviews?: Readonly<Record<string, unknown>>;
-  /** @default 0 (a random free port) */
-  readonly port?: number;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
 }
 
 export interface FakeRound0Api {
@@ -55,53 +48,26 @@ const fakeMp3 = Buffer.concat([
   Buffer.alloc(413),
 ]);
 
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
 /** Starts the fake on a random port (by default). */
 export async function startFakeRound0Api(options: FakeRound0ApiOptions): Promise<FakeRound0Api> {
   const interviews = new Map<string, unknown>(Object.entries(options.interviews ?? {}));
   const requests: FakeRound0Request[] = [];
-  const switches = { rateLimited: 0, retryAfterSeconds: 1, failing: 0, failStatus: 500 };
-
-  const state: FakeRound0ApiState = {
-    interviews,
-    rateLimitNext(times, retryAfterSeconds = 1) {
-      switches.rateLimited = times;
-      switches.retryAfterSeconds = retryAfterSeconds;
-    },
-    failNext(times, status = 500) {
-      switches.failing = times;
-      switches.failStatus = status;
-    },
-  };
+  const faults = countdownFaults();
+  const state: FakeRound0ApiState = { interviews, ...faults.switches };
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://fake').pathname;
+    const path = requestUrl(request).pathname;
     requests.push({ method: request.method ?? 'GET', path, headers: request.headers });
     // Drain the body (none is expected) so keep-alive connections stay usable.
     request.resume();
 
-    if (switches.rateLimited > 0) {
-      switches.rateLimited -= 1;
-      sendJson(
-        response,
-        429,
-        { error: 'rate_limited' },
-        { 'retry-after': String(switches.retryAfterSeconds) },
-      );
+    const fault = faults.next();
+    if (fault?.kind === 'rateLimited') {
+      sendJson(response, 429, { error: 'rate_limited' }, { 'retry-after': String(fault.retryAfterSeconds) });
       return;
     }
-    if (switches.failing > 0) {
-      switches.failing -= 1;
-      sendJson(response, switches.failStatus, { error: 'internal_error' });
+    if (fault?.kind === 'failing') {
+      sendJson(response, fault.status, { error: 'internal_error' });
       return;
     }
     if (request.method === 'GET' && audioPath.test(path)) {
@@ -127,22 +93,8 @@ export async function startFakeRound0Api(options: FakeRound0ApiOptions): Promise
     sendJson(response, 200, body);
   };
 
-  const server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
-    state,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  const server = await startFakeServer(handle, options);
+  return { url: server.url, state, requests, close: server.close };
 }
 
 type JsonObject = Record<string, unknown>;

@@ -4,8 +4,8 @@
  * `invalid_payload`; an unknown hook path answers 404 `no_service`. Messages are recorded; `failNext`
  * scripts answers (429 + Retry-After, 500…).
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ListenOptions, RunningFake } from './fake-server.js';
+import { answer, readBody, requestUrl, scriptedAnswers, startFakeServer } from './fake-server.js';
 
 export interface ReceivedSlackMessage {
   readonly path: string;
@@ -28,40 +28,25 @@ export interface ScriptedAnswer {
   readonly times?: number;
 }
 
-export interface FakeSlackOptions {
+export interface FakeSlackOptions extends Pick<ListenOptions, 'port'> {
   /** Webhook path that exists. @default '/services/T000/B000/XXXX' */
   readonly hookPath?: string;
-  /** @default 0 (random) */
-  readonly port?: number;
 }
 
-export interface FakeSlack {
-  readonly url: string;
+export interface FakeSlack extends RunningFake<FakeSlackState, ScriptedAnswer> {
   /** The full incoming-webhook URL to configure. */
   readonly webhookUrl: string;
-  readonly port: number;
-  readonly state: FakeSlackState;
-  failNext(answer: ScriptedAnswer): void;
-  close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 /** Starts the fake on a random port. */
 export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<FakeSlack> => {
   const hookPath = options.hookPath ?? '/services/T000/B000/XXXX';
   const state: FakeSlackState = { requests: [], messages: [] };
-  const answers: Array<ScriptedAnswer & { left: number }> = [];
+  const answers = scriptedAnswers<ScriptedAnswer>();
 
-  const server = createServer(async (req, res) => {
+  const server = await startFakeServer(async (req, res) => {
     const raw = await readBody(req);
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const path = requestUrl(req).pathname;
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -70,17 +55,12 @@ export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<Fa
     }
     const record: ReceivedSlackMessage = { path, body };
     state.requests.push(record);
-    const reply = (status: number, text: string, headers: Record<string, string> = {}) => {
-      record.status = status;
-      res.writeHead(status, { 'content-type': 'text/plain', ...headers });
-      res.end(text);
-    };
+    // Slack answers plain text (`ok`, `invalid_payload`…), not JSON.
+    const reply = (status: number, text: string, headers: Readonly<Record<string, string>> = {}) =>
+      answer(res, record, status, text, { 'content-type': 'text/plain', ...headers });
     if (req.method !== 'POST' || path !== hookPath) return reply(404, 'no_service');
-    const answer = answers.find((a) => a.left > 0);
-    if (answer) {
-      answer.left -= 1;
-      return reply(answer.status, answer.body ?? '', { ...answer.headers });
-    }
+    const scripted = answers.take(record);
+    if (scripted) return reply(scripted.status, scripted.body ?? '', scripted.headers);
     const message = body as { text?: unknown; blocks?: unknown } | undefined;
     const valid =
       typeof message === 'object' &&
@@ -89,21 +69,6 @@ export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<Fa
     if (!valid) return reply(400, 'invalid_payload');
     state.messages.push(message as { text?: string; blocks?: unknown[] });
     return reply(200, 'ok');
-  });
-
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    webhookUrl: `${url}${hookPath}`,
-    port,
-    state,
-    failNext: (answer) => answers.push({ ...answer, left: answer.times ?? 1 }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  }, options);
+  return { ...server, webhookUrl: `${server.url}${hookPath}`, state, failNext: answers.script };
 };

@@ -4,9 +4,9 @@
  * are told to use — records it, counts redeliveries of a `webhook-id` as duplicates, and answers 204.
  * A bad signature or a stale timestamp gets 401. `failNext` scripts answers (410 Gone, 500, 429…).
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { ListenOptions, RunningFake } from './fake-server.js';
+import { answer, readBody, requestUrl, scriptedAnswers, startFakeServer } from './fake-server.js';
 
 export interface ReceivedDelivery {
   readonly path: string;
@@ -33,29 +33,15 @@ export interface ScriptedAnswer {
   readonly times?: number;
 }
 
-export interface FakeWebhookReceiverOptions {
+export interface FakeWebhookReceiverOptions extends Pick<ListenOptions, 'port'> {
   /** The `whsec_…` secret shared with the sender. */
   readonly secret: string;
-  /** @default 0 (random) */
-  readonly port?: number;
 }
 
-export interface FakeWebhookReceiver {
+export interface FakeWebhookReceiver extends RunningFake<FakeWebhookReceiverState, ScriptedAnswer> {
   /** Origin; deliveries may go to any path. */
   readonly url: string;
-  readonly port: number;
-  readonly state: FakeWebhookReceiverState;
-  failNext(answer: ScriptedAnswer): void;
-  close(): Promise<void>;
 }
-
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 /** Starts the receiver on a random port. */
 export const startFakeWebhookReceiver = async (
@@ -63,9 +49,9 @@ export const startFakeWebhookReceiver = async (
 ): Promise<FakeWebhookReceiver> => {
   const verifier = new Webhook(options.secret);
   const state: FakeWebhookReceiverState = { deliveries: [], accepted: [] };
-  const answers: Array<ScriptedAnswer & { left: number }> = [];
+  const answers = scriptedAnswers<ScriptedAnswer>();
 
-  const server = createServer(async (req, res) => {
+  const server = await startFakeServer(async (req, res) => {
     const body = await readBody(req);
     const header = (name: string) => String(req.headers[name] ?? '');
     const headers = {
@@ -84,7 +70,7 @@ export const startFakeWebhookReceiver = async (
     const id = headers['webhook-id'];
     const duplicate = verified && state.accepted.some((d) => d.id === id);
     const delivery: ReceivedDelivery = {
-      path: new URL(req.url ?? '/', 'http://fake').pathname,
+      path: requestUrl(req).pathname,
       id,
       timestamp: headers['webhook-timestamp'],
       verified,
@@ -92,32 +78,12 @@ export const startFakeWebhookReceiver = async (
       duplicate,
     };
     state.deliveries.push(delivery);
-    const reply = (status: number, extra: Record<string, string> = {}) => {
-      delivery.status = status;
-      res.writeHead(status, extra);
-      res.end();
-    };
-    if (!verified) return reply(401);
-    const answer = answers.find((a) => a.left > 0);
-    if (answer) {
-      answer.left -= 1;
-      return reply(answer.status, { ...answer.headers });
-    }
+    // Receivers answer with a status only.
+    if (!verified) return answer(res, delivery, 401, undefined);
+    const scripted = answers.take(delivery);
+    if (scripted) return answer(res, delivery, scripted.status, undefined, scripted.headers);
     if (!duplicate) state.accepted.push(delivery);
-    return reply(204);
-  });
-
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    state,
-    failNext: (answer) => answers.push({ ...answer, left: answer.times ?? 1 }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+    return answer(res, delivery, 204, undefined);
+  }, options);
+  return { ...server, state, failNext: answers.script };
 };

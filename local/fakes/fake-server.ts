@@ -1,0 +1,243 @@
+/**
+ * The HTTP plumbing the local fakes share, so each fake's file holds only its vendor's API rules (auth,
+ * routes, pagination, error bodies). Plain node:http rather than a framework: a fake must start in a few
+ * milliseconds inside jest, answer exactly what a test scripted, and record every request as received.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loopbackHost } from '../listen.js';
+
+/** Reads the whole body as UTF-8 (it also drains the socket, so keep-alive connections stay usable). */
+export const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+/**
+ * Reads and parses the body: `undefined` when empty, JSON, or the raw text when it is not JSON (so a
+ * contract test sees what was sent). With `acceptForm`, a form-urlencoded body (OAuth token endpoints take
+ * forms) becomes an object of its fields.
+ */
+export const readParsedBody = async (
+  req: IncomingMessage,
+  { acceptForm = false }: { readonly acceptForm?: boolean } = {},
+): Promise<unknown> => {
+  const raw = await readBody(req);
+  if (raw === '') return undefined;
+  if (
+    acceptForm &&
+    String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+  ) {
+    return Object.fromEntries(new URLSearchParams(raw));
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+};
+
+/** The request's URL; the base only fills in an origin the fakes never read. */
+export const requestUrl = (req: IncomingMessage): URL => new URL(req.url ?? '/', 'http://fake');
+
+/** What the ATS fakes record of every request for contract assertions. */
+export interface RequestLine {
+  readonly method: string;
+  readonly path: string;
+  /** Query string exactly as received (without `?`). */
+  readonly rawQuery: string;
+  readonly query: Readonly<Record<string, string>>;
+  /** Headers without `authorization`: a recorded request must never hold a credential. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export const requestLine = (req: IncomingMessage): RequestLine => {
+  const url = requestUrl(req);
+  const { authorization: _secret, ...headers } = req.headers;
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    rawQuery: url.search.slice(1),
+    query: Object.fromEntries(url.searchParams),
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
+  };
+};
+
+/** A recorded request that keeps the status the fake answered, so a test can read both in one place. */
+export interface AnsweredRequest {
+  status?: number;
+}
+
+/** What the ATS fakes record of every request, plus the status they answered. */
+export interface RecordedRequestLine extends RequestLine, AnsweredRequest {}
+
+/** Answers with `body` as is and stamps the status on the recorded request. */
+export const answer = (
+  res: ServerResponse,
+  record: AnsweredRequest,
+  status: number,
+  body: string | undefined,
+  headers: Readonly<Record<string, string>> = {},
+): void => {
+  record.status = status;
+  res.writeHead(status, headers);
+  res.end(body);
+};
+
+/** Answers JSON (no body and no `content-type` when `body` is undefined, e.g. a 204). */
+export const sendJson = (
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void => {
+  res.writeHead(status, {
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...headers,
+  });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+};
+
+/** {@link sendJson}, and stamps the status on the recorded request. */
+export const answerJson = (
+  res: ServerResponse,
+  record: AnsweredRequest,
+  status: number,
+  body?: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void => {
+  record.status = status;
+  sendJson(res, status, body, headers);
+};
+
+/** The part of a scripted answer the queue reads; the rest (status, body, headers) is the fake's own. */
+export interface ScriptedRule<R> {
+  /** How many matching requests get this answer. @default 1 */
+  readonly times?: number;
+  /** Which requests it applies to. @default every request that reaches the check */
+  readonly match?: (request: R) => boolean;
+}
+
+/** A scripted answer of the JSON fakes (e.g. a 429 with `Retry-After`, or a 500). */
+export interface ScriptedJsonFault<R> extends ScriptedRule<R> {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+/** The answers a test scripted with a fake's `failNext`, used in the order they were scripted. */
+export interface ScriptedAnswers<A extends ScriptedRule<R>, R> {
+  script(answer: A): void;
+  /** The first scripted answer with uses left that matches `request` (one use is spent), if any. */
+  take(request: R): A | undefined;
+}
+
+export const scriptedAnswers = <A extends ScriptedRule<R>, R = unknown>(): ScriptedAnswers<A, R> => {
+  const queue: Array<{ readonly answer: A; left: number }> = [];
+  return {
+    // A copy, so a test that reuses its object after scripting does not change what is queued.
+    script: (scripted) => {
+      queue.push({ answer: { ...scripted }, left: scripted.times ?? 1 });
+    },
+    take: (request) => {
+      const next = queue.find(({ answer, left }) => left > 0 && (!answer.match || answer.match(request)));
+      if (!next) return undefined;
+      next.left -= 1;
+      return next.answer;
+    },
+  };
+};
+
+/** A fault the vendor-API fakes answer instead of the request. */
+export type CountdownFault =
+  | { readonly kind: 'rateLimited'; readonly retryAfterSeconds: number }
+  | { readonly kind: 'failing'; readonly status: number };
+
+/** The switches the vendor-API fakes' state exposes; a new call replaces the previous one. */
+export interface CountdownFaultSwitches {
+  /** Answers the next `times` requests with 429 and `Retry-After: <retryAfterSeconds>`. */
+  rateLimitNext(times: number, retryAfterSeconds?: number): void;
+  /** Answers the next `times` requests with `status` (a 5xx by default). */
+  failNext(times: number, status?: number): void;
+}
+
+/** Rate limiting comes first, the order a gateway in front of an API answers in. */
+export interface CountdownFaults {
+  readonly switches: CountdownFaultSwitches;
+  /** The fault due for this request (one use is spent), if any. */
+  next(): CountdownFault | undefined;
+}
+
+export const countdownFaults = (): CountdownFaults => {
+  const left = { rateLimited: 0, retryAfterSeconds: 1, failing: 0, failStatus: 500 };
+  return {
+    switches: {
+      rateLimitNext: (times, retryAfterSeconds = 1) => {
+        left.rateLimited = times;
+        left.retryAfterSeconds = retryAfterSeconds;
+      },
+      failNext: (times, status = 500) => {
+        left.failing = times;
+        left.failStatus = status;
+      },
+    },
+    next: () => {
+      if (left.rateLimited > 0) {
+        left.rateLimited -= 1;
+        return { kind: 'rateLimited', retryAfterSeconds: left.retryAfterSeconds };
+      }
+      if (left.failing > 0) {
+        left.failing -= 1;
+        return { kind: 'failing', status: left.failStatus };
+      }
+      return undefined;
+    },
+  };
+};
+
+export interface ListenOptions {
+  /** @default 0 (a random free port, so parallel test workers never collide) */
+  readonly port?: number;
+  /** @default '127.0.0.1' (nothing local is meant to be reachable from the network) */
+  readonly host?: string;
+}
+
+export interface RunningFakeServer {
+  /** Origin, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** What every ATS fake hands a test: where it listens, its state, its scripted faults, and `close`. */
+export interface RunningFake<S, F> extends RunningFakeServer {
+  readonly state: S;
+  failNext(fault: F): void;
+}
+
+/** Starts `handler` on a port and resolves once it listens (rejects when it cannot, e.g. a port in use). */
+export const startFakeServer = async (
+  handler: RequestListener,
+  options: ListenOptions = {},
+): Promise<RunningFakeServer> => {
+  const host = options.host ?? loopbackHost;
+  const server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // Clients keep connections alive; without this, `close` would wait for them to time out.
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+};
