@@ -170,6 +170,13 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     return result();
   }
 
+  // micro1's recording and proctoring events carry only `report_id` and `candidate_id`: until an event
+  // with the candidate's identity (the report) has matched the record, there is nothing to look up. That
+  // event writes the status itself (same ATS wording), so waiting is enough — parking would only be noise.
+  if (advance.state.atsMatch === undefined && identitylessEvents.has(`${event.vendor}:${event.type}`)) {
+    return { ...result(), reason: 'awaiting the candidate identity from another event of this interview' };
+  }
+
   const match = await findMatch(event, advance.state, deps);
   const context = (action: string): AtsContext => ({
     vendor: event.vendor,
@@ -238,6 +245,13 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
 
   return result();
 };
+
+/** Event types that never carry the candidate's e-mail or ATS ids (micro1's event reference). */
+const identitylessEvents = new Set([
+  'micro1:interview_recording.completed',
+  'micro1:interview_webcam_recording.completed',
+  'micro1:proctoring_score.completed',
+]);
 
 const findMatch = async (event: InterviewEvent, state: InterviewState, deps: SyncDeps): Promise<AtsMatch> => {
   const remembered = state.atsMatch;

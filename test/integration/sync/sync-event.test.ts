@@ -398,20 +398,25 @@ describe('syncInterviewEvent: finding the candidate (dynalite, Lever fake)', () 
     expect(world.tagsOf('ABCD1234')).toEqual([completedTag]);
   });
 
-  it('still marks the record completed when a recording event got ahead of the report and was parked', async () => {
+  it('lets a recording event that got ahead of the report wait for it, then marks the record completed', async () => {
     // Prepare
     const deps = world.deps();
     const recording = envelope('micro1', 'interview_recording.completed');
-    await expect(syncInterviewEvent(recording, deps)).rejects.toMatchObject({
-      name: 'UnmatchedCandidateError',
-      reason: 'the event carries neither an ATS application id nor an e-mail',
-    });
+    const requestsBefore = world.lever.state.requests.length;
 
     // Act
+    const early = await syncInterviewEvent(recording, deps);
+    const requestsAfterEarly = world.lever.state.requests.length;
     const report = await syncInterviewEvent(envelope('micro1', 'interview_report.created'), deps);
     const replayed = await syncInterviewEvent(recording, deps);
 
-    // Assess
+    // Assess: the early recording neither looked anything up nor was parked as unmatched
+    expect(early).toMatchObject({
+      outcome: 'synced',
+      effects: {},
+      reason: expect.stringContaining('awaiting'),
+    });
+    expect(requestsAfterEarly).toBe(requestsBefore);
     expect(report).toMatchObject({ stale: true, effects: { 'ats.status': 'ran', 'ats.note': 'ran' } });
     expect(replayed.effects).toEqual({ 'ats.status': 'superseded' });
     expect(world.tagsOf('ABCD1234')).toEqual([completedTag]);
