@@ -7,8 +7,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
+import { resources } from '../lib/resources.js';
+import { localAws } from '../local/emulators.js';
 import { LocalPipelineError } from '../local/errors.js';
 import { startLocalPipeline } from '../local/runtime.js';
+import { removeRuntimeInfo, writeRuntimeInfo } from '../local/runtime-info.js';
 
 const dataDir = fileURLToPath(new URL('../.data/', import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
@@ -47,6 +50,16 @@ const pipeline = await startLocalPipeline({
   process.exit(1);
 });
 
+// Lets `npm run ops` find the emulators (they listen on random ports).
+await writeRuntimeInfo(dataDir, {
+  region: localAws.region,
+  credentials: localAws.credentials,
+  endpoints: pipeline.endpoints,
+  eventsQueueUrl: pipeline.queueUrls.events,
+  ledgerTable: resources.ledgerTable.name,
+  bucket: resources.bucket.name,
+});
+
 console.log(`interview-sync is running locally on ${pipeline.url}
 
 Webhook URLs (register these with the vendors, or use npm run send):
@@ -64,6 +77,7 @@ Vendor APIs (local fakes used for enrichment): ROUND0 ${pipeline.vendorApiUrls?.
 
 Send a sample:  npm run send -- round0 interview_ended
 List samples:   npm run send -- --list
+Parked events:  npm run ops -- parked unmatched   (replay: npm run ops -- replay unmatched --all)
 Ctrl-C stops (waits for requests and batches in flight); press it twice to quit at once.`);
 
 let stoppingSince: number | undefined;
@@ -77,7 +91,7 @@ const shutdown = (signal: NodeJS.Signals) => {
   }
   stoppingSince = Date.now();
   console.error(`\n${signal}: stopping — draining requests in flight and the events queue (up to 30 s)…`);
-  pipeline.stop({ drainQueueMs: 30_000 }).then(
+  Promise.all([pipeline.stop({ drainQueueMs: 30_000 }), removeRuntimeInfo(dataDir)]).then(
     () => {
       console.error('stopped');
       process.exit(0);

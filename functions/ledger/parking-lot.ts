@@ -11,7 +11,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { InterviewEvent } from '../vendors/envelope.js';
 
 export type ParkedKind = 'unmatched' | 'failed';
@@ -141,5 +141,15 @@ export class ParkingLot {
       }
     }
     return parked;
+  }
+
+  /** Removes one parked entry (after it was replayed). */
+  async remove(entry: Pick<ParkedEvent, 'kind' | 'parkedAt' | 'dedupeKey'>): Promise<void> {
+    await this.#client.send(
+      new DeleteCommand({
+        TableName: this.#tableName,
+        Key: { pk: `PARKED#${entry.kind}`, sk: `${entry.parkedAt}#${entry.dedupeKey}` },
+      }),
+    );
   }
 }

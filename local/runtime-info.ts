@@ -1,0 +1,30 @@
+/**
+ * Where a running `npm start` can be reached: written to `.data/runtime.json` on start, removed on stop,
+ * so tools (`npm run ops`) find the emulators, which listen on random ports.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface RuntimeInfo {
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly endpoints: { readonly sqs: string; readonly dynamodb: string; readonly s3: string };
+  readonly eventsQueueUrl: string;
+  readonly ledgerTable: string;
+  readonly bucket: string;
+}
+
+export const runtimeInfoPath = (dataDir: string) => join(dataDir, 'runtime.json');
+
+export const writeRuntimeInfo = (dataDir: string, info: RuntimeInfo) =>
+  writeFile(runtimeInfoPath(dataDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+
+export const removeRuntimeInfo = (dataDir: string) => rm(runtimeInfoPath(dataDir), { force: true });
+
+export const readRuntimeInfo = async (dataDir: string): Promise<RuntimeInfo | undefined> => {
+  try {
+    return JSON.parse(await readFile(runtimeInfoPath(dataDir), 'utf8')) as RuntimeInfo;
+  } catch {
+    return undefined;
+  }
+};

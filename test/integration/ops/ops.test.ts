@@ -1,0 +1,115 @@
+/**
+ * `npm run ops` against the local emulators: list parked events without printing candidate data, and
+ * replay them onto the events queue (once per event, skipping those parked without their payload).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
+import type { QueueMessage } from '../../../functions/vendors/envelope.js';
+import { resources } from '../../../lib/resources.js';
+import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import { OpsUsageError, runOps } from '../../../local/ops.js';
+import { writeRuntimeInfo } from '../../../local/runtime-info.js';
+import { envelope, round0 } from '../sync/world.js';
+
+let emulators: LocalEmulators;
+let dataDir: string;
+let parking: ParkingLot;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  dataDir = await mkdtemp(join(tmpdir(), 'ops-'));
+  await writeRuntimeInfo(dataDir, {
+    region: localAws.region,
+    credentials: localAws.credentials,
+    endpoints: emulators.endpoints,
+    eventsQueueUrl: emulators.queueUrls.events,
+    ledgerTable: resources.ledgerTable.name,
+    bucket: resources.bucket.name,
+  });
+  parking = new ParkingLot({
+    client: new DynamoDBClient({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.dynamodb,
+    }),
+    tableName: resources.ledgerTable.name,
+  });
+});
+
+afterAll(async () => {
+  await emulators?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const drainEvents = async (): Promise<QueueMessage[]> => {
+  const { Messages = [] } = await emulators.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: emulators.queueUrls.events,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+    }),
+  );
+  for (const m of Messages) {
+    await emulators.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: emulators.queueUrls.events, ReceiptHandle: m.ReceiptHandle }),
+    );
+  }
+  return Messages.map((m) => JSON.parse(m.Body ?? '{}') as QueueMessage);
+};
+
+describe('npm run ops', () => {
+  it('lists parked events by id, type and reason, never candidate data', async () => {
+    // Prepare
+    const event = round0('interview_ended', {
+      eventId: 'evt_list',
+      interviewId: 'int-list',
+      email: 'lister@example.com',
+    });
+    await parking.park('failed', event, 'lever: forbidden');
+
+    // Act
+    const lines = await runOps(['parked', 'failed'], dataDir);
+
+    // Assess
+    expect(lines).toEqual([
+      expect.stringMatching(/round0 {2}interview_ended {2}round0:evt_list {2}— lever: forbidden$/),
+    ]);
+    expect(lines.join('\n')).not.toContain('lister@example.com');
+  });
+
+  it('replays each parked event once onto the events queue and forgets it', async () => {
+    // Prepare: one event parked on two deliveries, another parked once
+    const first = round0('interview_ended', {
+      eventId: 'evt_replay_1',
+      interviewId: 'int-r1',
+      email: 'a@example.com',
+    });
+    const second = envelope('micro1', 'interview_report.created');
+    await parking.park('unmatched', first, 'no candidate with this e-mail');
+    await parking.park('unmatched', first, 'no candidate with this e-mail');
+    await parking.park('unmatched', second, 'no application with this ATS id');
+
+    // Act
+    const lines = await runOps(['replay', 'unmatched', '--key', first.dedupeKey], dataDir);
+    const queued = await drainEvents();
+    const rest = await runOps(['replay', 'unmatched', '--all'], dataDir);
+    const queuedRest = await drainEvents();
+
+    // Assess
+    expect(lines).toEqual([`replayed 1 unmatched event(s): ${first.dedupeKey}`]);
+    expect(queued).toEqual([{ kind: 'event', event: first }]);
+    expect(rest).toEqual([`replayed 1 unmatched event(s): ${second.dedupeKey}`]);
+    expect(queuedRest).toEqual([{ kind: 'event', event: second }]);
+    expect(await parking.list('unmatched')).toEqual([]);
+  });
+
+  it('refuses a replay without --all or --key, and unknown commands', async () => {
+    await expect(runOps(['replay', 'failed'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
+    await expect(runOps(['drop', 'failed'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
+    await expect(runOps(['parked', 'everything'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
+  });
+});
