@@ -132,6 +132,19 @@ export class InterviewSyncStack extends Stack {
       description: 'Secret to fill with vendor API keys, ATS credentials and the Slack webhook URL.',
       value: this.secrets.integration.secretArn,
     });
+    // What `npm run ops` needs to list and replay parked events of this stage.
+    new CfnOutput(this, 'LedgerTableName', {
+      description: 'Ledger table (parked events: npm run ops -- parked unmatched --table …).',
+      value: this.storage.ledgerTable.tableName,
+    });
+    new CfnOutput(this, 'EventsQueueUrl', {
+      description: 'Events queue (npm run ops -- replay … --queue-url …).',
+      value: this.events.queue.queueUrl,
+    });
+    new CfnOutput(this, 'BucketName', {
+      description: 'Claim-check and archive bucket (npm run ops -- replay … --bucket …).',
+      value: this.storage.bucket.bucketName,
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Events the worker gave up on; inspect, then redrive to the events queue.',
       value: this.events.deadLetterQueue.queueUrl,

@@ -388,5 +388,12 @@ describe('InterviewSyncStack with default props', () => {
       // Assess
       template.hasOutput(name, { Value: { Ref: id(stack.secrets[secret]) } });
     });
+
+    it('outputs what `npm run ops` needs: ledger table, events queue and bucket', () => {
+      // Assess
+      template.hasOutput('LedgerTableName', { Value: { Ref: id(stack.storage.ledgerTable) } });
+      template.hasOutput('EventsQueueUrl', { Value: { Ref: id(stack.events.queue) } });
+      template.hasOutput('BucketName', { Value: { Ref: id(stack.storage.bucket) } });
+    });
   });
 });
