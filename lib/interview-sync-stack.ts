@@ -4,6 +4,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ServiceDashboard } from './constructs/dashboard.js';
 import { EventQueue } from './constructs/event-queue.js';
 import { IngestApi, webhookRoutes } from './constructs/ingest-api.js';
 import { ServiceSecrets } from './constructs/secrets.js';
@@ -77,6 +78,7 @@ export class InterviewSyncStack extends Stack {
   public readonly events: EventQueue;
   public readonly ingest: IngestApi;
   public readonly worker: Worker;
+  public readonly dashboard: ServiceDashboard;
 
   constructor(scope: Construct, id: string, props: InterviewSyncStackProps = {}) {
     super(scope, id, props);
@@ -111,6 +113,15 @@ export class InterviewSyncStack extends Stack {
       micro1ApiBaseUrl: props.micro1ApiBaseUrl ?? defaults.micro1ApiBaseUrl,
       slackNotifications: props.slackNotifications ?? defaults.slackNotifications,
       logRetention,
+    });
+
+    this.dashboard = new ServiceDashboard(this, 'Dashboard', {
+      api: this.ingest.api,
+      ingestFunction: this.ingest.function,
+      workerFunction: this.worker.function,
+      queue: this.events.queue,
+      deadLetterQueue: this.events.deadLetterQueue,
+      alarms: [this.events.deadLetterAlarm, this.events.oldestMessageAgeAlarm],
     });
 
     new CfnOutput(this, 'Round0WebhookUrl', {

@@ -3,6 +3,7 @@
  * Expected values are written out literally (not read back from `lib/`), so a drifting default fails here.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { ingestMetricNames, workerMetricNames } from '../../lib/constructs/dashboard.js';
 import type { InterviewSyncStack } from '../../lib/interview-sync-stack.js';
 import { environmentOf, logicalIdOf, synthesizeStack } from './synth.js';
 
@@ -363,6 +364,43 @@ describe('InterviewSyncStack with default props', () => {
         Threshold: 30 * 60,
         Statistic: 'Maximum',
       });
+    });
+  });
+
+  describe('dashboard', () => {
+    it('graphs the API, both functions, the queues and every metric the handlers emit', () => {
+      // Prepare
+      const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+      const body = JSON.stringify(Object.values(dashboards)[0]?.Properties?.DashboardBody);
+
+      // Assess
+      expect(Object.keys(dashboards)).toHaveLength(1);
+      for (const name of [...ingestMetricNames, ...workerMetricNames])
+        expect(body).toContain(`\\"${name}\\"`);
+      expect(body).toContain('InterviewSync');
+      expect(body).toContain('interview-sync-ingest');
+      expect(body).toContain('interview-sync-worker');
+      for (const metric of [
+        'ApproximateAgeOfOldestMessage',
+        'ApproximateNumberOfMessagesVisible',
+        '5xx',
+        'Latency',
+        'Throttles',
+      ]) {
+        expect(body).toContain(metric);
+      }
+      expect(body).toContain(id(stack.events.deadLetterAlarm));
+    });
+
+    it('lists the metric names the handlers really emit', async () => {
+      // Prepare: the handlers' source is the truth for the names
+      const { readFile } = await import('node:fs/promises');
+      const source = (file: string) => readFile(new URL(`../../functions/${file}`, import.meta.url), 'utf8');
+      const [ingest, worker] = await Promise.all([source('ingest.ts'), source('worker.ts')]);
+
+      // Assess
+      for (const name of ingestMetricNames) expect(ingest).toContain(`'${name}'`);
+      for (const name of workerMetricNames) expect(worker).toContain(`'${name}'`);
     });
   });
 
