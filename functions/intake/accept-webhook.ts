@@ -46,6 +46,26 @@ export interface AcceptedWebhook {
   readonly claimCheck: boolean;
 }
 
+/**
+ * Vendor events nest about five levels deep. Refusing absurd nesting up front keeps every later step
+ * (schema, canonical hashing, serialising onto the queue) from overflowing the stack on hostile input.
+ */
+const maxNestingDepth = 64;
+
+/** Depth of a parsed JSON value, measured without recursion (the input may be hostile). */
+const nestingDepth = (value: unknown): number => {
+  let deepest = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > maxNestingDepth) return deepest;
+    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return deepest;
+};
+
 const routePattern = /^\/webhooks\/([a-z0-9]+)(?:\/([^/]+))?\/?$/;
 
 /** Which vendor a path is for, and the micro1 path token. Exact routes, as the HTTP API defines them. */
@@ -97,6 +117,9 @@ export const acceptWebhook = async (
     body = JSON.parse(request.rawBody.toString('utf8'));
   } catch (error) {
     throw new MalformedJsonError({ cause: error });
+  }
+  if (nestingDepth(body) > maxNestingDepth) {
+    throw new InvalidEventError([{ path: '', message: `nested deeper than ${maxNestingDepth} levels` }]);
   }
   const parsed = parseVendorEvent(vendor, body, now);
   if (!parsed.ok) throw new InvalidEventError(parsed.issues);

@@ -99,6 +99,33 @@ describe('acceptWebhook', () => {
     await expect(acceptWebhook(round0Request('{"id": '), deps)).rejects.toBeInstanceOf(MalformedJsonError);
   });
 
+  it.each([100, 100_000])(
+    'answers 400, never 5xx, to JSON nested %i levels deep on either route',
+    async (depth) => {
+      // Prepare
+      const { deps, published } = makeDeps();
+      const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const requests = [
+        micro1Request(`{"event":"interview.completed","data":{"a":${nested}}}`, micro1Token),
+        round0Request(`{"id":"evt_1","type":"interview_started","created":1,"data":{"a":${nested}}}`),
+      ];
+
+      // Act
+      const statuses = await Promise.all(
+        requests.map((request) =>
+          acceptWebhook(request, { ...deps, maxBodyBytes: 1024 * 1024 }).then(
+            () => 202,
+            (e: unknown) => problemFor(e).status,
+          ),
+        ),
+      );
+
+      // Assess
+      expect(statuses).toEqual([400, 400]);
+      expect(published).toHaveLength(0);
+    },
+  );
+
   it('answers 413 for a body over the cap, whatever its signature', async () => {
     const { deps } = makeDeps();
     const big = JSON.stringify({ padding: 'x'.repeat(deps.maxBodyBytes) });
