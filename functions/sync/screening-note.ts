@@ -27,7 +27,9 @@ const evaluationLines = (e: EnrichedEvaluation): string[] => [
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Mean of the scored answers, and how many were scored (unscored answers do not count). */
-const averageScore = (interview: EnrichedInterview): { average: number; count: number } | undefined => {
+export const averageScore = (
+  interview: EnrichedInterview,
+): { average: number; count: number } | undefined => {
   const scores = (interview.responses ?? []).flatMap((r) => (r.score === undefined ? [] : [r.score]));
   if (scores.length === 0) return undefined;
   return { average: Math.round(scores.reduce((a, b) => a + b, 0) / scores.length), count: scores.length };

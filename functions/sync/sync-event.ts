@@ -18,7 +18,7 @@ import { interviewKeyOf, interviewStatuses, lifecycleOf } from '../ledger/lifecy
 import type { AtsStatusSync } from '../ledger/status-sync.js';
 import type { InterviewEvent } from '../vendors/envelope.js';
 import { StatusSyncBusyError, UnmatchedCandidateError } from './errors.js';
-import { buildScreeningNote } from './screening-note.js';
+import { averageScore, buildScreeningNote } from './screening-note.js';
 
 /** A Slack-style notification: names and links only, never transcripts or scores. */
 export interface ScreeningNotification {
@@ -104,11 +104,9 @@ const stateFieldsOf = (event: InterviewEvent, enriched: EnrichedInterview): Reco
   aiMatchScore: enriched.aiMatchScore,
 });
 
-const screeningScore = (enriched: EnrichedInterview): number | undefined => {
-  const scores = (enriched.responses ?? []).flatMap((r) => (r.score === undefined ? [] : [r.score]));
-  if (scores.length > 0) return Math.round(scores.reduce((a, b) => a + b, 0) / scores.length);
-  return enriched.aiMatchScore;
-};
+/** The score written to the configured custom field: the answers' mean, else micro1's AI match score. */
+const screeningScore = (enriched: EnrichedInterview): number | undefined =>
+  averageScore(enriched)?.average ?? enriched.aiMatchScore;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
