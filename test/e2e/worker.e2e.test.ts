@@ -9,10 +9,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resources } from '../../lib/resources.js';
+import { localAws } from '../../local/emulators.js';
 import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../local/fakes/lever.js';
 import { silentLog } from '../../local/log.js';
+import { runOps } from '../../local/ops.js';
 import { queueDepth } from '../../local/queue-depth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
+import { writeRuntimeInfo } from '../../local/runtime-info.js';
 import { sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
 import { type Fixture, loadFixtures } from './helpers.js';
@@ -158,5 +162,45 @@ describe('worker end to end (local runtime, Lever fake)', () => {
     );
     expect(stageMoves.length).toBeGreaterThanOrEqual(2);
     expect(await messagesOn(pipeline.queueUrls.deadLetter)).toBe(0);
+  });
+
+  it('parks an event whose candidate is not in the ATS, and syncs it when replayed after the candidate exists', async () => {
+    // Prepare: a completed interview of someone the ATS does not know yet
+    const ended = (await loadFixtures()).find(
+      (f) => f.vendor === 'round0' && f.name === 'interview_ended',
+    ) as Fixture;
+    const event = structuredClone(ended.json) as {
+      id: string;
+      data: { interview: { id: string }; candidate: { email: string } };
+    };
+    event.id = 'evt_late_candidate';
+    event.data.interview.id = 'interview-late-candidate';
+    event.data.candidate.email = 'late@example.com';
+    await writeRuntimeInfo(tempDir, {
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoints: pipeline.endpoints,
+      eventsQueueUrl: pipeline.queueUrls.events,
+      ledgerTable: resources.ledgerTable.name,
+      bucket: resources.bucket.name,
+    });
+
+    // Act
+    expect((await send(ended, JSON.stringify(event))).status).toBe(202);
+    const parked = await eventually(async () => {
+      const lines = await runOps(['parked', 'unmatched'], tempDir);
+      expect(lines.join('\n')).toContain('round0:evt_late_candidate');
+      return lines;
+    }, 20_000);
+    lever.state.opportunities.push(opportunity('opp-late', 'late@example.com'));
+    const replayed = await runOps(['replay', 'unmatched', '--key', 'round0:evt_late_candidate'], tempDir);
+
+    // Assess
+    expect(parked.join('\n')).toContain('no candidate with this e-mail');
+    expect(parked.join('\n')).not.toContain('late@example.com');
+    expect(replayed).toEqual(['replayed 1 unmatched event(s): round0:evt_late_candidate']);
+    await eventually(() => expect(notesOf('opp-late')).toHaveLength(1), 20_000);
+    expect(tagsOf('opp-late')).toEqual([completed]);
+    expect(await runOps(['parked', 'unmatched'], tempDir)).toEqual(['no unmatched events parked']);
   });
 });
