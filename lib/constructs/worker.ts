@@ -62,7 +62,12 @@ export class Worker extends Construct {
         [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
         [envNames.dedupeRetentionSeconds]: String(settings.dedupeRetentionSeconds),
         [envNames.atsAdapter]: props.atsAdapter,
-        [envNames.atsConfig]: JSON.stringify(props.atsConfig),
+        [envNames.atsConfig]: JSON.stringify(
+          // The log adapter's default file is not writable in Lambda: print its lines to CloudWatch Logs.
+          props.atsAdapter === 'log' && !('path' in props.atsConfig)
+            ? { ...props.atsConfig, path: 'stdout' }
+            : props.atsConfig,
+        ),
         [envNames.round0ApiBaseUrl]: props.round0ApiBaseUrl,
         [envNames.micro1ApiBaseUrl]: props.micro1ApiBaseUrl,
         [envNames.slackNotifications]: String(props.slackNotifications),

@@ -246,7 +246,7 @@ describe('InterviewSyncStack with default props', () => {
         INTEGRATION_SECRETS_ARN: { Ref: id(stack.secrets.integration) },
         DEDUPE_RETENTION_SECONDS: String(7 * 24 * 3600),
         ATS_ADAPTER: 'log',
-        ATS_CONFIG: '{}',
+        ATS_CONFIG: '{"path":"stdout"}',
         ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',
         MICRO1_API_BASE_URL: 'https://public.api.micro1.ai',
         SLACK_NOTIFICATIONS: 'false',

@@ -16,9 +16,15 @@ import type { AtsAdapter, AtsAdapterDeps, AtsContext, AtsMatch, AtsWriteAction }
 
 const adapter = 'log';
 
+/** `path` value that prints the lines instead of appending them to a file. */
+export const stdoutPath = 'stdout';
+
 /** `ATS_CONFIG` of the log adapter. */
 export const logConfigSchema = v.object({
-  /** File the JSON lines are appended to. @default '.data/ats-writes.jsonl' */
+  /**
+   * File the JSON lines are appended to, or `stdout` to print them (deployed: they land in CloudWatch Logs,
+   * as the Lambda's file system is read-only). @default '.data/ats-writes.jsonl'
+   */
   path: v.optional(v.pipe(v.string(), v.nonEmpty()), '.data/ats-writes.jsonl'),
 });
 export type LogConfig = v.InferInput<typeof logConfigSchema>;
@@ -65,11 +71,17 @@ export const createLogAdapter = (config: unknown, deps: Pick<AtsAdapterDeps, 'no
       ...(marker ? { marker } : {}),
       summary,
     };
+    if (path === stdoutPath) {
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      return;
+    }
     await mkdir(dirname(path), { recursive: true });
     await appendFile(path, `${JSON.stringify(line)}\n`, 'utf8');
   };
 
   const readLines = async (): Promise<AtsLogLine[]> => {
+    // Printed lines cannot be read back: reconciliation then finds nothing (a demo adapter's limit).
+    if (path === stdoutPath) return [];
     const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return '';
       throw error;

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createLogAdapter } from '../../../functions/ats/log/adapter.js';
 import type { AtsContext, ScreeningNote } from '../../../functions/ats/types.js';
 
@@ -96,5 +96,33 @@ describe('log adapter', () => {
 
     // Assess
     expect([before, found, otherCandidate, otherMarker]).toEqual([false, true, false, false]);
+  });
+
+  it('prints the lines when its path is stdout (deployed: CloudWatch Logs), and finds no earlier note', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path: 'stdout' });
+    const printed: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    try {
+      await ats.setStatus({ candidateId: 'app-1' }, 'completed', ctx);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Assess
+    expect(printed.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        adapter: 'log',
+        action: 'status',
+        candidateId: 'app-1',
+        summary: 'status: completed',
+      }),
+    ]);
+    expect(await ats.hasNote?.({ candidateId: 'app-1' }, note.marker)).toBe(false);
   });
 });
