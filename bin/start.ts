@@ -7,11 +7,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
-import { resources } from '../lib/resources.js';
-import { localAws } from '../local/emulators.js';
 import { LocalPipelineError } from '../local/errors.js';
 import { startLocalPipeline } from '../local/runtime.js';
-import { removeRuntimeInfo, writeRuntimeInfo } from '../local/runtime-info.js';
+import { removeRuntimeInfo, runtimeInfoFor, writeRuntimeInfo } from '../local/runtime-info.js';
 
 const dataDir = fileURLToPath(new URL('../.data/', import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
@@ -51,14 +49,7 @@ const pipeline = await startLocalPipeline({
 });
 
 // Lets `npm run ops` find the emulators (they listen on random ports).
-await writeRuntimeInfo(dataDir, {
-  region: localAws.region,
-  credentials: localAws.credentials,
-  endpoints: pipeline.endpoints,
-  eventsQueueUrl: pipeline.queueUrls.events,
-  ledgerTable: resources.ledgerTable.name,
-  bucket: resources.bucket.name,
-});
+await writeRuntimeInfo(dataDir, runtimeInfoFor(pipeline));
 
 console.log(`interview-sync is running locally on ${pipeline.url}
 

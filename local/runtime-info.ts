@@ -4,6 +4,8 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resources } from '../lib/resources.js';
+import { localAws } from './emulators.js';
 
 export interface RuntimeInfo {
   readonly region: string;
@@ -13,6 +15,19 @@ export interface RuntimeInfo {
   readonly ledgerTable: string;
   readonly bucket: string;
 }
+
+/** The record for emulators (or a pipeline) reachable at `endpoints`, with the resources of `lib/resources.ts`. */
+export const runtimeInfoFor = (emulators: {
+  readonly endpoints: RuntimeInfo['endpoints'];
+  readonly queueUrls: { readonly events: string };
+}): RuntimeInfo => ({
+  region: localAws.region,
+  credentials: localAws.credentials,
+  endpoints: emulators.endpoints,
+  eventsQueueUrl: emulators.queueUrls.events,
+  ledgerTable: resources.ledgerTable.name,
+  bucket: resources.bucket.name,
+});
 
 export const runtimeInfoPath = (dataDir: string) => join(dataDir, 'runtime.json');
 

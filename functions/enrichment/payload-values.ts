@@ -41,6 +41,15 @@ export function readEventPayload<const TSchema extends v.GenericSchema>(
 ): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, payload);
   if (result.success) return result.output;
-  const paths = result.issues.map((issue) => issue.path?.map((item) => String(item.key)).join('.') ?? '');
-  throw new UnreadableEventPayloadError(vendor, eventType, [...new Set(paths)].slice(0, 10));
+  throw new UnreadableEventPayloadError(vendor, eventType, failingPaths(result.issues, ''));
 }
+
+/**
+ * The distinct dotted paths of valibot issues (`responses.0.score`), at most 10: what an error may name
+ * instead of the values, which can be candidate data. `root` names an issue of the value itself.
+ */
+export const failingPaths = (issues: readonly v.BaseIssue<unknown>[], root: string): string[] =>
+  [...new Set(issues.map((issue) => issue.path?.map((item) => String(item.key)).join('.') || root))].slice(
+    0,
+    10,
+  );

@@ -11,6 +11,7 @@ import {
   VendorApiResponseError,
   VendorResourceNotFoundError,
 } from './errors.js';
+import { failingPaths } from './payload-values.js';
 
 /** Longest vendor error message kept on an error (they are short; a long one is an echoed body). */
 const maxVendorMessageLength = 200;
@@ -44,10 +45,6 @@ export function toVendorApiError(vendor: VendorName, resource: string, error: un
   return new VendorApiResponseError(vendor, `${resource} response is not JSON`, { cause: error });
 }
 
-/** Dotted path of a valibot issue, e.g. `responses.0.score`. */
-const issuePath = (issue: v.BaseIssue<unknown>): string =>
-  issue.path?.map((item) => String(item.key)).join('.') || '(root)';
-
 /** `body` validated by `schema`; throws {@link VendorApiResponseError} naming the failing paths only. */
 export function parseVendorResponse<const TSchema extends v.GenericSchema>(
   vendor: VendorName,
@@ -57,6 +54,6 @@ export function parseVendorResponse<const TSchema extends v.GenericSchema>(
 ): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, body);
   if (result.success) return result.output;
-  const paths = [...new Set(result.issues.map(issuePath))].slice(0, 10);
+  const paths = failingPaths(result.issues, '(root)');
   throw new VendorApiResponseError(vendor, `unexpected ${resource} response at ${paths.join(', ')}`);
 }

@@ -9,14 +9,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resources } from '../../lib/resources.js';
-import { localAws } from '../../local/emulators.js';
 import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../local/fakes/lever.js';
 import { silentLog } from '../../local/log.js';
 import { runOps } from '../../local/ops.js';
 import { queueDepth } from '../../local/queue-depth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
-import { writeRuntimeInfo } from '../../local/runtime-info.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../local/runtime-info.js';
 import { sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
 import { type Fixture, loadFixtures } from './helpers.js';
@@ -176,14 +174,7 @@ describe('worker end to end (local runtime, Lever fake)', () => {
     event.id = 'evt_late_candidate';
     event.data.interview.id = 'interview-late-candidate';
     event.data.candidate.email = 'late@example.com';
-    await writeRuntimeInfo(tempDir, {
-      region: localAws.region,
-      credentials: localAws.credentials,
-      endpoints: pipeline.endpoints,
-      eventsQueueUrl: pipeline.queueUrls.events,
-      ledgerTable: resources.ledgerTable.name,
-      bucket: resources.bucket.name,
-    });
+    await writeRuntimeInfo(tempDir, runtimeInfoFor(pipeline));
 
     // Act
     expect((await send(ended, JSON.stringify(event))).status).toBe(202);

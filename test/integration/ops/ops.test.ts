@@ -12,7 +12,7 @@ import type { QueueMessage } from '../../../functions/vendors/envelope.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 import { OpsUsageError, runOps } from '../../../local/ops.js';
-import { writeRuntimeInfo } from '../../../local/runtime-info.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
 import { envelope, round0 } from '../sync/world.js';
 
 let emulators: LocalEmulators;
@@ -22,14 +22,7 @@ let parking: ParkingLot;
 beforeAll(async () => {
   emulators = await startEmulators();
   dataDir = await mkdtemp(join(tmpdir(), 'ops-'));
-  await writeRuntimeInfo(dataDir, {
-    region: localAws.region,
-    credentials: localAws.credentials,
-    endpoints: emulators.endpoints,
-    eventsQueueUrl: emulators.queueUrls.events,
-    ledgerTable: resources.ledgerTable.name,
-    bucket: resources.bucket.name,
-  });
+  await writeRuntimeInfo(dataDir, runtimeInfoFor(emulators));
   parking = new ParkingLot({
     client: new DynamoDBClient({
       region: localAws.region,
