@@ -68,6 +68,19 @@ const nestingDepth = (value: unknown): number => {
 
 const routePattern = /^\/webhooks\/([a-z0-9]+)(?:\/([^/]+))?\/?$/;
 
+/**
+ * The micro1 token a path segment presents. `decodeURIComponent` throws `URIError` on a segment that is
+ * not valid percent-encoding (`%E0%A4%A`, a stray `%`): such a segment is kept as delivered, so it fails
+ * authentication like any other wrong token (the same 401) instead of escaping as a 500.
+ */
+const presentedToken = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
 /** Which vendor a path is for, and the micro1 path token. Exact routes, as the HTTP API defines them. */
 export const resolveVendorRoute = (path: string): { vendor: VendorName; token?: string } => {
   const match = routePattern.exec(path);
@@ -76,7 +89,7 @@ export const resolveVendorRoute = (path: string): { vendor: VendorName; token?: 
   if (vendor === undefined || !isVendorName(vendor)) throw new UnknownVendorRouteError();
   // ROUND0 signs its body and has no token route; micro1 cannot sign, so its route must carry the token.
   if ((vendor === 'round0') !== (token === undefined)) throw new UnknownVendorRouteError();
-  return token === undefined ? { vendor } : { vendor, token: decodeURIComponent(token) };
+  return token === undefined ? { vendor } : { vendor, token: presentedToken(token) };
 };
 
 const authenticate = async (

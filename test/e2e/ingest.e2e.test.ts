@@ -166,6 +166,28 @@ describe('ingest end to end (local pipeline)', () => {
   });
 
   it.each([
+    ['an incomplete percent-escape', () => '%E0%A4%A'],
+    ['the valid token followed by a lone %', () => `${pipeline.secrets.webhook.micro1Tokens[0]}%`],
+  ])('refuses a micro1 token segment with %s with the same 401 problem', async (_, segment) => {
+    // Prepare
+    const round0Refusal = await deliver('round0', round0Ended.raw, { secret: null });
+
+    // Act: the segment goes on the wire as is (a full URL is not re-encoded by sendEvent)
+    const response = await sendEvent({
+      vendor: 'micro1',
+      body: micro1Created.raw,
+      baseUrl: `${pipeline.url}/webhooks/micro1/${segment()}`,
+    });
+
+    // Assess
+    expect(response.url).toContain(segment());
+    expect(response.status).toBe(401);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(problemWithoutRequestId(response.body)).toEqual(problemWithoutRequestId(round0Refusal.body));
+    expect(await queued()).toEqual([]);
+  });
+
+  it.each([
     ['round0', '{"id":"evt_1","type":'],
     ['micro1', '{"event": "applicant.created", "data": '],
     ['micro1', 'not json at all'],

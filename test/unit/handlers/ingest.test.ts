@@ -10,19 +10,22 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import { generateWebhookToken } from '../../../functions/vendors/index.js';
 import { fixture } from '../../helpers/fixtures.js';
-import { round0Request } from '../../helpers/signed-requests.js';
+import { micro1Request, round0Request } from '../../helpers/signed-requests.js';
+import { httpApiEvent, micro1Event, onDefaultRoute } from './http-api-events.js';
 
 const sqsMock = mockClient(SQSClient);
 const s3Mock = mockClient(S3Client);
 const secret = 'round0-handler-test-secret';
+const micro1Token = generateWebhookToken();
 
 const secretsDir = mkdtempSync(join(tmpdir(), 'ingest-handler-'));
 const secretsFile = join(secretsDir, 'secrets.local.json');
 writeFileSync(
   secretsFile,
-  JSON.stringify({ webhook: { round0SigningSecrets: [secret], micro1Tokens: [generateWebhookToken()] } }),
+  JSON.stringify({ webhook: { round0SigningSecrets: [secret], micro1Tokens: [micro1Token] } }),
 );
 Object.assign(process.env, {
   QUEUE_URL: 'http://127.0.0.1:1/000000000000/events',
@@ -172,5 +175,110 @@ describe('ingest handler', () => {
     for (const forbidden of ['jane@example.com', 'Jane Smith', 'React hooks extensively', secret]) {
       expect(logs).not.toContain(forbidden);
     }
+  });
+});
+
+/** Runs `act` with the handler's log lines swallowed (hundreds of refusals would flood the output). */
+const withoutLogs = async <T>(act: () => Promise<T>): Promise<T> => {
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
+    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
+  ];
+  try {
+    return await act();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+};
+
+/** Percent sequences `decodeURIComponent` refuses, and characters that mean something in a path. */
+const badEscapes = ['%', '%A', '%ZZ', '%E0%A4%A', '%C3', '%ED%A0%80', '%C0%AF', '%FF', '%%'] as const;
+
+/** A token segment made of bad escapes, path syntax, arbitrary text and the valid token itself. */
+const hostileSegment = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(...badEscapes, '%25', '%2F', '%00', '..', '/', '?', '#', ' ', '+'),
+      fc.string({ maxLength: 8 }),
+      fc.constant(micro1Token),
+    ),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((parts) => parts.join(''));
+
+/** A whole path that may or may not look like a webhook route, with a stage / base path or none. */
+const hostilePath = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom('', '/prod', '/v1', '/%E0', '/%'),
+      fc.constantFrom('/webhooks/micro1/', '/webhooks/round0/', '/webhooks/', '/webhooks/%6Dicro1/', '/'),
+      hostileSegment,
+    )
+    .map((parts) => parts.join('')),
+  fc.string().map((text) => `/${text}`),
+);
+
+describe('ingest handler, hostile paths', () => {
+  const body = Buffer.from('{}');
+  const wrongTokenRefusal = () =>
+    invoke(micro1Event(micro1Request('{}', generateWebhookToken()), generateWebhookToken()));
+
+  it.each([
+    ['an incomplete escape', '%E0%A4%A'],
+    ['a valid token followed by a lone %', `${micro1Token}%`],
+    ['a lone % before a valid token', `%${micro1Token}`],
+    ['an encoded UTF-16 surrogate', '%ED%A0%80'],
+    ['a non-hex escape', '%ZZ'],
+  ])(
+    'answers a micro1 token segment with %s with the 401 of every other authentication failure',
+    async (_, segment) => {
+      // Prepare
+      const expected = await withoutLogs(wrongTokenRefusal);
+      const deliveries = [
+        micro1Event(micro1Request('{}', segment), segment),
+        onDefaultRoute(micro1Event(micro1Request('{}', segment), segment)),
+      ];
+
+      // Act
+      const results = await withoutLogs(() => Promise.all(deliveries.map(invoke)));
+
+      // Assess
+      expect(expected.statusCode).toBe(401);
+      for (const result of results) {
+        expect(result.statusCode).toBe(401);
+        expect(result.headers).toEqual(expected.headers);
+        expect(result.body).toBe(expected.body);
+      }
+    },
+  );
+
+  it('never answers 5xx to a hostile path or token, only a 4xx problem (fuzz)', async () => {
+    // Prepare: the token route as API Gateway routes it, and any path on a catch-all route
+    const deliveries = fc.oneof(
+      hostileSegment.map((segment) =>
+        httpApiEvent({
+          routeKey: 'POST /webhooks/micro1/{token}',
+          path: `/webhooks/micro1/${segment}`,
+          pathParameters: { token: segment },
+          body,
+        }),
+      ),
+      hostilePath.map((path) => httpApiEvent({ routeKey: '$default', path, body })),
+    );
+
+    // Act & Assess
+    await withoutLogs(() =>
+      fc.assert(
+        fc.asyncProperty(deliveries, async (event) => {
+          const result = await invoke(event);
+          expect(result.statusCode).toBeGreaterThanOrEqual(400);
+          expect(result.statusCode).toBeLessThan(500);
+          expect(result.headers?.['content-type']).toBe('application/problem+json');
+          expect(JSON.parse(result.body)).toMatchObject({ status: result.statusCode });
+        }),
+        { numRuns: 300 },
+      ),
+    );
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 });

@@ -186,6 +186,75 @@ describe('acceptWebhook', () => {
       { numRuns: 300 },
     );
   });
+
+  it('never answers 5xx to hostile paths or token segments, only 401 or 404 (fuzz)', async () => {
+    // Prepare: bad percent-escapes (which `decodeURIComponent` throws on), path syntax and the real token
+    const { deps, published } = makeDeps();
+    const segment = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom(
+            '%',
+            '%A',
+            '%ZZ',
+            '%E0%A4%A',
+            '%C3',
+            '%ED%A0%80',
+            '%C0%AF',
+            '%FF',
+            '%25',
+            '%2F',
+            '/',
+          ),
+          fc.string({ maxLength: 8 }),
+          fc.constant(micro1Token),
+        ),
+        { minLength: 1, maxLength: 6 },
+      )
+      .map((parts) => parts.join(''));
+    const path = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('/webhooks/micro1/', '/webhooks/round0/', '/webhooks/', '/%'), segment)
+        .map(([prefix, rest]) => `${prefix}${rest}`),
+      fc.string().map((text) => `/${text}`),
+    );
+
+    // Act & Assess
+    await fc.assert(
+      fc.asyncProperty(path, async (hostile) => {
+        const request = { ...micro1Request('{}', micro1Token), path: hostile };
+        const status = await acceptWebhook(request, deps).then(
+          () => 202,
+          (e: unknown) => problemFor(e).status,
+        );
+        // 400 when the segment decodes to the real token: then only the body ('{}') is wrong.
+        expect([400, 401, 404]).toContain(status);
+      }),
+      { numRuns: 500 },
+    );
+    expect(published).toHaveLength(0);
+  });
+
+  it.each(['%E0%A4%A', '%', '%ED%A0%80'])(
+    'refuses the micro1 token segment %p as unauthenticated, like a wrong token',
+    async (segment) => {
+      // Prepare
+      const { deps } = makeDeps();
+
+      // Act
+      const errors = await Promise.all(
+        [segment, `${micro1Token}${segment}`].map((token) =>
+          acceptWebhook(micro1Request('{}', token), deps).catch((e: unknown) => e),
+        ),
+      );
+
+      // Assess
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(WebhookAuthenticationError);
+        expect(problemFor(error)).toEqual(problemFor(new WebhookAuthenticationError('token')));
+      }
+    },
+  );
 });
 
 describe('resolveVendorRoute', () => {
