@@ -48,7 +48,11 @@ const ingest = async (
   try {
     const accepted = await acceptWebhook(
       {
+        // Route by what API Gateway matched: rawPath carries any stage (`/prod/…`) or custom-domain base
+        // path (`/v1/…`) in front of the route, routeKey and pathParameters never do.
+        routeKey: event.routeKey,
         path: event.rawPath,
+        pathParameters: event.pathParameters,
         headers: event.headers ?? {},
         rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
       },

@@ -4,7 +4,15 @@
  *
  * Differences from AWS, on purpose: answers the gateway itself produces (no route, payload too large,
  * handler failure) are `application/problem+json` like the ingest's own errors, where AWS answers
- * `{"message":"Not Found"}` and friends; no throttling, no TLS, no custom domain.
+ * `{"message":"Not Found"}` and friends; no throttling, no TLS, no custom domain, no named stage (so no
+ * `/<stage>` before the route in `rawPath`).
+ *
+ * Percent-encoding: `routeKey` and `pathParameters` are what AWS sends (the route as defined, parameters
+ * decoded). `rawPath` stays as received, where an HTTP API delivers it decoded, and a path that is not
+ * valid percent-encoding is passed on, where an HTTP API refuses it with 400 before the function runs
+ * (both observed in live captures, hotsock/voker `vokerhttp/testdata/ingress-paths.json`, not documented by
+ * AWS): the ingest handler routes without `rawPath` and must refuse such a token itself, which this way
+ * runs locally too.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -65,7 +73,8 @@ const parameterName = (segment: string): string | undefined =>
 /**
  * The route a request matches, with its path parameters. Like an HTTP API with no `$default` route, a
  * path or method without a route matches nothing (AWS answers 404 for both). Parameters are
- * URL-decoded; `{proxy+}` routes are not needed here and not supported.
+ * URL-decoded, except one that is not valid percent-encoding, which is passed on as received (see the
+ * file comment); `{proxy+}` routes are not needed here and not supported.
  */
 export const matchRoute = (
   routes: readonly string[],

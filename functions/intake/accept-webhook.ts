@@ -4,24 +4,18 @@
  * caller may answer 2xx; every refusal is a typed error from `./errors.ts`.
  */
 import type { WebhookSecrets } from '../platform/secrets-shape.js';
-import type { InterviewEvent, VendorName } from '../vendors/envelope.js';
-import {
-  isVendorName,
-  parseVendorEvent,
-  verifyMicro1Token,
-  verifyRound0Signature,
-} from '../vendors/index.js';
+import type { InterviewEvent } from '../vendors/envelope.js';
+import { parseVendorEvent, verifyMicro1Token, verifyRound0Signature } from '../vendors/index.js';
 import {
   InvalidEventError,
   MalformedJsonError,
   PayloadTooLargeError,
-  UnknownVendorRouteError,
   WebhookAuthenticationError,
 } from './errors.js';
+import { type RoutedRequest, resolveVendorRoute, type VendorRoute } from './vendor-route.js';
 
-export interface WebhookRequest {
-  /** Request path, e.g. `/webhooks/round0` or `/webhooks/micro1/<token>`. */
-  readonly path: string;
+/** A webhook delivery: the route API Gateway matched (see {@link RoutedRequest}), headers and raw bytes. */
+export interface WebhookRequest extends RoutedRequest {
   /** Headers with lower-cased names (as API Gateway HTTP APIs deliver them). */
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The body exactly as received: signatures are computed over these bytes. */
@@ -66,42 +60,15 @@ const nestingDepth = (value: unknown): number => {
   return deepest;
 };
 
-const routePattern = /^\/webhooks\/([a-z0-9]+)(?:\/([^/]+))?\/?$/;
-
-/**
- * The micro1 token a path segment presents. `decodeURIComponent` throws `URIError` on a segment that is
- * not valid percent-encoding (`%E0%A4%A`, a stray `%`): such a segment is kept as delivered, so it fails
- * authentication like any other wrong token (the same 401) instead of escaping as a 500.
- */
-const presentedToken = (segment: string): string => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-};
-
-/** Which vendor a path is for, and the micro1 path token. Exact routes, as the HTTP API defines them. */
-export const resolveVendorRoute = (path: string): { vendor: VendorName; token?: string } => {
-  const match = routePattern.exec(path);
-  const vendor = match?.[1];
-  const token = match?.[2];
-  if (vendor === undefined || !isVendorName(vendor)) throw new UnknownVendorRouteError();
-  // ROUND0 signs its body and has no token route; micro1 cannot sign, so its route must carry the token.
-  if ((vendor === 'round0') !== (token === undefined)) throw new UnknownVendorRouteError();
-  return token === undefined ? { vendor } : { vendor, token: presentedToken(token) };
-};
-
 const authenticate = async (
-  vendor: VendorName,
-  token: string | undefined,
+  route: VendorRoute,
   request: WebhookRequest,
   deps: AcceptWebhookDeps,
   now: Date,
 ): Promise<void> => {
   const secrets = await deps.readWebhookSecrets();
-  if (vendor === 'micro1') {
-    if (!verifyMicro1Token(token, secrets.micro1Tokens)) throw new WebhookAuthenticationError('token');
+  if (route.vendor === 'micro1') {
+    if (!verifyMicro1Token(route.token, secrets.micro1Tokens)) throw new WebhookAuthenticationError('token');
     return;
   }
   const verdict = verifyRound0Signature({
@@ -119,11 +86,11 @@ export const acceptWebhook = async (
   deps: AcceptWebhookDeps,
 ): Promise<AcceptedWebhook> => {
   const now = deps.now?.() ?? new Date();
-  const { vendor, token } = resolveVendorRoute(request.path);
+  const route = resolveVendorRoute(request);
   if (request.rawBody.length > deps.maxBodyBytes) {
     throw new PayloadTooLargeError(request.rawBody.length, deps.maxBodyBytes);
   }
-  await authenticate(vendor, token, request, deps, now);
+  await authenticate(route, request, deps, now);
 
   let body: unknown;
   try {
@@ -134,7 +101,7 @@ export const acceptWebhook = async (
   if (nestingDepth(body) > maxNestingDepth) {
     throw new InvalidEventError([{ path: '', message: `nested deeper than ${maxNestingDepth} levels` }]);
   }
-  const parsed = parseVendorEvent(vendor, body, now);
+  const parsed = parseVendorEvent(route.vendor, body, now);
   if (!parsed.ok) throw new InvalidEventError(parsed.issues);
 
   const published = await deps.publish(parsed.event);

@@ -341,6 +341,21 @@ describe('local API Gateway (HTTP API, payload format 2.0)', () => {
     await expect(send(api, { path: '/webhooks/round0', body: '{}' })).rejects.toThrow();
   });
 
+  it('passes a path parameter that is not valid percent-encoding on as received, with its route key', async () => {
+    // Prepare
+    const { api, invocations } = track(await startRecordingApi());
+
+    // Act
+    const response = await send(api, { path: '/webhooks/micro1/%E0%A4%A', body: '{}' });
+
+    // Assess
+    expect(response.status).toBe(202);
+    const event = invocations[0]?.event as APIGatewayProxyEventV2;
+    expect(event.routeKey).toBe('POST /webhooks/micro1/{token}');
+    expect(event.requestContext.routeKey).toBe(event.routeKey);
+    expect(event.pathParameters).toEqual({ token: '%E0%A4%A' });
+  });
+
   it('matches path parameters only on non-empty segments', () => {
     // Act / Assess
     expect(matchRoute(routes, 'post', '/webhooks/micro1/abc')).toEqual({

@@ -2,61 +2,19 @@
  * The ingest handler's edges that the emulators cannot produce: SQS and S3 faults, and what reaches the
  * logs. The happy path runs for real against the emulators in test/e2e.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { jest } from '@jest/globals';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { generateWebhookToken } from '../../../functions/vendors/index.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { micro1Request, round0Request } from '../../helpers/signed-requests.js';
-import { httpApiEvent, micro1Event, onDefaultRoute } from './http-api-events.js';
+import { httpApiEvent, micro1Event, onDefaultRoute, round0Event } from './http-api-events.js';
+import { invoke, micro1Token, s3Mock, secret, sqsMock, withoutLogs } from './ingest-harness.js';
 
-const sqsMock = mockClient(SQSClient);
-const s3Mock = mockClient(S3Client);
-const secret = 'round0-handler-test-secret';
-const micro1Token = generateWebhookToken();
-
-const secretsDir = mkdtempSync(join(tmpdir(), 'ingest-handler-'));
-const secretsFile = join(secretsDir, 'secrets.local.json');
-writeFileSync(
-  secretsFile,
-  JSON.stringify({ webhook: { round0SigningSecrets: [secret], micro1Tokens: [micro1Token] } }),
-);
-Object.assign(process.env, {
-  QUEUE_URL: 'http://127.0.0.1:1/000000000000/events',
-  BUCKET_NAME: 'claims',
-  LOCAL_SECRETS_FILE: secretsFile,
-  SQS_MAX_MESSAGE_BYTES: '2048',
-  AWS_REGION: 'us-east-1',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-});
-const { handler } = await import('../../../functions/ingest.js');
-
-const context = {
-  awsRequestId: 'req-1',
-  functionName: 'ingest',
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
-
-const apiEvent = (request: ReturnType<typeof round0Request>, base64 = false): APIGatewayProxyEventV2 =>
-  ({
-    version: '2.0',
-    routeKey: 'POST /webhooks/round0',
-    rawPath: request.path,
-    rawQueryString: '',
-    headers: request.headers,
-    requestContext: { http: { method: 'POST', path: request.path }, requestId: 'r' },
-    body: request.rawBody.toString(base64 ? 'base64' : 'utf8'),
-    isBase64Encoded: base64,
-  }) as unknown as APIGatewayProxyEventV2;
-
-const invoke = async (event: APIGatewayProxyEventV2) =>
-  (await handler(event, context)) as APIGatewayProxyStructuredResultV2 & { body: string };
+/** A ROUND0 delivery on the $default stage, as API Gateway sends it. */
+const apiEvent = (request: ReturnType<typeof round0Request>, base64 = false) =>
+  round0Event(request, { isBase64Encoded: base64 });
 
 beforeEach(() => {
   sqsMock.reset();
@@ -177,19 +135,6 @@ describe('ingest handler', () => {
     }
   });
 });
-
-/** Runs `act` with the handler's log lines swallowed (hundreds of refusals would flood the output). */
-const withoutLogs = async <T>(act: () => Promise<T>): Promise<T> => {
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
-    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
-  ];
-  try {
-    return await act();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-};
 
 /** Percent sequences `decodeURIComponent` refuses, and characters that mean something in a path. */
 const badEscapes = ['%', '%A', '%ZZ', '%E0%A4%A', '%C3', '%ED%A0%80', '%C0%AF', '%FF', '%%'] as const;

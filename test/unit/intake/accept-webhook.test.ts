@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { acceptWebhook, resolveVendorRoute } from '../../../functions/intake/accept-webhook.js';
+import { acceptWebhook } from '../../../functions/intake/accept-webhook.js';
 import {
   InvalidEventError,
   MalformedJsonError,
   PayloadTooLargeError,
-  UnknownVendorRouteError,
   WebhookAuthenticationError,
 } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
@@ -253,24 +252,6 @@ describe('acceptWebhook', () => {
         expect(error).toBeInstanceOf(WebhookAuthenticationError);
         expect(problemFor(error)).toEqual(problemFor(new WebhookAuthenticationError('token')));
       }
-    },
-  );
-});
-
-describe('resolveVendorRoute', () => {
-  it.each([
-    ['/webhooks/round0', { vendor: 'round0' }],
-    ['/webhooks/round0/', { vendor: 'round0' }],
-    ['/webhooks/micro1/abc', { vendor: 'micro1', token: 'abc' }],
-  ])('routes %s', (path, expected) => {
-    expect(resolveVendorRoute(path)).toEqual(expected);
-  });
-
-  it.each(['/webhooks/acme', '/webhooks/micro1', '/webhooks/round0/token', '/other', '/webhooks/micro1/a/b'])(
-    'answers 404 for %s',
-    (path) => {
-      expect(() => resolveVendorRoute(path)).toThrow(UnknownVendorRouteError);
-      expect(problemFor(new UnknownVendorRouteError()).status).toBe(404);
     },
   );
 });

@@ -1,0 +1,57 @@
+/**
+ * The deployed ingest handler, loaded once per test file with SQS and S3 mocked (`aws-sdk-client-mock`:
+ * the faults these tests need are ones the emulators cannot produce) and secrets from a temporary file.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { jest } from '@jest/globals';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { generateWebhookToken } from '../../../functions/vendors/index.js';
+
+export const sqsMock = mockClient(SQSClient);
+export const s3Mock = mockClient(S3Client);
+/** The ROUND0 signing secret and micro1 token the handler under test accepts. */
+export const secret = 'round0-handler-test-secret';
+export const micro1Token = generateWebhookToken();
+
+const secretsFile = join(mkdtempSync(join(tmpdir(), 'ingest-handler-')), 'secrets.local.json');
+writeFileSync(
+  secretsFile,
+  JSON.stringify({ webhook: { round0SigningSecrets: [secret], micro1Tokens: [micro1Token] } }),
+);
+Object.assign(process.env, {
+  QUEUE_URL: 'http://127.0.0.1:1/000000000000/events',
+  BUCKET_NAME: 'claims',
+  LOCAL_SECRETS_FILE: secretsFile,
+  SQS_MAX_MESSAGE_BYTES: '2048',
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+});
+// Imported only now: the handler reads process.env at module scope.
+const { handler } = await import('../../../functions/ingest.js');
+
+const context = {
+  awsRequestId: 'req-1',
+  functionName: 'ingest',
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+export const invoke = async (event: APIGatewayProxyEventV2) =>
+  (await handler(event, context)) as APIGatewayProxyStructuredResultV2 & { body: string };
+
+/** Runs `act` with the handler's log lines swallowed (hundreds of refusals would flood the output). */
+export const withoutLogs = async <T>(act: () => Promise<T>): Promise<T> => {
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
+    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
+  ];
+  try {
+    return await act();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+};
