@@ -3,10 +3,12 @@
  * SQS emulator (and S3 for claim checks). The worker is off so each test counts exactly what it queued.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { envNames } from '../../functions/platform/env.js';
+import { signRound0Payload } from '../../functions/vendors/index.js';
 import { resources } from '../../lib/resources.js';
 import { silentLog } from '../../local/log.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
@@ -74,6 +76,25 @@ const deliver = (
         : (overrides.secret ?? pipeline.secrets.webhook.round0SigningSecrets[0]),
     token: overrides.token ?? pipeline.secrets.webhook.micro1Tokens[0],
     timestamp: overrides.timestamp,
+  });
+
+/**
+ * POSTs a ROUND0 body with one `X-Webhook-Signature` header per signature: node:http sends each as its own
+ * header line (fetch would merge them itself), so the local gateway joins them as API Gateway does.
+ */
+const deliverWithSignatures = (body: Buffer, signatures: readonly string[]) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(`${pipeline.url}/webhooks/round0`, { method: 'POST' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.setHeader('content-type', 'application/json');
+    for (const signature of signatures) req.appendHeader('x-webhook-signature', signature);
+    req.on('error', reject);
+    req.end(body);
   });
 
 /** The parts of a problem body that must not vary with the cause (requestId does). */
@@ -150,6 +171,31 @@ describe('ingest end to end (local pipeline)', () => {
     expect(JSON.stringify(bodies[0])).not.toMatch(/timestamp|signature|secret|header/i);
     expect(await queued()).toEqual([]);
   });
+
+  it.each([
+    ['accepts', 'one of them verifies', [undefined, 'whsec_not_the_configured_secret'], 202, 1],
+    ['refuses', 'none verifies', ['whsec_not_the_configured_secret', 'whsec_nor_this_one'], 401, 0],
+  ] as const)(
+    '%s a ROUND0 delivery with a repeated signature header when %s',
+    async (_, _when, keys, status, queuedCount) => {
+      // Prepare
+      const now = Math.floor(Date.now() / 1000);
+      const signatures = keys.map((key) =>
+        signRound0Payload(
+          round0Ended.raw,
+          key ?? pipeline.secrets.webhook.round0SigningSecrets[0] ?? '',
+          now,
+        ),
+      );
+
+      // Act
+      const response = await deliverWithSignatures(round0Ended.raw, signatures);
+
+      // Assess
+      expect(response.status).toBe(status);
+      expect(await queued()).toHaveLength(queuedCount);
+    },
+  );
 
   it('refuses a micro1 delivery with a wrong token with the same 401 problem', async () => {
     // Prepare

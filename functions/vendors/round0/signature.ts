@@ -14,7 +14,10 @@ export const defaultRound0ToleranceSeconds = 300;
 
 /** A header longer than this is not a signature header; refusing it bounds the parsing work. */
 const maxHeaderLength = 2048;
-/** More `v1` values than this is not rotation but someone making us compute HMAC comparisons. */
+/**
+ * More `v1` values than this, counted over every signature in the header, is not rotation or a repeated
+ * header but someone making us compute HMACs (each `t` costs one per secret, each `v1` a comparison).
+ */
 const maxSignatures = 8;
 
 const timestampPattern = /^\d{1,12}$/;
@@ -56,36 +59,63 @@ function hmacSha256(secret: string, content: Buffer): Buffer {
   return createHmac('sha256', secret).update(content).digest();
 }
 
-interface ParsedSignatureHeader {
+/** One signature as ROUND0 sends it: a `t` and the `v1` values computed over it. */
+interface SignatureGroup {
   /** The `t` digits exactly as sent (they are part of the signed content). */
   readonly timestamp: string;
   readonly signatures: readonly Buffer[];
 }
 
 /**
- * Reads `t=…,v1=…[,v1=…]`. Other schemes (`v0=…`) are ignored as Stripe ignores them; a second `t`, a
- * `v1` that is not 64 hex digits or a part without `=` make the whole header malformed.
+ * Reads `t=…,v1=…[,v1=…]`, possibly several times over: an HTTP API joins a repeated header with commas
+ * ("Duplicate headers are combined with commas", payload format 2.0 in AWS's "Create AWS Lambda proxy
+ * integrations for HTTP APIs"), so two `X-Webhook-Signature` headers arrive as `t=1,v1=a,t=2,v1=b`. The
+ * groups are told apart by position: each `t` starts a group and each `v1` belongs to the `t` before it.
+ * Other schemes (`v0=…`) are ignored as Stripe ignores them. A `v1` before any `t`, a `t` without a `v1`
+ * of its own, a `v1` that is not 64 hex digits, more than {@link maxSignatures} `v1` in all or a part
+ * without `=` make the whole header malformed.
  */
-function parseSignatureHeader(header: string): ParsedSignatureHeader | undefined {
+function parseSignatureHeader(header: string): readonly SignatureGroup[] | undefined {
   if (header.length > maxHeaderLength) return undefined;
-  let timestamp: string | undefined;
-  const signatures: Buffer[] = [];
+  const groups: Array<{ timestamp: string; signatures: Buffer[] }> = [];
+  let signatureCount = 0;
   for (const part of header.split(',')) {
     const separator = part.indexOf('=');
     if (separator <= 0) return undefined;
     const key = part.slice(0, separator).trim();
     const value = part.slice(separator + 1).trim();
     if (key === 't') {
-      if (timestamp !== undefined || !timestampPattern.test(value)) return undefined;
-      timestamp = value;
+      if (!timestampPattern.test(value)) return undefined;
+      groups.push({ timestamp: value, signatures: [] });
     } else if (key === 'v1') {
-      if (!signaturePattern.test(value)) return undefined;
-      signatures.push(Buffer.from(value, 'hex'));
+      const group = groups.at(-1);
+      signatureCount += 1;
+      if (group === undefined || !signaturePattern.test(value) || signatureCount > maxSignatures) {
+        return undefined;
+      }
+      group.signatures.push(Buffer.from(value, 'hex'));
     }
   }
-  if (timestamp === undefined || signatures.length === 0 || signatures.length > maxSignatures)
-    return undefined;
-  return { timestamp, signatures };
+  if (groups.length === 0 || groups.some((group) => group.signatures.length === 0)) return undefined;
+  return groups;
+}
+
+/**
+ * Whether any `v1` of `group` is the HMAC of its own `t` and the body under any secret. Every pair is
+ * compared, in constant time and without stopping at the first match, so timing tells nothing about which
+ * secret or signature came close.
+ */
+function groupMatches(group: SignatureGroup, rawBody: Uint8Array, secrets: readonly string[]): boolean {
+  const content = round0SignedContent(group.timestamp, rawBody);
+  const expected = secrets.map((secret) => hmacSha256(secret, content));
+  let matches = 0;
+  for (const signature of group.signatures) {
+    for (const candidate of expected) {
+      // Both are 32-byte digests (the header parser admits only 64 hex digits), as timingSafeEqual needs.
+      matches |= Number(timingSafeEqual(signature, candidate));
+    }
+  }
+  return matches !== 0;
 }
 
 function assertUsableSecrets(secrets: readonly string[]): void {
@@ -95,10 +125,12 @@ function assertUsableSecrets(secrets: readonly string[]): void {
 }
 
 /**
- * Checks a ROUND0 delivery before its body is parsed. Every `v1` value is compared with the HMAC under
- * every secret, in constant time and without stopping at the first match, so timing tells nothing about
- * which secret or signature came close. The timestamp is judged after the signature: a `timestamp`
- * failure therefore means a genuine delivery that is replayed or sent by a skewed clock.
+ * Checks a ROUND0 delivery before its body is parsed. The header may hold several signatures (a repeated
+ * header, joined by API Gateway): the delivery is genuine when any one of them verifies, i.e. one of its
+ * `v1` values is the HMAC of its own `t` under any secret and that `t` is within the tolerance. Every
+ * signature is checked (see `groupMatches`), at most {@link maxSignatures} `v1` values in all. A timestamp
+ * is judged after its signature: a `timestamp` failure therefore means a genuine delivery that is replayed
+ * or sent by a skewed clock.
  *
  * @example
  * const result = verifyRound0Signature({ rawBody, header: headers['x-webhook-signature'], secrets });
@@ -113,23 +145,19 @@ export function verifyRound0Signature(options: VerifyRound0SignatureOptions): Ro
   if (!(toleranceSeconds >= 0)) throw new WebhookConfigurationError('The signature tolerance must be ≥ 0');
 
   if (options.header === undefined) return { ok: false, reason: 'missing' };
-  const parsed = parseSignatureHeader(options.header);
-  if (parsed === undefined) return { ok: false, reason: 'malformed' };
+  const groups = parseSignatureHeader(options.header);
+  if (groups === undefined) return { ok: false, reason: 'malformed' };
 
-  const content = round0SignedContent(parsed.timestamp, options.rawBody);
-  const expected = options.secrets.map((secret) => hmacSha256(secret, content));
-  let matches = 0;
-  for (const signature of parsed.signatures) {
-    for (const candidate of expected) {
-      // Both are 32-byte digests (the header parser admits only 64 hex digits), as timingSafeEqual needs.
-      matches |= Number(timingSafeEqual(signature, candidate));
-    }
+  let accepted: number | undefined;
+  let genuineButOutsideTolerance = false;
+  for (const group of groups) {
+    if (!groupMatches(group, options.rawBody, options.secrets)) continue;
+    const timestamp = Number(group.timestamp);
+    if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) genuineButOutsideTolerance = true;
+    else accepted ??= timestamp;
   }
-  if (matches === 0) return { ok: false, reason: 'mismatch' };
-
-  const timestamp = Number(parsed.timestamp);
-  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'timestamp' };
-  return { ok: true, timestamp };
+  if (accepted !== undefined) return { ok: true, timestamp: accepted };
+  return { ok: false, reason: genuineButOutsideTolerance ? 'timestamp' : 'mismatch' };
 }
 
 /**

@@ -129,6 +129,27 @@ describe('ingest handler, payload format 2.0 events', () => {
   });
 
   it.each([
+    ['one of them verifies', ['whsec_someone_else', secret], 202],
+    ['none of them verifies', ['whsec_someone_else', 'whsec_another_one'], 401],
+  ])(
+    'answers repeated X-Webhook-Signature headers, joined by API Gateway, when %s',
+    async (_, keys, status) => {
+      // Prepare: each header signs the same body; API Gateway hands them over as one comma-joined value
+      const signed = keys.map((key) => round0Request(round0Body, { secret: key }));
+      const joined = signed.map((request) => request.headers['x-webhook-signature']).join(',');
+      const [first] = signed as [(typeof signed)[number]];
+      const event = round0Event({ ...first, headers: { ...first.headers, 'x-webhook-signature': joined } });
+
+      // Act
+      const result = await withoutLogs(() => invoke(event));
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      expect(queuedVendors()).toEqual(status === 202 ? ['round0'] : []);
+    },
+  );
+
+  it.each([
     ['a method the stack has no route for', 'GET /webhooks/round0', '/webhooks/round0'],
     ['a route the stack does not define', 'POST /webhooks/{vendor}', '/webhooks/round0'],
     ['a greedy proxy route', 'ANY /{proxy+}', '/webhooks/round0'],

@@ -188,6 +188,92 @@ describe('verifyRound0Signature', () => {
     expect(result).toEqual({ ok: true, timestamp: t });
   });
 
+  describe('with the header repeated (API Gateway joins repeated headers with a comma)', () => {
+    /** What two `X-Webhook-Signature` headers look like once an HTTP API has joined them. */
+    const joined = (...headers: string[]) => headers.join(',');
+    const signedAt = (timestamp: number, key = secret) => signRound0Payload(rawBody, key, timestamp);
+
+    it.each([
+      ['the first', [signedAt(t), signedAt(t + 1, 'whsec_someone_else')]],
+      ['the second', [signedAt(t + 1, 'whsec_someone_else'), signedAt(t)]],
+      ['each', [signedAt(t - 1), signedAt(t)]],
+    ])('accepts the delivery when %s of them verifies', (_, headers) => {
+      // Act
+      const result = verify({ header: joined(...headers) });
+
+      // Assess
+      expect(result.ok).toBe(true);
+    });
+
+    it('returns the timestamp of the signature that verified', () => {
+      // Act
+      const result = verify({ header: joined(signedAt(t + 7, 'whsec_someone_else'), signedAt(t + 3)) });
+
+      // Assess
+      expect(result).toEqual({ ok: true, timestamp: t + 3 });
+    });
+
+    it('refuses the delivery when none of them verifies', () => {
+      // Act
+      const result = verify({
+        header: joined(signedAt(t, 'whsec_someone_else'), signedAt(t + 1, 'whsec_another_one')),
+      });
+
+      // Assess
+      expect(result).toEqual({ ok: false, reason: 'mismatch' });
+    });
+
+    it('checks each v1 against the t before it, not against any t in the header', () => {
+      // Prepare: two genuine signatures with their timestamps swapped
+      const header = `t=${t},v1=${hexOf(signedAt(t + 1))},t=${t + 1},v1=${hexOf(signedAt(t))}`;
+
+      // Act
+      const result = verify({ header });
+
+      // Assess
+      expect(result).toEqual({ ok: false, reason: 'mismatch' });
+    });
+
+    it("judges each signature's timestamp on its own", () => {
+      // Prepare
+      const stale = signedAt(t - 1000);
+
+      // Act
+      const withFreshOne = verify({ header: joined(stale, signedAt(t)) });
+      const withForgedFreshOne = verify({ header: joined(stale, signedAt(t, 'whsec_someone_else')) });
+
+      // Assess
+      expect(withFreshOne).toEqual({ ok: true, timestamp: t });
+      expect(withForgedFreshOne).toEqual({ ok: false, reason: 'timestamp' });
+    });
+
+    it('accepts a signature under the previous secret in either header while secrets rotate', () => {
+      // Act
+      const result = verify({
+        header: joined(signedAt(t, 'whsec_someone_else'), signedAt(t, oldSecret)),
+        secrets: [secret, oldSecret],
+      });
+
+      // Assess
+      expect(result).toEqual({ ok: true, timestamp: t });
+    });
+
+    it('counts v1 values across all of them against the cap', () => {
+      // Prepare
+      const group = (count: number) =>
+        `t=${t},${Array.from({ length: count }, () => `v1=${otherSignature}`).join(',')}`;
+      const valid = signedAt(t);
+
+      // Act
+      const atCap = verify({ header: joined(group(4), group(3), valid) });
+      const overCap = verify({ header: joined(group(4), group(4), valid) });
+
+      // Assess
+      expect(atCap).toEqual({ ok: true, timestamp: t });
+      expect(overCap).toEqual({ ok: false, reason: 'malformed' });
+    });
+  });
+
   it('reports a missing header', () => {
     // Act
     const result = verify({ header: undefined });
@@ -204,7 +290,8 @@ describe('verifyRound0Signature', () => {
     ['without v1', `t=${t}`],
     ['with a non-numeric t', `t=soon,v1=${valid}`],
     ['with a negative t', `t=-${t},v1=${valid}`],
-    ['with two t', `t=${t},t=${t},v1=${valid}`],
+    ['with a t that has no v1 of its own', `t=${t},t=${t},v1=${valid}`],
+    ['with a v1 before any t', `v1=${valid},t=${t},v1=${valid}`],
     ['with a v1 that is not hex', `t=${t},v1=${'zz'.repeat(32)}`],
     ['with a short v1', `t=${t},v1=${valid.slice(0, 62)}`],
     ['with an empty part', `t=${t},,v1=${valid}`],
