@@ -1,5 +1,6 @@
 /**
  * interview-sync on AWS: HTTP API → ingest Lambda → SQS (+ DLQ) → worker Lambda → DynamoDB, S3, ATS.
+ * What each Lambda may call is listed in `lib/permissions.ts`.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -59,6 +60,12 @@ export interface InterviewSyncStackProps extends StackProps {
    * @default Duration.minutes(30)
    */
   readonly oldestMessageAgeThreshold?: Duration;
+  /**
+   * How long the archive bucket's S3 server access logs are kept (lifecycle expiry in the access-log
+   * bucket). Whole days.
+   * @default Duration.days(365)
+   */
+  readonly bucketAccessLogRetention?: Duration;
 }
 
 /** Every default of {@link InterviewSyncStackProps}, in one place. */
@@ -70,6 +77,7 @@ export const interviewSyncStackDefaults = {
   slackNotifications: false,
   logRetention: RetentionDays.ONE_MONTH,
   oldestMessageAgeThreshold: Duration.minutes(30),
+  bucketAccessLogRetention: Duration.days(365),
 } as const;
 
 export class InterviewSyncStack extends Stack {
@@ -85,7 +93,9 @@ export class InterviewSyncStack extends Stack {
     const defaults = interviewSyncStackDefaults;
     const logRetention = props.logRetention ?? defaults.logRetention;
 
-    this.storage = new Storage(this, 'Storage');
+    this.storage = new Storage(this, 'Storage', {
+      accessLogRetention: props.bucketAccessLogRetention ?? defaults.bucketAccessLogRetention,
+    });
     this.secrets = new ServiceSecrets(this, 'Secrets');
     this.events = new EventQueue(this, 'Events', {
       oldestMessageAgeThreshold: props.oldestMessageAgeThreshold ?? defaults.oldestMessageAgeThreshold,
@@ -155,6 +165,10 @@ export class InterviewSyncStack extends Stack {
     new CfnOutput(this, 'BucketName', {
       description: 'Claim-check and archive bucket (npm run ops -- replay … --bucket …).',
       value: this.storage.bucket.bucketName,
+    });
+    new CfnOutput(this, 'AccessLogsBucketName', {
+      description: 'S3 server access logs of the claim-check and archive bucket (under archive-bucket/).',
+      value: this.storage.accessLogsBucket.bucketName,
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Events the worker gave up on; inspect, then redrive to the events queue.',

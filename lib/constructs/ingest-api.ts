@@ -1,7 +1,7 @@
 /**
  * The public edge: an HTTP API with one route per vendor in front of the ingest Lambda, which verifies a
  * webhook and enqueues it. The ingest Lambda can send to the queue, write claim checks and read the
- * webhook secret — nothing else.
+ * webhook secret — nothing else (`ingestGrants` in lib/permissions.ts).
  */
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -12,7 +12,6 @@ import {
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Grant } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,6 +19,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/platform/env.js';
 import { acknowledgeAwsSolutions, objectWildcardFinding } from '../compliance.js';
+import { applyGrants, ingestGrants } from '../permissions.js';
 import { resources } from '../resources.js';
 import { ServiceFunction } from './service-function.js';
 
@@ -80,15 +80,13 @@ export class IngestApi extends Construct {
       },
     });
 
-    props.queue.grantSendMessages(this.function);
-    // Only `s3:PutObject` under the claim-check prefix: `grantPut` would add tagging, retention and
-    // legal-hold actions the ingest Lambda never needs.
-    Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['s3:PutObject'],
-      resourceArns: [props.bucket.arnForObjects(`${resources.bucket.claimCheckPrefix}*`)],
+    applyGrants(this.function, ingestGrants, {
+      eventsQueue: { resourceArns: [props.queue.queueArn] },
+      claimCheckObjects: {
+        resourceArns: [props.bucket.arnForObjects(`${resources.bucket.claimCheckPrefix}*`)],
+      },
+      webhookSecret: { resourceArns: [props.webhookSecret.secretArn] },
     });
-    props.webhookSecret.grantRead(this.function);
     acknowledgeAwsSolutions(
       this.function,
       objectWildcardFinding(props.bucket, resources.bucket.claimCheckPrefix),

@@ -1,12 +1,19 @@
 /**
- * Where interview-sync keeps state: the archive bucket (claim checks and recordings), the Powertools
- * idempotency table and the effects ledger.
+ * Where interview-sync keeps state: the archive bucket (claim checks and recordings) and its access-log
+ * bucket, the Powertools idempotency table and the effects ledger.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectOwnership,
+  PartitionDateSource,
+  TargetObjectKeyFormat,
+} from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { acknowledgeAwsSolutions } from '../compliance.js';
 import { resources } from '../resources.js';
 
 const tableDefaults = {
@@ -17,21 +24,65 @@ const tableDefaults = {
   removalPolicy: RemovalPolicy.RETAIN,
 } as const;
 
+/** Key prefix of the archive bucket's server access logs in the access-log bucket. */
+export const archiveAccessLogsPrefix = 'archive-bucket/';
+
+export interface StorageProps {
+  /**
+   * How long S3 server access logs of the archive bucket are kept before they expire.
+   * @default Duration.days(365)
+   */
+  readonly accessLogRetention?: Duration;
+}
+
 export class Storage extends Construct {
   /** Claim checks (`claim-checks/`, expiring) and archived media (`recordings/`). */
   public readonly bucket: Bucket;
+  /** S3 server access logs of {@link bucket}, under {@link archiveAccessLogsPrefix}. */
+  public readonly accessLogsBucket: Bucket;
   /** Powertools Idempotency records, one per event dedupe key. */
   public readonly idempotencyTable: Table;
   /** Effects ledger and per-interview state. */
   public readonly ledgerTable: Table;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
+    // S3 log delivery is allowed by a bucket policy statement for `logging.s3.amazonaws.com`, limited to
+    // this stack's archive bucket and account (aws:SourceArn, aws:SourceAccount), instead of CDK's default
+    // for an unset flag: the legacy LogDeliveryWrite ACL. The policy works with ACLs disabled
+    // (BucketOwnerEnforced), which AWS recommends. Set here, before any child exists, so the flag applies
+    // to these buckets only; it has the same effect as the flag in cdk.json.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+
+    this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // SSE-S3: log delivery cannot use the AWS-managed `aws/s3` KMS key, and a customer-managed key would add
+      // cost and a key policy for no gain here.
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Audit records: they outlive the stack and leave by their lifecycle rule only.
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: props.accessLogRetention ?? Duration.days(365),
+        },
+      ],
+    });
+    // No cdk-nag acknowledgement is needed for this bucket's own access logs: AwsSolutions-S1 counts a bucket
+    // that receives another bucket's server access logs as compliant.
 
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
+      // Every request to claim checks and recordings (who, which key, when, result), for audits of access
+      // to interview data.
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: archiveAccessLogsPrefix,
+      // `<prefix><account>/<region>/<bucket>/<yyyy>/<mm>/<dd>/…`: Athena can prune by date.
+      targetObjectKeyFormat: TargetObjectKeyFormat.partitionedPrefix(PartitionDateSource.EVENT_TIME),
       // Archived recordings are the record of an interview: an overwrite or delete must be recoverable.
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -51,13 +102,6 @@ export class Storage extends Construct {
         },
       ],
     });
-
-    acknowledgeAwsSolutions(
-      this.bucket,
-      'S1',
-      'Only the two Lambda roles can reach the bucket (public access blocked, TLS only). Server access logs ' +
-        'would need a second bucket; enable CloudTrail S3 data events if object-level auditing is required.',
-    );
 
     this.idempotencyTable = new Table(this, 'IdempotencyTable', {
       partitionKey: { name: resources.idempotencyTable.partitionKey, type: AttributeType.STRING },

@@ -1,11 +1,9 @@
 /**
- * The worker Lambda: consumes the events queue in batches, dedupes in DynamoDB, syncs the ATS and archives
- * media. It can read the integration secret and never the webhook secret.
+ * The worker Lambda: consumes the events queue in batches, dedupes in DynamoDB and syncs the ATS. It can read
+ * the integration secret and never the webhook secret (`workerGrants` in lib/permissions.ts).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant } from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -13,6 +11,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/platform/env.js';
 import { acknowledgeAwsSolutions, objectWildcardFinding } from '../compliance.js';
+import { applyGrants, workerGrants } from '../permissions.js';
 import { resources } from '../resources.js';
 import { ServiceFunction } from './service-function.js';
 
@@ -81,51 +80,41 @@ export class Worker extends Construct {
       },
     });
 
-    this.function.addEventSource(
-      new SqsEventSource(props.queue, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-        maxConcurrency: settings.maxConcurrency,
-        // The worker returns the failed message ids; only those are retried, not the whole batch.
-        reportBatchItemFailures: true,
-      }),
-    );
-
-    props.idempotencyTable.grantReadWriteData(this.function);
-    props.ledgerTable.grantReadWriteData(this.function);
-    // Explicit S3 actions instead of `grantRead`/`grantReadWrite`, whose wildcards (`s3:GetObject*`,
-    // `s3:DeleteObject*`, …) allow far more. Claim checks are written by the ingest Lambda and only read
-    // here (they expire by lifecycle rule); recordings are read (already archived?) and uploaded, in parts
-    // for large media, so an abandoned upload must be abortable.
-    const objectGrants = [
-      { prefix: resources.bucket.claimCheckPrefix, actions: ['s3:GetObject'] },
-      {
-        prefix: resources.bucket.recordingsPrefix,
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-      },
-    ];
-    for (const { prefix, actions } of objectGrants) {
-      Grant.addToPrincipal({
-        grantee: this.function,
-        actions,
-        resourceArns: [props.bucket.arnForObjects(`${prefix}*`)],
-      });
-      acknowledgeAwsSolutions(
-        this.function,
-        objectWildcardFinding(props.bucket, prefix),
-        `Object keys are generated per event or interview; the wildcard is confined to ${prefix}.`,
-      );
-    }
-    // Without `s3:ListBucket`, S3 answers a HEAD/GET of a missing key with 403 instead of 404, and
-    // "not archived yet" could not be told apart from "access denied".
-    Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['s3:ListBucket'],
-      resourceArns: [props.bucket.bucketArn],
+    // The mapping is added directly instead of through `SqsEventSource`, whose `bind` grants all of
+    // `grantConsumeMessages` (GetQueueUrl included); the role gets what the mapping calls from `workerGrants`.
+    // The function's resource depends on the role's default policy, and the mapping on the function, so
+    // CloudFormation creates the mapping only once the role may receive from the queue. The id is the one
+    // `SqsEventSource` gives its mapping: deployed stages keep their mapping (updated in place) instead of
+    // polling the queue with a second one, at twice the concurrency, until the old one is deleted.
+    this.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(props.queue.node)}`, {
+      eventSourceArn: props.queue.queueArn,
+      batchSize: settings.batchSize,
+      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      maxConcurrency: settings.maxConcurrency,
+      // The worker returns the failed message ids; only those are retried, not the whole batch.
+      reportBatchItemFailures: true,
     });
-    props.integrationSecret.grantRead(this.function);
-    // A permanent failure (4xx from the ATS, unreadable message) is dead-lettered at once with its reason
-    // instead of being retried until the redrive policy moves it there without one.
-    props.deadLetterQueue.grantSendMessages(this.function);
+
+    const claimChecks = resources.bucket.claimCheckPrefix;
+    applyGrants(this.function, workerGrants, {
+      eventsQueue: { resourceArns: [props.queue.queueArn] },
+      deadLetterQueue: { resourceArns: [props.deadLetterQueue.queueArn] },
+      idempotencyTable: { resourceArns: [props.idempotencyTable.tableArn] },
+      ledgerTable: { resourceArns: [props.ledgerTable.tableArn] },
+      claimCheckObjects: { resourceArns: [props.bucket.arnForObjects(`${claimChecks}*`)] },
+      // Listing only under the claim-check prefix. For the 404-or-403 decision of a GET, S3 evaluates the
+      // requested key as `s3:prefix`, so a claim-check key matches (AWS does not document this; Ceph RGW
+      // adopted it to match AWS, ceph/ceph#68577). Were it not so, the grant would be inert: a 403, as without.
+      claimCheckListing: {
+        resourceArns: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': `${claimChecks}*` } },
+      },
+      integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
+    });
+    acknowledgeAwsSolutions(
+      this.function,
+      objectWildcardFinding(props.bucket, claimChecks),
+      `Claim-check keys are generated per event; the wildcard is confined to ${claimChecks}.`,
+    );
   }
 }

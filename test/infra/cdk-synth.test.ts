@@ -84,6 +84,17 @@ describe('cdk synth (CLI, offline)', () => {
     ]);
   });
 
+  it('logs bucket access instead of acknowledging it away (no AwsSolutions-S1 suppression)', async () => {
+    // Act
+    const report = JSON.parse(await readFile(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { suppressedViolations: { ruleName: string }[] }[];
+    };
+
+    // Assess
+    const suppressed = report.pluginReports.flatMap((r) => r.suppressedViolations.map((v) => v.ruleName));
+    expect(suppressed).not.toContain('AwsSolutions-S1');
+  });
+
   it('bundles each handler as ESM with the require shim, a source map and the AWS SDK inside', async () => {
     // Prepare
     const assetDirs = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));

@@ -25,7 +25,7 @@ describe('InterviewSyncStack with default props', () => {
     template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
-    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.resourceCountIs('AWS::S3::Bucket', 2);
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
@@ -70,6 +70,93 @@ describe('InterviewSyncStack with default props', () => {
       // Assess
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: id(stack.storage.bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('bucket access logs', () => {
+    it('the archive bucket logs every request to the access-log bucket, under archive-bucket/, by date', () => {
+      // Assess
+      expect(template.toJSON().Resources[id(stack.storage.bucket)].Properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: id(stack.storage.accessLogsBucket) },
+        LogFilePrefix: 'archive-bucket/',
+        TargetObjectKeyFormat: { PartitionedPrefix: { PartitionDateSource: 'EventTime' } },
+      });
+    });
+
+    it('the access-log bucket blocks public access, uses SSE-S3, disables ACLs and is retained', () => {
+      // Assess
+      expect(template.toJSON().Resources[id(stack.storage.accessLogsBucket)]).toMatchObject({
+        Properties: {
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          // Log delivery cannot use the AWS-managed aws/s3 KMS key.
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+            ],
+          },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      expect(template.toJSON().Resources[id(stack.storage.accessLogsBucket)].Properties).not.toHaveProperty(
+        'AccessControl',
+      );
+    });
+
+    it('the access-log bucket expires logs after 365 days, and has no other lifecycle rule', () => {
+      // Assess
+      expect(
+        template.toJSON().Resources[id(stack.storage.accessLogsBucket)].Properties.LifecycleConfiguration,
+      ).toEqual({ Rules: [{ Id: 'expire-access-logs', ExpirationInDays: 365, Status: 'Enabled' }] });
+    });
+
+    it('only S3 log delivery for the archive bucket of this account may write, under archive-bucket/', () => {
+      // Prepare
+      const policy = Object.values(
+        template.findResources('AWS::S3::BucketPolicy', {
+          Properties: { Bucket: { Ref: id(stack.storage.accessLogsBucket) } },
+        }),
+      );
+
+      // Act
+      const allows = (
+        policy[0]?.Properties.PolicyDocument.Statement as { Effect: string }[] | undefined
+      )?.filter((statement) => statement.Effect === 'Allow');
+
+      // Assess
+      expect(policy).toHaveLength(1);
+      expect(allows).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: {
+            'Fn::Join': ['', [getAtt(stack.storage.accessLogsBucket, 'Arn'), '/archive-bucket/*']],
+          },
+          Condition: {
+            ArnLike: { 'aws:SourceArn': getAtt(stack.storage.bucket, 'Arn') },
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          },
+        },
+      ]);
+    });
+
+    it('the access-log bucket denies requests without TLS', () => {
+      // Assess
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id(stack.storage.accessLogsBucket) },
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -432,6 +519,11 @@ describe('InterviewSyncStack with default props', () => {
       template.hasOutput('LedgerTableName', { Value: { Ref: id(stack.storage.ledgerTable) } });
       template.hasOutput('EventsQueueUrl', { Value: { Ref: id(stack.events.queue) } });
       template.hasOutput('BucketName', { Value: { Ref: id(stack.storage.bucket) } });
+    });
+
+    it('outputs where the bucket access logs go', () => {
+      // Assess
+      template.hasOutput('AccessLogsBucketName', { Value: { Ref: id(stack.storage.accessLogsBucket) } });
     });
   });
 });

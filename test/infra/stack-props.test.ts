@@ -16,6 +16,7 @@ const customProps = (overrides: Partial<InterviewSyncStackProps> = {}): Intervie
   slackNotifications: true,
   logRetention: RetentionDays.THREE_MONTHS,
   oldestMessageAgeThreshold: Duration.minutes(10),
+  bucketAccessLogRetention: Duration.days(90),
   ...overrides,
 });
 
@@ -74,6 +75,14 @@ describe('InterviewSyncStack with custom props', () => {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Threshold: 600,
     });
+  });
+
+  it('expires bucket access logs after the given retention', () => {
+    // Assess
+    expect(
+      template.toJSON().Resources[logicalIdOf(stack, stack.storage.accessLogsBucket)].Properties
+        .LifecycleConfiguration,
+    ).toEqual({ Rules: [{ Id: 'expire-access-logs', ExpirationInDays: 90, Status: 'Enabled' }] });
   });
 
   it('leaves the ingest Lambda unaffected by worker settings', () => {

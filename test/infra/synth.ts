@@ -39,6 +39,10 @@ export interface Statement {
   readonly effect: string;
   readonly actions: readonly string[];
   readonly resources: readonly unknown[];
+  /** The statement's `Condition` block, if any. */
+  readonly conditions?: unknown;
+  /** Keys other than Effect, Action, Resource and Condition (`NotAction`, `Principal`, …), sorted. */
+  readonly otherKeys: readonly string[];
 }
 
 const toArray = <T>(value: T | readonly T[]): readonly T[] => (Array.isArray(value) ? value : [value as T]);
@@ -55,6 +59,10 @@ export const statementsOfFunctionRole = (stack: Stack, template: Template, fn: I
       effect: statement.Effect as string,
       actions: toArray(statement.Action as string | string[]),
       resources: toArray(statement.Resource),
+      ...(statement.Condition === undefined ? {} : { conditions: statement.Condition }),
+      otherKeys: Object.keys(statement)
+        .filter((key) => !['Effect', 'Action', 'Resource', 'Condition'].includes(key))
+        .sort(),
     })),
   );
 };

@@ -1,0 +1,97 @@
+/**
+ * What each Lambda's role may do: one table per function, one row per resource, the actions listed
+ * explicitly. Every action is one the function's code (or its SQS event source) sends; the comment on a row
+ * names the code that sends it. CDK's `grant*` helpers are not used for these resources: `grantReadWriteData`,
+ * `grantSendMessages`, `grantConsumeMessages` and `grantRead` add actions no code here calls (Scan,
+ * BatchWriteItem, GetQueueUrl, DescribeSecret, …).
+ *
+ * When a function starts (or stops) calling an API, change its row here and the expected table in
+ * `test/infra/least-privilege.test.ts`; the test fails on any grant not written out in both places.
+ *
+ * Not listed here, because they are not the code's choice: the AWS-managed `AWSLambdaBasicExecutionRole`
+ * (CloudWatch Logs) and X-Ray's `PutTraceSegments`/`PutTelemetryRecords`, which CDK adds for active tracing.
+ * No KMS action is needed: the queues use SQS-managed keys, the bucket SSE-S3, the tables AWS-owned keys
+ * and the secrets the account's `aws/secretsmanager` key, whose policy lets Secrets Manager decrypt on the
+ * caller's behalf.
+ */
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+
+/** Resource name → the IAM actions granted on it. */
+export type GrantsTable = Readonly<Record<string, readonly string[]>>;
+
+/** Where one row of a {@link GrantsTable} applies. */
+export interface GrantTarget {
+  readonly resourceArns: readonly string[];
+  /**
+   * IAM conditions of the statement.
+   * @default - none
+   */
+  readonly conditions?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** The ingest Lambda (functions/ingest.ts). It faces the internet: it can enqueue and nothing else. */
+export const ingestGrants = {
+  /** `EventQueue.publish` (functions/queue/event-queue.ts). */
+  eventsQueue: ['sqs:SendMessage'],
+  /** Claim checks of envelopes above the SQS limit, under `claim-checks/` (`EventQueue.#storeClaimCheck`). */
+  claimCheckObjects: ['s3:PutObject'],
+  /** Powertools Parameters `getSecret` (functions/platform/secrets.ts). */
+  webhookSecret: ['secretsmanager:GetSecretValue'],
+} as const satisfies GrantsTable;
+
+/** The worker Lambda (functions/worker.ts). */
+export const workerGrants = {
+  eventsQueue: [
+    // What Lambda's SQS event source mapping calls with the function's role (the actions of the
+    // AWS-managed AWSLambdaSQSQueueExecutionRole policy).
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    // `delayRedelivery` honours a long `Retry-After` (functions/worker.ts).
+    'sqs:ChangeMessageVisibility',
+  ],
+  /** `sendToDeadLetterQueue` (functions/queue/dead-letter.ts). */
+  deadLetterQueue: ['sqs:SendMessage'],
+  /**
+   * Powertools Idempotency's `DynamoDBPersistenceLayer` (functions/ledger/event-dedupe.ts): PutItem claims,
+   * GetItem reads a record, UpdateItem stores the result, DeleteItem drops the record of a failed run.
+   */
+  idempotencyTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  /**
+   * Get/Update: `EffectsLedger`, `InterviewStateStore`, `AtsStatusSync`; Put: `ParkingLot.park`
+   * (functions/ledger/). The Query and Delete of `ParkingLot.list`/`remove` and `EffectsLedger.listDone`
+   * run in `npm run ops` with the operator's credentials, not in the worker.
+   */
+  ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /** `readQueueMessage` follows a claim check (functions/queue/event-queue.ts). */
+  claimCheckObjects: ['s3:GetObject'],
+  /**
+   * No code lists the bucket, but `readQueueMessage` tells a missing claim check (`NoSuchKey`: dead-letter
+   * now, with the reason) from an S3 outage (retry). S3 answers a GET of a missing key with 404 only to a
+   * caller allowed `s3:ListBucket`, else with 403 AccessDenied, which would be retried for an hour and
+   * dead-lettered without a reason. Granted on the claim-check prefix only (see the Worker construct).
+   */
+  claimCheckListing: ['s3:ListBucket'],
+  /** Powertools Parameters `getSecret` (functions/platform/secrets.ts). */
+  integrationSecret: ['secretsmanager:GetSecretValue'],
+} as const satisfies GrantsTable;
+
+/**
+ * Grants each row of `table` on its target. `targets` must name a target for every row, so a row added to a
+ * table does not compile until the construct says where it applies.
+ */
+export const applyGrants = <T extends GrantsTable>(
+  grantee: IGrantable,
+  table: T,
+  targets: { readonly [K in keyof T]: GrantTarget },
+): void => {
+  for (const [name, actions] of Object.entries(table) as [keyof T & string, readonly string[]][]) {
+    const target = targets[name];
+    Grant.addToPrincipal({
+      grantee,
+      actions: [...actions],
+      resourceArns: [...target.resourceArns],
+      conditions: target.conditions === undefined ? undefined : { ...target.conditions },
+    });
+  }
+};
