@@ -19,7 +19,7 @@ import {
 import { ConfigurationError, SecretUnavailableError } from '../../../functions/platform/errors.js';
 import { HttpPermanentError, HttpTransientError } from '../../../functions/platform/http.js';
 import { UnreadableQueueMessageError } from '../../../functions/queue/errors.js';
-import { StatusSyncBusyError, UnmatchedCandidateError } from '../../../functions/sync/errors.js';
+import { EffectBusyError, UnmatchedCandidateError } from '../../../functions/sync/errors.js';
 import { classifyFailure } from '../../../functions/sync/failures.js';
 
 describe('classifyFailure', () => {
@@ -61,7 +61,7 @@ describe('classifyFailure', () => {
   it.each([
     ['an ATS outage', new AtsTransientError('lever: HTTP 503', { adapter: 'lever', status: 503 })],
     ['an HTTP timeout', new HttpTransientError('timed out', { operation: 'GET /interviews/{id}' })],
-    ['a busy status lease', new StatusSyncBusyError()],
+    ['a write another attempt is making first', new EffectBusyError('status:in_progress')],
     ['an unreadable secret', new SecretUnavailableError('the integration secret could not be read')],
     ['an unknown Error', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['a thrown string', 'boom'],
@@ -84,8 +84,8 @@ describe('classifyFailure', () => {
 
   it.each([
     ['EventInProgressError', new EventInProgressError('round0:evt_1')],
-    ['EffectInProgressError', new EffectInProgressError('round0:int-1', 'ats.note', 1_700_000_000_000)],
-    ['EffectClaimLostError', new EffectClaimLostError('round0:int-1', 'ats.note')],
+    ['EffectInProgressError', new EffectInProgressError('round0:evt_1', 'note', 1_700_000_000_000)],
+    ['EffectClaimLostError', new EffectClaimLostError('round0:evt_1', 'note,status:completed')],
     ['InterviewStateConflictError', new InterviewStateConflictError('INTERVIEW#round0#int-1', 20)],
   ])('retries the transient ledger error %s', (_name, error) => {
     // Act

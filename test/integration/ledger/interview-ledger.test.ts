@@ -1,0 +1,577 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { EffectClaimLostError } from '../../../functions/ledger/errors.js';
+import { InterviewLedger, interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
+import {
+  claimedEffect,
+  doneEffect,
+  type EffectRecord,
+  emptyInterviewState,
+  type InterviewState,
+  type InterviewUpdate,
+  mergeInterviewUpdate,
+} from '../../../functions/ledger/interview-state.js';
+import type { VendorName } from '../../../functions/vendors/envelope.js';
+import { resources } from '../../../lib/resources.js';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
+import { stateUpdate } from '../../unit/ledger/factories.js';
+
+const tableName = resources.ledgerTable.name;
+const vendor: VendorName = 'round0';
+const retentionSeconds = 3600;
+const t0 = Date.UTC(2024, 0, 16, 14, 0);
+const lease = 120_000;
+
+/** A fresh interview key per test: the table is shared by the whole file. */
+const anInterviewKey = () => `int-${randomUUID()}`;
+
+/** A state as the sync would commit it: merged from `update`, the event claimed by `owner`. */
+const aClaimedState = (
+  update: InterviewUpdate,
+  owner: string,
+  effects: Record<string, EffectRecord> = {},
+): InterviewState => {
+  const merged = mergeInterviewUpdate(undefined, update, new Date(t0).toISOString());
+  return {
+    ...merged.state,
+    events: { [update.eventKey]: { advanced: merged.advanced, owner, leaseUntil: t0 + lease } },
+    effects,
+  };
+};
+
+describe('InterviewLedger (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let documents: DynamoDBDocumentClient;
+  /** The ledger's clock: tests move it. */
+  let clock = t0;
+  let ledger: InterviewLedger;
+
+  /** The item as stored, attributes the model does not read included. */
+  const rawItem = async (interviewKey: string) =>
+    (
+      await documents.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: interviewStatePk(vendor, interviewKey), sk: 'STATE' },
+        }),
+      )
+    ).Item;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    documents = DynamoDBDocumentClient.from(dynamo.client);
+    ledger = new InterviewLedger({ client: dynamo.client, tableName, retentionSeconds, now: () => clock });
+  });
+
+  beforeEach(() => {
+    clock = t0;
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  describe('read and commit', () => {
+    it('reads a missing item as undefined', async () => {
+      // Act
+      const state = await ledger.read(vendor, anInterviewKey());
+
+      // Assess
+      expect(state).toBeUndefined();
+    });
+
+    it('creates the item when expected to be new and reads back what it wrote, at version 1', async () => {
+      // Prepare
+      const key = anInterviewKey();
+      const update = stateUpdate(key, {
+        rank: 3,
+        status: 'completed',
+        fields: { reportUrl: 'r1', score: 88 },
+      });
+      const state: InterviewState = {
+        ...aClaimedState(update, 'attempt-1', {
+          'status:completed': claimedEffect(undefined, 'attempt-1', update.eventKey, t0 + lease),
+        }),
+        atsMatch: { candidateId: 'cand-1', applicationId: 'app-1', stageAtStart: 'stage-1' },
+      };
+
+      // Act
+      const created = await ledger.commit(state, undefined);
+
+      // Assess
+      expect(created).toBe(true);
+      expect(await ledger.read(vendor, key)).toEqual({
+        ...state,
+        version: 1,
+        updatedAt: new Date(t0).toISOString(),
+      });
+    });
+
+    it('refuses a second create of the same item and keeps the first', async () => {
+      // Prepare
+      const key = anInterviewKey();
+      const first = aClaimedState(stateUpdate(key, { rank: 2, fields: { by: 'first' } }), 'attempt-1');
+      const second = aClaimedState(stateUpdate(key, { rank: 3, fields: { by: 'second' } }), 'attempt-2');
+      await ledger.commit(first, undefined);
+
+      // Act
+      const created = await ledger.commit(second, undefined);
+
+      // Assess
+      expect(created).toBe(false);
+      expect(await ledger.read(vendor, key)).toMatchObject({
+        version: 1,
+        rank: first.rank,
+        fields: first.fields,
+      });
+    });
+
+    it('refuses a commit made from a stale read and writes nothing', async () => {
+      // Prepare: version 1 read by two workers, one of which commits first
+      const key = anInterviewKey();
+      const v1 = aClaimedState(stateUpdate(key, { rank: 2, fields: { by: 'v1' } }), 'attempt-1');
+      await ledger.commit(v1, undefined);
+      const winner = { ...v1, fields: { by: 'winner' } };
+      const loser = { ...v1, rank: 9, fields: { by: 'loser' } };
+      await ledger.commit(winner, 1);
+      const before = await rawItem(key);
+
+      // Act
+      clock = t0 + 1000;
+      const committed = await ledger.commit(loser, 1);
+
+      // Assess
+      expect(committed).toBe(false);
+      expect(await rawItem(key)).toEqual(before);
+      expect(await ledger.read(vendor, key)).toMatchObject({
+        version: 2,
+        rank: v1.rank,
+        fields: winner.fields,
+      });
+    });
+
+    it('refuses a commit that expects a version of an item that does not exist', async () => {
+      // Prepare
+      const key = anInterviewKey();
+      const state = aClaimedState(stateUpdate(key, { rank: 2 }), 'attempt-1');
+
+      // Act
+      const committed = await ledger.commit(state, 3);
+
+      // Assess
+      expect(committed).toBe(false);
+      expect(await ledger.read(vendor, key)).toBeUndefined();
+    });
+
+    it('converges when two read-merge-commit loops for different events of one interview race', async () => {
+      // Prepare: both loops read before either commits, so exactly one commit is refused and redone
+      const key = anInterviewKey();
+      const updates = [
+        stateUpdate(key, { rank: 2, status: 'in_progress', minute: 0, fields: { startedAt: 't0' } }),
+        stateUpdate(key, { rank: 3, status: 'completed', minute: 20, fields: { score: 90 } }),
+      ];
+      let readers = 0;
+      let releaseReaders: () => void = () => undefined;
+      const bothRead = new Promise<void>((resolve) => {
+        releaseReaders = resolve;
+      });
+      const refusals: string[] = [];
+      const readMergeCommit = async (update: InterviewUpdate) => {
+        for (let attempt = 0; ; attempt++) {
+          const state = await ledger.read(vendor, key);
+          if (attempt === 0 && ++readers === updates.length) releaseReaders();
+          if (attempt === 0) await bothRead;
+          const merged = mergeInterviewUpdate(state, update, new Date(clock).toISOString());
+          const next = {
+            ...merged.state,
+            events: { ...merged.state.events, [update.eventKey]: { advanced: merged.advanced, done: true } },
+          };
+          if (await ledger.commit(next, state?.version)) return;
+          refusals.push(update.eventKey);
+          if (attempt > 5) throw new Error('did not converge');
+        }
+      };
+
+      // Act
+      await Promise.all(updates.map(readMergeCommit));
+
+      // Assess
+      const state = await ledger.read(vendor, key);
+      expect(refusals).toHaveLength(1);
+      expect(state).toMatchObject({
+        status: 'completed',
+        rank: 3,
+        fields: { startedAt: 't0', score: 90 },
+        version: updates.length,
+      });
+      expect(Object.keys(state?.events ?? {}).sort()).toEqual(
+        updates.map((update) => update.eventKey).sort(),
+      );
+    });
+  });
+
+  describe('settle', () => {
+    /** An item whose event and three effects are claimed by `owner`, plus one effect of another attempt. */
+    const claimedItem = async (owner: string) => {
+      const key = anInterviewKey();
+      const update = stateUpdate(key, { rank: 3, status: 'completed' });
+      const claim = () => claimedEffect(undefined, owner, update.eventKey, t0 + lease);
+      const state = aClaimedState(update, owner, {
+        'status:completed': claim(),
+        note: claimedEffect(undefined, owner, update.eventKey, t0 + lease, ['recording:screen']),
+        'notify:completed': claim(),
+        'recording:webcam': claimedEffect(undefined, 'someone-else', 'other-event', t0 + lease),
+      });
+      await ledger.commit(state, undefined);
+      return { key, eventKey: update.eventKey, state };
+    };
+
+    it('records the effects done, removes the never-tried claims, records the event and bumps the version', async () => {
+      // Prepare
+      const { key, eventKey, state } = await claimedItem('attempt-1');
+      const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+      const note = doneEffect(state.effects.note as EffectRecord, 'found');
+
+      // Act
+      clock = t0 + 5000;
+      await ledger.settle(vendor, key, {
+        owner: 'attempt-1',
+        eventKey,
+        event: { advanced: true, done: true },
+        effects: { 'status:completed': status, note, 'notify:completed': null },
+      });
+
+      // Assess
+      const settled = await ledger.read(vendor, key);
+      expect(settled?.events[eventKey]).toEqual({ advanced: true, done: true });
+      expect(settled?.effects).toEqual({
+        'status:completed': status,
+        note,
+        'recording:webcam': state.effects['recording:webcam'],
+      });
+      expect(settled?.version).toBe(2);
+      expect(settled?.updatedAt).toBe(new Date(clock).toISOString());
+      expect(settled?.fields).toEqual(state.fields);
+      expect(settled?.status).toBe(state.status);
+    });
+
+    // BUG (functions/ledger/interview-ledger.ts, `settle`, the `names` map, line 164): `#effects` is
+    // always sent in ExpressionAttributeNames but only used when `settlement.effects` has a member, so a
+    // settlement with no effect is refused by DynamoDB (and dynalite): ValidationException "Value provided in
+    // ExpressionAttributeNames unused in expressions: keys: {#effects}". Latent today (the sync settles only
+    // attempts that claimed writes). `it.failing` passes while the bug is there; make it `it` once fixed.
+    it.failing('settles an event that claimed no effect (BUG: throws on the unused #effects name)', async () => {
+      // Prepare
+      const key = anInterviewKey();
+      const update = stateUpdate(key, { rank: 2 });
+      await ledger.commit(aClaimedState(update, 'attempt-1'), undefined);
+
+      // Act
+      await ledger.settle(vendor, key, {
+        owner: 'attempt-1',
+        eventKey: update.eventKey,
+        event: { advanced: true, owner: 'attempt-1', leaseUntil: 0 },
+        effects: {},
+      });
+
+      // Assess
+      expect(await ledger.read(vendor, key)).toMatchObject({
+        version: 2,
+        events: { [update.eventKey]: { advanced: true, owner: 'attempt-1', leaseUntil: 0 } },
+      });
+    });
+
+    it.each([
+      ['an effect another attempt took over', 'recording:webcam', undefined],
+      ['the event another attempt took over', undefined, 'attempt-2'],
+    ])('throws EffectClaimLostError and writes nothing when %s', async (_name, lostEffect, eventOwner) => {
+      // Prepare
+      const { key, eventKey, state } = await claimedItem('attempt-1');
+      if (eventOwner !== undefined) {
+        // The lease ran out and another attempt claimed the event.
+        const takenOver = {
+          ...state,
+          events: { [eventKey]: { advanced: true, owner: eventOwner, leaseUntil: t0 + 2 * lease } },
+        };
+        await ledger.commit(takenOver, 1);
+      }
+      const before = await rawItem(key);
+      const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+      const effects: Record<string, EffectRecord | null> = {
+        'status:completed': status,
+        ...(lostEffect === undefined
+          ? {}
+          : { [lostEffect]: doneEffect(state.effects[lostEffect] as EffectRecord) }),
+      };
+
+      // Act
+      const settle = ledger.settle(vendor, key, {
+        owner: 'attempt-1',
+        eventKey,
+        event: { advanced: true, done: true },
+        effects,
+      });
+
+      // Assess
+      await expect(settle).rejects.toBeInstanceOf(EffectClaimLostError);
+      await expect(settle).rejects.toMatchObject({ transient: true, eventKey });
+      expect(await rawItem(key)).toEqual(before);
+    });
+
+    it('makes a commit decided from a read before the settle fail', async () => {
+      // Prepare
+      const { key, eventKey, state } = await claimedItem('attempt-1');
+      const readBefore = (await ledger.read(vendor, key)) as InterviewState;
+      await ledger.settle(vendor, key, {
+        owner: 'attempt-1',
+        eventKey,
+        event: { advanced: true, done: true },
+        effects: { 'status:completed': doneEffect(state.effects['status:completed'] as EffectRecord) },
+      });
+
+      // Act
+      const committed = await ledger.commit({ ...readBefore, fields: { late: true } }, readBefore.version);
+
+      // Assess
+      expect(committed).toBe(false);
+      expect(await ledger.read(vendor, key)).toMatchObject({ version: 2, fields: state.fields });
+    });
+
+    it('throws EffectClaimLostError for an item that does not exist', async () => {
+      // Act
+      const settle = ledger.settle(vendor, anInterviewKey(), {
+        owner: 'attempt-1',
+        eventKey: 'round0:evt_1',
+        event: { advanced: false, done: true },
+        effects: { note: null },
+      });
+
+      // Assess
+      await expect(settle).rejects.toBeInstanceOf(EffectClaimLostError);
+    });
+  });
+
+  describe('close', () => {
+    const statusEffects = ['status:in_progress', 'status:completed'];
+
+    it('creates a missing item closed, so a later event of it finds it closed', async () => {
+      // Prepare
+      const key = anInterviewKey();
+
+      // Act
+      const outcome = await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'closed', before: undefined });
+      expect(await ledger.read(vendor, key)).toEqual({
+        ...emptyInterviewState(vendor, key),
+        closedBy: 'report:rep-1',
+        version: 1,
+        updatedAt: new Date(t0).toISOString(),
+      });
+    });
+
+    it('makes a create from an earlier read of the missing item fail', async () => {
+      // Prepare: an event read "no item", then the report closed it
+      const key = anInterviewKey();
+      const fromEarlierRead = aClaimedState(
+        stateUpdate(key, { rank: 2, status: 'in_progress' }),
+        'attempt-1',
+      );
+      await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+
+      // Act
+      const committed = await ledger.commit(fromEarlierRead, undefined);
+
+      // Assess
+      expect(committed).toBe(false);
+      expect((await ledger.read(vendor, key))?.status).toBeUndefined();
+    });
+
+    it('makes a commit decided from a read before the close fail', async () => {
+      // Prepare: a late interview.started read the open session item, then the report closed it
+      const key = anInterviewKey();
+      await ledger.commit(
+        aClaimedState(stateUpdate(key, { rank: 2, status: 'in_progress' }), 'attempt-1'),
+        undefined,
+      );
+      const readBefore = (await ledger.read(vendor, key)) as InterviewState;
+      await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+
+      // Act
+      const committed = await ledger.commit({ ...readBefore, fields: { late: true } }, readBefore.version);
+
+      // Assess
+      expect(committed).toBe(false);
+      expect(await ledger.read(vendor, key)).toMatchObject({
+        version: 2,
+        closedBy: 'report:rep-1',
+        fields: {},
+      });
+    });
+
+    it('returns the item as it was and keeps the first closedBy', async () => {
+      // Prepare
+      const key = anInterviewKey();
+      const update = stateUpdate(key, {
+        rank: 4,
+        status: 'completed',
+        fields: { atsApplicationId: 'app-1' },
+      });
+      const session: InterviewState = {
+        ...aClaimedState(update, 'attempt-1', {
+          'status:completed': doneEffect(claimedEffect(undefined, 'attempt-1', update.eventKey, t0 + lease)),
+        }),
+        atsMatch: { candidateId: 'cand-1', applicationId: 'app-1', stageAtStart: 'stage-1' },
+      };
+      await ledger.commit(session, undefined);
+
+      // Act
+      clock = t0 + 1000;
+      const first = await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+      clock = t0 + 2000;
+      const second = await ledger.close(vendor, key, 'report:rep-2', statusEffects);
+
+      // Assess
+      expect(first).toEqual({
+        kind: 'closed',
+        before: { ...session, version: 1, updatedAt: new Date(t0).toISOString() },
+      });
+      expect(second).toEqual({
+        kind: 'closed',
+        before: {
+          ...session,
+          closedBy: 'report:rep-1',
+          version: 2,
+          updatedAt: new Date(t0 + 1000).toISOString(),
+        },
+      });
+      expect(await ledger.read(vendor, key)).toMatchObject({
+        closedBy: 'report:rep-1',
+        version: 3,
+        status: session.status,
+        effects: session.effects,
+        fields: session.fields,
+      });
+    });
+
+    it.each(['status:in_progress', 'status:completed'])(
+      'is busy while %s is claimed with a live lease, and closes once the lease has passed',
+      async (statusEffect) => {
+        // Prepare
+        const key = anInterviewKey();
+        const leaseUntil = t0 + lease;
+        const update = stateUpdate(key, { rank: 2, status: 'in_progress' });
+        await ledger.commit(
+          aClaimedState(update, 'attempt-1', {
+            [statusEffect]: claimedEffect(undefined, 'attempt-1', update.eventKey, leaseUntil),
+          }),
+          undefined,
+        );
+        const before = await rawItem(key);
+
+        // Act
+        clock = leaseUntil;
+        const whileLive = await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+        const untouched = await rawItem(key);
+        clock = leaseUntil + 1;
+        const afterLease = await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+
+        // Assess
+        expect(whileLive).toEqual({ kind: 'busy' });
+        expect(untouched).toEqual(before);
+        expect(afterLease).toMatchObject({ kind: 'closed', before: { version: 1 } });
+        expect(await ledger.read(vendor, key)).toMatchObject({ closedBy: 'report:rep-1', version: 2 });
+      },
+    );
+
+    it.each<[string, Record<string, EffectRecord>]>([
+      [
+        'a done status write',
+        { 'status:completed': doneEffect(claimedEffect(undefined, 'a', 'e', t0 + lease)) },
+      ],
+      [
+        'a failed status write',
+        { 'status:in_progress': { state: 'failed', attempts: 1, eventKey: 'e' } satisfies EffectRecord },
+      ],
+      [
+        'a live claim on a write that is not a status',
+        { note: claimedEffect(undefined, 'a', 'e', t0 + lease) },
+      ],
+      ['no effect at all', {}],
+    ])('is not held up by %s', async (_name, effects) => {
+      // Prepare
+      const key = anInterviewKey();
+      await ledger.commit(aClaimedState(stateUpdate(key, { rank: 2 }), 'attempt-1', effects), undefined);
+
+      // Act
+      const outcome = await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+
+      // Assess
+      expect(outcome).toMatchObject({ kind: 'closed', before: { effects } });
+    });
+
+    // BUG (functions/ledger/interview-ledger.ts, `close`, the `names` map, lines 231-233): with an
+    // empty `statusEffects` no condition is built, but `#effects`, `#state` and `#leaseUntil` are still sent
+    // in ExpressionAttributeNames. DynamoDB (and dynalite) refuse a request with unused names
+    // (ValidationException "Value provided in ExpressionAttributeNames unused in expressions"), so
+    // `close(vendor, key, closedBy, [])` throws instead of closing. The sync always passes
+    // `statusEffectKeys` (never empty), so this is latent. Marked `it.failing`: it passes while the bug is
+    // there; once fixed, jest reports it and it must become a plain `it`.
+    it.failing('closes with no status effect to wait for (BUG: throws on unused attribute names)', async () => {
+      // Prepare
+      const key = anInterviewKey();
+
+      // Act
+      const outcome = await ledger.close(vendor, key, 'report:rep-1', []);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'closed', before: undefined });
+    });
+  });
+
+  describe('expiresAt', () => {
+    it('is renewed by every write: commit, settle and close', async () => {
+      // Prepare
+      const key = anInterviewKey();
+      const update = stateUpdate(key, { rank: 2 });
+      const claim = claimedEffect(undefined, 'attempt-1', update.eventKey, t0 + lease);
+      const expiresAt = (nowMs: number) => Math.floor(nowMs / 1000) + retentionSeconds;
+      const seen: unknown[] = [];
+
+      // Act
+      await ledger.commit(aClaimedState(update, 'attempt-1', { 'status:in_progress': claim }), undefined);
+      seen.push((await rawItem(key))?.expiresAt);
+      clock = t0 + 10_000;
+      const state = (await ledger.read(vendor, key)) as InterviewState;
+      await ledger.commit({ ...state, fields: { more: true } }, state.version);
+      seen.push((await rawItem(key))?.expiresAt);
+      clock = t0 + 20_000;
+      await ledger.settle(vendor, key, {
+        owner: 'attempt-1',
+        eventKey: update.eventKey,
+        event: { advanced: true, done: true },
+        effects: { 'status:in_progress': doneEffect(claim) },
+      });
+      seen.push((await rawItem(key))?.expiresAt);
+      clock = t0 + 30_000;
+      await ledger.close(vendor, key, 'report:rep-1', ['status:in_progress']);
+      seen.push((await rawItem(key))?.expiresAt);
+
+      // Assess
+      expect(seen).toEqual([t0, t0 + 10_000, t0 + 20_000, t0 + 30_000].map(expiresAt));
+    });
+
+    it('keeps an item 180 days after its last write by default', async () => {
+      // Prepare
+      const defaultLedger = new InterviewLedger({ client: dynamo.client, tableName, now: () => t0 });
+      const key = anInterviewKey();
+
+      // Act
+      await defaultLedger.close(vendor, key, 'report:rep-1', ['status:completed']);
+
+      // Assess
+      expect((await rawItem(key))?.expiresAt).toBe(Math.floor(t0 / 1000) + 180 * 24 * 3600);
+    });
+  });
+});
