@@ -9,6 +9,7 @@
  */
 import * as v from 'valibot';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../platform/http.js';
+import { type UrlPolicyRelaxation, urlPolicyForBaseUrl } from '../platform/url-guard.js';
 import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
 
 const text = v.nullish(v.string());
@@ -55,15 +56,24 @@ export interface Round0ApiClientOptions {
   /** API key sent as a bearer token. */
   readonly apiKey: string;
   /**
-   * HTTP client to send through, e.g. one shared by the worker.
-   * @default createHttpClient(http)
+   * HTTP client to send through, e.g. one shared by the worker. It brings its own URL policy: the one
+   * described at {@link urlPolicy} applies only to the client created when this is not given.
+   * @default createHttpClient({ ...http, urlPolicy: base URL's host, https, public addresses })
    */
   readonly httpClient?: HttpClient;
   /**
-   * Timeout/retry settings of the client created when {@link httpClient} is not given.
+   * Timeout/retry settings of the client created when {@link httpClient} is not given (its `urlPolicy` is
+   * ignored: see {@link urlPolicy}).
    * @default {} (platform/http.ts defaults)
    */
   readonly http?: HttpClientOptions;
+  /**
+   * Relaxations of the created client's URL policy, which otherwise allows exactly the base URL's host (and
+   * port), https only, public addresses only — so a redirect or a misconfigured base URL cannot send the
+   * API key anywhere else. Only local runs relax it (`urlPolicyRelaxationFromEnv`), to reach the fakes.
+   * @default {} — nothing relaxed
+   */
+  readonly urlPolicy?: UrlPolicyRelaxation;
 }
 
 /**
@@ -81,7 +91,12 @@ export class Round0ApiClient {
   constructor(options: Round0ApiClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#apiKey = options.apiKey;
-    this.#http = options.httpClient ?? createHttpClient(options.http);
+    this.#http =
+      options.httpClient ??
+      createHttpClient({
+        ...options.http,
+        urlPolicy: urlPolicyForBaseUrl(options.baseUrl, options.urlPolicy),
+      });
   }
 
   /**

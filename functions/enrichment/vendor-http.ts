@@ -3,7 +3,7 @@
  * and validating a response body without echoing it (bodies hold transcripts and e-mails).
  */
 import * as v from 'valibot';
-import { HttpPermanentError } from '../platform/http.js';
+import { HttpPermanentError, ResponseTooLargeError, UrlRefusedError } from '../platform/http.js';
 import type { VendorName } from '../vendors/envelope.js';
 import {
   VendorApiAuthError,
@@ -30,10 +30,13 @@ export function vendorMessageOf(body: string): string | undefined {
 
 /**
  * The error to throw for a failed call: permanent HTTP failures become this folder's errors, anything else
- * (notably `HttpTransientError`) is returned untouched so its transient nature survives.
+ * (notably `HttpTransientError`, and the client's own refusals `UrlRefusedError`/`ResponseTooLargeError`)
+ * is returned untouched.
  */
 export function toVendorApiError(vendor: VendorName, resource: string, error: unknown): unknown {
   if (!(error instanceof HttpPermanentError)) return error;
+  // Kept as they are (still permanent): their names are what metrics count (SSRF refusals, oversize bodies).
+  if (error instanceof UrlRefusedError || error instanceof ResponseTooLargeError) return error;
   const { status } = error;
   const vendorMessage = vendorMessageOf(error.body);
   if (status === 404) return new VendorResourceNotFoundError(vendor, resource, { cause: error });

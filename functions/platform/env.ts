@@ -13,6 +13,11 @@ export const envNames = {
   localSecretsFile: 'LOCAL_SECRETS_FILE',
   /** Seconds a container caches a secret before reading it again (rotation latency). */
   secretsCacheSeconds: 'SECRETS_CACHE_SECONDS',
+  /**
+   * `true` only under the local runtime: outbound HTTP may use plain http and private addresses (the fakes
+   * on 127.0.0.1). Never set by the CDK stack. Read by `platform/url-guard.ts`'s `urlPolicyRelaxationFromEnv`.
+   */
+  outboundAllowLocal: 'OUTBOUND_ALLOW_LOCAL',
   // ingest
   queueUrl: 'QUEUE_URL',
   maxBodyBytes: 'MAX_BODY_BYTES',

@@ -6,6 +6,8 @@ import {
   HttpPermanentError,
   HttpTransientError,
   parseRetryAfter,
+  ResponseTooLargeError,
+  UrlRefusedError,
 } from '../../../functions/platform/http.js';
 
 type Step = Response | Error | ((init: RequestInit) => Promise<Response>);
@@ -290,15 +292,66 @@ describe('createHttpClient defaults', () => {
 
   it('aborts an attempt after 10 seconds by default', async () => {
     // Prepare
-    const timeoutSpy = jest.spyOn(AbortSignal, 'timeout');
-    const { fetch } = scriptedFetch(status(200));
+    jest.useFakeTimers();
+    const signals: AbortSignal[] = [];
+    const { fetch } = scriptedFetch(
+      (init) =>
+        new Promise((_, reject) => {
+          if (init.signal) signals.push(init.signal);
+          init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        }),
+    );
+
+    try {
+      // Act
+      const settled = createHttpClient({ fetch, maxAttempts: 1 })
+        .request({ method: 'GET', url: 'https://a.example/x' })
+        .catch((error: unknown) => error);
+      await jest.advanceTimersByTimeAsync(9_999);
+      const abortedEarly = signals[0]?.aborted;
+      await jest.advanceTimersByTimeAsync(1);
+
+      // Assess
+      expect(abortedEarly).toBe(false);
+      expect(signals[0]?.aborted).toBe(true);
+      expect(await settled).toMatchObject({
+        name: 'HttpTransientError',
+        message: 'GET /x: timed out after 10000 ms',
+      });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('follows at most 3 redirects and reads at most 16 MiB by default', async () => {
+    // Prepare
+    const redirect = (n: number) => status(302, { location: `https://a.example/${n}` });
+    const threeHops = scriptedFetch(redirect(1), redirect(2), redirect(3), status(200));
+    const fourHops = scriptedFetch(redirect(1), redirect(2), redirect(3), redirect(4), status(200));
+    const body = (size: number) => new Response(new Uint8Array(size), { status: 200 });
+    const atCap = scriptedFetch(body(16 * 1024 * 1024));
+    const overCap = scriptedFetch(body(16 * 1024 * 1024 + 1));
+    const get = (fetch: typeof globalThis.fetch) =>
+      createHttpClient({ fetch }).request({ method: 'GET', url: 'https://a.example/0' });
 
     // Act
-    await createHttpClient({ fetch }).request({ method: 'GET', url: 'https://a.example/x' });
+    const followed = await get(threeHops.fetch);
+    const refused = await get(fourHops.fetch).catch((error: unknown) => error);
+    const read = await get(atCap.fetch);
+    const tooLarge = await get(overCap.fetch).catch((error: unknown) => error);
 
     // Assess
-    expect(timeoutSpy).toHaveBeenCalledWith(10_000);
-    timeoutSpy.mockRestore();
+    expect(followed.status).toBe(200);
+    expect(threeHops.calls.map((call) => call.url)).toEqual([
+      'https://a.example/0',
+      'https://a.example/1',
+      'https://a.example/2',
+      'https://a.example/3',
+    ]);
+    expect(refused).toMatchObject({ name: 'UrlRefusedError', reason: 'too-many-redirects' });
+    expect(fourHops.calls).toHaveLength(4);
+    expect(read.body).toHaveLength(16 * 1024 * 1024);
+    expect(tooLarge).toMatchObject({ name: 'ResponseTooLargeError', maxBytes: 16 * 1024 * 1024 });
   });
 
   it('backs off from 250 ms, capped at 8 s', async () => {
@@ -319,6 +372,193 @@ describe('createHttpClient defaults', () => {
 
     // Assess
     expect(sleeps).toEqual([249, 499, 999, 1999, 3999, 7999, 7999]);
+  });
+});
+
+describe('createHttpClient redirects, URL policy and limits', () => {
+  it('asks fetch not to follow redirects, so it decides itself', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(200));
+    const { http } = client(fetch);
+
+    // Act
+    await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    expect(calls[0]?.init.redirect).toBe('manual');
+  });
+
+  it('re-checks the URL policy on every hop: scheme and allowlist', async () => {
+    // Prepare
+    const toHttp = scriptedFetch(status(302, { location: 'http://api.example.com/plain' }), status(200));
+    const toOtherHost = scriptedFetch(status(302, { location: 'https://elsewhere.example/x' }), status(200));
+    const toMetadata = scriptedFetch(
+      status(302, { location: 'https://169.254.169.254/latest' }),
+      status(200),
+    );
+    const policy = { allowedHosts: ['api.example.com', 'elsewhere-not.example', '*.amazonaws.com'] };
+    const get = (fetch: typeof globalThis.fetch) =>
+      client(fetch, { urlPolicy: policy })
+        .http.request({ method: 'GET', url: 'https://api.example.com/start' })
+        .catch((error: unknown) => error);
+
+    // Act
+    const errors = [await get(toHttp.fetch), await get(toOtherHost.fetch), await get(toMetadata.fetch)];
+
+    // Assess
+    expect(errors.map((error) => (error as { reason?: unknown }).reason)).toEqual([
+      'scheme',
+      'host-not-allowed',
+      'host-not-allowed',
+    ]);
+    expect([toHttp.calls.length, toOtherHost.calls.length, toMetadata.calls.length]).toEqual([1, 1, 1]);
+  });
+
+  it('refuses before sending: an invalid URL, a disallowed scheme, a private literal (never retried)', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(200));
+    const { http } = client(fetch, { urlPolicy: {} });
+
+    // Act
+    const errors = await Promise.all(
+      ['not a url', 'http://api.example.com/x', 'https://0x7f.1/x', 'https://[::ffff:a9fe:a9fe]/x'].map(
+        (url) => http.request({ method: 'GET', url }).catch((error: unknown) => error),
+      ),
+    );
+
+    // Assess
+    expect(errors.map((error) => (error as { reason?: unknown }).reason)).toEqual([
+      'invalid-url',
+      'scheme',
+      'private-address',
+      'private-address',
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(UrlRefusedError);
+      expect(error).toBeInstanceOf(HttpPermanentError);
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  it('names the operation and host, never the path or query, when refusing', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(
+      status(302, { location: 'https://evil.example/steal?email=ada@example.com' }),
+    );
+    const { http } = client(fetch, { urlPolicy: { allowedHosts: ['api.example.com'] } });
+
+    // Act
+    const error = await http
+      .request({ method: 'GET', url: 'https://api.example.com/v1/people?email=ada@example.com' })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(UrlRefusedError);
+    expect((error as Error).message).toBe(
+      'GET /v1/people: URL refused (host-not-allowed): host evil.example is not allowed',
+    );
+    expect(JSON.stringify(error)).not.toContain('ada@');
+  });
+
+  it('refuses a Location that is not a URL', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(status(302, { location: 'http://[bad' }));
+    const { http } = client(fetch);
+
+    // Act
+    const attempt = http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'UrlRefusedError', reason: 'invalid-url' });
+  });
+
+  it('hands back a redirect status without Location, and a 304, as it always did', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(302), new Response(null, { status: 304 }));
+    const { http } = client(fetch);
+
+    // Act
+    const first = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+    const second = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    expect([first.status, second.status]).toEqual([302, 304]);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('honours maxRedirects and a per-request maxResponseBytes', async () => {
+    // Prepare
+    const redirects = scriptedFetch(status(302, { location: '/next' }), status(200));
+    const big = scriptedFetch(status(200, {}, 'x'.repeat(101)));
+    const declared = scriptedFetch(new Response('tiny', { headers: { 'content-length': '5000' } }));
+
+    // Act
+    const noRedirects = await client(redirects.fetch, { maxRedirects: 0 })
+      .http.request({ method: 'GET', url: 'https://api.example.com/x' })
+      .catch((error: unknown) => error);
+    const capped = await client(big.fetch)
+      .http.request({ method: 'GET', url: 'https://api.example.com/x', maxResponseBytes: 100 })
+      .catch((error: unknown) => error);
+    const capDeclared = await client(declared.fetch, { maxResponseBytes: 100 })
+      .http.request({ method: 'GET', url: 'https://api.example.com/x' })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(noRedirects).toMatchObject({ reason: 'too-many-redirects' });
+    expect(capped).toBeInstanceOf(ResponseTooLargeError);
+    expect(capped).toMatchObject({
+      status: 200,
+      maxBytes: 100,
+      message: 'GET /x: response body exceeds 100 bytes',
+    });
+    expect(capDeclared).toBeInstanceOf(ResponseTooLargeError);
+    // Permanent: never retried.
+    expect([big.calls.length, declared.calls.length]).toEqual([1, 1]);
+  });
+
+  it('judges an oversized error page by its status: a 503 stays transient and is retried', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(503, {}, 'x'.repeat(200)), status(200, {}, 'ok'));
+    const { http } = client(fetch, { maxResponseBytes: 100 });
+
+    // Act
+    const response = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    expect(response.body).toBe('ok');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('does not start a retry whose wait would cross the deadline', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch(status(503, { 'retry-after': '5' }), status(200));
+    const { http, sleeps } = client(fetch, { deadlineMs: 2_000 });
+
+    // Act
+    const attempt = http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({
+      name: 'HttpTransientError',
+      status: 503,
+      retryAfterSeconds: 5,
+    });
+    expect(calls).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('keeps the BOM-dropping UTF-8 decoding of Response.text()', async () => {
+    // Prepare
+    const { fetch } = scriptedFetch(
+      new Response(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x22, 0xc3, 0xa9, 0x22, 0x3a, 0x31, 0x7d])),
+    );
+    const { http } = client(fetch);
+
+    // Act
+    const response = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+
+    // Assess
+    expect(response.json()).toEqual({ é: 1 });
   });
 });
 
