@@ -1,8 +1,8 @@
 /**
  * Worker Lambda: SQS batch → for each record, read the envelope (following claim checks), process it once
- * (Powertools Idempotency on the dedupe key) into ATS effects, and decide what a failure means: retry
- * (batch item failure), park (candidate not in the ATS) or dead-letter with the reason. Records are
- * isolated by the Powertools batch processor: one bad record never fails its batch-mates.
+ * (the interview ledger dedupes it and records every ATS write) into ATS effects, and decide what a failure
+ * means: retry (batch item failure), park (candidate not in the ATS) or dead-letter with the reason. Records
+ * are isolated by the Powertools batch processor: one bad record never fails its batch-mates.
  * Wiring only; the rules live in `sync/`, `ledger/`, `ats/` and `enrichment/`.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -18,11 +18,8 @@ import { notifySlack } from './ats/slack.js';
 import { enrichEvent } from './enrichment/enrich.js';
 import { Micro1ApiClient } from './enrichment/micro1-api.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
-import { EffectsLedger } from './ledger/effects-ledger.js';
-import { createEventDeduper } from './ledger/event-dedupe.js';
-import { InterviewStateStore } from './ledger/interview-state.js';
+import { InterviewLedger } from './ledger/interview-ledger.js';
 import { ParkingLot } from './ledger/parking-lot.js';
-import { AtsStatusSync } from './ledger/status-sync.js';
 import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
@@ -30,16 +27,17 @@ import { ConfigurationError } from './platform/errors.js';
 import { createLogger, createMetrics, createTracer } from './platform/observability.js';
 import { createSecretReader } from './platform/secrets.js';
 import { type IntegrationSecrets, integrationSecretsSchema } from './platform/secrets-shape.js';
+import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { readQueueMessage } from './queue/event-queue.js';
+import type { CrashPoints } from './sync/apply.js';
 import { classifyFailure } from './sync/failures.js';
 import { type SyncDeps, syncInterviewEvent } from './sync/sync-event.js';
 import type { InterviewEvent } from './vendors/envelope.js';
 
 const env = process.env;
-const logger = createLogger('interview-sync-worker');
-const metrics = createMetrics('interview-sync-worker');
-const tracer = createTracer('interview-sync-worker');
+const serviceName = 'interview-sync-worker';
+const tracer = createTracer(serviceName);
 instrumentClients((client) => tracer.captureAWSv3Client(client));
 const dynamodb = dynamoDbClient();
 const s3 = s3Client();
@@ -58,10 +56,15 @@ const atsConfig = (() => {
 })();
 const round0ApiBaseUrl = optionalEnv(env, envNames.round0ApiBaseUrl);
 const micro1ApiBaseUrl = optionalEnv(env, envNames.micro1ApiBaseUrl);
+// Vendor API clients allow only their base URL's host, https, public addresses; `npm start` relaxes the last two.
+const outboundRelaxation = urlPolicyRelaxationFromEnv(env);
 const slackNotifications = booleanEnv(env, envNames.slackNotifications, false);
+const completedStageId = optionalEnv(env, envNames.atsCompletedStageId);
+const scoreFieldId = optionalEnv(env, envNames.atsScoreFieldId);
 const syncOptions = {
-  completedStageId: optionalEnv(env, envNames.atsCompletedStageId),
-  scoreFieldId: optionalEnv(env, envNames.atsScoreFieldId),
+  ...(completedStageId === undefined ? {} : { completedStageId }),
+  ...(scoreFieldId === undefined ? {} : { scoreFieldId }),
+  leaseMs: positiveIntEnv(env, envNames.claimLeaseSeconds, 120) * 1000,
 };
 
 const readIntegrationSecrets = createSecretReader({
@@ -72,32 +75,35 @@ const readIntegrationSecrets = createSecretReader({
   maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
 });
 
-const deduper = createEventDeduper({
+const ledger = new InterviewLedger({
   client: dynamodb,
-  tableName: requireEnv(env, envNames.idempotencyTableName),
-  retentionSeconds: positiveIntEnv(env, envNames.dedupeRetentionSeconds, 7 * 24 * 3600),
+  tableName: ledgerTable,
+  retentionSeconds: positiveIntEnv(env, envNames.ledgerRetentionSeconds, 180 * 24 * 3600),
 });
-const effects = new EffectsLedger({ client: dynamodb, tableName: ledgerTable });
-const states = new InterviewStateStore({ client: dynamodb, tableName: ledgerTable });
-const statusSync = new AtsStatusSync({ client: dynamodb, tableName: ledgerTable });
 const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
 
 /** Builds the credentialed dependencies; rebuilt only when the integration secret's content changes. */
 const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
   const round0 =
     secrets.round0ApiKey && round0ApiBaseUrl
-      ? new Round0ApiClient({ baseUrl: round0ApiBaseUrl, apiKey: secrets.round0ApiKey })
+      ? new Round0ApiClient({
+          baseUrl: round0ApiBaseUrl,
+          apiKey: secrets.round0ApiKey,
+          urlPolicy: outboundRelaxation,
+        })
       : undefined;
   const micro1 =
     secrets.micro1ApiKey && micro1ApiBaseUrl
-      ? new Micro1ApiClient({ baseUrl: micro1ApiBaseUrl, apiKey: secrets.micro1ApiKey })
+      ? new Micro1ApiClient({
+          baseUrl: micro1ApiBaseUrl,
+          apiKey: secrets.micro1ApiKey,
+          urlPolicy: outboundRelaxation,
+        })
       : undefined;
   const slackUrl = slackNotifications ? secrets.slackWebhookUrl : undefined;
   return {
     ats: createAtsAdapter(atsAdapterName, atsConfig, secrets.ats),
-    effects,
-    states,
-    statusSync,
+    ledger,
     enrich: (event) => enrichEvent(event, { round0, micro1 }),
     notify: slackUrl === undefined ? undefined : (n) => notifySlack(slackUrl, n),
     options: syncOptions,
@@ -111,20 +117,6 @@ const syncDeps = async (): Promise<SyncDeps> => {
   return built.deps;
 };
 
-const processEvent = deduper.processOnce(async (event: InterviewEvent) =>
-  syncInterviewEvent(event, await syncDeps()),
-);
-
-const deadLetter = async (record: SQSRecord, error: unknown, reason: string) => {
-  await sendToDeadLetterQueue(
-    sqs,
-    deadLetterQueueUrl,
-    { body: record.body },
-    { errorName: error instanceof Error ? error.name : 'Error', reason },
-  );
-  metrics.addMetric('EventDeadLettered', MetricUnit.Count, 1);
-};
-
 /** `Retry-After` an ATS or vendor API asked for, anywhere in the error's cause chain. */
 const retryAfterOf = (error: unknown): number | undefined => {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
@@ -134,103 +126,142 @@ const retryAfterOf = (error: unknown): number | undefined => {
   return undefined;
 };
 
-/**
- * Honours a `Retry-After` longer than the HTTP client waits in-process: the failed message becomes
- * visible again only then (capped at SQS's 12 h maximum), instead of after the queue's visibility timeout.
- */
-const delayRedelivery = async (record: SQSRecord, seconds: number): Promise<void> => {
-  if (eventsQueueUrl === undefined) return;
-  try {
-    await sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: eventsQueueUrl,
-        ReceiptHandle: record.receiptHandle,
-        VisibilityTimeout: Math.min(Math.ceil(seconds), 12 * 3600),
-      }),
-    );
-  } catch (error) {
-    // Best effort: without it the message still comes back after the queue's visibility timeout.
-    logger.warn('could not delay the redelivery', { messageId: record.messageId, error: String(error) });
-  }
-};
+/** What a worker handler instance may be given besides its environment (the local runtime and tests). */
+export interface WorkerHandlerOptions {
+  /** Where tests kill the process mid-write; never set in deployed code. */
+  readonly crashPoints?: CrashPoints;
+}
 
-const processRecord = async (record: SQSRecord): Promise<void> => {
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount);
-  let event: InterviewEvent;
-  try {
-    event = await readQueueMessage(record.body, s3);
-  } catch (error) {
-    const disposition = classifyFailure(error);
-    if (disposition.kind === 'transient') throw error;
-    logger.error('unreadable message dead-lettered', { messageId: record.messageId, error: String(error) });
-    await deadLetter(record, error, 'reason' in disposition ? disposition.reason : 'unreadable');
-    return;
-  }
-  // Ids only: the dedupe key is built from vendor ids, never from e-mails or names.
-  const about = {
-    eventKey: event.dedupeKey,
-    vendor: event.vendor,
-    eventType: event.type,
-    messageId: record.messageId,
+/**
+ * Builds a worker handler with its own logger, metrics and batch processor. Lambda runs one invocation at a
+ * time per instance, and Powertools' logger keys, metrics buffer and batch processor are per-invocation
+ * state: the local runtime, which runs several batches in one process, gets one handler per concurrent
+ * "container" so that no two invocations ever share them. Clients, configuration and secrets are shared.
+ */
+export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
+  const logger = createLogger(serviceName);
+  const metrics = createMetrics(serviceName);
+
+  const deadLetter = async (record: SQSRecord, error: unknown, reason: string) => {
+    await sendToDeadLetterQueue(
+      sqs,
+      deadLetterQueueUrl,
+      { body: record.body },
+      { errorName: error instanceof Error ? error.name : 'Error', reason },
+    );
+    metrics.addMetric('EventDeadLettered', MetricUnit.Count, 1);
   };
-  try {
-    const { result, duplicate } = await processEvent(event);
-    if (duplicate) {
-      metrics.addMetric('DuplicateEvent', MetricUnit.Count, 1);
-      logger.info('duplicate event acknowledged', about);
+
+  /**
+   * Honours a `Retry-After` longer than the HTTP client waits in-process: the failed message becomes
+   * visible again only then (capped at SQS's 12 h maximum), instead of after the queue's visibility timeout.
+   */
+  const delayRedelivery = async (record: SQSRecord, seconds: number): Promise<void> => {
+    if (eventsQueueUrl === undefined) return;
+    try {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: eventsQueueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: Math.min(Math.ceil(seconds), 12 * 3600),
+        }),
+      );
+    } catch (error) {
+      // Best effort: without it the message still comes back after the queue's visibility timeout.
+      logger.warn('could not delay the redelivery', { messageId: record.messageId, error: String(error) });
+    }
+  };
+
+  const processRecord = async (record: SQSRecord): Promise<void> => {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    let event: InterviewEvent;
+    try {
+      event = await readQueueMessage(record.body, s3);
+    } catch (error) {
+      const disposition = classifyFailure(error);
+      if (disposition.kind === 'transient') throw error;
+      logger.error('unreadable message dead-lettered', { messageId: record.messageId, error: String(error) });
+      await deadLetter(record, error, 'reason' in disposition ? disposition.reason : 'unreadable');
       return;
     }
-    metrics.addMetric(result.outcome === 'ignored' ? 'EventIgnored' : 'EventSynced', MetricUnit.Count, 1);
-    logger.info('event processed', {
-      ...about,
-      outcome: result.outcome,
-      reason: result.reason,
-      status: result.status,
-      advanced: result.advanced,
-      stale: result.stale,
-      effects: result.effects,
-    });
-  } catch (error) {
-    const disposition = classifyFailure(error);
-    const errorName = error instanceof Error ? error.name : typeof error;
-    switch (disposition.kind) {
-      case 'transient': {
-        metrics.addMetric('EventRetried', MetricUnit.Count, 1);
-        const retryAfterSeconds = retryAfterOf(error);
-        logger.warn('event will be retried', { ...about, error: errorName, receiveCount, retryAfterSeconds });
-        if (retryAfterSeconds !== undefined) await delayRedelivery(record, retryAfterSeconds);
-        throw error;
+    // Ids only: the dedupe key is built from vendor ids, never from e-mails or names.
+    const about = {
+      eventKey: event.dedupeKey,
+      vendor: event.vendor,
+      eventType: event.type,
+      messageId: record.messageId,
+    };
+    try {
+      const deps = await syncDeps();
+      const result = await syncInterviewEvent(
+        event,
+        options.crashPoints === undefined ? deps : { ...deps, crashPoints: options.crashPoints },
+      );
+      if (result.outcome === 'duplicate') {
+        metrics.addMetric('DuplicateEvent', MetricUnit.Count, 1);
+        logger.info('duplicate event acknowledged', about);
+        return;
       }
-      case 'unmatched':
-        await parking.park('unmatched', event, disposition.reason);
-        metrics.addMetric('CandidateUnmatched', MetricUnit.Count, 1);
-        logger.warn('candidate not found in the ATS; event parked for replay', {
-          ...about,
-          reason: disposition.reason,
-        });
-        return;
-      case 'permanent':
-        await parking.park('failed', event, disposition.reason);
-        await deadLetter(record, error, disposition.reason);
-        logger.error('event failed permanently; dead-lettered', {
-          ...about,
-          error: errorName,
-          reason: disposition.reason,
-        });
-        return;
+      metrics.addMetric(result.outcome === 'ignored' ? 'EventIgnored' : 'EventSynced', MetricUnit.Count, 1);
+      logger.info('event processed', {
+        ...about,
+        outcome: result.outcome,
+        reason: result.reason,
+        interviewKey: result.interviewKey,
+        status: result.status,
+        advanced: result.advanced,
+        stale: result.stale,
+        effects: result.effects,
+      });
+    } catch (error) {
+      const disposition = classifyFailure(error);
+      const errorName = error instanceof Error ? error.name : typeof error;
+      switch (disposition.kind) {
+        case 'transient': {
+          metrics.addMetric('EventRetried', MetricUnit.Count, 1);
+          const retryAfterSeconds = retryAfterOf(error);
+          logger.warn('event will be retried', {
+            ...about,
+            error: errorName,
+            receiveCount,
+            retryAfterSeconds,
+          });
+          if (retryAfterSeconds !== undefined) await delayRedelivery(record, retryAfterSeconds);
+          throw error;
+        }
+        case 'unmatched':
+          await parking.park('unmatched', event, disposition.reason);
+          metrics.addMetric('CandidateUnmatched', MetricUnit.Count, 1);
+          logger.warn('candidate not found in the ATS; event parked for replay', {
+            ...about,
+            reason: disposition.reason,
+          });
+          return;
+        case 'permanent':
+          await parking.park('failed', event, disposition.reason);
+          await deadLetter(record, error, disposition.reason);
+          logger.error('event failed permanently; dead-lettered', {
+            ...about,
+            error: errorName,
+            reason: disposition.reason,
+          });
+          return;
+      }
     }
-  }
+  };
+
+  // A processor per invocation: its record list and failures are that invocation's alone.
+  const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(work);
 };
 
-const processor = new BatchProcessor(EventType.SQS);
-
-const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  deduper.registerLambdaContext(context);
-  return processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
-};
-
-export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(work);
+export const handler = createWorkerHandler();

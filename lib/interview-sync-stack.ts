@@ -114,7 +114,6 @@ export class InterviewSyncStack extends Stack {
       atsCompletedStageId: props.atsCompletedStageId,
       atsScoreFieldId: props.atsScoreFieldId,
       bucket: this.storage.bucket,
-      idempotencyTable: this.storage.idempotencyTable,
       ledgerTable: this.storage.ledgerTable,
       integrationSecret: this.secrets.integration,
       atsAdapter: props.atsAdapter ?? defaults.atsAdapter,

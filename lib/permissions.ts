@@ -53,14 +53,9 @@ export const workerGrants = {
   /** `sendToDeadLetterQueue` (functions/queue/dead-letter.ts). */
   deadLetterQueue: ['sqs:SendMessage'],
   /**
-   * Powertools Idempotency's `DynamoDBPersistenceLayer` (functions/ledger/event-dedupe.ts): PutItem claims,
-   * GetItem reads a record, UpdateItem stores the result, DeleteItem drops the record of a failed run.
-   */
-  idempotencyTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  /**
-   * Get/Update: `EffectsLedger`, `InterviewStateStore`, `AtsStatusSync`; Put: `ParkingLot.park`
-   * (functions/ledger/). The Query and Delete of `ParkingLot.list`/`remove` and `EffectsLedger.listDone`
-   * run in `npm run ops` with the operator's credentials, not in the worker.
+   * Get/Update: `InterviewLedger` (read, commit, settle, close); Put: `ParkingLot.park` (functions/ledger/).
+   * The Query and Delete of `ParkingLot.list`/`remove` run in `npm run ops` with the operator's
+   * credentials, not in the worker.
    */
   ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** `readQueueMessage` follows a claim check (functions/queue/event-queue.ts). */

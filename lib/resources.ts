@@ -36,13 +36,7 @@ export const resources = {
     name: 'interview-sync-events-dlq',
     retentionSeconds: 14 * 24 * 3600,
   },
-  /** Powertools Idempotency table: one record per event dedupe key. */
-  idempotencyTable: {
-    name: 'interview-sync-idempotency',
-    partitionKey: 'id',
-    ttlAttribute: 'expiration',
-  },
-  /** Effects ledger and per-interview state (single table, `pk`/`sk`). */
+  /** The interview ledger: per-interview state, event dedupe and effects, and parked events (`pk`/`sk`). */
   ledgerTable: {
     name: 'interview-sync-ledger',
     partitionKey: 'pk',
@@ -82,8 +76,17 @@ export const resources = {
     maxBatchingWindowSeconds: 1,
     /** Caps parallel workers so a backlog cannot exceed the ATS's rate limit (2 is the SQS minimum). */
     maxConcurrency: 5,
-    /** How long completed dedupe records are kept: longer than the vendors' retry windows. */
-    dedupeRetentionSeconds: 7 * 24 * 3600,
+    /**
+     * How long an interview's ledger item (its state, event dedupe and effect records) is kept after its
+     * last write: longer than interviews, late reports and recordings, and the vendors' retry windows.
+     */
+    ledgerRetentionSeconds: 180 * 24 * 3600,
+    /**
+     * How long an attempt holds its claims on an event and its ATS writes: longer than the timeout (a live
+     * worker never loses a claim) and shorter than the events queue's visibility timeout (a redelivery after
+     * a crash finds the claims free).
+     */
+    claimLeaseSeconds: 2 * workerTimeoutSeconds,
   },
 } as const;
 

@@ -16,12 +16,6 @@ import { resources } from '../lib/resources.js';
 
 const tableInputs: readonly CreateTableCommandInput[] = [
   {
-    TableName: resources.idempotencyTable.name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: resources.idempotencyTable.partitionKey, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: resources.idempotencyTable.partitionKey, KeyType: 'HASH' }],
-  },
-  {
     TableName: resources.ledgerTable.name,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
@@ -38,7 +32,7 @@ const tableInputs: readonly CreateTableCommandInput[] = [
 /** How long to wait for a new table to become ACTIVE (dynalite keeps it CREATING for 500 ms by default). */
 const activeTimeoutMs = 10_000;
 
-/** Creates the idempotency and ledger tables if they do not exist, and waits until they are ACTIVE. */
+/** Creates the ledger table if they do not exist, and waits until they are ACTIVE. */
 export async function createDynamoTables(client: DynamoDBClient): Promise<void> {
   await Promise.all(
     tableInputs.map(async (input) => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { envNames } from '../functions/platform/env.js';
+import type { WorkerHandlerOptions } from '../functions/worker.js';
 import { resources } from '../lib/resources.js';
 import { type LocalHttpApi, startHttpApi } from './api-gateway.js';
 import { type EmulatorPorts, type LocalEmulators, localAws, startEmulators } from './emulators.js';
@@ -51,6 +52,13 @@ export interface LocalPipelineOptions {
     readonly maxBatchingWindowSeconds?: number;
     readonly maxConcurrency?: number;
   };
+  /**
+   * The worker's function timeout, so a test that kills an invocation (a crash point that never returns)
+   * sees it fail quickly. @default resources.worker.timeoutSeconds
+   */
+  readonly workerTimeoutSeconds?: number;
+  /** Options of every worker handler (tests: crash points). @default {} */
+  readonly workerHandler?: WorkerHandlerOptions;
   /**
    * Start local fakes of the ROUND0 and micro1 APIs (seeded from `local/fixtures`) and point the worker's
    * enrichment at them, with the API keys of the secrets file. Off in most tests, on for `npm start`.
@@ -121,14 +129,16 @@ const handlerEnvironment = (
   // Empty = unset for the handlers' config reader: a real ARN left in the shell must not win over the file.
   [envNames.webhookSecretsArn]: '',
   [envNames.integrationSecretsArn]: '',
-  [envNames.idempotencyTableName]: resources.idempotencyTable.name,
   [envNames.ledgerTableName]: resources.ledgerTable.name,
   [envNames.maxBodyBytes]: String(resources.ingest.maxBodyBytes),
   [envNames.sqsMaxMessageBytes]: String(resources.eventsQueue.maxMessageBytes),
   [envNames.signatureToleranceSeconds]: String(resources.ingest.signatureToleranceSeconds),
-  [envNames.dedupeRetentionSeconds]: String(resources.worker.dedupeRetentionSeconds),
+  [envNames.ledgerRetentionSeconds]: String(resources.worker.ledgerRetentionSeconds),
+  [envNames.claimLeaseSeconds]: String(resources.worker.claimLeaseSeconds),
   // No ATS credentials are needed to try the pipeline: the log adapter prints what it would do.
   [envNames.atsAdapter]: 'log',
+  // The fakes listen on 127.0.0.1 over http: let outbound HTTP reach them (never set on AWS).
+  [envNames.outboundAllowLocal]: 'true',
   // Lambda sets this for on-demand functions; Powertools reports cold starts only when it is set.
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   ...overrides,
@@ -257,8 +267,13 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
         sqs: emulators.sqs,
         queueUrl: emulators.queueUrls.events,
         queueArn: emulators.queueArns.events,
-        handler: worker.handler,
-        function: functionSettings('interview-sync-worker', resources.worker),
+        createHandler: () => worker.createWorkerHandler(options.workerHandler),
+        function: {
+          ...functionSettings('interview-sync-worker', resources.worker),
+          ...(options.workerTimeoutSeconds === undefined
+            ? {}
+            : { timeoutSeconds: options.workerTimeoutSeconds }),
+        },
         ...options.worker,
         log,
       });

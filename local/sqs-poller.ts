@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { resources } from '../lib/resources.js';
+import { LambdaTimeoutError } from './errors.js';
 import { invokeLocally, type LocalFunctionSettings, type LocalHandler } from './lambda-context.js';
 import { consoleLog, type LocalLog } from './log.js';
 
@@ -26,8 +27,15 @@ export interface SqsPollerOptions {
   readonly queueUrl: string;
   /** Goes into every record's `eventSourceARN`. */
   readonly queueArn: string;
-  /** The worker; its response is read like Lambda reads it (an `SQSBatchResponse`, or nothing). */
-  readonly handler: LocalHandler<SQSEvent, unknown>;
+  /**
+   * Creates one worker handler per execution environment ("container"). Lambda runs one invocation at a
+   * time in an environment, and handlers keep per-invocation state in module scope (Powertools' logger
+   * keys, metrics buffer): the poller gives each batch an environment of its own, reuses it once the batch
+   * is done, and throws away one whose invocation timed out (its promise may still be running, as Lambda
+   * would have killed it). A handler's response is read like Lambda reads it (an `SQSBatchResponse`, or
+   * nothing).
+   */
+  readonly createHandler: () => LocalHandler<SQSEvent, unknown>;
   /** The worker's settings (timeout, memory, region) for its Lambda context. */
   readonly function: LocalFunctionSettings;
   /** @default resources.worker.batchSize */
@@ -153,7 +161,7 @@ const uniqueByMessageId = (messages: readonly Message[]): Message[] => [
 
 /** Starts polling at once; call `stop()` to drain. */
 export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
-  const { sqs, queueUrl, queueArn, handler } = options;
+  const { sqs, queueUrl, queueArn } = options;
   const log = options.log ?? consoleLog;
   const batchSize = options.batchSize ?? resources.worker.batchSize;
   const windowMs = (options.maxBatchingWindowSeconds ?? resources.worker.maxBatchingWindowSeconds) * 1000;
@@ -161,6 +169,8 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   const waitTimeSeconds = options.waitTimeSeconds ?? 1;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
+  /** Environments not running an invocation: never more than `maxConcurrency` exist at once. */
+  const idle: Array<LocalHandler<SQSEvent, unknown>> = [];
 
   const receive = async (maxMessages: number, waitSeconds: number): Promise<Message[]> => {
     const { Messages } = await sqs.send(
@@ -227,9 +237,13 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     };
     const batchIds = new Set(event.Records.map((record) => record.messageId));
     let failed: ReadonlySet<string> | 'all';
+    const handler = idle.pop() ?? options.createHandler();
     try {
       failed = failedMessageIds(await invokeLocally(handler, event, options.function), batchIds);
+      idle.push(handler);
     } catch (error) {
+      // A timed-out environment is discarded (Lambda replaces it); one whose handler threw is reused.
+      if (!(error instanceof LambdaTimeoutError)) idle.push(handler);
       log.error('worker invocation failed; the batch will be retried', {
         records: batch.length,
         error: String(error),

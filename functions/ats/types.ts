@@ -62,7 +62,36 @@ export interface AtsContext {
 }
 
 /** The kinds of write an adapter performs (the log adapter's `action`, the generic adapter's event type). */
-export type AtsWriteAction = 'note' | 'status' | 'stage' | 'field';
+export type AtsWriteAction = 'note' | 'status' | 'stage' | 'field' | 'links';
+
+/**
+ * A stage move, always relative to where the application was: the sync reads the stage when it first finds
+ * the interview's record ({@link AtsAdapter.currentStage}) and moves only from there, so a retry never undoes
+ * a recruiter's manual move.
+ */
+export interface StageMove {
+  /**
+   * The stage the application was in when interview-sync first found it (the ATS's stage id, the kind of id
+   * users configure as `completedStageId`). `undefined` when the adapter cannot read stages (generic, log):
+   * the move is then unconditional on our side.
+   */
+  readonly fromStageId?: string;
+  /** The configured target stage id. */
+  readonly toStageId: string;
+}
+
+/**
+ * What a stage move did: `moved` (the ATS moved it now), `already-there` (it was in `toStageId`: a retry
+ * after a crash, or a recruiter got there first), `moved-on` (it is in neither stage: a recruiter moved it,
+ * so nothing is written).
+ */
+export type StageMoveOutcome = 'moved' | 'already-there' | 'moved-on';
+
+/** A link to add to the record (a recording, the report, the archive). */
+export interface AtsLink {
+  readonly label: string;
+  readonly url: string;
+}
 
 export interface AtsAdapter {
   /** `greenhouse`, `lever`, `ashby`, `generic` or `log`. */
@@ -78,10 +107,20 @@ export interface AtsAdapter {
    * field); idempotent. A no-op when the adapter's config names no tag or field for it.
    */
   setStatus(match: AtsMatch, status: ScreeningStatus, ctx: AtsContext): Promise<void>;
-  /** Moves the application to the stage `stageId` (an id from the ATS's configuration). */
-  moveStage?(match: AtsMatch, stageId: string, ctx: AtsContext): Promise<void>;
-  /** Sets the custom field `fieldId` to `value`. */
+  /** The application's current stage id (what {@link StageMove.fromStageId} records), if the ATS says. */
+  currentStage?(match: AtsMatch): Promise<string | undefined>;
+  /**
+   * Moves the application from `move.fromStageId` to `move.toStageId`, reading the current stage first where
+   * the ATS needs it: idempotent (`already-there` on a repeat) and never from another stage (`moved-on`).
+   */
+  moveStage?(match: AtsMatch, move: StageMove, ctx: AtsContext): Promise<StageMoveOutcome>;
+  /** Sets the custom field `fieldId` to `value` (idempotent: the same value twice is one state). */
   setField?(match: AtsMatch, fieldId: string, value: string, ctx: AtsContext): Promise<void>;
+  /**
+   * Adds links to the record where the ATS has a place for them besides notes (Lever: the contact's
+   * links). Idempotent: links already present are not added again.
+   */
+  addLinks?(match: AtsMatch, links: readonly AtsLink[], ctx: AtsContext): Promise<void>;
 }
 
 /** Injection points shared by the HTTP adapters, for tests and the local runtime. */
@@ -94,4 +133,10 @@ export interface AtsAdapterDeps {
   readonly random?: () => number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * Key of the e-mail pseudonyms the log and generic adapters write (`email-hmac:…`), from the integration
+   * secret's `pseudonymKey`. Without it they write no e-mail-derived id at all.
+   * @default none
+   */
+  readonly pseudonymKey?: string;
 }

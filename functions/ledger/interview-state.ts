@@ -1,21 +1,23 @@
 /**
  * Per-interview state: one item per (vendor, interview key) that every event of that interview updates,
- * whatever order the events arrive in.
+ * whatever order the events arrive in. It is the one record of what happened to an interview:
  *
- * - The status only moves forward: a higher lifecycle rank advances it, an event of a lower rank arriving
+ * - **status** only moves forward: a higher lifecycle rank advances it, an event of a lower rank arriving
  *   late never takes it back (it is reported `stale`). Within one rank the newest event wins.
- * - Fields merge per field: a value is written when the field is absent or the event is newer than the one
- *   that wrote it (per-field stamps), so a late, older event cannot overwrite newer data.
- * - Concurrent workers: optimistic concurrency on a `version` attribute. Each write is conditional on the
- *   version read; a writer that lost the race reads again and re-merges. The merge is order-independent,
- *   so whatever the interleaving, the item converges to the same state.
- * - Each applied event is remembered (`appliedEvents`), so a retried event is recognised and told what it
- *   did the first time (a worker that crashed after advancing the status still runs the status's effects).
+ * - **fields** merge per field: a value is written when the field is absent or the event is newer than the
+ *   one that wrote it (per-field stamps), so a late, older event cannot overwrite newer data.
+ * - **events**: each event's claim and outcome, keyed by its dedupe key. This is the event-level dedupe
+ *   (a duplicate costs one read) and the lease that keeps two deliveries of one event from running at once.
+ * - **effects**: each ATS write the interview needed, keyed by a name that says what was written
+ *   (`note`, `status:completed`, `proctoring:85`), with its claim or its outcome. Effects live as long as the
+ *   interview's state, so a vendor re-sending an event months later still finds them.
+ *
+ * Everything here is pure (no I/O): the store (`interview-ledger.ts`) reads the item, the sync decides on
+ * this model, and one conditional write records the decision. Concurrent workers are kept apart by the
+ * item's `version`: a write made from a stale read fails and is redone from a fresh one.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VendorName } from '../vendors/envelope.js';
-import { InterviewStateConflictError, InvalidInterviewUpdateError } from './errors.js';
+import { InvalidInterviewUpdateError } from './errors.js';
 
 /** One event's contribution to an interview's state. */
 export interface InterviewUpdate {
@@ -31,8 +33,8 @@ export interface InterviewUpdate {
   /** The event's dedupe key: identifies a retried event and breaks ties between simultaneous events. */
   readonly eventKey: string;
   /**
-   * Values to merge (JSON-compatible; `undefined` members are ignored). Kept in a DynamoDB item of at most
-   * 400 KB: store ids, scores and URLs, not transcripts.
+   * Values to merge (JSON-compatible; `undefined` members are ignored). The item is read and written whole
+   * by every event: store ids, scores and links, never transcripts (keep it near 1 KB: one write unit).
    */
   readonly fields: Readonly<Record<string, unknown>>;
 }
@@ -44,9 +46,50 @@ export interface WriteStamp {
   readonly eventKey: string;
 }
 
-/** What applying an event did, remembered so that a retry of the event is answered the same way. */
-export interface AppliedEvent {
+/** An event's record on its interview. */
+export interface EventRecord {
+  /** Whether the event moved the status to a higher rank (answered the same way on every retry). */
   readonly advanced: boolean;
+  /** Processed to the end: every effect it claimed is recorded. A later delivery is a duplicate. */
+  readonly done?: boolean;
+  /** Claim token of the attempt processing it now (absent once done). */
+  readonly owner?: string;
+  /** Epoch ms until which `owner` holds the event. */
+  readonly leaseUntil?: number;
+  /** Set aside (candidate not found in the ATS); a replay processes it again. */
+  readonly parked?: boolean;
+}
+
+/**
+ * `claimed`: an attempt holds it and may be calling the ATS now (or died doing so, once the lease is over).
+ * `done`: recorded after the ATS call returned. `failed`: the call was made and failed, so it may still have
+ * landed: the next attempt checks the ATS first where it can.
+ */
+export type EffectState = 'claimed' | 'done' | 'failed';
+
+/** One ATS write of an interview. */
+export interface EffectRecord {
+  readonly state: EffectState;
+  /** Claims so far. */
+  readonly attempts: number;
+  /** Claim token while `claimed`. */
+  readonly owner?: string;
+  /** Epoch ms until which `owner` holds it. */
+  readonly leaseUntil?: number;
+  /** The event whose processing claimed (or did) it. */
+  readonly eventKey?: string;
+  /** How a done effect ended when it was not a plain write: `found`, `already-there`, `moved-on`, `uncertain`, … */
+  readonly outcome?: string;
+  /** The note's late-arriving parts it already included (`proctoring:85`, `recording:screen`). */
+  readonly parts?: readonly string[];
+}
+
+/** Where the interview's record is in the ATS (ids only, never PII). */
+export interface AtsMatchRecord {
+  readonly candidateId: string;
+  readonly applicationId?: string;
+  /** The application's stage when interview-sync first found it: stage moves start only from there. */
+  readonly stageAtStart?: string;
 }
 
 export interface InterviewState {
@@ -59,86 +102,77 @@ export interface InterviewState {
   readonly statusStamp?: WriteStamp;
   readonly fields: Readonly<Record<string, unknown>>;
   readonly fieldStamps: Readonly<Record<string, WriteStamp>>;
-  /** Events applied, by event key. */
-  readonly appliedEvents: Readonly<Record<string, AppliedEvent>>;
-  /** Where the interview was found in the ATS (ids only), once resolved; see `setAtsMatch`. */
-  readonly atsMatch?: Readonly<Record<string, string>>;
+  readonly events: Readonly<Record<string, EventRecord>>;
+  readonly effects: Readonly<Record<string, EffectRecord>>;
+  readonly atsMatch?: AtsMatchRecord;
+  /**
+   * Another interview item took over this one's ATS status (micro1: the report's item closes the item of
+   * the `interview.*` events, so a late `interview.started` cannot write "in progress" after "completed").
+   */
+  readonly closedBy?: string;
   /** Incremented by every write (optimistic concurrency). */
   readonly version: number;
   readonly updatedAt?: string;
 }
 
-export interface AdvanceResult {
-  /** The event moved the status to a higher rank (for a replayed event: whether it did the first time). */
+export interface MergeResult {
+  /** The event moved the status to a higher rank (for a retried event: whether it did the first time). */
   readonly advanced: boolean;
   /** The event's rank is below the status already reached: it arrived late and did not change the status. */
   readonly stale: boolean;
-  /** The event had been applied before (a retry); nothing was written. */
+  /** The event had been applied before (a retry): status and fields were left as they are. */
   readonly replayed: boolean;
-  /** Fields whose value this event changed. */
-  readonly changedFields: readonly string[];
   readonly state: InterviewState;
 }
 
-export interface InterviewStateStoreOptions {
-  /** Client for the ledger table. */
-  readonly client: DynamoDBClient;
-  /** Name of the ledger table (`pk`/`sk`, TTL attribute `expiresAt`). */
-  readonly tableName: string;
-  /**
-   * How long the state is kept after its last write: interviews run for days and reports and recordings
-   * can follow weeks later.
-   * @default 15552000 (180 days)
-   */
-  readonly retentionSeconds?: number;
-  /**
-   * Attempts of the read-merge-conditional-write loop before giving up with
-   * {@link InterviewStateConflictError} (transient). Each lost race means another writer succeeded, so
-   * this bounds the number of concurrent writers per interview that is handled in one go.
-   * @default 20
-   */
-  readonly maxAttempts?: number;
-  /**
-   * Clock, epoch milliseconds (injectable for tests).
-   * @default Date.now
-   */
-  readonly now?: () => number;
-}
-
-const defaults = { retentionSeconds: 180 * 24 * 3600, maxAttempts: 20 };
-
-/** Most the loop waits between attempts; jittered so that racing writers spread out. */
-const maxBackoffMs = 200;
-
-const statePk = (vendor: VendorName, interviewKey: string) => `INTERVIEW#${vendor}#${interviewKey}`;
-const stateSk = 'STATE';
+/** The state of an interview no event has touched yet. */
+export const emptyInterviewState = (vendor: VendorName, interviewKey: string): InterviewState => ({
+  vendor,
+  interviewKey,
+  fields: {},
+  fieldStamps: {},
+  events: {},
+  effects: {},
+  version: 0,
+});
 
 /** `a` was written by a later event than `b` (ties on time broken by event key, so every order agrees). */
 const isNewer = (a: WriteStamp, b: WriteStamp): boolean =>
   a.at > b.at || (a.at === b.at && a.eventKey > b.eventKey);
 
+/** Validates an update and normalises its time and fields to what is stored. */
+export function normaliseUpdate(input: InterviewUpdate): InterviewUpdate {
+  if (input.interviewKey === '') throw new InvalidInterviewUpdateError('interviewKey is empty');
+  if (input.eventKey === '') throw new InvalidInterviewUpdateError('eventKey is empty');
+  if (input.rank !== undefined && !Number.isFinite(input.rank)) {
+    throw new InvalidInterviewUpdateError(`rank ${input.rank} is not a finite number`);
+  }
+  const time = Date.parse(input.occurredAt);
+  if (Number.isNaN(time))
+    throw new InvalidInterviewUpdateError(`occurredAt ${input.occurredAt} is not a date`);
+  return {
+    ...input,
+    occurredAt: new Date(time).toISOString(),
+    // Through JSON once, so what is stored is exactly what later merges compare against.
+    fields: JSON.parse(JSON.stringify(input.fields)) as Record<string, unknown>,
+  };
+}
+
 /**
- * Merges one update into a state (pure; exported for unit tests). `update.occurredAt` must already be
- * normalised (`Date#toISOString`). For an event applied before, `state` is the current state unchanged
- * and `replayed` is true.
+ * Merges one (normalised) update into a state. An event applied before leaves status and fields as they
+ * are (`replayed`), so a retry answers as the first attempt did. The event's own record is not written
+ * here: {@link claimEvent} and the sync decide it.
  */
 export function mergeInterviewUpdate(
   current: InterviewState | undefined,
   update: InterviewUpdate,
   nowIso: string,
-): Omit<AdvanceResult, 'changedFields'> & { changedFields: string[] } {
-  const base: InterviewState = current ?? {
-    vendor: update.vendor,
-    interviewKey: update.interviewKey,
-    fields: {},
-    fieldStamps: {},
-    appliedEvents: {},
-    version: 0,
-  };
+): MergeResult {
+  const base = current ?? emptyInterviewState(update.vendor, update.interviewKey);
   const stale = update.rank !== undefined && base.rank !== undefined && update.rank < base.rank;
-  const previous = base.appliedEvents[update.eventKey];
+  const previous = base.events[update.eventKey];
   if (previous !== undefined) {
-    return { state: base, advanced: previous.advanced, stale, replayed: true, changedFields: [] };
+    return { state: base, advanced: previous.advanced, stale, replayed: true };
   }
 
   const stamp: WriteStamp = { at: update.occurredAt, eventKey: update.eventKey };
@@ -158,220 +192,100 @@ export function mergeInterviewUpdate(
 
   const fields: Record<string, unknown> = { ...base.fields };
   const fieldStamps: Record<string, WriteStamp> = { ...base.fieldStamps };
-  const changedFields: string[] = [];
   for (const [name, value] of Object.entries(update.fields)) {
     const written = fieldStamps[name];
     if (value === undefined || (written !== undefined && !isNewer(stamp, written))) continue;
-    if (JSON.stringify(fields[name]) !== JSON.stringify(value)) changedFields.push(name);
     fields[name] = value;
     fieldStamps[name] = stamp;
   }
 
-  const next: InterviewState = {
-    ...base,
-    ...status,
-    fields,
-    fieldStamps,
-    appliedEvents: { ...base.appliedEvents, [update.eventKey]: { advanced } },
-    version: base.version + 1,
-    updatedAt: nowIso,
-  };
-  return { state: next, advanced, stale, replayed: false, changedFields };
-}
-
-export class InterviewStateStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-  readonly #retentionSeconds: number;
-  readonly #maxAttempts: number;
-  readonly #now: () => number;
-
-  constructor(options: InterviewStateStoreOptions) {
-    this.#client = DynamoDBDocumentClient.from(options.client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    this.#tableName = options.tableName;
-    this.#retentionSeconds = options.retentionSeconds ?? defaults.retentionSeconds;
-    this.#maxAttempts = options.maxAttempts ?? defaults.maxAttempts;
-    this.#now = options.now ?? Date.now;
-  }
-
-  /**
-   * Applies one event to its interview's state (see the module comment for the rules).
-   *
-   * @throws {InvalidInterviewUpdateError} for an empty key or an unparseable `occurredAt` (permanent).
-   * @throws {InterviewStateConflictError} when concurrent writers won `maxAttempts` races in a row (transient).
-   *
-   * @example
-   * ```ts
-   * const { rank, status } = lifecycleOf(event);
-   * const { advanced, stale } = await store.advance({
-   *   vendor: event.vendor, interviewKey: interviewKeyOf(event), rank, status,
-   *   occurredAt: event.occurredAt ?? event.receivedAt, eventKey: event.dedupeKey,
-   *   fields: { reportUrl },
-   * });
-   * ```
-   */
-  async advance(input: InterviewUpdate): Promise<AdvanceResult> {
-    const update = normaliseUpdate(input);
-    const key = statePk(update.vendor, update.interviewKey);
-    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
-      const current = await this.get(update.vendor, update.interviewKey);
-      const now = this.#now();
-      const merged = mergeInterviewUpdate(current, update, new Date(now).toISOString());
-      if (merged.replayed) return merged;
-      try {
-        await this.#write(merged.state, current?.version, now);
-        return merged;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        if (attempt === this.#maxAttempts) {
-          throw new InterviewStateConflictError(key, attempt, { cause: error });
-        }
-        await sleep(Math.random() * Math.min(maxBackoffMs, 5 * 2 ** attempt));
-      }
-    }
-    throw new InterviewStateConflictError(key, this.#maxAttempts);
-  }
-
-  /**
-   * Records where the interview was found in the ATS (ids only, no PII), creating the state item if
-   * needed. Replaces the previous match.
-   */
-  async setAtsMatch(
-    vendor: VendorName,
-    interviewKey: string,
-    atsMatch: Readonly<Record<string, string>>,
-  ): Promise<InterviewState> {
-    const now = this.#now();
-    const { Attributes } = await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: { pk: statePk(vendor, interviewKey), sk: stateSk },
-        // Initialises the maps an `advance` expects, and bumps the version so that a concurrent `advance`
-        // holding the old version retries instead of overwriting anything.
-        UpdateExpression:
-          'SET #atsMatch = :atsMatch, #vendor = if_not_exists(#vendor, :vendor), ' +
-          '#interviewKey = if_not_exists(#interviewKey, :interviewKey), #fields = if_not_exists(#fields, :empty), ' +
-          '#fieldStamps = if_not_exists(#fieldStamps, :empty), ' +
-          '#appliedEvents = if_not_exists(#appliedEvents, :empty), #updatedAt = :nowIso, #expiresAt = :expiresAt ' +
-          'ADD #version :one',
-        ExpressionAttributeNames: {
-          '#atsMatch': 'atsMatch',
-          '#vendor': 'vendor',
-          '#interviewKey': 'interviewKey',
-          '#fields': 'fields',
-          '#fieldStamps': 'fieldStamps',
-          '#appliedEvents': 'appliedEvents',
-          '#updatedAt': 'updatedAt',
-          '#expiresAt': 'expiresAt',
-          '#version': 'version',
-        },
-        ExpressionAttributeValues: {
-          ':atsMatch': { ...atsMatch },
-          ':vendor': vendor,
-          ':interviewKey': interviewKey,
-          ':empty': {},
-          ':nowIso': new Date(now).toISOString(),
-          ':expiresAt': this.#expiresAt(now),
-          ':one': 1,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return fromItem(Attributes ?? {}, vendor, interviewKey);
-  }
-
-  /** The interview's state, if any event has been applied. */
-  async get(vendor: VendorName, interviewKey: string): Promise<InterviewState | undefined> {
-    const { Item } = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: { pk: statePk(vendor, interviewKey), sk: stateSk },
-        ConsistentRead: true,
-      }),
-    );
-    return Item === undefined ? undefined : fromItem(Item, vendor, interviewKey);
-  }
-
-  async #write(next: InterviewState, expectedVersion: number | undefined, now: number): Promise<void> {
-    // Every attribute an advance owns, written whole (not by nested paths): the version condition
-    // guarantees the maps were merged from the item as it is now. `atsMatch` (see `setAtsMatch`) is left alone.
-    const attributes: Record<string, unknown> = {
-      vendor: next.vendor,
-      interviewKey: next.interviewKey,
-      fields: next.fields,
-      fieldStamps: next.fieldStamps,
-      appliedEvents: next.appliedEvents,
-      version: next.version,
-      updatedAt: next.updatedAt,
-      expiresAt: this.#expiresAt(now),
-      ...(next.rank === undefined
-        ? {}
-        : { status: next.status, rank: next.rank, statusStamp: next.statusStamp }),
-    };
-    const names = Object.fromEntries(Object.keys(attributes).map((name) => [`#${name}`, name]));
-    const values = Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value]));
-    const sets = Object.keys(attributes).map((name) => `#${name} = :${name}`);
-    // Create only if nobody created it meanwhile; update only if nobody wrote since it was read.
-    let condition = 'attribute_not_exists(#pk)';
-    if (expectedVersion === undefined) {
-      names['#pk'] = 'pk';
-    } else {
-      condition = '#version = :expectedVersion';
-      values[':expectedVersion'] = expectedVersion;
-    }
-    await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: { pk: statePk(next.vendor, next.interviewKey), sk: stateSk },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-  }
-
-  #expiresAt(nowMs: number): number {
-    return Math.floor(nowMs / 1000) + this.#retentionSeconds;
-  }
-}
-
-function normaliseUpdate(input: InterviewUpdate): InterviewUpdate {
-  if (input.interviewKey === '') throw new InvalidInterviewUpdateError('interviewKey is empty');
-  if (input.eventKey === '') throw new InvalidInterviewUpdateError('eventKey is empty');
-  if (input.rank !== undefined && !Number.isFinite(input.rank)) {
-    throw new InvalidInterviewUpdateError(`rank ${input.rank} is not a finite number`);
-  }
-  const time = Date.parse(input.occurredAt);
-  if (Number.isNaN(time))
-    throw new InvalidInterviewUpdateError(`occurredAt ${input.occurredAt} is not a date`);
   return {
-    ...input,
-    occurredAt: new Date(time).toISOString(),
-    // Through JSON once, so what is stored is exactly what later merges compare against.
-    fields: JSON.parse(JSON.stringify(input.fields)) as Record<string, unknown>,
+    state: { ...base, ...status, fields, fieldStamps, updatedAt: nowIso },
+    advanced,
+    stale,
+    replayed: false,
   };
 }
 
-const asRecord = <T>(value: unknown): Record<string, T> =>
-  typeof value === 'object' && value !== null ? (value as Record<string, T>) : {};
+/** What an event's record says about a delivery of it. */
+export type EventClaimCheck =
+  /** Processed before: this delivery is a duplicate. */
+  | { readonly kind: 'done' }
+  /** Another attempt holds it now (a concurrent delivery): retry later. */
+  | { readonly kind: 'held'; readonly leaseUntil: number }
+  /** Nobody holds it: never seen, parked, or an earlier attempt died (`unfinished`). */
+  | { readonly kind: 'free'; readonly unfinished: boolean };
 
-function fromItem(item: Record<string, unknown>, vendor: VendorName, interviewKey: string): InterviewState {
-  return {
-    vendor,
-    interviewKey,
-    status: typeof item.status === 'string' ? item.status : undefined,
-    rank: typeof item.rank === 'number' ? item.rank : undefined,
-    statusStamp: item.statusStamp === undefined ? undefined : (item.statusStamp as WriteStamp),
-    fields: asRecord(item.fields),
-    fieldStamps: asRecord<WriteStamp>(item.fieldStamps),
-    appliedEvents: asRecord<AppliedEvent>(item.appliedEvents),
-    atsMatch: item.atsMatch === undefined ? undefined : asRecord<string>(item.atsMatch),
-    version: typeof item.version === 'number' ? item.version : 0,
-    updatedAt: typeof item.updatedAt === 'string' ? item.updatedAt : undefined,
-  };
-}
+export const checkEvent = (
+  state: InterviewState | undefined,
+  eventKey: string,
+  nowMs: number,
+): EventClaimCheck => {
+  const record = state?.events[eventKey];
+  if (record === undefined) return { kind: 'free', unfinished: false };
+  if (record.done === true) return { kind: 'done' };
+  if (record.owner !== undefined && (record.leaseUntil ?? 0) >= nowMs) {
+    return { kind: 'held', leaseUntil: record.leaseUntil ?? nowMs };
+  }
+  return { kind: 'free', unfinished: record.owner !== undefined };
+};
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How an effect stands for an attempt that holds the claim token `token`. */
+export type EffectCheck =
+  | { readonly kind: 'done'; readonly record: EffectRecord }
+  /** Claimed by another live attempt: that attempt does it (its message is not acknowledged until it has). */
+  | { readonly kind: 'held'; readonly record: EffectRecord }
+  /**
+   * Free to claim. `unfinished`: an earlier attempt made (or may have made) the call and never recorded the
+   * end (it failed, or died and its lease ran out): check the ATS before repeating a write that is not
+   * idempotent.
+   */
+  | { readonly kind: 'free'; readonly unfinished: boolean; readonly record?: EffectRecord };
+
+export const checkEffect = (
+  state: InterviewState,
+  key: string,
+  token: string,
+  nowMs: number,
+): EffectCheck => {
+  const record = state.effects[key];
+  if (record === undefined) return { kind: 'free', unfinished: false };
+  if (record.state === 'done') return { kind: 'done', record };
+  if (record.state === 'claimed' && record.owner !== token && (record.leaseUntil ?? 0) >= nowMs) {
+    return { kind: 'held', record };
+  }
+  return { kind: 'free', unfinished: true, record };
+};
+
+/** A claim on an effect for the attempt `owner`, counting the attempt. */
+export const claimedEffect = (
+  previous: EffectRecord | undefined,
+  owner: string,
+  eventKey: string,
+  leaseUntil: number,
+  parts?: readonly string[],
+): EffectRecord => ({
+  state: 'claimed',
+  attempts: (previous?.attempts ?? 0) + 1,
+  owner,
+  leaseUntil,
+  eventKey,
+  ...(parts === undefined ? {} : { parts }),
+});
+
+/** The effect as recorded once its call returned. */
+export const doneEffect = (claimed: EffectRecord, outcome?: string): EffectRecord => ({
+  state: 'done',
+  attempts: claimed.attempts,
+  ...(claimed.eventKey === undefined ? {} : { eventKey: claimed.eventKey }),
+  ...(outcome === undefined ? {} : { outcome }),
+  ...(claimed.parts === undefined ? {} : { parts: claimed.parts }),
+});
+
+/** The effect as recorded when its call failed (it may still have landed). */
+export const failedEffect = (claimed: EffectRecord): EffectRecord => ({
+  state: 'failed',
+  attempts: claimed.attempts,
+  ...(claimed.eventKey === undefined ? {} : { eventKey: claimed.eventKey }),
+  ...(claimed.parts === undefined ? {} : { parts: claimed.parts }),
+});

@@ -78,18 +78,37 @@ const nonEmptyString = (value: unknown): string | undefined =>
 const field = (value: unknown, key: string): unknown =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 
+/** micro1 events about one report (`report_id`): the report, its recordings and its proctoring score. */
+const micro1ReportEvents: ReadonlySet<string> = new Set([
+  'interview_report.created',
+  'interview_recording.completed',
+  'interview_webcam_recording.completed',
+  'proctoring_score.completed',
+]);
+
+/** micro1 events about a candidate's session of an interview (`interview_id` + `candidate_id`). */
+const micro1SessionEvents: ReadonlySet<string> = new Set(['interview.started', 'interview.completed']);
+
+const micro1SessionKey = (data: unknown): string | undefined => {
+  const interviewId = nonEmptyString(field(data, 'interview_id'));
+  const candidateId = nonEmptyString(field(data, 'candidate_id'));
+  return interviewId === undefined || candidateId === undefined
+    ? undefined
+    : `session:${interviewId}:${candidateId}`;
+};
+
 /**
  * The key of the interview an event is about: one state item per (vendor, key).
  *
  * - ROUND0: `data.interview.id`, which both event types carry.
- * - micro1: `data.candidate_id`. micro1 events share no interview id: `applicant.*` carry
- *   `micro1_job_application_id`, `interview.*` carry `interview_id`, the report carries `report_id` and
- *   `interview_id`, but the recording and proctoring events carry only `report_id` and `candidate_id`.
- *   `candidate_id` is the one id every micro1 event has, so all of a candidate's events meet in one item.
- *   `ats_job_id` would split a candidate's interviews per job, but the recording and proctoring events do
- *   not carry it, so it cannot be part of the key. Consequence: a candidate interviewing for two micro1
- *   jobs at once shares one state item (the status is the furthest of the two); the ATS match is per
- *   application anyway (`ats_job_application_id`).
+ * - micro1: one interview is one report. The report, both recording events and the proctoring score all
+ *   carry `report_id` (micro1's event reference), so they meet in `report:<report_id>` — a candidate with
+ *   two interviews (two jobs, two reports) has two items, each matched to its own ATS application.
+ *   `interview.started`/`interview.completed` carry no `report_id`; they are keyed by the candidate's
+ *   session of the interview, `session:<interview_id>:<candidate_id>`, which the report carries too: the
+ *   report closes that item ({@link sessionKeyOf}) so a late `interview.started` cannot write "in progress"
+ *   after the report's "completed". `applicant.*` events are about the application
+ *   (`applicant:<micro1_job_application_id>`).
  *
  * The documented payload field is read first; the envelope's normalised fields are the fallback.
  *
@@ -97,10 +116,27 @@ const field = (value: unknown, key: string): unknown =>
  */
 export function interviewKeyOf(event: InterviewEvent): string {
   const data = field(event.payload, 'data');
-  const key =
-    event.vendor === 'round0'
-      ? (nonEmptyString(field(field(data, 'interview'), 'id')) ?? nonEmptyString(event.interviewId))
-      : (nonEmptyString(field(data, 'candidate_id')) ?? nonEmptyString(event.candidate.vendorId));
+  let key: string | undefined;
+  if (event.vendor === 'round0') {
+    key = nonEmptyString(field(field(data, 'interview'), 'id')) ?? nonEmptyString(event.interviewId);
+  } else if (micro1ReportEvents.has(event.type)) {
+    const reportId = nonEmptyString(field(data, 'report_id'));
+    key = reportId === undefined ? undefined : `report:${reportId}`;
+  } else if (micro1SessionEvents.has(event.type)) {
+    key = micro1SessionKey(data);
+  } else {
+    const applicationId = nonEmptyString(field(data, 'micro1_job_application_id'));
+    key = applicationId === undefined ? undefined : `applicant:${applicationId}`;
+  }
   if (key === undefined) throw new MissingInterviewKeyError(event.vendor, event.type);
   return key;
+}
+
+/**
+ * The session item a micro1 report closes (`session:<interview_id>:<candidate_id>`), or `undefined` for
+ * every other event (and for a report that lacks either id).
+ */
+export function sessionKeyOf(event: InterviewEvent): string | undefined {
+  if (event.vendor !== 'micro1' || event.type !== 'interview_report.created') return undefined;
+  return micro1SessionKey(field(event.payload, 'data'));
 }

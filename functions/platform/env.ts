@@ -24,9 +24,11 @@ export const envNames = {
   sqsMaxMessageBytes: 'SQS_MAX_MESSAGE_BYTES',
   signatureToleranceSeconds: 'SIGNATURE_TOLERANCE_SECONDS',
   // worker
-  idempotencyTableName: 'IDEMPOTENCY_TABLE_NAME',
   ledgerTableName: 'LEDGER_TABLE_NAME',
-  dedupeRetentionSeconds: 'DEDUPE_RETENTION_SECONDS',
+  /** Seconds an interview's ledger item is kept after its last write. */
+  ledgerRetentionSeconds: 'LEDGER_RETENTION_SECONDS',
+  /** Seconds an attempt holds its claims (between the worker's timeout and the queue's visibility timeout). */
+  claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
   atsAdapter: 'ATS_ADAPTER',
   /** JSON settings of the chosen ATS adapter (base URL, stage ids, custom field ids; no credentials). */
   atsConfig: 'ATS_CONFIG',

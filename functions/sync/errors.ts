@@ -9,10 +9,16 @@ export class UnmatchedCandidateError extends Error {
   }
 }
 
-/** Another worker is writing this interview's ATS status right now; retry the message shortly. */
-export class StatusSyncBusyError extends Error {
-  constructor(options?: ErrorOptions) {
-    super("another worker is writing this interview's ATS status", options);
-    this.name = 'StatusSyncBusyError';
+/**
+ * Another attempt is making a write that must land before this event's (a status of another level, the
+ * note a follow-up depends on); retry the message shortly.
+ */
+export class EffectBusyError extends Error {
+  constructor(
+    readonly effect: string,
+    options?: ErrorOptions,
+  ) {
+    super(`waiting for another attempt's write (${effect})`, options);
+    this.name = 'EffectBusyError';
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { ScreeningNote, ScreeningNoteSection } from '../ats/types.js';
 import type { EnrichedEvaluation, EnrichedInterview } from '../enrichment/enriched-interview.js';
+import type { NotePart } from './plan.js';
 
 const vendorLabels: Record<string, string> = { round0: 'ROUND0', micro1: 'micro1' };
 
@@ -159,5 +160,30 @@ export const buildScreeningNote = (
     marker,
     sections,
     ...(noteLinks.length === 0 ? {} : { links: noteLinks }),
+  };
+};
+
+const cameraLabels = { screen: 'Screen recording', webcam: 'Webcam recording' } as const;
+
+/**
+ * A short note for one part of a completed interview that arrived after its note (a proctoring score, a
+ * recording): the note is never edited (ATS notes cannot be), so each late part gets one follow-up.
+ * @param marker unique per interview and part: lets a retry find a follow-up already posted.
+ */
+export const buildFollowUpNote = (vendor: string, part: NotePart, marker: string): ScreeningNote => {
+  const title = `AI screening update (${vendorLabels[vendor] ?? vendor})`;
+  if (part.kind === 'proctoring') {
+    return {
+      title,
+      marker,
+      sections: [{ heading: 'Proctoring', lines: [`Proctoring score: ${part.score}/100`] }],
+    };
+  }
+  const label = cameraLabels[part.camera];
+  return {
+    title,
+    marker,
+    sections: [{ heading: 'Recording', lines: [`${label} available.`] }],
+    links: [{ label, url: part.url }],
   };
 };

@@ -1,24 +1,48 @@
 /**
- * Turns one queued interview event into its ATS effects, exactly once and robust to order:
+ * Turns one queued interview event into its ATS writes, exactly once and robust to order:
  *
- * 1. enrich the event (vendor API where the webhook is not enough);
- * 2. advance the per-interview state (forward-only; a late, older event changes no status);
- * 3. find the candidate's record (ATS application id, else e-mail; remembered on the state);
- * 4. effects, each recorded in the effects ledger so a retry repeats only what did not happen:
- *    the screening status (guarded so the ATS never shows an older status), one note per completed
- *    interview, an optional stage move and custom field, an optional Slack message.
+ * 1. read the interview's item: an event already done is a duplicate (one read, nothing else);
+ * 2. enrich the event (vendor API where the webhook is not enough);
+ * 3. merge it into the state (forward-only status, per-field stamps) and plan the writes (`plan.ts`);
+ * 4. find the ATS record once per interview (its own ATS application id, else e-mail + ATS job);
+ * 5. one conditional write: the merged state, the match, the event's claim and a claim on every planned
+ *    write — a stale read redoes 3–5 instead of writing;
+ * 6. make the writes (`apply.ts`), then one write records how each ended and the event done.
  *
  * Knows nothing of Lambda or SQS: the worker handler wires it and classifies its errors.
  */
-import type { AtsAdapter, AtsContext, AtsMatch, ScreeningStatus } from '../ats/types.js';
+import { randomUUID } from 'node:crypto';
+import { AtsTransientError } from '../ats/errors.js';
+import type { AtsAdapter, ScreeningStatus } from '../ats/types.js';
 import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
-import type { EffectOutcome, EffectsLedger } from '../ledger/effects-ledger.js';
-import type { InterviewState, InterviewStateStore } from '../ledger/interview-state.js';
-import { interviewKeyOf, interviewStatuses, lifecycleOf } from '../ledger/lifecycle.js';
-import type { AtsStatusSync } from '../ledger/status-sync.js';
+import { EventInProgressError } from '../ledger/errors.js';
+import type { InterviewLedger } from '../ledger/interview-ledger.js';
+import {
+  type AtsMatchRecord,
+  checkEffect,
+  checkEvent,
+  claimedEffect,
+  doneEffect,
+  type EffectRecord,
+  type EventRecord,
+  failedEffect,
+  type InterviewState,
+  mergeInterviewUpdate,
+  normaliseUpdate,
+} from '../ledger/interview-state.js';
+import { interviewKeyOf, lifecycleOf, sessionKeyOf } from '../ledger/lifecycle.js';
 import type { InterviewEvent } from '../vendors/envelope.js';
-import { StatusSyncBusyError, UnmatchedCandidateError } from './errors.js';
-import { averageScore, buildScreeningNote } from './screening-note.js';
+import { type AppliedWrites, applyWrites, type CrashPoints } from './apply.js';
+import { EffectBusyError, UnmatchedCandidateError } from './errors.js';
+import {
+  type Plan,
+  type PlanContext,
+  planFields,
+  planWrites,
+  statusEffectKeys,
+  statusLevelOf,
+} from './plan.js';
+import { averageScore, buildFollowUpNote, buildScreeningNote } from './screening-note.js';
 
 /** A Slack-style notification: names and links only, never transcripts or scores. */
 export interface ScreeningNotification {
@@ -34,246 +58,426 @@ export interface SyncOptions {
   /** Custom field that receives the screening score (0–100) once completed. */
   readonly scoreFieldId?: string;
   /**
-   * How long a worker may hold an interview's status-sync lease. Longer than the worker's timeout (60 s):
-   * a lease that ran out while its holder was still writing (a slow ATS: each request may take up to
-   * 4 attempts of 10 s) would let a newer status be written first and the older one land last.
+   * How long an attempt holds its claims on the event and its writes. Longer than the worker's timeout
+   * (60 s: a live worker never loses a claim, even with a slow ATS) and shorter than the queue's visibility
+   * timeout (6 min: a redelivery after a crash finds the claims free).
    * @default 120000
    */
-  readonly statusLeaseMs?: number;
+  readonly leaseMs?: number;
   /**
-   * How long to wait for another worker's status-sync lease before giving up (the message is retried).
+   * How long to wait for another attempt's write that must land first (a status of another level, the note
+   * a follow-up depends on) before giving up; the message is then retried.
    * @default 3000
    */
-  readonly statusWaitMs?: number;
+  readonly waitMs?: number;
 }
 
 export interface SyncDeps {
   readonly ats: AtsAdapter;
-  readonly effects: EffectsLedger;
-  readonly states: InterviewStateStore;
-  readonly statusSync: AtsStatusSync;
+  readonly ledger: InterviewLedger;
   readonly enrich: (event: InterviewEvent) => Promise<EnrichedInterview>;
   readonly notify?: (notification: ScreeningNotification) => Promise<void>;
   readonly options?: SyncOptions;
   /** @default a setTimeout promise */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Where tests kill the process; never set in deployed code. */
+  readonly crashPoints?: CrashPoints;
 }
 
-/** What a sync did; stored as the event's idempotent result, so keep it small and free of PII. */
+/** What a sync did: logged by the worker, so small and free of PII. */
 export interface SyncResult {
-  readonly outcome: 'synced' | 'ignored';
+  readonly outcome: 'synced' | 'ignored' | 'duplicate';
   readonly reason?: string;
   readonly interviewKey?: string;
   readonly status?: string;
   readonly advanced?: boolean;
   readonly stale?: boolean;
-  /** Each effect this event was responsible for, and whether it ran now or had run before. */
-  readonly effects: Readonly<Record<string, EffectOutcome | 'superseded'>>;
+  /** Each write this event planned and how it ended (`held`: another event's attempt makes it). */
+  readonly effects: Readonly<Record<string, string>>;
 }
 
-/** The ATS wording level of each state status: the ATS shows only "in progress" and "completed". */
-const atsStatusOf = (status: string): { status: ScreeningStatus; level: number } | undefined => {
-  switch (status) {
-    case interviewStatuses.inProgress:
-      return { status: 'in_progress', level: 1 };
-    case interviewStatuses.completed:
-    case interviewStatuses.reportReady:
-    case interviewStatuses.recordingReady:
-      return { status: 'completed', level: 2 };
-    default:
-      return undefined;
-  }
-};
-
 /** Events whose data is the interview's result: they carry the note. */
-const noteEvents: Readonly<Record<string, readonly string[]>> = {
-  round0: ['interview_ended'],
-  micro1: ['interview_report.created'],
-};
-
-/** Ids (never PII) kept on the state so later events without them (micro1 recordings) still find the record. */
-const stateFieldsOf = (event: InterviewEvent, enriched: EnrichedInterview): Record<string, unknown> => ({
-  atsApplicationId: event.candidate.atsApplicationId,
-  atsJobId: event.candidate.atsJobId,
-  reportId: enriched.reportId,
-  interviewId: enriched.interviewId,
-  reportUrl: enriched.reportUrl,
-  screenRecordingUrl: enriched.recordingUrls?.screen,
-  webcamRecordingUrl: enriched.recordingUrls?.webcam,
-  proctoringScore: enriched.proctoring?.score,
-  aiMatchScore: enriched.aiMatchScore,
-});
-
-/** The score written to the configured custom field: the answers' mean, else micro1's AI match score. */
-const screeningScore = (enriched: EnrichedInterview): number | undefined =>
-  averageScore(enriched)?.average ?? enriched.aiMatchScore;
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps): Promise<SyncResult> => {
-  if (!event.known) return { outcome: 'ignored', reason: 'unknown event type', effects: {} };
-  const options = deps.options ?? {};
-  const step = lifecycleOf(event);
-  const interviewKey = interviewKeyOf(event);
-  const scope = `${event.vendor}:${interviewKey}`;
-  const enriched = await deps.enrich(event);
-
-  const advance = await deps.states.advance({
-    vendor: event.vendor,
-    interviewKey,
-    rank: step.rank,
-    status: step.status,
-    occurredAt: event.occurredAt ?? event.receivedAt,
-    eventKey: event.dedupeKey,
-    fields: stateFieldsOf(event, enriched),
-  });
-
-  const atsStatus = step.rank === undefined ? undefined : atsStatusOf(step.status);
-  const writesNote = noteEvents[event.vendor]?.includes(event.type) ?? false;
-  const effects: Record<string, EffectOutcome | 'superseded'> = {};
-  // Only what the result declares: the state (every applied event, all fields) is not stored as the result.
-  const result = (): SyncResult => ({
-    outcome: 'synced',
-    interviewKey,
-    status: step.status,
-    advanced: advance.advanced,
-    stale: advance.stale,
-    effects,
-  });
-
-  // The ATS shows the wording of the state's status, whichever event brought it there: the event may
-  // write the status (and announce it) only when the state's wording is the event's own. A late event of
-  // a lower wording never does; a late event of the same wording still may (micro1: a recording event
-  // advanced the state first but could not be matched, then the report arrives "stale" and must still
-  // mark the record completed). The claim's condition on the state's rank keeps this race-free.
-  const stateRank = advance.state.rank;
-  const stateLevel =
-    stateRank === undefined || advance.state.status === undefined
-      ? undefined
-      : atsStatusOf(advance.state.status)?.level;
-  const statusRank =
-    atsStatus !== undefined && stateRank !== undefined && stateLevel === atsStatus.level
-      ? stateRank
-      : undefined;
-  // Once completed, the optional stage move and score field (each once per interview, like the note).
-  const completed = atsStatus?.status === 'completed';
-  const stageId = completed ? options.completedStageId : undefined;
-  const fieldId = completed ? options.scoreFieldId : undefined;
-  const score = screeningScore(enriched);
-  const moveStage = stageId === undefined ? undefined : deps.ats.moveStage?.bind(deps.ats);
-  const setField =
-    fieldId === undefined || score === undefined ? undefined : deps.ats.setField?.bind(deps.ats);
-  // Nothing to write (a late start, a fields-only event): no ATS lookup either.
-  if (statusRank === undefined && !writesNote && moveStage === undefined && setField === undefined) {
-    return result();
-  }
-
-  // micro1's recording and proctoring events carry only `report_id` and `candidate_id`: until an event
-  // with the candidate's identity (the report) has matched the record, there is nothing to look up. That
-  // event writes the status itself (same ATS wording), so waiting is enough — parking would only be noise.
-  if (advance.state.atsMatch === undefined && identitylessEvents.has(`${event.vendor}:${event.type}`)) {
-    return { ...result(), reason: 'awaiting the candidate identity from another event of this interview' };
-  }
-
-  const match = await findMatch(event, advance.state, deps);
-  const context = (action: string): AtsContext => ({
-    vendor: event.vendor,
-    interviewId: interviewKey,
-    eventKey: `${scope}:${action}`,
-  });
-
-  if (atsStatus !== undefined && statusRank !== undefined) {
-    effects['ats.status'] = await syncStatus(
-      event,
-      interviewKey,
-      statusRank,
-      atsStatus,
-      match,
-      deps,
-      context('status'),
-    );
-  }
-
-  if (writesNote) {
-    // One note per interview (not per event): a second `interview_ended` for the same interview, or a
-    // retry after a crash, never posts another note.
-    const marker = `interview-sync:${scope}`;
-    effects['ats.note'] = await deps.effects.runOnce(
-      scope,
-      'ats.note',
-      async ({ previousAttemptUnfinished }) => {
-        // An earlier attempt may have posted the note and crashed before recording it: look first.
-        if (
-          previousAttemptUnfinished &&
-          deps.ats.hasNote !== undefined &&
-          (await deps.ats.hasNote(match, marker))
-        ) {
-          return;
-        }
-        await deps.ats.addNote(match, buildScreeningNote(enriched, marker), context('note'));
-      },
-    );
-  }
-
-  if (moveStage !== undefined && stageId !== undefined) {
-    effects['ats.stage'] = await deps.effects.runOnce(scope, 'ats.stage', () =>
-      moveStage(match, stageId, context('stage')),
-    );
-  }
-  if (setField !== undefined && fieldId !== undefined && score !== undefined) {
-    effects['ats.field'] = await deps.effects.runOnce(scope, 'ats.field', () =>
-      setField(match, fieldId, String(score), context('field')),
-    );
-  }
-
-  const notify = deps.notify;
-  if (notify !== undefined && atsStatus !== undefined && statusRank !== undefined) {
-    effects[`notify.${atsStatus.status}`] = await deps.effects.runOnce(
-      scope,
-      `notify.${atsStatus.status}`,
-      () =>
-        notify({
-          status: atsStatus.status,
-          vendor: event.vendor,
-          candidateName: event.candidate.name,
-          jobTitle: enriched.job?.title,
-        }),
-    );
-  }
-
-  return result();
-};
+const noteEvents: ReadonlySet<string> = new Set([
+  'round0:interview_ended',
+  'micro1:interview_report.created',
+]);
 
 /** Event types that never carry the candidate's e-mail or ATS ids (micro1's event reference). */
-const identitylessEvents = new Set([
+const identitylessEvents: ReadonlySet<string> = new Set([
   'micro1:interview_recording.completed',
   'micro1:interview_webcam_recording.completed',
   'micro1:proctoring_score.completed',
 ]);
 
-const findMatch = async (event: InterviewEvent, state: InterviewState, deps: SyncDeps): Promise<AtsMatch> => {
-  const remembered = state.atsMatch;
-  if (remembered?.candidateId !== undefined) {
-    return { candidateId: remembered.candidateId, applicationId: remembered.applicationId };
+/** Ids, scores and links kept on the state (never PII): what later events and the plan need. */
+const stateFieldsOf = (event: InterviewEvent, enriched: EnrichedInterview): Record<string, unknown> => ({
+  atsApplicationId: event.candidate.atsApplicationId,
+  atsJobId: event.candidate.atsJobId,
+  [planFields.reportUrl]: enriched.reportUrl,
+  [planFields.screenRecordingLink]: enriched.recordingUrls?.screenPlayer,
+  [planFields.webcamRecordingLink]: enriched.recordingUrls?.webcamPlayer,
+  [planFields.proctoringScore]: enriched.proctoring?.score,
+  // The score written to the configured custom field: the answers' mean, else micro1's AI match score.
+  [planFields.screeningScore]: noteEvents.has(`${event.vendor}:${event.type}`)
+    ? (averageScore(enriched)?.average ?? enriched.aiMatchScore)
+    : undefined,
+});
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const ignored = (reason: string): SyncResult => ({ outcome: 'ignored', reason, effects: {} });
+
+/** The event types of each vendor that can lead to an ATS write (a status, a note, a late part). */
+const effectfulEvents: ReadonlySet<string> = new Set([
+  'round0:interview_started',
+  'round0:interview_ended',
+  'micro1:interview.started',
+  'micro1:interview.completed',
+  ...noteEvents,
+  ...identitylessEvents,
+]);
+
+export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps): Promise<SyncResult> => {
+  if (!event.known) return ignored('unknown event type');
+  // micro1's applicant events (profile, application form) change nothing the ATS shows: no read, no write.
+  if (!effectfulEvents.has(`${event.vendor}:${event.type}`))
+    return ignored('no ATS effect for this event type');
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const options = deps.options ?? {};
+  const leaseMs = options.leaseMs ?? 120_000;
+  const { ledger } = deps;
+  const vendor = event.vendor;
+  const interviewKey = interviewKeyOf(event);
+  const eventKey = event.dedupeKey;
+
+  let state = await ledger.read(vendor, interviewKey);
+  const seen = checkEvent(state, eventKey, now());
+  if (seen.kind === 'done') return { outcome: 'duplicate', interviewKey, effects: {} };
+  if (seen.kind === 'held') throw new EventInProgressError(eventKey);
+  const firstRecord = state === undefined;
+
+  const enriched = await deps.enrich(event);
+  const step = lifecycleOf(event);
+  const update = normaliseUpdate({
+    vendor,
+    interviewKey,
+    rank: step.rank,
+    status: step.status,
+    occurredAt: event.occurredAt ?? event.receivedAt,
+    eventKey,
+    fields: stateFieldsOf(event, enriched),
+  });
+  const owner = randomUUID();
+  const deadline = now() + (options.waitMs ?? 3_000);
+  const waitOrGiveUp = async (what: string) => {
+    if (now() >= deadline) throw new EffectBusyError(what);
+    await sleep(100 + Math.floor(Math.random() * 150));
+  };
+
+  // A micro1 report takes over its session's ATS status (see `sessionKeyOf`): it learns whether the session
+  // already wrote "completed" (`interview.completed`) and the stage the application had at the start.
+  const sessionKey = sessionKeyOf(event);
+  let session: InterviewState | undefined;
+  if (sessionKey !== undefined) {
+    for (;;) {
+      const closed = await ledger.close(vendor, sessionKey, interviewKey, statusEffectKeys);
+      if (closed.kind === 'closed') {
+        session = closed.before;
+        break;
+      }
+      await waitOrGiveUp(`status of ${sessionKey}`);
+    }
   }
+
+  const planContext: PlanContext = {
+    eventKey,
+    owner,
+    now: now(),
+    carriesNote: noteEvents.has(`${vendor}:${event.type}`),
+    ...(options.completedStageId === undefined ? {} : { completedStageId: options.completedStageId }),
+    ...(options.scoreFieldId === undefined ? {} : { scoreFieldId: options.scoreFieldId }),
+    notifications: deps.notify !== undefined,
+    can: {
+      moveStage: deps.ats.moveStage !== undefined,
+      setField: deps.ats.setField !== undefined,
+      addLinks: deps.ats.addLinks !== undefined,
+    },
+  };
+
+  const notify =
+    deps.notify === undefined
+      ? undefined
+      : (status: ScreeningStatus) =>
+          (deps.notify as NonNullable<SyncDeps['notify']>)({
+            status,
+            vendor,
+            ...(event.candidate.name === undefined ? {} : { candidateName: event.candidate.name }),
+            ...(enriched.job?.title === undefined ? {} : { jobTitle: enriched.job.title }),
+          });
+
+  let lookedUp: AtsMatchRecord | undefined;
+  let merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());
+  const summary: Record<string, string> = {};
+  // Rounds: a write this event must make can appear while it writes (a recording arrives while its note is
+  // posted, and the note turns out not to include it). Each settle returns the item as it now is, and the
+  // event plans again from it until nothing is left for it; two rounds cover every case the plan has, the
+  // third is a safety margin.
+  for (let round = 1; round <= 3; round++) {
+    let decided: { plan: Plan; claimed: InterviewState; before: InterviewState | undefined } | undefined;
+    while (decided === undefined) {
+      merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());
+      const current = inheritFromSession(merged.state, session);
+      const plan = planWrites(current, { ...planContext, now: now() });
+      if (plan.blockedBy !== undefined) {
+        await waitOrGiveUp(plan.blockedBy);
+        state = await reread(ledger, vendor, interviewKey, eventKey, now());
+        continue;
+      }
+      for (const key of plan.heldByOthers) summary[key] ??= 'held';
+      // A later round with nothing left: the event was recorded done by the last settle.
+      if (round > 1 && plan.writes.length === 0) return result(interviewKey, step.status, merged, summary);
+      let next = current;
+      if (plan.writes.length > 0 && current.atsMatch === undefined) {
+        // Without a match no write can be made. Recordings and proctoring precede the report (they carry
+        // no identity) and an event behind the interview's status (a late start) raised nothing itself: the
+        // event that did makes the writes, so these record themselves done. Any other event looks the
+        // record up; if the ATS has none it is recorded anyway (ordering holds for later events) and stays
+        // open, parked, for a replay once the record exists.
+        const waitsForIdentity = identitylessEvents.has(`${vendor}:${event.type}`);
+        const behind = statusLevelOf(step.status) < statusLevelOf(current.status) && !planContext.carriesNote;
+        if (!waitsForIdentity && !behind)
+          lookedUp ??= await findMatch(event, current, session, deps.ats, options);
+        if (lookedUp === undefined) {
+          const parked = !waitsForIdentity && !behind;
+          const record: EventRecord = parked
+            ? { advanced: merged.advanced, parked: true }
+            : { advanced: merged.advanced, done: true };
+          if (
+            !(await ledger.commit(
+              { ...current, events: withEvent(current, eventKey, record) },
+              state?.version,
+            ))
+          ) {
+            state = await reread(ledger, vendor, interviewKey, eventKey, now());
+            continue;
+          }
+          if (parked) throw unmatchedError(event, current);
+          return {
+            ...result(interviewKey, step.status, merged, {}),
+            reason: waitsForIdentity
+              ? 'awaiting the candidate identity from another event of this interview'
+              : 'behind the interview: left to the event that moved it on',
+          };
+        }
+        next = { ...current, atsMatch: lookedUp };
+      }
+      const claimUntil = now() + leaseMs;
+      const effects: Record<string, EffectRecord> = { ...next.effects };
+      for (const write of plan.writes) {
+        const previous = next.effects[write.key];
+        // A note claimed over an unfinished attempt keeps that attempt's parts: if the marker check finds
+        // the note it posted, those are the parts the ATS shows (they only grow, so the earliest attempt's
+        // are the safe answer: at worst a part is shown twice, never lost).
+        const parts = write.kind === 'note' ? (previous?.parts ?? write.parts) : undefined;
+        effects[write.key] = claimedEffect(previous, owner, eventKey, claimUntil, parts);
+      }
+      const eventRecord: EventRecord =
+        plan.writes.length === 0
+          ? { advanced: merged.advanced, done: true }
+          : { advanced: merged.advanced, owner, leaseUntil: claimUntil };
+      next = { ...next, effects, events: withEvent(next, eventKey, eventRecord) };
+      if (await ledger.commit(next, state?.version)) {
+        decided = { plan, claimed: next, before: state };
+      } else {
+        // Someone wrote since the read: decide again from the item as it is now.
+        state = await reread(ledger, vendor, interviewKey, eventKey, now());
+      }
+    }
+
+    const { plan, claimed, before } = decided;
+    if (plan.writes.length === 0) return result(interviewKey, step.status, merged, summary);
+    const unfinished = new Set(
+      plan.writes
+        .filter((write) => {
+          const check = before === undefined ? undefined : checkEffect(before, write.key, owner, now());
+          return check?.kind === 'free' && check.unfinished;
+        })
+        .map((write) => write.key),
+    );
+    const noteView = withStateParts(enriched, claimed);
+    const applied: AppliedWrites = [];
+    try {
+      await applyWrites(
+        plan.writes,
+        {
+          ats: deps.ats,
+          match: claimed.atsMatch as AtsMatchRecord,
+          vendor,
+          interviewKey,
+          buildNote: (marker) => buildScreeningNote(noteView, marker),
+          buildFollowUp: (write, marker) => buildFollowUpNote(vendor, write.part, marker),
+          ...(notify === undefined ? {} : { notify }),
+          unfinished,
+          firstRecord,
+          ...(deps.crashPoints === undefined ? {} : { crashPoints: deps.crashPoints }),
+        },
+        applied,
+      );
+    } catch (error) {
+      // Record what landed, mark the failed write (it may have landed too), give back what was never
+      // tried, and release the event so a redelivery may take it at once. Best effort: if this write fails
+      // as well, the leases running out free everything, and the caller needs the ATS's error, not this one's.
+      const failedKey = plan.writes[applied.length]?.key;
+      await ledger
+        .settle(vendor, interviewKey, {
+          owner,
+          eventKey,
+          event: { advanced: merged.advanced, owner, leaseUntil: 0 },
+          effects: settledEffects(claimed, before, plan, applied, failedKey, error),
+        })
+        .catch(() => undefined);
+      throw error;
+    }
+    state = await ledger.settle(vendor, interviewKey, {
+      owner,
+      eventKey,
+      event: { advanced: merged.advanced, done: true },
+      effects: settledEffects(claimed, before, plan, applied, undefined, undefined),
+    });
+    for (const { key, outcome } of applied) summary[key] = outcome;
+  }
+  return result(interviewKey, step.status, merged, summary);
+};
+
+const result = (
+  interviewKey: string,
+  status: string,
+  merged: ReturnType<typeof mergeInterviewUpdate>,
+  effects: Record<string, string>,
+): SyncResult => ({
+  outcome: 'synced',
+  interviewKey,
+  status,
+  advanced: merged.advanced,
+  stale: merged.stale,
+  effects,
+});
+
+const withEvent = (state: InterviewState, eventKey: string, record: EventRecord) => ({
+  ...state.events,
+  [eventKey]: record,
+});
+
+/**
+ * Re-reads after a lost race. A concurrent delivery of the same event may hold it now or have finished it:
+ * this copy then steps back and SQS redelivers it later (as a duplicate, once the other is done).
+ */
+const reread = async (
+  ledger: InterviewLedger,
+  vendor: InterviewEvent['vendor'],
+  interviewKey: string,
+  eventKey: string,
+  nowMs: number,
+): Promise<InterviewState | undefined> => {
+  const state = await ledger.read(vendor, interviewKey);
+  if (checkEvent(state, eventKey, nowMs).kind !== 'free') throw new EventInProgressError(eventKey);
+  return state;
+};
+
+/**
+ * The records the settle writes: done for what was applied, failed for the write that threw (released
+ * instead when it certainly did not reach the receiver: a notification refused with 429), and the previous
+ * record (or none) for writes never tried.
+ */
+const settledEffects = (
+  claimed: InterviewState,
+  before: InterviewState | undefined,
+  plan: Plan,
+  applied: AppliedWrites,
+  failedKey: string | undefined,
+  error: unknown,
+): Record<string, EffectRecord | null> => {
+  const records: Record<string, EffectRecord | null> = {};
+  const outcomes = new Map(applied.map(({ key, outcome }) => [key, outcome]));
+  for (const write of plan.writes) {
+    const claim = claimed.effects[write.key] as EffectRecord;
+    const outcome = outcomes.get(write.key);
+    const previous = before?.effects[write.key];
+    if (outcome !== undefined) {
+      const done = doneEffect(claim, outcome === 'ran' ? undefined : outcome);
+      // A note posted now shows the parts it was built with; one found shows the claim's (see the claim).
+      records[write.key] =
+        write.kind === 'note' && outcome === 'ran' ? { ...done, parts: write.parts } : done;
+    } else if (write.key === failedKey && !(write.kind === 'notify' && error instanceof AtsTransientError)) {
+      records[write.key] = failedEffect(claim);
+    } else {
+      records[write.key] = previous ?? null;
+    }
+  }
+  return records;
+};
+
+/**
+ * micro1: what the closed session item already did for this interview. A "completed" it wrote is not
+ * written again, and the stage it saw at the interview's start is where a stage move starts from.
+ */
+const inheritFromSession = (state: InterviewState, session: InterviewState | undefined): InterviewState => {
+  if (session === undefined) return state;
+  const sessionCompleted = session.effects['status:completed'];
+  const effects =
+    sessionCompleted?.state === 'done' && state.effects['status:completed'] === undefined
+      ? { ...state.effects, 'status:completed': { ...sessionCompleted, outcome: 'inherited' } }
+      : state.effects;
+  return { ...state, effects };
+};
+
+/** Finds the interview's ATS record: the event's own ATS ids, else the e-mail (with the ATS job). */
+const findMatch = async (
+  event: InterviewEvent,
+  state: InterviewState,
+  session: InterviewState | undefined,
+  ats: AtsAdapter,
+  options: SyncOptions,
+): Promise<AtsMatchRecord | undefined> => {
   const atsApplicationId = event.candidate.atsApplicationId ?? stringField(state, 'atsApplicationId');
   const atsJobId = event.candidate.atsJobId ?? stringField(state, 'atsJobId');
   const email = event.candidate.email;
-  if (atsApplicationId === undefined && email === undefined) {
-    throw new UnmatchedCandidateError('the event carries neither an ATS application id nor an e-mail');
-  }
-  const match = await deps.ats.findApplication({ atsApplicationId, atsJobId, email });
-  if (match === undefined) {
-    throw new UnmatchedCandidateError(
-      atsApplicationId === undefined ? 'no candidate with this e-mail' : 'no application with this ATS id',
-    );
-  }
-  // Remember ids only (the generic adapter's match may carry the e-mail: not stored).
-  await deps.states.setAtsMatch(event.vendor, interviewKeyOf(event), {
-    candidateId: match.candidateId,
-    ...(match.applicationId === undefined ? {} : { applicationId: match.applicationId }),
+  if (atsApplicationId === undefined && email === undefined) return undefined;
+  const found = await ats.findApplication({
+    ...(atsApplicationId === undefined ? {} : { atsApplicationId }),
+    ...(atsJobId === undefined ? {} : { atsJobId }),
+    ...(email === undefined ? {} : { email }),
   });
-  return match;
+  if (found === undefined) return undefined;
+  // The stage a later move starts from: the session's (read when the interview started) for the same
+  // application, else the stage now. Read only when a stage move is configured.
+  const sessionMatch = session?.atsMatch;
+  let stageAtStart: string | undefined;
+  if (options.completedStageId !== undefined && ats.moveStage !== undefined) {
+    stageAtStart =
+      sessionMatch?.applicationId !== undefined && sessionMatch.applicationId === found.applicationId
+        ? sessionMatch.stageAtStart
+        : await ats.currentStage?.(found);
+  }
+  // Ids only: the generic adapter's match may carry the e-mail, which is never stored.
+  return {
+    candidateId: found.candidateId,
+    ...(found.applicationId === undefined ? {} : { applicationId: found.applicationId }),
+    ...(stageAtStart === undefined ? {} : { stageAtStart }),
+  };
+};
+
+const unmatchedError = (event: InterviewEvent, state: InterviewState): UnmatchedCandidateError => {
+  const applicationId = event.candidate.atsApplicationId ?? stringField(state, 'atsApplicationId');
+  if (applicationId === undefined && event.candidate.email === undefined) {
+    return new UnmatchedCandidateError('the event carries neither an ATS application id nor an e-mail');
+  }
+  return new UnmatchedCandidateError(
+    applicationId === undefined ? 'no candidate with this e-mail' : 'no application with this ATS id',
+  );
 };
 
 const stringField = (state: InterviewState, name: string): string | undefined => {
@@ -281,35 +485,18 @@ const stringField = (state: InterviewState, name: string): string | undefined =>
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
-/** Writes the status under the status-sync lease, waiting briefly when another worker holds it. */
-const syncStatus = async (
-  event: InterviewEvent,
-  interviewKey: string,
-  rank: number,
-  atsStatus: { status: ScreeningStatus; level: number },
-  match: AtsMatch,
-  deps: SyncDeps,
-  ctx: AtsContext,
-): Promise<EffectOutcome | 'superseded'> => {
-  const leaseMs = deps.options?.statusLeaseMs ?? 120_000;
-  const deadline = Date.now() + (deps.options?.statusWaitMs ?? 3_000);
-  const sleep = deps.sleep ?? defaultSleep;
-  for (;;) {
-    const claim = await deps.statusSync.claim(event.vendor, interviewKey, rank, atsStatus.level, leaseMs);
-    if (claim.outcome === 'superseded') return 'superseded';
-    if (claim.outcome === 'claimed') {
-      try {
-        await deps.ats.setStatus(match, atsStatus.status, ctx);
-      } catch (error) {
-        // Best effort: if the release fails too, the lease running out frees the status anyway, and the
-        // caller needs the ATS's error (it decides retry or dead-letter), not the release's.
-        await deps.statusSync.release(event.vendor, interviewKey, claim.token).catch(() => undefined);
-        throw error;
-      }
-      await deps.statusSync.complete(event.vendor, interviewKey, atsStatus.level, claim.token);
-      return 'ran';
-    }
-    if (Date.now() >= deadline) throw new StatusSyncBusyError();
-    await sleep(Math.min(250, Math.max(10, claim.leaseUntil - Date.now())));
-  }
+/** The enriched interview with the parts the state knows of (a proctoring score or recording that came first). */
+const withStateParts = (enriched: EnrichedInterview, state: InterviewState): EnrichedInterview => {
+  const score = state.fields[planFields.proctoringScore];
+  const screen = stringField(state, planFields.screenRecordingLink);
+  const webcam = stringField(state, planFields.webcamRecordingLink);
+  return {
+    ...enriched,
+    ...(typeof score === 'number' ? { proctoring: { ...enriched.proctoring, score } } : {}),
+    recordingUrls: {
+      ...enriched.recordingUrls,
+      ...(screen === undefined ? {} : { screenPlayer: screen }),
+      ...(webcam === undefined ? {} : { webcamPlayer: webcam }),
+    },
+  };
 };

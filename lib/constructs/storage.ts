@@ -1,6 +1,6 @@
 /**
  * Where interview-sync keeps state: the archive bucket (claim checks and recordings) and its access-log
- * bucket, the Powertools idempotency table and the effects ledger.
+ * bucket and the interview ledger (per-interview state, event dedupe and effects).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -40,8 +40,6 @@ export class Storage extends Construct {
   public readonly bucket: Bucket;
   /** S3 server access logs of {@link bucket}, under {@link archiveAccessLogsPrefix}. */
   public readonly accessLogsBucket: Bucket;
-  /** Powertools Idempotency records, one per event dedupe key. */
-  public readonly idempotencyTable: Table;
   /** Effects ledger and per-interview state. */
   public readonly ledgerTable: Table;
 
@@ -101,12 +99,6 @@ export class Storage extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],
-    });
-
-    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
-      partitionKey: { name: resources.idempotencyTable.partitionKey, type: AttributeType.STRING },
-      timeToLiveAttribute: resources.idempotencyTable.ttlAttribute,
-      ...tableDefaults,
     });
 
     this.ledgerTable = new Table(this, 'LedgerTable', {

@@ -20,7 +20,6 @@ export interface WorkerProps {
   /** Where the worker sends permanently failed messages itself, with the reason attached. */
   readonly deadLetterQueue: IQueue;
   readonly bucket: IBucket;
-  readonly idempotencyTable: ITable;
   readonly ledgerTable: ITable;
   readonly integrationSecret: ISecret;
   /** `ATS_ADAPTER`: which ATS adapter the worker uses. */
@@ -55,11 +54,11 @@ export class Worker extends Construct {
       metricsNamespace: resources.metricsNamespace,
       logRetention: props.logRetention,
       environment: {
-        [envNames.idempotencyTableName]: props.idempotencyTable.tableName,
         [envNames.ledgerTableName]: props.ledgerTable.tableName,
         [envNames.bucketName]: props.bucket.bucketName,
         [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
-        [envNames.dedupeRetentionSeconds]: String(settings.dedupeRetentionSeconds),
+        [envNames.ledgerRetentionSeconds]: String(settings.ledgerRetentionSeconds),
+        [envNames.claimLeaseSeconds]: String(settings.claimLeaseSeconds),
         [envNames.atsAdapter]: props.atsAdapter,
         [envNames.atsConfig]: JSON.stringify(
           // The log adapter's default file is not writable in Lambda: print its lines to CloudWatch Logs.
@@ -99,7 +98,6 @@ export class Worker extends Construct {
     applyGrants(this.function, workerGrants, {
       eventsQueue: { resourceArns: [props.queue.queueArn] },
       deadLetterQueue: { resourceArns: [props.deadLetterQueue.queueArn] },
-      idempotencyTable: { resourceArns: [props.idempotencyTable.tableArn] },
       ledgerTable: { resourceArns: [props.ledgerTable.tableArn] },
       claimCheckObjects: { resourceArns: [props.bucket.arnForObjects(`${claimChecks}*`)] },
       // Listing only under the claim-check prefix. For the 404-or-403 decision of a GET, S3 evaluates the

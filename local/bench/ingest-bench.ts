@@ -126,6 +126,7 @@ export const runIngestBench = async (options: {
             version: '2.0',
             routeKey: vendor === 'round0' ? 'POST /webhooks/round0' : 'POST /webhooks/micro1/{token}',
             rawPath: path,
+            ...(vendor === 'micro1' ? { pathParameters: { token } } : {}),
             rawQueryString: '',
             headers,
             requestContext: { http: { method: 'POST', path }, requestId: String(i) },

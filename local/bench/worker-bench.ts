@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dynamoDbClient } from '../../functions/platform/clients.js';
+import { countDynamoDbRequests, totalRequests } from '../dynamo-request-counter.js';
 import { silentLog } from '../log.js';
 import { queueDepth } from '../queue-depth.js';
 import { startLocalPipeline } from '../runtime.js';
@@ -18,26 +19,7 @@ import { round } from './stats.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Counts DynamoDB requests by command, through a middleware on the worker's own client. */
-const countDynamoDbRequests = () => {
-  const counts = new Map<string, number>();
-  dynamoDbClient().middlewareStack.add(
-    (next, context) => async (args) => {
-      counts.set(context.commandName ?? 'unknown', (counts.get(context.commandName ?? 'unknown') ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchRequestCounter' },
-  );
-  return {
-    take: () => {
-      const snapshot = Object.fromEntries(counts);
-      counts.clear();
-      return snapshot;
-    },
-  };
-};
-
-const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+const total = totalRequests;
 
 export interface WorkerBenchResult {
   readonly events: number;
@@ -66,7 +48,7 @@ export const runWorkerBench = async (options: { events: number }): Promise<Worke
     },
   });
   try {
-    const counter = countDynamoDbRequests();
+    const counter = countDynamoDbRequests(dynamoDbClient());
     const secret = pipeline.secrets.webhook.round0SigningSecrets[0] ?? '';
     const template = JSON.parse(
       readFileSync(join(root, 'local/fixtures/round0/interview_ended.json'), 'utf8'),

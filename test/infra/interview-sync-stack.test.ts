@@ -24,7 +24,7 @@ describe('InterviewSyncStack with default props', () => {
     // Assess
     template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
@@ -172,20 +172,6 @@ describe('InterviewSyncStack with default props', () => {
       UpdateReplacePolicy: 'Retain',
     };
 
-    it('idempotency table: pk "id" (string), TTL "expiration", on demand, PITR, retained', () => {
-      // Assess
-      template.hasResource('AWS::DynamoDB::Table', {
-        ...retained,
-        Properties: Match.objectLike({
-          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-          BillingMode: 'PAY_PER_REQUEST',
-          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        }),
-      });
-    });
-
     it('ledger table: pk "pk" + sk "sk" (strings), TTL "expiresAt", on demand, PITR, retained', () => {
       // Assess
       template.hasResource('AWS::DynamoDB::Table', {
@@ -327,11 +313,11 @@ describe('InterviewSyncStack with default props', () => {
     it('worker: environment has the tables, bucket, integration secret and documented defaults', () => {
       // Assess
       expect(environmentOf(stack, template, stack.worker.function)).toEqual({
-        IDEMPOTENCY_TABLE_NAME: { Ref: id(stack.storage.idempotencyTable) },
         LEDGER_TABLE_NAME: { Ref: id(stack.storage.ledgerTable) },
         BUCKET_NAME: { Ref: id(stack.storage.bucket) },
         INTEGRATION_SECRETS_ARN: { Ref: id(stack.secrets.integration) },
-        DEDUPE_RETENTION_SECONDS: String(7 * 24 * 3600),
+        LEDGER_RETENTION_SECONDS: String(180 * 24 * 3600),
+        CLAIM_LEASE_SECONDS: '120',
         ATS_ADAPTER: 'log',
         ATS_CONFIG: '{"path":"stdout"}',
         ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',

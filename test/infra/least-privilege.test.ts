@@ -136,12 +136,6 @@ describe('least privilege of the Lambda roles', () => {
           'sqs:ChangeMessageVisibility',
         ]),
         grant(arnOf(stack.events.deadLetterQueue), ['sqs:SendMessage']),
-        grant(arnOf(stack.storage.idempotencyTable), [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-        ]),
         grant(arnOf(stack.storage.ledgerTable), [
           'dynamodb:GetItem',
           'dynamodb:PutItem',

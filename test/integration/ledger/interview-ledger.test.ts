@@ -255,12 +255,9 @@ describe('InterviewLedger (dynalite)', () => {
       expect(settled?.status).toBe(state.status);
     });
 
-    // BUG (functions/ledger/interview-ledger.ts, `settle`, the `names` map, line 164): `#effects` is
-    // always sent in ExpressionAttributeNames but only used when `settlement.effects` has a member, so a
-    // settlement with no effect is refused by DynamoDB (and dynalite): ValidationException "Value provided in
-    // ExpressionAttributeNames unused in expressions: keys: {#effects}". Latent today (the sync settles only
-    // attempts that claimed writes). `it.failing` passes while the bug is there; make it `it` once fixed.
-    it.failing('settles an event that claimed no effect (BUG: throws on the unused #effects name)', async () => {
+    // DynamoDB refuses ExpressionAttributeNames an expression does not use: `#effects` must be sent only
+    // when the settlement has an effect.
+    it('settles an event that claimed no effect', async () => {
       // Prepare
       const key = anInterviewKey();
       const update = stateUpdate(key, { rank: 2 });
@@ -511,14 +508,8 @@ describe('InterviewLedger (dynalite)', () => {
       expect(outcome).toMatchObject({ kind: 'closed', before: { effects } });
     });
 
-    // BUG (functions/ledger/interview-ledger.ts, `close`, the `names` map, lines 231-233): with an
-    // empty `statusEffects` no condition is built, but `#effects`, `#state` and `#leaseUntil` are still sent
-    // in ExpressionAttributeNames. DynamoDB (and dynalite) refuse a request with unused names
-    // (ValidationException "Value provided in ExpressionAttributeNames unused in expressions"), so
-    // `close(vendor, key, closedBy, [])` throws instead of closing. The sync always passes
-    // `statusEffectKeys` (never empty), so this is latent. Marked `it.failing`: it passes while the bug is
-    // there; once fixed, jest reports it and it must become a plain `it`.
-    it.failing('closes with no status effect to wait for (BUG: throws on unused attribute names)', async () => {
+    // With no status effect there is no condition, so its attribute names must not be sent either.
+    it('closes with no status effect to wait for', async () => {
       // Prepare
       const key = anInterviewKey();
 

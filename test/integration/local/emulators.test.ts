@@ -60,7 +60,7 @@ describe('local emulators', () => {
 
     // Act
     const tables = await Promise.all(
-      [resources.idempotencyTable.name, resources.ledgerTable.name].map((TableName) =>
+      [resources.ledgerTable.name].map((TableName) =>
         dynamodb.send(new DescribeTableCommand({ TableName })),
       ),
     );

@@ -25,13 +25,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Poller options for a test queue: short polls and no batching window, so tests run fast. */
 const pollerFor = (
   queue: TestQueue,
-  handler: SqsPollerOptions['handler'],
+  handler: ReturnType<SqsPollerOptions['createHandler']>,
   overrides: Partial<SqsPollerOptions> = {},
 ): SqsPollerOptions => ({
   sqs: emulators.sqs,
   queueUrl: queue.url,
   queueArn: queue.arn,
-  handler,
+  createHandler: () => handler,
   function: testFunction(),
   waitTimeSeconds: 0,
   maxBatchingWindowSeconds: 0,
@@ -264,5 +264,68 @@ describe('local SQS poller (Lambda event source mapping)', () => {
 
     // Assess
     expect(bodiesSeen(worker.invocations)).toEqual(['late', 'late']);
+  });
+
+  it('runs each batch in an execution environment of its own, as Lambda does', async () => {
+    // Prepare: handlers that notice being invoked while already running
+    const queue = await createTestQueue(emulators.sqs);
+    for (let i = 0; i < 8; i++) await sendTestMessage(emulators.sqs, queue.url, `m${i}`);
+    let created = 0;
+    let overlaps = 0;
+    let handled = 0;
+    const createHandler = () => {
+      created += 1;
+      let busy = false;
+      return async () => {
+        if (busy) overlaps += 1;
+        busy = true;
+        await sleep(150);
+        busy = false;
+        handled += 1;
+        return undefined;
+      };
+    };
+    const poller = startSqsPoller({
+      ...pollerFor(queue, async () => undefined, { batchSize: 1, maxConcurrency: 3 }),
+      createHandler,
+    });
+
+    // Act
+    await eventually(() => expect(handled).toBe(8), 10_000);
+    await poller.stop();
+
+    // Assess: never two invocations in one environment, never more environments than the concurrency
+    expect(overlaps).toBe(0);
+    expect(created).toBeLessThanOrEqual(3);
+    expect(created).toBeGreaterThan(1);
+  });
+
+  it('replaces an environment whose invocation timed out instead of invoking it again', async () => {
+    // Prepare
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1 });
+    await sendTestMessage(emulators.sqs, queue.url, 'stuck once');
+    const environments: number[] = [];
+    let created = 0;
+    const createHandler = () => {
+      created += 1;
+      const id = created;
+      return async () => {
+        environments.push(id);
+        // The first environment never returns (a killed process); Lambda would replace it.
+        if (id === 1) await new Promise<never>(() => undefined);
+        return undefined;
+      };
+    };
+    const poller = startSqsPoller({
+      ...pollerFor(queue, async () => undefined, { function: testFunction({ timeoutSeconds: 1 }) }),
+      createHandler,
+    });
+
+    // Act
+    await eventually(() => expect(environments).toHaveLength(2), 10_000);
+    await poller.stop();
+
+    // Assess
+    expect(environments).toEqual([1, 2]);
   });
 });

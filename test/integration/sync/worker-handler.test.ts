@@ -27,7 +27,7 @@ import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
 import { startDynalite } from '../../helpers/dynalite.js';
-import { anOpportunity, envelope, idempotencyTable, ledgerTable, round0 } from './world.js';
+import { anOpportunity, envelope, ledgerTable, round0 } from './world.js';
 
 const region = 'us-east-1';
 const accountId = '000000000000';
@@ -74,7 +74,6 @@ writeFileSync(
   }),
 );
 Object.assign(process.env, {
-  IDEMPOTENCY_TABLE_NAME: idempotencyTable,
   LEDGER_TABLE_NAME: ledgerTable,
   BUCKET_NAME: 'worker-test-bucket',
   DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
@@ -233,6 +232,35 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect([notesOf('ada'), notesOf('bob'), notesOf('cyd')].map((notes) => notes.length)).toEqual([1, 1, 1]);
     expect(await drainDeadLetters()).toEqual([]);
     expect(await parking.list('failed')).toEqual([]);
+  });
+
+  it('keeps each of two concurrent invocations’ batch failures its own', async () => {
+    // Prepare: two batches at once in one process (the local runtime runs several); one record of the
+    // first batch fails (ATS 500), every record of the second succeeds
+    lever.failNext({ status: 500, match: (r) => r.query.email === 'eve@example.com' });
+    const failing = eventRecord(
+      round0('interview_ended', {
+        eventId: 'evt_conc_fail',
+        interviewId: 'int-conc-1',
+        email: 'eve@example.com',
+      }),
+    );
+    const others = ['ada', 'cyd'].map((name, index) =>
+      eventRecord(
+        round0('interview_ended', {
+          eventId: `evt_conc_${index}`,
+          interviewId: `int-conc-${name}`,
+          email: `${name}@example.com`,
+        }),
+      ),
+    );
+
+    // Act
+    const [first, second] = await Promise.all([invoke(failing), invoke(...others)]);
+
+    // Assess
+    expect(failedIds(first)).toEqual([failing.messageId]);
+    expect(failedIds(second)).toEqual([]);
   });
 
   it('acknowledges a duplicate delivery without calling the ATS again', async () => {

@@ -7,10 +7,7 @@
 import { createAtsAdapter } from '../../../functions/ats/index.js';
 import type { AtsAdapter, AtsMatch } from '../../../functions/ats/types.js';
 import { enrichEvent } from '../../../functions/enrichment/enrich.js';
-import { EffectsLedger } from '../../../functions/ledger/effects-ledger.js';
-import { createEventDeduper, type EventDeduper } from '../../../functions/ledger/event-dedupe.js';
-import { InterviewStateStore } from '../../../functions/ledger/interview-state.js';
-import { AtsStatusSync } from '../../../functions/ledger/status-sync.js';
+import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
 import type { SyncDeps } from '../../../functions/sync/sync-event.js';
 import { type InterviewEvent, parseVendorEvent, type VendorName } from '../../../functions/vendors/index.js';
 import { resources } from '../../../lib/resources.js';
@@ -24,7 +21,6 @@ import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { type EventChanges, receivedAt, vendorEvent } from '../../unit/vendors/factories.js';
 
 export const ledgerTable = resources.ledgerTable.name;
-export const idempotencyTable = resources.idempotencyTable.name;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -82,7 +78,8 @@ export interface SyncWorld {
   readonly ats: AtsAdapter;
   /** Real ledger-backed deps with `overrides` (e.g. a wrapped adapter, options, a notifier). */
   deps(overrides?: Partial<SyncDeps>): SyncDeps;
-  deduper(options?: { fallbackLeaseMs?: number }): EventDeduper;
+  /** The ledger over dynalite (reads the interview items tests assert on). */
+  readonly ledger: InterviewLedger;
   /** Notes posted to an opportunity. */
   notesOf(opportunityId: string): FakeLeverNote[];
   /** Current tags of an opportunity. */
@@ -92,8 +89,8 @@ export interface SyncWorld {
 
 export interface SyncWorldOptions {
   readonly opportunities?: FakeLeverOpportunity[];
-  /** Effects-ledger lease (a "crashed" attempt's claim expires after it). @default the ledger's */
-  readonly effectLeaseMs?: number;
+  /** Claim lease (a "crashed" attempt's claims expire after it). @default the sync's */
+  readonly leaseMs?: number;
 }
 
 /** Starts dynalite and the Lever fake; each test gets its own, so vendor sample ids can be reused. */
@@ -118,13 +115,7 @@ export const startSyncWorld = async (options: SyncWorldOptions = {}): Promise<Sy
     { apiKey: 'lever-key' },
   );
   const client = dynamo.client;
-  const effects = new EffectsLedger({
-    client,
-    tableName: ledgerTable,
-    ...(options.effectLeaseMs === undefined ? {} : { defaultLeaseMs: options.effectLeaseMs }),
-  });
-  const states = new InterviewStateStore({ client, tableName: ledgerTable });
-  const statusSync = new AtsStatusSync({ client, tableName: ledgerTable });
+  const ledger = new InterviewLedger({ client, tableName: ledgerTable });
   const opportunity = (id: string) => {
     const found = lever.state.opportunities.find((o) => o.id === id);
     if (found === undefined) throw new Error(`no opportunity ${id}`);
@@ -134,16 +125,17 @@ export const startSyncWorld = async (options: SyncWorldOptions = {}): Promise<Sy
     dynamo,
     lever,
     ats,
+    ledger,
     deps: (overrides = {}) => ({
       ats,
-      effects,
-      states,
-      statusSync,
+      ledger,
       enrich: (event) => enrichEvent(event),
       ...overrides,
+      options: {
+        ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+        ...overrides.options,
+      },
     }),
-    deduper: (deduperOptions = {}) =>
-      createEventDeduper({ client, tableName: idempotencyTable, ...deduperOptions }),
     notesOf: (opportunityId) => lever.state.notes.filter((n) => n.opportunityId === opportunityId),
     tagsOf: (opportunityId) => [...opportunity(opportunityId).tags].sort(),
     async close() {

@@ -1,0 +1,326 @@
+/**
+ * The interview ledger on DynamoDB: the per-interview state item (`interview-state.ts`) read and written in
+ * as few requests as the guarantees allow. A fresh event costs one read, one write that records its
+ * decision (status advance, ATS match, event claim and effect claims together) and, when it claimed
+ * effects, one write that records their outcome; a duplicate costs the read alone.
+ *
+ * Items: `pk = INTERVIEW#<vendor>#<interview key>`, `sk = STATE`, TTL `expiresAt` (renewed by every write).
+ *
+ * Why not Powertools Idempotency for the event dedupe any more: its record is a second item, so every event
+ * paid two more requests (claim, complete), and its claim could not be made in the same conditional write
+ * as the state advance and the effect claims. Here the event's claim is a member of the state item, so the
+ * dedupe, the ordering and the effects ledger are one record that cannot disagree with itself.
+ */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { VendorName } from '../vendors/envelope.js';
+import { EffectClaimLostError } from './errors.js';
+import type {
+  AtsMatchRecord,
+  EffectRecord,
+  EventRecord,
+  InterviewState,
+  WriteStamp,
+} from './interview-state.js';
+
+export interface InterviewLedgerOptions {
+  /** Client for the ledger table. */
+  readonly client: DynamoDBClient;
+  /** Name of the ledger table (`pk`/`sk`, TTL attribute `expiresAt`). */
+  readonly tableName: string;
+  /**
+   * How long an interview's item is kept after its last write. Interviews run for days, reports and
+   * recordings follow later and vendors retry for days: the effects recorded here must outlive all of it.
+   * @default 15552000 (180 days)
+   */
+  readonly retentionSeconds?: number;
+  /**
+   * Clock, epoch milliseconds (injectable for tests).
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+/** What {@link InterviewLedger.settle} records for an attempt. */
+export interface Settlement {
+  /** The attempt's claim token: only its own claims are settled. */
+  readonly owner: string;
+  readonly eventKey: string;
+  readonly event: EventRecord;
+  /** New records of the effects the attempt claimed; `null` removes a claim that was never acted on. */
+  readonly effects: Readonly<Record<string, EffectRecord | null>>;
+}
+
+/** The outcome of {@link InterviewLedger.close}. */
+export type CloseOutcome =
+  /** Closed; the item as it was before (undefined when there was none). */
+  | { readonly kind: 'closed'; readonly before: InterviewState | undefined }
+  /** A status write on it is in flight right now: try again shortly. */
+  | { readonly kind: 'busy' };
+
+const defaults = { retentionSeconds: 180 * 24 * 3600 };
+
+export const interviewStatePk = (vendor: VendorName, interviewKey: string) =>
+  `INTERVIEW#${vendor}#${interviewKey}`;
+const stateSk = 'STATE';
+
+export class InterviewLedger {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #retentionSeconds: number;
+  readonly #now: () => number;
+
+  constructor(options: InterviewLedgerOptions) {
+    this.#client = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.#tableName = options.tableName;
+    this.#retentionSeconds = options.retentionSeconds ?? defaults.retentionSeconds;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The interview's item (a strongly consistent read: decisions are made on it). */
+  async read(vendor: VendorName, interviewKey: string): Promise<InterviewState | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: this.#key(vendor, interviewKey),
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : fromItem(Item, vendor, interviewKey);
+  }
+
+  /**
+   * Writes `next` as the interview's state, provided nobody wrote since `expectedVersion` was read
+   * (`undefined`: the item must not exist yet). Every attribute the state owns is written whole: the
+   * version condition guarantees `next` was derived from the item as it is now.
+   *
+   * @returns false when the item changed since the read (re-read and decide again).
+   */
+  async commit(next: InterviewState, expectedVersion: number | undefined): Promise<boolean> {
+    const now = this.#now();
+    const attributes: Record<string, unknown> = {
+      vendor: next.vendor,
+      interviewKey: next.interviewKey,
+      fields: next.fields,
+      fieldStamps: next.fieldStamps,
+      events: next.events,
+      effects: next.effects,
+      version: (expectedVersion ?? 0) + 1,
+      updatedAt: new Date(now).toISOString(),
+      expiresAt: this.#expiresAt(now),
+      ...(next.rank === undefined
+        ? {}
+        : { status: next.status, rank: next.rank, statusStamp: next.statusStamp }),
+      ...(next.atsMatch === undefined ? {} : { atsMatch: next.atsMatch }),
+      ...(next.closedBy === undefined ? {} : { closedBy: next.closedBy }),
+    };
+    const names: Record<string, string> = Object.fromEntries(
+      Object.keys(attributes).map((name) => [`#${name}`, name]),
+    );
+    const values: Record<string, unknown> = Object.fromEntries(
+      Object.entries(attributes).map(([name, value]) => [`:${name}`, value]),
+    );
+    let condition: string;
+    if (expectedVersion === undefined) {
+      condition = 'attribute_not_exists(#pk)';
+      names['#pk'] = 'pk';
+    } else {
+      condition = '#version = :expectedVersion';
+      values[':expectedVersion'] = expectedVersion;
+    }
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: this.#key(next.vendor, next.interviewKey),
+          UpdateExpression: `SET ${Object.keys(attributes)
+            .map((name) => `#${name} = :${name}`)
+            .join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Records how an attempt's claims ended: one targeted update of the event's and the effects' members,
+   * conditional on the attempt still owning each of them (a lease that ran out and was taken over is never
+   * overwritten). It bumps the version, so a decision made from an older read is redone.
+   *
+   * @returns the item as written (one request: the update returns it).
+   * @throws {EffectClaimLostError} when a claim was taken over (transient: the event is retried).
+   */
+  async settle(vendor: VendorName, interviewKey: string, settlement: Settlement): Promise<InterviewState> {
+    const now = this.#now();
+    const names: Record<string, string> = {
+      '#events': 'events',
+      '#owner': 'owner',
+      '#version': 'version',
+      '#updatedAt': 'updatedAt',
+      '#expiresAt': 'expiresAt',
+      '#e': settlement.eventKey,
+    };
+    const values: Record<string, unknown> = {
+      ':owner': settlement.owner,
+      ':event': settlement.event,
+      ':one': 1,
+      ':nowIso': new Date(now).toISOString(),
+      ':expiresAt': this.#expiresAt(now),
+    };
+    const sets = ['#events.#e = :event', '#updatedAt = :nowIso', '#expiresAt = :expiresAt'];
+    const removes: string[] = [];
+    const conditions = ['#events.#e.#owner = :owner'];
+    Object.entries(settlement.effects).forEach(([effect, record], index) => {
+      // Named only when used: DynamoDB refuses names an expression does not use.
+      names['#effects'] = 'effects';
+      names[`#f${index}`] = effect;
+      conditions.push(`#effects.#f${index}.#owner = :owner`);
+      if (record === null) {
+        removes.push(`#effects.#f${index}`);
+      } else {
+        sets.push(`#effects.#f${index} = :f${index}`);
+        values[`:f${index}`] = record;
+      }
+    });
+    try {
+      // The item as it is after the update comes with the same request: the sync plans again from it.
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: this.#key(vendor, interviewKey),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''} ADD #version :one`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(Attributes ?? {}, vendor, interviewKey);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new EffectClaimLostError(settlement.eventKey, Object.keys(settlement.effects).join(','), {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Hands an interview item's ATS status over to another item (`closedBy`), unless one of `statusEffects`
+   * is being written right now. One blind conditional update (no read): it creates the item when no event
+   * of it has arrived yet, so a later event finds it closed.
+   */
+  async close(
+    vendor: VendorName,
+    interviewKey: string,
+    closedBy: string,
+    statusEffects: readonly string[],
+  ): Promise<CloseOutcome> {
+    const now = this.#now();
+    const names: Record<string, string> = {
+      '#closedBy': 'closedBy',
+      '#vendor': 'vendor',
+      '#interviewKey': 'interviewKey',
+      '#version': 'version',
+      '#updatedAt': 'updatedAt',
+      '#expiresAt': 'expiresAt',
+      // Named only when a condition uses them: DynamoDB refuses names an expression does not use.
+      ...(statusEffects.length === 0
+        ? {}
+        : { '#effects': 'effects', '#state': 'state', '#leaseUntil': 'leaseUntil' }),
+    };
+    // "No live claim on any status effect": a claimed status write could otherwise land after the closing
+    // item's "completed".
+    const conditions = statusEffects.map((effect, index) => {
+      names[`#s${index}`] = effect;
+      return (
+        `(attribute_not_exists(#effects.#s${index}) OR #effects.#s${index}.#state <> :claimed ` +
+        `OR #effects.#s${index}.#leaseUntil < :now)`
+      );
+    });
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: this.#key(vendor, interviewKey),
+          UpdateExpression:
+            'SET #closedBy = if_not_exists(#closedBy, :closedBy), #vendor = :vendor, ' +
+            '#interviewKey = :interviewKey, #updatedAt = :nowIso, #expiresAt = :expiresAt ADD #version :one',
+          ...(conditions.length === 0 ? {} : { ConditionExpression: conditions.join(' AND ') }),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':closedBy': closedBy,
+            ':vendor': vendor,
+            ':interviewKey': interviewKey,
+            ':nowIso': new Date(now).toISOString(),
+            ':expiresAt': this.#expiresAt(now),
+            ':one': 1,
+            ...(conditions.length === 0 ? {} : { ':claimed': 'claimed', ':now': now }),
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return {
+        kind: 'closed',
+        before: Attributes === undefined ? undefined : fromItem(Attributes, vendor, interviewKey),
+      };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { kind: 'busy' };
+      throw error;
+    }
+  }
+
+  #key(vendor: VendorName, interviewKey: string) {
+    return { pk: interviewStatePk(vendor, interviewKey), sk: stateSk };
+  }
+
+  #expiresAt(nowMs: number): number {
+    return Math.floor(nowMs / 1000) + this.#retentionSeconds;
+  }
+}
+
+const asRecord = <T>(value: unknown): Record<string, T> =>
+  typeof value === 'object' && value !== null ? (value as Record<string, T>) : {};
+
+const optionalString = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
+
+function fromItem(item: Record<string, unknown>, vendor: VendorName, interviewKey: string): InterviewState {
+  const match = asRecord<unknown>(item.atsMatch);
+  const candidateId = optionalString(match.candidateId);
+  const applicationId = optionalString(match.applicationId);
+  const stageAtStart = optionalString(match.stageAtStart);
+  const atsMatch: AtsMatchRecord | undefined =
+    candidateId === undefined
+      ? undefined
+      : {
+          candidateId,
+          ...(applicationId === undefined ? {} : { applicationId }),
+          ...(stageAtStart === undefined ? {} : { stageAtStart }),
+        };
+  const closedBy = optionalString(item.closedBy);
+  return {
+    vendor,
+    interviewKey,
+    ...(typeof item.status === 'string' ? { status: item.status } : {}),
+    ...(typeof item.rank === 'number' ? { rank: item.rank } : {}),
+    ...(item.statusStamp === undefined ? {} : { statusStamp: item.statusStamp as WriteStamp }),
+    fields: asRecord(item.fields),
+    fieldStamps: asRecord<WriteStamp>(item.fieldStamps),
+    events: asRecord<EventRecord>(item.events),
+    effects: asRecord<EffectRecord>(item.effects),
+    ...(atsMatch === undefined ? {} : { atsMatch }),
+    ...(closedBy === undefined ? {} : { closedBy }),
+    version: typeof item.version === 'number' ? item.version : 0,
+    ...(typeof item.updatedAt === 'string' ? { updatedAt: item.updatedAt } : {}),
+  };
+}
