@@ -205,10 +205,70 @@ export interface ListenOptions {
   readonly host?: string;
 }
 
+/**
+ * A fault injected in front of a fake's own logic, for end-to-end tests of what a client does when the
+ * network or the vendor misbehaves:
+ * - `when: 'before'` answers `status` without running the fake: the request was not applied (a gateway
+ *   refusing it, a 429 from a rate limiter, a 503 before the application);
+ * - `when: 'after'` runs the fake first — the write happens, the fake's state changes — and then answers
+ *   `status` instead of the fake's answer: the "502 after accept" case, where only the client's view is lost.
+ * `status: 'reset'` destroys the connection instead of answering (a reset before or after the write).
+ */
+export interface FaultRule {
+  /** HTTP method to match (case-insensitive). @default any */
+  readonly method?: string;
+  /** Tested against the path without the query. @default any path */
+  readonly path?: RegExp;
+  /** How many matching requests get this fault. @default 1 */
+  readonly times?: number;
+  readonly status: number | 'reset';
+  /** Sent as `Retry-After` (seconds) with the status. @default none */
+  readonly retryAfterSeconds?: number;
+  readonly when: 'before' | 'after';
+  /** Plain-text body of the fault answer. @default `injected fault <status>` */
+  readonly body?: string;
+}
+
+/** The fault switch every fake exposes as `fake.faults`. */
+export interface FaultSwitch {
+  /** Queues a fault; rules are tried in the order they were added, each until its `times` are spent. */
+  add(rule: FaultRule): void;
+  /** Drops every queued fault. */
+  clear(): void;
+  /** Faults with uses left. */
+  pending(): number;
+}
+
+/** One line of a fake's shared request log: what arrived and what the client was answered. */
+export interface FakeLogEntry {
+  readonly method: string;
+  readonly path: string;
+  /** Query string exactly as received (without `?`). */
+  readonly rawQuery: string;
+  /** The status the client saw (`undefined` when the connection was reset). */
+  status?: number;
+  /** Set when an injected fault shaped the answer. */
+  fault?: 'before' | 'after';
+  /** Whether the fake's own logic ran (false for `before` faults): a write "happened" only when it did. */
+  applied: boolean;
+}
+
+/** The request log every fake exposes as `fake.log`, whatever its own records. */
+export interface FakeRequestLog {
+  readonly entries: readonly FakeLogEntry[];
+  /** Requests matching `filter` whose fake logic ran, e.g. `count({ method: 'POST', path: /\/notes$/ })`. */
+  count(filter?: { readonly method?: string; readonly path?: RegExp; readonly applied?: boolean }): number;
+  clear(): void;
+}
+
 export interface RunningFakeServer {
   /** Origin, e.g. `http://127.0.0.1:41234` (no trailing slash). */
   readonly url: string;
   readonly port: number;
+  /** Fault injection in front of the fake (see {@link FaultRule}). */
+  readonly faults: FaultSwitch;
+  /** Every request, in order, with the status the client saw. */
+  readonly log: FakeRequestLog;
   close(): Promise<void>;
 }
 
@@ -218,13 +278,127 @@ export interface RunningFake<S, F> extends RunningFakeServer {
   failNext(fault: F): void;
 }
 
+const faultSwitch = () => {
+  const queue: Array<{ readonly rule: FaultRule; left: number }> = [];
+  const api: FaultSwitch = {
+    // A copy, so a test that reuses its object after adding it does not change what is queued.
+    add: (rule) => {
+      queue.push({ rule: { ...rule }, left: rule.times ?? 1 });
+    },
+    clear: () => {
+      queue.length = 0;
+    },
+    pending: () => queue.filter((entry) => entry.left > 0).length,
+  };
+  const take = (method: string, path: string): FaultRule | undefined => {
+    const next = queue.find(
+      ({ rule, left }) =>
+        left > 0 &&
+        (!rule.method || rule.method.toUpperCase() === method.toUpperCase()) &&
+        (!rule.path || rule.path.test(path)),
+    );
+    if (!next) return undefined;
+    next.left -= 1;
+    return next.rule;
+  };
+  return { api, take };
+};
+
+const requestLog = (): FakeRequestLog & { add(entry: FakeLogEntry): void } => {
+  const entries: FakeLogEntry[] = [];
+  return {
+    entries,
+    add: (entry) => {
+      entries.push(entry);
+    },
+    count: (filter = {}) =>
+      entries.filter(
+        (e) =>
+          (filter.applied === undefined ? e.applied : e.applied === filter.applied) &&
+          (!filter.method || filter.method.toUpperCase() === e.method) &&
+          (!filter.path || filter.path.test(e.path)),
+      ).length,
+    clear: () => {
+      entries.length = 0;
+    },
+  };
+};
+
+const sendFault = (res: ServerResponse, rule: FaultRule, entry: FakeLogEntry): void => {
+  if (rule.status === 'reset') {
+    entry.status = undefined;
+    res.socket?.destroy();
+    return;
+  }
+  entry.status = rule.status;
+  res.writeHead(rule.status, {
+    'content-type': 'text/plain',
+    ...(rule.retryAfterSeconds === undefined ? {} : { 'retry-after': String(rule.retryAfterSeconds) }),
+  });
+  res.end(rule.body ?? `injected fault ${rule.status}`);
+};
+
+/**
+ * Runs the fake's handler with its answer held back, so an `after` fault can replace it once the fake has
+ * applied the request. Every fake answers through `writeHead`/`end` (see {@link answer}, {@link sendJson}).
+ */
+const runSilenced = async (
+  handler: RequestListener,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> => {
+  const realWriteHead = res.writeHead;
+  const realEnd = res.end;
+  let ended: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
+  res.writeHead = (() => res) as unknown as ServerResponse['writeHead'];
+  res.end = (() => {
+    ended();
+    return res;
+  }) as unknown as ServerResponse['end'];
+  try {
+    await Promise.all([handler(req, res), done]);
+  } finally {
+    res.writeHead = realWriteHead;
+    res.end = realEnd;
+  }
+};
+
 /** Starts `handler` on a port and resolves once it listens (rejects when it cannot, e.g. a port in use). */
 export const startFakeServer = async (
   handler: RequestListener,
   options: ListenOptions = {},
 ): Promise<RunningFakeServer> => {
   const host = options.host ?? loopbackHost;
-  const server = createServer(handler);
+  const faults = faultSwitch();
+  const log = requestLog();
+  const server = createServer(async (req, res) => {
+    const url = requestUrl(req);
+    const method = req.method ?? 'GET';
+    const entry: FakeLogEntry = { method, path: url.pathname, rawQuery: url.search.slice(1), applied: true };
+    log.add(entry);
+    const fault = faults.take(method, url.pathname);
+    if (fault?.when === 'before') {
+      entry.applied = false;
+      entry.fault = 'before';
+      // Drain the body first, so the client has finished sending when it sees the answer.
+      await readBody(req).catch(() => undefined);
+      sendFault(res, fault, entry);
+      return;
+    }
+    if (fault) {
+      entry.fault = 'after';
+      await runSilenced(handler, req, res);
+      sendFault(res, fault, entry);
+      return;
+    }
+    res.once('finish', () => {
+      entry.status = res.statusCode;
+    });
+    await handler(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -233,6 +407,8 @@ export const startFakeServer = async (
   return {
     url: `http://${host}:${port}`,
     port,
+    faults: faults.api,
+    log,
     close: () =>
       new Promise<void>((resolve, reject) => {
         // Clients keep connections alive; without this, `close` would wait for them to time out.

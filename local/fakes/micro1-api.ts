@@ -8,7 +8,7 @@
  * Switches make it answer 429 (with `Retry-After`) or 5xx a given number of times, to exercise retries.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { CountdownFaultSwitches, ListenOptions } from './fake-server.js';
+import type { CountdownFaultSwitches, ListenOptions, RunningFakeServer } from './fake-server.js';
 import { countdownFaults, requestUrl, sendJson, startFakeServer } from './fake-server.js';
 
 /** A request the fake received, recorded before it is answered (auth failures included). */
@@ -32,7 +32,7 @@ export interface FakeMicro1ApiOptions extends ListenOptions {
   readonly reports?: readonly Record<string, unknown>[];
 }
 
-export interface FakeMicro1Api {
+export interface FakeMicro1Api extends Pick<RunningFakeServer, 'faults' | 'log'> {
   /** Base URL to hand to the client, e.g. `http://127.0.0.1:41234` (no trailing slash). */
   readonly url: string;
   readonly state: FakeMicro1ApiState;
@@ -107,7 +107,7 @@ export async function startFakeMicro1Api(options: FakeMicro1ApiOptions): Promise
   };
 
   const server = await startFakeServer(handle, options);
-  return { url: server.url, state, requests, close: server.close };
+  return { url: server.url, state, requests, faults: server.faults, log: server.log, close: server.close };
 }
 
 type JsonObject = Record<string, unknown>;
