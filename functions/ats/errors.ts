@@ -1,6 +1,7 @@
 /**
- * Errors of the ATS adapters. The worker edge maps them: {@link AtsTransientError} → retry (SQS redelivery,
- * honouring `retryAfterSeconds`), {@link AtsPermanentError} → dead-letter / give up.
+ * Errors of the ATS adapters and of the Slack notification. The worker edge maps them:
+ * {@link AtsTransientError} → retry (SQS redelivery, honouring `retryAfterSeconds`), {@link AtsPermanentError}
+ * → dead-letter / give up, {@link NotificationUncertainError} → record as "maybe sent" and never resend.
  */
 import { HttpPermanentError, HttpTransientError } from '../platform/http.js';
 
@@ -49,6 +50,24 @@ export class AtsNotFoundError extends AtsPermanentError {
   constructor(message: string, details: { adapter: string; status?: number }, options?: ErrorOptions) {
     super(message, { ...details, reason: 'not_found' }, options);
     this.name = 'AtsNotFoundError';
+  }
+}
+
+/**
+ * A notification (Slack) may have been delivered: the request reached the server and no answer said
+ * otherwise (5xx, a timeout or a connection lost after sending). Resending could post it twice, so the
+ * caller must record it as done-or-lost and NOT retry — at-most-once is the contract (see `notifySlack`).
+ */
+export class NotificationUncertainError extends Error {
+  readonly channel: string;
+  /** The HTTP status, when the server answered one. */
+  readonly status?: number;
+
+  constructor(message: string, details: { channel: string; status?: number }, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotificationUncertainError';
+    this.channel = details.channel;
+    this.status = details.status;
   }
 }
 

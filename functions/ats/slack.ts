@@ -1,13 +1,13 @@
 /**
  * Slack notification through an incoming webhook (generic.md): `POST {text, blocks}` to the secret URL.
  * Only the candidate's name, the job, the screening status and a link to the ATS record go out — never a
- * transcript or a score. 4xx answers (`invalid_payload`, `no_service`…) are permanent, 429/5xx transient.
- * Slack asks for about one message per second per webhook, so sends are spaced per URL.
+ * transcript or a score. Slack asks for about one message per second per webhook, so sends are spaced per
+ * URL. Delivery is AT MOST ONCE (see {@link notifySlack}).
  */
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
-import { createHttpClient, type HttpClientOptions } from '../platform/http.js';
-import { toAtsError } from './errors.js';
+import { createHttpClient, type HttpClientOptions, HttpTransientError } from '../platform/http.js';
+import { AtsTransientError, NotificationUncertainError, toAtsError } from './errors.js';
 import { type ScreeningStatus, screeningStatusLabels } from './types.js';
 
 export interface SlackNotification {
@@ -75,9 +75,32 @@ const limiterFor = (url: string, minIntervalMs: number) => {
   return limiter;
 };
 
+/** Failures that happen before the request reaches Slack (as in `platform/http.ts`): nothing was posted. */
+const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+const errorCode = (error: unknown): string | undefined => {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+};
+
 /**
- * Posts `notification` to the incoming webhook `url`. Throws `AtsTransientError` (429, 5xx, timeout) or
- * `AtsPermanentError` (other 4xx); errors never contain the URL.
+ * Posts `notification` to the incoming webhook `url`, AT MOST ONCE.
+ *
+ * An incoming webhook has no idempotency key: Slack posts every request it accepts. A 502 or a timeout can
+ * come after Slack posted the message, and a repeat would post it again — a duplicate the recruiters see,
+ * while a lost notification costs little (the ATS has the result). So:
+ * - the request is retried in-process only when Slack certainly did not act on it: a 429 (with its
+ *   `Retry-After`) or a connection that was never established (refused, DNS); those surface, once the
+ *   attempts are spent, as `AtsTransientError` — "certainly not delivered, safe to retry later";
+ * - once the request may have been received — any 5xx, a timeout, a connection reset after sending — it is
+ *   never repeated: {@link NotificationUncertainError}, "may have been delivered, do not resend"; record the
+ *   notification as done;
+ * - other 4xx (`invalid_payload`, `no_service`…) are `AtsPermanentError`.
+ * Errors never contain the URL (it is the secret).
  */
 export const notifySlack = async (
   url: string,
@@ -93,11 +116,27 @@ export const notifySlack = async (
       url,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(buildSlackMessage(notification)),
-      // Posting the same message twice only duplicates a notification; retrying is worth it.
-      idempotent: true,
+      // Not idempotent: the HTTP client then repeats only a 429 or a request that was never sent.
+      idempotent: false,
       operation: 'POST incoming-webhook',
     });
   } catch (error) {
+    if (error instanceof HttpTransientError) {
+      const certainlyNotDelivered =
+        error.status === 429 || (error.status === undefined && notSentCodes.has(errorCode(error) ?? ''));
+      if (certainlyNotDelivered) {
+        throw new AtsTransientError(
+          `slack: ${error.message} (not delivered)`,
+          { adapter: 'slack', status: error.status, retryAfterSeconds: error.retryAfterSeconds },
+          { cause: error },
+        );
+      }
+      throw new NotificationUncertainError(
+        `slack: ${error.message} (may have been delivered: not resent)`,
+        { channel: 'slack', status: error.status },
+        { cause: error },
+      );
+    }
     throw toAtsError('slack', error);
   }
 };

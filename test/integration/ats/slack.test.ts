@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { AtsPermanentError, AtsTransientError } from '../../../functions/ats/errors.js';
+import {
+  AtsPermanentError,
+  AtsTransientError,
+  NotificationUncertainError,
+} from '../../../functions/ats/errors.js';
 import { notifySlack } from '../../../functions/ats/slack.js';
 import { type FakeSlack, startFakeSlack } from '../../../local/fakes/slack.js';
 import { recordingSleep } from './factories.js';
@@ -64,22 +68,78 @@ describe('notifySlack against the Slack fake', () => {
     expect(slack.state.messages).toHaveLength(1);
   });
 
-  it('treats invalid_payload and no_service as permanent, 5xx as transient', async () => {
+  it('posts at most once: a 502 after Slack accepted the message is not retried, and says so', async () => {
     // Prepare
-    slack.failNext({ status: 400, body: 'invalid_payload' });
-    slack.failNext({ status: 500, times: 3 });
+    slack.faults.add({ method: 'POST', status: 502, when: 'after' });
 
     // Act
-    const invalid = notifySlack(slack.webhookUrl, { status: 'completed' }, options());
-    await expect(invalid).rejects.toBeInstanceOf(AtsPermanentError);
-    const unavailable = notifySlack(slack.webhookUrl, { status: 'completed' }, options());
-    await expect(unavailable).rejects.toBeInstanceOf(AtsTransientError);
-    const unknownHook = notifySlack(`${slack.url}/services/nope`, { status: 'completed' }, options());
+    const attempt = notifySlack(slack.webhookUrl, { status: 'completed' }, options());
 
     // Assess
-    await expect(unknownHook).rejects.toBeInstanceOf(AtsPermanentError);
-    await expect(unknownHook).rejects.toMatchObject({ status: 404 });
-    await expect(unknownHook).rejects.not.toThrow(/services\/nope/);
+    await expect(attempt).rejects.toBeInstanceOf(NotificationUncertainError);
+    await expect(attempt).rejects.toMatchObject({ channel: 'slack', status: 502 });
+    expect(slack.state.messages).toHaveLength(1);
+    expect(slack.log.entries.map((e) => e.status)).toEqual([502]);
+  });
+
+  it('does not resend after a 500 or a connection reset once the request was sent', async () => {
+    // Prepare
+    slack.faults.add({ method: 'POST', status: 500, when: 'before' });
+    slack.faults.add({ method: 'POST', status: 'reset', when: 'after' });
+
+    // Act
+    const results = await Promise.allSettled([
+      notifySlack(slack.webhookUrl, { status: 'in_progress' }, options()),
+      notifySlack(slack.webhookUrl, { status: 'completed' }, options()),
+    ]);
+
+    // Assess
+    expect(results).toEqual([
+      { status: 'rejected', reason: expect.any(NotificationUncertainError) },
+      { status: 'rejected', reason: expect.any(NotificationUncertainError) },
+    ]);
+    expect(slack.log.entries).toHaveLength(2);
+    expect(slack.state.messages).toHaveLength(1);
+  });
+
+  it('retries only what Slack certainly did not act on, and reports it as safe to retry later', async () => {
+    // Prepare
+    const { sleep, calls } = recordingSleep();
+    slack.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 1, when: 'before', times: 3 });
+    const closed = await startFakeSlack();
+    const refusedUrl = closed.webhookUrl;
+    await closed.close();
+
+    // Act
+    const [limited, refused] = await Promise.allSettled([
+      notifySlack(slack.webhookUrl, { status: 'completed' }, options(sleep)),
+      notifySlack(refusedUrl, { status: 'completed' }, options(sleep)),
+    ]);
+
+    // Assess
+    expect(limited).toEqual({ status: 'rejected', reason: expect.any(AtsTransientError) });
+    expect(limited).toMatchObject({ reason: { retryAfterSeconds: 1, status: 429 } });
+    expect(refused).toEqual({ status: 'rejected', reason: expect.any(AtsTransientError) });
+    expect(slack.log.entries).toHaveLength(3);
+    expect(calls.filter((ms) => ms === 1000)).toHaveLength(2);
+    expect(slack.state.messages).toHaveLength(0);
+  });
+
+  it('treats invalid_payload and no_service as permanent', async () => {
+    // Prepare
+    slack.failNext({ status: 400, body: 'invalid_payload' });
+
+    // Act
+    const [invalid, unknownHook] = await Promise.allSettled([
+      notifySlack(slack.webhookUrl, { status: 'completed' }, options()),
+      notifySlack(`${slack.url}/services/nope`, { status: 'completed' }, options()),
+    ]);
+
+    // Assess
+    expect(invalid).toEqual({ status: 'rejected', reason: expect.any(AtsPermanentError) });
+    expect(unknownHook).toEqual({ status: 'rejected', reason: expect.any(AtsPermanentError) });
+    expect(unknownHook).toMatchObject({ reason: { status: 404 } });
+    expect(String((unknownHook as PromiseRejectedResult).reason)).not.toMatch(/services\/nope/);
     expect(slack.state.messages).toHaveLength(0);
   });
 
