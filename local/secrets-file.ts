@@ -3,7 +3,7 @@
  * worker read it through `LOCAL_SECRETS_FILE`; `npm run send` reads it to sign what it sends.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import {
@@ -29,6 +29,11 @@ const localSecretsSchema = v.object({ webhook: webhookSecretsSchema, integration
 /** A ROUND0-style endpoint signing secret (`whsec_` prefix like Stripe's, which ROUND0's scheme follows). */
 const generateSigningSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
 
+/** The key of the log adapter's e-mail pseudonyms (`email-hmac:…`): 256 random bits. */
+const generatePseudonymKey = (): string => randomBytes(32).toString('base64url');
+
+const serialise = (secrets: LocalSecrets) => `${JSON.stringify(secrets, null, 2)}\n`;
+
 /** Reads and validates the secrets file; names the failing paths, never the values. */
 export const readSecretsFile = async (path: string = defaultSecretsFilePath): Promise<LocalSecrets> => {
   let content: unknown;
@@ -46,29 +51,56 @@ export const readSecretsFile = async (path: string = defaultSecretsFilePath): Pr
 };
 
 /**
- * Returns the secrets file, creating it (mode 0600) with fresh random webhook secrets on first use.
- * `created` tells the caller to say so once.
+ * Adds a `pseudonymKey` to a file written before there was one, keeping every other value. Written to a
+ * temporary file and renamed, so a crash never leaves a half-written secrets file.
+ */
+const addPseudonymKey = async (path: string, secrets: LocalSecrets): Promise<LocalSecrets> => {
+  const updated: LocalSecrets = {
+    ...secrets,
+    integration: { ...secrets.integration, pseudonymKey: generatePseudonymKey() },
+  };
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, serialise(updated), { mode: 0o600, flag: 'wx' });
+    await rename(temporary, path);
+  } catch (error) {
+    throw new LocalSecretsFileError(`cannot add pseudonymKey to ${path}`, { cause: error });
+  }
+  return updated;
+};
+
+/**
+ * Returns the secrets file, creating it (mode 0600) with fresh random secrets on first use, and adding a
+ * `pseudonymKey` to a file that lacks one (`updated`). `created` tells the caller to say so once.
  */
 export const ensureSecretsFile = async (
   path: string = defaultSecretsFilePath,
-): Promise<{ readonly path: string; readonly secrets: LocalSecrets; readonly created: boolean }> => {
+): Promise<{
+  readonly path: string;
+  readonly secrets: LocalSecrets;
+  readonly created: boolean;
+  readonly updated: boolean;
+}> => {
   const secrets: LocalSecrets = {
     webhook: { round0SigningSecrets: [generateSigningSecret()], micro1Tokens: [generateWebhookToken()] },
-    // Keys of the local vendor API fakes (`npm start` starts them): the worker enriches events from them
-    // exactly as it would from ROUND0's and micro1's APIs.
     integration: {
+      // Keys of the local vendor API fakes (`npm start` starts them): the worker enriches events from them
+      // exactly as it would from ROUND0's and micro1's APIs.
       round0ApiKey: `r0_local_${randomBytes(16).toString('hex')}`,
       micro1ApiKey: `m1_local_${randomBytes(16).toString('hex')}`,
+      pseudonymKey: generatePseudonymKey(),
     },
   };
   try {
     // `wx` fails when the file exists, so a concurrent start never overwrites secrets already handed out.
-    await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    return { path, secrets, created: true };
+    await writeFile(path, serialise(secrets), { mode: 0o600, flag: 'wx' });
+    return { path, secrets, created: true, updated: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw new LocalSecretsFileError(`cannot create ${path}`, { cause: error });
     }
   }
-  return { path, secrets: await readSecretsFile(path), created: false };
+  const existing = await readSecretsFile(path);
+  if (existing.integration.pseudonymKey) return { path, secrets: existing, created: false, updated: false };
+  return { path, secrets: await addPseudonymKey(path, existing), created: false, updated: true };
 };

@@ -22,6 +22,12 @@ export interface IntegrationSecrets {
   readonly ats?: Readonly<Record<string, string>>;
   /** Slack incoming-webhook URL (the URL is the secret). */
   readonly slackWebhookUrl?: string;
+  /**
+   * Key of the keyed e-mail pseudonyms (`email-hmac:…`) the log and generic adapters write instead of an
+   * e-mail. Random, at least 32 characters; changing it changes every pseudonym. Without it no e-mail-derived
+   * id is written.
+   */
+  readonly pseudonymKey?: string;
 }
 
 /** Validates the webhook secret; at least one value per vendor so a misconfigured stage fails loudly. */
@@ -36,4 +42,6 @@ export const integrationSecretsSchema = v.looseObject({
   micro1ApiKey: v.optional(v.string()),
   ats: v.optional(v.record(v.string(), v.string())),
   slackWebhookUrl: v.optional(v.string()),
+  // Short keys are guessable offline against a list of e-mails: refuse them loudly rather than use them.
+  pseudonymKey: v.optional(v.pipe(v.string(), v.minLength(32))),
 }) satisfies v.GenericSchema<unknown, IntegrationSecrets>;

@@ -27,6 +27,7 @@ describe('local secrets file', () => {
     expect(first.secrets.integration).toEqual({
       round0ApiKey: expect.stringMatching(/^r0_local_[0-9a-f]{32}$/),
       micro1ApiKey: expect.stringMatching(/^m1_local_[0-9a-f]{32}$/),
+      pseudonymKey: expect.stringMatching(/^[\w-]{43}$/),
     });
     expect(first.secrets.webhook.round0SigningSecrets).toEqual([expect.stringMatching(/^whsec_[\w-]{43}$/)]);
     expect(first.secrets.webhook.micro1Tokens).toEqual([expect.stringMatching(/^[\w-]{43}$/)]);
@@ -42,7 +43,32 @@ describe('local secrets file', () => {
 
     // Assess
     expect(second.created).toBe(false);
+    expect(second.updated).toBe(false);
     expect(second.secrets).toEqual(first.secrets);
+  });
+
+  it('adds a pseudonymKey to a file written before there was one, keeping every other value and 0600', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+    const older = {
+      webhook: { round0SigningSecrets: ['whsec_older-secret'], micro1Tokens: ['m'.repeat(43)] },
+      integration: { round0ApiKey: 'r0_old', ats: { apiKey: 'lever-key' } },
+    };
+    await writeFile(path, JSON.stringify(older), { mode: 0o600 });
+
+    // Act
+    const upgraded = await ensureSecretsFile(path);
+    const again = await ensureSecretsFile(path);
+
+    // Assess
+    expect(upgraded).toMatchObject({ created: false, updated: true });
+    expect(upgraded.secrets).toEqual({
+      ...older,
+      integration: { ...older.integration, pseudonymKey: expect.stringMatching(/^[\w-]{43}$/) },
+    });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(upgraded.secrets);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(again).toMatchObject({ updated: false, secrets: upgraded.secrets });
   });
 
   it('gives each new file different secrets', async () => {
@@ -53,6 +79,26 @@ describe('local secrets file', () => {
     // Assess
     expect(a.secrets.webhook.round0SigningSecrets).not.toEqual(b.secrets.webhook.round0SigningSecrets);
     expect(a.secrets.webhook.micro1Tokens).not.toEqual(b.secrets.webhook.micro1Tokens);
+    expect(a.secrets.integration.pseudonymKey).not.toEqual(b.secrets.integration.pseudonymKey);
+  });
+
+  it('refuses a pseudonymKey too short to be a key, without echoing it', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        webhook: { round0SigningSecrets: ['whsec_older-secret'], micro1Tokens: ['m'.repeat(43)] },
+        integration: { pseudonymKey: 'short-key' },
+      }),
+    );
+
+    // Act
+    const reading = readSecretsFile(path);
+
+    // Assess
+    await expect(reading).rejects.toThrow(/integration\.pseudonymKey/);
+    await expect(reading).rejects.not.toThrow(/short-key/);
   });
 
   it('refuses a malformed file, naming the path but not the values', async () => {
