@@ -5,7 +5,9 @@
  *
  * @example
  * ```ts
- * const ats = createAtsAdapter('greenhouse', JSON.parse(process.env.ATS_CONFIG ?? '{}'), secrets.ats);
+ * const ats = createAtsAdapter('greenhouse', JSON.parse(process.env.ATS_CONFIG ?? '{}'), secrets.ats, {
+ *   pseudonymKey: secrets.pseudonymKey,
+ * });
  * const match = await ats.findApplication({ email, atsApplicationId });
  * ```
  */
@@ -27,6 +29,8 @@ export const isAtsAdapterName = (name: string): name is AtsAdapterName =>
 /**
  * Creates the adapter `name` from its parsed `ATS_CONFIG` and its credentials. Throws
  * `ConfigurationError` for an unknown name, an invalid config or missing credentials — at cold start.
+ * `deps.pseudonymKey` (the integration secret's `pseudonymKey`) keys the e-mail pseudonyms of the log and
+ * generic adapters; without it they write no e-mail-derived id.
  *
  * | adapter    | ATS_CONFIG (required → optional)                                                  | credentials                 |
  * |------------|-----------------------------------------------------------------------------------|-----------------------------|
@@ -61,17 +65,26 @@ export const createAtsAdapter = (
   }
 };
 
-export { AtsNotFoundError, AtsPermanentError, AtsTransientError } from './errors.js';
+export {
+  AtsNotFoundError,
+  AtsPermanentError,
+  AtsTransientError,
+  NotificationUncertainError,
+} from './errors.js';
+export { emailPseudonym, unidentifiedCandidateId } from './pseudonym.js';
 export { buildSlackMessage, notifySlack, type SlackNotification } from './slack.js';
 export type {
   ApplicationLookup,
   AtsAdapter,
   AtsAdapterDeps,
   AtsContext,
+  AtsLink,
   AtsMatch,
   AtsWriteAction,
   ScreeningNote,
   ScreeningNoteSection,
   ScreeningStatus,
+  StageMove,
+  StageMoveOutcome,
 } from './types.js';
 export { screeningStatusLabels } from './types.js';

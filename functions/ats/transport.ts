@@ -42,9 +42,13 @@ export interface AtsTransportOptions {
 
 export const createAtsTransport = (options: AtsTransportOptions): AtsTransport => {
   const { adapter, limiter, beforeAttempt, afterAttempt } = options;
+  const { fetch, sleep, random, now } = options.deps;
   const http = createHttpClient({
     ...options.http,
-    ...options.deps,
+    fetch,
+    sleep,
+    random,
+    now,
     schedule: (attempt) =>
       limiter.schedule(async () => {
         await beforeAttempt?.();

@@ -4,6 +4,12 @@
  * 405/404), `{ success: false, errors }` bodies on HTTP 200 for refused calls, notes in Ashby's HTML subset
  * (tags outside `<b> <i> <u> <a> <ul> <ol> <li> <code> <pre>` are "stripped" and recorded on the note so a
  * test can assert there were none), and a sliding-window rate limit with 429 + `Retry-After`.
+ *
+ * Authentication as developers.ashbyhq.com/docs/authentication describes it: no key → 401, a wrong key →
+ * 403, a key without the endpoint's permission → 403 `{ success: false, errors: ['missing_endpoint_permission'] }`
+ * (keys in `keyScopes` carry only the listed scopes; the main key carries all). `application.info` answers
+ * `currentInterviewStage: { id, title, … }`; `candidate.removeTag` succeeds when the candidate does not carry
+ * the tag (Ashby changelog) and fails `tag_not_found` only for a tag that does not exist.
  */
 import type { ListenOptions, RecordedRequestLine, RunningFake, ScriptedJsonFault } from './fake-server.js';
 import { answerJson, readParsedBody, requestLine, scriptedAnswers, startFakeServer } from './fake-server.js';
@@ -43,14 +49,32 @@ export interface RecordedRequest extends Omit<RecordedRequestLine, 'rawQuery' | 
   readonly body: unknown;
 }
 
+export interface FakeAshbyStageDetail {
+  title: string;
+  interviewPlanId: string;
+}
+export interface FakeAshbyCustomField {
+  id: string;
+  title: string;
+  objectType: 'Application' | 'Candidate' | 'Job' | 'Opening';
+  fieldType: string;
+  isArchived: boolean;
+}
+
 export interface FakeAshbyState {
   candidates: FakeAshbyCandidate[];
   applications: FakeAshbyApplication[];
   notes: FakeAshbyNote[];
   /** Interview stage ids that exist. */
   stages: string[];
+  /** Titles and plans of the stages (a stage without one is titled by its id, in `plan-default`). */
+  stageDetails: Record<string, FakeAshbyStageDetail>;
+  interviewPlans: Array<{ id: string; title: string; isArchived: boolean }>;
   /** Candidate tag ids that exist. */
   tagIds: string[];
+  /** Tag titles by id (a tag without one is titled by its id). */
+  tagTitles: Record<string, string>;
+  customFields: FakeAshbyCustomField[];
   customFieldValues: FakeAshbyFieldValue[];
   requests: RecordedRequest[];
 }
@@ -63,10 +87,42 @@ export interface FakeAshbyOptions extends Pick<ListenOptions, 'port'> {
   readonly apiKey?: string;
   /** Sliding-window rate limit. @default none */
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
+  /** Other keys and their scopes, e.g. `{ 'read-key': ['candidates:read'] }`. @default none */
+  readonly keyScopes?: Readonly<Record<string, readonly string[]>>;
   readonly seed?: Partial<
-    Pick<FakeAshbyState, 'candidates' | 'applications' | 'notes' | 'stages' | 'tagIds'>
+    Pick<
+      FakeAshbyState,
+      | 'candidates'
+      | 'applications'
+      | 'notes'
+      | 'stages'
+      | 'stageDetails'
+      | 'interviewPlans'
+      | 'tagIds'
+      | 'tagTitles'
+      | 'customFields'
+    >
   >;
 }
+
+/** The scope each faked endpoint needs (Ashby's permission table; `apiKey.info` spells them `area:access`). */
+const endpointScopes: Readonly<Record<string, string>> = {
+  'candidate.search': 'candidates:read',
+  'candidate.list': 'candidates:read',
+  'candidate.listNotes': 'candidates:read',
+  'application.info': 'candidates:read',
+  'candidate.createNote': 'candidates:write',
+  'candidate.addTag': 'candidates:write',
+  'candidate.removeTag': 'candidates:write',
+  'application.changeStage': 'candidates:write',
+  'customField.setValue': 'candidates:write',
+  'interviewPlan.list': 'interviews:read',
+  'interviewStage.list': 'interviews:read',
+  'candidateTag.list': 'hiringProcessMetadata:read',
+  'customField.list': 'hiringProcessMetadata:read',
+  'apiKey.info': 'apiKeys:read',
+};
+const allScopes = [...new Set(Object.values(endpointScopes))];
 
 export interface FakeAshby extends RunningFake<FakeAshbyState, ScriptedFault> {
   /** Origin; the adapter's `baseUrl`. */
@@ -89,9 +145,33 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
     applications: [...(options.seed?.applications ?? [])],
     notes: [...(options.seed?.notes ?? [])],
     stages: [...(options.seed?.stages ?? [])],
+    stageDetails: { ...(options.seed?.stageDetails ?? {}) },
+    interviewPlans: [
+      ...(options.seed?.interviewPlans ?? [{ id: 'plan-default', title: 'Default plan', isArchived: false }]),
+    ],
     tagIds: [...(options.seed?.tagIds ?? [])],
+    tagTitles: { ...(options.seed?.tagTitles ?? {}) },
+    customFields: [...(options.seed?.customFields ?? [])],
     customFieldValues: [],
     requests: [],
+  };
+  const stageOf = (id: string) => ({
+    id,
+    title: state.stageDetails[id]?.title ?? id,
+    interviewPlanId: state.stageDetails[id]?.interviewPlanId ?? 'plan-default',
+  });
+  /** Cursor pagination over `rows` with the request's `limit`/`cursor`. */
+  const paged = (rows: unknown[], body: Record<string, unknown>) => {
+    const limit = typeof body.limit === 'number' ? body.limit : 100;
+    const offset =
+      typeof body.cursor === 'string' ? Number(Buffer.from(body.cursor, 'base64url').toString()) : 0;
+    const more = offset + limit < rows.length;
+    return {
+      success: true,
+      results: rows.slice(offset, offset + limit),
+      moreDataAvailable: more,
+      ...(more ? { nextCursor: Buffer.from(String(offset + limit)).toString('base64url') } : {}),
+    };
   };
   const faults = scriptedAnswers<ScriptedFault, RecordedRequest>();
   const hits: number[] = [];
@@ -125,8 +205,39 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
       case 'application.info': {
         const application = state.applications.find((a) => a.id === body.applicationId);
         if (!application) return failure(['application_not_found']);
-        return { success: true, results: { ...application, candidate: { id: application.candidateId } } };
+        return {
+          success: true,
+          results: {
+            id: application.id,
+            status: 'Active',
+            candidate: { id: application.candidateId },
+            currentInterviewStage: stageOf(application.currentInterviewStageId),
+          },
+        };
       }
+      case 'candidate.list':
+        return paged(state.candidates, body);
+      case 'interviewPlan.list':
+        return { success: true, results: state.interviewPlans, moreDataAvailable: false };
+      case 'interviewStage.list': {
+        if (typeof body.interviewPlanId !== 'string') return failure(['invalid_input']);
+        if (!state.interviewPlans.some((p) => p.id === body.interviewPlanId))
+          return failure(['interview_plan_not_found']);
+        return {
+          success: true,
+          results: state.stages
+            .map(stageOf)
+            .filter((stage) => stage.interviewPlanId === body.interviewPlanId),
+          moreDataAvailable: false,
+        };
+      }
+      case 'candidateTag.list':
+        return paged(
+          state.tagIds.map((id) => ({ id, title: state.tagTitles[id] ?? id, isArchived: false })),
+          body,
+        );
+      case 'customField.list':
+        return paged(state.customFields, body);
       case 'candidate.createNote': {
         const candidate = candidateOf(body.candidateId);
         if (!candidate) return failure(['candidate_not_found']);
@@ -190,13 +301,14 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
       }
       case 'customField.setValue': {
         const { objectId, objectType, fieldId, fieldValue } = body;
-        if (typeof objectId !== 'string' || typeof objectType !== 'string' || typeof fieldId !== 'string') {
+        if (typeof objectId !== 'string' || typeof fieldId !== 'string') return failure(['invalid_input']);
+        // The OpenAPI enum is PascalCase: `application` or `APPLICATION` is not an object type.
+        if (!['Application', 'Candidate', 'Job', 'Opening'].includes(String(objectType)))
           return failure(['invalid_input']);
-        }
         state.customFieldValues = state.customFieldValues.filter(
           (f) => !(f.objectId === objectId && f.fieldId === fieldId),
         );
-        state.customFieldValues.push({ objectId, objectType, fieldId, fieldValue });
+        state.customFieldValues.push({ objectId, objectType: String(objectType), fieldId, fieldValue });
         return { success: true, results: { objectId, fieldId, value: fieldValue } };
       }
       default:
@@ -210,15 +322,17 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
     const scheme = !authHeader ? 'none' : authHeader.startsWith('Basic ') ? 'Basic' : 'other';
     const [user, password] = Buffer.from(authHeader.slice(6), 'base64').toString('utf8').split(':');
     const { method, path, headers } = requestLine(req);
+    const scopes = user === apiKey ? allScopes : options.keyScopes?.[user ?? ''];
     const record: RecordedRequest = {
       method,
       path,
       headers,
-      auth: { scheme, valid: scheme === 'Basic' && user === apiKey && (password ?? '') === '' },
+      auth: { scheme, valid: scheme === 'Basic' && scopes !== undefined && (password ?? '') === '' },
       body,
     };
     state.requests.push(record);
-    if (!record.auth.valid) return answerJson(res, record, 401, failure(['unauthorized']));
+    if (scheme !== 'Basic' || !user) return answerJson(res, record, 401, failure(['missing_api_key']));
+    if (!record.auth.valid) return answerJson(res, record, 403, failure(['invalid_api_key']));
     if (record.method !== 'POST')
       return answerJson(res, record, 405, failure(['method_not_allowed']), { allow: 'POST' });
     if (typeof body !== 'object' || body === null)
@@ -230,7 +344,13 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
       return answerJson(res, record, 429, failure(['rate_limit_exceeded']), {
         'retry-after': String(retryAfter),
       });
-    const answer = rpc(path.slice(1), body as Record<string, unknown>);
+    const required = endpointScopes[path.slice(1)];
+    if (required && !scopes?.includes(required))
+      return answerJson(res, record, 403, failure(['missing_endpoint_permission']));
+    const answer =
+      path.slice(1) === 'apiKey.info'
+        ? { success: true, results: { title: 'interview-sync', createdAt: '2026-01-01T00:00:00Z', scopes } }
+        : rpc(path.slice(1), body as Record<string, unknown>);
     if (answer === undefined) return answerJson(res, record, 404, failure(['unknown_endpoint']));
     return answerJson(res, record, 200, answer);
   }, options);

@@ -4,6 +4,12 @@
  * `{ data, hasNext, next }` pagination with `limit` ≤ 100 and an opaque `offset`, plain-text notes (a note
  * containing HTML tags is refused with 400 so a contract test notices), and a token bucket (429 +
  * `Retry-After` above the configured rate). Requests are recorded without the `authorization` header.
+ *
+ * Links are CONTACT-level (Lever's "Update contact links by opportunity"): `addLinks`/`removeLinks` on one
+ * opportunity change the `links` of every opportunity of the same contact, and take `{ links: string[] }`
+ * (anything else is a 400). Keys listed in `keyPermissions` stand for keys created without endpoints:
+ * `none` gets 403 on everything, `read-only` on writes. `GET /stages`, `/tags` and `/users/{id}` serve the
+ * doctor.
  */
 import type { ServerResponse } from 'node:http';
 import type { ListenOptions, RecordedRequestLine, RunningFake, ScriptedJsonFault } from './fake-server.js';
@@ -36,13 +42,23 @@ export interface RecordedRequest extends RecordedRequestLine {
   readonly body: unknown;
 }
 
+export interface FakeLeverUserProfile {
+  name: string;
+  accessRole: string;
+  deactivatedAt?: number | null;
+}
+
 export interface FakeLeverState {
   opportunities: FakeLeverOpportunity[];
   notes: FakeLeverNote[];
   /** Stage ids that exist (`GET /stages`). */
   stages: string[];
+  /** Stage names by id (`GET /stages` answers the id when a stage has none). */
+  stageTexts: Record<string, string>;
   /** Lever user ids `perform_as` may name. */
   users: string[];
+  /** What `GET /users/{id}` answers for a user (a default profile otherwise). */
+  userProfiles: Record<string, FakeLeverUserProfile>;
   requests: RecordedRequest[];
 }
 
@@ -54,7 +70,11 @@ export interface FakeLeverOptions extends Pick<ListenOptions, 'port'> {
   readonly apiKey?: string;
   /** Token bucket. @default none */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
-  readonly seed?: Partial<Pick<FakeLeverState, 'opportunities' | 'notes' | 'stages' | 'users'>>;
+  /** Other keys the fake knows, created without endpoints (`none`) or with read endpoints only. @default none */
+  readonly keyPermissions?: Readonly<Record<string, 'none' | 'read-only'>>;
+  readonly seed?: Partial<
+    Pick<FakeLeverState, 'opportunities' | 'notes' | 'stages' | 'stageTexts' | 'users' | 'userProfiles'>
+  >;
 }
 
 export interface FakeLever extends RunningFake<FakeLeverState, ScriptedFault> {
@@ -71,9 +91,17 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
     opportunities: [...(options.seed?.opportunities ?? [])],
     notes: [...(options.seed?.notes ?? [])],
     stages: [...(options.seed?.stages ?? [])],
+    stageTexts: { ...(options.seed?.stageTexts ?? {}) },
     users: [...(options.seed?.users ?? [])],
+    userProfiles: { ...(options.seed?.userProfiles ?? {}) },
     requests: [],
   };
+  // Links are the contact's: opportunities of one person share one list.
+  const contactLinks = (contact: string) =>
+    state.opportunities.filter((o) => o.contact === contact).flatMap((o) => o.links);
+  for (const opportunity of state.opportunities) {
+    opportunity.links = [...new Set(contactLinks(opportunity.contact))];
+  }
   const faults = scriptedAnswers<ScriptedFault, RecordedRequest>();
   const bucket = { tokens: options.rateLimit?.burst ?? 0, at: Date.now() };
   let nextId = 1;
@@ -121,6 +149,29 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
       if (state.users.length > 0 && !state.users.includes(performAs)) {
         return answerJson(res, record, 400, { code: 'BadRequestError', message: 'unknown perform_as user' });
       }
+    }
+    if (collection === 'stages' && !id && record.method === 'GET') {
+      return page(
+        res,
+        record,
+        state.stages.map((stage) => ({ id: stage, text: state.stageTexts[stage] ?? stage })),
+      );
+    }
+    if (collection === 'tags' && !id && record.method === 'GET') {
+      const counts = new Map<string, number>();
+      for (const tag of state.opportunities.flatMap((o) => o.tags))
+        counts.set(tag, (counts.get(tag) ?? 0) + 1);
+      return page(
+        res,
+        record,
+        [...counts].map(([text, count]) => ({ text, count })),
+      );
+    }
+    if (collection === 'users' && id && !sub && record.method === 'GET') {
+      if (!state.users.includes(id))
+        return answerJson(res, record, 404, { code: 'ResourceNotFound', message: 'user not found' });
+      const profile = state.userProfiles[id] ?? { name: `User ${id}`, accessRole: 'super admin' };
+      return answerJson(res, record, 200, { data: { id, ...profile } });
     }
     if (collection !== 'opportunities')
       return answerJson(res, record, 404, { code: 'ResourceNotFound', message: 'not found' });
@@ -179,19 +230,37 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
       opportunity.stage = body.stage;
       return answerJson(res, record, 200, { data: opportunity });
     }
-    if ((sub === 'addTags' || sub === 'removeTags' || sub === 'addLinks') && record.method === 'POST') {
-      const key = sub === 'addLinks' ? 'links' : 'tags';
-      const values = body[key];
+    if ((sub === 'addTags' || sub === 'removeTags') && record.method === 'POST') {
+      const values = body.tags;
       if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) {
         return answerJson(res, record, 400, {
           code: 'BadRequestError',
-          message: `${key} must be an array of strings`,
+          message: 'tags must be an array of strings',
         });
       }
       if (sub === 'removeTags') opportunity.tags = opportunity.tags.filter((t) => !values.includes(t));
-      else {
-        const target = sub === 'addLinks' ? opportunity.links : opportunity.tags;
-        for (const value of values) if (!target.includes(value)) target.push(value);
+      else for (const value of values) if (!opportunity.tags.includes(value)) opportunity.tags.push(value);
+      return answerJson(res, record, 200, { data: opportunity });
+    }
+    if ((sub === 'addLinks' || sub === 'removeLinks') && record.method === 'POST') {
+      const values = body.links;
+      if (
+        !Array.isArray(values) ||
+        values.length === 0 ||
+        !values.every((v) => typeof v === 'string' && v.trim() !== '')
+      ) {
+        return answerJson(res, record, 400, {
+          code: 'BadRequestError',
+          message: 'links must be a non-empty array of strings',
+        });
+      }
+      const current = contactLinks(opportunity.contact);
+      const next =
+        sub === 'addLinks'
+          ? [...new Set([...current, ...values])]
+          : current.filter((link) => !values.includes(link));
+      for (const other of state.opportunities.filter((o) => o.contact === opportunity.contact)) {
+        other.links = [...new Set(next)];
       }
       return answerJson(res, record, 200, { data: opportunity });
     }
@@ -203,14 +272,21 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
     const authHeader = req.headers.authorization ?? '';
     const scheme = !authHeader ? 'none' : authHeader.startsWith('Basic ') ? 'Basic' : 'other';
     const [user, password] = Buffer.from(authHeader.slice(6), 'base64').toString('utf8').split(':');
+    const permissions = user === apiKey ? 'all' : options.keyPermissions?.[user ?? ''];
     const record: RecordedRequest = {
       ...requestLine(req),
-      auth: { scheme, valid: scheme === 'Basic' && user === apiKey && password === '' },
+      auth: { scheme, valid: scheme === 'Basic' && permissions !== undefined && password === '' },
       body,
     };
     state.requests.push(record);
     if (!record.auth.valid)
       return answerJson(res, record, 401, { code: 'UnauthorizedError', message: 'invalid API key' });
+    // A key created without the endpoint: 403, the request is not applied.
+    if (permissions === 'none' || (permissions === 'read-only' && record.method !== 'GET'))
+      return answerJson(res, record, 403, {
+        code: 'Forbidden',
+        message: 'API key lacks access to this endpoint',
+      });
     const fault = faults.take(record);
     if (fault) return answerJson(res, record, fault.status, fault.body, fault.headers);
     if (!takeToken())

@@ -2,28 +2,22 @@
  * Ashby adapter.
  *
  * - Every call is a POST RPC; a 200 with `success: false` is an error, classified by its code: `*_not_found`
- *   → {@link AtsNotFoundError}, rate-limit/unavailable codes → {@link AtsTransientError}, others permanent.
+ *   → {@link AtsNotFoundError}, rate-limit/unavailable codes → `AtsTransientError`, others permanent.
  * - Find: `application.info` when the application id is known, else `candidate.search { email }`.
  * - Note: `candidate.createNote` in Ashby's HTML subset; reconciliation reads `candidate.listNotes`.
  * - Status: a custom field when `statusField` is configured (Ashby custom fields are visible on the
  *   profile and reportable), else candidate tags (`statusTagIds`), else nothing.
+ * - Stage: `application.info`'s `currentInterviewStage.id` is read first (a repeat is `already-there`, a
+ *   recruiter's move is `moved-on`), then `application.changeStage { applicationId, interviewStageId }`.
  * - Rate: Ashby's per-key limits are not published as numbers, so a conservative `bottleneck`
  *   (5 requests/s, 2 in parallel) by default; 429 + `Retry-After` is honoured.
  */
-import Bottleneck from 'bottleneck';
 import * as v from 'valibot';
-import type { HttpRequest } from '../../platform/http.js';
-import { AtsNotFoundError, AtsPermanentError, AtsTransientError } from '../errors.js';
+import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { renderNoteHtml, valueHasMarker } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
-import {
-  createAtsTransport,
-  httpSettingsSchema,
-  idSchema,
-  statusMapSchema,
-  urlSchema,
-} from '../transport.js';
-import type { AtsAdapter, AtsAdapterDeps, AtsMatch, ScreeningStatus } from '../types.js';
+import { httpSettingsSchema, idSchema, statusMapSchema, urlSchema } from '../transport.js';
+import type { AtsAdapter, AtsAdapterDeps, AtsMatch, ScreeningStatus, StageMoveOutcome } from '../types.js';
 import {
   ashbyCustomFieldObjectTypes,
   buildApplicationInfo,
@@ -35,6 +29,9 @@ import {
   buildTagChange,
   defaultAshbyBaseUrl,
 } from './api.js';
+import { type AshbyClient, createAshbyClient } from './client.js';
+
+export { ashbyFailure } from './client.js';
 
 const adapter = 'ashby';
 
@@ -70,36 +67,22 @@ export const ashbyConfigSchema = v.object({
   http: httpSettingsSchema,
 });
 export type AshbyConfig = v.InferInput<typeof ashbyConfigSchema>;
+export type AshbySettings = v.InferOutput<typeof ashbyConfigSchema>;
 
-const envelopeSchema = v.looseObject({
-  success: v.boolean(),
-  results: v.optional(v.unknown()),
-  errors: v.optional(v.array(v.unknown())),
-  errorInfo: v.optional(v.looseObject({ code: v.optional(v.string()) })),
-  moreDataAvailable: v.optional(v.boolean()),
-  nextCursor: v.optional(v.nullable(v.string())),
-});
-type Envelope = v.InferOutput<typeof envelopeSchema>;
 const candidateSchema = v.looseObject({ id: v.string(), applicationIds: v.optional(v.array(v.string())) });
-const applicationSchema = v.looseObject({ id: v.string(), candidate: v.looseObject({ id: v.string() }) });
+/** `application.info` results: the candidate and the current interview stage (`currentInterviewStage.id`). */
+const applicationSchema = v.looseObject({
+  id: v.string(),
+  candidate: v.looseObject({ id: v.string() }),
+  currentInterviewStage: v.optional(v.nullable(v.looseObject({ id: v.string() }))),
+});
+type Application = v.InferOutput<typeof applicationSchema>;
 
-/** Only code-like strings become a reason: free-text errors may echo the input (PII). */
-const errorCodes = (envelope: Envelope): string[] => {
-  const raw = [envelope.errorInfo?.code, ...(envelope.errors ?? [])];
-  const codes = raw.filter((e): e is string => typeof e === 'string' && /^[a-z][a-z0-9_.]*$/i.test(e));
-  return codes.length ? codes : ['unspecified'];
-};
-
-const isTransientCode = (code: string) => /rate_?limit|too_many|unavailable|timeout|internal/i.test(code);
-
-/** The error a `success: false` answer stands for. */
-export const ashbyFailure = (operation: string, envelope: Envelope): Error => {
-  const codes = errorCodes(envelope);
-  const message = `${adapter}: ${operation} failed: ${codes.join(', ')}`;
-  if (codes.some((code) => /not_?found/i.test(code))) return new AtsNotFoundError(message, { adapter });
-  if (codes.some(isTransientCode)) return new AtsTransientError(message, { adapter });
-  return new AtsPermanentError(message, { adapter, reason: codes.join(',') });
-};
+/** Parses the Ashby `ATS_CONFIG` and credentials once (the adapter and the doctor share it). */
+export const resolveAshby = (config: unknown, credentials: Readonly<Record<string, string>> | undefined) => ({
+  settings: parseSettings(adapter, ashbyConfigSchema, config),
+  apiKey: requireCredentials(adapter, credentials, ['apiKey']).apiKey,
+});
 
 /** Creates the Ashby adapter from `ATS_CONFIG` (see {@link ashbyConfigSchema}) and the credentials `{ apiKey }`. */
 export const createAshbyAdapter = (
@@ -107,49 +90,24 @@ export const createAshbyAdapter = (
   credentials: Readonly<Record<string, string>> | undefined,
   deps: AtsAdapterDeps = {},
 ): AtsAdapter => {
-  const settings = parseSettings(adapter, ashbyConfigSchema, config);
-  const { apiKey } = requireCredentials(adapter, credentials, ['apiKey']);
+  const { settings, apiKey } = resolveAshby(config, credentials);
+  return ashbyAdapterFor(settings, apiKey, createAshbyClient(settings, deps));
+};
+
+const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyClient): AtsAdapter => {
   const { baseUrl } = settings;
-  const transport = createAtsTransport({
-    adapter,
-    limiter: new Bottleneck({
-      minTime: settings.rateLimit.minTimeMs,
-      maxConcurrent: settings.rateLimit.maxConcurrent,
-    }),
-    http: settings.http,
-    deps,
-  });
+  const { call, results } = client;
 
-  /** Sends one RPC and returns its envelope; `success: false` throws (see {@link ashbyFailure}). */
-  const call = async (request: HttpRequest): Promise<Envelope> => {
-    const response = await transport.send(request);
-    const parsed = v.safeParse(envelopeSchema, response.json());
-    const operation = request.operation ?? 'call';
-    if (!parsed.success) {
-      throw new AtsPermanentError(`${adapter}: ${operation}: unexpected response`, {
-        adapter,
-        reason: 'invalid_response',
-      });
-    }
-    if (!parsed.output.success) throw ashbyFailure(operation, parsed.output);
-    return parsed.output;
-  };
-
-  const results = <T>(envelope: Envelope, schema: v.GenericSchema<unknown, T>, operation: string): T => {
-    const parsed = v.safeParse(schema, envelope.results);
-    if (!parsed.success) {
-      throw new AtsPermanentError(`${adapter}: ${operation}: unexpected results`, {
-        adapter,
-        reason: 'invalid_response',
-      });
-    }
-    return parsed.output;
-  };
+  const applicationInfo = async (applicationId: string): Promise<Application> =>
+    results(
+      await call(buildApplicationInfo(baseUrl, apiKey, applicationId)),
+      applicationSchema,
+      'application.info',
+    );
 
   const findByApplicationId = async (applicationId: string): Promise<AtsMatch | undefined> => {
     try {
-      const envelope = await call(buildApplicationInfo(baseUrl, apiKey, applicationId));
-      const application = results(envelope, applicationSchema, 'application.info');
+      const application = await applicationInfo(applicationId);
       return { candidateId: application.candidate.id, applicationId: application.id };
     } catch (error) {
       if (error instanceof AtsNotFoundError) return undefined;
@@ -185,10 +143,18 @@ export const createAshbyAdapter = (
     const otherTagId = settings.statusTagIds[other];
     if (tagId) await call(buildTagChange(baseUrl, apiKey, 'candidate.addTag', match.candidateId, tagId));
     if (otherTagId) {
+      // `removeTag` already succeeds when the candidate does not carry the tag (changelog, see api.ts), so a
+      // "not found" here means a wrong tag id in `statusTagIds` (the candidate was just tagged above, or
+      // found): a configuration error, not a record that vanished.
       await call(buildTagChange(baseUrl, apiKey, 'candidate.removeTag', match.candidateId, otherTagId)).catch(
-        // Removing a tag the candidate does not carry is already the wanted state.
         (error: unknown) => {
-          if (!(error instanceof AtsNotFoundError)) throw error;
+          throw error instanceof AtsNotFoundError
+            ? new AtsPermanentError(
+                `${adapter}: candidate.removeTag: not found (check ATS_CONFIG.statusTagIds)`,
+                { adapter, reason: 'invalid_tag_id' },
+                { cause: error },
+              )
+            : error;
         },
       );
     }
@@ -240,8 +206,18 @@ export const createAshbyAdapter = (
       await setStatusTags(match, status);
     },
 
-    async moveStage(match, stageId) {
-      await call(buildChangeStage(baseUrl, apiKey, objectIdFor(match, 'Application'), stageId));
+    async currentStage(match) {
+      if (!match.applicationId) return undefined;
+      return (await applicationInfo(match.applicationId)).currentInterviewStage?.id;
+    },
+
+    async moveStage(match, move): Promise<StageMoveOutcome> {
+      const applicationId = objectIdFor(match, 'Application');
+      const current = (await applicationInfo(applicationId)).currentInterviewStage?.id;
+      if (current === move.toStageId) return 'already-there';
+      if (move.fromStageId !== undefined && current !== move.fromStageId) return 'moved-on';
+      await call(buildChangeStage(baseUrl, apiKey, applicationId, move.toStageId));
+      return 'moved';
     },
 
     async setField(match, fieldId, value) {

@@ -10,6 +10,9 @@
  * (developers.ashbyhq.com/docs/applicationchange_stage, and clients calling it); `candidate.addTag` takes
  * `{ candidateId, tagId }`; `customField.setValue` takes `{ objectId, objectType, fieldId, fieldValue }`
  * (developers.ashbyhq.com/docs/customfieldsetvalue; String/LongText fields take a string).
+ * Listing for the doctor (Ashby's OpenAPI, mirrored in api-evangelist/ashby `openapi/`): `apiKey.info`
+ * (→ `scopes`, needs `apiKeysRead`), `candidate.list`, `interviewPlan.list`, `interviewStage.list` (requires
+ * `interviewPlanId`), `candidateTag.list`, `customField.list`, all `{ limit?, cursor? }`-paginated.
  */
 import type { HttpRequest } from '../../platform/http.js';
 import { basicAuthorization } from '../../platform/http.js';
@@ -18,7 +21,11 @@ import { joinUrl } from '../transport.js';
 /** @default API base */
 export const defaultAshbyBaseUrl = 'https://api.ashbyhq.com';
 
-/** Objects a custom field can belong to. UNCONFIRMED: the exact casing Ashby expects (docs show PascalCase). */
+/**
+ * Objects a custom field can belong to, in Ashby's PascalCase: `customField.setValue`'s `objectType` enum is
+ * `Application | Candidate | Job | Opening` (Ashby OpenAPI, `openapi/ashby-custom-field-api-openapi.yml` of
+ * api-evangelist/ashby). The adapter writes the first two.
+ */
 export const ashbyCustomFieldObjectTypes = ['Application', 'Candidate'] as const;
 export type AshbyCustomFieldObjectType = (typeof ashbyCustomFieldObjectTypes)[number];
 
@@ -82,9 +89,9 @@ export const buildChangeStage = (
 ) => rpc(baseUrl, apiKey, 'application.changeStage', { applicationId, interviewStageId }, true);
 
 /**
- * `candidate.addTag` / `candidate.removeTag` with `{ candidateId, tagId }`.
- * UNCONFIRMED: `candidate.removeTag`'s body (the endpoint exists per Ashby's changelog "Add
- * candidate.removeTag Endpoint"; the body is assumed to mirror `addTag`).
+ * `candidate.addTag` / `candidate.removeTag` with `{ candidateId, tagId }`. `removeTag` source: Ashby's
+ * changelog "Add candidate.removeTag Endpoint" (developers.ashbyhq.com/changelog/2026-02-27-add-candidate-
+ * remove-tag): "Accepts candidateId and tagId … If the tag was not on the candidate, the request succeeds".
  */
 export const buildTagChange = (
   baseUrl: string,
@@ -112,3 +119,34 @@ export const buildSetCustomField = (
     },
     true,
   );
+
+/** `apiKey.info` → `results.scopes` (e.g. `candidates:read`); needs the `apiKeysRead` permission. */
+export const buildApiKeyInfo = (baseUrl: string, apiKey: string) =>
+  rpc(baseUrl, apiKey, 'apiKey.info', {}, true);
+
+/** `candidate.list` with `{ limit }` (the doctor: can this key list candidates?). */
+export const buildCandidateList = (baseUrl: string, apiKey: string, limit: number) =>
+  rpc(baseUrl, apiKey, 'candidate.list', { limit }, true);
+
+/** A list RPC with `{ limit: 100, cursor? }` plus its own filters. */
+const listRpc = (baseUrl: string, apiKey: string, method: string, body: object, cursor?: string) =>
+  rpc(baseUrl, apiKey, method, { ...body, limit: 100, ...(cursor ? { cursor } : {}) }, true);
+
+/** `interviewPlan.list` — plans, whose stages `interviewStage.list` lists (not paginated). */
+export const buildInterviewPlanList = (baseUrl: string, apiKey: string) =>
+  rpc(baseUrl, apiKey, 'interviewPlan.list', {}, true);
+
+/**
+ * `interviewStage.list` with `{ interviewPlanId }` (its only, required, field) — the stage ids
+ * `application.changeStage` takes, in plan order.
+ */
+export const buildInterviewStageList = (baseUrl: string, apiKey: string, interviewPlanId: string) =>
+  rpc(baseUrl, apiKey, 'interviewStage.list', { interviewPlanId }, true);
+
+/** `candidateTag.list` — the tag ids `statusTagIds` takes. */
+export const buildCandidateTagList = (baseUrl: string, apiKey: string, cursor?: string) =>
+  listRpc(baseUrl, apiKey, 'candidateTag.list', {}, cursor);
+
+/** `customField.list` — the field ids `statusField`/`ATS_SCORE_FIELD_ID` take. */
+export const buildCustomFieldList = (baseUrl: string, apiKey: string, cursor?: string) =>
+  listRpc(baseUrl, apiKey, 'customField.list', {}, cursor);

@@ -7,6 +7,10 @@
  *   same effect and receivers deduplicate on it; the body is deterministic for the same reason (the send
  *   time travels in `webhook-timestamp`, which is signed).
  * - `findApplication` does no lookup: it hands the lookup back as the match, and each payload carries it.
+ *   The candidate's `id` is the ATS application id, else a keyed pseudonym of the e-mail (`email-hmac:…`,
+ *   only with a `pseudonymKey`), else absent: an unsalted e-mail hash would be reversible.
+ * - Stage moves are delivered as `interview-sync.stage` with `{ fromStageId?, toStageId }` and reported as
+ *   `moved`: the receiver decides; links as `interview-sync.links`. There is no `currentStage`.
  * - 2xx is success; 410 Gone means "stop sending" (permanent); other 4xx permanent; 429/5xx transient.
  */
 import { createHash } from 'node:crypto';
@@ -16,9 +20,10 @@ import * as v from 'valibot';
 import { ConfigurationError } from '../../platform/errors.js';
 import { AtsPermanentError } from '../errors.js';
 import { renderNoteText } from '../note-render.js';
+import { emailPseudonym, unidentifiedCandidateId } from '../pseudonym.js';
 import { parseSettings, requireCredentials } from '../settings.js';
 import { createAtsTransport, httpSettingsSchema, urlSchema } from '../transport.js';
-import type { AtsAdapter, AtsAdapterDeps, AtsContext, AtsMatch, AtsWriteAction } from '../types.js';
+import type { AtsAdapter, AtsAdapterDeps, AtsContext, AtsLink, AtsMatch, AtsWriteAction } from '../types.js';
 
 const adapter = 'generic';
 
@@ -40,21 +45,26 @@ export type GenericConfig = v.InferInput<typeof genericConfigSchema>;
 /** The JSON body of every delivery. Versioned so receivers can refuse what they cannot read. */
 export interface GenericAtsEvent {
   readonly schemaVersion: 1;
-  /** `interview-sync.note`, `interview-sync.status`, `interview-sync.stage` or `interview-sync.field`. */
+  /**
+   * `interview-sync.note`, `.status`, `.stage`, `.field` or `.links`.
+   */
   readonly type: `interview-sync.${AtsWriteAction}`;
   readonly eventKey: string;
   readonly vendor: string;
   readonly interviewId?: string;
   /**
-   * `id` is the match's candidate id (the ATS application id, or `email-sha256:…`), stable across events;
+   * `id` is the match's candidate id — the ATS application id, or `email-hmac:…` (a keyed pseudonym of the
+   * e-mail) — stable across events, and absent when only an e-mail is known and no pseudonym key is set;
    * `email` and `atsApplicationId` are the lookup as the vendor gave it (the receiver needs them to find the
    * record). A caller that remembers only ids between events sends `id` alone.
    */
-  readonly candidate: { readonly id: string; readonly email?: string; readonly atsApplicationId?: string };
+  readonly candidate: { readonly id?: string; readonly email?: string; readonly atsApplicationId?: string };
   readonly note?: { readonly structured: unknown; readonly text: string };
   readonly status?: string;
-  readonly stageId?: string;
+  /** The move: `fromStageId` is where the application was when the sync first found it, when known. */
+  readonly stage?: { readonly fromStageId?: string; readonly toStageId: string };
   readonly field?: { readonly id: string; readonly value: string };
+  readonly links?: ReadonlyArray<AtsLink>;
 }
 
 /** A stable Standard Webhooks message id for one effect. */
@@ -87,9 +97,6 @@ export const buildGenericDelivery = (
   };
 };
 
-const hashEmail = (email: string) =>
-  `email-sha256:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
-
 /**
  * Creates the generic adapter from `ATS_CONFIG` (see {@link genericConfigSchema}) and the credentials
  * `{ signingSecret }` (`whsec_<base64>`).
@@ -121,7 +128,7 @@ export const createGenericAdapter = (
     action: AtsWriteAction,
     match: AtsMatch,
     ctx: AtsContext,
-    fields: Pick<GenericAtsEvent, 'note' | 'status' | 'stageId' | 'field'>,
+    fields: Pick<GenericAtsEvent, 'note' | 'status' | 'stage' | 'field' | 'links'>,
   ) => {
     const event: GenericAtsEvent = {
       schemaVersion: 1,
@@ -130,7 +137,7 @@ export const createGenericAdapter = (
       vendor: ctx.vendor,
       ...(ctx.interviewId ? { interviewId: ctx.interviewId } : {}),
       candidate: {
-        id: match.candidateId,
+        ...(match.candidateId === unidentifiedCandidateId ? {} : { id: match.candidateId }),
         ...(match.email ? { email: match.email } : {}),
         ...(match.applicationId ? { atsApplicationId: match.applicationId } : {}),
       },
@@ -156,7 +163,10 @@ export const createGenericAdapter = (
     async findApplication(lookup) {
       if (!lookup.email && !lookup.atsApplicationId) return undefined;
       return {
-        candidateId: lookup.atsApplicationId ?? hashEmail(lookup.email ?? ''),
+        candidateId:
+          lookup.atsApplicationId ??
+          emailPseudonym(lookup.email ?? '', deps.pseudonymKey) ??
+          unidentifiedCandidateId,
         ...(lookup.atsApplicationId ? { applicationId: lookup.atsApplicationId } : {}),
         ...(lookup.email ? { email: lookup.email } : {}),
       };
@@ -170,12 +180,23 @@ export const createGenericAdapter = (
       await deliver('status', match, ctx, { status });
     },
 
-    async moveStage(match, stageId, ctx) {
-      await deliver('stage', match, ctx, { stageId });
+    async moveStage(match, move, ctx) {
+      await deliver('stage', match, ctx, {
+        stage: {
+          ...(move.fromStageId === undefined ? {} : { fromStageId: move.fromStageId }),
+          toStageId: move.toStageId,
+        },
+      });
+      return 'moved';
     },
 
     async setField(match, fieldId, value, ctx) {
       await deliver('field', match, ctx, { field: { id: fieldId, value } });
+    },
+
+    async addLinks(match, links, ctx) {
+      if (links.length === 0) return;
+      await deliver('links', match, ctx, { links: links.map(({ label, url }) => ({ label, url })) });
     },
   };
 };

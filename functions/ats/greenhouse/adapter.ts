@@ -1,32 +1,35 @@
 /**
  * Greenhouse Harvest v3 adapter.
  *
- * - Auth: OAuth client credentials; the token is cached until shortly before `expires_in` and refreshed
- *   once on a 401.
+ * - Auth: OAuth client credentials (see `client.ts`); the token's `sub` (`userId`) decides what lists
+ *   return: a user without enough permissions gets EMPTY lists, so `hasNote` would find no earlier note and
+ *   a retry would post a second one. Use a Site Admin or a dedicated integration user (`npm run ops --
+ *   doctor` checks it).
  * - Find: `atsApplicationId` → `GET /v3/applications?ids=` → `candidate_id`; else candidates by e-mail.
  * - Note: `POST /v3/notes`, plain text, marker last. Reconciliation: `GET /v3/notes?candidate_ids=`.
  * - Status: a candidate tag ("AI screening in progress"/"completed") whose ids are configured
  *   (`statusTagIds`): applied with `POST /v3/applied_candidate_tags`, the other one removed. Tags rather
  *   than a custom field because tags are visible in every candidate list and filterable, and need no
  *   per-field value mapping. No tag ids configured → `setStatus` does nothing.
- * - Stage: `POST /v3/applications/{id}/move` from the current stage (no-op when already there).
+ * - Stage: the current stage is read from `GET /v3/application_stages?application_ids=&current=true`;
+ *   `POST /v3/applications/{id}/move` only from `fromStageId`, always with `from_stage_id`. A move fires the
+ *   customer's stage rules (e-mails to the candidate, per the move reference page).
  * - Rate: a `bottleneck` reservoir per 30 s window, plus a pause of one window whenever
  *   `X-RateLimit-Remaining` reaches the configured reserve, so 429s are the exception.
  */
-import Bottleneck from 'bottleneck';
 import * as v from 'valibot';
-import type { HttpRequest, HttpResponse } from '../../platform/http.js';
 import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { noteHasMarker, renderNoteText } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
-import {
-  createAtsTransport,
-  httpSettingsSchema,
-  idSchema,
-  statusMapSchema,
-  urlSchema,
-} from '../transport.js';
-import type { AtsAdapter, AtsAdapterDeps, AtsMatch, ScreeningStatus } from '../types.js';
+import { httpSettingsSchema, idSchema, statusMapSchema, urlSchema } from '../transport.js';
+import type {
+  AtsAdapter,
+  AtsAdapterDeps,
+  AtsMatch,
+  ScreeningStatus,
+  StageMove,
+  StageMoveOutcome,
+} from '../types.js';
 import {
   buildApplyTag,
   buildCreateNote,
@@ -34,17 +37,17 @@ import {
   buildListApplicationsByIds,
   buildListAppliedTags,
   buildListCandidatesByEmail,
+  buildListCurrentApplicationStage,
   buildListNotes,
   buildMoveApplication,
-  buildNextPage,
   buildRemoveAppliedTag,
-  buildTokenRequest,
   defaultGreenhouseAuthUrl,
   defaultGreenhouseBaseUrl,
+  type GreenhouseApplicationStageRow,
+  greenhouseMoveFromStageId,
   greenhouseNoteVisibilities,
-  greenhouseRemainingHeader,
-  parseNextLink,
 } from './api.js';
+import { createGreenhouseClient, type GreenhouseClient } from './client.js';
 
 const adapter = 'greenhouse';
 
@@ -54,7 +57,11 @@ export const greenhouseConfigSchema = v.object({
   baseUrl: v.optional(urlSchema, defaultGreenhouseBaseUrl),
   /** OAuth token endpoint. @default 'https://auth.greenhouse.io/token' */
   authUrl: v.optional(urlSchema, defaultGreenhouseAuthUrl),
-  /** Greenhouse user id: the token's `sub` and the notes' author. Required. */
+  /**
+   * Greenhouse user id: the token's `sub` and the notes' author. Required. Its permissions decide what the
+   * API shows: a Site Admin or a dedicated integration user with read/write on candidates, applications
+   * and notes.
+   */
   userId: idSchema,
   /** Who may read the notes. @default 'private' */
   noteVisibility: v.optional(v.picklist(greenhouseNoteVisibilities), 'private'),
@@ -84,13 +91,14 @@ export const greenhouseConfigSchema = v.object({
   http: httpSettingsSchema,
 });
 export type GreenhouseConfig = v.InferInput<typeof greenhouseConfigSchema>;
+export type GreenhouseSettings = v.InferOutput<typeof greenhouseConfigSchema>;
 
 const anyId = v.pipe(v.union([v.string(), v.number()]), v.transform(String));
+/** `/v3/applications` rows carry `stage_id`/`stage_name` in v3, not `job_interview_stage_id`. */
 const applicationSchema = v.looseObject({
   id: anyId,
   candidate_id: anyId,
   job_id: v.optional(v.nullable(anyId)),
-  job_interview_stage_id: v.optional(v.nullable(anyId)),
 });
 const candidateSchema = v.looseObject({
   id: anyId,
@@ -100,18 +108,16 @@ const candidateSchema = v.looseObject({
 });
 const noteSchema = v.looseObject({ id: anyId, body: v.optional(v.nullable(v.string())) });
 const appliedTagSchema = v.looseObject({ id: anyId, candidate_id: anyId, candidate_tag_id: anyId });
-const tokenSchema = v.looseObject({
-  access_token: v.pipe(v.string(), v.nonEmpty()),
-  expires_in: v.optional(v.number(), 3600),
+const applicationStageSchema = v.looseObject({ id: anyId, job_interview_stage_id: anyId });
+
+/** Parses the Greenhouse `ATS_CONFIG` and credentials once (the adapter and the doctor share it). */
+export const resolveGreenhouse = (
+  config: unknown,
+  credentials: Readonly<Record<string, string>> | undefined,
+) => ({
+  settings: parseSettings(adapter, greenhouseConfigSchema, config),
+  secret: requireCredentials(adapter, credentials, ['clientId', 'clientSecret']),
 });
-
-/** Refresh this long before `expires_in` runs out, so a token never expires mid-request. */
-const tokenSkewMs = 60_000;
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const invalidAnswer = (what: string) =>
-  new AtsPermanentError(`${adapter}: unexpected ${what} response`, { adapter, reason: 'invalid_response' });
 
 /**
  * Creates the Greenhouse adapter from `ATS_CONFIG` (see {@link greenhouseConfigSchema}) and the credentials
@@ -122,114 +128,13 @@ export const createGreenhouseAdapter = (
   credentials: Readonly<Record<string, string>> | undefined,
   deps: AtsAdapterDeps = {},
 ): AtsAdapter => {
-  const settings = parseSettings(adapter, greenhouseConfigSchema, config);
-  const secret = requireCredentials(adapter, credentials, ['clientId', 'clientSecret']);
-  const { baseUrl, perPage, maxPages, rateLimit } = settings;
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? realSleep;
-  const baseOrigin = new URL(baseUrl).origin;
+  const { settings, secret } = resolveGreenhouse(config, credentials);
+  return greenhouseAdapterFor(settings, createGreenhouseClient(settings, secret, deps));
+};
 
-  const limiter = new Bottleneck({
-    maxConcurrent: rateLimit.maxConcurrent,
-    reservoir: rateLimit.requestsPerWindow,
-    reservoirRefreshAmount: rateLimit.requestsPerWindow,
-    reservoirRefreshInterval: rateLimit.windowMs,
-  });
-  // Set when X-RateLimit-Remaining says the window is spent: a full window from then is certainly past
-  // the server's reset, whatever its phase.
-  let pausedUntil = 0;
-
-  const transport = createAtsTransport({
-    adapter,
-    limiter,
-    http: settings.http,
-    deps,
-    beforeAttempt: async () => {
-      const wait = pausedUntil - now();
-      if (wait > 0) await sleep(wait);
-    },
-    afterAttempt: (response) => {
-      const remaining = response.headers.get(greenhouseRemainingHeader);
-      if (remaining !== null && Number(remaining) <= rateLimit.reserve)
-        pausedUntil = now() + rateLimit.windowMs;
-    },
-  });
-
-  let token: { value: string; expiresAt: number } | undefined;
-  let pendingToken: Promise<string> | undefined;
-
-  const fetchToken = async (): Promise<string> => {
-    const request = buildTokenRequest(settings.authUrl, secret, settings.userId);
-    const response = await transport.send(request).catch((error: unknown) => {
-      if (error instanceof AtsPermanentError) {
-        throw new AtsPermanentError(
-          `${adapter}: token request refused (check clientId, clientSecret and userId)`,
-          { adapter, status: error.status, reason: 'unauthorized' },
-          { cause: error },
-        );
-      }
-      throw error;
-    });
-    const parsed = v.safeParse(tokenSchema, response.json());
-    if (!parsed.success) throw invalidAnswer('token');
-    const lifetimeMs = parsed.output.expires_in * 1000;
-    token = {
-      value: parsed.output.access_token,
-      expiresAt: now() + (lifetimeMs > 2 * tokenSkewMs ? lifetimeMs - tokenSkewMs : lifetimeMs / 2),
-    };
-    return token.value;
-  };
-
-  const getToken = async (): Promise<string> => {
-    if (token && now() < token.expiresAt) return token.value;
-    pendingToken ??= fetchToken().finally(() => {
-      pendingToken = undefined;
-    });
-    return pendingToken;
-  };
-
-  const withBearer = (request: HttpRequest, value: string): HttpRequest => ({
-    ...request,
-    headers: { ...request.headers, authorization: `Bearer ${value}` },
-  });
-
-  /** Sends with the cached token; on a 401 fetches a new token and retries once. */
-  const send = async (request: HttpRequest): Promise<HttpResponse> => {
-    const first = await transport.send({
-      ...withBearer(request, await getToken()),
-      acceptStatuses: [401, ...(request.acceptStatuses ?? [])],
-    });
-    if (first.status !== 401) return first;
-    token = undefined;
-    return transport.send(withBearer(request, await getToken()));
-  };
-
-  /** Every item of a list, following `Link: rel="next"` exactly as given. */
-  async function* items<T>(first: HttpRequest, schema: v.GenericSchema<unknown, T>): AsyncGenerator<T> {
-    let request = first;
-    for (let page = 1; page <= maxPages; page += 1) {
-      const response = await send(request);
-      const parsed = v.safeParse(v.array(schema), response.json());
-      if (!parsed.success) throw invalidAnswer(request.operation ?? 'list');
-      yield* parsed.output;
-      const next = parseNextLink(response.headers.get('link'));
-      if (next === undefined) return;
-      const nextUrl = new URL(next, baseUrl);
-      // The bearer token must never follow a link to another host.
-      if (nextUrl.origin !== baseOrigin) throw invalidAnswer('pagination');
-      request = buildNextPage(nextUrl.href, first.operation);
-    }
-    throw new AtsPermanentError(`${adapter}: more than ${maxPages} pages`, {
-      adapter,
-      reason: 'too_many_pages',
-    });
-  }
-
-  const collect = async <T>(first: HttpRequest, schema: v.GenericSchema<unknown, T>): Promise<T[]> => {
-    const all: T[] = [];
-    for await (const item of items(first, schema)) all.push(item);
-    return all;
-  };
+const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseClient): AtsAdapter => {
+  const { baseUrl, perPage } = settings;
+  const { send, items, collect } = client;
 
   const findByApplicationId = async (applicationId: string): Promise<AtsMatch | undefined> => {
     const [application] = await collect(
@@ -242,8 +147,8 @@ export const createGreenhouseAdapter = (
   const findByEmail = async (email: string, jobId: string | undefined): Promise<AtsMatch | undefined> => {
     const wanted = email.trim().toLowerCase();
     const candidates = await collect(buildListCandidatesByEmail(baseUrl, email, perPage), candidateSchema);
-    // The filter's name is unconfirmed (see api.ts): keep only candidates whose addresses match, and trust
-    // an answer without addresses only when it is a single candidate.
+    // Keep only candidates whose addresses match (a filter that matched loosely must not pick a stranger),
+    // and trust an answer without addresses only when it is a single candidate.
     const withAddresses = candidates.filter((c) => c.email_addresses);
     const matching = withAddresses.length
       ? withAddresses.filter((c) => c.email_addresses?.some((e) => e.value?.trim().toLowerCase() === wanted))
@@ -270,6 +175,24 @@ export const createGreenhouseAdapter = (
       });
     }
     return match.applicationId;
+  };
+
+  /** The application's current `application_stages` row, if Greenhouse shows one. */
+  const currentStageRow = async (
+    applicationId: string,
+  ): Promise<GreenhouseApplicationStageRow | undefined> => {
+    const [row] = await client.firstPage(
+      buildListCurrentApplicationStage(baseUrl, applicationId, perPage),
+      applicationStageSchema,
+    );
+    return row;
+  };
+
+  /** The outcome a stage read implies, or `undefined` when a move is due. */
+  const settled = (current: string, move: StageMove): StageMoveOutcome | undefined => {
+    if (current === move.toStageId) return 'already-there';
+    if (move.fromStageId !== undefined && current !== move.fromStageId) return 'moved-on';
+    return undefined;
   };
 
   const otherStatus = (status: ScreeningStatus): ScreeningStatus =>
@@ -321,18 +244,35 @@ export const createGreenhouseAdapter = (
       }
     },
 
-    async moveStage(match, stageId) {
+    async currentStage(match) {
+      if (!match.applicationId) return undefined;
+      return (await currentStageRow(match.applicationId))?.job_interview_stage_id;
+    },
+
+    async moveStage(match, move) {
       const applicationId = requireApplication(match);
-      const [application] = await collect(
-        buildListApplicationsByIds(baseUrl, [applicationId], 1),
-        applicationSchema,
-      );
-      if (!application) {
-        throw new AtsNotFoundError(`${adapter}: application not found`, { adapter });
+      const row = await currentStageRow(applicationId);
+      if (!row) {
+        // An application always has a current stage; none means it is gone, or the `sub` user cannot see it.
+        throw new AtsNotFoundError(`${adapter}: application has no visible current stage`, { adapter });
       }
-      const from = application.job_interview_stage_id ?? undefined;
-      if (from === stageId) return;
-      await send(buildMoveApplication(baseUrl, applicationId, from, stageId));
+      const outcome = settled(row.job_interview_stage_id, move);
+      if (outcome) return outcome;
+      try {
+        await send(
+          buildMoveApplication(baseUrl, applicationId, greenhouseMoveFromStageId(row), move.toStageId),
+        );
+        return 'moved';
+      } catch (error) {
+        // 422 "from_stage_id is not the current stage": someone (or our own earlier attempt whose answer was
+        // lost) moved it between the read and the write. Read again and report what happened instead.
+        if (error instanceof AtsPermanentError && error.status === 422) {
+          const now = await currentStageRow(applicationId);
+          const after = now && settled(now.job_interview_stage_id, move);
+          if (after) return after;
+        }
+        throw error;
+      }
     },
   };
 };

@@ -12,7 +12,15 @@
  *   (a cursor must be the only query parameter), no `last`/`prev` link.
  * - Find by application: READ migration guide, `GET /v3/applications?ids=` → `candidate_id`.
  * - Stage move: WRITE migration guide (harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide),
- *   `POST /v3/applications/{id}/move`.
+ *   `POST /v3/applications/{id}/move`; its reference page
+ *   (harvestdocs.greenhouse.io/reference/post_v3-applications-id-move): "`from_stage_id` is required and must
+ *   match the candidate's current stage — it acts as a guard against stale move requests"; answers 204, and
+ *   401/403/422 on refusal; "a successful move fires any configured stage transition rules, including
+ *   automated emails".
+ * - Query parameters of the list routes: the Harvest v3 OpenAPI operation set as published in the OpenCompany
+ *   Greenhouse integration (`OpenCompany\Integrations\Greenhouse\GreenhouseToolProvider`, generated from the
+ *   official v3 schema): `GET /v3/candidates` takes `email`; `GET /v3/application_stages` takes
+ *   `application_ids`, `job_interview_stage_ids` and `current`.
  * Facts the official pages did not settle are marked UNCONFIRMED at their one place below.
  */
 import type { HttpRequest } from '../../platform/http.js';
@@ -79,10 +87,8 @@ export const buildListApplicationsByCandidate = (baseUrl: string, candidateId: s
   list(baseUrl, 'applications', { candidate_ids: candidateId }, perPage);
 
 /**
- * `GET /v3/candidates?email=`
- * UNCONFIRMED: the filter's name. The READ migration guide's text was not retrievable; `email` is what two
- * independent v3 clients use (Workato's v3 object coverage lists an "Email" filter for Candidates; the
- * `slates` Greenhouse v3 client sends `email`). The adapter also checks `email_addresses` in the answer.
+ * `GET /v3/candidates?email=` — `email` is a query parameter of the v3 candidates list in the official
+ * OpenAPI operation set (see the sources above). The adapter still checks `email_addresses` in the answer.
  */
 export const greenhouseCandidateEmailFilter = 'email';
 export const buildListCandidatesByEmail = (baseUrl: string, email: string, perPage: number) =>
@@ -123,24 +129,56 @@ export const buildCreateNote = (
   operation: 'POST /notes',
 });
 
+/** A row of `GET /v3/application_stages`: one stage an application went through. */
+export interface GreenhouseApplicationStageRow {
+  /** The row's own id (one per application and stage entered). */
+  readonly id: string;
+  /** The job's interview stage (`/v3/job_interview_stages`): the kind of id users configure. */
+  readonly job_interview_stage_id: string;
+}
+
 /**
- * `POST /v3/applications/{id}/move` with `{ from_stage_id, to_stage_id }`. Write routes keep the id in the
- * path (WRITE guide). `from_stage_id` is sent as v1's move required it and v3 clients still send it; it also
- * makes a repeated move fail instead of moving twice.
+ * `GET /v3/application_stages?application_ids=<id>&current=true`: the application's current stage. v3 rows
+ * of `/v3/applications` carry no `job_interview_stage_id` (the READ guide moves `current_stage` to its own
+ * call).
+ */
+export const buildListCurrentApplicationStage = (baseUrl: string, applicationId: string, perPage: number) =>
+  list(baseUrl, 'application_stages', { application_ids: applicationId, current: 'true' }, perPage);
+
+/**
+ * What `from_stage_id` of a move carries: THE one place this choice lives.
+ *
+ * The reference says only that it "must match the candidate's current stage"
+ * (harvestdocs.greenhouse.io/reference/post_v3-applications-id-move). We send the job-interview-stage id:
+ * it is the same kind of id as `to_stage_id` beside it (a stage of the job), it is what v1's
+ * advance/move took as `from_stage_id` ("the ID of the job stage this application is currently in",
+ * Workato's Greenhouse advance-application action doc) and what the v3 move action asks for as
+ * "the ID of the stage the application is currently in" (docs.workato.com/connectors/greenhouse/
+ * move-application-v3), and the WRITE migration guide lists no change of meaning for v1 → v3. Some public v3
+ * clients are said to send the `application_stages` row id instead; no public source we could read does.
+ * Either wrong choice is safe: Greenhouse refuses a `from_stage_id` that is not the current stage with 422,
+ * so the move fails loudly (permanent error) and nothing moves. To switch, return `row.id` here.
+ */
+export const greenhouseMoveFromStageId = (row: GreenhouseApplicationStageRow): string =>
+  row.job_interview_stage_id;
+
+/**
+ * `POST /v3/applications/{id}/move` with exactly `{ from_stage_id, to_stage_id }` (the body schema allows no
+ * other keys; `from_stage_id` is required). Write routes keep the id in the path (WRITE guide).
  */
 export const buildMoveApplication = (
   baseUrl: string,
   applicationId: string,
-  fromStageId: string | undefined,
+  fromStageId: string,
   toStageId: string,
 ): HttpRequest => ({
   method: 'POST',
   url: joinUrl(baseUrl, `applications/${encodeURIComponent(applicationId)}/move`),
   headers: jsonHeaders,
-  body: JSON.stringify({
-    ...(fromStageId ? { from_stage_id: num(fromStageId) } : {}),
-    to_stage_id: num(toStageId),
-  }),
+  body: JSON.stringify({ from_stage_id: num(fromStageId), to_stage_id: num(toStageId) }),
+  // `from_stage_id` guards it: a repeat of a move that landed is refused (422), never applied twice, and
+  // the adapter then reads the stage again. So repeating after a timeout or a 5xx is safe.
+  idempotent: true,
   operation: 'POST /applications/{id}/move',
 });
 
@@ -164,6 +202,22 @@ export const buildRemoveAppliedTag = (baseUrl: string, appliedTagId: string): Ht
   headers: jsonHeaders,
   operation: 'DELETE /applied_candidate_tags/{id}',
 });
+
+/** `GET /v3/candidates?per_page=` without a filter (the doctor's "can this user list candidates?"). */
+export const buildListCandidates = (baseUrl: string, perPage: number) =>
+  list(baseUrl, 'candidates', {}, perPage);
+
+/** `GET /v3/job_interview_stages` (stage ids to configure; READ guide: stages live there in v3). */
+export const buildListJobInterviewStages = (baseUrl: string, perPage: number) =>
+  list(baseUrl, 'job_interview_stages', {}, perPage);
+
+/** `GET /v3/candidate_tags` (the tag ids `statusTagIds` takes). */
+export const buildListCandidateTags = (baseUrl: string, perPage: number) =>
+  list(baseUrl, 'candidate_tags', {}, perPage);
+
+/** `GET /v3/custom_fields` (listed by the doctor; the adapter writes none). */
+export const buildListCustomFields = (baseUrl: string, perPage: number) =>
+  list(baseUrl, 'custom_fields', {}, perPage);
 
 /** The next page: the `Link` URL exactly as given (adding anything to a cursor URL is a 422). */
 export const buildNextPage = (nextUrl: string, operation?: string): HttpRequest => ({

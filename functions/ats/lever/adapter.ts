@@ -7,16 +7,24 @@
  * - Note: plain text with `perform_as`; reconciliation reads `GET /opportunities/{id}/notes`.
  * - Status: an opportunity tag (Lever tags are free text, so no ids to configure): the new status's tag is
  *   added and the other removed. Tags because Lever has no writable custom fields on opportunities.
- * - Stage: `PUT /opportunities/{id}/stage`.
+ * - Stage: reads the opportunity's `stage` first, so a repeat is `already-there` and a recruiter's move is
+ *   never undone (`moved-on`); else `PUT /opportunities/{id}/stage`.
+ * - Links: their own effect (`addLinks`, enabled by `addLinks: true`): only the URLs the contact lacks are
+ *   added. Lever links belong to the CONTACT, so they show on all of the person's opportunities.
  * - Rate: token bucket of 10 requests/s, bursts to 20 (lever.md), through `bottleneck`.
  */
-import Bottleneck from 'bottleneck';
 import * as v from 'valibot';
 import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { renderNoteText, valueHasMarker } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
-import { createAtsTransport, httpSettingsSchema, idSchema, urlSchema } from '../transport.js';
-import { type AtsAdapter, type AtsAdapterDeps, type AtsMatch, screeningStatusLabels } from '../types.js';
+import { httpSettingsSchema, idSchema, urlSchema } from '../transport.js';
+import {
+  type AtsAdapter,
+  type AtsAdapterDeps,
+  type AtsMatch,
+  type StageMoveOutcome,
+  screeningStatusLabels,
+} from '../types.js';
 import {
   buildAddLinks,
   buildCreateNote,
@@ -27,6 +35,7 @@ import {
   buildUpdateTags,
   defaultLeverBaseUrl,
 } from './api.js';
+import { createLeverClient, type LeverClient } from './client.js';
 
 const adapter = 'lever';
 
@@ -46,7 +55,10 @@ export const leverConfigSchema = v.object({
     }),
     {},
   ),
-  /** Also add the note's links to the opportunity's links (`addLinks`, body shape unconfirmed). @default false */
+  /**
+   * Enables `addLinks`: the recording/report links are added to the contact's links (contact-level: every
+   * opportunity of the person shows them). Off, the links are in the note only. @default false
+   */
   addLinks: v.optional(v.boolean(), false),
   /** Pages followed before giving up. @default 20 */
   maxPages: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 20),
@@ -64,26 +76,30 @@ export const leverConfigSchema = v.object({
   http: httpSettingsSchema,
 });
 export type LeverConfig = v.InferInput<typeof leverConfigSchema>;
+export type LeverSettings = v.InferOutput<typeof leverConfigSchema>;
 
 const opportunitySchema = v.looseObject({
   id: v.string(),
   contact: v.optional(v.nullable(v.string())),
   archived: v.optional(v.nullable(v.unknown())),
   createdAt: v.optional(v.nullable(v.number())),
+  stage: v.optional(v.nullable(v.union([v.string(), v.looseObject({ id: v.string() })]))),
+  links: v.optional(v.nullable(v.array(v.string()))),
 });
 type Opportunity = v.InferOutput<typeof opportunitySchema>;
-const pageSchema = <T extends v.GenericSchema>(item: T) =>
-  v.looseObject({
-    data: v.array(item),
-    hasNext: v.optional(v.boolean(), false),
-    next: v.optional(v.nullable(v.string())),
-  });
-
-const invalidAnswer = (what: string) =>
-  new AtsPermanentError(`${adapter}: unexpected ${what} response`, { adapter, reason: 'invalid_response' });
 
 const byPreference = (a: Opportunity, b: Opportunity) =>
   Number(Boolean(a.archived)) - Number(Boolean(b.archived)) || (b.createdAt ?? 0) - (a.createdAt ?? 0);
+
+/** `stage` is an id, or an object when the request asked to expand it. */
+const stageIdOf = (opportunity: Opportunity): string | undefined =>
+  typeof opportunity.stage === 'string' ? opportunity.stage : (opportunity.stage?.id ?? undefined);
+
+/** Parses the Lever `ATS_CONFIG` and credentials once (the adapter and the doctor share it). */
+export const resolveLever = (config: unknown, credentials: Readonly<Record<string, string>> | undefined) => ({
+  settings: parseSettings(adapter, leverConfigSchema, config),
+  apiKey: requireCredentials(adapter, credentials, ['apiKey']).apiKey,
+});
 
 /** Creates the Lever adapter from `ATS_CONFIG` (see {@link leverConfigSchema}) and the credentials `{ apiKey }`. */
 export const createLeverAdapter = (
@@ -91,43 +107,18 @@ export const createLeverAdapter = (
   credentials: Readonly<Record<string, string>> | undefined,
   deps: AtsAdapterDeps = {},
 ): AtsAdapter => {
-  const settings = parseSettings(adapter, leverConfigSchema, config);
-  const { apiKey } = requireCredentials(adapter, credentials, ['apiKey']);
-  const { baseUrl, performAs, rateLimit } = settings;
+  const { settings, apiKey } = resolveLever(config, credentials);
+  return leverAdapterFor(settings, apiKey, createLeverClient(settings, deps));
+};
 
-  const transport = createAtsTransport({
-    adapter,
-    // Token bucket: refilled by `perSecond` every second, never above `burst`.
-    limiter: new Bottleneck({
-      maxConcurrent: rateLimit.maxConcurrent,
-      reservoir: rateLimit.burst,
-      reservoirIncreaseAmount: rateLimit.perSecond,
-      reservoirIncreaseInterval: 1000,
-      reservoirIncreaseMaximum: rateLimit.burst,
-    }),
-    http: settings.http,
-    deps,
-  });
+const notFoundAsRecordMissing = (error: unknown): never => {
+  throw error instanceof AtsPermanentError && error.status === 404
+    ? new AtsNotFoundError(`${adapter}: opportunity not found`, { adapter, status: 404 }, { cause: error })
+    : error;
+};
 
-  /** Every item of a Lever list, following `next` while `hasNext`. */
-  async function* pages<T extends v.GenericSchema>(
-    build: (offset?: string) => ReturnType<typeof buildListNotes>,
-    item: T,
-  ): AsyncGenerator<v.InferOutput<T>> {
-    let offset: string | undefined;
-    for (let page = 1; page <= settings.maxPages; page += 1) {
-      const response = await transport.send(build(offset));
-      const parsed = v.safeParse(pageSchema(item), response.json());
-      if (!parsed.success) throw invalidAnswer('list');
-      yield* parsed.output.data;
-      if (!parsed.output.hasNext || !parsed.output.next) return;
-      offset = parsed.output.next;
-    }
-    throw new AtsPermanentError(`${adapter}: more than ${settings.maxPages} pages`, {
-      adapter,
-      reason: 'too_many_pages',
-    });
-  }
+const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverClient): AtsAdapter => {
+  const { baseUrl, performAs } = settings;
 
   const toMatch = (opportunity: Opportunity): AtsMatch => ({
     candidateId: opportunity.contact ?? opportunity.id,
@@ -144,17 +135,20 @@ export const createLeverAdapter = (
     return match.applicationId;
   };
 
-  const findById = async (opportunityId: string): Promise<AtsMatch | undefined> => {
-    const response = await transport.send(buildGetOpportunity(baseUrl, apiKey, opportunityId));
-    if (response.status === 404) return undefined;
-    const parsed = v.safeParse(v.looseObject({ data: opportunitySchema }), response.json());
-    if (!parsed.success) throw invalidAnswer('opportunity');
-    return toMatch(parsed.output.data);
+  const getOpportunity = (opportunityId: string) =>
+    client.data(buildGetOpportunity(baseUrl, apiKey, opportunityId), opportunitySchema, 'opportunity');
+
+  /** The opportunity a write needs to read first; a missing one is {@link AtsNotFoundError}. */
+  const requireOpportunity = async (match: AtsMatch): Promise<Opportunity> => {
+    const opportunity = await getOpportunity(opportunityOf(match));
+    if (!opportunity)
+      throw new AtsNotFoundError(`${adapter}: opportunity not found`, { adapter, status: 404 });
+    return opportunity;
   };
 
   const findByEmail = async (email: string): Promise<AtsMatch | undefined> => {
     const found: Opportunity[] = [];
-    for await (const opportunity of pages(
+    for await (const opportunity of client.pages(
       (offset) => buildListOpportunitiesByEmail(baseUrl, apiKey, email, offset),
       opportunitySchema,
     )) {
@@ -164,45 +158,32 @@ export const createLeverAdapter = (
     return best && toMatch(best);
   };
 
-  return {
+  const leverAdapter: AtsAdapter = {
     name: adapter,
 
     async findApplication(lookup) {
       if (lookup.atsApplicationId) {
-        const match = await findById(lookup.atsApplicationId);
-        if (match) return match;
+        const opportunity = await getOpportunity(lookup.atsApplicationId);
+        if (opportunity) return toMatch(opportunity);
       }
       return lookup.email ? findByEmail(lookup.email) : undefined;
     },
 
     async addNote(match, note) {
-      const opportunityId = opportunityOf(match);
-      await transport
+      await client
         .send(
-          buildCreateNote(baseUrl, apiKey, opportunityId, {
+          buildCreateNote(baseUrl, apiKey, opportunityOf(match), {
             value: renderNoteText(note),
             performAs,
             secret: settings.noteSecret,
           }),
         )
-        .catch((error: unknown) => {
-          throw error instanceof AtsPermanentError && error.status === 404
-            ? new AtsNotFoundError(
-                `${adapter}: opportunity not found`,
-                { adapter, status: 404 },
-                { cause: error },
-              )
-            : error;
-        });
-      const links = note.links?.map((link) => link.url) ?? [];
-      if (settings.addLinks && links.length > 0) {
-        await transport.send(buildAddLinks(baseUrl, apiKey, opportunityId, links, performAs));
-      }
+        .catch(notFoundAsRecordMissing);
     },
 
     async hasNote(match, marker) {
       const opportunityId = opportunityOf(match);
-      for await (const note of pages(
+      for await (const note of client.pages(
         (offset) => buildListNotes(baseUrl, apiKey, opportunityId, offset),
         v.unknown(),
       )) {
@@ -215,8 +196,8 @@ export const createLeverAdapter = (
       const opportunityId = opportunityOf(match);
       const other = status === 'completed' ? 'in_progress' : 'completed';
       const tag = settings.statusTags[status];
-      await transport.send(buildUpdateTags(baseUrl, apiKey, opportunityId, 'addTags', [tag], performAs));
-      await transport.send(
+      await client.send(buildUpdateTags(baseUrl, apiKey, opportunityId, 'addTags', [tag], performAs));
+      await client.send(
         buildUpdateTags(
           baseUrl,
           apiKey,
@@ -228,8 +209,29 @@ export const createLeverAdapter = (
       );
     },
 
-    async moveStage(match, stageId) {
-      await transport.send(buildUpdateStage(baseUrl, apiKey, opportunityOf(match), stageId, performAs));
+    async currentStage(match) {
+      if (!match.applicationId) return undefined;
+      const opportunity = await getOpportunity(match.applicationId);
+      return opportunity && stageIdOf(opportunity);
+    },
+
+    async moveStage(match, move): Promise<StageMoveOutcome> {
+      const current = stageIdOf(await requireOpportunity(match));
+      if (current === move.toStageId) return 'already-there';
+      if (move.fromStageId !== undefined && current !== move.fromStageId) return 'moved-on';
+      await client.send(buildUpdateStage(baseUrl, apiKey, opportunityOf(match), move.toStageId, performAs));
+      return 'moved';
+    },
+  };
+
+  if (!settings.addLinks) return leverAdapter;
+  return {
+    ...leverAdapter,
+    async addLinks(match, links) {
+      const present = new Set((await requireOpportunity(match)).links ?? []);
+      const missing = [...new Set(links.map((link) => link.url))].filter((url) => !present.has(url));
+      if (missing.length === 0) return;
+      await client.send(buildAddLinks(baseUrl, apiKey, opportunityOf(match), missing, performAs));
     },
   };
 };

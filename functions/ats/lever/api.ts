@@ -6,7 +6,8 @@
  * `{ data, hasNext, next }` with `limit` 1–100 and an opaque `offset` token, `perform_as` on writes,
  * plain-text notes, `PUT /opportunities/{id}/stage` with `{ stage }`. Tag and link updates: the reference's
  * "Update tags"/"Update links" sections; `POST /opportunities/{id}/addTags?perform_as=` with `{ tags: [...] }`
- * was confirmed from v1 clients that use it (search: "addTags?perform_as").
+ * was confirmed from v1 clients that use it (search: "addTags?perform_as"). Stages: `GET /stages` (`id`,
+ * `text`); users: `GET /users/{id}`; tags: `GET /tags` (`text`, `count`).
  */
 import type { HttpRequest } from '../../platform/http.js';
 import { basicAuthorization } from '../../platform/http.js';
@@ -123,9 +124,11 @@ export const buildUpdateTags = (
 });
 
 /**
- * `POST /opportunities/{id}/addLinks?perform_as=` with `{ links: [...] }`.
- * UNCONFIRMED: the body shape, inferred from `addTags` and the reference's "Update links" section; only
- * sent when `addLinks: true` is configured.
+ * `POST /opportunities/{id}/addLinks?perform_as=` with `{ links: string[] }`. Source: Lever's reference
+ * section "Update contact links by opportunity" (hire.lever.co/developer/documentation
+ * #update-contact-links-by-opportunity), as called by Nango's Lever `update-links` action (NangoHQ
+ * integration-templates: `POST /v1/opportunities/{id}/addLinks` with `{ links }` and `perform_as`).
+ * Links are CONTACT-level: they show on every opportunity of the person, not only this one.
  */
 export const buildAddLinks = (
   baseUrl: string,
@@ -140,4 +143,37 @@ export const buildAddLinks = (
   body: JSON.stringify({ links }),
   idempotent: true,
   operation: 'POST /opportunities/{id}/addLinks',
+});
+
+/** `GET /opportunities?limit=1` (the doctor: can this key list opportunities?). */
+export const buildListOpportunities = (baseUrl: string, apiKey: string, limit = 1): HttpRequest => ({
+  method: 'GET',
+  url: withQuery(joinUrl(baseUrl, 'opportunities'), { limit: String(limit) }),
+  headers: headers(apiKey),
+  operation: 'GET /opportunities',
+});
+
+/** `GET /stages?limit=&offset=` — the pipeline stages (`id`, `text`) whose ids `moveStage` takes. */
+export const buildListStages = (baseUrl: string, apiKey: string, offset?: string): HttpRequest => ({
+  method: 'GET',
+  url: withQuery(joinUrl(baseUrl, 'stages'), { limit: String(leverMaxPageSize), offset }),
+  headers: headers(apiKey),
+  operation: 'GET /stages',
+});
+
+/** `GET /tags?limit=&offset=` — tags in use (`text`, `count`); Lever tags are free text, not ids. */
+export const buildListTags = (baseUrl: string, apiKey: string, offset?: string): HttpRequest => ({
+  method: 'GET',
+  url: withQuery(joinUrl(baseUrl, 'tags'), { limit: String(leverMaxPageSize), offset }),
+  headers: headers(apiKey),
+  operation: 'GET /tags',
+});
+
+/** `GET /users/{id}` — the `perform_as` user (404 when it does not exist). */
+export const buildGetUser = (baseUrl: string, apiKey: string, userId: string): HttpRequest => ({
+  method: 'GET',
+  url: joinUrl(baseUrl, `users/${encodeURIComponent(userId)}`),
+  headers: headers(apiKey),
+  acceptStatuses: [404],
+  operation: 'GET /users/{id}',
 });

@@ -2,15 +2,16 @@
  * The local/demo "ATS": appends one JSON line per write to a file instead of calling anything, so the whole
  * pipeline can run on one machine and a test can read what would have been written.
  *
- * Each line: `{ at, adapter, action, vendor, interviewId, eventKey, candidateId, applicationId?, marker?,
- * summary }`. No PII: the candidate is an ATS id or a hash of the e-mail, and the summary holds counts only
- * (`note: 2 sections, 5 items, 1 link`), never note text.
+ * Each line: `{ at, adapter, action, vendor, interviewId, eventKey, candidateId?, applicationId?, marker?,
+ * summary }`. No PII: the candidate is an ATS id or a keyed pseudonym of the e-mail (`email-hmac:…`, with
+ * the integration secret's `pseudonymKey`; without a key no e-mail-derived id is written at all), and the
+ * summary holds counts and ids only (`note: 2 sections, 5 items, 1 link`), never note text or URLs.
  */
-import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as v from 'valibot';
 import { summarizeNote } from '../note-render.js';
+import { emailPseudonym, unidentifiedCandidateId } from '../pseudonym.js';
 import { parseSettings } from '../settings.js';
 import type { AtsAdapter, AtsAdapterDeps, AtsContext, AtsMatch, AtsWriteAction } from '../types.js';
 
@@ -37,18 +38,19 @@ export interface AtsLogLine {
   readonly vendor: string;
   readonly interviewId?: string;
   readonly eventKey: string;
-  readonly candidateId: string;
+  /** The ATS id or `email-hmac:…`; absent when only an e-mail was known and no pseudonym key is set. */
+  readonly candidateId?: string;
   readonly applicationId?: string;
   /** The note's marker (for `hasNote`); not PII. */
   readonly marker?: string;
   readonly summary: string;
 }
 
-const hashEmail = (email: string) =>
-  `email-sha256:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
-
 /** Creates the log adapter from `ATS_CONFIG` (see {@link logConfigSchema}); it needs no credentials. */
-export const createLogAdapter = (config: unknown, deps: Pick<AtsAdapterDeps, 'now'> = {}): AtsAdapter => {
+export const createLogAdapter = (
+  config: unknown,
+  deps: Pick<AtsAdapterDeps, 'now' | 'pseudonymKey'> = {},
+): AtsAdapter => {
   const { path } = parseSettings(adapter, logConfigSchema, config);
   const now = deps.now ?? Date.now;
 
@@ -66,7 +68,7 @@ export const createLogAdapter = (config: unknown, deps: Pick<AtsAdapterDeps, 'no
       vendor: ctx.vendor,
       ...(ctx.interviewId ? { interviewId: ctx.interviewId } : {}),
       eventKey: ctx.eventKey,
-      candidateId: match.candidateId,
+      ...(match.candidateId === unidentifiedCandidateId ? {} : { candidateId: match.candidateId }),
       ...(match.applicationId ? { applicationId: match.applicationId } : {}),
       ...(marker ? { marker } : {}),
       summary,
@@ -98,7 +100,8 @@ export const createLogAdapter = (config: unknown, deps: Pick<AtsAdapterDeps, 'no
     async findApplication(lookup) {
       if (lookup.atsApplicationId)
         return { candidateId: lookup.atsApplicationId, applicationId: lookup.atsApplicationId };
-      if (lookup.email) return { candidateId: hashEmail(lookup.email) };
+      if (lookup.email)
+        return { candidateId: emailPseudonym(lookup.email, deps.pseudonymKey) ?? unidentifiedCandidateId };
       return undefined;
     },
 
@@ -109,7 +112,10 @@ export const createLogAdapter = (config: unknown, deps: Pick<AtsAdapterDeps, 'no
     async hasNote(match, marker) {
       const lines = await readLines();
       return lines.some(
-        (line) => line.action === 'note' && line.candidateId === match.candidateId && line.marker === marker,
+        (line) =>
+          line.action === 'note' &&
+          (line.candidateId ?? unidentifiedCandidateId) === match.candidateId &&
+          line.marker === marker,
       );
     },
 
@@ -117,13 +123,19 @@ export const createLogAdapter = (config: unknown, deps: Pick<AtsAdapterDeps, 'no
       await append('status', match, ctx, `status: ${status}`);
     },
 
-    async moveStage(match, stageId, ctx) {
-      await append('stage', match, ctx, `stage: ${stageId}`);
+    async moveStage(match, move, ctx) {
+      await append('stage', match, ctx, `stage: ${move.fromStageId ?? '?'} -> ${move.toStageId}`);
+      return 'moved';
     },
 
     async setField(match, fieldId, value, ctx) {
       // The value may be free text: only its length is logged.
       await append('field', match, ctx, `field: ${fieldId} (${value.length} chars)`);
+    },
+
+    async addLinks(match, links, ctx) {
+      // URLs may carry access tokens (pre-signed media): only the count is logged.
+      await append('links', match, ctx, `links: ${links.length}`);
     },
   };
 };

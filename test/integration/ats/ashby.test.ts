@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createAshbyAdapter } from '../../../functions/ats/ashby/adapter.js';
-import { AtsNotFoundError, AtsTransientError } from '../../../functions/ats/errors.js';
+import { AtsNotFoundError, AtsPermanentError, AtsTransientError } from '../../../functions/ats/errors.js';
 import { type FakeAshby, type FakeAshbyCandidate, startFakeAshby } from '../../../local/fakes/ashby.js';
 import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
 
@@ -10,6 +10,42 @@ const aCandidate = (overrides: Partial<FakeAshbyCandidate> = {}): FakeAshbyCandi
   applicationIds: ['app-1'],
   tags: [],
   ...overrides,
+});
+
+describe('the Ashby fake', () => {
+  it('answers a key without the endpoint permission with 403 missing_endpoint_permission, and refuses lower-case objectType', async () => {
+    // Prepare
+    const fake = await startFakeAshby({
+      keyScopes: { 'read-key': ['candidates:read'] },
+      seed: { candidates: [aCandidate()], applications: [] },
+    });
+    const call = (method: string, body: unknown, key: string) =>
+      fetch(`${fake.url}/${method}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+
+    // Act
+    const read = await call('candidate.search', { email: 'ada@example.com' }, 'read-key');
+    const write = await call('candidate.createNote', { candidateId: 'cand-1', note: 'x' }, 'read-key');
+    const lowerCase = await call(
+      'customField.setValue',
+      { objectId: 'cand-1', objectType: 'candidate', fieldId: 'f', fieldValue: 'v' },
+      'ashby-key',
+    );
+    await fake.close();
+
+    // Assess
+    expect(read.status).toBe(200);
+    expect(write.status).toBe(403);
+    expect(await write.json()).toEqual({ success: false, errors: ['missing_endpoint_permission'] });
+    expect(await lowerCase.json()).toEqual({ success: false, errors: ['invalid_input'] });
+    expect(fake.state.notes).toEqual([]);
+  });
 });
 
 describe('Ashby adapter against the Ashby fake', () => {
@@ -135,19 +171,62 @@ describe('Ashby adapter against the Ashby fake', () => {
     ]);
   });
 
-  it('moves the application with application.changeStage', async () => {
+  it('reads the current interview stage from application.info', async () => {
     // Prepare
     const ats = adapterFor();
 
     // Act
-    await ats.moveStage?.({ candidateId: 'cand-1', applicationId: 'app-1' }, 'stage-2', aContext());
+    const stage = await ats.currentStage?.({ candidateId: 'cand-1', applicationId: 'app-1' });
 
     // Assess
-    expect(requestsTo('/application.changeStage')[0]?.body).toEqual({
-      applicationId: 'app-1',
-      interviewStageId: 'stage-2',
-    });
+    expect(stage).toBe(fake.state.applications[0]?.currentInterviewStageId);
+    expect(requestsTo('/application.info').map((r) => r.body)).toEqual([{ applicationId: 'app-1' }]);
+  });
+
+  it('moves with application.changeStage from the recorded stage; a repeat is already-there, a recruiter move moved-on', async () => {
+    // Prepare
+    const ats = adapterFor();
+    const match = { candidateId: 'cand-1', applicationId: 'app-1' };
+    const other = { candidateId: 'cand-2', applicationId: 'app-2' };
+    const moved = fake.state.applications.find((a) => a.id === 'app-2');
+    if (moved) moved.currentInterviewStageId = 'stage-3';
+
+    // Act
+    const first = await ats.moveStage?.(match, { fromStageId: 'stage-1', toStageId: 'stage-2' }, aContext());
+    const repeat = await ats.moveStage?.(match, { fromStageId: 'stage-1', toStageId: 'stage-2' }, aContext());
+    const movedOn = await ats.moveStage?.(
+      other,
+      { fromStageId: 'stage-1', toStageId: 'stage-2' },
+      aContext(),
+    );
+
+    // Assess
+    expect([first, repeat, movedOn]).toEqual(['moved', 'already-there', 'moved-on']);
+    expect(requestsTo('/application.changeStage').map((r) => r.body)).toEqual([
+      { applicationId: 'app-1', interviewStageId: 'stage-2' },
+    ]);
     expect(fake.state.applications[0]?.currentInterviewStageId).toBe('stage-2');
+  });
+
+  it('removes a status tag the candidate does not carry without error, and reports a wrong tag id as permanent', async () => {
+    // Prepare
+    const good = adapterFor({ statusTagIds: { in_progress: 'tag-progress', completed: 'tag-done' } });
+    const wrong = adapterFor({ statusTagIds: { in_progress: 'tag-typo', completed: 'tag-done' } });
+    const match = { candidateId: 'cand-1', applicationId: 'app-1' };
+
+    // Act
+    await good.setStatus(match, 'completed', aContext());
+    const attempt = wrong.setStatus(match, 'completed', aContext());
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(AtsPermanentError);
+    await expect(attempt).rejects.not.toBeInstanceOf(AtsNotFoundError);
+    await expect(attempt).rejects.toMatchObject({ reason: 'invalid_tag_id' });
+    expect(requestsTo('/candidate.removeTag').map((r) => r.body)).toEqual([
+      { candidateId: 'cand-1', tagId: 'tag-progress' },
+      { candidateId: 'cand-1', tagId: 'tag-typo' },
+    ]);
+    expect(fake.state.candidates[0]?.tags).toEqual(['tag-done']);
   });
 
   it('marks the status with tags, or with a custom field when one is configured', async () => {
@@ -191,16 +270,21 @@ describe('Ashby adapter against the Ashby fake', () => {
     const ats = adapterFor();
 
     // Act
-    const note = ats.addNote({ candidateId: 'cand-gone' }, aScreeningNote(), aContext());
-    const stage = ats.moveStage?.(
-      { candidateId: 'cand-1', applicationId: 'app-1' },
-      'stage-unknown',
-      aContext(),
-    );
+    const [note, stage] = await Promise.allSettled([
+      ats.addNote({ candidateId: 'cand-gone' }, aScreeningNote(), aContext()),
+      ats.moveStage?.(
+        { candidateId: 'cand-1', applicationId: 'app-1' },
+        { fromStageId: 'stage-1', toStageId: 'stage-unknown' },
+        aContext(),
+      ),
+    ]);
 
     // Assess
-    await expect(note).rejects.toBeInstanceOf(AtsNotFoundError);
-    await expect(stage).rejects.toMatchObject({ name: 'AtsPermanentError', reason: 'invalid_input' });
+    expect(note).toMatchObject({ status: 'rejected', reason: expect.any(AtsNotFoundError) });
+    expect(stage).toMatchObject({
+      status: 'rejected',
+      reason: { name: 'AtsPermanentError', reason: 'invalid_input' },
+    });
   });
 
   it('treats a rate-limit success:false as transient', async () => {
@@ -242,21 +326,25 @@ describe('Ashby adapter against the Ashby fake', () => {
     await fake.close();
     fake = await startFakeAshby({ rateLimit: { limit: 1, windowMs: 60_000 } });
     const auth = `Basic ${Buffer.from('ashby-key:').toString('base64')}`;
-    const call = (method: string, key = auth) =>
+    const call = (method: string, key?: string) =>
       fetch(`${fake.url}/candidate.search`, {
         method,
-        headers: { authorization: key, 'content-type': 'application/json' },
+        headers: { ...(key ? { authorization: key } : {}), 'content-type': 'application/json' },
         ...(method === 'POST' ? { body: JSON.stringify({ email: 'a@example.com' }) } : {}),
       });
 
     // Act
-    const get = await call('GET');
+    const get = await call('GET', auth);
+    const noKey = await call('POST');
     const wrongKey = await call('POST', `Basic ${Buffer.from('other:').toString('base64')}`);
-    const ok = await call('POST');
-    const limited = await call('POST');
+    const ok = await call('POST', auth);
+    const limited = await call('POST', auth);
 
     // Assess
-    expect([get.status, wrongKey.status, ok.status, limited.status]).toEqual([405, 401, 200, 429]);
+    // developers.ashbyhq.com/docs/authentication: missing key 401, wrong key 403.
+    expect([get.status, noKey.status, wrongKey.status, ok.status, limited.status]).toEqual([
+      405, 401, 403, 200, 429,
+    ]);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

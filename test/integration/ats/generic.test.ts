@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AtsTransientError } from '../../../functions/ats/errors.js';
-import { createGenericAdapter, genericWebhookId } from '../../../functions/ats/generic/adapter.js';
+import {
+  createGenericAdapter,
+  type GenericAtsEvent,
+  genericWebhookId,
+} from '../../../functions/ats/generic/adapter.js';
+import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
 import { ConfigurationError } from '../../../functions/platform/errors.js';
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../../local/fakes/webhook-receiver.js';
 import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
@@ -9,8 +14,18 @@ const secret = `whsec_${Buffer.from('a-32-byte-test-signing-secret!!!').toString
 
 describe('generic adapter against a Standard Webhooks receiver', () => {
   let receiver: FakeWebhookReceiver;
-  const adapterFor = (signingSecret = secret, sleep = recordingSleep().sleep) =>
-    createGenericAdapter({ url: `${receiver.url}/hooks/ats`, http: fastHttp }, { signingSecret }, { sleep });
+  const pseudonymKey = 'a-test-pseudonym-key-of-32-chars-or-more';
+  const adapterFor = (
+    signingSecret = secret,
+    sleep = recordingSleep().sleep,
+    key: string | null = pseudonymKey,
+  ) =>
+    createGenericAdapter(
+      { url: `${receiver.url}/hooks/ats`, http: fastHttp },
+      { signingSecret },
+      { sleep, ...(key ? { pseudonymKey: key } : {}) },
+    );
+  const payloads = () => receiver.state.accepted.map((d) => d.payload as GenericAtsEvent);
 
   beforeEach(async () => {
     receiver = await startFakeWebhookReceiver({ secret });
@@ -31,9 +46,10 @@ describe('generic adapter against a Standard Webhooks receiver', () => {
 
     // Assess
     expect(byEmail).toEqual({
-      candidateId: expect.stringMatching(/^email-sha256:[0-9a-f]{16}$/),
+      candidateId: emailPseudonym('ada@example.com', pseudonymKey),
       email: 'ada@example.com',
     });
+    expect(byEmail?.candidateId).toMatch(/^email-hmac:[0-9a-f]{16}$/);
     expect(byId).toEqual({ candidateId: 'app-9', applicationId: 'app-9' });
     expect(nothing).toBeUndefined();
     expect(receiver.state.deliveries).toHaveLength(0);
@@ -70,14 +86,51 @@ describe('generic adapter against a Standard Webhooks receiver', () => {
     // Act
     await ats.setStatus(match, 'completed', aContext());
     await ats.setStatus(match, 'completed', aContext());
-    await ats.moveStage?.(match, 'stage-2', aContext());
+    await ats.moveStage?.(match, { toStageId: 'stage-2' }, aContext());
 
     // Assess
     expect(receiver.state.deliveries.map((d) => d.duplicate)).toEqual([false, true, false]);
-    expect(receiver.state.accepted.map((d) => (d.payload as { type: string }).type)).toEqual([
-      'interview-sync.status',
-      'interview-sync.stage',
+    expect(payloads().map((p) => p.type)).toEqual(['interview-sync.status', 'interview-sync.stage']);
+  });
+
+  it('delivers a stage move with its from and to stage as "moved", and links as their own event', async () => {
+    // Prepare
+    const ats = adapterFor();
+    const match = { candidateId: 'app-1', applicationId: 'app-1' };
+    const links = [{ label: 'Recording', url: 'https://media.example.com/rec/1' }];
+
+    // Act
+    const outcome = await ats.moveStage?.(
+      match,
+      { fromStageId: 'stage-1', toStageId: 'stage-2' },
+      aContext(),
+    );
+    await ats.addLinks?.(match, links, aContext({ eventKey: 'evt-links' }));
+
+    // Assess
+    expect(outcome).toBe('moved');
+    expect(ats.currentStage).toBeUndefined();
+    expect(payloads()).toEqual([
+      expect.objectContaining({
+        type: 'interview-sync.stage',
+        stage: { fromStageId: 'stage-1', toStageId: 'stage-2' },
+      }),
+      expect.objectContaining({ type: 'interview-sync.links', eventKey: 'evt-links', links }),
     ]);
+  });
+
+  it('sends no e-mail-derived candidate id without a pseudonym key', async () => {
+    // Prepare
+    const ats = adapterFor(secret, recordingSleep().sleep, null);
+    const match = await ats.findApplication({ email: 'ada@example.com' });
+    if (!match) throw new Error('expected a match');
+
+    // Act
+    await ats.setStatus(match, 'in_progress', aContext());
+
+    // Assess
+    expect(payloads()[0]?.candidate).toEqual({ email: 'ada@example.com' });
+    expect(JSON.stringify(payloads())).not.toMatch(/email-(sha256|hmac)/);
   });
 
   it('is refused by a receiver holding another secret', async () => {

@@ -21,10 +21,29 @@ const seed: FakeGreenhouseOptions['seed'] = {
     { id: 12, email_addresses: [{ value: 'bob@example.com', type: 'work' }] },
   ],
   applications: [
-    { id: 101, candidate_id: 11, job_id: 7, job_interview_stage_id: 500, status: 'active' },
-    { id: 102, candidate_id: 12, job_id: 7, job_interview_stage_id: 500, status: 'active' },
-    { id: 103, candidate_id: 12, job_id: 8, job_interview_stage_id: 600, status: 'active' },
+    { id: 101, candidate_id: 11, job_id: 7, stage_id: 500, status: 'active' },
+    { id: 102, candidate_id: 12, job_id: 7, stage_id: 500, status: 'active' },
+    { id: 103, candidate_id: 12, job_id: 8, stage_id: 600, status: 'active' },
   ],
+  jobInterviewStages: [
+    { id: 500, name: 'Application Review', job_id: 7, priority: 0 },
+    { id: 501, name: 'AI Screen Done', job_id: 7, priority: 1 },
+    { id: 502, name: 'Onsite', job_id: 7, priority: 2 },
+    { id: 600, name: 'Application Review', job_id: 8, priority: 0 },
+  ],
+};
+
+/** A token from the fake's own `/token`, for requests a test sends by hand. */
+const tokenFor = async (origin: string, sub = '42'): Promise<string> => {
+  const response = await fetch(`${origin}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('gh-client:gh-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: `grant_type=client_credentials&sub=${sub}`,
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
 };
 
 describe('Greenhouse adapter against the Harvest v3 fake', () => {
@@ -82,7 +101,7 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
         expect.objectContaining({
           method: 'GET',
           query: { ids: '101', per_page: '1' },
-          auth: { scheme: 'Bearer', valid: true },
+          auth: { scheme: 'Bearer', valid: true, sub: '42' },
         }),
       ]);
       expect(requestsTo('/v3/candidates')).toHaveLength(0);
@@ -271,21 +290,96 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       expect(requestsTo('/v3/applications')).toHaveLength(0);
     });
 
-    it('moves the application from its current stage, and does nothing when it is already there', async () => {
+    it('reads the current stage from /v3/application_stages with plural filters', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const stage = await ats.currentStage?.({ candidateId: '11', applicationId: '101' });
+
+      // Assess
+      expect(stage).toBe(String(running().currentStageOf(101)));
+      expect(requestsTo('/v3/application_stages')).toEqual([
+        expect.objectContaining({
+          method: 'GET',
+          query: { application_ids: '101', current: 'true', per_page: '100' },
+          status: 200,
+        }),
+      ]);
+    });
+
+    it('moves from the recorded stage with exactly from_stage_id and to_stage_id, and a repeat is already-there', async () => {
       // Prepare
       const ats = adapterFor();
       const match = { candidateId: '11', applicationId: '101' };
+      const move = { fromStageId: '500', toStageId: '501' };
 
       // Act
-      await ats.moveStage?.(match, '501', aContext());
-      await ats.moveStage?.(match, '501', aContext());
+      const first = await ats.moveStage?.(match, move, aContext());
+      const repeat = await ats.moveStage?.(match, move, aContext());
 
       // Assess
+      expect([first, repeat]).toEqual(['moved', 'already-there']);
       expect(running().state.moves).toEqual([{ application_id: 101, from_stage_id: 500, to_stage_id: 501 }]);
-      expect(requestsTo('/v3/applications/101/move')[0]?.body).toEqual({
-        from_stage_id: 500,
-        to_stage_id: 501,
-      });
+      const posts = requestsTo('/v3/applications/101/move');
+      expect(posts.map((r) => [r.body, r.status])).toEqual([[{ from_stage_id: 500, to_stage_id: 501 }, 204]]);
+      expect(running().currentStageOf(101)).toBe(501);
+    });
+
+    it('writes nothing when a recruiter moved the application elsewhere (moved-on)', async () => {
+      // Prepare
+      const ats = adapterFor();
+      const match = { candidateId: '11', applicationId: '101' };
+      await ats.moveStage?.(match, { fromStageId: '500', toStageId: '502' }, aContext());
+      const postsBefore = requestsTo('/v3/applications/101/move').length;
+
+      // Act
+      const outcome = await ats.moveStage?.(match, { fromStageId: '500', toStageId: '501' }, aContext());
+
+      // Assess
+      expect(outcome).toBe('moved-on');
+      expect(requestsTo('/v3/applications/101/move')).toHaveLength(postsBefore);
+      expect(running().currentStageOf(101)).toBe(502);
+    });
+
+    it('moves exactly once when a 502 comes after Greenhouse applied the move (the 422 repeat is read back)', async () => {
+      // Prepare
+      const ats = adapterFor();
+      running().faults.add({ method: 'POST', path: /\/move$/, status: 502, when: 'after' });
+
+      // Act
+      const outcome = await ats.moveStage?.(
+        { candidateId: '11', applicationId: '101' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
+
+      // Assess
+      expect(outcome).toBe('already-there');
+      expect(running().state.moves).toHaveLength(1);
+      expect(
+        running()
+          .log.entries.filter((e) => e.path.endsWith('/move'))
+          .map((e) => e.status),
+      ).toEqual([502, 422]);
+    });
+
+    it('fails for good, moving nothing, if Greenhouse meant the application-stage row id', async () => {
+      // Prepare
+      await fake?.close();
+      await start({ moveFromStageIdIs: 'application_stage' });
+      const ats = adapterFor();
+
+      // Act
+      const attempt = ats.moveStage?.(
+        { candidateId: '11', applicationId: '101' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ name: 'AtsPermanentError', status: 422 });
+      expect(running().state.moves).toEqual([]);
     });
 
     it('refuses a stage move without a single application', async () => {
@@ -293,21 +387,30 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       const ats = adapterFor();
 
       // Act
-      const attempt = ats.moveStage?.({ candidateId: '12' }, '501', aContext());
+      const attempt = ats.moveStage?.(
+        { candidateId: '12' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
 
       // Assess
       await expect(attempt).rejects.toMatchObject({ reason: 'ambiguous_application' });
     });
 
-    it('reports a vanished application as not found', async () => {
+    it('reports an application without a visible current stage as not found', async () => {
       // Prepare
       const ats = adapterFor();
 
       // Act
-      const attempt = ats.moveStage?.({ candidateId: '11', applicationId: '999' }, '501', aContext());
+      const attempt = ats.moveStage?.(
+        { candidateId: '11', applicationId: '999' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(AtsNotFoundError);
+      expect(requestsTo('/v3/applications/999/move')).toHaveLength(0);
     });
 
     it('marks the status with the configured tag and removes the other one', async () => {
@@ -432,6 +535,95 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(singular.status).toBe(422);
     expect(mixed.status).toBe(422);
     expect(noSub.status).toBe(400);
+  });
+
+  it('the fake refuses a move without from_stage_id, with unknown keys or from a stage that is not current', async () => {
+    // Prepare
+    await start();
+    const token = await tokenFor(running().url);
+    const move = (body: unknown) =>
+      fetch(`${running().url}/v3/applications/101/move`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    // Act
+    const statuses = [
+      (await move({ to_stage_id: 501 })).status,
+      (await move({ from_stage_id: 500, to_stage_id: 501, job_interview_stage_id: 501 })).status,
+      (await move({ from_stage_id: 600, to_stage_id: 501 })).status,
+      (await move({ from_stage_id: 500, to_stage_id: 600 })).status,
+    ];
+    const advance = await move({ from_stage_id: 500 });
+
+    // Assess
+    expect(statuses).toEqual([422, 422, 422, 422]);
+    expect(advance.status).toBe(204);
+    expect(running().currentStageOf(101)).toBe(501);
+  });
+
+  it('the fake serves v3 application rows without job_interview_stage_id, and stages as their own rows', async () => {
+    // Prepare
+    await start();
+    const token = await tokenFor(running().url);
+    const get = async (query: string) =>
+      (
+        await fetch(`${running().url}/v3/${query}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json() as Promise<Array<Record<string, unknown>>>;
+
+    // Act
+    const [application] = await get('applications?ids=101');
+    const stages = await get('application_stages?application_ids=101&current=true');
+    const badCurrent = await fetch(`${running().url}/v3/application_stages?current=yes`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+    // Assess
+    expect(application).toMatchObject({ id: 101, stage_id: 500, stage_name: 'Application Review' });
+    expect(application).not.toHaveProperty('job_interview_stage_id');
+    expect(stages).toEqual([
+      expect.objectContaining({ application_id: 101, job_interview_stage_id: 500, current: true }),
+    ]);
+    expect(badCurrent.status).toBe(422);
+  });
+
+  it('gives a limited `sub` user empty lists, so an earlier note goes unseen', async () => {
+    // Prepare
+    await start({ limitedUsers: ['77'] });
+    running().state.notes.push({
+      id: 1,
+      candidate_id: 11,
+      application_id: null,
+      user_id: 42,
+      body: 'x\n\nref: interview-sync:evt-1',
+      visibility: 'private',
+      type: 'NOTE',
+      created_at: '2026-01-01T00:00:00Z',
+    });
+    const limited = adapterFor({ userId: '77' });
+    const admin = adapterFor();
+
+    // Act
+    const seenByLimited = await limited.hasNote?.({ candidateId: '11' }, 'interview-sync:evt-1');
+    const seenByAdmin = await admin.hasNote?.({ candidateId: '11' }, 'interview-sync:evt-1');
+
+    // Assess
+    expect([seenByLimited, seenByAdmin]).toEqual([false, true]);
+  });
+
+  it('accepts a token answer with expires_at instead of expires_in and reuses the token', async () => {
+    // Prepare
+    await start({ tokenExpiry: 'expires_at' });
+    const ats = adapterFor();
+
+    // Act
+    await ats.findApplication({ atsApplicationId: '101' });
+    await ats.findApplication({ atsApplicationId: '102' });
+
+    // Assess
+    expect(requestsTo('/token')).toHaveLength(1);
+    expect(requestsTo('/v3/applications').map((r) => r.status)).toEqual([200, 200]);
   });
 
   it('rejects a config without userId at creation', () => {

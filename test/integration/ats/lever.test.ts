@@ -102,17 +102,46 @@ describe('Lever adapter against the Lever fake', () => {
     expect(requestsTo('/v1/opportunities/opp-1/addLinks')).toHaveLength(0);
   });
 
-  it('adds the note links to the opportunity when configured', async () => {
+  it('adds only the links the contact lacks, as their own effect, when addLinks is on', async () => {
     // Prepare
+    fake.state.opportunities[2]?.links.push('https://media.example.com/rec/1');
     const ats = adapterFor({ addLinks: true });
+    const match = { candidateId: 'contact-1', applicationId: 'opp-1' };
+    const links = [
+      { label: 'Recording', url: 'https://media.example.com/rec/1' },
+      { label: 'Report', url: 'https://reports.example.com/r/9' },
+    ];
 
     // Act
-    await ats.addNote({ candidateId: 'contact-1', applicationId: 'opp-1' }, aScreeningNote(), aContext());
+    await ats.addLinks?.(match, links, aContext());
+    await ats.addLinks?.(match, links, aContext());
 
     // Assess
-    expect(fake.state.opportunities.find((o) => o.id === 'opp-1')?.links).toEqual([
-      'https://media.example.com/rec/1',
+    expect(requestsTo('/v1/opportunities/opp-1/addLinks')).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        query: { perform_as: 'user-1' },
+        body: { links: ['https://reports.example.com/r/9'] },
+        status: 200,
+      }),
     ]);
+    // Contact-level: every opportunity of the person shows the links.
+    const ofContact = fake.state.opportunities.filter((o) => o.contact === 'contact-1');
+    expect(ofContact.map((o) => o.links)).toEqual(ofContact.map(() => links.map((link) => link.url)));
+  });
+
+  it('has no addLinks unless the addLinks switch is on, and never adds links with a note', async () => {
+    // Prepare
+    const off = adapterFor();
+    const on = adapterFor({ addLinks: true });
+
+    // Act
+    await on.addNote({ candidateId: 'contact-1', applicationId: 'opp-1' }, aScreeningNote(), aContext());
+
+    // Assess
+    expect(off.addLinks).toBeUndefined();
+    expect(on.addLinks).toBeInstanceOf(Function);
+    expect(requestsTo('/v1/opportunities/opp-1/addLinks')).toHaveLength(0);
   });
 
   it('follows hasNext/next across pages to find a note by its marker', async () => {
@@ -168,19 +197,55 @@ describe('Lever adapter against the Lever fake', () => {
     });
   });
 
-  it('moves the opportunity to a stage with PUT', async () => {
+  it('reads the current stage from the opportunity', async () => {
     // Prepare
     const ats = adapterFor();
 
     // Act
-    await ats.moveStage?.({ candidateId: 'contact-1', applicationId: 'opp-1' }, 'stage-screened', aContext());
+    const stage = await ats.currentStage?.({ candidateId: 'contact-1', applicationId: 'opp-1' });
 
     // Assess
-    expect(requestsTo('/v1/opportunities/opp-1/stage')[0]).toMatchObject({
-      method: 'PUT',
-      query: { perform_as: 'user-1' },
-      body: { stage: 'stage-screened' },
-    });
+    expect(stage).toBe(fake.state.opportunities.find((o) => o.id === 'opp-1')?.stage);
+    expect(requestsTo('/v1/opportunities/opp-1')).toEqual([
+      expect.objectContaining({ method: 'GET', status: 200 }),
+    ]);
+  });
+
+  it('moves the opportunity with PUT from the recorded stage; a repeat is already-there, a recruiter move moved-on', async () => {
+    // Prepare
+    const ats = adapterFor();
+    const match = { candidateId: 'contact-1', applicationId: 'opp-1' };
+    const other = { candidateId: 'contact-2', applicationId: 'opp-2' };
+    const found = fake.state.opportunities.find((o) => o.id === 'opp-2');
+    if (found) found.stage = 'stage-screened';
+
+    // Act
+    const first = await ats.moveStage?.(
+      match,
+      { fromStageId: 'stage-applied', toStageId: 'stage-screened' },
+      aContext(),
+    );
+    const repeat = await ats.moveStage?.(
+      match,
+      { fromStageId: 'stage-applied', toStageId: 'stage-screened' },
+      aContext(),
+    );
+    const movedOn = await ats.moveStage?.(
+      other,
+      { fromStageId: 'stage-applied', toStageId: 'stage-offer' },
+      aContext(),
+    );
+
+    // Assess
+    expect([first, repeat, movedOn]).toEqual(['moved', 'already-there', 'moved-on']);
+    expect(requestsTo('/v1/opportunities/opp-1/stage')).toEqual([
+      expect.objectContaining({
+        method: 'PUT',
+        query: { perform_as: 'user-1' },
+        body: { stage: 'stage-screened' },
+      }),
+    ]);
+    expect(requestsTo('/v1/opportunities/opp-2/stage')).toHaveLength(0);
     expect(fake.state.opportunities.find((o) => o.id === 'opp-1')?.stage).toBe('stage-screened');
   });
 
@@ -203,13 +268,57 @@ describe('Lever adapter against the Lever fake', () => {
     const ats = adapterFor();
 
     // Act
-    const note = ats.addNote({ candidateId: 'c', applicationId: 'opp-gone' }, aScreeningNote(), aContext());
-    const stage = ats.moveStage?.({ candidateId: 'c', applicationId: 'opp-1' }, 'no-such-stage', aContext());
+    const [note, stage, goneStage] = await Promise.allSettled([
+      ats.addNote({ candidateId: 'c', applicationId: 'opp-gone' }, aScreeningNote(), aContext()),
+      ats.moveStage?.(
+        { candidateId: 'c', applicationId: 'opp-1' },
+        { fromStageId: 'stage-applied', toStageId: 'no-such-stage' },
+        aContext(),
+      ),
+      ats.moveStage?.(
+        { candidateId: 'c', applicationId: 'opp-gone' },
+        { toStageId: 'stage-screened' },
+        aContext(),
+      ),
+    ]);
 
     // Assess
-    await expect(note).rejects.toBeInstanceOf(AtsNotFoundError);
-    await expect(stage).rejects.toMatchObject({ name: 'AtsPermanentError', status: 400 });
+    expect(note).toMatchObject({ status: 'rejected', reason: expect.any(AtsNotFoundError) });
+    expect(stage).toMatchObject({ status: 'rejected', reason: { name: 'AtsPermanentError', status: 400 } });
+    expect(goneStage).toMatchObject({ status: 'rejected', reason: expect.any(AtsNotFoundError) });
     expect(requestsTo('/v1/opportunities/opp-1/stage')).toHaveLength(1);
+  });
+
+  it('the fake refuses a links body that is not a non-empty array of strings, and keys without endpoints', async () => {
+    // Prepare
+    await fake.close();
+    fake = await startFakeLever({
+      keyPermissions: { 'no-endpoints': 'none', 'reader-key': 'read-only' },
+      seed: { users: ['user-1'], opportunities: [anOpportunity()] },
+    });
+    const post = (body: unknown, key = 'lever-key') =>
+      fetch(`${fake.url}/v1/opportunities/opp-1/addLinks?perform_as=user-1`, {
+        method: 'POST',
+        headers: { authorization: basicFor(key), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const list = (key: string) =>
+      fetch(`${fake.url}/v1/opportunities`, { headers: { authorization: basicFor(key) } });
+
+    // Act
+    const statuses = [
+      (await post({ links: 'https://x.example' })).status,
+      (await post({ links: [] })).status,
+      (await post({ links: [{ url: 'https://x.example' }] })).status,
+      (await post({ links: ['https://x.example'] }, 'no-endpoints')).status,
+      (await post({ links: ['https://x.example'] }, 'reader-key')).status,
+      (await list('no-endpoints')).status,
+      (await list('reader-key')).status,
+    ];
+
+    // Assess
+    expect(statuses).toEqual([400, 400, 400, 403, 403, 403, 200]);
+    expect(fake.state.opportunities[0]?.links).toEqual([]);
   });
 
   it('the fake refuses writes without perform_as, HTML notes and a wrong key', async () => {

@@ -9,7 +9,12 @@ import {
 } from '../../../functions/ats/errors.js';
 import { genericConfigSchema } from '../../../functions/ats/generic/adapter.js';
 import { greenhouseConfigSchema } from '../../../functions/ats/greenhouse/adapter.js';
-import { atsAdapterNames, createAtsAdapter } from '../../../functions/ats/index.js';
+import {
+  atsAdapterNames,
+  createAtsAdapter,
+  emailPseudonym,
+  unidentifiedCandidateId,
+} from '../../../functions/ats/index.js';
 import { leverConfigSchema } from '../../../functions/ats/lever/adapter.js';
 import { logConfigSchema } from '../../../functions/ats/log/adapter.js';
 import { ConfigurationError } from '../../../functions/platform/errors.js';
@@ -43,6 +48,30 @@ describe('createAtsAdapter', () => {
     expect(unknown).toThrow(ConfigurationError);
     expect(invalid).toThrow(/ATS_CONFIG for generic is invalid/);
     expect(missing).toThrow(/ATS credentials for lever lack: apiKey/);
+  });
+
+  it('hands the pseudonym key to the adapters that write e-mail-derived ids', async () => {
+    // Prepare
+    const key = 'p'.repeat(32);
+    const withKey = createAtsAdapter(
+      'generic',
+      { url: 'https://hooks.example.com/ats' },
+      { signingSecret: whsec },
+      {
+        pseudonymKey: key,
+      },
+    );
+    const withoutKey = createAtsAdapter('log', { path: 'stdout' }, undefined);
+
+    // Act
+    const matches = [
+      await withKey.findApplication({ email: 'ada@example.com' }),
+      await withoutKey.findApplication({ email: 'ada@example.com' }),
+    ];
+
+    // Assess
+    expect(matches[0]?.candidateId).toBe(emailPseudonym('ada@example.com', key));
+    expect(matches[1]?.candidateId).toBe(unidentifiedCandidateId);
   });
 
   it('never puts a credential value in a configuration error', () => {

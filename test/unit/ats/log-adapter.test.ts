@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createLogAdapter } from '../../../functions/ats/log/adapter.js';
+import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
 import type { AtsContext, ScreeningNote } from '../../../functions/ats/types.js';
 
 const note: ScreeningNote = {
@@ -12,6 +13,7 @@ const note: ScreeningNote = {
   links: [{ label: 'Recording', url: 'https://media.example.com/1' }],
 };
 const ctx: AtsContext = { vendor: 'micro1', interviewId: 'int-1', eventKey: 'micro1:int-1:note' };
+const pseudonymKey = 'a-local-pseudonym-key-of-32-chars-or-more';
 
 describe('log adapter', () => {
   let dir: string;
@@ -28,15 +30,20 @@ describe('log adapter', () => {
 
   it('appends one JSON line per write, without PII', async () => {
     // Prepare
-    const ats = createLogAdapter({ path }, { now: () => Date.parse('2026-11-25T10:00:00Z') });
+    const ats = createLogAdapter({ path }, { now: () => Date.parse('2026-11-25T10:00:00Z'), pseudonymKey });
     const match = await ats.findApplication({ email: 'Ada@Example.com' });
     if (!match) throw new Error('expected a match');
 
     // Act
     await ats.addNote(match, note, ctx);
     await ats.setStatus(match, 'completed', ctx);
-    await ats.moveStage?.(match, 'stage-9', ctx);
+    const moved = await ats.moveStage?.(match, { fromStageId: 'stage-1', toStageId: 'stage-9' }, ctx);
     await ats.setField?.(match, 'score', 'eighty-seven', ctx);
+    await ats.addLinks?.(
+      match,
+      [{ label: 'Recording', url: 'https://media.example.com/1?token=secret' }],
+      ctx,
+    );
 
     // Assess
     const text = await readFile(path, 'utf8');
@@ -47,9 +54,11 @@ describe('log adapter', () => {
     expect(lines.map((l) => [l.action, l.summary])).toEqual([
       ['note', 'note: 1 section, 1 item, 1 link'],
       ['status', 'status: completed'],
-      ['stage', 'stage: stage-9'],
+      ['stage', 'stage: stage-1 -> stage-9'],
       ['field', 'field: score (12 chars)'],
+      ['links', 'links: 1'],
     ]);
+    expect(moved).toBe('moved');
     expect(lines[0]).toEqual({
       at: '2026-11-25T10:00:00.000Z',
       adapter: 'log',
@@ -61,12 +70,12 @@ describe('log adapter', () => {
       marker: 'interview-sync:evt-1',
       summary: 'note: 1 section, 1 item, 1 link',
     });
-    expect(text).not.toMatch(/ada@example|lovelace|transcript|eighty/i);
+    expect(text).not.toMatch(/ada@example|lovelace|transcript|eighty|token=secret/i);
   });
 
-  it('matches by application id or an e-mail hash, and nothing without either', async () => {
+  it('matches by application id or a keyed e-mail pseudonym, and nothing without either', async () => {
     // Prepare
-    const ats = createLogAdapter({ path });
+    const ats = createLogAdapter({ path }, { pseudonymKey });
 
     // Act
     const byId = await ats.findApplication({ atsApplicationId: 'app-1', email: 'a@example.com' });
@@ -78,9 +87,29 @@ describe('log adapter', () => {
 
     // Assess
     expect(byId).toEqual({ candidateId: 'app-1', applicationId: 'app-1' });
-    expect(byEmail[0]?.candidateId).toMatch(/^email-sha256:[0-9a-f]{16}$/);
+    expect(byEmail[0]?.candidateId).toBe(emailPseudonym('a@example.com', pseudonymKey));
+    expect(byEmail[0]?.candidateId).toMatch(/^email-hmac:[0-9a-f]{16}$/);
     expect(byEmail[1]).toEqual(byEmail[0]);
     expect(none).toBeUndefined();
+  });
+
+  it('writes no e-mail-derived id without a pseudonym key, and still finds its notes', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path });
+    const match = await ats.findApplication({ email: 'Ada@Example.com' });
+    if (!match) throw new Error('expected a match');
+
+    // Act
+    await ats.addNote(match, note, ctx);
+    const found = await ats.hasNote?.(match, note.marker);
+
+    // Assess
+    const [line] = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).not.toHaveProperty('candidateId');
+    expect(found).toBe(true);
   });
 
   it('finds an earlier note by its marker for the same candidate only', async () => {

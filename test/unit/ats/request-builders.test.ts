@@ -1,13 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildCreateNote as buildAshbyNote, buildChangeStage } from '../../../functions/ats/ashby/api.js';
+import {
+  buildCreateNote as buildAshbyNote,
+  buildChangeStage,
+  buildSetCustomField,
+  buildTagChange,
+} from '../../../functions/ats/ashby/api.js';
 import {
   buildCreateNote,
   buildListCandidatesByEmail,
+  buildListCurrentApplicationStage,
   buildMoveApplication,
   buildTokenRequest,
+  greenhouseMoveFromStageId,
   parseNextLink,
 } from '../../../functions/ats/greenhouse/api.js';
-import { buildCreateNote as buildLeverNote, buildUpdateTags } from '../../../functions/ats/lever/api.js';
+import { tokenLifetimeMs } from '../../../functions/ats/greenhouse/client.js';
+import {
+  buildAddLinks,
+  buildCreateNote as buildLeverNote,
+  buildUpdateTags,
+} from '../../../functions/ats/lever/api.js';
 
 const base = 'https://harvest.greenhouse.io/v3';
 
@@ -44,7 +56,8 @@ describe('Greenhouse request builders', () => {
       body: 'text',
       visibility: 'private',
     });
-    const move = buildMoveApplication(base, '101', undefined, '501');
+    const move = buildMoveApplication(base, '101', '500', '501');
+    const current = buildListCurrentApplicationStage(base, '101', 100);
 
     // Assess
     expect(list.url).toBe(`${base}/candidates?email=a%2Bb%40example.com&per_page=100`);
@@ -56,7 +69,38 @@ describe('Greenhouse request builders', () => {
       visibility: 'private',
       note_type: 'NOTE',
     });
-    expect(move).toMatchObject({ url: `${base}/applications/101/move`, body: '{"to_stage_id":501}' });
+    expect(move).toMatchObject({
+      method: 'POST',
+      url: `${base}/applications/101/move`,
+      body: '{"from_stage_id":500,"to_stage_id":501}',
+      idempotent: true,
+    });
+    expect(current).toMatchObject({
+      method: 'GET',
+      url: `${base}/application_stages?application_ids=101&current=true&per_page=100`,
+    });
+  });
+
+  it('sends the job-interview-stage id of the current application-stage row as from_stage_id', () => {
+    // Act
+    const from = greenhouseMoveFromStageId({ id: '9001', job_interview_stage_id: '500' });
+
+    // Assess
+    expect(from).toBe('500');
+  });
+
+  it.each([
+    [{ access_token: 't', expires_in: 3600 }, 3_600_000],
+    [{ access_token: 't', expires_at: '2026-11-25T11:00:00Z' }, 3_600_000],
+    [{ access_token: 't', expires_at: Date.parse('2026-11-25T11:00:00Z') / 1000 }, 3_600_000],
+    [{ access_token: 't', expires_at: Date.parse('2026-11-25T11:00:00Z') }, 3_600_000],
+    [{ access_token: 't' }, 3_600_000],
+  ])('reads the token lifetime from %p', (answer, expected) => {
+    // Act
+    const lifetime = tokenLifetimeMs(answer, Date.parse('2026-11-25T10:00:00Z'));
+
+    // Assess
+    expect(lifetime).toBe(expected);
   });
 
   it.each([
@@ -97,6 +141,41 @@ describe('Lever and Ashby request builders', () => {
     expect(tags).toMatchObject({
       url: 'https://api.lever.co/v1/opportunities/opp-1/removeTags?perform_as=u-1',
       body: '{"tags":["t"]}',
+    });
+  });
+
+  it('sends Lever links as a list of URL strings with perform_as', () => {
+    // Act
+    const links = buildAddLinks('https://api.lever.co/v1', 'key', 'opp-1', ['https://a.example/1'], 'u-1');
+
+    // Assess
+    expect(links).toMatchObject({
+      method: 'POST',
+      url: 'https://api.lever.co/v1/opportunities/opp-1/addLinks?perform_as=u-1',
+      body: '{"links":["https://a.example/1"]}',
+    });
+  });
+
+  it('send Ashby removeTag as { candidateId, tagId } and object types in PascalCase', () => {
+    // Act
+    const remove = buildTagChange('https://api.ashbyhq.com', 'key', 'candidate.removeTag', 'c-1', 't-1');
+    const field = buildSetCustomField('https://api.ashbyhq.com', 'key', {
+      objectId: 'a-1',
+      objectType: 'Application',
+      fieldId: 'f-1',
+      value: '87',
+    });
+
+    // Assess
+    expect(remove).toMatchObject({
+      url: 'https://api.ashbyhq.com/candidate.removeTag',
+      body: '{"candidateId":"c-1","tagId":"t-1"}',
+    });
+    expect(JSON.parse(field.body ?? '')).toEqual({
+      objectId: 'a-1',
+      objectType: 'Application',
+      fieldId: 'f-1',
+      fieldValue: '87',
     });
   });
 
