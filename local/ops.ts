@@ -4,21 +4,30 @@
  *   npm run ops -- parked unmatched|failed
  *   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
  *   deployed: add --table <ledger table> --queue-url <events queue URL> --bucket <bucket> [--region <r>]
+ *   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>]
+ *                         [--integration-secret-arn <arn> [--region <r>]]
+ *                         [--completed-stage-id <id>] [--score-field-id <id>]
  *
  * Listing shows ids, types and reasons only: parked envelopes hold candidate data and are never printed.
+ * The doctor prints ATS configuration (stage, tag, field ids and names) and check outcomes, never a
+ * credential or candidate data.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ParkingLot } from '../functions/ledger/parking-lot.js';
-import { replayParkedEvents } from '../functions/ledger/replay.js';
-import { EventQueue } from '../functions/queue/event-queue.js';
+import * as v from 'valibot';
+import { type DoctorOptions, diagnoseAts, renderDoctorReport } from '../functions/ats/doctor.js';
+import type { AtsAdapterDeps } from '../functions/ats/types.js';
+import { envNames } from '../functions/platform/env.js';
+import { type IntegrationSecrets, integrationSecretsSchema } from '../functions/platform/secrets-shape.js';
 import { readRuntimeInfo } from './runtime-info.js';
+import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
 
 export class OpsUsageError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'OpsUsageError';
   }
 }
@@ -26,23 +35,150 @@ export class OpsUsageError extends Error {
 export const opsUsage = `usage:
   npm run ops -- parked unmatched|failed
   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
-against a deployed stage add: --table <ledger table> --queue-url <events queue URL> --bucket <bucket> [--region <region>]`;
+  npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>] [--completed-stage-id <id>] [--score-field-id <id>]
+against a deployed stage add: --table <ledger table> --queue-url <events queue URL> --bucket <bucket> [--region <region>]
+the doctor against a deployed stage: --adapter <name> --config <ATS_CONFIG JSON> --integration-secret-arn <arn> [--region <region>]`;
 
-interface Target {
-  readonly parking: ParkingLot;
-  readonly queue: EventQueue;
+/** Injection points of {@link runOps}, for tests. */
+export interface OpsOptions {
+  /** Where `ATS_ADAPTER`, `ATS_CONFIG`… are read from for a local doctor. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The local secrets file (`npm start`'s). @default `<repo>/secrets.local.json` */
+  readonly secretsFile?: string;
+  /** Reads a deployed secret's string by ARN. @default Secrets Manager `GetSecretValue` */
+  readonly readSecret?: (arn: string, region: string | undefined) => Promise<string>;
+  /** Handed to the adapters (tests: instant retries). @default {} */
+  readonly atsDeps?: AtsAdapterDeps;
 }
 
-const connect = async (values: Record<string, unknown>, dataDir: string): Promise<Target> => {
-  const table = values.table as string | undefined;
+export interface OpsResult {
+  readonly lines: string[];
+  /** `0`, or `1` when the doctor found a failure. */
+  readonly exitCode: number;
+}
+
+const optionsSpec = {
+  all: { type: 'boolean' },
+  key: { type: 'string', multiple: true },
+  table: { type: 'string' },
+  'queue-url': { type: 'string' },
+  bucket: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  adapter: { type: 'string' },
+  config: { type: 'string' },
+  'integration-secret-arn': { type: 'string' },
+  'completed-stage-id': { type: 'string' },
+  'score-field-id': { type: 'string' },
+} as const;
+type OpsValues = ReturnType<
+  typeof parseArgs<{ options: typeof optionsSpec; allowPositionals: true }>
+>['values'];
+
+const readSecretFromSecretsManager = async (arn: string, region: string | undefined): Promise<string> => {
+  const client = new SecretsManagerClient(region === undefined ? {} : { region });
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    if (SecretString === undefined) throw new OpsUsageError(`${arn} holds no secret string`);
+    return SecretString;
+  } finally {
+    client.destroy();
+  }
+};
+
+/** What the doctor checks: the adapter, its `ATS_CONFIG`, its credentials, and the sync's own ids. */
+export interface DoctorTarget {
+  readonly adapter: string;
+  readonly config: unknown;
+  readonly credentials: Readonly<Record<string, string>> | undefined;
+  readonly options: DoctorOptions;
+  /** Where the credentials came from (printed; never the credentials themselves). */
+  readonly source: string;
+}
+
+const parseConfig = (text: string | undefined, from: string): unknown => {
+  if (text === undefined || text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new OpsUsageError(`${from} is not valid JSON`, { cause: error });
+  }
+};
+
+/**
+ * THE one place the doctor's target is resolved. Flags win over the environment: `--adapter`/`--config`
+ * over `ATS_ADAPTER`/`ATS_CONFIG`, `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/
+ * `ATS_SCORE_FIELD_ID`; credentials come from `--integration-secret-arn` (Secrets Manager) when given, else
+ * from the local secrets file's `integration.ats`. (A later `--stage` will read these from the stack's
+ * outputs and context here.)
+ */
+export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): Promise<DoctorTarget> => {
+  const env = ops.env ?? process.env;
+  const adapter = values.adapter ?? env[envNames.atsAdapter] ?? 'log';
+  const config =
+    values.config === undefined
+      ? parseConfig(env[envNames.atsConfig], envNames.atsConfig)
+      : parseConfig(values.config, '--config');
+  const options: DoctorOptions = {
+    ...((values['completed-stage-id'] ?? env[envNames.atsCompletedStageId])
+      ? { completedStageId: values['completed-stage-id'] ?? env[envNames.atsCompletedStageId] }
+      : {}),
+    ...((values['score-field-id'] ?? env[envNames.atsScoreFieldId])
+      ? { scoreFieldId: values['score-field-id'] ?? env[envNames.atsScoreFieldId] }
+      : {}),
+  };
+  const arn = values['integration-secret-arn'];
+  let secrets: IntegrationSecrets;
+  let source: string;
+  if (arn !== undefined) {
+    const text = await (ops.readSecret ?? readSecretFromSecretsManager)(arn, values.region);
+    const parsed = v.safeParse(integrationSecretsSchema, parseConfig(text, 'the integration secret'));
+    if (!parsed.success) {
+      const paths = parsed.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
+      throw new OpsUsageError(`the integration secret is malformed at: ${paths}`);
+    }
+    secrets = parsed.output;
+    source = 'the integration secret (Secrets Manager)';
+  } else {
+    const file = ops.secretsFile ?? defaultSecretsFilePath;
+    secrets = (await readSecretsFile(file)).integration;
+    source = `${file} (integration.ats)`;
+  }
+  return { adapter, config, credentials: secrets.ats, options, source };
+};
+
+const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult> => {
+  const target = await resolveDoctorTarget(values, ops);
+  const report = await diagnoseAts(
+    target.adapter,
+    target.config,
+    target.credentials,
+    ops.atsDeps,
+    target.options,
+  );
+  const lines = values.json
+    ? JSON.stringify({ ...report, credentialsFrom: target.source }, null, 2).split('\n')
+    : [...renderDoctorReport(report), '', `credentials read from ${target.source}`];
+  return { lines, exitCode: report.ok ? 0 : 1 };
+};
+
+/**
+ * The parked-events store and the events queue. The ledger modules are imported here, on demand, so the
+ * doctor (pure ATS calls) never loads them.
+ */
+const connect = async (values: OpsValues, dataDir: string) => {
+  const [{ ParkingLot }, { EventQueue }] = await Promise.all([
+    import('../functions/ledger/parking-lot.js'),
+    import('../functions/queue/event-queue.js'),
+  ]);
+  const table = values.table;
   if (table !== undefined) {
-    const queueUrl = values['queue-url'] as string | undefined;
-    const bucket = values.bucket as string | undefined;
+    const queueUrl = values['queue-url'];
+    const bucket = values.bucket;
     if (queueUrl === undefined || bucket === undefined) {
       throw new OpsUsageError('--table needs --queue-url and --bucket too');
     }
-    const region = values.region as string | undefined;
-    const config = region === undefined ? {} : { region };
+    const config = values.region === undefined ? {} : { region: values.region };
     return {
       parking: new ParkingLot({ client: new DynamoDBClient(config), tableName: table }),
       queue: new EventQueue({ sqs: new SQSClient(config), s3: new S3Client(config), queueUrl, bucket }),
@@ -75,41 +211,55 @@ const kindOf = (value: string | undefined) => {
   return value;
 };
 
-/** Runs one ops command; returns the lines to print. */
-export const runOps = async (argv: readonly string[], dataDir: string): Promise<string[]> => {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      all: { type: 'boolean' },
-      key: { type: 'string', multiple: true },
-      table: { type: 'string' },
-      'queue-url': { type: 'string' },
-      bucket: { type: 'string' },
-      region: { type: 'string' },
-    },
-  });
+/** Runs one ops command; returns the lines to print and the process exit code. */
+export const runOpsCommand = async (
+  argv: readonly string[],
+  dataDir: string,
+  ops: OpsOptions = {},
+): Promise<OpsResult> => {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof optionsSpec; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: optionsSpec });
+  } catch (error) {
+    throw new OpsUsageError(`${(error as Error).message}\n${opsUsage}`, { cause: error });
+  }
+  const { values, positionals } = parsed;
   const [command, kindArg] = positionals;
+  if (command === 'doctor') return runDoctor(values, ops);
   if (command !== 'parked' && command !== 'replay') throw new OpsUsageError(opsUsage);
   const kind = kindOf(kindArg);
   const target = await connect(values, dataDir);
 
   if (command === 'parked') {
     const parked = await target.parking.list(kind);
-    if (parked.length === 0) return [`no ${kind} events parked`];
-    return parked.map((p) => `${p.parkedAt}  ${p.vendor}  ${p.eventType}  ${p.dedupeKey}  — ${p.reason}`);
+    if (parked.length === 0) return { lines: [`no ${kind} events parked`], exitCode: 0 };
+    return {
+      lines: parked.map((p) => `${p.parkedAt}  ${p.vendor}  ${p.eventType}  ${p.dedupeKey}  — ${p.reason}`),
+      exitCode: 0,
+    };
   }
   if (values.all !== true && (values.key === undefined || values.key.length === 0)) {
     throw new OpsUsageError('replay needs --all or at least one --key <dedupe key>');
   }
+  const { replayParkedEvents } = await import('../functions/ledger/replay.js');
   const outcome = await replayParkedEvents({
     parking: target.parking,
     publish: (event) => target.queue.publish(event),
     kind,
     dedupeKeys: values.all === true ? undefined : values.key,
   });
-  return [
-    `replayed ${outcome.replayed.length} ${kind} event(s)${outcome.replayed.length ? `: ${outcome.replayed.join(', ')}` : ''}`,
-    ...outcome.skipped.map((s) => `skipped ${s.dedupeKey}: ${s.reason}`),
-  ];
+  return {
+    lines: [
+      `replayed ${outcome.replayed.length} ${kind} event(s)${outcome.replayed.length ? `: ${outcome.replayed.join(', ')}` : ''}`,
+      ...outcome.skipped.map((s) => `skipped ${s.dedupeKey}: ${s.reason}`),
+    ],
+    exitCode: 0,
+  };
 };
+
+/** Runs one ops command; returns the lines to print (see {@link runOpsCommand} for the exit code). */
+export const runOps = async (
+  argv: readonly string[],
+  dataDir: string,
+  ops: OpsOptions = {},
+): Promise<string[]> => (await runOpsCommand(argv, dataDir, ops)).lines;

@@ -1,0 +1,199 @@
+/**
+ * `npm run ops -- doctor` for Greenhouse: authenticates, checks what the `sub` user can see and lists the
+ * ids to configure. Reads only: Harvest has no dry-run for `POST /v3/notes`, so note creation is checked
+ * from the token's scopes when the token answer lists them, and otherwise reported as not checked.
+ *
+ * Why the emptiness checks matter: Harvest answers a user without enough permissions with EMPTY lists, not
+ * errors (harvestdocs.greenhouse.io/docs/authentication: `sub` must be "a user with the permissions your
+ * integration needs"). An empty `GET /v3/notes` makes `hasNote` miss an earlier note, and a retry then posts
+ * a second one. Every account with a job has interview stages, so an empty stage list is the tell.
+ */
+import * as v from 'valibot';
+import {
+  type DoctorList,
+  type DoctorOptions,
+  type DoctorReport,
+  describeAtsFailure,
+  doctorReportBuilder,
+} from '../doctor-report.js';
+import type { AtsAdapterDeps } from '../types.js';
+import { resolveGreenhouse } from './adapter.js';
+import {
+  buildListCandidates,
+  buildListCandidateTags,
+  buildListCustomFields,
+  buildListJobInterviewStages,
+  buildListNotes,
+} from './api.js';
+import { createGreenhouseClient } from './client.js';
+
+/** The scope `POST /v3/notes` needs (WRITE migration guide: `harvest:notes:create`). */
+const noteCreateScope = 'harvest:notes:create';
+
+const anyId = v.pipe(v.union([v.string(), v.number()]), v.transform(String));
+const named = v.looseObject({
+  id: anyId,
+  name: v.optional(v.nullable(v.string())),
+  job_id: v.optional(v.nullable(anyId)),
+  field_type: v.optional(v.nullable(v.string())),
+  value_type: v.optional(v.nullable(v.string())),
+});
+type Named = v.InferOutput<typeof named>;
+
+export const greenhouseLimitedUserAdvice =
+  'Greenhouse answers a user without enough permissions with EMPTY lists, so the note-marker search finds no ' +
+  'earlier note and a retry posts a second note. Set ATS_CONFIG.userId (the token `sub`) to a Site Admin, or ' +
+  'to a dedicated integration user with read/write on candidates, applications and notes.';
+
+/** Diagnoses the Greenhouse configuration; never writes. */
+export const diagnoseGreenhouse = async (
+  config: unknown,
+  credentials: Readonly<Record<string, string>> | undefined,
+  deps: AtsAdapterDeps = {},
+  options: DoctorOptions = {},
+): Promise<DoctorReport> => {
+  const report = doctorReportBuilder('greenhouse');
+  const { settings, secret } = resolveGreenhouse(config, credentials);
+  const { baseUrl, perPage } = settings;
+  const client = createGreenhouseClient(settings, secret, deps);
+
+  let scopes: string[] | undefined;
+  try {
+    const answer = await client.authenticate();
+    scopes = answer.scope?.split(/\s+/).filter(Boolean);
+    report.check('authenticate', 'ok', `token issued for user ${settings.userId} (the notes' author)`);
+  } catch (error) {
+    report.check('authenticate', 'fail', describeAtsFailure(error).detail);
+    report.advise('Check the integration secret `ats.clientId`/`ats.clientSecret` and ATS_CONFIG.userId.');
+    return report.build();
+  }
+
+  let sampleCandidateId: string | undefined;
+  let limitedUser = false;
+  try {
+    const [first] = await client.firstPage(buildListCandidates(baseUrl, 1), named);
+    sampleCandidateId = first?.id;
+    if (first) report.check('list candidates', 'ok', 'the user sees candidates');
+    else {
+      limitedUser = true;
+      report.check(
+        'list candidates',
+        'warn',
+        `no candidate visible: the account has none, or user ${settings.userId} lacks permission to see them`,
+      );
+    }
+  } catch (error) {
+    report.check('list candidates', 'fail', describeAtsFailure(error).detail);
+  }
+
+  if (sampleCandidateId === undefined) {
+    report.check('list notes', 'skipped', 'no visible candidate to list the notes of');
+  } else {
+    try {
+      await client.firstPage(buildListNotes(baseUrl, sampleCandidateId, 1), named);
+      report.check('list notes', 'ok', "a candidate's notes are readable (the note-marker search works)");
+    } catch (error) {
+      report.check('list notes', 'fail', describeAtsFailure(error).detail);
+    }
+  }
+
+  if (scopes === undefined) {
+    report.check(
+      'create a note',
+      'skipped',
+      'not checked: Harvest has no dry-run for POST /v3/notes and the token answer lists no scopes ' +
+        `(grant ${noteCreateScope} to the credential); the doctor never writes a real note`,
+    );
+  } else if (scopes.includes(noteCreateScope)) {
+    report.check('create a note', 'ok', `the token carries ${noteCreateScope}`);
+  } else {
+    report.check('create a note', 'fail', `the token lacks ${noteCreateScope}`);
+    report.advise(`Grant ${noteCreateScope} to the Harvest v3 credential (Dev Center → API Credentials).`);
+  }
+
+  const listOf = async (
+    title: string,
+    kind: DoctorList['kind'],
+    usedFor: string,
+    first: Parameters<typeof client.collect>[0],
+    context: (item: Named) => string | undefined,
+  ): Promise<{ list: DoctorList; error?: unknown }> => {
+    try {
+      const rows = await client.collect(first, named);
+      const items = rows.map((row) => ({
+        id: row.id,
+        name: row.name ?? '(unnamed)',
+        ...(context(row) ? { context: context(row) } : {}),
+      }));
+      return { list: { kind, title, usedFor, items } };
+    } catch (error) {
+      return {
+        list: { kind, title, usedFor, items: [], note: `not listed: ${describeAtsFailure(error).detail}` },
+        error,
+      };
+    }
+  };
+
+  const stages = await listOf(
+    'Interview stages',
+    'stages',
+    'ATS_COMPLETED_STAGE_ID',
+    buildListJobInterviewStages(baseUrl, perPage),
+    (row) => (row.job_id ? `job ${row.job_id}` : undefined),
+  );
+  report.list(stages.list);
+  if (stages.error) report.check('list stages', 'fail', describeAtsFailure(stages.error).detail);
+  else if (stages.list.items.length === 0) {
+    limitedUser = true;
+    report.check(
+      'list stages',
+      'fail',
+      `no interview stage visible: every job has stages, so user ${settings.userId} lacks permissions`,
+    );
+  } else report.check('list stages', 'ok', `${stages.list.items.length} interview stage(s)`);
+
+  const tags = await listOf(
+    'Candidate tags',
+    'tags',
+    'ATS_CONFIG.statusTagIds',
+    buildListCandidateTags(baseUrl, perPage),
+    () => undefined,
+  );
+  report.list(tags.list);
+  if (tags.error) report.check('list tags', 'fail', describeAtsFailure(tags.error).detail);
+  else if (tags.list.items.length === 0)
+    report.check(
+      'list tags',
+      'warn',
+      'no candidate tag visible (none created yet, or the user cannot see them)',
+    );
+  else report.check('list tags', 'ok', `${tags.list.items.length} candidate tag(s)`);
+
+  const fields = await listOf(
+    'Custom fields',
+    'customFields',
+    'reference only: the Greenhouse adapter writes no custom field',
+    buildListCustomFields(baseUrl, perPage),
+    (row) => [row.field_type, row.value_type].filter(Boolean).join(', ') || undefined,
+  );
+  report.list(fields.list);
+
+  report.checkConfiguredId('statusTagIds.in_progress', settings.statusTagIds.in_progress, tags.list);
+  report.checkConfiguredId('statusTagIds.completed', settings.statusTagIds.completed, tags.list);
+  report.checkConfiguredId('completed stage', options.completedStageId, stages.list);
+  if (options.scoreFieldId !== undefined) {
+    report.check(
+      'score field',
+      'warn',
+      'the Greenhouse adapter writes no custom field: ATS_SCORE_FIELD_ID is ignored',
+    );
+  }
+  if (options.completedStageId !== undefined) {
+    report.advise(
+      'A stage move fires the stage rules configured in Greenhouse, e.g. automated e-mails to the candidate: ' +
+        'check the rules of the completed stage before enabling it.',
+    );
+  }
+  if (limitedUser) report.advise(greenhouseLimitedUserAdvice);
+  return report.build();
+};
