@@ -70,10 +70,19 @@ ${ingest.handler.map((h) => `| ${h.fixture} | ${h.medianMs} | ${h.p95Ms} | ${h.i
   .join(', ')}) |
 | ratio duplicate / fresh | ${(worker.dynamoDbPerEvent.duplicate / worker.dynamoDbPerEvent.fresh).toFixed(2)} |
 
-A fresh event costs: the idempotency claim (Put) and completion (Update), the interview state read (Get)
-and advance (Update), remembering the ATS match (Update), the status-sync lease and release (2 Updates) and
-the note's effect claim and completion (2 Updates). A duplicate costs the refused idempotency claim and the
-read of the stored result.
+A fresh \`interview_ended\` costs: the interview's ledger item read (Get, strongly consistent), one
+conditional write recording the status advance, the ATS match, the event's claim and a claim on each ATS
+write together (Update), and one write recording how each write ended and the event done (Update). A
+duplicate delivery costs the read alone: the event is found done on the item. A micro1 report adds one blind
+conditional Update closing its session item (4 in all). The effects ledger lives on the interview's item,
+so no request depends on how many ATS writes an event makes.
+
+Billing on AWS: a conditional write whose condition fails is still billed as a write (write request units
+for the size of the item as it is, at least one), so a lost race costs a write plus the re-read; they
+happen only when two events of one interview are processed at the same moment. The duplicate path makes no
+conditional write at all. (Powertools Idempotency, used before, sent \`ReturnValuesOnConditionCheckFailure:
+ALL_OLD\` so that a duplicate's refused claim returned the stored record without a second read; dynalite
+ignores that flag and the old bench counted a read after it.)
 `;
 writeFileSync(`${root}BENCHMARKS.md`, markdown);
 process.stdout.write(markdown);

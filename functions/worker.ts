@@ -27,7 +27,7 @@ import { ConfigurationError } from './platform/errors.js';
 import { createLogger, createMetrics, createTracer } from './platform/observability.js';
 import { createSecretReader } from './platform/secrets.js';
 import { type IntegrationSecrets, integrationSecretsSchema } from './platform/secrets-shape.js';
-import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
+import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { readQueueMessage } from './queue/event-queue.js';
 import type { CrashPoints } from './sync/apply.js';
@@ -102,10 +102,16 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
       : undefined;
   const slackUrl = slackNotifications ? secrets.slackWebhookUrl : undefined;
   return {
-    ats: createAtsAdapter(atsAdapterName, atsConfig, secrets.ats),
+    ats: createAtsAdapter(atsAdapterName, atsConfig, secrets.ats, {
+      ...(secrets.pseudonymKey === undefined ? {} : { pseudonymKey: secrets.pseudonymKey }),
+      urlPolicy: outboundRelaxation,
+    }),
     ledger,
     enrich: (event) => enrichEvent(event, { round0, micro1 }),
-    notify: slackUrl === undefined ? undefined : (n) => notifySlack(slackUrl, n),
+    notify:
+      slackUrl === undefined
+        ? undefined
+        : (n) => notifySlack(slackUrl, n, { urlPolicy: urlPolicyForBaseUrl(slackUrl, outboundRelaxation) }),
     options: syncOptions,
   };
 };

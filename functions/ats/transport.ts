@@ -5,6 +5,7 @@
 import type Bottleneck from 'bottleneck';
 import * as v from 'valibot';
 import { createHttpClient, type HttpRequest, type HttpResponse } from '../platform/http.js';
+import { type UrlPolicy, urlPolicyForBaseUrl } from '../platform/url-guard.js';
 import { toAtsError } from './errors.js';
 import type { AtsAdapterDeps } from './types.js';
 
@@ -31,6 +32,8 @@ export interface AtsTransport {
 
 export interface AtsTransportOptions {
   readonly adapter: string;
+  /** The configured URLs the adapter talks to: only their hosts pass the URL policy. */
+  readonly urls: readonly string[];
   readonly limiter: Bottleneck;
   readonly http: HttpSettings;
   readonly deps: AtsAdapterDeps;
@@ -39,6 +42,12 @@ export interface AtsTransportOptions {
   /** Sees each raw response (e.g. Greenhouse's `X-RateLimit-Remaining`). */
   readonly afterAttempt?: (response: Response) => void;
 }
+
+/** The SSRF guard's policy for an adapter: the hosts of its configured URLs, with the process's relaxation. */
+const urlPolicyForUrls = (urls: readonly string[], relaxation: UrlPolicy): UrlPolicy => ({
+  ...relaxation,
+  allowedHosts: urls.flatMap((url) => urlPolicyForBaseUrl(url).allowedHosts ?? []),
+});
 
 export const createAtsTransport = (options: AtsTransportOptions): AtsTransport => {
   const { adapter, limiter, beforeAttempt, afterAttempt } = options;
@@ -49,6 +58,9 @@ export const createAtsTransport = (options: AtsTransportOptions): AtsTransport =
     sleep,
     random,
     now,
+    ...(options.deps.urlPolicy === undefined
+      ? {}
+      : { urlPolicy: urlPolicyForUrls(options.urls, options.deps.urlPolicy) }),
     schedule: (attempt) =>
       limiter.schedule(async () => {
         await beforeAttempt?.();

@@ -1,3 +1,5 @@
+import type { UrlPolicyRelaxation } from '../platform/url-guard.js';
+
 /**
  * The one interface every ATS adapter implements. The worker talks to "an ATS" through it; which ATS is a
  * matter of configuration (`ATS_ADAPTER`, `ATS_CONFIG`), never of code.
@@ -139,4 +141,11 @@ export interface AtsAdapterDeps {
    * @default none
    */
   readonly pseudonymKey?: string;
+  /**
+   * When set, every request is held to the SSRF guard: https only, public addresses only, and only the
+   * hosts of the adapter's configured URLs; the relaxation (http, private addresses) is for local runs
+   * against the fakes. The worker always sets it; tests that talk to fakes directly may leave it out.
+   * @default undefined — no URL policy
+   */
+  readonly urlPolicy?: UrlPolicyRelaxation;
 }

@@ -14,8 +14,8 @@
  *   `interview_ended`, micro1 `interview_report.created`), including the parts known by then;
  * - one short follow-up note per part that arrived after the note (a proctoring score, a recording);
  * - once completed: the configured stage move, the score field, the record's links (Lever);
- * - a notification only from the attempt whose status write ran (a late `interview_started` announces
- *   nothing).
+ * - a notification only from the event whose status write ran (a late `interview_started` announces
+ *   nothing), planned once that write is recorded.
  */
 import { createHash } from 'node:crypto';
 import type { AtsLink, ScreeningStatus } from '../ats/types.js';
@@ -222,16 +222,15 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
     if (notePartsOf(state).some((part) => !included.has(part.key))) blockedBy ??= 'note';
   }
 
-  // Notify only the status this event writes (now, or in an earlier attempt of this same event).
+  // Notify only the status this event wrote, and only in a round of its own once the writes it announces
+  // are recorded: a notification is sent at most once, so a claim on it must mean "about to be sent", never
+  // "planned behind writes that a crash may still interrupt".
   const status = screeningStatusOf(state.status);
-  if (context.notifications && status !== undefined && state.closedBy === undefined) {
+  if (context.notifications && status !== undefined && state.closedBy === undefined && writes.length === 0) {
     const key = `notify:${status}`;
     const statusWrite = state.effects[statusKey(status)];
-    const writesStatusNow = writes.some((write) => write.key === statusKey(status));
-    const wroteStatusBefore = statusWrite?.state === 'done' && statusWrite.eventKey === context.eventKey;
-    if ((writesStatusNow || wroteStatusBefore) && check(key).kind === 'free') {
-      writes.push({ kind: 'notify', key, status });
-    }
+    const wroteStatus = statusWrite?.state === 'done' && statusWrite.eventKey === context.eventKey;
+    if (wroteStatus && check(key).kind === 'free') writes.push({ kind: 'notify', key, status });
   }
 
   return { writes, heldByOthers, ...(blockedBy === undefined ? {} : { blockedBy }) };

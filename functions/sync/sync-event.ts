@@ -125,6 +125,9 @@ const stateFieldsOf = (event: InterviewEvent, enriched: EnrichedInterview): Reco
     : undefined,
 });
 
+/** Plan-apply-settle rounds of one event (see the loop). */
+const maxRounds = 4;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const ignored = (reason: string): SyncResult => ({ outcome: 'ignored', reason, effects: {} });
@@ -221,11 +224,11 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   let lookedUp: AtsMatchRecord | undefined;
   let merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());
   const summary: Record<string, string> = {};
-  // Rounds: a write this event must make can appear while it writes (a recording arrives while its note is
-  // posted, and the note turns out not to include it). Each settle returns the item as it now is, and the
-  // event plans again from it until nothing is left for it; two rounds cover every case the plan has, the
-  // third is a safety margin.
-  for (let round = 1; round <= 3; round++) {
+  // Rounds: each settle returns the item as it now is, and the event plans again from it until nothing is
+  // left for it. The second round sends the notification of a status the first wrote (alone, see the plan);
+  // a write can also appear while this event writes (a recording arrives while its note is posted, and the
+  // note turns out not to include it). Four rounds cover every case the plan has, with a margin.
+  for (let round = 1; round <= maxRounds; round++) {
     let decided: { plan: Plan; claimed: InterviewState; before: InterviewState | undefined } | undefined;
     while (decided === undefined) {
       merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());

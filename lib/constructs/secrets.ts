@@ -23,9 +23,10 @@ export class ServiceSecrets extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    // The initial values hold no secret (empty lists, empty object), so writing them into the template is
-    // safe; operators put the real values in after the first deploy. `generateSecretString` is not used:
-    // CloudFormation would add a random top-level key outside the documented shape.
+    // The webhook secret's initial value holds no secret (empty lists), so writing it into the template is
+    // safe; operators put the real values in after the first deploy. The integration secret starts with one
+    // generated value, `pseudonymKey` (the key of the e-mail pseudonyms in logs, a documented member of its
+    // shape), and nothing else: Secrets Manager generates it, so it never appears in the template.
     this.webhook = new Secret(this, 'WebhookSecrets', {
       description:
         'interview-sync webhook secrets: { round0SigningSecrets: string[], micro1Tokens: string[] }',
@@ -33,8 +34,13 @@ export class ServiceSecrets extends Construct {
     });
     this.integration = new Secret(this, 'IntegrationSecrets', {
       description:
-        'interview-sync integration secrets: { round0ApiKey?, micro1ApiKey?, ats?: {...}, slackWebhookUrl? }',
-      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(integrationSecretsTemplate)),
+        'interview-sync integration secrets: { pseudonymKey, round0ApiKey?, micro1ApiKey?, ats?: {...}, slackWebhookUrl? }',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(integrationSecretsTemplate),
+        generateStringKey: 'pseudonymKey' satisfies keyof IntegrationSecrets,
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
     });
     acknowledgeAwsSolutions(
       this,

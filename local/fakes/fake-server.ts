@@ -229,8 +229,21 @@ export interface FaultRule {
   readonly body?: string;
 }
 
+/** A request held back until the test releases it (see {@link FaultSwitch.hold}). */
+export interface HeldRequest {
+  /** Resolves when a matching request has arrived and is being held. */
+  readonly reached: Promise<void>;
+  /** Lets the held request through to the fake (and every later one that matches). */
+  release(): void;
+}
+
 /** The fault switch every fake exposes as `fake.faults`. */
 export interface FaultSwitch {
+  /**
+   * Holds the next matching request (before the fake runs it) until `release()`: a test forces an
+   * interleaving — "this lookup is in flight while that event is processed" — instead of hoping for it.
+   */
+  hold(match: { readonly method?: string; readonly path?: RegExp }): HeldRequest;
   /** Queues a fault; rules are tried in the order they were added, each until its `times` are spent. */
   add(rule: FaultRule): void;
   /** Drops every queued fault. */
@@ -280,7 +293,26 @@ export interface RunningFake<S, F> extends RunningFakeServer {
 
 const faultSwitch = () => {
   const queue: Array<{ readonly rule: FaultRule; left: number }> = [];
+  const holds: Array<{
+    readonly method?: string;
+    readonly path?: RegExp;
+    taken: boolean;
+    readonly arrived: () => void;
+    readonly released: Promise<void>;
+  }> = [];
   const api: FaultSwitch = {
+    hold: (match) => {
+      let arrived!: () => void;
+      let release!: () => void;
+      const reached = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.push({ ...match, taken: false, arrived, released });
+      return { reached, release };
+    },
     // A copy, so a test that reuses its object after adding it does not change what is queued.
     add: (rule) => {
       queue.push({ rule: { ...rule }, left: rule.times ?? 1 });
@@ -301,7 +333,20 @@ const faultSwitch = () => {
     next.left -= 1;
     return next.rule;
   };
-  return { api, take };
+  /** Waits while a hold matches this request (the first matching request only). */
+  const held = async (method: string, path: string): Promise<void> => {
+    const hold = holds.find(
+      (h) =>
+        !h.taken &&
+        (!h.method || h.method.toUpperCase() === method.toUpperCase()) &&
+        (!h.path || h.path.test(path)),
+    );
+    if (!hold) return;
+    hold.taken = true;
+    hold.arrived();
+    await hold.released;
+  };
+  return { api, take, held };
 };
 
 const requestLog = (): FakeRequestLog & { add(entry: FakeLogEntry): void } => {
@@ -379,6 +424,7 @@ export const startFakeServer = async (
     const method = req.method ?? 'GET';
     const entry: FakeLogEntry = { method, path: url.pathname, rawQuery: url.search.slice(1), applied: true };
     log.add(entry);
+    await faults.held(method, url.pathname);
     const fault = faults.take(method, url.pathname);
     if (fault?.when === 'before') {
       entry.applied = false;

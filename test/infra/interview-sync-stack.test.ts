@@ -249,12 +249,18 @@ describe('InterviewSyncStack with default props', () => {
       });
     });
 
-    it('creates the integration secret with an empty JSON object', () => {
+    it('creates the integration secret with a generated pseudonymKey and no credentials, none in the template', () => {
       // Prepare
       const secret = template.toJSON().Resources[id(stack.secrets.integration)];
 
       // Assess
-      expect(JSON.parse(secret.Properties.SecretString)).toEqual({});
+      expect(secret.Properties.SecretString).toBeUndefined();
+      expect(secret.Properties.GenerateSecretString).toEqual({
+        SecretStringTemplate: '{}',
+        GenerateStringKey: 'pseudonymKey',
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+      });
     });
   });
 

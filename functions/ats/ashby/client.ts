@@ -12,6 +12,8 @@ import type { AtsAdapterDeps } from '../types.js';
 const adapter = 'ashby';
 
 export interface AshbyClientSettings {
+  /** API base URL: the one host requests may go to. */
+  readonly baseUrl: string;
   readonly maxPages: number;
   readonly rateLimit: { readonly minTimeMs: number; readonly maxConcurrent: number };
   readonly http: HttpSettings;
@@ -58,6 +60,7 @@ export const createAshbyClient = (settings: AshbyClientSettings, deps: AtsAdapte
   // Ashby's per-key limits are not published as numbers: a conservative default, 429 + Retry-After honoured.
   const transport = createAtsTransport({
     adapter,
+    urls: [settings.baseUrl],
     limiter: new Bottleneck({
       minTime: settings.rateLimit.minTimeMs,
       maxConcurrent: settings.rateLimit.maxConcurrent,

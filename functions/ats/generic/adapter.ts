@@ -119,6 +119,7 @@ export const createGenericAdapter = (
   const now = deps.now ?? Date.now;
   const transport = createAtsTransport({
     adapter,
+    urls: [settings.url],
     limiter: new Bottleneck({ maxConcurrent: settings.rateLimit.maxConcurrent }),
     http: settings.http,
     deps,

@@ -102,6 +102,7 @@ export const createGreenhouseClient = (
 
   const transport = createAtsTransport({
     adapter,
+    urls: [baseUrl, settings.authUrl],
     limiter,
     http: settings.http,
     deps,

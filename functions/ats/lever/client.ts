@@ -12,6 +12,8 @@ import type { AtsAdapterDeps } from '../types.js';
 const adapter = 'lever';
 
 export interface LeverClientSettings {
+  /** API base URL: the one host requests may go to. */
+  readonly baseUrl: string;
   readonly maxPages: number;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly maxConcurrent: number };
   readonly http: HttpSettings;
@@ -41,6 +43,7 @@ export const createLeverClient = (settings: LeverClientSettings, deps: AtsAdapte
   const { rateLimit } = settings;
   const transport = createAtsTransport({
     adapter,
+    urls: [settings.baseUrl],
     // Token bucket: refilled by `perSecond` every second, never above `burst`.
     limiter: new Bottleneck({
       maxConcurrent: rateLimit.maxConcurrent,

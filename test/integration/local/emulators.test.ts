@@ -60,14 +60,12 @@ describe('local emulators', () => {
 
     // Act
     const tables = await Promise.all(
-      [resources.ledgerTable.name].map((TableName) =>
-        dynamodb.send(new DescribeTableCommand({ TableName })),
-      ),
+      [resources.ledgerTable.name].map((TableName) => dynamodb.send(new DescribeTableCommand({ TableName }))),
     );
     const bucket = s3.send(new HeadBucketCommand({ Bucket: resources.bucket.name }));
 
     // Assess
-    expect(tables.map(({ Table }) => Table?.TableStatus)).toEqual(['ACTIVE', 'ACTIVE']);
+    expect(tables.map(({ Table }) => Table?.TableStatus)).toEqual(['ACTIVE']);
     await expect(bucket).resolves.toBeDefined();
     dynamodb.destroy();
     s3.destroy();

@@ -96,6 +96,8 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // The fakes listen on 127.0.0.1 over http: relax the SSRF guard as the local runtime does.
+  OUTBOUND_ALLOW_LOCAL: 'true',
 });
 const { handler } = await import('../../../functions/worker.js');
 const clients = await import('../../../functions/platform/clients.js');
