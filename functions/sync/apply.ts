@@ -52,6 +52,11 @@ export interface CrashPoints {
 export interface ApplyContext {
   readonly ats: AtsAdapter;
   readonly match: AtsMatchRecord;
+  /**
+   * The event's candidate e-mail, when it carries one: handed to the adapter with the match (the generic
+   * adapter forwards it so the receiver can find its record), never stored in the ledger. PII.
+   */
+  readonly candidateEmail?: string;
   readonly vendor: string;
   readonly interviewKey: string;
   /** The main note with the parts it includes. */
@@ -91,6 +96,7 @@ export const applyWrites = async (
   const match: AtsMatch = {
     candidateId: context.match.candidateId,
     ...(context.match.applicationId === undefined ? {} : { applicationId: context.match.applicationId }),
+    ...(context.candidateEmail === undefined ? {} : { email: context.candidateEmail }),
   };
   for (const write of writes) {
     await context.crashPoints?.beforeWrite?.(write.key);

@@ -318,6 +318,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         {
           ats: deps.ats,
           match: claimed.atsMatch as AtsMatchRecord,
+          ...(event.candidate.email === undefined ? {} : { candidateEmail: event.candidate.email }),
           vendor,
           interviewKey,
           buildNote: (marker) => buildScreeningNote(noteView, marker),

@@ -23,6 +23,10 @@ import { sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
 import { type Fixture, loadFixtures } from './helpers.js';
 
+/** A fixture's JSON, edited in place by a test before sending (its shape is the vendor's sample). */
+// biome-ignore lint/suspicious/noExplicitAny: vendor sample JSON is edited freely in tests
+type FixtureJson = any;
+
 /** The receiver's shared secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks). */
 const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
 const hookPath = '/hooks/ats';
@@ -93,7 +97,11 @@ const fixture = (vendor: string, name: string): Fixture => {
 };
 
 /** Sends a fixture with `change` applied to a copy of its JSON. */
-const send = async (vendor: 'round0' | 'micro1', name: string, change: (json: any) => void = () => {}) => {
+const send = async (
+  vendor: 'round0' | 'micro1',
+  name: string,
+  change: (json: FixtureJson) => void = () => {},
+) => {
   const json = structuredClone(fixture(vendor, name).json);
   change(json);
   const sent = await sendEvent({

@@ -21,6 +21,10 @@ import { sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
 import { type Fixture, loadFixtures } from './helpers.js';
 
+/** A fixture's JSON, edited in place by a test before sending (its shape is the vendor's sample). */
+// biome-ignore lint/suspicious/noExplicitAny: vendor sample JSON is edited freely in tests
+type FixtureJson = any;
+
 const completed = 'AI screening completed';
 const inProgress = 'AI screening in progress';
 
@@ -124,7 +128,11 @@ const fixture = (vendor: string, name: string): Fixture => {
 };
 
 /** Sends a fixture with `change` applied to a copy of its JSON. */
-const send = async (vendor: 'round0' | 'micro1', name: string, change: (json: any) => void = () => {}) => {
+const send = async (
+  vendor: 'round0' | 'micro1',
+  name: string,
+  change: (json: FixtureJson) => void = () => {},
+) => {
   const json = structuredClone(fixture(vendor, name).json);
   change(json);
   const sent = await sendEvent({
@@ -142,7 +150,7 @@ const micro1 = (
   name: string,
   reportId: string,
   applicationId: string,
-  extra: (json: any) => void = () => {},
+  extra: (json: FixtureJson) => void = () => {},
 ) =>
   send('micro1', name, (json) => {
     json.data.report_id = reportId;
@@ -251,7 +259,7 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
   it('writes and announces nothing for an interview_started that arrives after interview_ended', async () => {
     // Prepare
     const interview = 'interview-late-start';
-    const event = (json: any, id: string) => {
+    const event = (json: FixtureJson, id: string) => {
       json.id = id;
       json.data.interview.id = interview;
       json.data.candidate.email = 'jane@example.com';

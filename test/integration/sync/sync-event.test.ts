@@ -275,6 +275,12 @@ describe('syncInterviewEvent: the right interview, each write named by its conte
       // Assess
       const statuses = statusDeliveries();
       expect(statuses.map((s) => s.status)).toEqual(['in_progress', 'completed']);
+      // The receiver finds its record by the e-mail the events carry (the ledger never stores it).
+      expect(
+        receiver.state.deliveries.map(
+          (d) => (d.payload as { candidate: { email?: string } }).candidate.email,
+        ),
+      ).toEqual(['jane@example.com', 'jane@example.com', 'jane@example.com']);
       expect(new Set(statuses.map((s) => s.id)).size).toBe(2);
       expect(statuses.every((s) => !s.duplicate)).toBe(true);
     });
