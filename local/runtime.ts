@@ -3,6 +3,7 @@
  * behind a local API Gateway and a local SQS event source mapping. `npm start` and the e2e tests use it.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -220,6 +221,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
   });
   const vendorApis = options.vendorApis ? await startVendorApis(secretsFile.secrets) : undefined;
   const env = handlerEnvironment(emulators, secretsFile.path, {
+    // The log adapter's lines go with the pipeline's data (a test's temporary directory), never into the
+    // working directory's .data of a developer's own `npm start`.
+    [envNames.atsConfig]: JSON.stringify({
+      path: join(options.dataDir ?? join(tmpdir(), `interview-sync-${process.pid}`), 'ats-writes.jsonl'),
+    }),
     ...(vendorApis === undefined
       ? {}
       : {
