@@ -236,7 +236,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
       const plan = planWrites(current, { ...planContext, now: now() });
       if (plan.blockedBy !== undefined) {
         await waitOrGiveUp(plan.blockedBy);
-        state = await reread(ledger, vendor, interviewKey, eventKey, now());
+        state = await reread(ledger, vendor, interviewKey, eventKey, now(), round > 1);
         continue;
       }
       for (const key of plan.heldByOthers) summary[key] ??= 'held';
@@ -264,7 +264,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
               state?.version,
             ))
           ) {
-            state = await reread(ledger, vendor, interviewKey, eventKey, now());
+            state = await reread(ledger, vendor, interviewKey, eventKey, now(), round > 1);
             continue;
           }
           if (parked) throw unmatchedError(event, current);
@@ -296,7 +296,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         decided = { plan, claimed: next, before: state };
       } else {
         // Someone wrote since the read: decide again from the item as it is now.
-        state = await reread(ledger, vendor, interviewKey, eventKey, now());
+        state = await reread(ledger, vendor, interviewKey, eventKey, now(), round > 1);
       }
     }
 
@@ -385,9 +385,14 @@ const reread = async (
   interviewKey: string,
   eventKey: string,
   nowMs: number,
+  recordedDoneByThisAttempt: boolean,
 ): Promise<InterviewState | undefined> => {
   const state = await ledger.read(vendor, interviewKey);
-  if (checkEvent(state, eventKey, nowMs).kind !== 'free') throw new EventInProgressError(eventKey);
+  const seen = checkEvent(state, eventKey, nowMs);
+  // After its first round this attempt itself recorded the event done: only a live claim is someone else's.
+  if (seen.kind === 'held' || (seen.kind === 'done' && !recordedDoneByThisAttempt)) {
+    throw new EventInProgressError(eventKey);
+  }
   return state;
 };
 

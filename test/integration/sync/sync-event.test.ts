@@ -844,6 +844,30 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
   });
 
+  it('still notifies when its own round is raced by another writer after the event was recorded done', async () => {
+    // Prepare: the commit that claims the notification (the event's second round) loses a race once, as if
+    // another event of the interview had written just before
+    let commits = 0;
+    const ledger = world.ledger;
+    const racedLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+      read: ledger.read.bind(ledger),
+      settle: ledger.settle.bind(ledger),
+      close: ledger.close.bind(ledger),
+      commit: async (...args: Parameters<typeof ledger.commit>) => {
+        commits += 1;
+        return commits === 2 ? false : ledger.commit(...args);
+      },
+    });
+
+    // Act
+    const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger: racedLedger });
+
+    // Assess
+    expect(commits).toBe(3);
+    expect(ended.effects['notify:completed']).toBe('ran');
+    expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+  });
+
   it('sends a notification at most once when Slack answers 502 after posting it', async () => {
     // Prepare
     slack.faults.add({ method: 'POST', status: 502, when: 'after' });
