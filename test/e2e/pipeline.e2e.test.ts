@@ -1,8 +1,9 @@
 /**
- * `npm start`'s whole loop on random ports: HTTP → ingest → SQS → local event source mapping → worker.
- * Every sample is delivered; the worker must take each off the queue without dead-lettering any.
+ * `npm start`'s whole loop on random ports: HTTP → ingest → SQS → local event source mapping → worker →
+ * the log adapter (the default ATS). Every sample is delivered twice, and the worker is killed once right
+ * after its first note; each ATS write must land exactly once, keyed by its content, none dead-lettered.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLog } from '../../local/log.js';
@@ -14,16 +15,28 @@ import { loadFixtures } from './helpers.js';
 
 let pipeline: LocalPipeline;
 let tempDir: string;
+/** The first note written is followed by a kill (the invocation never returns; SQS redelivers). */
+let killAfterFirstNote = true;
 
 beforeAll(async () => {
   tempDir = await mkdtemp(join(tmpdir(), 'pipeline-e2e-'));
   pipeline = await startLocalPipeline({
     secretsFile: join(tempDir, 'secrets.local.json'),
     dataDir: join(tempDir, 'data'),
-    workerVisibilityTimeoutSeconds: 2,
+    workerVisibilityTimeoutSeconds: 3,
+    workerTimeoutSeconds: 2,
     worker: { maxBatchingWindowSeconds: 0 },
+    workerHandler: {
+      crashPoints: {
+        afterWrite: (key) => {
+          if (key !== 'note' || !killAfterFirstNote) return undefined;
+          killAfterFirstNote = false;
+          return new Promise<never>(() => undefined);
+        },
+      },
+    },
     log: silentLog,
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', CLAIM_LEASE_SECONDS: '2' },
   });
 });
 
@@ -35,14 +48,21 @@ afterAll(async () => {
 /** Messages on a queue, visible or being processed. */
 const messagesOn = (queueUrl: string) => queueDepth(pipeline.sqs, queueUrl);
 
+/** The log adapter's lines: one per ATS write. */
+const atsWrites = async (): Promise<Array<{ action: string; eventKey: string; candidateId?: string }>> =>
+  (await readFile(join(tempDir, 'data', 'ats-writes.jsonl'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+
 describe('local pipeline end to end (worker on)', () => {
-  it('delivers every sample through the worker and leaves both queues empty', async () => {
+  it('delivers every sample twice through the worker, killed once, and writes each ATS effect once', async () => {
     // Prepare
     const fixtures = await loadFixtures();
 
     // Act
     const responses = await Promise.all(
-      fixtures.map((fixture) =>
+      [...fixtures, ...fixtures].map((fixture) =>
         sendEvent({
           vendor: fixture.vendor,
           body: fixture.raw,
@@ -54,8 +74,30 @@ describe('local pipeline end to end (worker on)', () => {
     );
 
     // Assess
-    expect(responses.map((response) => response.status)).toEqual(fixtures.map(() => 202));
-    await eventually(async () => expect(await messagesOn(pipeline.queueUrls.events)).toBe(0), 20_000);
+    expect(responses.map((response) => response.status)).toEqual([...fixtures, ...fixtures].map(() => 202));
+    await eventually(async () => expect(await messagesOn(pipeline.queueUrls.events)).toBe(0), 30_000);
+    expect(killAfterFirstNote).toBe(false);
     expect(await messagesOn(pipeline.queueUrls.deadLetter)).toBe(0);
+    const writes = await atsWrites();
+    const keys = writes.map((write) => write.eventKey);
+    // Each write once — the killed attempt's note was found by its marker, not posted again — except the
+    // killed interview's status: the kill came before anything was recorded, and setting a status again is
+    // idempotent (the one write documented as repeated after a crash).
+    const repeated = keys.filter((key, index) => keys.indexOf(key) !== index);
+    expect(repeated.length).toBeLessThanOrEqual(1);
+    expect(repeated.every((key) => /:status:completed$/.test(key))).toBe(true);
+    // … and keyed by what it wrote: one note per completed interview, statuses named by their value.
+    expect(keys.filter((key) => key.endsWith(':note')).sort()).toEqual([
+      'micro1:report:h0gqkAcaDJ:note',
+      'round0:660f9511-f30c-52e5-b827-557766551111:note',
+      'round0:test-interview-id:note',
+    ]);
+    expect(
+      keys
+        .filter((key) => key.includes(':status:'))
+        .every((key) => /:status:(in_progress|completed)$/.test(key)),
+    ).toBe(true);
+    // No e-mail in the lines: a candidate known by e-mail only is a keyed pseudonym.
+    expect(writes.every((write) => !String(write.candidateId ?? '').includes('@'))).toBe(true);
   });
 });
