@@ -7,7 +7,7 @@
  * accepting a note, and a micro1 candidate with two reports.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GenericAtsEvent, genericWebhookId } from '../../functions/ats/generic/adapter.js';
@@ -16,24 +16,26 @@ import {
   type ReceivedDelivery,
   startFakeWebhookReceiver,
 } from '../../local/fakes/webhook-receiver.js';
-import { silentLog } from '../../local/log.js';
 import { queueDepth } from '../../local/queue-depth.js';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
-import { sendEvent } from '../../local/send.js';
+import type { LocalPipeline } from '../../local/runtime.js';
 import { eventually } from '../integration/local/factories.js';
-import { type Fixture, loadFixtures } from './helpers.js';
-
-/** A fixture's JSON, edited in place by a test before sending (its shape is the vendor's sample). */
-// biome-ignore lint/suspicious/noExplicitAny: vendor sample JSON is edited freely in tests
-type FixtureJson = any;
+import {
+  type Fixture,
+  type FixtureJson,
+  fixtureNamed,
+  loadFixtures,
+  sendFixture,
+  settled,
+  startKillablePipeline,
+  workerKills,
+} from './helpers.js';
 
 /** The receiver's shared secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks). */
 const signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
 const hookPath = '/hooks/ats';
 
 /** Keys of the writes the next kill targets; each key is killed once (after its ATS call, before its record). */
-const killOnce = new Set<string>();
-const killed: string[] = [];
+const { killOnce, killed, killAfterWrite } = workerKills();
 /** One-shot hooks run after the ATS write of a key returned, the worker going on (used to time a fault). */
 const afterOnce = new Map<string, () => void>();
 
@@ -46,42 +48,23 @@ beforeAll(async () => {
   tempDir = await mkdtemp(join(tmpdir(), 'effects-generic-e2e-'));
   fixtures = await loadFixtures();
   receiver = await startFakeWebhookReceiver({ secret: signingSecret });
-  const secretsFile = join(tempDir, 'secrets.local.json');
-  pipeline = await startLocalPipeline({
-    secretsFile,
-    workerVisibilityTimeoutSeconds: 3,
-    workerTimeoutSeconds: 2,
-    worker: { maxBatchingWindowSeconds: 0 },
-    workerHandler: {
-      crashPoints: {
-        // A kill: the invocation never returns (the runtime times it out, as Lambda would), its claims stay
-        // recorded until their lease runs out, and SQS redelivers the message.
-        afterWrite: (key) => {
-          const hook = afterOnce.get(key);
-          afterOnce.delete(key);
-          hook?.();
-          if (!killOnce.delete(key)) return undefined;
-          killed.push(key);
-          return new Promise<never>(() => undefined);
-        },
-      },
+  pipeline = await startKillablePipeline({
+    secretsFile: join(tempDir, 'secrets.local.json'),
+    afterWrite: (key) => {
+      const hook = afterOnce.get(key);
+      afterOnce.delete(key);
+      hook?.();
+      return killAfterWrite(key);
     },
-    log: silentLog,
     env: {
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // Claims outlive the 2 s timeout and end before the 3 s redelivery, as deployed (120 s / 60 s / 360 s).
-      CLAIM_LEASE_SECONDS: '2',
       ATS_ADAPTER: 'generic',
       ATS_CONFIG: JSON.stringify({
         url: `${receiver.url}${hookPath}`,
         http: { maxAttempts: 1, timeoutMs: 1500 },
       }),
     },
+    integration: { ats: { signingSecret } },
   });
-  const file = JSON.parse(await readFile(secretsFile, 'utf8'));
-  file.integration = { ...file.integration, ats: { signingSecret } };
-  await writeFile(secretsFile, JSON.stringify(file));
 });
 
 afterAll(async () => {
@@ -90,29 +73,9 @@ afterAll(async () => {
   await rm(tempDir, { recursive: true, force: true });
 });
 
-const fixture = (vendor: string, name: string): Fixture => {
-  const found = fixtures.find((f) => f.vendor === vendor && f.name === name);
-  if (found === undefined) throw new Error(`no fixture ${vendor}/${name}`);
-  return found;
-};
-
 /** Sends a fixture with `change` applied to a copy of its JSON. */
-const send = async (
-  vendor: 'round0' | 'micro1',
-  name: string,
-  change: (json: FixtureJson) => void = () => {},
-) => {
-  const json = structuredClone(fixture(vendor, name).json);
-  change(json);
-  const sent = await sendEvent({
-    vendor,
-    body: JSON.stringify(json),
-    baseUrl: pipeline.url,
-    secret: pipeline.secrets.webhook.round0SigningSecrets[0],
-    token: pipeline.secrets.webhook.micro1Tokens[0],
-  });
-  expect(sent.status).toBe(202);
-};
+const send = (vendor: 'round0' | 'micro1', name: string, change: (json: FixtureJson) => void) =>
+  sendFixture(pipeline, fixtureNamed(fixtures, vendor, name), change);
 
 /** A ROUND0 event `name` with event id `eventId` about interview `interviewId`. */
 const round0 = (name: 'interview_started' | 'interview_ended', eventId: string, interviewId: string) =>
@@ -138,11 +101,6 @@ const deliveriesOf = (prefix: string) =>
 const ofType = (deliveries: readonly ReceivedDelivery[], type: GenericAtsEvent['type']) =>
   deliveries.filter((d) => payloadOf(d).type === type);
 
-const settled = async () =>
-  eventually(async () => {
-    expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.events)).toBe(0);
-  }, 30_000);
-
 describe('effects end to end (local runtime, generic adapter, Standard Webhooks receiver)', () => {
   it('delivers in_progress and completed under different webhook ids, and one note, each named by its key', async () => {
     // Prepare
@@ -150,9 +108,9 @@ describe('effects end to end (local runtime, generic adapter, Standard Webhooks 
 
     // Act
     await round0('interview_started', 'evt_generic_steps_start', interview);
-    await settled();
+    await settled(pipeline);
     await round0('interview_ended', 'evt_generic_steps_end', interview);
-    await settled();
+    await settled(pipeline);
 
     // Assess
     const deliveries = deliveriesOf(`round0:${interview}:`);
@@ -181,16 +139,16 @@ describe('effects end to end (local runtime, generic adapter, Standard Webhooks 
     // Prepare
     const interview = 'interview-generic-twice';
     await round0('interview_started', 'evt_generic_twice_start', interview);
-    await settled();
+    await settled(pipeline);
     await round0('interview_ended', 'evt_generic_twice_end', interview);
-    await settled();
+    await settled(pipeline);
     const before = deliveriesOf(`round0:${interview}:`).length;
     const totalBefore = receiver.state.deliveries.length;
 
     // Act: the same two events again, same event ids
     await round0('interview_started', 'evt_generic_twice_start', interview);
     await round0('interview_ended', 'evt_generic_twice_end', interview);
-    await settled();
+    await settled(pipeline);
 
     // Assess
     expect(before).toBeGreaterThanOrEqual(3);
@@ -210,7 +168,7 @@ describe('effects end to end (local runtime, generic adapter, Standard Webhooks 
     // Act
     await round0('interview_ended', 'evt_generic_killed', interview);
     await eventually(() => expect(killOnce.size).toBe(0), 60_000);
-    await settled();
+    await settled(pipeline);
 
     // Assess
     expect(killed).toEqual(['status:completed']);
@@ -240,7 +198,7 @@ describe('effects end to end (local runtime, generic adapter, Standard Webhooks 
 
     // Act
     await round0('interview_ended', 'evt_generic_502', interview);
-    await settled();
+    await settled(pipeline);
 
     // Assess
     expect(afterOnce.size).toBe(0);
@@ -266,7 +224,7 @@ describe('effects end to end (local runtime, generic adapter, Standard Webhooks 
     // Act
     await micro1Report('rep-generic-a', 'interview-generic-a', 'app-generic-a');
     await micro1Report('rep-generic-b', 'interview-generic-b', 'app-generic-b');
-    await settled();
+    await settled(pipeline);
 
     // Assess
     const notes = ofType(deliveriesOf('micro1:report:rep-generic-'), 'interview-sync.note');

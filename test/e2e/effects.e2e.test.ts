@@ -4,7 +4,7 @@
  * raced by its recording (the interleaving forced), late parts, a late start, Slack answering 502 after
  * posting, and the worker killed between each ATS write and its ledger update, then retried by SQS.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,34 +14,26 @@ import { resources } from '../../lib/resources.js';
 import { localAws } from '../../local/emulators.js';
 import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../local/fakes/lever.js';
 import { type FakeSlack, startFakeSlack } from '../../local/fakes/slack.js';
-import { silentLog } from '../../local/log.js';
 import { queueDepth } from '../../local/queue-depth.js';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
-import { sendEvent } from '../../local/send.js';
+import type { LocalPipeline } from '../../local/runtime.js';
 import { eventually } from '../integration/local/factories.js';
-import { type Fixture, loadFixtures } from './helpers.js';
-
-/** A fixture's JSON, edited in place by a test before sending (its shape is the vendor's sample). */
-// biome-ignore lint/suspicious/noExplicitAny: vendor sample JSON is edited freely in tests
-type FixtureJson = any;
+import {
+  type Fixture,
+  type FixtureJson,
+  fixtureNamed,
+  loadFixtures,
+  opportunity,
+  sendFixture,
+  settled,
+  startKillablePipeline,
+  workerKills,
+} from './helpers.js';
 
 const completed = 'AI screening completed';
 const inProgress = 'AI screening in progress';
 
-const opportunity = (id: string, email: string): FakeLeverOpportunity => ({
-  id,
-  contact: `contact-${id}`,
-  emails: [email],
-  stage: 'stage-applied',
-  tags: [],
-  links: [],
-  archived: null,
-  createdAt: 1_700_000_000_000,
-});
-
 /** Keys of the writes the next kill targets; each key is killed once (after its ATS call, before its record). */
-const killOnce = new Set<string>();
-const killed: string[] = [];
+const { killOnce, killed, killAfterWrite } = workerKills();
 
 let pipeline: LocalPipeline;
 let lever: FakeLever;
@@ -68,29 +60,10 @@ beforeAll(async () => {
     },
   });
   slack = await startFakeSlack();
-  const secretsFile = join(tempDir, 'secrets.local.json');
-  pipeline = await startLocalPipeline({
-    secretsFile,
-    workerVisibilityTimeoutSeconds: 3,
-    workerTimeoutSeconds: 2,
-    worker: { maxBatchingWindowSeconds: 0 },
-    workerHandler: {
-      crashPoints: {
-        // A kill: the invocation never returns (the runtime times it out, as Lambda would), its claims stay
-        // recorded until their lease runs out, and SQS redelivers the message.
-        afterWrite: (key) => {
-          if (!killOnce.delete(key)) return undefined;
-          killed.push(key);
-          return new Promise<never>(() => undefined);
-        },
-      },
-    },
-    log: silentLog,
+  pipeline = await startKillablePipeline({
+    secretsFile: join(tempDir, 'secrets.local.json'),
+    afterWrite: killAfterWrite,
     env: {
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // Claims outlive the 2 s timeout and end before the 3 s redelivery, as deployed (120 s / 60 s / 360 s).
-      CLAIM_LEASE_SECONDS: '2',
       ATS_ADAPTER: 'lever',
       ATS_CONFIG: JSON.stringify({
         baseUrl: `${lever.url}/v1`,
@@ -101,10 +74,8 @@ beforeAll(async () => {
       ATS_COMPLETED_STAGE_ID: 'stage-screened',
       SLACK_NOTIFICATIONS: 'true',
     },
+    integration: { ats: { apiKey: 'lever-key' }, slackWebhookUrl: slack.webhookUrl },
   });
-  const file = JSON.parse(await readFile(secretsFile, 'utf8'));
-  file.integration = { ...file.integration, ats: { apiKey: 'lever-key' }, slackWebhookUrl: slack.webhookUrl };
-  await writeFile(secretsFile, JSON.stringify(file));
   ledger = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       region: localAws.region,
@@ -121,29 +92,9 @@ afterAll(async () => {
   await rm(tempDir, { recursive: true, force: true });
 });
 
-const fixture = (vendor: string, name: string): Fixture => {
-  const found = fixtures.find((f) => f.vendor === vendor && f.name === name);
-  if (found === undefined) throw new Error(`no fixture ${vendor}/${name}`);
-  return found;
-};
-
 /** Sends a fixture with `change` applied to a copy of its JSON. */
-const send = async (
-  vendor: 'round0' | 'micro1',
-  name: string,
-  change: (json: FixtureJson) => void = () => {},
-) => {
-  const json = structuredClone(fixture(vendor, name).json);
-  change(json);
-  const sent = await sendEvent({
-    vendor,
-    body: JSON.stringify(json),
-    baseUrl: pipeline.url,
-    secret: pipeline.secrets.webhook.round0SigningSecrets[0],
-    token: pipeline.secrets.webhook.micro1Tokens[0],
-  });
-  expect(sent.status).toBe(202);
-};
+const send = (vendor: 'round0' | 'micro1', name: string, change?: (json: FixtureJson) => void) =>
+  sendFixture(pipeline, fixtureNamed(fixtures, vendor, name), change);
 
 /** A micro1 event of report `reportId` by candidate `candidate`, for application `applicationId`. */
 const micro1 = (
@@ -167,11 +118,6 @@ const opportunityOf = (id: string) =>
   lever.state.opportunities.find((o) => o.id === id) as FakeLeverOpportunity;
 const slackTexts = () => slack.state.messages.map((message) => message.text ?? '');
 
-const settled = async () =>
-  eventually(async () => {
-    expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.events)).toBe(0);
-  }, 30_000);
-
 /** The event records of an interview's ledger item. */
 const eventsOf = async (vendor: string, interviewKey: string) => {
   const { Item } = await ledger.send(
@@ -191,7 +137,7 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
     await micro1('interview_report.created', 'rep-frontend', 'opp-frontend', (json) => {
       json.data.interview_id = 'interview-frontend';
     });
-    await settled();
+    await settled(pipeline);
 
     // Assess
     for (const id of ['opp-backend', 'opp-frontend']) {
@@ -217,7 +163,7 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
       ).toBe(true);
     }, 20_000);
     hold.release();
-    await settled();
+    await settled(pipeline);
 
     // Assess: the report wrote the status although the recording had moved the interview on
     expect(opportunityOf('opp-race').tags).toEqual([completed]);
@@ -228,7 +174,7 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
   it('gives a proctoring score and recordings that arrive after the note one follow-up each, once', async () => {
     // Act
     await micro1('interview_report.created', 'rep-late', 'opp-late');
-    await settled();
+    await settled(pipeline);
     for (let round = 0; round < 2; round++) {
       await micro1('proctoring_score.completed', 'rep-late', 'opp-late', (json) => {
         json.data.proctoring_score = 41;
@@ -238,7 +184,7 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
         json.data.interview_webcam_recording_player_url = 'https://zara.micro1.ai/ai-interview-videos/CAM';
       });
     }
-    await settled();
+    await settled(pipeline);
 
     // Assess
     const notes = notesOf('opp-late');
@@ -265,13 +211,13 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
       json.data.candidate.email = 'jane@example.com';
     };
     await send('round0', 'interview_ended', (json) => event(json, 'evt_late_start_end'));
-    await settled();
+    await settled(pipeline);
     const tagWritesBefore = lever.state.requests.filter((r) => r.path.endsWith('Tags')).length;
     const messagesBefore = slackTexts().length;
 
     // Act
     await send('round0', 'interview_started', (json) => event(json, 'evt_late_start_start'));
-    await settled();
+    await settled(pipeline);
 
     // Assess
     expect(lever.state.requests.filter((r) => r.path.endsWith('Tags')).length).toBe(tagWritesBefore);
@@ -291,7 +237,7 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
       json.data.interview.id = 'interview-slack-502';
       json.data.candidate.email = 'jane@example.com';
     });
-    await settled();
+    await settled(pipeline);
 
     // Assess
     expect(slackTexts().slice(before)).toEqual([
@@ -313,7 +259,7 @@ describe('effects end to end (local runtime, Lever and Slack fakes)', () => {
       json.data.candidate.email = 'kill@example.com';
     });
     await eventually(() => expect(killOnce.size).toBe(0), 60_000);
-    await settled();
+    await settled(pipeline);
 
     // Assess: every kill happened, and the ATS shows each write once
     expect(killed).toEqual(['status:completed', 'note', 'stage:stage-screened', 'notify:completed']);

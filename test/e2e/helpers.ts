@@ -1,12 +1,16 @@
 /** Helpers for the end-to-end tests that drive the local pipeline over HTTP. */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { InterviewEvent, QueueMessage, VendorName } from '../../functions/vendors/envelope.js';
 import { localAws } from '../../local/emulators.js';
-import type { LocalPipeline } from '../../local/runtime.js';
-import { fixturesDir, listFixtures } from '../../local/send.js';
+import type { FakeLeverOpportunity } from '../../local/fakes/lever.js';
+import { silentLog } from '../../local/log.js';
+import { queueDepth } from '../../local/queue-depth.js';
+import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
+import { fixturesDir, listFixtures, sendEvent } from '../../local/send.js';
+import { eventually } from '../integration/local/factories.js';
 
 export interface Fixture {
   readonly vendor: VendorName;
@@ -15,6 +19,10 @@ export interface Fixture {
   readonly raw: Buffer;
   readonly json: Record<string, unknown>;
 }
+
+/** A fixture's JSON, edited in place by a test before sending (its shape is the vendor's sample). */
+// biome-ignore lint/suspicious/noExplicitAny: vendor sample JSON is edited freely in tests
+export type FixtureJson = any;
 
 /** Every sample payload under `local/fixtures`. */
 export const loadFixtures = async (): Promise<Fixture[]> => {
@@ -86,4 +94,112 @@ export const round0BodyOfSize = (fixture: Fixture, bytes: number): string => {
   const answerBytes = Buffer.byteLength(JSON.stringify(answer)) + 1;
   const responses = Array.from({ length: Math.ceil(bytes / answerBytes) }, () => answer);
   return JSON.stringify({ ...fixture.json, data: { ...data, responses } });
+};
+
+/** The fixture `vendor`/`name` among `fixtures`. */
+export const fixtureNamed = (fixtures: readonly Fixture[], vendor: string, name: string): Fixture => {
+  const found = fixtures.find((f) => f.vendor === vendor && f.name === name);
+  if (found === undefined) throw new Error(`no fixture ${vendor}/${name}`);
+  return found;
+};
+
+/** Sends `fixture` to the pipeline with `change` applied to a copy of its JSON, and expects it accepted. */
+export const sendFixture = async (
+  pipeline: LocalPipeline,
+  fixture: Fixture,
+  change: (json: FixtureJson) => void = () => {},
+): Promise<void> => {
+  const json = structuredClone(fixture.json);
+  change(json);
+  const sent = await sendEvent({
+    vendor: fixture.vendor,
+    body: JSON.stringify(json),
+    baseUrl: pipeline.url,
+    secret: pipeline.secrets.webhook.round0SigningSecrets[0],
+    token: pipeline.secrets.webhook.micro1Tokens[0],
+  });
+  expect(sent.status).toBe(202);
+};
+
+/** Waits (30 s at most) until the pipeline's events queue is empty: the worker is done with what was sent. */
+export const settled = async (pipeline: LocalPipeline): Promise<void> =>
+  eventually(async () => {
+    expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.events)).toBe(0);
+  }, 30_000);
+
+/** A Lever fake's opportunity of the person with `email`, in `stage-applied`, without tags or links. */
+export const opportunity = (id: string, email: string): FakeLeverOpportunity => ({
+  id,
+  contact: `contact-${id}`,
+  emails: [email],
+  stage: 'stage-applied',
+  tags: [],
+  links: [],
+  archived: null,
+  createdAt: 1_700_000_000_000,
+});
+
+/**
+ * Sets members of the integration secret in the secrets file (e.g. the ATS credentials): the worker reads
+ * the file, so the pipeline must have started (it creates the file) before this.
+ */
+export const setIntegrationSecrets = async (
+  secretsFile: string,
+  integration: Readonly<Record<string, unknown>>,
+): Promise<void> => {
+  const file = JSON.parse(await readFile(secretsFile, 'utf8'));
+  file.integration = { ...file.integration, ...integration };
+  await writeFile(secretsFile, JSON.stringify(file));
+};
+
+/**
+ * Kills of the worker after chosen ATS writes, for `workerHandler.crashPoints.afterWrite`: each key added to
+ * `killOnce` is killed once, after its ATS call and before its ledger record, and then listed in `killed`.
+ * A kill: the invocation never returns (the runtime times it out, as Lambda would), its claims stay
+ * recorded until their lease runs out, and SQS redelivers the message.
+ */
+export const workerKills = () => {
+  const killOnce = new Set<string>();
+  const killed: string[] = [];
+  const killAfterWrite = (key: string): Promise<never> | undefined => {
+    if (!killOnce.delete(key)) return undefined;
+    killed.push(key);
+    return new Promise<never>(() => undefined);
+  };
+  return { killOnce, killed, killAfterWrite };
+};
+
+/**
+ * Starts a local pipeline whose worker a test may kill after a write (`afterWrite`, see `workerKills`),
+ * with ATS settings `env`, then adds `integration` to the integration secret. The invocation times out
+ * after 2 s; the claims outlive that timeout and end before the 3 s redelivery, as deployed (120 s / 60 s /
+ * 360 s).
+ */
+export const startKillablePipeline = async (options: {
+  readonly secretsFile: string;
+  readonly afterWrite: (key: string) => Promise<never> | undefined;
+  readonly env: Readonly<Record<string, string>>;
+  readonly integration: Readonly<Record<string, unknown>>;
+}): Promise<LocalPipeline> => {
+  const pipeline = await startLocalPipeline({
+    secretsFile: options.secretsFile,
+    workerVisibilityTimeoutSeconds: 3,
+    workerTimeoutSeconds: 2,
+    worker: { maxBatchingWindowSeconds: 0 },
+    workerHandler: { crashPoints: { afterWrite: options.afterWrite } },
+    log: silentLog,
+    env: {
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      CLAIM_LEASE_SECONDS: '2',
+      ...options.env,
+    },
+  });
+  try {
+    await setIntegrationSecrets(options.secretsFile, options.integration);
+  } catch (error) {
+    await pipeline.stop();
+    throw error;
+  }
+  return pipeline;
 };

@@ -9,7 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../local/fakes/lever.js';
+import { type FakeLever, startFakeLever } from '../../local/fakes/lever.js';
 import { silentLog } from '../../local/log.js';
 import { runOps } from '../../local/ops.js';
 import { queueDepth } from '../../local/queue-depth.js';
@@ -17,21 +17,10 @@ import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../local/runtime-info.js';
 import { sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
-import { type Fixture, loadFixtures } from './helpers.js';
+import { type Fixture, loadFixtures, opportunity, setIntegrationSecrets } from './helpers.js';
 
 const inProgress = 'AI screening in progress';
 const completed = 'AI screening completed';
-
-const opportunity = (id: string, email: string): FakeLeverOpportunity => ({
-  id,
-  contact: `contact-${id}`,
-  emails: [email],
-  stage: 'stage-applied',
-  tags: [],
-  links: [],
-  archived: null,
-  createdAt: 1_700_000_000_000,
-});
 
 let pipeline: LocalPipeline;
 let lever: FakeLever;
@@ -70,10 +59,7 @@ beforeAll(async () => {
     },
   });
   // The worker reads the adapter's credentials from the integration secret (the secrets file).
-  const { readFile, writeFile } = await import('node:fs/promises');
-  const file = JSON.parse(await readFile(join(tempDir, 'secrets.local.json'), 'utf8'));
-  file.integration = { ...file.integration, ats: { apiKey: 'lever-key' } };
-  await writeFile(join(tempDir, 'secrets.local.json'), JSON.stringify(file));
+  await setIntegrationSecrets(join(tempDir, 'secrets.local.json'), { ats: { apiKey: 'lever-key' } });
 });
 
 afterAll(async () => {

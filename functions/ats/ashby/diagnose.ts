@@ -8,6 +8,7 @@
  */
 import * as v from 'valibot';
 import { HttpPermanentError } from '../../platform/http.js';
+import { checkNotesReadable } from '../diagnose-support.js';
 import {
   type DoctorCheckStatus,
   type DoctorList,
@@ -102,16 +103,9 @@ export const diagnoseAshby = async (
   } catch (error) {
     report.check('list candidates', 'fail', describeAtsFailure(error).detail);
   }
-  if (sampleCandidateId === undefined) {
-    report.check('list notes', 'skipped', 'no visible candidate to list the notes of');
-  } else {
-    try {
-      await client.call(buildListNotes(baseUrl, apiKey, sampleCandidateId));
-      report.check('list notes', 'ok', "a candidate's notes are readable (the note-marker search works)");
-    } catch (error) {
-      report.check('list notes', 'fail', describeAtsFailure(error).detail);
-    }
-  }
+  await checkNotesReadable(report, 'candidate', sampleCandidateId, (id) =>
+    client.call(buildListNotes(baseUrl, apiKey, id)),
+  );
 
   if (scopes === undefined) {
     report.check(

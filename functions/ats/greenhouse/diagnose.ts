@@ -9,6 +9,7 @@
  * a second one. Every account with a job has interview stages, so an empty stage list is the tell.
  */
 import * as v from 'valibot';
+import { checkNotesReadable, checkScoreFieldIgnored } from '../diagnose-support.js';
 import {
   type DoctorList,
   type DoctorOptions,
@@ -86,16 +87,9 @@ export const diagnoseGreenhouse = async (
     report.check('list candidates', 'fail', describeAtsFailure(error).detail);
   }
 
-  if (sampleCandidateId === undefined) {
-    report.check('list notes', 'skipped', 'no visible candidate to list the notes of');
-  } else {
-    try {
-      await client.firstPage(buildListNotes(baseUrl, sampleCandidateId, 1), named);
-      report.check('list notes', 'ok', "a candidate's notes are readable (the note-marker search works)");
-    } catch (error) {
-      report.check('list notes', 'fail', describeAtsFailure(error).detail);
-    }
-  }
+  await checkNotesReadable(report, 'candidate', sampleCandidateId, (id) =>
+    client.firstPage(buildListNotes(baseUrl, id, 1), named),
+  );
 
   if (scopes === undefined) {
     report.check(
@@ -181,13 +175,7 @@ export const diagnoseGreenhouse = async (
   report.checkConfiguredId('statusTagIds.in_progress', settings.statusTagIds.in_progress, tags.list);
   report.checkConfiguredId('statusTagIds.completed', settings.statusTagIds.completed, tags.list);
   report.checkConfiguredId('completed stage', options.completedStageId, stages.list);
-  if (options.scoreFieldId !== undefined) {
-    report.check(
-      'score field',
-      'warn',
-      'the Greenhouse adapter writes no custom field: ATS_SCORE_FIELD_ID is ignored',
-    );
-  }
+  checkScoreFieldIgnored(report, 'Greenhouse', options);
   if (options.completedStageId !== undefined) {
     report.advise(
       'A stage move fires the stage rules configured in Greenhouse, e.g. automated e-mails to the candidate: ' +

@@ -4,6 +4,7 @@
  * note and does not expose a key's endpoint permissions, so note creation is reported as not checked.
  */
 import * as v from 'valibot';
+import { checkNotesReadable, checkScoreFieldIgnored } from '../diagnose-support.js';
 import {
   type DoctorList,
   type DoctorOptions,
@@ -65,16 +66,9 @@ export const diagnoseLever = async (
     return report.build();
   }
 
-  if (sampleOpportunityId === undefined) {
-    report.check('list notes', 'skipped', 'no visible opportunity to list the notes of');
-  } else {
-    try {
-      await client.send(buildListNotes(baseUrl, apiKey, sampleOpportunityId));
-      report.check('list notes', 'ok', "an opportunity's notes are readable (the note-marker search works)");
-    } catch (error) {
-      report.check('list notes', 'fail', describeAtsFailure(error).detail);
-    }
-  }
+  await checkNotesReadable(report, 'opportunity', sampleOpportunityId, (id) =>
+    client.send(buildListNotes(baseUrl, apiKey, id)),
+  );
 
   try {
     const user = await client.data(buildGetUser(baseUrl, apiKey, performAs), userSchema, 'user');
@@ -138,13 +132,7 @@ export const diagnoseLever = async (
   });
 
   report.checkConfiguredId('completed stage', options.completedStageId, stageList);
-  if (options.scoreFieldId !== undefined) {
-    report.check(
-      'score field',
-      'warn',
-      'the Lever adapter writes no custom field: ATS_SCORE_FIELD_ID is ignored',
-    );
-  }
+  checkScoreFieldIgnored(report, 'Lever', options);
   if (settings.addLinks) {
     report.advise(
       'addLinks is on: Lever links belong to the contact, so the recording links show on every opportunity ' +
