@@ -412,7 +412,11 @@ const settledEffects = (
   const records: Record<string, EffectRecord | null> = {};
   const outcomes = new Map(applied.map(({ key, outcome }) => [key, outcome]));
   for (const write of plan.writes) {
-    const claim = claimed.effects[write.key] as EffectRecord;
+    const claimRecord = claimed.effects[write.key] as EffectRecord;
+    // Which event made a write is read back only for a status (its notification is that event's): other
+    // records leave it out, which keeps the interview's item, read and written whole, small.
+    const { eventKey: _eventKey, ...withoutEventKey } = claimRecord;
+    const claim = write.kind === 'status' ? claimRecord : withoutEventKey;
     const outcome = outcomes.get(write.key);
     const previous = before?.effects[write.key];
     if (outcome !== undefined) {
