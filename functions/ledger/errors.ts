@@ -1,5 +1,5 @@
 /**
- * Errors of the ledger (event dedupe, effects ledger, per-interview state).
+ * Errors of the interview ledger (per-interview state, event dedupe, effect records).
  *
  * Each carries `transient`: the worker edge maps `true` to "leave the message on the queue and retry"
  * and `false` to "dead-letter it". Messages name keys and effect names only, never payload content.
@@ -11,17 +11,7 @@ export abstract class LedgerError extends Error {
   abstract readonly transient: boolean;
 }
 
-/** An event carries no dedupe key; processing it without one could repeat its effects. */
-export class MissingDedupeKeyError extends LedgerError {
-  readonly transient = false;
-
-  constructor(options?: ErrorOptions) {
-    super('the event has no dedupe key', options);
-    this.name = 'MissingDedupeKeyError';
-  }
-}
-
-/** Another invocation holds the lease on this event (Powertools found an unexpired in-progress record). */
+/** Another attempt holds this event's claim on its interview's item (a concurrent delivery of it). */
 export class EventInProgressError extends LedgerError {
   readonly transient = true;
 
@@ -34,26 +24,10 @@ export class EventInProgressError extends LedgerError {
   }
 }
 
-/** Another worker holds an unexpired claim on this effect. */
-export class EffectInProgressError extends LedgerError {
-  readonly transient = true;
-
-  constructor(
-    readonly eventKey: string,
-    readonly effect: string,
-    /** When the other worker's lease ends (epoch milliseconds), if known. */
-    readonly leaseExpiresAt?: number,
-    options?: ErrorOptions,
-  ) {
-    super(`effect ${effect} of event ${eventKey} is claimed by another worker`, options);
-    this.name = 'EffectInProgressError';
-  }
-}
-
 /**
- * The effect ran, but this worker's claim was taken over before it could record completion (its lease
- * expired). The worker that took over was told `previousAttemptUnfinished`, so it reconciles; retrying the
- * event later finds the effect done.
+ * The writes ran, but this attempt's claims were taken over before it could record them (its lease ran
+ * out). The attempt that took over saw them unfinished and checks the ATS where it can; retrying the event
+ * later finds them recorded.
  */
 export class EffectClaimLostError extends LedgerError {
   readonly transient = true;
@@ -65,20 +39,6 @@ export class EffectClaimLostError extends LedgerError {
   ) {
     super(`claim on effect ${effect} of event ${eventKey} was lost before completion was recorded`, options);
     this.name = 'EffectClaimLostError';
-  }
-}
-
-/** Too many concurrent writers kept changing the interview's state item; a later retry will get through. */
-export class InterviewStateConflictError extends LedgerError {
-  readonly transient = true;
-
-  constructor(
-    readonly stateKey: string,
-    readonly attempts: number,
-    options?: ErrorOptions,
-  ) {
-    super(`state ${stateKey} kept changing; gave up after ${attempts} attempts`, options);
-    this.name = 'InterviewStateConflictError';
   }
 }
 

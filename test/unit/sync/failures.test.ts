@@ -9,11 +9,8 @@ import {
 } from '../../../functions/enrichment/errors.js';
 import {
   EffectClaimLostError,
-  EffectInProgressError,
   EventInProgressError,
-  InterviewStateConflictError,
   InvalidInterviewUpdateError,
-  MissingDedupeKeyError,
   MissingInterviewKeyError,
 } from '../../../functions/ledger/errors.js';
 import { ConfigurationError, SecretUnavailableError } from '../../../functions/platform/errors.js';
@@ -84,9 +81,7 @@ describe('classifyFailure', () => {
 
   it.each([
     ['EventInProgressError', new EventInProgressError('round0:evt_1')],
-    ['EffectInProgressError', new EffectInProgressError('round0:evt_1', 'note', 1_700_000_000_000)],
     ['EffectClaimLostError', new EffectClaimLostError('round0:evt_1', 'note,status:completed')],
-    ['InterviewStateConflictError', new InterviewStateConflictError('INTERVIEW#round0#int-1', 20)],
   ])('retries the transient ledger error %s', (_name, error) => {
     // Act
     const disposition = classifyFailure(error);
@@ -96,7 +91,6 @@ describe('classifyFailure', () => {
   });
 
   it.each([
-    ['MissingDedupeKeyError', new MissingDedupeKeyError()],
     ['MissingInterviewKeyError', new MissingInterviewKeyError('micro1', 'interview.started')],
     ['InvalidInterviewUpdateError', new InvalidInterviewUpdateError('occurredAt x is not a date')],
   ])('dead-letters the permanent ledger error %s, named by its class', (name, error) => {
