@@ -110,7 +110,12 @@ const micro1SessionKey = (data: unknown): string | undefined => {
  *   after the report's "completed". `applicant.*` events are about the application
  *   (`applicant:<micro1_job_application_id>`).
  *
- * The documented payload field is read first; the envelope's normalised fields are the fallback.
+ * Assumed from micro1's samples (its reference names both fields `interview_id`): the report's `interview_id`
+ * is the one `interview.started` carried. If micro1 ever sent different ids there, the session would simply
+ * not be closed — a late start could then write "in progress" on its own item, never on the report's.
+ *
+ * ROUND0 falls back to the envelope's `interviewId` when the payload lacks it; micro1's envelope ids come from
+ * the same payload fields, so there is nothing to fall back to.
  *
  * @throws {MissingInterviewKeyError} when the event carries no such id.
  */
