@@ -1,16 +1,24 @@
 /**
- * interview-sync on AWS: HTTP API → ingest Lambda → SQS (+ DLQ) → worker Lambda → DynamoDB, S3, ATS.
- * What each Lambda may call is listed in `lib/permissions.ts`.
+ * interview-sync on AWS: HTTP API → ingest Lambda → SQS (+ DLQ) → worker Lambda → DynamoDB, S3, ATS; the
+ * worker → archive queue (+ DLQ) → archive Lambda → S3 (`interviews/`), and back to the worker through the
+ * events queue. What each Lambda may call is listed in `lib/permissions.ts`.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import {
+  ArchiveFunction,
+  type ArchiveMediaHosts,
+  type ArchiveVariants,
+} from './constructs/archive-function.js';
+import { ArchiveQueue } from './constructs/archive-queue.js';
 import { ServiceDashboard } from './constructs/dashboard.js';
 import { EventQueue } from './constructs/event-queue.js';
 import { IngestApi, webhookRoutes } from './constructs/ingest-api.js';
 import { ServiceSecrets } from './constructs/secrets.js';
 import { Storage } from './constructs/storage.js';
 import { Worker } from './constructs/worker.js';
+import { resources } from './resources.js';
 
 export interface InterviewSyncStackProps extends StackProps {
   /**
@@ -66,6 +74,29 @@ export interface InterviewSyncStackProps extends StackProps {
    * @default Duration.days(365)
    */
   readonly bucketAccessLogRetention?: Duration;
+  /**
+   * Per vendor, the hosts the archive may fetch media from (`ARCHIVE_MEDIA_HOSTS`), in the URL guard's
+   * syntax: `host`, `*.domain` (subdomains only), optionally `:port`. A URL naming any other host fails its
+   * archive task permanently. ROUND0's storage host is not documented: name it here once known.
+   * @default { micro1: ['*.micro1.ai'], round0: [] }
+   */
+  readonly archiveMediaHosts?: ArchiveMediaHosts;
+  /**
+   * Which variants of an HLS master playlist the archive keeps (`ARCHIVE_VARIANTS`): the highest bandwidth
+   * only, or all of them.
+   * @default 'highest'
+   */
+  readonly archiveVariants?: ArchiveVariants;
+  /**
+   * Age after which archived media (`interviews/`) moves to S3 Glacier Instant Retrieval. Whole days.
+   * @default Duration.days(90)
+   */
+  readonly archiveTransitionAfter?: Duration;
+  /**
+   * Age of the oldest queued archive task above which the archive backlog alarm fires.
+   * @default Duration.hours(3)
+   */
+  readonly archiveOldestMessageAgeThreshold?: Duration;
 }
 
 /** Every default of {@link InterviewSyncStackProps}, in one place. */
@@ -78,6 +109,10 @@ export const interviewSyncStackDefaults = {
   logRetention: RetentionDays.ONE_MONTH,
   oldestMessageAgeThreshold: Duration.minutes(30),
   bucketAccessLogRetention: Duration.days(365),
+  archiveMediaHosts: resources.archive.mediaHosts,
+  archiveVariants: resources.archive.variants,
+  archiveTransitionAfter: Duration.days(90),
+  archiveOldestMessageAgeThreshold: Duration.hours(3),
 } as const;
 
 export class InterviewSyncStack extends Stack {
@@ -86,6 +121,8 @@ export class InterviewSyncStack extends Stack {
   public readonly events: EventQueue;
   public readonly ingest: IngestApi;
   public readonly worker: Worker;
+  public readonly archiveQueue: ArchiveQueue;
+  public readonly archive: ArchiveFunction;
   public readonly dashboard: ServiceDashboard;
 
   constructor(scope: Construct, id: string, props: InterviewSyncStackProps = {}) {
@@ -95,10 +132,15 @@ export class InterviewSyncStack extends Stack {
 
     this.storage = new Storage(this, 'Storage', {
       accessLogRetention: props.bucketAccessLogRetention ?? defaults.bucketAccessLogRetention,
+      archiveTransitionAfter: props.archiveTransitionAfter ?? defaults.archiveTransitionAfter,
     });
     this.secrets = new ServiceSecrets(this, 'Secrets');
     this.events = new EventQueue(this, 'Events', {
       oldestMessageAgeThreshold: props.oldestMessageAgeThreshold ?? defaults.oldestMessageAgeThreshold,
+    });
+    this.archiveQueue = new ArchiveQueue(this, 'ArchiveQueue', {
+      oldestMessageAgeThreshold:
+        props.archiveOldestMessageAgeThreshold ?? defaults.archiveOldestMessageAgeThreshold,
     });
 
     this.ingest = new IngestApi(this, 'Ingest', {
@@ -111,6 +153,7 @@ export class InterviewSyncStack extends Stack {
     this.worker = new Worker(this, 'Worker', {
       queue: this.events.queue,
       deadLetterQueue: this.events.deadLetterQueue,
+      archiveQueue: this.archiveQueue.queue,
       atsCompletedStageId: props.atsCompletedStageId,
       atsScoreFieldId: props.atsScoreFieldId,
       bucket: this.storage.bucket,
@@ -124,13 +167,34 @@ export class InterviewSyncStack extends Stack {
       logRetention,
     });
 
+    this.archive = new ArchiveFunction(this, 'Archive', {
+      queue: this.archiveQueue.queue,
+      deadLetterQueue: this.archiveQueue.deadLetterQueue,
+      eventsQueue: this.events.queue,
+      bucket: this.storage.bucket,
+      ledgerTable: this.storage.ledgerTable,
+      integrationSecret: this.secrets.integration,
+      mediaHosts: props.archiveMediaHosts ?? defaults.archiveMediaHosts,
+      variants: props.archiveVariants ?? defaults.archiveVariants,
+      round0ApiBaseUrl: props.round0ApiBaseUrl ?? defaults.round0ApiBaseUrl,
+      logRetention,
+    });
+
     this.dashboard = new ServiceDashboard(this, 'Dashboard', {
       api: this.ingest.api,
       ingestFunction: this.ingest.function,
       workerFunction: this.worker.function,
+      archiveFunction: this.archive.function,
       queue: this.events.queue,
       deadLetterQueue: this.events.deadLetterQueue,
-      alarms: [this.events.deadLetterAlarm, this.events.oldestMessageAgeAlarm],
+      archiveQueue: this.archiveQueue.queue,
+      archiveDeadLetterQueue: this.archiveQueue.deadLetterQueue,
+      alarms: [
+        this.events.deadLetterAlarm,
+        this.events.oldestMessageAgeAlarm,
+        this.archiveQueue.deadLetterAlarm,
+        this.archiveQueue.oldestMessageAgeAlarm,
+      ],
     });
 
     new CfnOutput(this, 'Round0WebhookUrl', {
@@ -172,6 +236,10 @@ export class InterviewSyncStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Events the worker gave up on; inspect, then redrive to the events queue.',
       value: this.events.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'ArchiveDeadLetterQueueUrl', {
+      description: 'Archive tasks the archive gave up on; inspect, then redrive to the archive queue.',
+      value: this.archiveQueue.deadLetterQueue.queueUrl,
     });
   }
 }

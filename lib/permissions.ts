@@ -69,6 +69,43 @@ export const workerGrants = {
   claimCheckListing: ['s3:ListBucket'],
   /** Powertools Parameters `getSecret` (functions/platform/secrets.ts). */
   integrationSecret: ['secretsmanager:GetSecretValue'],
+  /**
+   * Enqueues one task per asset to archive (`ArchiveTask`, functions/archive/types.ts). `SendMessageBatch`,
+   * if used, is authorised by the same action.
+   */
+  archiveQueue: ['sqs:SendMessage'],
+} as const satisfies GrantsTable;
+
+/** The archive Lambda (functions/archive.ts): streams interview media from the vendors into the bucket. */
+export const archiveGrants = {
+  /**
+   * What Lambda's SQS event source mapping calls with the function's role (the actions of the AWS-managed
+   * AWSLambdaSQSQueueExecutionRole policy). No `ChangeMessageVisibility`: a failed asset simply waits out
+   * the queue's visibility timeout.
+   */
+  archiveQueue: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+  /** A task that failed permanently goes to the archive's DLQ with the reason attached. */
+  archiveDeadLetterQueue: ['sqs:SendMessage'],
+  /** When a batch of assets is complete, the archive tells the worker with an internal event. */
+  eventsQueue: ['sqs:SendMessage'],
+  /** The manifest of archived objects and the batch tracking (`ArchiveStore.archived`/`put`), in the ledger. */
+  ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  /**
+   * Objects under `interviews/` only (`ArchiveStore.put`). `@aws-sdk/lib-storage`'s `Upload` sends
+   * PutObject for a body under one part, else CreateMultipartUpload, UploadPart and
+   * CompleteMultipartUpload — all three authorised by `s3:PutObject` — and AbortMultipartUpload (its own
+   * action) when an upload fails, so no billed orphan parts are left. It never lists parts
+   * (`ListMultipartUploadParts`) and sends PutObjectTagging only for tags, which the archive does not set.
+   * GetObject: reading back an archived object (a playlist, a checksum check).
+   */
+  archiveObjects: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+  /**
+   * No code lists the bucket; as for the worker's claim checks, a GET of a missing archived key must be a
+   * 404 (`NoSuchKey`), not a 403 that looks like a permission problem. Granted on `interviews/` only.
+   */
+  archiveListing: ['s3:ListBucket'],
+  /** The ROUND0 API key, to fetch fresh `audio_url`s when one expired (Powertools Parameters `getSecret`). */
+  integrationSecret: ['secretsmanager:GetSecretValue'],
 } as const satisfies GrantsTable;
 
 /**

@@ -7,8 +7,16 @@
  * and the functions receive them through environment variables.
  */
 
+import { archiveRoot } from '../functions/archive/types.js';
+
 /** Seconds the worker Lambda may run for one batch. */
 const workerTimeoutSeconds = 60;
+
+/**
+ * Seconds the archive Lambda may run for one asset: Lambda's maximum, because a long recording is streamed
+ * from the vendor to S3 in one invocation (an hour of 720p HLS is a few hundred MB).
+ */
+const archiveTimeoutSeconds = 900;
 
 export const resources = {
   /** CloudWatch namespace of every custom metric (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
@@ -43,14 +51,36 @@ export const resources = {
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
   },
+  /** SQS queue between the worker (one task per asset to archive) and the archive Lambda. */
+  archiveQueue: {
+    name: 'interview-sync-archive-tasks',
+    /** AWS's guidance for SQS event sources: ≥ 6 × the function timeout (6 × 15 min = 90 min). */
+    visibilityTimeoutSeconds: 6 * archiveTimeoutSeconds,
+    /** 14 days, the SQS maximum: a vendor's media host may be down for a while. */
+    retentionSeconds: 14 * 24 * 3600,
+    /**
+     * Receives before a task is dead-lettered. Lower than the events queue's: each retry waits out the
+     * 90-minute visibility timeout, so 5 receives already span about 7.5 hours, and a task that failed that
+     * often (a media host refusing, a recording that will not download) needs a person.
+     */
+    maxReceiveCount: 5,
+  },
+  /** Dead-letter queue of the archive: tasks that failed permanently or too often. */
+  archiveDeadLetterQueue: {
+    name: 'interview-sync-archive-tasks-dlq',
+    retentionSeconds: 14 * 24 * 3600,
+  },
   /** Bucket for oversized events (claim checks, prefix `claim-checks/`) and archived media. */
   bucket: {
     name: 'interview-sync-archive',
     claimCheckPrefix: 'claim-checks/',
     /** Claim-check objects are only needed until the worker has processed the event. */
     claimCheckExpirationDays: 30,
-    /** Archived interview media (recordings, transcripts); kept until deleted on purpose. */
-    recordingsPrefix: 'recordings/',
+    /**
+     * Archived interview media (answer audio, recordings, reports) in the key layout of
+     * `functions/archive/types.ts`; kept until deleted on purpose.
+     */
+    archivePrefix: archiveRoot,
   },
   ingest: {
     entry: 'functions/ingest.ts',
@@ -87,6 +117,37 @@ export const resources = {
      * a crash finds the claims free).
      */
     claimLeaseSeconds: 2 * workerTimeoutSeconds,
+  },
+  archive: {
+    entry: 'functions/archive.ts',
+    /** Powertools `POWERTOOLS_SERVICE_NAME` of the archive Lambda. */
+    serviceName: 'interview-sync-archive',
+    /**
+     * Memory also buys CPU and network bandwidth in Lambda; 2 GB keeps SHA-256 hashing and a few 8 MB
+     * multipart parts in flight well within the budget.
+     */
+    memoryMb: 2048,
+    timeoutSeconds: archiveTimeoutSeconds,
+    /** One asset per invocation: each asset succeeds, retries and dead-letters on its own. */
+    batchSize: 1,
+    /**
+     * Parallel archive invocations, separate from the worker's: enough to drain an interview's assets
+     * together, few enough not to hammer a vendor's media host (2 is the SQS minimum).
+     */
+    maxConcurrency: 4,
+    /**
+     * Default of `ARCHIVE_MEDIA_HOSTS` (stack prop `archiveMediaHosts`): the hosts each vendor's media URLs
+     * may name, in the URL guard's syntax (`functions/platform/url-guard.ts`). micro1 serves recordings and
+     * reports from its own subdomains. ROUND0's storage host is not documented (the samples name
+     * `storage.round0.io`), so none is assumed: as a URL guard allowlist an empty list admits no host, and
+     * ROUND0 audio is refused (a permanent failure, listed by `npm run ops`) until an operator names it.
+     */
+    mediaHosts: { micro1: ['*.micro1.ai'], round0: [] },
+    /**
+     * Default of `ARCHIVE_VARIANTS`: of an HLS master playlist's variants, archive only the highest
+     * bandwidth (`highest`) or every one (`all`).
+     */
+    variants: 'highest',
   },
 } as const;
 

@@ -41,4 +41,16 @@ export const envNames = {
   atsCompletedStageId: 'ATS_COMPLETED_STAGE_ID',
   /** ATS custom field id that receives the screening score (optional). */
   atsScoreFieldId: 'ATS_SCORE_FIELD_ID',
+  /** The archive queue: the worker sends one task per asset to archive to it. */
+  archiveQueueUrl: 'ARCHIVE_QUEUE_URL',
+  // archive
+  /** Where the archive sends a task that failed permanently, with the reason attached. */
+  archiveDeadLetterQueueUrl: 'ARCHIVE_DEAD_LETTER_QUEUE_URL',
+  /**
+   * JSON object: per vendor, the hosts its media URLs may name (`{"micro1":["*.micro1.ai"],"round0":[]}`),
+   * in the URL guard's host syntax.
+   */
+  archiveMediaHosts: 'ARCHIVE_MEDIA_HOSTS',
+  /** `highest` (only the highest-bandwidth variant of an HLS master playlist) or `all`. */
+  archiveVariants: 'ARCHIVE_VARIANTS',
 } as const;

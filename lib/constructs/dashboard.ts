@@ -1,7 +1,8 @@
 /**
  * The CloudWatch dashboard operators watch: the front door (API Gateway, ingest), the queue (depth, age,
- * DLQ), the worker, and what the service itself counts (accepted, refused, duplicates, unmatched,
- * dead-lettered). Custom metric names are the ones the handlers emit through Powertools Metrics.
+ * DLQ), the worker, the archive (its queue, DLQ and Lambda), and what the service itself counts (accepted,
+ * refused, duplicates, unmatched, dead-lettered). Custom metric names are the ones the handlers emit
+ * through Powertools Metrics.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -23,8 +24,11 @@ export interface ServiceDashboardProps {
   readonly api: HttpApi;
   readonly ingestFunction: IFunction;
   readonly workerFunction: IFunction;
+  readonly archiveFunction: IFunction;
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
+  readonly archiveQueue: IQueue;
+  readonly archiveDeadLetterQueue: IQueue;
   readonly alarms: readonly IAlarm[];
 }
 
@@ -46,6 +50,9 @@ export const workerMetricNames = [
   'EventDeadLettered',
 ] as const;
 
+/** Metrics the archive Lambda emits (functions/archive.ts). */
+export const archiveMetricNames = ['ArchiveObjects', 'ArchiveBytes', 'ArchiveFailed', 'SsrfRefused'] as const;
+
 const period = Duration.minutes(1);
 
 /** A service metric as Powertools publishes it: namespace, and the `service` dimension. */
@@ -63,7 +70,8 @@ export class ServiceDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
-    const { api, ingestFunction, workerFunction, queue, deadLetterQueue } = props;
+    const { api, ingestFunction, workerFunction, archiveFunction, queue, deadLetterQueue } = props;
+    const { archiveQueue, archiveDeadLetterQueue } = props;
     const graph = (title: string, left: IMetric[], right: IMetric[] = []) =>
       new GraphWidget({ title, left, right, width: 8, height: 6 });
 
@@ -110,6 +118,36 @@ export class ServiceDashboard extends Construct {
               workerFunction.metricThrottles({ period }),
             ],
             [workerFunction.metricDuration({ period, statistic: Stats.p(99) })],
+          ),
+        ],
+        [
+          graph(
+            'Archive queue',
+            [archiveQueue.metricApproximateNumberOfMessagesVisible({ period })],
+            [archiveQueue.metricApproximateAgeOfOldestMessage({ period })],
+          ),
+          // Counts on the left; bytes, another unit, on the right axis.
+          graph(
+            'Archive outcomes',
+            [
+              ...archiveMetricNames
+                .filter((name) => name !== 'ArchiveBytes')
+                .map((name) => serviceMetric(resources.archive.serviceName, name)),
+              archiveDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                period,
+                label: 'Archive DLQ messages',
+              }),
+            ],
+            [serviceMetric(resources.archive.serviceName, 'ArchiveBytes')],
+          ),
+          graph(
+            'Archive Lambda',
+            [
+              archiveFunction.metricInvocations({ period }),
+              archiveFunction.metricErrors({ period }),
+              archiveFunction.metricThrottles({ period }),
+            ],
+            [archiveFunction.metricDuration({ period, statistic: Stats.p(99) })],
           ),
         ],
       ],

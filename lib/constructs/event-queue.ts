@@ -3,10 +3,11 @@
  * say events are not getting through.
  */
 import { Duration } from 'aws-cdk-lib';
-import { type Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resources } from '../resources.js';
+import { deadLetterQueueNotEmptyAlarm, oldestMessageTooOldAlarm } from './queue-alarms.js';
 
 export interface EventQueueProps {
   /**
@@ -49,24 +50,16 @@ export class EventQueue extends Construct {
       },
     });
 
-    this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: Stats.MAXIMUM })
-      .createAlarm(this, 'DeadLetterQueueNotEmpty', {
-        alarmDescription: 'interview-sync: events were dead-lettered; inspect and redrive the DLQ.',
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-
-    this.oldestMessageAgeAlarm = this.queue
-      .metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: Stats.MAXIMUM })
-      .createAlarm(this, 'OldestMessageTooOld', {
-        alarmDescription: `interview-sync: an event has waited over ${oldestMessageAgeThreshold.toHumanString()} for the worker.`,
-        threshold: oldestMessageAgeThreshold.toSeconds(),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
+    this.deadLetterAlarm = deadLetterQueueNotEmptyAlarm(
+      this,
+      this.deadLetterQueue,
+      'interview-sync: events were dead-lettered; inspect and redrive the DLQ.',
+    );
+    this.oldestMessageAgeAlarm = oldestMessageTooOldAlarm(
+      this,
+      this.queue,
+      oldestMessageAgeThreshold,
+      `interview-sync: an event has waited over ${oldestMessageAgeThreshold.toHumanString()} for the worker.`,
+    );
   }
 }

@@ -10,6 +10,7 @@ import {
   BucketEncryption,
   ObjectOwnership,
   PartitionDateSource,
+  StorageClass,
   TargetObjectKeyFormat,
 } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
@@ -33,10 +34,16 @@ export interface StorageProps {
    * @default Duration.days(365)
    */
   readonly accessLogRetention?: Duration;
+  /**
+   * Age after which archived interview media (`interviews/`) moves to S3 Glacier Instant Retrieval. Whole
+   * days.
+   * @default Duration.days(90)
+   */
+  readonly archiveTransitionAfter?: Duration;
 }
 
 export class Storage extends Construct {
-  /** Claim checks (`claim-checks/`, expiring) and archived media (`recordings/`). */
+  /** Claim checks (`claim-checks/`, expiring) and archived media (`interviews/`). */
   public readonly bucket: Bucket;
   /** S3 server access logs of {@link bucket}, under {@link archiveAccessLogsPrefix}. */
   public readonly accessLogsBucket: Bucket;
@@ -93,9 +100,26 @@ export class Storage extends Construct {
           noncurrentVersionExpiration: Duration.days(1),
         },
         {
+          id: 'archive-to-glacier-instant-retrieval',
+          prefix: resources.bucket.archivePrefix,
+          // Glacier Instant Retrieval rather than Standard-IA: after the hiring decision an archived interview
+          // is read rarely if ever (an audit, a dispute), yet must then play at once from the ATS link —
+          // both classes serve reads in milliseconds, and Glacier IR stores for about a third of IA's price
+          // (its higher per-GB retrieval fee matters little for media read once or never). Its 90-day
+          // minimum storage is met by an archive kept until deleted on purpose. Objects under 128 KB
+          // (playlists, keys, small segments) stay in Standard: S3's default minimum transition size
+          // skips them, since both classes bill them as 128 KB and a transition costs a request per object.
+          transitions: [
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: props.archiveTransitionAfter ?? Duration.days(90),
+            },
+          ],
+        },
+        {
           id: 'abort-incomplete-uploads',
-          // Recordings are uploaded in parts; parts of an upload the worker never completed are billed
-          // until aborted.
+          // Recordings are uploaded in parts; parts of an upload the archive never completed (a timeout
+          // cuts it short before it could abort) are billed until aborted.
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],

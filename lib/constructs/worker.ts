@@ -19,6 +19,8 @@ export interface WorkerProps {
   readonly queue: IQueue;
   /** Where the worker sends permanently failed messages itself, with the reason attached. */
   readonly deadLetterQueue: IQueue;
+  /** Where the worker sends one task per asset to archive. */
+  readonly archiveQueue: IQueue;
   readonly bucket: IBucket;
   readonly ledgerTable: ITable;
   readonly integrationSecret: ISecret;
@@ -72,6 +74,7 @@ export class Worker extends Construct {
         [envNames.deadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
         // To delay a failed message's redelivery when the ATS asked for a longer Retry-After.
         [envNames.queueUrl]: props.queue.queueUrl,
+        [envNames.archiveQueueUrl]: props.archiveQueue.queueUrl,
         ...(props.atsCompletedStageId === undefined
           ? {}
           : { [envNames.atsCompletedStageId]: props.atsCompletedStageId }),
@@ -108,6 +111,7 @@ export class Worker extends Construct {
         conditions: { StringLike: { 's3:prefix': `${claimChecks}*` } },
       },
       integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
+      archiveQueue: { resourceArns: [props.archiveQueue.queueArn] },
     });
     acknowledgeAwsSolutions(
       this.function,

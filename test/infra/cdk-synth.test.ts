@@ -1,5 +1,5 @@
 /**
- * The real `cdk synth` CLI, offline: runs `bin/app.ts` through `cdk.json`, bundles both handlers with the
+ * The real `cdk synth` CLI, offline: runs `bin/app.ts` through `cdk.json`, bundles the three handlers with the
  * local esbuild and writes a cloud assembly. Catches what the in-process tests skip (bundling, the app
  * entry point, cdk.json).
  */
@@ -61,7 +61,7 @@ describe('cdk synth (CLI, offline)', () => {
     });
   });
 
-  it('writes the dev stage template with both functions', async () => {
+  it('writes the dev stage template with the three functions', async () => {
     // Act
     const template = JSON.parse(await readFile(join(outdir, 'InterviewSync-dev.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string }>;
@@ -69,7 +69,7 @@ describe('cdk synth (CLI, offline)', () => {
 
     // Assess
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
   });
 
   it('runs the cdk-nag AWS Solutions checks and every finding is acknowledged', async () => {
@@ -108,7 +108,7 @@ describe('cdk synth (CLI, offline)', () => {
     );
 
     // Assess
-    expect(bundles).toHaveLength(2);
+    expect(bundles).toHaveLength(3);
     for (const { files, code } of bundles) {
       expect(files).toEqual(['index.mjs', 'index.mjs.map']);
       expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(")).toBe(

@@ -3,7 +3,7 @@
  * Expected values are written out literally (not read back from `lib/`), so a drifting default fails here.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ingestMetricNames, workerMetricNames } from '../../lib/constructs/dashboard.js';
+import { archiveMetricNames, ingestMetricNames, workerMetricNames } from '../../lib/constructs/dashboard.js';
 import type { InterviewSyncStack } from '../../lib/interview-sync-stack.js';
 import { environmentOf, logicalIdOf, synthesizeStack } from './synth.js';
 
@@ -22,14 +22,15 @@ describe('InterviewSyncStack with default props', () => {
 
   it('creates exactly the resources of the design', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 2);
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 
   describe('bucket', () => {
@@ -64,6 +65,25 @@ describe('InterviewSyncStack with default props', () => {
           ]),
         },
       });
+    });
+
+    it('moves archived interview media (interviews/) to Glacier Instant Retrieval after 90 days', () => {
+      // Prepare
+      const rules = template.toJSON().Resources[id(stack.storage.bucket)].Properties.LifecycleConfiguration
+        .Rules as { Id: string }[];
+
+      // Assess
+      expect(rules.find((rule) => rule.Id === 'archive-to-glacier-instant-retrieval')).toEqual({
+        Id: 'archive-to-glacier-instant-retrieval',
+        Prefix: 'interviews/',
+        Status: 'Enabled',
+        Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+      });
+      expect(rules.map((rule) => rule.Id)).toEqual([
+        'expire-claim-checks',
+        'archive-to-glacier-instant-retrieval',
+        'abort-incomplete-uploads',
+      ]);
     });
 
     it('denies requests without TLS', () => {
@@ -224,10 +244,46 @@ describe('InterviewSyncStack with default props', () => {
       });
     });
 
-    it.each(['queue', 'deadLetterQueue'] as const)('%s denies requests without TLS', (queue) => {
+    it('archive queue: SQS-managed SSE, 14-day retention, redrive to the archive DLQ after 5 receives', () => {
+      // Assess
+      expect(template.toJSON().Resources[id(stack.archiveQueue.queue)].Properties).toEqual({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        VisibilityTimeout: 6 * 900,
+        RedrivePolicy: {
+          deadLetterTargetArn: getAtt(stack.archiveQueue.deadLetterQueue, 'Arn'),
+          maxReceiveCount: 5,
+        },
+      });
+    });
+
+    it('archive queue: visibility timeout is 6 × the archive timeout', () => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const archiveTimeout = resources[id(stack.archive.function)].Properties.Timeout as number;
+
+      // Assess
+      expect(resources[id(stack.archiveQueue.queue)].Properties.VisibilityTimeout).toBe(6 * archiveTimeout);
+      expect(archiveTimeout).toBe(900);
+    });
+
+    it('archive dead-letter queue: SQS-managed SSE and 14-day retention', () => {
+      // Assess
+      expect(template.toJSON().Resources[id(stack.archiveQueue.deadLetterQueue)].Properties).toEqual({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+    });
+
+    it.each([
+      ['events', 'queue'],
+      ['events', 'deadLetterQueue'],
+      ['archiveQueue', 'queue'],
+      ['archiveQueue', 'deadLetterQueue'],
+    ] as const)('%s.%s denies requests without TLS', (owner, queue) => {
       // Assess
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        Queues: [{ Ref: id(stack.events[queue]) }],
+        Queues: [{ Ref: id(stack[owner][queue]) }],
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -268,6 +324,7 @@ describe('InterviewSyncStack with default props', () => {
     it.each([
       ['ingest', 512, 10],
       ['worker', 1024, 60],
+      ['archive', 2048, 900],
     ] as const)(
       '%s: nodejs22.x on arm64, %i MB, %i s, active tracing, ESM handler',
       (name, memory, timeout) => {
@@ -289,17 +346,21 @@ describe('InterviewSyncStack with default props', () => {
       },
     );
 
-    it.each(['ingest', 'worker'] as const)('%s logs to its own log group kept one month', (name) => {
-      // Prepare
-      const resources = template.toJSON().Resources;
-      const logGroupRef = resources[id(stack[name].function)].Properties.LoggingConfig.LogGroup.Ref as string;
+    it.each(['ingest', 'worker', 'archive'] as const)(
+      '%s logs to its own log group kept one month',
+      (name) => {
+        // Prepare
+        const resources = template.toJSON().Resources;
+        const logGroupRef = resources[id(stack[name].function)].Properties.LoggingConfig.LogGroup
+          .Ref as string;
 
-      // Assess
-      expect(resources[logGroupRef]).toMatchObject({
-        Type: 'AWS::Logs::LogGroup',
-        Properties: { RetentionInDays: 30 },
-      });
-    });
+        // Assess
+        expect(resources[logGroupRef]).toMatchObject({
+          Type: 'AWS::Logs::LogGroup',
+          Properties: { RetentionInDays: 30 },
+        });
+      },
+    );
 
     it('ingest: environment is exactly the queue, bucket, webhook secret and limits', () => {
       // Assess
@@ -331,6 +392,7 @@ describe('InterviewSyncStack with default props', () => {
         SLACK_NOTIFICATIONS: 'false',
         DEAD_LETTER_QUEUE_URL: { Ref: id(stack.events.deadLetterQueue) },
         QUEUE_URL: { Ref: id(stack.events.queue) },
+        ARCHIVE_QUEUE_URL: { Ref: id(stack.archiveQueue.queue) },
         POWERTOOLS_SERVICE_NAME: 'interview-sync-worker',
         POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
         NODE_OPTIONS: '--enable-source-maps',
@@ -347,7 +409,39 @@ describe('InterviewSyncStack with default props', () => {
         ScalingConfig: { MaximumConcurrency: 5 },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    });
+
+    it('archive: environment has the table, bucket, queues, integration secret and documented defaults', () => {
+      // Assess
+      expect(environmentOf(stack, template, stack.archive.function)).toEqual({
+        LEDGER_TABLE_NAME: { Ref: id(stack.storage.ledgerTable) },
+        BUCKET_NAME: { Ref: id(stack.storage.bucket) },
+        QUEUE_URL: { Ref: id(stack.events.queue) },
+        ARCHIVE_DEAD_LETTER_QUEUE_URL: { Ref: id(stack.archiveQueue.deadLetterQueue) },
+        INTEGRATION_SECRETS_ARN: { Ref: id(stack.secrets.integration) },
+        ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',
+        ARCHIVE_MEDIA_HOSTS: '{"micro1":["*.micro1.ai"],"round0":[]}',
+        ARCHIVE_VARIANTS: 'highest',
+        POWERTOOLS_SERVICE_NAME: 'interview-sync-archive',
+        POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
+    it('archive: consumes the archive queue one asset at a time, at most 4 at once, partial failures', () => {
+      // Assess
+      const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { EventSourceArn: getAtt(stack.archiveQueue.queue, 'Arn') },
+      });
+      expect(Object.values(mappings).map((mapping) => mapping.Properties)).toEqual([
+        {
+          EventSourceArn: getAtt(stack.archiveQueue.queue, 'Arn'),
+          FunctionName: { Ref: id(stack.archive.function) },
+          BatchSize: 1,
+          ScalingConfig: { MaximumConcurrency: 4 },
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+        },
+      ]);
     });
   });
 
@@ -433,6 +527,32 @@ describe('InterviewSyncStack with default props', () => {
       });
     });
 
+    it('alarms as soon as one message is visible in the archive DLQ', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(stack.archiveQueue.deadLetterQueue, 'QueueName') }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        Statistic: 'Maximum',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('alarms when the oldest archive task is older than 3 hours', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(stack.archiveQueue.queue, 'QueueName') }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 3 * 3600,
+        Statistic: 'Maximum',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
     it('alarms when the oldest queued event is older than 30 minutes', () => {
       // Assess
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -447,18 +567,26 @@ describe('InterviewSyncStack with default props', () => {
   });
 
   describe('dashboard', () => {
-    it('graphs the API, both functions, the queues and every metric the handlers emit', () => {
+    it('graphs the API, the three functions, the queues and every metric the handlers emit', () => {
       // Prepare
       const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
       const body = JSON.stringify(Object.values(dashboards)[0]?.Properties?.DashboardBody);
 
       // Assess
       expect(Object.keys(dashboards)).toHaveLength(1);
-      for (const name of [...ingestMetricNames, ...workerMetricNames])
+      for (const name of [...ingestMetricNames, ...workerMetricNames, ...archiveMetricNames])
         expect(body).toContain(`\\"${name}\\"`);
       expect(body).toContain('InterviewSync');
       expect(body).toContain('interview-sync-ingest');
       expect(body).toContain('interview-sync-worker');
+      expect(body).toContain('interview-sync-archive');
+      for (const construct of [
+        stack.archive.function,
+        stack.archiveQueue.queue,
+        stack.archiveQueue.deadLetterQueue,
+      ]) {
+        expect(body).toContain(id(construct));
+      }
       for (const metric of [
         'ApproximateAgeOfOldestMessage',
         'ApproximateNumberOfMessagesVisible',
@@ -468,18 +596,30 @@ describe('InterviewSyncStack with default props', () => {
       ]) {
         expect(body).toContain(metric);
       }
-      expect(body).toContain(id(stack.events.deadLetterAlarm));
+      for (const alarm of [
+        stack.events.deadLetterAlarm,
+        stack.events.oldestMessageAgeAlarm,
+        stack.archiveQueue.deadLetterAlarm,
+        stack.archiveQueue.oldestMessageAgeAlarm,
+      ]) {
+        expect(body).toContain(id(alarm));
+      }
     });
 
     it('lists the metric names the handlers really emit', async () => {
       // Prepare: the handlers' source is the truth for the names
       const { readFile } = await import('node:fs/promises');
       const source = (file: string) => readFile(new URL(`../../functions/${file}`, import.meta.url), 'utf8');
-      const [ingest, worker] = await Promise.all([source('ingest.ts'), source('worker.ts')]);
+      const [ingest, worker, archive] = await Promise.all([
+        source('ingest.ts'),
+        source('worker.ts'),
+        source('archive.ts'),
+      ]);
 
       // Assess
       for (const name of ingestMetricNames) expect(ingest).toContain(`'${name}'`);
       for (const name of workerMetricNames) expect(worker).toContain(`'${name}'`);
+      for (const name of archiveMetricNames) expect(archive).toContain(`'${name}'`);
     });
   });
 
@@ -511,6 +651,13 @@ describe('InterviewSyncStack with default props', () => {
       template.hasOutput('LedgerTableName', { Value: { Ref: id(stack.storage.ledgerTable) } });
       template.hasOutput('EventsQueueUrl', { Value: { Ref: id(stack.events.queue) } });
       template.hasOutput('BucketName', { Value: { Ref: id(stack.storage.bucket) } });
+    });
+
+    it('outputs the archive DLQ for operators to inspect and redrive', () => {
+      // Assess
+      template.hasOutput('ArchiveDeadLetterQueueUrl', {
+        Value: { Ref: id(stack.archiveQueue.deadLetterQueue) },
+      });
     });
 
     it('outputs where the bucket access logs go', () => {

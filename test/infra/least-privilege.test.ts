@@ -68,6 +68,7 @@ describe('least privilege of the Lambda roles', () => {
   let template: Template;
   let ingest: Statement[];
   let worker: Statement[];
+  let archive: Statement[];
   const id = (construct: Parameters<typeof logicalIdOf>[1]): string => logicalIdOf(stack, construct);
   const arnOf = (construct: Parameters<typeof logicalIdOf>[1]) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
   const objectsOf = (construct: Parameters<typeof logicalIdOf>[1], pattern: string) => ({
@@ -86,11 +87,12 @@ describe('least privilege of the Lambda roles', () => {
     ({ stack, template } = synthesizeStack());
     ingest = statementsOfFunctionRole(stack, template, stack.ingest.function);
     worker = statementsOfFunctionRole(stack, template, stack.worker.function);
+    archive = statementsOfFunctionRole(stack, template, stack.archive.function);
   });
 
   it('grants only Allow statements of Action and Resource (no NotAction, NotResource or Principal)', () => {
     // Assess
-    for (const statement of [...ingest, ...worker]) {
+    for (const statement of [...ingest, ...worker, ...archive]) {
       expect({ effect: statement.effect, otherKeys: statement.otherKeys }).toEqual({
         effect: 'Allow',
         otherKeys: [],
@@ -126,7 +128,7 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('worker', () => {
-    it('has exactly: consume the events queue, dead-letter, both tables, read claim checks, its secret', () => {
+    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, its secret, enqueue archive tasks', () => {
       // Prepare
       const expected = [
         grant(arnOf(stack.events.queue), [
@@ -146,6 +148,7 @@ describe('least privilege of the Lambda roles', () => {
           StringLike: { 's3:prefix': 'claim-checks/*' },
         }),
         grant({ Ref: id(stack.secrets.integration) }, ['secretsmanager:GetSecretValue']),
+        grant(arnOf(stack.archiveQueue.queue), ['sqs:SendMessage']),
         xray(),
       ];
 
@@ -164,10 +167,60 @@ describe('least privilege of the Lambda roles', () => {
     });
   });
 
+  describe('archive', () => {
+    it('has exactly: consume the archive queue, dead-letter, report to the events queue, the ledger, objects under interviews/, its secret', () => {
+      // Prepare
+      const expected = [
+        grant(arnOf(stack.archiveQueue.queue), [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ]),
+        grant(arnOf(stack.archiveQueue.deadLetterQueue), ['sqs:SendMessage']),
+        grant(arnOf(stack.events.queue), ['sqs:SendMessage']),
+        grant(arnOf(stack.storage.ledgerTable), [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ]),
+        grant(objectsOf(stack.storage.bucket, 'interviews/*'), [
+          's3:GetObject',
+          's3:PutObject',
+          's3:AbortMultipartUpload',
+        ]),
+        grant(arnOf(stack.storage.bucket), ['s3:ListBucket'], {
+          StringLike: { 's3:prefix': 'interviews/*' },
+        }),
+        grant({ Ref: id(stack.secrets.integration) }, ['secretsmanager:GetSecretValue']),
+        xray(),
+      ];
+
+      // Act
+      const actual = grantsOf(archive);
+
+      // Assess
+      expect(actual).toEqual(sortGrants(expected));
+    });
+
+    it('cannot read the webhook secret, nor is it told where it is', () => {
+      // Assess
+      const webhookId = id(stack.secrets.webhook);
+      expect(JSON.stringify(archive)).not.toContain(webhookId);
+      expect(JSON.stringify(environmentOf(stack, template, stack.archive.function))).not.toContain(webhookId);
+    });
+
+    it('cannot touch claim checks, nor the events DLQ', () => {
+      // Assess
+      expect(JSON.stringify(archive)).not.toContain('claim-checks/');
+      expect(JSON.stringify(archive)).not.toContain(id(stack.events.deadLetterQueue));
+    });
+  });
+
   it('no role may touch the access-log bucket', () => {
     // Assess
     const logBucketId = id(stack.storage.accessLogsBucket);
-    expect(JSON.stringify([...ingest, ...worker])).not.toContain(logBucketId);
+    expect(JSON.stringify([...ingest, ...worker, ...archive])).not.toContain(logBucketId);
   });
 
   it('claim checks the ingest code writes fall under the prefix both roles are granted', async () => {
@@ -195,14 +248,17 @@ describe('least privilege of the Lambda roles', () => {
     expect(puts.map((put) => put.input.Key)).toEqual([expect.stringMatching(/^claim-checks\//)]);
   });
 
-  it.each(['ingest', 'worker'] as const)('%s role has only the basic Lambda managed policy', (name) => {
-    // Prepare
-    const role = stack[name].function.role;
-    if (role === undefined) throw new Error('function has no role');
+  it.each(['ingest', 'worker', 'archive'] as const)(
+    '%s role has only the basic Lambda managed policy',
+    (name) => {
+      // Prepare
+      const role = stack[name].function.role;
+      if (role === undefined) throw new Error('function has no role');
 
-    // Assess
-    const managed = template.toJSON().Resources[id(role)].Properties.ManagedPolicyArns;
-    expect(JSON.stringify(managed)).toContain('service-role/AWSLambdaBasicExecutionRole');
-    expect(managed).toHaveLength(1);
-  });
+      // Assess
+      const managed = template.toJSON().Resources[id(role)].Properties.ManagedPolicyArns;
+      expect(JSON.stringify(managed)).toContain('service-role/AWSLambdaBasicExecutionRole');
+      expect(managed).toHaveLength(1);
+    },
+  );
 });

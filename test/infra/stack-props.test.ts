@@ -17,6 +17,10 @@ const customProps = (overrides: Partial<InterviewSyncStackProps> = {}): Intervie
   logRetention: RetentionDays.THREE_MONTHS,
   oldestMessageAgeThreshold: Duration.minutes(10),
   bucketAccessLogRetention: Duration.days(90),
+  archiveMediaHosts: { micro1: ['*.micro1.ai', 'cdn.example.test'], round0: ['storage.round0.io'] },
+  archiveVariants: 'all',
+  archiveTransitionAfter: Duration.days(30),
+  archiveOldestMessageAgeThreshold: Duration.hours(1),
   ...overrides,
 });
 
@@ -52,7 +56,42 @@ describe('InterviewSyncStack with custom props', () => {
     });
   });
 
-  it('applies the log retention to both functions and the access logs', () => {
+  it('passes the media hosts, the variant choice and the ROUND0 API URL to the archive', () => {
+    // Assess
+    expect(environmentOf(stack, template, stack.archive.function)).toMatchObject({
+      ARCHIVE_MEDIA_HOSTS: '{"micro1":["*.micro1.ai","cdn.example.test"],"round0":["storage.round0.io"]}',
+      ARCHIVE_VARIANTS: 'all',
+      ROUND0_API_BASE_URL: 'https://round0.example.test',
+    });
+  });
+
+  it('moves archived media to Glacier Instant Retrieval after the given age', () => {
+    // Prepare
+    const rules = template.toJSON().Resources[logicalIdOf(stack, stack.storage.bucket)].Properties
+      .LifecycleConfiguration.Rules as { Id: string }[];
+
+    // Assess
+    expect(rules.find((rule) => rule.Id === 'archive-to-glacier-instant-retrieval')).toMatchObject({
+      Prefix: 'interviews/',
+      Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+    });
+  });
+
+  it('alarms on the oldest archive task at the given threshold', () => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalIdOf(stack, stack.archiveQueue.queue), 'QueueName'] },
+        },
+      ],
+      Threshold: 3600,
+    });
+  });
+
+  it('applies the log retention to the three functions and the access logs', () => {
     // Prepare
     const resources = template.toJSON().Resources;
     const functionLogGroup = (fn: typeof stack.ingest.function): string =>
@@ -62,17 +101,21 @@ describe('InterviewSyncStack with custom props', () => {
     const retentions = [
       functionLogGroup(stack.ingest.function),
       functionLogGroup(stack.worker.function),
+      functionLogGroup(stack.archive.function),
       logicalIdOf(stack, stack.ingest.accessLogGroup),
     ].map((logGroupId) => resources[logGroupId].Properties.RetentionInDays);
 
     // Assess
-    expect(retentions).toEqual([90, 90, 90]);
+    expect(retentions).toEqual([90, 90, 90, 90]);
   });
 
   it('alarms on the oldest message age at the given threshold', () => {
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack, stack.events.queue), 'QueueName'] } },
+      ],
       Threshold: 600,
     });
   });

@@ -1,0 +1,104 @@
+/**
+ * The archive Lambda: consumes the archive queue one asset at a time, streams the asset from the vendor's
+ * media host into the bucket under `interviews/`, and tells the worker through the events queue when a
+ * batch is complete. What it may call is `archiveGrants` in lib/permissions.ts.
+ */
+import { Names } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { envNames } from '../../functions/platform/env.js';
+import type { VendorName } from '../../functions/vendors/envelope.js';
+import { acknowledgeAwsSolutions, objectWildcardFinding } from '../compliance.js';
+import { applyGrants, archiveGrants } from '../permissions.js';
+import { resources } from '../resources.js';
+import { ServiceFunction } from './service-function.js';
+
+/** Which variants of an HLS master playlist are archived (`ARCHIVE_VARIANTS`). */
+export type ArchiveVariants = 'highest' | 'all';
+
+/** Per vendor, the hosts its media URLs may name (`ARCHIVE_MEDIA_HOSTS`, URL guard syntax). */
+export type ArchiveMediaHosts = Readonly<Record<VendorName, readonly string[]>>;
+
+export interface ArchiveFunctionProps {
+  /** The archive queue the function consumes. */
+  readonly queue: IQueue;
+  /** Where the function sends tasks that failed permanently, with the reason attached. */
+  readonly deadLetterQueue: IQueue;
+  /** The events queue, for the `archive.completed` event of a finished batch. */
+  readonly eventsQueue: IQueue;
+  readonly bucket: IBucket;
+  readonly ledgerTable: ITable;
+  /** For the ROUND0 API key (fresh `audio_url`s once one expired). */
+  readonly integrationSecret: ISecret;
+  /** `ARCHIVE_MEDIA_HOSTS`, serialised as JSON. */
+  readonly mediaHosts: ArchiveMediaHosts;
+  /** `ARCHIVE_VARIANTS`. */
+  readonly variants: ArchiveVariants;
+  /** `ROUND0_API_BASE_URL`. */
+  readonly round0ApiBaseUrl: string;
+  readonly logRetention: RetentionDays;
+}
+
+export class ArchiveFunction extends Construct {
+  public readonly function: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: ArchiveFunctionProps) {
+    super(scope, id);
+    const settings = resources.archive;
+
+    this.function = new ServiceFunction(this, 'Function', {
+      entry: settings.entry,
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
+      serviceName: settings.serviceName,
+      metricsNamespace: resources.metricsNamespace,
+      logRetention: props.logRetention,
+      environment: {
+        [envNames.ledgerTableName]: props.ledgerTable.tableName,
+        [envNames.bucketName]: props.bucket.bucketName,
+        [envNames.queueUrl]: props.eventsQueue.queueUrl,
+        [envNames.archiveDeadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
+        [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
+        [envNames.round0ApiBaseUrl]: props.round0ApiBaseUrl,
+        [envNames.archiveMediaHosts]: JSON.stringify(props.mediaHosts),
+        [envNames.archiveVariants]: props.variants,
+      },
+    });
+
+    // Added directly rather than through `SqsEventSource`, for the reason given in the Worker construct: its
+    // `bind` grants GetQueueUrl and ChangeMessageVisibility, which no code here calls.
+    this.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(props.queue.node)}`, {
+      eventSourceArn: props.queue.queueArn,
+      batchSize: settings.batchSize,
+      maxConcurrency: settings.maxConcurrency,
+      // The handler answers with a partial batch response (Powertools batch): with a batch of one a failed
+      // asset is simply retried, and a future larger batch would retry only its failed assets.
+      reportBatchItemFailures: true,
+    });
+
+    const archived = resources.bucket.archivePrefix;
+    applyGrants(this.function, archiveGrants, {
+      archiveQueue: { resourceArns: [props.queue.queueArn] },
+      archiveDeadLetterQueue: { resourceArns: [props.deadLetterQueue.queueArn] },
+      eventsQueue: { resourceArns: [props.eventsQueue.queueArn] },
+      ledgerTable: { resourceArns: [props.ledgerTable.tableArn] },
+      archiveObjects: { resourceArns: [props.bucket.arnForObjects(`${archived}*`)] },
+      // As for the worker's claim checks: S3 evaluates the requested key as `s3:prefix` when it decides
+      // between 404 and 403, so the listing is confined to the archive's prefix.
+      archiveListing: {
+        resourceArns: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': `${archived}*` } },
+      },
+      integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
+    });
+    acknowledgeAwsSolutions(
+      this.function,
+      objectWildcardFinding(props.bucket, archived),
+      `Archived keys are per interview and asset (functions/archive/types.ts); the wildcard is confined to ${archived}.`,
+    );
+  }
+}
