@@ -1,0 +1,70 @@
+/**
+ * Errors of the archivers. Each carries `transient`: the archive worker's edge maps `true` to "leave the task
+ * on the queue and retry" and `false` to "dead-letter it". Fetch failures are not wrapped here: they surface
+ * as the `MediaSource` threw them (`HttpTransientError` / `HttpPermanentError`), already classified.
+ *
+ * Messages name the asset and archive keys, never a source URL: signed media URLs carry credentials in the
+ * query, and their paths may name people.
+ */
+
+/** Base class of every archive error. */
+export abstract class ArchiveError extends Error {
+  /** Whether retrying the same task later can succeed. */
+  abstract readonly transient: boolean;
+}
+
+/**
+ * A playlist that is not HLS (no `#EXTM3U` header: an HTML error page, a JSON body, a video file), does not
+ * parse, is larger than the cap, lists nothing, or a master where a media playlist must be. The source will
+ * serve the same bytes next time, so retrying does not help.
+ */
+export class InvalidPlaylistError extends ArchiveError {
+  readonly transient = false;
+
+  constructor(
+    /** The archive key the playlist would have been stored under. */
+    readonly key: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`invalid HLS playlist for ${key}: ${reason}`, options);
+    this.name = 'InvalidPlaylistError';
+  }
+}
+
+/**
+ * The source answered with another number of bytes than the playlist promises: a byte range of
+ * `EXT-X-BYTERANGE` (a server that ignores `Range` and sends the whole file, a body cut short) or an AES-128
+ * key that is not 16 bytes. Storing it would make an archive that looks complete and does not play.
+ */
+export class UnexpectedMediaSizeError extends ArchiveError {
+  readonly transient = false;
+
+  constructor(
+    readonly key: string,
+    readonly expectedBytes: number,
+    /** Bytes received before reading stopped (at least this many were sent). */
+    readonly receivedBytes: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${key}: expected ${expectedBytes} bytes from the source, received ${receivedBytes}`, options);
+    this.name = 'UnexpectedMediaSizeError';
+  }
+}
+
+/**
+ * A media URL was refused as expired (403/404/410) and refreshing it once did not help: the fresh URL was
+ * refused too, or the vendor no longer lists one. `cause` is the last refusal when there was one.
+ */
+export class MediaUrlExpiredError extends ArchiveError {
+  readonly transient = false;
+
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${key}: media URL expired and ${reason}`, options);
+    this.name = 'MediaUrlExpiredError';
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Archives one media file (a ROUND0 answer's MP3, a micro1 report's PDF): streamed from the source straight
+ * into the store, never held whole.
+ *
+ * ROUND0's `audio_url` expires 24 h after issue (vendors/round0.md): a task that waited in the queue, or is
+ * redelivered a day later, meets a refusal. For an asset with `refresh`, the caller can hand in
+ * `refreshUrl`, which fetches the interview again from ROUND0's API and returns this question's fresh URL;
+ * the archiver calls it once and retries once. Anything else fails as the `MediaSource` threw it.
+ */
+import { MediaUrlExpiredError } from './errors.js';
+import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaResponse, MediaSource } from './types.js';
+import { withoutQuery } from './types.js';
+
+/** An asset of kind `file`. */
+export type MediaFileAsset = Extract<ArchiveAsset, { readonly kind: 'file' }>;
+
+export interface ArchiveMediaFileOptions {
+  readonly asset: MediaFileAsset;
+  readonly source: MediaSource;
+  readonly store: ArchiveStore;
+  /**
+   * Returns a fresh URL for the asset (ROUND0: fetch the interview again, take this question's `audio_url`),
+   * or `undefined` when the vendor no longer lists one. Called at most once, and only when the asset has
+   * `refresh` and its URL was refused with 403/404/410.
+   * @default undefined — a refused URL fails the task
+   */
+  readonly refreshUrl?: () => Promise<string | undefined>;
+}
+
+/**
+ * Statuses by which signed URLs say "expired": S3 and CloudFront presigned URLs answer 403, some CDNs 404
+ * or 410 once the object's token is gone.
+ */
+const expiredStatuses: ReadonlySet<number> = new Set([403, 404, 410]);
+
+const isExpiredUrlError = (error: unknown): boolean => {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && expiredStatuses.has(status);
+};
+
+/**
+ * Streams `asset.sourceUrl` into `asset.key`, unless the store already holds it.
+ *
+ * @example
+ * ```ts
+ * const object = await archiveMediaFile({
+ *   asset, // { kind: 'file', key: 'interviews/{id}/question_q1.mp3', refresh: { round0InterviewId, questionId }, … }
+ *   source,
+ *   store,
+ *   // ROUND0's API read again: this question's `audio_url`
+ *   refreshUrl: () => freshRound0AudioUrl(round0InterviewId, questionId),
+ * });
+ * ```
+ * @returns the object as the store recorded it (size and SHA-256 of the stored bytes).
+ * @throws {MediaUrlExpiredError} when the URL was refused as expired and the one refresh did not help.
+ * @throws what the `MediaSource` or the store threw, otherwise (transient or permanent, as they classify it).
+ */
+export const archiveMediaFile = async (options: ArchiveMediaFileOptions): Promise<ArchivedObject> => {
+  const { asset, store } = options;
+  const done = await store.archived(asset.key);
+  if (done) return done;
+
+  const response = await fetchWithOneRefresh(options);
+  try {
+    return await store.put(asset.key, response.body, {
+      contentType: asset.contentType,
+      sourceUrl: withoutQuery(response.url || asset.sourceUrl),
+    });
+  } catch (error) {
+    // The store may fail before reading the body to its end: release the connection.
+    response.body.destroy();
+    throw error;
+  }
+};
+
+const fetchWithOneRefresh = async ({
+  asset,
+  source,
+  refreshUrl,
+}: ArchiveMediaFileOptions): Promise<MediaResponse> => {
+  try {
+    return await source.fetch(asset.sourceUrl);
+  } catch (error) {
+    if (!isExpiredUrlError(error) || asset.refresh === undefined || refreshUrl === undefined) throw error;
+  }
+  // Errors of the refresh itself (ROUND0's API down) propagate as they are: transient ones retry the task,
+  // which refreshes again.
+  const freshUrl = await refreshUrl();
+  if (freshUrl === undefined) {
+    throw new MediaUrlExpiredError(asset.key, 'the vendor lists no fresh URL for it');
+  }
+  try {
+    return await source.fetch(freshUrl);
+  } catch (error) {
+    if (!isExpiredUrlError(error)) throw error;
+    throw new MediaUrlExpiredError(asset.key, 'the refreshed URL was refused too', { cause: error });
+  }
+};

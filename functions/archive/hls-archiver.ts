@@ -1,0 +1,565 @@
+/**
+ * Archives an HLS recording (micro1's screen and webcam recordings, vendors/micro1.md: a master or a media
+ * playlist, MPEG-TS or fMP4 segments) so that the archived copy plays from the archive alone:
+ *
+ * 1. The entry playlist is read (small, capped) and parsed with hls-parser. A master's variants are followed —
+ *    by default only the highest-BANDWIDTH one — together with the alternate renditions (`EXT-X-MEDIA` with a
+ *    URI, e.g. a separate audio track) that the followed variants name. A media playlist is variant `v0`.
+ * 2. Every object a media playlist names — segments, `EXT-X-MAP` init segments, AES-128 keys — is streamed
+ *    from the source into the store under the layout of `types.ts` (`v{n}/seg_{i}.{ext}`, `init_{i}.{ext}`,
+ *    `key_{i}.key`), at most `concurrency` at a time, each skipped when the store already holds it.
+ * 3. Only then are the playlists written, rewritten with relative URIs: each media playlist at
+ *    `v{n}/index.m3u8`, then the entry at `index.m3u8`. Written last, a stored entry playlist means a
+ *    complete archive; a task that failed half-way resumes where it stopped, fetching only what is missing.
+ *
+ * Byte ranges (`EXT-X-BYTERANGE`, and `BYTERANGE` of `EXT-X-MAP`): each range is fetched on its own with a
+ * `Range` request and archived as its own object, and the rewritten playlist names whole objects. Fetching
+ * each distinct file once and keeping the ranges would save requests, but one object per segment keeps the
+ * layout's `seg_{i}` meaning one segment for every kind of recording, keeps resuming and parallelism at
+ * segment granularity (a one-hour recording in a single file would otherwise be one all-or-nothing
+ * upload, longer than an invocation may run), and yields playlists without byte ranges that every player
+ * reads. Range support is not an extra demand on the source: players fetch byte-range playlists exactly this
+ * way. Each range's length is checked again while streaming, so a source that hands back other bytes than
+ * the range (a server that ignores `Range`, a body cut short) fails the task instead of storing a segment
+ * that does not play.
+ *
+ * Playlists are read whole (they are small); segments are streamed, never buffered; keys (16 bytes) are
+ * read whole to check their length.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { pipeline, type Readable, Transform } from 'node:stream';
+import HLS, { type types } from 'hls-parser';
+import { InvalidPlaylistError, UnexpectedMediaSizeError } from './errors.js';
+import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaSource } from './types.js';
+import { withoutQuery } from './types.js';
+
+/** An asset of kind `hls`. */
+export type HlsAsset = Extract<ArchiveAsset, { readonly kind: 'hls' }>;
+
+/** Which variants of a master playlist to archive. */
+export type HlsVariantSelection = 'highest' | 'all';
+
+export interface ArchiveHlsRecordingOptions {
+  readonly asset: HlsAsset;
+  readonly source: MediaSource;
+  readonly store: ArchiveStore;
+  /**
+   * `'highest'`: only the variant with the highest `BANDWIDTH` (the recording at its best, a fraction of the
+   * bytes of all variants), the master rewritten to list it alone; `'all'`: every variant. Ignored for a
+   * media playlist. I-frame-only variants are never archived (trick play only; they index the same media).
+   * @default 'highest'
+   */
+  readonly variants?: HlsVariantSelection;
+  /**
+   * Objects fetched and stored at the same time (segments, init segments, keys; then variant playlists).
+   * @default 4
+   */
+  readonly concurrency?: number;
+  /**
+   * Largest playlist read, in bytes: a VOD playlist of a one-hour recording in 2-second segments is about
+   * 100 KB, so anything near this is not a playlist.
+   * @default 2 MiB
+   */
+  readonly maxPlaylistBytes?: number;
+}
+
+/** The defaults of {@link ArchiveHlsRecordingOptions} (the tests assert each). */
+export const hlsArchiverDefaults = {
+  variants: 'highest',
+  concurrency: 4,
+  maxPlaylistBytes: 2 * 1024 * 1024,
+} as const satisfies Required<
+  Pick<ArchiveHlsRecordingOptions, 'variants' | 'concurrency' | 'maxPlaylistBytes'>
+>;
+
+/** Content type of archived playlists (RFC 8216 §4). */
+export const playlistContentType = 'application/vnd.apple.mpegurl';
+
+/** Content type of archived keys: raw bytes, never meant to be rendered. */
+export const keyContentType = 'application/octet-stream';
+
+/**
+ * Content types by extension. fMP4 segments (`.m4s`) are stored as `video/mp4` rather than the registered
+ * `video/iso.segment`: players ignore a segment's content type, while `video/mp4` is what tools reading the
+ * archive (the S3 console, browsers, download tools) know, and it is exact for the init segment, a complete
+ * MP4 header — one type for the pair.
+ */
+const mediaContentTypes: ReadonlyMap<string, string> = new Map([
+  ['ts', 'video/mp2t'],
+  ['m4s', 'video/mp4'],
+  ['mp4', 'video/mp4'],
+  ['m4v', 'video/mp4'],
+  ['cmfv', 'video/mp4'],
+  ['m4a', 'audio/mp4'],
+  ['cmfa', 'audio/mp4'],
+  ['aac', 'audio/aac'],
+  ['mp3', 'audio/mpeg'],
+  ['ac3', 'audio/ac3'],
+  ['ec3', 'audio/eac3'],
+  ['vtt', 'text/vtt'],
+  ['webvtt', 'text/vtt'],
+]);
+
+/** Length of an AES-128 key of KEYFORMAT "identity" (RFC 8216 §5.2: a 16-octet binary key). */
+const identityKeyBytes = 16;
+/** Keys are read whole: a bound for those of other KEYFORMATs, whose length the archiver cannot check. */
+const maxKeyBytes = 64 * 1024;
+
+/**
+ * Archives the recording `asset.sourceUrl` under `asset.keyPrefix`.
+ *
+ * @example
+ * ```ts
+ * const objects = await archiveHlsRecording({
+ *   asset: { kind: 'hls', name: 'screen', keyPrefix: 'interviews/h0gqkAcaDJ/screen/', sourceUrl },
+ *   source,
+ *   store,
+ * });
+ * // objects: every segment, init segment and key, then `…/v{n}/index.m3u8`, then `…/screen/index.m3u8`
+ * ```
+ * @returns every archived object (whether stored now or found archived), the entry playlist last.
+ * @throws {InvalidPlaylistError} when a playlist is not HLS, does not parse, lists nothing or is too large.
+ * @throws {UnexpectedMediaSizeError} when a byte range or a key has another length than the playlist says.
+ * @throws what the `MediaSource` or the store threw, as they threw it (transient or permanent).
+ */
+export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): Promise<ArchivedObject[]> => {
+  const { asset, source, store } = options;
+  const selection = options.variants ?? hlsArchiverDefaults.variants;
+  const concurrency = options.concurrency ?? hlsArchiverDefaults.concurrency;
+  const maxPlaylistBytes = options.maxPlaylistBytes ?? hlsArchiverDefaults.maxPlaylistBytes;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const entryKey = `${asset.keyPrefix}index.m3u8`;
+  const readPlaylist = (url: string, key: string) => fetchPlaylist(source, url, key, maxPlaylistBytes);
+
+  const entry = await readPlaylist(asset.sourceUrl, entryKey);
+  let mediaSources: MediaPlaylistSource[];
+  let renderEntry: (plans: readonly PlannedMediaPlaylist[]) => string;
+  if (entry.playlist.isMasterPlaylist) {
+    const master = planMaster(entry.playlist, entry.url, selection, entryKey);
+    mediaSources = master.sources;
+    renderEntry = master.render;
+  } else {
+    mediaSources = [{ dir: 'v0/', playlist: entry.playlist, url: entry.url }];
+    // The entry is the media playlist itself, its URIs reaching into v0/.
+    renderEntry = ([only]) => only?.render('v0/') ?? '';
+  }
+
+  const plans = await runBounded(
+    mediaSources.map((media) => async () => {
+      const key = `${asset.keyPrefix}${media.dir}index.m3u8`;
+      const read = media.playlist
+        ? { playlist: media.playlist, url: media.url }
+        : await readPlaylist(media.url, key);
+      if (read.playlist.isMasterPlaylist) {
+        throw new InvalidPlaylistError(key, 'a master playlist where a media playlist must be');
+      }
+      return planMediaPlaylist(read.playlist, read.url, asset.keyPrefix, media.dir, key);
+    }),
+    concurrency,
+  );
+
+  const objects = await runBounded(
+    plans.flatMap((plan) => plan.objects).map((object) => () => archiveObject(object, source, store)),
+    concurrency,
+  );
+
+  // Playlists last, the entry after the media playlists: each names only objects already stored.
+  const playlists: ArchivedObject[] = [];
+  for (const plan of plans) {
+    playlists.push(await putPlaylist(store, plan.key, plan.render(''), plan.sourceUrl));
+  }
+  playlists.push(await putPlaylist(store, entryKey, renderEntry(plans), withoutQuery(entry.url)));
+  return [...objects, ...playlists];
+};
+
+type Playlist = types.MasterPlaylist | types.MediaPlaylist;
+
+/** A media playlist to archive: its directory under the key prefix, its URL, and its text when already read. */
+interface MediaPlaylistSource {
+  /** `v{n}/` (variant n of the source master, v0 for a media playlist) or `r{n}/` (alternate rendition n). */
+  readonly dir: string;
+  readonly url: string;
+  readonly playlist?: Playlist;
+}
+
+/** One object a media playlist names. */
+interface PlannedObject {
+  readonly key: string;
+  /** Absolute source URL. */
+  readonly url: string;
+  readonly range?: types.Byterange;
+  readonly contentType: string;
+  /** Keys are read whole (and checked for length); everything else is streamed. */
+  readonly isKey: boolean;
+  readonly expectedBytes?: number;
+}
+
+interface PlannedMediaPlaylist {
+  readonly key: string;
+  readonly sourceUrl: string;
+  readonly objects: readonly PlannedObject[];
+  /** The playlist rewritten to name the archived objects, relative URIs prefixed with `base`. */
+  readonly render: (base: string) => string;
+}
+
+const fetchPlaylist = async (
+  source: MediaSource,
+  url: string,
+  key: string,
+  maxBytes: number,
+): Promise<{ playlist: Playlist; url: string }> => {
+  const response = await source.fetch(url);
+  const bytes = await readAtMost(response.body, maxBytes);
+  if (bytes === undefined) throw new InvalidPlaylistError(key, `larger than ${maxBytes} bytes`);
+  // Relative URIs resolve against where the playlist came from after redirects (RFC 8216 §4.1, RFC 3986
+  // §5.1.3); `url` only when a source does not report it.
+  return { playlist: parsePlaylist(bytes, key), url: response.url || url };
+};
+
+const parsePlaylist = (bytes: Buffer, key: string): Playlist => {
+  const decoded = bytes.toString('utf8');
+  const text = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
+  // hls-parser's default (lenient) mode only logs a missing header and parses on: check it here, as it is
+  // what tells an HLS playlist from an HTML error page or a video file (RFC 8216 §4.3.1.1).
+  if (!text.startsWith('#EXTM3U')) throw new InvalidPlaylistError(key, 'no #EXTM3U header: not HLS');
+  let playlist: Playlist;
+  try {
+    playlist = parseQuietly(text);
+  } catch (error) {
+    // The parser's message may quote playlist lines (signed URIs): kept in `cause`, out of the message.
+    throw new InvalidPlaylistError(key, 'does not parse', { cause: error });
+  }
+  if (playlist.isMasterPlaylist) {
+    if (!playlist.variants.some(isPlayableVariant)) throw new InvalidPlaylistError(key, 'lists no variants');
+  } else if (playlist.segments.length === 0) {
+    throw new InvalidPlaylistError(key, 'lists no segments');
+  }
+  return playlist;
+};
+
+/**
+ * hls-parser in its lenient mode: a vendor's packager that gets a nicety of the spec wrong (an
+ * `EXT-X-VERSION` lower than its tags need) still makes a playable recording worth archiving; what the
+ * archive needs is checked here instead. `silent` keeps the parser's complaints off the console; options are
+ * module-wide, so they are restored (parsing is synchronous: nothing else runs in between).
+ */
+const parseQuietly = (text: string): Playlist => {
+  const { silent } = HLS.getOptions();
+  HLS.setOptions({ silent: true });
+  try {
+    return HLS.parse(text);
+  } finally {
+    HLS.setOptions({ silent });
+  }
+};
+
+const isPlayableVariant = (variant: types.Variant): boolean =>
+  !variant.isIFrameOnly && typeof variant.uri === 'string' && variant.uri !== '';
+
+const resolveUri = (uri: string | undefined, base: string, key: string): string => {
+  if (typeof uri !== 'string' || uri === '') throw new InvalidPlaylistError(key, 'an entry without URI');
+  try {
+    return new URL(uri, base).href;
+  } catch (error) {
+    throw new InvalidPlaylistError(key, 'a URI that does not resolve', { cause: error });
+  }
+};
+
+/**
+ * The variants (and the renditions they name) to archive, and the master rewritten to list only them.
+ * Variant `n` is its position among the source master's variants, rendition `n` its position among the
+ * distinct renditions with a URI in order of appearance: both stable whatever the selection.
+ */
+const planMaster = (
+  master: types.MasterPlaylist,
+  baseUrl: string,
+  selection: HlsVariantSelection,
+  key: string,
+): { sources: MediaPlaylistSource[]; render: () => string } => {
+  const playable = master.variants
+    .map((variant, index) => ({ variant, index }))
+    .filter(({ variant }) => isPlayableVariant(variant));
+  const highest = playable.reduce<(typeof playable)[number] | undefined>(
+    (best, candidate) =>
+      best === undefined || candidate.variant.bandwidth > best.variant.bandwidth ? candidate : best,
+    undefined,
+  );
+  const selected = selection === 'all' ? playable : highest === undefined ? [] : [highest];
+
+  const renditionIds = new Map<string, number>();
+  for (const variant of master.variants) {
+    for (const rendition of renditionsOf(variant)) {
+      const id = renditionId(rendition);
+      if (!renditionIds.has(id)) renditionIds.set(id, renditionIds.size);
+    }
+  }
+
+  const sources: MediaPlaylistSource[] = [];
+  const renditionDirs = new Map<string, string>();
+  for (const { variant, index } of selected) {
+    sources.push({ dir: `v${index}/`, url: resolveUri(variant.uri, baseUrl, key) });
+    for (const rendition of renditionsOf(variant)) {
+      const id = renditionId(rendition);
+      if (renditionDirs.has(id)) continue;
+      const dir = `r${renditionIds.get(id)}/`;
+      renditionDirs.set(id, dir);
+      sources.push({ dir, url: resolveUri(rendition.uri, baseUrl, key) });
+    }
+  }
+
+  const render = (): string => {
+    for (const { variant, index } of selected) {
+      variant.uri = `v${index}/index.m3u8`;
+      for (const rendition of renditionsOf(variant)) {
+        rendition.uri = `${renditionDirs.get(renditionId(rendition))}index.m3u8`;
+      }
+    }
+    master.variants = selected.map(({ variant }) => variant);
+    // Session keys only let players preload the media playlists' keys, and session data or content steering
+    // by URI would point back at the source: the archived media playlists carry everything needed.
+    master.sessionKeyList = [];
+    master.sessionDataList = master.sessionDataList.filter((data) => data.uri === undefined);
+    master.contentSteering = undefined;
+    return HLS.stringify(master);
+  };
+  return { sources, render };
+};
+
+/** Alternate renditions with their own media playlist (closed captions never have one). */
+const renditionsOf = (variant: types.Variant): types.Rendition[] =>
+  [...variant.audio, ...variant.video, ...variant.subtitles].filter(
+    (rendition) => typeof rendition.uri === 'string' && rendition.uri !== '',
+  );
+
+/** TYPE, GROUP-ID and NAME identify a rendition (RFC 8216 §4.3.4.1.1: NAME is unique within its group). */
+const renditionId = (rendition: types.Rendition): string =>
+  `${rendition.type}\u0000${rendition.groupId}\u0000${rendition.name}`;
+
+const planMediaPlaylist = (
+  playlist: types.MediaPlaylist,
+  baseUrl: string,
+  keyPrefix: string,
+  dir: string,
+  key: string,
+): PlannedMediaPlaylist => {
+  const objects: PlannedObject[] = [];
+  const segmentNames: string[] = [];
+  // Keys and init segments are shared by many segments: one object per distinct source (URL, and range).
+  const keyNamesByUrl = new Map<string, string>();
+  const keyNames = new Map<types.Key, string>();
+  const initNamesBySource = new Map<string, string>();
+  const initNames = new Map<types.MediaInitializationSection, string>();
+
+  for (const [index, segment] of playlist.segments.entries()) {
+    const encryption = segment.key;
+    if (encryption?.uri !== undefined && encryption.method !== 'NONE') {
+      const url = resolveUri(encryption.uri, baseUrl, key);
+      let name = keyNamesByUrl.get(url);
+      if (name === undefined) {
+        name = `key_${keyNamesByUrl.size}.key`;
+        keyNamesByUrl.set(url, name);
+        const identity = encryption.format === undefined || encryption.format === 'identity';
+        objects.push({
+          key: `${keyPrefix}${dir}${name}`,
+          url,
+          contentType: keyContentType,
+          isKey: true,
+          ...(identity ? { expectedBytes: identityKeyBytes } : {}),
+        });
+      }
+      keyNames.set(encryption, name);
+    }
+
+    // Typed as always present; the parser leaves it null for segments without EXT-X-MAP.
+    const init = segment.map as types.MediaInitializationSection | null | undefined;
+    if (init) {
+      const url = resolveUri(init.uri, baseUrl, key);
+      // An EXT-X-MAP byte range without offset starts at 0 (the parser marks it -1).
+      const range = init.byterange && {
+        length: init.byterange.length,
+        offset: Math.max(init.byterange.offset, 0),
+      };
+      const sourceId = range ? `${url} ${range.offset}:${range.length}` : url;
+      let name = initNamesBySource.get(sourceId);
+      if (name === undefined) {
+        const extension = mediaExtension(url, 'mp4');
+        name = `init_${initNamesBySource.size}.${extension}`;
+        initNamesBySource.set(sourceId, name);
+        objects.push({
+          key: `${keyPrefix}${dir}${name}`,
+          url,
+          ...(range ? { range: checkedRange(range, key) } : {}),
+          contentType: contentTypeOf(extension),
+          isKey: false,
+        });
+      }
+      initNames.set(init, name);
+    }
+
+    const url = resolveUri(segment.uri, baseUrl, key);
+    // Without a recognisable extension: fMP4 when the segment has an init section, else MPEG-TS (HLS's
+    // original container).
+    const extension = mediaExtension(url, init ? 'm4s' : 'ts');
+    const name = `seg_${index}.${extension}`;
+    segmentNames.push(name);
+    const range = segment.byterange as types.Byterange | undefined; // typed as always present
+    objects.push({
+      key: `${keyPrefix}${dir}${name}`,
+      url,
+      ...(range ? { range: checkedRange(range, key) } : {}),
+      contentType: contentTypeOf(extension),
+      isKey: false,
+    });
+  }
+
+  const render = (base: string): string => {
+    for (const [index, segment] of playlist.segments.entries()) {
+      segment.uri = `${base}${segmentNames[index]}`;
+      // Each range is its own object now (see the header); typed as always present, absent at run time.
+      (segment as { byterange?: types.Byterange }).byterange = undefined;
+      // Low-latency parts point at the source; the whole segments are archived.
+      segment.parts = [];
+    }
+    for (const [encryption, name] of keyNames) encryption.uri = `${base}${name}`; // IV and method stay
+    for (const [init, name] of initNames) {
+      init.uri = `${base}${name}`;
+      init.byterange = undefined;
+    }
+    playlist.prefetchSegments = [];
+    playlist.renditionReports = [];
+    return HLS.stringify(playlist);
+  };
+  return { key: `${keyPrefix}${dir}index.m3u8`, sourceUrl: withoutQuery(baseUrl), objects, render };
+};
+
+const checkedRange = (range: types.Byterange, key: string): types.Byterange => {
+  // A missing offset the parser could not infer stays -1 in its lenient mode.
+  if (
+    !Number.isSafeInteger(range.length) ||
+    range.length <= 0 ||
+    !Number.isSafeInteger(range.offset) ||
+    range.offset < 0
+  ) {
+    throw new InvalidPlaylistError(key, 'a byte range without valid length and offset');
+  }
+  return { length: range.length, offset: range.offset };
+};
+
+/** The URL path's extension when it is a known media one (the archive key keeps it), else `fallback`. */
+const mediaExtension = (url: string, fallback: string): string => {
+  const extension = posix.extname(new URL(url).pathname).slice(1).toLowerCase();
+  return mediaContentTypes.has(extension) ? extension : fallback;
+};
+
+const contentTypeOf = (extension: string): string =>
+  mediaContentTypes.get(extension) ?? 'application/octet-stream';
+
+const archiveObject = async (
+  object: PlannedObject,
+  source: MediaSource,
+  store: ArchiveStore,
+): Promise<ArchivedObject> => {
+  const done = await store.archived(object.key);
+  if (done) return done;
+  const response = await source.fetch(object.url, object.range);
+  const meta = { contentType: object.contentType, sourceUrl: withoutQuery(response.url || object.url) };
+  if (object.isKey) {
+    const bytes = await readAtMost(response.body, maxKeyBytes);
+    const expected = object.expectedBytes;
+    if (bytes === undefined || (expected !== undefined && bytes.length !== expected)) {
+      throw new UnexpectedMediaSizeError(
+        object.key,
+        expected ?? maxKeyBytes,
+        bytes?.length ?? maxKeyBytes + 1,
+      );
+    }
+    return store.put(object.key, bytes, meta);
+  }
+  const body = object.range ? exactly(response.body, object.range.length, object.key) : response.body;
+  try {
+    return await store.put(object.key, body, meta);
+  } catch (error) {
+    // The store may stop before reading the body to its end: release the connection.
+    response.body.destroy();
+    throw error;
+  }
+};
+
+/**
+ * `body` passed through unchanged, failing with {@link UnexpectedMediaSizeError} as soon as it exceeds
+ * `bytes` or when it ends short of them: the store sees the error and records nothing.
+ */
+const exactly = (body: Readable, bytes: number, key: string): Readable => {
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      callback(received > bytes ? new UnexpectedMediaSizeError(key, bytes, received) : null, chunk);
+    },
+    flush(callback) {
+      callback(received === bytes ? null : new UnexpectedMediaSizeError(key, bytes, received));
+    },
+  });
+  // pipeline destroys both streams on an error of either, and the error reaches whoever reads `counter`.
+  return pipeline(body, counter, () => {});
+};
+
+/** The whole body when it has at most `maxBytes`, else `undefined` (reading stops there). */
+const readAtMost = async (body: Readable, maxBytes: number): Promise<Buffer | undefined> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    size += bytes.length;
+    if (size > maxBytes) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks);
+};
+
+/** Stores a rewritten playlist unless the store holds these very bytes already (a re-run writes nothing). */
+const putPlaylist = async (
+  store: ArchiveStore,
+  key: string,
+  text: string,
+  sourceUrl: string,
+): Promise<ArchivedObject> => {
+  const bytes = Buffer.from(text, 'utf8');
+  const done = await store.archived(key);
+  if (done?.sha256 === createHash('sha256').update(bytes).digest('hex')) return done;
+  return store.put(key, bytes, { contentType: playlistContentType, sourceUrl });
+};
+
+/**
+ * Runs `tasks` with at most `concurrency` in flight, results in task order. After the first failure no
+ * further task starts, and the error is thrown once the running ones have settled, so nothing is still
+ * writing to the store when the caller sees the failure. Written here rather than with `bottleneck` or
+ * `p-limit` because of that rule: with `Promise.all` over a limiter the rejection arrives while uploads run
+ * on, and queued tasks keep starting.
+ */
+const runBounded = async <T>(tasks: ReadonlyArray<() => Promise<T>>, concurrency: number): Promise<T[]> => {
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  let failure: { readonly error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined) {
+      const index = next++;
+      const task = tasks[index];
+      if (task === undefined) return;
+      try {
+        results[index] = await task();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+  return results;
+};

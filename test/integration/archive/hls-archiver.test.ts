@@ -1,0 +1,594 @@
+/**
+ * archiveHlsRecording against real HLS made by ffmpeg, served over HTTP on 127.0.0.1 and archived into a
+ * filesystem store: every archived copy is played by ffprobe from the store's directory alone (file protocol
+ * only) and must decode to the same frames and duration as the source.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import HLS, { type types } from 'hls-parser';
+import { InvalidPlaylistError, UnexpectedMediaSizeError } from '../../../functions/archive/errors.js';
+import {
+  archiveHlsRecording,
+  type HlsAsset,
+  hlsArchiverDefaults,
+} from '../../../functions/archive/hls-archiver.js';
+import type { ArchivedObject } from '../../../functions/archive/types.js';
+import { HttpPermanentError, HttpTransientError } from '../../../functions/platform/errors.js';
+import {
+  ffmpegAvailable,
+  makeHls,
+  makeMp3,
+  probeHls,
+  writeMasterPlaylist,
+} from '../../../local/media/generate.js';
+import { FsArchiveStore } from './fs-store.js';
+import { createFetchMediaSource, type MediaServer, startMediaServer } from './media-server.js';
+
+let root: string;
+let media: string;
+let server: MediaServer;
+const source = createFetchMediaSource();
+/** What ffprobe reads from each source playlist on disk, by its path under `media`. */
+const sourceProbes = new Map<string, { frames: number; duration: number }>();
+
+const probeSource = async (path: string) => {
+  const probe = await probeHls(join(media, path));
+  sourceProbes.set(path, probe);
+  return probe;
+};
+
+const mediaPlaylist = async (path: string): Promise<types.MediaPlaylist> =>
+  HLS.parse(await readFile(join(media, path), 'utf8')) as types.MediaPlaylist;
+
+beforeAll(async () => {
+  if (!(await ffmpegAvailable()))
+    throw new Error('these tests need ffmpeg and ffprobe: apt-get install -y ffmpeg');
+  root = await mkdtemp(join(tmpdir(), 'hls-archiver-'));
+  media = join(root, 'media');
+  await mkdir(media, { recursive: true });
+  await Promise.all([
+    makeHls(join(media, 'ts'), { kind: 'ts' }),
+    makeHls(join(media, 'fmp4'), { kind: 'fmp4' }),
+    makeHls(join(media, 'aes'), { kind: 'aes' }),
+    makeHls(join(media, 'byterange'), { kind: 'byterange' }),
+    makeHls(join(media, 'long'), { kind: 'ts', seconds: 12 }),
+    makeHls(join(media, 'master', 'low'), { size: '160x120' }),
+    makeHls(join(media, 'master', 'high'), { size: '320x240', seconds: 4 }),
+    makeMp3(join(media, 'answer.mp3')),
+  ]);
+  // The higher variant second, so its directory (v1) shows that n is the position in the source master;
+  // shorter, so a probe tells the variants apart.
+  await writeMasterPlaylist(join(media, 'master'), [
+    { uri: 'low/index.m3u8', bandwidth: 300_000, resolution: '160x120' },
+    { uri: 'high/index.m3u8', bandwidth: 900_000, resolution: '320x240' },
+  ]);
+  server = await startMediaServer(media);
+
+  // Absolute URIs everywhere: a master naming its variant, a media playlist naming segments elsewhere.
+  await mkdir(join(media, 'absolute'));
+  const absolute = await mediaPlaylist('ts/index.m3u8');
+  for (const segment of absolute.segments) segment.uri = server.url(`/ts/${segment.uri}`);
+  await writeFile(join(media, 'absolute', 'index.m3u8'), HLS.stringify(absolute));
+  await writeMasterPlaylist(join(media, 'absolute'), [
+    { uri: server.url('/absolute/index.m3u8'), bandwidth: 500_000 },
+  ]);
+
+  // A variant whose audio is an alternate rendition with its own media playlist.
+  await mkdir(join(media, 'renditions'));
+  await writeFile(
+    join(media, 'renditions', 'master.m3u8'),
+    [
+      '#EXTM3U',
+      '#EXT-X-VERSION:4',
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aac",NAME="main",DEFAULT=YES,AUTOSELECT=YES,URI="../byterange/index.m3u8"',
+      '#EXT-X-STREAM-INF:BANDWIDTH=600000,AUDIO="aac"',
+      '../ts/index.m3u8',
+      '',
+    ].join('\n'),
+  );
+
+  // Not HLS, or not usable: an HTML error page, a master naming an MP3, a playlist listing nothing.
+  await mkdir(join(media, 'invalid'));
+  await writeFile(
+    join(media, 'invalid', 'page.m3u8'),
+    '<!doctype html><html><body>Access denied</body></html>\n',
+  );
+  await writeMasterPlaylist(join(media, 'invalid'), [{ uri: '../answer.mp3', bandwidth: 100_000 }]);
+  await writeFile(join(media, 'invalid', 'empty.m3u8'), '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n');
+
+  // The TS playlist padded with comment lines to just under and just over the 2 MiB default cap.
+  await mkdir(join(media, 'padded'));
+  const padded = await mediaPlaylist('ts/index.m3u8');
+  for (const segment of padded.segments) segment.uri = `../ts/${segment.uri}`;
+  const text = HLS.stringify(padded);
+  const pad = (bytes: number) => `${`# ${'x'.repeat(1021)}\n`.repeat(Math.ceil(bytes / 1024))}`;
+  const cap = hlsArchiverDefaults.maxPlaylistBytes;
+  await writeFile(join(media, 'padded', 'fits.m3u8'), `${text}\n${pad(cap - 8 * 1024)}`);
+  await writeFile(join(media, 'padded', 'big.m3u8'), `${text}\n${pad(cap + 8 * 1024)}`);
+
+  await Promise.all(
+    [
+      'ts/index.m3u8',
+      'fmp4/index.m3u8',
+      'aes/index.m3u8',
+      'byterange/index.m3u8',
+      'master/master.m3u8',
+      'master/high/index.m3u8',
+    ].map(probeSource),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+beforeEach(() => server.reset());
+
+let interviews = 0;
+
+/** A fresh store and an asset of a new interview whose recording is at `path` on the media server. */
+const prepare = async (path: string, query = '') => {
+  interviews += 1;
+  const store = new FsArchiveStore(await mkdtemp(join(root, 'store-')));
+  const asset: HlsAsset = {
+    kind: 'hls',
+    name: 'screen',
+    keyPrefix: `interviews/i${interviews}/screen/`,
+    sourceUrl: `${server.url(path)}${query}`,
+  };
+  return { store, asset, prefix: asset.keyPrefix, entry: `${asset.keyPrefix}index.m3u8` };
+};
+
+const relativeKeys = (objects: readonly ArchivedObject[], prefix: string) =>
+  objects.map((object) => object.key.slice(prefix.length));
+
+const archivedPlaylist = async (store: FsArchiveStore, key: string) =>
+  HLS.parse(await readFile(store.pathOf(key), 'utf8'));
+
+/** The archived copy decodes, from the store's directory alone, to what the source decodes to. */
+const expectPlaysLikeSource = async (store: FsArchiveStore, key: string, sourcePath: string) => {
+  const expected = sourceProbes.get(sourcePath);
+  const archived = await probeHls(store.pathOf(key));
+  expect(expected).toBeDefined();
+  expect(archived.frames).toBe(expected?.frames);
+  expect(archived.duration).toBeCloseTo(expected?.duration ?? Number.NaN, 1);
+};
+
+/** Each returned record's size and SHA-256 are those of the bytes stored. */
+const expectChecksumsOfStoredBytes = async (store: FsArchiveStore, objects: readonly ArchivedObject[]) => {
+  for (const object of objects) {
+    expect(await store.stored(object.key)).toEqual({ sha256: object.sha256, size: object.size });
+  }
+};
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** An IV as hex (typed ArrayBuffer by hls-parser, a Uint8Array at run time). */
+const hex = (iv: ArrayBuffer | undefined) =>
+  iv ? Buffer.from(new Uint8Array(iv)).toString('hex') : undefined;
+
+describe('archiveHlsRecording', () => {
+  it('archives an MPEG-TS media playlist as v0 plus the entry, which plays from the archive alone', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/ts/index.m3u8', '?signature=secret');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    expect(objects.map((object) => object.contentType)).toEqual([
+      'video/mp2t',
+      'video/mp2t',
+      'video/mp2t',
+      'application/vnd.apple.mpegurl',
+      'application/vnd.apple.mpegurl',
+    ]);
+    expect(objects[0]?.sourceUrl).toBe(server.url('/ts/seg_0.ts'));
+    expect(objects.at(-1)?.sourceUrl).toBe(server.url('/ts/index.m3u8'));
+    expect(objects.every((object) => !object.sourceUrl.includes('secret'))).toBe(true);
+    const entryPlaylist = (await archivedPlaylist(store, entry)) as types.MediaPlaylist;
+    expect(entryPlaylist.segments.map((segment) => segment.uri)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+    ]);
+    expect(entryPlaylist.endlist).toBe(true);
+    const variant = (await archivedPlaylist(store, `${prefix}v0/index.m3u8`)) as types.MediaPlaylist;
+    expect(variant.segments.map((segment) => segment.uri)).toEqual(['seg_0.ts', 'seg_1.ts', 'seg_2.ts']);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+    await expectPlaysLikeSource(store, `${prefix}v0/index.m3u8`, 'ts/index.m3u8');
+  });
+
+  it('archives fMP4 segments with their EXT-X-MAP init segment', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/fmp4/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/init_0.mp4',
+      'v0/seg_0.m4s',
+      'v0/seg_1.m4s',
+      'v0/seg_2.m4s',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    expect(objects.slice(0, 4).map((object) => object.contentType)).toEqual(Array(4).fill('video/mp4'));
+    const variant = (await archivedPlaylist(store, `${prefix}v0/index.m3u8`)) as types.MediaPlaylist;
+    expect(variant.segments.map((segment) => segment.map?.uri)).toEqual(Array(3).fill('init_0.mp4'));
+    expect((await store.stored(`${prefix}v0/init_0.mp4`)).sha256).toBe(
+      sha256(await readFile(join(media, 'fmp4', 'init.mp4'))),
+    );
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'fmp4/index.m3u8');
+  });
+
+  it('archives the AES-128 key beside the segments and keeps the IV', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/aes/index.m3u8');
+    const sourceKey = (await mediaPlaylist('aes/index.m3u8')).segments[0]?.key;
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/key_0.key',
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    expect(objects[0]).toMatchObject({ contentType: 'application/octet-stream', size: 16 });
+    expect(await readFile(store.pathOf(`${prefix}v0/key_0.key`))).toEqual(
+      await readFile(join(media, 'aes', 'key.bin')),
+    );
+    const variant = (await archivedPlaylist(store, `${prefix}v0/index.m3u8`)) as types.MediaPlaylist;
+    expect(hex(sourceKey?.iv)).toMatch(/^[0-9a-f]{32}$/);
+    for (const segment of variant.segments) {
+      expect(segment.key).toMatchObject({ method: 'AES-128', uri: 'key_0.key' });
+      expect(hex(segment.key?.iv)).toBe(hex(sourceKey?.iv));
+    }
+    expect(store.bodies.get(`${prefix}v0/key_0.key`)).toBe('buffer');
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'aes/index.m3u8');
+  });
+
+  it('fetches each EXT-X-BYTERANGE range with a Range request and stores one whole object per segment', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/byterange/index.m3u8');
+    const ranges = (await mediaPlaylist('byterange/index.m3u8')).segments.map((segment) => segment.byterange);
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(server.requests('/byterange/all.ts').map((request) => request.range)).toEqual(
+      expect.arrayContaining(ranges.map(({ offset, length }) => `bytes=${offset}-${offset + length - 1}`)),
+    );
+    expect(server.requests('/byterange/all.ts')).toHaveLength(3);
+    expect(objects.slice(0, 3).map((object) => object.size)).toEqual(ranges.map(({ length }) => length));
+    const variant = (await archivedPlaylist(store, `${prefix}v0/index.m3u8`)) as types.MediaPlaylist;
+    expect(variant.segments.map((segment) => [segment.uri, segment.byterange])).toEqual([
+      ['seg_0.ts', undefined],
+      ['seg_1.ts', undefined],
+      ['seg_2.ts', undefined],
+    ]);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'byterange/index.m3u8');
+  });
+
+  it('archives only the highest-BANDWIDTH variant of a master by default; the rewritten master lists it alone', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/master/master.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v1/seg_0.ts',
+      'v1/seg_1.ts',
+      'v1/index.m3u8',
+      'index.m3u8',
+    ]);
+    expect(server.requests('/master/low/')).toEqual([]);
+    const master = (await archivedPlaylist(store, entry)) as types.MasterPlaylist;
+    expect(master.isMasterPlaylist).toBe(true);
+    expect(master.variants.map(({ uri, bandwidth, resolution }) => ({ uri, bandwidth, resolution }))).toEqual(
+      [{ uri: 'v1/index.m3u8', bandwidth: 900_000, resolution: { width: 320, height: 240 } }],
+    );
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'master/high/index.m3u8');
+  });
+
+  it("archives every variant with variants: 'all'", async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/master/master.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store, variants: 'all' });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v1/seg_0.ts',
+      'v1/seg_1.ts',
+      'v0/index.m3u8',
+      'v1/index.m3u8',
+      'index.m3u8',
+    ]);
+    const master = (await archivedPlaylist(store, entry)) as types.MasterPlaylist;
+    expect(master.variants.map(({ uri, bandwidth }) => ({ uri, bandwidth }))).toEqual([
+      { uri: 'v0/index.m3u8', bandwidth: 300_000 },
+      { uri: 'v1/index.m3u8', bandwidth: 900_000 },
+    ]);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'master/master.m3u8');
+    await expectPlaysLikeSource(store, `${prefix}v1/index.m3u8`, 'master/high/index.m3u8');
+  });
+
+  it('follows absolute variant and segment URIs', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/absolute/master.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    expect(objects.slice(0, 3).map((object) => object.sourceUrl)).toEqual(
+      [0, 1, 2].map((index) => server.url(`/ts/seg_${index}.ts`)),
+    );
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
+  it('resolves relative URIs against the URL a redirect led to', async () => {
+    // Prepare: /moved/ holds nothing; resolving against the requested URL would fetch /moved/seg_0.ts (404)
+    const { store, asset, entry } = await prepare('/moved/index.m3u8');
+    server.behave('/moved/index.m3u8', { kind: 'redirecting', to: '/ts/index.m3u8' });
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(server.requests('/moved/')).toHaveLength(1);
+    expect(objects.at(-1)?.sourceUrl).toBe(server.url('/ts/index.m3u8'));
+    expect(objects[0]?.sourceUrl).toBe(server.url('/ts/seg_0.ts'));
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
+  it('archives the alternate renditions a variant names under r{n}/ and points the master at them', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/renditions/master.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'r0/seg_0.ts',
+      'r0/seg_1.ts',
+      'r0/seg_2.ts',
+      'v0/index.m3u8',
+      'r0/index.m3u8',
+      'index.m3u8',
+    ]);
+    const master = (await archivedPlaylist(store, entry)) as types.MasterPlaylist;
+    expect(master.variants.map((variant) => variant.uri)).toEqual(['v0/index.m3u8']);
+    expect(master.variants[0]?.audio.map(({ name, uri }) => ({ name, uri }))).toEqual([
+      { name: 'main', uri: 'r0/index.m3u8' },
+    ]);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, `${prefix}v0/index.m3u8`, 'ts/index.m3u8');
+    await expectPlaysLikeSource(store, `${prefix}r0/index.m3u8`, 'byterange/index.m3u8');
+  });
+
+  it('resumes after a permanent failure mid-way, fetching only the objects still missing', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/ts/index.m3u8');
+    server.behave('/ts/seg_1.ts', { kind: 'failing', status: 404, times: 1 });
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(
+      (error) => error,
+    );
+    const afterFailure = [...store.records.keys()];
+    server.reset();
+    const objects = await archiveHlsRecording({ asset, source, store, concurrency: 1 });
+
+    // Assess
+    expect(failed).toBeInstanceOf(HttpPermanentError);
+    expect(failed).toMatchObject({ status: 404 });
+    expect(afterFailure).toEqual([`${prefix}v0/seg_0.ts`]);
+    expect(server.requests().map((request) => request.path)).toEqual([
+      '/ts/index.m3u8',
+      '/ts/seg_1.ts',
+      '/ts/seg_2.ts',
+    ]);
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
+  it('propagates a transient failure as the source threw it and completes on the next run', async () => {
+    // Prepare
+    const { store, asset, entry } = await prepare('/fmp4/index.m3u8');
+    server.behave('/fmp4/init.mp4', { kind: 'failing', status: 500, times: 1 });
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store }).catch((error) => error);
+    const entryAfterFailure = await store.archived(entry);
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(failed).toBeInstanceOf(HttpTransientError);
+    expect(failed).toMatchObject({ status: 500 });
+    expect(entryAfterFailure).toBeUndefined();
+    expect(server.requests('/fmp4/init.mp4').map((request) => request.status)).toEqual([500, 200]);
+    expect(objects.at(-1)?.key).toBe(entry);
+    await expectPlaysLikeSource(store, entry, 'fmp4/index.m3u8');
+  });
+
+  it('fetches nothing but the playlists, and writes nothing, when run again over a complete archive', async () => {
+    // Prepare
+    const { store, asset } = await prepare('/master/master.m3u8');
+    const first = await archiveHlsRecording({ asset, source, store, variants: 'all' });
+    server.reset();
+    const putsBefore = store.puts.length;
+
+    // Act
+    const second = await archiveHlsRecording({ asset, source, store, variants: 'all' });
+
+    // Assess
+    expect(server.requests().map((request) => request.path)).toEqual(
+      expect.arrayContaining(['/master/master.m3u8', '/master/low/index.m3u8', '/master/high/index.m3u8']),
+    );
+    expect(server.requests()).toHaveLength(3);
+    expect(store.puts.length).toBe(putsBefore);
+    expect(second).toEqual(first);
+  });
+
+  it('hands segments to the store as streams, never as whole buffers', async () => {
+    // Prepare
+    const fmp4 = await prepare('/fmp4/index.m3u8');
+    const byterange = await prepare('/byterange/index.m3u8');
+
+    // Act
+    await archiveHlsRecording({ asset: fmp4.asset, source, store: fmp4.store });
+    await archiveHlsRecording({ asset: byterange.asset, source, store: byterange.store });
+
+    // Assess
+    for (const { store } of [fmp4, byterange]) {
+      const media = [...store.bodies].filter(([key]) => !key.endsWith('.m3u8'));
+      expect(media.length).toBeGreaterThanOrEqual(3);
+      for (const [key, body] of media) expect({ key, body }).toEqual({ key, body: 'stream' });
+    }
+  });
+
+  it('keeps at most `concurrency` objects in flight, 4 by default', async () => {
+    // Prepare: six slow segments
+    const slow = () => {
+      for (let index = 0; index < 6; index += 1) {
+        server.behave(`/long/seg_${index}.ts`, { kind: 'slow', delayMs: 150 });
+      }
+    };
+    const two = await prepare('/long/index.m3u8');
+    const byDefault = await prepare('/long/index.m3u8');
+
+    // Act
+    slow();
+    await archiveHlsRecording({ asset: two.asset, source, store: two.store, concurrency: 2 });
+    const peakWithTwo = server.maxInFlight();
+    server.reset();
+    slow();
+    await archiveHlsRecording({ asset: byDefault.asset, source, store: byDefault.store });
+    const peakByDefault = server.maxInFlight();
+
+    // Assess
+    expect(peakWithTwo).toBe(2);
+    expect(peakByDefault).toBe(4);
+    expect(hlsArchiverDefaults.concurrency).toBe(4);
+  });
+
+  it('fails with UnexpectedMediaSizeError, storing nothing for it, when the server ignores Range', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/byterange/index.m3u8');
+    server.behave('/byterange/all.ts', { kind: 'ignoring-range' });
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(
+      (error) => error,
+    );
+
+    // Assess
+    expect(failed).toBeInstanceOf(UnexpectedMediaSizeError);
+    expect(failed).toMatchObject({
+      name: 'UnexpectedMediaSizeError',
+      transient: false,
+      key: `${prefix}v0/seg_0.ts`,
+    });
+    expect(store.records.size).toBe(0);
+    expect(await store.archived(entry)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'an HTML page',
+      '/invalid/page.m3u8',
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: no #EXTM3U header: not HLS',
+    ],
+    [
+      'a master naming an MP3',
+      '/invalid/master.m3u8',
+      'invalid HLS playlist for interviews/i?/screen/v0/index.m3u8: no #EXTM3U header: not HLS',
+    ],
+    [
+      'a playlist listing nothing',
+      '/invalid/empty.m3u8',
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: lists no segments',
+    ],
+    [
+      'a playlist over the 2 MiB cap',
+      '/padded/big.m3u8',
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: larger than 2097152 bytes',
+    ],
+  ])('refuses %s with the permanent InvalidPlaylistError', async (_what, path, message) => {
+    // Prepare
+    const { store, asset } = await prepare(path);
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store }).catch((error) => error);
+
+    // Assess
+    expect(failed).toBeInstanceOf(InvalidPlaylistError);
+    expect(failed).toMatchObject({ name: 'InvalidPlaylistError', transient: false });
+    expect((failed as Error).message).toBe(message.replace('i?', asset.keyPrefix.split('/')[1] ?? ''));
+    expect(store.records.size).toBe(0);
+  });
+
+  it('reads a playlist just under the 2 MiB cap', async () => {
+    // Prepare
+    const { store, asset, entry } = await prepare('/padded/fits.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(objects.at(-1)?.key).toBe(entry);
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+});
