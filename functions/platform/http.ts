@@ -109,6 +109,11 @@ export interface HttpStreamResponse {
    * body holds its connection.
    */
   readonly body: Readable;
+  /**
+   * The URL the body came from: the request's URL, or where its redirects led (relative references in the
+   * body, such as an HLS playlist's URIs, resolve against it).
+   */
+  readonly url: string;
 }
 
 /** What {@link HttpClientOptions.onRetry} is told before each retry (no bodies, no headers). */
@@ -554,9 +559,10 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
 
   /**
    * One attempt: sends the request and follows redirects (each hop checked by the guard), resolving with
-   * the first response that is not a redirect, its body unread and its hop timer still running.
+   * the first response that is not a redirect, its body unread and its hop timer still running, with the URL
+   * that answered it.
    */
-  const exchange = async (call: Call): Promise<{ response: Response; timer: HopTimer }> => {
+  const exchange = async (call: Call): Promise<{ response: Response; timer: HopTimer; url: URL }> => {
     let hop = call.first;
     for (let redirects = 0; ; redirects += 1) {
       const refusal = guard.check(hop.url);
@@ -582,7 +588,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         throw error;
       }
       const location = redirectStatuses.has(response.status) ? response.headers.get('location') : null;
-      if (location === null) return { response, timer };
+      if (location === null) return { response, timer, url: current.url };
       timer.clear();
       discard(response.body);
       if (redirects >= maxRedirects) {
@@ -627,17 +633,19 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
   const send = async <T>(
     req: HttpRequest,
     read: (response: Response, timer: HopTimer, call: Call) => Promise<{ body: string; value?: T }>,
-  ): Promise<{ response: Response; body: string; value?: T }> => {
+  ): Promise<{ response: Response; body: string; url: URL; value?: T }> => {
     const call = await prepare(req);
     const { operation, idempotent } = call;
 
     for (let attempt = 1; ; attempt += 1) {
       const isLast = attempt >= maxAttempts;
       let response: Response;
+      let url: URL;
       let outcome: { body: string; value?: T };
       try {
         const exchanged = await exchange(call);
         response = exchanged.response;
+        url = exchanged.url;
         // Inside the try: the timeout also covers reading the body, and a body cut short is a network error.
         outcome = await read(response, exchanged.timer, call);
       } catch (error) {
@@ -659,7 +667,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
 
       const { status } = response;
       if (isHandedBack(req, status)) {
-        return { response, ...outcome };
+        return { response, url, ...outcome };
       }
 
       const transient = status === 429 || status === 408 || status >= 500;
@@ -710,7 +718,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
   };
 
   const stream = async (req: HttpRequest): Promise<HttpStreamResponse> => {
-    const { response, value } = await send<Readable>(req, async (res, timer, call) => {
+    const { response, url, value } = await send<Readable>(req, async (res, timer, call) => {
       // Headers are in: the attempt's timeout ends here; a long body is bounded by the deadline alone.
       timer.clear();
       if (!isHandedBack(req, res.status)) {
@@ -724,7 +732,12 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       }
       return { body: '', value: cappedStream(res, call.maxResponseBytes, call.operation) };
     });
-    return { status: response.status, headers: response.headers, body: value ?? Readable.from([]) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: value ?? Readable.from([]),
+      url: url.href,
+    };
   };
 
   return { request, stream };

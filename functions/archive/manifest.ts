@@ -1,0 +1,223 @@
+/**
+ * The archive manifest on the ledger table: what was archived for an interview (one item per object, with
+ * its size and SHA-256) and which assets of each batch are done (one item per batch).
+ *
+ * Items, under one partition per interview so `list` is a single Query:
+ * - an object: `pk = ARCHIVE#<vendor>#<interview key>`, `sk = <object key>` (always under `interviews/`),
+ *   attributes `size`, `sha256`, `contentType`, `sourceUrl` (without query or fragment), `archivedAt`;
+ * - a batch: same `pk`, `sk = BATCH#<batch id>`, attributes `done` (string set of asset names),
+ *   `completedAt` and `completedBy` once the batch is complete.
+ * Object keys start with `interviews/` and batch keys with `BATCH#`, so the two never collide and `list`
+ * reads objects only (`begins_with`).
+ *
+ * No TTL (unlike the interview's own item, which expires 180 days after its last write): the manifest is
+ * the index and the integrity record (size, SHA-256, origin) of the archive, and the archive is kept until
+ * it is deleted on purpose. A manifest that expired while its objects stayed would make a late redelivery
+ * download again (ROUND0's audio URLs are dead after 24 h, so the retry fails instead of skipping) and leave
+ * the objects without their checksums. It lives exactly as long as the objects: whoever deletes an
+ * interview's archive (an erasure request) deletes its `ARCHIVE#` partition with it.
+ */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { VendorName } from '../vendors/envelope.js';
+import { type ArchivedObject, archiveRoot, withoutQuery } from './types.js';
+
+/** An object as the manifest records it. */
+export interface ManifestEntry extends ArchivedObject {
+  /** When the upload completed and was recorded (ISO 8601). */
+  readonly archivedAt: string;
+}
+
+/**
+ * What {@link ArchiveManifest.markAssetDone} found:
+ * - `complete`: this call completed the batch (reported exactly once per batch);
+ * - `already-complete`: the batch had been completed before (another task, or an earlier attempt of this one);
+ * - `incomplete`: some assets of the batch are not archived yet.
+ */
+export type BatchProgress = 'complete' | 'already-complete' | 'incomplete';
+
+export interface ArchiveManifestOptions {
+  /** Client for the ledger table. */
+  readonly client: DynamoDBClient;
+  /** Name of the ledger table (`pk`/`sk`). */
+  readonly tableName: string;
+  /**
+   * Items per Query page of {@link ArchiveManifest.list} (DynamoDB also stops a page at 1 MB).
+   * @default undefined — as many as fit in 1 MB
+   */
+  readonly pageSize?: number;
+  /**
+   * Clock, epoch milliseconds (injectable for tests).
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+export const archiveManifestPk = (vendor: VendorName, interviewKey: string): string =>
+  `ARCHIVE#${vendor}#${interviewKey}`;
+const batchSk = (batchId: string): string => `BATCH#${batchId}`;
+
+export class ArchiveManifest {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #pageSize: number | undefined;
+  readonly #now: () => number;
+
+  constructor(options: ArchiveManifestOptions) {
+    this.#client = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.#tableName = options.tableName;
+    this.#pageSize = options.pageSize;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The entry of `key`, if it was archived (a strongly consistent read: resuming decides on it). */
+  async get(vendor: VendorName, interviewKey: string, key: string): Promise<ManifestEntry | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { pk: archiveManifestPk(vendor, interviewKey), sk: objectSk(key) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : entryOf(Item);
+  }
+
+  /**
+   * Records `object` as archived (after its upload completed). Overwrites an earlier entry of the same key:
+   * the object was uploaded again, and the entry describes what is in the bucket now.
+   *
+   * @returns the entry as recorded.
+   */
+  async record(vendor: VendorName, interviewKey: string, object: ArchivedObject): Promise<ManifestEntry> {
+    const entry: ManifestEntry = {
+      key: object.key,
+      size: object.size,
+      sha256: object.sha256,
+      contentType: object.contentType,
+      // Stripped again here, whatever the caller did: a signed URL's query is a credential.
+      sourceUrl: withoutQuery(object.sourceUrl),
+      archivedAt: new Date(this.#now()).toISOString(),
+    };
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: {
+          pk: archiveManifestPk(vendor, interviewKey),
+          sk: objectSk(object.key),
+          size: entry.size,
+          sha256: entry.sha256,
+          contentType: entry.contentType,
+          sourceUrl: entry.sourceUrl,
+          archivedAt: entry.archivedAt,
+        },
+      }),
+    );
+    return entry;
+  }
+
+  /** Every archived object of the interview, sorted by key (the sort key's order), read page by page. */
+  async list(vendor: VendorName, interviewKey: string): Promise<ManifestEntry[]> {
+    const entries: ManifestEntry[] = [];
+    const pages = paginateQuery(
+      { client: this.#client, ...(this.#pageSize === undefined ? {} : { pageSize: this.#pageSize }) },
+      {
+        TableName: this.#tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :root)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':pk': archiveManifestPk(vendor, interviewKey), ':root': archiveRoot },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) entries.push(entryOf(item));
+    }
+    return entries;
+  }
+
+  /**
+   * Marks `assetName` of batch `batchId` archived and says whether that completed the batch.
+   *
+   * Two steps, each atomic on the batch's one item:
+   * 1. `ADD done :asset` with `ReturnValues: ALL_NEW`: the set only grows, and DynamoDB applies updates of
+   *    one item one after another, so the update that adds the last missing asset sees the full set in its
+   *    own ALL_NEW image. Nobody can miss the completion: whichever call is last to add sees it (and a retry
+   *    of that call re-adds a name already there and sees it again).
+   * 2. Whoever sees the full set without `completedAt` claims the completion:
+   *    `SET completedAt, completedBy` under `attribute_not_exists(completedAt)`. Several calls may see the
+   *    full set (the last adder, and a retry or a slow task that added earlier but read later); the
+   *    condition lets exactly one of them through, and every later call, retries included, finds
+   *    `completedAt` in step 1 and answers `already-complete`. So `complete` is returned once per batch.
+   *
+   * A caller that crashes after `complete` and before acting on it is retried by its queue and then gets
+   * `already-complete`: act on both (the archive handler publishes its event whenever the batch is
+   * complete, and the worker dedupes it by batch).
+   *
+   * @param allAssets the batch's asset names (`ArchiveTask.batchAssets`); must include `assetName`.
+   */
+  async markAssetDone(
+    vendor: VendorName,
+    interviewKey: string,
+    batchId: string,
+    assetName: string,
+    allAssets: readonly string[],
+  ): Promise<BatchProgress> {
+    if (!allAssets.includes(assetName)) {
+      throw new RangeError(`asset ${assetName} is not one of the assets of batch ${batchId}`);
+    }
+    const key = { pk: archiveManifestPk(vendor, interviewKey), sk: batchSk(batchId) };
+    const { Attributes = {} } = await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: key,
+        UpdateExpression: 'ADD #done :asset',
+        ExpressionAttributeNames: { '#done': 'done' },
+        ExpressionAttributeValues: { ':asset': new Set([assetName]) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (Attributes.completedAt !== undefined) return 'already-complete';
+    const done = Attributes.done instanceof Set ? (Attributes.done as Set<string>) : new Set<string>();
+    if (!allAssets.every((name) => done.has(name))) return 'incomplete';
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: key,
+          UpdateExpression: 'SET #completedAt = :now, #completedBy = :asset',
+          ConditionExpression: 'attribute_not_exists(#completedAt)',
+          ExpressionAttributeNames: { '#completedAt': 'completedAt', '#completedBy': 'completedBy' },
+          ExpressionAttributeValues: { ':now': new Date(this.#now()).toISOString(), ':asset': assetName },
+        }),
+      );
+      return 'complete';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'already-complete';
+      throw error;
+    }
+  }
+}
+
+/** The sort key of an object: its key, which must lie under the archive root (see the module comment). */
+const objectSk = (key: string): string => {
+  if (!key.startsWith(archiveRoot)) {
+    throw new RangeError(`archive key must start with ${archiveRoot}`);
+  }
+  return key;
+};
+
+const entryOf = (item: Record<string, unknown>): ManifestEntry => ({
+  key: String(item.sk),
+  size: Number(item.size),
+  sha256: String(item.sha256),
+  contentType: String(item.contentType),
+  sourceUrl: String(item.sourceUrl),
+  archivedAt: String(item.archivedAt),
+});
