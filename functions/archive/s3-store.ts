@@ -34,6 +34,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { VendorName } from '../vendors/envelope.js';
+import { ArchiveError } from './errors.js';
 import type { ArchiveManifest } from './manifest.js';
 import { type ArchivedObject, type ArchiveStore, withoutQuery } from './types.js';
 
@@ -60,7 +61,7 @@ export interface S3ArchiveStoreOptions {
 }
 
 /** An S3 request of the archive failed. */
-export class ArchiveStoreError extends Error {
+export class ArchiveStoreError extends ArchiveError {
   /** Whether retrying the task can succeed (false when S3 refused the request as a client error). */
   readonly transient: boolean;
   /** The object key (no URL, nothing about the candidate). */

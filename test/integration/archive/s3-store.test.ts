@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import S3rver from 's3rver';
+import { ArchiveError } from '../../../functions/archive/errors.js';
 import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import { ArchiveStoreError, createS3ArchiveStore } from '../../../functions/archive/s3-store.js';
 import type { VendorName } from '../../../functions/vendors/envelope.js';
@@ -272,6 +273,7 @@ describe('S3 archive store (s3rver, dynalite)', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ArchiveStoreError);
+    expect(error).toBeInstanceOf(ArchiveError);
     expect(error).toMatchObject({
       name: 'ArchiveStoreError',
       transient: false,
