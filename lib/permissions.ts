@@ -88,22 +88,24 @@ export const archiveGrants = {
   archiveDeadLetterQueue: ['sqs:SendMessage'],
   /** When a batch of assets is complete, the archive tells the worker with an internal event. */
   eventsQueue: ['sqs:SendMessage'],
-  /** The manifest of archived objects and the batch tracking (`ArchiveStore.archived`/`put`), in the ledger. */
-  ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   /**
-   * Objects under `interviews/` only (`ArchiveStore.put`). `@aws-sdk/lib-storage`'s `Upload` sends
-   * PutObject for a body under one part, else CreateMultipartUpload, UploadPart and
-   * CompleteMultipartUpload — all three authorised by `s3:PutObject` — and AbortMultipartUpload (its own
-   * action) when an upload fails, so no billed orphan parts are left. It never lists parts
-   * (`ListMultipartUploadParts`) and sends PutObjectTagging only for tags, which the archive does not set.
-   * GetObject: reading back an archived object (a playlist, a checksum check).
+   * Get/Put/Update: `ArchiveManifest` (objects by key, batch completion; functions/archive/manifest.ts);
+   * Put: `ParkingLot.park` of a task that failed permanently. No Query: the manifest reads items by key.
+   */
+  ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /**
+   * Objects under `interviews/` only (functions/archive/s3-store.ts). A body within one part is one
+   * PutObject; a longer one goes through `@aws-sdk/lib-storage`'s `Upload`: CreateMultipartUpload,
+   * UploadPart and CompleteMultipartUpload, all three authorised by `s3:PutObject`, and
+   * AbortMultipartUpload (its own action) when an upload fails, so no billed orphan parts are left; it never
+   * lists parts (`ListMultipartUploadParts`) and sends PutObjectTagging only for tags, which the store does
+   * not set. The finished multipart object is then copied onto itself to add its `sha256` metadata: a
+   * CopyObject needs `s3:GetObject` on its source and `s3:PutObject` on its destination.
+   *
+   * No `s3:ListBucket` (unlike the worker's claim checks): no code reads a key that may be missing, and the
+   * store treats the copy's 403 and 404 alike (a permanent client error).
    */
   archiveObjects: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-  /**
-   * No code lists the bucket; as for the worker's claim checks, a GET of a missing archived key must be a
-   * 404 (`NoSuchKey`), not a 403 that looks like a permission problem. Granted on `interviews/` only.
-   */
-  archiveListing: ['s3:ListBucket'],
   /** The ROUND0 API key, to fetch fresh `audio_url`s when one expired (Powertools Parameters `getSecret`). */
   integrationSecret: ['secretsmanager:GetSecretValue'],
 } as const satisfies GrantsTable;

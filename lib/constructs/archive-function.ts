@@ -87,12 +87,6 @@ export class ArchiveFunction extends Construct {
       eventsQueue: { resourceArns: [props.eventsQueue.queueArn] },
       ledgerTable: { resourceArns: [props.ledgerTable.tableArn] },
       archiveObjects: { resourceArns: [props.bucket.arnForObjects(`${archived}*`)] },
-      // As for the worker's claim checks: S3 evaluates the requested key as `s3:prefix` when it decides
-      // between 404 and 403, so the listing is confined to the archive's prefix.
-      archiveListing: {
-        resourceArns: [props.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': `${archived}*` } },
-      },
       integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
     });
     acknowledgeAwsSolutions(

@@ -168,7 +168,7 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('archive', () => {
-    it('has exactly: consume the archive queue, dead-letter, report to the events queue, the ledger, objects under interviews/, its secret', () => {
+    it('has exactly: consume the archive queue, dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), its secret', () => {
       // Prepare
       const expected = [
         grant(arnOf(stack.archiveQueue.queue), [
@@ -182,16 +182,12 @@ describe('least privilege of the Lambda roles', () => {
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
-          'dynamodb:Query',
         ]),
         grant(objectsOf(stack.storage.bucket, 'interviews/*'), [
           's3:GetObject',
           's3:PutObject',
           's3:AbortMultipartUpload',
         ]),
-        grant(arnOf(stack.storage.bucket), ['s3:ListBucket'], {
-          StringLike: { 's3:prefix': 'interviews/*' },
-        }),
         grant({ Ref: id(stack.secrets.integration) }, ['secretsmanager:GetSecretValue']),
         xray(),
       ];
