@@ -7,7 +7,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
+import { resources } from '../lib/resources.js';
 import { LocalPipelineError } from '../local/errors.js';
+import { ffmpegAvailable } from '../local/media/generate.js';
 import { startLocalPipeline } from '../local/runtime.js';
 import { removeRuntimeInfo, runtimeInfoFor, writeRuntimeInfo } from '../local/runtime-info.js';
 
@@ -27,10 +29,13 @@ const passThrough = [
   envNames.atsScoreFieldId,
   envNames.slackNotifications,
 ].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string] as const] : []));
+// The media fake makes its media with ffmpeg; without it the pipeline still runs, archiving nothing locally.
+const media = await ffmpegAvailable();
 const pipeline = await startLocalPipeline({
   dataDir,
   port,
   vendorApis: true,
+  media,
   env: {
     // The default ATS is the log adapter: it appends what the ATS would receive to .data/ats-writes.jsonl.
     [envNames.atsAdapter]: 'log',
@@ -65,8 +70,22 @@ ATS:     ${pipeline.env[envNames.atsAdapter]} adapter${
   pipeline.env[envNames.atsAdapter] === 'log' ? `: every ATS write is appended to ${atsWritesFile}` : ''
 }
 Vendor APIs (local fakes used for enrichment): ROUND0 ${pipeline.vendorApiUrls?.round0}, micro1 ${pipeline.vendorApiUrls?.micro1}
+${
+  pipeline.media === undefined
+    ? 'Media:   no media fake (ffmpeg is not on the PATH: apt-get install -y ffmpeg), so nothing is archived locally'
+    : `Media:   ${pipeline.media.url}  (local media fake; ${
+        pipeline.media.generation.cached
+          ? 'media reused from'
+          : `media made in ${(pipeline.media.generation.milliseconds / 1000).toFixed(1)} s into`
+      } ${pipeline.media.dir})
+         ROUND0 audio_urls point here; archives land in S3 under ${resources.bucket.archivePrefix}
+Archive a recording:  npm run send -- micro1 interview_report.created.local   (report PDF + screen recording)
+                      npm run send -- micro1 interview_webcam_recording.completed.local
+  (the vendors' own micro1 samples name micro1.ai URLs this machine cannot reach: their archive task fails,
+   listed by npm run ops -- parked failed)`
+}
 
-Send a sample:  npm run send -- round0 interview_ended
+Send a sample:  npm run send -- round0 interview_ended   (archives each answer's audio)
 List samples:   npm run send -- --list
 Parked events:  npm run ops -- parked unmatched   (replay: npm run ops -- replay unmatched --all)
 Ctrl-C stops (waits for requests and batches in flight); press it twice to quit at once.`);

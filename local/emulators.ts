@@ -58,12 +58,33 @@ export interface LocalEmulatorOptions {
     readonly visibilityTimeoutSeconds?: number;
     readonly maxReceiveCount?: number;
   };
+  /**
+   * Archive-queue settings that tests shorten (its 90-minute visibility timeout would hold a failed task for
+   * the whole test run); everything else comes from `lib/resources.ts`.
+   * @default resources.archiveQueue.visibilityTimeoutSeconds and resources.archiveQueue.maxReceiveCount
+   */
+  readonly archiveQueue?: {
+    readonly visibilityTimeoutSeconds?: number;
+    readonly maxReceiveCount?: number;
+  };
+}
+
+/** The queues of `lib/resources.ts`, by role (URLs or ARNs). */
+export interface LocalQueues {
+  /** Interview events, from the ingest (and the archive's internal events) to the worker. */
+  readonly events: string;
+  /** Events the worker gave up on. */
+  readonly deadLetter: string;
+  /** One task per asset to archive, from the worker to the archive. */
+  readonly archive: string;
+  /** Archive tasks the archive gave up on. */
+  readonly archiveDeadLetter: string;
 }
 
 export interface LocalEmulators {
   readonly endpoints: { readonly sqs: string; readonly dynamodb: string; readonly s3: string };
-  readonly queueUrls: { readonly events: string; readonly deadLetter: string };
-  readonly queueArns: { readonly events: string; readonly deadLetter: string };
+  readonly queueUrls: LocalQueues;
+  readonly queueArns: LocalQueues;
   /**
    * What a function needs in its environment to reach the emulators. The SDK v3 reads
    * `AWS_ENDPOINT_URL_<SERVICE>` itself; `S3_FORCE_PATH_STYLE` is read by our S3 client factory because
@@ -203,7 +224,7 @@ const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<v
   const client = new SQSClient({ region: localAws.region, endpoint, credentials: localAws.credentials });
   closers.push(async () => client.destroy());
 
-  const { eventsQueue, deadLetterQueue } = resources;
+  const { eventsQueue, deadLetterQueue, archiveQueue, archiveDeadLetterQueue } = resources;
   const deadLetter = await createQueue(client, deadLetterQueue.name, {
     MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds),
   });
@@ -218,11 +239,32 @@ const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<v
       maxReceiveCount: options.eventsQueue?.maxReceiveCount ?? eventsQueue.maxReceiveCount,
     }),
   });
-  return {
-    sqs: { endpoint, client },
-    queueUrls: { events: events.url, deadLetter: deadLetter.url },
-    queueArns: { events: events.arn, deadLetter: deadLetter.arn },
+  const archiveDeadLetter = await createQueue(client, archiveDeadLetterQueue.name, {
+    MessageRetentionPeriod: String(archiveDeadLetterQueue.retentionSeconds),
+  });
+  const archive = await createQueue(client, archiveQueue.name, {
+    VisibilityTimeout: String(
+      options.archiveQueue?.visibilityTimeoutSeconds ?? archiveQueue.visibilityTimeoutSeconds,
+    ),
+    MessageRetentionPeriod: String(archiveQueue.retentionSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: archiveDeadLetter.arn,
+      maxReceiveCount: options.archiveQueue?.maxReceiveCount ?? archiveQueue.maxReceiveCount,
+    }),
+  });
+  const queueUrls: LocalQueues = {
+    events: events.url,
+    deadLetter: deadLetter.url,
+    archive: archive.url,
+    archiveDeadLetter: archiveDeadLetter.url,
   };
+  const queueArns: LocalQueues = {
+    events: events.arn,
+    deadLetter: deadLetter.arn,
+    archive: archive.arn,
+    archiveDeadLetter: archiveDeadLetter.arn,
+  };
+  return { sqs: { endpoint, client }, queueUrls, queueArns };
 };
 
 const createQueue = async (client: SQSClient, name: string, attributes: Record<string, string>) => {

@@ -1,6 +1,7 @@
 /**
  * Where a running `npm start` can be reached: written to `.data/runtime.json` on start, removed on stop,
- * so tools (`npm run ops`) find the emulators, which listen on random ports.
+ * so tools (`npm run ops`, `npm run send`) find the emulators and the media fake, which listen on random
+ * ports.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,12 +15,15 @@ export interface RuntimeInfo {
   readonly eventsQueueUrl: string;
   readonly ledgerTable: string;
   readonly bucket: string;
+  /** Origin of the local media fake, when it runs (`npm run send` fills `{{media}}` in media fixtures). */
+  readonly mediaUrl?: string;
 }
 
 /** The record for emulators (or a pipeline) reachable at `endpoints`, with the resources of `lib/resources.ts`. */
 export const runtimeInfoFor = (emulators: {
   readonly endpoints: RuntimeInfo['endpoints'];
   readonly queueUrls: { readonly events: string };
+  readonly media?: { readonly url: string };
 }): RuntimeInfo => ({
   region: localAws.region,
   credentials: localAws.credentials,
@@ -27,6 +31,7 @@ export const runtimeInfoFor = (emulators: {
   eventsQueueUrl: emulators.queueUrls.events,
   ledgerTable: resources.ledgerTable.name,
   bucket: resources.bucket.name,
+  ...(emulators.media === undefined ? {} : { mediaUrl: emulators.media.url }),
 });
 
 export const runtimeInfoPath = (dataDir: string) => join(dataDir, 'runtime.json');

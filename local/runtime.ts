@@ -13,12 +13,15 @@ import { resources } from '../lib/resources.js';
 import { type LocalHttpApi, startHttpApi } from './api-gateway.js';
 import { type EmulatorPorts, type LocalEmulators, localAws, startEmulators } from './emulators.js';
 import { LocalPipelineError } from './errors.js';
+import { type MediaFake, type Round0Answer, startMediaFake } from './fakes/media.js';
 import { micro1ReportFromWebhook, startFakeMicro1Api } from './fakes/micro1-api.js';
 import { round0InterviewFromWebhook, startFakeRound0Api } from './fakes/round0-api.js';
 import type { LocalFunctionSettings } from './lambda-context.js';
 import { consoleLog, type LocalLog } from './log.js';
+import { ffmpegAvailable } from './media/generate.js';
 import { queueDepth } from './queue-depth.js';
 import { defaultSecretsFilePath, ensureSecretsFile, type LocalSecrets } from './secrets-file.js';
+import { fillMediaPlaceholder, mediaFixturesDir } from './send.js';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
 
 /** The HTTP API's routes, as the CDK stack declares them (POST only). */
@@ -47,6 +50,15 @@ export interface LocalPipelineOptions {
   readonly workerVisibilityTimeoutSeconds?: number;
   /** Receives before a message is dead-lettered. @default resources.eventsQueue.maxReceiveCount */
   readonly maxReceiveCount?: number;
+  /**
+   * Settings of the archive queue that tests shorten (its own 90-minute visibility timeout would hold a
+   * failed task for the whole test).
+   * @default resources.archiveQueue.visibilityTimeoutSeconds and resources.archiveQueue.maxReceiveCount
+   */
+  readonly archiveQueue?: {
+    readonly visibilityTimeoutSeconds?: number;
+    readonly maxReceiveCount?: number;
+  };
   /** Event source mapping settings. @default resources.worker's batchSize, maxBatchingWindowSeconds, maxConcurrency */
   readonly worker?: {
     readonly batchSize?: number;
@@ -66,6 +78,13 @@ export interface LocalPipelineOptions {
    * @default false
    */
   readonly vendorApis?: boolean;
+  /**
+   * Start the media fake (`local/fakes/media.ts`, needs ffmpeg): ROUND0 answer audio, micro1 recordings and
+   * a report PDF on 127.0.0.1, which the ROUND0 API fake's `audio_url`s and the media fixtures point at and
+   * `ARCHIVE_MEDIA_HOSTS` allows. The media is generated once into `dir` and reused by later starts.
+   * @default false; `true` keeps the media in `<dataDir>/media` (a temporary directory without `dataDir`)
+   */
+  readonly media?: boolean | { readonly dir?: string };
   /** @default consoleLog */
   readonly log?: LocalLog;
 }
@@ -90,10 +109,15 @@ export interface LocalPipeline {
   readonly secretsFile: { readonly path: string; readonly created: boolean };
   /** SQS client bound to the emulator, for tests and tools. */
   readonly sqs: SQSClient;
+  /** URLs of the events and archive queues and their DLQs. */
   readonly queueUrls: LocalEmulators['queueUrls'];
+  /** ARNs of the same queues (what an SQS poller puts in its records' `eventSourceARN`). */
+  readonly queueArns: LocalEmulators['queueArns'];
   readonly endpoints: LocalEmulators['endpoints'];
   /** Base URLs of the vendor API fakes, when started. */
   readonly vendorApiUrls?: { readonly round0: string; readonly micro1: string };
+  /** The media fake, when started: its URL, signed-URL helpers, fault switch and request log. */
+  readonly media?: MediaFake;
   /** Every variable written to `process.env` for the handlers. */
   readonly env: Readonly<Record<string, string>>;
   /** Stops accepting requests, drains HTTP requests and worker batches in flight, closes the emulators. */
@@ -120,11 +144,16 @@ let started = false;
 const handlerEnvironment = (
   emulators: LocalEmulators,
   secretsPath: string,
+  media: MediaFake | undefined,
   overrides: Readonly<Record<string, string>>,
 ): Record<string, string> => ({
   ...emulators.env,
   [envNames.queueUrl]: emulators.queueUrls.events,
   [envNames.deadLetterQueueUrl]: emulators.queueUrls.deadLetter,
+  [envNames.archiveQueueUrl]: emulators.queueUrls.archive,
+  [envNames.archiveDeadLetterQueueUrl]: emulators.queueUrls.archiveDeadLetter,
+  [envNames.archiveMediaHosts]: JSON.stringify(archiveMediaHosts(media)),
+  [envNames.archiveVariants]: resources.archive.variants,
   [envNames.bucketName]: resources.bucket.name,
   [envNames.localSecretsFile]: secretsPath,
   // Empty = unset for the handlers' config reader: a real ARN left in the shell must not win over the file.
@@ -144,6 +173,17 @@ const handlerEnvironment = (
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   ...overrides,
 });
+
+/**
+ * The deployed default hosts, plus the media fake's `127.0.0.1:<port>` for both vendors when it runs: the
+ * media fixtures and the ROUND0 API fake point there, while a vendor sample's own URLs stay refused.
+ */
+const archiveMediaHosts = (media: MediaFake | undefined): Record<string, readonly string[]> => {
+  const defaults = resources.archive.mediaHosts;
+  if (media === undefined) return defaults;
+  const host = new URL(media.url).host;
+  return { micro1: [...defaults.micro1, host], round0: [...defaults.round0, host] };
+};
 
 /** Sets `values` in `process.env` and returns a function that restores what was there. */
 const applyEnvironment = (values: Readonly<Record<string, string>>): (() => void) => {
@@ -166,29 +206,70 @@ const waitForEmptyQueue = async (emulators: LocalEmulators, timeoutMs: number): 
   }
 };
 
-/** Vendor samples of a vendor, parsed (the fakes are seeded from them). */
-const samples = async (vendor: 'round0' | 'micro1'): Promise<unknown[]> => {
-  const dir = fileURLToPath(new URL(`./fixtures/${vendor}/`, import.meta.url));
-  const files = (await readdir(dir)).filter((file) => file.endsWith('.json'));
-  return Promise.all(
-    files.map(async (file) => JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown),
-  );
+/**
+ * Vendor samples of a vendor, parsed (the fakes are seeded from them); with the media fake running, the
+ * media fixtures too, their `{{media}}` filled in.
+ */
+const samples = async (vendor: 'round0' | 'micro1', media?: MediaFake): Promise<unknown[]> => {
+  const read = async (dir: string, fill: (text: string) => string) => {
+    const files = (await readdir(dir).catch(() => [] as string[])).filter((file) => file.endsWith('.json'));
+    return Promise.all(
+      files.map(async (file) => JSON.parse(fill(await readFile(join(dir, file), 'utf8'))) as unknown),
+    );
+  };
+  const asIs = (text: string) => text;
+  const vendorSamples = await read(fileURLToPath(new URL(`./fixtures/${vendor}/`, import.meta.url)), asIs);
+  if (media === undefined) return vendorSamples;
+  return [
+    ...vendorSamples,
+    ...(await read(join(mediaFixturesDir, vendor), (text) => fillMediaPlaceholder(text, media.url))),
+  ];
+};
+
+const responseCount = (body: unknown): number => {
+  const responses = (body as { responses?: unknown } | undefined)?.responses;
+  return Array.isArray(responses) ? responses.length : 0;
 };
 
 /**
  * Fakes of the vendors' APIs, seeded with the interviews and reports of the samples, so that
  * `npm run send -- round0 interview_ended` is enriched (and its audio served) as it would be on AWS.
- * Without API keys in the secrets file (a file from an older version) enrichment uses the webhook alone.
+ * With the media fake, each answer's `audio_url` is a signed URL of a real MP3 there, issued afresh on
+ * every read. Without API keys in the secrets file (a file from an older version) enrichment uses the
+ * webhook alone.
  */
-const startVendorApis = async (secrets: LocalSecrets) => {
-  const round0 = await startFakeRound0Api({ apiKey: secrets.integration.round0ApiKey ?? 'unset' });
-  for (const sample of await samples('round0')) {
-    const { id, body } = round0InterviewFromWebhook(sample, { audioBaseUrl: round0.url });
-    round0.state.interviews.set(id, body);
+const startVendorApis = async (secrets: LocalSecrets, media: MediaFake | undefined) => {
+  const round0 = await startFakeRound0Api({
+    apiKey: secrets.integration.round0ApiKey ?? 'unset',
+    ...(media === undefined ? {} : { issueAudioUrl: (url: string) => media.sign(url) }),
+  });
+  // The answers of the interviews as stored: each gets an MP3 on the media fake.
+  const answersById = new Map<string, Round0Answer[]>();
+  for (const sample of await samples('round0', media)) {
+    const answers: Round0Answer[] = [];
+    const { id, body } = round0InterviewFromWebhook(
+      sample,
+      media === undefined
+        ? { audioBaseUrl: round0.url }
+        : {
+            audioUrl: (answer) => {
+              answers.push(answer);
+              // Stored unsigned: `issueAudioUrl` signs it on each read.
+              return `${media.url}/round0/audio/${encodeURIComponent(answer.interviewId)}/${encodeURIComponent(answer.questionId)}.mp3`;
+            },
+          },
+    );
+    // Several samples describe one interview (`interview_started`, `interview_ended`): the one with the
+    // most answers is the API's view, whatever order the directory lists them in.
+    if (responseCount(body) >= responseCount(round0.state.interviews.get(id))) {
+      round0.state.interviews.set(id, body);
+      answersById.set(id, answers);
+    }
   }
+  await media?.addRound0Answers([...answersById.values()].flat());
   const micro1 = await startFakeMicro1Api({
     apiKey: secrets.integration.micro1ApiKey ?? 'unset',
-    reports: (await samples('micro1'))
+    reports: (await samples('micro1', media))
       .filter((sample) => (sample as { event?: unknown }).event === 'interview_report.created')
       .map((sample) => micro1ReportFromWebhook(sample)),
   });
@@ -198,6 +279,12 @@ const startVendorApis = async (secrets: LocalSecrets) => {
       await Promise.all([round0.close(), micro1.close()]);
     },
   };
+};
+
+/** Where the media fake keeps its media: `media.dir`, else `<dataDir>/media`, else a temporary directory. */
+const mediaDirOf = (options: LocalPipelineOptions): string | undefined => {
+  if (typeof options.media === 'object' && options.media.dir !== undefined) return options.media.dir;
+  return options.dataDir === undefined ? undefined : join(options.dataDir, 'media');
 };
 
 /** Starts emulators, handlers, the HTTP API and (unless disabled) the worker's poller. */
@@ -218,9 +305,24 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
       visibilityTimeoutSeconds: options.workerVisibilityTimeoutSeconds,
       maxReceiveCount: options.maxReceiveCount,
     },
+    archiveQueue: options.archiveQueue,
   });
-  const vendorApis = options.vendorApis ? await startVendorApis(secretsFile.secrets) : undefined;
-  const env = handlerEnvironment(emulators, secretsFile.path, {
+  let media: MediaFake | undefined;
+  let vendorApis: Awaited<ReturnType<typeof startVendorApis>> | undefined;
+  try {
+    if (options.media && !(await ffmpegAvailable())) {
+      throw new LocalPipelineError(
+        'the media fake needs ffmpeg on the PATH (Debian/Ubuntu: apt-get install -y ffmpeg)',
+      );
+    }
+    media = options.media ? await startMediaFake({ dir: mediaDirOf(options) }) : undefined;
+    vendorApis = options.vendorApis ? await startVendorApis(secretsFile.secrets, media) : undefined;
+  } catch (error) {
+    await media?.close().catch(() => undefined);
+    await emulators.close().catch(() => undefined);
+    throw error;
+  }
+  const env = handlerEnvironment(emulators, secretsFile.path, media, {
     // The log adapter's lines go with the pipeline's data (a test's temporary directory), never into the
     // working directory's .data of a developer's own `npm start`.
     [envNames.atsConfig]: JSON.stringify({
@@ -251,6 +353,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
       } finally {
         await emulators.close();
         await vendorApis?.close();
+        await media?.close();
         restoreEnvironment();
       }
     })();
@@ -301,8 +404,10 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     secretsFile: { path: secretsFile.path, created: secretsFile.created },
     sqs: emulators.sqs,
     queueUrls: emulators.queueUrls,
+    queueArns: emulators.queueArns,
     endpoints: emulators.endpoints,
     ...(vendorApis === undefined ? {} : { vendorApiUrls: vendorApis.urls }),
+    ...(media === undefined ? {} : { media }),
     env,
     stop,
   };

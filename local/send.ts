@@ -10,10 +10,29 @@ import { parseArgs } from 'node:util';
 import { type VendorName, vendorNames } from '../functions/vendors/envelope.js';
 import { signRound0Payload } from '../functions/vendors/round0/signature.js';
 import { SendUsageError } from './errors.js';
+import { readRuntimeInfo } from './runtime-info.js';
 import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
 
 /** `local/fixtures`: the vendors' sample payloads, one folder per vendor. */
 export const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/** `.data/`: where `npm start` writes its runtime info (bin/start.ts). */
+const defaultDataDir = fileURLToPath(new URL('../.data/', import.meta.url));
+
+/**
+ * `local/fixtures/media/<vendor>/*.local.json`: payloads of our own whose media URLs name
+ * {@link mediaPlaceholder}, so that sending one archives media served by the local media fake. Kept out of
+ * the vendor folders: those hold the vendors' samples only (tests send every one of them, and their
+ * `micro1.ai` URLs cannot be fetched here — the archive fails them permanently, with the reason).
+ */
+export const mediaFixturesDir = fileURLToPath(new URL('./fixtures/media/', import.meta.url));
+
+/** Stands for the media fake's origin (`http://127.0.0.1:<port>`) in a media fixture. */
+export const mediaPlaceholder = '{{media}}';
+
+/** `body` with {@link mediaPlaceholder} replaced by `mediaUrl` (the JSON stays valid: a plain origin). */
+export const fillMediaPlaceholder = (body: string, mediaUrl: string): string =>
+  body.replaceAll(mediaPlaceholder, mediaUrl.replace(/\/$/, ''));
 
 export interface SendEventOptions {
   readonly vendor: VendorName;
@@ -86,21 +105,53 @@ export const listFixtures = async (dir: string = fixturesDir): Promise<Record<Ve
   return Object.fromEntries(entries) as Record<VendorName, string[]>;
 };
 
-/** A fixture by name (`interview_ended`) or a path to any JSON file (anything with `/` or `.json`). */
-export const readFixture = async (vendor: VendorName, nameOrPath: string, dir: string = fixturesDir) => {
+/**
+ * A fixture by name (`interview_ended`, or a media fixture's `interview_recording.completed.local`) or a
+ * path to any JSON file (anything with `/` or `.json`).
+ */
+export const readFixture = async (
+  vendor: VendorName,
+  nameOrPath: string,
+  dir: string = fixturesDir,
+  mediaDir: string = mediaFixturesDir,
+) => {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  const path = isPath ? resolve(nameOrPath) : resolve(dir, vendor, `${nameOrPath}.json`);
+  const path = isPath
+    ? resolve(nameOrPath)
+    : resolve(nameOrPath.endsWith('.local') ? mediaDir : dir, vendor, `${nameOrPath}.json`);
   try {
     return await readFile(path);
   } catch (error) {
     if (isPath) throw new SendUsageError(`cannot read ${path}`, { cause: error });
-    const known = (await listFixtures(dir))[vendor].join(', ');
+    const known = [...(await listFixtures(dir))[vendor], ...(await listFixtures(mediaDir))[vendor]].join(
+      ', ',
+    );
     throw new SendUsageError(`no ${vendor} fixture "${nameOrPath}" (known: ${known})`, { cause: error });
   }
 };
 
+/**
+ * `body` ready to send: {@link mediaPlaceholder} replaced by the media fake's URL of the running `npm start`
+ * (its runtime info in `dataDir`). Bodies without the placeholder are returned as they are, byte for byte.
+ */
+export const resolveMediaPlaceholder = async (body: Buffer, dataDir: string): Promise<Buffer> => {
+  const text = body.toString('utf8');
+  if (!text.includes(mediaPlaceholder)) return body;
+  const mediaUrl = (await readRuntimeInfo(dataDir))?.mediaUrl;
+  if (mediaUrl === undefined) {
+    throw new SendUsageError(
+      `this payload names ${mediaPlaceholder}, the local media fake: start the pipeline first (npm start), ` +
+        'which serves the media and records its URL',
+    );
+  }
+  return Buffer.from(fillMediaPlaceholder(text, mediaUrl), 'utf8');
+};
+
 const usage = `Usage: npm run send -- <vendor> <fixture name | path to JSON> [options]
        npm run send -- --list
+
+Fixtures ending in .local (e.g. micro1 interview_recording.completed.local) name media served by the
+local media fake of a running npm start; the vendors' own samples name media this machine cannot reach.
 
 Vendors: ${vendorNames.join(', ')}
 Options:
@@ -138,6 +189,8 @@ export const runSendCli = async (
   argv: readonly string[],
   output: CliOutput = consoleOutput,
   environment: NodeJS.ProcessEnv = process.env,
+  /** Where a running `npm start` keeps its runtime info (the media fake's URL). */
+  dataDir: string = defaultDataDir,
 ): Promise<number> => {
   try {
     const { values, positionals } = parseArgs({
@@ -157,8 +210,12 @@ export const runSendCli = async (
       return 0;
     }
     if (values.list) {
+      const media = await listFixtures(mediaFixturesDir);
       for (const [vendor, names] of Object.entries(await listFixtures())) {
-        output.out(`${vendor}:\n${names.map((name) => `  ${name}`).join('\n')}`);
+        const local = media[vendor as VendorName].map(
+          (name) => `  ${name}   (media on the local media fake)`,
+        );
+        output.out(`${vendor}:\n${[...names.map((name) => `  ${name}`), ...local].join('\n')}`);
       }
       return 0;
     }
@@ -177,7 +234,7 @@ export const runSendCli = async (
 
     const sent = await sendEvent({
       vendor,
-      body: await readFixture(vendor, fixture),
+      body: await resolveMediaPlaceholder(await readFixture(vendor, fixture), dataDir),
       baseUrl,
       secret: values.secret ?? secrets?.webhook.round0SigningSecrets[0],
       token: values.token ?? secrets?.webhook.micro1Tokens[0],

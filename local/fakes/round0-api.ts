@@ -1,7 +1,9 @@
 /**
  * A fake of ROUND0's REST API for tests and `npm start`: `GET /api/v1/interviews/{id}` behind
- * `Authorization: Bearer <key>` (source: shared/vendors/round0.md, "API (for enrichment)"), plus the audio
- * files its `audio_url`s point at, so the local pipeline can archive media without the internet.
+ * `Authorization: Bearer <key>` (source: shared/vendors/round0.md, "API (for enrichment)"), plus placeholder
+ * audio files its `audio_url`s may point at. `npm start` points them at the media fake instead
+ * (`local/fakes/media.ts`: real MP3s behind expiring signed URLs), re-signed on every read as ROUND0 issues a
+ * fresh `audio_url` per read ({@link FakeRound0ApiOptions.issueAudioUrl}).
  *
  * Switches make it answer 429 (with `Retry-After`) or 5xx a given number of times, to exercise retries.
  */
@@ -27,6 +29,12 @@ export interface FakeRound0ApiOptions extends ListenOptions {
   readonly apiKey: string;
   /** Interviews to serve from the start, by id. */
   readonly interviews?: Readonly<Record<string, unknown>>;
+  /**
+   * Applied to each `responses[].audio_url` of an interview as it is served: ROUND0's URLs expire 24 h after
+   * issue and a read of the interview hands out fresh ones (e.g. the media fake's `sign`).
+   * @default undefined — bodies are served verbatim
+   */
+  readonly issueAudioUrl?: (audioUrl: string) => string;
 }
 
 export interface FakeRound0Api extends Pick<RunningFakeServer, 'faults' | 'log'> {
@@ -90,7 +98,11 @@ export async function startFakeRound0Api(options: FakeRound0ApiOptions): Promise
       sendJson(response, 404, { error: 'not_found', message: 'Interview not found' });
       return;
     }
-    sendJson(response, 200, body);
+    sendJson(
+      response,
+      200,
+      options.issueAudioUrl === undefined ? body : withFreshAudioUrls(body, options.issueAudioUrl),
+    );
   };
 
   const server = await startFakeServer(handle, options);
@@ -102,10 +114,36 @@ type JsonObject = Record<string, unknown>;
 const asObject = (value: unknown): JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
 
-export interface Round0SeedOptions {
-  /** Base URL of the host that serves the audio files (the fake itself, for `npm start`). */
-  readonly audioBaseUrl: string;
-}
+/** `body` with every answer's `audio_url` passed through `issue` (a stored body is never changed). */
+const withFreshAudioUrls = (body: unknown, issue: (audioUrl: string) => string): unknown => {
+  const interview = asObject(body);
+  if (!Array.isArray(interview.responses)) return body;
+  return {
+    ...interview,
+    responses: interview.responses.map((response) => {
+      const answer = asObject(response);
+      return typeof answer.audio_url === 'string'
+        ? { ...answer, audio_url: issue(answer.audio_url) }
+        : response;
+    }),
+  };
+};
+
+/** Where a seeded answer's audio is: a base URL (this fake's `/audio/…` files) or a URL per answer. */
+export type Round0SeedOptions =
+  | {
+      /** Base URL of the host that serves placeholder audio files (this fake). */
+      readonly audioBaseUrl: string;
+    }
+  | {
+      /** The audio URL of one answer (e.g. on the media fake). */
+      readonly audioUrl: (answer: {
+        readonly interviewId: string;
+        readonly questionId: string;
+        /** 1-based position of the answer. */
+        readonly index: number;
+      }) => string;
+    };
 
 /**
  * The API's view of the interview an `interview_ended` webhook (e.g. `local/fixtures/round0/*.json`)
@@ -140,7 +178,14 @@ export function round0InterviewFromWebhook(
     score: 75,
     feedback: 'Clear, structured answer.',
     ...answer,
-    audio_url: `${options.audioBaseUrl}/audio/${encodeURIComponent(id)}/${index + 1}.mp3`,
+    audio_url:
+      'audioUrl' in options
+        ? options.audioUrl({
+            interviewId: id,
+            questionId: typeof answer.question_id === 'string' ? answer.question_id : `${id}-q${index + 1}`,
+            index: index + 1,
+          })
+        : `${options.audioBaseUrl}/audio/${encodeURIComponent(id)}/${index + 1}.mp3`,
   }));
   return { id, body: { ...interview, job: data.job, candidate: data.candidate, responses } };
 }

@@ -8,7 +8,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 import { LocalPipelineError } from '../../../local/errors.js';
@@ -54,6 +54,33 @@ describe('local emulators', () => {
     expect(emulators.queueUrls.deadLetter).toMatch(new RegExp(`/${resources.deadLetterQueue.name}$`));
   });
 
+  it('creates the archive queue with the settings of lib/resources.ts, redriving to its own DLQ', async () => {
+    // Act
+    const { Attributes = {} } = await emulators.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrls.archive, AttributeNames: ['All'] }),
+    );
+    const { Attributes: dlq = {} } = await emulators.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: emulators.queueUrls.archiveDeadLetter,
+        AttributeNames: ['All'],
+      }),
+    );
+
+    // Assess
+    expect(Attributes.VisibilityTimeout).toBe(String(resources.archiveQueue.visibilityTimeoutSeconds));
+    expect(Attributes.MessageRetentionPeriod).toBe(String(resources.archiveQueue.retentionSeconds));
+    expect(JSON.parse(Attributes.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: emulators.queueArns.archiveDeadLetter,
+      maxReceiveCount: resources.archiveQueue.maxReceiveCount,
+    });
+    expect(dlq.MessageRetentionPeriod).toBe(String(resources.archiveDeadLetterQueue.retentionSeconds));
+    expect(emulators.queueUrls.archive).toMatch(new RegExp(`/${resources.archiveQueue.name}$`));
+    expect(emulators.queueUrls.archiveDeadLetter).toMatch(
+      new RegExp(`/${resources.archiveDeadLetterQueue.name}$`),
+    );
+    expect(emulators.queueArns.archive).toMatch(new RegExp(`:${resources.archiveQueue.name}$`));
+  });
+
   it('creates the tables and the bucket', async () => {
     // Prepare
     const { dynamodb, s3 } = clientsFor(emulators);
@@ -83,6 +110,39 @@ describe('local emulators', () => {
       S3_FORCE_PATH_STYLE: 'true',
     });
     expect(process.env.AWS_ENDPOINT_URL_SQS).not.toBe(emulators.endpoints.sqs);
+  });
+});
+
+describe('local emulators with shortened archive-queue settings', () => {
+  it('dead-letters an archive task after the given receives', async () => {
+    // Prepare
+    const emulators = await startEmulators({
+      archiveQueue: { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 },
+    });
+    const { sqs, queueUrls } = emulators;
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.archive, MessageBody: '{"task":1}' }));
+
+    // Act: two receives that never delete, each waiting out the 1 s visibility timeout
+    const receives: number[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrls.archive, WaitTimeSeconds: 2 }),
+      );
+      receives.push(Messages.length);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    const { Messages: third = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrls.archive, WaitTimeSeconds: 1 }),
+    );
+    const { Messages: dead = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrls.archiveDeadLetter, WaitTimeSeconds: 1 }),
+    );
+    await emulators.close();
+
+    // Assess
+    expect(receives).toEqual([1, 1]);
+    expect(third).toHaveLength(0);
+    expect(dead.map((message) => message.Body)).toEqual(['{"task":1}']);
   });
 });
 

@@ -1,10 +1,22 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyRound0Signature } from '../../../functions/vendors/round0/signature.js';
 import { SendUsageError } from '../../../local/errors.js';
-import { fixturesDir, listFixtures, runSendCli, sendEvent, webhookUrl } from '../../../local/send.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
+import {
+  fillMediaPlaceholder,
+  fixturesDir,
+  listFixtures,
+  mediaFixturesDir,
+  mediaPlaceholder,
+  readFixture,
+  runSendCli,
+  sendEvent,
+  webhookUrl,
+} from '../../../local/send.js';
 
 interface CapturedRequest {
   readonly method: string;
@@ -167,6 +179,93 @@ describe('npm run send (runSendCli)', () => {
     expect(err.join('\n')).not.toBe('');
   });
 
+  it('fills {{media}} in a .local media fixture with the media fake URL of the running pipeline', async () => {
+    // Prepare
+    const capture = await startCapture(202);
+    const { out, output } = captureOutput();
+    const dataDir = await mkdtemp(join(tmpdir(), 'send-media-'));
+    await writeRuntimeInfo(dataDir, {
+      ...runtimeInfoFor({
+        endpoints: { sqs: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:3' },
+        queueUrls: { events: 'http://127.0.0.1:1/q' },
+        media: { url: 'http://127.0.0.1:4567' },
+      }),
+    });
+
+    // Act
+    const code = await runSendCli(
+      ['micro1', 'interview_recording.completed.local', '--url', capture.url, '--token', token],
+      output,
+      {},
+      dataDir,
+    );
+    await capture.close();
+    await rm(dataDir, { recursive: true, force: true });
+
+    // Assess
+    expect({ code, out: out[0] }).toEqual({ code: 0, out: 'HTTP 202' });
+    const sent = JSON.parse(capture.requests[0]?.body.toString('utf8') ?? '{}');
+    expect(sent).toMatchObject({
+      event: 'interview_recording.completed',
+      data: { interview_recording_url: 'http://127.0.0.1:4567/micro1/LocalMedia/screen/master.m3u8' },
+    });
+    expect(capture.requests[0]?.body.toString('utf8')).not.toContain(mediaPlaceholder);
+  });
+
+  it('refuses a media fixture, saying why, when no pipeline with a media fake is running', async () => {
+    // Prepare
+    const { err, output } = captureOutput();
+    const dataDir = await mkdtemp(join(tmpdir(), 'send-media-'));
+
+    // Act
+    const code = await runSendCli(
+      [
+        'micro1',
+        'interview_webcam_recording.completed.local',
+        '--url',
+        'http://127.0.0.1:1',
+        '--token',
+        token,
+      ],
+      output,
+      {},
+      dataDir,
+    );
+    await rm(dataDir, { recursive: true, force: true });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err.join('\n')).toContain('npm start');
+  });
+
+  it('every media fixture names only the media fake and our own ids, and is valid JSON once filled', async () => {
+    // Prepare
+    const names = (await listFixtures(mediaFixturesDir)).micro1;
+
+    // Act
+    const bodies = await Promise.all(
+      names.map(async (name) => (await readFixture('micro1', name)).toString('utf8')),
+    );
+
+    // Assess
+    expect(names.sort()).toEqual([
+      'interview_recording.completed.local',
+      'interview_report.created.local',
+      'interview_webcam_recording.completed.local',
+    ]);
+    for (const body of bodies) {
+      const filled = JSON.parse(fillMediaPlaceholder(body, 'http://127.0.0.1:4567')) as {
+        data: Record<string, unknown>;
+      };
+      expect(filled.data.report_id).toBe('LocalMedia');
+      const mediaUrls = Object.entries(filled.data)
+        .filter(([field]) => field.endsWith('_url') && !field.endsWith('player_url'))
+        .map(([, url]) => url);
+      expect(mediaUrls.length).toBeGreaterThan(0);
+      for (const url of mediaUrls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:4567\/micro1\/LocalMedia\//);
+    }
+  });
+
   it('--list prints every fixture of every vendor', async () => {
     // Prepare
     const { out, output } = captureOutput();
@@ -180,5 +279,16 @@ describe('npm run send (runSendCli)', () => {
     expect(fixtures.round0).toContain('interview_ended');
     for (const name of [...fixtures.round0, ...fixtures.micro1])
       expect(out.join('\n')).toContain(`  ${name}`);
+    expect(out.join('\n')).toContain(
+      '  interview_recording.completed.local   (media on the local media fake)',
+    );
+  });
+
+  it('keeps media fixtures out of the vendor sample lists (tests send every vendor sample)', async () => {
+    // Act
+    const fixtures = await listFixtures();
+
+    // Assess
+    expect([...fixtures.round0, ...fixtures.micro1].filter((name) => name.endsWith('.local'))).toEqual([]);
   });
 });
