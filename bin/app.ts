@@ -11,8 +11,8 @@
  *   integration secret (default `false`).
  * - `round0ApiBaseUrl`, `micro1ApiBaseUrl`: vendor API base URLs (default: the vendors' own).
  * - `archiveMediaHosts`: per vendor, the media hosts the archive may fetch from, as a JSON object of string
- *   lists, e.g. `-c archiveMediaHosts='{"micro1":["*.micro1.ai"],"round0":["storage.round0.io"]}'`
- *   (default `{"micro1":["*.micro1.ai"],"round0":[]}`).
+ *   lists, e.g. `-c archiveMediaHosts='{"micro1":["micro1.ai","*.micro1.ai"],"round0":["storage.round0.io"]}'`
+ *   (default `{"micro1":["micro1.ai","*.micro1.ai"],"round0":[]}`).
  * - `archiveVariants`: `highest` or `all` variants of an HLS recording (default `highest`).
  * - `archiveTransitionAfterDays`: days before archived media moves to Glacier Instant Retrieval (default 90).
  */

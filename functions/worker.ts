@@ -13,6 +13,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ArchiveTask } from './archive/types.js';
 import { createAtsAdapter } from './ats/index.js';
 import { notifySlack } from './ats/slack.js';
 import { enrichEvent } from './enrichment/enrich.js';
@@ -28,6 +29,7 @@ import { createLogger, createMetrics, createTracer } from './platform/observabil
 import { createSecretReader } from './platform/secrets.js';
 import { type IntegrationSecrets, integrationSecretsSchema } from './platform/secrets-shape.js';
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
+import { sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { readQueueMessage } from './queue/event-queue.js';
 import type { CrashPoints } from './sync/apply.js';
@@ -46,6 +48,7 @@ const sqs = sqsClient();
 const ledgerTable = requireEnv(env, envNames.ledgerTableName);
 const deadLetterQueueUrl = requireEnv(env, envNames.deadLetterQueueUrl);
 const eventsQueueUrl = optionalEnv(env, envNames.queueUrl);
+const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
 const atsAdapterName = optionalEnv(env, envNames.atsAdapter) ?? 'log';
 const atsConfig = (() => {
   try {
@@ -107,6 +110,9 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
       urlPolicy: outboundRelaxation,
     }),
     ledger,
+    ...(archiveQueueUrl === undefined
+      ? {}
+      : { archive: (tasks: readonly ArchiveTask[]) => sendArchiveTasks(sqs, archiveQueueUrl, tasks) }),
     enrich: (event) => enrichEvent(event, { round0, micro1 }),
     notify:
       slackUrl === undefined

@@ -78,7 +78,7 @@ export interface InterviewSyncStackProps extends StackProps {
    * Per vendor, the hosts the archive may fetch media from (`ARCHIVE_MEDIA_HOSTS`), in the URL guard's
    * syntax: `host`, `*.domain` (subdomains only), optionally `:port`. A URL naming any other host fails its
    * archive task permanently. ROUND0's storage host is not documented: name it here once known.
-   * @default { micro1: ['*.micro1.ai'], round0: [] }
+   * @default { micro1: ['micro1.ai', '*.micro1.ai'], round0: [] }
    */
   readonly archiveMediaHosts?: ArchiveMediaHosts;
   /**

@@ -142,7 +142,9 @@ export const resources = {
      * `storage.round0.io`), so none is assumed: as a URL guard allowlist an empty list admits no host, and
      * ROUND0 audio is refused (a permanent failure, listed by `npm run ops`) until an operator names it.
      */
-    mediaHosts: { micro1: ['*.micro1.ai'], round0: [] },
+    // micro1 serves reports and playlists from micro1.ai itself and players from its subdomains (its
+    // samples); ROUND0 documents no media host: an operator names it (context `archiveMediaHosts`).
+    mediaHosts: { micro1: ['micro1.ai', '*.micro1.ai'], round0: [] },
     /**
      * Default of `ARCHIVE_VARIANTS`: of an HLS master playlist's variants, archive only the highest
      * bandwidth (`highest`) or every one (`all`).

@@ -4,6 +4,7 @@
  *   npm run ops -- parked unmatched|failed
  *   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
  *   deployed: add --table <ledger table> --queue-url <events queue URL> --bucket <bucket> [--region <r>]
+ *   npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>]
  *   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>]
  *                         [--integration-secret-arn <arn> [--region <r>]]
  *                         [--completed-stage-id <id>] [--score-field-id <id>]
@@ -35,6 +36,7 @@ export class OpsUsageError extends Error {
 export const opsUsage = `usage:
   npm run ops -- parked unmatched|failed
   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
+  npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>] [--expires <seconds>]
   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>] [--completed-stage-id <id>] [--score-field-id <id>]
 against a deployed stage add: --table <ledger table> --queue-url <events queue URL> --bucket <bucket> [--region <region>]
 the doctor against a deployed stage: --adapter <name> --config <ATS_CONFIG JSON> --integration-secret-arn <arn> [--region <region>]`;
@@ -70,6 +72,9 @@ const optionsSpec = {
   'integration-secret-arn': { type: 'string' },
   'completed-stage-id': { type: 'string' },
   'score-field-id': { type: 'string' },
+  vendor: { type: 'string' },
+  save: { type: 'string' },
+  expires: { type: 'string' },
 } as const;
 type OpsValues = ReturnType<
   typeof parseArgs<{ options: typeof optionsSpec; allowPositionals: true }>
@@ -166,22 +171,25 @@ const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult>
  * The parked-events store and the events queue. The ledger modules are imported here, on demand, so the
  * doctor (pure ATS calls) never loads them.
  */
-const connect = async (values: OpsValues, dataDir: string) => {
-  const [{ ParkingLot }, { EventQueue }] = await Promise.all([
-    import('../functions/ledger/parking-lot.js'),
-    import('../functions/queue/event-queue.js'),
-  ]);
+/** The clients and names of the stage: a deployed one from flags, else the running `npm start`'s. */
+const storageOf = async (values: OpsValues, dataDir: string, needsQueue: boolean) => {
   const table = values.table;
   if (table !== undefined) {
     const queueUrl = values['queue-url'];
     const bucket = values.bucket;
-    if (queueUrl === undefined || bucket === undefined) {
-      throw new OpsUsageError('--table needs --queue-url and --bucket too');
+    if ((needsQueue && queueUrl === undefined) || bucket === undefined) {
+      throw new OpsUsageError(
+        needsQueue ? '--table needs --queue-url and --bucket too' : '--table needs --bucket too',
+      );
     }
     const config = values.region === undefined ? {} : { region: values.region };
     return {
-      parking: new ParkingLot({ client: new DynamoDBClient(config), tableName: table }),
-      queue: new EventQueue({ sqs: new SQSClient(config), s3: new S3Client(config), queueUrl, bucket }),
+      dynamodb: new DynamoDBClient(config),
+      sqs: new SQSClient(config),
+      s3: new S3Client(config),
+      table,
+      queueUrl: queueUrl ?? '',
+      bucket,
     };
   }
   const info = await readRuntimeInfo(dataDir);
@@ -192,17 +200,65 @@ const connect = async (values: OpsValues, dataDir: string) => {
   }
   const base = { region: info.region, credentials: info.credentials };
   return {
-    parking: new ParkingLot({
-      client: new DynamoDBClient({ ...base, endpoint: info.endpoints.dynamodb }),
-      tableName: info.ledgerTable,
-    }),
+    dynamodb: new DynamoDBClient({ ...base, endpoint: info.endpoints.dynamodb }),
+    sqs: new SQSClient({ ...base, endpoint: info.endpoints.sqs }),
+    s3: new S3Client({ ...base, endpoint: info.endpoints.s3, forcePathStyle: true }),
+    table: info.ledgerTable,
+    queueUrl: info.eventsQueueUrl,
+    bucket: info.bucket,
+  };
+};
+
+const connect = async (values: OpsValues, dataDir: string) => {
+  const [{ ParkingLot }, { EventQueue }] = await Promise.all([
+    import('../functions/ledger/parking-lot.js'),
+    import('../functions/queue/event-queue.js'),
+  ]);
+  const storage = await storageOf(values, dataDir, true);
+  return {
+    parking: new ParkingLot({ client: storage.dynamodb, tableName: storage.table }),
     queue: new EventQueue({
-      sqs: new SQSClient({ ...base, endpoint: info.endpoints.sqs }),
-      s3: new S3Client({ ...base, endpoint: info.endpoints.s3, forcePathStyle: true }),
-      queueUrl: info.eventsQueueUrl,
-      bucket: info.bucket,
+      sqs: storage.sqs,
+      s3: storage.s3,
+      queueUrl: storage.queueUrl,
+      bucket: storage.bucket,
     }),
   };
+};
+
+const runMedia = async (
+  values: OpsValues,
+  interviewId: string | undefined,
+  dataDir: string,
+): Promise<OpsResult> => {
+  if (interviewId === undefined || interviewId === '') {
+    throw new OpsUsageError('media needs an interview id (ROUND0 interview id or micro1 report id)');
+  }
+  const vendor = values.vendor;
+  if (vendor !== undefined && vendor !== 'round0' && vendor !== 'micro1') {
+    throw new OpsUsageError('--vendor is round0 or micro1');
+  }
+  const expires = values.expires === undefined ? undefined : Number(values.expires);
+  if (expires !== undefined && !(Number.isInteger(expires) && expires > 0 && expires <= 7 * 24 * 3600)) {
+    throw new OpsUsageError(
+      '--expires is a number of seconds, at most 604800 (7 days, the presigning limit)',
+    );
+  }
+  const [{ ArchiveManifest }, { mediaCommand }] = await Promise.all([
+    import('../functions/archive/manifest.js'),
+    import('./ops-media.js'),
+  ]);
+  const storage = await storageOf(values, dataDir, false);
+  const lines = await mediaCommand({
+    manifest: new ArchiveManifest({ client: storage.dynamodb, tableName: storage.table }),
+    s3: storage.s3,
+    bucket: storage.bucket,
+    interviewId,
+    ...(vendor === undefined ? {} : { vendor }),
+    ...(expires === undefined ? {} : { expiresInSeconds: expires }),
+    ...(values.save === undefined ? {} : { saveDir: values.save }),
+  });
+  return { lines, exitCode: 0 };
 };
 
 const kindOf = (value: string | undefined) => {
@@ -226,6 +282,7 @@ export const runOpsCommand = async (
   const { values, positionals } = parsed;
   const [command, kindArg] = positionals;
   if (command === 'doctor') return runDoctor(values, ops);
+  if (command === 'media') return runMedia(values, kindArg, dataDir);
   if (command !== 'parked' && command !== 'replay') throw new OpsUsageError(opsUsage);
   const kind = kindOf(kindArg);
   const target = await connect(values, dataDir);

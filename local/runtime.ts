@@ -339,6 +339,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
   const restoreEnvironment = applyEnvironment(env);
   let api: LocalHttpApi | undefined;
   let poller: SqsPoller | undefined;
+  let archivePoller: SqsPoller | undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = (stopOptions: StopOptions = {}): Promise<void> => {
@@ -350,6 +351,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
           await waitForEmptyQueue(emulators, stopOptions.drainQueueMs ?? 0);
         }
         await poller?.stop();
+        await archivePoller?.stop();
       } finally {
         await emulators.close();
         await vendorApis?.close();
@@ -364,6 +366,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     // Imported only now: both handlers read process.env at module scope.
     const ingest = await import('../functions/ingest.js');
     const worker = await import('../functions/worker.js');
+    const archive = await import('../functions/archive.js');
     api = await startHttpApi({
       routes: ingestRouteKeys,
       handler: ingest.handler,
@@ -384,6 +387,18 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
             : { timeoutSeconds: options.workerTimeoutSeconds }),
         },
         ...options.worker,
+        log,
+      });
+      // The archive's own event source: one asset per batch, its own concurrency (lib/resources.ts).
+      archivePoller = startSqsPoller({
+        sqs: emulators.sqs,
+        queueUrl: emulators.queueUrls.archive,
+        queueArn: emulators.queueArns.archive,
+        createHandler: () => archive.createArchiveHandler(),
+        function: functionSettings('interview-sync-archive', resources.archive),
+        batchSize: resources.archive.batchSize,
+        maxConcurrency: resources.archive.maxConcurrency,
+        maxBatchingWindowSeconds: 0,
         log,
       });
     }

@@ -5,6 +5,7 @@
  * type"; micro1 documents no order), so the per-interview state moves by rank: a higher rank advances the
  * status, a lower one arriving late never takes it back.
  */
+import { archiveEventTypes } from '../archive/events.js';
 import type { InterviewEvent, VendorName } from '../vendors/envelope.js';
 import { MissingInterviewKeyError } from './errors.js';
 
@@ -109,6 +110,7 @@ const micro1SessionKey = (data: unknown): string | undefined => {
  *   report closes that item ({@link sessionKeyOf}) so a late `interview.started` cannot write "in progress"
  *   after the report's "completed". `applicant.*` events are about the application
  *   (`applicant:<micro1_job_application_id>`).
+ * - The archive's internal events (`archive.completed`, `archive.task`) carry the key in `payload.interviewKey`.
  *
  * Assumed from micro1's samples (its reference names both fields `interview_id`): the report's `interview_id`
  * is the one `interview.started` carried. If micro1 ever sent different ids there, the session would simply
@@ -122,7 +124,10 @@ const micro1SessionKey = (data: unknown): string | undefined => {
 export function interviewKeyOf(event: InterviewEvent): string {
   const data = field(event.payload, 'data');
   let key: string | undefined;
-  if (event.vendor === 'round0') {
+  if (event.type === archiveEventTypes.completed || event.type === archiveEventTypes.task) {
+    // The archive's own events name the interview they belong to.
+    key = nonEmptyString(field(event.payload, 'interviewKey'));
+  } else if (event.vendor === 'round0') {
     key = nonEmptyString(field(field(data, 'interview'), 'id')) ?? nonEmptyString(event.interviewId);
   } else if (micro1ReportEvents.has(event.type)) {
     const reportId = nonEmptyString(field(data, 'report_id'));

@@ -3,6 +3,7 @@
  * or dead-letter it with the reason (permanent). Unknown errors are transient: a bug or an outage must
  * never silently drop an acknowledged event; SQS's redrive still bounds the retries.
  */
+import { ArchiveError } from '../archive/errors.js';
 import { AtsPermanentError } from '../ats/errors.js';
 import {
   UnreadableEventPayloadError,
@@ -36,6 +37,12 @@ export const classifyFailure = (error: unknown): FailureDisposition => {
   if (error instanceof UnmatchedCandidateError) return { kind: 'unmatched', reason: error.reason };
   if (error instanceof AtsPermanentError) {
     return { kind: 'permanent', reason: `${error.adapter}: ${error.reason}` };
+  }
+  if (error instanceof ArchiveError) {
+    // Messages of archive errors name object keys, never source URLs.
+    return error.transient
+      ? { kind: 'transient' }
+      : { kind: 'permanent', reason: error.message.slice(0, 300) };
   }
   if (error instanceof LedgerError) {
     return error.transient ? { kind: 'transient' } : { kind: 'permanent', reason: error.name };

@@ -29,6 +29,10 @@ export const planFields = {
   webcamRecordingLink: 'webcamRecordingLink',
   reportUrl: 'reportUrl',
   screeningScore: 'screeningScore',
+  /** `s3://…/interviews/<id>/` once the interview's media is archived (the archive's `archive.completed`). */
+  archiveLocation: 'archiveLocation',
+  /** A browser link to the archive (the S3 console's view of the prefix). */
+  archiveLink: 'archiveLink',
 } as const;
 
 /** A part of the interview that may arrive after its note. */
@@ -39,7 +43,9 @@ export type NotePart =
       readonly key: string;
       readonly camera: 'screen' | 'webcam';
       readonly url: string;
-    };
+    }
+  /** Where the interview's media was archived: given to the ATS once, whatever more is archived later. */
+  | { readonly kind: 'archive'; readonly key: 'archive'; readonly location: string; readonly url: string };
 
 export type PlannedWrite =
   | { readonly kind: 'status'; readonly key: string; readonly status: ScreeningStatus }
@@ -131,6 +137,11 @@ export const notePartsOf = (state: InterviewState): NotePart[] => {
   if (webcam !== undefined) {
     parts.push({ kind: 'recording', key: 'recording:webcam', camera: 'webcam', url: webcam });
   }
+  const location = stringField(state, planFields.archiveLocation);
+  const archiveLink = stringField(state, planFields.archiveLink);
+  if (location !== undefined && archiveLink !== undefined) {
+    parts.push({ kind: 'archive', key: 'archive', location, url: archiveLink });
+  }
   return parts;
 };
 
@@ -143,6 +154,8 @@ export const recordLinksOf = (state: InterviewState): AtsLink[] => {
   if (screen !== undefined) links.push({ label: 'AI interview screen recording', url: screen });
   const webcam = stringField(state, planFields.webcamRecordingLink);
   if (webcam !== undefined) links.push({ label: 'AI interview webcam recording', url: webcam });
+  const archive = stringField(state, planFields.archiveLink);
+  if (archive !== undefined) links.push({ label: 'AI interview archive (recordings, report)', url: archive });
   return links;
 };
 

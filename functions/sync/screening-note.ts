@@ -167,7 +167,7 @@ const cameraLabels = { screen: 'Screen recording', webcam: 'Webcam recording' } 
 
 /**
  * A short note for one part of a completed interview that arrived after its note (a proctoring score, a
- * recording): the note is never edited (ATS notes cannot be), so each late part gets one follow-up.
+ * recording, the archive's location): the note is never edited (ATS notes cannot be), so each late part gets one follow-up.
  * @param marker unique per interview and part: lets a retry find a follow-up already posted.
  */
 export const buildFollowUpNote = (vendor: string, part: NotePart, marker: string): ScreeningNote => {
@@ -177,6 +177,14 @@ export const buildFollowUpNote = (vendor: string, part: NotePart, marker: string
       title,
       marker,
       sections: [{ heading: 'Proctoring', lines: [`Proctoring score: ${part.score}/100`] }],
+    };
+  }
+  if (part.kind === 'archive') {
+    return {
+      title,
+      marker,
+      sections: [{ heading: 'Archive', lines: [`Recordings and report archived at ${part.location}`] }],
+      links: [{ label: 'Archive', url: part.url }],
     };
   }
   const label = cameraLabels[part.camera];

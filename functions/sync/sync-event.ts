@@ -12,6 +12,9 @@
  * Knows nothing of Lambda or SQS: the worker handler wires it and classifies its errors.
  */
 import { randomUUID } from 'node:crypto';
+import { type ArchiveCompletedPayload, archiveEventTypes } from '../archive/events.js';
+import { archiveTasksOf } from '../archive/tasks.js';
+import type { ArchiveTask } from '../archive/types.js';
 import { AtsTransientError } from '../ats/errors.js';
 import type { AtsAdapter, ScreeningStatus } from '../ats/types.js';
 import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
@@ -74,6 +77,11 @@ export interface SyncOptions {
 
 export interface SyncDeps {
   readonly ats: AtsAdapter;
+  /**
+   * Sends archive tasks to the archive queue (at least once: a retried event sends again, and archiving is
+   * idempotent per object). Without it nothing is archived.
+   */
+  readonly archive?: (tasks: readonly ArchiveTask[]) => Promise<void>;
   readonly ledger: InterviewLedger;
   readonly enrich: (event: InterviewEvent) => Promise<EnrichedInterview>;
   readonly notify?: (notification: ScreeningNotification) => Promise<void>;
@@ -98,21 +106,40 @@ export interface SyncResult {
   readonly effects: Readonly<Record<string, string>>;
 }
 
+/** The archive's link, for a note written after the media was archived (it then needs no follow-up). */
+const archiveLinksOf = (state: InterviewState): Array<{ label: string; url: string }> => {
+  const link = state.fields[planFields.archiveLink];
+  return typeof link === 'string' ? [{ label: 'Archive (recordings, report)', url: link }] : [];
+};
+
 /** Events whose data is the interview's result: they carry the note. */
 const noteEvents: ReadonlySet<string> = new Set([
   'round0:interview_ended',
   'micro1:interview_report.created',
 ]);
 
-/** Event types that never carry the candidate's e-mail or ATS ids (micro1's event reference). */
+/** Event types that never carry the candidate's e-mail or ATS ids (micro1's event reference; the archive's). */
 const identitylessEvents: ReadonlySet<string> = new Set([
   'micro1:interview_recording.completed',
   'micro1:interview_webcam_recording.completed',
   'micro1:proctoring_score.completed',
+  `round0:${archiveEventTypes.completed}`,
+  `micro1:${archiveEventTypes.completed}`,
 ]);
 
 /** Ids, scores and links kept on the state (never PII): what later events and the plan need. */
-const stateFieldsOf = (event: InterviewEvent, enriched: EnrichedInterview): Record<string, unknown> => ({
+const stateFieldsOf = (event: InterviewEvent, enriched: EnrichedInterview): Record<string, unknown> =>
+  event.type === archiveEventTypes.completed
+    ? {
+        [planFields.archiveLocation]: (event.payload as ArchiveCompletedPayload).location,
+        [planFields.archiveLink]: (event.payload as ArchiveCompletedPayload).link,
+      }
+    : vendorStateFieldsOf(event, enriched);
+
+const vendorStateFieldsOf = (
+  event: InterviewEvent,
+  enriched: EnrichedInterview,
+): Record<string, unknown> => ({
   atsApplicationId: event.candidate.atsApplicationId,
   atsJobId: event.candidate.atsJobId,
   [planFields.reportUrl]: enriched.reportUrl,
@@ -144,6 +171,12 @@ const effectfulEvents: ReadonlySet<string> = new Set([
 
 export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps): Promise<SyncResult> => {
   if (!event.known) return ignored('unknown event type');
+  // An operator replayed a parked archive task: it goes back to the archive queue, nothing else.
+  if (event.type === archiveEventTypes.task) {
+    if (deps.archive === undefined) return ignored('archiving is not configured');
+    await deps.archive([event.payload as ArchiveTask]);
+    return { outcome: 'synced', reason: 'archive task sent back to the archive queue', effects: {} };
+  }
   // micro1's applicant events (profile, application form) change nothing the ATS shows: no read, no write.
   if (!effectfulEvents.has(`${event.vendor}:${event.type}`))
     return ignored('no ATS effect for this event type');
@@ -162,7 +195,14 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   if (seen.kind === 'held') throw new EventInProgressError(eventKey);
   const firstRecord = state === undefined;
 
-  const enriched = await deps.enrich(event);
+  // The archive's own events carry no vendor data to enrich.
+  const enriched: EnrichedInterview =
+    event.type === archiveEventTypes.completed
+      ? { vendor, eventType: event.type, status: 'unknown', source: 'webhook' }
+      : await deps.enrich(event);
+  // Media first: vendor URLs expire (ROUND0 audio after 24 h), and archiving needs no ATS record.
+  const archiveTasks = deps.archive === undefined ? [] : archiveTasksOf(event, interviewKey, enriched);
+  if (archiveTasks.length > 0) await deps.archive?.(archiveTasks);
   const step = lifecycleOf(event);
   const update = normaliseUpdate({
     vendor,
@@ -321,7 +361,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
           ...(event.candidate.email === undefined ? {} : { candidateEmail: event.candidate.email }),
           vendor,
           interviewKey,
-          buildNote: (marker) => buildScreeningNote(noteView, marker),
+          buildNote: (marker) => buildScreeningNote(noteView, marker, archiveLinksOf(claimed)),
           buildFollowUp: (write, marker) => buildFollowUpNote(vendor, write.part, marker),
           ...(notify === undefined ? {} : { notify }),
           unfinished,

@@ -420,7 +420,7 @@ describe('InterviewSyncStack with default props', () => {
         ARCHIVE_DEAD_LETTER_QUEUE_URL: { Ref: id(stack.archiveQueue.deadLetterQueue) },
         INTEGRATION_SECRETS_ARN: { Ref: id(stack.secrets.integration) },
         ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',
-        ARCHIVE_MEDIA_HOSTS: '{"micro1":["*.micro1.ai"],"round0":[]}',
+        ARCHIVE_MEDIA_HOSTS: '{"micro1":["micro1.ai","*.micro1.ai"],"round0":[]}',
         ARCHIVE_VARIANTS: 'highest',
         POWERTOOLS_SERVICE_NAME: 'interview-sync-archive',
         POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',

@@ -69,7 +69,7 @@ describe('local runtime: archive queues', () => {
       ARCHIVE_VARIANTS: 'highest',
     });
     expect(JSON.parse(pipeline.env.ARCHIVE_MEDIA_HOSTS ?? '')).toEqual({
-      micro1: ['*.micro1.ai', mediaHost],
+      micro1: ['micro1.ai', '*.micro1.ai', mediaHost],
       round0: [mediaHost],
     });
     expect(process.env.ARCHIVE_QUEUE_URL).toBe(pipeline.queueUrls.archive);

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { archiveCompletedEvent, archiveTaskEvent } from '../../../functions/archive/events.js';
+import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { createAtsAdapter } from '../../../functions/ats/index.js';
 import type { AtsLogLine } from '../../../functions/ats/log/adapter.js';
 import { notifySlack } from '../../../functions/ats/slack.js';
@@ -911,5 +913,101 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(retry.effects).toEqual({ 'notify:completed': 'ran' });
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
     expect(world.notesOf('opp-jane')).toHaveLength(1);
+  });
+});
+
+describe('syncInterviewEvent: archive (tasks out, completion back through the late-parts path)', () => {
+  let world: SyncWorld;
+  let sent: ArchiveTask[];
+  let deps: SyncDeps;
+
+  beforeEach(async () => {
+    world = await startSyncWorld();
+    sent = [];
+    deps = world.deps({
+      archive: async (tasks) => {
+        sent.push(...tasks);
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await world.close();
+  });
+
+  const completedFor = (tasks: readonly ArchiveTask[]) => {
+    const [task] = tasks;
+    if (task === undefined) throw new Error('no task');
+    return archiveCompletedEvent(task, { bucket: 'archive-bucket', region: 'eu-west-1' }, receivedAt);
+  };
+
+  it('sends one task per answer of an ended interview, and none for a duplicate or a start', async () => {
+    // Act
+    await syncInterviewEvent(round0('interview_started'), deps);
+    await syncInterviewEvent(round0('interview_ended'), deps);
+    await syncInterviewEvent(round0('interview_ended'), deps);
+
+    // Assess
+    expect(sent.map((task) => task.asset.name)).toEqual([
+      'question_880h1733-h52e-74g7-d049-779988773333',
+      'question_990i2844-i63f-85h8-e150-880099884444',
+    ]);
+  });
+
+  it('gives the ATS the archive’s location once, as a follow-up after the note', async () => {
+    // Prepare
+    await syncInterviewEvent(micro1('interview_report.created'), deps);
+    const reportBatch = completedFor(sent);
+    await syncInterviewEvent(micro1('interview_recording.completed'), deps);
+    const recordingBatch = completedFor(sent.slice(2));
+
+    // Act
+    const first = await syncInterviewEvent(reportBatch, deps);
+    const again = await syncInterviewEvent(reportBatch, deps);
+    const later = await syncInterviewEvent(recordingBatch, deps);
+
+    // Assess
+    expect(first.effects).toEqual({ archive: 'ran' });
+    expect(again.outcome).toBe('duplicate');
+    expect(later.effects).toEqual({});
+    const archiveNotes = noteBodies(world, 'ABCD1234').filter((body) => body.includes('s3://archive-bucket'));
+    expect(archiveNotes).toHaveLength(1);
+    expect(archiveNotes[0]).toContain(
+      'Recordings and report archived at s3://archive-bucket/interviews/h0gqkAcaDJ/',
+    );
+    expect(archiveNotes[0]).toContain(
+      'https://s3.console.aws.amazon.com/s3/buckets/archive-bucket?region=eu-west-1',
+    );
+  });
+
+  it('puts the archive in the note itself when it completed before the report was synced', async () => {
+    // Prepare: the recording's batch completes before the report arrives
+    await syncInterviewEvent(micro1('interview_recording.completed'), deps);
+    const early = await syncInterviewEvent(completedFor(sent), deps);
+
+    // Act
+    const reported = await syncInterviewEvent(micro1('interview_report.created'), deps);
+
+    // Assess
+    expect(early.reason).toContain('awaiting the candidate identity');
+    expect(reported.effects).toEqual({ 'status:completed': 'ran', note: 'ran' });
+    expect(noteBodies(world, 'ABCD1234')).toEqual([expect.stringContaining('s3.console.aws.amazon.com')]);
+  });
+
+  it('sends a replayed parked archive task back to the archive queue, and nothing else', async () => {
+    // Prepare
+    await syncInterviewEvent(round0('interview_ended'), deps);
+    const [task] = sent;
+    if (task === undefined) throw new Error('no task');
+    sent = [];
+    const requestsBefore = world.lever.state.requests.length;
+
+    // Act
+    const replayed = await syncInterviewEvent(archiveTaskEvent(task, receivedAt), deps);
+
+    // Assess
+    expect(replayed.reason).toBe('archive task sent back to the archive queue');
+    expect(sent).toEqual([task]);
+    expect(world.lever.state.requests).toHaveLength(requestsBefore);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import {
+  InvalidPlaylistError,
+  MediaUrlExpiredError,
+  UnexpectedMediaSizeError,
+} from '../../../functions/archive/errors.js';
 import { AtsNotFoundError, AtsPermanentError, AtsTransientError } from '../../../functions/ats/errors.js';
 import {
   UnreadableEventPayloadError,
@@ -152,5 +157,27 @@ describe('classifyFailure', () => {
     // Assess
     expect(disposition.kind).toBe('permanent');
     expect(disposition.kind === 'permanent' && disposition.reason.length).toBe(300);
+  });
+});
+
+describe('classifyFailure: archive errors', () => {
+  it.each([
+    [
+      'a playlist that is not HLS',
+      new InvalidPlaylistError('interviews/i/screen/index.m3u8', 'no #EXTM3U header'),
+    ],
+    ['a segment of the wrong size', new UnexpectedMediaSizeError('interviews/i/screen/v0/seg_0.ts', 100, 40)],
+    [
+      'an audio URL still expired after a refresh',
+      new MediaUrlExpiredError('interviews/i/question_q.mp3', 'HTTP 403'),
+    ],
+  ])('parks %s as permanent, with a reason that names the key and no URL', (_name, error) => {
+    // Act
+    const disposition = classifyFailure(error);
+
+    // Assess
+    expect(disposition.kind).toBe('permanent');
+    expect('reason' in disposition ? disposition.reason : '').toContain('interviews/i/');
+    expect('reason' in disposition ? disposition.reason : '').not.toContain('http');
   });
 });

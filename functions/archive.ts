@@ -1,0 +1,228 @@
+/**
+ * Archive Lambda: the worker's third job (the user's design: dedupe, ATS sync, media archival), deployed
+ * with archive settings and its own queue so a long recording never delays ATS sync. Each SQS record is one
+ * asset (`ArchiveTask`): stream it to S3 (`archive/`), record it in the manifest, and when the last asset of
+ * its batch is archived, tell the worker (`archive.completed` on the events queue) so the ATS gets the
+ * archive's location through the same path as any late part.
+ *
+ * Failures: transient ones (5xx, 429, timeouts, S3/DynamoDB hiccups) are retried by SQS, asset by asset; a
+ * permanent one (a refused URL, a 404 that a fresh URL did not cure, a playlist that is not HLS) is parked
+ * with its reason (`npm run ops -- parked failed`), sent to the archive DLQ and counted. Wiring only.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as v from 'valibot';
+import { archiveCompletedEvent, archiveTaskEvent } from './archive/events.js';
+import { archiveMediaFile } from './archive/file-archiver.js';
+import { archiveHlsRecording } from './archive/hls-archiver.js';
+import { ArchiveManifest } from './archive/manifest.js';
+import { createMediaSource, mediaPolicyFor, parseArchiveMediaHosts } from './archive/media-source.js';
+import { createS3ArchiveStore } from './archive/s3-store.js';
+import type { ArchivedObject, ArchiveTask } from './archive/types.js';
+import { Round0ApiClient } from './enrichment/round0-api.js';
+import { ParkingLot } from './ledger/parking-lot.js';
+import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platform/clients.js';
+import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
+import { envNames } from './platform/env.js';
+import { UrlRefusedError } from './platform/errors.js';
+import { createLogger, createMetrics, createTracer } from './platform/observability.js';
+import { createSecretReader } from './platform/secrets.js';
+import { integrationSecretsSchema } from './platform/secrets-shape.js';
+import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
+import { sendToDeadLetterQueue } from './queue/dead-letter.js';
+import { EventQueue } from './queue/event-queue.js';
+import { classifyFailure } from './sync/failures.js';
+
+const env = process.env;
+const serviceName = 'interview-sync-archive';
+const tracer = createTracer(serviceName);
+instrumentClients((client) => tracer.captureAWSv3Client(client));
+const dynamodb = dynamoDbClient();
+const s3 = s3Client();
+const sqs = sqsClient();
+
+const ledgerTable = requireEnv(env, envNames.ledgerTableName);
+const bucket = requireEnv(env, envNames.bucketName);
+const eventsQueueUrl = requireEnv(env, envNames.queueUrl);
+const deadLetterQueueUrl = requireEnv(env, envNames.archiveDeadLetterQueueUrl);
+const region = optionalEnv(env, 'AWS_REGION') ?? 'us-east-1';
+const round0ApiBaseUrl = optionalEnv(env, envNames.round0ApiBaseUrl);
+const variants = optionalEnv(env, envNames.archiveVariants) === 'all' ? 'all' : 'highest';
+const mediaHosts = parseArchiveMediaHosts(optionalEnv(env, envNames.archiveMediaHosts));
+const relaxation = urlPolicyRelaxationFromEnv(env);
+
+const manifest = new ArchiveManifest({ client: dynamodb, tableName: ledgerTable });
+const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
+const events = new EventQueue({ sqs, s3, queueUrl: eventsQueueUrl, bucket });
+const readIntegrationSecrets = createSecretReader({
+  arn: optionalEnv(env, envNames.integrationSecretsArn),
+  localFile: optionalEnv(env, envNames.localSecretsFile),
+  section: 'integration',
+  schema: integrationSecretsSchema,
+  maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
+});
+
+/** The archive queue's message: checked before anything is fetched (a task is never trusted blindly). */
+const taskSchema = v.looseObject({
+  schemaVersion: v.literal(1),
+  vendor: v.picklist(['round0', 'micro1']),
+  interviewKey: v.pipe(v.string(), v.nonEmpty()),
+  interviewId: v.pipe(v.string(), v.nonEmpty()),
+  batchId: v.pipe(v.string(), v.nonEmpty()),
+  batchAssets: v.array(v.string()),
+  asset: v.variant('kind', [
+    v.looseObject({
+      kind: v.literal('file'),
+      name: v.string(),
+      key: v.pipe(v.string(), v.startsWith('interviews/')),
+      sourceUrl: v.string(),
+      contentType: v.string(),
+      refresh: v.optional(v.object({ round0InterviewId: v.string(), questionId: v.string() })),
+    }),
+    v.looseObject({
+      kind: v.literal('hls'),
+      name: v.string(),
+      keyPrefix: v.pipe(v.string(), v.startsWith('interviews/'), v.endsWith('/')),
+      sourceUrl: v.string(),
+    }),
+  ]),
+});
+
+/** A fresh `audio_url` for one ROUND0 answer (its URLs expire 24 h after issue): the interview read again. */
+const freshRound0AudioUrl = async (interviewId: string, questionId: string): Promise<string | undefined> => {
+  const secrets = await readIntegrationSecrets();
+  if (secrets.round0ApiKey === undefined || round0ApiBaseUrl === undefined) return undefined;
+  const client = new Round0ApiClient({
+    baseUrl: round0ApiBaseUrl,
+    apiKey: secrets.round0ApiKey,
+    urlPolicy: relaxation,
+  });
+  const interview = await client.getInterview(interviewId);
+  return interview.responses?.find((response) => response.question_id === questionId)?.audio_url ?? undefined;
+};
+
+const archiveTask = async (task: ArchiveTask): Promise<ArchivedObject[]> => {
+  const store = createS3ArchiveStore({
+    s3,
+    bucket,
+    manifest,
+    vendor: task.vendor,
+    interviewKey: task.interviewKey,
+  });
+  const source = createMediaSource({ policy: mediaPolicyFor(task.vendor, mediaHosts, relaxation) });
+  const { asset } = task;
+  if (asset.kind === 'hls') return archiveHlsRecording({ asset, source, store, variants });
+  const refresh = asset.refresh;
+  return [
+    await archiveMediaFile({
+      asset,
+      source,
+      store,
+      ...(refresh === undefined
+        ? {}
+        : { refreshUrl: () => freshRound0AudioUrl(refresh.round0InterviewId, refresh.questionId) }),
+    }),
+  ];
+};
+
+/** Builds an archive handler with its own logger, metrics and batch processor (see `createWorkerHandler`). */
+export const createArchiveHandler = () => {
+  const logger = createLogger(serviceName);
+  const metrics = createMetrics(serviceName);
+
+  const processRecord = async (record: SQSRecord): Promise<void> => {
+    const parsed = v.safeParse(taskSchema, safeJson(record.body));
+    if (!parsed.success) {
+      logger.error('unreadable archive task dead-lettered', { messageId: record.messageId });
+      await sendToDeadLetterQueue(
+        sqs,
+        deadLetterQueueUrl,
+        { body: record.body },
+        {
+          errorName: 'InvalidArchiveTask',
+          reason: v.summarize(parsed.issues).slice(0, 300),
+        },
+      );
+      metrics.addMetric('ArchiveFailed', MetricUnit.Count, 1);
+      return;
+    }
+    const task = parsed.output as ArchiveTask;
+    // Ids only: never the URL (signed URLs carry credentials) nor anything about the candidate.
+    const about = {
+      vendor: task.vendor,
+      interviewKey: task.interviewKey,
+      batchId: task.batchId,
+      asset: task.asset.name,
+      messageId: record.messageId,
+    };
+    try {
+      const objects = await archiveTask(task);
+      metrics.addMetric('ArchiveObjects', MetricUnit.Count, objects.length);
+      metrics.addMetric(
+        'ArchiveBytes',
+        MetricUnit.Bytes,
+        objects.reduce((sum, object) => sum + object.size, 0),
+      );
+      const batch = await manifest.markAssetDone(
+        task.vendor,
+        task.interviewKey,
+        task.batchId,
+        task.asset.name,
+        task.batchAssets,
+      );
+      // Sent whenever the batch is complete, not only by the task that completed it: a send that failed is
+      // repeated by the retry, and the worker dedupes the event by its batch.
+      if (batch !== 'incomplete')
+        await events.publish(archiveCompletedEvent(task, { bucket, region }, new Date()));
+      logger.info('asset archived', { ...about, objects: objects.length, batch });
+    } catch (error) {
+      const disposition = classifyFailure(error);
+      const errorName = error instanceof Error ? error.name : typeof error;
+      if (disposition.kind === 'transient') {
+        logger.warn('archive task will be retried', { ...about, error: errorName });
+        throw error;
+      }
+      const reason = 'reason' in disposition ? disposition.reason : 'permanent failure';
+      if (error instanceof UrlRefusedError) metrics.addMetric('SsrfRefused', MetricUnit.Count, 1);
+      metrics.addMetric('ArchiveFailed', MetricUnit.Count, 1);
+      await parking.park(
+        'failed',
+        archiveTaskEvent(task, new Date()),
+        `archive ${task.asset.name}: ${reason}`,
+      );
+      await sendToDeadLetterQueue(sqs, deadLetterQueueUrl, { body: record.body }, { errorName, reason });
+      logger.error('archive task failed permanently; parked and dead-lettered', {
+        ...about,
+        error: errorName,
+        reason,
+      });
+    }
+  };
+
+  const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(work);
+};
+
+const safeJson = (body: string): unknown => {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+};
+
+export const handler = createArchiveHandler();

@@ -1,0 +1,110 @@
+/**
+ * Which media an event asks to archive: one {@link ArchiveTask} per asset, keyed by the layout of
+ * `types.ts`. Pure: the worker sends them to the archive queue.
+ *
+ * - ROUND0 `interview_ended` (enriched from ROUND0's API): each answer's `audio_url` →
+ *   `interviews/{interview_id}/question_{question_id}.mp3`, with what the archiver needs to refresh an expired
+ *   URL.
+ * - micro1 `interview_report.created`: `report_url` (PDF) and `interview_recording_url` (HLS, screen);
+ *   `interview_recording.completed` the screen recording, `interview_webcam_recording.completed` the webcam's.
+ *   micro1's interview is its report: `interviews/{report_id}/…`.
+ *
+ * Enqueued at least once (a retried event enqueues again): archiving is idempotent per object (the manifest),
+ * and a batch reports its completion once.
+ */
+import { createHash } from 'node:crypto';
+import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
+import type { InterviewEvent } from '../vendors/envelope.js';
+import { type ArchiveAsset, type ArchiveTask, archiveRoot } from './types.js';
+
+/**
+ * An id usable as one path segment of a key: vendor ids are ids, but the payload is not ours, and `.`/`..`
+ * would be path steps to anything that maps keys to files (s3rver, a sync to disk).
+ */
+const segment = (value: string): string => {
+  const safe = value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 128);
+  return /^\.*$/.test(safe) ? `_${safe}` : safe;
+};
+
+const round0Assets = (interviewId: string, enriched: EnrichedInterview): ArchiveAsset[] =>
+  (enriched.responses ?? []).flatMap((response) => {
+    if (response.audioUrl === undefined) return [];
+    const questionId = response.questionId ?? `n${response.index}`;
+    return [
+      {
+        kind: 'file' as const,
+        name: `question_${segment(questionId)}`,
+        key: `${archiveRoot}${segment(interviewId)}/question_${segment(questionId)}.mp3`,
+        sourceUrl: response.audioUrl,
+        contentType: 'audio/mpeg',
+        ...(response.questionId === undefined
+          ? {}
+          : { refresh: { round0InterviewId: interviewId, questionId: response.questionId } }),
+      },
+    ];
+  });
+
+const micro1Assets = (
+  reportId: string,
+  event: InterviewEvent,
+  enriched: EnrichedInterview,
+): ArchiveAsset[] => {
+  const root = `${archiveRoot}${segment(reportId)}/`;
+  const assets: ArchiveAsset[] = [];
+  if (event.type === 'interview_report.created' && enriched.reportUrl !== undefined) {
+    assets.push({
+      kind: 'file',
+      name: 'report',
+      key: `${root}report.pdf`,
+      sourceUrl: enriched.reportUrl,
+      contentType: 'application/pdf',
+    });
+  }
+  const screen = enriched.recordingUrls?.screen;
+  if (screen !== undefined && event.type !== 'interview_webcam_recording.completed') {
+    assets.push({ kind: 'hls', name: 'screen', keyPrefix: `${root}screen/`, sourceUrl: screen });
+  }
+  const webcam = enriched.recordingUrls?.webcam;
+  if (webcam !== undefined && event.type === 'interview_webcam_recording.completed') {
+    assets.push({ kind: 'hls', name: 'webcam', keyPrefix: `${root}webcam/`, sourceUrl: webcam });
+  }
+  return assets;
+};
+
+/** The id an interview's objects are stored under: ROUND0's interview id, micro1's report id. */
+export const archiveIdOf = (event: InterviewEvent, interviewKey: string): string | undefined => {
+  if (event.vendor === 'round0') return interviewKey;
+  return interviewKey.startsWith('report:') ? interviewKey.slice('report:'.length) : undefined;
+};
+
+/** The archive tasks of `event` (none for events without media). */
+export const archiveTasksOf = (
+  event: InterviewEvent,
+  interviewKey: string,
+  enriched: EnrichedInterview,
+): ArchiveTask[] => {
+  const interviewId = archiveIdOf(event, interviewKey);
+  if (interviewId === undefined) return [];
+  const assets =
+    event.vendor === 'round0'
+      ? event.type === 'interview_ended'
+        ? round0Assets(interviewId, enriched)
+        : []
+      : micro1Assets(interviewId, event, enriched);
+  if (assets.length === 0) return [];
+  // The batch is named by what it archives, so the same assets enqueued again form the same batch.
+  const batchAssets = assets.map((asset) => asset.name);
+  const batchId = `archive:${createHash('sha256')
+    .update(assets.map((asset) => (asset.kind === 'file' ? asset.key : asset.keyPrefix)).join('\n'))
+    .digest('hex')
+    .slice(0, 16)}`;
+  return assets.map((asset) => ({
+    schemaVersion: 1,
+    vendor: event.vendor,
+    interviewKey,
+    interviewId,
+    batchId,
+    batchAssets,
+    asset,
+  }));
+};

@@ -1,0 +1,111 @@
+/**
+ * `npm run ops -- media <interview id>`: an interview's archive as the manifest lists it — every object with
+ * its size, SHA-256, content type and source (without query) — and a presigned URL for each (locally the
+ * emulator's), so a recruiter or engineer can fetch or play it.
+ *
+ * An HLS playlist names its segments by relative URI, which a presigned playlist URL does not sign: with
+ * `--save <dir>` each archived media playlist is also written to `<dir>` with every URI it names replaced by
+ * a presigned URL, so `ffplay <dir>/screen-v0.m3u8` (or VLC) plays the archived copy straight from S3.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import HLS from 'hls-parser';
+import type { ArchiveManifest } from '../functions/archive/manifest.js';
+import type { ArchivedObject } from '../functions/archive/types.js';
+import type { VendorName } from '../functions/vendors/envelope.js';
+
+export interface MediaCommandOptions {
+  readonly manifest: Pick<ArchiveManifest, 'list'>;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** The interview's id as in the key layout: ROUND0's interview id or micro1's report id. */
+  readonly interviewId: string;
+  /** Only this vendor's interview. @default both */
+  readonly vendor?: VendorName;
+  /** Seconds the presigned URLs stay valid. @default 3600 */
+  readonly expiresInSeconds?: number;
+  /** Where to write playable, presigned copies of the media playlists. @default none */
+  readonly saveDir?: string;
+}
+
+/** The interview keys an archive id can belong to (see `functions/archive/tasks.ts`). */
+const candidates = (interviewId: string, vendor: VendorName | undefined) =>
+  [
+    { vendor: 'round0' as const, interviewKey: interviewId },
+    { vendor: 'micro1' as const, interviewKey: `report:${interviewId}` },
+  ].filter((candidate) => vendor === undefined || candidate.vendor === vendor);
+
+const humanSize = (bytes: number): string =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 ** 2
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+
+const bodyText = async (s3: S3Client, bucket: string, key: string): Promise<string> => {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await object.Body?.transformToString('utf8')) ?? '';
+};
+
+/** A media playlist whose every URI (segments, init segments, keys) is a presigned URL of its archived object. */
+const presignedPlaylist = async (
+  options: MediaCommandOptions,
+  playlistKey: string,
+  presign: (key: string) => Promise<string>,
+): Promise<string | undefined> => {
+  const parsed = HLS.parse(await bodyText(options.s3, options.bucket, playlistKey));
+  if (parsed.isMasterPlaylist) return undefined;
+  const base = playlistKey.slice(0, playlistKey.lastIndexOf('/') + 1);
+  const signed = new Map<string, string>();
+  const sign = async (uri: string | undefined) => {
+    if (uri === undefined || uri === '' || /^[a-z]+:/i.test(uri)) return uri;
+    const url = signed.get(uri) ?? (await presign(`${base}${uri}`));
+    signed.set(uri, url);
+    return url;
+  };
+  const media = parsed as InstanceType<typeof HLS.types.MediaPlaylist>;
+  for (const segment of media.segments) {
+    segment.uri = (await sign(segment.uri)) ?? segment.uri;
+    if (segment.map) segment.map.uri = (await sign(segment.map.uri)) ?? segment.map.uri;
+    if (segment.key?.uri) segment.key.uri = (await sign(segment.key.uri)) ?? segment.key.uri;
+  }
+  return HLS.stringify(media);
+};
+
+/** The lines `npm run ops -- media` prints. */
+export const mediaCommand = async (options: MediaCommandOptions): Promise<string[]> => {
+  const expiresIn = options.expiresInSeconds ?? 3600;
+  const presign = (key: string) =>
+    getSignedUrl(options.s3, new GetObjectCommand({ Bucket: options.bucket, Key: key }), { expiresIn });
+  const lines: string[] = [];
+  for (const { vendor, interviewKey } of candidates(options.interviewId, options.vendor)) {
+    const objects: readonly ArchivedObject[] = await options.manifest.list(vendor, interviewKey);
+    if (objects.length === 0) continue;
+    const total = objects.reduce((sum, object) => sum + object.size, 0);
+    lines.push(
+      `${vendor} interview ${options.interviewId}: ${objects.length} object(s), ${humanSize(total)}`,
+    );
+    for (const object of objects) {
+      lines.push(
+        `${object.key}  ${humanSize(object.size)}  ${object.contentType}  sha256:${object.sha256}`,
+        `  from ${object.sourceUrl}`,
+        `  ${await presign(object.key)}`,
+      );
+    }
+    if (options.saveDir !== undefined) {
+      await mkdir(options.saveDir, { recursive: true });
+      for (const object of objects.filter((o) => /\/v\d+\/index\.m3u8$/.test(o.key))) {
+        const text = await presignedPlaylist(options, object.key, presign);
+        if (text === undefined) continue;
+        // interviews/<id>/<camera>/v<n>/index.m3u8 → <camera>-v<n>.m3u8
+        const [camera, variant] = object.key.split('/').slice(-3, -1);
+        const file = join(options.saveDir, `${camera}-${variant}.m3u8`);
+        await writeFile(file, text);
+        lines.push(`playable (presigned for ${expiresIn} s): ${file}`);
+      }
+    }
+  }
+  return lines.length > 0 ? lines : [`nothing archived for interview ${options.interviewId}`];
+};
