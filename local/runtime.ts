@@ -70,6 +70,11 @@ export interface LocalPipelineOptions {
    * sees it fail quickly. @default resources.worker.timeoutSeconds
    */
   readonly workerTimeoutSeconds?: number;
+  /**
+   * Whether to poll the archive queue with the archive handler (when the worker runs). The worker bench
+   * turns it off so that its DynamoDB counts are the worker's alone. @default true
+   */
+  readonly startArchive?: boolean;
   /** Options of every worker handler (tests: crash points). @default {} */
   readonly workerHandler?: WorkerHandlerOptions;
   /**
@@ -390,17 +395,18 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
         log,
       });
       // The archive's own event source: one asset per batch, its own concurrency (lib/resources.ts).
-      archivePoller = startSqsPoller({
-        sqs: emulators.sqs,
-        queueUrl: emulators.queueUrls.archive,
-        queueArn: emulators.queueArns.archive,
-        createHandler: () => archive.createArchiveHandler(),
-        function: functionSettings('interview-sync-archive', resources.archive),
-        batchSize: resources.archive.batchSize,
-        maxConcurrency: resources.archive.maxConcurrency,
-        maxBatchingWindowSeconds: 0,
-        log,
-      });
+      if (options.startArchive ?? true)
+        archivePoller = startSqsPoller({
+          sqs: emulators.sqs,
+          queueUrl: emulators.queueUrls.archive,
+          queueArn: emulators.queueArns.archive,
+          createHandler: () => archive.createArchiveHandler(),
+          function: functionSettings('interview-sync-archive', resources.archive),
+          batchSize: resources.archive.batchSize,
+          maxConcurrency: resources.archive.maxConcurrency,
+          maxBatchingWindowSeconds: 0,
+          log,
+        });
     }
   } catch (error) {
     await stop().catch(() => undefined);

@@ -39,6 +39,8 @@ export const runWorkerBench = async (options: { events: number }): Promise<Worke
   const atsLog = join(dir, 'ats-writes.jsonl');
   const pipeline = await startLocalPipeline({
     secretsFile: join(dir, 'secrets.local.json'),
+    // The archive's own DynamoDB requests (manifest, parking) would be counted with the worker's.
+    startArchive: false,
     log: silentLog,
     env: {
       POWERTOOLS_LOG_LEVEL: 'ERROR',
