@@ -27,12 +27,11 @@ import type { ArchivedObject, ArchiveTask } from './archive/types.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platform/clients.js';
-import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
+import { optionalEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { UrlRefusedError } from './platform/errors.js';
 import { createLogger, createMetrics, createTracer } from './platform/observability.js';
-import { createSecretReader } from './platform/secrets.js';
-import { integrationSecretsSchema } from './platform/secrets-shape.js';
+import { integrationSecretReaderFromEnv } from './platform/secrets.js';
 import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { EventQueue } from './queue/event-queue.js';
@@ -59,13 +58,7 @@ const relaxation = urlPolicyRelaxationFromEnv(env);
 const manifest = new ArchiveManifest({ client: dynamodb, tableName: ledgerTable });
 const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
 const events = new EventQueue({ sqs, s3, queueUrl: eventsQueueUrl, bucket });
-const readIntegrationSecrets = createSecretReader({
-  arn: optionalEnv(env, envNames.integrationSecretsArn),
-  localFile: optionalEnv(env, envNames.localSecretsFile),
-  section: 'integration',
-  schema: integrationSecretsSchema,
-  maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
-});
+const readIntegrationSecrets = integrationSecretReaderFromEnv(env);
 
 /** The archive queue's message: checked before anything is fetched (a task is never trusted blindly). */
 const taskSchema = v.looseObject({

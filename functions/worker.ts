@@ -26,8 +26,8 @@ import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/
 import { envNames } from './platform/env.js';
 import { ConfigurationError } from './platform/errors.js';
 import { createLogger, createMetrics, createTracer } from './platform/observability.js';
-import { createSecretReader } from './platform/secrets.js';
-import { type IntegrationSecrets, integrationSecretsSchema } from './platform/secrets-shape.js';
+import { integrationSecretReaderFromEnv } from './platform/secrets.js';
+import type { IntegrationSecrets } from './platform/secrets-shape.js';
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
@@ -70,13 +70,7 @@ const syncOptions = {
   leaseMs: positiveIntEnv(env, envNames.claimLeaseSeconds, 120) * 1000,
 };
 
-const readIntegrationSecrets = createSecretReader({
-  arn: optionalEnv(env, envNames.integrationSecretsArn),
-  localFile: optionalEnv(env, envNames.localSecretsFile),
-  section: 'integration',
-  schema: integrationSecretsSchema,
-  maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
-});
+const readIntegrationSecrets = integrationSecretReaderFromEnv(env);
 
 const ledger = new InterviewLedger({
   client: dynamodb,

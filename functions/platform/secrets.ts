@@ -8,7 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
+import { optionalEnv, positiveIntEnv } from './config.js';
+import { envNames } from './env.js';
 import { ConfigurationError, SecretUnavailableError } from './errors.js';
+import { type IntegrationSecrets, integrationSecretsSchema } from './secrets-shape.js';
 
 export interface SecretReaderOptions<T> {
   /** ARN (or name) of the Secrets Manager secret; takes precedence over `localFile`. */
@@ -61,3 +64,19 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
     return result.output;
   };
 };
+
+/**
+ * The reader of the integration secret (vendor API keys, ATS credentials, Slack URL, pseudonym key) as every
+ * function that needs it configures it from its environment: Secrets Manager when the ARN is set (deployed),
+ * else the local secrets file's `integration` section (`npm start`).
+ */
+export const integrationSecretReaderFromEnv = (
+  env: Readonly<Record<string, string | undefined>>,
+): SecretReader<IntegrationSecrets> =>
+  createSecretReader({
+    arn: optionalEnv(env, envNames.integrationSecretsArn),
+    localFile: optionalEnv(env, envNames.localSecretsFile),
+    section: 'integration',
+    schema: integrationSecretsSchema,
+    maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
+  });

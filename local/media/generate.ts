@@ -169,12 +169,18 @@ export const makePdf = (title = 'AI interview report'): Buffer => {
  * playlist's directory): the video frame count and the duration in seconds. Rejects when a segment or key
  * is missing or wrong.
  */
-export const probeHls = async (playlist: string): Promise<{ frames: number; duration: number }> => {
+export const probeHls = async (
+  playlist: string,
+  options: {
+    /** ffprobe's `-protocol_whitelist`: local files only by default (no network), `http,tcp,crypto,data` for a server. */
+    readonly protocols?: string;
+  } = {},
+): Promise<{ frames: number; duration: number }> => {
   const { stdout } = await run('ffprobe', [
     '-v',
     'error',
     '-protocol_whitelist',
-    'file,crypto,data',
+    options.protocols ?? 'file,crypto,data',
     '-allowed_extensions',
     'ALL',
     '-select_streams',

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import HLS, { type types } from 'hls-parser';
 import { type MediaFake, startMediaFake } from '../../../local/fakes/media.js';
-import { ffmpegAvailable } from '../../../local/media/generate.js';
+import { ffmpegAvailable, probeHls } from '../../../local/media/generate.js';
 
 const run = promisify(execFile);
 
@@ -19,32 +19,7 @@ const run = promisify(execFile);
  * `probeHls` of local/media/generate.ts, over http: ffprobe follows the playlist's relative URIs (segments,
  * init segments, AES keys) on the fake and decodes every frame.
  */
-const probeOverHttp = async (url: string): Promise<{ frames: number; duration: number }> => {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-protocol_whitelist',
-    'http,tcp,crypto,data',
-    '-allowed_extensions',
-    'ALL',
-    '-select_streams',
-    'v:0',
-    '-count_frames',
-    '-show_entries',
-    'stream=nb_read_frames:format=duration',
-    '-of',
-    'json',
-    url,
-  ]);
-  const parsed = JSON.parse(stdout) as {
-    streams?: Array<{ nb_read_frames?: string }>;
-    format?: { duration?: string };
-  };
-  return {
-    frames: Number(parsed.streams?.[0]?.nb_read_frames ?? Number.NaN),
-    duration: Number(parsed.format?.duration ?? Number.NaN),
-  };
-};
+const probeOverHttp = (url: string) => probeHls(url, { protocols: 'http,tcp,crypto,data' });
 
 /** The duration of an audio file ffprobe reads over http. */
 const audioSecondsOverHttp = async (url: string): Promise<number> => {
