@@ -1,0 +1,161 @@
+/**
+ * Every custom metric interview-sync publishes (Powertools Metrics, EMF, namespace `InterviewSync`): the one
+ * list the handlers emit from and the CDK dashboard and alarms read, so a rename cannot drift.
+ *
+ * Each metric is published once with the `service` dimension only (the aggregate the alarms watch) and, for
+ * those with a `breakdown`, once more with those dimensions as well (a single-metric EMF line) so the
+ * dashboard can split it. Dimension values are short enumerations (vendors, event types, reasons, providers,
+ * actions, outcomes) — never ids or anything about a candidate.
+ */
+
+/** How a metric is published. */
+export interface MetricSpec {
+  readonly name: string;
+  readonly unit: 'Count' | 'Bytes' | 'Milliseconds';
+  /** The service (Powertools `service` dimension) that publishes it. */
+  readonly service: 'interview-sync-ingest' | 'interview-sync-worker' | 'interview-sync-archive';
+  /** Dimensions of the breakdown line, if any. */
+  readonly breakdown?: readonly string[];
+  readonly description: string;
+}
+
+const spec = <const S extends MetricSpec>(value: S): S => value;
+
+export const metrics = {
+  // ingest
+  webhookReceived: spec({
+    name: 'WebhookReceived',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    breakdown: ['vendor', 'eventType'],
+    description: 'authenticated, valid events accepted (2xx), by vendor and event type',
+  }),
+  webhookUnknownType: spec({
+    name: 'WebhookUnknownType',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    breakdown: ['vendor'],
+    description: 'accepted events of a type this version does not know (queued flagged known: false)',
+  }),
+  webhookRejected: spec({
+    name: 'WebhookRejected',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    breakdown: ['vendor', 'reason'],
+    description:
+      'refused deliveries (4xx) by reason: signature, token, schema, json, size, route, method, encoding',
+  }),
+  webhookAuthFailed: spec({
+    name: 'WebhookAuthFailed',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    breakdown: ['vendor'],
+    description: 'deliveries refused for a bad ROUND0 signature or micro1 token (the alarmed spike)',
+  }),
+  webhookFailed: spec({
+    name: 'WebhookFailed',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    description: 'deliveries answered 5xx (the queue or the bucket refused): the vendor retries',
+  }),
+  webhookClaimCheck: spec({
+    name: 'WebhookClaimCheck',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    description: 'events stored in S3 first because they exceed an SQS message',
+  }),
+  // worker
+  eventSynced: spec({
+    name: 'EventSynced',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    breakdown: ['vendor', 'eventType'],
+    description: 'events processed to the end',
+  }),
+  eventIgnored: spec({
+    name: 'EventIgnored',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    description: 'events with nothing to do (unknown types, applicant events)',
+  }),
+  duplicateEvent: spec({
+    name: 'DuplicateEvent',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    breakdown: ['vendor'],
+    description: 'deliveries of an event already processed',
+  }),
+  eventRetried: spec({
+    name: 'EventRetried',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    description: 'events left on the queue for a retry (transient failure)',
+  }),
+  candidateUnmatched: spec({
+    name: 'CandidateUnmatched',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    breakdown: ['vendor'],
+    description: 'events parked because the ATS has no record for the candidate',
+  }),
+  eventDeadLettered: spec({
+    name: 'EventDeadLettered',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    description: 'events sent to the DLQ after a permanent failure',
+  }),
+  atsWrite: spec({
+    name: 'AtsWrite',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    breakdown: ['provider', 'action', 'outcome'],
+    description:
+      'ATS writes by provider (greenhouse, lever, ashby, generic, log, slack), action (status, note, follow-up, links, stage, field, notify) and outcome (ran, found, already-there, moved-on, uncertain, refused, failed)',
+  }),
+  atsWriteFailed: spec({
+    name: 'AtsWriteFailed',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    breakdown: ['provider'],
+    description:
+      'ATS writes that threw (transient or permanent): the alarmed failure rate is this over AtsWrite',
+  }),
+  endToEndLag: spec({
+    name: 'EndToEndLag',
+    unit: 'Milliseconds',
+    service: 'interview-sync-worker',
+    breakdown: ['vendor'],
+    description: "from the vendor's event time to the ATS write that event caused (status or note)",
+  }),
+  // archive
+  archiveObjects: spec({
+    name: 'ArchiveObjects',
+    unit: 'Count',
+    service: 'interview-sync-archive',
+    breakdown: ['vendor'],
+    description: 'objects stored in the archive',
+  }),
+  archiveBytes: spec({
+    name: 'ArchiveBytes',
+    unit: 'Bytes',
+    service: 'interview-sync-archive',
+    breakdown: ['vendor'],
+    description: 'bytes stored in the archive',
+  }),
+  archiveFailed: spec({
+    name: 'ArchiveFailed',
+    unit: 'Count',
+    service: 'interview-sync-archive',
+    breakdown: ['vendor'],
+    description: 'archive tasks that failed permanently (parked, dead-lettered)',
+  }),
+  ssrfRefused: spec({
+    name: 'SsrfRefused',
+    unit: 'Count',
+    service: 'interview-sync-archive',
+    breakdown: ['vendor'],
+    description: 'media URLs refused by the SSRF guard',
+  }),
+} as const;
+
+export type MetricKey = keyof typeof metrics;
