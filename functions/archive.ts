@@ -11,7 +11,6 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -30,12 +29,15 @@ import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platfo
 import { optionalEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { UrlRefusedError } from './platform/errors.js';
+import { metrics as metricSpecs } from './platform/metric-names.js';
+import { recordMetric } from './platform/metrics.js';
 import { createLogger, createMetrics, createTracer } from './platform/observability.js';
 import { integrationSecretReaderFromEnv } from './platform/secrets.js';
 import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { EventQueue } from './queue/event-queue.js';
 import { classifyFailure } from './sync/failures.js';
+import { isVendorName } from './vendors/index.js';
 
 const env = process.env;
 const serviceName = 'interview-sync-archive';
@@ -141,7 +143,8 @@ export const createArchiveHandler = () => {
           reason: v.summarize(parsed.issues).slice(0, 300),
         },
       );
-      metrics.addMetric('ArchiveFailed', MetricUnit.Count, 1);
+      // The vendor when the task names one it knows (a task is never trusted blindly), else `unknown`.
+      recordMetric(metrics, metricSpecs.archiveFailed, 1, { vendor: vendorOfUnreadable(record.body) });
       return;
     }
     const task = parsed.output as ArchiveTask;
@@ -155,11 +158,13 @@ export const createArchiveHandler = () => {
     };
     try {
       const objects = await archiveTask(task);
-      metrics.addMetric('ArchiveObjects', MetricUnit.Count, objects.length);
-      metrics.addMetric(
-        'ArchiveBytes',
-        MetricUnit.Bytes,
+      const vendor = { vendor: task.vendor };
+      recordMetric(metrics, metricSpecs.archiveObjects, objects.length, vendor);
+      recordMetric(
+        metrics,
+        metricSpecs.archiveBytes,
         objects.reduce((sum, object) => sum + object.size, 0),
+        vendor,
       );
       const batch = await manifest.markAssetDone(
         task.vendor,
@@ -181,8 +186,10 @@ export const createArchiveHandler = () => {
         throw error;
       }
       const reason = 'reason' in disposition ? disposition.reason : 'permanent failure';
-      if (error instanceof UrlRefusedError) metrics.addMetric('SsrfRefused', MetricUnit.Count, 1);
-      metrics.addMetric('ArchiveFailed', MetricUnit.Count, 1);
+      if (error instanceof UrlRefusedError) {
+        recordMetric(metrics, metricSpecs.ssrfRefused, 1, { vendor: task.vendor });
+      }
+      recordMetric(metrics, metricSpecs.archiveFailed, 1, { vendor: task.vendor });
       await parking.park(
         'failed',
         archiveTaskEvent(task, new Date()),
@@ -208,6 +215,12 @@ export const createArchiveHandler = () => {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(work);
+};
+
+/** The `vendor` of a task that failed its schema, when it is one of ours (dimension values are enumerations). */
+const vendorOfUnreadable = (body: string): string => {
+  const vendor = (safeJson(body) as { vendor?: unknown } | null | undefined)?.vendor;
+  return typeof vendor === 'string' && isVendorName(vendor) ? vendor : 'unknown';
 };
 
 const safeJson = (body: string): unknown => {

@@ -1,22 +1,26 @@
 /**
- * Ingest Lambda: API Gateway HTTP API → authenticate, validate, normalise → SQS. Answers 202 only after
- * SQS accepted the event. Wiring only; the rules live in `intake/` and `vendors/`.
+ * Ingest Lambda: API Gateway HTTP API → authenticate, validate, normalise → SQS, and the raw delivery → S3
+ * (the raw event store). Answers 202 only after both accepted the event. Wiring only; the rules live in
+ * `intake/` and `vendors/`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { acceptWebhook } from './intake/accept-webhook.js';
+import { acceptWebhook, type WebhookRequest } from './intake/accept-webhook.js';
 import { problemFor, problemResponse } from './intake/http-problem.js';
+import { describeRefusal } from './intake/refusal.js';
 import { instrumentClients, s3Client, sqsClient } from './platform/clients.js';
 import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
+import { metrics as metricSpecs } from './platform/metric-names.js';
+import { recordMetric } from './platform/metrics.js';
 import { createLogger, createMetrics, createTracer } from './platform/observability.js';
 import { createSecretReader } from './platform/secrets.js';
 import { webhookSecretsSchema } from './platform/secrets-shape.js';
 import { EventQueue } from './queue/event-queue.js';
+import { RawEventStore } from './queue/raw-events.js';
 
 const env = process.env;
 const logger = createLogger('interview-sync-ingest');
@@ -31,13 +35,16 @@ const readWebhookSecrets = createSecretReader({
   schema: webhookSecretsSchema,
   maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
 });
+const bucket = requireEnv(env, envNames.bucketName);
 const queue = new EventQueue({
   sqs: sqsClient(),
   s3: s3Client(),
   queueUrl: requireEnv(env, envNames.queueUrl),
-  bucket: requireEnv(env, envNames.bucketName),
+  bucket,
   maxMessageBytes: positiveIntEnv(env, envNames.sqsMaxMessageBytes, 256 * 1024),
 });
+// The raw event store shares the claim-check bucket (its own prefix, expired by its own lifecycle rule).
+const rawEvents = new RawEventStore({ s3: s3Client(), bucket });
 const maxBodyBytes = positiveIntEnv(env, envNames.maxBodyBytes, 5 * 1024 * 1024);
 const signatureToleranceSeconds = positiveIntEnv(env, envNames.signatureToleranceSeconds, 300);
 
@@ -45,29 +52,40 @@ const ingest = async (
   event: APIGatewayProxyEventV2,
   context: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> => {
+  const request: WebhookRequest = {
+    // Route by what API Gateway matched: rawPath carries any stage (`/prod/…`) or custom-domain base
+    // path (`/v1/…`) in front of the route, routeKey and pathParameters never do.
+    routeKey: event.routeKey,
+    path: event.rawPath,
+    pathParameters: event.pathParameters,
+    method: event.requestContext?.http?.method,
+    headers: event.headers ?? {},
+    rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+  };
   try {
-    const accepted = await acceptWebhook(
-      {
-        // Route by what API Gateway matched: rawPath carries any stage (`/prod/…`) or custom-domain base
-        // path (`/v1/…`) in front of the route, routeKey and pathParameters never do.
-        routeKey: event.routeKey,
-        path: event.rawPath,
-        pathParameters: event.pathParameters,
-        headers: event.headers ?? {},
-        rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
-      },
-      { readWebhookSecrets, publish: (e) => queue.publish(e), maxBodyBytes, signatureToleranceSeconds },
-    );
+    const accepted = await acceptWebhook(request, {
+      readWebhookSecrets,
+      publish: (e) => queue.publish(e),
+      storeRawEvent: (raw) => rawEvents.put(raw),
+      maxBodyBytes,
+      signatureToleranceSeconds,
+    });
+    const { vendor, known } = accepted.event;
     logger.setCorrelationId(accepted.event.dedupeKey);
     logger.info('webhook accepted', {
-      vendor: accepted.event.vendor,
+      vendor,
       eventType: accepted.event.type,
-      known: accepted.event.known,
+      known,
       messageId: accepted.messageId,
       claimCheck: accepted.claimCheck,
     });
-    metrics.addMetric(accepted.event.known ? 'WebhookAccepted' : 'WebhookUnknownType', MetricUnit.Count, 1);
-    if (accepted.claimCheck) metrics.addMetric('WebhookClaimCheck', MetricUnit.Count, 1);
+    // An unknown type is the vendor's free text: the dimension says `unknown`, never the text.
+    recordMetric(metrics, metricSpecs.webhookReceived, 1, {
+      vendor,
+      eventType: known ? accepted.event.type : 'unknown',
+    });
+    if (!known) recordMetric(metrics, metricSpecs.webhookUnknownType, 1, { vendor });
+    if (accepted.claimCheck) recordMetric(metrics, metricSpecs.webhookClaimCheck, 1);
     return {
       statusCode: 202,
       headers: { 'content-type': 'application/json' },
@@ -77,13 +95,24 @@ const ingest = async (
     const problem = problemFor(error);
     // Log the error's class and message only: they never carry the body, a secret or PII.
     const detail = { status: problem.status, error: error instanceof Error ? error.name : typeof error };
-    if (problem.status >= 500) logger.error('webhook not queued', { ...detail, cause: String(error) });
-    else
+    const refusal = describeRefusal(error, request);
+    if (refusal === undefined) {
+      logger.error('webhook not queued', { ...detail, cause: String(error) });
+      recordMetric(metrics, metricSpecs.webhookFailed, 1);
+    } else {
       logger.warn('webhook refused', {
         ...detail,
+        vendor: refusal.vendor,
         reason: error instanceof Error ? error.message : undefined,
       });
-    metrics.addMetric(problem.status >= 500 ? 'WebhookFailed' : 'WebhookRefused', MetricUnit.Count, 1);
+      recordMetric(metrics, metricSpecs.webhookRejected, 1, {
+        vendor: refusal.vendor,
+        reason: refusal.reason,
+      });
+      if (refusal.authentication) {
+        recordMetric(metrics, metricSpecs.webhookAuthFailed, 1, { vendor: refusal.vendor });
+      }
+    }
     return problemResponse(problem, context.awsRequestId);
   }
 };

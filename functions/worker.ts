@@ -7,13 +7,13 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ArchiveTask } from './archive/types.js';
+import { AtsPermanentError, AtsTransientError, NotificationUncertainError } from './ats/errors.js';
 import { createAtsAdapter } from './ats/index.js';
 import { notifySlack } from './ats/slack.js';
 import { enrichEvent } from './enrichment/enrich.js';
@@ -25,6 +25,13 @@ import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platfo
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { ConfigurationError } from './platform/errors.js';
+import { metrics as metricSpecs } from './platform/metric-names.js';
+import {
+  atsWriteActionOf,
+  isAtsWriteOutcome,
+  recordMetric,
+  type ServiceMetrics,
+} from './platform/metrics.js';
 import { createLogger, createMetrics, createTracer } from './platform/observability.js';
 import { integrationSecretReaderFromEnv } from './platform/secrets.js';
 import type { IntegrationSecrets } from './platform/secrets-shape.js';
@@ -34,7 +41,7 @@ import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { readQueueMessage } from './queue/event-queue.js';
 import type { CrashPoints } from './sync/apply.js';
 import { classifyFailure } from './sync/failures.js';
-import { type SyncDeps, syncInterviewEvent } from './sync/sync-event.js';
+import { type SyncDeps, type SyncResult, syncInterviewEvent } from './sync/sync-event.js';
 import type { InterviewEvent } from './vendors/envelope.js';
 
 const env = process.env;
@@ -132,6 +139,44 @@ const retryAfterOf = (error: unknown): number | undefined => {
   return undefined;
 };
 
+/** The ATS (or Slack) whose call threw `error`, when it is an ATS error: `AtsWriteFailed`'s provider. */
+const failedProviderOf = (error: unknown): string | undefined => {
+  if (error instanceof AtsTransientError || error instanceof AtsPermanentError) return error.adapter;
+  if (error instanceof NotificationUncertainError) return error.channel;
+  return undefined;
+};
+
+/**
+ * The metrics of a synced event's writes, from its result: one `AtsWrite` per write it made (the ones
+ * another attempt holds, `held`, are that attempt's to count), by provider (the adapter, `slack` for
+ * notifications), action and outcome; and `EndToEndLag`, from the vendor's event time to now, when the
+ * event wrote a status or the note (what a recruiter sees). Skipped when the vendor gave no event time.
+ */
+const recordSyncMetrics = (
+  metrics: ServiceMetrics<'interview-sync-worker'>,
+  event: InterviewEvent,
+  result: SyncResult,
+  provider: string,
+  nowMs: number,
+): void => {
+  let wroteVisibly = false;
+  for (const [key, outcome] of Object.entries(result.effects)) {
+    if (!isAtsWriteOutcome(outcome)) continue;
+    const action = atsWriteActionOf(key);
+    recordMetric(metrics, metricSpecs.atsWrite, 1, {
+      provider: action === 'notify' ? 'slack' : provider,
+      action,
+      outcome,
+    });
+    if (outcome === 'ran' && (action === 'status' || action === 'note')) wroteVisibly = true;
+  }
+  const occurredMs = event.occurredAt === undefined ? Number.NaN : Date.parse(event.occurredAt);
+  if (wroteVisibly && Number.isFinite(occurredMs)) {
+    // A vendor clock ahead of ours would give a negative lag: it counts as none.
+    recordMetric(metrics, metricSpecs.endToEndLag, Math.max(0, nowMs - occurredMs), { vendor: event.vendor });
+  }
+};
+
 /** What a worker handler instance may be given besides its environment (the local runtime and tests). */
 export interface WorkerHandlerOptions {
   /** Where tests kill the process mid-write; never set in deployed code. */
@@ -155,7 +200,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       { body: record.body },
       { errorName: error instanceof Error ? error.name : 'Error', reason },
     );
-    metrics.addMetric('EventDeadLettered', MetricUnit.Count, 1);
+    recordMetric(metrics, metricSpecs.eventDeadLettered, 1);
   };
 
   /**
@@ -204,11 +249,19 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         options.crashPoints === undefined ? deps : { ...deps, crashPoints: options.crashPoints },
       );
       if (result.outcome === 'duplicate') {
-        metrics.addMetric('DuplicateEvent', MetricUnit.Count, 1);
+        recordMetric(metrics, metricSpecs.duplicateEvent, 1, { vendor: event.vendor });
         logger.info('duplicate event acknowledged', about);
         return;
       }
-      metrics.addMetric(result.outcome === 'ignored' ? 'EventIgnored' : 'EventSynced', MetricUnit.Count, 1);
+      if (result.outcome === 'ignored') recordMetric(metrics, metricSpecs.eventIgnored, 1);
+      else {
+        recordMetric(metrics, metricSpecs.eventSynced, 1, {
+          vendor: event.vendor,
+          // An unknown type is the vendor's free text, never a dimension value (it is ignored anyway).
+          eventType: event.known ? event.type : 'unknown',
+        });
+        recordSyncMetrics(metrics, event, result, deps.ats.name, Date.now());
+      }
       logger.info('event processed', {
         ...about,
         outcome: result.outcome,
@@ -222,9 +275,13 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     } catch (error) {
       const disposition = classifyFailure(error);
       const errorName = error instanceof Error ? error.name : typeof error;
+      const failedProvider = failedProviderOf(error);
+      if (failedProvider !== undefined) {
+        recordMetric(metrics, metricSpecs.atsWriteFailed, 1, { provider: failedProvider });
+      }
       switch (disposition.kind) {
         case 'transient': {
-          metrics.addMetric('EventRetried', MetricUnit.Count, 1);
+          recordMetric(metrics, metricSpecs.eventRetried, 1);
           const retryAfterSeconds = retryAfterOf(error);
           logger.warn('event will be retried', {
             ...about,
@@ -237,7 +294,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         }
         case 'unmatched':
           await parking.park('unmatched', event, disposition.reason);
-          metrics.addMetric('CandidateUnmatched', MetricUnit.Count, 1);
+          recordMetric(metrics, metricSpecs.candidateUnmatched, 1, { vendor: event.vendor });
           logger.warn('candidate not found in the ATS; event parked for replay', {
             ...about,
             reason: disposition.reason,

@@ -22,12 +22,23 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
+/** A catch-all route received a method other than POST (vendors only ever POST their webhooks). */
+export class MethodNotAllowedError extends Error {
+  constructor(readonly method: string) {
+    super(`method ${method} is not allowed on a webhook route`);
+    this.name = 'MethodNotAllowedError';
+  }
+}
+
 /**
- * The request is not from the vendor: missing/bad signature or token. `reason` is for logs and metrics
- * only; the caller is never told which part failed.
+ * The request is not from the vendor: missing/bad signature (ROUND0) or token (micro1). `credential` and
+ * `reason` are for logs and metrics only; the caller is never told which part failed.
  */
 export class WebhookAuthenticationError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly credential: 'signature' | 'token',
+    readonly reason: string = credential,
+  ) {
     super(`webhook authentication failed (${reason})`);
     this.name = 'WebhookAuthenticationError';
   }

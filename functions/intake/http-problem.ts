@@ -4,10 +4,11 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SecretUnavailableError } from '../platform/errors.js';
-import { QueueUnavailableError } from '../queue/errors.js';
+import { QueueUnavailableError, RawEventStoreUnavailableError } from '../queue/errors.js';
 import {
   InvalidEventError,
   MalformedJsonError,
+  MethodNotAllowedError,
   PayloadTooLargeError,
   UnknownVendorRouteError,
   WebhookAuthenticationError,
@@ -27,6 +28,14 @@ const problemType = (slug: string): string => `https://github.com/interview-sync
 export const problemFor = (error: unknown): Problem => {
   if (error instanceof UnknownVendorRouteError) {
     return { type: problemType('not-found'), title: 'Not Found', status: 404, detail: error.message };
+  }
+  if (error instanceof MethodNotAllowedError) {
+    return {
+      type: problemType('method-not-allowed'),
+      title: 'Method Not Allowed',
+      status: 405,
+      detail: error.message,
+    };
   }
   if (error instanceof PayloadTooLargeError) {
     return {
@@ -59,8 +68,14 @@ export const problemFor = (error: unknown): Problem => {
       errors: error.issues,
     };
   }
-  if (error instanceof QueueUnavailableError || error instanceof SecretUnavailableError) {
-    // 503 makes the vendor retry the delivery later: nothing was acknowledged, so nothing is lost.
+  if (
+    error instanceof QueueUnavailableError ||
+    error instanceof RawEventStoreUnavailableError ||
+    error instanceof SecretUnavailableError
+  ) {
+    // 503 makes the vendor retry the delivery later: nothing was acknowledged, so nothing is lost. When the
+    // queue took the event and the raw store did not (or the reverse), the retry queues it again and the
+    // worker's dedupe absorbs the second message; the raw store's key is the same, so it is overwritten.
     return {
       type: problemType('unavailable'),
       title: 'Service Unavailable',
@@ -81,6 +96,7 @@ export const problemResponse = (problem: Problem, requestId?: string): APIGatewa
   headers: {
     'content-type': 'application/problem+json',
     ...(problem.status === 503 ? { 'retry-after': '30' } : {}),
+    ...(problem.status === 405 ? { allow: 'POST' } : {}),
   },
   body: JSON.stringify(requestId === undefined ? problem : { ...problem, requestId }),
 });

@@ -7,7 +7,7 @@
  */
 import type { VendorName } from '../vendors/envelope.js';
 import { isVendorName } from '../vendors/index.js';
-import { UnknownVendorRouteError } from './errors.js';
+import { MethodNotAllowedError, UnknownVendorRouteError } from './errors.js';
 
 /**
  * The HTTP API's route keys, one per vendor. The CDK stack (`lib/constructs/ingest-api.ts`) and the local
@@ -32,6 +32,12 @@ export interface RoutedRequest {
   readonly path: string;
   /** The matched route's parameters (payload 2.0 `pathParameters`): `token` on the micro1 route. */
   readonly pathParameters?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The HTTP method (payload 2.0 `requestContext.http.method`); read only on `$default`, where the route
+   * matched any method (the webhook route keys are POST routes).
+   * @default 'POST'
+   */
+  readonly method?: string;
 }
 
 export type VendorRoute =
@@ -86,6 +92,7 @@ const routeByPath = (path: string): VendorRoute => {
  * resolveVendorRoute({ routeKey: 'POST /webhooks/micro1/{token}', path: '/v1/webhooks/micro1/abc',
  *   pathParameters: { token: 'abc' } }); // { vendor: 'micro1', token: 'abc' }
  * @throws {UnknownVendorRouteError} for any other route key, or a `$default` path naming no vendor route.
+ * @throws {MethodNotAllowedError} for a `$default` request of a vendor route with a method other than POST.
  */
 export const resolveVendorRoute = (request: RoutedRequest): VendorRoute => {
   const routeKey = request.routeKey ?? defaultRouteKey;
@@ -94,6 +101,25 @@ export const resolveVendorRoute = (request: RoutedRequest): VendorRoute => {
     const token = request.pathParameters?.token;
     return { vendor: 'micro1', token: token === undefined ? undefined : presentedToken(token) };
   }
-  if (routeKey === defaultRouteKey) return routeByPath(request.path);
+  if (routeKey === defaultRouteKey) {
+    const route = routeByPath(request.path);
+    // Vendors only POST webhooks: a catch-all route (the stack defines none; a proxy might) matches any
+    // method, and a GET or a PUT is not a delivery.
+    const method = (request.method ?? 'POST').toUpperCase();
+    if (method !== 'POST') throw new MethodNotAllowedError(method);
+    return route;
+  }
   throw new UnknownVendorRouteError();
+};
+
+/**
+ * The vendor a request is addressed to, whatever else is wrong with it (for metrics), or `unknown` when
+ * its route names no vendor.
+ */
+export const vendorAddressed = (request: RoutedRequest): VendorName | 'unknown' => {
+  try {
+    return resolveVendorRoute({ ...request, method: 'POST' }).vendor;
+  } catch {
+    return 'unknown';
+  }
 };

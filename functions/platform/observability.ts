@@ -5,6 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { MetricService, ServiceMetrics } from './metrics.js';
 
 /** CloudWatch namespace of every interview-sync metric. */
 export const metricsNamespace = 'InterviewSync';
@@ -12,11 +13,15 @@ export const metricsNamespace = 'InterviewSync';
 export const createLogger = (serviceName: string): Logger =>
   new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName });
 
-export const createMetrics = (serviceName: string): Metrics =>
+/**
+ * The metrics of one service, branded with it so that `recordMetric` (`metrics.ts`) accepts only that
+ * service's specs from `metric-names.ts`.
+ */
+export const createMetrics = <Service extends MetricService>(serviceName: Service): ServiceMetrics<Service> =>
   new Metrics({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName,
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace,
-  });
+  }) as ServiceMetrics<Service>;
 
 /**
  * X-Ray tracing (the CDK stack turns active tracing on). Response capture is off: responses carry

@@ -7,7 +7,9 @@
  * Key: `raw/{vendor}/{yyyy-mm-dd}/{dedupe key}.json` (the day the delivery was received, UTC). A vendor's
  * redelivery of the same event overwrites it (same dedupe key, same day) — what was received last is kept.
  */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { VendorName } from '../vendors/envelope.js';
+import { RawEventStoreUnavailableError } from './errors.js';
 
 /** Root of the raw event store. */
 export const rawEventsPrefix = 'raw/';
@@ -37,3 +39,78 @@ export const rawEventKey = (vendor: VendorName, receivedAt: Date, dedupeKey: str
 /** The prefix of one vendor's deliveries received on `day` (`yyyy-mm-dd`). */
 export const rawEventDayPrefix = (vendor: VendorName, day: string): string =>
   `${rawEventsPrefix}${vendor}/${day}/`;
+
+/** A delivery the ingest accepted, as {@link rawEventOf} turns it into a {@link RawEvent}. */
+export interface AcceptedDelivery {
+  readonly vendor: VendorName;
+  readonly type: string;
+  readonly dedupeKey: string;
+  readonly receivedAt: Date;
+  /** The request's headers, any case; only {@link keptHeaders} are kept. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body exactly as received (decoded from base64 when API Gateway encoded it). */
+  readonly body: Buffer;
+}
+
+const kept: ReadonlySet<string> = new Set(keptHeaders);
+
+/** The raw event of an accepted delivery: its bytes and the {@link keptHeaders} it carried, nothing else. */
+export const rawEventOf = (delivery: AcceptedDelivery): RawEvent => {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(delivery.headers)) {
+    const lower = name.toLowerCase();
+    if (kept.has(lower) && value !== undefined) headers[lower] = value;
+  }
+  return {
+    schemaVersion: 1,
+    vendor: delivery.vendor,
+    type: delivery.type,
+    dedupeKey: delivery.dedupeKey,
+    receivedAt: delivery.receivedAt.toISOString(),
+    headers,
+    bodyBase64: delivery.body.toString('base64'),
+  };
+};
+
+export interface RawEventStoreOptions {
+  readonly s3: S3Client;
+  /** The bucket of the raw event store (the stack's bucket; the prefix is {@link rawEventsPrefix}). */
+  readonly bucket: string;
+}
+
+/** Writes raw events at {@link rawEventKey}. */
+export class RawEventStore {
+  readonly #options: RawEventStoreOptions;
+
+  constructor(options: RawEventStoreOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Stores `raw` (SSE-S3); resolves only once S3 accepted it, with its key. A redelivery (same vendor, day
+   * and dedupe key) overwrites the object: a plain PUT, no condition, so a retry after a partial failure
+   * always succeeds.
+   *
+   * @throws {RawEventStoreUnavailableError} when S3 refused or could not be reached.
+   */
+  async put(raw: RawEvent): Promise<string> {
+    const { s3, bucket } = this.#options;
+    const key = rawEventKey(raw.vendor, new Date(raw.receivedAt), raw.dedupeKey);
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify(raw),
+          ContentType: 'application/json',
+          ServerSideEncryption: 'AES256',
+        }),
+      );
+    } catch (error) {
+      throw new RawEventStoreUnavailableError('the raw event store did not accept the event', {
+        cause: error,
+      });
+    }
+    return key;
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * The real worker handler (functions/worker.ts) invoked with SQS events shaped like Lambda's, against
  * dynalite, local-aws-sqs (the dead-letter queue) and the Lever fake: which records it reports failed,
- * dead-letters, parks or acknowledges.
+ * dead-letters, parks or acknowledges, and the metrics it publishes for each (the EMF lines on stdout).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,14 +19,18 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
+import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
+import { interviewKeyOf } from '../../../functions/ledger/lifecycle.js';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
+import { atsWriteActionOf } from '../../../functions/platform/metrics.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
 import { startDynalite } from '../../helpers/dynalite.js';
+import { type EmittedMetric, emittedMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
 import { anOpportunity, envelope, ledgerTable, round0 } from './world.js';
 
 const region = 'us-east-1';
@@ -94,7 +98,8 @@ Object.assign(process.env, {
   AWS_REGION: region,
   AWS_ACCESS_KEY_ID: credentials.accessKeyId,
   AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-  POWERTOOLS_METRICS_DISABLED: 'true',
+  // On: the tests read the EMF lines (captured from stdout around each test, see `published`).
+  POWERTOOLS_METRICS_DISABLED: 'false',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   // The fakes listen on 127.0.0.1 over http: relax the SSRF guard as the local runtime does.
   OUTBOUND_ALLOW_LOCAL: 'true',
@@ -102,6 +107,14 @@ Object.assign(process.env, {
 const { handler } = await import('../../../functions/worker.js');
 const clients = await import('../../../functions/platform/clients.js');
 const parking = new ParkingLot({ client: dynamo.client, tableName: ledgerTable });
+const ledger = new InterviewLedger({ client: dynamo.client, tableName: ledgerTable });
+const service = 'interview-sync-worker';
+
+/** stdout during the current test: the worker's EMF lines (and nothing reaches the test output). */
+let stdout: string[] = [];
+let stdoutSpy: { mockRestore(): void } | undefined;
+/** The metrics the worker published in the current test (since `from`, a `stdout.length` taken earlier). */
+const published = (from = 0): EmittedMetric[] => emittedMetrics(stdout.slice(from).join(''));
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -191,7 +204,16 @@ const drainDeadLetters = async (): Promise<Message[]> => {
 const attribute = (message: Message | undefined, name: string) =>
   message?.MessageAttributes?.[name]?.StringValue;
 
+beforeEach(() => {
+  stdout = [];
+  stdoutSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+});
+
 afterEach(async () => {
+  stdoutSpy?.mockRestore();
   await drainDeadLetters();
 });
 
@@ -234,6 +256,57 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect([notesOf('ada'), notesOf('bob'), notesOf('cyd')].map((notes) => notes.length)).toEqual([1, 1, 1]);
     expect(await drainDeadLetters()).toEqual([]);
     expect(await parking.list('failed')).toEqual([]);
+    const metrics = published();
+    expect(seriesOf(metrics, 'AtsWriteFailed')).toEqual([
+      `provider=lever,service=${service}`,
+      `service=${service}`,
+    ]);
+    expect(valuesOf(metrics, 'EventRetried', { service })).toEqual([1]);
+    expect(
+      valuesOf(metrics, 'EventSynced', { service, vendor: 'round0', eventType: 'interview_ended' }),
+    ).toEqual([1, 1, 1]);
+  });
+
+  it('publishes an AtsWrite per write with provider, action and outcome, and the end-to-end lag', async () => {
+    // Prepare
+    const event = round0('interview_ended', {
+      eventId: 'evt_metrics',
+      interviewId: 'int-metrics',
+      email: 'ada@example.com',
+    });
+    const occurredMs = Date.parse(event.occurredAt ?? '');
+    const lagBefore = Date.now() - occurredMs;
+
+    // Act
+    const response = await invoke(eventRecord(event));
+    const lagAfter = Date.now() - occurredMs;
+
+    // Assess: one AtsWrite line per write the ledger recorded done, of the adapter, its action, `ran`
+    expect(failedIds(response)).toEqual([]);
+    const metrics = published();
+    const written = Object.entries((await ledger.read('round0', interviewKeyOf(event)))?.effects ?? {})
+      .filter(([, record]) => record.state === 'done')
+      .map(([key]) => `action=${atsWriteActionOf(key)},outcome=ran,provider=lever,service=${service}`);
+    expect(written).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^action=status,/),
+        expect.stringMatching(/^action=note,/),
+      ]),
+    );
+    expect(seriesOf(metrics, 'AtsWrite').filter((series) => series.includes('action='))).toEqual(
+      written.sort(),
+    );
+    expect(valuesOf(metrics, 'AtsWrite', { service })).toEqual(written.map(() => 1));
+    expect(seriesOf(metrics, 'EventSynced')).toEqual([
+      `eventType=interview_ended,service=${service},vendor=round0`,
+      `service=${service}`,
+    ]);
+    const [lag, ...moreLags] = valuesOf(metrics, 'EndToEndLag', { service, vendor: 'round0' });
+    expect(moreLags).toEqual([]);
+    expect(lag).toBeGreaterThanOrEqual(lagBefore);
+    expect(lag).toBeLessThanOrEqual(lagAfter);
+    expect(valuesOf(metrics, 'EndToEndLag', { service })).toEqual([lag]);
+    expect(metrics.find((metric) => metric.name === 'EndToEndLag')?.unit).toBe('Milliseconds');
   });
 
   it('keeps each of two concurrent invocations’ batch failures its own', async () => {
@@ -275,6 +348,11 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     const notesBefore = notesOf('cyd').length;
     expect(failedIds(await invoke(eventRecord(event)))).toEqual([]);
     const requestsBefore = lever.state.requests.length;
+    expect(seriesOf(published(), 'EndToEndLag')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=round0`,
+    ]);
+    const firstDelivery = stdout.length;
 
     // Act
     const response = await invoke(eventRecord(event));
@@ -283,6 +361,13 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(failedIds(response)).toEqual([]);
     expect(lever.state.requests).toHaveLength(requestsBefore);
     expect(notesOf('cyd')).toHaveLength(notesBefore + 1);
+    const duplicate = published(firstDelivery);
+    expect(seriesOf(duplicate, 'DuplicateEvent')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=round0`,
+    ]);
+    expect(seriesOf(duplicate, 'EndToEndLag')).toEqual([]);
+    expect(seriesOf(duplicate, 'AtsWrite')).toEqual([]);
   });
 
   it('posts one note for two deliveries of one event in the same batch', async () => {
@@ -330,6 +415,12 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       expect.objectContaining({ dedupeKey: event.dedupeKey, reason: 'lever: forbidden', event }),
     ]);
     expect(notesOf('dan')).toEqual([]);
+    const metrics = published();
+    expect(seriesOf(metrics, 'AtsWriteFailed')).toEqual([
+      `provider=lever,service=${service}`,
+      `service=${service}`,
+    ]);
+    expect(seriesOf(metrics, 'EventDeadLettered')).toEqual([`service=${service}`]);
   });
 
   it('parks an unmatched candidate for replay without dead-lettering it', async () => {
@@ -345,6 +436,11 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       expect.objectContaining({ dedupeKey: event.dedupeKey, reason: 'no candidate with this e-mail', event }),
     ]);
     expect(await drainDeadLetters()).toEqual([]);
+    expect(seriesOf(published(), 'CandidateUnmatched')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=round0`,
+    ]);
+    expect(seriesOf(published(), 'AtsWriteFailed')).toEqual([]);
   });
 
   it.each([
@@ -385,6 +481,8 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(failedIds(response)).toEqual([]);
     expect(lever.state.requests).toHaveLength(requestsBefore);
     expect(await drainDeadLetters()).toEqual([]);
+    expect(seriesOf(published(), 'EventIgnored')).toEqual([`service=${service}`]);
+    expect(seriesOf(published(), 'EventSynced')).toEqual([]);
   });
   it('delays the redelivery when the ATS asks for a long Retry-After', async () => {
     // Prepare: a real message on a queue whose visibility timeout is 1 s

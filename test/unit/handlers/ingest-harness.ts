@@ -29,7 +29,8 @@ Object.assign(process.env, {
   LOCAL_SECRETS_FILE: secretsFile,
   SQS_MAX_MESSAGE_BYTES: '2048',
   AWS_REGION: 'us-east-1',
-  POWERTOOLS_METRICS_DISABLED: 'true',
+  // Off unless the importing test file turned metrics on before importing this harness (to read the EMF).
+  POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
 });
 // Imported only now: the handler reads process.env at module scope.
 const { handler } = await import('../../../functions/ingest.js');

@@ -45,6 +45,30 @@ describe('ingest handler', () => {
     expect(sent?.MessageAttributes?.vendor?.StringValue).toBe('round0');
   });
 
+  it('writes the raw event encrypted (SSE-S3) as JSON at its raw key', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    s3Mock.on(PutObjectCommand).resolves({});
+
+    // Act
+    const result = await invoke(
+      apiEvent(round0Request(fixture('round0', 'interview_started').raw, { secret })),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    const [put, ...more] = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(more).toEqual([]);
+    expect(put).toMatchObject({
+      Bucket: 'claims',
+      Key: expect.stringMatching(
+        /^raw\/round0\/\d{4}-\d{2}-\d{2}\/round0%3Aevt_550e8400e29b41d4a716446655440000\.json$/,
+      ),
+      ContentType: 'application/json',
+      ServerSideEncryption: 'AES256',
+    });
+  });
+
   it('verifies a base64-encoded body on its decoded bytes', async () => {
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-2' });
     const result = await invoke(
@@ -82,7 +106,11 @@ describe('ingest handler', () => {
 
     // Assess
     expect(result.statusCode).toBe(202);
-    const put = s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    // The raw event store writes to the same bucket in parallel: pick the claim check by its prefix.
+    const put = s3Mock
+      .commandCalls(PutObjectCommand)
+      .map((call) => call.args[0].input)
+      .find((input) => input.Key?.startsWith('claim-checks/'));
     expect(put?.Key).toMatch(/^claim-checks\//);
     expect(JSON.parse(String(put?.Body))).toMatchObject({
       dedupeKey: 'round0:evt_660f9511f30c52e5b827557766551111',

@@ -7,20 +7,28 @@ import {
   WebhookAuthenticationError,
 } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
-import { QueueUnavailableError } from '../../../functions/queue/errors.js';
+import { QueueUnavailableError, RawEventStoreUnavailableError } from '../../../functions/queue/errors.js';
+import type { RawEvent } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
-import { generateWebhookToken } from '../../../functions/vendors/index.js';
+import { generateWebhookToken, signRound0Payload } from '../../../functions/vendors/index.js';
 import { fixture, loadFixtures } from '../../helpers/fixtures.js';
 import { micro1Request, round0Request } from '../../helpers/signed-requests.js';
 
 const round0Secret = 'round0-test-secret';
 const micro1Token = generateWebhookToken();
 
-/** Dependencies with an in-memory queue that records what was published. */
-const makeDeps = (overrides: { publish?: (e: InterviewEvent) => Promise<never> } = {}) => {
+/** Dependencies with an in-memory queue and raw event store that record what they were given. */
+const makeDeps = (
+  overrides: {
+    publish?: (e: InterviewEvent) => Promise<never>;
+    storeRawEvent?: (raw: RawEvent) => Promise<never>;
+  } = {},
+) => {
   const published: InterviewEvent[] = [];
+  const stored: RawEvent[] = [];
   return {
     published,
+    stored,
     deps: {
       readWebhookSecrets: async () => ({ round0SigningSecrets: [round0Secret], micro1Tokens: [micro1Token] }),
       publish:
@@ -28,6 +36,11 @@ const makeDeps = (overrides: { publish?: (e: InterviewEvent) => Promise<never> }
         (async (event: InterviewEvent) => {
           published.push(event);
           return { messageId: `m-${published.length}`, claimCheck: false };
+        }),
+      storeRawEvent:
+        overrides.storeRawEvent ??
+        (async (raw: RawEvent) => {
+          stored.push(raw);
         }),
       maxBodyBytes: 64 * 1024,
       signatureToleranceSeconds: 300,
@@ -53,14 +66,106 @@ describe('acceptWebhook', () => {
     },
   );
 
-  it('refuses a ROUND0 body signed with another secret, without queueing it', async () => {
+  it('keeps the accepted delivery as a raw event: exact bytes, kept headers only', async () => {
+    // Prepare: bytes that are not valid UTF-8 inside a JSON string, and headers that must not be kept
+    const raw = Buffer.concat([
+      Buffer.from(fixture('round0', 'interview_started').raw.replace(/}\s*$/, ',"x":"')),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+    const now = new Date('2026-03-04T05:06:07.000Z');
+    const signature = signRound0Payload(raw, round0Secret, Math.floor(now.getTime() / 1000));
+    const { deps, stored } = makeDeps();
+    const request = {
+      path: '/webhooks/round0',
+      headers: {
+        'content-type': 'application/json',
+        'x-webhook-signature': signature,
+        authorization: 'Bearer something',
+        'x-forwarded-for': '203.0.113.7',
+        'user-agent': 'ROUND0-Webhooks/1.0',
+      },
+      rawBody: raw,
+    };
+
+    // Act
+    const accepted = await acceptWebhook(request, { ...deps, now: () => now });
+
+    // Assess
+    expect(stored).toEqual([
+      {
+        schemaVersion: 1,
+        vendor: 'round0',
+        type: 'interview_started',
+        dedupeKey: accepted.event.dedupeKey,
+        receivedAt: '2026-03-04T05:06:07.000Z',
+        headers: {
+          'content-type': 'application/json',
+          'x-webhook-signature': signature,
+          'user-agent': 'ROUND0-Webhooks/1.0',
+        },
+        bodyBase64: raw.toString('base64'),
+      },
+    ]);
+    expect(Buffer.from(stored[0]?.bodyBase64 ?? '', 'base64').equals(raw)).toBe(true);
+  });
+
+  it('turns a raw event store failure into 503, however the queue fared', async () => {
     // Prepare
-    const { deps, published } = makeDeps();
+    const { deps, published } = makeDeps({
+      storeRawEvent: async () => {
+        throw new RawEventStoreUnavailableError('down');
+      },
+    });
+
+    // Act
+    const error = await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), deps).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess: the queue may have taken it; the vendor's retry is deduped by the worker
+    expect(error).toBeInstanceOf(RawEventStoreUnavailableError);
+    expect(problemFor(error).status).toBe(503);
+    expect(published).toHaveLength(1);
+  });
+
+  it('writes the queue and the raw event store in parallel, not one after the other', async () => {
+    // Prepare: each dependency resolves only once both have been called
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const bothCalled = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const arrive = async () => {
+      calls += 1;
+      if (calls === 2) release();
+      await bothCalled;
+    };
+    const { deps } = makeDeps();
+
+    // Act
+    const accepted = await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), {
+      ...deps,
+      publish: async () => {
+        await arrive();
+        return { messageId: 'm', claimCheck: false };
+      },
+      storeRawEvent: arrive,
+    });
+
+    // Assess
+    expect(accepted.messageId).toBe('m');
+  });
+
+  it('refuses a ROUND0 body signed with another secret, without queueing or keeping it', async () => {
+    // Prepare
+    const { deps, published, stored } = makeDeps();
     const request = round0Request(fixture('round0', 'interview_ended').raw, { secret: 'another-secret' });
 
     // Act & Assess
     await expect(acceptWebhook(request, deps)).rejects.toBeInstanceOf(WebhookAuthenticationError);
     expect(published).toHaveLength(0);
+    expect(stored).toHaveLength(0);
   });
 
   it('refuses a wrong micro1 token before reading the body', async () => {
@@ -93,9 +198,10 @@ describe('acceptWebhook', () => {
     expect(problem.detail).toContain('data.responses.0.score');
   });
 
-  it('answers 400 for a signed body that is not JSON', async () => {
-    const { deps } = makeDeps();
+  it('answers 400 for a signed body that is not JSON, and keeps nothing', async () => {
+    const { deps, stored } = makeDeps();
     await expect(acceptWebhook(round0Request('{"id": '), deps)).rejects.toBeInstanceOf(MalformedJsonError);
+    expect(stored).toHaveLength(0);
   });
 
   it.each([100, 100_000])(

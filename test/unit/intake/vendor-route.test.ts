@@ -1,9 +1,10 @@
-import { UnknownVendorRouteError } from '../../../functions/intake/errors.js';
+import { MethodNotAllowedError, UnknownVendorRouteError } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
 import {
   presentedToken,
   type RoutedRequest,
   resolveVendorRoute,
+  vendorAddressed,
   webhookRouteKeys,
 } from '../../../functions/intake/vendor-route.js';
 import { webhookRoutes } from '../../../lib/constructs/ingest-api.js';
@@ -76,6 +77,25 @@ describe('resolveVendorRoute', () => {
     expect(problemFor(new UnknownVendorRouteError()).status).toBe(404);
   });
 
+  it.each(['GET', 'PUT', 'delete'])('answers 405 to %s on a vendor path of $default', (method) => {
+    // Act
+    const route = () => resolveVendorRoute({ routeKey: '$default', path: '/webhooks/round0', method });
+
+    // Assess
+    expect(route).toThrow(MethodNotAllowedError);
+    const problem = problemFor(new MethodNotAllowedError(method));
+    expect(problem.status).toBe(405);
+  });
+
+  it('takes POST (any case) on $default, and reads no method on a webhook route key', () => {
+    expect(resolveVendorRoute({ routeKey: '$default', path: '/webhooks/round0', method: 'post' })).toEqual({
+      vendor: 'round0',
+    });
+    expect(
+      resolveVendorRoute({ routeKey: webhookRouteKeys.round0, path: '/webhooks/round0', method: 'GET' }),
+    ).toEqual({ vendor: 'round0' });
+  });
+
   it('routes on the route keys the CDK stack and the local gateway define', () => {
     // Prepare
     const stackRouteKeys = Object.values(webhookRoutes).map((path) => `POST ${path}`);
@@ -83,6 +103,18 @@ describe('resolveVendorRoute', () => {
     // Assess
     expect(Object.values(webhookRouteKeys).sort()).toEqual([...stackRouteKeys].sort());
     expect(Object.values(webhookRouteKeys).sort()).toEqual([...ingestRouteKeys].sort());
+  });
+});
+
+describe('vendorAddressed', () => {
+  it.each([
+    ['the round0 route', { routeKey: webhookRouteKeys.round0, path: '/webhooks/round0' }, 'round0'],
+    ['the micro1 route without a token', micro1Route(), 'micro1'],
+    ['a vendor path of $default with another method', { path: '/webhooks/round0', method: 'GET' }, 'round0'],
+    ['a path naming no vendor', { routeKey: '$default', path: '/webhooks/acme' }, 'unknown'],
+    ['another route key', { routeKey: 'GET /health', path: '/health' }, 'unknown'],
+  ] as const)('names the vendor of %s', (_, request, vendor) => {
+    expect(vendorAddressed(request)).toBe(vendor);
   });
 });
 

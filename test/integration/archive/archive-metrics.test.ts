@@ -1,0 +1,166 @@
+/**
+ * The metrics the real archive handler (functions/archive.ts) publishes, against the local emulators and a
+ * media host on 127.0.0.1: objects and bytes archived by vendor, a refused URL counted as SSRF and as a
+ * failure, an unreadable task as a failure of vendor `unknown`.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ArchiveTask } from '../../../functions/archive/types.js';
+import { envNames } from '../../../functions/platform/env.js';
+import { resources } from '../../../lib/resources.js';
+import { startEmulators } from '../../../local/emulators.js';
+import { captureMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
+
+// Prepare (once): emulators, a media host, and the environment the archive handler reads at import time.
+const emulators = await startEmulators();
+const media = Buffer.from('%PDF-1.4 a tiny report, archived byte for byte\n');
+const mediaServer = createServer((_request, response) => {
+  response.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(media.length) });
+  response.end(media);
+});
+await new Promise<void>((resolve) => mediaServer.listen(0, '127.0.0.1', resolve));
+const mediaOrigin = `http://127.0.0.1:${(mediaServer.address() as AddressInfo).port}`;
+const secretsDir = mkdtempSync(join(tmpdir(), 'archive-metrics-'));
+const secretsFile = join(secretsDir, 'secrets.local.json');
+writeFileSync(
+  secretsFile,
+  JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
+);
+Object.assign(process.env, emulators.env, {
+  [envNames.ledgerTableName]: resources.ledgerTable.name,
+  [envNames.bucketName]: resources.bucket.name,
+  [envNames.queueUrl]: emulators.queueUrls.events,
+  [envNames.archiveDeadLetterQueueUrl]: emulators.queueUrls.archiveDeadLetter,
+  [envNames.localSecretsFile]: secretsFile,
+  // micro1's media may come from 127.0.0.1 over http here (the local relaxation admits loopback).
+  [envNames.outboundAllowLocal]: 'true',
+  [envNames.archiveMediaHosts]: JSON.stringify({ micro1: ['127.0.0.1'], round0: ['media.round0.example'] }),
+  POWERTOOLS_METRICS_DISABLED: 'false',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+});
+const { createArchiveHandler } = await import('../../../functions/archive.js');
+const clients = await import('../../../functions/platform/clients.js');
+const handler = createArchiveHandler();
+
+const service = 'interview-sync-archive';
+const context = {
+  functionName: 'interview-sync-archive',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 900_000,
+} as unknown as Context;
+
+let sequence = 0;
+const sqsRecord = (body: string): SQSRecord => {
+  sequence += 1;
+  const now = String(Date.now());
+  return {
+    messageId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
+    receiptHandle: `receipt-${sequence}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: now,
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:interview-sync-archive-tasks',
+    awsRegion: 'us-east-1',
+  };
+};
+
+/** A micro1 report task whose PDF is at `sourceUrl`. */
+const reportTask = (id: string, sourceUrl: string): ArchiveTask => ({
+  schemaVersion: 1,
+  vendor: 'micro1',
+  interviewKey: `report-${id}`,
+  interviewId: `report-${id}`,
+  batchId: `batch-${id}`,
+  batchAssets: ['report'],
+  asset: {
+    kind: 'file',
+    name: 'report',
+    key: `interviews/report-${id}/report.pdf`,
+    sourceUrl,
+    contentType: 'application/pdf',
+  },
+});
+
+const invoke = (...records: SQSRecord[]) =>
+  captureMetrics(
+    async () => (await handler({ Records: records } satisfies SQSEvent, context)) as SQSBatchResponse,
+  );
+
+afterAll(async () => {
+  clients.dynamoDbClient().destroy();
+  clients.sqsClient().destroy();
+  clients.s3Client().destroy();
+  await new Promise<void>((resolve) => mediaServer.close(() => resolve()));
+  await emulators.close();
+  rmSync(secretsDir, { recursive: true, force: true });
+});
+
+describe('archive handler metrics', () => {
+  it('counts the objects and bytes it archived, by vendor', async () => {
+    // Act
+    const { result, metrics } = await invoke(
+      sqsRecord(JSON.stringify(reportTask('ok', `${mediaOrigin}/report.pdf`))),
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    for (const dimensions of [{ service }, { service, vendor: 'micro1' }] as Record<string, string>[]) {
+      expect(valuesOf(metrics, 'ArchiveObjects', dimensions)).toEqual([1]);
+      expect(valuesOf(metrics, 'ArchiveBytes', dimensions)).toEqual([media.length]);
+    }
+    expect(metrics.find((metric) => metric.name === 'ArchiveBytes')?.unit).toBe('Bytes');
+    expect(seriesOf(metrics, 'ArchiveFailed')).toEqual([]);
+  });
+
+  it('counts a media URL the guard refuses as SSRF refused and as failed, by vendor', async () => {
+    // Act: a host micro1's media may not come from
+    const { result, metrics } = await invoke(
+      sqsRecord(JSON.stringify(reportTask('ssrf', 'http://metadata.internal.example/latest/meta-data'))),
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(seriesOf(metrics, 'SsrfRefused')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=micro1`,
+    ]);
+    expect(seriesOf(metrics, 'ArchiveFailed')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=micro1`,
+    ]);
+    expect(seriesOf(metrics, 'ArchiveObjects')).toEqual([]);
+  });
+
+  it.each([
+    ['a body that is not JSON', 'unknown', 'not json'],
+    [
+      'a task of a vendor it knows, missing its asset',
+      'round0',
+      JSON.stringify({ schemaVersion: 1, vendor: 'round0' }),
+    ],
+    [
+      'a task naming a vendor it does not know',
+      'unknown',
+      JSON.stringify({ schemaVersion: 1, vendor: 'acme' }),
+    ],
+  ])('counts %s as failed, of vendor %s', async (_, vendor, body) => {
+    const { metrics } = await invoke(sqsRecord(body));
+    expect(seriesOf(metrics, 'ArchiveFailed')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=${vendor}`,
+    ]);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * Reads the CloudWatch EMF lines Powertools Metrics writes to stdout (what CloudWatch turns into metrics),
+ * so tests assert the published metrics themselves: name, unit, dimension set and value.
+ */
+import { jest } from '@jest/globals';
+
+/** One metric value of one EMF line. */
+export interface EmittedMetric {
+  readonly namespace: string;
+  readonly name: string;
+  readonly unit: string;
+  /** The line's dimension set (its one and only), with each dimension's value. */
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** The dimension names in the order of the set, to check the set itself. */
+  readonly dimensionNames: readonly string[];
+  /** The value, or the values when the line aggregates several (`[1, 1]`). */
+  readonly value: number | readonly number[];
+}
+
+interface EmfDocument {
+  readonly _aws: {
+    readonly CloudWatchMetrics: ReadonlyArray<{
+      readonly Namespace: string;
+      readonly Dimensions: readonly (readonly string[])[];
+      readonly Metrics: ReadonlyArray<{ readonly Name: string; readonly Unit: string }>;
+    }>;
+  };
+  readonly [key: string]: unknown;
+}
+
+const parseEmf = (line: string): EmfDocument | undefined => {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Partial<EmfDocument>;
+    return parsed._aws === undefined ? undefined : (parsed as EmfDocument);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The metrics of EMF text (non-EMF lines, e.g. logs, are skipped). Fails on a line with two dimension sets. */
+export const emittedMetrics = (output: string): EmittedMetric[] =>
+  output
+    .split('\n')
+    .map(parseEmf)
+    .filter((document) => document !== undefined)
+    .flatMap((document) =>
+      document._aws.CloudWatchMetrics.flatMap((directive) => {
+        // One set per line: a second set would publish every metric of the line twice (aggregate included).
+        if (directive.Dimensions.length !== 1) {
+          throw new Error(
+            `EMF line with ${directive.Dimensions.length} dimension sets: ${JSON.stringify(document)}`,
+          );
+        }
+        const dimensionNames = directive.Dimensions[0] ?? [];
+        const dimensions = Object.fromEntries(dimensionNames.map((name) => [name, String(document[name])]));
+        return directive.Metrics.map((metric) => ({
+          namespace: directive.Namespace,
+          name: metric.Name,
+          unit: metric.Unit,
+          dimensions,
+          dimensionNames,
+          value: document[metric.Name] as number | number[],
+        }));
+      }),
+    );
+
+/**
+ * Runs `act` with stdout and stderr captured (nothing reaches the test output) and returns what it
+ * resolved to with the metrics it published.
+ */
+export const captureMetrics = async <T>(
+  act: () => Promise<T>,
+): Promise<{ readonly result: T; readonly metrics: EmittedMetric[] }> => {
+  const chunks: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
+  ];
+  try {
+    const result = await act();
+    return { result, metrics: emittedMetrics(chunks.join('')) };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+};
+
+/** The values of `name` published with exactly `dimensions` (service included), flattened. */
+export const valuesOf = (
+  metrics: readonly EmittedMetric[],
+  name: string,
+  dimensions: Readonly<Record<string, string>>,
+): number[] =>
+  metrics
+    .filter(
+      (metric) =>
+        metric.name === name &&
+        metric.dimensionNames.length === Object.keys(dimensions).length &&
+        Object.entries(dimensions).every(([key, value]) => metric.dimensions[key] === value),
+    )
+    .flatMap((metric) => (typeof metric.value === 'number' ? [metric.value] : [...metric.value]));
+
+/** Every dimension set `name` was published with (each as a sorted `key=value` list), for exact checks. */
+export const seriesOf = (metrics: readonly EmittedMetric[], name: string): string[] =>
+  metrics
+    .filter((metric) => metric.name === name)
+    .map((metric) =>
+      Object.entries(metric.dimensions)
+        .map(([key, value]) => `${key}=${value}`)
+        .sort()
+        .join(','),
+    )
+    .sort();
