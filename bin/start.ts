@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
 import { resources } from '../lib/resources.js';
 import { LocalPipelineError } from '../local/errors.js';
+import { prettyPrintPowertoolsLogs } from '../local/log.js';
 import { ffmpegAvailable } from '../local/media/generate.js';
 import { startLocalPipeline } from '../local/runtime.js';
 import { removeRuntimeInfo, runtimeInfoFor, writeRuntimeInfo } from '../local/runtime-info.js';
@@ -19,6 +20,15 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got "${process.env.PORT}"`);
   process.exit(2);
 }
+
+const consolePort = Number(process.env.CONSOLE_PORT ?? 3001);
+if (!Number.isInteger(consolePort) || consolePort < 0 || consolePort > 65535) {
+  console.error(`CONSOLE_PORT must be a port number, got "${process.env.CONSOLE_PORT}"`);
+  process.exit(2);
+}
+// The handlers log Powertools JSON as deployed; here each line reaches the terminal as one readable line.
+// LOG_FORMAT=json keeps the JSON (to pipe into jq).
+if (process.env.LOG_FORMAT !== 'json') prettyPrintPowertoolsLogs();
 
 const atsWritesFile = `${dataDir}ats-writes.jsonl`;
 /** Worker settings a developer may set in the shell to try a real ATS locally (credentials go in the secrets file). */
@@ -36,6 +46,7 @@ const pipeline = await startLocalPipeline({
   port,
   vendorApis: true,
   media,
+  console: { port: consolePort },
   env: {
     // The default ATS is the log adapter: it appends what the ATS would receive to .data/ats-writes.jsonl.
     [envNames.atsAdapter]: 'log',
@@ -57,6 +68,8 @@ const pipeline = await startLocalPipeline({
 await writeRuntimeInfo(dataDir, runtimeInfoFor(pipeline));
 
 console.log(`interview-sync is running locally on ${pipeline.url}
+
+Console: ${pipeline.consoleUrl}   (events, interviews, effects, parked, dead letters, archived media)
 
 Webhook URLs (register these with the vendors, or use npm run send):
   ROUND0  POST ${pipeline.webhookUrls.round0}   (signed with X-Webhook-Signature)
@@ -88,6 +101,7 @@ Archive a recording:  npm run send -- micro1 interview_report.created.local   (r
 Send a sample:  npm run send -- round0 interview_ended   (archives each answer's audio)
 List samples:   npm run send -- --list
 Parked events:  npm run ops -- parked unmatched   (replay: npm run ops -- replay unmatched --all)
+Logs:    one line per entry (LOG_FORMAT=json npm start keeps the handlers' Powertools JSON)
 Ctrl-C stops (waits for requests and batches in flight); press it twice to quit at once.`);
 
 let stoppingSince: number | undefined;

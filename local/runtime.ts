@@ -11,6 +11,7 @@ import { envNames } from '../functions/platform/env.js';
 import type { WorkerHandlerOptions } from '../functions/worker.js';
 import { resources } from '../lib/resources.js';
 import { type LocalHttpApi, startHttpApi } from './api-gateway.js';
+import { createWorkerTap, type LocalConsole, startPipelineConsole } from './console/index.js';
 import { type EmulatorPorts, type LocalEmulators, localAws, startEmulators } from './emulators.js';
 import { LocalPipelineError } from './errors.js';
 import { type MediaFake, type Round0Answer, startMediaFake } from './fakes/media.js';
@@ -90,6 +91,13 @@ export interface LocalPipelineOptions {
    * @default false; `true` keeps the media in `<dataDir>/media` (a temporary directory without `dataDir`)
    */
   readonly media?: boolean | { readonly dir?: string };
+  /**
+   * Serve the local console (`local/console`) on 127.0.0.1: recent events, each interview's status and
+   * effects, parked and dead-lettered events, archived media with players. The worker's deliveries are
+   * tapped for it (type and time of each event). `npm start` turns it on.
+   * @default false; `true` on a free port; `{ port }` on that port, or on a free one when it is taken
+   */
+  readonly console?: boolean | { readonly port?: number };
   /** @default consoleLog */
   readonly log?: LocalLog;
 }
@@ -123,6 +131,8 @@ export interface LocalPipeline {
   readonly vendorApiUrls?: { readonly round0: string; readonly micro1: string };
   /** The media fake, when started: its URL, signed-URL helpers, fault switch and request log. */
   readonly media?: MediaFake;
+  /** The local console's page, `http://127.0.0.1:<port>/console`, when started. */
+  readonly consoleUrl?: string;
   /** Every variable written to `process.env` for the handlers. */
   readonly env: Readonly<Record<string, string>>;
   /** Stops accepting requests, drains HTTP requests and worker batches in flight, closes the emulators. */
@@ -345,6 +355,8 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
   let api: LocalHttpApi | undefined;
   let poller: SqsPoller | undefined;
   let archivePoller: SqsPoller | undefined;
+  let localConsole: LocalConsole | undefined;
+  const tap = options.console ? createWorkerTap() : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = (stopOptions: StopOptions = {}): Promise<void> => {
@@ -352,6 +364,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     stopping ??= (async () => {
       try {
         await api?.close();
+        await localConsole?.close();
         if (poller !== undefined && (stopOptions.drainQueueMs ?? 0) > 0) {
           await waitForEmptyQueue(emulators, stopOptions.drainQueueMs ?? 0);
         }
@@ -384,7 +397,10 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
         sqs: emulators.sqs,
         queueUrl: emulators.queueUrls.events,
         queueArn: emulators.queueArns.events,
-        createHandler: () => worker.createWorkerHandler(options.workerHandler),
+        createHandler: () => {
+          const handler = worker.createWorkerHandler(options.workerHandler);
+          return tap === undefined ? handler : tap.wrap(handler);
+        },
         function: {
           ...functionSettings('interview-sync-worker', resources.worker),
           ...(options.workerTimeoutSeconds === undefined
@@ -408,6 +424,18 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
           log,
         });
     }
+    if (options.console) {
+      localConsole = await startPipelineConsole({
+        endpoints: emulators.endpoints,
+        queueUrls: emulators.queueUrls,
+        sqs: emulators.sqs,
+        ...(tap === undefined ? {} : { tap }),
+        ...(typeof options.console === 'object' && options.console.port !== undefined
+          ? { port: options.console.port }
+          : {}),
+        log,
+      });
+    }
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
@@ -429,6 +457,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     endpoints: emulators.endpoints,
     ...(vendorApis === undefined ? {} : { vendorApiUrls: vendorApis.urls }),
     ...(media === undefined ? {} : { media }),
+    ...(localConsole === undefined ? {} : { consoleUrl: localConsole.url }),
     env,
     stop,
   };

@@ -1,0 +1,302 @@
+/**
+ * The local console: a page on 127.0.0.1 that shows what the local pipeline did — recent events, each
+ * interview's status and effects, parked and dead-lettered events — and plays what was archived. Local
+ * only: nothing under `functions/` or `lib/` imports it, and nothing of it is deployed.
+ *
+ * Routes (GET only):
+ * - `/console`: the page (`static/index.html`, `static/console.js`, `static/console.css`);
+ * - `/console/vendor/hls.min.js`: hls.js from node_modules (no CDN: the page works offline);
+ * - `/console/api/snapshot`: the snapshot as JSON; `/console/api/stream`: the same as Server-Sent Events,
+ *   sent when it changes (the server reads the stores every second while a page is open);
+ * - `/console/media/object?vendor&interview&key`: a redirect to a presigned URL of an archived object, so
+ *   `<audio src>` and links never hold an expired signature;
+ * - `/console/media/hls?vendor&interview&key`: an archived media playlist whose segment, init and key URIs
+ *   are presigned URLs (the relative URIs of the stored playlist would resolve against this server).
+ *
+ * Media is read straight from s3rver by the browser through those presigned URLs. hls.js fetches with XHR,
+ * so the console allows its own origin on the local bucket's CORS configuration when it starts (the
+ * deployed bucket has none: nothing browses it).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { type VendorName, vendorNames } from '../../functions/vendors/envelope.js';
+import { listenOnLoopback, loopbackHost } from '../listen.js';
+import { consoleLog, type LocalLog } from '../log.js';
+import { mediaCommand } from '../ops-media.js';
+import type { ConsoleData } from './snapshot.js';
+
+export interface LocalConsoleOptions {
+  readonly data: ConsoleData;
+  /** Client of the local S3 (s3rver): presigned URLs are made with it and point at it. */
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /**
+   * Port on 127.0.0.1; when it is taken, a free port is used instead (the URL is printed either way).
+   * @default 0 (a free port)
+   */
+  readonly port?: number;
+  /** How often the stores are read while a page listens. @default 1000 */
+  readonly refreshMs?: number;
+  /** Validity of the presigned media URLs. @default 3600 */
+  readonly presignSeconds?: number;
+  /** @default consoleLog */
+  readonly log?: LocalLog;
+}
+
+export interface LocalConsole {
+  /** The page: `http://127.0.0.1:<port>/console`. */
+  readonly url: string;
+  readonly port: number;
+  /** Ends the event streams and stops the server. */
+  close(): Promise<void>;
+}
+
+const staticDir = fileURLToPath(new URL('./static/', import.meta.url));
+const hlsScript = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+
+const staticFiles: Readonly<Record<string, { readonly file: string; readonly type: string }>> = {
+  '/console': { file: join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/console/': { file: join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/console/static/console.js': {
+    file: join(staticDir, 'console.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/console/static/console.css': { file: join(staticDir, 'console.css'), type: 'text/css; charset=utf-8' },
+  '/console/vendor/hls.min.js': { file: hlsScript, type: 'text/javascript; charset=utf-8' },
+};
+
+class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Listens on `port`, or on a free port when `port` is taken. */
+const listen = async (server: Server, port: number, log: LocalLog): Promise<number> => {
+  try {
+    return await listenOnLoopback(server, port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
+    log.warn('console: port in use, using a free one', { port });
+    return listenOnLoopback(server, 0);
+  }
+};
+
+/** Starts the console. */
+export const startLocalConsole = async (options: LocalConsoleOptions): Promise<LocalConsole> => {
+  const log = options.log ?? consoleLog;
+  const refreshMs = options.refreshMs ?? 1000;
+  const expiresIn = options.presignSeconds ?? 3600;
+  const s3Origin = new URL(await s3Endpoint(options.s3)).origin;
+  const streams = new Set<ServerResponse>();
+  let port = 0;
+
+  /** Only this server's own names: a page of another site that rebinds a DNS name to 127.0.0.1 gets nothing. */
+  const allowedHosts = () => new Set([`${loopbackHost}:${port}`, `localhost:${port}`]);
+
+  const presign = (key: string) =>
+    getSignedUrl(options.s3, new GetObjectCommand({ Bucket: options.bucket, Key: key }), { expiresIn });
+
+  /** The manifest entry `key` of the interview named in the query, or NotFoundError. */
+  const archivedObject = async (url: URL) => {
+    const vendor = url.searchParams.get('vendor') ?? '';
+    const interviewKey = url.searchParams.get('interview') ?? '';
+    const key = url.searchParams.get('key') ?? '';
+    if (!(vendorNames as readonly string[]).includes(vendor)) throw new NotFoundError('unknown vendor');
+    const objects = await options.data.manifest.list(vendor as VendorName, interviewKey);
+    const object = objects.find((entry) => entry.key === key);
+    // Only what the manifest lists: never raw events or claim checks from the same bucket.
+    if (object === undefined) throw new NotFoundError('not archived for this interview');
+    return { vendor: vendor as VendorName, object };
+  };
+
+  /**
+   * The media playlist with presigned URIs, made by `npm run ops -- media --save` itself (one rewriting of
+   * playlists, not two): it writes `<camera>-<variant>.m3u8` into a scratch directory.
+   */
+  const presignedPlaylist = async (url: URL): Promise<string> => {
+    const { vendor, object } = await archivedObject(url);
+    const [, interviewId, camera, variant] = object.key.split('/');
+    if (!/\/v\d+\/index\.m3u8$/.test(object.key)) throw new NotFoundError('not a media playlist');
+    const dir = await mkdtemp(join(tmpdir(), 'interview-sync-console-'));
+    try {
+      await mediaCommand({
+        manifest: options.data.manifest,
+        s3: options.s3,
+        bucket: options.bucket,
+        interviewId: interviewId ?? '',
+        vendor,
+        expiresInSeconds: expiresIn,
+        saveDir: dir,
+      });
+      return await readFile(join(dir, `${camera}-${variant}.m3u8`), 'utf8');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  // One reader for every open page: the stores are read once per tick and a change is pushed to all.
+  let lastJson: string | undefined;
+  let failing = false;
+  const refresh = async (): Promise<void> => {
+    try {
+      const json = JSON.stringify(await options.data.read());
+      failing = false;
+      if (json === lastJson) return;
+      lastJson = json;
+      for (const stream of streams) stream.write(`data: ${json}\n\n`);
+    } catch (error) {
+      if (!failing) log.warn('console: reading the stores failed', { error: String(error) });
+      failing = true;
+    }
+  };
+  let refreshing: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (streams.size === 0 || refreshing !== undefined) return;
+    refreshing = refresh().finally(() => {
+      refreshing = undefined;
+    });
+  }, refreshMs);
+
+  const openStream = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    // The browser reconnects by itself after a second if the server restarts.
+    res.write('retry: 1000\n\n');
+    if (lastJson !== undefined) res.write(`data: ${lastJson}\n\n`);
+    streams.add(res);
+    req.on('close', () => streams.delete(res));
+    if (lastJson === undefined) void refresh();
+  };
+
+  const securityHeaders = {
+    'content-security-policy': [
+      "default-src 'self'",
+      `media-src 'self' blob: ${s3Origin}`,
+      `connect-src 'self' ${s3Origin}`,
+      "worker-src 'self' blob:",
+      "object-src 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...securityHeaders });
+    res.end(body);
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'text/plain', 'wrong host\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
+    const url = new URL(req.url ?? '/', `http://${loopbackHost}`);
+    if (url.pathname === '/') {
+      res.writeHead(302, { location: '/console' });
+      res.end();
+      return;
+    }
+    // No icon: answered so the browser's automatic request logs no error.
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    const file = staticFiles[url.pathname];
+    if (file !== undefined) return send(res, 200, file.type, await readFile(file.file));
+    if (url.pathname === '/console/api/stream') return openStream(req, res);
+    if (url.pathname === '/console/api/snapshot') {
+      const snapshot = await options.data.read();
+      return send(res, 200, 'application/json', JSON.stringify(snapshot));
+    }
+    if (url.pathname === '/console/media/object') {
+      const { object } = await archivedObject(url);
+      res.writeHead(302, { location: await presign(object.key), 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
+    if (url.pathname === '/console/media/hls') {
+      return send(res, 200, 'application/vnd.apple.mpegurl', await presignedPlaylist(url));
+    }
+    return send(res, 404, 'text/plain', 'not found\n');
+  };
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return send(res, 404, 'text/plain', `${error.message}\n`);
+      log.error('console: request failed', { path: req.url?.split('?')[0], error: String(error) });
+      if (!res.headersSent) send(res, 500, 'text/plain', 'console error\n');
+      else res.destroy();
+    });
+  });
+  try {
+    port = await listen(server, options.port ?? 0, log);
+    await allowConsoleOrigin(options.s3, options.bucket, [
+      `http://${loopbackHost}:${port}`,
+      `http://localhost:${port}`,
+    ]);
+  } catch (error) {
+    clearInterval(timer);
+    server.close();
+    throw error;
+  }
+
+  return {
+    url: `http://${loopbackHost}:${port}/console`,
+    port,
+    close: async () => {
+      clearInterval(timer);
+      for (const stream of streams) stream.end();
+      streams.clear();
+      await refreshing;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+};
+
+/** The S3 client's endpoint (s3rver's origin), which the presigned URLs name. */
+const s3Endpoint = async (s3: S3Client): Promise<string> => {
+  const endpoint = await s3.config.endpoint?.();
+  if (endpoint === undefined) return 'http://127.0.0.1';
+  return `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`;
+};
+
+/**
+ * Lets the console's page read archived objects with XHR (hls.js): CORS on the local bucket for the
+ * console's origins, GET and HEAD only. Written at every start (s3rver keeps it in its data directory), so
+ * a console on another port replaces the previous one's.
+ */
+const allowConsoleOrigin = async (
+  s3: S3Client,
+  bucket: string,
+  origins: readonly string[],
+): Promise<void> => {
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedOrigins: [...origins],
+            AllowedMethods: ['GET', 'HEAD'],
+            AllowedHeaders: ['*'],
+            ExposeHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges'],
+            MaxAgeSeconds: 600,
+          },
+        ],
+      },
+    }),
+  );
+};

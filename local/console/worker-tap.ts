@@ -1,0 +1,133 @@
+/**
+ * What the local worker was handed and how each invocation ended, kept in memory for the console: the
+ * ledger records an event's claim and outcome but not its type or when it was processed, and this is the
+ * one place the local runtime sees both without any change to the worker. It wraps the worker's handler
+ * the way the SQS poller calls it and keeps ids only (vendor, type, dedupe key, interview key) — never the
+ * payload, which holds candidate data.
+ *
+ * Only this process's deliveries are known: events processed by an earlier `npm start` show in the
+ * console from the ledger alone, without a type or a time.
+ */
+import type { SQSEvent } from 'aws-lambda';
+import { interviewKeyOf } from '../../functions/ledger/lifecycle.js';
+import type { QueueMessage } from '../../functions/vendors/envelope.js';
+import type { LocalHandler } from '../lambda-context.js';
+import { failedMessageIds } from '../sqs-poller.js';
+
+/**
+ * How the latest delivery of an event ended for the worker: `running` (invoked, no answer yet), `ok` (not
+ * reported as failed, so the poller deletes it), `failed` (reported in `batchItemFailures`, or the whole
+ * invocation threw or answered nonsense: SQS delivers it again).
+ */
+export type DeliveryResult = 'running' | 'ok' | 'failed';
+
+/** One event as the worker saw it. */
+export interface TappedEvent {
+  readonly dedupeKey: string;
+  readonly vendor: string;
+  readonly type: string;
+  /** The interview's ledger key, when the message carried the envelope (not a claim check). */
+  readonly interviewKey?: string;
+  /** When the vendor says it happened, if it says. */
+  readonly occurredAt?: string;
+  /** When the worker was last invoked with it (ISO 8601). */
+  readonly lastDeliveryAt: string;
+  /** Deliveries to the worker in this process. */
+  readonly deliveries: number;
+  readonly result: DeliveryResult;
+}
+
+export interface WorkerTap {
+  /** `handler`, reporting each invocation's records and outcome to the tap. */
+  wrap<TResult>(handler: LocalHandler<SQSEvent, TResult>): LocalHandler<SQSEvent, TResult>;
+  /** The events seen, most recently delivered first. */
+  events(): TappedEvent[];
+}
+
+export interface WorkerTapOptions {
+  /**
+   * Events kept; the oldest delivery is forgotten first.
+   * @default 500
+   */
+  readonly capacity?: number;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** The ids of a queue message; undefined for a body that is not one (the worker dead-letters those). */
+const idsOf = (body: string): Omit<TappedEvent, 'lastDeliveryAt' | 'deliveries' | 'result'> | undefined => {
+  let message: QueueMessage;
+  try {
+    message = JSON.parse(body) as QueueMessage;
+  } catch {
+    return undefined;
+  }
+  if (message?.kind === 'claim-check') {
+    return { dedupeKey: message.dedupeKey, vendor: message.vendor, type: message.type };
+  }
+  const event = message?.kind === 'event' ? message.event : undefined;
+  if (typeof event?.dedupeKey !== 'string') return undefined;
+  let interviewKey: string | undefined;
+  try {
+    interviewKey = interviewKeyOf(event);
+  } catch {
+    // An event without an interview (an unknown type): the worker decides what to do with it.
+  }
+  return {
+    dedupeKey: event.dedupeKey,
+    vendor: event.vendor,
+    type: event.type,
+    ...(interviewKey === undefined ? {} : { interviewKey }),
+    ...(event.occurredAt === undefined ? {} : { occurredAt: event.occurredAt }),
+  };
+};
+
+export const createWorkerTap = (options: WorkerTapOptions = {}): WorkerTap => {
+  const capacity = options.capacity ?? 500;
+  const now = options.now ?? (() => new Date());
+  /** By dedupe key, in delivery order (a re-delivery moves to the end). */
+  const seen = new Map<string, TappedEvent>();
+
+  const record = (event: TappedEvent) => {
+    seen.delete(event.dedupeKey);
+    seen.set(event.dedupeKey, event);
+    for (const key of seen.keys()) {
+      if (seen.size <= capacity) break;
+      seen.delete(key);
+    }
+  };
+
+  const settle = (dedupeKeys: ReadonlyMap<string, string>, failed: ReadonlySet<string> | 'all') => {
+    for (const [messageId, dedupeKey] of dedupeKeys) {
+      const event = seen.get(dedupeKey);
+      if (event === undefined || event.result !== 'running') continue;
+      seen.set(dedupeKey, { ...event, result: failed === 'all' || failed.has(messageId) ? 'failed' : 'ok' });
+    }
+  };
+
+  return {
+    wrap:
+      <TResult>(handler: LocalHandler<SQSEvent, TResult>): LocalHandler<SQSEvent, TResult> =>
+      async (event, context) => {
+        const at = now().toISOString();
+        /** message id → dedupe key, for the records this invocation carries. */
+        const dedupeKeys = new Map<string, string>();
+        for (const sqsRecord of event.Records) {
+          const ids = idsOf(sqsRecord.body);
+          if (ids === undefined) continue;
+          dedupeKeys.set(sqsRecord.messageId, ids.dedupeKey);
+          const deliveries = (seen.get(ids.dedupeKey)?.deliveries ?? 0) + 1;
+          record({ ...ids, lastDeliveryAt: at, deliveries, result: 'running' });
+        }
+        try {
+          const response = await handler(event, context);
+          settle(dedupeKeys, failedMessageIds(response, new Set(event.Records.map((r) => r.messageId))));
+          return response;
+        } catch (error) {
+          settle(dedupeKeys, 'all');
+          throw error;
+        }
+      },
+    events: () => [...seen.values()].reverse(),
+  };
+};
