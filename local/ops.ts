@@ -3,27 +3,34 @@
  *
  *   npm run ops -- parked unmatched|failed
  *   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
- *   deployed: add --table <ledger table> --queue-url <events queue URL> --bucket <bucket> [--region <r>]
+ *   npm run ops -- replay --vendor round0|micro1 --since <yyyy-mm-dd|ISO> [--until …] [--type <t>] [--force]
+ *   npm run ops -- redrive events|archive [--max N]
+ *   npm run ops -- status <interview id | e-mail>
+ *   npm run ops -- erase (--email <e-mail> | --candidate-id <id>) [--yes]
  *   npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>]
  *   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>]
  *                         [--integration-secret-arn <arn> [--region <r>]]
  *                         [--completed-stage-id <id>] [--score-field-id <id>]
+ *   deployed: --table <ledger table> --queue-url <events queue URL> --bucket <bucket> --dlq-url <events DLQ URL>
+ *             --archive-dlq-url <archive DLQ URL> [--archive-queue-url <URL>] [--integration-secret-arn <arn>]
+ *             [--region <r>]
  *
  * Listing shows ids, types and reasons only: parked envelopes hold candidate data and are never printed.
+ * `status` and `erase` print ids, keys and outcomes, never an e-mail, a name or a note.
  * The doctor prints ATS configuration (stage, tag, field ids and names) and check outcomes, never a
  * credential or candidate data.
  */
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { type DoctorOptions, diagnoseAts, renderDoctorReport } from '../functions/ats/doctor.js';
 import type { AtsAdapterDeps } from '../functions/ats/types.js';
 import { envNames } from '../functions/platform/env.js';
 import { type IntegrationSecrets, integrationSecretsSchema } from '../functions/platform/secrets-shape.js';
-import { readRuntimeInfo } from './runtime-info.js';
+import type { InterviewEvent } from '../functions/vendors/envelope.js';
+import type { ProgressStream } from './ops/progress.js';
+import type { RawReplayOptions } from './ops/replay-raw.js';
+import { type OpsStage, requireResource, resolveStage, StageError } from './ops/stage.js';
 import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
 
 export class OpsUsageError extends Error {
@@ -36,9 +43,23 @@ export class OpsUsageError extends Error {
 export const opsUsage = `usage:
   npm run ops -- parked unmatched|failed
   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
+      parked events back onto the events queue
+  npm run ops -- replay --vendor round0|micro1 --since <yyyy-mm-dd|ISO time> [--until <…>] [--type <event type>] [--force]
+      stored deliveries (raw event store) of the window back onto the events queue; the worker skips those it
+      processed before. --force gives each a new dedupe key so the worker processes it again: ATS writes are
+      recorded per interview by what they write, so only those not recorded yet are made (no second note).
+  npm run ops -- redrive events|archive [--max <n>]
+      dead-letter queue → its source queue, once the cause is fixed (failure attributes dropped)
+  npm run ops -- status <interview id | report:<id> | session:<…> | e-mail>
+      ledger state, events, ATS writes, archive and parked events of an interview (ids only)
+  npm run ops -- erase (--email <e-mail> | --candidate-id <id>) [--yes]
+      deletes everything held on the candidate (ledger, archive, parked, claim checks, raw events); prints the
+      plan and asks first unless --yes. Messages still on the queues may re-create state: erase again later.
   npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>] [--expires <seconds>]
   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>] [--completed-stage-id <id>] [--score-field-id <id>]
-against a deployed stage add: --table <ledger table> --queue-url <events queue URL> --bucket <bucket> [--region <region>]
+against a deployed stage add (stack outputs): --table <LedgerTableName> --queue-url <EventsQueueUrl> --bucket <BucketName>
+  --dlq-url <DeadLetterQueueUrl> --archive-dlq-url <ArchiveDeadLetterQueueUrl> [--archive-queue-url <url>]
+  [--integration-secret-arn <IntegrationSecretsArn>] (erase, status by e-mail: the pseudonym key) [--region <region>]
 the doctor against a deployed stage: --adapter <name> --config <ATS_CONFIG JSON> --integration-secret-arn <arn> [--region <region>]`;
 
 /** Injection points of {@link runOps}, for tests. */
@@ -51,11 +72,24 @@ export interface OpsOptions {
   readonly readSecret?: (arn: string, region: string | undefined) => Promise<string>;
   /** Handed to the adapters (tests: instant retries). @default {} */
   readonly atsDeps?: AtsAdapterDeps;
+  /**
+   * Where long commands (redrive, replay, erase) show their progress: one updating line on a terminal,
+   * plain lines otherwise. `npm run ops` passes `process.stdout`. @default none (silent)
+   */
+  readonly progress?: ProgressStream;
+  /**
+   * Asks the operator to confirm an erase whose plan is `plan` (the lines are printed by it). `npm run ops`
+   * asks on a terminal. @default none: without `--yes` an erase is refused
+   */
+  readonly confirm?: (plan: readonly string[]) => Promise<boolean>;
 }
 
 export interface OpsResult {
   readonly lines: string[];
-  /** `0`, or `1` when the doctor found a failure. */
+  /**
+   * `0`; `1` when the doctor found a failure, `status` found nothing, or an erase was declined; `2` when an
+   * erase without `--yes` could not ask.
+   */
   readonly exitCode: number;
 }
 
@@ -75,6 +109,17 @@ const optionsSpec = {
   vendor: { type: 'string' },
   save: { type: 'string' },
   expires: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  type: { type: 'string' },
+  force: { type: 'boolean' },
+  max: { type: 'string' },
+  email: { type: 'string' },
+  'candidate-id': { type: 'string' },
+  yes: { type: 'boolean' },
+  'dlq-url': { type: 'string' },
+  'archive-queue-url': { type: 'string' },
+  'archive-dlq-url': { type: 'string' },
 } as const;
 type OpsValues = ReturnType<
   typeof parseArgs<{ options: typeof optionsSpec; allowPositionals: true }>
@@ -111,6 +156,31 @@ const parseConfig = (text: string | undefined, from: string): unknown => {
 };
 
 /**
+ * The integration secret, read as the worker reads it: from Secrets Manager with `--integration-secret-arn`,
+ * else from the local secrets file (`secretsFile` of the options, else the running `npm start`'s, else
+ * `<repo>/secrets.local.json`). The doctor takes its ATS credentials from it, `erase` and `status` the
+ * `pseudonymKey` of the e-mail pseudonyms.
+ */
+export const readIntegrationSecrets = async (
+  values: Pick<OpsValues, 'integration-secret-arn' | 'region'>,
+  ops: OpsOptions,
+  localSecretsFile?: string,
+): Promise<{ secrets: IntegrationSecrets; source: string }> => {
+  const arn = values['integration-secret-arn'];
+  if (arn !== undefined) {
+    const text = await (ops.readSecret ?? readSecretFromSecretsManager)(arn, values.region);
+    const parsed = v.safeParse(integrationSecretsSchema, parseConfig(text, 'the integration secret'));
+    if (!parsed.success) {
+      const paths = parsed.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
+      throw new OpsUsageError(`the integration secret is malformed at: ${paths}`);
+    }
+    return { secrets: parsed.output, source: 'the integration secret (Secrets Manager)' };
+  }
+  const file = ops.secretsFile ?? localSecretsFile ?? defaultSecretsFilePath;
+  return { secrets: (await readSecretsFile(file)).integration, source: file };
+};
+
+/**
  * THE one place the doctor's target is resolved. Flags win over the environment: `--adapter`/`--config`
  * over `ATS_ADAPTER`/`ATS_CONFIG`, `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/
  * `ATS_SCORE_FIELD_ID`; credentials come from `--integration-secret-arn` (Secrets Manager) when given, else
@@ -132,24 +202,15 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
       ? { scoreFieldId: values['score-field-id'] ?? env[envNames.atsScoreFieldId] }
       : {}),
   };
-  const arn = values['integration-secret-arn'];
-  let secrets: IntegrationSecrets;
-  let source: string;
-  if (arn !== undefined) {
-    const text = await (ops.readSecret ?? readSecretFromSecretsManager)(arn, values.region);
-    const parsed = v.safeParse(integrationSecretsSchema, parseConfig(text, 'the integration secret'));
-    if (!parsed.success) {
-      const paths = parsed.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
-      throw new OpsUsageError(`the integration secret is malformed at: ${paths}`);
-    }
-    secrets = parsed.output;
-    source = 'the integration secret (Secrets Manager)';
-  } else {
-    const file = ops.secretsFile ?? defaultSecretsFilePath;
-    secrets = (await readSecretsFile(file)).integration;
-    source = `${file} (integration.ats)`;
-  }
-  return { adapter, config, credentials: secrets.ats, options, source };
+  const { secrets, source } = await readIntegrationSecrets(values, ops);
+  const fromFile = values['integration-secret-arn'] === undefined;
+  return {
+    adapter,
+    config,
+    credentials: secrets.ats,
+    options,
+    source: fromFile ? `${source} (integration.ats)` : source,
+  };
 };
 
 const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult> => {
@@ -167,62 +228,46 @@ const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult>
   return { lines, exitCode: report.ok ? 0 : 1 };
 };
 
-/**
- * The parked-events store and the events queue. The ledger modules are imported here, on demand, so the
- * doctor (pure ATS calls) never loads them.
- */
-/** The clients and names of the stage: a deployed one from flags, else the running `npm start`'s. */
-const storageOf = async (values: OpsValues, dataDir: string, needsQueue: boolean) => {
-  const table = values.table;
-  if (table !== undefined) {
-    const queueUrl = values['queue-url'];
-    const bucket = values.bucket;
-    if ((needsQueue && queueUrl === undefined) || bucket === undefined) {
-      throw new OpsUsageError(
-        needsQueue ? '--table needs --queue-url and --bucket too' : '--table needs --bucket too',
-      );
-    }
-    const config = values.region === undefined ? {} : { region: values.region };
-    return {
-      dynamodb: new DynamoDBClient(config),
-      sqs: new SQSClient(config),
-      s3: new S3Client(config),
-      table,
-      queueUrl: queueUrl ?? '',
-      bucket,
-    };
+/** The stage (see `local/ops/stage.ts`); its errors are usage errors here. */
+const stageOf = async (values: OpsValues, dataDir: string): Promise<OpsStage> => {
+  try {
+    return await resolveStage(values, dataDir);
+  } catch (error) {
+    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
+    throw error;
   }
-  const info = await readRuntimeInfo(dataDir);
-  if (info === undefined) {
-    throw new OpsUsageError(
-      'no local pipeline is running (start it with `npm start`), or pass --table for a deployed stage',
-    );
-  }
-  const base = { region: info.region, credentials: info.credentials };
-  return {
-    dynamodb: new DynamoDBClient({ ...base, endpoint: info.endpoints.dynamodb }),
-    sqs: new SQSClient({ ...base, endpoint: info.endpoints.sqs }),
-    s3: new S3Client({ ...base, endpoint: info.endpoints.s3, forcePathStyle: true }),
-    table: info.ledgerTable,
-    queueUrl: info.eventsQueueUrl,
-    bucket: info.bucket,
-  };
 };
 
-const connect = async (values: OpsValues, dataDir: string) => {
+const need = (stage: OpsStage, resource: Parameters<typeof requireResource>[1], command: string): string => {
+  try {
+    return requireResource(stage, resource, command);
+  } catch (error) {
+    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
+    throw error;
+  }
+};
+
+/**
+ * The parked-events store and the events queue. The ledger modules are imported here, on demand, so the
+ * doctor (pure ATS calls) never loads them. (The ops modules below are imported one after the other: Jest's
+ * ESM loader fails on two concurrent first imports of the same Node built-in.)
+ */
+const connect = async (stage: OpsStage, command: string, needsQueue: boolean) => {
   const [{ ParkingLot }, { EventQueue }] = await Promise.all([
     import('../functions/ledger/parking-lot.js'),
     import('../functions/queue/event-queue.js'),
   ]);
-  const storage = await storageOf(values, dataDir, true);
+  const table = need(stage, 'table', command);
   return {
-    parking: new ParkingLot({ client: storage.dynamodb, tableName: storage.table }),
-    queue: new EventQueue({
-      sqs: storage.sqs,
-      s3: storage.s3,
-      queueUrl: storage.queueUrl,
-      bucket: storage.bucket,
-    }),
+    parking: new ParkingLot({ client: stage.dynamodb, tableName: table }),
+    queue: needsQueue
+      ? new EventQueue({
+          sqs: stage.sqs,
+          s3: stage.s3,
+          queueUrl: need(stage, 'events', command),
+          bucket: need(stage, 'bucket', command),
+        })
+      : undefined,
   };
 };
 
@@ -248,23 +293,303 @@ const runMedia = async (
     import('../functions/archive/manifest.js'),
     import('./ops-media.js'),
   ]);
-  const storage = await storageOf(values, dataDir, false);
-  const lines = await mediaCommand({
-    manifest: new ArchiveManifest({ client: storage.dynamodb, tableName: storage.table }),
-    s3: storage.s3,
-    bucket: storage.bucket,
-    interviewId,
-    ...(vendor === undefined ? {} : { vendor }),
-    ...(expires === undefined ? {} : { expiresInSeconds: expires }),
-    ...(values.save === undefined ? {} : { saveDir: values.save }),
-  });
-  return { lines, exitCode: 0 };
+  const stage = await stageOf(values, dataDir);
+  try {
+    const lines = await mediaCommand({
+      manifest: new ArchiveManifest({ client: stage.dynamodb, tableName: need(stage, 'table', 'media') }),
+      s3: stage.s3,
+      bucket: need(stage, 'bucket', 'media'),
+      interviewId,
+      ...(vendor === undefined ? {} : { vendor }),
+      ...(expires === undefined ? {} : { expiresInSeconds: expires }),
+      ...(values.save === undefined ? {} : { saveDir: values.save }),
+    });
+    return { lines, exitCode: 0 };
+  } finally {
+    stage.destroy();
+  }
 };
 
+const isParkedKind = (value: string | undefined): value is 'unmatched' | 'failed' =>
+  value === 'unmatched' || value === 'failed';
+
 const kindOf = (value: string | undefined) => {
-  if (value !== 'unmatched' && value !== 'failed')
-    throw new OpsUsageError('say which parked events: unmatched or failed');
+  if (!isParkedKind(value)) throw new OpsUsageError('say which parked events: unmatched or failed');
   return value;
+};
+
+const runParked = async (
+  command: 'parked' | 'replay',
+  values: OpsValues,
+  kindArg: string | undefined,
+  dataDir: string,
+): Promise<OpsResult> => {
+  const kind = kindOf(kindArg);
+  if (command === 'replay' && values.all !== true && (values.key === undefined || values.key.length === 0)) {
+    throw new OpsUsageError('replay needs --all or at least one --key <dedupe key>');
+  }
+  const stage = await stageOf(values, dataDir);
+  try {
+    const target = await connect(stage, command, command === 'replay');
+    if (command === 'parked') {
+      const parked = await target.parking.list(kind);
+      if (parked.length === 0) return { lines: [`no ${kind} events parked`], exitCode: 0 };
+      return {
+        lines: parked.map((p) => `${p.parkedAt}  ${p.vendor}  ${p.eventType}  ${p.dedupeKey}  — ${p.reason}`),
+        exitCode: 0,
+      };
+    }
+    const { replayParkedEvents } = await import('../functions/ledger/replay.js');
+    const queue = target.queue as NonNullable<typeof target.queue>;
+    const outcome = await replayParkedEvents({
+      parking: target.parking,
+      publish: (event) => queue.publish(event),
+      kind,
+      dedupeKeys: values.all === true ? undefined : values.key,
+    });
+    return {
+      lines: [
+        `replayed ${outcome.replayed.length} ${kind} event(s)${outcome.replayed.length ? `: ${outcome.replayed.join(', ')}` : ''}`,
+        ...outcome.skipped.map((s) => `skipped ${s.dedupeKey}: ${s.reason}`),
+      ],
+      exitCode: 0,
+    };
+  } finally {
+    stage.destroy();
+  }
+};
+
+const positiveInt = (text: string | undefined, flag: string): number | undefined => {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new OpsUsageError(`${flag} is a whole number above 0`);
+  return value;
+};
+
+const runRawReplay = async (values: OpsValues, dataDir: string, ops: OpsOptions): Promise<OpsResult> => {
+  const vendor = values.vendor;
+  if (vendor !== 'round0' && vendor !== 'micro1') {
+    throw new OpsUsageError('replay from the raw event store needs --vendor round0|micro1 and --since');
+  }
+  const { parseWhen } = await import('./ops/raw-store.js');
+  const { rawReplayLines, replayRawEvents } = await import('./ops/replay-raw.js');
+  const since = values.since === undefined ? undefined : parseWhen(values.since, 'start');
+  if (since === undefined) throw new OpsUsageError('--since is a day (yyyy-mm-dd, UTC) or an ISO 8601 time');
+  const until = values.until === undefined ? undefined : parseWhen(values.until, 'end');
+  if (values.until !== undefined && until === undefined) {
+    throw new OpsUsageError('--until is a day (yyyy-mm-dd, UTC) or an ISO 8601 time');
+  }
+  if (until !== undefined && until < since) throw new OpsUsageError('--until is before --since');
+  const stage = await stageOf(values, dataDir);
+  try {
+    const { queue } = await connect(stage, 'replay', true);
+    const options: RawReplayOptions = {
+      s3: stage.s3,
+      bucket: need(stage, 'bucket', 'replay'),
+      vendor,
+      since,
+      ...(until === undefined ? {} : { until }),
+      ...(values.type === undefined ? {} : { type: values.type }),
+      force: values.force === true,
+      publish: (event: InterviewEvent) => (queue as NonNullable<typeof queue>).publish(event),
+      ...(ops.progress === undefined ? {} : { progress: ops.progress }),
+    };
+    const outcome = await replayRawEvents(options);
+    return { lines: rawReplayLines(options, outcome), exitCode: 0 };
+  } finally {
+    stage.destroy();
+  }
+};
+
+const runRedrive = async (
+  values: OpsValues,
+  which: string | undefined,
+  dataDir: string,
+  ops: OpsOptions,
+): Promise<OpsResult> => {
+  if (which !== 'events' && which !== 'archive') throw new OpsUsageError('redrive events or redrive archive');
+  const max = positiveInt(values.max, '--max');
+  const { redrive, redriveLines, sourceQueueOf } = await import('./ops/redrive.js');
+  const { ParkingLot } = await import('../functions/ledger/parking-lot.js');
+  const stage = await stageOf(values, dataDir);
+  try {
+    const from = need(stage, which === 'events' ? 'deadLetter' : 'archiveDeadLetter', `redrive ${which}`);
+    // Deployed, the source queue need not be given: SQS knows which queue dead-letters into the DLQ.
+    const to =
+      stage.queues[which] ??
+      (stage.deployed ? await sourceQueueOf(stage.sqs, from) : undefined) ??
+      need(stage, which, `redrive ${which}`);
+    const outcome = await redrive({
+      sqs: stage.sqs,
+      which,
+      from,
+      to,
+      ...(max === undefined ? {} : { max }),
+      ...(stage.table === undefined
+        ? {}
+        : { parking: new ParkingLot({ client: stage.dynamodb, tableName: stage.table }) }),
+      ...(ops.progress === undefined ? {} : { progress: ops.progress }),
+    });
+    const lines = redriveLines(which, outcome);
+    if (stage.table === undefined && outcome.moved > 0) {
+      lines.push("their parked 'failed' copies stay listed (pass --table to forget them)");
+    }
+    return { lines, exitCode: 0 };
+  } finally {
+    stage.destroy();
+  }
+};
+
+/** Everything `status` by e-mail and `erase` read: the sources, read once, and the pseudonym key. */
+const loadCandidate = async (stage: OpsStage, values: OpsValues, ops: OpsOptions, command: string) => {
+  const { loadCandidateSources } = await import('./ops/candidate.js');
+  const { isVersioned } = await import('./ops/s3-objects.js');
+  const table = need(stage, 'table', command);
+  const bucket = need(stage, 'bucket', command);
+  // Deployed without the secret's ARN there is no key: pseudonyms are then not looked for (and said so).
+  const secrets =
+    stage.deployed && values['integration-secret-arn'] === undefined
+      ? undefined
+      : (await readIntegrationSecrets(values, ops, stage.secretsFile)).secrets;
+  const versioned = await isVersioned(stage.s3, bucket);
+  const sources = await loadCandidateSources({
+    dynamodb: stage.dynamodb,
+    s3: stage.s3,
+    table,
+    bucket,
+    versioned,
+    ...(ops.progress === undefined ? {} : { progress: ops.progress }),
+  });
+  const notes =
+    secrets?.pseudonymKey === undefined
+      ? [
+          stage.deployed && values['integration-secret-arn'] === undefined
+            ? 'e-mail pseudonyms not looked for: pass --integration-secret-arn for the pseudonymKey'
+            : 'no pseudonymKey in the integration secret: no e-mail pseudonyms were written, none looked for',
+        ]
+      : [];
+  return { table, bucket, versioned, sources, pseudonymKey: secrets?.pseudonymKey, notes };
+};
+
+const looksLikeEmail = (text: string) => /^[^\s@]+@[^\s@]+$/.test(text.trim());
+
+const runStatus = async (
+  values: OpsValues,
+  subject: string | undefined,
+  dataDir: string,
+  ops: OpsOptions,
+): Promise<OpsResult> => {
+  if (subject === undefined || subject.trim() === '') {
+    throw new OpsUsageError(
+      'status needs an interview id (ROUND0 interview id, micro1 report id or key) or an e-mail',
+    );
+  }
+  const { findCandidate } = await import('./ops/candidate.js');
+  const { interviewLines, interviewsForId, isFound, readInterviews } = await import('./ops/status.js');
+  const { ParkingLot } = await import('../functions/ledger/parking-lot.js');
+  const stage = await stageOf(values, dataDir);
+  try {
+    const table = need(stage, 'table', 'status');
+    const reader = {
+      dynamodb: stage.dynamodb,
+      table,
+      parking: new ParkingLot({ client: stage.dynamodb, tableName: table }),
+    };
+    if (!looksLikeEmail(subject)) {
+      const records = (await readInterviews(reader, interviewsForId(subject.trim()))).filter(isFound);
+      if (records.length === 0) {
+        return {
+          lines: [
+            `no interview ${subject} in the ledger, the archive or the parked events ` +
+              '(a micro1 interview.* item is keyed session:<interview id>:<candidate id>: pass that key)',
+          ],
+          exitCode: 1,
+        };
+      }
+      return {
+        lines: records.flatMap((record, i) => [...(i > 0 ? [''] : []), ...interviewLines(record)]),
+        exitCode: 0,
+      };
+    }
+    const loaded = await loadCandidate(stage, values, ops, 'status');
+    const findings = findCandidate(loaded.sources, {
+      emails: [subject],
+      candidateIds: [],
+      ...(loaded.pseudonymKey === undefined ? {} : { pseudonymKey: loaded.pseudonymKey }),
+    });
+    const header = [
+      `${findings.interviews.length} interview(s) of the candidate with this e-mail (found in ` +
+        `${findings.events.length} stored or parked event(s) and ${findings.states.length} ledger item(s))`,
+      ...loaded.notes,
+    ];
+    if (findings.interviews.length === 0) return { lines: header, exitCode: 1 };
+    const records = await readInterviews(reader, findings.interviews);
+    return {
+      lines: [...header, ...records.flatMap((record) => ['', ...interviewLines(record)])],
+      exitCode: 0,
+    };
+  } finally {
+    stage.destroy();
+  }
+};
+
+const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Promise<OpsResult> => {
+  const email = values.email?.trim();
+  const candidateId = values['candidate-id']?.trim();
+  if ((email === undefined || email === '') && (candidateId === undefined || candidateId === '')) {
+    throw new OpsUsageError('erase needs --email <e-mail> or --candidate-id <id>');
+  }
+  if (email !== undefined && !looksLikeEmail(email))
+    throw new OpsUsageError('--email is not an e-mail address');
+  const { findCandidate } = await import('./ops/candidate.js');
+  const erase = await import('./ops/erase.js');
+  const { queueDepth } = await import('./queue-depth.js');
+  const stage = await stageOf(values, dataDir);
+  try {
+    const loaded = await loadCandidate(stage, values, ops, 'erase');
+    const findings = findCandidate(loaded.sources, {
+      emails: email === undefined || email === '' ? [] : [email],
+      candidateIds: candidateId === undefined || candidateId === '' ? [] : [candidateId],
+      ...(loaded.pseudonymKey === undefined ? {} : { pseudonymKey: loaded.pseudonymKey }),
+    });
+    const plan = await erase.planErase(loaded.sources, findings, { client: stage.s3, bucket: loaded.bucket });
+    if (erase.planIsEmpty(plan)) {
+      return { lines: ['nothing held on this candidate: nothing to erase', ...loaded.notes], exitCode: 0 };
+    }
+    const planned = [...erase.planLines(plan), ...loaded.notes];
+    if (values.yes !== true) {
+      if (ops.confirm === undefined) {
+        return {
+          lines: [...planned, 'not erased: re-run with --yes (no terminal to ask on)'],
+          exitCode: 2,
+        };
+      }
+      if (!(await ops.confirm(planned))) return { lines: ['not erased'], exitCode: 1 };
+    }
+    const outcome = await erase.executeErase(plan, {
+      dynamodb: stage.dynamodb,
+      s3: stage.s3,
+      table: loaded.table,
+      bucket: loaded.bucket,
+      versioned: loaded.versioned,
+      ...(ops.progress === undefined ? {} : { progress: ops.progress }),
+    });
+    const depths: Array<{ name: string; depth: number }> = [];
+    for (const [name, url] of Object.entries(stage.queues)) {
+      if (url === undefined) continue;
+      depths.push({ name, depth: await queueDepth(stage.sqs, url).catch(() => 0) });
+    }
+    return {
+      lines: [
+        ...erase.outcomeLines(plan, outcome, loaded.versioned),
+        ...loaded.notes,
+        ...erase.caveatLines(depths),
+      ],
+      exitCode: 0,
+    };
+  } finally {
+    stage.destroy();
+  }
 };
 
 /** Runs one ops command; returns the lines to print and the process exit code. */
@@ -280,38 +605,34 @@ export const runOpsCommand = async (
     throw new OpsUsageError(`${(error as Error).message}\n${opsUsage}`, { cause: error });
   }
   const { values, positionals } = parsed;
-  const [command, kindArg] = positionals;
-  if (command === 'doctor') return runDoctor(values, ops);
-  if (command === 'media') return runMedia(values, kindArg, dataDir);
-  if (command !== 'parked' && command !== 'replay') throw new OpsUsageError(opsUsage);
-  const kind = kindOf(kindArg);
-  const target = await connect(values, dataDir);
-
-  if (command === 'parked') {
-    const parked = await target.parking.list(kind);
-    if (parked.length === 0) return { lines: [`no ${kind} events parked`], exitCode: 0 };
-    return {
-      lines: parked.map((p) => `${p.parkedAt}  ${p.vendor}  ${p.eventType}  ${p.dedupeKey}  — ${p.reason}`),
-      exitCode: 0,
-    };
+  const [command, argument] = positionals;
+  switch (command) {
+    case 'doctor':
+      return runDoctor(values, ops);
+    case 'media':
+      return runMedia(values, argument, dataDir);
+    case 'parked':
+      return runParked(command, values, argument, dataDir);
+    case 'replay': {
+      // `replay unmatched|failed` replays parked events; `replay --vendor … --since …` the raw event store.
+      const raw = values.vendor !== undefined || values.since !== undefined;
+      if (isParkedKind(argument) && raw) {
+        throw new OpsUsageError(
+          'replay takes a parked kind (unmatched|failed) or --vendor/--since, not both',
+        );
+      }
+      if (raw) return runRawReplay(values, dataDir, ops);
+      return runParked(command, values, argument, dataDir);
+    }
+    case 'redrive':
+      return runRedrive(values, argument, dataDir, ops);
+    case 'status':
+      return runStatus(values, positionals.slice(1).join(' ') || undefined, dataDir, ops);
+    case 'erase':
+      return runErase(values, dataDir, ops);
+    default:
+      throw new OpsUsageError(opsUsage);
   }
-  if (values.all !== true && (values.key === undefined || values.key.length === 0)) {
-    throw new OpsUsageError('replay needs --all or at least one --key <dedupe key>');
-  }
-  const { replayParkedEvents } = await import('../functions/ledger/replay.js');
-  const outcome = await replayParkedEvents({
-    parking: target.parking,
-    publish: (event) => target.queue.publish(event),
-    kind,
-    dedupeKeys: values.all === true ? undefined : values.key,
-  });
-  return {
-    lines: [
-      `replayed ${outcome.replayed.length} ${kind} event(s)${outcome.replayed.length ? `: ${outcome.replayed.join(', ')}` : ''}`,
-      ...outcome.skipped.map((s) => `skipped ${s.dedupeKey}: ${s.reason}`),
-    ],
-    exitCode: 0,
-  };
 };
 
 /** Runs one ops command; returns the lines to print (see {@link runOpsCommand} for the exit code). */

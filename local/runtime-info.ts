@@ -13,25 +13,50 @@ export interface RuntimeInfo {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly endpoints: { readonly sqs: string; readonly dynamodb: string; readonly s3: string };
   readonly eventsQueueUrl: string;
+  /**
+   * Every queue of the pipeline (`npm run ops -- redrive` moves DLQ messages back to their source queue).
+   * Absent in the file of an `npm start` of an earlier version.
+   */
+  readonly queueUrls?: {
+    readonly events: string;
+    readonly deadLetter?: string;
+    readonly archive?: string;
+    readonly archiveDeadLetter?: string;
+  };
   readonly ledgerTable: string;
   readonly bucket: string;
   /** Origin of the local media fake, when it runs (`npm run send` fills `{{media}}` in media fixtures). */
   readonly mediaUrl?: string;
+  /**
+   * The secrets file the handlers read (`npm run ops -- erase` computes the e-mail pseudonym with its
+   * `pseudonymKey`, as the ATS adapters do).
+   */
+  readonly secretsFile?: string;
 }
 
 /** The record for emulators (or a pipeline) reachable at `endpoints`, with the resources of `lib/resources.ts`. */
 export const runtimeInfoFor = (emulators: {
   readonly endpoints: RuntimeInfo['endpoints'];
-  readonly queueUrls: { readonly events: string };
+  readonly queueUrls: NonNullable<RuntimeInfo['queueUrls']>;
   readonly media?: { readonly url: string };
+  readonly secretsFile?: { readonly path: string };
 }): RuntimeInfo => ({
   region: localAws.region,
   credentials: localAws.credentials,
   endpoints: emulators.endpoints,
   eventsQueueUrl: emulators.queueUrls.events,
+  queueUrls: {
+    events: emulators.queueUrls.events,
+    ...(emulators.queueUrls.deadLetter === undefined ? {} : { deadLetter: emulators.queueUrls.deadLetter }),
+    ...(emulators.queueUrls.archive === undefined ? {} : { archive: emulators.queueUrls.archive }),
+    ...(emulators.queueUrls.archiveDeadLetter === undefined
+      ? {}
+      : { archiveDeadLetter: emulators.queueUrls.archiveDeadLetter }),
+  },
   ledgerTable: resources.ledgerTable.name,
   bucket: resources.bucket.name,
   ...(emulators.media === undefined ? {} : { mediaUrl: emulators.media.url }),
+  ...(emulators.secretsFile === undefined ? {} : { secretsFile: emulators.secretsFile.path }),
 });
 
 export const runtimeInfoPath = (dataDir: string) => join(dataDir, 'runtime.json');

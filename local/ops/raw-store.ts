@@ -1,0 +1,125 @@
+/**
+ * Reading the raw event store (`functions/queue/raw-events.ts`): the day folders of a window, each stored
+ * delivery, and the envelope its body becomes when parsed again by the vendors' parser — what the ingest
+ * made of it, except for the dedupe key when the replay is forced.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type RawEvent, rawEventDayPrefix, rawEventsPrefix } from '../../functions/queue/raw-events.js';
+import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
+import { parseVendorEvent, vendorNames } from '../../functions/vendors/index.js';
+import { listAll, listFolders, type ObjectRef, readText } from './s3-objects.js';
+
+const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A `--since`/`--until` value: `yyyy-mm-dd` (a UTC day: its start for `since`, its last millisecond for
+ * `until`) or an ISO 8601 time. `undefined` when unreadable.
+ */
+export const parseWhen = (text: string, edge: 'start' | 'end'): Date | undefined => {
+  if (dayPattern.test(text)) {
+    const start = Date.parse(`${text}T00:00:00.000Z`);
+    if (Number.isNaN(start)) return undefined;
+    return new Date(edge === 'start' ? start : start + 24 * 3600 * 1000 - 1);
+  }
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? undefined : new Date(time);
+};
+
+const dayOf = (date: Date) => date.toISOString().slice(0, 10);
+
+export interface RawListing {
+  /** The day folders read, `yyyy-mm-dd`, oldest first. */
+  readonly days: readonly string[];
+  readonly objects: readonly ObjectRef[];
+}
+
+/**
+ * The stored deliveries of `vendors` received on the days of `[since, until]` (whole days: the exact window
+ * is applied to each event's `receivedAt`). Lists the vendor's day folders and keeps those in the window,
+ * so empty days cost nothing.
+ */
+export const listRawEvents = async (
+  s3: S3Client,
+  bucket: string,
+  options: {
+    readonly vendors?: readonly VendorName[];
+    readonly since?: Date;
+    readonly until?: Date;
+    /** Every version of each key (a versioned bucket, for erasure). @default false */
+    readonly versions?: boolean;
+  } = {},
+): Promise<RawListing> => {
+  const from = options.since === undefined ? undefined : dayOf(options.since);
+  const to = options.until === undefined ? undefined : dayOf(options.until);
+  const days = new Set<string>();
+  const objects: ObjectRef[] = [];
+  for (const vendor of options.vendors ?? vendorNames) {
+    const folders = await listFolders(s3, bucket, `${rawEventsPrefix}${vendor}/`);
+    for (const folder of folders) {
+      const day = folder.slice(`${rawEventsPrefix}${vendor}/`.length, -1);
+      if ((from !== undefined && day < from) || (to !== undefined && day > to)) continue;
+      days.add(day);
+      for await (const object of listAll(
+        s3,
+        bucket,
+        rawEventDayPrefix(vendor, day),
+        options.versions ?? false,
+      ))
+        objects.push(object);
+    }
+  }
+  return { days: [...days].sort(), objects };
+};
+
+/** A stored delivery, checked to be one (`undefined` for anything else under `raw/`). */
+export const readRawEvent = async (
+  s3: S3Client,
+  bucket: string,
+  ref: ObjectRef,
+): Promise<RawEvent | undefined> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readText(s3, bucket, ref));
+  } catch {
+    return undefined;
+  }
+  const raw = value as Partial<RawEvent> | null;
+  if (
+    raw === null ||
+    typeof raw !== 'object' ||
+    raw.schemaVersion !== 1 ||
+    !(vendorNames as readonly string[]).includes(String(raw.vendor)) ||
+    typeof raw.bodyBase64 !== 'string' ||
+    typeof raw.receivedAt !== 'string'
+  ) {
+    return undefined;
+  }
+  return raw as RawEvent;
+};
+
+/** The body of a stored delivery parsed from JSON (`undefined` when it is not JSON). */
+export const rawBodyJson = (raw: RawEvent): unknown => {
+  try {
+    return JSON.parse(Buffer.from(raw.bodyBase64, 'base64').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+export type RawEnvelope =
+  | { readonly ok: true; readonly event: InterviewEvent }
+  | { readonly ok: false; readonly reason: string };
+
+/** The envelope the ingest made of a delivery: its body through `parseVendorEvent`, received when it was. */
+export const envelopeOfRaw = (raw: RawEvent): RawEnvelope => {
+  const body = rawBodyJson(raw);
+  if (body === undefined) return { ok: false, reason: 'body is not JSON' };
+  const receivedAt = new Date(raw.receivedAt);
+  if (Number.isNaN(receivedAt.getTime())) return { ok: false, reason: 'receivedAt is not a time' };
+  const parsed = parseVendorEvent(raw.vendor, body, receivedAt);
+  if (!parsed.ok) {
+    // Paths only: an issue never quotes the value (it may be PII).
+    return { ok: false, reason: `invalid at ${parsed.issues.map((issue) => issue.path).join(', ')}` };
+  }
+  return { ok: true, event: parsed.event };
+};

@@ -1,0 +1,257 @@
+/**
+ * `npm run ops -- redrive events|archive [--max N]`: moves the messages of a dead-letter queue back to the
+ * queue they came from, once their cause is fixed, so they are processed again.
+ *
+ * Receive → send → delete, never SQS's own `StartMessageMoveTask`, deployed or local:
+ * - the move task copies each message as it is, with the failure attributes the worker and the archive
+ *   added (`failureReason`, `failureErrorName`, `failedAt`): they are dropped here, so a message that fails
+ *   again is dead-lettered with its new reason only and never carries a stale one (the reasons are counted
+ *   in the output instead); the events' `vendor`/`eventType`/`dedupeKey` attributes, which the worker's
+ *   dead-lettering does not keep, are put back from the body as the ingest sets them;
+ * - it moves everything (only a rate can be given), while `--max` moves exactly N;
+ * - it cannot forget the parked `failed` copy of each message (the worker and the archive park what they
+ *   dead-letter), which would otherwise stay listed and be replayed a second time;
+ * - it reports progress only as an approximate count polled from `ListMessageMoveTasks`;
+ * - and one code path serves `npm start` and AWS alike (local-aws-sqs emulates the move task, but without
+ *   the guarantee that matters here).
+ *
+ * At least once, never lost: a message is deleted from the DLQ only after the source queue accepted its
+ * copy. A crash in between leaves it on both; the worker's dedupe (and the archive manifest) make the second
+ * copy harmless. A message the source queue refused is released on the DLQ at once and the run stops.
+ *
+ * A message that fails again while the redrive runs comes back to the DLQ: the run moves at most the number
+ * of messages the DLQ held when it started, so it never chases its own tail.
+ */
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ListDeadLetterSourceQueuesCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { archiveTaskEvent } from '../../functions/archive/events.js';
+import type { ArchiveTask } from '../../functions/archive/types.js';
+import type { ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot.js';
+import type { QueueMessage } from '../../functions/vendors/envelope.js';
+import { Progress, type ProgressStream } from './progress.js';
+
+/** Attributes the worker and the archive add when they dead-letter a message (`functions/queue/dead-letter.ts`). */
+export const failureAttributes = ['failureReason', 'failureErrorName', 'failedAt'] as const;
+
+export type RedriveWhich = 'events' | 'archive';
+
+export interface RedriveOptions {
+  readonly sqs: SQSClient;
+  readonly which: RedriveWhich;
+  /** The dead-letter queue. */
+  readonly from: string;
+  /** The queue its messages go back to. */
+  readonly to: string;
+  /** Move at most this many. @default all the DLQ held at the start */
+  readonly max?: number;
+  /** The parking lot, to forget the `failed` copies of what was moved. @default none: they stay listed */
+  readonly parking?: Pick<ParkingLot, 'list' | 'remove'>;
+  readonly progress?: ProgressStream;
+}
+
+export interface RedriveOutcome {
+  /** Messages the DLQ held at the start (approximate, as SQS counts). */
+  readonly found: number;
+  readonly moved: number;
+  /** Moved, but the DLQ refused their delete: they stay there too and would be moved again (harmless). */
+  readonly notDeleted: number;
+  /** Refused by the source queue: released on the DLQ, the run stopped. */
+  readonly refused: number;
+  /** `failureReason` of the moved messages → how many (PII-free by construction). */
+  readonly reasons: ReadonlyMap<string, number>;
+  /** Parked `failed` entries forgotten because their message was moved. */
+  readonly parkedRemoved: number;
+}
+
+/** The source queue of a DLQ, as SQS knows it (the queue whose redrive policy names it). */
+export const sourceQueueOf = async (
+  sqs: SQSClient,
+  deadLetterQueueUrl: string,
+): Promise<string | undefined> => {
+  const { queueUrls = [] } = await sqs.send(
+    new ListDeadLetterSourceQueuesCommand({ QueueUrl: deadLetterQueueUrl }),
+  );
+  return queueUrls.length === 1 ? queueUrls[0] : undefined;
+};
+
+const visibleCount = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages ?? 0);
+};
+
+const parseJson = (text: string | undefined): unknown => {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return undefined;
+  }
+};
+
+/** The dedupe key the message's parked copy has, if the body says. */
+const parkedKeyOf = (which: RedriveWhich, body: string | undefined): string | undefined => {
+  const value = parseJson(body);
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (which === 'archive') {
+    const task = value as Partial<ArchiveTask>;
+    if (typeof task.interviewKey !== 'string' || typeof task.asset?.name !== 'string') return undefined;
+    return archiveTaskEvent(task as ArchiveTask, new Date(0)).dedupeKey;
+  }
+  const message = value as Partial<QueueMessage>;
+  if (message.kind === 'event') return message.event?.dedupeKey;
+  if (message.kind === 'claim-check') return message.dedupeKey;
+  return undefined;
+};
+
+/** The attributes the copy is sent with: the message's own minus the failure ones, plus the envelope's. */
+const attributesFor = (which: RedriveWhich, message: Message): Record<string, MessageAttributeValue> => {
+  const kept: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    if ((failureAttributes as readonly string[]).includes(name)) continue;
+    kept[name] = {
+      DataType: value.DataType,
+      ...(value.StringValue === undefined ? {} : { StringValue: value.StringValue }),
+      ...(value.BinaryValue === undefined ? {} : { BinaryValue: value.BinaryValue }),
+    };
+  }
+  if (which === 'events') {
+    // What `EventQueue.publish` sets (ids only), for operators filtering the queue or the DLQ.
+    const body = parseJson(message.Body) as Partial<QueueMessage> | undefined;
+    const about =
+      body?.kind === 'event'
+        ? { vendor: body.event?.vendor, eventType: body.event?.type, dedupeKey: body.event?.dedupeKey }
+        : body?.kind === 'claim-check'
+          ? { vendor: body.vendor, eventType: body.type, dedupeKey: body.dedupeKey }
+          : {};
+    for (const [name, value] of Object.entries(about)) {
+      if (typeof value === 'string' && value !== '' && kept[name] === undefined)
+        kept[name] = { DataType: 'String', StringValue: value };
+    }
+  }
+  return kept;
+};
+
+export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> => {
+  const { sqs, which, from, to } = options;
+  const found = await visibleCount(sqs, from);
+  const limit = Math.min(options.max ?? Number.POSITIVE_INFINITY, found);
+  const progress = new Progress(`redrive ${which}`, Number.isFinite(limit) ? limit : undefined, {
+    ...(options.progress === undefined ? {} : { stream: options.progress }),
+  });
+  const parked = new Map<string, ParkedEvent[]>();
+  for (const entry of options.parking === undefined ? [] : await options.parking.list('failed')) {
+    parked.set(entry.dedupeKey, [...(parked.get(entry.dedupeKey) ?? []), entry]);
+  }
+  const reasons = new Map<string, number>();
+  let moved = 0;
+  let notDeleted = 0;
+  let refused = 0;
+  let parkedRemoved = 0;
+
+  while (moved < limit && refused === 0) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: from,
+        MaxNumberOfMessages: Math.min(10, limit - moved),
+        // Long enough to send and delete a batch; a message whose copy failed is released at once.
+        VisibilityTimeout: 120,
+        // Long polling asks every SQS server: an empty answer means the DLQ is empty.
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) break;
+    const { Successful = [], Failed = [] } = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: to,
+        Entries: Messages.map((message, index) => {
+          const attributes = attributesFor(which, message);
+          return {
+            Id: String(index),
+            MessageBody: message.Body ?? '',
+            ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
+          };
+        }),
+      }),
+    );
+    for (const failure of Failed) {
+      // Not copied: back on the DLQ now, not after the visibility timeout.
+      const message = Messages[Number(failure.Id)];
+      refused += 1;
+      await sqs
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: from,
+            ReceiptHandle: message?.ReceiptHandle,
+            VisibilityTimeout: 0,
+          }),
+        )
+        .catch(() => undefined);
+    }
+    const sent = Successful.map((entry) => Messages[Number(entry.Id)]).filter(
+      (message): message is Message => message !== undefined,
+    );
+    if (sent.length === 0) continue;
+    // Deleted only now that the source queue holds the copy.
+    const deleted = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: from,
+        Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+      }),
+    );
+    notDeleted += deleted.Failed?.length ?? 0;
+    for (const message of sent) {
+      const reason = message.MessageAttributes?.failureReason?.StringValue ?? '(no reason recorded)';
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      const key = parkedKeyOf(which, message.Body);
+      for (const entry of (key === undefined ? undefined : parked.get(key)) ?? []) {
+        await options.parking?.remove(entry);
+        parkedRemoved += 1;
+      }
+      if (key !== undefined) parked.delete(key);
+    }
+    moved += sent.length;
+    progress.tick(sent.length);
+  }
+  progress.done();
+  return { found, moved, notDeleted, refused, reasons, parkedRemoved };
+};
+
+/** The lines `npm run ops -- redrive` prints. */
+export const redriveLines = (which: RedriveWhich, outcome: RedriveOutcome): string[] => {
+  const queue = which === 'events' ? 'events queue' : 'archive queue';
+  if (outcome.found === 0) return [`the ${which} dead-letter queue is empty`];
+  const lines = [
+    `moved ${outcome.moved} of ${outcome.found} message(s) from the ${which} DLQ to the ${queue}`,
+  ];
+  for (const [reason, count] of [...outcome.reasons].sort((a, b) => b[1] - a[1])) {
+    lines.push(`  ${count} × ${reason}`);
+  }
+  if (outcome.parkedRemoved > 0) {
+    lines.push(`forgot ${outcome.parkedRemoved} parked 'failed' copy(ies) of the moved messages`);
+  }
+  if (outcome.notDeleted > 0) {
+    lines.push(
+      `${outcome.notDeleted} moved message(s) could not be deleted from the DLQ: they stay there too (a second ` +
+        'redrive of them is harmless: the worker skips what is done)',
+    );
+  }
+  if (outcome.refused > 0) {
+    lines.push(`${outcome.refused} message(s) were refused by the ${queue} and left on the DLQ; stopped`);
+  }
+  lines.push(
+    'the failure attributes (failureReason, failureErrorName, failedAt) were dropped: a message that fails ' +
+      'again is dead-lettered with its new reason',
+  );
+  return lines;
+};

@@ -1,0 +1,153 @@
+/**
+ * `npm run ops -- replay --vendor <v> --since <when> [--until <when>] [--type <t>] [--force]`: every
+ * delivery of the raw event store in the window, parsed again by the vendors' parser and published to the
+ * events queue as the ingest would, oldest first.
+ *
+ * Without `--force` each envelope keeps its dedupe key: the worker acknowledges what it processed before as
+ * a duplicate and processes only what it never finished (lost, parked, or never delivered to it).
+ * With `--force` each gets a new one (`<key>#replay-<time of the run>`), so the worker processes it again;
+ * the ATS writes are recorded in the interview's ledger by what they write (`note`, `status:completed`, …),
+ * not by event, so only the writes not recorded there are made (a lost record, a newly configured stage
+ * move or score field) and nothing the ATS already has is written twice.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { RawEvent } from '../../functions/queue/raw-events.js';
+import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
+import { Progress, type ProgressStream } from './progress.js';
+import { envelopeOfRaw, listRawEvents, readRawEvent } from './raw-store.js';
+import type { ObjectRef } from './s3-objects.js';
+
+export interface RawReplayOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly vendor: VendorName;
+  readonly since: Date;
+  /** @default now */
+  readonly until?: Date;
+  /** Only this event type. */
+  readonly type?: string;
+  readonly force?: boolean;
+  /** Enqueues an envelope (`EventQueue.publish`). */
+  readonly publish: (event: InterviewEvent) => Promise<unknown>;
+  readonly progress?: ProgressStream;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export interface RawReplayOutcome {
+  readonly days: readonly string[];
+  /** Objects in the window's day folders. */
+  readonly listed: number;
+  readonly sent: number;
+  /** Received outside the exact window (same day). */
+  readonly outsideWindow: number;
+  readonly otherType: number;
+  /** Keys of objects that are not a stored delivery, or whose body the parser refuses now, with why. */
+  readonly unreadable: ReadonlyArray<{ readonly key: string; readonly reason: string }>;
+  /** The suffix forced replays got (`#replay-…`). */
+  readonly forcedSuffix?: string;
+}
+
+/** Reads this many objects at once. */
+const readConcurrency = 16;
+
+const readAll = async (
+  s3: S3Client,
+  bucket: string,
+  refs: readonly ObjectRef[],
+): Promise<Array<{ ref: ObjectRef; raw: RawEvent | undefined }>> => {
+  const read: Array<{ ref: ObjectRef; raw: RawEvent | undefined }> = [];
+  for (let start = 0; start < refs.length; start += readConcurrency) {
+    const chunk = refs.slice(start, start + readConcurrency);
+    read.push(
+      ...(await Promise.all(chunk.map(async (ref) => ({ ref, raw: await readRawEvent(s3, bucket, ref) })))),
+    );
+  }
+  return read;
+};
+
+export const replayRawEvents = async (options: RawReplayOptions): Promise<RawReplayOutcome> => {
+  const now = (options.now ?? (() => new Date()))();
+  const until = options.until ?? now;
+  const listing = await listRawEvents(options.s3, options.bucket, {
+    vendors: [options.vendor],
+    since: options.since,
+    until,
+  });
+  const suffix = options.force ? `#replay-${now.toISOString().replace(/[-:.]/g, '')}` : undefined;
+  const progress = new Progress(`replay ${options.vendor}`, listing.objects.length, {
+    ...(options.progress === undefined ? {} : { stream: options.progress }),
+  });
+  let sent = 0;
+  let outsideWindow = 0;
+  let otherType = 0;
+  const unreadable: Array<{ key: string; reason: string }> = [];
+  // Day by day (the listing is in day order), each day's deliveries in the order they were received.
+  const byDay = new Map<string, ObjectRef[]>();
+  for (const ref of listing.objects) {
+    const day = ref.key.split('/')[2] ?? '';
+    byDay.set(day, [...(byDay.get(day) ?? []), ref]);
+  }
+  for (const refs of byDay.values()) {
+    const read = await readAll(options.s3, options.bucket, refs);
+    read.sort((a, b) => (a.raw?.receivedAt ?? '').localeCompare(b.raw?.receivedAt ?? ''));
+    for (const { ref, raw } of read) {
+      progress.tick();
+      if (raw === undefined) {
+        unreadable.push({ key: ref.key, reason: 'not a stored delivery' });
+        continue;
+      }
+      const receivedAt = Date.parse(raw.receivedAt);
+      if (receivedAt < options.since.getTime() || receivedAt > until.getTime()) {
+        outsideWindow += 1;
+        continue;
+      }
+      if (options.type !== undefined && raw.type !== options.type) {
+        otherType += 1;
+        continue;
+      }
+      const parsed = envelopeOfRaw(raw);
+      if (!parsed.ok) {
+        unreadable.push({ key: ref.key, reason: parsed.reason });
+        continue;
+      }
+      const event =
+        suffix === undefined
+          ? parsed.event
+          : { ...parsed.event, dedupeKey: `${parsed.event.dedupeKey}${suffix}` };
+      await options.publish(event);
+      sent += 1;
+    }
+  }
+  progress.done();
+  return {
+    days: listing.days,
+    listed: listing.objects.length,
+    sent,
+    outsideWindow,
+    otherType,
+    unreadable,
+    ...(suffix === undefined ? {} : { forcedSuffix: suffix }),
+  };
+};
+
+/** The lines `npm run ops -- replay --vendor …` prints. */
+export const rawReplayLines = (options: RawReplayOptions, outcome: RawReplayOutcome): string[] => {
+  const window = `${options.since.toISOString()} .. ${(options.until ?? new Date()).toISOString()}`;
+  if (outcome.listed === 0)
+    return [`no ${options.vendor} events stored in the raw event store for ${window}`];
+  const lines = [
+    `sent ${outcome.sent} ${options.vendor} event(s) to the events queue (${outcome.listed} stored on ` +
+      `${outcome.days.length} day(s): ${outcome.days[0]} .. ${outcome.days.at(-1)})`,
+  ];
+  if (outcome.otherType > 0) lines.push(`skipped ${outcome.otherType} of another type than ${options.type}`);
+  if (outcome.outsideWindow > 0) lines.push(`skipped ${outcome.outsideWindow} received outside ${window}`);
+  for (const { key, reason } of outcome.unreadable) lines.push(`skipped ${key}: ${reason}`);
+  lines.push(
+    outcome.forcedSuffix === undefined
+      ? 'same dedupe keys: the worker skips what it processed before (duplicates) and processes the rest'
+      : `forced: new dedupe keys (<key>${outcome.forcedSuffix}); the worker processes each again, and ` +
+          'makes only the ATS writes not recorded in the interview ledger',
+  );
+  return lines;
+};

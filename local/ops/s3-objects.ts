@@ -1,0 +1,171 @@
+/**
+ * The S3 reads and deletes of the ops commands: listings page by page, one object's text, and deletes that
+ * also remove every version of a key when the bucket is versioned (the deployed bucket is: an erased
+ * object must not survive as a noncurrent version).
+ */
+import {
+  DeleteObjectsCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
+  paginateListObjectsV2,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+/** `ListObjectVersions` page by page (the SDK has no paginator for it). */
+async function* versionPages(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<ListObjectVersionsCommandOutput> {
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
+        ...(versionIdMarker === undefined ? {} : { VersionIdMarker: versionIdMarker }),
+      }),
+    );
+    yield page;
+    if (!page.IsTruncated) return;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+  }
+}
+
+/** One object (or, in a versioned bucket, one version of it). */
+export interface ObjectRef {
+  readonly key: string;
+  /** Set when listed from a versioned bucket's versions. */
+  readonly versionId?: string;
+  readonly size?: number;
+}
+
+/** Every object under `prefix` (current versions). */
+export async function* listObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ObjectRef> {
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const object of page.Contents ?? []) {
+      if (object.Key !== undefined)
+        yield { key: object.Key, ...(object.Size === undefined ? {} : { size: object.Size }) };
+    }
+  }
+}
+
+/** The "folders" right under `prefix` (`raw/round0/` → `raw/round0/2024-05-01/`, …). */
+export const listFolders = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> =>
+  (await listLevel(s3, bucket, prefix)).folders;
+
+/** The objects right at `prefix` and the folders under it (one level, `Delimiter: '/'`). */
+export const listLevel = async (
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ folders: string[]; objects: ObjectRef[] }> => {
+  const folders: string[] = [];
+  const objects: ObjectRef[] = [];
+  for await (const page of paginateListObjectsV2(
+    { client: s3 },
+    { Bucket: bucket, Prefix: prefix, Delimiter: '/' },
+  )) {
+    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
+    for (const object of page.Contents ?? []) if (object.Key !== undefined) objects.push({ key: object.Key });
+  }
+  return { folders: folders.sort(), objects };
+};
+
+/** Every version (not delete markers) of every key under `prefix`. */
+export async function* listVersions(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ObjectRef> {
+  for await (const page of versionPages(s3, bucket, prefix)) {
+    for (const version of page.Versions ?? []) {
+      if (version.Key === undefined) continue;
+      yield {
+        key: version.Key,
+        ...(version.VersionId === undefined || version.VersionId === 'null'
+          ? {}
+          : { versionId: version.VersionId }),
+        ...(version.Size === undefined ? {} : { size: version.Size }),
+      };
+    }
+  }
+}
+
+/** Objects under `prefix`: every version of each in a versioned bucket, else the objects. */
+export const listAll = (s3: S3Client, bucket: string, prefix: string, versioned: boolean) =>
+  versioned ? listVersions(s3, bucket, prefix) : listObjects(s3, bucket, prefix);
+
+/**
+ * Whether the bucket keeps versions (enabled, or suspended with versions left). An endpoint that does not
+ * implement the call (s3rver, locally) is taken as unversioned.
+ */
+export const isVersioned = async (s3: S3Client, bucket: string): Promise<boolean> => {
+  try {
+    const { Status } = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+    return Status === 'Enabled' || Status === 'Suspended';
+  } catch {
+    return false;
+  }
+};
+
+export const readText = async (s3: S3Client, bucket: string, ref: ObjectRef): Promise<string> => {
+  const object = await s3.send(
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: ref.key,
+      ...(ref.versionId === undefined ? {} : { VersionId: ref.versionId }),
+    }),
+  );
+  return (await object.Body?.transformToString('utf8')) ?? '';
+};
+
+/**
+ * Deletes `keys` and every object under `prefixes`: in a versioned bucket every version and delete marker
+ * of each (nothing recoverable is left), else the objects. Returns the keys deleted (each once).
+ * @param onDeleted called after each batch with how many objects (or versions) went
+ */
+export const deleteEverywhere = async (
+  s3: S3Client,
+  bucket: string,
+  target: { readonly keys: Iterable<string>; readonly prefixes: Iterable<string> },
+  versioned: boolean,
+  onDeleted: (count: number) => void = () => undefined,
+): Promise<string[]> => {
+  const refs: Array<{ Key: string; VersionId?: string }> = [];
+  const keys = new Set(target.keys);
+  const prefixes = [...new Set(target.prefixes)];
+  if (versioned) {
+    // Versions and delete markers, by exact key or under a prefix.
+    const wanted = (key: string) => keys.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
+    for (const prefix of [...keys, ...prefixes]) {
+      for await (const page of versionPages(s3, bucket, prefix)) {
+        for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+          if (v.Key === undefined || !wanted(v.Key)) continue;
+          refs.push({ Key: v.Key, ...(v.VersionId === undefined ? {} : { VersionId: v.VersionId }) });
+        }
+      }
+    }
+  } else {
+    for (const key of keys) refs.push({ Key: key });
+    for (const prefix of prefixes) {
+      for await (const object of listObjects(s3, bucket, prefix)) refs.push({ Key: object.key });
+    }
+  }
+  // A key listed twice (an exact key under a listed prefix) is deleted once.
+  const unique = [...new Map(refs.map((ref) => [`${ref.Key}\u0000${ref.VersionId ?? ''}`, ref])).values()];
+  for (let start = 0; start < unique.length; start += 1000) {
+    const chunk = unique.slice(start, start + 1000);
+    const { Errors = [] } = await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk, Quiet: true } }),
+    );
+    if (Errors.length > 0) {
+      throw new Error(
+        `S3 refused to delete ${Errors.length} object(s), e.g. ${Errors[0]?.Key}: ${Errors[0]?.Code ?? 'error'}`,
+      );
+    }
+    onDeleted(chunk.length);
+  }
+  return [...new Set(unique.map((ref) => ref.Key))].sort();
+};

@@ -1,0 +1,98 @@
+/**
+ * `npm run ops -- redrive` on the emulators alone (no worker consumes the queues, so what arrives can be
+ * read): the copy carries the message's body and own attributes, the envelope's ids put back, and none of the
+ * failure attributes; the archive DLQ goes back to the archive queue; nothing is lost.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
+import { type LocalEmulators, startEmulators } from '../../../local/emulators.js';
+import { runOpsCommand } from '../../../local/ops.js';
+import { queueDepth } from '../../../local/queue-depth.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
+import { drainQueue } from '../../e2e/helpers.js';
+import { round0 } from '../sync/world.js';
+
+let emulators: LocalEmulators;
+let dataDir: string;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  dataDir = await mkdtemp(join(tmpdir(), 'ops-redrive-queue-'));
+  await writeRuntimeInfo(dataDir, runtimeInfoFor(emulators));
+});
+
+afterAll(async () => {
+  await emulators?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm run ops -- redrive (queues only)', () => {
+  it('sends each events-DLQ message back without its failure attributes, with the envelope ids, and empties the DLQ', async () => {
+    // Prepare: two events dead-lettered the way the worker does it (body only + failure attributes)
+    const events = [1, 2].map((n) =>
+      round0('interview_ended', {
+        eventId: `evt_redrive_${n}`,
+        interviewId: `int-${n}`,
+        email: `r${n}@example.com`,
+      }),
+    );
+    for (const event of events) {
+      await sendToDeadLetterQueue(
+        emulators.sqs,
+        emulators.queueUrls.deadLetter,
+        { body: JSON.stringify({ kind: 'event', event }) },
+        { errorName: 'AtsPermanentError', reason: 'lever: forbidden' },
+      );
+    }
+
+    // Act
+    const { lines } = await runOpsCommand(['redrive', 'events'], dataDir);
+    const moved = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+
+    // Assess
+    expect(lines.slice(0, 2)).toEqual([
+      'moved 2 of 2 message(s) from the events DLQ to the events queue',
+      '  2 × lever: forbidden',
+    ]);
+    expect(
+      moved.map((m) => m.message).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(events.map((event) => ({ kind: 'event', event })));
+    for (const { attributes } of moved) {
+      expect(attributes).toEqual({
+        vendor: 'round0',
+        eventType: 'interview_ended',
+        dedupeKey: expect.stringMatching(/^round0:evt_redrive_[12]$/),
+      });
+    }
+    expect(await queueDepth(emulators.sqs, emulators.queueUrls.deadLetter)).toBe(0);
+  });
+
+  it('sends archive-DLQ tasks back to the archive queue, keeping their other attributes', async () => {
+    // Prepare
+    const task = { schemaVersion: 1, vendor: 'micro1', interviewKey: 'report:R1', interviewId: 'R1' };
+    await emulators.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: emulators.queueUrls.archiveDeadLetter,
+        MessageBody: JSON.stringify(task),
+        MessageAttributes: {
+          traceId: { DataType: 'String', StringValue: 't-1' },
+          failureReason: { DataType: 'String', StringValue: 'HTTP 404' },
+          failureErrorName: { DataType: 'String', StringValue: 'MediaNotFoundError' },
+          failedAt: { DataType: 'String', StringValue: new Date().toISOString() },
+        },
+      }),
+    );
+
+    // Act
+    const { lines } = await runOpsCommand(['redrive', 'archive'], dataDir);
+    const moved = await drainQueue(emulators.sqs, emulators.queueUrls.archive);
+
+    // Assess
+    expect(lines[0]).toBe('moved 1 of 1 message(s) from the archive DLQ to the archive queue');
+    expect(moved).toEqual([{ message: task, attributes: { traceId: 't-1' } }]);
+    expect(await queueDepth(emulators.sqs, emulators.queueUrls.archiveDeadLetter)).toBe(0);
+  });
+});
