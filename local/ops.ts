@@ -451,7 +451,7 @@ const loadCandidate = async (stage: OpsStage, values: OpsValues, ops: OpsOptions
     stage.deployed && values['integration-secret-arn'] === undefined
       ? undefined
       : (await readIntegrationSecrets(values, ops, stage.secretsFile)).secrets;
-  const versioned = await isVersioned(stage.s3, bucket);
+  const versioned = await isVersioned(stage.s3, bucket, stage.deployed);
   const sources = await loadCandidateSources({
     dynamodb: stage.dynamodb,
     s3: stage.s3,

@@ -98,14 +98,16 @@ export const listAll = (s3: S3Client, bucket: string, prefix: string, versioned:
   versioned ? listVersions(s3, bucket, prefix) : listObjects(s3, bucket, prefix);
 
 /**
- * Whether the bucket keeps versions (enabled, or suspended with versions left). An endpoint that does not
- * implement the call (s3rver, locally) is taken as unversioned.
+ * Whether the bucket keeps versions (enabled, or suspended with versions left). `strict` (a deployed stage):
+ * a refused or failed call is an error — guessing "unversioned" there would leave every erased object behind
+ * as a noncurrent version. Otherwise (s3rver, locally, does not implement the call) it means unversioned.
  */
-export const isVersioned = async (s3: S3Client, bucket: string): Promise<boolean> => {
+export const isVersioned = async (s3: S3Client, bucket: string, strict = false): Promise<boolean> => {
   try {
     const { Status } = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
     return Status === 'Enabled' || Status === 'Suspended';
-  } catch {
+  } catch (error) {
+    if (strict) throw error;
     return false;
   }
 };
