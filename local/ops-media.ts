@@ -49,13 +49,17 @@ const bodyText = async (s3: S3Client, bucket: string, key: string): Promise<stri
   return (await object.Body?.transformToString('utf8')) ?? '';
 };
 
-/** A media playlist whose every URI (segments, init segments, keys) is a presigned URL of its archived object. */
-const presignedPlaylist = async (
-  options: MediaCommandOptions,
+/**
+ * An archived media playlist whose every URI (segments, init segments, keys) is a presigned URL of its
+ * archived object, so a player plays it straight from S3; `undefined` for a master playlist.
+ */
+export const presignedPlaylist = async (
+  s3: S3Client,
+  bucket: string,
   playlistKey: string,
   presign: (key: string) => Promise<string>,
 ): Promise<string | undefined> => {
-  const parsed = HLS.parse(await bodyText(options.s3, options.bucket, playlistKey));
+  const parsed = HLS.parse(await bodyText(s3, bucket, playlistKey));
   if (parsed.isMasterPlaylist) return undefined;
   const base = playlistKey.slice(0, playlistKey.lastIndexOf('/') + 1);
   const signed = new Map<string, string>();
@@ -97,7 +101,7 @@ export const mediaCommand = async (options: MediaCommandOptions): Promise<string
     if (options.saveDir !== undefined) {
       await mkdir(options.saveDir, { recursive: true });
       for (const object of objects.filter((o) => /\/v\d+\/index\.m3u8$/.test(o.key))) {
-        const text = await presignedPlaylist(options, object.key, presign);
+        const text = await presignedPlaylist(options.s3, options.bucket, object.key, presign);
         if (text === undefined) continue;
         // interviews/<id>/<camera>/v<n>/index.m3u8 → <camera>-v<n>.m3u8
         const [camera, variant] = object.key.split('/').slice(-3, -1);

@@ -17,10 +17,9 @@
  * so the console allows its own origin on the local bucket's CORS configuration when it starts (the
  * deployed bucket has none: nothing browses it).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -28,7 +27,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type VendorName, vendorNames } from '../../functions/vendors/envelope.js';
 import { listenOnLoopback, loopbackHost } from '../listen.js';
 import { consoleLog, type LocalLog } from '../log.js';
-import { mediaCommand } from '../ops-media.js';
+import { presignedPlaylist } from '../ops-media.js';
 import type { ConsoleData } from './snapshot.js';
 
 export interface LocalConsoleOptions {
@@ -117,29 +116,13 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     return { vendor: vendor as VendorName, object };
   };
 
-  /**
-   * The media playlist with presigned URIs, made by `npm run ops -- media --save` itself (one rewriting of
-   * playlists, not two): it writes `<camera>-<variant>.m3u8` into a scratch directory.
-   */
-  const presignedPlaylist = async (url: URL): Promise<string> => {
-    const { vendor, object } = await archivedObject(url);
-    const [, interviewId, camera, variant] = object.key.split('/');
+  /** The media playlist with presigned URIs (`npm run ops -- media`'s own rewriting, not a second one). */
+  const presignedMediaPlaylist = async (url: URL): Promise<string> => {
+    const { object } = await archivedObject(url);
     if (!/\/v\d+\/index\.m3u8$/.test(object.key)) throw new NotFoundError('not a media playlist');
-    const dir = await mkdtemp(join(tmpdir(), 'interview-sync-console-'));
-    try {
-      await mediaCommand({
-        manifest: options.data.manifest,
-        s3: options.s3,
-        bucket: options.bucket,
-        interviewId: interviewId ?? '',
-        vendor,
-        expiresInSeconds: expiresIn,
-        saveDir: dir,
-      });
-      return await readFile(join(dir, `${camera}-${variant}.m3u8`), 'utf8');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const text = await presignedPlaylist(options.s3, options.bucket, object.key, presign);
+    if (text === undefined) throw new NotFoundError('not a media playlist');
+    return text;
   };
 
   // One reader for every open page: the stores are read once per tick and a change is pushed to all.
@@ -226,7 +209,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
       return;
     }
     if (url.pathname === '/console/media/hls') {
-      return send(res, 200, 'application/vnd.apple.mpegurl', await presignedPlaylist(url));
+      return send(res, 200, 'application/vnd.apple.mpegurl', await presignedMediaPlaylist(url));
     }
     return send(res, 404, 'text/plain', 'not found\n');
   };
