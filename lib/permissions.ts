@@ -9,7 +9,8 @@
  * `test/infra/least-privilege.test.ts`; the test fails on any grant not written out in both places.
  *
  * Not listed here, because they are not the code's choice: the AWS-managed `AWSLambdaBasicExecutionRole`
- * (CloudWatch Logs) and X-Ray's `PutTraceSegments`/`PutTelemetryRecords`, which CDK adds for active tracing.
+ * (CloudWatch Logs) and X-Ray's `PutTraceSegments`/`PutTelemetryRecords`, which CDK adds for active tracing
+ * (a stage with `tracing: false` has neither the tracing nor these two actions).
  * No KMS action is needed: the queues use SQS-managed keys, the bucket SSE-S3, the tables AWS-owned keys
  * and the secrets the account's `aws/secretsmanager` key, whose policy lets Secrets Manager decrypt on the
  * caller's behalf.
@@ -29,12 +30,21 @@ export interface GrantTarget {
   readonly conditions?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
-/** The ingest Lambda (functions/ingest.ts). It faces the internet: it can enqueue and nothing else. */
+/**
+ * The ingest Lambda (functions/ingest.ts). It faces the internet: it can enqueue and store what it received,
+ * and read nothing but its own secret.
+ */
 export const ingestGrants = {
   /** `EventQueue.publish` (functions/queue/event-queue.ts). */
   eventsQueue: ['sqs:SendMessage'],
   /** Claim checks of envelopes above the SQS limit, under `claim-checks/` (`EventQueue.#storeClaimCheck`). */
   claimCheckObjects: ['s3:PutObject'],
+  /**
+   * The raw event store, under `raw/` only (functions/queue/raw-events.ts): one PutObject per accepted
+   * delivery. No GetObject or ListBucket: the ingest never reads it back (replays run in `npm run ops` with
+   * the operator's credentials), so an internet-facing function cannot read earlier deliveries.
+   */
+  rawEvents: ['s3:PutObject'],
   /** Powertools Parameters `getSecret` (functions/platform/secrets.ts). */
   webhookSecret: ['secretsmanager:GetSecretValue'],
 } as const satisfies GrantsTable;

@@ -8,6 +8,7 @@
  */
 
 import { archiveRoot } from '../functions/archive/types.js';
+import { rawEventsPrefix } from '../functions/queue/raw-events.js';
 
 /** Seconds the worker Lambda may run for one batch. */
 const workerTimeoutSeconds = 60;
@@ -70,10 +71,18 @@ export const resources = {
     name: 'interview-sync-archive-tasks-dlq',
     retentionSeconds: 14 * 24 * 3600,
   },
-  /** Bucket for oversized events (claim checks, prefix `claim-checks/`) and archived media. */
+  /**
+   * Bucket for oversized events (claim checks, prefix `claim-checks/`), the raw event store (`raw/`) and
+   * archived media (`interviews/`).
+   */
   bucket: {
     name: 'interview-sync-archive',
     claimCheckPrefix: 'claim-checks/',
+    /**
+     * Every accepted delivery as received (functions/queue/raw-events.ts), written by the ingest, read by
+     * `npm run ops -- replay`; expired after the stage's raw-event retention (a lifecycle rule on the prefix).
+     */
+    rawEventsPrefix,
     /** Claim-check objects are only needed until the worker has processed the event. */
     claimCheckExpirationDays: 30,
     /**

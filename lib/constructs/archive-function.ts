@@ -5,17 +5,16 @@
  */
 import { Names } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/platform/env.js';
 import type { VendorName } from '../../functions/vendors/envelope.js';
-import { acknowledgeAwsSolutions, objectWildcardFinding } from '../compliance.js';
+import { acknowledgeObjectWildcard } from '../compliance.js';
 import { applyGrants, archiveGrants } from '../permissions.js';
 import { resources } from '../resources.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionObservability, ServiceFunction } from './service-function.js';
 
 /** Which variants of an HLS master playlist are archived (`ARCHIVE_VARIANTS`). */
 export type ArchiveVariants = 'highest' | 'all';
@@ -40,7 +39,8 @@ export interface ArchiveFunctionProps {
   readonly variants: ArchiveVariants;
   /** `ROUND0_API_BASE_URL`. */
   readonly round0ApiBaseUrl: string;
-  readonly logRetention: RetentionDays;
+  /** Log retention, log level and tracing. */
+  readonly observability: FunctionObservability;
 }
 
 export class ArchiveFunction extends Construct {
@@ -56,7 +56,7 @@ export class ArchiveFunction extends Construct {
       timeoutSeconds: settings.timeoutSeconds,
       serviceName: settings.serviceName,
       metricsNamespace: resources.metricsNamespace,
-      logRetention: props.logRetention,
+      ...props.observability,
       environment: {
         [envNames.ledgerTableName]: props.ledgerTable.tableName,
         [envNames.bucketName]: props.bucket.bucketName,
@@ -89,9 +89,10 @@ export class ArchiveFunction extends Construct {
       archiveObjects: { resourceArns: [props.bucket.arnForObjects(`${archived}*`)] },
       integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
     });
-    acknowledgeAwsSolutions(
+    acknowledgeObjectWildcard(
       this.function,
-      objectWildcardFinding(props.bucket, archived),
+      props.bucket,
+      archived,
       `Archived keys are per interview and asset (functions/archive/types.ts); the wildcard is confined to ${archived}.`,
     );
   }

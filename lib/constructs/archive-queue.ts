@@ -1,23 +1,19 @@
 /**
- * The archive queue (one task per asset, from the worker to the archive Lambda), its dead-letter queue and
- * their two alarms. Settings come from `resources.archiveQueue`, which the local emulators read too.
+ * The archive queue (one task per asset, from the worker to the archive Lambda) and its dead-letter queue
+ * (stateful stack). Settings come from `resources.archiveQueue`, which the local emulators read too; the
+ * alarms live in the stateless stack (`ServiceAlarms`).
  */
-import { Duration } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resources } from '../resources.js';
-import { deadLetterQueueNotEmptyAlarm, oldestMessageTooOldAlarm } from './queue-alarms.js';
 
 export interface ArchiveQueueProps {
   /**
-   * Age of the oldest queued task above which the backlog alarm fires. A task that fails waits out the
-   * 90-minute visibility timeout before its next attempt, so the default fires once a task has failed twice
-   * and waits for its third of five attempts (about 7.5 hours in all before the DLQ), or when the archive
-   * has made no progress for 3 hours.
-   * @default Duration.hours(3)
+   * Whether the queues (and the tasks in them) outlive the stack.
+   * @default true
    */
-  readonly oldestMessageAgeThreshold?: Duration;
+  readonly retain?: boolean;
 }
 
 export class ArchiveQueue extends Construct {
@@ -25,20 +21,17 @@ export class ArchiveQueue extends Construct {
   public readonly queue: Queue;
   /** Tasks the archive gave up on (a permanent failure, or `maxReceiveCount` receives). */
   public readonly deadLetterQueue: Queue;
-  /** Fires as soon as one task is dead-lettered. */
-  public readonly deadLetterAlarm: Alarm;
-  /** Fires when the oldest task is older than the threshold. */
-  public readonly oldestMessageAgeAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ArchiveQueueProps = {}) {
     super(scope, id);
-    const oldestMessageAgeThreshold = props.oldestMessageAgeThreshold ?? Duration.hours(3);
     const settings = resources.archiveQueue;
+    const removalPolicy = (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.seconds(resources.archiveDeadLetterQueue.retentionSeconds),
+      removalPolicy,
     });
 
     this.queue = new Queue(this, 'Queue', {
@@ -47,18 +40,7 @@ export class ArchiveQueue extends Construct {
       visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
       retentionPeriod: Duration.seconds(settings.retentionSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+      removalPolicy,
     });
-
-    this.deadLetterAlarm = deadLetterQueueNotEmptyAlarm(
-      this,
-      this.deadLetterQueue,
-      'interview-sync: archive tasks were dead-lettered; inspect and redrive the archive DLQ.',
-    );
-    this.oldestMessageAgeAlarm = oldestMessageTooOldAlarm(
-      this,
-      this.queue,
-      oldestMessageAgeThreshold,
-      `interview-sync: an archive task has waited over ${oldestMessageAgeThreshold.toHumanString()}.`,
-    );
   }
 }

@@ -1,156 +1,216 @@
 /**
- * The CloudWatch dashboard operators watch: the front door (API Gateway, ingest), the queue (depth, age,
- * DLQ), the worker, the archive (its queue, DLQ and Lambda), and what the service itself counts (accepted,
- * refused, duplicates, unmatched, dead-lettered). Custom metric names are the ones the handlers emit
- * through Powertools Metrics.
+ * The CloudWatch dashboard of a stage (stateless stack), built with cdk-monitoring-constructs'
+ * `MonitoringFacade`, top to bottom:
+ *
+ * - alarm status: the stage's alarms (`ServiceAlarms`, hand-built: see lib/constructs/alarms.ts), hand-built
+ *   as one `AlarmStatusWidget` segment because the facade only lists alarms it created itself;
+ * - the HTTP API (requests, 4xx, 5xx, latency percentiles), the three functions (invocations, errors,
+ *   throttles, p50/p90/p99 duration, concurrent executions), both queues with their DLQs (depth, oldest
+ *   message age, DLQ depth and age) and the ledger table (throttles, latency, capacity): the library's
+ *   `monitor*` segments, as they are;
+ * - every metric of `functions/platform/metric-names.ts`, through the library's custom monitoring: the
+ *   aggregate by `service` (one graph per service and unit, since counts, bytes and milliseconds share no
+ *   axis), `EndToEndLag` p50/p90/p99, the ATS failure rate (the alarm's metric math), and one breakdown graph
+ *   per metric with breakdown dimensions, as a `SEARCH` over exactly those dimensions (so new vendors,
+ *   reasons or providers appear without a deploy).
  */
-import { Duration } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import {
-  AlarmStatusWidget,
-  Dashboard,
-  GraphWidget,
-  type IAlarm,
-  type IMetric,
-  Metric,
-  Stats,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Aws, Duration } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AlarmStatusWidget, type IAlarm, MathExpression, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import {
+  type CustomMetric,
+  type CustomMetricGroup,
+  DashboardRenderingPreference,
+  DefaultDashboardFactory,
+  MetricStatistic,
+  MonitoringFacade,
+  SingleWidgetDashboardSegment,
+} from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
+import { type MetricSpec, metrics } from '../../functions/platform/metric-names.js';
 import { resources } from '../resources.js';
+import { serviceMetric } from './service-metrics.js';
 
 export interface ServiceDashboardProps {
-  readonly api: HttpApi;
+  /** CloudWatch dashboard name (unique in the account and region). */
+  readonly dashboardName: string;
+  readonly api: IHttpApi;
   readonly ingestFunction: IFunction;
   readonly workerFunction: IFunction;
   readonly archiveFunction: IFunction;
-  readonly queue: IQueue;
-  readonly deadLetterQueue: IQueue;
+  readonly eventsQueue: IQueue;
+  readonly eventsDeadLetterQueue: IQueue;
   readonly archiveQueue: IQueue;
   readonly archiveDeadLetterQueue: IQueue;
+  readonly ledgerTable: ITable;
+  /** Shown in the alarm-status widget at the top. */
   readonly alarms: readonly IAlarm[];
+  /**
+   * Minimum ATS writes per period for the failure rate graph (the ATS failure-rate alarm's minimum).
+   * @default 5
+   */
+  readonly atsMinimumWrites?: number;
 }
 
-/** Metrics the ingest Lambda emits (functions/ingest.ts). */
-export const ingestMetricNames = [
-  'WebhookAccepted',
-  'WebhookUnknownType',
-  'WebhookClaimCheck',
-  'WebhookRefused',
-  'WebhookFailed',
-] as const;
-/** Metrics the worker Lambda emits (functions/worker.ts). */
-export const workerMetricNames = [
-  'EventSynced',
-  'EventIgnored',
-  'DuplicateEvent',
-  'EventRetried',
-  'CandidateUnmatched',
-  'EventDeadLettered',
+/** Period of the custom metric graphs: the alarms' shortest custom-metric period. */
+const period = Duration.minutes(5);
+
+const services = [
+  resources.ingest.serviceName,
+  resources.worker.serviceName,
+  resources.archive.serviceName,
 ] as const;
 
-/** Metrics the archive Lambda emits (functions/archive.ts). */
-export const archiveMetricNames = ['ArchiveObjects', 'ArchiveBytes', 'ArchiveFailed', 'SsrfRefused'] as const;
+/** The metrics of `metric-names.ts` a service publishes, grouped by unit (one graph per unit). */
+const byServiceAndUnit = (service: string): Map<MetricSpec['unit'], MetricSpec[]> => {
+  const groups = new Map<MetricSpec['unit'], MetricSpec[]>();
+  for (const spec of Object.values(metrics) as MetricSpec[]) {
+    if (spec.service !== service) continue;
+    groups.set(spec.unit, [...(groups.get(spec.unit) ?? []), spec]);
+  }
+  return groups;
+};
 
-const period = Duration.minutes(1);
+/** The statistic a metric is graphed with: a sum for counts and bytes, the p90 for durations (as alarmed). */
+const statisticOf = (spec: MetricSpec): MetricStatistic =>
+  spec.unit === 'Milliseconds' ? MetricStatistic.P90 : MetricStatistic.SUM;
 
-/** A service metric as Powertools publishes it: namespace, and the `service` dimension. */
-const serviceMetric = (serviceName: string, metricName: string): IMetric =>
-  new Metric({
-    namespace: resources.metricsNamespace,
-    metricName,
-    dimensionsMap: { service: serviceName },
-    statistic: Stats.SUM,
-    period,
-  });
+/**
+ * The breakdown of a metric: a `SEARCH` over the metric with exactly the `service` and breakdown dimensions
+ * (the single-metric EMF line the handlers publish beside the aggregate), one line per dimension value set.
+ */
+const breakdownSearch = (spec: MetricSpec & { breakdown: readonly string[] }): CustomMetric => ({
+  namespace: resources.metricsNamespace,
+  searchQuery: `MetricName="${spec.name}"`,
+  dimensionsMap: {
+    service: spec.service,
+    ...Object.fromEntries(spec.breakdown.map((dimension) => [dimension, undefined])),
+  },
+  statistic: statisticOf(spec),
+  period,
+});
 
 export class ServiceDashboard extends Construct {
-  public readonly dashboard: Dashboard;
+  public readonly facade: MonitoringFacade;
+  public readonly dashboardFactory: DefaultDashboardFactory;
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
-    const { api, ingestFunction, workerFunction, archiveFunction, queue, deadLetterQueue } = props;
-    const { archiveQueue, archiveDeadLetterQueue } = props;
-    const graph = (title: string, left: IMetric[], right: IMetric[] = []) =>
-      new GraphWidget({ title, left, right, width: 8, height: 6 });
+    const atsMinimumWrites = props.atsMinimumWrites ?? 5;
 
-    this.dashboard = new Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.hours(3),
-      widgets: [
-        [new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 3 })],
-        [
-          graph(
-            'Webhooks (API Gateway)',
-            [
-              api.metricCount({ period }),
-              api.metricClientError({ period }),
-              api.metricServerError({ period }),
-            ],
-            [api.metricLatency({ period, statistic: Stats.p(99) })],
-          ),
-          graph(
-            'Ingest outcomes',
-            ingestMetricNames.map((name) => serviceMetric(resources.ingest.serviceName, name)),
-          ),
-          graph(
-            'Ingest Lambda',
-            [ingestFunction.metricErrors({ period }), ingestFunction.metricThrottles({ period })],
-            [ingestFunction.metricDuration({ period, statistic: Stats.p(99) })],
-          ),
-        ],
-        [
-          graph(
-            'Events queue',
-            [queue.metricApproximateNumberOfMessagesVisible({ period })],
-            [queue.metricApproximateAgeOfOldestMessage({ period })],
-          ),
-          graph(
-            'Worker outcomes',
-            workerMetricNames.map((name) => serviceMetric(resources.worker.serviceName, name)),
-            [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, label: 'DLQ messages' })],
-          ),
-          graph(
-            'Worker Lambda',
-            [
-              workerFunction.metricInvocations({ period }),
-              workerFunction.metricErrors({ period }),
-              workerFunction.metricThrottles({ period }),
-            ],
-            [workerFunction.metricDuration({ period, statistic: Stats.p(99) })],
-          ),
-        ],
-        [
-          graph(
-            'Archive queue',
-            [archiveQueue.metricApproximateNumberOfMessagesVisible({ period })],
-            [archiveQueue.metricApproximateAgeOfOldestMessage({ period })],
-          ),
-          // Counts on the left; bytes, another unit, on the right axis.
-          graph(
-            'Archive outcomes',
-            [
-              ...archiveMetricNames
-                .filter((name) => name !== 'ArchiveBytes')
-                .map((name) => serviceMetric(resources.archive.serviceName, name)),
-              archiveDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-                period,
-                label: 'Archive DLQ messages',
-              }),
-            ],
-            [serviceMetric(resources.archive.serviceName, 'ArchiveBytes')],
-          ),
-          graph(
-            'Archive Lambda',
-            [
-              archiveFunction.metricInvocations({ period }),
-              archiveFunction.metricErrors({ period }),
-              archiveFunction.metricThrottles({ period }),
-            ],
-            [archiveFunction.metricDuration({ period, statistic: Stats.p(99) })],
-          ),
-        ],
-      ],
+    this.dashboardFactory = new DefaultDashboardFactory(this, 'Dashboards', {
+      dashboardNamePrefix: props.dashboardName,
+      createDashboard: true,
+      // One dashboard: the summary and alarm dashboards would repeat it under two more names.
+      createSummaryDashboard: false,
+      createAlarmDashboard: false,
+      renderingPreference: DashboardRenderingPreference.INTERACTIVE_ONLY,
+      detailDashboardRange: Duration.hours(3),
     });
+    this.facade = new MonitoringFacade(this, 'Monitoring', {
+      metricFactoryDefaults: { namespace: resources.metricsNamespace, period },
+      dashboardFactory: this.dashboardFactory,
+    });
+    const facade = this.facade;
+
+    facade.addSegment(
+      new SingleWidgetDashboardSegment(
+        new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 4 }),
+      ),
+    );
+
+    facade.addLargeHeader('Front door: webhooks API and ingest');
+    facade.monitorApiGatewayV2HttpApi({ api: props.api, humanReadableName: 'Webhooks HTTP API' });
+    facade.monitorLambdaFunction({
+      lambdaFunction: props.ingestFunction,
+      humanReadableName: 'Ingest Lambda',
+      // SQS and API Gateway invoke it: no stream, no iterator age.
+      isIterator: false,
+    });
+    facade.monitorCustom(this.serviceMetrics(resources.ingest.serviceName, 'Ingest metrics', []));
+
+    facade.addLargeHeader('Sync: events queue, worker, ledger, ATS');
+    facade.monitorSqsQueueWithDlq({
+      queue: props.eventsQueue,
+      deadLetterQueue: props.eventsDeadLetterQueue,
+      humanReadableName: 'Events queue',
+    });
+    facade.monitorLambdaFunction({
+      lambdaFunction: props.workerFunction,
+      humanReadableName: 'Worker Lambda',
+      // SQS and API Gateway invoke it: no stream, no iterator age.
+      isIterator: false,
+    });
+    facade.monitorCustom(
+      this.serviceMetrics(resources.worker.serviceName, 'Worker metrics', [
+        {
+          title: 'EndToEndLag (vendor event → ATS write)',
+          metrics: [MetricStatistic.P50, MetricStatistic.P90, MetricStatistic.P99].map((statistic) =>
+            serviceMetric(metrics.endToEndLag, { statistic, period, label: `EndToEndLag ${statistic}` }),
+          ),
+        },
+        {
+          title: 'ATS write failure rate (%)',
+          metrics: [
+            new MathExpression({
+              expression: `IF(writes >= ${atsMinimumWrites}, 100 * FILL(failed, 0) / writes, 0)`,
+              usingMetrics: {
+                writes: serviceMetric(metrics.atsWrite, { period }),
+                failed: serviceMetric(metrics.atsWriteFailed, { period }),
+              },
+              period,
+              label: 'AtsWriteFailed / AtsWrite (%)',
+            }),
+          ],
+        },
+      ]),
+    );
+    facade.monitorDynamoTable({ table: props.ledgerTable, humanReadableName: 'Ledger table' });
+
+    facade.addLargeHeader('Archive: archive queue, archive Lambda');
+    facade.monitorSqsQueueWithDlq({
+      queue: props.archiveQueue,
+      deadLetterQueue: props.archiveDeadLetterQueue,
+      humanReadableName: 'Archive queue',
+    });
+    facade.monitorLambdaFunction({
+      lambdaFunction: props.archiveFunction,
+      humanReadableName: 'Archive Lambda',
+      // SQS and API Gateway invoke it: no stream, no iterator age.
+      isIterator: false,
+    });
+    facade.monitorCustom(this.serviceMetrics(resources.archive.serviceName, 'Archive metrics', []));
+  }
+
+  /**
+   * One custom-monitoring section per service: the aggregates by unit, `extra` groups, then one breakdown
+   * graph per metric that has breakdown dimensions.
+   */
+  private serviceMetrics(service: (typeof services)[number], title: string, extra: CustomMetricGroup[]) {
+    const aggregates: CustomMetricGroup[] = [...byServiceAndUnit(service)].map(([unit, specs]) => ({
+      title: `${title} (${unit === 'Count' ? 'sum' : unit === 'Bytes' ? 'bytes, sum' : 'p90, ms'})`,
+      metrics: specs.map((spec): Metric => serviceMetric(spec, { statistic: statisticOf(spec), period })),
+    }));
+    const breakdowns: CustomMetricGroup[] = (Object.values(metrics) as MetricSpec[])
+      .filter(
+        (spec): spec is MetricSpec & { breakdown: readonly string[] } =>
+          spec.service === service && spec.breakdown !== undefined,
+      )
+      .map((spec) => ({
+        title: `${spec.name} by ${spec.breakdown.join(', ')}`,
+        metrics: [breakdownSearch(spec)],
+      }));
+    return {
+      humanReadableName: title,
+      alarmFriendlyName: title,
+      metricGroups: [...aggregates, ...extra, ...breakdowns],
+    };
   }
 }
+
+/** The console URL of a dashboard in the stack's region (the commercial partition's console). */
+export const dashboardUrl = (dashboardName: string): string =>
+  `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboardName}`;

@@ -1,8 +1,9 @@
 /**
  * The public edge: an HTTP API with one route per vendor in front of the ingest Lambda, which verifies a
- * webhook and enqueues it. The ingest Lambda can send to the queue, write claim checks and read the
- * webhook secret — nothing else (`ingestGrants` in lib/permissions.ts).
+ * webhook, stores it under `raw/` and enqueues it. The ingest Lambda can send to the queue, write claim
+ * checks and raw events and read the webhook secret — nothing else (`ingestGrants` in lib/permissions.ts).
  */
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -12,16 +13,16 @@ import {
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/platform/env.js';
-import { acknowledgeAwsSolutions, objectWildcardFinding } from '../compliance.js';
+import { acknowledgeAwsSolutions, acknowledgeObjectWildcard } from '../compliance.js';
 import { applyGrants, ingestGrants } from '../permissions.js';
 import { resources } from '../resources.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionObservability, ServiceFunction, serviceFunctionDefaults } from './service-function.js';
 
 /** Route paths, relative to the API's endpoint. */
 export const webhookRoutes = {
@@ -50,7 +51,8 @@ export interface IngestApiProps {
   readonly queue: IQueue;
   readonly bucket: IBucket;
   readonly webhookSecret: ISecret;
-  readonly logRetention: RetentionDays;
+  /** Log retention, log level and tracing of the function; the retention and removal apply to the access logs too. */
+  readonly observability: FunctionObservability;
 }
 
 export class IngestApi extends Construct {
@@ -69,7 +71,7 @@ export class IngestApi extends Construct {
       timeoutSeconds: settings.timeoutSeconds,
       serviceName: settings.serviceName,
       metricsNamespace: resources.metricsNamespace,
-      logRetention: props.logRetention,
+      ...props.observability,
       environment: {
         [envNames.queueUrl]: props.queue.queueUrl,
         [envNames.bucketName]: props.bucket.bucketName,
@@ -80,17 +82,24 @@ export class IngestApi extends Construct {
       },
     });
 
+    const { claimCheckPrefix, rawEventsPrefix } = resources.bucket;
     applyGrants(this.function, ingestGrants, {
       eventsQueue: { resourceArns: [props.queue.queueArn] },
-      claimCheckObjects: {
-        resourceArns: [props.bucket.arnForObjects(`${resources.bucket.claimCheckPrefix}*`)],
-      },
+      claimCheckObjects: { resourceArns: [props.bucket.arnForObjects(`${claimCheckPrefix}*`)] },
+      rawEvents: { resourceArns: [props.bucket.arnForObjects(`${rawEventsPrefix}*`)] },
       webhookSecret: { resourceArns: [props.webhookSecret.secretArn] },
     });
-    acknowledgeAwsSolutions(
+    acknowledgeObjectWildcard(
       this.function,
-      objectWildcardFinding(props.bucket, resources.bucket.claimCheckPrefix),
+      props.bucket,
+      claimCheckPrefix,
       'Claim-check keys are generated per event; the wildcard is confined to the claim-check prefix.',
+    );
+    acknowledgeObjectWildcard(
+      this.function,
+      props.bucket,
+      rawEventsPrefix,
+      `Raw event keys are per vendor, day and event (functions/queue/raw-events.ts); the wildcard is confined to ${rawEventsPrefix}.`,
     );
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -99,7 +108,12 @@ export class IngestApi extends Construct {
       createDefaultStage: false,
     });
 
-    this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    const { logRetention, retainLogs } = props.observability;
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: logRetention ?? serviceFunctionDefaults.logRetention,
+      removalPolicy:
+        (retainLogs ?? serviceFunctionDefaults.retainLogs) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,

@@ -3,7 +3,7 @@
  * ingest Lambda reads the webhook secret, the worker the integration secret (see
  * `functions/platform/secrets-shape.ts`).
  */
-import { SecretValue } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { IntegrationSecrets, WebhookSecrets } from '../../functions/platform/secrets-shape.js';
@@ -15,14 +15,23 @@ export const webhookSecretsTemplate: WebhookSecrets = { round0SigningSecrets: []
 /** Initial value of the integration secret: no credentials yet. */
 export const integrationSecretsTemplate: IntegrationSecrets = {};
 
+export interface ServiceSecretsProps {
+  /**
+   * Whether the secrets (and the values operators put in) outlive the stack.
+   * @default true
+   */
+  readonly retain?: boolean;
+}
+
 export class ServiceSecrets extends Construct {
   /** Webhook signing secrets and micro1 URL tokens ({@link WebhookSecrets}). */
   public readonly webhook: Secret;
   /** Vendor API keys, ATS credentials and the Slack URL ({@link IntegrationSecrets}). */
   public readonly integration: Secret;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ServiceSecretsProps = {}) {
     super(scope, id);
+    const removalPolicy = (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     // The webhook secret's initial value holds no secret (empty lists), so writing it into the template is
     // safe; operators put the real values in after the first deploy. The integration secret starts with one
     // generated value, `pseudonymKey` (the key of the e-mail pseudonyms in logs, a documented member of its
@@ -31,6 +40,7 @@ export class ServiceSecrets extends Construct {
       description:
         'interview-sync webhook secrets: { round0SigningSecrets: string[], micro1Tokens: string[] }',
       secretStringValue: SecretValue.unsafePlainText(JSON.stringify(webhookSecretsTemplate)),
+      removalPolicy,
     });
     this.integration = new Secret(this, 'IntegrationSecrets', {
       description:
@@ -41,6 +51,7 @@ export class ServiceSecrets extends Construct {
         passwordLength: 64,
         excludePunctuation: true,
       },
+      removalPolicy,
     });
     acknowledgeAwsSolutions(
       this,

@@ -1,15 +1,28 @@
 /**
  * The one way interview-sync builds a Lambda function: Node 22 on Graviton, an ESM bundle made by the local
- * esbuild (no Docker), X-Ray tracing and a log group with a retention.
+ * esbuild (no Docker), X-Ray tracing (unless a stage turns it off), a log level and a log group with a
+ * retention.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../compliance.js';
+
+/** Powertools Logger levels (`POWERTOOLS_LOG_LEVEL`). */
+export const logLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Every default of {@link ServiceFunctionProps}, in one place. */
+export const serviceFunctionDefaults = {
+  logRetention: RetentionDays.ONE_MONTH,
+  logLevel: 'INFO',
+  tracing: true,
+  retainLogs: true,
+} as const;
 
 /** Directory holding `package.json`, `package-lock.json` and the `functions/` entry points. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,15 +43,40 @@ export interface ServiceFunctionProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Whether the log group outlives the stack (`RemovalPolicy.RETAIN`).
+   * @default true
+   */
+  readonly retainLogs?: boolean;
+  /**
+   * Powertools log level (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * X-Ray active tracing. Off: no tracing, no X-Ray grants, and `POWERTOOLS_TRACE_ENABLED=false` so the
+   * Powertools Tracer does not try to write segments.
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
+
+/** What the functions of a stage share: how they log and trace (a stage's configuration). */
+export type FunctionObservability = Pick<
+  ServiceFunctionProps,
+  'logRetention' | 'retainLogs' | 'logLevel' | 'tracing'
+>;
 
 /** A {@link NodejsFunction} with interview-sync's runtime, bundling, tracing and logging settings. */
 export class ServiceFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     // The log group is a child of the scope, not of the function: a NodejsFunction's children must be
     // created after `super()`, and the function needs the group in its props.
+    const defaults = serviceFunctionDefaults;
+    const tracing = props.tracing ?? defaults.tracing;
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? defaults.logRetention,
+      removalPolicy: (props.retainLogs ?? defaults.retainLogs) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     super(scope, id, {
       entry: join(projectRoot, props.entry),
@@ -48,12 +86,14 @@ export class ServiceFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
-      tracing: Tracing.ACTIVE,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? defaults.logLevel,
+        ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -77,11 +117,13 @@ export class ServiceFunction extends NodejsFunction {
       'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'The AWS-managed basic execution policy only allows writing CloudWatch Logs.',
     );
-    acknowledgeAwsSolutions(
-      this,
-      'IAM5[Resource::*]',
-      'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing is active).',
-    );
+    if (tracing) {
+      acknowledgeAwsSolutions(
+        this,
+        'IAM5[Resource::*]',
+        'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing is active).',
+      );
+    }
     acknowledgeAwsSolutions(
       this,
       'L1',

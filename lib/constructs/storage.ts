@@ -1,6 +1,7 @@
 /**
- * Where interview-sync keeps state: the archive bucket (claim checks and recordings) and its access-log
- * bucket and the interview ledger (per-interview state, event dedupe and effects).
+ * Where interview-sync keeps state: the archive bucket (claim checks, raw events and recordings), its
+ * access-log bucket and the interview ledger (per-interview state, event dedupe and effects). Part of the
+ * stateful stack; construct ids are those of the former single stack, so logical ids did not change.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -21,8 +22,6 @@ const tableDefaults = {
   // Webhook traffic is bursty and small: on-demand costs nothing while idle.
   billingMode: BillingMode.PAY_PER_REQUEST,
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-  // The ledger is what makes ATS effects exactly-once; losing it with a stack would repeat them.
-  removalPolicy: RemovalPolicy.RETAIN,
 } as const;
 
 /** Key prefix of the archive bucket's server access logs in the access-log bucket. */
@@ -30,17 +29,42 @@ export const archiveAccessLogsPrefix = 'archive-bucket/';
 
 export interface StorageProps {
   /**
+   * Whether the buckets and the table outlive the stack (`RemovalPolicy.RETAIN`). When false they are
+   * deleted with it, the buckets emptied first (CDK's auto-delete custom resource): for throw-away stages.
+   * @default true
+   */
+  readonly retain?: boolean;
+  /**
    * How long S3 server access logs of the archive bucket are kept before they expire.
    * @default Duration.days(365)
    */
   readonly accessLogRetention?: Duration;
+  /**
+   * How long a raw event (`raw/`, the exact delivery kept for replays) is kept. Whole days.
+   * @default Duration.days(30)
+   */
+  readonly rawEventRetention?: Duration;
   /**
    * Age after which archived interview media (`interviews/`) moves to S3 Glacier Instant Retrieval. Whole
    * days.
    * @default Duration.days(90)
    */
   readonly archiveTransitionAfter?: Duration;
+  /**
+   * Age after which archived interview media (`interviews/`) is deleted. Whole days, later than
+   * {@link archiveTransitionAfter}.
+   * @default undefined (kept until deleted on purpose)
+   */
+  readonly archiveExpiration?: Duration;
 }
+
+/** Every default of {@link StorageProps}, in one place. */
+export const storageDefaults = {
+  retain: true,
+  accessLogRetention: Duration.days(365),
+  rawEventRetention: Duration.days(30),
+  archiveTransitionAfter: Duration.days(90),
+} as const;
 
 export class Storage extends Construct {
   /** Claim checks (`claim-checks/`, expiring) and archived media (`interviews/`). */
@@ -52,6 +76,9 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
+    const retain = props.retain ?? storageDefaults.retain;
+    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const archiveExpiration = props.archiveExpiration;
     // S3 log delivery is allowed by a bucket policy statement for `logging.s3.amazonaws.com`, limited to
     // this stack's archive bucket and account (aws:SourceArn, aws:SourceAccount), instead of CDK's default
     // for an unset flag: the legacy LogDeliveryWrite ACL. The policy works with ACLs disabled
@@ -66,12 +93,13 @@ export class Storage extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Audit records: they outlive the stack and leave by their lifecycle rule only.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Audit records: on a retained stage they outlive the stack and leave by their lifecycle rule only.
+      removalPolicy,
+      autoDeleteObjects: !retain,
       lifecycleRules: [
         {
           id: 'expire-access-logs',
-          expiration: props.accessLogRetention ?? Duration.days(365),
+          expiration: props.accessLogRetention ?? storageDefaults.accessLogRetention,
         },
       ],
     });
@@ -90,13 +118,22 @@ export class Storage extends Construct {
       targetObjectKeyFormat: TargetObjectKeyFormat.partitionedPrefix(PartitionDateSource.EVENT_TIME),
       // Archived recordings are the record of an interview: an overwrite or delete must be recoverable.
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
+      autoDeleteObjects: !retain,
       lifecycleRules: [
         {
           id: 'expire-claim-checks',
           prefix: resources.bucket.claimCheckPrefix,
           expiration: Duration.days(resources.bucket.claimCheckExpirationDays),
           // Versioning keeps the expired object as a noncurrent version; drop it too.
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        {
+          id: 'expire-raw-events',
+          prefix: resources.bucket.rawEventsPrefix,
+          // Raw events hold candidate data as the vendor sent it: the retention is a promise, so the
+          // noncurrent version (left by the expiry or by a redelivery's overwrite) goes a day later too.
+          expiration: props.rawEventRetention ?? storageDefaults.rawEventRetention,
           noncurrentVersionExpiration: Duration.days(1),
         },
         {
@@ -112,9 +149,14 @@ export class Storage extends Construct {
           transitions: [
             {
               storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
-              transitionAfter: props.archiveTransitionAfter ?? Duration.days(90),
+              transitionAfter: props.archiveTransitionAfter ?? storageDefaults.archiveTransitionAfter,
             },
           ],
+          // Optional: by default an archive is kept until deleted on purpose (`npm run ops -- erase`). An
+          // expiry before 90 days in Glacier IR is billed as 90 days (its minimum storage duration).
+          ...(archiveExpiration === undefined
+            ? {}
+            : { expiration: archiveExpiration, noncurrentVersionExpiration: Duration.days(1) }),
         },
         {
           id: 'abort-incomplete-uploads',
@@ -130,6 +172,8 @@ export class Storage extends Construct {
       sortKey: { name: resources.ledgerTable.sortKey, type: AttributeType.STRING },
       timeToLiveAttribute: resources.ledgerTable.ttlAttribute,
       ...tableDefaults,
+      // The ledger is what makes ATS effects exactly-once; losing it with a stack would repeat them.
+      removalPolicy,
     });
   }
 }

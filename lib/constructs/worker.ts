@@ -4,16 +4,15 @@
  */
 import { Duration, Names } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/platform/env.js';
-import { acknowledgeAwsSolutions, objectWildcardFinding } from '../compliance.js';
+import { acknowledgeObjectWildcard } from '../compliance.js';
 import { applyGrants, workerGrants } from '../permissions.js';
 import { resources } from '../resources.js';
-import { ServiceFunction } from './service-function.js';
+import { type FunctionObservability, ServiceFunction } from './service-function.js';
 
 export interface WorkerProps {
   readonly queue: IQueue;
@@ -24,6 +23,8 @@ export interface WorkerProps {
   readonly bucket: IBucket;
   readonly ledgerTable: ITable;
   readonly integrationSecret: ISecret;
+  /** `LEDGER_RETENTION_SECONDS`: how long an interview's ledger item is kept after its last write. */
+  readonly ledgerRetention: Duration;
   /** `ATS_ADAPTER`: which ATS adapter the worker uses. */
   readonly atsAdapter: string;
   /** `ATS_CONFIG`: the adapter's settings, serialised as JSON. */
@@ -38,7 +39,8 @@ export interface WorkerProps {
   readonly atsCompletedStageId?: string;
   /** `ATS_SCORE_FIELD_ID`: custom field receiving the screening score; unset = not written. */
   readonly atsScoreFieldId?: string;
-  readonly logRetention: RetentionDays;
+  /** Log retention, log level and tracing. */
+  readonly observability: FunctionObservability;
 }
 
 export class Worker extends Construct {
@@ -54,12 +56,12 @@ export class Worker extends Construct {
       timeoutSeconds: settings.timeoutSeconds,
       serviceName: settings.serviceName,
       metricsNamespace: resources.metricsNamespace,
-      logRetention: props.logRetention,
+      ...props.observability,
       environment: {
         [envNames.ledgerTableName]: props.ledgerTable.tableName,
         [envNames.bucketName]: props.bucket.bucketName,
         [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
-        [envNames.ledgerRetentionSeconds]: String(settings.ledgerRetentionSeconds),
+        [envNames.ledgerRetentionSeconds]: String(props.ledgerRetention.toSeconds()),
         [envNames.claimLeaseSeconds]: String(settings.claimLeaseSeconds),
         [envNames.atsAdapter]: props.atsAdapter,
         [envNames.atsConfig]: JSON.stringify(
@@ -113,9 +115,10 @@ export class Worker extends Construct {
       integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
       archiveQueue: { resourceArns: [props.archiveQueue.queueArn] },
     });
-    acknowledgeAwsSolutions(
+    acknowledgeObjectWildcard(
       this.function,
-      objectWildcardFinding(props.bucket, claimChecks),
+      props.bucket,
+      claimChecks,
       `Claim-check keys are generated per event; the wildcard is confined to ${claimChecks}.`,
     );
   }

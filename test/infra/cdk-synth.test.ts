@@ -1,7 +1,7 @@
 /**
  * The real `cdk synth` CLI, offline: runs `bin/app.ts` through `cdk.json`, bundles the three handlers with the
- * local esbuild and writes a cloud assembly. Catches what the in-process tests skip (bundling, the app
- * entry point, cdk.json).
+ * local esbuild and writes a cloud assembly with both stacks of the `dev` stage. Catches what the in-process
+ * tests skip (bundling, the app entry point, cdk.json and its `stages`, cdk-nag over both stacks).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -18,14 +18,18 @@ interface SynthResult {
   readonly seconds: number;
 }
 
-const cdkSynth = async (outdir: string): Promise<SynthResult> => {
+const cdkSynth = async (outdir: string, context: readonly string[] = []): Promise<SynthResult> => {
   const started = Date.now();
   try {
-    const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', outdir], {
-      cwd: projectRoot,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      'npx',
+      ['cdk', 'synth', '--no-notices', '-q', '-o', outdir, ...context],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     return { exitCode: 0, output: stdout + stderr, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
     const failure = error as { code?: number; stdout?: string; stderr?: string };
@@ -61,15 +65,30 @@ describe('cdk synth (CLI, offline)', () => {
     });
   });
 
-  it('writes the dev stage template with the three functions', async () => {
+  it('writes the two stacks of the dev stage: the data, and the three functions that use it', async () => {
     // Act
-    const template = JSON.parse(await readFile(join(outdir, 'InterviewSync-dev.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string }>;
-    };
+    const template = async (name: string) =>
+      JSON.parse(await readFile(join(outdir, `${name}.template.json`), 'utf8')) as {
+        Resources: Record<string, { Type: string }>;
+      };
+    const [stateful, stateless] = await Promise.all([
+      template('InterviewSync-dev-Stateful'),
+      template('InterviewSync-dev-Stateless'),
+    ]);
+    const count = (t: typeof stateful, type: string) =>
+      Object.values(t.Resources).filter((r) => r.Type === type).length;
 
     // Assess
-    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect({
+      stateful: {
+        tables: count(stateful, 'AWS::DynamoDB::Table'),
+        queues: count(stateful, 'AWS::SQS::Queue'),
+      },
+      stateless: {
+        functions: count(stateless, 'AWS::Lambda::Function'),
+        alarms: count(stateless, 'AWS::CloudWatch::Alarm'),
+      },
+    }).toEqual({ stateful: { tables: 1, queues: 4 }, stateless: { functions: 3, alarms: 14 } });
   });
 
   it('runs the cdk-nag AWS Solutions checks and every finding is acknowledged', async () => {
@@ -96,12 +115,15 @@ describe('cdk synth (CLI, offline)', () => {
   });
 
   it('bundles each handler as ESM with the require shim, a source map and the AWS SDK inside', async () => {
-    // Prepare
+    // Prepare: the handlers' bundles (the dev stage also has CDK's auto-delete handler, a plain index.js)
     const assetDirs = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
+    const handlerDirs: string[] = [];
+    for (const dir of assetDirs)
+      if ((await readdir(join(outdir, dir))).includes('index.mjs')) handlerDirs.push(dir);
 
     // Act
     const bundles = await Promise.all(
-      assetDirs.map(async (dir) => ({
+      handlerDirs.map(async (dir) => ({
         files: (await readdir(join(outdir, dir))).sort(),
         code: await readFile(join(outdir, dir, 'index.mjs'), 'utf8'),
       })),
@@ -118,4 +140,18 @@ describe('cdk synth (CLI, offline)', () => {
       expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
     }
   });
+
+  it('fails on an invalid setting, naming the key, before bundling anything', async () => {
+    // Prepare
+    const badOutdir = await mkdtemp(join(tmpdir(), 'interview-sync-cdk-out-bad-'));
+
+    // Act
+    const bad = await cdkSynth(badOutdir, ['-c', 'stage=prod', '-c', 'rawEventRetentionDays=-3']);
+    await rm(badOutdir, { recursive: true, force: true });
+
+    // Assess
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.output).toContain('rawEventRetentionDays: expected at least 1 day (got -3)');
+    expect(bad.output).not.toContain('Bundling asset');
+  }, 120_000);
 });

@@ -8,14 +8,17 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { EventQueue } from '../../functions/queue/event-queue.js';
+import { rawEventKey } from '../../functions/queue/raw-events.js';
 import type { InterviewEvent } from '../../functions/vendors/envelope.js';
-import type { InterviewSyncStack } from '../../lib/interview-sync-stack.js';
+import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
+import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
 import {
   environmentOf,
   logicalIdOf,
+  renderedIn,
   type Statement,
   statementsOfFunctionRole,
-  synthesizeStack,
+  synthesizeStage,
 } from './synth.js';
 
 /** The actions a role has on one resource, under one condition block (or none). */
@@ -64,16 +67,29 @@ const largeEvent = (bytes: number): InterviewEvent => ({
 });
 
 describe('least privilege of the Lambda roles', () => {
-  let stack: InterviewSyncStack;
+  let stack: InterviewSyncStatelessStack;
+  let state: InterviewSyncStatefulStack;
   let template: Template;
   let ingest: Statement[];
   let worker: Statement[];
   let archive: Statement[];
-  const id = (construct: Parameters<typeof logicalIdOf>[1]): string => logicalIdOf(stack, construct);
-  const arnOf = (construct: Parameters<typeof logicalIdOf>[1]) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
-  const objectsOf = (construct: Parameters<typeof logicalIdOf>[1], pattern: string) => ({
-    'Fn::Join': ['', [arnOf(construct), `/${pattern}`]],
+  /** A stateful resource's attribute as the stateless template renders it (an import of the export). */
+  const ref = (token: string) => renderedIn(stack, token);
+  const arnOf = (resource: { queueArn: string } | { tableArn: string } | { bucketArn: string }) =>
+    ref(
+      'queueArn' in resource
+        ? resource.queueArn
+        : 'tableArn' in resource
+          ? resource.tableArn
+          : resource.bucketArn,
+    );
+  const objectsOf = (bucket: { bucketArn: string }, pattern: string) => ({
+    'Fn::Join': ['', [ref(bucket.bucketArn), `/${pattern}`]],
   });
+  const secretOf = (secret: { secretArn: string }) => ref(secret.secretArn);
+  /** Logical ids: a stateful one also appears in the names of its exports, so it finds imports too. */
+  const statefulId = (construct: Parameters<typeof logicalIdOf>[1]) => logicalIdOf(state, construct);
+  const id = (construct: Parameters<typeof logicalIdOf>[1]) => logicalIdOf(stack, construct);
   const grant = (resource: unknown, actions: string[], conditions?: unknown): ResourceGrant => ({
     resource,
     ...(conditions === undefined ? {} : { conditions }),
@@ -84,7 +100,7 @@ describe('least privilege of the Lambda roles', () => {
 
   beforeAll(() => {
     // Prepare & Act
-    ({ stack, template } = synthesizeStack());
+    ({ stateless: stack, stateful: state, statelessTemplate: template } = synthesizeStage());
     ingest = statementsOfFunctionRole(stack, template, stack.ingest.function);
     worker = statementsOfFunctionRole(stack, template, stack.worker.function);
     archive = statementsOfFunctionRole(stack, template, stack.archive.function);
@@ -101,12 +117,13 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('ingest', () => {
-    it('has exactly: send to the events queue, put claim checks, read the webhook secret, write traces', () => {
+    it('has exactly: send to the events queue, put claim checks and raw events, read the webhook secret, write traces', () => {
       // Prepare
       const expected = [
-        grant(arnOf(stack.events.queue), ['sqs:SendMessage']),
-        grant(objectsOf(stack.storage.bucket, 'claim-checks/*'), ['s3:PutObject']),
-        grant({ Ref: id(stack.secrets.webhook) }, ['secretsmanager:GetSecretValue']),
+        grant(arnOf(state.events.queue), ['sqs:SendMessage']),
+        grant(objectsOf(state.storage.bucket, 'claim-checks/*'), ['s3:PutObject']),
+        grant(objectsOf(state.storage.bucket, 'raw/*'), ['s3:PutObject']),
+        grant(secretOf(state.secrets.webhook), ['secretsmanager:GetSecretValue']),
         xray(),
       ];
 
@@ -119,7 +136,7 @@ describe('least privilege of the Lambda roles', () => {
 
     it('does not know the integration secret', () => {
       // Assess
-      const integrationId = id(stack.secrets.integration);
+      const integrationId = statefulId(state.secrets.integration);
       expect(JSON.stringify(ingest)).not.toContain(integrationId);
       expect(JSON.stringify(environmentOf(stack, template, stack.ingest.function))).not.toContain(
         integrationId,
@@ -131,24 +148,24 @@ describe('least privilege of the Lambda roles', () => {
     it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, its secret, enqueue archive tasks', () => {
       // Prepare
       const expected = [
-        grant(arnOf(stack.events.queue), [
+        grant(arnOf(state.events.queue), [
           'sqs:ReceiveMessage',
           'sqs:DeleteMessage',
           'sqs:GetQueueAttributes',
           'sqs:ChangeMessageVisibility',
         ]),
-        grant(arnOf(stack.events.deadLetterQueue), ['sqs:SendMessage']),
-        grant(arnOf(stack.storage.ledgerTable), [
+        grant(arnOf(state.events.deadLetterQueue), ['sqs:SendMessage']),
+        grant(arnOf(state.storage.ledgerTable), [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
         ]),
-        grant(objectsOf(stack.storage.bucket, 'claim-checks/*'), ['s3:GetObject']),
-        grant(arnOf(stack.storage.bucket), ['s3:ListBucket'], {
+        grant(objectsOf(state.storage.bucket, 'claim-checks/*'), ['s3:GetObject']),
+        grant(arnOf(state.storage.bucket), ['s3:ListBucket'], {
           StringLike: { 's3:prefix': 'claim-checks/*' },
         }),
-        grant({ Ref: id(stack.secrets.integration) }, ['secretsmanager:GetSecretValue']),
-        grant(arnOf(stack.archiveQueue.queue), ['sqs:SendMessage']),
+        grant(secretOf(state.secrets.integration), ['secretsmanager:GetSecretValue']),
+        grant(arnOf(state.archive.queue), ['sqs:SendMessage']),
         xray(),
       ];
 
@@ -161,7 +178,7 @@ describe('least privilege of the Lambda roles', () => {
 
     it('cannot read the webhook secret, nor is it told where it is', () => {
       // Assess
-      const webhookId = id(stack.secrets.webhook);
+      const webhookId = statefulId(state.secrets.webhook);
       expect(JSON.stringify(worker)).not.toContain(webhookId);
       expect(JSON.stringify(environmentOf(stack, template, stack.worker.function))).not.toContain(webhookId);
     });
@@ -171,24 +188,24 @@ describe('least privilege of the Lambda roles', () => {
     it('has exactly: consume the archive queue, dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), its secret', () => {
       // Prepare
       const expected = [
-        grant(arnOf(stack.archiveQueue.queue), [
+        grant(arnOf(state.archive.queue), [
           'sqs:ReceiveMessage',
           'sqs:DeleteMessage',
           'sqs:GetQueueAttributes',
         ]),
-        grant(arnOf(stack.archiveQueue.deadLetterQueue), ['sqs:SendMessage']),
-        grant(arnOf(stack.events.queue), ['sqs:SendMessage']),
-        grant(arnOf(stack.storage.ledgerTable), [
+        grant(arnOf(state.archive.deadLetterQueue), ['sqs:SendMessage']),
+        grant(arnOf(state.events.queue), ['sqs:SendMessage']),
+        grant(arnOf(state.storage.ledgerTable), [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
         ]),
-        grant(objectsOf(stack.storage.bucket, 'interviews/*'), [
+        grant(objectsOf(state.storage.bucket, 'interviews/*'), [
           's3:GetObject',
           's3:PutObject',
           's3:AbortMultipartUpload',
         ]),
-        grant({ Ref: id(stack.secrets.integration) }, ['secretsmanager:GetSecretValue']),
+        grant(secretOf(state.secrets.integration), ['secretsmanager:GetSecretValue']),
         xray(),
       ];
 
@@ -201,21 +218,22 @@ describe('least privilege of the Lambda roles', () => {
 
     it('cannot read the webhook secret, nor is it told where it is', () => {
       // Assess
-      const webhookId = id(stack.secrets.webhook);
+      const webhookId = statefulId(state.secrets.webhook);
       expect(JSON.stringify(archive)).not.toContain(webhookId);
       expect(JSON.stringify(environmentOf(stack, template, stack.archive.function))).not.toContain(webhookId);
     });
 
-    it('cannot touch claim checks, nor the events DLQ', () => {
+    it('cannot touch claim checks or raw events, nor the events DLQ', () => {
       // Assess
       expect(JSON.stringify(archive)).not.toContain('claim-checks/');
-      expect(JSON.stringify(archive)).not.toContain(id(stack.events.deadLetterQueue));
+      expect(JSON.stringify(archive)).not.toContain('raw/');
+      expect(JSON.stringify(archive)).not.toContain(statefulId(state.events.deadLetterQueue));
     });
   });
 
   it('no role may touch the access-log bucket', () => {
     // Assess
-    const logBucketId = id(stack.storage.accessLogsBucket);
+    const logBucketId = statefulId(state.storage.accessLogsBucket);
     expect(JSON.stringify([...ingest, ...worker, ...archive])).not.toContain(logBucketId);
   });
 
@@ -257,4 +275,34 @@ describe('least privilege of the Lambda roles', () => {
       expect(managed).toHaveLength(1);
     },
   );
+
+  it('raw event keys the ingest writes fall under the prefix it is granted', () => {
+    // Act
+    const key = rawEventKey('micro1', new Date('2025-01-02T03:04:05Z'), 'micro1:report/../x');
+
+    // Assess
+    expect(key.startsWith('raw/')).toBe(true);
+    expect(key).not.toContain('/../');
+  });
+});
+
+describe('least privilege with tracing off', () => {
+  let stage: ReturnType<typeof synthesizeStage>;
+
+  beforeAll(() => {
+    // Prepare
+    stage = synthesizeStage({ config: { tracing: false } });
+  });
+
+  it.each(['ingest', 'worker', 'archive'] as const)('%s has no X-Ray grant and no grant on "*"', (name) => {
+    // Prepare
+    const { stateless, statelessTemplate } = stage;
+
+    // Act
+    const statements = statementsOfFunctionRole(stateless, statelessTemplate, stateless[name].function);
+
+    // Assess
+    expect(JSON.stringify(statements)).not.toContain('xray:');
+    expect(statements.flatMap((statement) => statement.resources)).not.toContain('*');
+  });
 });

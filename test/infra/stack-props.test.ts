@@ -1,53 +1,73 @@
 /**
- * Props override their defaults: one synth with every optional prop set.
+ * Every stage setting overrides its default: one synth of a stage whose configuration sets every key to a
+ * value that differs from the default (through lib/interview-sync-stage.ts, so the mapping from settings to
+ * stack props is tested too).
  */
-import { Duration } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { InterviewSyncStack, InterviewSyncStackProps } from '../../lib/interview-sync-stack.js';
-import { environmentOf, logicalIdOf, synthesizeStack } from './synth.js';
+import type { StageConfig } from '../../lib/config/stage-config.js';
+import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
+import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
+import { environmentOf, logicalIdOf, synthesizeStage } from './synth.js';
 
-/** Props that differ from every default. */
-const customProps = (overrides: Partial<InterviewSyncStackProps> = {}): InterviewSyncStackProps => ({
+/** Settings that differ from every default. */
+const customConfig: StageConfig = {
   atsAdapter: 'greenhouse',
   atsConfig: { baseUrl: 'https://harvest.greenhouse.io/v1', stageIds: { passed: 42 } },
+  atsCompletedStageId: 'stage-7',
+  atsScoreFieldId: 'field-9',
+  slackNotifications: true,
   round0ApiBaseUrl: 'https://round0.example.test',
   micro1ApiBaseUrl: 'https://micro1.example.test',
-  slackNotifications: true,
-  logRetention: RetentionDays.THREE_MONTHS,
-  oldestMessageAgeThreshold: Duration.minutes(10),
-  bucketAccessLogRetention: Duration.days(90),
   archiveMediaHosts: { micro1: ['*.micro1.ai', 'cdn.example.test'], round0: ['storage.round0.io'] },
   archiveVariants: 'all',
-  archiveTransitionAfter: Duration.days(30),
-  archiveOldestMessageAgeThreshold: Duration.hours(1),
-  ...overrides,
-});
+  archiveTransitionAfterDays: 30,
+  archiveExpirationDays: 730,
+  rawEventRetentionDays: 14,
+  ledgerRetentionDays: 365,
+  logRetentionDays: 90,
+  accessLogRetentionDays: 90,
+  logLevel: 'WARN',
+  tracing: false,
+  retain: false,
+  terminationProtection: false,
+};
 
-describe('InterviewSyncStack with custom props', () => {
-  let stack: InterviewSyncStack;
+describe('a stage with every setting changed', () => {
+  let stateful: InterviewSyncStatefulStack;
+  let stateless: InterviewSyncStatelessStack;
+  let statefulTemplate: Template;
   let template: Template;
-  const props = customProps();
 
   beforeAll(() => {
     // Prepare & Act
-    ({ stack, template } = synthesizeStack(props));
+    ({
+      stateful,
+      stateless,
+      statefulTemplate,
+      statelessTemplate: template,
+    } = synthesizeStage({
+      stage: 'prod',
+      config: customConfig,
+    }));
   });
 
-  it('passes the ATS adapter, its JSON config, vendor API URLs and the Slack switch to the worker', () => {
+  it('passes the ATS adapter, its JSON config, stage and field ids, vendor API URLs and the Slack switch to the worker', () => {
     // Assess
-    expect(environmentOf(stack, template, stack.worker.function)).toMatchObject({
+    expect(environmentOf(stateless, template, stateless.worker.function)).toMatchObject({
       ATS_ADAPTER: 'greenhouse',
-      ATS_CONFIG: JSON.stringify(props.atsConfig),
+      ATS_CONFIG: JSON.stringify(customConfig.atsConfig),
+      ATS_COMPLETED_STAGE_ID: 'stage-7',
+      ATS_SCORE_FIELD_ID: 'field-9',
       ROUND0_API_BASE_URL: 'https://round0.example.test',
       MICRO1_API_BASE_URL: 'https://micro1.example.test',
       SLACK_NOTIFICATIONS: 'true',
+      LEDGER_RETENTION_SECONDS: String(365 * 24 * 3600),
     });
   });
 
   it('round-trips the ATS config through the environment unchanged', () => {
     // Act
-    const config = environmentOf(stack, template, stack.worker.function).ATS_CONFIG as string;
+    const config = environmentOf(stateless, template, stateless.worker.function).ATS_CONFIG as string;
 
     // Assess
     expect(JSON.parse(config)).toEqual({
@@ -58,78 +78,81 @@ describe('InterviewSyncStack with custom props', () => {
 
   it('passes the media hosts, the variant choice and the ROUND0 API URL to the archive', () => {
     // Assess
-    expect(environmentOf(stack, template, stack.archive.function)).toMatchObject({
+    expect(environmentOf(stateless, template, stateless.archive.function)).toMatchObject({
       ARCHIVE_MEDIA_HOSTS: '{"micro1":["*.micro1.ai","cdn.example.test"],"round0":["storage.round0.io"]}',
       ARCHIVE_VARIANTS: 'all',
       ROUND0_API_BASE_URL: 'https://round0.example.test',
     });
   });
 
-  it('moves archived media to Glacier Instant Retrieval after the given age', () => {
-    // Prepare
-    const rules = template.toJSON().Resources[logicalIdOf(stack, stack.storage.bucket)].Properties
-      .LifecycleConfiguration.Rules as { Id: string }[];
+  it.each(['ingest', 'worker', 'archive'] as const)(
+    '%s: the log level, tracing off (and Powertools told so)',
+    (name) => {
+      // Prepare
+      const fn = template.toJSON().Resources[logicalIdOf(stateless, stateless[name].function)];
 
-    // Assess
-    expect(rules.find((rule) => rule.Id === 'archive-to-glacier-instant-retrieval')).toMatchObject({
-      Prefix: 'interviews/',
-      Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
-    });
-  });
+      // Assess
+      expect(environmentOf(stateless, template, stateless[name].function)).toMatchObject({
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+        POWERTOOLS_TRACE_ENABLED: 'false',
+      });
+      expect(fn.Properties.TracingConfig).toBeUndefined();
+    },
+  );
 
-  it('alarms on the oldest archive task at the given threshold', () => {
-    // Assess
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateAgeOfOldestMessage',
-      Dimensions: [
-        {
-          Name: 'QueueName',
-          Value: { 'Fn::GetAtt': [logicalIdOf(stack, stack.archiveQueue.queue), 'QueueName'] },
-        },
-      ],
-      Threshold: 3600,
-    });
-  });
-
-  it('applies the log retention to the three functions and the access logs', () => {
+  it('applies the log retention to the three functions and the access logs, and deletes them with the stack', () => {
     // Prepare
     const resources = template.toJSON().Resources;
-    const functionLogGroup = (fn: typeof stack.ingest.function): string =>
-      resources[logicalIdOf(stack, fn)].Properties.LoggingConfig.LogGroup.Ref;
+    const functionLogGroup = (fn: typeof stateless.ingest.function): string =>
+      resources[logicalIdOf(stateless, fn)].Properties.LoggingConfig.LogGroup.Ref;
 
     // Act
-    const retentions = [
-      functionLogGroup(stack.ingest.function),
-      functionLogGroup(stack.worker.function),
-      functionLogGroup(stack.archive.function),
-      logicalIdOf(stack, stack.ingest.accessLogGroup),
-    ].map((logGroupId) => resources[logGroupId].Properties.RetentionInDays);
+    const logGroups = [
+      functionLogGroup(stateless.ingest.function),
+      functionLogGroup(stateless.worker.function),
+      functionLogGroup(stateless.archive.function),
+      logicalIdOf(stateless, stateless.ingest.accessLogGroup),
+    ].map((logGroupId) => ({
+      retention: resources[logGroupId].Properties.RetentionInDays,
+      deletion: resources[logGroupId].DeletionPolicy,
+    }));
 
     // Assess
-    expect(retentions).toEqual([90, 90, 90, 90]);
+    expect(logGroups).toEqual(Array(4).fill({ retention: 90, deletion: 'Delete' }));
   });
 
-  it('alarms on the oldest message age at the given threshold', () => {
+  it('expires raw events, moves and expires archived media after the given ages', () => {
+    // Prepare
+    const rules = statefulTemplate.toJSON().Resources[logicalIdOf(stateful, stateful.storage.bucket)]
+      .Properties.LifecycleConfiguration.Rules as { Id: string }[];
+
     // Assess
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateAgeOfOldestMessage',
-      Dimensions: [
-        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack, stack.events.queue), 'QueueName'] } },
-      ],
-      Threshold: 600,
+    expect(rules.find((rule) => rule.Id === 'expire-raw-events')).toMatchObject({
+      Prefix: 'raw/',
+      ExpirationInDays: 14,
+    });
+    expect(rules.find((rule) => rule.Id === 'archive-to-glacier-instant-retrieval')).toEqual({
+      Id: 'archive-to-glacier-instant-retrieval',
+      Prefix: 'interviews/',
+      Status: 'Enabled',
+      Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+      ExpirationInDays: 730,
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
     });
   });
 
   it('expires bucket access logs after the given retention', () => {
     // Assess
     expect(
-      template.toJSON().Resources[logicalIdOf(stack, stack.storage.accessLogsBucket)].Properties
+      statefulTemplate.toJSON().Resources[logicalIdOf(stateful, stateful.storage.accessLogsBucket)].Properties
         .LifecycleConfiguration,
     ).toEqual({ Rules: [{ Id: 'expire-access-logs', ExpirationInDays: 90, Status: 'Enabled' }] });
   });
 
   it('leaves the ingest Lambda unaffected by worker settings', () => {
     // Assess
-    expect(Object.keys(environmentOf(stack, template, stack.ingest.function))).not.toContain('ATS_ADAPTER');
+    expect(Object.keys(environmentOf(stateless, template, stateless.ingest.function))).not.toContain(
+      'ATS_ADAPTER',
+    );
   });
 });

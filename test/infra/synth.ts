@@ -7,27 +7,63 @@ import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { readStageConfig, type StageConfig } from '../../lib/config/stage-config.js';
 import { projectRoot } from '../../lib/constructs/service-function.js';
-import { InterviewSyncStack, type InterviewSyncStackProps } from '../../lib/interview-sync-stack.js';
+import { addInterviewSyncStage } from '../../lib/interview-sync-stage.js';
+import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
+import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
 
-/** The feature flags from `cdk.json`, so an in-process synth renders what `cdk synth` renders. */
-export const cdkJsonContext = (
-  JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
-).context;
+const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
 
-export interface SynthesizedStack {
-  readonly stack: InterviewSyncStack;
-  readonly template: Template;
+/** The stage settings of cdk.json (`stages`). */
+export const cdkJsonStages = cdkJson.context.stages as Record<string, unknown>;
+
+/**
+ * The feature flags of cdk.json, so an in-process synth renders what `cdk synth` renders; without its
+ * `stages`, so the tests see the code's defaults, not the settings of cdk.json's stages.
+ */
+export const cdkJsonContext = Object.fromEntries(
+  Object.entries(cdkJson.context).filter(([key]) => key !== 'stages'),
+);
+
+export interface SynthesizedStage {
+  readonly stateful: InterviewSyncStatefulStack;
+  readonly stateless: InterviewSyncStatelessStack;
+  readonly statefulTemplate: Template;
+  readonly statelessTemplate: Template;
+}
+
+export interface SynthesizeOptions {
+  /** @default 'test' (not `dev`: the stage of the production defaults) */
+  readonly stage?: string;
+  /** @default {} (every default) */
+  readonly config?: StageConfig;
 }
 
 /**
- * Synthesises one {@link InterviewSyncStack}. Bundling is skipped (the `aws:cdk:bundling-stacks` context):
- * the template does not depend on the bundle, and the esbuild run is covered once by the `cdk synth` test.
+ * Synthesises one stage's two stacks. Bundling is skipped (the `aws:cdk:bundling-stacks` context): the
+ * templates do not depend on the bundles, and the esbuild run is covered once by the `cdk synth` test.
  */
-export const synthesizeStack = (props: InterviewSyncStackProps = {}): SynthesizedStack => {
+export const synthesizeStage = (options: SynthesizeOptions = {}): SynthesizedStage => {
   const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new InterviewSyncStack(app, 'InterviewSync-test', props);
-  return { stack, template: Template.fromStack(stack) };
+  const { stateful, stateless } = addInterviewSyncStage(app, options.stage ?? 'test', options.config ?? {});
+  const statelessTemplate = Template.fromStack(stateless);
+  return { stateful, stateless, statefulTemplate: Template.fromStack(stateful), statelessTemplate };
+};
+
+/**
+ * What `bin/app.ts` does with a context (cdk.json's flags plus `context`): read and validate the stage's
+ * configuration, then build the stage. Throws `StageConfigError` like `cdk synth` would.
+ */
+export const synthesizeFromContext = (context: Record<string, unknown>): SynthesizedStage => {
+  const app = new App({ context: { ...cdkJsonContext, ...context, 'aws:cdk:bundling-stacks': [] } });
+  const stage = (app.node.tryGetContext('stage') as string | undefined) ?? 'dev';
+  const config = readStageConfig(stage, (key) => app.node.tryGetContext(key) as unknown);
+  const { stateful, stateless } = addInterviewSyncStage(app, stage, config);
+  const statelessTemplate = Template.fromStack(stateless);
+  return { stateful, stateless, statefulTemplate: Template.fromStack(stateful), statelessTemplate };
 };
 
 /** Logical id of the CloudFormation resource behind an L2 construct. */
@@ -73,4 +109,59 @@ export const environmentOf = (stack: Stack, template: Template, fn: IFunction): 
     Properties: { Environment: { Variables: Record<string, unknown> } };
   };
   return resource.Properties.Environment.Variables;
+};
+
+/**
+ * How `consumer`'s template renders `token` (a resource attribute): `{ Ref }`/`{ Fn::GetAtt }` in its own
+ * stack, `{ Fn::ImportValue }` of the stateful stack's export in the other. Valid after synthesis.
+ */
+export const renderedIn = (consumer: Stack, token: string): unknown => consumer.resolve(token);
+
+/** GitHub's anchor of a Markdown heading (lower case, punctuation dropped, spaces to hyphens). */
+export const githubSlug = (heading: string): string =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+
+/** One widget of a dashboard, its references replaced by `<ref:LogicalId.Attribute>` or `<import:ExportName>`. */
+export interface DashboardWidget {
+  readonly type: string;
+  readonly properties: {
+    readonly title?: string;
+    readonly markdown?: string;
+    readonly alarms?: readonly string[];
+    readonly metrics?: readonly (readonly unknown[])[];
+  };
+}
+
+/**
+ * The widgets of the template's one dashboard. Its body is an `Fn::Join` of JSON text and references; each
+ * reference is replaced by a readable placeholder so the JSON can be parsed and inspected.
+ */
+export const dashboardWidgets = (template: Template): DashboardWidget[] => {
+  const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+  const body = dashboard?.Properties?.DashboardBody as { 'Fn::Join': [string, unknown[]] } | string;
+  const parts = typeof body === 'string' ? [body] : body['Fn::Join'][1];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const value = part as Record<string, unknown>;
+      if (value.Ref !== undefined) return `<ref:${String(value.Ref)}>`;
+      if (Array.isArray(value['Fn::GetAtt'])) return `<ref:${(value['Fn::GetAtt'] as string[]).join('.')}>`;
+      if (value['Fn::ImportValue'] !== undefined) return `<import:${String(value['Fn::ImportValue'])}>`;
+      throw new Error(`unexpected part of the dashboard body: ${JSON.stringify(part)}`);
+    })
+    .join('');
+  return (JSON.parse(text) as { widgets: DashboardWidget[] }).widgets;
+};
+
+/** The placeholder {@link dashboardWidgets} puts for a value of `consumer`'s template (a rendered reference). */
+export const placeholderOf = (rendered: unknown): string => {
+  const value = rendered as Record<string, unknown>;
+  if (value.Ref !== undefined) return `<ref:${String(value.Ref)}>`;
+  if (Array.isArray(value['Fn::GetAtt'])) return `<ref:${(value['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (value['Fn::ImportValue'] !== undefined) return `<import:${String(value['Fn::ImportValue'])}>`;
+  throw new Error(`not a reference: ${JSON.stringify(rendered)}`);
 };

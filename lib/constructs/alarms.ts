@@ -1,0 +1,469 @@
+/**
+ * The alarms of a stage and the one SNS topic they all notify (stateless stack).
+ *
+ * Hand-built with aws-cdk-lib's `Alarm` rather than cdk-monitoring-constructs' alarm factories: each alarm
+ * here is one row of a short table with a fixed name, a description that tells the on-call what to do and
+ * links its README runbook, a missing-data policy chosen for its metric, and (for the ATS failure rate) metric
+ * math with a minimum volume. The factories compose their own names and descriptions, spread the table over
+ * one `monitor*` call per resource, and would put every threshold behind their own threshold types; the
+ * dashboard, where the library does fit, shows these alarms in an alarm-status widget.
+ *
+ * Missing data: every alarm here treats it as not breaching, each for its own reason (written on its row):
+ * AWS and Powertools publish nothing for an idle queue, an API without requests, a function not invoked or a
+ * counter that did not move, and for each of them "nothing published" means "nothing wrong". A stuck
+ * pipeline is not silent: the queue-age alarms see its backlog (SQS keeps publishing for a queue that holds
+ * messages).
+ */
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { metrics } from '../../functions/platform/metric-names.js';
+import { serviceMetric } from './service-metrics.js';
+
+/**
+ * The README anchor of each alarm's runbook section (GitHub's slug of the `### Runbook: …` heading). Every
+ * alarm description ends with `Runbook: README.md#<anchor>`; a test checks each anchor has its heading.
+ */
+export const runbooks = {
+  eventsDeadLetters: 'runbook-events-dlq-not-empty',
+  archiveDeadLetters: 'runbook-archive-dlq-not-empty',
+  deadLettersExpiring: 'runbook-dead-letters-about-to-expire',
+  eventsBacklog: 'runbook-events-queue-backlog',
+  archiveBacklog: 'runbook-archive-queue-backlog',
+  apiServerErrors: 'runbook-api-5xx',
+  webhookAuthFailures: 'runbook-webhook-auth-failures',
+  atsFailureRate: 'runbook-ats-failure-rate',
+  archiveFailures: 'runbook-archive-failures',
+  endToEndLag: 'runbook-end-to-end-lag',
+  lambdaErrors: 'runbook-lambda-errors-or-throttles',
+} as const;
+
+/** Thresholds of the alarms (stage configuration `alarms`). */
+export interface AlarmThresholds {
+  /**
+   * Age of the oldest queued event above which the events backlog alarm fires. Events being retried (an ATS
+   * outage) age too: with 10 receives × a 6-minute visibility timeout an event is retried for about an hour
+   * before it is dead-lettered, so the default alarms halfway through that budget.
+   * @default Duration.minutes(30)
+   */
+  readonly eventsQueueMaxAge?: Duration;
+  /**
+   * Age of the oldest archive task above which the archive backlog alarm fires. A failed task waits out the
+   * 90-minute visibility timeout, so the default fires once a task waits for its third of five attempts.
+   * @default Duration.hours(3)
+   */
+  readonly archiveQueueMaxAge?: Duration;
+  /**
+   * Age of the oldest dead letter above which the "about to expire" alarm fires. SQS deletes a message 14
+   * days after it was first queued (its retention, counted from the original queue); the default leaves 4
+   * days to redrive it.
+   * @default Duration.days(10)
+   */
+  readonly deadLetterMaxAge?: Duration;
+  /**
+   * 5xx answers of the HTTP API in 5 minutes at or above which the API alarm fires.
+   * @default 5
+   */
+  readonly apiServerErrorsPer5Minutes?: number;
+  /**
+   * Deliveries refused for a bad signature or token in 5 minutes at or above which the alarm fires.
+   * @default 20
+   */
+  readonly webhookAuthFailuresPer5Minutes?: number;
+  /**
+   * Share of failed ATS writes (`AtsWriteFailed` / `AtsWrite`, in %) over 15 minutes at or above which the
+   * alarm fires.
+   * @default 20
+   */
+  readonly atsFailureRatePercent?: number;
+  /**
+   * ATS writes in 15 minutes below which the failure rate is not judged (one failed write of two is no trend).
+   * @default 5
+   */
+  readonly atsMinimumWrites?: number;
+  /**
+   * Archive tasks failed permanently (`ArchiveFailed`) in 15 minutes at or above which the alarm fires.
+   * @default 3
+   */
+  readonly archiveFailuresPer15Minutes?: number;
+  /**
+   * p90 of `EndToEndLag` (vendor event → ATS write) above which the lag alarm fires, when it holds for two
+   * 15-minute periods in a row.
+   * @default Duration.minutes(15)
+   */
+  readonly endToEndLagP90?: Duration;
+  /**
+   * Errors plus throttles of one function in 5 minutes at or above which its alarm fires.
+   * @default 1
+   */
+  readonly functionErrorsPer5Minutes?: number;
+}
+
+/** Every default of {@link AlarmThresholds}, in one place. */
+export const alarmThresholdDefaults = {
+  eventsQueueMaxAge: Duration.minutes(30),
+  archiveQueueMaxAge: Duration.hours(3),
+  deadLetterMaxAge: Duration.days(10),
+  apiServerErrorsPer5Minutes: 5,
+  webhookAuthFailuresPer5Minutes: 20,
+  atsFailureRatePercent: 20,
+  atsMinimumWrites: 5,
+  archiveFailuresPer15Minutes: 3,
+  endToEndLagP90: Duration.minutes(15),
+  functionErrorsPer5Minutes: 1,
+} as const satisfies Required<AlarmThresholds>;
+
+export interface AlarmTopicProps {
+  /**
+   * E-mail address subscribed to the topic (it must confirm the subscription once).
+   * @default undefined (no subscription: subscribe a pager or chat integration yourself)
+   */
+  readonly email?: string;
+}
+
+/**
+ * The SNS topic every alarm notifies, encrypted and TLS-only.
+ *
+ * Encrypted with a customer-managed KMS key, not the AWS-managed `alias/aws/sns`: CloudWatch must be allowed
+ * to use the key to publish to an encrypted topic, and an AWS-managed key's policy cannot be changed, so alarms
+ * sent to a topic under `alias/aws/sns` are silently dropped. The key costs about 1 USD a month; its policy
+ * adds what the CloudWatch documentation asks for (Decrypt and GenerateDataKey* for cloudwatch.amazonaws.com).
+ */
+export class AlarmTopic extends Construct {
+  public readonly topic: Topic;
+  public readonly key: Key;
+
+  constructor(scope: Construct, id: string, props: AlarmTopicProps = {}) {
+    super(scope, id);
+    this.key = new Key(this, 'Key', {
+      description: 'interview-sync: encrypts the alarm topic',
+      enableKeyRotation: true,
+      // Nothing outlives the topic under this key (SNS keeps no messages), so it goes with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'interview-sync alarms',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    // `enforceSSL` gives the topic a policy of its own, which replaces SNS's default one: allow CloudWatch
+    // alarms of this account and region to publish, explicitly.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
+  }
+}
+
+export interface ServiceAlarmsProps {
+  /** Stage name, part of every alarm's name (`interview-sync-<stage>-…`). */
+  readonly stage: string;
+  /** Where every alarm (and its return to OK) is sent. */
+  readonly topic: AlarmTopic;
+  readonly api: IHttpApi;
+  readonly ingestFunction: IFunction;
+  readonly workerFunction: IFunction;
+  readonly archiveFunction: IFunction;
+  readonly eventsQueue: IQueue;
+  readonly eventsDeadLetterQueue: IQueue;
+  readonly archiveQueue: IQueue;
+  readonly archiveDeadLetterQueue: IQueue;
+  /**
+   * @default alarmThresholdDefaults
+   */
+  readonly thresholds?: AlarmThresholds;
+}
+
+/** One alarm of the table. */
+interface AlarmRow {
+  /** Construct id; the alarm's name is `interview-sync-<stage>-<name>`. */
+  readonly id: string;
+  readonly name: string;
+  readonly metric: IMetric;
+  readonly threshold: number;
+  readonly comparisonOperator: ComparisonOperator;
+  /** @default 1 */
+  readonly evaluationPeriods?: number;
+  readonly treatMissingData: TreatMissingData;
+  /** What the alarm means and what to do, in sentences; the runbook pointer is appended. */
+  readonly description: string;
+  readonly runbook: (typeof runbooks)[keyof typeof runbooks];
+}
+
+const oneMinute = Duration.minutes(1);
+const fiveMinutes = Duration.minutes(5);
+const fifteenMinutes = Duration.minutes(15);
+
+export class ServiceAlarms extends Construct {
+  /** Every alarm, in table order. */
+  public readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
+    super(scope, id);
+    const limits = { ...alarmThresholdDefaults, ...definedOnly(props.thresholds ?? {}) };
+    const humanAge = (age: Duration) => age.toHumanString();
+
+    const deadLettersVisible = (queue: IQueue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, statistic: Stats.MAXIMUM });
+    const oldestMessageAge = (queue: IQueue, period: Duration) =>
+      queue.metricApproximateAgeOfOldestMessage({ period, statistic: Stats.MAXIMUM });
+    const errorsAndThrottles = (fn: IFunction, name: string) =>
+      new MathExpression({
+        expression: 'FILL(errors, 0) + FILL(throttles, 0)',
+        usingMetrics: {
+          errors: fn.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
+          throttles: fn.metricThrottles({ period: fiveMinutes, statistic: Stats.SUM }),
+        },
+        period: fiveMinutes,
+        label: `${name} errors + throttles`,
+      });
+
+    const rows: AlarmRow[] = [
+      {
+        id: 'EventsDeadLetterQueueNotEmpty',
+        name: 'events-dlq-not-empty',
+        metric: deadLettersVisible(props.eventsDeadLetterQueue),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // SQS stops publishing for a queue idle for six hours: an empty DLQ no one touches. A DLQ holding a
+        // message keeps publishing, so missing data never hides a dead letter.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          'At least one interview event is in the events dead-letter queue: the worker gave up on it (a permanent ' +
+          'error, or 10 failed receives), so some of its ATS writes are missing. Read its failureReason, fix the ' +
+          'cause, then run `npm run ops -- redrive events`.',
+        runbook: runbooks.eventsDeadLetters,
+      },
+      {
+        id: 'ArchiveDeadLetterQueueNotEmpty',
+        name: 'archive-dlq-not-empty',
+        metric: deadLettersVisible(props.archiveDeadLetterQueue),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // As for the events DLQ: an idle, empty queue stops publishing; one holding a message does not.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          'At least one archive task is in the archive dead-letter queue: a recording, answer audio or report ' +
+          'was not copied to S3 (a media host not allowed, an expired URL, five failed attempts). Read its ' +
+          'failureReason, fix the cause, then run `npm run ops -- redrive archive`.',
+        runbook: runbooks.archiveDeadLetters,
+      },
+      {
+        id: 'EventsDeadLettersAboutToExpire',
+        name: 'events-dlq-about-to-expire',
+        metric: oldestMessageAge(props.eventsDeadLetterQueue, fiveMinutes),
+        threshold: limits.deadLetterMaxAge.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // An empty DLQ has no oldest message and, idle, publishes nothing: nothing can expire.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `An event has been dead-lettered for over ${humanAge(limits.deadLetterMaxAge)}; SQS deletes it 14 days ` +
+          'after it was first queued. Redrive it now with `npm run ops -- redrive events`, or it can only be ' +
+          'replayed from the raw event store while that keeps it.',
+        runbook: runbooks.deadLettersExpiring,
+      },
+      {
+        id: 'ArchiveDeadLettersAboutToExpire',
+        name: 'archive-dlq-about-to-expire',
+        metric: oldestMessageAge(props.archiveDeadLetterQueue, fiveMinutes),
+        threshold: limits.deadLetterMaxAge.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // As for the events DLQ: an empty, idle DLQ publishes nothing and nothing can expire.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `An archive task has been dead-lettered for over ${humanAge(limits.deadLetterMaxAge)}; SQS deletes it ` +
+          '14 days after it was first queued, and the vendor URL in it may stop working. Redrive it now with ' +
+          '`npm run ops -- redrive archive`.',
+        runbook: runbooks.deadLettersExpiring,
+      },
+      {
+        id: 'EventsQueueBacklog',
+        name: 'events-queue-backlog',
+        metric: oldestMessageAge(props.eventsQueue, oneMinute),
+        threshold: limits.eventsQueueMaxAge.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // An idle, empty queue stops publishing; a backlog keeps the queue active, so it is always seen.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The oldest event on the events queue has waited over ${humanAge(limits.eventsQueueMaxAge)}: the ` +
+          'worker is failing, throttled or stuck (ATS outage, bad credentials, a crash at start), so ATS updates ' +
+          'are late and events head for the DLQ. Check the worker errors and logs and `npm run ops -- status`.',
+        runbook: runbooks.eventsBacklog,
+      },
+      {
+        id: 'ArchiveQueueBacklog',
+        name: 'archive-queue-backlog',
+        metric: oldestMessageAge(props.archiveQueue, oneMinute),
+        threshold: limits.archiveQueueMaxAge.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // As for the events queue: a backlog keeps the queue publishing.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The oldest archive task has waited over ${humanAge(limits.archiveQueueMaxAge)}: archive attempts keep ` +
+          "failing (a vendor's media host down or refusing, expired URLs, timeouts on long recordings) or the " +
+          'archive Lambda is not running. Check the archive logs and errors; vendor media URLs expire, so act ' +
+          'before the tasks are dead-lettered.',
+        runbook: runbooks.archiveBacklog,
+      },
+      {
+        id: 'ApiServerErrors',
+        name: 'api-5xx',
+        metric: props.api.metricServerError({ period: fiveMinutes, statistic: Stats.SUM }),
+        threshold: limits.apiServerErrorsPer5Minutes,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // API Gateway publishes nothing for a period without requests: no requests, no errors.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The webhook API answered ${limits.apiServerErrorsPer5Minutes} or more deliveries with a 5xx within 5 ` +
+          'minutes: the ingest could not queue or store them (SQS or S3 refused, the function crashed or was ' +
+          'throttled). Vendors retry for a while only; find the cause in the ingest logs now.',
+        runbook: runbooks.apiServerErrors,
+      },
+      {
+        id: 'WebhookAuthFailures',
+        name: 'webhook-auth-failures',
+        metric: serviceMetric(metrics.webhookAuthFailed, { period: fiveMinutes }),
+        threshold: limits.webhookAuthFailuresPer5Minutes,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Powertools publishes the counter only when a delivery is refused: no datapoint, no failure.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `${limits.webhookAuthFailuresPer5Minutes} or more deliveries within 5 minutes failed the ROUND0 signature ` +
+          'or micro1 token check: a vendor secret rotated without updating the webhook secret, or someone ' +
+          "probing the URLs. Genuine deliveries are being refused: find the vendor on the dashboard's " +
+          'WebhookAuthFailed by vendor, then fix the webhook secret or rotate a leaked token.',
+        runbook: runbooks.webhookAuthFailures,
+      },
+      {
+        id: 'AtsFailureRate',
+        name: 'ats-failure-rate',
+        metric: new MathExpression({
+          expression: `IF(writes >= ${limits.atsMinimumWrites}, 100 * FILL(failed, 0) / writes, 0)`,
+          usingMetrics: {
+            writes: serviceMetric(metrics.atsWrite, { period: fifteenMinutes }),
+            failed: serviceMetric(metrics.atsWriteFailed, { period: fifteenMinutes }),
+          },
+          period: fifteenMinutes,
+          label: 'ATS write failure rate (%)',
+        }),
+        threshold: limits.atsFailureRatePercent,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No ATS writes in a period (no interviews, or a stopped worker, which the backlog alarm sees): there
+        // is no rate to judge.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `${limits.atsFailureRatePercent}% or more of the ATS writes failed over 15 minutes (with at least ` +
+          `${limits.atsMinimumWrites} writes): the ATS is down or rate limiting, or refuses the credentials, the ` +
+          'user or an id in the configuration. Run `npm run ops -- doctor` against the stage and read the ' +
+          'worker logs; failed writes are retried, then dead-lettered.',
+        runbook: runbooks.atsFailureRate,
+      },
+      {
+        id: 'ArchiveFailures',
+        name: 'archive-failures',
+        metric: serviceMetric(metrics.archiveFailed, { period: fifteenMinutes }),
+        threshold: limits.archiveFailuresPer15Minutes,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Published only when a task fails: no datapoint, no failure.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `${limits.archiveFailuresPer15Minutes} or more archive tasks failed permanently within 15 minutes: ` +
+          'something systematic, not one bad file (a media host missing from archiveMediaHosts, the vendor API ' +
+          'key, the bucket). Find the common failureReason, fix it, then `npm run ops -- redrive archive`.',
+        runbook: runbooks.archiveFailures,
+      },
+      {
+        id: 'EndToEndLag',
+        name: 'end-to-end-lag',
+        metric: serviceMetric(metrics.endToEndLag, { period: fifteenMinutes, statistic: Stats.p(90) }),
+        threshold: limits.endToEndLagP90.toMilliseconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        // Lag is measured at each ATS write; no writes, no lag to judge (a stuck worker shows as a backlog).
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `For 30 minutes, 9 in 10 ATS writes came more than ${humanAge(limits.endToEndLagP90)} after the ` +
+          "vendor's event: recruiters see results late. Look at the events queue age, the worker's duration " +
+          "and throttles, the ATS's rate limiting (Retry-After) and whether one vendor delivers late.",
+        runbook: runbooks.endToEndLag,
+      },
+      ...(
+        [
+          ['IngestErrors', 'ingest', props.ingestFunction],
+          ['WorkerErrors', 'worker', props.workerFunction],
+          ['ArchiveErrors', 'archive', props.archiveFunction],
+        ] as const
+      ).map(
+        ([id, name, fn]): AlarmRow => ({
+          id,
+          name: `${name}-errors`,
+          metric: errorsAndThrottles(fn, name),
+          threshold: limits.functionErrorsPer5Minutes,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          // Lambda publishes Errors and Throttles only for invocations: none, nothing failed.
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+          description:
+            `The ${name} Lambda failed or was throttled: an unhandled error, a timeout or a crash at start (bad ` +
+            'configuration, a secret that is not valid JSON), or the account concurrency limit. Handled failures ' +
+            'do not count here, so each one is a bug or a broken setting: read the function logs.',
+          runbook: runbooks.lambdaErrors,
+        }),
+      ),
+    ];
+
+    const action = new SnsAction(props.topic.topic);
+    this.alarms = rows.map((row) => {
+      const alarm = new Alarm(this, row.id, {
+        alarmName: `interview-sync-${props.stage}-${row.name}`,
+        alarmDescription: `${row.description} Runbook: README.md#${row.runbook}`,
+        metric: row.metric,
+        threshold: row.threshold,
+        comparisonOperator: row.comparisonOperator,
+        evaluationPeriods: row.evaluationPeriods ?? 1,
+        treatMissingData: row.treatMissingData,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      return alarm;
+    });
+  }
+}
+
+/** `thresholds` without its `undefined` members, so a spread cannot unset a default. */
+const definedOnly = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as Partial<T>;

@@ -1,0 +1,471 @@
+/**
+ * Every alarm of a stage, one row each, written out literally: its metric, statistic and period, threshold,
+ * comparison, evaluation periods, missing-data policy, actions (the one topic, on alarm and on OK) and its
+ * description, which must end with a README runbook anchor that exists. Then thresholds from the stage
+ * configuration, and the topic's e-mail subscription.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { projectRoot } from '../../lib/constructs/service-function.js';
+import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
+import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
+import { githubSlug, logicalIdOf, renderedIn, synthesizeStage } from './synth.js';
+
+interface AlarmProperties {
+  readonly AlarmName: string;
+  readonly AlarmDescription: string;
+  readonly Threshold: number;
+  readonly ComparisonOperator: string;
+  readonly EvaluationPeriods: number;
+  readonly DatapointsToAlarm?: number;
+  readonly TreatMissingData: string;
+  readonly AlarmActions: unknown[];
+  readonly OKActions: unknown[];
+  readonly Namespace?: string;
+  readonly MetricName?: string;
+  readonly Dimensions?: unknown[];
+  readonly Statistic?: string;
+  readonly ExtendedStatistic?: string;
+  readonly Period?: number;
+  readonly Metrics?: {
+    readonly Id: string;
+    readonly Expression?: string;
+    readonly ReturnData?: boolean;
+    readonly MetricStat?: {
+      Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] };
+      Period: number;
+      Stat: string;
+    };
+  }[];
+}
+
+/** The alarms of the template by name. */
+const alarmsOf = (template: Template): Map<string, AlarmProperties> =>
+  new Map(
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => [
+      (alarm.Properties as AlarmProperties).AlarmName,
+      alarm.Properties as AlarmProperties,
+    ]),
+  );
+
+/** What an alarm watches, in one comparable shape. */
+const watched = (alarm: AlarmProperties): unknown =>
+  alarm.Metrics === undefined
+    ? {
+        namespace: alarm.Namespace,
+        metric: alarm.MetricName,
+        dimensions: alarm.Dimensions,
+        statistic: alarm.Statistic ?? alarm.ExtendedStatistic,
+        period: alarm.Period,
+      }
+    : {
+        expression: alarm.Metrics.find((metric) => metric.ReturnData !== false)?.Expression,
+        metrics: Object.fromEntries(
+          alarm.Metrics.filter((metric) => metric.MetricStat !== undefined).map((metric) => [
+            metric.Id,
+            {
+              namespace: metric.MetricStat?.Metric.Namespace,
+              metric: metric.MetricStat?.Metric.MetricName,
+              dimensions: metric.MetricStat?.Metric.Dimensions,
+              statistic: metric.MetricStat?.Stat,
+              period: metric.MetricStat?.Period,
+            },
+          ]),
+        ),
+      };
+
+const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+const readmeAnchors = new Set(
+  readme
+    .split('\n')
+    .filter((line) => /^#{2,4} /.test(line))
+    .map((line) => githubSlug(line.replace(/^#+ /, ''))),
+);
+
+describe('alarms with the default thresholds', () => {
+  let stack: InterviewSyncStatelessStack;
+  let state: InterviewSyncStatefulStack;
+  let alarms: Map<string, AlarmProperties>;
+  const ref = (token: string) => renderedIn(stack, token);
+  const id = (construct: Parameters<typeof logicalIdOf>[1]) => logicalIdOf(stack, construct);
+  const queueDimension = (queue: { queueName: string }) => [
+    { Name: 'QueueName', Value: ref(queue.queueName) },
+  ];
+  const serviceDimension = (service: string) => [{ Name: 'service', Value: service }];
+  const functionDimension = (fn: Parameters<typeof logicalIdOf>[1]) => [
+    { Name: 'FunctionName', Value: { Ref: id(fn) } },
+  ];
+  const lambdaMath = (fn: Parameters<typeof logicalIdOf>[1]) => ({
+    expression: 'FILL(errors, 0) + FILL(throttles, 0)',
+    metrics: {
+      errors: {
+        namespace: 'AWS/Lambda',
+        metric: 'Errors',
+        dimensions: functionDimension(fn),
+        statistic: 'Sum',
+        period: 300,
+      },
+      throttles: {
+        namespace: 'AWS/Lambda',
+        metric: 'Throttles',
+        dimensions: functionDimension(fn),
+        statistic: 'Sum',
+        period: 300,
+      },
+    },
+  });
+
+  beforeAll(() => {
+    // Prepare & Act
+    let template: Template;
+    ({ stateless: stack, stateful: state, statelessTemplate: template } = synthesizeStage());
+    alarms = alarmsOf(template);
+  });
+
+  /** [name suffix, watched, threshold, comparison, evaluation periods, missing data, runbook anchor] */
+  const table = () =>
+    [
+      [
+        'events-dlq-not-empty',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'ApproximateNumberOfMessagesVisible',
+          dimensions: queueDimension(state.events.deadLetterQueue),
+          statistic: 'Maximum',
+          period: 60,
+        },
+        0,
+        'GreaterThanThreshold',
+        1,
+        'notBreaching',
+        'runbook-events-dlq-not-empty',
+      ],
+      [
+        'archive-dlq-not-empty',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'ApproximateNumberOfMessagesVisible',
+          dimensions: queueDimension(state.archive.deadLetterQueue),
+          statistic: 'Maximum',
+          period: 60,
+        },
+        0,
+        'GreaterThanThreshold',
+        1,
+        'notBreaching',
+        'runbook-archive-dlq-not-empty',
+      ],
+      [
+        'events-dlq-about-to-expire',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'ApproximateAgeOfOldestMessage',
+          dimensions: queueDimension(state.events.deadLetterQueue),
+          statistic: 'Maximum',
+          period: 300,
+        },
+        10 * 24 * 3600,
+        'GreaterThanThreshold',
+        1,
+        'notBreaching',
+        'runbook-dead-letters-about-to-expire',
+      ],
+      [
+        'archive-dlq-about-to-expire',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'ApproximateAgeOfOldestMessage',
+          dimensions: queueDimension(state.archive.deadLetterQueue),
+          statistic: 'Maximum',
+          period: 300,
+        },
+        10 * 24 * 3600,
+        'GreaterThanThreshold',
+        1,
+        'notBreaching',
+        'runbook-dead-letters-about-to-expire',
+      ],
+      [
+        'events-queue-backlog',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'ApproximateAgeOfOldestMessage',
+          dimensions: queueDimension(state.events.queue),
+          statistic: 'Maximum',
+          period: 60,
+        },
+        30 * 60,
+        'GreaterThanThreshold',
+        1,
+        'notBreaching',
+        'runbook-events-queue-backlog',
+      ],
+      [
+        'archive-queue-backlog',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'ApproximateAgeOfOldestMessage',
+          dimensions: queueDimension(state.archive.queue),
+          statistic: 'Maximum',
+          period: 60,
+        },
+        3 * 3600,
+        'GreaterThanThreshold',
+        1,
+        'notBreaching',
+        'runbook-archive-queue-backlog',
+      ],
+      [
+        'api-5xx',
+        {
+          namespace: 'AWS/ApiGateway',
+          metric: '5xx',
+          dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.ingest.api) } }],
+          statistic: 'Sum',
+          period: 300,
+        },
+        5,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-api-5xx',
+      ],
+      [
+        'webhook-auth-failures',
+        {
+          namespace: 'InterviewSync',
+          metric: 'WebhookAuthFailed',
+          dimensions: serviceDimension('interview-sync-ingest'),
+          statistic: 'Sum',
+          period: 300,
+        },
+        20,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-webhook-auth-failures',
+      ],
+      [
+        'ats-failure-rate',
+        {
+          expression: 'IF(writes >= 5, 100 * FILL(failed, 0) / writes, 0)',
+          metrics: {
+            writes: {
+              namespace: 'InterviewSync',
+              metric: 'AtsWrite',
+              dimensions: serviceDimension('interview-sync-worker'),
+              statistic: 'Sum',
+              period: 900,
+            },
+            failed: {
+              namespace: 'InterviewSync',
+              metric: 'AtsWriteFailed',
+              dimensions: serviceDimension('interview-sync-worker'),
+              statistic: 'Sum',
+              period: 900,
+            },
+          },
+        },
+        20,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-ats-failure-rate',
+      ],
+      [
+        'archive-failures',
+        {
+          namespace: 'InterviewSync',
+          metric: 'ArchiveFailed',
+          dimensions: serviceDimension('interview-sync-archive'),
+          statistic: 'Sum',
+          period: 900,
+        },
+        3,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-archive-failures',
+      ],
+      [
+        'end-to-end-lag',
+        {
+          namespace: 'InterviewSync',
+          metric: 'EndToEndLag',
+          dimensions: serviceDimension('interview-sync-worker'),
+          statistic: 'p90',
+          period: 900,
+        },
+        15 * 60 * 1000,
+        'GreaterThanThreshold',
+        2,
+        'notBreaching',
+        'runbook-end-to-end-lag',
+      ],
+      [
+        'ingest-errors',
+        lambdaMath(stack.ingest.function),
+        1,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-lambda-errors-or-throttles',
+      ],
+      [
+        'worker-errors',
+        lambdaMath(stack.worker.function),
+        1,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-lambda-errors-or-throttles',
+      ],
+      [
+        'archive-errors',
+        lambdaMath(stack.archive.function),
+        1,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-lambda-errors-or-throttles',
+      ],
+    ] as const;
+
+  it('has exactly the alarms of the table', () => {
+    // Assess
+    expect([...alarms.keys()].sort()).toEqual(
+      table()
+        .map(([name]) => `interview-sync-test-${name}`)
+        .sort(),
+    );
+  });
+
+  it.each(
+    [
+      'events-dlq-not-empty',
+      'archive-dlq-not-empty',
+      'events-dlq-about-to-expire',
+      'archive-dlq-about-to-expire',
+      'events-queue-backlog',
+      'archive-queue-backlog',
+      'api-5xx',
+      'webhook-auth-failures',
+      'ats-failure-rate',
+      'archive-failures',
+      'end-to-end-lag',
+      'ingest-errors',
+      'worker-errors',
+      'archive-errors',
+    ].map((name) => [name]),
+  )('%s: metric, threshold, comparison, periods, missing data, actions, description', (name) => {
+    // Prepare
+    const row = table().find(([rowName]) => rowName === name);
+    if (row === undefined) throw new Error(`no row ${name}`);
+    const [, metric, threshold, comparison, periods, missing, runbook] = row;
+    const topic = { Ref: id(stack.alarmTopic.topic) };
+
+    // Act
+    const alarm = alarms.get(`interview-sync-test-${name}`);
+
+    // Assess
+    if (alarm === undefined) throw new Error(`no alarm ${name}`);
+    expect(watched(alarm)).toEqual(metric);
+    expect({
+      threshold: alarm.Threshold,
+      comparison: alarm.ComparisonOperator,
+      periods: alarm.EvaluationPeriods,
+      datapoints: alarm.DatapointsToAlarm,
+      missing: alarm.TreatMissingData,
+      alarmActions: alarm.AlarmActions,
+      okActions: alarm.OKActions,
+    }).toEqual({
+      threshold,
+      comparison,
+      periods,
+      datapoints: undefined,
+      missing,
+      alarmActions: [topic],
+      okActions: [topic],
+    });
+    // At least one sentence of meaning and one of what to do, then the runbook.
+    expect(alarm.AlarmDescription).toMatch(/^[A-Z0-9`].{40,}\. .{20,}\. Runbook: README\.md#[a-z0-9-]+$/s);
+    expect(alarm.AlarmDescription.endsWith(`Runbook: README.md#${runbook}`)).toBe(true);
+  });
+
+  it('points every alarm to a runbook section that exists in the README', () => {
+    // Assess
+    const anchors = [...alarms.values()].map((alarm) =>
+      alarm.AlarmDescription.replace(/^.*README\.md#/s, ''),
+    );
+    for (const anchor of anchors)
+      expect({ anchor, exists: readmeAnchors.has(anchor) }).toEqual({ anchor, exists: true });
+  });
+
+  it("keeps every description within CloudWatch's 1024 characters", () => {
+    // Assess
+    for (const alarm of alarms.values()) expect(alarm.AlarmDescription.length).toBeLessThanOrEqual(1024);
+  });
+});
+
+describe('alarms with thresholds from the stage configuration, and an alarm e-mail', () => {
+  let alarms: Map<string, AlarmProperties>;
+  let template: Template;
+
+  beforeAll(() => {
+    // Prepare & Act
+    ({ statelessTemplate: template } = synthesizeStage({
+      stage: 'prod',
+      config: {
+        alarmEmail: 'oncall@example.com',
+        alarms: {
+          eventsQueueMaxAgeMinutes: 10,
+          archiveQueueMaxAgeMinutes: 60,
+          deadLetterMaxAgeDays: 7,
+          apiServerErrorsPer5Minutes: 2,
+          webhookAuthFailuresPer5Minutes: 50,
+          atsFailureRatePercent: 10,
+          atsMinimumWrites: 20,
+          archiveFailuresPer15Minutes: 1,
+          endToEndLagP90Minutes: 5,
+          functionErrorsPer5Minutes: 3,
+        },
+      },
+    }));
+    alarms = alarmsOf(template);
+  });
+
+  it.each([
+    ['events-queue-backlog', 600],
+    ['archive-queue-backlog', 3600],
+    ['events-dlq-about-to-expire', 7 * 24 * 3600],
+    ['archive-dlq-about-to-expire', 7 * 24 * 3600],
+    ['api-5xx', 2],
+    ['webhook-auth-failures', 50],
+    ['ats-failure-rate', 10],
+    ['archive-failures', 1],
+    ['end-to-end-lag', 5 * 60 * 1000],
+    ['ingest-errors', 3],
+    ['worker-errors', 3],
+    ['archive-errors', 3],
+  ] as const)('%s alarms at %d', (name, threshold) => {
+    // Assess
+    expect(alarms.get(`interview-sync-prod-${name}`)?.Threshold).toBe(threshold);
+  });
+
+  it('judges the ATS failure rate only above the configured volume', () => {
+    // Assess
+    expect(watched(alarms.get('interview-sync-prod-ats-failure-rate') as AlarmProperties)).toMatchObject({
+      expression: 'IF(writes >= 20, 100 * FILL(failed, 0) / writes, 0)',
+    });
+  });
+
+  it('subscribes the alarm e-mail to the topic', () => {
+    // Assess
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * The stage configuration (lib/config/stage-config.ts): cdk.json's `stages`, `-c` overrides (the context keys
+ * of earlier versions among them), and validation errors that name the bad key and fail the synth.
+ */
+import { readStageConfig, StageConfigError } from '../../lib/config/stage-config.js';
+import { cdkJsonStages, environmentOf, synthesizeFromContext } from './synth.js';
+
+/** A context reader over a plain object, as `app.node.tryGetContext` reads cdk.json and `-c` keys. */
+const contextOf =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
+
+/** The message of the error `read` throws (fails the test when it throws none or another kind). */
+const errorOf = (read: () => unknown): string => {
+  try {
+    read();
+  } catch (error) {
+    expect(error).toBeInstanceOf(StageConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a StageConfigError');
+};
+
+describe('stage configuration', () => {
+  it('is empty (every default) for a stage cdk.json does not name', () => {
+    // Act
+    const config = readStageConfig('alice', contextOf({}));
+
+    // Assess
+    expect(config).toEqual({});
+  });
+
+  it.each(Object.keys(cdkJsonStages))('accepts the settings of stage %s in cdk.json', (stage) => {
+    // Act
+    const config = readStageConfig(stage, contextOf({ stages: cdkJsonStages }));
+
+    // Assess
+    expect(config).toEqual(cdkJsonStages[stage]);
+  });
+
+  it('reads the keys of earlier versions from -c strings, typed as before', () => {
+    // Act
+    const config = readStageConfig(
+      'prod',
+      contextOf({
+        atsAdapter: 'lever',
+        atsConfig: '{"performAs":"u-1"}',
+        atsCompletedStageId: 'stage-1',
+        atsScoreFieldId: 'field-1',
+        slackNotifications: 'true',
+        round0ApiBaseUrl: 'https://round0.example.test',
+        micro1ApiBaseUrl: 'https://micro1.example.test',
+        archiveMediaHosts: '{"micro1":["*.micro1.ai"],"round0":["storage.round0.io"]}',
+        archiveVariants: 'all',
+        archiveTransitionAfterDays: '45',
+      }),
+    );
+
+    // Assess
+    expect(config).toEqual({
+      atsAdapter: 'lever',
+      atsConfig: { performAs: 'u-1' },
+      atsCompletedStageId: 'stage-1',
+      atsScoreFieldId: 'field-1',
+      slackNotifications: true,
+      round0ApiBaseUrl: 'https://round0.example.test',
+      micro1ApiBaseUrl: 'https://micro1.example.test',
+      archiveMediaHosts: { micro1: ['*.micro1.ai'], round0: ['storage.round0.io'] },
+      archiveVariants: 'all',
+      archiveTransitionAfterDays: 45,
+    });
+  });
+
+  it('lets a -c key override the stage file, key by key', () => {
+    // Act
+    const config = readStageConfig(
+      'prod',
+      contextOf({
+        stages: { prod: { rawEventRetentionDays: 30, logLevel: 'WARN' } },
+        rawEventRetentionDays: '7',
+        alarms: '{"atsMinimumWrites":2}',
+      }),
+    );
+
+    // Assess
+    expect(config).toEqual({ rawEventRetentionDays: 7, logLevel: 'WARN', alarms: { atsMinimumWrites: 2 } });
+  });
+
+  it.each([
+    ['a negative retention', { rawEventRetentionDays: -3 }, 'rawEventRetentionDays: expected at least 1 day'],
+    [
+      'a fraction of a day',
+      { ledgerRetentionDays: 1.5 },
+      'ledgerRetentionDays: expected a whole number of days',
+    ],
+    ['a misspelt key', { rawEventRetentionDay: 7 }, 'rawEventRetentionDay: unknown key'],
+    [
+      'an unknown ATS',
+      { atsAdapter: 'workday' },
+      'atsAdapter: expected one of log, greenhouse, lever, ashby, generic',
+    ],
+    ['a retention CloudWatch Logs lacks', { logRetentionDays: 31 }, 'logRetentionDays: expected one of'],
+    [
+      'a vendor without hosts',
+      { archiveMediaHosts: { micro1: [] } },
+      'archiveMediaHosts.round0: missing (required here)',
+    ],
+    [
+      'an unknown vendor',
+      { archiveMediaHosts: { micro1: [], round0: [], hirevue: [] } },
+      'archiveMediaHosts.hirevue: unknown key',
+    ],
+    [
+      'an http API URL',
+      { round0ApiBaseUrl: 'http://round0.example.test' },
+      'round0ApiBaseUrl: expected an https:// URL',
+    ],
+    ['a bad e-mail', { alarmEmail: 'oncall' }, 'alarmEmail: expected an e-mail address'],
+    [
+      'a bad alarm threshold',
+      { alarms: { atsFailureRatePercent: 150 } },
+      'alarms.atsFailureRatePercent: expected 1 to 100',
+    ],
+    ['an unknown alarm', { alarms: { diskFull: 1 } }, 'alarms.diskFull: unknown key'],
+    [
+      'a dead-letter age SQS outlives',
+      { alarms: { deadLetterMaxAgeDays: 14 } },
+      'alarms.deadLetterMaxAgeDays: expected at most 13 days',
+    ],
+    [
+      'an expiry before the transition',
+      { archiveExpirationDays: 60 },
+      'archiveExpirationDays: expected more days than archiveTransitionAfterDays',
+    ],
+    [
+      'a log level Powertools lacks',
+      { logLevel: 'VERBOSE' },
+      'logLevel: expected one of DEBUG, INFO, WARN, ERROR, SILENT',
+    ],
+    ['a string for a switch', { tracing: 'off' }, 'tracing: expected true or false'],
+  ])('refuses %s, naming the key', (_case, settings, message) => {
+    // Act
+    const error = errorOf(() => readStageConfig('prod', contextOf({ stages: { prod: settings } })));
+
+    // Assess
+    expect(error).toContain('Invalid configuration of stage "prod"');
+    expect(error).toContain(`  - ${message}`);
+  });
+
+  it('names every bad key at once', () => {
+    // Act
+    const error = errorOf(() =>
+      readStageConfig('prod', contextOf({ stages: { prod: { rawEventRetentionDays: 0, tracing: 'yes' } } })),
+    );
+
+    // Assess
+    expect(error).toMatch(/rawEventRetentionDays: .*\n.*tracing: /);
+  });
+
+  it('refuses a -c value that is not JSON where JSON is expected, naming the key', () => {
+    // Act
+    const error = errorOf(() => readStageConfig('prod', contextOf({ atsConfig: '{userId: 4080}' })));
+
+    // Assess
+    expect(error).toMatch(/^context "atsConfig": not valid JSON/);
+  });
+
+  it('refuses a -c number that is not a number, naming the key', () => {
+    // Act
+    const error = errorOf(() => readStageConfig('prod', contextOf({ archiveTransitionAfterDays: 'ninety' })));
+
+    // Assess
+    expect(error).toContain('archiveTransitionAfterDays: expected a number of days (got "ninety")');
+  });
+
+  it.each([['prod stage'], ['-prod'], ['a'.repeat(26)]])('refuses the stage name %j', (stage) => {
+    // Assess
+    expect(errorOf(() => readStageConfig(stage, contextOf({})))).toContain('is not a valid stage name');
+  });
+
+  it('refuses a "stages" context that is not an object of settings', () => {
+    // Assess
+    expect(errorOf(() => readStageConfig('prod', contextOf({ stages: ['prod'] })))).toContain(
+      'context "stages"',
+    );
+    expect(errorOf(() => readStageConfig('prod', contextOf({ stages: { prod: 'big' } })))).toContain(
+      'context "stages.prod"',
+    );
+  });
+});
+
+describe('the app with a stage configuration (what bin/app.ts does)', () => {
+  it('fails the synth on a bad value, naming the key', () => {
+    // Act
+    const error = errorOf(() => synthesizeFromContext({ stage: 'prod', rawEventRetentionDays: '-3' }));
+
+    // Assess
+    expect(error).toContain('rawEventRetentionDays: expected at least 1 day (got -3)');
+  });
+
+  it('builds the stage named by -c stage from cdk.json stages and -c keys', () => {
+    // Act
+    const { stateful, stateless, statelessTemplate } = synthesizeFromContext({
+      stage: 'qa',
+      stages: { qa: { logLevel: 'DEBUG' } },
+      atsAdapter: 'ashby',
+    });
+
+    // Assess
+    expect([stateful.stackName, stateless.stackName]).toEqual([
+      'InterviewSync-qa-Stateful',
+      'InterviewSync-qa-Stateless',
+    ]);
+    expect(environmentOf(stateless, statelessTemplate, stateless.worker.function)).toMatchObject({
+      ATS_ADAPTER: 'ashby',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    });
+  });
+
+  it('builds the stage dev when no stage is given', () => {
+    // Act
+    const { stateful } = synthesizeFromContext({});
+
+    // Assess
+    expect(stateful.stackName).toBe('InterviewSync-dev-Stateful');
+  });
+});
