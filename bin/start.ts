@@ -5,6 +5,7 @@
 // Local only: Lambda runs Node 22; on this Node 20 machine the SDK would warn at every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
 import { resources } from '../lib/resources.js';
@@ -14,7 +15,11 @@ import { ffmpegAvailable } from '../local/media/generate.js';
 import { startLocalPipeline } from '../local/runtime.js';
 import { removeRuntimeInfo, runtimeInfoFor, writeRuntimeInfo } from '../local/runtime-info.js';
 
-const dataDir = fileURLToPath(new URL('../.data/', import.meta.url));
+// DATA_DIR and SECRETS_FILE let `npm run load` run a pipeline of its own that never touches `.data/`.
+const dataDir = process.env.DATA_DIR
+  ? resolve(process.env.DATA_DIR)
+  : fileURLToPath(new URL('../.data/', import.meta.url));
+const secretsFile = process.env.SECRETS_FILE ? resolve(process.env.SECRETS_FILE) : undefined;
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got "${process.env.PORT}"`);
@@ -26,11 +31,24 @@ if (!Number.isInteger(consolePort) || consolePort < 0 || consolePort > 65535) {
   console.error(`CONSOLE_PORT must be a port number, got "${process.env.CONSOLE_PORT}"`);
   process.exit(2);
 }
+/** Events queue visibility timeout (how soon a failed event is retried); the deployed value when unset. */
+const eventsVisibilityTimeout = process.env.EVENTS_VISIBILITY_TIMEOUT_SECONDS
+  ? Number(process.env.EVENTS_VISIBILITY_TIMEOUT_SECONDS)
+  : undefined;
+if (
+  eventsVisibilityTimeout !== undefined &&
+  !(Number.isInteger(eventsVisibilityTimeout) && eventsVisibilityTimeout > 0)
+) {
+  console.error(
+    `EVENTS_VISIBILITY_TIMEOUT_SECONDS must be a positive integer, got "${process.env.EVENTS_VISIBILITY_TIMEOUT_SECONDS}"`,
+  );
+  process.exit(2);
+}
 // The handlers log Powertools JSON as deployed; here each line reaches the terminal as one readable line.
 // LOG_FORMAT=json keeps the JSON (to pipe into jq).
 if (process.env.LOG_FORMAT !== 'json') prettyPrintPowertoolsLogs();
 
-const atsWritesFile = `${dataDir}ats-writes.jsonl`;
+const atsWritesFile = join(dataDir, 'ats-writes.jsonl');
 /** Worker settings a developer may set in the shell to try a real ATS locally (credentials go in the secrets file). */
 const passThrough = [
   envNames.atsAdapter,
@@ -44,6 +62,10 @@ const media = await ffmpegAvailable();
 const pipeline = await startLocalPipeline({
   dataDir,
   port,
+  ...(secretsFile === undefined ? {} : { secretsFile }),
+  ...(eventsVisibilityTimeout === undefined
+    ? {}
+    : { workerVisibilityTimeoutSeconds: eventsVisibilityTimeout }),
   vendorApis: true,
   media,
   console: { port: consolePort },

@@ -1,0 +1,172 @@
+/**
+ * The audit after a load run: did every accepted event reach the ledger, and did the ATS get exactly the
+ * writes the events imply, each once?
+ *
+ * - **lost**: accepted events the ledger does not record as done (never processed, parked, or in flight),
+ *   plus expected ATS writes missing from the log adapter's file, plus messages left in the DLQs.
+ * - **duplicateEffects**: ATS writes beyond the expected: a second (third, …) write of one key, and any
+ *   write no accepted event implies.
+ * - **expectedEffects**: the writes the accepted events imply (`expectedWritesOf`), the order-dependent
+ *   ones counted where the ledger recorded them done: which of those happen depends on the order the
+ *   worker processed the events in, and the ledger is the witness of that order. Such a write found in
+ *   the ATS without the ledger's record counts as unexpected.
+ */
+import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { InterviewLedger } from '../../functions/ledger/interview-ledger.js';
+import type { InterviewState } from '../../functions/ledger/interview-state.js';
+import type { VendorName } from '../../functions/vendors/envelope.js';
+import { messagesIn } from './drain.js';
+import type { LoadPipeline } from './pipeline.js';
+import { atsKeyOf, expectedWritesOf, type Traffic } from './traffic.js';
+
+export interface AuditInput {
+  readonly traffic: Traffic;
+  /** Events answered 2xx at least once. */
+  readonly acceptedEvents: ReadonlySet<number>;
+  /** `eventKey` of every line of the log adapter's file, in order. */
+  readonly atsKeys: readonly string[];
+  /** Ledger items by `<vendor>#<ledger key>` (absent: no item). */
+  readonly ledger: ReadonlyMap<string, InterviewState>;
+  /** Messages in the events DLQ and the archive DLQ. */
+  readonly deadLetters: number;
+}
+
+export interface AuditResult {
+  readonly lost: number;
+  readonly duplicateEffects: number;
+  readonly expectedEffects: number;
+  /** Dedupe keys of accepted events the ledger does not record as done. */
+  readonly lostEvents: readonly string[];
+  /** ATS keys expected and not written. */
+  readonly missingWrites: readonly string[];
+  /** ATS keys written more than once (each listed once). */
+  readonly repeatedWrites: readonly string[];
+  /** ATS keys written that no accepted event implies. */
+  readonly unexpectedWrites: readonly string[];
+  readonly deadLetters: number;
+  /** Order-dependent writes the ledger recorded done (included in `expectedEffects`). */
+  readonly orderDependentWritten: number;
+}
+
+export const ledgerId = (vendor: VendorName, ledgerKey: string) => `${vendor}#${ledgerKey}`;
+
+/** The audit itself, on what was read (pure). */
+export const auditLoad = (input: AuditInput): AuditResult => {
+  const { traffic, acceptedEvents, ledger } = input;
+  const accepted = (event: number) => acceptedEvents.has(event);
+
+  const lostEvents = [...acceptedEvents]
+    .map((index) => traffic.events[index])
+    .filter((event) => event !== undefined)
+    .filter(
+      (event) => ledger.get(ledgerId(event.vendor, event.ledgerKey))?.events[event.dedupeKey]?.done !== true,
+    )
+    .map((event) => event.dedupeKey);
+
+  const expected = new Set<string>();
+  let orderDependentWritten = 0;
+  for (const interview of traffic.interviews) {
+    const { required, orderDependent } = expectedWritesOf(interview, traffic.events, accepted);
+    for (const write of required) expected.add(atsKeyOf(write));
+    for (const write of orderDependent) {
+      const record = ledger.get(ledgerId(write.vendor, write.ledgerKey))?.effects[write.writeKey];
+      if (record?.state === 'done') {
+        expected.add(atsKeyOf(write));
+        orderDependentWritten++;
+      }
+    }
+  }
+
+  const written = new Map<string, number>();
+  for (const key of input.atsKeys) written.set(key, (written.get(key) ?? 0) + 1);
+  const missingWrites = [...expected].filter((key) => !written.has(key));
+  const repeatedWrites = [...written].filter(([, count]) => count > 1).map(([key]) => key);
+  const unexpectedWrites = [...written.keys()].filter((key) => !expected.has(key));
+  const duplicateEffects = [...written].reduce(
+    (sum, [key, count]) => sum + count - (expected.has(key) ? 1 : 0),
+    0,
+  );
+
+  return {
+    lost: lostEvents.length + missingWrites.length + input.deadLetters,
+    duplicateEffects,
+    expectedEffects: expected.size,
+    lostEvents,
+    missingWrites,
+    repeatedWrites,
+    unexpectedWrites,
+    deadLetters: input.deadLetters,
+    orderDependentWritten,
+  };
+};
+
+/** The `eventKey`s of the log adapter's file (none when it does not exist: nothing was written). */
+export const readAtsKeys = async (file: string): Promise<string[]> => {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => (JSON.parse(line) as { eventKey: string }).eventKey);
+};
+
+/** Every ledger item the traffic's events are recorded on, read through the worker's own ledger code. */
+export const readLedger = async (
+  pipeline: Pick<LoadPipeline, 'info'>,
+  traffic: Traffic,
+): Promise<Map<string, InterviewState>> => {
+  const { info } = pipeline;
+  const client = new DynamoDBClient({
+    region: info.region,
+    endpoint: info.endpoints.dynamodb,
+    credentials: info.credentials,
+  });
+  const ledger = new InterviewLedger({ client, tableName: info.ledgerTable });
+  const items = new Map(
+    traffic.events.map((event) => [ledgerId(event.vendor, event.ledgerKey), event] as const),
+  );
+  const states = new Map<string, InterviewState>();
+  const pending = [...items];
+  try {
+    // A few reads at a time: the emulator shares the machine with the pipeline.
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+          const [id, event] = next;
+          const state = await ledger.read(event.vendor, event.ledgerKey);
+          if (state !== undefined) states.set(id, state);
+        }
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+  return states;
+};
+
+/** Messages in the events DLQ and the archive DLQ. */
+export const countDeadLetters = async (sqs: SQSClient, pipeline: Pick<LoadPipeline, 'info'>) => {
+  const urls = [pipeline.info.queueUrls?.deadLetter, pipeline.info.queueUrls?.archiveDeadLetter].filter(
+    (url): url is string => url !== undefined,
+  );
+  const counts = await Promise.all(urls.map((url) => messagesIn(sqs, url)));
+  return counts.reduce((sum, count) => sum + count, 0);
+};
+
+/** Reads the ATS file, the ledger and the DLQs of a pipeline and audits them. */
+export const auditPipeline = async (
+  pipeline: Pick<LoadPipeline, 'info' | 'sqs' | 'atsWritesFile'>,
+  traffic: Traffic,
+  acceptedEvents: ReadonlySet<number>,
+): Promise<AuditResult> =>
+  auditLoad({
+    traffic,
+    acceptedEvents,
+    atsKeys: await readAtsKeys(pipeline.atsWritesFile),
+    ledger: await readLedger(pipeline, traffic),
+    deadLetters: await countDeadLetters(pipeline.sqs, pipeline),
+  });

@@ -1,0 +1,125 @@
+/**
+ * One load run: start the pipeline (`pipeline.ts`), send the traffic (`traffic.ts`, `sender.ts`), wait for
+ * the queues to drain (`drain.ts`), audit (`audit.ts`), stop. `bin/load.ts` is its command line.
+ */
+import { loadavg } from 'node:os';
+import { type AuditResult, auditPipeline } from './audit.js';
+import { waitForDrain } from './drain.js';
+import { type LoadPipelineOptions, startLoadPipeline } from './pipeline.js';
+import { sendTraffic } from './sender.js';
+import { buildTraffic } from './traffic.js';
+
+export interface LoadOptions extends LoadPipelineOptions {
+  /** Requests in all, 10 % of them re-deliveries. @default 10000 */
+  readonly events?: number;
+  /** Connections sending at once. @default 64 */
+  readonly concurrency?: number;
+  /** Seed of the traffic's interviews, re-deliveries and order. @default random (printed) */
+  readonly seed?: number;
+  /** How long to wait for the queues to drain. @default 900000 (15 min) */
+  readonly drainTimeoutMs?: number;
+  /** Progress lines. @default none */
+  readonly progress?: (line: string) => void;
+}
+
+/** The run's result line: exactly these fields. */
+export interface LoadSummary {
+  readonly sent: number;
+  readonly accepted: number;
+  readonly non2xx: number;
+  readonly lost: number;
+  readonly duplicateEffects: number;
+  readonly expectedEffects: number;
+  readonly drainSeconds: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** 2xx answers per second of the send phase: the ingest's acceptance rate under this load. */
+  readonly eventsPerSecond: number;
+}
+
+export interface LoadRun {
+  readonly summary: LoadSummary;
+  readonly audit: AuditResult;
+  readonly drained: boolean;
+}
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/** A load's verdict: the pipeline lost nothing, did nothing twice and refused nothing. */
+export const loadPassed = (summary: LoadSummary): boolean =>
+  summary.lost === 0 && summary.duplicateEffects === 0 && summary.non2xx === 0;
+
+export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
+  const progress = options.progress ?? (() => undefined);
+  const load = () =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
+  const traffic = buildTraffic({
+    requests: options.events ?? 10_000,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
+  progress(
+    `traffic: ${traffic.deliveries.length} requests, ${traffic.events.length} distinct events of ` +
+      `${traffic.interviews.length} interviews, seed ${traffic.seed}; load average ${load()}`,
+  );
+  const pipeline = await startLoadPipeline(options);
+  try {
+    progress(`pipeline: ${pipeline.url} (data ${pipeline.dataDir})`);
+    const sent = await sendTraffic(traffic, {
+      url: pipeline.url,
+      round0Secret: pipeline.secrets.webhook.round0SigningSecrets[0] ?? '',
+      micro1Token: pipeline.secrets.webhook.micro1Tokens[0] ?? '',
+      connections: options.concurrency ?? 64,
+      onProgress: (answered, total) => progress(`sent ${answered}/${total}`),
+    });
+    progress(
+      `sent ${sent.sent} in ${sent.seconds.toFixed(1)} s: ${JSON.stringify(sent.statuses)} by status, ` +
+        `p50 ${sent.p50Ms} ms, p99 ${sent.p99Ms} ms` +
+        (sent.idMismatches > 0 ? `, ${sent.idMismatches} answers with another dedupe key` : ''),
+    );
+    const queueUrls = [pipeline.info.queueUrls?.events ?? pipeline.info.eventsQueueUrl];
+    if (pipeline.info.queueUrls?.archive !== undefined) queueUrls.push(pipeline.info.queueUrls.archive);
+    const drain = await waitForDrain({
+      sqs: pipeline.sqs,
+      queueUrls,
+      timeoutMs: options.drainTimeoutMs ?? 900_000,
+      onProgress: (messages) => progress(`draining: ${messages} messages on the queues`),
+    });
+    progress(
+      drain.drained
+        ? `queues drained ${drain.seconds.toFixed(1)} s after the last answer; load average ${load()}`
+        : `queues NOT drained after ${drain.seconds.toFixed(0)} s: ${drain.messages} messages left`,
+    );
+    const audit = await auditPipeline(pipeline, traffic, sent.acceptedEvents);
+    progress(
+      `audit: ${audit.expectedEffects} ATS writes expected (${audit.orderDependentWritten} of them ` +
+        `order-dependent), ${audit.lostEvents.length} events not done in the ledger, ` +
+        `${audit.missingWrites.length} writes missing, ${audit.repeatedWrites.length} keys written more ` +
+        `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.deadLetters} dead letters`,
+    );
+    for (const [what, keys] of [
+      ['not done in the ledger', audit.lostEvents],
+      ['missing write', audit.missingWrites],
+      ['written more than once', audit.repeatedWrites],
+      ['unexpected write', audit.unexpectedWrites],
+    ] as const) {
+      for (const key of keys.slice(0, 10)) progress(`  ${what}: ${key}`);
+    }
+    const summary: LoadSummary = {
+      sent: sent.sent,
+      accepted: sent.accepted,
+      non2xx: sent.non2xx,
+      lost: audit.lost,
+      duplicateEffects: audit.duplicateEffects,
+      expectedEffects: audit.expectedEffects,
+      drainSeconds: round(drain.seconds),
+      p50Ms: sent.p50Ms,
+      p99Ms: sent.p99Ms,
+      eventsPerSecond: round(sent.accepted / sent.seconds),
+    };
+    return { summary, audit, drained: drain.drained };
+  } finally {
+    await pipeline.stop();
+  }
+};

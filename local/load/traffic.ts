@@ -1,0 +1,341 @@
+/**
+ * The traffic of `npm run load`: distinct interviews made from the vendors' samples (new ids, a candidate
+ * e-mail each), their events, the re-deliveries, all in a shuffled order — and what each interview's
+ * accepted events imply for the ATS.
+ *
+ * Interviews (shares of all interviews):
+ * - ROUND0: `interview_started` + `interview_ended` (30 %), `interview_ended` alone (15 %),
+ *   `interview_started` alone (5 %);
+ * - micro1: `interview.started` + `interview_report.created` + `proctoring_score.completed` (25 %), the
+ *   report alone (15 %), `interview.started` alone (10 %).
+ *
+ * No media: the events carry no media URL (ROUND0 answers without `audio_url`, micro1 reports without
+ * `report_url` or recording), so nothing is archived. The media fake makes its files with ffmpeg, and
+ * thousands of archives would measure ffmpeg and s3rver rather than the pipeline; the archive has its own
+ * benchmark. The vendor API fakes do not know the generated interviews: a ROUND0 `interview_ended` is still
+ * looked up (the fake answers 404 and the webhook's answers are used, as for ROUND0's dashboard test
+ * events) and a micro1 report lacking parts is looked up and not found (the webhook's data is used).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { VendorName } from '../../functions/vendors/envelope.js';
+import { fixturesDir } from '../send.js';
+
+/** What an event is within its interview. */
+export type EventRole = 'started' | 'ended' | 'report' | 'proctoring';
+
+export interface LoadEvent {
+  readonly vendor: VendorName;
+  readonly role: EventRole;
+  /** The dedupe key the ingest gives it (and answers with). */
+  readonly dedupeKey: string;
+  /** The ledger item the worker records it on: `INTERVIEW#<vendor>#<ledgerKey>`. */
+  readonly ledgerKey: string;
+  /** Index of its interview in {@link Traffic.interviews}. */
+  readonly interview: number;
+  /** Sent byte for byte (ROUND0: signed at send time). */
+  readonly body: string;
+}
+
+export interface LoadInterview {
+  readonly vendor: VendorName;
+  /** ROUND0: the interview id. micro1: the report id, interview id and candidate id. */
+  readonly ids: { readonly interviewId: string; readonly reportId?: string; readonly candidateId?: string };
+  /** Indexes of its events in {@link Traffic.events}. */
+  readonly events: readonly number[];
+}
+
+/** One request of the run: an event, or a re-delivery of one (the same bytes; ROUND0 signed anew). */
+export interface Delivery {
+  readonly event: number;
+  readonly redelivery: boolean;
+}
+
+export interface Traffic {
+  readonly interviews: readonly LoadInterview[];
+  readonly events: readonly LoadEvent[];
+  /** In sending order. */
+  readonly deliveries: readonly Delivery[];
+  readonly seed: number;
+}
+
+/** An ATS write some accepted event of an interview implies: `<vendor>:<ledger key>:<write key>`. */
+export interface ExpectedWrite {
+  readonly vendor: VendorName;
+  readonly ledgerKey: string;
+  readonly writeKey: string;
+}
+
+export interface InterviewExpectation {
+  /** Written exactly once whatever the order of processing. */
+  readonly required: readonly ExpectedWrite[];
+  /**
+   * Written once or never, depending on the order the worker processed the events in: the in-progress
+   * status of an interview whose end was accepted too is written only when the start was processed first
+   * (a start after the end is "behind" and writes nothing). The audit takes the ledger's record of the
+   * write as the order's witness.
+   */
+  readonly orderDependent: readonly ExpectedWrite[];
+}
+
+/** The key of an ATS write in the log adapter's `ats-writes.jsonl` (`eventKey`, see functions/sync/apply.ts). */
+export const atsKeyOf = (write: ExpectedWrite): string =>
+  `${write.vendor}:${write.ledgerKey}:${write.writeKey}`;
+
+type Json = Record<string, unknown>;
+
+const scenarios = [
+  { vendor: 'round0', roles: ['started', 'ended'], weight: 30 },
+  { vendor: 'round0', roles: ['ended'], weight: 15 },
+  { vendor: 'round0', roles: ['started'], weight: 5 },
+  { vendor: 'micro1', roles: ['started', 'report', 'proctoring'], weight: 25 },
+  { vendor: 'micro1', roles: ['report'], weight: 15 },
+  { vendor: 'micro1', roles: ['started'], weight: 10 },
+] as const satisfies ReadonlyArray<{ vendor: VendorName; roles: readonly EventRole[]; weight: number }>;
+
+/** The scenario at `point` of the weights laid end to end (`point` below their sum). */
+const drawScenario = (point: number) => {
+  let end = 0;
+  for (const scenario of scenarios) {
+    end += scenario.weight;
+    if (point < end) return scenario;
+  }
+  return scenarios[0];
+};
+
+/** mulberry32: a small seeded generator, so a run's traffic can be made again (`--seed`). */
+export const seededRandom = (seed: number): (() => number) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const readSample = (vendor: VendorName, name: string): Json =>
+  JSON.parse(readFileSync(join(fixturesDir, vendor, `${name}.json`), 'utf8')) as Json;
+
+const samples = {
+  round0Started: readSample('round0', 'interview_started'),
+  round0Ended: readSample('round0', 'interview_ended'),
+  micro1Started: readSample('micro1', 'interview.started'),
+  micro1Report: readSample('micro1', 'interview_report.created'),
+  micro1Proctoring: readSample('micro1', 'proctoring_score.completed'),
+};
+
+const clone = (sample: Json): Json => structuredClone(sample);
+const dataOf = (event: Json): Json => event.data as Json;
+
+/** A micro1-style report id (10 letters and digits, like the sample's `h0gqkAcaDJ`). */
+const reportIdOf = (): string => randomBytes(8).toString('base64url').replace(/[-_]/g, 'x').slice(0, 10);
+
+interface Candidate {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+}
+
+const round0Events = (roles: ReadonlyArray<'started' | 'ended'>, candidate: Candidate) => {
+  const interviewId = randomUUID();
+  const bodyOf = (role: EventRole): Json => {
+    const event = clone(role === 'started' ? samples.round0Started : samples.round0Ended);
+    event.id = `evt_${randomBytes(16).toString('hex')}`;
+    const data = dataOf(event);
+    data.interview = { ...(data.interview as Json), id: interviewId };
+    data.candidate = { ...(data.candidate as Json), ...candidate };
+    if (Array.isArray(data.responses)) {
+      // No media: an answer without `audio_url` is not archived.
+      data.responses = (data.responses as Json[]).map(({ audio_url: _audio, ...answer }) => ({
+        ...answer,
+        question_id: randomUUID(),
+      }));
+    }
+    return event;
+  };
+  return {
+    ids: { interviewId },
+    events: roles.map((role) => {
+      const body = bodyOf(role);
+      return { role, dedupeKey: `round0:${body.id}`, ledgerKey: interviewId, body };
+    }),
+  };
+};
+
+const micro1Events = (
+  roles: ReadonlyArray<'started' | 'report' | 'proctoring'>,
+  candidate: Candidate,
+  applicationId: string,
+) => {
+  const interviewId = randomUUID();
+  const reportId = reportIdOf();
+  const sessionKey = `session:${interviewId}:${candidate.id}`;
+  const reportKey = `report:${reportId}`;
+  const started = () => {
+    const event = clone(samples.micro1Started);
+    Object.assign(dataOf(event), {
+      candidate_id: candidate.id,
+      candidate_name: candidate.name,
+      candidate_email_id: candidate.email,
+      interview_id: interviewId,
+      date_started: '2024-01-01 10:00:00',
+    });
+    return {
+      role: 'started' as const,
+      dedupeKey: `micro1:interview.started:${interviewId}:${candidate.id}`,
+      ledgerKey: sessionKey,
+      body: event,
+    };
+  };
+  const report = () => {
+    const event = clone(samples.micro1Report);
+    const {
+      report_url: _report,
+      interview_recording_url: _recording,
+      ...data
+    } = dataOf(event) as Json & { report_url?: unknown; interview_recording_url?: unknown };
+    event.data = {
+      ...data,
+      report_id: reportId,
+      interview_id: interviewId,
+      session_id: interviewId,
+      candidate_id: candidate.id,
+      candidate_name: candidate.name,
+      candidate_email_id: candidate.email,
+      ats_job_application_id: applicationId,
+      report_date: '2024-01-01',
+      date_created: '2024-01-01 11:00:00',
+      date_modified: '2024-01-01 11:00:00',
+    };
+    return {
+      role: 'report' as const,
+      dedupeKey: `micro1:interview_report.created:${reportId}`,
+      ledgerKey: reportKey,
+      body: event,
+    };
+  };
+  const proctoring = () => {
+    const event = clone(samples.micro1Proctoring);
+    // The report's own score: whichever comes first, the note shows it and no follow-up is due.
+    const score = dataOf(samples.micro1Report).proctoring_score;
+    Object.assign(dataOf(event), {
+      report_id: reportId,
+      candidate_id: candidate.id,
+      proctoring_score: score,
+    });
+    return {
+      role: 'proctoring' as const,
+      dedupeKey: `micro1:proctoring_score.completed:${reportId}`,
+      ledgerKey: reportKey,
+      body: event,
+    };
+  };
+  const make = { started, report, proctoring };
+  return {
+    ids: { interviewId, reportId, candidateId: candidate.id },
+    events: roles.map((role) => make[role]()),
+  };
+};
+
+export interface TrafficOptions {
+  /** Requests in all, re-deliveries included. */
+  readonly requests: number;
+  /** Share of the requests that re-deliver an event already in the traffic. @default 0.1 */
+  readonly redeliveryShare?: number;
+  /** @default a random seed */
+  readonly seed?: number;
+  /** Distinguishes the candidates' e-mails of one run from another's. @default random */
+  readonly runId?: string;
+}
+
+/**
+ * Builds the traffic: interviews of the scenarios above (by weight) until the distinct events number
+ * `requests` minus the re-deliveries, then re-deliveries of events picked at random, all shuffled.
+ */
+export const buildTraffic = (options: TrafficOptions): Traffic => {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = seededRandom(seed);
+  const runId = options.runId ?? randomBytes(3).toString('hex');
+  const redeliveries = Math.round(options.requests * (options.redeliveryShare ?? 0.1));
+  const distinct = options.requests - redeliveries;
+  if (distinct < 1) throw new RangeError('the traffic needs at least one distinct event');
+  const totalWeight = scenarios.reduce((sum, scenario) => sum + scenario.weight, 0);
+
+  const interviews: LoadInterview[] = [];
+  const events: LoadEvent[] = [];
+  while (events.length < distinct) {
+    const drawn = drawScenario(random() * totalWeight);
+    // The last interview is cut to the events left (its first roles).
+    const left = distinct - events.length;
+    const n = interviews.length + 1;
+    const candidate: Candidate = {
+      id: randomUUID(),
+      name: `Load Candidate ${n}`,
+      email: `load-${runId}-${n}@example.com`,
+    };
+    const made =
+      drawn.vendor === 'round0'
+        ? round0Events(drawn.roles.slice(0, left), candidate)
+        : micro1Events(drawn.roles.slice(0, left), candidate, `LOAD-${runId}-${n}`);
+    const interview = interviews.length;
+    const indexes = made.events.map((event) => {
+      events.push({
+        vendor: drawn.vendor,
+        role: event.role,
+        dedupeKey: event.dedupeKey,
+        ledgerKey: event.ledgerKey,
+        interview,
+        body: JSON.stringify(event.body),
+      });
+      return events.length - 1;
+    });
+    interviews.push({ vendor: drawn.vendor, ids: made.ids, events: indexes });
+  }
+
+  const deliveries: Delivery[] = [
+    ...events.map((_, event) => ({ event, redelivery: false })),
+    ...Array.from({ length: redeliveries }, () => ({
+      event: Math.floor(random() * events.length),
+      redelivery: true,
+    })),
+  ];
+  // Fisher–Yates: a re-delivery may well go out before the first delivery of its event.
+  for (let i = deliveries.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [deliveries[i], deliveries[j]] = [deliveries[j] as Delivery, deliveries[i] as Delivery];
+  }
+  return { interviews, events, deliveries, seed };
+};
+
+/**
+ * The ATS writes an interview's accepted events imply (functions/sync/plan.ts with the log adapter: no
+ * stage move, score field or notification configured; links only for report or recording URLs, which the
+ * load's events do not carry):
+ * - an end (ROUND0 `interview_ended`, micro1 report): `status:completed` and `note` on its item;
+ * - a start: `status:in_progress` on its item (micro1: the session's), order-dependent when the end was
+ *   accepted too;
+ * - a micro1 proctoring score equal to the report's: nothing (it is part of the note, whichever comes first).
+ */
+export const expectedWritesOf = (
+  interview: LoadInterview,
+  events: readonly LoadEvent[],
+  accepted: (event: number) => boolean,
+): InterviewExpectation => {
+  const acceptedEvents = interview.events.filter(accepted).map((index) => events[index] as LoadEvent);
+  const end = acceptedEvents.find((event) => event.role === 'ended' || event.role === 'report');
+  const start = acceptedEvents.find((event) => event.role === 'started');
+  const write = (event: LoadEvent, writeKey: string): ExpectedWrite => ({
+    vendor: event.vendor,
+    ledgerKey: event.ledgerKey,
+    writeKey,
+  });
+  const required: ExpectedWrite[] = [];
+  const orderDependent: ExpectedWrite[] = [];
+  if (end !== undefined) required.push(write(end, 'status:completed'), write(end, 'note'));
+  if (start !== undefined)
+    (end === undefined ? required : orderDependent).push(write(start, 'status:in_progress'));
+  return { required, orderDependent };
+};

@@ -1,0 +1,151 @@
+/**
+ * `npm run load` with a tiny load: the command itself (its result line and exit code), then its parts —
+ * `npm start` in a child process (fresh data directory), 60 requests of both vendors at 8 connections,
+ * drain, audit — with the audit shown able to fail: a write planted twice in the ATS file, an event taken
+ * out of the ledger, a write taken out of the ATS file.
+ */
+import { execFile } from 'node:child_process';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
+import { auditPipeline } from '../../../local/load/audit.js';
+import { type DrainResult, waitForDrain } from '../../../local/load/drain.js';
+import { type LoadPipeline, startLoadPipeline } from '../../../local/load/pipeline.js';
+import { type SendResult, sendTraffic } from '../../../local/load/sender.js';
+import { buildTraffic, type Traffic } from '../../../local/load/traffic.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const run = promisify(execFile);
+
+describe('npm run load', () => {
+  it('prints the result as the last stdout line, one JSON object, and exits 0 when nothing was lost', async () => {
+    // Act
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'bin/load.ts', '--events', '30', '--concurrency', '8', '--visibility-timeout', '3'],
+      // The child must not inherit jest's VM-modules flag.
+      { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 150_000 },
+    );
+
+    // Assess: a failing audit would have rejected (exit code 1)
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+    expect(Object.keys(summary)).toEqual([
+      'sent',
+      'accepted',
+      'non2xx',
+      'lost',
+      'duplicateEffects',
+      'expectedEffects',
+      'drainSeconds',
+      'p50Ms',
+      'p99Ms',
+      'eventsPerSecond',
+    ]);
+    expect(summary).toMatchObject({ sent: 30, accepted: 30, non2xx: 0, lost: 0, duplicateEffects: 0 });
+    expect(summary.expectedEffects).toBeGreaterThan(0);
+    expect(stderr).toMatch(/^load: audit: /m);
+  }, 180_000);
+});
+
+let pipeline: LoadPipeline;
+let traffic: Traffic;
+let sent: SendResult;
+let drain: DrainResult;
+
+beforeAll(async () => {
+  // A short visibility timeout: a re-delivery that races its original is retried in seconds, not minutes.
+  pipeline = await startLoadPipeline({ eventsVisibilityTimeoutSeconds: 3 });
+  traffic = buildTraffic({ requests: 60, seed: 20261202 });
+  sent = await sendTraffic(traffic, {
+    url: pipeline.url,
+    round0Secret: pipeline.secrets.webhook.round0SigningSecrets[0] ?? '',
+    micro1Token: pipeline.secrets.webhook.micro1Tokens[0] ?? '',
+    connections: 8,
+  });
+  drain = await waitForDrain({
+    sqs: pipeline.sqs,
+    queueUrls: [pipeline.info.eventsQueueUrl, pipeline.info.queueUrls?.archive ?? ''],
+    timeoutMs: 90_000,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+describe('npm run load: send, drain and audit', () => {
+  it('sends both vendors with re-deliveries, all accepted, and the audit finds nothing lost or doubled', async () => {
+    // Prepare
+    const vendors = new Set(traffic.events.map((event) => event.vendor));
+    const redeliveries = traffic.deliveries.filter((delivery) => delivery.redelivery).length;
+
+    // Act
+    const audit = await auditPipeline(pipeline, traffic, sent.acceptedEvents);
+
+    // Assess
+    expect(drain).toMatchObject({ drained: true, messages: 0 });
+    expect(vendors).toEqual(new Set(['round0', 'micro1']));
+    expect(redeliveries).toBe(6);
+    expect({ sent: sent.sent, accepted: sent.accepted, non2xx: sent.non2xx }).toEqual({
+      sent: 60,
+      accepted: 60,
+      non2xx: 0,
+    });
+    expect(sent.idMismatches).toBe(0);
+    expect(sent.acceptedEvents.size).toBe(traffic.events.length);
+    expect(audit).toMatchObject({
+      lost: 0,
+      duplicateEffects: 0,
+      lostEvents: [],
+      missingWrites: [],
+      repeatedWrites: [],
+      unexpectedWrites: [],
+      deadLetters: 0,
+    });
+    const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
+    expect(audit.expectedEffects).toBe(lines.length);
+    expect(audit.expectedEffects).toBeGreaterThan(traffic.interviews.length);
+  });
+
+  it('detects a write made twice, an event missing from the ledger and a write missing from the ATS', async () => {
+    // Prepare: every write of the file once more for its first line; the first line's key removed once;
+    // one accepted event's record taken off its ledger item.
+    const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
+    const [first, second, ...rest] = lines as [string, string, ...string[]];
+    await writeFile(pipeline.atsWritesFile, `${[first, ...rest].join('\n')}\n`);
+    await appendFile(pipeline.atsWritesFile, `${first}\n${first}\n`);
+    const doubled = (JSON.parse(first) as { eventKey: string }).eventKey;
+    const missingWrite = (JSON.parse(second) as { eventKey: string }).eventKey;
+    const lostEvent = traffic.events[0] as Traffic['events'][number];
+    const client = new DynamoDBClient({
+      region: pipeline.info.region,
+      endpoint: pipeline.info.endpoints.dynamodb,
+      credentials: pipeline.info.credentials,
+    });
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({
+        TableName: pipeline.info.ledgerTable,
+        Key: { pk: interviewStatePk(lostEvent.vendor, lostEvent.ledgerKey), sk: 'STATE' },
+        UpdateExpression: 'REMOVE #events.#event',
+        ExpressionAttributeNames: { '#events': 'events', '#event': lostEvent.dedupeKey },
+      }),
+    );
+    client.destroy();
+
+    // Act
+    const audit = await auditPipeline(pipeline, traffic, sent.acceptedEvents);
+
+    // Assess
+    expect(audit).toMatchObject({
+      lostEvents: [lostEvent.dedupeKey],
+      missingWrites: [missingWrite],
+      repeatedWrites: [doubled],
+      unexpectedWrites: [],
+      lost: 2,
+      duplicateEffects: 2,
+    });
+  });
+});
