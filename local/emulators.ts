@@ -93,8 +93,18 @@ export interface LocalEmulators {
   readonly env: Readonly<Record<string, string>>;
   /** An SQS client bound to the emulator (destroyed by `close()`). */
   readonly sqs: SQSClient;
+  /** The S3 emulator, which fault tests stop for a while (an S3 outage) and start again. */
+  readonly s3Server: RestartableServer;
   /** Stops the three servers; in-memory data is gone afterwards. */
   close(): Promise<void>;
+}
+
+/** A server that can be stopped and started again on the same port, keeping its data (an outage). */
+export interface RestartableServer {
+  /** Stops answering: new connections are refused, open ones are closed. */
+  stop(): Promise<void>;
+  /** Listens again on the same port, with the data it had. */
+  start(): Promise<void>;
 }
 
 const closeServer = (server: Server): Promise<void> =>
@@ -123,7 +133,7 @@ export const startEmulators = async (options: LocalEmulatorOptions = {}): Promis
     const dynamodb = await startDynamoDb(options, closers);
     const s3 = await startS3(options, closers);
     const { sqs, queueUrls, queueArns } = await startSqs(options, closers);
-    const endpoints = { sqs: sqs.endpoint, dynamodb, s3 };
+    const endpoints = { sqs: sqs.endpoint, dynamodb, s3: s3.endpoint };
     const env: Record<string, string> = {
       AWS_REGION: localAws.region,
       AWS_ACCESS_KEY_ID: localAws.credentials.accessKeyId,
@@ -133,7 +143,7 @@ export const startEmulators = async (options: LocalEmulatorOptions = {}): Promis
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       S3_FORCE_PATH_STYLE: 'true',
     };
-    return { endpoints, queueUrls, queueArns, env, sqs: sqs.client, close };
+    return { endpoints, queueUrls, queueArns, env, sqs: sqs.client, s3Server: s3.server, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -195,21 +205,37 @@ const startS3 = async (options: LocalEmulatorOptions, closers: (() => Promise<vo
     directory = join(options.dataDir, 's3');
     await mkdir(directory, { recursive: true });
   }
-  const server = new S3rver({
-    address: host,
-    port: options.ports?.s3 ?? 0,
-    silent: true,
-    directory,
-    // The bucket exists on every start, like the deployed one (s3rver skips it when already there).
-    configureBuckets: [{ name: resources.bucket.name }],
-  });
-  const { port } = await server.run();
-  closers.push(async () => {
-    server.httpServer?.closeAllConnections();
-    await server.close();
-  });
+  const listen = async (port: number) => {
+    const server = new S3rver({
+      address: host,
+      port,
+      silent: true,
+      directory,
+      // The bucket exists on every start, like the deployed one (s3rver skips it when already there).
+      configureBuckets: [{ name: resources.bucket.name }],
+    });
+    const address = await server.run();
+    return { server, port: address.port };
+  };
+  let running: S3rver | undefined;
+  const stop = async () => {
+    const server = running;
+    running = undefined;
+    server?.httpServer?.closeAllConnections();
+    await server?.close();
+  };
+  const first = await listen(options.ports?.s3 ?? 0);
+  running = first.server;
+  closers.push(stop);
+  const server: RestartableServer = {
+    stop,
+    // Same port and directory: clients keep their endpoint, objects written before the outage are there.
+    start: async () => {
+      if (running === undefined) running = (await listen(first.port)).server;
+    },
+  };
   // No lifecycle rules locally (s3rver has none): claim-check objects are not expired.
-  return `http://${host}:${port}`;
+  return { endpoint: `http://${host}:${first.port}`, server };
 };
 
 const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<void>)[]) => {

@@ -72,6 +72,11 @@ export interface LocalPipelineOptions {
    */
   readonly workerTimeoutSeconds?: number;
   /**
+   * The archive function's timeout, so a fault test sees a task stalled on a hanging media host time out
+   * (and come back from the queue) quickly. @default resources.archive.timeoutSeconds
+   */
+  readonly archiveTimeoutSeconds?: number;
+  /**
    * Whether to poll the archive queue with the archive handler (when the worker runs). The worker bench
    * turns it off so that its DynamoDB counts are the worker's alone. @default true
    */
@@ -127,6 +132,8 @@ export interface LocalPipeline {
   /** ARNs of the same queues (what an SQS poller puts in its records' `eventSourceARN`). */
   readonly queueArns: LocalEmulators['queueArns'];
   readonly endpoints: LocalEmulators['endpoints'];
+  /** The S3 emulator, which fault tests stop and start again on the same port (an S3 outage). */
+  readonly s3Server: LocalEmulators['s3Server'];
   /** Base URLs of the vendor API fakes, when started. */
   readonly vendorApiUrls?: { readonly round0: string; readonly micro1: string };
   /** The media fake, when started: its URL, signed-URL helpers, fault switch and request log. */
@@ -417,7 +424,12 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
           queueUrl: emulators.queueUrls.archive,
           queueArn: emulators.queueArns.archive,
           createHandler: () => archive.createArchiveHandler(),
-          function: functionSettings('interview-sync-archive', resources.archive),
+          function: {
+            ...functionSettings('interview-sync-archive', resources.archive),
+            ...(options.archiveTimeoutSeconds === undefined
+              ? {}
+              : { timeoutSeconds: options.archiveTimeoutSeconds }),
+          },
           batchSize: resources.archive.batchSize,
           maxConcurrency: resources.archive.maxConcurrency,
           maxBatchingWindowSeconds: 0,
@@ -455,6 +467,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     queueUrls: emulators.queueUrls,
     queueArns: emulators.queueArns,
     endpoints: emulators.endpoints,
+    s3Server: emulators.s3Server,
     ...(vendorApis === undefined ? {} : { vendorApiUrls: vendorApis.urls }),
     ...(media === undefined ? {} : { media }),
     ...(localConsole === undefined ? {} : { consoleUrl: localConsole.url }),

@@ -233,8 +233,21 @@ export interface FaultRule {
 export interface HeldRequest {
   /** Resolves when a matching request has arrived and is being held. */
   readonly reached: Promise<void>;
+  /** Requests held so far (more than one only with `every`). */
+  readonly count: number;
   /** Lets the held request through to the fake (and every later one that matches). */
   release(): void;
+}
+
+/** Which requests {@link FaultSwitch.hold} holds. */
+export interface HoldMatch {
+  readonly method?: string;
+  readonly path?: RegExp;
+  /**
+   * Hold every matching request until `release()`, not only the first: a host that accepts connections and
+   * never answers for a while (clients must time out on their own). @default false
+   */
+  readonly every?: boolean;
 }
 
 /** The fault switch every fake exposes as `fake.faults`. */
@@ -243,7 +256,7 @@ export interface FaultSwitch {
    * Holds the next matching request (before the fake runs it) until `release()`: a test forces an
    * interleaving — "this lookup is in flight while that event is processed" — instead of hoping for it.
    */
-  hold(match: { readonly method?: string; readonly path?: RegExp }): HeldRequest;
+  hold(match: HoldMatch): HeldRequest;
   /** Queues a fault; rules are tried in the order they were added, each until its `times` are spent. */
   add(rule: FaultRule): void;
   /** Drops every queued fault. */
@@ -260,6 +273,8 @@ export interface FakeLogEntry {
   readonly rawQuery: string;
   /** The status the client saw (`undefined` when the connection was reset). */
   status?: number;
+  /** When the request arrived (epoch milliseconds), e.g. to check that a client honoured `Retry-After`. */
+  readonly at: number;
   /** Set when an injected fault shaped the answer. */
   fault?: 'before' | 'after';
   /** Whether the fake's own logic ran (false for `before` faults): a write "happened" only when it did. */
@@ -296,22 +311,43 @@ const faultSwitch = () => {
   const holds: Array<{
     readonly method?: string;
     readonly path?: RegExp;
+    readonly every: boolean;
     taken: boolean;
+    count: number;
+    isReleased: boolean;
     readonly arrived: () => void;
     readonly released: Promise<void>;
   }> = [];
   const api: FaultSwitch = {
     hold: (match) => {
       let arrived!: () => void;
-      let release!: () => void;
+      let resolveReleased!: () => void;
       const reached = new Promise<void>((resolve) => {
         arrived = resolve;
       });
       const released = new Promise<void>((resolve) => {
-        release = resolve;
+        resolveReleased = resolve;
       });
-      holds.push({ ...match, taken: false, arrived, released });
-      return { reached, release };
+      const hold = {
+        ...match,
+        every: match.every ?? false,
+        taken: false,
+        count: 0,
+        isReleased: false,
+        arrived,
+        released,
+      };
+      holds.push(hold);
+      return {
+        reached,
+        get count() {
+          return hold.count;
+        },
+        release: () => {
+          hold.isReleased = true;
+          resolveReleased();
+        },
+      };
     },
     // A copy, so a test that reuses its object after adding it does not change what is queued.
     add: (rule) => {
@@ -333,16 +369,18 @@ const faultSwitch = () => {
     next.left -= 1;
     return next.rule;
   };
-  /** Waits while a hold matches this request (the first matching request only). */
+  /** Waits while a hold matches this request (the first matching request, or every one until released). */
   const held = async (method: string, path: string): Promise<void> => {
     const hold = holds.find(
       (h) =>
-        !h.taken &&
+        !h.isReleased &&
+        (h.every || !h.taken) &&
         (!h.method || h.method.toUpperCase() === method.toUpperCase()) &&
         (!h.path || h.path.test(path)),
     );
     if (!hold) return;
     hold.taken = true;
+    hold.count += 1;
     hold.arrived();
     await hold.released;
   };
@@ -422,7 +460,13 @@ export const startFakeServer = async (
   const server = createServer(async (req, res) => {
     const url = requestUrl(req);
     const method = req.method ?? 'GET';
-    const entry: FakeLogEntry = { method, path: url.pathname, rawQuery: url.search.slice(1), applied: true };
+    const entry: FakeLogEntry = {
+      method,
+      path: url.pathname,
+      rawQuery: url.search.slice(1),
+      at: Date.now(),
+      applied: true,
+    };
     log.add(entry);
     await faults.held(method, url.pathname);
     const fault = faults.take(method, url.pathname);

@@ -31,6 +31,8 @@ export interface ScriptedAnswer {
   readonly headers?: Readonly<Record<string, string>>;
   /** @default 1 */
   readonly times?: number;
+  /** Which verified deliveries get this answer (e.g. one effect's, by its payload). @default every one */
+  readonly match?: (delivery: ReceivedDelivery) => boolean;
 }
 
 export interface FakeWebhookReceiverOptions extends Pick<ListenOptions, 'port'> {
@@ -49,7 +51,7 @@ export const startFakeWebhookReceiver = async (
 ): Promise<FakeWebhookReceiver> => {
   const verifier = new Webhook(options.secret);
   const state: FakeWebhookReceiverState = { deliveries: [], accepted: [] };
-  const answers = scriptedAnswers<ScriptedAnswer>();
+  const answers = scriptedAnswers<ScriptedAnswer, ReceivedDelivery>();
 
   const server = await startFakeServer(async (req, res) => {
     const body = await readBody(req);

@@ -1,0 +1,150 @@
+/**
+ * The one audit every fault scenario ends with, once the pipeline has recovered:
+ * - nothing in flight: the events and archive queues are empty (visible or received);
+ * - zero lost: every delivery the ingest acknowledged (202) is processed (its ledger record is done),
+ *   except the ones expected in the DLQ;
+ * - zero duplicates: the ATS writes the receiver applied (2xx-answered deliveries, repeats included) are
+ *   exactly the expected multiset, and the ledger records exactly those effects done;
+ * - the DLQs hold exactly the events (and archive tasks) that fail permanently, and nothing else.
+ */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { ArchiveTask } from '../../functions/archive/types.js';
+import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
+import type { QueueMessage } from '../../functions/vendors/envelope.js';
+import { resources } from '../../lib/resources.js';
+import { localAws } from '../../local/emulators.js';
+import { queueDepth } from '../../local/queue-depth.js';
+import { eventually } from '../integration/local/factories.js';
+import type { FaultsWorld } from './harness.js';
+
+export interface AuditExpectation {
+  /** Effect keys (`<vendor>:<interview key>:<write key>`) the ATS must have received, each as often as listed. */
+  readonly effects: readonly string[];
+  /** Dedupe keys of the events that fail permanently: exactly these are in the events DLQ. @default [] */
+  readonly deadLettered?: readonly string[];
+  /** Archive tasks that fail permanently, as `<interview key> <asset name>`: exactly these in the archive DLQ. @default [] */
+  readonly archiveDeadLettered?: readonly string[];
+}
+
+/** What the audit saw, for a scenario's own further checks. */
+export interface AuditReport {
+  /** Every event record done in the ledger, by dedupe key. */
+  readonly processed: ReadonlySet<string>;
+}
+
+const sorted = (values: Iterable<string>): string[] => [...values].sort();
+
+/** The messages of a queue without taking them (received with a visibility timeout of 0). */
+const peek = async (sqs: SQSClient, queueUrl: string): Promise<string[]> => {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+  );
+  // local-aws-sqs may return a message more than once in one answer when its visibility timeout is 0.
+  return [...new Map(Messages.map((message) => [message.MessageId, message.Body ?? ''])).values()];
+};
+
+const dedupeKeyOf = (body: string): string => {
+  const message = JSON.parse(body) as QueueMessage;
+  return message.kind === 'event' ? message.event.dedupeKey : message.dedupeKey;
+};
+
+const archiveTaskOf = (body: string): string => {
+  const task = JSON.parse(body) as ArchiveTask;
+  return `${task.interviewKey} ${task.asset.name}`;
+};
+
+export interface LedgerView {
+  readonly doneEvents: Set<string>;
+  readonly doneEffects: string[];
+}
+
+/** Every interview item of the ledger: the events done and the effects recorded done. */
+export const readLedger = async (world: FaultsWorld): Promise<LedgerView> => {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: localAws.region,
+      endpoint: world.pipeline.endpoints.dynamodb,
+      credentials: localAws.credentials,
+    }),
+  );
+  const doneEvents = new Set<string>();
+  const doneEffects: string[] = [];
+  try {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: resources.ledgerTable.name,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = String(item.pk);
+        if (!pk.startsWith('INTERVIEW#') || item.sk !== 'STATE') continue;
+        const [, vendor, ...rest] = pk.split('#');
+        const interviewKey = rest.join('#');
+        const events = (item.events ?? {}) as Record<string, { done?: boolean }>;
+        for (const [key, record] of Object.entries(events)) if (record.done) doneEvents.add(key);
+        const effects = (item.effects ?? {}) as Record<string, { state?: string }>;
+        for (const [key, record] of Object.entries(effects)) {
+          if (record.state === 'done') doneEffects.push(`${vendor}:${interviewKey}:${key}`);
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+  } finally {
+    client.destroy();
+  }
+  return { doneEvents, doneEffects };
+};
+
+/** The effect keys of the deliveries the receiver applied (answered 2xx), repeats included. */
+export const appliedEffects = (world: FaultsWorld): string[] =>
+  world.receiver.state.deliveries
+    .filter((delivery) => delivery.verified && (delivery.status ?? 0) >= 200 && (delivery.status ?? 0) < 300)
+    .map((delivery) => (delivery.payload as GenericAtsEvent).eventKey);
+
+/**
+ * Waits (up to `timeoutMs`) until the world has settled into exactly the expected outcome; fails with the
+ * last difference seen otherwise.
+ */
+export const audit = async (
+  world: FaultsWorld,
+  expected: AuditExpectation,
+  timeoutMs = 30_000,
+): Promise<AuditReport> => {
+  const { sqs, queueUrls } = world.pipeline;
+  const deadLettered = new Set(expected.deadLettered ?? []);
+  return eventually(async () => {
+    // Nothing in flight.
+    expect({
+      events: await queueDepth(sqs, queueUrls.events),
+      archive: await queueDepth(sqs, queueUrls.archive),
+    }).toEqual({ events: 0, archive: 0 });
+
+    // The DLQs hold exactly the permanent failures.
+    expect(await queueDepth(sqs, queueUrls.deadLetter)).toBe(deadLettered.size);
+    expect(sorted((await peek(sqs, queueUrls.deadLetter)).map(dedupeKeyOf))).toEqual(sorted(deadLettered));
+    const archiveDeadLettered = expected.archiveDeadLettered ?? [];
+    expect(await queueDepth(sqs, queueUrls.archiveDeadLetter)).toBe(archiveDeadLettered.length);
+    expect(sorted((await peek(sqs, queueUrls.archiveDeadLetter)).map(archiveTaskOf))).toEqual(
+      sorted(archiveDeadLettered),
+    );
+
+    // Zero lost: every acknowledged delivery processed (or dead-lettered, when expected).
+    const ledger = await readLedger(world);
+    const lost = sorted(world.acknowledged).filter(
+      (key) => !ledger.doneEvents.has(key) && !deadLettered.has(key),
+    );
+    expect({ lost }).toEqual({ lost: [] });
+
+    // Zero duplicates: the ATS got each expected effect as often as listed, and the ledger agrees.
+    expect(sorted(appliedEffects(world))).toEqual(sorted(expected.effects));
+    expect(sorted(ledger.doneEffects)).toEqual(sorted(new Set(expected.effects)));
+    return { processed: ledger.doneEvents };
+  }, timeoutMs);
+};

@@ -1,0 +1,149 @@
+/**
+ * The fault suite's world: `npm start`'s runtime (emulators, the real ingest, worker and archive handlers)
+ * with the generic ATS adapter posting every write to a Standard Webhooks receiver fake. Each write is one
+ * signed POST naming its effect (`<vendor>:<interview key>:<write key>`), so the receiver's deliveries are
+ * the ATS effects the audit counts: a write made twice shows up twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../local/fakes/webhook-receiver.js';
+import { silentLog } from '../../local/log.js';
+import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../local/runtime.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../local/runtime-info.js';
+import { type SentEvent, sendEvent } from '../../local/send.js';
+import {
+  type Fixture,
+  type FixtureJson,
+  fixtureNamed,
+  loadFixtures,
+  setIntegrationSecrets,
+} from '../e2e/helpers.js';
+
+/** The stage a completed interview moves to, so every completed interview makes three writes. */
+export const completedStageId = 'stage-screened';
+
+export interface FaultsWorld {
+  readonly pipeline: LocalPipeline;
+  readonly receiver: FakeWebhookReceiver;
+  /** Temporary directory: the secrets file and the runtime info `runOpsCommand` reads. */
+  readonly dir: string;
+  /** Dedupe keys of every delivery the ingest acknowledged (202): none of them may be lost. */
+  readonly acknowledged: Set<string>;
+  /** Sends a body as the vendor would (signed, or with the micro1 token) and records a 202's key. */
+  deliver(vendor: 'round0' | 'micro1', body: string): Promise<SentEvent>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the receiver and a pipeline whose worker writes to it, with quiet logs. `options` adds to or
+ * overrides the pipeline's settings (queue timings, media, a worker that does not run…); `env` the
+ * handlers' environment.
+ */
+export const startFaultsWorld = async (
+  options: Omit<LocalPipelineOptions, 'secretsFile' | 'log'> = {},
+): Promise<FaultsWorld> => {
+  const dir = await mkdtemp(join(tmpdir(), 'faults-'));
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const receiver = await startFakeWebhookReceiver({ secret });
+  let pipeline: LocalPipeline | undefined;
+  try {
+    pipeline = await startLocalPipeline({
+      worker: { maxBatchingWindowSeconds: 0 },
+      ...options,
+      secretsFile: join(dir, 'secrets.local.json'),
+      log: silentLog,
+      env: {
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        ATS_ADAPTER: 'generic',
+        // Two attempts per request: a 429 whose Retry-After fits (1 s) is waited out in-process, a longer
+        // one goes back to the queue. A 500 on a POST is never retried in-process (it may have landed).
+        ATS_CONFIG: JSON.stringify({
+          url: `${receiver.url}/hooks/ats`,
+          http: { maxAttempts: 2, timeoutMs: 2000, maxRetryAfterSeconds: 1 },
+        }),
+        ATS_COMPLETED_STAGE_ID: completedStageId,
+        ...options.env,
+      },
+    });
+    // Before any event: the worker caches the integration secret once read.
+    await setIntegrationSecrets(pipeline.secretsFile.path, { ats: { signingSecret: secret } });
+    await writeRuntimeInfo(dir, runtimeInfoFor(pipeline));
+  } catch (error) {
+    await pipeline?.stop();
+    await receiver.close();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const started = pipeline;
+  const acknowledged = new Set<string>();
+  return {
+    pipeline: started,
+    receiver,
+    dir,
+    acknowledged,
+    deliver: async (vendor, body) => {
+      const sent = await sendEvent({
+        vendor,
+        body,
+        baseUrl: started.url,
+        secret: started.secrets.webhook.round0SigningSecrets[0],
+        token: started.secrets.webhook.micro1Tokens[0],
+      });
+      if (sent.status === 202) acknowledged.add((JSON.parse(sent.body) as { id: string }).id);
+      return sent;
+    },
+    stop: async () => {
+      await started.stop();
+      await receiver.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+let fixtures: Fixture[] | undefined;
+const fixture = async (vendor: 'round0' | 'micro1', name: string): Promise<FixtureJson> => {
+  fixtures ??= await loadFixtures();
+  return structuredClone(fixtureNamed(fixtures, vendor, name).json);
+};
+
+/**
+ * A ROUND0 `interview_ended` of interview `interviewId` (event `evt_<interviewId>`), its answers without
+ * audio (nothing to archive unless a test wants it), changed by `change`.
+ */
+export const round0Ended = async (
+  interviewId: string,
+  change: (json: FixtureJson) => void = () => {},
+): Promise<string> => {
+  const json = await fixture('round0', 'interview_ended');
+  json.id = `evt_${interviewId}`;
+  json.data.interview.id = interviewId;
+  json.data.candidate.email = `${interviewId}@example.com`;
+  for (const response of json.data.responses) delete response.audio_url;
+  change(json);
+  return JSON.stringify(json);
+};
+
+/** A micro1 `interview_report.created` of report `reportId`, without media unless `change` adds some. */
+export const micro1Report = async (
+  reportId: string,
+  change: (json: FixtureJson) => void = () => {},
+): Promise<string> => {
+  const json = await fixture('micro1', 'interview_report.created');
+  json.data.report_id = reportId;
+  json.data.interview_id = `interview-${reportId}`;
+  json.data.ats_job_application_id = `app-${reportId}`;
+  delete json.data.report_url;
+  delete json.data.interview_recording_url;
+  change(json);
+  return JSON.stringify(json);
+};
+
+/** The ATS effects of a completed interview: its status, its note and its stage move, each once. */
+export const completedEffects = (vendor: 'round0' | 'micro1', interviewKey: string): string[] => [
+  `${vendor}:${interviewKey}:status:completed`,
+  `${vendor}:${interviewKey}:note`,
+  `${vendor}:${interviewKey}:stage:${completedStageId}`,
+];

@@ -1,0 +1,110 @@
+/**
+ * The worker process killed mid-batch (SIGKILL, as when Lambda's sandbox dies), through the local pipeline
+ * with the worker's event source in a child process (`worker-process.ts`): one batch of three events, two
+ * of them synced and recorded, the third waiting on an ATS write the receiver holds. Nothing of the batch
+ * was deleted from the queue; a new worker process gets all three back after the visibility timeout, skips
+ * the two done (ledger dedupe) and, once the dead attempt's claims have expired, makes the third's writes.
+ * Related: a worker killed between an ATS write and its record, in-process (effects.e2e, pipeline.e2e).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { eventually } from '../integration/local/factories.js';
+import { appliedEffects, audit, readLedger } from './audit.js';
+import { completedEffects, type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
+
+const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+
+let world: FaultsWorld;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  world = await startFaultsWorld({
+    // The worker runs in child processes only.
+    startWorker: false,
+    workerVisibilityTimeoutSeconds: 3,
+    // Claims of a dead attempt expire before its messages come back, as deployed (lease < visibility).
+    env: { CLAIM_LEASE_SECONDS: '2' },
+  });
+});
+
+afterAll(async () => {
+  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  await world?.stop();
+});
+
+/** The events queue's messages, visible and in flight (received, not deleted). */
+const messagesOnQueue = async () => {
+  const { Attributes = {} } = await world.pipeline.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: world.pipeline.queueUrls.events,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+  };
+};
+
+/** Starts a worker process and resolves once it is loaded; it polls once told to (`go`). */
+const loadWorkerProcess = async (): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
+    env: {
+      ...process.env,
+      ...world.pipeline.env,
+      FAULTS_EVENTS_QUEUE_ARN: world.pipeline.queueArns.events,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  workers.push(child);
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString('utf8').includes('ready')) resolve();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`worker process exited (${code}) before loading: ${output}`)),
+    );
+  });
+  return child;
+};
+
+describe('the worker process killed mid-batch (local runtime, worker in a child process)', () => {
+  it('loses nothing and writes every effect once when the worker dies with a batch in flight', async () => {
+    // Prepare: three events queued while no worker runs; the receiver holds the first write it gets
+    const hold = world.receiver.faults.hold({ method: 'POST' });
+    const interviews = ['kill-a', 'kill-b', 'kill-c'];
+    for (const id of interviews)
+      expect((await world.deliver('round0', await round0Ended(id))).status).toBe(202);
+
+    // Act: a worker takes the batch; it is killed once two events are synced and recorded, while the
+    // third one's first write is held in the ATS (its successor is loaded meanwhile, not polling yet)
+    const [first, second] = await Promise.all([loadWorkerProcess(), loadWorkerProcess()]);
+    first.stdin?.write('go\n');
+    await hold.reached;
+    await eventually(async () => {
+      const { doneEvents } = await readLedger(world);
+      expect([...world.acknowledged].filter((key) => doneEvents.has(key))).toHaveLength(2);
+    }, 20_000);
+    const applied = appliedEffects(world);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+
+    // Assess: the batch never returned, so none of its messages was deleted: all three come back
+    expect(applied).toHaveLength(6);
+    await eventually(async () => expect(await messagesOnQueue()).toEqual({ visible: 3, inFlight: 0 }));
+
+    // Act: the new worker process polls
+    second.stdin?.write('go\n');
+
+    // Assess: all three processed, each write once, nothing dead-lettered
+    await audit(world, { effects: interviews.flatMap((id) => completedEffects('round0', id)) });
+    second.kill('SIGTERM');
+    expect((await once(second, 'exit'))[0]).toBe(0);
+  });
+});
