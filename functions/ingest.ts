@@ -8,7 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { acceptWebhook, type WebhookRequest } from './intake/accept-webhook.js';
+import { acceptedBody, acceptWebhook, type WebhookRequest } from './intake/accept-webhook.js';
 import { problemFor, problemResponse } from './intake/http-problem.js';
 import { describeRefusal } from './intake/refusal.js';
 import { instrumentClients, s3Client, sqsClient } from './platform/clients.js';
@@ -71,25 +71,29 @@ const ingest = async (
       signatureToleranceSeconds,
     });
     const { vendor, known } = accepted.event;
-    logger.setCorrelationId(accepted.event.dedupeKey);
-    logger.info('webhook accepted', {
-      vendor,
-      eventType: accepted.event.type,
-      known,
-      messageId: accepted.messageId,
-      claimCheck: accepted.claimCheck,
-    });
     // An unknown type is the vendor's free text: the dimension says `unknown`, never the text.
-    recordMetric(metrics, metricSpecs.webhookReceived, 1, {
-      vendor,
-      eventType: known ? accepted.event.type : 'unknown',
-    });
-    if (!known) recordMetric(metrics, metricSpecs.webhookUnknownType, 1, { vendor });
+    const eventType = known ? accepted.event.type : 'unknown';
+    logger.setCorrelationId(accepted.event.dedupeKey);
+    if (accepted.event.test) {
+      // The vendor's "send test webhook": counted apart, so it never shows as real traffic.
+      logger.info('test delivery received', { vendor, eventType: accepted.event.type });
+      recordMetric(metrics, metricSpecs.testDeliveryReceived, 1, { vendor, eventType });
+    } else {
+      logger.info('webhook accepted', {
+        vendor,
+        eventType: accepted.event.type,
+        known,
+        messageId: accepted.messageId,
+        claimCheck: accepted.claimCheck,
+      });
+      recordMetric(metrics, metricSpecs.webhookReceived, 1, { vendor, eventType });
+      if (!known) recordMetric(metrics, metricSpecs.webhookUnknownType, 1, { vendor });
+    }
     if (accepted.claimCheck) recordMetric(metrics, metricSpecs.webhookClaimCheck, 1);
     return {
       statusCode: 202,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ received: true, id: accepted.event.dedupeKey }),
+      body: JSON.stringify(acceptedBody(accepted.event)),
     };
   } catch (error) {
     const problem = problemFor(error);

@@ -1,8 +1,9 @@
 /**
  * Worker Lambda: SQS batch → for each record, read the envelope (following claim checks), process it once
  * (the interview ledger dedupes it and records every ATS write) into ATS effects, and decide what a failure
- * means: retry (batch item failure), park (candidate not in the ATS) or dead-letter with the reason. Records
- * are isolated by the Powertools batch processor: one bad record never fails its batch-mates.
+ * means: retry (batch item failure), park (candidate not in the ATS) or dead-letter with the reason. A
+ * vendor's test delivery is acknowledged at once, with no effect. Records are isolated by the Powertools
+ * batch processor: one bad record never fails its batch-mates.
  * Wiring only; the rules live in `sync/`, `ledger/`, `ats/` and `enrichment/`.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -242,6 +243,13 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       eventType: event.type,
       messageId: record.messageId,
     };
+    if (event.test) {
+      // The vendor's "send test webhook": it was queued so that its 2xx kept the house promise, and it ends
+      // here — fake ids the vendor's API does not know and no candidate to sync, so no ledger write, no
+      // enrichment, no ATS write, no archive task, never parked.
+      logger.info('test delivery acknowledged', about);
+      return;
+    }
     try {
       const deps = await syncDeps();
       const result = await syncInterviewEvent(

@@ -10,6 +10,15 @@ import { parseArgs } from 'node:util';
 import { type VendorName, vendorNames } from '../functions/vendors/envelope.js';
 import { signRound0Payload } from '../functions/vendors/round0/signature.js';
 import { SendUsageError } from './errors.js';
+import { StageError } from './ops/errors.js';
+import { readStageOutputs, requireOutput } from './ops/stack-outputs.js';
+import {
+  micro1UrlWithToken,
+  newestOf,
+  parseSecretJson,
+  readSecretString,
+  storedWebhookSecretsSchema,
+} from './ops/stage-secrets.js';
 import { readRuntimeInfo } from './runtime-info.js';
 import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
 
@@ -147,6 +156,9 @@ export const resolveMediaPlaceholder = async (body: Buffer, dataDir: string): Pr
   return Buffer.from(fillMediaPlaceholder(text, mediaUrl), 'utf8');
 };
 
+/** How `--list` marks a vendor's dashboard test event (`test_…`): the pipeline acknowledges it, nothing more. */
+const testNote = '(test delivery: answered 202 with "test": true, no effect)';
+
 const usage = `Usage: npm run send -- <vendor> <fixture name | path to JSON> [options]
        npm run send -- --list
 
@@ -155,12 +167,16 @@ local media fake of a running npm start; the vendors' own samples name media thi
 
 Vendors: ${vendorNames.join(', ')}
 Options:
+  --stage <stage>      a deployed stage: its webhook URL from the stack outputs, its ROUND0 signing secret or
+                       micro1 token from its webhook secret (Secrets Manager)
+  --region <region>    the stage's region (default: the AWS SDK's, e.g. AWS_REGION or the profile's)
   --url <url>          base URL or full webhook URL (default http://127.0.0.1:$PORT, PORT=3000)
-  --secret <secret>    ROUND0 signing secret (default: secrets.local.json)
-  --token <token>      micro1 URL token (default: secrets.local.json)
+  --secret <secret>    ROUND0 signing secret (default: secrets.local.json, or the stage's)
+  --token <token>      micro1 URL token (default: secrets.local.json, or the stage's)
   --timestamp <unix s> ROUND0 signature timestamp (default: now)
   --list               list the fixtures
-Example: npm run send -- round0 interview_ended`;
+Example: npm run send -- round0 interview_ended
+         npm run send -- round0 test_interview_ended --stage prod`;
 
 export interface CliOutput {
   readonly out: (text: string) => void;
@@ -198,6 +214,8 @@ export const runSendCli = async (
       allowPositionals: true,
       options: {
         url: { type: 'string' },
+        stage: { type: 'string' },
+        region: { type: 'string' },
         secret: { type: 'string' },
         token: { type: 'string' },
         timestamp: { type: 'string' },
@@ -215,7 +233,10 @@ export const runSendCli = async (
         const local = media[vendor as VendorName].map(
           (name) => `  ${name}   (media on the local media fake)`,
         );
-        output.out(`${vendor}:\n${[...names.map((name) => `  ${name}`), ...local].join('\n')}`);
+        const samples = names.map((name) =>
+          name.startsWith('test_') ? `  ${name}   ${testNote}` : `  ${name}`,
+        );
+        output.out(`${vendor}:\n${[...samples, ...local].join('\n')}`);
       }
       return 0;
     }
@@ -227,17 +248,29 @@ export const runSendCli = async (
     if (timestamp !== undefined && !Number.isSafeInteger(timestamp)) {
       throw new SendUsageError('--timestamp must be an integer number of Unix seconds');
     }
-    const baseUrl = values.url ?? `http://127.0.0.1:${environment.PORT ?? 3000}`;
-    const needsSecret = vendor === 'round0' && values.secret === undefined;
-    const needsToken = vendor === 'micro1' && values.token === undefined && new URL(baseUrl).pathname === '/';
-    const secrets = needsSecret || needsToken ? await readLocalSecrets() : undefined;
-
+    const body = await resolveMediaPlaceholder(await readFixture(vendor, fixture), dataDir);
+    let target: { baseUrl: string; secret?: string; token?: string };
+    if (values.stage !== undefined) {
+      target = await deployedTarget(vendor, values.stage, values.region);
+    } else {
+      const baseUrl = values.url ?? `http://127.0.0.1:${environment.PORT ?? 3000}`;
+      const needsSecret = vendor === 'round0' && values.secret === undefined;
+      const needsToken =
+        vendor === 'micro1' && values.token === undefined && new URL(baseUrl).pathname === '/';
+      const secrets = needsSecret || needsToken ? await readLocalSecrets() : undefined;
+      target = {
+        baseUrl,
+        ...optionalValue('secret', secrets?.webhook.round0SigningSecrets[0]),
+        ...optionalValue('token', secrets?.webhook.micro1Tokens[0]),
+      };
+    }
     const sent = await sendEvent({
       vendor,
-      body: await resolveMediaPlaceholder(await readFixture(vendor, fixture), dataDir),
-      baseUrl,
-      secret: values.secret ?? secrets?.webhook.round0SigningSecrets[0],
-      token: values.token ?? secrets?.webhook.micro1Tokens[0],
+      body,
+      // Explicit flags win over the stage's values (a URL of another stage, a secret under rotation).
+      baseUrl: values.url ?? target.baseUrl,
+      secret: values.secret ?? target.secret,
+      token: values.token ?? target.token,
       timestamp,
     });
     output.out(`HTTP ${sent.status}`);
@@ -253,6 +286,50 @@ export const runSendCli = async (
       output.err('is the local pipeline running? start it with `npm start`');
     }
     return 1;
+  }
+};
+
+const optionalValue = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+
+/**
+ * Where and how to send to a deployed stage: its webhook URL (stack outputs; micro1's with the newest token)
+ * and ROUND0's newest signing secret, both read from the stage's webhook secret.
+ */
+const deployedTarget = async (
+  vendor: VendorName,
+  stage: string,
+  region: string | undefined,
+): Promise<{ baseUrl: string; secret?: string; token?: string }> => {
+  try {
+    const outputs = await readStageOutputs({ stage, ...(region === undefined ? {} : { region }) });
+    const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    const client = new SecretsManagerClient({ region: outputs.region });
+    let webhook: { round0SigningSecrets: string[]; micro1Tokens: string[] };
+    try {
+      webhook = parseSecretJson(
+        await readSecretString(client, requireOutput(outputs, 'webhookSecretArn'), 'webhook secret'),
+        'webhook secret',
+        storedWebhookSecretsSchema,
+      );
+    } finally {
+      client.destroy();
+    }
+    const notSetUp = (what: string) =>
+      new SendUsageError(
+        `the webhook secret of stage ${stage} holds no ${what} yet: run npm run ops -- setup --stage ${stage}`,
+      );
+    if (vendor === 'round0') {
+      const secret = newestOf(webhook.round0SigningSecrets);
+      if (secret === undefined) throw notSetUp('ROUND0 signing secret');
+      return { baseUrl: requireOutput(outputs, 'round0WebhookUrl'), secret };
+    }
+    const token = newestOf(webhook.micro1Tokens);
+    if (token === undefined) throw notSetUp('micro1 token');
+    return { baseUrl: micro1UrlWithToken(requireOutput(outputs, 'micro1WebhookUrl'), token), token };
+  } catch (error) {
+    if (error instanceof StageError) throw new SendUsageError(error.message, { cause: error });
+    throw error;
   }
 };
 

@@ -45,6 +45,16 @@ export interface AcceptedWebhook {
 }
 
 /**
+ * The 202 body: the dedupe key as id, and `test: true` for a test delivery from the vendor's dashboard, so
+ * whoever pressed "send test webhook" (or ran `npm run send`) sees it was taken for one.
+ */
+export const acceptedBody = (event: InterviewEvent) => ({
+  received: true,
+  id: event.dedupeKey,
+  ...(event.test ? { test: true } : {}),
+});
+
+/**
  * Vendor events nest about five levels deep. Refusing absurd nesting up front keeps every later step
  * (schema, canonical hashing, serialising onto the queue) from overflowing the stack on hostile input.
  */
@@ -62,6 +72,37 @@ const nestingDepth = (value: unknown): number => {
     for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
   }
   return deepest;
+};
+
+/**
+ * The body's text. Bytes that are not UTF-8 are refused, not replaced with U+FFFD as `Buffer#toString`
+ * would: JSON between systems must be UTF-8 (RFC 8259 §8.1), and a replaced byte would queue text the
+ * vendor never sent. A BOM is kept, so `JSON.parse` refuses it.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A `\uD800`–`\uDFFF` escape: only through one can a parsed string hold a lone surrogate. */
+const surrogateEscape = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+/** With the `u` flag a surrogate pair is one code point: this matches an unpaired surrogate only. */
+const unpairedSurrogate = /\p{Cs}/u;
+
+/**
+ * The dotted path of a string (or, for a member name, of its object) holding an unpaired surrogate, or
+ * `undefined`. Such text is not Unicode and has no UTF-8 form: an id made of it breaks the
+ * dedupe key, the raw event's S3 key and every store downstream. Walked without recursion.
+ */
+const unpairedSurrogateAt = (value: unknown): string | undefined => {
+  const stack: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop() as { value: unknown; path: string };
+    if (typeof current === 'string' && unpairedSurrogate.test(current)) return path;
+    if (typeof current !== 'object' || current === null) continue;
+    for (const [key, child] of Object.entries(current)) {
+      if (unpairedSurrogate.test(key)) return path;
+      stack.push({ value: child, path: path === '' ? key : `${path}.${key}` });
+    }
+  }
+  return undefined;
 };
 
 const authenticate = async (
@@ -96,14 +137,20 @@ export const acceptWebhook = async (
   }
   await authenticate(route, request, deps, now);
 
+  let text: string;
   let body: unknown;
   try {
-    body = JSON.parse(request.rawBody.toString('utf8'));
+    text = utf8.decode(request.rawBody);
+    body = JSON.parse(text);
   } catch (error) {
     throw new MalformedJsonError({ cause: error });
   }
   if (nestingDepth(body) > maxNestingDepth) {
     throw new InvalidEventError([{ path: '', message: `nested deeper than ${maxNestingDepth} levels` }]);
+  }
+  const unpaired = surrogateEscape.test(text) ? unpairedSurrogateAt(body) : undefined;
+  if (unpaired !== undefined) {
+    throw new InvalidEventError([{ path: unpaired, message: 'Invalid text: an unpaired UTF-16 surrogate' }]);
   }
   const parsed = parseVendorEvent(route.vendor, body, now);
   if (!parsed.ok) throw new InvalidEventError(parsed.issues);

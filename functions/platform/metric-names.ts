@@ -28,7 +28,16 @@ export const metrics = {
     unit: 'Count',
     service: 'interview-sync-ingest',
     breakdown: ['vendor', 'eventType'],
-    description: 'authenticated, valid events accepted (2xx), by vendor and event type',
+    description:
+      'authenticated, valid events accepted (2xx), by vendor and event type; test deliveries apart',
+  }),
+  testDeliveryReceived: spec({
+    name: 'TestDeliveryReceived',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    breakdown: ['vendor', 'eventType'],
+    description:
+      "test deliveries from a vendor's dashboard accepted (2xx), queued and acknowledged without effect",
   }),
   webhookUnknownType: spec({
     name: 'WebhookUnknownType',

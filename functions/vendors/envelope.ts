@@ -41,6 +41,11 @@ export interface InterviewEvent {
   readonly candidate: CandidateRef;
   /** The body exactly as parsed from JSON, unknown fields included. */
   readonly payload: unknown;
+  /**
+   * Present on a test delivery from the vendor's dashboard (`test-delivery.ts`): queued like any event so
+   * the 2xx still means "durably queued", and acknowledged by the worker without any effect.
+   */
+  readonly test?: true;
 }
 
 /**

@@ -9,6 +9,7 @@ import { normaliseMicro1Event } from './micro1/normalise.js';
 import { micro1EnvelopeSchema, micro1EventSchemas, micro1EventTypes } from './micro1/schema.js';
 import { normaliseRound0Event } from './round0/normalise.js';
 import { round0EnvelopeSchema, round0EventSchemas, round0EventTypes } from './round0/schema.js';
+import { isTestDelivery } from './test-delivery.js';
 
 export { canonicalJson, contentDedupeKey } from './dedupe.js';
 export type { CandidateRef, InterviewEvent, QueueMessage, VendorName } from './envelope.js';
@@ -29,6 +30,7 @@ export {
   type VerifyRound0SignatureOptions,
   verifyRound0Signature,
 } from './round0/signature.js';
+export { isTestDelivery } from './test-delivery.js';
 
 export type ParseVendorEventResult =
   | { readonly ok: true; readonly event: InterviewEvent }
@@ -82,7 +84,8 @@ function parseMicro1(body: unknown, receivedAt: Date): ParseVendorEventResult {
  * Validates an authenticated body (already parsed from JSON) and normalises it. A known type must match
  * its schema; an unknown type needs only a valid envelope and comes back with `known: false` (vendors
  * add event types; those are queued, not refused). Issues carry dotted paths (`data.responses.0.score`)
- * and messages that never quote the received value (it may be PII).
+ * and messages that never quote the received value (it may be PII). A test delivery from the vendor's
+ * dashboard comes back flagged `test: true` (see `test-delivery.ts`).
  *
  * @example
  * const result = parseVendorEvent('round0', JSON.parse(rawBody), new Date());
@@ -94,5 +97,7 @@ export function parseVendorEvent(
   body: unknown,
   receivedAt: Date,
 ): ParseVendorEventResult {
-  return vendor === 'round0' ? parseRound0(body, receivedAt) : parseMicro1(body, receivedAt);
+  const parsed = vendor === 'round0' ? parseRound0(body, receivedAt) : parseMicro1(body, receivedAt);
+  if (!parsed.ok || !isTestDelivery(vendor, body)) return parsed;
+  return { ok: true, event: { ...parsed.event, test: true } };
 }

@@ -70,6 +70,9 @@ export interface ConsoleInterview {
   };
 }
 
+/** What a test delivery's row says under its outcome. */
+const testDeliveryDetail = "test delivery from the vendor's dashboard: acknowledged, nothing synced";
+
 /** One row of the recent events: the ledger's record joined with the tap's and the parking lot's. */
 export interface ConsoleEvent {
   readonly dedupeKey: string;
@@ -81,7 +84,7 @@ export interface ConsoleEvent {
   /** When the worker last had it in this process, else when it was parked. */
   readonly time?: string;
   readonly outcome: string;
-  /** The parking reason, when parked. */
+  /** The parking reason, when parked; what a test delivery did. */
   readonly detail?: string;
   /** Deliveries to the worker in this process. */
   readonly deliveries?: number;
@@ -192,12 +195,17 @@ export const ledgerOutcome = (record: EventRecord, nowMs: number): string => {
   return 'recorded';
 };
 
+/** The outcome the console shows for a test delivery the worker acknowledged. */
+export const testDeliveryOutcome = 'test';
+
 const tapOutcome = (event: TappedEvent): string =>
   event.result === 'running'
     ? 'processing'
     : event.result === 'failed'
       ? 'failed (SQS delivers it again)'
-      : 'processed (no ledger record)';
+      : event.test
+        ? testDeliveryOutcome
+        : 'processed (no ledger record)';
 
 const stringAttribute = (message: Message, name: string): string | undefined =>
   message.MessageAttributes?.[name]?.StringValue;
@@ -419,7 +427,7 @@ export class ConsoleData {
         ...optional('interview', interview),
         ...optional('time', tap?.lastDeliveryAt ?? park?.parkedAt),
         outcome,
-        ...optional('detail', park?.reason),
+        ...optional('detail', park?.reason ?? (tap?.test ? testDeliveryDetail : undefined)),
         ...optional('deliveries', tap?.deliveries),
       };
     };

@@ -30,6 +30,8 @@ export interface TappedEvent {
   readonly interviewKey?: string;
   /** When the vendor says it happened, if it says. */
   readonly occurredAt?: string;
+  /** A test delivery from the vendor's dashboard (the worker acknowledges it without any effect). */
+  readonly test?: true;
   /** When the worker was last invoked with it (ISO 8601). */
   readonly lastDeliveryAt: string;
   /** Deliveries to the worker in this process. */
@@ -67,19 +69,17 @@ const idsOf = (body: string): Omit<TappedEvent, 'lastDeliveryAt' | 'deliveries' 
   }
   const event = message?.kind === 'event' ? message.event : undefined;
   if (typeof event?.dedupeKey !== 'string') return undefined;
+  const ids = { dedupeKey: event.dedupeKey, vendor: event.vendor, type: event.type };
+  const occurredAt = event.occurredAt === undefined ? {} : { occurredAt: event.occurredAt };
+  // A test delivery's interview is the vendor's fake one: it has no interview to link to.
+  if (event.test === true) return { ...ids, ...occurredAt, test: true };
   let interviewKey: string | undefined;
   try {
     interviewKey = interviewKeyOf(event);
   } catch {
     // An event without an interview (an unknown type): the worker decides what to do with it.
   }
-  return {
-    dedupeKey: event.dedupeKey,
-    vendor: event.vendor,
-    type: event.type,
-    ...(interviewKey === undefined ? {} : { interviewKey }),
-    ...(event.occurredAt === undefined ? {} : { occurredAt: event.occurredAt }),
-  };
+  return { ...ids, ...(interviewKey === undefined ? {} : { interviewKey }), ...occurredAt };
 };
 
 export const createWorkerTap = (options: WorkerTapOptions = {}): WorkerTap => {

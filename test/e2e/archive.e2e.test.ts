@@ -32,6 +32,7 @@ import { runtimeInfoFor, writeRuntimeInfo } from '../../local/runtime-info.js';
 import { fillMediaPlaceholder, readFixture } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
 import {
+  asRealRound0Event,
   drainQueue,
   type Fixture,
   type FixtureJson,
@@ -301,8 +302,8 @@ describe('archive end to end (local runtime, vendor API and media fakes, log ada
   });
 
   it('refreshes an answer’s expired audio URL from ROUND0’s API once and archives it', async () => {
-    // Prepare: the dashboard's test interview (two answers in the API); its first answer's URL is handed
-    // out already expired on the first read (the worker's enrichment)
+    // Prepare: a real event of the dashboard's test interview (two answers in the API); its first answer's
+    // URL is handed out already expired on the first read (the worker's enrichment)
     const ended = fixtureNamed(fixtures, 'round0', 'test_interview_ended');
     const interviewId = 'test-interview-id';
     const expiredPath = `/round0/audio/${interviewId}/test-question-1.mp3`;
@@ -311,7 +312,7 @@ describe('archive end to end (local runtime, vendor API and media fakes, log ada
     const mark = media.log.entries.length;
 
     // Act
-    await send(ended);
+    await send(ended, asRealRound0Event);
     await archived('round0', interviewId, 1);
 
     // Assess: the media fake refused the expired URL by itself (403, no injected fault), the archive read

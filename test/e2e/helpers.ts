@@ -103,6 +103,20 @@ export const fixtureNamed = (fixtures: readonly Fixture[], vendor: string, name:
   return found;
 };
 
+/**
+ * Turns ROUND0's dashboard test event (`test_interview_ended`) into a real event of the same interview: an
+ * `evt_` + hex id and a UUID candidate, so it is no test delivery (`functions/vendors/test-delivery.ts`)
+ * and is synced. For tests that want a second ROUND0 interview the vendor API fake knows
+ * (`test-interview-id`, seeded from the fixture).
+ */
+export const asRealRound0Event = (json: FixtureJson): void => {
+  json.id = 'evt_7e57000000000000000000000000000a';
+  json.data.candidate.id = realRound0CandidateId;
+};
+
+/** The candidate id {@link asRealRound0Event} gives the test event. */
+export const realRound0CandidateId = '7e570000-0000-4000-8000-00000000000a';
+
 /** Sends `fixture` to the pipeline with `change` applied to a copy of its JSON, and expects it accepted. */
 export const sendFixture = async (
   pipeline: LocalPipeline,

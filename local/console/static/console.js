@@ -50,7 +50,7 @@ const size = (bytes) =>
 
 /** A class for an outcome or state: green when finished well, amber while pending, red when it failed. */
 const tone = (text) => {
-  if (/^(done|completed|ok|processed)/.test(text ?? '')) return 'good';
+  if (/^(done|completed|ok|processed|test$)/.test(text ?? '')) return 'good';
   if (/(parked|failed|expired|error|dead)/.test(text ?? '')) return 'bad';
   return 'pending';
 };

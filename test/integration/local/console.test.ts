@@ -172,7 +172,7 @@ beforeAll(async () => {
     { errorName: 'UrlRefusedError', reason: 'archive screen: URL refused' },
   );
 
-  // The worker saw evt_1 (fine) and evt_5 (failed, not on the ledger)
+  // The worker saw evt_1 (fine), evt_5 (failed, not on the ledger) and a test delivery (acknowledged)
   const worker = tap.wrap(
     async (): Promise<SQSBatchResponse> => ({ batchItemFailures: [{ itemIdentifier: 'm1' }] }),
   );
@@ -180,6 +180,10 @@ beforeAll(async () => {
     sqsEvent(
       { kind: 'event', event: envelope('round0:evt_1', 'interview_ended', 'iv-1') },
       { kind: 'event', event: envelope('round0:evt_5', 'interview_started', 'iv-5') },
+      {
+        kind: 'event',
+        event: { ...envelope('round0:evt_test_1', 'interview_ended', 'test-interview-id'), test: true },
+      },
     ),
     {} as Context,
   );
@@ -269,6 +273,20 @@ describe('console snapshot', () => {
     });
     // Newest first; rows the ledger alone knows (no time) last
     expect(snapshot.events.at(-1)?.dedupeKey).toBe('round0:evt_2');
+  });
+
+  it('lists a test delivery marked as a test, with no interview', () => {
+    // Assess
+    expect(snapshot.events.find((event) => event.dedupeKey === 'round0:evt_test_1')).toEqual({
+      dedupeKey: 'round0:evt_test_1',
+      vendor: 'round0',
+      type: 'interview_ended',
+      time: '2026-01-02T03:04:05.000Z',
+      outcome: 'test',
+      detail: "test delivery from the vendor's dashboard: acknowledged, nothing synced",
+      deliveries: 1,
+    });
+    expect(snapshot.interviews.map((interview) => interview.id)).not.toContain('round0:test-interview-id');
   });
 
   it('lists parked events and peeks at both DLQs with the reasons attached', () => {

@@ -282,6 +282,9 @@ describe('npm run send (runSendCli)', () => {
     expect(out.join('\n')).toContain(
       '  interview_recording.completed.local   (media on the local media fake)',
     );
+    expect(out.join('\n')).toContain(
+      '  test_interview_ended   (test delivery: answered 202 with "test": true, no effect)',
+    );
   });
 
   it('keeps media fixtures out of the vendor sample lists (tests send every vendor sample)', async () => {

@@ -45,10 +45,12 @@ import { type LocalPipeline, startLocalPipeline } from '../../../local/runtime.j
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
 import { fillMediaPlaceholder, readFixture, sendEvent } from '../../../local/send.js';
 import {
+  asRealRound0Event,
   type Fixture,
   type FixtureJson,
   fixtureNamed,
   loadFixtures,
+  realRound0CandidateId,
   s3For,
   settled,
 } from '../../e2e/helpers.js';
@@ -94,6 +96,13 @@ const deliver = async (vendor: VendorName, json: FixtureJson): Promise<void> => 
 
 const deliverFixture = (vendor: VendorName, name: string) =>
   deliver(vendor, structuredClone(fixtureNamed(fixtures, vendor, name).json));
+
+/** The other candidate's interview: ROUND0's dashboard test event made a real one (a test is not synced). */
+const realCopyOfTestEvent = () => {
+  const json = structuredClone(fixtureNamed(fixtures, 'round0', 'test_interview_ended').json);
+  asRealRound0Event(json);
+  return json;
+};
 
 /** The archive batches of an interview: id → when it completed. */
 const batchesOf = async (vendor: VendorName, interviewKey: string) => {
@@ -238,20 +247,21 @@ beforeAll(async () => {
   // Two candidates, processed to the end: notes, statuses, archives.
   await deliverFixture('round0', 'interview_started');
   await deliverFixture('round0', 'interview_ended');
-  await deliverFixture('round0', 'test_interview_ended');
+  await deliver('round0', realCopyOfTestEvent());
   await archived('round0', jane.interviewId);
   await archived('round0', other.interviewId);
   await quiet();
 
   // A parked copy of an event of each (as the worker parks a failed one), and records of kinds this version
   // does not know that name each of them.
-  const envelope = (name: string) => {
-    const parsed = parseVendorEvent('round0', fixtureNamed(fixtures, 'round0', name).json, new Date());
-    if (!parsed.ok) throw new Error(`fixture ${name} does not parse`);
+  const envelope = (json: FixtureJson) => {
+    const parsed = parseVendorEvent('round0', json, new Date());
+    if (!parsed.ok) throw new Error('fixture does not parse');
     return parsed.event;
   };
-  await parking.park('failed', envelope('interview_started'), 'test: parked copy');
-  await parking.park('unmatched', envelope('test_interview_ended'), 'test: parked copy');
+  const started = fixtureNamed(fixtures, 'round0', 'interview_started').json;
+  await parking.park('failed', envelope(started), 'test: parked copy');
+  await parking.park('unmatched', envelope(realCopyOfTestEvent()), 'test: parked copy');
   for (const [who, email] of [
     ['jane', jane.email],
     ['other', other.email],
@@ -486,7 +496,7 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
 
     // Act
     const { lines, exitCode } = await runOpsCommand(
-      ['erase', '--candidate-id', 'test-candidate-id', '--yes'],
+      ['erase', '--candidate-id', realRound0CandidateId, '--yes'],
       tempDir,
     );
 

@@ -14,6 +14,7 @@ import { queueDepth } from '../../../local/queue-depth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../../local/runtime.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
 import {
+  asRealRound0Event,
   type Fixture,
   fixtureNamed,
   loadFixtures,
@@ -120,7 +121,7 @@ describe('npm run ops -- redrive', () => {
   it('moves at most --max messages, and says when the DLQ is empty', async () => {
     // Prepare: two completed interviews dead-lettered
     refusingNotes = true;
-    await sendFixture(pipeline, fixtureNamed(fixtures, 'round0', 'test_interview_ended'));
+    await sendFixture(pipeline, fixtureNamed(fixtures, 'round0', 'test_interview_ended'), asRealRound0Event);
     await sendFixture(pipeline, fixtureNamed(fixtures, 'round0', 'interview_ended'), (json) => {
       json.id = 'evt_second_jane';
       json.data.interview.id = 'interview-second-jane';

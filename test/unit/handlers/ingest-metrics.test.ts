@@ -50,6 +50,24 @@ describe('ingest handler metrics', () => {
     expect(metrics.map((metric) => metric.name).sort()).toEqual(['WebhookReceived', 'WebhookReceived']);
   });
 
+  it('counts a test delivery as TestDeliveryReceived, by vendor and event type, and never as received', async () => {
+    // Act
+    const { status, metrics } = await deliver(
+      round0Event(round0Request(round0Body('test_interview_ended'), { secret })),
+    );
+
+    // Assess
+    expect(status).toBe(202);
+    expect(seriesOf(metrics, 'TestDeliveryReceived')).toEqual([
+      `eventType=interview_ended,service=${service},vendor=round0`,
+      `service=${service}`,
+    ]);
+    expect(metrics.filter((metric) => metric.name !== 'WebhookClaimCheck').map((m) => m.name)).toEqual([
+      'TestDeliveryReceived',
+      'TestDeliveryReceived',
+    ]);
+  });
+
   it('counts an event of an unknown type as received (type `unknown`) and as unknown', async () => {
     // Prepare
     const body = { ...(fixture('round0', 'interview_started').body as object), type: 'interview_paused' };

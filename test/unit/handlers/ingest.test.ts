@@ -162,6 +162,43 @@ describe('ingest handler', () => {
       expect(logs).not.toContain(forbidden);
     }
   });
+
+  it('queues a test delivery flagged `test`, answers 202 with `test: true` and logs it by vendor and type only', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-5' });
+    s3Mock.on(PutObjectCommand).resolves({});
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    let result: Awaited<ReturnType<typeof invoke>>;
+    try {
+      result = await invoke(
+        apiEvent(round0Request(fixture('round0', 'test_interview_ended').raw, { secret })),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toEqual({ received: true, id: 'round0:evt_test_123456789', test: true });
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(JSON.parse(sent?.MessageBody ?? '{}')).toMatchObject({ kind: 'event', event: { test: true } });
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
+    const entries = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"message"'));
+    const received = entries
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.message === 'test delivery received');
+    expect(received).toEqual([expect.objectContaining({ vendor: 'round0', eventType: 'interview_ended' })]);
+    expect(entries.join('\n')).not.toContain('webhook accepted');
+    for (const forbidden of ['test@example.com', 'Test Candidate', 'This is a test response']) {
+      expect(lines.join('')).not.toContain(forbidden);
+    }
+  });
 });
 
 /** Percent sequences `decodeURIComponent` refuses, and characters that mean something in a path. */

@@ -7,6 +7,8 @@ interface Expected {
   readonly occurredAt?: string;
   readonly interviewId?: string;
   readonly candidate: CandidateRef;
+  /** The vendor's dashboard test event. */
+  readonly test?: true;
 }
 
 const jane: CandidateRef = {
@@ -49,6 +51,7 @@ const expectations: Record<string, Expected> = {
     occurredAt: '2021-12-20T11:33:20.000Z',
     interviewId: 'test-interview-id',
     candidate: { email: 'test@example.com', name: 'Test Candidate', vendorId: 'test-candidate-id' },
+    test: true,
   },
   'micro1/applicant.completed': applicant('applicant.completed'),
   'micro1/applicant.created': applicant('applicant.created'),
