@@ -1,37 +1,61 @@
 /**
- * `npm run ops`: list and replay parked events, replay the raw event store, redrive the DLQs, show an
- * interview's status, erase a candidate, and diagnose the ATS configuration (see `local/ops.ts`).
+ * `npm run ops`: set up a deployed stage and print its webhook URLs, watch deliveries arrive, list and replay
+ * parked events, replay the raw event store, redrive the DLQs, show an interview's status, erase a candidate,
+ * and diagnose the ATS configuration (see `local/ops.ts`).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { OpsUsageError, runOpsCommand } from '../local/ops.js';
+import { OpsUsageError, opsCommandOf, runOpsCommand } from '../local/ops.js';
 
 const dataDir = fileURLToPath(new URL('../.data/', import.meta.url));
+const argv = process.argv.slice(2);
+const onTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
 
 /** On a terminal: prints an erase's plan and asks; piped or redirected there is no one to ask. */
-const confirm =
-  process.stdin.isTTY && process.stdout.isTTY
-    ? async (plan: readonly string[]): Promise<boolean> => {
-        for (const line of plan) console.log(line);
-        const prompt = createInterface({ input: process.stdin, output: process.stdout });
-        try {
-          const answer = await prompt.question(
-            '\nDelete all of the above for good? Type "erase" to confirm: ',
-          );
-          return answer.trim() === 'erase';
-        } finally {
-          prompt.close();
-        }
+const confirm = onTerminal
+  ? async (plan: readonly string[]): Promise<boolean> => {
+      for (const line of plan) console.log(line);
+      const prompt = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        const answer = await prompt.question('\nDelete all of the above for good? Type "erase" to confirm: ');
+        return answer.trim() === 'erase';
+      } finally {
+        prompt.close();
       }
-    : undefined;
+    }
+  : undefined;
+
+/** On a terminal: asks for a secret; what is typed is not echoed (readline writes its echo nowhere). */
+const askSecret = onTerminal
+  ? async (question: string): Promise<string> => {
+      process.stdout.write(question);
+      const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
+      const prompt = createInterface({ input: process.stdin, output: nowhere, terminal: true });
+      try {
+        return await prompt.question('');
+      } finally {
+        prompt.close();
+        process.stdout.write('\n');
+      }
+    }
+  : undefined;
+
+// `watch` runs until Ctrl-C, which ends it cleanly; every other command keeps Node's default (exit at once).
+const interrupt = new AbortController();
+if (opsCommandOf(argv) === 'watch') process.once('SIGINT', () => interrupt.abort());
 
 try {
-  const { lines, exitCode } = await runOpsCommand(process.argv.slice(2), dataDir, {
+  const { lines, exitCode } = await runOpsCommand(argv, dataDir, {
     // Long commands (redrive, replay, erase) show their progress: one updating line on a terminal.
     progress: process.stdout,
+    print: (line) => console.log(line),
+    signal: interrupt.signal,
+    color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
     ...(confirm === undefined ? {} : { confirm }),
+    ...(askSecret === undefined ? {} : { askSecret }),
   });
   for (const line of lines) console.log(line);
   process.exitCode = exitCode;

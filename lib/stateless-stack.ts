@@ -254,6 +254,16 @@ export class InterviewSyncStatelessStack extends Stack {
         'micro1Tokens in the webhook secret (the token authenticates micro1, so keep the full URL secret).',
       value: this.ingest.urlOf(webhookRoutes.micro1.replace('/{token}', '')),
     });
+    // `npm run ops -- watch` follows deliveries in these (FilterLogEvents).
+    new CfnOutput(this, 'IngestLogGroupName', {
+      description: "The ingest function's log group: every delivery accepted, refused or not queued.",
+      value: this.ingest.function.logGroup.logGroupName,
+    });
+    new CfnOutput(this, 'WorkerLogGroupName', {
+      description:
+        "The worker function's log group: what became of each event (processed, duplicate, parked, …).",
+      value: this.worker.function.logGroup.logGroupName,
+    });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The CloudWatch dashboard of this stage.',
       value: dashboardUrl(dashboardName),

@@ -1,6 +1,10 @@
 /**
  * `npm run ops`: operator commands against a running `npm start` (default) or a deployed stage.
  *
+ *   npm run ops -- setup --stage <stage> [--round0-secret <s>] [--round0-api-key <k>] [--micro1-api-key <k>]
+ *                        [--ats-credentials <file>] [--rotate micro1-token] [--retire micro1-token|round0-secret]
+ *   npm run ops -- urls --stage <stage>
+ *   npm run ops -- watch [--stage <stage>] [--since 10m|<ISO>] [--once]
  *   npm run ops -- parked unmatched|failed
  *   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
  *   npm run ops -- replay --vendor round0|micro1 --since <yyyy-mm-dd|ISO> [--until …] [--type <t>] [--force]
@@ -9,16 +13,15 @@
  *   npm run ops -- erase (--email <e-mail> | --candidate-id <id>) [--yes]
  *   npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>]
  *   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>]
- *                         [--integration-secret-arn <arn> [--region <r>]]
  *                         [--completed-stage-id <id>] [--score-field-id <id>]
- *   deployed: --table <ledger table> --queue-url <events queue URL> --bucket <bucket> --dlq-url <events DLQ URL>
- *             --archive-dlq-url <archive DLQ URL> [--archive-queue-url <URL>] [--integration-secret-arn <arn>]
- *             [--region <r>]
+ *   deployed: --stage <stage> [--region <r>] reads every resource from the stage's stack outputs; the long
+ *             flags (--table, --queue-url, --bucket, --dlq-url, --archive-queue-url, --archive-dlq-url,
+ *             --integration-secret-arn) name them one by one instead (scripts) or override an output.
  *
  * Listing shows ids, types and reasons only: parked envelopes hold candidate data and are never printed.
  * `status` and `erase` print ids, keys and outcomes, never an e-mail, a name or a note.
  * The doctor prints ATS configuration (stage, tag, field ids and names) and check outcomes, never a
- * credential or candidate data.
+ * credential or candidate data. `setup` and `urls` print no secret but the micro1 URL (marked as one).
  */
 import { parseArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -30,7 +33,9 @@ import { type IntegrationSecrets, integrationSecretsSchema } from '../functions/
 import type { InterviewEvent } from '../functions/vendors/envelope.js';
 import type { ProgressStream } from './ops/progress.js';
 import type { RawReplayOptions } from './ops/replay-raw.js';
+import { readStageOutputs, requireOutput, type StageOutputs } from './ops/stack-outputs.js';
 import { type OpsStage, requireResource, resolveStage, StageError } from './ops/stage.js';
+import { readRuntimeInfo } from './runtime-info.js';
 import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
 
 export class OpsUsageError extends Error {
@@ -41,6 +46,14 @@ export class OpsUsageError extends Error {
 }
 
 export const opsUsage = `usage:
+  npm run ops -- setup --stage <stage> [--round0-secret <secret>] [--round0-api-key <key>] [--micro1-api-key <key>]
+                       [--ats-credentials <file.json>] [--rotate micro1-token] [--retire micro1-token|round0-secret]
+      fills the stage's secrets (a micro1 token is created when there is none; the ROUND0 signing secret is asked
+      for on a terminal) and prints the webhook URLs to paste into the vendors' dashboards; a second run is a no-op
+  npm run ops -- urls --stage <stage>
+      the two webhook URLs again (micro1's holds its token: keep it secret)
+  npm run ops -- watch [--stage <stage>] [--since <10m | 2h | ISO time>] [--once]
+      deliveries as they arrive: time, vendor, event type, outcome (default: from 1 minute ago; Ctrl-C stops)
   npm run ops -- parked unmatched|failed
   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
       parked events back onto the events queue
@@ -57,10 +70,11 @@ export const opsUsage = `usage:
       plan and asks first unless --yes. Messages still on the queues may re-create state: erase again later.
   npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>] [--expires <seconds>]
   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>] [--completed-stage-id <id>] [--score-field-id <id>]
-against a deployed stage add (stack outputs): --table <LedgerTableName> --queue-url <EventsQueueUrl> --bucket <BucketName>
-  --dlq-url <DeadLetterQueueUrl> --archive-dlq-url <ArchiveDeadLetterQueueUrl> [--archive-queue-url <url>]
-  [--integration-secret-arn <IntegrationSecretsArn>] (erase, status by e-mail: the pseudonym key) [--region <region>]
-the doctor against a deployed stage: --adapter <name> --config <ATS_CONFIG JSON> --integration-secret-arn <arn> [--region <region>]`;
+every command works on the running npm start, or on a deployed stage with --stage <stage> [--region <region>]
+  (resources read from the stacks' outputs). Scripts may name them instead: --table <LedgerTableName>
+  --queue-url <EventsQueueUrl> --bucket <BucketName> --dlq-url <DeadLetterQueueUrl> --archive-dlq-url
+  <ArchiveDeadLetterQueueUrl> --archive-queue-url <ArchiveQueueUrl> --integration-secret-arn <IntegrationSecretsArn>
+  (each also overrides its output under --stage). The doctor with --stage takes the ATS settings of cdk.json's stage.`;
 
 /** Injection points of {@link runOps}, for tests. */
 export interface OpsOptions {
@@ -82,6 +96,20 @@ export interface OpsOptions {
    * asks on a terminal. @default none: without `--yes` an erase is refused
    */
   readonly confirm?: (plan: readonly string[]) => Promise<boolean>;
+  /**
+   * Asks for a secret without echoing it (`setup`'s ROUND0 signing secret). `npm run ops` asks on a
+   * terminal. @default none: a missing secret names its flag instead
+   */
+  readonly askSecret?: (prompt: string) => Promise<string>;
+  /**
+   * Where `watch` prints each line as it comes (it returns no lines). `npm run ops` passes `console.log`.
+   * @default none: lines are collected and returned (tests with `--once`)
+   */
+  readonly print?: (line: string) => void;
+  /** Stops `watch` (Ctrl-C). @default none */
+  readonly signal?: AbortSignal;
+  /** ANSI colours in `watch` (a terminal). @default false */
+  readonly color?: boolean;
 }
 
 export interface OpsResult {
@@ -120,6 +148,14 @@ const optionsSpec = {
   'dlq-url': { type: 'string' },
   'archive-queue-url': { type: 'string' },
   'archive-dlq-url': { type: 'string' },
+  stage: { type: 'string' },
+  'round0-secret': { type: 'string' },
+  'round0-api-key': { type: 'string' },
+  'micro1-api-key': { type: 'string' },
+  'ats-credentials': { type: 'string' },
+  rotate: { type: 'string', multiple: true },
+  retire: { type: 'string', multiple: true },
+  once: { type: 'boolean' },
 } as const;
 type OpsValues = ReturnType<
   typeof parseArgs<{ options: typeof optionsSpec; allowPositionals: true }>
@@ -180,30 +216,95 @@ export const readIntegrationSecrets = async (
   return { secrets: (await readSecretsFile(file)).integration, source: file };
 };
 
+/** The validated settings of `stage` in cdk.json (`stages.<stage>`), as a deploy without `-c` keys uses them. */
+const cdkJsonStageConfig = async (stage: string) => {
+  const [{ readFile }, { readStageConfig }] = await Promise.all([
+    import('node:fs/promises'),
+    // Loaded here only: it pulls in aws-cdk-lib (seconds), which no other command needs.
+    import('../lib/config/stage-config.js'),
+  ]);
+  const cdkJson = JSON.parse(await readFile(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  try {
+    return readStageConfig(stage, (key) => (key === 'stages' ? cdkJson.context?.stages : undefined));
+  } catch (error) {
+    throw new OpsUsageError((error as Error).message, { cause: error });
+  }
+};
+
+/** The stacks' outputs of `--stage` (its errors as usage errors), or a usage error naming `--stage`. */
+const outputsOf = async (values: OpsValues, command: string): Promise<StageOutputs> => {
+  if (values.stage === undefined) {
+    throw new OpsUsageError(
+      `${command} works on a deployed stage: pass --stage <stage> (the local npm start prints its own URLs)`,
+    );
+  }
+  try {
+    return await readStageOutputs({
+      stage: values.stage,
+      ...(values.region === undefined ? {} : { region: values.region }),
+    });
+  } catch (error) {
+    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
+    throw error;
+  }
+};
+
+const usageErrorOf = <T>(read: () => T): T => {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
+    throw error;
+  }
+};
+
 /**
- * THE one place the doctor's target is resolved. Flags win over the environment: `--adapter`/`--config`
- * over `ATS_ADAPTER`/`ATS_CONFIG`, `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/
- * `ATS_SCORE_FIELD_ID`; credentials come from `--integration-secret-arn` (Secrets Manager) when given, else
- * from the local secrets file's `integration.ats`. (A later `--stage` will read these from the stack's
- * outputs and context here.)
+ * THE one place the doctor's target is resolved. Flags win over the stage's settings: `--adapter`/`--config`
+ * over `ATS_ADAPTER`/`ATS_CONFIG` (or, with `--stage`, cdk.json's `atsAdapter`/`atsConfig` of the stage),
+ * `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/`ATS_SCORE_FIELD_ID` (or
+ * `atsCompletedStageId`/`atsScoreFieldId`); credentials come from the integration secret in Secrets Manager
+ * with `--stage` (its output) or `--integration-secret-arn`, else from the local secrets file's
+ * `integration.ats`.
  */
 export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): Promise<DoctorTarget> => {
-  const env = ops.env ?? process.env;
-  const adapter = values.adapter ?? env[envNames.atsAdapter] ?? 'log';
+  let settings: Readonly<Record<string, string | undefined>> = ops.env ?? process.env;
+  let secretValues: Pick<OpsValues, 'integration-secret-arn' | 'region'> = values;
+  let settingsSource = 'the environment';
+  if (values.stage !== undefined) {
+    const outputs = await outputsOf(values, 'doctor --stage');
+    const stageConfig = await cdkJsonStageConfig(values.stage);
+    settings = {
+      [envNames.atsAdapter]: stageConfig.atsAdapter,
+      [envNames.atsConfig]:
+        stageConfig.atsConfig === undefined ? undefined : JSON.stringify(stageConfig.atsConfig),
+      [envNames.atsCompletedStageId]: stageConfig.atsCompletedStageId,
+      [envNames.atsScoreFieldId]: stageConfig.atsScoreFieldId,
+    };
+    settingsSource = `cdk.json stages.${values.stage}`;
+    secretValues = {
+      'integration-secret-arn':
+        values['integration-secret-arn'] ??
+        usageErrorOf(() => requireOutput(outputs, 'integrationSecretArn')),
+      region: outputs.region,
+    };
+  }
+  const adapter = values.adapter ?? settings[envNames.atsAdapter] ?? 'log';
   const config =
     values.config === undefined
-      ? parseConfig(env[envNames.atsConfig], envNames.atsConfig)
+      ? parseConfig(settings[envNames.atsConfig], `${envNames.atsConfig} (${settingsSource})`)
       : parseConfig(values.config, '--config');
   const options: DoctorOptions = {
-    ...((values['completed-stage-id'] ?? env[envNames.atsCompletedStageId])
-      ? { completedStageId: values['completed-stage-id'] ?? env[envNames.atsCompletedStageId] }
+    ...((values['completed-stage-id'] ?? settings[envNames.atsCompletedStageId])
+      ? { completedStageId: values['completed-stage-id'] ?? settings[envNames.atsCompletedStageId] }
       : {}),
-    ...((values['score-field-id'] ?? env[envNames.atsScoreFieldId])
-      ? { scoreFieldId: values['score-field-id'] ?? env[envNames.atsScoreFieldId] }
+    ...((values['score-field-id'] ?? settings[envNames.atsScoreFieldId])
+      ? { scoreFieldId: values['score-field-id'] ?? settings[envNames.atsScoreFieldId] }
       : {}),
   };
-  const { secrets, source } = await readIntegrationSecrets(values, ops);
-  const fromFile = values['integration-secret-arn'] === undefined;
+  const { secrets, source } = await readIntegrationSecrets(secretValues, ops);
+  const fromFile = secretValues['integration-secret-arn'] === undefined;
   return {
     adapter,
     config,
@@ -447,10 +548,17 @@ const loadCandidate = async (stage: OpsStage, values: OpsValues, ops: OpsOptions
   const table = need(stage, 'table', command);
   const bucket = need(stage, 'bucket', command);
   // Deployed without the secret's ARN there is no key: pseudonyms are then not looked for (and said so).
+  const arn = stage.integrationSecretArn ?? values['integration-secret-arn'];
   const secrets =
-    stage.deployed && values['integration-secret-arn'] === undefined
+    stage.deployed && arn === undefined
       ? undefined
-      : (await readIntegrationSecrets(values, ops, stage.secretsFile)).secrets;
+      : (
+          await readIntegrationSecrets(
+            { 'integration-secret-arn': arn, region: stage.region ?? values.region },
+            ops,
+            stage.secretsFile,
+          )
+        ).secrets;
   const versioned = await isVersioned(stage.s3, bucket, stage.deployed);
   const sources = await loadCandidateSources({
     dynamodb: stage.dynamodb,
@@ -463,8 +571,8 @@ const loadCandidate = async (stage: OpsStage, values: OpsValues, ops: OpsOptions
   const notes =
     secrets?.pseudonymKey === undefined
       ? [
-          stage.deployed && values['integration-secret-arn'] === undefined
-            ? 'e-mail pseudonyms not looked for: pass --integration-secret-arn for the pseudonymKey'
+          stage.deployed && arn === undefined
+            ? 'e-mail pseudonyms not looked for: pass --stage (or --integration-secret-arn) for the pseudonymKey'
             : 'no pseudonymKey in the integration secret: no e-mail pseudonyms were written, none looked for',
         ]
       : [];
@@ -592,6 +700,135 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
   }
 };
 
+const oneOf = <T extends string>(
+  values: readonly string[] | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T[] =>
+  (values ?? []).map((value) => {
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new OpsUsageError(`${flag} takes ${allowed.join(' or ')}, not "${value}"`);
+    }
+    return value as T;
+  });
+
+/** A Secrets Manager client in the stage's region, closed after `use`. */
+const withSecretsClient = async <T>(
+  outputs: StageOutputs,
+  use: (client: SecretsManagerClient) => Promise<T>,
+) => {
+  const client = new SecretsManagerClient({ region: outputs.region });
+  try {
+    return await use(client);
+  } catch (error) {
+    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
+    throw error;
+  } finally {
+    client.destroy();
+  }
+};
+
+const runSetupCommand = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult> => {
+  const { retirable, rotatable, runSetup } = await import('./ops/setup.js');
+  const rotate = oneOf(values.rotate, rotatable, '--rotate');
+  const retire = oneOf(values.retire, retirable, '--retire');
+  const outputs = await outputsOf(values, 'setup');
+  return withSecretsClient(outputs, (secrets) =>
+    runSetup({
+      outputs,
+      secrets,
+      rotate,
+      retire,
+      ...(values['round0-secret'] === undefined ? {} : { round0Secret: values['round0-secret'] }),
+      ...(values['round0-api-key'] === undefined ? {} : { round0ApiKey: values['round0-api-key'] }),
+      ...(values['micro1-api-key'] === undefined ? {} : { micro1ApiKey: values['micro1-api-key'] }),
+      ...(values['ats-credentials'] === undefined ? {} : { atsCredentialsFile: values['ats-credentials'] }),
+      ...(ops.askSecret === undefined ? {} : { askSecret: ops.askSecret }),
+    }),
+  );
+};
+
+const runUrlsCommand = async (values: OpsValues): Promise<OpsResult> => {
+  const { runUrls } = await import('./ops/setup.js');
+  const outputs = await outputsOf(values, 'urls');
+  return withSecretsClient(outputs, (secrets) => runUrls(outputs, secrets));
+};
+
+/** Follows deliveries; the lines go to `ops.print` as they come, or are returned (`--once` in tests). */
+const runWatch = async (values: OpsValues, dataDir: string, ops: OpsOptions): Promise<OpsResult> => {
+  const { parseSince, watchDeployed, watchLocal } = await import('./ops/watch.js');
+  const since =
+    values.since === undefined ? new Date(Date.now() - 60_000) : parseSince(values.since, Date.now());
+  if (since === undefined)
+    throw new OpsUsageError('--since is a duration ago (30s, 10m, 2h, 1d) or an ISO 8601 time');
+  const collected: string[] = [];
+  const print = ops.print ?? ((line: string) => collected.push(line));
+  const output = {
+    print,
+    since,
+    once: values.once === true,
+    ...(ops.signal === undefined ? {} : { signal: ops.signal }),
+    ...(ops.color === undefined ? {} : { color: ops.color }),
+  };
+  const follow = values.once === true ? 'reading' : 'following';
+  try {
+    if (values.stage !== undefined) {
+      const outputs = await outputsOf(values, 'watch');
+      const ingest = usageErrorOf(() => requireOutput(outputs, 'ingestLogGroup'));
+      const worker = outputs.values.workerLogGroup;
+      if (values.once !== true) {
+        print(
+          `${follow} deliveries of stage ${outputs.stage} (${outputs.region}) since ${since.toISOString()} ` +
+            `in ${[ingest, worker].filter(Boolean).join(' and ')} (a line appears a few seconds after it is logged; Ctrl-C stops)`,
+        );
+      }
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      const logs = new CloudWatchLogsClient({ region: outputs.region });
+      try {
+        await watchDeployed({
+          ...output,
+          logs,
+          logGroups: { ingest, ...(worker === undefined ? {} : { worker }) },
+        });
+      } finally {
+        logs.destroy();
+      }
+    } else {
+      const info = await readRuntimeInfo(dataDir);
+      if (info === undefined) {
+        throw new OpsUsageError(
+          'no local pipeline is running (start it with `npm start`), or pass --stage <stage>',
+        );
+      }
+      if (info.consoleUrl === undefined) {
+        throw new OpsUsageError(
+          'the running npm start does not say where its console is (restart it: it was started by an older version)',
+        );
+      }
+      if (values.once !== true) {
+        print(
+          `${follow} the local pipeline's deliveries since ${since.toISOString()} (what the worker was handed and ` +
+            "what became of it; refused deliveries show in npm start's own output; Ctrl-C stops)",
+        );
+      }
+      await watchLocal({ ...output, consoleUrl: info.consoleUrl });
+    }
+  } catch (error) {
+    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
+    throw error;
+  }
+  return { lines: collected, exitCode: 0 };
+};
+
+/** The command `argv` names (`watch`, `setup`, …), or undefined when it cannot be parsed. */
+export const opsCommandOf = (argv: readonly string[]): string | undefined => {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, options: optionsSpec }).positionals[0];
+  } catch {
+    return undefined;
+  }
+};
+
 /** Runs one ops command; returns the lines to print and the process exit code. */
 export const runOpsCommand = async (
   argv: readonly string[],
@@ -607,6 +844,12 @@ export const runOpsCommand = async (
   const { values, positionals } = parsed;
   const [command, argument] = positionals;
   switch (command) {
+    case 'setup':
+      return runSetupCommand(values, ops);
+    case 'urls':
+      return runUrlsCommand(values);
+    case 'watch':
+      return runWatch(values, dataDir, ops);
     case 'doctor':
       return runDoctor(values, ops);
     case 'media':

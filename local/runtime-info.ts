@@ -32,6 +32,8 @@ export interface RuntimeInfo {
    * `pseudonymKey`, as the ATS adapters do).
    */
   readonly secretsFile?: string;
+  /** The local console's page, when it runs (`npm run ops -- watch` follows its events). */
+  readonly consoleUrl?: string;
 }
 
 /** The record for emulators (or a pipeline) reachable at `endpoints`, with the resources of `lib/resources.ts`. */
@@ -40,6 +42,7 @@ export const runtimeInfoFor = (emulators: {
   readonly queueUrls: NonNullable<RuntimeInfo['queueUrls']>;
   readonly media?: { readonly url: string };
   readonly secretsFile?: { readonly path: string };
+  readonly consoleUrl?: string;
 }): RuntimeInfo => ({
   region: localAws.region,
   credentials: localAws.credentials,
@@ -57,6 +60,7 @@ export const runtimeInfoFor = (emulators: {
   bucket: resources.bucket.name,
   ...(emulators.media === undefined ? {} : { mediaUrl: emulators.media.url }),
   ...(emulators.secretsFile === undefined ? {} : { secretsFile: emulators.secretsFile.path }),
+  ...(emulators.consoleUrl === undefined ? {} : { consoleUrl: emulators.consoleUrl }),
 });
 
 export const runtimeInfoPath = (dataDir: string) => join(dataDir, 'runtime.json');

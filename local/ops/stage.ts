@@ -1,15 +1,22 @@
 /**
  * The stage an ops command works on: the running `npm start` (its `.data/runtime.json`) by default, or a
- * deployed stage named by flags (the stack's outputs). A command asks for the resources it needs
- * ({@link requireResource}) and gets a usage error naming the missing flag otherwise.
+ * deployed stage: `--stage <name>` reads its resources from the stacks' outputs (`stack-outputs.ts`), and the
+ * long flags (`--table`, `--queue-url`, …) name them one by one (scripts) or override an output. A command asks
+ * for the resources it needs ({@link requireResource}) and gets a usage error saying what is missing otherwise.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { readRuntimeInfo } from '../runtime-info.js';
+import { StageError } from './errors.js';
+import { readStageOutputs, requireOutput, type StageOutputKey, type StageOutputs } from './stack-outputs.js';
+
+export { StageError } from './errors.js';
 
 /** The flags that name a deployed stage's resources (stack outputs in brackets in the usage). */
 export interface StageFlags {
+  /** A deployed stage by name: its resources come from its stacks' outputs. */
+  readonly stage?: string;
   readonly table?: string;
   readonly 'queue-url'?: string;
   readonly bucket?: string;
@@ -17,6 +24,7 @@ export interface StageFlags {
   readonly 'dlq-url'?: string;
   readonly 'archive-queue-url'?: string;
   readonly 'archive-dlq-url'?: string;
+  readonly 'integration-secret-arn'?: string;
 }
 
 export interface StageQueues {
@@ -37,6 +45,12 @@ export interface OpsStage {
   readonly queues: StageQueues;
   /** The local secrets file `npm start` uses (local stages only, when its runtime info names it). */
   readonly secretsFile?: string;
+  /** Deployed: the region of `--stage`'s stacks, else `--region` (undefined: the SDK's default chain). */
+  readonly region?: string;
+  /** Deployed: the integration secret's ARN (`--integration-secret-arn`, else the stack output). */
+  readonly integrationSecretArn?: string;
+  /** With `--stage`: the stacks' outputs (for the messages of {@link requireResource}, and other outputs). */
+  readonly outputs?: StageOutputs;
   /** Closes the clients' sockets. */
   destroy(): void;
 }
@@ -50,14 +64,6 @@ const stageFlagNames = [
   'archive-dlq-url',
 ] as const satisfies ReadonlyArray<keyof StageFlags>;
 
-/** Thrown for a stage that cannot be reached as asked; `local/ops.ts` turns it into its usage error. */
-export class StageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StageError';
-  }
-}
-
 const withDestroy = (stage: Omit<OpsStage, 'destroy'>): OpsStage => ({
   ...stage,
   destroy: () => {
@@ -67,29 +73,66 @@ const withDestroy = (stage: Omit<OpsStage, 'destroy'>): OpsStage => ({
   },
 });
 
-/** A deployed stage when any resource flag is given, else the running `npm start`'s. */
+/** Where a deployed stage's resources come from: the flag first, else the stack output. */
+const fromFlagsAndOutputs = (flags: StageFlags, outputs: StageOutputs | undefined) => {
+  const pick = (flag: keyof StageFlags, output: StageOutputKey) => {
+    const value = flags[flag] ?? outputs?.values[output];
+    return value === undefined ? {} : { [output]: value };
+  };
+  return {
+    ...pick('table', 'ledgerTable'),
+    ...pick('bucket', 'bucket'),
+    ...pick('queue-url', 'eventsQueueUrl'),
+    ...pick('dlq-url', 'deadLetterQueueUrl'),
+    ...pick('archive-queue-url', 'archiveQueueUrl'),
+    ...pick('archive-dlq-url', 'archiveDeadLetterQueueUrl'),
+    ...pick('integration-secret-arn', 'integrationSecretArn'),
+  } as Partial<Record<StageOutputKey, string>>;
+};
+
+/**
+ * A deployed stage with `--stage` (its stacks' outputs, each overridden by its flag) or any resource flag
+ * (those flags alone), else the running `npm start`'s.
+ */
 export const resolveStage = async (flags: StageFlags, dataDir: string): Promise<OpsStage> => {
-  if (stageFlagNames.some((name) => flags[name] !== undefined)) {
-    const config = flags.region === undefined ? {} : { region: flags.region };
+  if (flags.stage !== undefined || stageFlagNames.some((name) => flags[name] !== undefined)) {
+    const outputs =
+      flags.stage === undefined
+        ? undefined
+        : await readStageOutputs({
+            stage: flags.stage,
+            ...(flags.region === undefined ? {} : { region: flags.region }),
+          });
+    // Every client works in the region the stacks were found in.
+    const region = outputs?.region ?? flags.region;
+    const config = region === undefined ? {} : { region };
+    const found = fromFlagsAndOutputs(flags, outputs);
     return withDestroy({
       deployed: true,
+      ...config,
       dynamodb: new DynamoDBClient(config),
       sqs: new SQSClient(config),
       s3: new S3Client(config),
-      ...(flags.table === undefined ? {} : { table: flags.table }),
-      ...(flags.bucket === undefined ? {} : { bucket: flags.bucket }),
+      ...(found.ledgerTable === undefined ? {} : { table: found.ledgerTable }),
+      ...(found.bucket === undefined ? {} : { bucket: found.bucket }),
       queues: {
-        ...(flags['queue-url'] === undefined ? {} : { events: flags['queue-url'] }),
-        ...(flags['dlq-url'] === undefined ? {} : { deadLetter: flags['dlq-url'] }),
-        ...(flags['archive-queue-url'] === undefined ? {} : { archive: flags['archive-queue-url'] }),
-        ...(flags['archive-dlq-url'] === undefined ? {} : { archiveDeadLetter: flags['archive-dlq-url'] }),
+        ...(found.eventsQueueUrl === undefined ? {} : { events: found.eventsQueueUrl }),
+        ...(found.deadLetterQueueUrl === undefined ? {} : { deadLetter: found.deadLetterQueueUrl }),
+        ...(found.archiveQueueUrl === undefined ? {} : { archive: found.archiveQueueUrl }),
+        ...(found.archiveDeadLetterQueueUrl === undefined
+          ? {}
+          : { archiveDeadLetter: found.archiveDeadLetterQueueUrl }),
       },
+      ...(found.integrationSecretArn === undefined
+        ? {}
+        : { integrationSecretArn: found.integrationSecretArn }),
+      ...(outputs === undefined ? {} : { outputs }),
     });
   }
   const info = await readRuntimeInfo(dataDir);
   if (info === undefined) {
     throw new StageError(
-      'no local pipeline is running (start it with `npm start`), or pass --table … for a deployed stage',
+      'no local pipeline is running (start it with `npm start`), or pass --stage <stage> for a deployed stage',
     );
   }
   const base = { region: info.region, credentials: info.credentials };
@@ -111,11 +154,20 @@ const flagOf = {
   bucket: '--bucket <BucketName>',
   events: '--queue-url <EventsQueueUrl>',
   deadLetter: '--dlq-url <DeadLetterQueueUrl>',
-  archive: '--archive-queue-url <archive queue URL>',
+  archive: '--archive-queue-url <ArchiveQueueUrl>',
   archiveDeadLetter: '--archive-dlq-url <ArchiveDeadLetterQueueUrl>',
 } as const;
 
-/** The resource a command needs, or a usage error naming the flag that gives it. */
+const outputOf = {
+  table: 'ledgerTable',
+  bucket: 'bucket',
+  events: 'eventsQueueUrl',
+  deadLetter: 'deadLetterQueueUrl',
+  archive: 'archiveQueueUrl',
+  archiveDeadLetter: 'archiveDeadLetterQueueUrl',
+} as const satisfies Record<keyof typeof flagOf, StageOutputKey>;
+
+/** The resource a command needs, or a {@link StageError} saying how to give it. */
 export const requireResource = (
   stage: OpsStage,
   resource: 'table' | 'bucket' | keyof StageQueues,
@@ -124,9 +176,11 @@ export const requireResource = (
   const value =
     resource === 'table' ? stage.table : resource === 'bucket' ? stage.bucket : stage.queues[resource];
   if (value !== undefined && value !== '') return value;
+  // With --stage the output is missing: say which stack lacks it.
+  if (stage.outputs !== undefined) return requireOutput(stage.outputs, outputOf[resource]);
   throw new StageError(
     stage.deployed
-      ? `${command} against a deployed stage needs ${flagOf[resource]}`
+      ? `${command} against a deployed stage needs --stage <stage> or ${flagOf[resource]}`
       : `the running npm start does not say where its ${resource} is (restart it: it was started by an older version)`,
   );
 };

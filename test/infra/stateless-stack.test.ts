@@ -8,6 +8,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { type MetricSpec, metrics } from '../../functions/platform/metric-names.js';
 import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
 import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
+import { stageOutputs, stageStackNames } from '../../local/ops/stack-outputs.js';
 import {
   type DashboardWidget,
   dashboardWidgets,
@@ -22,6 +23,7 @@ describe('stateless stack with the default configuration', () => {
   let stack: InterviewSyncStatelessStack;
   let state: InterviewSyncStatefulStack;
   let template: Template;
+  let statefulTemplate: Template;
   const id = (construct: Parameters<typeof logicalIdOf>[1]): string => logicalIdOf(stack, construct);
   const getAtt = (construct: Parameters<typeof logicalIdOf>[1], attribute: string) => ({
     'Fn::GetAtt': [id(construct), attribute],
@@ -31,7 +33,12 @@ describe('stateless stack with the default configuration', () => {
 
   beforeAll(() => {
     // Prepare & Act
-    ({ stateless: stack, stateful: state, statelessTemplate: template } = synthesizeStage());
+    ({
+      stateless: stack,
+      stateful: state,
+      statelessTemplate: template,
+      statefulTemplate,
+    } = synthesizeStage());
   });
 
   it('runs the code and watches it: API, three functions, their event sources, alarms, topic, dashboard', () => {
@@ -470,6 +477,37 @@ describe('stateless stack with the default configuration', () => {
     it('outputs the alarm topic', () => {
       // Assess
       template.hasOutput('AlarmTopicArn', { Value: { Ref: id(stack.alarmTopic.topic) } });
+    });
+
+    it.each([
+      ['IngestLogGroupName', 'ingest'],
+      ['WorkerLogGroupName', 'worker'],
+    ] as const)("outputs %s: the %s function's own log group (npm run ops -- watch)", (name, fn) => {
+      // Prepare
+      const resources = template.toJSON().Resources;
+      const logGroupRef = resources[id(stack[fn].function)].Properties.LoggingConfig.LogGroup.Ref as string;
+
+      // Assess
+      expect(resources[logGroupRef].Type).toBe('AWS::Logs::LogGroup');
+      template.hasOutput(name, { Value: { Ref: logGroupRef } });
+    });
+
+    it('has every output npm run ops reads, on the stacks it describes', () => {
+      // Prepare
+      const templates = { stateful: statefulTemplate, stateless: template };
+      const stacks = { stateful: state, stateless: stack };
+
+      // Assess
+      expect(stageStackNames('test')).toEqual({
+        stateful: state.stackName,
+        stateless: stack.stackName,
+      });
+      for (const { stack: which, name } of Object.values(stageOutputs)) {
+        // The stack's name in the value, so a failure says which stack lacks which output.
+        expect({ [stacks[which].stackName]: Object.keys(templates[which].findOutputs(name)) }).toEqual({
+          [stacks[which].stackName]: [name],
+        });
+      }
     });
   });
 });

@@ -1,0 +1,322 @@
+/**
+ * `npm run ops -- setup --stage <stage>`: fills a freshly deployed stage's two secrets and prints what to
+ * paste into the vendors' dashboards. `npm run ops -- urls --stage <stage>` prints the URLs again.
+ *
+ * - webhook secret: a micro1 URL token is created when there is none (`--rotate micro1-token` adds one and
+ *   keeps the old: a rotation window), the ROUND0 signing secret comes from `--round0-secret` or is asked
+ *   for on a terminal; `--retire micro1-token|round0-secret` keeps only the newest value once the vendor
+ *   uses it. What is written must pass the ingest's own schema (`webhookSecretsSchema`).
+ * - integration secret: `--round0-api-key`, `--micro1-api-key` and `--ats-credentials <file>` are stored;
+ *   `pseudonymKey` and anything else already there is kept as it is. Checked with the worker's schema.
+ *
+ * A secret is written only when something changed: a second run with the same flags writes nothing and
+ * says so. Nothing secret is printed except the micro1 URL, which is the one thing to paste (and marked so).
+ */
+import { readFile } from 'node:fs/promises';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as v from 'valibot';
+import {
+  type IntegrationSecrets,
+  integrationSecretsSchema,
+  webhookSecretsSchema,
+} from '../../functions/platform/secrets-shape.js';
+import { micro1EventTypes } from '../../functions/vendors/micro1/schema.js';
+import { generateWebhookToken } from '../../functions/vendors/micro1/token.js';
+import { StageError } from './errors.js';
+import { requireOutput, type StageOutputs } from './stack-outputs.js';
+import {
+  micro1UrlWithToken,
+  newestOf,
+  parseSecretJson,
+  readSecretString,
+  type StoredWebhookSecrets,
+  storedWebhookSecretsSchema,
+  writeSecretString,
+} from './stage-secrets.js';
+
+/** Values `--rotate` adds beside the current one. */
+export const rotatable = ['micro1-token'] as const;
+/** Lists `--retire` cuts down to their newest value. */
+export const retirable = ['micro1-token', 'round0-secret'] as const;
+
+export interface SetupOptions {
+  readonly outputs: StageOutputs;
+  readonly secrets: SecretsManagerClient;
+  /** ROUND0's endpoint signing secret (`--round0-secret`). */
+  readonly round0Secret?: string;
+  readonly round0ApiKey?: string;
+  readonly micro1ApiKey?: string;
+  /** A JSON file holding the ATS credentials object (`--ats-credentials`). */
+  readonly atsCredentialsFile?: string;
+  readonly rotate?: readonly (typeof rotatable)[number][];
+  readonly retire?: readonly (typeof retirable)[number][];
+  /**
+   * Asks for a secret without echoing it. Given only on a terminal; without it a missing ROUND0 signing
+   * secret is a usage error naming `--round0-secret`.
+   */
+  readonly askSecret?: (prompt: string) => Promise<string>;
+}
+
+export interface SetupResult {
+  readonly lines: string[];
+  /** 0 done; 2 when the ROUND0 signing secret is missing and could not be asked for (nothing written). */
+  readonly exitCode: number;
+}
+
+const webhookWhat = 'webhook secret';
+const integrationWhat = 'integration secret';
+
+/** The ROUND0 URL, the micro1 URL with its token (marked secret) and the micro1 event types to register. */
+export const webhookUrlLines = (
+  outputs: StageOutputs,
+  webhook: Pick<StoredWebhookSecrets, 'micro1Tokens'>,
+): string[] => {
+  const round0Url = requireOutput(outputs, 'round0WebhookUrl');
+  const token = newestOf(webhook.micro1Tokens);
+  const micro1 =
+    token === undefined
+      ? [`  micro1  no token yet: run npm run ops -- setup --stage ${outputs.stage}`]
+      : [
+          `  micro1  ${micro1UrlWithToken(requireOutput(outputs, 'micro1WebhookUrl'), token)}`,
+          '          SECRET: the token in this URL is what authenticates micro1 (it signs nothing); give it to micro1 only',
+          `          register it for each event type: ${micro1EventTypes.join(', ')}`,
+          '          (in micro1, or POST https://public.api.micro1.ai/webhook with your x-api-key, once per type)',
+        ];
+  const older = webhook.micro1Tokens.length - 1;
+  return [
+    `  ROUND0  ${round0Url}`,
+    "          ROUND0 dashboard → webhook settings: this URL for all events; it signs with the endpoint's signing secret",
+    ...micro1,
+    ...(older > 0
+      ? [
+          `          ${older} older micro1 token(s) still accepted (rotation): once micro1 posts to the URL above, ` +
+            `drop them with npm run ops -- setup --stage ${outputs.stage} --retire micro1-token`,
+        ]
+      : []),
+  ];
+};
+
+/** The ATS credentials file: a JSON object of strings (what the adapters read from `ats`). */
+const readAtsCredentials = async (path: string): Promise<Record<string, string>> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new StageError(`cannot read --ats-credentials ${path}`, { cause: error });
+  }
+  const credentials = parseSecretJson(
+    text,
+    `ATS credentials file ${path}`,
+    v.pipe(v.record(v.string(), v.pipe(v.string(), v.nonEmpty())), v.minEntries(1)),
+  );
+  return credentials;
+};
+
+const nonEmptyFlag = (value: string | undefined, flag: string): string | undefined => {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new StageError(`${flag} is empty`);
+  return value.trim();
+};
+
+/** Both secrets after the flags, with what changed in words (no values). */
+const plan = async (
+  options: SetupOptions,
+  webhook: StoredWebhookSecrets,
+  integration: IntegrationSecrets,
+): Promise<
+  | { missingRound0Secret: true }
+  | {
+      missingRound0Secret: false;
+      webhook: StoredWebhookSecrets;
+      integration: IntegrationSecrets;
+      webhookChanges: string[];
+      integrationChanges: string[];
+    }
+> => {
+  const rotate = new Set(options.rotate ?? []);
+  const retire = new Set(options.retire ?? []);
+  if (rotate.has('micro1-token') && retire.has('micro1-token')) {
+    throw new StageError(
+      '--rotate micro1-token and --retire micro1-token in one run would cut micro1 off: rotate, register the ' +
+        'new URL in micro1, then retire',
+    );
+  }
+  const webhookChanges: string[] = [];
+  const micro1Tokens = [...webhook.micro1Tokens];
+  if (micro1Tokens.length === 0) {
+    micro1Tokens.push(generateWebhookToken());
+    webhookChanges.push('micro1 token created');
+  } else if (rotate.has('micro1-token')) {
+    micro1Tokens.push(generateWebhookToken());
+    webhookChanges.push(
+      `micro1 token added (the ${micro1Tokens.length - 1} before it stay valid until retired)`,
+    );
+  }
+  if (retire.has('micro1-token') && micro1Tokens.length > 1) {
+    webhookChanges.push(`${micro1Tokens.length - 1} older micro1 token(s) retired`);
+    micro1Tokens.splice(0, micro1Tokens.length - 1);
+  }
+
+  const round0SigningSecrets = [...webhook.round0SigningSecrets];
+  let round0Secret = nonEmptyFlag(options.round0Secret, '--round0-secret');
+  if (round0Secret === undefined && round0SigningSecrets.length === 0) {
+    if (options.askSecret === undefined) return { missingRound0Secret: true };
+    round0Secret = nonEmptyFlag(
+      await options.askSecret(
+        `In ROUND0's dashboard (webhook settings), add the endpoint ${requireOutput(options.outputs, 'round0WebhookUrl')}\n` +
+          "then paste the endpoint's ROUND0 signing secret here (not shown): ",
+      ),
+      'the ROUND0 signing secret',
+    );
+  }
+  if (round0Secret !== undefined && round0Secret.length < 8) {
+    // The ingest's schema refuses it; say so in words rather than as a path of the secret.
+    throw new StageError('the ROUND0 signing secret is shorter than 8 characters: copy all of it');
+  }
+  if (round0Secret !== undefined && !round0SigningSecrets.includes(round0Secret)) {
+    webhookChanges.push(
+      round0SigningSecrets.length === 0
+        ? 'ROUND0 signing secret stored'
+        : `ROUND0 signing secret added (the ${round0SigningSecrets.length} before it stay valid until retired)`,
+    );
+    round0SigningSecrets.push(round0Secret);
+  } else if (round0Secret !== undefined && newestOf(round0SigningSecrets) !== round0Secret) {
+    // Given again while a newer one exists: it becomes the newest, so --retire keeps it.
+    round0SigningSecrets.splice(round0SigningSecrets.indexOf(round0Secret), 1);
+    round0SigningSecrets.push(round0Secret);
+    webhookChanges.push('ROUND0 signing secret made the newest');
+  }
+  if (retire.has('round0-secret') && round0SigningSecrets.length > 1) {
+    webhookChanges.push(`${round0SigningSecrets.length - 1} older ROUND0 signing secret(s) retired`);
+    round0SigningSecrets.splice(0, round0SigningSecrets.length - 1);
+  }
+
+  const integrationChanges: string[] = [];
+  const next: Record<string, unknown> = { ...integration };
+  const setKey = (key: 'round0ApiKey' | 'micro1ApiKey', value: string | undefined) => {
+    if (value === undefined || next[key] === value) return;
+    integrationChanges.push(`${key} ${next[key] === undefined ? 'stored' : 'replaced'}`);
+    next[key] = value;
+  };
+  setKey('round0ApiKey', nonEmptyFlag(options.round0ApiKey, '--round0-api-key'));
+  setKey('micro1ApiKey', nonEmptyFlag(options.micro1ApiKey, '--micro1-api-key'));
+  if (options.atsCredentialsFile !== undefined) {
+    const ats = await readAtsCredentials(options.atsCredentialsFile);
+    if (JSON.stringify(ats) !== JSON.stringify(next.ats)) {
+      integrationChanges.push(
+        `ats credentials ${next.ats === undefined ? 'stored' : 'replaced'} (${Object.keys(ats).join(', ')})`,
+      );
+      next.ats = ats;
+    }
+  }
+  return {
+    missingRound0Secret: false,
+    webhook: { ...webhook, round0SigningSecrets, micro1Tokens },
+    integration: next as IntegrationSecrets,
+    webhookChanges,
+    integrationChanges,
+  };
+};
+
+/** What the worker cannot do yet for lack of a value, as lines. */
+const missingIntegrationLines = (integration: IntegrationSecrets, stage: string): string[] => {
+  const missing = [
+    ...(integration.round0ApiKey === undefined ? ['--round0-api-key <key> (ROUND0 answers and audio)'] : []),
+    ...(integration.micro1ApiKey === undefined ? ['--micro1-api-key <key> (micro1 reports)'] : []),
+    ...(integration.ats === undefined
+      ? ['--ats-credentials <file.json> (the ATS adapter\'s credentials, e.g. {"apiKey": "…"})']
+      : []),
+  ];
+  if (missing.length === 0) return [];
+  return [
+    '',
+    `Not set yet in the integration secret (add them with npm run ops -- setup --stage ${stage} …):`,
+    ...missing.map((flag) => `  ${flag}`),
+  ];
+};
+
+/** Reads both secrets, writes what the flags change, and says what to do next. */
+export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
+  const { outputs } = options;
+  const webhookArn = requireOutput(outputs, 'webhookSecretArn');
+  const integrationArn = requireOutput(outputs, 'integrationSecretArn');
+  const round0Url = requireOutput(outputs, 'round0WebhookUrl');
+  requireOutput(outputs, 'micro1WebhookUrl');
+  const webhookBefore = parseSecretJson(
+    await readSecretString(options.secrets, webhookArn, webhookWhat),
+    webhookWhat,
+    storedWebhookSecretsSchema,
+  );
+  const integrationBefore = parseSecretJson(
+    await readSecretString(options.secrets, integrationArn, integrationWhat),
+    integrationWhat,
+    integrationSecretsSchema,
+  );
+
+  const planned = await plan(options, webhookBefore, integrationBefore);
+  if (planned.missingRound0Secret) {
+    return {
+      lines: [
+        'The ROUND0 signing secret is missing, and there is no terminal to ask on: nothing was written.',
+        `  1. In ROUND0's dashboard (webhook settings), add the endpoint ${round0Url}`,
+        "  2. Copy the endpoint's signing secret and run:",
+        `     npm run ops -- setup --stage ${outputs.stage} --round0-secret '<signing secret>'`,
+      ],
+      exitCode: 2,
+    };
+  }
+  // The functions' own rules: what the ingest and the worker would refuse is never written.
+  parseSecretJson(JSON.stringify(planned.webhook), webhookWhat, webhookSecretsSchema);
+  parseSecretJson(JSON.stringify(planned.integration), integrationWhat, integrationSecretsSchema);
+
+  if (planned.webhookChanges.length > 0) {
+    await writeSecretString(options.secrets, webhookArn, webhookWhat, JSON.stringify(planned.webhook));
+  }
+  if (planned.integrationChanges.length > 0) {
+    await writeSecretString(
+      options.secrets,
+      integrationArn,
+      integrationWhat,
+      JSON.stringify(planned.integration),
+    );
+  }
+  const changed = planned.webhookChanges.length + planned.integrationChanges.length > 0;
+  const status = (changes: readonly string[]) =>
+    changes.length === 0 ? 'unchanged' : `updated: ${changes.join('; ')}`;
+  return {
+    lines: [
+      `Stage ${outputs.stage} (${outputs.region}): ${outputs.stackNames.stateful}, ${outputs.stackNames.stateless}`,
+      ...(changed
+        ? [
+            `Webhook secret: ${status(planned.webhookChanges)}`,
+            `Integration secret: ${status(planned.integrationChanges)} (pseudonymKey kept as it is)`,
+            'The functions read the new values within 5 minutes (SECRETS_CACHE_SECONDS).',
+          ]
+        : ['Nothing to change: both secrets are set up already (nothing written).']),
+      '',
+      "Paste these into the vendors' dashboards:",
+      ...webhookUrlLines(outputs, planned.webhook),
+      ...missingIntegrationLines(planned.integration, outputs.stage),
+      '',
+      "Next: send a test event from each vendor's dashboard and watch it land:",
+      `  npm run ops -- watch --stage ${outputs.stage}`,
+    ],
+    exitCode: 0,
+  };
+};
+
+/** `urls`: the two webhook URLs of the stage, micro1's with its newest token. */
+export const runUrls = async (outputs: StageOutputs, secrets: SecretsManagerClient): Promise<SetupResult> => {
+  const webhook = parseSecretJson(
+    await readSecretString(secrets, requireOutput(outputs, 'webhookSecretArn'), webhookWhat),
+    webhookWhat,
+    storedWebhookSecretsSchema,
+  );
+  return {
+    lines: [
+      `Webhook URLs of stage ${outputs.stage} (${outputs.region}):`,
+      ...webhookUrlLines(outputs, webhook),
+    ],
+    exitCode: webhook.micro1Tokens.length === 0 ? 1 : 0,
+  };
+};

@@ -1,0 +1,286 @@
+/**
+ * `npm run ops -- setup --stage` and `urls --stage`: the stage's two secrets filled from flags (Secrets
+ * Manager and CloudFormation through aws-sdk-client-mock, in memory), written once and only when something
+ * changed, checked with the functions' own schemas, and the URLs to paste printed with nothing else secret.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import * as v from 'valibot';
+import { integrationSecretsSchema, webhookSecretsSchema } from '../../../functions/platform/secrets-shape.js';
+import { micro1EventTypes } from '../../../functions/vendors/micro1/schema.js';
+import { OpsUsageError, runOpsCommand } from '../../../local/ops.js';
+import {
+  cloudFormation,
+  deployStage,
+  freshSecrets,
+  integrationSecretArn,
+  pseudonymKey,
+  region,
+  secretsManager,
+  stageSecrets,
+  webhookSecretArn,
+} from './deployed-stage.js';
+
+const dataDir = '/nonexistent/.data/';
+const round0Secret = 'whsec_round0-dashboard-secret';
+const micro1Base = 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/micro1';
+const stageFlags = ['--stage', 'prod', '--region', region];
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ops-setup-'));
+});
+
+beforeEach(() => deployStage());
+
+afterAll(async () => {
+  cloudFormation.restore();
+  secretsManager.restore();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const setup = (flags: string[], options: Parameters<typeof runOpsCommand>[2] = {}) =>
+  runOpsCommand(['setup', ...stageFlags, ...flags], dataDir, options);
+
+describe('npm run ops -- setup --stage', () => {
+  it('on a fresh stage: creates the micro1 token, stores the ROUND0 secret, prints the URLs and the next step', async () => {
+    // Prepare
+    const secrets = stageSecrets(freshSecrets());
+
+    // Act
+    const { lines, exitCode } = await setup(['--round0-secret', round0Secret]);
+
+    // Assess: one write, of the webhook secret, valid for the ingest
+    expect(exitCode).toBe(0);
+    expect(secrets.writes.map((write) => write.arn)).toEqual([webhookSecretArn]);
+    const webhook = v.parse(webhookSecretsSchema, secrets.webhook());
+    expect(webhook.round0SigningSecrets).toEqual([round0Secret]);
+    expect(webhook.micro1Tokens).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
+    const token = webhook.micro1Tokens[0] as string;
+    expect(secrets.integration()).toEqual({ pseudonymKey });
+
+    const text = lines.join('\n');
+    expect(text).toContain('Webhook secret: updated: micro1 token created; ROUND0 signing secret stored');
+    expect(text).toContain('Integration secret: unchanged');
+    expect(text).toContain('  ROUND0  https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/round0');
+    expect(text).toContain(`  micro1  ${micro1Base}/${token}`);
+    expect(text).toMatch(/SECRET: the token in this URL is what authenticates micro1/);
+    expect(text).toContain(`register it for each event type: ${micro1EventTypes.join(', ')}`);
+    expect(text).toContain('npm run ops -- watch --stage prod');
+    // Nothing secret but the micro1 URL: not the ROUND0 secret, not the pseudonym key.
+    expect(text).not.toContain(round0Secret);
+    expect(text).not.toContain(pseudonymKey);
+    expect(text.split(token)).toHaveLength(2);
+  });
+
+  it('a second run with the same flags writes nothing and says so, keeping the same token', async () => {
+    // Prepare
+    const secrets = stageSecrets(freshSecrets());
+    await setup(['--round0-secret', round0Secret]);
+    const first = secrets.webhook();
+
+    // Act
+    const { lines, exitCode } = await setup(['--round0-secret', round0Secret]);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(secrets.writes).toHaveLength(1);
+    expect(secrets.webhook()).toEqual(first);
+    expect(lines).toContain('Nothing to change: both secrets are set up already (nothing written).');
+    expect(lines.join('\n')).toContain(`${micro1Base}/${first.micro1Tokens?.[0]}`);
+  });
+
+  it('creates a token only when there is none: an existing one is kept and printed', async () => {
+    // Prepare
+    const existing = 'e'.repeat(43);
+    const secrets = stageSecrets({
+      webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: [existing] },
+      integration: { pseudonymKey },
+    });
+
+    // Act
+    const { lines } = await setup([]);
+
+    // Assess
+    expect(secrets.writes).toHaveLength(0);
+    expect(lines.join('\n')).toContain(`  micro1  ${micro1Base}/${existing}`);
+  });
+
+  it('--rotate micro1-token adds a token and keeps the old one; --retire micro1-token drops the old later', async () => {
+    // Prepare
+    const old = 'o'.repeat(43);
+    const secrets = stageSecrets({
+      webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: [old] },
+      integration: { pseudonymKey },
+    });
+
+    // Act
+    const rotated = await setup(['--rotate', 'micro1-token']);
+    const afterRotation = secrets.webhook().micro1Tokens ?? [];
+    const retired = await setup(['--retire', 'micro1-token']);
+
+    // Assess: both valid during the window, the new one printed; then only the new one
+    expect(afterRotation).toEqual([old, expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
+    const fresh = afterRotation[1] as string;
+    expect(rotated.lines.join('\n')).toContain(`${micro1Base}/${fresh}`);
+    expect(rotated.lines.join('\n')).not.toContain(old);
+    expect(rotated.lines.join('\n')).toContain('1 older micro1 token(s) still accepted');
+    expect(secrets.webhook().micro1Tokens).toEqual([fresh]);
+    expect(retired.lines.join('\n')).toContain('1 older micro1 token(s) retired');
+    expect(secrets.writes).toHaveLength(2);
+  });
+
+  it('stores vendor API keys and ATS credentials, keeping pseudonymKey and every other value, printing none', async () => {
+    // Prepare
+    const secrets = stageSecrets({
+      webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: ['t'.repeat(43)] },
+      integration: { pseudonymKey, slackWebhookUrl: 'https://hooks.slack.com/services/T/B/x' },
+    });
+    const credentialsFile = join(dir, 'ats.json');
+    await writeFile(
+      credentialsFile,
+      JSON.stringify({ clientId: 'gh-client', clientSecret: 'gh-secret-value' }),
+    );
+
+    // Act
+    const { lines } = await setup([
+      '--round0-api-key',
+      'r0-api-key-value',
+      '--micro1-api-key',
+      'm1-api-key-value',
+      '--ats-credentials',
+      credentialsFile,
+    ]);
+
+    // Assess
+    expect(secrets.writes.map((write) => write.arn)).toEqual([integrationSecretArn]);
+    expect(v.parse(integrationSecretsSchema, secrets.integration())).toEqual({
+      pseudonymKey,
+      slackWebhookUrl: 'https://hooks.slack.com/services/T/B/x',
+      round0ApiKey: 'r0-api-key-value',
+      micro1ApiKey: 'm1-api-key-value',
+      ats: { clientId: 'gh-client', clientSecret: 'gh-secret-value' },
+    });
+    const text = lines.join('\n');
+    expect(text).toContain(
+      'Integration secret: updated: round0ApiKey stored; micro1ApiKey stored; ats credentials stored (clientId, clientSecret)',
+    );
+    for (const value of [
+      'r0-api-key-value',
+      'm1-api-key-value',
+      'gh-secret-value',
+      'gh-client',
+      pseudonymKey,
+    ]) {
+      expect(text).not.toContain(value);
+    }
+  });
+
+  it('says which integration values are still missing, with the flag that sets each', async () => {
+    // Prepare
+    stageSecrets(freshSecrets());
+
+    // Act
+    const { lines } = await setup(['--round0-secret', round0Secret]);
+
+    // Assess
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  --round0-api-key <key> (ROUND0 answers and audio)',
+        '  --micro1-api-key <key> (micro1 reports)',
+      ]),
+    );
+  });
+
+  it('piped without a ROUND0 signing secret: writes nothing, says where to get it and which flag to pass', async () => {
+    // Prepare
+    const secrets = stageSecrets(freshSecrets());
+
+    // Act
+    const { lines, exitCode } = await setup([]);
+
+    // Assess
+    expect(exitCode).toBe(2);
+    expect(secrets.writes).toHaveLength(0);
+    expect(lines.join('\n')).toContain('https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/round0');
+    expect(lines.join('\n')).toContain(
+      "npm run ops -- setup --stage prod --round0-secret '<signing secret>'",
+    );
+  });
+
+  it('on a terminal asks for the ROUND0 signing secret (hidden input) when none is stored', async () => {
+    // Prepare
+    const secrets = stageSecrets(freshSecrets());
+    const prompts: string[] = [];
+
+    // Act
+    const { exitCode } = await setup([], {
+      askSecret: async (prompt) => {
+        prompts.push(prompt);
+        return `  ${round0Secret}\n`;
+      },
+    });
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(prompts).toEqual([expect.stringContaining('ROUND0 signing secret')]);
+    expect(secrets.webhook().round0SigningSecrets).toEqual([round0Secret]);
+  });
+
+  it('refuses what the functions would refuse, before writing anything', async () => {
+    // Prepare
+    const secrets = stageSecrets(freshSecrets());
+    const badCredentials = join(dir, 'bad-ats.json');
+    await writeFile(badCredentials, JSON.stringify({ clientId: 42 }));
+
+    // Act & Assess
+    await expect(setup(['--round0-secret', 'short'])).rejects.toThrow(
+      'the ROUND0 signing secret is shorter than 8 characters',
+    );
+    await expect(
+      setup(['--round0-secret', round0Secret, '--ats-credentials', badCredentials]),
+    ).rejects.toThrow(/ATS credentials file .* is malformed at: clientId/);
+    await expect(setup(['--rotate', 'round0-secret'])).rejects.toThrow(OpsUsageError);
+    expect(secrets.writes).toHaveLength(0);
+  });
+});
+
+describe('npm run ops -- urls --stage', () => {
+  it('prints both URLs, micro1 with its token and marked secret, and writes nothing', async () => {
+    // Prepare
+    const token = 'u'.repeat(43);
+    const secrets = stageSecrets({
+      webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: [token] },
+      integration: { pseudonymKey },
+    });
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['urls', ...stageFlags], dataDir);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(lines.slice(0, 3)).toEqual([
+      'Webhook URLs of stage prod (eu-west-1):',
+      '  ROUND0  https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/round0',
+      expect.stringContaining('ROUND0 dashboard'),
+    ]);
+    expect(lines[3]).toBe(`  micro1  ${micro1Base}/${token}`);
+    expect(lines[4]).toMatch(/^ {10}SECRET: /);
+    expect(lines.join('\n')).not.toContain(round0Secret);
+    expect(secrets.writes).toHaveLength(0);
+  });
+
+  it('says to run setup when the stage has no micro1 token yet', async () => {
+    // Prepare
+    stageSecrets(freshSecrets());
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['urls', ...stageFlags], dataDir);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(lines).toContain('  micro1  no token yet: run npm run ops -- setup --stage prod');
+  });
+});
