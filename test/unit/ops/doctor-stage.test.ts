@@ -30,13 +30,18 @@ afterAll(() => {
 describe('npm run ops -- doctor --stage', () => {
   it("reads the credentials from the stage's integration secret and the adapter from cdk.json's stage", async () => {
     // Act
-    const { lines } = await runOpsCommand(['doctor', '--stage', 'prod', '--region', region, '--json'], '/nonexistent/');
+    const { lines } = await runOpsCommand(
+      ['doctor', '--stage', 'prod', '--region', region, '--json'],
+      '/nonexistent/',
+    );
 
     // Assess: cdk.json's prod names no ATS, so the default log adapter
     const report = JSON.parse(lines.join('\n')) as { adapter: string; credentialsFrom: string };
     expect(report.adapter).toBe('log');
     expect(report.credentialsFrom).toBe('the integration secret (Secrets Manager)');
-    expect(secretsManager.calls().map((call) => call.args[0].input)).toEqual([{ SecretId: integrationSecretArn }]);
+    expect(secretsManager.calls().map((call) => call.args[0].input)).toEqual([
+      { SecretId: integrationSecretArn },
+    ]);
     expect(lines.join('\n')).not.toContain('never-printed-key');
   });
 
