@@ -20,9 +20,15 @@ import { queueDepth } from '../../local/queue-depth.js';
 import { eventually } from '../integration/local/factories.js';
 import type { FaultsWorld } from './harness.js';
 
+/**
+ * An effect key (`<vendor>:<interview key>:<write key>`), or a pattern for one whose key is a hash of what it
+ * writes (`links:<hash>`).
+ */
+export type ExpectedEffect = string | RegExp;
+
 export interface AuditExpectation {
-  /** Effect keys (`<vendor>:<interview key>:<write key>`) the ATS must have received, each as often as listed. */
-  readonly effects: readonly string[];
+  /** The effects the ATS must have received, each as often as listed. */
+  readonly effects: readonly ExpectedEffect[];
   /** Dedupe keys of the events that fail permanently: exactly these are in the events DLQ. @default [] */
   readonly deadLettered?: readonly string[];
   /** Archive tasks that fail permanently, as `<interview key> <asset name>`: exactly these in the archive DLQ. @default [] */
@@ -36,6 +42,25 @@ export interface AuditReport {
 }
 
 const sorted = (values: Iterable<string>): string[] => [...values].sort();
+
+/**
+ * The difference between the effects seen and the expected multiset: each expected entry takes one seen
+ * effect it matches (exact keys first, then patterns).
+ */
+const effectDifference = (seen: readonly string[], expected: readonly ExpectedEffect[]) => {
+  const unexpected = sorted(seen);
+  const missing: string[] = [];
+  const take = (matches: (key: string) => boolean, label: string) => {
+    const at = unexpected.findIndex(matches);
+    if (at === -1) missing.push(label);
+    else unexpected.splice(at, 1);
+  };
+  for (const key of expected) if (typeof key === 'string') take((seenKey) => seenKey === key, key);
+  for (const pattern of expected) {
+    if (pattern instanceof RegExp) take((seenKey) => pattern.test(seenKey), String(pattern));
+  }
+  return { missing: sorted(missing), unexpected };
+};
 
 /** The messages of a queue without taking them (received with a visibility timeout of 0). */
 const peek = async (sqs: SQSClient, queueUrl: string): Promise<string[]> => {
@@ -142,9 +167,12 @@ export const audit = async (
     );
     expect({ lost }).toEqual({ lost: [] });
 
-    // Zero duplicates: the ATS got each expected effect as often as listed, and the ledger agrees.
-    expect(sorted(appliedEffects(world))).toEqual(sorted(expected.effects));
-    expect(sorted(ledger.doneEffects)).toEqual(sorted(new Set(expected.effects)));
+    // Zero duplicates: the ATS got each expected effect as often as listed, and the ledger records exactly
+    // those effects done.
+    const applied = appliedEffects(world);
+    const none = { missing: [], unexpected: [] };
+    expect({ ats: effectDifference(applied, expected.effects) }).toEqual({ ats: none });
+    expect(sorted(ledger.doneEffects)).toEqual(sorted(new Set(applied)));
     return { processed: ledger.doneEvents };
   }, timeoutMs);
 };
