@@ -78,9 +78,6 @@ try {
   process.exit(2);
 }
 
-const { summary } = await runLoad({
-  ...options,
-  progress: (line) => process.stderr.write(`load: ${line}\n`),
-});
+const { summary } = await runLoad({ ...options, progress: process.stderr });
 console.log(JSON.stringify(summary));
 process.exitCode = loadPassed(summary) ? 0 : 1;

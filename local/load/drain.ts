@@ -22,7 +22,7 @@ export interface DrainOptions {
   /** How long every queue must stay empty (the archive queue fills behind the worker). @default 2000 */
   readonly stableMs?: number;
   readonly timeoutMs: number;
-  /** Called about every 5 s with the messages left. */
+  /** Called about every 10 s with the messages left. */
   readonly onProgress?: (messages: number) => void;
 }
 
@@ -52,7 +52,7 @@ export const waitForDrain = async (options: DrainOptions): Promise<DrainResult> 
     if (now - started >= options.timeoutMs) {
       return { drained: false, seconds: (now - started) / 1000, messages };
     }
-    if (now - lastProgress >= 5000) {
+    if (now - lastProgress >= 10_000) {
       options.onProgress?.(messages);
       lastProgress = now;
     }

@@ -3,6 +3,7 @@
  * the queues to drain (`drain.ts`), audit (`audit.ts`), stop. `bin/load.ts` is its command line.
  */
 import { loadavg } from 'node:os';
+import { Progress, type ProgressStream } from '../ops/progress.js';
 import { type AuditResult, auditPipeline } from './audit.js';
 import { waitForDrain } from './drain.js';
 import { type LoadPipelineOptions, startLoadPipeline } from './pipeline.js';
@@ -18,8 +19,11 @@ export interface LoadOptions extends LoadPipelineOptions {
   readonly seed?: number;
   /** How long to wait for the queues to drain. @default 900000 (15 min) */
   readonly drainTimeoutMs?: number;
-  /** Progress lines. @default none */
-  readonly progress?: (line: string) => void;
+  /**
+   * Where progress goes (`process.stderr` in `npm run load`): a line per step, and the sending count, rate
+   * and ETA (updated in place on a terminal). @default none
+   */
+  readonly progress?: ProgressStream;
 }
 
 /** The run's result line: exactly these fields. */
@@ -50,7 +54,7 @@ export const loadPassed = (summary: LoadSummary): boolean =>
   summary.lost === 0 && summary.duplicateEffects === 0 && summary.non2xx === 0;
 
 export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
-  const progress = options.progress ?? (() => undefined);
+  const progress = (line: string) => options.progress?.write(`load: ${line}\n`);
   const load = () =>
     loadavg()
       .map((value) => value.toFixed(2))
@@ -66,13 +70,18 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
   const pipeline = await startLoadPipeline(options);
   try {
     progress(`pipeline: ${pipeline.url} (data ${pipeline.dataDir})`);
+    const sending = new Progress('load: answered', traffic.deliveries.length, {
+      ...(options.progress === undefined ? {} : { stream: options.progress }),
+      plainIntervalMs: 10_000,
+    });
     const sent = await sendTraffic(traffic, {
       url: pipeline.url,
       round0Secret: pipeline.secrets.webhook.round0SigningSecrets[0] ?? '',
       micro1Token: pipeline.secrets.webhook.micro1Tokens[0] ?? '',
       connections: options.concurrency ?? 64,
-      onProgress: (answered, total) => progress(`sent ${answered}/${total}`),
+      onAnswer: () => sending.tick(),
     });
+    sending.done();
     progress(
       `sent ${sent.sent} in ${sent.seconds.toFixed(1)} s: ${JSON.stringify(sent.statuses)} by status, ` +
         `p50 ${sent.p50Ms} ms, p99 ${sent.p99Ms} ms` +

@@ -18,8 +18,8 @@ export interface SendOptions {
   readonly connections?: number;
   /** Seconds before a request without an answer counts as failed. @default 30 */
   readonly timeoutSeconds?: number;
-  /** Called about every 2 s with the number of answers so far. */
-  readonly onProgress?: (answered: number, total: number) => void;
+  /** Called on every answer (or failed request). */
+  readonly onAnswer?: () => void;
 }
 
 export interface SendResult {
@@ -58,7 +58,6 @@ export const sendTraffic = async (traffic: Traffic, options: SendOptions): Promi
   const statusOf = new Array<number>(total).fill(0);
   const acceptedEvents = new Set<number>();
   let next = 0;
-  let answered = 0;
   let idMismatches = 0;
 
   const setupRequest = (request: autocannon.Request, context: object): autocannon.Request => {
@@ -87,7 +86,6 @@ export const sendTraffic = async (traffic: Traffic, options: SendOptions): Promi
   const onResponse = (status: number, body: string, context: object) => {
     const index = (context as DeliveryContext).delivery;
     if (index === undefined) return;
-    answered++;
     statusOf[index] = status;
     if (status < 200 || status >= 300) return;
     const delivery = traffic.deliveries[index] as Traffic['deliveries'][number];
@@ -96,24 +94,22 @@ export const sendTraffic = async (traffic: Traffic, options: SendOptions): Promi
   };
 
   const started = performance.now();
-  const progress = setInterval(() => options.onProgress?.(answered, total), 2000);
-  let result: autocannon.Result;
-  try {
-    result = await new Promise<autocannon.Result>((resolve, reject) => {
-      autocannon(
-        {
-          url: options.url,
-          connections,
-          amount: total,
-          timeout: options.timeoutSeconds ?? 30,
-          requests: [{ setupRequest, onResponse }],
-        },
-        (error: unknown, finished: autocannon.Result) => (error ? reject(error) : resolve(finished)),
-      );
-    });
-  } finally {
-    clearInterval(progress);
-  }
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections,
+        amount: total,
+        timeout: options.timeoutSeconds ?? 30,
+        requests: [{ setupRequest, onResponse }],
+      },
+      (error: unknown, finished: autocannon.Result) => (error ? reject(error) : resolve(finished)),
+    );
+    if (options.onAnswer !== undefined) {
+      instance.on('response', options.onAnswer);
+      instance.on('reqError', options.onAnswer);
+    }
+  });
   const seconds = (performance.now() - started) / 1000;
 
   const statuses: Record<string, number> = {};
