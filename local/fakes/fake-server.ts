@@ -237,6 +237,11 @@ export interface HeldRequest {
   readonly count: number;
   /** Lets the held request through to the fake (and every later one that matches). */
   release(): void;
+  /**
+   * Hangs up on every request held so far (their connections destroyed, as a host that gives up would) and
+   * ends the hold: later requests go on to the faults and the fake.
+   */
+  abort(): void;
 }
 
 /** Which requests {@link FaultSwitch.hold} holds. */
@@ -316,16 +321,16 @@ const faultSwitch = () => {
     count: number;
     isReleased: boolean;
     readonly arrived: () => void;
-    readonly released: Promise<void>;
+    readonly released: Promise<'pass' | 'abort'>;
   }> = [];
   const api: FaultSwitch = {
     hold: (match) => {
       let arrived!: () => void;
-      let resolveReleased!: () => void;
+      let resolveReleased!: (how: 'pass' | 'abort') => void;
       const reached = new Promise<void>((resolve) => {
         arrived = resolve;
       });
-      const released = new Promise<void>((resolve) => {
+      const released = new Promise<'pass' | 'abort'>((resolve) => {
         resolveReleased = resolve;
       });
       const hold = {
@@ -345,7 +350,11 @@ const faultSwitch = () => {
         },
         release: () => {
           hold.isReleased = true;
-          resolveReleased();
+          resolveReleased('pass');
+        },
+        abort: () => {
+          hold.isReleased = true;
+          resolveReleased('abort');
         },
       };
     },
@@ -369,8 +378,11 @@ const faultSwitch = () => {
     next.left -= 1;
     return next.rule;
   };
-  /** Waits while a hold matches this request (the first matching request, or every one until released). */
-  const held = async (method: string, path: string): Promise<void> => {
+  /**
+   * Waits while a hold matches this request (the first matching request, or every one until released);
+   * `abort` when the hold hung up on it.
+   */
+  const held = async (method: string, path: string): Promise<'pass' | 'abort'> => {
     const hold = holds.find(
       (h) =>
         !h.isReleased &&
@@ -378,11 +390,11 @@ const faultSwitch = () => {
         (!h.method || h.method.toUpperCase() === method.toUpperCase()) &&
         (!h.path || h.path.test(path)),
     );
-    if (!hold) return;
+    if (!hold) return 'pass';
     hold.taken = true;
     hold.count += 1;
     hold.arrived();
-    await hold.released;
+    return hold.released;
   };
   return { api, take, held };
 };
@@ -468,7 +480,10 @@ export const startFakeServer = async (
       applied: true,
     };
     log.add(entry);
-    await faults.held(method, url.pathname);
+    if ((await faults.held(method, url.pathname)) === 'abort') {
+      res.socket?.destroy();
+      return;
+    }
     const fault = faults.take(method, url.pathname);
     if (fault?.when === 'before') {
       entry.applied = false;

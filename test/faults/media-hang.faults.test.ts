@@ -1,0 +1,113 @@
+/**
+ * A media host that hangs (the media fake accepts the request and never answers), through the local
+ * pipeline: the archive task downloading from it runs into the archive function's timeout (2 s here) and
+ * comes back from its queue; once the host answers again the asset is archived. A host that never answers
+ * gets its task dead-lettered by the queue after `maxReceiveCount` receives. Nothing else is affected: the
+ * ATS effects of every event, and the archive of a report on a healthy path, are made once.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ArchiveManifest } from '../../functions/archive/manifest.js';
+import { resources } from '../../lib/resources.js';
+import { localAws } from '../../local/emulators.js';
+import type { HeldRequest } from '../../local/fakes/fake-server.js';
+import type { MediaFake } from '../../local/fakes/media.js';
+import { eventually } from '../integration/local/factories.js';
+import { audit } from './audit.js';
+import { completedEffects, type FaultsWorld, micro1Report, startFaultsWorld } from './harness.js';
+
+let world: FaultsWorld;
+let media: MediaFake;
+/** HangB's host: it never answers. */
+let hangB: HeldRequest | undefined;
+
+beforeAll(async () => {
+  world = await startFaultsWorld({
+    media: { dir: join(tmpdir(), 'interview-sync-faults-media') },
+    workerVisibilityTimeoutSeconds: 3,
+    // A stalled download ends with the function's timeout (as Lambda would end it) and the task comes
+    // back after the visibility timeout; the third receive is its last.
+    archiveTimeoutSeconds: 2,
+    archiveQueue: { visibilityTimeoutSeconds: 3, maxReceiveCount: 3 },
+  });
+  media = world.pipeline.media as MediaFake;
+}, 60_000);
+
+afterAll(async () => {
+  // The invocations that timed out on HangB still wait on it (Lambda would have ended them; here their
+  // promises run on): hang up and answer their retries with 503, and let each give up after its three
+  // remaining attempts, before the pipeline stops.
+  if (hangB !== undefined) {
+    const stalled = hangB.count;
+    media.faults.add({ method: 'GET', path: pdfPath('HangB'), status: 503, when: 'before', times: 1000 });
+    hangB.abort();
+    await eventually(() => {
+      const refused = media.log.entries.filter((e) => pdfPath('HangB').test(e.path) && e.status === 503);
+      expect(refused.length).toBeGreaterThanOrEqual(3 * stalled);
+    });
+  }
+  await world?.stop();
+});
+
+/** A micro1 report whose PDF is on the media fake (no recording). */
+const reportWithPdf = (reportId: string) =>
+  micro1Report(reportId, (json) => {
+    json.data.report_url = media.micro1Urls(reportId).report;
+  });
+
+const pdfPath = (reportId: string) => new RegExp(`^/micro1/${reportId}/report\\.pdf$`);
+
+/** What the ATS gets for an archived report: its writes, its links, then the archive's links and location. */
+const archivedReportEffects = (reportId: string) => [
+  ...completedEffects('micro1', `report:${reportId}`),
+  new RegExp(`^micro1:report:${reportId}:links:[0-9a-f]+$`),
+  new RegExp(`^micro1:report:${reportId}:links:[0-9a-f]+$`),
+  `micro1:report:${reportId}:archive`,
+];
+
+describe('a media host that hangs (local runtime, media fake holding requests)', () => {
+  it('times a stalled download out and archives it once the host answers, dead-letters one that never answers, and affects nothing else', async () => {
+    // Prepare: HangA's host hangs until released, HangB's never answers, HangOk's answers
+    const hangA = media.faults.hold({ method: 'GET', path: pdfPath('HangA'), every: true });
+    hangB = media.faults.hold({ method: 'GET', path: pdfPath('HangB'), every: true });
+
+    // Act
+    for (const id of ['HangA', 'HangB', 'HangOk']) {
+      expect((await world.deliver('micro1', await reportWithPdf(id))).status).toBe(202);
+    }
+    // HangA's task timed out and came back (a second request hangs too); then its host answers again
+    await eventually(() => expect(hangA.count).toBeGreaterThanOrEqual(2), 20_000);
+    hangA.release();
+
+    // Assess: every ATS effect once; HangB's archive neither completed (no follow-up) nor retried forever
+    await audit(
+      world,
+      {
+        effects: [
+          ...archivedReportEffects('HangA'),
+          ...archivedReportEffects('HangOk'),
+          ...completedEffects('micro1', 'report:HangB'),
+          /^micro1:report:HangB:links:[0-9a-f]+$/,
+        ],
+        archiveDeadLettered: ['report:HangB report'],
+      },
+      40_000,
+    );
+    expect(hangB.count).toBeGreaterThanOrEqual(3);
+    const manifest = new ArchiveManifest({
+      client: new DynamoDBClient({
+        region: localAws.region,
+        endpoint: world.pipeline.endpoints.dynamodb,
+        credentials: localAws.credentials,
+      }),
+      tableName: resources.ledgerTable.name,
+    });
+    for (const id of ['HangA', 'HangOk']) {
+      expect((await manifest.list('micro1', `report:${id}`)).map((entry) => entry.key)).toEqual([
+        `interviews/${id}/report.pdf`,
+      ]);
+    }
+    expect(await manifest.list('micro1', 'report:HangB')).toEqual([]);
+  });
+});
