@@ -36,14 +36,20 @@ export interface FaultsWorld {
   stop(): Promise<void>;
 }
 
+export interface FaultsWorldOptions extends Omit<LocalPipelineOptions, 'secretsFile' | 'log'> {
+  /** Members added to the integration secret besides the receiver's signing secret (vendor API keys). */
+  readonly integration?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Starts the receiver and a pipeline whose worker writes to it, with quiet logs. `options` adds to or
  * overrides the pipeline's settings (queue timings, media, a worker that does not run…); `env` the
  * handlers' environment.
  */
-export const startFaultsWorld = async (
-  options: Omit<LocalPipelineOptions, 'secretsFile' | 'log'> = {},
-): Promise<FaultsWorld> => {
+export const startFaultsWorld = async ({
+  integration = {},
+  ...options
+}: FaultsWorldOptions = {}): Promise<FaultsWorld> => {
   const dir = await mkdtemp(join(tmpdir(), 'faults-'));
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   const receiver = await startFakeWebhookReceiver({ secret });
@@ -69,7 +75,10 @@ export const startFaultsWorld = async (
       },
     });
     // Before any event: the worker caches the integration secret once read.
-    await setIntegrationSecrets(pipeline.secretsFile.path, { ats: { signingSecret: secret } });
+    await setIntegrationSecrets(pipeline.secretsFile.path, {
+      ...integration,
+      ats: { signingSecret: secret },
+    });
     await writeRuntimeInfo(dir, runtimeInfoFor(pipeline));
   } catch (error) {
     await pipeline?.stop();

@@ -1,0 +1,111 @@
+/**
+ * ROUND0's API down, through the local pipeline with a ROUND0 API fake the worker enriches
+ * `interview_ended` from: refusing connections (the fake stopped, then started again on its port), then
+ * answering 503 for a window. Enrichment is retried (in-process, then by the queue); nothing reaches the ATS
+ * while the API is down — the note must not be written from the webhook alone — and once it is back every
+ * event is synced from the API's data, each effect once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
+import {
+  type FakeRound0Api,
+  round0InterviewFromWebhook,
+  startFakeRound0Api,
+} from '../../local/fakes/round0-api.js';
+import { eventually } from '../integration/local/factories.js';
+import { audit } from './audit.js';
+import { completedEffects, type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
+
+const apiKey = 'round0-faults-key';
+/** What only the API's copy of an interview says (its webhook says otherwise). */
+const fromTheApi = 'Feedback read from the ROUND0 API.';
+
+let world: FaultsWorld;
+let round0Api: FakeRound0Api;
+/** The interviews the API serves, kept across its restarts. */
+const interviews: Record<string, unknown> = {};
+const expectedEffects: string[] = [];
+
+beforeAll(async () => {
+  round0Api = await startFakeRound0Api({ apiKey, interviews });
+  world = await startFaultsWorld({
+    workerVisibilityTimeoutSeconds: 3,
+    maxReceiveCount: 10,
+    env: { ROUND0_API_BASE_URL: round0Api.url },
+    integration: { round0ApiKey: apiKey },
+  });
+});
+
+afterAll(async () => {
+  await world?.stop();
+  await round0Api?.close();
+});
+
+/** The webhook of a completed interview, and the API's copy of it (no audio, the feedback its own). */
+const interview = async (id: string): Promise<string> => {
+  const webhook = await round0Ended(id);
+  const { body } = round0InterviewFromWebhook(JSON.parse(webhook), {
+    audioBaseUrl: 'https://unused.invalid',
+  });
+  const responses = body.responses as Array<Record<string, unknown>>;
+  for (const response of responses) delete response.audio_url;
+  (responses[0] as Record<string, unknown>).feedback = fromTheApi;
+  interviews[id] = body;
+  round0Api.state.interviews.set(id, body);
+  return webhook;
+};
+
+/** The ATS writes made for an interview so far. */
+const writesOf = (id: string) =>
+  world.receiver.state.deliveries
+    .map((delivery) => delivery.payload as GenericAtsEvent | undefined)
+    .filter((payload) => payload?.eventKey.startsWith(`round0:${id}:`));
+
+describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
+  it('retries enrichment while the API refuses connections, and syncs from it once it is back', async () => {
+    // Prepare
+    const webhook = await interview('api-refused');
+    const port = Number(new URL(round0Api.url).port);
+    await round0Api.close();
+
+    // Act: delivered while the API is down for longer than a delivery's in-process retries and a redelivery
+    expect((await world.deliver('round0', webhook)).status).toBe(202);
+    await sleep(4000);
+    const writesWhileDown = writesOf('api-refused');
+    round0Api = await startFakeRound0Api({ apiKey, interviews, port });
+
+    // Assess: nothing written from the webhook alone; then every effect once, the note from the API
+    expect(writesWhileDown).toEqual([]);
+    expectedEffects.push(...completedEffects('round0', 'api-refused'));
+    await audit(world, { effects: expectedEffects });
+    expect(round0Api.log.count({ method: 'GET', path: /\/interviews\/api-refused$/ })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(
+      writesOf('api-refused').find((write) => write?.type === 'interview-sync.note')?.note?.text,
+    ).toContain(fromTheApi);
+  });
+
+  it('retries enrichment while the API answers 503 for a window, and syncs from it once it recovers', async () => {
+    // Prepare
+    const webhook = await interview('api-503');
+    round0Api.faults.add({ method: 'GET', status: 503, when: 'before', times: Number.MAX_SAFE_INTEGER });
+
+    // Act: the window lasts until the API refused more reads than one delivery makes (four attempts)
+    expect((await world.deliver('round0', webhook)).status).toBe(202);
+    await eventually(
+      () => expect(round0Api.log.count({ method: 'GET', applied: false })).toBeGreaterThanOrEqual(5),
+      20_000,
+    );
+    const writesWhileDown = writesOf('api-503');
+    round0Api.faults.clear();
+
+    // Assess
+    expect(writesWhileDown).toEqual([]);
+    expectedEffects.push(...completedEffects('round0', 'api-503'));
+    await audit(world, { effects: expectedEffects });
+    expect(writesOf('api-503').find((write) => write?.type === 'interview-sync.note')?.note?.text).toContain(
+      fromTheApi,
+    );
+  });
+});
