@@ -67,23 +67,13 @@ describe('faults of the ATS (local runtime, generic adapter, receiver fake)', ()
   });
 
   it('sends nothing before a 429’s Retry-After has elapsed, in-process or through the queue, and writes every effect once', async () => {
-    // Prepare: three 429s asking for 1 s (waited in-process, then by the queue once the attempts are
-    // spent), then one asking for 4 s, longer than the adapter waits in-process and than the queue's 3 s
-    // visibility timeout: the worker must delay the message's redelivery itself
-    world.receiver.faults.add({
-      method: 'POST',
-      status: 429,
-      retryAfterSeconds: 1,
-      when: 'before',
-      times: 3,
-    });
-    world.receiver.faults.add({
-      method: 'POST',
-      status: 429,
-      retryAfterSeconds: 4,
-      when: 'before',
-      times: 1,
-    });
+    // Prepare: a 429 asking for 1 s (waited in-process), another (the second attempt: the worker gives the
+    // message back to the queue for 1 s), then one asking for 4 s, longer than the adapter waits in-process
+    // and than the queue's 3 s visibility timeout: the worker must delay the redelivery itself
+    const askedSeconds = [1, 1, 4];
+    for (const retryAfterSeconds of askedSeconds) {
+      world.receiver.faults.add({ method: 'POST', status: 429, retryAfterSeconds, when: 'before' });
+    }
     const mark = world.receiver.log.entries.length;
 
     // Act: one interview, so every request after a 429 comes from the client it throttled
@@ -91,16 +81,16 @@ describe('faults of the ATS (local runtime, generic adapter, receiver fake)', ()
     expectedEffects.push(...completedEffects('round0', 'ats-429'));
     await audit(world, { effects: expectedEffects });
 
-    // Assess: the receiver's clock — each 429 followed by the next request no sooner than it asked
+    // Assess: on the receiver's clock, each 429 is followed by the next request no sooner than it asked
     const requests = world.receiver.log.entries.slice(mark);
-    const gaps = requests.flatMap((entry, index) => {
+    const waitedMs = requests.flatMap((entry, index) => {
       const next = requests[index + 1];
-      return entry.status === 429 && next !== undefined ? [{ asked: 429, gapMs: next.at - entry.at }] : [];
+      return entry.status === 429 && next !== undefined ? [next.at - entry.at] : [];
     });
-    expect(gaps).toHaveLength(4);
-    expect(gaps.slice(0, 3).every(({ gapMs }) => gapMs >= 1000)).toBe(true);
-    expect(gaps[3]?.gapMs).toBeGreaterThanOrEqual(4000);
-    expect(requests.filter((entry) => entry.status === 429)).toHaveLength(4);
+    expect(waitedMs).toHaveLength(askedSeconds.length);
+    askedSeconds.forEach((seconds, index) => {
+      expect(waitedMs[index]).toBeGreaterThanOrEqual(seconds * 1000);
+    });
   });
 
   it('dead-letters only the event the ATS refuses for good; redrive brings it home once fixed, replay repeats nothing', async () => {
