@@ -74,13 +74,6 @@ const nestingDepth = (value: unknown): number => {
   return deepest;
 };
 
-/**
- * The body's text. Bytes that are not UTF-8 are refused, not replaced with U+FFFD as `Buffer#toString`
- * would: JSON between systems must be UTF-8 (RFC 8259 §8.1), and a replaced byte would queue text the
- * vendor never sent. A BOM is kept, so `JSON.parse` refuses it.
- */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /** A `\uD800`–`\uDFFF` escape: only through one can a parsed string hold a lone surrogate. */
 const surrogateEscape = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 /** With the `u` flag a surrogate pair is one code point: this matches an unpaired surrogate only. */
@@ -137,10 +130,11 @@ export const acceptWebhook = async (
   }
   await authenticate(route, request, deps, now);
 
-  let text: string;
+  // Lenient on purpose: a byte that is not UTF-8 (a vendor cutting a string mid-character) becomes U+FFFD
+  // rather than losing the event; the raw event store keeps the exact bytes.
+  const text = request.rawBody.toString('utf8');
   let body: unknown;
   try {
-    text = utf8.decode(request.rawBody);
     body = JSON.parse(text);
   } catch (error) {
     throw new MalformedJsonError({ cause: error });
