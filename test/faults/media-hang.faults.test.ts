@@ -1,9 +1,10 @@
 /**
  * A media host that hangs (the media fake accepts the request and never answers), through the local
  * pipeline: the archive task downloading from it runs into the archive function's timeout (2 s here) and
- * comes back from its queue; once the host answers again the asset is archived. A host that never answers
- * gets its task dead-lettered by the queue after `maxReceiveCount` receives. Nothing else is affected: the
- * ATS effects of every event, and the archive of a report on a healthy path, are made once.
+ * comes back from its queue; once the host answers again the asset is archived. A host that does not answer
+ * through all of a task's receives gets the task dead-lettered by the queue after `maxReceiveCount`; once it
+ * answers, `ops redrive archive` brings it home. Nothing else is affected: the ATS effects of every event,
+ * and the archive of a report on a healthy host, are made once.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +14,19 @@ import { resources } from '../../lib/resources.js';
 import { localAws } from '../../local/emulators.js';
 import type { HeldRequest } from '../../local/fakes/fake-server.js';
 import type { MediaFake } from '../../local/fakes/media.js';
+import { runOpsCommand } from '../../local/ops.js';
 import { eventually } from '../integration/local/factories.js';
 import { audit } from './audit.js';
 import { completedEffects, type FaultsWorld, micro1Report, startFaultsWorld } from './harness.js';
 
+/** Receives of an archive task before the queue dead-letters it. */
+const archiveReceives = 3;
+
+const pdfPath = (reportId: string) => new RegExp(`^/micro1/${reportId}/report\\.pdf$`);
+
 let world: FaultsWorld;
 let media: MediaFake;
-/** HangB's host: it never answers. */
+/** HangB's host: it does not answer until the test ends its outage. */
 let hangB: HeldRequest | undefined;
 
 beforeAll(async () => {
@@ -29,34 +36,38 @@ beforeAll(async () => {
     // A stalled download ends with the function's timeout (as Lambda would end it) and the task comes
     // back after the visibility timeout; the third receive is its last.
     archiveTimeoutSeconds: 2,
-    archiveQueue: { visibilityTimeoutSeconds: 3, maxReceiveCount: 3 },
+    archiveQueue: { visibilityTimeoutSeconds: 3, maxReceiveCount: archiveReceives },
   });
   media = world.pipeline.media as MediaFake;
 }, 60_000);
 
 afterAll(async () => {
-  // The invocations that timed out on HangB still wait on it (Lambda would have ended them; here their
-  // promises run on): hang up and answer their retries with 503, and let each give up after its three
-  // remaining attempts, before the pipeline stops.
-  if (hangB !== undefined) {
-    const stalled = hangB.count;
-    media.faults.add({ method: 'GET', path: pdfPath('HangB'), status: 503, when: 'before', times: 1000 });
-    hangB.abort();
-    await eventually(() => {
-      const refused = media.log.entries.filter((e) => pdfPath('HangB').test(e.path) && e.status === 503);
-      expect(refused.length).toBeGreaterThanOrEqual(3 * stalled);
-    });
-  }
+  await endStalledInvocations();
   await world?.stop();
 });
+
+/** Attempts the media source makes per download (the HTTP client's default). */
+const attemptsPerDownload = 4;
+
+/**
+ * Each of HangB's receives timed out, but their invocations still wait on the host (Lambda would have ended
+ * them; here their promises run on): hang up on them and answer their remaining attempts with 503, so that
+ * they give up, and the host answers normally afterwards.
+ */
+const endStalledInvocations = async (): Promise<void> => {
+  if (hangB === undefined) return;
+  const remaining = attemptsPerDownload * archiveReceives - hangB.count;
+  media.faults.add({ method: 'GET', path: pdfPath('HangB'), status: 503, when: 'before', times: remaining });
+  hangB.abort();
+  hangB = undefined;
+  await eventually(() => expect(media.faults.pending()).toBe(0));
+};
 
 /** A micro1 report whose PDF is on the media fake (no recording). */
 const reportWithPdf = (reportId: string) =>
   micro1Report(reportId, (json) => {
     json.data.report_url = media.micro1Urls(reportId).report;
   });
-
-const pdfPath = (reportId: string) => new RegExp(`^/micro1/${reportId}/report\\.pdf$`);
 
 /** What the ATS gets for an archived report: its writes, its links, then the archive's links and location. */
 const archivedReportEffects = (reportId: string) => [
@@ -67,8 +78,8 @@ const archivedReportEffects = (reportId: string) => [
 ];
 
 describe('a media host that hangs (local runtime, media fake holding requests)', () => {
-  it('times a stalled download out and archives it once the host answers, dead-letters one that never answers, and affects nothing else', async () => {
-    // Prepare: HangA's host hangs until released, HangB's never answers, HangOk's answers
+  it('times a stalled download out and archives it once the host answers, dead-letters one whose host stays silent, redrives it once it answers, and affects nothing else', async () => {
+    // Prepare: HangA's host hangs until released, HangB's through all of its task's receives, HangOk's answers
     const hangA = media.faults.hold({ method: 'GET', path: pdfPath('HangA'), every: true });
     hangB = media.faults.hold({ method: 'GET', path: pdfPath('HangB'), every: true });
 
@@ -94,7 +105,7 @@ describe('a media host that hangs (local runtime, media fake holding requests)',
       },
       40_000,
     );
-    expect(hangB.count).toBeGreaterThanOrEqual(3);
+    expect(hangB?.count).toBe(archiveReceives);
     const manifest = new ArchiveManifest({
       client: new DynamoDBClient({
         region: localAws.region,
@@ -109,5 +120,18 @@ describe('a media host that hangs (local runtime, media fake holding requests)',
       ]);
     }
     expect(await manifest.list('micro1', 'report:HangB')).toEqual([]);
+
+    // Act: HangB's host answers again; the operator redrives the archive DLQ
+    await endStalledInvocations();
+    const redrive = await runOpsCommand(['redrive', 'archive'], world.dir);
+
+    // Assess: archived, and the ATS told once
+    expect(redrive.lines[0]).toBe('moved 1 of 1 message(s) from the archive DLQ to the archive queue');
+    await audit(world, {
+      effects: ['HangA', 'HangOk', 'HangB'].flatMap((id) => archivedReportEffects(id)),
+    });
+    expect((await manifest.list('micro1', 'report:HangB')).map((entry) => entry.key)).toEqual([
+      'interviews/HangB/report.pdf',
+    ]);
   });
 });
