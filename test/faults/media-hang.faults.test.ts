@@ -105,7 +105,7 @@ describe('a media host that hangs (local runtime, media fake holding requests)',
       },
       40_000,
     );
-    expect(hangB?.count).toBe(archiveReceives);
+    expect(hangB?.count).toBeGreaterThanOrEqual(archiveReceives);
     const manifest = new ArchiveManifest({
       client: new DynamoDBClient({
         region: localAws.region,
