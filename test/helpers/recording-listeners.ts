@@ -1,0 +1,70 @@
+/**
+ * HTTP listeners on 127.0.0.1 and [::1], on the same port, that record every TCP connection they accept:
+ * an SSRF test points its refused URLs at that port and expects both counts to stay at zero. They answer
+ * 200 `ok`, so a control can show a connection would have been seen.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordingListeners {
+  readonly port: number;
+  /** Connections accepted on 127.0.0.1 (including `0.0.0.0` and IPv4-mapped `::ffff:127.0.0.1`). */
+  ipv4(): number;
+  /** Connections accepted on [::1] (including `[::]`). */
+  ipv6(): number;
+  total(): number;
+  close(): Promise<void>;
+}
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+const recordingServer = () => {
+  let connections = 0;
+  const server = createServer((_request, response) => {
+    // One request per connection, so every request of a control shows up as a new connection.
+    response.writeHead(200, { 'content-type': 'text/plain', connection: 'close' }).end('ok');
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  return { server, connections: () => connections };
+};
+
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+/** Starts both listeners on one free port (retried when [::1] finds the port taken). */
+export const startRecordingListeners = async (): Promise<RecordingListeners> => {
+  for (let attempt = 1; ; attempt += 1) {
+    const v4 = recordingServer();
+    const v6 = recordingServer();
+    await listen(v4.server, 0, '127.0.0.1');
+    const { port } = v4.server.address() as AddressInfo;
+    try {
+      await listen(v6.server, port, '::1');
+    } catch (error) {
+      await close(v4.server);
+      if (attempt >= 5) throw error;
+      continue;
+    }
+    return {
+      port,
+      ipv4: v4.connections,
+      ipv6: v6.connections,
+      total: () => v4.connections() + v6.connections(),
+      close: async () => {
+        await Promise.all([close(v4.server), close(v6.server)]);
+      },
+    };
+  }
+};
