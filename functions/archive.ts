@@ -12,7 +12,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
@@ -25,13 +24,13 @@ import { createS3ArchiveStore } from './archive/s3-store.js';
 import type { ArchivedObject, ArchiveTask } from './archive/types.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { ParkingLot } from './ledger/parking-lot.js';
-import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platform/clients.js';
+import { dynamoDbClient, s3Client, sqsClient } from './platform/clients.js';
 import { optionalEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { UrlRefusedError } from './platform/errors.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import { recordMetric } from './platform/metrics.js';
-import { createLogger, createMetrics, createTracer } from './platform/observability.js';
+import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
 import { integrationSecretReaderFromEnv } from './platform/secrets.js';
 import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
@@ -41,8 +40,8 @@ import { isVendorName } from './vendors/index.js';
 
 const env = process.env;
 const serviceName = 'interview-sync-archive';
-const tracer = createTracer(serviceName);
-instrumentClients((client) => tracer.captureAWSv3Client(client));
+// Before any client is created: tracing instruments the clients created after it.
+const tracing = await loadTracing(serviceName);
 const dynamodb = dynamoDbClient();
 const s3 = s3Client();
 const sqs = sqsClient();
@@ -211,7 +210,7 @@ export const createArchiveHandler = () => {
     });
 
   return middy<SQSEvent, SQSBatchResponse>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(tracing)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(work);

@@ -5,18 +5,17 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { acceptedBody, acceptWebhook, type WebhookRequest } from './intake/accept-webhook.js';
 import { problemFor, problemResponse } from './intake/http-problem.js';
 import { describeRefusal } from './intake/refusal.js';
-import { instrumentClients, s3Client, sqsClient } from './platform/clients.js';
+import { s3Client, sqsClient } from './platform/clients.js';
 import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import { recordMetric } from './platform/metrics.js';
-import { createLogger, createMetrics, createTracer } from './platform/observability.js';
+import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
 import { createSecretReader } from './platform/secrets.js';
 import { webhookSecretsSchema } from './platform/secrets-shape.js';
 import { EventQueue } from './queue/event-queue.js';
@@ -25,8 +24,8 @@ import { RawEventStore } from './queue/raw-events.js';
 const env = process.env;
 const logger = createLogger('interview-sync-ingest');
 const metrics = createMetrics('interview-sync-ingest');
-const tracer = createTracer('interview-sync-ingest');
-instrumentClients((client) => tracer.captureAWSv3Client(client));
+// Before any client is created: tracing instruments the clients created after it.
+const tracing = await loadTracing('interview-sync-ingest');
 
 const readWebhookSecrets = createSecretReader({
   arn: optionalEnv(env, envNames.webhookSecretsArn),
@@ -122,7 +121,7 @@ const ingest = async (
 };
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(tracing)
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(ingest);

@@ -9,7 +9,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -22,7 +21,7 @@ import { Micro1ApiClient } from './enrichment/micro1-api.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { InterviewLedger } from './ledger/interview-ledger.js';
 import { ParkingLot } from './ledger/parking-lot.js';
-import { dynamoDbClient, instrumentClients, s3Client, sqsClient } from './platform/clients.js';
+import { dynamoDbClient, s3Client, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { ConfigurationError } from './platform/errors.js';
@@ -33,7 +32,7 @@ import {
   recordMetric,
   type ServiceMetrics,
 } from './platform/metrics.js';
-import { createLogger, createMetrics, createTracer } from './platform/observability.js';
+import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
 import { integrationSecretReaderFromEnv } from './platform/secrets.js';
 import type { IntegrationSecrets } from './platform/secrets-shape.js';
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
@@ -47,8 +46,8 @@ import type { InterviewEvent } from './vendors/envelope.js';
 
 const env = process.env;
 const serviceName = 'interview-sync-worker';
-const tracer = createTracer(serviceName);
-instrumentClients((client) => tracer.captureAWSv3Client(client));
+// Before any client is created: tracing instruments the clients created after it.
+const tracing = await loadTracing(serviceName);
 const dynamodb = dynamoDbClient();
 const s3 = s3Client();
 const sqs = sqsClient();
@@ -329,7 +328,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     });
 
   return middy<SQSEvent, SQSBatchResponse>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(tracing)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(work);

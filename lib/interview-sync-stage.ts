@@ -59,6 +59,7 @@ export const addInterviewSyncStage = (
     retainLogs: config.retain,
     logLevel: config.logLevel,
     tracing: config.tracing,
+    sourceMaps: config.sourceMaps,
     alarmEmail: config.alarmEmail,
     alarmThresholds: {
       eventsQueueMaxAge: minutes(alarms.eventsQueueMaxAgeMinutes),

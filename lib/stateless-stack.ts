@@ -34,8 +34,11 @@ import { dashboardUrl, ServiceDashboard } from './constructs/dashboard.js';
 import { IngestApi, webhookRoutes } from './constructs/ingest-api.js';
 import {
   type FunctionObservability,
+  type FunctionRole,
   type LogLevel,
+  type PerFunctionSwitch,
   serviceFunctionDefaults,
+  switchFor,
 } from './constructs/service-function.js';
 import { Worker } from './constructs/worker.js';
 import { resources } from './resources.js';
@@ -117,10 +120,19 @@ export interface InterviewSyncStatelessStackProps extends StackProps {
    */
   readonly logLevel?: LogLevel;
   /**
-   * X-Ray active tracing of the three functions.
-   * @default true
+   * X-Ray active tracing, for the three functions or per function. Off for the ingest by default: the
+   * Tracer (the X-Ray SDK and its async hooks) is most of its cold start, and API Gateway's own metrics and
+   * access logs cover its latency.
+   * @default { ingest: false, worker: true, archive: true }
    */
-  readonly tracing?: boolean;
+  readonly tracing?: PerFunctionSwitch;
+  /**
+   * Source maps (stack traces naming the TypeScript sources), for the three functions or per function. Off
+   * for the ingest by default: Node reads and parses the map at every cold start, and the ingest's errors
+   * are refusals it names itself.
+   * @default { ingest: false, worker: true, archive: true }
+   */
+  readonly sourceMaps?: PerFunctionSwitch;
   /**
    * E-mail address subscribed to the alarm topic.
    * @default undefined (no subscription)
@@ -146,7 +158,8 @@ export const statelessStackDefaults = {
   logRetention: serviceFunctionDefaults.logRetention,
   retainLogs: (stage: string): boolean => stage !== 'dev',
   logLevel: serviceFunctionDefaults.logLevel,
-  tracing: serviceFunctionDefaults.tracing,
+  tracing: { ingest: false, worker: true, archive: true },
+  sourceMaps: { ingest: false, worker: true, archive: true },
   alarmThresholds: alarmThresholdDefaults,
 } as const;
 
@@ -166,18 +179,19 @@ export class InterviewSyncStatelessStack extends Stack {
     const defaults = statelessStackDefaults;
     const { state } = props;
     const round0ApiBaseUrl = props.round0ApiBaseUrl ?? defaults.round0ApiBaseUrl;
-    const observability: FunctionObservability = {
+    const observabilityOf = (role: FunctionRole): FunctionObservability => ({
       logRetention: props.logRetention ?? defaults.logRetention,
       retainLogs: props.retainLogs ?? defaults.retainLogs(props.stage),
       logLevel: props.logLevel ?? defaults.logLevel,
-      tracing: props.tracing ?? defaults.tracing,
-    };
+      tracing: switchFor(props.tracing, role, defaults.tracing),
+      sourceMaps: switchFor(props.sourceMaps, role, defaults.sourceMaps),
+    });
 
     this.ingest = new IngestApi(this, 'Ingest', {
       queue: state.eventsQueue,
       bucket: state.bucket,
       webhookSecret: state.webhookSecret,
-      observability,
+      observability: observabilityOf('ingest'),
     });
 
     this.worker = new Worker(this, 'Worker', {
@@ -195,7 +209,7 @@ export class InterviewSyncStatelessStack extends Stack {
       round0ApiBaseUrl,
       micro1ApiBaseUrl: props.micro1ApiBaseUrl ?? defaults.micro1ApiBaseUrl,
       slackNotifications: props.slackNotifications ?? defaults.slackNotifications,
-      observability,
+      observability: observabilityOf('worker'),
     });
 
     this.archive = new ArchiveFunction(this, 'Archive', {
@@ -208,7 +222,7 @@ export class InterviewSyncStatelessStack extends Stack {
       mediaHosts: props.archiveMediaHosts ?? defaults.archiveMediaHosts,
       variants: props.archiveVariants ?? defaults.archiveVariants,
       round0ApiBaseUrl,
-      observability,
+      observability: observabilityOf('archive'),
     });
 
     const thresholds = { ...defaults.alarmThresholds, ...props.alarmThresholds };

@@ -2,9 +2,11 @@
  * Powertools Logger, Metrics and Tracer, one set per function. Service name and metrics namespace come from
  * `POWERTOOLS_SERVICE_NAME` / `POWERTOOLS_METRICS_NAMESPACE` when set (the CDK stack sets them).
  */
+
+import type { MiddlewareLikeObj } from '@aws-lambda-powertools/commons/types';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { instrumentClients } from './clients.js';
 import type { MetricService, ServiceMetrics } from './metrics.js';
 
 /** CloudWatch namespace of every interview-sync metric. */
@@ -24,11 +26,28 @@ export const createMetrics = <Service extends MetricService>(serviceName: Servic
   }) as ServiceMetrics<Service>;
 
 /**
- * X-Ray tracing (the CDK stack turns active tracing on). Response capture is off: responses carry
- * candidate data, and traces must hold no PII. Outside Lambda (tests, `npm start`) Tracer disables itself.
+ * X-Ray tracing, loaded only where the stack turned it on for the function: `POWERTOOLS_TRACE_ENABLED` is
+ * `'true'` (lib/constructs/service-function.ts sets it per function and bundles it as a constant, so a
+ * function without tracing has no Tracer and no X-Ray SDK in its bundle: nothing to load at cold start, and
+ * no async hooks taxing every await). Unset (tests, `npm start`): no tracing.
+ *
+ * Call it at module scope before creating any SDK client: it instruments every client created afterwards.
+ * Returns the middleware that traces each invocation, none when tracing is off. Response capture is off:
+ * responses carry candidate data, and traces must hold no PII.
  */
-export const createTracer = (serviceName: string): Tracer =>
-  new Tracer({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName,
-    captureHTTPsRequests: false,
-  });
+export const loadTracing = async (serviceName: string): Promise<MiddlewareLikeObj[]> => {
+  // The condition is spelled out here, not in a helper, so that esbuild drops the imports when it is false.
+  if (process.env.POWERTOOLS_TRACE_ENABLED === 'true') {
+    const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
+      import('@aws-lambda-powertools/tracer'),
+      import('@aws-lambda-powertools/tracer/middleware'),
+    ]);
+    const tracer = new Tracer({
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName,
+      captureHTTPsRequests: false,
+    });
+    instrumentClients((client) => tracer.captureAWSv3Client(client));
+    return [captureLambdaHandler(tracer, { captureResponse: false })];
+  }
+  return [];
+};

@@ -18,7 +18,7 @@
 import * as v from 'valibot';
 import { atsAdapterNames } from '../../functions/ats/index.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
-import { logLevels } from '../constructs/service-function.js';
+import { functionRoles, logLevels } from '../constructs/service-function.js';
 import { statefulStackDefaults } from '../stateful-stack.js';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -93,6 +93,22 @@ const alarmsSchema = v.strictObject(
   unknownKey,
 );
 
+const switchMessage = `expected true or false, or per function an object of ${functionRoles.join(', ')} (each true or false)`;
+/** A switch for the three functions at once (`true`), or per function (`{ "worker": true }`). */
+const perFunctionSwitch = v.union(
+  [
+    v.boolean(switchMessage),
+    v.strictObject(
+      Object.fromEntries(functionRoles.map((role) => [role, v.optional(v.boolean(switchMessage))])) as Record<
+        (typeof functionRoles)[number],
+        v.OptionalSchema<v.BooleanSchema<string>, undefined>
+      >,
+      unknownKey,
+    ),
+  ],
+  switchMessage,
+);
+
 /** The settings of one stage. Every key is optional; see lib/config/stage-config.ts for where they live. */
 export const stageConfigSchema = v.pipe(
   v.strictObject(
@@ -126,7 +142,8 @@ export const stageConfigSchema = v.pipe(
       ),
       alarms: v.optional(alarmsSchema),
       logLevel: v.optional(v.picklist(logLevels, `expected one of ${logLevels.join(', ')}`)),
-      tracing: v.optional(v.boolean('expected true or false')),
+      tracing: v.optional(perFunctionSwitch),
+      sourceMaps: v.optional(perFunctionSwitch),
       // Lifecycle of the stateful stack
       retain: v.optional(v.boolean('expected true or false')),
       terminationProtection: v.optional(v.boolean('expected true or false')),
@@ -149,7 +166,9 @@ export type StageConfig = v.InferOutput<typeof stageConfigSchema>;
 export type StageConfigKey = keyof StageConfig;
 
 /** How a `-c key=value` string becomes the value the schema checks (values in cdk.json are typed already). */
-const commandLineKinds: Readonly<Record<StageConfigKey, 'string' | 'number' | 'boolean' | 'json'>> = {
+const commandLineKinds: Readonly<
+  Record<StageConfigKey, 'string' | 'number' | 'boolean' | 'switch' | 'json'>
+> = {
   atsAdapter: 'string',
   atsConfig: 'json',
   atsCompletedStageId: 'string',
@@ -168,7 +187,8 @@ const commandLineKinds: Readonly<Record<StageConfigKey, 'string' | 'number' | 'b
   alarmEmail: 'string',
   alarms: 'json',
   logLevel: 'string',
-  tracing: 'boolean',
+  tracing: 'switch',
+  sourceMaps: 'switch',
   retain: 'boolean',
   terminationProtection: 'boolean',
 };
@@ -238,13 +258,21 @@ const fromContextValue = (key: StageConfigKey, value: unknown): unknown => {
       return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
     case 'boolean':
       return value === 'true' ? true : value === 'false' ? false : value;
+    case 'switch':
+      // `-c tracing=false` or `-c 'tracing={"worker":true}'`.
+      if (value === 'true' || value === 'false') return value === 'true';
+      return value.trim().startsWith('{') ? parseJson(key, value) : value;
     case 'json':
-      try {
-        return JSON.parse(value) as unknown;
-      } catch (error) {
-        throw new StageConfigError(`context "${key}": not valid JSON (${(error as Error).message})`, {
-          cause: error,
-        });
-      }
+      return parseJson(key, value);
+  }
+};
+
+const parseJson = (key: StageConfigKey, value: string): unknown => {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    throw new StageConfigError(`context "${key}": not valid JSON (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 };

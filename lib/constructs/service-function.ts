@@ -21,6 +21,7 @@ export const serviceFunctionDefaults = {
   logRetention: RetentionDays.ONE_MONTH,
   logLevel: 'INFO',
   tracing: true,
+  sourceMaps: true,
   retainLogs: true,
 } as const;
 
@@ -54,26 +55,52 @@ export interface ServiceFunctionProps {
    */
   readonly logLevel?: LogLevel;
   /**
-   * X-Ray active tracing. Off: no tracing, no X-Ray grants, and `POWERTOOLS_TRACE_ENABLED=false` so the
-   * Powertools Tracer does not try to write segments.
+   * X-Ray active tracing. Off: no tracing, no X-Ray grants, `POWERTOOLS_TRACE_ENABLED=false`, and the
+   * Tracer is left out of the bundle (platform/observability.ts).
    * @default true
    */
   readonly tracing?: boolean;
+  /**
+   * Source maps: the bundle's `.map` beside it and `NODE_OPTIONS=--enable-source-maps`, so stack traces
+   * name the TypeScript sources. Off: neither (Node then reads and parses no map at cold start).
+   * @default true
+   */
+  readonly sourceMaps?: boolean;
 }
+
+/** The functions of a stage, for the settings a stage may give per function. */
+export const functionRoles = ['ingest', 'worker', 'archive'] as const;
+export type FunctionRole = (typeof functionRoles)[number];
+
+/** A switch for every function of a stage at once, or per function (one left out keeps its default). */
+export type PerFunctionSwitch = boolean | { readonly [role in FunctionRole]?: boolean };
+
+/** The value of `setting` for `role`: the switch itself, the role's member, or the role's default. */
+export const switchFor = (
+  setting: PerFunctionSwitch | undefined,
+  role: FunctionRole,
+  defaults: Readonly<Record<FunctionRole, boolean>>,
+): boolean => (typeof setting === 'boolean' ? setting : (setting?.[role] ?? defaults[role]));
 
 /** What the functions of a stage share: how they log and trace (a stage's configuration). */
 export type FunctionObservability = Pick<
   ServiceFunctionProps,
-  'logRetention' | 'retainLogs' | 'logLevel' | 'tracing'
+  'logRetention' | 'retainLogs' | 'logLevel' | 'tracing' | 'sourceMaps'
 >;
 
 /** A {@link NodejsFunction} with interview-sync's runtime, bundling, tracing and logging settings. */
 export class ServiceFunction extends NodejsFunction {
+  /** Whether X-Ray active tracing is on. */
+  public readonly tracingEnabled: boolean;
+  /** Whether the bundle has a source map and Node applies it. */
+  public readonly sourceMapsEnabled: boolean;
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     // The log group is a child of the scope, not of the function: a NodejsFunction's children must be
     // created after `super()`, and the function needs the group in its props.
     const defaults = serviceFunctionDefaults;
     const tracing = props.tracing ?? defaults.tracing;
+    const sourceMaps = props.sourceMaps ?? defaults.sourceMaps;
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? defaults.logRetention,
       removalPolicy: (props.retainLogs ?? defaults.retainLogs) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -93,17 +120,21 @@ export class ServiceFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? defaults.logLevel,
-        ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
+        // Read by Powertools and by platform/observability.ts, which loads the Tracer only when it is 'true'.
+        POWERTOOLS_TRACE_ENABLED: String(tracing),
         // Stack traces point into the TypeScript sources through the bundled source map.
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       },
       bundling: {
         minify: true,
-        sourceMap: true,
+        sourceMap: sourceMaps,
         format: OutputFormat.ESM,
         target: 'node22',
         // Prefer packages' ESM builds so esbuild can tree-shake them.
         mainFields: ['module', 'main'],
+        // The tracing switch as a constant: with tracing off, esbuild drops the Tracer and the X-Ray SDK
+        // from the bundle (platform/observability.ts imports them only when it is 'true').
+        define: { 'process.env.POWERTOOLS_TRACE_ENABLED': JSON.stringify(String(tracing)) },
         // An ESM bundle has no `require`; CommonJS dependencies bundled into it still call it.
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         // Bundle the AWS SDK instead of using the runtime's copy: the runtime's version lags behind and
@@ -112,6 +143,8 @@ export class ServiceFunction extends NodejsFunction {
         bundleAwsSDK: true,
       },
     });
+    this.tracingEnabled = tracing;
+    this.sourceMapsEnabled = sourceMaps;
     acknowledgeAwsSolutions(
       this,
       'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -114,7 +114,7 @@ describe('cdk synth (CLI, offline)', () => {
     expect(suppressed).not.toContain('AwsSolutions-S1');
   });
 
-  it('bundles each handler as ESM with the require shim, a source map and the AWS SDK inside', async () => {
+  it('bundles each handler as ESM with the require shim and the AWS SDK inside; a source map and the X-Ray SDK only where the stage turns them on', async () => {
     // Prepare: the handlers' bundles (the dev stage also has CDK's auto-delete handler, a plain index.js)
     const assetDirs = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
     const handlerDirs: string[] = [];
@@ -129,15 +129,28 @@ describe('cdk synth (CLI, offline)', () => {
       })),
     );
 
-    // Assess
+    // Assess: the worker and the archive with source maps and tracing (the defaults), the ingest without
     expect(bundles).toHaveLength(3);
-    for (const { files, code } of bundles) {
-      expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+    for (const { code } of bundles) {
       expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(")).toBe(
         true,
       );
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
+    const lean = bundles.filter(({ files }) => files.length === 1);
+    const mapped = bundles.filter(({ files }) => files.length === 2);
+    expect(lean.map(({ files }) => files)).toEqual([['index.mjs']]);
+    expect(mapped.map(({ files }) => files)).toEqual([
+      ['index.mjs', 'index.mjs.map'],
+      ['index.mjs', 'index.mjs.map'],
+    ]);
+    for (const { code } of mapped) {
       expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
+      expect(code).toContain('AWSXRay');
+    }
+    for (const { code } of lean) {
+      expect(code).not.toContain('sourceMappingURL');
+      expect(code).not.toContain('AWSXRay');
     }
   });
 

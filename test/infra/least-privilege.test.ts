@@ -117,14 +117,13 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('ingest', () => {
-    it('has exactly: send to the events queue, put claim checks and raw events, read the webhook secret, write traces', () => {
+    it('has exactly: send to the events queue, put claim checks and raw events, read the webhook secret (no traces: tracing is off by default)', () => {
       // Prepare
       const expected = [
         grant(arnOf(state.events.queue), ['sqs:SendMessage']),
         grant(objectsOf(state.storage.bucket, 'claim-checks/*'), ['s3:PutObject']),
         grant(objectsOf(state.storage.bucket, 'raw/*'), ['s3:PutObject']),
         grant(secretOf(state.secrets.webhook), ['secretsmanager:GetSecretValue']),
-        xray(),
       ];
 
       // Act

@@ -27,7 +27,9 @@ const customConfig: StageConfig = {
   logRetentionDays: 90,
   accessLogRetentionDays: 90,
   logLevel: 'WARN',
-  tracing: false,
+  // The opposite of each function's default.
+  tracing: { ingest: true, worker: false, archive: false },
+  sourceMaps: { ingest: true, worker: false, archive: false },
   retain: false,
   terminationProtection: false,
 };
@@ -85,18 +87,24 @@ describe('a stage with every setting changed', () => {
     });
   });
 
-  it.each(['ingest', 'worker', 'archive'] as const)(
-    '%s: the log level, tracing off (and Powertools told so)',
-    (name) => {
+  it.each([
+    ['ingest', true],
+    ['worker', false],
+    ['archive', false],
+  ] as const)(
+    '%s: the log level; tracing and source maps per function (tracing and source maps %s)',
+    (name, on) => {
       // Prepare
       const fn = template.toJSON().Resources[logicalIdOf(stateless, stateless[name].function)];
+      const environment = environmentOf(stateless, template, stateless[name].function);
 
       // Assess
-      expect(environmentOf(stateless, template, stateless[name].function)).toMatchObject({
+      expect(environment).toMatchObject({
         POWERTOOLS_LOG_LEVEL: 'WARN',
-        POWERTOOLS_TRACE_ENABLED: 'false',
+        POWERTOOLS_TRACE_ENABLED: String(on),
       });
-      expect(fn.Properties.TracingConfig).toBeUndefined();
+      expect(fn.Properties.TracingConfig).toEqual(on ? { Mode: 'Active' } : undefined);
+      expect(environment.NODE_OPTIONS).toBe(on ? '--enable-source-maps' : undefined);
     },
   );
 

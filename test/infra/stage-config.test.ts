@@ -72,6 +72,22 @@ describe('stage configuration', () => {
     });
   });
 
+  it('reads tracing and source maps for the three functions or per function, from cdk.json or -c', () => {
+    // Act
+    const fromFile = readStageConfig(
+      'prod',
+      contextOf({ stages: { prod: { tracing: { worker: false }, sourceMaps: true } } }),
+    );
+    const fromCommandLine = readStageConfig(
+      'prod',
+      contextOf({ tracing: 'false', sourceMaps: '{"ingest":true,"archive":false}' }),
+    );
+
+    // Assess
+    expect(fromFile).toEqual({ tracing: { worker: false }, sourceMaps: true });
+    expect(fromCommandLine).toEqual({ tracing: false, sourceMaps: { ingest: true, archive: false } });
+  });
+
   it('lets a -c key override the stage file, key by key', () => {
     // Act
     const config = readStageConfig(
@@ -138,7 +154,17 @@ describe('stage configuration', () => {
       { logLevel: 'VERBOSE' },
       'logLevel: expected one of DEBUG, INFO, WARN, ERROR, SILENT',
     ],
-    ['a string for a switch', { tracing: 'off' }, 'tracing: expected true or false'],
+    ['a string for a switch', { tracing: 'off' }, 'tracing: expected true or false, or per function'],
+    [
+      'a misspelt function in a per-function switch',
+      { sourceMaps: { ingset: true } },
+      'sourceMaps: expected true or false, or per function an object of ingest, worker, archive',
+    ],
+    [
+      'a string in a per-function switch',
+      { tracing: { worker: 'yes' } },
+      'tracing: expected true or false, or per function',
+    ],
   ])('refuses %s, naming the key', (_case, settings, message) => {
     // Act
     const error = errorOf(() => readStageConfig('prod', contextOf({ stages: { prod: settings } })));

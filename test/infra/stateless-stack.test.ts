@@ -76,12 +76,12 @@ describe('stateless stack with the default configuration', () => {
 
   describe('functions', () => {
     it.each([
-      ['ingest', 512, 10],
-      ['worker', 1024, 60],
-      ['archive', 2048, 900],
+      ['ingest', 512, 10, 'off'],
+      ['worker', 1024, 60, 'on'],
+      ['archive', 2048, 900, 'on'],
     ] as const)(
-      '%s: nodejs22.x on arm64, %i MB, %i s, active tracing, ESM handler',
-      (name, memory, timeout) => {
+      '%s: nodejs22.x on arm64, %i MB, %i s, tracing %s by default, ESM handler',
+      (name, memory, timeout, tracing) => {
         // Prepare
         const fn = stack[name].function;
 
@@ -93,7 +93,7 @@ describe('stateless stack with the default configuration', () => {
           Architectures: ['arm64'],
           MemorySize: memory,
           Timeout: timeout,
-          TracingConfig: { Mode: 'Active' },
+          TracingConfig: tracing === 'on' ? { Mode: 'Active' } : Match.absent(),
           Handler: 'index.handler',
           LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
         });
@@ -129,7 +129,8 @@ describe('stateless stack with the default configuration', () => {
         POWERTOOLS_SERVICE_NAME: 'interview-sync-ingest',
         POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        // Tracing and source maps off by default: no Tracer, no source map to load at cold start.
+        POWERTOOLS_TRACE_ENABLED: 'false',
       });
     });
 
@@ -152,6 +153,7 @@ describe('stateless stack with the default configuration', () => {
         POWERTOOLS_SERVICE_NAME: 'interview-sync-worker',
         POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_TRACE_ENABLED: 'true',
         NODE_OPTIONS: '--enable-source-maps',
       });
     });
@@ -182,6 +184,7 @@ describe('stateless stack with the default configuration', () => {
         POWERTOOLS_SERVICE_NAME: 'interview-sync-archive',
         POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_TRACE_ENABLED: 'true',
         NODE_OPTIONS: '--enable-source-maps',
       });
     });
