@@ -10,6 +10,9 @@
  *   ones counted where the ledger recorded them done: which of those happen depends on the order the
  *   worker processed the events in, and the ledger is the witness of that order. Such a write found in
  *   the ATS without the ledger's record counts as unexpected.
+ * - An event answered only 5xx or not at all may have been queued anyway; the ledger is the witness again:
+ *   if it records the event done, its writes are expected too (it is never counted lost: the ingest did
+ *   not promise it, and the run fails on its non-2xx answer already).
  */
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,6 +28,8 @@ export interface AuditInput {
   readonly traffic: Traffic;
   /** Events answered 2xx at least once. */
   readonly acceptedEvents: ReadonlySet<number>;
+  /** Events never answered 2xx but answered 5xx or not at all (maybe queued). @default none */
+  readonly uncertainEvents?: ReadonlySet<number>;
   /** `eventKey` of every line of the log adapter's file, in order. */
   readonly atsKeys: readonly string[];
   /** Ledger items by `<vendor>#<ledger key>` (absent: no item). */
@@ -48,6 +53,8 @@ export interface AuditResult {
   readonly deadLetters: number;
   /** Order-dependent writes the ledger recorded done (included in `expectedEffects`). */
   readonly orderDependentWritten: number;
+  /** Events answered only 5xx or not at all that the ledger records done (their writes expected). */
+  readonly uncertainProcessed: number;
 }
 
 export const ledgerId = (vendor: VendorName, ledgerKey: string) => `${vendor}#${ledgerKey}`;
@@ -55,15 +62,20 @@ export const ledgerId = (vendor: VendorName, ledgerKey: string) => `${vendor}#${
 /** The audit itself, on what was read (pure). */
 export const auditLoad = (input: AuditInput): AuditResult => {
   const { traffic, acceptedEvents, ledger } = input;
-  const accepted = (event: number) => acceptedEvents.has(event);
+  const done = (index: number) => {
+    const event = traffic.events[index];
+    return (
+      event !== undefined &&
+      ledger.get(ledgerId(event.vendor, event.ledgerKey))?.events[event.dedupeKey]?.done === true
+    );
+  };
+  const uncertainProcessed = [...(input.uncertainEvents ?? [])].filter(done);
+  const processed = new Set([...acceptedEvents, ...uncertainProcessed]);
+  const accepted = (event: number) => processed.has(event);
 
   const lostEvents = [...acceptedEvents]
-    .map((index) => traffic.events[index])
-    .filter((event) => event !== undefined)
-    .filter(
-      (event) => ledger.get(ledgerId(event.vendor, event.ledgerKey))?.events[event.dedupeKey]?.done !== true,
-    )
-    .map((event) => event.dedupeKey);
+    .filter((index) => !done(index))
+    .map((index) => traffic.events[index]?.dedupeKey ?? String(index));
 
   const expected = new Set<string>();
   let orderDependentWritten = 0;
@@ -99,6 +111,7 @@ export const auditLoad = (input: AuditInput): AuditResult => {
     unexpectedWrites,
     deadLetters: input.deadLetters,
     orderDependentWritten,
+    uncertainProcessed: uncertainProcessed.length,
   };
 };
 
@@ -161,11 +174,12 @@ export const countDeadLetters = async (sqs: SQSClient, pipeline: Pick<LoadPipeli
 export const auditPipeline = async (
   pipeline: Pick<LoadPipeline, 'info' | 'sqs' | 'atsWritesFile'>,
   traffic: Traffic,
-  acceptedEvents: ReadonlySet<number>,
+  sent: { readonly acceptedEvents: ReadonlySet<number>; readonly uncertainEvents?: ReadonlySet<number> },
 ): Promise<AuditResult> =>
   auditLoad({
     traffic,
-    acceptedEvents,
+    acceptedEvents: sent.acceptedEvents,
+    ...(sent.uncertainEvents === undefined ? {} : { uncertainEvents: sent.uncertainEvents }),
     atsKeys: await readAtsKeys(pipeline.atsWritesFile),
     ledger: await readLedger(pipeline, traffic),
     deadLetters: await countDeadLetters(pipeline.sqs, pipeline),

@@ -100,12 +100,16 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
         ? `queues drained ${drain.seconds.toFixed(1)} s after the last answer; load average ${load()}`
         : `queues NOT drained after ${drain.seconds.toFixed(0)} s: ${drain.messages} messages left`,
     );
-    const audit = await auditPipeline(pipeline, traffic, sent.acceptedEvents);
+    const audit = await auditPipeline(pipeline, traffic, sent);
     progress(
       `audit: ${audit.expectedEffects} ATS writes expected (${audit.orderDependentWritten} of them ` +
         `order-dependent), ${audit.lostEvents.length} events not done in the ledger, ` +
         `${audit.missingWrites.length} writes missing, ${audit.repeatedWrites.length} keys written more ` +
-        `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.deadLetters} dead letters`,
+        `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.deadLetters} dead letters` +
+        (sent.uncertainEvents.size > 0
+          ? `; of ${sent.uncertainEvents.size} events never answered 2xx, ${audit.uncertainProcessed} were ` +
+            'processed all the same (their writes expected)'
+          : ''),
     );
     for (const [what, keys] of [
       ['not done in the ledger', audit.lostEvents],

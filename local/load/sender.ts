@@ -28,8 +28,13 @@ export interface SendResult {
   readonly accepted: number;
   /** Requests without a 2xx answer (other statuses, errors, timeouts). */
   readonly non2xx: number;
-  /** Whether each event got at least one 2xx. */
+  /** Events answered 2xx at least once. */
   readonly acceptedEvents: ReadonlySet<number>;
+  /**
+   * Events never answered 2xx but answered 5xx or not at all at least once: maybe queued all the same (the
+   * ingest may have timed out after SQS took the event), as a vendor that retries them would find.
+   */
+  readonly uncertainEvents: ReadonlySet<number>;
   /** 2xx answers whose `id` was not the event's dedupe key. */
   readonly idMismatches: number;
   /** Count per HTTP status (0: no answer). */
@@ -115,11 +120,18 @@ export const sendTraffic = async (traffic: Traffic, options: SendOptions): Promi
   const statuses: Record<string, number> = {};
   for (const status of statusOf) statuses[status] = (statuses[status] ?? 0) + 1;
   const accepted = statusOf.filter((status) => status >= 200 && status < 300).length;
+  const uncertainEvents = new Set(
+    traffic.deliveries
+      .filter((_, index) => (statusOf[index] ?? 0) === 0 || (statusOf[index] ?? 0) >= 500)
+      .map((delivery) => delivery.event)
+      .filter((event) => !acceptedEvents.has(event)),
+  );
   return {
     sent: Math.min(next, total),
     accepted,
     non2xx: total - accepted,
     acceptedEvents,
+    uncertainEvents,
     idMismatches,
     statuses,
     seconds,

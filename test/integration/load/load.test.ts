@@ -83,7 +83,7 @@ describe('npm run load: send, drain and audit', () => {
     const redeliveries = traffic.deliveries.filter((delivery) => delivery.redelivery).length;
 
     // Act
-    const audit = await auditPipeline(pipeline, traffic, sent.acceptedEvents);
+    const audit = await auditPipeline(pipeline, traffic, sent);
 
     // Assess
     expect(drain).toMatchObject({ drained: true, messages: 0 });
@@ -108,6 +108,25 @@ describe('npm run load: send, drain and audit', () => {
     const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
     expect(audit.expectedEffects).toBe(lines.length);
     expect(audit.expectedEffects).toBeGreaterThan(traffic.interviews.length);
+  });
+
+  it('expects the writes of an event answered 5xx that the ledger shows processed, and flags them otherwise', async () => {
+    // Prepare: an end, as if its every delivery had been answered 500 (the ingest timed out after queueing)
+    const end = traffic.events.findIndex((event) => event.role === 'ended' || event.role === 'report');
+    const others = new Set([...sent.acceptedEvents].filter((event) => event !== end));
+
+    // Act
+    const uncertain = await auditPipeline(pipeline, traffic, {
+      acceptedEvents: others,
+      uncertainEvents: new Set([end]),
+    });
+    const refused = await auditPipeline(pipeline, traffic, { acceptedEvents: others });
+
+    // Assess
+    expect(uncertain).toMatchObject({ lost: 0, duplicateEffects: 0, uncertainProcessed: 1 });
+    expect(refused.unexpectedWrites).toEqual(
+      expect.arrayContaining([expect.stringMatching(/:status:completed$/), expect.stringMatching(/:note$/)]),
+    );
   });
 
   it('detects a write made twice, an event missing from the ledger and a write missing from the ATS', async () => {
@@ -136,7 +155,7 @@ describe('npm run load: send, drain and audit', () => {
     client.destroy();
 
     // Act
-    const audit = await auditPipeline(pipeline, traffic, sent.acceptedEvents);
+    const audit = await auditPipeline(pipeline, traffic, sent);
 
     // Assess
     expect(audit).toMatchObject({
