@@ -1,205 +1,309 @@
 /**
- * Ingest benchmarks (run by `npm run bench` in its own process):
- * - bundle size of the ingest and worker Lambdas, built with the CDK stack's esbuild options;
- * - module init time of the ingest bundle (cold-start proxy), in fresh Node processes;
- * - per-event handler time for each vendor fixture, calling the real handler against the emulators;
- * - ingest throughput over local HTTP at concurrency 32, as a ratio to raw `SendMessage` throughput
- *   against the same SQS emulator in the same run.
+ * Ingest benchmarks (`npm run bench`, part `ingest`). Every role in a process of its own: the emulators
+ * (services-process.ts), the ingest function behind the local API Gateway (function-process.ts, configured
+ * as the stage deploys it), the load generator (load-process.ts).
+ * - cold start of the bundles as CDK builds them, against a minimal SQS handler (init-bench.ts);
+ * - per-event handler time per vendor fixture, each call with a fresh Lambda context;
+ * - throughput at 32 concurrent connections, as ratios to raw `SendMessage` and to raw `SendMessage` +
+ *   `PutObject` in parallel (what the ingest must do: queue the event and store the raw delivery) against
+ *   the same emulators, from the same load process: the legs alternate within each round, the order
+ *   rotating every round, and each round's ratio is kept. CPU time per request of each process is read
+ *   from /proc, so the report can say where the time goes;
+ * - log bytes per request, measured from the function's actual log lines.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateQueueCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import autocannon from 'autocannon';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { build } from 'esbuild';
-import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
-import { createLambdaContext } from '../lambda-context.js';
-import { silentLog } from '../log.js';
-import { startLocalPipeline } from '../runtime.js';
-import { median, percentile, round } from './stats.js';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { rawEventOf } from '../../functions/queue/raw-events.js';
+import { resources } from '../../lib/resources.js';
+import { ensureSecretsFile } from '../secrets-file.js';
+import { type BenchChild, spawnBenchChild } from './child.js';
+import type { DeployedStage } from './deployed.js';
+import { localFunctionEnvironment } from './function-env.js';
+import type { FixtureTiming } from './function-process.js';
+import {
+  type InitBenchResult,
+  type InitVariant,
+  type RatioSummary,
+  runInitBench,
+  summarizeRatios,
+} from './init-bench.js';
+import type { LegResult } from './load-process.js';
+import type { BenchServices } from './services-process.js';
+import { median, round } from './stats.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const fixturesDir = join(root, 'local', 'fixtures');
+const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-/** The CDK stack's bundling options (lib/constructs/service-function.ts), SDK included. */
-const bundle = async (entry: string, outfile?: string) => {
-  const result = await build({
-    entryPoints: [join(root, entry)],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
-    write: outfile !== undefined,
-    outfile,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const output = Object.values(result.metafile.outputs)[0];
-  return output?.bytes ?? 0;
-};
+export interface IngestBenchOptions {
+  /** The stage as deployed, and optionally the same stage with the ingest's tracing and source maps on. */
+  readonly deployed: DeployedStage;
+  readonly allOn?: DeployedStage;
+  /** Throughput rounds (each: every leg once). */
+  readonly rounds: number;
+  /** Seconds per throughput leg. */
+  readonly seconds: number;
+  /** Cold-start rounds (each: every variant once, in a fresh process). */
+  readonly initRounds: number;
+  /** Handler calls per fixture. */
+  readonly iterations: number;
+  readonly progress: (line: string) => void;
+}
 
-/** Median milliseconds to import the bundle in a fresh process (what a cold start pays for our code). */
-const measureInit = (file: string, runs: number): number[] => {
-  const script =
-    'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
-  const env = {
-    ...process.env,
-    QUEUE_URL: 'http://127.0.0.1:9/000000000000/q',
-    BUCKET_NAME: 'b',
-    LOCAL_SECRETS_FILE: '/dev/null',
-    AWS_REGION: 'us-east-1',
-  };
-  return Array.from({ length: runs }, () =>
-    Number(
-      execFileSync(process.execPath, ['--input-type=module', '-e', script, file], {
-        env,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).toString(),
-    ),
-  );
-};
+type Leg = 'ingest' | 'sendMessage' | 'sendMessageAndPutObject';
+const legs: readonly Leg[] = ['ingest', 'sendMessage', 'sendMessageAndPutObject'];
+
+export interface IngestLegRun extends LegResult {
+  /** CPU ms per operation of each process during the leg. */
+  readonly cpuMsPerOperation: { readonly load: number; readonly ingest: number; readonly services: number };
+}
+
+export interface IngestRound {
+  readonly round: number;
+  readonly order: readonly Leg[];
+  readonly legs: Readonly<Record<Leg, IngestLegRun>>;
+  readonly ratioToSendMessage: number;
+  readonly ratioToSendMessageAndPutObject: number;
+}
 
 export interface IngestBenchResult {
-  readonly bundleKb: { readonly ingest: number; readonly worker: number };
-  readonly initMs: { readonly median: number; readonly p90: number; readonly runs: number };
-  readonly handler: ReadonlyArray<{ fixture: string; medianMs: number; p95Ms: number; iterations: number }>;
+  readonly init: InitBenchResult;
+  readonly bundles: Readonly<Record<string, { readonly kb: number; readonly sourceMapKb: number }>>;
+  readonly handler: readonly FixtureTiming[];
   readonly throughput: {
     readonly concurrency: number;
     readonly seconds: number;
-    readonly httpPerSecond: number;
-    readonly httpP99Ms: number;
-    readonly httpNon2xx: number;
-    readonly sendMessagePerSecond: number;
-    readonly ratio: number;
+    readonly rounds: readonly IngestRound[];
+    readonly perSecond: Readonly<Record<Leg, number>>;
+    readonly ratioToSendMessage: RatioSummary;
+    readonly ratioToSendMessageAndPutObject: RatioSummary;
+    /** Median CPU ms per operation, per leg and process. */
+    readonly cpuMsPerOperation: Readonly<Record<Leg, IngestLegRun['cpuMsPerOperation']>>;
+    readonly non2xx: number;
+    readonly p99Ms: number;
   };
+  /** The ingest's log output per accepted request (HTTP legs): what CloudWatch Logs ingests. */
+  readonly logs: { readonly bytesPerRequest: number; readonly linesPerRequest: number };
+  readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
-export const runIngestBench = async (options: {
-  seconds: number;
-  iterations: number;
-}): Promise<IngestBenchResult> => {
-  const dir = mkdtempSync(join(tmpdir(), 'interview-sync-bench-'));
-  const ingestFile = join(dir, 'ingest.mjs');
-  const bundleKb = {
-    ingest: round((await bundle('functions/ingest.ts', ingestFile)) / 1024),
-    worker: round((await bundle('functions/worker.ts')) / 1024),
-  };
-  const initSamples = measureInit(ingestFile, 9);
+const concurrency = 32;
 
-  const pipeline = await startLocalPipeline({
-    secretsFile: join(dir, 'secrets.local.json'),
-    startWorker: false,
-    log: silentLog,
-    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
-  });
+export const runIngestBench = async (options: IngestBenchOptions): Promise<IngestBenchResult> => {
+  const loadAtStart = loadavg()[0] ?? 0;
+  const { deployed, progress } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'interview-sync-ingest-bench-'));
+  const secretsFile = await ensureSecretsFile(join(dir, 'secrets.local.json'));
+  const token = secretsFile.secrets.webhook.micro1Tokens[0] ?? '';
+  const children: BenchChild[] = [];
   try {
-    const { handler } = await import('../../functions/ingest.js');
-    const secret = pipeline.secrets.webhook.round0SigningSecrets[0] ?? '';
-    const token = pipeline.secrets.webhook.micro1Tokens[0] ?? '';
-    const context = createLambdaContext({
-      functionName: 'ingest',
-      timeoutSeconds: 10,
-      memoryMb: 512,
-      region: 'us-east-1',
-      accountId: '000000000000',
+    const services = await spawnBenchChild('local/bench/services-process.ts', {
+      BENCH_SECRETS_FILE: secretsFile.path,
     });
+    children.push(services);
+    const info = await services.call<BenchServices>('info');
+    const envOf = (stage: DeployedStage, role: 'ingest' | 'minimal') =>
+      localFunctionEnvironment(stage.functions[role], info, { secretsFile: secretsFile.path });
 
-    const handlerResults: Array<{ fixture: string; medianMs: number; p95Ms: number; iterations: number }> =
-      [];
-    for (const vendor of ['round0', 'micro1'] as const) {
-      for (const file of readdirSync(join(fixturesDir, vendor)).sort()) {
-        const raw = readFileSync(join(fixturesDir, vendor, file), 'utf8');
-        const path = vendor === 'round0' ? '/webhooks/round0' : `/webhooks/micro1/${token}`;
-        const samples: number[] = [];
-        for (let i = 0; i < options.iterations; i++) {
-          const headers: Record<string, string> = { 'content-type': 'application/json' };
-          if (vendor === 'round0') {
-            headers['x-webhook-signature'] = signRound0Payload(raw, secret, Math.floor(Date.now() / 1000));
-          }
-          const event = {
-            version: '2.0',
-            routeKey: vendor === 'round0' ? 'POST /webhooks/round0' : 'POST /webhooks/micro1/{token}',
-            rawPath: path,
-            ...(vendor === 'micro1' ? { pathParameters: { token } } : {}),
-            rawQueryString: '',
-            headers,
-            requestContext: { http: { method: 'POST', path }, requestId: String(i) },
-            body: raw,
-            isBase64Encoded: false,
-          } as unknown as APIGatewayProxyEventV2;
-          const started = performance.now();
-          const result = (await handler(event, context)) as { statusCode: number };
-          samples.push(performance.now() - started);
-          if (result.statusCode !== 202) throw new Error(`${vendor}/${file} answered ${result.statusCode}`);
-        }
-        handlerResults.push({
-          fixture: `${vendor}/${file.replace(/\.json$/, '')}`,
-          medianMs: round(median(samples), 2),
-          p95Ms: round(percentile(samples, 95), 2),
-          iterations: samples.length,
-        });
-      }
-    }
-    await pipeline.sqs.send(new PurgeQueueCommand({ QueueUrl: pipeline.queueUrls.events }));
-
-    // HTTP: micro1's route (no signature timestamp to expire during the run), 32 connections.
-    const concurrency = 32;
+    // Cold start: micro1's route (a token, no signature timestamp) on the first call.
     const body = readFileSync(join(fixturesDir, 'micro1', 'interview.started.json'), 'utf8');
-    const http = await autocannon({
-      url: pipeline.webhookUrls.micro1,
-      method: 'POST',
+    const micro1Path = `/webhooks/micro1/${token}`;
+    const apiEvent = {
+      version: '2.0',
+      routeKey: 'POST /webhooks/micro1/{token}',
+      rawPath: micro1Path,
+      pathParameters: { token },
+      rawQueryString: '',
       headers: { 'content-type': 'application/json' },
+      requestContext: { http: { method: 'POST', path: micro1Path }, requestId: 'cold-start' },
       body,
-      connections: concurrency,
-      duration: options.seconds,
+      isBase64Encoded: false,
+    };
+    const settingsOf = (stage: DeployedStage) => ({
+      tracing: stage.functions.ingest.environment.POWERTOOLS_TRACE_ENABLED !== 'false',
+      sourceMaps: stage.functions.ingest.sourceMapBytes > 0,
     });
-
-    // Raw SendMessage against the same emulator: 32 concurrent senders for the same duration, into an
-    // empty queue of its own (the HTTP run also started on an empty queue).
-    const { QueueUrl: rawQueueUrl } = await pipeline.sqs.send(
-      new CreateQueueCommand({ QueueName: 'bench-raw-send' }),
+    const variant = (label: string, stage: DeployedStage): InitVariant => ({
+      label,
+      fn: stage.functions.ingest,
+      env: envOf(stage, 'ingest'),
+      event: apiEvent,
+      settings: settingsOf(stage),
+    });
+    const baseline: InitVariant = {
+      label: 'minimal handler (SQS client, one SendMessage)',
+      fn: deployed.functions.minimal,
+      env: envOf(deployed, 'minimal'),
+      event: { body },
+      settings: { tracing: false, sourceMaps: deployed.functions.minimal.sourceMapBytes > 0 },
+    };
+    const init = await runInitBench(
+      baseline,
+      [
+        variant(`ingest as the ${deployed.stage} stage deploys it`, deployed),
+        ...(options.allOn === undefined
+          ? []
+          : [variant('ingest with tracing and source maps on', options.allOn)]),
+      ],
+      options.initRounds,
+      progress,
     );
-    const envelopeBody = JSON.stringify({ kind: 'event', event: JSON.parse(body) });
-    let sent = 0;
-    const deadline = Date.now() + options.seconds * 1000;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (Date.now() < deadline) {
-          await pipeline.sqs.send(
-            new SendMessageCommand({ QueueUrl: rawQueueUrl, MessageBody: envelopeBody }),
-          );
-          sent++;
-        }
+
+    const ingest = await spawnBenchChild('local/bench/function-process.ts', {
+      ...envOf(deployed, 'ingest'),
+      BENCH_ROLE: 'ingest',
+    });
+    children.push(ingest);
+    const load = await spawnBenchChild('local/bench/load-process.ts', info.env);
+    children.push(load);
+
+    progress('handler time per fixture');
+    const handler = await ingest.call<FixtureTiming[]>('fixtures', { iterations: options.iterations });
+
+    const apiUrl = await ingest.call<string>('listen');
+    const sqs = new SQSClient({
+      region: info.env.AWS_REGION,
+      endpoint: info.env.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const { QueueUrl: rawQueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-raw' }));
+    // What the ingest sends and stores for this body: its envelope's size and attributes, its raw event.
+    const event = JSON.parse(body) as { event?: string };
+    const envelope = JSON.stringify({ kind: 'event', event });
+    const attributes = {
+      vendor: { DataType: 'String', StringValue: 'micro1' },
+      eventType: { DataType: 'String', StringValue: event.event ?? 'unknown' },
+      dedupeKey: { DataType: 'String', StringValue: `micro1:bench:${'x'.repeat(40)}` },
+    };
+    const rawEvent = JSON.stringify(
+      rawEventOf({
+        vendor: 'micro1',
+        type: event.event ?? 'unknown',
+        dedupeKey: 'micro1:bench',
+        receivedAt: new Date(),
+        headers: { 'content-type': 'application/json', 'user-agent': 'autocannon' },
+        body: Buffer.from(body),
       }),
     );
-    const sendMessagePerSecond = sent / ((Date.now() - started) / 1000);
-    const httpPerSecond = http.requests.average;
+    const run = async (leg: Leg, seconds: number): Promise<IngestLegRun> => {
+      const before = { load: load.cpuMs(), ingest: ingest.cpuMs(), services: services.cpuMs() };
+      const result =
+        leg === 'ingest'
+          ? await load.call<LegResult>('http', {
+              url: `${apiUrl}${micro1Path}`,
+              body,
+              headers: { 'content-type': 'application/json' },
+              seconds,
+              connections: concurrency,
+            })
+          : await load.call<LegResult>('sqs', {
+              queueUrl: rawQueueUrl,
+              body: envelope,
+              attributes,
+              seconds,
+              concurrency,
+              ...(leg === 'sendMessageAndPutObject'
+                ? { put: { bucket: resources.bucket.name, body: rawEvent } }
+                : {}),
+            });
+      const per = (now: number, then: number) => round((now - then) / Math.max(1, result.operations), 3);
+      return {
+        ...result,
+        cpuMsPerOperation: {
+          load: per(load.cpuMs(), before.load),
+          ingest: per(ingest.cpuMs(), before.ingest),
+          services: per(services.cpuMs(), before.services),
+        },
+      };
+    };
+
+    progress('throughput warm-up');
+    for (const leg of legs) await run(leg, 1);
+    await ingest.call('logs');
+    const rounds: IngestRound[] = [];
+    let logBytes = 0;
+    let logLines = 0;
+    let httpRequests = 0;
+    for (let index = 0; index < options.rounds; index += 1) {
+      const order = legs.map((_, i) => legs[(i + index) % legs.length] as Leg);
+      const results: Partial<Record<Leg, IngestLegRun>> = {};
+      for (const leg of order) {
+        results[leg] = await run(leg, options.seconds);
+        if (leg === 'ingest') {
+          const written = await ingest.call<{ bytes: number; lines: number }>('logs');
+          logBytes += written.bytes;
+          logLines += written.lines;
+          httpRequests += results[leg].operations + (results[leg].non2xx ?? 0);
+        }
+      }
+      const done = results as Record<Leg, IngestLegRun>;
+      rounds.push({
+        round: index + 1,
+        order,
+        legs: done,
+        ratioToSendMessage: round(done.ingest.perSecond / done.sendMessage.perSecond, 3),
+        ratioToSendMessageAndPutObject: round(
+          done.ingest.perSecond / done.sendMessageAndPutObject.perSecond,
+          3,
+        ),
+      });
+      progress(
+        `throughput round ${index + 1}/${options.rounds}: ${legs.map((leg) => `${leg} ${round(done[leg].perSecond)}/s`).join(', ')}`,
+      );
+    }
+    sqs.destroy();
+
+    const medianOf = (leg: Leg, of: (run: IngestLegRun) => number) =>
+      median(rounds.map((r) => of(r.legs[leg])));
+    const cpuOf = (leg: Leg) => ({
+      load: round(
+        medianOf(leg, (r) => r.cpuMsPerOperation.load),
+        3,
+      ),
+      ingest: round(
+        medianOf(leg, (r) => r.cpuMsPerOperation.ingest),
+        3,
+      ),
+      services: round(
+        medianOf(leg, (r) => r.cpuMsPerOperation.services),
+        3,
+      ),
+    });
+    const fn = (role: keyof DeployedStage['functions']) => ({
+      kb: round(deployed.functions[role].bundleBytes / 1024),
+      sourceMapKb: round(deployed.functions[role].sourceMapBytes / 1024),
+    });
     return {
-      bundleKb,
-      initMs: {
-        median: round(median(initSamples), 1),
-        p90: round(percentile(initSamples, 90), 1),
-        runs: initSamples.length,
-      },
-      handler: handlerResults,
+      init,
+      bundles: { ingest: fn('ingest'), worker: fn('worker'), archive: fn('archive'), minimal: fn('minimal') },
+      handler,
       throughput: {
         concurrency,
         seconds: options.seconds,
-        httpPerSecond: round(httpPerSecond),
-        httpP99Ms: http.latency.p99,
-        httpNon2xx: http.non2xx,
-        sendMessagePerSecond: round(sendMessagePerSecond),
-        ratio: round(httpPerSecond / sendMessagePerSecond, 2),
+        rounds,
+        perSecond: {
+          ingest: round(medianOf('ingest', (r) => r.perSecond)),
+          sendMessage: round(medianOf('sendMessage', (r) => r.perSecond)),
+          sendMessageAndPutObject: round(medianOf('sendMessageAndPutObject', (r) => r.perSecond)),
+        },
+        ratioToSendMessage: summarizeRatios(rounds.map((r) => r.ratioToSendMessage)),
+        ratioToSendMessageAndPutObject: summarizeRatios(rounds.map((r) => r.ratioToSendMessageAndPutObject)),
+        cpuMsPerOperation: {
+          ingest: cpuOf('ingest'),
+          sendMessage: cpuOf('sendMessage'),
+          sendMessageAndPutObject: cpuOf('sendMessageAndPutObject'),
+        },
+        non2xx: rounds.reduce((sum, r) => sum + (r.legs.ingest.non2xx ?? 0), 0),
+        p99Ms: Math.max(...rounds.map((r) => r.legs.ingest.p99Ms ?? 0)),
       },
+      logs: {
+        bytesPerRequest: round(logBytes / Math.max(1, httpRequests)),
+        linesPerRequest: round(logLines / Math.max(1, httpRequests), 2),
+      },
+      loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] ?? 0, 2) },
     };
   } finally {
-    await pipeline.stop();
+    for (const child of children.reverse()) await child.stop().catch(() => undefined);
   }
 };

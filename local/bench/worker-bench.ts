@@ -1,114 +1,306 @@
 /**
- * Worker benchmarks (run by `npm run bench` in its own process): events per second through the whole
- * local pipeline (HTTP → ingest → SQS → worker → log adapter), and DynamoDB requests per event for a
- * fresh event and for a duplicate delivery of it.
+ * Worker benchmarks (`npm run bench`, part `worker`). Every role in a process of its own: the emulators and
+ * the vendor API fakes (services-process.ts), the ingest and the worker (function-process.ts, each with the
+ * environment the stage deploys it with: log level, tracing, metrics on, enrichment from the vendor API
+ * fakes), the load generator (load-process.ts).
+ *
+ * Each round has two legs, alternating (the order flips every round):
+ * - **pipeline**: N fresh ROUND0 `interview_ended` events (distinct interviews) are delivered through HTTP →
+ *   ingest → SQS first (not timed); then the worker's event source mapping is started and timed until every
+ *   ATS write has landed and the queue is empty: the worker's DynamoDB requests per second;
+ * - **raw**: conditional `PutItem`s (`attribute_not_exists`) from the load process for the same dynalite,
+ *   as many in flight as the worker can have (concurrency × batch size), for a fixed time.
+ * Each round's ratio is kept. Then the last round's events are delivered again (ROUND0 redeliveries) to
+ * count what a duplicate costs.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dynamoDbClient } from '../../functions/platform/clients.js';
-import { countDynamoDbRequests, totalRequests } from '../dynamo-request-counter.js';
-import { silentLog } from '../log.js';
-import { queueDepth } from '../queue-depth.js';
-import { startLocalPipeline } from '../runtime.js';
-import { sendEvent } from '../send.js';
-import { round } from './stats.js';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { resources } from '../../lib/resources.js';
+import { totalRequests } from '../dynamo-request-counter.js';
+import { ensureSecretsFile } from '../secrets-file.js';
+import { type BenchChild, spawnBenchChild } from './child.js';
+import type { DeployedStage } from './deployed.js';
+import { localFunctionEnvironment } from './function-env.js';
+import type { DrainResult } from './function-process.js';
+import { type RatioSummary, summarizeRatios } from './init-bench.js';
+import type { LegResult } from './load-process.js';
+import type { BenchServices } from './services-process.js';
+import { median, round } from './stats.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-const total = totalRequests;
+export interface WorkerBenchOptions {
+  readonly deployed: DeployedStage;
+  readonly rounds: number;
+  /** Events per pipeline leg. */
+  readonly events: number;
+  /** Seconds of each raw leg. */
+  readonly seconds: number;
+  readonly progress: (line: string) => void;
+}
+
+export interface WorkerRound {
+  readonly round: number;
+  readonly order: 'pipeline-first' | 'raw-first';
+  readonly pipeline: {
+    readonly seconds: number;
+    readonly eventsPerSecond: number;
+    readonly dynamoDbRequests: number;
+    readonly dynamoDbPerSecond: number;
+  };
+  readonly raw: LegResult;
+  readonly ratio: number;
+  /** CPU ms per event (pipeline leg) of the worker and the services, and per PutItem (raw leg). */
+  readonly cpuMs: {
+    readonly workerPerEvent: number;
+    readonly servicesPerEvent: number;
+    readonly servicesPerPutItem: number;
+    readonly loadPerPutItem: number;
+  };
+}
 
 export interface WorkerBenchResult {
-  readonly events: number;
-  readonly seconds: number;
+  readonly eventsPerRound: number;
+  readonly concurrency: { readonly batches: number; readonly batchSize: number; readonly rawWriters: number };
+  readonly settings: Readonly<Record<string, string>>;
+  readonly rounds: readonly WorkerRound[];
+  readonly ratio: RatioSummary;
   readonly eventsPerSecond: number;
-  readonly atsWrites: number;
+  readonly dynamoDbPerSecond: number;
+  readonly rawPutItemPerSecond: number;
+  readonly atsWritesPerEvent: number;
   readonly dynamoDbPerEvent: {
     readonly fresh: number;
     readonly duplicate: number;
     readonly freshByCommand: Record<string, number>;
     readonly duplicateByCommand: Record<string, number>;
   };
+  /** CloudWatch Logs bytes per event: the worker's lines per fresh event, the ingest's per delivery. */
+  readonly logs: {
+    readonly workerBytesPerEvent: number;
+    readonly workerLinesPerEvent: number;
+    readonly ingestBytesPerRequest: number;
+  };
+  /** The worker's CPU ms per fresh event (median of the rounds). */
+  readonly workerCpuMsPerEvent: number;
+  /** Mean size of an interview's ledger item once its events are done (DynamoDB's size rule, approximated). */
+  readonly ledgerItemBytes: number;
+  readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
-export const runWorkerBench = async (options: { events: number }): Promise<WorkerBenchResult> => {
+export const runWorkerBench = async (options: WorkerBenchOptions): Promise<WorkerBenchResult> => {
+  const loadAtStart = loadavg()[0] ?? 0;
+  const { deployed, progress } = options;
   const dir = mkdtempSync(join(tmpdir(), 'interview-sync-worker-bench-'));
-  const atsLog = join(dir, 'ats-writes.jsonl');
-  const pipeline = await startLocalPipeline({
-    secretsFile: join(dir, 'secrets.local.json'),
-    // The archive's own DynamoDB requests (manifest, parking) would be counted with the worker's.
-    startArchive: false,
-    log: silentLog,
-    env: {
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      ATS_ADAPTER: 'log',
-      ATS_CONFIG: JSON.stringify({ path: atsLog }),
-    },
-  });
+  const secretsFile = await ensureSecretsFile(join(dir, 'secrets.local.json'));
+  const secret = secretsFile.secrets.webhook.round0SigningSecrets[0] ?? '';
+  const atsLogFile = join(dir, 'ats-writes.jsonl');
+  const children: BenchChild[] = [];
   try {
-    const counter = countDynamoDbRequests(dynamoDbClient());
-    const secret = pipeline.secrets.webhook.round0SigningSecrets[0] ?? '';
-    const template = JSON.parse(
-      readFileSync(join(root, 'local/fixtures/round0/interview_ended.json'), 'utf8'),
-    );
-    // N completed interviews, each a distinct event id and interview id.
-    const bodies = Array.from({ length: options.events }, () => {
-      const event = structuredClone(template);
-      event.id = `evt_${randomBytes(16).toString('hex')}`;
-      event.data.interview.id = randomUUID();
-      return JSON.stringify(event);
+    const services = await spawnBenchChild('local/bench/services-process.ts', {
+      BENCH_SECRETS_FILE: secretsFile.path,
     });
+    children.push(services);
+    const info = await services.call<BenchServices>('info');
+    const envOf = (role: 'ingest' | 'worker'): Record<string, string> => ({
+      ...localFunctionEnvironment(deployed.functions[role], info, {
+        secretsFile: secretsFile.path,
+        atsLogFile,
+      }),
+      BENCH_ROLE: role,
+    });
+    const ingest = await spawnBenchChild('local/bench/function-process.ts', envOf('ingest'));
+    children.push(ingest);
+    const workerEnv = envOf('worker');
+    const worker = await spawnBenchChild('local/bench/function-process.ts', workerEnv);
+    children.push(worker);
+    const load = await spawnBenchChild('local/bench/load-process.ts', info.env);
+    children.push(load);
+    const webhookUrl = `${await ingest.call<string>('listen')}/webhooks/round0`;
 
-    const lines = async () =>
-      (await readFile(atsLog, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
-    const queueDrained = async () => (await queueDepth(pipeline.sqs, pipeline.queueUrls.events)) === 0;
-    const sendAll = async () => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (next < bodies.length) {
-            const body = bodies[next++] as string;
-            const sent = await sendEvent({ vendor: 'round0', body, baseUrl: pipeline.url, secret });
-            if (sent.status !== 202) throw new Error(`ingest answered ${sent.status}`);
-          }
-        }),
+    // Distinct interviews, each known to ROUND0's API fake (the worker enriches every one from it).
+    const template = JSON.parse(readFileSync(join(fixturesDir, 'round0', 'interview_ended.json'), 'utf8'));
+    const batchOf = (count: number) =>
+      Array.from({ length: count }, () => {
+        const event = structuredClone(template);
+        event.id = `evt_${randomBytes(16).toString('hex')}`;
+        event.data.interview.id = randomUUID();
+        return JSON.stringify(event) as string;
+      });
+    const warmUp = batchOf(Math.min(100, options.events));
+    const batches = Array.from({ length: options.rounds }, () => batchOf(options.events));
+    await services.call('seedRound0', [...warmUp, ...batches.flat()]);
+
+    const rawWriters = resources.worker.maxConcurrency * resources.worker.batchSize;
+    let atsWrites = 0;
+    const deliver = (bodies: readonly string[]) =>
+      load.call<number>('deliver', { url: webhookUrl, bodies, secret, concurrency: 16 });
+    const drain = (expectedAtsWrites: number) =>
+      worker.call<DrainResult>('drain', {
+        atsWrites: expectedAtsWrites,
+        queueArn: info.queueArns.events,
+        timeoutSeconds: 600,
+      });
+    const raw = (seconds: number) =>
+      load.call<LegResult>('dynamodb', {
+        table: resources.ledgerTable.name,
+        seconds,
+        concurrency: rawWriters,
+      });
+
+    progress('worker warm-up');
+    await deliver(warmUp);
+    const warm = await drain(2 * warmUp.length);
+    atsWrites = warm.atsWrites;
+    const atsWritesPerEvent = warm.atsWrites / warmUp.length;
+    await raw(1);
+    await Promise.all([worker.call('logs'), ingest.call('logs')]);
+
+    const rounds: WorkerRound[] = [];
+    let workerLogBytes = 0;
+    let workerLogLines = 0;
+    let ingestLogBytes = 0;
+    let fresh: Record<string, number> = {};
+    for (let index = 0; index < options.rounds; index += 1) {
+      const order = index % 2 === 0 ? 'pipeline-first' : 'raw-first';
+      const bodies = batches[index] as string[];
+      let pipeline: WorkerRound['pipeline'] | undefined;
+      let rawLeg: LegResult | undefined;
+      const cpu = { workerPerEvent: 0, servicesPerEvent: 0, servicesPerPutItem: 0, loadPerPutItem: 0 };
+      for (const leg of order === 'pipeline-first' ? ['pipeline', 'raw'] : ['raw', 'pipeline']) {
+        if (leg === 'pipeline') {
+          await deliver(bodies);
+          ingestLogBytes += (await ingest.call<{ bytes: number }>('logs')).bytes;
+          const before = { worker: worker.cpuMs(), services: services.cpuMs() };
+          atsWrites += Math.round(atsWritesPerEvent * bodies.length);
+          const drained = await drain(atsWrites);
+          cpu.workerPerEvent = round((worker.cpuMs() - before.worker) / bodies.length, 3);
+          cpu.servicesPerEvent = round((services.cpuMs() - before.services) / bodies.length, 3);
+          const logs = await worker.call<{ bytes: number; lines: number }>('logs');
+          workerLogBytes += logs.bytes;
+          workerLogLines += logs.lines;
+          fresh = drained.dynamoDb;
+          const requests = totalRequests(drained.dynamoDb);
+          pipeline = {
+            seconds: round(drained.seconds, 2),
+            eventsPerSecond: round(bodies.length / drained.seconds),
+            dynamoDbRequests: requests,
+            dynamoDbPerSecond: round(requests / drained.seconds),
+          };
+        } else {
+          const before = { load: load.cpuMs(), services: services.cpuMs() };
+          rawLeg = await raw(options.seconds);
+          const operations = Math.max(1, rawLeg.operations);
+          cpu.servicesPerPutItem = round((services.cpuMs() - before.services) / operations, 3);
+          cpu.loadPerPutItem = round((load.cpuMs() - before.load) / operations, 3);
+        }
+      }
+      if (pipeline === undefined || rawLeg === undefined) throw new Error('a leg did not run');
+      rounds.push({
+        round: index + 1,
+        order,
+        pipeline,
+        raw: { ...rawLeg, perSecond: round(rawLeg.perSecond) },
+        ratio: round(pipeline.dynamoDbPerSecond / rawLeg.perSecond, 3),
+        cpuMs: cpu,
+      });
+      progress(
+        `worker round ${index + 1}/${options.rounds}: ${pipeline.eventsPerSecond} events/s, ${pipeline.dynamoDbPerSecond} DynamoDB req/s; raw PutItem ${round(rawLeg.perSecond)}/s`,
       );
-    };
-    const waitUntil = async (done: () => Promise<boolean>) => {
-      while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
+    }
 
-    // Fresh: every interview gets a status and a note (2 ATS writes).
-    const started = performance.now();
-    await sendAll();
-    await waitUntil(async () => (await lines()) >= 2 * options.events && (await queueDrained()));
-    const seconds = (performance.now() - started) / 1000;
-    const fresh = counter.take();
-    const atsWrites = await lines();
+    // Duplicates: the last round's events again (ROUND0 redelivers with the same id, a new signature).
+    const last = batches.at(-1) ?? [];
+    await deliver(last);
+    const redelivered = await drain(atsWrites);
+    if (redelivered.atsWrites !== atsWrites) throw new Error('a duplicate produced an ATS write');
+    const duplicate = redelivered.dynamoDb;
 
-    // Duplicates: the same events again (ROUND0 redelivery: same id, new signature timestamp).
-    await sendAll();
-    await waitUntil(queueDrained);
-    const duplicate = counter.take();
-    if ((await lines()) !== atsWrites) throw new Error('a duplicate produced an ATS write');
-
+    const ledgerItemBytes = await meanLedgerItemBytes(info);
+    const events = options.events * options.rounds;
     return {
-      events: options.events,
-      seconds: round(seconds, 2),
-      eventsPerSecond: round(options.events / seconds),
-      atsWrites,
+      eventsPerRound: options.events,
+      concurrency: {
+        batches: resources.worker.maxConcurrency,
+        batchSize: resources.worker.batchSize,
+        rawWriters,
+      },
+      settings: {
+        POWERTOOLS_LOG_LEVEL: workerEnv.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+        POWERTOOLS_TRACE_ENABLED: workerEnv.POWERTOOLS_TRACE_ENABLED ?? '(unset)',
+        POWERTOOLS_METRICS_DISABLED: workerEnv.POWERTOOLS_METRICS_DISABLED ?? '(unset: metrics on)',
+        NODE_OPTIONS: workerEnv.NODE_OPTIONS ?? '',
+        ATS_ADAPTER: workerEnv.ATS_ADAPTER ?? '',
+        enrichment: 'ROUND0 API fake (every event enriched)',
+      },
+      rounds,
+      ratio: summarizeRatios(rounds.map((r) => r.ratio)),
+      eventsPerSecond: round(median(rounds.map((r) => r.pipeline.eventsPerSecond))),
+      dynamoDbPerSecond: round(median(rounds.map((r) => r.pipeline.dynamoDbPerSecond))),
+      rawPutItemPerSecond: round(median(rounds.map((r) => r.raw.perSecond))),
+      atsWritesPerEvent: round(atsWritesPerEvent, 2),
       dynamoDbPerEvent: {
-        fresh: round(total(fresh) / options.events, 2),
-        duplicate: round(total(duplicate) / options.events, 2),
+        fresh: round(totalRequests(fresh) / options.events, 2),
+        duplicate: round(totalRequests(duplicate) / last.length, 2),
         freshByCommand: fresh,
         duplicateByCommand: duplicate,
       },
+      logs: {
+        workerBytesPerEvent: round(workerLogBytes / events),
+        workerLinesPerEvent: round(workerLogLines / events, 2),
+        ingestBytesPerRequest: round(ingestLogBytes / events),
+      },
+      workerCpuMsPerEvent: round(median(rounds.map((r) => r.cpuMs.workerPerEvent)), 3),
+      ledgerItemBytes,
+      loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] ?? 0, 2) },
     };
   } finally {
-    await pipeline.stop();
+    for (const child of children.reverse()) await child.stop().catch(() => undefined);
+  }
+};
+
+/**
+ * An item's size as DynamoDB bills it, approximately: attribute names and values in UTF-8, numbers at about
+ * one byte per two digits, 3 bytes per map or list plus 1 per element.
+ */
+const itemBytes = (value: AttributeValue): number => {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.replace(/[-.]/g, '').length / 2) + 1;
+  if (value.B !== undefined) return value.B.length;
+  if (value.SS !== undefined) return value.SS.reduce((sum, item) => sum + Buffer.byteLength(item), 0);
+  if (value.NS !== undefined) return value.NS.reduce((sum, item) => sum + Math.ceil(item.length / 2) + 1, 0);
+  if (value.L !== undefined) return 3 + value.L.reduce((sum, item) => sum + 1 + itemBytes(item), 0);
+  if (value.M !== undefined) return 3 + attributesBytes(value.M);
+  return 1;
+};
+const attributesBytes = (attributes: Record<string, AttributeValue>): number =>
+  Object.entries(attributes).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + itemBytes(value),
+    0,
+  );
+
+/** Mean size of the interview items in the ledger (the bench's own raw items left out). */
+const meanLedgerItemBytes = async (info: BenchServices): Promise<number> => {
+  const client = new DynamoDBClient({
+    region: info.env.AWS_REGION,
+    endpoint: info.env.AWS_ENDPOINT_URL_DYNAMODB,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  try {
+    const { Items = [] } = await client.send(
+      new ScanCommand({
+        TableName: resources.ledgerTable.name,
+        FilterExpression: 'begins_with(pk, :interview)',
+        ExpressionAttributeValues: { ':interview': { S: 'INTERVIEW#' } },
+      }),
+    );
+    const sizes = Items.map(attributesBytes);
+    return sizes.length === 0 ? 0 : Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
+  } finally {
+    client.destroy();
   }
 };

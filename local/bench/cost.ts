@@ -1,0 +1,204 @@
+/**
+ * Cost per million events on AWS, from what the bench measured (CPU time per request and per event, DynamoDB
+ * requests per event, log bytes per event, cold-start init) and the memory sizes of lib/resources.ts, at
+ * public us-east-1 list prices. What cannot be measured here (AWS request latencies, the cold-start rate) is
+ * an assumption, stated beside the figure.
+ */
+import { resources } from '../../lib/resources.js';
+import type { IngestBenchResult } from './ingest-bench.js';
+import type { WorkerBenchResult } from './worker-bench.js';
+
+/** us-east-1 list prices (USD), as found on the date below; confirm on the AWS pricing pages before relying on them. */
+export const prices = {
+  checked: '2026-12-02',
+  lambdaArmGbSecond: 0.0000133334,
+  lambdaRequest: 0.2 / 1e6,
+  httpApiRequest: 1.0 / 1e6,
+  sqsRequest: 0.4 / 1e6,
+  s3Put: 0.005 / 1000,
+  dynamoDbWriteUnit: 0.625 / 1e6,
+  dynamoDbReadUnit: 0.125 / 1e6,
+  logsIngestedGb: 0.5,
+  xrayTrace: 5.0 / 1e6,
+  sources: [
+    'Lambda: aws.amazon.com/lambda/pricing (Arm $0.0000133334 per GB-s for the first 7.5 billion GB-s, $0.20 per million requests; INIT billed since 2025-08-01, aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase)',
+    'API Gateway: aws.amazon.com/api-gateway/pricing (HTTP API $1.00 per million for the first 300 million, metered per 512 KB)',
+    'SQS: aws.amazon.com/sqs/pricing (standard $0.40 per million requests, each 64 KB chunk one request)',
+    'S3: aws.amazon.com/s3/pricing (Standard PUT $0.005 per 1,000)',
+    'DynamoDB: aws.amazon.com/dynamodb/pricing (on-demand $0.625 per million write units, $0.125 per million read units, after the November 2024 cut)',
+    'CloudWatch Logs: aws.amazon.com/cloudwatch/pricing ($0.50 per GB ingested, the first tier of Lambda logs)',
+    'X-Ray: aws.amazon.com/xray/pricing ($5.00 per million traces recorded)',
+    'Hookdeck: hookdeck.com/pricing (Team from $39/month, events $1.00 per additional 100k, "as low as $0.33 per 100k" at volume)',
+    'Svix: svix.com/pricing (Professional from $490/month with 50,000 messages, then $0.0001 per message)',
+  ],
+} as const;
+
+/** Assumptions: what the bench cannot measure on this machine. */
+export const assumptions = {
+  /** Lambda gives one vCPU at 1,769 MB, proportionally less below: CPU time stretches by 1769 / memory. */
+  fullVcpuMemoryMb: 1769,
+  /** In-region latencies awaited per request, warm connections (ms). */
+  sqsSendMs: 8,
+  s3PutMs: 20,
+  dynamoDbGetMs: 4,
+  dynamoDbUpdateMs: 6,
+  /** Cold starts per invocation (AWS: "under 1% of invocations" in production workloads). */
+  coldStartRate: 0.01,
+  /** Lambda's own START/END/REPORT lines per invocation, bytes. */
+  platformLogBytesPerInvocation: 350,
+  /** API Gateway access log line per request (lib/constructs/ingest-api.ts format), bytes. */
+  accessLogBytesPerRequest: 400,
+  /** Events per worker invocation: a trickle of webhooks fills batches of one (bursts fill up to 10). */
+  eventsPerWorkerInvocation: 1,
+  /** ATS writes and vendor API reads are awaited, not computed: priced apart, per 100 ms. */
+} as const;
+
+export interface CostLine {
+  readonly item: string;
+  readonly perEvent: string;
+  readonly usdPerMillion: number;
+  readonly arithmetic: string;
+  /** Part of the core path (HTTP → ingest → queue → worker → ledger), or an option of the stage. */
+  readonly core: boolean;
+}
+
+export interface CostModel {
+  readonly lines: readonly CostLine[];
+  readonly coreUsdPerMillion: number;
+  readonly coreWithoutRawStoreUsdPerMillion: number;
+  readonly perHundredMsAwaitedUsdPerMillion: number;
+  readonly ingestBilledMs: number;
+  readonly workerBilledMs: number;
+}
+
+const usd = (value: number): string => `$${value.toFixed(value < 0.1 ? 3 : 2)}`;
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+/** The cost per million events of the core path, line by line with its arithmetic. */
+export const costPerMillion = (
+  ingest: IngestBenchResult,
+  worker: WorkerBenchResult,
+  tracing: { readonly ingest: boolean; readonly worker: boolean },
+): CostModel => {
+  const a = assumptions;
+  const million = 1e6;
+  const ingestGb = resources.ingest.memoryMb / 1024;
+  const workerGb = resources.worker.memoryMb / 1024;
+  const stretch = (memoryMb: number) => a.fullVcpuMemoryMb / memoryMb;
+
+  const ingestCpuMs = ingest.throughput.cpuMsPerOperation.ingest.ingest;
+  const ingestVariant = ingest.init.variants.find((v) => v.role === 'ingest');
+  const ingestInitMs = (ingestVariant?.initCpuMs.median ?? 0) * stretch(resources.ingest.memoryMb);
+  const ingestIoMs = Math.max(a.sqsSendMs, a.s3PutMs);
+  const ingestBilledMs = Math.ceil(
+    ingestCpuMs * stretch(resources.ingest.memoryMb) + ingestIoMs + a.coldStartRate * ingestInitMs,
+  );
+
+  const byCommand = worker.dynamoDbPerEvent.freshByCommand;
+  const events = worker.eventsPerRound;
+  const reads = (byCommand.GetItemCommand ?? 0) / events;
+  const writes = ((byCommand.UpdateItemCommand ?? 0) + (byCommand.PutItemCommand ?? 0)) / events;
+  const workerIoMs = reads * a.dynamoDbGetMs + writes * a.dynamoDbUpdateMs + a.sqsSendMs;
+  const workerBilledMs = Math.ceil(
+    (worker.workerCpuMsPerEvent * stretch(resources.worker.memoryMb) + workerIoMs) *
+      a.eventsPerWorkerInvocation,
+  );
+  const invocations = 1 / a.eventsPerWorkerInvocation;
+  const writeUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 1024));
+  const readUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 4096));
+  const logBytes =
+    ingest.logs.bytesPerRequest +
+    worker.logs.workerBytesPerEvent +
+    a.accessLogBytesPerRequest +
+    a.platformLogBytesPerInvocation * (1 + invocations);
+
+  const lines: CostLine[] = [
+    {
+      item: 'API Gateway HTTP API',
+      perEvent: '1 request',
+      usdPerMillion: prices.httpApiRequest * million,
+      arithmetic: '1 × $1.00 per million',
+      core: true,
+    },
+    {
+      item: 'ingest Lambda, requests',
+      perEvent: '1 invocation',
+      usdPerMillion: prices.lambdaRequest * million,
+      arithmetic: '1 × $0.20 per million',
+      core: true,
+    },
+    {
+      item: 'ingest Lambda, duration',
+      perEvent: `${ingestBilledMs} ms at ${resources.ingest.memoryMb} MB`,
+      usdPerMillion: (ingestBilledMs / 1000) * ingestGb * prices.lambdaArmGbSecond * million,
+      arithmetic: `(${ingestCpuMs} ms CPU × ${round(stretch(resources.ingest.memoryMb))} + ${ingestIoMs} ms awaited + ${a.coldStartRate} × ${Math.round(ingestInitMs)} ms init) = ${ingestBilledMs} ms × ${ingestGb} GB × $0.0000133334 per GB-s`,
+      core: true,
+    },
+    {
+      item: 'SQS events queue',
+      perEvent: `1 send + ${invocations} receive + ${invocations} delete`,
+      usdPerMillion: (1 + 2 * invocations) * prices.sqsRequest * million,
+      arithmetic: `${1 + 2 * invocations} requests (≤ 64 KB) × $0.40 per million`,
+      core: true,
+    },
+    {
+      item: 'S3 raw event store',
+      perEvent: '1 PUT',
+      usdPerMillion: prices.s3Put * million,
+      arithmetic:
+        '1 × $0.005 per 1,000 (storage: ~2 KB per event for the retention, under $0.01 per million)',
+      core: true,
+    },
+    {
+      item: 'DynamoDB ledger',
+      perEvent: `${round(reads)} strongly consistent read(s), ${round(writes)} write(s); item ~${worker.ledgerItemBytes} B`,
+      usdPerMillion:
+        (reads * readUnits * prices.dynamoDbReadUnit + writes * writeUnits * prices.dynamoDbWriteUnit) *
+        million,
+      arithmetic: `${round(reads)} × ${readUnits} RRU × $0.125 + ${round(writes)} × ${writeUnits} WRU × $0.625 per million`,
+      core: true,
+    },
+    {
+      item: 'worker Lambda, requests',
+      perEvent: `${invocations} invocation(s)`,
+      usdPerMillion: invocations * prices.lambdaRequest * million,
+      arithmetic: `${invocations} × $0.20 per million (batch of ${a.eventsPerWorkerInvocation})`,
+      core: true,
+    },
+    {
+      item: 'worker Lambda, duration',
+      perEvent: `${workerBilledMs} ms at ${resources.worker.memoryMb} MB`,
+      usdPerMillion: (workerBilledMs / 1000) * workerGb * prices.lambdaArmGbSecond * million,
+      arithmetic: `(${worker.workerCpuMsPerEvent} ms CPU × ${round(stretch(resources.worker.memoryMb))} + ${round(workerIoMs, 1)} ms awaited) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
+      core: true,
+    },
+    {
+      item: 'CloudWatch Logs',
+      perEvent: `${Math.round(logBytes)} B`,
+      usdPerMillion: (logBytes / 1024 ** 3) * prices.logsIngestedGb * million,
+      arithmetic: `(${ingest.logs.bytesPerRequest} ingest + ${worker.logs.workerBytesPerEvent} worker, measured; + ${a.accessLogBytesPerRequest} access log + ${a.platformLogBytesPerInvocation} × ${1 + invocations} platform lines, assumed) B × $0.50 per GB`,
+      core: true,
+    },
+  ];
+  if (tracing.worker || tracing.ingest) {
+    const traces = (tracing.worker ? invocations : 0) + (tracing.ingest ? 1 : 0);
+    lines.push({
+      item: 'X-Ray (tracing on for the stage)',
+      perEvent: `≤ ${traces} trace(s)`,
+      usdPerMillion: traces * prices.xrayTrace * million,
+      arithmetic: `${traces} × $5.00 per million (the default sampling rule records 1 per second + 5%: all of a trickle, a fraction of bursts)`,
+      core: false,
+    });
+  }
+  const core = lines.filter((line) => line.core).reduce((sum, line) => sum + line.usdPerMillion, 0);
+  return {
+    lines: lines.map((line) => ({ ...line, usdPerMillion: round(line.usdPerMillion, 3) })),
+    coreUsdPerMillion: round(core, 2),
+    coreWithoutRawStoreUsdPerMillion: round(core - prices.s3Put * million, 2),
+    perHundredMsAwaitedUsdPerMillion: round(0.1 * workerGb * prices.lambdaArmGbSecond * million, 2),
+    ingestBilledMs,
+    workerBilledMs,
+  };
+};
+
+export const formatUsd = usd;

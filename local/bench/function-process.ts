@@ -1,0 +1,202 @@
+/**
+ * One function of the pipeline in a process of its own, like a Lambda execution environment: the real
+ * handler (the sources, through tsx), configured by the environment the stage deploys it with (filled in by
+ * the bench: emulator endpoints, queue URLs, the local secrets file, the vendor API fakes).
+ *
+ * - BENCH_ROLE=ingest: behind the local API Gateway (`listen`); `fixtures` calls the handler directly,
+ *   each call with a fresh Lambda context and its own timeout, as Lambda invokes it.
+ * - BENCH_ROLE=worker: `drain` runs the local SQS event source mapping (as deployed: batch size, batching
+ *   window, concurrency) until every expected ATS write has landed and the queue is empty, counting the
+ *   worker's DynamoDB requests by command.
+ *
+ * The function's log lines (stdout and stderr) are counted, not written: `logs` returns what was written
+ * since the last call.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { dynamoDbClient } from '../../functions/platform/clients.js';
+import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
+import { resources } from '../../lib/resources.js';
+import { startHttpApi } from '../api-gateway.js';
+import { countDynamoDbRequests } from '../dynamo-request-counter.js';
+import { invokeLocally, type LocalFunctionSettings } from '../lambda-context.js';
+import { silentLog } from '../log.js';
+import { queueDepth } from '../queue-depth.js';
+import { ingestRouteKeys } from '../runtime.js';
+import { readSecretsFile } from '../secrets-file.js';
+import { startSqsPoller } from '../sqs-poller.js';
+import { countLogOutput, serveBenchCommands } from './child.js';
+import { median, percentile, round } from './stats.js';
+
+const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const env = process.env;
+const role = env.BENCH_ROLE;
+const settingsOf = (name: string, timeoutSeconds: number, memoryMb: number): LocalFunctionSettings => ({
+  functionName: name,
+  timeoutSeconds,
+  memoryMb,
+  region: env.AWS_REGION ?? 'us-east-1',
+  accountId: '123456789012',
+});
+
+export interface FixtureTiming {
+  readonly fixture: string;
+  readonly medianMs: number;
+  readonly p95Ms: number;
+  readonly iterations: number;
+}
+
+export interface DrainResult {
+  readonly seconds: number;
+  readonly atsWrites: number;
+  readonly dynamoDb: Record<string, number>;
+}
+
+const logs = countLogOutput();
+
+const ingestCommands = async () => {
+  const { handler } = await import('../../functions/ingest.js');
+  const settings = settingsOf(
+    resources.ingest.serviceName,
+    resources.ingest.timeoutSeconds,
+    resources.ingest.memoryMb,
+  );
+  const secrets = await readSecretsFile(env.LOCAL_SECRETS_FILE);
+  return {
+    listen: async () => {
+      const api = await startHttpApi({
+        routes: ingestRouteKeys,
+        handler,
+        function: settings,
+        log: silentLog,
+      });
+      return api.url;
+    },
+    /** Each fixture `iterations` times, every call through `invokeLocally` (fresh context, own timeout). */
+    fixtures: async ({ iterations }: { iterations: number }): Promise<FixtureTiming[]> => {
+      const secret = secrets.webhook.round0SigningSecrets[0] ?? '';
+      const token = secrets.webhook.micro1Tokens[0] ?? '';
+      const timings: FixtureTiming[] = [];
+      for (const vendor of ['round0', 'micro1'] as const) {
+        for (const file of readdirSync(join(fixturesDir, vendor)).sort()) {
+          if (!file.endsWith('.json')) continue;
+          const raw = readFileSync(join(fixturesDir, vendor, file), 'utf8');
+          const path = vendor === 'round0' ? '/webhooks/round0' : `/webhooks/micro1/${token}`;
+          const samples: number[] = [];
+          for (let i = 0; i < iterations; i++) {
+            const headers: Record<string, string> = { 'content-type': 'application/json' };
+            if (vendor === 'round0') {
+              headers['x-webhook-signature'] = signRound0Payload(raw, secret, Math.floor(Date.now() / 1000));
+            }
+            const event = {
+              version: '2.0',
+              routeKey: vendor === 'round0' ? 'POST /webhooks/round0' : 'POST /webhooks/micro1/{token}',
+              rawPath: path,
+              ...(vendor === 'micro1' ? { pathParameters: { token } } : {}),
+              rawQueryString: '',
+              headers,
+              requestContext: { http: { method: 'POST', path }, requestId: String(i) },
+              body: raw,
+              isBase64Encoded: false,
+            } as unknown as APIGatewayProxyEventV2;
+            const started = performance.now();
+            const result = (await invokeLocally(handler, event, settings)) as { statusCode: number };
+            samples.push(performance.now() - started);
+            if (result.statusCode !== 202) throw new Error(`${vendor}/${file} answered ${result.statusCode}`);
+          }
+          timings.push({
+            fixture: `${vendor}/${file.replace(/\.json$/, '')}`,
+            medianMs: round(median(samples), 2),
+            p95Ms: round(percentile(samples, 95), 2),
+            iterations: samples.length,
+          });
+        }
+      }
+      return timings;
+    },
+  };
+};
+
+/** Lines of the log adapter's file, read incrementally (the file only grows). */
+const lineCounter = (path: string) => {
+  let offset = 0;
+  let lines = 0;
+  const buffer = Buffer.alloc(1 << 16);
+  return () => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return lines;
+    }
+    try {
+      for (;;) {
+        const read = readSync(fd, buffer, 0, buffer.length, offset);
+        if (read === 0) break;
+        offset += read;
+        for (let i = 0; i < read; i++) if (buffer[i] === 10) lines += 1;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return lines;
+  };
+};
+
+const workerCommands = async () => {
+  const worker = await import('../../functions/worker.js');
+  const counter = countDynamoDbRequests(dynamoDbClient());
+  const sqs = new SQSClient({});
+  const queueUrl = env.QUEUE_URL ?? '';
+  const atsConfig = JSON.parse(env.ATS_CONFIG ?? '{}') as { path?: string };
+  const atsLines = lineCounter(atsConfig.path ?? '');
+  const settings = settingsOf(
+    resources.worker.serviceName,
+    resources.worker.timeoutSeconds,
+    resources.worker.memoryMb,
+  );
+  return {
+    /** Polls the events queue until `atsWrites` writes in all have landed and the queue is empty. */
+    drain: async ({
+      atsWrites,
+      queueArn,
+      timeoutSeconds,
+    }: {
+      atsWrites: number;
+      queueArn: string;
+      timeoutSeconds: number;
+    }): Promise<DrainResult> => {
+      counter.take();
+      const started = performance.now();
+      const poller = startSqsPoller({
+        sqs,
+        queueUrl,
+        queueArn,
+        createHandler: () => worker.createWorkerHandler(),
+        function: settings,
+        log: silentLog,
+      });
+      const deadline = Date.now() + timeoutSeconds * 1000;
+      let seconds: number;
+      try {
+        while (!(atsLines() >= atsWrites && (await queueDepth(sqs, queueUrl)) === 0)) {
+          if (Date.now() > deadline) throw new Error(`drain timed out with ${atsLines()} ATS writes`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        seconds = (performance.now() - started) / 1000;
+      } finally {
+        // Not timed: the poller's last long poll on the empty queue ends here.
+        await poller.stop();
+      }
+      return { seconds, atsWrites: atsLines(), dynamoDb: counter.take() };
+    },
+  };
+};
+
+const commands = role === 'ingest' ? await ingestCommands() : role === 'worker' ? await workerCommands() : {};
+serveBenchCommands({ ...commands, logs: async () => logs.take() });

@@ -1,0 +1,154 @@
+/**
+ * The bench's load generator, in a process of its own (it shares no event loop with the function or the
+ * emulators it loads), kept alive across legs so that every leg meets a warm JIT:
+ * - `http`: autocannon against a webhook URL;
+ * - `sqs`: raw `SendMessage` (optionally with a `PutObject` beside each, in parallel, as the ingest does),
+ *   N senders in a loop, through the SDK clients as the ingest configures them;
+ * - `dynamodb`: raw conditional `PutItem`s (`attribute_not_exists`), N writers in a loop;
+ * - `deliver`: POSTs ROUND0 webhook bodies, signed, and checks every answer is 202.
+ * Environment: the emulators' (endpoints, region, credentials).
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import autocannon from 'autocannon';
+import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
+import { serveBenchCommands } from './child.js';
+
+export interface LegResult {
+  /** Operations completed (2xx answers for `http`). */
+  readonly operations: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  /** `http` only. */
+  readonly non2xx?: number;
+  readonly p99Ms?: number;
+}
+
+const sqs = new SQSClient({});
+const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });
+const dynamodb = new DynamoDBClient({});
+
+/** `concurrency` loops calling `operation` until `seconds` have passed. */
+const loop = async (
+  seconds: number,
+  concurrency: number,
+  operation: (index: number) => Promise<unknown>,
+): Promise<LegResult> => {
+  let operations = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await operation(operations);
+        operations += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { operations, seconds: elapsed, perSecond: operations / elapsed };
+};
+
+serveBenchCommands({
+  http: async (args: {
+    url: string;
+    body: string;
+    headers: Record<string, string>;
+    seconds: number;
+    connections: number;
+  }): Promise<LegResult> => {
+    const result = await autocannon({
+      url: args.url,
+      method: 'POST',
+      headers: args.headers,
+      body: args.body,
+      connections: args.connections,
+      duration: args.seconds,
+    });
+    const ok = result['2xx'];
+    return {
+      operations: ok,
+      seconds: result.duration,
+      perSecond: ok / result.duration,
+      non2xx: result.non2xx,
+      p99Ms: result.latency.p99,
+    };
+  },
+  sqs: async (args: {
+    queueUrl: string;
+    body: string;
+    attributes: Record<string, MessageAttributeValue>;
+    seconds: number;
+    concurrency: number;
+    put?: { bucket: string; body: string };
+  }): Promise<LegResult> => {
+    const { put } = args;
+    return loop(args.seconds, args.concurrency, (index) =>
+      Promise.all([
+        sqs.send(
+          new SendMessageCommand({
+            QueueUrl: args.queueUrl,
+            MessageBody: args.body,
+            MessageAttributes: args.attributes,
+          }),
+        ),
+        put === undefined
+          ? undefined
+          : s3.send(
+              new PutObjectCommand({
+                Bucket: put.bucket,
+                Key: `raw/bench/${index}-${randomUUID()}.json`,
+                Body: put.body,
+                ContentType: 'application/json',
+                ServerSideEncryption: 'AES256',
+              }),
+            ),
+      ]),
+    );
+  },
+  dynamodb: async (args: { table: string; seconds: number; concurrency: number }): Promise<LegResult> =>
+    loop(args.seconds, args.concurrency, () =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName: args.table,
+          Item: {
+            pk: { S: `BENCH#${randomUUID()}` },
+            sk: { S: 'ITEM' },
+            status: { S: 'completed' },
+            at: { N: String(Date.now()) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    ),
+  deliver: async (args: {
+    url: string;
+    bodies: readonly string[];
+    secret: string;
+    concurrency: number;
+  }): Promise<number> => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: args.concurrency }, async () => {
+        while (next < args.bodies.length) {
+          const body = args.bodies[next++] as string;
+          const response = await fetch(args.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-webhook-signature': signRound0Payload(body, args.secret, Math.floor(Date.now() / 1000)),
+            },
+            body,
+          });
+          await response.arrayBuffer();
+          if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
+        }
+      }),
+    );
+    return args.bodies.length;
+  },
+});

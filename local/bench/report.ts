@@ -1,0 +1,368 @@
+/**
+ * BENCHMARKS.md, rendered from the parts' stored results (local/bench/results/<part>.json): every section
+ * names the command and the date that produced its figures, so a part left out of a run keeps its last
+ * figures and says how old they are. local/bench/results/before/ holds the figures measured before the
+ * speed work, shown beside the current ones.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ArchiveBenchResult } from './archive-bench.js';
+import { assumptions, costPerMillion, prices } from './cost.js';
+import type { IngestBenchResult } from './ingest-bench.js';
+import type { InitVariantResult, RatioSummary } from './init-bench.js';
+import type { WorkerBenchResult } from './worker-bench.js';
+
+export const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** One part's stored result and how it was produced. */
+export interface PartRecord<T = unknown> {
+  readonly part: string;
+  readonly command: string;
+  /** ISO 8601. */
+  readonly date: string;
+  readonly machine: string;
+  /** 1-minute load average at the start and the end of the part (the machine is shared). */
+  readonly loadAverage: { readonly start: number; readonly end: number };
+  readonly result: T;
+}
+
+const read = <T>(file: string): PartRecord<T> | undefined =>
+  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PartRecord<T>) : undefined;
+
+const day = (record: PartRecord) => record.date.slice(0, 10);
+const provenance = (record: PartRecord) =>
+  `\`${record.command}\` on ${day(record)} (${record.machine}; load average ${record.loadAverage.start} at the start, ${record.loadAverage.end} at the end).`;
+const ratio = (r: RatioSummary) => `**${r.median}** (min ${r.min}, max ${r.max})`;
+const n = (value: number, digits = 1) => Number(value.toFixed(digits)).toLocaleString('en-US');
+
+const initRow = (v: InitVariantResult) =>
+  `| ${v.label} | ${v.settings.tracing ? 'on' : 'off'} / ${v.settings.sourceMaps ? 'on' : 'off'} | ${n(v.bundleKb)} | ${v.sourceMapKb === 0 ? '–' : n(v.sourceMapKb)} | ${v.nodeOptions === '' ? '–' : `\`${v.nodeOptions}\``} | ${v.initMs.median} (${v.initMs.min}) | ${v.initCpuMs.median} | ${v.firstCallMs.median} | ${v.initPlusFirstCallMs.median} | ${v.ratio === undefined ? '1' : `${ratio(v.ratio.init)}; CPU ${v.ratio.initCpu.median}; + first call ${v.ratio.initPlusFirstCall.median}`} |`;
+
+const ingestSection = (record: PartRecord<IngestBenchResult>): string => {
+  const r = record.result;
+  const t = r.throughput;
+  const cpu = t.cpuMsPerOperation;
+  const deployed = r.init.variants[1];
+  return `## Ingest
+
+${provenance(record)}
+
+### Cold start, as deployed
+
+Each bundle exactly as CDK's \`NodejsFunction\` builds it for the stage (an in-process \`cdk synth\` with bundling,
+local/bench/deployed.ts), imported by a fresh \`node\` process with the function's own environment from the
+template (its \`NODE_OPTIONS\` included), then called once against the emulators. ${r.init.rounds} rounds; in each,
+every variant once, the order rotating every round; the ratio to the baseline is taken per round. The baseline
+is a minimal handler bundled by the same construct: the SQS client and one \`SendMessage\` per call
+(local/bench/minimal-handler.ts, no tracer, no source map). *init* = \`await import(bundle)\` (parse, compile and
+top-level code: Lambda's INIT phase of our code), *first call* = the first invocation (what is loaded lazily is
+paid there). Milliseconds, median (min).
+
+| variant | tracing / source maps | bundle KB | map KB | NODE_OPTIONS | init ms | init CPU ms | first call ms | init + first call ms | ratio to baseline: init; init CPU; init + first call |
+|---|---|---|---|---|---|---|---|---|---|
+${r.init.variants.map(initRow).join('\n')}
+
+**Ingest init / minimal handler: ${deployed?.ratio === undefined ? '–' : `${deployed.ratio.init.median} median, ${deployed.ratio.init.min} min`}** (target ≤ 1.2), init + first call ${deployed?.ratio?.initPlusFirstCall.median ?? '–'}.
+Worker bundle ${n(r.bundles.worker?.kb ?? 0)} KB (map ${n(r.bundles.worker?.sourceMapKb ?? 0)} KB), archive ${n(r.bundles.archive?.kb ?? 0)} KB (map ${n(r.bundles.archive?.sourceMapKb ?? 0)} KB).
+
+### Handler time per fixture
+
+The ingest handler called directly in its process (authenticate, validate, normalise, \`SendMessage\` and the
+raw event's \`PutObject\` to the emulators in another process), each call with a fresh Lambda context and its own
+timeout, as Lambda invokes it.
+
+| fixture | median ms | p95 ms | calls |
+|---|---|---|---|
+${r.handler.map((h) => `| ${h.fixture} | ${h.medianMs} | ${h.p95Ms} | ${h.iterations} |`).join('\n')}
+
+### Throughput at ${t.concurrency} concurrent connections
+
+Three processes: the emulators; the ingest behind the local API Gateway (configured as deployed); the load
+generator (autocannon for HTTP, the SDK for the raw legs; one process, warm, for every leg). Three legs of
+${t.seconds} s per round, the order rotating every round, after one warm-up leg each:
+
+- **ingest**: \`POST /webhooks/micro1/{token}\` (\`interview.started\`): the ingest validates it, sends the envelope to
+  SQS and stores the raw delivery in S3, in parallel, and answers 202;
+- **SendMessage**: raw \`SendMessage\` of an envelope of the same size with the same attributes, ${t.concurrency} senders;
+- **SendMessage + PutObject**: the same, plus a \`PutObject\` of the same raw event in parallel — the two
+  writes the ingest must make before it may answer 202.
+
+| round | order | ingest req/s | SendMessage/s | SendMessage + PutObject/s | ingest / SendMessage | ingest / (SendMessage + PutObject) |
+|---|---|---|---|---|---|---|
+${t.rounds
+  .map(
+    (round) =>
+      `| ${round.round} | ${round.order.join(' → ')} | ${n(round.legs.ingest.perSecond)} | ${n(round.legs.sendMessage.perSecond)} | ${n(round.legs.sendMessageAndPutObject.perSecond)} | ${round.ratioToSendMessage} | ${round.ratioToSendMessageAndPutObject} |`,
+  )
+  .join('\n')}
+
+**Ingest / raw SendMessage: ${ratio(t.ratioToSendMessage)}. Ingest / raw SendMessage + PutObject: ${ratio(t.ratioToSendMessageAndPutObject)}.**
+Medians ${n(t.perSecond.ingest)} req/s, ${n(t.perSecond.sendMessage)} and ${n(t.perSecond.sendMessageAndPutObject)} ops/s; ingest p99 ≤ ${t.p99Ms} ms, ${t.non2xx} non-2xx answers.
+
+Where the time goes: CPU milliseconds per request (or raw operation) of each process, median of the rounds
+(from /proc: the machine's other load does not inflate them the way it inflates wall time):
+
+| leg | load generator | ingest process | emulators |
+|---|---|---|---|
+| ingest | ${cpu.ingest.load} | ${cpu.ingest.ingest} | ${cpu.ingest.services} |
+| SendMessage | ${cpu.sendMessage.load} | – | ${cpu.sendMessage.services} |
+| SendMessage + PutObject | ${cpu.sendMessageAndPutObject.load} | – | ${cpu.sendMessageAndPutObject.services} |
+
+The ingest must write twice: its ceiling is the raw SendMessage + PutObject leg, not SendMessage alone. s3rver
+is the dearest part of every accepted request here (it hashes the body and writes the object and its metadata
+to disk), so the ratio to SendMessage alone measures the emulated S3 more than the ingest. On AWS the two
+writes run in parallel and cost latency (the slower of the two), not throughput: Lambda scales out.
+
+Log output of the ingest: ${r.logs.bytesPerRequest} bytes (${r.logs.linesPerRequest} lines) per request, measured from its
+actual log lines (Powertools JSON and the EMF metrics blob).
+`;
+};
+
+const workerSection = (record: PartRecord<WorkerBenchResult>): string => {
+  const r = record.result;
+  const by = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([command, count]) => `${command.replace('Command', '')} ${count}`)
+      .join(', ');
+  return `## Worker
+
+${provenance(record)}
+
+Every role in its own process: the emulators and the vendor API fakes; the ingest; the worker; the load
+generator. The worker runs as the stage deploys it: ${Object.entries(r.settings)
+    .map(([name, value]) => `${name} ${value === '' ? '(unset)' : value}`)
+    .join(
+      ', ',
+    )}; the local event source mapping as deployed (${r.concurrency.batches} batches of ${r.concurrency.batchSize} at once).
+Each round: **pipeline** — ${r.eventsPerRound} fresh ROUND0 \`interview_ended\` events (distinct interviews, each
+enriched from the ROUND0 API fake) are delivered through HTTP → ingest → SQS first, then the worker drains the
+queue, timed until every ATS write landed (log adapter) and the queue is empty; **raw** — conditional
+\`PutItem\`s (\`attribute_not_exists\`) on the same dynalite from the load process, ${r.concurrency.rawWriters} in flight (as many
+as the worker can have). The legs alternate, the order flipping every round.
+
+| round | order | events/s | DynamoDB requests/s | raw PutItem/s | ratio | worker CPU ms/event | emulators CPU ms/event | emulators CPU ms/PutItem |
+|---|---|---|---|---|---|---|---|---|
+${r.rounds
+  .map(
+    (round) =>
+      `| ${round.round} | ${round.order} | ${round.pipeline.eventsPerSecond} | ${round.pipeline.dynamoDbPerSecond} | ${round.raw.perSecond} | ${round.ratio} | ${round.cpuMs.workerPerEvent} | ${round.cpuMs.servicesPerEvent} | ${round.cpuMs.servicesPerPutItem} |`,
+  )
+  .join('\n')}
+
+**DynamoDB requests/s through the pipeline / raw conditional PutItem/s: ${ratio(r.ratio)}** (target ≥ 0.8).
+Medians: ${r.eventsPerSecond} events/s, ${r.dynamoDbPerSecond} DynamoDB requests/s, ${r.rawPutItemPerSecond} raw PutItem/s; ${r.atsWritesPerEvent} ATS writes per event.
+
+| per event | DynamoDB requests |
+|---|---|
+| fresh \`interview_ended\` | ${r.dynamoDbPerEvent.fresh} (${by(r.dynamoDbPerEvent.freshByCommand)}, last round) |
+| duplicate delivery | ${r.dynamoDbPerEvent.duplicate} (${by(r.dynamoDbPerEvent.duplicateByCommand)}) |
+
+A fresh \`interview_ended\` costs the interview's ledger item read (strongly consistent), one conditional write
+recording the status advance, the ATS match, the event's claim and a claim on each ATS write, and one write
+recording how each write ended and the event done. A duplicate costs the read alone. Ledger item once done:
+~${r.ledgerItemBytes} bytes. Log output: the worker ${r.logs.workerBytesPerEvent} bytes (${r.logs.workerLinesPerEvent} lines) per fresh event, the
+ingest ${r.logs.ingestBytesPerRequest} bytes per delivery, measured from their actual log lines.
+`;
+};
+
+const costSection = (
+  ingest: PartRecord<IngestBenchResult>,
+  worker: PartRecord<WorkerBenchResult>,
+): string => {
+  const deployed = ingest.result.init.variants[1];
+  const tracing = {
+    ingest: deployed?.settings.tracing ?? false,
+    worker: worker.result.settings.POWERTOOLS_TRACE_ENABLED !== 'false',
+  };
+  const model = costPerMillion(ingest.result, worker.result, tracing);
+  const a = assumptions;
+  const tracingLine = model.lines.find((line) => !line.core);
+  return `## Cost per million events
+
+Computed by the bench from the figures above (ingest: ${day(ingest)}, worker: ${day(worker)}), the memory sizes of
+lib/resources.ts and us-east-1 list prices as found on ${prices.checked} (confirm them before relying on this:
+${prices.sources.slice(0, 7).join('; ')}). One event = one webhook accepted and processed once; free tiers left out.
+
+Measured: CPU ms per request of the ingest process and per event of the worker process, DynamoDB requests per
+event and the ledger item's size, log bytes per event, the ingest's init CPU time. Assumed (not measurable
+here): Lambda gives a full vCPU at ${a.fullVcpuMemoryMb} MB and proportionally less below, so local CPU time stretches by
+${a.fullVcpuMemoryMb} / memory (a local core taken as one Lambda vCPU); in-region latencies awaited per call, warm
+connections: SQS send ${a.sqsSendMs} ms, S3 PUT ${a.s3PutMs} ms (in parallel with the send), DynamoDB read ${a.dynamoDbGetMs} ms, write ${a.dynamoDbUpdateMs} ms;
+a cold start on ${a.coldStartRate * 100}% of invocations (INIT is billed); ${a.eventsPerWorkerInvocation} event per worker invocation (a trickle of webhooks;
+bursts batch up to 10 and divide the per-invocation lines); Lambda's START/END/REPORT lines ${a.platformLogBytesPerInvocation} B per
+invocation and an access log line of ${a.accessLogBytesPerRequest} B per request.
+
+| item | per event | $ per million events | arithmetic |
+|---|---|---|---|
+${model.lines.map((line) => `| ${line.item} | ${line.perEvent} | ${line.usdPerMillion.toFixed(3)} | ${line.arithmetic} |`).join('\n')}
+
+**Core path (HTTP → ingest → SQS → worker → ledger, logs included): $${model.coreUsdPerMillion.toFixed(2)} per million events**
+(target ≤ $5); **$${model.coreWithoutRawStoreUsdPerMillion.toFixed(2)}** without the raw event store's PUT, which is $5.00 of it on its own:
+one S3 PUT per delivery is the price of keeping every delivery replayable. Cheaper ways to keep them, none
+built: S3 Express One Zone ($0.00113 per 1,000 PUTs: $1.13 per million), batching deliveries into one object per
+minute through Firehose (billed per 5 KB record: ~$0.15 per million at $0.029 per GB), or keeping the raw body
+only in the SQS message and the DLQ (no replay after 14 days).
+${tracingLine === undefined ? '' : `X-Ray, on for the stage's ${[tracing.ingest ? 'ingest' : '', tracing.worker ? 'worker' : ''].filter(Boolean).join(' and ')}, adds up to $${tracingLine.usdPerMillion.toFixed(2)} (one trace per invocation of a trickle).\n`}Not in the core path: waiting on the vendor API (enrichment) and the ATS, which the worker's Lambda bills while it
+waits: $${model.perHundredMsAwaitedUsdPerMillion.toFixed(2)} per million events per 100 ms awaited (e.g. 2 ATS writes and one enrichment read of
+~150 ms each: $${(model.perHundredMsAwaitedUsdPerMillion * 4.5).toFixed(2)}); the archive (per asset: SQS, the archive Lambda's streaming time, S3 storage).
+
+Hosted alternatives, published prices (same date; ${prices.sources.slice(7).join('; ')}):
+
+| | per million events | fixed |
+|---|---|---|
+| interview-sync core path (this table) | $${model.coreUsdPerMillion.toFixed(2)} | none (alarms, dashboard and secrets: ~$10 per month) |
+| Hookdeck Event Gateway | $10.00 (pay-as-you-go $1.00 per 100k), down to $3.30 at volume | Team from $39 per month |
+| Svix | $100.00 ($0.0001 per message) | Professional from $490 per month |
+
+Both hosted services only receive and forward the webhook (retries, a dashboard, replay): the worker, its
+ledger and the ATS writes would still run and be paid for behind them.
+`;
+};
+
+const archiveSection = (record: PartRecord<ArchiveBenchResult>): string => {
+  const a = record.result;
+  const mid = (values: readonly number[]) =>
+    [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
+  const rss = (setup: ArchiveBenchResult['rss']['summary'][number]['setup']) =>
+    a.rss.summary.find((summary) => summary.setup === setup);
+  const archiveOnly = rss('archive-only');
+  const rawOnly = rss('raw-only');
+  const largest = (summary: typeof archiveOnly) => summary?.bySize.at(-1);
+  const sizes = a.rssSizesMiB;
+  const first = sizes[0] ?? 0;
+  const last = sizes.at(-1) ?? 0;
+  const rssRow = (label: string, summary: typeof archiveOnly) =>
+    summary === undefined
+      ? ''
+      : `| ${label} | ${summary.bySize.map((s) => `${s.peakMiB} MiB (+${s.growthMiB})`).join(' | ')} | ${summary.ratio} | ${largest(summary)?.miBps.join(', ')} |`;
+  const rawSeconds = mid(a.rounds.map((r) => r.rawSeconds));
+  const rawComplete = mid(a.rounds.map((r) => r.rawCompleteSeconds));
+  return `## Archive
+
+${provenance(record)} The archive part took ${a.seconds} s. One ${a.sizeMiB} MiB file (MiB = 2^20 bytes; MB/s
+below are MiB/s), served over node:http on 127.0.0.1 from a pseudo-random 1 MiB block repeated, uploaded to
+s3rver (objects on disk in a temporary directory, deleted after every run) in ${a.partSizeMiB} MiB parts, ${a.queueSize} in
+flight, on both sides, all in one process:
+
+- **archive**: \`archiveMediaFile\` as the archive Lambda runs a file task: manifest read (dynalite), fetch
+  through \`createMediaSource\` (URL guard; local relaxation, policy naming the server's host:port), body
+  streamed into \`createS3ArchiveStore\` (SHA-256 on the way, lib-storage multipart, self-copy for the
+  \`sha256\` metadata), manifest write;
+- **raw**: the node:http response piped straight into lib-storage's \`Upload\` (no hashing, no manifest).
+
+The sides alternate within each round and the order flips every round; every stored object is checked (its
+size, and the archive's SHA-256 against the served bytes). One warm-up run per side (not shown) first.
+
+| round | order | archive MB/s | raw MB/s | archive / raw | archive: Complete + self-copy | raw: Complete |
+|---|---|---|---|---|---|---|
+${a.rounds
+  .map(
+    (r) =>
+      `| ${r.round} | ${r.order} | ${r.archiveMiBps} (${r.archiveSeconds} s) | ${r.rawMiBps} (${r.rawSeconds} s) | ${r.ratio} | ${r.archiveCompleteSeconds} s + ${r.archiveCopySeconds} s | ${r.rawCompleteSeconds} s |`,
+  )
+  .join('\n')}
+
+**Archive / raw throughput: median ${a.ratio.median}, min ${a.ratio.min}** (max ${a.ratio.max}; median MB/s ${a.archiveMiBps.median}
+vs ${a.rawMiBps.median}). Reading alone from the same server, no S3 (one run each): node:http ${a.ceilings.httpDrainMiBps} MB/s, the
+media source ${a.ceilings.mediaSourceDrainMiBps} MB/s, the media source through SHA-256 ${a.ceilings.mediaSourceSha256MiBps} MB/s.
+
+Peak RSS against file size, each run in a fresh child process; measured as ${a.rss.method}. In brackets the growth over
+the RSS measured once everything was set up, just before the upload started; the last column is the
+throughput of each ${last} MiB run (cold process, indicative only).
+
+| child process runs | ${sizes.map((size) => `${size} MiB`).join(' | ')} | ${last} / ${first} | MB/s at ${last} MiB |
+|---|${sizes.map(() => '---|').join('')}---|---|
+${[
+  rssRow('archive path + media server + s3rver + dynalite', rss('all-in-child')),
+  rssRow('**archive path alone** (servers in the bench process)', archiveOnly),
+  rssRow('raw `Upload` alone (reference; servers in the bench process)', rawOnly),
+]
+  .filter((row) => row !== '')
+  .join('\n')}
+
+**Peak RSS of the archive process, ${last} MiB / ${first} MiB: ${archiveOnly?.ratio ?? '–'}** (target ≤ 1.2: memory does not grow with
+the file).
+
+What dominates: the emulator, on the same thread as both sides: s3rver hashes every byte with MD5 twice and
+writes it to disk twice (the parts, then the object it reassembles at CompleteMultipartUpload, ${rawComplete} s of the
+raw side's ${rawSeconds} s), and the SDK signs each part with a SHA-256 of its body over plain http; the archive side
+adds its own SHA-256, undici's fetch and its stream layers on that one thread, which is the gap the ratio
+shows (with the servers in another process, as in the RSS runs, the archive path alone ran at
+${largest(archiveOnly)?.miBps.join(' and ')} MB/s against ${largest(rawOnly)?.miBps.join(' and ')} for the raw \`Upload\`).
+`;
+};
+
+/** Before (local/bench/results/before/) and now, side by side: the figures the speed work aimed at. */
+const beforeAfterSection = (
+  now: { ingest?: PartRecord<IngestBenchResult>; worker?: PartRecord<WorkerBenchResult> },
+  before: { ingest?: PartRecord<IngestBenchResult>; worker?: PartRecord<WorkerBenchResult> },
+): string => {
+  const rows: string[] = [];
+  const deployed = (record?: PartRecord<IngestBenchResult>) => record?.result.init.variants[1];
+  if (now.ingest !== undefined && before.ingest !== undefined) {
+    const [b, a] = [deployed(before.ingest), deployed(now.ingest)];
+    rows.push(
+      `| ingest init / minimal handler (median, min) | ${b?.ratio?.init.median}, ${b?.ratio?.init.min} | ${a?.ratio?.init.median}, ${a?.ratio?.init.min} | ≤ 1.2 |`,
+      `| ingest init + first call / minimal handler (median) | ${b?.ratio?.initPlusFirstCall.median} | ${a?.ratio?.initPlusFirstCall.median} | |`,
+      `| ingest bundle KB (source map KB) | ${b?.bundleKb} (${b?.sourceMapKb}) | ${a?.bundleKb} (${a?.sourceMapKb}) | |`,
+      `| ingest CPU ms per request | ${before.ingest.result.throughput.cpuMsPerOperation.ingest.ingest} | ${now.ingest.result.throughput.cpuMsPerOperation.ingest.ingest} | |`,
+      `| ingest / raw SendMessage (median, min) | ${before.ingest.result.throughput.ratioToSendMessage.median}, ${before.ingest.result.throughput.ratioToSendMessage.min} | ${now.ingest.result.throughput.ratioToSendMessage.median}, ${now.ingest.result.throughput.ratioToSendMessage.min} | ≥ 0.8 |`,
+      `| ingest / raw SendMessage + PutObject (median, min) | ${before.ingest.result.throughput.ratioToSendMessageAndPutObject.median}, ${before.ingest.result.throughput.ratioToSendMessageAndPutObject.min} | ${now.ingest.result.throughput.ratioToSendMessageAndPutObject.median}, ${now.ingest.result.throughput.ratioToSendMessageAndPutObject.min} | |`,
+      `| ingest log bytes per request | ${before.ingest.result.logs.bytesPerRequest} | ${now.ingest.result.logs.bytesPerRequest} | |`,
+    );
+  }
+  if (now.worker !== undefined && before.worker !== undefined) {
+    const [b, a] = [before.worker.result, now.worker.result];
+    rows.push(
+      `| worker DynamoDB req/s / raw PutItem/s (median, min) | ${b.ratio.median}, ${b.ratio.min} | ${a.ratio.median}, ${a.ratio.min} | ≥ 0.8 |`,
+      `| worker CPU ms per event | ${b.workerCpuMsPerEvent} | ${a.workerCpuMsPerEvent} | |`,
+      `| worker log bytes per event | ${b.logs.workerBytesPerEvent} | ${a.logs.workerBytesPerEvent} | |`,
+    );
+  }
+  if (rows.length === 0) return '';
+  return `## Before and after
+
+The figures of the same bench on the code before the speed work (${[before.ingest, before.worker]
+    .filter((record) => record !== undefined)
+    .map(
+      (record) =>
+        `${record?.part}: \`${record?.command}\` on ${record === undefined ? '' : day(record)}, load average ${record?.loadAverage.start}`,
+    )
+    .join('; ')}), kept in local/bench/results/before/, beside the current ones. Ratios are
+comparable across runs (each measured side by side); absolute rates and times are not (the machine is shared).
+
+| figure | before | now | target |
+|---|---|---|---|
+${rows.join('\n')}
+`;
+};
+
+/** The whole of BENCHMARKS.md from the stored results. */
+export const renderBenchmarks = (dir: string = resultsDir): string => {
+  const ingest = read<IngestBenchResult>(join(dir, 'ingest.json'));
+  const worker = read<WorkerBenchResult>(join(dir, 'worker.json'));
+  const archive = read<ArchiveBenchResult>(join(dir, 'archive.json'));
+  const before = {
+    ingest: read<IngestBenchResult>(join(dir, 'before', 'ingest.json')),
+    worker: read<WorkerBenchResult>(join(dir, 'before', 'worker.json')),
+  };
+  const sections = [
+    ingest === undefined ? undefined : ingestSection(ingest),
+    worker === undefined ? undefined : workerSection(worker),
+    ingest === undefined || worker === undefined ? undefined : costSection(ingest, worker),
+    beforeAfterSection({ ingest, worker }, before),
+    archive === undefined ? undefined : archiveSection(archive),
+  ].filter((section): section is string => section !== undefined && section !== '');
+  return `# Benchmarks
+
+Written by \`npm run bench\` (bin/bench.ts, local/bench/): everything runs on this machine against the embedded
+emulators (local-aws-sqs, dynalite, s3rver) and the local fakes, each role (emulators, function, load
+generator) in a process of its own. The machine is shared with other work: absolute figures vary from run
+to run; each ratio is measured side by side, its two sides interleaved over rounds, and reported as the
+median and the minimum of the rounds. Each section names the command and the date of its figures:
+\`BENCH_PARTS=ingest,worker npm run bench\` reruns two parts and keeps the others' last figures
+(local/bench/results/).
+
+${sections.join('\n')}`;
+};
