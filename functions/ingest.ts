@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { acceptedBody, acceptWebhook, type WebhookRequest } from './intake/accept-webhook.js';
 import { problemFor, problemResponse } from './intake/http-problem.js';
 import { describeRefusal } from './intake/refusal.js';
-import { s3Client, sqsClient } from './platform/clients.js';
+import { lightPutObject, sqsClient } from './platform/clients.js';
 import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
@@ -35,15 +35,17 @@ const readWebhookSecrets = createSecretReader({
   maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
 });
 const bucket = requireEnv(env, envNames.bucketName);
+// S3 through signed PUTs, not the S3 client: it would be half of the cold start (platform/object-put.ts).
+const putObject = lightPutObject();
 const queue = new EventQueue({
   sqs: sqsClient(),
-  s3: s3Client(),
+  putObject,
   queueUrl: requireEnv(env, envNames.queueUrl),
   bucket,
   maxMessageBytes: positiveIntEnv(env, envNames.sqsMaxMessageBytes, 256 * 1024),
 });
 // The raw event store shares the claim-check bucket (its own prefix, expired by its own lifecycle rule).
-const rawEvents = new RawEventStore({ s3: s3Client(), bucket });
+const rawEvents = new RawEventStore({ putObject, bucket });
 const maxBodyBytes = positiveIntEnv(env, envNames.maxBodyBytes, 5 * 1024 * 1024);
 const signatureToleranceSeconds = positiveIntEnv(env, envNames.signatureToleranceSeconds, 300);
 

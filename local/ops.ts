@@ -354,9 +354,10 @@ const need = (stage: OpsStage, resource: Parameters<typeof requireResource>[1], 
  * ESM loader fails on two concurrent first imports of the same Node built-in.)
  */
 const connect = async (stage: OpsStage, command: string, needsQueue: boolean) => {
-  const [{ ParkingLot }, { EventQueue }] = await Promise.all([
+  const [{ ParkingLot }, { EventQueue }, { sdkPutObject }] = await Promise.all([
     import('../functions/ledger/parking-lot.js'),
     import('../functions/queue/event-queue.js'),
+    import('../functions/platform/clients.js'),
   ]);
   const table = need(stage, 'table', command);
   return {
@@ -364,7 +365,7 @@ const connect = async (stage: OpsStage, command: string, needsQueue: boolean) =>
     queue: needsQueue
       ? new EventQueue({
           sqs: stage.sqs,
-          s3: stage.s3,
+          putObject: sdkPutObject(stage.s3),
           queueUrl: need(stage, 'events', command),
           bucket: need(stage, 'bucket', command),
         })

@@ -4,8 +4,9 @@
  * variables, which the local runtime sets to the emulators.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createSignedPutObject, type PutObject } from './object-put.js';
 
 /** Something that instruments an SDK client for tracing (Powertools Tracer's `captureAWSv3Client`). */
 type ClientInstrumentation = <T>(client: T) => T;
@@ -37,4 +38,35 @@ export const s3Client = (): S3Client => {
 export const dynamoDbClient = (): DynamoDBClient => {
   dynamodb ??= instrument(new DynamoDBClient({}));
   return dynamodb;
+};
+
+/** {@link PutObject} through an SDK S3 client (the worker, the archive, the tools). */
+export const sdkPutObject =
+  (s3: S3Client): PutObject =>
+  async (object) => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: object.bucket,
+        Key: object.key,
+        Body: object.body,
+        ContentType: object.contentType,
+        ServerSideEncryption: object.serverSideEncryption,
+      }),
+    );
+  };
+
+/**
+ * {@link PutObject} without the S3 client (the ingest: see platform/object-put.ts): signed PUTs with the
+ * credentials and region the SQS client resolves, to the endpoint the SDK would use (`AWS_ENDPOINT_URL_S3`
+ * locally).
+ */
+export const lightPutObject = (): PutObject => {
+  const sqs = sqsClient();
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return createSignedPutObject({
+    credentials: () => sqs.config.credentials(),
+    region: () => sqs.config.region(),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true',
+  });
 };

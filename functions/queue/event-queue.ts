@@ -4,14 +4,16 @@
  * so a long transcript is never refused at the door.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { PutObject } from '../platform/object-put.js';
 import type { InterviewEvent, QueueMessage } from '../vendors/envelope.js';
 import { QueueUnavailableError, UnreadableQueueMessageError } from './errors.js';
 
 export interface EventQueueOptions {
   readonly sqs: SQSClient;
-  readonly s3: S3Client;
+  /** How claim-check objects reach S3 (platform/object-put.ts: the SDK client, or the ingest's signed PUT). */
+  readonly putObject: PutObject;
   readonly queueUrl: string;
   /** Bucket for claim-check objects. */
   readonly bucket: string;
@@ -75,19 +77,12 @@ export class EventQueue {
   }
 
   async #storeClaimCheck(event: InterviewEvent): Promise<QueueMessage> {
-    const { s3, bucket, claimCheckPrefix } = this.#options;
+    const { putObject, bucket, claimCheckPrefix } = this.#options;
     // Hash the dedupe key: it may contain characters that are awkward in keys, and no PII reaches S3 keys.
     const day = event.receivedAt.slice(0, 10);
     const key = `${claimCheckPrefix}${day}/${createHash('sha256').update(event.dedupeKey).digest('hex')}-${randomUUID()}.json`;
     try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: JSON.stringify(event),
-          ContentType: 'application/json',
-        }),
-      );
+      await putObject({ bucket, key, body: JSON.stringify(event), contentType: 'application/json' });
     } catch (error) {
       throw new QueueUnavailableError('the claim-check bucket did not accept the event', { cause: error });
     }

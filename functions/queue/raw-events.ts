@@ -7,7 +7,7 @@
  * Key: `raw/{vendor}/{yyyy-mm-dd}/{dedupe key}.json` (the day the delivery was received, UTC). A vendor's
  * redelivery of the same event overwrites it (same dedupe key, same day) — what was received last is kept.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { PutObject } from '../platform/object-put.js';
 import type { VendorName } from '../vendors/envelope.js';
 import { RawEventStoreUnavailableError } from './errors.js';
 
@@ -73,7 +73,8 @@ export const rawEventOf = (delivery: AcceptedDelivery): RawEvent => {
 };
 
 export interface RawEventStoreOptions {
-  readonly s3: S3Client;
+  /** How objects reach S3 (platform/object-put.ts: the SDK client, or the ingest's signed PUT). */
+  readonly putObject: PutObject;
   /** The bucket of the raw event store (the stack's bucket; the prefix is {@link rawEventsPrefix}). */
   readonly bucket: string;
 }
@@ -94,18 +95,16 @@ export class RawEventStore {
    * @throws {RawEventStoreUnavailableError} when S3 refused or could not be reached.
    */
   async put(raw: RawEvent): Promise<string> {
-    const { s3, bucket } = this.#options;
+    const { putObject, bucket } = this.#options;
     const key = rawEventKey(raw.vendor, new Date(raw.receivedAt), raw.dedupeKey);
     try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: JSON.stringify(raw),
-          ContentType: 'application/json',
-          ServerSideEncryption: 'AES256',
-        }),
-      );
+      await putObject({
+        bucket,
+        key,
+        body: JSON.stringify(raw),
+        contentType: 'application/json',
+        serverSideEncryption: 'AES256',
+      });
     } catch (error) {
       throw new RawEventStoreUnavailableError('the raw event store did not accept the event', {
         cause: error,

@@ -3,9 +3,11 @@
  * the faults these tests need are ones the emulators cannot produce) and secrets from a temporary file.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -23,7 +25,43 @@ writeFileSync(
   secretsFile,
   JSON.stringify({ webhook: { round0SigningSecrets: [secret], micro1Tokens: [micro1Token] } }),
 );
+/**
+ * The ingest writes to S3 with signed PUTs, not the S3 client (functions/platform/object-put.ts). This local
+ * endpoint turns each PUT back into the S3 client's `PutObjectCommand`, so that `s3Mock` records and answers
+ * it as it would the client's own call; a rejection becomes a non-retryable S3 error answer.
+ */
+const s3Endpoint = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', async () => {
+    const [bucket = '', ...key] = (request.url ?? '/').slice(1).split('/').map(decodeURIComponent);
+    try {
+      await new S3Client({ region: 'us-east-1' }).send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key.join('/'),
+          Body: Buffer.concat(chunks).toString('utf8'),
+          ContentType: request.headers['content-type'],
+          ...(request.headers['x-amz-server-side-encryption'] === 'AES256'
+            ? { ServerSideEncryption: 'AES256' as const }
+            : {}),
+        }),
+      );
+      response.writeHead(200).end();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      response.writeHead(400).end(`<Error><Code>${name}</Code><Message>${String(error)}</Message></Error>`);
+    }
+  });
+});
+await new Promise<void>((resolve) => s3Endpoint.listen(0, '127.0.0.1', resolve));
+s3Endpoint.unref();
+
 Object.assign(process.env, {
+  AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(s3Endpoint.address() as AddressInfo).port}`,
+  S3_FORCE_PATH_STYLE: 'true',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
   QUEUE_URL: 'http://127.0.0.1:1/000000000000/events',
   BUCKET_NAME: 'claims',
   LOCAL_SECRETS_FILE: secretsFile,

@@ -1,0 +1,209 @@
+/**
+ * Writing one small object to S3: the seam the event queue (claim checks) and the raw event store write
+ * through, with two implementations.
+ *
+ * - {@link createSignedPutObject}: one SigV4-signed `PUT` over a keep-alive agent, for the ingest. The SDK's
+ *   S3 client is about half of the ingest's cold start (its endpoint rules, schemas and middleware stack,
+ *   parsed whether used or not: `npm run bench`), and the ingest only ever writes small JSON objects, so it
+ *   signs its PUTs itself with the credentials its SQS client resolves.
+ * - `sdkPutObject` (platform/clients.ts): the SDK client, for the worker, the archive and the tools, which
+ *   load it anyway for reads, multipart uploads and copies.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface ObjectToPut {
+  readonly bucket: string;
+  readonly key: string;
+  readonly body: string;
+  readonly contentType: string;
+  /** SSE-S3 (`x-amz-server-side-encryption: AES256`). @default undefined (the bucket's default) */
+  readonly serverSideEncryption?: 'AES256';
+}
+
+/** Stores one object; resolves once S3 accepted it. */
+export type PutObject = (object: ObjectToPut) => Promise<void>;
+
+/** S3 refused the PUT (its error code, e.g. `NoSuchBucket`, `AccessDenied`) or could not be reached. */
+export class ObjectPutError extends Error {
+  readonly code: string;
+  readonly status: number | undefined;
+
+  constructor(code: string, status: number | undefined, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ObjectPutError';
+    this.code = code;
+    this.status = status;
+  }
+
+  /** Worth another attempt: S3 throttled or failed, or the connection did. */
+  get transient(): boolean {
+    return this.status === undefined || this.status >= 500 || this.status === 429 || this.code === 'SlowDown';
+  }
+}
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface SignedPutObjectOptions {
+  /** The credentials to sign with, as an SDK client resolves them (`client.config.credentials`). */
+  readonly credentials: () => Promise<Credentials>;
+  /** The region to sign for, as an SDK client resolves it (`client.config.region`). */
+  readonly region: () => Promise<string>;
+  /** A custom endpoint (`AWS_ENDPOINT_URL_S3`, the local emulator). @default https://s3.<region>.amazonaws.com */
+  readonly endpoint?: string;
+  /** Bucket in the path instead of the host name (s3rver needs it). @default false */
+  readonly forcePathStyle?: boolean;
+  /** Attempts for a transient failure, as the SDK's standard retry mode. @default 3 */
+  readonly maxAttempts?: number;
+  /** Time for one attempt, connection included. @default 5000 */
+  readonly timeoutMs?: number;
+}
+
+const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
+const hmac = (key: string | Buffer, data: string): Buffer =>
+  createHmac('sha256', key).update(data, 'utf8').digest();
+
+/** RFC 3986 encoding of one path segment, as S3 canonicalises it (once: S3 does not double-encode). */
+const encodeSegment = (segment: string): string =>
+  encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** What Signature Version 4 signs of a request to S3 (header names in lower case, `host` among them). */
+export interface S3RequestToSign {
+  readonly method: string;
+  /** The path as sent: each segment RFC 3986-encoded once. */
+  readonly canonicalUri: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Hex SHA-256 of the body (also sent as `x-amz-content-sha256`). */
+  readonly payloadHash: string;
+  /** `YYYYMMDDTHHMMSSZ` (also sent as `x-amz-date`). */
+  readonly amzDate: string;
+  readonly region: string;
+}
+
+/**
+ * The `Authorization` header of an S3 request: AWS Signature Version 4, every given header signed, no query
+ * string. `deriveKey` lets a caller cache the signing key (it changes once a day).
+ */
+export const signS3Request = (
+  request: S3RequestToSign,
+  credentials: Credentials,
+  deriveKey: (secret: string, scope: string, derive: () => Buffer) => Buffer = (_s, _c, derive) => derive(),
+): string => {
+  const day = request.amzDate.slice(0, 8);
+  const names = Object.keys(request.headers).sort();
+  const canonicalRequest = [
+    request.method,
+    request.canonicalUri,
+    '',
+    ...names.map((name) => `${name}:${String(request.headers[name]).trim().replace(/ +/g, ' ')}`),
+    '',
+    names.join(';'),
+    request.payloadHash,
+  ].join('\n');
+  const scope = `${day}/${request.region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', request.amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
+  const key = deriveKey(credentials.secretAccessKey, scope, () =>
+    hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), request.region), 's3'), 'aws4_request'),
+  );
+  const signature = hmac(key, stringToSign).toString('hex');
+  return `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+};
+
+/** Writes objects with signed `PUT`s (AWS Signature Version 4, payload hashed: no unsigned payload). */
+export const createSignedPutObject = (options: SignedPutObjectOptions): PutObject => {
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+  };
+  const maxAttempts = options.maxAttempts ?? 3;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  let signingKey: { for: string; key: Buffer } | undefined;
+
+  const attempt = async (object: ObjectToPut): Promise<void> => {
+    const [credentials, region] = await Promise.all([options.credentials(), options.region()]);
+    const base = new URL(options.endpoint ?? `https://s3.${region}.amazonaws.com`);
+    const secure = base.protocol === 'https:';
+    const path = `/${object.key.split('/').map(encodeSegment).join('/')}`;
+    // Virtual-hosted style (the bucket in the host name), as S3 prefers; path style for the emulator.
+    const hostname = options.forcePathStyle ? base.hostname : `${object.bucket}.${base.hostname}`;
+    const host = base.port === '' ? hostname : `${hostname}:${base.port}`;
+    const canonicalUri = options.forcePathStyle ? `/${encodeSegment(object.bucket)}${path}` : path;
+    const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const payloadHash = sha256Hex(object.body);
+    const signed: Record<string, string> = {
+      'content-type': object.contentType,
+      host,
+      'x-amz-content-sha256': payloadHash,
+      'x-amz-date': amzDate,
+      ...(credentials.sessionToken === undefined ? {} : { 'x-amz-security-token': credentials.sessionToken }),
+      ...(object.serverSideEncryption === undefined
+        ? {}
+        : { 'x-amz-server-side-encryption': object.serverSideEncryption }),
+    };
+    const authorization = signS3Request(
+      { method: 'PUT', canonicalUri, headers: signed, payloadHash, amzDate, region },
+      credentials,
+      (secret, scope, derive) => {
+        // The signing key changes once a day (and with the credentials): derive it once per day.
+        if (signingKey?.for !== `${secret}/${scope}`)
+          signingKey = { for: `${secret}/${scope}`, key: derive() };
+        return signingKey.key;
+      },
+    );
+    const headers = { ...signed, 'content-length': String(Buffer.byteLength(object.body)), authorization };
+
+    await new Promise<void>((resolve, reject) => {
+      const request = (secure ? httpsRequest : httpRequest)(
+        {
+          protocol: base.protocol,
+          hostname,
+          port: base.port,
+          method: 'PUT',
+          path: canonicalUri,
+          headers,
+          agent: secure ? agents.https : agents.http,
+          timeout: timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            if (status >= 200 && status < 300) return resolve();
+            const text = Buffer.concat(chunks).toString('utf8');
+            const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP${status}`;
+            const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? `S3 answered ${status}`;
+            reject(new ObjectPutError(code, status, message));
+          });
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`no answer from S3 within ${timeoutMs} ms`)));
+      request.on('error', (error) =>
+        reject(
+          error instanceof ObjectPutError
+            ? error
+            : new ObjectPutError('NetworkError', undefined, error.message, { cause: error }),
+        ),
+      );
+      request.end(object.body);
+    });
+  };
+
+  return async (object) => {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await attempt(object);
+      } catch (error) {
+        if (!(error instanceof ObjectPutError && error.transient) || tries >= maxAttempts) throw error;
+        // Full jitter, as the SDK's standard retry mode: up to 100 ms, then 200 ms.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** (tries - 1)));
+      }
+    }
+  };
+};
