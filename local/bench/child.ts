@@ -129,14 +129,30 @@ export const serveBenchCommands = (
 /**
  * Counts what the process writes to stdout and stderr (the function's log lines: Powertools JSON and EMF
  * metrics; CloudWatch Logs takes both) instead of writing it: bytes and lines since the last `take()`.
+ * Lines matching `apart` (the log ATS adapter's writes, which a real ATS adapter makes over HTTP instead)
+ * are counted on their own, in total.
  */
-export const countLogOutput = (): { take(): { bytes: number; lines: number } } => {
+export const countLogOutput = (
+  apart?: RegExp,
+): { take(): { bytes: number; lines: number; problems: string[] }; apartTotal(): number } => {
   let bytes = 0;
   let lines = 0;
+  let apartTotal = 0;
+  // Warnings and errors are kept (the last few): a retried or failed event must not pass unnoticed.
+  let problems: string[] = [];
   const counting = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    bytes += Buffer.byteLength(text);
-    lines += text.split('\n').length - 1;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      if (apart?.test(line)) {
+        apartTotal += 1;
+        continue;
+      }
+      bytes += Buffer.byteLength(line) + 1;
+      lines += 1;
+      if (/"level":"(WARN|ERROR|CRITICAL)"/.test(line))
+        problems = [...problems, line.slice(0, 500)].slice(-10);
+    }
     const callback = rest.find((item) => typeof item === 'function') as (() => void) | undefined;
     callback?.();
     return true;
@@ -145,10 +161,12 @@ export const countLogOutput = (): { take(): { bytes: number; lines: number } } =
   process.stderr.write = counting;
   return {
     take: () => {
-      const taken = { bytes, lines };
+      const taken = { bytes, lines, problems };
       bytes = 0;
       lines = 0;
+      problems = [];
       return taken;
     },
+    apartTotal: () => apartTotal,
   };
 };

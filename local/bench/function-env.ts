@@ -2,8 +2,7 @@
  * A deployed function's environment made runnable here: the template's values as they are, and the values
  * CloudFormation fills at deploy time (queue URLs, table and bucket names) replaced by the emulators'. What
  * cannot exist locally is replaced and named: the secrets come from the local secrets file (no Secrets
- * Manager), vendor APIs are the fakes (plain http on 127.0.0.1, hence `OUTBOUND_ALLOW_LOCAL`), and the log
- * adapter writes to a file the bench counts instead of stdout.
+ * Manager), and vendor APIs are the fakes (plain http on 127.0.0.1, hence `OUTBOUND_ALLOW_LOCAL`).
  */
 import { envNames } from '../../functions/platform/env.js';
 import { resources } from '../../lib/resources.js';
@@ -12,8 +11,6 @@ import type { BenchServices } from './services-process.js';
 
 export interface LocalFunctionEnvironmentOptions {
   readonly secretsFile: string;
-  /** Where the log adapter writes its lines (worker). */
-  readonly atsLogFile?: string;
 }
 
 /** Every variable the function is deployed with, runnable against `services`. */
@@ -53,9 +50,6 @@ export const localFunctionEnvironment = (
           [envNames.outboundAllowLocal]: 'true',
         }
       : {}),
-    ...(options.atsLogFile === undefined || !(envNames.atsConfig in environment)
-      ? {}
-      : { [envNames.atsConfig]: JSON.stringify({ path: options.atsLogFile }) }),
     // Lambda sets this for on-demand functions (Powertools reports cold starts by it).
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     // Lambda runs Node 22; on this Node 20 machine the SDK would warn at every start.

@@ -6,15 +6,15 @@
  * - BENCH_ROLE=ingest: behind the local API Gateway (`listen`); `fixtures` calls the handler directly,
  *   each call with a fresh Lambda context and its own timeout, as Lambda invokes it.
  * - BENCH_ROLE=worker: `drain` runs the local SQS event source mapping (as deployed: batch size, batching
- *   window, concurrency) until every expected ATS write has landed and the queue is empty, counting the
- *   worker's DynamoDB requests by command.
+ *   window, concurrency) until every expected ATS write has landed (the log adapter's lines, printed as
+ *   deployed) and the queue is empty, counting the worker's DynamoDB requests by command.
  *
  * The function's log lines (stdout and stderr) are counted, not written: `logs` returns what was written
  * since the last call.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -57,7 +57,8 @@ export interface DrainResult {
   readonly dynamoDb: Record<string, number>;
 }
 
-const logs = countLogOutput();
+// The log ATS adapter prints one JSON line per ATS write (as deployed with ATS_CONFIG path `stdout`).
+const logs = countLogOutput(/^\{"at":"[^"]*","adapter":"log",/);
 
 const ingestCommands = async () => {
   const { handler } = await import('../../functions/ingest.js');
@@ -122,39 +123,12 @@ const ingestCommands = async () => {
   };
 };
 
-/** Lines of the log adapter's file, read incrementally (the file only grows). */
-const lineCounter = (path: string) => {
-  let offset = 0;
-  let lines = 0;
-  const buffer = Buffer.alloc(1 << 16);
-  return () => {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
-      return lines;
-    }
-    try {
-      for (;;) {
-        const read = readSync(fd, buffer, 0, buffer.length, offset);
-        if (read === 0) break;
-        offset += read;
-        for (let i = 0; i < read; i++) if (buffer[i] === 10) lines += 1;
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return lines;
-  };
-};
-
 const workerCommands = async () => {
   const worker = await import('../../functions/worker.js');
   const counter = countDynamoDbRequests(dynamoDbClient());
   const sqs = new SQSClient({});
   const queueUrl = env.QUEUE_URL ?? '';
-  const atsConfig = JSON.parse(env.ATS_CONFIG ?? '{}') as { path?: string };
-  const atsLines = lineCounter(atsConfig.path ?? '');
+  const atsLines = () => logs.apartTotal();
   const settings = settingsOf(
     resources.worker.serviceName,
     resources.worker.timeoutSeconds,

@@ -98,7 +98,6 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
   const dir = mkdtempSync(join(tmpdir(), 'interview-sync-worker-bench-'));
   const secretsFile = await ensureSecretsFile(join(dir, 'secrets.local.json'));
   const secret = secretsFile.secrets.webhook.round0SigningSecrets[0] ?? '';
-  const atsLogFile = join(dir, 'ats-writes.jsonl');
   const children: BenchChild[] = [];
   try {
     const services = await spawnBenchChild('local/bench/services-process.ts', {
@@ -107,10 +106,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     children.push(services);
     const info = await services.call<BenchServices>('info');
     const envOf = (role: 'ingest' | 'worker'): Record<string, string> => ({
-      ...localFunctionEnvironment(deployed.functions[role], info, {
-        secretsFile: secretsFile.path,
-        atsLogFile,
-      }),
+      ...localFunctionEnvironment(deployed.functions[role], info, { secretsFile: secretsFile.path }),
       BENCH_ROLE: role,
     });
     const ingest = await spawnBenchChild('local/bench/function-process.ts', envOf('ingest'));
@@ -180,7 +176,8 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
           const drained = await drain(atsWrites);
           cpu.workerPerEvent = round((worker.cpuMs() - before.worker) / bodies.length, 3);
           cpu.servicesPerEvent = round((services.cpuMs() - before.services) / bodies.length, 3);
-          const logs = await worker.call<{ bytes: number; lines: number }>('logs');
+          const logs = await worker.call<{ bytes: number; lines: number; problems: string[] }>('logs');
+          if (logs.problems.length > 0) progress(`worker warnings/errors:\n${logs.problems.join('\n')}`);
           workerLogBytes += logs.bytes;
           workerLogLines += logs.lines;
           fresh = drained.dynamoDb;
