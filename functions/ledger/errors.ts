@@ -11,25 +11,16 @@ export abstract class LedgerError extends Error {
   abstract readonly transient: boolean;
 }
 
-/**
- * Another attempt holds this event's claim on its interview's item (a concurrent delivery of it).
- * `retryAfterSeconds` is when to look again: the holder usually finishes within seconds, so waiting out the
- * queue's visibility timeout (6 minutes) would only delay the redelivery; and a holder that died keeps the
- * claim until its lease ends, so looking more often than every 30 s would only spend receives (each counts
- * toward the DLQ's maxReceiveCount).
- */
+/** Another attempt holds this event's claim on its interview's item (a concurrent delivery of it). */
 export class EventInProgressError extends LedgerError {
   readonly transient = true;
-  readonly retryAfterSeconds: number;
 
   constructor(
     readonly dedupeKey: string,
-    options?: ErrorOptions & { leaseRemainingMs?: number },
+    options?: ErrorOptions,
   ) {
     super(`event ${dedupeKey} is being processed by another invocation`, options);
     this.name = 'EventInProgressError';
-    const remaining = Math.ceil((options?.leaseRemainingMs ?? 30_000) / 1000);
-    this.retryAfterSeconds = Math.min(30, Math.max(5, remaining));
   }
 }
 

@@ -192,9 +192,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   let state = await ledger.read(vendor, interviewKey);
   const seen = checkEvent(state, eventKey, now());
   if (seen.kind === 'done') return { outcome: 'duplicate', interviewKey, effects: {} };
-  if (seen.kind === 'held') {
-    throw new EventInProgressError(eventKey, { leaseRemainingMs: seen.leaseUntil - now() });
-  }
+  if (seen.kind === 'held') throw new EventInProgressError(eventKey);
   const firstRecord = state === undefined;
 
   // The archive's own events carry no vendor data to enrich.
@@ -432,10 +430,9 @@ const reread = async (
   const state = await ledger.read(vendor, interviewKey);
   const seen = checkEvent(state, eventKey, nowMs);
   // After its first round this attempt itself recorded the event done: only a live claim is someone else's.
-  if (seen.kind === 'held') {
-    throw new EventInProgressError(eventKey, { leaseRemainingMs: seen.leaseUntil - nowMs });
+  if (seen.kind === 'held' || (seen.kind === 'done' && !recordedDoneByThisAttempt)) {
+    throw new EventInProgressError(eventKey);
   }
-  if (seen.kind === 'done' && !recordedDoneByThisAttempt) throw new EventInProgressError(eventKey);
   return state;
 };
 

@@ -490,45 +490,6 @@ describe('syncInterviewEvent: races and late parts (dynalite, Lever fake)', () =
   });
 });
 
-describe('syncInterviewEvent while another attempt holds the event (dynalite, ATS fakes)', () => {
-  let world: SyncWorld | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
-
-  it.each([
-    // A holder that died keeps the claim for its whole lease: look again every 30 s, not more often.
-    [120_000, 30],
-    // A short lease: look again once it has run out, but not sooner than 5 s.
-    [300, 5],
-  ])('asks for a redelivery in time for the holder’s lease (%i ms) → %i s', async (leaseMs, seconds) => {
-    // Prepare: an attempt stopped for good after its note (it keeps the event's claim)
-    world = await startSyncWorld({ leaseMs });
-    const deps = world.deps();
-    const ended = round0('interview_ended');
-    let reached = false;
-    const stalled = killAfter('note');
-    void syncInterviewEvent(ended, {
-      ...deps,
-      crashPoints: {
-        afterWrite: (written) => {
-          if (written === 'note') reached = true;
-          return stalled.afterWrite?.(written);
-        },
-      },
-    });
-    await eventually(() => reached, 5000);
-
-    // Act
-    const attempt = syncInterviewEvent(ended, deps);
-
-    // Assess: the worker turns retryAfterSeconds into the message's next visibility (delayRedelivery)
-    await expect(attempt).rejects.toMatchObject({ name: 'EventInProgressError', retryAfterSeconds: seconds });
-  });
-});
-
 describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
   const leaseMs = 300;
   let world: SyncWorld;
