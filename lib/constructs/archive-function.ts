@@ -14,7 +14,7 @@ import type { VendorName } from '../../functions/vendors/envelope.js';
 import { acknowledgeObjectWildcard } from '../compliance.js';
 import { applyGrants, archiveGrants } from '../permissions.js';
 import { resources } from '../resources.js';
-import { type FunctionObservability, ServiceFunction } from './service-function.js';
+import { type FunctionObservability, propsFromResources, ServiceFunction } from './service-function.js';
 
 /** Which variants of an HLS master playlist are archived (`ARCHIVE_VARIANTS`). */
 export type ArchiveVariants = 'highest' | 'all';
@@ -51,11 +51,7 @@ export class ArchiveFunction extends Construct {
     const settings = resources.archive;
 
     this.function = new ServiceFunction(this, 'Function', {
-      entry: settings.entry,
-      memoryMb: settings.memoryMb,
-      timeoutSeconds: settings.timeoutSeconds,
-      serviceName: settings.serviceName,
-      metricsNamespace: resources.metricsNamespace,
+      ...propsFromResources(settings),
       ...props.observability,
       environment: {
         [envNames.ledgerTableName]: props.ledgerTable.tableName,

@@ -22,7 +22,12 @@ import { envNames } from '../../functions/platform/env.js';
 import { acknowledgeAwsSolutions, acknowledgeObjectWildcard } from '../compliance.js';
 import { applyGrants, ingestGrants } from '../permissions.js';
 import { resources } from '../resources.js';
-import { type FunctionObservability, ServiceFunction, serviceFunctionDefaults } from './service-function.js';
+import {
+  type FunctionObservability,
+  propsFromResources,
+  ServiceFunction,
+  serviceFunctionDefaults,
+} from './service-function.js';
 
 /** Route paths, relative to the API's endpoint. */
 export const webhookRoutes = {
@@ -66,11 +71,7 @@ export class IngestApi extends Construct {
     const settings = resources.ingest;
 
     this.function = new ServiceFunction(this, 'Function', {
-      entry: settings.entry,
-      memoryMb: settings.memoryMb,
-      timeoutSeconds: settings.timeoutSeconds,
-      serviceName: settings.serviceName,
-      metricsNamespace: resources.metricsNamespace,
+      ...propsFromResources(settings),
       ...props.observability,
       environment: {
         [envNames.queueUrl]: props.queue.queueUrl,

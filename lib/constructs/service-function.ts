@@ -11,6 +11,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../compliance.js';
+import { resources } from '../resources.js';
 
 /** Powertools Logger levels (`POWERTOOLS_LOG_LEVEL`). */
 export const logLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
@@ -67,6 +68,23 @@ export interface ServiceFunctionProps {
    */
   readonly sourceMaps?: boolean;
 }
+
+/** The props a function takes from its entry in `lib/resources.ts` (and the stage's one metrics namespace). */
+export const propsFromResources = (settings: {
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly serviceName: string;
+}): Pick<
+  ServiceFunctionProps,
+  'entry' | 'memoryMb' | 'timeoutSeconds' | 'serviceName' | 'metricsNamespace'
+> => ({
+  entry: settings.entry,
+  memoryMb: settings.memoryMb,
+  timeoutSeconds: settings.timeoutSeconds,
+  serviceName: settings.serviceName,
+  metricsNamespace: resources.metricsNamespace,
+});
 
 /** The functions of a stage, for the settings a stage may give per function. */
 export const functionRoles = ['ingest', 'worker', 'archive'] as const;

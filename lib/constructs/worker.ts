@@ -12,7 +12,7 @@ import { envNames } from '../../functions/platform/env.js';
 import { acknowledgeObjectWildcard } from '../compliance.js';
 import { applyGrants, workerGrants } from '../permissions.js';
 import { resources } from '../resources.js';
-import { type FunctionObservability, ServiceFunction } from './service-function.js';
+import { type FunctionObservability, propsFromResources, ServiceFunction } from './service-function.js';
 
 export interface WorkerProps {
   readonly queue: IQueue;
@@ -51,11 +51,7 @@ export class Worker extends Construct {
     const settings = resources.worker;
 
     this.function = new ServiceFunction(this, 'Function', {
-      entry: settings.entry,
-      memoryMb: settings.memoryMb,
-      timeoutSeconds: settings.timeoutSeconds,
-      serviceName: settings.serviceName,
-      metricsNamespace: resources.metricsNamespace,
+      ...propsFromResources(settings),
       ...props.observability,
       environment: {
         [envNames.ledgerTableName]: props.ledgerTable.tableName,

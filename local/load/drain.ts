@@ -1,20 +1,10 @@
 /** Waiting for the pipeline to finish what it accepted: its queues empty and staying empty. */
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { queueDepth } from '../queue-depth.js';
 
 /** Messages a queue holds: visible, in flight (received, not deleted) and delayed. */
-export const messagesIn = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return Object.values(Attributes).reduce((sum, value) => sum + (Number(value) || 0), 0);
-};
+export const messagesIn = (sqs: SQSClient, queueUrl: string): Promise<number> =>
+  queueDepth(sqs, queueUrl, { includeDelayed: true });
 
 export interface DrainOptions {
   readonly sqs: SQSClient;
