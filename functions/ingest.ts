@@ -1,7 +1,7 @@
 /**
- * Ingest Lambda: API Gateway HTTP API → authenticate, validate, normalise → SQS, and the raw delivery → S3
- * (the raw event store). Answers 202 only after both accepted the event. Wiring only; the rules live in
- * `intake/` and `vendors/`.
+ * Ingest Lambda: API Gateway HTTP API → authenticate, validate, normalise → SQS, the raw delivery in the same
+ * message (the worker keeps it in the raw event store). Answers 202 only once SQS accepted the event. Wiring
+ * only; the rules live in `intake/` and `vendors/`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -19,7 +19,6 @@ import { createLogger, createMetrics, loadTracing } from './platform/observabili
 import { createSecretReader } from './platform/secrets.js';
 import { webhookSecretsSchema } from './platform/secrets-shape.js';
 import { EventQueue } from './queue/event-queue.js';
-import { RawEventStore } from './queue/raw-events.js';
 
 const env = process.env;
 const logger = createLogger('interview-sync-ingest');
@@ -35,17 +34,15 @@ const readWebhookSecrets = createSecretReader({
   maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
 });
 const bucket = requireEnv(env, envNames.bucketName);
-// S3 through signed PUTs, not the S3 client: it would be half of the cold start (platform/object-put.ts).
-const putObject = lightPutObject();
 const queue = new EventQueue({
   sqs: sqsClient(),
-  putObject,
+  // A claim check (an event larger than an SQS message) goes to S3 through a signed PUT, not the S3 client:
+  // the client would be half of the cold start for a rare case (platform/object-put.ts).
+  putObject: lightPutObject(),
   queueUrl: requireEnv(env, envNames.queueUrl),
   bucket,
   maxMessageBytes: positiveIntEnv(env, envNames.sqsMaxMessageBytes, 256 * 1024),
 });
-// The raw event store shares the claim-check bucket (its own prefix, expired by its own lifecycle rule).
-const rawEvents = new RawEventStore({ putObject, bucket });
 const maxBodyBytes = positiveIntEnv(env, envNames.maxBodyBytes, 5 * 1024 * 1024);
 const signatureToleranceSeconds = positiveIntEnv(env, envNames.signatureToleranceSeconds, 300);
 
@@ -66,8 +63,7 @@ const ingest = async (
   try {
     const accepted = await acceptWebhook(request, {
       readWebhookSecrets,
-      publish: (e) => queue.publish(e),
-      storeRawEvent: (raw) => rawEvents.put(raw),
+      publish: (e, raw) => queue.publish(e, raw),
       maxBodyBytes,
       signatureToleranceSeconds,
     });

@@ -1,5 +1,6 @@
 /**
- * Worker Lambda: SQS batch → for each record, read the envelope (following claim checks), process it once
+ * Worker Lambda: SQS batch → for each record, read the envelope (following claim checks), keep the raw
+ * delivery that travelled with it in the raw event store, process it once
  * (the interview ledger dedupes it and records every ATS write) into ATS effects, and decide what a failure
  * means: retry (batch item failure), park (candidate not in the ATS) or dead-letter with the reason. A
  * vendor's test delivery is acknowledged at once, with no effect. Records are isolated by the Powertools
@@ -21,7 +22,7 @@ import { Micro1ApiClient } from './enrichment/micro1-api.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { InterviewLedger } from './ledger/interview-ledger.js';
 import { ParkingLot } from './ledger/parking-lot.js';
-import { dynamoDbClient, s3Client, sqsClient } from './platform/clients.js';
+import { dynamoDbClient, s3Client, sdkPutObject, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { ConfigurationError } from './platform/errors.js';
@@ -39,6 +40,7 @@ import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-
 import { sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { readQueueMessage } from './queue/event-queue.js';
+import { RawEventStore, rawEventOf } from './queue/raw-events.js';
 import type { CrashPoints } from './sync/apply.js';
 import { classifyFailure } from './sync/failures.js';
 import { type SyncDeps, type SyncResult, syncInterviewEvent } from './sync/sync-event.js';
@@ -53,6 +55,11 @@ const s3 = s3Client();
 const sqs = sqsClient();
 
 const ledgerTable = requireEnv(env, envNames.ledgerTableName);
+// The raw event store shares the claim-check bucket (its own prefix, expired by its own lifecycle rule).
+const rawEvents = new RawEventStore({
+  putObject: sdkPutObject(s3),
+  bucket: requireEnv(env, envNames.bucketName),
+});
 const deadLetterQueueUrl = requireEnv(env, envNames.deadLetterQueueUrl);
 const eventsQueueUrl = optionalEnv(env, envNames.queueUrl);
 const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
@@ -227,7 +234,12 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     let event: InterviewEvent;
     try {
-      event = await readQueueMessage(record.body, s3);
+      const queued = await readQueueMessage(record.body, s3);
+      event = queued.event;
+      // Kept first, before anything the event does (a test delivery too, as received): every delivery that
+      // reached the worker is replayable, whatever happens to it next. A plain overwrite at the same key,
+      // so a retry (S3 failed: the message comes back, transient) or a vendor's redelivery costs one PUT.
+      if (queued.raw !== undefined) await rawEvents.put(rawEventOf(queued.event, queued.raw));
     } catch (error) {
       const disposition = classifyFailure(error);
       if (disposition.kind === 'transient') throw error;

@@ -31,20 +31,15 @@ export interface GrantTarget {
 }
 
 /**
- * The ingest Lambda (functions/ingest.ts). It faces the internet: it can enqueue and store what it received,
- * and read nothing but its own secret.
+ * The ingest Lambda (functions/ingest.ts). It faces the internet: it can enqueue what it received (and store
+ * an envelope too large for SQS as a claim check), and read nothing but its own secret. It cannot write the
+ * raw event store: the worker keeps the raw deliveries.
  */
 export const ingestGrants = {
   /** `EventQueue.publish` (functions/queue/event-queue.ts). */
   eventsQueue: ['sqs:SendMessage'],
   /** Claim checks of envelopes above the SQS limit, under `claim-checks/` (`EventQueue.#storeClaimCheck`). */
   claimCheckObjects: ['s3:PutObject'],
-  /**
-   * The raw event store, under `raw/` only (functions/queue/raw-events.ts): one PutObject per accepted
-   * delivery. No GetObject or ListBucket: the ingest never reads it back (replays run in `npm run ops` with
-   * the operator's credentials), so an internet-facing function cannot read earlier deliveries.
-   */
-  rawEvents: ['s3:PutObject'],
   /** Powertools Parameters `getSecret` (functions/platform/secrets.ts). */
   webhookSecret: ['secretsmanager:GetSecretValue'],
 } as const satisfies GrantsTable;
@@ -84,6 +79,12 @@ export const workerGrants = {
    * if used, is authorised by the same action.
    */
   archiveQueue: ['sqs:SendMessage'],
+  /**
+   * The raw event store, under `raw/` only (functions/queue/raw-events.ts): one PutObject per delivery the
+   * worker receives, before it processes it. No GetObject or ListBucket: the worker never reads it back
+   * (replays run in `npm run ops` with the operator's credentials).
+   */
+  rawEvents: ['s3:PutObject'],
 } as const satisfies GrantsTable;
 
 /** The archive Lambda (functions/archive.ts): streams interview media from the vendors into the bucket. */

@@ -1,12 +1,12 @@
 /**
  * The front door's business rules, free of Lambda and HTTP types: route → size → authenticate → parse →
- * validate → normalise → enqueue and keep the raw delivery. Resolves only once both the queue and the raw
- * event store have durably accepted the event, so the caller may answer 2xx; every refusal is a typed error
- * from `./errors.ts`.
+ * validate → normalise → enqueue, the raw delivery travelling with the envelope (the worker keeps it in the
+ * raw event store). Resolves only once the queue has durably accepted the event, so the caller may answer
+ * 2xx; every refusal is a typed error from `./errors.ts`.
  */
 import type { WebhookSecrets } from '../platform/secrets-shape.js';
-import { type RawEvent, rawEventOf } from '../queue/raw-events.js';
-import type { InterviewEvent } from '../vendors/envelope.js';
+import { rawDeliveryOf } from '../queue/raw-events.js';
+import type { InterviewEvent, RawDelivery } from '../vendors/envelope.js';
 import { parseVendorEvent, verifyMicro1Token, verifyRound0Signature } from '../vendors/index.js';
 import {
   InvalidEventError,
@@ -26,11 +26,11 @@ export interface WebhookRequest extends RoutedRequest {
 
 export interface AcceptWebhookDeps {
   readonly readWebhookSecrets: () => Promise<WebhookSecrets>;
+  /** Enqueues the envelope with its raw delivery (`EventQueue.publish`); resolves once SQS has it. */
   readonly publish: (
     event: InterviewEvent,
+    raw: RawDelivery,
   ) => Promise<{ readonly messageId: string; readonly claimCheck: boolean }>;
-  /** Keeps the delivery in the raw event store (`queue/raw-events.ts`); resolves once it is stored. */
-  readonly storeRawEvent: (raw: RawEvent) => Promise<unknown>;
   /** Largest body accepted (bytes). */
   readonly maxBodyBytes: number;
   /** ROUND0 signature timestamp tolerance (seconds). */
@@ -149,21 +149,8 @@ export const acceptWebhook = async (
   const parsed = parseVendorEvent(route.vendor, body, now);
   if (!parsed.ok) throw new InvalidEventError(parsed.issues);
 
-  // Only now, authenticated and valid, is the delivery kept: the raw store never holds a stranger's body.
-  // Queue and store in parallel (the answer waits for the slower, not the sum); either failing fails the
-  // delivery, and the vendor's retry repeats both (the queue's duplicate is deduped by the worker, the
-  // raw object is overwritten at the same key). Settled, not `Promise.all`: on a failure the other call is
-  // still waited for, so no request is left in flight when Lambda freezes the container after the answer.
-  const raw = rawEventOf({
-    vendor: route.vendor,
-    type: parsed.event.type,
-    dedupeKey: parsed.event.dedupeKey,
-    receivedAt: now,
-    headers: request.headers,
-    body: request.rawBody,
-  });
-  const [published, stored] = await Promise.allSettled([deps.publish(parsed.event), deps.storeRawEvent(raw)]);
-  if (published.status === 'rejected') throw published.reason;
-  if (stored.status === 'rejected') throw stored.reason;
-  return { event: parsed.event, ...published.value };
+  // Only now, authenticated and valid, is the delivery queued: the raw store never holds a stranger's body.
+  // One write before the 2xx, SQS's (S3's too only for a claim check): the worker stores the raw delivery.
+  const published = await deps.publish(parsed.event, rawDeliveryOf(request.headers, request.rawBody));
+  return { event: parsed.event, ...published };
 };

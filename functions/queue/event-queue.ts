@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { PutObject } from '../platform/object-put.js';
-import type { InterviewEvent, QueueMessage } from '../vendors/envelope.js';
+import type { InterviewEvent, QueueMessage, RawDelivery } from '../vendors/envelope.js';
 import { QueueUnavailableError, UnreadableQueueMessageError } from './errors.js';
 
 export interface EventQueueOptions {
@@ -50,8 +50,11 @@ export class EventQueue {
     this.#options = { maxMessageBytes: 256 * 1024, claimCheckPrefix: 'claim-checks/', ...options };
   }
 
-  /** Enqueues the envelope durably; resolves only once SQS (and S3 for a claim check) accepted it. */
-  async publish(event: InterviewEvent): Promise<PublishedEvent> {
+  /**
+   * Enqueues the envelope durably, with the raw delivery when there is one (the worker stores it);
+   * resolves only once SQS (and S3 for a claim check) accepted it.
+   */
+  async publish(event: InterviewEvent, raw?: RawDelivery): Promise<PublishedEvent> {
     const { sqs, queueUrl, maxMessageBytes } = this.#options;
     // Attributes let operators filter the DLQ and the worker log without parsing bodies (no PII in them).
     const attributes: Record<string, MessageAttributeValue> = {
@@ -59,11 +62,11 @@ export class EventQueue {
       eventType: { DataType: 'String', StringValue: event.type },
       dedupeKey: { DataType: 'String', StringValue: event.dedupeKey },
     };
-    let message: QueueMessage = { kind: 'event', event };
+    let message: QueueMessage = raw === undefined ? { kind: 'event', event } : { kind: 'event', event, raw };
     let body = JSON.stringify(message);
     const claimCheck = Buffer.byteLength(body) + attributeBytes(attributes) > maxMessageBytes;
     if (claimCheck) {
-      message = await this.#storeClaimCheck(event);
+      message = await this.#storeClaimCheck(event, body);
       body = JSON.stringify(message);
     }
     try {
@@ -76,13 +79,14 @@ export class EventQueue {
     }
   }
 
-  async #storeClaimCheck(event: InterviewEvent): Promise<QueueMessage> {
+  /** Stores the whole message (envelope and raw delivery) in S3; the message sent carries a pointer. */
+  async #storeClaimCheck(event: InterviewEvent, messageBody: string): Promise<QueueMessage> {
     const { putObject, bucket, claimCheckPrefix } = this.#options;
     // Hash the dedupe key: it may contain characters that are awkward in keys, and no PII reaches S3 keys.
     const day = event.receivedAt.slice(0, 10);
     const key = `${claimCheckPrefix}${day}/${createHash('sha256').update(event.dedupeKey).digest('hex')}-${randomUUID()}.json`;
     try {
-      await putObject({ bucket, key, body: JSON.stringify(event), contentType: 'application/json' });
+      await putObject({ bucket, key, body: messageBody, contentType: 'application/json' });
     } catch (error) {
       throw new QueueUnavailableError('the claim-check bucket did not accept the event', { cause: error });
     }
@@ -97,19 +101,42 @@ export class EventQueue {
   }
 }
 
+/** A queued event as the worker reads it: the envelope and, for a vendor's delivery, its raw form. */
+export interface QueuedEvent {
+  readonly event: InterviewEvent;
+  /** Absent on replays, internal events and messages queued before the worker kept raw deliveries. */
+  readonly raw?: RawDelivery;
+}
+
+const isEnvelope = (value: unknown): value is InterviewEvent =>
+  (value as InterviewEvent | undefined)?.schemaVersion === 1;
+
+/** An `event` message, or the content of a claim check: `{ kind: 'event', … }`, or a bare envelope (older). */
+const queuedEventOf = (message: unknown): QueuedEvent | undefined => {
+  if (isEnvelope(message)) return { event: message };
+  const candidate = message as { kind?: unknown; event?: unknown; raw?: RawDelivery } | undefined;
+  if (candidate?.kind !== 'event' || !isEnvelope(candidate.event)) return undefined;
+  return candidate.raw === undefined
+    ? { event: candidate.event }
+    : { event: candidate.event, raw: candidate.raw };
+};
+
 /**
- * Turns an SQS message body back into the envelope, following a claim check to S3 when there is one.
- * Throws {@link UnreadableQueueMessageError} for bodies that can never be read (the worker dead-letters
- * them); S3 errors propagate as they are (transient: the message is retried).
+ * Turns an SQS message body back into the envelope and raw delivery, following a claim check to S3 when
+ * there is one. Throws {@link UnreadableQueueMessageError} for bodies that can never be read (the worker
+ * dead-letters them); S3 errors propagate as they are (transient: the message is retried).
  */
-export const readQueueMessage = async (body: string, s3: S3Client): Promise<InterviewEvent> => {
+export const readQueueMessage = async (body: string, s3: S3Client): Promise<QueuedEvent> => {
   let message: QueueMessage;
   try {
     message = JSON.parse(body) as QueueMessage;
   } catch (error) {
     throw new UnreadableQueueMessageError('queue message is not JSON', { cause: error });
   }
-  if (message?.kind === 'event' && message.event?.schemaVersion === 1) return message.event;
+  if (message?.kind === 'event') {
+    const queued = queuedEventOf(message);
+    if (queued !== undefined) return queued;
+  }
   if (message?.kind === 'claim-check') {
     let text: string;
     try {
@@ -122,11 +149,17 @@ export const readQueueMessage = async (body: string, s3: S3Client): Promise<Inte
       }
       throw error;
     }
+    let content: unknown;
     try {
-      return JSON.parse(text) as InterviewEvent;
+      content = JSON.parse(text);
     } catch (error) {
       throw new UnreadableQueueMessageError('claim-check object is not JSON', { cause: error });
     }
+    const queued = queuedEventOf(content);
+    if (queued === undefined) {
+      throw new UnreadableQueueMessageError('claim-check object holds no envelope of a known schema version');
+    }
+    return queued;
   }
   throw new UnreadableQueueMessageError('queue message has an unknown kind or schema version');
 };

@@ -1,14 +1,16 @@
 /**
  * The raw event store: every accepted delivery's exact body and the headers that matter, kept in S3 so an
  * operator can replay any window of events later (`npm run ops -- replay --vendor … --since …`), re-verify
- * what a vendor sent, or erase a candidate. Written by the ingest Lambda beside the SQS message; expired
- * after a configurable retention (a bucket lifecycle rule on the prefix).
+ * what a vendor sent, or erase a candidate. The delivery travels in the SQS message with its envelope and
+ * the worker writes it before anything else it does with the event, so the ingest's 202 waits for SQS
+ * alone (one service that must be up, not two) and a delivery is stored once it reaches the worker, whatever
+ * happens to it after. Expired after a configurable retention (a bucket lifecycle rule on the prefix).
  *
  * Key: `raw/{vendor}/{yyyy-mm-dd}/{dedupe key}.json` (the day the delivery was received, UTC). A vendor's
  * redelivery of the same event overwrites it (same dedupe key, same day) — what was received last is kept.
  */
 import type { PutObject } from '../platform/object-put.js';
-import type { VendorName } from '../vendors/envelope.js';
+import type { InterviewEvent, RawDelivery, VendorName } from '../vendors/envelope.js';
 import { RawEventStoreUnavailableError } from './errors.js';
 
 /** Root of the raw event store. */
@@ -24,7 +26,7 @@ export interface RawEvent {
   /** The vendor's event type (as validated). */
   readonly type: string;
   readonly dedupeKey: string;
-  /** When the ingest accepted it (ISO 8601, UTC). */
+  /** When the ingest accepted it (ISO 8601, UTC): the envelope's `receivedAt`. */
   readonly receivedAt: string;
   /** {@link keptHeaders} present on the request, lower-cased names. */
   readonly headers: Readonly<Record<string, string>>;
@@ -40,40 +42,37 @@ export const rawEventKey = (vendor: VendorName, receivedAt: Date, dedupeKey: str
 export const rawEventDayPrefix = (vendor: VendorName, day: string): string =>
   `${rawEventsPrefix}${vendor}/${day}/`;
 
-/** A delivery the ingest accepted, as {@link rawEventOf} turns it into a {@link RawEvent}. */
-export interface AcceptedDelivery {
-  readonly vendor: VendorName;
-  readonly type: string;
-  readonly dedupeKey: string;
-  readonly receivedAt: Date;
-  /** The request's headers, any case; only {@link keptHeaders} are kept. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  /** The body exactly as received (decoded from base64 when API Gateway encoded it). */
-  readonly body: Buffer;
-}
-
 const kept: ReadonlySet<string> = new Set(keptHeaders);
 
-/** The raw event of an accepted delivery: its bytes and the {@link keptHeaders} it carried, nothing else. */
-export const rawEventOf = (delivery: AcceptedDelivery): RawEvent => {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(delivery.headers)) {
+/**
+ * What the ingest sends along with an accepted event for the raw event store: its bytes and the
+ * {@link keptHeaders} it carried (any case on the way in, lower-cased here), nothing else.
+ */
+export const rawDeliveryOf = (
+  headers: Readonly<Record<string, string | undefined>>,
+  body: Buffer,
+): RawDelivery => {
+  const keptValues: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (kept.has(lower) && value !== undefined) headers[lower] = value;
+    if (kept.has(lower) && value !== undefined) keptValues[lower] = value;
   }
-  return {
-    schemaVersion: 1,
-    vendor: delivery.vendor,
-    type: delivery.type,
-    dedupeKey: delivery.dedupeKey,
-    receivedAt: delivery.receivedAt.toISOString(),
-    headers,
-    bodyBase64: delivery.body.toString('base64'),
-  };
+  return { headers: keptValues, bodyBase64: body.toString('base64') };
 };
 
+/** The raw event the worker stores for a queued event and the delivery that travelled with it. */
+export const rawEventOf = (event: InterviewEvent, delivery: RawDelivery): RawEvent => ({
+  schemaVersion: 1,
+  vendor: event.vendor,
+  type: event.type,
+  dedupeKey: event.dedupeKey,
+  receivedAt: event.receivedAt,
+  headers: delivery.headers,
+  bodyBase64: delivery.bodyBase64,
+});
+
 export interface RawEventStoreOptions {
-  /** How objects reach S3 (platform/object-put.ts: the SDK client, or the ingest's signed PUT). */
+  /** How objects reach S3 (the worker's SDK client, platform/clients.ts `sdkPutObject`). */
   readonly putObject: PutObject;
   /** The bucket of the raw event store (the stack's bucket; the prefix is {@link rawEventsPrefix}). */
   readonly bucket: string;

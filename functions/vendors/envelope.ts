@@ -49,11 +49,22 @@ export interface InterviewEvent {
 }
 
 /**
- * What goes on the SQS queue: the envelope itself, or a pointer to it in S3 when it is larger than an
- * SQS message may be (claim-check pattern).
+ * The delivery exactly as the vendor sent it, travelling with its envelope: the worker keeps it in the raw
+ * event store (replay, re-verification), so the ingest's answer waits for SQS alone.
+ */
+export interface RawDelivery {
+  /** The headers worth keeping (signature, content type, user agent), lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body exactly as received, base64 (bytes, not text: a signature covers the bytes). */
+  readonly bodyBase64: string;
+}
+
+/**
+ * What goes on the SQS queue: the envelope itself (with the raw delivery, absent on replays and internal
+ * events), or a pointer to both in S3 when they are larger than an SQS message may be (claim-check pattern).
  */
 export type QueueMessage =
-  | { readonly kind: 'event'; readonly event: InterviewEvent }
+  | { readonly kind: 'event'; readonly event: InterviewEvent; readonly raw?: RawDelivery }
   | {
       readonly kind: 'claim-check';
       readonly bucket: string;

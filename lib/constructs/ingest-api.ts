@@ -83,11 +83,10 @@ export class IngestApi extends Construct {
       },
     });
 
-    const { claimCheckPrefix, rawEventsPrefix } = resources.bucket;
+    const { claimCheckPrefix } = resources.bucket;
     applyGrants(this.function, ingestGrants, {
       eventsQueue: { resourceArns: [props.queue.queueArn] },
       claimCheckObjects: { resourceArns: [props.bucket.arnForObjects(`${claimCheckPrefix}*`)] },
-      rawEvents: { resourceArns: [props.bucket.arnForObjects(`${rawEventsPrefix}*`)] },
       webhookSecret: { resourceArns: [props.webhookSecret.secretArn] },
     });
     acknowledgeObjectWildcard(
@@ -95,12 +94,6 @@ export class IngestApi extends Construct {
       props.bucket,
       claimCheckPrefix,
       'Claim-check keys are generated per event; the wildcard is confined to the claim-check prefix.',
-    );
-    acknowledgeObjectWildcard(
-      this.function,
-      props.bucket,
-      rawEventsPrefix,
-      `Raw event keys are per vendor, day and event (functions/queue/raw-events.ts); the wildcard is confined to ${rawEventsPrefix}.`,
     );
 
     this.api = new HttpApi(this, 'HttpApi', {

@@ -95,7 +95,7 @@ export class Worker extends Construct {
       reportBatchItemFailures: true,
     });
 
-    const claimChecks = resources.bucket.claimCheckPrefix;
+    const { claimCheckPrefix: claimChecks, rawEventsPrefix } = resources.bucket;
     applyGrants(this.function, workerGrants, {
       eventsQueue: { resourceArns: [props.queue.queueArn] },
       deadLetterQueue: { resourceArns: [props.deadLetterQueue.queueArn] },
@@ -110,12 +110,19 @@ export class Worker extends Construct {
       },
       integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
       archiveQueue: { resourceArns: [props.archiveQueue.queueArn] },
+      rawEvents: { resourceArns: [props.bucket.arnForObjects(`${rawEventsPrefix}*`)] },
     });
     acknowledgeObjectWildcard(
       this.function,
       props.bucket,
       claimChecks,
       `Claim-check keys are generated per event; the wildcard is confined to ${claimChecks}.`,
+    );
+    acknowledgeObjectWildcard(
+      this.function,
+      props.bucket,
+      rawEventsPrefix,
+      `Raw event keys are per vendor, day and event (functions/queue/raw-events.ts); the wildcard is confined to ${rawEventsPrefix}.`,
     );
   }
 }

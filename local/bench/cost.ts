@@ -89,7 +89,8 @@ export const costPerMillion = (
   const ingestCpuMs = ingest.throughput.cpuMsPerOperation.ingest.ingest;
   const ingestVariant = ingest.init.variants.find((v) => v.role === 'ingest');
   const ingestInitMs = (ingestVariant?.initCpuMs.median ?? 0) * stretch(resources.ingest.memoryMb);
-  const ingestIoMs = Math.max(a.sqsSendMs, a.s3PutMs);
+  // The ingest awaits SQS alone; the worker stores the raw delivery (one S3 PUT) before processing.
+  const ingestIoMs = a.sqsSendMs;
   const ingestBilledMs = Math.ceil(
     ingestCpuMs * stretch(resources.ingest.memoryMb) + ingestIoMs + a.coldStartRate * ingestInitMs,
   );
@@ -98,7 +99,7 @@ export const costPerMillion = (
   const events = worker.eventsPerRound;
   const reads = (byCommand.GetItemCommand ?? 0) / events;
   const writes = ((byCommand.UpdateItemCommand ?? 0) + (byCommand.PutItemCommand ?? 0)) / events;
-  const workerIoMs = reads * a.dynamoDbGetMs + writes * a.dynamoDbUpdateMs + a.sqsSendMs;
+  const workerIoMs = a.s3PutMs + reads * a.dynamoDbGetMs + writes * a.dynamoDbUpdateMs + a.sqsSendMs;
   const workerBilledMs = Math.ceil(
     (worker.workerCpuMsPerEvent * stretch(resources.worker.memoryMb) + workerIoMs) *
       a.eventsPerWorkerInvocation,
@@ -143,7 +144,7 @@ export const costPerMillion = (
     },
     {
       item: 'S3 raw event store',
-      perEvent: '1 PUT',
+      perEvent: "1 PUT (the worker's)",
       usdPerMillion: prices.s3Put * million,
       arithmetic:
         '1 × $0.005 per 1,000 (storage: ~2 KB per event for the retention, under $0.01 per million)',

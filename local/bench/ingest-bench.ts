@@ -4,10 +4,10 @@
  * as the stage deploys it), the load generator (load-process.ts).
  * - cold start of the bundles as CDK builds them, against a minimal SQS handler (init-bench.ts);
  * - per-event handler time per vendor fixture, each call with a fresh Lambda context;
- * - throughput at 32 concurrent connections, as ratios to raw `SendMessage` and to raw `SendMessage` +
- *   `PutObject` in parallel (what the ingest must do: queue the event and store the raw delivery) against
- *   the same emulators, from the same load process: the legs alternate within each round, the order
- *   rotating every round, and each round's ratio is kept. CPU time per request of each process is read
+ * - throughput at 32 concurrent connections, as the ratio to raw `SendMessage`s of the same message (the
+ *   envelope and the raw delivery: the one write the ingest makes before its 202) against the same
+ *   emulator, from the same load process: the legs alternate within each round, the order flipping every
+ *   round, and each round's ratio is kept. CPU time per request of each process is read
  *   from /proc, so the report can say where the time goes;
  * - log bytes per request, measured from the function's actual log lines.
  */
@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { rawEventOf } from '../../functions/queue/raw-events.js';
+import { rawDeliveryOf } from '../../functions/queue/raw-events.js';
 import { resources } from '../../lib/resources.js';
 import { ensureSecretsFile } from '../secrets-file.js';
 import { type BenchChild, spawnBenchChild } from './child.js';
@@ -51,8 +51,8 @@ export interface IngestBenchOptions {
   readonly progress: (line: string) => void;
 }
 
-type Leg = 'ingest' | 'sendMessage' | 'sendMessageAndPutObject';
-const legs: readonly Leg[] = ['ingest', 'sendMessage', 'sendMessageAndPutObject'];
+type Leg = 'ingest' | 'sendMessage';
+const legs: readonly Leg[] = ['ingest', 'sendMessage'];
 
 export interface IngestLegRun extends LegResult {
   /** CPU ms per operation of each process during the leg. */
@@ -64,7 +64,6 @@ export interface IngestRound {
   readonly order: readonly Leg[];
   readonly legs: Readonly<Record<Leg, IngestLegRun>>;
   readonly ratioToSendMessage: number;
-  readonly ratioToSendMessageAndPutObject: number;
 }
 
 export interface IngestBenchResult {
@@ -77,7 +76,6 @@ export interface IngestBenchResult {
     readonly rounds: readonly IngestRound[];
     readonly perSecond: Readonly<Record<Leg, number>>;
     readonly ratioToSendMessage: RatioSummary;
-    readonly ratioToSendMessageAndPutObject: RatioSummary;
     /** Median CPU ms per operation, per leg and process. */
     readonly cpuMsPerOperation: Readonly<Record<Leg, IngestLegRun['cpuMsPerOperation']>>;
     readonly non2xx: number;
@@ -168,24 +166,27 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
     const { QueueUrl: rawQueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-raw' }));
-    // What the ingest sends and stores for this body: its envelope's size and attributes, its raw event.
+    // What the ingest sends for this body: its envelope's size and attributes, the raw delivery with it.
     const event = JSON.parse(body) as { event?: string };
-    const envelope = JSON.stringify({ kind: 'event', event });
+    const envelope = JSON.stringify({
+      kind: 'event',
+      event: {
+        schemaVersion: 1,
+        vendor: 'micro1',
+        type: event.event ?? 'unknown',
+        known: true,
+        dedupeKey: `micro1:bench:${'x'.repeat(40)}`,
+        receivedAt: new Date().toISOString(),
+        candidate: {},
+        payload: event,
+      },
+      raw: rawDeliveryOf({ 'content-type': 'application/json', 'user-agent': 'autocannon/7' }, Buffer.from(body)),
+    });
     const attributes = {
       vendor: { DataType: 'String', StringValue: 'micro1' },
       eventType: { DataType: 'String', StringValue: event.event ?? 'unknown' },
       dedupeKey: { DataType: 'String', StringValue: `micro1:bench:${'x'.repeat(40)}` },
     };
-    const rawEvent = JSON.stringify(
-      rawEventOf({
-        vendor: 'micro1',
-        type: event.event ?? 'unknown',
-        dedupeKey: 'micro1:bench',
-        receivedAt: new Date(),
-        headers: { 'content-type': 'application/json', 'user-agent': 'autocannon' },
-        body: Buffer.from(body),
-      }),
-    );
     const run = async (leg: Leg, seconds: number): Promise<IngestLegRun> => {
       const before = { load: load.cpuMs(), ingest: ingest.cpuMs(), services: services.cpuMs() };
       const result =
@@ -203,9 +204,6 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
               attributes,
               seconds,
               concurrency,
-              ...(leg === 'sendMessageAndPutObject'
-                ? { put: { bucket: resources.bucket.name, body: rawEvent } }
-                : {}),
             });
       const per = (now: number, then: number) => round((now - then) / Math.max(1, result.operations), 3);
       return {
@@ -244,10 +242,6 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
         order,
         legs: done,
         ratioToSendMessage: round(done.ingest.perSecond / done.sendMessage.perSecond, 3),
-        ratioToSendMessageAndPutObject: round(
-          done.ingest.perSecond / done.sendMessageAndPutObject.perSecond,
-          3,
-        ),
       });
       progress(
         `throughput round ${index + 1}/${options.rounds}: ${legs.map((leg) => `${leg} ${round(done[leg].perSecond)}/s`).join(', ')}`,
@@ -286,14 +280,11 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
         perSecond: {
           ingest: round(medianOf('ingest', (r) => r.perSecond)),
           sendMessage: round(medianOf('sendMessage', (r) => r.perSecond)),
-          sendMessageAndPutObject: round(medianOf('sendMessageAndPutObject', (r) => r.perSecond)),
         },
         ratioToSendMessage: summarizeRatios(rounds.map((r) => r.ratioToSendMessage)),
-        ratioToSendMessageAndPutObject: summarizeRatios(rounds.map((r) => r.ratioToSendMessageAndPutObject)),
         cpuMsPerOperation: {
           ingest: cpuOf('ingest'),
           sendMessage: cpuOf('sendMessage'),
-          sendMessageAndPutObject: cpuOf('sendMessageAndPutObject'),
         },
         non2xx: rounds.reduce((sum, r) => sum + (r.legs.ingest.non2xx ?? 0), 0),
         p99Ms: Math.max(...rounds.map((r) => r.legs.ingest.p99Ms ?? 0)),

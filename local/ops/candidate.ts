@@ -293,7 +293,10 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
     };
     let event: InterviewEvent | undefined;
     try {
-      event = JSON.parse(text) as InterviewEvent;
+      // `{ kind: 'event', event, raw }` (the whole message), or a bare envelope (claim checks written before
+      // the raw delivery travelled with it). The raw body's mentions are the envelope's payload's.
+      const content = JSON.parse(text) as { kind?: string; event?: InterviewEvent } & InterviewEvent;
+      event = content.kind === 'event' ? content.event : content;
     } catch {
       event = undefined;
     }

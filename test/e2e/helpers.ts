@@ -80,11 +80,13 @@ export const s3For = (pipeline: LocalPipeline): S3Client =>
     credentials: localAws.credentials,
   });
 
-/** The envelope a queue message stands for, following a claim check into S3. */
+/** The envelope a queue message stands for, following a claim check into S3 (it holds the whole message). */
 export const envelopeOf = async (message: QueueMessage, s3: S3Client): Promise<InterviewEvent> => {
   if (message.kind === 'event') return message.event;
   const object = await s3.send(new GetObjectCommand({ Bucket: message.bucket, Key: message.key }));
-  return JSON.parse((await object.Body?.transformToString('utf8')) ?? 'null') as InterviewEvent;
+  const content = JSON.parse((await object.Body?.transformToString('utf8')) ?? 'null') as QueueMessage;
+  if (content.kind !== 'event') throw new Error(`a claim check holding a ${content.kind} message`);
+  return content.event;
 };
 
 /** A ROUND0 `interview_ended` body grown to about `bytes` by repeating its answers (still schema-valid). */

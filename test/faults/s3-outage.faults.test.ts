@@ -1,21 +1,25 @@
 /**
  * S3 down for a window (the S3 emulator stopped, then started again on the same port with its data),
- * through the local pipeline with the media fake: the ingest answers 503 with `Retry-After` to every
- * delivery while it cannot keep the raw event (or a large event's claim check) — nothing is acknowledged
- * that could be lost — and 202 once S3 is back; an archive task that was downloading when S3 went down
- * fails, is retried by its queue and completes after the restart. Zero lost, zero duplicate effects: a
- * small event refused with 503 may have been queued all the same (only its raw copy failed), so the vendor's
- * retry is then a duplicate the worker acknowledges without effect.
+ * through the local pipeline with the media fake:
+ * - a delivery that fits an SQS message is accepted (202): SQS alone must take it, and its raw form travels
+ *   in the message; the worker cannot keep that raw delivery while S3 is down, so it leaves the message on
+ *   the queue (no ATS write before the delivery is kept) and processes it once S3 is back;
+ * - a delivery too large for a message needs its claim check in S3: 503 with `Retry-After` (nothing is
+ *   acknowledged that could be lost), 202 on the vendor's retry once S3 is back;
+ * - an archive task that was downloading when S3 went down fails, is retried by its queue and completes
+ *   after the restart.
+ * Zero lost, zero duplicate effects, and every delivery is in the raw event store at the end.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ArchiveManifest } from '../../functions/archive/manifest.js';
 import { resources } from '../../lib/resources.js';
 import { localAws } from '../../local/emulators.js';
 import type { MediaFake } from '../../local/fakes/media.js';
 import { eventually } from '../integration/local/factories.js';
-import { audit } from './audit.js';
+import { appliedEffects, audit } from './audit.js';
 import {
   completedEffects,
   type FaultsWorld,
@@ -53,7 +57,7 @@ const largeRound0Ended = async (interviewId: string): Promise<string> => {
 };
 
 describe('S3 down for a window (local runtime, S3 emulator stopped and restarted)', () => {
-  it('refuses deliveries with 503 while S3 is down, accepts them after, and resumes the archive: nothing lost, nothing twice', async () => {
+  it('accepts what SQS alone can take while S3 is down, refuses a claim check with 503, and resumes the worker and the archive: nothing lost, nothing twice', async () => {
     // Prepare: a micro1 report whose PDF and screen recording are on the media fake; the PDF's download is
     // held, so its archive task is in flight when S3 goes down
     const urls = media.micro1Urls('S3Outage');
@@ -70,7 +74,10 @@ describe('S3 down for a window (local runtime, S3 emulator stopped and restarted
     // Act: S3 goes down while the PDF is downloaded; the vendors deliver two events meanwhile
     await world.pipeline.s3Server.stop();
     held.release();
-    const refused = [await world.deliver('round0', small), await world.deliver('round0', large)];
+    const duringOutage = {
+      small: await world.deliver('round0', small),
+      large: await world.deliver('round0', large),
+    };
     // The archive retries the PDF while S3 is down (each attempt downloads it again: nothing was stored)
     await eventually(
       () =>
@@ -80,17 +87,19 @@ describe('S3 down for a window (local runtime, S3 emulator stopped and restarted
       20_000,
     );
 
-    // Assess: refused, so that the vendors retry; never a 2xx for what S3 did not keep
-    for (const answer of refused) {
-      expect(answer.status).toBe(503);
-      expect(answer.headers['retry-after']).toMatch(/^\d+$/);
-      expect(answer.headers['content-type']).toContain('application/problem+json');
-    }
+    // Assess: the small one is queued; the large one refused, so that the vendor retries (never a 2xx for
+    // what S3 did not keep); the worker writes nothing for the small one while its raw delivery cannot be kept
+    expect(duringOutage.small.status).toBe(202);
+    expect(duringOutage.large.status).toBe(503);
+    expect(duringOutage.large.headers['retry-after']).toMatch(/^\d+$/);
+    expect(duringOutage.large.headers['content-type']).toContain('application/problem+json');
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(appliedEffects(world).filter((key) => key.includes('s3-small'))).toEqual([]);
 
-    // Act: S3 is back; the vendors retry
+    // Act: S3 is back; the vendor retries the large one (and, unsure, the small one too)
     await world.pipeline.s3Server.start();
-    expect((await world.deliver('round0', small)).status).toBe(202);
     expect((await world.deliver('round0', large)).status).toBe(202);
+    expect((await world.deliver('round0', small)).status).toBe(202);
 
     // Assess: every effect once: the report's, its links (report and recording, then the archive's) and its
     // follow-up with the archive's location, and the two ROUND0 interviews'
@@ -108,6 +117,18 @@ describe('S3 down for a window (local runtime, S3 emulator stopped and restarted
       },
       45_000,
     );
+    // Assess: both ROUND0 deliveries are in the raw event store, kept by the worker
+    const s3 = new S3Client({
+      region: localAws.region,
+      endpoint: world.pipeline.endpoints.s3,
+      forcePathStyle: true,
+      credentials: localAws.credentials,
+    });
+    const rawKeys = (
+      await s3.send(new ListObjectsV2Command({ Bucket: resources.bucket.name, Prefix: 'raw/round0/' }))
+    ).Contents?.map((object) => object.Key);
+    s3.destroy();
+    expect(rawKeys?.filter((key) => /evt_s3-(small|large)\.json$/.test(key ?? '')).length).toBe(2);
     // Assess: the archive holds the PDF and the screen recording
     const manifest = new ArchiveManifest({
       client: new DynamoDBClient({

@@ -118,12 +118,11 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('ingest', () => {
-    it('has exactly: send to the events queue, put claim checks and raw events, read the webhook secret (no traces: tracing is off by default)', () => {
+    it('has exactly: send to the events queue, put claim checks, read the webhook secret (no raw events, no traces: tracing is off by default)', () => {
       // Prepare
       const expected = [
         grant(arnOf(state.events.queue), ['sqs:SendMessage']),
         grant(objectsOf(state.storage.bucket, 'claim-checks/*'), ['s3:PutObject']),
-        grant(objectsOf(state.storage.bucket, 'raw/*'), ['s3:PutObject']),
         grant(secretOf(state.secrets.webhook), ['secretsmanager:GetSecretValue']),
       ];
 
@@ -145,7 +144,7 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('worker', () => {
-    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, its secret, enqueue archive tasks', () => {
+    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, put raw events, its secret, enqueue archive tasks', () => {
       // Prepare
       const expected = [
         grant(arnOf(state.events.queue), [
@@ -166,6 +165,7 @@ describe('least privilege of the Lambda roles', () => {
         }),
         grant(secretOf(state.secrets.integration), ['secretsmanager:GetSecretValue']),
         grant(arnOf(state.archive.queue), ['sqs:SendMessage']),
+        grant(objectsOf(state.storage.bucket, 'raw/*'), ['s3:PutObject']),
         xray(),
       ];
 
@@ -273,7 +273,7 @@ describe('least privilege of the Lambda roles', () => {
     },
   );
 
-  it('raw event keys the ingest writes fall under the prefix it is granted', () => {
+  it('raw event keys the worker writes fall under the prefix it is granted', () => {
     // Act
     const key = rawEventKey('micro1', new Date('2025-01-02T03:04:05Z'), 'micro1:report/../x');
 

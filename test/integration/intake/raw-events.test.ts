@@ -1,8 +1,8 @@
 /**
- * The raw event store behind the real ingest handler (functions/ingest.ts), against s3rver and
- * local-aws-sqs: what is written for an accepted delivery, nothing for a refused one, and the answer when
- * the bucket or the queue refuses (each faulted in the emulator itself: the bucket or queue is taken away
- * and put back, as an outage would).
+ * The raw delivery behind the real ingest handler (functions/ingest.ts), against s3rver and local-aws-sqs:
+ * what travels in the message for an accepted delivery (the worker stores it: test/integration/sync), nothing
+ * for a refused one, and the answer when the bucket or the queue refuses (each faulted in the emulator itself:
+ * the bucket or queue is taken away and put back, as an outage would). The ingest never writes `raw/`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -13,7 +13,6 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -28,8 +27,9 @@ import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
-import { type RawEvent, rawEventKey, rawEventsPrefix } from '../../../functions/queue/raw-events.js';
-import type { InterviewEvent, QueueMessage } from '../../../functions/vendors/envelope.js';
+import { readQueueMessage } from '../../../functions/queue/event-queue.js';
+import { rawEventsPrefix } from '../../../functions/queue/raw-events.js';
+import type { InterviewEvent, RawDelivery } from '../../../functions/vendors/envelope.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { round0Request } from '../../helpers/signed-requests.js';
 import { round0Event } from '../../unit/handlers/http-api-events.js';
@@ -99,14 +99,6 @@ const rawKeys = async (): Promise<string[]> => {
   return (listed.Contents ?? []).map((object) => object.Key ?? '').sort();
 };
 
-const readRaw = async (key: string) => {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return {
-    contentType: object.ContentType,
-    raw: JSON.parse((await object.Body?.transformToString('utf8')) ?? '') as RawEvent,
-  };
-};
-
 const emptyBucket = async () => {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
   const objects = (listed.Contents ?? []).map((object) => ({ Key: object.Key ?? '' }));
@@ -115,17 +107,21 @@ const emptyBucket = async () => {
   }
 };
 
-/** Takes every message off the events queue and returns the envelopes. */
-const drainQueue = async (): Promise<InterviewEvent[]> => {
-  const events: InterviewEvent[] = [];
+interface Queued {
+  readonly event: InterviewEvent;
+  readonly raw?: RawDelivery;
+}
+
+/** Takes every message off the events queue and returns the envelopes and their raw deliveries. */
+const drainQueue = async (): Promise<Queued[]> => {
+  const events: Queued[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
     );
     if (Messages.length === 0) return events;
     for (const message of Messages) {
-      const queued = JSON.parse(message.Body ?? 'null') as QueueMessage;
-      if (queued.kind === 'event') events.push(queued.event);
+      events.push(await readQueueMessage(message.Body ?? '', s3));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     }
   }
@@ -163,8 +159,8 @@ afterAll(async () => {
   rmSync(s3Dir, { recursive: true, force: true });
 });
 
-describe('ingest handler, raw event store (s3rver, local-aws-sqs)', () => {
-  it('stores an accepted delivery at its raw key: the exact bytes and the kept headers only', async () => {
+describe('ingest handler, raw delivery (s3rver, local-aws-sqs)', () => {
+  it('queues an accepted delivery with its raw form: the exact bytes and the kept headers only', async () => {
     // Prepare: API Gateway base64-encodes the body (it does for any non-text content type)
     const { bytes, event } = signedDelivery();
 
@@ -175,27 +171,17 @@ describe('ingest handler, raw event store (s3rver, local-aws-sqs)', () => {
     expect(result.statusCode).toBe(202);
     const [queued, ...moreQueued] = await drainQueue();
     expect(moreQueued).toEqual([]);
-    const key = rawEventKey('round0', new Date(queued?.receivedAt ?? ''), queued?.dedupeKey ?? '');
-    expect(await rawKeys()).toEqual([key]);
-    const { contentType, raw } = await readRaw(key);
-    expect(contentType).toBe('application/json');
-    expect(raw).toEqual({
-      schemaVersion: 1,
-      vendor: 'round0',
-      type: 'interview_started',
-      dedupeKey: queued?.dedupeKey,
-      receivedAt: queued?.receivedAt,
-      headers: {
-        'content-type': 'application/json',
-        'x-webhook-signature': event.headers['x-webhook-signature'],
-        'user-agent': event.headers['user-agent'],
-      },
-      bodyBase64: expect.any(String),
+    expect(queued?.event.type).toBe('interview_started');
+    expect(queued?.raw?.headers).toEqual({
+      'content-type': 'application/json',
+      'x-webhook-signature': event.headers['x-webhook-signature'],
+      'user-agent': event.headers['user-agent'],
     });
-    expect(Buffer.from(raw.bodyBase64, 'base64').equals(bytes)).toBe(true);
+    expect(Buffer.from(queued?.raw?.bodyBase64 ?? '', 'base64').equals(bytes)).toBe(true);
+    expect(await rawKeys()).toEqual([]);
   });
 
-  it('stores nothing for a delivery it refuses (a bad signature)', async () => {
+  it('queues nothing for a delivery it refuses (a bad signature)', async () => {
     // Prepare
     const request = round0Request(fixture('round0', 'interview_started').raw, { secret: 'wrong-secret' });
 
@@ -208,40 +194,35 @@ describe('ingest handler, raw event store (s3rver, local-aws-sqs)', () => {
     expect(await drainQueue()).toEqual([]);
   });
 
-  it('answers 503 while the bucket refuses, then 202 on the retry, which writes the raw event once', async () => {
+  it('answers 202 while the bucket is gone: a delivery that fits a message needs SQS alone', async () => {
     // Prepare: the bucket is gone (an S3 outage as far as this function can tell)
-    const { event } = signedDelivery();
+    const { bytes, event } = signedDelivery();
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 
     // Act
-    let refused: APIGatewayProxyStructuredResultV2;
+    let accepted: APIGatewayProxyStructuredResultV2;
     try {
-      refused = await invoke(event);
+      accepted = await invoke(event);
     } finally {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     }
-    const retried = await invoke(event);
 
-    // Assess: the queue took the first attempt too; the worker dedupes the second message
-    expect(refused.statusCode).toBe(503);
-    expect(refused.headers?.['retry-after']).toBeDefined();
-    expect(retried.statusCode).toBe(202);
+    // Assess: queued once, its raw form with it (the worker stores it once S3 is back)
+    expect(accepted.statusCode).toBe(202);
     const queued = await drainQueue();
-    expect(queued.map((e) => e.dedupeKey)).toEqual([queued[0]?.dedupeKey, queued[0]?.dedupeKey]);
-    expect(await rawKeys()).toHaveLength(1);
+    expect(queued).toHaveLength(1);
+    expect(Buffer.from(queued[0]?.raw?.bodyBase64 ?? '', 'base64').equals(bytes)).toBe(true);
   });
 
-  it('answers 503 while the queue refuses, then 202 on the retry, which overwrites the same raw key', async () => {
+  it('answers 503 while the queue refuses, writes nothing to S3, then 202 on the retry', async () => {
     // Prepare: the queue is gone
-    const { bytes, event } = signedDelivery();
+    const { event } = signedDelivery();
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
 
     // Act
     let refused: APIGatewayProxyStructuredResultV2;
-    let keysWhileRefused: string[];
     try {
       refused = await invoke(event);
-      keysWhileRefused = await rawKeys();
     } finally {
       expect(await createQueue()).toBe(queueUrl);
     }
@@ -252,14 +233,31 @@ describe('ingest handler, raw event store (s3rver, local-aws-sqs)', () => {
     expect(refused.headers?.['retry-after']).toBeDefined();
     expect(retried.statusCode).toBe(202);
     expect(await drainQueue()).toHaveLength(1);
-    expect(await rawKeys()).toEqual(keysWhileRefused);
-    const [key] = keysWhileRefused;
-    const { raw } = await readRaw(key ?? '');
-    expect(Buffer.from(raw.bodyBase64, 'base64').equals(bytes)).toBe(true);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).toEqual([]);
   });
 
-  it('keeps the raw event of a claim-checked delivery as well', async () => {
+  it('answers 503 for a delivery too large for a message while the bucket is gone (its claim check)', async () => {
     // Prepare: SQS_MAX_MESSAGE_BYTES is the default here; a body near 256 KiB needs a claim check
+    const body = fixture('round0', 'interview_ended').body as { data: Record<string, unknown> };
+    body.data.padding = 'x'.repeat(300 * 1024);
+    const request = round0Request(body, { secret });
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+
+    // Act
+    let refused: APIGatewayProxyStructuredResultV2;
+    try {
+      refused = await invoke(round0Event(request));
+    } finally {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+
+    // Assess
+    expect(refused.statusCode).toBe(503);
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it('keeps the raw delivery of a claim-checked event inside its claim check', async () => {
+    // Prepare
     const body = fixture('round0', 'interview_ended').body as { data: Record<string, unknown> };
     body.data.padding = 'x'.repeat(300 * 1024);
     const request = round0Request(body, { secret });
@@ -271,8 +269,8 @@ describe('ingest handler, raw event store (s3rver, local-aws-sqs)', () => {
     expect(result.statusCode).toBe(202);
     const keys = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map((o) => o.Key);
     expect(keys?.filter((k) => k?.startsWith('claim-checks/'))).toHaveLength(1);
-    expect(await rawKeys()).toHaveLength(1);
-    const { raw } = await readRaw((await rawKeys())[0] ?? '');
-    expect(Buffer.from(raw.bodyBase64, 'base64').equals(request.rawBody)).toBe(true);
+    expect(await rawKeys()).toEqual([]);
+    const [queued] = await drainQueue();
+    expect(Buffer.from(queued?.raw?.bodyBase64 ?? '', 'base64').equals(request.rawBody)).toBe(true);
   });
 });

@@ -9,7 +9,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -27,6 +34,8 @@ import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
 import { interviewKeyOf } from '../../../functions/ledger/lifecycle.js';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { atsWriteActionOf } from '../../../functions/platform/metrics.js';
+import { type RawEvent, rawDeliveryOf, rawEventKey } from '../../../functions/queue/raw-events.js';
+import type { RawDelivery } from '../../../functions/vendors/envelope.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
 import { startDynalite } from '../../helpers/dynalite.js';
@@ -164,6 +173,42 @@ const eventRecord = (event: InterviewEvent, receiveCount = 1) =>
     eventType: event.type,
     dedupeKey: event.dedupeKey,
   });
+
+/** The record of an envelope with the raw delivery the ingest sends along (`{ kind: 'event', event, raw }`). */
+const deliveredRecord = (event: InterviewEvent, raw: RawDelivery) =>
+  sqsRecord(JSON.stringify({ kind: 'event', event, raw }), 1, {
+    vendor: event.vendor,
+    eventType: event.type,
+    dedupeKey: event.dedupeKey,
+  });
+
+/** A delivery's raw form: bytes that are not the envelope's JSON (a signature covers these exact bytes). */
+const rawOf = (event: InterviewEvent): { bytes: Buffer; raw: RawDelivery } => {
+  const bytes = Buffer.concat([
+    Buffer.from(`${JSON.stringify(event.payload, null, 1)}\n`),
+    Buffer.from([0xc3]),
+  ]);
+  return {
+    bytes,
+    raw: rawDeliveryOf(
+      { 'Content-Type': 'application/json', 'X-Webhook-Signature': 't=1,v1=ab', Cookie: 'x' },
+      bytes,
+    ),
+  };
+};
+
+const testBucket = 'worker-test-bucket';
+
+/** The raw event stored for `event`, or undefined. */
+const storedRaw = async (event: InterviewEvent): Promise<RawEvent | undefined> => {
+  const key = rawEventKey(event.vendor, new Date(event.receivedAt), event.dedupeKey);
+  try {
+    const object = await clients.s3Client().send(new GetObjectCommand({ Bucket: testBucket, Key: key }));
+    return JSON.parse((await object.Body?.transformToString('utf8')) ?? '') as RawEvent;
+  } catch {
+    return undefined;
+  }
+};
 
 /** A ROUND0 interview_ended of a person's own interview. */
 const endedFor = (name: (typeof people)[number] | 'nobody') =>
@@ -561,5 +606,100 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(more).toEqual([]);
     expect(dead?.Body).toBe(missing.body);
     expect(attribute(dead, 'failureReason')).toBe('claim-check object is missing');
+  });
+
+  it('keeps the raw delivery that travels with a message at its raw key, exact bytes and kept headers', async () => {
+    // Prepare: one message carrying its delivery, one claim check holding the whole message, one without
+    // (a replay: `ops replay` publishes the envelope alone)
+    const direct = endedFor('bob');
+    const claimed = round0('interview_ended', {
+      eventId: 'evt_raw_claim',
+      interviewId: 'int-raw-claim',
+      email: 'cyd@example.com',
+    });
+    const replayed = round0('interview_started', {
+      eventId: 'evt_raw_replay',
+      interviewId: 'int-raw-replay',
+      email: 'dan@example.com',
+    });
+    const directRaw = rawOf(direct);
+    const claimedRaw = rawOf(claimed);
+    await clients.s3Client().send(
+      new PutObjectCommand({
+        Bucket: testBucket,
+        Key: 'claim-checks/with-raw.json',
+        Body: JSON.stringify({ kind: 'event', event: claimed, raw: claimedRaw.raw }),
+      }),
+    );
+    const claimRecord = sqsRecord(
+      JSON.stringify({
+        kind: 'claim-check',
+        bucket: testBucket,
+        key: 'claim-checks/with-raw.json',
+        dedupeKey: claimed.dedupeKey,
+        vendor: 'round0',
+        type: 'interview_ended',
+      }),
+    );
+
+    // Act
+    const response = await invoke(deliveredRecord(direct, directRaw.raw), claimRecord, eventRecord(replayed));
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    for (const [event, { bytes }] of [
+      [direct, directRaw],
+      [claimed, claimedRaw],
+    ] as const) {
+      const stored = await storedRaw(event);
+      expect(stored).toEqual({
+        schemaVersion: 1,
+        vendor: 'round0',
+        type: 'interview_ended',
+        dedupeKey: event.dedupeKey,
+        receivedAt: event.receivedAt,
+        headers: { 'content-type': 'application/json', 'x-webhook-signature': 't=1,v1=ab' },
+        bodyBase64: bytes.toString('base64'),
+      });
+    }
+    expect(await storedRaw(replayed)).toBeUndefined();
+  });
+
+  it('retries a message while S3 refuses its raw delivery, with no ATS write, and stores it on the redelivery', async () => {
+    // Prepare: the bucket is gone (an S3 outage as far as the worker can tell)
+    const event = round0('interview_ended', {
+      eventId: 'evt_raw_outage',
+      interviewId: 'int-raw-outage',
+      email: 'ada@example.com',
+    });
+    const { raw, bytes } = rawOf(event);
+    const notesBefore = notesOf('ada').length;
+    const listed = await clients.s3Client().send(new ListObjectsV2Command({ Bucket: testBucket }));
+    const objects = (listed.Contents ?? []).map((object) => ({ Key: object.Key ?? '' }));
+    if (objects.length > 0) {
+      await clients
+        .s3Client()
+        .send(new DeleteObjectsCommand({ Bucket: testBucket, Delete: { Objects: objects } }));
+    }
+    await clients.s3Client().send(new DeleteBucketCommand({ Bucket: testBucket }));
+
+    // Act
+    let refused: SQSBatchResponse;
+    const record = deliveredRecord(event, raw);
+    try {
+      refused = await invoke(record);
+    } finally {
+      await clients.s3Client().send(new CreateBucketCommand({ Bucket: testBucket }));
+    }
+    const notesWhileRefused = notesOf('ada').length;
+    const redelivered = await invoke(record);
+
+    // Assess: retried, not dead-lettered, and nothing done before the delivery was kept
+    expect(failedIds(refused)).toEqual([record.messageId]);
+    expect(await drainDeadLetters()).toEqual([]);
+    expect(notesWhileRefused).toBe(notesBefore);
+    expect(failedIds(redelivered)).toEqual([]);
+    expect(notesOf('ada')).toHaveLength(notesBefore + 1);
+    expect((await storedRaw(event))?.bodyBase64).toBe(bytes.toString('base64'));
   });
 });

@@ -65,7 +65,7 @@ Object.assign(process.env, {
   QUEUE_URL: 'http://127.0.0.1:1/000000000000/events',
   BUCKET_NAME: 'claims',
   LOCAL_SECRETS_FILE: secretsFile,
-  SQS_MAX_MESSAGE_BYTES: '2048',
+  SQS_MAX_MESSAGE_BYTES: '4096',
   AWS_REGION: 'us-east-1',
   // Off unless the importing test file turned metrics on before importing this harness (to read the EMF).
   POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',

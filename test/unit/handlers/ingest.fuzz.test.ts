@@ -8,8 +8,8 @@
  *
  * The oracle decides the answer in the handler's documented order (route 404/405 → size 413 → credentials
  * 401 → body 400 → 202). Whatever it is, the answer is a valid 202 or a 4xx problem+json naming what is
- * wrong, never a 5xx or a throw, and an event reaches SQS and the raw event store (captured through
- * aws-sdk-client-mock) only with a 202. A `__proto__` member never pollutes `Object.prototype` nor lends a
+ * wrong, never a 5xx or a throw, and an event reaches SQS (captured through aws-sdk-client-mock), its raw
+ * delivery with it, only with a 202. A `__proto__` member never pollutes `Object.prototype` nor lends a
  * field to the queued envelope.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -633,7 +633,7 @@ const refusalViolations = (result: Result, expected: Expected): Violations => {
   return violations;
 };
 
-/** An acceptance: 202 once SQS and the raw event store both took exactly this delivery. */
+/** An acceptance: 202 once SQS took exactly this delivery, its raw form travelling with the envelope. */
 const acceptanceViolations = (result: Result, vendor: Vendor, bytes: Buffer): Violations => {
   if (result.statusCode !== 202) return [`answered ${result.statusCode} (${result.body}), expected 202`];
   const violations: Violations = [];
@@ -653,26 +653,33 @@ const acceptanceViolations = (result: Result, vendor: Vendor, bytes: Buffer): Vi
   check(violations, messages.length === 1, `${messages.length} messages queued`);
   check(violations, message?.MessageAttributes?.vendor?.StringValue === vendor, 'vendor attribute');
   check(violations, message?.MessageAttributes?.dedupeKey?.StringValue === id, 'dedupe key attribute');
-  const queued = JSON.parse(message?.MessageBody ?? '{}') as { kind?: string; key?: string; event?: unknown };
+  const queued = JSON.parse(message?.MessageBody ?? '{}') as { kind?: string; key?: string };
   const claimCheck = puts().find((put) => put.Key === queued.key)?.Body;
-  const event = (queued.kind === 'claim-check' ? JSON.parse(String(claimCheck ?? '{}')) : queued.event) as
-    | { vendor?: string; dedupeKey?: string; payload?: unknown }
-    | undefined;
+  // The message itself, or the whole message kept as a claim check: the envelope and the raw delivery.
+  const content = (queued.kind === 'claim-check' ? JSON.parse(String(claimCheck ?? '{}')) : queued) as {
+    kind?: string;
+    event?: { vendor?: string; dedupeKey?: string; payload?: unknown };
+    raw?: { headers?: Record<string, string>; bodyBase64?: string };
+  };
+  const { event, raw } = content;
+  check(violations, content.kind === 'event', `queued content of kind ${content.kind}`);
   check(violations, event?.vendor === vendor && event.dedupeKey === id, 'queued envelope');
   // The queued payload is what the vendor sent, member for member (a duplicated key: its last value).
   check(violations, JSON.stringify(event?.payload) === JSON.stringify(body), 'queued payload differs');
   // No envelope field comes from a `__proto__` member.
   check(violations, !JSON.stringify({ ...event, payload: null }).includes(smuggledMarker), 'smuggled field');
 
-  const raw = puts().filter((put) => put.Key?.startsWith('raw/'));
-  check(violations, raw.length === 1, `${raw.length} raw events stored`);
-  check(violations, raw[0]?.Key?.startsWith(`raw/${vendor}/`) === true, `raw event key ${raw[0]?.Key}`);
-  const stored = JSON.parse(String(raw[0]?.Body ?? '{}')) as Record<string, unknown>;
+  // The raw delivery travels with it, for the worker's raw event store: the exact bytes, kept headers only.
+  check(violations, raw?.bodyBase64 === bytes.toString('base64'), 'raw delivery is not the delivery');
+  const keptNames = ['content-type', 'x-webhook-signature', 'user-agent'];
   check(
     violations,
-    stored.vendor === vendor && stored.dedupeKey === id && stored.bodyBase64 === bytes.toString('base64'),
-    'raw event is not the delivery',
+    Object.keys(raw?.headers ?? {}).every((name) => keptNames.includes(name)),
+    `raw delivery keeps headers ${Object.keys(raw?.headers ?? {})}`,
   );
+  // The ingest writes nothing to S3 but a claim check: the raw event store is the worker's.
+  const others = puts().filter((put) => put.Key !== queued.key);
+  check(violations, others.length === 0, `wrote ${others.map((put) => put.Key)} to S3`);
   return violations;
 };
 

@@ -45,28 +45,28 @@ describe('ingest handler', () => {
     expect(sent?.MessageAttributes?.vendor?.StringValue).toBe('round0');
   });
 
-  it('writes the raw event encrypted (SSE-S3) as JSON at its raw key', async () => {
+  it("sends the raw delivery in the message and writes nothing to S3 (the raw event store is the worker's)", async () => {
     // Prepare
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     s3Mock.on(PutObjectCommand).resolves({});
+    const request = round0Request(fixture('round0', 'interview_started').raw, { secret });
 
     // Act
-    const result = await invoke(
-      apiEvent(round0Request(fixture('round0', 'interview_started').raw, { secret })),
-    );
+    const result = await invoke(apiEvent(request));
 
     // Assess
     expect(result.statusCode).toBe(202);
-    const [put, ...more] = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
-    expect(more).toEqual([]);
-    expect(put).toMatchObject({
-      Bucket: 'claims',
-      Key: expect.stringMatching(
-        /^raw\/round0\/\d{4}-\d{2}-\d{2}\/round0%3Aevt_550e8400e29b41d4a716446655440000\.json$/,
-      ),
-      ContentType: 'application/json',
-      ServerSideEncryption: 'AES256',
-    });
+    expect(s3Mock.commandCalls(PutObjectCommand)).toEqual([]);
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    const message = JSON.parse(sent?.MessageBody ?? '{}');
+    expect(Buffer.from(message.raw.bodyBase64, 'base64').equals(request.rawBody)).toBe(true);
+    // The kept headers, nothing else (the API Gateway event also carries host, content-length, …).
+    expect(Object.keys(message.raw.headers).sort()).toEqual([
+      'content-type',
+      'user-agent',
+      'x-webhook-signature',
+    ]);
+    expect(message.raw.headers['x-webhook-signature']).toBe(request.headers['x-webhook-signature']);
   });
 
   it('verifies a base64-encoded body on its decoded bytes', async () => {
@@ -95,7 +95,7 @@ describe('ingest handler', () => {
   });
 
   it('puts an envelope larger than an SQS message in S3 and queues a pointer (claim check)', async () => {
-    // Prepare: interview_ended is > 2 KB once normalised (SQS_MAX_MESSAGE_BYTES=2048 above)
+    // Prepare: interview_ended is > 4 KB with its raw delivery (SQS_MAX_MESSAGE_BYTES=4096 in the harness)
     s3Mock.on(PutObjectCommand).resolves({});
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-3' });
 
@@ -106,14 +106,14 @@ describe('ingest handler', () => {
 
     // Assess
     expect(result.statusCode).toBe(202);
-    // The raw event store writes to the same bucket in parallel: pick the claim check by its prefix.
-    const put = s3Mock
-      .commandCalls(PutObjectCommand)
-      .map((call) => call.args[0].input)
-      .find((input) => input.Key?.startsWith('claim-checks/'));
+    const [put, ...more] = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(more).toEqual([]);
     expect(put?.Key).toMatch(/^claim-checks\//);
+    // The whole message: the envelope and the raw delivery that travels with it.
     expect(JSON.parse(String(put?.Body))).toMatchObject({
-      dedupeKey: 'round0:evt_660f9511f30c52e5b827557766551111',
+      kind: 'event',
+      event: { dedupeKey: 'round0:evt_660f9511f30c52e5b827557766551111' },
+      raw: { bodyBase64: expect.any(String) },
     });
     const message = JSON.parse(
       sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}',
@@ -188,7 +188,6 @@ describe('ingest handler', () => {
     expect(JSON.parse(result.body)).toEqual({ received: true, id: 'round0:evt_test_123456789', test: true });
     const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
     expect(JSON.parse(sent?.MessageBody ?? '{}')).toMatchObject({ kind: 'event', event: { test: true } });
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
     const entries = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"message"'));
     const received = entries
       .map((line) => JSON.parse(line))

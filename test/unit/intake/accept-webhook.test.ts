@@ -7,9 +7,9 @@ import {
   WebhookAuthenticationError,
 } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
-import { QueueUnavailableError, RawEventStoreUnavailableError } from '../../../functions/queue/errors.js';
-import type { RawEvent } from '../../../functions/queue/raw-events.js';
-import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
+import { QueueUnavailableError } from '../../../functions/queue/errors.js';
+import { type RawEvent, rawEventOf } from '../../../functions/queue/raw-events.js';
+import type { InterviewEvent, RawDelivery } from '../../../functions/vendors/envelope.js';
 import { generateWebhookToken, signRound0Payload } from '../../../functions/vendors/index.js';
 import { fixture, loadFixtures } from '../../helpers/fixtures.js';
 import { micro1Request, round0Request } from '../../helpers/signed-requests.js';
@@ -17,13 +17,11 @@ import { micro1Request, round0Request } from '../../helpers/signed-requests.js';
 const round0Secret = 'round0-test-secret';
 const micro1Token = generateWebhookToken();
 
-/** Dependencies with an in-memory queue and raw event store that record what they were given. */
-const makeDeps = (
-  overrides: {
-    publish?: (e: InterviewEvent) => Promise<never>;
-    storeRawEvent?: (raw: RawEvent) => Promise<never>;
-  } = {},
-) => {
+/**
+ * Dependencies with an in-memory queue that records what it was given: each envelope, and the raw event the
+ * worker will store from the raw delivery that travels with it.
+ */
+const makeDeps = (overrides: { publish?: (e: InterviewEvent) => Promise<never> } = {}) => {
   const published: InterviewEvent[] = [];
   const stored: RawEvent[] = [];
   return {
@@ -33,14 +31,10 @@ const makeDeps = (
       readWebhookSecrets: async () => ({ round0SigningSecrets: [round0Secret], micro1Tokens: [micro1Token] }),
       publish:
         overrides.publish ??
-        (async (event: InterviewEvent) => {
+        (async (event: InterviewEvent, raw: RawDelivery) => {
           published.push(event);
+          stored.push(rawEventOf(event, raw));
           return { messageId: `m-${published.length}`, claimCheck: false };
-        }),
-      storeRawEvent:
-        overrides.storeRawEvent ??
-        (async (raw: RawEvent) => {
-          stored.push(raw);
         }),
       maxBodyBytes: 64 * 1024,
       signatureToleranceSeconds: 300,
@@ -66,7 +60,7 @@ describe('acceptWebhook', () => {
     },
   );
 
-  it('keeps the accepted delivery as a raw event: exact bytes, kept headers only', async () => {
+  it('sends the accepted delivery with its envelope for the raw event store: exact bytes, kept headers only', async () => {
     // Prepare: bytes that are not valid UTF-8 inside a JSON string, and headers that must not be kept
     const raw = Buffer.concat([
       Buffer.from(fixture('round0', 'interview_started').raw.replace(/}\s*$/, ',"x":"')),
@@ -108,53 +102,6 @@ describe('acceptWebhook', () => {
       },
     ]);
     expect(Buffer.from(stored[0]?.bodyBase64 ?? '', 'base64').equals(raw)).toBe(true);
-  });
-
-  it('turns a raw event store failure into 503, however the queue fared', async () => {
-    // Prepare
-    const { deps, published } = makeDeps({
-      storeRawEvent: async () => {
-        throw new RawEventStoreUnavailableError('down');
-      },
-    });
-
-    // Act
-    const error = await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), deps).catch(
-      (e: unknown) => e,
-    );
-
-    // Assess: the queue may have taken it; the vendor's retry is deduped by the worker
-    expect(error).toBeInstanceOf(RawEventStoreUnavailableError);
-    expect(problemFor(error).status).toBe(503);
-    expect(published).toHaveLength(1);
-  });
-
-  it('writes the queue and the raw event store in parallel, not one after the other', async () => {
-    // Prepare: each dependency resolves only once both have been called
-    let calls = 0;
-    let release: () => void = () => undefined;
-    const bothCalled = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const arrive = async () => {
-      calls += 1;
-      if (calls === 2) release();
-      await bothCalled;
-    };
-    const { deps } = makeDeps();
-
-    // Act
-    const accepted = await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), {
-      ...deps,
-      publish: async () => {
-        await arrive();
-        return { messageId: 'm', claimCheck: false };
-      },
-      storeRawEvent: arrive,
-    });
-
-    // Assess
-    expect(accepted.messageId).toBe('m');
   });
 
   it('refuses a ROUND0 body signed with another secret, without queueing or keeping it', async () => {
