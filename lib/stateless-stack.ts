@@ -122,8 +122,13 @@ export interface InterviewSyncStatelessStackProps extends StackProps {
   /**
    * X-Ray active tracing, for the three functions or per function. Off for the ingest by default: the
    * Tracer (the X-Ray SDK and its async hooks) is most of its cold start, and API Gateway's own metrics and
-   * access logs cover its latency.
-   * @default { ingest: false, worker: true, archive: true }
+   * access logs cover its latency. Off for the worker by default: it runs once per event, and X-Ray's
+   * default sampling (1 per second + 5%) records every invocation of a trickle of webhooks, $5.00 per
+   * million events — as much as the rest of the core path — besides the async-hook tax on every await; its
+   * metrics (ATS writes by outcome, end-to-end lag) and logs say where an event went. Turn it on for a stage
+   * while investigating (`-c 'tracing={"worker":true}'`). On for the archive: one invocation per asset, minutes
+   * of streaming whose segments are worth seeing.
+   * @default { ingest: false, worker: false, archive: true }
    */
   readonly tracing?: PerFunctionSwitch;
   /**
@@ -158,7 +163,7 @@ export const statelessStackDefaults = {
   logRetention: serviceFunctionDefaults.logRetention,
   retainLogs: (stage: string): boolean => stage !== 'dev',
   logLevel: serviceFunctionDefaults.logLevel,
-  tracing: { ingest: false, worker: true, archive: true },
+  tracing: { ingest: false, worker: false, archive: true },
   sourceMaps: { ingest: false, worker: true, archive: true },
   alarmThresholds: alarmThresholdDefaults,
 } as const;

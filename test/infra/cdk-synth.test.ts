@@ -129,7 +129,7 @@ describe('cdk synth (CLI, offline)', () => {
       })),
     );
 
-    // Assess: the worker and the archive with source maps and tracing (the defaults), the ingest without
+    // Assess: the worker and the archive with source maps (the defaults), the ingest without
     expect(bundles).toHaveLength(3);
     for (const { code } of bundles) {
       expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(")).toBe(
@@ -146,8 +146,13 @@ describe('cdk synth (CLI, offline)', () => {
     ]);
     for (const { code } of mapped) {
       expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
-      expect(code).toContain('AWSXRay');
     }
+    // Tracing: on for the archive only (the worker runs per event: off by default, as the ingest)
+    const worker = mapped.filter(({ code }) => code.includes('unreadable message dead-lettered'));
+    const archive = mapped.filter(({ code }) => !code.includes('unreadable message dead-lettered'));
+    expect([worker.length, archive.length]).toEqual([1, 1]);
+    expect(worker[0]?.code).not.toContain('AWSXRay');
+    expect(archive[0]?.code).toContain('AWSXRay');
     for (const { code } of lean) {
       expect(code).not.toContain('sourceMappingURL');
       expect(code).not.toContain('AWSXRay');

@@ -144,7 +144,7 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('worker', () => {
-    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, put raw events, its secret, enqueue archive tasks', () => {
+    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, put raw events, its secret, enqueue archive tasks (no traces: tracing is off by default)', () => {
       // Prepare
       const expected = [
         grant(arnOf(state.events.queue), [
@@ -166,7 +166,6 @@ describe('least privilege of the Lambda roles', () => {
         grant(secretOf(state.secrets.integration), ['secretsmanager:GetSecretValue']),
         grant(arnOf(state.archive.queue), ['sqs:SendMessage']),
         grant(objectsOf(state.storage.bucket, 'raw/*'), ['s3:PutObject']),
-        xray(),
       ];
 
       // Act

@@ -77,7 +77,7 @@ describe('stateless stack with the default configuration', () => {
   describe('functions', () => {
     it.each([
       ['ingest', 512, 10, 'off'],
-      ['worker', 1024, 60, 'on'],
+      ['worker', 1024, 60, 'off'],
       ['archive', 2048, 900, 'on'],
     ] as const)(
       '%s: nodejs22.x on arm64, %i MB, %i s, tracing %s by default, ESM handler',
@@ -153,7 +153,7 @@ describe('stateless stack with the default configuration', () => {
         POWERTOOLS_SERVICE_NAME: 'interview-sync-worker',
         POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        POWERTOOLS_TRACE_ENABLED: 'true',
+        POWERTOOLS_TRACE_ENABLED: 'false',
         NODE_OPTIONS: '--enable-source-maps',
       });
     });
