@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { rawDeliveryOf } from '../../functions/queue/raw-events.js';
-import { resources } from '../../lib/resources.js';
 import { ensureSecretsFile } from '../secrets-file.js';
 import { type BenchChild, spawnBenchChild } from './child.js';
 import type { DeployedStage } from './deployed.js';
@@ -180,7 +179,10 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
         candidate: {},
         payload: event,
       },
-      raw: rawDeliveryOf({ 'content-type': 'application/json', 'user-agent': 'autocannon/7' }, Buffer.from(body)),
+      raw: rawDeliveryOf(
+        { 'content-type': 'application/json', 'user-agent': 'autocannon/7' },
+        Buffer.from(body),
+      ),
     });
     const attributes = {
       vendor: { DataType: 'String', StringValue: 'micro1' },
