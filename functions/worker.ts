@@ -39,7 +39,7 @@ import type { IntegrationSecrets } from './platform/secrets-shape.js';
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
-import { readQueueMessage } from './queue/event-queue.js';
+import { readQueueMessage } from './queue/queue-message.js';
 import { RawEventStore, rawEventOf } from './queue/raw-events.js';
 import type { CrashPoints } from './sync/apply.js';
 import { classifyFailure } from './sync/failures.js';

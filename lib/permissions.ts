@@ -63,7 +63,7 @@ export const workerGrants = {
    * credentials, not in the worker.
    */
   ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  /** `readQueueMessage` follows a claim check (functions/queue/event-queue.ts). */
+  /** `readQueueMessage` follows a claim check (functions/queue/queue-message.ts). */
   claimCheckObjects: ['s3:GetObject'],
   /**
    * No code lists the bucket, but `readQueueMessage` tells a missing claim check (`NoSuchKey`: dead-letter

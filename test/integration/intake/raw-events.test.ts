@@ -27,7 +27,7 @@ import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
-import { readQueueMessage } from '../../../functions/queue/event-queue.js';
+import { readQueueMessage } from '../../../functions/queue/queue-message.js';
 import { rawEventsPrefix } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../../../functions/vendors/envelope.js';
 import { fixture } from '../../helpers/fixtures.js';

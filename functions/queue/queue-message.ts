@@ -1,0 +1,70 @@
+/**
+ * Reads a message of the SQS events queue back (the worker): the envelope and the raw delivery, following a
+ * claim check to S3 when there is one (`event-queue.ts` writes them).
+ */
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { InterviewEvent, QueueMessage, RawDelivery } from '../vendors/envelope.js';
+import { UnreadableQueueMessageError } from './errors.js';
+
+/** A queued event as the worker reads it: the envelope and, for a vendor's delivery, its raw form. */
+export interface QueuedEvent {
+  readonly event: InterviewEvent;
+  /** Absent on replays, internal events and messages queued before the worker kept raw deliveries. */
+  readonly raw?: RawDelivery;
+}
+
+const isEnvelope = (value: unknown): value is InterviewEvent =>
+  (value as InterviewEvent | undefined)?.schemaVersion === 1;
+
+/** An `event` message, or the content of a claim check: `{ kind: 'event', … }`, or a bare envelope (older). */
+const queuedEventOf = (message: unknown): QueuedEvent | undefined => {
+  if (isEnvelope(message)) return { event: message };
+  const candidate = message as { kind?: unknown; event?: unknown; raw?: RawDelivery } | undefined;
+  if (candidate?.kind !== 'event' || !isEnvelope(candidate.event)) return undefined;
+  return candidate.raw === undefined
+    ? { event: candidate.event }
+    : { event: candidate.event, raw: candidate.raw };
+};
+
+/**
+ * Turns an SQS message body back into the envelope and raw delivery, following a claim check to S3 when
+ * there is one. Throws {@link UnreadableQueueMessageError} for bodies that can never be read (the worker
+ * dead-letters them); S3 errors propagate as they are (transient: the message is retried).
+ */
+export const readQueueMessage = async (body: string, s3: S3Client): Promise<QueuedEvent> => {
+  let message: QueueMessage;
+  try {
+    message = JSON.parse(body) as QueueMessage;
+  } catch (error) {
+    throw new UnreadableQueueMessageError('queue message is not JSON', { cause: error });
+  }
+  if (message?.kind === 'event') {
+    const queued = queuedEventOf(message);
+    if (queued !== undefined) return queued;
+  }
+  if (message?.kind === 'claim-check') {
+    let text: string;
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: message.bucket, Key: message.key }));
+      text = (await object.Body?.transformToString('utf8')) ?? '';
+    } catch (error) {
+      // A missing object will not appear by retrying (expired or deleted): say so now, not after 10 receives.
+      if (error instanceof NoSuchKey) {
+        throw new UnreadableQueueMessageError('claim-check object is missing', { cause: error });
+      }
+      throw error;
+    }
+    let content: unknown;
+    try {
+      content = JSON.parse(text);
+    } catch (error) {
+      throw new UnreadableQueueMessageError('claim-check object is not JSON', { cause: error });
+    }
+    const queued = queuedEventOf(content);
+    if (queued === undefined) {
+      throw new UnreadableQueueMessageError('claim-check object holds no envelope of a known schema version');
+    }
+    return queued;
+  }
+  throw new UnreadableQueueMessageError('queue message has an unknown kind or schema version');
+};
