@@ -25,6 +25,7 @@ import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, s3Client, sdkPutObject, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
+import { EventInProgressError } from './ledger/errors.js';
 import { ConfigurationError } from './platform/errors.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import {
@@ -42,6 +43,7 @@ import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { readQueueMessage } from './queue/queue-message.js';
 import { RawEventStore, rawEventOf } from './queue/raw-events.js';
 import type { CrashPoints } from './sync/apply.js';
+import { EffectBusyError } from './sync/errors.js';
 import { classifyFailure } from './sync/failures.js';
 import { type SyncDeps, type SyncResult, syncInterviewEvent } from './sync/sync-event.js';
 import type { InterviewEvent } from './vendors/envelope.js';
@@ -62,6 +64,9 @@ const rawEvents = new RawEventStore({
 });
 const deadLetterQueueUrl = requireEnv(env, envNames.deadLetterQueueUrl);
 const eventsQueueUrl = optionalEnv(env, envNames.queueUrl);
+const queueVisibilityTimeoutSeconds = optionalEnv(env, envNames.queueVisibilityTimeoutSeconds);
+/** Seconds the first redelivery of an event another attempt holds waits; doubled at every receive. */
+const heldRetryBaseSeconds = 2;
 const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
 const atsAdapterName = optionalEnv(env, envNames.atsAdapter) ?? 'log';
 const atsConfig = (() => {
@@ -146,6 +151,22 @@ const retryAfterOf = (error: unknown): number | undefined => {
   return undefined;
 };
 
+/**
+ * When a failed attempt should come back, if not after the queue's visibility timeout: for an event (or a
+ * write it waits for) that another live attempt holds — a concurrent redelivery — 2 s, doubled at every
+ * receive (2, 4, 8, … s), and only while shorter than the queue's own timeout. The holder usually finishes
+ * within a second, so the redelivery then finds the event done instead of waiting out six minutes; a holder
+ * that died loses its claims after its lease (120 s), and the redeliveries reach that before the queue's
+ * maxReceiveCount (10) could dead-letter the message (2 + 4 + … + 64 = 126 s by the 7th receive).
+ */
+const heldRetrySeconds = (error: unknown, receiveCount: number): number | undefined => {
+  if (!(error instanceof EventInProgressError || error instanceof EffectBusyError)) return undefined;
+  const visibility = Number(queueVisibilityTimeoutSeconds);
+  if (!Number.isInteger(visibility) || visibility <= 0) return undefined;
+  const seconds = heldRetryBaseSeconds * 2 ** Math.max(0, Math.min(receiveCount - 1, 20));
+  return seconds < visibility ? seconds : undefined;
+};
+
 /** The ATS (or Slack) whose call threw `error`, when it is an ATS error: `AtsWriteFailed`'s provider. */
 const failedProviderOf = (error: unknown): string | undefined => {
   if (error instanceof AtsTransientError || error instanceof AtsPermanentError) return error.adapter;
@@ -211,8 +232,9 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
   };
 
   /**
-   * Honours a `Retry-After` longer than the HTTP client waits in-process: the failed message becomes
-   * visible again only then (capped at SQS's 12 h maximum), instead of after the queue's visibility timeout.
+   * Makes the failed message visible again after `seconds` (capped at SQS's 12 h maximum) instead of after
+   * the queue's visibility timeout: later for a `Retry-After` longer than the HTTP client waits in-process,
+   * sooner for an event another attempt holds ({@link heldRetrySeconds}).
    */
   const delayRedelivery = async (record: SQSRecord, seconds: number): Promise<void> => {
     if (eventsQueueUrl === undefined) return;
@@ -308,7 +330,9 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
             receiveCount,
             retryAfterSeconds,
           });
+          const sooner = heldRetrySeconds(error, receiveCount);
           if (retryAfterSeconds !== undefined) await delayRedelivery(record, retryAfterSeconds);
+          else if (sooner !== undefined) await delayRedelivery(record, sooner);
           throw error;
         }
         case 'unmatched':

@@ -350,6 +350,10 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     [envNames.atsConfig]: JSON.stringify({
       path: join(options.dataDir ?? join(tmpdir(), `interview-sync-${process.pid}`), 'ats-writes.jsonl'),
     }),
+    // The worker brings an event another attempt holds back sooner than the queue would, never later.
+    [envNames.queueVisibilityTimeoutSeconds]: String(
+      options.workerVisibilityTimeoutSeconds ?? resources.eventsQueue.visibilityTimeoutSeconds,
+    ),
     ...(vendorApis === undefined
       ? {}
       : {

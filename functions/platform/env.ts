@@ -20,6 +20,11 @@ export const envNames = {
   outboundAllowLocal: 'OUTBOUND_ALLOW_LOCAL',
   // ingest
   queueUrl: 'QUEUE_URL',
+  /**
+   * The events queue's visibility timeout (seconds): the worker brings an event another attempt holds back
+   * sooner than that, never later. Unset: the queue's own timeout applies.
+   */
+  queueVisibilityTimeoutSeconds: 'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
   maxBodyBytes: 'MAX_BODY_BYTES',
   sqsMaxMessageBytes: 'SQS_MAX_MESSAGE_BYTES',
   signatureToleranceSeconds: 'SIGNATURE_TOLERANCE_SECONDS',

@@ -142,6 +142,7 @@ describe('stateless stack with the default configuration', () => {
         INTEGRATION_SECRETS_ARN: ref(state.secrets.integration.secretArn),
         LEDGER_RETENTION_SECONDS: String(180 * 24 * 3600),
         CLAIM_LEASE_SECONDS: '120',
+        QUEUE_VISIBILITY_TIMEOUT_SECONDS: '360',
         ATS_ADAPTER: 'log',
         ATS_CONFIG: '{"path":"stdout"}',
         ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',

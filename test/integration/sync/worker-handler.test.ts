@@ -91,6 +91,8 @@ Object.assign(process.env, {
   BUCKET_NAME: 'worker-test-bucket',
   DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
   QUEUE_URL: eventsQueueUrl,
+  // As deployed, the worker knows the queue's visibility timeout; the tests' receives ask for 60 s.
+  QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
   LOCAL_SECRETS_FILE: secretsFile,
   ATS_ADAPTER: 'lever',
   ATS_CONFIG: JSON.stringify({
@@ -701,5 +703,65 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(failedIds(redelivered)).toEqual([]);
     expect(notesOf('ada')).toHaveLength(notesBefore + 1);
     expect((await storedRaw(event))?.bodyBase64).toBe(bytes.toString('base64'));
+  });
+
+  it('brings a delivery of an event another invocation holds back in seconds, not after the visibility timeout', async () => {
+    // Prepare: an empty events queue; the first delivery holds the event while its note is posted (held at
+    // the Lever fake); a second delivery of the same event is a real message, received for 60 s
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      if (Messages.length === 0) break;
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: eventsQueueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+    const event = round0('interview_ended', {
+      eventId: 'evt_held',
+      interviewId: 'int-held',
+      email: 'ada@example.com',
+    });
+    const notesBefore = notesOf('ada').length;
+    const held = lever.faults.hold({ method: 'POST', path: /\/notes$/ });
+    const first = invoke(eventRecord(event));
+    await held.reached;
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: eventsQueueUrl,
+        MessageBody: JSON.stringify({ kind: 'event', event }),
+      }),
+    );
+    const { Messages: [received] = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 1, VisibilityTimeout: 60 }),
+    );
+    const record = { ...eventRecord(event), receiptHandle: received?.ReceiptHandle ?? '' };
+
+    // Act: the second delivery meets the held event; then the first finishes
+    const second = await invoke(record);
+    held.release();
+    const firstResponse = await first;
+    // Within 10 s, though it was received for 60 s: the worker made it visible again 2 s after its failure
+    const { Messages: [again] = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 10 }),
+    );
+    const third =
+      again === undefined ? undefined : await invoke({ ...record, receiptHandle: again.ReceiptHandle ?? '' });
+
+    // Assess: retried, back in seconds, then a duplicate acknowledged; one note
+    expect(failedIds(second)).toEqual([record.messageId]);
+    expect(failedIds(firstResponse)).toEqual([]);
+    expect(again?.MessageId).toBe(received?.MessageId);
+    expect(third === undefined ? undefined : failedIds(third)).toEqual([]);
+    expect(notesOf('ada')).toHaveLength(notesBefore + 1);
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: eventsQueueUrl,
+        Entries: [{ Id: '0', ReceiptHandle: again?.ReceiptHandle ?? '' }],
+      }),
+    );
   });
 });
