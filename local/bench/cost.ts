@@ -79,8 +79,11 @@ export const costPerMillion = (
   ingest: IngestBenchResult,
   worker: WorkerBenchResult,
   tracing: { readonly ingest: boolean; readonly worker: boolean },
+  /** Events per worker invocation: 1 at a trickle, up to 10 (the batch size) when busy. */
+  eventsPerWorkerInvocation: number = assumptions.eventsPerWorkerInvocation,
 ): CostModel => {
   const a = assumptions;
+  const batch = eventsPerWorkerInvocation;
   const million = 1e6;
   const ingestGb = resources.ingest.memoryMb / 1024;
   const workerGb = resources.worker.memoryMb / 1024;
@@ -100,11 +103,12 @@ export const costPerMillion = (
   const reads = (byCommand.GetItemCommand ?? 0) / events;
   const writes = ((byCommand.UpdateItemCommand ?? 0) + (byCommand.PutItemCommand ?? 0)) / events;
   const workerIoMs = a.s3PutMs + reads * a.dynamoDbGetMs + writes * a.dynamoDbUpdateMs + a.sqsSendMs;
+  // Billed per event: its own CPU time, and its share of the invocation's waiting (the batch's records are
+  // processed in parallel: an invocation waits about as long for ten as for one).
   const workerBilledMs = Math.ceil(
-    (worker.workerCpuMsPerEvent * stretch(resources.worker.memoryMb) + workerIoMs) *
-      a.eventsPerWorkerInvocation,
+    worker.workerCpuMsPerEvent * stretch(resources.worker.memoryMb) + workerIoMs / batch,
   );
-  const invocations = 1 / a.eventsPerWorkerInvocation;
+  const invocations = 1 / batch;
   const writeUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 1024));
   const readUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 4096));
   const logBytes =
@@ -163,14 +167,14 @@ export const costPerMillion = (
       item: 'worker Lambda, requests',
       perEvent: `${invocations} invocation(s)`,
       usdPerMillion: invocations * prices.lambdaRequest * million,
-      arithmetic: `${invocations} × $0.20 per million (batch of ${a.eventsPerWorkerInvocation})`,
+      arithmetic: `${invocations} × $0.20 per million (batch of ${batch})`,
       core: true,
     },
     {
       item: 'worker Lambda, duration',
       perEvent: `${workerBilledMs} ms at ${resources.worker.memoryMb} MB`,
       usdPerMillion: (workerBilledMs / 1000) * workerGb * prices.lambdaArmGbSecond * million,
-      arithmetic: `(${worker.workerCpuMsPerEvent} ms CPU × ${round(stretch(resources.worker.memoryMb))} + ${round(workerIoMs, 1)} ms awaited) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
+      arithmetic: `(${worker.workerCpuMsPerEvent} ms CPU × ${round(stretch(resources.worker.memoryMb))} + ${round(workerIoMs, 1)} ms awaited${batch === 1 ? '' : ` / ${batch}`}) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
       core: true,
     },
     {

@@ -192,6 +192,13 @@ const costSection = (
     worker: worker.result.settings.POWERTOOLS_TRACE_ENABLED !== 'false',
   };
   const model = costPerMillion(ingest.result, worker.result, tracing);
+  const busy = costPerMillion(ingest.result, worker.result, tracing, 10);
+  const busyChanges = busy.lines.filter(
+    (line, index) => line.core && line.usdPerMillion !== model.lines[index]?.usdPerMillion,
+  );
+  const fixedPerRequest = model.lines
+    .filter((line) => /API Gateway|requests|SQS|DynamoDB/.test(line.item))
+    .reduce((sum, line) => sum + line.usdPerMillion, 0);
   const a = assumptions;
   const tracingLine = model.lines.find((line) => !line.core);
   return `## Cost per million events
@@ -213,12 +220,19 @@ invocation and an access log line of ${a.accessLogBytesPerRequest} B per request
 |---|---|---|---|
 ${model.lines.map((line) => `| ${line.item} | ${line.perEvent} | ${line.usdPerMillion.toFixed(3)} | ${line.arithmetic} |`).join('\n')}
 
-**Core path (HTTP → ingest → SQS → worker → ledger, logs included): $${model.coreUsdPerMillion.toFixed(2)} per million events**
+**Core path (HTTP → ingest → SQS → worker → ledger, logs included), at a trickle: $${model.coreUsdPerMillion.toFixed(2)} per million events**
 (target ≤ $5); **$${model.coreWithoutRawStoreUsdPerMillion.toFixed(2)}** without the raw event store's PUT, which is $5.00 of it on its own:
 one S3 PUT per delivery is the price of keeping every delivery replayable. Cheaper ways to keep them, none
 built: S3 Express One Zone ($0.00113 per 1,000 PUTs: $1.13 per million), batching deliveries into one object per
 minute through Firehose (billed per 5 KB record: ~$0.15 per million at $0.029 per GB), or keeping the raw body
 only in the SQS message and the DLQ (no replay after 14 days).
+
+When busy (the worker's batches full, 10 events per invocation) the per-invocation items shrink:
+${busyChanges.map((line) => `${line.item} $${line.usdPerMillion.toFixed(3)} (${line.arithmetic})`).join('; ')}.
+**Core path when busy: $${busy.coreUsdPerMillion.toFixed(2)} per million events, $${busy.coreWithoutRawStoreUsdPerMillion.toFixed(2)} without the raw event store.**
+Why $5 is out of reach at a trickle: the per-request prices of the services the shape requires (API Gateway,
+two Lambda invocations, three SQS requests, the ledger's read and two writes) already come to
+$${fixedPerRequest.toFixed(2)} per million before any compute or log byte, and the raw event store's PUT is $5.00 on its own.
 ${tracingLine === undefined ? '' : `X-Ray, on for the stage's ${[tracing.ingest ? 'ingest' : '', tracing.worker ? 'worker' : ''].filter(Boolean).join(' and ')}, adds up to $${tracingLine.usdPerMillion.toFixed(2)} (one trace per invocation of a trickle).\n`}Not in the core path: waiting on the vendor API (enrichment) and the ATS, which the worker's Lambda bills while it
 waits: $${model.perHundredMsAwaitedUsdPerMillion.toFixed(2)} per million events per 100 ms awaited (e.g. 2 ATS writes and one enrichment read of
 ~150 ms each: $${(model.perHundredMsAwaitedUsdPerMillion * 4.5).toFixed(2)}); the archive (per asset: SQS, the archive Lambda's streaming time, S3 storage).
