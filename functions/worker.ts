@@ -20,12 +20,12 @@ import { notifySlack } from './ats/slack.js';
 import { enrichEvent } from './enrichment/enrich.js';
 import { Micro1ApiClient } from './enrichment/micro1-api.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
+import { EventInProgressError } from './ledger/errors.js';
 import { InterviewLedger } from './ledger/interview-ledger.js';
 import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, s3Client, sdkPutObject, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
-import { EventInProgressError } from './ledger/errors.js';
 import { ConfigurationError } from './platform/errors.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import {
