@@ -2,16 +2,18 @@
  * Writing one small object to S3: the seam the event queue (claim checks) and the raw event store write
  * through, with two implementations.
  *
- * - {@link createSignedPutObject}: one SigV4-signed `PUT` over a keep-alive agent, for the ingest. The SDK's
- *   S3 client is about half of the ingest's cold start (its endpoint rules, schemas and middleware stack,
- *   parsed whether used or not: `npm run bench`), and the ingest only ever writes small JSON objects, so it
- *   signs its PUTs itself with the credentials its SQS client resolves.
+ * - {@link createSignedPutObject}: one SigV4-signed `PUT` over a keep-alive agent, for the ingest's claim
+ *   checks. The SDK's S3 client is about half of the ingest's cold start (its endpoint rules, schemas and
+ *   middleware stack, parsed whether used or not: `npm run bench`) for a write it rarely makes, so it sends
+ *   the PUT itself, signed by the SDK's own signer (`@smithy/signature-v4`, already in the bundle through
+ *   the SQS client), with the credentials its SQS client resolves.
  * - `sdkPutObject` (platform/clients.ts): the SDK client, for the worker, the archive and the tools, which
  *   load it anyway for reads, multipart uploads and copies.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 export interface ObjectToPut {
   readonly bucket: string;
@@ -65,8 +67,44 @@ export interface SignedPutObjectOptions {
 }
 
 const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: string | Buffer, data: string): Buffer =>
-  createHmac('sha256', key).update(data, 'utf8').digest();
+
+/** SHA-256 and HMAC-SHA-256 for the SDK's signer (its `Checksum` interface), from node:crypto. */
+class NodeSha256 {
+  readonly #secret: Uint8Array | string | undefined;
+  #hash: Hash | Hmac;
+
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#secret =
+      secret === undefined || typeof secret === 'string'
+        ? secret
+        : ArrayBuffer.isView(secret)
+          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
+          : new Uint8Array(secret);
+    this.#hash = this.#fresh();
+  }
+
+  #fresh(): Hash | Hmac {
+    return this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
+  }
+
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(
+      typeof data === 'string'
+        ? Buffer.from(data, 'utf8')
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : new Uint8Array(data),
+    );
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+
+  reset(): void {
+    this.#hash = this.#fresh();
+  }
+}
 
 /** RFC 3986 encoding of one path segment, as S3 canonicalises it (once: S3 does not double-encode). */
 const encodeSegment = (segment: string): string =>
@@ -78,40 +116,44 @@ export interface S3RequestToSign {
   /** The path as sent: each segment RFC 3986-encoded once. */
   readonly canonicalUri: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** Hex SHA-256 of the body (also sent as `x-amz-content-sha256`). */
+  /** Hex SHA-256 of the body (sent as `x-amz-content-sha256`: S3 signs the payload's hash). */
   readonly payloadHash: string;
-  /** `YYYYMMDDTHHMMSSZ` (also sent as `x-amz-date`). */
-  readonly amzDate: string;
+  /** When the request is signed (sent as `x-amz-date`). */
+  readonly signingDate: Date;
   readonly region: string;
 }
 
 /**
- * The `Authorization` header of an S3 request: AWS Signature Version 4, every given header signed, no query
- * string. `deriveKey` lets a caller cache the signing key (it changes once a day).
+ * The headers of an S3 request once signed (AWS Signature Version 4, no query string): the given ones plus
+ * `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` with a session token, and `authorization`.
+ * The SDK's own signer, for the S3 service as its S3 client configures it (path not escaped again); it caches
+ * the signing key, which changes once a day.
  */
-export const signS3Request = (
+export const signS3Request = async (
   request: S3RequestToSign,
   credentials: Credentials,
-  deriveKey: (secret: string, scope: string, derive: () => Buffer) => Buffer = (_s, _c, derive) => derive(),
-): string => {
-  const day = request.amzDate.slice(0, 8);
-  const names = Object.keys(request.headers).sort();
-  const canonicalRequest = [
-    request.method,
-    request.canonicalUri,
-    '',
-    ...names.map((name) => `${name}:${String(request.headers[name]).trim().replace(/ +/g, ' ')}`),
-    '',
-    names.join(';'),
-    request.payloadHash,
-  ].join('\n');
-  const scope = `${day}/${request.region}/s3/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', request.amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const key = deriveKey(credentials.secretAccessKey, scope, () =>
-    hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), request.region), 's3'), 'aws4_request'),
+): Promise<Record<string, string>> => {
+  const signer = new SignatureV4({
+    service: 's3',
+    region: request.region,
+    credentials,
+    sha256: NodeSha256,
+    uriEscapePath: false,
+    applyChecksum: true,
+  });
+  const host = request.headers.host ?? '';
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'https:',
+      hostname: host,
+      path: request.canonicalUri,
+      query: {},
+      headers: { ...request.headers, 'x-amz-content-sha256': request.payloadHash },
+    },
+    { signingDate: request.signingDate },
   );
-  const signature = hmac(key, stringToSign).toString('hex');
-  return `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  return signed.headers as Record<string, string>;
 };
 
 /** Writes objects with signed `PUT`s (AWS Signature Version 4, payload hashed: no unsigned payload). */
@@ -122,7 +164,6 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
   };
   const maxAttempts = options.maxAttempts ?? 3;
   const timeoutMs = options.timeoutMs ?? 5000;
-  let signingKey: { for: string; key: Buffer } | undefined;
 
   const attempt = async (object: ObjectToPut): Promise<void> => {
     const [credentials, region] = await Promise.all([options.credentials(), options.region()]);
@@ -133,29 +174,25 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
     const hostname = options.forcePathStyle ? base.hostname : `${object.bucket}.${base.hostname}`;
     const host = base.port === '' ? hostname : `${hostname}:${base.port}`;
     const canonicalUri = options.forcePathStyle ? `/${encodeSegment(object.bucket)}${path}` : path;
-    const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
     const payloadHash = sha256Hex(object.body);
-    const signed: Record<string, string> = {
-      'content-type': object.contentType,
-      host,
-      'x-amz-content-sha256': payloadHash,
-      'x-amz-date': amzDate,
-      ...(credentials.sessionToken === undefined ? {} : { 'x-amz-security-token': credentials.sessionToken }),
-      ...(object.serverSideEncryption === undefined
-        ? {}
-        : { 'x-amz-server-side-encryption': object.serverSideEncryption }),
-    };
-    const authorization = signS3Request(
-      { method: 'PUT', canonicalUri, headers: signed, payloadHash, amzDate, region },
-      credentials,
-      (secret, scope, derive) => {
-        // The signing key changes once a day (and with the credentials): derive it once per day.
-        if (signingKey?.for !== `${secret}/${scope}`)
-          signingKey = { for: `${secret}/${scope}`, key: derive() };
-        return signingKey.key;
+    const signed = await signS3Request(
+      {
+        method: 'PUT',
+        canonicalUri,
+        headers: {
+          'content-type': object.contentType,
+          host,
+          ...(object.serverSideEncryption === undefined
+            ? {}
+            : { 'x-amz-server-side-encryption': object.serverSideEncryption }),
+        },
+        payloadHash,
+        signingDate: new Date(),
+        region,
       },
+      credentials,
     );
-    const headers = { ...signed, 'content-length': String(Buffer.byteLength(object.body)), authorization };
+    const headers = { ...signed, 'content-length': String(Buffer.byteLength(object.body)) };
 
     await new Promise<void>((resolve, reject) => {
       const request = (secure ? httpsRequest : httpRequest)(
