@@ -69,8 +69,9 @@ default; where a stage turns it on they are bundled and loaded, the second row),
 default), and the S3 client — its one write per accepted request is SQS's (the raw delivery travels in the
 message; the worker stores it), and the rare claim check (an event larger than an SQS message) goes to S3
 through a PUT it sends itself, signed by the SDK's own signer (\`@smithy/signature-v4\`, already in the bundle
-through the SQS client; functions/platform/object-put.ts), with the credentials its SQS client resolves. Nothing is left to load on the first call: *init + first call* is what a cold request waits for,
-besides the runtime's own start.
+through the SQS client; functions/platform/object-put.ts), with the credentials its SQS client resolves.
+Nothing is left to load on the first call: *init + first call* is what a cold request waits for, besides the
+runtime's own start.
 Worker bundle ${n(r.bundles.worker?.kb ?? 0)} KB (map ${n(r.bundles.worker?.sourceMapKb ?? 0)} KB), archive ${n(r.bundles.archive?.kb ?? 0)} KB (map ${n(r.bundles.archive?.sourceMapKb ?? 0)} KB).
 
 ### Handler time per fixture
