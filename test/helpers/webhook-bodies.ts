@@ -266,7 +266,9 @@ const typeOf = (doc: Doc): string => {
 /** Fields of `doc`'s type that exist in it (a mutation only targets a field the body has). */
 const fieldsOf = (doc: Doc): Field[] => {
   const contract = contracts[doc.vendor];
-  const known = contract.known[typeOf(doc)] ?? [];
+  // Own keys only: a generated type may be `constructor` or `toString`, which every object inherits.
+  const type = typeOf(doc);
+  const known = Object.hasOwn(contract.known, type) ? (contract.known[type] ?? []) : [];
   return [...contract.envelope, ...known].filter((f) => valueAtPath(doc.value, f.path) !== undefined);
 };
 
