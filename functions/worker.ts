@@ -264,7 +264,16 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       if (queued.raw !== undefined) await rawEvents.put(rawEventOf(queued.event, queued.raw));
     } catch (error) {
       const disposition = classifyFailure(error);
-      if (disposition.kind === 'transient') throw error;
+      if (disposition.kind === 'transient') {
+        // S3 could not give the claim check or keep the raw delivery: the message comes back, nothing done.
+        recordMetric(metrics, metricSpecs.eventRetried, 1);
+        logger.warn('message will be retried', {
+          messageId: record.messageId,
+          error: error instanceof Error ? error.name : typeof error,
+          receiveCount,
+        });
+        throw error;
+      }
       logger.error('unreadable message dead-lettered', { messageId: record.messageId, error: String(error) });
       await deadLetter(record, error, 'reason' in disposition ? disposition.reason : 'unreadable');
       return;

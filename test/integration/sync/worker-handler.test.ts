@@ -696,8 +696,9 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     const notesWhileRefused = notesOf('ada').length;
     const redelivered = await invoke(record);
 
-    // Assess: retried, not dead-lettered, and nothing done before the delivery was kept
+    // Assess: retried (and counted as such), not dead-lettered, and nothing done before the delivery was kept
     expect(failedIds(refused)).toEqual([record.messageId]);
+    expect(seriesOf(published(), 'EventRetried')).toEqual([`service=${service}`]);
     expect(await drainDeadLetters()).toEqual([]);
     expect(notesWhileRefused).toBe(notesBefore);
     expect(failedIds(redelivered)).toEqual([]);
