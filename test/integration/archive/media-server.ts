@@ -144,6 +144,16 @@ export const startMediaServer = async (root: string): Promise<MediaServer> => {
     const url = new URL(request.url ?? '/', 'http://media.test');
     inFlight += 1;
     peak = Math.max(peak, inFlight);
+    // Out of flight once the last byte is handed to the socket ('finish', or 'close' for a destroyed
+    // answer): the client can only start its next request after that, whereas the answer's promise may
+    // settle later under load, which counted one request too many in flight.
+    let counted = true;
+    const done = () => {
+      if (counted) inFlight -= 1;
+      counted = false;
+    };
+    response.once('finish', done);
+    response.once('close', done);
     // Recorded on arrival, so a test that counts requests right after the archiver returns sees them all.
     const record: ServedRequest = {
       path: url.pathname,
@@ -159,9 +169,7 @@ export const startMediaServer = async (root: string): Promise<MediaServer> => {
         },
         () => response.destroy(),
       )
-      .finally(() => {
-        inFlight -= 1;
-      });
+      .finally(done);
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
