@@ -64,7 +64,8 @@ const rawEvents = new RawEventStore({
 });
 const deadLetterQueueUrl = requireEnv(env, envNames.deadLetterQueueUrl);
 const eventsQueueUrl = optionalEnv(env, envNames.queueUrl);
-const queueVisibilityTimeoutSeconds = optionalEnv(env, envNames.queueVisibilityTimeoutSeconds);
+// 0 when unset: the queue's own visibility timeout is not known, and a held event waits it out.
+const queueVisibilityTimeoutSeconds = positiveIntEnv(env, envNames.queueVisibilityTimeoutSeconds, 0);
 /** Seconds the first redelivery of an event another attempt holds waits; doubled at every receive. */
 const heldRetryBaseSeconds = 2;
 const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
@@ -161,10 +162,8 @@ const retryAfterOf = (error: unknown): number | undefined => {
  */
 const heldRetrySeconds = (error: unknown, receiveCount: number): number | undefined => {
   if (!(error instanceof EventInProgressError || error instanceof EffectBusyError)) return undefined;
-  const visibility = Number(queueVisibilityTimeoutSeconds);
-  if (!Number.isInteger(visibility) || visibility <= 0) return undefined;
   const seconds = heldRetryBaseSeconds * 2 ** Math.max(0, Math.min(receiveCount - 1, 20));
-  return seconds < visibility ? seconds : undefined;
+  return seconds < queueVisibilityTimeoutSeconds ? seconds : undefined;
 };
 
 /** The ATS (or Slack) whose call threw `error`, when it is an ATS error: `AtsWriteFailed`'s provider. */

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SecretUnavailableError } from '../platform/errors.js';
-import { QueueUnavailableError, RawEventStoreUnavailableError } from '../queue/errors.js';
+import { QueueUnavailableError } from '../queue/errors.js';
 import {
   InvalidEventError,
   MalformedJsonError,
@@ -68,14 +68,9 @@ export const problemFor = (error: unknown): Problem => {
       errors: error.issues,
     };
   }
-  if (
-    error instanceof QueueUnavailableError ||
-    error instanceof RawEventStoreUnavailableError ||
-    error instanceof SecretUnavailableError
-  ) {
-    // 503 makes the vendor retry the delivery later: nothing was acknowledged, so nothing is lost. When the
-    // queue took the event and the raw store did not (or the reverse), the retry queues it again and the
-    // worker's dedupe absorbs the second message; the raw store's key is the same, so it is overwritten.
+  if (error instanceof QueueUnavailableError || error instanceof SecretUnavailableError) {
+    // 503 makes the vendor retry the delivery later: nothing was acknowledged, so nothing is lost. (The raw
+    // event store is the worker's: its failures never reach the ingest's answer.)
     return {
       type: problemType('unavailable'),
       title: 'Service Unavailable',

@@ -10,9 +10,10 @@
  * - `sdkPutObject` (platform/clients.ts): the SDK client, for the worker, the archive and the tools, which
  *   load it anyway for reads, multipart uploads and copies.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export interface ObjectToPut {
@@ -68,44 +69,6 @@ export interface SignedPutObjectOptions {
 
 const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
 
-/** SHA-256 and HMAC-SHA-256 for the SDK's signer (its `Checksum` interface), from node:crypto. */
-class NodeSha256 {
-  readonly #secret: Uint8Array | string | undefined;
-  #hash: Hash | Hmac;
-
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#secret =
-      secret === undefined || typeof secret === 'string'
-        ? secret
-        : ArrayBuffer.isView(secret)
-          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
-          : new Uint8Array(secret);
-    this.#hash = this.#fresh();
-  }
-
-  #fresh(): Hash | Hmac {
-    return this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
-  }
-
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(
-      typeof data === 'string'
-        ? Buffer.from(data, 'utf8')
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : new Uint8Array(data),
-    );
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-
-  reset(): void {
-    this.#hash = this.#fresh();
-  }
-}
-
 /** RFC 3986 encoding of one path segment, as S3 canonicalises it (once: S3 does not double-encode). */
 const encodeSegment = (segment: string): string =>
   encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -118,42 +81,42 @@ export interface S3RequestToSign {
   readonly headers: Readonly<Record<string, string>>;
   /** Hex SHA-256 of the body (sent as `x-amz-content-sha256`: S3 signs the payload's hash). */
   readonly payloadHash: string;
-  /** When the request is signed (sent as `x-amz-date`). */
-  readonly signingDate: Date;
-  readonly region: string;
+  /** When the request is signed (sent as `x-amz-date`). @default now */
+  readonly signingDate?: Date;
 }
 
 /**
- * The headers of an S3 request once signed (AWS Signature Version 4, no query string): the given ones plus
- * `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` with a session token, and `authorization`.
- * The SDK's own signer, for the S3 service as its S3 client configures it (path not escaped again); it caches
- * the signing key, which changes once a day.
+ * Signs requests to S3 (AWS Signature Version 4, no query string) and returns their headers: the given ones
+ * plus `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` with a session token, and
+ * `authorization`. The SDK's own signer and node hash, configured as its S3 client configures them (path not
+ * escaped again); one signer per writer, so its signing-key cache (the key changes once a day) is kept.
  */
-export const signS3Request = async (
-  request: S3RequestToSign,
-  credentials: Credentials,
-): Promise<Record<string, string>> => {
+export const createS3RequestSigner = (
+  credentials: Credentials | (() => Promise<Credentials>),
+  region: string | (() => Promise<string>),
+) => {
   const signer = new SignatureV4({
     service: 's3',
-    region: request.region,
+    region,
     credentials,
-    sha256: NodeSha256,
+    sha256: Hash.bind(null, 'sha256'),
     uriEscapePath: false,
     applyChecksum: true,
   });
-  const host = request.headers.host ?? '';
-  const signed = await signer.sign(
-    {
-      method: request.method,
-      protocol: 'https:',
-      hostname: host,
-      path: request.canonicalUri,
-      query: {},
-      headers: { ...request.headers, 'x-amz-content-sha256': request.payloadHash },
-    },
-    { signingDate: request.signingDate },
-  );
-  return signed.headers as Record<string, string>;
+  return async (request: S3RequestToSign): Promise<Record<string, string>> => {
+    const signed = await signer.sign(
+      {
+        method: request.method,
+        protocol: 'https:',
+        hostname: request.headers.host ?? '',
+        path: request.canonicalUri,
+        query: {},
+        headers: { ...request.headers, 'x-amz-content-sha256': request.payloadHash },
+      },
+      request.signingDate === undefined ? {} : { signingDate: request.signingDate },
+    );
+    return signed.headers as Record<string, string>;
+  };
 };
 
 /** Writes objects with signed `PUT`s (AWS Signature Version 4, payload hashed: no unsigned payload). */
@@ -164,9 +127,10 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
   };
   const maxAttempts = options.maxAttempts ?? 3;
   const timeoutMs = options.timeoutMs ?? 5000;
+  const sign = createS3RequestSigner(options.credentials, options.region);
 
   const attempt = async (object: ObjectToPut): Promise<void> => {
-    const [credentials, region] = await Promise.all([options.credentials(), options.region()]);
+    const region = await options.region();
     const base = new URL(options.endpoint ?? `https://s3.${region}.amazonaws.com`);
     const secure = base.protocol === 'https:';
     const path = `/${object.key.split('/').map(encodeSegment).join('/')}`;
@@ -175,23 +139,18 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
     const host = base.port === '' ? hostname : `${hostname}:${base.port}`;
     const canonicalUri = options.forcePathStyle ? `/${encodeSegment(object.bucket)}${path}` : path;
     const payloadHash = sha256Hex(object.body);
-    const signed = await signS3Request(
-      {
-        method: 'PUT',
-        canonicalUri,
-        headers: {
-          'content-type': object.contentType,
-          host,
-          ...(object.serverSideEncryption === undefined
-            ? {}
-            : { 'x-amz-server-side-encryption': object.serverSideEncryption }),
-        },
-        payloadHash,
-        signingDate: new Date(),
-        region,
+    const signed = await sign({
+      method: 'PUT',
+      canonicalUri,
+      headers: {
+        'content-type': object.contentType,
+        host,
+        ...(object.serverSideEncryption === undefined
+          ? {}
+          : { 'x-amz-server-side-encryption': object.serverSideEncryption }),
       },
-      credentials,
-    );
+      payloadHash,
+    });
     const headers = { ...signed, 'content-length': String(Buffer.byteLength(object.body)) };
 
     await new Promise<void>((resolve, reject) => {

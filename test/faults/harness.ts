@@ -8,6 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ArchiveManifest } from '../../functions/archive/manifest.js';
+import { resources } from '../../lib/resources.js';
+import { localAws } from '../../local/emulators.js';
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../local/fakes/webhook-receiver.js';
 import { silentLog } from '../../local/log.js';
 import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../local/runtime.js';
@@ -20,6 +24,17 @@ import {
   loadFixtures,
   setIntegrationSecrets,
 } from '../e2e/helpers.js';
+
+/** The archive manifest of the world's pipeline (its dynalite), as the archive function records it. */
+export const archiveManifestOf = (world: FaultsWorld): ArchiveManifest =>
+  new ArchiveManifest({
+    client: new DynamoDBClient({
+      region: localAws.region,
+      endpoint: world.pipeline.endpoints.dynamodb,
+      credentials: localAws.credentials,
+    }),
+    tableName: resources.ledgerTable.name,
+  });
 
 /** The stage a completed interview moves to, so every completed interview makes three writes. */
 export const completedStageId = 'stage-screened';

@@ -8,16 +8,18 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ArchiveManifest } from '../../functions/archive/manifest.js';
-import { resources } from '../../lib/resources.js';
-import { localAws } from '../../local/emulators.js';
 import type { HeldRequest } from '../../local/fakes/fake-server.js';
 import type { MediaFake } from '../../local/fakes/media.js';
 import { runOpsCommand } from '../../local/ops.js';
 import { eventually } from '../integration/local/factories.js';
 import { audit } from './audit.js';
-import { completedEffects, type FaultsWorld, micro1Report, startFaultsWorld } from './harness.js';
+import {
+  archiveManifestOf,
+  completedEffects,
+  type FaultsWorld,
+  micro1Report,
+  startFaultsWorld,
+} from './harness.js';
 
 /** Receives of an archive task before the queue dead-letters it. */
 const archiveReceives = 3;
@@ -106,14 +108,7 @@ describe('a media host that hangs (local runtime, media fake holding requests)',
       40_000,
     );
     expect(hangB?.count).toBeGreaterThanOrEqual(archiveReceives);
-    const manifest = new ArchiveManifest({
-      client: new DynamoDBClient({
-        region: localAws.region,
-        endpoint: world.pipeline.endpoints.dynamodb,
-        credentials: localAws.credentials,
-      }),
-      tableName: resources.ledgerTable.name,
-    });
+    const manifest = archiveManifestOf(world);
     for (const id of ['HangA', 'HangOk']) {
       expect((await manifest.list('micro1', `report:${id}`)).map((entry) => entry.key)).toEqual([
         `interviews/${id}/report.pdf`,

@@ -12,15 +12,14 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ArchiveManifest } from '../../functions/archive/manifest.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { resources } from '../../lib/resources.js';
-import { localAws } from '../../local/emulators.js';
 import type { MediaFake } from '../../local/fakes/media.js';
+import { s3For } from '../e2e/helpers.js';
 import { eventually } from '../integration/local/factories.js';
 import { appliedEffects, audit } from './audit.js';
 import {
+  archiveManifestOf,
   completedEffects,
   type FaultsWorld,
   micro1Report,
@@ -118,26 +117,14 @@ describe('S3 down for a window (local runtime, S3 emulator stopped and restarted
       45_000,
     );
     // Assess: both ROUND0 deliveries are in the raw event store, kept by the worker
-    const s3 = new S3Client({
-      region: localAws.region,
-      endpoint: world.pipeline.endpoints.s3,
-      forcePathStyle: true,
-      credentials: localAws.credentials,
-    });
+    const s3 = s3For(world.pipeline);
     const rawKeys = (
       await s3.send(new ListObjectsV2Command({ Bucket: resources.bucket.name, Prefix: 'raw/round0/' }))
     ).Contents?.map((object) => object.Key);
     s3.destroy();
     expect(rawKeys?.filter((key) => /evt_s3-(small|large)\.json$/.test(key ?? '')).length).toBe(2);
     // Assess: the archive holds the PDF and the screen recording
-    const manifest = new ArchiveManifest({
-      client: new DynamoDBClient({
-        region: localAws.region,
-        endpoint: world.pipeline.endpoints.dynamodb,
-        credentials: localAws.credentials,
-      }),
-      tableName: resources.ledgerTable.name,
-    });
+    const manifest = archiveManifestOf(world);
     const keys = (await manifest.list('micro1', 'report:S3Outage')).map((entry) => entry.key);
     expect(keys).toContain('interviews/S3Outage/report.pdf');
     expect(keys).toContain('interviews/S3Outage/screen/index.m3u8');

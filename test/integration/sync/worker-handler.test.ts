@@ -227,11 +227,11 @@ const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map
 
 const notesOf = (name: string) => lever.state.notes.filter((n) => n.opportunityId === `opp-${name}`);
 
-/** Receives (and deletes) everything on the dead-letter queue. */
-const drainDeadLetters = async (): Promise<Message[]> => {
+/** Receives (and deletes) up to 10 visible messages of `queueUrl`. */
+const takeMessages = async (queueUrl: string): Promise<Message[]> => {
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({
-      QueueUrl: deadLetterQueueUrl,
+      QueueUrl: queueUrl,
       MaxNumberOfMessages: 10,
       WaitTimeSeconds: 0,
       MessageAttributeNames: ['All'],
@@ -240,13 +240,16 @@ const drainDeadLetters = async (): Promise<Message[]> => {
   if (Messages.length > 0) {
     await sqs.send(
       new DeleteMessageBatchCommand({
-        QueueUrl: deadLetterQueueUrl,
+        QueueUrl: queueUrl,
         Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
       }),
     );
   }
   return Messages;
 };
+
+/** Receives (and deletes) everything on the dead-letter queue. */
+const drainDeadLetters = (): Promise<Message[]> => takeMessages(deadLetterQueueUrl);
 
 const attribute = (message: Message | undefined, name: string) =>
   message?.MessageAttributes?.[name]?.StringValue;
@@ -709,18 +712,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
   it('brings a delivery of an event another invocation holds back in seconds, not after the visibility timeout', async () => {
     // Prepare: an empty events queue; the first delivery holds the event while its note is posted (held at
     // the Lever fake); a second delivery of the same event is a real message, received for 60 s
-    for (;;) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-      );
-      if (Messages.length === 0) break;
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: eventsQueueUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-    }
+    while ((await takeMessages(eventsQueueUrl)).length > 0);
     const event = round0('interview_ended', {
       eventId: 'evt_held',
       interviewId: 'int-held',

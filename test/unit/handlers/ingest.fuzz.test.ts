@@ -723,6 +723,23 @@ const deliver = async (spec: DeliverySpec): Promise<number> => {
   return result.statusCode ?? 0;
 };
 
+/** A genuine delivery of `body` as it is: signed (ROUND0) or with the token (micro1), plain, on its route key. */
+const deliverGenuine = (vendor: Vendor, body: BodyCase): Promise<number> =>
+  withoutLogs(() =>
+    deliver({
+      vendor,
+      body,
+      size: { kind: 'as is' },
+      credential: vendor === 'round0' ? { kind: 'genuine', offset: 0, style: 'plain' } : { kind: 'genuine' },
+      transport: {
+        route: { kind: 'route key', method: 'POST' },
+        encoding: 'text',
+        contentType: undefined,
+        injected: {},
+      },
+    }),
+  );
+
 const credentialFor = (vendor: Vendor) => (vendor === 'round0' ? round0Credential : micro1Credential);
 
 const delivery = (vendor: Vendor): fc.Arbitrary<DeliverySpec> =>
@@ -864,21 +881,7 @@ describe('ingest handler, prototype keys', () => {
 
     // Act & Assess
     for (const [vendor, text] of bodies) {
-      const status = await withoutLogs(() =>
-        deliver({
-          vendor,
-          body: bodyCase('valid', Buffer.from(text), { kind: 'valid' }),
-          size: { kind: 'as is' },
-          credential:
-            vendor === 'round0' ? { kind: 'genuine', offset: 0, style: 'plain' } : { kind: 'genuine' },
-          transport: {
-            route: { kind: 'route key', method: 'POST' },
-            encoding: 'text',
-            contentType: undefined,
-            injected: {},
-          },
-        }),
-      );
+      const status = await deliverGenuine(vendor, bodyCase('valid', Buffer.from(text), { kind: 'valid' }));
       expect(status).toBe(202);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -934,20 +937,7 @@ describe('ingest handler, regressions found by this fuzz', () => {
     const escaped = Buffer.from(round0Text.replace('Jane Smith', 'Jane \\ud83d\\ude00 Smith'));
 
     // Act
-    const status = await withoutLogs(() =>
-      deliver({
-        vendor: 'round0',
-        body: bodyCase('regression', escaped, { kind: 'valid' }),
-        size: { kind: 'as is' },
-        credential: { kind: 'genuine', offset: 0, style: 'plain' },
-        transport: {
-          route: { kind: 'route key', method: 'POST' },
-          encoding: 'text',
-          contentType: undefined,
-          injected: {},
-        },
-      }),
-    );
+    const status = await deliverGenuine('round0', bodyCase('regression', escaped, { kind: 'valid' }));
 
     // Assess: deliver checked the queued payload against the body
     expect(status).toBe(202);

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { signS3Request } from '../../../functions/platform/object-put.js';
+import { createS3RequestSigner } from '../../../functions/platform/object-put.js';
 
 const credentials = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -16,23 +16,22 @@ const credentials = {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const signingDate = new Date('2013-05-24T00:00:00Z');
 
-describe('signS3Request', () => {
+describe('createS3RequestSigner', () => {
   it("signs AWS's GET Object example as AWS does (headers given in any order)", async () => {
     // Prepare
     const payloadHash = sha256('');
 
     // Act
-    const headers = await signS3Request(
-      {
-        method: 'GET',
-        canonicalUri: '/test.txt',
-        headers: { range: 'bytes=0-9', host: 'examplebucket.s3.amazonaws.com' },
-        payloadHash,
-        signingDate,
-        region: 'us-east-1',
-      },
+    const headers = await createS3RequestSigner(
       credentials,
-    );
+      'us-east-1',
+    )({
+      method: 'GET',
+      canonicalUri: '/test.txt',
+      headers: { range: 'bytes=0-9', host: 'examplebucket.s3.amazonaws.com' },
+      payloadHash,
+      signingDate,
+    });
 
     // Assess
     expect(headers.authorization).toBe(
@@ -49,21 +48,20 @@ describe('signS3Request', () => {
     const payloadHash = sha256('{"a":1}');
 
     // Act
-    const headers = await signS3Request(
-      {
-        method: 'PUT',
-        canonicalUri: '/claim-checks/2026-12-02/k%3Ax.json',
-        headers: {
-          'content-type': 'application/json',
-          host: 'bucket.s3.eu-west-1.amazonaws.com',
-          'x-amz-server-side-encryption': 'AES256',
-        },
-        payloadHash,
-        signingDate,
-        region: 'eu-west-1',
-      },
+    const headers = await createS3RequestSigner(
       { ...credentials, sessionToken: 'token-1' },
-    );
+      'eu-west-1',
+    )({
+      method: 'PUT',
+      canonicalUri: '/claim-checks/2026-12-02/k%3Ax.json',
+      headers: {
+        'content-type': 'application/json',
+        host: 'bucket.s3.eu-west-1.amazonaws.com',
+        'x-amz-server-side-encryption': 'AES256',
+      },
+      payloadHash,
+      signingDate,
+    });
 
     // Assess
     expect(headers['x-amz-security-token']).toBe('token-1');
