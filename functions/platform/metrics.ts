@@ -1,12 +1,14 @@
 /**
  * Publishing the metrics of `metric-names.ts` exactly as the contract says: every emission is one call to
- * {@link recordMetric}, which adds the aggregate (the `service` dimension only, buffered until the handler's
- * `logMetrics` middleware flushes it) and, for a spec with a `breakdown`, one single-metric EMF line with
- * exactly those dimensions. The types make the contract hold at compile time: a handler's metrics object
- * is branded with its service, so the ingest cannot publish a worker metric, and the dimensions object
- * must name each breakdown dimension, with the value enumerations below where the contract fixes them.
+ * {@link recordMetric}, which adds the aggregate (the `service` dimension only) and, for a spec with a
+ * `breakdown`, a value on the line of exactly those dimensions. Both are buffered until the handler's
+ * `logMetrics` middleware flushes them at the end of the invocation. The types make the contract hold at
+ * compile time: a handler's metrics object is branded with its service, so the ingest cannot publish a
+ * worker metric, and the dimensions object must name each breakdown dimension, with the value enumerations
+ * below where the contract fixes them.
  */
-import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricsOptions, MetricUnit } from '@aws-lambda-powertools/metrics/types';
 import type { MetricSpec } from './metric-names.js';
 
 /** The service (Powertools `service` dimension) a metric is published by. */
@@ -14,11 +16,83 @@ export type MetricService = MetricSpec['service'];
 
 declare const serviceBrand: unique symbol;
 
+/** One breakdown line being gathered: its dimensions and the values of each metric with exactly them. */
+interface BreakdownLine {
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly metrics: Map<string, { readonly unit: MetricUnit; readonly values: number[] }>;
+}
+
 /**
- * A Powertools `Metrics` of one service (made by `createMetrics` in `observability.ts`): only that
- * service's specs can be recorded on it.
+ * Powertools publishes a line on its own once a metric holds 100 values, and drops the dimensions with it;
+ * a breakdown line is published in chunks below that.
  */
-export type ServiceMetrics<Service extends MetricService = MetricService> = Metrics & {
+const maxValuesPerLine = 50;
+
+/**
+ * A Powertools `Metrics` that also gathers the breakdown lines of an invocation and publishes them when the
+ * aggregate is published (`publishStoredMetrics`, which `logMetrics` calls after the handler and on error).
+ *
+ * Why gathered rather than one `singleMetric()` line per value: a line costs ~290 bytes of CloudWatch Logs
+ * whatever it carries, and a worker batch records the same few breakdowns over and over (each event's
+ * `EventSynced`, each ATS write's `AtsWrite`). One line per distinct set of dimension values, with every
+ * value of every metric recorded under them (an EMF line takes a list of values), publishes the same
+ * series and the same statistics in a fraction of the bytes. As with the aggregate, an invocation that is
+ * killed before its end publishes none of them.
+ */
+export class ContractMetrics extends Metrics {
+  readonly #lines = new Map<string, BreakdownLine>();
+  /** Publishes the breakdown lines: an instance of its own, so the aggregate's buffer is left alone. */
+  readonly #publisher: Metrics;
+
+  constructor(options: MetricsOptions) {
+    super(options);
+    this.#publisher = new Metrics(options);
+  }
+
+  /** Adds `value` of `name` to the line of exactly `dimensions` (the service's added on publishing). */
+  addBreakdownValue(
+    name: string,
+    unit: MetricUnit,
+    value: number,
+    dimensions: Readonly<Record<string, string>>,
+  ): void {
+    const key = JSON.stringify(dimensions);
+    let line = this.#lines.get(key);
+    if (line === undefined) {
+      line = { dimensions, metrics: new Map() };
+      this.#lines.set(key, line);
+    }
+    const metric = line.metrics.get(name);
+    if (metric === undefined) line.metrics.set(name, { unit, values: [value] });
+    else metric.values.push(value);
+  }
+
+  override publishStoredMetrics(): this {
+    // The map is emptied first: whatever happens while publishing, a line is never published twice.
+    const lines = [...this.#lines.values()];
+    this.#lines.clear();
+    for (const line of lines) {
+      const longest = Math.max(...[...line.metrics.values()].map((metric) => metric.values.length));
+      for (let start = 0; start < longest; start += maxValuesPerLine) {
+        for (const [name, value] of Object.entries(line.dimensions))
+          this.#publisher.addDimension(name, value);
+        for (const [name, { unit, values }] of line.metrics) {
+          for (const value of values.slice(start, start + maxValuesPerLine)) {
+            this.#publisher.addMetric(name, unit, value);
+          }
+        }
+        this.#publisher.publishStoredMetrics();
+      }
+    }
+    return super.publishStoredMetrics();
+  }
+}
+
+/**
+ * The metrics of one service (made by `createMetrics` in `observability.ts`): only that service's specs
+ * can be recorded on it.
+ */
+export type ServiceMetrics<Service extends MetricService = MetricService> = ContractMetrics & {
   readonly [serviceBrand]: Service;
 };
 
@@ -92,12 +166,12 @@ type DimensionsArgument<Spec extends MetricSpec> = [BreakdownKeys<Spec>] extends
   : [dimensions: MetricDimensions<Spec>];
 
 /**
- * Records one value of a metric: the aggregate, plus the breakdown line when the spec has one.
+ * Records one value of a metric: the aggregate, plus a value on the breakdown line when the spec has one.
  *
- * The breakdown goes through `singleMetric()`, a separate EMF line with its own dimension set: added to the
- * handler's buffer instead, the dimensions would apply to every metric of the invocation. Only the spec's
- * breakdown dimensions are copied into it, in the spec's order, so an object carrying more properties
- * (TypeScript checks excess properties of literals only) still publishes exactly the contract's set.
+ * The breakdown is a line of its own with its own dimension set (`ContractMetrics`): added to the aggregate's
+ * buffer instead, the dimensions would apply to every metric of the invocation. Only the spec's breakdown
+ * dimensions are copied into it, in the spec's order, so an object carrying more properties (TypeScript
+ * checks excess properties of literals only) still publishes exactly the contract's set.
  *
  * @example
  * recordMetric(metrics, metricSpecs.webhookRejected, 1, { vendor: 'round0', reason: 'signature' });
@@ -116,7 +190,7 @@ export const recordMetric = <Spec extends MetricSpec>(
   // Powertools drops an empty dimension value (with a warning), which would merge the line into another
   // series: an empty value is published as `unknown` instead.
   for (const name of spec.breakdown) breakdown[name] = values[name] || 'unknown';
-  metrics.singleMetric().addDimensions(breakdown).addMetric(spec.name, spec.unit, value);
+  metrics.addBreakdownValue(spec.name, spec.unit, value, breakdown);
 };
 
 /**

@@ -6,9 +6,8 @@
 import type { MiddlewareLikeObj } from '@aws-lambda-powertools/commons/types';
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { instrumentClients } from './clients.js';
-import type { MetricService, ServiceMetrics } from './metrics.js';
+import { ContractMetrics, type MetricService, type ServiceMetrics } from './metrics.js';
 
 /** CloudWatch namespace of every interview-sync metric. */
 export const metricsNamespace = 'InterviewSync';
@@ -49,7 +48,7 @@ export const createLogger = (serviceName: string): Logger =>
  * service's specs from `metric-names.ts`.
  */
 export const createMetrics = <Service extends MetricService>(serviceName: Service): ServiceMetrics<Service> =>
-  new Metrics({
+  new ContractMetrics({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName,
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? metricsNamespace,
   }) as ServiceMetrics<Service>;

@@ -111,9 +111,15 @@ export const costPerMillion = (
   const invocations = 1 / batch;
   const writeUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 1024));
   const readUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 4096));
+  // The worker's lines per event, measured at the same batching: an invocation's own lines (the aggregate
+  // metrics, Lambda's) are shared by the events of a batch, and so are breakdown lines of the same values.
+  const workerLogBytes =
+    batch === 1
+      ? (worker.logs.workerBytesPerEventAlone ?? worker.logs.workerBytesPerEvent)
+      : worker.logs.workerBytesPerEvent;
   const logBytes =
     ingest.logs.bytesPerRequest +
-    worker.logs.workerBytesPerEvent +
+    workerLogBytes +
     a.accessLogBytesPerRequest +
     a.platformLogBytesPerInvocation * (1 + invocations);
 
@@ -181,7 +187,7 @@ export const costPerMillion = (
       item: 'CloudWatch Logs',
       perEvent: `${Math.round(logBytes)} B`,
       usdPerMillion: (logBytes / 1024 ** 3) * prices.logsIngestedGb * million,
-      arithmetic: `(${ingest.logs.bytesPerRequest} ingest + ${worker.logs.workerBytesPerEvent} worker, measured; + ${a.accessLogBytesPerRequest} access log + ${a.platformLogBytesPerInvocation} × ${1 + invocations} platform lines, assumed) B × $0.50 per GB`,
+      arithmetic: `(${ingest.logs.bytesPerRequest} ingest + ${workerLogBytes} worker${batch === 1 ? ' (one event per invocation)' : ` (batches of ${worker.concurrency.batchSize})`}, measured; + ${a.accessLogBytesPerRequest} access log + ${a.platformLogBytesPerInvocation} × ${1 + invocations} platform lines, assumed) B × $0.50 per GB`,
       core: true,
     },
   ];

@@ -135,15 +135,20 @@ const workerCommands = async () => {
     resources.worker.memoryMb,
   );
   return {
-    /** Polls the events queue until `atsWrites` writes in all have landed and the queue is empty. */
+    /**
+     * Polls the events queue until `atsWrites` writes in all have landed and the queue is empty; with the
+     * deployed batch size unless `batchSize` is given (1: one event per invocation, a trickle).
+     */
     drain: async ({
       atsWrites,
       queueArn,
       timeoutSeconds,
+      batchSize,
     }: {
       atsWrites: number;
       queueArn: string;
       timeoutSeconds: number;
+      batchSize?: number;
     }): Promise<DrainResult> => {
       counter.take();
       const started = performance.now();
@@ -152,6 +157,7 @@ const workerCommands = async () => {
         queueUrl,
         queueArn,
         createHandler: () => worker.createWorkerHandler(),
+        ...(batchSize === undefined ? {} : { batchSize }),
         function: settings,
         log: silentLog,
       });

@@ -178,8 +178,11 @@ computing.
 A fresh \`interview_ended\` costs the interview's ledger item read (strongly consistent), one conditional write
 recording the status advance, the ATS match, the event's claim and a claim on each ATS write, and one write
 recording how each write ended and the event done. A duplicate costs the read alone. Ledger item once done:
-~${r.ledgerItemBytes} bytes. Log output: the worker ${r.logs.workerBytesPerEvent} bytes (${r.logs.workerLinesPerEvent} lines) per fresh event, the
-ingest ${r.logs.ingestBytesPerRequest} bytes per delivery, measured from their actual log lines.
+~${r.ledgerItemBytes} bytes. Log output: the worker ${r.logs.workerBytesPerEvent} bytes (${r.logs.workerLinesPerEvent} lines) per fresh event in
+the rounds' batches${r.logs.workerBytesPerEventAlone === undefined ? '' : ` and ${r.logs.workerBytesPerEventAlone} bytes (${r.logs.workerLinesPerEventAlone} lines) per event alone in its invocation (a trickle)`}, the
+ingest ${r.logs.ingestBytesPerRequest} bytes per delivery, measured from their actual log lines. An invocation's breakdown
+metrics are one EMF line per distinct set of dimension values (functions/platform/metrics.ts), so a batch
+shares them.
 `;
 };
 

@@ -11,7 +11,8 @@
  * - **raw**: conditional `PutItem`s (`attribute_not_exists`) from the load process for the same dynalite,
  *   as many in flight as the worker can have (concurrency × batch size), for a fixed time.
  * Each round's ratio is kept. Then the last round's events are delivered again (ROUND0 redeliveries) to
- * count what a duplicate costs.
+ * count what a duplicate costs, and a few fresh events are drained one per invocation (a trickle) to count
+ * the log bytes an event costs when its invocation is its own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ import type { BenchServices } from './services-process.js';
 import { median, round } from './stats.js';
 
 const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
+/** Events drained one per invocation for the trickle's log bytes. */
+const trickleEvents = 20;
 
 export interface WorkerBenchOptions {
   readonly deployed: DeployedStage;
@@ -79,10 +82,16 @@ export interface WorkerBenchResult {
     readonly freshByCommand: Record<string, number>;
     readonly duplicateByCommand: Record<string, number>;
   };
-  /** CloudWatch Logs bytes per event: the worker's lines per fresh event, the ingest's per delivery. */
+  /**
+   * CloudWatch Logs bytes per event: the worker's lines per fresh event (batches as the rounds drain them,
+   * and one event per invocation), the ingest's per delivery.
+   */
   readonly logs: {
     readonly workerBytesPerEvent: number;
     readonly workerLinesPerEvent: number;
+    /** Absent from results written before it was measured. */
+    readonly workerBytesPerEventAlone?: number;
+    readonly workerLinesPerEventAlone?: number;
     readonly ingestBytesPerRequest: number;
   };
   /** The worker's CPU ms per fresh event (median of the rounds). */
@@ -129,17 +138,19 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
       });
     const warmUp = batchOf(Math.min(100, options.events));
     const batches = Array.from({ length: options.rounds }, () => batchOf(options.events));
-    await services.call('seedRound0', [...warmUp, ...batches.flat()]);
+    const alone = batchOf(trickleEvents);
+    await services.call('seedRound0', [...warmUp, ...batches.flat(), ...alone]);
 
     const rawWriters = resources.worker.maxConcurrency * resources.worker.batchSize;
     let atsWrites = 0;
     const deliver = (bodies: readonly string[]) =>
       load.call<number>('deliver', { url: webhookUrl, bodies, secret, concurrency: 16 });
-    const drain = (expectedAtsWrites: number) =>
+    const drain = (expectedAtsWrites: number, batchSize?: number) =>
       worker.call<DrainResult>('drain', {
         atsWrites: expectedAtsWrites,
         queueArn: info.queueArns.events,
         timeoutSeconds: 600,
+        ...(batchSize === undefined ? {} : { batchSize }),
       });
     const raw = (seconds: number) =>
       load.call<LegResult>('dynamodb', {
@@ -217,6 +228,13 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     if (redelivered.atsWrites !== atsWrites) throw new Error('a duplicate produced an ATS write');
     const duplicate = redelivered.dynamoDb;
 
+    // A trickle: each event in an invocation of its own, so its share of the per-invocation lines is whole.
+    await worker.call('logs');
+    await deliver(alone);
+    atsWrites += Math.round(atsWritesPerEvent * alone.length);
+    await drain(atsWrites, 1);
+    const aloneLogs = await worker.call<{ bytes: number; lines: number }>('logs');
+
     const ledgerItemBytes = await meanLedgerItemBytes(info);
     const events = options.events * options.rounds;
     return {
@@ -249,6 +267,8 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
       logs: {
         workerBytesPerEvent: round(workerLogBytes / events),
         workerLinesPerEvent: round(workerLogLines / events, 2),
+        workerBytesPerEventAlone: round(aloneLogs.bytes / alone.length),
+        workerLinesPerEventAlone: round(aloneLogs.lines / alone.length, 2),
         ingestBytesPerRequest: round(ingestLogBytes / events),
       },
       workerCpuMsPerEvent: round(median(rounds.map((r) => r.cpuMs.workerPerEvent)), 3),

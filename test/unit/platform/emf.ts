@@ -67,11 +67,11 @@ export const emittedMetrics = (output: string): EmittedMetric[] =>
 
 /**
  * Runs `act` with stdout and stderr captured (nothing reaches the test output) and returns what it
- * resolved to with the metrics it published.
+ * resolved to with the metrics it published and the stdout text itself.
  */
 export const captureMetrics = async <T>(
   act: () => Promise<T>,
-): Promise<{ readonly result: T; readonly metrics: EmittedMetric[] }> => {
+): Promise<{ readonly result: T; readonly metrics: EmittedMetric[]; readonly output: string }> => {
   const chunks: string[] = [];
   const capture = (chunk: string | Uint8Array) => {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
@@ -83,7 +83,8 @@ export const captureMetrics = async <T>(
   ];
   try {
     const result = await act();
-    return { result, metrics: emittedMetrics(chunks.join('')) };
+    const output = chunks.join('');
+    return { result, metrics: emittedMetrics(output), output };
   } finally {
     for (const spy of spies) spy.mockRestore();
   }

@@ -1,6 +1,7 @@
 /**
  * recordMetric publishes each metric of the contract (metric-names.ts) as the contract says: the aggregate
- * with the service dimension only, and for a breakdown one more EMF line with exactly its dimensions.
+ * with the service dimension only, and for a breakdown one more EMF line with exactly its dimensions, one
+ * line per distinct set of dimension values in an invocation.
  */
 import {
   type MetricKey,
@@ -14,7 +15,7 @@ import {
   type ServiceMetrics,
 } from '../../../functions/platform/metrics.js';
 import { createMetrics } from '../../../functions/platform/observability.js';
-import { captureMetrics, seriesOf, valuesOf } from './emf.js';
+import { captureMetrics, emittedMetrics, seriesOf, valuesOf } from './emf.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 delete process.env.POWERTOOLS_SERVICE_NAME;
@@ -66,6 +67,77 @@ describe('recordMetric', () => {
     });
     expect(seriesOf(metrics, 'EventRetried')).toEqual(['service=interview-sync-worker']);
     expect(valuesOf(metrics, 'EventRetried', { service: 'interview-sync-worker' })).toEqual([1, 1]);
+  });
+
+  it('publishes the values recorded under the same dimensions on one line, each value kept', async () => {
+    // Act: a worker batch's worth of breakdowns
+    const { metrics } = await publish('interview-sync-worker', (m) => {
+      for (const outcome of ['ran', 'ran', 'found'] as const) {
+        recordMetric(m, metricSpecs.atsWrite, 1, { provider: 'lever', action: 'note', outcome });
+      }
+      recordMetric(m, metricSpecs.endToEndLag, 1200, { vendor: 'round0' });
+      recordMetric(m, metricSpecs.endToEndLag, 800, { vendor: 'round0' });
+      recordMetric(m, metricSpecs.duplicateEvent, 1, { vendor: 'round0' });
+      recordMetric(m, metricSpecs.endToEndLag, 500, { vendor: 'micro1' });
+    });
+
+    // Assess: the same series and values as one line per value would give
+    const note = { service: 'interview-sync-worker', provider: 'lever', action: 'note' };
+    expect(valuesOf(metrics, 'AtsWrite', { ...note, outcome: 'ran' })).toEqual([1, 1]);
+    expect(valuesOf(metrics, 'AtsWrite', { ...note, outcome: 'found' })).toEqual([1]);
+    expect(valuesOf(metrics, 'AtsWrite', { service: 'interview-sync-worker' })).toEqual([1, 1, 1]);
+    const round0 = { service: 'interview-sync-worker', vendor: 'round0' };
+    expect(valuesOf(metrics, 'EndToEndLag', round0)).toEqual([1200, 800]);
+    expect(valuesOf(metrics, 'DuplicateEvent', round0)).toEqual([1]);
+    expect(valuesOf(metrics, 'EndToEndLag', { ...round0, vendor: 'micro1' })).toEqual([500]);
+    expect(seriesOf(metrics, 'EndToEndLag')).toEqual([
+      'service=interview-sync-worker',
+      'service=interview-sync-worker,vendor=micro1',
+      'service=interview-sync-worker,vendor=round0',
+    ]);
+  });
+
+  it('writes one line per distinct set of dimension values, metrics of the same set together', async () => {
+    // Act
+    const { output } = await publish('interview-sync-worker', (m) => {
+      for (let event = 0; event < 10; event += 1) {
+        recordMetric(m, metricSpecs.eventSynced, 1, { vendor: 'round0', eventType: 'interview_ended' });
+        recordMetric(m, metricSpecs.endToEndLag, 100 + event, { vendor: 'round0' });
+        recordMetric(m, metricSpecs.duplicateEvent, 1, { vendor: 'round0' });
+      }
+    });
+
+    // Assess: vendor+eventType, vendor (two metrics) and the aggregate; not 30 + 1
+    const lines = output.split('\n').filter((line) => line.startsWith('{"_aws"'));
+    expect(lines).toHaveLength(3);
+    const vendorLine = lines.find((line) => line.includes('"DuplicateEvent":'));
+    expect(vendorLine).toContain('"EndToEndLag":[100,101,102,103,104,105,106,107,108,109]');
+    expect(emittedMetrics(vendorLine ?? '').map((metric) => metric.dimensionNames)).toEqual([
+      ['service', 'vendor'],
+      ['service', 'vendor'],
+    ]);
+  });
+
+  it('splits a line before Powertools would flush it without its dimensions, and never publishes twice', async () => {
+    // Prepare: more values on one line than Powertools keeps (recordMetric never gets there: the aggregate,
+    // which takes as many values, flushes everything at 100 first)
+    const values = Array.from({ length: 130 }, (_, index) => index);
+
+    // Act: publish twice, as a second flush in one invocation would
+    const { metrics } = await captureMetrics(async () => {
+      const m = createMetrics('interview-sync-worker');
+      for (const value of values)
+        m.addBreakdownValue('EndToEndLag', 'Milliseconds', value, { vendor: 'round0' });
+      m.addMetric('EventRetried', 'Count', 1);
+      m.publishStoredMetrics();
+      m.publishStoredMetrics();
+    });
+
+    // Assess: every value under its dimensions, once
+    expect(valuesOf(metrics, 'EndToEndLag', { service: 'interview-sync-worker', vendor: 'round0' })).toEqual(
+      values,
+    );
+    expect(valuesOf(metrics, 'EndToEndLag', { service: 'interview-sync-worker' })).toEqual([]);
   });
 
   it("publishes the spec's dimensions only, whatever else the object carries", async () => {
