@@ -3,7 +3,7 @@
  * list the handlers emit from and the CDK dashboard and alarms read, so a rename cannot drift.
  *
  * Each metric is published once with the `service` dimension only (the aggregate the alarms watch) and, for
- * those with a `breakdown`, once more with those dimensions as well (an EMF line of their own) so the
+ * those with a `breakdown`, once more with those dimensions as well (both sets on one EMF line) so the
  * dashboard can split it. Dimension values are short enumerations (vendors, event types, reasons, providers,
  * actions, outcomes) — never ids or anything about a candidate.
  */

@@ -1,8 +1,8 @@
 /**
  * Publishing the metrics of `metric-names.ts` exactly as the contract says: every emission is one call to
- * {@link recordMetric}, which adds the aggregate (the `service` dimension only) and, for a spec with a
- * `breakdown`, a value on the line of exactly those dimensions. Both are buffered until the handler's
- * `logMetrics` middleware flushes them at the end of the invocation. The types make the contract hold at
+ * {@link recordMetric}, which publishes the value under the aggregate (the `service` dimension only) and,
+ * for a spec with a `breakdown`, under exactly those dimensions as well. Everything is buffered until the
+ * handler's `logMetrics` middleware flushes it at the end of the invocation. The types make the contract hold at
  * compile time: a handler's metrics object is branded with its service, so the ingest cannot publish a
  * worker metric, and the dimensions object must name each breakdown dimension, with the value enumerations
  * below where the contract fixes them.
@@ -32,12 +32,15 @@ const maxValuesPerLine = 50;
  * A Powertools `Metrics` that also gathers the breakdown lines of an invocation and publishes them when the
  * aggregate is published (`publishStoredMetrics`, which `logMetrics` calls after the handler and on error).
  *
- * Why gathered rather than one `singleMetric()` line per value: a line costs ~290 bytes of CloudWatch Logs
- * whatever it carries, and a worker batch records the same few breakdowns over and over (each event's
- * `EventSynced`, each ATS write's `AtsWrite`). One line per distinct set of dimension values, with every
- * value of every metric recorded under them (an EMF line takes a list of values), publishes the same
- * series and the same statistics in a fraction of the bytes. As with the aggregate, an invocation that is
- * killed before its end publishes none of them.
+ * Why not one `singleMetric()` line per value beside the aggregate's line: a line costs ~250 bytes of
+ * CloudWatch Logs whatever it carries, and CloudWatch Logs bills by the byte. So:
+ * - one line per distinct set of dimension values, with every value of every metric recorded under them
+ *   (an EMF line takes a list of values): a worker batch records the same few breakdowns over and over;
+ * - each breakdown line carries two dimension sets, the breakdown's and `service` alone (EMF publishes
+ *   every metric of a line under each of its sets), so a metric with a breakdown needs no aggregate line:
+ *   the aggregate line is written only when a metric without a breakdown was recorded.
+ * The series and statistics are the same as with a line per value. As with Powertools' own buffer, an
+ * invocation that is killed before its end publishes none of them.
  */
 export class ContractMetrics extends Metrics {
   readonly #lines = new Map<string, BreakdownLine>();
@@ -74,8 +77,10 @@ export class ContractMetrics extends Metrics {
     for (const line of lines) {
       const longest = Math.max(...[...line.metrics.values()].map((metric) => metric.values.length));
       for (let start = 0; start < longest; start += maxValuesPerLine) {
+        // The breakdown's set, then a second set of the default dimensions alone (`service`): the aggregate.
         for (const [name, value] of Object.entries(line.dimensions))
           this.#publisher.addDimension(name, value);
+        this.#publisher.addDimensions({});
         for (const [name, { unit, values }] of line.metrics) {
           for (const value of values.slice(start, start + maxValuesPerLine)) {
             this.#publisher.addMetric(name, unit, value);
@@ -84,7 +89,12 @@ export class ContractMetrics extends Metrics {
         this.#publisher.publishStoredMetrics();
       }
     }
-    return super.publishStoredMetrics();
+    // Powertools writes a warning line instead when nothing else was recorded.
+    if (this.hasStoredMetrics()) return super.publishStoredMetrics();
+    this.clearMetrics();
+    this.clearDimensions();
+    this.clearMetadata();
+    return this;
   }
 }
 
@@ -166,10 +176,11 @@ type DimensionsArgument<Spec extends MetricSpec> = [BreakdownKeys<Spec>] extends
   : [dimensions: MetricDimensions<Spec>];
 
 /**
- * Records one value of a metric: the aggregate, plus a value on the breakdown line when the spec has one.
+ * Records one value of a metric: on the aggregate's line, or for a spec with a breakdown on the breakdown's
+ * line, which publishes the aggregate too (`ContractMetrics`).
  *
- * The breakdown is a line of its own with its own dimension set (`ContractMetrics`): added to the aggregate's
- * buffer instead, the dimensions would apply to every metric of the invocation. Only the spec's breakdown
+ * The breakdown is a line of its own with its own dimension sets: added to the aggregate's buffer instead,
+ * the dimensions would apply to every metric of the invocation. Only the spec's breakdown
  * dimensions are copied into it, in the spec's order, so an object carrying more properties (TypeScript
  * checks excess properties of literals only) still publishes exactly the contract's set.
  *
@@ -183,8 +194,10 @@ export const recordMetric = <Spec extends MetricSpec>(
   value: number,
   ...[dimensions]: DimensionsArgument<Spec>
 ): void => {
-  metrics.addMetric(spec.name, spec.unit, value);
-  if (spec.breakdown === undefined || dimensions === undefined) return;
+  if (spec.breakdown === undefined || dimensions === undefined) {
+    metrics.addMetric(spec.name, spec.unit, value);
+    return;
+  }
   const values = dimensions as Readonly<Record<string, string>>;
   const breakdown: Record<string, string> = {};
   // Powertools drops an empty dimension value (with a warning), which would merge the line into another

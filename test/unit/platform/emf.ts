@@ -9,7 +9,7 @@ export interface EmittedMetric {
   readonly namespace: string;
   readonly name: string;
   readonly unit: string;
-  /** The line's dimension set (its one and only), with each dimension's value. */
+  /** The dimension set it is published under, with each dimension's value. */
   readonly dimensions: Readonly<Record<string, string>>;
   /** The dimension names in the order of the set, to check the set itself. */
   readonly dimensionNames: readonly string[];
@@ -38,53 +38,57 @@ const parseEmf = (line: string): EmfDocument | undefined => {
   }
 };
 
-/** The metrics of EMF text (non-EMF lines, e.g. logs, are skipped). Fails on a line with two dimension sets. */
+/**
+ * The metrics of EMF text (non-EMF lines, e.g. logs, are skipped), as CloudWatch reads them: a line with
+ * several dimension sets publishes each of its metrics once under each set.
+ */
 export const emittedMetrics = (output: string): EmittedMetric[] =>
   output
     .split('\n')
     .map(parseEmf)
     .filter((document) => document !== undefined)
     .flatMap((document) =>
-      document._aws.CloudWatchMetrics.flatMap((directive) => {
-        // One set per line: a second set would publish every metric of the line twice (aggregate included).
-        if (directive.Dimensions.length !== 1) {
-          throw new Error(
-            `EMF line with ${directive.Dimensions.length} dimension sets: ${JSON.stringify(document)}`,
-          );
-        }
-        const dimensionNames = directive.Dimensions[0] ?? [];
-        const dimensions = Object.fromEntries(dimensionNames.map((name) => [name, String(document[name])]));
-        return directive.Metrics.map((metric) => ({
-          namespace: directive.Namespace,
-          name: metric.Name,
-          unit: metric.Unit,
-          dimensions,
-          dimensionNames,
-          value: document[metric.Name] as number | number[],
-        }));
-      }),
+      document._aws.CloudWatchMetrics.flatMap((directive) =>
+        directive.Dimensions.flatMap((dimensionNames) => {
+          const dimensions = Object.fromEntries(dimensionNames.map((name) => [name, String(document[name])]));
+          return directive.Metrics.map((metric) => ({
+            namespace: directive.Namespace,
+            name: metric.Name,
+            unit: metric.Unit,
+            dimensions,
+            dimensionNames,
+            value: document[metric.Name] as number | number[],
+          }));
+        }),
+      ),
     );
 
 /**
  * Runs `act` with stdout and stderr captured (nothing reaches the test output) and returns what it
- * resolved to with the metrics it published and the stdout text itself.
+ * resolved to with the metrics it published, the stdout text itself and what went to stderr.
  */
 export const captureMetrics = async <T>(
   act: () => Promise<T>,
-): Promise<{ readonly result: T; readonly metrics: EmittedMetric[]; readonly output: string }> => {
+): Promise<{
+  readonly result: T;
+  readonly metrics: EmittedMetric[];
+  readonly output: string;
+  readonly errors: string;
+}> => {
   const chunks: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+  const errorChunks: string[] = [];
+  const captureInto = (into: string[]) => (chunk: string | Uint8Array) => {
+    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
   };
   const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
+    jest.spyOn(process.stdout, 'write').mockImplementation(captureInto(chunks)),
+    jest.spyOn(process.stderr, 'write').mockImplementation(captureInto(errorChunks)),
   ];
   try {
     const result = await act();
     const output = chunks.join('');
-    return { result, metrics: emittedMetrics(output), output };
+    return { result, metrics: emittedMetrics(output), output, errors: errorChunks.join('') };
   } finally {
     for (const spy of spies) spy.mockRestore();
   }

@@ -90,11 +90,16 @@ describe('recordMetric', () => {
     expect(valuesOf(metrics, 'EndToEndLag', round0)).toEqual([1200, 800]);
     expect(valuesOf(metrics, 'DuplicateEvent', round0)).toEqual([1]);
     expect(valuesOf(metrics, 'EndToEndLag', { ...round0, vendor: 'micro1' })).toEqual([500]);
-    expect(seriesOf(metrics, 'EndToEndLag')).toEqual([
-      'service=interview-sync-worker',
-      'service=interview-sync-worker,vendor=micro1',
-      'service=interview-sync-worker,vendor=round0',
+    expect(valuesOf(metrics, 'EndToEndLag', { service: 'interview-sync-worker' }).sort()).toEqual([
+      1200, 500, 800,
     ]);
+    expect(new Set(seriesOf(metrics, 'EndToEndLag'))).toEqual(
+      new Set([
+        'service=interview-sync-worker',
+        'service=interview-sync-worker,vendor=micro1',
+        'service=interview-sync-worker,vendor=round0',
+      ]),
+    );
   });
 
   it('writes one line per distinct set of dimension values, metrics of the same set together', async () => {
@@ -107,14 +112,16 @@ describe('recordMetric', () => {
       }
     });
 
-    // Assess: vendor+eventType, vendor (two metrics) and the aggregate; not 30 + 1
+    // Assess: vendor+eventType, and vendor (two metrics), each carrying the aggregate; not 30 + 1
     const lines = output.split('\n').filter((line) => line.startsWith('{"_aws"'));
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(2);
     const vendorLine = lines.find((line) => line.includes('"DuplicateEvent":'));
     expect(vendorLine).toContain('"EndToEndLag":[100,101,102,103,104,105,106,107,108,109]');
     expect(emittedMetrics(vendorLine ?? '').map((metric) => metric.dimensionNames)).toEqual([
       ['service', 'vendor'],
       ['service', 'vendor'],
+      ['service'],
+      ['service'],
     ]);
   });
 
@@ -137,7 +144,30 @@ describe('recordMetric', () => {
     expect(valuesOf(metrics, 'EndToEndLag', { service: 'interview-sync-worker', vendor: 'round0' })).toEqual(
       values,
     );
-    expect(valuesOf(metrics, 'EndToEndLag', { service: 'interview-sync-worker' })).toEqual([]);
+    expect(valuesOf(metrics, 'EndToEndLag', { service: 'interview-sync-worker' })).toEqual(values);
+    expect(valuesOf(metrics, 'EventRetried', { service: 'interview-sync-worker' })).toEqual([1]);
+  });
+
+  it('writes the aggregate line only when a metric without a breakdown was recorded, and no warning', async () => {
+    // Act
+    const breakdownsOnly = await publish('interview-sync-ingest', (m) =>
+      recordMetric(m, metricSpecs.webhookReceived, 1, { vendor: 'round0', eventType: 'interview_ended' }),
+    );
+    const withAggregate = await publish('interview-sync-ingest', (m) => {
+      recordMetric(m, metricSpecs.webhookReceived, 1, { vendor: 'round0', eventType: 'interview_ended' });
+      recordMetric(m, metricSpecs.webhookClaimCheck, 1);
+    });
+    const nothing = await publish('interview-sync-ingest', () => undefined);
+
+    // Assess
+    const lineCount = (output: string) => output.split('\n').filter((line) => line !== '').length;
+    expect(lineCount(breakdownsOnly.output)).toBe(1);
+    expect(lineCount(withAggregate.output)).toBe(2);
+    expect(
+      valuesOf(withAggregate.metrics, 'WebhookClaimCheck', { service: 'interview-sync-ingest' }),
+    ).toEqual([1]);
+    expect(nothing.output).toBe('');
+    expect([breakdownsOnly.errors, withAggregate.errors, nothing.errors]).toEqual(['', '', '']);
   });
 
   it("publishes the spec's dimensions only, whatever else the object carries", async () => {
