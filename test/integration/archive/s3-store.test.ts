@@ -285,7 +285,8 @@ describe('S3 archive store (s3rver, dynalite)', () => {
 
   // A streaming check, not a benchmark: a 256 MB body must pass through far less memory than its size.
   // Parts in flight are bounded by queueSize (4 × 8 MiB, plus the part being gathered); s3rver runs in this
-  // process too and streams parts to disk. The bound leaves room for GC timing, not for buffering the body.
+  // process too and streams parts to disk. The bound is half the body: a body buffered whole adds at least
+  // its 256 MiB. The rest is GC timing in a shared jest worker, seen up to +107 MiB on a loaded CI run.
   it('streams a 256 MB body with RSS growth well below its size', async () => {
     // Prepare
     const interviewKey = `int-${randomUUID()}`;
@@ -331,6 +332,6 @@ describe('S3 archive store (s3rver, dynalite)', () => {
       `256 MB streamed: RSS ${Math.round(baseline / MiB)} MiB → peak ${Math.round(peak / MiB)} MiB (+${growthMiB.toFixed(1)} MiB)\n`,
     );
     expect(archived).toMatchObject({ size: totalBytes, sha256: expected.digest('hex') });
-    expect(growthMiB).toBeLessThan(96);
+    expect(growthMiB).toBeLessThan(128);
   }, 180_000);
 });
