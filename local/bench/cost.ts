@@ -4,6 +4,7 @@
  * public us-east-1 list prices. What cannot be measured here (AWS request latencies, the cold-start rate) is
  * an assumption, stated beside the figure.
  */
+import { accessLogFields } from '../../lib/constructs/ingest-api.js';
 import { resources } from '../../lib/resources.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { WorkerBenchResult } from './worker-bench.js';
@@ -33,6 +34,22 @@ export const prices = {
   ],
 } as const;
 
+/**
+ * Typical values of the access log's `$context` fields (lib/constructs/ingest-api.ts), to size its line: an
+ * IPv6 source address and micro1's longer route key, so the line is not undersized.
+ */
+const typicalAccessLogValues: Readonly<Record<keyof typeof accessLogFields, string>> = {
+  requestId: 'JxRq2gVFoAMEbXw=',
+  requestTime: '02/Dec/2026:10:24:08 +0000',
+  ip: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
+  routeKey: 'POST /webhooks/micro1/{token}',
+  status: '202',
+  latency: '38',
+  integrationLatency: '35',
+  integrationError: '-',
+  responseLength: '151',
+};
+
 /** Assumptions: what the bench cannot measure on this machine. */
 export const assumptions = {
   /** Lambda gives one vCPU at 1,769 MB, proportionally less below: CPU time stretches by 1769 / memory. */
@@ -46,8 +63,8 @@ export const assumptions = {
   coldStartRate: 0.01,
   /** Lambda's own START/END/REPORT lines per invocation, bytes. */
   platformLogBytesPerInvocation: 350,
-  /** API Gateway access log line per request (lib/constructs/ingest-api.ts format), bytes. */
-  accessLogBytesPerRequest: 400,
+  /** API Gateway access log line per request: the stage's format with typical values, bytes. */
+  accessLogBytesPerRequest: Buffer.byteLength(`${JSON.stringify(typicalAccessLogValues)}\n`),
   /** Events per worker invocation: a trickle of webhooks fills batches of one (bursts fill up to 10). */
   eventsPerWorkerInvocation: 1,
   /** ATS writes and vendor API reads are awaited, not computed: priced apart, per 100 ms. */
@@ -187,7 +204,7 @@ export const costPerMillion = (
       item: 'CloudWatch Logs',
       perEvent: `${Math.round(logBytes)} B`,
       usdPerMillion: (logBytes / 1024 ** 3) * prices.logsIngestedGb * million,
-      arithmetic: `(${ingest.logs.bytesPerRequest} ingest + ${workerLogBytes} worker${batch === 1 ? ' (one event per invocation)' : ` (batches of ${worker.concurrency.batchSize})`}, measured; + ${a.accessLogBytesPerRequest} access log + ${a.platformLogBytesPerInvocation} × ${1 + invocations} platform lines, assumed) B × $0.50 per GB`,
+      arithmetic: `(${ingest.logs.bytesPerRequest} ingest + ${workerLogBytes} worker${batch === 1 ? ' (one event per invocation)' : ` (batches of ${worker.concurrency.batchSize})`}, measured; + ${a.accessLogBytesPerRequest} access log, its format with typical values; + ${a.platformLogBytesPerInvocation} × ${1 + invocations} platform lines, assumed) B × $0.50 per GB`,
       core: true,
     },
   ];

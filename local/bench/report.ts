@@ -218,7 +218,8 @@ ${a.fullVcpuMemoryMb} / memory (a local core taken as one Lambda vCPU); in-regio
 connections: SQS send ${a.sqsSendMs} ms, S3 PUT ${a.s3PutMs} ms (the worker's raw event), DynamoDB read ${a.dynamoDbGetMs} ms, write ${a.dynamoDbUpdateMs} ms;
 a cold start on ${a.coldStartRate * 100}% of invocations (INIT is billed); ${a.eventsPerWorkerInvocation} event per worker invocation (a trickle of webhooks;
 bursts batch up to 10 and divide the per-invocation lines); Lambda's START/END/REPORT lines ${a.platformLogBytesPerInvocation} B per
-invocation and an access log line of ${a.accessLogBytesPerRequest} B per request.
+invocation and an access log line of ${a.accessLogBytesPerRequest} B per request (the stage's format, lib/constructs/ingest-api.ts,
+with typical values: an IPv6 source address, micro1's route).
 
 | item | per event | $ per million events | arithmetic |
 |---|---|---|---|
