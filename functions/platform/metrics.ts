@@ -40,7 +40,9 @@ const maxValuesPerLine = 50;
  *   every metric of a line under each of its sets), so a metric with a breakdown needs no aggregate line:
  *   the aggregate line is written only when a metric without a breakdown was recorded.
  * The series and statistics are the same as with a line per value. As with Powertools' own buffer, an
- * invocation that is killed before its end publishes none of them.
+ * invocation that is killed before its end publishes none of them. The gathered lines belong to the
+ * process, as Lambda runs one invocation at a time in it: were two to share one, whichever flushed first
+ * would publish both's values, each still once.
  */
 export class ContractMetrics extends Metrics {
   readonly #lines = new Map<string, BreakdownLine>();
