@@ -80,7 +80,8 @@ const statisticOf = (spec: MetricSpec): MetricStatistic =>
 
 /**
  * The breakdown of a metric: a `SEARCH` over the metric with exactly the `service` and breakdown dimensions
- * (the breakdown set of the EMF lines the handlers publish, functions/platform/metrics.ts), one line per dimension value set.
+ * (the breakdown set of the EMF lines the handlers publish, functions/platform/metrics.ts), one line per
+ * dimension value set.
  */
 const breakdownSearch = (spec: MetricSpec & { breakdown: readonly string[] }): CustomMetric => ({
   namespace: resources.metricsNamespace,

@@ -4,7 +4,7 @@
  * public us-east-1 list prices. What cannot be measured here (AWS request latencies, the cold-start rate) is
  * an assumption, stated beside the figure.
  */
-import { accessLogFields } from '../../lib/constructs/ingest-api.js';
+import type { accessLogFields } from '../../lib/constructs/ingest-api.js';
 import { resources } from '../../lib/resources.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { WorkerBenchResult } from './worker-bench.js';

@@ -4,9 +4,9 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { generateWebhookToken } from '../../../functions/vendors/index.js';
+import { captureOutput } from '../../helpers/captured-output.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { micro1Request, round0Request } from '../../helpers/signed-requests.js';
 import { httpApiEvent, micro1Event, onDefaultRoute, round0Event } from './http-api-events.js';
@@ -134,28 +134,17 @@ describe('ingest handler', () => {
     // Prepare
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-4' });
     s3Mock.on(PutObjectCommand).resolves({});
-    const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    const spies = [
-      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-    ];
 
     // Act
-    try {
+    const { stdout, stderr } = await captureOutput(async () => {
       await invoke(apiEvent(round0Request(fixture('round0', 'interview_ended').raw, { secret })));
       await invoke(
         apiEvent(round0Request(fixture('round0', 'interview_ended').raw, { secret: 'wrong-secret' })),
       );
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
+    });
 
     // Assess
-    const logs = lines.join('');
+    const logs = `${stdout}${stderr}`;
     expect(logs).toContain('webhook accepted');
     expect(logs).toContain('webhook refused');
     for (const forbidden of ['jane@example.com', 'Jane Smith', 'React hooks extensively', secret]) {
@@ -167,35 +156,25 @@ describe('ingest handler', () => {
     // Prepare
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-5' });
     s3Mock.on(PutObjectCommand).resolves({});
-    const lines: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
 
     // Act
-    let result: Awaited<ReturnType<typeof invoke>>;
-    try {
-      result = await invoke(
-        apiEvent(round0Request(fixture('round0', 'test_interview_ended').raw, { secret })),
-      );
-    } finally {
-      spy.mockRestore();
-    }
+    const { result, stdout } = await captureOutput(() =>
+      invoke(apiEvent(round0Request(fixture('round0', 'test_interview_ended').raw, { secret }))),
+    );
 
     // Assess
     expect(result.statusCode).toBe(202);
     expect(JSON.parse(result.body)).toEqual({ received: true, id: 'round0:evt_test_123456789', test: true });
     const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
     expect(JSON.parse(sent?.MessageBody ?? '{}')).toMatchObject({ kind: 'event', event: { test: true } });
-    const entries = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"message"'));
+    const entries = stdout.split('\n').filter((line) => line.includes('"message"'));
     const received = entries
       .map((line) => JSON.parse(line))
       .filter((e) => e.message === 'test delivery received');
     expect(received).toEqual([expect.objectContaining({ vendor: 'round0', eventType: 'interview_ended' })]);
     expect(entries.join('\n')).not.toContain('webhook accepted');
     for (const forbidden of ['test@example.com', 'Test Candidate', 'This is a test response']) {
-      expect(lines.join('')).not.toContain(forbidden);
+      expect(stdout).not.toContain(forbidden);
     }
   });
 });

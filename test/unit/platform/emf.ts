@@ -2,7 +2,7 @@
  * Reads the CloudWatch EMF lines Powertools Metrics writes to stdout (what CloudWatch turns into metrics),
  * so tests assert the published metrics themselves: name, unit, dimension set and value.
  */
-import { jest } from '@jest/globals';
+import { captureOutput } from '../../helpers/captured-output.js';
 
 /** One metric value of one EMF line. */
 export interface EmittedMetric {
@@ -75,23 +75,8 @@ export const captureMetrics = async <T>(
   readonly output: string;
   readonly errors: string;
 }> => {
-  const chunks: string[] = [];
-  const errorChunks: string[] = [];
-  const captureInto = (into: string[]) => (chunk: string | Uint8Array) => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(captureInto(chunks)),
-    jest.spyOn(process.stderr, 'write').mockImplementation(captureInto(errorChunks)),
-  ];
-  try {
-    const result = await act();
-    const output = chunks.join('');
-    return { result, metrics: emittedMetrics(output), output, errors: errorChunks.join('') };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
+  const { result, stdout, stderr } = await captureOutput(act);
+  return { result, metrics: emittedMetrics(stdout), output: stdout, errors: stderr };
 };
 
 /** The values of `name` published with exactly `dimensions` (service included), flattened. */

@@ -5,10 +5,11 @@
  */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createLogger } from '../../../functions/platform/observability.js';
+import { captureOutput } from '../../helpers/captured-output.js';
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -25,22 +26,8 @@ const context = {
 
 /** The JSON lines `act` writes to stdout and stderr (Powertools writes errors and warnings to stderr). */
 const linesOf = async (act: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> => {
-  const written: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  };
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-  try {
-    await act();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return written
-    .join('')
+  const { stdout, stderr } = await captureOutput(act);
+  return `${stdout}${stderr}`
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
