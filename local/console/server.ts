@@ -140,13 +140,15 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
       failing = true;
     }
   };
+  // At most one read at a time, so an older read never overtakes a newer one.
   let refreshing: Promise<void> | undefined;
-  const timer = setInterval(() => {
+  const refreshOnce = () => {
     if (streams.size === 0 || refreshing !== undefined) return;
     refreshing = refresh().finally(() => {
       refreshing = undefined;
     });
-  }, refreshMs);
+  };
+  const timer = setInterval(refreshOnce, refreshMs);
 
   const openStream = (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, {
@@ -159,7 +161,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     if (lastJson !== undefined) res.write(`data: ${lastJson}\n\n`);
     streams.add(res);
     req.on('close', () => streams.delete(res));
-    if (lastJson === undefined) void refresh();
+    if (lastJson === undefined) refreshOnce();
   };
 
   const securityHeaders = {

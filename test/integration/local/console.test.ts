@@ -476,7 +476,11 @@ describe('console server', () => {
       envelope('round0:evt_6', 'interview_ended', 'iv-6'),
       'ATS refused the note',
     );
-    const second = await nextSnapshot();
+    // A read that began before the park may still push a snapshot without it: wait for the one with it.
+    let second = await nextSnapshot();
+    for (let more = 0; more < 5 && !second.parked.some((p) => p.dedupeKey === 'round0:evt_6'); more++) {
+      second = await nextSnapshot();
+    }
     await reader.cancel();
 
     // Assess
