@@ -14,7 +14,7 @@
  * AWS): the ingest handler routes without `rawPath` and must refuse such a token itself, which this way
  * runs locally too.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { GatewayPayloadTooLargeError, LocalPipelineError } from './errors.js';
@@ -157,9 +157,18 @@ export const formatRequestTime = (date: Date): string => {
   );
 };
 
+/**
+ * Random hex from `randomUUID`, which Node draws from a buffer of 128 ids at a time: `randomBytes` is one
+ * getrandom call each, and two of them were 3.6 % of the local ingest's CPU (measured).
+ */
+const randomHex = (length: number): string => randomUUID().replaceAll('-', '').slice(0, length);
+
+/** An API Gateway request id (`requestContext.requestId`): 11 random bytes in base64, like `JKJaXmPLvHcESHA=`. */
+const newRequestId = (): string => Buffer.from(randomHex(22), 'hex').toString('base64');
+
 /** An X-Ray style trace header, which API Gateway adds to every request. */
 const traceHeader = (now: Date): string =>
-  `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+  `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomHex(24)}`;
 
 /**
  * Builds the payload-format-2.0 event API Gateway sends for `request`: lower-cased headers with repeated
@@ -171,7 +180,7 @@ export const toHttpApiEvent = (
   route: MatchedRoute,
   identity: HttpApiIdentity,
   now: Date = new Date(),
-  requestId: string = randomBytes(11).toString('base64'),
+  requestId: string = newRequestId(),
 ): APIGatewayProxyEventV2 => {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -360,7 +369,7 @@ export const startHttpApi = async (options: LocalHttpApiOptions): Promise<LocalH
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
-    const requestId = randomBytes(11).toString('base64');
+    const requestId = newRequestId();
     const method = req.method ?? 'GET';
     const route = matchRoute(options.routes, method, (req.url ?? '/').split('?')[0] ?? '/');
     const response = await respond(req, route, requestId, started);

@@ -11,10 +11,11 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { type MessageAttributeValue, SendMessageCommand } from '@aws-sdk/client-sqs';
 import autocannon from 'autocannon';
+import { dynamoDbClient, s3Client, sqsClient } from '../../functions/platform/clients.js';
 import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
 import { serveBenchCommands } from './child.js';
 
@@ -28,9 +29,10 @@ export interface LegResult {
   readonly p99Ms?: number;
 }
 
-const sqs = new SQSClient({});
-const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });
-const dynamodb = new DynamoDBClient({});
+// The functions' own clients, configured as they are (the raw legs measure the same SDK sends).
+const sqs = sqsClient();
+const s3 = s3Client();
+const dynamodb = dynamoDbClient();
 
 /** `concurrency` loops calling `operation` until `seconds` have passed. */
 const loop = async (

@@ -93,7 +93,9 @@ ${t.seconds} s per round, the order flipping every round, after one warm-up leg 
 - **ingest**: \`POST /webhooks/micro1/{token}\` (\`interview.started\`): the ingest authenticates and validates it,
   sends the envelope with the raw delivery to SQS and answers 202;
 - **SendMessage**: raw \`SendMessage\` of a message of the same size (an envelope and the raw delivery) with the
-  same attributes, ${t.concurrency} senders.
+  same attributes, ${t.concurrency} senders, through the functions' own SQS client, configured as the ingest's
+  (\`cacheMiddleware\` on: the SDK resolves each command's middleware once, not on every send), so the
+  ratio is what the ingest adds to the same send.
 
 | round | order | ingest req/s | SendMessage/s | ingest / SendMessage |
 |---|---|---|---|---|

@@ -131,7 +131,7 @@ describe('local API Gateway (HTTP API, payload format 2.0)', () => {
           sourceIp: '127.0.0.1',
           userAgent: 'micro1-webhooks/1.0',
         },
-        requestId: expect.any(String),
+        requestId: expect.stringMatching(/^[A-Za-z0-9+/]{15}=$/),
         routeKey: 'POST /webhooks/micro1/{token}',
         stage: '$default',
         time: expect.stringMatching(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/),
