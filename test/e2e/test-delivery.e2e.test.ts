@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { jest } from '@jest/globals';
 import { ParkingLot } from '../../functions/ledger/parking-lot.js';
 import { resources } from '../../lib/resources.js';
 import type { ConsoleSnapshot } from '../../local/console/snapshot.js';
@@ -29,6 +28,7 @@ import { queueDepth } from '../../local/queue-depth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
 import { ensureSecretsFile } from '../../local/secrets-file.js';
 import { sendEvent } from '../../local/send.js';
+import { type OutputCapture, startCapturingOutput } from '../helpers/captured-output.js';
 import { eventually } from '../integration/local/factories.js';
 import { emittedMetrics, valuesOf } from '../unit/platform/emf.js';
 import { type Fixture, fixtureNamed, loadFixtures, settled } from './helpers.js';
@@ -44,15 +44,13 @@ let fixtures: Fixture[];
 let documents: DynamoDBDocumentClient;
 let parking: ParkingLot;
 
-/** The handlers' stdout (Powertools JSON logs and EMF metrics), captured for the whole file. */
-const stdout: string[] = [];
-/** stdout captured, stderr (the refusal's warning) silenced; restored after the file. */
-let spies: Array<{ mockRestore(): void }> = [];
+/** The handlers' stdout (Powertools JSON logs and EMF metrics) and stderr (the refusal's warning), captured for the whole file. */
+let output: OutputCapture | undefined;
+const stdout = (): string => output?.stdout() ?? '';
 
 /** The Powertools log entries written so far with `message`. */
 const logEntries = (message: string): Array<Record<string, unknown>> =>
-  stdout
-    .join('')
+  stdout()
     .split('\n')
     .filter((line) => line.startsWith('{') && line.includes('"message"'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -89,13 +87,7 @@ beforeAll(async () => {
     });
     round0Api.state.interviews.set(seeded.id, seeded.body);
   }
-  spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }),
-    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
-  ];
+  output = startCapturingOutput();
   pipeline = await startLocalPipeline({
     dataDir: tempDir,
     secretsFile: secretsFile.path,
@@ -120,7 +112,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const spy of spies) spy.mockRestore();
+  output?.restore();
   await pipeline?.stop();
   await round0Api?.close();
   await rm(tempDir, { recursive: true, force: true });
@@ -142,7 +134,7 @@ describe('a vendor test delivery end to end (local runtime)', () => {
       expect.objectContaining({ service: ingestService, vendor: 'round0', eventType: 'interview_ended' }),
     ]);
     expect(logEntries('webhook accepted')).toEqual([]);
-    const metrics = emittedMetrics(stdout.join(''));
+    const metrics = emittedMetrics(stdout());
     expect(valuesOf(metrics, 'TestDeliveryReceived', { service: ingestService })).toEqual([1]);
     expect(
       valuesOf(metrics, 'TestDeliveryReceived', {
@@ -155,7 +147,7 @@ describe('a vendor test delivery end to end (local runtime)', () => {
     expect(logEntries('test delivery acknowledged')).toEqual([
       expect.objectContaining({ service: 'interview-sync-worker', eventKey: testEventKey }),
     ]);
-    for (const pii of ['test@example.com', 'Test Candidate']) expect(stdout.join('')).not.toContain(pii);
+    for (const pii of ['test@example.com', 'Test Candidate']) expect(stdout()).not.toContain(pii);
 
     // Assess: no effect anywhere
     expect(round0Api.requests).toEqual([]);
@@ -190,7 +182,7 @@ describe('a vendor test delivery end to end (local runtime)', () => {
     expect(sent.status).toBe(401);
     expect(JSON.parse(sent.body)).not.toHaveProperty('test');
     expect(logEntries('test delivery received')).toHaveLength(1);
-    const metrics = emittedMetrics(stdout.join(''));
+    const metrics = emittedMetrics(stdout());
     expect(valuesOf(metrics, 'WebhookAuthFailed', { service: ingestService, vendor: 'round0' })).toEqual([1]);
   });
 
@@ -210,7 +202,7 @@ describe('a vendor test delivery end to end (local runtime)', () => {
     expect((await ledgerItems()).some((item) => item.includes('660f9511-f30c-52e5-b827-557766551111'))).toBe(
       true,
     );
-    const metrics = emittedMetrics(stdout.join(''));
+    const metrics = emittedMetrics(stdout());
     expect(valuesOf(metrics, 'WebhookReceived', { service: ingestService })).toEqual([1]);
     expect(valuesOf(metrics, 'TestDeliveryReceived', { service: ingestService })).toEqual([1]);
   });

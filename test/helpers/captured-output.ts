@@ -10,8 +10,17 @@ export interface CapturedOutput<T> {
   readonly stderr: string;
 }
 
-/** Runs `act` with stdout and stderr captured: nothing reaches the test output. */
-export const captureOutput = async <T>(act: () => Promise<T>): Promise<CapturedOutput<T>> => {
+/** A capture that spans several steps (a `beforeEach` to an `afterEach`): read it any time, then restore. */
+export interface OutputCapture {
+  /** Everything written to stdout since the capture began. */
+  stdout(): string;
+  stderr(): string;
+  /** Puts the real streams back. */
+  restore(): void;
+}
+
+/** Captures stdout and stderr until `restore()`: nothing reaches the test output meanwhile. */
+export const startCapturingOutput = (): OutputCapture => {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const into = (chunks: string[]) => (chunk: string | Uint8Array) => {
@@ -22,10 +31,22 @@ export const captureOutput = async <T>(act: () => Promise<T>): Promise<CapturedO
     jest.spyOn(process.stdout, 'write').mockImplementation(into(stdout)),
     jest.spyOn(process.stderr, 'write').mockImplementation(into(stderr)),
   ];
+  return {
+    stdout: () => stdout.join(''),
+    stderr: () => stderr.join(''),
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
+};
+
+/** Runs `act` with stdout and stderr captured: nothing reaches the test output. */
+export const captureOutput = async <T>(act: () => Promise<T>): Promise<CapturedOutput<T>> => {
+  const capture = startCapturingOutput();
   try {
     const result = await act();
-    return { result, stdout: stdout.join(''), stderr: stderr.join('') };
+    return { result, stdout: capture.stdout(), stderr: capture.stderr() };
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    capture.restore();
   }
 };

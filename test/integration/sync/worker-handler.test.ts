@@ -26,7 +26,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
@@ -38,6 +38,7 @@ import { type RawEvent, rawDeliveryOf, rawEventKey } from '../../../functions/qu
 import type { RawDelivery } from '../../../functions/vendors/envelope.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
+import { type OutputCapture, startCapturingOutput } from '../../helpers/captured-output.js';
 import { startDynalite } from '../../helpers/dynalite.js';
 import { type EmittedMetric, emittedMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
 import { anOpportunity, envelope, ledgerTable, round0 } from './world.js';
@@ -122,10 +123,10 @@ const ledger = new InterviewLedger({ client: dynamo.client, tableName: ledgerTab
 const service = 'interview-sync-worker';
 
 /** stdout during the current test: the worker's EMF lines (and nothing reaches the test output). */
-let stdout: string[] = [];
-let stdoutSpy: { mockRestore(): void } | undefined;
-/** The metrics the worker published in the current test (since `from`, a `stdout.length` taken earlier). */
-const published = (from = 0): EmittedMetric[] => emittedMetrics(stdout.slice(from).join(''));
+let output: OutputCapture | undefined;
+const stdout = (): string => output?.stdout() ?? '';
+/** The metrics the worker published in the current test (since `from`, a `stdout().length` taken earlier). */
+const published = (from = 0): EmittedMetric[] => emittedMetrics(stdout().slice(from));
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -255,15 +256,11 @@ const attribute = (message: Message | undefined, name: string) =>
   message?.MessageAttributes?.[name]?.StringValue;
 
 beforeEach(() => {
-  stdout = [];
-  stdoutSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
+  output = startCapturingOutput();
 });
 
 afterEach(async () => {
-  stdoutSpy?.mockRestore();
+  output?.restore();
   await drainDeadLetters();
 });
 
@@ -402,7 +399,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       `service=${service}`,
       `service=${service},vendor=round0`,
     ]);
-    const firstDelivery = stdout.length;
+    const firstDelivery = stdout().length;
 
     // Act
     const response = await invoke(eventRecord(event));

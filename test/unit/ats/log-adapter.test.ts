@@ -1,10 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLogAdapter } from '../../../functions/ats/log/adapter.js';
 import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
 import type { AtsContext, ScreeningNote } from '../../../functions/ats/types.js';
+import { captureOutput } from '../../helpers/captured-output.js';
 
 const note: ScreeningNote = {
   title: 'AI screening for Ada Lovelace',
@@ -130,20 +131,12 @@ describe('log adapter', () => {
   it('prints the lines when its path is stdout (deployed: CloudWatch Logs), and finds no earlier note', async () => {
     // Prepare
     const ats = createLogAdapter({ path: 'stdout' });
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed.push(String(chunk));
-      return true;
-    });
 
     // Act
-    try {
-      await ats.setStatus({ candidateId: 'app-1' }, 'completed', ctx);
-    } finally {
-      spy.mockRestore();
-    }
+    const { stdout } = await captureOutput(() => ats.setStatus({ candidateId: 'app-1' }, 'completed', ctx));
 
     // Assess
+    const printed = stdout.split('\n').filter((line) => line !== '');
     expect(printed.map((line) => JSON.parse(line))).toEqual([
       expect.objectContaining({
         adapter: 'log',
