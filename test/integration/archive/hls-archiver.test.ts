@@ -503,7 +503,7 @@ describe('archiveHlsRecording', () => {
     // Prepare: six slow segments
     const slow = () => {
       for (let index = 0; index < 6; index += 1) {
-        server.behave(`/long/seg_${index}.ts`, { kind: 'slow', delayMs: 150 });
+        server.behave(`/long/seg_${index}.ts`, { kind: 'slow', delayMs: 300 });
       }
     };
     const two = await prepare('/long/index.m3u8');

@@ -47,7 +47,10 @@ export interface MediaServer {
   behave(path: string, behaviour: MediaBehaviour): void;
   /** Requests served so far, optionally only those whose path starts with `prefix`. */
   requests(prefix?: string): ServedRequest[];
-  /** Most requests in flight at once since the last {@link reset}. */
+  /**
+   * Most requests waiting for their answer at once (from arrival until the server starts answering) since the
+   * last {@link reset}: with slow answers, what a client keeps in flight.
+   */
   maxInFlight(): number;
   /** Forgets behaviours, tokens, requests and the in-flight peak. */
   reset(): void;
@@ -89,9 +92,11 @@ export const startMediaServer = async (root: string): Promise<MediaServer> => {
     query: URLSearchParams,
     range: string | undefined,
     response: ServerResponse,
+    answering: () => void,
   ): Promise<number> => {
     const behaviour = behaviours.get(path);
     if (behaviour?.kind === 'slow') await sleep(behaviour.delayMs);
+    answering();
     if (behaviour?.kind === 'failing') {
       const seen = failures.get(path) ?? 0;
       failures.set(path, seen + 1);
@@ -144,15 +149,14 @@ export const startMediaServer = async (root: string): Promise<MediaServer> => {
     const url = new URL(request.url ?? '/', 'http://media.test');
     inFlight += 1;
     peak = Math.max(peak, inFlight);
-    // Out of flight once the last byte is handed to the socket ('finish', or 'close' for a destroyed
-    // answer): the client can only start its next request after that, whereas the answer's promise may
-    // settle later under load, which counted one request too many in flight.
+    // Out of flight once the answer begins (or the request is gone). Counting until the answer's last byte
+    // left the socket counted one too many under load: the client can read that byte, finish and send its
+    // next request before this event loop gets to the write's completion.
     let counted = true;
     const done = () => {
       if (counted) inFlight -= 1;
       counted = false;
     };
-    response.once('finish', done);
     response.once('close', done);
     // Recorded on arrival, so a test that counts requests right after the archiver returns sees them all.
     const record: ServedRequest = {
@@ -162,7 +166,7 @@ export const startMediaServer = async (root: string): Promise<MediaServer> => {
       status: 0,
     };
     served.push(record);
-    answer(url.pathname, url.searchParams, request.headers.range, response)
+    answer(url.pathname, url.searchParams, request.headers.range, response, done)
       .then(
         (status) => {
           record.status = status;
