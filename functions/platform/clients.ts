@@ -21,11 +21,12 @@ export const instrumentClients = (instrumentation: ClientInstrumentation): void 
 };
 
 /**
- * The SDK resolves a command's middleware stack on every send (about a sixth of the ingest's CPU per
- * request, measured); `cacheMiddleware` resolves it once per command class. Safe here because nothing
- * changes a stack after the first send: the Tracer adds its middleware in `instrument`, right after the
- * client is made, and no deployed code presigns (the presigner adds middleware per call). Not for
- * DynamoDB: the document client refuses a client that caches.
+ * The SDK resolves a command's middleware stack on every send; `cacheMiddleware` resolves it once per
+ * command class (7 % less CPU per `SendMessage` in a side-by-side run: 0.95 against 1.03 ms). Safe here
+ * because nothing changes a stack after the first send: the Tracer adds its middleware in `instrument`,
+ * right after the client is made, and no deployed code presigns (the presigner adds middleware per call).
+ * Not for DynamoDB: the document client refuses a client that caches (its commands keep their first
+ * instance).
  */
 const cacheMiddleware = true;
 
