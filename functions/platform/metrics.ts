@@ -76,27 +76,28 @@ export class ContractMetrics extends Metrics {
     // The map is emptied first: whatever happens while publishing, a line is never published twice.
     const lines = [...this.#lines.values()];
     this.#lines.clear();
-    for (const line of lines) {
-      const longest = Math.max(...[...line.metrics.values()].map((metric) => metric.values.length));
-      for (let start = 0; start < longest; start += maxValuesPerLine) {
-        // The breakdown's set, then a second set of the default dimensions alone (`service`): the aggregate.
-        for (const [name, value] of Object.entries(line.dimensions))
-          this.#publisher.addDimension(name, value);
-        this.#publisher.addDimensions({});
-        for (const [name, { unit, values }] of line.metrics) {
-          for (const value of values.slice(start, start + maxValuesPerLine)) {
-            this.#publisher.addMetric(name, unit, value);
-          }
-        }
-        this.#publisher.publishStoredMetrics();
-      }
-    }
+    for (const line of lines) this.#publishLine(line);
     // Powertools writes a warning line instead when nothing else was recorded.
     if (this.hasStoredMetrics()) return super.publishStoredMetrics();
     this.clearMetrics();
     this.clearDimensions();
     this.clearMetadata();
     return this;
+  }
+
+  /** One breakdown line, split so that no metric carries more than `maxValuesPerLine` values. */
+  #publishLine(line: BreakdownLine): void {
+    const longest = Math.max(...[...line.metrics.values()].map((metric) => metric.values.length));
+    for (let start = 0; start < longest; start += maxValuesPerLine) {
+      // The breakdown's set, then a second set of the default dimensions alone (`service`): the aggregate.
+      for (const [name, value] of Object.entries(line.dimensions)) this.#publisher.addDimension(name, value);
+      this.#publisher.addDimensions({});
+      for (const [name, { unit, values }] of line.metrics) {
+        for (const value of values.slice(start, start + maxValuesPerLine))
+          this.#publisher.addMetric(name, unit, value);
+      }
+      this.#publisher.publishStoredMetrics();
+    }
   }
 }
 

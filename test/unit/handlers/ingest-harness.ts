@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { generateWebhookToken } from '../../../functions/vendors/index.js';
+import { captureOutput } from '../../helpers/captured-output.js';
 
 export const sqsMock = mockClient(SQSClient);
 export const s3Mock = mockClient(S3Client);
@@ -83,14 +83,4 @@ export const invoke = async (event: APIGatewayProxyEventV2) =>
   (await handler(event, context)) as APIGatewayProxyStructuredResultV2 & { body: string };
 
 /** Runs `act` with the handler's log lines swallowed (hundreds of refusals would flood the output). */
-export const withoutLogs = async <T>(act: () => Promise<T>): Promise<T> => {
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
-    jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
-  ];
-  try {
-    return await act();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-};
+export const withoutLogs = async <T>(act: () => Promise<T>): Promise<T> => (await captureOutput(act)).result;
