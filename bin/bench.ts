@@ -9,7 +9,7 @@
  * BENCH_EVENTS (300), BENCH_ARCHIVE_MB (512), BENCH_ARCHIVE_ROUNDS (3).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,19 +20,21 @@ import { benchCommand, benchSettings } from '../local/bench/settings.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const settings = benchSettings(process.env);
 const command = benchCommand(process.env);
+// The synthesised bundles and the parts' results: removed when the bench ends, whatever the outcome.
 const scratch = mkdtempSync(join(tmpdir(), 'interview-sync-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 // The functions as the stage deploys them, bundled by CDK once for the parts that run them.
 const childEnv: Record<string, string | undefined> = { ...process.env };
 if (settings.parts.includes('ingest') || settings.parts.includes('worker')) {
   log(`synthesising the ${settings.stage} stage with bundling…`);
-  const deployed = synthesizeDeployedStage(settings.stage);
+  const deployed = synthesizeDeployedStage(settings.stage, {}, scratch);
   const ingest = deployed.functions.ingest;
   // The earlier default beside it, when the stage turns either off for the ingest.
   const lean = ingest.environment.POWERTOOLS_TRACE_ENABLED === 'false' || ingest.sourceMapBytes === 0;
   const allOn: DeployedStage | undefined = lean
-    ? synthesizeDeployedStage(settings.stage, { tracing: true, sourceMaps: true })
+    ? synthesizeDeployedStage(settings.stage, { tracing: true, sourceMaps: true }, scratch)
     : undefined;
   const file = join(scratch, 'deployed.json');
   writeFileSync(file, JSON.stringify({ deployed, allOn }));

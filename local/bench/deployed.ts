@@ -61,13 +61,15 @@ interface TemplateFunction {
 
 /**
  * Synthesises `stage` (its cdk.json settings, then `overrides`) with bundling, and the baseline function
- * with the ingest's settings. Takes a few seconds per function (esbuild).
+ * with the ingest's settings, into a new directory under `parentDir` (the caller removes it: ~15 MB of
+ * bundles and maps). Takes a few seconds per function (esbuild).
  */
 export const synthesizeDeployedStage = (
   stage: string,
   overrides: Partial<StageConfig> = {},
+  parentDir: string = tmpdir(),
 ): DeployedStage => {
-  const outdir = mkdtempSync(join(tmpdir(), 'interview-sync-bench-cdk-'));
+  const outdir = mkdtempSync(join(parentDir, 'cdk-'));
   const context: Record<string, unknown> = { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true };
   const fromStage = readStageConfig(stage, (key) => context[key]);
   const config = { ...fromStage, ...overrides } as StageConfig;

@@ -11,7 +11,7 @@
  *   from /proc, so the report can say where the time goes;
  * - log bytes per request, measured from the function's actual log lines.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -299,5 +299,6 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
     };
   } finally {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   }
 };

@@ -15,7 +15,7 @@
  * the log bytes an event costs when its invocation is its own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -277,6 +277,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     };
   } finally {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   }
 };
 
