@@ -1,7 +1,7 @@
 /**
  * In-process synthesis for the infra tests, plus readers for the parts of a template the tests inspect.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -46,24 +46,38 @@ export interface SynthesizeOptions {
  * Synthesises one stage's two stacks. Bundling is skipped (the `aws:cdk:bundling-stacks` context): the
  * templates do not depend on the bundles, and the esbuild run is covered once by the `cdk synth` test.
  */
-export const synthesizeStage = (options: SynthesizeOptions = {}): SynthesizedStage => {
-  const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [] } });
-  const { stateful, stateless } = addInterviewSyncStage(app, options.stage ?? 'test', options.config ?? {});
-  const statelessTemplate = Template.fromStack(stateless);
-  return { stateful, stateless, statefulTemplate: Template.fromStack(stateful), statelessTemplate };
-};
+export const synthesizeStage = (options: SynthesizeOptions = {}): SynthesizedStage =>
+  inTemporaryApp({}, (app) => addInterviewSyncStage(app, options.stage ?? 'test', options.config ?? {}));
 
 /**
  * What `bin/app.ts` does with a context (cdk.json's flags plus `context`): read and validate the stage's
  * configuration, then build the stage. Throws `StageConfigError` like `cdk synth` would.
  */
-export const synthesizeFromContext = (context: Record<string, unknown>): SynthesizedStage => {
+export const synthesizeFromContext = (context: Record<string, unknown>): SynthesizedStage =>
+  inTemporaryApp(context, (app) => {
+    const stage = (app.node.tryGetContext('stage') as string | undefined) ?? 'dev';
+    const config = readStageConfig(stage, (key) => app.node.tryGetContext(key) as unknown);
+    return addInterviewSyncStage(app, stage, config);
+  });
+
+/**
+ * Builds a stage in a new app (cdk.json's flags plus `context`, bundling skipped) and reads both templates
+ * into memory. The app's output directory, which CDK makes in the system's temporary directory as soon as the
+ * app exists (~400 KB once synthesised), is removed afterwards, even when the build throws: test runs leave
+ * nothing behind.
+ */
+const inTemporaryApp = (
+  context: Record<string, unknown>,
+  build: (app: App) => { stateful: InterviewSyncStatefulStack; stateless: InterviewSyncStatelessStack },
+): SynthesizedStage => {
   const app = new App({ context: { ...cdkJsonContext, ...context, 'aws:cdk:bundling-stacks': [] } });
-  const stage = (app.node.tryGetContext('stage') as string | undefined) ?? 'dev';
-  const config = readStageConfig(stage, (key) => app.node.tryGetContext(key) as unknown);
-  const { stateful, stateless } = addInterviewSyncStage(app, stage, config);
-  const statelessTemplate = Template.fromStack(stateless);
-  return { stateful, stateless, statefulTemplate: Template.fromStack(stateful), statelessTemplate };
+  try {
+    const { stateful, stateless } = build(app);
+    const statelessTemplate = Template.fromStack(stateless);
+    return { stateful, stateless, statefulTemplate: Template.fromStack(stateful), statelessTemplate };
+  } finally {
+    rmSync(app.outdir, { recursive: true, force: true });
+  }
 };
 
 /** Logical id of the CloudFormation resource behind an L2 construct. */

@@ -2,13 +2,14 @@
  * The deployed ingest handler, loaded once per test file with SQS and S3 mocked (`aws-sdk-client-mock`:
  * the faults these tests need are ones the emulators cannot produce) and secrets from a temporary file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { generateWebhookToken } from '../../../functions/vendors/index.js';
@@ -20,7 +21,10 @@ export const s3Mock = mockClient(S3Client);
 export const secret = 'round0-handler-test-secret';
 export const micro1Token = generateWebhookToken();
 
-const secretsFile = join(mkdtempSync(join(tmpdir(), 'ingest-handler-')), 'secrets.local.json');
+const secretsDir = mkdtempSync(join(tmpdir(), 'ingest-handler-'));
+const secretsFile = join(secretsDir, 'secrets.local.json');
+// Registered while the importing test file loads: removed after that file's tests.
+afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
 writeFileSync(
   secretsFile,
   JSON.stringify({ webhook: { round0SigningSecrets: [secret], micro1Tokens: [micro1Token] } }),
