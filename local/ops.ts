@@ -31,6 +31,7 @@ import type { AtsAdapterDeps } from '../functions/ats/types.js';
 import { envNames } from '../functions/platform/env.js';
 import { type IntegrationSecrets, integrationSecretsSchema } from '../functions/platform/secrets-shape.js';
 import type { InterviewEvent } from '../functions/vendors/envelope.js';
+import { readDeployedWorkerSettings } from './ops/deployed-settings.js';
 import type { ProgressStream } from './ops/progress.js';
 import type { RawReplayOptions } from './ops/replay-raw.js';
 import { readStageOutputs, requireOutput, type StageOutputs } from './ops/stack-outputs.js';
@@ -74,7 +75,7 @@ every command works on the running npm start, or on a deployed stage with --stag
   (resources read from the stacks' outputs). Scripts may name them instead: --table <LedgerTableName>
   --queue-url <EventsQueueUrl> --bucket <BucketName> --dlq-url <DeadLetterQueueUrl> --archive-dlq-url
   <ArchiveDeadLetterQueueUrl> --archive-queue-url <ArchiveQueueUrl> --integration-secret-arn <IntegrationSecretsArn>
-  (each also overrides its output under --stage). The doctor with --stage takes the ATS settings of cdk.json's stage.`;
+  (each also overrides its output under --stage). The doctor with --stage checks the ATS settings the deployed worker runs with.`;
 
 /** Injection points of {@link runOps}, for tests. */
 export interface OpsOptions {
@@ -180,6 +181,8 @@ export interface DoctorTarget {
   readonly options: DoctorOptions;
   /** Where the credentials came from (printed; never the credentials themselves). */
   readonly source: string;
+  /** Where the adapter, its config and the sync's ids came from, when not all from flags (printed). */
+  readonly settingsSource: string;
 }
 
 const parseConfig = (text: string | undefined, from: string): unknown => {
@@ -216,23 +219,6 @@ export const readIntegrationSecrets = async (
   return { secrets: (await readSecretsFile(file)).integration, source: file };
 };
 
-/** The validated settings of `stage` in cdk.json (`stages.<stage>`), as a deploy without `-c` keys uses them. */
-const cdkJsonStageConfig = async (stage: string) => {
-  const [{ readFile }, { readStageConfig }] = await Promise.all([
-    import('node:fs/promises'),
-    // Loaded here only: it pulls in aws-cdk-lib (seconds), which no other command needs.
-    import('../lib/config/stage-config.js'),
-  ]);
-  const cdkJson = JSON.parse(await readFile(new URL('../cdk.json', import.meta.url), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
-  try {
-    return readStageConfig(stage, (key) => (key === 'stages' ? cdkJson.context?.stages : undefined));
-  } catch (error) {
-    throw new OpsUsageError((error as Error).message, { cause: error });
-  }
-};
-
 /** The stacks' outputs of `--stage` (its errors as usage errors), or a usage error naming `--stage`. */
 const outputsOf = async (values: OpsValues, command: string): Promise<StageOutputs> => {
   if (values.stage === undefined) {
@@ -251,6 +237,15 @@ const outputsOf = async (values: OpsValues, command: string): Promise<StageOutpu
   }
 };
 
+const usageErrorOfAsync = async <T>(read: () => Promise<T>): Promise<T> => {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
+    throw error;
+  }
+};
+
 const usageErrorOf = <T>(read: () => T): T => {
   try {
     return read();
@@ -262,9 +257,9 @@ const usageErrorOf = <T>(read: () => T): T => {
 
 /**
  * THE one place the doctor's target is resolved. Flags win over the stage's settings: `--adapter`/`--config`
- * over `ATS_ADAPTER`/`ATS_CONFIG` (or, with `--stage`, cdk.json's `atsAdapter`/`atsConfig` of the stage),
- * `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/`ATS_SCORE_FIELD_ID` (or
- * `atsCompletedStageId`/`atsScoreFieldId`); credentials come from the integration secret in Secrets Manager
+ * over `ATS_ADAPTER`/`ATS_CONFIG`, `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/
+ * `ATS_SCORE_FIELD_ID`, read from the environment, or with `--stage` from the deployed worker's environment
+ * (its stack's template: what the last deploy made, `-c` keys included); credentials come from the integration secret in Secrets Manager
  * with `--stage` (its output) or `--integration-secret-arn`, else from the local secrets file's
  * `integration.ats`.
  */
@@ -274,15 +269,10 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
   let settingsSource = 'the environment';
   if (values.stage !== undefined) {
     const outputs = await outputsOf(values, 'doctor --stage');
-    const stageConfig = await cdkJsonStageConfig(values.stage);
-    settings = {
-      [envNames.atsAdapter]: stageConfig.atsAdapter,
-      [envNames.atsConfig]:
-        stageConfig.atsConfig === undefined ? undefined : JSON.stringify(stageConfig.atsConfig),
-      [envNames.atsCompletedStageId]: stageConfig.atsCompletedStageId,
-      [envNames.atsScoreFieldId]: stageConfig.atsScoreFieldId,
-    };
-    settingsSource = `cdk.json stages.${values.stage}`;
+    // What the last deploy made (cdk.json's stage and the -c keys it was given), not cdk.json as it is now.
+    const deployed = await usageErrorOfAsync(() => readDeployedWorkerSettings(outputs));
+    settings = deployed.environment;
+    settingsSource = deployed.source;
     secretValues = {
       'integration-secret-arn':
         values['integration-secret-arn'] ??
@@ -311,6 +301,7 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
     credentials: secrets.ats,
     options,
     source: fromFile ? `${source} (integration.ats)` : source,
+    settingsSource,
   };
 };
 
@@ -324,8 +315,17 @@ const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult>
     target.options,
   );
   const lines = values.json
-    ? JSON.stringify({ ...report, credentialsFrom: target.source }, null, 2).split('\n')
-    : [...renderDoctorReport(report), '', `credentials read from ${target.source}`];
+    ? JSON.stringify(
+        { ...report, credentialsFrom: target.source, settingsFrom: target.settingsSource },
+        null,
+        2,
+      ).split('\n')
+    : [
+        ...renderDoctorReport(report),
+        '',
+        `settings read from ${target.settingsSource}`,
+        `credentials read from ${target.source}`,
+      ];
   return { lines, exitCode: report.ok ? 0 : 1 };
 };
 

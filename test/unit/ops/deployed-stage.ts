@@ -1,12 +1,13 @@
 /**
  * A deployed stage as the AWS APIs `npm run ops` and `npm run send` call would show it: both stacks'
- * outputs (CloudFormation), the two secrets (Secrets Manager, kept in memory so writes can be counted and
+ * outputs and the stateless stack's template (CloudFormation), the two secrets (Secrets Manager, kept in memory so writes can be counted and
  * read back) — through aws-sdk-client-mock, as no emulator exists for either service.
  */
 import {
   CloudFormationClient,
   CloudFormationServiceException,
   DescribeStacksCommand,
+  GetTemplateCommand,
   type Output,
 } from '@aws-sdk/client-cloudformation';
 import {
@@ -57,15 +58,44 @@ const noSuchStack = (name: string) =>
     message: `Stack with id ${name} does not exist`,
   });
 
+/**
+ * The part of a stateless stack's template the doctor reads: the worker function and its environment as
+ * `prod` deploys it by default (tests that care about its shape synthesise the real one).
+ */
+export const minimalStatelessTemplate = {
+  Resources: {
+    WorkerFunction: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Environment: {
+          Variables: {
+            POWERTOOLS_SERVICE_NAME: 'interview-sync-worker',
+            ATS_ADAPTER: 'log',
+            ATS_CONFIG: '{"path":"stdout"}',
+            QUEUE_URL: { 'Fn::ImportValue': 'InterviewSync-prod-Stateful:ExportsOutputRefEventsQueue' },
+          },
+        },
+      },
+    },
+  },
+};
+
 export interface StageOptions {
   /** @default the outputs above; `null`: the stack does not exist */
   readonly stateful?: Record<string, string> | null;
   readonly stateless?: Record<string, string> | null;
+  /** What GetTemplate answers for the stateless stack (JSON-encoded). @default {@link minimalStatelessTemplate} */
+  readonly statelessTemplate?: unknown;
 }
 
-/** Answers DescribeStacks for the stage `prod` (any other stack does not exist). */
+/** Answers DescribeStacks and GetTemplate for the stage `prod` (any other stack does not exist). */
 export const deployStage = (options: StageOptions = {}) => {
   cloudFormation.reset();
+  cloudFormation.on(GetTemplateCommand).callsFake(({ StackName }: { StackName: string }) => {
+    if (StackName !== 'InterviewSync-prod-Stateless' || options.stateless === null)
+      throw noSuchStack(StackName);
+    return { TemplateBody: JSON.stringify(options.statelessTemplate ?? minimalStatelessTemplate) };
+  });
   cloudFormation.on(DescribeStacksCommand).callsFake(({ StackName }: { StackName: string }) => {
     const outputs =
       StackName === 'InterviewSync-prod-Stateful'

@@ -1,9 +1,13 @@
 /**
  * `npm run ops -- doctor --stage`: the ATS credentials from the stage's integration secret (its ARN a stack
- * output) and the ATS settings of cdk.json's stage, as a deploy without `-c` keys uses them; flags still win.
+ * output) and the ATS settings the deployed worker runs with, read from the stateless stack's deployed
+ * template (a deploy's `-c` keys included, which cdk.json alone would miss); flags still win.
  */
+
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { runOpsCommand } from '../../../local/ops.js';
+import { resolveDoctorTarget, runOpsCommand } from '../../../local/ops.js';
+import { synthesizeFromContext } from '../../infra/synth.js';
 import {
   cloudFormation,
   deployStage,
@@ -13,6 +17,14 @@ import {
   secretsManager,
   stageSecrets,
 } from './deployed-stage.js';
+
+type DoctorValues = Parameters<typeof resolveDoctorTarget>[0];
+
+/** Answers GetTemplate with the stateless template CDK synthesises for `cdk deploy -c stage=prod` + `context`. */
+const deployProdWith = (context: Record<string, string>) => {
+  const { statelessTemplate } = synthesizeFromContext({ stage: 'prod', ...context });
+  deployStage({ statelessTemplate: statelessTemplate.toJSON() });
+};
 
 beforeEach(() => {
   deployStage();
@@ -28,31 +40,104 @@ afterAll(() => {
 });
 
 describe('npm run ops -- doctor --stage', () => {
-  it("reads the credentials from the stage's integration secret and the adapter from cdk.json's stage", async () => {
+  it("reads the credentials from the stage's integration secret and the adapter from the deployed worker", async () => {
     // Act
     const { lines } = await runOpsCommand(
       ['doctor', '--stage', 'prod', '--region', region, '--json'],
       '/nonexistent/',
     );
 
-    // Assess: cdk.json's prod names no ATS, so the default log adapter
-    const report = JSON.parse(lines.join('\n')) as { adapter: string; credentialsFrom: string };
+    // Assess: the deployed prod stage runs the log adapter
+    const report = JSON.parse(lines.join('\n')) as {
+      adapter: string;
+      credentialsFrom: string;
+      settingsFrom: string;
+    };
     expect(report.adapter).toBe('log');
     expect(report.credentialsFrom).toBe('the integration secret (Secrets Manager)');
+    expect(report.settingsFrom).toBe(`the deployed worker (stack InterviewSync-prod-Stateless, ${region})`);
     expect(secretsManager.calls().map((call) => call.args[0].input)).toEqual([
       { SecretId: integrationSecretArn },
+    ]);
+    expect(cloudFormation.commandCalls(GetTemplateCommand).map((call) => call.args[0].input)).toEqual([
+      { StackName: 'InterviewSync-prod-Stateless', TemplateStage: 'Original' },
     ]);
     expect(lines.join('\n')).not.toContain('never-printed-key');
   });
 
-  it('lets --adapter override the stage setting', async () => {
+  it('takes the settings a deploy with -c keys made, from the template CDK synthesises for it', async () => {
+    // Prepare: cdk.json's prod names no ATS; the deploy's -c keys do
+    deployProdWith({
+      atsAdapter: 'greenhouse',
+      atsConfig: '{"userId":"4080"}',
+      atsCompletedStageId: '501',
+      atsScoreFieldId: '90',
+    });
+
     // Act
+    const target = await resolveDoctorTarget({ stage: 'prod', region } as DoctorValues, {});
+
+    // Assess
+    expect(target.adapter).toBe('greenhouse');
+    expect(target.config).toEqual({ userId: '4080' });
+    expect(target.options).toEqual({ completedStageId: '501', scoreFieldId: '90' });
+    expect(target.credentials).toEqual({ apiKey: 'never-printed-key' });
+  });
+
+  it('lets --adapter, --config and the id flags override the deployed settings', async () => {
+    // Prepare
+    deployProdWith({ atsAdapter: 'greenhouse', atsConfig: '{"userId":"4080"}', atsCompletedStageId: '501' });
+
+    // Act
+    const target = await resolveDoctorTarget(
+      {
+        stage: 'prod',
+        region,
+        adapter: 'generic',
+        config: '{}',
+        'completed-stage-id': '777',
+      } as DoctorValues,
+      {},
+    );
     const { lines } = await runOpsCommand(
       ['doctor', '--stage', 'prod', '--region', region, '--json', '--adapter', 'generic', '--config', '{}'],
       '/nonexistent/',
     );
 
     // Assess
+    expect([target.adapter, target.config, target.options]).toEqual([
+      'generic',
+      {},
+      { completedStageId: '777' },
+    ]);
     expect((JSON.parse(lines.join('\n')) as { adapter: string }).adapter).toBe('generic');
+  });
+
+  it('says which permission is missing when the template cannot be read', async () => {
+    // Prepare
+    cloudFormation.on(GetTemplateCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: cloudformation:GetTemplate'), {
+        name: 'AccessDenied',
+      }),
+    );
+
+    // Act
+    const result = runOpsCommand(['doctor', '--stage', 'prod', '--region', region], '/nonexistent/');
+
+    // Assess
+    await expect(result).rejects.toThrow(/cloudformation:GetTemplate.*--adapter and --config/);
+  });
+
+  it('refuses a stack without the worker function, naming the stack and the deploy that fixes it', async () => {
+    // Prepare
+    deployStage({ statelessTemplate: { Resources: {} } });
+
+    // Act
+    const result = runOpsCommand(['doctor', '--stage', 'prod', '--region', region], '/nonexistent/');
+
+    // Assess
+    await expect(result).rejects.toThrow(
+      /InterviewSync-prod-Stateless .* has no worker function .*deploy --all -c stage=prod/,
+    );
   });
 });

@@ -1,0 +1,92 @@
+/**
+ * The settings a deployed stage's worker runs with, read from its stateless stack's deployed template
+ * (CloudFormation GetTemplate): the worker's environment there holds them as literal strings. This is what
+ * the last `cdk deploy` made — cdk.json's stage *and* the `-c` keys it was given — where cdk.json alone
+ * would miss a deploy's overrides.
+ */
+import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { StageError } from './errors.js';
+import type { StageOutputs } from './stack-outputs.js';
+
+/**
+ * `POWERTOOLS_SERVICE_NAME` of the worker function, as `lib/stateless-stack.ts` sets it (an ops test reads a
+ * synthesised template with it). Not imported from there: that module loads aws-cdk-lib.
+ */
+export const workerServiceName = 'interview-sync-worker';
+
+interface TemplateFunction {
+  readonly Type?: unknown;
+  readonly Properties?: { readonly Environment?: { readonly Variables?: Record<string, unknown> } };
+}
+
+/** The worker's environment variables in `template` whose value is a literal string (not an intrinsic). */
+export const workerEnvironmentOf = (template: unknown): Readonly<Record<string, string>> | undefined => {
+  const resources = (template as { Resources?: Record<string, TemplateFunction> } | null)?.Resources ?? {};
+  for (const resource of Object.values(resources)) {
+    if (resource?.Type !== 'AWS::Lambda::Function') continue;
+    const variables = resource.Properties?.Environment?.Variables ?? {};
+    if (variables.POWERTOOLS_SERVICE_NAME !== workerServiceName) continue;
+    return Object.fromEntries(
+      Object.entries(variables).flatMap(([name, value]) =>
+        typeof value === 'string' ? [[name, value]] : [],
+      ),
+    );
+  }
+  return undefined;
+};
+
+export interface DeployedWorkerSettings {
+  readonly environment: Readonly<Record<string, string>>;
+  /** Where they were read, for the report: the stack and its region. */
+  readonly source: string;
+}
+
+/**
+ * The deployed worker's environment (literal values) of the stage in `outputs`. A StageError, saying what to
+ * do, when the template cannot be read (permission) or holds no worker (an older or foreign stack).
+ */
+export const readDeployedWorkerSettings = async (outputs: StageOutputs): Promise<DeployedWorkerSettings> => {
+  const stackName = outputs.stackNames.stateless;
+  const client = new CloudFormationClient({ region: outputs.region });
+  try {
+    let body: string | undefined;
+    try {
+      // `Original`: the template as CDK uploaded it (JSON); `Processed` differs only for transforms.
+      ({ TemplateBody: body } = await client.send(
+        new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }),
+      ));
+    } catch (error) {
+      const { name, message } = error as { name?: string; message?: string };
+      if (
+        name === 'AccessDenied' ||
+        name === 'AccessDeniedException' ||
+        /not authorized/i.test(message ?? '')
+      ) {
+        throw new StageError(
+          `not allowed to read the template of stack ${stackName} (cloudformation:GetTemplate), where the ` +
+            `deployed worker's ATS settings are: use credentials that may, or name them with --adapter and --config`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    let template: unknown;
+    try {
+      template = JSON.parse(body ?? '');
+    } catch (error) {
+      throw new StageError(`the template of stack ${stackName} is not the JSON CDK deploys`, {
+        cause: error,
+      });
+    }
+    const environment = workerEnvironmentOf(template);
+    if (environment === undefined) {
+      throw new StageError(
+        `stack ${stackName} (${outputs.region}) has no worker function (${workerServiceName}): ` +
+          `deploy the stage again (npm run cdk -- deploy --all -c stage=${outputs.stage})`,
+      );
+    }
+    return { environment, source: `the deployed worker (stack ${stackName}, ${outputs.region})` };
+  } finally {
+    client.destroy();
+  }
+};
