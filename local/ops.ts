@@ -181,7 +181,7 @@ export interface DoctorTarget {
   readonly options: DoctorOptions;
   /** Where the credentials came from (printed; never the credentials themselves). */
   readonly source: string;
-  /** Where the adapter, its config and the sync's ids came from, when not all from flags (printed). */
+  /** Where the settings no flag gave (adapter, its config, the sync's ids) came from (printed). */
   readonly settingsSource: string;
 }
 
@@ -219,6 +219,10 @@ export const readIntegrationSecrets = async (
   return { secrets: (await readSecretsFile(file)).integration, source: file };
 };
 
+/** A StageError as the usage error the CLI prints with its message; anything else as it is. */
+const asUsageError = (error: unknown): unknown =>
+  error instanceof StageError ? new OpsUsageError(error.message, { cause: error }) : error;
+
 /** The stacks' outputs of `--stage` (its errors as usage errors), or a usage error naming `--stage`. */
 const outputsOf = async (values: OpsValues, command: string): Promise<StageOutputs> => {
   if (values.stage === undefined) {
@@ -232,17 +236,7 @@ const outputsOf = async (values: OpsValues, command: string): Promise<StageOutpu
       ...(values.region === undefined ? {} : { region: values.region }),
     });
   } catch (error) {
-    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
-    throw error;
-  }
-};
-
-const usageErrorOfAsync = async <T>(read: () => Promise<T>): Promise<T> => {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
-    throw error;
+    throw asUsageError(error);
   }
 };
 
@@ -250,18 +244,17 @@ const usageErrorOf = <T>(read: () => T): T => {
   try {
     return read();
   } catch (error) {
-    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
-    throw error;
+    throw asUsageError(error);
   }
 };
 
 /**
- * THE one place the doctor's target is resolved. Flags win over the stage's settings: `--adapter`/`--config`
- * over `ATS_ADAPTER`/`ATS_CONFIG`, `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/
- * `ATS_SCORE_FIELD_ID`, read from the environment, or with `--stage` from the deployed worker's environment
- * (its stack's template: what the last deploy made, `-c` keys included); credentials come from the integration secret in Secrets Manager
- * with `--stage` (its output) or `--integration-secret-arn`, else from the local secrets file's
- * `integration.ats`.
+ * THE one place the doctor's target is resolved. Flags win over the settings: `--adapter`/`--config` over
+ * `ATS_ADAPTER`/`ATS_CONFIG`, `--completed-stage-id`/`--score-field-id` over `ATS_COMPLETED_STAGE_ID`/
+ * `ATS_SCORE_FIELD_ID`, which come from the environment, or with `--stage` from the deployed worker's
+ * environment (its stack's template: what the last deploy made, `-c` keys included). Credentials come from
+ * the integration secret in Secrets Manager with `--stage` (its output) or `--integration-secret-arn`, else
+ * from the local secrets file's `integration.ats`.
  */
 export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): Promise<DoctorTarget> => {
   let settings: Readonly<Record<string, string | undefined>> = ops.env ?? process.env;
@@ -270,7 +263,9 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
   if (values.stage !== undefined) {
     const outputs = await outputsOf(values, 'doctor --stage');
     // What the last deploy made (cdk.json's stage and the -c keys it was given), not cdk.json as it is now.
-    const deployed = await usageErrorOfAsync(() => readDeployedWorkerSettings(outputs));
+    const deployed = await readDeployedWorkerSettings(outputs).catch((error: unknown) => {
+      throw asUsageError(error);
+    });
     settings = deployed.environment;
     settingsSource = deployed.source;
     secretValues = {
@@ -334,8 +329,7 @@ const stageOf = async (values: OpsValues, dataDir: string): Promise<OpsStage> =>
   try {
     return await resolveStage(values, dataDir);
   } catch (error) {
-    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
-    throw error;
+    throw asUsageError(error);
   }
 };
 
@@ -343,8 +337,7 @@ const need = (stage: OpsStage, resource: Parameters<typeof requireResource>[1], 
   try {
     return requireResource(stage, resource, command);
   } catch (error) {
-    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
-    throw error;
+    throw asUsageError(error);
   }
 };
 
@@ -722,8 +715,7 @@ const withSecretsClient = async <T>(
   try {
     return await use(client);
   } catch (error) {
-    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
-    throw error;
+    throw asUsageError(error);
   } finally {
     client.destroy();
   }
@@ -815,8 +807,7 @@ const runWatch = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       await watchLocal({ ...output, consoleUrl: info.consoleUrl });
     }
   } catch (error) {
-    if (error instanceof StageError) throw new OpsUsageError(error.message, { cause: error });
-    throw error;
+    throw asUsageError(error);
   }
   return { lines: collected, exitCode: 0 };
 };
