@@ -11,7 +11,7 @@ import type { ArchiveBenchResult } from './archive-bench.js';
 import { assumptions, costPerMillion, prices } from './cost.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { InitVariantResult, RatioSummary } from './init-bench.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 import type { WorkerBenchResult } from './worker-bench.js';
 
 export const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
@@ -144,6 +144,10 @@ const workerSection = (record: PartRecord<WorkerBenchResult>): string => {
     Object.entries(counts)
       .map(([command, count]) => `${command.replace('Command', '')} ${count}`)
       .join(', ');
+  // CPU time per operation across every process of each leg (the machine's two cores are shared by all).
+  const pipelineCpuMs = median(r.rounds.map((x) => x.cpuMs.workerPerEvent + x.cpuMs.servicesPerEvent));
+  const rawCpuMs = median(r.rounds.map((x) => x.cpuMs.loadPerPutItem + x.cpuMs.servicesPerPutItem));
+  const dynamoDbPerEvent = r.dynamoDbPerEvent.fresh;
   return `## Worker
 
 ${provenance(record)}
@@ -174,7 +178,10 @@ Medians: ${r.eventsPerSecond} events/s, ${r.dynamoDbPerSecond} DynamoDB requests
 (the log adapter prints them, as the stage deploys it; counted apart, not as logs).
 
 Why the ratio stays far below 1 on this machine: with every process on two shared cores, throughput is CPU
-time. A raw \`PutItem\` costs its client and dynalite together about a millisecond or two; an event costs the
+time. A raw \`PutItem\` costs its client and dynalite together ${round(rawCpuMs, 2)} ms; an event costs all the processes
+of the pipeline ${round(pipelineCpuMs, 1)} ms (medians of the rounds). CPU time alone thus predicts a ratio of
+${round((dynamoDbPerEvent / pipelineCpuMs) * rawCpuMs, 2)}; 0.8 would need the whole pipeline to spend at most ${round((dynamoDbPerEvent * rawCpuMs) / 0.8, 1)} ms per event, when its
+${dynamoDbPerEvent} DynamoDB requests alone, at a raw \`PutItem\`'s cost, take ${round(dynamoDbPerEvent * rawCpuMs, 1)} ms. An event costs the
 worker ${r.workerCpuMsPerEvent} ms (median) for its three DynamoDB requests plus everything else an event needs: the SQS receive
 and delete, the raw delivery's S3 PUT (the raw event store), the ROUND0 API read (enrichment), the archive tasks' \`SendMessageBatch\`, the two ATS writes, its
 log lines and metrics — and most of it inside the AWS SDK, whose per-request work is the same as the raw
