@@ -5,14 +5,14 @@
  * would miss a deploy's overrides.
  */
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { StageError } from './errors.js';
+import { isAccessDenied, StageError } from './errors.js';
 import type { StageOutputs } from './stack-outputs.js';
 
 /**
  * `POWERTOOLS_SERVICE_NAME` of the worker function, as `lib/stateless-stack.ts` sets it (an ops test reads a
  * synthesised template with it). Not imported from there: that module loads aws-cdk-lib.
  */
-export const workerServiceName = 'interview-sync-worker';
+const workerServiceName = 'interview-sync-worker';
 
 interface TemplateFunction {
   readonly Type?: unknown;
@@ -20,7 +20,7 @@ interface TemplateFunction {
 }
 
 /** The worker's environment variables in `template` whose value is a literal string (not an intrinsic). */
-export const workerEnvironmentOf = (template: unknown): Readonly<Record<string, string>> | undefined => {
+const workerEnvironmentOf = (template: unknown): Readonly<Record<string, string>> | undefined => {
   const resources = (template as { Resources?: Record<string, TemplateFunction> } | null)?.Resources ?? {};
   for (const resource of Object.values(resources)) {
     if (resource?.Type !== 'AWS::Lambda::Function') continue;
@@ -56,12 +56,7 @@ export const readDeployedWorkerSettings = async (outputs: StageOutputs): Promise
         new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }),
       ));
     } catch (error) {
-      const { name, message } = error as { name?: string; message?: string };
-      if (
-        name === 'AccessDenied' ||
-        name === 'AccessDeniedException' ||
-        /not authorized/i.test(message ?? '')
-      ) {
+      if (isAccessDenied(error)) {
         throw new StageError(
           `not allowed to read the template of stack ${stackName} (cloudformation:GetTemplate), where the ` +
             `deployed worker's ATS settings are: use credentials that may, or name them with --adapter and --config`,

@@ -10,3 +10,9 @@ export class StageError extends Error {
     this.name = 'StageError';
   }
 }
+
+/** An AWS error that means the credentials may not make the call (the names differ by service). */
+export const isAccessDenied = (error: unknown): boolean => {
+  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+  return name === 'AccessDenied' || name === 'AccessDeniedException' || /not authorized/i.test(message ?? '');
+};

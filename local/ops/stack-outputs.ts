@@ -4,7 +4,7 @@
  * secret ARNs and webhook URLs an operator would otherwise copy from `cdk deploy`'s output.
  */
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { StageError } from './errors.js';
+import { isAccessDenied, StageError } from './errors.js';
 
 /**
  * The stack names of a stage, as `lib/interview-sync-stage.ts` names them (an infra test holds the two
@@ -82,7 +82,7 @@ const explain = (error: unknown, stackName: string, options: ReadStageOutputsOpt
       { cause: error },
     );
   }
-  if (name === 'AccessDenied' || name === 'AccessDeniedException' || /not authorized/i.test(message ?? '')) {
+  if (isAccessDenied(error)) {
     return new StageError(
       `not allowed to read stack ${stackName} (cloudformation:DescribeStacks): use credentials of the account that deployed it`,
       { cause: error },
