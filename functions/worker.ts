@@ -197,10 +197,12 @@ const recordSyncMetrics = (
     });
     if (outcome === 'ran' && (action === 'status' || action === 'note')) wroteVisibly = true;
   }
-  const occurredMs = event.occurredAt === undefined ? Number.NaN : Date.parse(event.occurredAt);
-  if (wroteVisibly && Number.isFinite(occurredMs)) {
+  // From the vendor's event, or from an operator's replay of it (see `InterviewEvent.replayedAt`).
+  const since = event.replayedAt ?? event.occurredAt;
+  const sinceMs = since === undefined ? Number.NaN : Date.parse(since);
+  if (wroteVisibly && Number.isFinite(sinceMs)) {
     // A vendor clock ahead of ours would give a negative lag: it counts as none.
-    recordMetric(metrics, metricSpecs.endToEndLag, Math.max(0, nowMs - occurredMs), { vendor: event.vendor });
+    recordMetric(metrics, metricSpecs.endToEndLag, Math.max(0, nowMs - sinceMs), { vendor: event.vendor });
   }
 };
 

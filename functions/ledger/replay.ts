@@ -14,6 +14,8 @@ export interface ReplayOptions {
   readonly kind: ParkedKind;
   /** Only these events; all parked events of `kind` when omitted. */
   readonly dedupeKeys?: readonly string[];
+  /** The replay's time, stamped on each envelope as `replayedAt`. @default the clock */
+  readonly now?: () => Date;
 }
 
 export interface ReplayOutcome {
@@ -31,6 +33,7 @@ export const replayParkedEvents = async (options: ReplayOptions): Promise<Replay
   const byKey = new Map<string, ParkedEvent[]>();
   for (const entry of entries) byKey.set(entry.dedupeKey, [...(byKey.get(entry.dedupeKey) ?? []), entry]);
 
+  const replayedAt = (options.now ?? (() => new Date()))().toISOString();
   const replayed: string[] = [];
   const skipped: Array<{ dedupeKey: string; reason: string }> = [];
   for (const [dedupeKey, group] of byKey) {
@@ -43,7 +46,7 @@ export const replayParkedEvents = async (options: ReplayOptions): Promise<Replay
       continue;
     }
     // Enqueue first, then forget: a crash in between only means a harmless second replay.
-    await options.publish(newest.event);
+    await options.publish({ ...newest.event, replayedAt });
     for (const entry of group) await options.parking.remove(entry);
     replayed.push(dedupeKey);
   }

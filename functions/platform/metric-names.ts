@@ -134,7 +134,8 @@ export const metrics = {
     unit: 'Milliseconds',
     service: 'interview-sync-worker',
     breakdown: ['vendor'],
-    description: "from the vendor's event time to the ATS write that event caused (status or note)",
+    description:
+      "from the vendor's event time (or an operator's replay of it) to the ATS write that event caused (status or note)",
   }),
   // archive
   archiveObjects: spec({

@@ -46,6 +46,12 @@ export interface InterviewEvent {
    * the 2xx still means "durably queued", and acknowledged by the worker without any effect.
    */
   readonly test?: true;
+  /**
+   * When an operator put it back on the queue (`ops replay`, parked or raw; ISO 8601). The worker measures
+   * its end-to-end lag from then: a replay of week-old events is the operator's choice, not a backlog, and
+   * must not page through the lag alarm. A redriven dead letter has none: its lag is the pipeline's.
+   */
+  readonly replayedAt?: string;
 }
 
 /**

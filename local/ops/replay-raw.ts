@@ -111,10 +111,11 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
         unreadable.push({ key: ref.key, reason: parsed.reason });
         continue;
       }
-      const event =
-        suffix === undefined
-          ? parsed.event
-          : { ...parsed.event, dedupeKey: `${parsed.event.dedupeKey}${suffix}` };
+      const event = {
+        ...parsed.event,
+        ...(suffix === undefined ? {} : { dedupeKey: `${parsed.event.dedupeKey}${suffix}` }),
+        replayedAt: now.toISOString(),
+      };
       await options.publish(event);
       sent += 1;
     }

@@ -87,16 +87,22 @@ describe('npm run ops', () => {
     await parking.park('unmatched', second, 'no application with this ATS id');
 
     // Act
+    const startedAt = new Date().toISOString();
     const lines = await runOps(['replay', 'unmatched', '--key', first.dedupeKey], dataDir);
     const queued = await drainEvents();
     const rest = await runOps(['replay', 'unmatched', '--all'], dataDir);
     const queuedRest = await drainEvents();
+    const endedAt = new Date().toISOString();
 
-    // Assess
+    // Assess: each envelope as parked, stamped with the replay's time (the worker's lag runs from it)
+    const replayedAt = expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     expect(lines).toEqual([`replayed 1 unmatched event(s): ${first.dedupeKey}`]);
-    expect(queued).toEqual([{ kind: 'event', event: first }]);
+    expect(queued).toEqual([{ kind: 'event', event: { ...first, replayedAt } }]);
     expect(rest).toEqual([`replayed 1 unmatched event(s): ${second.dedupeKey}`]);
-    expect(queuedRest).toEqual([{ kind: 'event', event: second }]);
+    expect(queuedRest).toEqual([{ kind: 'event', event: { ...second, replayedAt } }]);
+    for (const message of [...queued, ...queuedRest] as Array<{ event: { replayedAt: string } }>) {
+      expect([startedAt, message.event.replayedAt, endedAt].sort()[1]).toBe(message.event.replayedAt);
+    }
     expect(await parking.list('unmatched')).toEqual([]);
   });
 

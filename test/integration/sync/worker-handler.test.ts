@@ -356,6 +356,34 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(metrics.find((metric) => metric.name === 'EndToEndLag')?.unit).toBe('Milliseconds');
   });
 
+  it('measures a replayed event’s end-to-end lag from its replay, not from the vendor’s event', async () => {
+    // Prepare: an operator replays (`ops replay`) an event that happened a week ago, a second ago
+    const now = Date.now();
+    const event = {
+      ...round0('interview_ended', {
+        eventId: 'evt_replayed',
+        interviewId: 'int-replayed',
+        email: 'bob@example.com',
+      }),
+      occurredAt: new Date(now - 7 * 24 * 3600_000).toISOString(),
+      replayedAt: new Date(now - 1000).toISOString(),
+    };
+
+    // Act
+    const response = await invoke(eventRecord(event));
+    const elapsed = Date.now() - now;
+
+    // Assess: the writes ran, and the lag is the second since the replay
+    expect(failedIds(response)).toEqual([]);
+    expect(seriesOf(published(), 'AtsWrite')).toContain(
+      `action=status,outcome=ran,provider=lever,service=${service}`,
+    );
+    const [lag, ...moreLags] = valuesOf(published(), 'EndToEndLag', { service, vendor: 'round0' });
+    expect(moreLags).toEqual([]);
+    expect(lag).toBeGreaterThanOrEqual(1000);
+    expect(lag).toBeLessThanOrEqual(1000 + elapsed);
+  });
+
   it('keeps each of two concurrent invocations’ batch failures its own', async () => {
     // Prepare: two batches at once in one process (the local runtime runs several); one record of the
     // first batch fails (ATS 500), every record of the second succeeds

@@ -34,10 +34,11 @@ describe('replayParkedEvents', () => {
       },
       publish: async (event) => published.push(event),
       kind: 'unmatched',
+      now: () => new Date('2026-03-01T12:00:00.000Z'),
     });
 
-    // Assess
-    expect(published).toEqual([entries[1]?.event]);
+    // Assess: stamped with the replay's time, from which the worker measures its lag
+    expect(published).toEqual([{ ...entries[1]?.event, replayedAt: '2026-03-01T12:00:00.000Z' }]);
     expect(removed).toEqual(['round0:a@2026-01-01T00:00:00.000Z', 'round0:a@2026-01-02T00:00:00.000Z']);
     expect(outcome.replayed).toEqual(['round0:a']);
     expect(outcome.skipped).toEqual([

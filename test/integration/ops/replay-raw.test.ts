@@ -1,0 +1,87 @@
+/**
+ * `replayRawEvents` (`npm run ops -- replay --vendor …`) against s3rver: what it puts on the queue for the
+ * deliveries of a window. The whole command against the running pipeline is tested in privacy.test.ts;
+ * here, the envelopes themselves: the vendor's event as parsed again, stamped with the replay's time (the
+ * worker measures the lag from it), and a new dedupe key only when forced.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import S3rver from 's3rver';
+import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
+import { replayRawEvents } from '../../../local/ops/replay-raw.js';
+import { fixture } from '../../helpers/fixtures.js';
+import { ensureRawEvent } from './raw-events.js';
+
+const bucket = 'replay-raw-test';
+const s3Dir = mkdtempSync(join(tmpdir(), 'replay-raw-s3-'));
+const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
+const { port } = await s3rver.run();
+const s3 = new S3Client({
+  region: 'us-east-1',
+  endpoint: `http://127.0.0.1:${port}`,
+  forcePathStyle: true,
+  // s3rver accepts only this key pair.
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+});
+await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+// Two deliveries on one day: ROUND0's interview_ended (its event happened in 2024) and interview_started.
+const receivedAt = new Date('2026-06-01T10:00:00.000Z');
+const ended = fixture('round0', 'interview_ended');
+const started = fixture('round0', 'interview_started');
+await ensureRawEvent(s3, bucket, 'round0', Buffer.from(ended.raw), receivedAt);
+await ensureRawEvent(s3, bucket, 'round0', Buffer.from(started.raw), new Date(receivedAt.getTime() + 1000));
+
+afterAll(async () => {
+  s3.destroy();
+  await s3rver.close();
+  rmSync(s3Dir, { recursive: true, force: true });
+});
+
+const replay = async (force: boolean) => {
+  const published: InterviewEvent[] = [];
+  const now = new Date('2026-06-09T08:30:00.000Z');
+  const outcome = await replayRawEvents({
+    s3,
+    bucket,
+    vendor: 'round0',
+    since: new Date('2026-06-01T00:00:00.000Z'),
+    until: new Date('2026-06-01T23:59:59.999Z'),
+    type: 'interview_ended',
+    force,
+    publish: async (event) => published.push(event),
+    now: () => now,
+  });
+  return { published, outcome, now };
+};
+
+describe('replayRawEvents', () => {
+  it('publishes the window’s deliveries of the type as parsed again, stamped with the replay’s time', async () => {
+    // Act
+    const { published, outcome, now } = await replay(false);
+
+    // Assess: the vendor's event time is kept; the lag runs from `replayedAt`
+    expect(outcome.sent).toBe(1);
+    expect(outcome.otherType).toBe(1);
+    const [event] = published;
+    expect(event?.type).toBe('interview_ended');
+    expect(event?.dedupeKey).toBe('round0:evt_660f9511f30c52e5b827557766551111');
+    expect(event?.receivedAt).toBe(receivedAt.toISOString());
+    expect(Date.parse(event?.occurredAt ?? '')).toBeLessThan(receivedAt.getTime());
+    expect(event?.replayedAt).toBe(now.toISOString());
+  });
+
+  it('forced, gives each event a new dedupe key named after the replay, and the same stamp', async () => {
+    // Act
+    const { published, outcome, now } = await replay(true);
+
+    // Assess
+    expect(outcome.forcedSuffix).toBe('#replay-20260609T083000000Z');
+    expect(published.map((event) => [event.dedupeKey, event.replayedAt])).toEqual([
+      ['round0:evt_660f9511f30c52e5b827557766551111#replay-20260609T083000000Z', now.toISOString()],
+    ]);
+  });
+});
