@@ -109,7 +109,13 @@ export const resources = {
     entry: 'functions/worker.ts',
     /** Powertools `POWERTOOLS_SERVICE_NAME` of the worker Lambda. */
     serviceName: 'interview-sync-worker',
-    memoryMb: 1024,
+    /**
+     * The worker waits on DynamoDB, S3, the vendor API and the ATS far longer than it computes (about 7 ms of
+     * CPU per event), and Lambda bills the waiting at the memory size: 512 MB halves the 1,024 MB bill for a
+     * few more milliseconds of CPU per event. BENCHMARKS.md, "The worker's memory size", prices each size
+     * from the bench's measurements.
+     */
+    memoryMb: 512,
     timeoutSeconds: workerTimeoutSeconds,
     batchSize: 10,
     maxBatchingWindowSeconds: 1,

@@ -88,6 +88,9 @@ export interface CostModel {
   readonly workerBilledMs: number;
 }
 
+/** Lambda gives one vCPU at 1,769 MB and proportionally less below: local CPU time stretches by this. */
+const stretch = (memoryMb: number): number => Math.max(1, assumptions.fullVcpuMemoryMb / memoryMb);
+
 const usd = (value: number): string => `$${value.toFixed(value < 0.1 ? 3 : 2)}`;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
@@ -98,13 +101,14 @@ export const costPerMillion = (
   tracing: { readonly ingest: boolean; readonly worker: boolean },
   /** Events per worker invocation: 1 at a trickle, up to 10 (the batch size) when busy. */
   eventsPerWorkerInvocation: number = assumptions.eventsPerWorkerInvocation,
+  /** The worker's memory size: the deployed one, or one weighed against it ({@link workerMemoryChoices}). */
+  workerMemoryMb: number = resources.worker.memoryMb,
 ): CostModel => {
   const a = assumptions;
   const batch = eventsPerWorkerInvocation;
   const million = 1e6;
   const ingestGb = resources.ingest.memoryMb / 1024;
-  const workerGb = resources.worker.memoryMb / 1024;
-  const stretch = (memoryMb: number) => a.fullVcpuMemoryMb / memoryMb;
+  const workerGb = workerMemoryMb / 1024;
 
   const ingestCpuMs = ingest.throughput.cpuMsPerOperation.ingest.ingest;
   const ingestVariant = ingest.init.variants.find((v) => v.role === 'ingest');
@@ -121,9 +125,11 @@ export const costPerMillion = (
   const writes = ((byCommand.UpdateItemCommand ?? 0) + (byCommand.PutItemCommand ?? 0)) / events;
   const workerIoMs = a.s3PutMs + reads * a.dynamoDbGetMs + writes * a.dynamoDbUpdateMs + a.sqsSendMs;
   // Billed per event: its own CPU time, and its share of the invocation's waiting (the batch's records are
-  // processed in parallel: an invocation waits about as long for ten as for one).
+  // processed in parallel: an invocation waits about as long for ten as for one) and of its cold starts.
+  const workerInitMs = (worker.init?.initCpuMs ?? 0) * stretch(workerMemoryMb);
   const workerBilledMs = Math.ceil(
-    worker.workerCpuMsPerEvent * stretch(resources.worker.memoryMb) + workerIoMs / batch,
+    worker.workerCpuMsPerEvent * stretch(workerMemoryMb) +
+      (workerIoMs + a.coldStartRate * workerInitMs) / batch,
   );
   const invocations = 1 / batch;
   const writeUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 1024));
@@ -195,9 +201,9 @@ export const costPerMillion = (
     },
     {
       item: 'worker Lambda, duration',
-      perEvent: `${workerBilledMs} ms at ${resources.worker.memoryMb} MB`,
+      perEvent: `${workerBilledMs} ms at ${workerMemoryMb} MB`,
       usdPerMillion: (workerBilledMs / 1000) * workerGb * prices.lambdaArmGbSecond * million,
-      arithmetic: `(${worker.workerCpuMsPerEvent} ms CPU × ${round(stretch(resources.worker.memoryMb))} + ${round(workerIoMs, 1)} ms awaited${batch === 1 ? '' : ` / ${batch}`}) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
+      arithmetic: `(${worker.workerCpuMsPerEvent} ms CPU × ${round(stretch(workerMemoryMb))} + (${round(workerIoMs, 1)} ms awaited${worker.init === undefined ? '' : ` + ${a.coldStartRate} × ${Math.round(workerInitMs)} ms init`})${batch === 1 ? '' : ` / ${batch}`}) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
       core: true,
     },
     {
@@ -228,5 +234,47 @@ export const costPerMillion = (
     workerBilledMs,
   };
 };
+
+/** The worker at one memory size, from the same measurements: what it would cost and how fast it would be. */
+export interface WorkerMemoryChoice {
+  readonly memoryMb: number;
+  /** CPU time per event at this size (the measured CPU ms stretched). */
+  readonly cpuMsPerEvent: number;
+  /** INIT at this size (the measured init CPU stretched); undefined when not measured. */
+  readonly coldStartMs: number | undefined;
+  /** Worker duration, $ per million events at a trickle, with the core path's own waits only. */
+  readonly durationUsdPerMillion: number;
+  /** The same, also waiting `awaitedMs` per event on the ATS and the vendor API. */
+  readonly durationWithWaitsUsdPerMillion: number;
+  /** The core path at a trickle with the worker at this size. */
+  readonly coreUsdPerMillion: number;
+}
+
+/**
+ * The worker's duration cost and speed at each of `sizes` (MB), priced as {@link costPerMillion} prices the
+ * deployed size: why the worker has the memory it has. `awaitedMs` is the time an event waits on the ATS
+ * and the vendor API, which the bench's fakes do not make realistic: billed at every size alike.
+ */
+export const workerMemoryChoices = (
+  ingest: IngestBenchResult,
+  worker: WorkerBenchResult,
+  tracing: { readonly ingest: boolean; readonly worker: boolean },
+  sizes: readonly number[],
+  awaitedMs: number,
+): WorkerMemoryChoice[] =>
+  sizes.map((memoryMb) => {
+    const model = costPerMillion(ingest, worker, tracing, 1, memoryMb);
+    const duration = model.lines.find((line) => line.item === 'worker Lambda, duration');
+    const waitsUsd = (awaitedMs / 1000) * (memoryMb / 1024) * prices.lambdaArmGbSecond * 1e6;
+    return {
+      memoryMb,
+      cpuMsPerEvent: round(worker.workerCpuMsPerEvent * stretch(memoryMb), 1),
+      coldStartMs:
+        worker.init === undefined ? undefined : Math.round(worker.init.initCpuMs * stretch(memoryMb)),
+      durationUsdPerMillion: round(duration?.usdPerMillion ?? 0, 3),
+      durationWithWaitsUsdPerMillion: round((duration?.usdPerMillion ?? 0) + waitsUsd, 2),
+      coreUsdPerMillion: model.coreUsdPerMillion,
+    };
+  });
 
 export const formatUsd = usd;

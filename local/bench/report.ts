@@ -7,8 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resources } from '../../lib/resources.js';
 import type { ArchiveBenchResult } from './archive-bench.js';
-import { assumptions, costPerMillion, prices } from './cost.js';
+import { assumptions, costPerMillion, prices, workerMemoryChoices } from './cost.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { InitVariantResult, RatioSummary } from './init-bench.js';
 import { median, round } from './stats.js';
@@ -232,7 +233,7 @@ lib/resources.ts and us-east-1 list prices as found on ${prices.checked} (confir
 ${prices.sources.slice(0, 7).join('; ')}). One event = one webhook accepted and processed once; free tiers left out.
 
 Measured: CPU ms per request of the ingest process and per event of the worker process, DynamoDB requests per
-event and the ledger item's size, log bytes per event, the ingest's init CPU time. Assumed (not measurable
+event and the ledger item's size, log bytes per event, the ingest's and the worker's init CPU time. Assumed (not measurable
 here): Lambda gives a full vCPU at ${a.fullVcpuMemoryMb} MB and proportionally less below, so local CPU time stretches by
 ${a.fullVcpuMemoryMb} / memory (a local core taken as one Lambda vCPU); in-region latencies awaited per call, warm
 connections: SQS send ${a.sqsSendMs} ms, S3 PUT ${a.s3PutMs} ms (the worker's raw event), DynamoDB read ${a.dynamoDbGetMs} ms, write ${a.dynamoDbUpdateMs} ms;
@@ -272,6 +273,44 @@ Hosted alternatives, published prices (same date; ${prices.sources.slice(7).join
 
 Both hosted services only receive and forward the webhook (retries, a dashboard, replay): the worker, its
 ledger and the ATS writes would still run and be paid for behind them.
+
+${workerMemorySection(ingest, worker, tracing)}`;
+};
+
+/** Worker waits per event on the ATS and the vendor API priced in the memory table: 2 writes and 1 read. */
+const atsAndVendorWaitMs = 450;
+
+const workerMemorySection = (
+  ingest: PartRecord<IngestBenchResult>,
+  worker: PartRecord<WorkerBenchResult>,
+  tracing: { readonly ingest: boolean; readonly worker: boolean },
+): string => {
+  const deployedMb = resources.worker.memoryMb;
+  const choices = workerMemoryChoices(
+    ingest.result,
+    worker.result,
+    tracing,
+    [256, 512, 1024, assumptions.fullVcpuMemoryMb],
+    atsAndVendorWaitMs,
+  );
+  const init = worker.result.init;
+  const deployed = choices.find((choice) => choice.memoryMb === deployedMb);
+  const smallest = choices[0];
+  const row = (choice: (typeof choices)[number]) =>
+    `| ${choice.memoryMb === deployedMb ? `**${choice.memoryMb} MB (deployed)**` : `${choice.memoryMb} MB`} | ${choice.cpuMsPerEvent} ms | ${choice.coldStartMs === undefined ? '–' : `${choice.coldStartMs} ms`} | ${choice.durationUsdPerMillion.toFixed(3)} | ${choice.durationWithWaitsUsdPerMillion.toFixed(2)} | ${choice.coreUsdPerMillion.toFixed(2)} |`;
+  return `### The worker's memory size
+
+The worker computes for ${worker.result.workerCpuMsPerEvent} ms per event here and waits far longer: on the core path's own requests
+(the latencies assumed above) and on the ATS's and the vendor API's answers (not realistic in the fakes: priced
+below at ${atsAndVendorWaitMs} ms per event, 2 ATS writes and one enrichment read of ~150 ms). Lambda bills every millisecond at
+the memory size, so each size below is priced from the same measurements as the table above (CPU stretched by
+${assumptions.fullVcpuMemoryMb} / memory; ${init === undefined ? 'the cold start not measured in this run' : `cold start: the deployed bundle (${init.bundleKb} KB${init.nodeOptions === '' ? '' : `, \`${init.nodeOptions}\``}) imported ${init.coldStarts} times in a fresh process, median ${init.initCpuMs} ms of CPU, stretched likewise`}).
+
+| worker memory | CPU per event | cold start | worker duration, $ per million (trickle) | + ${atsAndVendorWaitMs} ms of ATS and vendor waits | core path, $ per million (trickle) |
+|---|---|---|---|---|---|
+${choices.map(row).join('\n')}
+
+Halving the memory halves what the waiting costs and doubles the CPU time. ${deployedMb} MB: ${deployed === undefined ? '' : `${deployed.cpuMsPerEvent} ms of CPU per event and a ${deployed.coldStartMs ?? '(unmeasured)'} ms cold start, both short beside an ATS's answer, for $${deployed.durationWithWaitsUsdPerMillion.toFixed(2)} per million events with the waits`}${smallest === undefined || smallest === deployed ? '' : `; ${smallest.memoryMb} MB would save $${((deployed?.durationWithWaitsUsdPerMillion ?? 0) - smallest.durationWithWaitsUsdPerMillion).toFixed(2)} more and stretch the cold start to ${smallest.coldStartMs ?? '(unmeasured)'} ms`}.
 `;
 };
 

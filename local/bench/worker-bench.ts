@@ -27,7 +27,7 @@ import { type BenchChild, spawnBenchChild } from './child.js';
 import type { DeployedStage } from './deployed.js';
 import { localFunctionEnvironment } from './function-env.js';
 import type { DrainResult } from './function-process.js';
-import { type RatioSummary, summarizeRatios } from './init-bench.js';
+import { coldStart, type InitSample, type RatioSummary, summarizeRatios } from './init-bench.js';
 import type { LegResult } from './load-process.js';
 import type { BenchServices } from './services-process.js';
 import { median, round } from './stats.js';
@@ -35,6 +35,8 @@ import { median, round } from './stats.js';
 const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 /** Events drained one per invocation for the trickle's log bytes. */
 const trickleEvents = 20;
+/** Cold starts of the worker's bundle, for its INIT (billed, and longer the less memory it has). */
+const workerColdStarts = 7;
 
 export interface WorkerBenchOptions {
   readonly deployed: DeployedStage;
@@ -96,6 +98,17 @@ export interface WorkerBenchResult {
   };
   /** The worker's CPU ms per fresh event (median of the rounds). */
   readonly workerCpuMsPerEvent: number;
+  /**
+   * Cold starts of the worker's bundle as deployed (a fresh process, its environment, `NODE_OPTIONS`
+   * included; the first call an empty batch): medians. Absent from results written before it was measured.
+   */
+  readonly init?: {
+    readonly coldStarts: number;
+    readonly initMs: number;
+    readonly initCpuMs: number;
+    readonly bundleKb: number;
+    readonly nodeOptions: string;
+  };
   /** Mean size of an interview's ledger item once its events are done (DynamoDB's size rule, approximated). */
   readonly ledgerItemBytes: number;
   readonly loadAverage: { readonly start: number; readonly end: number };
@@ -235,6 +248,13 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     await drain(atsWrites, 1);
     const aloneLogs = await worker.call<{ bytes: number; lines: number }>('logs');
 
+    progress('worker cold starts');
+    const { BENCH_ROLE: _role, ...deployedEnv } = workerEnv;
+    const coldStarts: InitSample[] = [];
+    for (let index = 0; index < workerColdStarts; index += 1) {
+      coldStarts.push(await coldStart(deployed.functions.worker.bundle, deployedEnv, { Records: [] }));
+    }
+
     const ledgerItemBytes = await meanLedgerItemBytes(info);
     const events = options.events * options.rounds;
     return {
@@ -272,6 +292,13 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
         ingestBytesPerRequest: round(ingestLogBytes / events),
       },
       workerCpuMsPerEvent: round(median(rounds.map((r) => r.cpuMs.workerPerEvent)), 3),
+      init: {
+        coldStarts: coldStarts.length,
+        initMs: round(median(coldStarts.map((sample) => sample.initMs)), 1),
+        initCpuMs: round(median(coldStarts.map((sample) => sample.initCpuMs)), 1),
+        bundleKb: round(deployed.functions.worker.bundleBytes / 1024, 1),
+        nodeOptions: deployedEnv.NODE_OPTIONS ?? '',
+      },
       ledgerItemBytes,
       loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] ?? 0, 2) },
     };

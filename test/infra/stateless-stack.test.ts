@@ -77,7 +77,7 @@ describe('stateless stack with the default configuration', () => {
   describe('functions', () => {
     it.each([
       ['ingest', 512, 10, 'off'],
-      ['worker', 1024, 60, 'off'],
+      ['worker', 512, 60, 'off'],
       ['archive', 2048, 900, 'on'],
     ] as const)(
       '%s: nodejs22.x on arm64, %i MB, %i s, tracing %s by default, ESM handler',

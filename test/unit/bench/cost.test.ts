@@ -1,0 +1,78 @@
+/**
+ * The bench's cost model (local/bench/cost.ts) on the figures BENCHMARKS.md shows (local/bench/results): the
+ * worker's duration line is its arithmetic, and the memory table prices every size the same way as the
+ * deployed one.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { resources } from '../../../lib/resources.js';
+import { assumptions, costPerMillion, prices, workerMemoryChoices } from '../../../local/bench/cost.js';
+import type { IngestBenchResult } from '../../../local/bench/ingest-bench.js';
+import type { WorkerBenchResult } from '../../../local/bench/worker-bench.js';
+
+const resultOf = <T>(part: string): T =>
+  (
+    JSON.parse(
+      readFileSync(new URL(`../../../local/bench/results/${part}.json`, import.meta.url), 'utf8'),
+    ) as {
+      result: T;
+    }
+  ).result;
+const ingest = resultOf<IngestBenchResult>('ingest');
+const worker = resultOf<WorkerBenchResult>('worker');
+const tracing = { ingest: false, worker: false };
+const durationOf = (model: ReturnType<typeof costPerMillion>) =>
+  model.lines.find((line) => line.item === 'worker Lambda, duration')?.usdPerMillion;
+
+describe('cost model', () => {
+  it('bills the worker its CPU stretched to its memory, its waits and its share of cold starts', () => {
+    // Prepare: what one event costs the worker at the deployed size, by hand
+    const memoryMb = resources.worker.memoryMb;
+    const stretch = assumptions.fullVcpuMemoryMb / memoryMb;
+    const waits =
+      assumptions.s3PutMs +
+      assumptions.sqsSendMs +
+      ((worker.dynamoDbPerEvent.freshByCommand.GetItemCommand ?? 0) / worker.eventsPerRound) *
+        assumptions.dynamoDbGetMs +
+      ((worker.dynamoDbPerEvent.freshByCommand.UpdateItemCommand ?? 0) / worker.eventsPerRound) *
+        assumptions.dynamoDbUpdateMs;
+    const init = (worker.init?.initCpuMs ?? 0) * stretch;
+    const billedMs = Math.ceil(
+      worker.workerCpuMsPerEvent * stretch + waits + assumptions.coldStartRate * init,
+    );
+
+    // Act
+    const model = costPerMillion(ingest, worker, tracing);
+
+    // Assess
+    expect(worker.init?.initCpuMs).toBeGreaterThan(0);
+    expect(model.workerBilledMs).toBe(billedMs);
+    expect(durationOf(model)).toBeCloseTo(
+      (billedMs / 1000) * (memoryMb / 1024) * prices.lambdaArmGbSecond * 1e6,
+      3,
+    );
+  });
+
+  it('prices each worker memory size like the deployed one, the waits in proportion to the memory', () => {
+    // Act
+    const choices = workerMemoryChoices(ingest, worker, tracing, [256, 512, 1024, 1769, 3008], 450);
+
+    // Assess: the deployed size's row is the cost table's own figure
+    const deployed = choices.find((choice) => choice.memoryMb === resources.worker.memoryMb);
+    expect(deployed?.coreUsdPerMillion).toBe(costPerMillion(ingest, worker, tracing).coreUsdPerMillion);
+    expect(deployed?.durationUsdPerMillion).toBeCloseTo(
+      durationOf(costPerMillion(ingest, worker, tracing)) ?? 0,
+      3,
+    );
+    // 450 ms of waiting at each size: 0.45 s × GB × the GB-second price, on top of the duration line
+    for (const choice of choices) {
+      const waits = 0.45 * (choice.memoryMb / 1024) * prices.lambdaArmGbSecond * 1e6;
+      expect(choice.durationWithWaitsUsdPerMillion).toBeCloseTo(choice.durationUsdPerMillion + waits, 1);
+    }
+    // Less memory, more CPU time and a longer cold start; never faster than one vCPU (1,769 MB and up)
+    const cpu = choices.map((choice) => choice.cpuMsPerEvent);
+    expect(cpu).toEqual([...cpu].sort((a, b) => b - a));
+    expect(choices.at(-1)?.cpuMsPerEvent).toBe(choices.at(-2)?.cpuMsPerEvent);
+    expect(choices[0]?.coldStartMs).toBeGreaterThan(choices[1]?.coldStartMs ?? Number.POSITIVE_INFINITY);
+  });
+});
