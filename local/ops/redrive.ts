@@ -39,6 +39,45 @@ import type { ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot
 import type { QueueMessage } from '../../functions/vendors/envelope.js';
 import { Progress, type ProgressStream } from './progress.js';
 
+/**
+ * What one `SendMessageBatch` may carry in all: the sum of its messages' sizes (body, attribute names, types
+ * and values). SQS refuses a batch over it whole (`BatchRequestTooLong`), and a DLQ's messages can each be
+ * near the queues' 256 KiB message size (the claim-check threshold): ten of them are sent in several batches.
+ * 256 KiB is SQS's limit before it raised both to 1 MiB in 2025, and is what the queues here are set to.
+ */
+export const batchPayloadLimitBytes = 256 * 1024;
+
+/** A message's size as SQS counts it: its body, and each attribute's name, data type and value. */
+const payloadBytes = (body: string, attributes: Record<string, MessageAttributeValue>): number =>
+  Object.entries(attributes).reduce(
+    (sum, [name, value]) =>
+      sum +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType ?? '') +
+      Buffer.byteLength(value.StringValue ?? '') +
+      (value.BinaryValue?.length ?? 0),
+    Buffer.byteLength(body),
+  );
+
+/** `items` in order, cut into runs whose sizes add up to at most the batch limit. */
+const batchesWithin = <T>(items: readonly T[], sizeOf: (item: T) => number): T[][] => {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (current.length > 0 && total + size > batchPayloadLimitBytes) {
+      batches.push(current);
+      current = [];
+      total = 0;
+    }
+    current.push(item);
+    total += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+};
+
 /** Attributes the worker and the archive add when they dead-letter a message (`functions/queue/dead-letter.ts`). */
 export const failureAttributes = ['failureReason', 'failureErrorName', 'failedAt'] as const;
 
@@ -171,36 +210,40 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
       }),
     );
     if (Messages.length === 0) break;
-    const { Successful = [], Failed = [] } = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: to,
-        Entries: Messages.map((message, index) => {
-          const attributes = attributesFor(which, message);
-          return {
-            Id: String(index),
-            MessageBody: message.Body ?? '',
-            ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
-          };
-        }),
-      }),
-    );
-    for (const failure of Failed) {
-      // Not copied: back on the DLQ now, not after the visibility timeout.
-      const message = Messages[Number(failure.Id)];
-      refused += 1;
-      await sqs
-        .send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: from,
-            ReceiptHandle: message?.ReceiptHandle,
-            VisibilityTimeout: 0,
-          }),
-        )
-        .catch(() => undefined);
+    const entries = Messages.map((message, index) => {
+      const attributes = attributesFor(which, message);
+      return {
+        Id: String(index),
+        MessageBody: message.Body ?? '',
+        ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
+      };
+    });
+    const sent: Message[] = [];
+    for (const batch of batchesWithin(entries, (entry) =>
+      payloadBytes(entry.MessageBody, entry.MessageAttributes ?? {}),
+    )) {
+      const { Successful = [], Failed = [] } = await sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: to, Entries: batch }),
+      );
+      for (const failure of Failed) {
+        // Not copied: back on the DLQ now, not after the visibility timeout.
+        const message = Messages[Number(failure.Id)];
+        refused += 1;
+        await sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: from,
+              ReceiptHandle: message?.ReceiptHandle,
+              VisibilityTimeout: 0,
+            }),
+          )
+          .catch(() => undefined);
+      }
+      for (const entry of Successful) {
+        const message = Messages[Number(entry.Id)];
+        if (message !== undefined) sent.push(message);
+      }
     }
-    const sent = Successful.map((entry) => Messages[Number(entry.Id)]).filter(
-      (message): message is Message => message !== undefined,
-    );
     if (sent.length === 0) continue;
     // Deleted only now that the source queue holds the copy.
     const deleted = await sqs.send(

@@ -6,14 +6,27 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
-import { type LocalEmulators, startEmulators } from '../../../local/emulators.js';
+import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import { batchPayloadLimitBytes, redrive } from '../../../local/ops/redrive.js';
 import { runOpsCommand } from '../../../local/ops.js';
 import { queueDepth } from '../../../local/queue-depth.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
 import { drainQueue } from '../../e2e/helpers.js';
 import { round0 } from '../sync/world.js';
+
+/** SQS's size of a batch entry: its body, and each attribute's name, data type and value. */
+const entryBytes = (entry: {
+  MessageBody?: string;
+  MessageAttributes?: Record<string, { DataType?: string; StringValue?: string }>;
+}): number =>
+  Buffer.byteLength(entry.MessageBody ?? '') +
+  Object.entries(entry.MessageAttributes ?? {}).reduce(
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name + (value.DataType ?? '') + (value.StringValue ?? '')),
+    0,
+  );
 
 let emulators: LocalEmulators;
 let dataDir: string;
@@ -67,6 +80,68 @@ describe('npm run ops -- redrive (queues only)', () => {
         dedupeKey: expect.stringMatching(/^round0:evt_redrive_[12]$/),
       });
     }
+    expect(await queueDepth(emulators.sqs, emulators.queueUrls.deadLetter)).toBe(0);
+  });
+
+  it('moves ten messages near the size limit in batches SQS accepts, losing none', async () => {
+    // Prepare: ten dead-lettered events of ~100 KB each (claim checks start at 256 KiB), and an SQS client
+    // that refuses a batch over SQS's total as SQS does (BatchRequestTooLong), which the emulator does not
+    const events = Array.from({ length: 10 }, (_, n) => ({
+      ...round0('interview_ended', {
+        eventId: `evt_big_${n}`,
+        interviewId: `int-big-${n}`,
+        email: 'b@example.com',
+      }),
+      payload: { transcript: 'x'.repeat(100_000) },
+    }));
+    for (const event of events) {
+      await sendToDeadLetterQueue(
+        emulators.sqs,
+        emulators.queueUrls.deadLetter,
+        { body: JSON.stringify({ kind: 'event', event }) },
+        { errorName: 'AtsPermanentError', reason: 'lever: forbidden' },
+      );
+    }
+    const sqs = new SQSClient({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.sqs,
+    });
+    const batches: number[] = [];
+    sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Entries?: Parameters<typeof entryBytes>[0][] };
+        if (context.commandName === 'SendMessageBatchCommand' && input.Entries !== undefined) {
+          const total = input.Entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
+          batches.push(total);
+          if (total > batchPayloadLimitBytes) {
+            throw Object.assign(new Error('Batch requests cannot be longer than 262144 bytes'), {
+              name: 'BatchRequestTooLong',
+            });
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseBatchesOverTheLimit' },
+    );
+
+    // Act
+    const outcome = await redrive({
+      sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+    });
+    const moved = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+    sqs.destroy();
+
+    // Assess: every event moved once, in batches within the limit, and the DLQ empty
+    expect(outcome).toMatchObject({ found: 10, moved: 10, refused: 0, notDeleted: 0 });
+    expect(batches.length).toBeGreaterThan(1);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(batchPayloadLimitBytes);
+    expect(moved.map((m) => (m.message as { event: { dedupeKey: string } }).event.dedupeKey).sort()).toEqual(
+      events.map((event) => event.dedupeKey).sort(),
+    );
     expect(await queueDepth(emulators.sqs, emulators.queueUrls.deadLetter)).toBe(0);
   });
 
