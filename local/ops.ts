@@ -469,10 +469,15 @@ const runRawReplay = async (values: OpsValues, dataDir: string, ops: OpsOptions)
   const { parseWhen } = await import('./ops/raw-store.js');
   const { rawReplayLines, replayRawEvents } = await import('./ops/replay-raw.js');
   const since = values.since === undefined ? undefined : parseWhen(values.since, 'start');
-  if (since === undefined) throw new OpsUsageError('--since is a day (yyyy-mm-dd, UTC) or an ISO 8601 time');
+  if (since === undefined)
+    throw new OpsUsageError(
+      '--since is a day (yyyy-mm-dd, UTC) or an ISO 8601 time with its offset (2024-05-01T12:00:00Z)',
+    );
   const until = values.until === undefined ? undefined : parseWhen(values.until, 'end');
   if (values.until !== undefined && until === undefined) {
-    throw new OpsUsageError('--until is a day (yyyy-mm-dd, UTC) or an ISO 8601 time');
+    throw new OpsUsageError(
+      '--until is a day (yyyy-mm-dd, UTC) or an ISO 8601 time with its offset (2024-05-01T12:00:00Z)',
+    );
   }
   if (until !== undefined && until < since) throw new OpsUsageError('--until is before --since');
   const stage = await stageOf(values, dataDir);

@@ -10,17 +10,29 @@ import { parseVendorEvent, vendorNames } from '../../functions/vendors/index.js'
 import { listAll, listFolders, type ObjectRef, readText } from './s3-objects.js';
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+/** An ISO 8601 time that says its offset (`Z` or `±hh:mm`), on a day given as `yyyy-mm-dd`. */
+const timePattern = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The UTC start of `day` (`yyyy-mm-dd`) if it exists: V8 would read `2024-02-30` as 1 March. */
+const startOfDay = (day: string): number | undefined => {
+  const start = Date.parse(`${day}T00:00:00.000Z`);
+  return Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== day ? undefined : start;
+};
 
 /**
  * A `--since`/`--until` value: `yyyy-mm-dd` (a UTC day: its start for `since`, its last millisecond for
- * `until`) or an ISO 8601 time. `undefined` when unreadable.
+ * `until`) or an ISO 8601 time with its offset. `undefined` when unreadable, when the day does not exist,
+ * and for a time without an offset (the operator's time zone would decide which deliveries it names, while
+ * the store's days are UTC).
  */
 export const parseWhen = (text: string, edge: 'start' | 'end'): Date | undefined => {
   if (dayPattern.test(text)) {
-    const start = Date.parse(`${text}T00:00:00.000Z`);
-    if (Number.isNaN(start)) return undefined;
+    const start = startOfDay(text);
+    if (start === undefined) return undefined;
     return new Date(edge === 'start' ? start : start + 24 * 3600 * 1000 - 1);
   }
+  const day = timePattern.exec(text)?.[1];
+  if (day === undefined || startOfDay(day) === undefined) return undefined;
   const time = Date.parse(text);
   return Number.isNaN(time) ? undefined : new Date(time);
 };
