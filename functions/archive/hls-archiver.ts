@@ -430,9 +430,48 @@ const planMediaPlaylist = (
     }
     playlist.prefetchSegments = [];
     playlist.renditionReports = [];
-    return HLS.stringify(playlist);
+    return withSourceKeyMapOrder(HLS.stringify(playlist), playlist.source);
   };
   return { key: `${keyPrefix}${dir}index.m3u8`, sourceUrl: withoutQuery(baseUrl), objects, render };
+};
+
+/** A media playlist's lines cut after each segment URI: the tags leading to segment n, then its URI. */
+const segmentBlocks = (text: string): string[][] => {
+  const blocks: string[][] = [[]];
+  for (const line of text.split(/\r?\n/)) {
+    (blocks.at(-1) as string[]).push(line);
+    if (line.trim() !== '' && !line.startsWith('#')) blocks.push([]);
+  }
+  return blocks;
+};
+const isKeyTag = (line: string) => line.startsWith('#EXT-X-KEY:');
+const isMapTag = (line: string) => line.startsWith('#EXT-X-MAP:');
+
+/**
+ * hls-parser writes a segment's EXT-X-KEY lines before its EXT-X-MAP whatever the source's order, and the
+ * order means something: a key applies to the init sections declared after it (RFC 8216 §4.3.2.4). An
+ * unencrypted init section declared before the segments' key would read as encrypted in the copy, which
+ * would then not play. In each segment whose source declared its MAP before its KEY, the MAP is put back
+ * first; nothing else moves.
+ */
+const withSourceKeyMapOrder = (rendered: string, source: string | undefined): string => {
+  if (source === undefined) return rendered;
+  const mapFirst = segmentBlocks(source).map((block) => {
+    const map = block.findIndex(isMapTag);
+    const key = block.findIndex(isKeyTag);
+    return map !== -1 && key !== -1 && map < key;
+  });
+  if (!mapFirst.includes(true)) return rendered;
+  return segmentBlocks(rendered)
+    .flatMap((block, index) => {
+      const firstKey = block.findIndex(isKeyTag);
+      if (mapFirst[index] !== true || firstKey === -1) return block;
+      const maps = block.filter((line, at) => isMapTag(line) && at > firstKey);
+      if (maps.length === 0) return block;
+      const rest = block.filter((line, at) => !(isMapTag(line) && at > firstKey));
+      return [...rest.slice(0, firstKey), ...maps, ...rest.slice(firstKey)];
+    })
+    .join('\n');
 };
 
 const checkedRange = (range: types.Byterange, key: string): types.Byterange => {

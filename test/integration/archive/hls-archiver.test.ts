@@ -90,6 +90,21 @@ beforeAll(async () => {
     ].join('\n'),
   );
 
+  // Encrypted fMP4 (ffmpeg makes none): the same playlist with its init section declared before the key
+  // (the init in the clear, RFC 8216 §4.3.2.4) and after it (the init encrypted too).
+  await mkdir(join(media, 'keymap'));
+  await writeFile(join(media, 'keymap', 'init.mp4'), 'init section');
+  await writeFile(join(media, 'keymap', 'key.bin'), Buffer.alloc(16, 7));
+  for (const n of [0, 1]) await writeFile(join(media, 'keymap', `s${n}.m4s`), `segment ${n}`);
+  const keyMapPlaylist = (tags: string[]) =>
+    ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:2', ...tags, '#EXTINF:2,', 's0.m4s']
+      .concat(['#EXTINF:2,', 's1.m4s', '#EXT-X-ENDLIST', ''])
+      .join('\n');
+  const map = '#EXT-X-MAP:URI="init.mp4"';
+  const key = '#EXT-X-KEY:METHOD=AES-128,URI="key.bin",IV=0x00000000000000000000000000000001';
+  await writeFile(join(media, 'keymap', 'clear-init.m3u8'), keyMapPlaylist([map, key]));
+  await writeFile(join(media, 'keymap', 'encrypted-init.m3u8'), keyMapPlaylist([key, map]));
+
   // Not HLS, or not usable: an HTML error page, a master naming an MP3, a playlist listing nothing.
   await mkdir(join(media, 'invalid'));
   await writeFile(
@@ -268,6 +283,38 @@ describe('archiveHlsRecording', () => {
     await expectChecksumsOfStoredBytes(store, objects);
     await expectPlaysLikeSource(store, entry, 'aes/index.m3u8');
   });
+
+  it.each([
+    [
+      'before',
+      'clear-init.m3u8',
+      ['#EXT-X-MAP:URI="init_0.mp4"', '#EXT-X-KEY:METHOD=AES-128,URI="key_0.key"'],
+    ],
+    [
+      'after',
+      'encrypted-init.m3u8',
+      ['#EXT-X-KEY:METHOD=AES-128,URI="key_0.key"', '#EXT-X-MAP:URI="init_0.mp4"'],
+    ],
+  ])(
+    'keeps an init section declared %s the key where it was (in the clear or encrypted)',
+    async (_, file, order) => {
+      // Prepare
+      const { store, asset, prefix } = await prepare(`/keymap/${file}`);
+
+      // Act
+      await archiveHlsRecording({ asset, source, store });
+
+      // Assess: the copy's KEY and MAP lines in the source's order, each once
+      const text = await readFile(store.pathOf(`${prefix}v0/index.m3u8`), 'utf8');
+      const tags = text.split('\n').filter((line) => /^#EXT-X-(KEY|MAP):/.test(line));
+      expect(tags.map((line) => line.replace(/,IV=0x[0-9a-fA-F]+/, ''))).toEqual(order);
+      const segments = (HLS.parse(text) as types.MediaPlaylist).segments;
+      expect(segments.map((segment) => [segment.uri, segment.map?.uri, segment.key?.uri])).toEqual([
+        ['seg_0.m4s', 'init_0.mp4', 'key_0.key'],
+        ['seg_1.m4s', 'init_0.mp4', 'key_0.key'],
+      ]);
+    },
+  );
 
   it('fetches each EXT-X-BYTERANGE range with a Range request and stores one whole object per segment', async () => {
     // Prepare
