@@ -225,8 +225,13 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   const sessionKey = sessionKeyOf(event);
   let session: InterviewState | undefined;
   if (sessionKey !== undefined) {
+    // Its stage move too: one in flight could land after the report's own (the generic adapter cannot tell).
+    const awaited =
+      options.completedStageId === undefined
+        ? statusEffectKeys
+        : [...statusEffectKeys, `stage:${options.completedStageId}`];
     for (;;) {
-      const closed = await ledger.close(vendor, sessionKey, interviewKey, statusEffectKeys);
+      const closed = await ledger.close(vendor, sessionKey, interviewKey, awaited);
       if (closed.kind === 'closed') {
         session = closed.before;
         break;
@@ -263,6 +268,11 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
 
   let lookedUp: AtsMatchRecord | undefined;
   let merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());
+  // What the session did counts only on the record the report is about: micro1's interview events carry an
+  // e-mail alone, which can find another application of the candidate than the one the report names.
+  if (inheritsFromSession(session) && merged.state.atsMatch === undefined) {
+    lookedUp = await findMatch(event, merged.state, session, deps.ats, options);
+  }
   const summary: Record<string, string> = {};
   // Rounds: each settle returns the item as it now is, and the event plans again from it until nothing is
   // left for it. The second round sends the notification of a status the first wrote (alone, see the plan);
@@ -272,7 +282,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     let decided: { plan: Plan; claimed: InterviewState; before: InterviewState | undefined } | undefined;
     while (decided === undefined) {
       merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());
-      const current = inheritFromSession(merged.state, session);
+      const current = inheritFromSession(merged.state, session, merged.state.atsMatch ?? lookedUp, eventKey);
       const plan = planWrites(current, { ...planContext, now: now() });
       if (plan.blockedBy !== undefined) {
         await waitOrGiveUp(plan.blockedBy);
@@ -473,17 +483,40 @@ const settledEffects = (
   return records;
 };
 
+/** The session's writes a report takes over when they were made on its record: "completed", a stage move. */
+const inheritedKey = (key: string) => key === 'status:completed' || key.startsWith('stage:');
+
+const inheritsFromSession = (session: InterviewState | undefined): boolean =>
+  Object.entries(session?.effects ?? {}).some(
+    ([key, record]) => inheritedKey(key) && record?.state === 'done',
+  );
+
 /**
- * micro1: what the closed session item already did for this interview. A "completed" it wrote is not
- * written again, and the stage it saw at the interview's start is where a stage move starts from.
+ * micro1: what the closed session item already did for this interview, on the same ATS record as the
+ * report's (`match`). A "completed" or a stage move it made is not made again, and the stage it saw at the
+ * interview's start is where a stage move starts from (`findMatch`). The notification of its "completed" is
+ * the report's to send when the session never claimed it: a closed session plans nothing more.
  */
-const inheritFromSession = (state: InterviewState, session: InterviewState | undefined): InterviewState => {
-  if (session === undefined) return state;
-  const sessionCompleted = session.effects['status:completed'];
-  const effects =
-    sessionCompleted?.state === 'done' && state.effects['status:completed'] === undefined
-      ? { ...state.effects, 'status:completed': { ...sessionCompleted, outcome: 'inherited' } }
-      : state.effects;
+const inheritFromSession = (
+  state: InterviewState,
+  session: InterviewState | undefined,
+  match: AtsMatchRecord | undefined,
+  eventKey: string,
+): InterviewState => {
+  const sessionMatch = session?.atsMatch;
+  if (session === undefined || match === undefined || sessionMatch === undefined) return state;
+  // An adapter that names no application for an e-mail (generic, log) cannot tell two records apart: the
+  // session's writes stand for the report's, as the receiver is the one to resolve identities.
+  const sameRecord =
+    sessionMatch.applicationId === undefined ||
+    (sessionMatch.candidateId === match.candidateId && sessionMatch.applicationId === match.applicationId);
+  if (!sameRecord) return state;
+  const effects = { ...state.effects };
+  for (const [key, record] of Object.entries(session.effects)) {
+    if (!inheritedKey(key) || record?.state !== 'done' || effects[key] !== undefined) continue;
+    const announced = key !== 'status:completed' || session.effects['notify:completed'] !== undefined;
+    effects[key] = { ...record, outcome: 'inherited', ...(announced ? {} : { eventKey }) };
+  }
   return { ...state, effects };
 };
 

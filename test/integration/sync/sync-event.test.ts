@@ -916,6 +916,114 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
   });
 });
 
+describe('syncInterviewEvent: what a micro1 report takes over from its session', () => {
+  let world: SyncWorld;
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sync-session-'));
+  });
+
+  afterEach(async () => {
+    await world.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** micro1's interview.started / interview.completed of the sample report's interview: an e-mail only. */
+  const session = (event: 'interview.started' | 'interview.completed') =>
+    micro1('interview.started', {
+      event,
+      'data.candidate_email_id': 'john.doe@micro1.ai',
+      ...(event === 'interview.completed' ? { 'data.date_started': '2024-01-01 10:30:00' } : {}),
+    });
+
+  it('writes "completed" to the application the report names when the session’s e-mail found another', async () => {
+    // Prepare: the candidate's newer application is what an e-mail lookup finds; the report names the older
+    world = await startSyncWorld({
+      opportunities: [
+        anOpportunity({
+          id: 'ABCD1234',
+          contact: 'contact-john',
+          emails: ['john.doe@micro1.ai'],
+          createdAt: 1,
+        }),
+        anOpportunity({
+          id: 'opp-newer',
+          contact: 'contact-john',
+          emails: ['john.doe@micro1.ai'],
+          createdAt: 2,
+        }),
+      ],
+    });
+    const deps = world.deps();
+    await syncInterviewEvent(session('interview.started'), deps);
+    await syncInterviewEvent(session('interview.completed'), deps);
+    expect(world.tagsOf('opp-newer')).toEqual([completedTag]);
+
+    // Act
+    const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+
+    // Assess: the report's own application is marked completed and gets the note
+    expect(report.effects).toEqual({ 'status:completed': 'ran', note: 'ran' });
+    expect(world.tagsOf('ABCD1234')).toEqual([completedTag]);
+    expect(world.notesOf('ABCD1234')).toHaveLength(1);
+  });
+
+  it('does not make the stage move or the status write again that the session made on the same record', async () => {
+    // Prepare
+    world = await startSyncWorld();
+    const path = join(dir, 'ats-writes.jsonl');
+    const deps = world.deps({
+      ats: createAtsAdapter('log', { path }, undefined),
+      options: { completedStageId: 'stage-screened' },
+    });
+    await syncInterviewEvent(session('interview.started'), deps);
+    await syncInterviewEvent(session('interview.completed'), deps);
+
+    // Act
+    const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+
+    // Assess: one status "completed" and one stage move in all, the session's
+    expect(report.effects).toEqual({ note: 'ran', 'links:40c985078dd4': 'ran' });
+    const actions = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as AtsLogLine).action);
+    expect(actions).toEqual(['status', 'status', 'stage', 'note', 'links']);
+  });
+
+  it('announces "completed" when the session’s notification was still to come when the report closed it', async () => {
+    // Prepare: Slack refuses the session's "completed" (429): its event is to be retried
+    world = await startSyncWorld();
+    const slack = await startFakeSlack();
+    try {
+      const deps = world.deps({
+        notify: (notification) =>
+          notifySlack(slack.webhookUrl, notification, { minIntervalMs: 0, baseDelayMs: 1, maxAttempts: 1 }),
+      });
+      await syncInterviewEvent(session('interview.started'), deps);
+      slack.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 0, when: 'before', times: 1 });
+      await expect(syncInterviewEvent(session('interview.completed'), deps)).rejects.toMatchObject({
+        name: 'AtsTransientError',
+      });
+
+      // Act: the report arrives before the retry
+      const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+      const retry = await syncInterviewEvent(session('interview.completed'), deps);
+
+      // Assess: "in progress" and "completed", once each
+      expect(report.effects).toMatchObject({ 'notify:completed': 'ran' });
+      expect(retry.effects).toEqual({});
+      expect(slack.state.messages.map((message) => message.text)).toEqual([
+        expect.stringContaining('in progress'),
+        expect.stringContaining('completed'),
+      ]);
+    } finally {
+      await slack.close();
+    }
+  });
+});
+
 describe('syncInterviewEvent: archive (tasks out, completion back through the late-parts path)', () => {
   let world: SyncWorld;
   let sent: ArchiveTask[];
