@@ -4,10 +4,10 @@
  * events and ledger items, followed to a fixed point); this module turns that into a plan, prints it
  * without PII (counts, table keys, object keys — ids only) and carries it out.
  *
- * Deleted, in this order (so that an erase cut short can simply be run again: the records that lead from
- * the e-mail to the rest — raw events, parked events, claim checks — go last):
- * 1. the candidate's interview items (`INTERVIEW#…`: state, event and effect records) and their archive
- *    manifests (`ARCHIVE#…`: objects and `BATCH#…` items);
+ * Deleted, in this order (so that an erase cut short can simply be run again, by e-mail or by ATS candidate
+ * id: the records that lead to the rest go last — from the e-mail, the raw events, parked events and claim
+ * checks; from an ATS id, the interview items, whose ATS match is the only record of it):
+ * 1. the archive manifests of their interviews (`ARCHIVE#…`: objects and `BATCH#…` items);
  * 2. the archived media, every object under `interviews/<id>/` of each of their interviews (and under the
  *    prefixes the manifests name);
  * 3. any other ledger item that contains one of their e-mails, names, e-mail pseudonyms, candidate ids or
@@ -15,7 +15,8 @@
  * 4. the objects outside the known prefixes that contain (or whose key contains) any of those;
  * 5. the claim-check objects whose envelope is theirs or mentions them;
  * 6. their parked events;
- * 7. their raw events.
+ * 7. their raw events;
+ * 8. their interview items (`INTERVIEW#…`: state, event and effect records).
  * In a versioned bucket (the deployed one), every version and delete marker of each key goes.
  *
  * Not touched, and said so in the output: messages still on the queues (a message in flight may re-create
@@ -256,7 +257,7 @@ export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promis
     return { count, deleted };
   };
 
-  await deleteItems([...plan.states, ...plan.archiveItems]);
+  await deleteItems(plan.archiveItems);
   const mediaDeleted = await deleteObjects([], plan.mediaPrefixes);
   media = mediaDeleted.count;
   progress.setTotal(total + media);
@@ -265,6 +266,7 @@ export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promis
   const claimChecks = (await deleteObjects(plan.claimChecks)).count;
   await deleteItems(plan.parked);
   const rawEvents = (await deleteObjects(plan.rawEvents)).count;
+  await deleteItems(plan.states);
   progress.done();
   return { items, media, otherObjects, claimChecks, rawEvents, mediaKeys: mediaDeleted.deleted };
 };

@@ -1,0 +1,79 @@
+/**
+ * `executeErase` cut short (local/ops/erase.ts): what leads to the rest of a candidate's data stays until
+ * the rest is gone, so the erase can be run again by ATS candidate id as well as by e-mail. The S3 outage
+ * is a client fault (aws-sdk-client-mock); the whole erase runs against the emulators in privacy.test.ts.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type ErasePlan, executeErase } from '../../../local/ops/erase.js';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
+
+afterEach(() => {
+  dynamodb.reset();
+  s3.reset();
+});
+
+const plan: ErasePlan = {
+  interviews: [{ vendor: 'round0', interviewKey: 'int-1' }],
+  states: [{ pk: 'INTERVIEW#round0#int-1', sk: 'STATE' }],
+  archiveItems: [{ pk: 'ARCHIVE#round0#int-1', sk: 'MANIFEST' }],
+  otherItems: [],
+  parked: [{ pk: 'PARKED#failed', sk: 'round0:evt_1' }],
+  mediaPrefixes: ['interviews/int-1/'],
+  otherObjects: [],
+  claimChecks: [],
+  rawEvents: ['raw/round0/2026-12-01/round0:evt_1.json'],
+  identities: { emails: 1, names: 1, pseudonyms: 1, candidateIds: 1 },
+};
+
+const deletedItems = () =>
+  dynamodb.commandCalls(DeleteCommand).map((call) => String(call.args[0].input.Key?.pk));
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const target = () => ({
+  dynamodb: new DynamoDBClient({ region: 'us-east-1', credentials }),
+  s3: new S3Client({ region: 'us-east-1', credentials }),
+  table: 'ledger',
+  bucket: 'bucket',
+  versioned: false,
+  progress: { isTTY: false, write: () => true } as unknown as NodeJS.WritableStream,
+});
+
+describe('executeErase', () => {
+  it('keeps the interview items (the ATS id’s only link) and the raw events when S3 fails on the media', async () => {
+    // Prepare: the media listing answers, their deletion fails (an S3 outage)
+    dynamodb.on(DeleteCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'interviews/int-1/answer.mp3' }] });
+    s3.on(DeleteObjectsCommand).rejects(
+      Object.assign(new Error('S3 unavailable'), { name: 'ServiceUnavailable' }),
+    );
+
+    // Act
+    await expect(executeErase(plan, target())).rejects.toThrow('S3 unavailable');
+
+    // Assess: only the archive manifest went; the interview and parked items stay
+    expect(deletedItems()).toEqual(['ARCHIVE#round0#int-1']);
+  });
+
+  it('deletes the interview items last, after the raw events', async () => {
+    // Prepare
+    dynamodb.on(DeleteCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(DeleteObjectsCommand).resolves({});
+
+    // Act
+    await executeErase(plan, target());
+
+    // Assess
+    expect(deletedItems()).toEqual(['ARCHIVE#round0#int-1', 'PARKED#failed', 'INTERVIEW#round0#int-1']);
+    const rawDeleted = s3
+      .commandCalls(DeleteObjectsCommand)
+      .flatMap((call) => (call.args[0].input.Delete?.Objects ?? []).map((object) => object.Key));
+    expect(rawDeleted).toEqual(['raw/round0/2026-12-01/round0:evt_1.json']);
+  });
+});
