@@ -66,7 +66,7 @@ export const listRawEvents = async (
   const days = new Set<string>();
   const objects: ObjectRef[] = [];
   for (const vendor of options.vendors ?? vendorNames) {
-    const folders = await listFolders(s3, bucket, `${rawEventsPrefix}${vendor}/`);
+    const folders = await listFolders(s3, bucket, `${rawEventsPrefix}${vendor}/`, options.versions ?? false);
     for (const folder of folders) {
       const day = folder.slice(`${rawEventsPrefix}${vendor}/`.length, -1);
       if ((from !== undefined && day < from) || (to !== undefined && day > to)) continue;

@@ -18,6 +18,7 @@ async function* versionPages(
   s3: S3Client,
   bucket: string,
   prefix: string,
+  delimiter?: string,
 ): AsyncGenerator<ListObjectVersionsCommandOutput> {
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
@@ -26,6 +27,7 @@ async function* versionPages(
       new ListObjectVersionsCommand({
         Bucket: bucket,
         Prefix: prefix,
+        ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
         ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
         ...(versionIdMarker === undefined ? {} : { VersionIdMarker: versionIdMarker }),
       }),
@@ -55,9 +57,24 @@ export async function* listObjects(s3: S3Client, bucket: string, prefix: string)
   }
 }
 
-/** The "folders" right under `prefix` (`raw/round0/` → `raw/round0/2024-05-01/`, …). */
-export const listFolders = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> =>
-  (await listLevel(s3, bucket, prefix)).folders;
+/**
+ * The "folders" right under `prefix` (`raw/round0/` → `raw/round0/2024-05-01/`, …). `versions`: also the
+ * folders whose objects are all deleted but whose noncurrent versions are still kept (a versioned bucket
+ * after expiry and before the versions go): an erase must find those too, and ListObjectsV2 shows none.
+ */
+export const listFolders = async (
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  versions = false,
+): Promise<string[]> => {
+  if (!versions) return (await listLevel(s3, bucket, prefix)).folders;
+  const folders = new Set<string>();
+  for await (const page of versionPages(s3, bucket, prefix, '/')) {
+    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.add(common.Prefix);
+  }
+  return [...folders].sort();
+};
 
 /** The objects right at `prefix` and the folders under it (one level, `Delimiter: '/'`). */
 export const listLevel = async (

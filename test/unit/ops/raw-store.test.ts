@@ -1,6 +1,18 @@
-/** `--since`/`--until` of `ops replay` (local/ops/raw-store.ts `parseWhen`): UTC days and offset times only. */
-import { describe, expect, it } from '@jest/globals';
-import { parseWhen } from '../../../local/ops/raw-store.js';
+/**
+ * local/ops/raw-store.ts: `--since`/`--until` of `ops replay` (`parseWhen`: UTC days and offset times only),
+ * and the raw-event listing of a versioned bucket (S3 versioning is not in s3rver: a small model of it
+ * answers the two listing calls through aws-sdk-client-mock).
+ */
+import {
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { listRawEvents, parseWhen } from '../../../local/ops/raw-store.js';
 
 const iso = (text: string, edge: 'start' | 'end') => parseWhen(text, edge)?.toISOString();
 
@@ -23,5 +35,85 @@ describe('parseWhen', () => {
   ])('refuses %s', (_, text) => {
     expect(parseWhen(text, 'start')).toBeUndefined();
     expect(parseWhen(text, 'end')).toBeUndefined();
+  });
+});
+
+/** A versioned bucket's keys: each version, newest last; a delete marker is a version without a body. */
+interface Version {
+  readonly key: string;
+  readonly versionId: string;
+  readonly deleteMarker?: true;
+}
+
+const versionedBucket = (versions: readonly Version[]) => {
+  const latest = new Map(versions.map((version) => [version.key, version]));
+  const isLatest = (version: Version) => latest.get(version.key) === version;
+  const grouped = <T extends { key: string }>(items: T[], prefix: string, delimiter: string | undefined) => {
+    const folders = new Set<string>();
+    const rest: T[] = [];
+    for (const item of items) {
+      if (!item.key.startsWith(prefix)) continue;
+      const cut = delimiter === undefined ? -1 : item.key.indexOf(delimiter, prefix.length);
+      if (cut >= 0) folders.add(item.key.slice(0, cut + 1));
+      else rest.push(item);
+    }
+    return { folders: [...folders].map((Prefix) => ({ Prefix })), rest };
+  };
+  const s3 = mockClient(S3Client);
+  s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
+    const current = versions.filter((version) => isLatest(version) && version.deleteMarker === undefined);
+    const { folders, rest } = grouped(current, input.Prefix ?? '', input.Delimiter);
+    return { CommonPrefixes: folders, Contents: rest.map((version) => ({ Key: version.key, Size: 10 })) };
+  });
+  s3.on(ListObjectVersionsCommand).callsFake((input: ListObjectVersionsCommandInput) => {
+    const { folders, rest } = grouped([...versions], input.Prefix ?? '', input.Delimiter);
+    const entry = (version: Version) => ({
+      Key: version.key,
+      VersionId: version.versionId,
+      IsLatest: isLatest(version),
+    });
+    return {
+      CommonPrefixes: folders,
+      Versions: rest.filter((version) => version.deleteMarker === undefined).map(entry),
+      DeleteMarkers: rest.filter((version) => version.deleteMarker !== undefined).map(entry),
+      IsTruncated: false,
+    };
+  });
+  return s3;
+};
+
+describe('listRawEvents in a versioned bucket', () => {
+  let s3: ReturnType<typeof mockClient> | undefined;
+  afterEach(() => s3?.restore());
+
+  const expiredDay = 'raw/round0/2026-11-01/round0:evt_old.json';
+  const liveDay = 'raw/round0/2026-12-01/round0:evt_new.json';
+  const bucket = [
+    // Expired by the lifecycle rule: only a noncurrent version under a delete marker is left of that day.
+    { key: expiredDay, versionId: 'v1' },
+    { key: expiredDay, versionId: 'dm1', deleteMarker: true as const },
+    { key: liveDay, versionId: 'v2' },
+  ];
+
+  it('finds the days whose deliveries are kept only as noncurrent versions, for an erase', async () => {
+    s3 = versionedBucket(bucket);
+    const listing = await listRawEvents(new S3Client({ region: 'us-east-1' }), 'media', {
+      vendors: ['round0'],
+      versions: true,
+    });
+    expect(listing.days).toEqual(['2026-11-01', '2026-12-01']);
+    expect(listing.objects).toEqual([
+      { key: expiredDay, versionId: 'v1' },
+      { key: liveDay, versionId: 'v2' },
+    ]);
+  });
+
+  it('lists only what is current for a replay', async () => {
+    s3 = versionedBucket(bucket);
+    const listing = await listRawEvents(new S3Client({ region: 'us-east-1' }), 'media', {
+      vendors: ['round0'],
+    });
+    expect(listing.days).toEqual(['2026-12-01']);
+    expect(listing.objects).toEqual([{ key: liveDay, size: 10 }]);
   });
 });
