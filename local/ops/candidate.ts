@@ -361,7 +361,7 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
   // Listed by top-level folder, so the archive's media (`interviews/`, possibly millions of segments) is
   // never listed whole.
   const known = new Set(['raw/', claimCheckPrefix, 'interviews/']);
-  const root = await listLevel(s3, bucket, '');
+  const root = await listLevel(s3, bucket, '', versioned);
   const otherObjects: ObjectRef[] = [...root.objects];
   for (const folder of root.folders.filter((f) => !known.has(f))) {
     for await (const ref of listAll(s3, bucket, folder, versioned)) otherObjects.push(ref);

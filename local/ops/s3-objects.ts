@@ -57,57 +57,65 @@ export async function* listObjects(s3: S3Client, bucket: string, prefix: string)
   }
 }
 
-/**
- * The "folders" right under `prefix` (`raw/round0/` → `raw/round0/2024-05-01/`, …). `versions`: also the
- * folders whose objects are all deleted but whose noncurrent versions are still kept (a versioned bucket
- * after expiry and before the versions go): an erase must find those too, and ListObjectsV2 shows none.
- */
+/** The "folders" right under `prefix` (`raw/round0/` → `raw/round0/2024-05-01/`, …); `versions` as for {@link listLevel}. */
 export const listFolders = async (
   s3: S3Client,
   bucket: string,
   prefix: string,
   versions = false,
-): Promise<string[]> => {
-  if (!versions) return (await listLevel(s3, bucket, prefix)).folders;
-  const folders = new Set<string>();
-  for await (const page of versionPages(s3, bucket, prefix, '/')) {
-    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.add(common.Prefix);
-  }
-  return [...folders].sort();
-};
+): Promise<string[]> => (await listLevel(s3, bucket, prefix, versions)).folders;
 
-/** The objects right at `prefix` and the folders under it (one level, `Delimiter: '/'`). */
+/**
+ * The objects right at `prefix` and the folders under it (one level, `Delimiter: '/'`). `versions`: every
+ * version of those objects, and also the folders whose objects are all deleted but whose noncurrent versions
+ * are still kept (a versioned bucket after expiry, before the versions go): an erase must find those too,
+ * and ListObjectsV2 shows none of them.
+ */
 export const listLevel = async (
   s3: S3Client,
   bucket: string,
   prefix: string,
+  versions = false,
 ): Promise<{ folders: string[]; objects: ObjectRef[] }> => {
-  const folders: string[] = [];
+  const folders = new Set<string>();
   const objects: ObjectRef[] = [];
-  for await (const page of paginateListObjectsV2(
-    { client: s3 },
-    { Bucket: bucket, Prefix: prefix, Delimiter: '/' },
-  )) {
-    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
-    for (const object of page.Contents ?? []) if (object.Key !== undefined) objects.push({ key: object.Key });
+  if (versions) {
+    for await (const page of versionPages(s3, bucket, prefix, '/')) {
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.add(common.Prefix);
+      objects.push(...versionRefs(page));
+    }
+  } else {
+    for await (const page of paginateListObjectsV2(
+      { client: s3 },
+      { Bucket: bucket, Prefix: prefix, Delimiter: '/' },
+    )) {
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.add(common.Prefix);
+      for (const object of page.Contents ?? [])
+        if (object.Key !== undefined) objects.push({ key: object.Key });
+    }
   }
-  return { folders: folders.sort(), objects };
+  return { folders: [...folders].sort(), objects };
 };
+
+/** The versions (not delete markers) of a `ListObjectVersions` page. */
+const versionRefs = (page: ListObjectVersionsCommandOutput): ObjectRef[] =>
+  (page.Versions ?? []).flatMap((version) =>
+    version.Key === undefined
+      ? []
+      : [
+          {
+            key: version.Key,
+            ...(version.VersionId === undefined || version.VersionId === 'null'
+              ? {}
+              : { versionId: version.VersionId }),
+            ...(version.Size === undefined ? {} : { size: version.Size }),
+          },
+        ],
+  );
 
 /** Every version (not delete markers) of every key under `prefix`. */
 export async function* listVersions(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ObjectRef> {
-  for await (const page of versionPages(s3, bucket, prefix)) {
-    for (const version of page.Versions ?? []) {
-      if (version.Key === undefined) continue;
-      yield {
-        key: version.Key,
-        ...(version.VersionId === undefined || version.VersionId === 'null'
-          ? {}
-          : { versionId: version.VersionId }),
-        ...(version.Size === undefined ? {} : { size: version.Size }),
-      };
-    }
-  }
+  for await (const page of versionPages(s3, bucket, prefix)) yield* versionRefs(page);
 }
 
 /** Objects under `prefix`: every version of each in a versioned bucket, else the objects. */

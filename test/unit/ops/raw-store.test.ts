@@ -13,6 +13,7 @@ import {
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { listRawEvents, parseWhen } from '../../../local/ops/raw-store.js';
+import { listLevel } from '../../../local/ops/s3-objects.js';
 
 const iso = (text: string, edge: 'start' | 'end') => parseWhen(text, edge)?.toISOString();
 
@@ -82,7 +83,7 @@ const versionedBucket = (versions: readonly Version[]) => {
   return s3;
 };
 
-describe('listRawEvents in a versioned bucket', () => {
+describe('listings of a versioned bucket', () => {
   let s3: ReturnType<typeof mockClient> | undefined;
   afterEach(() => s3?.restore());
 
@@ -115,5 +116,27 @@ describe('listRawEvents in a versioned bucket', () => {
     });
     expect(listing.days).toEqual(['2026-12-01']);
     expect(listing.objects).toEqual([{ key: liveDay, size: 10 }]);
+  });
+
+  it('lists every version at a level and the folders left only in versions (the erase reads the rest of the bucket so)', async () => {
+    s3 = versionedBucket([
+      { key: 'notes.txt', versionId: 'n1' },
+      { key: 'notes.txt', versionId: 'n2' },
+      { key: 'exports/2026-11.csv', versionId: 'x1' },
+      { key: 'exports/2026-11.csv', versionId: 'dm', deleteMarker: true },
+      { key: 'interviews/int-1/a.mp3', versionId: 'a1' },
+    ]);
+    const client = new S3Client({ region: 'us-east-1' });
+    expect(await listLevel(client, 'media', '', true)).toEqual({
+      folders: ['exports/', 'interviews/'],
+      objects: [
+        { key: 'notes.txt', versionId: 'n1' },
+        { key: 'notes.txt', versionId: 'n2' },
+      ],
+    });
+    expect(await listLevel(client, 'media', '')).toEqual({
+      folders: ['interviews/'],
+      objects: [{ key: 'notes.txt' }],
+    });
   });
 });
