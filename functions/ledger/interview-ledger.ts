@@ -11,6 +11,7 @@
  * as the state advance and the effect claims. Here the event's claim is a member of the state item, so the
  * dedupe, the ordering and the effects ledger are one record that cannot disagree with itself.
  */
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VendorName } from '../vendors/envelope.js';
@@ -96,11 +97,18 @@ export class InterviewLedger {
    * (`undefined`: the item must not exist yet). Every attribute the state owns is written whole: the
    * version condition guarantees `next` was derived from the item as it is now.
    *
+   * Each commit writes its own token (`commitToken`): when the SDK resends a commit whose first send landed
+   * but whose answer was lost (a timeout, a reset connection), the resend fails its own condition, and the
+   * token tells that the item holds this very write. Without it the attempt took its own claims for
+   * another's and waited out their lease (the event 2 minutes late, a notification in it left uncertain).
+   *
    * @returns false when the item changed since the read (re-read and decide again).
    */
   async commit(next: InterviewState, expectedVersion: number | undefined): Promise<boolean> {
     const now = this.#now();
+    const commitToken = randomUUID();
     const attributes: Record<string, unknown> = {
+      commitToken,
       vendor: next.vendor,
       interviewKey: next.interviewKey,
       fields: next.fields,
@@ -141,13 +149,32 @@ export class InterviewLedger {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          // DynamoDB returns the item with the failure (no read needed); dynalite does not, so it is read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.#commitTokenAfterFailure(error, next)) === commitToken;
     }
+  }
+
+  /** The item's `commitToken` as the failed condition found it. */
+  async #commitTokenAfterFailure(
+    error: ConditionalCheckFailedException,
+    next: InterviewState,
+  ): Promise<string | undefined> {
+    if (error.Item !== undefined) return error.Item.commitToken?.S;
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: this.#key(next.vendor, next.interviewKey),
+        ConsistentRead: true,
+        ProjectionExpression: 'commitToken',
+      }),
+    );
+    return optionalString(Item?.commitToken);
   }
 
   /**

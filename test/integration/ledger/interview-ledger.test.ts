@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { EffectClaimLostError } from '../../../functions/ledger/errors.js';
 import { InterviewLedger, interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
@@ -21,6 +22,7 @@ const vendor: VendorName = 'round0';
 const retentionSeconds = 3600;
 const t0 = Date.UTC(2024, 0, 16, 14, 0);
 const lease = 120_000;
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** A fresh interview key per test: the table is shared by the whole file. */
 const anInterviewKey = () => `int-${randomUUID()}`;
@@ -149,6 +151,46 @@ describe('InterviewLedger (dynalite)', () => {
         fields: winner.fields,
       });
     });
+
+    it.each([
+      ['creates the item', undefined],
+      ['updates the item', 1],
+    ] as const)(
+      'tells a commit that %s its own when the SDK resent it after a lost answer',
+      async (_, expected) => {
+        // Prepare: the first send reaches dynalite and lands; its answer is lost as a reset connection, which
+        // the SDK's retry strategy resends (the resend then fails the version condition the first send met).
+        const key = anInterviewKey();
+        const first = aClaimedState(stateUpdate(key, { rank: 2, fields: { by: 'first' } }), 'attempt-1');
+        if (expected !== undefined) await ledger.commit(first, undefined);
+        const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+        let updates = 0;
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            const output = await next(args);
+            if (context.commandName === 'UpdateItemCommand' && ++updates === 1) {
+              throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+            }
+            return output;
+          },
+          { step: 'deserialize', name: 'loseTheFirstAnswer' },
+        );
+        const resending = new InterviewLedger({ client, tableName, retentionSeconds, now: () => clock });
+        const next = { ...first, fields: { by: 'retried' } };
+
+        // Act
+        const committed = await resending.commit(next, expected);
+
+        // Assess
+        expect(updates).toBe(2);
+        expect(committed).toBe(true);
+        expect(await ledger.read(vendor, key)).toMatchObject({
+          version: (expected ?? 0) + 1,
+          fields: { by: 'retried' },
+        });
+        client.destroy();
+      },
+    );
 
     it('refuses a commit that expects a version of an item that does not exist', async () => {
       // Prepare

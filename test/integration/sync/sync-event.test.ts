@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
@@ -14,7 +15,7 @@ import { createAtsAdapter } from '../../../functions/ats/index.js';
 import type { AtsLogLine } from '../../../functions/ats/log/adapter.js';
 import { notifySlack } from '../../../functions/ats/slack.js';
 import type { AtsAdapter } from '../../../functions/ats/types.js';
-import { interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
+import { InterviewLedger, interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
 import type { CrashPoints } from '../../../functions/sync/apply.js';
 import { UnmatchedCandidateError } from '../../../functions/sync/errors.js';
 import { type SyncDeps, type SyncResult, syncInterviewEvent } from '../../../functions/sync/sync-event.js';
@@ -868,6 +869,45 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(commits).toBe(3);
     expect(ended.effects['notify:completed']).toBe('ran');
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+  });
+
+  it('announces the completion on time when the answers of its commits were lost and the SDK resent them', async () => {
+    // Prepare: each commit reaches dynalite and lands, its answer is lost as a reset connection, and the
+    // SDK's retry strategy resends it (the resend fails the version condition the first send met)
+    const client = new DynamoDBClient({
+      endpoint: world.dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const lost = new Set<string>();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        const sent = (args.request as { body?: unknown }).body;
+        const body = sent instanceof Uint8Array ? Buffer.from(sent).toString('utf8') : String(sent ?? '');
+        const token = /:commitToken":\{"S":"([^"]+)"/.exec(body)?.[1];
+        if (token !== undefined && !lost.has(token)) {
+          lost.add(token);
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }
+        return output;
+      },
+      { step: 'deserialize', name: 'loseEachCommitsFirstAnswer' },
+    );
+    const ledger = new InterviewLedger({ client, tableName: ledgerTable });
+
+    // Act
+    const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger });
+
+    // Assess: the status round's commit and the notification round's commit were both resent
+    expect(lost.size).toBe(2);
+    expect(ended.effects).toMatchObject({
+      'status:completed': 'ran',
+      note: 'ran',
+      'notify:completed': 'ran',
+    });
+    expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+    client.destroy();
   });
 
   it('sends a notification at most once when Slack answers 502 after posting it', async () => {
