@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { VendorName } from '../vendors/envelope.js';
 import { EffectClaimLostError } from './errors.js';
 import type {
@@ -149,32 +150,41 @@ export class InterviewLedger {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          // DynamoDB returns the item with the failure (no read needed); dynalite does not, so it is read.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.#commitTokenAfterFailure(error, next)) === commitToken;
+      return (await this.#ownWrite(error, next.vendor, next.interviewKey, commitToken)) !== undefined;
     }
   }
 
-  /** The item's `commitToken` as the failed condition found it. */
-  async #commitTokenAfterFailure(
+  /**
+   * After a failed condition: the item when it holds the write of `token` (a resend of a write that landed),
+   * else undefined. DynamoDB returns the item with the failure (`ReturnValuesOnConditionCheckFailure`, no
+   * read needed); dynalite does not, so there it is read.
+   */
+  async #ownWrite(
     error: ConditionalCheckFailedException,
-    next: InterviewState,
-  ): Promise<string | undefined> {
-    if (error.Item !== undefined) return error.Item.commitToken?.S;
-    const { Item } = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: this.#key(next.vendor, next.interviewKey),
-        ConsistentRead: true,
-        ProjectionExpression: 'commitToken',
-      }),
-    );
-    return optionalString(Item?.commitToken);
+    vendor: VendorName,
+    interviewKey: string,
+    token: string,
+  ): Promise<InterviewState | undefined> {
+    let item: Record<string, unknown> | undefined;
+    if (error.Item !== undefined) {
+      if (error.Item.commitToken?.S !== token) return undefined;
+      item = unmarshall(error.Item);
+    } else {
+      ({ Item: item } = await this.#client.send(
+        new GetCommand({
+          TableName: this.#tableName,
+          Key: this.#key(vendor, interviewKey),
+          ConsistentRead: true,
+        }),
+      ));
+    }
+    return item?.commitToken === token ? fromItem(item, vendor, interviewKey) : undefined;
   }
 
   /**
@@ -187,7 +197,10 @@ export class InterviewLedger {
    */
   async settle(vendor: VendorName, interviewKey: string, settlement: Settlement): Promise<InterviewState> {
     const now = this.#now();
+    // As for commit: a resent settle that landed finds its claims gone, and the token tells it was its own.
+    const commitToken = randomUUID();
     const names: Record<string, string> = {
+      '#commitToken': 'commitToken',
       '#events': 'events',
       '#owner': 'owner',
       '#version': 'version',
@@ -196,13 +209,19 @@ export class InterviewLedger {
       '#e': settlement.eventKey,
     };
     const values: Record<string, unknown> = {
+      ':commitToken': commitToken,
       ':owner': settlement.owner,
       ':event': settlement.event,
       ':one': 1,
       ':nowIso': new Date(now).toISOString(),
       ':expiresAt': this.#expiresAt(now),
     };
-    const sets = ['#events.#e = :event', '#updatedAt = :nowIso', '#expiresAt = :expiresAt'];
+    const sets = [
+      '#events.#e = :event',
+      '#commitToken = :commitToken',
+      '#updatedAt = :nowIso',
+      '#expiresAt = :expiresAt',
+    ];
     const removes: string[] = [];
     const conditions = ['#events.#e.#owner = :owner'];
     Object.entries(settlement.effects).forEach(([effect, record], index) => {
@@ -228,11 +247,14 @@ export class InterviewLedger {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return fromItem(Attributes ?? {}, vendor, interviewKey);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
+        const own = await this.#ownWrite(error, vendor, interviewKey, commitToken);
+        if (own !== undefined) return own;
         throw new EffectClaimLostError(settlement.eventKey, Object.keys(settlement.effects).join(','), {
           cause: error,
         });

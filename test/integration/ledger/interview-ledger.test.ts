@@ -59,6 +59,31 @@ describe('InterviewLedger (dynalite)', () => {
       )
     ).Item;
 
+  /**
+   * A ledger whose first UpdateItem reaches dynalite and lands, and whose answer is lost as a reset
+   * connection: the SDK's retry strategy resends it, as it would after a timeout.
+   */
+  const aLedgerThatLosesTheFirstAnswer = () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+    clients.push(client);
+    let updates = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const output = await next(args);
+        if (context.commandName === 'UpdateItemCommand' && ++updates === 1) {
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }
+        return output;
+      },
+      { step: 'deserialize', name: 'loseTheFirstAnswer' },
+    );
+    return {
+      ledger: new InterviewLedger({ client, tableName, retentionSeconds, now: () => clock }),
+      updates: () => updates,
+    };
+  };
+  const clients: DynamoDBClient[] = [];
+
   beforeAll(async () => {
     dynamo = await startDynalite();
     documents = DynamoDBDocumentClient.from(dynamo.client);
@@ -70,6 +95,7 @@ describe('InterviewLedger (dynalite)', () => {
   });
 
   afterAll(async () => {
+    for (const client of clients) client.destroy();
     await dynamo.close();
   });
 
@@ -158,37 +184,23 @@ describe('InterviewLedger (dynalite)', () => {
     ] as const)(
       'tells a commit that %s its own when the SDK resent it after a lost answer',
       async (_, expected) => {
-        // Prepare: the first send reaches dynalite and lands; its answer is lost as a reset connection, which
-        // the SDK's retry strategy resends (the resend then fails the version condition the first send met).
+        // Prepare: the resend fails the version condition the first send met
         const key = anInterviewKey();
         const first = aClaimedState(stateUpdate(key, { rank: 2, fields: { by: 'first' } }), 'attempt-1');
         if (expected !== undefined) await ledger.commit(first, undefined);
-        const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
-        let updates = 0;
-        client.middlewareStack.add(
-          (next, context) => async (args) => {
-            const output = await next(args);
-            if (context.commandName === 'UpdateItemCommand' && ++updates === 1) {
-              throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-            }
-            return output;
-          },
-          { step: 'deserialize', name: 'loseTheFirstAnswer' },
-        );
-        const resending = new InterviewLedger({ client, tableName, retentionSeconds, now: () => clock });
+        const resending = aLedgerThatLosesTheFirstAnswer();
         const next = { ...first, fields: { by: 'retried' } };
 
         // Act
-        const committed = await resending.commit(next, expected);
+        const committed = await resending.ledger.commit(next, expected);
 
         // Assess
-        expect(updates).toBe(2);
+        expect(resending.updates()).toBe(2);
         expect(committed).toBe(true);
         expect(await ledger.read(vendor, key)).toMatchObject({
           version: (expected ?? 0) + 1,
           fields: { by: 'retried' },
         });
-        client.destroy();
       },
     );
 
@@ -295,6 +307,30 @@ describe('InterviewLedger (dynalite)', () => {
       expect(settled?.updatedAt).toBe(new Date(clock).toISOString());
       expect(settled?.fields).toEqual(state.fields);
       expect(settled?.status).toBe(state.status);
+    });
+
+    it('returns the item it wrote when the SDK resent a settle that landed', async () => {
+      // Prepare: the resend finds the claims it settled gone
+      const { key, eventKey, state } = await claimedItem('attempt-1');
+      const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+      const resending = aLedgerThatLosesTheFirstAnswer();
+
+      // Act
+      const settled = await resending.ledger.settle(vendor, key, {
+        owner: 'attempt-1',
+        eventKey,
+        event: { advanced: true, done: true },
+        effects: { 'status:completed': status },
+      });
+
+      // Assess
+      expect(resending.updates()).toBe(2);
+      expect(settled).toEqual(await ledger.read(vendor, key));
+      expect(settled).toMatchObject({
+        version: 2,
+        events: { [eventKey]: { advanced: true, done: true } },
+        effects: { 'status:completed': status },
+      });
     });
 
     // DynamoDB refuses ExpressionAttributeNames an expression does not use: `#effects` must be sent only

@@ -871,9 +871,9 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
   });
 
-  it('announces the completion on time when the answers of its commits were lost and the SDK resent them', async () => {
-    // Prepare: each commit reaches dynalite and lands, its answer is lost as a reset connection, and the
-    // SDK's retry strategy resends it (the resend fails the version condition the first send met)
+  it('announces the completion on time when the answers of its ledger writes were lost and the SDK resent them', async () => {
+    // Prepare: each commit and settle reaches dynalite and lands, its answer is lost as a reset connection,
+    // and the SDK's retry strategy resends it (the resend fails the condition the first send met)
     const client = new DynamoDBClient({
       endpoint: world.dynamo.endpoint,
       region: 'us-east-1',
@@ -899,8 +899,8 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     // Act
     const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger });
 
-    // Assess: the status round's commit and the notification round's commit were both resent
-    expect(lost.size).toBe(2);
+    // Assess: both rounds' commits and settles (status and note, then the notification) were resent
+    expect(lost.size).toBe(4);
     expect(ended.effects).toMatchObject({
       'status:completed': 'ran',
       note: 'ran',

@@ -1,5 +1,5 @@
 /**
- * `InterviewLedger.commit` refused by its condition on DynamoDB itself: the failure carries the item
+ * `InterviewLedger.commit` and `settle` refused by their condition on DynamoDB itself: the failure carries the item
  * (`ReturnValuesOnConditionCheckFailure`), so telling its own resent write from another's costs no read.
  * dynalite returns no item; that path is tested against it in test/integration/ledger.
  */
@@ -7,6 +7,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+import { EffectClaimLostError } from '../../../functions/ledger/errors.js';
 import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
 import { emptyInterviewState } from '../../../functions/ledger/interview-state.js';
 
@@ -31,11 +32,15 @@ const refuseWithItemHolding = (tokenOf: (own: string) => string) =>
     throw new ConditionalCheckFailedException({
       message: 'The conditional request failed',
       $metadata: {},
-      Item: { commitToken: { S: tokenOf(own) }, version: { N: '4' } },
+      Item: {
+        commitToken: { S: tokenOf(own) },
+        version: { N: '4' },
+        events: { M: { 'round0:evt_1': { M: { advanced: { BOOL: true }, done: { BOOL: true } } } } },
+      },
     });
   });
 
-describe('InterviewLedger.commit refused by DynamoDB', () => {
+describe('InterviewLedger.commit and settle refused by DynamoDB', () => {
   const state = emptyInterviewState('round0', 'int-1');
 
   it('is its own write when the item holds its token (a resent commit), with no read', async () => {
@@ -51,5 +56,29 @@ describe('InterviewLedger.commit refused by DynamoDB', () => {
     refuseWithItemHolding(() => 'another-commit');
     expect(await ledger().commit(state, 3)).toBe(false);
     expect(documents.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('settles to the item the failure carries when it holds its own token, with no read', async () => {
+    refuseWithItemHolding((own) => own);
+    const settled = await ledger().settle('round0', 'int-1', {
+      owner: 'attempt-1',
+      eventKey: 'round0:evt_1',
+      event: { advanced: true, done: true },
+      effects: {},
+    });
+    expect(settled).toMatchObject({ version: 4, events: { 'round0:evt_1': { advanced: true, done: true } } });
+    expect(documents.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('loses its claim when another attempt wrote the item', async () => {
+    refuseWithItemHolding(() => 'another-commit');
+    await expect(
+      ledger().settle('round0', 'int-1', {
+        owner: 'attempt-1',
+        eventKey: 'round0:evt_1',
+        event: { advanced: true, done: true },
+        effects: {},
+      }),
+    ).rejects.toBeInstanceOf(EffectClaimLostError);
   });
 });
