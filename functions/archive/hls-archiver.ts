@@ -7,7 +7,7 @@
  *    URI, e.g. a separate audio track) that the followed variants name. A media playlist is variant `v0`.
  * 2. Every object a media playlist names — segments, `EXT-X-MAP` init segments, AES-128 keys — is streamed
  *    from the source into the store under the layout of `types.ts` (`v{n}/seg_{i}.{ext}`, `init_{i}.{ext}`,
- *    `key_{i}.key`), at most `concurrency` at a time, each skipped when the store already holds it.
+ *    `key_{i}.key`), at most `concurrency` at a time, each skipped when the store already holds it from that URL.
  * 3. Only then are the playlists written, rewritten with relative URIs: each media playlist at
  *    `v{n}/index.m3u8`, then the entry at `index.m3u8`. Written last, a stored entry playlist means a
  *    complete archive; a task that failed half-way resumes where it stopped, fetching only what is missing.
@@ -502,7 +502,10 @@ const archiveObject = async (
   store: ArchiveStore,
 ): Promise<ArchivedObject> => {
   const done = await store.archived(object.key);
-  if (done) return done;
+  // Kept only when it came from the URL the playlist names now: a recording changed at the same URL between
+  // two attempts (re-rendered) must not leave the old one's segments in the new one's copy. An object behind
+  // a redirect is recorded under the URL it came from, so a resume fetches it again: correct, not cheapest.
+  if (done !== undefined && done.sourceUrl === withoutQuery(object.url)) return done;
   const response = await source.fetch(object.url, object.range);
   const meta = { contentType: object.contentType, sourceUrl: withoutQuery(response.url || object.url) };
   if (object.isKey) {

@@ -132,6 +132,7 @@ beforeAll(async () => {
       'byterange/index.m3u8',
       'master/master.m3u8',
       'master/high/index.m3u8',
+      'long/index.m3u8',
     ].map(probeSource),
   );
 }, 120_000);
@@ -489,6 +490,30 @@ describe('archiveHlsRecording', () => {
     ]);
     await expectChecksumsOfStoredBytes(store, objects);
     await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
+  it('does not resume into a recording that changed at the same URL: segments named by other URLs are fetched again', async () => {
+    // Prepare: the first attempt stores seg_0 of one recording and fails; by the retry the URL leads to
+    // another one (a re-rendered recording), whose seg_0 has the same archive key
+    const { store, asset, prefix, entry } = await prepare('/changing/index.m3u8');
+    server.behave('/changing/index.m3u8', { kind: 'redirecting', to: '/ts/index.m3u8' });
+    server.behave('/ts/seg_1.ts', { kind: 'failing', status: 404, times: 1 });
+    await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(() => undefined);
+    const afterFailure = await store.archived(`${prefix}v0/seg_0.ts`);
+    server.reset();
+    server.behave('/changing/index.m3u8', { kind: 'redirecting', to: '/long/index.m3u8' });
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store, concurrency: 1 });
+
+    // Assess
+    expect(afterFailure?.sourceUrl).toBe(server.url('/ts/seg_0.ts'));
+    const segment0 = objects.find((object) => object.key === `${prefix}v0/seg_0.ts`);
+    expect(segment0?.sourceUrl).toBe(server.url('/long/seg_0.ts'));
+    expect(segment0?.sha256).toBe(sha256(await readFile(join(media, 'long', 'seg_0.ts'))));
+    expect(server.requests('/long/seg_0.ts')).toHaveLength(1);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'long/index.m3u8');
   });
 
   it('propagates a transient failure as the source threw it and completes on the next run', async () => {
