@@ -14,6 +14,17 @@ export const screeningStatusLabels: Readonly<Record<ScreeningStatus, string>> = 
   completed: 'AI screening completed',
 };
 
+/**
+ * The status tag a write of `status` removes where tags are the candidate's, not one application's
+ * (Greenhouse, Ashby). A start, often of a later interview for another job, must not take back an earlier
+ * interview's "completed", which stays true; a completion ends "in progress". The case left: two interviews
+ * of one candidate running at once, where the first to complete removes "in progress" while the other runs.
+ */
+export const candidateTagRemovedBy = <T>(
+  status: ScreeningStatus,
+  tagIds: Readonly<Partial<Record<ScreeningStatus, T>>>,
+): T | undefined => (status === 'completed' ? tagIds.in_progress : undefined);
+
 /** How to find the candidate's record: the ATS application id when the vendor knows it, else the e-mail. */
 export interface ApplicationLookup {
   /** Candidate e-mail (PII: never log it). */

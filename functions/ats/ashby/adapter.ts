@@ -17,7 +17,14 @@ import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { renderNoteHtml, valueHasMarker } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
 import { httpSettingsSchema, idSchema, statusMapSchema, urlSchema } from '../transport.js';
-import type { AtsAdapter, AtsAdapterDeps, AtsMatch, ScreeningStatus, StageMoveOutcome } from '../types.js';
+import {
+  type AtsAdapter,
+  type AtsAdapterDeps,
+  type AtsMatch,
+  candidateTagRemovedBy,
+  type ScreeningStatus,
+  type StageMoveOutcome,
+} from '../types.js';
 import {
   ashbyCustomFieldObjectTypes,
   buildApplicationInfo,
@@ -138,9 +145,8 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
   };
 
   const setStatusTags = async (match: AtsMatch, status: ScreeningStatus) => {
-    const other: ScreeningStatus = status === 'completed' ? 'in_progress' : 'completed';
     const tagId = settings.statusTagIds[status];
-    const otherTagId = settings.statusTagIds[other];
+    const otherTagId = candidateTagRemovedBy(status, settings.statusTagIds);
     if (tagId) await call(buildTagChange(baseUrl, apiKey, 'candidate.addTag', match.candidateId, tagId));
     if (otherTagId) {
       // `removeTag` already succeeds when the candidate does not carry the tag (changelog, see api.ts), so a

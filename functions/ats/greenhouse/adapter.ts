@@ -8,7 +8,8 @@
  * - Find: `atsApplicationId` → `GET /v3/applications?ids=` → `candidate_id`; else candidates by e-mail.
  * - Note: `POST /v3/notes`, plain text, marker last. Reconciliation: `GET /v3/notes?candidate_ids=`.
  * - Status: a candidate tag ("AI screening in progress"/"completed") whose ids are configured
- *   (`statusTagIds`): applied with `POST /v3/applied_candidate_tags`, the other one removed. Tags rather
+ *   (`statusTagIds`): applied with `POST /v3/applied_candidate_tags`; a completion removes "in progress"
+ *   (see `candidateTagRemovedBy`: the tags are the candidate's, not one interview's). Tags rather
  *   than a custom field because tags are visible in every candidate list and filterable, and need no
  *   per-field value mapping. No tag ids configured → `setStatus` does nothing.
  * - Stage: the current stage is read from `GET /v3/application_stages?application_ids=&current=true`;
@@ -22,13 +23,13 @@ import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { noteHasMarker, renderNoteText } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
 import { httpSettingsSchema, idSchema, statusMapSchema, urlSchema } from '../transport.js';
-import type {
-  AtsAdapter,
-  AtsAdapterDeps,
-  AtsMatch,
-  ScreeningStatus,
-  StageMove,
-  StageMoveOutcome,
+import {
+  type AtsAdapter,
+  type AtsAdapterDeps,
+  type AtsMatch,
+  candidateTagRemovedBy,
+  type StageMove,
+  type StageMoveOutcome,
 } from '../types.js';
 import {
   buildApplyTag,
@@ -195,9 +196,6 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
     return undefined;
   };
 
-  const otherStatus = (status: ScreeningStatus): ScreeningStatus =>
-    status === 'completed' ? 'in_progress' : 'completed';
-
   return {
     name: adapter,
 
@@ -230,7 +228,7 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
 
     async setStatus(match, status) {
       const tagId = settings.statusTagIds[status];
-      const otherTagId = settings.statusTagIds[otherStatus(status)];
+      const otherTagId = candidateTagRemovedBy(status, settings.statusTagIds);
       if (!tagId && !otherTagId) return;
       const applied = await collect(
         buildListAppliedTags(baseUrl, match.candidateId, perPage),

@@ -229,6 +229,19 @@ describe('Ashby adapter against the Ashby fake', () => {
     expect(fake.state.candidates[0]?.tags).toEqual(['tag-done']);
   });
 
+  it('keeps the completed tag of an earlier interview when a later one starts (tags belong to the candidate)', async () => {
+    // Prepare: the candidate completed a screening for one job and starts another
+    fake.state.candidates[0]?.tags.push('tag-done');
+    const ats = adapterFor({ statusTagIds: { in_progress: 'tag-progress', completed: 'tag-done' } });
+
+    // Act
+    await ats.setStatus({ candidateId: 'cand-1', applicationId: 'app-1' }, 'in_progress', aContext());
+
+    // Assess
+    expect([...(fake.state.candidates[0]?.tags ?? [])].sort()).toEqual(['tag-done', 'tag-progress']);
+    expect(requestsTo('/candidate.removeTag')).toHaveLength(0);
+  });
+
   it('marks the status with tags, or with a custom field when one is configured', async () => {
     // Prepare
     fake.state.candidates[0]?.tags.push('tag-progress');

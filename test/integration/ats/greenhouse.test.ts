@@ -429,6 +429,23 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       expect(requestsTo('/v3/applied_candidate_tags').filter((r) => r.method === 'POST')).toHaveLength(1);
     });
 
+    it('keeps the completed tag of an earlier interview when a later one starts (tags belong to the candidate)', async () => {
+      // Prepare: the candidate completed a screening for one job and starts another for a second job
+      running().state.appliedTags.push({ id: 1, candidate_id: 11, candidate_tag_id: 71 });
+      const ats = adapterFor({ statusTagIds: { in_progress: 70, completed: '71' } });
+
+      // Act
+      await ats.setStatus({ candidateId: '11', applicationId: '2' }, 'in_progress', aContext());
+
+      // Assess
+      expect(
+        running()
+          .state.appliedTags.map((tag) => tag.candidate_tag_id)
+          .sort(),
+      ).toEqual([70, 71]);
+      expect(requestsTo('/v3/applied_candidate_tags').filter((r) => r.method === 'DELETE')).toHaveLength(0);
+    });
+
     it('does nothing for the status when no tag is configured', async () => {
       // Prepare
       const ats = adapterFor();
