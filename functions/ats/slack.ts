@@ -40,12 +40,24 @@ const safeLink = (url: string | undefined): string | undefined => {
   }
 };
 
-/** Builds the message: a plain `text` fallback (notifications) and one section block. */
+/**
+ * Longest name or job title put in a message: they come from the vendor's payload, unbounded, and a section
+ * over 3,000 characters is refused (`invalid_blocks`, a 400) — the notification would be lost.
+ */
+const maxPartLength = 150;
+const bounded = (text: string) =>
+  text.length > maxPartLength ? `${text.slice(0, maxPartLength - 1)}…` : text;
+
+/**
+ * Builds the message: a `text` fallback (mobile notifications show only it) and one section block. Both are
+ * mrkdwn (the top-level `text` too, by default), so the names are escaped in both: a candidate named
+ * `<!channel>` must not ping the channel.
+ */
 export const buildSlackMessage = (notification: SlackNotification): SlackMessage => {
-  const who = notification.candidateName?.trim() || 'A candidate';
-  const job = notification.jobTitle?.trim();
+  const who = bounded(notification.candidateName?.trim() || 'A candidate');
+  const job = notification.jobTitle?.trim() ? bounded(notification.jobTitle.trim()) : undefined;
   const status = screeningStatusLabels[notification.status];
-  const text = `${who}${job ? ` (${job})` : ''}: ${status}`;
+  const text = `${escapeMrkdwn(who)}${job ? ` (${escapeMrkdwn(job)})` : ''}: ${escapeMrkdwn(status)}`;
   const link = safeLink(notification.link);
   const mrkdwn = [
     `*${escapeMrkdwn(who)}*${job ? ` · ${escapeMrkdwn(job)}` : ''}`,

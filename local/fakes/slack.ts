@@ -38,6 +38,16 @@ export interface FakeSlack extends RunningFake<FakeSlackState, ScriptedAnswer> {
   readonly webhookUrl: string;
 }
 
+const maxSectionTextLength = 3000;
+const sectionTooLong = (block: unknown): boolean => {
+  const section = block as { type?: unknown; text?: { text?: unknown } } | null;
+  return (
+    section?.type === 'section' &&
+    typeof section.text?.text === 'string' &&
+    section.text.text.length > maxSectionTextLength
+  );
+};
+
 /** Starts the fake on a random port. */
 export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<FakeSlack> => {
   const hookPath = options.hookPath ?? '/services/T000/B000/XXXX';
@@ -62,11 +72,12 @@ export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<Fa
     const scripted = answers.take(record);
     if (scripted) return reply(scripted.status, scripted.body ?? '', scripted.headers);
     const message = body as { text?: unknown; blocks?: unknown } | undefined;
-    const valid =
-      typeof message === 'object' &&
-      message !== null &&
-      (typeof message.text === 'string' || Array.isArray(message.blocks));
-    if (!valid) return reply(400, 'invalid_payload');
+    if (typeof message !== 'object' || message === null) return reply(400, 'invalid_payload');
+    const hasText = typeof message.text === 'string' && message.text.trim() !== '';
+    if (!hasText && !Array.isArray(message.blocks)) return reply(400, 'no_text');
+    // Block Kit: a section's text holds at most 3,000 characters; Slack refuses the whole message.
+    if (Array.isArray(message.blocks) && message.blocks.some(sectionTooLong))
+      return reply(400, 'invalid_blocks');
     state.messages.push(message as { text?: string; blocks?: unknown[] });
     return reply(200, 'ok');
   }, options);

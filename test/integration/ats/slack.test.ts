@@ -158,15 +158,32 @@ describe('notifySlack against the Slack fake', () => {
     expect(slack.state.messages).toHaveLength(2);
   });
 
-  it('the fake rejects a body without text or blocks', async () => {
+  it('the fake rejects a body without text or blocks, and a section over 3,000 characters', async () => {
     // Act
-    const response = await fetch(slack.webhookUrl, {
-      method: 'POST',
-      body: JSON.stringify({ attachments: [] }),
+    const post = (body: unknown) => fetch(slack.webhookUrl, { method: 'POST', body: JSON.stringify(body) });
+    const bare = await post({ attachments: [] });
+    const long = await post({
+      text: 'x',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }],
     });
+    const notJson = await fetch(slack.webhookUrl, { method: 'POST', body: 'text=hi' });
 
     // Assess
-    expect(response.status).toBe(400);
-    expect(await response.text()).toBe('invalid_payload');
+    expect([bare.status, await bare.text()]).toEqual([400, 'no_text']);
+    expect([long.status, await long.text()]).toEqual([400, 'invalid_blocks']);
+    expect([notJson.status, await notJson.text()]).toEqual([400, 'invalid_payload']);
+    expect(slack.state.messages).toHaveLength(0);
+  });
+
+  it('delivers a notification whose name and job title run to thousands of characters', async () => {
+    // Act
+    await notifySlack(
+      slack.webhookUrl,
+      { candidateName: 'N'.repeat(4000), jobTitle: 'J'.repeat(4000), status: 'completed' },
+      options(),
+    );
+
+    // Assess
+    expect(slack.state.messages).toHaveLength(1);
   });
 });
