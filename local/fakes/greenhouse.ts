@@ -4,7 +4,9 @@
  * - a Bearer token issued by its own `POST /token` (Basic `client_id:client_secret`, form
  *   `grant_type=client_credentials&sub=…`), 401 on a missing, wrong or expired token; the answer carries
  *   `expires_in` or `expires_at` (both exist in the wild) and, when configured, `scope`;
- * - plural filters only, `per_page` ≤ 500, and a cursor that must be the only query parameter (422 otherwise);
+ * - plural filters only, of integer ids, `per_page` ≤ 500, and a cursor that must be the only query parameter
+ *   (422 otherwise: "a 422 means a bad parameter name or value");
+ * - an applied tag only for a known candidate and one of the organisation's candidate tags (422 otherwise);
  * - cursor pagination through `Link: <…>; rel="next"` (no `prev`, no `last`);
  * - `/v3/applications` rows carry `stage_id`/`stage_name`, never `job_interview_stage_id`; the current stage
  *   is read from `/v3/application_stages` (`id`, `application_id`, `job_interview_stage_id`, `current`…);
@@ -307,6 +309,12 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       const unknown = keys.filter((key) => key !== 'per_page' && !allowed.includes(key));
       // v1's singular filters (`candidate_id`), `page` and anything else are rejected in v3.
       if (unknown.length > 0) return unprocessable(`unknown parameter(s): ${unknown.join(', ')}`);
+      // A bad parameter value is a 422 like a bad name (greenhouse.md): ids are integers.
+      const badIds = keys.filter(
+        (key) =>
+          key.endsWith('ids') && !(record.query[key] ?? '').split(',').every((id) => /^\d+$/.test(id.trim())),
+      );
+      if (badIds.length > 0) return unprocessable(`${badIds.join(', ')}: not a list of integer ids`);
       if (record.query.current !== undefined && !['true', 'false'].includes(record.query.current)) {
         return unprocessable('current must be true or false');
       }
@@ -490,8 +498,18 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       return handleMove(Number(id), record.body, reply);
     }
     if (record.method === 'POST' && route === 'applied_candidate_tags' && segments.length === 1) {
-      if (typeof body.candidate_id !== 'number' || typeof body.candidate_tag_id !== 'number') {
+      if (
+        typeof body.candidate_id !== 'number' ||
+        !state.candidates.some((c) => c.id === body.candidate_id)
+      ) {
         return reply(422, { errors: [{ field: 'candidate_id' }] });
+      }
+      // A tag id that is not one of the organisation's candidate tags (a wrong `statusTagIds`).
+      if (
+        typeof body.candidate_tag_id !== 'number' ||
+        !state.candidateTags.some((t) => t.id === body.candidate_tag_id)
+      ) {
+        return reply(422, { errors: [{ field: 'candidate_tag_id' }] });
       }
       if (
         state.appliedTags.some(

@@ -138,6 +138,9 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
   const { send, items, collect } = client;
 
   const findByApplicationId = async (applicationId: string): Promise<AtsMatch | undefined> => {
+    // Greenhouse ids are integers. The id comes from the interview vendor's payload: another value would be
+    // refused with a 422 (permanent) before the e-mail could find the record, so it names no application.
+    if (!/^\d+$/.test(applicationId.trim())) return undefined;
     const [application] = await collect(
       buildListApplicationsByIds(baseUrl, [applicationId], 1),
       applicationSchema,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { AtsNotFoundError, AtsTransientError } from '../../../functions/ats/errors.js';
+import { AtsNotFoundError, AtsPermanentError, AtsTransientError } from '../../../functions/ats/errors.js';
 import { createGreenhouseAdapter } from '../../../functions/ats/greenhouse/adapter.js';
 import {
   type FakeGreenhouse,
@@ -24,6 +24,10 @@ const seed: FakeGreenhouseOptions['seed'] = {
     { id: 101, candidate_id: 11, job_id: 7, stage_id: 500, status: 'active' },
     { id: 102, candidate_id: 12, job_id: 7, stage_id: 500, status: 'active' },
     { id: 103, candidate_id: 12, job_id: 8, stage_id: 600, status: 'active' },
+  ],
+  candidateTags: [
+    { id: 70, name: 'AI screening in progress' },
+    { id: 71, name: 'AI screening completed' },
   ],
   jobInterviewStages: [
     { id: 500, name: 'Application Review', job_id: 7, priority: 0 },
@@ -129,6 +133,32 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
 
       // Assess
       expect(match).toEqual({ candidateId: '12' });
+    });
+
+    it('finds the candidate by e-mail when the vendor’s application id is not a Greenhouse id', async () => {
+      // Prepare: an id from another ATS, or a typo, in micro1's ats_job_application_id
+      const ats = adapterFor();
+
+      // Act
+      const match = await ats.findApplication({ atsApplicationId: 'rec_8f3a', email: 'ada@example.com' });
+
+      // Assess
+      expect(match).toEqual({ candidateId: '11', applicationId: '101' });
+      expect(requestsTo('/v3/applications').map((r) => r.query)).toEqual([
+        { candidate_ids: '11', per_page: '100' },
+      ]);
+    });
+
+    it('reports a status tag id that is not one of the organisation’s tags as permanent', async () => {
+      // Prepare
+      const ats = adapterFor({ statusTagIds: { in_progress: 999, completed: 71 } });
+
+      // Act
+      const attempt = ats.setStatus({ candidateId: '11' }, 'in_progress', aContext());
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(AtsPermanentError);
+      expect(running().state.appliedTags).toEqual([]);
     });
 
     it('returns undefined when neither the application id nor the e-mail exists', async () => {
@@ -541,6 +571,7 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
 
     // Act
     const singular = await get('candidate_id=11');
+    const notAnId = await get('ids=rec_8f3a');
     const mixed = await get('cursor=abc&per_page=2');
     const noSub = await fetch(`${running().url}/token`, {
       method: 'POST',
@@ -550,6 +581,7 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
 
     // Assess
     expect(singular.status).toBe(422);
+    expect(notAnId.status).toBe(422);
     expect(mixed.status).toBe(422);
     expect(noSub.status).toBe(400);
   });
