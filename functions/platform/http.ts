@@ -226,12 +226,15 @@ export interface HttpClient {
   stream(request: HttpRequest): Promise<HttpStreamResponse>;
 }
 
+/** The longest Retry-After (seconds) a client waits in-process unless told otherwise. */
+export const defaultMaxRetryAfterSeconds = 20;
+
 const defaults = {
   timeoutMs: 10_000,
   maxAttempts: 4,
   baseDelayMs: 250,
   maxDelayMs: 8_000,
-  maxRetryAfterSeconds: 20,
+  maxRetryAfterSeconds: defaultMaxRetryAfterSeconds,
   maxRedirects: 3,
   maxResponseBytes: 16 * 1024 * 1024,
 } as const;

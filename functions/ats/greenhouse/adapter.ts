@@ -16,7 +16,7 @@
  *   `POST /v3/applications/{id}/move` only from `fromStageId`, always with `from_stage_id`. A move fires the
  *   customer's stage rules (e-mails to the candidate, per the move reference page).
  * - Rate: a `bottleneck` reservoir per 30 s window, plus a pause of one window whenever
- *   `X-RateLimit-Remaining` reaches the configured reserve, so 429s are the exception.
+ *   `X-RateLimit-Remaining` reaches the configured reserve, so 429s are the exception (see client.ts).
  */
 import * as v from 'valibot';
 import { AtsNotFoundError, AtsPermanentError } from '../errors.js';

@@ -1,13 +1,19 @@
 /**
  * The Harvest v3 client the Greenhouse adapter and its doctor share: OAuth client-credentials token cached
  * until shortly before it expires (refreshed once on a 401), a `bottleneck` reservoir per 30 s window plus a
- * pause whenever `X-RateLimit-Remaining` reaches the reserve, and list reading that follows `Link: rel="next"`
- * exactly as given.
+ * pause whenever `X-RateLimit-Remaining` reaches the reserve (until a 429's `Retry-After` when one says; a
+ * pause longer than `http.maxRetryAfterSeconds` is not slept but thrown as transient with `retryAfterSeconds`,
+ * so the worker redelivers the event then), and list reading that follows `Link: rel="next"` exactly as given.
  */
 import Bottleneck from 'bottleneck';
 import * as v from 'valibot';
-import type { HttpRequest, HttpResponse } from '../../platform/http.js';
-import { AtsPermanentError } from '../errors.js';
+import {
+  defaultMaxRetryAfterSeconds,
+  type HttpRequest,
+  type HttpResponse,
+  parseRetryAfter,
+} from '../../platform/http.js';
+import { AtsPermanentError, AtsTransientError } from '../errors.js';
 import { createAtsTransport, type HttpSettings } from '../transport.js';
 import type { AtsAdapterDeps } from '../types.js';
 import { buildNextPage, buildTokenRequest, greenhouseRemainingHeader, parseNextLink } from './api.js';
@@ -97,8 +103,11 @@ export const createGreenhouseClient = (
     reservoirRefreshInterval: rateLimit.windowMs,
   });
   // Set when X-RateLimit-Remaining says the window is spent: a full window from then is certainly past
-  // the server's reset, whatever its phase.
+  // the server's reset, whatever its phase. A 429's Retry-After says when exactly, and wins.
   let pausedUntil = 0;
+  // A longer pause is not slept in-process: the worker's invocation (60 s) could end mid-write. The request
+  // is not sent; the event is retried later (the queue's back-off), as after a 429 with a long Retry-After.
+  const maxPauseMs = (settings.http.maxRetryAfterSeconds ?? defaultMaxRetryAfterSeconds) * 1000;
 
   const transport = createAtsTransport({
     adapter,
@@ -107,22 +116,42 @@ export const createGreenhouseClient = (
     http: settings.http,
     deps,
     beforeAttempt: async () => {
-      const wait = pausedUntil - now();
+      // Bounded: a request already past `refuseLongPause` (sent concurrently) at worst meets a 429.
+      const wait = Math.min(pausedUntil - now(), maxPauseMs);
       if (wait > 0) await sleep(wait);
     },
     afterAttempt: (response) => {
+      const retryAfter =
+        response.status === 429 ? parseRetryAfter(response.headers.get('retry-after'), now()) : undefined;
       const remaining = response.headers.get(greenhouseRemainingHeader);
-      if (remaining !== null && Number(remaining) <= rateLimit.reserve)
+      if (retryAfter !== undefined) pausedUntil = now() + retryAfter * 1000;
+      else if (remaining !== null && Number(remaining) <= rateLimit.reserve)
         pausedUntil = now() + rateLimit.windowMs;
     },
   });
+
+  /** Before a request is sent: a pause longer than the in-process bound is the event's to wait, not ours. */
+  const refuseLongPause = () => {
+    const wait = pausedUntil - now();
+    if (wait <= maxPauseMs) return;
+    const retryAfterSeconds = Math.ceil(wait / 1000);
+    throw new AtsTransientError(`${adapter}: rate-limit window spent for ${retryAfterSeconds} s more`, {
+      adapter,
+      status: 429,
+      retryAfterSeconds,
+    });
+  };
+  const transportSend = (request: HttpRequest) => {
+    refuseLongPause();
+    return transport.send(request);
+  };
 
   let token: { value: string; expiresAt: number } | undefined;
   let pendingToken: Promise<string> | undefined;
 
   const requestToken = async (): Promise<GreenhouseTokenAnswer> => {
     const request = buildTokenRequest(settings.authUrl, secret, settings.userId);
-    const response = await transport.send(request).catch((error: unknown) => {
+    const response = await transportSend(request).catch((error: unknown) => {
       if (error instanceof AtsPermanentError) {
         throw new AtsPermanentError(
           `${adapter}: token request refused (check clientId, clientSecret and userId)`,
@@ -158,13 +187,13 @@ export const createGreenhouseClient = (
   });
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
-    const first = await transport.send({
+    const first = await transportSend({
       ...withBearer(request, await getToken()),
       acceptStatuses: [401, ...(request.acceptStatuses ?? [])],
     });
     if (first.status !== 401) return first;
     token = undefined;
-    return transport.send(withBearer(request, await getToken()));
+    return transportSend(withBearer(request, await getToken()));
   };
 
   const parsePage = <T>(response: HttpResponse, schema: v.GenericSchema<unknown, T>, operation?: string) => {

@@ -526,6 +526,42 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(150);
   });
 
+  it('does not sleep out a spent window longer than the longest in-process wait: the event is retried later', async () => {
+    // Prepare: the fake’s window allows one request a minute; the worker’s invocation has 60 s in all
+    await start({ rateLimit: { limit: 1, windowMs: 60_000 } });
+    const sleeps = recordingSleep();
+    const ats = adapterFor({ rateLimit: { windowMs: 60_000 } }, sleeps.sleep);
+    await ats.findApplication({ atsApplicationId: '101' });
+
+    // Act
+    const startedAt = Date.now();
+    const attempt = ats.findApplication({ atsApplicationId: '102' });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(AtsTransientError);
+    await expect(attempt).rejects.toMatchObject({ retryAfterSeconds: 60 });
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(requestsTo('/v3/applications').map((r) => r.query.ids)).toEqual(['101']);
+  });
+
+  it('pauses until the Retry-After of a 429 rather than a whole window', async () => {
+    // Prepare: a 429 with Retry-After: 2 (its X-RateLimit-Remaining: 0 alone would pause a 60 s window)
+    await start();
+    running().failNext({
+      status: 429,
+      headers: { 'retry-after': '2', 'x-ratelimit-remaining': '0' },
+    });
+    const sleeps = recordingSleep();
+    const ats = adapterFor({ rateLimit: { windowMs: 60_000 } }, sleeps.sleep);
+
+    // Act
+    const match = await ats.findApplication({ atsApplicationId: '101' });
+
+    // Assess
+    expect(match).toEqual({ candidateId: '11', applicationId: '101' });
+    expect(Math.max(...sleeps.calls)).toBeLessThanOrEqual(2_000);
+  });
+
   it('the fake answers 429 with Retry-After beyond its window', async () => {
     // Prepare
     await start({ rateLimit: { limit: 1, windowMs: 60_000 } });
