@@ -47,6 +47,7 @@ import {
   type GreenhouseApplicationStageRow,
   greenhouseMoveFromStageId,
   greenhouseNoteVisibilities,
+  greenhouseOtherFromStageId,
 } from './api.js';
 import { createGreenhouseClient, type GreenhouseClient } from './client.js';
 
@@ -271,6 +272,20 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
           const now = await currentStageRow(applicationId);
           const after = now && settled(now.job_interview_stage_id, move);
           if (after) return after;
+          // Still where it was: the 422 may be Greenhouse meaning the other id (see greenhouseMoveFromStageId).
+          // The other reading once; a wrong one is refused the same way, so nothing can move twice.
+          const otherId = now && greenhouseOtherFromStageId(now);
+          if (otherId !== undefined) {
+            try {
+              await send(buildMoveApplication(baseUrl, applicationId, otherId, move.toStageId));
+              return 'moved';
+            } catch (retryError) {
+              if (!(retryError instanceof AtsPermanentError && retryError.status === 422)) throw retryError;
+              const last = await currentStageRow(applicationId);
+              const settledLast = last && settled(last.job_interview_stage_id, move);
+              if (settledLast) return settledLast;
+            }
+          }
         }
         throw error;
       }

@@ -157,10 +157,19 @@ export const buildListCurrentApplicationStage = (baseUrl: string, applicationId:
  * move-application-v3), and the WRITE migration guide lists no change of meaning for v1 → v3. Some public v3
  * clients are said to send the `application_stages` row id instead; no public source we could read does.
  * Either wrong choice is safe: Greenhouse refuses a `from_stage_id` that is not the current stage with 422,
- * so the move fails loudly (permanent error) and nothing moves. To switch, return `row.id` here.
+ * and nothing moves. So the adapter, after a 422 that left the stage where it was, tries the row id once
+ * ({@link greenhouseOtherFromStageId}): whichever reading Greenhouse has, the move is made, at the price of
+ * one refused request per move if it is the row id. To switch the first choice, return `row.id` here.
  */
 export const greenhouseMoveFromStageId = (row: GreenhouseApplicationStageRow): string =>
   row.job_interview_stage_id;
+
+/** The other reading of `from_stage_id`, when it is another id. */
+export const greenhouseOtherFromStageId = (row: GreenhouseApplicationStageRow): string | undefined => {
+  const first = greenhouseMoveFromStageId(row);
+  const other = first === row.id ? row.job_interview_stage_id : row.id;
+  return other === first ? undefined : other;
+};
 
 /**
  * `POST /v3/applications/{id}/move` with exactly `{ from_stage_id, to_stage_id }` (the body schema allows no

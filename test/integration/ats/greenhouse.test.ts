@@ -394,11 +394,45 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       ).toEqual([502, 422]);
     });
 
-    it('fails for good, moving nothing, if Greenhouse meant the application-stage row id', async () => {
+    it('moves once with the application-stage row id if that is what Greenhouse means by from_stage_id', async () => {
       // Prepare
       await fake?.close();
       await start({ moveFromStageIdIs: 'application_stage' });
       const ats = adapterFor();
+      const rowId = running().state.applicationStages.find(
+        (row) => row.application_id === 101 && row.current,
+      )?.id;
+
+      // Act
+      const moved = await ats.moveStage?.(
+        { candidateId: '11', applicationId: '101' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
+      const repeat = await ats.moveStage?.(
+        { candidateId: '11', applicationId: '101' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
+
+      // Assess
+      expect([moved, repeat]).toEqual(['moved', 'already-there']);
+      expect(requestsTo('/v3/applications/101/move').map((r) => [r.body, r.status])).toEqual([
+        [{ from_stage_id: 500, to_stage_id: 501 }, 422],
+        [{ from_stage_id: rowId, to_stage_id: 501 }, 204],
+      ]);
+      expect(running().state.moves).toHaveLength(1);
+    });
+
+    it('fails for good, moving nothing, when neither reading of from_stage_id is the current stage', async () => {
+      // Prepare: a fake that refuses every move as not from the current stage
+      const ats = adapterFor();
+      running().failNext({
+        times: 2,
+        match: (request) => request.path === '/v3/applications/101/move',
+        status: 422,
+        body: { errors: [{ field: 'from_stage_id', message: 'is not the current stage' }] },
+      });
 
       // Act
       const attempt = ats.moveStage?.(
@@ -409,6 +443,7 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
 
       // Assess
       await expect(attempt).rejects.toMatchObject({ name: 'AtsPermanentError', status: 422 });
+      expect(requestsTo('/v3/applications/101/move')).toHaveLength(2);
       expect(running().state.moves).toEqual([]);
     });
 
