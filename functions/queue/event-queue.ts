@@ -32,6 +32,20 @@ export interface PublishedEvent {
   readonly claimCheck: boolean;
 }
 
+/**
+ * SQS accepts in a body and in attribute values only #x9, #xA, #xD, #x20–#xD7FF, #xE000–#xFFFD and
+ * #x10000+ (SendMessage reference); anything else fails the send, and the vendor would get 503s on every
+ * retry for an event it sent in good faith. In JSON, `JSON.stringify` already escapes the control
+ * characters and lone surrogates (lone surrogates are refused at the door anyway): U+FFFE and U+FFFF are
+ * left, and are escaped here so that `JSON.parse` gives the same text back.
+ */
+const sqsSafeJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
+/** An attribute value SQS accepts: refused characters become U+FFFD (attributes only label messages). */
+const sqsSafeAttribute = (text: string): string =>
+  text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
+
 /** Bytes SQS counts for a message attribute: name + data type + value. */
 const attributeBytes = (attributes: Record<string, MessageAttributeValue>): number =>
   Object.entries(attributes).reduce(
@@ -59,15 +73,15 @@ export class EventQueue {
     // Attributes let operators filter the DLQ and the worker log without parsing bodies (no PII in them).
     const attributes: Record<string, MessageAttributeValue> = {
       vendor: { DataType: 'String', StringValue: event.vendor },
-      eventType: { DataType: 'String', StringValue: event.type },
-      dedupeKey: { DataType: 'String', StringValue: event.dedupeKey },
+      eventType: { DataType: 'String', StringValue: sqsSafeAttribute(event.type) },
+      dedupeKey: { DataType: 'String', StringValue: sqsSafeAttribute(event.dedupeKey) },
     };
     let message: QueueMessage = raw === undefined ? { kind: 'event', event } : { kind: 'event', event, raw };
-    let body = JSON.stringify(message);
+    let body = sqsSafeJson(message);
     const claimCheck = Buffer.byteLength(body) + attributeBytes(attributes) > maxMessageBytes;
     if (claimCheck) {
       message = await this.#storeClaimCheck(event, body);
-      body = JSON.stringify(message);
+      body = sqsSafeJson(message);
     }
     try {
       const sent = await sqs.send(

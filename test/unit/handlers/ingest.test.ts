@@ -3,7 +3,7 @@
  * logs. The happy path runs for real against the emulators in test/e2e.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { generateWebhookToken } from '../../../functions/vendors/index.js';
 import { captureOutput } from '../../helpers/captured-output.js';
@@ -92,6 +92,39 @@ describe('ingest handler', () => {
     expect(result.statusCode).toBe(503);
     expect(result.headers?.['content-type']).toBe('application/problem+json');
     expect(result.headers?.['retry-after']).toBeDefined();
+  });
+
+  it('queues an event whose text holds characters SQS refuses raw (U+FFFF, control characters in ids)', async () => {
+    // Prepare: SQS refuses a body or attribute with a character outside its set (InvalidMessageContents)
+    const refused = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+    sqsMock.on(SendMessageCommand).callsFake((input: SendMessageCommandInput) => {
+      const texts = [
+        input.MessageBody ?? '',
+        ...Object.values(input.MessageAttributes ?? {}).map((a) => a.StringValue ?? ''),
+      ];
+      if (texts.some((text) => refused.test(text))) {
+        throw Object.assign(new Error('Invalid characters found.'), { name: 'InvalidMessageContents' });
+      }
+      return { MessageId: 'm-4' };
+    });
+    const body = JSON.parse(fixture('round0', 'interview_started').raw) as {
+      id: string;
+      data: { candidate: { name: string } };
+    };
+    body.id = 'evt_\u0007bell';
+    body.data.candidate.name = 'A\uFFFFB \uFFFE';
+    const request = round0Request(JSON.stringify(body), { secret });
+
+    // Act
+    const result = await invoke(apiEvent(request));
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    const message = JSON.parse(sent?.MessageBody ?? '{}');
+    expect(message.event.candidate.name).toBe('A\uFFFFB \uFFFE');
+    expect(message.event.dedupeKey).toBe('round0:evt_\u0007bell');
+    expect(sent?.MessageAttributes?.dedupeKey?.StringValue).toBe('round0:evt_\uFFFDbell');
   });
 
   it('puts an envelope larger than an SQS message in S3 and queues a pointer (claim check)', async () => {
