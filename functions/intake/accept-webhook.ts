@@ -7,7 +7,7 @@
 import type { WebhookSecrets } from '../platform/secrets-shape.js';
 import { rawDeliveryOf } from '../queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../vendors/envelope.js';
-import { parseVendorEvent, verifyMicro1Token, verifyRound0Signature } from '../vendors/index.js';
+import { parseVendorEvent, shownKey, verifyMicro1Token, verifyRound0Signature } from '../vendors/index.js';
 import {
   InvalidEventError,
   MalformedJsonError,
@@ -92,7 +92,7 @@ const unpairedSurrogateAt = (value: unknown): string | undefined => {
     if (typeof current !== 'object' || current === null) continue;
     for (const [key, child] of Object.entries(current)) {
       if (unpairedSurrogate.test(key)) return path;
-      stack.push({ value: child, path: path === '' ? key : `${path}.${key}` });
+      stack.push({ value: child, path: path === '' ? shownKey(key) : `${path}.${shownKey(key)}` });
     }
   }
   return undefined;

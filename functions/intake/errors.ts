@@ -59,9 +59,21 @@ export interface SchemaIssue {
 }
 
 /** The body is JSON but violates the vendor's event schema. */
+/** At most this many issues are reported (one is enough to fix; a hostile body can have thousands). */
+const maxShownIssues = 10;
+/** Longest path reported (each key is already bounded: vendors/issues.ts `shownKey`; nesting is not). */
+const maxPathLength = 200;
+
 export class InvalidEventError extends Error {
-  constructor(readonly issues: readonly SchemaIssue[]) {
-    super(`event violates the schema at ${issues.map((issue) => issue.path).join(', ')}`);
+  readonly issues: readonly SchemaIssue[];
+
+  constructor(issues: readonly SchemaIssue[]) {
+    const shown = issues.slice(0, maxShownIssues).map((issue) => ({
+      ...issue,
+      path: issue.path.length > maxPathLength ? `${issue.path.slice(0, maxPathLength - 1)}…` : issue.path,
+    }));
+    super(`event violates the schema at ${shown.map((issue) => issue.path).join(', ')}`);
     this.name = 'InvalidEventError';
+    this.issues = shown;
   }
 }

@@ -1,4 +1,4 @@
-import * as v from 'valibot';
+import type * as v from 'valibot';
 
 /** One reason a body was refused, addressed by a dotted path (`data.responses.0.score`, `''` for the body). */
 export interface VendorEventIssue {
@@ -22,9 +22,19 @@ export function issueMessage(issue: v.BaseIssue<unknown>): string {
 /** Parse config: every failing field (not just the first), one issue per field, PII-free messages. */
 export const parseConfig = { abortEarly: false, abortPipeEarly: true, message: issueMessage } as const;
 
+/**
+ * A key as an issue path shows it. A payload's own keys can be anything — an e-mail, a key of megabytes that
+ * would push a 400 over Lambda's 6 MB answer — so a key that is not a plain name or index shows as `*`.
+ */
+export const shownKey = (key: unknown): string => {
+  const text = String(key);
+  return /^[A-Za-z0-9_$-]{1,64}$/.test(text) ? text : '*';
+};
+
 /** Valibot issues as dotted-path issues. */
 export function toVendorEventIssues(issues: readonly v.BaseIssue<unknown>[]): VendorEventIssue[] {
-  return issues
-    .slice(0, maxIssues)
-    .map((issue) => ({ path: v.getDotPath(issue) ?? '', message: issue.message }));
+  return issues.slice(0, maxIssues).map((issue) => ({
+    path: (issue.path ?? []).map((item) => shownKey(item.key)).join('.'),
+    message: issue.message,
+  }));
 }

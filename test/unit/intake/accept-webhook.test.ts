@@ -145,6 +145,27 @@ describe('acceptWebhook', () => {
     expect(problem.detail).toContain('data.responses.0.score');
   });
 
+  it('names a path of the payload’s own keys without them: no e-mail and no megabytes in the answer or the log', async () => {
+    // Prepare: an unpaired surrogate under keys that are an e-mail and 2 MB long
+    const { deps, published } = makeDeps();
+    deps.maxBodyBytes = 8 * 1024 * 1024;
+    const longKey = 'k'.repeat(2 * 1024 * 1024);
+    const text = `{"event":"interview.started","data":{"jane.doe@example.com":{"${longKey}":"\\ud800"}}}`;
+
+    // Act
+    const error = await acceptWebhook(micro1Request(text, micro1Token), deps).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidEventError);
+    const problem = problemFor(error);
+    expect(problem.status).toBe(400);
+    expect(problem.detail).toContain('data.*.*: Invalid text');
+    expect(JSON.stringify(problem).length).toBeLessThan(2_000);
+    expect(JSON.stringify(problem)).not.toContain('jane.doe');
+    expect((error as Error).message.length).toBeLessThan(300);
+    expect(published).toHaveLength(0);
+  });
+
   it('answers 400 for a signed body that is not JSON, and keeps nothing', async () => {
     const { deps, stored } = makeDeps();
     await expect(acceptWebhook(round0Request('{"id": '), deps)).rejects.toBeInstanceOf(MalformedJsonError);
