@@ -99,6 +99,13 @@ const ledger = new InterviewLedger({
 });
 const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
 
+/**
+ * The vendor APIs' calls within the worker's 60 s: each call ends by 15 s, retries included, and waits at
+ * most 5 s for a Retry-After (a longer one is the queue's to wait). Past that the event is retried later
+ * instead of the whole batch ending in a Lambda timeout.
+ */
+const vendorApiHttp = { deadlineMs: 15_000, maxRetryAfterSeconds: 5 } as const;
+
 /** Builds the credentialed dependencies; rebuilt only when the integration secret's content changes. */
 const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
   const round0 =
@@ -107,6 +114,7 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
           baseUrl: round0ApiBaseUrl,
           apiKey: secrets.round0ApiKey,
           urlPolicy: outboundRelaxation,
+          http: vendorApiHttp,
         })
       : undefined;
   const micro1 =
@@ -115,6 +123,7 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
           baseUrl: micro1ApiBaseUrl,
           apiKey: secrets.micro1ApiKey,
           urlPolicy: outboundRelaxation,
+          http: vendorApiHttp,
         })
       : undefined;
   const slackUrl = slackNotifications ? secrets.slackWebhookUrl : undefined;

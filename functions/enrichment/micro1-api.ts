@@ -18,7 +18,12 @@
  *   invalid or under-privileged key (shared/vendors/micro1.md).
  */
 import * as v from 'valibot';
-import { createHttpClient, type HttpClient, type HttpClientOptions } from '../platform/http.js';
+import {
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+  HttpTransientError,
+} from '../platform/http.js';
 import { type UrlPolicyRelaxation, urlPolicyForBaseUrl } from '../platform/url-guard.js';
 import { VendorApiResponseError, VendorResourceNotFoundError } from './errors.js';
 import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
@@ -168,6 +173,12 @@ export interface Micro1ApiClientOptions {
    * @default 5
    */
   readonly maxPages?: number;
+  /**
+   * Time for a whole {@link Micro1ApiClient.getReport}, every page and retry included: the worker's
+   * invocation has 60 s in all, and a report read that outlives it ends the batch in a timeout.
+   * @default 20000
+   */
+  readonly lookupDeadlineMs?: number;
 }
 
 /**
@@ -183,6 +194,7 @@ export class Micro1ApiClient {
   readonly #http: HttpClient;
   readonly #pageSize: number;
   readonly #maxPages: number;
+  readonly #lookupDeadlineMs: number;
 
   constructor(options: Micro1ApiClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -195,6 +207,7 @@ export class Micro1ApiClient {
       });
     this.#pageSize = options.pageSize ?? 20;
     this.#maxPages = options.maxPages ?? 5;
+    this.#lookupDeadlineMs = options.lookupDeadlineMs ?? 20_000;
   }
 
   /**
@@ -205,7 +218,7 @@ export class Micro1ApiClient {
    * @throws VendorApiResponseError when the body is not the documented shape or says `status: false`
    * @throws HttpTransientError on 429, 5xx, timeouts and network failures, after bounded retries
    */
-  async listReports(filter: Micro1ReportFilter = {}): Promise<Micro1Report[]> {
+  async listReports(filter: Micro1ReportFilter = {}, deadlineMs?: number): Promise<Micro1Report[]> {
     const query = new URLSearchParams();
     if (filter.interviewId !== undefined) query.set('interview_id', filter.interviewId);
     if (filter.candidateId !== undefined) query.set('candidate_id', filter.candidateId);
@@ -221,6 +234,7 @@ export class Micro1ApiClient {
         url: `${this.#baseUrl}/interview/reports${search}`,
         headers: { 'x-api-key': this.#apiKey, accept: 'application/json' },
         operation: 'micro1 GET /interview/reports',
+        ...(deadlineMs === undefined ? {} : { deadlineMs }),
       });
       body = response.json();
     } catch (error) {
@@ -244,13 +258,22 @@ export class Micro1ApiClient {
    * @throws the errors of {@link listReports}
    */
   async getReport(lookup: Micro1ReportLookup): Promise<Micro1Report> {
+    const until = Date.now() + this.#lookupDeadlineMs;
     for (let page = 1; page <= this.#maxPages; page += 1) {
-      const reports = await this.listReports({
-        interviewId: lookup.interviewId,
-        candidateId: lookup.candidateId,
-        page,
-        limit: this.#pageSize,
-      });
+      // One deadline for all pages: what an earlier page took is not there for the next.
+      const left = until - Date.now();
+      if (left <= 0) {
+        throw new HttpTransientError(
+          `micro1 report lookup: deadline of ${this.#lookupDeadlineMs} ms exceeded`,
+          {
+            operation: 'micro1 GET /interview/reports',
+          },
+        );
+      }
+      const reports = await this.listReports(
+        { interviewId: lookup.interviewId, candidateId: lookup.candidateId, page, limit: this.#pageSize },
+        left,
+      );
       const found = reports.find((report) => report.report_id === lookup.reportId);
       if (found !== undefined) return found;
       // Stop on an empty page rather than a short one: the API may cap `limit` below what was asked.

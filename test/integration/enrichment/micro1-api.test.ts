@@ -1,6 +1,6 @@
 import { VendorApiAuthError, VendorResourceNotFoundError } from '../../../functions/enrichment/errors.js';
 import { Micro1ApiClient } from '../../../functions/enrichment/micro1-api.js';
-import { HttpTransientError } from '../../../functions/platform/http.js';
+import { createHttpClient, HttpTransientError } from '../../../functions/platform/http.js';
 import {
   type FakeMicro1Api,
   micro1ReportFromWebhook,
@@ -123,6 +123,34 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
     // Assess
     await expect(result).rejects.toMatchObject({ name: 'VendorResourceNotFoundError', resource: 'report' });
     expect(fake.requests).toHaveLength(2);
+  });
+
+  it('gives all pages of one lookup one deadline, so a slow API cannot outlive the worker’s invocation', async () => {
+    // Prepare: the report is on none of 10 one-report pages, and every answer takes 120 ms
+    fake.state.reports.splice(
+      0,
+      fake.state.reports.length,
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(reportNumbered),
+    );
+    const slowFetch: typeof fetch = async (input, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      return fetch(input, init);
+    };
+    const client = new Micro1ApiClient({
+      baseUrl: fake.url,
+      apiKey,
+      httpClient: createHttpClient({ fetch: slowFetch, timeoutMs: 5_000 }),
+      pageSize: 1,
+      maxPages: 10,
+      lookupDeadlineMs: 300,
+    });
+
+    // Act
+    const attempt = client.getReport(ids);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(HttpTransientError);
+    expect(fake.requests.length).toBeLessThanOrEqual(3);
   });
 
   it('waits for Retry-After on 429 and then succeeds', async () => {
