@@ -442,6 +442,11 @@ export const createUrlGuard = (
     if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
       return { reason: 'scheme', detail: `scheme ${url.protocol} is not allowed`, host };
     }
+    // fetch refuses such a URL with a TypeError quoting it whole (credentials and path): that read as a
+    // network failure, retried, and the URL reached the error. Refused here, for good, naming the host only.
+    if (url.username !== '' || url.password !== '') {
+      return { reason: 'invalid-url', detail: 'URL carries credentials (userinfo)', host };
+    }
     if (rules !== undefined && !hostMatches(rules, url)) {
       return { reason: 'host-not-allowed', detail: `host ${host} is not allowed`, host };
     }

@@ -440,6 +440,36 @@ describe('createHttpClient redirects, URL policy and limits', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('refuses a URL with credentials (userinfo) for good, quoting neither them nor the path', async () => {
+    // Prepare: in a payload URL and in a redirect (fetch itself would throw a TypeError quoting the URL)
+    const direct = scriptedFetch(status(200));
+    const redirected = scriptedFetch(
+      status(302, { location: 'https://user:pw@api.example.com/jane@example.com.pdf' }),
+    );
+
+    // Act
+    const errors = await Promise.all([
+      client(direct.fetch, { urlPolicy: {} })
+        .http.request({
+          method: 'GET',
+          url: 'https://user:pw@api.example.com/r/jane@example.com.pdf',
+          operation: 'report GET',
+        })
+        .catch((error: unknown) => error),
+      client(redirected.fetch, { urlPolicy: {} })
+        .http.request({ method: 'GET', url: 'https://api.example.com/r', operation: 'report GET' })
+        .catch((error: unknown) => error),
+    ]);
+
+    // Assess
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(UrlRefusedError);
+      expect(error).toMatchObject({ reason: 'invalid-url' });
+      expect(JSON.stringify(error) + String(error)).not.toMatch(/pw|jane/);
+    }
+    expect([direct.calls.length, redirected.calls.length]).toEqual([0, 1]);
+  });
+
   it('names the operation and host, never the path or query, when refusing', async () => {
     // Prepare
     const { fetch } = scriptedFetch(
