@@ -96,8 +96,7 @@ const freshRound0AudioUrl = async (interviewId: string, questionId: string): Pro
     apiKey: secrets.round0ApiKey,
     urlPolicy: relaxation,
   });
-  const interview = await client.getInterview(interviewId);
-  return interview.responses?.find((response) => response.question_id === questionId)?.audio_url ?? undefined;
+  return client.audioUrlOf(interviewId, questionId);
 };
 
 const archiveTask = async (task: ArchiveTask): Promise<ArchivedObject[]> => {
