@@ -6,9 +6,11 @@
  * alone (one service that must be up, not two) and a delivery is stored once it reaches the worker, whatever
  * happens to it after. Expired after a configurable retention (a bucket lifecycle rule on the prefix).
  *
- * Key: `raw/{vendor}/{yyyy-mm-dd}/{dedupe key}.json` (the day the delivery was received, UTC). A vendor's
+ * Key: `raw/{vendor}/{yyyy-mm-dd}/{dedupe key}.json` (the day the delivery was received, UTC; a very long
+ * dedupe key is cut and hashed, see `keySegment`). A vendor's
  * redelivery of the same event overwrites it (same dedupe key, same day) — what was received last is kept.
  */
+import { createHash } from 'node:crypto';
 import type { PutObject } from '../platform/object-put.js';
 import type { InterviewEvent, RawDelivery, VendorName } from '../vendors/envelope.js';
 import { RawEventStoreUnavailableError } from './errors.js';
@@ -34,9 +36,25 @@ export interface RawEvent {
   readonly bodyBase64: string;
 }
 
+/**
+ * Longest dedupe key segment kept as it is. S3 keys hold at most 1,024 bytes, and vendor ids are accepted up
+ * to 255 characters each, which percent-encoding can triple: a longer segment is cut and its dedupe key's
+ * SHA-256 appended, or the worker could never store the delivery (and the event would be dead-lettered).
+ */
+const maxKeySegmentLength = 512;
+
+/** The dedupe key as one path segment: percent-encoded (ASCII), bounded as above. */
+const keySegment = (dedupeKey: string): string => {
+  const encoded = encodeURIComponent(dedupeKey);
+  if (encoded.length <= maxKeySegmentLength) return encoded;
+  // Cut without splitting a %XX escape.
+  const head = encoded.slice(0, 200).replace(/%[0-9A-F]?$/i, '');
+  return `${head}~${createHash('sha256').update(dedupeKey).digest('hex')}`;
+};
+
 /** The key of a delivery's raw event. The dedupe key is made safe as one path segment. */
 export const rawEventKey = (vendor: VendorName, receivedAt: Date, dedupeKey: string): string =>
-  `${rawEventsPrefix}${vendor}/${receivedAt.toISOString().slice(0, 10)}/${encodeURIComponent(dedupeKey)}.json`;
+  `${rawEventsPrefix}${vendor}/${receivedAt.toISOString().slice(0, 10)}/${keySegment(dedupeKey)}.json`;
 
 /** The prefix of one vendor's deliveries received on `day` (`yyyy-mm-dd`). */
 export const rawEventDayPrefix = (vendor: VendorName, day: string): string =>
