@@ -244,7 +244,8 @@ export class Micro1ApiClient {
     if (parsed.status === false) {
       throw new VendorApiResponseError(
         'micro1',
-        `report list answered status false (${parsed.message?.slice(0, 200) ?? 'no message'})`,
+        // Not its `message`: this text becomes a logged, parked and dead-lettered reason (no payload data).
+        'report list answered status false',
       );
     }
     return parsed.data ?? [];

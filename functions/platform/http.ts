@@ -344,12 +344,9 @@ const toResponse = (status: number, headers: Headers, body: string, operation: s
   json<T>(): T {
     try {
       return JSON.parse(body) as T;
-    } catch (error) {
-      throw new HttpPermanentError(
-        `${operation}: response is not JSON`,
-        { operation, status, body },
-        { cause: error },
-      );
+    } catch {
+      // No `cause`: V8's SyntaxError quotes the start of the body, which may hold PII.
+      throw new HttpPermanentError(`${operation}: response is not JSON`, { operation, status, body });
     }
   },
 });

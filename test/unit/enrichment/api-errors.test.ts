@@ -22,7 +22,29 @@ describe('vendor API error mapping', () => {
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(VendorApiResponseError);
-    await expect(result).rejects.toThrow(/Invalid request/);
+    await expect(result).rejects.toThrow(/status false/);
+  });
+
+  it('quotes neither the vendor’s message nor the body in what becomes a logged reason', async () => {
+    // Prepare: a message echoing the request, and a 2xx body that is not JSON
+    const echoing = new Micro1ApiClient(
+      answering(200, '{"status":false,"message":"no report for jane@example.com"}'),
+    );
+    const broken = new Micro1ApiClient(answering(200, '<html>jane@example.com</html>'));
+
+    // Act
+    const errors = await Promise.all([
+      echoing.listReports().catch((error: unknown) => error),
+      broken.listReports().catch((error: unknown) => error),
+    ]);
+
+    // Assess
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(VendorApiResponseError);
+      let text = '';
+      for (let e: unknown = error; e instanceof Error; e = e.cause) text += `${e.message}\n`;
+      expect(text).not.toContain('jane');
+    }
   });
 
   it('keeps micro1 error messages on a refused request (400)', async () => {
