@@ -25,7 +25,8 @@ export interface WebhookRequest extends RoutedRequest {
 }
 
 export interface AcceptWebhookDeps {
-  readonly readWebhookSecrets: () => Promise<WebhookSecrets>;
+  /** The webhook secrets; `fresh` reads them again past the cache (rate-limited by the reader). */
+  readonly readWebhookSecrets: (options?: { readonly fresh?: boolean }) => Promise<WebhookSecrets>;
   /** Enqueues the envelope with its raw delivery (`EventQueue.publish`); resolves once SQS has it. */
   readonly publish: (
     event: InterviewEvent,
@@ -104,19 +105,31 @@ const authenticate = async (
   deps: AcceptWebhookDeps,
   now: Date,
 ): Promise<void> => {
-  const secrets = await deps.readWebhookSecrets();
-  if (route.vendor === 'micro1') {
-    if (!verifyMicro1Token(route.token, secrets.micro1Tokens)) throw new WebhookAuthenticationError('token');
-    return;
-  }
-  const verdict = verifyRound0Signature({
-    rawBody: request.rawBody,
-    header: request.headers['x-webhook-signature'],
-    secrets: secrets.round0SigningSecrets,
-    toleranceSeconds: deps.signatureToleranceSeconds,
-    nowSeconds: Math.floor(now.getTime() / 1000),
-  });
-  if (!verdict.ok) throw new WebhookAuthenticationError('signature', `signature ${verdict.reason}`);
+  const refusal = (secrets: WebhookSecrets): WebhookAuthenticationError | undefined => {
+    if (route.vendor === 'micro1') {
+      return verifyMicro1Token(route.token, secrets.micro1Tokens)
+        ? undefined
+        : new WebhookAuthenticationError('token');
+    }
+    const verdict = verifyRound0Signature({
+      rawBody: request.rawBody,
+      header: request.headers['x-webhook-signature'],
+      secrets: secrets.round0SigningSecrets,
+      toleranceSeconds: deps.signatureToleranceSeconds,
+      nowSeconds: Math.floor(now.getTime() / 1000),
+    });
+    return verdict.ok
+      ? undefined
+      : new WebhookAuthenticationError('signature', `signature ${verdict.reason}`);
+  };
+  const cached = await deps.readWebhookSecrets();
+  const first = refusal(cached);
+  if (first === undefined) return;
+  // A secret rolled at the vendor before this container's cache expired (the README's rotation order):
+  // read it again once before refusing, or genuine deliveries get 401s for up to the cache's age.
+  const fresh = await deps.readWebhookSecrets({ fresh: true });
+  const refused = fresh === cached ? first : refusal(fresh);
+  if (refused !== undefined) throw refused;
 };
 
 export const acceptWebhook = async (

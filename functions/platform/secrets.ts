@@ -29,7 +29,14 @@ export interface SecretReaderOptions<T> {
   readonly maxAgeSeconds?: number;
 }
 
-export type SecretReader<T> = () => Promise<T>;
+/**
+ * Reads the secret. `fresh`: read it again now, past the cache — at most once per
+ * {@link minFreshIntervalMs} (a request that fails authentication asks for it, and anyone can send those).
+ */
+export type SecretReader<T> = (options?: { readonly fresh?: boolean }) => Promise<T>;
+
+/** Shortest time between two reads forced by `fresh`. */
+export const minFreshIntervalMs = 30_000;
 
 export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretReader<T> => {
   const maxAgeMs = (options.maxAgeSeconds ?? 300) * 1000;
@@ -38,10 +45,10 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
     throw new ConfigurationError(`no source configured for the ${section} secret (ARN or local file)`);
   }
 
-  const load = async (): Promise<unknown> => {
+  const load = async (forceFetch: boolean): Promise<unknown> => {
     try {
       if (arn !== undefined) {
-        return await getSecret(arn, { transform: 'json', maxAge: maxAgeMs / 1000 });
+        return await getSecret(arn, { transform: 'json', maxAge: maxAgeMs / 1000, forceFetch });
       }
       const file = JSON.parse(await readFile(localFile as string, 'utf8')) as Record<string, unknown>;
       return file[section];
@@ -52,9 +59,22 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
 
   // Powertools already caches `getSecret`; this cache also covers the local file and the validation.
   let cached: { value: T; at: number } | undefined;
-  return async () => {
-    if (cached !== undefined && Date.now() - cached.at < maxAgeMs) return cached.value;
-    const result = v.safeParse(schema, await load());
+  let lastForcedAt = Number.NEGATIVE_INFINITY;
+  return async (options = {}) => {
+    const now = Date.now();
+    const forced = options.fresh === true && now - lastForcedAt >= minFreshIntervalMs;
+    if (cached !== undefined && !forced && now - cached.at < maxAgeMs) return cached.value;
+    if (forced) lastForcedAt = now;
+    let loaded: unknown;
+    try {
+      loaded = await load(forced);
+    } catch (error) {
+      // Secrets Manager unreachable: the last good value still authenticates (a rotation keeps the old one
+      // valid for a while), rather than every delivery getting a 503 until it is back.
+      if (cached !== undefined) return cached.value;
+      throw error;
+    }
+    const result = v.safeParse(schema, loaded);
     if (!result.success) {
       // Never echo the secret's content: name the failing paths only.
       const paths = result.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');

@@ -115,6 +115,33 @@ describe('acceptWebhook', () => {
     expect(stored).toHaveLength(0);
   });
 
+  it('reads the secrets again once before refusing, so a secret rolled at the vendor is accepted at once', async () => {
+    // Prepare: this container cached the secrets before ROUND0 was switched to a new one
+    const { deps, published } = makeDeps();
+    const reads: Array<boolean | undefined> = [];
+    const rotated = { round0SigningSecrets: ['rolled-secret-0123'], micro1Tokens: [micro1Token] };
+    const stale = await deps.readWebhookSecrets();
+    const withRotation = {
+      ...deps,
+      readWebhookSecrets: async (options?: { readonly fresh?: boolean }) => {
+        reads.push(options?.fresh);
+        return options?.fresh ? rotated : stale;
+      },
+    };
+    const genuine = round0Request(fixture('round0', 'interview_ended').raw, { secret: 'rolled-secret-0123' });
+    const forged = round0Request(fixture('round0', 'interview_ended').raw, { secret: 'forged-secret-0123' });
+
+    // Act
+    const accepted = await acceptWebhook(genuine, withRotation);
+    const refused = await acceptWebhook(forged, withRotation).catch((error: unknown) => error);
+
+    // Assess
+    expect(accepted.event.type).toBe('interview_ended');
+    expect(refused).toBeInstanceOf(WebhookAuthenticationError);
+    expect(published).toHaveLength(1);
+    expect(reads).toEqual([undefined, true, undefined, true]);
+  });
+
   it('refuses a wrong micro1 token before reading the body', async () => {
     // Prepare
     const { deps, published } = makeDeps();
