@@ -34,8 +34,20 @@ let sqs: SQSClient | undefined;
 let s3: S3Client | undefined;
 let dynamodb: DynamoDBClient | undefined;
 
+/**
+ * The SQS client's per-attempt limits. Without them a hung SendMessage ran into the ingest's 10 s Lambda
+ * timeout: a bare 5xx with no Retry-After, no log line and no metric. With them (and the SDK's 3 attempts)
+ * it ends in time for the ingest's own 503 + Retry-After.
+ */
+export const sqsRequestTimeouts = {
+  connectionTimeout: 1_000,
+  requestTimeout: 2_000,
+  // Else this version of the SDK only warns when the time is up, and keeps waiting.
+  throwOnRequestTimeout: true,
+} as const;
+
 export const sqsClient = (): SQSClient => {
-  sqs ??= instrument(new SQSClient({ cacheMiddleware }));
+  sqs ??= instrument(new SQSClient({ cacheMiddleware, requestHandler: sqsRequestTimeouts }));
   return sqs;
 };
 
@@ -80,5 +92,8 @@ export const lightPutObject = (): PutObject => {
     region: () => sqs.config.region(),
     ...(endpoint === undefined ? {} : { endpoint }),
     forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true',
+    // A claim check is written before the SendMessage, both within the ingest's 10 s: 2 attempts of 2 s.
+    maxAttempts: 2,
+    timeoutMs: 2_000,
   });
 };
