@@ -59,8 +59,19 @@ export const s3Client = (): S3Client => {
   return s3;
 };
 
+/**
+ * The DynamoDB client's per-attempt limits: without them a hung request ran into the worker's 60 s Lambda
+ * timeout, the whole batch with it. The ledger's writes are conditional and carry a commit token, so an
+ * attempt cut short and resent is recognised (ledger/interview-ledger.ts).
+ */
+export const dynamoDbRequestTimeouts = {
+  connectionTimeout: 1_000,
+  requestTimeout: 5_000,
+  throwOnRequestTimeout: true,
+} as const;
+
 export const dynamoDbClient = (): DynamoDBClient => {
-  dynamodb ??= instrument(new DynamoDBClient({}));
+  dynamodb ??= instrument(new DynamoDBClient({ requestHandler: dynamoDbRequestTimeouts }));
   return dynamodb;
 };
 

@@ -1,9 +1,11 @@
 /**
- * The deployed SQS client (functions/platform/clients.ts `sqsClient`) against an endpoint that accepts
+ * The deployed SQS and DynamoDB clients (functions/platform/clients.ts) against an endpoint that accepts
  * connections and never answers: every attempt ends at its request timeout, so the ingest answers its own
- * 503 + Retry-After within its 10 s instead of running into the Lambda timeout.
+ * 503 + Retry-After within its 10 s, and the worker fails the event within its 60 s, instead of running
+ * into the Lambda timeout.
  */
 import { createServer, type Socket } from 'node:net';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 
@@ -47,4 +49,25 @@ describe('sqsClient against an SQS endpoint that never answers', () => {
     expect(elapsed).toBeGreaterThanOrEqual(3 * sqsRequestTimeouts.requestTimeout);
     expect(elapsed).toBeLessThan(9_000);
   }, 20_000);
+
+  it('gives a DynamoDB request up after its attempts, each ended by the request timeout', async () => {
+    // Prepare
+    sockets.length = 0;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${port}`;
+    const { dynamoDbClient, dynamoDbRequestTimeouts } = await import(
+      '../../../functions/platform/clients.js'
+    );
+    const startedAt = Date.now();
+
+    // Act
+    const error = await dynamoDbClient()
+      .send(new GetItemCommand({ TableName: 'ledger', Key: { pk: { S: 'a' }, sk: { S: 'b' } } }))
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2 * dynamoDbRequestTimeouts.requestTimeout);
+    expect(Date.now() - startedAt).toBeLessThan(40_000);
+  }, 60_000);
 });
