@@ -58,12 +58,12 @@ export interface SchemaIssue {
   readonly message: string;
 }
 
-/** The body is JSON but violates the vendor's event schema. */
 /** At most this many issues are reported (one is enough to fix; a hostile body can have thousands). */
 const maxShownIssues = 10;
 /** Longest path reported (each key is already bounded: vendors/issues.ts `shownKey`; nesting is not). */
 const maxPathLength = 200;
 
+/** The body is JSON but violates the vendor's event schema. */
 export class InvalidEventError extends Error {
   readonly issues: readonly SchemaIssue[];
 

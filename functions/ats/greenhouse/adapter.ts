@@ -260,35 +260,29 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
       }
       const outcome = settled(row.job_interview_stage_id, move);
       if (outcome) return outcome;
-      try {
-        await send(
-          buildMoveApplication(baseUrl, applicationId, greenhouseMoveFromStageId(row), move.toStageId),
-        );
-        return 'moved';
-      } catch (error) {
-        // 422 "from_stage_id is not the current stage": someone (or our own earlier attempt whose answer was
-        // lost) moved it between the read and the write. Read again and report what happened instead.
-        if (error instanceof AtsPermanentError && error.status === 422) {
+      // A 422 "from_stage_id is not the current stage": someone (or our own earlier attempt whose answer was
+      // lost) moved it between the read and the write — read again and report what happened instead — or,
+      // when it is still where it was, Greenhouse means the other id (see greenhouseMoveFromStageId): the
+      // other reading once. A wrong one is refused the same way, so nothing can move twice.
+      let current = row;
+      let refusal: unknown;
+      for (const reading of [greenhouseMoveFromStageId, greenhouseOtherFromStageId]) {
+        const fromStageId = reading(current);
+        if (fromStageId === undefined) break;
+        try {
+          await send(buildMoveApplication(baseUrl, applicationId, fromStageId, move.toStageId));
+          return 'moved';
+        } catch (error) {
+          if (!(error instanceof AtsPermanentError && error.status === 422)) throw error;
+          refusal ??= error;
           const now = await currentStageRow(applicationId);
-          const after = now && settled(now.job_interview_stage_id, move);
+          if (!now) break;
+          const after = settled(now.job_interview_stage_id, move);
           if (after) return after;
-          // Still where it was: the 422 may be Greenhouse meaning the other id (see greenhouseMoveFromStageId).
-          // The other reading once; a wrong one is refused the same way, so nothing can move twice.
-          const otherId = now && greenhouseOtherFromStageId(now);
-          if (otherId !== undefined) {
-            try {
-              await send(buildMoveApplication(baseUrl, applicationId, otherId, move.toStageId));
-              return 'moved';
-            } catch (retryError) {
-              if (!(retryError instanceof AtsPermanentError && retryError.status === 422)) throw retryError;
-              const last = await currentStageRow(applicationId);
-              const settledLast = last && settled(last.job_interview_stage_id, move);
-              if (settledLast) return settledLast;
-            }
-          }
+          current = now;
         }
-        throw error;
       }
+      throw refusal;
     },
   };
 };

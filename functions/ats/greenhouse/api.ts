@@ -165,11 +165,8 @@ export const greenhouseMoveFromStageId = (row: GreenhouseApplicationStageRow): s
   row.job_interview_stage_id;
 
 /** The other reading of `from_stage_id`, when it is another id. */
-export const greenhouseOtherFromStageId = (row: GreenhouseApplicationStageRow): string | undefined => {
-  const first = greenhouseMoveFromStageId(row);
-  const other = first === row.id ? row.job_interview_stage_id : row.id;
-  return other === first ? undefined : other;
-};
+export const greenhouseOtherFromStageId = (row: GreenhouseApplicationStageRow): string | undefined =>
+  [row.id, row.job_interview_stage_id].find((id) => id !== greenhouseMoveFromStageId(row));
 
 /**
  * `POST /v3/applications/{id}/move` with exactly `{ from_stage_id, to_stage_id }` (the body schema allows no
