@@ -23,7 +23,7 @@ import { Round0ApiClient } from './enrichment/round0-api.js';
 import { EventInProgressError } from './ledger/errors.js';
 import { InterviewLedger } from './ledger/interview-ledger.js';
 import { ParkingLot } from './ledger/parking-lot.js';
-import { dynamoDbClient, s3Client, sdkPutObject, sqsClient } from './platform/clients.js';
+import { dynamoDbClient, sdkPutObject, smallObjectS3Client, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { ConfigurationError } from './platform/errors.js';
@@ -53,7 +53,7 @@ const serviceName = 'interview-sync-worker';
 // Before any client is created: tracing instruments the clients created after it.
 const tracing = await loadTracing(serviceName);
 const dynamodb = dynamoDbClient();
-const s3 = s3Client();
+const s3 = smallObjectS3Client();
 const sqs = sqsClient();
 
 const ledgerTable = requireEnv(env, envNames.ledgerTableName);

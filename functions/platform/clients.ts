@@ -51,12 +51,50 @@ export const sqsClient = (): SQSClient => {
   return sqs;
 };
 
+// s3rver (local) only understands path-style URLs; real S3 prefers virtual-hosted style.
+const forcePathStyle = (): boolean => process.env.S3_FORCE_PATH_STYLE === 'true';
+
+/**
+ * The S3 client of the archive and the tools: 1 s to connect, no limit on a request, which may stream a
+ * part of a recording or copy a large object in S3.
+ */
 export const s3Client = (): S3Client => {
-  // s3rver (local) only understands path-style URLs; real S3 prefers virtual-hosted style.
   s3 ??= instrument(
-    new S3Client({ cacheMiddleware, forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }),
+    new S3Client({
+      cacheMiddleware,
+      forcePathStyle: forcePathStyle(),
+      requestHandler: { connectionTimeout: 1_000 },
+    }),
   );
   return s3;
+};
+
+/**
+ * The per-attempt limits of the worker's S3 client, which reads claim checks and writes raw events: objects
+ * of at most ~14 MB (a 5 MB delivery, base64, in JSON). Without them a hung request ran into the worker's
+ * 60 s Lambda timeout with the whole batch. 5 s an attempt and 3 attempts, both calls of an event in turn:
+ * 30 s at worst. `requestTimeout` ends at the answer's headers; `socketTimeout` (idle) ends a body that stops
+ * arriving half-way.
+ */
+export const smallObjectS3Timeouts = {
+  connectionTimeout: 1_000,
+  requestTimeout: 5_000,
+  socketTimeout: 5_000,
+  throwOnRequestTimeout: true,
+} as const;
+
+let smallObjectS3: S3Client | undefined;
+
+/** The worker's S3 client: {@link smallObjectS3Timeouts}. */
+export const smallObjectS3Client = (): S3Client => {
+  smallObjectS3 ??= instrument(
+    new S3Client({
+      cacheMiddleware,
+      forcePathStyle: forcePathStyle(),
+      requestHandler: smallObjectS3Timeouts,
+    }),
+  );
+  return smallObjectS3;
 };
 
 /**
