@@ -304,10 +304,21 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     }
     try {
       const deps = await syncDeps();
-      const result = await syncInterviewEvent(
-        event,
-        options.crashPoints === undefined ? deps : { ...deps, crashPoints: options.crashPoints },
-      );
+      // Test deliveries never get here, so a vendor API that does not know a real event's interview points
+      // at a key or base URL of another account or environment: synced from the webhook, counted and logged.
+      const enrich: SyncDeps['enrich'] = async (toEnrich) => {
+        const enriched = await deps.enrich(toEnrich);
+        if (enriched.apiNotFound === true) {
+          recordMetric(metrics, metricSpecs.enrichmentNotFound, 1, { vendor: toEnrich.vendor });
+          logger.warn("the vendor's API does not know the interview; synced from the webhook's data", about);
+        }
+        return enriched;
+      };
+      const result = await syncInterviewEvent(event, {
+        ...deps,
+        enrich,
+        ...(options.crashPoints === undefined ? {} : { crashPoints: options.crashPoints }),
+      });
       if (result.outcome === 'duplicate') {
         recordMetric(metrics, metricSpecs.duplicateEvent, 1, { vendor: event.vendor });
         logger.info('duplicate event acknowledged', about);

@@ -34,8 +34,8 @@ export interface EnrichmentClients {
  *
  * - ROUND0 `interview_ended`: the interview is fetched from the API (the webhook's responses may be partial
  *   and its audio URLs expire after 24 h) and the API's data is preferred, answer by answer, with `source:
- *   'api'`. When the API does not know the interview (404, e.g. the dashboard's test events) or no client is
- *   configured, the webhook's data is used with `source: 'webhook'`.
+ *   'api'`. When no client is configured, the webhook's data is used with `source: 'webhook'`; when the API
+ *   does not know the interview (404), too, flagged `apiNotFound`.
  * - micro1 `interview_report.created`: the webhook's report is used; when it lacks a part (transcript,
  *   skills, proctoring, report or recording URL…) and a client is configured, the report is read from the
  *   API and only the missing parts are taken from it (listed in `filledFromApi`).

@@ -102,6 +102,12 @@ export interface EnrichedInterview {
    * `webhook` when the data is the webhook's, possibly completed from the API (see {@link filledFromApi}).
    */
   readonly source: 'webhook' | 'api';
+  /**
+   * The vendor's API was asked and did not know the interview or report (404): the webhook's data was used.
+   * Test deliveries never get this far, so for a real event it points at an API key or base URL of another
+   * account or environment (the worker counts it: `EnrichmentNotFound`).
+   */
+  readonly apiNotFound?: true;
   /** Parts the webhook lacked and the API supplied (micro1 reports). */
   readonly filledFromApi?: readonly EnrichedPart[];
   readonly interviewId?: string;

@@ -191,13 +191,13 @@ function fillFromApi(fromWebhook: View, fromApi: View): { view: View; filled: En
   return { view: { ...fromWebhook, ...patch }, filled };
 }
 
-/** The API's copy of the report, or undefined when the API does not list it (yet). */
+/** The API's copy of the report; `not-found` when the API does not list it (yet); undefined when no id scopes a lookup. */
 async function reportFromApi(
   client: Pick<Micro1ApiClient, 'getReport'>,
   reportId: string,
   interviewId: string | undefined,
   candidateId: string | undefined,
-): Promise<Micro1Report | undefined> {
+): Promise<Micro1Report | 'not-found' | undefined> {
   const scope =
     interviewId !== undefined
       ? { interviewId, candidateId }
@@ -210,7 +210,7 @@ async function reportFromApi(
   } catch (error) {
     // Missing parts are a nice-to-have: a report the API does not list keeps the webhook's data. Auth and
     // transient failures propagate like any other API failure.
-    if (error instanceof VendorResourceNotFoundError) return undefined;
+    if (error instanceof VendorResourceNotFoundError) return 'not-found';
     throw error;
   }
 }
@@ -240,6 +240,8 @@ export async function enrichMicro1Event(
 
   const report = await reportFromApi(client, reportId, base.interviewId, textOf(data.candidate_id));
   if (report === undefined) return compact({ ...base, source: 'webhook', ...fromWebhook });
+  if (report === 'not-found')
+    return compact({ ...base, source: 'webhook', ...fromWebhook, apiNotFound: true });
   const { view, filled } = fillFromApi(fromWebhook, viewOf(report));
   return compact({ ...base, source: 'webhook', ...view, filledFromApi: nonEmpty(filled) });
 }

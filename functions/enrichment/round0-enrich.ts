@@ -99,9 +99,10 @@ export async function enrichRound0Event(
   try {
     interview = await client.getInterview(interviewId);
   } catch (error) {
-    // The dashboard's test events carry fake ids (`test-interview-id`) the API does not know. Anything else
-    // (auth, transient) propagates: transient ones are retried by the queue, auth ones need an operator.
-    if (error instanceof VendorResourceNotFoundError) return fromWebhook;
+    // An interview deleted at ROUND0, or an API of another account or environment: the webhook's data is all
+    // there is, flagged. Anything else (auth, transient) propagates: transient ones are retried by the
+    // queue, auth ones need an operator.
+    if (error instanceof VendorResourceNotFoundError) return { ...fromWebhook, apiNotFound: true };
     throw error;
   }
   const responses = mergeResponses(interview.responses, webhookResponses);

@@ -107,6 +107,14 @@ export const metrics = {
     breakdown: ['vendor'],
     description: 'events parked because the ATS has no record for the candidate',
   }),
+  enrichmentNotFound: spec({
+    name: 'EnrichmentNotFound',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    breakdown: ['vendor'],
+    description:
+      "events whose interview or report the vendor's API did not know (404): synced from the webhook's data; a steady count points at an API key or base URL of another account or environment",
+  }),
   eventDeadLettered: spec({
     name: 'EventDeadLettered',
     unit: 'Count',

@@ -1,6 +1,7 @@
 /**
  * The real worker handler (functions/worker.ts) invoked with SQS events shaped like Lambda's, against
- * dynalite, local-aws-sqs (the dead-letter queue) and the Lever fake: which records it reports failed,
+ * dynalite, local-aws-sqs (the dead-letter queue), the Lever fake and the ROUND0 API fake (which knows only
+ * the interviews a test gives it): which records it reports failed,
  * dead-letters, parks or acknowledges, and the metrics it publishes for each (the EMF lines on stdout).
  */
 import { createHash } from 'node:crypto';
@@ -38,6 +39,7 @@ import { type RawEvent, rawDeliveryOf, rawEventKey } from '../../../functions/qu
 import type { RawDelivery } from '../../../functions/vendors/envelope.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
+import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
 import { type OutputCapture, startCapturingOutput } from '../../helpers/captured-output.js';
 import { startDynalite } from '../../helpers/dynalite.js';
 import { type EmittedMetric, emittedMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
@@ -78,13 +80,15 @@ const lever = await startFakeLever({
     ),
   },
 });
+const round0ApiKey = 'round0-worker-test-key';
+const round0Api = await startFakeRound0Api({ apiKey: round0ApiKey });
 const secretsDir = mkdtempSync(join(tmpdir(), 'worker-handler-'));
 const secretsFile = join(secretsDir, 'secrets.local.json');
 writeFileSync(
   secretsFile,
   JSON.stringify({
     webhook: { round0SigningSecrets: ['worker-test-secret'], micro1Tokens: ['x'.repeat(32)] },
-    integration: { ats: { apiKey: 'lever-key' } },
+    integration: { ats: { apiKey: 'lever-key' }, round0ApiKey },
   }),
 );
 Object.assign(process.env, {
@@ -96,6 +100,7 @@ Object.assign(process.env, {
   QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
   LOCAL_SECRETS_FILE: secretsFile,
   ATS_ADAPTER: 'lever',
+  ROUND0_API_BASE_URL: round0Api.url,
   ATS_CONFIG: JSON.stringify({
     baseUrl: `${lever.url}/v1`,
     performAs: 'user-1',
@@ -268,8 +273,10 @@ afterAll(async () => {
   clients.dynamoDbClient().destroy();
   clients.sqsClient().destroy();
   clients.s3Client().destroy();
+  clients.smallObjectS3Client().destroy();
   sqs.destroy();
   await lever.close();
+  await round0Api.close();
   sqsServer.closeAllConnections();
   await new Promise<void>((resolve, reject) =>
     sqsServer.close((error) => (error ? reject(error) : resolve())),
@@ -312,6 +319,40 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(
       valuesOf(metrics, 'EventSynced', { service, vendor: 'round0', eventType: 'interview_ended' }),
     ).toEqual([1, 1, 1]);
+  });
+
+  it('counts an event whose interview the ROUND0 API does not know, and syncs it from its webhook', async () => {
+    // Prepare
+    const ended = (name: 'ada' | 'bob', interviewId: string) =>
+      round0('interview_ended', { eventId: `evt_${interviewId}`, interviewId, email: `${name}@example.com` });
+    const known = ended('ada', 'int-api-knows');
+    const unknown = ended('bob', 'int-api-does-not-know');
+    const { body } = round0InterviewFromWebhook(
+      known.payload as Parameters<typeof round0InterviewFromWebhook>[0],
+      { audioBaseUrl: 'https://unused.invalid' },
+    );
+    round0Api.state.interviews.set('int-api-knows', body);
+    const notesBefore = [notesOf('ada').length, notesOf('bob').length];
+    const requestsBefore = round0Api.requests.length;
+
+    // Act
+    const response = await invoke(eventRecord(known), eventRecord(unknown));
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(
+      round0Api.requests
+        .slice(requestsBefore)
+        .map((request) => request.path)
+        .sort(),
+    ).toEqual(['/api/v1/interviews/int-api-does-not-know', '/api/v1/interviews/int-api-knows']);
+    expect([notesOf('ada').length, notesOf('bob').length]).toEqual(notesBefore.map((count) => count + 1));
+    const metrics = published();
+    expect(seriesOf(metrics, 'EnrichmentNotFound')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=round0`,
+    ]);
+    expect(valuesOf(metrics, 'EnrichmentNotFound', { service, vendor: 'round0' })).toEqual([1]);
   });
 
   it('publishes an AtsWrite per write with provider, action and outcome, and the end-to-end lag', async () => {

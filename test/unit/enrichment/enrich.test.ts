@@ -162,10 +162,11 @@ describe('enrichEvent', () => {
 
       // Assess
       expect(enriched.source).toBe('api');
+      expect(enriched).not.toHaveProperty('apiNotFound');
       expect(enriched.responses?.[1]?.audioUrl).toBe('https://storage.round0.io/audio/def456.mp3');
     });
 
-    it('falls back to the webhook when the API does not know the interview (test events)', async () => {
+    it('falls back to the webhook, flagged, when the API does not know the interview', async () => {
       // Prepare
       const stub = round0Stub(async () => {
         throw new VendorResourceNotFoundError('round0', 'interview');
@@ -179,6 +180,7 @@ describe('enrichEvent', () => {
       // Assess
       expect(stub.calls).toEqual(['test-interview-id']);
       expect(enriched.source).toBe('webhook');
+      expect(enriched.apiNotFound).toBe(true);
       expect(enriched.responses).toStrictEqual([
         {
           index: 1,
@@ -371,9 +373,10 @@ describe('enrichEvent', () => {
       expect(enriched.source).toBe('webhook');
       expect(enriched).not.toHaveProperty('transcript');
       expect(enriched).not.toHaveProperty('filledFromApi');
+      expect(enriched).not.toHaveProperty('apiNotFound');
     });
 
-    it('keeps the webhook data when the API does not list the report', async () => {
+    it('keeps the webhook data, flagged, when the API does not list the report', async () => {
       // Prepare
       const stub = micro1Stub(async () => {
         throw new VendorResourceNotFoundError('micro1', 'report');
@@ -391,6 +394,7 @@ describe('enrichEvent', () => {
       expect(stub.calls).toHaveLength(1);
       expect(enriched).not.toHaveProperty('transcript');
       expect(enriched.skills).toHaveLength(1);
+      expect(enriched.apiNotFound).toBe(true);
     });
 
     it('propagates a transient API failure', async () => {
