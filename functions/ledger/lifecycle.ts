@@ -6,6 +6,7 @@
  * status, a lower one arriving late never takes it back.
  */
 import { archiveEventTypes } from '../archive/events.js';
+import { leadingKeyPart } from '../vendors/dedupe.js';
 import type { InterviewEvent, VendorName } from '../vendors/envelope.js';
 import { MissingInterviewKeyError } from './errors.js';
 
@@ -95,7 +96,7 @@ const micro1SessionKey = (data: unknown): string | undefined => {
   const candidateId = nonEmptyString(field(data, 'candidate_id'));
   return interviewId === undefined || candidateId === undefined
     ? undefined
-    : `session:${interviewId}:${candidateId}`;
+    : `session:${leadingKeyPart(interviewId)}:${candidateId}`;
 };
 
 /**

@@ -83,7 +83,8 @@ const idTokensOf = (findings: CandidateFindings): string[] => {
     if (ref.vendor === 'micro1' && (kind === 'report' || kind === 'applicant')) tokens.add(rest.join(':'));
     // `session:<interview id>:<candidate id>`: the interview id is micro1's interview (shared by every
     // candidate of a job), so only the candidate id is the candidate's.
-    if (ref.vendor === 'micro1' && kind === 'session' && rest[1] !== undefined) tokens.add(rest[1]);
+    // The interview id's own colons are escaped (vendors/dedupe.ts `leadingKeyPart`); the candidate id's not.
+    if (ref.vendor === 'micro1' && kind === 'session' && rest.length > 1) tokens.add(rest.slice(1).join(':'));
   }
   // Short ids would match inside anything.
   return [...tokens].filter((token) => token.length >= 6).map((token) => token.toLowerCase());

@@ -1,4 +1,4 @@
-import { contentDedupeKey } from '../dedupe.js';
+import { contentDedupeKey, leadingKeyPart } from '../dedupe.js';
 import type { CandidateRef, InterviewEvent } from '../envelope.js';
 import { idAt, textAt, withoutUndefined } from '../fields.js';
 import type { NormaliseContext } from '../normalise-context.js';
@@ -29,9 +29,10 @@ function keyPart(data: Record<string, unknown>, field: string): string | undefin
 
 /**
  * micro1 sends no event id, so the key is built from the ids that make an event unique for its type; when
- * they are missing (unknown types, the undocumented `interview.completed`) from a hash of the content.
+ * they are missing (unknown types, the undocumented `interview.completed`) from a hash of the content as
+ * parsed (`payload`: the body before validation, see `contentDedupeKey`).
  */
-export function micro1DedupeKey(body: Micro1Envelope, known: boolean): string {
+export function micro1DedupeKey(body: Micro1Envelope, known: boolean, payload: unknown = body): string {
   const { event, data } = body;
   if (known && reportEvents.has(event)) {
     const reportId = keyPart(data, 'report_id');
@@ -41,7 +42,7 @@ export function micro1DedupeKey(body: Micro1Envelope, known: boolean): string {
     const interviewId = keyPart(data, 'interview_id');
     const candidateId = keyPart(data, 'candidate_id');
     if (interviewId !== undefined && candidateId !== undefined) {
-      return `micro1:${event}:${interviewId}:${candidateId}`;
+      return `micro1:${event}:${leadingKeyPart(interviewId)}:${candidateId}`;
     }
   }
   if (known && applicantEvents.has(event)) {
@@ -49,10 +50,10 @@ export function micro1DedupeKey(body: Micro1Envelope, known: boolean): string {
     const applicationId = keyPart(data, 'micro1_job_application_id');
     const modified = keyPart(data, 'date_modified');
     if (applicationId !== undefined && modified !== undefined) {
-      return `micro1:${event}:${applicationId}:${modified}`;
+      return `micro1:${event}:${leadingKeyPart(applicationId)}:${modified}`;
     }
   }
-  return contentDedupeKey('micro1', event, body);
+  return contentDedupeKey('micro1', event, payload);
 }
 
 /** The most specific date the event carries, as ISO UTC: last change, start, creation, report day. */
@@ -81,7 +82,7 @@ export function normaliseMicro1Event(body: Micro1Envelope, context: NormaliseCon
     vendor: 'micro1',
     type: body.event,
     known: context.known,
-    dedupeKey: micro1DedupeKey(body, context.known),
+    dedupeKey: micro1DedupeKey(body, context.known, context.payload),
     ...withoutUndefined({ occurredAt: occurredAt(data) }),
     receivedAt: context.receivedAt.toISOString(),
     // Recording and proctoring events carry only `report_id`: the worker maps it to the interview.

@@ -183,6 +183,26 @@ describe('interviewKeyOf', () => {
     expect(keys).toEqual([`session:${ids.interview}:cand-a`, `session:${ids.interview}:cand-b`]);
   });
 
+  it('keeps two sessions apart whose ids differ only in where a colon falls', () => {
+    // Prepare
+    const started = (interview: string, candidate: string) =>
+      micro1Event('interview.started', { interview_id: interview, candidate_id: candidate });
+    const reportOf = (interview: string, candidate: string) =>
+      micro1Event('interview_report.created', {
+        ...allIds,
+        interview_id: interview,
+        candidate_id: candidate,
+      });
+
+    // Act
+    const keys = [started('a:b', 'c'), started('a', 'b:c'), started('a%3Ab', 'c')].map(interviewKeyOf);
+    const sessions = [reportOf('a:b', 'c'), reportOf('a', 'b:c')].map(sessionKeyOf);
+
+    // Assess
+    expect(keys).toEqual(['session:a%3Ab:c', 'session:a:b:c', 'session:a%253Ab:c']);
+    expect(sessions).toEqual(keys.slice(0, 2));
+  });
+
   it.each(applicantEventTypes)('keys micro1 %s by the micro1 job application', (type) => {
     // Prepare
     const event = micro1Event(type, allIds);

@@ -1,4 +1,4 @@
-import { parseVendorEvent } from '../../../functions/vendors/index.js';
+import { contentDedupeKey, parseVendorEvent } from '../../../functions/vendors/index.js';
 import { micro1DateToIso } from '../../../functions/vendors/micro1/schema.js';
 import { type EventChanges, type Json, micro1Event, receivedAt } from './factories.js';
 
@@ -315,6 +315,48 @@ describe('micro1 dedupe keys', () => {
 
     // Assess
     expect(recording.dedupeKey).not.toBe(webcam.dedupeKey);
+  });
+
+  it('keeps two events apart whose ids differ only in where a colon falls, and ordinary ids as they were', () => {
+    // Prepare
+    const started = (interviewId: string, candidateId: string) =>
+      micro1Event('interview.started', {
+        set: { 'data.interview_id': interviewId, 'data.candidate_id': candidateId },
+      });
+    const applicant = (applicationId: string) =>
+      micro1Event('applicant.updated', {
+        set: { 'data.micro1_job_application_id': applicationId, 'data.date_modified': '2100-01-02 08:00:00' },
+      });
+
+    // Act
+    const keys = [
+      started('a:b', 'c'),
+      started('a', 'b:c'),
+      started('a%3Ab', 'c'),
+      applicant('a:2100-01-02 08'),
+      applicant('a'),
+    ].map((body) => parsedEvent(body).dedupeKey);
+    const ordinary = parsedEvent(started('int-1', 'cand-1')).dedupeKey;
+
+    // Assess
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys[0]).toBe('micro1:interview.started:a%3Ab:c');
+    expect(ordinary).toBe('micro1:interview.started:int-1:cand-1');
+  });
+
+  it('hashes the body as parsed: a `__proto__` key valibot drops still tells two events apart', () => {
+    // Prepare
+    const first = JSON.parse('{"event":"x.y","data":{"a":1,"__proto__":{"n":1}}}') as unknown;
+    const second = JSON.parse('{"event":"x.y","data":{"a":1,"__proto__":{"n":2}}}') as unknown;
+    const plain = { event: 'x.y', data: { a: 1 } };
+
+    // Act
+    const [firstKey, secondKey, plainKey] = [first, second, plain].map((body) => parsedEvent(body).dedupeKey);
+
+    // Assess
+    expect(firstKey).not.toBe(secondKey);
+    expect(firstKey).not.toBe(plainKey);
+    expect(plainKey).toBe(contentDedupeKey('micro1', 'x.y', plain));
   });
 
   it('hashes unknown events independently of key order but not of content', () => {
