@@ -18,12 +18,17 @@ import type { InterviewEvent } from '../vendors/envelope.js';
 import { type ArchiveAsset, type ArchiveTask, archiveRoot } from './types.js';
 
 /**
- * An id usable as one path segment of a key: vendor ids are ids, but the payload is not ours, and `.`/`..`
- * would be path steps to anything that maps keys to files (s3rver, a sync to disk).
+ * An id as one path segment of an archive key. Vendor ids are ids, but the payload is not ours: anything but
+ * `A-Za-z0-9._-` becomes `_`, the length is bounded (S3 keys hold 1,024 bytes), and `.`/`..` would be path
+ * steps to anything that maps keys to files (s3rver, a sync to disk). An id changed on the way gets `~` and
+ * 16 hex digits of its SHA-256, so two ids never share a key: `a b` and `a_b` did, and the second
+ * interview's audio overwrote the first's (or, two questions of one interview, was taken for it and never
+ * archived). An id kept as it is (ROUND0's UUIDs, micro1's report ids) keeps the key it always had.
  */
-const segment = (value: string): string => {
+export const archiveSegment = (value: string): string => {
   const safe = value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 128);
-  return /^\.*$/.test(safe) ? `_${safe}` : safe;
+  if (safe === value && !/^\.*$/.test(safe)) return safe;
+  return `${safe}~${createHash('sha256').update(value).digest('hex').slice(0, 16)}`;
 };
 
 const round0Assets = (interviewId: string, enriched: EnrichedInterview): ArchiveAsset[] =>
@@ -33,8 +38,8 @@ const round0Assets = (interviewId: string, enriched: EnrichedInterview): Archive
     return [
       {
         kind: 'file' as const,
-        name: `question_${segment(questionId)}`,
-        key: `${archiveRoot}${segment(interviewId)}/question_${segment(questionId)}.mp3`,
+        name: `question_${archiveSegment(questionId)}`,
+        key: `${archiveRoot}${archiveSegment(interviewId)}/question_${archiveSegment(questionId)}.mp3`,
         sourceUrl: response.audioUrl,
         contentType: 'audio/mpeg',
         ...(response.questionId === undefined
@@ -49,7 +54,7 @@ const micro1Assets = (
   event: InterviewEvent,
   enriched: EnrichedInterview,
 ): ArchiveAsset[] => {
-  const root = `${archiveRoot}${segment(reportId)}/`;
+  const root = `${archiveRoot}${archiveSegment(reportId)}/`;
   const assets: ArchiveAsset[] = [];
   if (event.type === 'interview_report.created' && enriched.reportUrl !== undefined) {
     assets.push({

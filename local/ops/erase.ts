@@ -27,6 +27,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { archiveSegment } from '../../functions/archive/tasks.js';
 import {
   type CandidateFindings,
   type CandidateSources,
@@ -56,15 +57,6 @@ export interface ErasePlan {
   /** How many e-mails, names, pseudonyms and candidate ids were looked for (never which). */
   readonly identities: { emails: number; names: number; pseudonyms: number; candidateIds: number };
 }
-
-/**
- * The segment an id becomes in an archive key (`functions/archive/tasks.ts`): the archive sanitises vendor
- * ids the same way.
- */
-const segment = (value: string): string => {
-  const safe = value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 128);
-  return /^\.*$/.test(safe) ? `_${safe}` : safe;
-};
 
 /** The id an interview's media is stored under: ROUND0's interview id, micro1's report id. */
 const archiveIdOf = (ref: InterviewRef): string | undefined =>
@@ -133,7 +125,7 @@ export const planErase = async (
   const mediaPrefixes = new Set<string>();
   for (const ref of findings.interviews) {
     const id = archiveIdOf(ref);
-    if (id !== undefined) mediaPrefixes.add(`interviews/${segment(id)}/`);
+    if (id !== undefined) mediaPrefixes.add(`interviews/${archiveSegment(id)}/`);
   }
   for (const item of findings.archiveItems) {
     const [root, id] = item.sk.split('/');

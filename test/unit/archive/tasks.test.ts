@@ -114,9 +114,31 @@ describe('archiveTasksOf', () => {
     expect(none).toEqual([]);
     expect(applicant).toEqual([]);
     expect(assetsOf(hostile).map((asset) => asset.where)).toEqual([
-      'interviews/.._.._etc_x_y/report.pdf',
-      'interviews/.._.._etc_x_y/screen/',
+      'interviews/.._.._etc_x_y~148662b1908cfa55/report.pdf',
+      'interviews/.._.._etc_x_y~148662b1908cfa55/screen/',
     ]);
-    expect(assetsOf(dots)[0]?.where).toBe('interviews/_../report.pdf');
+    expect(assetsOf(dots)[0]?.where).toBe('interviews/..~5ec1f7e700f37c3d/report.pdf');
+  });
+
+  it('never gives two ids one key, and keeps an id that needs no change as it is', async () => {
+    // Act
+    const reports = await Promise.all(
+      ['a b', 'a_b', 'a/b', 'x'.repeat(255), `${'x'.repeat(254)}y`, 'x'.repeat(128)].map((reportId) =>
+        tasksOf('micro1', 'interview_report.created', { 'data.report_id': reportId }),
+      ),
+    );
+    const answers = await tasksOf('round0', 'interview_ended', {
+      'data.responses.0.question_id': 'q 1',
+      'data.responses.1.question_id': 'q_1',
+    });
+
+    // Assess
+    const reportKeys = reports.map((tasks) => assetsOf(tasks)[0]?.where);
+    expect(new Set(reportKeys).size).toBe(reportKeys.length);
+    expect(reportKeys[1]).toBe('interviews/a_b/report.pdf');
+    expect(reportKeys.every((key) => (key?.length ?? 0) < 200)).toBe(true);
+    const answerKeys = assetsOf(answers).map((asset) => asset.where);
+    expect(answerKeys).toHaveLength(2);
+    expect(new Set(answerKeys).size).toBe(2);
   });
 });
