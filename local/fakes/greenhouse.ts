@@ -177,6 +177,8 @@ const listRoutes: Record<string, readonly string[]> = {
 
 /** The keys the move body schema allows (`additionalProperties: false`). */
 const moveKeys = ['from_stage_id', 'to_stage_id', 'to_job_id', 'email_from_user_id'];
+/** The `POST /v3/notes` body public v3 clients send (shared/ats/greenhouse.md); anything else is refused. */
+const noteKeys = ['candidate_id', 'application_id', 'user_id', 'body', 'visibility', 'note_type'];
 
 const idList = (value: string | undefined) =>
   value ? value.split(',').map((id) => Number(id.trim())) : undefined;
@@ -464,9 +466,18 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       return handleList(res, record, route, rateHeaders);
     }
     if (record.method === 'POST' && route === 'notes' && segments.length === 1) {
+      const unknown = Object.keys(body).filter((key) => !noteKeys.includes(key));
+      if (unknown.length > 0)
+        return reply(422, { errors: [{ message: `unknown field(s): ${unknown.join(', ')}` }] });
       const candidate = state.candidates.find((c) => c.id === body.candidate_id);
       if (typeof body.candidate_id !== 'number' || !candidate)
         return reply(422, { errors: [{ field: 'candidate_id' }] });
+      // An application, when named, must be one of this candidate's.
+      if (
+        body.application_id !== undefined &&
+        !state.applications.some((a) => a.id === body.application_id && a.candidate_id === candidate.id)
+      )
+        return reply(422, { errors: [{ field: 'application_id' }] });
       if (typeof body.body !== 'string' || body.body.trim() === '')
         return reply(422, { errors: [{ field: 'body' }] });
       if (!['admin_only', 'private', 'public'].includes(String(body.visibility))) {
@@ -478,7 +489,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       const note: FakeGreenhouseNote = {
         id: nextId++,
         candidate_id: candidate.id,
-        application_id: typeof body.application_id === 'number' ? body.application_id : null,
+        application_id: (body.application_id as number | undefined) ?? null,
         user_id: body.user_id,
         body: body.body,
         visibility: String(body.visibility),

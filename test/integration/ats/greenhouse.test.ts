@@ -683,6 +683,38 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(running().currentStageOf(101)).toBe(501);
   });
 
+  it('the fake refuses a note with unknown keys or another candidate’s application', async () => {
+    // Prepare
+    await start();
+    const token = await tokenFor(running().url);
+    const note = (changes: Record<string, unknown>) =>
+      fetch(`${running().url}/v3/notes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          candidate_id: 11,
+          user_id: 42,
+          body: 'AI screening completed',
+          visibility: 'admin_only',
+          note_type: 'NOTE',
+          ...changes,
+        }),
+      });
+
+    // Act
+    const statuses = [
+      (await note({ subject: 'x' })).status,
+      (await note({ application_id: 102 })).status,
+      (await note({ application_id: '101' })).status,
+      (await note({ application_id: 101 })).status,
+      (await note({})).status,
+    ];
+
+    // Assess
+    expect(statuses).toEqual([422, 422, 422, 201, 201]);
+    expect(running().state.notes.map((n) => n.application_id)).toEqual([101, null]);
+  });
+
   it('the fake serves v3 application rows without job_interview_stage_id, and stages as their own rows', async () => {
     // Prepare
     await start();
