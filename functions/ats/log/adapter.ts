@@ -7,7 +7,7 @@
  * the integration secret's `pseudonymKey`; without a key no e-mail-derived id is written at all), and the
  * summary holds counts and ids only (`note: 2 sections, 5 items, 1 link`), never note text or URLs.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as v from 'valibot';
 import { summarizeNote } from '../note-render.js';
@@ -81,17 +81,52 @@ export const createLogAdapter = (
     await appendFile(path, `${JSON.stringify(line)}\n`, 'utf8');
   };
 
-  const readLines = async (): Promise<AtsLogLine[]> => {
-    // Printed lines cannot be read back: reconciliation then finds nothing (a demo adapter's limit).
-    if (path === stdoutPath) return [];
-    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return '';
+  /**
+   * The notes the file holds (candidate id and marker), read incrementally: the file only grows, so each
+   * look reads what was appended since the last one. Reading it whole at every look made a run's looks
+   * quadratic in its writes, and a look during another write's append met a half-written last line (a
+   * SyntaxError, and the event retried); that line is now left for the next look. Looks run one at a time.
+   */
+  const notesSeen = new Set<string>();
+  const noteKey = (candidateId: string, marker: string) => `${candidateId}\n${marker}`;
+  /** Where the last look stopped, and the file's first bytes then: another file at the path starts otherwise. */
+  let readFrom = { offset: 0, head: Buffer.alloc(0) };
+  const readNewLines = async (): Promise<void> => {
+    const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as AtsLogLine);
+    if (handle === undefined) return;
+    try {
+      const { size } = await handle.stat();
+      const head = Buffer.alloc(Math.min(size, 256));
+      await handle.read(head, 0, head.length, 0);
+      // Another file at the path (its inode may be the old one's), or the file cut short: start again.
+      if (size < readFrom.offset || !head.subarray(0, readFrom.head.length).equals(readFrom.head)) {
+        notesSeen.clear();
+        readFrom = { offset: 0, head: Buffer.alloc(0) };
+      }
+      if (size === readFrom.offset) return;
+      const bytes = Buffer.alloc(size - readFrom.offset);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, readFrom.offset);
+      const complete = bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      for (const text of bytes.subarray(0, complete).toString('utf8').split('\n')) {
+        if (text.trim() === '') continue;
+        const line = JSON.parse(text) as AtsLogLine;
+        if (line.action === 'note' && line.marker !== undefined) {
+          notesSeen.add(noteKey(line.candidateId ?? unidentifiedCandidateId, line.marker));
+        }
+      }
+      const offset = readFrom.offset + complete;
+      readFrom = { offset, head: head.subarray(0, Math.min(offset, head.length)) };
+    } finally {
+      await handle.close();
+    }
+  };
+  let reading: Promise<void> = Promise.resolve();
+  const readNotes = (): Promise<void> => {
+    reading = reading.catch(() => undefined).then(readNewLines);
+    return reading;
   };
 
   return {
@@ -110,13 +145,10 @@ export const createLogAdapter = (
     },
 
     async hasNote(match, marker) {
-      const lines = await readLines();
-      return lines.some(
-        (line) =>
-          line.action === 'note' &&
-          (line.candidateId ?? unidentifiedCandidateId) === match.candidateId &&
-          line.marker === marker,
-      );
+      // Printed lines cannot be read back: reconciliation then finds nothing (a demo adapter's limit).
+      if (path === stdoutPath) return false;
+      await readNotes();
+      return notesSeen.has(noteKey(match.candidateId, marker));
     },
 
     async setStatus(match, status, ctx) {

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLogAdapter } from '../../../functions/ats/log/adapter.js';
 import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
@@ -126,6 +126,44 @@ describe('log adapter', () => {
 
     // Assess
     expect([before, found, otherCandidate, otherMarker]).toEqual([false, true, false, false]);
+  });
+
+  it('reads a line another writer is still appending on a later look, not as an error', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path });
+    const lineOf = (candidateId: string, marker: string) =>
+      `${JSON.stringify({ at: '2026-12-03T10:00:00.000Z', adapter: 'log', action: 'note', vendor: 'micro1', eventKey: 'k', candidateId, marker, summary: 'note' })}\n`;
+    const second = lineOf('app-2', 'interview-sync:evt-2');
+    await mkdir(dirname(path), { recursive: true });
+    await appendFile(path, lineOf('app-1', note.marker) + second.slice(0, 40));
+
+    // Act
+    const whileAppending = await Promise.all([
+      ats.hasNote?.({ candidateId: 'app-1' }, note.marker),
+      ats.hasNote?.({ candidateId: 'app-2' }, 'interview-sync:evt-2'),
+    ]);
+    await appendFile(path, second.slice(40));
+    const afterwards = await ats.hasNote?.({ candidateId: 'app-2' }, 'interview-sync:evt-2');
+
+    // Assess
+    expect(whileAppending).toEqual([true, false]);
+    expect(afterwards).toBe(true);
+  });
+
+  it('forgets the notes of a file replaced at its path', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path });
+    await ats.addNote({ candidateId: 'app-1' }, note, ctx);
+    const before = await ats.hasNote?.({ candidateId: 'app-1' }, note.marker);
+    await rm(path);
+    await writeFile(path, '');
+    await ats.setStatus({ candidateId: 'app-9' }, 'completed', { ...ctx, eventKey: 'x'.repeat(400) });
+
+    // Act
+    const after = await ats.hasNote?.({ candidateId: 'app-1' }, note.marker);
+
+    // Assess
+    expect([before, after]).toEqual([true, false]);
   });
 
   it('prints the lines when its path is stdout (deployed: CloudWatch Logs), and finds no earlier note', async () => {
