@@ -42,9 +42,11 @@ import { sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { readQueueMessage } from './queue/queue-message.js';
 import { RawEventStore, rawEventOf } from './queue/raw-events.js';
+import { throttledRetrySeconds } from './queue/redelivery.js';
 import type { CrashPoints } from './sync/apply.js';
 import { EffectBusyError } from './sync/errors.js';
 import { classifyFailure } from './sync/failures.js';
+import { effectKeyForLog } from './sync/plan.js';
 import { type SyncDeps, type SyncResult, syncInterviewEvent } from './sync/sync-event.js';
 import type { InterviewEvent } from './vendors/envelope.js';
 
@@ -242,9 +244,9 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
   };
 
   /**
-   * Makes the failed message visible again after `seconds` (capped at SQS's 12 h maximum) instead of after
-   * the queue's visibility timeout: later for a `Retry-After` longer than the HTTP client waits in-process,
-   * sooner for an event another attempt holds ({@link heldRetrySeconds}).
+   * Makes the failed message visible again after `seconds` instead of after the queue's visibility timeout:
+   * for a throttled event, after its `Retry-After` ({@link throttledRetrySeconds}); sooner for an event
+   * another attempt holds ({@link heldRetrySeconds}).
    */
   const delayRedelivery = async (record: SQSRecord, seconds: number): Promise<void> => {
     if (eventsQueueUrl === undefined) return;
@@ -341,7 +343,10 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         status: result.status,
         advanced: result.advanced,
         stale: result.stale,
-        effects: result.effects,
+        // Keys name what was written; the scores some carry stay out of the logs.
+        effects: Object.fromEntries(
+          Object.entries(result.effects).map(([key, outcome]) => [effectKeyForLog(key), outcome]),
+        ),
       });
     } catch (error) {
       const disposition = classifyFailure(error);
@@ -361,8 +366,12 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
             retryAfterSeconds,
           });
           const sooner = heldRetrySeconds(error, receiveCount);
-          if (retryAfterSeconds !== undefined) await delayRedelivery(record, retryAfterSeconds);
-          else if (sooner !== undefined) await delayRedelivery(record, sooner);
+          if (retryAfterSeconds !== undefined) {
+            await delayRedelivery(
+              record,
+              throttledRetrySeconds(retryAfterSeconds, receiveCount, queueVisibilityTimeoutSeconds),
+            );
+          } else if (sooner !== undefined) await delayRedelivery(record, sooner);
           throw error;
         }
         case 'unmatched':

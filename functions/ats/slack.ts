@@ -67,6 +67,9 @@ export const buildSlackMessage = (notification: SlackNotification): SlackMessage
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }] };
 };
 
+/** Milliseconds a notification may take in all, unless `deadlineMs` says otherwise. */
+export const defaultSlackDeadlineMs = 15_000;
+
 export interface SlackNotifyOptions extends HttpClientOptions {
   /**
    * Minimum milliseconds between two messages to the same webhook.
@@ -121,7 +124,12 @@ export const notifySlack = async (
 ): Promise<void> => {
   const { minIntervalMs = 1000, ...httpOptions } = options;
   const limiter = limiterFor(url, minIntervalMs);
-  const http = createHttpClient({ ...httpOptions, schedule: (attempt) => limiter.schedule(attempt) });
+  const http = createHttpClient({
+    // Retry-After waits included: the worker's 60 s also holds the event's ATS writes.
+    deadlineMs: defaultSlackDeadlineMs,
+    ...httpOptions,
+    schedule: (attempt) => limiter.schedule(attempt),
+  });
   try {
     await http.request({
       method: 'POST',

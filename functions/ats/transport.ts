@@ -20,10 +20,24 @@ export const httpSettingsSchema = v.optional(
     baseDelayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
     /** Longest Retry-After waited in-process. @default 20 */
     maxRetryAfterSeconds: v.optional(v.pipe(v.number(), v.minValue(0))),
+    /**
+     * Milliseconds one request may take in all, its retries and waits included.
+     * @default 20000 ({@link defaultAtsDeadlineMs})
+     */
+    deadlineMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000))),
   }),
   {},
 );
 export type HttpSettings = v.InferOutput<typeof httpSettingsSchema>;
+
+/**
+ * Milliseconds one ATS request may take in all, retries and Retry-After waits included, unless
+ * `ATS_CONFIG.http.deadlineMs` says otherwise. Without it one request could take 4 attempts of 10 s and the
+ * waits between them, and an event makes several in turn: a slow ATS ended the worker's whole batch in its
+ * 60 s Lambda timeout (every record back after 6 minutes, a receive spent) instead of failing the slow
+ * event alone, to be retried.
+ */
+export const defaultAtsDeadlineMs = 20_000;
 
 export interface AtsTransport {
   /** Sends through the limiter; throws `AtsTransientError`/`AtsPermanentError`. */
@@ -54,6 +68,7 @@ export const createAtsTransport = (options: AtsTransportOptions): AtsTransport =
   const { fetch, sleep, random, now } = options.deps;
   const http = createHttpClient({
     ...options.http,
+    deadlineMs: options.http.deadlineMs ?? defaultAtsDeadlineMs,
     fetch,
     sleep,
     random,

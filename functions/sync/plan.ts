@@ -124,6 +124,16 @@ const numberField = (state: InterviewState, name: string): number | undefined =>
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 };
 
+/**
+ * An effect key as a log line may show it: without the candidate's scores that two kinds of key carry
+ * (`field:<id>:<score>` → `field:<id>`, `proctoring:<score>` → `proctoring`).
+ */
+export const effectKeyForLog = (key: string): string => {
+  if (key.startsWith('field:')) return key.split(':', 2).join(':');
+  if (key.startsWith('proctoring:')) return 'proctoring';
+  return key;
+};
+
 /** The late-arriving parts the state knows of, in a fixed order. */
 export const notePartsOf = (state: InterviewState): NotePart[] => {
   const parts: NotePart[] = [];

@@ -69,9 +69,11 @@ export interface AlarmThresholds {
    */
   readonly archiveQueueMaxAge?: Duration;
   /**
-   * Age of the oldest dead letter above which the "about to expire" alarm fires. SQS deletes a message 14
-   * days after it was first queued (its retention, counted from the original queue); the default leaves 4
-   * days to redrive it.
+   * Age of the oldest dead letter above which the "about to expire" alarm fires. The age counts from the
+   * message's arrival in the dead-letter queue, but SQS deletes a message it moved there 14 days after it was
+   * first queued: the time it spent being retried counts against it. That is at most about 31 h (10 receives,
+   * a throttled event's redelivery capped at 3 h: functions/queue/redelivery.ts), so the default leaves at
+   * least 2.7 days to redrive it (4 days for what the worker dead-lettered itself: a new message).
    * @default Duration.days(10)
    */
   readonly deadLetterMaxAge?: Duration;

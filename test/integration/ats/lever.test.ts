@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { AtsNotFoundError } from '../../../functions/ats/errors.js';
+import { AtsNotFoundError, AtsTransientError } from '../../../functions/ats/errors.js';
 import { createLeverAdapter } from '../../../functions/ats/lever/adapter.js';
+import { defaultAtsDeadlineMs } from '../../../functions/ats/transport.js';
 import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../../local/fakes/lever.js';
 import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
 
@@ -50,6 +51,23 @@ describe('Lever adapter against the Lever fake', () => {
   afterEach(async () => {
     await fake.close();
   });
+
+  it('ends a request to an ATS that never answers at the default deadline, retries included', async () => {
+    // Prepare: attempts of 8 s, 4 of them (32 s without a deadline, more than the worker's 60 s holds in turn)
+    const held = fake.faults.hold({ every: true });
+    const ats = adapterFor({ http: { timeoutMs: 8000, maxAttempts: 4, baseDelayMs: 1 } });
+    const startedAt = Date.now();
+
+    // Act
+    const error = await ats.findApplication({ email: 'ada@example.com' }).catch((e: unknown) => e);
+
+    // Assess
+    const elapsed = Date.now() - startedAt;
+    held.abort();
+    expect(error).toBeInstanceOf(AtsTransientError);
+    expect(elapsed).toBeGreaterThanOrEqual(defaultAtsDeadlineMs - 500);
+    expect(elapsed).toBeLessThan(defaultAtsDeadlineMs + 4000);
+  }, 60_000);
 
   it('finds the newest active opportunity by e-mail with Basic auth', async () => {
     // Prepare

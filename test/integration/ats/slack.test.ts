@@ -4,7 +4,7 @@ import {
   AtsTransientError,
   NotificationUncertainError,
 } from '../../../functions/ats/errors.js';
-import { notifySlack } from '../../../functions/ats/slack.js';
+import { defaultSlackDeadlineMs, notifySlack } from '../../../functions/ats/slack.js';
 import { type FakeSlack, startFakeSlack } from '../../../local/fakes/slack.js';
 import { recordingSleep } from './factories.js';
 
@@ -67,6 +67,26 @@ describe('notifySlack against the Slack fake', () => {
     expect(calls).toEqual([1000]);
     expect(slack.state.messages).toHaveLength(1);
   });
+
+  it('gives up within its deadline when Slack keeps asking to wait, as safe to retry later', async () => {
+    // Prepare: 429s asking for 6 s each; a second wait would end past the 15 s deadline
+    for (let i = 0; i < 3; i++) {
+      slack.failNext({ status: 429, body: 'rate_limited', headers: { 'retry-after': '6' } });
+    }
+    const startedAt = Date.now();
+
+    // Act
+    const error = await notifySlack(
+      slack.webhookUrl,
+      { status: 'completed' },
+      { minIntervalMs: 0, maxAttempts: 4 },
+    ).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(AtsTransientError);
+    expect(Date.now() - startedAt).toBeLessThan(defaultSlackDeadlineMs);
+    expect(slack.state.messages).toHaveLength(0);
+  }, 40_000);
 
   it('posts at most once: a 502 after Slack accepted the message is not retried, and says so', async () => {
     // Prepare

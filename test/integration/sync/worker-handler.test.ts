@@ -639,6 +639,50 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     );
   });
 
+  it('gives a throttled event back for longer than a short Retry-After, so its receives last', async () => {
+    // Prepare: the ATS asks for 1 s; the first redelivery of a throttled event waits at least 10 s
+    await takeMessages(eventsQueueUrl);
+    lever.failNext({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      match: (r) => r.query.email === 'eve@example.com',
+    });
+    const event = round0('interview_ended', {
+      eventId: 'evt_short_retry_after',
+      interviewId: 'int-short-retry-after',
+      email: 'eve@example.com',
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: eventsQueueUrl,
+        MessageBody: JSON.stringify({ kind: 'event', event }),
+      }),
+    );
+    const { Messages: [received] = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 1 }),
+    );
+    const record = { ...eventRecord(event), receiptHandle: received?.ReceiptHandle ?? '' };
+
+    // Act
+    const response = await invoke(record);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const { Messages: visible = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 0 }),
+    );
+
+    // Assess: still invisible well after the 1 s asked for
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(visible).toEqual([]);
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: eventsQueueUrl,
+        ReceiptHandle: received?.ReceiptHandle ?? '',
+        VisibilityTimeout: 0,
+      }),
+    );
+    await takeMessages(eventsQueueUrl);
+  });
+
   it('follows a claim check to S3, and dead-letters one whose object is missing', async () => {
     // Prepare: one envelope stored in S3 as the ingest Lambda does for large events, one pointer to nothing
     const event = round0('interview_ended', {

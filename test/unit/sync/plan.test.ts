@@ -14,6 +14,7 @@ import {
 } from '../../../functions/ledger/interview-state.js';
 import { lifecycleOf, micro1Lifecycle } from '../../../functions/ledger/lifecycle.js';
 import {
+  effectKeyForLog,
   notePartsOf,
   type PlanContext,
   type PlannedWrite,
@@ -1091,4 +1092,32 @@ describe('planWrites over a micro1 interview’s events in any order', () => {
       ]);
     },
   );
+});
+
+describe('effectKeyForLog', () => {
+  it('keeps what a key names and drops the candidate’s scores', () => {
+    // Act
+    const logged = [
+      'status:completed',
+      'note',
+      'proctoring:85',
+      'recording:screen',
+      'links:3f2a',
+      'stage:501',
+      'field:score-field:92.5',
+      'notify:completed',
+    ].map(effectKeyForLog);
+
+    // Assess
+    expect(logged).toEqual([
+      'status:completed',
+      'note',
+      'proctoring',
+      'recording:screen',
+      'links:3f2a',
+      'stage:501',
+      'field:score-field',
+      'notify:completed',
+    ]);
+  });
 });
