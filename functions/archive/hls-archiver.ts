@@ -30,7 +30,8 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import HLS, { type types } from 'hls-parser';
-import { InvalidPlaylistError, UnexpectedMediaSizeError } from './errors.js';
+import { HttpTransientError } from '../platform/http.js';
+import { ArchiveError, InvalidPlaylistError, UnexpectedMediaSizeError } from './errors.js';
 import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaSource } from './types.js';
 import { withoutQuery } from './types.js';
 
@@ -134,7 +135,18 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
   const entryKey = `${asset.keyPrefix}index.m3u8`;
   const readPlaylist = (url: string, key: string) => fetchPlaylist(source, url, key, maxPlaylistBytes);
 
-  const entry = await readPlaylist(asset.sourceUrl, entryKey);
+  let entry: Awaited<ReturnType<typeof readPlaylist>>;
+  try {
+    entry = await readPlaylist(asset.sourceUrl, entryKey);
+  } catch (error) {
+    // The recording was archived whole before (its entry playlist is stored last) and the vendor no longer
+    // serves it (the URL expired, the recording was removed): nothing is left to do. Without this a task run
+    // again (a duplicate task, or the retry of one whose completion was not recorded) failed for good over a
+    // complete archive. A transient failure is retried: the recording may have changed since.
+    const archived = isTransient(error) ? undefined : await store.archived(entryKey);
+    if (archived !== undefined) return [archived];
+    throw error;
+  }
   let mediaSources: MediaPlaylistSource[];
   let renderEntry: (plans: readonly PlannedMediaPlaylist[]) => string;
   if (entry.playlist.isMasterPlaylist) {
@@ -502,12 +514,14 @@ const archiveObject = async (
   store: ArchiveStore,
 ): Promise<ArchivedObject> => {
   const done = await store.archived(object.key);
-  // Kept only when it came from the URL the playlist names now: a recording changed at the same URL between
-  // two attempts (re-rendered) must not leave the old one's segments in the new one's copy. An object behind
-  // a redirect is recorded under the URL it came from, so a resume fetches it again: correct, not cheapest.
+  // Kept only when it came from the URL the playlist names now, resolved against where the playlist itself
+  // was found: a playlist URL that leads to another recording by the retry names other segment URLs, and the
+  // old recording's segments are not kept in the new one's copy. An object behind a redirect of its own is
+  // recorded under the URL the playlist names, so a resume skips it (recorded under the redirect's target, it
+  // never matched: every retry fetched the whole recording again).
   if (done !== undefined && done.sourceUrl === withoutQuery(object.url)) return done;
   const response = await source.fetch(object.url, object.range);
-  const meta = { contentType: object.contentType, sourceUrl: withoutQuery(response.url || object.url) };
+  const meta = { contentType: object.contentType, sourceUrl: withoutQuery(object.url) };
   if (object.isKey) {
     const bytes = await readAtMost(response.body, maxKeyBytes);
     const expected = object.expectedBytes;
@@ -605,3 +619,7 @@ const runBounded = async <T>(tasks: ReadonlyArray<() => Promise<T>>, concurrency
   if (failure !== undefined) throw failure.error;
   return results;
 };
+
+/** Whether a failure may pass by itself (the media source's transient HTTP errors, transient archive errors). */
+const isTransient = (error: unknown): boolean =>
+  error instanceof HttpTransientError || (error instanceof ArchiveError && error.transient);

@@ -516,6 +516,44 @@ describe('archiveHlsRecording', () => {
     await expectPlaysLikeSource(store, entry, 'long/index.m3u8');
   });
 
+  it('skips a segment behind a redirect on the next run, as one without', async () => {
+    // Prepare: seg_0 answers with a redirect (to a segment elsewhere)
+    const { store, asset } = await prepare('/ts/index.m3u8');
+    server.behave('/ts/seg_0.ts', { kind: 'redirecting', to: '/long/seg_0.ts' });
+    await archiveHlsRecording({ asset, source, store });
+    server.reset();
+    const putsBefore = store.puts.length;
+
+    // Act
+    await archiveHlsRecording({ asset, source, store });
+
+    // Assess: nothing but the playlist read again, nothing written
+    expect(server.requests().map((request) => request.path)).toEqual(['/ts/index.m3u8']);
+    expect(store.puts.length).toBe(putsBefore);
+  });
+
+  it('completes a run over a whole archive whose source is gone, and fails one whose archive is not whole', async () => {
+    // Prepare: a complete archive of /ts; a first attempt at /fmp4 that failed half-way
+    const whole = await prepare('/ts/index.m3u8');
+    await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
+    const partial = await prepare('/fmp4/index.m3u8');
+    server.behave('/fmp4/init.mp4', { kind: 'failing', status: 500, times: 1 });
+    await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(() => undefined);
+    server.reset();
+    server.behave('/ts/index.m3u8', { kind: 'failing', status: 403 });
+    server.behave('/fmp4/index.m3u8', { kind: 'failing', status: 403 });
+
+    // Act
+    const again = await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
+    const failed = await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(again.map((object) => object.key)).toEqual([whole.entry]);
+    expect(failed).toBeInstanceOf(HttpPermanentError);
+  });
+
   it('propagates a transient failure as the source threw it and completes on the next run', async () => {
     // Prepare
     const { store, asset, entry } = await prepare('/fmp4/index.m3u8');
