@@ -154,9 +154,12 @@ export class Storage extends Construct {
           ],
           // Optional: by default an archive is kept until deleted on purpose (`npm run ops -- erase`). An
           // expiry before 90 days in Glacier IR is billed as 90 days (its minimum storage duration).
-          ...(archiveExpiration === undefined
-            ? {}
-            : { expiration: archiveExpiration, noncurrentVersionExpiration: Duration.days(1) }),
+          ...(archiveExpiration === undefined ? {} : { expiration: archiveExpiration }),
+          // Every recording uploaded in parts is copied onto itself to record its SHA-256 (s3-store.ts), and
+          // a re-archived object is overwritten: each leaves a full-size noncurrent version, which was kept
+          // forever (every multipart recording stored twice). Noncurrent versions now go after 30 days (a
+          // window to undo an accidental delete or overwrite), a day with a retention (it is a promise).
+          noncurrentVersionExpiration: archiveExpiration === undefined ? Duration.days(30) : Duration.days(1),
         },
         {
           id: 'abort-incomplete-uploads',

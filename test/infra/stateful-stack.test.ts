@@ -156,7 +156,7 @@ describe('stateful stack with the default configuration', () => {
       });
     });
 
-    it('moves archived interview media (interviews/) to Glacier Instant Retrieval after 90 days, never expires it', () => {
+    it('moves archived interview media (interviews/) to Glacier Instant Retrieval after 90 days, never expires it, and its noncurrent versions after 30 days', () => {
       // Prepare
       const rules = template.toJSON().Resources[id(stack.storage.bucket)].Properties.LifecycleConfiguration
         .Rules as { Id: string }[];
@@ -167,6 +167,7 @@ describe('stateful stack with the default configuration', () => {
         Prefix: 'interviews/',
         Status: 'Enabled',
         Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+        NoncurrentVersionExpiration: { NoncurrentDays: 30 },
       });
       expect(rules.map((rule) => rule.Id)).toEqual([
         'expire-claim-checks',
