@@ -99,7 +99,13 @@ const freshRound0AudioUrl = async (interviewId: string, questionId: string): Pro
   return client.audioUrlOf(interviewId, questionId);
 };
 
-const archiveTask = async (task: ArchiveTask): Promise<ArchivedObject[]> => {
+/**
+ * What an invocation keeps for itself after the last media request may end (at most a tenth of its time):
+ * an upload in parts aborted, the failure logged and counted, the batch answered.
+ */
+const invocationMarginMs = 30_000;
+
+const archiveTask = async (task: ArchiveTask, until: number | undefined): Promise<ArchivedObject[]> => {
   const store = createS3ArchiveStore({
     s3,
     bucket,
@@ -107,7 +113,10 @@ const archiveTask = async (task: ArchiveTask): Promise<ArchivedObject[]> => {
     vendor: task.vendor,
     interviewKey: task.interviewKey,
   });
-  const source = createMediaSource({ policy: mediaPolicyFor(task.vendor, mediaHosts, relaxation) });
+  const source = createMediaSource({
+    policy: mediaPolicyFor(task.vendor, mediaHosts, relaxation),
+    ...(until === undefined ? {} : { until }),
+  });
   const { asset } = task;
   if (asset.kind === 'hls') return archiveHlsRecording({ asset, source, store, variants });
   const refresh = asset.refresh;
@@ -128,7 +137,14 @@ export const createArchiveHandler = () => {
   const logger = createLogger(serviceName);
   const metrics = createMetrics(serviceName);
 
-  const processRecord = async (record: SQSRecord): Promise<void> => {
+  const processRecord = async (record: SQSRecord, context?: Context): Promise<void> => {
+    // Media requests end before the invocation does: a task cut short by its time is retried (and resumes)
+    // with a reason, not killed by Lambda's timeout.
+    const remainingMs = context?.getRemainingTimeInMillis();
+    const until =
+      remainingMs === undefined
+        ? undefined
+        : Date.now() + remainingMs - Math.min(invocationMarginMs, Math.ceil(remainingMs / 10));
     const parsed = v.safeParse(taskSchema, safeJson(record.body));
     if (!parsed.success) {
       logger.error('unreadable archive task dead-lettered', { messageId: record.messageId });
@@ -155,7 +171,7 @@ export const createArchiveHandler = () => {
       messageId: record.messageId,
     };
     try {
-      const objects = await archiveTask(task);
+      const objects = await archiveTask(task, until);
       const vendor = { vendor: task.vendor };
       recordMetric(metrics, metricSpecs.archiveObjects, objects.length, vendor);
       recordMetric(

@@ -68,3 +68,17 @@ export class MediaUrlExpiredError extends ArchiveError {
     this.name = 'MediaUrlExpiredError';
   }
 }
+
+/**
+ * The invocation's time is nearly spent: no new media request is started, so the task ends with a log line
+ * and a retry (which resumes where this one stopped) instead of Lambda's timeout, which leaves no reason,
+ * no metric and an upload in parts not aborted. Transient.
+ */
+export class ArchiveTimeBudgetError extends ArchiveError {
+  readonly transient = true;
+
+  constructor(operation: string) {
+    super(`${operation}: not started, the invocation's time is nearly spent`);
+    this.name = 'ArchiveTimeBudgetError';
+  }
+}

@@ -26,6 +26,7 @@ import {
 } from '../platform/http.js';
 import { createUrlGuard } from '../platform/url-guard.js';
 import { type VendorName, vendorNames } from '../vendors/envelope.js';
+import { ArchiveTimeBudgetError } from './errors.js';
 import type { MediaResponse, MediaSource } from './types.js';
 
 /** Per vendor, the hosts its media URLs may name, in the URL guard's syntax (`host`, `*.suffix`, `host:port`). */
@@ -105,6 +106,12 @@ export interface MediaSourceOptions
    * (the local relaxation) also admits loopback over http on any port.
    */
   readonly policy: UrlPolicy;
+  /**
+   * Epoch milliseconds by which every request must end (the Lambda invocation's time, less a margin): a
+   * request ends by then, and one that would start after it throws {@link ArchiveTimeBudgetError}.
+   * @default none
+   */
+  readonly until?: number;
   /**
    * Milliseconds to wait for the headers of one attempt's hop (the body is bounded by `deadlineMs`).
    * @default 15000
@@ -188,7 +195,7 @@ const sliceOf = (body: Readable, offset: number, length: number, operation: stri
  * const { body, url } = await source.fetch(playlistUrl);
  */
 export const createMediaSource = (options: MediaSourceOptions): MediaSource => {
-  const { policy, ...http } = options;
+  const { policy, until, ...http } = options;
   const clientOptions: HttpClientOptions = {
     ...http,
     timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
@@ -246,11 +253,14 @@ export const createMediaSource = (options: MediaSourceOptions): MediaSource => {
         if (range.length < 1) throw new RangeError(`${operation}: empty byte range`);
         headers.range = `bytes=${range.offset}-${range.offset + range.length - 1}`;
       }
+      const left = until === undefined ? undefined : until - Date.now();
+      if (left !== undefined && left <= 0) throw new ArchiveTimeBudgetError(operation);
       const response: HttpStreamResponse = await clientFor(url).stream({
         method: 'GET',
         url,
         headers,
         operation,
+        ...(left === undefined ? {} : { deadlineMs: Math.min(left, clientOptions.deadlineMs ?? left) }),
       });
       const { status } = response;
       // http.ts hands back 3xx without a Location (304, 300) as it does 2xx; media needs a body.

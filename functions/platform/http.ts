@@ -543,7 +543,9 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
     const secretNames = [...clientCredentialHeaders, ...(req.credentialHeaders ?? [])].map((name) =>
       name.toLowerCase(),
     );
-    const deadlineMs = req.deadlineMs ?? options.deadlineMs;
+    // Whole milliseconds: AbortSignal.timeout throws on a fraction (e.g. a budget computed from a remaining time).
+    const requested = req.deadlineMs ?? options.deadlineMs;
+    const deadlineMs = requested === undefined ? undefined : Math.max(1, Math.ceil(requested));
     return {
       operation,
       first: { url, method: req.method, headers, body: req.body },

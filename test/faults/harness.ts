@@ -13,7 +13,7 @@ import { ArchiveManifest } from '../../functions/archive/manifest.js';
 import { resources } from '../../lib/resources.js';
 import { localAws } from '../../local/emulators.js';
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../local/fakes/webhook-receiver.js';
-import { silentLog } from '../../local/log.js';
+import { type LocalLog, silentLog } from '../../local/log.js';
 import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../local/runtime.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../local/runtime-info.js';
 import { type SentEvent, sendEvent } from '../../local/send.js';
@@ -46,6 +46,8 @@ export interface FaultsWorld {
   readonly dir: string;
   /** Dedupe keys of every delivery the ingest acknowledged (202): none of them may be lost. */
   readonly acknowledged: Set<string>;
+  /** The local runtime's error lines (`message: error`), e.g. an invocation that ran into its timeout. */
+  readonly runtimeErrors: string[];
   /** Sends a body as the vendor would (signed, or with the micro1 token) and records a 202's key. */
   deliver(vendor: 'round0' | 'micro1', body: string): Promise<SentEvent>;
   stop(): Promise<void>;
@@ -69,14 +71,21 @@ export const startFaultsWorld = async ({
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   const receiver = await startFakeWebhookReceiver({ secret });
   let pipeline: LocalPipeline | undefined;
+  const runtimeErrors: string[] = [];
+  const log: LocalLog = {
+    ...silentLog,
+    error: (message, fields) => {
+      runtimeErrors.push(`${message}: ${String(fields?.error ?? '')}`);
+    },
+  };
   try {
     pipeline = await startLocalPipeline({
       worker: { maxBatchingWindowSeconds: 0 },
       ...options,
       secretsFile: join(dir, 'secrets.local.json'),
-      log: silentLog,
+      log,
       env: {
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',
         ATS_ADAPTER: 'generic',
         // Two attempts per request: a 429 whose Retry-After fits (1 s) is waited out in-process, a longer
@@ -108,6 +117,7 @@ export const startFaultsWorld = async ({
     receiver,
     dir,
     acknowledged,
+    runtimeErrors,
     deliver: async (vendor, body) => {
       const sent = await sendEvent({
         vendor,

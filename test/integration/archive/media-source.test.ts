@@ -6,6 +6,7 @@
 import type { LookupAddress } from 'node:dns';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { ArchiveTimeBudgetError } from '../../../functions/archive/errors.js';
 import {
   createMediaSource,
   defaultArchiveMediaHosts,
@@ -49,7 +50,7 @@ const collect = async (response: MediaResponse): Promise<Buffer> => {
 /**
  * `/media/<name>`: the media, honouring a single `Range` (206) unless `?ignore-range`, or answering 206 for
  * the wrong bytes with `?wrong-range`; `/redirect?to=<url>`: 302; `/status/<n>`: that status; `/huge`: a
- * declared 3 GiB body.
+ * declared 3 GiB body; `/hang`: no answer at all; `/stall`: headers and a first chunk, then nothing.
  */
 const mediaServer = (request: IncomingMessage, response: ServerResponse): void => {
   const url = new URL(request.url ?? '/', 'http://placeholder');
@@ -60,6 +61,12 @@ const mediaServer = (request: IncomingMessage, response: ServerResponse): void =
   const status = /^\/status\/(\d{3})$/.exec(url.pathname)?.[1];
   if (status !== undefined) {
     response.writeHead(Number(status)).end('no');
+    return;
+  }
+  if (url.pathname === '/hang') return;
+  if (url.pathname === '/stall') {
+    response.writeHead(200, { 'content-length': String(media.length) });
+    response.write(media.subarray(0, 1000));
     return;
   }
   if (url.pathname === '/huge') {
@@ -323,6 +330,48 @@ describe('media source', () => {
       expect(unavailable).toMatchObject({ status: 503 });
       expect(notModified).toBeInstanceOf(HttpPermanentError);
       expect(notModified).toMatchObject({ status: 304 });
+    });
+
+    it('ends a request that hangs, or whose body stalls, by `until` (the invocation’s time), a fraction of a millisecond included', async () => {
+      // Prepare: four attempts, each of which could wait 15 s for headers, within a budget of 300.5 ms
+      const budgeted = () =>
+        createMediaSource({
+          policy: mediaPolicyFor('round0', defaultArchiveMediaHosts, localRun),
+          until: Date.now() + 300.5,
+        });
+
+      // Act
+      const hung = await budgeted()
+        .fetch(`http://127.0.0.1:${port}/hang`)
+        .catch((e: unknown) => e);
+      const stalled = await budgeted()
+        .fetch(`http://127.0.0.1:${port}/stall`)
+        .then(collect)
+        .catch((e: unknown) => e);
+
+      // Assess: transient (the task is retried and resumes), ended by the deadline, not by a timeout
+      expect(hung).toBeInstanceOf(HttpTransientError);
+      expect((hung as Error).message).toMatch(/deadline of \d+ ms exceeded/);
+      // A body cut short errors with the deadline signal's reason (transient to the archive's classification)
+      expect(stalled).toMatchObject({ name: 'TimeoutError' });
+      expect(server.requests.map((request) => request.path)).toEqual(['/hang', '/stall']);
+    });
+
+    it('starts no request once `until` has passed', async () => {
+      // Prepare
+      const spent = createMediaSource({
+        policy: mediaPolicyFor('round0', defaultArchiveMediaHosts, localRun),
+        until: Date.now() - 1,
+      });
+      const before = server.connections();
+
+      // Act
+      const error = await spent.fetch(`http://127.0.0.1:${port}/media/a.mp3`).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(ArchiveTimeBudgetError);
+      expect(error).toMatchObject({ transient: true });
+      expect(server.connections()).toBe(before);
     });
 
     it('caps a body at 2 GiB by default', async () => {
