@@ -82,3 +82,22 @@ export class ArchiveTimeBudgetError extends ArchiveError {
     this.name = 'ArchiveTimeBudgetError';
   }
 }
+
+/**
+ * A media playlist without `EXT-X-ENDLIST` (and not of type VOD): the vendor is still writing the recording,
+ * or the playlist was cut off. Archived as it stands, the copy would look complete and end early; so the
+ * segments listed so far are stored (a retry fetches only what was added) and the task is retried later,
+ * with no playlist written: a stored entry playlist keeps meaning a complete archive. Transient: the archive
+ * queue retries it (90-minute visibility timeout, 5 receives, then the DLQ and `ops redrive`).
+ */
+export class RecordingInProgressError extends ArchiveError {
+  readonly transient = true;
+
+  constructor(
+    /** The archive key of the media playlist without an end. */
+    readonly key: string,
+  ) {
+    super(`${key}: the media playlist has no EXT-X-ENDLIST (the recording is not finished)`);
+    this.name = 'RecordingInProgressError';
+  }
+}

@@ -11,6 +11,9 @@
  * 3. Only then are the playlists written, rewritten with relative URIs: each media playlist at
  *    `v{n}/index.m3u8`, then the entry at `index.m3u8`. Written last, a stored entry playlist means a
  *    complete archive; a task that failed half-way resumes where it stopped, fetching only what is missing.
+ *    A media playlist without `EXT-X-ENDLIST` (a recording still being written) gets its segments stored and
+ *    no playlist written: the task fails as transient ({@link RecordingInProgressError}) and a retry
+ *    finishes it once the vendor has.
  *
  * Byte ranges (`EXT-X-BYTERANGE`, and `BYTERANGE` of `EXT-X-MAP`): each range is fetched on its own with a
  * `Range` request and archived as its own object, and the rewritten playlist names whole objects. Fetching
@@ -31,7 +34,12 @@ import { posix } from 'node:path';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import HLS, { type types } from 'hls-parser';
 import { HttpTransientError } from '../platform/http.js';
-import { ArchiveError, InvalidPlaylistError, UnexpectedMediaSizeError } from './errors.js';
+import {
+  ArchiveError,
+  InvalidPlaylistError,
+  RecordingInProgressError,
+  UnexpectedMediaSizeError,
+} from './errors.js';
 import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaSource } from './types.js';
 import { withoutQuery } from './types.js';
 
@@ -122,6 +130,7 @@ const maxKeyBytes = 64 * 1024;
  * @returns every archived object (whether stored now or found archived), the entry playlist last.
  * @throws {InvalidPlaylistError} when a playlist is not HLS, does not parse, lists nothing or is too large.
  * @throws {UnexpectedMediaSizeError} when a byte range or a key has another length than the playlist says.
+ * @throws {RecordingInProgressError} (transient) when a media playlist has no end yet; what it lists is stored.
  * @throws what the `MediaSource` or the store threw, as they threw it (transient or permanent).
  */
 export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): Promise<ArchivedObject[]> => {
@@ -178,6 +187,11 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
     concurrency,
   );
 
+  // A recording still being written: keep what it lists so far (a retry fetches only what was added) and
+  // write no playlist, which would make a copy that ends early look complete.
+  const unfinished = plans.find((plan) => !plan.finished);
+  if (unfinished !== undefined) throw new RecordingInProgressError(unfinished.key);
+
   // Playlists last, the entry after the media playlists: each names only objects already stored.
   const playlists: ArchivedObject[] = [];
   for (const plan of plans) {
@@ -213,6 +227,11 @@ interface PlannedMediaPlaylist {
   readonly key: string;
   readonly sourceUrl: string;
   readonly objects: readonly PlannedObject[];
+  /**
+   * Whether the playlist will not change: `EXT-X-ENDLIST`, or `EXT-X-PLAYLIST-TYPE:VOD` (RFC 8216
+   * §4.3.3.5: a VOD playlist cannot change, even if a packager left the end tag out).
+   */
+  readonly finished: boolean;
   /** The playlist rewritten to name the archived objects, relative URIs prefixed with `base`. */
   readonly render: (base: string) => string;
 }
@@ -442,9 +461,18 @@ const planMediaPlaylist = (
     }
     playlist.prefetchSegments = [];
     playlist.renditionReports = [];
+    // Rendered only when finished: a VOD playlist without its end tag gets one, or players (ffmpeg among
+    // them) read the copy as live and wait for segments that never come.
+    playlist.endlist = true;
     return withSourceKeyMapOrder(HLS.stringify(playlist), playlist.source);
   };
-  return { key: `${keyPrefix}${dir}index.m3u8`, sourceUrl: withoutQuery(baseUrl), objects, render };
+  return {
+    key: `${keyPrefix}${dir}index.m3u8`,
+    sourceUrl: withoutQuery(baseUrl),
+    objects,
+    finished: playlist.endlist || playlist.playlistType === 'VOD',
+    render,
+  };
 };
 
 /** A media playlist's lines cut after each segment URI: the tags leading to segment n, then its URI. */

@@ -4,7 +4,7 @@
  *
  * - ROUND0 `interview_ended` (enriched from ROUND0's API): each answer's `audio_url` →
  *   `interviews/{interview_id}/question_{question_id}.mp3`, with what the archiver needs to refresh an expired
- *   URL.
+ *   URL (`answer_{n}.mp3`, n its 1-based position, for an answer without question_id: not refreshable).
  * - micro1 `interview_report.created`: `report_url` (PDF) and `interview_recording_url` (HLS, screen);
  *   `interview_recording.completed` the screen recording, `interview_webcam_recording.completed` the webcam's.
  *   micro1's interview is its report: `interviews/{report_id}/…`.
@@ -34,12 +34,17 @@ export const archiveSegment = (value: string): string => {
 const round0Assets = (interviewId: string, enriched: EnrichedInterview): ArchiveAsset[] =>
   (enriched.responses ?? []).flatMap((response) => {
     if (response.audioUrl === undefined) return [];
-    const questionId = response.questionId ?? `n${response.index}`;
+    // An answer without question_id is named by its position under another prefix: `question_n1` could be
+    // the key of a real question id `n1`, and one answer's audio would then be taken for the other's.
+    const name =
+      response.questionId === undefined
+        ? `answer_${response.index}`
+        : `question_${archiveSegment(response.questionId)}`;
     return [
       {
         kind: 'file' as const,
-        name: `question_${archiveSegment(questionId)}`,
-        key: `${archiveRoot}${archiveSegment(interviewId)}/question_${archiveSegment(questionId)}.mp3`,
+        name,
+        key: `${archiveRoot}${archiveSegment(interviewId)}/${name}.mp3`,
         sourceUrl: response.audioUrl,
         contentType: 'audio/mpeg',
         ...(response.questionId === undefined

@@ -8,7 +8,7 @@
  *
  * | asset | key |
  * |---|---|
- * | ROUND0 answer audio | `interviews/{id}/question_{question_id}.mp3` (the layout of ROUND0's guide) |
+ * | ROUND0 answer audio | `interviews/{id}/question_{question_id}.mp3` (the layout of ROUND0's guide); `answer_{n}.mp3` (n its 1-based position) for an answer without question_id |
  * | micro1 report | `interviews/{id}/report.pdf` |
  * | micro1 screen / webcam recording (HLS) | `interviews/{id}/{screen,webcam}/index.m3u8` (the entry playlist: the master, rewritten to list what was archived, or the media playlist) |
  * | … a variant's media playlist | `interviews/{id}/{camera}/v{n}/index.m3u8` (`n` = the variant's position in the source master; `v0` when the source is a media playlist) |

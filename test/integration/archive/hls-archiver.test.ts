@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import HLS, { type types } from 'hls-parser';
-import { InvalidPlaylistError, UnexpectedMediaSizeError } from '../../../functions/archive/errors.js';
+import {
+  InvalidPlaylistError,
+  RecordingInProgressError,
+  UnexpectedMediaSizeError,
+} from '../../../functions/archive/errors.js';
 import {
   archiveHlsRecording,
   type HlsAsset,
@@ -552,6 +556,67 @@ describe('archiveHlsRecording', () => {
     // Assess
     expect(again.map((object) => object.key)).toEqual([whole.entry]);
     expect(failed).toBeInstanceOf(HttpPermanentError);
+  });
+
+  it('stores what a media playlist without EXT-X-ENDLIST lists, writes no playlist and fails as transient; the run after the end completes it', async () => {
+    // Prepare: the vendor's playlist of a recording still being written (two of its three segments, no end)
+    const lines = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))
+      .split('\n')
+      .filter((line) => !['', '#EXT-X-ENDLIST', '#EXT-X-PLAYLIST-TYPE:VOD'].includes(line));
+    const firstSegment = lines.findIndex((line) => line.startsWith('#EXTINF'));
+    const segments = lines.slice(firstSegment).map((line) => (line.startsWith('#') ? line : `../ts/${line}`));
+    const growing = (count: number, finished: boolean) =>
+      [
+        ...lines.slice(0, firstSegment),
+        ...segments.slice(0, 2 * count),
+        finished ? '#EXT-X-ENDLIST' : '',
+        '',
+      ].join('\n');
+    await mkdir(join(media, 'growing'), { recursive: true });
+    await writeFile(join(media, 'growing', 'index.m3u8'), growing(2, false));
+    await writeMasterPlaylist(join(media, 'growing'), [{ uri: 'index.m3u8', bandwidth: 500_000 }]);
+    const { store, asset, prefix, entry } = await prepare('/growing/index.m3u8');
+    const viaMaster = await prepare('/growing/master.m3u8');
+
+    // Act
+    const unfinished = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+    const unfinishedMaster = await archiveHlsRecording({
+      asset: viaMaster.asset,
+      source,
+      store: viaMaster.store,
+    }).catch((error: unknown) => error);
+    const storedWhileUnfinished = [...store.records.keys()].sort();
+    await writeFile(join(media, 'growing', 'index.m3u8'), growing(3, true));
+    server.reset();
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(unfinished).toBeInstanceOf(RecordingInProgressError);
+    expect(unfinished).toMatchObject({ transient: true, key: `${prefix}v0/index.m3u8` });
+    expect(unfinishedMaster).toBeInstanceOf(RecordingInProgressError);
+    expect(await viaMaster.store.archived(viaMaster.entry)).toBeUndefined();
+    expect(storedWhileUnfinished).toEqual([`${prefix}v0/seg_0.ts`, `${prefix}v0/seg_1.ts`]);
+    expect(server.requests().map((request) => request.path)).toEqual(['/growing/index.m3u8', '/ts/seg_2.ts']);
+    expect(objects.at(-1)?.key).toBe(entry);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
+  it('archives a VOD playlist whose packager left EXT-X-ENDLIST out (a VOD playlist cannot change)', async () => {
+    // Prepare
+    const text = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8')).replace('#EXT-X-ENDLIST', '');
+    await mkdir(join(media, 'vod-no-end'), { recursive: true });
+    await writeFile(join(media, 'vod-no-end', 'index.m3u8'), text.replaceAll('seg_', '../ts/seg_'));
+    const { store, asset, prefix, entry } = await prepare('/vod-no-end/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess: the copy gets the end tag (without it players read it as live and wait)
+    expect(text).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+    expect(objects.at(-1)?.key).toBe(entry);
+    expect(await archivedPlaylist(store, `${prefix}v0/index.m3u8`)).toMatchObject({ endlist: true });
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
   });
 
   it('propagates a transient failure as the source threw it and completes on the next run', async () => {

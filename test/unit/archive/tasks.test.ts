@@ -4,8 +4,13 @@ import { enrichEvent } from '../../../functions/enrichment/enrich.js';
 import { interviewKeyOf } from '../../../functions/ledger/lifecycle.js';
 import { envelope } from '../../integration/sync/world.js';
 
-const tasksOf = async (vendor: 'round0' | 'micro1', type: string, set: Record<string, string> = {}) => {
-  const event = envelope(vendor, type, { set });
+const tasksOf = async (
+  vendor: 'round0' | 'micro1',
+  type: string,
+  set: Record<string, string> = {},
+  remove: string[] = [],
+) => {
+  const event = envelope(vendor, type, { set, remove });
   return archiveTasksOf(event, interviewKeyOf(event), await enrichEvent(event));
 };
 
@@ -140,5 +145,19 @@ describe('archiveTasksOf', () => {
     const answerKeys = assetsOf(answers).map((asset) => asset.where);
     expect(answerKeys).toHaveLength(2);
     expect(new Set(answerKeys).size).toBe(2);
+  });
+
+  it('names an answer without question_id by its position, apart from every question id, and not refreshable', async () => {
+    // Prepare: the second answer has no question_id; the first's id is what a position name used to be
+    const tasks = await tasksOf('round0', 'interview_ended', { 'data.responses.0.question_id': 'n2' }, [
+      'data.responses.1.question_id',
+    ]);
+
+    // Assess
+    expect(assetsOf(tasks).map((asset) => [asset.name, asset.where])).toEqual([
+      ['question_n2', 'interviews/660f9511-f30c-52e5-b827-557766551111/question_n2.mp3'],
+      ['answer_2', 'interviews/660f9511-f30c-52e5-b827-557766551111/answer_2.mp3'],
+    ]);
+    expect(tasks[1]?.asset).not.toHaveProperty('refresh');
   });
 });

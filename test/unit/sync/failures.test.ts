@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
+  ArchiveTimeBudgetError,
   InvalidPlaylistError,
   MediaUrlExpiredError,
+  RecordingInProgressError,
   UnexpectedMediaSizeError,
 } from '../../../functions/archive/errors.js';
 import { AtsNotFoundError, AtsPermanentError, AtsTransientError } from '../../../functions/ats/errors.js';
@@ -179,5 +181,16 @@ describe('classifyFailure: archive errors', () => {
     expect(disposition.kind).toBe('permanent');
     expect('reason' in disposition ? disposition.reason : '').toContain('interviews/i/');
     expect('reason' in disposition ? disposition.reason : '').not.toContain('http');
+  });
+
+  it.each([
+    ['a recording still being written', new RecordingInProgressError('interviews/i/screen/v0/index.m3u8')],
+    ["an invocation's time nearly spent", new ArchiveTimeBudgetError('GET of a segment')],
+  ])('retries %s', (_name, error) => {
+    // Act
+    const disposition = classifyFailure(error);
+
+    // Assess
+    expect(disposition).toEqual({ kind: 'transient' });
   });
 });
