@@ -238,11 +238,30 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
         buildListAppliedTags(baseUrl, match.candidateId, perPage),
         appliedTagSchema,
       );
+      // Tags belong to the candidate, not the interview: another interview of the same candidate (another
+      // ledger item, nothing coordinates them) or our own earlier attempt whose answer was lost can apply or
+      // remove the same tag between the read and the write. Greenhouse then refuses the write (422 "tag
+      // already applied", 404 on the removed row) although the tags are as wanted: a permanent failure here
+      // would dead-letter the event and skip its note, stage move and notification.
       if (tagId && !applied.some((row) => row.candidate_tag_id === tagId)) {
-        await send(buildApplyTag(baseUrl, match.candidateId, tagId));
+        try {
+          await send(buildApplyTag(baseUrl, match.candidateId, tagId));
+        } catch (error) {
+          if (!(error instanceof AtsPermanentError && error.status === 422)) throw error;
+          const now = await collect(
+            buildListAppliedTags(baseUrl, match.candidateId, perPage),
+            appliedTagSchema,
+          );
+          if (!now.some((row) => row.candidate_tag_id === tagId)) throw error;
+        }
       }
       for (const row of applied.filter((r) => otherTagId && r.candidate_tag_id === otherTagId)) {
-        await send(buildRemoveAppliedTag(baseUrl, row.id));
+        try {
+          await send(buildRemoveAppliedTag(baseUrl, row.id));
+        } catch (error) {
+          // The row is gone: removed already, which is what this write wanted.
+          if (!(error instanceof AtsNotFoundError)) throw error;
+        }
       }
     },
 

@@ -494,6 +494,48 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       expect(requestsTo('/v3/applied_candidate_tags').filter((r) => r.method === 'POST')).toHaveLength(1);
     });
 
+    it('takes a removal whose answer was lost (a 502 after it, the repeat 404) as done, not as a permanent failure', async () => {
+      // Prepare
+      running().state.appliedTags.push({ id: 1, candidate_id: 11, candidate_tag_id: 70 });
+      running().faults.add({ method: 'DELETE', path: /applied_candidate_tags/, status: 502, when: 'after' });
+      const ats = adapterFor({ statusTagIds: { in_progress: 70, completed: '71' } });
+
+      // Act
+      await ats.setStatus({ candidateId: '11' }, 'completed', aContext());
+
+      // Assess
+      expect(running().state.appliedTags).toEqual([
+        expect.objectContaining({ candidate_id: 11, candidate_tag_id: 71 }),
+      ]);
+      expect(
+        running()
+          .log.entries.filter((e) => e.path.startsWith('/v3/applied_candidate_tags/'))
+          .map((e) => e.status),
+      ).toEqual([502, 404]);
+    });
+
+    it('completes two interviews of one candidate at once: the second apply (422 "already applied") is read back', async () => {
+      // Prepare: two interviews (two applications) of candidate 11 end together; nothing orders their writes
+      running().state.appliedTags.push({ id: 1, candidate_id: 11, candidate_tag_id: 70 });
+      const ats = adapterFor({ statusTagIds: { in_progress: 70, completed: '71' } });
+
+      // Act
+      const outcomes = await Promise.allSettled([
+        ats.setStatus({ candidateId: '11', applicationId: '101' }, 'completed', aContext()),
+        ats.setStatus({ candidateId: '11', applicationId: '2' }, 'completed', aContext()),
+      ]);
+
+      // Assess
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(running().state.appliedTags).toEqual([
+        expect.objectContaining({ candidate_id: 11, candidate_tag_id: 71 }),
+      ]);
+      const posts = running().log.entries.filter(
+        (e) => e.path === '/v3/applied_candidate_tags' && e.method === 'POST',
+      );
+      expect(posts.map((e) => e.status).sort()).toEqual([201, 422]);
+    });
+
     it('keeps the completed tag of an earlier interview when a later one starts (tags belong to the candidate)', async () => {
       // Prepare: the candidate completed a screening for one job and starts another for a second job
       running().state.appliedTags.push({ id: 1, candidate_id: 11, candidate_tag_id: 71 });
