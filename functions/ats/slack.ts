@@ -6,7 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
-import { createHttpClient, type HttpClientOptions, HttpTransientError } from '../platform/http.js';
+import {
+  createHttpClient,
+  type HttpClientOptions,
+  HttpTransientError,
+  requestNeverSent,
+} from '../platform/http.js';
 import { AtsTransientError, NotificationUncertainError, toAtsError } from './errors.js';
 import { type ScreeningStatus, screeningStatusLabels } from './types.js';
 
@@ -90,18 +95,6 @@ const limiterFor = (url: string, minIntervalMs: number) => {
   return limiter;
 };
 
-/** Failures that happen before the request reaches Slack (as in `platform/http.ts`): nothing was posted. */
-const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-
-const errorCode = (error: unknown): string | undefined => {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-};
-
 /**
  * Posts `notification` to the incoming webhook `url`, AT MOST ONCE.
  *
@@ -109,8 +102,9 @@ const errorCode = (error: unknown): string | undefined => {
  * come after Slack posted the message, and a repeat would post it again — a duplicate the recruiters see,
  * while a lost notification costs little (the ATS has the result). So:
  * - the request is retried in-process only when Slack certainly did not act on it: a 429 (with its
- *   `Retry-After`) or a connection that was never established (refused, DNS); those surface, once the
- *   attempts are spent, as `AtsTransientError` — "certainly not delivered, safe to retry later";
+ *   `Retry-After`) or a connection that was never established (refused, DNS); those, and a message whose
+ *   deadline passed while it waited behind earlier ones to the same webhook, surface as `AtsTransientError`
+ *   — "certainly not delivered, safe to retry later";
  * - once the request may have been received — any 5xx, a timeout, a connection reset after sending — it is
  *   never repeated: {@link NotificationUncertainError}, "may have been delivered, do not resend"; record the
  *   notification as done;
@@ -142,8 +136,10 @@ export const notifySlack = async (
     });
   } catch (error) {
     if (error instanceof HttpTransientError) {
+      // Not sent: a refused connection, an unknown host, or the deadline passed while it waited its turn
+      // behind earlier messages to the same webhook.
       const certainlyNotDelivered =
-        error.status === 429 || (error.status === undefined && notSentCodes.has(errorCode(error) ?? ''));
+        error.status === 429 || (error.status === undefined && requestNeverSent(error));
       if (certainlyNotDelivered) {
         throw new AtsTransientError(
           `slack: ${error.message} (not delivered)`,

@@ -266,8 +266,27 @@ export const backoffDelayMs = (
   random: () => number,
 ) => Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
 
+/**
+ * The code of the error an attempt fails with when the call's deadline passed while it waited in `schedule`
+ * (a rate limiter's queue): nothing was sent.
+ */
+export const deadlineBeforeSendCode = 'DEADLINE_BEFORE_SEND';
+
 /** Error codes of failures that happen before the request reaches the server, so any request may be retried. */
-const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+const notSentCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  deadlineBeforeSendCode,
+]);
+
+/**
+ * Whether `error` (an {@link HttpTransientError} or what caused it) certainly failed before the request
+ * reached the server — a refused connection, an unknown host, a deadline that passed while the request was
+ * still queued — so even a request that is not idempotent may be sent again.
+ */
+export const requestNeverSent = (error: unknown): boolean => notSentCodes.has(errorCode(error) ?? '');
 
 /** Statuses whose `Location` is followed (Fetch standard "redirect status"). */
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -559,6 +578,36 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
     };
   };
 
+  const deadlineBeforeSend = (call: Call): Error =>
+    Object.assign(new Error(`${call.operation}: deadline passed while queued, not sent`), {
+      code: deadlineBeforeSendCode,
+    });
+
+  /**
+   * Runs `send` through `schedule`, bounded by the call's deadline while it waits there: a request queued
+   * behind a rate limiter past its deadline is never sent, and its caller hears so at the deadline, with an
+   * error that says "not sent" (see {@link requestNeverSent}) — not a timeout that may have reached the
+   * server, which an at-most-once caller (a Slack message) could never try again.
+   */
+  const scheduled = (call: Call, send: () => Promise<Response>): Promise<Response> => {
+    let started = false;
+    const job = schedule(() => {
+      if (call.deadline?.aborted) return Promise.reject(deadlineBeforeSend(call));
+      started = true;
+      return send();
+    });
+    const { deadline } = call;
+    if (deadline === undefined) return job;
+    return new Promise<Response>((resolve, reject) => {
+      // Once sent, the request's own abort (the hop timer follows the deadline) reports what happened.
+      const onAbort = () => {
+        if (!started) reject(deadlineBeforeSend(call));
+      };
+      deadline.addEventListener('abort', onAbort, { once: true });
+      job.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort));
+    });
+  };
+
   /**
    * One attempt: sends the request and follows redirects (each hop checked by the guard), resolving with
    * the first response that is not a redirect, its body unread and its hop timer still running, with the URL
@@ -573,7 +622,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       const current = hop;
       let response: Response;
       try {
-        response = await schedule(() => {
+        response = await scheduled(call, () => {
           timer.start(timeoutMs);
           return doFetch(current.url.href, {
             method: current.method,
@@ -654,7 +703,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         const final = finalError(call, error);
         if (final !== undefined) throw final;
         const timedOut = isTimeout(error);
-        const notSent = notSentCodes.has(errorCode(error) ?? '');
+        const notSent = requestNeverSent(error);
         const message = timedOut
           ? `${operation}: timed out after ${timeoutMs} ms`
           : `${operation}: network error`;

@@ -145,6 +145,36 @@ describe('notifySlack against the Slack fake', () => {
     expect(slack.state.messages).toHaveLength(0);
   });
 
+  it('reports messages whose deadline passed while queued behind a slow one as not delivered, and sends none of them', async () => {
+    // Prepare: Slack holds the first message (it was sent); the next two wait their turn behind it
+    const held = slack.faults.hold({ method: 'POST' });
+    const first = notifySlack(
+      slack.webhookUrl,
+      { status: 'in_progress' },
+      { ...options(), deadlineMs: 5_000 },
+    );
+    await held.reached;
+    const safety = setTimeout(() => held.release(), 2_000);
+
+    // Act
+    const queued = await Promise.allSettled([
+      notifySlack(slack.webhookUrl, { status: 'completed' }, { ...options(), deadlineMs: 100 }),
+      notifySlack(slack.webhookUrl, { status: 'completed' }, { ...options(), deadlineMs: 100 }),
+    ]);
+    held.release();
+    clearTimeout(safety);
+    await first;
+
+    // Assess: certainly not delivered (safe to send later), not "may have been delivered" (never again)
+    expect(queued).toEqual([
+      { status: 'rejected', reason: expect.any(AtsTransientError) },
+      { status: 'rejected', reason: expect.any(AtsTransientError) },
+    ]);
+    expect(String((queued[0] as PromiseRejectedResult).reason)).toContain('(not delivered)');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(slack.state.messages).toHaveLength(1);
+  });
+
   it('treats invalid_payload and no_service as permanent', async () => {
     // Prepare
     slack.failNext({ status: 400, body: 'invalid_payload' });

@@ -7,6 +7,7 @@ import {
   HttpTransientError,
   parseRetryAfter,
   ResponseTooLargeError,
+  requestNeverSent,
   UrlRefusedError,
 } from '../../../functions/platform/http.js';
 
@@ -240,6 +241,58 @@ describe('createHttpClient', () => {
     expect(retries).toEqual([
       { operation: 'ats GET /x', attempt: 1, delayMs: 50, status: 503, reason: 'status' },
     ]);
+  });
+
+  it('ends a call whose deadline passes while it waits in schedule at the deadline, sending nothing, as never sent', async () => {
+    // Prepare: a rate limiter whose turn comes only once the test lets it (a queue of earlier requests)
+    const { fetch, calls } = scriptedFetch(status(201));
+    let turn: () => void = () => {};
+    const turnCame = new Promise<void>((resolve) => {
+      turn = resolve;
+    });
+    let ranAfterTurn: Promise<unknown> = Promise.resolve();
+    const { http } = client(fetch, {
+      deadlineMs: 20,
+      schedule: (attempt) => {
+        const queued = turnCame.then(attempt);
+        ranAfterTurn = queued.catch((error: unknown) => error);
+        return queued;
+      },
+    });
+
+    // Act: a POST (not idempotent), still queued when its deadline passes
+    const outcome = await http
+      .request({ method: 'POST', url: 'https://api.example.com/notes', body: '{}', operation: 'POST /notes' })
+      .catch((error: unknown) => error);
+    turn();
+    const whenItsTurnCame = await ranAfterTurn;
+
+    // Assess
+    expect(outcome).toBeInstanceOf(HttpTransientError);
+    expect(String(outcome)).toContain('POST /notes: deadline of 20 ms exceeded');
+    expect(requestNeverSent(outcome)).toBe(true);
+    expect(whenItsTurnCame).toMatchObject({ code: 'DEADLINE_BEFORE_SEND' });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('does not call a request that timed out after it was sent never sent', async () => {
+    // Prepare: the server never answers
+    const hang = (init: RequestInit) =>
+      new Promise<Response>((_, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    const { fetch, calls } = scriptedFetch(hang);
+    const { http } = client(fetch, { deadlineMs: 20, schedule: (attempt) => attempt() });
+
+    // Act
+    const outcome = await http
+      .request({ method: 'POST', url: 'https://api.example.com/notes', body: '{}' })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(HttpTransientError);
+    expect(requestNeverSent(outcome)).toBe(false);
+    expect(calls).toHaveLength(1);
   });
 
   it('reports a body that is not JSON as permanent', async () => {
