@@ -12,6 +12,7 @@
  * dedupe, the ordering and the effects ledger are one record that cannot disagree with itself.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -103,9 +104,18 @@ export class InterviewLedger {
    * token tells that the item holds this very write. Without it the attempt took its own claims for
    * another's and waited out their lease (the event 2 minutes late, a notification in it left uncertain).
    *
+   * The token is the last writer's: when another write lands between the first send and the resend, the
+   * item no longer carries it. `claimOf` names the event whose claim `next` writes (its record with this
+   * attempt's `owner` and lease, which nobody else writes): a failed condition over an item that holds that
+   * very record is this write too.
+   *
    * @returns false when the item changed since the read (re-read and decide again).
    */
-  async commit(next: InterviewState, expectedVersion: number | undefined): Promise<boolean> {
+  async commit(
+    next: InterviewState,
+    expectedVersion: number | undefined,
+    claimOf?: string,
+  ): Promise<boolean> {
     const now = this.#now();
     const commitToken = randomUUID();
     const attributes: Record<string, unknown> = {
@@ -156,24 +166,30 @@ export class InterviewLedger {
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.#ownWrite(error, next.vendor, next.interviewKey, commitToken)) !== undefined;
+      const claim = claimOf === undefined ? undefined : next.events[claimOf];
+      const holdsClaim = (item: Record<string, unknown>) =>
+        claimOf !== undefined && claim?.owner !== undefined && sameRecord(eventOf(item, claimOf), claim);
+      return (
+        (await this.#ownWrite(error, next.vendor, next.interviewKey, commitToken, holdsClaim)) !== undefined
+      );
     }
   }
 
   /**
    * After a failed condition: the item when it holds the write of `token` (a resend of a write that landed),
-   * else undefined. DynamoDB returns the item with the failure (`ReturnValuesOnConditionCheckFailure`, no
-   * read needed); dynalite does not, so there it is read.
+   * or, the token overwritten by a later write, when `holdsWrite` recognises it there; else undefined.
+   * DynamoDB returns the item with the failure (`ReturnValuesOnConditionCheckFailure`, no read needed);
+   * dynalite does not, so there it is read.
    */
   async #ownWrite(
     error: ConditionalCheckFailedException,
     vendor: VendorName,
     interviewKey: string,
     token: string,
+    holdsWrite: (item: Record<string, unknown>) => boolean,
   ): Promise<InterviewState | undefined> {
     let item: Record<string, unknown> | undefined;
     if (error.Item !== undefined) {
-      if (error.Item.commitToken?.S !== token) return undefined;
       item = unmarshall(error.Item);
     } else {
       ({ Item: item } = await this.#client.send(
@@ -184,7 +200,8 @@ export class InterviewLedger {
         }),
       ));
     }
-    return item?.commitToken === token ? fromItem(item, vendor, interviewKey) : undefined;
+    if (item === undefined) return undefined;
+    return item.commitToken === token || holdsWrite(item) ? fromItem(item, vendor, interviewKey) : undefined;
   }
 
   /**
@@ -253,7 +270,17 @@ export class InterviewLedger {
       return fromItem(Attributes ?? {}, vendor, interviewKey);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        const own = await this.#ownWrite(error, vendor, interviewKey, commitToken);
+        // The settled record names this attempt (`owner` on a release, `settledBy` once done): nobody else
+        // writes it, so an item that carries it holds this settle even after a later write.
+        const { event, owner } = settlement;
+        const namesAttempt = event.settledBy === owner || event.owner === owner;
+        const own = await this.#ownWrite(
+          error,
+          vendor,
+          interviewKey,
+          commitToken,
+          (item) => namesAttempt && sameRecord(eventOf(item, settlement.eventKey), event),
+        );
         if (own !== undefined) return own;
         throw new EffectClaimLostError(settlement.eventKey, Object.keys(settlement.effects).join(','), {
           cause: error,
@@ -342,6 +369,14 @@ const asRecord = <T>(value: unknown): Record<string, T> =>
 
 const optionalString = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
+
+/** The record of `eventKey` on a raw item, if any. */
+const eventOf = (item: Record<string, unknown>, eventKey: string): unknown =>
+  asRecord<unknown>(item.events)[eventKey];
+
+/** Whether a stored event record is `expected` (as written: the same members and values). */
+const sameRecord = (stored: unknown, expected: EventRecord): boolean =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(stored ?? null)), JSON.parse(JSON.stringify(expected)));
 
 function fromItem(item: Record<string, unknown>, vendor: VendorName, interviewKey: string): InterviewState {
   const match = asRecord<unknown>(item.atsMatch);

@@ -54,6 +54,11 @@ export interface EventRecord {
   readonly done?: boolean;
   /** Claim token of the attempt processing it now (absent once done). */
   readonly owner?: string;
+  /**
+   * Claim token of the attempt that recorded it done: how that attempt knows the write is its own when its
+   * answer was lost and another write landed before the SDK sent it again.
+   */
+  readonly settledBy?: string;
   /** Epoch ms until which `owner` holds the event. */
   readonly leaseUntil?: number;
   /** Set aside (candidate not found in the ATS); a replay processes it again. */

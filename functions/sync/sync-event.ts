@@ -342,7 +342,8 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
           ? { advanced: merged.advanced, done: true }
           : { advanced: merged.advanced, owner, leaseUntil: claimUntil };
       next = { ...next, effects, events: withEvent(next, eventKey, eventRecord) };
-      if (await ledger.commit(next, state?.version)) {
+      // `eventKey`: its record names this attempt, so a resent commit that landed is known as this one's.
+      if (await ledger.commit(next, state?.version, eventKey)) {
         decided = { plan, claimed: next, before: state };
       } else {
         // Someone wrote since the read: decide again from the item as it is now.
@@ -398,7 +399,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     state = await ledger.settle(vendor, interviewKey, {
       owner,
       eventKey,
-      event: { advanced: merged.advanced, done: true },
+      event: { advanced: merged.advanced, done: true, settledBy: owner },
       effects: settledEffects(claimed, before, plan, applied, undefined, undefined),
     });
     for (const { key, outcome } of applied) summary[key] = outcome;

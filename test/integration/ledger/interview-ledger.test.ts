@@ -63,7 +63,8 @@ describe('InterviewLedger (dynalite)', () => {
    * A ledger whose first UpdateItem reaches dynalite and lands, and whose answer is lost as a reset
    * connection: the SDK's retry strategy resends it, as it would after a timeout.
    */
-  const aLedgerThatLosesTheFirstAnswer = () => {
+  /** A ledger whose first update lands and loses its answer; `meanwhile` runs before the SDK resends it. */
+  const aLedgerThatLosesTheFirstAnswer = (meanwhile?: () => Promise<void>) => {
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
     clients.push(client);
     let updates = 0;
@@ -71,6 +72,7 @@ describe('InterviewLedger (dynalite)', () => {
       (next, context) => async (args) => {
         const output = await next(args);
         if (context.commandName === 'UpdateItemCommand' && ++updates === 1) {
+          await meanwhile?.();
           throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
         }
         return output;
@@ -204,6 +206,43 @@ describe('InterviewLedger (dynalite)', () => {
       },
     );
 
+    it('tells a resent commit its own when another event wrote between the first send and the resend', async () => {
+      // Prepare: attempt-1 claims event A; its answer is lost, and event B of the interview commits meanwhile
+      const key = anInterviewKey();
+      const first = aClaimedState(stateUpdate(key, { rank: 2 }), 'attempt-1');
+      const [eventA] = Object.keys(first.events) as [string];
+      const resending = aLedgerThatLosesTheFirstAnswer(async () => {
+        const now = (await ledger.read(vendor, key)) as InterviewState;
+        const withB = { ...now, events: { ...now.events, 'event-b': { advanced: false, done: true } } };
+        expect(await ledger.commit(withB, now.version)).toBe(true);
+      });
+
+      // Act
+      const committed = await resending.ledger.commit(first, undefined, eventA);
+
+      // Assess
+      expect(resending.updates()).toBe(2);
+      expect(committed).toBe(true);
+      expect((await ledger.read(vendor, key))?.events).toEqual({
+        [eventA]: first.events[eventA],
+        'event-b': { advanced: false, done: true },
+      });
+    });
+
+    it('does not take a claim of another attempt for its own (a real conflict stays false)', async () => {
+      // Prepare: attempt-2 claimed the same event first
+      const key = anInterviewKey();
+      const update = stateUpdate(key, { rank: 2 });
+      await ledger.commit(aClaimedState(update, 'attempt-2'), undefined);
+
+      // Act
+      const committed = await ledger.commit(aClaimedState(update, 'attempt-1'), undefined, update.eventKey);
+
+      // Assess
+      expect(committed).toBe(false);
+      expect((await ledger.read(vendor, key))?.events[update.eventKey]).toMatchObject({ owner: 'attempt-2' });
+    });
+
     it('refuses a commit that expects a version of an item that does not exist', async () => {
       // Prepare
       const key = anInterviewKey();
@@ -335,6 +374,60 @@ describe('InterviewLedger (dynalite)', () => {
 
     // DynamoDB refuses ExpressionAttributeNames an expression does not use: `#effects` must be sent only
     // when the settlement has an effect.
+    it.each([
+      ['done', { advanced: true, done: true, settledBy: 'attempt-1' }],
+      ['released', { advanced: true, owner: 'attempt-1', leaseUntil: 0 }],
+    ])(
+      'returns the item it wrote (%s) when another event wrote between the first send and the resend',
+      async (_name, event) => {
+        // Prepare
+        const { key, eventKey, state } = await claimedItem('attempt-1');
+        const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+        const resending = aLedgerThatLosesTheFirstAnswer(async () => {
+          const now = (await ledger.read(vendor, key)) as InterviewState;
+          const withB = { ...now, events: { ...now.events, 'event-b': { advanced: false, done: true } } };
+          expect(await ledger.commit(withB, now.version)).toBe(true);
+        });
+
+        // Act
+        const settled = await resending.ledger.settle(vendor, key, {
+          owner: 'attempt-1',
+          eventKey,
+          event,
+          effects: { 'status:completed': status },
+        });
+
+        // Assess
+        expect(resending.updates()).toBe(2);
+        expect(settled).toEqual(await ledger.read(vendor, key));
+        expect(settled.events).toEqual({ [eventKey]: event, 'event-b': { advanced: false, done: true } });
+        expect(settled.effects['status:completed']).toEqual(status);
+      },
+    );
+
+    it('still reports a lost claim when the settled record names no attempt and the claims are gone', async () => {
+      // Prepare: a settle of attempt-1 landed; attempt-1 sends another one that names no attempt
+      const { key, eventKey, state } = await claimedItem('attempt-1');
+      const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+      await ledger.settle(vendor, key, {
+        owner: 'attempt-1',
+        eventKey,
+        event: { advanced: true, done: true },
+        effects: { 'status:completed': status },
+      });
+
+      // Act
+      const again = ledger.settle(vendor, key, {
+        owner: 'attempt-3',
+        eventKey,
+        event: { advanced: true, done: true },
+        effects: { 'status:completed': status },
+      });
+
+      // Assess
+      await expect(again).rejects.toBeInstanceOf(EffectClaimLostError);
+    });
+
     it('settles an event that claimed no effect', async () => {
       // Prepare
       const key = anInterviewKey();

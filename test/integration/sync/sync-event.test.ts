@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
@@ -900,6 +900,67 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger });
 
     // Assess: both rounds' commits and settles (status and note, then the notification) were resent
+    expect(lost.size).toBe(4);
+    expect(ended.effects).toMatchObject({
+      'status:completed': 'ran',
+      note: 'ran',
+      'notify:completed': 'ran',
+    });
+    expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+    client.destroy();
+  });
+
+  it('announces the completion on time when another event wrote the interview before each lost ledger write was resent', async () => {
+    // Prepare: as above, and before each resend another event of the interview writes the item (its own
+    // commit token and version): the token alone no longer tells the resent write it landed
+    const client = new DynamoDBClient({
+      endpoint: world.dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const lost = new Set<string>();
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        const sent = (args.request as { body?: unknown }).body;
+        const body = sent instanceof Uint8Array ? Buffer.from(sent).toString('utf8') : String(sent ?? '');
+        const token = /:commitToken":\{"S":"([^"]+)"/.exec(body)?.[1];
+        if (token !== undefined && !lost.has(token)) {
+          lost.add(token);
+          const { TableName, Key } = JSON.parse(body) as Pick<
+            UpdateItemCommand['input'],
+            'TableName' | 'Key'
+          >;
+          await world.dynamo.client.send(
+            new UpdateItemCommand({
+              TableName,
+              Key,
+              UpdateExpression: 'SET #token = :token, #events.#other = :other ADD #version :one',
+              ExpressionAttributeNames: {
+                '#token': 'commitToken',
+                '#events': 'events',
+                '#other': `another-event-${lost.size}`,
+                '#version': 'version',
+              },
+              ExpressionAttributeValues: {
+                ':token': { S: `another-write-${lost.size}` },
+                ':other': { M: { advanced: { BOOL: false }, done: { BOOL: true } } },
+                ':one': { N: '1' },
+              },
+            }),
+          );
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }
+        return output;
+      },
+      { step: 'deserialize', name: 'anotherWriteBeforeEachResend' },
+    );
+    const ledger = new InterviewLedger({ client, tableName: ledgerTable });
+
+    // Act
+    const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger });
+
+    // Assess
     expect(lost.size).toBe(4);
     expect(ended.effects).toMatchObject({
       'status:completed': 'ran',
