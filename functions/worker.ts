@@ -47,7 +47,7 @@ import type { CrashPoints } from './sync/apply.js';
 import { EffectBusyError } from './sync/errors.js';
 import { classifyFailure } from './sync/failures.js';
 import { effectKeyForLog } from './sync/plan.js';
-import { type SyncDeps, type SyncResult, syncInterviewEvent } from './sync/sync-event.js';
+import { failedWriteOf, type SyncDeps, type SyncResult, syncInterviewEvent } from './sync/sync-event.js';
 import type { InterviewEvent } from './vendors/envelope.js';
 
 const env = process.env;
@@ -354,6 +354,14 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       const failedProvider = failedProviderOf(error);
       if (failedProvider !== undefined) {
         recordMetric(metrics, metricSpecs.atsWriteFailed, 1, { provider: failedProvider });
+        // Counted among the calls too: the failure rate divides by calls tried, and with an ATS that is down
+        // or refuses the credentials every event fails at its first call, so nothing else would count.
+        const failedWrite = failedWriteOf(error);
+        recordMetric(metrics, metricSpecs.atsWrite, 1, {
+          provider: failedProvider,
+          action: failedWrite === undefined ? 'lookup' : atsWriteActionOf(failedWrite),
+          outcome: 'failed',
+        });
       }
       switch (disposition.kind) {
         case 'transient': {

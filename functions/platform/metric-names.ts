@@ -127,7 +127,7 @@ export const metrics = {
     service: 'interview-sync-worker',
     breakdown: ['provider', 'action', 'outcome'],
     description:
-      'ATS writes by provider (greenhouse, lever, ashby, generic, log, slack), action (status, note, follow-up, links, stage, field, notify) and outcome (ran, found, already-there, moved-on, uncertain, refused, failed)',
+      'ATS calls by provider (greenhouse, lever, ashby, generic, log, slack), action (status, note, follow-up, links, stage, field, notify; lookup, the candidate look-up, counted only when it failed) and outcome (ran, found, already-there, moved-on, uncertain, refused, failed): every call tried, the failed ones included',
   }),
   atsWriteFailed: spec({
     name: 'AtsWriteFailed',
@@ -135,7 +135,7 @@ export const metrics = {
     service: 'interview-sync-worker',
     breakdown: ['provider'],
     description:
-      'ATS writes that threw (transient or permanent): the alarmed failure rate is this over AtsWrite',
+      'ATS calls (writes and the candidate look-up) that threw, transient or permanent; also counted in AtsWrite with outcome failed: the alarmed failure rate is this over AtsWrite',
   }),
   endToEndLag: spec({
     name: 'EndToEndLag',

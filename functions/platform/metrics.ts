@@ -128,10 +128,24 @@ export const webhookRejectedReasons = [
 ] as const;
 export type WebhookRejectedReason = (typeof webhookRejectedReasons)[number];
 
-/** The kind of ATS write (`AtsWrite`'s `action`), from the effect key (see {@link atsWriteActionOf}). */
-export type AtsWriteAction = 'status' | 'note' | 'follow-up' | 'links' | 'stage' | 'field' | 'notify';
+/**
+ * The kind of ATS write (`AtsWrite`'s `action`), from the effect key (see {@link atsWriteActionOf});
+ * `lookup` is the candidate look-up before them, counted only when it fails (a write is then never tried).
+ */
+export type AtsWriteAction =
+  | 'status'
+  | 'note'
+  | 'follow-up'
+  | 'links'
+  | 'stage'
+  | 'field'
+  | 'notify'
+  | 'lookup';
 
-/** How an ATS write ended (`AtsWrite`'s `outcome`): the sync's write outcomes (`sync/apply.ts`). */
+/**
+ * How an ATS write ended (`AtsWrite`'s `outcome`): the sync's write outcomes (`sync/apply.ts`), and
+ * `failed` for a call that threw, so the failure rate's denominator counts every call tried.
+ */
 export const atsWriteOutcomes = [
   'ran',
   'found',
@@ -139,6 +153,7 @@ export const atsWriteOutcomes = [
   'moved-on',
   'uncertain',
   'refused',
+  'failed',
 ] as const;
 export type AtsWriteOutcome = (typeof atsWriteOutcomes)[number];
 

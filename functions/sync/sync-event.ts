@@ -386,6 +386,8 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
       // tried, and release the event so a redelivery may take it at once. Best effort: if this write fails
       // as well, the leases running out free everything, and the caller needs the ATS's error, not this one's.
       const failedKey = plan.writes[applied.length]?.key;
+      if (failedKey !== undefined && typeof error === 'object' && error !== null)
+        failedWrites.set(error, failedKey);
       await ledger
         .settle(vendor, interviewKey, {
           owner,
@@ -406,6 +408,16 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   }
   return result(interviewKey, step.status, merged, summary);
 };
+
+/** The effect key of the write each error thrown by {@link syncInterviewEvent} came from. */
+const failedWrites = new WeakMap<object, string>();
+
+/**
+ * The effect key of the ATS write `error` came from, when {@link syncInterviewEvent} threw it from a write;
+ * `undefined` for an error from before the writes (the candidate look-up, the ledger).
+ */
+export const failedWriteOf = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null ? failedWrites.get(error) : undefined;
 
 const result = (
   interviewKey: string,

@@ -389,8 +389,8 @@ export class ServiceAlarms extends Construct {
         // is no rate to judge.
         treatMissingData: TreatMissingData.NOT_BREACHING,
         description:
-          `${limits.atsFailureRatePercent}% or more of the ATS writes failed over 15 minutes (with at least ` +
-          `${limits.atsMinimumWrites} writes): the ATS is down or rate limiting, or refuses the credentials, the ` +
+          `${limits.atsFailureRatePercent}% or more of the ATS calls failed over 15 minutes (with at least ` +
+          `${limits.atsMinimumWrites} calls, the failed ones counted): the ATS is down or rate limiting, or refuses the credentials, the ` +
           'user or an id in the configuration. Run `npm run ops -- doctor` against the stage and read the ' +
           'worker logs; failed writes are retried, then dead-lettered.',
         runbook: runbooks.atsFailureRate,

@@ -511,6 +511,45 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(await drainDeadLetters()).toEqual([]);
   });
 
+  it('counts every failed ATS call among the calls too, so the failure rate sees an ATS that fails them all', async () => {
+    // Prepare: the look-ups of two candidates fail (an ATS down at the first call of every event), and the
+    // first write of a third candidate's new interview fails after its look-up succeeded
+    lever.failNext({ status: 500, times: 1000, match: (r) => String(r.query.email).startsWith('down-') });
+    lever.failNext({ status: 500, match: (r) => r.method === 'POST' && r.path.includes('opp-eve') });
+    const lookupsFail = ['down-1', 'down-2'].map((name) =>
+      eventRecord(
+        round0('interview_ended', {
+          eventId: `evt_${name}`,
+          interviewId: `int-${name}`,
+          email: `${name}@example.com`,
+        }),
+      ),
+    );
+    const writeFails = eventRecord(
+      round0('interview_ended', {
+        eventId: 'evt_eve_write_fails',
+        interviewId: 'int-eve-write-fails',
+        email: 'eve@example.com',
+      }),
+    );
+
+    // Act
+    const response = await invoke(...lookupsFail, writeFails);
+
+    // Assess: three calls tried, three failed: the alarm's rate (failed / calls) is 100 %
+    expect(failedIds(response)).toHaveLength(3);
+    const metrics = published();
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    expect(sum(valuesOf(metrics, 'AtsWrite', { service }))).toBe(3);
+    expect(sum(valuesOf(metrics, 'AtsWriteFailed', { service }))).toBe(3);
+    expect(
+      sum(valuesOf(metrics, 'AtsWrite', { service, provider: 'lever', action: 'lookup', outcome: 'failed' })),
+    ).toBe(2);
+    expect(
+      sum(valuesOf(metrics, 'AtsWrite', { service, provider: 'lever', action: 'status', outcome: 'failed' })),
+    ).toBe(1);
+  });
+
   it('dead-letters an event the ATS refuses (403) with the reason, and parks it as failed', async () => {
     // Prepare
     lever.failNext({ status: 403, match: (r) => r.query.email === 'dan@example.com' });
