@@ -65,9 +65,20 @@ const alarmsSchema = v.strictObject(
     eventsQueueMaxAgeMinutes: v.optional(wholeMinutes),
     /** Oldest task on the archive queue, minutes (default 180). */
     archiveQueueMaxAgeMinutes: v.optional(wholeMinutes),
-    /** Oldest dead letter, days (default 10; SQS deletes it after 14). */
+    /**
+     * Oldest dead letter, days (default 10). SQS deletes a dead letter 14 days after it was first sent to
+     * the *source* queue, while the DLQ's age metric counts from its move: an event spends up to ~31 h in
+     * the events queue before it is dead-lettered (10 receives, throttled ones held up to 3 h), so an alarm
+     * later than 12 days could come after the message is gone.
+     */
     deadLetterMaxAgeDays: v.optional(
-      v.pipe(wholeDays, v.maxValue(13, 'expected at most 13 days (SQS keeps a message 14 days)')),
+      v.pipe(
+        wholeDays,
+        v.maxValue(
+          12,
+          'expected at most 12 days (SQS deletes a dead letter 14 days after it was first queued, up to ~31 h of it spent before the move)',
+        ),
+      ),
     ),
     /** API 5xx answers per 5 minutes (default 5). */
     apiServerErrorsPer5Minutes: v.optional(positiveCount),

@@ -142,7 +142,12 @@ describe('stage configuration', () => {
     [
       'a dead-letter age SQS outlives',
       { alarms: { deadLetterMaxAgeDays: 14 } },
-      'alarms.deadLetterMaxAgeDays: expected at most 13 days',
+      'alarms.deadLetterMaxAgeDays: expected at most 12 days',
+    ],
+    [
+      'a dead-letter age the time before the move can outlive',
+      { alarms: { deadLetterMaxAgeDays: 13 } },
+      'alarms.deadLetterMaxAgeDays: expected at most 12 days',
     ],
     [
       'an expiry before the transition',
