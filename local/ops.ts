@@ -681,10 +681,11 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       versioned: loaded.versioned,
       ...(ops.progress === undefined ? {} : { progress: ops.progress }),
     });
-    const depths: Array<{ name: string; depth: number }> = [];
+    const depths: Array<{ name: string; depth: number | undefined }> = [];
     for (const [name, url] of Object.entries(stage.queues)) {
       if (url === undefined) continue;
-      depths.push({ name, depth: await queueDepth(stage.sqs, url).catch(() => 0) });
+      // Unknown (no permission, throttled) is said as such, never taken for empty.
+      depths.push({ name, depth: await queueDepth(stage.sqs, url).catch(() => undefined) });
     }
     return {
       lines: [

@@ -24,6 +24,7 @@
  * checking what it holds — and erase again), the ATS itself (notes, tags, stages: erase there), and logs
  * (Lambda logs and the bucket's access logs: ids and keys only, expired by their retention).
  */
+import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -54,6 +55,11 @@ export interface ErasePlan {
   readonly otherObjects: readonly string[];
   readonly claimChecks: readonly string[];
   readonly rawEvents: readonly string[];
+  /**
+   * Object keys and item keys (`pk / sk`) of the plan that contain the candidate's e-mail, name or pseudonym
+   * (an `exports/jane@example.com.json`): printed as a digest, never as they are.
+   */
+  readonly keysNamingCandidate: ReadonlySet<string>;
   /** How many e-mails, names, pseudonyms and candidate ids were looked for (never which). */
   readonly identities: { emails: number; names: number; pseudonyms: number; candidateIds: number };
 }
@@ -84,23 +90,35 @@ const idTokensOf = (findings: CandidateFindings): string[] => {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Whether a (lower-cased) text contains one of the candidate's needles. */
-export const needleMatcher = (findings: CandidateFindings): ((text: string) => boolean) => {
+/** Whether a (lower-cased) text contains the candidate's e-mail, pseudonym or name (not an id). */
+const candidateNamer = (findings: CandidateFindings): ((text: string) => boolean) => {
   const substrings = [
     ...findings.emails,
     ...findings.pseudonyms,
     ...[...findings.names].map((name) => name.trim().toLowerCase()).filter((name) => name.length >= 3),
   ];
+  return (text) => substrings.some((needle) => text.includes(needle));
+};
+
+/** Whether a (lower-cased) text contains one of the candidate's needles. */
+export const needleMatcher = (findings: CandidateFindings): ((text: string) => boolean) => {
+  const namesCandidate = candidateNamer(findings);
   const tokens = idTokensOf(findings);
   const tokenPattern =
     tokens.length === 0
       ? undefined
       : new RegExp(`(?<![a-z0-9])(?:${tokens.map(escapeRegExp).join('|')})(?![a-z0-9])`);
-  return (text) => substrings.some((needle) => text.includes(needle)) || (tokenPattern?.test(text) ?? false);
+  return (text) => namesCandidate(text) || (tokenPattern?.test(text) ?? false);
 };
 
 /** Reads other objects no larger than this to look for the needles (larger ones: by key only). */
 const maxScannedObjectBytes = 1024 * 1024;
+
+/** A key shown without what names the candidate in it: a short digest to tell keys apart. */
+const shownKey = (plan: ErasePlan, key: string): string =>
+  plan.keysNamingCandidate.has(key)
+    ? `(a key naming the candidate, sha256 ${createHash('sha256').update(key).digest('hex').slice(0, 12)})`
+    : key;
 
 export const planErase = async (
   sources: CandidateSources,
@@ -108,9 +126,12 @@ export const planErase = async (
   s3: { readonly client: S3Client; readonly bucket: string },
 ): Promise<ErasePlan> => {
   const matches = needleMatcher(findings);
+  const namesCandidate = candidateNamer(findings);
   const otherItems = sources.otherItems.filter((item: OtherItem) => matches(item.text));
   const otherObjects: string[] = [];
-  for (const ref of sources.otherObjects as ObjectRef[]) {
+  // Objects under raw/ that are not deliveries were not parsed for the candidate: searched like any other.
+  const unreadableRaw: ObjectRef[] = sources.unreadableRaw.map((key) => ({ key }));
+  for (const ref of [...(sources.otherObjects as ObjectRef[]), ...unreadableRaw]) {
     if (matches(ref.key.toLowerCase())) {
       otherObjects.push(ref.key);
       continue;
@@ -143,6 +164,9 @@ export const planErase = async (
     otherObjects: otherObjects.sort(),
     claimChecks: keysOf('claim-check').sort(),
     rawEvents: keysOf('raw').sort(),
+    keysNamingCandidate: new Set(
+      [...otherObjects, ...otherItems.map(tableKey)].filter((key) => namesCandidate(key.toLowerCase())),
+    ),
     identities: {
       emails: findings.emails.size,
       names: findings.names.size,
@@ -181,10 +205,10 @@ export const planLines = (plan: ErasePlan): string[] => {
   };
   section('ledger: interview items', plan.states, tableKey);
   section('ledger: archive manifest items', plan.archiveItems, tableKey, 20);
-  section('ledger: other items', plan.otherItems, tableKey);
+  section('ledger: other items', plan.otherItems, (key) => shownKey(plan, tableKey(key)));
   section('ledger: parked events', plan.parked, tableKey);
   section('bucket: archived media under', plan.mediaPrefixes, (prefix) => `${prefix}…`);
-  section('bucket: other objects', plan.otherObjects, (key) => key);
+  section('bucket: other objects', plan.otherObjects, (key) => shownKey(plan, key));
   section(`bucket: claim checks (${claimCheckPrefix})`, plan.claimChecks, (key) => key);
   section('bucket: raw events', plan.rawEvents, (key) => key);
   return lines;
@@ -272,24 +296,39 @@ export const outcomeLines = (plan: ErasePlan, outcome: EraseOutcome, versioned: 
     ...plan.interviews.map((ref) => `  ${ref.vendor} ${ref.interviewKey}`),
     `ledger: ${outcome.items} item(s) deleted (${plan.states.length} interview, ${plan.archiveItems.length} archive ` +
       `manifest, ${plan.parked.length} parked, ${plan.otherItems.length} other)`,
-    ...capped([...plan.states, ...plan.otherItems, ...plan.parked], 50, (key) => `  ${tableKey(key)}`),
+    ...capped(
+      [...plan.states, ...plan.otherItems, ...plan.parked],
+      50,
+      (key) => `  ${shownKey(plan, tableKey(key))}`,
+    ),
     `bucket: ${outcome.media} archived media ${objects} under ${plan.mediaPrefixes.join(', ') || '(none)'}`,
     ...capped(outcome.mediaKeys, 20, (key) => `  ${key}`),
     `bucket: ${outcome.rawEvents} raw event ${objects}, ${outcome.claimChecks} claim-check ${objects}, ` +
       `${outcome.otherObjects} other ${objects}`,
-    ...capped([...plan.rawEvents, ...plan.claimChecks, ...plan.otherObjects], 50, (key) => `  ${key}`),
+    ...capped(
+      [...plan.rawEvents, ...plan.claimChecks, ...plan.otherObjects],
+      50,
+      (key) => `  ${shownKey(plan, key)}`,
+    ),
   ];
 };
 
 /** Said after every erase: what it cannot reach. */
-export const caveatLines = (queueDepths: ReadonlyArray<{ name: string; depth: number }>): string[] => {
-  const busy = queueDepths.filter((queue) => queue.depth > 0);
+export const caveatLines = (
+  queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
+): string[] => {
+  const busy = queueDepths.filter((queue) => queue.depth !== undefined && queue.depth > 0);
+  const unknown = queueDepths.filter((queue) => queue.depth === undefined).map((queue) => queue.name);
   return [
-    busy.length === 0
-      ? 'queues: empty now. Messages in flight during the erase could still re-create an interview item or an archive: run the erase again to be sure.'
-      : `queues still hold messages (${busy.map((q) => `${q.name}: ${q.depth}`).join(', ')}): they may carry ` +
+    busy.length > 0
+      ? `queues still hold messages (${busy.map((q) => `${q.name}: ${q.depth}`).join(', ')}): they may carry ` +
         'this candidate and re-create state when processed. Wait until the queues are empty (inspect the DLQs, ' +
-        'then redrive or purge them), and run the erase again.',
+        'then redrive or purge them), and run the erase again.'
+      : queueDepths.length === 0 || unknown.length > 0
+        ? `queues: not checked (${unknown.length > 0 ? `could not read ${unknown.join(', ')}` : 'no queue given'}): ` +
+          'messages waiting there may carry this candidate and re-create state. Inspect the queues and their ' +
+          'DLQs, and run the erase again once they are empty.'
+        : 'queues: empty now. Messages in flight during the erase could still re-create an interview item or an archive: run the erase again to be sure.',
     "not touched: the ATS itself (notes, tags, stage: erase the candidate there too), the log adapter's " +
       "file, and the logs (Lambda logs and the bucket's access logs: ids and keys only; they expire with " +
       'their retention).',

@@ -83,15 +83,28 @@ export const listRawEvents = async (
   return { days: [...days].sort(), objects };
 };
 
-/** A stored delivery, checked to be one (`undefined` for anything else under `raw/`). */
+/**
+ * A stored delivery, checked to be one (`undefined` for anything else under `raw/`). An object S3 does not
+ * give (throttled, reset, access denied) throws: taken for "not a delivery", it let erase miss a candidate's
+ * deliveries and report nothing to erase.
+ */
 export const readRawEvent = async (
   s3: S3Client,
   bucket: string,
   ref: ObjectRef,
 ): Promise<RawEvent | undefined> => {
+  let text: string;
+  try {
+    text = await readText(s3, bucket, ref);
+  } catch (error) {
+    // Expired or deleted since it was listed: nothing is held there any more.
+    if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NoSuchVersion'))
+      return undefined;
+    throw error;
+  }
   let value: unknown;
   try {
-    value = JSON.parse(await readText(s3, bucket, ref));
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -453,6 +453,12 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     expect(otherItems.length).toBeGreaterThan(5);
     expect(otherObjects.filter((key) => key.includes(`interviews/${other.interviewId}/`))).toHaveLength(2);
     const progress: string[] = [];
+    // An export named after her, and an object under raw/ that is not a delivery (not parsed as one) that
+    // mentions her: both found by their content or key, deleted, and never printed by their key
+    const namedAfterHer = `exports/${jane.email}.json`;
+    const strayRaw = `raw/round0/${new Date().toISOString().slice(0, 10)}/stray-notes.txt`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: namedAfterHer, Body: '{}' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: strayRaw, Body: `call ${jane.email} back` }));
 
     // Act
     const { lines, exitCode } = await runOpsCommand(['erase', '--email', jane.email, '--yes'], tempDir, {
@@ -473,7 +479,10 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
       /ledger: \d+ item\(s\) deleted \(1 interview, 3 archive manifest, 1 parked, 1 other\)/,
     );
     expect(text).toContain(`bucket: 2 archived media object(s) under interviews/${jane.interviewId}/`);
-    expect(text).toMatch(/bucket: 2 raw event object\(s\), 2 claim-check object\(s\), 1 other object\(s\)/);
+    expect(text).toMatch(/bucket: 2 raw event object\(s\), 2 claim-check object\(s\), 3 other object\(s\)/);
+    expect(text).toContain(strayRaw);
+    expect(text).toMatch(/\(a key naming the candidate, sha256 [0-9a-f]{12}\)/);
+    expect(text).not.toContain(namedAfterHer);
     expect(text).toContain('queues: empty now.');
     expect(text).toContain('not touched: the ATS itself');
     expectNoPii(text);

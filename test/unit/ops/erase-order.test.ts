@@ -8,7 +8,7 @@ import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/c
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type ErasePlan, executeErase } from '../../../local/ops/erase.js';
+import { caveatLines, type ErasePlan, executeErase } from '../../../local/ops/erase.js';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -28,6 +28,7 @@ const plan: ErasePlan = {
   otherObjects: [],
   claimChecks: [],
   rawEvents: ['raw/round0/2026-12-01/round0:evt_1.json'],
+  keysNamingCandidate: new Set(),
   identities: { emails: 1, names: 1, pseudonyms: 1, candidateIds: 1 },
 };
 
@@ -75,5 +76,22 @@ describe('executeErase', () => {
       .commandCalls(DeleteObjectsCommand)
       .flatMap((call) => (call.args[0].input.Delete?.Objects ?? []).map((object) => object.Key));
     expect(rawDeleted).toEqual(['raw/round0/2026-12-01/round0:evt_1.json']);
+  });
+});
+
+describe('caveatLines', () => {
+  it('never says the queues are empty when it could not read one, or had none to read', () => {
+    // Act
+    const unreadable = caveatLines([
+      { name: 'events', depth: 0 },
+      { name: 'archive', depth: undefined },
+    ]);
+    const none = caveatLines([]);
+    const empty = caveatLines([{ name: 'events', depth: 0 }]);
+
+    // Assess
+    expect(unreadable[0]).toMatch(/^queues: not checked \(could not read archive\)/);
+    expect(none[0]).toMatch(/^queues: not checked \(no queue given\)/);
+    expect(empty[0]).toMatch(/^queues: empty now\./);
   });
 });

@@ -4,15 +4,19 @@
  * answers the two listing calls through aws-sdk-client-mock).
  */
 import {
+  GetObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
   ListObjectVersionsCommand,
   type ListObjectVersionsCommandInput,
   S3Client,
+  type S3ClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
 } from '@aws-sdk/client-s3';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
-import { listRawEvents, parseWhen } from '../../../local/ops/raw-store.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { listRawEvents, parseWhen, readRawEvent } from '../../../local/ops/raw-store.js';
 import { listLevel } from '../../../local/ops/s3-objects.js';
 
 const iso = (text: string, edge: 'start' | 'end') => parseWhen(text, edge)?.toISOString();
@@ -138,5 +142,40 @@ describe('listings of a versioned bucket', () => {
       folders: ['interviews/'],
       objects: [{ key: 'notes.txt' }],
     });
+  });
+});
+
+describe('readRawEvent', () => {
+  let s3: AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>;
+  beforeEach(() => {
+    s3 = mockClient(S3Client);
+  });
+  afterEach(() => {
+    s3.restore();
+  });
+  const client = () =>
+    new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+  const ref = { key: 'raw/round0/2026-12-01/round0%3Aevt_1.json' };
+
+  it('throws when S3 does not give the object, instead of taking it for "not a delivery"', async () => {
+    // Prepare: throttled, reset or access denied after the SDK's retries
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+
+    // Act
+    const read = readRawEvent(client(), 'bucket', ref);
+
+    // Assess
+    await expect(read).rejects.toThrow('Access Denied');
+  });
+
+  it('reads an object gone since it was listed (expired) as nothing held', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('gone'), { name: 'NoSuchKey' }));
+
+    // Act
+    const read = await readRawEvent(client(), 'bucket', ref);
+
+    // Assess
+    expect(read).toBeUndefined();
   });
 });
