@@ -534,7 +534,8 @@ const runRedrive = async (
     if (stage.table === undefined && outcome.moved > 0) {
       lines.push("their parked 'failed' copies stay listed (pass --table to forget them)");
     }
-    return { lines, exitCode: 0 };
+    // Messages left on the DLQ because the source queue refused them: a script must not take it for done.
+    return { lines, exitCode: outcome.refused > 0 ? 1 : 0 };
   } finally {
     stage.destroy();
   }

@@ -43,7 +43,7 @@ const sqsSafeJson = (value: unknown): string =>
   JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 
 /** An attribute value SQS accepts: refused characters become U+FFFD (attributes only label messages). */
-const sqsSafeAttribute = (text: string): string =>
+export const sqsSafeAttribute = (text: string): string =>
   text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
 
 /** Bytes SQS counts for a message attribute: name + data type + value. */

@@ -36,6 +36,7 @@ import {
 import { archiveTaskEvent } from '../../functions/archive/events.js';
 import type { ArchiveTask } from '../../functions/archive/types.js';
 import type { ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot.js';
+import { sqsSafeAttribute } from '../../functions/queue/event-queue.js';
 import type { QueueMessage } from '../../functions/vendors/envelope.js';
 import { Progress, type ProgressStream } from './progress.js';
 
@@ -174,7 +175,8 @@ const attributesFor = (which: RedriveWhich, message: Message): Record<string, Me
           : {};
     for (const [name, value] of Object.entries(about)) {
       if (typeof value === 'string' && value !== '' && kept[name] === undefined)
-        kept[name] = { DataType: 'String', StringValue: value };
+        // As the ingest sets them: SQS refuses some characters a vendor id may hold, and the move with them.
+        kept[name] = { DataType: 'String', StringValue: sqsSafeAttribute(value) };
     }
   }
   return kept;

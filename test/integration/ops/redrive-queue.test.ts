@@ -83,6 +83,65 @@ describe('npm run ops -- redrive (queues only)', () => {
     expect(await queueDepth(emulators.sqs, emulators.queueUrls.deadLetter)).toBe(0);
   });
 
+  it('moves an event whose id holds a character SQS refuses in an attribute, labelled as the ingest labels it', async () => {
+    // Prepare: a dead letter without its labels (rebuilt from the body), an id with a control character,
+    // and a client that refuses such an attribute value as SQS does (InvalidParameterValue), which the
+    // emulator does not
+    const event = {
+      ...round0('interview_ended', { eventId: 'evt_ctl', interviewId: 'int-ctl', email: 'c@example.com' }),
+      dedupeKey: 'round0:evt_\u0001ctl',
+    };
+    await sendToDeadLetterQueue(
+      emulators.sqs,
+      emulators.queueUrls.deadLetter,
+      { body: JSON.stringify({ kind: 'event', event }) },
+      { errorName: 'AtsPermanentError', reason: 'lever: forbidden' },
+    );
+    const sqs = new SQSClient({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.sqs,
+    });
+    const refusedCharacter = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+    sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as {
+          Entries?: Array<{ MessageAttributes?: Record<string, { StringValue?: string }> }>;
+        };
+        if (context.commandName === 'SendMessageBatchCommand') {
+          for (const entry of input.Entries ?? []) {
+            for (const value of Object.values(entry.MessageAttributes ?? {})) {
+              if (refusedCharacter.test(value.StringValue ?? '')) {
+                throw Object.assign(new Error('Invalid binary character in message attribute'), {
+                  name: 'InvalidParameterValue',
+                });
+              }
+            }
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseInvalidAttributeCharacters' },
+    );
+
+    // Act
+    const outcome = await redrive({
+      sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+    });
+    const moved = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+    sqs.destroy();
+
+    // Assess
+    expect(outcome).toMatchObject({ found: 1, moved: 1, refused: 0 });
+    expect(moved.map((m) => (m.message as { event: { dedupeKey: string } }).event.dedupeKey)).toEqual([
+      'round0:evt_\u0001ctl',
+    ]);
+    expect(await queueDepth(emulators.sqs, emulators.queueUrls.deadLetter)).toBe(0);
+  });
+
   it('moves ten messages near the size limit in batches SQS accepts, losing none', async () => {
     // Prepare: ten dead-lettered events of ~100 KB each (claim checks start at 256 KiB), and an SQS client
     // that refuses a batch over SQS's total as SQS does (BatchRequestTooLong), which the emulator does not
