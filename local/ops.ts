@@ -674,14 +674,20 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       }
       if (!(await ops.confirm(planned))) return { lines: ['not erased'], exitCode: 1 };
     }
-    const outcome = await erase.executeErase(plan, {
-      dynamodb: stage.dynamodb,
-      s3: stage.s3,
-      table: loaded.table,
-      bucket: loaded.bucket,
-      versioned: loaded.versioned,
-      ...(ops.progress === undefined ? {} : { progress: ops.progress }),
-    });
+    let outcome: Awaited<ReturnType<typeof erase.executeErase>>;
+    try {
+      outcome = await erase.executeErase(plan, {
+        dynamodb: stage.dynamodb,
+        s3: stage.s3,
+        table: loaded.table,
+        bucket: loaded.bucket,
+        versioned: loaded.versioned,
+        ...(ops.progress === undefined ? {} : { progress: ops.progress }),
+      });
+    } catch (error) {
+      // With --yes the plan was never shown: without it the operator could not tell what is left.
+      return { lines: erase.stoppedLines(plan, findings.candidateIds, error), exitCode: 1 };
+    }
     const depths: Array<{ name: string; depth: number | undefined }> = [];
     for (const [name, url] of Object.entries(stage.queues)) {
       if (url === undefined) continue;

@@ -313,6 +313,23 @@ export const outcomeLines = (plan: ErasePlan, outcome: EraseOutcome, versioned: 
   ];
 };
 
+/**
+ * Said when the erase stopped part-way (a throttled delete, a refused one): what it had planned, the error's
+ * class, and how to finish. What led from the e-mail to an interview may be gone already (raw events and
+ * parked copies go before the interview items), so the ids to run it again with are printed too.
+ */
+export const stoppedLines = (plan: ErasePlan, candidateIds: Iterable<string>, error: unknown): string[] => {
+  const ids = [...new Set(candidateIds)].sort();
+  return [
+    `erase stopped before the end (${error instanceof Error ? error.name : typeof error}): part of the plan below may be erased already`,
+    ...planLines(plan),
+    'finish it with the same command; if the e-mail no longer finds the rest, with:',
+    ...(ids.length === 0
+      ? ['  (no candidate id known: erase the interviews above by their ids with `ops status`)']
+      : ids.map((id) => `  npm run ops -- erase --candidate-id ${id} --yes`)),
+  ];
+};
+
 /** Said after every erase: what it cannot reach. */
 export const caveatLines = (
   queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,

@@ -8,7 +8,7 @@ import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/c
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { caveatLines, type ErasePlan, executeErase } from '../../../local/ops/erase.js';
+import { caveatLines, type ErasePlan, executeErase, stoppedLines } from '../../../local/ops/erase.js';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -93,5 +93,26 @@ describe('caveatLines', () => {
     expect(unreadable[0]).toMatch(/^queues: not checked \(could not read archive\)/);
     expect(none[0]).toMatch(/^queues: not checked \(no queue given\)/);
     expect(empty[0]).toMatch(/^queues: empty now\./);
+  });
+});
+
+describe('stoppedLines', () => {
+  it('tells what was planned and how to finish by candidate id, naming the error by class only', () => {
+    // Act
+    const lines = stoppedLines(
+      plan,
+      ['cand-7', 'cand-7', 'opp-3'],
+      Object.assign(new Error('Rate exceeded for INTERVIEW#round0#int-1'), { name: 'ThrottlingException' }),
+    );
+
+    // Assess
+    expect(lines[0]).toBe(
+      'erase stopped before the end (ThrottlingException): part of the plan below may be erased already',
+    );
+    expect(lines).toContain('  INTERVIEW#round0#int-1 / STATE');
+    expect(lines.slice(-2)).toEqual([
+      '  npm run ops -- erase --candidate-id cand-7 --yes',
+      '  npm run ops -- erase --candidate-id opp-3 --yes',
+    ]);
   });
 });
