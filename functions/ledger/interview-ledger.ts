@@ -167,26 +167,28 @@ export class InterviewLedger {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const claim = claimOf === undefined ? undefined : next.events[claimOf];
-      const holdsClaim = (item: Record<string, unknown>) =>
-        claimOf !== undefined && claim?.owner !== undefined && sameRecord(eventOf(item, claimOf), claim);
+      const signature =
+        claimOf !== undefined && claim?.owner !== undefined
+          ? { eventKey: claimOf, record: claim }
+          : undefined;
       return (
-        (await this.#ownWrite(error, next.vendor, next.interviewKey, commitToken, holdsClaim)) !== undefined
+        (await this.#ownWrite(error, next.vendor, next.interviewKey, commitToken, signature)) !== undefined
       );
     }
   }
 
   /**
    * After a failed condition: the item when it holds the write of `token` (a resend of a write that landed),
-   * or, the token overwritten by a later write, when `holdsWrite` recognises it there; else undefined.
-   * DynamoDB returns the item with the failure (`ReturnValuesOnConditionCheckFailure`, no read needed);
-   * dynalite does not, so there it is read.
+   * or, the token overwritten by a later write, when it holds `signature`: an event record the write set
+   * that names this attempt, so nobody else writes it; else undefined. DynamoDB returns the item with the
+   * failure (`ReturnValuesOnConditionCheckFailure`, no read needed); dynalite does not, so there it is read.
    */
   async #ownWrite(
     error: ConditionalCheckFailedException,
     vendor: VendorName,
     interviewKey: string,
     token: string,
-    holdsWrite: (item: Record<string, unknown>) => boolean,
+    signature: { readonly eventKey: string; readonly record: EventRecord } | undefined,
   ): Promise<InterviewState | undefined> {
     let item: Record<string, unknown> | undefined;
     if (error.Item !== undefined) {
@@ -201,7 +203,9 @@ export class InterviewLedger {
       ));
     }
     if (item === undefined) return undefined;
-    return item.commitToken === token || holdsWrite(item) ? fromItem(item, vendor, interviewKey) : undefined;
+    const holdsSignature =
+      signature !== undefined && sameRecord(eventOf(item, signature.eventKey), signature.record);
+    return item.commitToken === token || holdsSignature ? fromItem(item, vendor, interviewKey) : undefined;
   }
 
   /**
@@ -272,14 +276,14 @@ export class InterviewLedger {
       if (error instanceof ConditionalCheckFailedException) {
         // The settled record names this attempt (`owner` on a release, `settledBy` once done): nobody else
         // writes it, so an item that carries it holds this settle even after a later write.
-        const { event, owner } = settlement;
+        const { event, owner, eventKey } = settlement;
         const namesAttempt = event.settledBy === owner || event.owner === owner;
         const own = await this.#ownWrite(
           error,
           vendor,
           interviewKey,
           commitToken,
-          (item) => namesAttempt && sameRecord(eventOf(item, settlement.eventKey), event),
+          namesAttempt ? { eventKey, record: event } : undefined,
         );
         if (own !== undefined) return own;
         throw new EffectClaimLostError(settlement.eventKey, Object.keys(settlement.effects).join(','), {

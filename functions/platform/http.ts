@@ -270,7 +270,7 @@ export const backoffDelayMs = (
  * The code of the error an attempt fails with when the call's deadline passed while it waited in `schedule`
  * (a rate limiter's queue): nothing was sent.
  */
-export const deadlineBeforeSendCode = 'DEADLINE_BEFORE_SEND';
+const deadlineBeforeSendCode = 'DEADLINE_BEFORE_SEND';
 
 /** Error codes of failures that happen before the request reaches the server, so any request may be retried. */
 const notSentCodes = new Set([

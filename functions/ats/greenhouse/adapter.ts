@@ -234,10 +234,9 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
       const tagId = settings.statusTagIds[status];
       const otherTagId = candidateTagRemovedBy(status, settings.statusTagIds);
       if (!tagId && !otherTagId) return;
-      const applied = await collect(
-        buildListAppliedTags(baseUrl, match.candidateId, perPage),
-        appliedTagSchema,
-      );
+      const appliedTags = () =>
+        collect(buildListAppliedTags(baseUrl, match.candidateId, perPage), appliedTagSchema);
+      const applied = await appliedTags();
       // Tags belong to the candidate, not the interview: another interview of the same candidate (another
       // ledger item, nothing coordinates them) or our own earlier attempt whose answer was lost can apply or
       // remove the same tag between the read and the write. Greenhouse then refuses the write (422 "tag
@@ -248,11 +247,7 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
           await send(buildApplyTag(baseUrl, match.candidateId, tagId));
         } catch (error) {
           if (!(error instanceof AtsPermanentError && error.status === 422)) throw error;
-          const now = await collect(
-            buildListAppliedTags(baseUrl, match.candidateId, perPage),
-            appliedTagSchema,
-          );
-          if (!now.some((row) => row.candidate_tag_id === tagId)) throw error;
+          if (!(await appliedTags()).some((row) => row.candidate_tag_id === tagId)) throw error;
         }
       }
       for (const row of applied.filter((r) => otherTagId && r.candidate_tag_id === otherTagId)) {

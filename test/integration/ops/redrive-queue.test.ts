@@ -16,17 +16,44 @@ import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js
 import { drainQueue } from '../../e2e/helpers.js';
 import { round0 } from '../sync/world.js';
 
+interface BatchEntry {
+  readonly MessageBody?: string;
+  readonly MessageAttributes?: Record<string, { DataType?: string; StringValue?: string }>;
+}
+
 /** SQS's size of a batch entry: its body, and each attribute's name, data type and value. */
-const entryBytes = (entry: {
-  MessageBody?: string;
-  MessageAttributes?: Record<string, { DataType?: string; StringValue?: string }>;
-}): number =>
+const entryBytes = (entry: BatchEntry): number =>
   Buffer.byteLength(entry.MessageBody ?? '') +
   Object.entries(entry.MessageAttributes ?? {}).reduce(
     (sum, [name, value]) =>
       sum + Buffer.byteLength(name + (value.DataType ?? '') + (value.StringValue ?? '')),
     0,
   );
+
+/**
+ * An SQS client on the emulator that refuses a `SendMessageBatch` as SQS does where the emulator does not:
+ * `refusal` returns the error for a batch's entries, or undefined to send it.
+ */
+const anSqsClientRefusing = (refusal: (entries: readonly BatchEntry[]) => Error | undefined): SQSClient => {
+  const sqs = new SQSClient({
+    region: localAws.region,
+    credentials: localAws.credentials,
+    endpoint: emulators.endpoints.sqs,
+  });
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const { Entries } = args.input as { Entries?: BatchEntry[] };
+      const refused =
+        context.commandName === 'SendMessageBatchCommand' && Entries !== undefined
+          ? refusal(Entries)
+          : undefined;
+      if (refused !== undefined) throw refused;
+      return next(args);
+    },
+    { step: 'initialize', name: 'refuseAsSqsDoes' },
+  );
+  return sqs;
+};
 
 let emulators: LocalEmulators;
 let dataDir: string;
@@ -97,31 +124,17 @@ describe('npm run ops -- redrive (queues only)', () => {
       { body: JSON.stringify({ kind: 'event', event }) },
       { errorName: 'AtsPermanentError', reason: 'lever: forbidden' },
     );
-    const sqs = new SQSClient({
-      region: localAws.region,
-      credentials: localAws.credentials,
-      endpoint: emulators.endpoints.sqs,
-    });
     const refusedCharacter = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-    sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as {
-          Entries?: Array<{ MessageAttributes?: Record<string, { StringValue?: string }> }>;
-        };
-        if (context.commandName === 'SendMessageBatchCommand') {
-          for (const entry of input.Entries ?? []) {
-            for (const value of Object.values(entry.MessageAttributes ?? {})) {
-              if (refusedCharacter.test(value.StringValue ?? '')) {
-                throw Object.assign(new Error('Invalid binary character in message attribute'), {
-                  name: 'InvalidParameterValue',
-                });
-              }
-            }
-          }
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'refuseInvalidAttributeCharacters' },
+    const sqs = anSqsClientRefusing((entries) =>
+      entries.some((entry) =>
+        Object.values(entry.MessageAttributes ?? {}).some((value) =>
+          refusedCharacter.test(value.StringValue ?? ''),
+        ),
+      )
+        ? Object.assign(new Error('Invalid binary character in message attribute'), {
+            name: 'InvalidParameterValue',
+          })
+        : undefined,
     );
 
     // Act
@@ -161,28 +174,16 @@ describe('npm run ops -- redrive (queues only)', () => {
         { errorName: 'AtsPermanentError', reason: 'lever: forbidden' },
       );
     }
-    const sqs = new SQSClient({
-      region: localAws.region,
-      credentials: localAws.credentials,
-      endpoint: emulators.endpoints.sqs,
-    });
     const batches: number[] = [];
-    sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Entries?: Parameters<typeof entryBytes>[0][] };
-        if (context.commandName === 'SendMessageBatchCommand' && input.Entries !== undefined) {
-          const total = input.Entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
-          batches.push(total);
-          if (total > batchPayloadLimitBytes) {
-            throw Object.assign(new Error('Batch requests cannot be longer than 262144 bytes'), {
-              name: 'BatchRequestTooLong',
-            });
-          }
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'refuseBatchesOverTheLimit' },
-    );
+    const sqs = anSqsClientRefusing((entries) => {
+      const total = entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
+      batches.push(total);
+      return total > batchPayloadLimitBytes
+        ? Object.assign(new Error('Batch requests cannot be longer than 262144 bytes'), {
+            name: 'BatchRequestTooLong',
+          })
+        : undefined;
+    });
 
     // Act
     const outcome = await redrive({

@@ -871,9 +871,14 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
   });
 
-  it('announces the completion on time when the answers of its ledger writes were lost and the SDK resent them', async () => {
-    // Prepare: each commit and settle reaches dynalite and lands, its answer is lost as a reset connection,
-    // and the SDK's retry strategy resends it (the resend fails the condition the first send met)
+  /**
+   * A ledger on its own client whose every commit and settle lands in dynalite and loses its answer once (a
+   * reset connection), so the SDK's retry strategy resends it; `meanwhile` runs before each resend, with the
+   * write's table and key. Returns the ledger, the tokens of the writes it lost and the client.
+   */
+  const aLedgerLosingEachFirstAnswer = (
+    meanwhile?: (write: Pick<UpdateItemCommand['input'], 'TableName' | 'Key'>, lost: number) => Promise<void>,
+  ) => {
     const client = new DynamoDBClient({
       endpoint: world.dynamo.endpoint,
       region: 'us-east-1',
@@ -888,13 +893,23 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
         const token = /:commitToken":\{"S":"([^"]+)"/.exec(body)?.[1];
         if (token !== undefined && !lost.has(token)) {
           lost.add(token);
+          await meanwhile?.(
+            JSON.parse(body) as Pick<UpdateItemCommand['input'], 'TableName' | 'Key'>,
+            lost.size,
+          );
           throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
         }
         return output;
       },
       { step: 'deserialize', name: 'loseEachCommitsFirstAnswer' },
     );
-    const ledger = new InterviewLedger({ client, tableName: ledgerTable });
+    return { ledger: new InterviewLedger({ client, tableName: ledgerTable }), lost, client };
+  };
+
+  it('announces the completion on time when the answers of its ledger writes were lost and the SDK resent them', async () => {
+    // Prepare: each commit and settle reaches dynalite and lands, its answer is lost as a reset connection,
+    // and the SDK's retry strategy resends it (the resend fails the condition the first send met)
+    const { ledger, lost, client } = aLedgerLosingEachFirstAnswer();
 
     // Act
     const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger });
@@ -913,49 +928,26 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
   it('announces the completion on time when another event wrote the interview before each lost ledger write was resent', async () => {
     // Prepare: as above, and before each resend another event of the interview writes the item (its own
     // commit token and version): the token alone no longer tells the resent write it landed
-    const client = new DynamoDBClient({
-      endpoint: world.dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    const { ledger, lost, client } = aLedgerLosingEachFirstAnswer(async ({ TableName, Key }, count) => {
+      await world.dynamo.client.send(
+        new UpdateItemCommand({
+          TableName,
+          Key,
+          UpdateExpression: 'SET #token = :token, #events.#other = :other ADD #version :one',
+          ExpressionAttributeNames: {
+            '#token': 'commitToken',
+            '#events': 'events',
+            '#other': `another-event-${count}`,
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: {
+            ':token': { S: `another-write-${count}` },
+            ':other': { M: { advanced: { BOOL: false }, done: { BOOL: true } } },
+            ':one': { N: '1' },
+          },
+        }),
+      );
     });
-    const lost = new Set<string>();
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const output = await next(args);
-        const sent = (args.request as { body?: unknown }).body;
-        const body = sent instanceof Uint8Array ? Buffer.from(sent).toString('utf8') : String(sent ?? '');
-        const token = /:commitToken":\{"S":"([^"]+)"/.exec(body)?.[1];
-        if (token !== undefined && !lost.has(token)) {
-          lost.add(token);
-          const { TableName, Key } = JSON.parse(body) as Pick<
-            UpdateItemCommand['input'],
-            'TableName' | 'Key'
-          >;
-          await world.dynamo.client.send(
-            new UpdateItemCommand({
-              TableName,
-              Key,
-              UpdateExpression: 'SET #token = :token, #events.#other = :other ADD #version :one',
-              ExpressionAttributeNames: {
-                '#token': 'commitToken',
-                '#events': 'events',
-                '#other': `another-event-${lost.size}`,
-                '#version': 'version',
-              },
-              ExpressionAttributeValues: {
-                ':token': { S: `another-write-${lost.size}` },
-                ':other': { M: { advanced: { BOOL: false }, done: { BOOL: true } } },
-                ':one': { N: '1' },
-              },
-            }),
-          );
-          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-        }
-        return output;
-      },
-      { step: 'deserialize', name: 'anotherWriteBeforeEachResend' },
-    );
-    const ledger = new InterviewLedger({ client, tableName: ledgerTable });
 
     // Act
     const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger });
