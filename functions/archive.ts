@@ -24,7 +24,7 @@ import { createS3ArchiveStore } from './archive/s3-store.js';
 import type { ArchivedObject, ArchiveTask } from './archive/types.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { ParkingLot } from './ledger/parking-lot.js';
-import { dynamoDbClient, s3Client, sdkPutObject, sqsClient } from './platform/clients.js';
+import { dynamoDbClient, s3Client, sdkPutObject, sdkSendMessage, sqsClient } from './platform/clients.js';
 import { optionalEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { UrlRefusedError } from './platform/errors.js';
@@ -58,7 +58,12 @@ const relaxation = urlPolicyRelaxationFromEnv(env);
 
 const manifest = new ArchiveManifest({ client: dynamodb, tableName: ledgerTable });
 const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
-const events = new EventQueue({ sqs, putObject: sdkPutObject(s3), queueUrl: eventsQueueUrl, bucket });
+const events = new EventQueue({
+  sendMessage: sdkSendMessage(sqs),
+  putObject: sdkPutObject(s3),
+  queueUrl: eventsQueueUrl,
+  bucket,
+});
 const readIntegrationSecrets = integrationSecretReaderFromEnv(env);
 
 /** The archive queue's message: checked before anything is fetched (a task is never trusted blindly). */

@@ -347,7 +347,7 @@ const need = (stage: OpsStage, resource: Parameters<typeof requireResource>[1], 
  * ESM loader fails on two concurrent first imports of the same Node built-in.)
  */
 const connect = async (stage: OpsStage, command: string, needsQueue: boolean) => {
-  const [{ ParkingLot }, { EventQueue }, { sdkPutObject }] = await Promise.all([
+  const [{ ParkingLot }, { EventQueue }, { sdkPutObject, sdkSendMessage }] = await Promise.all([
     import('../functions/ledger/parking-lot.js'),
     import('../functions/queue/event-queue.js'),
     import('../functions/platform/clients.js'),
@@ -357,7 +357,7 @@ const connect = async (stage: OpsStage, command: string, needsQueue: boolean) =>
     parking: new ParkingLot({ client: stage.dynamodb, tableName: table }),
     queue: needsQueue
       ? new EventQueue({
-          sqs: stage.sqs,
+          sendMessage: sdkSendMessage(stage.sqs),
           putObject: sdkPutObject(stage.s3),
           queueUrl: need(stage, 'events', command),
           bucket: need(stage, 'bucket', command),

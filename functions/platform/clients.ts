@@ -5,7 +5,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { createSignedSendMessage, type SendMessage } from './message-send.js';
 import { createSignedPutObject, type PutObject } from './object-put.js';
 
 /** Something that instruments an SDK client for tracing (Powertools Tracer's `captureAWSv3Client`). */
@@ -128,21 +130,60 @@ export const sdkPutObject =
     );
   };
 
+/** {@link SendMessage} through an SDK SQS client (the worker, the archive, the tools). */
+export const sdkSendMessage =
+  (sqs: SQSClient): SendMessage =>
+  async (message) => {
+    const sent = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: message.queueUrl,
+        MessageBody: message.body,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(message.attributes).map(([name, value]) => [
+            name,
+            { DataType: 'String', StringValue: value },
+          ]),
+        ),
+      }),
+    );
+    return { messageId: sent.MessageId ?? '' };
+  };
+
 /**
- * {@link PutObject} without the S3 client (the ingest: see platform/object-put.ts): signed PUTs with the
- * credentials and region the SQS client resolves, to the endpoint the SDK would use (`AWS_ENDPOINT_URL_S3`
- * locally).
+ * The ingest's writes, each attempt bounded: a claim check's PUT, then the SendMessage. At worst (both
+ * services unanswering) 2 × 1.5 s + 3 × 1.5 s and the jitter between attempts, 7.8 s: the ingest answers its
+ * own 503 + Retry-After within its 10 s Lambda timeout instead of a bare gateway 5xx. In-region, either call
+ * takes milliseconds.
  */
-export const lightPutObject = (): PutObject => {
-  const sqs = sqsClient();
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return createSignedPutObject({
-    credentials: () => sqs.config.credentials(),
-    region: () => sqs.config.region(),
-    ...(endpoint === undefined ? {} : { endpoint }),
-    forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true',
-    // A claim check is written before the SendMessage, both within the ingest's 10 s: 2 attempts of 2 s.
-    maxAttempts: 2,
-    timeoutMs: 2_000,
-  });
+export const ingestWriteLimits = {
+  putObject: { maxAttempts: 2, timeoutMs: 1_500 },
+  sendMessage: { maxAttempts: 3, timeoutMs: 1_500 },
+} as const;
+
+/**
+ * The ingest's two writes without SDK clients (platform/message-send.ts, platform/object-put.ts): signed
+ * requests with the credentials Lambda puts in the function's environment (the SDK's `fromEnv`; the local
+ * runtime sets the same variables) and the region it runs in, to the endpoints the SDK would use
+ * (`AWS_ENDPOINT_URL_SQS` and `AWS_ENDPOINT_URL_S3` locally).
+ */
+export const lightWriters = (): { sendMessage: SendMessage; putObject: PutObject } => {
+  const credentials = fromEnv();
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const sqsEndpoint = process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
+  const s3Endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return {
+    sendMessage: createSignedSendMessage({
+      credentials,
+      region,
+      ...(sqsEndpoint === undefined ? {} : { endpoint: sqsEndpoint }),
+      ...ingestWriteLimits.sendMessage,
+    }),
+    putObject: createSignedPutObject({
+      credentials,
+      region: async () => region,
+      ...(s3Endpoint === undefined ? {} : { endpoint: s3Endpoint }),
+      forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true',
+      ...ingestWriteLimits.putObject,
+    }),
+  };
 };

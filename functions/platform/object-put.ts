@@ -11,10 +11,9 @@
  *   load it anyway for reads, multipart uploads and copies.
  */
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { exchange, keepAliveAgents, retrying } from './signed-request.js';
 
 export interface ObjectToPut {
   readonly bucket: string;
@@ -121,10 +120,7 @@ export const createS3RequestSigner = (
 
 /** Writes objects with signed `PUT`s (AWS Signature Version 4, payload hashed: no unsigned payload). */
 export const createSignedPutObject = (options: SignedPutObjectOptions): PutObject => {
-  const agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
-  };
+  const agents = keepAliveAgents();
   const maxAttempts = options.maxAttempts ?? 3;
   const timeoutMs = options.timeoutMs ?? 5000;
   const sign = createS3RequestSigner(options.credentials, options.region);
@@ -132,14 +128,13 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
   const attempt = async (object: ObjectToPut): Promise<void> => {
     const region = await options.region();
     const base = new URL(options.endpoint ?? `https://s3.${region}.amazonaws.com`);
-    const secure = base.protocol === 'https:';
     const path = `/${object.key.split('/').map(encodeSegment).join('/')}`;
     // Virtual-hosted style (the bucket in the host name), as S3 prefers; path style for the emulator.
     const hostname = options.forcePathStyle ? base.hostname : `${object.bucket}.${base.hostname}`;
     const host = base.port === '' ? hostname : `${hostname}:${base.port}`;
     const canonicalUri = options.forcePathStyle ? `/${encodeSegment(object.bucket)}${path}` : path;
     const payloadHash = sha256Hex(object.body);
-    const signed = await sign({
+    const headers = await sign({
       method: 'PUT',
       canonicalUri,
       headers: {
@@ -151,55 +146,27 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
       },
       payloadHash,
     });
-    const headers = { ...signed, 'content-length': String(Buffer.byteLength(object.body)) };
-
-    await new Promise<void>((resolve, reject) => {
-      const request = (secure ? httpsRequest : httpRequest)(
-        {
-          protocol: base.protocol,
-          hostname,
-          port: base.port,
-          method: 'PUT',
-          path: canonicalUri,
-          headers,
-          agent: secure ? agents.https : agents.http,
-          timeout: timeoutMs,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) return resolve();
-            const text = Buffer.concat(chunks).toString('utf8');
-            const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP${status}`;
-            const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? `S3 answered ${status}`;
-            reject(new ObjectPutError(code, status, message));
-          });
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error(`no answer from S3 within ${timeoutMs} ms`)));
-      request.on('error', (error) =>
-        reject(
-          error instanceof ObjectPutError
-            ? error
-            : new ObjectPutError('NetworkError', undefined, error.message, { cause: error }),
-        ),
-      );
-      request.end(object.body);
+    const answer = await exchange(agents, {
+      origin: new URL(`${base.protocol}//${host}`),
+      path: canonicalUri,
+      method: 'PUT',
+      headers,
+      body: object.body,
+      timeoutMs,
+    }).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ObjectPutError('NetworkError', undefined, message, { cause: error });
     });
+    if (answer.status >= 200 && answer.status < 300) return;
+    const code = /<Code>([^<]*)<\/Code>/.exec(answer.body)?.[1] ?? `HTTP${answer.status}`;
+    const message = /<Message>([^<]*)<\/Message>/.exec(answer.body)?.[1] ?? `S3 answered ${answer.status}`;
+    throw new ObjectPutError(code, answer.status, message);
   };
 
-  return async (object) => {
-    for (let tries = 1; ; tries += 1) {
-      try {
-        return await attempt(object);
-      } catch (error) {
-        if (!(error instanceof ObjectPutError && error.transient) || tries >= maxAttempts) throw error;
-        // Full jitter, as the SDK's standard retry mode: up to 100 ms, then 200 ms.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** (tries - 1)));
-      }
-    }
-  };
+  return (object) =>
+    retrying(
+      () => attempt(object),
+      (error) => error instanceof ObjectPutError && error.transient,
+      maxAttempts,
+    );
 };

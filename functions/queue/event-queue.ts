@@ -5,13 +5,14 @@
  * no S3 client code).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessage } from '../platform/message-send.js';
 import type { PutObject } from '../platform/object-put.js';
 import type { InterviewEvent, QueueMessage, RawDelivery } from '../vendors/envelope.js';
 import { QueueUnavailableError } from './errors.js';
 
 export interface EventQueueOptions {
-  readonly sqs: SQSClient;
+  /** How messages reach SQS (platform/message-send.ts: the SDK client, or the ingest's signed send). */
+  readonly sendMessage: SendMessage;
   /** How claim-check objects reach S3 (platform/object-put.ts: the SDK client, or the ingest's signed PUT). */
   readonly putObject: PutObject;
   readonly queueUrl: string;
@@ -47,13 +48,10 @@ export const sqsSafeAttribute = (text: string): string =>
   text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
 
 /** Bytes SQS counts for a message attribute: name + data type + value. */
-const attributeBytes = (attributes: Record<string, MessageAttributeValue>): number =>
+const attributeBytes = (attributes: Record<string, string>): number =>
   Object.entries(attributes).reduce(
-    (sum, [name, a]) =>
-      sum +
-      Buffer.byteLength(name) +
-      Buffer.byteLength(a.DataType ?? '') +
-      Buffer.byteLength(a.StringValue ?? ''),
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value),
     0,
   );
 
@@ -69,12 +67,12 @@ export class EventQueue {
    * resolves only once SQS (and S3 for a claim check) accepted it.
    */
   async publish(event: InterviewEvent, raw?: RawDelivery): Promise<PublishedEvent> {
-    const { sqs, queueUrl, maxMessageBytes } = this.#options;
+    const { sendMessage, queueUrl, maxMessageBytes } = this.#options;
     // Attributes let operators filter the DLQ and the worker log without parsing bodies (no PII in them).
-    const attributes: Record<string, MessageAttributeValue> = {
-      vendor: { DataType: 'String', StringValue: event.vendor },
-      eventType: { DataType: 'String', StringValue: sqsSafeAttribute(event.type) },
-      dedupeKey: { DataType: 'String', StringValue: sqsSafeAttribute(event.dedupeKey) },
+    const attributes: Record<string, string> = {
+      vendor: event.vendor,
+      eventType: sqsSafeAttribute(event.type),
+      dedupeKey: sqsSafeAttribute(event.dedupeKey),
     };
     let message: QueueMessage = raw === undefined ? { kind: 'event', event } : { kind: 'event', event, raw };
     let body = sqsSafeJson(message);
@@ -84,10 +82,8 @@ export class EventQueue {
       body = sqsSafeJson(message);
     }
     try {
-      const sent = await sqs.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: attributes }),
-      );
-      return { messageId: sent.MessageId ?? '', claimCheck };
+      const sent = await sendMessage({ queueUrl, body, attributes });
+      return { messageId: sent.messageId, claimCheck };
     } catch (error) {
       throw new QueueUnavailableError('the events queue did not accept the event', { cause: error });
     }

@@ -5,7 +5,6 @@
  * fails this test until it is added here too.
  */
 
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { ObjectToPut } from '../../functions/platform/object-put.js';
 import { EventQueue } from '../../functions/queue/event-queue.js';
@@ -240,7 +239,7 @@ describe('least privilege of the Lambda roles', () => {
     // Prepare: fakes that record what would be sent to AWS.
     const puts: ObjectToPut[] = [];
     const queue = new EventQueue({
-      sqs: { send: async () => ({ MessageId: 'message-1' }) } as unknown as SQSClient,
+      sendMessage: async () => ({ messageId: 'message-1' }),
       putObject: async (object) => {
         puts.push(object);
       },

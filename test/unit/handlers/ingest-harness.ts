@@ -2,13 +2,14 @@
  * The deployed ingest handler, loaded once per test file with SQS and S3 mocked (`aws-sdk-client-mock`:
  * the faults these tests need are ones the emulators cannot produce) and secrets from a temporary file.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -61,8 +62,35 @@ const s3Endpoint = createServer((request, response) => {
 await new Promise<void>((resolve) => s3Endpoint.listen(0, '127.0.0.1', resolve));
 s3Endpoint.unref();
 
+/**
+ * The ingest sends to SQS with signed requests, not the SQS client (functions/platform/message-send.ts). This
+ * local endpoint turns each `SendMessage` back into the SQS client's `SendMessageCommand`, so that `sqsMock`
+ * records and answers it as it would the client's own call; a rejection becomes an SQS error answer (a
+ * rejection named like a throttling error is a throttling answer, retried as SQS's would be).
+ */
+const sqsEndpoint = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', async () => {
+    const input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    try {
+      const sent = await new SQSClient({ region: 'us-east-1' }).send(new SendMessageCommand(input));
+      const md5 = createHash('md5').update(input.MessageBody).digest('hex');
+      response.writeHead(200).end(JSON.stringify({ MessageId: sent.MessageId, MD5OfMessageBody: md5 }));
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      response
+        .writeHead(400)
+        .end(JSON.stringify({ __type: `com.amazonaws.sqs#${name}`, message: String(error) }));
+    }
+  });
+});
+await new Promise<void>((resolve) => sqsEndpoint.listen(0, '127.0.0.1', resolve));
+sqsEndpoint.unref();
+
 Object.assign(process.env, {
   AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(s3Endpoint.address() as AddressInfo).port}`,
+  AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${(sqsEndpoint.address() as AddressInfo).port}`,
   S3_FORCE_PATH_STYLE: 'true',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',

@@ -1,0 +1,29 @@
+/**
+ * The ingest's writes fit its Lambda timeout (functions/platform/clients.ts): with S3 and SQS both unanswering,
+ * every attempt of the claim check's PUT and of the SendMessage running to its end, plus the jitter between
+ * attempts, the ingest still has time to answer its own 503 + Retry-After (and to have read its secrets).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { ingestWriteLimits } from '../../../functions/platform/clients.js';
+import { resources } from '../../../lib/resources.js';
+
+/** The longest wait between attempts (full jitter: up to 100 ms, then 200 ms). */
+const jitterMs = (attempts: number) =>
+  Array.from({ length: attempts - 1 }, (_, i) => 100 * 2 ** i).reduce((a, b) => a + b, 0);
+
+describe('ingest write limits', () => {
+  it('leave at least 2 s of the ingest timeout when both writes run out every attempt', () => {
+    // Prepare
+    const { putObject, sendMessage } = ingestWriteLimits;
+
+    // Act
+    const worstMs =
+      putObject.maxAttempts * putObject.timeoutMs +
+      jitterMs(putObject.maxAttempts) +
+      sendMessage.maxAttempts * sendMessage.timeoutMs +
+      jitterMs(sendMessage.maxAttempts);
+
+    // Assess
+    expect(worstMs).toBeLessThanOrEqual(resources.ingest.timeoutSeconds * 1000 - 2000);
+  });
+});
