@@ -50,8 +50,12 @@ export interface IngestBenchOptions {
   readonly progress: (line: string) => void;
 }
 
-type Leg = 'ingest' | 'sendMessage';
-const legs: readonly Leg[] = ['ingest', 'sendMessage'];
+/**
+ * `sendMessage`: raw SendMessage through the SDK's SQS client (the target's baseline); `signedSend`: the same
+ * message through the ingest's own signed sender (like for like: what the ingest adds beyond its send).
+ */
+type Leg = 'ingest' | 'sendMessage' | 'signedSend';
+const legs: readonly Leg[] = ['ingest', 'sendMessage', 'signedSend'];
 
 export interface IngestLegRun extends LegResult {
   /** CPU ms per operation of each process during the leg. */
@@ -63,6 +67,7 @@ export interface IngestRound {
   readonly order: readonly Leg[];
   readonly legs: Readonly<Record<Leg, IngestLegRun>>;
   readonly ratioToSendMessage: number;
+  readonly ratioToSignedSend: number;
 }
 
 export interface IngestBenchResult {
@@ -75,6 +80,7 @@ export interface IngestBenchResult {
     readonly rounds: readonly IngestRound[];
     readonly perSecond: Readonly<Record<Leg, number>>;
     readonly ratioToSendMessage: RatioSummary;
+    readonly ratioToSignedSend: RatioSummary;
     /** Median CPU ms per operation, per leg and process. */
     readonly cpuMsPerOperation: Readonly<Record<Leg, IngestLegRun['cpuMsPerOperation']>>;
     readonly non2xx: number;
@@ -185,9 +191,9 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
       ),
     });
     const attributes = {
-      vendor: { DataType: 'String', StringValue: 'micro1' },
-      eventType: { DataType: 'String', StringValue: event.event ?? 'unknown' },
-      dedupeKey: { DataType: 'String', StringValue: `micro1:bench:${'x'.repeat(40)}` },
+      vendor: 'micro1',
+      eventType: event.event ?? 'unknown',
+      dedupeKey: `micro1:bench:${'x'.repeat(40)}`,
     };
     const run = async (leg: Leg, seconds: number): Promise<IngestLegRun> => {
       const before = { load: load.cpuMs(), ingest: ingest.cpuMs(), services: services.cpuMs() };
@@ -206,6 +212,7 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
               attributes,
               seconds,
               concurrency,
+              signed: leg === 'signedSend',
             });
       const per = (now: number, then: number) => round((now - then) / Math.max(1, result.operations), 3);
       return {
@@ -244,6 +251,7 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
         order,
         legs: done,
         ratioToSendMessage: round(done.ingest.perSecond / done.sendMessage.perSecond, 3),
+        ratioToSignedSend: round(done.ingest.perSecond / done.signedSend.perSecond, 3),
       });
       progress(
         `throughput round ${index + 1}/${options.rounds}: ${legs.map((leg) => `${leg} ${round(done[leg].perSecond)}/s`).join(', ')}`,
@@ -282,11 +290,14 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
         perSecond: {
           ingest: round(medianOf('ingest', (r) => r.perSecond)),
           sendMessage: round(medianOf('sendMessage', (r) => r.perSecond)),
+          signedSend: round(medianOf('signedSend', (r) => r.perSecond)),
         },
         ratioToSendMessage: summarizeRatios(rounds.map((r) => r.ratioToSendMessage)),
+        ratioToSignedSend: summarizeRatios(rounds.map((r) => r.ratioToSignedSend)),
         cpuMsPerOperation: {
           ingest: cpuOf('ingest'),
           sendMessage: cpuOf('sendMessage'),
+          signedSend: cpuOf('signedSend'),
         },
         non2xx: rounds.reduce((sum, r) => sum + (r.legs.ingest.non2xx ?? 0), 0),
         p99Ms: Math.max(...rounds.map((r) => r.legs.ingest.p99Ms ?? 0)),

@@ -2,8 +2,9 @@
  * The bench's load generator, in a process of its own (it shares no event loop with the function or the
  * emulators it loads), kept alive across legs so that every leg meets a warm JIT:
  * - `http`: autocannon against a webhook URL;
- * - `sqs`: raw `SendMessage` (optionally with a `PutObject` beside each, in parallel, as the ingest does),
- *   N senders in a loop, through the SDK clients as the ingest configures them;
+ * - `sqs`: raw `SendMessage` (optionally with a `PutObject` beside each, in parallel), N senders in a loop,
+ *   through the functions' SDK clients as they are configured, or (`signed`) through the ingest's own
+ *   signed sender (functions/platform/message-send.ts);
  * - `dynamodb`: raw conditional `PutItem`s (`attribute_not_exists`), N writers in a loop;
  * - `deliver`: POSTs ROUND0 webhook bodies, signed, and checks every answer is 202.
  * Environment: the emulators' (endpoints, region, credentials).
@@ -13,9 +14,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { randomUUID } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { type MessageAttributeValue, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import autocannon from 'autocannon';
-import { dynamoDbClient, s3Client, sqsClient } from '../../functions/platform/clients.js';
+import { dynamoDbClient, lightWriters, s3Client, sqsClient } from '../../functions/platform/clients.js';
 import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
 import { serveBenchCommands } from './child.js';
 
@@ -33,6 +34,8 @@ export interface LegResult {
 const sqs = sqsClient();
 const s3 = s3Client();
 const dynamodb = dynamoDbClient();
+// The ingest's sender, configured as the ingest configures it (endpoint, credentials and region from the env).
+const { sendMessage: signedSend } = lightWriters();
 
 /** `concurrency` loops calling `operation` until `seconds` have passed. */
 const loop = async (
@@ -83,21 +86,30 @@ serveBenchCommands({
   sqs: async (args: {
     queueUrl: string;
     body: string;
-    attributes: Record<string, MessageAttributeValue>;
+    attributes: Record<string, string>;
     seconds: number;
     concurrency: number;
+    signed?: boolean;
     put?: { bucket: string; body: string };
   }): Promise<LegResult> => {
     const { put } = args;
+    const attributes = Object.fromEntries(
+      Object.entries(args.attributes).map(([name, value]) => [
+        name,
+        { DataType: 'String', StringValue: value },
+      ]),
+    );
     return loop(args.seconds, args.concurrency, (index) =>
       Promise.all([
-        sqs.send(
-          new SendMessageCommand({
-            QueueUrl: args.queueUrl,
-            MessageBody: args.body,
-            MessageAttributes: args.attributes,
-          }),
-        ),
+        args.signed === true
+          ? signedSend({ queueUrl: args.queueUrl, body: args.body, attributes: args.attributes })
+          : sqs.send(
+              new SendMessageCommand({
+                QueueUrl: args.queueUrl,
+                MessageBody: args.body,
+                MessageAttributes: attributes,
+              }),
+            ),
         put === undefined
           ? undefined
           : s3.send(
