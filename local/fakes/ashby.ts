@@ -26,6 +26,10 @@ export interface FakeAshbyApplication {
   id: string;
   candidateId: string;
   currentInterviewStageId: string;
+  /** @default 'Active' */
+  status?: 'Active' | 'Hired' | 'Archived' | 'Lead';
+  /** The job applied to (`job: { id }` in `application.info`). */
+  jobId?: string;
 }
 export interface FakeAshbyNote {
   id: string;
@@ -209,8 +213,9 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
           success: true,
           results: {
             id: application.id,
-            status: 'Active',
+            status: application.status ?? 'Active',
             candidate: { id: application.candidateId },
+            ...(application.jobId === undefined ? {} : { job: { id: application.jobId, title: 'Job' } }),
             currentInterviewStage: stageOf(application.currentInterviewStageId),
           },
         };

@@ -80,7 +80,10 @@ const candidateSchema = v.looseObject({ id: v.string(), applicationIds: v.option
 /** `application.info` results: the candidate and the current interview stage (`currentInterviewStage.id`). */
 const applicationSchema = v.looseObject({
   id: v.string(),
+  /** `Active`, `Hired`, `Archived` or `Lead`. */
+  status: v.optional(v.nullable(v.string())),
   candidate: v.looseObject({ id: v.string() }),
+  job: v.optional(v.nullable(v.looseObject({ id: v.string() }))),
   currentInterviewStage: v.optional(v.nullable(v.looseObject({ id: v.string() }))),
 });
 type Application = v.InferOutput<typeof applicationSchema>;
@@ -100,6 +103,9 @@ export const createAshbyAdapter = (
   const { settings, apiKey } = resolveAshby(config, credentials);
   return ashbyAdapterFor(settings, apiKey, createAshbyClient(settings, deps));
 };
+
+/** Applications read to choose among a candidate's (each one `application.info`): beyond, it stays ambiguous. */
+const maxApplicationsRead = 10;
 
 const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyClient): AtsAdapter => {
   const { baseUrl } = settings;
@@ -122,15 +128,37 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
     }
   };
 
-  const findByEmail = async (email: string): Promise<AtsMatch | undefined> => {
+  /**
+   * The one application of a candidate with several (Ashby keeps a returning candidate's old and archived
+   * ones) that the event is about: the one for the vendor's ATS job id when it names one, else the only
+   * active one. Undefined when that stays ambiguous: application-level writes then refuse
+   * (`ambiguous_application`) rather than land on another job's application.
+   */
+  const applicationAmong = async (applicationIds: readonly string[], atsJobId: string | undefined) => {
+    if (applicationIds.length > maxApplicationsRead) return undefined;
+    const applications: Application[] = [];
+    for (const id of applicationIds) {
+      const application = await applicationInfo(id).catch((error: unknown) => {
+        if (error instanceof AtsNotFoundError) return undefined;
+        throw error;
+      });
+      if (application) applications.push(application);
+    }
+    const candidates =
+      atsJobId === undefined
+        ? applications.filter((a) => a.status === 'Active')
+        : applications.filter((a) => a.job?.id === atsJobId);
+    return candidates.length === 1 ? candidates[0]?.id : undefined;
+  };
+
+  const findByEmail = async (email: string, atsJobId: string | undefined): Promise<AtsMatch | undefined> => {
     const envelope = await call(buildCandidateSearch(baseUrl, apiKey, email));
     const [candidate] = results(envelope, v.array(candidateSchema), 'candidate.search');
     if (!candidate) return undefined;
     const applicationIds = candidate.applicationIds ?? [];
-    return {
-      candidateId: candidate.id,
-      ...(applicationIds.length === 1 ? { applicationId: applicationIds[0] } : {}),
-    };
+    const applicationId =
+      applicationIds.length === 1 ? applicationIds[0] : await applicationAmong(applicationIds, atsJobId);
+    return { candidateId: candidate.id, ...(applicationId === undefined ? {} : { applicationId }) };
   };
 
   const objectIdFor = (match: AtsMatch, objectType: 'Application' | 'Candidate'): string => {
@@ -174,7 +202,7 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
         const match = await findByApplicationId(lookup.atsApplicationId);
         if (match) return match;
       }
-      return lookup.email ? findByEmail(lookup.email) : undefined;
+      return lookup.email ? findByEmail(lookup.email, lookup.atsJobId) : undefined;
     },
 
     async addNote(match, note) {

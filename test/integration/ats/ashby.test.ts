@@ -72,6 +72,7 @@ describe('Ashby adapter against the Ashby fake', () => {
         applications: [
           { id: 'app-1', candidateId: 'cand-1', currentInterviewStageId: 'stage-1' },
           { id: 'app-2', candidateId: 'cand-2', currentInterviewStageId: 'stage-1' },
+          { id: 'app-3', candidateId: 'cand-2', currentInterviewStageId: 'stage-1' },
         ],
         stages: ['stage-1', 'stage-2'],
         tagIds: ['tag-progress', 'tag-done'],
@@ -101,6 +102,76 @@ describe('Ashby adapter against the Ashby fake', () => {
       body: { email: 'ada@example.com' },
     });
   });
+
+  it.each([
+    {
+      case: 'the application for the ATS job id the vendor sent',
+      atsJobId: 'job-2',
+      applications: [
+        { status: 'Active', jobId: 'job-1' },
+        { status: 'Archived', jobId: 'job-2' },
+      ],
+      expected: 'app-3',
+    },
+    {
+      case: 'the only active application when no job id is sent',
+      atsJobId: undefined,
+      applications: [
+        { status: 'Archived', jobId: 'job-1' },
+        { status: 'Active', jobId: 'job-2' },
+      ],
+      expected: 'app-3',
+    },
+    {
+      case: 'no application when two are active and no job id is sent',
+      atsJobId: undefined,
+      applications: [
+        { status: 'Active', jobId: 'job-1' },
+        { status: 'Active', jobId: 'job-2' },
+      ],
+      expected: undefined,
+    },
+    {
+      case: 'no application when none is for the job id sent',
+      atsJobId: 'job-9',
+      applications: [
+        { status: 'Active', jobId: 'job-1' },
+        { status: 'Archived', jobId: 'job-2' },
+      ],
+      expected: undefined,
+    },
+  ] as const)(
+    'for a candidate with several applications, matches $case',
+    async ({ atsJobId, applications, expected }) => {
+      // Prepare
+      const [first, second] = applications;
+      fake.state.applications.splice(
+        1,
+        2,
+        { id: 'app-2', candidateId: 'cand-2', currentInterviewStageId: 'stage-1', ...first },
+        { id: 'app-3', candidateId: 'cand-2', currentInterviewStageId: 'stage-1', ...second },
+      );
+      const ats = adapterFor({
+        statusField: { fieldId: 'f-status', values: { in_progress: 'In progress', completed: 'Done' } },
+      });
+
+      // Act
+      const match = await ats.findApplication({
+        email: 'bob@example.com',
+        ...(atsJobId === undefined ? {} : { atsJobId }),
+      });
+
+      // Assess
+      expect(match).toEqual({
+        candidateId: 'cand-2',
+        ...(expected === undefined ? {} : { applicationId: expected }),
+      });
+      expect(requestsTo('/application.info').map((r) => r.body)).toEqual([
+        { applicationId: 'app-2' },
+        { applicationId: 'app-3' },
+      ]);
+    },
+  );
 
   it('finds by application id, falling back to the e-mail when Ashby answers success:false not found', async () => {
     // Prepare
