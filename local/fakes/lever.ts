@@ -25,6 +25,8 @@ export interface FakeLeverOpportunity {
   links: string[];
   archived: null | { archivedAt: number; reason: string };
   createdAt: number;
+  /** Postings the opportunity's applications are for (what `GET /opportunities?posting_id=` filters on). */
+  postingIds?: string[];
 }
 export interface FakeLeverNote {
   id: string;
@@ -180,13 +182,15 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
         return answerJson(res, record, 405, { code: 'MethodNotAllowed', message: 'method not allowed' });
       const email = record.query.email?.toLowerCase();
       const contact = record.query.contact_id;
+      const posting = record.query.posting_id;
       return page(
         res,
         record,
         state.opportunities.filter(
           (o) =>
             (!email || o.emails.some((e) => e.toLowerCase() === email)) &&
-            (!contact || o.contact === contact),
+            (!contact || o.contact === contact) &&
+            (!posting || (o.postingIds ?? []).includes(posting)),
         ),
       );
     }

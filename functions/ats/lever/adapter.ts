@@ -146,10 +146,10 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
     return opportunity;
   };
 
-  const findByEmail = async (email: string): Promise<AtsMatch | undefined> => {
+  const bestOpportunity = async (email: string, postingId?: string): Promise<AtsMatch | undefined> => {
     const found: Opportunity[] = [];
     for await (const opportunity of client.pages(
-      (offset) => buildListOpportunitiesByEmail(baseUrl, apiKey, email, offset),
+      (offset) => buildListOpportunitiesByEmail(baseUrl, apiKey, email, offset, postingId),
       opportunitySchema,
     )) {
       found.push(opportunity);
@@ -157,6 +157,15 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
     const [best] = found.sort(byPreference);
     return best && toMatch(best);
   };
+
+  /**
+   * A contact has one opportunity per candidacy: the one for the vendor's ATS job id (a Lever posting id)
+   * when it names one, so writes never land on another job's candidacy; else (no job id, or none of the
+   * contact's opportunities is for it) the newest unarchived one. (`posting_id` is a filter of Lever's "List
+   * all opportunities"; shared/ats/lever.md does not list it: confirm against a real account.)
+   */
+  const findByEmail = async (email: string, atsJobId: string | undefined): Promise<AtsMatch | undefined> =>
+    (atsJobId === undefined ? undefined : await bestOpportunity(email, atsJobId)) ?? bestOpportunity(email);
 
   const leverAdapter: AtsAdapter = {
     name: adapter,
@@ -166,7 +175,7 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
         const opportunity = await getOpportunity(lookup.atsApplicationId);
         if (opportunity) return toMatch(opportunity);
       }
-      return lookup.email ? findByEmail(lookup.email) : undefined;
+      return lookup.email ? findByEmail(lookup.email, lookup.atsJobId) : undefined;
     },
 
     async addNote(match, note) {

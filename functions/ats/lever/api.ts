@@ -41,9 +41,16 @@ export const buildListOpportunitiesByEmail = (
   apiKey: string,
   email: string,
   offset?: string,
+  /** Only the opportunities with an application for this posting (`posting_id`). */
+  postingId?: string,
 ): HttpRequest => ({
   method: 'GET',
-  url: withQuery(joinUrl(baseUrl, 'opportunities'), { email, limit: String(leverMaxPageSize), offset }),
+  url: withQuery(joinUrl(baseUrl, 'opportunities'), {
+    email,
+    posting_id: postingId,
+    limit: String(leverMaxPageSize),
+    offset,
+  }),
   headers: headers(apiKey),
   operation: 'GET /opportunities',
 });

@@ -87,6 +87,28 @@ describe('Lever adapter against the Lever fake', () => {
     ]);
   });
 
+  it("finds the opportunity for the vendor's ATS job id (a posting), not the contact's newest one", async () => {
+    // Prepare: the old opportunity is the one for posting-old; opp-1 (newer, active) is for another posting.
+    const old = fake.state.opportunities.find((o) => o.id === 'opp-old');
+    if (old === undefined) throw new Error('seed changed');
+    old.postingIds = ['posting-old'];
+    const ats = adapterFor();
+
+    // Act
+    const forJob = await ats.findApplication({ email: 'ada@example.com', atsJobId: 'posting-old' });
+    const unknownJob = await ats.findApplication({ email: 'ada@example.com', atsJobId: 'posting-9' });
+
+    // Assess
+    expect(forJob).toEqual({ candidateId: 'contact-1', applicationId: 'opp-old' });
+    // A job id none of the contact's opportunities is for: the newest unarchived one, as without a job id.
+    expect(unknownJob).toEqual({ candidateId: 'contact-1', applicationId: 'opp-1' });
+    expect(requestsTo('/v1/opportunities').map((r) => r.query)).toEqual([
+      { email: 'ada@example.com', posting_id: 'posting-old', limit: '100' },
+      { email: 'ada@example.com', posting_id: 'posting-9', limit: '100' },
+      { email: 'ada@example.com', limit: '100' },
+    ]);
+  });
+
   it('uses the application id as an opportunity id and falls back to the e-mail when it does not exist', async () => {
     // Prepare
     const ats = adapterFor();
