@@ -34,6 +34,15 @@ export const keyPart = v.pipe(
 /** A text field that may be absent or null. */
 export const optionalText = v.nullish(v.string());
 
+/**
+ * An id that may be absent, null or empty, and that becomes part of a ledger key when present (micro1's
+ * session key `session:<interview_id>:<candidate_id>`): capped as {@link keyPart}, or a long one would be
+ * accepted, then refused by DynamoDB on every attempt (a key over 2048 bytes) and dead-lettered.
+ */
+export const optionalKeyPart = v.nullish(
+  v.pipe(v.string(), v.maxLength(255, 'Invalid length: expected at most 255 characters')),
+);
+
 const scoreMessage = 'Invalid value: expected a score from 0 to 100';
 
 /** A 0–100 score (micro1 `proctoring_score`). Any number, not only integers: nothing depends on that. */

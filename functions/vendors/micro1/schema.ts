@@ -4,7 +4,15 @@
  * dedupe key is built from; otherwise they check the types processing reads and let everything else through.
  */
 import * as v from 'valibot';
-import { keyPart, objectOf, optionalAtsId, optionalPercent, optionalText, percent } from '../schema-parts.js';
+import {
+  keyPart,
+  objectOf,
+  optionalAtsId,
+  optionalKeyPart,
+  optionalPercent,
+  optionalText,
+  percent,
+} from '../schema-parts.js';
 
 /**
  * Event types this version understands: the registration enum. `interview.completed` is in the enum but
@@ -75,7 +83,7 @@ export const resumeScore = v.pipe(
 
 /** Candidate and ATS fields shared by interview and report events. */
 const candidateEntries = {
-  candidate_id: optionalText,
+  candidate_id: optionalKeyPart,
   candidate_name: optionalText,
   candidate_email_id: optionalText,
   ats_job_id: optionalAtsId,
@@ -114,7 +122,7 @@ export type Micro1InterviewStarted = v.InferOutput<typeof micro1InterviewStarted
  */
 export const micro1InterviewCompletedSchema = eventSchema('interview.completed', {
   ...candidateEntries,
-  interview_id: optionalText,
+  interview_id: optionalKeyPart,
   interview_name: optionalText,
   job_id: optionalText,
   job_name: optionalText,
@@ -131,7 +139,7 @@ export const micro1InterviewReportCreatedSchema = eventSchema('interview_report.
   ...candidateEntries,
   /** A short id (`h0gqkAcaDJ`), not a UUID. */
   report_id: keyPart,
-  interview_id: optionalText,
+  interview_id: optionalKeyPart,
   session_id: optionalText,
   interview_name: optionalText,
   job_applicant_id: optionalText,

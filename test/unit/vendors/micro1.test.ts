@@ -48,6 +48,23 @@ describe('micro1 events: rejected bodies', () => {
       'data.date_started',
     ],
     [
+      'an interview_id longer than a ledger key allows on interview_report.created',
+      micro1Event('interview_report.created', { set: { 'data.interview_id': 'i'.repeat(2100) } }),
+      'data.interview_id',
+    ],
+    [
+      'an interview_id longer than a ledger key allows on interview.completed',
+      micro1Event('interview.started', {
+        set: { event: 'interview.completed', 'data.interview_id': 'i'.repeat(2100) },
+      }),
+      'data.interview_id',
+    ],
+    [
+      'a candidate_id longer than a ledger key allows on interview_report.created',
+      micro1Event('interview_report.created', { set: { 'data.candidate_id': 'c'.repeat(256) } }),
+      'data.candidate_id',
+    ],
+    [
       'no interview_id on interview.started',
       micro1Event('interview.started', { remove: ['data.interview_id'] }),
       'data.interview_id',
