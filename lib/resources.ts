@@ -97,8 +97,12 @@ export const resources = {
     serviceName: 'interview-sync-ingest',
     memoryMb: 512,
     timeoutSeconds: 10,
-    /** Largest webhook body accepted (bytes). */
-    maxBodyBytes: 5 * 1024 * 1024,
+    /**
+     * Largest webhook body accepted (bytes). API Gateway base64-encodes a body whose type is not text, and a
+     * synchronous invocation carries at most 6 MB: a larger cap would let the invocation fail at the gateway
+     * instead of the ingest answering its 413.
+     */
+    maxBodyBytes: 4 * 1024 * 1024,
     /** Tolerance for ROUND0 signature timestamps (seconds). */
     signatureToleranceSeconds: 300,
     /** Steady-state request rate allowed per route by API Gateway. */

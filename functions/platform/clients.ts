@@ -73,7 +73,7 @@ export const s3Client = (): S3Client => {
 
 /**
  * The per-attempt limits of the worker's S3 client, which reads claim checks and writes raw events: objects
- * of at most ~14 MB (a 5 MB delivery, base64, in JSON). Without them a hung request ran into the worker's
+ * of at most ~14 MB (a 4 MiB delivery, base64, in JSON). Without them a hung request ran into the worker's
  * 60 s Lambda timeout with the whole batch. 5 s an attempt and 3 attempts, both calls of an event in turn:
  * 30 s at worst. `requestTimeout` ends at the answer's headers; `socketTimeout` (idle) ends a body that stops
  * arriving half-way.

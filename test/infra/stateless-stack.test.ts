@@ -123,7 +123,7 @@ describe('stateless stack with the default configuration', () => {
         QUEUE_URL: ref(state.events.queue.queueUrl),
         BUCKET_NAME: ref(state.storage.bucket.bucketName),
         WEBHOOK_SECRETS_ARN: ref(state.secrets.webhook.secretArn),
-        MAX_BODY_BYTES: String(5 * 1024 * 1024),
+        MAX_BODY_BYTES: String(4 * 1024 * 1024),
         SQS_MAX_MESSAGE_BYTES: String(256 * 1024),
         SIGNATURE_TOLERANCE_SECONDS: '300',
         POWERTOOLS_SERVICE_NAME: 'interview-sync-ingest',

@@ -1,5 +1,7 @@
 /**
- * The ingest's writes fit its Lambda timeout (functions/platform/clients.ts): with S3 and SQS both unanswering,
+ * The ingest's limits fit Lambda's. Its largest body still fits a synchronous invocation's payload once API
+ * Gateway base64-encodes it (any body whose type is not text), so an oversized delivery gets the ingest's own
+ * 413 problem+json, never the gateway's error. Its writes fit its Lambda timeout (functions/platform/clients.ts): with S3 and SQS both unanswering,
  * every attempt of the claim check's PUT and of the SendMessage running to its end, plus the jitter between
  * attempts, the ingest still has time to answer its own 503 + Retry-After (and to have read its secrets).
  */
@@ -25,5 +27,18 @@ describe('ingest write limits', () => {
 
     // Assess
     expect(worstMs).toBeLessThanOrEqual(resources.ingest.timeoutSeconds * 1000 - 2000);
+  });
+});
+
+describe('ingest body limit', () => {
+  it('fits a synchronous Lambda invocation (6 MB) base64-encoded, with 16 KiB for headers and context', () => {
+    // Prepare: Lambda's quota for a synchronous invocation's request payload.
+    const invokePayloadBytes = 6 * 1024 * 1024;
+
+    // Act
+    const eventBytes = Math.ceil(resources.ingest.maxBodyBytes / 3) * 4 + 16 * 1024;
+
+    // Assess
+    expect(eventBytes).toBeLessThanOrEqual(invokePayloadBytes);
   });
 });
