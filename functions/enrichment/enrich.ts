@@ -34,16 +34,21 @@ export interface EnrichmentClients {
  *
  * - ROUND0 `interview_ended`: the interview is fetched from the API (the webhook's responses may be partial
  *   and its audio URLs expire after 24 h) and the API's data is preferred, answer by answer, with `source:
- *   'api'`. When no client is configured, the webhook's data is used with `source: 'webhook'`; when the API
- *   does not know the interview (404), too, flagged `apiNotFound`.
+ *   'api'`; answers the webhook has and the API does not list follow the API's. When no client is
+ *   configured, the webhook's data is used with `source: 'webhook'`; when the API does not know the
+ *   interview (404), too, flagged `apiNotFound`.
  * - micro1 `interview_report.created`: the webhook's report is used; when it lacks a part (transcript,
  *   skills, proctoring, report or recording URL…) and a client is configured, the report is read from the
- *   API and only the missing parts are taken from it (listed in `filledFromApi`).
+ *   API and only the missing parts are taken from it (listed in `filledFromApi`). When that read fails, the
+ *   webhook's report is used as it is, flagged `apiNotFound` (404) or `apiFailure` (anything else).
  * - Any other event: what the webhook carries.
  *
- * @throws HttpTransientError when an API call fails transiently (retry the message)
- * @throws VendorApiAuthError, VendorApiRequestError, VendorApiResponseError on permanent API failures
- * @throws UnreadableEventPayloadError when the payload is not readable as its event type
+ * Optional parts of the payload that are badly typed read as absent, list items that are not objects are
+ * left out: ingest lets them through, and refusing the event for them would dead-letter it.
+ *
+ * @throws HttpTransientError when a ROUND0 API call fails transiently (retry the message)
+ * @throws VendorApiAuthError, VendorApiRequestError, VendorApiResponseError on permanent ROUND0 API failures
+ * @throws UnreadableEventPayloadError when the payload's `data` is not an object
  */
 export async function enrichEvent(
   event: InterviewEvent,

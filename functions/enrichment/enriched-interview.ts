@@ -108,6 +108,13 @@ export interface EnrichedInterview {
    * account or environment (the worker counts it: `EnrichmentNotFound`).
    */
   readonly apiNotFound?: true;
+  /**
+   * The vendor's API was asked for parts the webhook lacked and failed otherwise than with a 404: the class
+   * name of the failure (`VendorApiAuthError`, `HttpTransientError`…), never its message. The webhook's data
+   * was used as it is (micro1 reports, which the webhook carries whole). Worth a warning and a count: a
+   * steady stream points at a refused API key or an API that is down.
+   */
+  readonly apiFailure?: string;
   /** Parts the webhook lacked and the API supplied (micro1 reports). */
   readonly filledFromApi?: readonly EnrichedPart[];
   readonly interviewId?: string;

@@ -26,19 +26,22 @@ import {
 } from '../platform/http.js';
 import { type UrlPolicyRelaxation, urlPolicyForBaseUrl } from '../platform/url-guard.js';
 import { VendorApiResponseError, VendorResourceNotFoundError } from './errors.js';
+import { optionalPart, readableItems } from './payload-values.js';
 import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
 
-const text = v.nullish(v.string());
-const number = v.nullish(v.number());
+const text = optionalPart(v.string());
+const number = optionalPart(v.number());
+const id = optionalPart(v.union([v.string(), v.number()]));
 
 /** `{ feedback, rating }`, the shape of every AI evaluation in a report. */
 const evaluationSchema = v.looseObject({ feedback: text, rating: text });
 
 /**
- * One report. Lenient on purpose: every field may be null or absent and unknown fields are kept, because the
- * vendor's samples break its own docs (ratings `Great Answer` vs enum `Great answer`) and nothing
- * downstream depends on a field being present. The `interview_report.created` webhook's `data` has the
- * same shape, so enrichment reads both with this schema.
+ * One report. Lenient on purpose: every field may be null, absent or of another type (read as absent), list
+ * items that are not objects are left out, and unknown fields are kept, because the vendor's samples break
+ * its own docs (ratings `Great Answer` vs enum `Great answer`) and nothing downstream depends on a field
+ * being present. The `interview_report.created` webhook's `data` has the same shape, so enrichment reads
+ * both with this schema.
  */
 export const micro1ReportSchema = v.looseObject({
   /** A short id such as `h0gqkAcaDJ`, not a UUID. */
@@ -48,8 +51,8 @@ export const micro1ReportSchema = v.looseObject({
   interview_name: text,
   candidate_id: text,
   job_applicant_id: text,
-  ats_job_application_id: v.nullish(v.union([v.string(), v.number()])),
-  ats_job_id: v.nullish(v.union([v.string(), v.number()])),
+  ats_job_application_id: id,
+  ats_job_id: id,
   candidate_name: text,
   candidate_email_id: text,
   /** `YYYY-MM-DD`, "Date of the interview". */
@@ -62,52 +65,44 @@ export const micro1ReportSchema = v.looseObject({
   interview_recording_player_url: text,
   proctoring_score: number,
   ai_match_score: number,
-  proctoring_violations: v.nullish(
-    v.array(
-      v.looseObject({
-        /** tab_switch | eye_movement | ai_classifier */
-        type: text,
-        /** "Value of the violation (number / percentage)", sent as a string. */
-        value: v.nullish(v.union([v.string(), v.number()])),
-        description: text,
-      }),
-    ),
+  proctoring_violations: readableItems(
+    v.looseObject({
+      /** tab_switch | eye_movement | ai_classifier */
+      type: text,
+      /** "Value of the violation (number / percentage)", sent as a string. */
+      value: optionalPart(v.union([v.string(), v.number()])),
+      description: text,
+    }),
   ),
-  interview_transcript: v.nullish(
-    v.array(
-      v.looseObject({
-        /** Seconds into the interview. */
-        timestamp: number,
-        /** interviewer | user */
-        role: text,
-        content: text,
-      }),
-    ),
+  interview_transcript: readableItems(
+    v.looseObject({
+      /** Seconds into the interview. */
+      timestamp: number,
+      /** interviewer | user */
+      role: text,
+      content: text,
+    }),
   ),
-  technical_skills_evaluation: v.nullish(
-    v.array(v.looseObject({ skill: text, ai_evaluation: v.nullish(evaluationSchema), timestamp: number })),
+  technical_skills_evaluation: readableItems(
+    v.looseObject({ skill: text, ai_evaluation: optionalPart(evaluationSchema), timestamp: number }),
   ),
-  soft_skills_evaluation: v.nullish(
-    v.array(
-      v.looseObject({
-        skill: text,
-        ai_evaluation: v.nullish(
-          v.looseObject({
-            feedback: text,
-            /** CEFR level (A1–C2) for English interviews, Not Experienced…Excellent otherwise. */
-            rating: text,
-            sub_score: v.nullish(v.record(v.string(), v.unknown())),
-          }),
-        ),
-      }),
-    ),
+  soft_skills_evaluation: readableItems(
+    v.looseObject({
+      skill: text,
+      ai_evaluation: optionalPart(
+        v.looseObject({
+          feedback: text,
+          /** CEFR level (A1–C2) for English interviews, Not Experienced…Excellent otherwise. */
+          rating: text,
+          sub_score: optionalPart(v.record(v.string(), v.unknown())),
+        }),
+      ),
+    }),
   ),
-  coding_skills_evaluation: v.nullish(evaluationSchema),
-  custom_exercise_evaluation: v.nullish(evaluationSchema),
-  custom_question_evaluation: v.nullish(
-    v.array(
-      v.looseObject({ question_text: text, answer_text: text, ai_evaluation: v.nullish(evaluationSchema) }),
-    ),
+  coding_skills_evaluation: optionalPart(evaluationSchema),
+  custom_exercise_evaluation: optionalPart(evaluationSchema),
+  custom_question_evaluation: readableItems(
+    v.looseObject({ question_text: text, answer_text: text, ai_evaluation: optionalPart(evaluationSchema) }),
   ),
   /** `YYYY-MM-DD HH:mm:ss`, no zone. */
   date_created: text,

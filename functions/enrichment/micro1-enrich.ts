@@ -14,13 +14,23 @@ import type {
 } from './enriched-interview.js';
 import { VendorResourceNotFoundError } from './errors.js';
 import { type Micro1ApiClient, type Micro1Report, micro1ReportSchema } from './micro1-api.js';
-import { compact, isoTimestampOf, nonEmpty, numberOf, readEventPayload, textOf } from './payload-values.js';
+import {
+  compact,
+  isoTimestampOf,
+  nonEmpty,
+  numberOf,
+  optionalPart,
+  readEventPayload,
+  textOf,
+} from './payload-values.js';
 
-const text = v.nullish(v.string());
+const text = optionalPart(v.string());
 
 /**
  * Every field enrichment reads from any micro1 event's `data` (source: shared/seeds/micro1-event-types.md):
- * the report's fields, plus those of the interview, recording and applicant events.
+ * the report's fields, plus those of the interview, recording and applicant events. Each is optional and
+ * read as absent when badly typed (see `optionalPart`); only `data` itself must be an object, as ingest
+ * requires.
  */
 const micro1DataSchema = v.looseObject({
   ...micro1ReportSchema.entries,
@@ -31,7 +41,7 @@ const micro1DataSchema = v.looseObject({
   interview_webcam_recording_url: text,
   interview_webcam_recording_player_url: text,
   /** A decimal string (`"99.99"`). */
-  resume_score: v.nullish(v.union([v.string(), v.number()])),
+  resume_score: optionalPart(v.union([v.string(), v.number()])),
   resume_url: text,
   stage: text,
 });
@@ -191,13 +201,20 @@ function fillFromApi(fromWebhook: View, fromApi: View): { view: View; filled: En
   return { view: { ...fromWebhook, ...patch }, filled };
 }
 
-/** The API's copy of the report; `not-found` when the API does not list it (yet); undefined when no id scopes a lookup. */
+/** What asking the API for the report gave. */
+type ApiAnswer =
+  | { readonly outcome: 'found'; readonly report: Micro1Report }
+  | { readonly outcome: 'not-found' }
+  /** `error`: the failure's class name, never its message (vendor messages may echo candidate data). */
+  | { readonly outcome: 'failed'; readonly error: string };
+
+/** The API's copy of the report, or why there is none; undefined when no id scopes a lookup. */
 async function reportFromApi(
   client: Pick<Micro1ApiClient, 'getReport'>,
   reportId: string,
   interviewId: string | undefined,
   candidateId: string | undefined,
-): Promise<Micro1Report | 'not-found' | undefined> {
+): Promise<ApiAnswer | undefined> {
   const scope =
     interviewId !== undefined
       ? { interviewId, candidateId }
@@ -206,12 +223,13 @@ async function reportFromApi(
         : undefined;
   if (scope === undefined) return undefined;
   try {
-    return await client.getReport({ reportId, ...scope });
+    return { outcome: 'found', report: await client.getReport({ reportId, ...scope }) };
   } catch (error) {
-    // Missing parts are a nice-to-have: a report the API does not list keeps the webhook's data. Auth and
-    // transient failures propagate like any other API failure.
-    if (error instanceof VendorResourceNotFoundError) return 'not-found';
-    throw error;
+    if (error instanceof VendorResourceNotFoundError) return { outcome: 'not-found' };
+    // The webhook carries the report; the API only tops up parts it lacks. Any failure (a refused key or
+    // request, a body of another shape, an outage) must not hold back or dead-letter a report that can be
+    // written as it is: the webhook's data is used and the failure named on the result (`apiFailure`).
+    return { outcome: 'failed', error: error instanceof Error ? error.name : typeof error };
   }
 }
 
@@ -238,10 +256,12 @@ export async function enrichMicro1Event(
     partsWorthFetching.some((part) => lacks(fromWebhook, part));
   if (!worthFetching) return compact({ ...base, source: 'webhook', ...fromWebhook });
 
-  const report = await reportFromApi(client, reportId, base.interviewId, textOf(data.candidate_id));
-  if (report === undefined) return compact({ ...base, source: 'webhook', ...fromWebhook });
-  if (report === 'not-found')
+  const answer = await reportFromApi(client, reportId, base.interviewId, textOf(data.candidate_id));
+  if (answer === undefined) return compact({ ...base, source: 'webhook', ...fromWebhook });
+  if (answer.outcome === 'not-found')
     return compact({ ...base, source: 'webhook', ...fromWebhook, apiNotFound: true });
-  const { view, filled } = fillFromApi(fromWebhook, viewOf(report));
+  if (answer.outcome === 'failed')
+    return compact({ ...base, source: 'webhook', ...fromWebhook, apiFailure: answer.error });
+  const { view, filled } = fillFromApi(fromWebhook, viewOf(answer.report));
   return compact({ ...base, source: 'webhook', ...view, filledFromApi: nonEmpty(filled) });
 }

@@ -32,6 +32,32 @@ export function compact<T extends object>(entries: T): T {
 export const nonEmpty = <T>(items: readonly T[]): readonly T[] | undefined =>
   items.length > 0 ? items : undefined;
 
+/**
+ * An optional part read with `schema`, or absent when it is null, absent or of another shape. Ingest checks
+ * only the fields each event type depends on and lets the rest through, so a badly typed optional part
+ * (a numeric rating, `"N/A"` for an evaluation) must not make the whole event unreadable: that is a
+ * permanent failure, and an event ingest answered 202 for would be dead-lettered.
+ */
+export const optionalPart = <const TSchema extends v.GenericSchema>(schema: TSchema) =>
+  v.fallback(v.nullish(schema), undefined as v.InferOutput<v.NullishSchema<TSchema, undefined>>);
+
+/**
+ * An optional list whose items `item` cannot read are left out (the others still render), absent when it
+ * is not a list: see {@link optionalPart}.
+ */
+export const readableItems = <const TItem extends v.GenericSchema>(item: TItem) =>
+  optionalPart(
+    v.pipe(
+      v.array(v.unknown()),
+      v.transform((items) =>
+        items.flatMap((value) => {
+          const result = v.safeParse(item, value);
+          return result.success ? [result.output as v.InferOutput<TItem>] : [];
+        }),
+      ),
+    ),
+  );
+
 /** `payload` read with `schema`; throws {@link UnreadableEventPayloadError} naming the failing paths only. */
 export function readEventPayload<const TSchema extends v.GenericSchema>(
   vendor: VendorName,

@@ -11,14 +11,16 @@ import * as v from 'valibot';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../platform/http.js';
 import { type UrlPolicyRelaxation, urlPolicyForBaseUrl } from '../platform/url-guard.js';
 import { VendorResourceNotFoundError } from './errors.js';
+import { optionalPart } from './payload-values.js';
 import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
 
-const text = v.nullish(v.string());
+const text = optionalPart(v.string());
 
 /**
  * One answer. `score`/`feedback` are documented nullable and absent from test events, `audio_url` may be
- * absent (shared/vendors/round0.md, "Field notes"); unknown fields are kept. The webhook's `responses[]`
- * items have the same shape, so enrichment reads both with this schema.
+ * absent (shared/vendors/round0.md, "Field notes"); a field of another type reads as absent, so one odd
+ * value does not cost the whole interview; unknown fields are kept. The webhook's `responses[]` items have
+ * the same shape, so enrichment reads both with this schema.
  */
 export const round0ResponseSchema = v.looseObject({
   question_id: text,
@@ -28,9 +30,9 @@ export const round0ResponseSchema = v.looseObject({
   transcript: text,
   /** Temporary: expires 24 h after it was issued. */
   audio_url: text,
-  score: v.nullish(v.number()),
+  score: optionalPart(v.number()),
   feedback: text,
-  duration_seconds: v.nullish(v.number()),
+  duration_seconds: optionalPart(v.number()),
   answered_at: text,
 });
 export type Round0Response = v.InferOutput<typeof round0ResponseSchema>;
@@ -45,8 +47,8 @@ const interviewFields = {
 /** The interview as `GET /api/v1/interviews/{id}` returns it; only `responses` is required. */
 export const round0InterviewSchema = v.looseObject({
   ...interviewFields,
-  interview: v.nullish(v.looseObject(interviewFields)),
-  job: v.nullish(v.looseObject({ id: text, title: text, department: text, location: text })),
+  interview: optionalPart(v.looseObject(interviewFields)),
+  job: optionalPart(v.looseObject({ id: text, title: text, department: text, location: text })),
   responses: v.array(round0ResponseSchema),
 });
 export type Round0Interview = v.InferOutput<typeof round0InterviewSchema>;

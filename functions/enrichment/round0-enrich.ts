@@ -7,20 +7,33 @@ import * as v from 'valibot';
 import type { InterviewEvent } from '../vendors/envelope.js';
 import type { EnrichedInterview, EnrichedResponse, EnrichedStatus } from './enriched-interview.js';
 import { VendorResourceNotFoundError } from './errors.js';
-import { compact, isoTimestampOf, nonEmpty, numberOf, readEventPayload, textOf } from './payload-values.js';
+import {
+  compact,
+  isoTimestampOf,
+  nonEmpty,
+  numberOf,
+  optionalPart,
+  readableItems,
+  readEventPayload,
+  textOf,
+} from './payload-values.js';
 import { type Round0ApiClient, type Round0Response, round0ResponseSchema } from './round0-api.js';
 
-const text = v.nullish(v.string());
+const text = optionalPart(v.string());
 
 const jobSchema = v.looseObject({ title: text, department: text, location: text });
 
-/** What enrichment reads of a ROUND0 webhook; ingest validated the rest. */
+/**
+ * What enrichment reads of a ROUND0 webhook. Each part is optional and read as absent when badly typed (see
+ * `optionalPart`): ingest checks `responses` on `interview_ended` only, and none of them on event types it
+ * does not know. Only `data` itself must be an object, as ingest requires.
+ */
 const round0WebhookSchema = v.looseObject({
   data: v.nullish(
     v.looseObject({
-      interview: v.nullish(v.looseObject({ id: text, started_at: text, completed_at: text })),
-      job: v.nullish(jobSchema),
-      responses: v.nullish(v.array(round0ResponseSchema)),
+      interview: optionalPart(v.looseObject({ id: text, started_at: text, completed_at: text })),
+      job: optionalPart(jobSchema),
+      responses: readableItems(round0ResponseSchema),
     }),
   ),
 });
@@ -57,8 +70,9 @@ const definedEntries = (response: Round0Response): Partial<Round0Response> =>
   Object.fromEntries(Object.entries(response).filter(([, value]) => value !== null && value !== undefined));
 
 /**
- * The API's answers, each completed field by field from the webhook's answer to the same question; the
- * webhook's list when the API returned none.
+ * The API's answers, each completed field by field from the webhook's answer to the same question, then the
+ * webhook's answers to questions the API does not list, in the webhook's order; the webhook's list when the
+ * API returned none.
  */
 function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonly Round0Response[]) {
   if (fromApi.length === 0) return fromWebhook;
@@ -67,10 +81,17 @@ function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonl
       response.question_id ? [[response.question_id, response] as const] : [],
     ),
   );
-  return fromApi.map((response) => {
+  const merged = fromApi.map((response) => {
     const fallback = response.question_id ? webhookById.get(response.question_id) : undefined;
     return fallback === undefined ? response : { ...fallback, ...definedEntries(response) };
   });
+  // An API that lags the webhook must not cost the candidate an answer: the note is written once. A webhook
+  // answer without an id cannot be matched and may repeat one of the API's, so it is not added.
+  const apiIds = new Set(fromApi.map((response) => response.question_id).filter(Boolean));
+  const onlyInWebhook = fromWebhook.filter(
+    (response) => response.question_id && !apiIds.has(response.question_id),
+  );
+  return [...merged, ...onlyInWebhook];
 }
 
 /** Enriches a ROUND0 event; see {@link enrichEvent} in `enrich.ts` for the rules. */

@@ -71,3 +71,47 @@ describe('vendor API error mapping', () => {
     await expect(result).rejects.toThrow(/not JSON/);
   });
 });
+
+describe('vendor API bodies with badly typed optional fields', () => {
+  it('reads a ROUND0 answer whose score is not a number without the score', async () => {
+    // Prepare
+    const body = {
+      responses: [{ question_id: 'q-1', transcript: 'An answer.', score: '85', duration_seconds: null }],
+      job: 'Engineer',
+    };
+    const client = new Round0ApiClient(answering(200, JSON.stringify(body)));
+
+    // Act
+    const interview = await client.getInterview('i-1');
+
+    // Assess
+    expect(interview.responses).toEqual([
+      { question_id: 'q-1', transcript: 'An answer.', duration_seconds: null },
+    ]);
+    expect(interview.job).toBeUndefined();
+  });
+
+  it('reads a micro1 report with a numeric rating and a coding evaluation "N/A", keeping the rest', async () => {
+    // Prepare
+    const report = {
+      report_id: 'r-1',
+      coding_skills_evaluation: 'N/A',
+      technical_skills_evaluation: [
+        { skill: 'React.js', ai_evaluation: { rating: 4, feedback: 'Good.' } },
+        7,
+      ],
+    };
+    const client = new Micro1ApiClient(answering(200, JSON.stringify({ status: true, data: [report] })));
+
+    // Act
+    const reports = await client.listReports({ interviewId: 'i-1' });
+
+    // Assess
+    expect(reports).toEqual([
+      {
+        report_id: 'r-1',
+        technical_skills_evaluation: [{ skill: 'React.js', ai_evaluation: { feedback: 'Good.' } }],
+      },
+    ]);
+  });
+});

@@ -2,6 +2,8 @@ import { type EnrichmentClients, enrichEvent } from '../../../functions/enrichme
 import {
   UnreadableEventPayloadError,
   VendorApiAuthError,
+  VendorApiRequestError,
+  VendorApiResponseError,
   VendorResourceNotFoundError,
 } from '../../../functions/enrichment/errors.js';
 import type { Micro1Report, Micro1ReportLookup } from '../../../functions/enrichment/micro1-api.js';
@@ -229,10 +231,79 @@ describe('enrichEvent', () => {
       });
     });
 
-    it('refuses a payload whose fields have the wrong types, naming only the path', async () => {
+    it('adds the webhook answers the API does not list after the API’s, in the webhook’s order', async () => {
+      // Prepare: the webhook has three answers; the lagging API lists the second only.
+      const event = fixtureEvent('round0', 'interview_ended', (body) => {
+        const [first, second] = dataOf(body).responses as Record<string, unknown>[];
+        dataOf(body).responses = [first, second, { ...first, question_id: 'q-3', transcript: 'Third.' }];
+      });
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          body.responses = (body.responses as unknown[]).slice(1);
+        }),
+      );
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess
+      expect(enriched.source).toBe('api');
+      expect(enriched.responses?.map(({ index, questionId }) => ({ index, questionId }))).toEqual([
+        { index: 1, questionId: '990i2844-i63f-85h8-e150-880099884444' },
+        { index: 2, questionId: '880h1733-h52e-74g7-d049-779988773333' },
+        { index: 3, questionId: 'q-3' },
+      ]);
+      // The API's answer keeps its fresh audio URL; the webhook-only ones keep theirs.
+      expect(enriched.responses?.map((response) => response.audioUrl)).toEqual([
+        `https://api.example/fresh/audio/${event.interviewId}/2.mp3`,
+        'https://storage.round0.io/audio/abc123.mp3',
+        'https://storage.round0.io/audio/abc123.mp3',
+      ]);
+    });
+
+    it('maps interview_started whose responses are not a list, as ingest accepts it', async () => {
+      // Prepare: ingest checks responses on interview_ended only.
+      const event = fixtureEvent('round0', 'interview_started', (body) => {
+        dataOf(body).responses = {};
+        dataOf(body).job = 'Senior Frontend Developer';
+      });
+
+      // Act
+      const enriched = await enrichEvent(event);
+
+      // Assess
+      expect(enriched).toStrictEqual({
+        vendor: 'round0',
+        eventType: 'interview_started',
+        status: 'in_progress',
+        source: 'webhook',
+        interviewId: '660f9511-f30c-52e5-b827-557766551111',
+        startedAt: '2024-01-16T14:30:00.000Z',
+      });
+    });
+
+    it('leaves out answers that are not objects and badly typed answer fields, keeping the rest', async () => {
       // Prepare
       const event = fixtureEvent('round0', 'interview_ended', (body) => {
-        dataOf(body).responses = 'a transcript';
+        const [first, second] = dataOf(body).responses as Record<string, unknown>[];
+        dataOf(body).responses = [null, { ...first, score: '85', duration_seconds: 'long' }, 'x', second];
+      });
+
+      // Act
+      const enriched = await enrichEvent(event);
+
+      // Assess
+      expect(enriched.responses?.map((response) => response.index)).toEqual([1, 2]);
+      expect(enriched.responses?.[0]).not.toHaveProperty('score');
+      expect(enriched.responses?.[0]).not.toHaveProperty('durationSeconds');
+      expect(enriched.responses?.[0]?.answer).toContain('React hooks');
+      expect(enriched.responses?.[1]?.score).toBe(92);
+    });
+
+    it('refuses a payload whose data is not an object, naming only the path', async () => {
+      // Prepare
+      const event = fixtureEvent('round0', 'interview_ended', (body) => {
+        body.data = 'a transcript';
       });
 
       // Act
@@ -240,7 +311,7 @@ describe('enrichEvent', () => {
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(UnreadableEventPayloadError);
-      await expect(result).rejects.toMatchObject({ paths: ['data.responses'] });
+      await expect(result).rejects.toMatchObject({ paths: ['data'] });
     });
   });
 
@@ -397,20 +468,121 @@ describe('enrichEvent', () => {
       expect(enriched.apiNotFound).toBe(true);
     });
 
-    it('propagates a transient API failure', async () => {
+    it.each([
+      ['a refused key', new VendorApiAuthError('micro1', 403), 'VendorApiAuthError'],
+      ['a refused request', new VendorApiRequestError('micro1', 400), 'VendorApiRequestError'],
+      ['a body of another shape', new VendorApiResponseError('micro1', 'bad'), 'VendorApiResponseError'],
+      ['a transient failure', transientError(), 'HttpTransientError'],
+      ['anything else', new TypeError('fetch failed'), 'TypeError'],
+    ])('keeps the webhook report, naming the failure, after %s of the API', async (_label, error, name) => {
       // Prepare
-      const error = transientError();
       const stub = micro1Stub(async () => {
         throw error;
       });
 
       // Act
-      const result = enrichEvent(fixtureEvent('micro1', 'interview_report.created', withoutTranscript), {
-        micro1: stub.client,
-      });
+      const enriched = await enrichEvent(
+        fixtureEvent('micro1', 'interview_report.created', withoutTranscript),
+        { micro1: stub.client },
+      );
 
       // Assess
-      await expect(result).rejects.toBe(error);
+      expect(stub.calls).toHaveLength(1);
+      expect(enriched).toMatchObject({ source: 'webhook', apiFailure: name, aiMatchScore: 85 });
+      expect(enriched.skills).toHaveLength(1);
+      expect(enriched).not.toHaveProperty('transcript');
+      expect(enriched).not.toHaveProperty('apiNotFound');
+      expect(enriched).not.toHaveProperty('filledFromApi');
+    });
+
+    it.each([
+      [
+        'a numeric skill rating',
+        (data: Record<string, unknown>) => {
+          const [skill] = data.technical_skills_evaluation as { ai_evaluation: Record<string, unknown> }[];
+          if (skill) skill.ai_evaluation.rating = 4;
+        },
+        {
+          skills: [{ skill: 'React.js', feedback: expect.stringContaining('FastAPI'), atSeconds: 100 }],
+        },
+      ],
+      [
+        'a coding evaluation "N/A"',
+        (data: Record<string, unknown>) => {
+          data.coding_skills_evaluation = 'N/A';
+        },
+        {
+          codingEvaluation: undefined,
+          customExerciseEvaluation: { rating: 'Senior', feedback: expect.any(String) },
+        },
+      ],
+      [
+        'violations mixed with values that are not objects',
+        (data: Record<string, unknown>) => {
+          data.proctoring_violations = ['tab_switch', ...(data.proctoring_violations as unknown[]), null];
+        },
+        {
+          proctoring: {
+            score: 85,
+            violations: [expect.objectContaining({ type: 'tab_switch', value: '3' })],
+          },
+        },
+      ],
+      [
+        'custom question evaluations that are not a list',
+        (data: Record<string, unknown>) => {
+          data.custom_question_evaluation = { question_text: 'Are you willing to relocate?' };
+        },
+        { customQuestions: undefined },
+      ],
+      [
+        'a numeric recording player URL',
+        (data: Record<string, unknown>) => {
+          data.interview_recording_player_url = 1;
+        },
+        { recordingUrls: { screen: 'https://micro1.ai/interview/h0gqkAcaDJ.m3u8' } },
+      ],
+    ])(
+      'maps a report with %s, as ingest accepts it, rendering what is readable',
+      async (_label, change, expected) => {
+        // Prepare
+        const event = fixtureEvent('micro1', 'interview_report.created', (body) => change(dataOf(body)));
+        const complete = await enrichEvent(fixtureEvent('micro1', 'interview_report.created'));
+
+        // Act
+        const enriched = await enrichEvent(event);
+
+        // Assess: the odd part reads as absent (or without its odd items), the rest as in the unchanged report.
+        const want = Object.entries({ ...complete, ...expected }).filter(([, value]) => value !== undefined);
+        expect(enriched).toStrictEqual(Object.fromEntries(want));
+      },
+    );
+
+    it('maps interview.started whose status is not a text, as ingest accepts it', async () => {
+      // Prepare
+      const event = fixtureEvent('micro1', 'interview.started', (body) => {
+        dataOf(body).status = 1;
+      });
+
+      // Act
+      const enriched = await enrichEvent(event);
+
+      // Assess
+      expect(enriched).toStrictEqual(await enrichEvent(fixtureEvent('micro1', 'interview.started')));
+    });
+
+    it('refuses a payload whose data is not an object, naming only the path', async () => {
+      // Prepare
+      const event = fixtureEvent('micro1', 'interview.started', (body) => {
+        body.data = 'Backend Developer Interview';
+      });
+
+      // Act
+      const result = enrichEvent(event);
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(UnreadableEventPayloadError);
+      await expect(result).rejects.toMatchObject({ paths: ['data'] });
     });
 
     it('maps interview.started', async () => {
