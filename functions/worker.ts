@@ -106,7 +106,22 @@ const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
  * most 5 s for a Retry-After (a longer one is the queue's to wait). Past that the event is retried later
  * instead of the whole batch ending in a Lambda timeout.
  */
-const vendorApiHttp = { deadlineMs: 15_000, maxRetryAfterSeconds: 5 } as const;
+/**
+ * Time the worker keeps after its ATS, vendor API and Slack calls, before its Lambda timeout: to record each
+ * event's outcome in the ledger (DynamoDB attempts of at most 5 s, clients.ts) and answer the batch. Without
+ * it, Retry-After waits and slow answers of an event's calls in turn (each within its own 20 s deadline) ran
+ * the invocation into its timeout: every record of the batch back after the visibility timeout, a receive
+ * spent, and a Slack message in flight left "uncertain". 10 s of the deployed 60 s.
+ */
+export const workerReserveMs = 10_000;
+/**
+ * Epoch ms by which the current invocation's outbound calls must end (set as each invocation starts; Lambda
+ * runs one invocation at a time in a container).
+ */
+let callsEndAt: number | undefined;
+const callsEndBy = (): number | undefined => callsEndAt;
+
+const vendorApiHttp = { deadlineMs: 15_000, maxRetryAfterSeconds: 5, endBy: callsEndBy } as const;
 
 /** Builds the credentialed dependencies; rebuilt only when the integration secret's content changes. */
 const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
@@ -133,6 +148,7 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
     ats: createAtsAdapter(atsAdapterName, atsConfig, secrets.ats, {
       ...(secrets.pseudonymKey === undefined ? {} : { pseudonymKey: secrets.pseudonymKey }),
       urlPolicy: outboundRelaxation,
+      callsEndBy,
     }),
     ledger,
     ...(archiveQueueUrl === undefined
@@ -142,7 +158,11 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
     notify:
       slackUrl === undefined
         ? undefined
-        : (n) => notifySlack(slackUrl, n, { urlPolicy: urlPolicyForBaseUrl(slackUrl, outboundRelaxation) }),
+        : (n) =>
+            notifySlack(slackUrl, n, {
+              urlPolicy: urlPolicyForBaseUrl(slackUrl, outboundRelaxation),
+              endBy: callsEndBy,
+            }),
     options: syncOptions,
   };
 };
@@ -314,6 +334,14 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           recordMetric(metrics, metricSpecs.enrichmentNotFound, 1, { vendor: toEnrich.vendor });
           logger.warn("the vendor's API does not know the interview; synced from the webhook's data", about);
         }
+        if (enriched.apiFailure !== undefined) {
+          // The webhook carried the report; the API only adds parts it lacked. The error's class only.
+          recordMetric(metrics, metricSpecs.enrichmentDegraded, 1, { vendor: toEnrich.vendor });
+          logger.warn("the vendor's API failed; synced from the webhook's data", {
+            ...about,
+            error: enriched.apiFailure,
+          });
+        }
         return enriched;
       };
       const result = await syncInterviewEvent(event, {
@@ -404,11 +432,15 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
   };
 
   // A processor per invocation: its record list and failures are that invocation's alone.
-  const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+  const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const remainingMs = context.getRemainingTimeInMillis();
+    // A sixth of a shorter timeout (the local runtime's tests run the worker with 2 s).
+    callsEndAt = Date.now() + remainingMs - Math.min(workerReserveMs, remainingMs / 6);
+    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
       context,
       throwOnFullBatchFailure: false,
     });
+  };
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(tracing)

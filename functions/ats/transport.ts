@@ -69,6 +69,7 @@ export const createAtsTransport = (options: AtsTransportOptions): AtsTransport =
   const http = createHttpClient({
     ...options.http,
     deadlineMs: options.http.deadlineMs ?? defaultAtsDeadlineMs,
+    ...(options.deps.callsEndBy === undefined ? {} : { endBy: options.deps.callsEndBy }),
     fetch,
     sleep,
     random,

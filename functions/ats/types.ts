@@ -147,6 +147,11 @@ export interface AtsAdapterDeps {
   /** @default Date.now */
   readonly now?: () => number;
   /**
+   * Epoch milliseconds by which every ATS call must have ended (the worker: its invocation's time, less what
+   * it needs to record the outcomes), on top of each request's own deadline. @default none
+   */
+  readonly callsEndBy?: () => number | undefined;
+  /**
    * Key of the e-mail pseudonyms the log and generic adapters write (`email-hmac:…`), from the integration
    * secret's `pseudonymKey`. Without it they write no e-mail-derived id at all.
    * @default none

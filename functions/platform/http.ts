@@ -141,6 +141,13 @@ export interface HttpClientOptions {
    */
   readonly deadlineMs?: number;
   /**
+   * Epoch milliseconds by which every call must have ended, whatever its own deadline (a Lambda
+   * invocation's time, less what the caller needs after its calls): read when a call starts. A call that
+   * starts after it is never sent (it fails as not sent, {@link requestNeverSent}).
+   * @default undefined — each call's deadline alone
+   */
+  readonly endBy?: () => number | undefined;
+  /**
    * Attempts per request, the first included.
    * @default 4
    */
@@ -563,7 +570,10 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       name.toLowerCase(),
     );
     // Whole milliseconds: AbortSignal.timeout throws on a fraction (e.g. a budget computed from a remaining time).
-    const requested = req.deadlineMs ?? options.deadlineMs;
+    const endBy = options.endBy?.();
+    const budget = endBy === undefined ? undefined : endBy - Date.now();
+    const own = req.deadlineMs ?? options.deadlineMs;
+    const requested = budget === undefined ? own : Math.min(own ?? budget, budget);
     const deadlineMs = requested === undefined ? undefined : Math.max(1, Math.ceil(requested));
     return {
       operation,
@@ -572,7 +582,13 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       credentialed: secretNames.some((name) => name in headers),
       maxResponseBytes: req.maxResponseBytes ?? clientMaxResponseBytes,
       deadlineMs,
-      deadline: deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs),
+      // Already spent: aborted from the start, so `scheduled` never sends it.
+      deadline:
+        deadlineMs === undefined
+          ? undefined
+          : budget !== undefined && budget <= 0
+            ? AbortSignal.abort()
+            : AbortSignal.timeout(deadlineMs),
       deadlineAt: deadlineMs === undefined ? undefined : Date.now() + deadlineMs,
       dispatcher: await guard.dispatcher(),
     };

@@ -115,6 +115,14 @@ export const metrics = {
     description:
       "events whose interview or report the vendor's API did not know (404): synced from the webhook's data; a steady count points at an API key or base URL of another account or environment",
   }),
+  enrichmentDegraded: spec({
+    name: 'EnrichmentDegraded',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    breakdown: ['vendor'],
+    description:
+      "events whose optional top-up from the vendor's API failed (auth, refused, malformed or unreachable): synced from the webhook's data alone",
+  }),
   eventDeadLettered: spec({
     name: 'EventDeadLettered',
     unit: 'Count',

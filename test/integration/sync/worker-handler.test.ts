@@ -858,6 +858,31 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect((await storedRaw(event))?.bodyBase64).toBe(bytes.toString('base64'));
   });
 
+  it('ends an event’s ATS calls before its invocation’s time runs out, and reports the event failed in time', async () => {
+    // Prepare: an invocation with 900 ms left (the worker keeps a sixth of it to record outcomes); the Lever
+    // fake never answers the look-up, whose own attempt would last 2 s (ATS_CONFIG.http.timeoutMs)
+    const held = lever.faults.hold({ method: 'GET', path: /\/opportunities$/, every: true });
+    const record = eventRecord(
+      round0('interview_ended', {
+        eventId: 'evt_invocation_budget',
+        interviewId: 'int-invocation-budget',
+        email: 'cyd@example.com',
+      }),
+    );
+    const shortContext = { ...context, getRemainingTimeInMillis: () => 900 } as Context;
+    const startedAt = Date.now();
+
+    // Act
+    const response = (await handler({ Records: [record] }, shortContext)) as SQSBatchResponse;
+    const elapsed = Date.now() - startedAt;
+    held.abort();
+
+    // Assess: failed (to be retried) at the invocation's budget, not at the request's 2 s
+    expect(held.count).toBe(1);
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(elapsed).toBeLessThan(1_600);
+  });
+
   it('brings a delivery of an event another invocation holds back in seconds, not after the visibility timeout', async () => {
     // Prepare: an empty events queue; the first delivery holds the event while its note is posted (held at
     // the Lever fake); a second delivery of the same event is a real message, received for 60 s
