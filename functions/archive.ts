@@ -21,7 +21,9 @@ import { archiveHlsRecording } from './archive/hls-archiver.js';
 import { ArchiveManifest } from './archive/manifest.js';
 import { createMediaSource, mediaPolicyFor, parseArchiveMediaHosts } from './archive/media-source.js';
 import { createS3ArchiveStore } from './archive/s3-store.js';
+import { freshAudioUrlOf } from './archive/tasks.js';
 import type { ArchivedObject, ArchiveTask } from './archive/types.js';
+import { VendorResourceNotFoundError } from './enrichment/errors.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, s3Client, sdkPutObject, sdkSendMessage, sqsClient } from './platform/clients.js';
@@ -81,7 +83,13 @@ const taskSchema = v.looseObject({
       key: v.pipe(v.string(), v.startsWith('interviews/')),
       sourceUrl: v.string(),
       contentType: v.string(),
-      refresh: v.optional(v.object({ round0InterviewId: v.string(), questionId: v.string() })),
+      refresh: v.optional(
+        v.object({
+          round0InterviewId: v.string(),
+          questionId: v.string(),
+          occurrence: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+        }),
+      ),
     }),
     v.looseObject({
       kind: v.literal('hls'),
@@ -92,8 +100,10 @@ const taskSchema = v.looseObject({
   ]),
 });
 
+type Round0AudioRefresh = NonNullable<Extract<ArchiveTask['asset'], { kind: 'file' }>['refresh']>;
+
 /** A fresh `audio_url` for one ROUND0 answer (its URLs expire 24 h after issue): the interview read again. */
-const freshRound0AudioUrl = async (interviewId: string, questionId: string): Promise<string | undefined> => {
+const freshRound0AudioUrl = async (refresh: Round0AudioRefresh): Promise<string | undefined> => {
   const secrets = await readIntegrationSecrets();
   if (secrets.round0ApiKey === undefined || round0ApiBaseUrl === undefined) return undefined;
   const client = new Round0ApiClient({
@@ -101,7 +111,16 @@ const freshRound0AudioUrl = async (interviewId: string, questionId: string): Pro
     apiKey: secrets.round0ApiKey,
     urlPolicy: relaxation,
   });
-  return client.audioUrlOf(interviewId, questionId);
+  let interview: Awaited<ReturnType<Round0ApiClient['getInterview']>>;
+  try {
+    interview = await client.getInterview(refresh.round0InterviewId);
+  } catch (error) {
+    if (error instanceof VendorResourceNotFoundError) return undefined;
+    throw error;
+  }
+  // Not `audioUrlOf`, which takes the question's first answer: a retaken question's later answer would be
+  // refreshed with the first one's audio.
+  return freshAudioUrlOf(interview.responses, refresh);
 };
 
 /**
@@ -130,9 +149,7 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
       asset,
       source,
       store,
-      ...(refresh === undefined
-        ? {}
-        : { refreshUrl: () => freshRound0AudioUrl(refresh.round0InterviewId, refresh.questionId) }),
+      ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(refresh) }),
     }),
   ];
 };

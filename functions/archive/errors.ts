@@ -53,6 +53,28 @@ export class UnexpectedMediaSizeError extends ArchiveError {
 }
 
 /**
+ * The source answered 2xx with something other than the asset: an HTML page (a sign-in or "link expired"
+ * page served with 200 by a CDN or the vendor's app) where a PDF report or an answer's audio was expected.
+ * Stored, it would look archived and never be replaced (a re-run skips what the manifest holds); and the
+ * source will serve the same page next time, so a retry does not help: dead-lettered with this reason.
+ */
+export class UnexpectedMediaTypeError extends ArchiveError {
+  readonly transient = false;
+
+  constructor(
+    readonly key: string,
+    /** The content type the asset must have (`application/pdf`, `audio/mpeg`). */
+    readonly expected: string,
+    /** The response's `Content-Type` header (absent: `none`); what was sniffed is not quoted (it may be PII). */
+    readonly received: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${key}: expected ${expected}, the source sent other bytes (content type ${received})`, options);
+    this.name = 'UnexpectedMediaTypeError';
+  }
+}
+
+/**
  * A media URL was refused as expired (403/404/410) and refreshing it once did not help: the fresh URL was
  * refused too, or the vendor no longer lists one. `cause` is the last refusal when there was one.
  */

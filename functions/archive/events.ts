@@ -5,7 +5,8 @@
  * back to the archive queue.
  */
 import type { InterviewEvent } from '../vendors/envelope.js';
-import type { ArchiveTask } from './types.js';
+import { archiveSegment } from './tasks.js';
+import { type ArchiveTask, archiveRoot } from './types.js';
 
 export const archiveEventTypes = {
   completed: 'archive.completed',
@@ -29,7 +30,8 @@ export const archiveCompletedEvent = (
   location: { readonly bucket: string; readonly region: string },
   now: Date,
 ): InterviewEvent => {
-  const prefix = `interviews/${task.interviewId}/`;
+  // The prefix the objects are stored under (`tasks.ts`): an id made safe for a key is not the raw id.
+  const prefix = `${archiveRoot}${archiveSegment(task.interviewId)}/`;
   const payload: ArchiveCompletedPayload = {
     interviewKey: task.interviewKey,
     interviewId: task.interviewId,

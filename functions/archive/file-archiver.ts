@@ -6,8 +6,12 @@
  * redelivered a day later, meets a refusal. For an asset with `refresh`, the caller can hand in
  * `refreshUrl`, which fetches the interview again from ROUND0's API and returns this question's fresh URL;
  * the archiver calls it once and retries once. Anything else fails as the `MediaSource` threw it.
+ *
+ * What the source answers is checked by its first bytes (`media-type.ts`) before it is stored: a PDF must be
+ * a PDF, an answer's audio audio, so that an HTML page answered 200 fails the task instead of being archived.
  */
 import { MediaUrlExpiredError } from './errors.js';
+import { checkedMediaBody } from './media-type.js';
 import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaResponse, MediaSource } from './types.js';
 import { withoutQuery } from './types.js';
 
@@ -53,6 +57,8 @@ const isExpiredUrlError = (error: unknown): boolean => {
  * ```
  * @returns the object as the store recorded it (size and SHA-256 of the stored bytes).
  * @throws {MediaUrlExpiredError} when the URL was refused as expired and the one refresh did not help.
+ * @throws {UnexpectedMediaTypeError} when the source answered with something else (an HTML page, say) than
+ * the asset's type; nothing is stored.
  * @throws what the `MediaSource` or the store threw, otherwise (transient or permanent, as they classify it).
  */
 export const archiveMediaFile = async (options: ArchiveMediaFileOptions): Promise<ArchivedObject> => {
@@ -61,13 +67,17 @@ export const archiveMediaFile = async (options: ArchiveMediaFileOptions): Promis
   if (done) return done;
 
   const response = await fetchWithOneRefresh(options);
+  // Before anything is stored: a page answered 200 in place of the file, once recorded in the manifest,
+  // would be skipped by every re-run and never replaced.
+  const body = await checkedMediaBody(response, asset.key, asset.contentType);
   try {
-    return await store.put(asset.key, response.body, {
+    return await store.put(asset.key, body, {
       contentType: asset.contentType,
       sourceUrl: withoutQuery(response.url || asset.sourceUrl),
     });
   } catch (error) {
     // The store may fail before reading the body to its end: release the connection.
+    body.destroy();
     response.body.destroy();
     throw error;
   }

@@ -8,12 +8,13 @@
  * 2. Every object a media playlist names — segments, `EXT-X-MAP` init segments, AES-128 keys — is streamed
  *    from the source into the store under the layout of `types.ts` (`v{n}/seg_{i}.{ext}`, `init_{i}.{ext}`,
  *    `key_{i}.key`), at most `concurrency` at a time, each skipped when the store already holds it from that URL.
+ *    Segments marked `EXT-X-GAP` (media the source does not have) are not fetched; the copy keeps them as gaps.
  * 3. Only then are the playlists written, rewritten with relative URIs: each media playlist at
  *    `v{n}/index.m3u8`, then the entry at `index.m3u8`. Written last, a stored entry playlist means a
  *    complete archive; a task that failed half-way resumes where it stopped, fetching only what is missing.
- *    A media playlist without `EXT-X-ENDLIST` (a recording still being written) gets its segments stored and
- *    no playlist written: the task fails as transient ({@link RecordingInProgressError}) and a retry
- *    finishes it once the vendor has.
+ *    A media playlist without `EXT-X-ENDLIST` (a recording still being written, perhaps listing nothing yet)
+ *    gets its segments stored and no playlist written: the task fails as transient
+ *    ({@link RecordingInProgressError}) and a retry finishes it once the vendor has.
  *
  * Byte ranges (`EXT-X-BYTERANGE`, and `BYTERANGE` of `EXT-X-MAP`): each range is fetched on its own with a
  * `Range` request and archived as its own object, and the rewritten playlist names whole objects. Fetching
@@ -128,7 +129,8 @@ const maxKeyBytes = 64 * 1024;
  * // objects: every segment, init segment and key, then `…/v{n}/index.m3u8`, then `…/screen/index.m3u8`
  * ```
  * @returns every archived object (whether stored now or found archived), the entry playlist last.
- * @throws {InvalidPlaylistError} when a playlist is not HLS, does not parse, lists nothing or is too large.
+ * @throws {InvalidPlaylistError} when a playlist is not HLS, does not parse, is too large, or is finished
+ * and lists nothing (or only gaps).
  * @throws {UnexpectedMediaSizeError} when a byte range or a key has another length than the playlist says.
  * @throws {RecordingInProgressError} (transient) when a media playlist has no end yet; what it lists is stored.
  * @throws what the `MediaSource` or the store threw, as they threw it (transient or permanent).
@@ -227,10 +229,7 @@ interface PlannedMediaPlaylist {
   readonly key: string;
   readonly sourceUrl: string;
   readonly objects: readonly PlannedObject[];
-  /**
-   * Whether the playlist will not change: `EXT-X-ENDLIST`, or `EXT-X-PLAYLIST-TYPE:VOD` (RFC 8216
-   * §4.3.3.5: a VOD playlist cannot change, even if a packager left the end tag out).
-   */
+  /** Whether the playlist will not change ({@link isFinished}). */
   readonly finished: boolean;
   /** The playlist rewritten to name the archived objects, relative URIs prefixed with `base`. */
   readonly render: (base: string) => string;
@@ -265,8 +264,13 @@ const parsePlaylist = (bytes: Buffer, key: string): Playlist => {
   }
   if (playlist.isMasterPlaylist) {
     if (!playlist.variants.some(isPlayableVariant)) throw new InvalidPlaylistError(key, 'lists no variants');
-  } else if (playlist.segments.length === 0) {
-    throw new InvalidPlaylistError(key, 'lists no segments');
+  } else if (isFinished(playlist) && !playlist.segments.some((segment) => !segment.gap)) {
+    // Only a finished playlist is refused for it: a live one lists nothing before its first segment is
+    // written, and is archived as a recording in progress (retried) like one that lists a few.
+    throw new InvalidPlaylistError(
+      key,
+      playlist.segments.length === 0 ? 'lists no segments' : 'lists only gap segments',
+    );
   }
   return playlist;
 };
@@ -286,6 +290,13 @@ const parseQuietly = (text: string): Playlist => {
     HLS.setOptions({ silent });
   }
 };
+
+/**
+ * Whether a media playlist will not change: `EXT-X-ENDLIST`, or `EXT-X-PLAYLIST-TYPE:VOD` (RFC 8216
+ * §4.3.3.5: a VOD playlist cannot change, even if a packager left the end tag out).
+ */
+const isFinished = (playlist: types.MediaPlaylist): boolean =>
+  playlist.endlist || playlist.playlistType === 'VOD';
 
 const isPlayableVariant = (variant: types.Variant): boolean =>
   !variant.isIFrameOnly && typeof variant.uri === 'string' && variant.uri !== '';
@@ -383,8 +394,15 @@ const planMediaPlaylist = (
   const keyNames = new Map<types.Key, string>();
   const initNamesBySource = new Map<string, string>();
   const initNames = new Map<types.MediaInitializationSection, string>();
+  // Names of the keys and init sections fetched: those a segment that is not a gap needs.
+  const fetched = new Set<string>();
 
   for (const [index, segment] of playlist.segments.entries()) {
+    // An `EXT-X-GAP` segment is missing media: clients must not load it (RFC 8216bis, EXT-X-GAP), and its
+    // URI is usually not served at all — fetched, its 404 failed the whole recording for good. It is named
+    // (`seg_{i}`, never stored) and keeps its tag in the copy, so the timeline stays that of the source:
+    // players skip the gap, and nothing after it shifts, as it would were it cut out at a discontinuity.
+    const gap = segment.gap === true;
     const encryption = segment.key;
     if (encryption?.uri !== undefined && encryption.method !== 'NONE') {
       const url = resolveUri(encryption.uri, baseUrl, key);
@@ -392,6 +410,9 @@ const planMediaPlaylist = (
       if (name === undefined) {
         name = `key_${keyNamesByUrl.size}.key`;
         keyNamesByUrl.set(url, name);
+      }
+      if (!gap && !fetched.has(name)) {
+        fetched.add(name);
         const identity = encryption.format === undefined || encryption.format === 'identity';
         objects.push({
           key: `${keyPrefix}${dir}${name}`,
@@ -401,6 +422,7 @@ const planMediaPlaylist = (
           ...(identity ? { expectedBytes: identityKeyBytes } : {}),
         });
       }
+      // Named even when only gaps use it: the copy must never point back at the source.
       keyNames.set(encryption, name);
     }
 
@@ -414,11 +436,14 @@ const planMediaPlaylist = (
         offset: Math.max(init.byterange.offset, 0),
       };
       const sourceId = range ? `${url} ${range.offset}:${range.length}` : url;
+      const extension = mediaExtension(url, 'mp4');
       let name = initNamesBySource.get(sourceId);
       if (name === undefined) {
-        const extension = mediaExtension(url, 'mp4');
         name = `init_${initNamesBySource.size}.${extension}`;
         initNamesBySource.set(sourceId, name);
+      }
+      if (!gap && !fetched.has(name)) {
+        fetched.add(name);
         objects.push({
           key: `${keyPrefix}${dir}${name}`,
           url,
@@ -436,6 +461,7 @@ const planMediaPlaylist = (
     const extension = mediaExtension(url, init ? 'm4s' : 'ts');
     const name = `seg_${index}.${extension}`;
     segmentNames.push(name);
+    if (gap) continue;
     const range = segment.byterange as types.Byterange | undefined; // typed as always present
     objects.push({
       key: `${keyPrefix}${dir}${name}`,
@@ -470,7 +496,7 @@ const planMediaPlaylist = (
     key: `${keyPrefix}${dir}index.m3u8`,
     sourceUrl: withoutQuery(baseUrl),
     objects,
-    finished: playlist.endlist || playlist.playlistType === 'VOD',
+    finished: isFinished(playlist),
     render,
   };
 };

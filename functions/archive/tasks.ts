@@ -4,7 +4,8 @@
  *
  * - ROUND0 `interview_ended` (enriched from ROUND0's API): each answer's `audio_url` →
  *   `interviews/{interview_id}/question_{question_id}.mp3`, with what the archiver needs to refresh an expired
- *   URL (`answer_{n}.mp3`, n its 1-based position, for an answer without question_id: not refreshable).
+ *   URL (`answer_{n}.mp3`, n its 1-based position, for an answer without question_id: not refreshable; a
+ *   question's k-th answer, k > 1, `question_{question_id}~{k}.mp3`).
  * - micro1 `interview_report.created`: `report_url` (PDF) and `interview_recording_url` (HLS, screen);
  *   `interview_recording.completed` the screen recording, `interview_webcam_recording.completed` the webcam's.
  *   micro1's interview is its report: `interviews/{report_id}/…`.
@@ -31,15 +32,24 @@ export const archiveSegment = (value: string): string => {
   return `${safe}~${createHash('sha256').update(value).digest('hex').slice(0, 16)}`;
 };
 
-const round0Assets = (interviewId: string, enriched: EnrichedInterview): ArchiveAsset[] =>
-  (enriched.responses ?? []).flatMap((response) => {
+const round0Assets = (interviewId: string, enriched: EnrichedInterview): ArchiveAsset[] => {
+  // Answers so far to each question: ROUND0 does not say a question_id is answered once per interview, and
+  // the archiver skips a key it holds, so one key per question lost a second answer's audio.
+  const answersByQuestion = new Map<string, number>();
+  return (enriched.responses ?? []).flatMap((response) => {
+    const { questionId } = response;
+    // Counted before answers without audio are dropped, as `freshAudioUrlOf` counts.
+    const occurrence = questionId === undefined ? 0 : (answersByQuestion.get(questionId) ?? 0) + 1;
+    if (questionId !== undefined) answersByQuestion.set(questionId, occurrence);
     if (response.audioUrl === undefined) return [];
     // An answer without question_id is named by its position under another prefix: `question_n1` could be
-    // the key of a real question id `n1`, and one answer's audio would then be taken for the other's.
+    // the key of a real question id `n1`, and one answer's audio would then be taken for the other's. A
+    // question's first answer keeps the key it always had; a later one gets `~{occurrence}`, which no
+    // `archiveSegment` output ends with (its `~` is followed by 16 hex digits), so no question id meets it.
     const name =
-      response.questionId === undefined
+      questionId === undefined
         ? `answer_${response.index}`
-        : `question_${archiveSegment(response.questionId)}`;
+        : `question_${archiveSegment(questionId)}${occurrence === 1 ? '' : `~${occurrence}`}`;
     return [
       {
         kind: 'file' as const,
@@ -47,12 +57,30 @@ const round0Assets = (interviewId: string, enriched: EnrichedInterview): Archive
         key: `${archiveRoot}${archiveSegment(interviewId)}/${name}.mp3`,
         sourceUrl: response.audioUrl,
         contentType: 'audio/mpeg',
-        ...(response.questionId === undefined
+        ...(questionId === undefined
           ? {}
-          : { refresh: { round0InterviewId: interviewId, questionId: response.questionId } }),
+          : {
+              refresh: {
+                round0InterviewId: interviewId,
+                questionId,
+                ...(occurrence === 1 ? {} : { occurrence }),
+              },
+            }),
       },
     ];
   });
+};
+
+/**
+ * The fresh `audio_url` of the answer `refresh` names, in the interview read again from ROUND0's API: the
+ * `occurrence`-th answer to its question (the first by default), counted as {@link archiveTasksOf} counts.
+ */
+export const freshAudioUrlOf = (
+  responses: ReadonlyArray<{ readonly question_id?: string | null; readonly audio_url?: string | null }>,
+  refresh: { readonly questionId: string; readonly occurrence?: number },
+): string | undefined =>
+  responses.filter((response) => response.question_id === refresh.questionId)[(refresh.occurrence ?? 1) - 1]
+    ?.audio_url ?? undefined;
 
 const micro1Assets = (
   reportId: string,

@@ -8,11 +8,11 @@
  *
  * | asset | key |
  * |---|---|
- * | ROUND0 answer audio | `interviews/{id}/question_{question_id}.mp3` (the layout of ROUND0's guide); `answer_{n}.mp3` (n its 1-based position) for an answer without question_id |
+ * | ROUND0 answer audio | `interviews/{id}/question_{question_id}.mp3` (the layout of ROUND0's guide); `question_{question_id}~{k}.mp3` for the k-th answer (k > 1) to a question answered more than once; `answer_{n}.mp3` (n its 1-based position) for an answer without question_id |
  * | micro1 report | `interviews/{id}/report.pdf` |
  * | micro1 screen / webcam recording (HLS) | `interviews/{id}/{screen,webcam}/index.m3u8` (the entry playlist: the master, rewritten to list what was archived, or the media playlist) |
  * | … a variant's media playlist | `interviews/{id}/{camera}/v{n}/index.m3u8` (`n` = the variant's position in the source master; `v0` when the source is a media playlist) |
- * | … its segments, init segments, keys | `interviews/{id}/{camera}/v{n}/seg_{i}.{ext}`, `…/init_{i}.{ext}`, `…/key_{i}.key` |
+ * | … its segments, init segments, keys | `interviews/{id}/{camera}/v{n}/seg_{i}.{ext}`, `…/init_{i}.{ext}`, `…/key_{i}.key` (a segment marked `EXT-X-GAP` is named but not stored) |
  * | … an alternate rendition the master names (`EXT-X-MEDIA` with a URI, e.g. a separate audio track) | `interviews/{id}/{camera}/r{n}/…`, laid out like a variant |
  *
  * A media-playlist source is written twice: `v0/index.m3u8` (naming `seg_{i}…`) and the entry `index.m3u8`
@@ -43,7 +43,15 @@ export type ArchiveAsset =
        * ROUND0 audio URLs expire 24 h after issue: on 403/404/410 the archiver fetches the interview again
        * from ROUND0's API once and retries with the fresh `audio_url` of this question.
        */
-      readonly refresh?: { readonly round0InterviewId: string; readonly questionId: string };
+      readonly refresh?: {
+        readonly round0InterviewId: string;
+        readonly questionId: string;
+        /**
+         * Which answer to the question, for a question answered more than once (1-based, in the API's order).
+         * @default 1
+         */
+        readonly occurrence?: number;
+      };
     }
   /** An HLS recording: the playlist (master or media) and everything it names. */
   | {

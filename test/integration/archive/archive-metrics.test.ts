@@ -1,7 +1,7 @@
 /**
  * The metrics the real archive handler (functions/archive.ts) publishes, against the local emulators and a
  * media host on 127.0.0.1: objects and bytes archived by vendor, a refused URL counted as SSRF and as a
- * failure, an unreadable task as a failure of vendor `unknown`.
+ * failure, an unreadable task as a failure of vendor `unknown`, an HTML page served for a PDF parked.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
+import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { envNames } from '../../../functions/platform/env.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
@@ -20,9 +22,13 @@ import { captureMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
 // Prepare (once): emulators, a media host, and the environment the archive handler reads at import time.
 const emulators = await startEmulators();
 const media = Buffer.from('%PDF-1.4 a tiny report, archived byte for byte\n');
-const mediaServer = createServer((_request, response) => {
-  response.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(media.length) });
-  response.end(media);
+/** What a CDN answers with 200 for an expired link: a page, not the report. */
+const expiredPage = Buffer.from('<!doctype html><html><body>This link has expired.</body></html>\n');
+const mediaServer = createServer((request, response) => {
+  const body = request.url === '/expired.pdf' ? expiredPage : media;
+  const contentType = body === media ? 'application/pdf' : 'text/html; charset=utf-8';
+  response.writeHead(200, { 'content-type': contentType, 'content-length': String(body.length) });
+  response.end(body);
 });
 await new Promise<void>((resolve) => mediaServer.listen(0, '127.0.0.1', resolve));
 const mediaOrigin = `http://127.0.0.1:${(mediaServer.address() as AddressInfo).port}`;
@@ -47,6 +53,7 @@ Object.assign(process.env, emulators.env, {
 const { createArchiveHandler } = await import('../../../functions/archive.js');
 const clients = await import('../../../functions/platform/clients.js');
 const handler = createArchiveHandler();
+const ledger = { client: clients.dynamoDbClient(), tableName: resources.ledgerTable.name };
 
 const service = 'interview-sync-archive';
 const context = {
@@ -142,6 +149,30 @@ describe('archive handler metrics', () => {
       `service=${service},vendor=micro1`,
     ]);
     expect(seriesOf(metrics, 'ArchiveObjects')).toEqual([]);
+  });
+
+  it('parks an HTML page answered 200 for a report as failed, with its reason, and records nothing', async () => {
+    // Prepare
+    const task = reportTask('page', `${mediaOrigin}/expired.pdf`);
+
+    // Act
+    const { result, metrics } = await invoke(sqsRecord(JSON.stringify(task)));
+
+    // Assess: not retried (the page would come back), counted, parked with why, absent from the manifest
+    expect(result.batchItemFailures).toEqual([]);
+    expect(seriesOf(metrics, 'ArchiveFailed')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=micro1`,
+    ]);
+    expect(seriesOf(metrics, 'ArchiveObjects')).toEqual([]);
+    const parked = (await new ParkingLot(ledger).list('failed')).filter(
+      (entry) => (entry.event.payload as ArchiveTask).interviewKey === task.interviewKey,
+    );
+    expect(parked.map((entry) => entry.reason)).toEqual([
+      'archive report: interviews/report-page/report.pdf: expected application/pdf, the source sent other bytes (content type text/html; charset=utf-8)',
+    ]);
+    const asset = task.asset as Extract<ArchiveTask['asset'], { kind: 'file' }>;
+    expect(await new ArchiveManifest(ledger).get('micro1', task.interviewKey, asset.key)).toBeUndefined();
   });
 
   it.each([

@@ -3,14 +3,14 @@
  * streaming with a checksum, ROUND0's expiring audio URLs refreshed once, and no fetch for what is archived.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { MediaUrlExpiredError } from '../../../functions/archive/errors.js';
+import { MediaUrlExpiredError, UnexpectedMediaTypeError } from '../../../functions/archive/errors.js';
 import { archiveMediaFile, type MediaFileAsset } from '../../../functions/archive/file-archiver.js';
 import { HttpPermanentError, HttpTransientError } from '../../../functions/platform/errors.js';
-import { ffmpegAvailable, makeMp3 } from '../../../local/media/generate.js';
+import { ffmpegAvailable, makeMp3, makePdf } from '../../../local/media/generate.js';
 import { FsArchiveStore } from './fs-store.js';
 import { createFetchMediaSource, type MediaServer, startMediaServer } from './media-server.js';
 
@@ -19,6 +19,10 @@ let server: MediaServer;
 let mp3: Buffer;
 const source = createFetchMediaSource();
 const answerPath = '/audio/answer.mp3';
+const reportPath = '/report.pdf';
+/** A "link expired" page a CDN answers with 200 (served as text/html). */
+const pagePath = '/expired.html';
+const pdf = makePdf();
 
 beforeAll(async () => {
   if (!(await ffmpegAvailable())) throw new Error('these tests need ffmpeg: apt-get install -y ffmpeg');
@@ -27,6 +31,11 @@ beforeAll(async () => {
   await mkdir(join(media, 'audio'), { recursive: true });
   await makeMp3(join(media, 'audio', 'answer.mp3'));
   mp3 = await readFile(join(media, 'audio', 'answer.mp3'));
+  await writeFile(join(media, 'report.pdf'), pdf);
+  await writeFile(
+    join(media, 'expired.html'),
+    '<!DOCTYPE html><html><body><h1>This link has expired</h1></body></html>\n',
+  );
   server = await startMediaServer(media);
 }, 60_000);
 
@@ -182,6 +191,53 @@ describe('archiveMediaFile', () => {
     expect(failed).toMatchObject({ status: 503 });
     expect(refreshUrl).not.toHaveBeenCalled();
   });
+
+  it('streams a PDF report into the store', async () => {
+    // Prepare
+    const { store, asset: answer } = await prepare(server.url(reportPath), { refresh: false });
+    const asset = {
+      ...answer,
+      key: answer.key.replace(/[^/]+$/, 'report.pdf'),
+      contentType: 'application/pdf',
+    };
+
+    // Act
+    const object = await archiveMediaFile({ asset, source, store });
+
+    // Assess
+    expect(object).toMatchObject({ size: pdf.length, sha256: sha256(pdf), contentType: 'application/pdf' });
+    expect(await store.stored(asset.key)).toEqual({ sha256: sha256(pdf), size: pdf.length });
+    expect(store.bodies.get(asset.key)).toBe('stream');
+  });
+
+  it.each([
+    ['an answer’s audio', 'audio/mpeg', 'question_q1.mp3'],
+    ['a report', 'application/pdf', 'report.pdf'],
+  ])(
+    'fails permanently with UnexpectedMediaTypeError, storing nothing, when an HTML page is answered 200 for %s',
+    async (_what, contentType, file) => {
+      // Prepare
+      const { store, asset: answer } = await prepare(server.url(pagePath));
+      const asset = { ...answer, key: answer.key.replace(/[^/]+$/, file), contentType };
+      const refreshUrl = jest.fn(async () => server.freshUrl(answerPath));
+
+      // Act
+      const failed = await archiveMediaFile({ asset, source, store, refreshUrl }).catch((error) => error);
+
+      // Assess
+      expect(failed).toBeInstanceOf(UnexpectedMediaTypeError);
+      expect(failed).toMatchObject({
+        transient: false,
+        key: asset.key,
+        expected: contentType,
+        received: 'text/html',
+      });
+      expect(store.puts).toEqual([]);
+      expect(store.records.size).toBe(0);
+      expect(await store.archived(asset.key)).toBeUndefined();
+      expect(refreshUrl).not.toHaveBeenCalled();
+    },
+  );
 
   it('fetches nothing when the store already holds the object', async () => {
     // Prepare

@@ -117,6 +117,10 @@ beforeAll(async () => {
   );
   await writeMasterPlaylist(join(media, 'invalid'), [{ uri: '../answer.mp3', bandwidth: 100_000 }]);
   await writeFile(join(media, 'invalid', 'empty.m3u8'), '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n');
+  await writeFile(
+    join(media, 'invalid', 'gaps.m3u8'),
+    '#EXTM3U\n#EXT-X-VERSION:8\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n#EXT-X-GAP\ngone.ts\n#EXT-X-ENDLIST\n',
+  );
 
   // The TS playlist padded with comment lines to just under and just over the 2 MiB default cap.
   await mkdir(join(media, 'padded'));
@@ -602,6 +606,78 @@ describe('archiveHlsRecording', () => {
     await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
   });
 
+  it('fetches no EXT-X-GAP segment nor a key only gaps use, and keeps the gap in a copy that plays', async () => {
+    // Prepare: the AES recording with its middle segment a gap, under a key of its own; neither is served
+    const aesLines = (await readFile(join(media, 'aes', 'index.m3u8'), 'utf8')).split('\n');
+    const keyLine = (aesLines.find((line) => line.startsWith('#EXT-X-KEY:')) ?? '').replace(
+      'key.bin',
+      '../aes/key.bin',
+    );
+    const gapKey = '#EXT-X-KEY:METHOD=AES-128,URI="gone.key",IV=0x00000000000000000000000000000001';
+    const lines = aesLines.flatMap((line, at) => {
+      if (line.startsWith('#EXT-X-KEY:')) return [keyLine];
+      if (line.startsWith('#EXT-X-VERSION:')) return ['#EXT-X-VERSION:8'];
+      if (line === 'seg_1.ts') return ['#EXT-X-GAP', 'gone.ts', keyLine];
+      if (aesLines[at + 1] === 'seg_1.ts') return [gapKey, line];
+      return [/^seg_\d\.ts$/.test(line) ? `../aes/${line}` : line];
+    });
+    await mkdir(join(media, 'gap'), { recursive: true });
+    await writeFile(join(media, 'gap', 'index.m3u8'), lines.join('\n'));
+    const { store, asset, prefix, entry } = await prepare('/gap/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(
+      server
+        .requests()
+        .map((request) => request.path)
+        .sort(),
+    ).toEqual(['/aes/key.bin', '/aes/seg_0.ts', '/aes/seg_2.ts', '/gap/index.m3u8']);
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/key_0.key',
+      'v0/seg_0.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    const variant = (await archivedPlaylist(store, `${prefix}v0/index.m3u8`)) as types.MediaPlaylist;
+    expect(variant.segments.map((segment) => [segment.uri, segment.gap === true, segment.key?.uri])).toEqual([
+      ['seg_0.ts', false, 'key_0.key'],
+      ['seg_1.ts', true, 'key_1.key'],
+      ['seg_2.ts', false, 'key_0.key'],
+    ]);
+    // Players skip the gap: two segments' frames, on the source's timeline
+    const expected = sourceProbes.get('aes/index.m3u8');
+    const archived = await probeHls(store.pathOf(entry));
+    expect(archived.frames).toBe(((expected?.frames ?? 0) * 2) / 3);
+    expect(archived.duration).toBeCloseTo(expected?.duration ?? Number.NaN, 1);
+  });
+
+  it('takes a live playlist that lists no segment yet for a recording in progress, and completes it later', async () => {
+    // Prepare: the vendor's playlist before the first segment is written
+    const text = await readFile(join(media, 'ts', 'index.m3u8'), 'utf8');
+    const header = text.slice(0, text.indexOf('#EXTINF')).replace('#EXT-X-PLAYLIST-TYPE:VOD\n', '');
+    await mkdir(join(media, 'starting'), { recursive: true });
+    await writeFile(join(media, 'starting', 'index.m3u8'), header);
+    const { store, asset, prefix, entry } = await prepare('/starting/index.m3u8');
+
+    // Act
+    const unfinished = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+    const storedWhileUnfinished = store.records.size;
+    await writeFile(join(media, 'starting', 'index.m3u8'), text.replaceAll('seg_', '../ts/seg_'));
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(header).not.toContain('#EXT-X-ENDLIST');
+    expect(unfinished).toBeInstanceOf(RecordingInProgressError);
+    expect(unfinished).toMatchObject({ transient: true, key: `${prefix}v0/index.m3u8` });
+    expect(storedWhileUnfinished).toBe(0);
+    expect(objects.at(-1)?.key).toBe(entry);
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
   it('archives a VOD playlist whose packager left EXT-X-ENDLIST out (a VOD playlist cannot change)', async () => {
     // Prepare
     const text = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8')).replace('#EXT-X-ENDLIST', '');
@@ -735,6 +811,11 @@ describe('archiveHlsRecording', () => {
       'a playlist listing nothing',
       '/invalid/empty.m3u8',
       'invalid HLS playlist for interviews/i?/screen/index.m3u8: lists no segments',
+    ],
+    [
+      'a finished playlist of gap segments only',
+      '/invalid/gaps.m3u8',
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: lists only gap segments',
     ],
     [
       'a playlist over the 2 MiB cap',

@@ -1,4 +1,4 @@
-import { archiveTasksOf } from '../../../functions/archive/tasks.js';
+import { archiveTasksOf, freshAudioUrlOf } from '../../../functions/archive/tasks.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { enrichEvent } from '../../../functions/enrichment/enrich.js';
 import { interviewKeyOf } from '../../../functions/ledger/lifecycle.js';
@@ -145,6 +145,42 @@ describe('archiveTasksOf', () => {
     const answerKeys = assetsOf(answers).map((asset) => asset.where);
     expect(answerKeys).toHaveLength(2);
     expect(new Set(answerKeys).size).toBe(2);
+  });
+
+  it('gives each answer to a question answered twice its own key and refresh; the first keeps its key', async () => {
+    // Prepare: both answers to the first question (a retake)
+    const questionId = '880h1733-h52e-74g7-d049-779988773333';
+    const root = 'interviews/660f9511-f30c-52e5-b827-557766551111/';
+    // The interview as ROUND0's API answers it when the URLs are refreshed: the same answers, fresh URLs.
+    const fresh = [
+      { question_id: questionId, audio_url: 'https://storage.round0.io/audio/fresh-first.mp3' },
+      { question_id: questionId, audio_url: 'https://storage.round0.io/audio/fresh-retake.mp3' },
+    ];
+
+    // Act
+    const tasks = await tasksOf('round0', 'interview_ended', { 'data.responses.1.question_id': questionId });
+
+    // Assess
+    expect(assetsOf(tasks).map((asset) => [asset.name, asset.where, asset.from])).toEqual([
+      [
+        `question_${questionId}`,
+        `${root}question_${questionId}.mp3`,
+        'https://storage.round0.io/audio/abc123.mp3',
+      ],
+      [
+        `question_${questionId}~2`,
+        `${root}question_${questionId}~2.mp3`,
+        'https://storage.round0.io/audio/def456.mp3',
+      ],
+    ]);
+    expect(tasks[0]?.batchAssets).toEqual(tasks.map((task) => task.asset.name));
+    expect(
+      tasks.map((task) =>
+        task.asset.kind === 'file' && task.asset.refresh
+          ? freshAudioUrlOf(fresh, task.asset.refresh)
+          : undefined,
+      ),
+    ).toEqual(fresh.map((answer) => answer.audio_url));
   });
 
   it('names an answer without question_id by its position, apart from every question id, and not refreshable', async () => {
