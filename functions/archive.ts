@@ -27,7 +27,7 @@ import { VendorResourceNotFoundError } from './enrichment/errors.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, s3Client, sdkPutObject, sdkSendMessage, sqsClient } from './platform/clients.js';
-import { optionalEnv, requireEnv } from './platform/config.js';
+import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { UrlRefusedError } from './platform/errors.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
@@ -57,6 +57,8 @@ const round0ApiBaseUrl = optionalEnv(env, envNames.round0ApiBaseUrl);
 const variants = optionalEnv(env, envNames.archiveVariants) === 'all' ? 'all' : 'highest';
 const mediaHosts = parseArchiveMediaHosts(optionalEnv(env, envNames.archiveMediaHosts));
 const relaxation = urlPolicyRelaxationFromEnv(env);
+// 0 when unset: SQS's redrive moves a task that keeps failing, without a reason.
+const archiveQueueMaxReceiveCount = positiveIntEnv(env, envNames.archiveQueueMaxReceiveCount, 0);
 
 const manifest = new ArchiveManifest({ client: dynamodb, tableName: ledgerTable });
 const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
@@ -217,11 +219,20 @@ export const createArchiveHandler = () => {
     } catch (error) {
       const disposition = classifyFailure(error);
       const errorName = error instanceof Error ? error.name : typeof error;
-      if (disposition.kind === 'transient') {
-        logger.warn('archive task will be retried', { ...about, error: errorName });
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+      const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
+      if (disposition.kind === 'transient' && !lastReceive) {
+        logger.warn('archive task will be retried', { ...about, error: errorName, receiveCount });
         throw error;
       }
-      const reason = 'reason' in disposition ? disposition.reason : 'permanent failure';
+      // A transient failure on the last receive: SQS would move the task to the DLQ with no reason, nothing
+      // parked and nothing counted.
+      const reason =
+        disposition.kind === 'transient'
+          ? `gave up after ${receiveCount} attempts; the last failed with ${errorName}`
+          : 'reason' in disposition
+            ? disposition.reason
+            : 'permanent failure';
       if (error instanceof UrlRefusedError) {
         recordMetric(metrics, metricSpecs.ssrfRefused, 1, { vendor: task.vendor });
       }

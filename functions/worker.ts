@@ -68,6 +68,8 @@ const deadLetterQueueUrl = requireEnv(env, envNames.deadLetterQueueUrl);
 const eventsQueueUrl = optionalEnv(env, envNames.queueUrl);
 // 0 when unset: the queue's own visibility timeout is not known, and a held event waits it out.
 const queueVisibilityTimeoutSeconds = positiveIntEnv(env, envNames.queueVisibilityTimeoutSeconds, 0);
+// 0 when unset: SQS's redrive moves a message that keeps failing, without a reason.
+const queueMaxReceiveCount = positiveIntEnv(env, envNames.queueMaxReceiveCount, 0);
 /** Seconds the first redelivery of an event another attempt holds waits; doubled at every receive. */
 const heldRetryBaseSeconds = 2;
 const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
@@ -393,6 +395,14 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       }
       switch (disposition.kind) {
         case 'transient': {
+          if (queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount) {
+            // The last receive: SQS would move the message to the DLQ with no reason and nothing parked.
+            const reason = `gave up after ${receiveCount} attempts; the last failed with ${errorName}`;
+            await parking.park('failed', event, reason);
+            await deadLetter(record, error, reason);
+            logger.error('event kept failing; dead-lettered', { ...about, error: errorName, reason });
+            return;
+          }
           recordMetric(metrics, metricSpecs.eventRetried, 1);
           const retryAfterSeconds = retryAfterOf(error);
           logger.warn('event will be retried', {

@@ -354,6 +354,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     [envNames.queueVisibilityTimeoutSeconds]: String(
       options.workerVisibilityTimeoutSeconds ?? resources.eventsQueue.visibilityTimeoutSeconds,
     ),
+    // The queues' own redrive counts (tests shorten them), for each function's last receive.
+    [envNames.queueMaxReceiveCount]: String(options.maxReceiveCount ?? resources.eventsQueue.maxReceiveCount),
+    [envNames.archiveQueueMaxReceiveCount]: String(
+      options.archiveQueue?.maxReceiveCount ?? resources.archiveQueue.maxReceiveCount,
+    ),
     ...(vendorApis === undefined
       ? {}
       : {

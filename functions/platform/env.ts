@@ -25,6 +25,14 @@ export const envNames = {
    * sooner than that, never later. Unset: the queue's own timeout applies.
    */
   queueVisibilityTimeoutSeconds: 'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
+  /**
+   * The events queue's `maxReceiveCount`: on that receive a transient failure is the last one, and the worker
+   * parks and dead-letters the event with its reason instead of leaving SQS to move it without one. Unset:
+   * SQS's redrive alone.
+   */
+  queueMaxReceiveCount: 'QUEUE_MAX_RECEIVE_COUNT',
+  /** The archive queue's `maxReceiveCount`, for the archive's last receive (as {@link queueMaxReceiveCount}). */
+  archiveQueueMaxReceiveCount: 'ARCHIVE_QUEUE_MAX_RECEIVE_COUNT',
   maxBodyBytes: 'MAX_BODY_BYTES',
   sqsMaxMessageBytes: 'SQS_MAX_MESSAGE_BYTES',
   signatureToleranceSeconds: 'SIGNATURE_TOLERANCE_SECONDS',

@@ -58,6 +58,7 @@ export class ArchiveFunction extends Construct {
         [envNames.bucketName]: props.bucket.bucketName,
         [envNames.queueUrl]: props.eventsQueue.queueUrl,
         [envNames.archiveDeadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
+        [envNames.archiveQueueMaxReceiveCount]: String(resources.archiveQueue.maxReceiveCount),
         [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
         [envNames.round0ApiBaseUrl]: props.round0ApiBaseUrl,
         [envNames.archiveMediaHosts]: JSON.stringify(props.mediaHosts),

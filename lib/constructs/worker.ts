@@ -60,6 +60,7 @@ export class Worker extends Construct {
         [envNames.ledgerRetentionSeconds]: String(props.ledgerRetention.toSeconds()),
         [envNames.claimLeaseSeconds]: String(settings.claimLeaseSeconds),
         [envNames.queueVisibilityTimeoutSeconds]: String(resources.eventsQueue.visibilityTimeoutSeconds),
+        [envNames.queueMaxReceiveCount]: String(resources.eventsQueue.maxReceiveCount),
         [envNames.atsAdapter]: props.atsAdapter,
         [envNames.atsConfig]: JSON.stringify(
           // The log adapter's default file is not writable in Lambda: print its lines to CloudWatch Logs.

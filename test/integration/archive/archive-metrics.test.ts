@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ArchiveManifest } from '../../../functions/archive/manifest.js';
@@ -25,6 +26,11 @@ const media = Buffer.from('%PDF-1.4 a tiny report, archived byte for byte\n');
 /** What a CDN answers with 200 for an expired link: a page, not the report. */
 const expiredPage = Buffer.from('<!doctype html><html><body>This link has expired.</body></html>\n');
 const mediaServer = createServer((request, response) => {
+  if (request.url === '/failing.pdf') {
+    // A host that keeps failing: a transient failure on every receive.
+    response.writeHead(503).end();
+    return;
+  }
   const body = request.url === '/expired.pdf' ? expiredPage : media;
   const contentType = body === media ? 'application/pdf' : 'text/html; charset=utf-8';
   response.writeHead(200, { 'content-type': contentType, 'content-length': String(body.length) });
@@ -47,6 +53,8 @@ Object.assign(process.env, emulators.env, {
   // micro1's media may come from 127.0.0.1 over http here (the local relaxation admits loopback).
   [envNames.outboundAllowLocal]: 'true',
   [envNames.archiveMediaHosts]: JSON.stringify({ micro1: ['127.0.0.1'], round0: ['media.round0.example'] }),
+  // As deployed: the archive queue's maxReceiveCount, the archive's last receive.
+  [envNames.archiveQueueMaxReceiveCount]: String(resources.archiveQueue.maxReceiveCount),
   POWERTOOLS_METRICS_DISABLED: 'false',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 });
@@ -63,7 +71,7 @@ const context = {
 } as unknown as Context;
 
 let sequence = 0;
-const sqsRecord = (body: string): SQSRecord => {
+const sqsRecord = (body: string, receiveCount = 1): SQSRecord => {
   sequence += 1;
   const now = String(Date.now());
   return {
@@ -71,7 +79,7 @@ const sqsRecord = (body: string): SQSRecord => {
     receiptHandle: `receipt-${sequence}`,
     body,
     attributes: {
-      ApproximateReceiveCount: '1',
+      ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: now,
       SenderId: 'AIDAEXAMPLE',
       ApproximateFirstReceiveTimestamp: now,
@@ -173,6 +181,39 @@ describe('archive handler metrics', () => {
     ]);
     const asset = task.asset as Extract<ArchiveTask['asset'], { kind: 'file' }>;
     expect(await new ArchiveManifest(ledger).get('micro1', task.interviewKey, asset.key)).toBeUndefined();
+  });
+
+  it('retries a task whose host fails before the queue’s last receive; on the last, parks and dead-letters it with the reason', async () => {
+    // Prepare: a host answering 503, on the 4th and then the 5th receive (the archive queue's maxReceiveCount)
+    const task = reportTask('failing', `${mediaOrigin}/failing.pdf`);
+    const last = resources.archiveQueue.maxReceiveCount;
+
+    // Act
+    const before = await invoke(sqsRecord(JSON.stringify(task), last - 1));
+    const atLast = await invoke(sqsRecord(JSON.stringify(task), last));
+
+    // Assess: retried, then not (SQS would have moved it with no reason, nothing parked, nothing counted)
+    expect(before.result.batchItemFailures).toHaveLength(1);
+    expect(atLast.result.batchItemFailures).toEqual([]);
+    expect(seriesOf(atLast.metrics, 'ArchiveFailed')).toEqual([
+      `service=${service}`,
+      `service=${service},vendor=micro1`,
+    ]);
+    const reason = `gave up after ${last} attempts; the last failed with HttpTransientError`;
+    const parked = (await new ParkingLot(ledger).list('failed')).filter(
+      (entry) => (entry.event.payload as ArchiveTask).interviewKey === task.interviewKey,
+    );
+    expect(parked.map((entry) => entry.reason)).toEqual([`archive report: ${reason}`]);
+    const { Messages: dead = [] } = await emulators.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: emulators.queueUrls.archiveDeadLetter,
+        MessageAttributeNames: ['All'],
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const ours = dead.filter((message) => message.Body === JSON.stringify(task));
+    expect(ours.map((message) => message.MessageAttributes?.failureReason?.StringValue)).toEqual([reason]);
   });
 
   it.each([

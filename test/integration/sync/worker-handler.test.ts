@@ -98,6 +98,8 @@ Object.assign(process.env, {
   QUEUE_URL: eventsQueueUrl,
   // As deployed, the worker knows the queue's visibility timeout; the tests' receives ask for 60 s.
   QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
+  // As deployed: the events queue's maxReceiveCount, the worker's last receive.
+  QUEUE_MAX_RECEIVE_COUNT: '10',
   LOCAL_SECRETS_FILE: secretsFile,
   ATS_ADAPTER: 'lever',
   ROUND0_API_BASE_URL: round0Api.url,
@@ -576,6 +578,54 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       `service=${service}`,
     ]);
     expect(seriesOf(metrics, 'EventDeadLettered')).toEqual([`service=${service}`]);
+  });
+
+  it('on the queue’s last receive, parks and dead-letters an event that still fails transiently, with the reason', async () => {
+    // Prepare: the 10th receive (the queue's maxReceiveCount) of an event whose ATS look-up answers 500
+    lever.failNext({ status: 500, match: (r) => r.query.email === 'eve@example.com' });
+    const event = round0('interview_ended', {
+      eventId: 'evt_last_receive',
+      interviewId: 'int-last-receive',
+      email: 'eve@example.com',
+    });
+    const record = eventRecord(event, 10);
+
+    // Act
+    const response = await invoke(record);
+
+    // Assess: acknowledged (SQS would have moved it without a reason), dead-lettered and parked with one
+    expect(failedIds(response)).toEqual([]);
+    const [dead, ...more] = await drainDeadLetters();
+    expect(more).toEqual([]);
+    expect(dead?.Body).toBe(record.body);
+    expect(attribute(dead, 'failureErrorName')).toBe('AtsTransientError');
+    expect(attribute(dead, 'failureReason')).toBe(
+      'gave up after 10 attempts; the last failed with AtsTransientError',
+    );
+    const parked = (await parking.list('failed')).filter((p) => p.dedupeKey === event.dedupeKey);
+    expect(parked).toEqual([expect.objectContaining({ reason: attribute(dead, 'failureReason'), event })]);
+    for (const entry of parked) await parking.remove(entry);
+    expect(seriesOf(published(), 'EventDeadLettered')).toEqual([`service=${service}`]);
+  });
+
+  it('retries an event that fails transiently before the queue’s last receive', async () => {
+    // Prepare: the 9th receive
+    lever.failNext({ status: 500, match: (r) => r.query.email === 'eve@example.com' });
+    const record = eventRecord(
+      round0('interview_ended', {
+        eventId: 'evt_ninth_receive',
+        interviewId: 'int-ninth-receive',
+        email: 'eve@example.com',
+      }),
+      9,
+    );
+
+    // Act
+    const response = await invoke(record);
+
+    // Assess
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(await drainDeadLetters()).toEqual([]);
   });
 
   it('parks an unmatched candidate for replay without dead-lettering it', async () => {
