@@ -12,7 +12,12 @@ import type {
   EnrichedStatus,
   EnrichedTranscriptLine,
 } from './enriched-interview.js';
-import { VendorResourceNotFoundError } from './errors.js';
+import {
+  VendorApiAuthError,
+  VendorApiRequestError,
+  VendorApiResponseError,
+  VendorResourceNotFoundError,
+} from './errors.js';
 import { type Micro1ApiClient, type Micro1Report, micro1ReportSchema } from './micro1-api.js';
 import {
   compact,
@@ -201,6 +206,9 @@ function fillFromApi(fromWebhook: View, fromApi: View): { view: View; filled: En
   return { view: { ...fromWebhook, ...patch }, filled };
 }
 
+/** API failures that a retry would meet again. */
+const permanentApiFailures = [VendorApiAuthError, VendorApiRequestError, VendorApiResponseError];
+
 /** What asking the API for the report gave. */
 type ApiAnswer =
   | { readonly outcome: 'found'; readonly report: Micro1Report }
@@ -226,10 +234,15 @@ async function reportFromApi(
     return { outcome: 'found', report: await client.getReport({ reportId, ...scope }) };
   } catch (error) {
     if (error instanceof VendorResourceNotFoundError) return { outcome: 'not-found' };
-    // The webhook carries the report; the API only tops up parts it lacks. Any failure (a refused key or
-    // request, a body of another shape, an outage) must not hold back or dead-letter a report that can be
-    // written as it is: the webhook's data is used and the failure named on the result (`apiFailure`).
-    return { outcome: 'failed', error: error instanceof Error ? error.name : typeof error };
+    // The webhook carries the report; the API only tops up parts it lacks. A failure that will not go away
+    // on its own (a refused key or request, a body of another shape) must not dead-letter a report that can
+    // be written as it is: the webhook's data is used and the failure named on the result (`apiFailure`).
+    // An outage or a timeout is retried with the event: the note is written once, and a part skipped now
+    // would never reach it (the queue's last receive still bounds the retries).
+    if (permanentApiFailures.some((permanent) => error instanceof permanent)) {
+      return { outcome: 'failed', error: (error as Error).name };
+    }
+    throw error;
   }
 }
 

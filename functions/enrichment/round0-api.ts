@@ -30,7 +30,11 @@ export const round0ResponseSchema = v.looseObject({
   transcript: text,
   /** Temporary: expires 24 h after it was issued. */
   audio_url: text,
-  score: optionalPart(v.number()),
+  /**
+   * Not read as absent when of another type: the answers' mean goes to the ATS's score field, and a score
+   * quietly left out would change it. (The ingest range-checks the webhook's scores; this is the API's.)
+   */
+  score: v.nullish(v.number()),
   feedback: text,
   duration_seconds: optionalPart(v.number()),
   answered_at: text,

@@ -121,7 +121,7 @@ export const metrics = {
     service: 'interview-sync-worker',
     breakdown: ['vendor'],
     description:
-      "events whose optional top-up from the vendor's API failed (auth, refused, malformed or unreachable): synced from the webhook's data alone",
+      "events whose optional top-up from the vendor's API failed for good (key or request refused, an answer of another shape): synced from the webhook's data alone",
   }),
   eventDeadLettered: spec({
     name: 'EventDeadLettered',

@@ -132,7 +132,9 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
    * The one application of a candidate with several (Ashby keeps a returning candidate's old and archived
    * ones) that the event is about: the one for the vendor's ATS job id when it names one, else the only
    * active one. Undefined when that stays ambiguous: application-level writes then refuse
-   * (`ambiguous_application`) rather than land on another job's application.
+   * (`ambiguous_application`) rather than land on another job's application. (A candidate with a single
+   * application keeps it, as before job ids were read, whatever job it is for: what micro1 sends as
+   * `ats_job_id` for an Ashby account is not confirmed to be an Ashby job id.)
    */
   const applicationAmong = async (applicationIds: readonly string[], atsJobId: string | undefined) => {
     if (applicationIds.length > maxApplicationsRead) return undefined;

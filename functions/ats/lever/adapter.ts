@@ -160,8 +160,10 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
 
   /**
    * A contact has one opportunity per candidacy: the one for the vendor's ATS job id (a Lever posting id)
-   * when it names one, so writes never land on another job's candidacy; else (no job id, or none of the
-   * contact's opportunities is for it) the newest unarchived one. (`posting_id` is a filter of Lever's "List
+   * when it names one; else (no job id, or none of the contact's opportunities is for it) the newest
+   * unarchived one, as before job ids were read. That fallback can still pick another job's candidacy
+   * for a contact with several: kept because what micro1 sends as `ats_job_id` for a Lever account is not
+   * confirmed to be a posting id, and refusing would park every such event. (`posting_id` is a filter of Lever's "List
    * all opportunities"; shared/ats/lever.md does not list it: confirm against a real account.)
    */
   const findByEmail = async (email: string, atsJobId: string | undefined): Promise<AtsMatch | undefined> =>

@@ -73,22 +73,22 @@ describe('vendor API error mapping', () => {
 });
 
 describe('vendor API bodies with badly typed optional fields', () => {
-  it('reads a ROUND0 answer whose score is not a number without the score', async () => {
-    // Prepare
-    const body = {
-      responses: [{ question_id: 'q-1', transcript: 'An answer.', score: '85', duration_seconds: null }],
-      job: 'Engineer',
-    };
-    const client = new Round0ApiClient(answering(200, JSON.stringify(body)));
+  it('reads a ROUND0 answer with an odd optional field without it, but refuses a score that is not a number', async () => {
+    // Prepare: an unreadable score would silently change the mean written to the ATS's score field
+    const answer = { question_id: 'q-1', transcript: 'An answer.', duration_seconds: 'long' };
+    const odd = new Round0ApiClient(answering(200, JSON.stringify({ responses: [answer], job: 'Engineer' })));
+    const badScore = new Round0ApiClient(
+      answering(200, JSON.stringify({ responses: [{ ...answer, score: '85' }] })),
+    );
 
     // Act
-    const interview = await client.getInterview('i-1');
+    const interview = await odd.getInterview('i-1');
+    const refused = badScore.getInterview('i-1');
 
     // Assess
-    expect(interview.responses).toEqual([
-      { question_id: 'q-1', transcript: 'An answer.', duration_seconds: null },
-    ]);
+    expect(interview.responses).toEqual([{ question_id: 'q-1', transcript: 'An answer.' }]);
     expect(interview.job).toBeUndefined();
+    await expect(refused).rejects.toBeInstanceOf(VendorApiResponseError);
   });
 
   it('reads a micro1 report with a numeric rating and a coding evaluation "N/A", keeping the rest', async () => {

@@ -286,7 +286,13 @@ describe('enrichEvent', () => {
       // Prepare
       const event = fixtureEvent('round0', 'interview_ended', (body) => {
         const [first, second] = dataOf(body).responses as Record<string, unknown>[];
-        dataOf(body).responses = [null, { ...first, score: '85', duration_seconds: 'long' }, 'x', second];
+        // (A score of another type never gets here: the ingest range-checks interview_ended's scores.)
+        dataOf(body).responses = [
+          null,
+          { ...first, duration_seconds: 'long', question_type: 7 },
+          'x',
+          second,
+        ];
       });
 
       // Act
@@ -294,8 +300,8 @@ describe('enrichEvent', () => {
 
       // Assess
       expect(enriched.responses?.map((response) => response.index)).toEqual([1, 2]);
-      expect(enriched.responses?.[0]).not.toHaveProperty('score');
       expect(enriched.responses?.[0]).not.toHaveProperty('durationSeconds');
+      expect(enriched.responses?.[0]).not.toHaveProperty('questionType');
       expect(enriched.responses?.[0]?.answer).toContain('React hooks');
       expect(enriched.responses?.[1]?.score).toBe(92);
     });
@@ -472,8 +478,6 @@ describe('enrichEvent', () => {
       ['a refused key', new VendorApiAuthError('micro1', 403), 'VendorApiAuthError'],
       ['a refused request', new VendorApiRequestError('micro1', 400), 'VendorApiRequestError'],
       ['a body of another shape', new VendorApiResponseError('micro1', 'bad'), 'VendorApiResponseError'],
-      ['a transient failure', transientError(), 'HttpTransientError'],
-      ['anything else', new TypeError('fetch failed'), 'TypeError'],
     ])('keeps the webhook report, naming the failure, after %s of the API', async (_label, error, name) => {
       // Prepare
       const stub = micro1Stub(async () => {
@@ -494,6 +498,30 @@ describe('enrichEvent', () => {
       expect(enriched).not.toHaveProperty('apiNotFound');
       expect(enriched).not.toHaveProperty('filledFromApi');
     });
+
+    it.each([
+      ['a transient failure', transientError()],
+      ['anything else', new TypeError('fetch failed')],
+    ])(
+      'propagates %s of the API (the event is retried: the note, written once, would miss the part for good)',
+      async (_label, error) => {
+        // Prepare
+        const stub = micro1Stub(async () => {
+          throw error;
+        });
+
+        // Act
+        const failure = await enrichEvent(
+          fixtureEvent('micro1', 'interview_report.created', withoutTranscript),
+          {
+            micro1: stub.client,
+          },
+        ).catch((e: unknown) => e);
+
+        // Assess
+        expect(failure).toBe(error);
+      },
+    );
 
     it.each([
       [
