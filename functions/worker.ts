@@ -7,6 +7,8 @@
  * batch processor: one bad record never fails its batch-mates.
  * Wiring only; the rules live in `sync/`, `ledger/`, `ats/` and `enrichment/`.
  */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -117,11 +119,12 @@ const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
  */
 export const workerReserveMs = 10_000;
 /**
- * Epoch ms by which the current invocation's outbound calls must end (set as each invocation starts; Lambda
- * runs one invocation at a time in a container).
+ * Epoch ms by which the current invocation's outbound calls must end, set as each invocation starts and
+ * read by its calls through their async context (the clients are shared by the container's invocations,
+ * and the local runtime runs several at once in one process).
  */
-let callsEndAt: number | undefined;
-const callsEndBy = (): number | undefined => callsEndAt;
+const invocationCallsEnd = new AsyncLocalStorage<number>();
+const callsEndBy = (): number | undefined => invocationCallsEnd.getStore();
 
 const vendorApiHttp = { deadlineMs: 15_000, maxRetryAfterSeconds: 5, endBy: callsEndBy } as const;
 
@@ -445,11 +448,13 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
   const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const remainingMs = context.getRemainingTimeInMillis();
     // A sixth of a shorter timeout (the local runtime's tests run the worker with 2 s).
-    callsEndAt = Date.now() + remainingMs - Math.min(workerReserveMs, remainingMs / 6);
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    });
+    const callsEndAt = Date.now() + remainingMs - Math.min(workerReserveMs, remainingMs / 6);
+    return invocationCallsEnd.run(callsEndAt, () =>
+      processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+    );
   };
 
   return middy<SQSEvent, SQSBatchResponse>()

@@ -606,6 +606,8 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
    * server, which an at-most-once caller (a Slack message) could never try again.
    */
   const scheduled = (call: Call, send: () => Promise<Response>): Promise<Response> => {
+    // Spent before it was queued (`endBy` passed): never waits for a turn it could not use.
+    if (call.deadline?.aborted) return Promise.reject(deadlineBeforeSend(call));
     let started = false;
     const job = schedule(() => {
       if (call.deadline?.aborted) return Promise.reject(deadlineBeforeSend(call));

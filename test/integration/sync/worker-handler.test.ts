@@ -933,6 +933,39 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(elapsed).toBeLessThan(1_600);
   });
 
+  it('keeps each concurrent invocation’s call budget its own', async () => {
+    // Prepare: invocation A has 900 ms left and its note's POST never answers; invocation B starts just
+    // after it with 60 s left
+    const held = lever.faults.hold({ method: 'POST', path: /opp-dan\/notes$/, every: true });
+    const short = eventRecord(
+      round0('interview_ended', {
+        eventId: 'evt_budget_a',
+        interviewId: 'int-budget-a',
+        email: 'dan@example.com',
+      }),
+    );
+    const long = eventRecord(
+      round0('interview_ended', {
+        eventId: 'evt_budget_b',
+        interviewId: 'int-budget-b',
+        email: 'bob@example.com',
+      }),
+    );
+    const startedAt = Date.now();
+
+    // Act
+    const a = handler({ Records: [short] }, { ...context, getRemainingTimeInMillis: () => 900 } as Context);
+    const b = invoke(long);
+    const [responseA, responseB] = (await Promise.all([a, b])) as SQSBatchResponse[];
+    const elapsedA = Date.now() - startedAt;
+    held.abort();
+
+    // Assess: A's note ended at A's budget (not B's, nor the request's own 2 s)
+    expect(failedIds(responseA as SQSBatchResponse)).toEqual([short.messageId]);
+    expect(failedIds(responseB as SQSBatchResponse)).toEqual([]);
+    expect(elapsedA).toBeLessThan(1_900);
+  });
+
   it('brings a delivery of an event another invocation holds back in seconds, not after the visibility timeout', async () => {
     // Prepare: an empty events queue; the first delivery holds the event while its note is posted (held at
     // the Lever fake); a second delivery of the same event is a real message, received for 60 s

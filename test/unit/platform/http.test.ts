@@ -275,6 +275,33 @@ describe('createHttpClient', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('fails a call that starts after endBy at once, as never sent, without waiting for its turn in schedule', async () => {
+    // Prepare: a rate limiter whose next turn is 1 s away; the caller's time ended 1 ms ago
+    const { fetch, calls } = scriptedFetch(status(201));
+    let queued = 0;
+    const { http } = client(fetch, {
+      endBy: () => Date.now() - 1,
+      schedule: async (attempt) => {
+        queued += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return attempt();
+      },
+    });
+    const startedAt = Date.now();
+
+    // Act
+    const outcome = await http
+      .request({ method: 'POST', url: 'https://api.example.com/notes', body: '{}', operation: 'POST /notes' })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(outcome).toBeInstanceOf(HttpTransientError);
+    expect(requestNeverSent(outcome)).toBe(true);
+    expect(Date.now() - startedAt).toBeLessThan(500);
+    expect(queued).toBe(0);
+    expect(calls).toHaveLength(0);
+  });
+
   it('does not call a request that timed out after it was sent never sent', async () => {
     // Prepare: the server never answers
     const hang = (init: RequestInit) =>
