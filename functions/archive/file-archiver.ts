@@ -10,7 +10,8 @@
  * What the source answers is checked by its first bytes (`media-type.ts`) before it is stored: a PDF must be
  * a PDF, an answer's audio audio, so that an HTML page answered 200 fails the task instead of being archived.
  */
-import { MediaUrlExpiredError } from './errors.js';
+import type { Readable } from 'node:stream';
+import { MediaUrlExpiredError, UnexpectedMediaTypeError } from './errors.js';
 import { checkedMediaBody } from './media-type.js';
 import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaResponse, MediaSource } from './types.js';
 import { withoutQuery } from './types.js';
@@ -25,7 +26,7 @@ export interface ArchiveMediaFileOptions {
   /**
    * Returns a fresh URL for the asset (ROUND0: fetch the interview again, take this question's `audio_url`),
    * or `undefined` when the vendor no longer lists one. Called at most once, and only when the asset has
-   * `refresh` and its URL was refused with 403/404/410.
+   * `refresh` and its URL was refused with 403/404/410 or answered with a page (200 "link expired").
    * @default undefined — a refused URL fails the task
    */
   readonly refreshUrl?: () => Promise<string | undefined>;
@@ -66,10 +67,7 @@ export const archiveMediaFile = async (options: ArchiveMediaFileOptions): Promis
   const done = await store.archived(asset.key);
   if (done) return done;
 
-  const response = await fetchWithOneRefresh(options);
-  // Before anything is stored: a page answered 200 in place of the file, once recorded in the manifest,
-  // would be skipped by every re-run and never replaced.
-  const body = await checkedMediaBody(response, asset.key, asset.contentType);
+  const { response, body } = await fetchWithOneRefresh(options);
   try {
     return await store.put(asset.key, body, {
       contentType: asset.contentType,
@@ -83,15 +81,32 @@ export const archiveMediaFile = async (options: ArchiveMediaFileOptions): Promis
   }
 };
 
+/**
+ * The response and its body, checked before anything is stored: a page answered 200 in place of the file,
+ * once recorded in the manifest, would be skipped by every re-run and never replaced.
+ */
+const fetchChecked = async (
+  source: MediaSource,
+  url: string,
+  asset: MediaFileAsset,
+): Promise<{ response: MediaResponse; body: Readable }> => {
+  const response = await source.fetch(url);
+  return { response, body: await checkedMediaBody(response, asset.key, asset.contentType) };
+};
+
+/** A refusal by which a signed URL says "expired": a status, or a page answered 200 ("this link expired"). */
+const refusedAsExpired = (error: unknown): boolean =>
+  isExpiredUrlError(error) || error instanceof UnexpectedMediaTypeError;
+
 const fetchWithOneRefresh = async ({
   asset,
   source,
   refreshUrl,
-}: ArchiveMediaFileOptions): Promise<MediaResponse> => {
+}: ArchiveMediaFileOptions): Promise<{ response: MediaResponse; body: Readable }> => {
   try {
-    return await source.fetch(asset.sourceUrl);
+    return await fetchChecked(source, asset.sourceUrl, asset);
   } catch (error) {
-    if (!isExpiredUrlError(error) || asset.refresh === undefined || refreshUrl === undefined) throw error;
+    if (!refusedAsExpired(error) || asset.refresh === undefined || refreshUrl === undefined) throw error;
   }
   // Errors of the refresh itself (ROUND0's API down) propagate as they are: transient ones retry the task,
   // which refreshes again.
@@ -100,7 +115,7 @@ const fetchWithOneRefresh = async ({
     throw new MediaUrlExpiredError(asset.key, 'the vendor lists no fresh URL for it');
   }
   try {
-    return await source.fetch(freshUrl);
+    return await fetchChecked(source, freshUrl, asset);
   } catch (error) {
     if (!isExpiredUrlError(error)) throw error;
     throw new MediaUrlExpiredError(asset.key, 'the refreshed URL was refused too', { cause: error });

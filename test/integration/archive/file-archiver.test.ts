@@ -216,8 +216,8 @@ describe('archiveMediaFile', () => {
   ])(
     'fails permanently with UnexpectedMediaTypeError, storing nothing, when an HTML page is answered 200 for %s',
     async (_what, contentType, file) => {
-      // Prepare
-      const { store, asset: answer } = await prepare(server.url(pagePath));
+      // Prepare: an asset without a refresh (a report; an answer whose interview cannot be read again)
+      const { store, asset: answer } = await prepare(server.url(pagePath), { refresh: false });
       const asset = { ...answer, key: answer.key.replace(/[^/]+$/, file), contentType };
       const refreshUrl = jest.fn(async () => server.freshUrl(answerPath));
 
@@ -238,6 +238,33 @@ describe('archiveMediaFile', () => {
       expect(refreshUrl).not.toHaveBeenCalled();
     },
   );
+
+  it('refreshes an answer whose URL is answered with a "link expired" page (200) once, and archives the audio', async () => {
+    // Prepare
+    const { store, asset } = await prepare(server.url(pagePath));
+    const refreshUrl = jest.fn(async () => server.freshUrl(answerPath));
+
+    // Act
+    const object = await archiveMediaFile({ asset, source, store, refreshUrl });
+
+    // Assess
+    expect(refreshUrl).toHaveBeenCalledTimes(1);
+    expect(object).toMatchObject({ sha256: sha256(mp3), size: mp3.length });
+  });
+
+  it('fails with UnexpectedMediaTypeError when the refreshed URL is answered with a page too', async () => {
+    // Prepare
+    const { store, asset } = await prepare(server.url(pagePath));
+    const refreshUrl = jest.fn(async () => server.freshUrl(pagePath));
+
+    // Act
+    const failed = await archiveMediaFile({ asset, source, store, refreshUrl }).catch((error) => error);
+
+    // Assess
+    expect(refreshUrl).toHaveBeenCalledTimes(1);
+    expect(failed).toBeInstanceOf(UnexpectedMediaTypeError);
+    expect(store.puts).toEqual([]);
+  });
 
   it('fetches nothing when the store already holds the object', async () => {
     // Prepare
