@@ -62,9 +62,13 @@ export interface SignedPutObjectOptions {
   readonly forcePathStyle?: boolean;
   /** Attempts for a transient failure, as the SDK's standard retry mode. @default 3 */
   readonly maxAttempts?: number;
-  /** Time for one attempt, connection included. @default 5000 */
+  /** Time for one attempt, connection and upload included. @default 5000 */
   readonly timeoutMs?: number;
 }
+
+/** S3's regional endpoint: under `amazonaws.com.cn` in the China regions, `amazonaws.com` elsewhere. */
+export const defaultS3Endpoint = (region: string): string =>
+  `https://s3.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
 
 const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
 
@@ -127,7 +131,7 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
 
   const attempt = async (object: ObjectToPut): Promise<void> => {
     const region = await options.region();
-    const base = new URL(options.endpoint ?? `https://s3.${region}.amazonaws.com`);
+    const base = new URL(options.endpoint ?? defaultS3Endpoint(region));
     const path = `/${object.key.split('/').map(encodeSegment).join('/')}`;
     // Virtual-hosted style (the bucket in the host name), as S3 prefers; path style for the emulator.
     const hostname = options.forcePathStyle ? base.hostname : `${object.bucket}.${base.hostname}`;

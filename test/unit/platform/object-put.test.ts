@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { createS3RequestSigner } from '../../../functions/platform/object-put.js';
+import { createS3RequestSigner, defaultS3Endpoint } from '../../../functions/platform/object-put.js';
 
 const credentials = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
@@ -69,5 +69,17 @@ describe('createS3RequestSigner', () => {
     expect(headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/20130524\/eu-west-1\/s3\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token;x-amz-server-side-encryption, Signature=[0-9a-f]{64}$/,
     );
+  });
+});
+
+describe('defaultS3Endpoint', () => {
+  it.each([
+    ['us-east-1', 'https://s3.us-east-1.amazonaws.com'],
+    ['us-gov-west-1', 'https://s3.us-gov-west-1.amazonaws.com'],
+    ['cn-north-1', 'https://s3.cn-north-1.amazonaws.com.cn'],
+    ['cn-northwest-1', 'https://s3.cn-northwest-1.amazonaws.com.cn'],
+  ])('is S3’s regional endpoint in %s', (region, endpoint) => {
+    // Act / Assess
+    expect(defaultS3Endpoint(region)).toBe(endpoint);
   });
 });
