@@ -1,12 +1,12 @@
 /**
  * Reads one of the service's secrets, cached per container.
  *
- * Deployed: Secrets Manager through Powertools Parameters (`getSecret` caches for `maxAge` seconds, so a
+ * Deployed: Secrets Manager through Powertools Parameters (its provider caches for `maxAge` seconds, so a
  * rotated value is picked up within that time without a redeploy). Local (`npm start`): one section of
  * the git-ignored secrets file, re-read after the same `maxAge` so editing the file rotates secrets too.
  */
 import { readFile } from 'node:fs/promises';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
 import { optionalEnv, positiveIntEnv } from './config.js';
 import { envNames } from './env.js';
@@ -38,6 +38,26 @@ export type SecretReader<T> = (options?: { readonly fresh?: boolean }) => Promis
 /** Shortest time between two reads forced by `fresh`. */
 export const minFreshIntervalMs = 30_000;
 
+/**
+ * Secrets Manager's per-attempt limits, and 2 attempts: without them (`getSecret`'s default client has none) a
+ * hung read ran into the function's timeout — for the ingest a bare gateway 5xx with no log line, no metric
+ * and no Retry-After, instead of its own 503. At worst 2 × (1 s + 2 s).
+ */
+export const secretsManagerTimeouts = {
+  connectionTimeout: 1_000,
+  requestTimeout: 2_000,
+  throwOnRequestTimeout: true,
+} as const;
+
+let secretsProvider: SecretsProvider | undefined;
+/** One provider per container (its client keeps its connections; Powertools caches values per provider). */
+const provider = (): SecretsProvider => {
+  secretsProvider ??= new SecretsProvider({
+    clientConfig: { maxAttempts: 2, requestHandler: secretsManagerTimeouts },
+  });
+  return secretsProvider;
+};
+
 export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretReader<T> => {
   const maxAgeMs = (options.maxAgeSeconds ?? 300) * 1000;
   const { arn, localFile, section, schema } = options;
@@ -48,7 +68,7 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
   const load = async (forceFetch: boolean): Promise<unknown> => {
     try {
       if (arn !== undefined) {
-        return await getSecret(arn, { transform: 'json', maxAge: maxAgeMs / 1000, forceFetch });
+        return await provider().get(arn, { transform: 'json', maxAge: maxAgeMs / 1000, forceFetch });
       }
       const file = JSON.parse(await readFile(localFile as string, 'utf8')) as Record<string, unknown>;
       return file[section];
@@ -57,7 +77,7 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
     }
   };
 
-  // Powertools already caches `getSecret`; this cache also covers the local file and the validation.
+  // Powertools already caches the secret; this cache also covers the local file and the validation.
   let cached: { value: T; at: number } | undefined;
   let lastForcedAt = Number.NEGATIVE_INFINITY;
   return async (options = {}) => {
