@@ -151,7 +151,7 @@ export const sdkSendMessage =
 
 /**
  * The ingest's writes, each attempt bounded: a claim check's PUT, then the SendMessage. At worst (both
- * services unanswering) 2 × 1.5 s + 3 × 1.5 s and the jitter between attempts, 7.8 s: the ingest answers its
+ * services unanswering) 2 × 1.5 s + 3 × 1.5 s and up to 0.4 s of jitter between attempts, 7.9 s: the ingest answers its
  * own 503 + Retry-After within its 10 s Lambda timeout instead of a bare gateway 5xx. In-region, either call
  * takes milliseconds.
  */
