@@ -41,6 +41,7 @@ import {
   RecordingInProgressError,
   UnexpectedMediaSizeError,
 } from './errors.js';
+import { checkedMediaBody } from './media-type.js';
 import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaSource } from './types.js';
 import { withoutQuery } from './types.js';
 
@@ -588,7 +589,10 @@ const archiveObject = async (
     }
     return store.put(object.key, bytes, meta);
   }
-  const body = object.range ? exactly(response.body, object.range.length, object.key) : response.body;
+  // A page answered 200 in place of a segment (a sign-in or "link expired" page) is refused, not stored:
+  // segments may be encrypted, so only an HTML answer is told apart (media-type.ts).
+  const checked = await checkedMediaBody(response, object.key, object.contentType);
+  const body = object.range ? exactly(checked, object.range.length, object.key) : checked;
   try {
     return await store.put(object.key, body, meta);
   } catch (error) {

@@ -13,6 +13,7 @@ import {
   InvalidPlaylistError,
   RecordingInProgressError,
   UnexpectedMediaSizeError,
+  UnexpectedMediaTypeError,
 } from '../../../functions/archive/errors.js';
 import {
   archiveHlsRecording,
@@ -773,6 +774,27 @@ describe('archiveHlsRecording', () => {
     expect(peakWithTwo).toBe(2);
     expect(peakByDefault).toBe(4);
     expect(hlsArchiverDefaults.concurrency).toBe(4);
+  });
+
+  it('fails with UnexpectedMediaTypeError, storing nothing for it, when a segment is answered with an HTML page', async () => {
+    // Prepare
+    const { store, asset, prefix, entry } = await prepare('/fmp4/index.m3u8');
+    server.behave('/fmp4/init.mp4', { kind: 'page' });
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(
+      (error) => error,
+    );
+
+    // Assess
+    expect(failed).toBeInstanceOf(UnexpectedMediaTypeError);
+    expect(failed).toMatchObject({
+      transient: false,
+      key: `${prefix}v0/init_0.mp4`,
+      received: 'text/html; charset=utf-8',
+    });
+    expect(await store.archived(`${prefix}v0/init_0.mp4`)).toBeUndefined();
+    expect(await store.archived(entry)).toBeUndefined();
   });
 
   it('fails with UnexpectedMediaSizeError, storing nothing for it, when the server ignores Range', async () => {

@@ -25,7 +25,9 @@ export type MediaBehaviour =
   /** Answers 302 to `to` (a path on this server). */
   | { readonly kind: 'redirecting'; readonly to: string }
   /** Ignores `Range` and sends the whole file with 200 (a server that does not support ranges). */
-  | { readonly kind: 'ignoring-range' };
+  | { readonly kind: 'ignoring-range' }
+  /** Answers 200 with an HTML page instead of the file (a sign-in or "link expired" page). */
+  | { readonly kind: 'page' };
 
 export interface ServedRequest {
   /** Pathname, without query. */
@@ -110,6 +112,12 @@ export const startMediaServer = async (root: string): Promise<MediaServer> => {
         .writeHead(403, { 'content-type': 'application/xml' })
         .end('<Error>Request has expired</Error>');
       return 403;
+    }
+    if (behaviour?.kind === 'page') {
+      response
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end('<!doctype html><html><body>This link has expired.</body></html>\n');
+      return 200;
     }
     if (behaviour?.kind === 'redirecting') {
       response.writeHead(302, { location: behaviour.to }).end();
