@@ -71,6 +71,13 @@ export const checkedMediaBody = async (
 ): Promise<Readable> => {
   const { body } = response;
   const contentType = response.headers.get('content-type');
+  if (!signatures.has(expected)) {
+    // Judged by the content type alone (an HLS segment, maybe encrypted): the body goes on as it came, not
+    // re-wrapped chunk by chunk on the archive's hot path.
+    if (looksLike(expected, Buffer.alloc(0), contentType)) return body;
+    body.destroy();
+    throw new UnexpectedMediaTypeError(key, expected, (contentType ?? 'none').slice(0, 100));
+  }
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const head: Buffer[] = [];
   let size = 0;

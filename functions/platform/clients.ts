@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
-import { createSignedSendMessage, type SendMessage } from './message-send.js';
+import { createSignedSendMessage, type SendMessage, stringAttributes } from './message-send.js';
 import { createSignedPutObject, type PutObject } from './object-put.js';
 
 /** Something that instruments an SDK client for tracing (Powertools Tracer's `captureAWSv3Client`). */
@@ -138,12 +138,7 @@ export const sdkSendMessage =
       new SendMessageCommand({
         QueueUrl: message.queueUrl,
         MessageBody: message.body,
-        MessageAttributes: Object.fromEntries(
-          Object.entries(message.attributes).map(([name, value]) => [
-            name,
-            { DataType: 'String', StringValue: value },
-          ]),
-        ),
+        MessageAttributes: stringAttributes(message.attributes),
       }),
     );
     return { messageId: sent.MessageId ?? '' };

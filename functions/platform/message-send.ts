@@ -25,6 +25,14 @@ export interface MessageToSend {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
+/** SQS's form of string attributes (name → value), as SendMessage takes them in either protocol. */
+export const stringAttributes = (
+  attributes: Readonly<Record<string, string>>,
+): Record<string, { DataType: 'String'; StringValue: string }> =>
+  Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+  );
+
 /** Sends one message; resolves with SQS's message id once SQS accepted it. */
 export type SendMessage = (message: MessageToSend) => Promise<{ readonly messageId: string }>;
 
@@ -98,12 +106,7 @@ export const createSignedSendMessage = (options: SignedSendMessageOptions): Send
     const body = JSON.stringify({
       QueueUrl: message.queueUrl,
       MessageBody: message.body,
-      MessageAttributes: Object.fromEntries(
-        Object.entries(message.attributes).map(([name, value]) => [
-          name,
-          { DataType: 'String', StringValue: value },
-        ]),
-      ),
+      MessageAttributes: stringAttributes(message.attributes),
     });
     const signed = await signer.sign({
       method: 'POST',

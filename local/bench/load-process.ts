@@ -17,6 +17,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import autocannon from 'autocannon';
 import { dynamoDbClient, lightWriters, s3Client, sqsClient } from '../../functions/platform/clients.js';
+import { stringAttributes } from '../../functions/platform/message-send.js';
 import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
 import { serveBenchCommands } from './child.js';
 
@@ -93,12 +94,7 @@ serveBenchCommands({
     put?: { bucket: string; body: string };
   }): Promise<LegResult> => {
     const { put } = args;
-    const attributes = Object.fromEntries(
-      Object.entries(args.attributes).map(([name, value]) => [
-        name,
-        { DataType: 'String', StringValue: value },
-      ]),
-    );
+    const attributes = stringAttributes(args.attributes);
     return loop(args.seconds, args.concurrency, (index) =>
       Promise.all([
         args.signed === true
