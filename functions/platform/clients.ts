@@ -57,15 +57,26 @@ export const sqsClient = (): SQSClient => {
 const forcePathStyle = (): boolean => process.env.S3_FORCE_PATH_STYLE === 'true';
 
 /**
- * The S3 client of the archive and the tools: 1 s to connect, no limit on a request, which may stream a
- * part of a recording or copy a large object in S3.
+ * The archive's (and the tools') S3 limits: 1 s to connect, and a connection on which nothing moves either
+ * way for 2 minutes is ended (`socketTimeout` is an idle timeout), the SDK then retrying it. No limit on a
+ * request as a whole: one may stream an 8 MiB part of a recording or copy an object of up to 2 GiB in S3.
+ * Without the idle limit a stalled PUT or copy held the archive until its 15-minute Lambda timeout, and the
+ * task came back only after the queue's 90-minute visibility timeout. 2 minutes of silence is far above a
+ * healthy pause: S3 answers a part seconds after its last byte, and a 2 GiB copy (the media cap) silent
+ * throughout would be cut only were S3 to copy at under 18 MB/s. Three attempts: 6 minutes at worst.
  */
+export const archiveS3Timeouts = {
+  connectionTimeout: 1_000,
+  socketTimeout: 120_000,
+} as const;
+
+/** The S3 client of the archive and the tools: {@link archiveS3Timeouts}. */
 export const s3Client = (): S3Client => {
   s3 ??= instrument(
     new S3Client({
       cacheMiddleware,
       forcePathStyle: forcePathStyle(),
-      requestHandler: { connectionTimeout: 1_000 },
+      requestHandler: archiveS3Timeouts,
     }),
   );
   return s3;
