@@ -12,6 +12,8 @@ import { rawEventsPrefix } from '../functions/queue/raw-events.js';
 
 /** Seconds the worker Lambda may run for one batch. */
 const workerTimeoutSeconds = 60;
+/** How long the worker's event source mapping gathers a batch (seconds). */
+const workerBatchingWindowSeconds = 1;
 
 /**
  * Seconds the archive Lambda may run for one asset: Lambda's maximum, because a long recording is streamed
@@ -26,10 +28,10 @@ export const resources = {
   eventsQueue: {
     name: 'interview-sync-events',
     /**
-     * AWS's guidance for SQS event sources: visibility timeout ≥ 6 × the function timeout, so a batch
-     * still being retried by the poller is not handed to a second worker.
+     * AWS's guidance for SQS event sources: visibility timeout ≥ 6 × the function timeout plus the batching
+     * window, so a batch still being retried by the poller is not handed to a second worker.
      */
-    visibilityTimeoutSeconds: 6 * workerTimeoutSeconds,
+    visibilityTimeoutSeconds: 6 * workerTimeoutSeconds + workerBatchingWindowSeconds,
     /** 14 days: the SQS maximum, so a long ATS outage does not expire acknowledged events. */
     retentionSeconds: 14 * 24 * 3600,
     /**
@@ -96,7 +98,12 @@ export const resources = {
     /** Powertools `POWERTOOLS_SERVICE_NAME` of the ingest Lambda. */
     serviceName: 'interview-sync-ingest',
     memoryMb: 512,
-    timeoutSeconds: 10,
+    /**
+     * Time for its work at worst, with spare: a secret read (on a cold start, every 5 minutes, or forced by
+     * a failed authentication) and both writes, every attempt of each running out (test/unit/platform/
+     * ingest-limits.test.ts). In-region an invocation takes milliseconds. API Gateway allows 30 s.
+     */
+    timeoutSeconds: 15,
     /**
      * Largest webhook body accepted (bytes). API Gateway base64-encodes a body whose type is not text, and a
      * synchronous invocation carries at most 6 MB: a larger cap would let the invocation fail at the gateway
@@ -122,7 +129,7 @@ export const resources = {
     memoryMb: 512,
     timeoutSeconds: workerTimeoutSeconds,
     batchSize: 10,
-    maxBatchingWindowSeconds: 1,
+    maxBatchingWindowSeconds: workerBatchingWindowSeconds,
     /** Caps parallel workers so a backlog cannot exceed the ATS's rate limit (2 is the SQS minimum). */
     maxConcurrency: 5,
     /**

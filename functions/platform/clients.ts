@@ -37,7 +37,7 @@ let s3: S3Client | undefined;
 let dynamodb: DynamoDBClient | undefined;
 
 /**
- * The SQS client's per-attempt limits. Without them a hung SendMessage ran into the ingest's 10 s Lambda
+ * The SQS client's per-attempt limits. Without them a hung SendMessage ran into the ingest's Lambda
  * timeout: a bare 5xx with no Retry-After, no log line and no metric. With them (and the SDK's 3 attempts)
  * it ends in time for the ingest's own 503 + Retry-After.
  */
@@ -158,7 +158,8 @@ export const sdkSendMessage =
 /**
  * The ingest's writes, each attempt bounded: a claim check's PUT, then the SendMessage. At worst (both
  * services unanswering) 2 × 1.5 s + 3 × 1.5 s and up to 0.4 s of jitter between attempts, 7.9 s: the ingest answers its
- * own 503 + Retry-After within its 10 s Lambda timeout instead of a bare gateway 5xx. In-region, either call
+ * own 503 + Retry-After within its Lambda timeout (which also fits a secret read running out) instead of a
+ * bare gateway 5xx. In-region, either call
  * takes milliseconds.
  */
 export const ingestWriteLimits = {

@@ -41,19 +41,21 @@ export const minFreshIntervalMs = 30_000;
 /**
  * Secrets Manager's per-attempt limits, and 2 attempts: without them (`getSecret`'s default client has none) a
  * hung read ran into the function's timeout — for the ingest a bare gateway 5xx with no log line, no metric
- * and no Retry-After, instead of its own 503. At worst 2 × (1 s + 2 s).
+ * and no Retry-After, instead of its own 503. At worst 2 × 2 s and the wait between (an attempt's 2 s start
+ * with its connection).
  */
 export const secretsManagerTimeouts = {
   connectionTimeout: 1_000,
   requestTimeout: 2_000,
   throwOnRequestTimeout: true,
 } as const;
+export const secretsManagerMaxAttempts = 2;
 
 let secretsProvider: SecretsProvider | undefined;
 /** One provider per container (its client keeps its connections; Powertools caches values per provider). */
 const provider = (): SecretsProvider => {
   secretsProvider ??= new SecretsProvider({
-    clientConfig: { maxAttempts: 2, requestHandler: secretsManagerTimeouts },
+    clientConfig: { maxAttempts: secretsManagerMaxAttempts, requestHandler: secretsManagerTimeouts },
   });
   return secretsProvider;
 };

@@ -317,16 +317,23 @@ describe('stateful stack with the default configuration', () => {
       });
     });
 
-    it('events queue: visibility timeout is 6 × the worker timeout', () => {
+    it('events queue: visibility timeout is 6 × the worker timeout plus its batching window', () => {
       // Prepare
       const resources = template.toJSON().Resources;
       const workerTimeout = statelessTemplate.toJSON().Resources[
         logicalIdOf(stateless, stateless.worker.function)
       ].Properties.Timeout as number;
+      const windows = Object.values(statelessTemplate.findResources('AWS::Lambda::EventSourceMapping')).map(
+        (mapping) => (mapping.Properties.MaximumBatchingWindowInSeconds ?? 0) as number,
+      );
+      const batchingWindow = Math.max(...windows);
 
-      // Assess
-      expect(resources[id(stack.events.queue)].Properties.VisibilityTimeout).toBe(6 * workerTimeout);
+      // Assess: AWS's guidance for SQS event sources
+      expect(resources[id(stack.events.queue)].Properties.VisibilityTimeout).toBe(
+        6 * workerTimeout + batchingWindow,
+      );
       expect(workerTimeout).toBe(60);
+      expect(batchingWindow).toBe(1);
     });
 
     it('dead-letter queue: SQS-managed SSE and 14-day retention', () => {

@@ -76,7 +76,7 @@ describe('stateless stack with the default configuration', () => {
 
   describe('functions', () => {
     it.each([
-      ['ingest', 512, 10, 'off'],
+      ['ingest', 512, 15, 'off'],
       ['worker', 512, 60, 'off'],
       ['archive', 2048, 900, 'on'],
     ] as const)(
@@ -142,7 +142,7 @@ describe('stateless stack with the default configuration', () => {
         INTEGRATION_SECRETS_ARN: ref(state.secrets.integration.secretArn),
         LEDGER_RETENTION_SECONDS: String(180 * 24 * 3600),
         CLAIM_LEASE_SECONDS: '120',
-        QUEUE_VISIBILITY_TIMEOUT_SECONDS: '360',
+        QUEUE_VISIBILITY_TIMEOUT_SECONDS: '361',
         QUEUE_MAX_RECEIVE_COUNT: '10',
         ATS_ADAPTER: 'log',
         ATS_CONFIG: '{"path":"stdout"}',
