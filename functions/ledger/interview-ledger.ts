@@ -52,6 +52,12 @@ export interface Settlement {
   readonly event: EventRecord;
   /** New records of the effects the attempt claimed; `null` removes a claim that was never acted on. */
   readonly effects: Readonly<Record<string, EffectRecord | null>>;
+  /**
+   * Record `event` only if nobody else wrote the item since this version (the one the attempt's claim left),
+   * else `otherwise`: another writer may have left the event more to do (a part merged while its note was
+   * being posted), so it keeps its claim for its next round instead of being recorded done.
+   */
+  readonly unchangedSince?: { readonly version: number; readonly otherwise: EventRecord };
 }
 
 /** The outcome of {@link InterviewLedger.close}. */
@@ -211,7 +217,8 @@ export class InterviewLedger {
   /**
    * Records how an attempt's claims ended: one targeted update of the event's and the effects' members,
    * conditional on the attempt still owning each of them (a lease that ran out and was taken over is never
-   * overwritten). It bumps the version, so a decision made from an older read is redone.
+   * overwritten). It bumps the version, so a decision made from an older read is redone. With
+   * `unchangedSince`, a second update records `otherwise` when the item was written since.
    *
    * @returns the item as written (one request: the update returns it).
    * @throws {EffectClaimLostError} when a claim was taken over (transient: the event is retried).
@@ -245,6 +252,10 @@ export class InterviewLedger {
     ];
     const removes: string[] = [];
     const conditions = ['#events.#e.#owner = :owner'];
+    if (settlement.unchangedSince !== undefined) {
+      conditions.push('#version = :unchangedSince');
+      values[':unchangedSince'] = settlement.unchangedSince.version;
+    }
     Object.entries(settlement.effects).forEach(([effect, record], index) => {
       // Named only when used: DynamoDB refuses names an expression does not use.
       names['#effects'] = 'effects';
@@ -286,6 +297,11 @@ export class InterviewLedger {
           namesAttempt ? { eventKey, record: event } : undefined,
         );
         if (own !== undefined) return own;
+        // Written since (or a claim lost, which the second try tells): record the other outcome.
+        if (settlement.unchangedSince !== undefined) {
+          const { unchangedSince, ...rest } = settlement;
+          return this.settle(vendor, interviewKey, { ...rest, event: unchangedSince.otherwise });
+        }
         throw new EffectClaimLostError(settlement.eventKey, Object.keys(settlement.effects).join(','), {
           cause: error,
         });

@@ -16,6 +16,11 @@
  * | links (Lever) | adds the missing ones | adds only those still missing | none missing |
  * | notification | never resent once it may have been sent: at most once (Slack has no idempotency key) | recorded `uncertain` | recorded `uncertain` |
  *
+ * Writes planned in a later round of the same event (the notification of a status it just wrote, a follow-up
+ * for a part the note it found lacks) have one crash point more: between the rounds. The event is recorded
+ * done only by a settle after which nothing is left for it, so a crash there leaves the event claimed; its
+ * redelivery takes it over once the lease is out and makes those writes ("crash before the call" above).
+ *
  * A note is also checked for its marker when the ledger had no record of the interview before this event
  * (the item expired, or this is its first event): the ledger's silence is not proof that nothing was posted.
  * Adapters without `hasNote` (generic: the receiver dedupes on the effect key sent as `webhook-id`; the

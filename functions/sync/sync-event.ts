@@ -273,6 +273,17 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   if (inheritsFromSession(session) && merged.state.atsMatch === undefined) {
     lookedUp = await findMatch(event, merged.state, session, deps.ats, options);
   }
+  /** What this event plans from the item `from`, as each round does. */
+  const planFrom = (from: InterviewState | undefined) => {
+    const mergedFrom = mergeInterviewUpdate(from, update, new Date(now()).toISOString());
+    const current = inheritFromSession(
+      mergedFrom.state,
+      session,
+      mergedFrom.state.atsMatch ?? lookedUp,
+      eventKey,
+    );
+    return { merged: mergedFrom, current, plan: planWrites(current, { ...planContext, now: now() }) };
+  };
   const summary: Record<string, string> = {};
   // Rounds: each settle returns the item as it now is, and the event plans again from it until nothing is
   // left for it. The second round sends the notification of a status the first wrote (alone, see the plan);
@@ -281,17 +292,19 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   for (let round = 1; round <= maxRounds; round++) {
     let decided: { plan: Plan; claimed: InterviewState; before: InterviewState | undefined } | undefined;
     while (decided === undefined) {
-      merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());
-      const current = inheritFromSession(merged.state, session, merged.state.atsMatch ?? lookedUp, eventKey);
-      const plan = planWrites(current, { ...planContext, now: now() });
+      const planned = planFrom(state);
+      merged = planned.merged;
+      const { current, plan } = planned;
       if (plan.blockedBy !== undefined) {
         await waitOrGiveUp(plan.blockedBy);
-        state = await reread(ledger, vendor, interviewKey, eventKey, now(), round > 1);
+        state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
         continue;
       }
       for (const key of plan.heldByOthers) summary[key] ??= 'held';
-      // A later round with nothing left: the event was recorded done by the last settle.
-      if (round > 1 && plan.writes.length === 0) return result(interviewKey, step.status, merged, summary);
+      // A later round with nothing left, the event recorded done by the last settle. Had that settle kept the
+      // claim (it expected more), the commit below records the event done.
+      if (round > 1 && plan.writes.length === 0 && state?.events[eventKey]?.done === true)
+        return result(interviewKey, step.status, merged, summary);
       let next = current;
       if (plan.writes.length > 0 && current.atsMatch === undefined) {
         // Without a match no write can be made. Recordings and proctoring precede the report (they carry
@@ -314,7 +327,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
               state?.version,
             ))
           ) {
-            state = await reread(ledger, vendor, interviewKey, eventKey, now(), round > 1);
+            state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
             continue;
           }
           if (parked) throw unmatchedError(event, current);
@@ -347,7 +360,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         decided = { plan, claimed: next, before: state };
       } else {
         // Someone wrote since the read: decide again from the item as it is now.
-        state = await reread(ledger, vendor, interviewKey, eventKey, now(), round > 1);
+        state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
       }
     }
 
@@ -398,11 +411,38 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         .catch(() => undefined);
       throw error;
     }
+    // The event is recorded done only when its next round will have nothing to do: a crash between rounds
+    // would otherwise leave a redelivery to find it done (a duplicate) and never send what that round would
+    // have (a notification of the status just written, a follow-up for a part the found note lacks). So:
+    // the next round is planned from the item as this settle will leave it; if it has work, or someone else
+    // wrote the item meanwhile (a part merged while the note was posted), the event keeps its claim, and a
+    // redelivery after a crash takes it over once the lease is out. The last round records it done anyway.
+    const records = settledEffects(claimed, before, plan, applied, undefined, undefined);
+    const doneRecord: EventRecord = { advanced: merged.advanced, done: true, settledBy: owner };
+    const keepRecord: EventRecord = {
+      advanced: merged.advanced,
+      owner,
+      leaseUntil: now() + leaseMs,
+      settledBy: owner,
+    };
+    const claimedVersion = (before?.version ?? 0) + 1;
+    const expected: InterviewState = {
+      ...claimed,
+      version: claimedVersion + 1,
+      events: withEvent(claimed, eventKey, doneRecord),
+      effects: withSettled(claimed.effects, records),
+    };
+    const lastRound = round === maxRounds;
+    const next = lastRound ? undefined : planFrom(expected).plan;
+    const moreToDo = next !== undefined && (next.writes.length > 0 || next.blockedBy !== undefined);
     state = await ledger.settle(vendor, interviewKey, {
       owner,
       eventKey,
-      event: { advanced: merged.advanced, done: true, settledBy: owner },
-      effects: settledEffects(claimed, before, plan, applied, undefined, undefined),
+      event: moreToDo ? keepRecord : doneRecord,
+      effects: records,
+      ...(moreToDo || lastRound
+        ? {}
+        : { unchangedSince: { version: claimedVersion, otherwise: keepRecord } }),
     });
     for (const { key, outcome } of applied) summary[key] = outcome;
   }
@@ -438,6 +478,20 @@ const withEvent = (state: InterviewState, eventKey: string, record: EventRecord)
   [eventKey]: record,
 });
 
+/** `effects` with a settle's records applied (`null` removes the claim). */
+const withSettled = (
+  effects: InterviewState['effects'],
+  records: Readonly<Record<string, EffectRecord | null>>,
+): InterviewState['effects'] => {
+  const settled: Record<string, EffectRecord> = {};
+  for (const [key, record] of Object.entries(effects)) if (record !== undefined) settled[key] = record;
+  for (const [key, record] of Object.entries(records)) {
+    if (record === null) delete settled[key];
+    else settled[key] = record;
+  }
+  return settled;
+};
+
 /**
  * Re-reads after a lost race. A concurrent delivery of the same event may hold it now or have finished it:
  * this copy then steps back and SQS redelivers it later (as a duplicate, once the other is done).
@@ -448,12 +502,15 @@ const reread = async (
   interviewKey: string,
   eventKey: string,
   nowMs: number,
-  recordedDoneByThisAttempt: boolean,
+  owner: string,
+  afterFirstRound: boolean,
 ): Promise<InterviewState | undefined> => {
   const state = await ledger.read(vendor, interviewKey);
   const seen = checkEvent(state, eventKey, nowMs);
-  // After its first round this attempt itself recorded the event done: only a live claim is someone else's.
-  if (seen.kind === 'held' || (seen.kind === 'done' && !recordedDoneByThisAttempt)) {
+  // After its first round this attempt itself recorded the event done, or kept its claim for the next round:
+  // only another attempt's live claim, or a done record before any settle of this one, means stepping back.
+  const ownClaim = state?.events[eventKey]?.owner === owner;
+  if ((seen.kind === 'held' && !ownClaim) || (seen.kind === 'done' && !afterFirstRound)) {
     throw new EventInProgressError(eventKey);
   }
   return state;

@@ -428,6 +428,74 @@ describe('InterviewLedger (dynalite)', () => {
       await expect(again).rejects.toBeInstanceOf(EffectClaimLostError);
     });
 
+    describe('unchangedSince', () => {
+      const done = { advanced: true, done: true, settledBy: 'attempt-1' };
+      const kept = { advanced: true, owner: 'attempt-1', leaseUntil: t0 + 2 * lease, settledBy: 'attempt-1' };
+
+      it('records the event as given when nobody wrote the item since the claim', async () => {
+        // Prepare
+        const { key, eventKey, state } = await claimedItem('attempt-1');
+        const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+
+        // Act
+        const settled = await ledger.settle(vendor, key, {
+          owner: 'attempt-1',
+          eventKey,
+          event: done,
+          effects: { 'status:completed': status },
+          unchangedSince: { version: 1, otherwise: kept },
+        });
+
+        // Assess
+        expect(settled.events[eventKey]).toEqual(done);
+        expect(settled.effects['status:completed']).toEqual(status);
+        expect(settled.version).toBe(2);
+      });
+
+      it('records `otherwise` (the event keeps its claim) when another event wrote the item since', async () => {
+        // Prepare
+        const { key, eventKey, state } = await claimedItem('attempt-1');
+        const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+        const now = (await ledger.read(vendor, key)) as InterviewState;
+        const withB = { ...now, events: { ...now.events, 'event-b': { advanced: false, done: true } } };
+        expect(await ledger.commit(withB, now.version)).toBe(true);
+
+        // Act
+        const settled = await ledger.settle(vendor, key, {
+          owner: 'attempt-1',
+          eventKey,
+          event: done,
+          effects: { 'status:completed': status },
+          unchangedSince: { version: 1, otherwise: kept },
+        });
+
+        // Assess
+        expect(settled.events[eventKey]).toEqual(kept);
+        expect(settled.effects['status:completed']).toEqual(status);
+        expect(settled.events['event-b']).toEqual({ advanced: false, done: true });
+        expect(settled.version).toBe(3);
+      });
+
+      it('still reports a lost claim when another attempt holds the claims', async () => {
+        // Prepare: attempt-2 holds the event and its effects
+        const { key, eventKey, state } = await claimedItem('attempt-2');
+        const status = doneEffect(state.effects['status:completed'] as EffectRecord);
+
+        // Act
+        const settle = ledger.settle(vendor, key, {
+          owner: 'attempt-1',
+          eventKey,
+          event: done,
+          effects: { 'status:completed': status },
+          unchangedSince: { version: 1, otherwise: kept },
+        });
+
+        // Assess
+        await expect(settle).rejects.toBeInstanceOf(EffectClaimLostError);
+        expect((await ledger.read(vendor, key))?.events[eventKey]).toEqual(state.events[eventKey]);
+      });
+    });
+
     it('settles an event that claimed no effect', async () => {
       // Prepare
       const key = anInterviewKey();

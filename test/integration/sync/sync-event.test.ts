@@ -28,6 +28,7 @@ import { type Json, receivedAt, withChanges } from '../../unit/vendors/factories
 import {
   anOpportunity,
   completedTag,
+  crashingAfterNote,
   envelope,
   eventually,
   inProgressTag,
@@ -521,6 +522,45 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(requestsMatching(world, 'GET', '/opportunities/opp-jane/notes')).toHaveLength(2);
   });
 
+  it('posts the follow-up a found note lacks after a crash between its rounds', async () => {
+    // Prepare: the report's note lands but its answer is lost (recorded failed, without the proctoring
+    // score); the score arrives and merges; the report's retry finds its note, settles, and dies at the
+    // commit that would claim the follow-up; its leases run out
+    const deps = world.deps();
+    const report = envelope('micro1', 'interview_report.created', {
+      set: { 'data.report_id': micro1Report, 'data.candidate_id': micro1Candidate },
+      remove: ['data.proctoring_score'],
+    });
+    await expect(
+      syncInterviewEvent(report, { ...deps, ats: crashingAfterNote(world.ats) }),
+    ).rejects.toThrow();
+    await syncInterviewEvent(micro1('proctoring_score.completed', { 'data.proctoring_score': 91 }), deps);
+    let commits = 0;
+    const ledger = world.ledger;
+    const dying = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+      read: ledger.read.bind(ledger),
+      settle: ledger.settle.bind(ledger),
+      close: ledger.close.bind(ledger),
+      commit: async (...args: Parameters<typeof ledger.commit>) => {
+        commits += 1;
+        return commits === 2 ? new Promise<boolean>(() => undefined) : ledger.commit(...args);
+      },
+    }) as typeof ledger;
+    void syncInterviewEvent(report, { ...deps, ledger: dying });
+    await eventually(() => commits === 2, 5000);
+    await sleep(leaseMs + 50);
+
+    // Act: SQS delivers the report again
+    const retry = await syncInterviewEvent(report, deps);
+
+    // Assess
+    expect(retry.outcome).toBe('synced');
+    expect(retry.effects).toEqual({ 'proctoring:91': 'ran' });
+    const bodies = noteBodies(world, 'ABCD1234');
+    expect(bodies).toHaveLength(2);
+    expect(bodies.filter((body) => body.includes('Proctoring score: 91/100'))).toHaveLength(1);
+  });
+
   it('posts the note once when its answer is lost (a 502 after Lever stored it)', async () => {
     // Prepare
     world.lever.faults.add({ method: 'POST', path: /\/notes$/, status: 502, when: 'after' });
@@ -952,8 +992,10 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     // Act
     const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger });
 
-    // Assess
-    expect(lost.size).toBe(4);
+    // Assess: the commits and settles of the rounds, each resent. The settle after the notification finds
+    // the item written by another event since its claim (a write it did not plan might have left it more to
+    // do), so it keeps the event's claim, and a third round records the event done: 6 writes, not 4.
+    expect(lost.size).toBe(6);
     expect(ended.effects).toMatchObject({
       'status:completed': 'ran',
       note: 'ran',
@@ -961,6 +1003,39 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     });
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
     client.destroy();
+  });
+
+  /** A ledger whose `nth` commit never answers (the process dies there); the others go through. */
+  const aLedgerDyingAtCommit = (nth: number) => {
+    let commits = 0;
+    const ledger = world.ledger;
+    return Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+      read: ledger.read.bind(ledger),
+      settle: ledger.settle.bind(ledger),
+      close: ledger.close.bind(ledger),
+      commit: async (...args: Parameters<typeof ledger.commit>) => {
+        commits += 1;
+        return commits === nth ? new Promise<boolean>(() => undefined) : ledger.commit(...args);
+      },
+    }) as typeof ledger;
+  };
+
+  it('sends the notification after a crash between the status write’s round and the notification’s', async () => {
+    // Prepare: the first attempt writes the status and the note, settles, and dies at the commit that would
+    // claim the notification; its leases run out
+    const ended = round0('interview_ended');
+    void syncInterviewEvent(ended, { ...deps, ledger: aLedgerDyingAtCommit(2) });
+    await eventually(() => world.notesOf('opp-jane').length === 1, 5000);
+    await sleep(100 + 300 + 50);
+
+    // Act: SQS delivers the event again
+    const retry = await syncInterviewEvent(ended, deps);
+
+    // Assess
+    expect(retry.outcome).toBe('synced');
+    expect(retry.effects).toEqual({ 'notify:completed': 'ran' });
+    expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 
   it('sends a notification at most once when Slack answers 502 after posting it', async () => {
