@@ -223,6 +223,9 @@ export const createArchiveHandler = () => {
       const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
       if (disposition.kind === 'transient' && !lastReceive) {
         logger.warn('archive task will be retried', { ...about, error: errorName, receiveCount });
+        // Failing again 90 minutes (a visibility timeout) or more after the first attempt: the queue's age
+        // metric stops counting a task at its third receive, so it is counted here (alarms.ts).
+        if (receiveCount >= 2) recordMetric(metrics, metricSpecs.archiveTaskFailingRepeatedly, 1);
         throw error;
       }
       // A transient failure on the last receive: SQS would move the task to the DLQ with no reason, nothing

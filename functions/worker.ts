@@ -74,6 +74,12 @@ const queueVisibilityTimeoutSeconds = positiveIntEnv(env, envNames.queueVisibili
 const queueMaxReceiveCount = positiveIntEnv(env, envNames.queueMaxReceiveCount, 0);
 /** Seconds the first redelivery of an event another attempt holds waits; doubled at every receive. */
 const heldRetryBaseSeconds = 2;
+/**
+ * From this receive on, a failing event is counted as `EventFailingRepeatedly`: SQS's
+ * ApproximateAgeOfOldestMessage stops counting a message once it has been received three times, so the
+ * backlog alarm cannot see an event that keeps failing (alarms.ts, events-failing-repeatedly).
+ */
+const failingRepeatedlyFromReceive = 3;
 const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
 const atsAdapterName = optionalEnv(env, envNames.atsAdapter) ?? 'log';
 const atsConfig = (() => {
@@ -304,6 +310,8 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       if (disposition.kind === 'transient') {
         // S3 could not give the claim check or keep the raw delivery: the message comes back, nothing done.
         recordMetric(metrics, metricSpecs.eventRetried, 1);
+        if (receiveCount >= failingRepeatedlyFromReceive)
+          recordMetric(metrics, metricSpecs.eventFailingRepeatedly, 1);
         logger.warn('message will be retried', {
           messageId: record.messageId,
           error: error instanceof Error ? error.name : typeof error,
@@ -415,6 +423,9 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
             retryAfterSeconds,
           });
           const sooner = heldRetrySeconds(error, receiveCount);
+          // Held by another attempt is waiting, not failing.
+          if (sooner === undefined && receiveCount >= failingRepeatedlyFromReceive)
+            recordMetric(metrics, metricSpecs.eventFailingRepeatedly, 1);
           if (retryAfterSeconds !== undefined) {
             await delayRedelivery(
               record,

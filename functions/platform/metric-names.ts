@@ -100,6 +100,14 @@ export const metrics = {
     service: 'interview-sync-worker',
     description: 'events left on the queue for a retry (transient failure)',
   }),
+  eventFailingRepeatedly: spec({
+    name: 'EventFailingRepeatedly',
+    unit: 'Count',
+    service: 'interview-sync-worker',
+    description:
+      'events that failed again on their third or later receive (out of sight of the queue age metric, ' +
+      'which stops counting a message received three times)',
+  }),
   candidateUnmatched: spec({
     name: 'CandidateUnmatched',
     unit: 'Count',
@@ -174,6 +182,12 @@ export const metrics = {
     service: 'interview-sync-archive',
     breakdown: ['vendor'],
     description: 'archive tasks that failed permanently (parked, dead-lettered)',
+  }),
+  archiveTaskFailingRepeatedly: spec({
+    name: 'ArchiveTaskFailingRepeatedly',
+    unit: 'Count',
+    service: 'interview-sync-archive',
+    description: 'archive tasks that failed again on their second or later receive (90 minutes or more late)',
   }),
   ssrfRefused: spec({
     name: 'SsrfRefused',

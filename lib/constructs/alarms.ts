@@ -56,15 +56,16 @@ export const runbooks = {
 /** Thresholds of the alarms (stage configuration `alarms`). */
 export interface AlarmThresholds {
   /**
-   * Age of the oldest queued event above which the events backlog alarm fires. Events being retried (an ATS
-   * outage) age too: with 10 receives × a 6-minute visibility timeout an event is retried for about an hour
-   * before it is dead-lettered, so the default alarms halfway through that budget.
+   * Age of the oldest queued event above which the events backlog alarm fires: a worker not taking events
+   * (stuck, throttled, crashing at start). An event being retried is seen only until its third receive (SQS's
+   * ApproximateAgeOfOldestMessage then skips it): events-failing-repeatedly covers those.
    * @default Duration.minutes(30)
    */
   readonly eventsQueueMaxAge?: Duration;
   /**
-   * Age of the oldest archive task above which the archive backlog alarm fires. A failed task waits out the
-   * 90-minute visibility timeout, so the default fires once a task waits for its third of five attempts.
+   * Age of the oldest archive task above which the archive backlog alarm fires: an archive not taking tasks.
+   * A failed task waits out the 90-minute visibility timeout and is skipped by the age metric from its third
+   * receive: archive-tasks-failing-repeatedly covers it.
    * @default Duration.hours(3)
    */
   readonly archiveQueueMaxAge?: Duration;
@@ -340,6 +341,35 @@ export class ServiceAlarms extends Construct {
           "failing (a vendor's media host down or refusing, expired URLs, timeouts on long recordings) or the " +
           'archive Lambda is not running. Check the archive logs and errors; vendor media URLs expire, so act ' +
           'before the tasks are dead-lettered.',
+        runbook: runbooks.archiveBacklog,
+      },
+      {
+        id: 'EventsFailingRepeatedly',
+        name: 'events-failing-repeatedly',
+        metric: serviceMetric(metrics.eventFailingRepeatedly, { period: fifteenMinutes }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Published only when an event fails again: no datapoint, nothing failing.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          'An event failed again on its third or later attempt (12 minutes or more after it arrived): its ATS ' +
+          "update is late and it heads for the DLQ. SQS's queue-age metric stops counting a message received " +
+          'three times, so the backlog alarm does not see it. Check the worker logs ("event will be retried": ' +
+          'the error) and `npm run ops -- status`.',
+        runbook: runbooks.eventsBacklog,
+      },
+      {
+        id: 'ArchiveTasksFailingRepeatedly',
+        name: 'archive-tasks-failing-repeatedly',
+        metric: serviceMetric(metrics.archiveTaskFailingRepeatedly, { period: fifteenMinutes }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // As above: published only when a task fails again.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          'An archive task failed again on its second or later attempt (90 minutes or more late); the queue-age ' +
+          'metric stops counting a task received three times, so the archive backlog alarm may not see it. ' +
+          'Vendor media URLs expire: check the archive logs ("archive task will be retried": the error).',
         runbook: runbooks.archiveBacklog,
       },
       {

@@ -183,6 +183,21 @@ describe('archive handler metrics', () => {
     expect(await new ArchiveManifest(ledger).get('micro1', task.interviewKey, asset.key)).toBeUndefined();
   });
 
+  it('counts a task failing again from its second receive, for the alarm SQS’s age metric cannot give', async () => {
+    // Prepare
+    const task = reportTask('failing-again', `${mediaOrigin}/failing.pdf`);
+
+    // Act
+    const first = await invoke(sqsRecord(JSON.stringify(task), 1));
+    const second = await invoke(sqsRecord(JSON.stringify(task), 2));
+
+    // Assess
+    expect(first.result.batchItemFailures).toHaveLength(1);
+    expect(second.result.batchItemFailures).toHaveLength(1);
+    expect(seriesOf(first.metrics, 'ArchiveTaskFailingRepeatedly')).toEqual([]);
+    expect(seriesOf(second.metrics, 'ArchiveTaskFailingRepeatedly')).toEqual([`service=${service}`]);
+  });
+
   it('retries a task whose host fails before the queue’s last receive; on the last, parks and dead-letters it with the reason', async () => {
     // Prepare: a host answering 503, on the 4th and then the 5th receive (the archive queue's maxReceiveCount)
     const task = reportTask('failing', `${mediaOrigin}/failing.pdf`);

@@ -290,6 +290,28 @@ afterAll(async () => {
 });
 
 describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
+  it('counts an event failing again from its third receive, for the alarm SQS’s age metric cannot give', async () => {
+    // Prepare: the ATS answers 500 to every look-up of this candidate
+    lever.failNext({ status: 500, times: 2, match: (r) => r.query.email === 'repeat@example.com' });
+    const event = round0('interview_ended', {
+      eventId: 'evt_repeat',
+      interviewId: 'int-repeat',
+      email: 'repeat@example.com',
+    });
+
+    // Act
+    const second = await invoke(eventRecord(event, 2));
+    const afterSecond = stdout().length;
+    const third = await invoke(eventRecord(event, 3));
+
+    // Assess
+    expect(failedIds(second)).toHaveLength(1);
+    expect(failedIds(third)).toHaveLength(1);
+    expect(valuesOf(published(), 'EventRetried', { service })).toEqual([1, 1]);
+    expect(valuesOf(published(), 'EventFailingRepeatedly', { service })).toEqual([1]);
+    expect(valuesOf(published(afterSecond), 'EventFailingRepeatedly', { service })).toEqual([1]);
+  });
+
   it('reports only the record whose ATS answered 500, and syncs it on redelivery', async () => {
     // Prepare
     lever.failNext({ status: 500, match: (r) => r.query.email === 'bob@example.com' });
