@@ -78,6 +78,7 @@ const taskSchema = v.looseObject({
   interviewId: v.pipe(v.string(), v.nonEmpty()),
   batchId: v.pipe(v.string(), v.nonEmpty()),
   batchAssets: v.array(v.string()),
+  candidate: v.optional(v.pipe(v.string(), v.regex(/^email-hmac:[0-9a-f]{16}$/))),
   asset: v.variant('kind', [
     v.looseObject({
       kind: v.literal('file'),
@@ -210,6 +211,7 @@ export const createArchiveHandler = () => {
         task.batchId,
         task.asset.name,
         task.batchAssets,
+        task.candidate,
       );
       // Sent whenever the batch is complete, not only by the task that completed it: a send that failed is
       // repeated by the retry, and the worker dedupes the event by its batch.

@@ -174,7 +174,10 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
               urlPolicy: urlPolicyForBaseUrl(slackUrl, outboundRelaxation),
               endBy: callsEndBy,
             }),
-    options: syncOptions,
+    options: {
+      ...syncOptions,
+      ...(secrets.pseudonymKey === undefined ? {} : { pseudonymKey: secrets.pseudonymKey }),
+    },
   };
 };
 let built: { fingerprint: string; deps: SyncDeps } | undefined;

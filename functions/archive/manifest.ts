@@ -6,6 +6,7 @@
  * - an object: `pk = ARCHIVE#<vendor>#<interview key>`, `sk = <object key>` (always under `interviews/`),
  *   attributes `size`, `sha256`, `contentType`, `sourceUrl` (without query or fragment), `archivedAt`;
  * - a batch: same `pk`, `sk = BATCH#<batch id>`, attributes `done` (string set of asset names),
+ *   `candidate` (the candidate's e-mail pseudonym, when its task carried one: what an erasure finds it by),
  *   `completedAt` and `completedBy` once the batch is complete.
  * Object keys start with `interviews/` and batch keys with `BATCH#`, so the two never collide and `list`
  * reads objects only (`begins_with`).
@@ -161,6 +162,7 @@ export class ArchiveManifest {
    * complete, and the worker dedupes it by batch).
    *
    * @param allAssets the batch's asset names (`ArchiveTask.batchAssets`); must include `assetName`.
+   * @param candidate the task's `candidate` (an e-mail pseudonym), kept on the batch item.
    */
   async markAssetDone(
     vendor: VendorName,
@@ -168,6 +170,7 @@ export class ArchiveManifest {
     batchId: string,
     assetName: string,
     allAssets: readonly string[],
+    candidate?: string,
   ): Promise<BatchProgress> {
     if (!allAssets.includes(assetName)) {
       throw new RangeError(`asset ${assetName} is not one of the assets of batch ${batchId}`);
@@ -177,9 +180,15 @@ export class ArchiveManifest {
       new UpdateCommand({
         TableName: this.#tableName,
         Key: key,
-        UpdateExpression: 'ADD #done :asset',
-        ExpressionAttributeNames: { '#done': 'done' },
-        ExpressionAttributeValues: { ':asset': new Set([assetName]) },
+        UpdateExpression: `ADD #done :asset${candidate === undefined ? '' : ' SET #candidate = :candidate'}`,
+        ExpressionAttributeNames: {
+          '#done': 'done',
+          ...(candidate === undefined ? {} : { '#candidate': 'candidate' }),
+        },
+        ExpressionAttributeValues: {
+          ':asset': new Set([assetName]),
+          ...(candidate === undefined ? {} : { ':candidate': candidate }),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

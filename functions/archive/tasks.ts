@@ -120,6 +120,7 @@ export const archiveTasksOf = (
   event: InterviewEvent,
   interviewKey: string,
   enriched: EnrichedInterview,
+  candidate?: string,
 ): ArchiveTask[] => {
   const interviewId = archiveIdOf(event, interviewKey);
   if (interviewId === undefined) return [];
@@ -144,5 +145,6 @@ export const archiveTasksOf = (
     batchId,
     batchAssets,
     asset,
+    ...(candidate === undefined ? {} : { candidate }),
   }));
 };

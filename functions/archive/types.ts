@@ -76,6 +76,12 @@ export interface ArchiveTask {
   /** Names of every asset of the batch (so any task can tell when the batch is complete). */
   readonly batchAssets: readonly string[];
   readonly asset: ArchiveAsset;
+  /**
+   * The candidate's e-mail pseudonym (`email-hmac:…`, functions/ats/pseudonym.ts) when the event that asked
+   * for the archive named an e-mail and a pseudonym key is configured. Kept on the manifest's batch item,
+   * which has no TTL: how an erasure by e-mail finds the archive once every other record of it has expired.
+   */
+  readonly candidate?: string;
 }
 
 /** One object in the archive, as the manifest lists it. */

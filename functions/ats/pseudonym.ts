@@ -6,6 +6,12 @@
  */
 import { createHmac } from 'node:crypto';
 
+/**
+ * The interview state's field holding the candidate's pseudonym (sync/sync-event.ts writes it, the erasure
+ * in local/ops/candidate.ts finds the candidate's interviews by it).
+ */
+export const candidatePseudonymField = 'candidatePseudonym';
+
 /** Prefix of every e-mail pseudonym, so a reader knows what the id stands for. */
 export const emailPseudonymPrefix = 'email-hmac:';
 

@@ -16,6 +16,7 @@ import { type ArchiveCompletedPayload, archiveEventTypes } from '../archive/even
 import { archiveTasksOf } from '../archive/tasks.js';
 import type { ArchiveTask } from '../archive/types.js';
 import { AtsTransientError } from '../ats/errors.js';
+import { candidatePseudonymField, emailPseudonym } from '../ats/pseudonym.js';
 import type { AtsAdapter, ScreeningStatus } from '../ats/types.js';
 import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
 import { EventInProgressError } from '../ledger/errors.js';
@@ -73,6 +74,12 @@ export interface SyncOptions {
    * @default 3000
    */
   readonly waitMs?: number;
+  /**
+   * The integration secret's `pseudonymKey`: the candidate's e-mail pseudonym is then kept on the interview's
+   * item and its archive tasks (never the e-mail), so an erasure by e-mail finds them after the raw events
+   * that name the e-mail have expired.
+   */
+  readonly pseudonymKey?: string;
 }
 
 export interface SyncDeps {
@@ -127,19 +134,28 @@ const identitylessEvents: ReadonlySet<string> = new Set([
   `micro1:${archiveEventTypes.completed}`,
 ]);
 
-/** Ids, scores and links kept on the state (never PII): what later events and the plan need. */
-const stateFieldsOf = (event: InterviewEvent, enriched: EnrichedInterview): Record<string, unknown> =>
+/**
+ * Ids, scores and links kept on the state (never PII; the e-mail only as its keyed pseudonym): what later
+ * events, the plan and an erasure need.
+ */
+const stateFieldsOf = (
+  event: InterviewEvent,
+  enriched: EnrichedInterview,
+  candidate: string | undefined,
+): Record<string, unknown> =>
   event.type === archiveEventTypes.completed
     ? {
         [planFields.archiveLocation]: (event.payload as ArchiveCompletedPayload).location,
         [planFields.archiveLink]: (event.payload as ArchiveCompletedPayload).link,
       }
-    : vendorStateFieldsOf(event, enriched);
+    : vendorStateFieldsOf(event, enriched, candidate);
 
 const vendorStateFieldsOf = (
   event: InterviewEvent,
   enriched: EnrichedInterview,
+  candidate: string | undefined,
 ): Record<string, unknown> => ({
+  [candidatePseudonymField]: candidate,
   atsApplicationId: event.candidate.atsApplicationId,
   atsJobId: event.candidate.atsJobId,
   [planFields.reportUrl]: enriched.reportUrl,
@@ -201,7 +217,10 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
       ? { vendor, eventType: event.type, status: 'unknown', source: 'webhook' }
       : await deps.enrich(event);
   // Media first: vendor URLs expire (ROUND0 audio after 24 h), and archiving needs no ATS record.
-  const archiveTasks = deps.archive === undefined ? [] : archiveTasksOf(event, interviewKey, enriched);
+  const email = event.candidate.email;
+  const candidate = email === undefined ? undefined : emailPseudonym(email, options.pseudonymKey);
+  const archiveTasks =
+    deps.archive === undefined ? [] : archiveTasksOf(event, interviewKey, enriched, candidate);
   if (archiveTasks.length > 0) await deps.archive?.(archiveTasks);
   const step = lifecycleOf(event);
   const update = normaliseUpdate({
@@ -211,7 +230,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     status: step.status,
     occurredAt: event.occurredAt ?? event.receivedAt,
     eventKey,
-    fields: stateFieldsOf(event, enriched),
+    fields: stateFieldsOf(event, enriched, candidate),
   });
   const owner = randomUUID();
   const deadline = now() + (options.waitMs ?? 3_000);

@@ -16,8 +16,11 @@
  *   such event adds its interviews, its e-mail, name and vendor candidate id to the candidate's;
  * - an interview item is the candidate's when it is one of their interviews, or its ATS match is one of
  *   their ids or e-mail pseudonyms (`email-hmac:…` under the integration secret's `pseudonymKey`, what the log
- *   and generic adapters store): it adds its interview and its ATS candidate id (never `unidentified`);
- *   a micro1 session item and the report item that closed it go together.
+ *   and generic adapters store), or the pseudonym the worker keeps on it (`candidatePseudonym`) is theirs:
+ *   it adds its interview and its ATS candidate id (never `unidentified`); a micro1 session item and the
+ *   report item that closed it go together;
+ * - an archive manifest's batch item whose `candidate` pseudonym is theirs adds its interview: the manifest
+ *   has no TTL, so the archive is found after the interview item (180 days) and the raw events (30) expired.
  * An event or item that merely mentions one of the candidate's e-mails or pseudonyms (anywhere in it) is the
  * candidate's data too, but says nothing about who else is theirs: it is selected, and not followed.
  * Names are never followed (two people share a name); they only mark items of unknown kinds.
@@ -26,7 +29,11 @@ import { gunzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { emailPseudonym, unidentifiedCandidateId } from '../../functions/ats/pseudonym.js';
+import {
+  candidatePseudonymField,
+  emailPseudonym,
+  unidentifiedCandidateId,
+} from '../../functions/ats/pseudonym.js';
 import { interviewKeyOf, sessionKeyOf } from '../../functions/ledger/lifecycle.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
@@ -44,7 +51,14 @@ export interface InterviewRef {
 export const refId = (ref: InterviewRef): string => `${ref.vendor}#${ref.interviewKey}`;
 
 /** How a record was found to be the candidate's (printed in the erase plan). */
-export type MatchReason = 'e-mail' | 'candidate id' | 'interview' | 'ats match' | 'mention' | 'name';
+export type MatchReason =
+  | 'e-mail'
+  | 'candidate id'
+  | 'interview'
+  | 'ats match'
+  | 'pseudonym'
+  | 'mention'
+  | 'name';
 
 /** Where an event lives. */
 export type EventLocation =
@@ -71,6 +85,8 @@ export interface StateFacts {
   readonly sk: string;
   readonly ref: InterviewRef;
   readonly atsCandidateId?: string;
+  /** The candidate's e-mail pseudonym the worker kept on the item. */
+  readonly candidatePseudonym?: string;
   readonly closedBy?: string;
   readonly mentionedEmails: ReadonlySet<string>;
   readonly mentionedPseudonyms: ReadonlySet<string>;
@@ -81,6 +97,8 @@ export interface ArchiveItemFacts {
   readonly pk: string;
   readonly sk: string;
   readonly ref: InterviewRef;
+  /** A batch item's `candidate` pseudonym. */
+  readonly candidatePseudonym?: string;
 }
 
 /** An item of a kind this version does not know: matched by its text. */
@@ -326,12 +344,16 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
         if (ref !== undefined) {
           const match = item.atsMatch as { candidateId?: unknown } | undefined;
           const atsCandidateId = nonEmpty(match?.candidateId);
+          const candidatePseudonym = nonEmpty(
+            (item.fields as Record<string, unknown> | undefined)?.[candidatePseudonymField],
+          );
           const closedBy = nonEmpty(item.closedBy);
           states.push({
             pk,
             sk,
             ref,
             ...(atsCandidateId === undefined ? {} : { atsCandidateId }),
+            ...(candidatePseudonym === undefined ? {} : { candidatePseudonym }),
             ...(closedBy === undefined ? {} : { closedBy }),
             ...mentionsOf(item),
           });
@@ -341,7 +363,13 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
       if (pk.startsWith('ARCHIVE#')) {
         const ref = refOfPk(pk, 'ARCHIVE#');
         if (ref !== undefined) {
-          archiveItems.push({ pk, sk, ref });
+          const candidatePseudonym = nonEmpty(item.candidate);
+          archiveItems.push({
+            pk,
+            sk,
+            ref,
+            ...(candidatePseudonym === undefined ? {} : { candidatePseudonym }),
+          });
           continue;
         }
       }
@@ -435,7 +463,9 @@ export const findCandidate = (sources: CandidateSources, query: CandidateQuery):
           : state.atsCandidateId !== undefined &&
               (ids.has(state.atsCandidateId) || pseudonyms.has(state.atsCandidateId))
             ? 'ats match'
-            : undefined;
+            : state.candidatePseudonym !== undefined && pseudonyms.has(state.candidatePseudonym)
+              ? 'pseudonym'
+              : undefined;
       if (reason !== undefined) {
         state.matched = reason;
         changed = true;
@@ -449,6 +479,10 @@ export const findCandidate = (sources: CandidateSources, query: CandidateQuery):
       ) {
         state.matched = 'mention';
       }
+    }
+    for (const item of sources.archiveItems) {
+      if (item.candidatePseudonym !== undefined && pseudonyms.has(item.candidatePseudonym))
+        if (addInterview(item.ref)) changed = true;
     }
     // A session item closed by one of the candidate's reports is theirs (found by the state loop above on the
     // next round, since the report is now among their interviews).

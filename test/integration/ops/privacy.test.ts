@@ -18,8 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -428,6 +429,30 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     expect((await runOpsCommand(['parked', 'failed'], tempDir)).lines.join('\n')).not.toContain('OpsRedrive');
   });
 
+  it('keeps the candidate’s pseudonym, never the e-mail, on the interview item and the archive batch', async () => {
+    // Act
+    const state = await stateOf('round0', jane.interviewId);
+    const batch = (
+      await ledger.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :batch)',
+          ExpressionAttributeValues: {
+            ':pk': archiveManifestPk('round0', jane.interviewId),
+            ':batch': 'BATCH#',
+          },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items?.[0];
+
+    // Assess
+    expect(state?.fields?.candidatePseudonym).toBe(janePseudonym);
+    expect(batch?.candidate).toBe(janePseudonym);
+    expect(JSON.stringify(state).toLowerCase()).not.toContain(jane.email);
+    expect(JSON.stringify(batch).toLowerCase()).not.toContain(jane.email);
+  });
+
   it('refuses to erase without --yes when it cannot ask, after printing the plan without PII', async () => {
     // Act
     const { lines, exitCode } = await runOpsCommand(['erase', '--email', jane.email], tempDir);
@@ -523,4 +548,45 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     ]).toEqual(kept);
     expectNoPii(lines.join('\n'));
   });
+
+  it('erases an archive by e-mail after every other record of the candidate expired, by the pseudonym its manifest keeps', async () => {
+    // Prepare: her interview processed again (both candidates were erased above), archived; then her raw
+    // events and claim checks expire (30 days) and her interview item too (180 days): only the archive and
+    // its manifest (no TTL) are left
+    await deliverFixture('round0', 'interview_started');
+    await deliverFixture('round0', 'interview_ended');
+    await archived('round0', jane.interviewId);
+    await quiet();
+    for (const prefix of ['raw/', 'claim-checks/']) {
+      for await (const ref of listObjects(s3, bucket, prefix)) {
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: ref.key }));
+      }
+    }
+    await ledger.send(
+      new DeleteCommand({
+        TableName: table,
+        Key: { pk: interviewStatePk('round0', jane.interviewId), sk: 'STATE' },
+      }),
+    );
+    const left = [
+      ...holding(await everyItem(), janeNeedles()),
+      ...holding(await everyObject(), janeNeedles()),
+    ];
+    expect(left.filter((key) => key.startsWith(`interviews/${jane.interviewId}/`))).toHaveLength(2);
+    expect(left.filter((key) => key.includes('/ BATCH#'))).toHaveLength(1);
+    expect(left.filter((key) => key.includes('INTERVIEW#') || key.startsWith('raw/'))).toEqual([]);
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['erase', '--email', jane.email, '--yes'], tempDir);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(lines.slice(0, 2)).toEqual([
+      'erased 1 interview(s) of the candidate:',
+      `  round0 ${jane.interviewId}`,
+    ]);
+    expect(holding(await everyItem(), janeNeedles())).toEqual([]);
+    expect(holding(await everyObject(), janeNeedles())).toEqual([]);
+    expectNoPii(lines.join('\n'));
+  }, 120_000);
 });
