@@ -4,7 +4,9 @@
  * events queue as the ingest would, oldest first.
  *
  * Without `--force` each envelope keeps its dedupe key: the worker acknowledges what it processed before as
- * a duplicate and processes only what it never finished (lost, parked, or never delivered to it).
+ * a duplicate and processes only what it never finished (its records lost, parked, or cut short). The store
+ * holds what reached the worker (it keeps each delivery first): an accepted event that never reached a
+ * working worker is still on the events queue or its DLQ (14 days), and comes home by `redrive`.
  * With `--force` each gets a new one (`<key>#replay-<time of the run>`), so the worker processes it again;
  * the ATS writes are recorded in the interview's ledger by what they write (`note`, `status:completed`, …),
  * not by event, so only the writes not recorded there are made (a lost record, a newly configured stage
