@@ -125,7 +125,11 @@ export interface FakeGreenhouseOptions extends Pick<ListenOptions, 'port'> {
   readonly tokenTtlSeconds?: number;
   /** How the token answer states its lifetime: `expires_in` seconds, or an `expires_at` ISO date. @default 'expires_in' */
   readonly tokenExpiry?: 'expires_in' | 'expires_at';
-  /** Scopes listed in the token answer's `scope`. @default none (no `scope` field) */
+  /**
+   * Scopes the credentials were granted (Harvest v3 grants scopes per endpoint): listed in the token answer's
+   * `scope`, and a request to a route whose scope is known ({@link routeScopes}) and not granted is refused
+   * 403, as Greenhouse answers "Missing 1 required scope". @default none (no `scope` field, nothing refused)
+   */
   readonly tokenScopes?: readonly string[];
   /** `sub` user ids without enough permissions: their lists come back empty. @default none */
   readonly limitedUsers?: readonly string[];
@@ -179,6 +183,19 @@ const listRoutes: Record<string, readonly string[]> = {
 const moveKeys = ['from_stage_id', 'to_stage_id', 'to_job_id', 'email_from_user_id'];
 /** The `POST /v3/notes` body public v3 clients send (shared/ats/greenhouse.md); anything else is refused. */
 const noteKeys = ['candidate_id', 'application_id', 'user_id', 'body', 'visibility', 'note_type'];
+const appliedTagKeys = ['candidate_id', 'candidate_tag_id'];
+
+/**
+ * The scope each route needs, where the references name it (the v3 WRITE migration guide, the endpoint
+ * pages): a token without it gets 403. Routes whose scope names are unconfirmed (the stage move, tag writes,
+ * stages, custom fields) are not checked: a guessed name would refuse a request Greenhouse accepts.
+ */
+const routeScopes: Readonly<Record<string, string>> = {
+  'POST notes': 'harvest:notes:create',
+  'GET notes': 'harvest:notes:list',
+  'GET candidates': 'harvest:candidates:list',
+  'GET applied_candidate_tags': 'harvest:applied_candidate_tags:list',
+};
 
 const idList = (value: string | undefined) =>
   value ? value.split(',').map((id) => Number(id.trim())) : undefined;
@@ -509,6 +526,9 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       return handleMove(Number(id), record.body, reply);
     }
     if (record.method === 'POST' && route === 'applied_candidate_tags' && segments.length === 1) {
+      const unknown = Object.keys(body).filter((key) => !appliedTagKeys.includes(key));
+      if (unknown.length > 0)
+        return reply(422, { errors: unknown.map((key) => ({ field: key, message: 'unknown field' })) });
       if (
         typeof body.candidate_id !== 'number' ||
         !state.candidates.some((c) => c.id === body.candidate_id)
@@ -577,6 +597,10 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
         { error: 'invalid_token' },
         { 'www-authenticate': 'Bearer error="invalid_token"' },
       );
+    }
+    const needed = routeScopes[`${record.method} ${segments[1] ?? ''}`];
+    if (options.tokenScopes !== undefined && needed !== undefined && !options.tokenScopes.includes(needed)) {
+      return answerJson(res, record, 403, { errors: [{ message: `Missing 1 required scope: ${needed}` }] });
     }
     const fault = faults.take(record);
     if (fault) return answerJson(res, record, fault.status, fault.body, fault.headers);

@@ -1,8 +1,9 @@
 /**
  * A local fake of Slack incoming webhooks (generic.md): `POST /services/<path>` with JSON `{ text, blocks }`
  * answers 200 `ok`; a body that is not JSON or has neither `text` nor `blocks` answers 400
- * `invalid_payload`; an unknown hook path answers 404 `no_service`. Messages are recorded; `failNext`
- * scripts answers (429 + Retry-After, 500…).
+ * `invalid_payload`; an unknown hook path answers 404 `no_service`; with `messagesPerSecond`, a message past
+ * that rate answers 429 `rate_limited` with `Retry-After` (generic.md: about one message per second per
+ * webhook; Slack allows short bursts over it: a token bucket of two). Messages are recorded; `failNext` scripts answers (429 + Retry-After, 500…).
  */
 import type { ListenOptions, RunningFake } from './fake-server.js';
 import { answer, readBody, requestUrl, scriptedAnswers, startFakeServer } from './fake-server.js';
@@ -31,6 +32,8 @@ export interface ScriptedAnswer {
 export interface FakeSlackOptions extends Pick<ListenOptions, 'port'> {
   /** Webhook path that exists. @default '/services/T000/B000/XXXX' */
   readonly hookPath?: string;
+  /** Messages accepted per second on average, in bursts of up to two; more answer 429. @default unlimited */
+  readonly messagesPerSecond?: number;
 }
 
 export interface FakeSlack extends RunningFake<FakeSlackState, ScriptedAnswer> {
@@ -53,6 +56,17 @@ export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<Fa
   const hookPath = options.hookPath ?? '/services/T000/B000/XXXX';
   const state: FakeSlackState = { requests: [], messages: [] };
   const answers = scriptedAnswers<ScriptedAnswer>();
+  const burst = 2;
+  let bucket = { tokens: burst, at: Date.now() };
+  const overRate = (): boolean => {
+    const rate = options.messagesPerSecond;
+    if (rate === undefined) return false;
+    const now = Date.now();
+    bucket = { tokens: Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate), at: now };
+    if (bucket.tokens < 1) return true;
+    bucket.tokens -= 1;
+    return false;
+  };
 
   const server = await startFakeServer(async (req, res) => {
     const raw = await readBody(req);
@@ -75,6 +89,7 @@ export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<Fa
     if (typeof message !== 'object' || message === null) return reply(400, 'invalid_payload');
     const hasText = typeof message.text === 'string' && message.text.trim() !== '';
     if (!hasText && !Array.isArray(message.blocks)) return reply(400, 'no_text');
+    if (overRate()) return reply(429, 'rate_limited', { 'retry-after': '1' });
     // Block Kit: a section's text holds at most 3,000 characters; Slack refuses the whole message.
     if (Array.isArray(message.blocks) && message.blocks.some(sectionTooLong))
       return reply(400, 'invalid_blocks');

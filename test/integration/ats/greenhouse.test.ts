@@ -757,6 +757,40 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(running().state.notes.map((n) => n.application_id)).toEqual([101, null]);
   });
 
+  it('the fake refuses a candidate tag with unknown keys', async () => {
+    // Prepare
+    await start();
+    const token = await tokenFor(running().url);
+    const tag = (extra: Record<string, unknown>) =>
+      fetch(`${running().url}/v3/applied_candidate_tags`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ candidate_id: 11, candidate_tag_id: 70, ...extra }),
+      });
+
+    // Act
+    const statuses = [(await tag({ bogus: true })).status, (await tag({})).status];
+
+    // Assess
+    expect(statuses).toEqual([422, 201]);
+    expect(running().state.appliedTags).toHaveLength(1);
+  });
+
+  it('fails a note for good, creating nothing, when the credentials lack the notes scope (403)', async () => {
+    // Prepare: credentials granted the list scopes only
+    await start({ tokenScopes: ['harvest:candidates:list', 'harvest:notes:list'] });
+    const ats = adapterFor();
+
+    // Act
+    const found = await ats.findApplication({ email: 'ada@example.com' });
+    const attempt = ats.addNote({ candidateId: '11' }, aScreeningNote(), aContext());
+
+    // Assess
+    expect(found?.candidateId).toBe('11');
+    await expect(attempt).rejects.toMatchObject({ name: 'AtsPermanentError', status: 403 });
+    expect(running().state.notes).toEqual([]);
+  });
+
   it('the fake serves v3 application rows without job_interview_stage_id, and stages as their own rows', async () => {
     // Prepare
     await start();

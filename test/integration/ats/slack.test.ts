@@ -208,6 +208,37 @@ describe('notifySlack against the Slack fake', () => {
     expect(slack.state.messages).toHaveLength(2);
   });
 
+  it('keeps to Slack’s one message a second by default, which the fake enforces', async () => {
+    // Prepare: a fake at Slack's rate (bursts of two); four messages sent at once, with the default interval
+    // and without one
+    await slack.close();
+    slack = await startFakeSlack({ messagesPerSecond: 1 });
+    const statuses = ['in_progress', 'completed', 'in_progress', 'completed'] as const;
+    const send = (minIntervalMs?: number) =>
+      Promise.all(
+        statuses.map((status) =>
+          notifySlack(
+            slack.webhookUrl,
+            { status },
+            { baseDelayMs: 1, maxAttempts: 1, ...(minIntervalMs === undefined ? {} : { minIntervalMs }) },
+          ).then(
+            () => 'sent',
+            (error: Error) => error.name,
+          ),
+        ),
+      );
+
+    // Act
+    const spaced = await send();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const unspaced = await send(0);
+
+    // Assess
+    expect(spaced).toEqual(['sent', 'sent', 'sent', 'sent']);
+    expect(unspaced.filter((outcome) => outcome === 'sent')).toHaveLength(2);
+    expect(unspaced.filter((outcome) => outcome === 'AtsTransientError')).toHaveLength(2);
+  }, 15_000);
+
   it('the fake rejects a body without text or blocks, and a section over 3,000 characters', async () => {
     // Act
     const post = (body: unknown) => fetch(slack.webhookUrl, { method: 'POST', body: JSON.stringify(body) });
