@@ -223,7 +223,7 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
       case 'candidate.list':
         return paged(state.candidates, body);
       case 'interviewPlan.list':
-        return { success: true, results: state.interviewPlans, moreDataAvailable: false };
+        return paged(state.interviewPlans, body);
       case 'interviewStage.list': {
         if (typeof body.interviewPlanId !== 'string') return failure(['invalid_input']);
         if (!state.interviewPlans.some((p) => p.id === body.interviewPlanId))

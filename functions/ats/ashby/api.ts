@@ -132,9 +132,12 @@ export const buildCandidateList = (baseUrl: string, apiKey: string, limit: numbe
 const listRpc = (baseUrl: string, apiKey: string, method: string, body: object, cursor?: string) =>
   rpc(baseUrl, apiKey, method, { ...body, limit: 100, ...(cursor ? { cursor } : {}) }, true);
 
-/** `interviewPlan.list` — plans, whose stages `interviewStage.list` lists (not paginated). */
-export const buildInterviewPlanList = (baseUrl: string, apiKey: string) =>
-  rpc(baseUrl, apiKey, 'interviewPlan.list', {}, true);
+/**
+ * `interviewPlan.list` — plans, whose stages `interviewStage.list` lists; paginated like every list (its
+ * body in Ashby's OpenAPI: `{ includeArchived, cursor, syncToken, limit }`).
+ */
+export const buildInterviewPlanList = (baseUrl: string, apiKey: string, cursor?: string) =>
+  listRpc(baseUrl, apiKey, 'interviewPlan.list', {}, cursor);
 
 /**
  * `interviewStage.list` with `{ interviewPlanId }` (its only, required, field) — the stage ids

@@ -157,10 +157,9 @@ export const diagnoseAshby = async (
     'list stages',
     options.completedStageId !== undefined,
     async () => {
-      const plans = client.results(
-        await client.call(buildInterviewPlanList(baseUrl, apiKey)),
-        v.array(idTitle),
-        'interviewPlan.list',
+      const plans = await client.listAll(
+        (cursor) => buildInterviewPlanList(baseUrl, apiKey, cursor),
+        idTitle,
       );
       const items = [];
       for (const plan of plans.filter((p) => !p.isArchived)) {

@@ -308,6 +308,33 @@ describe('the ATS doctor against Ashby', () => {
     expect(fake.state.notes).toEqual([]);
   });
 
+  it('finds the completed stage in a plan past the first page of interviewPlan.list', async () => {
+    // Prepare: 150 plans (Ashby lists 100 a page), the completed stage's plan last
+    const fake = await start();
+    const extra = Array.from({ length: 149 }, (_, i) => ({
+      id: `plan-x${i}`,
+      title: `Team ${i}`,
+      isArchived: false,
+    }));
+    const plan1 = fake.state.interviewPlans.splice(0, 1);
+    fake.state.interviewPlans.push(...extra, ...plan1);
+
+    // Act
+    const report = await diagnoseAts(
+      'ashby',
+      config(fake.url),
+      { apiKey: 'ashby-key' },
+      {},
+      {
+        completedStageId: 'stage-2',
+      },
+    );
+
+    // Assess
+    expect(statusOf(report, 'completed stage')).toBe('ok');
+    expect(fake.state.requests.filter((request) => request.path === '/interviewPlan.list')).toHaveLength(2);
+  });
+
   it('fails a key without candidatesWrite, skips the check for a key that cannot read its scopes, fails a wrong key', async () => {
     // Prepare
     const fake = await start();
