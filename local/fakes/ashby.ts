@@ -56,6 +56,8 @@ export interface RecordedRequest extends Omit<RecordedRequestLine, 'rawQuery' | 
 export interface FakeAshbyStageDetail {
   title: string;
   interviewPlanId: string;
+  /** Ashby's stage type (`Lead`, `PreInterviewScreen`, `Active`, `Offer`, `Hired`, `Archived`). @default 'Active' */
+  type?: string;
 }
 export interface FakeAshbyCustomField {
   id: string;
@@ -163,6 +165,7 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
     id,
     title: state.stageDetails[id]?.title ?? id,
     interviewPlanId: state.stageDetails[id]?.interviewPlanId ?? 'plan-default',
+    type: state.stageDetails[id]?.type ?? 'Active',
   });
   /** Cursor pagination over `rows` with the request's `limit`/`cursor`. */
   const paged = (rows: unknown[], body: Record<string, unknown>) => {
@@ -300,6 +303,10 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
         if (!application) return failure(['application_not_found']);
         if (typeof body.interviewStageId !== 'string' || !state.stages.includes(body.interviewStageId)) {
           return failure(['invalid_input']);
+        }
+        // application.change_stage: the archive reason is required when moving to an Archived stage.
+        if (stageOf(body.interviewStageId).type === 'Archived' && typeof body.archiveReasonId !== 'string') {
+          return failure(['archiveReasonId is required when moving to an Archived stage']);
         }
         application.currentInterviewStageId = body.interviewStageId;
         return { success: true, results: application };

@@ -47,6 +47,8 @@ const idTitle = v.looseObject({
   objectType: v.optional(v.nullable(v.string())),
   fieldType: v.optional(v.nullable(v.string())),
   isArchived: v.optional(v.nullable(v.boolean())),
+  /** A stage's type (`Active`, `Archived`, …). */
+  type: v.optional(v.nullable(v.string())),
 });
 type IdTitle = v.InferOutput<typeof idTitle>;
 
@@ -153,6 +155,7 @@ export const diagnoseAshby = async (
     title: 'Interview stages',
     usedFor: 'ATS_COMPLETED_STAGE_ID',
   } as const;
+  const archivedStageIds = new Set<string>();
   const stages = await listed(
     'list stages',
     options.completedStageId !== undefined,
@@ -168,6 +171,7 @@ export const diagnoseAshby = async (
           v.array(idTitle),
           'interviewStage.list',
         );
+        for (const stage of planStages) if (stage.type === 'Archived') archivedStageIds.add(stage.id);
         items.push(...planStages.map((stage) => itemOf(stage, `plan "${plan.title ?? plan.id}"`)));
       }
       return { ...stagesBase, items };
@@ -214,6 +218,15 @@ export const diagnoseAshby = async (
   report.checkConfiguredId('statusTagIds.completed', settings.statusTagIds.completed, tags);
   report.checkConfiguredId('statusField.fieldId', settings.statusField?.fieldId, fields);
   report.checkConfiguredId('completed stage', options.completedStageId, stages);
+  if (options.completedStageId !== undefined && archivedStageIds.has(options.completedStageId)) {
+    // application.changeStage requires an archive reason for an Archived stage: every move would fail.
+    report.check(
+      'completed stage type',
+      'fail',
+      'ATS_COMPLETED_STAGE_ID is an Archived stage: Ashby moves an application there only with an archive ' +
+        'reason, which a screening result does not give. Choose the stage that follows the AI screen.',
+    );
+  }
   report.checkConfiguredId('score field', options.scoreFieldId, fields);
   const statusField = fields.items.find((f) => f.id === settings.statusField?.fieldId);
   if (

@@ -4,10 +4,11 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type DoctorReport, diagnoseAts } from '../../../functions/ats/doctor.js';
+import { createAtsAdapter } from '../../../functions/ats/index.js';
 import { startFakeAshby } from '../../../local/fakes/ashby.js';
 import { startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
-import { fastHttp } from './factories.js';
+import { aContext, fastHttp } from './factories.js';
 
 const statusOf = (report: DoctorReport, name: string) => report.checks.find((c) => c.name === name)?.status;
 const idsOf = (report: DoctorReport, kind: string) =>
@@ -333,6 +334,42 @@ describe('the ATS doctor against Ashby', () => {
     // Assess
     expect(statusOf(report, 'completed stage')).toBe('ok');
     expect(fake.state.requests.filter((request) => request.path === '/interviewPlan.list')).toHaveLength(2);
+  });
+
+  it('fails a completed stage of type Archived, which Ashby moves to only with an archive reason', async () => {
+    // Prepare
+    const fake = await start();
+    fake.state.stages.push('stage-archived');
+    fake.state.stageDetails['stage-archived'] = {
+      title: 'Archived',
+      interviewPlanId: 'plan-1',
+      type: 'Archived',
+    };
+    const ats = createAtsAdapter('ashby', config(fake.url), { apiKey: 'ashby-key' });
+
+    // Act
+    const report = await diagnoseAts(
+      'ashby',
+      config(fake.url),
+      { apiKey: 'ashby-key' },
+      {},
+      {
+        completedStageId: 'stage-archived',
+      },
+    );
+    const move = await ats
+      .moveStage?.(
+        { candidateId: 'cand-1', applicationId: 'app-1' },
+        { fromStageId: 'stage-1', toStageId: 'stage-archived' },
+        aContext(),
+      )
+      .catch((error: Error) => error.name);
+
+    // Assess
+    expect(statusOf(report, 'completed stage')).toBe('ok');
+    expect(statusOf(report, 'completed stage type')).toBe('fail');
+    expect(report.ok).toBe(false);
+    expect(move).toBe('AtsPermanentError');
   });
 
   it('fails a key without candidatesWrite, skips the check for a key that cannot read its scopes, fails a wrong key', async () => {
