@@ -68,7 +68,8 @@ export const opsUsage = `usage:
       ledger state, events, ATS writes, archive and parked events of an interview (ids only)
   npm run ops -- erase (--email <e-mail> | --candidate-id <id>) [--yes]
       deletes everything held on the candidate (ledger, archive, parked, claim checks, raw events); prints the
-      plan and asks first unless --yes. Messages still on the queues may re-create state: erase again later.
+      plan and asks first unless --yes. Their dead letters go too (the DLQs' other messages stay). Messages
+      still on the queues may re-create state: erase again later.
   npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>] [--expires <seconds>]
   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>] [--completed-stage-id <id>] [--score-field-id <id>]
 every command works on the running npm start, or on a deployed stage with --stage <stage> [--region <region>]
@@ -116,8 +117,8 @@ export interface OpsOptions {
 export interface OpsResult {
   readonly lines: string[];
   /**
-   * `0`; `1` when the doctor found a failure, `status` found nothing, or an erase was declined; `2` when an
-   * erase without `--yes` could not ask.
+   * `0`; `1` when the doctor found a failure, `status` found nothing, or an erase was declined or could not
+   * sweep a dead-letter queue; `2` when an erase without `--yes` could not ask.
    */
   readonly exitCode: number;
 }
@@ -674,6 +675,16 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       }
       if (!(await ops.confirm(planned))) return { lines: ['not erased'], exitCode: 1 };
     }
+    // The dead-letter queues first, while every claim check their messages point to can still be read.
+    const sweeps = await erase.sweepDeadLetterQueues(plan, findings, {
+      sqs: stage.sqs,
+      s3: stage.s3,
+      queues: [
+        { queue: 'deadLetter', label: 'events DLQ', url: stage.queues.deadLetter },
+        { queue: 'archiveDeadLetter', label: 'archive DLQ', url: stage.queues.archiveDeadLetter },
+      ],
+      ...(ops.progress === undefined ? {} : { progress: ops.progress }),
+    });
     let outcome: Awaited<ReturnType<typeof erase.executeErase>>;
     try {
       outcome = await erase.executeErase(plan, {
@@ -686,7 +697,10 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       });
     } catch (error) {
       // With --yes the plan was never shown: without it the operator could not tell what is left.
-      return { lines: erase.stoppedLines(plan, findings.candidateIds, error), exitCode: 1 };
+      return {
+        lines: [...erase.stoppedLines(plan, findings.candidateIds, error), ...erase.deadLetterLines(sweeps)],
+        exitCode: 1,
+      };
     }
     const depths: Array<{ name: string; depth: number | undefined }> = [];
     for (const [name, url] of Object.entries(stage.queues)) {
@@ -697,10 +711,12 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
     return {
       lines: [
         ...erase.outcomeLines(plan, outcome, loaded.versioned),
+        ...erase.deadLetterLines(sweeps),
         ...loaded.notes,
-        ...erase.caveatLines(depths),
+        ...erase.caveatLines(depths, sweeps),
       ],
-      exitCode: 0,
+      // A DLQ not read (or a message of the candidate left on it): partial, a script must not take it for done.
+      exitCode: erase.sweepIncomplete(sweeps) ? 1 : 0,
     };
   } finally {
     stage.destroy();

@@ -251,8 +251,8 @@ export interface LoadSourcesOptions {
 
 const readConcurrency = 16;
 
-/** Runs `work` on `items`, `readConcurrency` at a time, in order. */
-const inChunks = async <T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> => {
+/** Runs `work` on `items`, `readConcurrency` at a time, in order (erase.ts reads with it too). */
+export const inChunks = async <T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> => {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += readConcurrency) {
     results.push(...(await Promise.all(items.slice(start, start + readConcurrency).map(work))));

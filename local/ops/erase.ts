@@ -18,26 +18,40 @@
  * 7. their raw events;
  * 8. their interview items (`INTERVIEW#…`: state, event and effect records).
  * In a versioned bucket (the deployed one), every version and delete marker of each key goes.
+ * Raw events and claim checks the parser refuses now (a schema changed after they were stored) were found by
+ * their e-mail mentions only: the plan also takes those whose body holds any of the needles of step 3 (a
+ * micro1 recording names only its report id).
  *
- * Not touched, and said so in the output: messages still on the queues (a message in flight may re-create
- * an interview item or an archive after the erase: wait until the queues are empty — or purge a DLQ after
- * checking what it holds — and erase again), the ATS itself (notes, tags, stages: erase there), and logs
- * (Lambda logs and the bucket's access logs: ids and keys only, expired by their retention).
+ * Before those steps, the dead-letter queues (events and archive) are swept as `redrive` reads them: each
+ * message the DLQ held at the start is received, the candidate's (its body, or the claim check it points to,
+ * holds one of the needles of step 3) are deleted, and every other is released when the sweep ends (visible
+ * again at once, not after its timeout). A redrive afterwards brings nothing of the candidate back.
+ *
+ * Not touched, and said so in the output: messages on the events and archive queues (a message in flight
+ * may re-create an interview item or an archive after the erase: wait until the queues are empty and erase
+ * again), a DLQ that could not be read (the erase then ends with exit code 1), the ATS itself (notes, tags,
+ * stages: erase there), and logs (Lambda logs and the bucket's access logs: ids and keys only, expired by
+ * their retention).
  */
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { archiveSegment } from '../../functions/archive/tasks.js';
 import {
   type CandidateFindings,
   type CandidateSources,
   claimCheckPrefix,
+  type EventFacts,
   type InterviewRef,
+  inChunks,
   type OtherItem,
 } from './candidate.js';
 import { capped } from './format.js';
 import { Progress, type ProgressStream } from './progress.js';
+import { envelopeOfRaw, readRawEvent } from './raw-store.js';
+import { receiveDeadLetters, releaseMessage, visibleCount } from './redrive.js';
 import { deleteEverywhere, type ObjectRef, readText } from './s3-objects.js';
 
 export interface TableKey {
@@ -114,6 +128,68 @@ export const needleMatcher = (findings: CandidateFindings): ((text: string) => b
 /** Reads other objects no larger than this to look for the needles (larger ones: by key only). */
 const maxScannedObjectBytes = 1024 * 1024;
 
+const isGone = (error: unknown) =>
+  error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NoSuchVersion');
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `text` (a queue message or a claim check: `{ kind: 'event', event, raw }`) followed by the raw delivery it
+ * carries, decoded: its bytes are base64 there, so an e-mail in them is not in `text` as such.
+ */
+const withRawBody = (text: string): string => {
+  const value = parseJson(text) as { raw?: { bodyBase64?: unknown } } | undefined;
+  const base64 = typeof value === 'object' && value !== null ? value.raw?.bodyBase64 : undefined;
+  return typeof base64 === 'string' ? `${text}\n${Buffer.from(base64, 'base64').toString('utf8')}` : text;
+};
+
+/**
+ * Whether an event was read without the facts an envelope gives: a claim check that is no envelope, or a
+ * raw event with no interview, e-mail, name or candidate id (`candidate.ts` keeps a delivery the parser
+ * refuses that way, found by its e-mail mentions only).
+ */
+const maybeUnparsed = (event: EventFacts): boolean =>
+  event.where.kind === 'claim-check'
+    ? event.vendor === undefined
+    : event.where.kind === 'raw' &&
+      event.interviews.length === 0 &&
+      event.email === undefined &&
+      event.name === undefined &&
+      event.vendorCandidateId === undefined;
+
+/**
+ * The text to look for the needles in of an event that failed to parse (lower-cased: its key and body, the
+ * raw delivery decoded), or undefined when it parses after all (an envelope without ids: nobody's) or is
+ * gone.
+ */
+const unparsedText = async (
+  s3: { readonly client: S3Client; readonly bucket: string },
+  event: EventFacts,
+): Promise<string | undefined> => {
+  if (event.where.kind === 'parked') return undefined;
+  const ref: ObjectRef = {
+    key: event.where.key,
+    ...(event.where.versionId === undefined ? {} : { versionId: event.where.versionId }),
+  };
+  if (event.where.kind === 'raw') {
+    const stored = await readRawEvent(s3.client, s3.bucket, ref);
+    if (stored === undefined || envelopeOfRaw(stored).ok) return undefined;
+    return `${ref.key}\n${Buffer.from(stored.bodyBase64, 'base64').toString('utf8')}`.toLowerCase();
+  }
+  try {
+    return `${ref.key}\n${withRawBody(await readText(s3.client, s3.bucket, ref))}`.toLowerCase();
+  } catch (error) {
+    if (isGone(error)) return undefined;
+    throw error;
+  }
+};
+
 /** A key shown without what names the candidate in it: a short digest to tell keys apart. */
 const shownKey = (plan: ErasePlan, key: string): string =>
   plan.keysNamingCandidate.has(key)
@@ -140,8 +216,21 @@ export const planErase = async (
     const text = (await readText(s3.client, s3.bucket, ref)).toLowerCase();
     if (matches(text)) otherObjects.push(ref.key);
   }
+  // Deliveries and claim checks the parser refuses were matched by their e-mail mentions only (a micro1
+  // recording names no e-mail, only its report id): their bodies are searched for every needle.
+  const selected = new Set<EventFacts>(findings.events);
+  const unparsed = sources.events.filter((event) => !selected.has(event) && maybeUnparsed(event));
+  const texts = await inChunks(unparsed, (event) => unparsedText(s3, event));
+  const matchedUnparsed = unparsed.filter((_event, index) => {
+    const text = texts[index];
+    return text !== undefined && matches(text);
+  });
   const keysOf = (kind: 'raw' | 'claim-check') => [
-    ...new Set(findings.events.flatMap((event) => (event.where.kind === kind ? [event.where.key] : []))),
+    ...new Set(
+      [...findings.events, ...matchedUnparsed].flatMap((event) =>
+        event.where.kind === kind ? [event.where.key] : [],
+      ),
+    ),
   ];
   const mediaPrefixes = new Set<string>();
   for (const ref of findings.interviews) {
@@ -330,21 +419,261 @@ export const stoppedLines = (plan: ErasePlan, candidateIds: Iterable<string>, er
   ];
 };
 
-/** Said after every erase: what it cannot reach. */
+/** One dead-letter queue to sweep: its role (as {@link caveatLines} names queues), its label, its URL. */
+export interface DeadLetterQueue {
+  readonly queue: string;
+  /** As printed: `events DLQ`, `archive DLQ`. */
+  readonly label: string;
+  /** Undefined when the command does not know it (said, and the erase counts as partial). */
+  readonly url: string | undefined;
+}
+
+export interface DeadLetterTarget {
+  readonly sqs: SQSClient;
+  /** Where the claim checks the messages point to are read. */
+  readonly s3: S3Client;
+  readonly queues: readonly DeadLetterQueue[];
+  readonly progress?: ProgressStream;
+}
+
+/** What the sweep of one dead-letter queue did (counts only). */
+export interface DeadLetterSweep {
+  readonly queue: string;
+  readonly label: string;
+  /** Messages the DLQ held when the sweep started (approximate, as SQS counts). */
+  readonly found: number;
+  /** Distinct messages received. */
+  readonly read: number;
+  /** The candidate's, deleted. */
+  readonly deleted: number;
+  /** The candidate's, whose delete SQS refused: still on the DLQ. */
+  readonly notDeleted: number;
+  /** Other candidates', released (visible again at once). */
+  readonly released: number;
+  /** Released ones whose release failed: visible again after the visibility timeout. */
+  readonly notReleased: number;
+  /** Left on the DLQ undecided: the claim check they point to could not be read. */
+  readonly undecided: number;
+  /** Why the DLQ could not be read (wholly or from some point on): an error class, or its URL unknown. */
+  readonly failure?: string;
+}
+
+/**
+ * How long each received message stays hidden: the sweep holds the other candidates' messages until it has
+ * read the whole DLQ (released at once then), so that no receive hands the same message back twice.
+ */
+const sweepVisibilitySeconds = 300;
+
+type Verdict = 'candidate' | 'other' | 'undecided';
+
+/**
+ * Whether a dead-lettered message is the candidate's: its body (`{ kind: 'event', event, raw }`, an archive
+ * task) or the claim check it points to (`{ kind: 'claim-check', bucket, key }`, read from S3: one of the
+ * plan's claim checks is the candidate's even once deleted) holds one of the needles.
+ */
+const verdictOf = async (
+  body: string,
+  matches: (text: string) => boolean,
+  claimChecks: ReadonlySet<string>,
+  s3: S3Client,
+): Promise<Verdict> => {
+  const texts = [withRawBody(body)];
+  const value = parseJson(body) as { kind?: unknown; bucket?: unknown; key?: unknown } | undefined;
+  let unread = false;
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    value.kind === 'claim-check' &&
+    typeof value.bucket === 'string' &&
+    typeof value.key === 'string'
+  ) {
+    if (claimChecks.has(value.key)) return 'candidate';
+    try {
+      texts.push(withRawBody(await readText(s3, value.bucket, { key: value.key })));
+    } catch (error) {
+      // Gone (expired, or erased): the message can no longer bring anything back. Otherwise: unknown.
+      if (!isGone(error)) unread = true;
+    }
+  }
+  if (matches(texts.join('\n').toLowerCase())) return 'candidate';
+  return unread ? 'undecided' : 'other';
+};
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
+
+const sweepOne = async (
+  queue: DeadLetterQueue,
+  url: string,
+  decide: (body: string) => Promise<Verdict>,
+  target: DeadLetterTarget,
+): Promise<DeadLetterSweep> => {
+  const counts = { read: 0, deleted: 0, notDeleted: 0, released: 0, notReleased: 0, undecided: 0 };
+  let found: number;
+  try {
+    found = await visibleCount(target.sqs, url);
+  } catch (error) {
+    return { queue: queue.queue, label: queue.label, found: 0, ...counts, failure: errorName(error) };
+  }
+  const progress = new Progress(
+    `erase: ${queue.label}`,
+    found,
+    target.progress === undefined ? {} : { stream: target.progress },
+  );
+  // Messages left on the DLQ, held hidden until the end (by id: one received again keeps its newest handle).
+  const kept = new Map<string, { message: Message; undecided: boolean }>();
+  const idOf = (message: Message) => message.MessageId ?? message.ReceiptHandle ?? '';
+  let failure: string | undefined;
+  try {
+    while (counts.read < found) {
+      const messages = await receiveDeadLetters(target.sqs, url, found - counts.read, sweepVisibilitySeconds);
+      const fresh = messages.filter((message) => {
+        const seen = kept.get(idOf(message));
+        if (seen === undefined) return true;
+        kept.set(idOf(message), { ...seen, message });
+        return false;
+      });
+      // Empty: the DLQ is read. Only messages seen before (hidden longer than the timeout): nothing new left.
+      if (fresh.length === 0) break;
+      const theirs: Message[] = [];
+      for (const message of fresh) {
+        counts.read += 1;
+        const verdict = await decide(message.Body ?? '');
+        if (verdict === 'candidate') theirs.push(message);
+        else {
+          if (verdict === 'undecided') counts.undecided += 1;
+          kept.set(idOf(message), { message, undecided: verdict === 'undecided' });
+        }
+      }
+      if (theirs.length > 0) {
+        const { Failed = [] } = await target.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: url,
+            Entries: theirs.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+        counts.deleted += theirs.length - Failed.length;
+        counts.notDeleted += Failed.length;
+      }
+      progress.tick(fresh.length);
+    }
+  } catch (error) {
+    failure = errorName(error);
+  } finally {
+    // Released at once, all of them (the undecided too, counted apart): visible again for a redrive.
+    for (const { message, undecided } of kept.values()) {
+      const released = await releaseMessage(target.sqs, url, message);
+      if (!undecided) counts[released ? 'released' : 'notReleased'] += 1;
+    }
+    progress.done();
+  }
+  return {
+    queue: queue.queue,
+    label: queue.label,
+    found,
+    ...counts,
+    ...(failure === undefined ? {} : { failure }),
+  };
+};
+
+/**
+ * Deletes the candidate's messages from the dead-letter queues (see the module comment) and releases every
+ * other one. Never throws: a DLQ that cannot be read is reported in its {@link DeadLetterSweep}.
+ */
+export const sweepDeadLetterQueues = async (
+  plan: ErasePlan,
+  findings: CandidateFindings,
+  target: DeadLetterTarget,
+): Promise<DeadLetterSweep[]> => {
+  const matches = needleMatcher(findings);
+  const claimChecks = new Set(plan.claimChecks);
+  const decide = (body: string) => verdictOf(body, matches, claimChecks, target.s3);
+  const sweeps: DeadLetterSweep[] = [];
+  for (const queue of target.queues) {
+    if (queue.url === undefined || queue.url === '') {
+      sweeps.push({
+        queue: queue.queue,
+        label: queue.label,
+        found: 0,
+        read: 0,
+        deleted: 0,
+        notDeleted: 0,
+        released: 0,
+        notReleased: 0,
+        undecided: 0,
+        failure: 'its URL is not known',
+      });
+      continue;
+    }
+    sweeps.push(await sweepOne(queue, queue.url, decide, target));
+  }
+  return sweeps;
+};
+
+/** Whether a sweep left something of the candidate possibly on a DLQ (the erase is then partial). */
+export const sweepIncomplete = (sweeps: readonly DeadLetterSweep[]): boolean =>
+  sweeps.some((sweep) => sweep.failure !== undefined || sweep.notDeleted > 0 || sweep.undecided > 0);
+
+/** What the sweeps did (queue names and counts, no PII). */
+export const deadLetterLines = (sweeps: readonly DeadLetterSweep[]): string[] =>
+  sweeps.flatMap((sweep) => {
+    const lines: string[] = [];
+    if (sweep.read > 0 || sweep.failure === undefined) {
+      lines.push(
+        `${sweep.label}: ${sweep.deleted} message(s) of the candidate deleted, ${sweep.released} other ` +
+          `message(s) left on it and released (${sweep.read} read)`,
+      );
+    }
+    if (sweep.failure !== undefined) {
+      lines.push(
+        `${sweep.label}: ${sweep.read > 0 ? 'could not be read to the end' : 'not swept'} (${sweep.failure}): ` +
+          'its messages may carry this candidate: do not redrive it, run the erase again once it can be read',
+      );
+    }
+    if (sweep.notDeleted > 0) {
+      lines.push(
+        `${sweep.label}: ${sweep.notDeleted} message(s) of the candidate could not be deleted: run the erase ` +
+          'again before any redrive',
+      );
+    }
+    if (sweep.undecided > 0) {
+      lines.push(
+        `${sweep.label}: ${sweep.undecided} message(s) left on it whose claim check could not be read: they ` +
+          'may be the candidate’s, run the erase again before any redrive',
+      );
+    }
+    if (sweep.notReleased > 0) {
+      lines.push(
+        `${sweep.label}: ${sweep.notReleased} other message(s) could not be released: visible again within ` +
+          `${sweepVisibilitySeconds} s`,
+      );
+    }
+    return lines;
+  });
+
+/**
+ * Said after every erase: what it cannot reach. `sweeps`: the dead-letter queues swept (their candidate's
+ * messages deleted: what is left there is other candidates'), left out of the queues still to wait for.
+ */
 export const caveatLines = (
   queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
+  sweeps: readonly DeadLetterSweep[] = [],
 ): string[] => {
-  const busy = queueDepths.filter((queue) => queue.depth !== undefined && queue.depth > 0);
-  const unknown = queueDepths.filter((queue) => queue.depth === undefined).map((queue) => queue.name);
+  const swept = new Set(sweeps.filter((sweep) => sweep.failure === undefined).map((sweep) => sweep.queue));
+  const waiting = queueDepths.filter((queue) => !swept.has(queue.name));
+  const busy = waiting.filter((queue) => queue.depth !== undefined && queue.depth > 0);
+  const unknown = waiting.filter((queue) => queue.depth === undefined).map((queue) => queue.name);
   return [
     busy.length > 0
       ? `queues still hold messages (${busy.map((q) => `${q.name}: ${q.depth}`).join(', ')}): they may carry ` +
-        'this candidate and re-create state when processed. Wait until the queues are empty (inspect the DLQs, ' +
-        'then redrive or purge them), and run the erase again.'
+        'this candidate and re-create state when processed. Wait until the queues are empty, and run the ' +
+        'erase again (it also deletes what of the candidate reached the dead-letter queues).'
       : queueDepths.length === 0 || unknown.length > 0
         ? `queues: not checked (${unknown.length > 0 ? `could not read ${unknown.join(', ')}` : 'no queue given'}): ` +
-          'messages waiting there may carry this candidate and re-create state. Inspect the queues and their ' +
-          'DLQs, and run the erase again once they are empty.'
+          'messages waiting there may carry this candidate and re-create state. Run the erase again once ' +
+          'they are empty.'
         : 'queues: empty now. Messages in flight during the erase could still re-create an interview item or an archive: run the erase again to be sure.',
     "not touched: the ATS itself (notes, tags, stage: erase the candidate there too), the log adapter's " +
       "file, and the logs (Lambda logs and the bucket's access logs: ids and keys only; they expire with " +

@@ -123,12 +123,51 @@ export const sourceQueueOf = async (
   return queueUrls.length === 1 ? queueUrls[0] : undefined;
 };
 
-const visibleCount = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
+/** Messages a queue holds that can be received now (approximate, as SQS counts). */
+export const visibleCount = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
   );
   return Number(Attributes.ApproximateNumberOfMessages ?? 0);
 };
+
+/**
+ * Up to `max` (at most 10) messages of a dead-letter queue, with their attributes, each hidden from other
+ * receives for `visibilityTimeout` seconds. Long polling asks every SQS server: an empty answer means the
+ * queue has nothing visible left.
+ */
+export const receiveDeadLetters = async (
+  sqs: SQSClient,
+  queueUrl: string,
+  max: number,
+  visibilityTimeout: number,
+): Promise<Message[]> => {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: Math.min(10, max),
+      VisibilityTimeout: visibilityTimeout,
+      WaitTimeSeconds: 1,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return Messages;
+};
+
+/** Makes a received message visible again now, not after its visibility timeout (best effort: false if not). */
+export const releaseMessage = async (sqs: SQSClient, queueUrl: string, message: Message): Promise<boolean> =>
+  sqs
+    .send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    )
+    .then(
+      () => true,
+      () => false,
+    );
 
 const parseJson = (text: string | undefined): unknown => {
   try {
@@ -200,17 +239,8 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   let parkedRemoved = 0;
 
   while (moved < limit && refused === 0) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: from,
-        MaxNumberOfMessages: Math.min(10, limit - moved),
-        // Long enough to send and delete a batch; a message whose copy failed is released at once.
-        VisibilityTimeout: 120,
-        // Long polling asks every SQS server: an empty answer means the DLQ is empty.
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-      }),
-    );
+    // Hidden long enough to send and delete a batch; a message whose copy failed is released at once.
+    const Messages = await receiveDeadLetters(sqs, from, limit - moved, 120);
     if (Messages.length === 0) break;
     const entries = Messages.map((message, index) => {
       const attributes = attributesFor(which, message);
@@ -231,15 +261,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
         // Not copied: back on the DLQ now, not after the visibility timeout.
         const message = Messages[Number(failure.Id)];
         refused += 1;
-        await sqs
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: from,
-              ReceiptHandle: message?.ReceiptHandle,
-              VisibilityTimeout: 0,
-            }),
-          )
-          .catch(() => undefined);
+        if (message !== undefined) await releaseMessage(sqs, from, message);
       }
       for (const entry of Successful) {
         const message = Messages[Number(entry.Id)];

@@ -1,0 +1,356 @@
+/**
+ * `npm run ops -- erase` and the dead-letter queues, against `npm start`'s runtime (vendor API fakes, media
+ * fake, log adapter): the worker dead-letters the queued message as it is (`{ kind: 'event', event, raw }`, or
+ * its claim check), and the archive its task. The erase deletes the candidate's messages from both DLQs and
+ * leaves the others there, receivable at once; a redrive afterwards brings nothing of the candidate back. A
+ * DLQ it cannot read makes the erase end with exit code 1.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  ChangeMessageVisibilityCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
+import { interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
+import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
+import { rawDeliveryOf } from '../../../functions/queue/raw-events.js';
+import type { QueueMessage, VendorName } from '../../../functions/vendors/envelope.js';
+import { parseVendorEvent } from '../../../functions/vendors/index.js';
+import { resources } from '../../../lib/resources.js';
+import { localAws } from '../../../local/emulators.js';
+import { silentLog } from '../../../local/log.js';
+import { listObjects } from '../../../local/ops/s3-objects.js';
+import { runOpsCommand } from '../../../local/ops.js';
+import { queueDepth } from '../../../local/queue-depth.js';
+import { type LocalPipeline, startLocalPipeline } from '../../../local/runtime.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
+import { sendEvent } from '../../../local/send.js';
+import {
+  asRealRound0Event,
+  type Fixture,
+  type FixtureJson,
+  fixtureNamed,
+  loadFixtures,
+  s3For,
+  settled,
+} from '../../e2e/helpers.js';
+import { eventually } from '../local/factories.js';
+import { ensureRawEvent } from './raw-events.js';
+
+const bucket = resources.bucket.name;
+const table = resources.ledgerTable.name;
+
+const jane = {
+  email: 'jane@example.com',
+  name: 'Jane Smith',
+  interviewId: '660f9511-f30c-52e5-b827-557766551111',
+};
+const other = { email: 'test@example.com', name: 'Test Candidate', interviewId: 'test-interview-id' };
+
+let tempDir: string;
+let pipeline: LocalPipeline;
+let fixtures: Fixture[];
+let s3: S3Client;
+let dynamodb: DynamoDBClient;
+let ledger: DynamoDBDocumentClient;
+
+/** Sends a body as the vendor would, and makes sure its raw event is stored. */
+const deliver = async (vendor: VendorName, json: FixtureJson): Promise<void> => {
+  const body = Buffer.from(JSON.stringify(json));
+  const sent = await sendEvent({
+    vendor,
+    body,
+    baseUrl: pipeline.url,
+    secret: pipeline.secrets.webhook.round0SigningSecrets[0],
+    token: pipeline.secrets.webhook.micro1Tokens[0],
+  });
+  expect(sent.status).toBe(202);
+  await ensureRawEvent(s3, bucket, vendor, body);
+};
+
+const fixtureJson = (name: string): FixtureJson =>
+  structuredClone(fixtureNamed(fixtures, 'round0', name).json);
+
+/** The other candidate's interview: ROUND0's dashboard test event made a real one. */
+const othersEnded = (): FixtureJson => {
+  const json = fixtureJson('test_interview_ended');
+  asRealRound0Event(json);
+  return json;
+};
+
+/** The message the ingest queues for a ROUND0 delivery (`{ kind: 'event', event, raw }`), as JSON. */
+const queuedMessage = (json: FixtureJson): string => {
+  const body = Buffer.from(JSON.stringify(json));
+  const parsed = parseVendorEvent('round0', JSON.parse(body.toString('utf8')), new Date());
+  if (!parsed.ok) throw new Error('the fixture does not parse');
+  const message: QueueMessage = {
+    kind: 'event',
+    event: parsed.event,
+    raw: rawDeliveryOf({ 'content-type': 'application/json' }, body),
+  };
+  return JSON.stringify(message);
+};
+
+/** The same message sent as a claim check: the whole message in S3, a pointer on the queue (`EventQueue`). */
+const claimChecked = async (messageBody: string): Promise<string> => {
+  const { event } = JSON.parse(messageBody) as { event: { dedupeKey: string; vendor: string; type: string } };
+  const key = `claim-checks/${new Date().toISOString().slice(0, 10)}/${createHash('sha256').update(event.dedupeKey).digest('hex')}-${randomUUID()}.json`;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: messageBody }));
+  return JSON.stringify({
+    kind: 'claim-check',
+    bucket,
+    key,
+    dedupeKey: event.dedupeKey,
+    vendor: event.vendor,
+    type: event.type,
+  });
+};
+
+/** Dead-letters a message body as the worker does (body as received, failure attributes). */
+const deadLetter = (queueUrl: string, body: string) =>
+  sendToDeadLetterQueue(
+    pipeline.sqs,
+    queueUrl,
+    { body },
+    { errorName: 'AtsPermanentError', reason: 'test: dead-lettered' },
+  );
+
+/** An archive task of `interviewKey` (the archive dead-letters the task as it is). */
+const archiveTask = (interviewKey: string, candidate?: string) =>
+  JSON.stringify({
+    schemaVersion: 1,
+    vendor: 'round0',
+    interviewKey,
+    interviewId: interviewKey,
+    batchId: `archive:${interviewKey}`,
+    batchAssets: ['question_q1'],
+    asset: {
+      kind: 'file',
+      name: 'question_q1',
+      key: `interviews/${interviewKey}/question_q1.mp3`,
+      sourceUrl: 'https://media.example.com/q1.mp3',
+      contentType: 'audio/mpeg',
+    },
+    ...(candidate === undefined ? {} : { candidate }),
+  });
+
+/** What is receivable on a queue right now (received, then made visible again at once). */
+const receivableNow = async (queueUrl: string): Promise<Message[]> => {
+  const { Messages = [] } = await pipeline.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+  );
+  for (const message of Messages) {
+    await pipeline.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+  }
+  return Messages;
+};
+
+const stateOf = async (interviewId: string) =>
+  (
+    await ledger.send(
+      new GetCommand({
+        TableName: table,
+        Key: { pk: interviewStatePk('round0', interviewId), sk: 'STATE' },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
+/** Both queues empty, twice in a row (the archive may publish an event after the events queue emptied). */
+const quiet = async () => {
+  for (let i = 0; i < 2; i++) {
+    await settled(pipeline);
+    await eventually(
+      async () => expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.archive)).toBe(0),
+      30_000,
+    );
+  }
+};
+
+/** The key of every item and object holding `needle` (items' gzipped envelopes unpacked, objects read whole). */
+const holding = async (needle: string): Promise<string[]> => {
+  const found: string[] = [];
+  for await (const page of paginateScan({ client: ledger }, { TableName: table, ConsistentRead: true })) {
+    for (const item of page.Items ?? []) {
+      const text = JSON.stringify(item, (_key, value: unknown) => {
+        if (!(value instanceof Uint8Array)) return value instanceof Set ? [...value] : value;
+        try {
+          return gunzipSync(value).toString('utf8');
+        } catch {
+          return Buffer.from(value).toString('latin1');
+        }
+      });
+      if (text.toLowerCase().includes(needle)) found.push(`${String(item.pk)} / ${String(item.sk)}`);
+    }
+  }
+  for await (const ref of listObjects(s3, bucket, '')) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
+    const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+    const text = `${ref.key}\n${bytes.toString('latin1')}`;
+    // Raw deliveries hold the body in base64.
+    const decoded = /"bodyBase64":"([^"]*)"/.exec(text)?.[1];
+    const all = `${text}\n${decoded === undefined ? '' : Buffer.from(decoded, 'base64').toString('utf8')}`;
+    if (all.toLowerCase().includes(needle)) found.push(ref.key);
+  }
+  return found;
+};
+
+const expectNoPii = (text: string) => {
+  for (const pii of [jane.email, jane.name, other.email, other.name]) {
+    expect(text.toLowerCase()).not.toContain(pii.toLowerCase());
+  }
+};
+
+beforeAll(async () => {
+  tempDir = await mkdtemp(join(tmpdir(), 'ops-erase-dlq-'));
+  fixtures = await loadFixtures();
+  pipeline = await startLocalPipeline({
+    dataDir: tempDir,
+    secretsFile: join(tempDir, 'secrets.local.json'),
+    vendorApis: true,
+    media: true,
+    workerVisibilityTimeoutSeconds: 2,
+    worker: { maxBatchingWindowSeconds: 0 },
+    archiveQueue: { visibilityTimeoutSeconds: 2, maxReceiveCount: 3 },
+    log: silentLog,
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+  });
+  await writeRuntimeInfo(tempDir, runtimeInfoFor(pipeline));
+  s3 = s3For(pipeline);
+  dynamodb = new DynamoDBClient({
+    region: localAws.region,
+    endpoint: pipeline.endpoints.dynamodb,
+    credentials: localAws.credentials,
+  });
+  ledger = DynamoDBDocumentClient.from(dynamodb);
+
+  // Jane's interview, processed to the end.
+  await deliver('round0', fixtureJson('interview_started'));
+  await deliver('round0', fixtureJson('interview_ended'));
+  await eventually(async () => expect((await stateOf(jane.interviewId))?.status).toBe('completed'), 30_000);
+  await quiet();
+}, 180_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  dynamodb?.destroy();
+  await pipeline?.stop();
+  await rm(tempDir, { recursive: true, force: true });
+});
+
+describe('npm run ops -- erase (dead-letter queues)', () => {
+  it('deletes the candidate’s dead-lettered events and archive tasks, and leaves the others receivable at once', async () => {
+    // Prepare: on the events DLQ, a later event of Jane's (inline, and as a claim check) and the other
+    // candidate's event; on the archive DLQ, a task of each
+    const janesLater = fixtureJson('interview_ended');
+    janesLater.id = 'evt_660f9511f30c52e5b8275577665511aa';
+    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(janesLater));
+    await deadLetter(
+      pipeline.queueUrls.deadLetter,
+      await claimChecked(queuedMessage(fixtureJson('interview_ended'))),
+    );
+    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(othersEnded()));
+    const janePseudonym = emailPseudonym(jane.email, pipeline.secrets.integration.pseudonymKey);
+    await pipeline.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: pipeline.queueUrls.archiveDeadLetter,
+        MessageBody: archiveTask(jane.interviewId, janePseudonym),
+      }),
+    );
+    await pipeline.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: pipeline.queueUrls.archiveDeadLetter,
+        MessageBody: archiveTask('report:OtherArchive1'),
+      }),
+    );
+    expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.deadLetter)).toBe(3);
+    expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.archiveDeadLetter)).toBe(2);
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['erase', '--email', jane.email, '--yes'], tempDir);
+
+    // Assess: the counts are printed (no PII), Jane's messages are gone, the others' receivable at once
+    expect(exitCode).toBe(0);
+    expect(lines).toContain(
+      'events DLQ: 2 message(s) of the candidate deleted, 1 other message(s) left on it and released (3 read)',
+    );
+    expect(lines).toContain(
+      'archive DLQ: 1 message(s) of the candidate deleted, 1 other message(s) left on it and released (2 read)',
+    );
+    expect(lines.join('\n')).toContain('queues: empty now.');
+    expectNoPii(lines.join('\n'));
+    const events = await receivableNow(pipeline.queueUrls.deadLetter);
+    expect(
+      events.map((m) => (JSON.parse(m.Body ?? '{}') as { event?: { dedupeKey?: string } }).event?.dedupeKey),
+    ).toEqual(['round0:evt_7e57000000000000000000000000000a']);
+    const tasks = await receivableNow(pipeline.queueUrls.archiveDeadLetter);
+    expect(tasks.map((m) => (JSON.parse(m.Body ?? '{}') as { interviewKey?: string }).interviewKey)).toEqual([
+      'report:OtherArchive1',
+    ]);
+  });
+
+  it('a redrive of the events DLQ after the erase brings nothing of the candidate back', async () => {
+    // Prepare
+    expect(await holding(jane.email)).toEqual([]);
+
+    // Act
+    const { lines } = await runOpsCommand(['redrive', 'events'], tempDir);
+    await eventually(
+      async () => expect((await stateOf(other.interviewId))?.status).toBe('completed'),
+      30_000,
+    );
+    await quiet();
+
+    // Assess: the other candidate's event was processed; nothing anywhere holds Jane's e-mail
+    expect(lines[0]).toBe('moved 1 of 1 message(s) from the events DLQ to the events queue');
+    expect(await holding(other.email)).not.toEqual([]);
+    expect(await holding(jane.email)).toEqual([]);
+    expect(await stateOf(jane.interviewId)).toBeUndefined();
+  });
+
+  it('says a dead-letter queue it cannot read was not swept, and ends with exit code 1', async () => {
+    // Prepare: Jane's interview again, and a runtime whose events DLQ does not exist
+    await deliver('round0', fixtureJson('interview_started'));
+    await eventually(async () => expect(await stateOf(jane.interviewId)).toBeDefined(), 30_000);
+    await quiet();
+    const brokenDir = await mkdtemp(join(tmpdir(), 'ops-erase-dlq-broken-'));
+    const missing = `${pipeline.queueUrls.deadLetter}-missing`;
+    await writeRuntimeInfo(
+      brokenDir,
+      runtimeInfoFor({ ...pipeline, queueUrls: { ...pipeline.queueUrls, deadLetter: missing } }),
+    );
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['erase', '--email', jane.email, '--yes'], brokenDir);
+    await rm(brokenDir, { recursive: true, force: true });
+
+    // Assess: the rest is erased; the DLQ is said not swept, and the exit code says the erase is partial
+    expect(exitCode).toBe(1);
+    expect(lines[0]).toBe('erased 1 interview(s) of the candidate:');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^events DLQ: not swept \([\w.]+\): its messages may carry this candidate: do not redrive it/,
+      ),
+    );
+    expect(lines).toContain(
+      'archive DLQ: 0 message(s) of the candidate deleted, 1 other message(s) left on it and released (1 read)',
+    );
+    expectNoPii(lines.join('\n'));
+    expect(await holding(jane.email)).toEqual([]);
+  });
+});
