@@ -36,7 +36,12 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { archiveSegment } from '../../functions/archive/tasks.js';
 import {
@@ -51,7 +56,7 @@ import {
 import { capped } from './format.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { envelopeOfRaw, readRawEvent } from './raw-store.js';
-import { receiveDeadLetters, releaseMessage, visibleCount } from './redrive.js';
+import { receiveDeadLetters, releaseMessage } from './redrive.js';
 import { deleteEverywhere, type ObjectRef, readText } from './s3-objects.js';
 
 export interface TableKey {
@@ -123,6 +128,22 @@ export const needleMatcher = (findings: CandidateFindings): ((text: string) => b
       ? undefined
       : new RegExp(`(?<![a-z0-9])(?:${tokens.map(escapeRegExp).join('|')})(?![a-z0-9])`);
   return (text) => namesCandidate(text) || (tokenPattern?.test(text) ?? false);
+};
+
+/**
+ * Whether a (lower-cased) text names the candidate by an identity: one of their e-mails, pseudonyms,
+ * candidate or interview ids, each as a whole token. Never by a name (two people share one) nor by an
+ * e-mail inside another (`mary.jane@…`, `…@example.com.au`). What decides about records of a kind that
+ * belongs to one candidate each (a dead letter, a stored delivery): taking another person's would delete
+ * their data for good.
+ */
+export const identityMatcher = (findings: CandidateFindings): ((text: string) => boolean) => {
+  const tokens = [...findings.emails, ...findings.pseudonyms, ...idTokensOf(findings)];
+  if (tokens.length === 0) return () => false;
+  const pattern = new RegExp(
+    `(?<![a-z0-9._%+-])(?:${tokens.map(escapeRegExp).join('|')})(?![a-z0-9_%+-]|\\.[a-z0-9])`,
+  );
+  return (text) => pattern.test(text);
 };
 
 /** Reads other objects no larger than this to look for the needles (larger ones: by key only). */
@@ -217,13 +238,14 @@ export const planErase = async (
     if (matches(text)) otherObjects.push(ref.key);
   }
   // Deliveries and claim checks the parser refuses were matched by their e-mail mentions only (a micro1
-  // recording names no e-mail, only its report id): their bodies are searched for every needle.
+  // recording names no e-mail, only its report id): their bodies are searched for the candidate's identities.
+  const identifies = identityMatcher(findings);
   const selected = new Set<EventFacts>(findings.events);
   const unparsed = sources.events.filter((event) => !selected.has(event) && maybeUnparsed(event));
   const texts = await inChunks(unparsed, (event) => unparsedText(s3, event));
   const matchedUnparsed = unparsed.filter((_event, index) => {
     const text = texts[index];
-    return text !== undefined && matches(text);
+    return text !== undefined && identifies(text);
   });
   const keysOf = (kind: 'raw' | 'claim-check') => [
     ...new Set(
@@ -460,9 +482,12 @@ export interface DeadLetterSweep {
 
 /**
  * How long each received message stays hidden: the sweep holds the other candidates' messages until it has
- * read the whole DLQ (released at once then), so that no receive hands the same message back twice.
+ * read the whole DLQ (released at once then), so that no receive hands the same message back twice. 5
+ * minutes and a second more per message the DLQ held (a claim check read from S3 each), at most SQS's 12 h.
  */
-const sweepVisibilitySeconds = 300;
+const sweepVisibilitySecondsFor = (found: number) => Math.min(12 * 3600, 300 + found);
+/** Receives in a row that return only messages already judged (they reappeared) before the sweep gives up. */
+const maxStaleReceives = 5;
 
 type Verdict = 'candidate' | 'other' | 'undecided';
 
@@ -499,6 +524,20 @@ const verdictOf = async (
   return unread ? 'undecided' : 'other';
 };
 
+/** Messages a queue holds visible, and hidden (in flight), as SQS counts them. */
+const queueCounts = async (sqs: SQSClient, url: string): Promise<{ visible: number; inFlight: number }> => {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+};
+
 const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
 const sweepOne = async (
@@ -509,11 +548,13 @@ const sweepOne = async (
 ): Promise<DeadLetterSweep> => {
   const counts = { read: 0, deleted: 0, notDeleted: 0, released: 0, notReleased: 0, undecided: 0 };
   let found: number;
+  let inFlight: number;
   try {
-    found = await visibleCount(target.sqs, url);
+    ({ visible: found, inFlight } = await queueCounts(target.sqs, url));
   } catch (error) {
     return { queue: queue.queue, label: queue.label, found: 0, ...counts, failure: errorName(error) };
   }
+  const hideSeconds = sweepVisibilitySecondsFor(found);
   const progress = new Progress(
     `erase: ${queue.label}`,
     found,
@@ -523,17 +564,26 @@ const sweepOne = async (
   const kept = new Map<string, { message: Message; undecided: boolean }>();
   const idOf = (message: Message) => message.MessageId ?? message.ReceiptHandle ?? '';
   let failure: string | undefined;
+  let stale = 0;
   try {
     while (counts.read < found) {
-      const messages = await receiveDeadLetters(target.sqs, url, found - counts.read, sweepVisibilitySeconds);
+      const messages = await receiveDeadLetters(target.sqs, url, found - counts.read, hideSeconds);
+      // Empty: nothing visible is left.
+      if (messages.length === 0) break;
       const fresh = messages.filter((message) => {
         const seen = kept.get(idOf(message));
         if (seen === undefined) return true;
         kept.set(idOf(message), { ...seen, message });
         return false;
       });
-      // Empty: the DLQ is read. Only messages seen before (hidden longer than the timeout): nothing new left.
-      if (fresh.length === 0) break;
+      // Only messages judged before, visible again (the sweep outlasted their hiding): others may still be
+      // unread behind them, so go on, but not for ever.
+      if (fresh.length === 0) {
+        stale += 1;
+        if (stale >= maxStaleReceives) break;
+        continue;
+      }
+      stale = 0;
       const theirs: Message[] = [];
       for (const message of fresh) {
         counts.read += 1;
@@ -559,6 +609,10 @@ const sweepOne = async (
       }
       progress.tick(fresh.length);
     }
+    // Not read to the end (messages the DLQ held were not all received), or some hidden at the start (an
+    // interrupted sweep's, a redrive's): they may be the candidate's, so the erase is not complete.
+    if (counts.read < found) failure = `read ${counts.read} of the ${found} message(s) it held`;
+    else if (inFlight > 0) failure = `${inFlight} message(s) were in flight (hidden) and could not be read`;
   } catch (error) {
     failure = errorName(error);
   } finally {
@@ -587,7 +641,8 @@ export const sweepDeadLetterQueues = async (
   findings: CandidateFindings,
   target: DeadLetterTarget,
 ): Promise<DeadLetterSweep[]> => {
-  const matches = needleMatcher(findings);
+  // Identities only: a dead letter is one candidate's, and another's taken by a shared name is lost for good.
+  const matches = identityMatcher(findings);
   const claimChecks = new Set(plan.claimChecks);
   const decide = (body: string) => verdictOf(body, matches, claimChecks, target.s3);
   const sweeps: DeadLetterSweep[] = [];
@@ -647,7 +702,7 @@ export const deadLetterLines = (sweeps: readonly DeadLetterSweep[]): string[] =>
     if (sweep.notReleased > 0) {
       lines.push(
         `${sweep.label}: ${sweep.notReleased} other message(s) could not be released: visible again within ` +
-          `${sweepVisibilitySeconds} s`,
+          `${sweepVisibilitySecondsFor(sweep.found)} s`,
       );
     }
     return lines;

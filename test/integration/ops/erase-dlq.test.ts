@@ -183,7 +183,10 @@ const quiet = async () => {
 };
 
 /** The key of every item and object holding `needle` (items' gzipped envelopes unpacked, objects read whole). */
+/** Keys of the items and objects holding `needle` as a whole address (not `mary.jane@…` for `jane@…`). */
 const holding = async (needle: string): Promise<string[]> => {
+  const escaped = needle.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const whole = new RegExp(`(?<![a-z0-9._%+-])${escaped}(?![a-z0-9_%+-]|\\.[a-z0-9])`);
   const found: string[] = [];
   for await (const page of paginateScan({ client: ledger }, { TableName: table, ConsistentRead: true })) {
     for (const item of page.Items ?? []) {
@@ -195,7 +198,7 @@ const holding = async (needle: string): Promise<string[]> => {
           return Buffer.from(value).toString('latin1');
         }
       });
-      if (text.toLowerCase().includes(needle)) found.push(`${String(item.pk)} / ${String(item.sk)}`);
+      if (whole.test(text.toLowerCase())) found.push(`${String(item.pk)} / ${String(item.sk)}`);
     }
   }
   for await (const ref of listObjects(s3, bucket, '')) {
@@ -205,7 +208,7 @@ const holding = async (needle: string): Promise<string[]> => {
     // Raw deliveries hold the body in base64.
     const decoded = /"bodyBase64":"([^"]*)"/.exec(text)?.[1];
     const all = `${text}\n${decoded === undefined ? '' : Buffer.from(decoded, 'base64').toString('utf8')}`;
-    if (all.toLowerCase().includes(needle)) found.push(ref.key);
+    if (whole.test(all.toLowerCase())) found.push(ref.key);
   }
   return found;
 };
@@ -265,6 +268,25 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
       await claimChecked(queuedMessage(fixtureJson('interview_ended'))),
     );
     await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(othersEnded()));
+    // Two other people a looser match would take for her: another Jane Smith, and mary.jane@example.com
+    const namesake = othersEnded();
+    namesake.id = 'evt_7e57000000000000000000000000000b';
+    Object.assign((namesake.data as { interview: object }).interview, { id: 'namesake-interview-id' });
+    Object.assign((namesake.data as { candidate: object }).candidate, {
+      id: 'namesake-candidate-id',
+      name: jane.name,
+      email: 'jane.smith@elsewhere.org',
+    });
+    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(namesake));
+    const mary = othersEnded();
+    mary.id = 'evt_7e57000000000000000000000000000c';
+    Object.assign((mary.data as { interview: object }).interview, { id: 'mary-interview-id' });
+    Object.assign((mary.data as { candidate: object }).candidate, {
+      id: 'mary-candidate-id',
+      name: 'Mary Jane',
+      email: `mary.${jane.email}`,
+    });
+    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(mary));
     const janePseudonym = emailPseudonym(jane.email, pipeline.secrets.integration.pseudonymKey);
     await pipeline.sqs.send(
       new SendMessageCommand({
@@ -278,7 +300,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
         MessageBody: archiveTask('report:OtherArchive1'),
       }),
     );
-    expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.deadLetter)).toBe(3);
+    expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.deadLetter)).toBe(5);
     expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.archiveDeadLetter)).toBe(2);
 
     // Act
@@ -287,7 +309,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     // Assess: the counts are printed (no PII), Jane's messages are gone, the others' receivable at once
     expect(exitCode).toBe(0);
     expect(lines).toContain(
-      'events DLQ: 2 message(s) of the candidate deleted, 1 other message(s) left on it and released (3 read)',
+      'events DLQ: 2 message(s) of the candidate deleted, 3 other message(s) left on it and released (5 read)',
     );
     expect(lines).toContain(
       'archive DLQ: 1 message(s) of the candidate deleted, 1 other message(s) left on it and released (2 read)',
@@ -297,7 +319,11 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     const events = await receivableNow(pipeline.queueUrls.deadLetter);
     expect(
       events.map((m) => (JSON.parse(m.Body ?? '{}') as { event?: { dedupeKey?: string } }).event?.dedupeKey),
-    ).toEqual(['round0:evt_7e57000000000000000000000000000a']);
+    ).toEqual([
+      'round0:evt_7e57000000000000000000000000000a',
+      'round0:evt_7e57000000000000000000000000000b',
+      'round0:evt_7e57000000000000000000000000000c',
+    ]);
     const tasks = await receivableNow(pipeline.queueUrls.archiveDeadLetter);
     expect(tasks.map((m) => (JSON.parse(m.Body ?? '{}') as { interviewKey?: string }).interviewKey)).toEqual([
       'report:OtherArchive1',
@@ -317,7 +343,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     await quiet();
 
     // Assess: the other candidate's event was processed; nothing anywhere holds Jane's e-mail
-    expect(lines[0]).toBe('moved 1 of 1 message(s) from the events DLQ to the events queue');
+    expect(lines[0]).toBe('moved 3 of 3 message(s) from the events DLQ to the events queue');
     expect(await holding(other.email)).not.toEqual([]);
     expect(await holding(jane.email)).toEqual([]);
     expect(await stateOf(jane.interviewId)).toBeUndefined();
