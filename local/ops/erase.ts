@@ -36,14 +36,10 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { archiveSegment } from '../../functions/archive/tasks.js';
+import { queueCounts } from '../queue-depth.js';
 import {
   type CandidateFindings,
   type CandidateSources,
@@ -522,20 +518,6 @@ const verdictOf = async (
   }
   if (matches(texts.join('\n').toLowerCase())) return 'candidate';
   return unread ? 'undecided' : 'other';
-};
-
-/** Messages a queue holds visible, and hidden (in flight), as SQS counts them. */
-const queueCounts = async (sqs: SQSClient, url: string): Promise<{ visible: number; inFlight: number }> => {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
 };
 
 const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);

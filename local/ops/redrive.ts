@@ -25,7 +25,6 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ListDeadLetterSourceQueuesCommand,
   type Message,
   type MessageAttributeValue,
@@ -38,6 +37,7 @@ import type { ArchiveTask } from '../../functions/archive/types.js';
 import type { ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot.js';
 import { sqsSafeAttribute } from '../../functions/queue/event-queue.js';
 import type { QueueMessage } from '../../functions/vendors/envelope.js';
+import { queueCounts } from '../queue-depth.js';
 import { Progress, type ProgressStream } from './progress.js';
 
 /**
@@ -121,14 +121,6 @@ export const sourceQueueOf = async (
     new ListDeadLetterSourceQueuesCommand({ QueueUrl: deadLetterQueueUrl }),
   );
   return queueUrls.length === 1 ? queueUrls[0] : undefined;
-};
-
-/** Messages a queue holds that can be received now (approximate, as SQS counts). */
-export const visibleCount = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0);
 };
 
 /**
@@ -223,7 +215,7 @@ const attributesFor = (which: RedriveWhich, message: Message): Record<string, Me
 
 export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> => {
   const { sqs, which, from, to } = options;
-  const found = await visibleCount(sqs, from);
+  const { visible: found } = await queueCounts(sqs, from);
   const limit = Math.min(options.max ?? Number.POSITIVE_INFINITY, found);
   const progress = new Progress(`redrive ${which}`, Number.isFinite(limit) ? limit : undefined, {
     ...(options.progress === undefined ? {} : { stream: options.progress }),

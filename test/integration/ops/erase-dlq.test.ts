@@ -1,17 +1,9 @@
-/**
- * `npm run ops -- erase` and the dead-letter queues, against `npm start`'s runtime (vendor API fakes, media
- * fake, log adapter): the worker dead-letters the queued message as it is (`{ kind: 'event', event, raw }`, or
- * its claim check), and the archive its task. The erase deletes the candidate's messages from both DLQs and
- * leaves the others there, receivable at once; a redrive afterwards brings nothing of the candidate back. A
- * DLQ it cannot read makes the erase end with exit code 1.
- */
-import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
   type Message,
@@ -21,9 +13,11 @@ import {
 import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
 import { interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
+import { sdkPutObject } from '../../../functions/platform/clients.js';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
+import { EventQueue } from '../../../functions/queue/event-queue.js';
 import { rawDeliveryOf } from '../../../functions/queue/raw-events.js';
-import type { QueueMessage, VendorName } from '../../../functions/vendors/envelope.js';
+import type { VendorName } from '../../../functions/vendors/envelope.js';
 import { parseVendorEvent } from '../../../functions/vendors/index.js';
 import { resources } from '../../../lib/resources.js';
 import { localAws } from '../../../local/emulators.js';
@@ -87,34 +81,6 @@ const othersEnded = (): FixtureJson => {
   return json;
 };
 
-/** The message the ingest queues for a ROUND0 delivery (`{ kind: 'event', event, raw }`), as JSON. */
-const queuedMessage = (json: FixtureJson): string => {
-  const body = Buffer.from(JSON.stringify(json));
-  const parsed = parseVendorEvent('round0', JSON.parse(body.toString('utf8')), new Date());
-  if (!parsed.ok) throw new Error('the fixture does not parse');
-  const message: QueueMessage = {
-    kind: 'event',
-    event: parsed.event,
-    raw: rawDeliveryOf({ 'content-type': 'application/json' }, body),
-  };
-  return JSON.stringify(message);
-};
-
-/** The same message sent as a claim check: the whole message in S3, a pointer on the queue (`EventQueue`). */
-const claimChecked = async (messageBody: string): Promise<string> => {
-  const { event } = JSON.parse(messageBody) as { event: { dedupeKey: string; vendor: string; type: string } };
-  const key = `claim-checks/${new Date().toISOString().slice(0, 10)}/${createHash('sha256').update(event.dedupeKey).digest('hex')}-${randomUUID()}.json`;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: messageBody }));
-  return JSON.stringify({
-    kind: 'claim-check',
-    bucket,
-    key,
-    dedupeKey: event.dedupeKey,
-    vendor: event.vendor,
-    type: event.type,
-  });
-};
-
 /** Dead-letters a message body as the worker does (body as received, failure attributes). */
 const deadLetter = (queueUrl: string, body: string) =>
   sendToDeadLetterQueue(
@@ -123,6 +89,27 @@ const deadLetter = (queueUrl: string, body: string) =>
     { body },
     { errorName: 'AtsPermanentError', reason: 'test: dead-lettered' },
   );
+
+/**
+ * Dead-letters a ROUND0 delivery as the worker would: the message the ingest's `EventQueue` queues for it
+ * (`{ kind: 'event', event, raw }`; with `claimCheck`, the pointer to the whole message stored in S3).
+ */
+const deadLetterDelivery = async (json: FixtureJson, options: { claimCheck?: boolean } = {}) => {
+  const body = Buffer.from(JSON.stringify(json));
+  const parsed = parseVendorEvent('round0', JSON.parse(body.toString('utf8')), new Date());
+  if (!parsed.ok) throw new Error('the fixture does not parse');
+  const queue = new EventQueue({
+    sendMessage: async (message) => {
+      await deadLetter(pipeline.queueUrls.deadLetter, message.body);
+      return { messageId: 'dead-lettered' };
+    },
+    putObject: sdkPutObject(s3),
+    queueUrl: pipeline.queueUrls.deadLetter,
+    bucket,
+    ...(options.claimCheck ? { maxMessageBytes: 1 } : {}),
+  });
+  await queue.publish(parsed.event, rawDeliveryOf({ 'content-type': 'application/json' }, body));
+};
 
 /** An archive task of `interviewKey` (the archive dead-letters the task as it is). */
 const archiveTask = (interviewKey: string, candidate?: string) =>
@@ -262,12 +249,9 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     // candidate's event; on the archive DLQ, a task of each
     const janesLater = fixtureJson('interview_ended');
     janesLater.id = 'evt_660f9511f30c52e5b8275577665511aa';
-    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(janesLater));
-    await deadLetter(
-      pipeline.queueUrls.deadLetter,
-      await claimChecked(queuedMessage(fixtureJson('interview_ended'))),
-    );
-    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(othersEnded()));
+    await deadLetterDelivery(janesLater);
+    await deadLetterDelivery(fixtureJson('interview_ended'), { claimCheck: true });
+    await deadLetterDelivery(othersEnded());
     // Two other people a looser match would take for her: another Jane Smith, and mary.jane@example.com
     const namesake = othersEnded();
     namesake.id = 'evt_7e57000000000000000000000000000b';
@@ -277,7 +261,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
       name: jane.name,
       email: 'jane.smith@elsewhere.org',
     });
-    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(namesake));
+    await deadLetterDelivery(namesake);
     const mary = othersEnded();
     mary.id = 'evt_7e57000000000000000000000000000c';
     Object.assign((mary.data as { interview: object }).interview, { id: 'mary-interview-id' });
@@ -286,7 +270,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
       name: 'Mary Jane',
       email: `mary.${jane.email}`,
     });
-    await deadLetter(pipeline.queueUrls.deadLetter, queuedMessage(mary));
+    await deadLetterDelivery(mary);
     const janePseudonym = emailPseudonym(jane.email, pipeline.secrets.integration.pseudonymKey);
     await pipeline.sqs.send(
       new SendMessageCommand({

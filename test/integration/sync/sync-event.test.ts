@@ -83,6 +83,24 @@ const killAfter = (key: string): CrashPoints => {
   };
 };
 
+/**
+ * `ledger` whose `nth` commit never answers (the process dies there); the others go through. `commits()`:
+ * how many were sent.
+ */
+const aLedgerDyingAtCommit = (ledger: InterviewLedger, nth: number) => {
+  let commits = 0;
+  const dying = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+    read: ledger.read.bind(ledger),
+    settle: ledger.settle.bind(ledger),
+    close: ledger.close.bind(ledger),
+    commit: async (...args: Parameters<InterviewLedger['commit']>) => {
+      commits += 1;
+      return commits === nth ? new Promise<boolean>(() => undefined) : ledger.commit(...args);
+    },
+  }) as InterviewLedger;
+  return { ledger: dying, commits: () => commits };
+};
+
 /** Runs `event` in an attempt that is killed after writing `key`, then lets its leases run out. */
 const killedAttempt = async (
   event: InterviewEvent,
@@ -535,19 +553,9 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
       syncInterviewEvent(report, { ...deps, ats: crashingAfterNote(world.ats) }),
     ).rejects.toThrow();
     await syncInterviewEvent(micro1('proctoring_score.completed', { 'data.proctoring_score': 91 }), deps);
-    let commits = 0;
-    const ledger = world.ledger;
-    const dying = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
-      read: ledger.read.bind(ledger),
-      settle: ledger.settle.bind(ledger),
-      close: ledger.close.bind(ledger),
-      commit: async (...args: Parameters<typeof ledger.commit>) => {
-        commits += 1;
-        return commits === 2 ? new Promise<boolean>(() => undefined) : ledger.commit(...args);
-      },
-    }) as typeof ledger;
-    void syncInterviewEvent(report, { ...deps, ledger: dying });
-    await eventually(() => commits === 2, 5000);
+    const dying = aLedgerDyingAtCommit(world.ledger, 2);
+    void syncInterviewEvent(report, { ...deps, ledger: dying.ledger });
+    await eventually(() => dying.commits() === 2, 5000);
     await sleep(leaseMs + 50);
 
     // Act: SQS delivers the report again
@@ -1005,26 +1013,11 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     client.destroy();
   });
 
-  /** A ledger whose `nth` commit never answers (the process dies there); the others go through. */
-  const aLedgerDyingAtCommit = (nth: number) => {
-    let commits = 0;
-    const ledger = world.ledger;
-    return Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
-      read: ledger.read.bind(ledger),
-      settle: ledger.settle.bind(ledger),
-      close: ledger.close.bind(ledger),
-      commit: async (...args: Parameters<typeof ledger.commit>) => {
-        commits += 1;
-        return commits === nth ? new Promise<boolean>(() => undefined) : ledger.commit(...args);
-      },
-    }) as typeof ledger;
-  };
-
   it('sends the notification after a crash between the status write’s round and the notification’s', async () => {
     // Prepare: the first attempt writes the status and the note, settles, and dies at the commit that would
     // claim the notification; its leases run out
     const ended = round0('interview_ended');
-    void syncInterviewEvent(ended, { ...deps, ledger: aLedgerDyingAtCommit(2) });
+    void syncInterviewEvent(ended, { ...deps, ledger: aLedgerDyingAtCommit(world.ledger, 2).ledger });
     await eventually(() => world.notesOf('opp-jane').length === 1, 5000);
     await sleep(100 + 300 + 50);
 
