@@ -609,6 +609,8 @@ const inheritFromSession = (
   return { ...state, effects };
 };
 
+const trimmed = (value: string | undefined): string | undefined => value?.trim() || undefined;
+
 /** Finds the interview's ATS record: the event's own ATS ids, else the e-mail (with the ATS job). */
 const findMatch = async (
   event: InterviewEvent,
@@ -617,9 +619,12 @@ const findMatch = async (
   ats: AtsAdapter,
   options: SyncOptions,
 ): Promise<AtsMatchRecord | undefined> => {
-  const atsApplicationId = event.candidate.atsApplicationId ?? stringField(state, 'atsApplicationId');
-  const atsJobId = event.candidate.atsJobId ?? stringField(state, 'atsJobId');
-  const email = event.candidate.email;
+  // Trimmed: a vendor's stray space must not make the ATS's filter miss (or refuse) the record.
+  const atsApplicationId = trimmed(
+    event.candidate.atsApplicationId ?? stringField(state, 'atsApplicationId'),
+  );
+  const atsJobId = trimmed(event.candidate.atsJobId ?? stringField(state, 'atsJobId'));
+  const email = trimmed(event.candidate.email);
   if (atsApplicationId === undefined && email === undefined) return undefined;
   const found = await ats.findApplication({
     ...(atsApplicationId === undefined ? {} : { atsApplicationId }),

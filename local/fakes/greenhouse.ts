@@ -197,8 +197,7 @@ const routeScopes: Readonly<Record<string, string>> = {
   'GET applied_candidate_tags': 'harvest:applied_candidate_tags:list',
 };
 
-const idList = (value: string | undefined) =>
-  value ? value.split(',').map((id) => Number(id.trim())) : undefined;
+const idList = (value: string | undefined) => (value ? value.split(',').map(Number) : undefined);
 const inList = (ids: number[] | undefined, id: number | null) => !ids || (id !== null && ids.includes(id));
 
 const encodeCursor = (data: Json) => Buffer.from(JSON.stringify(data)).toString('base64url');
@@ -328,10 +327,9 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
       const unknown = keys.filter((key) => key !== 'per_page' && !allowed.includes(key));
       // v1's singular filters (`candidate_id`), `page` and anything else are rejected in v3.
       if (unknown.length > 0) return unprocessable(`unknown parameter(s): ${unknown.join(', ')}`);
-      // A bad parameter value is a 422 like a bad name (greenhouse.md): ids are integers.
+      // A bad parameter value is a 422 like a bad name (greenhouse.md): ids are integers, with no spaces.
       const badIds = keys.filter(
-        (key) =>
-          key.endsWith('ids') && !(record.query[key] ?? '').split(',').every((id) => /^\d+$/.test(id.trim())),
+        (key) => key.endsWith('ids') && !(record.query[key] ?? '').split(',').every((id) => /^\d+$/.test(id)),
       );
       if (badIds.length > 0) return unprocessable(`${badIds.join(', ')}: not a list of integer ids`);
       if (record.query.current !== undefined && !['true', 'false'].includes(record.query.current)) {

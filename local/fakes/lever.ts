@@ -84,8 +84,6 @@ export interface FakeLever extends RunningFake<FakeLeverState, ScriptedFault> {
   readonly url: string;
 }
 
-const htmlTag = /<\/?[a-z][a-z0-9]*(\s[^>]*)?>/i;
-
 /** Starts the fake on a random port. */
 export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<FakeLever> => {
   const apiKey = options.apiKey ?? 'lever-key';
@@ -209,12 +207,6 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
       if (typeof body.value !== 'string' || body.value.trim() === '') {
         return answerJson(res, record, 400, { code: 'BadRequestError', message: 'value is required' });
       }
-      if (htmlTag.test(body.value)) {
-        return answerJson(res, record, 400, {
-          code: 'BadRequestError',
-          message: 'notes are plain text (HTML shows literally)',
-        });
-      }
       const note: FakeLeverNote = {
         id: `note-${nextId++}`,
         opportunityId: id,
@@ -258,13 +250,13 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
           message: 'links must be a non-empty array of strings',
         });
       }
-      const current = contactLinks(opportunity.contact);
+      const current = opportunity.links; // every opportunity of the contact holds the same list
+      // Appended as sent: whether Lever keeps links as a set is not documented, so the fake assumes it does
+      // not (a repeated link then shows in a test).
       const next =
-        sub === 'addLinks'
-          ? [...new Set([...current, ...values])]
-          : current.filter((link) => !values.includes(link));
+        sub === 'addLinks' ? [...current, ...values] : current.filter((link) => !values.includes(link));
       for (const other of state.opportunities.filter((o) => o.contact === opportunity.contact)) {
-        other.links = [...new Set(next)];
+        other.links = [...next];
       }
       return answerJson(res, record, 200, { data: opportunity });
     }

@@ -13,6 +13,7 @@
  *   (5 requests/s, 2 in parallel) by default; 429 + `Retry-After` is honoured.
  */
 import * as v from 'valibot';
+import { type ApplicationSeen, matchAmong } from '../application-choice.js';
 import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { renderNoteHtml, valueHasMarker } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
@@ -76,7 +77,16 @@ export const ashbyConfigSchema = v.object({
 export type AshbyConfig = v.InferInput<typeof ashbyConfigSchema>;
 export type AshbySettings = v.InferOutput<typeof ashbyConfigSchema>;
 
-const candidateSchema = v.looseObject({ id: v.string(), applicationIds: v.optional(v.array(v.string())) });
+const emailAddressSchema = v.optional(
+  v.nullable(v.looseObject({ value: v.optional(v.nullable(v.string())) })),
+);
+const candidateSchema = v.looseObject({
+  id: v.string(),
+  applicationIds: v.optional(v.array(v.string())),
+  primaryEmailAddress: emailAddressSchema,
+  emailAddresses: v.optional(v.nullable(v.array(emailAddressSchema))),
+});
+type Candidate = v.InferOutput<typeof candidateSchema>;
 /** `application.info` results: the candidate and the current interview stage (`currentInterviewStage.id`). */
 const applicationSchema = v.looseObject({
   id: v.string(),
@@ -86,6 +96,7 @@ const applicationSchema = v.looseObject({
   job: v.optional(v.nullable(v.looseObject({ id: v.string() }))),
   currentInterviewStage: v.optional(v.nullable(v.looseObject({ id: v.string() }))),
 });
+
 type Application = v.InferOutput<typeof applicationSchema>;
 
 /** Parses the Ashby `ATS_CONFIG` and credentials once (the adapter and the doctor share it). */
@@ -106,6 +117,7 @@ export const createAshbyAdapter = (
 
 /** Applications read to choose among a candidate's (each one `application.info`): beyond, it stays ambiguous. */
 const maxApplicationsRead = 10;
+const choice = { singleOfAnyJob: true } as const;
 
 const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyClient): AtsAdapter => {
   const { baseUrl } = settings;
@@ -129,38 +141,58 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
   };
 
   /**
-   * The one application of a candidate with several (Ashby keeps a returning candidate's old and archived
-   * ones) that the event is about: the one for the vendor's ATS job id when it names one, else the only
-   * active one. Undefined when that stays ambiguous: application-level writes then refuse
-   * (`ambiguous_application`) rather than land on another job's application. (A candidate with a single
-   * application keeps it, as before job ids were read, whatever job it is for: what micro1 sends as
-   * `ats_job_id` for an Ashby account is not confirmed to be an Ashby job id.)
+   * The match among the candidates the e-mail found (duplicate profiles share an address) and their
+   * applications (Ashby keeps a returning candidate's old and archived ones): see application-choice.ts. A
+   * single application is kept whatever job it is for (as before job ids were read: what micro1 sends as
+   * `ats_job_id` for an Ashby account is not confirmed to be an Ashby job id), and then costs no read.
    */
-  const applicationAmong = async (applicationIds: readonly string[], atsJobId: string | undefined) => {
-    if (applicationIds.length > maxApplicationsRead) return undefined;
-    const applications: Application[] = [];
+  const matchAmongCandidates = async (
+    candidates: readonly Candidate[],
+    atsJobId: string | undefined,
+  ): Promise<AtsMatch | undefined> => {
+    const candidateIds = candidates.map((c) => c.id);
+    const applicationIds = [...new Set(candidates.flatMap((c) => c.applicationIds ?? []))];
+    const [candidateId] = candidateIds;
+    const [single] = applicationIds;
+    if (candidateIds.length === 1 && candidateId !== undefined && applicationIds.length === 1 && single) {
+      return { candidateId, applicationId: single };
+    }
+    if (applicationIds.length > maxApplicationsRead) return matchAmong(candidateIds, [], atsJobId, choice);
+    const applications: ApplicationSeen[] = [];
     for (const id of applicationIds) {
       const application = await applicationInfo(id).catch((error: unknown) => {
         if (error instanceof AtsNotFoundError) return undefined;
         throw error;
       });
-      if (application) applications.push(application);
+      if (application) {
+        applications.push({
+          id: application.id,
+          candidateId: application.candidate.id,
+          jobId: application.job?.id,
+          active: application.status == null || application.status === 'Active',
+        });
+      }
     }
-    const candidates =
-      atsJobId === undefined
-        ? applications.filter((a) => a.status === 'Active')
-        : applications.filter((a) => a.job?.id === atsJobId);
-    return candidates.length === 1 ? candidates[0]?.id : undefined;
+    return matchAmong(candidateIds, applications, atsJobId, choice);
   };
 
   const findByEmail = async (email: string, atsJobId: string | undefined): Promise<AtsMatch | undefined> => {
-    const envelope = await call(buildCandidateSearch(baseUrl, apiKey, email));
-    const [candidate] = results(envelope, v.array(candidateSchema), 'candidate.search');
-    if (!candidate) return undefined;
-    const applicationIds = candidate.applicationIds ?? [];
-    const applicationId =
-      applicationIds.length === 1 ? applicationIds[0] : await applicationAmong(applicationIds, atsJobId);
-    return { candidateId: candidate.id, ...(applicationId === undefined ? {} : { applicationId }) };
+    const address = email.trim();
+    const envelope = await call(buildCandidateSearch(baseUrl, apiKey, address));
+    const found = results(envelope, v.array(candidateSchema), 'candidate.search');
+    // Only candidates that carry the address (a search that matched loosely must not pick a stranger); an
+    // answer without addresses is trusted only when it is a single candidate.
+    const wanted = address.toLowerCase();
+    const addressesOf = (c: Candidate) =>
+      [c.primaryEmailAddress, ...(c.emailAddresses ?? [])].flatMap((e) => (e?.value ? [e.value] : []));
+    const withAddresses = found.filter((c) => addressesOf(c).length > 0);
+    const matching = withAddresses.length
+      ? withAddresses.filter((c) => addressesOf(c).some((value) => value.trim().toLowerCase() === wanted))
+      : found.length === 1
+        ? found
+        : [];
+    if (matching.length === 0) return undefined;
+    return matchAmongCandidates(matching, atsJobId);
   };
 
   const objectIdFor = (match: AtsMatch, objectType: 'Application' | 'Candidate'): string => {

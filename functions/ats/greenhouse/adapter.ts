@@ -19,6 +19,7 @@
  *   `X-RateLimit-Remaining` reaches the configured reserve, so 429s are the exception (see client.ts).
  */
 import * as v from 'valibot';
+import { matchAmong } from '../application-choice.js';
 import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { noteHasMarker, renderNoteText } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
@@ -34,7 +35,7 @@ import {
 import {
   buildApplyTag,
   buildCreateNote,
-  buildListApplicationsByCandidate,
+  buildListApplicationsByCandidates,
   buildListApplicationsByIds,
   buildListAppliedTags,
   buildListCandidatesByEmail,
@@ -95,12 +96,20 @@ export const greenhouseConfigSchema = v.object({
 export type GreenhouseConfig = v.InferInput<typeof greenhouseConfigSchema>;
 export type GreenhouseSettings = v.InferOutput<typeof greenhouseConfigSchema>;
 
+/**
+ * More profiles than this sharing one e-mail is not a duplicate to tell apart but an address used by many
+ * (a shared inbox): unmatched rather than a guess.
+ */
+const maxCandidatesPerEmail = 10;
+
 const anyId = v.pipe(v.union([v.string(), v.number()]), v.transform(String));
 /** `/v3/applications` rows carry `stage_id`/`stage_name` in v3, not `job_interview_stage_id`. */
 const applicationSchema = v.looseObject({
   id: anyId,
   candidate_id: anyId,
   job_id: v.optional(v.nullable(anyId)),
+  /** `active`, `rejected` or `hired`. */
+  status: v.optional(v.nullable(v.string())),
 });
 const candidateSchema = v.looseObject({
   id: anyId,
@@ -141,17 +150,16 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
   const findByApplicationId = async (applicationId: string): Promise<AtsMatch | undefined> => {
     // Greenhouse ids are integers. The id comes from the interview vendor's payload: another value would be
     // refused with a 422 (permanent) before the e-mail could find the record, so it names no application.
-    if (!/^\d+$/.test(applicationId.trim())) return undefined;
-    const [application] = await collect(
-      buildListApplicationsByIds(baseUrl, [applicationId], 1),
-      applicationSchema,
-    );
+    const id = applicationId.trim();
+    if (!/^\d+$/.test(id)) return undefined;
+    const [application] = await collect(buildListApplicationsByIds(baseUrl, [id], 1), applicationSchema);
     return application && { candidateId: application.candidate_id, applicationId: application.id };
   };
 
   const findByEmail = async (email: string, jobId: string | undefined): Promise<AtsMatch | undefined> => {
-    const wanted = email.trim().toLowerCase();
-    const candidates = await collect(buildListCandidatesByEmail(baseUrl, email, perPage), candidateSchema);
+    const address = email.trim();
+    const wanted = address.toLowerCase();
+    const candidates = await collect(buildListCandidatesByEmail(baseUrl, address, perPage), candidateSchema);
     // Keep only candidates whose addresses match (a filter that matched loosely must not pick a stranger),
     // and trust an answer without addresses only when it is a single candidate.
     const withAddresses = candidates.filter((c) => c.email_addresses);
@@ -160,16 +168,28 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
       : candidates.length === 1
         ? candidates
         : [];
-    const candidate = matching[0];
-    if (!candidate) return undefined;
+    if (matching.length === 0 || matching.length > maxCandidatesPerEmail) return undefined;
+    // Every matching profile's applications (duplicate profiles share an e-mail): the one the event is about
+    // may be on any of them.
     const applications = await collect(
-      buildListApplicationsByCandidate(baseUrl, candidate.id, perPage),
+      buildListApplicationsByCandidates(
+        baseUrl,
+        matching.map((c) => c.id),
+        perPage,
+      ),
       applicationSchema,
     );
-    const chosen =
-      (jobId && applications.find((a) => a.job_id === jobId)) ||
-      (applications.length === 1 ? applications[0] : undefined);
-    return { candidateId: candidate.id, ...(chosen ? { applicationId: chosen.id } : {}) };
+    return matchAmong(
+      matching.map((c) => c.id),
+      applications.map((a) => ({
+        id: a.id,
+        candidateId: a.candidate_id,
+        jobId: a.job_id ?? undefined,
+        active: a.status == null || a.status === 'active',
+      })),
+      jobId,
+      { singleOfAnyJob: false },
+    );
   };
 
   const requireApplication = (match: AtsMatch): string => {

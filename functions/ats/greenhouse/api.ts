@@ -82,9 +82,12 @@ export const buildListApplicationsByIds = (
   perPage: number,
 ) => list(baseUrl, 'applications', { ids: applicationIds.join(',') }, perPage);
 
-/** `GET /v3/applications?candidate_ids=` */
-export const buildListApplicationsByCandidate = (baseUrl: string, candidateId: string, perPage: number) =>
-  list(baseUrl, 'applications', { candidate_ids: candidateId }, perPage);
+/** `GET /v3/applications?candidate_ids=` (plural filter: one request for duplicate profiles too). */
+export const buildListApplicationsByCandidates = (
+  baseUrl: string,
+  candidateIds: readonly string[],
+  perPage: number,
+) => list(baseUrl, 'applications', { candidate_ids: candidateIds.join(',') }, perPage);
 
 /**
  * `GET /v3/candidates?email=` — `email` is a query parameter of the v3 candidates list in the official

@@ -148,7 +148,9 @@ export const buildAddLinks = (
   url: withQuery(joinUrl(baseUrl, opportunityPath(opportunityId, '/addLinks')), { perform_as: performAs }),
   headers: headers(apiKey),
   body: JSON.stringify({ links }),
-  idempotent: true,
+  // Not re-sent by the HTTP client after a lost answer: whether Lever keeps links as a set is not documented
+  // (lever.md, confirm), so a repeat could add them twice. The effect's retry re-reads the links first.
+  idempotent: false,
   operation: 'POST /opportunities/{id}/addLinks',
 });
 

@@ -432,3 +432,85 @@ describe('Ashby adapter against the Ashby fake', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
+
+describe('Ashby adapter with duplicate profiles and old applications', () => {
+  let fake: FakeAshby;
+  const adapter = () =>
+    createAshbyAdapter(
+      { baseUrl: fake.url, rateLimit: { minTimeMs: 0 }, http: fastHttp },
+      { apiKey: 'ashby-key' },
+      { sleep: recordingSleep().sleep },
+    );
+
+  beforeEach(async () => {
+    // ada was entered twice: an archived application for job j8 on one profile, the active one for j7 on
+    // the other. eve's two profiles each have an active application.
+    fake = await startFakeAshby({
+      seed: {
+        candidates: [
+          aCandidate({ id: 'cand-1', applicationIds: ['app-1'] }),
+          aCandidate({ id: 'cand-3', applicationIds: ['app-4'] }),
+          aCandidate({
+            id: 'cand-5',
+            emailAddresses: [{ value: 'eve@example.com' }],
+            applicationIds: ['app-5'],
+          }),
+          aCandidate({
+            id: 'cand-6',
+            emailAddresses: [{ value: 'eve@example.com' }],
+            applicationIds: ['app-6'],
+          }),
+        ],
+        applications: [
+          {
+            id: 'app-1',
+            candidateId: 'cand-1',
+            currentInterviewStageId: 's',
+            status: 'Archived',
+            jobId: 'j8',
+          },
+          { id: 'app-4', candidateId: 'cand-3', currentInterviewStageId: 's', jobId: 'j7' },
+          { id: 'app-5', candidateId: 'cand-5', currentInterviewStageId: 's', jobId: 'j7' },
+          { id: 'app-6', candidateId: 'cand-6', currentInterviewStageId: 's', jobId: 'j8' },
+        ],
+        stages: ['s'],
+        tagIds: [],
+      },
+    });
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('takes the profile whose application is for the event’s job, or the only active one', async () => {
+    // Prepare
+    const ats = adapter();
+
+    // Act
+    const forJob = await ats.findApplication({ email: 'ada@example.com', atsJobId: 'j7' });
+    const noJob = await ats.findApplication({ email: 'ada@example.com' });
+    const twoActive = await ats.findApplication({ email: 'eve@example.com' });
+
+    // Assess: eve's event is parked as unmatched rather than written onto either profile
+    expect(forJob).toEqual({ candidateId: 'cand-3', applicationId: 'app-4' });
+    expect(noJob).toEqual({ candidateId: 'cand-3', applicationId: 'app-4' });
+    expect(twoActive).toBeUndefined();
+  });
+
+  it('ignores a candidate the search returned without the e-mail', async () => {
+    // Prepare: a search that matched loosely (Ashby does not document how exact the e-mail search is)
+    const ats = adapter();
+    const stranger = {
+      id: 'cand-9',
+      emailAddresses: [{ value: 'ada.l@example.com' }],
+      applicationIds: ['app-9'],
+    };
+    fake.failNext({ status: 200, body: { success: true, results: [stranger] } });
+
+    // Act
+    const match = await ats.findApplication({ email: 'ada@example.com' });
+
+    // Assess
+    expect(match).toBeUndefined();
+  });
+});

@@ -565,6 +565,113 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     });
   });
 
+  describe('with duplicate profiles and old applications', () => {
+    // Two profiles share ada's address (a returning candidate entered twice); cy has an old rejected
+    // application beside the active one; di's only application is for job 8; eve and her duplicate both
+    // have an active application.
+    const profiles = (id: number, email: string) => ({
+      id,
+      email_addresses: [{ value: email, type: 'work' }],
+    });
+    const application = (id: number, candidateId: number, jobId: number, status: string) => ({
+      id,
+      candidate_id: candidateId,
+      job_id: jobId,
+      stage_id: jobId === 7 ? 500 : 600,
+      status,
+    });
+    beforeEach(async () => {
+      await start({
+        seed: {
+          ...seed,
+          candidates: [
+            profiles(11, 'ada@example.com'),
+            profiles(21, 'ada@example.com'),
+            profiles(13, 'cy@example.com'),
+            profiles(14, 'di@example.com'),
+            profiles(15, 'eve@example.com'),
+            profiles(25, 'eve@example.com'),
+          ],
+          applications: [
+            application(201, 11, 8, 'rejected'),
+            application(202, 21, 7, 'active'),
+            application(203, 13, 7, 'rejected'),
+            application(204, 13, 8, 'active'),
+            application(205, 14, 8, 'active'),
+            application(206, 15, 7, 'active'),
+            application(207, 25, 8, 'active'),
+          ],
+        },
+      });
+    });
+
+    it('takes the profile whose application is for the event’s job, reading both profiles in one request', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const match = await ats.findApplication({ email: 'ada@example.com', atsJobId: '7' });
+
+      // Assess
+      expect(match).toEqual({ candidateId: '21', applicationId: '202' });
+      expect(requestsTo('/v3/applications').map((r) => r.query)).toEqual([
+        { candidate_ids: '11,21', per_page: '100' },
+      ]);
+    });
+
+    it('without a job id, takes the only active application among the profiles’ applications', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const ada = await ats.findApplication({ email: 'ada@example.com' });
+      const cy = await ats.findApplication({ email: 'cy@example.com' });
+
+      // Assess
+      expect(ada).toEqual({ candidateId: '21', applicationId: '202' });
+      expect(cy).toEqual({ candidateId: '13', applicationId: '204' });
+    });
+
+    it('names no application of another job, and no profile when nothing tells duplicates apart', async () => {
+      // Prepare
+      const ats = adapterFor();
+
+      // Act
+      const otherJob = await ats.findApplication({ email: 'di@example.com', atsJobId: '7' });
+      const twoActive = await ats.findApplication({ email: 'eve@example.com' });
+      const moveOnOtherJob = ats.moveStage?.(
+        otherJob ?? { candidateId: '14' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
+
+      // Assess: di's note still lands on her profile; eve's event is parked as unmatched for a person
+      expect(otherJob).toEqual({ candidateId: '14' });
+      expect(twoActive).toBeUndefined();
+      await expect(moveOnOtherJob).rejects.toMatchObject({ reason: 'ambiguous_application' });
+      expect(requestsTo('/v3/applications/205/move')).toHaveLength(0);
+    });
+
+    it('sends the e-mail and the application id without stray spaces, and the fake refuses spaced ids', async () => {
+      // Prepare
+      const ats = adapterFor();
+      const token = await tokenFor(running().url);
+
+      // Act
+      const byEmail = await ats.findApplication({ email: ' di@example.com ' });
+      const byId = await ats.findApplication({ atsApplicationId: ' 205 ' });
+      const spaced = await fetch(`${running().url}/v3/applications?ids=%20205`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+
+      // Assess
+      expect(byEmail).toEqual({ candidateId: '14', applicationId: '205' });
+      expect(byId).toEqual({ candidateId: '14', applicationId: '205' });
+      expect(requestsTo('/v3/candidates')[0]?.query).toMatchObject({ email: 'di@example.com' });
+      expect(spaced.status).toBe(422);
+    });
+  });
+
   it('pauses for a window when X-RateLimit-Remaining reaches 0 instead of running into a 429', async () => {
     // Prepare
     await start({ rateLimit: { limit: 2, windowMs: 150 } });

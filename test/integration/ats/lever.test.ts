@@ -142,6 +142,22 @@ describe('Lever adapter against the Lever fake', () => {
     expect(requestsTo('/v1/opportunities/opp-1/addLinks')).toHaveLength(0);
   });
 
+  it('posts a transcript that quotes HTML as it is: Lever shows it literally', async () => {
+    // Prepare: a candidate's answer that talks about markup
+    const ats = adapterFor();
+    const note = aScreeningNote({
+      sections: [{ heading: 'Questions', items: [{ label: 'Markup', text: 'I would wrap it in <b> tags' }] }],
+    });
+
+    // Act
+    await ats.addNote({ candidateId: 'contact-1', applicationId: 'opp-1' }, note, aContext());
+
+    // Assess: the answer's words arrive unchanged, and the adapter adds no markup of its own
+    const stored = fake.state.notes[0]?.fields[0]?.value;
+    expect(stored).toContain('I would wrap it in <b> tags');
+    expect(stored?.replace('<b>', '')).not.toMatch(/<\/?[a-z][a-z0-9]*(\s[^>]*)?>/i);
+  });
+
   it('adds only the links the contact lacks, as their own effect, when addLinks is on', async () => {
     // Prepare
     fake.state.opportunities[2]?.links.push('https://media.example.com/rec/1');
@@ -168,6 +184,27 @@ describe('Lever adapter against the Lever fake', () => {
     // Contact-level: every opportunity of the person shows the links.
     const ofContact = fake.state.opportunities.filter((o) => o.contact === 'contact-1');
     expect(ofContact.map((o) => o.links)).toEqual(ofContact.map(() => links.map((link) => link.url)));
+  });
+
+  it('never re-sends addLinks blindly after an answer it did not get: the retry reads the links first', async () => {
+    // Prepare: whether Lever de-duplicates links is not documented (lever.md), so a retry that re-posted after
+    // a lost answer could add them twice. A 502 stands for that answer.
+    const ats = adapterFor({ addLinks: true });
+    const match = { candidateId: 'contact-1', applicationId: 'opp-1' };
+    const links = [{ label: 'Report', url: 'https://reports.example.com/r/9' }];
+    fake.failNext({ status: 502, match: (r) => r.path === '/v1/opportunities/opp-1/addLinks' });
+
+    // Act
+    const first = ats.addLinks?.(match, links, aContext());
+    await expect(first).rejects.toBeInstanceOf(AtsTransientError);
+    const sentOnce = requestsTo('/v1/opportunities/opp-1/addLinks').length;
+    await ats.addLinks?.(match, links, aContext());
+
+    // Assess: one POST per attempt of the effect, and the retry read the opportunity before posting
+    expect(sentOnce).toBe(1);
+    const calls = fake.state.requests.map((r) => `${r.method} ${r.path}`);
+    const retry = calls.slice(calls.indexOf('POST /v1/opportunities/opp-1/addLinks') + 1);
+    expect(retry).toEqual(['GET /v1/opportunities/opp-1', 'POST /v1/opportunities/opp-1/addLinks']);
   });
 
   it('has no addLinks unless the addLinks switch is on, and never adds links with a note', async () => {
@@ -361,7 +398,7 @@ describe('Lever adapter against the Lever fake', () => {
     expect(fake.state.opportunities[0]?.links).toEqual([]);
   });
 
-  it('the fake refuses writes without perform_as, HTML notes and a wrong key', async () => {
+  it('the fake refuses writes without perform_as and a wrong key, and keeps HTML in a note as literal text', async () => {
     // Prepare
     const post = (path: string, body: unknown, key = 'lever-key') =>
       fetch(`${fake.url}/v1${path}`, {
@@ -376,7 +413,8 @@ describe('Lever adapter against the Lever fake', () => {
     const wrongKey = await post('/opportunities/opp-1/notes?perform_as=user-1', { value: 'hello' }, 'other');
 
     // Assess
-    expect([noPerformAs.status, html.status, wrongKey.status]).toEqual([400, 400, 401]);
+    expect([noPerformAs.status, html.status, wrongKey.status]).toEqual([400, 201, 401]);
+    expect(fake.state.notes.map((n) => n.fields[0]?.value)).toEqual(['<b>hello</b>']);
   });
 });
 

@@ -736,6 +736,19 @@ describe('syncInterviewEvent: unmatched candidates', () => {
     expect(world.lever.state.requests.every((r) => r.method === 'GET')).toBe(true);
   });
 
+  it('looks the candidate up without the stray spaces a vendor left around the e-mail', async () => {
+    // Prepare
+    const ended = round0('interview_ended', { email: ' jane@example.com ' });
+
+    // Act
+    const result = await syncInterviewEvent(ended, world.deps());
+
+    // Assess
+    expect(result.effects).toMatchObject({ note: 'ran' });
+    const lookups = world.lever.state.requests.filter((r) => r.path === '/v1/opportunities' && r.query.email);
+    expect(lookups.map((r) => r.query.email)).toEqual(['jane@example.com']);
+  });
+
   it('processes a parked event again on replay, once the candidate exists', async () => {
     // Prepare
     const deps = world.deps();
