@@ -171,7 +171,7 @@ export interface Micro1ApiClientOptions {
   /**
    * Time for a whole {@link Micro1ApiClient.getReport}, every page and retry included: the worker's
    * invocation has 60 s in all, and a report read that outlives it ends the batch in a timeout.
-   * @default 20000
+   * @default `http.deadlineMs`, else 20000
    */
   readonly lookupDeadlineMs?: number;
 }
@@ -202,7 +202,9 @@ export class Micro1ApiClient {
       });
     this.#pageSize = options.pageSize ?? 20;
     this.#maxPages = options.maxPages ?? 5;
-    this.#lookupDeadlineMs = options.lookupDeadlineMs ?? 20_000;
+    // A page's request is given what is left of the lookup as its deadline, which overrides the client's: so
+    // the client's own deadline (the worker's 15 s) bounds the whole lookup unless the caller sets one.
+    this.#lookupDeadlineMs = options.lookupDeadlineMs ?? options.http?.deadlineMs ?? 20_000;
   }
 
   /**

@@ -153,6 +153,34 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
     expect(fake.requests.length).toBeLessThanOrEqual(3);
   });
 
+  it('bounds a whole lookup by the client’s own deadline when it sets none of its own (the worker’s 15 s)', async () => {
+    // Prepare: as above, but the deadline is the HTTP client's (as the worker configures it), not the lookup's
+    fake.state.reports.splice(
+      0,
+      fake.state.reports.length,
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(reportNumbered),
+    );
+    const slowFetch: typeof fetch = async (input, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      return fetch(input, init);
+    };
+    const client = new Micro1ApiClient({
+      baseUrl: fake.url,
+      apiKey,
+      urlPolicy: { allowHttp: true, allowPrivateAddresses: true },
+      http: { fetch: slowFetch, timeoutMs: 5_000, deadlineMs: 300 },
+      pageSize: 1,
+      maxPages: 10,
+    });
+
+    // Act
+    const attempt = client.getReport(ids);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(HttpTransientError);
+    expect(fake.requests.length).toBeLessThanOrEqual(3);
+  });
+
   it('waits for Retry-After on 429 and then succeeds', async () => {
     // Prepare
     const { client, sleeps } = clientWith();
