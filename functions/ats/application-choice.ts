@@ -24,6 +24,22 @@ export interface ApplicationChoiceRules {
   readonly singleOfAnyJob: boolean;
 }
 
+/**
+ * The candidates an e-mail search returned that carry the address (a search that matched loosely must not
+ * pick a stranger). `addressesOf` is undefined for a candidate the answer shows no addresses for; an answer
+ * that shows none is trusted only when it is a single candidate.
+ */
+export const carryingEmail = <C>(
+  found: readonly C[],
+  email: string,
+  addressesOf: (candidate: C) => readonly string[] | undefined,
+): C[] => {
+  const wanted = email.trim().toLowerCase();
+  const shown = found.filter((c) => addressesOf(c) !== undefined);
+  if (shown.length === 0) return found.length === 1 ? [...found] : [];
+  return shown.filter((c) => addressesOf(c)?.some((address) => address.trim().toLowerCase() === wanted));
+};
+
 const only = <T>(list: readonly T[]): T | undefined => (list.length === 1 ? list[0] : undefined);
 
 /**

@@ -13,7 +13,7 @@
  *   (5 requests/s, 2 in parallel) by default; 429 + `Retry-After` is honoured.
  */
 import * as v from 'valibot';
-import { type ApplicationSeen, matchAmong } from '../application-choice.js';
+import { type ApplicationSeen, carryingEmail, matchAmong } from '../application-choice.js';
 import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { renderNoteHtml, valueHasMarker } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
@@ -180,17 +180,12 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
     const address = email.trim();
     const envelope = await call(buildCandidateSearch(baseUrl, apiKey, address));
     const found = results(envelope, v.array(candidateSchema), 'candidate.search');
-    // Only candidates that carry the address (a search that matched loosely must not pick a stranger); an
-    // answer without addresses is trusted only when it is a single candidate.
-    const wanted = address.toLowerCase();
-    const addressesOf = (c: Candidate) =>
-      [c.primaryEmailAddress, ...(c.emailAddresses ?? [])].flatMap((e) => (e?.value ? [e.value] : []));
-    const withAddresses = found.filter((c) => addressesOf(c).length > 0);
-    const matching = withAddresses.length
-      ? withAddresses.filter((c) => addressesOf(c).some((value) => value.trim().toLowerCase() === wanted))
-      : found.length === 1
-        ? found
-        : [];
+    const matching = carryingEmail(found, address, (c) => {
+      const addresses = [c.primaryEmailAddress, ...(c.emailAddresses ?? [])].flatMap((e) =>
+        e?.value ? [e.value] : [],
+      );
+      return addresses.length > 0 ? addresses : undefined;
+    });
     if (matching.length === 0) return undefined;
     return matchAmongCandidates(matching, atsJobId);
   };

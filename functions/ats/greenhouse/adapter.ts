@@ -19,7 +19,7 @@
  *   `X-RateLimit-Remaining` reaches the configured reserve, so 429s are the exception (see client.ts).
  */
 import * as v from 'valibot';
-import { matchAmong } from '../application-choice.js';
+import { carryingEmail, matchAmong } from '../application-choice.js';
 import { AtsNotFoundError, AtsPermanentError } from '../errors.js';
 import { noteHasMarker, renderNoteText } from '../note-render.js';
 import { parseSettings, requireCredentials } from '../settings.js';
@@ -158,16 +158,10 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
 
   const findByEmail = async (email: string, jobId: string | undefined): Promise<AtsMatch | undefined> => {
     const address = email.trim();
-    const wanted = address.toLowerCase();
     const candidates = await collect(buildListCandidatesByEmail(baseUrl, address, perPage), candidateSchema);
-    // Keep only candidates whose addresses match (a filter that matched loosely must not pick a stranger),
-    // and trust an answer without addresses only when it is a single candidate.
-    const withAddresses = candidates.filter((c) => c.email_addresses);
-    const matching = withAddresses.length
-      ? withAddresses.filter((c) => c.email_addresses?.some((e) => e.value?.trim().toLowerCase() === wanted))
-      : candidates.length === 1
-        ? candidates
-        : [];
+    const matching = carryingEmail(candidates, address, (c) =>
+      c.email_addresses?.flatMap((e) => (e.value ? [e.value] : [])),
+    );
     if (matching.length === 0 || matching.length > maxCandidatesPerEmail) return undefined;
     // Every matching profile's applications (duplicate profiles share an e-mail): the one the event is about
     // may be on any of them.

@@ -125,17 +125,22 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
     expect(fake.requests).toHaveLength(2);
   });
 
-  it('gives all pages of one lookup one deadline, so a slow API cannot outlive the worker’s invocation', async () => {
-    // Prepare: the report is on none of 10 one-report pages, and every answer takes 120 ms
+  /** The report is on none of 10 one-report pages, and every answer takes 120 ms: a fetch that waits. */
+  const tenReportsSlowly = (): typeof fetch => {
     fake.state.reports.splice(
       0,
       fake.state.reports.length,
       ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(reportNumbered),
     );
-    const slowFetch: typeof fetch = async (input, init) => {
+    return async (input, init) => {
       await new Promise((resolve) => setTimeout(resolve, 120));
       return fetch(input, init);
     };
+  };
+
+  it('gives all pages of one lookup one deadline, so a slow API cannot outlive the worker’s invocation', async () => {
+    // Prepare: the report is on none of 10 one-report pages, and every answer takes 120 ms
+    const slowFetch = tenReportsSlowly();
     const client = new Micro1ApiClient({
       baseUrl: fake.url,
       apiKey,
@@ -155,15 +160,7 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
 
   it('bounds a whole lookup by the client’s own deadline when it sets none of its own (the worker’s 15 s)', async () => {
     // Prepare: as above, but the deadline is the HTTP client's (as the worker configures it), not the lookup's
-    fake.state.reports.splice(
-      0,
-      fake.state.reports.length,
-      ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(reportNumbered),
-    );
-    const slowFetch: typeof fetch = async (input, init) => {
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      return fetch(input, init);
-    };
+    const slowFetch = tenReportsSlowly();
     const client = new Micro1ApiClient({
       baseUrl: fake.url,
       apiKey,
