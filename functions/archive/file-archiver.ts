@@ -67,10 +67,11 @@ export const archiveMediaFile = async (options: ArchiveMediaFileOptions): Promis
   const done = await store.archived(asset.key);
   if (done) return done;
 
-  const { response, body } = await fetchWithOneRefresh(options);
+  const { response, body, contentType } = await fetchWithOneRefresh(options);
   try {
+    // The type the bytes were found to be: answer audio that is WAV or M4A is not stored as `audio/mpeg`.
     return await store.put(asset.key, body, {
-      contentType: asset.contentType,
+      contentType,
       sourceUrl: withoutQuery(response.url || asset.sourceUrl),
     });
   } catch (error) {
@@ -89,10 +90,17 @@ const fetchChecked = async (
   source: MediaSource,
   url: string,
   asset: MediaFileAsset,
-): Promise<{ response: MediaResponse; body: Readable }> => {
+): Promise<CheckedResponse> => {
   const response = await source.fetch(url);
-  return { response, body: await checkedMediaBody(response, asset.key, asset.contentType) };
+  return { response, ...(await checkedMediaBody(response, asset.key, asset.contentType)) };
 };
+
+interface CheckedResponse {
+  readonly response: MediaResponse;
+  readonly body: Readable;
+  /** What the body was found to be (media-type.ts). */
+  readonly contentType: string;
+}
 
 /** A refusal by which a signed URL says "expired": a status, or a page answered 200 ("this link expired"). */
 const refusedAsExpired = (error: unknown): boolean =>
@@ -102,7 +110,7 @@ const fetchWithOneRefresh = async ({
   asset,
   source,
   refreshUrl,
-}: ArchiveMediaFileOptions): Promise<{ response: MediaResponse; body: Readable }> => {
+}: ArchiveMediaFileOptions): Promise<CheckedResponse> => {
   try {
     return await fetchChecked(source, asset.sourceUrl, asset);
   } catch (error) {

@@ -6,8 +6,8 @@
  *    by default only the highest-BANDWIDTH one — together with the alternate renditions (`EXT-X-MEDIA` with a
  *    URI, e.g. a separate audio track) that the followed variants name. A media playlist is variant `v0`.
  * 2. Every object a media playlist names — segments, `EXT-X-MAP` init segments, AES-128 keys — is streamed
- *    from the source into the store under the layout of `types.ts` (`v{n}/seg_{i}.{ext}`, `init_{i}.{ext}`,
- *    `key_{i}.key`), at most `concurrency` at a time, each skipped when the store already holds it from that URL.
+ *    from the source into the store under the layout of `types.ts` (`v{n}/seg_{s}.{ext}`, `init_{s}.{ext}`,
+ *    `key_{s}.key`, s a media sequence number), at most `concurrency` at a time, each skipped when the store already holds it from that URL.
  *    Segments marked `EXT-X-GAP` (media the source does not have) are not fetched; the copy keeps them as gaps.
  * 3. Only then are the playlists written, rewritten with relative URIs: each media playlist at
  *    `v{n}/index.m3u8`, then the entry at `index.m3u8`. Written last, a stored entry playlist means a
@@ -19,7 +19,7 @@
  * Byte ranges (`EXT-X-BYTERANGE`, and `BYTERANGE` of `EXT-X-MAP`): each range is fetched on its own with a
  * `Range` request and archived as its own object, and the rewritten playlist names whole objects. Fetching
  * each distinct file once and keeping the ranges would save requests, but one object per segment keeps the
- * layout's `seg_{i}` meaning one segment for every kind of recording, keeps resuming and parallelism at
+ * layout's `seg_{s}` meaning one segment for every kind of recording, keeps resuming and parallelism at
  * segment granularity (a one-hour recording in a single file would otherwise be one all-or-nothing
  * upload, longer than an invocation may run), and yields playlists without byte ranges that every player
  * reads. Range support is not an extra demand on the source: players fetch byte-range playlists exactly this
@@ -147,18 +147,12 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
   const entryKey = `${asset.keyPrefix}index.m3u8`;
   const readPlaylist = (url: string, key: string) => fetchPlaylist(source, url, key, maxPlaylistBytes);
 
-  let entry: Awaited<ReturnType<typeof readPlaylist>>;
-  try {
-    entry = await readPlaylist(asset.sourceUrl, entryKey);
-  } catch (error) {
-    // The recording was archived whole before (its entry playlist is stored last) and the vendor no longer
-    // serves it (the URL expired, the recording was removed): nothing is left to do. Without this a task run
-    // again (a duplicate task, or the retry of one whose completion was not recorded) failed for good over a
-    // complete archive. A transient failure is retried: the recording may have changed since.
-    const archived = isTransient(error) ? undefined : await store.archived(entryKey);
-    if (archived !== undefined) return [archived];
-    throw error;
-  }
+  // The recording was archived whole before (its entry playlist is stored last) and the vendor no longer
+  // serves it (the URL expired, the recording was removed): nothing is left to do. Without this a task run
+  // again (a duplicate task, or the retry of one whose completion was not recorded) failed for good over a
+  // complete archive.
+  const entry = await withArchivedFallback(store, entryKey, () => readPlaylist(asset.sourceUrl, entryKey));
+  if (!('playlist' in entry)) return [entry];
   let mediaSources: MediaPlaylistSource[];
   let renderEntry: (plans: readonly PlannedMediaPlaylist[]) => string;
   if (entry.playlist.isMasterPlaylist) {
@@ -171,19 +165,24 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
     renderEntry = ([only]) => only?.render('v0/') ?? '';
   }
 
-  const plans = await runBounded(
-    mediaSources.map((media) => async () => {
-      const key = `${asset.keyPrefix}${media.dir}index.m3u8`;
-      const read = media.playlist
-        ? { playlist: media.playlist, url: media.url }
-        : await readPlaylist(media.url, key);
-      if (read.playlist.isMasterPlaylist) {
-        throw new InvalidPlaylistError(key, 'a master playlist where a media playlist must be');
-      }
-      return planMediaPlaylist(read.playlist, read.url, asset.keyPrefix, media.dir, key);
-    }),
-    concurrency,
+  // As for the entry: a complete archive whose media playlists the vendor no longer serves (the master is
+  // still served, its variants' URLs expired) is complete, not failed.
+  const plans = await withArchivedFallback(store, entryKey, () =>
+    runBounded(
+      mediaSources.map((media) => async () => {
+        const key = `${asset.keyPrefix}${media.dir}index.m3u8`;
+        const read = media.playlist
+          ? { playlist: media.playlist, url: media.url }
+          : await readPlaylist(media.url, key);
+        if (read.playlist.isMasterPlaylist) {
+          throw new InvalidPlaylistError(key, 'a master playlist where a media playlist must be');
+        }
+        return planMediaPlaylist(read.playlist, read.url, asset.keyPrefix, media.dir, key);
+      }),
+      concurrency,
+    ),
   );
+  if (!Array.isArray(plans)) return [plans];
 
   const objects = await runBounded(
     plans.flatMap((plan) => plan.objects).map((object) => () => archiveObject(object, source, store)),
@@ -265,7 +264,15 @@ const parsePlaylist = (bytes: Buffer, key: string): Playlist => {
   }
   if (playlist.isMasterPlaylist) {
     if (!playlist.variants.some(isPlayableVariant)) throw new InvalidPlaylistError(key, 'lists no variants');
-  } else if (isFinished(playlist) && !playlist.segments.some((segment) => !segment.gap)) {
+    return playlist;
+  }
+  // Tags after the last URI (a live LL-HLS playlist's `EXT-X-PART`s and `EXT-X-PRELOAD-HINT` of the segment
+  // being written, an `EXTINF` or `EXT-X-PROGRAM-DATE-TIME` written before its URI, a `DISCONTINUITY` before
+  // the end tag) make the parser add a last segment without URI. It is no segment yet: dropped, so a playlist
+  // in progress is archived as one (and retried) rather than refused for good as naming a URI-less entry.
+  const last = playlist.segments.at(-1);
+  if (last !== undefined && (typeof last.uri !== 'string' || last.uri === '')) playlist.segments.pop();
+  if (isFinished(playlist) && !playlist.segments.some((segment) => !segment.gap)) {
     // Only a finished playlist is refused for it: a live one lists nothing before its first segment is
     // written, and is archived as a recording in progress (retried) like one that lists a few.
     throw new InvalidPlaylistError(
@@ -399,9 +406,15 @@ const planMediaPlaylist = (
   const fetched = new Set<string>();
 
   for (const [index, segment] of playlist.segments.entries()) {
+    // Objects are named by the media sequence number of the segment (of the first segment using it, for keys
+    // and init sections), which the segment keeps for the life of the playlist (RFC 8216 §6.2.1), not by
+    // its position: a live playlist that slides between two runs moves segment n to another position, and a
+    // resume would have kept another segment's bytes under the name (the source URL check cannot tell
+    // segments that differ only by query string or byte range apart).
+    const sequence = mediaSequenceOf(segment, index, playlist, key);
     // An `EXT-X-GAP` segment is missing media: clients must not load it (RFC 8216bis, EXT-X-GAP), and its
     // URI is usually not served at all — fetched, its 404 failed the whole recording for good. It is named
-    // (`seg_{i}`, never stored) and keeps its tag in the copy, so the timeline stays that of the source:
+    // (`seg_{n}`, never stored) and keeps its tag in the copy, so the timeline stays that of the source:
     // players skip the gap, and nothing after it shifts, as it would were it cut out at a discontinuity.
     const gap = segment.gap === true;
     const encryption = segment.key;
@@ -409,7 +422,7 @@ const planMediaPlaylist = (
       const url = resolveUri(encryption.uri, baseUrl, key);
       let name = keyNamesByUrl.get(url);
       if (name === undefined) {
-        name = `key_${keyNamesByUrl.size}.key`;
+        name = `key_${sequence}.key`;
         keyNamesByUrl.set(url, name);
       }
       if (!gap && !fetched.has(name)) {
@@ -440,7 +453,7 @@ const planMediaPlaylist = (
       const extension = mediaExtension(url, 'mp4');
       let name = initNamesBySource.get(sourceId);
       if (name === undefined) {
-        name = `init_${initNamesBySource.size}.${extension}`;
+        name = `init_${sequence}.${extension}`;
         initNamesBySource.set(sourceId, name);
       }
       if (!gap && !fetched.has(name)) {
@@ -460,7 +473,7 @@ const planMediaPlaylist = (
     // Without a recognisable extension: fMP4 when the segment has an init section, else MPEG-TS (HLS's
     // original container).
     const extension = mediaExtension(url, init ? 'm4s' : 'ts');
-    const name = `seg_${index}.${extension}`;
+    const name = `seg_${sequence}.${extension}`;
     segmentNames.push(name);
     if (gap) continue;
     const range = segment.byterange as types.Byterange | undefined; // typed as always present
@@ -500,6 +513,21 @@ const planMediaPlaylist = (
     finished: isFinished(playlist),
     render,
   };
+};
+
+/** The segment's media sequence number (its position when the parser gave none). */
+const mediaSequenceOf = (
+  segment: types.Segment,
+  index: number,
+  playlist: types.MediaPlaylist,
+  key: string,
+): number => {
+  const sequence =
+    (segment.mediaSequenceNumber as number | undefined) ?? (playlist.mediaSequenceBase ?? 0) + index;
+  if (!Number.isSafeInteger(sequence) || sequence < 0) {
+    throw new InvalidPlaylistError(key, 'an EXT-X-MEDIA-SEQUENCE that is not a non-negative integer');
+  }
+  return sequence;
 };
 
 /** A media playlist's lines cut after each segment URI: the tags leading to segment n, then its URI. */
@@ -574,7 +602,14 @@ const archiveObject = async (
   // old recording's segments are not kept in the new one's copy. An object behind a redirect of its own is
   // recorded under the URL the playlist names, so a resume skips it (recorded under the redirect's target, it
   // never matched: every retry fetched the whole recording again).
-  if (done !== undefined && done.sourceUrl === withoutQuery(object.url)) return done;
+  // A byte range is checked by its length too: ranges of one file share its URL.
+  if (
+    done !== undefined &&
+    done.sourceUrl === withoutQuery(object.url) &&
+    (object.range === undefined || done.size === object.range.length)
+  ) {
+    return done;
+  }
   const response = await source.fetch(object.url, object.range);
   const meta = { contentType: object.contentType, sourceUrl: withoutQuery(object.url) };
   if (object.isKey) {
@@ -591,7 +626,7 @@ const archiveObject = async (
   }
   // A page answered 200 in place of a segment (a sign-in or "link expired" page) is refused, not stored:
   // segments may be encrypted, so only an HTML answer is told apart (media-type.ts).
-  const checked = await checkedMediaBody(response, object.key, object.contentType);
+  const { body: checked } = await checkedMediaBody(response, object.key, object.contentType);
   const body = object.range ? exactly(checked, object.range.length, object.key) : checked;
   try {
     return await store.put(object.key, body, meta);
@@ -676,6 +711,24 @@ const runBounded = async <T>(tasks: ReadonlyArray<() => Promise<T>>, concurrency
   await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
   if (failure !== undefined) throw failure.error;
   return results;
+};
+
+/**
+ * `read()`, or — when it fails for good and the store holds the entry playlist, i.e. the archive is whole —
+ * that entry's record. A transient failure is thrown as it is and retried: the recording may have changed.
+ */
+const withArchivedFallback = async <T>(
+  store: ArchiveStore,
+  entryKey: string,
+  read: () => Promise<T>,
+): Promise<T | ArchivedObject> => {
+  try {
+    return await read();
+  } catch (error) {
+    const archived = isTransient(error) ? undefined : await store.archived(entryKey);
+    if (archived !== undefined) return archived;
+    throw error;
+  }
 };
 
 /** Whether a failure may pass by itself (the media source's transient HTTP errors, transient archive errors). */

@@ -24,41 +24,66 @@ const at = (head: Buffer, offset: number, text: string): boolean =>
 
 const pdf: Signature = (head) => head.subarray(0, sniffBytes).includes('%PDF-', 0, 'latin1');
 
+/** A format an asset may come in: the content type it is stored with, and how its first bytes look. */
+interface Format {
+  readonly contentType: string;
+  readonly matches: Signature;
+}
+
 /**
  * Answer audio. ROUND0 documents no audio format (vendors/round0.md; its samples name `.mp3`, hence the
- * `.mp3` key and `audio/mpeg`): an MP3 starts with an ID3v2 tag or an MPEG frame (11 sync bits, which ADTS
- * AAC shares). The other containers a recording service may hand out (WAV, MP4/M4A, WebM, Ogg, FLAC) are
- * accepted too: this check refuses pages, not codecs, and refusing real audio would lose the answer for good.
+ * `.mp3` key): an MP3 starts with an ID3v2 tag or an MPEG frame (11 sync bits, which ADTS AAC shares). The
+ * other containers a recording service may hand out (WAV, MP4/M4A, WebM, Ogg, FLAC) are accepted too: this
+ * check refuses pages, not codecs, and refusing real audio would lose the answer for good. Each is stored
+ * with its own content type, so the object says what it holds whatever its key's extension.
  */
-const audio: readonly Signature[] = [
-  (head) => at(head, 0, 'ID3'),
-  (head) => head.length >= 2 && head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0,
-  (head) => at(head, 0, 'RIFF') && at(head, 8, 'WAVE'),
-  (head) => at(head, 4, 'ftyp'),
-  (head) => head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3])),
-  (head) => at(head, 0, 'OggS'),
-  (head) => at(head, 0, 'fLaC'),
+const audio: readonly Format[] = [
+  { contentType: 'audio/mpeg', matches: (head) => at(head, 0, 'ID3') },
+  {
+    contentType: 'audio/mpeg',
+    matches: (head) => head.length >= 2 && head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0,
+  },
+  { contentType: 'audio/wav', matches: (head) => at(head, 0, 'RIFF') && at(head, 8, 'WAVE') },
+  { contentType: 'audio/mp4', matches: (head) => at(head, 4, 'ftyp') },
+  {
+    contentType: 'audio/webm',
+    matches: (head) => head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3])),
+  },
+  { contentType: 'audio/ogg', matches: (head) => at(head, 0, 'OggS') },
+  { contentType: 'audio/flac', matches: (head) => at(head, 0, 'fLaC') },
 ];
 
-/** What the first bytes of an asset of each content type may be (the types `tasks.ts` gives file assets). */
-const signatures: ReadonlyMap<string, readonly Signature[]> = new Map([
-  ['application/pdf', [pdf]],
+/** What an asset of each content type may be (the types `tasks.ts` gives file assets). */
+const formats: ReadonlyMap<string, readonly Format[]> = new Map([
+  ['application/pdf', [{ contentType: 'application/pdf', matches: pdf }]],
   ['audio/mpeg', audio],
 ]);
 
 /**
- * Whether `head` (the first bytes of a body, all of it when shorter than {@link sniffBytes}) may be an
- * asset of `expected` type. For a type without known signatures only an HTML answer is refused.
+ * The content type of what `head` (the first bytes of a body, all of it when shorter than
+ * {@link sniffBytes}) is, when it may be an asset of `expected` type; `undefined` when it may not. For a
+ * type without known signatures only an HTML answer is refused, and the answer is `expected`.
  */
-export const looksLike = (expected: string, head: Buffer, responseContentType: string | null): boolean => {
-  const accepted = signatures.get(expected);
-  if (accepted === undefined) return !/^\s*text\/html\b/i.test(responseContentType ?? '');
-  return accepted.some((signature) => signature(head));
+export const formatOf = (
+  expected: string,
+  head: Buffer,
+  responseContentType: string | null,
+): string | undefined => {
+  const accepted = formats.get(expected);
+  if (accepted === undefined) {
+    return /^\s*text\/html\b/i.test(responseContentType ?? '') ? undefined : expected;
+  }
+  return accepted.find((format) => format.matches(head))?.contentType;
 };
+
+/** Whether `head` may be an asset of `expected` type ({@link formatOf}). */
+export const looksLike = (expected: string, head: Buffer, responseContentType: string | null): boolean =>
+  formatOf(expected, head, responseContentType) !== undefined;
 
 /**
  * The response's body, checked: its head is read and compared with what an asset of `expected` type starts
- * with, and a stream of the whole body (head included) is returned.
+ * with, and a stream of the whole body (head included) is returned with the content type it was found to
+ * be (`audio/wav` for a WAV answer expected as `audio/mpeg`; `expected` when only pages are told apart).
  *
  * @throws {UnexpectedMediaTypeError} when the head is not of that type (an empty body included); the body is
  * destroyed, so the connection is released.
@@ -68,13 +93,13 @@ export const checkedMediaBody = async (
   response: Pick<MediaResponse, 'body' | 'headers'>,
   key: string,
   expected: string,
-): Promise<Readable> => {
+): Promise<{ readonly body: Readable; readonly contentType: string }> => {
   const { body } = response;
   const contentType = response.headers.get('content-type');
-  if (!signatures.has(expected)) {
+  if (!formats.has(expected)) {
     // Judged by the content type alone (an HLS segment, maybe encrypted): the body goes on as it came, not
     // re-wrapped chunk by chunk on the archive's hot path.
-    if (looksLike(expected, Buffer.alloc(0), contentType)) return body;
+    if (looksLike(expected, Buffer.alloc(0), contentType)) return { body, contentType: expected };
     body.destroy();
     throw new UnexpectedMediaTypeError(key, expected, (contentType ?? 'none').slice(0, 100));
   }
@@ -94,12 +119,16 @@ export const checkedMediaBody = async (
     head.push(bytes);
     size += bytes.length;
   }
-  if (!looksLike(expected, Buffer.concat(head), contentType)) {
+  const found = formatOf(expected, Buffer.concat(head), contentType);
+  if (found === undefined) {
     body.destroy();
     // The header is the vendor's, not the candidate's: bounded, and safe to name in a parked reason.
     throw new UnexpectedMediaTypeError(key, expected, (contentType ?? 'none').slice(0, 100));
   }
-  return Readable.from(headThenRest(head, ended ? undefined : chunks, body), { objectMode: false });
+  return {
+    body: Readable.from(headThenRest(head, ended ? undefined : chunks, body), { objectMode: false }),
+    contentType: found,
+  };
 };
 
 /** The head again, then the rest of the body; a consumer that stops early destroys the body. */

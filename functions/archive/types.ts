@@ -12,11 +12,11 @@
  * | micro1 report | `interviews/{id}/report.pdf` |
  * | micro1 screen / webcam recording (HLS) | `interviews/{id}/{screen,webcam}/index.m3u8` (the entry playlist: the master, rewritten to list what was archived, or the media playlist) |
  * | … a variant's media playlist | `interviews/{id}/{camera}/v{n}/index.m3u8` (`n` = the variant's position in the source master; `v0` when the source is a media playlist) |
- * | … its segments, init segments, keys | `interviews/{id}/{camera}/v{n}/seg_{i}.{ext}`, `…/init_{i}.{ext}`, `…/key_{i}.key` (a segment marked `EXT-X-GAP` is named but not stored) |
+ * | … its segments, init segments, keys | `interviews/{id}/{camera}/v{n}/seg_{s}.{ext}`, `…/init_{s}.{ext}`, `…/key_{s}.key` (`s` the segment's media sequence number — for an init segment or key, that of the first segment using it — so a name means one segment even as a live playlist slides; a segment marked `EXT-X-GAP` is named but not stored) |
  * | … an alternate rendition the master names (`EXT-X-MEDIA` with a URI, e.g. a separate audio track) | `interviews/{id}/{camera}/r{n}/…`, laid out like a variant |
  *
- * A media-playlist source is written twice: `v0/index.m3u8` (naming `seg_{i}…`) and the entry `index.m3u8`
- * (naming `v0/seg_{i}…`), so the entry is always the one playlist to open. A byte range fetch returns exactly
+ * A media-playlist source is written twice: `v0/index.m3u8` (naming `seg_{s}…`) and the entry `index.m3u8`
+ * (naming `v0/seg_{s}…`), so the entry is always the one playlist to open. A byte range fetch returns exactly
  * its `length` bytes: each range becomes a segment of its own in the archive.
  *
  * Archived playlists name everything by relative URI, so the copy plays from the archive alone.

@@ -41,6 +41,11 @@ export const makeMp3 = async (file: string, seconds = 2, frequency = 440): Promi
   );
 };
 
+/** A tone in the container and codec ffmpeg picks for `file`'s extension (`.wav`, `.m4a`, `.flac`, …). */
+export const makeAudio = async (file: string, seconds = 2): Promise<void> => {
+  await ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, file], '.');
+};
+
 /** The kinds of HLS media playlist {@link makeHls} writes. */
 export type HlsKind = 'ts' | 'fmp4' | 'aes' | 'byterange';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@je
 import { MediaUrlExpiredError, UnexpectedMediaTypeError } from '../../../functions/archive/errors.js';
 import { archiveMediaFile, type MediaFileAsset } from '../../../functions/archive/file-archiver.js';
 import { HttpPermanentError, HttpTransientError } from '../../../functions/platform/errors.js';
-import { ffmpegAvailable, makeMp3, makePdf } from '../../../local/media/generate.js';
+import { ffmpegAvailable, makeAudio, makeMp3, makePdf } from '../../../local/media/generate.js';
 import { FsArchiveStore } from './fs-store.js';
 import { createFetchMediaSource, type MediaServer, startMediaServer } from './media-server.js';
 
@@ -30,6 +30,7 @@ beforeAll(async () => {
   const media = join(root, 'media');
   await mkdir(join(media, 'audio'), { recursive: true });
   await makeMp3(join(media, 'audio', 'answer.mp3'));
+  await Promise.all(['wav', 'm4a', 'flac'].map((ext) => makeAudio(join(media, 'audio', `answer.${ext}`))));
   mp3 = await readFile(join(media, 'audio', 'answer.mp3'));
   await writeFile(join(media, 'report.pdf'), pdf);
   await writeFile(
@@ -86,6 +87,27 @@ describe('archiveMediaFile', () => {
     expect(await store.stored(asset.key)).toEqual({ sha256: sha256(mp3), size: mp3.length });
     expect(store.bodies.get(asset.key)).toBe('stream');
   });
+
+  it.each([
+    ['wav', 'audio/wav'],
+    ['m4a', 'audio/mp4'],
+    ['flac', 'audio/flac'],
+  ])(
+    'stores answer audio that is %s, not MP3, under its key with its own content type %s',
+    async (extension, contentType) => {
+      // Prepare: the asset expects an MP3 (the key and type tasks.ts gives every answer)
+      const path = `/audio/answer.${extension}`;
+      const { store, asset } = await prepare(server.url(path));
+
+      // Act
+      const object = await archiveMediaFile({ asset, source, store });
+
+      // Assess
+      expect(asset.contentType).toBe('audio/mpeg');
+      expect(object).toMatchObject({ key: asset.key, contentType });
+      expect((await store.archived(asset.key))?.contentType).toBe(contentType);
+    },
+  );
 
   it('refreshes an expired URL (403) once and archives from the fresh one', async () => {
     // Prepare

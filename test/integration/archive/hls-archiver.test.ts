@@ -563,6 +563,136 @@ describe('archiveHlsRecording', () => {
     expect(failed).toBeInstanceOf(HttpPermanentError);
   });
 
+  it('completes a run over a whole archive whose variant playlist is gone while its master is still served', async () => {
+    // Prepare: a complete archive of the master; a first attempt at another copy that failed half-way
+    const whole = await prepare('/master/master.m3u8');
+    await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
+    const partial = await prepare('/master/master.m3u8');
+    server.behave('/master/high/seg_1.ts', { kind: 'failing', status: 500, times: 1 });
+    await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(() => undefined);
+    server.reset();
+    server.behave('/master/high/index.m3u8', { kind: 'failing', status: 404, times: 2 });
+
+    // Act
+    const again = await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
+    const failed = await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(again.map((object) => object.key)).toEqual([whole.entry]);
+    expect(server.requests('/master/high/index.m3u8').map((request) => request.status)).toEqual([404, 404]);
+    expect(failed).toBeInstanceOf(HttpPermanentError);
+    expect(failed).toMatchObject({ status: 404 });
+    expect(await partial.store.archived(partial.entry)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'low-latency parts and a preload hint of the segment being written',
+      ['#EXT-X-PART:DURATION=1,URI="../ts/seg_2.ts"', '#EXT-X-PRELOAD-HINT:TYPE=PART,URI="../ts/next.ts"'],
+    ],
+    ['the EXTINF of a segment whose URI is not written yet', ['#EXTINF:2.000000,']],
+    ['a PROGRAM-DATE-TIME', ['#EXT-X-PROGRAM-DATE-TIME:2026-12-04T10:00:00.000Z']],
+  ])(
+    'takes a live playlist ending in %s for a recording in progress, not an invalid one',
+    async (_what, trailing) => {
+      // Prepare: the first two segments of /ts, no end, then the trailing tags
+      const lines = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))
+        .split('\n')
+        .filter((line) => !['', '#EXT-X-ENDLIST', '#EXT-X-PLAYLIST-TYPE:VOD'].includes(line))
+        .map((line) => (/^seg_\d\.ts$/.test(line) ? `../ts/${line}` : line));
+      const secondSegment = lines.indexOf('../ts/seg_1.ts');
+      const path = `/trailing-${trailing.length}-${trailing[0]?.slice(5, 9)}/index.m3u8`;
+      await mkdir(join(media, path.split('/')[1] ?? ''), { recursive: true });
+      await writeFile(join(media, path), [...lines.slice(0, secondSegment + 1), ...trailing, ''].join('\n'));
+      const { store, asset, prefix } = await prepare(path);
+
+      // Act
+      const failed = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+
+      // Assess: what it lists is stored, and the task is retried (transient)
+      expect(failed).toBeInstanceOf(RecordingInProgressError);
+      expect(failed).toMatchObject({ transient: true });
+      expect([...store.records.keys()].sort()).toEqual([`${prefix}v0/seg_0.ts`, `${prefix}v0/seg_1.ts`]);
+    },
+  );
+
+  it('archives a finished playlist with a DISCONTINUITY tag after its last segment', async () => {
+    // Prepare
+    const text = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))
+      .replaceAll('seg_', '../ts/seg_')
+      .replace('#EXT-X-ENDLIST', '#EXT-X-DISCONTINUITY\n#EXT-X-ENDLIST');
+    await mkdir(join(media, 'trailing-discontinuity'), { recursive: true });
+    await writeFile(join(media, 'trailing-discontinuity', 'index.m3u8'), text);
+    const { store, asset, prefix, entry } = await prepare('/trailing-discontinuity/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(text).toContain('#EXT-X-DISCONTINUITY\n#EXT-X-ENDLIST');
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
+  it('names segments by media sequence number: a live playlist that slid between runs keeps no other segment’s bytes', async () => {
+    // Prepare: byte ranges of one file (one URL for all); the first run sees segments 0 and 1, the second,
+    // after the window slid by one, segments 1 and 2 and the end
+    const source0 = await mediaPlaylist('byterange/index.m3u8');
+    const whole = await readFile(join(media, 'byterange', 'all.ts'));
+    const window = (first: number, finished: boolean) =>
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:4',
+        '#EXT-X-TARGETDURATION:2',
+        `#EXT-X-MEDIA-SEQUENCE:${first}`,
+        ...source0.segments
+          .slice(first, first + 2)
+          .flatMap(({ duration, byterange }) => [
+            `#EXTINF:${duration},`,
+            `#EXT-X-BYTERANGE:${byterange.length}@${byterange.offset}`,
+            '../byterange/all.ts',
+          ]),
+        ...(finished ? ['#EXT-X-ENDLIST'] : []),
+        '',
+      ].join('\n');
+    await mkdir(join(media, 'sliding'), { recursive: true });
+    await writeFile(join(media, 'sliding', 'index.m3u8'), window(0, false));
+    const { store, asset, prefix, entry } = await prepare('/sliding/index.m3u8');
+    const first = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+    await writeFile(join(media, 'sliding', 'index.m3u8'), window(1, true));
+    server.reset();
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess: segment 1 is kept from the first run, segment 2 fetched; each holds its own range
+    expect(first).toBeInstanceOf(RecordingInProgressError);
+    expect(server.requests('/byterange/all.ts')).toHaveLength(1);
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    for (const sequence of [1, 2]) {
+      const { offset, length } = source0.segments[sequence]?.byterange ?? { offset: 0, length: 0 };
+      const stored = objects.find((object) => object.key === `${prefix}v0/seg_${sequence}.ts`);
+      expect(stored?.sha256).toBe(sha256(whole.subarray(offset, offset + length)));
+    }
+    await expectChecksumsOfStoredBytes(store, objects);
+    const copy = (await archivedPlaylist(store, entry)) as types.MediaPlaylist;
+    expect(copy.mediaSequenceBase).toBe(1);
+    expect(copy.segments.map((segment) => segment.uri)).toEqual(['v0/seg_1.ts', 'v0/seg_2.ts']);
+  });
+
   it('stores what a media playlist without EXT-X-ENDLIST lists, writes no playlist and fails as transient; the run after the end completes it', async () => {
     // Prepare: the vendor's playlist of a recording still being written (two of its three segments, no end)
     const lines = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { UnexpectedMediaTypeError } from '../../../functions/archive/errors.js';
-import { checkedMediaBody, looksLike, sniffBytes } from '../../../functions/archive/media-type.js';
+import { checkedMediaBody, formatOf, looksLike, sniffBytes } from '../../../functions/archive/media-type.js';
 
 const bytes = (...parts: Array<string | number[]>) =>
   Buffer.concat(
@@ -32,22 +32,29 @@ const readAll = async (body: Readable): Promise<Buffer> => {
 
 describe('looksLike', () => {
   it.each([
-    ['a PDF', 'application/pdf', bytes('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj')],
+    ['a PDF', 'application/pdf', bytes('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj'), 'application/pdf'],
     [
       'a PDF whose header follows a BOM and a line',
       'application/pdf',
       bytes([0xef, 0xbb, 0xbf], 'x\n%PDF-1.4\n'),
+      'application/pdf',
     ],
-    ['an MP3 with an ID3v2 tag', 'audio/mpeg', bytes('ID3', [4, 0, 0, 0, 0, 0, 0])],
-    ['an MP3 starting with a frame (MPEG-1 layer III)', 'audio/mpeg', bytes([0xff, 0xfb, 0x90, 0x64])],
-    ['ADTS AAC', 'audio/mpeg', bytes([0xff, 0xf1, 0x50, 0x80])],
-    ['WAV', 'audio/mpeg', bytes('RIFF', [0x24, 0, 0, 0], 'WAVEfmt ')],
-    ['M4A', 'audio/mpeg', bytes([0, 0, 0, 0x20], 'ftypM4A ')],
-    ['WebM', 'audio/mpeg', bytes([0x1a, 0x45, 0xdf, 0xa3, 0x9f])],
-    ['Ogg', 'audio/mpeg', bytes('OggS', [0, 2])],
-    ['FLAC', 'audio/mpeg', bytes('fLaC', [0, 0, 0, 0x22])],
-  ])('accepts %s as %s', (_what, expected, head) => {
+    ['an MP3 with an ID3v2 tag', 'audio/mpeg', bytes('ID3', [4, 0, 0, 0, 0, 0, 0]), 'audio/mpeg'],
+    [
+      'an MP3 starting with a frame (MPEG-1 layer III)',
+      'audio/mpeg',
+      bytes([0xff, 0xfb, 0x90, 0x64]),
+      'audio/mpeg',
+    ],
+    ['ADTS AAC', 'audio/mpeg', bytes([0xff, 0xf1, 0x50, 0x80]), 'audio/mpeg'],
+    ['WAV', 'audio/mpeg', bytes('RIFF', [0x24, 0, 0, 0], 'WAVEfmt '), 'audio/wav'],
+    ['M4A', 'audio/mpeg', bytes([0, 0, 0, 0x20], 'ftypM4A '), 'audio/mp4'],
+    ['WebM', 'audio/mpeg', bytes([0x1a, 0x45, 0xdf, 0xa3, 0x9f]), 'audio/webm'],
+    ['Ogg', 'audio/mpeg', bytes('OggS', [0, 2]), 'audio/ogg'],
+    ['FLAC', 'audio/mpeg', bytes('fLaC', [0, 0, 0, 0x22]), 'audio/flac'],
+  ])('accepts %s as %s, found to be %s', (_what, expected, head, found) => {
     expect(looksLike(expected, head, null)).toBe(true);
+    expect(formatOf(expected, head, null)).toBe(found);
   });
 
   it.each([
@@ -77,12 +84,17 @@ describe('checkedMediaBody', () => {
     const { response, release } = heldResponse(chunks, 'audio/mpeg');
 
     // Act: resolves although the body has not ended (it would hang if it read the body whole)
-    const checked = await checkedMediaBody(response, 'interviews/i/question_q.mp3', 'audio/mpeg');
+    const { body: checked, contentType } = await checkedMediaBody(
+      response,
+      'interviews/i/question_q.mp3',
+      'audio/mpeg',
+    );
     release();
     const received = await readAll(checked);
 
     // Assess
     expect(checked).toBeInstanceOf(Readable);
+    expect(contentType).toBe('audio/mpeg');
     expect(received).toEqual(Buffer.concat([...chunks, bytes('the end')]));
   });
 
