@@ -19,7 +19,7 @@ import type { ArchiveTask } from './archive/types.js';
 import { AtsPermanentError, AtsTransientError, NotificationUncertainError } from './ats/errors.js';
 import { createAtsAdapter } from './ats/index.js';
 import { notifySlack } from './ats/slack.js';
-import { enrichEvent } from './enrichment/enrich.js';
+import { enrichEvent, enrichWithoutApi } from './enrichment/enrich.js';
 import { Micro1ApiClient } from './enrichment/micro1-api.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { EventInProgressError } from './ledger/errors.js';
@@ -188,6 +188,9 @@ const syncDeps = async (): Promise<SyncDeps> => {
   return built.deps;
 };
 
+/** The error's class name, what logs and dead-letter reasons name (never its message). */
+const errorNameOf = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
+
 /** `Retry-After` an ATS or vendor API asked for, anywhere in the error's cause chain. */
 const retryAfterOf = (error: unknown): number | undefined => {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
@@ -317,7 +320,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           recordMetric(metrics, metricSpecs.eventFailingRepeatedly, 1);
         logger.warn('message will be retried', {
           messageId: record.messageId,
-          error: error instanceof Error ? error.name : typeof error,
+          error: errorNameOf(error),
           receiveCount,
         });
         throw error;
@@ -344,8 +347,16 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       const deps = await syncDeps();
       // Test deliveries never get here, so a vendor API that does not know a real event's interview points
       // at a key or base URL of another account or environment: synced from the webhook, counted and logged.
+      const lastReceive = queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount;
       const enrich: SyncDeps['enrich'] = async (toEnrich) => {
-        const enriched = await deps.enrich(toEnrich);
+        const enriched = await deps.enrich(toEnrich).catch(async (error: unknown) => {
+          // The vendor's API kept failing until the last receive: what the webhook carries is synced where
+          // it is enough (a micro1 report), rather than dead-lettered.
+          const transient = lastReceive && classifyFailure(error).kind === 'transient';
+          const fallback = transient ? await enrichWithoutApi(toEnrich, errorNameOf(error)) : undefined;
+          if (fallback === undefined) throw error;
+          return fallback;
+        });
         if (enriched.apiNotFound === true) {
           recordMetric(metrics, metricSpecs.enrichmentNotFound, 1, { vendor: toEnrich.vendor });
           logger.warn("the vendor's API does not know the interview; synced from the webhook's data", about);
@@ -394,7 +405,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       });
     } catch (error) {
       const disposition = classifyFailure(error);
-      const errorName = error instanceof Error ? error.name : typeof error;
+      const errorName = errorNameOf(error);
       const failedProvider = failedProviderOf(error);
       if (failedProvider !== undefined) {
         recordMetric(metrics, metricSpecs.atsWriteFailed, 1, { provider: failedProvider });

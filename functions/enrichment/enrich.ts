@@ -39,8 +39,9 @@ export interface EnrichmentClients {
  *   interview (404), too, flagged `apiNotFound`.
  * - micro1 `interview_report.created`: the webhook's report is used; when it lacks a part (transcript,
  *   skills, proctoring, report or recording URL…) and a client is configured, the report is read from the
- *   API and only the missing parts are taken from it (listed in `filledFromApi`). When that read fails, the
- *   webhook's report is used as it is, flagged `apiNotFound` (404) or `apiFailure` (anything else).
+ *   API and only the missing parts are taken from it (listed in `filledFromApi`). When that read fails for
+ *   good, the webhook's report is used as it is, flagged `apiNotFound` (404) or `apiFailure` (a refused key
+ *   or request, an answer of another shape); a transient failure is thrown (see {@link enrichWithoutApi}).
  * - Any other event: what the webhook carries.
  *
  * Optional parts of the payload that are badly typed read as absent, list items that are not objects are
@@ -60,4 +61,20 @@ export async function enrichEvent(
     case 'micro1':
       return enrichMicro1Event(event, clients.micro1);
   }
+}
+
+/**
+ * The enriched view of `event` without its vendor's API, for the last attempt of an event whose API read
+ * kept failing transiently (`failure`: the error's class name): a micro1 report as its webhook carries it,
+ * flagged `apiFailure`, since that webhook is the report and the API only tops up parts it lacks: better
+ * written without them than dead-lettered for an outage. `undefined` for any other event: a ROUND0
+ * `interview_ended` is dead-lettered and redriven once the API is back, because its webhook's answers may
+ * be partial and the note, written once, could never be completed.
+ */
+export async function enrichWithoutApi(
+  event: InterviewEvent,
+  failure: string,
+): Promise<EnrichedInterview | undefined> {
+  if (event.vendor !== 'micro1' || event.type !== 'interview_report.created') return undefined;
+  return { ...(await enrichMicro1Event(event, undefined)), apiFailure: failure };
 }

@@ -238,7 +238,8 @@ async function reportFromApi(
     // on its own (a refused key or request, a body of another shape) must not dead-letter a report that can
     // be written as it is: the webhook's data is used and the failure named on the result (`apiFailure`).
     // An outage or a timeout is retried with the event: the note is written once, and a part skipped now
-    // would never reach it (the queue's last receive still bounds the retries).
+    // would never reach it. On the queue's last receive the worker syncs the webhook's report without the
+    // API instead (`enrichWithoutApi`), rather than dead-letter it.
     if (permanentApiFailures.some((permanent) => error instanceof permanent)) {
       return { outcome: 'failed', error: (error as Error).name };
     }

@@ -19,6 +19,12 @@ const maxHeaderLength = 2048;
  * header but someone making us compute HMACs (each `t` costs one per secret, each `v1` a comparison).
  */
 const maxSignatures = 8;
+/**
+ * More distinct `t` values than this is not a repeated header either (a delivery sent twice over has at most
+ * two): each distinct `t` costs an HMAC of the whole body per secret, so eight of them made a multi-megabyte
+ * body cost eight times the hashing of a genuine delivery before any was refused.
+ */
+const maxTimestamps = 2;
 
 const timestampPattern = /^\d{1,12}$/;
 const signaturePattern = /^[0-9a-fA-F]{64}$/;
@@ -72,8 +78,8 @@ interface SignatureGroup {
  * integrations for HTTP APIs"), so two `X-Webhook-Signature` headers arrive as `t=1,v1=a,t=2,v1=b`. The
  * groups are told apart by position: each `t` starts a group and each `v1` belongs to the `t` before it.
  * Other schemes (`v0=…`) are ignored as Stripe ignores them. A `v1` before any `t`, a `t` without a `v1`
- * of its own, a `v1` that is not 64 hex digits, more than {@link maxSignatures} `v1` in all or a part
- * without `=` make the whole header malformed.
+ * of its own, a `v1` that is not 64 hex digits, more than {@link maxSignatures} `v1` in all, more than
+ * {@link maxTimestamps} distinct `t` or a part without `=` make the whole header malformed.
  */
 function parseSignatureHeader(header: string): readonly SignatureGroup[] | undefined {
   if (header.length > maxHeaderLength) return undefined;
@@ -97,17 +103,16 @@ function parseSignatureHeader(header: string): readonly SignatureGroup[] | undef
     }
   }
   if (groups.length === 0 || groups.some((group) => group.signatures.length === 0)) return undefined;
+  if (new Set(groups.map((group) => group.timestamp)).size > maxTimestamps) return undefined;
   return groups;
 }
 
 /**
- * Whether any `v1` of `group` is the HMAC of its own `t` and the body under any secret. Every pair is
+ * Whether any `v1` of `group` is one of `expected`, the HMACs of its own `t` and the body under each secret. Every pair is
  * compared, in constant time and without stopping at the first match, so timing tells nothing about which
  * secret or signature came close.
  */
-function groupMatches(group: SignatureGroup, rawBody: Uint8Array, secrets: readonly string[]): boolean {
-  const content = round0SignedContent(group.timestamp, rawBody);
-  const expected = secrets.map((secret) => hmacSha256(secret, content));
+function groupMatches(group: SignatureGroup, expected: readonly Buffer[]): boolean {
   let matches = 0;
   for (const signature of group.signatures) {
     for (const candidate of expected) {
@@ -150,8 +155,16 @@ export function verifyRound0Signature(options: VerifyRound0SignatureOptions): Ro
 
   let accepted: number | undefined;
   let genuineButOutsideTolerance = false;
+  // One HMAC per distinct `t` and secret: groups of one `t` (a header repeated as it was) share them.
+  const expectedByTimestamp = new Map<string, Buffer[]>();
   for (const group of groups) {
-    if (!groupMatches(group, options.rawBody, options.secrets)) continue;
+    let expected = expectedByTimestamp.get(group.timestamp);
+    if (expected === undefined) {
+      const content = round0SignedContent(group.timestamp, options.rawBody);
+      expected = options.secrets.map((secret) => hmacSha256(secret, content));
+      expectedByTimestamp.set(group.timestamp, expected);
+    }
+    if (!groupMatches(group, expected)) continue;
     const timestamp = Number(group.timestamp);
     if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) genuineButOutsideTolerance = true;
     else accepted ??= timestamp;

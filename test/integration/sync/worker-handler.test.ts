@@ -39,6 +39,7 @@ import { type RawEvent, rawDeliveryOf, rawEventKey } from '../../../functions/qu
 import type { RawDelivery } from '../../../functions/vendors/envelope.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
+import { startFakeMicro1Api } from '../../../local/fakes/micro1-api.js';
 import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
 import { type OutputCapture, startCapturingOutput } from '../../helpers/captured-output.js';
 import { startDynalite } from '../../helpers/dynalite.js';
@@ -75,20 +76,26 @@ const people = ['ada', 'bob', 'cyd', 'dan', 'eve'] as const;
 const lever = await startFakeLever({
   seed: {
     users: ['user-1'],
-    opportunities: people.map((name) =>
-      anOpportunity({ id: `opp-${name}`, contact: `contact-${name}`, emails: [`${name}@example.com`] }),
-    ),
+    opportunities: [
+      ...people.map((name) =>
+        anOpportunity({ id: `opp-${name}`, contact: `contact-${name}`, emails: [`${name}@example.com`] }),
+      ),
+      // micro1's sample report names its ATS application (`ats_job_application_id`).
+      anOpportunity({ id: 'ABCD1234', contact: 'contact-john', emails: ['john.doe@micro1.ai'] }),
+    ],
   },
 });
 const round0ApiKey = 'round0-worker-test-key';
 const round0Api = await startFakeRound0Api({ apiKey: round0ApiKey });
+const micro1ApiKey = 'micro1-worker-test-key';
+const micro1Api = await startFakeMicro1Api({ apiKey: micro1ApiKey });
 const secretsDir = mkdtempSync(join(tmpdir(), 'worker-handler-'));
 const secretsFile = join(secretsDir, 'secrets.local.json');
 writeFileSync(
   secretsFile,
   JSON.stringify({
     webhook: { round0SigningSecrets: ['worker-test-secret'], micro1Tokens: ['x'.repeat(32)] },
-    integration: { ats: { apiKey: 'lever-key' }, round0ApiKey },
+    integration: { ats: { apiKey: 'lever-key' }, round0ApiKey, micro1ApiKey },
   }),
 );
 Object.assign(process.env, {
@@ -103,6 +110,7 @@ Object.assign(process.env, {
   LOCAL_SECRETS_FILE: secretsFile,
   ATS_ADAPTER: 'lever',
   ROUND0_API_BASE_URL: round0Api.url,
+  MICRO1_API_BASE_URL: micro1Api.url,
   ATS_CONFIG: JSON.stringify({
     baseUrl: `${lever.url}/v1`,
     performAs: 'user-1',
@@ -279,6 +287,7 @@ afterAll(async () => {
   sqs.destroy();
   await lever.close();
   await round0Api.close();
+  await micro1Api.close();
   sqsServer.closeAllConnections();
   await new Promise<void>((resolve, reject) =>
     sqsServer.close((error) => (error ? reject(error) : resolve())),
@@ -628,6 +637,56 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(parked).toEqual([expect.objectContaining({ reason: attribute(dead, 'failureReason'), event })]);
     for (const entry of parked) await parking.remove(entry);
     expect(seriesOf(published(), 'EventDeadLettered')).toEqual([`service=${service}`]);
+  });
+
+  it('syncs a micro1 report from its webhook on the last receive when the API that tops it up is still down', async () => {
+    // Prepare: a report without its transcript (worth reading from the API), an API answering 503 to all
+    const report = (id: string) =>
+      envelope('micro1', 'interview_report.created', {
+        set: { 'data.report_id': id },
+        remove: ['data.interview_transcript'],
+      });
+    const early = report('rep-api-down-early');
+    const last = report('rep-api-down-last');
+    micro1Api.state.failNext(1000, 503);
+    const notesBefore = lever.state.notes.filter((n) => n.opportunityId === 'ABCD1234').length;
+
+    // Act
+    const retried = await invoke(eventRecord(early, 9));
+    const synced = await invoke(eventRecord(last, 10));
+    micro1Api.state.failNext(0);
+
+    // Assess: before the last receive the event is retried; on it, written from the webhook and counted
+    expect(failedIds(retried)).toHaveLength(1);
+    expect(failedIds(synced)).toEqual([]);
+    expect(await drainDeadLetters()).toEqual([]);
+    expect(lever.state.notes.filter((n) => n.opportunityId === 'ABCD1234')).toHaveLength(notesBefore + 1);
+    expect(valuesOf(published(), 'EnrichmentDegraded', { service, vendor: 'micro1' })).toEqual([1]);
+  });
+
+  it('still dead-letters a ROUND0 interview on the last receive when its API is down (its webhook may be partial)', async () => {
+    // Prepare
+    const event = round0('interview_ended', {
+      eventId: 'evt_round0_api_down',
+      interviewId: 'int-round0-api-down',
+      email: 'dan@example.com',
+    });
+    round0Api.state.failNext(1000, 503);
+    const notesBefore = notesOf('dan').length;
+
+    // Act
+    const response = await invoke(eventRecord(event, 10));
+    round0Api.state.failNext(0);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    const [dead, ...more] = await drainDeadLetters();
+    expect(more).toEqual([]);
+    expect(attribute(dead, 'failureReason')).toMatch(/^gave up after 10 attempts; the last failed with /);
+    expect(notesOf('dan')).toHaveLength(notesBefore);
+    const parked = (await parking.list('failed')).filter((p) => p.dedupeKey === event.dedupeKey);
+    for (const entry of parked) await parking.remove(entry);
+    expect(parked).toHaveLength(1);
   });
 
   it('retries an event that fails transiently before the queue’s last receive', async () => {

@@ -258,6 +258,23 @@ describe('verifyRound0Signature', () => {
       expect(result).toEqual({ ok: true, timestamp: t });
     });
 
+    it('refuses a header with more than two distinct timestamps as malformed, before hashing the body for each', () => {
+      // Prepare: a genuine signature behind two others of other timestamps (each would cost an HMAC)
+      const valid = signedAt(t);
+
+      // Act
+      const twoTimestamps = verify({ header: joined(signedAt(t - 1, 'whsec_someone_else'), valid) });
+      const sameTimestampThrice = verify({ header: joined(valid, valid, valid) });
+      const threeTimestamps = verify({
+        header: joined(signedAt(t - 2, 'whsec_someone_else'), signedAt(t - 1, 'whsec_someone_else'), valid),
+      });
+
+      // Assess
+      expect(twoTimestamps).toEqual({ ok: true, timestamp: t });
+      expect(sameTimestampThrice).toEqual({ ok: true, timestamp: t });
+      expect(threeTimestamps).toEqual({ ok: false, reason: 'malformed' });
+    });
+
     it('counts v1 values across all of them against the cap', () => {
       // Prepare
       const group = (count: number) =>
