@@ -12,9 +12,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
+import { AssetBusyError } from './archive/errors.js';
 import { archiveCompletedEvent, archiveTaskEvent } from './archive/events.js';
 import { archiveMediaFile } from './archive/file-archiver.js';
 import { archiveHlsRecording } from './archive/hls-archiver.js';
@@ -52,6 +54,8 @@ const ledgerTable = requireEnv(env, envNames.ledgerTableName);
 const bucket = requireEnv(env, envNames.bucketName);
 const eventsQueueUrl = requireEnv(env, envNames.queueUrl);
 const deadLetterQueueUrl = requireEnv(env, envNames.archiveDeadLetterQueueUrl);
+// Where a task for an asset another task is archiving is given back sooner than its visibility timeout.
+const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
 const region = optionalEnv(env, 'AWS_REGION') ?? 'us-east-1';
 const round0ApiBaseUrl = optionalEnv(env, envNames.round0ApiBaseUrl);
 const variants = optionalEnv(env, envNames.archiveVariants) === 'all' ? 'all' : 'highest';
@@ -132,6 +136,44 @@ const freshRound0AudioUrl = async (refresh: Round0AudioRefresh): Promise<string 
  */
 const invocationMarginMs = 30_000;
 
+/** How long an asset's lease lasts without an invocation's deadline (a local run without a context). */
+const defaultLeaseMs = 15 * 60_000;
+
+/** The asset's identity in the layout: a file's key, an HLS recording's key prefix. */
+const assetKeyOf = (asset: ArchiveTask['asset']): string =>
+  asset.kind === 'hls' ? asset.keyPrefix : asset.key;
+
+/**
+ * One task per asset at a time. Two tasks may carry the same recording (a micro1 report's batch and its
+ * recording event's), and run at once they both downloaded and uploaded every object. The lease lasts until
+ * this invocation's media requests end (`until`) and is given up when the task ends either way; a task
+ * that finds it held is given back until it ends ({@link AssetBusyError}) and then finds everything
+ * archived. On its last receive a task archives regardless: duplicate work is better than a dead letter.
+ *
+ * A crash: before the lease, nothing held; holding it, the redelivered message is the same owner and takes
+ * it again at once, while another task waits at most until it expires; after the release, nothing held.
+ */
+const withAssetLease = async <T>(
+  task: ArchiveTask,
+  owner: string,
+  until: number | undefined,
+  lastReceive: boolean,
+  work: () => Promise<T>,
+): Promise<T> => {
+  if (lastReceive) return work();
+  const key = assetKeyOf(task.asset);
+  const expiresAt = (until ?? Date.now() + defaultLeaseMs) + invocationMarginMs;
+  const busyUntil = await manifest.lease(task.vendor, task.interviewKey, key, owner, expiresAt);
+  if (busyUntil !== undefined) throw new AssetBusyError(key, busyUntil);
+  try {
+    return await work();
+  } finally {
+    // Best effort: a lease not given up ends by itself at `expiresAt`, and a failed release must not
+    // hide how the task ended.
+    await manifest.release(task.vendor, task.interviewKey, key, owner).catch(() => undefined);
+  }
+};
+
 const archiveTask = async (task: ArchiveTask, until: number | undefined): Promise<ArchivedObject[]> => {
   const store = createS3ArchiveStore({
     s3,
@@ -161,6 +203,27 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
 export const createArchiveHandler = () => {
   const logger = createLogger(serviceName);
   const metrics = createMetrics(serviceName);
+
+  /** Makes `record` visible again just after `untilMs` instead of after the 90-minute visibility timeout. */
+  const giveBack = async (record: SQSRecord, untilMs: number): Promise<void> => {
+    if (archiveQueueUrl === undefined) return;
+    const seconds = Math.ceil((untilMs - Date.now()) / 1000) + 5;
+    try {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: archiveQueueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: Math.min(Math.max(seconds, 1), 12 * 3600),
+        }),
+      );
+    } catch (error) {
+      // Best effort: without it the task comes back after the queue's visibility timeout.
+      logger.warn('could not shorten the wait of a task for a busy asset', {
+        messageId: record.messageId,
+        error: error instanceof Error ? error.name : typeof error,
+      });
+    }
+  };
 
   const processRecord = async (record: SQSRecord, context?: Context): Promise<void> => {
     // Media requests end before the invocation does: a task cut short by its time is retried (and resumes)
@@ -195,8 +258,12 @@ export const createArchiveHandler = () => {
       asset: task.asset.name,
       messageId: record.messageId,
     };
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
     try {
-      const objects = await archiveTask(task, until);
+      const objects = await withAssetLease(task, record.messageId, until, lastReceive, () =>
+        archiveTask(task, until),
+      );
       const vendor = { vendor: task.vendor };
       recordMetric(metrics, metricSpecs.archiveObjects, objects.length, vendor);
       recordMetric(
@@ -219,10 +286,14 @@ export const createArchiveHandler = () => {
         await events.publish(archiveCompletedEvent(task, { bucket, region }, new Date()));
       logger.info('asset archived', { ...about, objects: objects.length, batch });
     } catch (error) {
+      if (error instanceof AssetBusyError) {
+        // Waiting for another task, not failing: neither warned about nor counted as failing again.
+        logger.info('asset being archived by another task; given back until it ends', about);
+        await giveBack(record, error.busyUntilMs);
+        throw error;
+      }
       const disposition = classifyFailure(error);
       const errorName = error instanceof Error ? error.name : typeof error;
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount);
-      const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
       if (disposition.kind === 'transient' && !lastReceive) {
         logger.warn('archive task will be retried', { ...about, error: errorName, receiveCount });
         // Failing again 90 minutes (a visibility timeout) or more after the first attempt: the queue's age

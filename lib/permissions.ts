@@ -89,18 +89,22 @@ export const workerGrants = {
 
 /** The archive Lambda (functions/archive.ts): streams interview media from the vendors into the bucket. */
 export const archiveGrants = {
-  /**
-   * What Lambda's SQS event source mapping calls with the function's role (the actions of the AWS-managed
-   * AWSLambdaSQSQueueExecutionRole policy). No `ChangeMessageVisibility`: a failed asset simply waits out
-   * the queue's visibility timeout.
-   */
-  archiveQueue: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+  archiveQueue: [
+    // What Lambda's SQS event source mapping calls with the function's role (the actions of the AWS-managed
+    // AWSLambdaSQSQueueExecutionRole policy). A failed asset simply waits out the visibility timeout.
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    // A task for an asset another task is archiving comes back when that one's lease ends (`giveBack`,
+    // functions/archive.ts), not 90 minutes later.
+    'sqs:ChangeMessageVisibility',
+  ],
   /** A task that failed permanently goes to the archive's DLQ with the reason attached. */
   archiveDeadLetterQueue: ['sqs:SendMessage'],
   /** When a batch of assets is complete, the archive tells the worker with an internal event. */
   eventsQueue: ['sqs:SendMessage'],
   /**
-   * Get/Put/Update: `ArchiveManifest` (objects by key, batch completion; functions/archive/manifest.ts);
+   * Get/Put/Update: `ArchiveManifest` (objects by key, batch completion, asset leases; functions/archive/manifest.ts);
    * Put: `ParkingLot.park` of a task that failed permanently. No Query: the manifest reads items by key.
    */
   ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],

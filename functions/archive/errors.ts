@@ -123,3 +123,21 @@ export class RecordingInProgressError extends ArchiveError {
     this.name = 'RecordingInProgressError';
   }
 }
+
+/**
+ * Another task is archiving the same asset right now (it holds the asset's lease in the manifest): this one
+ * comes back once that lease ends, and then finds the objects archived.
+ */
+export class AssetBusyError extends ArchiveError {
+  readonly transient = true;
+
+  constructor(
+    /** The asset's key (a file) or key prefix (an HLS recording). */
+    readonly key: string,
+    /** When the other task's lease ends (epoch milliseconds). */
+    readonly busyUntilMs: number,
+  ) {
+    super(`${key}: being archived by another task until ${new Date(busyUntilMs).toISOString()}`);
+    this.name = 'AssetBusyError';
+  }
+}

@@ -7,9 +7,11 @@
  *   attributes `size`, `sha256`, `contentType`, `sourceUrl` (without query or fragment), `archivedAt`;
  * - a batch: same `pk`, `sk = BATCH#<batch id>`, attributes `done` (string set of asset names),
  *   `candidate` (the candidate's e-mail pseudonym, when its task carried one: what an erasure finds it by),
- *   `completedAt` and `completedBy` once the batch is complete.
- * Object keys start with `interviews/` and batch keys with `BATCH#`, so the two never collide and `list`
- * reads objects only (`begins_with`).
+ *   `completedAt` and `completedBy` once the batch is complete;
+ * - a lease: same `pk`, `sk = LEASE#<asset key>`, attributes `owner` (the task's message id) and
+ *   `expiresAt` (epoch ms): which task is archiving the asset now ({@link ArchiveManifest.lease}).
+ * Object keys start with `interviews/`, batch keys with `BATCH#` and lease keys with `LEASE#`, so they never
+ * collide and `list` reads objects only (`begins_with`).
  *
  * No TTL (unlike the interview's own item, which expires 180 days after its last write): the manifest is
  * the index and the integrity record (size, SHA-256, origin) of the archive, and the archive is kept until
@@ -63,6 +65,7 @@ export interface ArchiveManifestOptions {
 export const archiveManifestPk = (vendor: VendorName, interviewKey: string): string =>
   `ARCHIVE#${vendor}#${interviewKey}`;
 const batchSk = (batchId: string): string => `BATCH#${batchId}`;
+const leaseSk = (assetKey: string): string => `LEASE#${objectSk(assetKey)}`;
 
 export class ArchiveManifest {
   readonly #client: DynamoDBDocumentClient;
@@ -141,6 +144,67 @@ export class ArchiveManifest {
       for (const item of page.Items ?? []) entries.push(entryOf(item));
     }
     return entries;
+  }
+
+  /**
+   * Takes the lease on archiving one asset (`assetKey`: a file's key, an HLS recording's key prefix) for
+   * `owner` until `expiresAtMs`, so two tasks for one recording (a report's batch and a recording's, say)
+   * do not both download and upload every object at once. Granted when nobody holds it, when the holder's
+   * lease expired (it crashed, or its invocation ended), or when `owner` holds it already (the same task
+   * redelivered after a crash).
+   *
+   * @returns `undefined` when granted, else when the other holder's lease expires (epoch milliseconds).
+   */
+  async lease(
+    vendor: VendorName,
+    interviewKey: string,
+    assetKey: string,
+    owner: string,
+    expiresAtMs: number,
+  ): Promise<number | undefined> {
+    const key = { pk: archiveManifestPk(vendor, interviewKey), sk: leaseSk(assetKey) };
+    try {
+      // An UpdateItem rather than a PutItem, so releasing needs no DeleteItem permission (see `release`).
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: key,
+          UpdateExpression: 'SET #owner = :owner, #expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(#owner) OR #expiresAt < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': expiresAtMs, ':now': this.#now() },
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
+    );
+    // Released or expired in between: busy for no time, the caller retries at once.
+    return Math.max(Number(Item?.expiresAt ?? 0), this.#now());
+  }
+
+  /**
+   * Gives up `owner`'s lease on `assetKey` (expires it now); nothing when another holds it. The item stays
+   * (a few bytes, in the interview's archive partition that an erasure deletes whole).
+   */
+  async release(vendor: VendorName, interviewKey: string, assetKey: string, owner: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { pk: archiveManifestPk(vendor, interviewKey), sk: leaseSk(assetKey) },
+          UpdateExpression: 'SET #expiresAt = :zero',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':owner': owner, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /**

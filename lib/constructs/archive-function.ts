@@ -57,6 +57,7 @@ export class ArchiveFunction extends Construct {
         [envNames.ledgerTableName]: props.ledgerTable.tableName,
         [envNames.bucketName]: props.bucket.bucketName,
         [envNames.queueUrl]: props.eventsQueue.queueUrl,
+        [envNames.archiveQueueUrl]: props.queue.queueUrl,
         [envNames.archiveDeadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
         [envNames.archiveQueueMaxReceiveCount]: String(resources.archiveQueue.maxReceiveCount),
         [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
@@ -67,7 +68,7 @@ export class ArchiveFunction extends Construct {
     });
 
     // Added directly rather than through `SqsEventSource`, for the reason given in the Worker construct: its
-    // `bind` grants GetQueueUrl and ChangeMessageVisibility, which no code here calls.
+    // `bind` grants GetQueueUrl, which no code here calls (ChangeMessageVisibility comes from archiveGrants).
     this.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(props.queue.node)}`, {
       eventSourceArn: props.queue.queueArn,
       batchSize: settings.batchSize,

@@ -179,6 +179,7 @@ describe('stateless stack with the default configuration', () => {
         BUCKET_NAME: ref(state.storage.bucket.bucketName),
         QUEUE_URL: ref(state.events.queue.queueUrl),
         ARCHIVE_QUEUE_MAX_RECEIVE_COUNT: '5',
+        ARCHIVE_QUEUE_URL: ref(state.archive.queue.queueUrl),
         ARCHIVE_DEAD_LETTER_QUEUE_URL: ref(state.archive.deadLetterQueue.queueUrl),
         INTEGRATION_SECRETS_ARN: ref(state.secrets.integration.secretArn),
         ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',

@@ -25,7 +25,15 @@ const emulators = await startEmulators();
 const media = Buffer.from('%PDF-1.4 a tiny report, archived byte for byte\n');
 /** What a CDN answers with 200 for an expired link: a page, not the report. */
 const expiredPage = Buffer.from('<!doctype html><html><body>This link has expired.</body></html>\n');
-const mediaServer = createServer((request, response) => {
+/** `/slow.pdf` is answered only once `releaseSlow` is called: a download still in flight. */
+let releaseSlow: () => void = () => undefined;
+const slowReleased = new Promise<void>((resolve) => {
+  releaseSlow = resolve;
+});
+const mediaRequests: string[] = [];
+const mediaServer = createServer(async (request, response) => {
+  mediaRequests.push(request.url ?? '');
+  if (request.url === '/slow.pdf') await slowReleased;
   if (request.url === '/failing.pdf') {
     // A host that keeps failing: a transient failure on every receive.
     response.writeHead(503).end();
@@ -48,6 +56,7 @@ Object.assign(process.env, emulators.env, {
   [envNames.ledgerTableName]: resources.ledgerTable.name,
   [envNames.bucketName]: resources.bucket.name,
   [envNames.queueUrl]: emulators.queueUrls.events,
+  [envNames.archiveQueueUrl]: emulators.queueUrls.archive,
   [envNames.archiveDeadLetterQueueUrl]: emulators.queueUrls.archiveDeadLetter,
   [envNames.localSecretsFile]: secretsFile,
   // micro1's media may come from 127.0.0.1 over http here (the local relaxation admits loopback).
@@ -138,6 +147,65 @@ describe('archive handler metrics', () => {
     }
     expect(metrics.find((metric) => metric.name === 'ArchiveBytes')?.unit).toBe('Bytes');
     expect(seriesOf(metrics, 'ArchiveFailed')).toEqual([]);
+  });
+
+  it('archives an asset one task at a time: a second task for it is given back until the first ends, then finds it archived', async () => {
+    // Prepare: two batches naming the same report (a report's and a recording's, say), the first in flight
+    const url = `${mediaOrigin}/slow.pdf`;
+    const first = reportTask('lease', url);
+    const second = { ...reportTask('lease', url), batchId: 'batch-lease-2' };
+    const firstRun = invoke(sqsRecord(JSON.stringify(first)));
+    while (!mediaRequests.includes('/slow.pdf')) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // Act
+    const secondRecord = sqsRecord(JSON.stringify(second));
+    const busy = await invoke(secondRecord);
+    releaseSlow();
+    const done = await firstRun;
+    const secondAgain = await invoke({
+      ...secondRecord,
+      attributes: { ...secondRecord.attributes, ApproximateReceiveCount: '2' },
+    });
+
+    // Assess: one download; the second task failed without a warning metric, and then completed its batch
+    expect(busy.result.batchItemFailures).toEqual([{ itemIdentifier: secondRecord.messageId }]);
+    expect(seriesOf(busy.metrics, 'ArchiveFailed')).toEqual([]);
+    expect(seriesOf(busy.metrics, 'ArchiveTaskFailingRepeatedly')).toEqual([]);
+    expect(done.result.batchItemFailures).toEqual([]);
+    expect(secondAgain.result.batchItemFailures).toEqual([]);
+    expect(secondAgain.metrics.filter((metric) => metric.name === 'ArchiveTaskFailingRepeatedly')).toEqual(
+      [],
+    );
+    expect(mediaRequests.filter((path) => path === '/slow.pdf')).toHaveLength(1);
+    const manifest = new ArchiveManifest(ledger);
+    for (const batchId of [first.batchId, second.batchId]) {
+      expect(await manifest.markAssetDone('micro1', first.interviewKey, batchId, 'report', ['report'])).toBe(
+        'already-complete',
+      );
+    }
+  });
+
+  it('archives regardless on its last receive, while another task holds the asset', async () => {
+    // Prepare: a lease held by a task that is not done (it would hold it for minutes)
+    const task = reportTask('lease-last', `${mediaOrigin}/report.pdf`);
+    await new ArchiveManifest(ledger).lease(
+      'micro1',
+      task.interviewKey,
+      task.asset.kind === 'file' ? task.asset.key : '',
+      'another-task',
+      Date.now() + 600_000,
+    );
+
+    // Act
+    const beforeLast = await invoke(
+      sqsRecord(JSON.stringify(task), resources.archiveQueue.maxReceiveCount - 1),
+    );
+    const last = await invoke(sqsRecord(JSON.stringify(task), resources.archiveQueue.maxReceiveCount));
+
+    // Assess
+    expect(beforeLast.result.batchItemFailures).toHaveLength(1);
+    expect(last.result.batchItemFailures).toEqual([]);
+    expect(valuesOf(last.metrics, 'ArchiveObjects', { service, vendor: 'micro1' })).toEqual([1]);
   });
 
   it('counts a media URL the guard refuses as SSRF refused and as failed, by vendor', async () => {

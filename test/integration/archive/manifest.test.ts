@@ -264,4 +264,56 @@ describe('ArchiveManifest (dynalite)', () => {
       );
     });
   });
+
+  describe('asset leases', () => {
+    const prefix = 'interviews/h0gqkAcaDJ/screen/';
+
+    it('grants one owner at a time, again to the owner holding it, and to anyone once released or expired', async () => {
+      // Prepare: a clock the test moves
+      let now = t0;
+      const clocked = new ArchiveManifest({ client: dynamo.client, tableName, now: () => now });
+      const interviewKey = anInterviewKey();
+      const lease = (owner: string, expiresAt: number) =>
+        clocked.lease(vendor, interviewKey, prefix, owner, expiresAt);
+
+      // Act
+      const first = await lease('task-a', t0 + 60_000);
+      const busy = await lease('task-b', t0 + 90_000);
+      const again = await lease('task-a', t0 + 120_000); // task-a redelivered after a crash
+      const releasedByOther = await clocked.release(vendor, interviewKey, prefix, 'task-b');
+      const stillBusy = await lease('task-b', t0 + 90_000);
+      now = t0 + 120_001;
+      const afterExpiry = await lease('task-b', now + 60_000);
+      await clocked.release(vendor, interviewKey, prefix, 'task-b');
+      const afterRelease = await lease('task-c', now + 60_000);
+      const otherAsset = await clocked.lease(vendor, interviewKey, `${prefix}x/`, 'task-d', now + 1);
+
+      // Assess
+      expect(first).toBeUndefined();
+      expect(busy).toBe(t0 + 60_000);
+      expect(again).toBeUndefined();
+      expect(releasedByOther).toBeUndefined();
+      expect(stillBusy).toBe(t0 + 120_000);
+      expect(afterExpiry).toBeUndefined();
+      expect(afterRelease).toBeUndefined();
+      expect(otherAsset).toBeUndefined();
+      expect(await clocked.list(vendor, interviewKey)).toEqual([]);
+    });
+
+    it('grants a lease to exactly one of many tasks asking at once', async () => {
+      // Prepare
+      const interviewKey = anInterviewKey();
+
+      // Act
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, n) =>
+          manifest.lease(vendor, interviewKey, prefix, `task-${n}`, t0 + 1000),
+        ),
+      );
+
+      // Assess
+      expect(answers.filter((answer) => answer === undefined)).toHaveLength(1);
+      expect(answers.filter((answer) => answer === t0 + 1000)).toHaveLength(7);
+    });
+  });
 });
