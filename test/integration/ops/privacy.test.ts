@@ -500,8 +500,9 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     // Assess: the output names what went (ids and keys), never the person, and what it cannot reach
     const text = lines.join('\n');
     expect(lines[0]).toBe('erased 1 interview(s) of the candidate:');
+    // Archive manifest: 2 objects, their batch, and each asset's lease (kept after release, erased with it)
     expect(text).toMatch(
-      /ledger: \d+ item\(s\) deleted \(1 interview, 3 archive manifest, 1 parked, 1 other\)/,
+      /ledger: \d+ item\(s\) deleted \(1 interview, 5 archive manifest, 1 parked, 1 other\)/,
     );
     expect(text).toContain(`bucket: 2 archived media object(s) under interviews/${jane.interviewId}/`);
     expect(text).toMatch(/bucket: 2 raw event object\(s\), 2 claim-check object\(s\), 3 other object\(s\)/);
