@@ -168,6 +168,9 @@ const prepare = async (path: string, query = '') => {
   return { store, asset, prefix: asset.keyPrefix, entry: `${asset.keyPrefix}index.m3u8` };
 };
 
+/** The keys (under the prefix) of a complete archive of the three-segment /ts recording, in the order returned. */
+const tsArchiveKeys = ['v0/seg_0.ts', 'v0/seg_1.ts', 'v0/seg_2.ts', 'v0/index.m3u8', 'index.m3u8'];
+
 const relativeKeys = (objects: readonly ArchivedObject[], prefix: string) =>
   objects.map((object) => object.key.slice(prefix.length));
 
@@ -205,13 +208,7 @@ describe('archiveHlsRecording', () => {
     const objects = await archiveHlsRecording({ asset, source, store });
 
     // Assess
-    expect(relativeKeys(objects, prefix)).toEqual([
-      'v0/seg_0.ts',
-      'v0/seg_1.ts',
-      'v0/seg_2.ts',
-      'v0/index.m3u8',
-      'index.m3u8',
-    ]);
+    expect(relativeKeys(objects, prefix)).toEqual(tsArchiveKeys);
     expect(objects.map((object) => object.contentType)).toEqual([
       'video/mp2t',
       'video/mp2t',
@@ -410,13 +407,7 @@ describe('archiveHlsRecording', () => {
     const objects = await archiveHlsRecording({ asset, source, store });
 
     // Assess
-    expect(relativeKeys(objects, prefix)).toEqual([
-      'v0/seg_0.ts',
-      'v0/seg_1.ts',
-      'v0/seg_2.ts',
-      'v0/index.m3u8',
-      'index.m3u8',
-    ]);
+    expect(relativeKeys(objects, prefix)).toEqual(tsArchiveKeys);
     expect(objects.slice(0, 3).map((object) => object.sourceUrl)).toEqual(
       [0, 1, 2].map((index) => server.url(`/ts/seg_${index}.ts`)),
     );
@@ -490,13 +481,7 @@ describe('archiveHlsRecording', () => {
       '/ts/seg_1.ts',
       '/ts/seg_2.ts',
     ]);
-    expect(relativeKeys(objects, prefix)).toEqual([
-      'v0/seg_0.ts',
-      'v0/seg_1.ts',
-      'v0/seg_2.ts',
-      'v0/index.m3u8',
-      'index.m3u8',
-    ]);
+    expect(relativeKeys(objects, prefix)).toEqual(tsArchiveKeys);
     await expectChecksumsOfStoredBytes(store, objects);
     await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
   });
@@ -541,51 +526,42 @@ describe('archiveHlsRecording', () => {
     expect(store.puts.length).toBe(putsBefore);
   });
 
-  it('completes a run over a whole archive whose source is gone, and fails one whose archive is not whole', async () => {
-    // Prepare: a complete archive of /ts; a first attempt at /fmp4 that failed half-way
-    const whole = await prepare('/ts/index.m3u8');
-    await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
-    const partial = await prepare('/fmp4/index.m3u8');
-    server.behave('/fmp4/init.mp4', { kind: 'failing', status: 500, times: 1 });
-    await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(() => undefined);
-    server.reset();
-    server.behave('/ts/index.m3u8', { kind: 'failing', status: 403 });
-    server.behave('/fmp4/index.m3u8', { kind: 'failing', status: 403 });
+  it.each([
+    ['its entry playlist', '/ts/index.m3u8', '/ts/seg_1.ts', '/ts/index.m3u8'],
+    [
+      'a variant playlist (its master still served)',
+      '/master/master.m3u8',
+      '/master/high/seg_1.ts',
+      '/master/high/index.m3u8',
+    ],
+  ])(
+    'completes a run over a whole archive when %s is gone, and fails one whose archive is not whole',
+    async (_what, path, failingOnce, gone) => {
+      // Prepare: a complete archive; a first attempt at another copy that failed half-way; then `gone` 404s
+      const whole = await prepare(path);
+      await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
+      const partial = await prepare(path);
+      server.behave(failingOnce, { kind: 'failing', status: 500, times: 1 });
+      await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(
+        () => undefined,
+      );
+      server.reset();
+      server.behave(gone, { kind: 'failing', status: 404, times: 2 });
 
-    // Act
-    const again = await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
-    const failed = await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(
-      (error: unknown) => error,
-    );
+      // Act
+      const again = await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
+      const failed = await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(
+        (error: unknown) => error,
+      );
 
-    // Assess
-    expect(again.map((object) => object.key)).toEqual([whole.entry]);
-    expect(failed).toBeInstanceOf(HttpPermanentError);
-  });
-
-  it('completes a run over a whole archive whose variant playlist is gone while its master is still served', async () => {
-    // Prepare: a complete archive of the master; a first attempt at another copy that failed half-way
-    const whole = await prepare('/master/master.m3u8');
-    await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
-    const partial = await prepare('/master/master.m3u8');
-    server.behave('/master/high/seg_1.ts', { kind: 'failing', status: 500, times: 1 });
-    await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(() => undefined);
-    server.reset();
-    server.behave('/master/high/index.m3u8', { kind: 'failing', status: 404, times: 2 });
-
-    // Act
-    const again = await archiveHlsRecording({ asset: whole.asset, source, store: whole.store });
-    const failed = await archiveHlsRecording({ asset: partial.asset, source, store: partial.store }).catch(
-      (error: unknown) => error,
-    );
-
-    // Assess
-    expect(again.map((object) => object.key)).toEqual([whole.entry]);
-    expect(server.requests('/master/high/index.m3u8').map((request) => request.status)).toEqual([404, 404]);
-    expect(failed).toBeInstanceOf(HttpPermanentError);
-    expect(failed).toMatchObject({ status: 404 });
-    expect(await partial.store.archived(partial.entry)).toBeUndefined();
-  });
+      // Assess
+      expect(again.map((object) => object.key)).toEqual([whole.entry]);
+      expect(server.requests(gone).map((request) => request.status)).toEqual([404, 404]);
+      expect(failed).toBeInstanceOf(HttpPermanentError);
+      expect(failed).toMatchObject({ status: 404 });
+      expect(await partial.store.archived(partial.entry)).toBeUndefined();
+    },
+  );
 
   it.each([
     [
@@ -632,13 +608,7 @@ describe('archiveHlsRecording', () => {
 
     // Assess
     expect(text).toContain('#EXT-X-DISCONTINUITY\n#EXT-X-ENDLIST');
-    expect(relativeKeys(objects, prefix)).toEqual([
-      'v0/seg_0.ts',
-      'v0/seg_1.ts',
-      'v0/seg_2.ts',
-      'v0/index.m3u8',
-      'index.m3u8',
-    ]);
+    expect(relativeKeys(objects, prefix)).toEqual(tsArchiveKeys);
     await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
   });
 
