@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
@@ -10,76 +9,27 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
-import { interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
 import { sdkPutObject } from '../../../functions/platform/clients.js';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
 import { EventQueue } from '../../../functions/queue/event-queue.js';
 import { rawDeliveryOf } from '../../../functions/queue/raw-events.js';
-import type { VendorName } from '../../../functions/vendors/envelope.js';
 import { parseVendorEvent } from '../../../functions/vendors/index.js';
-import { resources } from '../../../lib/resources.js';
-import { localAws } from '../../../local/emulators.js';
-import { silentLog } from '../../../local/log.js';
 import { listObjects } from '../../../local/ops/s3-objects.js';
 import { runOpsCommand } from '../../../local/ops.js';
 import { queueDepth } from '../../../local/queue-depth.js';
-import { type LocalPipeline, startLocalPipeline } from '../../../local/runtime.js';
+import type { LocalPipeline } from '../../../local/runtime.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
-import { sendEvent } from '../../../local/send.js';
-import {
-  asRealRound0Event,
-  type Fixture,
-  type FixtureJson,
-  fixtureNamed,
-  loadFixtures,
-  s3For,
-  settled,
-} from '../../e2e/helpers.js';
+import type { FixtureJson } from '../../e2e/helpers.js';
 import { eventually } from '../local/factories.js';
-import { ensureRawEvent } from './raw-events.js';
+import { bucket, type EraseWorld, expectNoPii, jane, other, startEraseWorld, table } from './erase-world.js';
 
-const bucket = resources.bucket.name;
-const table = resources.ledgerTable.name;
-
-const jane = {
-  email: 'jane@example.com',
-  name: 'Jane Smith',
-  interviewId: '660f9511-f30c-52e5-b827-557766551111',
-};
-const other = { email: 'test@example.com', name: 'Test Candidate', interviewId: 'test-interview-id' };
-
+let world: EraseWorld;
 let tempDir: string;
 let pipeline: LocalPipeline;
-let fixtures: Fixture[];
 let s3: S3Client;
-let dynamodb: DynamoDBClient;
 let ledger: DynamoDBDocumentClient;
-
-/** Sends a body as the vendor would, and makes sure its raw event is stored. */
-const deliver = async (vendor: VendorName, json: FixtureJson): Promise<void> => {
-  const body = Buffer.from(JSON.stringify(json));
-  const sent = await sendEvent({
-    vendor,
-    body,
-    baseUrl: pipeline.url,
-    secret: pipeline.secrets.webhook.round0SigningSecrets[0],
-    token: pipeline.secrets.webhook.micro1Tokens[0],
-  });
-  expect(sent.status).toBe(202);
-  await ensureRawEvent(s3, bucket, vendor, body);
-};
-
-const fixtureJson = (name: string): FixtureJson =>
-  structuredClone(fixtureNamed(fixtures, 'round0', name).json);
-
-/** The other candidate's interview: ROUND0's dashboard test event made a real one. */
-const othersEnded = (): FixtureJson => {
-  const json = fixtureJson('test_interview_ended');
-  asRealRound0Event(json);
-  return json;
-};
 
 /** Dead-letters a message body as the worker does (body as received, failure attributes). */
 const deadLetter = (queueUrl: string, body: string) =>
@@ -147,28 +97,6 @@ const receivableNow = async (queueUrl: string): Promise<Message[]> => {
   return Messages;
 };
 
-const stateOf = async (interviewId: string) =>
-  (
-    await ledger.send(
-      new GetCommand({
-        TableName: table,
-        Key: { pk: interviewStatePk('round0', interviewId), sk: 'STATE' },
-        ConsistentRead: true,
-      }),
-    )
-  ).Item;
-
-/** Both queues empty, twice in a row (the archive may publish an event after the events queue emptied). */
-const quiet = async () => {
-  for (let i = 0; i < 2; i++) {
-    await settled(pipeline);
-    await eventually(
-      async () => expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.archive)).toBe(0),
-      30_000,
-    );
-  }
-};
-
 /** The key of every item and object holding `needle` (items' gzipped envelopes unpacked, objects read whole). */
 /** Keys of the items and objects holding `needle` as a whole address (not `mary.jane@…` for `jane@…`). */
 const holding = async (needle: string): Promise<string[]> => {
@@ -200,60 +128,35 @@ const holding = async (needle: string): Promise<string[]> => {
   return found;
 };
 
-const expectNoPii = (text: string) => {
-  for (const pii of [jane.email, jane.name, other.email, other.name]) {
-    expect(text.toLowerCase()).not.toContain(pii.toLowerCase());
-  }
-};
-
 beforeAll(async () => {
-  tempDir = await mkdtemp(join(tmpdir(), 'ops-erase-dlq-'));
-  fixtures = await loadFixtures();
-  pipeline = await startLocalPipeline({
-    dataDir: tempDir,
-    secretsFile: join(tempDir, 'secrets.local.json'),
-    vendorApis: true,
-    media: true,
-    workerVisibilityTimeoutSeconds: 2,
-    worker: { maxBatchingWindowSeconds: 0 },
-    archiveQueue: { visibilityTimeoutSeconds: 2, maxReceiveCount: 3 },
-    log: silentLog,
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
-  });
-  await writeRuntimeInfo(tempDir, runtimeInfoFor(pipeline));
-  s3 = s3For(pipeline);
-  dynamodb = new DynamoDBClient({
-    region: localAws.region,
-    endpoint: pipeline.endpoints.dynamodb,
-    credentials: localAws.credentials,
-  });
-  ledger = DynamoDBDocumentClient.from(dynamodb);
+  world = await startEraseWorld('ops-erase-dlq-');
+  ({ tempDir, pipeline, s3, ledger } = world);
 
   // Jane's interview, processed to the end.
-  await deliver('round0', fixtureJson('interview_started'));
-  await deliver('round0', fixtureJson('interview_ended'));
-  await eventually(async () => expect((await stateOf(jane.interviewId))?.status).toBe('completed'), 30_000);
-  await quiet();
+  await world.deliver('round0', world.fixtureJson('round0', 'interview_started'));
+  await world.deliver('round0', world.fixtureJson('round0', 'interview_ended'));
+  await eventually(
+    async () => expect((await world.stateOf('round0', jane.interviewId))?.status).toBe('completed'),
+    30_000,
+  );
+  await world.quiet();
 }, 180_000);
 
 afterAll(async () => {
-  s3?.destroy();
-  dynamodb?.destroy();
-  await pipeline?.stop();
-  await rm(tempDir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('npm run ops -- erase (dead-letter queues)', () => {
   it('deletes the candidate’s dead-lettered events and archive tasks, and leaves the others receivable at once', async () => {
     // Prepare: on the events DLQ, a later event of Jane's (inline, and as a claim check) and the other
     // candidate's event; on the archive DLQ, a task of each
-    const janesLater = fixtureJson('interview_ended');
+    const janesLater = world.fixtureJson('round0', 'interview_ended');
     janesLater.id = 'evt_660f9511f30c52e5b8275577665511aa';
     await deadLetterDelivery(janesLater);
-    await deadLetterDelivery(fixtureJson('interview_ended'), { claimCheck: true });
-    await deadLetterDelivery(othersEnded());
+    await deadLetterDelivery(world.fixtureJson('round0', 'interview_ended'), { claimCheck: true });
+    await deadLetterDelivery(world.othersEnded());
     // Two other people a looser match would take for her: another Jane Smith, and mary.jane@example.com
-    const namesake = othersEnded();
+    const namesake = world.othersEnded();
     namesake.id = 'evt_7e57000000000000000000000000000b';
     Object.assign((namesake.data as { interview: object }).interview, { id: 'namesake-interview-id' });
     Object.assign((namesake.data as { candidate: object }).candidate, {
@@ -262,7 +165,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
       email: 'jane.smith@elsewhere.org',
     });
     await deadLetterDelivery(namesake);
-    const mary = othersEnded();
+    const mary = world.othersEnded();
     mary.id = 'evt_7e57000000000000000000000000000c';
     Object.assign((mary.data as { interview: object }).interview, { id: 'mary-interview-id' });
     Object.assign((mary.data as { candidate: object }).candidate, {
@@ -321,23 +224,26 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     // Act
     const { lines } = await runOpsCommand(['redrive', 'events'], tempDir);
     await eventually(
-      async () => expect((await stateOf(other.interviewId))?.status).toBe('completed'),
+      async () => expect((await world.stateOf('round0', other.interviewId))?.status).toBe('completed'),
       30_000,
     );
-    await quiet();
+    await world.quiet();
 
     // Assess: the other candidate's event was processed; nothing anywhere holds Jane's e-mail
     expect(lines[0]).toBe('moved 3 of 3 message(s) from the events DLQ to the events queue');
     expect(await holding(other.email)).not.toEqual([]);
     expect(await holding(jane.email)).toEqual([]);
-    expect(await stateOf(jane.interviewId)).toBeUndefined();
+    expect(await world.stateOf('round0', jane.interviewId)).toBeUndefined();
   });
 
   it('says a dead-letter queue it cannot read was not swept, and ends with exit code 1', async () => {
     // Prepare: Jane's interview again, and a runtime whose events DLQ does not exist
-    await deliver('round0', fixtureJson('interview_started'));
-    await eventually(async () => expect(await stateOf(jane.interviewId)).toBeDefined(), 30_000);
-    await quiet();
+    await world.deliver('round0', world.fixtureJson('round0', 'interview_started'));
+    await eventually(
+      async () => expect(await world.stateOf('round0', jane.interviewId)).toBeDefined(),
+      30_000,
+    );
+    await world.quiet();
     const brokenDir = await mkdtemp(join(tmpdir(), 'ops-erase-dlq-broken-'));
     const missing = `${pipeline.queueUrls.deadLetter}-missing`;
     await writeRuntimeInfo(

@@ -13,16 +13,14 @@
  * each delivery itself in the store's format (`raw-events.ts`).
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
+  type DynamoDBDocumentClient,
   PutCommand,
   paginateScan,
   QueryCommand,
@@ -35,42 +33,25 @@ import { interviewStatePk } from '../../../functions/ledger/interview-ledger.js'
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import type { VendorName } from '../../../functions/vendors/envelope.js';
 import { parseVendorEvent } from '../../../functions/vendors/index.js';
-import { resources } from '../../../lib/resources.js';
-import { localAws } from '../../../local/emulators.js';
 import type { MediaFake } from '../../../local/fakes/media.js';
-import { silentLog } from '../../../local/log.js';
 import { listObjects } from '../../../local/ops/s3-objects.js';
 import { runOpsCommand } from '../../../local/ops.js';
 import { queueDepth } from '../../../local/queue-depth.js';
-import { type LocalPipeline, startLocalPipeline } from '../../../local/runtime.js';
-import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
-import { fillMediaPlaceholder, readFixture, sendEvent } from '../../../local/send.js';
-import {
-  asRealRound0Event,
-  type Fixture,
-  type FixtureJson,
-  fixtureNamed,
-  loadFixtures,
-  realRound0CandidateId,
-  s3For,
-  settled,
-} from '../../e2e/helpers.js';
+import type { LocalPipeline } from '../../../local/runtime.js';
+import { fillMediaPlaceholder, readFixture } from '../../../local/send.js';
+import { type Fixture, type FixtureJson, fixtureNamed, realRound0CandidateId } from '../../e2e/helpers.js';
 import { eventually } from '../local/factories.js';
-import { ensureRawEvent } from './raw-events.js';
+import {
+  bucket,
+  type EraseWorld,
+  expectNoPii as expectNoPiiOf,
+  jane,
+  other,
+  startEraseWorld,
+  table,
+} from './erase-world.js';
 
-const bucket = resources.bucket.name;
-const table = resources.ledgerTable.name;
-
-const jane = {
-  email: 'jane@example.com',
-  name: 'Jane Smith',
-  interviewId: '660f9511-f30c-52e5-b827-557766551111',
-  candidateId: '770g0622-g41d-63f6-c938-668877662222',
-  endedKey: 'round0:evt_660f9511f30c52e5b827557766551111',
-  startedKey: 'round0:evt_550e8400e29b41d4a716446655440000',
-};
-const other = { email: 'test@example.com', name: 'Test Candidate', interviewId: 'test-interview-id' };
-
+let world: EraseWorld;
 let tempDir: string;
 let pipeline: LocalPipeline;
 let media: MediaFake;
@@ -81,29 +62,8 @@ let dynamodb: DynamoDBClient;
 let parking: ParkingLot;
 let janePseudonym: string;
 
-/** Sends a body as the vendor would, and makes sure its raw event is stored. */
-const deliver = async (vendor: VendorName, json: FixtureJson): Promise<void> => {
-  const body = Buffer.from(JSON.stringify(json));
-  const sent = await sendEvent({
-    vendor,
-    body,
-    baseUrl: pipeline.url,
-    secret: pipeline.secrets.webhook.round0SigningSecrets[0],
-    token: pipeline.secrets.webhook.micro1Tokens[0],
-  });
-  expect(sent.status).toBe(202);
-  await ensureRawEvent(s3, bucket, vendor, body);
-};
-
 const deliverFixture = (vendor: VendorName, name: string) =>
-  deliver(vendor, structuredClone(fixtureNamed(fixtures, vendor, name).json));
-
-/** The other candidate's interview: ROUND0's dashboard test event made a real one (a test is not synced). */
-const realCopyOfTestEvent = () => {
-  const json = structuredClone(fixtureNamed(fixtures, 'round0', 'test_interview_ended').json);
-  asRealRound0Event(json);
-  return json;
-};
+  world.deliver(vendor, world.fixtureJson(vendor, name));
 
 /** The archive batches of an interview: id → when it completed. */
 const batchesOf = async (vendor: VendorName, interviewKey: string) => {
@@ -118,24 +78,13 @@ const batchesOf = async (vendor: VendorName, interviewKey: string) => {
   return Items.map((item) => ({ id: String(item.sk).slice('BATCH#'.length), completedAt: item.completedAt }));
 };
 
-const stateOf = async (vendor: VendorName, interviewKey: string) =>
-  (
-    await ledger.send(
-      new GetCommand({
-        TableName: table,
-        Key: { pk: interviewStatePk(vendor, interviewKey), sk: 'STATE' },
-        ConsistentRead: true,
-      }),
-    )
-  ).Item;
-
 /** Waits until the interview's archive batch completed and the worker processed its `archive.completed`. */
 const archived = async (vendor: VendorName, interviewKey: string) => {
   await eventually(async () => {
     const batches = await batchesOf(vendor, interviewKey);
     expect(batches).toHaveLength(1);
     expect(batches[0]?.completedAt).toBeDefined();
-    const events = ((await stateOf(vendor, interviewKey))?.events ?? {}) as Record<
+    const events = ((await world.stateOf(vendor, interviewKey))?.events ?? {}) as Record<
       string,
       { done?: boolean }
     >;
@@ -144,16 +93,6 @@ const archived = async (vendor: VendorName, interviewKey: string) => {
 };
 
 /** Both queues empty, twice in a row (the archive may publish an event after the events queue emptied). */
-const quiet = async () => {
-  for (let i = 0; i < 2; i++) {
-    await settled(pipeline);
-    await eventually(
-      async () => expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.archive)).toBe(0),
-      30_000,
-    );
-  }
-};
-
 /** What the log adapter wrote, in order. */
 const atsWrites = async (): Promise<AtsLogLine[]> =>
   (await readFile(join(tempDir, 'ats-writes.jsonl'), 'utf8').catch(() => ''))
@@ -207,40 +146,14 @@ const holding = (records: ReadonlyArray<{ key: string; text: string }>, needles:
     .filter((record) => needles.some((needle) => record.text.includes(needle)))
     .map((record) => record.key);
 
-const expectNoPii = (text: string) => {
-  for (const pii of [jane.email, jane.name, other.email, other.name, 'React hooks extensively']) {
-    expect(text.toLowerCase()).not.toContain(pii.toLowerCase());
-  }
-};
+/** Her answer's words, which no output may quote either. */
+const expectNoPii = (text: string) => expectNoPiiOf(text, ['React hooks extensively']);
 
 beforeAll(async () => {
-  tempDir = await mkdtemp(join(tmpdir(), 'ops-privacy-'));
-  fixtures = await loadFixtures();
-  pipeline = await startLocalPipeline({
-    dataDir: tempDir,
-    secretsFile: join(tempDir, 'secrets.local.json'),
-    vendorApis: true,
-    media: true,
-    workerVisibilityTimeoutSeconds: 2,
-    worker: { maxBatchingWindowSeconds: 0 },
-    archiveQueue: { visibilityTimeoutSeconds: 2, maxReceiveCount: 3 },
-    log: silentLog,
-    env: {
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // Every envelope travels as a claim check (an S3 object holding the whole envelope, e-mail included).
-      SQS_MAX_MESSAGE_BYTES: '1024',
-    },
-  });
+  // Every envelope travels as a claim check (an S3 object holding the whole envelope, e-mail included).
+  world = await startEraseWorld('ops-privacy-', { SQS_MAX_MESSAGE_BYTES: '1024' });
+  ({ tempDir, pipeline, fixtures, s3, ledger, dynamodb } = world);
   media = pipeline.media as MediaFake;
-  await writeRuntimeInfo(tempDir, runtimeInfoFor(pipeline));
-  s3 = s3For(pipeline);
-  dynamodb = new DynamoDBClient({
-    region: localAws.region,
-    endpoint: pipeline.endpoints.dynamodb,
-    credentials: localAws.credentials,
-  });
-  ledger = DynamoDBDocumentClient.from(dynamodb);
   parking = new ParkingLot({ client: dynamodb, tableName: table });
   janePseudonym = emailPseudonym(jane.email, pipeline.secrets.integration.pseudonymKey) ?? '';
   expect(janePseudonym).toMatch(/^email-hmac:/);
@@ -248,10 +161,10 @@ beforeAll(async () => {
   // Two candidates, processed to the end: notes, statuses, archives.
   await deliverFixture('round0', 'interview_started');
   await deliverFixture('round0', 'interview_ended');
-  await deliver('round0', realCopyOfTestEvent());
+  await world.deliver('round0', world.othersEnded());
   await archived('round0', jane.interviewId);
   await archived('round0', other.interviewId);
-  await quiet();
+  await world.quiet();
 
   // A parked copy of an event of each (as the worker parks a failed one), and records of kinds this version
   // does not know that name each of them.
@@ -262,7 +175,7 @@ beforeAll(async () => {
   };
   const started = fixtureNamed(fixtures, 'round0', 'interview_started').json;
   await parking.park('failed', envelope(started), 'test: parked copy');
-  await parking.park('unmatched', envelope(realCopyOfTestEvent()), 'test: parked copy');
+  await parking.park('unmatched', envelope(world.othersEnded()), 'test: parked copy');
   for (const [who, email] of [
     ['jane', jane.email],
     ['other', other.email],
@@ -280,8 +193,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await rm(tempDir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () => {
@@ -339,7 +251,7 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
 
     // Act
     const { lines } = await runOpsCommand(['replay', '--vendor', 'round0', '--since', today()], tempDir);
-    await quiet();
+    await world.quiet();
 
     // Assess
     expect(lines[0]).toBe(
@@ -367,18 +279,21 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
       tempDir,
     );
     await eventually(async () => {
-      const effects = ((await stateOf('round0', jane.interviewId))?.effects ?? {}) as Record<
+      const effects = ((await world.stateOf('round0', jane.interviewId))?.effects ?? {}) as Record<
         string,
         { state: string }
       >;
       expect(effects['status:completed']?.state).toBe('done');
       for (const id of [jane.interviewId, other.interviewId]) {
-        const events = ((await stateOf('round0', id))?.events ?? {}) as Record<string, { done?: boolean }>;
+        const events = ((await world.stateOf('round0', id))?.events ?? {}) as Record<
+          string,
+          { done?: boolean }
+        >;
         const forced = Object.entries(events).filter(([key]) => key.includes('#replay-'));
         expect(forced.map(([, record]) => record.done)).toEqual([true]);
       }
     }, 30_000);
-    await quiet();
+    await world.quiet();
 
     // Assess: two events sent with new keys; one ATS write, the lost status, for Jane alone
     expect(lines[0]).toMatch(/^sent 2 round0 event\(s\) to the events queue/);
@@ -405,7 +320,7 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     );
     webcam.data.report_id = 'OpsRedrive';
     webcam.data.interview_webcam_recording_url = `${media.url}/micro1/OpsRedrive/webcam/index.m3u8`;
-    await deliver('micro1', webcam);
+    await world.deliver('micro1', webcam);
     await eventually(async () => {
       expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.archiveDeadLetter)).toBe(1);
       expect((await runOpsCommand(['parked', 'failed'], tempDir)).lines.join('\n')).toContain(
@@ -424,14 +339,14 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
       const keys = (await manifest.list('micro1', 'report:OpsRedrive')).map((entry) => entry.key);
       expect(keys).toContain('interviews/OpsRedrive/webcam/v0/seg_1.ts');
     }, 30_000);
-    await quiet();
+    await world.quiet();
     expect(await queueDepth(pipeline.sqs, pipeline.queueUrls.archiveDeadLetter)).toBe(0);
     expect((await runOpsCommand(['parked', 'failed'], tempDir)).lines.join('\n')).not.toContain('OpsRedrive');
   });
 
   it('keeps the candidate’s pseudonym, never the e-mail, on the interview item and the archive batch', async () => {
     // Act
-    const state = await stateOf('round0', jane.interviewId);
+    const state = await world.stateOf('round0', jane.interviewId);
     const batch = (
       await ledger.send(
         new QueryCommand({
@@ -466,7 +381,7 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     expect(text).toContain(`bucket: archived media under (1):\n  interviews/${jane.interviewId}/…`);
     expect(text).toContain('ledger: other items (1):\n  OPS-TEST#contact / jane');
     expectNoPii(text);
-    expect(await stateOf('round0', jane.interviewId)).toBeDefined();
+    expect(await world.stateOf('round0', jane.interviewId)).toBeDefined();
   });
 
   it('erases everything of one candidate from the table and the bucket, and nothing of the other', async () => {
@@ -557,7 +472,7 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     await deliverFixture('round0', 'interview_started');
     await deliverFixture('round0', 'interview_ended');
     await archived('round0', jane.interviewId);
-    await quiet();
+    await world.quiet();
     for (const prefix of ['raw/', 'claim-checks/']) {
       for await (const ref of listObjects(s3, bucket, prefix)) {
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: ref.key }));
