@@ -24,6 +24,10 @@ const at = (head: Buffer, offset: number, text: string): boolean =>
 
 const pdf: Signature = (head) => head.subarray(0, sniffBytes).includes('%PDF-', 0, 'latin1');
 
+/** The 11 set bits that start an MPEG audio frame (MP3) and an ADTS frame (AAC). */
+const frameSync: Signature = (head) =>
+  head.length >= 2 && head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0;
+
 /** A format an asset may come in: the content type it is stored with, and how its first bytes look. */
 interface Format {
   readonly contentType: string;
@@ -39,10 +43,10 @@ interface Format {
  */
 const audio: readonly Format[] = [
   { contentType: 'audio/mpeg', matches: (head) => at(head, 0, 'ID3') },
-  {
-    contentType: 'audio/mpeg',
-    matches: (head) => head.length >= 2 && head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0,
-  },
+  // After the 11 sync bits: version (2 bits), then layer (2 bits). Layer `00` is reserved in MPEG audio and
+  // is what ADTS (AAC) sends, so it is told apart; any other is an MPEG audio frame (MP3 is layer III).
+  { contentType: 'audio/aac', matches: (head) => frameSync(head) && ((head[1] ?? 0) & 0x06) === 0 },
+  { contentType: 'audio/mpeg', matches: frameSync },
   { contentType: 'audio/wav', matches: (head) => at(head, 0, 'RIFF') && at(head, 8, 'WAVE') },
   { contentType: 'audio/mp4', matches: (head) => at(head, 4, 'ftyp') },
   {
