@@ -9,10 +9,11 @@
  * permanent one (a refused URL, a 404 that a fresh URL did not cure, a playlist that is not HLS) is parked
  * with its reason (`npm run ops -- parked failed`), sent to the archive DLQ and counted. Wiring only.
  */
+import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
@@ -54,7 +55,8 @@ const ledgerTable = requireEnv(env, envNames.ledgerTableName);
 const bucket = requireEnv(env, envNames.bucketName);
 const eventsQueueUrl = requireEnv(env, envNames.queueUrl);
 const deadLetterQueueUrl = requireEnv(env, envNames.archiveDeadLetterQueueUrl);
-// Where a task for an asset another task is archiving is given back sooner than its visibility timeout.
+// Where a task for an asset another task is archiving is sent again to wait (`deferUntil`); unset, it
+// fails as transient and comes back after the visibility timeout.
 const archiveQueueUrl = optionalEnv(env, envNames.archiveQueueUrl);
 const region = optionalEnv(env, 'AWS_REGION') ?? 'us-east-1';
 const round0ApiBaseUrl = optionalEnv(env, envNames.round0ApiBaseUrl);
@@ -83,6 +85,7 @@ const taskSchema = v.looseObject({
   batchId: v.pipe(v.string(), v.nonEmpty()),
   batchAssets: v.array(v.string()),
   candidate: v.optional(v.pipe(v.string(), v.regex(/^email-hmac:[0-9a-f]{16}$/))),
+  deferrals: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   asset: v.variant('kind', [
     v.looseObject({
       kind: v.literal('file'),
@@ -144,26 +147,37 @@ const assetKeyOf = (asset: ArchiveTask['asset']): string =>
   asset.kind === 'hls' ? asset.keyPrefix : asset.key;
 
 /**
+ * Times a task for a busy asset is sent back to wait before it archives regardless: each wait is at most
+ * SQS's 15-minute delay, so about two hours behind other tasks for the same recording.
+ */
+const maxDeferrals = 8;
+
+/**
  * One task per asset at a time. Two tasks may carry the same recording (a micro1 report's batch and its
  * recording event's), and run at once they both downloaded and uploaded every object. The lease lasts until
- * this invocation's media requests end (`until`) and is given up when the task ends either way; a task
- * that finds it held is given back until it ends ({@link AssetBusyError}) and then finds everything
- * archived. On its last receive a task archives regardless: duplicate work is better than a dead letter.
+ * this invocation's media requests end (`until`) and is given up when the task ends either way; a task that
+ * finds it held fails with {@link AssetBusyError}, is sent again delayed until the lease ends and then finds
+ * everything archived. On its queue's last receive, or after {@link maxDeferrals} waits, a task archives
+ * regardless: duplicate work is better than a dead letter.
  *
- * A crash: before the lease, nothing held; holding it, the redelivered message is the same owner and takes
- * it again at once, while another task waits at most until it expires; after the release, nothing held.
+ * `owner` is unique to this attempt: two deliveries of one message at once (SQS delivers at least once) do
+ * not share the lease. A crash: before the lease, nothing held; holding it, the lease ends at `expiresAt`
+ * (the invocation's own end, long before SQS delivers the task again); after the release, nothing held.
  */
 const withAssetLease = async <T>(
   task: ArchiveTask,
   owner: string,
   until: number | undefined,
-  lastReceive: boolean,
+  regardless: boolean,
   work: () => Promise<T>,
 ): Promise<T> => {
-  if (lastReceive) return work();
+  if (regardless) return work();
   const key = assetKeyOf(task.asset);
   const expiresAt = (until ?? Date.now() + defaultLeaseMs) + invocationMarginMs;
-  const busyUntil = await manifest.lease(task.vendor, task.interviewKey, key, owner, expiresAt);
+  const lease = () => manifest.lease(task.vendor, task.interviewKey, key, owner, expiresAt);
+  let busyUntil = await lease();
+  // Given up or expired between the two reads of `lease`: asked once more rather than sent to wait.
+  if (busyUntil !== undefined && busyUntil <= Date.now()) busyUntil = await lease();
   if (busyUntil !== undefined) throw new AssetBusyError(key, busyUntil);
   try {
     return await work();
@@ -204,25 +218,21 @@ export const createArchiveHandler = () => {
   const logger = createLogger(serviceName);
   const metrics = createMetrics(serviceName);
 
-  /** Makes `record` visible again just after `untilMs` instead of after the 90-minute visibility timeout. */
-  const giveBack = async (record: SQSRecord, untilMs: number): Promise<void> => {
-    if (archiveQueueUrl === undefined) return;
+  /**
+   * Sends `task` again to wait, delayed until `untilMs` (at most SQS's 15 minutes), with one more deferral
+   * counted. A new message rather than a longer visibility timeout: a wait must not use up one of the task's
+   * receives (its queue dead-letters it after 5) nor count as a failed attempt. A crash after the send and
+   * before this message is deleted leaves two tasks for the asset: the second finds it archived.
+   */
+  const deferUntil = async (queueUrl: string, task: ArchiveTask, untilMs: number): Promise<void> => {
     const seconds = Math.ceil((untilMs - Date.now()) / 1000) + 5;
-    try {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: archiveQueueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: Math.min(Math.max(seconds, 1), 12 * 3600),
-        }),
-      );
-    } catch (error) {
-      // Best effort: without it the task comes back after the queue's visibility timeout.
-      logger.warn('could not shorten the wait of a task for a busy asset', {
-        messageId: record.messageId,
-        error: error instanceof Error ? error.name : typeof error,
-      });
-    }
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ ...task, deferrals: (task.deferrals ?? 0) + 1 } satisfies ArchiveTask),
+        DelaySeconds: Math.min(Math.max(seconds, 1), 900),
+      }),
+    );
   };
 
   const processRecord = async (record: SQSRecord, context?: Context): Promise<void> => {
@@ -261,7 +271,8 @@ export const createArchiveHandler = () => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
     try {
-      const objects = await withAssetLease(task, record.messageId, until, lastReceive, () =>
+      const regardless = lastReceive || (task.deferrals ?? 0) >= maxDeferrals;
+      const objects = await withAssetLease(task, randomUUID(), until, regardless, () =>
         archiveTask(task, until),
       );
       const vendor = { vendor: task.vendor };
@@ -286,11 +297,15 @@ export const createArchiveHandler = () => {
         await events.publish(archiveCompletedEvent(task, { bucket, region }, new Date()));
       logger.info('asset archived', { ...about, objects: objects.length, batch });
     } catch (error) {
-      if (error instanceof AssetBusyError) {
-        // Waiting for another task, not failing: neither warned about nor counted as failing again.
-        logger.info('asset being archived by another task; given back until it ends', about);
-        await giveBack(record, error.busyUntilMs);
-        throw error;
+      if (error instanceof AssetBusyError && archiveQueueUrl !== undefined) {
+        // Waiting for another task, not failing: neither warned about nor counted as failing again. A failed
+        // send is thrown, and the task retried as after any transient failure.
+        await deferUntil(archiveQueueUrl, task, error.busyUntilMs);
+        logger.info('asset being archived by another task; sent to wait until it ends', {
+          ...about,
+          deferrals: (task.deferrals ?? 0) + 1,
+        });
+        return;
       }
       const disposition = classifyFailure(error);
       const errorName = error instanceof Error ? error.name : typeof error;

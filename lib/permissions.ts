@@ -95,9 +95,9 @@ export const archiveGrants = {
     'sqs:ReceiveMessage',
     'sqs:DeleteMessage',
     'sqs:GetQueueAttributes',
-    // A task for an asset another task is archiving comes back when that one's lease ends (`giveBack`,
-    // functions/archive.ts), not 90 minutes later.
-    'sqs:ChangeMessageVisibility',
+    // A task for an asset another task is archiving is sent again, delayed until that one's lease ends
+    // (`deferUntil`, functions/archive.ts).
+    'sqs:SendMessage',
   ],
   /** A task that failed permanently goes to the archive's DLQ with the reason attached. */
   archiveDeadLetterQueue: ['sqs:SendMessage'],

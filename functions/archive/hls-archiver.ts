@@ -270,8 +270,11 @@ const parsePlaylist = (bytes: Buffer, key: string): Playlist => {
   // being written, an `EXTINF` or `EXT-X-PROGRAM-DATE-TIME` written before its URI, a `DISCONTINUITY` before
   // the end tag) make the parser add a last segment without URI. It is no segment yet: dropped, so a playlist
   // in progress is archived as one (and retried) rather than refused for good as naming a URI-less entry.
+  // Not in a finished playlist whose last `EXTINF` lacks its URI: a segment is missing there, and the copy
+  // would look complete one segment short (refused below, as an entry without URI).
   const last = playlist.segments.at(-1);
-  if (last !== undefined && (typeof last.uri !== 'string' || last.uri === '')) playlist.segments.pop();
+  const uriless = last !== undefined && (typeof last.uri !== 'string' || last.uri === '');
+  if (uriless && (!isFinished(playlist) || last.duration === undefined)) playlist.segments.pop();
   if (isFinished(playlist) && !playlist.segments.some((segment) => !segment.gap)) {
     // Only a finished playlist is refused for it: a live one lists nothing before its first segment is
     // written, and is archived as a recording in progress (retried) like one that lists a few.
@@ -405,13 +408,14 @@ const planMediaPlaylist = (
   // Names of the keys and init sections fetched: those a segment that is not a gap needs.
   const fetched = new Set<string>();
 
+  const sequences = sequenceNumbersOf(playlist);
   for (const [index, segment] of playlist.segments.entries()) {
     // Objects are named by the media sequence number of the segment (of the first segment using it, for keys
     // and init sections), which the segment keeps for the life of the playlist (RFC 8216 §6.2.1), not by
     // its position: a live playlist that slides between two runs moves segment n to another position, and a
     // resume would have kept another segment's bytes under the name (the source URL check cannot tell
     // segments that differ only by query string or byte range apart).
-    const sequence = mediaSequenceOf(segment, index, playlist, key);
+    const sequence = sequences[index] as number;
     // An `EXT-X-GAP` segment is missing media: clients must not load it (RFC 8216bis, EXT-X-GAP), and its
     // URI is usually not served at all — fetched, its 404 failed the whole recording for good. It is named
     // (`seg_{n}`, never stored) and keeps its tag in the copy, so the timeline stays that of the source:
@@ -515,19 +519,21 @@ const planMediaPlaylist = (
   };
 };
 
-/** The segment's media sequence number (its position when the parser gave none). */
-const mediaSequenceOf = (
-  segment: types.Segment,
-  index: number,
-  playlist: types.MediaPlaylist,
-  key: string,
-): number => {
-  const sequence =
-    (segment.mediaSequenceNumber as number | undefined) ?? (playlist.mediaSequenceBase ?? 0) + index;
-  if (!Number.isSafeInteger(sequence) || sequence < 0) {
-    throw new InvalidPlaylistError(key, 'an EXT-X-MEDIA-SEQUENCE that is not a non-negative integer');
+/**
+ * Each segment's media sequence number, which names its objects. Numbers that do not run one by one (an
+ * `EXT-X-MEDIA-SEQUENCE` repeated after a segment, which the lenient parser applies from there on, or none
+ * at all) would give two segments one name, and one would be lost: such a playlist's segments are numbered
+ * by position from its first number instead (0 when that is not usable either).
+ */
+const sequenceNumbersOf = (playlist: types.MediaPlaylist): number[] => {
+  const numbers = playlist.segments.map((segment) => segment.mediaSequenceNumber as number | undefined);
+  const usable = (n: number | undefined): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (numbers.every((n, at) => usable(n) && (at === 0 || n === (numbers[at - 1] as number) + 1))) {
+    return numbers as number[];
   }
-  return sequence;
+  const first = numbers[0] ?? playlist.mediaSequenceBase;
+  const base = usable(first) ? first : 0;
+  return playlist.segments.map((_, at) => base + at);
 };
 
 /** A media playlist's lines cut after each segment URI: the tags leading to segment n, then its URI. */

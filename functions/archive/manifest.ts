@@ -8,7 +8,7 @@
  * - a batch: same `pk`, `sk = BATCH#<batch id>`, attributes `done` (string set of asset names),
  *   `candidate` (the candidate's e-mail pseudonym, when its task carried one: what an erasure finds it by),
  *   `completedAt` and `completedBy` once the batch is complete;
- * - a lease: same `pk`, `sk = LEASE#<asset key>`, attributes `owner` (the task's message id) and
+ * - a lease: same `pk`, `sk = LEASE#<asset key>`, attributes `owner` (an id of the task's attempt) and
  *   `expiresAt` (epoch ms): which task is archiving the asset now ({@link ArchiveManifest.lease}).
  * Object keys start with `interviews/`, batch keys with `BATCH#` and lease keys with `LEASE#`, so they never
  * collide and `list` reads objects only (`begins_with`).
@@ -150,8 +150,8 @@ export class ArchiveManifest {
    * Takes the lease on archiving one asset (`assetKey`: a file's key, an HLS recording's key prefix) for
    * `owner` until `expiresAtMs`, so two tasks for one recording (a report's batch and a recording's, say)
    * do not both download and upload every object at once. Granted when nobody holds it, when the holder's
-   * lease expired (it crashed, or its invocation ended), or when `owner` holds it already (the same task
-   * redelivered after a crash).
+   * lease expired (it crashed, or its invocation ended), or when `owner` holds it already (this very request
+   * retried by the SDK after its answer was lost).
    *
    * @returns `undefined` when granted, else when the other holder's lease expires (epoch milliseconds).
    */

@@ -37,7 +37,10 @@ export type ArchiveAsset =
       /** Object key (see the layout). */
       readonly key: string;
       readonly sourceUrl: string;
-      /** Content type to store (`audio/mpeg`, `application/pdf`). */
+      /**
+       * Content type expected (`audio/mpeg`, `application/pdf`): what the first bytes are checked against.
+       * The object is stored with the type they were found to be (`audio/wav` for a WAV answer; media-type.ts).
+       */
       readonly contentType: string;
       /**
        * ROUND0 audio URLs expire 24 h after issue: on 403/404/410 the archiver fetches the interview again
@@ -82,6 +85,11 @@ export interface ArchiveTask {
    * which has no TTL: how an erasure by e-mail finds the archive once every other record of it has expired.
    */
   readonly candidate?: string;
+  /**
+   * How many times the task was sent again to wait because another task was archiving the same asset
+   * (functions/archive.ts, `withAssetLease`); absent at first.
+   */
+  readonly deferrals?: number;
 }
 
 /** One object in the archive, as the manifest lists it. */

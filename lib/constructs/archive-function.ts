@@ -68,7 +68,7 @@ export class ArchiveFunction extends Construct {
     });
 
     // Added directly rather than through `SqsEventSource`, for the reason given in the Worker construct: its
-    // `bind` grants GetQueueUrl, which no code here calls (ChangeMessageVisibility comes from archiveGrants).
+    // `bind` grants GetQueueUrl and ChangeMessageVisibility, which no code here calls.
     this.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(props.queue.node)}`, {
       eventSourceArn: props.queue.queueArn,
       batchSize: settings.batchSize,

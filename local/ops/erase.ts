@@ -7,7 +7,7 @@
  * Deleted, in this order (so that an erase cut short can simply be run again, by e-mail or by ATS candidate
  * id: the records that lead to the rest go last — from the e-mail, the raw events, parked events and claim
  * checks; from an ATS id, the interview items, whose ATS match is the only record of it):
- * 1. the archive manifests of their interviews (`ARCHIVE#…`: objects and `BATCH#…` items);
+ * 1. the archive manifests of their interviews (`ARCHIVE#…`: objects, `BATCH#…` and `LEASE#…` items);
  * 2. the archived media, every object under `interviews/<id>/` of each of their interviews (and under the
  *    prefixes the manifests name);
  * 3. any other ledger item that contains one of their e-mails, names, e-mail pseudonyms, candidate ids or

@@ -183,14 +183,14 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('archive', () => {
-    it('has exactly: consume the archive queue (and give a busy asset’s task back sooner), dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), its secret', () => {
+    it('has exactly: consume the archive queue (and send a busy asset’s task back to wait), dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), its secret', () => {
       // Prepare
       const expected = [
         grant(arnOf(state.archive.queue), [
           'sqs:ReceiveMessage',
           'sqs:DeleteMessage',
           'sqs:GetQueueAttributes',
-          'sqs:ChangeMessageVisibility',
+          'sqs:SendMessage',
         ]),
         grant(arnOf(state.archive.deadLetterQueue), ['sqs:SendMessage']),
         grant(arnOf(state.events.queue), ['sqs:SendMessage']),

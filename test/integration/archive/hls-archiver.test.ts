@@ -612,6 +612,49 @@ describe('archiveHlsRecording', () => {
     await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
   });
 
+  it('refuses a finished playlist whose last EXTINF has no URI: a segment is missing, not being written', async () => {
+    // Prepare
+    const text = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))
+      .replaceAll('seg_', '../ts/seg_')
+      .replace('#EXT-X-ENDLIST', '#EXTINF:2.000000,\n#EXT-X-ENDLIST');
+    await mkdir(join(media, 'missing-last-uri'), { recursive: true });
+    await writeFile(join(media, 'missing-last-uri', 'index.m3u8'), text);
+    const { store, asset } = await prepare('/missing-last-uri/index.m3u8');
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+
+    // Assess
+    expect(failed).toBeInstanceOf(InvalidPlaylistError);
+    expect(failed).toMatchObject({ transient: false, reason: 'an entry without URI' });
+    expect(store.records.size).toBe(0);
+  });
+
+  it('numbers segments by position when EXT-X-MEDIA-SEQUENCE is repeated mid-list: no two share a name', async () => {
+    // Prepare: the tag again after the first segment (the lenient parser restarts the count there)
+    const lines = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))
+      .replaceAll('seg_', '../ts/seg_')
+      .split('\n');
+    const second = lines.findIndex(
+      (line, at) => line.startsWith('#EXTINF') && at > lines.indexOf('../ts/seg_0.ts'),
+    );
+    lines.splice(second, 0, '#EXT-X-MEDIA-SEQUENCE:0');
+    await mkdir(join(media, 'repeated-sequence'), { recursive: true });
+    await writeFile(join(media, 'repeated-sequence', 'index.m3u8'), lines.join('\n'));
+    const { store, asset, prefix, entry } = await prepare('/repeated-sequence/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(relativeKeys(objects, prefix)).toEqual(tsArchiveKeys);
+    for (const n of [0, 1, 2]) {
+      const stored = objects.find((object) => object.key === `${prefix}v0/seg_${n}.ts`);
+      expect(stored?.sha256).toBe(sha256(await readFile(join(media, 'ts', `seg_${n}.ts`))));
+    }
+    await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
+  });
+
   it('names segments by media sequence number: a live playlist that slid between runs keeps no other segment’s bytes', async () => {
     // Prepare: byte ranges of one file (one URL for all); the first run sees segments 0 and 1, the second,
     // after the window slid by one, segments 1 and 2 and the end

@@ -258,7 +258,7 @@ describe('verifyRound0Signature', () => {
       expect(result).toEqual({ ok: true, timestamp: t });
     });
 
-    it('refuses a header with more than two distinct timestamps as malformed, before hashing the body for each', () => {
+    it('refuses a header with more than two distinct timestamps as malformed, and accepts one timestamp repeated', () => {
       // Prepare: a genuine signature behind two others of other timestamps (each would cost an HMAC)
       const valid = signedAt(t);
 
