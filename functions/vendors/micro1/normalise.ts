@@ -56,9 +56,13 @@ export function micro1DedupeKey(body: Micro1Envelope, known: boolean, payload: u
   return contentDedupeKey('micro1', event, payload);
 }
 
-/** The most specific date the event carries, as ISO UTC: last change, start, creation, report day. */
+/**
+ * The most specific date the event carries, as ISO UTC: last change, completion, start, creation, report
+ * day. `date_completed` is undocumented (`interview.completed`'s payload is): read when present and
+ * readable, so a completion is not dated by its interview's start.
+ */
 function occurredAt(data: Record<string, unknown>): string | undefined {
-  for (const field of ['date_modified', 'date_started', 'date_created', 'report_date']) {
+  for (const field of ['date_modified', 'date_completed', 'date_started', 'date_created', 'report_date']) {
     const text = textAt(data, field);
     const iso = text === undefined ? undefined : micro1DateToIso(text);
     if (iso !== undefined) return iso;

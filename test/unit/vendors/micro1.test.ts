@@ -262,6 +262,22 @@ describe('micro1 interview.completed (undocumented payload)', () => {
     });
   });
 
+  it('dates a completion by its date_completed when it carries a readable one, else by its start', () => {
+    // Prepare
+    const completed = (dateCompleted: string) =>
+      micro1Event('interview.started', {
+        set: { event: 'interview.completed', 'data.date_completed': dateCompleted },
+      });
+
+    // Act
+    const readable = parsedEvent(completed('2024-01-01 10:45:00')).occurredAt;
+    const unreadable = parsedEvent(completed('sometime')).occurredAt;
+
+    // Assess
+    expect(readable).toBe('2024-01-01T10:45:00.000Z');
+    expect(unreadable).toBe('2024-01-01T10:00:00.000Z');
+  });
+
   it('accepts a payload without ids or readable dates and keys it on a content hash', () => {
     // Prepare
     const body = { event: 'interview.completed', data: { date_started: '01/01/2024 10:00', score: 'n/a' } };
