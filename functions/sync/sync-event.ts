@@ -219,8 +219,12 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   // Media first: vendor URLs expire (ROUND0 audio after 24 h), and archiving needs no ATS record.
   const email = event.candidate.email;
   const candidate = email === undefined ? undefined : emailPseudonym(email, options.pseudonymKey);
+  // An event without the e-mail (a micro1 recording names only its report) archives under the pseudonym its
+  // interview already holds: what an erasure by e-mail finds the archive by once the interview item expired.
+  const archiveCandidate =
+    candidate ?? (state === undefined ? undefined : stringField(state, candidatePseudonymField));
   const archiveTasks =
-    deps.archive === undefined ? [] : archiveTasksOf(event, interviewKey, enriched, candidate);
+    deps.archive === undefined ? [] : archiveTasksOf(event, interviewKey, enriched, archiveCandidate);
   if (archiveTasks.length > 0) await deps.archive?.(archiveTasks);
   const step = lifecycleOf(event);
   const update = normaliseUpdate({

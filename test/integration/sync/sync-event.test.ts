@@ -13,6 +13,7 @@ import { archiveCompletedEvent, archiveTaskEvent } from '../../../functions/arch
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { createAtsAdapter } from '../../../functions/ats/index.js';
 import type { AtsLogLine } from '../../../functions/ats/log/adapter.js';
+import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
 import { notifySlack } from '../../../functions/ats/slack.js';
 import type { AtsAdapter } from '../../../functions/ats/types.js';
 import { InterviewLedger, interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
@@ -1274,6 +1275,31 @@ describe('syncInterviewEvent: archive (tasks out, completion back through the la
     expect(early.reason).toContain('awaiting the candidate identity');
     expect(reported.effects).toEqual({ 'status:completed': 'ran', note: 'ran' });
     expect(noteBodies(world, 'ABCD1234')).toEqual([expect.stringContaining('s3.console.aws.amazon.com')]);
+  });
+
+  it('names the candidate on the tasks of a recording event, which carries no e-mail, from its interview', async () => {
+    // Prepare
+    const pseudonymKey = 'a-test-pseudonym-key-of-32-chars-or-more';
+    const withKey = world.deps({
+      archive: async (tasks) => {
+        sent.push(...tasks);
+      },
+      options: { pseudonymKey },
+    });
+    await syncInterviewEvent(envelope('micro1', 'interview_report.created'), withKey);
+    const fromReport = [...new Set(sent.map((task) => task.candidate))];
+    sent = [];
+    const webcam = envelope('micro1', 'interview_webcam_recording.completed', {
+      set: { 'data.report_id': 'h0gqkAcaDJ' },
+    });
+
+    // Act
+    await syncInterviewEvent(webcam, withKey);
+
+    // Assess
+    expect(webcam.candidate.email).toBeUndefined();
+    expect(fromReport).toEqual([emailPseudonym('john.doe@micro1.ai', pseudonymKey)]);
+    expect(sent.map((task) => [task.asset.name, task.candidate])).toEqual([['webcam', fromReport[0]]]);
   });
 
   it('sends a replayed parked archive task back to the archive queue, and nothing else', async () => {
