@@ -157,28 +157,35 @@ const maxDeferrals = 8;
  * recording event's), and run at once they both downloaded and uploaded every object. The lease lasts until
  * this invocation's media requests end (`until`) and is given up when the task ends either way; a task that
  * finds it held fails with {@link AssetBusyError}, is sent again delayed until the lease ends and then finds
- * everything archived. On its queue's last receive, or after {@link maxDeferrals} waits, a task archives
- * regardless: duplicate work is better than a dead letter.
+ * everything archived (or resumes what the holder left). When it must not wait any longer (`regardless`: on
+ * its queue's last receive, or after {@link maxDeferrals} waits) it still takes the lease if it is free, so a
+ * third task waits for it, and archives without it otherwise: duplicate work is better than a dead letter.
  *
  * `owner` is unique to this attempt: two deliveries of one message at once (SQS delivers at least once) do
  * not share the lease. A crash: before the lease, nothing held; holding it, the lease ends at `expiresAt`
  * (the invocation's own end, long before SQS delivers the task again); after the release, nothing held.
+ *
+ * @param onShared called when the task archives while another holds the lease (`regardless` only).
  */
 const withAssetLease = async <T>(
   task: ArchiveTask,
   owner: string,
   until: number | undefined,
   regardless: boolean,
+  onShared: () => void,
   work: () => Promise<T>,
 ): Promise<T> => {
-  if (regardless) return work();
   const key = assetKeyOf(task.asset);
   const expiresAt = (until ?? Date.now() + defaultLeaseMs) + invocationMarginMs;
   const lease = () => manifest.lease(task.vendor, task.interviewKey, key, owner, expiresAt);
   let busyUntil = await lease();
   // Given up or expired between the two reads of `lease`: asked once more rather than sent to wait.
   if (busyUntil !== undefined && busyUntil <= Date.now()) busyUntil = await lease();
-  if (busyUntil !== undefined) throw new AssetBusyError(key, busyUntil);
+  if (busyUntil !== undefined) {
+    if (!regardless) throw new AssetBusyError(key, busyUntil);
+    onShared();
+    return work();
+  }
   try {
     return await work();
   } finally {
@@ -224,12 +231,20 @@ export const createArchiveHandler = () => {
    * receives (its queue dead-letters it after 5) nor count as a failed attempt. A crash after the send and
    * before this message is deleted leaves two tasks for the asset: the second finds it archived.
    */
-  const deferUntil = async (queueUrl: string, task: ArchiveTask, untilMs: number): Promise<void> => {
+  const deferUntil = async (
+    queueUrl: string,
+    record: SQSRecord,
+    task: ArchiveTask,
+    untilMs: number,
+  ): Promise<void> => {
     const seconds = Math.ceil((untilMs - Date.now()) / 1000) + 5;
+    // The body as the worker sent it (not the parsed task, which drops what the schema does not name)
+    // with the count of waits.
+    const sent = safeJson(record.body) as Record<string, unknown>;
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
-        MessageBody: JSON.stringify({ ...task, deferrals: (task.deferrals ?? 0) + 1 } satisfies ArchiveTask),
+        MessageBody: JSON.stringify({ ...sent, deferrals: (task.deferrals ?? 0) + 1 }),
         DelaySeconds: Math.min(Math.max(seconds, 1), 900),
       }),
     );
@@ -272,7 +287,13 @@ export const createArchiveHandler = () => {
     const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
     try {
       const regardless = lastReceive || (task.deferrals ?? 0) >= maxDeferrals;
-      const objects = await withAssetLease(task, randomUUID(), until, regardless, () =>
+      const shared = () =>
+        logger.info('archiving regardless while another task holds the asset', {
+          ...about,
+          receiveCount,
+          deferrals: task.deferrals ?? 0,
+        });
+      const objects = await withAssetLease(task, randomUUID(), until, regardless, shared, () =>
         archiveTask(task, until),
       );
       const vendor = { vendor: task.vendor };
@@ -300,7 +321,13 @@ export const createArchiveHandler = () => {
       if (error instanceof AssetBusyError && archiveQueueUrl !== undefined) {
         // Waiting for another task, not failing: neither warned about nor counted as failing again. A failed
         // send is thrown, and the task retried as after any transient failure.
-        await deferUntil(archiveQueueUrl, task, error.busyUntilMs);
+        await deferUntil(archiveQueueUrl, record, task, error.busyUntilMs).catch((sendError: unknown) => {
+          logger.warn('could not send a task for a busy asset to wait; it will be retried', {
+            ...about,
+            error: sendError instanceof Error ? sendError.name : typeof sendError,
+          });
+          throw sendError;
+        });
         logger.info('asset being archived by another task; sent to wait until it ends', {
           ...about,
           deferrals: (task.deferrals ?? 0) + 1,

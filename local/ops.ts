@@ -705,8 +705,12 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
     const depths: Array<{ name: string; depth: number | undefined }> = [];
     for (const [name, url] of Object.entries(stage.queues)) {
       if (url === undefined) continue;
-      // Unknown (no permission, throttled) is said as such, never taken for empty.
-      depths.push({ name, depth: await queueDepth(stage.sqs, url).catch(() => undefined) });
+      // Unknown (no permission, throttled) is said as such, never taken for empty. Delayed messages count:
+      // an archive task waiting for another task's lease comes back within 15 minutes (functions/archive.ts).
+      depths.push({
+        name,
+        depth: await queueDepth(stage.sqs, url, { includeDelayed: true }).catch(() => undefined),
+      });
     }
     return {
       lines: [

@@ -704,7 +704,7 @@ export const caveatLines = (
   const unknown = waiting.filter((queue) => queue.depth === undefined).map((queue) => queue.name);
   return [
     busy.length > 0
-      ? `queues still hold messages (${busy.map((q) => `${q.name}: ${q.depth}`).join(', ')}): they may carry ` +
+      ? `queues still hold messages, waiting, in flight or delayed (${busy.map((q) => `${q.name}: ${q.depth}`).join(', ')}): they may carry ` +
         'this candidate and re-create state when processed. Wait until the queues are empty, and run the ' +
         'erase again (it also deletes what of the candidate reached the dead-letter queues).'
       : queueDepths.length === 0 || unknown.length > 0

@@ -236,6 +236,34 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     expect(await world.stateOf('round0', jane.interviewId)).toBeUndefined();
   });
 
+  it('does not call the queues empty while an archive task waits delayed on one (sent back to wait for a lease)', async () => {
+    // Prepare: Jane's interview again; a task of another interview, delayed as the archive delays a task
+    // for a busy asset
+    await world.deliver('round0', world.fixtureJson('round0', 'interview_started'));
+    await eventually(
+      async () => expect(await world.stateOf('round0', jane.interviewId)).toBeDefined(),
+      30_000,
+    );
+    await world.quiet();
+    const { MessageId } = await pipeline.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: pipeline.queueUrls.archive,
+        MessageBody: JSON.stringify({ ...JSON.parse(archiveTask('report:DelayedArchive1')), deferrals: 1 }),
+        DelaySeconds: 900,
+      }),
+    );
+
+    // Act
+    const { lines } = await runOpsCommand(['erase', '--email', jane.email, '--yes'], tempDir);
+
+    // Assess
+    expect(MessageId).toBeDefined();
+    expect(lines.join('\n')).not.toContain('queues: empty now');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^queues still hold messages, waiting, in flight or delayed \(.*archive: 1/),
+    );
+  });
+
   it('says a dead-letter queue it cannot read was not swept, and ends with exit code 1', async () => {
     // Prepare: Jane's interview again, and a runtime whose events DLQ does not exist
     await world.deliver('round0', world.fixtureJson('round0', 'interview_started'));
