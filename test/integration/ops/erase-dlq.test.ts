@@ -128,6 +128,13 @@ const holding = async (needle: string): Promise<string[]> => {
   return found;
 };
 
+/** Jane's interview delivered again after an erase, and processed. */
+const janesInterviewAgain = async () => {
+  await world.deliver('round0', world.fixtureJson('round0', 'interview_started'));
+  await eventually(async () => expect(await world.stateOf('round0', jane.interviewId)).toBeDefined(), 30_000);
+  await world.quiet();
+};
+
 beforeAll(async () => {
   world = await startEraseWorld('ops-erase-dlq-');
   ({ tempDir, pipeline, s3, ledger } = world);
@@ -239,12 +246,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
   it('does not call the queues empty while an archive task waits delayed on one (sent back to wait for a lease)', async () => {
     // Prepare: Jane's interview again; a task of another interview, delayed as the archive delays a task
     // for a busy asset
-    await world.deliver('round0', world.fixtureJson('round0', 'interview_started'));
-    await eventually(
-      async () => expect(await world.stateOf('round0', jane.interviewId)).toBeDefined(),
-      30_000,
-    );
-    await world.quiet();
+    await janesInterviewAgain();
     const { MessageId } = await pipeline.sqs.send(
       new SendMessageCommand({
         QueueUrl: pipeline.queueUrls.archive,
@@ -266,12 +268,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
 
   it('says a dead-letter queue it cannot read was not swept, and ends with exit code 1', async () => {
     // Prepare: Jane's interview again, and a runtime whose events DLQ does not exist
-    await world.deliver('round0', world.fixtureJson('round0', 'interview_started'));
-    await eventually(
-      async () => expect(await world.stateOf('round0', jane.interviewId)).toBeDefined(),
-      30_000,
-    );
-    await world.quiet();
+    await janesInterviewAgain();
     const brokenDir = await mkdtemp(join(tmpdir(), 'ops-erase-dlq-broken-'));
     const missing = `${pipeline.queueUrls.deadLetter}-missing`;
     await writeRuntimeInfo(
