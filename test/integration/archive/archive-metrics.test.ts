@@ -25,15 +25,20 @@ const emulators = await startEmulators();
 const media = Buffer.from('%PDF-1.4 a tiny report, archived byte for byte\n');
 /** What a CDN answers with 200 for an expired link: a page, not the report. */
 const expiredPage = Buffer.from('<!doctype html><html><body>This link has expired.</body></html>\n');
-/** `/slow.pdf` is answered only once `releaseSlow` is called: a download still in flight. */
-let releaseSlow: () => void = () => undefined;
-const slowReleased = new Promise<void>((resolve) => {
-  releaseSlow = resolve;
-});
+/** A path answered only once the test releases it: a download still in flight. */
+const held = (path: string) => {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { path, released, release };
+};
+const slow = held('/slow.pdf');
+const slowToo = held('/slow-too.pdf');
 const mediaRequests: string[] = [];
 const mediaServer = createServer(async (request, response) => {
   mediaRequests.push(request.url ?? '');
-  if (request.url === '/slow.pdf') await slowReleased;
+  for (const gate of [slow, slowToo]) if (request.url === gate.path) await gate.released;
   if (request.url === '/failing.pdf') {
     // A host that keeps failing: a transient failure on every receive.
     response.writeHead(503).end();
@@ -172,7 +177,7 @@ describe('archive handler metrics', () => {
     // Act: the second task meets the lease; the first ends; the second comes back (as sent again)
     const busy = await invoke(sqsRecord(JSON.stringify(second)));
     const delayed = await delayedOnArchiveQueue();
-    releaseSlow();
+    slow.release();
     const done = await firstRun;
     const afterWait = await invoke(sqsRecord(JSON.stringify({ ...second, deferrals: 1 })));
 
@@ -247,6 +252,33 @@ describe('archive handler metrics', () => {
     expect(busy.result.batchItemFailures).toEqual([]);
     expect(seriesOf(busy.metrics, 'ArchiveObjects')).toEqual([]);
     expect(await delayedOnArchiveQueue()).toBe(delayedBefore + 1);
+  });
+
+  it('holds the lease while it archives regardless, so a third task for the asset still waits', async () => {
+    // Prepare: a task past its eighth wait, archiving a download that is still in flight
+    const url = `${mediaOrigin}${slowToo.path}`;
+    const regardless = { ...reportTask('lease-third', url), deferrals: 8 };
+    const third = { ...reportTask('lease-third', url), batchId: 'batch-lease-third' };
+    const delayedBefore = await delayedOnArchiveQueue();
+    const regardlessRun = invoke(sqsRecord(JSON.stringify(regardless)));
+    while (!mediaRequests.includes(slowToo.path)) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // Act
+    const thirdRun = invoke(sqsRecord(JSON.stringify(third)));
+    const waited = await Promise.race([
+      thirdRun.then(() => 'answered'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000)),
+    ]);
+    slowToo.release();
+    const [done, thirdDone] = await Promise.all([regardlessRun, thirdRun]);
+
+    // Assess: the third task was sent to wait without downloading; one download in all
+    expect(waited).toBe('answered');
+    expect(thirdDone.result.batchItemFailures).toEqual([]);
+    expect(seriesOf(thirdDone.metrics, 'ArchiveObjects')).toEqual([]);
+    expect(await delayedOnArchiveQueue()).toBe(delayedBefore + 1);
+    expect(done.result.batchItemFailures).toEqual([]);
+    expect(mediaRequests.filter((path) => path === slowToo.path)).toHaveLength(1);
   });
 
   it.each([
