@@ -32,7 +32,7 @@ import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, s3Client, sdkPutObject, sdkSendMessage, sqsClient } from './platform/clients.js';
 import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
-import { UrlRefusedError } from './platform/errors.js';
+import { errorNameOf, UrlRefusedError } from './platform/errors.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import { recordMetric } from './platform/metrics.js';
 import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
@@ -324,7 +324,7 @@ export const createArchiveHandler = () => {
         await deferUntil(archiveQueueUrl, record, task, error.busyUntilMs).catch((sendError: unknown) => {
           logger.warn('could not send a task for a busy asset to wait; it will be retried', {
             ...about,
-            error: sendError instanceof Error ? sendError.name : typeof sendError,
+            error: errorNameOf(sendError),
           });
           throw sendError;
         });
@@ -335,7 +335,7 @@ export const createArchiveHandler = () => {
         return;
       }
       const disposition = classifyFailure(error);
-      const errorName = error instanceof Error ? error.name : typeof error;
+      const errorName = errorNameOf(error);
       if (disposition.kind === 'transient' && !lastReceive) {
         logger.warn('archive task will be retried', { ...about, error: errorName, receiveCount });
         // Failing again 90 minutes (a visibility timeout) or more after the first attempt: the queue's age

@@ -28,7 +28,7 @@ import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, sdkPutObject, smallObjectS3Client, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
-import { ConfigurationError } from './platform/errors.js';
+import { ConfigurationError, errorNameOf } from './platform/errors.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import {
   atsWriteActionOf,
@@ -188,9 +188,6 @@ const syncDeps = async (): Promise<SyncDeps> => {
   return built.deps;
 };
 
-/** The error's class name, what logs and dead-letter reasons name (never its message). */
-const errorNameOf = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
-
 /** `Retry-After` an ATS or vendor API asked for, anywhere in the error's cause chain. */
 const retryAfterOf = (error: unknown): number | undefined => {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
@@ -343,11 +340,11 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       logger.info('test delivery acknowledged', about);
       return;
     }
+    const lastReceive = queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount;
     try {
       const deps = await syncDeps();
       // Test deliveries never get here, so a vendor API that does not know a real event's interview points
       // at a key or base URL of another account or environment: synced from the webhook, counted and logged.
-      const lastReceive = queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount;
       const enrich: SyncDeps['enrich'] = async (toEnrich) => {
         const enriched = await deps.enrich(toEnrich).catch(async (error: unknown) => {
           // The vendor's API kept failing until the last receive: what the webhook carries is synced where
@@ -420,7 +417,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       }
       switch (disposition.kind) {
         case 'transient': {
-          if (queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount) {
+          if (lastReceive) {
             // The last receive: SQS would move the message to the DLQ with no reason and nothing parked.
             const reason = `gave up after ${receiveCount} attempts; the last failed with ${errorName}`;
             await parking.park('failed', event, reason);

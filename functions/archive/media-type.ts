@@ -113,7 +113,8 @@ export const checkedMediaBody = async (
   let ended = false;
   // Read until a signature matches (no signature matches a shorter head than it needs, so more bytes never
   // undo a match), the head is long enough to refuse, or the body ended.
-  while (size < sniffBytes && !looksLike(expected, Buffer.concat(head), contentType)) {
+  let found = formatOf(expected, Buffer.alloc(0), contentType);
+  while (size < sniffBytes && found === undefined) {
     const { done, value } = await chunks.next();
     if (done) {
       ended = true;
@@ -122,8 +123,8 @@ export const checkedMediaBody = async (
     const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value);
     head.push(bytes);
     size += bytes.length;
+    found = formatOf(expected, Buffer.concat(head), contentType);
   }
-  const found = formatOf(expected, Buffer.concat(head), contentType);
   if (found === undefined) {
     body.destroy();
     // The header is the vendor's, not the candidate's: bounded, and safe to name in a parked reason.

@@ -1,3 +1,6 @@
+/** An error's class name: what logs, metrics and dead-letter reasons name (never its message). */
+export const errorNameOf = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
+
 /** The service's configuration (environment, secrets) is missing or malformed. */
 export class ConfigurationError extends Error {
   constructor(message: string, options?: ErrorOptions) {
