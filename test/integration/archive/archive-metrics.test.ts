@@ -35,10 +35,11 @@ const held = (path: string) => {
 };
 const slow = held('/slow.pdf');
 const slowToo = held('/slow-too.pdf');
+const slowTwice = held('/slow-twice.pdf');
 const mediaRequests: string[] = [];
 const mediaServer = createServer(async (request, response) => {
   mediaRequests.push(request.url ?? '');
-  for (const gate of [slow, slowToo]) if (request.url === gate.path) await gate.released;
+  for (const gate of [slow, slowToo, slowTwice]) if (request.url === gate.path) await gate.released;
   if (request.url === '/failing.pdf') {
     // A host that keeps failing: a transient failure on every receive.
     response.writeHead(503).end();
@@ -279,6 +280,66 @@ describe('archive handler metrics', () => {
     expect(await delayedOnArchiveQueue()).toBe(delayedBefore + 1);
     expect(done.result.batchItemFailures).toEqual([]);
     expect(mediaRequests.filter((path) => path === slowToo.path)).toHaveLength(1);
+  });
+
+  it('lets one of two deliveries of one message at once archive, and sends the other to wait (each attempt owns its lease)', async () => {
+    // Prepare: SQS delivers a message at least once: the same message again, while its first delivery downloads
+    const task = reportTask('lease-twice', `${mediaOrigin}${slowTwice.path}`);
+    const record = sqsRecord(JSON.stringify(task));
+    const delayedBefore = await delayedOnArchiveQueue();
+    const firstRun = invoke(record);
+    while (!mediaRequests.includes(slowTwice.path)) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // Act
+    const again = await invoke({ ...record, receiptHandle: `${record.receiptHandle}-again` });
+    slowTwice.release();
+    const done = await firstRun;
+
+    // Assess: the second delivery did not download; it waits on the queue; one download in all
+    expect(again.result.batchItemFailures).toEqual([]);
+    expect(seriesOf(again.metrics, 'ArchiveObjects')).toEqual([]);
+    expect(await delayedOnArchiveQueue()).toBe(delayedBefore + 1);
+    expect(done.result.batchItemFailures).toEqual([]);
+    expect(mediaRequests.filter((path) => path === slowTwice.path)).toHaveLength(1);
+    expect(
+      await new ArchiveManifest(ledger).markAssetDone('micro1', task.interviewKey, task.batchId, 'report', [
+        'report',
+      ]),
+    ).toBe('already-complete');
+  });
+
+  it('asks once more and archives at once when the holder gives the lease up between the refusal and the read', async () => {
+    // Prepare: a lease another task holds; it gives the lease up right after this task's request is refused
+    // (a middleware on the handler's own client, before the read of the lease that follows the refusal)
+    const task = reportTask('lease-released', `${mediaOrigin}/report.pdf`);
+    const key = task.asset.kind === 'file' ? task.asset.key : '';
+    const manifest = new ArchiveManifest(ledger);
+    await manifest.lease('micro1', task.interviewKey, key, 'another-task', Date.now() + 600_000);
+    const delayedBefore = await delayedOnArchiveQueue();
+    let releasedBetween = 0;
+    const stack = clients.dynamoDbClient().middlewareStack;
+    stack.add(
+      (next, handlerContext) => async (args) => {
+        const read = handlerContext.commandName === 'GetItemCommand';
+        if (read && releasedBetween === 0 && JSON.stringify(args.input).includes('LEASE#')) {
+          releasedBetween += 1;
+          await manifest.release('micro1', task.interviewKey, key, 'another-task');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'releaseBetweenTheTwoReads' },
+    );
+
+    // Act
+    const run = await invoke(sqsRecord(JSON.stringify(task))).finally(() =>
+      stack.remove('releaseBetweenTheTwoReads'),
+    );
+
+    // Assess: archived in this invocation, not sent to wait for a lease nobody holds
+    expect(releasedBetween).toBe(1);
+    expect(run.result.batchItemFailures).toEqual([]);
+    expect(valuesOf(run.metrics, 'ArchiveObjects', { service, vendor: 'micro1' })).toEqual([1]);
+    expect(await delayedOnArchiveQueue()).toBe(delayedBefore);
   });
 
   it.each([
