@@ -17,6 +17,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
+import { busyWaitSeconds } from './archive/busy-wait.js';
 import { AssetBusyError } from './archive/errors.js';
 import { archiveCompletedEvent, archiveTaskEvent } from './archive/events.js';
 import { archiveMediaFile } from './archive/file-archiver.js';
@@ -147,8 +148,9 @@ const assetKeyOf = (asset: ArchiveTask['asset']): string =>
   asset.kind === 'hls' ? asset.keyPrefix : asset.key;
 
 /**
- * Times a task for a busy asset is sent back to wait before it archives regardless: each wait is at most
- * SQS's 15-minute delay, so about two hours behind other tasks for the same recording.
+ * Times a task for a busy asset is sent back to wait before it archives regardless: 30 s, 1, 2, 4 and 8
+ * minutes, then three of SQS's longest delay (15 minutes), about an hour in all, each cut short by the
+ * holder's lease ending.
  */
 const maxDeferrals = 8;
 
@@ -156,10 +158,11 @@ const maxDeferrals = 8;
  * One task per asset at a time. Two tasks may carry the same recording (a micro1 report's batch and its
  * recording event's), and run at once they both downloaded and uploaded every object. The lease lasts until
  * this invocation's media requests end (`until`) and is given up when the task ends either way; a task that
- * finds it held fails with {@link AssetBusyError}, is sent again delayed until the lease ends and then finds
- * everything archived (or resumes what the holder left). When it must not wait any longer (`regardless`: on
- * its queue's last receive, or after {@link maxDeferrals} waits) it still takes the lease if it is free, so a
- * third task waits for it, and archives without it otherwise: duplicate work is better than a dead letter.
+ * finds it held fails with {@link AssetBusyError}, is sent again to wait (30 s, doubling with each wait,
+ * never past the lease's end) and then finds everything archived (or resumes what the holder left), or
+ * waits again. When it must not wait any longer (`regardless`: on its queue's last receive, or after
+ * {@link maxDeferrals} waits) it still takes the lease if it is free, so a third task waits for it, and
+ * archives without it otherwise: duplicate work is better than a dead letter.
  *
  * `owner` is unique to this attempt: two deliveries of one message at once (SQS delivers at least once) do
  * not share the lease. A crash: before the lease, nothing held; holding it, the lease ends at `expiresAt`
@@ -226,8 +229,8 @@ export const createArchiveHandler = () => {
   const metrics = createMetrics(serviceName);
 
   /**
-   * Sends `task` again to wait, delayed until `untilMs` (at most SQS's 15 minutes), with one more deferral
-   * counted. A new message rather than a longer visibility timeout: a wait must not use up one of the task's
+   * Sends `task` again to wait, with one more deferral counted: delayed 30 s after its first wait and twice as
+   * long after each next, never past the lease's end `untilMs` (archive/busy-wait.ts). A new message rather than a longer visibility timeout: a wait must not use up one of the task's
    * receives (its queue dead-letters it after 5) nor count as a failed attempt. A crash after the send and
    * before this message is deleted leaves two tasks for the asset: the second finds it archived.
    */
@@ -237,7 +240,6 @@ export const createArchiveHandler = () => {
     task: ArchiveTask,
     untilMs: number,
   ): Promise<void> => {
-    const seconds = Math.ceil((untilMs - Date.now()) / 1000) + 5;
     // The body as the worker sent it (not the parsed task, which drops what the schema does not name)
     // with the count of waits.
     const sent = safeJson(record.body) as Record<string, unknown>;
@@ -245,7 +247,7 @@ export const createArchiveHandler = () => {
       new SendMessageCommand({
         QueueUrl: queueUrl,
         MessageBody: JSON.stringify({ ...sent, deferrals: (task.deferrals ?? 0) + 1 }),
-        DelaySeconds: Math.min(Math.max(seconds, 1), 900),
+        DelaySeconds: busyWaitSeconds(task.deferrals ?? 0, untilMs, Date.now()),
       }),
     );
   };

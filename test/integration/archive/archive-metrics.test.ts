@@ -9,7 +9,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ArchiveManifest } from '../../../functions/archive/manifest.js';
@@ -124,15 +129,21 @@ const reportTask = (id: string, sourceUrl: string): ArchiveTask => ({
   },
 });
 
-/** Messages sent to the archive queue with a delay, not receivable yet. */
-const delayedOnArchiveQueue = async (): Promise<number> => {
+/**
+ * Messages on the archive queue: delayed, receivable or received. The handler is invoked directly, so
+ * only the tasks it sends to wait land there (the tests delete none but their own): a task sent to wait
+ * adds one, and after its 30 s it moves on from delayed to receivable without leaving the count.
+ */
+const messagesOnArchiveQueue = async (): Promise<number> => {
+  const names = [
+    'ApproximateNumberOfMessagesDelayed',
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+  ] as const;
   const { Attributes } = await emulators.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: emulators.queueUrls.archive,
-      AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
-    }),
+    new GetQueueAttributesCommand({ QueueUrl: emulators.queueUrls.archive, AttributeNames: [...names] }),
   );
-  return Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+  return names.reduce((sum, name) => sum + Number(Attributes?.[name] ?? 0), 0);
 };
 
 const invoke = (...records: SQSRecord[]) =>
@@ -171,13 +182,13 @@ describe('archive handler metrics', () => {
     const url = `${mediaOrigin}/slow.pdf`;
     const first = reportTask('lease', url);
     const second = { ...reportTask('lease', url), batchId: 'batch-lease-2' };
-    const delayedBefore = await delayedOnArchiveQueue();
+    const queuedBefore = await messagesOnArchiveQueue();
     const firstRun = invoke(sqsRecord(JSON.stringify(first)));
     while (!mediaRequests.includes('/slow.pdf')) await new Promise((resolve) => setTimeout(resolve, 10));
 
     // Act: the second task meets the lease; the first ends; the second comes back (as sent again)
     const busy = await invoke(sqsRecord(JSON.stringify(second)));
-    const delayed = await delayedOnArchiveQueue();
+    const queued = await messagesOnArchiveQueue();
     slow.release();
     const done = await firstRun;
     const afterWait = await invoke(sqsRecord(JSON.stringify({ ...second, deferrals: 1 })));
@@ -186,7 +197,7 @@ describe('archive handler metrics', () => {
     expect(busy.result.batchItemFailures).toEqual([]);
     expect(seriesOf(busy.metrics, 'ArchiveFailed')).toEqual([]);
     expect(seriesOf(busy.metrics, 'ArchiveObjects')).toEqual([]);
-    expect(delayed).toBe(delayedBefore + 1);
+    expect(queued).toBe(queuedBefore + 1);
     expect(done.result.batchItemFailures).toEqual([]);
     expect(afterWait.result.batchItemFailures).toEqual([]);
     expect(mediaRequests.filter((path) => path === '/slow.pdf')).toHaveLength(1);
@@ -198,8 +209,8 @@ describe('archive handler metrics', () => {
     }
   });
 
-  it('sends a task for a busy asset again, as it came plus one deferral, delayed until the lease ends, and archives it then', async () => {
-    // Prepare: a lease another task holds for eight more seconds; a task with keys this version does not know
+  it('sends a task for a busy asset again, as it came plus one deferral, to wait 30 s (less than the lease’s minute), and archives it then', async () => {
+    // Prepare: a lease another task holds for a minute more; a task with keys this version does not know
     // (at its top and inside `refresh`, which the task schema reads strictly)
     const report = reportTask('lease-short', `${mediaOrigin}/report.pdf`);
     const task = {
@@ -208,21 +219,34 @@ describe('archive handler metrics', () => {
       fromALaterVersion: { kept: true },
     };
     const key = task.asset.kind === 'file' ? task.asset.key : '';
-    const leaseEnds = Date.now() + 8000;
-    await new ArchiveManifest(ledger).lease('micro1', task.interviewKey, key, 'another-task', leaseEnds);
+    const manifest = new ArchiveManifest(ledger);
+    const leaseEnds = Date.now() + 60_000;
+    await manifest.lease('micro1', task.interviewKey, key, 'another-task', leaseEnds);
 
-    // Act
+    // Act: the task waits; the holder ends meanwhile; the task comes back
+    const sentAt = Date.now();
     const busy = await invoke(sqsRecord(JSON.stringify(task)));
-    const { Messages: [message] = [] } = await emulators.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: emulators.queueUrls.archive, WaitTimeSeconds: 20 }),
-    );
+    let message: Message | undefined;
+    while (message === undefined && Date.now() < sentAt + 45_000) {
+      // Only this task's message: other tests' tasks sent to wait come back during these 30 s too.
+      const { Messages = [] } = await emulators.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: emulators.queueUrls.archive,
+          WaitTimeSeconds: 20,
+          MaxNumberOfMessages: 10,
+        }),
+      );
+      message = Messages.find((received) => received.Body?.includes(task.interviewKey));
+    }
     const receivedAt = Date.now();
+    await manifest.release('micro1', task.interviewKey, key, 'another-task');
     const afterWait = await invoke(sqsRecord(message?.Body ?? ''));
 
-    // Assess: not receivable before the lease ended
+    // Assess: receivable after its 30 s, well before the lease's end
     expect(busy.result.batchItemFailures).toEqual([]);
     expect(JSON.parse(message?.Body ?? '{}')).toEqual({ ...task, deferrals: 1 });
-    expect(receivedAt).toBeGreaterThanOrEqual(leaseEnds);
+    expect(receivedAt - sentAt).toBeGreaterThanOrEqual(30_000);
+    expect(receivedAt).toBeLessThan(leaseEnds);
     expect(afterWait.result.batchItemFailures).toEqual([]);
     expect(valuesOf(afterWait.metrics, 'ArchiveObjects', { service, vendor: 'micro1' })).toEqual([1]);
     await emulators.sqs.send(
@@ -231,7 +255,7 @@ describe('archive handler metrics', () => {
         ReceiptHandle: message?.ReceiptHandle,
       }),
     );
-  }, 30_000);
+  }, 60_000);
 
   it('still sends a task to wait after seven waits, before its queue’s last receive', async () => {
     // Prepare
@@ -244,7 +268,7 @@ describe('archive handler metrics', () => {
       'another-task',
       Date.now() + 600_000,
     );
-    const delayedBefore = await delayedOnArchiveQueue();
+    const queuedBefore = await messagesOnArchiveQueue();
 
     // Act
     const busy = await invoke(sqsRecord(JSON.stringify(task), resources.archiveQueue.maxReceiveCount - 1));
@@ -252,7 +276,7 @@ describe('archive handler metrics', () => {
     // Assess
     expect(busy.result.batchItemFailures).toEqual([]);
     expect(seriesOf(busy.metrics, 'ArchiveObjects')).toEqual([]);
-    expect(await delayedOnArchiveQueue()).toBe(delayedBefore + 1);
+    expect(await messagesOnArchiveQueue()).toBe(queuedBefore + 1);
   });
 
   it('holds the lease while it archives regardless, so a third task for the asset still waits', async () => {
@@ -260,7 +284,7 @@ describe('archive handler metrics', () => {
     const url = `${mediaOrigin}${slowToo.path}`;
     const regardless = { ...reportTask('lease-third', url), deferrals: 8 };
     const third = { ...reportTask('lease-third', url), batchId: 'batch-lease-third' };
-    const delayedBefore = await delayedOnArchiveQueue();
+    const queuedBefore = await messagesOnArchiveQueue();
     const regardlessRun = invoke(sqsRecord(JSON.stringify(regardless)));
     while (!mediaRequests.includes(slowToo.path)) await new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -277,7 +301,7 @@ describe('archive handler metrics', () => {
     expect(waited).toBe('answered');
     expect(thirdDone.result.batchItemFailures).toEqual([]);
     expect(seriesOf(thirdDone.metrics, 'ArchiveObjects')).toEqual([]);
-    expect(await delayedOnArchiveQueue()).toBe(delayedBefore + 1);
+    expect(await messagesOnArchiveQueue()).toBe(queuedBefore + 1);
     expect(done.result.batchItemFailures).toEqual([]);
     expect(mediaRequests.filter((path) => path === slowToo.path)).toHaveLength(1);
   });
@@ -286,7 +310,7 @@ describe('archive handler metrics', () => {
     // Prepare: SQS delivers a message at least once: the same message again, while its first delivery downloads
     const task = reportTask('lease-twice', `${mediaOrigin}${slowTwice.path}`);
     const record = sqsRecord(JSON.stringify(task));
-    const delayedBefore = await delayedOnArchiveQueue();
+    const queuedBefore = await messagesOnArchiveQueue();
     const firstRun = invoke(record);
     while (!mediaRequests.includes(slowTwice.path)) await new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -298,7 +322,7 @@ describe('archive handler metrics', () => {
     // Assess: the second delivery did not download; it waits on the queue; one download in all
     expect(again.result.batchItemFailures).toEqual([]);
     expect(seriesOf(again.metrics, 'ArchiveObjects')).toEqual([]);
-    expect(await delayedOnArchiveQueue()).toBe(delayedBefore + 1);
+    expect(await messagesOnArchiveQueue()).toBe(queuedBefore + 1);
     expect(done.result.batchItemFailures).toEqual([]);
     expect(mediaRequests.filter((path) => path === slowTwice.path)).toHaveLength(1);
     expect(
@@ -315,7 +339,7 @@ describe('archive handler metrics', () => {
     const key = task.asset.kind === 'file' ? task.asset.key : '';
     const manifest = new ArchiveManifest(ledger);
     await manifest.lease('micro1', task.interviewKey, key, 'another-task', Date.now() + 600_000);
-    const delayedBefore = await delayedOnArchiveQueue();
+    const queuedBefore = await messagesOnArchiveQueue();
     let releasedBetween = 0;
     const stack = clients.dynamoDbClient().middlewareStack;
     stack.add(
@@ -339,7 +363,7 @@ describe('archive handler metrics', () => {
     expect(releasedBetween).toBe(1);
     expect(run.result.batchItemFailures).toEqual([]);
     expect(valuesOf(run.metrics, 'ArchiveObjects', { service, vendor: 'micro1' })).toEqual([1]);
-    expect(await delayedOnArchiveQueue()).toBe(delayedBefore);
+    expect(await messagesOnArchiveQueue()).toBe(queuedBefore);
   });
 
   it.each([
