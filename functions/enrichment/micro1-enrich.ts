@@ -4,6 +4,7 @@
  * the parts the webhook lacks (e.g. no transcript), when an API key is configured.
  */
 import * as v from 'valibot';
+import { HttpPermanentError } from '../platform/errors.js';
 import type { InterviewEvent } from '../vendors/envelope.js';
 import type {
   EnrichedEvaluation,
@@ -206,8 +207,16 @@ function fillFromApi(fromWebhook: View, fromApi: View): { view: View; filled: En
   return { view: { ...fromWebhook, ...patch }, filled };
 }
 
-/** API failures that a retry would meet again. */
-const permanentApiFailures = [VendorApiAuthError, VendorApiRequestError, VendorApiResponseError];
+/**
+ * API failures that a retry would meet again: the vendor's refusals, and the HTTP client's own (a redirect
+ * or address the URL guard refuses, a body over the size limit: `HttpPermanentError`).
+ */
+const permanentApiFailures = [
+  VendorApiAuthError,
+  VendorApiRequestError,
+  VendorApiResponseError,
+  HttpPermanentError,
+];
 
 /** What asking the API for the report gave. */
 type ApiAnswer =
@@ -235,8 +244,9 @@ async function reportFromApi(
   } catch (error) {
     if (error instanceof VendorResourceNotFoundError) return { outcome: 'not-found' };
     // The webhook carries the report; the API only tops up parts it lacks. A failure that will not go away
-    // on its own (a refused key or request, a body of another shape) must not dead-letter a report that can
-    // be written as it is: the webhook's data is used and the failure named on the result (`apiFailure`).
+    // on its own (a refused key or request, a body of another shape or too large, a refused redirect) must
+    // not dead-letter a report that can be written as it is: the webhook's data is used and the failure
+    // named on the result (`apiFailure`).
     // An outage or a timeout is retried with the event: the note is written once, and a part skipped now
     // would never reach it. On the queue's last receive the worker syncs the webhook's report without the
     // API instead (`enrichWithoutApi`), rather than dead-letter it.

@@ -8,6 +8,7 @@ import {
 } from '../../../functions/enrichment/errors.js';
 import type { Micro1Report, Micro1ReportLookup } from '../../../functions/enrichment/micro1-api.js';
 import type { Round0Interview } from '../../../functions/enrichment/round0-api.js';
+import { ResponseTooLargeError, UrlRefusedError } from '../../../functions/platform/errors.js';
 import { HttpTransientError } from '../../../functions/platform/http.js';
 import { micro1ReportFromWebhook } from '../../../local/fakes/micro1-api.js';
 import { round0InterviewFromWebhook } from '../../../local/fakes/round0-api.js';
@@ -478,6 +479,20 @@ describe('enrichEvent', () => {
       ['a refused key', new VendorApiAuthError('micro1', 403), 'VendorApiAuthError'],
       ['a refused request', new VendorApiRequestError('micro1', 400), 'VendorApiRequestError'],
       ['a body of another shape', new VendorApiResponseError('micro1', 'bad'), 'VendorApiResponseError'],
+      [
+        'a redirect the URL guard refuses',
+        new UrlRefusedError('refused', {
+          operation: 'GET',
+          reason: 'cross-origin-redirect',
+          host: 'cdn.example',
+        }),
+        'UrlRefusedError',
+      ],
+      [
+        'a body over the size limit',
+        new ResponseTooLargeError('too large', { operation: 'GET', status: 200, maxBytes: 16 }),
+        'ResponseTooLargeError',
+      ],
     ])('keeps the webhook report, naming the failure, after %s of the API', async (_label, error, name) => {
       // Prepare
       const stub = micro1Stub(async () => {
