@@ -662,10 +662,17 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       ...(loaded.pseudonymKey === undefined ? {} : { pseudonymKey: loaded.pseudonymKey }),
     });
     const plan = await erase.planErase(loaded.sources, findings, { client: stage.s3, bucket: loaded.bucket });
-    if (erase.planIsEmpty(plan)) {
-      return { lines: ['nothing held on this candidate: nothing to erase', ...loaded.notes], exitCode: 0 };
-    }
-    const planned = [...erase.planLines(plan), ...loaded.notes];
+    // Nothing stored is not nothing held: an event dead-lettered before the worker stored anything (a worker
+    // failing at start) is on a DLQ alone, and only the sweep reads it.
+    const nothingStored = erase.planIsEmpty(plan);
+    const planned = [
+      ...(nothingStored
+        ? [
+            'nothing held on this candidate in the ledger or the bucket; the dead-letter queues are still to sweep',
+          ]
+        : erase.planLines(plan)),
+      ...loaded.notes,
+    ];
     if (values.yes !== true) {
       if (ops.confirm === undefined) {
         return {
@@ -685,6 +692,36 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       ],
       ...(ops.progress === undefined ? {} : { progress: ops.progress }),
     });
+    const depths = async () => {
+      const found: Array<{ name: string; depth: number | undefined }> = [];
+      for (const [name, url] of Object.entries(stage.queues)) {
+        if (url === undefined) continue;
+        // Unknown (no permission, throttled) is said as such, never taken for empty. Delayed messages count:
+        // an archive task waiting for another task's lease comes back later (functions/archive.ts).
+        found.push({
+          name,
+          depth: await queueDepth(stage.sqs, url, { includeDelayed: true }).catch(() => undefined),
+        });
+      }
+      return found;
+    };
+    // A DLQ not read (or a message of the candidate left on it): partial, a script must not take it for done.
+    const exitCode = erase.sweepIncomplete(sweeps) ? 1 : 0;
+    if (nothingStored) {
+      const deleted = sweeps.reduce((sum, sweep) => sum + sweep.deleted, 0);
+      if (deleted === 0 && exitCode === 0) {
+        return { lines: ['nothing held on this candidate: nothing to erase', ...loaded.notes], exitCode };
+      }
+      return {
+        lines: [
+          'nothing held on this candidate in the ledger or the bucket',
+          ...erase.deadLetterLines(sweeps),
+          ...loaded.notes,
+          ...erase.caveatLines(await depths(), sweeps),
+        ],
+        exitCode,
+      };
+    }
     let outcome: Awaited<ReturnType<typeof erase.executeErase>>;
     try {
       outcome = await erase.executeErase(plan, {
@@ -702,25 +739,14 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
         exitCode: 1,
       };
     }
-    const depths: Array<{ name: string; depth: number | undefined }> = [];
-    for (const [name, url] of Object.entries(stage.queues)) {
-      if (url === undefined) continue;
-      // Unknown (no permission, throttled) is said as such, never taken for empty. Delayed messages count:
-      // an archive task waiting for another task's lease comes back within 15 minutes (functions/archive.ts).
-      depths.push({
-        name,
-        depth: await queueDepth(stage.sqs, url, { includeDelayed: true }).catch(() => undefined),
-      });
-    }
     return {
       lines: [
         ...erase.outcomeLines(plan, outcome, loaded.versioned),
         ...erase.deadLetterLines(sweeps),
         ...loaded.notes,
-        ...erase.caveatLines(depths, sweeps),
+        ...erase.caveatLines(await depths(), sweeps),
       ],
-      // A DLQ not read (or a message of the candidate left on it): partial, a script must not take it for done.
-      exitCode: erase.sweepIncomplete(sweeps) ? 1 : 0,
+      exitCode,
     };
   } finally {
     stage.destroy();

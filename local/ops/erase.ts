@@ -7,9 +7,11 @@
  * Deleted, in this order (so that an erase cut short can simply be run again, by e-mail or by ATS candidate
  * id: the records that lead to the rest go last — from the e-mail, the raw events, parked events and claim
  * checks; from an ATS id, the interview items, whose ATS match is the only record of it):
- * 1. the archive manifests of their interviews (`ARCHIVE#…`: objects, `BATCH#…` and `LEASE#…` items);
- * 2. the archived media, every object under `interviews/<id>/` of each of their interviews (and under the
+ * 1. the archived media, every object under `interviews/<id>/` of each of their interviews (and under the
  *    prefixes the manifests name);
+ * 2. the archive manifests of their interviews (`ARCHIVE#…`: objects, `BATCH#…` and `LEASE#…` items), after
+ *    the media: once the interview items have expired (180 days), a batch item's candidate pseudonym is
+ *    what leads from the e-mail to the recordings;
  * 3. any other ledger item that contains one of their e-mails, names, e-mail pseudonyms, candidate ids or
  *    interview ids (an item kind this version does not know);
  * 4. the objects outside the known prefixes that contain (or whose key contains) any of those;
@@ -381,10 +383,10 @@ export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promis
     return { count, deleted };
   };
 
-  await deleteItems(plan.archiveItems);
   const mediaDeleted = await deleteObjects([], plan.mediaPrefixes);
   media = mediaDeleted.count;
   progress.setTotal(total + media);
+  await deleteItems(plan.archiveItems);
   await deleteItems(plan.otherItems);
   const otherObjects = (await deleteObjects(plan.otherObjects)).count;
   const claimChecks = (await deleteObjects(plan.claimChecks)).count;

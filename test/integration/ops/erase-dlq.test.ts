@@ -266,6 +266,40 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     );
   });
 
+  it('sweeps the dead-letter queues when nothing else holds the candidate (dead-lettered before it was stored)', async () => {
+    // Prepare: a candidate whose one event went to the DLQ before the worker stored anything of it
+    const ghost = world.othersEnded();
+    ghost.id = 'evt_9905000000000000000000000000000d';
+    Object.assign((ghost.data as { interview: object }).interview, { id: 'ghost-interview-id' });
+    Object.assign((ghost.data as { candidate: object }).candidate, {
+      id: 'ghost-candidate-id',
+      name: 'Gus Host',
+      email: 'gus.host@example.org',
+    });
+    await deadLetterDelivery(ghost);
+    const before = await receivableNow(pipeline.queueUrls.deadLetter);
+    const dedupeKeyOf = (message: Message) =>
+      (JSON.parse(message.Body ?? '{}') as { event?: { dedupeKey?: string } }).event?.dedupeKey;
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(
+      ['erase', '--email', 'gus.host@example.org', '--yes'],
+      tempDir,
+    );
+
+    // Assess: the dead letter is gone, the others stay; the output says where it was found
+    expect(before.map(dedupeKeyOf)).toContain('round0:evt_9905000000000000000000000000000d');
+    expect(exitCode).toBe(0);
+    expect(lines[0]).toBe('nothing held on this candidate in the ledger or the bucket');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^events DLQ: 1 message\(s\) of the candidate deleted/),
+    );
+    expect(lines.join('\n')).not.toContain('gus.host');
+    const after = (await receivableNow(pipeline.queueUrls.deadLetter)).map(dedupeKeyOf);
+    expect(after).not.toContain('round0:evt_9905000000000000000000000000000d');
+    expect(after).toHaveLength(before.length - 1);
+  });
+
   it('says a dead-letter queue it cannot read was not swept, and ends with exit code 1', async () => {
     // Prepare: Jane's interview again, and a runtime whose events DLQ does not exist
     await janesInterviewAgain();
