@@ -510,7 +510,7 @@ const runRedrive = async (
 ): Promise<OpsResult> => {
   if (which !== 'events' && which !== 'archive') throw new OpsUsageError('redrive events or redrive archive');
   const max = positiveInt(values.max, '--max');
-  const { redrive, redriveLines, sourceQueueOf } = await import('./ops/redrive.js');
+  const { claimCheckStoredIn, redrive, redriveLines, sourceQueueOf } = await import('./ops/redrive.js');
   const { ParkingLot } = await import('../functions/ledger/parking-lot.js');
   const stage = await stageOf(values, dataDir);
   try {
@@ -529,6 +529,7 @@ const runRedrive = async (
       ...(stage.table === undefined
         ? {}
         : { parking: new ParkingLot({ client: stage.dynamodb, tableName: stage.table }) }),
+      claimCheckStored: claimCheckStoredIn(stage.s3),
       ...(ops.progress === undefined ? {} : { progress: ops.progress }),
     });
     const lines = redriveLines(which, outcome);

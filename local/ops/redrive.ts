@@ -22,6 +22,7 @@
  * A message that fails again while the redrive runs comes back to the DLQ: the run moves at most the number
  * of messages the DLQ held when it started, so it never chases its own tail.
  */
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
@@ -95,6 +96,12 @@ export interface RedriveOptions {
   readonly max?: number;
   /** The parking lot, to forget the `failed` copies of what was moved. @default none: they stay listed */
   readonly parking?: Pick<ParkingLot, 'list' | 'remove'>;
+  /**
+   * Whether the claim check a moved events message points to is still stored (S3 `HeadObject`). When it is
+   * not (claim checks expire after 30 days), the event's parked copy is the only whole one left and is
+   * kept. @default not asked: every moved message's parked copy is forgotten
+   */
+  readonly claimCheckStored?: (bucket: string, key: string) => Promise<boolean>;
   readonly progress?: ProgressStream;
 }
 
@@ -110,7 +117,28 @@ export interface RedriveOutcome {
   readonly reasons: ReadonlyMap<string, number>;
   /** Parked `failed` entries forgotten because their message was moved. */
   readonly parkedRemoved: number;
+  /**
+   * Parked `failed` entries kept although their message was moved: it points to a claim check no longer
+   * stored (or that could not be checked), so the worker cannot read it and the copy is the event's only
+   * whole envelope (`replay failed` resends it).
+   */
+  readonly parkedKept: number;
 }
+
+/**
+ * {@link RedriveOptions.claimCheckStored} through `s3`: false when S3 answers that the object is not there;
+ * any other failure (no permission, throttled) is thrown, and the parked copy kept.
+ */
+export const claimCheckStoredIn =
+  (s3: S3Client) =>
+  (bucket: string, key: string): Promise<boolean> =>
+    s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      (error: unknown) => {
+        if ((error as { name?: string }).name === 'NotFound') return false;
+        throw error;
+      },
+    );
 
 /** The source queue of a DLQ, as SQS knows it (the queue whose redrive policy names it). */
 export const sourceQueueOf = async (
@@ -229,6 +257,17 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   let notDeleted = 0;
   let refused = 0;
   let parkedRemoved = 0;
+  let parkedKept = 0;
+  /** False when the message points to a claim check that is gone, or whose presence could not be read. */
+  const readable = async (body: string | undefined): Promise<boolean> => {
+    const pointer = parseJson(body) as Partial<QueueMessage> | undefined;
+    if (which !== 'events' || options.claimCheckStored === undefined || pointer?.kind !== 'claim-check') {
+      return true;
+    }
+    const { bucket, key } = pointer as Partial<Extract<QueueMessage, { kind: 'claim-check' }>>;
+    if (typeof bucket !== 'string' || typeof key !== 'string') return false;
+    return options.claimCheckStored(bucket, key).catch(() => false);
+  };
 
   while (moved < limit && refused === 0) {
     // Hidden long enough to send and delete a batch; a message whose copy failed is released at once.
@@ -273,9 +312,14 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
       const reason = message.MessageAttributes?.failureReason?.StringValue ?? '(no reason recorded)';
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       const key = parkedKeyOf(which, message.Body);
-      for (const entry of (key === undefined ? undefined : parked.get(key)) ?? []) {
-        await options.parking?.remove(entry);
-        parkedRemoved += 1;
+      const copies = (key === undefined ? undefined : parked.get(key)) ?? [];
+      if (copies.length > 0 && !(await readable(message.Body))) {
+        parkedKept += copies.length;
+      } else {
+        for (const entry of copies) {
+          await options.parking?.remove(entry);
+          parkedRemoved += 1;
+        }
       }
       if (key !== undefined) parked.delete(key);
     }
@@ -283,7 +327,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
     progress.tick(sent.length);
   }
   progress.done();
-  return { found, moved, notDeleted, refused, reasons, parkedRemoved };
+  return { found, moved, notDeleted, refused, reasons, parkedRemoved, parkedKept };
 };
 
 /** The lines `npm run ops -- redrive` prints. */
@@ -298,6 +342,13 @@ export const redriveLines = (which: RedriveWhich, outcome: RedriveOutcome): stri
   }
   if (outcome.parkedRemoved > 0) {
     lines.push(`forgot ${outcome.parkedRemoved} parked 'failed' copy(ies) of the moved messages`);
+  }
+  if (outcome.parkedKept > 0) {
+    lines.push(
+      `kept ${outcome.parkedKept} parked 'failed' copy(ies): their moved message points to a claim check no ` +
+        'longer stored (expired), which the worker cannot read; the copy is the whole event: resend it with ' +
+        '`npm run ops -- replay failed --key <dedupe key>` (`npm run ops -- parked failed` lists them)',
+    );
   }
   if (outcome.notDeleted > 0) {
     lines.push(

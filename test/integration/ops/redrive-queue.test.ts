@@ -6,10 +6,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ParkedEvent } from '../../../functions/ledger/parking-lot.js';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
+import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
-import { batchPayloadLimitBytes, redrive } from '../../../local/ops/redrive.js';
+import {
+  batchPayloadLimitBytes,
+  claimCheckStoredIn,
+  redrive,
+  redriveLines,
+} from '../../../local/ops/redrive.js';
 import { runOpsCommand } from '../../../local/ops.js';
 import { queueDepth } from '../../../local/queue-depth.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
@@ -203,6 +211,67 @@ describe('npm run ops -- redrive (queues only)', () => {
       events.map((event) => event.dedupeKey).sort(),
     );
     expect(await queueDepth(emulators.sqs, emulators.queueUrls.deadLetter)).toBe(0);
+  });
+
+  it('keeps the parked copy of a moved claim-check message whose object has expired (the only whole envelope)', async () => {
+    // Prepare: two dead-lettered pointers to claim checks, one still stored and one expired, each with its
+    // parked 'failed' copy
+    const s3 = new S3Client({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.s3,
+      forcePathStyle: true,
+    });
+    const bucket = resources.bucket.name;
+    const pointer = (name: string) => ({
+      kind: 'claim-check',
+      bucket,
+      key: `claim-checks/round0/${name}.json`,
+      dedupeKey: `round0:evt_${name}`,
+      vendor: 'round0',
+      type: 'interview_ended',
+    });
+    const [stored, expired] = [pointer('stored'), pointer('expired')];
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: stored.key, Body: '{}' }));
+    for (const message of [stored, expired]) {
+      await sendToDeadLetterQueue(
+        emulators.sqs,
+        emulators.queueUrls.deadLetter,
+        { body: JSON.stringify(message) },
+        { errorName: 'AtsPermanentError', reason: 'lever: forbidden' },
+      );
+    }
+    const copies = [stored, expired].map(
+      (message) => ({ kind: 'failed', dedupeKey: message.dedupeKey }) as unknown as ParkedEvent,
+    );
+    const removed: string[] = [];
+    const parking = {
+      list: async () => copies,
+      remove: async (entry: ParkedEvent) => {
+        removed.push(entry.dedupeKey);
+      },
+    };
+
+    // Act
+    const outcome = await redrive({
+      sqs: emulators.sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+      parking,
+      claimCheckStored: claimCheckStoredIn(s3),
+    });
+    const moved = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+    s3.destroy();
+
+    // Assess: both moved; only the stored one's copy forgotten, and the output says how to resend the other
+    expect(outcome.moved).toBe(2);
+    expect(moved).toHaveLength(2);
+    expect(removed).toEqual([stored.dedupeKey]);
+    expect(outcome).toMatchObject({ parkedRemoved: 1, parkedKept: 1 });
+    expect(redriveLines('events', outcome)).toContainEqual(
+      expect.stringMatching(/^kept 1 parked 'failed' copy\(ies\).*replay failed --key/),
+    );
   });
 
   it('sends archive-DLQ tasks back to the archive queue, keeping their other attributes', async () => {
