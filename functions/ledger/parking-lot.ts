@@ -16,6 +16,9 @@ import type { InterviewEvent } from '../vendors/envelope.js';
 
 export type ParkedKind = 'unmatched' | 'failed';
 
+/** What identifies a parked event (its item's key). */
+export type ParkedKey = Pick<ParkedEvent, 'kind' | 'parkedAt' | 'dedupeKey'>;
+
 export interface ParkedEvent {
   readonly kind: ParkedKind;
   readonly parkedAt: string;
@@ -143,8 +146,32 @@ export class ParkingLot {
     return parked;
   }
 
+  /**
+   * The keys of the parked events of `kind`, oldest first, without their envelopes (each up to ~350 KiB):
+   * what a caller that only matches and removes entries needs, in memory for thousands of them.
+   */
+  async listKeys(kind: ParkedKind): Promise<ParkedKey[]> {
+    const keys: ParkedKey[] = [];
+    const pages = paginateQuery(
+      { client: this.#client },
+      {
+        TableName: this.#tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `PARKED#${kind}` },
+        ProjectionExpression: 'parkedAt, dedupeKey',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        keys.push({ kind, parkedAt: String(item.parkedAt), dedupeKey: String(item.dedupeKey) });
+      }
+    }
+    return keys;
+  }
+
   /** Removes one parked entry (after it was replayed). */
-  async remove(entry: Pick<ParkedEvent, 'kind' | 'parkedAt' | 'dedupeKey'>): Promise<void> {
+  async remove(entry: ParkedKey): Promise<void> {
     await this.#client.send(
       new DeleteCommand({
         TableName: this.#tableName,

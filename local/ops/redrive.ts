@@ -35,7 +35,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { archiveTaskEvent } from '../../functions/archive/events.js';
 import type { ArchiveTask } from '../../functions/archive/types.js';
-import type { ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot.js';
+import type { ParkedKey, ParkingLot } from '../../functions/ledger/parking-lot.js';
 import { sqsSafeAttribute } from '../../functions/queue/event-queue.js';
 import type { QueueMessage } from '../../functions/vendors/envelope.js';
 import { queueCounts } from '../queue-depth.js';
@@ -95,7 +95,7 @@ export interface RedriveOptions {
   /** Move at most this many. @default all the DLQ held at the start */
   readonly max?: number;
   /** The parking lot, to forget the `failed` copies of what was moved. @default none: they stay listed */
-  readonly parking?: Pick<ParkingLot, 'list' | 'remove'>;
+  readonly parking?: Pick<ParkingLot, 'listKeys' | 'remove'>;
   /**
    * Whether the claim check a moved events message points to is still stored (S3 `HeadObject`). When it is
    * not (claim checks expire after 30 days), the event's parked copy is the only whole one left and is
@@ -248,8 +248,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   const progress = new Progress(`redrive ${which}`, Number.isFinite(limit) ? limit : undefined, {
     ...(options.progress === undefined ? {} : { stream: options.progress }),
   });
-  const parked = new Map<string, ParkedEvent[]>();
-  for (const entry of options.parking === undefined ? [] : await options.parking.list('failed')) {
+  // Their keys only: the envelopes of thousands of parked events (an ATS outage) need not fit in memory.
+  const parked = new Map<string, ParkedKey[]>();
+  for (const entry of options.parking === undefined ? [] : await options.parking.listKeys('failed')) {
     parked.set(entry.dedupeKey, [...(parked.get(entry.dedupeKey) ?? []), entry]);
   }
   const reasons = new Map<string, number>();

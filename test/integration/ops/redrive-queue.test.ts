@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { ParkedEvent } from '../../../functions/ledger/parking-lot.js';
+import type { ParkedKey } from '../../../functions/ledger/parking-lot.js';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
@@ -242,12 +242,16 @@ describe('npm run ops -- redrive (queues only)', () => {
       );
     }
     const copies = [stored, expired].map(
-      (message) => ({ kind: 'failed', dedupeKey: message.dedupeKey }) as unknown as ParkedEvent,
+      (message): ParkedKey => ({
+        kind: 'failed',
+        parkedAt: '2026-12-04T00:00:00.000Z',
+        dedupeKey: message.dedupeKey,
+      }),
     );
     const removed: string[] = [];
     const parking = {
-      list: async () => copies,
-      remove: async (entry: ParkedEvent) => {
+      listKeys: async () => copies,
+      remove: async (entry: ParkedKey) => {
         removed.push(entry.dedupeKey);
       },
     };

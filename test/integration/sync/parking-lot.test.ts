@@ -62,6 +62,25 @@ describe('ParkingLot (dynalite)', () => {
     ]);
   });
 
+  it('lists the keys of parked events without reading their envelopes, and removes an entry by its key', async () => {
+    // Prepare: a large envelope (~300 KB of transcript) and a small one
+    const report = aLargeReport(300);
+    const started = envelope('round0', 'interview_started');
+    await parking.park('failed', report, 'lever: forbidden');
+    await parking.park('failed', started, 'lever: forbidden');
+
+    // Act
+    const keys = await parking.listKeys('failed');
+    await parking.remove(keys[0] ?? { kind: 'failed', parkedAt: '', dedupeKey: '' });
+
+    // Assess: exactly the keys, oldest first; the removed one is gone
+    expect(keys).toEqual([
+      { kind: 'failed', parkedAt: '2024-01-16T15:00:00.000Z', dedupeKey: report.dedupeKey },
+      { kind: 'failed', parkedAt: '2024-01-16T15:00:00.001Z', dedupeKey: started.dedupeKey },
+    ]);
+    expect((await parking.list('failed')).map((entry) => entry.dedupeKey)).toEqual([started.dedupeKey]);
+  });
+
   it('parks an envelope larger than a DynamoDB item (a claim-checked report) compressed, whole', async () => {
     // Prepare
     const report = aLargeReport(1200);
