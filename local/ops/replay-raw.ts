@@ -13,7 +13,6 @@
  * move or score field) and nothing the ATS already has is written twice.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { RawEvent } from '../../functions/queue/raw-events.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { envelopeOfRaw, listRawEvents, readRawEvent } from './raw-store.js';
@@ -53,19 +52,32 @@ export interface RawReplayOutcome {
 /** Reads this many objects at once. */
 const readConcurrency = 16;
 
-const readAll = async (
-  s3: S3Client,
-  bucket: string,
-  refs: readonly ObjectRef[],
-): Promise<Array<{ ref: ObjectRef; raw: RawEvent | undefined }>> => {
-  const read: Array<{ ref: ObjectRef; raw: RawEvent | undefined }> = [];
+/** What the first pass keeps of a stored delivery: enough to order and filter it, not its body. */
+interface Listed {
+  readonly ref: ObjectRef;
+  /** Undefined when the object is not a stored delivery. */
+  readonly receivedAt: string | undefined;
+  readonly type: string | undefined;
+}
+
+/**
+ * Reads `refs` (`readConcurrency` at once) and keeps what {@link Listed} says of each: the bodies of a whole
+ * day (up to 5 MB each) are never held at once, only one chunk of them.
+ */
+const listAll = async (s3: S3Client, bucket: string, refs: readonly ObjectRef[]): Promise<Listed[]> => {
+  const listed: Listed[] = [];
   for (let start = 0; start < refs.length; start += readConcurrency) {
     const chunk = refs.slice(start, start + readConcurrency);
-    read.push(
-      ...(await Promise.all(chunk.map(async (ref) => ({ ref, raw: await readRawEvent(s3, bucket, ref) })))),
+    listed.push(
+      ...(await Promise.all(
+        chunk.map(async (ref) => {
+          const raw = await readRawEvent(s3, bucket, ref);
+          return { ref, receivedAt: raw?.receivedAt, type: raw?.type };
+        }),
+      )),
     );
   }
-  return read;
+  return listed;
 };
 
 export const replayRawEvents = async (options: RawReplayOptions): Promise<RawReplayOutcome> => {
@@ -90,22 +102,29 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
     const day = ref.key.split('/')[2] ?? '';
     byDay.set(day, [...(byDay.get(day) ?? []), ref]);
   }
+  // Two passes a day: the first orders and filters the day's deliveries, the second reads each one sent
+  // again and publishes it, so memory holds one day's keys and times, never its bodies.
   for (const refs of byDay.values()) {
-    const read = await readAll(options.s3, options.bucket, refs);
-    read.sort((a, b) => (a.raw?.receivedAt ?? '').localeCompare(b.raw?.receivedAt ?? ''));
-    for (const { ref, raw } of read) {
+    const listed = await listAll(options.s3, options.bucket, refs);
+    listed.sort((a, b) => (a.receivedAt ?? '').localeCompare(b.receivedAt ?? ''));
+    for (const { ref, receivedAt: received, type } of listed) {
       progress.tick();
-      if (raw === undefined) {
+      if (received === undefined) {
         unreadable.push({ key: ref.key, reason: 'not a stored delivery' });
         continue;
       }
-      const receivedAt = Date.parse(raw.receivedAt);
+      const receivedAt = Date.parse(received);
       if (receivedAt < options.since.getTime() || receivedAt > until.getTime()) {
         outsideWindow += 1;
         continue;
       }
-      if (options.type !== undefined && raw.type !== options.type) {
+      if (options.type !== undefined && type !== options.type) {
         otherType += 1;
+        continue;
+      }
+      const raw = await readRawEvent(options.s3, options.bucket, ref);
+      if (raw === undefined) {
+        unreadable.push({ key: ref.key, reason: 'gone or changed since it was listed' });
         continue;
       }
       const parsed = envelopeOfRaw(raw);
