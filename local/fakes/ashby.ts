@@ -317,6 +317,15 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
         // The OpenAPI enum is PascalCase: `application` or `APPLICATION` is not an object type.
         if (!['Application', 'Candidate', 'Job', 'Opening'].includes(String(objectType)))
           return failure(['invalid_input']);
+        // A field is set only on the object type it belongs to, and an archived or unknown field not at all
+        // (checked once fields are seeded: customField.list is what the doctor reads them from).
+        const field = state.customFields.find((f) => f.id === fieldId);
+        if (state.customFields.length > 0 && (field === undefined || field.isArchived === true))
+          return failure(['custom_field_not_found']);
+        if (field !== undefined && field.objectType !== objectType)
+          return failure([
+            `custom field ${fieldId} belongs to ${field.objectType}, not ${String(objectType)}`,
+          ]);
         state.customFieldValues = state.customFieldValues.filter(
           (f) => !(f.objectId === objectId && f.fieldId === fieldId),
         );

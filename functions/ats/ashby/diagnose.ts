@@ -240,5 +240,16 @@ export const diagnoseAshby = async (
       `${settings.statusField.fieldId} belongs to ${statusField.context.split(',')[0]}, not ${settings.statusField.objectType}`,
     );
   }
+  // The score is written with `fieldObjectType` (Application by default): a field of another object type
+  // would be refused on every completed interview.
+  const scoreField = fields.items.find((f) => f.id === options.scoreFieldId);
+  if (scoreField?.context && !scoreField.context.startsWith(settings.fieldObjectType)) {
+    report.check(
+      'score field objectType',
+      'fail',
+      `${options.scoreFieldId} belongs to ${scoreField.context.split(',')[0]}, not ${settings.fieldObjectType} ` +
+        '(the object the score is written to: ATS_CONFIG.fieldObjectType)',
+    );
+  }
   return report.build();
 };

@@ -46,6 +46,46 @@ describe('the Ashby fake', () => {
     expect(await lowerCase.json()).toEqual({ success: false, errors: ['invalid_input'] });
     expect(fake.state.notes).toEqual([]);
   });
+
+  it('sets a custom field only on the object type it belongs to, and refuses an unknown or archived field', async () => {
+    // Prepare
+    const field = (id: string, objectType: 'Application' | 'Candidate', isArchived = false) => ({
+      id,
+      title: id,
+      objectType,
+      fieldType: 'Number',
+      isArchived,
+    });
+    const fake = await startFakeAshby({
+      seed: {
+        candidates: [aCandidate()],
+        applications: [],
+        customFields: [field('field-score', 'Candidate'), field('field-old', 'Application', true)],
+      },
+    });
+    const setValue = async (objectType: string, fieldId: string) =>
+      (await fetch(`${fake.url}/customField.setValue`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from('ashby-key:').toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ objectId: 'x-1', objectType, fieldId, fieldValue: '87' }),
+      }).then((response) => response.json())) as { success: boolean };
+
+    // Act
+    const answers = [
+      await setValue('Candidate', 'field-score'),
+      await setValue('Application', 'field-score'),
+      await setValue('Application', 'field-old'),
+      await setValue('Application', 'field-nobody-made'),
+    ];
+    await fake.close();
+
+    // Assess
+    expect(answers.map((answer) => answer.success)).toEqual([true, false, false, false]);
+    expect(fake.state.customFieldValues.map((value) => value.fieldId)).toEqual(['field-score']);
+  });
 });
 
 describe('Ashby adapter against the Ashby fake', () => {

@@ -336,6 +336,42 @@ describe('the ATS doctor against Ashby', () => {
     expect(fake.state.requests.filter((request) => request.path === '/interviewPlan.list')).toHaveLength(2);
   });
 
+  it('fails a score field of another object type than the one the score is written to', async () => {
+    // Prepare: a Candidate-level score field; the score is written to the Application (the default)
+    const fake = await start();
+    fake.state.customFields.push({
+      id: 'field-score',
+      title: 'AI score',
+      objectType: 'Candidate',
+      fieldType: 'Number',
+      isArchived: false,
+    });
+
+    // Act
+    const report = await diagnoseAts(
+      'ashby',
+      config(fake.url),
+      { apiKey: 'ashby-key' },
+      {},
+      {
+        scoreFieldId: 'field-score',
+      },
+    );
+    const asCandidate = await diagnoseAts(
+      'ashby',
+      config(fake.url, { fieldObjectType: 'Candidate' }),
+      { apiKey: 'ashby-key' },
+      {},
+      { scoreFieldId: 'field-score' },
+    );
+
+    // Assess
+    expect(statusOf(report, 'score field')).toBe('ok');
+    expect(statusOf(report, 'score field objectType')).toBe('fail');
+    expect(report.ok).toBe(false);
+    expect(statusOf(asCandidate, 'score field objectType')).toBeUndefined();
+  });
+
   it('fails a completed stage of type Archived, which Ashby moves to only with an archive reason', async () => {
     // Prepare
     const fake = await start();
