@@ -1,8 +1,8 @@
 /**
  * A local fake of the Lever API v1 (node:http, in-memory state) that checks what shared/ats/lever.md says:
  * Basic auth with the configured key as username, `perform_as` on every write, the `email` filter,
- * `{ data, hasNext, next }` pagination with `limit` ≤ 100 and an opaque `offset`, plain-text notes (a note
- * containing HTML tags is refused with 400 so a contract test notices), and a token bucket (429 +
+ * `{ data, hasNext, next }` pagination with `limit` ≤ 100 and an opaque `offset`, plain-text notes (HTML is
+ * kept as literal text, as Lever shows it), and a token bucket (429 +
  * `Retry-After` above the configured rate). Requests are recorded without the `authorization` header.
  *
  * Links are CONTACT-level (Lever's "Update contact links by opportunity"): `addLinks`/`removeLinks` on one
