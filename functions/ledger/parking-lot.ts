@@ -117,31 +117,35 @@ export class ParkingLot {
     );
   }
 
-  /** Parked events of `kind`, oldest first. */
-  async list(kind: ParkedKind): Promise<ParkedEvent[]> {
-    const parked: ParkedEvent[] = [];
+  /** The items of the parked events of `kind`, oldest first (only `projection`'s attributes when given). */
+  async *#items(kind: ParkedKind, projection?: string): AsyncGenerator<Record<string, unknown>> {
     const pages = paginateQuery(
       { client: this.#client },
       {
         TableName: this.#tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': `PARKED#${kind}` },
+        ...(projection === undefined ? {} : { ProjectionExpression: projection }),
         ConsistentRead: true,
       },
     );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        parked.push({
-          kind,
-          parkedAt: String(item.parkedAt),
-          dedupeKey: String(item.dedupeKey),
-          vendor: String(item.vendor),
-          eventType: String(item.eventType),
-          reason: String(item.reason),
-          event: eventOf(item),
-          ...(item.payloadOmitted === true ? { payloadOmitted: true } : {}),
-        });
-      }
+    for await (const page of pages) yield* page.Items ?? [];
+  }
+
+  /** Parked events of `kind`, oldest first. */
+  async list(kind: ParkedKind): Promise<ParkedEvent[]> {
+    const parked: ParkedEvent[] = [];
+    for await (const item of this.#items(kind)) {
+      parked.push({
+        kind,
+        parkedAt: String(item.parkedAt),
+        dedupeKey: String(item.dedupeKey),
+        vendor: String(item.vendor),
+        eventType: String(item.eventType),
+        reason: String(item.reason),
+        event: eventOf(item),
+        ...(item.payloadOmitted === true ? { payloadOmitted: true } : {}),
+      });
     }
     return parked;
   }
@@ -152,20 +156,8 @@ export class ParkingLot {
    */
   async listKeys(kind: ParkedKind): Promise<ParkedKey[]> {
     const keys: ParkedKey[] = [];
-    const pages = paginateQuery(
-      { client: this.#client },
-      {
-        TableName: this.#tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PARKED#${kind}` },
-        ProjectionExpression: 'parkedAt, dedupeKey',
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        keys.push({ kind, parkedAt: String(item.parkedAt), dedupeKey: String(item.dedupeKey) });
-      }
+    for await (const item of this.#items(kind, 'parkedAt, dedupeKey')) {
+      keys.push({ kind, parkedAt: String(item.parkedAt), dedupeKey: String(item.dedupeKey) });
     }
     return keys;
   }

@@ -61,6 +61,19 @@ const deadLetterDelivery = async (json: FixtureJson, options: { claimCheck?: boo
   await queue.publish(parsed.event, rawDeliveryOf({ 'content-type': 'application/json' }, body));
 };
 
+/** Another candidate's `interview_ended`: event `eventId`, of interview `<name>-interview-id`. */
+const someoneEnded = (
+  eventId: string,
+  name: string,
+  candidate: { name: string; email: string },
+): FixtureJson => {
+  const json = world.othersEnded();
+  json.id = eventId;
+  Object.assign((json.data as { interview: object }).interview, { id: `${name}-interview-id` });
+  Object.assign((json.data as { candidate: object }).candidate, { id: `${name}-candidate-id`, ...candidate });
+  return json;
+};
+
 /** An archive task of `interviewKey` (the archive dead-letters the task as it is). */
 const archiveTask = (interviewKey: string, candidate?: string) =>
   JSON.stringify({
@@ -163,20 +176,12 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     await deadLetterDelivery(world.fixtureJson('round0', 'interview_ended'), { claimCheck: true });
     await deadLetterDelivery(world.othersEnded());
     // Two other people a looser match would take for her: another Jane Smith, and mary.jane@example.com
-    const namesake = world.othersEnded();
-    namesake.id = 'evt_7e57000000000000000000000000000b';
-    Object.assign((namesake.data as { interview: object }).interview, { id: 'namesake-interview-id' });
-    Object.assign((namesake.data as { candidate: object }).candidate, {
-      id: 'namesake-candidate-id',
+    const namesake = someoneEnded('evt_7e57000000000000000000000000000b', 'namesake', {
       name: jane.name,
       email: 'jane.smith@elsewhere.org',
     });
     await deadLetterDelivery(namesake);
-    const mary = world.othersEnded();
-    mary.id = 'evt_7e57000000000000000000000000000c';
-    Object.assign((mary.data as { interview: object }).interview, { id: 'mary-interview-id' });
-    Object.assign((mary.data as { candidate: object }).candidate, {
-      id: 'mary-candidate-id',
+    const mary = someoneEnded('evt_7e57000000000000000000000000000c', 'mary', {
       name: 'Mary Jane',
       email: `mary.${jane.email}`,
     });
@@ -268,11 +273,7 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
 
   it('sweeps the dead-letter queues when nothing else holds the candidate (dead-lettered before it was stored)', async () => {
     // Prepare: a candidate whose one event went to the DLQ before the worker stored anything of it
-    const ghost = world.othersEnded();
-    ghost.id = 'evt_9905000000000000000000000000000d';
-    Object.assign((ghost.data as { interview: object }).interview, { id: 'ghost-interview-id' });
-    Object.assign((ghost.data as { candidate: object }).candidate, {
-      id: 'ghost-candidate-id',
+    const ghost = someoneEnded('evt_9905000000000000000000000000000d', 'ghost', {
       name: 'Gus Host',
       email: 'gus.host@example.org',
     });
