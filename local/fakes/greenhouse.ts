@@ -434,8 +434,8 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
     let toStageId: number | undefined;
     if (fields.to_stage_id !== undefined) {
       if (!isInteger(fields.to_stage_id)) return reply(422, { errors: [{ field: 'to_stage_id' }] });
-      // Only a stage of the application's job (when the fake knows the job's stages).
-      if (jobStages.length > 0 && !jobStages.some((s) => s.id === fields.to_stage_id))
+      // Only a stage of the application's job: a job seeded without stages has none to move to.
+      if (!jobStages.some((s) => s.id === fields.to_stage_id))
         return reply(422, { errors: [{ field: 'to_stage_id', message: 'not a stage of this job' }] });
       toStageId = fields.to_stage_id;
     } else if (fields.to_job_id === undefined) {

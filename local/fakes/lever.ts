@@ -9,7 +9,8 @@
  * opportunity change the `links` of every opportunity of the same contact, and take `{ links: string[] }`
  * (anything else is a 400). Keys listed in `keyPermissions` stand for keys created without endpoints:
  * `none` gets 403 on everything, `read-only` on writes. `GET /stages`, `/tags` and `/users/{id}` serve the
- * doctor.
+ * doctor. Writes name a seeded user and stage moves a seeded stage, or they are refused as Lever refuses an
+ * unknown id: a fake seeded without users or stages refuses every write or move, never accepts any id.
  */
 import type { ServerResponse } from 'node:http';
 import type { ListenOptions, RecordedRequestLine, RunningFake, ScriptedJsonFault } from './fake-server.js';
@@ -146,7 +147,8 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
       // Lever would attribute the write to the key's owner; interview-sync must always say who writes.
       if (!performAs)
         return answerJson(res, record, 400, { code: 'BadRequestError', message: 'perform_as is required' });
-      if (state.users.length > 0 && !state.users.includes(performAs)) {
+      // Lever refuses a user it does not have; a fake seeded with no users has none, so it refuses every write.
+      if (!state.users.includes(performAs)) {
         return answerJson(res, record, 400, { code: 'BadRequestError', message: 'unknown perform_as user' });
       }
     }
@@ -220,7 +222,7 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
       return answerJson(res, record, 201, { data: { noteId: note.id } });
     }
     if (sub === 'stage' && record.method === 'PUT') {
-      if (typeof body.stage !== 'string' || (state.stages.length > 0 && !state.stages.includes(body.stage))) {
+      if (typeof body.stage !== 'string' || !state.stages.includes(body.stage)) {
         return answerJson(res, record, 400, { code: 'BadRequestError', message: 'unknown stage' });
       }
       opportunity.stage = body.stage;

@@ -832,6 +832,23 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(running().currentStageOf(101)).toBe(501);
   });
 
+  it('the fake refuses a move to any stage of a job it was seeded without stages', async () => {
+    // Prepare
+    await start({ seed: { ...seed, jobInterviewStages: [] } });
+    const token = await tokenFor(running().url);
+
+    // Act
+    const response = await fetch(`${running().url}/v3/applications/101/move`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from_stage_id: 500, to_stage_id: 501 }),
+    });
+
+    // Assess
+    expect(response.status).toBe(422);
+    expect(running().state.moves).toEqual([]);
+  });
+
   it('the fake refuses a note with unknown keys or another candidate’s application', async () => {
     // Prepare
     await start();

@@ -418,6 +418,32 @@ describe('Lever adapter against the Lever fake', () => {
   });
 });
 
+describe('the Lever fake without seeded users or stages', () => {
+  it('refuses every write, whoever it is performed as, and every stage move', async () => {
+    // Prepare
+    const fake = await startFakeLever({ seed: { opportunities: [anOpportunity()] } });
+    const send = (method: string, path: string, body: unknown) =>
+      fetch(`${fake.url}/v1${path}`, {
+        method,
+        headers: { authorization: basicFor('lever-key'), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    try {
+      // Act
+      const note = await send('POST', '/opportunities/opp-1/notes?perform_as=user-1', { value: 'hello' });
+      const stage = await send('PUT', '/opportunities/opp-1/stage?perform_as=user-1', { stage: 'stage-1' });
+
+      // Assess
+      expect([note.status, stage.status]).toEqual([400, 400]);
+      expect(fake.state.notes).toEqual([]);
+      expect(fake.state.opportunities[0]?.stage).toBe(anOpportunity().stage);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('the Lever fake rate limit', () => {
   it('answers 429 with Retry-After above its token bucket', async () => {
     // Prepare
