@@ -12,15 +12,27 @@
  * ```
  */
 import { ConfigurationError } from '../platform/errors.js';
-import { createAshbyAdapter } from './ashby/adapter.js';
-import { createGenericAdapter } from './generic/adapter.js';
-import { createGreenhouseAdapter } from './greenhouse/adapter.js';
-import { createLeverAdapter } from './lever/adapter.js';
-import { createLogAdapter } from './log/adapter.js';
+import { ashbyConfigSchema, createAshbyAdapter } from './ashby/adapter.js';
+import { createGenericAdapter, genericConfigSchema } from './generic/adapter.js';
+import { createGreenhouseAdapter, greenhouseConfigSchema } from './greenhouse/adapter.js';
+import { createLeverAdapter, leverConfigSchema } from './lever/adapter.js';
+import { createLogAdapter, logConfigSchema } from './log/adapter.js';
 import type { AtsAdapter, AtsAdapterDeps } from './types.js';
 
 export const atsAdapterNames = ['log', 'greenhouse', 'lever', 'ashby', 'generic'] as const;
 export type AtsAdapterName = (typeof atsAdapterNames)[number];
+
+/**
+ * Each adapter's `ATS_CONFIG` schema, the one its factory parses: the CDK app checks a stage's `atsConfig`
+ * against it at synth, so a setting the worker would refuse at its first event stops the deploy instead.
+ */
+export const atsConfigSchemas = {
+  log: logConfigSchema,
+  greenhouse: greenhouseConfigSchema,
+  lever: leverConfigSchema,
+  ashby: ashbyConfigSchema,
+  generic: genericConfigSchema,
+} as const satisfies Record<AtsAdapterName, { readonly entries: Readonly<Record<string, unknown>> }>;
 
 /** Whether `name` is a known adapter (for validating `ATS_ADAPTER`). */
 export const isAtsAdapterName = (name: string): name is AtsAdapterName =>

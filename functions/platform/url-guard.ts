@@ -422,6 +422,19 @@ const publicOnlyAgent = (resolve: ResolveHost): Promise<Dispatcher> => {
 };
 
 /**
+ * Whether `entry` is a valid `allowedHosts` entry (a host name, `*.suffix` or IP literal, optionally with a
+ * port), as {@link createUrlGuard} parses it: lets configuration be checked before it reaches a guard.
+ */
+export const isAllowedHostEntry = (entry: string): boolean => {
+  try {
+    parseHostRule(entry);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
  * The guard for `policy`. Without a policy only the scheme is checked (http or https): that is the
  * behaviour for callers whose URLs come from configuration alone; pass a policy wherever a URL may come
  * from a payload or a third party.

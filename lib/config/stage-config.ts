@@ -16,7 +16,9 @@
  * (no `config/` folder), and cdk.json is already there.
  */
 import * as v from 'valibot';
-import { atsAdapterNames } from '../../functions/ats/index.js';
+import { type AtsAdapterName, atsAdapterNames, atsConfigSchemas } from '../../functions/ats/index.js';
+import { stdoutPath } from '../../functions/ats/log/adapter.js';
+import { isAllowedHostEntry } from '../../functions/platform/url-guard.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
 import { functionRoles, logLevels } from '../constructs/service-function.js';
 import { statefulStackDefaults } from '../stateful-stack.js';
@@ -49,15 +51,52 @@ const httpsUrl = v.pipe(
 );
 const unknownKey = 'unknown key (misspelt?)';
 
+/**
+ * One media host as the archive's URL guard parses it (functions/platform/url-guard.ts): an entry it would
+ * refuse (a scheme, a path) stops the synth here, where the archive Lambda would fail at every cold start.
+ */
+const mediaHost = v.pipe(
+  nonEmptyString,
+  v.check(
+    isAllowedHostEntry,
+    'expected a host name, *.suffix or IP literal, without scheme or path (e.g. "storage.round0.io")',
+  ),
+);
 const mediaHostsSchema = v.strictObject(
   Object.fromEntries(
     vendorNames.map((vendor) => [
       vendor,
-      v.array(nonEmptyString, 'expected a list of host names (e.g. ["*.micro1.ai"])'),
+      v.array(mediaHost, 'expected a list of host names (e.g. ["*.micro1.ai"])'),
     ]),
-  ) as Record<(typeof vendorNames)[number], v.ArraySchema<typeof nonEmptyString, string>>,
+  ) as Record<(typeof vendorNames)[number], v.ArraySchema<typeof mediaHost, string>>,
   unknownKey,
 );
+
+/**
+ * What is wrong with `atsConfig` for `adapter` (the worker's default, `log`, when none is named), checked with
+ * the schema the adapter's factory parses: a key it does not know (a misspelt optional key would otherwise
+ * be dropped without a word), a missing required one, a bad value. Deployed, the log adapter can only print
+ * (the Lambda's file system is read-only; the stack sets `stdout` when `path` is left out).
+ */
+const atsConfigProblem = (
+  adapter: AtsAdapterName | undefined,
+  config: Readonly<Record<string, unknown>> | undefined,
+): string | undefined => {
+  if (config === undefined) return undefined;
+  const name = adapter ?? 'log';
+  const schema = atsConfigSchemas[name];
+  const unknown = Object.keys(config).filter((key) => !Object.hasOwn(schema.entries, key));
+  if (unknown.length > 0)
+    return `unknown key(s) for the ${name} adapter (misspelt?): ${unknown.join(', ')}; it takes ${Object.keys(schema.entries).join(', ')}`;
+  const result = v.safeParse(schema, config);
+  if (!result.success) {
+    const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? '(settings)'}: ${issue.message}`);
+    return `invalid for the ${name} adapter: ${problems.join('; ')}`;
+  }
+  if (name === 'log' && config.path !== undefined && config.path !== stdoutPath)
+    return `path: expected "${stdoutPath}" or none (deployed, the Lambda's file system is read-only)`;
+  return undefined;
+};
 
 const alarmsSchema = v.strictObject(
   {
@@ -160,6 +199,16 @@ export const stageConfigSchema = v.pipe(
       terminationProtection: v.optional(v.boolean('expected true or false')),
     },
     unknownKey,
+  ),
+  v.forward(
+    v.check(
+      (config) => atsConfigProblem(config.atsAdapter, config.atsConfig) === undefined,
+      (issue) => {
+        const config = issue.input as { atsAdapter?: AtsAdapterName; atsConfig?: Record<string, unknown> };
+        return atsConfigProblem(config.atsAdapter, config.atsConfig) ?? 'invalid';
+      },
+    ),
+    ['atsConfig'],
   ),
   v.forward(
     v.check(

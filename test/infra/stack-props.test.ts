@@ -12,7 +12,7 @@ import { environmentOf, logicalIdOf, synthesizeStage } from './synth.js';
 /** Settings that differ from every default. */
 const customConfig: StageConfig = {
   atsAdapter: 'greenhouse',
-  atsConfig: { baseUrl: 'https://harvest.greenhouse.io/v1', stageIds: { passed: 42 } },
+  atsConfig: { userId: '4080', baseUrl: 'https://harvest.example.test/v3', perPage: 100 },
   atsCompletedStageId: 'stage-7',
   atsScoreFieldId: 'field-9',
   slackNotifications: true,
@@ -73,8 +73,9 @@ describe('a stage with every setting changed', () => {
 
     // Assess
     expect(JSON.parse(config)).toEqual({
-      baseUrl: 'https://harvest.greenhouse.io/v1',
-      stageIds: { passed: 42 },
+      userId: '4080',
+      baseUrl: 'https://harvest.example.test/v3',
+      perPage: 100,
     });
   });
 

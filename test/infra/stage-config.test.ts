@@ -159,6 +159,36 @@ describe('stage configuration', () => {
       { logLevel: 'VERBOSE' },
       'logLevel: expected one of DEBUG, INFO, WARN, ERROR, SILENT',
     ],
+    [
+      'a Greenhouse atsConfig without its required userId',
+      { atsAdapter: 'greenhouse', atsConfig: {} },
+      'atsConfig: invalid for the greenhouse adapter: userId: Invalid key: Expected "userId"',
+    ],
+    [
+      'a misspelt atsConfig key',
+      { atsAdapter: 'greenhouse', atsConfig: { userId: '4080', statusTagIDs: { completed: 1 } } },
+      'atsConfig: unknown key(s) for the greenhouse adapter (misspelt?): statusTagIDs; it takes',
+    ],
+    [
+      'an atsConfig key of another adapter than the one named (the log adapter by default)',
+      { atsConfig: { performAs: 'u-1' } },
+      'atsConfig: unknown key(s) for the log adapter (misspelt?): performAs',
+    ],
+    [
+      'a log adapter writing to a file (read-only on Lambda)',
+      { atsConfig: { path: '.data/ats-writes.jsonl' } },
+      'atsConfig: path: expected "stdout" or none',
+    ],
+    [
+      'a media host with a scheme',
+      { archiveMediaHosts: { micro1: ['*.micro1.ai'], round0: ['https://storage.round0.io'] } },
+      'archiveMediaHosts.round0.0: expected a host name, *.suffix or IP literal, without scheme or path',
+    ],
+    [
+      'a media host with a path',
+      { archiveMediaHosts: { micro1: ['cdn.example.test/media'], round0: [] } },
+      'archiveMediaHosts.micro1.0: expected a host name',
+    ],
     ['a string for a switch', { tracing: 'off' }, 'tracing: expected true or false, or per function'],
     [
       'a misspelt function in a per-function switch',
