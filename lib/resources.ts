@@ -46,6 +46,13 @@ export const resources = {
   deadLetterQueue: {
     name: 'interview-sync-events-dlq',
     retentionSeconds: 14 * 24 * 3600,
+    /**
+     * SQS's largest (1 MiB), not the events queue's 256 KiB: the worker dead-letters a message with its
+     * body and attributes plus the failure's (`failureReason` up to 1 KiB, `failureErrorName`, `failedAt`),
+     * so a message the ingest inlined at the limit would not fit a DLQ of the same size and would be retried
+     * until SQS moved it after 10 receives, without its reason.
+     */
+    maxMessageBytes: 1024 * 1024,
   },
   /** The interview ledger: per-interview state, event dedupe and effects, and parked events (`pk`/`sk`). */
   ledgerTable: {
@@ -72,6 +79,8 @@ export const resources = {
   archiveDeadLetterQueue: {
     name: 'interview-sync-archive-tasks-dlq',
     retentionSeconds: 14 * 24 * 3600,
+    /** SQS's largest, as the events DLQ's: a task is dead-lettered with the failure's attributes added. */
+    maxMessageBytes: 1024 * 1024,
   },
   /**
    * Bucket for oversized events (claim checks, prefix `claim-checks/`), the raw event store (`raw/`) and

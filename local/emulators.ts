@@ -253,6 +253,7 @@ const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<v
   const { eventsQueue, deadLetterQueue, archiveQueue, archiveDeadLetterQueue } = resources;
   const deadLetter = await createQueue(client, deadLetterQueue.name, {
     MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds),
+    MaximumMessageSize: String(deadLetterQueue.maxMessageBytes),
   });
   const events = await createQueue(client, eventsQueue.name, {
     VisibilityTimeout: String(
@@ -267,6 +268,7 @@ const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<v
   });
   const archiveDeadLetter = await createQueue(client, archiveDeadLetterQueue.name, {
     MessageRetentionPeriod: String(archiveDeadLetterQueue.retentionSeconds),
+    MaximumMessageSize: String(archiveDeadLetterQueue.maxMessageBytes),
   });
   const archive = await createQueue(client, archiveQueue.name, {
     VisibilityTimeout: String(

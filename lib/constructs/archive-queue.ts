@@ -31,6 +31,7 @@ export class ArchiveQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.seconds(resources.archiveDeadLetterQueue.retentionSeconds),
+      maxMessageSizeBytes: resources.archiveDeadLetterQueue.maxMessageBytes,
       removalPolicy,
     });
 

@@ -29,6 +29,7 @@ export class EventQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.seconds(resources.deadLetterQueue.retentionSeconds),
+      maxMessageSizeBytes: resources.deadLetterQueue.maxMessageBytes,
       removalPolicy,
     });
 
@@ -37,6 +38,9 @@ export class EventQueue extends Construct {
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(resources.eventsQueue.visibilityTimeoutSeconds),
       retentionPeriod: Duration.seconds(resources.eventsQueue.retentionSeconds),
+      // What the ingest's claim-check threshold assumes (SQS_MAX_MESSAGE_BYTES), pinned rather than left to
+      // the service's default.
+      maxMessageSizeBytes: resources.eventsQueue.maxMessageBytes,
       deadLetterQueue: {
         queue: this.deadLetterQueue,
         maxReceiveCount: resources.eventsQueue.maxReceiveCount,

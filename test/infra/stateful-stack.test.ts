@@ -305,11 +305,12 @@ describe('stateful stack with the default configuration', () => {
   });
 
   describe('queues', () => {
-    it('events queue: SQS-managed SSE, 14-day retention, redrive to the DLQ after 10 receives', () => {
+    it('events queue: SQS-managed SSE, 14-day retention, 256 KiB messages, redrive to the DLQ after 10 receives', () => {
       // Assess
       template.hasResourceProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
+        MaximumMessageSize: 256 * 1024,
         RedrivePolicy: {
           deadLetterTargetArn: getAtt(stack.events.deadLetterQueue, 'Arn'),
           maxReceiveCount: 10,
@@ -336,11 +337,12 @@ describe('stateful stack with the default configuration', () => {
       expect(batchingWindow).toBe(1);
     });
 
-    it('dead-letter queue: SQS-managed SSE and 14-day retention', () => {
+    it('dead-letter queue: SQS-managed SSE and 14-day retention, 1 MiB messages (room for the failure attributes)', () => {
       // Assess
       expect(untagged(stack.events.deadLetterQueue)).toEqual({
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
+        MaximumMessageSize: 1024 * 1024,
       });
     });
 
@@ -369,11 +371,12 @@ describe('stateful stack with the default configuration', () => {
       expect(archiveTimeout).toBe(900);
     });
 
-    it('archive dead-letter queue: SQS-managed SSE and 14-day retention', () => {
+    it('archive dead-letter queue: SQS-managed SSE and 14-day retention, 1 MiB messages (room for the failure attributes)', () => {
       // Assess
       expect(untagged(stack.archive.deadLetterQueue)).toEqual({
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
+        MaximumMessageSize: 1024 * 1024,
       });
     });
 

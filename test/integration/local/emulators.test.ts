@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 import { LocalPipelineError } from '../../../local/errors.js';
@@ -54,6 +55,41 @@ describe('local emulators', () => {
     expect(emulators.queueUrls.deadLetter).toMatch(new RegExp(`/${resources.deadLetterQueue.name}$`));
   });
 
+  it('dead-letters a message the ingest inlined at the limit, with the failure attributes added', async () => {
+    // Prepare: body + the ingest's attributes at the events queue's limit (what the ingest still inlines).
+    // The emulator's own default is 1 MiB, so this shows the path works; test/infra pins the DLQs' size.
+    const attributes = { vendor: { DataType: 'String', StringValue: 'round0' } };
+    const body = 'x'.repeat(resources.eventsQueue.maxMessageBytes - 'vendor'.length - 'String'.length - 6);
+    await emulators.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: emulators.queueUrls.events,
+        MessageBody: body,
+        MessageAttributes: attributes,
+      }),
+    );
+
+    // Act
+    const send = sendToDeadLetterQueue(
+      emulators.sqs,
+      emulators.queueUrls.deadLetter,
+      { body, attributes },
+      { errorName: 'AtsPermanentError', reason: 'r'.repeat(1024) },
+    );
+
+    // Assess
+    await expect(send).resolves.toBeUndefined();
+    const { Messages = [] } = await emulators.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: emulators.queueUrls.deadLetter,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(Messages.map((m) => [m.Body?.length, m.MessageAttributes?.failureErrorName?.StringValue])).toEqual(
+      [[body.length, 'AtsPermanentError']],
+    );
+  });
+
   it('creates the archive queue with the settings of lib/resources.ts, redriving to its own DLQ', async () => {
     // Act
     const { Attributes = {} } = await emulators.sqs.send(
@@ -74,6 +110,7 @@ describe('local emulators', () => {
       maxReceiveCount: resources.archiveQueue.maxReceiveCount,
     });
     expect(dlq.MessageRetentionPeriod).toBe(String(resources.archiveDeadLetterQueue.retentionSeconds));
+    expect(dlq.MaximumMessageSize).toBe(String(resources.archiveDeadLetterQueue.maxMessageBytes));
     expect(emulators.queueUrls.archive).toMatch(new RegExp(`/${resources.archiveQueue.name}$`));
     expect(emulators.queueUrls.archiveDeadLetter).toMatch(
       new RegExp(`/${resources.archiveDeadLetterQueue.name}$`),
