@@ -7,7 +7,12 @@
 import type { WebhookSecrets } from '../platform/secrets-shape.js';
 import { rawDeliveryOf } from '../queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../vendors/envelope.js';
-import { parseVendorEvent, shownKey, verifyMicro1Token, verifyRound0Signature } from '../vendors/index.js';
+import {
+  parseVendorEvent,
+  verifyMicro1Token,
+  verifyRound0Signature,
+  withUnpairedSurrogatesReplaced,
+} from '../vendors/index.js';
 import {
   InvalidEventError,
   MalformedJsonError,
@@ -77,28 +82,6 @@ const nestingDepth = (value: unknown): number => {
 
 /** A `\uD800`–`\uDFFF` escape: only through one can a parsed string hold a lone surrogate. */
 const surrogateEscape = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
-/** With the `u` flag a surrogate pair is one code point: this matches an unpaired surrogate only. */
-const unpairedSurrogate = /\p{Cs}/u;
-
-/**
- * The dotted path of a string (or, for a member name, of its object) holding an unpaired surrogate, or
- * `undefined`. Such text is not Unicode and has no UTF-8 form: an id made of it breaks the
- * dedupe key, the raw event's S3 key and every store downstream. Walked without recursion.
- */
-const unpairedSurrogateAt = (value: unknown): string | undefined => {
-  const stack: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
-  while (stack.length > 0) {
-    const { value: current, path } = stack.pop() as { value: unknown; path: string };
-    if (typeof current === 'string' && unpairedSurrogate.test(current)) return path;
-    if (typeof current !== 'object' || current === null) continue;
-    for (const [key, child] of Object.entries(current)) {
-      if (unpairedSurrogate.test(key)) return path;
-      stack.push({ value: child, path: path === '' ? shownKey(key) : `${path}.${shownKey(key)}` });
-    }
-  }
-  return undefined;
-};
-
 const authenticate = async (
   route: VendorRoute,
   request: WebhookRequest,
@@ -155,10 +138,8 @@ export const acceptWebhook = async (
   if (nestingDepth(body) > maxNestingDepth) {
     throw new InvalidEventError([{ path: '', message: `nested deeper than ${maxNestingDepth} levels` }]);
   }
-  const unpaired = surrogateEscape.test(text) ? unpairedSurrogateAt(body) : undefined;
-  if (unpaired !== undefined) {
-    throw new InvalidEventError([{ path: unpaired, message: 'Invalid text: an unpaired UTF-16 surrogate' }]);
-  }
+  // Only through a `\uD8xx` escape can parsed text hold an unpaired surrogate: most bodies skip the walk.
+  if (surrogateEscape.test(text)) body = withUnpairedSurrogatesReplaced(body);
   const parsed = parseVendorEvent(route.vendor, body, now);
   if (!parsed.ok) throw new InvalidEventError(parsed.issues);
 

@@ -25,11 +25,25 @@ export function objectOf<const TEntries extends v.ObjectEntries>(entries: TEntri
  * `test-interview-id`, micro1 report ids look like `h0gqkAcaDJ`. Capped because the key becomes a
  * DynamoDB partition key (at most 2048 bytes) and several ids are joined into one.
  */
+/**
+ * Text that went through U+FFFD: a byte that was not UTF-8, or an unpaired UTF-16 surrogate (a string cut
+ * mid-character), both made U+FFFD at the door so free text is kept. An id or an event type is refused
+ * instead: it becomes a dedupe key, an S3 key segment or an API path, and a mangled one matches nothing.
+ */
+const wholeText = v.check<string, string>(
+  (text) => !text.includes('\uFFFD'),
+  'Invalid text: an unpaired UTF-16 surrogate or a byte that is not UTF-8 (an id must be whole)',
+);
+
 export const keyPart = v.pipe(
   v.string(),
   v.minLength(1, 'Invalid length: expected a non-empty string'),
   v.maxLength(255, 'Invalid length: expected at most 255 characters'),
+  wholeText,
 );
+
+/** An event type (ROUND0 `type`, micro1 `event`), known or not: it names metrics, logs and keys. */
+export const eventType = v.pipe(v.string(), v.minLength(1), v.maxLength(100), wholeText);
 
 /** A text field that may be absent or null. */
 export const optionalText = v.nullish(v.string());
@@ -40,7 +54,7 @@ export const optionalText = v.nullish(v.string());
  * accepted, then refused by DynamoDB on every attempt (a key over 2048 bytes) and dead-lettered.
  */
 export const optionalKeyPart = v.nullish(
-  v.pipe(v.string(), v.maxLength(255, 'Invalid length: expected at most 255 characters')),
+  v.pipe(v.string(), v.maxLength(255, 'Invalid length: expected at most 255 characters'), wholeText),
 );
 
 const scoreMessage = 'Invalid value: expected a score from 0 to 100';
@@ -56,4 +70,6 @@ export const optionalPercent = v.nullish(percent);
  * (Greenhouse application ids are integers), so an integer is accepted too and read as its decimal string
  * (inferred: not documented by micro1).
  */
-export const optionalAtsId = v.nullish(v.union([v.string(), v.pipe(v.number(), v.safeInteger())]));
+export const optionalAtsId = v.nullish(
+  v.union([v.pipe(v.string(), wholeText), v.pipe(v.number(), v.safeInteger())]),
+);

@@ -6,7 +6,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type RawEvent, rawEventDayPrefix, rawEventsPrefix } from '../../functions/queue/raw-events.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
-import { parseVendorEvent, vendorNames } from '../../functions/vendors/index.js';
+import {
+  parseVendorEvent,
+  vendorNames,
+  withUnpairedSurrogatesReplaced,
+} from '../../functions/vendors/index.js';
 import { listAll, listFolders, type ObjectRef, readText } from './s3-objects.js';
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -141,7 +145,8 @@ export const envelopeOfRaw = (raw: RawEvent): RawEnvelope => {
   if (body === undefined) return { ok: false, reason: 'body is not JSON' };
   const receivedAt = new Date(raw.receivedAt);
   if (Number.isNaN(receivedAt.getTime())) return { ok: false, reason: 'receivedAt is not a time' };
-  const parsed = parseVendorEvent(raw.vendor, body, receivedAt);
+  // As the ingest did (functions/intake/accept-webhook.ts), or free text cut mid-character would differ.
+  const parsed = parseVendorEvent(raw.vendor, withUnpairedSurrogatesReplaced(body), receivedAt);
   if (!parsed.ok) {
     // Paths only: an issue never quotes the value (it may be PII).
     return { ok: false, reason: `invalid at ${parsed.issues.map((issue) => issue.path).join(', ')}` };

@@ -88,7 +88,8 @@ type FieldKind =
   | 'optionalDateTime'
   | 'optionalDate'
   | 'optionalResumeScore'
-  | 'optionalAtsId';
+  | 'optionalAtsId'
+  | 'optionalKey';
 
 interface Field {
   readonly path: readonly string[];
@@ -125,6 +126,8 @@ const wrongValues: Record<FieldKind, readonly Json[]> = {
   optionalDate: ['2024-02-30', '2024-01-01 10:00:00', 5],
   optionalResumeScore: [99.99, 'abc', '1000', ''],
   optionalAtsId: [1.5, true, {}, [], 2 ** 53],
+  // An id that keys the ledger when present (micro1's session key): a string of at most 255 characters.
+  optionalKey: [1, true, {}, [], 'k'.repeat(256)],
 };
 
 const isRequired = (kind: FieldKind) => !kind.startsWith('optional');
@@ -154,9 +157,18 @@ const round0Known = [
 const micro1Applicant = [
   field('data.micro1_job_application_id', 'key'),
   field('data.date_modified', 'dateTime'),
+  field('data.date_created', 'optionalDateTime'),
   field('data.resume_score', 'optionalResumeScore'),
   field('data.ats_job_id', 'optionalAtsId'),
+  field('data.ats_job_application_id', 'optionalAtsId'),
   field('data.email_id', 'optionalText'),
+];
+
+/** The candidate members micro1's interview events share (`candidateEntries`). */
+const micro1Candidate = [
+  field('data.candidate_id', 'optionalKey'),
+  field('data.ats_job_id', 'optionalAtsId'),
+  field('data.ats_job_application_id', 'optionalAtsId'),
 ];
 
 const contracts: Record<Vendor, VendorContract> = {
@@ -211,14 +223,18 @@ const contracts: Record<Vendor, VendorContract> = {
         field('data.candidate_id', 'key'),
         field('data.interview_id', 'key'),
         field('data.date_started', 'optionalDateTime'),
-        field('data.ats_job_id', 'optionalAtsId'),
+        ...micro1Candidate.filter((f) => f.path.at(-1) !== 'candidate_id'),
       ],
-      'interview.completed': [field('data.ats_job_application_id', 'optionalAtsId')],
+      'interview.completed': [...micro1Candidate, field('data.interview_id', 'optionalKey')],
       'interview_report.created': [
         field('data.report_id', 'key'),
         field('data.report_date', 'optionalDate'),
         field('data.ai_match_score', 'optionalPercent'),
         field('data.interview_transcript', 'optionalArray'),
+        field('data.interview_id', 'optionalKey'),
+        field('data.date_created', 'optionalDateTime'),
+        field('data.date_modified', 'optionalDateTime'),
+        ...micro1Candidate,
       ],
       'interview_recording.completed': [
         field('data.report_id', 'key'),
@@ -568,7 +584,25 @@ const schemaDefect = (doc: Doc): fc.Arbitrary<BodyCase> => {
   return fc.oneof(...choices);
 };
 
-/** A string somewhere in the body with an unpaired UTF-16 surrogate (`\ud800` in the JSON text). */
+/**
+ * Kinds of field whose text must be whole: an id or event type with an unpaired surrogate (made U+FFFD at
+ * the door) is refused at its path; a date stops being one. Any other text keeps the event, as U+FFFD.
+ */
+const refusedWhenCut: ReadonlySet<FieldKind> = new Set([
+  'key',
+  'optionalKey',
+  'eventName',
+  'optionalAtsId',
+  'dateTime',
+  'optionalDateTime',
+  'optionalDate',
+  'optionalResumeScore',
+]);
+
+/**
+ * A string somewhere in the body with an unpaired UTF-16 surrogate (`\ud800` in the JSON text): refused
+ * where {@link refusedWhenCut} says, accepted anywhere else (free text, a member name of its own).
+ */
 const unpairedSurrogate = (doc: Doc): fc.Arbitrary<BodyCase> => {
   const strings: string[][] = [];
   const walk = (value: Json, path: string[]) => {
@@ -590,13 +624,16 @@ const unpairedSurrogate = (doc: Doc): fc.Arbitrary<BodyCase> => {
       if (inKey) {
         const at = pick(objectPaths(next.value), index) ?? [];
         next.extras.push({ at, key: `x_${lone}`, value: 1, position: 'last' });
-        return invalidAt('unpaired surrogate in a member name', next, at);
+        return bodyCase('unpaired surrogate in a member name', bytesOf(next), { kind: 'valid' });
       }
       const path = pick(strings, index) ?? ['id'];
+      const kind = fieldsOf(next).find((f) => dotted(f.path) === dotted(path))?.kind;
       const current = valueAtPath(next.value, path);
       const text = typeof current === 'string' ? current : '';
       setAtPath(next.value, path, append ? `${text}${lone}` : `${lone}${text}`);
-      return invalidAt('unpaired surrogate in a string', next, path);
+      return kind !== undefined && refusedWhenCut.has(kind)
+        ? invalidAt('unpaired surrogate in a string', next, path)
+        : bodyCase('unpaired surrogate in a string', bytesOf(next), { kind: 'valid' });
     });
 };
 

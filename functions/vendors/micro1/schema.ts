@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import {
+  eventType,
   keyPart,
   objectOf,
   optionalAtsId,
@@ -99,7 +100,7 @@ function eventSchema<const TEvent extends Micro1EventType, const TData extends v
 
 /** The `{ event, data }` body every micro1 event shares; enough to accept a type this version does not know. */
 export const micro1EnvelopeSchema = objectOf({
-  event: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+  event: eventType,
   data: objectOf({}),
 });
 export type Micro1Envelope = v.InferOutput<typeof micro1EnvelopeSchema>;

@@ -5,7 +5,7 @@
  * absent, and unknown fields pass through untouched.
  */
 import * as v from 'valibot';
-import { keyPart, objectOf, optionalPercent, optionalText } from '../schema-parts.js';
+import { eventType, keyPart, objectOf, optionalPercent, optionalText } from '../schema-parts.js';
 
 /** Event types this version understands. Others are still accepted (see {@link round0EnvelopeSchema}). */
 export const round0EventTypes = ['interview_started', 'interview_ended'] as const;
@@ -25,7 +25,7 @@ const unixSeconds = v.pipe(
 const envelopeEntries = {
   /** `evt_` + 32 hex in production, `evt_test_…` from the dashboard: the idempotency key. */
   id: keyPart,
-  type: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+  type: eventType,
   created: unixSeconds,
   data: objectOf({}),
 };

@@ -556,6 +556,15 @@ const build = (spec: DeliverySpec): { event: APIGatewayProxyEventV2; bytes: Buff
 
 // ── Checks ─────────────────────────────────────────────────────────────────────────────────────────────
 
+/** `value` with every string and member name through `String.prototype.toWellFormed` (ES2024, in Node 20). */
+const wellFormed = (value: unknown): unknown => {
+  const whole = (text: string) => (text as unknown as { toWellFormed(): string }).toWellFormed();
+  if (typeof value === 'string') return whole(value);
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [whole(key), wellFormed(child)]));
+};
+
 const problemTypes: Record<number, readonly string[]> = {
   400: ['malformed-json', 'invalid-event'],
   401: ['unauthorized'],
@@ -664,8 +673,13 @@ const acceptanceViolations = (result: Result, vendor: Vendor, bytes: Buffer): Vi
   const { event, raw } = content;
   check(violations, content.kind === 'event', `queued content of kind ${content.kind}`);
   check(violations, event?.vendor === vendor && event.dedupeKey === id, 'queued envelope');
-  // The queued payload is what the vendor sent, member for member (a duplicated key: its last value).
-  check(violations, JSON.stringify(event?.payload) === JSON.stringify(body), 'queued payload differs');
+  // The queued payload is what the vendor sent, member for member (a duplicated key: its last value), its
+  // text made well-formed (an unpaired surrogate reads as U+FFFD, V8's own toWellFormed as the oracle).
+  check(
+    violations,
+    JSON.stringify(event?.payload) === JSON.stringify(wellFormed(body)),
+    'queued payload differs',
+  );
   // No envelope field comes from a `__proto__` member.
   check(violations, !JSON.stringify({ ...event, payload: null }).includes(smuggledMarker), 'smuggled field');
 
