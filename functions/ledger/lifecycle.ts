@@ -123,6 +123,13 @@ const micro1SessionKey = (data: unknown): string | undefined => {
  * @throws {MissingInterviewKeyError} when the event carries no such id.
  */
 export function interviewKeyOf(event: InterviewEvent): string {
+  const key = findInterviewKey(event);
+  if (key === undefined) throw new MissingInterviewKeyError(event.vendor, event.type);
+  return key;
+}
+
+/** {@link interviewKeyOf}, or `undefined` when the event carries no such id. */
+export function findInterviewKey(event: InterviewEvent): string | undefined {
   const data = field(event.payload, 'data');
   let key: string | undefined;
   if (event.type === archiveEventTypes.completed || event.type === archiveEventTypes.task) {
@@ -139,7 +146,6 @@ export function interviewKeyOf(event: InterviewEvent): string {
     const applicationId = nonEmptyString(field(data, 'micro1_job_application_id'));
     key = applicationId === undefined ? undefined : `applicant:${applicationId}`;
   }
-  if (key === undefined) throw new MissingInterviewKeyError(event.vendor, event.type);
   return key;
 }
 

@@ -19,7 +19,7 @@ import { AtsTransientError } from '../ats/errors.js';
 import { candidatePseudonymField, emailPseudonym } from '../ats/pseudonym.js';
 import type { AtsAdapter, ScreeningStatus } from '../ats/types.js';
 import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
-import { EventInProgressError } from '../ledger/errors.js';
+import { EventInProgressError, MissingInterviewKeyError } from '../ledger/errors.js';
 import type { InterviewLedger } from '../ledger/interview-ledger.js';
 import {
   type AtsMatchRecord,
@@ -34,7 +34,7 @@ import {
   mergeInterviewUpdate,
   normaliseUpdate,
 } from '../ledger/interview-state.js';
-import { interviewKeyOf, lifecycleOf, sessionKeyOf } from '../ledger/lifecycle.js';
+import { findInterviewKey, lifecycleOf, sessionKeyOf } from '../ledger/lifecycle.js';
 import type { InterviewEvent } from '../vendors/envelope.js';
 import { type AppliedWrites, applyWrites, type CrashPoints } from './apply.js';
 import { EffectBusyError, UnmatchedCandidateError } from './errors.js';
@@ -202,7 +202,18 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   const leaseMs = options.leaseMs ?? 120_000;
   const { ledger } = deps;
   const vendor = event.vendor;
-  const interviewKey = interviewKeyOf(event);
+  const interviewKey = findInterviewKey(event);
+  if (interviewKey === undefined) {
+    // micro1's `interview.completed` is undocumented and may come without the session's ids (a capture of
+    // its docs shows the recording's `report_id` and `candidate_id` only). It then names no item; the report
+    // carries the same "completed" and is the event that writes it, so this one is counted as ignored
+    // (kept in the raw event store) instead of dead-lettered, and paging someone, on every interview.
+    if (event.vendor === 'micro1' && event.type === 'interview.completed')
+      return ignored(
+        'interview.completed without interview_id and candidate_id: the report writes its status',
+      );
+    throw new MissingInterviewKeyError(event.vendor, event.type);
+  }
   const eventKey = event.dedupeKey;
 
   let state = await ledger.read(vendor, interviewKey);

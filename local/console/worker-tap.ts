@@ -9,7 +9,7 @@
  * console from the ledger alone, without a type or a time.
  */
 import type { SQSEvent } from 'aws-lambda';
-import { interviewKeyOf } from '../../functions/ledger/lifecycle.js';
+import { findInterviewKey } from '../../functions/ledger/lifecycle.js';
 import type { QueueMessage } from '../../functions/vendors/envelope.js';
 import type { LocalHandler } from '../lambda-context.js';
 import { failedMessageIds } from '../sqs-poller.js';
@@ -73,12 +73,8 @@ const idsOf = (body: string): Omit<TappedEvent, 'lastDeliveryAt' | 'deliveries' 
   const occurredAt = event.occurredAt === undefined ? {} : { occurredAt: event.occurredAt };
   // A test delivery's interview is the vendor's fake one: it has no interview to link to.
   if (event.test === true) return { ...ids, ...occurredAt, test: true };
-  let interviewKey: string | undefined;
-  try {
-    interviewKey = interviewKeyOf(event);
-  } catch {
-    // An event without an interview (an unknown type): the worker decides what to do with it.
-  }
+  // An event without an interview (an unknown type): the worker decides what to do with it.
+  const interviewKey = findInterviewKey(event);
   return { ...ids, ...(interviewKey === undefined ? {} : { interviewKey }), ...occurredAt };
 };
 

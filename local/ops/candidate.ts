@@ -34,7 +34,7 @@ import {
   emailPseudonym,
   unidentifiedCandidateId,
 } from '../../functions/ats/pseudonym.js';
-import { interviewKeyOf, sessionKeyOf } from '../../functions/ledger/lifecycle.js';
+import { findInterviewKey, sessionKeyOf } from '../../functions/ledger/lifecycle.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -179,11 +179,9 @@ const isVendor = (value: unknown): value is VendorName =>
 /** The interviews an envelope is about: its key, and the micro1 session its report closes. */
 export const interviewsOf = (event: InterviewEvent): InterviewRef[] => {
   const refs: InterviewRef[] = [];
-  try {
-    refs.push({ vendor: event.vendor, interviewKey: interviewKeyOf(event) });
-  } catch {
-    // An event without any id to key interview state by (the worker dead-letters those).
-  }
+  // An event without any id to key interview state by has none (the worker ignores or dead-letters it).
+  const key = findInterviewKey(event);
+  if (key !== undefined) refs.push({ vendor: event.vendor, interviewKey: key });
   const session = sessionKeyOf(event);
   if (session !== undefined) refs.push({ vendor: event.vendor, interviewKey: session });
   return refs;

@@ -1112,6 +1112,30 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
       ...(event === 'interview.completed' ? { 'data.date_started': '2024-01-01 10:30:00' } : {}),
     });
 
+  it('ignores an interview.completed without the session’s ids (nothing to key it by), where it was dead-lettered', async () => {
+    // Prepare: the shape a capture of micro1's docs shows, the recording's ids only
+    world = await startSyncWorld();
+    const deps = world.deps();
+    const withoutIds = envelope('micro1', 'interview.started', {
+      set: {
+        event: 'interview.completed',
+        'data.report_id': micro1Report,
+        'data.candidate_id': micro1Candidate,
+      },
+      remove: ['data.interview_id'],
+    });
+
+    // Act
+    const result = await syncInterviewEvent(withoutIds, deps);
+
+    // Assess: no item, no ATS write; the report then writes "completed" and its note as ever
+    expect(result).toMatchObject({ outcome: 'ignored', effects: {} });
+    expect(await world.ledger.read('micro1', `report:${micro1Report}`)).toBeUndefined();
+    expect(world.lever.state.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+    expect(report.effects).toMatchObject({ 'status:completed': 'ran', note: 'ran' });
+  });
+
   it('writes "completed" to the application the report names when the session’s e-mail found another', async () => {
     // Prepare: the candidate's newer application is what an e-mail lookup finds; the report names the older
     world = await startSyncWorld({
