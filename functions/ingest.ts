@@ -7,7 +7,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { acceptedBody, acceptWebhook, type WebhookRequest } from './intake/accept-webhook.js';
+import {
+  acceptedBody,
+  acceptWebhook,
+  defaultMaxBodyBytes,
+  type WebhookRequest,
+} from './intake/accept-webhook.js';
 import { problemFor, problemResponse } from './intake/http-problem.js';
 import { describeRefusal } from './intake/refusal.js';
 import { lightWriters } from './platform/clients.js';
@@ -42,7 +47,7 @@ const queue = new EventQueue({
   bucket,
   maxMessageBytes: positiveIntEnv(env, envNames.sqsMaxMessageBytes, 256 * 1024),
 });
-const maxBodyBytes = positiveIntEnv(env, envNames.maxBodyBytes, 5 * 1024 * 1024);
+const maxBodyBytes = positiveIntEnv(env, envNames.maxBodyBytes, defaultMaxBodyBytes);
 const signatureToleranceSeconds = positiveIntEnv(env, envNames.signatureToleranceSeconds, 300);
 
 const ingest = async (

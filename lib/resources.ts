@@ -8,6 +8,7 @@
  */
 
 import { archiveRoot } from '../functions/archive/types.js';
+import { defaultMaxBodyBytes } from '../functions/intake/accept-webhook.js';
 import { rawEventsPrefix } from '../functions/queue/raw-events.js';
 
 /** Seconds the worker Lambda may run for one batch. */
@@ -90,7 +91,7 @@ export const resources = {
     name: 'interview-sync-archive',
     claimCheckPrefix: 'claim-checks/',
     /**
-     * Every accepted delivery as received (functions/queue/raw-events.ts), written by the ingest, read by
+     * Every accepted delivery as received (functions/queue/raw-events.ts), written by the worker (the ingest sends it along), read by
      * `npm run ops -- replay`; expired after the stage's raw-event retention (a lifecycle rule on the prefix).
      */
     rawEventsPrefix,
@@ -113,12 +114,8 @@ export const resources = {
      * ingest-limits.test.ts). In-region an invocation takes milliseconds. API Gateway allows 30 s.
      */
     timeoutSeconds: 15,
-    /**
-     * Largest webhook body accepted (bytes). API Gateway base64-encodes a body whose type is not text, and a
-     * synchronous invocation carries at most 6 MB: a larger cap would let the invocation fail at the gateway
-     * instead of the ingest answering its 413.
-     */
-    maxBodyBytes: 4 * 1024 * 1024,
+    /** Largest webhook body accepted (bytes): 4 MiB, see `defaultMaxBodyBytes` for why. */
+    maxBodyBytes: defaultMaxBodyBytes,
     /** Tolerance for ROUND0 signature timestamps (seconds). */
     signatureToleranceSeconds: 300,
     /** Steady-state request rate allowed per route by API Gateway. */

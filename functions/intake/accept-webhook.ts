@@ -44,6 +44,13 @@ export interface AcceptWebhookDeps {
   readonly now?: () => Date;
 }
 
+/**
+ * Largest webhook body accepted by default (bytes): the deployed value (lib/resources.ts) and the ingest's
+ * fallback. API Gateway base64-encodes a body whose type is not text, and a synchronous invocation carries at
+ * most 6 MB: a larger cap would let the invocation fail at the gateway instead of the ingest answering 413.
+ */
+export const defaultMaxBodyBytes = 4 * 1024 * 1024;
+
 export interface AcceptedWebhook {
   readonly event: InterviewEvent;
   readonly messageId: string;

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 
 /**
  * Shapes of the two secrets. The ingest Lambda may read only the webhook secret and the worker only the
- * integration secret (least privilege). Locally both live in one git-ignored JSON file,
+ * integration secret (least privilege); the archive reads the integration secret for `round0ApiKey` alone. Locally both live in one git-ignored JSON file,
  * `{ "webhook": WebhookSecrets, "integration": IntegrationSecrets }`.
  */
 

@@ -3,7 +3,7 @@
  * media host into the bucket under `interviews/`, and tells the worker through the events queue when a
  * batch is complete. What it may call is `archiveGrants` in lib/permissions.ts.
  */
-import { Names } from 'aws-cdk-lib';
+import { Annotations, Names } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -49,6 +49,16 @@ export class ArchiveFunction extends Construct {
   constructor(scope: Construct, id: string, props: ArchiveFunctionProps) {
     super(scope, id);
     const settings = resources.archive;
+    // A deploy that would refuse every recording of a vendor says so at synth, not through the DLQ alarm.
+    for (const [vendor, hosts] of Object.entries(props.mediaHosts)) {
+      if (hosts.length > 0) continue;
+      Annotations.of(this).addWarningV2(
+        `interview-sync:no-media-hosts-${vendor}`,
+        `archiveMediaHosts.${vendor} is empty: every ${vendor} recording will be refused and dead-lettered ` +
+          '(the archive DLQ alarm fires). Add the host(s) its media URLs name, e.g. ' +
+          `-c archiveMediaHosts='{"micro1":["micro1.ai","*.micro1.ai"],"round0":["storage.round0.io"]}'.`,
+      );
+    }
 
     this.function = new ServiceFunction(this, 'Function', {
       ...propsFromResources(settings),

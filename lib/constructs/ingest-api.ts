@@ -1,7 +1,8 @@
 /**
  * The public edge: an HTTP API with one route per vendor in front of the ingest Lambda, which verifies a
- * webhook, stores it under `raw/` and enqueues it. The ingest Lambda can send to the queue, write claim
- * checks and raw events and read the webhook secret — nothing else (`ingestGrants` in lib/permissions.ts).
+ * webhook and enqueues it with its raw delivery (the worker stores that under `raw/`). The ingest Lambda can
+ * send to the queue, write claim checks and read the webhook secret — nothing else (`ingestGrants` in
+ * lib/permissions.ts).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';

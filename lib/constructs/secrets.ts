@@ -1,7 +1,8 @@
 /**
  * The two Secrets Manager secrets. They are split so each Lambda can be granted only what it needs: the
  * ingest Lambda reads the webhook secret, the worker the integration secret (see
- * `functions/platform/secrets-shape.ts`).
+ * `functions/platform/secrets-shape.ts`). The archive Lambda reads the integration secret too, for
+ * `round0ApiKey` alone (refreshing expired audio URLs); IAM cannot narrow a grant to one JSON key.
  */
 import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';

@@ -193,6 +193,18 @@ describe('stateless stack with the default configuration', () => {
       });
     });
 
+    it('warns at synth that ROUND0 recordings will be refused while it has no media host (the default)', () => {
+      // Act: the construct's warnings (the synth printed them; the temporary output is gone)
+      const warnings = stack.archive.node.metadata
+        .filter((entry) => entry.type === 'aws:cdk:warning')
+        .map((entry) => String(entry.data));
+
+      // Assess: ROUND0's list is empty by default, micro1's is not
+      expect(warnings).toEqual([
+        expect.stringMatching(/^archiveMediaHosts\.round0 is empty: every round0 recording will be refused/),
+      ]);
+    });
+
     it('archive: consumes the archive queue one asset at a time, at most 4 at once, partial failures', () => {
       // Assess
       const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
