@@ -22,13 +22,13 @@
  *   (`true`, `false` on the stage `dev`).
  *
  * Nothing here looks anything up in an AWS account: `cdk synth` works offline and `cdk deploy` needs only
- * credentials. Without `CDK_DEFAULT_ACCOUNT`/`CDK_DEFAULT_REGION` (no credentials) the stacks are
- * environment-agnostic.
+ * credentials. Without `CDK_DEFAULT_ACCOUNT` (no credentials) the stacks are environment-agnostic, whatever
+ * region the CLI defaults to (`deployEnvironmentOf`).
  */
 import { App } from 'aws-cdk-lib';
 import { addComplianceChecks } from '../lib/compliance.js';
 import { readStageConfig } from '../lib/config/stage-config.js';
-import { addInterviewSyncStage } from '../lib/interview-sync-stage.js';
+import { addInterviewSyncStage, deployEnvironmentOf } from '../lib/interview-sync-stage.js';
 
 const app = new App();
 
@@ -36,9 +36,6 @@ const stageContext = app.node.tryGetContext('stage') as unknown;
 const stage = stageContext === undefined ? 'dev' : String(stageContext);
 const config = readStageConfig(stage, (key) => app.node.tryGetContext(key) as unknown);
 
-addInterviewSyncStage(app, stage, config, {
-  account: process.env.CDK_DEFAULT_ACCOUNT,
-  region: process.env.CDK_DEFAULT_REGION,
-});
+addInterviewSyncStage(app, stage, config, deployEnvironmentOf(process.env));
 // cdk-nag: an unacknowledged AWS Solutions finding fails the synth.
 addComplianceChecks(app);

@@ -21,6 +21,19 @@ export const stackNamesOf = (stage: string) =>
 const minutes = (count: number | undefined): Duration | undefined =>
   count === undefined ? undefined : Duration.minutes(count);
 
+/**
+ * Where the stacks deploy, from the CDK CLI's variables: pinned to the account and region only when the CLI
+ * found an account (credentials), else environment-agnostic. The CLI sets `CDK_DEFAULT_REGION` (us-east-1 at
+ * worst) even without credentials; pinning that alone would render us-east-1 into ARNs of an assembly
+ * synthesised offline and deployed later elsewhere.
+ */
+export const deployEnvironmentOf = (
+  variables: Readonly<Record<string, string | undefined>>,
+): Environment | undefined =>
+  variables.CDK_DEFAULT_ACCOUNT === undefined
+    ? undefined
+    : { account: variables.CDK_DEFAULT_ACCOUNT, region: variables.CDK_DEFAULT_REGION };
+
 export const addInterviewSyncStage = (
   scope: Construct,
   stage: string,

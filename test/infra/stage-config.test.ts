@@ -3,6 +3,7 @@
  * of earlier versions among them), and validation errors that name the bad key and fail the synth.
  */
 import { readStageConfig, StageConfigError } from '../../lib/config/stage-config.js';
+import { deployEnvironmentOf } from '../../lib/interview-sync-stage.js';
 import { cdkJsonStages, environmentOf, synthesizeFromContext } from './synth.js';
 
 /** A context reader over a plain object, as `app.node.tryGetContext` reads cdk.json and `-c` keys. */
@@ -252,6 +253,18 @@ describe('stage configuration', () => {
 });
 
 describe('the app with a stage configuration (what bin/app.ts does)', () => {
+  it.each([
+    ['no credentials (the CLI still defaults the region)', { CDK_DEFAULT_REGION: 'us-east-1' }, undefined],
+    [
+      'credentials',
+      { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' },
+      { account: '123456789012', region: 'eu-west-1' },
+    ],
+  ])('deploys environment-agnostic unless the CLI found an account: %s', (_case, variables, expected) => {
+    // Assess
+    expect(deployEnvironmentOf(variables)).toEqual(expected);
+  });
+
   it('fails the synth on a bad value, naming the key', () => {
     // Act
     const error = errorOf(() => synthesizeFromContext({ stage: 'prod', rawEventRetentionDays: '-3' }));
