@@ -33,6 +33,10 @@ export class ServiceSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ServiceSecretsProps = {}) {
     super(scope, id);
     const removalPolicy = (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // NEVER change either initial value below once a stage is deployed: CloudFormation writes a changed
+    // `SecretString` over the live secret (every webhook then gets 401), and a changed generation setting
+    // generates the whole integration secret again (ATS credentials and `pseudonymKey` gone). New members
+    // of the shapes are added by `npm run ops -- setup`, not here. test/infra/stateful-stack.test.ts pins both.
     // The webhook secret's initial value holds no secret (empty lists), so writing it into the template is
     // safe; operators put the real values in after the first deploy. The integration secret starts with one
     // generated value, `pseudonymKey` (the key of the e-mail pseudonyms in logs, a documented member of its

@@ -398,6 +398,8 @@ describe('stateful stack with the default configuration', () => {
     });
   });
 
+  // These values must never change for a deployed stage (lib/constructs/secrets.ts says why): a changed
+  // one overwrites or regenerates the live secret on the next deploy.
   describe('secrets', () => {
     it('creates the webhook secret with an empty, well-shaped JSON value', () => {
       // Prepare
