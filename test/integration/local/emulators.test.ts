@@ -8,7 +8,12 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
@@ -180,6 +185,48 @@ describe('local emulators with shortened archive-queue settings', () => {
     expect(receives).toEqual([1, 1]);
     expect(third).toHaveLength(0);
     expect(dead.map((message) => message.Body)).toEqual(['{"task":1}']);
+  });
+});
+
+describe('the SQS emulator against SQS semantics', () => {
+  it('counts receives only: a ChangeMessageVisibility between them adds none (local/patch-emulators.mjs)', async () => {
+    // Prepare: the worker gives a throttled event back with ChangeMessageVisibility after each receive
+    const emulators = await startEmulators({ eventsQueue: { maxReceiveCount: 3 } });
+    const { sqs, queueUrls } = emulators;
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.events, MessageBody: '{"event":1}' }));
+
+    // Act: three receives, each given back for 1 s
+    const counts: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrls.events,
+          WaitTimeSeconds: 3,
+          // Both names: SQS renamed AttributeNames, and local-aws-sqs only reads the old one.
+          AttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      const [message] = Messages;
+      counts.push(message?.Attributes?.ApproximateReceiveCount ?? 'none');
+      if (message?.ReceiptHandle === undefined) break;
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrls.events,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 1,
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { Messages: dead = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrls.deadLetter, WaitTimeSeconds: 2 }),
+    );
+    await emulators.close();
+
+    // Assess: receives 1, 2, 3 as SQS counts them (unpatched: 1, 3, then dead-lettered), then the DLQ
+    expect(counts).toEqual(['1', '2', '3']);
+    expect(dead.map((message) => message.Body)).toEqual(['{"event":1}']);
   });
 });
 

@@ -1,0 +1,62 @@
+/**
+ * An event the ATS throttles for good, through the whole local pipeline: the worker tries it on every
+ * receive and, on the queue's last, parks it as failed and dead-letters it with the reason, as it would on
+ * AWS. Its own file: one local pipeline per process, and this one needs a short queue (4 receives).
+ * It also holds the SQS emulator to SQS's counting (receives only, local/patch-emulators.mjs): unpatched,
+ * each ChangeMessageVisibility the worker makes cost a receive, the worker never saw its last one, and the
+ * emulator dead-lettered the event without a reason or a parked copy.
+ */
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { runOpsCommand } from '../../local/ops.js';
+import type { SentEvent } from '../../local/send.js';
+import { eventually } from '../integration/local/factories.js';
+import { type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
+
+const dedupeKeyOf = (sent: SentEvent): string => (JSON.parse(sent.body) as { id: string }).id;
+
+describe('an ATS that throttles an event for good (local runtime, as SQS counts receives)', () => {
+  let throttled: FaultsWorld;
+
+  beforeAll(async () => {
+    throttled = await startFaultsWorld({ workerVisibilityTimeoutSeconds: 3, maxReceiveCount: 4 });
+  });
+
+  afterAll(async () => {
+    await throttled?.stop();
+  });
+
+  it('tries it on every receive, then on the last parks it and dead-letters it with the reason', async () => {
+    // Prepare: every write answered 429 (Retry-After: 1 s)
+    throttled.receiver.faults.add({
+      method: 'POST',
+      status: 429,
+      retryAfterSeconds: 1,
+      when: 'before',
+      times: Number.MAX_SAFE_INTEGER,
+    });
+
+    // Act
+    const sent = await throttled.deliver('round0', await round0Ended('ats-throttled'));
+    expect(sent.status).toBe(202);
+    const { sqs, queueUrls } = throttled.pipeline;
+    const dead = await eventually(async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrls.deadLetter,
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      expect(Messages).toHaveLength(1);
+      return Messages;
+    }, 60_000);
+    const parked = await runOpsCommand(['parked', 'failed'], throttled.dir);
+
+    // Assess: all 4 receives reached the worker (the emulator no longer counts a ChangeMessageVisibility as
+    // one, local/patch-emulators.mjs), and the last dead-lettered it with its reason, parked as failed
+    expect(dead[0]?.MessageAttributes?.failureReason?.StringValue).toMatch(
+      /^gave up after 4 attempts; the last failed with AtsTransientError/,
+    );
+    expect(parked.lines.join('\n')).toContain(dedupeKeyOf(sent));
+  });
+});
