@@ -26,8 +26,6 @@ import { webhookSecretsSchema } from './platform/secrets-shape.js';
 import { EventQueue } from './queue/event-queue.js';
 
 const env = process.env;
-const logger = createLogger('interview-sync-ingest');
-const metrics = createMetrics('interview-sync-ingest');
 // Before any client is created: tracing instruments the clients created after it.
 const tracing = await loadTracing('interview-sync-ingest');
 
@@ -50,80 +48,94 @@ const queue = new EventQueue({
 const maxBodyBytes = positiveIntEnv(env, envNames.maxBodyBytes, defaultMaxBodyBytes);
 const signatureToleranceSeconds = positiveIntEnv(env, envNames.signatureToleranceSeconds, 300);
 
-const ingest = async (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-): Promise<APIGatewayProxyStructuredResultV2> => {
-  const request: WebhookRequest = {
-    // Route by what API Gateway matched: rawPath carries any stage (`/prod/…`) or custom-domain base
-    // path (`/v1/…`) in front of the route, routeKey and pathParameters never do.
-    routeKey: event.routeKey,
-    path: event.rawPath,
-    pathParameters: event.pathParameters,
-    method: event.requestContext?.http?.method,
-    headers: event.headers ?? {},
-    rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
-  };
-  try {
-    const accepted = await acceptWebhook(request, {
-      readWebhookSecrets,
-      publish: (e, raw) => queue.publish(e, raw),
-      maxBodyBytes,
-      signatureToleranceSeconds,
-    });
-    const { vendor, known } = accepted.event;
-    // An unknown type is the vendor's free text: the dimension says `unknown`, never the text.
-    const eventType = known ? accepted.event.type : 'unknown';
-    logger.setCorrelationId(accepted.event.dedupeKey);
-    if (accepted.event.test) {
-      // The vendor's "send test webhook": counted apart, so it never shows as real traffic.
-      logger.info('test delivery received', { vendor, eventType: accepted.event.type });
-      recordMetric(metrics, metricSpecs.testDeliveryReceived, 1, { vendor, eventType });
-    } else {
-      logger.info('webhook accepted', {
-        vendor,
-        eventType: accepted.event.type,
-        known,
-        messageId: accepted.messageId,
-        claimCheck: accepted.claimCheck,
-      });
-      recordMetric(metrics, metricSpecs.webhookReceived, 1, { vendor, eventType });
-      if (!known) recordMetric(metrics, metricSpecs.webhookUnknownType, 1, { vendor });
-    }
-    if (accepted.claimCheck) recordMetric(metrics, metricSpecs.webhookClaimCheck, 1);
-    return {
-      statusCode: 202,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(acceptedBody(accepted.event)),
+/**
+ * One execution environment's handler: its own logger and metrics, which hold per-invocation state (the
+ * context's keys, the correlation id, the metrics buffer). Lambda runs one invocation at a time per
+ * environment; the local API gateway gives each request in flight a handler of its own (as the SQS poller
+ * does for the worker), or concurrent requests would log under one another's request id. The secrets cache,
+ * the queue's writers and tracing are shared: they hold no invocation's state.
+ */
+export const createIngestHandler = () => {
+  const logger = createLogger('interview-sync-ingest');
+  const metrics = createMetrics('interview-sync-ingest');
+
+  const ingest = async (
+    event: APIGatewayProxyEventV2,
+    context: Context,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const request: WebhookRequest = {
+      // Route by what API Gateway matched: rawPath carries any stage (`/prod/…`) or custom-domain base
+      // path (`/v1/…`) in front of the route, routeKey and pathParameters never do.
+      routeKey: event.routeKey,
+      path: event.rawPath,
+      pathParameters: event.pathParameters,
+      method: event.requestContext?.http?.method,
+      headers: event.headers ?? {},
+      rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
     };
-  } catch (error) {
-    const problem = problemFor(error);
-    // Log the error's class and message only: they never carry the body, a secret or PII.
-    const detail = { status: problem.status, error: error instanceof Error ? error.name : typeof error };
-    const refusal = describeRefusal(error, request);
-    if (refusal === undefined) {
-      logger.error('webhook not queued', { ...detail, cause: String(error) });
-      recordMetric(metrics, metricSpecs.webhookFailed, 1);
-    } else {
-      logger.warn('webhook refused', {
-        ...detail,
-        vendor: refusal.vendor,
-        reason: error instanceof Error ? error.message : undefined,
+    try {
+      const accepted = await acceptWebhook(request, {
+        readWebhookSecrets,
+        publish: (e, raw) => queue.publish(e, raw),
+        maxBodyBytes,
+        signatureToleranceSeconds,
       });
-      recordMetric(metrics, metricSpecs.webhookRejected, 1, {
-        vendor: refusal.vendor,
-        reason: refusal.reason,
-      });
-      if (refusal.authentication) {
-        recordMetric(metrics, metricSpecs.webhookAuthFailed, 1, { vendor: refusal.vendor });
+      const { vendor, known } = accepted.event;
+      // An unknown type is the vendor's free text: the dimension says `unknown`, never the text.
+      const eventType = known ? accepted.event.type : 'unknown';
+      logger.setCorrelationId(accepted.event.dedupeKey);
+      if (accepted.event.test) {
+        // The vendor's "send test webhook": counted apart, so it never shows as real traffic.
+        logger.info('test delivery received', { vendor, eventType: accepted.event.type });
+        recordMetric(metrics, metricSpecs.testDeliveryReceived, 1, { vendor, eventType });
+      } else {
+        logger.info('webhook accepted', {
+          vendor,
+          eventType: accepted.event.type,
+          known,
+          messageId: accepted.messageId,
+          claimCheck: accepted.claimCheck,
+        });
+        recordMetric(metrics, metricSpecs.webhookReceived, 1, { vendor, eventType });
+        if (!known) recordMetric(metrics, metricSpecs.webhookUnknownType, 1, { vendor });
       }
+      if (accepted.claimCheck) recordMetric(metrics, metricSpecs.webhookClaimCheck, 1);
+      return {
+        statusCode: 202,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(acceptedBody(accepted.event)),
+      };
+    } catch (error) {
+      const problem = problemFor(error);
+      // Log the error's class and message only: they never carry the body, a secret or PII.
+      const detail = { status: problem.status, error: error instanceof Error ? error.name : typeof error };
+      const refusal = describeRefusal(error, request);
+      if (refusal === undefined) {
+        logger.error('webhook not queued', { ...detail, cause: String(error) });
+        recordMetric(metrics, metricSpecs.webhookFailed, 1);
+      } else {
+        logger.warn('webhook refused', {
+          ...detail,
+          vendor: refusal.vendor,
+          reason: error instanceof Error ? error.message : undefined,
+        });
+        recordMetric(metrics, metricSpecs.webhookRejected, 1, {
+          vendor: refusal.vendor,
+          reason: refusal.reason,
+        });
+        if (refusal.authentication) {
+          recordMetric(metrics, metricSpecs.webhookAuthFailed, 1, { vendor: refusal.vendor });
+        }
+      }
+      return problemResponse(problem, context.awsRequestId);
     }
-    return problemResponse(problem, context.awsRequestId);
-  }
+  };
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(tracing)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(ingest);
 };
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(tracing)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(ingest);
+export const handler = createIngestHandler();

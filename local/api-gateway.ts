@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { GatewayPayloadTooLargeError, LocalPipelineError } from './errors.js';
+import { GatewayPayloadTooLargeError, LambdaTimeoutError, LocalPipelineError } from './errors.js';
 import { invokeLocally, type LocalFunctionSettings, type LocalHandler } from './lambda-context.js';
 import { listenOnLoopback, loopbackHost } from './listen.js';
 import { consoleLog, type LocalLog } from './log.js';
@@ -28,7 +28,13 @@ export const httpApiMaxPayloadBytes = 10 * 1024 * 1024;
 export interface LocalHttpApiOptions {
   /** Route keys as in the CDK stack, e.g. `POST /webhooks/micro1/{token}`. */
   readonly routes: readonly string[];
-  readonly handler: LocalHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
+  /**
+   * Creates one handler per execution environment. Lambda runs one invocation at a time in an environment,
+   * and a handler keeps per-invocation state in module scope (Powertools' logger keys, correlation id,
+   * metrics buffer): each request in flight gets an environment of its own, reused once it is answered, and
+   * one whose invocation timed out is thrown away (as Lambda replaces it). As the SQS poller does.
+   */
+  readonly createHandler: () => LocalHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
   /** The integrated function's settings (timeout, memory) for its Lambda context. */
   readonly function: LocalFunctionSettings;
   /** @default 0 (a free port) */
@@ -324,6 +330,8 @@ export const startHttpApi = async (options: LocalHttpApiOptions): Promise<LocalH
   const maxPayloadBytes = options.maxPayloadBytes ?? httpApiMaxPayloadBytes;
   const identity: HttpApiIdentity = { accountId: options.function.accountId, apiId: 'local' };
   const inFlight = new Set<Promise<void>>();
+  /** Environments not serving a request now (see `createHandler`). */
+  const idle: LocalHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2>[] = [];
   let closing = false;
 
   const respond = async (
@@ -358,9 +366,13 @@ export const startHttpApi = async (options: LocalHttpApiOptions): Promise<LocalH
       new Date(started),
       requestId,
     );
+    const handler = idle.pop() ?? options.createHandler();
     try {
-      return fromHandlerResult(await invokeLocally(options.handler, event, options.function));
+      const result = await invokeLocally(handler, event, options.function);
+      idle.push(handler);
+      return fromHandlerResult(result);
     } catch (error) {
+      if (!(error instanceof LambdaTimeoutError)) idle.push(handler);
       // AWS answers 500 when the integration fails (a throw, a timeout).
       log.error('ingest handler failed', { requestId, error: String(error) });
       return gatewayProblem(500, 'Internal Server Error');

@@ -403,7 +403,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
     const archive = await import('../functions/archive.js');
     api = await startHttpApi({
       routes: ingestRouteKeys,
-      handler: ingest.handler,
+      createHandler: ingest.createIngestHandler,
       function: functionSettings('interview-sync-ingest', resources.ingest),
       port: options.port,
       log,

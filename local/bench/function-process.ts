@@ -61,7 +61,7 @@ export interface DrainResult {
 const logs = countLogOutput(/^\{"at":"[^"]*","adapter":"log",/);
 
 const ingestCommands = async () => {
-  const { handler } = await import('../../functions/ingest.js');
+  const { handler, createIngestHandler } = await import('../../functions/ingest.js');
   const settings = settingsOf(
     resources.ingest.serviceName,
     resources.ingest.timeoutSeconds,
@@ -72,7 +72,8 @@ const ingestCommands = async () => {
     listen: async () => {
       const api = await startHttpApi({
         routes: ingestRouteKeys,
-        handler,
+        // One per request in flight, as Lambda's environments (created during the warm-up).
+        createHandler: createIngestHandler,
         function: settings,
         log: silentLog,
       });

@@ -31,7 +31,7 @@ const startRecordingApi = async (
   const invocations: Invocation[] = [];
   const api = await startHttpApi({
     routes,
-    handler: async (event, context) => {
+    createHandler: () => async (event, context) => {
       invocations.push({ event, context });
       return respond(event);
     },
@@ -144,6 +144,43 @@ describe('local API Gateway (HTTP API, payload format 2.0)', () => {
     expect(Object.keys(event.headers).every((name) => name === name.toLowerCase())).toBe(true);
     expect(event.headers).not.toHaveProperty('cookie');
     expect(response.headers['apigw-requestid']).toBe(event.requestContext.requestId);
+  });
+
+  it('gives each request in flight a handler (environment) of its own and reuses it once answered, as Lambda does', async () => {
+    // Prepare: handlers that note when one is entered while it already serves a request
+    let created = 0;
+    let overlaps = 0;
+    const api = await startHttpApi({
+      routes,
+      createHandler: () => {
+        created += 1;
+        let busy = false;
+        return async () => {
+          if (busy) overlaps += 1;
+          busy = true;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          busy = false;
+          return { statusCode: 202, body: '' };
+        };
+      },
+      function: testFunction({ functionName: 'ingest-under-test', timeoutSeconds: 10 }),
+      log: silentLog,
+    });
+    const burst = () =>
+      Promise.all(Array.from({ length: 5 }, () => send(api, { path: '/webhooks/round0', body: '{}' })));
+
+    try {
+      // Act: five at once, then five more at once
+      const first = await burst();
+      const second = await burst();
+
+      // Assess: five environments, never two requests in one, reused by the second burst
+      expect([...first, ...second].map((answer) => answer.status)).toEqual(Array(10).fill(202));
+      expect(overlaps).toBe(0);
+      expect(created).toBe(5);
+    } finally {
+      await api.close();
+    }
   });
 
   it('omits pathParameters, queryStringParameters, cookies and body when there are none', async () => {
