@@ -5,6 +5,7 @@
 // Local only: Lambda runs Node 22; on this Node 20 machine the SDK would warn at every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
@@ -13,7 +14,12 @@ import { LocalPipelineError } from '../local/errors.js';
 import { prettyPrintPowertoolsLogs } from '../local/log.js';
 import { ffmpegAvailable } from '../local/media/generate.js';
 import { startLocalPipeline } from '../local/runtime.js';
-import { removeRuntimeInfo, runtimeInfoFor, writeRuntimeInfo } from '../local/runtime-info.js';
+import {
+  removeRuntimeInfo,
+  runtimeInfoFor,
+  runtimeInfoPath,
+  writeRuntimeInfo,
+} from '../local/runtime-info.js';
 
 // DATA_DIR and SECRETS_FILE let `npm run load` run a pipeline of its own that never touches `.data/`.
 const dataDir = process.env.DATA_DIR
@@ -77,7 +83,10 @@ const pipeline = await startLocalPipeline({
   },
 }).catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(`port ${port} is in use: stop what holds it or choose another, e.g. PORT=3001 npm start`);
+    console.error(
+      `port ${port} is in use: stop what holds it or choose others, e.g. PORT=0 CONSOLE_PORT=0 npm start ` +
+        '(free ports; npm run send finds them)',
+    );
   } else if (error instanceof LocalPipelineError) {
     console.error(error.message);
   } else {
@@ -116,8 +125,8 @@ ${
          ROUND0 audio_urls point here; archives land in S3 under ${resources.bucket.archivePrefix}
 Archive a recording:  npm run send -- micro1 interview_report.created.local   (report PDF + screen recording)
                       npm run send -- micro1 interview_webcam_recording.completed.local
-  (the vendors' own micro1 samples name micro1.ai URLs this machine cannot reach: their archive task fails,
-   listed by npm run ops -- parked failed)`
+  (the vendors' own micro1 samples name micro1.ai URLs: with internet micro1 refuses them and the task is
+   parked as failed (npm run ops -- parked failed); offline they are retried, and parked after 5 receives, ~6 h)`
 }
 
 Send a sample:  npm run send -- round0 interview_ended   (archives each answer's audio)
@@ -133,6 +142,8 @@ const shutdown = (signal: NodeJS.Signals) => {
   if (stoppingSince !== undefined) {
     if (Date.now() - stoppingSince < 1000) return;
     console.error(`\n${signal} again: exiting without waiting`);
+    // Synchronously: a runtime.json left behind would send `npm run ops` to ports nobody listens on.
+    rmSync(runtimeInfoPath(dataDir), { force: true });
     process.exit(130);
   }
   stoppingSince = Date.now();

@@ -34,6 +34,8 @@ export interface RuntimeInfo {
   readonly secretsFile?: string;
   /** The local console's page, when it runs (`npm run ops -- watch` follows its events). */
   readonly consoleUrl?: string;
+  /** The HTTP API's origin (`npm run send` posts there when `PORT` is not set). */
+  readonly apiUrl?: string;
 }
 
 /** The record for emulators (or a pipeline) reachable at `endpoints`, with the resources of `lib/resources.ts`. */
@@ -43,6 +45,8 @@ export const runtimeInfoFor = (emulators: {
   readonly media?: { readonly url: string };
   readonly secretsFile?: { readonly path: string };
   readonly consoleUrl?: string;
+  /** The HTTP API's origin, for a pipeline. */
+  readonly url?: string;
 }): RuntimeInfo => ({
   region: localAws.region,
   credentials: localAws.credentials,
@@ -61,6 +65,7 @@ export const runtimeInfoFor = (emulators: {
   ...(emulators.media === undefined ? {} : { mediaUrl: emulators.media.url }),
   ...(emulators.secretsFile === undefined ? {} : { secretsFile: emulators.secretsFile.path }),
   ...(emulators.consoleUrl === undefined ? {} : { consoleUrl: emulators.consoleUrl }),
+  ...(emulators.url === undefined ? {} : { apiUrl: emulators.url }),
 });
 
 export const runtimeInfoPath = (dataDir: string) => join(dataDir, 'runtime.json');

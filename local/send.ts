@@ -32,7 +32,7 @@ const defaultDataDir = fileURLToPath(new URL('../.data/', import.meta.url));
  * `local/fixtures/media/<vendor>/*.local.json`: payloads of our own whose media URLs name
  * {@link mediaPlaceholder}, so that sending one archives media served by the local media fake. Kept out of
  * the vendor folders: those hold the vendors' samples only (tests send every one of them, and their
- * `micro1.ai` URLs cannot be fetched here — the archive fails them permanently, with the reason).
+ * `micro1.ai` URLs are refused by micro1, or unreachable offline, where the archive retries them).
  */
 export const mediaFixturesDir = fileURLToPath(new URL('./fixtures/media/', import.meta.url));
 
@@ -253,7 +253,12 @@ export const runSendCli = async (
     if (values.stage !== undefined) {
       target = await deployedTarget(vendor, values.stage, values.region);
     } else {
-      const baseUrl = values.url ?? `http://127.0.0.1:${environment.PORT ?? 3000}`;
+      // `PORT` as `npm start` reads it, else where the running `npm start` says it listens, else its default.
+      const baseUrl =
+        values.url ??
+        (environment.PORT === undefined
+          ? ((await readRuntimeInfo(dataDir))?.apiUrl ?? 'http://127.0.0.1:3000')
+          : `http://127.0.0.1:${environment.PORT}`);
       const needsSecret = vendor === 'round0' && values.secret === undefined;
       const needsToken =
         vendor === 'micro1' && values.token === undefined && new URL(baseUrl).pathname === '/';

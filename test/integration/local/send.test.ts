@@ -179,6 +179,30 @@ describe('npm run send (runSendCli)', () => {
     expect(err.join('\n')).not.toBe('');
   });
 
+  it('posts to the running pipeline’s API, wherever it listens, when neither --url nor PORT says', async () => {
+    // Prepare: an npm start on another port than 3000 (PORT=0, say) recorded its API's URL
+    const capture = await startCapture(202);
+    const { out, output } = captureOutput();
+    const dataDir = await mkdtemp(join(tmpdir(), 'send-api-'));
+    await writeRuntimeInfo(
+      dataDir,
+      runtimeInfoFor({
+        endpoints: { sqs: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:3' },
+        queueUrls: { events: 'http://127.0.0.1:1/q' },
+        url: capture.url,
+      }),
+    );
+
+    // Act
+    const code = await runSendCli(['round0', 'interview_ended', '--secret', secret], output, {}, dataDir);
+    await capture.close();
+    await rm(dataDir, { recursive: true, force: true });
+
+    // Assess
+    expect({ code, out: out[0] }).toEqual({ code: 0, out: 'HTTP 202' });
+    expect(capture.requests.map((request) => request.url)).toEqual(['/webhooks/round0']);
+  });
+
   it('fills {{media}} in a .local media fixture with the media fake URL of the running pipeline', async () => {
     // Prepare
     const capture = await startCapture(202);
