@@ -91,8 +91,9 @@ export const resources = {
     name: 'interview-sync-archive',
     claimCheckPrefix: 'claim-checks/',
     /**
-     * Every accepted delivery as received (functions/queue/raw-events.ts), written by the worker (the ingest sends it along), read by
-     * `npm run ops -- replay`; expired after the stage's raw-event retention (a lifecycle rule on the prefix).
+     * Every accepted delivery as received (functions/queue/raw-events.ts), written by the worker (the ingest
+     * sends it along), read by `npm run ops -- replay`; expired after the stage's raw-event retention (a
+     * lifecycle rule on the prefix).
      */
     rawEventsPrefix,
     /** Claim-check objects are only needed until the worker has processed the event. */

@@ -145,7 +145,7 @@ export const acceptWebhook = async (
   if (nestingDepth(body) > maxNestingDepth) {
     throw new InvalidEventError([{ path: '', message: `nested deeper than ${maxNestingDepth} levels` }]);
   }
-  // Only through a `\uD8xx` escape can parsed text hold an unpaired surrogate: most bodies skip the walk.
+  // Most bodies hold no surrogate escape and skip the walk.
   if (surrogateEscape.test(text)) body = withUnpairedSurrogatesReplaced(body);
   const parsed = parseVendorEvent(route.vendor, body, now);
   if (!parsed.ok) throw new InvalidEventError(parsed.issues);

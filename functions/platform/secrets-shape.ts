@@ -2,8 +2,9 @@ import * as v from 'valibot';
 
 /**
  * Shapes of the two secrets. The ingest Lambda may read only the webhook secret and the worker only the
- * integration secret (least privilege); the archive reads the integration secret for `round0ApiKey` alone. Locally both live in one git-ignored JSON file,
- * `{ "webhook": WebhookSecrets, "integration": IntegrationSecrets }`.
+ * integration secret (least privilege); the archive reads the integration secret for `round0ApiKey` alone.
+ * Locally both live in one git-ignored JSON file, `{ "webhook": WebhookSecrets, "integration":
+ * IntegrationSecrets }`.
  */
 
 /** Secrets that authenticate incoming webhooks. Several values of each are valid at once (rotation). */

@@ -21,11 +21,6 @@ export function objectOf<const TEntries extends v.ObjectEntries>(entries: TEntri
 }
 
 /**
- * An id that goes into a dedupe key. Not validated as a UUID: ROUND0 samples use `770g0622-…` and
- * `test-interview-id`, micro1 report ids look like `h0gqkAcaDJ`. Capped because the key becomes a
- * DynamoDB partition key (at most 2048 bytes) and several ids are joined into one.
- */
-/**
  * Text that went through U+FFFD: a byte that was not UTF-8, or an unpaired UTF-16 surrogate (a string cut
  * mid-character), both made U+FFFD at the door so free text is kept. An id or an event type is refused
  * instead: it becomes a dedupe key, an S3 key segment or an API path, and a mangled one matches nothing.
@@ -35,6 +30,11 @@ const wholeText = v.check<string, string>(
   'Invalid text: an unpaired UTF-16 surrogate or a byte that is not UTF-8 (an id must be whole)',
 );
 
+/**
+ * An id that goes into a dedupe key. Not validated as a UUID: ROUND0 samples use `770g0622-…` and
+ * `test-interview-id`, micro1 report ids look like `h0gqkAcaDJ`. Capped because the key becomes a
+ * DynamoDB partition key (at most 2048 bytes) and several ids are joined into one.
+ */
 export const keyPart = v.pipe(
   v.string(),
   v.minLength(1, 'Invalid length: expected a non-empty string'),
