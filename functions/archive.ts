@@ -18,7 +18,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
 import { busyWaitSeconds } from './archive/busy-wait.js';
-import { AssetBusyError } from './archive/errors.js';
+import { AssetBusyError, MediaUrlExpiredError } from './archive/errors.js';
 import { archiveCompletedEvent, archiveTaskEvent } from './archive/events.js';
 import { archiveMediaFile } from './archive/file-archiver.js';
 import { archiveHlsRecording } from './archive/hls-archiver.js';
@@ -37,7 +37,7 @@ import { errorNameOf, UrlRefusedError } from './platform/errors.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import { recordMetric } from './platform/metrics.js';
 import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
-import { integrationSecretReaderFromEnv } from './platform/secrets.js';
+import { vendorApiSecretReaderFromEnv } from './platform/secrets.js';
 import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { EventQueue } from './queue/event-queue.js';
@@ -75,7 +75,9 @@ const events = new EventQueue({
   queueUrl: eventsQueueUrl,
   bucket,
 });
-const readIntegrationSecrets = integrationSecretReaderFromEnv(env);
+// The vendor API secret alone: the archive fetches what vendors' answers point at, so it never holds the
+// ATS credentials, the Slack URL or the pseudonym key (the integration secret).
+const readVendorApiSecrets = vendorApiSecretReaderFromEnv(env);
 
 /** The archive queue's message: checked before anything is fetched (a task is never trusted blindly). */
 const taskSchema = v.looseObject({
@@ -113,10 +115,23 @@ const taskSchema = v.looseObject({
 
 type Round0AudioRefresh = NonNullable<Extract<ArchiveTask['asset'], { kind: 'file' }>['refresh']>;
 
-/** A fresh `audio_url` for one ROUND0 answer (its URLs expire 24 h after issue): the interview read again. */
-const freshRound0AudioUrl = async (refresh: Round0AudioRefresh): Promise<string | undefined> => {
-  const secrets = await readIntegrationSecrets();
-  if (secrets.round0ApiKey === undefined || round0ApiBaseUrl === undefined) return undefined;
+/**
+ * A fresh `audio_url` for one ROUND0 answer (its URLs expire 24 h after issue): the interview read again.
+ * Without a ROUND0 API key the asset cannot be fetched at all: dead-lettered with that reason (not "the
+ * vendor lists no fresh URL"), to be redriven once the key is in the vendor API secret.
+ */
+const freshRound0AudioUrl = async (key: string, refresh: Round0AudioRefresh): Promise<string | undefined> => {
+  const secrets = await readVendorApiSecrets();
+  if (round0ApiBaseUrl === undefined) {
+    throw new MediaUrlExpiredError(key, `no ROUND0 API to refresh it (${envNames.round0ApiBaseUrl} unset)`);
+  }
+  if (!secrets.round0ApiKey) {
+    throw new MediaUrlExpiredError(
+      key,
+      'no ROUND0 API key to refresh it: store one in the vendor API secret (npm run ops -- setup ' +
+        '--round0-api-key, which also moves a key left in the integration secret), then redrive',
+    );
+  }
   const client = new Round0ApiClient({
     baseUrl: round0ApiBaseUrl,
     apiKey: secrets.round0ApiKey,
@@ -218,7 +233,7 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
       asset,
       source,
       store,
-      ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(refresh) }),
+      ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(asset.key, refresh) }),
     }),
   ];
 };

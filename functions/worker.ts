@@ -37,8 +37,8 @@ import {
   type ServiceMetrics,
 } from './platform/metrics.js';
 import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
-import { integrationSecretReaderFromEnv } from './platform/secrets.js';
-import type { IntegrationSecrets } from './platform/secrets-shape.js';
+import { integrationSecretReaderFromEnv, vendorApiSecretReaderFromEnv } from './platform/secrets.js';
+import type { IntegrationSecrets, VendorApiSecrets } from './platform/secrets-shape.js';
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
@@ -103,6 +103,7 @@ const syncOptions = {
 };
 
 const readIntegrationSecrets = integrationSecretReaderFromEnv(env);
+const readVendorApiSecrets = vendorApiSecretReaderFromEnv(env);
 
 const ledger = new InterviewLedger({
   client: dynamodb,
@@ -134,22 +135,26 @@ const callsEndBy = (): number | undefined => invocationCallsEnd.getStore();
 
 const vendorApiHttp = { deadlineMs: 15_000, maxRetryAfterSeconds: 5, endBy: callsEndBy } as const;
 
-/** Builds the credentialed dependencies; rebuilt only when the integration secret's content changes. */
-const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
+/** Builds the credentialed dependencies; rebuilt only when either secret's content changes. */
+const buildSyncDeps = (secrets: IntegrationSecrets, vendorApi: VendorApiSecrets): SyncDeps => {
+  // A stage set up before the vendor API secret existed keeps its keys in the integration secret until
+  // `npm run ops -- setup` moves them: read there meanwhile, so enrichment does not stop on an upgrade.
+  const round0ApiKey = vendorApi.round0ApiKey || secrets.round0ApiKey;
+  const micro1ApiKey = vendorApi.micro1ApiKey || secrets.micro1ApiKey;
   const round0 =
-    secrets.round0ApiKey && round0ApiBaseUrl
+    round0ApiKey && round0ApiBaseUrl
       ? new Round0ApiClient({
           baseUrl: round0ApiBaseUrl,
-          apiKey: secrets.round0ApiKey,
+          apiKey: round0ApiKey,
           urlPolicy: outboundRelaxation,
           http: vendorApiHttp,
         })
       : undefined;
   const micro1 =
-    secrets.micro1ApiKey && micro1ApiBaseUrl
+    micro1ApiKey && micro1ApiBaseUrl
       ? new Micro1ApiClient({
           baseUrl: micro1ApiBaseUrl,
-          apiKey: secrets.micro1ApiKey,
+          apiKey: micro1ApiKey,
           urlPolicy: outboundRelaxation,
           http: vendorApiHttp,
         })
@@ -182,9 +187,9 @@ const buildSyncDeps = (secrets: IntegrationSecrets): SyncDeps => {
 };
 let built: { fingerprint: string; deps: SyncDeps } | undefined;
 const syncDeps = async (): Promise<SyncDeps> => {
-  const secrets = await readIntegrationSecrets();
-  const fingerprint = JSON.stringify(secrets);
-  if (built?.fingerprint !== fingerprint) built = { fingerprint, deps: buildSyncDeps(secrets) };
+  const [secrets, vendorApi] = await Promise.all([readIntegrationSecrets(), readVendorApiSecrets()]);
+  const fingerprint = JSON.stringify([secrets, vendorApi]);
+  if (built?.fingerprint !== fingerprint) built = { fingerprint, deps: buildSyncDeps(secrets, vendorApi) };
   return built.deps;
 };
 

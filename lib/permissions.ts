@@ -72,8 +72,10 @@ export const workerGrants = {
    * dead-lettered without a reason. Granted on the claim-check prefix only (see the Worker construct).
    */
   claimCheckListing: ['s3:ListBucket'],
-  /** Powertools Parameters `getSecret` (functions/platform/secrets.ts). */
+  /** Powertools Parameters `getSecret` (functions/platform/secrets.ts): ATS and Slack credentials. */
   integrationSecret: ['secretsmanager:GetSecretValue'],
+  /** The vendors' API keys, for enrichment (and, until `ops setup` moves them, read from the above too). */
+  vendorApiSecret: ['secretsmanager:GetSecretValue'],
   /**
    * Enqueues one task per asset to archive (`ArchiveTask`, functions/archive/types.ts). `SendMessageBatch`,
    * if used, is authorised by the same action.
@@ -121,8 +123,11 @@ export const archiveGrants = {
    * store treats the copy's 403 and 404 alike (a permanent client error).
    */
   archiveObjects: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-  /** The ROUND0 API key, to fetch fresh `audio_url`s when one expired (Powertools Parameters `getSecret`). */
-  integrationSecret: ['secretsmanager:GetSecretValue'],
+  /**
+   * The ROUND0 API key, to fetch fresh `audio_url`s when one expired (Powertools Parameters `getSecret`): the
+   * vendor API secret, not the integration secret with the ATS credentials.
+   */
+  vendorApiSecret: ['secretsmanager:GetSecretValue'],
 } as const satisfies GrantsTable;
 
 /**

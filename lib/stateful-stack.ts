@@ -30,6 +30,7 @@ export interface StatefulResources {
   readonly archiveDeadLetterQueue: IQueue;
   readonly webhookSecret: ISecret;
   readonly integrationSecret: ISecret;
+  readonly vendorApiSecret: ISecret;
 }
 
 export interface InterviewSyncStatefulStackProps extends StackProps {
@@ -142,7 +143,11 @@ export class InterviewSyncStatefulStack extends Stack implements StatefulResourc
       },
       IntegrationSecretsArn: {
         value: this.secrets.integration.secretArn,
-        description: 'Secret to fill with vendor API keys, ATS credentials and the Slack webhook URL.',
+        description: 'Secret to fill with the ATS credentials and the Slack webhook URL.',
+      },
+      VendorApiSecretsArn: {
+        value: this.secrets.vendorApi.secretArn,
+        description: 'Secret to fill with { round0ApiKey, micro1ApiKey } (npm run ops -- setup).',
       },
     };
     for (const [name, output] of Object.entries(outputs)) new CfnOutput(this, name, output);
@@ -171,6 +176,9 @@ export class InterviewSyncStatefulStack extends Stack implements StatefulResourc
   }
   get integrationSecret(): ISecret {
     return this.secrets.integration;
+  }
+  get vendorApiSecret(): ISecret {
+    return this.secrets.vendorApi;
   }
 }
 

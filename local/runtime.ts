@@ -181,6 +181,7 @@ const handlerEnvironment = (
   // Empty = unset for the handlers' config reader: a real ARN left in the shell must not win over the file.
   [envNames.webhookSecretsArn]: '',
   [envNames.integrationSecretsArn]: '',
+  [envNames.vendorApiSecretsArn]: '',
   [envNames.ledgerTableName]: resources.ledgerTable.name,
   [envNames.maxBodyBytes]: String(resources.ingest.maxBodyBytes),
   [envNames.sqsMaxMessageBytes]: String(resources.eventsQueue.maxMessageBytes),
@@ -262,7 +263,7 @@ const responseCount = (body: unknown): number => {
  */
 const startVendorApis = async (secrets: LocalSecrets, media: MediaFake | undefined) => {
   const round0 = await startFakeRound0Api({
-    apiKey: secrets.integration.round0ApiKey ?? 'unset',
+    apiKey: secrets.vendorApi.round0ApiKey ?? 'unset',
     ...(media === undefined ? {} : { issueAudioUrl: (url: string) => media.sign(url) }),
   });
   // The answers of the interviews as stored: each gets an MP3 on the media fake.
@@ -290,7 +291,7 @@ const startVendorApis = async (secrets: LocalSecrets, media: MediaFake | undefin
   }
   await media?.addRound0Answers([...answersById.values()].flat());
   const micro1 = await startFakeMicro1Api({
-    apiKey: secrets.integration.micro1ApiKey ?? 'unset',
+    apiKey: secrets.vendorApi.micro1ApiKey ?? 'unset',
     reports: (await samples('micro1', media))
       .filter((sample) => (sample as { event?: unknown }).event === 'interview_report.created')
       .map((sample) => micro1ReportFromWebhook(sample)),

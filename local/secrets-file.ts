@@ -1,6 +1,6 @@
 /**
- * The git-ignored `secrets.local.json` that stands in for Secrets Manager on one machine. The ingest and
- * worker read it through `LOCAL_SECRETS_FILE`; `npm run send` reads it to sign what it sends.
+ * The git-ignored `secrets.local.json` that stands in for Secrets Manager on one machine. The functions read
+ * it through `LOCAL_SECRETS_FILE`, each its own sections; `npm run send` reads it to sign what it sends.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -9,22 +9,30 @@ import * as v from 'valibot';
 import {
   type IntegrationSecrets,
   integrationSecretsSchema,
+  type VendorApiSecrets,
+  vendorApiSecretsSchema,
   type WebhookSecrets,
   webhookSecretsSchema,
 } from '../functions/platform/secrets-shape.js';
 import { generateWebhookToken } from '../functions/vendors/micro1/token.js';
 import { LocalSecretsFileError } from './errors.js';
 
-/** The file's content: both deployed secrets side by side. */
+/** The file's content: the three deployed secrets side by side. */
 export interface LocalSecrets {
   readonly webhook: WebhookSecrets;
   readonly integration: IntegrationSecrets;
+  readonly vendorApi: VendorApiSecrets;
 }
 
 /** `<repo root>/secrets.local.json` (listed in `.gitignore`). */
 export const defaultSecretsFilePath = fileURLToPath(new URL('../secrets.local.json', import.meta.url));
 
-const localSecretsSchema = v.object({ webhook: webhookSecretsSchema, integration: integrationSecretsSchema });
+// `vendorApi` may be missing (a file written before that secret existed): read as `{}`, then upgraded.
+const localSecretsSchema = v.object({
+  webhook: webhookSecretsSchema,
+  integration: integrationSecretsSchema,
+  vendorApi: vendorApiSecretsSchema,
+});
 
 /** A ROUND0-style endpoint signing secret (`whsec_` prefix like Stripe's, which ROUND0's scheme follows). */
 const generateSigningSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
@@ -51,27 +59,41 @@ export const readSecretsFile = async (path: string = defaultSecretsFilePath): Pr
 };
 
 /**
- * Adds a `pseudonymKey` to a file written before there was one, keeping every other value. Written to a
- * temporary file and renamed, so a crash never leaves a half-written secrets file.
+ * A file written by an older version brought up to date, or undefined when it is: a `pseudonymKey` added
+ * when it has none, and vendor API keys still in `integration` moved to `vendorApi` (as `npm run ops --
+ * setup` moves them in a deployed stage), every other value kept.
  */
-const addPseudonymKey = async (path: string, secrets: LocalSecrets): Promise<LocalSecrets> => {
-  const updated: LocalSecrets = {
+const upgraded = (secrets: LocalSecrets): LocalSecrets | undefined => {
+  const { round0ApiKey, micro1ApiKey, ...integration } = secrets.integration;
+  const moves = round0ApiKey !== undefined || micro1ApiKey !== undefined;
+  if (secrets.integration.pseudonymKey && !moves) return undefined;
+  return {
     ...secrets,
-    integration: { ...secrets.integration, pseudonymKey: generatePseudonymKey() },
+    integration: { ...integration, pseudonymKey: integration.pseudonymKey || generatePseudonymKey() },
+    vendorApi: {
+      ...(round0ApiKey === undefined ? {} : { round0ApiKey }),
+      ...(micro1ApiKey === undefined ? {} : { micro1ApiKey }),
+      // A key already in `vendorApi` wins: it is what the functions read first.
+      ...secrets.vendorApi,
+    },
   };
+};
+
+/** Writes `secrets` to a temporary file renamed over `path`: a crash never leaves a half-written file. */
+const replaceSecretsFile = async (path: string, secrets: LocalSecrets): Promise<void> => {
   const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, serialise(updated), { mode: 0o600, flag: 'wx' });
+    await writeFile(temporary, serialise(secrets), { mode: 0o600, flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
-    throw new LocalSecretsFileError(`cannot add pseudonymKey to ${path}`, { cause: error });
+    throw new LocalSecretsFileError(`cannot update ${path}`, { cause: error });
   }
-  return updated;
 };
 
 /**
- * Returns the secrets file, creating it (mode 0600) with fresh random secrets on first use, and adding a
- * `pseudonymKey` to a file that lacks one (`updated`). `created` tells the caller to say so once.
+ * Returns the secrets file, creating it (mode 0600) with fresh random secrets on first use, and bringing a
+ * file of an older version up to date (`updated`: see {@link upgraded}). `created` tells the caller to say
+ * so once.
  */
 export const ensureSecretsFile = async (
   path: string = defaultSecretsFilePath,
@@ -83,12 +105,12 @@ export const ensureSecretsFile = async (
 }> => {
   const secrets: LocalSecrets = {
     webhook: { round0SigningSecrets: [generateSigningSecret()], micro1Tokens: [generateWebhookToken()] },
-    integration: {
+    integration: { pseudonymKey: generatePseudonymKey() },
+    vendorApi: {
       // Keys of the local vendor API fakes (`npm start` starts them): the worker enriches events from them
       // exactly as it would from ROUND0's and micro1's APIs.
       round0ApiKey: `r0_local_${randomBytes(16).toString('hex')}`,
       micro1ApiKey: `m1_local_${randomBytes(16).toString('hex')}`,
-      pseudonymKey: generatePseudonymKey(),
     },
   };
   try {
@@ -101,6 +123,8 @@ export const ensureSecretsFile = async (
     }
   }
   const existing = await readSecretsFile(path);
-  if (existing.integration.pseudonymKey) return { path, secrets: existing, created: false, updated: false };
-  return { path, secrets: await addPseudonymKey(path, existing), created: false, updated: true };
+  const update = upgraded(existing);
+  if (update === undefined) return { path, secrets: existing, created: false, updated: false };
+  await replaceSecretsFile(path, update);
+  return { path, secrets: update, created: false, updated: true };
 };

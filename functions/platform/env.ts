@@ -7,8 +7,10 @@ export const envNames = {
   bucketName: 'BUCKET_NAME',
   /** ARN of the Secrets Manager secret with the webhook secrets (deployed). */
   webhookSecretsArn: 'WEBHOOK_SECRETS_ARN',
-  /** ARN of the Secrets Manager secret with vendor API keys and ATS credentials (deployed). */
+  /** ARN of the Secrets Manager secret with the ATS credentials, Slack URL and pseudonym key (deployed). */
   integrationSecretsArn: 'INTEGRATION_SECRETS_ARN',
+  /** ARN of the Secrets Manager secret with the vendors' API keys (deployed). */
+  vendorApiSecretsArn: 'VENDOR_API_SECRETS_ARN',
   /** Path of the git-ignored local secrets file (`npm start`); used when no ARN is set. */
   localSecretsFile: 'LOCAL_SECRETS_FILE',
   /** Seconds a container caches a secret before reading it again (rotation latency). */

@@ -1,10 +1,11 @@
 import * as v from 'valibot';
 
 /**
- * Shapes of the two secrets. The ingest Lambda may read only the webhook secret and the worker only the
- * integration secret (least privilege); the archive reads the integration secret for `round0ApiKey` alone.
- * Locally both live in one git-ignored JSON file, `{ "webhook": WebhookSecrets, "integration":
- * IntegrationSecrets }`.
+ * Shapes of the three secrets, split so each Lambda reads only what it needs (least privilege; IAM cannot
+ * narrow a grant to one JSON key): the ingest reads the webhook secret alone; the worker the integration
+ * secret and the vendor API secret; the archive the vendor API secret alone (ROUND0's key, to refresh
+ * expired audio URLs), never the ATS credentials, the Slack URL or the pseudonym key. Locally all three
+ * live in one git-ignored JSON file, `{ "webhook": …, "integration": …, "vendorApi": … }`.
  */
 
 /** Secrets that authenticate incoming webhooks. Several values of each are valid at once (rotation). */
@@ -15,9 +16,15 @@ export interface WebhookSecrets {
   readonly micro1Tokens: readonly string[];
 }
 
-/** Credentials the worker uses to call the vendors' and the ATS's APIs. */
+/** Credentials the worker uses to call the ATS and Slack, and the key of its e-mail pseudonyms. */
 export interface IntegrationSecrets {
+  /**
+   * Where the vendor API keys were kept before the vendor API secret existed. The worker still reads them
+   * here when the vendor API secret has none (a stage deployed before the split); `npm run ops -- setup`
+   * moves them, after which the archive can refresh ROUND0 audio URLs again.
+   */
   readonly round0ApiKey?: string;
+  /** As {@link round0ApiKey}: read by the worker until `ops setup` moves it. */
   readonly micro1ApiKey?: string;
   /** Credentials of the configured ATS adapter, e.g. `{ "clientId", "clientSecret" }` or `{ "apiKey" }`. */
   readonly ats?: Readonly<Record<string, string>>;
@@ -29,6 +36,12 @@ export interface IntegrationSecrets {
    * id is written.
    */
   readonly pseudonymKey?: string;
+}
+
+/** The vendors' API keys: the worker enriches events with them, the archive refreshes ROUND0 audio URLs. */
+export interface VendorApiSecrets {
+  readonly round0ApiKey?: string;
+  readonly micro1ApiKey?: string;
 }
 
 /** Validates the webhook secret; at least one value per vendor so a misconfigured stage fails loudly. */
@@ -46,3 +59,15 @@ export const integrationSecretsSchema = v.looseObject({
   // Short keys are guessable offline against a list of e-mails: refuse them loudly rather than use them.
   pseudonymKey: v.optional(v.pipe(v.string(), v.minLength(32))),
 }) satisfies v.GenericSchema<unknown, IntegrationSecrets>;
+
+/**
+ * Validates the vendor API secret; both keys optional (an event is then synced without enrichment). A local
+ * secrets file written before this secret existed has no `vendorApi` section: read as no keys.
+ */
+export const vendorApiSecretsSchema = v.optional(
+  v.looseObject({
+    round0ApiKey: v.optional(v.string()),
+    micro1ApiKey: v.optional(v.string()),
+  }),
+  {},
+) satisfies v.GenericSchema<unknown, VendorApiSecrets>;

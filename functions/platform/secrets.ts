@@ -11,15 +11,20 @@ import * as v from 'valibot';
 import { optionalEnv, positiveIntEnv } from './config.js';
 import { envNames } from './env.js';
 import { ConfigurationError, SecretUnavailableError } from './errors.js';
-import { type IntegrationSecrets, integrationSecretsSchema } from './secrets-shape.js';
+import {
+  type IntegrationSecrets,
+  integrationSecretsSchema,
+  type VendorApiSecrets,
+  vendorApiSecretsSchema,
+} from './secrets-shape.js';
 
 export interface SecretReaderOptions<T> {
   /** ARN (or name) of the Secrets Manager secret; takes precedence over `localFile`. */
   readonly arn?: string;
   /** Path of the local secrets file, used when `arn` is unset. */
   readonly localFile?: string;
-  /** Top-level key of the local file holding this secret (`webhook` or `integration`). */
-  readonly section: 'webhook' | 'integration';
+  /** Top-level key of the local file holding this secret. */
+  readonly section: 'webhook' | 'integration' | 'vendorApi';
   /** Valibot schema the secret's JSON must satisfy. */
   readonly schema: v.GenericSchema<unknown, T>;
   /**
@@ -108,7 +113,7 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
 };
 
 /**
- * The reader of the integration secret (vendor API keys, ATS credentials, Slack URL, pseudonym key) as every
+ * The reader of the integration secret (ATS credentials, Slack URL, pseudonym key) as every
  * function that needs it configures it from its environment: Secrets Manager when the ARN is set (deployed),
  * else the local secrets file's `integration` section (`npm start`).
  */
@@ -120,5 +125,20 @@ export const integrationSecretReaderFromEnv = (
     localFile: optionalEnv(env, envNames.localSecretsFile),
     section: 'integration',
     schema: integrationSecretsSchema,
+    maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
+  });
+
+/**
+ * The reader of the vendor API secret (ROUND0's and micro1's API keys), configured like
+ * {@link integrationSecretReaderFromEnv}: the worker's enrichment and the archive's audio URL refresh.
+ */
+export const vendorApiSecretReaderFromEnv = (
+  env: Readonly<Record<string, string | undefined>>,
+): SecretReader<VendorApiSecrets> =>
+  createSecretReader({
+    arn: optionalEnv(env, envNames.vendorApiSecretsArn),
+    localFile: optionalEnv(env, envNames.localSecretsFile),
+    section: 'vendorApi',
+    schema: vendorApiSecretsSchema,
     maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
   });

@@ -31,8 +31,11 @@ export interface ArchiveFunctionProps {
   readonly eventsQueue: IQueue;
   readonly bucket: IBucket;
   readonly ledgerTable: ITable;
-  /** For the ROUND0 API key (fresh `audio_url`s once one expired). */
-  readonly integrationSecret: ISecret;
+  /**
+   * The vendor API secret, for the ROUND0 API key (fresh `audio_url`s once one expired). Never the
+   * integration secret: the archive fetches what the vendors' answers point at and needs no ATS credential.
+   */
+  readonly vendorApiSecret: ISecret;
   /** `ARCHIVE_MEDIA_HOSTS`, serialised as JSON. */
   readonly mediaHosts: ArchiveMediaHosts;
   /** `ARCHIVE_VARIANTS`. */
@@ -70,7 +73,7 @@ export class ArchiveFunction extends Construct {
         [envNames.archiveQueueUrl]: props.queue.queueUrl,
         [envNames.archiveDeadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
         [envNames.archiveQueueMaxReceiveCount]: String(resources.archiveQueue.maxReceiveCount),
-        [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
+        [envNames.vendorApiSecretsArn]: props.vendorApiSecret.secretArn,
         [envNames.round0ApiBaseUrl]: props.round0ApiBaseUrl,
         [envNames.archiveMediaHosts]: JSON.stringify(props.mediaHosts),
         [envNames.archiveVariants]: props.variants,
@@ -95,7 +98,7 @@ export class ArchiveFunction extends Construct {
       eventsQueue: { resourceArns: [props.eventsQueue.queueArn] },
       ledgerTable: { resourceArns: [props.ledgerTable.tableArn] },
       archiveObjects: { resourceArns: [props.bucket.arnForObjects(`${archived}*`)] },
-      integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
+      vendorApiSecret: { resourceArns: [props.vendorApiSecret.secretArn] },
     });
     acknowledgeObjectWildcard(
       this.function,

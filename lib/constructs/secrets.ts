@@ -1,13 +1,17 @@
 /**
- * The two Secrets Manager secrets. They are split so each Lambda can be granted only what it needs: the
- * ingest Lambda reads the webhook secret, the worker the integration secret (see
- * `functions/platform/secrets-shape.ts`). The archive Lambda reads the integration secret too, for
- * `round0ApiKey` alone (refreshing expired audio URLs); IAM cannot narrow a grant to one JSON key.
+ * The three Secrets Manager secrets. They are split so each Lambda can be granted only what it needs (IAM
+ * cannot narrow a grant to one JSON key): the ingest Lambda reads the webhook secret, the worker the
+ * integration secret and the vendor API secret, the archive the vendor API secret alone (`round0ApiKey`, to
+ * refresh expired audio URLs). See `functions/platform/secrets-shape.ts`.
  */
 import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { IntegrationSecrets, WebhookSecrets } from '../../functions/platform/secrets-shape.js';
+import type {
+  IntegrationSecrets,
+  VendorApiSecrets,
+  WebhookSecrets,
+} from '../../functions/platform/secrets-shape.js';
 import { acknowledgeAwsSolutions } from '../compliance.js';
 
 /** Initial value of the webhook secret: valid JSON of the right shape that accepts no webhook yet. */
@@ -15,6 +19,9 @@ export const webhookSecretsTemplate: WebhookSecrets = { round0SigningSecrets: []
 
 /** Initial value of the integration secret: no credentials yet. */
 export const integrationSecretsTemplate: IntegrationSecrets = {};
+
+/** Initial value of the vendor API secret: no keys yet (`npm run ops -- setup` adds them). */
+export const vendorApiSecretsTemplate: VendorApiSecrets = {};
 
 export interface ServiceSecretsProps {
   /**
@@ -27,18 +34,20 @@ export interface ServiceSecretsProps {
 export class ServiceSecrets extends Construct {
   /** Webhook signing secrets and micro1 URL tokens ({@link WebhookSecrets}). */
   public readonly webhook: Secret;
-  /** Vendor API keys, ATS credentials and the Slack URL ({@link IntegrationSecrets}). */
+  /** ATS credentials, the Slack URL and the pseudonym key ({@link IntegrationSecrets}). */
   public readonly integration: Secret;
+  /** The vendors' API keys ({@link VendorApiSecrets}). */
+  public readonly vendorApi: Secret;
 
   constructor(scope: Construct, id: string, props: ServiceSecretsProps = {}) {
     super(scope, id);
     const removalPolicy = (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    // NEVER change either initial value below once a stage is deployed: CloudFormation writes a changed
+    // NEVER change any initial value below once a stage is deployed: CloudFormation writes a changed
     // `SecretString` over the live secret (every webhook then gets 401), and a changed generation setting
     // generates the whole integration secret again (ATS credentials and `pseudonymKey` gone). New members
-    // of the shapes are added by `npm run ops -- setup`, not here. test/infra/stateful-stack.test.ts pins both.
-    // The webhook secret's initial value holds no secret (empty lists), so writing it into the template is
-    // safe; operators put the real values in after the first deploy. The integration secret starts with one
+    // of the shapes are added by `npm run ops -- setup`, not here. test/infra/stateful-stack.test.ts pins them.
+    // The webhook and vendor API secrets' initial values hold no secret (empty lists, no keys), so writing
+    // them into the template is safe; operators put the real values in after the first deploy. The integration secret starts with one
     // generated value, `pseudonymKey` (the key of the e-mail pseudonyms in logs, a documented member of its
     // shape), and nothing else: Secrets Manager generates it, so it never appears in the template.
     this.webhook = new Secret(this, 'WebhookSecrets', {
@@ -49,6 +58,8 @@ export class ServiceSecrets extends Construct {
     });
     this.integration = new Secret(this, 'IntegrationSecrets', {
       description:
+        // Unchanged since the vendor API keys moved to their own secret (they are still read here until
+        // `ops setup` moves them): a deployed secret is left exactly as it is.
         'interview-sync integration secrets: { pseudonymKey, round0ApiKey?, micro1ApiKey?, ats?: {...}, slackWebhookUrl? }',
       generateSecretString: {
         secretStringTemplate: JSON.stringify(integrationSecretsTemplate),
@@ -56,6 +67,11 @@ export class ServiceSecrets extends Construct {
         passwordLength: 64,
         excludePunctuation: true,
       },
+      removalPolicy,
+    });
+    this.vendorApi = new Secret(this, 'VendorApiSecrets', {
+      description: 'interview-sync vendor API keys: { round0ApiKey?, micro1ApiKey? }',
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(vendorApiSecretsTemplate)),
       removalPolicy,
     });
     acknowledgeAwsSolutions(

@@ -23,6 +23,8 @@ export interface WorkerProps {
   readonly bucket: IBucket;
   readonly ledgerTable: ITable;
   readonly integrationSecret: ISecret;
+  /** The vendors' API keys (enrichment). */
+  readonly vendorApiSecret: ISecret;
   /** `LEDGER_RETENTION_SECONDS`: how long an interview's ledger item is kept after its last write. */
   readonly ledgerRetention: Duration;
   /** `ATS_ADAPTER`: which ATS adapter the worker uses. */
@@ -57,6 +59,7 @@ export class Worker extends Construct {
         [envNames.ledgerTableName]: props.ledgerTable.tableName,
         [envNames.bucketName]: props.bucket.bucketName,
         [envNames.integrationSecretsArn]: props.integrationSecret.secretArn,
+        [envNames.vendorApiSecretsArn]: props.vendorApiSecret.secretArn,
         [envNames.ledgerRetentionSeconds]: String(props.ledgerRetention.toSeconds()),
         [envNames.claimLeaseSeconds]: String(settings.claimLeaseSeconds),
         [envNames.queueVisibilityTimeoutSeconds]: String(resources.eventsQueue.visibilityTimeoutSeconds),
@@ -111,6 +114,7 @@ export class Worker extends Construct {
         conditions: { StringLike: { 's3:prefix': `${claimChecks}*` } },
       },
       integrationSecret: { resourceArns: [props.integrationSecret.secretArn] },
+      vendorApiSecret: { resourceArns: [props.vendorApiSecret.secretArn] },
       archiveQueue: { resourceArns: [props.archiveQueue.queueArn] },
       rawEvents: { resourceArns: [props.bucket.arnForObjects(`${rawEventsPrefix}*`)] },
     });

@@ -29,6 +29,7 @@ export const localFunctionEnvironment = (
     // No Secrets Manager here: the local secrets file instead (below).
     [envNames.webhookSecretsArn]: undefined,
     [envNames.integrationSecretsArn]: undefined,
+    [envNames.vendorApiSecretsArn]: undefined,
   };
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.environment)) {

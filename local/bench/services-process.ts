@@ -24,8 +24,8 @@ export interface BenchServices {
 
 const secrets = await readSecretsFile(process.env.BENCH_SECRETS_FILE);
 const emulators = await startEmulators();
-const round0 = await startFakeRound0Api({ apiKey: secrets.integration.round0ApiKey ?? 'unset' });
-const micro1 = await startFakeMicro1Api({ apiKey: secrets.integration.micro1ApiKey ?? 'unset' });
+const round0 = await startFakeRound0Api({ apiKey: secrets.vendorApi.round0ApiKey ?? 'unset' });
+const micro1 = await startFakeMicro1Api({ apiKey: secrets.vendorApi.micro1ApiKey ?? 'unset' });
 
 serveBenchCommands(
   {

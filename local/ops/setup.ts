@@ -1,13 +1,17 @@
 /**
- * `npm run ops -- setup --stage <stage>`: fills a freshly deployed stage's two secrets and prints what to
+ * `npm run ops -- setup --stage <stage>`: fills a freshly deployed stage's secrets and prints what to
  * paste into the vendors' dashboards. `npm run ops -- urls --stage <stage>` prints the URLs again.
  *
  * - webhook secret: a micro1 URL token is created when there is none (`--rotate micro1-token` adds one and
  *   keeps the old: a rotation window), the ROUND0 signing secret comes from `--round0-secret` or is asked
  *   for on a terminal; `--retire micro1-token|round0-secret` keeps only the newest value once the vendor
  *   uses it. What is written must pass the ingest's own schema (`webhookSecretsSchema`).
- * - integration secret: `--round0-api-key`, `--micro1-api-key` and `--ats-credentials <file>` are stored;
- *   `pseudonymKey` and anything else already there is kept as it is. Checked with the worker's schema.
+ * - integration secret: `--ats-credentials <file>` is stored; `pseudonymKey` and anything else already there
+ *   is kept as it is. Checked with the worker's schema.
+ * - vendor API secret: `--round0-api-key` and `--micro1-api-key` are stored. Keys a stage set up before
+ *   this secret existed still holds in the integration secret are moved here (written here first, then
+ *   removed there: a run cut short between the two leaves them in both, which the worker reads alike), so
+ *   the archive, which may read only this secret, can refresh ROUND0's expired audio URLs.
  *
  * A secret is written only when something changed: a second run with the same flags writes nothing and
  * says so. Nothing secret is printed except the micro1 URL, which is the one thing to paste (and marked so).
@@ -18,6 +22,8 @@ import * as v from 'valibot';
 import {
   type IntegrationSecrets,
   integrationSecretsSchema,
+  type VendorApiSecrets,
+  vendorApiSecretsSchema,
   webhookSecretsSchema,
 } from '../../functions/platform/secrets-shape.js';
 import { micro1EventTypes } from '../../functions/vendors/micro1/schema.js';
@@ -65,6 +71,7 @@ export interface SetupResult {
 
 const webhookWhat = 'webhook secret';
 const integrationWhat = 'integration secret';
+const vendorApiWhat = 'vendor API secret';
 
 /** The ROUND0 URL, the micro1 URL with its token (marked secret) and the micro1 event types to register. */
 export const webhookUrlLines = (
@@ -118,19 +125,22 @@ const nonEmptyFlag = (value: string | undefined, flag: string): string | undefin
   return value.trim();
 };
 
-/** Both secrets after the flags, with what changed in words (no values). */
+/** The secrets after the flags, with what changed in words (no values). */
 const plan = async (
   options: SetupOptions,
   webhook: StoredWebhookSecrets,
   integration: IntegrationSecrets,
+  vendorApi: VendorApiSecrets,
 ): Promise<
   | { missingRound0Secret: true }
   | {
       missingRound0Secret: false;
       webhook: StoredWebhookSecrets;
       integration: IntegrationSecrets;
+      vendorApi: VendorApiSecrets;
       webhookChanges: string[];
       integrationChanges: string[];
+      vendorApiChanges: string[];
     }
 > => {
   const rotate = new Set(options.rotate ?? []);
@@ -192,11 +202,24 @@ const plan = async (
   }
 
   const integrationChanges: string[] = [];
+  const vendorApiChanges: string[] = [];
   const next: Record<string, unknown> = { ...integration };
+  const nextVendorApi: Record<string, unknown> = { ...vendorApi };
+  for (const key of ['round0ApiKey', 'micro1ApiKey'] as const) {
+    const old = next[key];
+    if (old === undefined) continue;
+    // Where the worker read it before the vendor API secret existed: moved (a key already there wins).
+    if (nextVendorApi[key] === undefined && old !== '') {
+      nextVendorApi[key] = old;
+      vendorApiChanges.push(`${key} moved here from the integration secret`);
+    }
+    delete next[key];
+    integrationChanges.push(`${key} removed (it belongs in the vendor API secret)`);
+  }
   const setKey = (key: 'round0ApiKey' | 'micro1ApiKey', value: string | undefined) => {
-    if (value === undefined || next[key] === value) return;
-    integrationChanges.push(`${key} ${next[key] === undefined ? 'stored' : 'replaced'}`);
-    next[key] = value;
+    if (value === undefined || nextVendorApi[key] === value) return;
+    vendorApiChanges.push(`${key} ${nextVendorApi[key] === undefined ? 'stored' : 'replaced'}`);
+    nextVendorApi[key] = value;
   };
   setKey('round0ApiKey', nonEmptyFlag(options.round0ApiKey, '--round0-api-key'));
   setKey('micro1ApiKey', nonEmptyFlag(options.micro1ApiKey, '--micro1-api-key'));
@@ -213,16 +236,22 @@ const plan = async (
     missingRound0Secret: false,
     webhook: { ...webhook, round0SigningSecrets, micro1Tokens },
     integration: next as IntegrationSecrets,
+    vendorApi: nextVendorApi as VendorApiSecrets,
     webhookChanges,
     integrationChanges,
+    vendorApiChanges,
   };
 };
 
 /** What the worker cannot do yet for lack of a value, as lines. */
-const missingIntegrationLines = (integration: IntegrationSecrets, stage: string): string[] => {
+const missingIntegrationLines = (
+  integration: IntegrationSecrets,
+  vendorApi: VendorApiSecrets,
+  stage: string,
+): string[] => {
   const missing = [
-    ...(integration.round0ApiKey === undefined ? ['--round0-api-key <key> (ROUND0 answers and audio)'] : []),
-    ...(integration.micro1ApiKey === undefined ? ['--micro1-api-key <key> (micro1 reports)'] : []),
+    ...(vendorApi.round0ApiKey === undefined ? ['--round0-api-key <key> (ROUND0 answers and audio)'] : []),
+    ...(vendorApi.micro1ApiKey === undefined ? ['--micro1-api-key <key> (micro1 reports)'] : []),
     ...(integration.ats === undefined
       ? ['--ats-credentials <file.json> (the ATS adapter\'s credentials, e.g. {"apiKey": "…"})']
       : []),
@@ -230,7 +259,7 @@ const missingIntegrationLines = (integration: IntegrationSecrets, stage: string)
   if (missing.length === 0) return [];
   return [
     '',
-    `Not set yet in the integration secret (add them with npm run ops -- setup --stage ${stage} …):`,
+    `Not set yet (add them with npm run ops -- setup --stage ${stage} …):`,
     ...missing.map((flag) => `  ${flag}`),
   ];
 };
@@ -240,6 +269,7 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
   const { outputs } = options;
   const webhookArn = requireOutput(outputs, 'webhookSecretArn');
   const integrationArn = requireOutput(outputs, 'integrationSecretArn');
+  const vendorApiArn = requireOutput(outputs, 'vendorApiSecretArn');
   const round0Url = requireOutput(outputs, 'round0WebhookUrl');
   requireOutput(outputs, 'micro1WebhookUrl');
   const webhookBefore = parseSecretJson(
@@ -253,7 +283,13 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
     integrationSecretsSchema,
   );
 
-  const planned = await plan(options, webhookBefore, integrationBefore);
+  const vendorApiBefore = parseSecretJson(
+    await readSecretString(options.secrets, vendorApiArn, vendorApiWhat),
+    vendorApiWhat,
+    vendorApiSecretsSchema,
+  );
+
+  const planned = await plan(options, webhookBefore, integrationBefore, vendorApiBefore);
   if (planned.missingRound0Secret) {
     return {
       lines: [
@@ -268,7 +304,12 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
   // The functions' own rules: what the ingest and the worker would refuse is never written.
   parseSecretJson(JSON.stringify(planned.webhook), webhookWhat, webhookSecretsSchema);
   parseSecretJson(JSON.stringify(planned.integration), integrationWhat, integrationSecretsSchema);
+  parseSecretJson(JSON.stringify(planned.vendorApi), vendorApiWhat, vendorApiSecretsSchema);
 
+  // The vendor API secret before the integration secret: a key being moved is never in neither.
+  if (planned.vendorApiChanges.length > 0) {
+    await writeSecretString(options.secrets, vendorApiArn, vendorApiWhat, JSON.stringify(planned.vendorApi));
+  }
   if (planned.webhookChanges.length > 0) {
     await writeSecretString(options.secrets, webhookArn, webhookWhat, JSON.stringify(planned.webhook));
   }
@@ -280,7 +321,8 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
       JSON.stringify(planned.integration),
     );
   }
-  const changed = planned.webhookChanges.length + planned.integrationChanges.length > 0;
+  const changed =
+    planned.webhookChanges.length + planned.integrationChanges.length + planned.vendorApiChanges.length > 0;
   const status = (changes: readonly string[]) =>
     changes.length === 0 ? 'unchanged' : `updated: ${changes.join('; ')}`;
   return {
@@ -290,13 +332,14 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
         ? [
             `Webhook secret: ${status(planned.webhookChanges)}`,
             `Integration secret: ${status(planned.integrationChanges)} (pseudonymKey kept as it is)`,
+            `Vendor API secret: ${status(planned.vendorApiChanges)}`,
             'The functions read the new values within 5 minutes (SECRETS_CACHE_SECONDS).',
           ]
-        : ['Nothing to change: both secrets are set up already (nothing written).']),
+        : ['Nothing to change: the secrets are set up already (nothing written).']),
       '',
       "Paste these into the vendors' dashboards:",
       ...webhookUrlLines(outputs, planned.webhook),
-      ...missingIntegrationLines(planned.integration, outputs.stage),
+      ...missingIntegrationLines(planned.integration, planned.vendorApi, outputs.stage),
       '',
       "Next: send a test event from each vendor's dashboard and watch it land:",
       `  npm run ops -- watch --stage ${outputs.stage}`,

@@ -25,6 +25,7 @@ export const stageOutputs = {
   archiveDeadLetterQueueUrl: { stack: 'stateful', name: 'ArchiveDeadLetterQueueUrl' },
   webhookSecretArn: { stack: 'stateful', name: 'WebhookSecretsArn' },
   integrationSecretArn: { stack: 'stateful', name: 'IntegrationSecretsArn' },
+  vendorApiSecretArn: { stack: 'stateful', name: 'VendorApiSecretsArn' },
   round0WebhookUrl: { stack: 'stateless', name: 'Round0WebhookUrl' },
   /** The base of micro1's URL: `/<token>` is appended. */
   micro1WebhookUrl: { stack: 'stateless', name: 'Micro1WebhookUrl' },

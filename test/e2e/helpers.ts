@@ -159,12 +159,19 @@ export const opportunity = (id: string, email: string): FakeLeverOpportunity => 
  * Sets members of the integration secret in the secrets file (e.g. the ATS credentials): the worker reads
  * the file, so the pipeline must have started (it creates the file) before this.
  */
-export const setIntegrationSecrets = async (
+export const setIntegrationSecrets = (
   secretsFile: string,
   integration: Readonly<Record<string, unknown>>,
+): Promise<void> => setSecretsSection(secretsFile, 'integration', integration);
+
+/** Adds `values` to one section of the local secrets file (`vendorApi`: the vendor API keys). */
+export const setSecretsSection = async (
+  secretsFile: string,
+  section: 'integration' | 'vendorApi',
+  values: Readonly<Record<string, unknown>>,
 ): Promise<void> => {
   const file = JSON.parse(await readFile(secretsFile, 'utf8'));
-  file.integration = { ...file.integration, ...integration };
+  file[section] = { ...file[section], ...values };
   await writeFile(secretsFile, JSON.stringify(file));
 };
 

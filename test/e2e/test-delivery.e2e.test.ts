@@ -80,7 +80,7 @@ beforeAll(async () => {
   fixtures = await loadFixtures();
   // The secrets first: the API fake accepts the key the worker will read from them.
   const secretsFile = await ensureSecretsFile(join(tempDir, 'secrets.local.json'));
-  round0Api = await startFakeRound0Api({ apiKey: secretsFile.secrets.integration.round0ApiKey ?? '' });
+  round0Api = await startFakeRound0Api({ apiKey: secretsFile.secrets.vendorApi.round0ApiKey ?? '' });
   for (const name of ['interview_ended', 'test_interview_ended']) {
     const seeded = round0InterviewFromWebhook(fixtureNamed(fixtures, 'round0', name).json, {
       audioBaseUrl: round0Api.url,

@@ -23,6 +23,7 @@ import {
   fixtureNamed,
   loadFixtures,
   setIntegrationSecrets,
+  setSecretsSection,
 } from '../e2e/helpers.js';
 
 /** The archive manifest of the world's pipeline (its dynalite), as the archive function records it. */
@@ -54,8 +55,10 @@ export interface FaultsWorld {
 }
 
 export interface FaultsWorldOptions extends Omit<LocalPipelineOptions, 'secretsFile' | 'log'> {
-  /** Members added to the integration secret besides the receiver's signing secret (vendor API keys). */
+  /** Members added to the integration secret besides the receiver's signing secret. */
   readonly integration?: Readonly<Record<string, unknown>>;
+  /** Members added to the vendor API secret (the keys the vendor API fakes expect). */
+  readonly vendorApi?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -65,6 +68,7 @@ export interface FaultsWorldOptions extends Omit<LocalPipelineOptions, 'secretsF
  */
 export const startFaultsWorld = async ({
   integration = {},
+  vendorApi = {},
   ...options
 }: FaultsWorldOptions = {}): Promise<FaultsWorld> => {
   const dir = await mkdtemp(join(tmpdir(), 'faults-'));
@@ -103,6 +107,7 @@ export const startFaultsWorld = async ({
       ...integration,
       ats: { signingSecret: secret },
     });
+    await setSecretsSection(pipeline.secretsFile.path, 'vendorApi', vendorApi);
     await writeRuntimeInfo(dir, runtimeInfoFor(pipeline));
   } catch (error) {
     await pipeline?.stop();

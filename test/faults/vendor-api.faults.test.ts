@@ -32,7 +32,7 @@ beforeAll(async () => {
     workerVisibilityTimeoutSeconds: 3,
     maxReceiveCount: 10,
     env: { ROUND0_API_BASE_URL: round0Api.url },
-    integration: { round0ApiKey: apiKey },
+    vendorApi: { round0ApiKey: apiKey },
   });
 });
 

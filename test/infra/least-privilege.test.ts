@@ -143,7 +143,7 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('worker', () => {
-    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, put raw events, its secret, enqueue archive tasks (no traces: tracing is off by default)', () => {
+    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, put raw events, its two secrets, enqueue archive tasks (no traces: tracing is off by default)', () => {
       // Prepare
       const expected = [
         grant(arnOf(state.events.queue), [
@@ -163,6 +163,7 @@ describe('least privilege of the Lambda roles', () => {
           StringLike: { 's3:prefix': 'claim-checks/*' },
         }),
         grant(secretOf(state.secrets.integration), ['secretsmanager:GetSecretValue']),
+        grant(secretOf(state.secrets.vendorApi), ['secretsmanager:GetSecretValue']),
         grant(arnOf(state.archive.queue), ['sqs:SendMessage']),
         grant(objectsOf(state.storage.bucket, 'raw/*'), ['s3:PutObject']),
       ];
@@ -183,7 +184,7 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('archive', () => {
-    it('has exactly: consume the archive queue (and send a busy asset’s task back to wait), dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), its secret', () => {
+    it('has exactly: consume the archive queue (and send a busy asset’s task back to wait), dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), the vendor API secret', () => {
       // Prepare
       const expected = [
         grant(arnOf(state.archive.queue), [
@@ -204,7 +205,7 @@ describe('least privilege of the Lambda roles', () => {
           's3:PutObject',
           's3:AbortMultipartUpload',
         ]),
-        grant(secretOf(state.secrets.integration), ['secretsmanager:GetSecretValue']),
+        grant(secretOf(state.secrets.vendorApi), ['secretsmanager:GetSecretValue']),
         xray(),
       ];
 
@@ -220,6 +221,15 @@ describe('least privilege of the Lambda roles', () => {
       const webhookId = statefulId(state.secrets.webhook);
       expect(JSON.stringify(archive)).not.toContain(webhookId);
       expect(JSON.stringify(environmentOf(stack, template, stack.archive.function))).not.toContain(webhookId);
+    });
+
+    it('cannot read the integration secret (ATS credentials, Slack URL, pseudonym key), nor is it told where it is', () => {
+      // Assess
+      const integrationId = statefulId(state.secrets.integration);
+      expect(JSON.stringify(archive)).not.toContain(integrationId);
+      expect(JSON.stringify(environmentOf(stack, template, stack.archive.function))).not.toContain(
+        integrationId,
+      );
     });
 
     it('cannot touch claim checks or raw events, nor the events DLQ', () => {

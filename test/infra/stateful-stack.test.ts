@@ -35,7 +35,7 @@ describe('stateful stack with the default configuration', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.resourceCountIs('AWS::SQS::Queue', 4);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
     // Retained: no auto-delete custom resource (its provider would be the only function here).
     template.resourceCountIs('AWS::Lambda::Function', 0);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
@@ -57,7 +57,7 @@ describe('stateful stack with the default configuration', () => {
     expect(stack.terminationProtection).toBe(true);
   });
 
-  it('retains every resource that holds data: table, both buckets, all four queues, both secrets', () => {
+  it('retains every resource that holds data: table, both buckets, all four queues, the three secrets', () => {
     // Prepare
     const resources = template.toJSON().Resources as Record<
       string,
@@ -70,7 +70,7 @@ describe('stateful stack with the default configuration', () => {
     );
 
     // Assess
-    expect(stateful).toHaveLength(9);
+    expect(stateful).toHaveLength(10);
     for (const [logicalId, resource] of stateful) {
       expect({ logicalId, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual(
         {
@@ -424,6 +424,19 @@ describe('stateful stack with the default configuration', () => {
         PasswordLength: 64,
         ExcludePunctuation: true,
       });
+      // Its description too: the vendor API keys moved out, but a deployed secret is left as it is.
+      expect(secret.Properties.Description).toBe(
+        'interview-sync integration secrets: { pseudonymKey, round0ApiKey?, micro1ApiKey?, ats?: {...}, slackWebhookUrl? }',
+      );
+    });
+
+    it('creates the vendor API secret with an empty JSON object: no key, nothing secret in the template', () => {
+      // Prepare
+      const secret = template.toJSON().Resources[id(stack.secrets.vendorApi)];
+
+      // Assess
+      expect(JSON.parse(secret.Properties.SecretString)).toEqual({});
+      expect(secret.Properties.GenerateSecretString).toBeUndefined();
     });
   });
 
@@ -438,6 +451,7 @@ describe('stateful stack with the default configuration', () => {
       ['ArchiveDeadLetterQueueUrl', 'archive', 'deadLetterQueue'],
       ['WebhookSecretsArn', 'secrets', 'webhook'],
       ['IntegrationSecretsArn', 'secrets', 'integration'],
+      ['VendorApiSecretsArn', 'secrets', 'vendorApi'],
     ] as const)('outputs %s for npm run ops', (name, owner, member) => {
       // Prepare
       const construct = (stack[owner] as unknown as Record<string, Parameters<typeof logicalIdOf>[1]>)[

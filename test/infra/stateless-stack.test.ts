@@ -134,12 +134,13 @@ describe('stateless stack with the default configuration', () => {
       });
     });
 
-    it('worker: environment has the tables, bucket, integration secret and documented defaults', () => {
+    it('worker: environment has the tables, bucket, integration and vendor API secrets and documented defaults', () => {
       // Assess
       expect(environmentOf(stack, template, stack.worker.function)).toEqual({
         LEDGER_TABLE_NAME: ref(state.storage.ledgerTable.tableName),
         BUCKET_NAME: ref(state.storage.bucket.bucketName),
         INTEGRATION_SECRETS_ARN: ref(state.secrets.integration.secretArn),
+        VENDOR_API_SECRETS_ARN: ref(state.secrets.vendorApi.secretArn),
         LEDGER_RETENTION_SECONDS: String(180 * 24 * 3600),
         CLAIM_LEASE_SECONDS: '120',
         QUEUE_VISIBILITY_TIMEOUT_SECONDS: '361',
@@ -172,7 +173,7 @@ describe('stateless stack with the default configuration', () => {
       });
     });
 
-    it('archive: environment has the table, bucket, queues, integration secret and documented defaults', () => {
+    it('archive: environment has the table, bucket, queues, vendor API secret and documented defaults', () => {
       // Assess
       expect(environmentOf(stack, template, stack.archive.function)).toEqual({
         LEDGER_TABLE_NAME: ref(state.storage.ledgerTable.tableName),
@@ -181,7 +182,7 @@ describe('stateless stack with the default configuration', () => {
         ARCHIVE_QUEUE_MAX_RECEIVE_COUNT: '5',
         ARCHIVE_QUEUE_URL: ref(state.archive.queue.queueUrl),
         ARCHIVE_DEAD_LETTER_QUEUE_URL: ref(state.archive.deadLetterQueue.queueUrl),
-        INTEGRATION_SECRETS_ARN: ref(state.secrets.integration.secretArn),
+        VENDOR_API_SECRETS_ARN: ref(state.secrets.vendorApi.secretArn),
         ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',
         ARCHIVE_MEDIA_HOSTS: '{"micro1":["micro1.ai","*.micro1.ai"],"round0":[]}',
         ARCHIVE_VARIANTS: 'highest',

@@ -45,6 +45,11 @@ const mediaRequests: string[] = [];
 const mediaServer = createServer(async (request, response) => {
   mediaRequests.push(request.url ?? '');
   for (const gate of [slow, slowToo, slowTwice]) if (request.url === gate.path) await gate.released;
+  if (request.url === '/expired-audio.mp3') {
+    // What ROUND0's storage answers for an audio URL past its 24 h.
+    response.writeHead(403).end();
+    return;
+  }
   if (request.url === '/failing.pdf') {
     // A host that keeps failing: a transient failure on every receive.
     response.writeHead(503).end();
@@ -72,7 +77,12 @@ Object.assign(process.env, emulators.env, {
   [envNames.localSecretsFile]: secretsFile,
   // micro1's media may come from 127.0.0.1 over http here (the local relaxation admits loopback).
   [envNames.outboundAllowLocal]: 'true',
-  [envNames.archiveMediaHosts]: JSON.stringify({ micro1: ['127.0.0.1'], round0: ['media.round0.example'] }),
+  [envNames.archiveMediaHosts]: JSON.stringify({
+    micro1: ['127.0.0.1'],
+    round0: ['media.round0.example', '127.0.0.1'],
+  }),
+  // Never reached: the secrets file holds no ROUND0 API key (no `vendorApi` section at all).
+  [envNames.round0ApiBaseUrl]: 'http://127.0.0.1:9/',
   // As deployed: the archive queue's maxReceiveCount, the archive's last receive.
   [envNames.archiveQueueMaxReceiveCount]: String(resources.archiveQueue.maxReceiveCount),
   POWERTOOLS_METRICS_DISABLED: 'false',
@@ -429,6 +439,40 @@ describe('archive handler metrics', () => {
     ]);
     const asset = task.asset as Extract<ArchiveTask['asset'], { kind: 'file' }>;
     expect(await new ArchiveManifest(ledger).get('micro1', task.interviewKey, asset.key)).toBeUndefined();
+  });
+
+  it('parks an expired ROUND0 audio URL it has no API key to refresh, saying where the key belongs (a stage not yet moved to the vendor API secret)', async () => {
+    // Prepare
+    const task: ArchiveTask = {
+      schemaVersion: 1,
+      vendor: 'round0',
+      interviewKey: 'r0-no-key',
+      interviewId: 'r0-no-key',
+      batchId: 'batch-r0-no-key',
+      batchAssets: ['question_q1'],
+      asset: {
+        kind: 'file',
+        name: 'question_q1',
+        key: 'interviews/r0-no-key/question_q1.mp3',
+        sourceUrl: `${mediaOrigin}/expired-audio.mp3`,
+        contentType: 'audio/mpeg',
+        refresh: { round0InterviewId: 'r0-no-key', questionId: 'q1' },
+      },
+    };
+
+    // Act
+    const { result } = await invoke(sqsRecord(JSON.stringify(task)));
+
+    // Assess: not retried (it cannot succeed until an operator acts), parked with what to do
+    expect(result.batchItemFailures).toEqual([]);
+    const parked = (await new ParkingLot(ledger).list('failed')).filter(
+      (entry) => (entry.event.payload as ArchiveTask).interviewKey === task.interviewKey,
+    );
+    expect(parked.map((entry) => entry.reason)).toEqual([
+      'archive question_q1: interviews/r0-no-key/question_q1.mp3: media URL expired and no ROUND0 API key to ' +
+        'refresh it: store one in the vendor API secret (npm run ops -- setup --round0-api-key, which also moves ' +
+        'a key left in the integration secret), then redrive',
+    ]);
   });
 
   it('counts a task failing again from its second receive, for the alarm SQS’s age metric cannot give', async () => {

@@ -84,7 +84,7 @@ describe('local runtime: archive queues', () => {
 describe('local runtime: vendor API fakes point at the media fake', () => {
   const round0Interview = async (id: string) => {
     const response = await fetch(`${pipeline.vendorApiUrls?.round0}/api/v1/interviews/${id}`, {
-      headers: { authorization: `Bearer ${pipeline.secrets.integration.round0ApiKey}` },
+      headers: { authorization: `Bearer ${pipeline.secrets.vendorApi.round0ApiKey}` },
     });
     return (await response.json()) as { responses: { question_id: string; audio_url: string }[] };
   };
@@ -135,7 +135,7 @@ describe('local runtime: vendor API fakes point at the media fake', () => {
     const response = await fetch(
       `${pipeline.vendorApiUrls?.micro1}/interview/reports?keyword=Local%20Media`,
       {
-        headers: { 'x-api-key': pipeline.secrets.integration.micro1ApiKey ?? '' },
+        headers: { 'x-api-key': pipeline.secrets.vendorApi.micro1ApiKey ?? '' },
       },
     );
     const { data } = (await response.json()) as {

@@ -24,10 +24,10 @@ describe('local secrets file', () => {
     expect(first.created).toBe(true);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(first.secrets);
-    expect(first.secrets.integration).toEqual({
+    expect(first.secrets.integration).toEqual({ pseudonymKey: expect.stringMatching(/^[\w-]{43}$/) });
+    expect(first.secrets.vendorApi).toEqual({
       round0ApiKey: expect.stringMatching(/^r0_local_[0-9a-f]{32}$/),
       micro1ApiKey: expect.stringMatching(/^m1_local_[0-9a-f]{32}$/),
-      pseudonymKey: expect.stringMatching(/^[\w-]{43}$/),
     });
     expect(first.secrets.webhook.round0SigningSecrets).toEqual([expect.stringMatching(/^whsec_[\w-]{43}$/)]);
     expect(first.secrets.webhook.micro1Tokens).toEqual([expect.stringMatching(/^[\w-]{43}$/)]);
@@ -47,7 +47,7 @@ describe('local secrets file', () => {
     expect(second.secrets).toEqual(first.secrets);
   });
 
-  it('adds a pseudonymKey to a file written before there was one, keeping every other value and 0600', async () => {
+  it('upgrades a file of an older version: adds a pseudonymKey, moves the vendor API keys to vendorApi, keeps every other value and 0600', async () => {
     // Prepare
     const path = join(dir, 'secrets.local.json');
     const older = {
@@ -63,12 +63,32 @@ describe('local secrets file', () => {
     // Assess
     expect(upgraded).toMatchObject({ created: false, updated: true });
     expect(upgraded.secrets).toEqual({
-      ...older,
-      integration: { ...older.integration, pseudonymKey: expect.stringMatching(/^[\w-]{43}$/) },
+      webhook: older.webhook,
+      integration: { ats: { apiKey: 'lever-key' }, pseudonymKey: expect.stringMatching(/^[\w-]{43}$/) },
+      vendorApi: { round0ApiKey: 'r0_old' },
     });
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(upgraded.secrets);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(again).toMatchObject({ updated: false, secrets: upgraded.secrets });
+  });
+
+  it('moves vendor API keys left in integration without replacing those already in vendorApi', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+    const older = {
+      webhook: { round0SigningSecrets: ['whsec_older-secret'], micro1Tokens: ['m'.repeat(43)] },
+      integration: { pseudonymKey: 'k'.repeat(43), round0ApiKey: 'r0_old', micro1ApiKey: 'm1_old' },
+      vendorApi: { round0ApiKey: 'r0_new' },
+    };
+    await writeFile(path, JSON.stringify(older), { mode: 0o600 });
+
+    // Act
+    const upgraded = await ensureSecretsFile(path);
+
+    // Assess
+    expect(upgraded.updated).toBe(true);
+    expect(upgraded.secrets.integration).toEqual({ pseudonymKey: 'k'.repeat(43) });
+    expect(upgraded.secrets.vendorApi).toEqual({ round0ApiKey: 'r0_new', micro1ApiKey: 'm1_old' });
   });
 
   it('gives each new file different secrets', async () => {

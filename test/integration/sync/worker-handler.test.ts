@@ -95,6 +95,9 @@ writeFileSync(
   secretsFile,
   JSON.stringify({
     webhook: { round0SigningSecrets: ['worker-test-secret'], micro1Tokens: ['x'.repeat(32)] },
+    // The vendor API keys where a stage set up before the vendor API secret existed keeps them, with no
+    // `vendorApi` section: the worker reads them there until `ops setup` moves them (the local runtime's
+    // and the faults' tests use the vendor API secret).
     integration: { ats: { apiKey: 'lever-key' }, round0ApiKey, micro1ApiKey },
   }),
 );

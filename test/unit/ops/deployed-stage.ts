@@ -20,6 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 export const region = 'eu-west-1';
 export const webhookSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:Webhook-abc';
 export const integrationSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:Integration-def';
+export const vendorApiSecretArn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:VendorApi-ghi';
 export const pseudonymKey = 'pk_'.padEnd(48, 'k');
 
 export const statefulOutputs = {
@@ -32,6 +33,7 @@ export const statefulOutputs = {
   ArchiveDeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-archive-dlq',
   WebhookSecretsArn: webhookSecretArn,
   IntegrationSecretsArn: integrationSecretArn,
+  VendorApiSecretsArn: vendorApiSecretArn,
 };
 
 export const statelessOutputs = {
@@ -116,11 +118,12 @@ export const deployStage = (options: StageOptions = {}) => {
   });
 };
 
-/** The stage's two secrets, in memory; `writes` lists every PutSecretValue. */
-export const stageSecrets = (initial: { webhook: unknown; integration: unknown }) => {
+/** The stage's three secrets, in memory (the vendor API secret `{}` unless given); `writes` lists every PutSecretValue. */
+export const stageSecrets = (initial: { webhook: unknown; integration: unknown; vendorApi?: unknown }) => {
   const stored = new Map<string, string>([
     [webhookSecretArn, JSON.stringify(initial.webhook)],
     [integrationSecretArn, JSON.stringify(initial.integration)],
+    [vendorApiSecretArn, JSON.stringify(initial.vendorApi ?? {})],
   ]);
   const writes: Array<{ arn: string; value: string }> = [];
   secretsManager.reset();
@@ -140,6 +143,7 @@ export const stageSecrets = (initial: { webhook: unknown; integration: unknown }
     writes,
     webhook: () => JSON.parse(stored.get(webhookSecretArn) ?? 'null') as Record<string, string[]>,
     integration: () => JSON.parse(stored.get(integrationSecretArn) ?? 'null') as Record<string, unknown>,
+    vendorApi: () => JSON.parse(stored.get(vendorApiSecretArn) ?? 'null') as Record<string, unknown>,
   };
 };
 

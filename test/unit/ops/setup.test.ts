@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import * as v from 'valibot';
-import { integrationSecretsSchema, webhookSecretsSchema } from '../../../functions/platform/secrets-shape.js';
+import {
+  integrationSecretsSchema,
+  vendorApiSecretsSchema,
+  webhookSecretsSchema,
+} from '../../../functions/platform/secrets-shape.js';
 import { micro1EventTypes } from '../../../functions/vendors/micro1/schema.js';
 import { OpsUsageError, runOpsCommand } from '../../../local/ops.js';
 import {
@@ -20,6 +24,7 @@ import {
   region,
   secretsManager,
   stageSecrets,
+  vendorApiSecretArn,
   webhookSecretArn,
 } from './deployed-stage.js';
 
@@ -60,10 +65,12 @@ describe('npm run ops -- setup --stage', () => {
     expect(webhook.micro1Tokens).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
     const token = webhook.micro1Tokens[0] as string;
     expect(secrets.integration()).toEqual({ pseudonymKey });
+    expect(secrets.vendorApi()).toEqual({});
 
     const text = lines.join('\n');
     expect(text).toContain('Webhook secret: updated: micro1 token created; ROUND0 signing secret stored');
     expect(text).toContain('Integration secret: unchanged');
+    expect(text).toContain('Vendor API secret: unchanged');
     expect(text).toContain('  ROUND0  https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/round0');
     expect(text).toContain(`  micro1  ${micro1Base}/${token}`);
     expect(text).toMatch(/SECRET: the token in this URL is what authenticates micro1/);
@@ -88,7 +95,7 @@ describe('npm run ops -- setup --stage', () => {
     expect(exitCode).toBe(0);
     expect(secrets.writes).toHaveLength(1);
     expect(secrets.webhook()).toEqual(first);
-    expect(lines).toContain('Nothing to change: both secrets are set up already (nothing written).');
+    expect(lines).toContain('Nothing to change: the secrets are set up already (nothing written).');
     expect(lines.join('\n')).toContain(`${micro1Base}/${first.micro1Tokens?.[0]}`);
   });
 
@@ -132,7 +139,7 @@ describe('npm run ops -- setup --stage', () => {
     expect(secrets.writes).toHaveLength(2);
   });
 
-  it('stores vendor API keys and ATS credentials, keeping pseudonymKey and every other value, printing none', async () => {
+  it('stores vendor API keys in the vendor API secret and ATS credentials in the integration secret, keeping pseudonymKey and every other value, printing none', async () => {
     // Prepare
     const secrets = stageSecrets({
       webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: ['t'.repeat(43)] },
@@ -155,18 +162,21 @@ describe('npm run ops -- setup --stage', () => {
     ]);
 
     // Assess
-    expect(secrets.writes.map((write) => write.arn)).toEqual([integrationSecretArn]);
+    expect(secrets.writes.map((write) => write.arn)).toEqual([vendorApiSecretArn, integrationSecretArn]);
     expect(v.parse(integrationSecretsSchema, secrets.integration())).toEqual({
       pseudonymKey,
       slackWebhookUrl: 'https://hooks.slack.com/services/T/B/x',
+      ats: { clientId: 'gh-client', clientSecret: 'gh-secret-value' },
+    });
+    expect(v.parse(vendorApiSecretsSchema, secrets.vendorApi())).toEqual({
       round0ApiKey: 'r0-api-key-value',
       micro1ApiKey: 'm1-api-key-value',
-      ats: { clientId: 'gh-client', clientSecret: 'gh-secret-value' },
     });
     const text = lines.join('\n');
     expect(text).toContain(
-      'Integration secret: updated: round0ApiKey stored; micro1ApiKey stored; ats credentials stored (clientId, clientSecret)',
+      'Integration secret: updated: ats credentials stored (clientId, clientSecret) (pseudonymKey kept as it is)',
     );
+    expect(text).toContain('Vendor API secret: updated: round0ApiKey stored; micro1ApiKey stored');
     for (const value of [
       'r0-api-key-value',
       'm1-api-key-value',
@@ -176,6 +186,38 @@ describe('npm run ops -- setup --stage', () => {
     ]) {
       expect(text).not.toContain(value);
     }
+  });
+
+  it('moves vendor API keys a stage set up before the vendor API secret keeps in the integration secret: written there first, then removed here', async () => {
+    // Prepare
+    const secrets = stageSecrets({
+      webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: ['t'.repeat(43)] },
+      integration: {
+        pseudonymKey,
+        round0ApiKey: 'r0-old-key',
+        micro1ApiKey: 'm1-old-key',
+        ats: { apiKey: 'k' },
+      },
+      vendorApi: { micro1ApiKey: 'm1-newer-key' },
+    });
+
+    // Act
+    const { lines, exitCode } = await setup([]);
+    const again = await setup([]);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(secrets.writes.map((write) => write.arn)).toEqual([vendorApiSecretArn, integrationSecretArn]);
+    expect(secrets.vendorApi()).toEqual({ round0ApiKey: 'r0-old-key', micro1ApiKey: 'm1-newer-key' });
+    expect(secrets.integration()).toEqual({ pseudonymKey, ats: { apiKey: 'k' } });
+    const text = lines.join('\n');
+    expect(text).toContain('Vendor API secret: updated: round0ApiKey moved here from the integration secret');
+    expect(text).toContain(
+      'Integration secret: updated: round0ApiKey removed (it belongs in the vendor API secret); micro1ApiKey removed',
+    );
+    for (const value of ['r0-old-key', 'm1-old-key', 'm1-newer-key']) expect(text).not.toContain(value);
+    expect(again.lines).toContain('Nothing to change: the secrets are set up already (nothing written).');
+    expect(secrets.writes).toHaveLength(2);
   });
 
   it('says which integration values are still missing, with the flag that sets each', async () => {
