@@ -78,6 +78,6 @@ try {
   process.exit(2);
 }
 
-const { summary } = await runLoad({ ...options, progress: process.stderr });
-console.log(JSON.stringify(summary));
-process.exitCode = loadPassed(summary) ? 0 : 1;
+const run = await runLoad({ ...options, progress: process.stderr });
+console.log(JSON.stringify(run.summary));
+process.exitCode = loadPassed(run) ? 0 : 1;

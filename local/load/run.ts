@@ -49,9 +49,13 @@ export interface LoadRun {
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
-/** A load's verdict: the pipeline lost nothing, did nothing twice and refused nothing. */
-export const loadPassed = (summary: LoadSummary): boolean =>
-  summary.lost === 0 && summary.duplicateEffects === 0 && summary.non2xx === 0;
+/**
+ * A load's verdict: the pipeline lost nothing, did nothing twice, refused nothing, and its queues drained —
+ * messages still there when the audit ran (a redelivery in a loop, a task deferred again and again) could
+ * make effects the audit never saw.
+ */
+export const loadPassed = (run: Pick<LoadRun, 'summary' | 'drained'>): boolean =>
+  run.drained && run.summary.lost === 0 && run.summary.duplicateEffects === 0 && run.summary.non2xx === 0;
 
 export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
   const progress = (line: string) => options.progress?.write(`load: ${line}\n`);

@@ -45,11 +45,14 @@ const sorted = (values: Iterable<string>): string[] => [...values].sort();
 
 /**
  * The difference between the effects seen and the expected multiset: each expected entry takes one seen
- * effect it matches (exact keys first, then patterns).
+ * effect it matches (exact keys first, then patterns). Patterns take distinct keys: two patterns listed for
+ * two different writes (`links:<hash>` twice) cannot both take copies of one key written twice, which would
+ * hide that duplicate and the missing write together.
  */
-const effectDifference = (seen: readonly string[], expected: readonly ExpectedEffect[]) => {
+export const effectDifference = (seen: readonly string[], expected: readonly ExpectedEffect[]) => {
   const unexpected = sorted(seen);
   const missing: string[] = [];
+  const takenByPatterns = new Set<string>();
   const take = (matches: (key: string) => boolean, label: string) => {
     const at = unexpected.findIndex(matches);
     if (at === -1) missing.push(label);
@@ -57,7 +60,14 @@ const effectDifference = (seen: readonly string[], expected: readonly ExpectedEf
   };
   for (const key of expected) if (typeof key === 'string') take((seenKey) => seenKey === key, key);
   for (const pattern of expected) {
-    if (pattern instanceof RegExp) take((seenKey) => pattern.test(seenKey), String(pattern));
+    if (!(pattern instanceof RegExp)) continue;
+    let taken: string | undefined;
+    take((seenKey) => {
+      const matches = pattern.test(seenKey) && !takenByPatterns.has(seenKey);
+      if (matches) taken = seenKey;
+      return matches;
+    }, String(pattern));
+    if (taken !== undefined) takenByPatterns.add(taken);
   }
   return { missing: sorted(missing), unexpected };
 };
@@ -134,21 +144,35 @@ export const appliedEffects = (world: FaultsWorld): string[] =>
     .map((delivery) => (delivery.payload as GenericAtsEvent).eventKey);
 
 /**
- * Waits (up to `timeoutMs`) until the world has settled into exactly the expected outcome; fails with the
- * last difference seen otherwise.
+ * How long the outcome must stay as expected once reached: longer than the worlds' visibility timeouts (3 s),
+ * so that a message still hidden by a receive, or a late effect, shows up before the world is torn down.
+ */
+const quietMs = 3_500;
+
+/**
+ * Waits (up to `timeoutMs`) until the world has settled into exactly the expected outcome, and checks it is
+ * still so after {@link quietMs}; fails with the last difference seen otherwise.
  */
 export const audit = async (
   world: FaultsWorld,
   expected: AuditExpectation,
   timeoutMs = 30_000,
 ): Promise<AuditReport> => {
+  const check = auditCheck(world, expected);
+  await eventually(check, timeoutMs);
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
+  return check();
+};
+
+/** One look at the world: throws (an `expect`) on the first difference from `expected`. */
+const auditCheck = (world: FaultsWorld, expected: AuditExpectation) => {
   const { sqs, queueUrls } = world.pipeline;
   const deadLettered = new Set(expected.deadLettered ?? []);
-  return eventually(async () => {
-    // Nothing in flight.
+  return async (): Promise<AuditReport> => {
+    // Nothing in flight, delayed messages included (a task the archive sent to wait for a busy asset).
     expect({
-      events: await queueDepth(sqs, queueUrls.events),
-      archive: await queueDepth(sqs, queueUrls.archive),
+      events: await queueDepth(sqs, queueUrls.events, { includeDelayed: true }),
+      archive: await queueDepth(sqs, queueUrls.archive, { includeDelayed: true }),
     }).toEqual({ events: 0, archive: 0 });
 
     // The DLQs hold exactly the permanent failures.
@@ -174,5 +198,5 @@ export const audit = async (
     expect({ ats: effectDifference(applied, expected.effects) }).toEqual({ ats: none });
     expect(sorted(ledger.doneEffects)).toEqual(sorted(new Set(applied)));
     return { processed: ledger.doneEvents };
-  }, timeoutMs);
+  };
 };

@@ -59,6 +59,8 @@ export interface FaultsWorldOptions extends Omit<LocalPipelineOptions, 'secretsF
   readonly integration?: Readonly<Record<string, unknown>>;
   /** Members added to the vendor API secret (the keys the vendor API fakes expect). */
   readonly vendorApi?: Readonly<Record<string, unknown>>;
+  /** How long the worker waits for one ATS request. @default 2000 */
+  readonly atsTimeoutMs?: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export interface FaultsWorldOptions extends Omit<LocalPipelineOptions, 'secretsF
 export const startFaultsWorld = async ({
   integration = {},
   vendorApi = {},
+  atsTimeoutMs = 2000,
   ...options
 }: FaultsWorldOptions = {}): Promise<FaultsWorld> => {
   const dir = await mkdtemp(join(tmpdir(), 'faults-'));
@@ -96,7 +99,7 @@ export const startFaultsWorld = async ({
         // one goes back to the queue. A 500 on a POST is never retried in-process (it may have landed).
         ATS_CONFIG: JSON.stringify({
           url: `${receiver.url}/hooks/ats`,
-          http: { maxAttempts: 2, timeoutMs: 2000, maxRetryAfterSeconds: 1 },
+          http: { maxAttempts: 2, timeoutMs: atsTimeoutMs, maxRetryAfterSeconds: 1 },
         }),
         ATS_COMPLETED_STAGE_ID: completedStageId,
         ...options.env,

@@ -17,7 +17,7 @@ import { resources } from '../../lib/resources.js';
 import type { MediaFake } from '../../local/fakes/media.js';
 import { s3For } from '../e2e/helpers.js';
 import { eventually } from '../integration/local/factories.js';
-import { appliedEffects, audit } from './audit.js';
+import { appliedEffects, audit, readLedger } from './audit.js';
 import {
   archiveManifestOf,
   completedEffects,
@@ -44,6 +44,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.stop();
 });
+
+/** The ATS writes applied for one interview so far, sorted. */
+const sortedEffects = (interviewId: string) =>
+  appliedEffects(world)
+    .filter((key) => key.includes(interviewId))
+    .sort();
 
 /** A ROUND0 `interview_ended` of about 300 KB: more than an SQS message holds, so it travels as a claim check. */
 const largeRound0Ended = async (interviewId: string): Promise<string> => {
@@ -95,9 +101,19 @@ describe('S3 down for a window (local runtime, S3 emulator stopped and restarted
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(appliedEffects(world).filter((key) => key.includes('s3-small'))).toEqual([]);
 
-    // Act: S3 is back; the vendor retries the large one (and, unsure, the small one too)
+    // Act: S3 is back; the vendor retries the large one
     await world.pipeline.s3Server.start();
     expect((await world.deliver('round0', large)).status).toBe(202);
+
+    // Assess: the small one's message, accepted during the outage and never sent again, is processed once
+    // S3 is back: the worker had left it on the queue (a worker that let it go would lose it here)
+    await eventually(async () => {
+      const { doneEvents } = await readLedger(world);
+      expect(doneEvents.has((JSON.parse(duringOutage.small.body) as { id: string }).id)).toBe(true);
+    }, 30_000);
+    expect(sortedEffects('s3-small')).toEqual(completedEffects('round0', 's3-small').sort());
+
+    // Act: the vendor, unsure, sends the small one again: a duplicate
     expect((await world.deliver('round0', small)).status).toBe(202);
 
     // Assess: every effect once: the report's, its links (report and recording, then the archive's) and its

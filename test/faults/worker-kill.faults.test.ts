@@ -26,6 +26,9 @@ beforeAll(async () => {
     workerVisibilityTimeoutSeconds: 3,
     // Claims of a dead attempt expire before its messages come back, as deployed (lease < visibility).
     env: { CLAIM_LEASE_SECONDS: '2' },
+    // The held write stays held until the kill: with the harness's 2 s the worker gave up on it and retried
+    // it, and the batch could end before the kill (no longer mid-batch).
+    atsTimeoutMs: 30_000,
   });
 });
 
@@ -92,6 +95,8 @@ describe('the worker process killed mid-batch (local runtime, worker in a child 
       expect([...world.acknowledged].filter((key) => doneEvents.has(key))).toHaveLength(2);
     }, 20_000);
     const applied = appliedEffects(world);
+    // Still mid-batch: the three messages received, none deleted, the third's write held
+    expect((await messagesOnQueue()).inFlight).toBe(3);
     first.kill('SIGKILL');
     await once(first, 'exit');
 
