@@ -31,10 +31,11 @@ export const round0ResponseSchema = v.looseObject({
   /** Temporary: expires 24 h after it was issued. */
   audio_url: text,
   /**
-   * Not read as absent when of another type: the answers' mean goes to the ATS's score field, and a score
-   * quietly left out would change it. (The ingest range-checks the webhook's scores; this is the API's.)
+   * Not read as absent when of another type or outside 0–100: the answers' mean goes to the ATS's score
+   * field, and a score quietly left out (or one on another scale, 850 or 0.85) would change it. The ingest
+   * range-checks the webhook's scores the same way; the API's win over them, so they are checked too.
    */
-  score: v.nullish(v.number()),
+  score: v.nullish(v.pipe(v.number(), v.minValue(0), v.maxValue(100))),
   feedback: text,
   duration_seconds: optionalPart(v.number()),
   answered_at: text,
@@ -48,12 +49,26 @@ const interviewFields = {
   completed_at: text,
 };
 
+/**
+ * The answers: `null` is no answer yet (the webhook's are used), and an item that is not an object (`null`)
+ * carries none and is left out — as the webhook's reader does — rather than refusing the interview. An object
+ * must be an answer (see the score above). Absent is refused: a body of another shape (`{ data: … }`) must
+ * not pass for an interview without answers.
+ */
+const answers = v.pipe(
+  v.nullable(v.array(v.unknown()), () => []),
+  v.transform((items) =>
+    items.filter((item) => typeof item === 'object' && item !== null && !Array.isArray(item)),
+  ),
+  v.array(round0ResponseSchema),
+);
+
 /** The interview as `GET /api/v1/interviews/{id}` returns it; only `responses` is required. */
 export const round0InterviewSchema = v.looseObject({
   ...interviewFields,
   interview: optionalPart(v.looseObject(interviewFields)),
   job: optionalPart(v.looseObject({ id: text, title: text, department: text, location: text })),
-  responses: v.array(round0ResponseSchema),
+  responses: answers,
 });
 export type Round0Interview = v.InferOutput<typeof round0InterviewSchema>;
 

@@ -91,6 +91,50 @@ describe('vendor API bodies with badly typed optional fields', () => {
     await expect(refused).rejects.toBeInstanceOf(VendorApiResponseError);
   });
 
+  it('refuses a ROUND0 API score outside 0–100 (another scale would change the mean in the ATS score field)', async () => {
+    // Prepare
+    const answer = { question_id: 'q-1', transcript: 'An answer.' };
+    const scores = [850, -1, 100.5];
+
+    // Act
+    const results = scores.map((score) =>
+      new Round0ApiClient(answering(200, JSON.stringify({ responses: [{ ...answer, score }] }))).getInterview(
+        'i-1',
+      ),
+    );
+    const edges = await new Round0ApiClient(
+      answering(
+        200,
+        JSON.stringify({
+          responses: [
+            { ...answer, score: 0 },
+            { ...answer, score: 100 },
+          ],
+        }),
+      ),
+    ).getInterview('i-1');
+
+    // Assess
+    for (const result of results) await expect(result).rejects.toBeInstanceOf(VendorApiResponseError);
+    expect(edges.responses.map((response) => response.score)).toEqual([0, 100]);
+  });
+
+  it('reads ROUND0 answers of null as no answer, instead of refusing the interview, but refuses a body without responses', async () => {
+    // Prepare
+    const answer = { question_id: 'q-1', transcript: 'An answer.' };
+    const withNullItem = new Round0ApiClient(answering(200, JSON.stringify({ responses: [null, answer] })));
+    const nullList = new Round0ApiClient(answering(200, JSON.stringify({ id: 'i-1', responses: null })));
+    const wrapped = new Round0ApiClient(answering(200, JSON.stringify({ data: { responses: [answer] } })));
+
+    // Act
+    const read = await Promise.all([withNullItem, nullList].map((client) => client.getInterview('i-1')));
+    const refused = wrapped.getInterview('i-1');
+
+    // Assess
+    expect(read.map((interview) => interview.responses)).toEqual([[answer], []]);
+    await expect(refused).rejects.toBeInstanceOf(VendorApiResponseError);
+  });
+
   it('reads a micro1 report with a numeric rating and a coding evaluation "N/A", keeping the rest', async () => {
     // Prepare
     const report = {
