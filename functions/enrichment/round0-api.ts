@@ -131,6 +131,10 @@ export class Round0ApiClient {
    * @throws HttpTransientError on 429, 5xx, timeouts and network failures, after bounded retries
    */
   async getInterview(interviewId: string): Promise<Round0Interview> {
+    // `.` and `..` are path segments however encoded (URL parsing resolves `%2E%2E` too): the request would
+    // go to another path with the key. No interview has such an id.
+    if (interviewId === '.' || interviewId === '..')
+      throw new VendorResourceNotFoundError('round0', 'interview');
     let body: unknown;
     try {
       const response = await this.#http.request({

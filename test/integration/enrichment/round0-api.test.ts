@@ -99,6 +99,19 @@ describe('Round0ApiClient against the fake ROUND0 API', () => {
     expect(fake.requests[0]?.path).toBe('/api/v1/interviews/a%2Fb%20c');
   });
 
+  it('sends no request for an id of . or .., which would name another path with the key', async () => {
+    // Prepare
+    const { client } = clientWith();
+    const before = fake.requests.length;
+
+    // Act
+    const results = ['.', '..'].map((id) => client.getInterview(id));
+
+    // Assess
+    for (const result of results) await expect(result).rejects.toBeInstanceOf(VendorResourceNotFoundError);
+    expect(fake.requests.length).toBe(before);
+  });
+
   it('waits for Retry-After on 429 and then succeeds', async () => {
     // Prepare
     const { client, sleeps } = clientWith();
