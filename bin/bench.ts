@@ -43,6 +43,16 @@ if (settings.parts.includes('ingest') || settings.parts.includes('worker')) {
 
 mkdirSync(resultsDir, { recursive: true });
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
+/** The code measured: the commit, and whether the working tree differed from it. */
+const git = (...args: string[]) => {
+  try {
+    return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+};
+const commit = git('rev-parse', '--short', 'HEAD');
+const dirty = (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '';
 for (const part of settings.parts) {
   log(`running ${part}…`);
   const loadAtStart = loadavg()[0] ?? 0;
@@ -56,6 +66,7 @@ for (const part of settings.parts) {
     part,
     command,
     date: new Date().toISOString(),
+    ...(commit === undefined ? {} : { commit, dirty }),
     machine,
     loadAverage: {
       start: Math.round(loadAtStart * 100) / 100,

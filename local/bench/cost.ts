@@ -103,8 +103,10 @@ export const costPerMillion = (
   eventsPerWorkerInvocation: number = assumptions.eventsPerWorkerInvocation,
   /** The worker's memory size: the deployed one, or one weighed against it ({@link workerMemoryChoices}). */
   workerMemoryMb: number = resources.worker.memoryMb,
+  /** Share of invocations that start cold (INIT billed): see {@link assumptions}. */
+  coldStartRate: number = assumptions.coldStartRate,
 ): CostModel => {
-  const a = assumptions;
+  const a = { ...assumptions, coldStartRate };
   const batch = eventsPerWorkerInvocation;
   const million = 1e6;
   const ingestGb = resources.ingest.memoryMb / 1024;

@@ -16,7 +16,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { rawDeliveryOf } from '../../functions/queue/raw-events.js';
+import { acceptWebhook } from '../../functions/intake/accept-webhook.js';
+import type { MessageToSend } from '../../functions/platform/message-send.js';
+import { EventQueue } from '../../functions/queue/event-queue.js';
+import { resources } from '../../lib/resources.js';
 import { ensureSecretsFile } from '../secrets-file.js';
 import { type BenchChild, spawnBenchChild } from './child.js';
 import type { DeployedStage } from './deployed.js';
@@ -171,30 +174,37 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
     const { QueueUrl: rawQueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-raw' }));
-    // What the ingest sends for this body: its envelope's size and attributes, the raw delivery with it.
-    const event = JSON.parse(body) as { event?: string };
-    const envelope = JSON.stringify({
-      kind: 'event',
-      event: {
-        schemaVersion: 1,
-        vendor: 'micro1',
-        type: event.event ?? 'unknown',
-        known: true,
-        dedupeKey: `micro1:bench:${'x'.repeat(40)}`,
-        receivedAt: new Date().toISOString(),
-        candidate: {},
-        payload: event,
+    // What the ingest sends for this body, exactly: its own code (acceptWebhook, EventQueue.publish) run
+    // with a sender that only keeps the message, for the raw legs to send the same bytes and attributes.
+    let captured: MessageToSend | undefined;
+    const capturing = new EventQueue({
+      sendMessage: async (message) => {
+        captured = message;
+        return { messageId: 'bench' };
       },
-      raw: rawDeliveryOf(
-        { 'content-type': 'application/json', 'user-agent': 'autocannon/7' },
-        Buffer.from(body),
-      ),
+      putObject: async () => {
+        throw new Error('the bench body fits a message');
+      },
+      queueUrl: rawQueueUrl,
+      bucket: resources.bucket.name,
     });
-    const attributes = {
-      vendor: 'micro1',
-      eventType: event.event ?? 'unknown',
-      dedupeKey: `micro1:bench:${'x'.repeat(40)}`,
-    };
+    await acceptWebhook(
+      {
+        path: micro1Path,
+        headers: { 'content-type': 'application/json', 'user-agent': 'autocannon/7' },
+        rawBody: Buffer.from(body),
+      },
+      {
+        readWebhookSecrets: async () => secretsFile.secrets.webhook,
+        publish: (event, raw) => capturing.publish(event, raw),
+        maxBodyBytes: resources.ingest.maxBodyBytes,
+        signatureToleranceSeconds: resources.ingest.signatureToleranceSeconds,
+      },
+    );
+    // (Assigned in the callback above, which TypeScript's narrowing does not follow.)
+    const message = captured as MessageToSend | undefined;
+    if (message === undefined) throw new Error('the ingest sent no message for the bench body');
+    const { body: envelope, attributes } = message;
     const run = async (leg: Leg, seconds: number): Promise<IngestLegRun> => {
       const before = { load: load.cpuMs(), ingest: ingest.cpuMs(), services: services.cpuMs() };
       const result =

@@ -23,6 +23,10 @@ export interface PartRecord<T = unknown> {
   readonly command: string;
   /** ISO 8601. */
   readonly date: string;
+  /** The commit measured (absent in records written before it was kept). */
+  readonly commit?: string;
+  /** Whether the working tree had uncommitted changes to tracked files. */
+  readonly dirty?: boolean;
   readonly machine: string;
   /** 1-minute load average at the start and the end of the part (the machine is shared). */
   readonly loadAverage: { readonly start: number; readonly end: number };
@@ -33,8 +37,12 @@ const read = <T>(file: string): PartRecord<T> | undefined =>
   existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PartRecord<T>) : undefined;
 
 const day = (record: PartRecord) => record.date.slice(0, 10);
+const codeOf = (record: PartRecord) =>
+  record.commit === undefined
+    ? ''
+    : ` at ${record.commit}${record.dirty ? ' (with uncommitted changes)' : ''}`;
 const provenance = (record: PartRecord) =>
-  `\`${record.command}\` on ${day(record)} (${record.machine}; load average ${record.loadAverage.start} at the start, ${record.loadAverage.end} at the end).`;
+  `\`${record.command}\` on ${day(record)}${codeOf(record)} (${record.machine}; load average ${record.loadAverage.start} at the start, ${record.loadAverage.end} at the end).`;
 const ratio = (r: RatioSummary) => `**${r.median}** (min ${r.min}, max ${r.max})`;
 const n = (value: number, digits = 1) => Number(value.toFixed(digits)).toLocaleString('en-US');
 
@@ -65,7 +73,7 @@ paid there). Milliseconds, median (min).
 |---|---|---|---|---|---|---|---|---|---|
 ${r.init.variants.map(initRow).join('\n')}
 
-**Ingest init / minimal handler: ${deployed?.ratio === undefined ? '–' : `${deployed.ratio.init.median} median, ${deployed.ratio.init.min} min`}** (target ≤ 1.2), init + first call ${deployed?.ratio?.initPlusFirstCall.median ?? '–'}.
+**Ingest init / minimal handler: ${deployed?.ratio === undefined ? '–' : `${deployed.ratio.init.median} median, ${deployed.ratio.init.max} max`}** (target ≤ 1.2${deployed?.ratio === undefined ? '' : `: the median ${deployed.ratio.init.median <= 1.2 ? 'meets' : 'misses'} it, the slowest round ${deployed.ratio.init.max <= 1.2 ? 'too' : 'does not'}`}), init + first call ${deployed?.ratio?.initPlusFirstCall.median ?? '–'}.
 What the deployed ingest does not load: the Tracer and the X-Ray SDK (tracing is off for the ingest by
 default; where a stage turns it on they are bundled and loaded, the second row), its source map (off by
 default), and neither the SQS nor the S3 client of the SDK: its one write per accepted request, the
@@ -73,8 +81,10 @@ default), and neither the SQS nor the S3 client of the SDK: its one write per ac
 event larger than an SQS message) are requests it signs itself with the SDK's own signer
 (\`@smithy/signature-v4\`; functions/platform/message-send.ts, object-put.ts), with the credentials Lambda puts
 in its environment.
-Nothing is left to load on the first call: *init + first call* is what a cold request waits for, besides the
-runtime's own start.
+*init + first call* is what a cold request waits for, besides the runtime's own start and one thing this
+bench leaves out: deployed, the first call reads the webhook secret from Secrets Manager (its client built
+then, one HTTPS request, cached after), where here it reads the local secrets file; the baseline reads no
+secret at all.
 Worker bundle ${n(r.bundles.worker?.kb ?? 0)} KB (map ${n(r.bundles.worker?.sourceMapKb ?? 0)} KB), archive ${n(r.bundles.archive?.kb ?? 0)} KB (map ${n(r.bundles.archive?.sourceMapKb ?? 0)} KB).
 
 ### Handler time per fixture
@@ -95,8 +105,8 @@ legs of ${t.seconds} s per round, the order rotating every round, after one warm
 
 - **ingest**: \`POST /webhooks/micro1/{token}\` (\`interview.started\`): the ingest authenticates and validates it,
   sends the envelope with the raw delivery to SQS and answers 202;
-- **SendMessage**: raw \`SendMessage\` of a message of the same size (an envelope and the raw delivery) with the
-  same attributes, ${t.concurrency} senders, through the AWS SDK's SQS client (the functions' own, \`cacheMiddleware\`
+- **SendMessage**: raw \`SendMessage\` of the very message the ingest sends for that body (body and attributes
+  captured from the ingest's own code: its envelope and the raw delivery), ${t.concurrency} senders, through the AWS SDK's SQS client (the functions' own, \`cacheMiddleware\`
   on): the target's baseline, what a handler forwarding to SQS would use;
 - **signed send**: the same message through the ingest's own sender (functions/platform/message-send.ts: one
   SigV4-signed request, no SDK client), like for like: the ratio to it is what the ingest adds beyond its send.
@@ -201,8 +211,9 @@ computing.
 
 A fresh \`interview_ended\` costs the interview's ledger item read (strongly consistent), one conditional write
 recording the status advance, the ATS match, the event's claim and a claim on each ATS write, and one write
-recording how each write ended and the event done. A duplicate costs the read alone. Ledger item once done:
-~${r.ledgerItemBytes} bytes. Log output: the worker ${r.logs.workerBytesPerEvent} bytes (${r.logs.workerLinesPerEvent} lines) per fresh event in
+recording how each write ended and the event done. A duplicate costs the read alone. Ledger item once done,
+of an interview started and then ended (its item keeps both events' records): ${r.ledgerItemBytes} bytes at
+most${r.ledgerItemBytesEndedOnly === undefined ? '' : ` (${r.ledgerItemBytesEndedOnly} for an interview whose one event was \`interview_ended\`)`}${r.ledgerItemBytes > 1024 ? `, over 1 KB: each write of the ended event is billed ${Math.ceil(r.ledgerItemBytes / 1024)} write units (on the larger of the item before and after it)` : ''}. Log output: the worker ${r.logs.workerBytesPerEvent} bytes (${r.logs.workerLinesPerEvent} lines) per fresh event in
 the rounds' batches${r.logs.workerBytesPerEventAlone === undefined ? '' : ` and ${r.logs.workerBytesPerEventAlone} bytes (${r.logs.workerLinesPerEventAlone} lines) per event alone in its invocation (a trickle)`}, the
 ingest ${r.logs.ingestBytesPerRequest} bytes per delivery, measured from their actual log lines. An invocation's breakdown
 metrics are one EMF line per distinct set of dimension values (functions/platform/metrics.ts), so a batch
@@ -228,10 +239,15 @@ const costSection = (
     .filter((line) => /API Gateway|requests|SQS|DynamoDB/.test(line.item))
     .reduce((sum, line) => sum + line.usdPerMillion, 0);
   const a = assumptions;
+  const rawStorePut = (prices.s3Put * 1e6).toFixed(2);
+  const coldSensitivity = [0.1, 1].map((rate) => ({
+    rate,
+    model: costPerMillion(ingest.result, worker.result, tracing, 1, resources.worker.memoryMb, rate),
+  }));
   const tracingLine = model.lines.find((line) => !line.core);
   return `## Cost per million events
 
-Computed by the bench from the figures above (ingest: ${day(ingest)}, worker: ${day(worker)}), the memory sizes of
+Computed by the bench from the figures above (ingest: ${day(ingest)}${codeOf(ingest)}, worker: ${day(worker)}${codeOf(worker)}${ingest.commit !== worker.commit || ingest.dirty || worker.dirty ? '; **not measured on one and the same committed code**: rerun both parts together to compare like with like' : ''}), the memory sizes of
 lib/resources.ts and us-east-1 list prices as found on ${prices.checked} (confirm them before relying on this:
 ${prices.sources.slice(0, 7).join('; ')}). One event = one webhook accepted and processed once; free tiers left out.
 
@@ -250,7 +266,7 @@ with typical values: an IPv6 source address, micro1's route).
 ${model.lines.map((line) => `| ${line.item} | ${line.perEvent} | ${line.usdPerMillion.toFixed(3)} | ${line.arithmetic} |`).join('\n')}
 
 **Core path (HTTP → ingest → SQS → worker → ledger, logs included), at a trickle: $${model.coreUsdPerMillion.toFixed(2)} per million events**
-(target ≤ $5); **$${model.coreWithoutRawStoreUsdPerMillion.toFixed(2)}** without the raw event store's PUT, which is $5.00 of it on its own:
+(target ≤ $5); **$${model.coreWithoutRawStoreUsdPerMillion.toFixed(2)}** without the raw event store's PUT, which is $${rawStorePut} of it on its own:
 one S3 PUT per delivery is the price of keeping every delivery replayable. Cheaper ways to keep them, none
 built: S3 Express One Zone ($0.00113 per 1,000 PUTs: $1.13 per million), batching deliveries into one object per
 minute through Firehose (billed per 5 KB record: ~$0.15 per million at $0.029 per GB), or keeping the raw body
@@ -259,12 +275,15 @@ only in the SQS message and the DLQ (no replay after 14 days).
 When busy (the worker's batches full, 10 events per invocation) the per-invocation items shrink:
 ${busyChanges.map((line) => `${line.item} $${line.usdPerMillion.toFixed(3)} (${line.arithmetic})`).join('; ')}.
 **Core path when busy: $${busy.coreUsdPerMillion.toFixed(2)} per million events, $${busy.coreWithoutRawStoreUsdPerMillion.toFixed(2)} without the raw event store.**
+The ${a.coldStartRate * 100}% cold starts hold for a steady stream; the fewer the webhooks, the likelier each invocation
+starts cold, and INIT is billed: at a trickle with ${coldSensitivity.map(({ rate }) => `${rate * 100}%`).join(' and ')} cold starts the core
+path costs ${coldSensitivity.map(({ rate, model: m }) => `$${m.coreUsdPerMillion.toFixed(2)} (${rate * 100}%)`).join(' and ')} per million events (both functions' INIT as measured above).
 Why $5 is out of reach at a trickle: the per-request prices of the services the shape requires (API Gateway,
 two Lambda invocations, three SQS requests, the ledger's read and two writes) already come to
-$${fixedPerRequest.toFixed(2)} per million before any compute or log byte, and the raw event store's PUT is $5.00 on its own.
+$${fixedPerRequest.toFixed(2)} per million before any compute or log byte, and the raw event store's PUT is $${rawStorePut} on its own.
 ${tracingLine === undefined ? '' : `X-Ray, on for the stage's ${[tracing.ingest ? 'ingest' : '', tracing.worker ? 'worker' : ''].filter(Boolean).join(' and ')}, adds up to $${tracingLine.usdPerMillion.toFixed(2)} (one trace per invocation of a trickle).\n`}Not in the core path: waiting on the vendor API (enrichment) and the ATS, which the worker's Lambda bills while it
 waits: $${model.perHundredMsAwaitedUsdPerMillion.toFixed(2)} per million events per 100 ms awaited (e.g. 2 ATS writes and one enrichment read of
-~150 ms each: $${(model.perHundredMsAwaitedUsdPerMillion * 4.5).toFixed(2)}); the archive (per asset: SQS, the archive Lambda's streaming time, S3 storage).
+~150 ms each: $${((atsAndVendorWaitMs / 1000) * (resources.worker.memoryMb / 1024) * prices.lambdaArmGbSecond * 1e6).toFixed(2)}); the archive (per asset: SQS, the archive Lambda's streaming time, S3 storage).
 
 Hosted alternatives, published prices (same date; ${prices.sources.slice(7).join('; ')}):
 
@@ -313,7 +332,7 @@ ${assumptions.fullVcpuMemoryMb} / memory; ${init === undefined ? 'the cold start
 |---|---|---|---|---|---|
 ${choices.map(row).join('\n')}
 
-Halving the memory halves what the waiting costs and doubles the CPU time. ${deployedMb} MB: ${deployed === undefined ? '' : `${deployed.cpuMsPerEvent} ms of CPU per event and a ${deployed.coldStartMs ?? '(unmeasured)'} ms cold start, both short beside an ATS's answer, for $${deployed.durationWithWaitsUsdPerMillion.toFixed(2)} per million events with the waits`}${smallest === undefined || smallest === deployed ? '' : `; ${smallest.memoryMb} MB would save $${((deployed?.durationWithWaitsUsdPerMillion ?? 0) - smallest.durationWithWaitsUsdPerMillion).toFixed(2)} more and stretch the cold start to ${smallest.coldStartMs ?? '(unmeasured)'} ms`}.
+Halving the memory halves what the waiting costs and doubles the CPU time. ${deployedMb} MB: ${deployed === undefined ? '' : `${deployed.cpuMsPerEvent} ms of CPU per event and a ${deployed.coldStartMs ?? '(unmeasured)'} ms cold start (an upper bound: Lambda's INIT is said to run with burst CPU, so its import is not stretched by the memory size as here), for $${deployed.durationWithWaitsUsdPerMillion.toFixed(2)} per million events with the waits`}${smallest === undefined || smallest === deployed ? '' : `; ${smallest.memoryMb} MB would save $${((deployed?.durationWithWaitsUsdPerMillion ?? 0) - smallest.durationWithWaitsUsdPerMillion).toFixed(2)} more and stretch the cold start to ${smallest.coldStartMs ?? '(unmeasured)'} ms`}.
 `;
 };
 
@@ -402,7 +421,7 @@ const beforeAfterSection = (
   if (now.ingest !== undefined && before.ingest !== undefined) {
     const [b, a] = [deployed(before.ingest), deployed(now.ingest)];
     rows.push(
-      `| ingest init / minimal handler (median, min) | ${b?.ratio?.init.median}, ${b?.ratio?.init.min} | ${a?.ratio?.init.median}, ${a?.ratio?.init.min} | ≤ 1.2 |`,
+      `| ingest init / minimal handler (median, max) | ${b?.ratio?.init.median}, ${b?.ratio?.init.max} | ${a?.ratio?.init.median}, ${a?.ratio?.init.max} | ≤ 1.2 |`,
       `| ingest init + first call / minimal handler (median) | ${b?.ratio?.initPlusFirstCall.median} | ${a?.ratio?.initPlusFirstCall.median} | |`,
       `| ingest bundle KB (source map KB) | ${b?.bundleKb} (${b?.sourceMapKb}) | ${a?.bundleKb} (${a?.sourceMapKb}) | |`,
       `| ingest CPU ms per request | ${before.ingest.result.throughput.cpuMsPerOperation.ingest.ingest} | ${now.ingest.result.throughput.cpuMsPerOperation.ingest.ingest} | |`,

@@ -6,6 +6,14 @@ export const percentile = (samples: readonly number[], p: number): number => {
   return sorted[index] as number;
 };
 
-export const median = (samples: readonly number[]): number => percentile(samples, 50);
+/** The middle sample, or the mean of the two middle ones for an even count (neither favoured). */
+export const median = (samples: readonly number[]): number => {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
 
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));

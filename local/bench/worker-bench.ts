@@ -35,6 +35,8 @@ import { median, round } from './stats.js';
 const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 /** Events drained one per invocation for the trickle's log bytes. */
 const trickleEvents = 20;
+/** Interviews delivered as they happen (started, then ended), whose ledger items price the writes. */
+const livedInterviews = 20;
 /** Cold starts of the worker's bundle, for its INIT (billed, and longer the less memory it has). */
 const workerColdStarts = 7;
 
@@ -109,8 +111,13 @@ export interface WorkerBenchResult {
     readonly bundleKb: number;
     readonly nodeOptions: string;
   };
-  /** Mean size of an interview's ledger item once its events are done (DynamoDB's size rule, approximated). */
+  /**
+   * Largest ledger item of an interview that was started, then ended, once both are done (DynamoDB's size
+   * rule, approximated): what the ended event's writes are billed on.
+   */
   readonly ledgerItemBytes: number;
+  /** The same for an interview whose only event was `interview_ended` (absent in runs before it was kept). */
+  readonly ledgerItemBytesEndedOnly?: number;
   readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
@@ -149,10 +156,24 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
         event.data.interview.id = randomUUID();
         return JSON.stringify(event) as string;
       });
-    const warmUp = batchOf(Math.min(100, options.events));
+    // A whole round's worth: the first round measured warm, as the later ones.
+    const warmUp = batchOf(options.events);
     const batches = Array.from({ length: options.rounds }, () => batchOf(options.events));
     const alone = batchOf(trickleEvents);
-    await services.call('seedRound0', [...warmUp, ...batches.flat(), ...alone]);
+    // Interviews as they happen, `interview_started` and then `interview_ended`: their ledger items, which
+    // hold every event's records, size what the ended event's writes are billed (the larger of the item
+    // before and after each write).
+    const lived = batchOf(livedInterviews);
+    const startedTemplate = JSON.parse(
+      readFileSync(join(fixturesDir, 'round0', 'interview_started.json'), 'utf8'),
+    );
+    const startedOf = (ended: string) => {
+      const event = structuredClone(startedTemplate);
+      event.id = `evt_${randomBytes(16).toString('hex')}`;
+      event.data.interview.id = JSON.parse(ended).data.interview.id;
+      return JSON.stringify(event) as string;
+    };
+    await services.call('seedRound0', [...warmUp, ...batches.flat(), ...alone, ...lived]);
 
     const rawWriters = resources.worker.maxConcurrency * resources.worker.batchSize;
     let atsWrites = 0;
@@ -177,7 +198,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     const warm = await drain(2 * warmUp.length);
     atsWrites = warm.atsWrites;
     const atsWritesPerEvent = warm.atsWrites / warmUp.length;
-    await raw(1);
+    await raw(options.seconds);
     await Promise.all([worker.call('logs'), ingest.call('logs')]);
 
     const rounds: WorkerRound[] = [];
@@ -248,6 +269,16 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     await drain(atsWrites, 1);
     const aloneLogs = await worker.call<{ bytes: number; lines: number }>('logs');
 
+    // The lived interviews: each started (drained: its writes are whatever the status advance makes), then
+    // ended.
+    await deliver(lived.map(startedOf));
+    atsWrites = (await drain(atsWrites)).atsWrites;
+    await deliver(lived);
+    atsWrites += Math.round(atsWritesPerEvent * lived.length);
+    await drain(atsWrites);
+    await worker.call('logs');
+    const livedIds = new Set(lived.map((body) => String(JSON.parse(body).data.interview.id)));
+
     progress('worker cold starts');
     const { BENCH_ROLE: _role, ...deployedEnv } = workerEnv;
     const coldStarts: InitSample[] = [];
@@ -255,7 +286,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
       coldStarts.push(await coldStart(deployed.functions.worker.bundle, deployedEnv, { Records: [] }));
     }
 
-    const ledgerItemBytes = await meanLedgerItemBytes(info);
+    const ledgerItems = await ledgerItemSizes(info, livedIds);
     const events = options.events * options.rounds;
     return {
       eventsPerRound: options.events,
@@ -299,7 +330,8 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
         bundleKb: round(deployed.functions.worker.bundleBytes / 1024, 1),
         nodeOptions: deployedEnv.NODE_OPTIONS ?? '',
       },
-      ledgerItemBytes,
+      ledgerItemBytes: ledgerItems.lived.max,
+      ledgerItemBytesEndedOnly: ledgerItems.endedOnly.max,
       loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] ?? 0, 2) },
     };
   } finally {
@@ -328,24 +360,43 @@ const attributesBytes = (attributes: Record<string, AttributeValue>): number =>
     0,
   );
 
-/** Mean size of the interview items in the ledger (the bench's own raw items left out). */
-const meanLedgerItemBytes = async (info: BenchServices): Promise<number> => {
+/**
+ * The largest interview item of the ledger: of the lived interviews (started, then ended) and of the others
+ * (ended only). Every page of the Scan (the bench's raw items fill many before the filter applies).
+ */
+const ledgerItemSizes = async (info: BenchServices, livedIds: ReadonlySet<string>) => {
   const client = new DynamoDBClient({
     region: info.env.AWS_REGION,
     endpoint: info.env.AWS_ENDPOINT_URL_DYNAMODB,
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
+  const lived: number[] = [];
+  const endedOnly: number[] = [];
   try {
-    const { Items = [] } = await client.send(
-      new ScanCommand({
-        TableName: resources.ledgerTable.name,
-        FilterExpression: 'begins_with(pk, :interview)',
-        ExpressionAttributeValues: { ':interview': { S: 'INTERVIEW#' } },
-      }),
-    );
-    const sizes = Items.map(attributesBytes);
-    return sizes.length === 0 ? 0 : Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: resources.ledgerTable.name,
+          FilterExpression: 'begins_with(pk, :interview)',
+          ExpressionAttributeValues: { ':interview': { S: 'INTERVIEW#' } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.sk?.S !== 'STATE') continue;
+        const pk = item.pk?.S ?? '';
+        const interviewId = pk.slice(pk.lastIndexOf('#') + 1);
+        (livedIds.has(interviewId) ? lived : endedOnly).push(attributesBytes(item));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
   } finally {
     client.destroy();
   }
+  if (lived.length !== livedIds.size) {
+    throw new Error(`${lived.length} ledger items of ${livedIds.size} lived interviews`);
+  }
+  const max = (sizes: readonly number[]) => ({ max: sizes.length === 0 ? 0 : Math.max(...sizes) });
+  return { lived: max(lived), endedOnly: max(endedOnly) };
 };
