@@ -83,6 +83,7 @@ export const addInterviewSyncStage = (
       atsFailureRatePercent: alarms.atsFailureRatePercent,
       atsMinimumWrites: alarms.atsMinimumWrites,
       archiveFailuresPer15Minutes: alarms.archiveFailuresPer15Minutes,
+      enrichmentFallbacksPerHour: alarms.enrichmentFallbacksPerHour,
       endToEndLagP90: minutes(alarms.endToEndLagP90Minutes),
       functionErrorsPer5Minutes: alarms.functionErrorsPer5Minutes,
     },

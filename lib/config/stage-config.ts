@@ -135,6 +135,8 @@ const alarmsSchema = v.strictObject(
     atsMinimumWrites: v.optional(positiveCount),
     /** Archive tasks failed permanently per 15 minutes (default 3). */
     archiveFailuresPer15Minutes: v.optional(positiveCount),
+    /** Events synced without the vendor's API per hour (default 5). */
+    enrichmentFallbacksPerHour: v.optional(positiveCount),
     /** p90 of vendor event → ATS write, minutes (default 15). */
     endToEndLagP90Minutes: v.optional(wholeMinutes),
     /** Errors + throttles of one function per 5 minutes (default 1). */

@@ -49,6 +49,7 @@ export const runbooks = {
   webhookAuthFailures: 'runbook-webhook-auth-failures',
   atsFailureRate: 'runbook-ats-failure-rate',
   archiveFailures: 'runbook-archive-failures',
+  enrichmentFallbacks: 'runbook-enrichment-fallbacks',
   endToEndLag: 'runbook-end-to-end-lag',
   lambdaErrors: 'runbook-lambda-errors-or-throttles',
 } as const;
@@ -105,6 +106,13 @@ export interface AlarmThresholds {
    */
   readonly archiveFailuresPer15Minutes?: number;
   /**
+   * Events synced from the webhook alone because the vendor's API did not know the interview or report
+   * (`EnrichmentNotFound`) or failed for good (`EnrichmentDegraded`), per hour, at or above which the alarm
+   * fires: a key or base URL of another account or environment degrades every note, silently otherwise.
+   * @default 5
+   */
+  readonly enrichmentFallbacksPerHour?: number;
+  /**
    * p90 of `EndToEndLag` (vendor event → ATS write) above which the lag alarm fires, when it holds for two
    * 15-minute periods in a row.
    * @default Duration.minutes(15)
@@ -127,6 +135,7 @@ export const alarmThresholdDefaults = {
   atsFailureRatePercent: 20,
   atsMinimumWrites: 5,
   archiveFailuresPer15Minutes: 3,
+  enrichmentFallbacksPerHour: 5,
   endToEndLagP90: Duration.minutes(15),
   functionErrorsPer5Minutes: 1,
 } as const satisfies Required<AlarmThresholds>;
@@ -231,6 +240,7 @@ interface AlarmRow {
 const oneMinute = Duration.minutes(1);
 const fiveMinutes = Duration.minutes(5);
 const fifteenMinutes = Duration.minutes(15);
+const oneHour = Duration.hours(1);
 
 export class ServiceAlarms extends Construct {
   /** Every alarm, in table order. */
@@ -438,6 +448,30 @@ export class ServiceAlarms extends Construct {
           'something systematic, not one bad file (a media host missing from archiveMediaHosts, the vendor API ' +
           'key, the bucket). Find the common failureReason, fix it, then `npm run ops -- redrive archive`.',
         runbook: runbooks.archiveFailures,
+      },
+      {
+        id: 'EnrichmentFallbacks',
+        name: 'enrichment-fallbacks',
+        metric: new MathExpression({
+          expression: 'FILL(notFound, 0) + FILL(degraded, 0)',
+          usingMetrics: {
+            notFound: serviceMetric(metrics.enrichmentNotFound, { period: oneHour }),
+            degraded: serviceMetric(metrics.enrichmentDegraded, { period: oneHour }),
+          },
+          period: oneHour,
+          label: "Events synced without the vendor's API",
+        }),
+        threshold: limits.enrichmentFallbacksPerHour,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Published only when an event falls back: no datapoint, nothing fell back.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `${limits.enrichmentFallbacksPerHour} or more events within an hour were synced from the webhook ` +
+          "alone: the vendor's API did not know them (404) or refused the key or request for good. Notes are " +
+          'written once, so these stay without what the API adds (all the answers, fresh audio URLs). Usually a ' +
+          'vendor API key or base URL of another account or environment: check the vendor API secret and the ' +
+          'stage settings.',
+        runbook: runbooks.enrichmentFallbacks,
       },
       {
         id: 'EndToEndLag',

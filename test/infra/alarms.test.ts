@@ -274,6 +274,33 @@ describe('alarms with the default thresholds', () => {
         'runbook-ats-failure-rate',
       ],
       [
+        'enrichment-fallbacks',
+        {
+          expression: 'FILL(notFound, 0) + FILL(degraded, 0)',
+          metrics: {
+            notFound: {
+              namespace: 'InterviewSync',
+              metric: 'EnrichmentNotFound',
+              dimensions: serviceDimension('interview-sync-worker'),
+              statistic: 'Sum',
+              period: 3600,
+            },
+            degraded: {
+              namespace: 'InterviewSync',
+              metric: 'EnrichmentDegraded',
+              dimensions: serviceDimension('interview-sync-worker'),
+              statistic: 'Sum',
+              period: 3600,
+            },
+          },
+        },
+        5,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-enrichment-fallbacks',
+      ],
+      [
         'events-failing-repeatedly',
         {
           namespace: 'InterviewSync',
@@ -385,6 +412,7 @@ describe('alarms with the default thresholds', () => {
       'events-failing-repeatedly',
       'archive-tasks-failing-repeatedly',
       'archive-failures',
+      'enrichment-fallbacks',
       'end-to-end-lag',
       'ingest-errors',
       'worker-errors',
@@ -459,6 +487,7 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
           atsFailureRatePercent: 10,
           atsMinimumWrites: 20,
           archiveFailuresPer15Minutes: 1,
+          enrichmentFallbacksPerHour: 12,
           endToEndLagP90Minutes: 5,
           functionErrorsPer5Minutes: 3,
         },
@@ -476,6 +505,7 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
     ['webhook-auth-failures', 50],
     ['ats-failure-rate', 10],
     ['archive-failures', 1],
+    ['enrichment-fallbacks', 12],
     ['end-to-end-lag', 5 * 60 * 1000],
     ['ingest-errors', 3],
     ['worker-errors', 3],
