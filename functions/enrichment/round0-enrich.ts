@@ -86,11 +86,14 @@ function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonl
     return fallback === undefined ? response : { ...fallback, ...definedEntries(response) };
   });
   // An API that lags the webhook must not cost the candidate an answer: the note is written once. A webhook
-  // answer without an id cannot be matched and may repeat one of the API's, so it is not added.
+  // answer without an id cannot be matched and may repeat one of the API's, so it is not added; nor is any
+  // when an API answer has no id (or one of another type): then no webhook answer can be told apart from it,
+  // and every one would be listed twice, in the note and in the score's mean.
   const apiIds = new Set(fromApi.map((response) => response.question_id).filter(Boolean));
-  const onlyInWebhook = fromWebhook.filter(
-    (response) => response.question_id && !apiIds.has(response.question_id),
-  );
+  const everyApiAnswerHasAnId = apiIds.size > 0 && fromApi.every((response) => response.question_id);
+  const onlyInWebhook = everyApiAnswerHasAnId
+    ? fromWebhook.filter((response) => response.question_id && !apiIds.has(response.question_id))
+    : [];
   return [...merged, ...onlyInWebhook];
 }
 

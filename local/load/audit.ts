@@ -7,9 +7,11 @@
  * - **duplicateEffects**: ATS writes beyond the expected: a second (third, …) write of one key, and any
  *   write no accepted event implies.
  * - **expectedEffects**: the writes the accepted events imply (`expectedWritesOf`), the order-dependent
- *   ones counted where the ledger recorded them done: which of those happen depends on the order the
- *   worker processed the events in, and the ledger is the witness of that order. Such a write found in
- *   the ATS without the ledger's record counts as unexpected.
+ *   ones counted where the start event's ledger record says it advanced the status: which of those happen
+ *   depends on the order the worker processed the events in, and that record is the witness of the order
+ *   (not the write's own record: a worker that skipped both the write and its record would pass), except on
+ *   a micro1 session item the report closed, where the write's record is. Such a write found in the ATS
+ *   without its witness counts as unexpected.
  * - An event answered only 5xx or not at all may have been queued anyway; the ledger is the witness again:
  *   if it records the event done, its writes are expected too (it is never counted lost: the ingest did
  *   not promise it, and the run fails on its non-2xx answer already).
@@ -83,8 +85,15 @@ export const auditLoad = (input: AuditInput): AuditResult => {
     const { required, orderDependent } = expectedWritesOf(interview, traffic.events, accepted);
     for (const write of required) expected.add(atsKeyOf(write));
     for (const write of orderDependent) {
-      const record = ledger.get(ledgerId(write.vendor, write.ledgerKey))?.effects[write.writeKey];
-      if (record?.state === 'done') {
+      const item = ledger.get(ledgerId(write.vendor, write.ledgerKey));
+      // The start's record: it advanced the status, and claimed its status write in the same commit. Not on
+      // an item another owns (micro1: the report closed the session item): a start processed after the close
+      // advances the item's status but owes nothing, and only the write's own record tells.
+      const due =
+        item?.closedBy === undefined
+          ? write.witness !== undefined && item?.events[write.witness]?.advanced === true
+          : item.effects[write.writeKey]?.state === 'done';
+      if (due) {
         expected.add(atsKeyOf(write));
         orderDependentWritten++;
       }

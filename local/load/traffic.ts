@@ -65,6 +65,11 @@ export interface ExpectedWrite {
   readonly vendor: VendorName;
   readonly ledgerKey: string;
   readonly writeKey: string;
+  /**
+   * For an order-dependent write: the dedupe key of the event whose ledger record says whether it is due
+   * (`advanced`: that event moved the status up, so its status write is owed).
+   */
+  readonly witness?: string;
 }
 
 export interface InterviewExpectation {
@@ -73,8 +78,9 @@ export interface InterviewExpectation {
   /**
    * Written once or never, depending on the order the worker processed the events in: the in-progress
    * status of an interview whose end was accepted too is written only when the start was processed first
-   * (a start after the end is "behind" and writes nothing). The audit takes the ledger's record of the
-   * write as the order's witness.
+   * (a start after the end is "behind" and writes nothing). The audit takes the start event's own record
+   * (`advanced`) as the order's witness, not the record of the write, which the code under test writes with
+   * it.
    */
   readonly orderDependent: readonly ExpectedWrite[];
 }
@@ -335,7 +341,8 @@ export const expectedWritesOf = (
   const required: ExpectedWrite[] = [];
   const orderDependent: ExpectedWrite[] = [];
   if (end !== undefined) required.push(write(end, 'status:completed'), write(end, 'note'));
-  if (start !== undefined)
-    (end === undefined ? required : orderDependent).push(write(start, 'status:in_progress'));
+  if (start !== undefined && end === undefined) required.push(write(start, 'status:in_progress'));
+  if (start !== undefined && end !== undefined)
+    orderDependent.push({ ...write(start, 'status:in_progress'), witness: start.dedupeKey });
   return { required, orderDependent };
 };

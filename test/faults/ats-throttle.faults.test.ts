@@ -4,13 +4,15 @@
  * AWS. Its own file: one local pipeline per process, and this one needs a short queue (4 receives).
  * It also holds the SQS emulator to SQS's counting (receives only, local/patch-emulators.mjs): unpatched,
  * each ChangeMessageVisibility the worker makes cost a receive, the worker never saw its last one, and the
- * emulator dead-lettered the event without a reason or a parked copy.
+ * emulator dead-lettered the event without a reason or a parked copy. Once the ATS takes writes again, `ops
+ * redrive` brings the event home: every effect once.
  */
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { runOpsCommand } from '../../local/ops.js';
 import type { SentEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
-import { type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
+import { audit } from './audit.js';
+import { completedEffects, type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
 
 const dedupeKeyOf = (sent: SentEvent): string => (JSON.parse(sent.body) as { id: string }).id;
 
@@ -25,7 +27,7 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
     await throttled?.stop();
   });
 
-  it('tries it on every receive, then on the last parks it and dead-letters it with the reason', async () => {
+  it('tries it on every receive, then on the last parks it and dead-letters it with the reason; redrive brings it home once the ATS recovers', async () => {
     // Prepare: every write answered 429 (Retry-After: 1 s)
     throttled.receiver.faults.add({
       method: 'POST',
@@ -58,5 +60,24 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
       /^gave up after 4 attempts; the last failed with AtsTransientError/,
     );
     expect(parked.lines.join('\n')).toContain(dedupeKeyOf(sent));
+
+    // Act: the ATS stops throttling; the operator redrives the DLQ (the message received above released)
+    throttled.receiver.faults.clear();
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrls.deadLetter,
+        ReceiptHandle: dead[0]?.ReceiptHandle ?? '',
+        VisibilityTimeout: 0,
+      }),
+    );
+    const redrive = await runOpsCommand(['redrive', 'events'], throttled.dir);
+
+    // Assess: home, every effect once, the DLQ empty and the parked copy forgotten
+    expect(redrive.exitCode).toBe(0);
+    expect(redrive.lines[0]).toBe('moved 1 of 1 message(s) from the events DLQ to the events queue');
+    await audit(throttled, { effects: completedEffects('round0', 'ats-throttled') });
+    expect((await runOpsCommand(['parked', 'failed'], throttled.dir)).lines.join('\n')).not.toContain(
+      dedupeKeyOf(sent),
+    );
   });
 });

@@ -15,7 +15,7 @@ import { auditPipeline } from '../../../local/load/audit.js';
 import { type DrainResult, waitForDrain } from '../../../local/load/drain.js';
 import { type LoadPipeline, startLoadPipeline } from '../../../local/load/pipeline.js';
 import { type SendResult, sendTraffic } from '../../../local/load/sender.js';
-import { buildTraffic, type Traffic } from '../../../local/load/traffic.js';
+import { atsKeyOf, buildTraffic, expectedWritesOf, type Traffic } from '../../../local/load/traffic.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
@@ -166,5 +166,45 @@ describe('npm run load: send, drain and audit', () => {
       lost: 2,
       duplicateEffects: 2,
     });
+  });
+
+  it('expects the in-progress write of a start that advanced the status, even when the worker made neither the write nor its record', async () => {
+    // Prepare: an order-dependent write that was made (its interview's start processed before its end);
+    // its line and its ledger record taken away, as by a worker that skipped both
+    const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
+    const written = new Set(lines.map((line) => (JSON.parse(line) as { eventKey: string }).eventKey));
+    const orderDependent = traffic.interviews.flatMap(
+      (interview) => expectedWritesOf(interview, traffic.events, () => true).orderDependent,
+    );
+    // A ROUND0 one: micro1's session item is closed by its report, and there the write's record is the witness.
+    const made = orderDependent.filter((write) => write.vendor === 'round0' && written.has(atsKeyOf(write)));
+    const [skipped] = made;
+    if (skipped === undefined)
+      throw new Error('no ROUND0 start was processed before its end in this traffic');
+    const key = atsKeyOf(skipped);
+    await writeFile(
+      pipeline.atsWritesFile,
+      `${lines.filter((line) => (JSON.parse(line) as { eventKey: string }).eventKey !== key).join('\n')}\n`,
+    );
+    const client = new DynamoDBClient({
+      region: pipeline.info.region,
+      endpoint: pipeline.info.endpoints.dynamodb,
+      credentials: pipeline.info.credentials,
+    });
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({
+        TableName: pipeline.info.ledgerTable,
+        Key: { pk: interviewStatePk(skipped.vendor, skipped.ledgerKey), sk: 'STATE' },
+        UpdateExpression: 'REMOVE #effects.#write',
+        ExpressionAttributeNames: { '#effects': 'effects', '#write': skipped.writeKey },
+      }),
+    );
+    client.destroy();
+
+    // Act
+    const audit = await auditPipeline(pipeline, traffic, sent);
+
+    // Assess: the start's own record (it advanced the status) says the write was due
+    expect(audit.missingWrites).toContain(key);
   });
 });

@@ -134,7 +134,7 @@ Object.assign(process.env, {
   // The fakes listen on 127.0.0.1 over http: relax the SSRF guard as the local runtime does.
   OUTBOUND_ALLOW_LOCAL: 'true',
 });
-const { handler } = await import('../../../functions/worker.js');
+const { handler, vendorApiMaxResponseBytes } = await import('../../../functions/worker.js');
 const clients = await import('../../../functions/platform/clients.js');
 const parking = new ParkingLot({ client: dynamo.client, tableName: ledgerTable });
 const ledger = new InterviewLedger({ client: dynamo.client, tableName: ledgerTable });
@@ -687,6 +687,36 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(more).toEqual([]);
     expect(attribute(dead, 'failureReason')).toMatch(/^gave up after 10 attempts; the last failed with /);
     expect(notesOf('dan')).toHaveLength(notesBefore);
+    const parked = (await parking.list('failed')).filter((p) => p.dedupeKey === event.dedupeKey);
+    for (const entry of parked) await parking.remove(entry);
+    expect(parked).toHaveLength(1);
+  });
+
+  it('reads a vendor API answer up to its cap only: a larger one is refused before it is held, and the event dead-lettered with why', async () => {
+    // Prepare: the API's copy of the interview with a transcript past the worker's cap (4 MiB)
+    const event = round0('interview_ended', {
+      eventId: 'evt_round0_api_huge',
+      interviewId: 'int-round0-api-huge',
+      email: 'fay@example.com',
+    });
+    const { body } = round0InterviewFromWebhook(
+      event.payload as Parameters<typeof round0InterviewFromWebhook>[0],
+      { audioBaseUrl: 'https://unused.invalid' },
+    );
+    const responses = body.responses as Array<Record<string, unknown>>;
+    (responses[0] as Record<string, unknown>).transcript = 'x'.repeat(vendorApiMaxResponseBytes);
+    round0Api.state.interviews.set('int-round0-api-huge', body);
+    const notesBefore = notesOf('fay').length;
+
+    // Act
+    const response = await invoke(eventRecord(event));
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    const [dead, ...more] = await drainDeadLetters();
+    expect(more).toEqual([]);
+    expect(attribute(dead, 'failureErrorName')).toBe('ResponseTooLargeError');
+    expect(notesOf('fay')).toHaveLength(notesBefore);
     const parked = (await parking.list('failed')).filter((p) => p.dedupeKey === event.dedupeKey);
     for (const entry of parked) await parking.remove(entry);
     expect(parked).toHaveLength(1);

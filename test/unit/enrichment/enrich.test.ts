@@ -262,6 +262,26 @@ describe('enrichEvent', () => {
       ]);
     });
 
+    it('adds no webhook answer when the API’s answers have no question ids: none could be told apart from the API’s', async () => {
+      // Prepare: the API lists the same answers without ids (the client reads an id of another type as none)
+      const event = fixtureEvent('round0', 'interview_ended');
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          body.responses = (body.responses as Record<string, unknown>[]).map(
+            ({ question_id: _id, ...response }) => response,
+          );
+        }),
+      );
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess: the API's answers, each once
+      const apiAnswers = (round0ApiInterview().responses as unknown[]).length;
+      expect(enriched.source).toBe('api');
+      expect(enriched.responses).toHaveLength(apiAnswers);
+    });
+
     it('maps interview_started whose responses are not a list, as ingest accepts it', async () => {
       // Prepare: ingest checks responses on interview_ended only.
       const event = fixtureEvent('round0', 'interview_started', (body) => {
