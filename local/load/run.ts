@@ -45,17 +45,23 @@ export interface LoadRun {
   readonly summary: LoadSummary;
   readonly audit: AuditResult;
   readonly drained: boolean;
+  /** 202 answers naming another event than the one sent (the ingest mixed up two requests). */
+  readonly idMismatches: number;
 }
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 /**
- * A load's verdict: the pipeline lost nothing, did nothing twice, refused nothing, and its queues drained —
- * messages still there when the audit ran (a redelivery in a loop, a task deferred again and again) could
- * make effects the audit never saw.
+ * A load's verdict: the pipeline lost nothing, did nothing twice, refused nothing, answered each request for
+ * its own event, and its queues drained — messages still there when the audit ran (a redelivery in a loop, a
+ * task deferred again and again) could make effects the audit never saw.
  */
-export const loadPassed = (run: Pick<LoadRun, 'summary' | 'drained'>): boolean =>
-  run.drained && run.summary.lost === 0 && run.summary.duplicateEffects === 0 && run.summary.non2xx === 0;
+export const loadPassed = (run: Pick<LoadRun, 'summary' | 'drained' | 'idMismatches'>): boolean =>
+  run.drained &&
+  run.idMismatches === 0 &&
+  run.summary.lost === 0 &&
+  run.summary.duplicateEffects === 0 &&
+  run.summary.non2xx === 0;
 
 export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
   const progress = (line: string) => options.progress?.write(`load: ${line}\n`);
@@ -135,7 +141,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
       p99Ms: sent.p99Ms,
       eventsPerSecond: round(sent.accepted / sent.seconds),
     };
-    return { summary, audit, drained: drain.drained };
+    return { summary, audit, drained: drain.drained, idMismatches: sent.idMismatches };
   } finally {
     await pipeline.stop();
   }

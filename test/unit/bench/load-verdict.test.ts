@@ -20,12 +20,17 @@ const clean: LoadSummary = {
 describe('load verdict', () => {
   it('passes a clean audit of drained queues', () => {
     // Assess
-    expect(loadPassed({ summary: clean, drained: true })).toBe(true);
+    expect(loadPassed({ summary: clean, drained: true, idMismatches: 0 })).toBe(true);
   });
 
   it('fails a clean audit when the queues never drained: what is left could make effects it never saw', () => {
     // Assess
-    expect(loadPassed({ summary: clean, drained: false })).toBe(false);
+    expect(loadPassed({ summary: clean, drained: false, idMismatches: 0 })).toBe(false);
+  });
+
+  it('fails when a 202 named another event than the one sent', () => {
+    // Assess
+    expect(loadPassed({ summary: clean, drained: true, idMismatches: 1 })).toBe(false);
   });
 
   it.each([
@@ -34,6 +39,6 @@ describe('load verdict', () => {
     ['non2xx', { non2xx: 1 }],
   ] as const)('fails on %s', (_name, change) => {
     // Assess
-    expect(loadPassed({ summary: { ...clean, ...change }, drained: true })).toBe(false);
+    expect(loadPassed({ summary: { ...clean, ...change }, drained: true, idMismatches: 0 })).toBe(false);
   });
 });
