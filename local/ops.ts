@@ -184,6 +184,11 @@ export interface DoctorTarget {
   readonly source: string;
   /** Where the settings no flag gave (adapter, its config, the sync's ids) came from (printed). */
   readonly settingsSource: string;
+  /**
+   * Vendor API keys still in the integration secret (a stage set up before the vendor API secret): the
+   * worker reads them there, the archive cannot. Names only.
+   */
+  readonly vendorKeysInIntegration: readonly string[];
 }
 
 const parseConfig = (text: string | undefined, from: string): unknown => {
@@ -298,6 +303,9 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
     options,
     source: fromFile ? `${source} (integration.ats)` : source,
     settingsSource,
+    vendorKeysInIntegration: (['round0ApiKey', 'micro1ApiKey'] as const).filter(
+      (key) => secrets[key] !== undefined,
+    ),
   };
 };
 
@@ -321,6 +329,13 @@ const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult>
         '',
         `settings read from ${target.settingsSource}`,
         `credentials read from ${target.source}`,
+        ...(target.vendorKeysInIntegration.length === 0
+          ? []
+          : [
+              `warning: ${target.vendorKeysInIntegration.join(' and ')} still in the integration secret: the ` +
+                'worker reads it there, but the archive cannot refresh an expired ROUND0 audio URL until it is ' +
+                `in the vendor API secret: run npm run ops -- setup${values.stage === undefined ? '' : ` --stage ${values.stage}`} to move it`,
+            ]),
       ];
   return { lines, exitCode: report.ok ? 0 : 1 };
 };

@@ -65,6 +65,34 @@ describe('npm run ops -- doctor --stage', () => {
     expect(lines.join('\n')).not.toContain('never-printed-key');
   });
 
+  it('warns, naming no value, when the vendor API keys are still in the integration secret (a stage set up before the vendor API secret)', async () => {
+    // Prepare
+    stageSecrets({
+      webhook: { round0SigningSecrets: [], micro1Tokens: [] },
+      integration: { pseudonymKey, ats: { apiKey: 'never-printed-key' }, round0ApiKey: 'r0-never-printed' },
+    });
+
+    // Act
+    const { lines } = await runOpsCommand(['doctor', '--stage', 'prod', '--region', region], '/nonexistent/');
+    const clean = await (async () => {
+      stageSecrets({
+        webhook: { round0SigningSecrets: [], micro1Tokens: [] },
+        integration: { pseudonymKey, ats: { apiKey: 'never-printed-key' } },
+      });
+      return runOpsCommand(['doctor', '--stage', 'prod', '--region', region], '/nonexistent/');
+    })();
+
+    // Assess
+    const text = lines.join('\n');
+    expect(text).toContain(
+      'warning: round0ApiKey still in the integration secret: the worker reads it there, but the archive cannot ' +
+        'refresh an expired ROUND0 audio URL until it is in the vendor API secret: run npm run ops -- setup ' +
+        '--stage prod to move it',
+    );
+    expect(text).not.toContain('r0-never-printed');
+    expect(clean.lines.join('\n')).not.toContain('warning:');
+  });
+
   it('takes the settings a deploy with -c keys made, from the template CDK synthesises for it', async () => {
     // Prepare: cdk.json's prod names no ATS; the deploy's -c keys do
     deployProdWith({
