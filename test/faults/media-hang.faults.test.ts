@@ -125,5 +125,5 @@ describe('a media host that hangs (local runtime, media fake holding requests)',
     expect((await manifest.list('micro1', 'report:HangB')).map((entry) => entry.key)).toEqual([
       'interviews/HangB/report.pdf',
     ]);
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });

@@ -111,5 +111,5 @@ describe('the worker process killed mid-batch (local runtime, worker in a child 
     await audit(world, { effects: interviews.flatMap((id) => completedEffects('round0', id)) });
     second.kill('SIGTERM');
     expect((await once(second, 'exit'))[0]).toBe(0);
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });
