@@ -140,11 +140,19 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
       failing = true;
     }
   };
-  // At most one read at a time, so an older read never overtakes a newer one.
+  // At most one read at a time, so an older read never overtakes a newer one. A read that took long waits as
+  // long again before the next: the emulators, the ingest and the worker share this process's event loop, and
+  // a large table would otherwise be read back to back (the console taking the loop from the pipeline).
   let refreshing: Promise<void> | undefined;
+  let lastReadMs = 0;
+  let lastReadEndedAt = Number.NEGATIVE_INFINITY;
   const refreshOnce = () => {
     if (streams.size === 0 || refreshing !== undefined) return;
+    if (performance.now() - lastReadEndedAt < lastReadMs) return;
+    const started = performance.now();
     refreshing = refresh().finally(() => {
+      lastReadEndedAt = performance.now();
+      lastReadMs = lastReadEndedAt - started;
       refreshing = undefined;
     });
   };

@@ -489,6 +489,31 @@ describe('console server', () => {
     expect(second.parked.map((p) => p.dedupeKey)).toContain('round0:evt_6');
   });
 
+  it('waits as long as a read took before the next: a slow read never runs back to back on the pipeline’s event loop', async () => {
+    // Prepare: stores that take 300 ms to read, a console asked to read every 10 ms
+    const snapshot = await data.read();
+    let reads = 0;
+    const slowData = {
+      manifest: data.manifest,
+      read: async () => {
+        reads += 1;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return snapshot;
+      },
+    } as unknown as ConsoleData;
+    const slow = await startLocalConsole({ data: slowData, s3, bucket, refreshMs: 10, log: silentLog });
+
+    // Act: a page open for 1.5 s
+    const response = await fetch(`${slow.url}/api/stream`);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await response.body?.cancel();
+    await slow.close();
+
+    // Assess: read, wait as long, read… (back to back it would have read 5 times)
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(reads).toBeLessThanOrEqual(3);
+  });
+
   it('takes a free port when the one asked for is taken', async () => {
     // Act
     const second = await startLocalConsole({ data, s3, bucket, port: server.port, log: silentLog });
