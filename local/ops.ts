@@ -334,7 +334,9 @@ const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult>
           : [
               `warning: ${target.vendorKeysInIntegration.join(' and ')} still in the integration secret: the ` +
                 'worker reads it there, but the archive cannot refresh an expired ROUND0 audio URL until it is ' +
-                `in the vendor API secret: run npm run ops -- setup${values.stage === undefined ? '' : ` --stage ${values.stage}`} to move it`,
+                (values.stage === undefined
+                  ? 'in the vendor API section (npm start moves it in the local secrets file)'
+                  : `in the vendor API secret: run npm run ops -- setup --stage ${values.stage} to move it`),
             ]),
       ];
   return { lines, exitCode: report.ok ? 0 : 1 };

@@ -71,10 +71,10 @@ const upgraded = (secrets: LocalSecrets): LocalSecrets | undefined => {
     ...secrets,
     integration: { ...integration, pseudonymKey: integration.pseudonymKey || generatePseudonymKey() },
     vendorApi: {
-      ...(round0ApiKey === undefined ? {} : { round0ApiKey }),
-      ...(micro1ApiKey === undefined ? {} : { micro1ApiKey }),
-      // A key already in `vendorApi` wins: it is what the functions read first.
       ...secrets.vendorApi,
+      // A key already in `vendorApi` wins (the functions read it first); an empty one is none.
+      ...(secrets.vendorApi.round0ApiKey || !round0ApiKey ? {} : { round0ApiKey }),
+      ...(secrets.vendorApi.micro1ApiKey || !micro1ApiKey ? {} : { micro1ApiKey }),
     },
   };
 };

@@ -208,8 +208,9 @@ const plan = async (
   for (const key of ['round0ApiKey', 'micro1ApiKey'] as const) {
     const old = next[key];
     if (old === undefined) continue;
-    // Where the worker read it before the vendor API secret existed: moved (a key already there wins).
-    if (nextVendorApi[key] === undefined && old !== '') {
+    // Where the worker read it before the vendor API secret existed: moved (a key already there wins; an
+    // empty one is none, as the worker reads it).
+    if ((nextVendorApi[key] === undefined || nextVendorApi[key] === '') && old !== '') {
       nextVendorApi[key] = old;
       vendorApiChanges.push(`${key} moved here from the integration secret`);
     }
@@ -250,8 +251,8 @@ const missingIntegrationLines = (
   stage: string,
 ): string[] => {
   const missing = [
-    ...(vendorApi.round0ApiKey === undefined ? ['--round0-api-key <key> (ROUND0 answers and audio)'] : []),
-    ...(vendorApi.micro1ApiKey === undefined ? ['--micro1-api-key <key> (micro1 reports)'] : []),
+    ...(vendorApi.round0ApiKey ? [] : ['--round0-api-key <key> (ROUND0 answers and audio)']),
+    ...(vendorApi.micro1ApiKey ? [] : ['--micro1-api-key <key> (micro1 reports)']),
     ...(integration.ats === undefined
       ? ['--ats-credentials <file.json> (the ATS adapter\'s credentials, e.g. {"apiKey": "…"})']
       : []),

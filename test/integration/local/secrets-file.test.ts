@@ -78,7 +78,7 @@ describe('local secrets file', () => {
     const older = {
       webhook: { round0SigningSecrets: ['whsec_older-secret'], micro1Tokens: ['m'.repeat(43)] },
       integration: { pseudonymKey: 'k'.repeat(43), round0ApiKey: 'r0_old', micro1ApiKey: 'm1_old' },
-      vendorApi: { round0ApiKey: 'r0_new' },
+      vendorApi: { round0ApiKey: 'r0_new', micro1ApiKey: '' },
     };
     await writeFile(path, JSON.stringify(older), { mode: 0o600 });
 

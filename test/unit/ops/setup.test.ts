@@ -198,7 +198,7 @@ describe('npm run ops -- setup --stage', () => {
         micro1ApiKey: 'm1-old-key',
         ats: { apiKey: 'k' },
       },
-      vendorApi: { micro1ApiKey: 'm1-newer-key' },
+      vendorApi: { micro1ApiKey: 'm1-newer-key', round0ApiKey: '' },
     });
 
     // Act
