@@ -76,6 +76,31 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
+/** Takes one record off an interview's ledger item (`events.<dedupe key>` or `effects.<write key>`). */
+const removeFromLedgerItem = async (
+  item: { readonly vendor: Traffic['events'][number]['vendor']; readonly ledgerKey: string },
+  map: 'events' | 'effects',
+  name: string,
+): Promise<void> => {
+  const client = new DynamoDBClient({
+    region: pipeline.info.region,
+    endpoint: pipeline.info.endpoints.dynamodb,
+    credentials: pipeline.info.credentials,
+  });
+  try {
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({
+        TableName: pipeline.info.ledgerTable,
+        Key: { pk: interviewStatePk(item.vendor, item.ledgerKey), sk: 'STATE' },
+        UpdateExpression: 'REMOVE #map.#name',
+        ExpressionAttributeNames: { '#map': map, '#name': name },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+};
+
 describe('npm run load: send, drain and audit', () => {
   it('sends both vendors with re-deliveries, all accepted, and the audit finds nothing lost or doubled', async () => {
     // Prepare
@@ -139,20 +164,7 @@ describe('npm run load: send, drain and audit', () => {
     const doubled = (JSON.parse(first) as { eventKey: string }).eventKey;
     const missingWrite = (JSON.parse(second) as { eventKey: string }).eventKey;
     const lostEvent = traffic.events[0] as Traffic['events'][number];
-    const client = new DynamoDBClient({
-      region: pipeline.info.region,
-      endpoint: pipeline.info.endpoints.dynamodb,
-      credentials: pipeline.info.credentials,
-    });
-    await DynamoDBDocumentClient.from(client).send(
-      new UpdateCommand({
-        TableName: pipeline.info.ledgerTable,
-        Key: { pk: interviewStatePk(lostEvent.vendor, lostEvent.ledgerKey), sk: 'STATE' },
-        UpdateExpression: 'REMOVE #events.#event',
-        ExpressionAttributeNames: { '#events': 'events', '#event': lostEvent.dedupeKey },
-      }),
-    );
-    client.destroy();
+    await removeFromLedgerItem(lostEvent, 'events', lostEvent.dedupeKey);
 
     // Act
     const audit = await auditPipeline(pipeline, traffic, sent);
@@ -186,20 +198,7 @@ describe('npm run load: send, drain and audit', () => {
       pipeline.atsWritesFile,
       `${lines.filter((line) => (JSON.parse(line) as { eventKey: string }).eventKey !== key).join('\n')}\n`,
     );
-    const client = new DynamoDBClient({
-      region: pipeline.info.region,
-      endpoint: pipeline.info.endpoints.dynamodb,
-      credentials: pipeline.info.credentials,
-    });
-    await DynamoDBDocumentClient.from(client).send(
-      new UpdateCommand({
-        TableName: pipeline.info.ledgerTable,
-        Key: { pk: interviewStatePk(skipped.vendor, skipped.ledgerKey), sk: 'STATE' },
-        UpdateExpression: 'REMOVE #effects.#write',
-        ExpressionAttributeNames: { '#effects': 'effects', '#write': skipped.writeKey },
-      }),
-    );
-    client.destroy();
+    await removeFromLedgerItem(skipped, 'effects', skipped.writeKey);
 
     // Act
     const audit = await auditPipeline(pipeline, traffic, sent);
