@@ -19,24 +19,36 @@ interface TemplateFunction {
   readonly Properties?: { readonly Environment?: { readonly Variables?: Record<string, unknown> } };
 }
 
-/** The worker's environment variables in `template` whose value is a literal string (not an intrinsic). */
-const workerEnvironmentOf = (template: unknown): Readonly<Record<string, string>> | undefined => {
+/**
+ * The worker's environment in `template`: the variables whose value is a literal string (not an intrinsic),
+ * and the names of all of them (an ARN imported from the stateful stack is an intrinsic, but its name says
+ * what the worker reads).
+ */
+const workerEnvironmentOf = (
+  template: unknown,
+): { values: Readonly<Record<string, string>>; names: ReadonlySet<string> } | undefined => {
   const resources = (template as { Resources?: Record<string, TemplateFunction> } | null)?.Resources ?? {};
   for (const resource of Object.values(resources)) {
     if (resource?.Type !== 'AWS::Lambda::Function') continue;
     const variables = resource.Properties?.Environment?.Variables ?? {};
     if (variables.POWERTOOLS_SERVICE_NAME !== workerServiceName) continue;
-    return Object.fromEntries(
-      Object.entries(variables).flatMap(([name, value]) =>
-        typeof value === 'string' ? [[name, value]] : [],
+    return {
+      values: Object.fromEntries(
+        Object.entries(variables).flatMap(([name, value]) =>
+          typeof value === 'string' ? [[name, value]] : [],
+        ),
       ),
-    );
+      names: new Set(Object.keys(variables)),
+    };
   }
   return undefined;
 };
 
 export interface DeployedWorkerSettings {
+  /** Its environment variables with a literal value. */
   readonly environment: Readonly<Record<string, string>>;
+  /** The names of all its environment variables, literal or not. */
+  readonly variableNames: ReadonlySet<string>;
   /** Where they were read, for the report: the stack and its region. */
   readonly source: string;
 }
@@ -73,14 +85,18 @@ export const readDeployedWorkerSettings = async (outputs: StageOutputs): Promise
         cause: error,
       });
     }
-    const environment = workerEnvironmentOf(template);
-    if (environment === undefined) {
+    const worker = workerEnvironmentOf(template);
+    if (worker === undefined) {
       throw new StageError(
         `stack ${stackName} (${outputs.region}) has no worker function (${workerServiceName}): ` +
           `deploy the stage again (npm run cdk -- deploy --all -c stage=${outputs.stage})`,
       );
     }
-    return { environment, source: `the deployed worker (stack ${stackName}, ${outputs.region})` };
+    return {
+      environment: worker.values,
+      variableNames: worker.names,
+      source: `the deployed worker (stack ${stackName}, ${outputs.region})`,
+    };
   } finally {
     client.destroy();
   }

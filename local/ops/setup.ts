@@ -19,6 +19,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
+import { envNames } from '../../functions/platform/env.js';
 import {
   type IntegrationSecrets,
   integrationSecretsSchema,
@@ -28,6 +29,7 @@ import {
 } from '../../functions/platform/secrets-shape.js';
 import { micro1EventTypes } from '../../functions/vendors/micro1/schema.js';
 import { generateWebhookToken } from '../../functions/vendors/micro1/token.js';
+import { readDeployedWorkerSettings } from './deployed-settings.js';
 import { StageError } from './errors.js';
 import { requireOutput, type StageOutputs } from './stack-outputs.js';
 import {
@@ -125,12 +127,40 @@ const nonEmptyFlag = (value: string | undefined, flag: string): string | undefin
   return value.trim();
 };
 
+/** The vendor API keys a stage set up before the vendor API secret still keeps in its integration secret. */
+const movedKeys = ['round0ApiKey', 'micro1ApiKey'] as const;
+
+/**
+ * Why the vendor API keys must stay in the integration secret for now, or undefined when the deployed worker
+ * reads the vendor API secret. A worker deployed before that secret existed (or whose deploy failed and was
+ * rolled back to such a version) finds its keys only in the integration secret: removing them there would
+ * silently write every note without enrichment until the next successful deploy.
+ */
+const reasonToKeepVendorKeys = async (outputs: StageOutputs): Promise<string | undefined> => {
+  const status = outputs.stackStatus.stateless;
+  if (status.endsWith('_IN_PROGRESS')) {
+    return `stack ${outputs.stackNames.stateless} is ${status}: run setup again once its deploy has ended`;
+  }
+  let deployed: Awaited<ReturnType<typeof readDeployedWorkerSettings>>;
+  try {
+    deployed = await readDeployedWorkerSettings(outputs);
+  } catch (error) {
+    return `cannot tell whether the deployed worker reads the vendor API secret (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (deployed.variableNames.has(envNames.vendorApiSecretsArn)) return undefined;
+  return (
+    `the deployed worker (stack ${outputs.stackNames.stateless}) does not read the vendor API secret yet: ` +
+    `deploy the stage (npm run cdk -- deploy --all -c stage=${outputs.stage}), then run setup again`
+  );
+};
+
 /** The secrets after the flags, with what changed in words (no values). */
 const plan = async (
   options: SetupOptions,
   webhook: StoredWebhookSecrets,
   integration: IntegrationSecrets,
   vendorApi: VendorApiSecrets,
+  keepVendorKeysBecause: string | undefined,
 ): Promise<
   | { missingRound0Secret: true }
   | {
@@ -205,15 +235,20 @@ const plan = async (
   const vendorApiChanges: string[] = [];
   const next: Record<string, unknown> = { ...integration };
   const nextVendorApi: Record<string, unknown> = { ...vendorApi };
-  for (const key of ['round0ApiKey', 'micro1ApiKey'] as const) {
+  for (const key of movedKeys) {
     const old = next[key];
     if (old === undefined) continue;
     // Where the worker read it before the vendor API secret existed: moved (a key already there wins; an
     // empty one is none, as the worker reads it).
     if ((nextVendorApi[key] === undefined || nextVendorApi[key] === '') && old !== '') {
       nextVendorApi[key] = old;
-      vendorApiChanges.push(`${key} moved here from the integration secret`);
+      vendorApiChanges.push(
+        `${key} ${keepVendorKeysBecause === undefined ? 'moved' : 'copied'} here from the integration secret`,
+      );
     }
+    // Removed only once the deployed worker reads it from the vendor API secret (it reads both, the vendor
+    // API secret first), so no deploy state ever finds it in neither.
+    if (keepVendorKeysBecause !== undefined) continue;
     delete next[key];
     integrationChanges.push(`${key} removed (it belongs in the vendor API secret)`);
   }
@@ -290,7 +325,16 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
     vendorApiSecretsSchema,
   );
 
-  const planned = await plan(options, webhookBefore, integrationBefore, vendorApiBefore);
+  const keepVendorKeysBecause = movedKeys.some((key) => integrationBefore[key] !== undefined)
+    ? await reasonToKeepVendorKeys(outputs)
+    : undefined;
+  const planned = await plan(
+    options,
+    webhookBefore,
+    integrationBefore,
+    vendorApiBefore,
+    keepVendorKeysBecause,
+  );
   if (planned.missingRound0Secret) {
     return {
       lines: [
@@ -337,6 +381,9 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
             'The functions read the new values within 5 minutes (SECRETS_CACHE_SECONDS).',
           ]
         : ['Nothing to change: the secrets are set up already (nothing written).']),
+      ...(keepVendorKeysBecause === undefined
+        ? []
+        : ['', `The vendor API keys stay in the integration secret for now: ${keepVendorKeysBecause}.`]),
       '',
       "Paste these into the vendors' dashboards:",
       ...webhookUrlLines(outputs, planned.webhook),

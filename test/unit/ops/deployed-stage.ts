@@ -75,6 +75,9 @@ export const minimalStatelessTemplate = {
             ATS_ADAPTER: 'log',
             ATS_CONFIG: '{"path":"stdout"}',
             QUEUE_URL: { 'Fn::ImportValue': 'InterviewSync-prod-Stateful:ExportsOutputRefEventsQueue' },
+            VENDOR_API_SECRETS_ARN: {
+              'Fn::ImportValue': 'InterviewSync-prod-Stateful:ExportsOutputRefVendorApiSecrets',
+            },
           },
         },
       },
@@ -88,6 +91,8 @@ export interface StageOptions {
   readonly stateless?: Record<string, string> | null;
   /** What GetTemplate answers for the stateless stack (JSON-encoded). @default {@link minimalStatelessTemplate} */
   readonly statelessTemplate?: unknown;
+  /** The stateless stack's status. @default UPDATE_COMPLETE */
+  readonly statelessStatus?: string;
 }
 
 /** Answers DescribeStacks and GetTemplate for the stage `prod` (any other stack does not exist). */
@@ -112,7 +117,15 @@ export const deployStage = (options: StageOptions = {}) => {
     if (outputs === null) throw noSuchStack(StackName);
     return {
       Stacks: [
-        { StackName, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: asOutputs(outputs) },
+        {
+          StackName,
+          StackStatus:
+            StackName === 'InterviewSync-prod-Stateless'
+              ? (options.statelessStatus ?? 'UPDATE_COMPLETE')
+              : 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Outputs: asOutputs(outputs),
+        },
       ],
     };
   });

@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import * as v from 'valibot';
 import {
@@ -15,11 +16,13 @@ import {
 } from '../../../functions/platform/secrets-shape.js';
 import { micro1EventTypes } from '../../../functions/vendors/micro1/schema.js';
 import { OpsUsageError, runOpsCommand } from '../../../local/ops.js';
+import { synthesizeFromContext } from '../../infra/synth.js';
 import {
   cloudFormation,
   deployStage,
   freshSecrets,
   integrationSecretArn,
+  minimalStatelessTemplate,
   pseudonymKey,
   region,
   secretsManager,
@@ -218,6 +221,104 @@ describe('npm run ops -- setup --stage', () => {
     for (const value of ['r0-old-key', 'm1-old-key', 'm1-newer-key']) expect(text).not.toContain(value);
     expect(again.lines).toContain('Nothing to change: the secrets are set up already (nothing written).');
     expect(secrets.writes).toHaveLength(2);
+  });
+
+  describe('keeps the vendor API keys in the integration secret while the deployed worker may still read them only there', () => {
+    const oldStage = () =>
+      stageSecrets({
+        webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: ['t'.repeat(43)] },
+        integration: { pseudonymKey, round0ApiKey: 'r0-old-key', micro1ApiKey: 'm1-old-key' },
+      });
+    const { WorkerFunction } = minimalStatelessTemplate.Resources;
+    const { VENDOR_API_SECRETS_ARN: _, ...olderVariables } = WorkerFunction.Properties.Environment.Variables;
+    /** A worker deployed before the vendor API secret existed (or rolled back to one). */
+    const olderWorkerTemplate = {
+      Resources: {
+        WorkerFunction: { ...WorkerFunction, Properties: { Environment: { Variables: olderVariables } } },
+      },
+    };
+
+    it('a deployed worker that does not read the vendor API secret: the keys are copied there and kept here; setup says to deploy and run it again', async () => {
+      // Prepare
+      deployStage({ statelessTemplate: olderWorkerTemplate });
+      const secrets = oldStage();
+
+      // Act
+      const { lines, exitCode } = await setup([]);
+
+      // Assess: written to the vendor API secret, the integration secret untouched
+      expect(exitCode).toBe(0);
+      expect(secrets.writes.map((write) => write.arn)).toEqual([vendorApiSecretArn]);
+      expect(secrets.vendorApi()).toEqual({ round0ApiKey: 'r0-old-key', micro1ApiKey: 'm1-old-key' });
+      expect(secrets.integration()).toEqual({
+        pseudonymKey,
+        round0ApiKey: 'r0-old-key',
+        micro1ApiKey: 'm1-old-key',
+      });
+      const text = lines.join('\n');
+      expect(text).toContain('Integration secret: unchanged');
+      expect(text).toContain('round0ApiKey copied here from the integration secret');
+      expect(text).toContain(
+        'The vendor API keys stay in the integration secret for now: the deployed worker (stack InterviewSync-prod-Stateless) does not read the vendor API secret yet: deploy the stage (npm run cdk -- deploy --all -c stage=prod), then run setup again.',
+      );
+      for (const value of ['r0-old-key', 'm1-old-key']) expect(text).not.toContain(value);
+
+      // Act: deployed now, setup again
+      deployStage();
+      const after = await setup([]);
+
+      // Assess: removed from the integration secret only now
+      expect(secrets.integration()).toEqual({ pseudonymKey });
+      expect(secrets.vendorApi()).toEqual({ round0ApiKey: 'r0-old-key', micro1ApiKey: 'm1-old-key' });
+      expect(after.lines.join('\n')).not.toContain('stay in the integration secret');
+    });
+
+    it('a deploy in progress, or a template it may not read: kept, with the reason', async () => {
+      // Prepare
+      deployStage({ statelessStatus: 'UPDATE_IN_PROGRESS' });
+      const during = oldStage();
+
+      // Act
+      const inProgress = await setup([]);
+
+      // Assess
+      expect(during.integration()).toMatchObject({ round0ApiKey: 'r0-old-key', micro1ApiKey: 'm1-old-key' });
+      expect(inProgress.lines.join('\n')).toContain(
+        'stay in the integration secret for now: stack InterviewSync-prod-Stateless is UPDATE_IN_PROGRESS',
+      );
+
+      // Prepare
+      deployStage();
+      cloudFormation.on(GetTemplateCommand).rejects(
+        Object.assign(new Error('User is not authorized to perform: cloudformation:GetTemplate'), {
+          name: 'AccessDeniedException',
+        }),
+      );
+      const denied = oldStage();
+
+      // Act
+      const noTemplate = await setup([]);
+
+      // Assess
+      expect(denied.integration()).toMatchObject({ round0ApiKey: 'r0-old-key', micro1ApiKey: 'm1-old-key' });
+      expect(noTemplate.lines.join('\n')).toMatch(
+        /stay in the integration secret for now: cannot tell whether the deployed worker reads the vendor API secret \(not allowed to read the template/,
+      );
+    });
+
+    it('the worker this code deploys reads the vendor API secret: with its synthesised template the keys move', async () => {
+      // Prepare
+      const { statelessTemplate } = synthesizeFromContext({ stage: 'prod' });
+      deployStage({ statelessTemplate: statelessTemplate.toJSON() });
+      const secrets = oldStage();
+
+      // Act
+      await setup([]);
+
+      // Assess
+      expect(secrets.integration()).toEqual({ pseudonymKey });
+      expect(secrets.vendorApi()).toEqual({ round0ApiKey: 'r0-old-key', micro1ApiKey: 'm1-old-key' });
+    });
   });
 
   it('says which integration values are still missing, with the flag that sets each', async () => {
