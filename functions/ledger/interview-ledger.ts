@@ -11,7 +11,6 @@
  * as the state advance and the effect claims. Here the event's claim is a member of the state item, so the
  * dedupe, the ordering and the effects ledger are one record that cannot disagree with itself.
  */
-import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -25,6 +24,7 @@ import type {
   InterviewState,
   WriteStamp,
 } from './interview-state.js';
+import { newToken } from './interview-state.js';
 
 export interface InterviewLedgerOptions {
   /** Client for the ledger table. */
@@ -123,11 +123,11 @@ export class InterviewLedger {
     claimOf?: string,
   ): Promise<boolean> {
     const now = this.#now();
-    const commitToken = randomUUID();
+    const commitToken = newToken();
+    // The vendor and the interview key are the partition key's: not stored again (the item is billed per
+    // started KB; items written before carried them as attributes, removed by their next commit).
     const attributes: Record<string, unknown> = {
       commitToken,
-      vendor: next.vendor,
-      interviewKey: next.interviewKey,
       fields: next.fields,
       fieldStamps: next.fieldStamps,
       events: next.events,
@@ -141,9 +141,11 @@ export class InterviewLedger {
       ...(next.atsMatch === undefined ? {} : { atsMatch: next.atsMatch }),
       ...(next.closedBy === undefined ? {} : { closedBy: next.closedBy }),
     };
-    const names: Record<string, string> = Object.fromEntries(
-      Object.keys(attributes).map((name) => [`#${name}`, name]),
-    );
+    const names: Record<string, string> = {
+      ...Object.fromEntries(Object.keys(attributes).map((name) => [`#${name}`, name])),
+      '#vendor': 'vendor',
+      '#interviewKey': 'interviewKey',
+    };
     const values: Record<string, unknown> = Object.fromEntries(
       Object.entries(attributes).map(([name, value]) => [`:${name}`, value]),
     );
@@ -162,7 +164,7 @@ export class InterviewLedger {
           Key: this.#key(next.vendor, next.interviewKey),
           UpdateExpression: `SET ${Object.keys(attributes)
             .map((name) => `#${name} = :${name}`)
-            .join(', ')}`,
+            .join(', ')} REMOVE #vendor, #interviewKey`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -226,7 +228,7 @@ export class InterviewLedger {
   async settle(vendor: VendorName, interviewKey: string, settlement: Settlement): Promise<InterviewState> {
     const now = this.#now();
     // As for commit: a resent settle that landed finds its claims gone, and the token tells it was its own.
-    const commitToken = randomUUID();
+    const commitToken = newToken();
     const names: Record<string, string> = {
       '#commitToken': 'commitToken',
       '#events': 'events',
@@ -324,8 +326,6 @@ export class InterviewLedger {
     const now = this.#now();
     const names: Record<string, string> = {
       '#closedBy': 'closedBy',
-      '#vendor': 'vendor',
-      '#interviewKey': 'interviewKey',
       '#version': 'version',
       '#updatedAt': 'updatedAt',
       '#expiresAt': 'expiresAt',
@@ -349,14 +349,12 @@ export class InterviewLedger {
           TableName: this.#tableName,
           Key: this.#key(vendor, interviewKey),
           UpdateExpression:
-            'SET #closedBy = if_not_exists(#closedBy, :closedBy), #vendor = :vendor, ' +
-            '#interviewKey = :interviewKey, #updatedAt = :nowIso, #expiresAt = :expiresAt ADD #version :one',
+            'SET #closedBy = if_not_exists(#closedBy, :closedBy), #updatedAt = :nowIso, ' +
+            '#expiresAt = :expiresAt ADD #version :one',
           ...(conditions.length === 0 ? {} : { ConditionExpression: conditions.join(' AND ') }),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
             ':closedBy': closedBy,
-            ':vendor': vendor,
-            ':interviewKey': interviewKey,
             ':nowIso': new Date(now).toISOString(),
             ':expiresAt': this.#expiresAt(now),
             ':one': 1,

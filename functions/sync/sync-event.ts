@@ -11,7 +11,6 @@
  *
  * Knows nothing of Lambda or SQS: the worker handler wires it and classifies its errors.
  */
-import { randomUUID } from 'node:crypto';
 import { type ArchiveCompletedPayload, archiveEventTypes } from '../archive/events.js';
 import { archiveTasksOf } from '../archive/tasks.js';
 import type { ArchiveTask } from '../archive/types.js';
@@ -32,6 +31,7 @@ import {
   failedEffect,
   type InterviewState,
   mergeInterviewUpdate,
+  newToken,
   normaliseUpdate,
 } from '../ledger/interview-state.js';
 import { findInterviewKey, lifecycleOf, sessionKeyOf } from '../ledger/lifecycle.js';
@@ -247,7 +247,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     eventKey,
     fields: stateFieldsOf(event, enriched, candidate),
   });
-  const owner = randomUUID();
+  const owner = newToken();
   const deadline = now() + (options.waitMs ?? 3_000);
   const waitOrGiveUp = async (what: string) => {
     if (now() >= deadline) throw new EffectBusyError(what);

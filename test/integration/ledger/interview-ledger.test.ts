@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EffectClaimLostError } from '../../../functions/ledger/errors.js';
 import { InterviewLedger, interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
 import {
@@ -134,6 +134,41 @@ describe('InterviewLedger (dynalite)', () => {
         ...state,
         version: 1,
         updatedAt: new Date(t0).toISOString(),
+      });
+    });
+
+    it('stores no copy of its key (the vendor and interview key are the partition key) and drops the copy an older item carries', async () => {
+      // Prepare: an item as written before, with the key's parts as attributes
+      const key = anInterviewKey();
+      const update = stateUpdate(key, { rank: 1, status: 'scheduled' });
+      await ledger.commit(aClaimedState(update, 'attempt-1'), undefined);
+      const fresh = await rawItem(key);
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...fresh, vendor, interviewKey: key },
+        }),
+      );
+      const before = await ledger.read(vendor, key);
+
+      // Act
+      const committed = await ledger.commit(
+        { ...(before as InterviewState), fields: { score: 1 } },
+        before?.version,
+      );
+
+      // Assess: the model is unchanged (read from the key), the copies are gone, the token is 16 characters
+      expect(fresh).not.toHaveProperty('vendor');
+      expect(fresh).not.toHaveProperty('interviewKey');
+      expect(committed).toBe(true);
+      const after = await rawItem(key);
+      expect(after).not.toHaveProperty('vendor');
+      expect(after).not.toHaveProperty('interviewKey');
+      expect(after?.commitToken).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(await ledger.read(vendor, key)).toMatchObject({
+        vendor,
+        interviewKey: key,
+        fields: { score: 1 },
       });
     });
 
