@@ -56,6 +56,20 @@ export interface LocalConsole {
   close(): Promise<void>;
 }
 
+/**
+ * A request another site's page made the browser send (an `<img>`, `<audio>` or no-cors fetch pointed at
+ * this port): it can read nothing (no CORS headers), but it could keep the stores being read every second
+ * or play a candidate's recording through the media redirect. Browsers say where a request comes from in
+ * `Sec-Fetch-Site` (`none`: typed in or bookmarked) and, for most cross-origin requests, `Origin`; Node
+ * clients (`ops watch`) send neither.
+ */
+const isCrossSite = (req: IncomingMessage, hosts: ReadonlySet<string>): boolean => {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = req.headers.origin;
+  return origin !== undefined && ![...hosts].some((host) => origin === `http://${host}`);
+};
+
 const staticDir = fileURLToPath(new URL('./static/', import.meta.url));
 const hlsScript = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 
@@ -127,17 +141,29 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
 
   // One reader for every open page: the stores are read once per tick and a change is pushed to all.
   let lastJson: string | undefined;
-  let failing = false;
+  /**
+   * Whether the last read failed, pushed as an `event: status` message when it changes (and to each new
+   * page): a page showing "● live" over data nobody can read any more would pass stale data off as current.
+   */
+  let failingSince: string | undefined;
+  const statusMessage = () =>
+    `event: status\ndata: ${JSON.stringify(failingSince === undefined ? { ok: true } : { ok: false, since: failingSince })}\n\n`;
   const refresh = async (): Promise<void> => {
     try {
       const json = JSON.stringify(await options.data.read());
-      failing = false;
+      if (failingSince !== undefined) {
+        failingSince = undefined;
+        log.info('console: reading the stores works again');
+        for (const stream of streams) stream.write(statusMessage());
+      }
       if (json === lastJson) return;
       lastJson = json;
       for (const stream of streams) stream.write(`data: ${json}\n\n`);
     } catch (error) {
-      if (!failing) log.warn('console: reading the stores failed', { error: String(error) });
-      failing = true;
+      if (failingSince !== undefined) return;
+      failingSince = new Date().toISOString();
+      log.warn('console: reading the stores failed', { error: String(error) });
+      for (const stream of streams) stream.write(statusMessage());
     }
   };
   // At most one read at a time, so an older read never overtakes a newer one. A read that took long waits as
@@ -167,6 +193,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     // The browser reconnects by itself after a second if the server restarts.
     res.write('retry: 1000\n\n');
     if (lastJson !== undefined) res.write(`data: ${lastJson}\n\n`);
+    if (failingSince !== undefined) res.write(statusMessage());
     streams.add(res);
     req.on('close', () => streams.delete(res));
     if (lastJson === undefined) refreshOnce();
@@ -192,6 +219,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'text/plain', 'wrong host\n');
+    if (isCrossSite(req, allowedHosts())) return send(res, 403, 'text/plain', 'cross-site request\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
     const url = new URL(req.url ?? '/', `http://${loopbackHost}`);
     if (url.pathname === '/') {

@@ -93,10 +93,18 @@ export const createWorkerTap = (options: WorkerTapOptions = {}): WorkerTap => {
     }
   };
 
-  const settle = (dedupeKeys: ReadonlyMap<string, string>, failed: ReadonlySet<string> | 'all') => {
-    for (const [messageId, dedupeKey] of dedupeKeys) {
+  /**
+   * Records how the invocation ended for each of its events still showing its own delivery: an event
+   * delivered again meanwhile (a vendor's re-send, a visibility timeout shorter than the batch) shows the
+   * newer delivery, whose outcome an older invocation must not write (it would hide a later failure).
+   */
+  const settle = (
+    delivered: ReadonlyMap<string, { dedupeKey: string; delivery: number }>,
+    failed: ReadonlySet<string> | 'all',
+  ) => {
+    for (const [messageId, { dedupeKey, delivery }] of delivered) {
       const event = seen.get(dedupeKey);
-      if (event === undefined || event.result !== 'running') continue;
+      if (event === undefined || event.result !== 'running' || event.deliveries !== delivery) continue;
       seen.set(dedupeKey, { ...event, result: failed === 'all' || failed.has(messageId) ? 'failed' : 'ok' });
     }
   };
@@ -106,21 +114,21 @@ export const createWorkerTap = (options: WorkerTapOptions = {}): WorkerTap => {
       <TResult>(handler: LocalHandler<SQSEvent, TResult>): LocalHandler<SQSEvent, TResult> =>
       async (event, context) => {
         const at = now().toISOString();
-        /** message id → dedupe key, for the records this invocation carries. */
-        const dedupeKeys = new Map<string, string>();
+        /** message id → dedupe key and which delivery of it this is, for the records this invocation carries. */
+        const delivered = new Map<string, { dedupeKey: string; delivery: number }>();
         for (const sqsRecord of event.Records) {
           const ids = idsOf(sqsRecord.body);
           if (ids === undefined) continue;
-          dedupeKeys.set(sqsRecord.messageId, ids.dedupeKey);
           const deliveries = (seen.get(ids.dedupeKey)?.deliveries ?? 0) + 1;
+          delivered.set(sqsRecord.messageId, { dedupeKey: ids.dedupeKey, delivery: deliveries });
           record({ ...ids, lastDeliveryAt: at, deliveries, result: 'running' });
         }
         try {
           const response = await handler(event, context);
-          settle(dedupeKeys, failedMessageIds(response, new Set(event.Records.map((r) => r.messageId))));
+          settle(delivered, failedMessageIds(response, new Set(event.Records.map((r) => r.messageId))));
           return response;
         } catch (error) {
-          settle(dedupeKeys, 'all');
+          settle(delivered, 'all');
           throw error;
         }
       },

@@ -320,12 +320,23 @@ export const watchLocal = async (options: LocalWatchOptions): Promise<void> => {
       for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
         const message = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
-        const data = message
-          .split('\n')
+        const lines = message.split('\n');
+        const data = lines
           .filter((line) => line.startsWith('data: '))
           .map((line) => line.slice('data: '.length))
           .join('\n');
-        if (data !== '') printSnapshot(JSON.parse(data) as ConsoleSnapshot);
+        if (data === '') continue;
+        if (lines.includes('event: status')) {
+          // The console could not read the stores (or can again): said once, as it changes.
+          const status = JSON.parse(data) as { ok: boolean; since?: string };
+          options.print(
+            status.ok
+              ? 'the local stores can be read again'
+              : `the local console cannot read the stores since ${status.since ?? '?'} (see npm start's output)`,
+          );
+          continue;
+        }
+        printSnapshot(JSON.parse(data) as ConsoleSnapshot);
       }
     }
     options.print('the local pipeline stopped (npm start ended)');

@@ -38,7 +38,10 @@ const fill = (node, ...children) => {
 const time = (iso) => {
   if (!iso) return el('span', { class: 'muted' }, '—');
   const date = new Date(iso);
-  return el('time', { datetime: iso, title: iso }, date.toLocaleTimeString());
+  // The data outlives a day (DynamoDB in .data/ survives restarts, parked entries stay 30 days): a time that
+  // is not today's says its date.
+  const today = date.toDateString() === new Date().toDateString();
+  return el('time', { datetime: iso, title: iso }, today ? date.toLocaleTimeString() : date.toLocaleString());
 };
 
 const size = (bytes) =>
@@ -399,3 +402,12 @@ const stream = new EventSource('/console/api/stream');
 stream.onopen = () => setConnection('live', '● live');
 stream.onerror = () => setConnection('reconnecting', '● reconnecting… (is npm start running?)');
 stream.onmessage = (message) => render(JSON.parse(message.data));
+// The server cannot read the stores (an emulator failed): what is shown is the last data read, not live.
+stream.addEventListener('status', (message) => {
+  const status = JSON.parse(message.data);
+  if (status.ok) setConnection('live', '● live');
+  else {
+    const since = new Date(status.since).toLocaleString();
+    setConnection('stale', `● stale: the stores cannot be read since ${since} (see npm start's output)`);
+  }
+});

@@ -514,6 +514,83 @@ describe('console server', () => {
     expect(reads).toBeLessThanOrEqual(3);
   });
 
+  it('refuses a request another site made the browser send (stream, media, snapshot), and serves its own page, typed-in URLs and Node clients', async () => {
+    // Prepare
+    const own = new URL(server.url).origin;
+    const media = `/console/media/object?${mediaQuery('interviews/iv-1/question_q1.mp3')}`;
+
+    // Act
+    const crossSite = await Promise.all(
+      ['/console/api/stream', media, '/console/api/snapshot'].map(async (path) => [
+        (await get(path, { 'sec-fetch-site': 'cross-site' })).status,
+        (await get(path, { 'sec-fetch-site': 'same-site' })).status,
+        (await get(path, { origin: 'https://evil.example' })).status,
+        (await get(path, { origin: 'null' })).status,
+      ]),
+    );
+    const sameOrigin = await get(media, { 'sec-fetch-site': 'same-origin', origin: own });
+    const typedIn = await get('/console/api/snapshot', { 'sec-fetch-site': 'none' });
+    const node = await get('/console/api/snapshot');
+
+    // Assess
+    expect(crossSite).toEqual([
+      [403, 403, 403, 403],
+      [403, 403, 403, 403],
+      [403, 403, 403, 403],
+    ]);
+    expect(sameOrigin.status).toBe(302);
+    expect(typedIn.status).toBe(200);
+    expect(node.status).toBe(200);
+  });
+
+  it('says on the stream when the stores cannot be read, to pages open then and opened later, and when they can again', async () => {
+    // Prepare: stores that fail after their first read, until told otherwise
+    const snapshot = await data.read();
+    let reads = 0;
+    let broken = false;
+    const flakyData = {
+      manifest: data.manifest,
+      read: async () => {
+        reads += 1;
+        if (broken) throw new Error('dynalite is gone');
+        return snapshot;
+      },
+    } as unknown as ConsoleData;
+    const flaky = await startLocalConsole({ data: flakyData, s3, bucket, refreshMs: 20, log: silentLog });
+    const messagesOf = async (response: Response, count: number) => {
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (text.split('\n\n').filter((message) => message.includes('data: ')).length < count) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      await reader.cancel();
+      return text.split('\n\n').filter((message) => message.includes('data: '));
+    };
+
+    // Act
+    const open = await fetch(`${flaky.url}/api/stream`);
+    const openMessages = messagesOf(open, 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    broken = true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = await messagesOf(await fetch(`${flaky.url}/api/stream`), 2);
+    broken = false;
+    const seen = await openMessages;
+    await flaky.close();
+
+    // Assess: the open page got the snapshot, then "failing", then "ok"; a page opened meanwhile the last
+    // snapshot and "failing" at once
+    expect(reads).toBeGreaterThan(2);
+    expect(seen[0]).toMatch(/^data: \{/);
+    expect(seen[1]).toMatch(/^event: status\ndata: \{"ok":false,"since":"\d{4}-/);
+    expect(seen[2]).toBe('event: status\ndata: {"ok":true}');
+    expect(later[0]).toMatch(/^data: \{/);
+    expect(later[1]).toMatch(/^event: status\ndata: \{"ok":false/);
+  });
+
   it('takes a free port when the one asked for is taken', async () => {
     // Act
     const second = await startLocalConsole({ data, s3, bucket, port: server.port, log: silentLog });

@@ -3,10 +3,12 @@
  * through aws-sdk-client-mock: no emulator exists) turned into one line per delivery or outcome, only named
  * fields read so nothing else a line carries is printed, each line printed once while following.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { deliveryFilterPattern, watchDeployed } from '../../../local/ops/watch.js';
+import { deliveryFilterPattern, watchDeployed, watchLocal } from '../../../local/ops/watch.js';
 import { OpsUsageError, runOpsCommand } from '../../../local/ops.js';
 import { cloudFormation, deployStage, region, statelessOutputs } from './deployed-stage.js';
 
@@ -214,5 +216,52 @@ describe('npm run ops -- watch --stage', () => {
         '/nonexistent/',
       ),
     ).rejects.toThrow(OpsUsageError);
+  });
+});
+
+describe('npm run ops -- watch (local): the console stream', () => {
+  it('says when the local console cannot read the stores and when it can again, and goes on printing deliveries', async () => {
+    // Prepare: a console stream that sends a snapshot, "failing", "ok", then ends
+    const snapshot = {
+      events: [
+        {
+          dedupeKey: 'round0:evt_1',
+          vendor: 'round0',
+          type: 'interview_ended',
+          outcome: 'done',
+          time: '2026-05-01T12:00:00.000Z',
+        },
+      ],
+    };
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('retry: 1000\n\n');
+      res.write(`data: ${JSON.stringify(snapshot)}\n\n`);
+      res.write('event: status\ndata: {"ok":false,"since":"2026-05-01T12:00:05.000Z"}\n\n');
+      res.end('event: status\ndata: {"ok":true}\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const printed: string[] = [];
+
+    // Act
+    try {
+      await watchLocal({
+        consoleUrl: `http://127.0.0.1:${port}/console`,
+        print: (line) => printed.push(line),
+        since: new Date(t0 - 60_000),
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+
+    // Assess
+    expect(printed).toEqual([
+      expect.stringMatching(/interview_ended +done {2}round0:evt_1$/),
+      "the local console cannot read the stores since 2026-05-01T12:00:05.000Z (see npm start's output)",
+      'the local stores can be read again',
+      'the local pipeline stopped (npm start ended)',
+    ]);
   });
 });
