@@ -69,10 +69,17 @@ const responseOf = (response: Round0Response, position: number): EnrichedRespons
 const definedEntries = (response: Round0Response): Partial<Round0Response> =>
   Object.fromEntries(Object.entries(response).filter(([, value]) => value !== null && value !== undefined));
 
+/** A question's text as compared across the API's and the webhook's lists (spacing and case aside). */
+const questionTextOf = (response: Round0Response): string | undefined => {
+  const text = response.question_text?.trim().replace(/\s+/g, ' ').toLowerCase();
+  return text === undefined || text === '' ? undefined : text;
+};
+
 /**
  * The API's answers, each completed field by field from the webhook's answer to the same question, then the
  * webhook's answers to questions the API does not list, in the webhook's order; the webhook's list when the
- * API returned none.
+ * API returned none. The same question is the same `question_id`, or, for an API answer without one (or with
+ * one of another type, read as none), the same question text.
  */
 function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonly Round0Response[]) {
   if (fromApi.length === 0) return fromWebhook;
@@ -81,19 +88,39 @@ function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonl
       response.question_id ? [[response.question_id, response] as const] : [],
     ),
   );
+  const apiIds = new Set(fromApi.map((response) => response.question_id).filter(Boolean));
+  /** Webhook answers with an id the API does not list, by question text: what an id-less API answer may be. */
+  const unlistedByText = new Map<string, Round0Response>();
+  for (const response of fromWebhook) {
+    const text = questionTextOf(response);
+    if (response.question_id && !apiIds.has(response.question_id) && text !== undefined) {
+      if (!unlistedByText.has(text)) unlistedByText.set(text, response);
+    }
+  }
+  const matchedByText = new Set<Round0Response>();
   const merged = fromApi.map((response) => {
-    const fallback = response.question_id ? webhookById.get(response.question_id) : undefined;
+    let fallback = response.question_id ? webhookById.get(response.question_id) : undefined;
+    const text = questionTextOf(response);
+    if (!response.question_id && text !== undefined) {
+      fallback = unlistedByText.get(text);
+      if (fallback !== undefined) {
+        matchedByText.add(fallback);
+        unlistedByText.delete(text);
+      }
+    }
     return fallback === undefined ? response : { ...fallback, ...definedEntries(response) };
   });
-  // An API that lags the webhook must not cost the candidate an answer: the note is written once. A webhook
-  // answer without an id cannot be matched and may repeat one of the API's, so it is not added; nor is any
-  // when an API answer has no id (or one of another type): then no webhook answer can be told apart from it,
-  // and every one would be listed twice, in the note and in the score's mean.
-  const apiIds = new Set(fromApi.map((response) => response.question_id).filter(Boolean));
-  const everyApiAnswerHasAnId = apiIds.size > 0 && fromApi.every((response) => response.question_id);
-  const onlyInWebhook = everyApiAnswerHasAnId
-    ? fromWebhook.filter((response) => response.question_id && !apiIds.has(response.question_id))
-    : [];
+  // An API that lags the webhook must not cost the candidate an answer: the note is written once. So the
+  // webhook's answers to questions the API does not list are added — by id, and not when the API lists the
+  // same question text (under no id or another one: it would be listed twice, in the note and in the score's
+  // mean). A webhook answer without an id cannot be told apart from the API's and is not added.
+  const apiTexts = new Set(fromApi.map(questionTextOf).filter((text) => text !== undefined));
+  const onlyInWebhook = fromWebhook.filter((response) => {
+    if (!response.question_id || apiIds.has(response.question_id) || matchedByText.has(response))
+      return false;
+    const text = questionTextOf(response);
+    return text === undefined || !apiTexts.has(text);
+  });
   return [...merged, ...onlyInWebhook];
 }
 

@@ -282,6 +282,39 @@ describe('enrichEvent', () => {
       expect(enriched.responses).toHaveLength(apiAnswers);
     });
 
+    it('an API answer without an id is matched to the webhook’s by question text, and the webhook’s answers the lagging API lacks are still added (each once)', async () => {
+      // Prepare: the webhook has three answers; the lagging API lists the first two, the first without its id
+      const event = fixtureEvent('round0', 'interview_ended', (body) => {
+        const [first, second] = dataOf(body).responses as Record<string, unknown>[];
+        dataOf(body).responses = [
+          first,
+          second,
+          { ...first, question_id: 'q-3', question_text: 'And a third question?', transcript: 'Third.' },
+        ];
+      });
+      const [firstId, secondId] = (
+        dataOf(fixtureBody('round0', 'interview_ended')).responses as { question_id: string }[]
+      ).map((response) => response.question_id);
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          const [first, second] = body.responses as Record<string, unknown>[];
+          body.responses = [{ ...first, question_id: null }, second];
+        }),
+      );
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess: three answers, none twice; the id-less API answer completed from the webhook's (its id too)
+      expect(enriched.source).toBe('api');
+      expect(enriched.responses?.map(({ index, questionId }) => ({ index, questionId }))).toEqual([
+        { index: 1, questionId: firstId },
+        { index: 2, questionId: secondId },
+        { index: 3, questionId: 'q-3' },
+      ]);
+      expect(enriched.responses?.[2]?.answer).toBe('Third.');
+    });
+
     it('maps interview_started whose responses are not a list, as ingest accepts it', async () => {
       // Prepare: ingest checks responses on interview_ended only.
       const event = fixtureEvent('round0', 'interview_started', (body) => {
