@@ -58,20 +58,28 @@ export const readSecretsFile = async (path: string = defaultSecretsFilePath): Pr
   return result.output;
 };
 
+type JsonObject = Record<string, unknown>;
+const objectOr = (value: unknown): JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
+
 /**
  * A file written by an older version brought up to date, or undefined when it is: a `pseudonymKey` added
  * when it has none, and vendor API keys still in `integration` moved to `vendorApi` (as `npm run ops --
- * setup` moves them in a deployed stage), every other value kept.
+ * setup` moves them in a deployed stage). Made on the file's JSON as it is, not on what the schemas read of
+ * it, so every other value is kept, keys the schemas do not know included (a note, an ATS setting of a newer
+ * version).
  */
-const upgraded = (secrets: LocalSecrets): LocalSecrets | undefined => {
-  const { round0ApiKey, micro1ApiKey, ...integration } = secrets.integration;
+const upgraded = (file: JsonObject, secrets: LocalSecrets): JsonObject | undefined => {
+  const { round0ApiKey, micro1ApiKey } = secrets.integration;
   const moves = round0ApiKey !== undefined || micro1ApiKey !== undefined;
   if (secrets.integration.pseudonymKey && !moves) return undefined;
+  const { round0ApiKey: _r0, micro1ApiKey: _m1, ...integration } = objectOr(file.integration);
+  const vendorApi = objectOr(file.vendorApi);
   return {
-    ...secrets,
-    integration: { ...integration, pseudonymKey: integration.pseudonymKey || generatePseudonymKey() },
+    ...file,
+    integration: { ...integration, pseudonymKey: secrets.integration.pseudonymKey || generatePseudonymKey() },
     vendorApi: {
-      ...secrets.vendorApi,
+      ...vendorApi,
       // A key already in `vendorApi` wins (the functions read it first); an empty one is none.
       ...(secrets.vendorApi.round0ApiKey || !round0ApiKey ? {} : { round0ApiKey }),
       ...(secrets.vendorApi.micro1ApiKey || !micro1ApiKey ? {} : { micro1ApiKey }),
@@ -80,10 +88,10 @@ const upgraded = (secrets: LocalSecrets): LocalSecrets | undefined => {
 };
 
 /** Writes `secrets` to a temporary file renamed over `path`: a crash never leaves a half-written file. */
-const replaceSecretsFile = async (path: string, secrets: LocalSecrets): Promise<void> => {
+const replaceSecretsFile = async (path: string, content: JsonObject): Promise<void> => {
   const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, serialise(secrets), { mode: 0o600, flag: 'wx' });
+    await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
     throw new LocalSecretsFileError(`cannot update ${path}`, { cause: error });
@@ -123,8 +131,9 @@ export const ensureSecretsFile = async (
     }
   }
   const existing = await readSecretsFile(path);
-  const update = upgraded(existing);
+  // Parsed again as plain JSON: readSecretsFile succeeded, so it is an object.
+  const update = upgraded(objectOr(JSON.parse(await readFile(path, 'utf8'))), existing);
   if (update === undefined) return { path, secrets: existing, created: false, updated: false };
   await replaceSecretsFile(path, update);
-  return { path, secrets: update, created: false, updated: true };
+  return { path, secrets: await readSecretsFile(path), created: false, updated: true };
 };

@@ -91,6 +91,36 @@ describe('local secrets file', () => {
     expect(upgraded.secrets.vendorApi).toEqual({ round0ApiKey: 'r0_new', micro1ApiKey: 'm1_old' });
   });
 
+  it('keeps what the schemas do not know when it upgrades a file (a note, a setting of a newer version)', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+    const older = {
+      $comment: 'kept by hand',
+      webhook: {
+        round0SigningSecrets: ['whsec_older-secret'],
+        micro1Tokens: ['m'.repeat(43)],
+        note: 'rotated in May',
+      },
+      integration: { round0ApiKey: 'r0_old', slackWebhookNote: 'ask ops', ats: { apiKey: 'lever-key' } },
+      vendorApi: { sandbox: true },
+      newerSection: { anything: 1 },
+    };
+    await writeFile(path, JSON.stringify(older), { mode: 0o600 });
+
+    // Act
+    const upgraded = await ensureSecretsFile(path);
+
+    // Assess: the file holds every value it held, the moved key in its new place
+    expect(upgraded.updated).toBe(true);
+    const { round0ApiKey: _, ...integration } = older.integration;
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({
+      ...older,
+      integration: { ...integration, pseudonymKey: expect.stringMatching(/^[\w-]{43}$/) },
+      vendorApi: { sandbox: true, round0ApiKey: 'r0_old' },
+    });
+    expect(upgraded.secrets.vendorApi.round0ApiKey).toBe('r0_old');
+  });
+
   it('gives each new file different secrets', async () => {
     // Act
     const a = await ensureSecretsFile(join(dir, 'a.json'));
