@@ -362,6 +362,9 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       const deps = await syncDeps();
       // Test deliveries never get here, so a vendor API that does not know a real event's interview points
       // at a key or base URL of another account or environment: synced from the webhook, counted and logged.
+      // Counted once per event, by the attempt that processed it: an attempt that fails after enriching (the
+      // ATS down) is retried and enriches again, and the alarm on these counts events, not attempts.
+      const fellBack = { notFound: false, degraded: false };
       const enrich: SyncDeps['enrich'] = async (toEnrich) => {
         const enriched = await deps.enrich(toEnrich).catch(async (error: unknown) => {
           // The vendor's API kept failing until the last receive: what the webhook carries is synced where
@@ -372,12 +375,12 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           return fallback;
         });
         if (enriched.apiNotFound === true) {
-          recordMetric(metrics, metricSpecs.enrichmentNotFound, 1, { vendor: toEnrich.vendor });
+          fellBack.notFound = true;
           logger.warn("the vendor's API does not know the interview; synced from the webhook's data", about);
         }
         if (enriched.apiFailure !== undefined) {
           // The webhook carried the report; the API only adds parts it lacked. The error's class only.
-          recordMetric(metrics, metricSpecs.enrichmentDegraded, 1, { vendor: toEnrich.vendor });
+          fellBack.degraded = true;
           logger.warn("the vendor's API failed; synced from the webhook's data", {
             ...about,
             error: enriched.apiFailure,
@@ -390,6 +393,10 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         enrich,
         ...(options.crashPoints === undefined ? {} : { crashPoints: options.crashPoints }),
       });
+      if (fellBack.notFound)
+        recordMetric(metrics, metricSpecs.enrichmentNotFound, 1, { vendor: event.vendor });
+      if (fellBack.degraded)
+        recordMetric(metrics, metricSpecs.enrichmentDegraded, 1, { vendor: event.vendor });
       if (result.outcome === 'duplicate') {
         recordMetric(metrics, metricSpecs.duplicateEvent, 1, { vendor: event.vendor });
         logger.info('duplicate event acknowledged', about);

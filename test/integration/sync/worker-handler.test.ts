@@ -391,6 +391,32 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(valuesOf(metrics, 'EnrichmentNotFound', { service, vendor: 'round0' })).toEqual([1]);
   });
 
+  it('counts such an event once, though an attempt that failed after enriching it enriched it too', async () => {
+    // Prepare: an interview the ROUND0 API does not know, the ATS failing its first attempt
+    const event = round0('interview_ended', {
+      eventId: 'evt_not_found_retried',
+      interviewId: 'int-not-found-retried',
+      email: 'cyd@example.com',
+    });
+    lever.failNext({ status: 500, match: (r) => r.query.email === 'cyd@example.com' });
+    const before = stdout().length;
+    const notesBefore = notesOf('cyd').length;
+
+    // Act
+    const failed = await invoke(eventRecord(event, 1));
+    const retried = await invoke(eventRecord(event, 2));
+
+    // Assess: enriched (and not found) twice, counted once
+    expect(failedIds(failed)).toHaveLength(1);
+    expect(failedIds(retried)).toEqual([]);
+    expect(notesOf('cyd')).toHaveLength(notesBefore + 1);
+    const notFoundRequests = round0Api.requests.filter((request) =>
+      request.path.endsWith('/int-not-found-retried'),
+    );
+    expect(notFoundRequests).toHaveLength(2);
+    expect(valuesOf(published(before), 'EnrichmentNotFound', { service, vendor: 'round0' })).toEqual([1]);
+  });
+
   it('publishes an AtsWrite per write with provider, action and outcome, and the end-to-end lag', async () => {
     // Prepare
     const event = round0('interview_ended', {
