@@ -11,13 +11,22 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+} from '@aws-sdk/lib-dynamodb';
 import type { InterviewEvent } from '../vendors/envelope.js';
 
 export type ParkedKind = 'unmatched' | 'failed';
 
 /** What identifies a parked event (its item's key). */
 export type ParkedKey = Pick<ParkedEvent, 'kind' | 'parkedAt' | 'dedupeKey'>;
+
+/** A parked event without its envelope. */
+export type ParkedSummary = Omit<ParkedEvent, 'event' | 'payloadOmitted'>;
 
 export interface ParkedEvent {
   readonly kind: ParkedKind;
@@ -75,6 +84,21 @@ const eventOf = (item: Record<string, unknown>): InterviewEvent => {
   return JSON.parse(json) as InterviewEvent;
 };
 
+const summaryOf = (kind: ParkedKind, item: Record<string, unknown>): ParkedSummary => ({
+  kind,
+  parkedAt: String(item.parkedAt),
+  dedupeKey: String(item.dedupeKey),
+  vendor: String(item.vendor),
+  eventType: String(item.eventType),
+  reason: String(item.reason),
+});
+
+const parkedOf = (kind: ParkedKind, item: Record<string, unknown>): ParkedEvent => ({
+  ...summaryOf(kind, item),
+  event: eventOf(item),
+  ...(item.payloadOmitted === true ? { payloadOmitted: true } : {}),
+});
+
 export class ParkingLot {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -117,15 +141,22 @@ export class ParkingLot {
     );
   }
 
-  /** The items of the parked events of `kind`, oldest first (only `projection`'s attributes when given). */
-  async *#items(kind: ParkedKind, projection?: string): AsyncGenerator<Record<string, unknown>> {
+  /** The items of the parked events of `kind`, oldest first (only the `projection` attributes when given). */
+  async *#items(kind: ParkedKind, projection?: readonly string[]): AsyncGenerator<Record<string, unknown>> {
     const pages = paginateQuery(
       { client: this.#client },
       {
         TableName: this.#tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': `PARKED#${kind}` },
-        ...(projection === undefined ? {} : { ProjectionExpression: projection }),
+        ...(projection === undefined
+          ? {}
+          : {
+              ProjectionExpression: projection.map((_, index) => `#p${index}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(
+                projection.map((name, index) => [`#p${index}`, name]),
+              ),
+            }),
         ConsistentRead: true,
       },
     );
@@ -135,18 +166,7 @@ export class ParkingLot {
   /** Parked events of `kind`, oldest first. */
   async list(kind: ParkedKind): Promise<ParkedEvent[]> {
     const parked: ParkedEvent[] = [];
-    for await (const item of this.#items(kind)) {
-      parked.push({
-        kind,
-        parkedAt: String(item.parkedAt),
-        dedupeKey: String(item.dedupeKey),
-        vendor: String(item.vendor),
-        eventType: String(item.eventType),
-        reason: String(item.reason),
-        event: eventOf(item),
-        ...(item.payloadOmitted === true ? { payloadOmitted: true } : {}),
-      });
-    }
+    for await (const item of this.#items(kind)) parked.push(parkedOf(kind, item));
     return parked;
   }
 
@@ -156,10 +176,31 @@ export class ParkingLot {
    */
   async listKeys(kind: ParkedKind): Promise<ParkedKey[]> {
     const keys: ParkedKey[] = [];
-    for await (const item of this.#items(kind, 'parkedAt, dedupeKey')) {
+    for await (const item of this.#items(kind, ['parkedAt', 'dedupeKey'])) {
       keys.push({ kind, parkedAt: String(item.parkedAt), dedupeKey: String(item.dedupeKey) });
     }
     return keys;
+  }
+
+  /** The parked events of `kind`, oldest first, without their envelopes (see {@link listKeys}). */
+  async listSummaries(kind: ParkedKind): Promise<ParkedSummary[]> {
+    const summaries: ParkedSummary[] = [];
+    for await (const item of this.#items(kind, ['parkedAt', 'dedupeKey', 'vendor', 'eventType', 'reason'])) {
+      summaries.push(summaryOf(kind, item));
+    }
+    return summaries;
+  }
+
+  /** One parked event with its envelope; undefined when it is not (or no longer) parked. */
+  async get(entry: ParkedKey): Promise<ParkedEvent | undefined> {
+    const { Item: item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { pk: `PARKED#${entry.kind}`, sk: `${entry.parkedAt}#${entry.dedupeKey}` },
+        ConsistentRead: true,
+      }),
+    );
+    return item === undefined ? undefined : parkedOf(entry.kind, item);
   }
 
   /** Removes one parked entry (after it was replayed). */

@@ -2,7 +2,10 @@
  * What the local console shows, read from the pipeline's own stores each time: the ledger table
  * (interviews with their events and effects, parked events, archive manifests and batches), a peek at the
  * two dead-letter queues, and the worker tap (type and time of this process's deliveries). Nothing is
- * copied or cached beyond the last DLQ peek, so the page shows what `npm run ops` would find.
+ * copied or cached beyond the last DLQ peek and the interview of each parked entry (a parked item never
+ * changes), so the page shows what `npm run ops` would find. Only the most recently updated interviews are
+ * read (`maxInterviews`), and parked entries without their envelopes: the console shares its event loop
+ * with the pipeline, and `.data/` only grows.
  *
  * Only ids, statuses and reasons leave here: no payloads, no field values (the ledger's fields and the
  * parked envelopes may hold candidate data; the console is local, but it has no need for them).
@@ -19,7 +22,7 @@ import { ArchiveManifest, type ManifestEntry } from '../../functions/archive/man
 import { InterviewLedger } from '../../functions/ledger/interview-ledger.js';
 import type { EventRecord, InterviewState } from '../../functions/ledger/interview-state.js';
 import { interviewKeyOf } from '../../functions/ledger/lifecycle.js';
-import { type ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot.js';
+import { type ParkedEvent, type ParkedSummary, ParkingLot } from '../../functions/ledger/parking-lot.js';
 import { type VendorName, vendorNames } from '../../functions/vendors/envelope.js';
 import type { TappedEvent, WorkerTap } from './worker-tap.js';
 
@@ -124,7 +127,10 @@ export interface ConsoleDeadLetterQueue {
 
 export interface ConsoleSnapshot {
   readonly events: readonly ConsoleEvent[];
+  /** The most recently updated ones, at most `maxInterviews`. */
   readonly interviews: readonly ConsoleInterview[];
+  /** How many interviews there are in all (more than shown when over `maxInterviews`). */
+  readonly interviewsTotal: number;
   readonly parked: readonly ConsoleParkedEvent[];
   readonly deadLetters: { readonly events: ConsoleDeadLetterQueue; readonly archive: ConsoleDeadLetterQueue };
 }
@@ -139,6 +145,11 @@ export interface ConsoleDataOptions {
   readonly tap?: WorkerTap;
   /** Rows in the recent events. @default 200 */
   readonly maxEvents?: number;
+  /**
+   * Interviews shown, the most recently updated first: each costs two reads every refresh, on the event loop
+   * the emulators, the ingest and the worker share. @default 100
+   */
+  readonly maxInterviews?: number;
   /**
    * A DLQ is peeked again when its message count changed, or after this long. Each peek is a receive, and
    * even with a zero visibility timeout it counts as one: peeking every second would inflate the messages'
@@ -250,6 +261,18 @@ const deadLetterOf = (message: Message): ConsoleDeadLetter => {
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
+/** An interview found by the scan: its key, its archive batches' progress and its latest time seen. */
+interface ScannedPartition {
+  readonly vendor: VendorName;
+  readonly interviewKey: string;
+  readonly id: string;
+  state: boolean;
+  complete: number;
+  pending: number;
+  /** The latest `updatedAt` (ledger) or `archivedAt` (archive manifest) of its items, ISO 8601. */
+  latest: string;
+}
+
 /** The console's reader: one instance per console, holding the clients and the last DLQ peek. */
 export class ConsoleData {
   readonly #options: ConsoleDataOptions;
@@ -259,6 +282,11 @@ export class ConsoleData {
   readonly #manifest: ArchiveManifest;
   readonly #now: () => number;
   readonly #peeks = new Map<string, { total: number; at: number; queue: ConsoleDeadLetterQueue }>();
+  /**
+   * The interview of each parked entry (`null`: none), by its item's key. A parked item is never changed,
+   * so its envelope (up to ~350 KiB) is read once, not on every refresh.
+   */
+  readonly #parkedInterviews = new Map<string, string | null>();
 
   constructor(options: ConsoleDataOptions) {
     this.#options = options;
@@ -278,17 +306,21 @@ export class ConsoleData {
   async read(): Promise<ConsoleSnapshot> {
     const [keys, parked, events, archive] = await Promise.all([
       this.#scanKeys(),
-      Promise.all([this.#parking.list('unmatched'), this.#parking.list('failed')]).then((lists) =>
-        lists.flat(),
-      ),
+      this.#parked(),
       this.#peek(this.#options.deadLetterQueueUrls.events),
       this.#peek(this.#options.deadLetterQueueUrls.archive),
     ]);
-    const interviews = await Promise.all([...keys.values()].map((partition) => this.#interview(partition)));
+    // The newest first, by what the scan saw (the ledger's `updatedAt`, the archive's `archivedAt`): only
+    // those shown are read.
+    const newest = [...keys.values()]
+      .sort((a, b) => b.latest.localeCompare(a.latest) || a.id.localeCompare(b.id))
+      .slice(0, this.#options.maxInterviews ?? 100);
+    const interviews = await Promise.all(newest.map((partition) => this.#interview(partition)));
     interviews.sort((a, b) => latest(b).localeCompare(latest(a)) || a.id.localeCompare(b.id));
     return {
       events: this.#events(interviews, parked),
       interviews,
+      interviewsTotal: keys.size,
       parked: parked
         .map((p) => ({
           kind: p.kind,
@@ -297,11 +329,35 @@ export class ConsoleData {
           type: p.eventType,
           dedupeKey: p.dedupeKey,
           reason: p.reason,
-          ...optional('interview', parkedInterview(p)),
+          ...optional('interview', p.interview),
         }))
         .sort((a, b) => b.parkedAt.localeCompare(a.parkedAt)),
       deadLetters: { events, archive },
     };
+  }
+
+  /** The parked entries, each with its interview (its envelope read once, see {@link #parkedInterviews}). */
+  async #parked(): Promise<Array<ParkedSummary & { readonly interview?: string }>> {
+    const summaries = (
+      await Promise.all([this.#parking.listSummaries('unmatched'), this.#parking.listSummaries('failed')])
+    ).flat();
+    const keyOf = (entry: ParkedSummary) => `${entry.kind}#${entry.parkedAt}#${entry.dedupeKey}`;
+    const present = new Set(summaries.map(keyOf));
+    for (const key of this.#parkedInterviews.keys())
+      if (!present.has(key)) this.#parkedInterviews.delete(key);
+    const parked: Array<ParkedSummary & { readonly interview?: string }> = [];
+    for (const summary of summaries) {
+      const key = keyOf(summary);
+      let interview = this.#parkedInterviews.get(key);
+      if (interview === undefined) {
+        const entry = await this.#parking.get(summary);
+        if (entry === undefined) continue; // replayed meanwhile
+        interview = parkedInterview(entry) ?? null;
+        this.#parkedInterviews.set(key, interview);
+      }
+      parked.push(interview === null ? summary : { ...summary, interview });
+    }
+    return parked;
   }
 
   /**
@@ -310,13 +366,17 @@ export class ConsoleData {
    * its interviews (on AWS nothing lists them; they are read by key).
    */
   async #scanKeys() {
-    const found = new Map<
-      string,
-      { vendor: VendorName; interviewKey: string; state: boolean; complete: number; pending: number }
-    >();
+    const found = new Map<string, ScannedPartition>();
     const entry = (partition: { vendor: VendorName; interviewKey: string }) => {
       const id = consoleId(partition.vendor, partition.interviewKey);
-      const existing = found.get(id) ?? { ...partition, state: false, complete: 0, pending: 0 };
+      const existing = found.get(id) ?? {
+        ...partition,
+        id,
+        state: false,
+        complete: 0,
+        pending: 0,
+        latest: '',
+      };
       found.set(id, existing);
       return existing;
     };
@@ -324,8 +384,14 @@ export class ConsoleData {
       { client: this.#documents },
       {
         TableName: this.#options.tableName,
-        ProjectionExpression: '#pk, #sk, #completedAt',
-        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#completedAt': 'completedAt' },
+        ProjectionExpression: '#pk, #sk, #completedAt, #updatedAt, #archivedAt',
+        ExpressionAttributeNames: {
+          '#pk': 'pk',
+          '#sk': 'sk',
+          '#completedAt': 'completedAt',
+          '#updatedAt': 'updatedAt',
+          '#archivedAt': 'archivedAt',
+        },
       },
     );
     for await (const page of pages) {
@@ -333,6 +399,14 @@ export class ConsoleData {
         const pk = String(item.pk);
         const sk = String(item.sk);
         const interview = partitionOf(pk, 'INTERVIEW');
+        const partition = interview ?? partitionOf(pk, 'ARCHIVE');
+        const at = [item.updatedAt, item.archivedAt].filter((value) => typeof value === 'string');
+        if (partition !== undefined) {
+          for (const time of at as string[]) {
+            const scanned = entry(partition);
+            if (time > scanned.latest) scanned.latest = time;
+          }
+        }
         if (interview !== undefined && sk === 'STATE') entry(interview).state = true;
         const archive = partitionOf(pk, 'ARCHIVE');
         if (archive !== undefined && sk.startsWith('BATCH#')) {
@@ -347,13 +421,7 @@ export class ConsoleData {
     return found;
   }
 
-  async #interview(partition: {
-    vendor: VendorName;
-    interviewKey: string;
-    state: boolean;
-    complete: number;
-    pending: number;
-  }): Promise<ConsoleInterview> {
+  async #interview(partition: ScannedPartition): Promise<ConsoleInterview> {
     const { vendor, interviewKey } = partition;
     const [state, objects] = await Promise.all([
       partition.state ? this.#ledger.read(vendor, interviewKey) : Promise.resolve(undefined),
@@ -400,9 +468,12 @@ export class ConsoleData {
   }
 
   /** The ledger's events of every interview, joined with the tap (type, time) and the parking lot. */
-  #events(interviews: readonly ConsoleInterview[], parked: readonly ParkedEvent[]): ConsoleEvent[] {
+  #events(
+    interviews: readonly ConsoleInterview[],
+    parked: ReadonlyArray<ParkedSummary & { readonly interview?: string }>,
+  ): ConsoleEvent[] {
     const tapped = new Map((this.#options.tap?.events() ?? []).map((event) => [event.dedupeKey, event]));
-    const parkedByKey = new Map<string, ParkedEvent>();
+    const parkedByKey = new Map<string, ParkedSummary & { readonly interview?: string }>();
     // Oldest first, so the latest parking of a key wins.
     for (const entry of [...parked].sort((a, b) => a.parkedAt.localeCompare(b.parkedAt))) {
       parkedByKey.set(entry.dedupeKey, entry);
@@ -443,7 +514,7 @@ export class ConsoleData {
     }
     for (const park of parkedByKey.values()) {
       if (!rows.has(park.dedupeKey))
-        rows.set(park.dedupeKey, row(park.dedupeKey, park.vendor, parkedInterview(park), undefined));
+        rows.set(park.dedupeKey, row(park.dedupeKey, park.vendor, park.interview, undefined));
     }
     return [...rows.values()]
       .sort((a, b) => (b.time ?? '').localeCompare(a.time ?? '') || a.dedupeKey.localeCompare(b.dedupeKey))

@@ -315,8 +315,11 @@ const forgetPlayers = (interviewId) => {
   }
 };
 
-const renderInterviews = (interviews) => {
-  document.querySelector('#interviews-count').textContent = `(${interviews.length})`;
+const renderInterviews = (interviews, total) => {
+  document.querySelector('#interviews-count').textContent =
+    total > interviews.length
+      ? `(the ${interviews.length} updated last of ${total})`
+      : `(${interviews.length})`;
   const container = document.querySelector('#interviews');
   const ids = new Set(interviews.map((interview) => interview.id));
   for (const [id, card] of cards) {
@@ -377,7 +380,7 @@ const renderDeadLetters = (selector, queue, cells) => {
 
 const render = (snapshot) => {
   renderEvents(snapshot.events);
-  renderInterviews(snapshot.interviews);
+  renderInterviews(snapshot.interviews, snapshot.interviewsTotal);
   renderParked(snapshot.parked);
   renderDeadLetters('#dlq-events', snapshot.deadLetters.events, (letter) => [
     el('td', {}, letter.vendor ?? ''),

@@ -601,3 +601,61 @@ describe('console server', () => {
     expect(second.url).toBe(`http://127.0.0.1:${second.port}/console`);
   });
 });
+
+describe('console reads on a growing table', () => {
+  it('reads only the interviews updated last (saying how many there are) and each parked envelope once', async () => {
+    // Prepare: an interview updated long ago beside iv-1; a client that records what it reads
+    const ledgerOfThePast = new InterviewLedger({
+      client: dynamodb,
+      tableName: table,
+      now: () => Date.parse('2020-01-01T00:00:00.000Z'),
+    });
+    await ledgerOfThePast.commit(emptyInterviewState('round0', 'iv-old'), undefined);
+    const counted = new DynamoDBClient({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.dynamodb,
+    });
+    const reads: string[] = [];
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        // Marshalled ({S}) or not yet, depending on where the document client's own middleware runs.
+        const pk = (args.input as { Key?: { pk?: string | { S?: string } } }).Key?.pk;
+        const key = (typeof pk === 'string' ? pk : pk?.S) ?? '';
+        reads.push(`${context.commandName}:${key.split('#')[0]}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordReads' },
+    );
+    const capped = new ConsoleData({
+      dynamodb: counted,
+      tableName: table,
+      sqs: emulators.sqs,
+      deadLetterQueueUrls: {
+        events: emulators.queueUrls.deadLetter,
+        archive: emulators.queueUrls.archiveDeadLetter,
+      },
+      maxInterviews: 1,
+    });
+
+    // Act
+    const first = await capped.read();
+    const firstReads = reads.splice(0);
+    const second = await capped.read();
+    const secondReads = reads.splice(0);
+    counted.destroy();
+
+    // Assess: iv-1 (updated now) shown, iv-old not read; the parked envelopes read by the first read only
+    expect(first.interviews.map((interview) => interview.id)).toEqual(['round0:iv-1']);
+    expect(first.interviewsTotal).toBe(2);
+    expect(firstReads.filter((read) => read === 'GetItemCommand:INTERVIEW')).toEqual([
+      'GetItemCommand:INTERVIEW',
+    ]);
+    const parkedGets = firstReads.filter((read) => read === 'GetItemCommand:PARKED');
+    expect(parkedGets).toHaveLength(first.parked.length);
+    expect(first.parked.length).toBeGreaterThan(0);
+    expect(secondReads.filter((read) => read === 'GetItemCommand:PARKED')).toEqual([]);
+    expect(second.parked).toEqual(first.parked);
+    expect(second.parked.find((p) => p.dedupeKey === 'round0:evt_3')?.interview).toBe('round0:iv-3');
+  });
+});
