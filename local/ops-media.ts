@@ -50,23 +50,27 @@ const bodyText = async (s3: S3Client, bucket: string, key: string): Promise<stri
 };
 
 /**
- * An archived media playlist whose every URI (segments, init segments, keys) is a presigned URL of its
- * archived object, so a player plays it straight from S3; `undefined` for a master playlist.
+ * An archived media playlist whose every relative URI (segments, init segments, keys) is replaced by
+ * `uriOf` its archived object's key: a presigned URL (`npm run ops -- media`, played straight from S3) or the
+ * local console's object route; `undefined` for a master playlist.
  */
-export const presignedPlaylist = async (
+export const playlistWithObjectUris = async (
   s3: S3Client,
   bucket: string,
   playlistKey: string,
-  presign: (key: string) => Promise<string>,
+  uriOf: (key: string) => Promise<string>,
 ): Promise<string | undefined> => {
   const parsed = HLS.parse(await bodyText(s3, bucket, playlistKey));
   if (parsed.isMasterPlaylist) return undefined;
   const base = playlistKey.slice(0, playlistKey.lastIndexOf('/') + 1);
   const signed = new Map<string, string>();
+  /** What was written already: segments share one init section or key object, seen once per segment. */
+  const written = new Set<string>();
   const sign = async (uri: string | undefined) => {
-    if (uri === undefined || uri === '' || /^[a-z]+:/i.test(uri)) return uri;
-    const url = signed.get(uri) ?? (await presign(`${base}${uri}`));
+    if (uri === undefined || uri === '' || written.has(uri) || /^[a-z]+:/i.test(uri)) return uri;
+    const url = signed.get(uri) ?? (await uriOf(`${base}${uri}`));
     signed.set(uri, url);
+    written.add(url);
     return url;
   };
   const media = parsed as InstanceType<typeof HLS.types.MediaPlaylist>;
@@ -101,7 +105,7 @@ export const mediaCommand = async (options: MediaCommandOptions): Promise<string
     if (options.saveDir !== undefined) {
       await mkdir(options.saveDir, { recursive: true });
       for (const object of objects.filter((o) => /\/v\d+\/index\.m3u8$/.test(o.key))) {
-        const text = await presignedPlaylist(options.s3, options.bucket, object.key, presign);
+        const text = await playlistWithObjectUris(options.s3, options.bucket, object.key, presign);
         if (text === undefined) continue;
         // interviews/<id>/<camera>/v<n>/index.m3u8 → <camera>-v<n>.m3u8
         const [camera, variant] = object.key.split('/').slice(-3, -1);

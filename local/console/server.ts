@@ -8,31 +8,32 @@
  * - `/console/vendor/hls.min.js`: hls.js from node_modules (no CDN: the page works offline);
  * - `/console/api/snapshot`: the snapshot as JSON; `/console/api/stream`: the same as Server-Sent Events,
  *   sent when it changes (the server reads the stores every second while a page is open);
- * - `/console/media/object?vendor&interview&key`: a redirect to a presigned URL of an archived object, so
- *   `<audio src>` and links never hold an expired signature;
+ * - `/console/media/object?vendor&interview&key`: an archived object, streamed from s3rver (ranges passed
+ *   through, so players seek);
  * - `/console/media/hls?vendor&interview&key`: an archived media playlist whose segment, init and key URIs
- *   are presigned URLs (the relative URIs of the stored playlist would resolve against this server).
+ *   name `/console/media/object` (the relative URIs of the stored playlist would resolve against this server).
  *
- * Media is read straight from s3rver by the browser through those presigned URLs. hls.js fetches with XHR,
- * so the console allows its own origin on the local bucket's CORS configuration when it starts (the
- * deployed bucket has none: nothing browses it).
+ * The browser never holds a URL of s3rver: a page open all day would outlive any presigned URL (players
+ * keep the URL they were given, and an audio element sends its later range requests straight to where a
+ * redirect pointed it), and its requests stay same-origin (no CORS on the bucket).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { type VendorName, vendorNames } from '../../functions/vendors/envelope.js';
 import { listenOnLoopback, loopbackHost } from '../listen.js';
 import { consoleLog, type LocalLog } from '../log.js';
-import { presignedPlaylist } from '../ops-media.js';
+import { playlistWithObjectUris } from '../ops-media.js';
 import type { ConsoleData } from './snapshot.js';
 
 export interface LocalConsoleOptions {
   readonly data: ConsoleData;
-  /** Client of the local S3 (s3rver): presigned URLs are made with it and point at it. */
+  /** Client of the local S3 (s3rver): archived objects are read with it. */
   readonly s3: S3Client;
   readonly bucket: string;
   /**
@@ -42,8 +43,6 @@ export interface LocalConsoleOptions {
   readonly port?: number;
   /** How often the stores are read while a page listens. @default 1000 */
   readonly refreshMs?: number;
-  /** Validity of the presigned media URLs. @default 3600 */
-  readonly presignSeconds?: number;
   /** @default consoleLog */
   readonly log?: LocalLog;
 }
@@ -106,16 +105,11 @@ const listen = async (server: Server, port: number, log: LocalLog): Promise<numb
 export const startLocalConsole = async (options: LocalConsoleOptions): Promise<LocalConsole> => {
   const log = options.log ?? consoleLog;
   const refreshMs = options.refreshMs ?? 1000;
-  const expiresIn = options.presignSeconds ?? 3600;
-  const s3Origin = new URL(await s3Endpoint(options.s3)).origin;
   const streams = new Set<ServerResponse>();
   let port = 0;
 
   /** Only this server's own names: a page of another site that rebinds a DNS name to 127.0.0.1 gets nothing. */
   const allowedHosts = () => new Set([`${loopbackHost}:${port}`, `localhost:${port}`]);
-
-  const presign = (key: string) =>
-    getSignedUrl(options.s3, new GetObjectCommand({ Bucket: options.bucket, Key: key }), { expiresIn });
 
   /** The manifest entry `key` of the interview named in the query, or NotFoundError. */
   const archivedObject = async (url: URL) => {
@@ -130,13 +124,58 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     return { vendor: vendor as VendorName, object };
   };
 
-  /** The media playlist with presigned URIs (`npm run ops -- media`'s own rewriting, not a second one). */
-  const presignedMediaPlaylist = async (url: URL): Promise<string> => {
-    const { object } = await archivedObject(url);
+  /**
+   * The media playlist with each URI naming the console's object route (`npm run ops -- media`'s own
+   * rewriting, given console URLs instead of presigned ones).
+   */
+  const consoleMediaPlaylist = async (url: URL): Promise<string> => {
+    const { vendor, object } = await archivedObject(url);
     if (!/\/v\d+\/index\.m3u8$/.test(object.key)) throw new NotFoundError('not a media playlist');
-    const text = await presignedPlaylist(options.s3, options.bucket, object.key, presign);
+    const interview = url.searchParams.get('interview') ?? '';
+    const objectUrl = async (key: string) =>
+      `/console/media/object?${new URLSearchParams({ vendor, interview, key })}`;
+    const text = await playlistWithObjectUris(options.s3, options.bucket, object.key, objectUrl);
     if (text === undefined) throw new NotFoundError('not a media playlist');
     return text;
+  };
+
+  /** Streams an archived object, or the byte range the player asked for (206, as S3 answers it). */
+  const streamObject = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const { object } = await archivedObject(url);
+    const range = req.headers.range;
+    let answer: GetObjectCommandOutput;
+    try {
+      answer = await options.s3.send(
+        new GetObjectCommand({
+          Bucket: options.bucket,
+          Key: object.key,
+          ...(range === undefined ? {} : { Range: range }),
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'InvalidRange') {
+        return send(res, 416, 'text/plain', 'range not satisfiable\n');
+      }
+      throw error;
+    }
+    const body = answer.Body as Readable | undefined;
+    res.writeHead(answer.ContentRange === undefined ? 200 : 206, {
+      'content-type': object.contentType,
+      'accept-ranges': 'bytes',
+      ...(answer.ContentLength === undefined ? {} : { 'content-length': String(answer.ContentLength) }),
+      ...(answer.ContentRange === undefined ? {} : { 'content-range': answer.ContentRange }),
+      'cache-control': 'no-store',
+      ...securityHeaders,
+    });
+    if (req.method === 'HEAD' || body === undefined) {
+      body?.destroy();
+      res.end();
+      return;
+    }
+    // A player that seeks closes the request: the download from s3rver stops with it.
+    await pipeline(body, res).catch((error: unknown) => {
+      if (!res.destroyed) throw error;
+    });
   };
 
   // One reader for every open page: the stores are read once per tick and a change is pushed to all.
@@ -202,8 +241,8 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   const securityHeaders = {
     'content-security-policy': [
       "default-src 'self'",
-      `media-src 'self' blob: ${s3Origin}`,
-      `connect-src 'self' ${s3Origin}`,
+      "media-src 'self' blob:",
+      "connect-src 'self'",
       "worker-src 'self' blob:",
       "object-src 'none'",
       "frame-ancestors 'none'",
@@ -240,14 +279,9 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
       const snapshot = await options.data.read();
       return send(res, 200, 'application/json', JSON.stringify(snapshot));
     }
-    if (url.pathname === '/console/media/object') {
-      const { object } = await archivedObject(url);
-      res.writeHead(302, { location: await presign(object.key), 'cache-control': 'no-store' });
-      res.end();
-      return;
-    }
+    if (url.pathname === '/console/media/object') return streamObject(req, res, url);
     if (url.pathname === '/console/media/hls') {
-      return send(res, 200, 'application/vnd.apple.mpegurl', await presignedMediaPlaylist(url));
+      return send(res, 200, 'application/vnd.apple.mpegurl', await consoleMediaPlaylist(url));
     }
     return send(res, 404, 'text/plain', 'not found\n');
   };
@@ -262,10 +296,6 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   });
   try {
     port = await listen(server, options.port ?? 0, log);
-    await allowConsoleOrigin(options.s3, options.bucket, [
-      `http://${loopbackHost}:${port}`,
-      `http://localhost:${port}`,
-    ]);
   } catch (error) {
     clearInterval(timer);
     server.close();
@@ -285,39 +315,4 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
       await closed;
     },
   };
-};
-
-/** The S3 client's endpoint (s3rver's origin), which the presigned URLs name. */
-const s3Endpoint = async (s3: S3Client): Promise<string> => {
-  const endpoint = await s3.config.endpoint?.();
-  if (endpoint === undefined) return 'http://127.0.0.1';
-  return `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`;
-};
-
-/**
- * Lets the console's page read archived objects with XHR (hls.js): CORS on the local bucket for the
- * console's origins, GET and HEAD only. Written at every start (s3rver keeps it in its data directory), so
- * a console on another port replaces the previous one's.
- */
-const allowConsoleOrigin = async (
-  s3: S3Client,
-  bucket: string,
-  origins: readonly string[],
-): Promise<void> => {
-  await s3.send(
-    new PutBucketCorsCommand({
-      Bucket: bucket,
-      CORSConfiguration: {
-        CORSRules: [
-          {
-            AllowedOrigins: [...origins],
-            AllowedMethods: ['GET', 'HEAD'],
-            AllowedHeaders: ['*'],
-            ExposeHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges'],
-            MaxAgeSeconds: 600,
-          },
-        ],
-      },
-    }),
-  );
 };
