@@ -24,7 +24,7 @@ import type {
   InterviewState,
   WriteStamp,
 } from './interview-state.js';
-import { newToken } from './interview-state.js';
+import { newToken, tieOf } from './interview-state.js';
 
 export interface InterviewLedgerOptions {
   /** Client for the ledger table. */
@@ -129,7 +129,9 @@ export class InterviewLedger {
     const attributes: Record<string, unknown> = {
       commitToken,
       fields: next.fields,
-      fieldStamps: next.fieldStamps,
+      fieldStamps: Object.fromEntries(
+        Object.entries(next.fieldStamps).map(([name, stamp]) => [name, storedStamp(stamp)]),
+      ),
       events: next.events,
       effects: next.effects,
       version: (expectedVersion ?? 0) + 1,
@@ -137,7 +139,11 @@ export class InterviewLedger {
       expiresAt: this.#expiresAt(now),
       ...(next.rank === undefined
         ? {}
-        : { status: next.status, rank: next.rank, statusStamp: next.statusStamp }),
+        : {
+            status: next.status,
+            rank: next.rank,
+            ...(next.statusStamp === undefined ? {} : { statusStamp: storedStamp(next.statusStamp) }),
+          }),
       ...(next.atsMatch === undefined ? {} : { atsMatch: next.atsMatch }),
       ...(next.closedBy === undefined ? {} : { closedBy: next.closedBy }),
     };
@@ -396,6 +402,22 @@ const eventOf = (item: Record<string, unknown>, eventKey: string): unknown =>
 const sameRecord = (stored: unknown, expected: EventRecord): boolean =>
   isDeepStrictEqual(JSON.parse(JSON.stringify(stored ?? null)), JSON.parse(JSON.stringify(expected)));
 
+/**
+ * A stamp as stored: one string, `<at> <tie>` (`at` holds no space). Stamps were stored as maps
+ * `{at, eventKey}` before: read as the same stamp ({@link tieOf} the key), so old and new compare alike.
+ */
+const storedStamp = (stamp: WriteStamp): string => `${stamp.at} ${stamp.tie}`;
+const stampOfItem = (stored: unknown): WriteStamp | undefined => {
+  if (typeof stored === 'string') {
+    const space = stored.indexOf(' ');
+    return space < 0 ? undefined : { at: stored.slice(0, space), tie: stored.slice(space + 1) };
+  }
+  const old = stored as { at?: unknown; eventKey?: unknown } | null | undefined;
+  return typeof old?.at === 'string' && typeof old.eventKey === 'string'
+    ? { at: old.at, tie: tieOf(old.eventKey) }
+    : undefined;
+};
+
 function fromItem(item: Record<string, unknown>, vendor: VendorName, interviewKey: string): InterviewState {
   const match = asRecord<unknown>(item.atsMatch);
   const candidateId = optionalString(match.candidateId);
@@ -415,9 +437,16 @@ function fromItem(item: Record<string, unknown>, vendor: VendorName, interviewKe
     interviewKey,
     ...(typeof item.status === 'string' ? { status: item.status } : {}),
     ...(typeof item.rank === 'number' ? { rank: item.rank } : {}),
-    ...(item.statusStamp === undefined ? {} : { statusStamp: item.statusStamp as WriteStamp }),
+    ...(stampOfItem(item.statusStamp) === undefined
+      ? {}
+      : { statusStamp: stampOfItem(item.statusStamp) as WriteStamp }),
     fields: asRecord(item.fields),
-    fieldStamps: asRecord<WriteStamp>(item.fieldStamps),
+    fieldStamps: Object.fromEntries(
+      Object.entries(asRecord<unknown>(item.fieldStamps)).flatMap(([name, stored]) => {
+        const stamp = stampOfItem(stored);
+        return stamp === undefined ? [] : [[name, stamp]];
+      }),
+    ),
     events: asRecord<EventRecord>(item.events),
     effects: asRecord<EffectRecord>(item.effects),
     ...(atsMatch === undefined ? {} : { atsMatch }),

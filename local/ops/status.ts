@@ -134,7 +134,11 @@ export const interviewLines = (record: InterviewRecord, now: number = Date.now()
   if (state === undefined) {
     lines.push('  ledger: no item (no event of it was processed, it expired, or it was erased)');
   } else {
-    const stamp = state.statusStamp as { at?: string } | undefined;
+    // `<at> <tie>`, or `{at, eventKey}` in an item written before stamps were strings.
+    const stamp =
+      typeof state.statusStamp === 'string'
+        ? { at: state.statusStamp.split(' ')[0] }
+        : (state.statusStamp as { at?: string } | undefined);
     lines.push(
       `  status: ${state.status === undefined ? 'none yet (only fields-only events)' : `${String(state.status)} (rank ${String(state.rank)}${stamp?.at ? `, as of ${stamp.at}` : ''})`}` +
         `, version ${String(state.version ?? 0)}${state.updatedAt ? `, updated ${String(state.updatedAt)}` : ''}`,

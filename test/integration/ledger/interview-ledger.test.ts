@@ -11,6 +11,8 @@ import {
   type InterviewState,
   type InterviewUpdate,
   mergeInterviewUpdate,
+  stampOf,
+  tieOf,
 } from '../../../functions/ledger/interview-state.js';
 import type { VendorName } from '../../../functions/vendors/envelope.js';
 import { resources } from '../../../lib/resources.js';
@@ -170,6 +172,37 @@ describe('InterviewLedger (dynalite)', () => {
         interviewKey: key,
         fields: { score: 1 },
       });
+    });
+
+    it('stores each write stamp as one short string, and reads the maps an older item holds as the same stamps', async () => {
+      // Prepare: an item as written before, its stamps maps holding the whole event key
+      const key = anInterviewKey();
+      const older = stateUpdate(key, { rank: 3, status: 'completed', fields: { score: 70 } });
+      await ledger.commit(aClaimedState(older, 'attempt-1'), undefined);
+      const item = await rawItem(key);
+      const oldStamp = { at: older.occurredAt, eventKey: older.eventKey };
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...item, statusStamp: oldStamp, fieldStamps: { score: oldStamp } },
+        }),
+      );
+
+      // Act: read it, merge an event of the same time (the tie decides), commit
+      const before = await ledger.read(vendor, key);
+      const sameTime = { ...older, eventKey: `${older.eventKey}-2`, fields: { score: 90 } };
+      const merged = mergeInterviewUpdate(before, sameTime, new Date(t0).toISOString());
+      await ledger.commit(merged.state, before?.version);
+      const after = await rawItem(key);
+
+      // Assess: the old maps read as the stamps this version makes; what is written is `<at> <tie>`
+      expect(before?.statusStamp).toEqual(stampOf(older));
+      expect(before?.fieldStamps).toEqual({ score: stampOf(older) });
+      const winner = tieOf(sameTime.eventKey) > tieOf(older.eventKey) ? sameTime : older;
+      expect(merged.state.fields.score).toBe(winner.fields.score);
+      expect(after?.fieldStamps).toEqual({ score: `${winner.occurredAt} ${tieOf(winner.eventKey)}` });
+      expect(after?.statusStamp).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z [\w-]{12}$/);
+      expect(await ledger.read(vendor, key)).toMatchObject({ fieldStamps: { score: stampOf(winner) } });
     });
 
     it('refuses a second create of the same item and keeps the first', async () => {

@@ -14,7 +14,11 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
-import { emptyInterviewState, type InterviewState } from '../../../functions/ledger/interview-state.js';
+import {
+  emptyInterviewState,
+  type InterviewState,
+  stampOf,
+} from '../../../functions/ledger/interview-state.js';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
 import type { InterviewEvent, QueueMessage } from '../../../functions/vendors/envelope.js';
@@ -106,7 +110,7 @@ beforeAll(async () => {
     ...emptyInterviewState('round0', 'iv-1'),
     status: 'completed',
     rank: 3,
-    statusStamp: { at: '2026-01-02T03:00:00.000Z', eventKey: 'round0:evt_1' },
+    statusStamp: stampOf({ occurredAt: '2026-01-02T03:00:00.000Z', eventKey: 'round0:evt_1' }),
     fields: { candidateEmail: pii.email },
     events: {
       'round0:evt_1': { advanced: true, done: true },

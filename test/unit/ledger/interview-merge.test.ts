@@ -7,6 +7,8 @@ import {
   type InterviewUpdate,
   mergeInterviewUpdate,
   normaliseUpdate,
+  stampOf,
+  tieOf,
 } from '../../../functions/ledger/interview-state.js';
 import { stateUpdate } from './factories.js';
 
@@ -60,7 +62,7 @@ describe('mergeInterviewUpdate', () => {
     expect(late.state).toMatchObject({
       status: ended.status,
       rank: ended.rank,
-      statusStamp: { at: ended.occurredAt, eventKey: ended.eventKey },
+      statusStamp: stampOf(ended),
     });
   });
 
@@ -101,8 +103,8 @@ describe('mergeInterviewUpdate', () => {
 
     // Assess
     expect(state.fields).toEqual({ score: newer.fields.score, startedAt: older.fields.startedAt });
-    expect(state.fieldStamps.score).toEqual({ at: newer.occurredAt, eventKey: newer.eventKey });
-    expect(state.fieldStamps.startedAt).toEqual({ at: older.occurredAt, eventKey: older.eventKey });
+    expect(state.fieldStamps.score).toEqual(stampOf(newer));
+    expect(state.fieldStamps.startedAt).toEqual(stampOf(older));
   });
 
   it('lets a newer event overwrite a field written by an older one', () => {
@@ -115,7 +117,7 @@ describe('mergeInterviewUpdate', () => {
 
     // Assess
     expect(state.fields.stage).toBe(newer.fields.stage);
-    expect(state.fieldStamps.stage).toEqual({ at: newer.occurredAt, eventKey: newer.eventKey });
+    expect(state.fieldStamps.stage).toEqual(stampOf(newer));
   });
 
   it('ignores undefined field values: they neither erase a value nor take a stamp', () => {
@@ -128,7 +130,7 @@ describe('mergeInterviewUpdate', () => {
 
     // Assess
     expect(state.fields).toEqual({ reportUrl: first.fields.reportUrl });
-    expect(state.fieldStamps.reportUrl?.eventKey).toBe(first.eventKey);
+    expect(state.fieldStamps.reportUrl?.tie).toBe(tieOf(first.eventKey));
   });
 
   it('at the same rank, takes the newer event for status and fields whatever the arrival order', () => {
@@ -142,22 +144,28 @@ describe('mergeInterviewUpdate', () => {
 
     // Assess
     expect(ab?.fields).toEqual(b.fields);
-    expect(ab?.statusStamp).toEqual({ at: b.occurredAt, eventKey: b.eventKey });
+    expect(ab?.statusStamp).toEqual(stampOf(b));
     expect(comparable(ba)).toEqual(comparable(ab));
   });
 
-  it('at the same rank and time, breaks the tie by event key whatever the arrival order', () => {
-    // Prepare
-    const [low, high] = ['evt_a', 'evt_b'].map((eventKey) =>
-      stateUpdate('i-1', { rank: 4, status: 'completed', minute: 7, eventKey, fields: { by: eventKey } }),
-    ) as [InterviewUpdate, InterviewUpdate];
+  it('at the same rank and time, breaks the tie by the events’ keys whatever the arrival order', () => {
+    // Prepare: the event whose key's tie sorts higher wins
+    const [low, high] = ['evt_a', 'evt_b']
+      .map((eventKey) =>
+        stateUpdate('i-1', { rank: 4, status: 'completed', minute: 7, eventKey, fields: { by: eventKey } }),
+      )
+      .sort((a, b) => tieOf(a.eventKey).localeCompare(tieOf(b.eventKey))) as [
+      InterviewUpdate,
+      InterviewUpdate,
+    ];
+    expect(tieOf(low.eventKey) < tieOf(high.eventKey)).toBe(true);
 
     // Act
     const states = [fold([low, high]), fold([high, low])];
 
     // Assess
     for (const state of states) {
-      expect(state?.statusStamp?.eventKey).toBe(high.eventKey);
+      expect(state?.statusStamp?.tie).toBe(tieOf(high.eventKey));
       expect(state?.fields.by).toBe(high.eventKey);
     }
   });
@@ -174,7 +182,7 @@ describe('mergeInterviewUpdate', () => {
     // Assess
     expect(a).toMatchObject({ advanced: true, stale: false });
     expect(b).toMatchObject({ advanced: false, stale: false });
-    expect(b.state.statusStamp?.eventKey).toBe(second.eventKey);
+    expect(b.state.statusStamp?.tie).toBe(tieOf(second.eventKey));
   });
 
   it('leaves the status alone for fields-only events', () => {
@@ -190,7 +198,7 @@ describe('mergeInterviewUpdate', () => {
     expect(result.state).toMatchObject({
       status: started.status,
       rank: started.rank,
-      statusStamp: { eventKey: started.eventKey },
+      statusStamp: stampOf(started),
       fields: scored.fields,
     });
   });
@@ -291,7 +299,7 @@ describe('mergeInterviewUpdate', () => {
             (best, update) =>
               best === undefined ||
               update.occurredAt > best.occurredAt ||
-              (update.occurredAt === best.occurredAt && update.eventKey > best.eventKey)
+              (update.occurredAt === best.occurredAt && tieOf(update.eventKey) > tieOf(best.eventKey))
                 ? update
                 : best,
             undefined,
@@ -325,7 +333,7 @@ describe('normaliseUpdate', () => {
       '2024-01-16T13:00:00.000Z',
     ]);
     expect(state?.fields.url).toBe(later.fields.url);
-    expect(state?.statusStamp?.eventKey).toBe(later.eventKey);
+    expect(state?.statusStamp?.tie).toBe(tieOf(later.eventKey));
   });
 
   it('stores fields as JSON would: undefined members dropped, dates as strings', () => {

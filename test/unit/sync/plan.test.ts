@@ -11,6 +11,7 @@ import {
   type InterviewState,
   mergeInterviewUpdate,
   normaliseUpdate,
+  stampOf,
 } from '../../../functions/ledger/interview-state.js';
 import { lifecycleOf, micro1Lifecycle } from '../../../functions/ledger/lifecycle.js';
 import {
@@ -82,7 +83,7 @@ const aState = (spec: StateSpec = {}): InterviewState => {
       : {
           status,
           rank: rank ?? micro1Lifecycle[status]?.rank ?? 0,
-          statusStamp: { at: new Date(now).toISOString(), eventKey: otherEvent },
+          statusStamp: stampOf({ occurredAt: new Date(now).toISOString(), eventKey: otherEvent }),
         }),
     ...rest,
   };
