@@ -16,6 +16,9 @@
  * | links (Lever) | adds the missing ones | adds only those still missing | none missing |
  * | notification | never resent once it may have been sent: at most once (Slack has no idempotency key) | recorded `uncertain` | recorded `uncertain` |
  *
+ * (Links are read, then the missing ones added, so two sets of links are never added at once: a new set
+ * waits while another attempt adds an earlier one, `plan.ts`; else both would add a link both lack.)
+ *
  * Writes planned in a later round of the same event (the notification of a status it just wrote, a follow-up
  * for a part the note it found lacks) have one crash point more: between the rounds. The event is recorded
  * done only by a settle after which nothing is left for it, so a crash there leaves the event claimed; its

@@ -234,6 +234,15 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
       const other = statusEffectKeys.find((key) => key !== write.key && check(key).kind === 'held');
       if (other !== undefined) blockedBy ??= other;
     }
+    if (write.kind === 'links') {
+      // Another set of links in flight (a recording's, while this event adds the webcam's): adding reads
+      // the record's links and adds those it lacks, so two at once would both add a link both lack, twice.
+      // The claims are one conditional write per version of the item, so the second attempt sees the first's.
+      const other = Object.keys(state.effects).find(
+        (key) => key !== write.key && key.startsWith('links:') && check(key).kind === 'held',
+      );
+      if (other !== undefined) blockedBy ??= other;
+    }
     writes.push(write);
   }
 

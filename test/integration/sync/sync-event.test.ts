@@ -710,6 +710,50 @@ describe('syncInterviewEvent: Lever links (own effect)', () => {
     const opportunity = world.lever.state.opportunities.find((o) => o.id === 'ABCD1234');
     expect(opportunity?.links).toEqual(['https://micro1.ai/report/h0gqkAcaDJ.pdf']);
   });
+
+  it("adds a recording's links while another set is being added only once that one is done: no link twice", async () => {
+    // Prepare: the note and the report's link written; the screen recording's links write is held at its
+    // POST, after it read which links the record lacks
+    const ats = createAtsAdapter(
+      'lever',
+      {
+        baseUrl: `${world.lever.url}/v1`,
+        performAs: 'user-1',
+        addLinks: true,
+        rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
+        http: { timeoutMs: 5000, maxAttempts: 1, baseDelayMs: 1 },
+      },
+      { apiKey: 'lever-key' },
+    );
+    const deps = world.deps({ ats, options: { waitMs: 300 } });
+    await syncInterviewEvent(micro1('interview_report.created'), deps);
+    const hold = world.lever.faults.hold({ method: 'POST', path: /addLinks$/ });
+    const recording = syncInterviewEvent(micro1('interview_recording.completed'), deps);
+    await hold.reached;
+    const webcam = micro1('interview_webcam_recording.completed', {
+      'data.interview_webcam_recording_player_url': webcamPlayer,
+    });
+
+    // Act: the webcam's links while the screen's are in flight, then again once they landed
+    const whileHeld = syncInterviewEvent(webcam, deps);
+    const busy = await whileHeld.then(
+      () => 'synced',
+      (error: Error) => error.name,
+    );
+    hold.release();
+    await recording;
+    const retried = await syncInterviewEvent(webcam, deps);
+
+    // Assess: each link once
+    expect(busy).toBe('EffectBusyError');
+    expect(retried.outcome).toBe('synced');
+    const opportunity = world.lever.state.opportunities.find((o) => o.id === 'ABCD1234');
+    expect(opportunity?.links).toEqual([
+      'https://micro1.ai/report/h0gqkAcaDJ.pdf',
+      screenPlayer,
+      webcamPlayer,
+    ]);
+  });
 });
 
 describe('syncInterviewEvent: unmatched candidates', () => {

@@ -846,6 +846,31 @@ describe('planWrites: keys name their content', () => {
     expect(keys).toEqual(['stage:stage-a', 'stage:stage-b']);
   });
 
+  it.each<[string, string | undefined, EffectRecord | undefined]>([
+    ['another attempt adds an earlier set of links', 'links:0123456789ab', claimedBy(other, liveLease)],
+    ['an earlier set of links was added', undefined, doneBy(otherEvent)],
+    ['the attempt that added an earlier set died (lease out)', undefined, claimedBy(other, expiredLease)],
+    ['this attempt holds the earlier set', undefined, claimedBy(me, liveLease)],
+  ])('when %s, a new set of links waits for: %s', (_name, blockedBy, earlier) => {
+    // Prepare: a completed report with its three links; an earlier write of fewer links
+    const state = aState({
+      status: 'report_ready',
+      fields: partFields({ ...allParts, reportUrl: urls.report }),
+      effects: {
+        'status:completed': doneBy(otherEvent),
+        note: doneBy(otherEvent, partKeys(85)),
+        ...(earlier === undefined ? {} : { 'links:0123456789ab': earlier }),
+      },
+    });
+
+    // Act
+    const plan = planWrites(state, fullContext({ carriesNote: false, notifications: false }));
+
+    // Assess: the links are planned either way; the attempt waits while the other set is in flight
+    expect(kindsOf(plan.writes)).toContain('links');
+    expect(plan.blockedBy).toBe(blockedBy);
+  });
+
   it('names links by the set of URLs: a new link a new key, the same links the same key', () => {
     // Prepare
     const withLinks = (fields: Record<string, unknown>) => aState({ status: 'completed', fields });
