@@ -42,8 +42,8 @@ import type { IntegrationSecrets, VendorApiSecrets } from './platform/secrets-sh
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
-import { readQueueMessage } from './queue/queue-message.js';
-import { RawEventStore, rawEventOf } from './queue/raw-events.js';
+import { type QueuedEvent, readQueueMessage } from './queue/queue-message.js';
+import { type RawEvent, RawEventStore, rawEventOf } from './queue/raw-events.js';
 import { throttledRetrySeconds } from './queue/redelivery.js';
 import type { CrashPoints } from './sync/apply.js';
 import { EffectBusyError } from './sync/errors.js';
@@ -268,6 +268,44 @@ const recordSyncMetrics = (
   }
 };
 
+/**
+ * Each record of an invocation (the very object the batch processor hands over): its queued event, or why it
+ * could not be read or kept.
+ */
+type ReadRecords = ReadonlyMap<SQSRecord, QueuedEvent | { readonly error: unknown }>;
+
+/**
+ * Reads every record of the invocation (following claim checks) and keeps their raw deliveries in the raw
+ * event store, before any record is processed: every delivery that reached the worker is replayable
+ * (a vendor's test delivery too, as received), whatever happens to it next. The deliveries of one day go
+ * in one PUT (`RawEventStore.putAll`): a busy queue's batch of 10 costs one instead of ten. A record whose
+ * message cannot be read, or whose delivery S3 did not take, carries its error to its own processing
+ * (retried when transient: the message comes back and is stored again; nothing else was done).
+ */
+const readRecords = async (records: readonly SQSRecord[]): Promise<ReadRecords> => {
+  const read = new Map<SQSRecord, QueuedEvent | { readonly error: unknown }>();
+  await Promise.all(
+    records.map(async (record) => {
+      try {
+        read.set(record, await readQueueMessage(record.body, s3));
+      } catch (error) {
+        read.set(record, { error });
+      }
+    }),
+  );
+  const toKeep: Array<{ record: SQSRecord; raw: RawEvent }> = [];
+  for (const [record, queued] of read) {
+    if ('event' in queued && queued.raw !== undefined)
+      toKeep.push({ record, raw: rawEventOf(queued.event, queued.raw) });
+  }
+  const kept = await rawEvents.putAll(toKeep.map(({ raw }) => raw));
+  kept.forEach((outcome, index) => {
+    const { record } = toKeep[index] as { record: SQSRecord };
+    if (typeof outcome !== 'string') read.set(record, { error: outcome });
+  });
+  return read;
+};
+
 /** What a worker handler instance may be given besides its environment (the local runtime and tests). */
 export interface WorkerHandlerOptions {
   /** Where tests kill the process mid-write; never set in deployed code. */
@@ -315,16 +353,14 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     }
   };
 
-  const processRecord = async (record: SQSRecord): Promise<void> => {
+  const processRecord = async (record: SQSRecord, read: ReadRecords): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     let event: InterviewEvent;
     try {
-      const queued = await readQueueMessage(record.body, s3);
+      const queued = read.get(record);
+      if (queued === undefined) throw new Error('the record was not read with its batch');
+      if ('error' in queued) throw queued.error;
       event = queued.event;
-      // Kept first, before anything the event does (a test delivery too, as received): every delivery that
-      // reached the worker is replayable, whatever happens to it next. A plain overwrite at the same key,
-      // so a retry (S3 failed: the message comes back, transient) or a vendor's redelivery costs one PUT.
-      if (queued.raw !== undefined) await rawEvents.put(rawEventOf(queued.event, queued.raw));
     } catch (error) {
       const disposition = classifyFailure(error);
       if (disposition.kind === 'transient') {
@@ -495,12 +531,15 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     const remainingMs = context.getRemainingTimeInMillis();
     // A sixth of a shorter timeout (the local runtime's tests run the worker with 2 s).
     const callsEndAt = Date.now() + remainingMs - Math.min(workerReserveMs, remainingMs / 6);
-    return invocationCallsEnd.run(callsEndAt, () =>
-      processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
-        context,
-        throwOnFullBatchFailure: false,
-      }),
-    );
+    return invocationCallsEnd.run(callsEndAt, async () => {
+      const read = await readRecords(event.Records);
+      return processPartialResponse(
+        event,
+        (record: SQSRecord) => processRecord(record, read),
+        new BatchProcessor(EventType.SQS),
+        { context, throwOnFullBatchFailure: false },
+      );
+    });
   };
 
   return middy<SQSEvent, SQSBatchResponse>()

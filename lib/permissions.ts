@@ -82,8 +82,8 @@ export const workerGrants = {
    */
   archiveQueue: ['sqs:SendMessage'],
   /**
-   * The raw event store, under `raw/` only (functions/queue/raw-events.ts): one PutObject per delivery the
-   * worker receives, before it processes it. No GetObject or ListBucket: the worker never reads it back
+   * The raw event store, under `raw/` only (functions/queue/raw-events.ts): one PutObject per invocation (and
+   * day) for the deliveries the worker receives, before it processes them. No GetObject or ListBucket: the worker never reads it back
    * (replays run in `npm run ops` with the operator's credentials).
    */
   rawEvents: ['s3:PutObject'],

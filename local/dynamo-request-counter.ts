@@ -1,8 +1,9 @@
 /**
- * Counts the DynamoDB requests a client sends, by command, through a middleware on its stack: the bench
- * and the tests use it to measure what an event costs (DynamoDB bills per request).
+ * Counts the requests an AWS SDK client sends, by command, through a middleware on its stack: the bench
+ * and the tests use it to measure what an event costs (DynamoDB and S3 bill per request).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface DynamoRequestCounter {
   /** Counts since the last `take` (or since the counter was added), then starts again from zero. */
@@ -16,10 +17,15 @@ export const totalRequests = (counts: Readonly<Record<string, number>>): number 
 let counters = 0;
 
 /** Adds a counting middleware to `client` (every request, whichever document client wraps it). */
-export const countDynamoDbRequests = (client: DynamoDBClient): DynamoRequestCounter => {
+export const countDynamoDbRequests = (client: DynamoDBClient): DynamoRequestCounter => countRequests(client);
+
+/** Adds a counting middleware to an S3 client. */
+export const countS3Requests = (client: S3Client): DynamoRequestCounter => countRequests(client);
+
+const countRequests = (client: DynamoDBClient | S3Client): DynamoRequestCounter => {
   const counts = new Map<string, number>();
   counters += 1;
-  client.middlewareStack.add(
+  (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       counts.set(name, (counts.get(name) ?? 0) + 1);

@@ -6,9 +6,17 @@
  * alone (one service that must be up, not two) and a delivery is stored once it reaches the worker, whatever
  * happens to it after. Expired after a configurable retention (a bucket lifecycle rule on the prefix).
  *
- * Key: `raw/{vendor}/{yyyy-mm-dd}/{dedupe key}.json` (the day the delivery was received, UTC; a very long
- * dedupe key is cut and hashed, see `keySegment`). A vendor's
- * redelivery of the same event overwrites it (same dedupe key, same day) — what was received last is kept.
+ * Keys:
+ * - a delivery alone in its worker invocation (a trickle): `raw/{vendor}/{yyyy-mm-dd}/{dedupe key}.json`, one
+ *   {@link RawEvent} (the day the delivery was received, UTC; a very long dedupe key is cut and hashed, see
+ *   `keySegment`). A vendor's redelivery of the same event overwrites it — what was received last is kept;
+ * - the deliveries of one invocation received on the same day, when there are several (a busy queue's
+ *   batches of up to 10, both vendors mixed): `raw/batches/{yyyy-mm-dd}/{digest}.json`, one
+ *   {@link RawEventBatch}. One PUT for the batch instead of one per delivery: S3's $5 per million PUTs was
+ *   more than the rest of the core path together (BENCHMARKS.md, cost). The digest is of the deliveries'
+ *   dedupe keys, so the same batch received again (a retry) overwrites its own object.
+ * A delivery may thus be stored more than once (a retry in another batch, a redelivery on another day):
+ * readers keep the one received last per dedupe key (local/ops/raw-store.ts).
  */
 import { createHash } from 'node:crypto';
 import type { PutObject } from '../platform/object-put.js';
@@ -17,6 +25,12 @@ import { RawEventStoreUnavailableError } from './errors.js';
 
 /** Root of the raw event store. */
 export const rawEventsPrefix = 'raw/';
+
+/**
+ * Root of the batch objects. Never a vendor's folder: a vendor's day folders hold per-delivery objects only,
+ * whose names are percent-encoded dedupe keys (`round0%3A…`).
+ */
+export const rawBatchesPrefix = `${rawEventsPrefix}batches/`;
 
 /** Headers kept with the body: what re-verifying or replaying a delivery needs, nothing else. */
 export const keptHeaders = ['content-type', 'x-webhook-signature', 'user-agent'] as const;
@@ -56,9 +70,14 @@ const keySegment = (dedupeKey: string): string => {
 export const rawEventKey = (vendor: VendorName, receivedAt: Date, dedupeKey: string): string =>
   `${rawEventsPrefix}${vendor}/${receivedAt.toISOString().slice(0, 10)}/${keySegment(dedupeKey)}.json`;
 
-/** The prefix of one vendor's deliveries received on `day` (`yyyy-mm-dd`). */
-export const rawEventDayPrefix = (vendor: VendorName, day: string): string =>
-  `${rawEventsPrefix}${vendor}/${day}/`;
+/** The key of the batch object of deliveries received on `day` (`yyyy-mm-dd`) with these dedupe keys. */
+export const rawBatchKey = (day: string, dedupeKeys: readonly string[]): string => {
+  const digest = createHash('sha256')
+    .update([...dedupeKeys].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 32);
+  return `${rawBatchesPrefix}${day}/${digest}.json`;
+};
 
 const kept: ReadonlySet<string> = new Set(keptHeaders);
 
@@ -89,6 +108,12 @@ export const rawEventOf = (event: InterviewEvent, delivery: RawDelivery): RawEve
   bodyBase64: delivery.bodyBase64,
 });
 
+/** Several deliveries of one worker invocation, received on the same day (JSON). */
+export interface RawEventBatch {
+  readonly schemaVersion: 2;
+  readonly events: readonly RawEvent[];
+}
+
 export interface RawEventStoreOptions {
   /** How objects reach S3 (the worker's SDK client, platform/clients.ts `sdkPutObject`). */
   readonly putObject: PutObject;
@@ -96,7 +121,13 @@ export interface RawEventStoreOptions {
   readonly bucket: string;
 }
 
-/** Writes raw events at {@link rawEventKey}. */
+/** The UTC day a delivery was received (an unreadable time, which the ingest never writes, groups apart). */
+const dayOf = (raw: RawEvent): string => {
+  const time = Date.parse(raw.receivedAt);
+  return Number.isNaN(time) ? `invalid:${raw.receivedAt}` : new Date(time).toISOString().slice(0, 10);
+};
+
+/** Writes raw events: one alone at {@link rawEventKey}, several of a day at {@link rawBatchKey}. */
 export class RawEventStore {
   readonly #options: RawEventStoreOptions;
 
@@ -105,20 +136,66 @@ export class RawEventStore {
   }
 
   /**
-   * Stores `raw` (SSE-S3); resolves only once S3 accepted it, with its key. A redelivery (same vendor, day
-   * and dedupe key) overwrites the object: a plain PUT, no condition, so a retry after a partial failure
+   * Stores `raw` alone (SSE-S3); resolves only once S3 accepted it, with its key. A redelivery (same vendor,
+   * day and dedupe key) overwrites the object: a plain PUT, no condition, so a retry after a partial failure
    * always succeeds.
    *
    * @throws {RawEventStoreUnavailableError} when S3 refused or could not be reached.
    */
   async put(raw: RawEvent): Promise<string> {
+    return this.#write(rawEventKey(raw.vendor, new Date(raw.receivedAt), raw.dedupeKey), raw);
+  }
+
+  /**
+   * Stores an invocation's deliveries, one PUT per day they were received on (nearly always one): a day's
+   * one delivery as {@link put} does, several as one {@link RawEventBatch}. Never throws: each delivery's
+   * outcome, in the order given, is its object's key or the {@link RawEventStoreUnavailableError} of its
+   * day's PUT (the worker retries those deliveries' messages, and the next receive stores them again).
+   */
+  async putAll(raws: readonly RawEvent[]): Promise<Array<string | RawEventStoreUnavailableError>> {
+    const byDay = new Map<string, number[]>();
+    raws.forEach((raw, index) => {
+      const day = dayOf(raw);
+      byDay.set(day, [...(byDay.get(day) ?? []), index]);
+    });
+    const outcomes = new Array<string | RawEventStoreUnavailableError>(raws.length);
+    await Promise.all(
+      [...byDay].map(async ([day, indexes]) => {
+        const events = indexes.map((index) => raws[index] as RawEvent);
+        let outcome: string | RawEventStoreUnavailableError;
+        try {
+          if (day.startsWith('invalid:')) throw new RangeError('receivedAt is not a time');
+          outcome =
+            events.length === 1
+              ? await this.put(events[0] as RawEvent)
+              : await this.#write(
+                  rawBatchKey(
+                    day,
+                    events.map((raw) => raw.dedupeKey),
+                  ),
+                  { schemaVersion: 2, events } satisfies RawEventBatch,
+                );
+        } catch (error) {
+          outcome =
+            error instanceof RawEventStoreUnavailableError
+              ? error
+              : new RawEventStoreUnavailableError('the raw event store did not accept the events', {
+                  cause: error,
+                });
+        }
+        for (const index of indexes) outcomes[index] = outcome;
+      }),
+    );
+    return outcomes;
+  }
+
+  async #write(key: string, content: RawEvent | RawEventBatch): Promise<string> {
     const { putObject, bucket } = this.#options;
-    const key = rawEventKey(raw.vendor, new Date(raw.receivedAt), raw.dedupeKey);
     try {
       await putObject({
         bucket,
         key,
-        body: JSON.stringify(raw),
+        body: JSON.stringify(content),
         contentType: 'application/json',
         serverSideEncryption: 'AES256',
       });

@@ -128,7 +128,7 @@ export class Worker extends Construct {
       this.function,
       props.bucket,
       rawEventsPrefix,
-      `Raw event keys are per vendor, day and event (functions/queue/raw-events.ts); the wildcard is confined to ${rawEventsPrefix}.`,
+      `Raw event keys are per vendor, day and event, or per day and batch (functions/queue/raw-events.ts); the wildcard is confined to ${rawEventsPrefix}.`,
     );
   }
 }

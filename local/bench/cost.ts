@@ -83,6 +83,8 @@ export interface CostModel {
   readonly lines: readonly CostLine[];
   readonly coreUsdPerMillion: number;
   readonly coreWithoutRawStoreUsdPerMillion: number;
+  /** The raw event store's PUTs. */
+  readonly rawStoreUsdPerMillion: number;
   readonly perHundredMsAwaitedUsdPerMillion: number;
   readonly ingestBilledMs: number;
   readonly workerBilledMs: number;
@@ -148,6 +150,17 @@ export const costPerMillion = (
     a.accessLogBytesPerRequest +
     a.platformLogBytesPerInvocation * (1 + invocations);
 
+  // The raw event store's PUTs per event as measured at this batching (one per invocation and day).
+  const measuredPuts =
+    batch === 1 ? worker.rawStorePutsPerEvent?.alone : worker.rawStorePutsPerEvent?.batched;
+  const rawPuts = measuredPuts ?? 1;
+  const rawPutsSource =
+    measuredPuts === undefined
+      ? 'one per event: not measured by this result'
+      : batch === 1
+        ? 'measured, one event per invocation'
+        : "measured in the worker rounds' batches";
+  const rawStoreUsd = rawPuts * prices.s3Put * million;
   const lines: CostLine[] = [
     {
       item: 'API Gateway HTTP API',
@@ -179,10 +192,9 @@ export const costPerMillion = (
     },
     {
       item: 'S3 raw event store',
-      perEvent: "1 PUT (the worker's)",
-      usdPerMillion: prices.s3Put * million,
-      arithmetic:
-        '1 × $0.005 per 1,000 (storage: ~2 KB per event for the retention, under $0.01 per million)',
+      perEvent: `${round(rawPuts, 3)} PUT (the worker's: one per invocation and day)`,
+      usdPerMillion: rawStoreUsd,
+      arithmetic: `${round(rawPuts, 3)} × $0.005 per 1,000 (${rawPutsSource}; storage: ~2 KB per event for the retention, under $0.01 per million)`,
       core: true,
     },
     {
@@ -230,7 +242,8 @@ export const costPerMillion = (
   return {
     lines: lines.map((line) => ({ ...line, usdPerMillion: round(line.usdPerMillion, 3) })),
     coreUsdPerMillion: round(core, 2),
-    coreWithoutRawStoreUsdPerMillion: round(core - prices.s3Put * million, 2),
+    coreWithoutRawStoreUsdPerMillion: round(core - rawStoreUsd, 2),
+    rawStoreUsdPerMillion: round(rawStoreUsd, 3),
     perHundredMsAwaitedUsdPerMillion: round(0.1 * workerGb * prices.lambdaArmGbSecond * million, 2),
     ingestBilledMs,
     workerBilledMs,

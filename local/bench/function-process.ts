@@ -19,11 +19,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dynamoDbClient } from '../../functions/platform/clients.js';
+import { dynamoDbClient, smallObjectS3Client } from '../../functions/platform/clients.js';
 import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
 import { resources } from '../../lib/resources.js';
 import { startHttpApi } from '../api-gateway.js';
-import { countDynamoDbRequests } from '../dynamo-request-counter.js';
+import { countDynamoDbRequests, countS3Requests } from '../dynamo-request-counter.js';
 import { invokeLocally, type LocalFunctionSettings } from '../lambda-context.js';
 import { silentLog } from '../log.js';
 import { queueDepth } from '../queue-depth.js';
@@ -55,6 +55,8 @@ export interface DrainResult {
   readonly seconds: number;
   readonly atsWrites: number;
   readonly dynamoDb: Record<string, number>;
+  /** The worker's S3 requests (the raw event store's PUTs), by command. */
+  readonly s3: Record<string, number>;
 }
 
 // The log ATS adapter prints one JSON line per ATS write (as deployed with ATS_CONFIG path `stdout`).
@@ -127,6 +129,7 @@ const ingestCommands = async () => {
 const workerCommands = async () => {
   const worker = await import('../../functions/worker.js');
   const counter = countDynamoDbRequests(dynamoDbClient());
+  const s3Counter = countS3Requests(smallObjectS3Client());
   const sqs = new SQSClient({});
   const queueUrl = env.QUEUE_URL ?? '';
   const atsLines = () => logs.apartTotal();
@@ -152,6 +155,7 @@ const workerCommands = async () => {
       batchSize?: number;
     }): Promise<DrainResult> => {
       counter.take();
+      s3Counter.take();
       const started = performance.now();
       const poller = startSqsPoller({
         sqs,
@@ -174,7 +178,7 @@ const workerCommands = async () => {
         // Not timed: the poller's last long poll on the empty queue ends here.
         await poller.stop();
       }
-      return { seconds, atsWrites: atsLines(), dynamoDb: counter.take() };
+      return { seconds, atsWrites: atsLines(), dynamoDb: counter.take(), s3: s3Counter.take() };
     },
   };
 };

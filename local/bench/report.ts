@@ -266,11 +266,12 @@ with typical values: an IPv6 source address, micro1's route).
 ${model.lines.map((line) => `| ${line.item} | ${line.perEvent} | ${line.usdPerMillion.toFixed(3)} | ${line.arithmetic} |`).join('\n')}
 
 **Core path (HTTP → ingest → SQS → worker → ledger, logs included), at a trickle: $${model.coreUsdPerMillion.toFixed(2)} per million events**
-(target ≤ $5); **$${model.coreWithoutRawStoreUsdPerMillion.toFixed(2)}** without the raw event store's PUT, which is $${rawStorePut} of it on its own:
-one S3 PUT per delivery is the price of keeping every delivery replayable. Cheaper ways to keep them, none
-built: S3 Express One Zone ($0.00113 per 1,000 PUTs: $1.13 per million), batching deliveries into one object per
-minute through Firehose (billed per 5 KB record: ~$0.15 per million at $0.029 per GB), or keeping the raw body
-only in the SQS message and the DLQ (no replay after 14 days).
+(target ≤ $5); **$${model.coreWithoutRawStoreUsdPerMillion.toFixed(2)}** without the raw event store's PUT, which is $${model.rawStoreUsdPerMillion.toFixed(2)} of it on its own:
+the worker keeps an invocation's deliveries in one S3 object per day (functions/queue/raw-events.ts), so a
+delivery alone in its invocation costs a whole PUT ($${rawStorePut} per million) and a batch of 10 shares one. Cheaper ways to keep them
+at a trickle, none built: S3 Express One Zone ($0.00113 per 1,000 PUTs: $1.13 per million), batching deliveries
+into one object per minute through Firehose (billed per 5 KB record: ~$0.15 per million at $0.029 per GB), or
+keeping the raw body only in the SQS message and the DLQ (no replay after 14 days).
 
 When busy (the worker's batches full, 10 events per invocation) the per-invocation items shrink:
 ${busyChanges.map((line) => `${line.item} $${line.usdPerMillion.toFixed(3)} (${line.arithmetic})`).join('; ')}.
@@ -280,7 +281,7 @@ starts cold, and INIT is billed: at a trickle with ${coldSensitivity.map(({ rate
 path costs ${coldSensitivity.map(({ rate, model: m }) => `$${m.coreUsdPerMillion.toFixed(2)} (${rate * 100}%)`).join(' and ')} per million events (both functions' INIT as measured above).
 Why $5 is out of reach at a trickle: the per-request prices of the services the shape requires (API Gateway,
 two Lambda invocations, three SQS requests, the ledger's read and two writes) already come to
-$${fixedPerRequest.toFixed(2)} per million before any compute or log byte, and the raw event store's PUT is $${rawStorePut} on its own.
+$${fixedPerRequest.toFixed(2)} per million before any compute or log byte, and the raw event store's PUT of a lone delivery is $${model.rawStoreUsdPerMillion.toFixed(2)} on its own.
 ${tracingLine === undefined ? '' : `X-Ray, on for the stage's ${[tracing.ingest ? 'ingest' : '', tracing.worker ? 'worker' : ''].filter(Boolean).join(' and ')}, adds up to $${tracingLine.usdPerMillion.toFixed(2)} (one trace per invocation of a trickle).\n`}Not in the core path: waiting on the vendor API (enrichment) and the ATS, which the worker's Lambda bills while it
 waits: $${model.perHundredMsAwaitedUsdPerMillion.toFixed(2)} per million events per 100 ms awaited (e.g. 2 ATS writes and one enrichment read of
 ~150 ms each: $${((atsAndVendorWaitMs / 1000) * (resources.worker.memoryMb / 1024) * prices.lambdaArmGbSecond * 1e6).toFixed(2)}); the archive (per asset: SQS, the archive Lambda's streaming time, S3 storage).

@@ -87,6 +87,11 @@ export interface WorkerBenchResult {
     readonly duplicateByCommand: Record<string, number>;
   };
   /**
+   * The raw event store's S3 PUTs per fresh event: in the rounds (the batches the poller received) and one
+   * event per invocation. Absent from results written before it was measured (one PUT per event then).
+   */
+  readonly rawStorePutsPerEvent?: { readonly batched: number; readonly alone: number };
+  /**
    * CloudWatch Logs bytes per event: the worker's lines per fresh event (batches as the rounds drain them,
    * and one event per invocation), the ingest's per delivery.
    */
@@ -206,6 +211,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     let workerLogLines = 0;
     let ingestLogBytes = 0;
     let fresh: Record<string, number> = {};
+    let roundPuts = 0;
     for (let index = 0; index < options.rounds; index += 1) {
       const order = index % 2 === 0 ? 'pipeline-first' : 'raw-first';
       const bodies = batches[index] as string[];
@@ -226,6 +232,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
           workerLogBytes += logs.bytes;
           workerLogLines += logs.lines;
           fresh = drained.dynamoDb;
+          roundPuts += drained.s3.PutObjectCommand ?? 0;
           const requests = totalRequests(drained.dynamoDb);
           pipeline = {
             seconds: round(drained.seconds, 2),
@@ -266,7 +273,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     await worker.call('logs');
     await deliver(alone);
     atsWrites += Math.round(atsWritesPerEvent * alone.length);
-    await drain(atsWrites, 1);
+    const alonePuts = (await drain(atsWrites, 1)).s3.PutObjectCommand ?? 0;
     const aloneLogs = await worker.call<{ bytes: number; lines: number }>('logs');
 
     // The lived interviews: each started (drained: its writes are whatever the status advance makes), then
@@ -314,6 +321,10 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
         duplicate: round(totalRequests(duplicate) / last.length, 2),
         freshByCommand: fresh,
         duplicateByCommand: duplicate,
+      },
+      rawStorePutsPerEvent: {
+        batched: round(roundPuts / events, 3),
+        alone: round(alonePuts / alone.length, 3),
       },
       logs: {
         workerBytesPerEvent: round(workerLogBytes / events),

@@ -3,8 +3,8 @@
  * `npm run ops -- status <e-mail>` and `npm run ops -- erase`.
  *
  * Sources, each read once:
- * - the raw event store (`raw/…`, every version in a versioned bucket): each delivery parsed again into its
- *   envelope;
+ * - the raw event store (`raw/…`, every version in a versioned bucket): each delivery (one per object, or
+ *   several in a batch object) parsed again into its envelope;
  * - the claim-check objects (`claim-checks/…`): envelopes too large for SQS;
  * - the ledger table, scanned: interview items (`INTERVIEW#…`), archive manifests (`ARCHIVE#…`), parked
  *   events (`PARKED#…`, with their envelopes) and any other item.
@@ -38,7 +38,7 @@ import { findInterviewKey, sessionKeyOf } from '../../functions/ledger/lifecycle
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
 import { Progress, type ProgressStream } from './progress.js';
-import { envelopeOfRaw, listRawEvents, rawBodyJson, readRawEvent } from './raw-store.js';
+import { envelopeOfRaw, listRawEvents, rawBodyJson, readRawEvents } from './raw-store.js';
 import { listAll, listLevel, type ObjectRef, readText } from './s3-objects.js';
 
 /** Root of the claim-check objects (`EventQueue`'s default, `resources.bucket.claimCheckPrefix`). */
@@ -62,7 +62,13 @@ export type MatchReason =
 
 /** Where an event lives. */
 export type EventLocation =
-  | { readonly kind: 'raw' | 'claim-check'; readonly key: string; readonly versionId?: string }
+  | {
+      readonly kind: 'raw' | 'claim-check';
+      readonly key: string;
+      readonly versionId?: string;
+      /** A delivery's place in a batch object of the raw event store (absent: the object is the delivery). */
+      readonly index?: number;
+    }
   | { readonly kind: 'parked'; readonly pk: string; readonly sk: string };
 
 /** What an event says about whom it concerns (never its content). */
@@ -268,30 +274,33 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
   const raw = await listRawEvents(s3, bucket, { versions: versioned });
   const rawProgress = new Progress('reading raw events', raw.objects.length, stream);
   await inChunks(raw.objects, async (ref) => {
-    const stored = await readRawEvent(s3, bucket, ref);
+    const stored = await readRawEvents(s3, bucket, ref);
     rawProgress.tick();
-    const where: EventLocation = {
-      kind: 'raw',
-      key: ref.key,
-      ...(ref.versionId === undefined ? {} : { versionId: ref.versionId }),
-    };
     if (stored === undefined) {
       unreadableRaw.push(ref.key);
       return;
     }
-    const parsed = envelopeOfRaw(stored);
-    if (parsed.ok) {
-      events.push(eventFacts(where, parsed.event));
-      return;
-    }
-    // A body the parser refuses now still names whom it is about: its mentions count.
-    events.push({
-      where,
-      vendor: stored.vendor,
-      type: stored.type,
-      dedupeKey: stored.dedupeKey,
-      interviews: [],
-      ...mentionsOf(rawBodyJson(stored) ?? Buffer.from(stored.bodyBase64, 'base64').toString('utf8')),
+    stored.events.forEach((delivery, index) => {
+      const where: EventLocation = {
+        kind: 'raw',
+        key: ref.key,
+        ...(ref.versionId === undefined ? {} : { versionId: ref.versionId }),
+        ...(stored.batch ? { index } : {}),
+      };
+      const parsed = envelopeOfRaw(delivery);
+      if (parsed.ok) {
+        events.push(eventFacts(where, parsed.event));
+        return;
+      }
+      // A body the parser refuses now still names whom it is about: its mentions count.
+      events.push({
+        where,
+        vendor: delivery.vendor,
+        type: delivery.type,
+        dedupeKey: delivery.dedupeKey,
+        interviews: [],
+        ...mentionsOf(rawBodyJson(delivery) ?? Buffer.from(delivery.bodyBase64, 'base64').toString('utf8')),
+      });
     });
   });
   rawProgress.done();

@@ -17,7 +17,8 @@
  * 4. the objects outside the known prefixes that contain (or whose key contains) any of those;
  * 5. the claim-check objects whose envelope is theirs or mentions them;
  * 6. their parked events;
- * 7. their raw events;
+ * 7. their raw events: a batch object (a worker invocation's deliveries) that also holds others' deliveries
+ *    is written again without theirs, and its other versions deleted (its retention restarts with it);
  * 8. their interview items (`INTERVIEW#…`: state, event and effect records).
  * In a versioned bucket (the deployed one), every version and delete marker of each key goes.
  * Raw events and claim checks the parser refuses now (a schema changed after they were stored) were found by
@@ -41,6 +42,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { archiveSegment } from '../../functions/archive/tasks.js';
+import type { RawEvent, RawEventBatch } from '../../functions/queue/raw-events.js';
 import { queueCounts } from '../queue-depth.js';
 import {
   type CandidateFindings,
@@ -53,9 +55,9 @@ import {
 } from './candidate.js';
 import { capped } from './format.js';
 import { Progress, type ProgressStream } from './progress.js';
-import { envelopeOfRaw, readRawEvent } from './raw-store.js';
+import { envelopeOfRaw, readRawEvent, readRawEvents } from './raw-store.js';
 import { receiveDeadLetters, releaseMessage } from './redrive.js';
-import { deleteEverywhere, type ObjectRef, readText } from './s3-objects.js';
+import { deleteEverywhere, listAll, type ObjectRef, readText, replaceObject } from './s3-objects.js';
 
 export interface TableKey {
   readonly pk: string;
@@ -72,6 +74,8 @@ export interface ErasePlan {
   readonly otherObjects: readonly string[];
   readonly claimChecks: readonly string[];
   readonly rawEvents: readonly string[];
+  /** Batch objects of the raw event store that also hold others' deliveries: rewritten without the candidate's. */
+  readonly rawRewrites: readonly RawRewrite[];
   /**
    * Object keys and item keys (`pk / sk`) of the plan that contain the candidate's e-mail, name or pseudonym
    * (an `exports/jane@example.com.json`): printed as a digest, never as they are.
@@ -80,6 +84,18 @@ export interface ErasePlan {
   /** How many e-mails, names, pseudonyms and candidate ids were looked for (never which). */
   readonly identities: { emails: number; names: number; pseudonyms: number; candidateIds: number };
 }
+
+/** A batch object of the raw event store to write again without some of its deliveries. */
+export interface RawRewrite {
+  readonly key: string;
+  /** The candidate's deliveries in it: `<version id>#<index>` (no version id in an unversioned bucket). */
+  readonly drop: readonly string[];
+  /** Their dedupe keys: the same delivery in another version of the object goes too. */
+  readonly dropDedupeKeys: readonly string[];
+}
+
+const placeOf = (versionId: string | undefined, index: number | undefined) =>
+  `${versionId ?? ''}#${index ?? 0}`;
 
 /** The id an interview's media is stored under: ROUND0's interview id, micro1's report id. */
 const archiveIdOf = (ref: InterviewRef): string | undefined =>
@@ -197,7 +213,7 @@ const unparsedText = async (
     ...(event.where.versionId === undefined ? {} : { versionId: event.where.versionId }),
   };
   if (event.where.kind === 'raw') {
-    const stored = await readRawEvent(s3.client, s3.bucket, ref);
+    const stored = await readRawEvent(s3.client, s3.bucket, ref, event.where.index);
     if (stored === undefined || envelopeOfRaw(stored).ok) return undefined;
     return `${ref.key}\n${Buffer.from(stored.bodyBase64, 'base64').toString('utf8')}`.toLowerCase();
   }
@@ -252,6 +268,25 @@ export const planErase = async (
       ),
     ),
   ];
+  // A batch object holds several people's deliveries: deleted only when every one of them is the candidate's,
+  // otherwise written again without theirs.
+  const taken = new Set<EventFacts>([...findings.events, ...matchedUnparsed]);
+  const rawRewrites: RawRewrite[] = [];
+  const rawKeys = keysOf('raw').filter((key) => {
+    const inObject = sources.events.filter((event) => event.where.kind === 'raw' && event.where.key === key);
+    if (inObject.every((event) => taken.has(event))) return true;
+    const theirs = inObject.filter((event) => taken.has(event));
+    rawRewrites.push({
+      key,
+      drop: theirs.flatMap(({ where }) =>
+        where.kind === 'raw' ? [placeOf(where.versionId, where.index)] : [],
+      ),
+      dropDedupeKeys: [
+        ...new Set(theirs.flatMap((event) => (event.dedupeKey === undefined ? [] : [event.dedupeKey]))),
+      ],
+    });
+    return false;
+  });
   const mediaPrefixes = new Set<string>();
   for (const ref of findings.interviews) {
     const id = archiveIdOf(ref);
@@ -272,7 +307,8 @@ export const planErase = async (
     mediaPrefixes: [...mediaPrefixes].sort(),
     otherObjects: otherObjects.sort(),
     claimChecks: keysOf('claim-check').sort(),
-    rawEvents: keysOf('raw').sort(),
+    rawEvents: rawKeys.sort(),
+    rawRewrites: rawRewrites.sort((a, b) => a.key.localeCompare(b.key)),
     keysNamingCandidate: new Set(
       [...otherObjects, ...otherItems.map(tableKey)].filter((key) => namesCandidate(key.toLowerCase())),
     ),
@@ -294,7 +330,8 @@ export const planIsEmpty = (plan: ErasePlan): boolean =>
     plan.mediaPrefixes.length +
     plan.otherObjects.length +
     plan.claimChecks.length +
-    plan.rawEvents.length ===
+    plan.rawEvents.length +
+    plan.rawRewrites.length ===
   0;
 
 const tableKey = (key: TableKey) => `${key.pk} / ${key.sk}`;
@@ -320,6 +357,11 @@ export const planLines = (plan: ErasePlan): string[] => {
   section('bucket: other objects', plan.otherObjects, (key) => shownKey(plan, key));
   section(`bucket: claim checks (${claimCheckPrefix})`, plan.claimChecks, (key) => key);
   section('bucket: raw events', plan.rawEvents, (key) => key);
+  section(
+    "bucket: raw event batches written again without the candidate's deliveries",
+    plan.rawRewrites,
+    (rewrite) => `${rewrite.key} (${rewrite.dropDedupeKeys.length} of theirs)`,
+  );
   return lines;
 };
 
@@ -339,8 +381,60 @@ export interface EraseOutcome {
   readonly otherObjects: number;
   readonly claimChecks: number;
   readonly rawEvents: number;
+  /** Batch objects written again without the candidate's deliveries (their old versions are counted in `rawEvents`). */
+  readonly rawRewritten: number;
   readonly mediaKeys: readonly string[];
 }
+
+/**
+ * Writes a batch object of the raw event store again with every delivery of every version of it but the
+ * candidate's (one copy per dedupe key, the one received last), and deletes its other versions; deletes
+ * the key when nothing else is left. Read at the time of the erase, so a version written since the plan
+ * (the same batch received again) is covered too.
+ */
+const rewriteRawBatch = async (
+  target: EraseTarget,
+  rewrite: RawRewrite,
+): Promise<{ readonly rewritten: boolean; readonly deleted: number }> => {
+  const drop = new Set(rewrite.drop);
+  const dropDedupeKeys = new Set(rewrite.dropDedupeKeys);
+  const versions: ObjectRef[] = [];
+  if (target.versioned) {
+    for await (const ref of listAll(target.s3, target.bucket, rewrite.key, true))
+      if (ref.key === rewrite.key) versions.push(ref);
+  } else versions.push({ key: rewrite.key });
+  const kept = new Map<string, RawEvent>();
+  for (const ref of versions) {
+    const stored = await readRawEvents(target.s3, target.bucket, ref);
+    stored?.events.forEach((raw, index) => {
+      if (drop.has(placeOf(ref.versionId, index)) || dropDedupeKeys.has(raw.dedupeKey)) return;
+      const prior = kept.get(raw.dedupeKey);
+      if (prior === undefined || prior.receivedAt <= raw.receivedAt) kept.set(raw.dedupeKey, raw);
+    });
+  }
+  if (kept.size === 0) {
+    let deleted = 0;
+    await deleteEverywhere(
+      target.s3,
+      target.bucket,
+      { keys: [rewrite.key], prefixes: [] },
+      target.versioned,
+      (count) => {
+        deleted += count;
+      },
+    );
+    return { rewritten: false, deleted };
+  }
+  const batch: RawEventBatch = { schemaVersion: 2, events: [...kept.values()] };
+  const deleted = await replaceObject(
+    target.s3,
+    target.bucket,
+    rewrite.key,
+    JSON.stringify(batch),
+    target.versioned,
+  );
+  return { rewritten: true, deleted };
+};
 
 /** Carries out `plan` in the order of the module comment. */
 export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promise<EraseOutcome> => {
@@ -352,7 +446,8 @@ export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promis
     plan.parked.length +
     plan.otherObjects.length +
     plan.claimChecks.length +
-    plan.rawEvents.length;
+    plan.rawEvents.length +
+    plan.rawRewrites.length;
   // Media objects are counted as they are listed: the total grows.
   const progress = new Progress(
     'erase',
@@ -391,10 +486,25 @@ export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promis
   const otherObjects = (await deleteObjects(plan.otherObjects)).count;
   const claimChecks = (await deleteObjects(plan.claimChecks)).count;
   await deleteItems(plan.parked);
-  const rawEvents = (await deleteObjects(plan.rawEvents)).count;
+  let rawEvents = (await deleteObjects(plan.rawEvents)).count;
+  let rawRewritten = 0;
+  for (const rewrite of plan.rawRewrites) {
+    const outcome = await rewriteRawBatch(target, rewrite);
+    rawEvents += outcome.deleted;
+    if (outcome.rewritten) rawRewritten += 1;
+    progress.tick();
+  }
   await deleteItems(plan.states);
   progress.done();
-  return { items, media, otherObjects, claimChecks, rawEvents, mediaKeys: mediaDeleted.deleted };
+  return {
+    items,
+    media,
+    otherObjects,
+    claimChecks,
+    rawEvents,
+    rawRewritten,
+    mediaKeys: mediaDeleted.deleted,
+  };
 };
 
 /** What was removed (counts and keys, no PII). */
@@ -413,7 +523,10 @@ export const outcomeLines = (plan: ErasePlan, outcome: EraseOutcome, versioned: 
     `bucket: ${outcome.media} archived media ${objects} under ${plan.mediaPrefixes.join(', ') || '(none)'}`,
     ...capped(outcome.mediaKeys, 20, (key) => `  ${key}`),
     `bucket: ${outcome.rawEvents} raw event ${objects}, ${outcome.claimChecks} claim-check ${objects}, ` +
-      `${outcome.otherObjects} other ${objects}`,
+      `${outcome.otherObjects} other ${objects}` +
+      (plan.rawRewrites.length === 0
+        ? ''
+        : `; ${outcome.rawRewritten} raw event batch(es) written again without the candidate's deliveries`),
     ...capped(
       [...plan.rawEvents, ...plan.claimChecks, ...plan.otherObjects],
       50,

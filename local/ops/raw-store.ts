@@ -1,10 +1,16 @@
 /**
  * Reading the raw event store (`functions/queue/raw-events.ts`): the day folders of a window, each stored
- * delivery, and the envelope its body becomes when parsed again by the vendors' parser — what the ingest
- * made of it, except for the dedupe key when the replay is forced.
+ * delivery — one per object, or several in a batch object — and the envelope its body becomes when parsed
+ * again by the vendors' parser: what the ingest made of it, except for the dedupe key when the replay is
+ * forced.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type RawEvent, rawEventDayPrefix, rawEventsPrefix } from '../../functions/queue/raw-events.js';
+import {
+  type RawEvent,
+  type RawEventBatch,
+  rawBatchesPrefix,
+  rawEventsPrefix,
+} from '../../functions/queue/raw-events.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import {
   parseVendorEvent,
@@ -50,9 +56,10 @@ export interface RawListing {
 }
 
 /**
- * The stored deliveries of `vendors` received on the days of `[since, until]` (whole days: the exact window
- * is applied to each event's `receivedAt`). Lists the vendor's day folders and keeps those in the window,
- * so empty days cost nothing.
+ * The objects holding the deliveries of `vendors` received on the days of `[since, until]` (whole days: the
+ * exact window is applied to each event's `receivedAt`): each vendor's day folders, and the batch objects'
+ * day folders, which hold any vendor's deliveries (filter them by `RawEvent.vendor`). Lists the folders and
+ * keeps those in the window, so empty days cost nothing.
  */
 export const listRawEvents = async (
   s3: S3Client,
@@ -69,34 +76,47 @@ export const listRawEvents = async (
   const to = options.until === undefined ? undefined : dayOf(options.until);
   const days = new Set<string>();
   const objects: ObjectRef[] = [];
-  for (const vendor of options.vendors ?? vendorNames) {
-    const folders = await listFolders(s3, bucket, `${rawEventsPrefix}${vendor}/`, options.versions ?? false);
+  const roots = [
+    ...(options.vendors ?? vendorNames).map((vendor) => `${rawEventsPrefix}${vendor}/`),
+    rawBatchesPrefix,
+  ];
+  for (const root of roots) {
+    const folders = await listFolders(s3, bucket, root, options.versions ?? false);
     for (const folder of folders) {
-      const day = folder.slice(`${rawEventsPrefix}${vendor}/`.length, -1);
+      const day = folder.slice(root.length, -1);
       if ((from !== undefined && day < from) || (to !== undefined && day > to)) continue;
       days.add(day);
-      for await (const object of listAll(
-        s3,
-        bucket,
-        rawEventDayPrefix(vendor, day),
-        options.versions ?? false,
-      ))
-        objects.push(object);
+      for await (const object of listAll(s3, bucket, folder, options.versions ?? false)) objects.push(object);
     }
   }
   return { days: [...days].sort(), objects };
 };
 
+/** Whether a parsed value is a stored delivery ({@link RawEvent}). */
+const isRawEvent = (value: unknown): value is RawEvent => {
+  const raw = value as Partial<RawEvent> | null;
+  return (
+    raw !== null &&
+    typeof raw === 'object' &&
+    raw.schemaVersion === 1 &&
+    (vendorNames as readonly string[]).includes(String(raw.vendor)) &&
+    typeof raw.bodyBase64 === 'string' &&
+    typeof raw.receivedAt === 'string' &&
+    typeof raw.dedupeKey === 'string'
+  );
+};
+
 /**
- * A stored delivery, checked to be one (`undefined` for anything else under `raw/`). An object S3 does not
- * give (throttled, reset, access denied) throws: taken for "not a delivery", it let erase miss a candidate's
- * deliveries and report nothing to erase.
+ * The deliveries an object holds, checked to be ones: one (a delivery stored alone), several (a batch
+ * object, in its order), or `undefined` for anything else under `raw/` (or an object gone since it was
+ * listed). An object S3 does not give (throttled, reset, access denied) throws: taken for "not a
+ * delivery", it let erase miss a candidate's deliveries and report nothing to erase.
  */
-export const readRawEvent = async (
+export const readRawEvents = async (
   s3: S3Client,
   bucket: string,
   ref: ObjectRef,
-): Promise<RawEvent | undefined> => {
+): Promise<{ readonly batch: boolean; readonly events: readonly RawEvent[] } | undefined> => {
   let text: string;
   try {
     text = await readText(s3, bucket, ref);
@@ -112,19 +132,30 @@ export const readRawEvent = async (
   } catch {
     return undefined;
   }
-  const raw = value as Partial<RawEvent> | null;
+  if (isRawEvent(value)) return { batch: false, events: [value] };
+  const batch = value as Partial<RawEventBatch> | null;
   if (
-    raw === null ||
-    typeof raw !== 'object' ||
-    raw.schemaVersion !== 1 ||
-    !(vendorNames as readonly string[]).includes(String(raw.vendor)) ||
-    typeof raw.bodyBase64 !== 'string' ||
-    typeof raw.receivedAt !== 'string'
-  ) {
-    return undefined;
-  }
-  return raw as RawEvent;
+    batch !== null &&
+    typeof batch === 'object' &&
+    batch.schemaVersion === 2 &&
+    Array.isArray(batch.events) &&
+    batch.events.length > 0 &&
+    batch.events.every(isRawEvent)
+  )
+    return { batch: true, events: batch.events };
+  return undefined;
 };
+
+/**
+ * A stored delivery: the one of an object, or the `index`th of a batch object (`undefined` when the object
+ * holds no delivery there).
+ */
+export const readRawEvent = async (
+  s3: S3Client,
+  bucket: string,
+  ref: ObjectRef,
+  index = 0,
+): Promise<RawEvent | undefined> => (await readRawEvents(s3, bucket, ref))?.events[index];
 
 /** The body of a stored delivery parsed from JSON (`undefined` when it is not JSON). */
 export const rawBodyJson = (raw: RawEvent): unknown => {

@@ -13,9 +13,10 @@
  * move or score field) and nothing the ATS already has is written twice.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { RawEvent } from '../../functions/queue/raw-events.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import { Progress, type ProgressStream } from './progress.js';
-import { envelopeOfRaw, listRawEvents, readRawEvent } from './raw-store.js';
+import { envelopeOfRaw, listRawEvents, readRawEvents } from './raw-store.js';
 import type { ObjectRef } from './s3-objects.js';
 
 export interface RawReplayOptions {
@@ -37,7 +38,7 @@ export interface RawReplayOptions {
 
 export interface RawReplayOutcome {
   readonly days: readonly string[];
-  /** Objects in the window's day folders. */
+  /** The vendor's deliveries stored on the window's days (each once: the copy received last). */
   readonly listed: number;
   readonly sent: number;
   /** Received outside the exact window (same day). */
@@ -51,33 +52,62 @@ export interface RawReplayOutcome {
 
 /** Reads this many objects at once. */
 const readConcurrency = 16;
+/** Batch objects kept parsed in the second pass (a batch's deliveries are received together: adjacent). */
+const cachedObjects = 16;
 
-/** What the first pass keeps of a stored delivery: enough to order and filter it, not its body. */
+/** What the first pass keeps of a stored delivery: enough to order, filter and find it, not its body. */
 interface Listed {
   readonly ref: ObjectRef;
-  /** Undefined when the object is not a stored delivery. */
-  readonly receivedAt: string | undefined;
-  readonly type: string | undefined;
+  /** Its place in a batch object (0 for a delivery stored alone). */
+  readonly index: number;
+  readonly receivedAt: string;
+  readonly type: string;
+  readonly dedupeKey: string;
 }
 
 /**
- * Reads `refs` (`readConcurrency` at once) and keeps what {@link Listed} says of each: the bodies of a whole
- * day (up to 5 MB each) are never held at once, only one chunk of them.
+ * Reads `refs` (`readConcurrency` at once) and keeps what {@link Listed} says of each of `vendor`'s
+ * deliveries, and the keys of the objects that hold none: the bodies of a whole day are never held at
+ * once, only one chunk of them.
  */
-const listAll = async (s3: S3Client, bucket: string, refs: readonly ObjectRef[]): Promise<Listed[]> => {
+const listDeliveries = async (
+  s3: S3Client,
+  bucket: string,
+  vendor: VendorName,
+  refs: readonly ObjectRef[],
+): Promise<{ listed: Listed[]; notDeliveries: ObjectRef[] }> => {
   const listed: Listed[] = [];
+  const notDeliveries: ObjectRef[] = [];
   for (let start = 0; start < refs.length; start += readConcurrency) {
     const chunk = refs.slice(start, start + readConcurrency);
-    listed.push(
-      ...(await Promise.all(
-        chunk.map(async (ref) => {
-          const raw = await readRawEvent(s3, bucket, ref);
-          return { ref, receivedAt: raw?.receivedAt, type: raw?.type };
-        }),
-      )),
-    );
+    const read = await Promise.all(chunk.map((ref) => readRawEvents(s3, bucket, ref)));
+    read.forEach((stored, position) => {
+      const ref = chunk[position] as ObjectRef;
+      if (stored === undefined) {
+        notDeliveries.push(ref);
+        return;
+      }
+      stored.events.forEach((raw, index) => {
+        // A batch object holds both vendors' deliveries.
+        if (raw.vendor !== vendor) return;
+        listed.push({ ref, index, receivedAt: raw.receivedAt, type: raw.type, dedupeKey: raw.dedupeKey });
+      });
+    });
   }
-  return listed;
+  return { listed, notDeliveries };
+};
+
+/**
+ * One copy per dedupe key, the one received last (a delivery retried in another batch is stored twice,
+ * as a vendor's redelivery on another day is), in the order received.
+ */
+const latestPerDedupeKey = (listed: readonly Listed[]): Listed[] => {
+  const latest = new Map<string, Listed>();
+  for (const entry of listed) {
+    const kept = latest.get(entry.dedupeKey);
+    if (kept === undefined || kept.receivedAt <= entry.receivedAt) latest.set(entry.dedupeKey, entry);
+  }
+  return [...latest.values()].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
 };
 
 export const replayRawEvents = async (options: RawReplayOptions): Promise<RawReplayOutcome> => {
@@ -89,30 +119,41 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
     until,
   });
   const suffix = options.force ? `#replay-${now.toISOString().replace(/[-:.]/g, '')}` : undefined;
-  const progress = new Progress(`replay ${options.vendor}`, listing.objects.length, {
-    ...(options.progress === undefined ? {} : { stream: options.progress }),
-  });
   let sent = 0;
+  let listed = 0;
   let outsideWindow = 0;
   let otherType = 0;
   const unreadable: Array<{ key: string; reason: string }> = [];
-  // Day by day (the listing is in day order), each day's deliveries in the order they were received.
+  // Day by day (`raw/{vendor}/{day}/…` and `raw/batches/{day}/…`), each day's deliveries in the order they
+  // were received.
   const byDay = new Map<string, ObjectRef[]>();
   for (const ref of listing.objects) {
     const day = ref.key.split('/')[2] ?? '';
     byDay.set(day, [...(byDay.get(day) ?? []), ref]);
   }
+  const progress = new Progress(`replay ${options.vendor}`, listing.objects.length, {
+    ...(options.progress === undefined ? {} : { stream: options.progress }),
+  });
   // Two passes a day: the first orders and filters the day's deliveries, the second reads each one sent
-  // again and publishes it, so memory holds one day's keys and times, never its bodies.
-  for (const refs of byDay.values()) {
-    const listed = await listAll(options.s3, options.bucket, refs);
-    listed.sort((a, b) => (a.receivedAt ?? '').localeCompare(b.receivedAt ?? ''));
-    for (const { ref, receivedAt: received, type } of listed) {
-      progress.tick();
-      if (received === undefined) {
-        unreadable.push({ key: ref.key, reason: 'not a stored delivery' });
-        continue;
+  // again and publishes it, so memory holds one day's keys and times, never its bodies (but for a few
+  // batch objects).
+  for (const day of [...byDay.keys()].sort()) {
+    const refs = byDay.get(day) ?? [];
+    const found = await listDeliveries(options.s3, options.bucket, options.vendor, refs);
+    progress.tick(refs.length);
+    for (const ref of found.notDeliveries) unreadable.push({ key: ref.key, reason: 'not a stored delivery' });
+    const deliveries = latestPerDedupeKey(found.listed);
+    listed += deliveries.length;
+    const cache = new Map<string, readonly RawEvent[] | undefined>();
+    const read = async (ref: ObjectRef, index: number): Promise<RawEvent | undefined> => {
+      const id = `${ref.key}\u0000${ref.versionId ?? ''}`;
+      if (!cache.has(id)) {
+        if (cache.size >= cachedObjects) cache.delete(cache.keys().next().value as string);
+        cache.set(id, (await readRawEvents(options.s3, options.bucket, ref))?.events);
       }
+      return cache.get(id)?.[index];
+    };
+    for (const { ref, index, receivedAt: received, type, dedupeKey } of deliveries) {
       const receivedAt = Date.parse(received);
       if (receivedAt < options.since.getTime() || receivedAt > until.getTime()) {
         outsideWindow += 1;
@@ -122,8 +163,8 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
         otherType += 1;
         continue;
       }
-      const raw = await readRawEvent(options.s3, options.bucket, ref);
-      if (raw === undefined) {
+      const raw = await read(ref, index);
+      if (raw === undefined || raw.dedupeKey !== dedupeKey) {
         unreadable.push({ key: ref.key, reason: 'gone or changed since it was listed' });
         continue;
       }
@@ -144,7 +185,7 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
   progress.done();
   return {
     days: listing.days,
-    listed: listing.objects.length,
+    listed: listed + unreadable.filter(({ reason }) => reason === 'not a stored delivery').length,
     sent,
     outsideWindow,
     otherType,

@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   ListObjectVersionsCommand,
   type ListObjectVersionsCommandOutput,
+  PutObjectCommand,
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -195,4 +196,51 @@ export const deleteEverywhere = async (
     onDeleted(chunk.length);
   }
   return [...new Set(unique.map((ref) => ref.Key))].sort();
+};
+
+/**
+ * Writes `body` (JSON, SSE-S3) at `key` in place of what is there and, in a versioned bucket, deletes every
+ * other version and delete marker of the key: what the object held before is gone for good, not kept as a
+ * noncurrent version. Returns how many versions were deleted.
+ */
+export const replaceObject = async (
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string,
+  versioned: boolean,
+): Promise<number> => {
+  const written = await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentType: 'application/json',
+      ServerSideEncryption: 'AES256',
+    }),
+  );
+  if (!versioned) return 0;
+  // Without the new version's id every version would look old, the new one too.
+  if (written.VersionId === undefined)
+    throw new Error(`S3 gave no version id for ${key} in a versioned bucket; its old versions are kept`);
+  const old: Array<{ Key: string; VersionId: string }> = [];
+  for await (const page of versionPages(s3, bucket, key)) {
+    for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+      if (v.Key === key && v.VersionId !== undefined && v.VersionId !== written.VersionId)
+        old.push({ Key: key, VersionId: v.VersionId });
+    }
+  }
+  for (let start = 0; start < old.length; start += 1000) {
+    const { Errors = [] } = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: old.slice(start, start + 1000), Quiet: true },
+      }),
+    );
+    if (Errors.length > 0)
+      throw new Error(
+        `S3 refused to delete ${Errors.length} version(s) of ${key}: ${Errors[0]?.Code ?? 'error'}`,
+      );
+  }
+  return old.length;
 };

@@ -5,7 +5,8 @@
  * commands that read the store are tested either way.
  */
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type RawEvent, rawEventKey } from '../../../functions/queue/raw-events.js';
+import { sdkPutObject } from '../../../functions/platform/clients.js';
+import { type RawEvent, RawEventStore, rawEventKey } from '../../../functions/queue/raw-events.js';
 import type { VendorName } from '../../../functions/vendors/envelope.js';
 import { parseVendorEvent } from '../../../functions/vendors/index.js';
 
@@ -47,4 +48,33 @@ export const ensureRawEvent = async (
     }),
   );
   return 'test';
+};
+
+/** The raw event the worker stores for a delivery of `body` received at `receivedAt`. */
+export const rawEventFor = (vendor: VendorName, body: Buffer, receivedAt: Date): RawEvent => {
+  const parsed = parseVendorEvent(vendor, JSON.parse(body.toString('utf8')), receivedAt);
+  if (!parsed.ok)
+    throw new Error(`the test sent a body the parser refuses: ${JSON.stringify(parsed.issues)}`);
+  return {
+    schemaVersion: 1,
+    vendor,
+    type: parsed.event.type,
+    dedupeKey: parsed.event.dedupeKey,
+    receivedAt: receivedAt.toISOString(),
+    headers: { 'content-type': 'application/json' },
+    bodyBase64: body.toString('base64'),
+  };
+};
+
+/** Stores deliveries as one worker invocation does (`RawEventStore.putAll`): their objects' keys. */
+export const storeAsOneInvocation = async (
+  s3: S3Client,
+  bucket: string,
+  raws: readonly RawEvent[],
+): Promise<string[]> => {
+  const outcomes = await new RawEventStore({ putObject: sdkPutObject(s3), bucket }).putAll(raws);
+  return outcomes.map((outcome) => {
+    if (typeof outcome !== 'string') throw outcome;
+    return outcome;
+  });
 };

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import S3rver from 's3rver';
+import { rawBatchesPrefix } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
 import { replayRawEvents } from '../../../local/ops/replay-raw.js';
 import { fixture } from '../../helpers/fixtures.js';
-import { ensureRawEvent } from './raw-events.js';
+import { ensureRawEvent, rawEventFor, storeAsOneInvocation } from './raw-events.js';
 
 const bucket = 'replay-raw-test';
 const s3Dir = mkdtempSync(join(tmpdir(), 'replay-raw-s3-'));
@@ -83,5 +84,45 @@ describe('replayRawEvents', () => {
     expect(published.map((event) => [event.dedupeKey, event.replayedAt])).toEqual([
       ['round0:evt_660f9511f30c52e5b827557766551111#replay-20260609T083000000Z', now.toISOString()],
     ]);
+  });
+
+  it('reads batch objects: the vendor’s deliveries only, each dedupe key once (the copy received last), in order', async () => {
+    // Prepare, on 2026-06-02: ROUND0's interview_started stored alone, then an invocation of three deliveries
+    // (its interview_ended, the same interview_started again, micro1's report) and a retry of two of them
+    // in another invocation (another batch object)
+    const day = new Date('2026-06-02T09:00:00.000Z');
+    const at = (seconds: number) => new Date(day.getTime() + seconds * 1000);
+    const report = fixture('micro1', 'interview_report.created');
+    await ensureRawEvent(s3, bucket, 'round0', Buffer.from(started.raw), at(0));
+    const first = await storeAsOneInvocation(s3, bucket, [
+      rawEventFor('round0', Buffer.from(ended.raw), at(5)),
+      rawEventFor('round0', Buffer.from(started.raw), at(6)),
+      rawEventFor('micro1', Buffer.from(report.raw), at(7)),
+    ]);
+    const retried = await storeAsOneInvocation(s3, bucket, [
+      rawEventFor('round0', Buffer.from(ended.raw), at(9)),
+      rawEventFor('micro1', Buffer.from(report.raw), at(9)),
+    ]);
+    expect(new Set(first).size).toBe(1);
+    expect(first[0]).toMatch(new RegExp(`^${rawBatchesPrefix}2026-06-02/`));
+    expect(retried[0]).not.toBe(first[0]);
+    const published: InterviewEvent[] = [];
+
+    // Act
+    const outcome = await replayRawEvents({
+      s3,
+      bucket,
+      vendor: 'round0',
+      since: new Date('2026-06-02T00:00:00.000Z'),
+      until: new Date('2026-06-02T23:59:59.999Z'),
+      publish: async (event) => published.push(event),
+    });
+
+    // Assess: started (its copy of 09:00:06), then ended (09:00:09); micro1's report is not ROUND0's
+    expect(published.map((event) => [event.type, event.receivedAt])).toEqual([
+      ['interview_started', at(6).toISOString()],
+      ['interview_ended', at(9).toISOString()],
+    ]);
+    expect(outcome).toMatchObject({ listed: 2, sent: 2, unreadable: [], days: ['2026-06-02'] });
   });
 });

@@ -14,7 +14,6 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -35,12 +34,18 @@ import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
 import { interviewKeyOf } from '../../../functions/ledger/lifecycle.js';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { atsWriteActionOf } from '../../../functions/platform/metrics.js';
-import { type RawEvent, rawDeliveryOf, rawEventKey } from '../../../functions/queue/raw-events.js';
+import {
+  type RawEvent,
+  rawBatchesPrefix,
+  rawDeliveryOf,
+  rawEventKey,
+} from '../../../functions/queue/raw-events.js';
 import type { RawDelivery } from '../../../functions/vendors/envelope.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
 import { startFakeMicro1Api } from '../../../local/fakes/micro1-api.js';
 import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
+import { listRawEvents, readRawEvents } from '../../../local/ops/raw-store.js';
 import { type OutputCapture, startCapturingOutput } from '../../helpers/captured-output.js';
 import { startDynalite } from '../../helpers/dynalite.js';
 import { type EmittedMetric, emittedMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
@@ -220,16 +225,22 @@ const rawOf = (event: InterviewEvent): { bytes: Buffer; raw: RawDelivery } => {
 
 const testBucket = 'worker-test-bucket';
 
-/** The raw event stored for `event`, or undefined. */
-const storedRaw = async (event: InterviewEvent): Promise<RawEvent | undefined> => {
-  const key = rawEventKey(event.vendor, new Date(event.receivedAt), event.dedupeKey);
-  try {
-    const object = await clients.s3Client().send(new GetObjectCommand({ Bucket: testBucket, Key: key }));
-    return JSON.parse((await object.Body?.transformToString('utf8')) ?? '') as RawEvent;
-  } catch {
-    return undefined;
+/** Where the raw event stored for `event` is (its object's key) and what it holds, or undefined. */
+const storedRawAt = async (event: InterviewEvent): Promise<{ key: string; raw: RawEvent } | undefined> => {
+  const s3 = clients.s3Client();
+  const { objects } = await listRawEvents(s3, testBucket);
+  for (const ref of objects) {
+    const raw = (await readRawEvents(s3, testBucket, ref))?.events.find(
+      (stored) => stored.dedupeKey === event.dedupeKey,
+    );
+    if (raw !== undefined) return { key: ref.key, raw };
   }
+  return undefined;
 };
+
+/** The raw event stored for `event`, or undefined. */
+const storedRaw = async (event: InterviewEvent): Promise<RawEvent | undefined> =>
+  (await storedRawAt(event))?.raw;
 
 /** A ROUND0 interview_ended of a person's own interview. */
 const endedFor = (name: (typeof people)[number] | 'nobody') =>
@@ -952,7 +963,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(attribute(dead, 'failureReason')).toBe('claim-check object is missing');
   });
 
-  it('keeps the raw delivery that travels with a message at its raw key, exact bytes and kept headers', async () => {
+  it("keeps the raw deliveries of an invocation's messages in one object (one PUT), exact bytes and kept headers", async () => {
     // Prepare: one message carrying its delivery, one claim check holding the whole message, one without
     // (a replay: `ops replay` publishes the envelope alone)
     const direct = endedFor('bob');
@@ -1007,17 +1018,46 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       });
     }
     expect(await storedRaw(replayed)).toBeUndefined();
+    // Both deliveries of the invocation in one object (one PUT), the batch's.
+    const keys = new Set([(await storedRawAt(direct))?.key, (await storedRawAt(claimed))?.key]);
+    expect(keys.size).toBe(1);
+    expect([...keys][0]).toMatch(
+      new RegExp(`^${rawBatchesPrefix}${direct.receivedAt.slice(0, 10)}/[0-9a-f]{32}\\.json$`),
+    );
   });
 
-  it('retries a message while S3 refuses its raw delivery, with no ATS write, and stores it on the redelivery', async () => {
-    // Prepare: the bucket is gone (an S3 outage as far as the worker can tell)
+  it('keeps a delivery alone in its invocation at its own raw key', async () => {
+    // Prepare
+    const event = round0('interview_ended', {
+      eventId: 'evt_raw_alone',
+      interviewId: 'int-raw-alone',
+      email: 'ada@example.com',
+    });
+
+    // Act
+    const response = await invoke(deliveredRecord(event, rawOf(event).raw));
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect((await storedRawAt(event))?.key).toBe(
+      rawEventKey(event.vendor, new Date(event.receivedAt), event.dedupeKey),
+    );
+  });
+
+  it("retries an invocation's messages while S3 refuses their raw deliveries, with no ATS write, and stores them on the redelivery", async () => {
+    // Prepare: two deliveries (one batch object); the bucket is gone (an S3 outage as far as the worker can tell)
     const event = round0('interview_ended', {
       eventId: 'evt_raw_outage',
       interviewId: 'int-raw-outage',
       email: 'ada@example.com',
     });
+    const other = round0('interview_ended', {
+      eventId: 'evt_raw_outage_2',
+      interviewId: 'int-raw-outage-2',
+      email: 'bob@example.com',
+    });
     const { raw, bytes } = rawOf(event);
-    const notesBefore = notesOf('ada').length;
+    const notesBefore = [notesOf('ada').length, notesOf('bob').length];
     const listed = await clients.s3Client().send(new ListObjectsV2Command({ Bucket: testBucket }));
     const objects = (listed.Contents ?? []).map((object) => ({ Key: object.Key ?? '' }));
     if (objects.length > 0) {
@@ -1029,23 +1069,24 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
 
     // Act
     let refused: SQSBatchResponse;
-    const record = deliveredRecord(event, raw);
+    const records = [deliveredRecord(event, raw), deliveredRecord(other, rawOf(other).raw)];
     try {
-      refused = await invoke(record);
+      refused = await invoke(...records);
     } finally {
       await clients.s3Client().send(new CreateBucketCommand({ Bucket: testBucket }));
     }
-    const notesWhileRefused = notesOf('ada').length;
-    const redelivered = await invoke(record);
+    const notesWhileRefused = [notesOf('ada').length, notesOf('bob').length];
+    const redelivered = await invoke(...records);
 
     // Assess: retried (and counted as such), not dead-lettered, and nothing done before the delivery was kept
-    expect(failedIds(refused)).toEqual([record.messageId]);
+    expect(failedIds(refused)).toEqual(records.map((record) => record.messageId));
     expect(seriesOf(published(), 'EventRetried')).toEqual([`service=${service}`]);
     expect(await drainDeadLetters()).toEqual([]);
-    expect(notesWhileRefused).toBe(notesBefore);
+    expect(notesWhileRefused).toEqual(notesBefore);
     expect(failedIds(redelivered)).toEqual([]);
-    expect(notesOf('ada')).toHaveLength(notesBefore + 1);
+    expect([notesOf('ada').length, notesOf('bob').length]).toEqual(notesBefore.map((count) => count + 1));
     expect((await storedRaw(event))?.bodyBase64).toBe(bytes.toString('base64'));
+    expect(await storedRaw(other)).toBeDefined();
   });
 
   it('ends an event’s ATS calls before its invocation’s time runs out, and reports the event failed in time', async () => {

@@ -75,4 +75,23 @@ describe('cost model', () => {
     expect(choices.at(-1)?.cpuMsPerEvent).toBe(choices.at(-2)?.cpuMsPerEvent);
     expect(choices[0]?.coldStartMs).toBeGreaterThan(choices[1]?.coldStartMs ?? Number.POSITIVE_INFINITY);
   });
+
+  it("prices the raw event store's PUTs as measured at each batching (one object per invocation and day)", () => {
+    // Prepare: a result that measured one PUT for each batch of 10, and one for each lone event
+    const measured = { ...worker, rawStorePutsPerEvent: { batched: 0.1, alone: 1 } };
+    const { rawStorePutsPerEvent: _measured, ...older } = worker;
+    const rawStoreOf = (model: ReturnType<typeof costPerMillion>) =>
+      model.lines.find((line) => line.item === 'S3 raw event store')?.usdPerMillion;
+
+    // Act
+    const busy = costPerMillion(ingest, measured, tracing, 10);
+    const trickle = costPerMillion(ingest, measured, tracing, 1);
+    const unmeasured = costPerMillion(ingest, older, tracing, 10);
+
+    // Assess: $0.005 per 1,000 PUTs
+    expect(rawStoreOf(busy)).toBeCloseTo(0.5, 3);
+    expect(rawStoreOf(trickle)).toBeCloseTo(5, 3);
+    expect(rawStoreOf(unmeasured)).toBeCloseTo(5, 3);
+    expect(busy.coreUsdPerMillion - busy.coreWithoutRawStoreUsdPerMillion).toBeCloseTo(0.5, 1);
+  });
 });

@@ -28,6 +28,7 @@ const plan: ErasePlan = {
   otherObjects: [],
   claimChecks: [],
   rawEvents: ['raw/round0/2026-12-01/round0:evt_1.json'],
+  rawRewrites: [],
   keysNamingCandidate: new Set(),
   identities: { emails: 1, names: 1, pseudonyms: 1, candidateIds: 1 },
 };

@@ -1,0 +1,130 @@
+/**
+ * `npm run ops -- erase` and the raw event store's batch objects (functions/queue/raw-events.ts: a worker
+ * invocation's deliveries in one object), on the emulators: a batch that also holds another person's
+ * delivery is written again without the candidate's, one that holds only theirs is deleted.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { RawEvent } from '../../../functions/queue/raw-events.js';
+import { resources } from '../../../lib/resources.js';
+import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import { readRawEvents } from '../../../local/ops/raw-store.js';
+import { listObjects } from '../../../local/ops/s3-objects.js';
+import { runOpsCommand } from '../../../local/ops.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
+import { ensureSecretsFile } from '../../../local/secrets-file.js';
+import { rawEventFor, storeAsOneInvocation } from './raw-events.js';
+
+const bucket = resources.bucket.name;
+
+let emulators: LocalEmulators;
+let dataDir: string;
+let s3: S3Client;
+
+/** A micro1 report of `who`, as micro1 sends it (it names their e-mail and their report id). */
+const reportOf = (who: string) =>
+  Buffer.from(
+    JSON.stringify({
+      event: 'interview_report.created',
+      data: {
+        report_id: `${who}R3port`,
+        interview_id: `${who}-interview-0001`,
+        session_id: `${who}-session-0001`,
+        candidate_id: `${who}-candidate-0001`,
+        job_applicant_id: `${who}-applicant-0001`,
+        candidate_name: `${who} Batched`,
+        candidate_email_id: `${who}.batched@example.com`,
+        report_date: '2024-01-01',
+        proctoring_score: 85,
+        ai_match_score: 85,
+        status: 'active',
+      },
+    }),
+  );
+
+/** A recording delivery of `who`'s report that this version's parser refuses (its URL is a number). */
+const refusedRecordingOf = (who: string, receivedAt: Date): RawEvent => ({
+  schemaVersion: 1,
+  vendor: 'micro1',
+  type: 'interview_recording.completed',
+  dedupeKey: `micro1:interview_recording.completed:${who}R3port`,
+  receivedAt: receivedAt.toISOString(),
+  headers: { 'content-type': 'application/json' },
+  bodyBase64: Buffer.from(
+    JSON.stringify({
+      event: 'interview_recording.completed',
+      data: { report_id: `${who}R3port`, interview_recording_url: 42 },
+    }),
+  ).toString('base64'),
+});
+
+const keysUnder = async (prefix: string): Promise<string[]> => {
+  const keys: string[] = [];
+  for await (const ref of listObjects(s3, bucket, prefix)) keys.push(ref.key);
+  return keys.sort();
+};
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  dataDir = await mkdtemp(join(tmpdir(), 'ops-erase-batches-'));
+  const secretsFile = join(dataDir, 'secrets.local.json');
+  await ensureSecretsFile(secretsFile);
+  await writeRuntimeInfo(dataDir, runtimeInfoFor({ ...emulators, secretsFile: { path: secretsFile } }));
+  s3 = new S3Client({
+    region: localAws.region,
+    endpoint: emulators.endpoints.s3,
+    forcePathStyle: true,
+    credentials: localAws.credentials,
+  });
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await emulators?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm run ops -- erase (batch objects of the raw event store)', () => {
+  it("writes a shared batch again without the candidate's deliveries and deletes a batch of theirs alone", async () => {
+    // Prepare: one invocation of Maya's report, Otto's report and Maya's refused recording (hers only by her
+    // report id); a later one of Maya's report again and her refused recording again (a retry)
+    const at = Date.now();
+    const [shared] = await storeAsOneInvocation(s3, bucket, [
+      rawEventFor('micro1', reportOf('maya'), new Date(at)),
+      rawEventFor('micro1', reportOf('otto'), new Date(at + 1)),
+      refusedRecordingOf('maya', new Date(at + 2)),
+    ]);
+    const [hersAlone] = await storeAsOneInvocation(s3, bucket, [
+      rawEventFor('micro1', reportOf('maya'), new Date(at + 3)),
+      refusedRecordingOf('maya', new Date(at + 4)),
+    ]);
+    expect(await keysUnder('raw/')).toEqual([shared, hersAlone].sort());
+
+    // Act
+    const planned = await runOpsCommand(['erase', '--email', 'maya.batched@example.com'], dataDir);
+    const erased = await runOpsCommand(['erase', '--email', 'maya.batched@example.com', '--yes'], dataDir);
+
+    // Assess: the shared batch keeps Otto's report alone; hers is gone
+    const plan = planned.lines.join('\n');
+    expect(planned.exitCode).toBe(2);
+    expect(plan).toContain(`bucket: raw events (1):\n  ${hersAlone}\n`);
+    expect(plan).toContain(
+      `bucket: raw event batches written again without the candidate's deliveries (1):\n  ${shared} (2 of theirs)`,
+    );
+    expect(erased.exitCode).toBe(0);
+    expect(erased.lines).toContain(
+      "bucket: 1 raw event object(s), 0 claim-check object(s), 0 other object(s); 1 raw event batch(es) written again without the candidate's deliveries",
+    );
+    expect(await keysUnder('raw/')).toEqual([shared]);
+    const left = await readRawEvents(s3, bucket, { key: shared as string });
+    expect(left?.events.map((raw) => raw.dedupeKey)).toEqual(['micro1:interview_report.created:ottoR3port']);
+    expect(Buffer.from(left?.events[0]?.bodyBase64 ?? '', 'base64').toString()).toContain('otto.batched@');
+    expect(`${plan}\n${erased.lines.join('\n')}`).not.toContain('maya.batched@');
+
+    // And Otto is still found, by his delivery in the rewritten batch
+    const otto = await runOpsCommand(['erase', '--email', 'otto.batched@example.com'], dataDir);
+    expect(otto.lines.join('\n')).toContain(`bucket: raw events (1):\n  ${shared}\n`);
+  });
+});

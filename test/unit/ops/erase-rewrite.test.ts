@@ -1,0 +1,175 @@
+/**
+ * The erase of a candidate's deliveries in a shared batch object of the raw event store, in a versioned
+ * bucket (the deployed one; S3 versioning is not in s3rver: a small model of it answers through
+ * aws-sdk-client-mock): the object is written again without theirs and every older version goes, so no
+ * noncurrent version keeps them.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteObjectsCommand,
+  type DeleteObjectsCommandInput,
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandInput,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { RawEvent, RawEventBatch } from '../../../functions/queue/raw-events.js';
+import { type ErasePlan, executeErase } from '../../../local/ops/erase.js';
+
+const key = 'raw/batches/2026-12-05/0123456789abcdef0123456789abcdef.json';
+
+const raw = (dedupeKey: string, receivedAt: string): RawEvent => ({
+  schemaVersion: 1,
+  vendor: 'micro1',
+  type: 'interview_report.created',
+  dedupeKey,
+  receivedAt,
+  headers: {},
+  bodyBase64: Buffer.from(`{"who":"${dedupeKey}"}`).toString('base64'),
+});
+const batch = (...events: RawEvent[]) => JSON.stringify({ schemaVersion: 2, events } satisfies RawEventBatch);
+
+interface Version {
+  readonly key: string;
+  readonly versionId: string;
+  readonly body?: string;
+}
+
+/** A versioned bucket: PUT adds a version, DeleteObjects removes the versions named. */
+const versionedBucket = (versions: Version[]) => {
+  let next = versions.length + 1;
+  const s3 = mockClient(S3Client);
+  s3.on(ListObjectVersionsCommand).callsFake((input: ListObjectVersionsCommandInput) => {
+    const listed = versions.filter((version) => version.key.startsWith(input.Prefix ?? ''));
+    const entry = (version: Version) => ({ Key: version.key, VersionId: version.versionId });
+    return {
+      Versions: listed.filter((version) => version.body !== undefined).map(entry),
+      DeleteMarkers: listed.filter((version) => version.body === undefined).map(entry),
+      IsTruncated: false,
+    };
+  });
+  s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
+    const found = versions.find((v) => v.key === input.Key && v.versionId === input.VersionId);
+    if (found?.body === undefined) throw Object.assign(new Error('gone'), { name: 'NoSuchVersion' });
+    // What readText uses of a body.
+    const body = found.body;
+    return { Body: { transformToString: async () => body } as never };
+  });
+  s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
+    const versionId = `v${next++}`;
+    versions.push({ key: String(input.Key), versionId, body: String(input.Body) });
+    return { VersionId: versionId };
+  });
+  s3.on(DeleteObjectsCommand).callsFake((input: DeleteObjectsCommandInput) => {
+    for (const object of input.Delete?.Objects ?? []) {
+      const at = versions.findIndex((v) => v.key === object.Key && v.versionId === object.VersionId);
+      if (at >= 0) versions.splice(at, 1);
+    }
+    return { Errors: [] };
+  });
+  return s3;
+};
+
+const planOf = (rewrite: ErasePlan['rawRewrites'][number]): ErasePlan => ({
+  interviews: [],
+  states: [],
+  archiveItems: [],
+  otherItems: [],
+  parked: [],
+  mediaPrefixes: [],
+  otherObjects: [],
+  claimChecks: [],
+  rawEvents: [],
+  rawRewrites: [rewrite],
+  keysNamingCandidate: new Set(),
+  identities: { emails: 1, names: 0, pseudonyms: 0, candidateIds: 0 },
+});
+
+const target = (s3: S3Client) => ({
+  dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
+  s3,
+  table: 'ledger',
+  bucket: 'media',
+  versioned: true,
+});
+
+describe('erase of a shared raw event batch, versioned bucket', () => {
+  let stub: ReturnType<typeof mockClient> | undefined;
+  afterEach(() => stub?.restore());
+
+  it("writes it again without the candidate's deliveries and deletes every older version and delete marker", async () => {
+    // Prepare: the batch received twice (a retry: a second version), then a delete marker; another key
+    const maya = raw('micro1:r:maya', '2026-12-05T10:00:00.000Z');
+    const otto = raw('micro1:r:otto', '2026-12-05T10:00:01.000Z');
+    const ottoLater = raw('micro1:r:otto', '2026-12-05T10:00:05.000Z');
+    const versions: Version[] = [
+      { key, versionId: 'v1', body: batch(maya, otto) },
+      { key, versionId: 'v2', body: batch(maya, ottoLater) },
+      { key, versionId: 'v3' },
+      { key: `${key}.other`, versionId: 'o1', body: batch(maya, otto) },
+    ];
+    stub = versionedBucket(versions);
+    const client = new S3Client({ region: 'us-east-1' });
+
+    // Act
+    const outcome = await executeErase(
+      planOf({ key, drop: ['v1#0', 'v2#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      target(client),
+    );
+
+    // Assess: one version left, Otto's delivery received last; the other key untouched
+    expect(versions.filter((v) => v.key === key)).toEqual([{ key, versionId: 'v5', body: batch(ottoLater) }]);
+    expect(versions.filter((v) => v.key !== key)).toHaveLength(1);
+    expect(outcome).toMatchObject({ rawEvents: 3, rawRewritten: 1 });
+  });
+
+  it('deletes every version when nothing but the candidate’s deliveries is left', async () => {
+    // Prepare
+    const versions: Version[] = [
+      { key, versionId: 'v1', body: batch(raw('micro1:r:maya', '2026-12-05T10:00:00.000Z')) },
+      { key, versionId: 'v2', body: batch(raw('micro1:r:maya', '2026-12-05T10:00:03.000Z')) },
+    ];
+    stub = versionedBucket(versions);
+
+    // Act
+    const outcome = await executeErase(
+      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      target(new S3Client({ region: 'us-east-1' })),
+    );
+
+    // Assess
+    expect(versions).toEqual([]);
+    expect(outcome).toMatchObject({ rawEvents: 2, rawRewritten: 0 });
+  });
+
+  it('keeps every old version when S3 gives no id for the new one (it would be taken for an old one)', async () => {
+    // Prepare
+    const versions: Version[] = [
+      {
+        key,
+        versionId: 'v1',
+        body: batch(
+          raw('micro1:r:maya', '2026-12-05T10:00:00.000Z'),
+          raw('micro1:r:otto', '2026-12-05T10:00:01.000Z'),
+        ),
+      },
+    ];
+    stub = versionedBucket(versions);
+    stub.on(PutObjectCommand).resolves({});
+
+    // Act
+    const erase = executeErase(
+      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      target(new S3Client({ region: 'us-east-1' })),
+    );
+
+    // Assess
+    await expect(erase).rejects.toThrow('S3 gave no version id');
+    expect(stub.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * `RawEventStore.putAll` (functions/queue/raw-events.ts): an invocation's deliveries in one PUT per day they
+ * were received on, a lone delivery at its own key, and a failed PUT failing only its own deliveries.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { ObjectToPut } from '../../../functions/platform/object-put.js';
+import { RawEventStoreUnavailableError } from '../../../functions/queue/errors.js';
+import {
+  type RawEvent,
+  type RawEventBatch,
+  RawEventStore,
+  rawBatchKey,
+  rawEventKey,
+} from '../../../functions/queue/raw-events.js';
+
+const raw = (dedupeKey: string, receivedAt: string, vendor: 'round0' | 'micro1' = 'round0'): RawEvent => ({
+  schemaVersion: 1,
+  vendor,
+  type: 'interview_ended',
+  dedupeKey,
+  receivedAt,
+  headers: { 'content-type': 'application/json' },
+  bodyBase64: Buffer.from(`{"id":"${dedupeKey}"}`).toString('base64'),
+});
+
+/** A store over an in-memory bucket whose PUTs to `refusedKeys` fail. */
+const storeWith = (refused: (key: string) => boolean = () => false) => {
+  const puts: ObjectToPut[] = [];
+  const store = new RawEventStore({
+    bucket: 'b',
+    putObject: async (object) => {
+      puts.push(object);
+      if (refused(object.key)) throw new Error('SlowDown');
+    },
+  });
+  return { store, puts };
+};
+
+describe('RawEventStore.putAll', () => {
+  it("writes a day's deliveries, both vendors', as one batch object (one PUT)", async () => {
+    // Prepare
+    const { store, puts } = storeWith();
+    const raws = [
+      raw('round0:a', '2026-12-05T10:00:00.000Z'),
+      raw('micro1:b', '2026-12-05T10:00:01.000Z', 'micro1'),
+      raw('round0:c', '2026-12-05T10:00:02.000Z'),
+    ];
+
+    // Act
+    const outcomes = await store.putAll(raws);
+
+    // Assess
+    const key = rawBatchKey('2026-12-05', ['round0:a', 'micro1:b', 'round0:c']);
+    expect(outcomes).toEqual([key, key, key]);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ key, serverSideEncryption: 'AES256', contentType: 'application/json' });
+    expect(JSON.parse(String(puts[0]?.body))).toEqual({
+      schemaVersion: 2,
+      events: raws,
+    } satisfies RawEventBatch);
+  });
+
+  it('names a batch by its dedupe keys in any order: the same batch received again overwrites its object', () => {
+    expect(rawBatchKey('2026-12-05', ['round0:a', 'micro1:b'])).toBe(
+      rawBatchKey('2026-12-05', ['micro1:b', 'round0:a']),
+    );
+    expect(rawBatchKey('2026-12-05', ['round0:a', 'micro1:b'])).not.toBe(
+      rawBatchKey('2026-12-05', ['round0:a']),
+    );
+  });
+
+  it('writes a delivery alone on its day at its own key, as a stored delivery', async () => {
+    // Prepare: two days in one invocation (a batch across midnight)
+    const { store, puts } = storeWith();
+    const late = raw('round0:late', '2026-12-04T23:59:59.900Z');
+    const early = [raw('round0:x', '2026-12-05T00:00:00.100Z'), raw('round0:y', '2026-12-05T00:00:00.200Z')];
+
+    // Act
+    const outcomes = await store.putAll([early[0] as RawEvent, late, early[1] as RawEvent]);
+
+    // Assess
+    const lateKey = rawEventKey('round0', new Date(late.receivedAt), late.dedupeKey);
+    const batchKey = rawBatchKey('2026-12-05', ['round0:x', 'round0:y']);
+    expect(outcomes).toEqual([batchKey, lateKey, batchKey]);
+    expect(puts.map((put) => put.key).sort()).toEqual([batchKey, lateKey].sort());
+    expect(JSON.parse(String(puts.find((put) => put.key === lateKey)?.body))).toEqual(late);
+  });
+
+  it('fails only the deliveries of the PUT that failed, and says so without throwing', async () => {
+    // Prepare
+    const { store } = storeWith((key) => key.includes('/batches/'));
+    const alone = raw('round0:alone', '2026-12-04T12:00:00.000Z');
+
+    // Act
+    const outcomes = await store.putAll([
+      raw('round0:x', '2026-12-05T00:00:00.100Z'),
+      alone,
+      raw('round0:y', '2026-12-05T00:00:00.200Z'),
+    ]);
+
+    // Assess
+    expect(outcomes[0]).toBeInstanceOf(RawEventStoreUnavailableError);
+    expect(outcomes[2]).toBe(outcomes[0]);
+    expect(outcomes[1]).toBe(rawEventKey('round0', new Date(alone.receivedAt), alone.dedupeKey));
+  });
+
+  it('writes nothing for no delivery', async () => {
+    const { store, puts } = storeWith();
+    expect(await store.putAll([])).toEqual([]);
+    expect(puts).toHaveLength(0);
+  });
+});
