@@ -197,7 +197,7 @@ of the pipeline ${round(pipelineCpuMs, 1)} ms (medians of the rounds). CPU time 
 ${round((dynamoDbPerEvent / pipelineCpuMs) * rawCpuMs, 2)}; 0.8 would need the whole pipeline to spend at most ${round((dynamoDbPerEvent * rawCpuMs) / 0.8, 1)} ms per event, when its
 ${dynamoDbPerEvent} DynamoDB requests alone, at a raw \`PutItem\`'s cost, take ${round(dynamoDbPerEvent * rawCpuMs, 1)} ms. An event costs the
 worker ${r.workerCpuMsPerEvent} ms (median) for its three DynamoDB requests plus everything else an event needs: the SQS receive
-and delete, the raw delivery's S3 PUT (the raw event store), the ROUND0 API read (enrichment), the archive tasks' \`SendMessageBatch\`, the two ATS writes, its
+and delete, its share of the raw event store's S3 PUT (one per invocation), the ROUND0 API read (enrichment), the archive tasks' \`SendMessageBatch\`, the two ATS writes, its
 log lines and metrics — and most of it inside the AWS SDK, whose per-request work is the same as the raw
 client's. Per DynamoDB request the worker spends several times what the raw writer spends, so its requests
 per second cannot approach the raw writer's here. On AWS the worker's throughput is not bounded by one CPU:
@@ -275,7 +275,7 @@ keeping the raw body only in the SQS message and the DLQ (no replay after 14 day
 
 When busy (the worker's batches full, 10 events per invocation) the per-invocation items shrink:
 ${busyChanges.map((line) => `${line.item} $${line.usdPerMillion.toFixed(3)} (${line.arithmetic})`).join('; ')}.
-**Core path when busy: $${busy.coreUsdPerMillion.toFixed(2)} per million events, $${busy.coreWithoutRawStoreUsdPerMillion.toFixed(2)} without the raw event store.**
+**Core path when busy: $${busy.coreUsdPerMillion.toFixed(2)} per million events** (target ≤ $5, ${busy.coreUsdPerMillion <= 5 ? 'met' : 'missed'}), $${busy.coreWithoutRawStoreUsdPerMillion.toFixed(2)} without the raw event store.
 The ${a.coldStartRate * 100}% cold starts hold for a steady stream; the fewer the webhooks, the likelier each invocation
 starts cold, and INIT is billed: at a trickle with ${coldSensitivity.map(({ rate }) => `${rate * 100}%`).join(' and ')} cold starts the core
 path costs ${coldSensitivity.map(({ rate, model: m }) => `$${m.coreUsdPerMillion.toFixed(2)} (${rate * 100}%)`).join(' and ')} per million events (both functions' INIT as measured above).
