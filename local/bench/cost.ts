@@ -96,6 +96,14 @@ const stretch = (memoryMb: number): number => Math.max(1, assumptions.fullVcpuMe
 const usd = (value: number): string => `$${value.toFixed(value < 0.1 ? 3 : 2)}`;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
+/**
+ * The worker's CPU ms per event at `batch` events per invocation: measured one per invocation for a trickle
+ * (each event then pays a whole invocation's receive, delete, raw event store PUT and metrics flush), in the
+ * rounds' full batches otherwise; a result from before the trickle was measured has the batches' alone.
+ */
+export const workerCpuMsPerEventAt = (worker: WorkerBenchResult, batch: number): number =>
+  batch === 1 ? (worker.workerCpuMsPerEventAlone ?? worker.workerCpuMsPerEvent) : worker.workerCpuMsPerEvent;
+
 /** The cost per million events of the core path, line by line with its arithmetic. */
 export const costPerMillion = (
   ingest: IngestBenchResult,
@@ -131,9 +139,9 @@ export const costPerMillion = (
   // Billed per event: its own CPU time, and its share of the invocation's waiting (the batch's records are
   // processed in parallel: an invocation waits about as long for ten as for one) and of its cold starts.
   const workerInitMs = (worker.init?.initCpuMs ?? 0) * stretch(workerMemoryMb);
+  const workerCpuMs = workerCpuMsPerEventAt(worker, batch);
   const workerBilledMs = Math.ceil(
-    worker.workerCpuMsPerEvent * stretch(workerMemoryMb) +
-      (workerIoMs + a.coldStartRate * workerInitMs) / batch,
+    workerCpuMs * stretch(workerMemoryMb) + (workerIoMs + a.coldStartRate * workerInitMs) / batch,
   );
   const invocations = 1 / batch;
   const writeUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 1024));
@@ -217,7 +225,7 @@ export const costPerMillion = (
       item: 'worker Lambda, duration',
       perEvent: `${workerBilledMs} ms at ${workerMemoryMb} MB`,
       usdPerMillion: (workerBilledMs / 1000) * workerGb * prices.lambdaArmGbSecond * million,
-      arithmetic: `(${worker.workerCpuMsPerEvent} ms CPU × ${round(stretch(workerMemoryMb))} + (${round(workerIoMs, 1)} ms awaited${worker.init === undefined ? '' : ` + ${a.coldStartRate} × ${Math.round(workerInitMs)} ms init`})${batch === 1 ? '' : ` / ${batch}`}) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
+      arithmetic: `(${workerCpuMs} ms CPU${batch === 1 && worker.workerCpuMsPerEventAlone !== undefined ? ' (measured one event per invocation)' : ''} × ${round(stretch(workerMemoryMb))} + (${round(workerIoMs, 1)} ms awaited${worker.init === undefined ? '' : ` + ${a.coldStartRate} × ${Math.round(workerInitMs)} ms init`})${batch === 1 ? '' : ` / ${batch}`}) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
       core: true,
     },
     {
@@ -283,7 +291,7 @@ export const workerMemoryChoices = (
     const waitsUsd = (awaitedMs / 1000) * (memoryMb / 1024) * prices.lambdaArmGbSecond * 1e6;
     return {
       memoryMb,
-      cpuMsPerEvent: round(worker.workerCpuMsPerEvent * stretch(memoryMb), 1),
+      cpuMsPerEvent: round(workerCpuMsPerEventAt(worker, 1) * stretch(memoryMb), 1),
       coldStartMs:
         worker.init === undefined ? undefined : Math.round(worker.init.initCpuMs * stretch(memoryMb)),
       durationUsdPerMillion: round(duration?.usdPerMillion ?? 0, 3),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resources } from '../../lib/resources.js';
 import type { ArchiveBenchResult } from './archive-bench.js';
-import { assumptions, costPerMillion, prices, workerMemoryChoices } from './cost.js';
+import { assumptions, costPerMillion, prices, workerCpuMsPerEventAt, workerMemoryChoices } from './cost.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { InitVariantResult, RatioSummary } from './init-bench.js';
 import { median, round } from './stats.js';
@@ -217,7 +217,7 @@ most${r.ledgerItemBytesEndedOnly === undefined ? '' : ` (${r.ledgerItemBytesEnde
 the rounds' batches${r.logs.workerBytesPerEventAlone === undefined ? '' : ` and ${r.logs.workerBytesPerEventAlone} bytes (${r.logs.workerLinesPerEventAlone} lines) per event alone in its invocation (a trickle)`}, the
 ingest ${r.logs.ingestBytesPerRequest} bytes per delivery, measured from their actual log lines. An invocation's breakdown
 metrics are one EMF line per distinct set of dimension values (functions/platform/metrics.ts), so a batch
-shares them.
+shares them.${r.workerCpuMsPerEventAlone === undefined ? '' : ` CPU per fresh event alone in its invocation (${r.workerCpuMsPerEventAlone} ms, measured over the trickle's events drained one per invocation) against ${r.workerCpuMsPerEvent} ms in the rounds' batches: the trickle's cost below is priced on the former.`}
 `;
 };
 
@@ -323,7 +323,7 @@ const workerMemorySection = (
     `| ${choice.memoryMb === deployedMb ? `**${choice.memoryMb} MB (deployed)**` : `${choice.memoryMb} MB`} | ${choice.cpuMsPerEvent} ms | ${choice.coldStartMs === undefined ? '–' : `${choice.coldStartMs} ms`} | ${choice.durationUsdPerMillion.toFixed(3)} | ${choice.durationWithWaitsUsdPerMillion.toFixed(2)} | ${choice.coreUsdPerMillion.toFixed(2)} |`;
   return `### The worker's memory size
 
-The worker computes for ${worker.result.workerCpuMsPerEvent} ms per event here and waits far longer: on the core path's own requests
+The worker computes for ${workerCpuMsPerEventAt(worker.result, 1)} ms per event here${worker.result.workerCpuMsPerEventAlone === undefined ? '' : ` when each event has its invocation to itself (a trickle; ${worker.result.workerCpuMsPerEvent} in full batches)`} and waits far longer: on the core path's own requests
 (the latencies assumed above) and on the ATS's and the vendor API's answers (not realistic in the fakes: priced
 below at ${atsAndVendorWaitMs} ms per event, 2 ATS writes and one enrichment read of ~150 ms). Lambda bills every millisecond at
 the memory size, so each size below is priced from the same measurements as the table above (CPU stretched by

@@ -33,8 +33,8 @@ import type { BenchServices } from './services-process.js';
 import { median, round } from './stats.js';
 
 const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
-/** Events drained one per invocation for the trickle's log bytes. */
-const trickleEvents = 20;
+/** Events drained one per invocation for the trickle's CPU time and log bytes. */
+const trickleEvents = 50;
 /** Interviews delivered as they happen (started, then ended), whose ledger items price the writes. */
 const livedInterviews = 20;
 /** Cold starts of the worker's bundle, for its INIT (billed, and longer the less memory it has). */
@@ -105,6 +105,11 @@ export interface WorkerBenchResult {
   };
   /** The worker's CPU ms per fresh event (median of the rounds). */
   readonly workerCpuMsPerEvent: number;
+  /**
+   * The same for fresh events drained one per invocation (a trickle: each pays a whole invocation's receive,
+   * delete, raw event store PUT and metrics flush). Absent from results written before it was measured.
+   */
+  readonly workerCpuMsPerEventAlone?: number;
   /**
    * Cold starts of the worker's bundle as deployed (a fresh process, its environment, `NODE_OPTIONS`
    * included; the first call an empty batch): medians. Absent from results written before it was measured.
@@ -273,7 +278,9 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     await worker.call('logs');
     await deliver(alone);
     atsWrites += Math.round(atsWritesPerEvent * alone.length);
+    const workerCpuBeforeAlone = worker.cpuMs();
     const alonePuts = (await drain(atsWrites, 1)).s3.PutObjectCommand ?? 0;
+    const workerCpuAlone = worker.cpuMs() - workerCpuBeforeAlone;
     const aloneLogs = await worker.call<{ bytes: number; lines: number }>('logs');
 
     // The lived interviews: each started (drained: its writes are whatever the status advance makes), then
@@ -334,6 +341,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
         ingestBytesPerRequest: round(ingestLogBytes / events),
       },
       workerCpuMsPerEvent: round(median(rounds.map((r) => r.cpuMs.workerPerEvent)), 3),
+      workerCpuMsPerEventAlone: round(workerCpuAlone / alone.length, 3),
       init: {
         coldStarts: coldStarts.length,
         initMs: round(median(coldStarts.map((sample) => sample.initMs)), 1),

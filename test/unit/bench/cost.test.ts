@@ -37,9 +37,9 @@ describe('cost model', () => {
       ((worker.dynamoDbPerEvent.freshByCommand.UpdateItemCommand ?? 0) / worker.eventsPerRound) *
         assumptions.dynamoDbUpdateMs;
     const init = (worker.init?.initCpuMs ?? 0) * stretch;
-    const billedMs = Math.ceil(
-      worker.workerCpuMsPerEvent * stretch + waits + assumptions.coldStartRate * init,
-    );
+    // a trickle (the default: one event per invocation) is priced on the CPU measured one event per invocation
+    const cpuMs = worker.workerCpuMsPerEventAlone ?? worker.workerCpuMsPerEvent;
+    const billedMs = Math.ceil(cpuMs * stretch + waits + assumptions.coldStartRate * init);
 
     // Act
     const model = costPerMillion(ingest, worker, tracing);
@@ -93,5 +93,28 @@ describe('cost model', () => {
     expect(rawStoreOf(trickle)).toBeCloseTo(5, 3);
     expect(rawStoreOf(unmeasured)).toBeCloseTo(5, 3);
     expect(busy.coreUsdPerMillion - busy.coreWithoutRawStoreUsdPerMillion).toBeCloseTo(0.5, 1);
+  });
+
+  it("prices a trickle on the CPU measured one event per invocation, full batches on the rounds' CPU", () => {
+    // Prepare: an event alone in its invocation costs 3 ms more CPU than one in a full batch
+    const measured = { ...worker, workerCpuMsPerEvent: 5, workerCpuMsPerEventAlone: 8 };
+    const { workerCpuMsPerEventAlone: _alone, ...older } = measured;
+    const stretch = assumptions.fullVcpuMemoryMb / resources.worker.memoryMb;
+
+    // Act
+    const trickle = costPerMillion(ingest, measured, tracing, 1);
+    const busy = costPerMillion(ingest, measured, tracing, 10);
+    const olderTrickle = costPerMillion(ingest, older, tracing, 1);
+    const [choice] = workerMemoryChoices(ingest, measured, tracing, [resources.worker.memoryMb], 0);
+
+    // Assess: 3 ms of CPU, stretched to the memory size, more at a trickle; the batches' figure when busy
+    expect(trickle.workerBilledMs - olderTrickle.workerBilledMs).toBeGreaterThanOrEqual(
+      Math.floor(3 * stretch),
+    );
+    expect(trickle.workerBilledMs - olderTrickle.workerBilledMs).toBeLessThanOrEqual(Math.ceil(3 * stretch));
+    expect(busy.lines.find((line) => line.item === 'worker Lambda, duration')?.arithmetic).toMatch(
+      /^\(5 ms CPU × /,
+    );
+    expect(choice?.cpuMsPerEvent).toBeCloseTo(8 * stretch, 1);
   });
 });
