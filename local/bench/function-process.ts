@@ -5,9 +5,10 @@
  *
  * - BENCH_ROLE=ingest: behind the local API Gateway (`listen`); `fixtures` calls the handler directly,
  *   each call with a fresh Lambda context and its own timeout, as Lambda invokes it.
- * - BENCH_ROLE=worker: `drain` runs the local SQS event source mapping (as deployed: batch size, batching
- *   window, concurrency) until every expected ATS write has landed (the log adapter's lines, printed as
- *   deployed) and the queue is empty, counting the worker's DynamoDB requests by command.
+ * - BENCH_ROLE=worker: `invoke` runs the worker's handler on a batch from the event source mapping, which
+ *   runs in the bench's own process (on AWS it is Lambda's, not the function's: its receives and deletes
+ *   are not the function's CPU); `counts` gives the ATS writes so far (the log adapter's lines, printed as
+ *   deployed) and the worker's DynamoDB and S3 requests by command.
  *
  * The function's log lines (stdout and stderr) are counted, not written: `logs` returns what was written
  * since the last call.
@@ -17,19 +18,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { dynamoDbClient, smallObjectS3Client } from '../../functions/platform/clients.js';
 import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
 import { resources } from '../../lib/resources.js';
 import { startHttpApi } from '../api-gateway.js';
 import { countDynamoDbRequests, countS3Requests } from '../dynamo-request-counter.js';
-import { invokeLocally, type LocalFunctionSettings } from '../lambda-context.js';
+import { invokeLocally, type LocalFunctionSettings, type LocalHandler } from '../lambda-context.js';
 import { silentLog } from '../log.js';
-import { queueDepth } from '../queue-depth.js';
 import { ingestRouteKeys } from '../runtime.js';
 import { readSecretsFile } from '../secrets-file.js';
-import { startSqsPoller } from '../sqs-poller.js';
 import { countLogOutput, serveBenchCommands } from './child.js';
 import { median, percentile, round } from './stats.js';
 
@@ -51,8 +49,7 @@ export interface FixtureTiming {
   readonly iterations: number;
 }
 
-export interface DrainResult {
-  readonly seconds: number;
+export interface WorkerCounts {
   readonly atsWrites: number;
   readonly dynamoDb: Record<string, number>;
   /** The worker's S3 requests (the raw event store's PUTs), by command. */
@@ -130,56 +127,34 @@ const workerCommands = async () => {
   const worker = await import('../../functions/worker.js');
   const counter = countDynamoDbRequests(dynamoDbClient());
   const s3Counter = countS3Requests(smallObjectS3Client());
-  const sqs = new SQSClient({});
-  const queueUrl = env.QUEUE_URL ?? '';
-  const atsLines = () => logs.apartTotal();
   const settings = settingsOf(
     resources.worker.serviceName,
     resources.worker.timeoutSeconds,
     resources.worker.memoryMb,
   );
+  // One handler per concurrent invocation, reused when it is free (an execution environment each).
+  const idle: LocalHandler<SQSEvent, unknown>[] = [];
   return {
     /**
-     * Polls the events queue until `atsWrites` writes in all have landed and the queue is empty; with the
-     * deployed batch size unless `batchSize` is given (1: one event per invocation, a trickle).
+     * One invocation with a batch from the event source mapping (which runs in the bench's own process, as
+     * on AWS it is not the function's): a fresh context and its own timeout, as Lambda invokes it.
      */
-    drain: async ({
-      atsWrites,
-      queueArn,
-      timeoutSeconds,
-      batchSize,
-    }: {
-      atsWrites: number;
-      queueArn: string;
-      timeoutSeconds: number;
-      batchSize?: number;
-    }): Promise<DrainResult> => {
-      counter.take();
-      s3Counter.take();
-      const started = performance.now();
-      const poller = startSqsPoller({
-        sqs,
-        queueUrl,
-        queueArn,
-        createHandler: () => worker.createWorkerHandler(),
-        ...(batchSize === undefined ? {} : { batchSize }),
-        function: settings,
-        log: silentLog,
-      });
-      const deadline = Date.now() + timeoutSeconds * 1000;
-      let seconds: number;
+    invoke: async ({ event }: { event: SQSEvent }): Promise<unknown> => {
+      const handler = idle.pop() ?? worker.createWorkerHandler();
       try {
-        while (!(atsLines() >= atsWrites && (await queueDepth(sqs, queueUrl)) === 0)) {
-          if (Date.now() > deadline) throw new Error(`drain timed out with ${atsLines()} ATS writes`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        seconds = (performance.now() - started) / 1000;
+        return await invokeLocally(handler, event, settings);
       } finally {
-        // Not timed: the poller's last long poll on the empty queue ends here.
-        await poller.stop();
+        idle.push(handler);
       }
-      return { seconds, atsWrites: atsLines(), dynamoDb: counter.take(), s3: s3Counter.take() };
     },
+    /** ATS writes so far (the log adapter's lines). */
+    atsWrites: async (): Promise<number> => logs.apartTotal(),
+    /** ATS writes so far, and the DynamoDB and S3 requests since the last call. */
+    counts: async (): Promise<WorkerCounts> => ({
+      atsWrites: logs.apartTotal(),
+      dynamoDb: counter.take(),
+      s3: s3Counter.take(),
+    }),
   };
 };
 

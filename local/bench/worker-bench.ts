@@ -20,13 +20,17 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { resources } from '../../lib/resources.js';
 import { totalRequests } from '../dynamo-request-counter.js';
+import { silentLog } from '../log.js';
+import { queueDepth } from '../queue-depth.js';
 import { ensureSecretsFile } from '../secrets-file.js';
+import { startSqsPoller } from '../sqs-poller.js';
 import { type BenchChild, spawnBenchChild } from './child.js';
 import type { DeployedStage } from './deployed.js';
 import { localFunctionEnvironment } from './function-env.js';
-import type { DrainResult } from './function-process.js';
+import type { WorkerCounts } from './function-process.js';
 import { coldStart, type InitSample, type RatioSummary, summarizeRatios } from './init-bench.js';
 import type { LegResult } from './load-process.js';
 import type { BenchServices } from './services-process.js';
@@ -39,6 +43,13 @@ const trickleEvents = 50;
 const livedInterviews = 20;
 /** Cold starts of the worker's bundle, for its INIT (billed, and longer the less memory it has). */
 const workerColdStarts = 7;
+
+/** What one drain of the events queue did: the worker's counts, its time, the event source's CPU. */
+interface DrainResult extends WorkerCounts {
+  readonly seconds: number;
+  /** CPU ms of the event source mapping (this process) during the drain: Lambda's on AWS, not billed. */
+  readonly eventSourceCpuMs: number;
+}
 
 export interface WorkerBenchOptions {
   readonly deployed: DeployedStage;
@@ -65,6 +76,8 @@ export interface WorkerRound {
   readonly cpuMs: {
     readonly workerPerEvent: number;
     readonly servicesPerEvent: number;
+    /** The event source mapping's (receives, deletes; on AWS Lambda's); absent from older results. */
+    readonly eventSourcePerEvent?: number;
     readonly servicesPerPutItem: number;
     readonly loadPerPutItem: number;
   };
@@ -189,13 +202,57 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     let atsWrites = 0;
     const deliver = (bodies: readonly string[]) =>
       load.call<number>('deliver', { url: webhookUrl, bodies, secret, concurrency: 16 });
-    const drain = (expectedAtsWrites: number, batchSize?: number) =>
-      worker.call<DrainResult>('drain', {
-        atsWrites: expectedAtsWrites,
+    const eventSource = new SQSClient({
+      region: info.env.AWS_REGION,
+      endpoint: info.env.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    /**
+     * The worker's event source mapping, in this process (as deployed: batch size, batching window,
+     * concurrency; `batchSize` 1 for a trickle): on AWS it is Lambda's, so its receives, deletes and this
+     * loop's queue checks are not the worker's CPU. Each batch is one `invoke` of the worker process. Runs
+     * until every expected ATS write has landed and the queue is empty.
+     */
+    const drain = async (expectedAtsWrites: number, batchSize?: number): Promise<DrainResult> => {
+      await worker.call<WorkerCounts>('counts');
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      const poller = startSqsPoller({
+        sqs: eventSource,
+        queueUrl: info.queueUrls.events,
         queueArn: info.queueArns.events,
-        timeoutSeconds: 600,
+        createHandler: () => (event) => worker.call('invoke', { event }),
         ...(batchSize === undefined ? {} : { batchSize }),
+        // Its own timeout a little past the worker's, whose invocation times out in the worker's process.
+        function: {
+          functionName: resources.worker.serviceName,
+          timeoutSeconds: resources.worker.timeoutSeconds + 5,
+          memoryMb: resources.worker.memoryMb,
+          region: info.env.AWS_REGION ?? 'us-east-1',
+          accountId: '123456789012',
+        },
+        log: silentLog,
       });
+      const deadline = Date.now() + 600_000;
+      let seconds: number;
+      try {
+        // The worker is asked only once the queue is empty: its process does nothing but invocations.
+        while (
+          (await queueDepth(eventSource, info.queueUrls.events)) !== 0 ||
+          (await worker.call<number>('atsWrites')) < expectedAtsWrites
+        ) {
+          if (Date.now() > deadline) throw new Error('drain timed out');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        seconds = (performance.now() - started) / 1000;
+      } finally {
+        // Not timed: the poller's last long poll on the empty queue ends here.
+        await poller.stop();
+      }
+      const cpu = process.cpuUsage(cpuBefore);
+      const counts = await worker.call<WorkerCounts>('counts');
+      return { ...counts, seconds, eventSourceCpuMs: (cpu.user + cpu.system) / 1000 };
+    };
     const raw = (seconds: number) =>
       load.call<LegResult>('dynamodb', {
         table: resources.ledgerTable.name,
@@ -222,7 +279,13 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
       const bodies = batches[index] as string[];
       let pipeline: WorkerRound['pipeline'] | undefined;
       let rawLeg: LegResult | undefined;
-      const cpu = { workerPerEvent: 0, servicesPerEvent: 0, servicesPerPutItem: 0, loadPerPutItem: 0 };
+      const cpu = {
+        workerPerEvent: 0,
+        servicesPerEvent: 0,
+        eventSourcePerEvent: 0,
+        servicesPerPutItem: 0,
+        loadPerPutItem: 0,
+      };
       for (const leg of order === 'pipeline-first' ? ['pipeline', 'raw'] : ['raw', 'pipeline']) {
         if (leg === 'pipeline') {
           await deliver(bodies);
@@ -232,6 +295,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
           const drained = await drain(atsWrites);
           cpu.workerPerEvent = round((worker.cpuMs() - before.worker) / bodies.length, 3);
           cpu.servicesPerEvent = round((services.cpuMs() - before.services) / bodies.length, 3);
+          cpu.eventSourcePerEvent = round(drained.eventSourceCpuMs / bodies.length, 3);
           const logs = await worker.call<{ bytes: number; lines: number; problems: string[] }>('logs');
           if (logs.problems.length > 0) progress(`worker warnings/errors:\n${logs.problems.join('\n')}`);
           workerLogBytes += logs.bytes;
