@@ -1,34 +1,87 @@
 /**
- * `npm install`'s postinstall: corrects the SQS emulator where it departs from SQS in a way the worker
- * depends on. local-aws-sqs 2.0.2 adds one to a message's `ApproximateReceiveCount` on every
- * `ChangeMessageVisibility`, not only on a receive; the worker changes the visibility of every throttled or
- * held event it gives back, so locally each retry cost two receives, the worker never saw its last receive
- * and the emulator dead-lettered the event without its reason. SQS counts receives only.
+ * `npm install`'s postinstall: corrects the emulators where they depart from AWS in a way the code depends
+ * on, or in a way that would let a wrong request pass locally.
  *
- * Why a targeted replace and not patch-package: the emulator ships one minified file whose line is 24 KB, so
- * a patch would be a 48 KB diff nobody can review; this names the one expression it changes. Idempotent; a
- * version whose code differs is left alone with a warning (test/integration/local/emulators.test.ts fails
- * then, saying what to look at).
+ * - local-aws-sqs 2.0.2 adds one to a message's `ApproximateReceiveCount` on every
+ *   `ChangeMessageVisibility`, not only on a receive; the worker changes the visibility of every throttled or
+ *   held event it gives back, so locally each retry cost two receives, the worker never saw its last receive
+ *   and the emulator dead-lettered the event without its reason. SQS counts receives only.
+ * - local-aws-sqs also measures a message body in UTF-16 units where SQS counts its UTF-8 bytes against the
+ *   queue's MaximumMessageSize: a body of multi-byte characters over the limit was accepted locally.
+ * - s3rver 3.7 serves a request that carries no signature at all as if it were signed: a client that
+ *   forgot its credentials, or a plain `fetch` of an object URL, worked locally and would get S3's 403
+ *   AccessDenied from the deployed (private, public access blocked) bucket. It now answers 403 AccessDenied
+ *   too; a signed request is checked as before (its signature against the `S3RVER` key pair).
+ *
+ * Why targeted replaces and not patch-package: the SQS emulator ships one minified file whose line is 24 KB,
+ * so a patch would be a 48 KB diff nobody can review; this names the one expression each changes.
+ * Idempotent; a version whose code differs is left alone with a warning
+ * (test/integration/local/emulators.test.ts fails then, saying what to look at).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-let file;
-try {
-  file = require.resolve('local-aws-sqs');
-} catch {
-  process.exit(0); // installed without dev dependencies: no emulator to correct
-}
+
+/** `module`'s file (`path` inside it, if given), or undefined when it is not installed. */
+const resolve = (module, path) => {
+  try {
+    return path === undefined
+      ? require.resolve(module)
+      : require.resolve(`${module}/package.json`).replace(/package\.json$/, path);
+  } catch {
+    return undefined; // installed without dev dependencies: no emulator to correct
+  }
+};
+
+/** Replaces `from` with `to` in `file` once; `marker` must be in the file for it to be the expected version. */
+const patch = ({ file, name, from, to, marker, done }) => {
+  if (file === undefined) return;
+  const source = readFileSync(file, 'utf8');
+  if (source.includes(to)) return;
+  if (!source.includes(from) || !source.includes(marker)) {
+    console.warn(`patch-emulators: ${file} is not the ${name} this corrects; left as it is`);
+    return;
+  }
+  writeFileSync(file, source.replace(from, to));
+  console.log(`patch-emulators: ${done}`);
+};
+
 // In the emulator's private visibility change (`(record, timeout, keepHandle)`), `i` is true when it is
 // called from ChangeMessageVisibility (the receipt handle is kept) and false from a receive.
-const counted = 'let n=Number(t.record.attributes.ApproximateReceiveCount)+1;';
-const receivesOnly = 'let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);';
-const source = readFileSync(file, 'utf8');
-if (source.includes(receivesOnly)) process.exit(0);
-if (!source.includes(counted) || !source.includes('Wt=function(t,e,i){')) {
-  console.warn(`patch-emulators: ${file} is not the local-aws-sqs this corrects; left as it is`);
-  process.exit(0);
+patch({
+  file: resolve('local-aws-sqs'),
+  name: 'local-aws-sqs',
+  from: 'let n=Number(t.record.attributes.ApproximateReceiveCount)+1;',
+  to: 'let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);',
+  marker: 'Wt=function(t,e,i){',
+  done: 'local-aws-sqs counts receives only, as SQS does',
+});
+
+// SendMessage, its batch entries and the message's own check each add the body's `.length` (UTF-16 units)
+// to the message size; SQS counts bytes (UTF-8), so a body of multi-byte characters over the queue's
+// MaximumMessageSize in bytes passed locally and would be refused by SQS.
+for (const [from, to] of [
+  ['let r=e.MessageBody.length;', 'let r=Buffer.byteLength(e.MessageBody);'],
+  ['let r=i.MessageBody.length,', 'let r=Buffer.byteLength(i.MessageBody),'],
+  ['let i=s.MessageBody.length,', 'let i=Buffer.byteLength(s.MessageBody),'],
+]) {
+  patch({
+    file: resolve('local-aws-sqs'),
+    name: 'local-aws-sqs',
+    from,
+    to,
+    marker: 'Message must be shorter than',
+    done: `local-aws-sqs counts a message body in bytes, as SQS does (${to})`,
+  });
 }
-writeFileSync(file, source.replace(counted, receivesOnly));
-console.log('patch-emulators: local-aws-sqs counts receives only, as SQS does');
+
+// s3rver's authentication middleware passes a request with no auth mechanism on as anonymous.
+patch({
+  file: resolve('s3rver', 'lib/middleware/authentication.js'),
+  name: 's3rver',
+  from: 'if (mechanismCount === 0) {\n      return next();\n    }',
+  to: "if (mechanismCount === 0) {\n      throw new S3Error('AccessDenied', 'Access Denied');\n    }",
+  marker: 'async function authentication(ctx, next) {',
+  done: 's3rver refuses unsigned requests (403 AccessDenied), as a private S3 bucket does',
+});

@@ -12,6 +12,7 @@ import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
@@ -227,6 +228,67 @@ describe('the SQS emulator against SQS semantics', () => {
     // Assess: receives 1, 2, 3 as SQS counts them (unpatched: 1, 3, then dead-lettered), then the DLQ
     expect(counts).toEqual(['1', '2', '3']);
     expect(dead.map((message) => message.Body)).toEqual(['{"event":1}']);
+  });
+});
+
+describe('the SQS emulator counts a message in bytes, as SQS does (local/patch-emulators.mjs)', () => {
+  it('refuses a body over the queue maximum in UTF-8 bytes though under it in characters', async () => {
+    // Prepare: '€' is 3 bytes in UTF-8, one UTF-16 unit; the events queue takes 256 KiB
+    const emulators = await startEmulators();
+    const { sqs, queueUrls } = emulators;
+    const limit = resources.eventsQueue.maxMessageBytes;
+    const over = '€'.repeat(Math.floor(limit / 3) + 10); // ~limit + 30 bytes, a third of it in characters
+    const under = '€'.repeat(Math.floor(limit / 3) - 10);
+
+    // Act
+    const single = await sqs
+      .send(new SendMessageCommand({ QueueUrl: queueUrls.events, MessageBody: over }))
+      .then(() => 'sent')
+      .catch((error: Error) => error.name);
+    const batch = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrls.events,
+        Entries: [
+          { Id: 'over', MessageBody: over },
+          { Id: 'under', MessageBody: under },
+        ],
+      }),
+    );
+    await emulators.close();
+
+    // Assess: unpatched, both sends of `over` passed
+    expect(Buffer.byteLength(over)).toBeGreaterThan(limit);
+    expect(over.length).toBeLessThan(limit);
+    expect(single).toMatch(/InvalidParameterValue|InvalidParameterValueException/);
+    expect(batch.Failed?.map((entry) => entry.Id)).toEqual(['over']);
+    expect(batch.Successful?.map((entry) => entry.Id)).toEqual(['under']);
+  });
+});
+
+describe('the S3 emulator against S3 semantics', () => {
+  it('refuses a request with no signature (403 AccessDenied) and serves a signed one (local/patch-emulators.mjs)', async () => {
+    // Prepare: an object written with the emulator's credentials
+    const emulators = await startEmulators();
+    const { s3 } = clientsFor(emulators);
+    const key = 'claim-checks/unsigned.json';
+    await s3.send(new PutObjectCommand({ Bucket: resources.bucket.name, Key: key, Body: '{"a":1}' }));
+    const url = `${emulators.endpoints.s3}/${resources.bucket.name}/${key}`;
+
+    // Act: the same object fetched without credentials, and written without them
+    const read = await fetch(url);
+    const readBody = await read.text();
+    const write = await fetch(url, { method: 'PUT', body: '{"a":2}' });
+    await write.text();
+    const signed = await s3.send(new GetObjectCommand({ Bucket: resources.bucket.name, Key: key }));
+    const signedBody = await signed.Body?.transformToString();
+    await emulators.close();
+
+    // Assess: refused as a private bucket refuses it (unpatched: 200 and the object); the object unchanged
+    expect(read.status).toBe(403);
+    expect(readBody).toContain('<Code>AccessDenied</Code>');
+    expect(readBody).not.toContain('"a":1');
+    expect(write.status).toBe(403);
+    expect(signedBody).toBe('{"a":1}');
   });
 });
 
