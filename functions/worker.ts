@@ -294,8 +294,9 @@ const readRecords = async (records: readonly SQSRecord[]): Promise<ReadRecords> 
     }),
   );
   const toKeep: Array<{ record: SQSRecord; raw: RawEvent }> = [];
-  for (const [record, queued] of read) {
-    if ('event' in queued && queued.raw !== undefined)
+  for (const record of records) {
+    const queued = read.get(record);
+    if (queued !== undefined && 'event' in queued && queued.raw !== undefined)
       toKeep.push({ record, raw: rawEventOf(queued.event, queued.raw) });
   }
   const kept = await rawEvents.putAll(toKeep.map(({ raw }) => raw));

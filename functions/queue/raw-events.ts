@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { PutObject } from '../platform/object-put.js';
 import type { InterviewEvent, RawDelivery, VendorName } from '../vendors/envelope.js';
-import { RawEventStoreUnavailableError } from './errors.js';
+import { RawEventStoreUnavailableError, UnreadableQueueMessageError } from './errors.js';
 
 /** Root of the raw event store. */
 export const rawEventsPrefix = 'raw/';
@@ -148,23 +148,31 @@ export class RawEventStore {
 
   /**
    * Stores an invocation's deliveries, one PUT per day they were received on (nearly always one): a day's
-   * one delivery as {@link put} does, several as one {@link RawEventBatch}. Never throws: each delivery's
-   * outcome, in the order given, is its object's key or the {@link RawEventStoreUnavailableError} of its
-   * day's PUT (the worker retries those deliveries' messages, and the next receive stores them again).
+   * one delivery as {@link put} does, several as one {@link RawEventBatch} (in dedupe-key order). Never
+   * throws: each delivery's outcome, in the order given, is its object's key, the
+   * {@link RawEventStoreUnavailableError} of its day's PUT (the worker retries those deliveries' messages,
+   * and the next receive stores them again), or an `UnreadableQueueMessageError` for a `receivedAt` that is not a
+   * time (which the ingest never writes: a permanent failure).
    */
-  async putAll(raws: readonly RawEvent[]): Promise<Array<string | RawEventStoreUnavailableError>> {
+  async putAll(raws: readonly RawEvent[]): Promise<Array<string | Error>> {
     const byDay = new Map<string, number[]>();
     raws.forEach((raw, index) => {
       const day = dayOf(raw);
       byDay.set(day, [...(byDay.get(day) ?? []), index]);
     });
-    const outcomes = new Array<string | RawEventStoreUnavailableError>(raws.length);
+    const outcomes = new Array<string | Error>(raws.length);
     await Promise.all(
       [...byDay].map(async ([day, indexes]) => {
-        const events = indexes.map((index) => raws[index] as RawEvent);
-        let outcome: string | RawEventStoreUnavailableError;
+        // In dedupe-key order: the same deliveries make the same object whatever order their records came
+        // in, so a retry that overwrites it keeps every delivery at its place (the erase tool drops by place).
+        const events = indexes
+          .map((index) => raws[index] as RawEvent)
+          .sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
+        let outcome: string | Error;
         try {
-          if (day.startsWith('invalid:')) throw new RangeError('receivedAt is not a time');
+          // Not S3's fault, and no retry will mend it: the record fails for good (dead-lettered with why).
+          if (day.startsWith('invalid:'))
+            throw new UnreadableQueueMessageError('the queued event has a receivedAt that is not a time');
           outcome =
             events.length === 1
               ? await this.put(events[0] as RawEvent)
@@ -177,7 +185,7 @@ export class RawEventStore {
                 );
         } catch (error) {
           outcome =
-            error instanceof RawEventStoreUnavailableError
+            error instanceof RawEventStoreUnavailableError || error instanceof UnreadableQueueMessageError
               ? error
               : new RawEventStoreUnavailableError('the raw event store did not accept the events', {
                   cause: error,

@@ -57,7 +57,14 @@ import { capped } from './format.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { envelopeOfRaw, readRawEvent, readRawEvents } from './raw-store.js';
 import { receiveDeadLetters, releaseMessage } from './redrive.js';
-import { deleteEverywhere, listAll, type ObjectRef, readText, replaceObject } from './s3-objects.js';
+import {
+  deleteEverywhere,
+  isDeletedInVersionedBucket,
+  listAll,
+  type ObjectRef,
+  readText,
+  replaceObject,
+} from './s3-objects.js';
 
 export interface TableKey {
   readonly pk: string;
@@ -389,7 +396,7 @@ export interface EraseOutcome {
 /**
  * Writes a batch object of the raw event store again with every delivery of every version of it but the
  * candidate's (one copy per dedupe key, the one received last), and deletes its other versions; deletes
- * the key when nothing else is left. Read at the time of the erase, so a version written since the plan
+ * the key (every version) when nothing else is left, or when the batch is no longer current (expired). Read at the time of the erase, so a version written since the plan
  * (the same batch received again) is covered too.
  */
 const rewriteRawBatch = async (
@@ -403,8 +410,13 @@ const rewriteRawBatch = async (
     for await (const ref of listAll(target.s3, target.bucket, rewrite.key, true))
       if (ref.key === rewrite.key) versions.push(ref);
   } else versions.push({ key: rewrite.key });
+  // A batch the lifecycle rule expired (or someone deleted) has a delete marker for its current entry and
+  // noncurrent versions until they expire too: written again, everyone else's deliveries in it would
+  // come back for a whole new retention period. It is deleted for good instead, as nothing reads it.
+  const expired =
+    target.versioned && (await isDeletedInVersionedBucket(target.s3, target.bucket, rewrite.key));
   const kept = new Map<string, RawEvent>();
-  for (const ref of versions) {
+  for (const ref of expired ? [] : versions) {
     const stored = await readRawEvents(target.s3, target.bucket, ref);
     stored?.events.forEach((raw, index) => {
       if (drop.has(placeOf(ref.versionId, index)) || dropDedupeKeys.has(raw.dedupeKey)) return;
@@ -425,7 +437,11 @@ const rewriteRawBatch = async (
     );
     return { rewritten: false, deleted };
   }
-  const batch: RawEventBatch = { schemaVersion: 2, events: [...kept.values()] };
+  // In dedupe-key order, as the worker writes a batch (functions/queue/raw-events.ts).
+  const events = [...kept.values()].sort((a, b) =>
+    a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0,
+  );
+  const batch: RawEventBatch = { schemaVersion: 2, events };
   const deleted = await replaceObject(
     target.s3,
     target.bucket,

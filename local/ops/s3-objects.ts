@@ -119,6 +119,24 @@ export async function* listVersions(s3: S3Client, bucket: string, prefix: string
   for await (const page of versionPages(s3, bucket, prefix)) yield* versionRefs(page);
 }
 
+/**
+ * Whether `key`'s current entry in a versioned bucket is a delete marker: the object was deleted, or expired
+ * by a lifecycle rule, and only noncurrent versions are left until they expire too.
+ */
+export const isDeletedInVersionedBucket = async (
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<boolean> => {
+  for await (const page of versionPages(s3, bucket, key)) {
+    if ((page.DeleteMarkers ?? []).some((marker) => marker.Key === key && marker.IsLatest === true))
+      return true;
+    if ((page.Versions ?? []).some((version) => version.Key === key && version.IsLatest === true))
+      return false;
+  }
+  return false;
+};
+
 /** Objects under `prefix`: every version of each in a versioned bucket, else the objects. */
 export const listAll = (s3: S3Client, bucket: string, prefix: string, versioned: boolean) =>
   versioned ? listVersions(s3, bucket, prefix) : listObjects(s3, bucket, prefix);

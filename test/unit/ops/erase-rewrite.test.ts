@@ -46,7 +46,12 @@ const versionedBucket = (versions: Version[]) => {
   const s3 = mockClient(S3Client);
   s3.on(ListObjectVersionsCommand).callsFake((input: ListObjectVersionsCommandInput) => {
     const listed = versions.filter((version) => version.key.startsWith(input.Prefix ?? ''));
-    const entry = (version: Version) => ({ Key: version.key, VersionId: version.versionId });
+    // The current entry of a key is its last one (versions are kept in the order they were made).
+    const entry = (version: Version) => ({
+      Key: version.key,
+      VersionId: version.versionId,
+      IsLatest: versions.filter((v) => v.key === version.key).at(-1) === version,
+    });
     return {
       Versions: listed.filter((version) => version.body !== undefined).map(entry),
       DeleteMarkers: listed.filter((version) => version.body === undefined).map(entry),
@@ -103,14 +108,15 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
   afterEach(() => stub?.restore());
 
   it("writes it again without the candidate's deliveries and deletes every older version and delete marker", async () => {
-    // Prepare: the batch received twice (a retry: a second version), then a delete marker; another key
+    // Prepare: the batch, deleted (a delete marker), then received again (a retry: a later version, the
+    // current one); another key
     const maya = raw('micro1:r:maya', '2026-12-05T10:00:00.000Z');
     const otto = raw('micro1:r:otto', '2026-12-05T10:00:01.000Z');
     const ottoLater = raw('micro1:r:otto', '2026-12-05T10:00:05.000Z');
     const versions: Version[] = [
       { key, versionId: 'v1', body: batch(maya, otto) },
-      { key, versionId: 'v2', body: batch(maya, ottoLater) },
-      { key, versionId: 'v3' },
+      { key, versionId: 'v2' },
+      { key, versionId: 'v3', body: batch(maya, ottoLater) },
       { key: `${key}.other`, versionId: 'o1', body: batch(maya, otto) },
     ];
     stub = versionedBucket(versions);
@@ -118,7 +124,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
 
     // Act
     const outcome = await executeErase(
-      planOf({ key, drop: ['v1#0', 'v2#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      planOf({ key, drop: ['v1#0', 'v3#0'], dropDedupeKeys: ['micro1:r:maya'] }),
       target(client),
     );
 
@@ -126,6 +132,33 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     expect(versions.filter((v) => v.key === key)).toEqual([{ key, versionId: 'v5', body: batch(ottoLater) }]);
     expect(versions.filter((v) => v.key !== key)).toHaveLength(1);
     expect(outcome).toMatchObject({ rawEvents: 3, rawRewritten: 1 });
+  });
+
+  it('deletes an expired batch (its current entry a delete marker) for good, not written back for the others', async () => {
+    // Prepare: the lifecycle rule expired the batch; its noncurrent version waits for its own expiry
+    const versions: Version[] = [
+      {
+        key,
+        versionId: 'v1',
+        body: batch(
+          raw('micro1:r:maya', '2026-12-05T10:00:00.000Z'),
+          raw('micro1:r:otto', '2026-12-05T10:00:01.000Z'),
+        ),
+      },
+      { key, versionId: 'v2' },
+    ];
+    stub = versionedBucket(versions);
+
+    // Act
+    const outcome = await executeErase(
+      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      target(new S3Client({ region: 'us-east-1' })),
+    );
+
+    // Assess: nothing written (Otto's delivery does not come back for a new retention), nothing left
+    expect(stub.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(versions).toEqual([]);
+    expect(outcome).toMatchObject({ rawEvents: 2, rawRewritten: 0 });
   });
 
   it('deletes every version when nothing but the candidate’s deliveries is left', async () => {

@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { ObjectToPut } from '../../../functions/platform/object-put.js';
-import { RawEventStoreUnavailableError } from '../../../functions/queue/errors.js';
+import {
+  RawEventStoreUnavailableError,
+  UnreadableQueueMessageError,
+} from '../../../functions/queue/errors.js';
 import {
   type RawEvent,
   type RawEventBatch,
@@ -12,6 +15,7 @@ import {
   rawBatchKey,
   rawEventKey,
 } from '../../../functions/queue/raw-events.js';
+import { classifyFailure } from '../../../functions/sync/failures.js';
 
 const raw = (dedupeKey: string, receivedAt: string, vendor: 'round0' | 'micro1' = 'round0'): RawEvent => ({
   schemaVersion: 1,
@@ -54,10 +58,45 @@ describe('RawEventStore.putAll', () => {
     expect(outcomes).toEqual([key, key, key]);
     expect(puts).toHaveLength(1);
     expect(puts[0]).toMatchObject({ key, serverSideEncryption: 'AES256', contentType: 'application/json' });
+    // in dedupe-key order, not the records' order
     expect(JSON.parse(String(puts[0]?.body))).toEqual({
       schemaVersion: 2,
-      events: raws,
+      events: [raws[1], raws[0], raws[2]] as RawEvent[],
     } satisfies RawEventBatch);
+  });
+
+  it('writes the same batch object whatever order the records come in (a retry keeps every place)', async () => {
+    // Prepare: one batch received twice, its records in another order the second time
+    const { store, puts } = storeWith();
+    const raws = ['round0:c', 'round0:a', 'micro1:b', 'round0:d'].map((key, index) =>
+      raw(key, `2026-12-05T10:00:0${index}.000Z`),
+    );
+
+    // Act
+    await store.putAll(raws);
+    await store.putAll([...raws].reverse());
+
+    // Assess: the same key and the same bytes, so a place (index) read before the retry still holds
+    expect(puts).toHaveLength(2);
+    expect(puts[1]?.key).toBe(puts[0]?.key);
+    expect(puts[1]?.body).toBe(puts[0]?.body);
+  });
+
+  it('fails a delivery whose receivedAt is not a time for good (unreadable), the others stored', async () => {
+    // Prepare
+    const { store, puts } = storeWith();
+
+    // Act
+    const outcomes = await store.putAll([
+      raw('round0:x', '2026-12-05T00:00:00.100Z'),
+      raw('round0:bad', 'not a time'),
+    ]);
+
+    // Assess: a permanent failure (dead-lettered with why), not a transient outage retried ten times
+    expect(outcomes[1]).toBeInstanceOf(UnreadableQueueMessageError);
+    expect(classifyFailure(outcomes[1]).kind).toBe('permanent');
+    expect(outcomes[0]).toBe(rawEventKey('round0', new Date('2026-12-05T00:00:00.100Z'), 'round0:x'));
+    expect(puts).toHaveLength(1);
   });
 
   it('names a batch by its dedupe keys in any order: the same batch received again overwrites its object', () => {
