@@ -276,11 +276,10 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
   await inChunks(raw.objects, async (ref) => {
     const stored = await readRawEvents(s3, bucket, ref);
     rawProgress.tick();
-    if (stored === undefined) {
-      unreadableRaw.push(ref.key);
-      return;
-    }
-    stored.events.forEach((delivery, index) => {
+    // An object that is not a delivery, or a batch with entries that are not, is searched as text too.
+    if (stored === undefined || stored.unreadable > 0) unreadableRaw.push(ref.key);
+    stored?.events.forEach((delivery, index) => {
+      if (delivery === undefined) return;
       const where: EventLocation = {
         kind: 'raw',
         key: ref.key,

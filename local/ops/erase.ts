@@ -42,7 +42,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { archiveSegment } from '../../functions/archive/tasks.js';
-import type { RawEvent, RawEventBatch } from '../../functions/queue/raw-events.js';
+import { type RawEvent, type RawEventBatch, rawBatchesPrefix } from '../../functions/queue/raw-events.js';
 import { queueCounts } from '../queue-depth.js';
 import {
   type CandidateFindings,
@@ -232,6 +232,26 @@ const unparsedText = async (
   }
 };
 
+/**
+ * The text of an object that was not read for the candidate: of a batch of the raw event store, its entries
+ * that are not deliveries alone (its deliveries were read, and a match among them is planned as a rewrite,
+ * not as the deletion of everyone's); of anything else, all of it.
+ */
+const unreadText = async (
+  s3: { readonly client: S3Client; readonly bucket: string },
+  ref: ObjectRef,
+): Promise<string> => {
+  if (ref.key.startsWith(rawBatchesPrefix)) {
+    const stored = await readRawEvents(s3.client, s3.bucket, ref);
+    if (stored?.batch)
+      return stored.entries
+        .filter((_, index) => stored.events[index] === undefined)
+        .map((entry) => JSON.stringify(entry))
+        .join('\n');
+  }
+  return readText(s3.client, s3.bucket, ref);
+};
+
 /** A key shown without what names the candidate in it: a short digest to tell keys apart. */
 const shownKey = (plan: ErasePlan, key: string): string =>
   plan.keysNamingCandidate.has(key)
@@ -255,7 +275,7 @@ export const planErase = async (
       continue;
     }
     if ((ref.size ?? 0) > maxScannedObjectBytes) continue;
-    const text = (await readText(s3.client, s3.bucket, ref)).toLowerCase();
+    const text = (await unreadText(s3, ref)).toLowerCase();
     if (matches(text)) otherObjects.push(ref.key);
   }
   // Deliveries and claim checks the parser refuses were matched by their e-mail mentions only (a micro1
@@ -396,8 +416,9 @@ export interface EraseOutcome {
 /**
  * Writes a batch object of the raw event store again with every delivery of every version of it but the
  * candidate's (one copy per dedupe key, the one received last), and deletes its other versions; deletes
- * the key (every version) when nothing else is left, or when the batch is no longer current (expired). Read at the time of the erase, so a version written since the plan
- * (the same batch received again) is covered too.
+ * the key (every version) when nothing else is left, or when the batch is no longer current (expired).
+ * Read at the time of the erase, so a version written since the plan (the same batch received again) is
+ * covered too.
  */
 const rewriteRawBatch = async (
   target: EraseTarget,
@@ -416,10 +437,19 @@ const rewriteRawBatch = async (
   const expired =
     target.versioned && (await isDeletedInVersionedBucket(target.s3, target.bucket, rewrite.key));
   const kept = new Map<string, RawEvent>();
+  // Entries that are not deliveries this version reads are kept as they are (once each): not the
+  // candidate's as far as can be told — one that names them had the whole object deleted (planErase).
+  const opaque = new Map<string, unknown>();
   for (const ref of expired ? [] : versions) {
     const stored = await readRawEvents(target.s3, target.bucket, ref);
     stored?.events.forEach((raw, index) => {
-      if (drop.has(placeOf(ref.versionId, index)) || dropDedupeKeys.has(raw.dedupeKey)) return;
+      if (drop.has(placeOf(ref.versionId, index))) return;
+      if (raw === undefined) {
+        const entry = stored.entries[index];
+        opaque.set(JSON.stringify(entry), entry);
+        return;
+      }
+      if (dropDedupeKeys.has(raw.dedupeKey)) return;
       const prior = kept.get(raw.dedupeKey);
       if (prior === undefined || prior.receivedAt <= raw.receivedAt) kept.set(raw.dedupeKey, raw);
     });
@@ -441,7 +471,7 @@ const rewriteRawBatch = async (
   const events = [...kept.values()].sort((a, b) =>
     a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0,
   );
-  const batch: RawEventBatch = { schemaVersion: 2, events };
+  const batch = { schemaVersion: 2, events: [...events, ...opaque.values()] } as RawEventBatch;
   const deleted = await replaceObject(
     target.s3,
     target.bucket,

@@ -106,17 +106,30 @@ const isRawEvent = (value: unknown): value is RawEvent => {
   );
 };
 
+/** What a raw event store object holds ({@link readRawEvents}). */
+export interface StoredRawEvents {
+  /** A batch object (several deliveries, each at its place) rather than one delivery stored alone. */
+  readonly batch: boolean;
+  /** The deliveries, each at its place in the object; `undefined` where an entry is not one. */
+  readonly events: ReadonlyArray<RawEvent | undefined>;
+  /** The object's entries as stored (JSON), each at its place: what a rewrite keeps of one not understood. */
+  readonly entries: readonly unknown[];
+  /** How many of the entries are not stored deliveries (a batch's only; some of them are). */
+  readonly unreadable: number;
+}
+
 /**
  * The deliveries an object holds, checked to be ones: one (a delivery stored alone), several (a batch
- * object, in its order), or `undefined` for anything else under `raw/` (or an object gone since it was
- * listed). An object S3 does not give (throttled, reset, access denied) throws: taken for "not a
- * delivery", it let erase miss a candidate's deliveries and report nothing to erase.
+ * object, in its order; an entry that is not a delivery leaves a hole at its place, the others read), or
+ * `undefined` for anything else under `raw/` (or an object gone since it was listed). An object S3 does not
+ * give (throttled, reset, access denied) throws: taken for "not a delivery", it let erase miss a
+ * candidate's deliveries and report nothing to erase.
  */
 export const readRawEvents = async (
   s3: S3Client,
   bucket: string,
   ref: ObjectRef,
-): Promise<{ readonly batch: boolean; readonly events: readonly RawEvent[] } | undefined> => {
+): Promise<StoredRawEvents | undefined> => {
   let text: string;
   try {
     text = await readText(s3, bucket, ref);
@@ -132,18 +145,21 @@ export const readRawEvents = async (
   } catch {
     return undefined;
   }
-  if (isRawEvent(value)) return { batch: false, events: [value] };
+  if (isRawEvent(value)) return { batch: false, events: [value], entries: [value], unreadable: 0 };
   const batch = value as Partial<RawEventBatch> | null;
   if (
-    batch !== null &&
-    typeof batch === 'object' &&
-    batch.schemaVersion === 2 &&
-    Array.isArray(batch.events) &&
-    batch.events.length > 0 &&
-    batch.events.every(isRawEvent)
+    batch === null ||
+    typeof batch !== 'object' ||
+    batch.schemaVersion !== 2 ||
+    !Array.isArray(batch.events) ||
+    batch.events.length === 0
   )
-    return { batch: true, events: batch.events };
-  return undefined;
+    return undefined;
+  const entries: readonly unknown[] = batch.events;
+  // One entry a reader does not understand (a vendor since removed, a later format) must not hide the others.
+  const events = entries.map((entry) => (isRawEvent(entry) ? entry : undefined));
+  const unreadable = events.filter((event) => event === undefined).length;
+  return unreadable === entries.length ? undefined : { batch: true, events, entries, unreadable };
 };
 
 /**

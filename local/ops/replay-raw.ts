@@ -87,9 +87,11 @@ const listDeliveries = async (
         notDeliveries.push(ref);
         return;
       }
+      // Its deliveries are replayed; what is not one is reported, as an object that is not one is.
+      if (stored.unreadable > 0) notDeliveries.push(ref);
       stored.events.forEach((raw, index) => {
         // A batch object holds both vendors' deliveries.
-        if (raw.vendor !== vendor) return;
+        if (raw === undefined || raw.vendor !== vendor) return;
         listed.push({ ref, index, receivedAt: raw.receivedAt, type: raw.type, dedupeKey: raw.dedupeKey });
       });
     });
@@ -144,7 +146,7 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
     for (const ref of found.notDeliveries) unreadable.push({ key: ref.key, reason: 'not a stored delivery' });
     const deliveries = latestPerDedupeKey(found.listed);
     listed += deliveries.length;
-    const cache = new Map<string, readonly RawEvent[] | undefined>();
+    const cache = new Map<string, ReadonlyArray<RawEvent | undefined> | undefined>();
     const read = async (ref: ObjectRef, index: number): Promise<RawEvent | undefined> => {
       const id = `${ref.key}\u0000${ref.versionId ?? ''}`;
       if (!cache.has(id)) {

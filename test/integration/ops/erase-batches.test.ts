@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { RawEvent } from '../../../functions/queue/raw-events.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
@@ -119,12 +119,59 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     );
     expect(await keysUnder('raw/')).toEqual([shared]);
     const left = await readRawEvents(s3, bucket, { key: shared as string });
-    expect(left?.events.map((raw) => raw.dedupeKey)).toEqual(['micro1:interview_report.created:ottoR3port']);
+    expect(left?.events.map((raw) => raw?.dedupeKey)).toEqual(['micro1:interview_report.created:ottoR3port']);
     expect(Buffer.from(left?.events[0]?.bodyBase64 ?? '', 'base64').toString()).toContain('otto.batched@');
     expect(`${plan}\n${erased.lines.join('\n')}`).not.toContain('maya.batched@');
 
     // And Otto is still found, by his delivery in the rewritten batch
     const otto = await runOpsCommand(['erase', '--email', 'otto.batched@example.com'], dataDir);
     expect(otto.lines.join('\n')).toContain(`bucket: raw events (1):\n  ${shared}\n`);
+  });
+
+  it('keeps an entry it does not understand in a rewritten batch, and deletes the batch when such an entry names them', async () => {
+    // Prepare: two batches of Lena's and Omar's reports, each with an entry this version does not read
+    // (a vendor it does not know); in the second, that entry names Lena
+    const at = Date.now();
+    const opaque = (mention: string) => ({
+      schemaVersion: 1,
+      vendor: 'acme',
+      dedupeKey: `acme:${mention}`,
+      receivedAt: new Date(at).toISOString(),
+      note: mention,
+    });
+    const batchOf = async (name: string, entry: unknown) => {
+      const key = `raw/batches/${new Date(at).toISOString().slice(0, 10)}/${name}.json`;
+      const events = [
+        rawEventFor('micro1', reportOf('lena'), new Date(at)),
+        entry,
+        rawEventFor('micro1', reportOf('omar'), new Date(at + 1)),
+      ];
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify({ schemaVersion: 2, events }),
+        }),
+      );
+      return key;
+    };
+    const anonymous = await batchOf('0000000000000000000000000000aaaa', opaque('nobody in particular'));
+    const naming = await batchOf('0000000000000000000000000000bbbb', opaque('lena.batched@example.com'));
+
+    // Act
+    const erased = await runOpsCommand(['erase', '--email', 'lena.batched@example.com', '--yes'], dataDir);
+
+    // Assess: the first written again with Omar's report and the entry as it was; the second deleted whole
+    expect(erased.exitCode).toBe(0);
+    const keys = await keysUnder('raw/batches/');
+    expect(keys).toContain(anonymous);
+    expect(keys).not.toContain(naming);
+    const left = await readRawEvents(s3, bucket, { key: anonymous });
+    expect(left?.events.map((raw) => raw?.dedupeKey)).toEqual([
+      'micro1:interview_report.created:omarR3port',
+      undefined,
+    ]);
+    expect(left?.entries[1]).toEqual(opaque('nobody in particular'));
+    expect(JSON.stringify(left?.entries)).not.toContain('lena');
   });
 });

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import S3rver from 's3rver';
-import { rawBatchesPrefix } from '../../../functions/queue/raw-events.js';
+import { rawBatchesPrefix, rawBatchKey } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
 import { replayRawEvents } from '../../../local/ops/replay-raw.js';
 import { fixture } from '../../helpers/fixtures.js';
@@ -124,5 +124,44 @@ describe('replayRawEvents', () => {
       ['interview_ended', at(9).toISOString()],
     ]);
     expect(outcome).toMatchObject({ listed: 2, sent: 2, unreadable: [], days: ['2026-06-02'] });
+  });
+
+  it('replays the deliveries of a batch one of whose entries it does not understand, and reports the object', async () => {
+    // Prepare, on 2026-06-03: a batch object whose middle entry is not a stored delivery (a vendor this
+    // version does not know)
+    const day = new Date('2026-06-03T09:00:00.000Z');
+    const deliveries = [
+      rawEventFor('round0', Buffer.from(ended.raw), day),
+      { schemaVersion: 1, vendor: 'acme', dedupeKey: 'acme:1', receivedAt: day.toISOString() },
+      rawEventFor('round0', Buffer.from(started.raw), new Date(day.getTime() + 1000)),
+    ];
+    const key = rawBatchKey('2026-06-03', ['round0:a', 'acme:1', 'round0:b']);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify({ schemaVersion: 2, events: deliveries }),
+      }),
+    );
+    const published: InterviewEvent[] = [];
+
+    // Act
+    const outcome = await replayRawEvents({
+      s3,
+      bucket,
+      vendor: 'round0',
+      since: new Date('2026-06-03T00:00:00.000Z'),
+      until: new Date('2026-06-03T23:59:59.999Z'),
+      publish: async (event) => published.push(event),
+    });
+
+    // Assess: both ROUND0 deliveries replayed (before: none, the whole object "not a stored delivery")
+    expect(published.map((event) => event.type)).toEqual(['interview_ended', 'interview_started']);
+    // (listed: the two deliveries and what was not one, as an object that is not one is counted)
+    expect(outcome).toMatchObject({
+      listed: 3,
+      sent: 2,
+      unreadable: [{ key, reason: 'not a stored delivery' }],
+    });
   });
 });

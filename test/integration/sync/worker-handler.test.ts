@@ -231,7 +231,7 @@ const storedRawAt = async (event: InterviewEvent): Promise<{ key: string; raw: R
   const { objects } = await listRawEvents(s3, testBucket);
   for (const ref of objects) {
     const raw = (await readRawEvents(s3, testBucket, ref))?.events.find(
-      (stored) => stored.dedupeKey === event.dedupeKey,
+      (stored) => stored?.dedupeKey === event.dedupeKey,
     );
     if (raw !== undefined) return { key: ref.key, raw };
   }
