@@ -106,9 +106,9 @@ const versionRefs = (page: ListObjectVersionsCommandOutput): ObjectRef[] =>
       : [
           {
             key: version.Key,
-            ...(version.VersionId === undefined || version.VersionId === 'null'
-              ? {}
-              : { versionId: version.VersionId }),
+            // "null" is the id of a version written while versioning was off or suspended: a real
+            // version, read and deleted by that id (read without one, the current version came instead).
+            ...(version.VersionId === undefined ? {} : { versionId: version.VersionId }),
             ...(version.Size === undefined ? {} : { size: version.Size }),
           },
         ],

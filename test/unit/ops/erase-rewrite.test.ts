@@ -161,6 +161,27 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     expect(outcome).toMatchObject({ rawEvents: 2, rawRewritten: 0 });
   });
 
+  it('reads a version written before versioning was enabled (id "null") by its id, keeping what it holds', async () => {
+    // Prepare: the "null" version holds Otto's delivery, the current one Lena's; Maya's in both
+    const maya = raw('micro1:r:maya', '2026-12-05T10:00:00.000Z');
+    const otto = raw('micro1:r:otto', '2026-12-05T10:00:01.000Z');
+    const lena = raw('micro1:r:lena', '2026-12-05T10:00:02.000Z');
+    const versions: Version[] = [
+      { key, versionId: 'null', body: batch(maya, otto) },
+      { key, versionId: 'v2', body: batch(maya, lena) },
+    ];
+    stub = versionedBucket(versions);
+
+    // Act
+    await executeErase(
+      planOf({ key, drop: ['null#0', 'v2#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      target(new S3Client({ region: 'us-east-1' })),
+    );
+
+    // Assess: Lena's and Otto's deliveries (before: Otto's lost, the "null" version read as the current one)
+    expect(versions).toEqual([{ key, versionId: 'v3', body: batch(lena, otto) }]);
+  });
+
   it('deletes every version when nothing but the candidate’s deliveries is left', async () => {
     // Prepare
     const versions: Version[] = [
