@@ -72,6 +72,8 @@ const eventsQueueUrl = optionalEnv(env, envNames.queueUrl);
 const queueVisibilityTimeoutSeconds = positiveIntEnv(env, envNames.queueVisibilityTimeoutSeconds, 0);
 // 0 when unset: SQS's redrive moves a message that keeps failing, without a reason.
 const queueMaxReceiveCount = positiveIntEnv(env, envNames.queueMaxReceiveCount, 0);
+// Instances that may call the ATS at once, each with its own limiter: each takes its part of the rate.
+const atsRateShare = positiveIntEnv(env, envNames.atsRateShare, 1);
 /** Seconds the first redelivery of an event another attempt holds waits; doubled at every receive. */
 const heldRetryBaseSeconds = 2;
 /**
@@ -177,6 +179,7 @@ const buildSyncDeps = (secrets: IntegrationSecrets, vendorApi: VendorApiSecrets)
       ...(secrets.pseudonymKey === undefined ? {} : { pseudonymKey: secrets.pseudonymKey }),
       urlPolicy: outboundRelaxation,
       callsEndBy,
+      rateShare: atsRateShare,
     }),
     ledger,
     ...(archiveQueueUrl === undefined

@@ -158,6 +158,12 @@ export interface AtsAdapterDeps {
    */
   readonly pseudonymKey?: string;
   /**
+   * How many instances share the ATS account's rate limit at most (the worker: its event source's maximum
+   * concurrency); each adapter's limiter takes an equal part of its configured `rateLimit`
+   * (ats/rate-share.ts). @default 1 — this instance alone
+   */
+  readonly rateShare?: number;
+  /**
    * When set, every request is held to the SSRF guard: https only, public addresses only, and only the
    * hosts of the adapter's configured URLs; the relaxation (http, private addresses) is for local runs
    * against the fakes. The worker always sets it; tests that talk to fakes directly may leave it out.

@@ -47,6 +47,11 @@ export const envNames = {
   atsAdapter: 'ATS_ADAPTER',
   /** JSON settings of the chosen ATS adapter (base URL, stage ids, custom field ids; no credentials). */
   atsConfig: 'ATS_CONFIG',
+  /**
+   * How many worker instances run at once at most (the event source's maximum concurrency): each takes that
+   * part of the ATS account's rate limit (ats/rate-share.ts). Unset locally: one process, one limiter.
+   */
+  atsRateShare: 'ATS_RATE_SHARE',
   round0ApiBaseUrl: 'ROUND0_API_BASE_URL',
   micro1ApiBaseUrl: 'MICRO1_API_BASE_URL',
   slackNotifications: 'SLACK_NOTIFICATIONS',

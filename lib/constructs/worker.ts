@@ -65,6 +65,8 @@ export class Worker extends Construct {
         [envNames.queueVisibilityTimeoutSeconds]: String(resources.eventsQueue.visibilityTimeoutSeconds),
         [envNames.queueMaxReceiveCount]: String(resources.eventsQueue.maxReceiveCount),
         [envNames.atsAdapter]: props.atsAdapter,
+        // Each of the instances the event source runs at once takes its part of the ATS's rate limit.
+        [envNames.atsRateShare]: String(settings.maxConcurrency),
         [envNames.atsConfig]: JSON.stringify(
           // The log adapter's default file is not writable in Lambda: print its lines to CloudWatch Logs.
           props.atsAdapter === 'log' && !('path' in props.atsConfig)

@@ -146,6 +146,8 @@ describe('stateless stack with the default configuration', () => {
         QUEUE_VISIBILITY_TIMEOUT_SECONDS: '361',
         QUEUE_MAX_RECEIVE_COUNT: '10',
         ATS_ADAPTER: 'log',
+        // as many as the event source runs at once (the next test): each takes a fifth of the ATS's rate
+        ATS_RATE_SHARE: '5',
         ATS_CONFIG: '{"path":"stdout"}',
         ROUND0_API_BASE_URL: 'https://rz-app-omega.vercel.app',
         MICRO1_API_BASE_URL: 'https://public.api.micro1.ai',

@@ -6,6 +6,7 @@ import Bottleneck from 'bottleneck';
 import * as v from 'valibot';
 import type { HttpRequest } from '../../platform/http.js';
 import { AtsNotFoundError, AtsPermanentError, AtsTransientError } from '../errors.js';
+import { spacingPerInstance } from '../rate-share.js';
 import { createAtsTransport, type HttpSettings } from '../transport.js';
 import type { AtsAdapterDeps } from '../types.js';
 
@@ -62,7 +63,8 @@ export const createAshbyClient = (settings: AshbyClientSettings, deps: AtsAdapte
     adapter,
     urls: [settings.baseUrl],
     limiter: new Bottleneck({
-      minTime: settings.rateLimit.minTimeMs,
+      // This instance's part of the account's pace (ats/rate-share.ts).
+      minTime: spacingPerInstance(settings.rateLimit.minTimeMs, deps.rateShare),
       maxConcurrent: settings.rateLimit.maxConcurrent,
     }),
     http: settings.http,

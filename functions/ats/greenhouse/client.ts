@@ -14,6 +14,7 @@ import {
   parseRetryAfter,
 } from '../../platform/http.js';
 import { AtsPermanentError, AtsTransientError } from '../errors.js';
+import { perInstance } from '../rate-share.js';
 import { createAtsTransport, type HttpSettings } from '../transport.js';
 import type { AtsAdapterDeps } from '../types.js';
 import { buildNextPage, buildTokenRequest, greenhouseRemainingHeader, parseNextLink } from './api.js';
@@ -96,10 +97,12 @@ export const createGreenhouseClient = (
   const sleep = deps.sleep ?? realSleep;
   const baseOrigin = new URL(baseUrl).origin;
 
+  // This instance's part of the window's requests (ats/rate-share.ts).
+  const requestsPerWindow = perInstance(rateLimit.requestsPerWindow, deps.rateShare);
   const limiter = new Bottleneck({
     maxConcurrent: rateLimit.maxConcurrent,
-    reservoir: rateLimit.requestsPerWindow,
-    reservoirRefreshAmount: rateLimit.requestsPerWindow,
+    reservoir: requestsPerWindow,
+    reservoirRefreshAmount: requestsPerWindow,
     reservoirRefreshInterval: rateLimit.windowMs,
   });
   // Set when X-RateLimit-Remaining says the window is spent: a full window from then is certainly past

@@ -6,6 +6,7 @@ import Bottleneck from 'bottleneck';
 import * as v from 'valibot';
 import type { HttpRequest } from '../../platform/http.js';
 import { AtsPermanentError } from '../errors.js';
+import { perInstance } from '../rate-share.js';
 import { type AtsTransport, createAtsTransport, type HttpSettings } from '../transport.js';
 import type { AtsAdapterDeps } from '../types.js';
 
@@ -44,13 +45,13 @@ export const createLeverClient = (settings: LeverClientSettings, deps: AtsAdapte
   const transport = createAtsTransport({
     adapter,
     urls: [settings.baseUrl],
-    // Token bucket: refilled by `perSecond` every second, never above `burst`.
+    // Token bucket: refilled by `perSecond` every second, never above `burst` (this instance's part of both).
     limiter: new Bottleneck({
       maxConcurrent: rateLimit.maxConcurrent,
-      reservoir: rateLimit.burst,
-      reservoirIncreaseAmount: rateLimit.perSecond,
+      reservoir: perInstance(rateLimit.burst, deps.rateShare),
+      reservoirIncreaseAmount: perInstance(rateLimit.perSecond, deps.rateShare),
       reservoirIncreaseInterval: 1000,
-      reservoirIncreaseMaximum: rateLimit.burst,
+      reservoirIncreaseMaximum: perInstance(rateLimit.burst, deps.rateShare),
     }),
     http: settings.http,
     deps,

@@ -462,3 +462,48 @@ describe('the Lever fake rate limit', () => {
     expect(limited.headers.get('retry-after')).toBe('1');
   });
 });
+
+describe('the Lever adapter on several worker instances (one API key, one rate limit)', () => {
+  it('stays inside the account’s token bucket when each instance takes its part of the rate', async () => {
+    // Prepare: the account's bucket (bursts of 4, 2 a second configured; the fake refills 2.5 a second: the
+    // instances' refill timers start before their first request reaches it), on two instances
+    const fake = await startFakeLever({
+      rateLimit: { perSecond: 2.5, burst: 4 },
+      seed: { users: ['user-1'], stages: ['stage-applied'], opportunities: [anOpportunity()] },
+    });
+    const instances = (rateShare: number) =>
+      [1, 2].map(() =>
+        createLeverAdapter(
+          {
+            baseUrl: `${fake.url}/v1`,
+            performAs: 'user-1',
+            http: fastHttp,
+            rateLimit: { perSecond: 2, burst: 4 },
+          },
+          { apiKey: 'lever-key' },
+          { sleep: recordingSleep().sleep, rateShare },
+        ),
+      );
+    const lookUpFourEach = (adapters: ReturnType<typeof instances>) =>
+      Promise.allSettled(
+        adapters.flatMap((ats) => [1, 2, 3, 4].map(() => ats.findApplication({ email: 'ada@example.com' }))),
+      );
+    const statuses = () => fake.state.requests.map((request) => request.status);
+
+    try {
+      // Act: eight lookups at once, four on each instance, first unshared, then (bucket full again) shared
+      await lookUpFourEach(instances(1));
+      const unshared = statuses();
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      fake.state.requests.length = 0;
+      const shared = await lookUpFourEach(instances(2));
+
+      // Assess: unshared, the instances burst 8 into a bucket of 4 (429s); shared, none, every lookup answered
+      expect(unshared.filter((status) => status === 429).length).toBeGreaterThan(0);
+      expect(statuses().filter((status) => status === 429)).toEqual([]);
+      expect(shared.map((outcome) => outcome.status)).toEqual(Array(8).fill('fulfilled'));
+    } finally {
+      await fake.close();
+    }
+  });
+});
