@@ -13,3 +13,19 @@ export const perInstance = (accountWide: number, instances = 1): number =>
 /** One instance's minimum spacing between requests when the account's is `accountWideMs`. */
 export const spacingPerInstance = (accountWideMs: number, instances = 1): number =>
   accountWideMs * Math.max(1, Math.floor(instances));
+
+/**
+ * One instance's part of an account-wide `count` per `intervalMs`: that count split across the instances,
+ * or, when it is smaller than their number, one request per a longer interval (3 a second over 5 instances:
+ * one each per 1,667 ms), so that together they never exceed the account's rate.
+ */
+export const ratePerInstance = (
+  count: number,
+  intervalMs: number,
+  instances = 1,
+): { readonly amount: number; readonly intervalMs: number } => {
+  const share = Math.max(1, Math.floor(instances));
+  return count >= share
+    ? { amount: Math.floor(count / share), intervalMs }
+    : { amount: 1, intervalMs: Math.ceil((intervalMs * share) / Math.max(1, count)) };
+};

@@ -275,7 +275,14 @@ export const planErase = async (
       continue;
     }
     if ((ref.size ?? 0) > maxScannedObjectBytes) continue;
-    const text = (await unreadText(s3, ref)).toLowerCase();
+    // Expired or deleted since it was listed: nothing left to search or erase there.
+    const text = await unreadText(s3, ref).then(
+      (found) => found.toLowerCase(),
+      (error: unknown) => {
+        if (isGone(error)) return '';
+        throw error;
+      },
+    );
     if (matches(text)) otherObjects.push(ref.key);
   }
   // Deliveries and claim checks the parser refuses were matched by their e-mail mentions only (a micro1
@@ -295,13 +302,15 @@ export const planErase = async (
       ),
     ),
   ];
-  // A batch object holds several people's deliveries: deleted only when every one of them is the candidate's,
-  // otherwise written again without theirs.
+  // A batch object holds several people's deliveries: deleted only when every one of them is the candidate's
+  // (and it holds no entry the tools cannot read, which is kept unless it names them: then the whole object
+  // is deleted as an other object), otherwise written again without theirs.
   const taken = new Set<EventFacts>([...findings.events, ...matchedUnparsed]);
+  const partlyUnreadable = new Set(sources.unreadableRaw);
   const rawRewrites: RawRewrite[] = [];
   const rawKeys = keysOf('raw').filter((key) => {
     const inObject = sources.events.filter((event) => event.where.kind === 'raw' && event.where.key === key);
-    if (inObject.every((event) => taken.has(event))) return true;
+    if (inObject.every((event) => taken.has(event)) && !partlyUnreadable.has(key)) return true;
     const theirs = inObject.filter((event) => taken.has(event));
     rawRewrites.push({
       key,
@@ -454,7 +463,7 @@ const rewriteRawBatch = async (
       if (prior === undefined || prior.receivedAt <= raw.receivedAt) kept.set(raw.dedupeKey, raw);
     });
   }
-  if (kept.size === 0) {
+  if (kept.size === 0 && opaque.size === 0) {
     let deleted = 0;
     await deleteEverywhere(
       target.s3,

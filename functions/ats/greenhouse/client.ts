@@ -14,7 +14,7 @@ import {
   parseRetryAfter,
 } from '../../platform/http.js';
 import { AtsPermanentError, AtsTransientError } from '../errors.js';
-import { perInstance } from '../rate-share.js';
+import { ratePerInstance } from '../rate-share.js';
 import { createAtsTransport, type HttpSettings } from '../transport.js';
 import type { AtsAdapterDeps } from '../types.js';
 import { buildNextPage, buildTokenRequest, greenhouseRemainingHeader, parseNextLink } from './api.js';
@@ -98,12 +98,12 @@ export const createGreenhouseClient = (
   const baseOrigin = new URL(baseUrl).origin;
 
   // This instance's part of the window's requests (ats/rate-share.ts).
-  const requestsPerWindow = perInstance(rateLimit.requestsPerWindow, deps.rateShare);
+  const window = ratePerInstance(rateLimit.requestsPerWindow, rateLimit.windowMs, deps.rateShare);
   const limiter = new Bottleneck({
     maxConcurrent: rateLimit.maxConcurrent,
-    reservoir: requestsPerWindow,
-    reservoirRefreshAmount: requestsPerWindow,
-    reservoirRefreshInterval: rateLimit.windowMs,
+    reservoir: window.amount,
+    reservoirRefreshAmount: window.amount,
+    reservoirRefreshInterval: window.intervalMs,
   });
   // Set when X-RateLimit-Remaining says the window is spent: a full window from then is certainly past
   // the server's reset, whatever its phase. A 429's Retry-After says when exactly, and wins.

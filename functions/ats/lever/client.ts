@@ -6,7 +6,7 @@ import Bottleneck from 'bottleneck';
 import * as v from 'valibot';
 import type { HttpRequest } from '../../platform/http.js';
 import { AtsPermanentError } from '../errors.js';
-import { perInstance } from '../rate-share.js';
+import { perInstance, ratePerInstance } from '../rate-share.js';
 import { type AtsTransport, createAtsTransport, type HttpSettings } from '../transport.js';
 import type { AtsAdapterDeps } from '../types.js';
 
@@ -42,6 +42,7 @@ export interface LeverClient extends AtsTransport {
 
 export const createLeverClient = (settings: LeverClientSettings, deps: AtsAdapterDeps): LeverClient => {
   const { rateLimit } = settings;
+  const refill = ratePerInstance(rateLimit.perSecond, 1000, deps.rateShare);
   const transport = createAtsTransport({
     adapter,
     urls: [settings.baseUrl],
@@ -49,8 +50,8 @@ export const createLeverClient = (settings: LeverClientSettings, deps: AtsAdapte
     limiter: new Bottleneck({
       maxConcurrent: rateLimit.maxConcurrent,
       reservoir: perInstance(rateLimit.burst, deps.rateShare),
-      reservoirIncreaseAmount: perInstance(rateLimit.perSecond, deps.rateShare),
-      reservoirIncreaseInterval: 1000,
+      reservoirIncreaseAmount: refill.amount,
+      reservoirIncreaseInterval: refill.intervalMs,
       reservoirIncreaseMaximum: perInstance(rateLimit.burst, deps.rateShare),
     }),
     http: settings.http,

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { RawEvent } from '../../../functions/queue/raw-events.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
@@ -157,6 +157,18 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     };
     const anonymous = await batchOf('0000000000000000000000000000aaaa', opaque('nobody in particular'));
     const naming = await batchOf('0000000000000000000000000000bbbb', opaque('lena.batched@example.com'));
+    // and a batch whose only delivery is Lena's, beside an entry that does not name her
+    const hersAndOpaque = `raw/batches/${new Date(at).toISOString().slice(0, 10)}/0000000000000000000000000000cccc.json`;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: hersAndOpaque,
+        Body: JSON.stringify({
+          schemaVersion: 2,
+          events: [rawEventFor('micro1', reportOf('lena'), new Date(at)), opaque('someone else')],
+        }),
+      }),
+    );
 
     // Act
     const erased = await runOpsCommand(['erase', '--email', 'lena.batched@example.com', '--yes'], dataDir);
@@ -173,5 +185,12 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     ]);
     expect(left?.entries[1]).toEqual(opaque('nobody in particular'));
     expect(JSON.stringify(left?.entries)).not.toContain('lena');
+    // the third written again with the entry alone (not deleted with her delivery)
+    expect(keys).toContain(hersAndOpaque);
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: hersAndOpaque }));
+    expect(JSON.parse((await Body?.transformToString()) ?? '{}')).toEqual({
+      schemaVersion: 2,
+      events: [opaque('someone else')],
+    });
   });
 });

@@ -3,7 +3,7 @@
  * instances never exceed the account's, and none is left without a request.
  */
 import { describe, expect, it } from '@jest/globals';
-import { perInstance, spacingPerInstance } from '../../../functions/ats/rate-share.js';
+import { perInstance, ratePerInstance, spacingPerInstance } from '../../../functions/ats/rate-share.js';
 
 describe('an ATS rate limit shared by the worker instances', () => {
   it.each([
@@ -30,5 +30,15 @@ describe('an ATS rate limit shared by the worker instances', () => {
     expect(spacingPerInstance(200, 5)).toBe(1000);
     expect(spacingPerInstance(200)).toBe(200);
     expect(spacingPerInstance(0, 5)).toBe(0);
+  });
+
+  it('gives each instance one request per a longer interval when the rate is below the instances', () => {
+    // 3 a second over 5 instances: one each per 1,667 ms, 3 a second in all (not 5)
+    expect(ratePerInstance(3, 1000, 5)).toEqual({ amount: 1, intervalMs: 1667 });
+    expect(5 * (1000 / ratePerInstance(3, 1000, 5).intervalMs)).toBeLessThanOrEqual(3);
+    // Greenhouse: 4 per 30 s window over 5: one each per 37.5 s
+    expect(ratePerInstance(4, 30_000, 5)).toEqual({ amount: 1, intervalMs: 37_500 });
+    expect(ratePerInstance(50, 30_000, 5)).toEqual({ amount: 10, intervalMs: 30_000 });
+    expect(ratePerInstance(10, 1000)).toEqual({ amount: 10, intervalMs: 1000 });
   });
 });
