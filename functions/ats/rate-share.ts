@@ -26,6 +26,6 @@ export const ratePerInstance = (
 ): { readonly amount: number; readonly intervalMs: number } => {
   const share = Math.max(1, Math.floor(instances));
   return count >= share
-    ? { amount: Math.floor(count / share), intervalMs }
+    ? { amount: perInstance(count, share), intervalMs }
     : { amount: 1, intervalMs: Math.ceil((intervalMs * share) / Math.max(1, count)) };
 };

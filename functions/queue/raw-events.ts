@@ -127,6 +127,14 @@ const dayOf = (raw: RawEvent): string => {
   return Number.isNaN(time) ? `invalid:${raw.receivedAt}` : new Date(time).toISOString().slice(0, 10);
 };
 
+/**
+ * The order of a batch object's deliveries: by dedupe key, so the same deliveries make the same object
+ * whatever order their records came in, and a retry that overwrites it keeps every delivery at its place
+ * (the erase tool drops by place).
+ */
+export const byDedupeKey = (a: RawEvent, b: RawEvent): number =>
+  a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0;
+
 /** Writes raw events: one alone at {@link rawEventKey}, several of a day at {@link rawBatchKey}. */
 export class RawEventStore {
   readonly #options: RawEventStoreOptions;
@@ -163,11 +171,7 @@ export class RawEventStore {
     const outcomes = new Array<string | Error>(raws.length);
     await Promise.all(
       [...byDay].map(async ([day, indexes]) => {
-        // In dedupe-key order: the same deliveries make the same object whatever order their records came
-        // in, so a retry that overwrites it keeps every delivery at its place (the erase tool drops by place).
-        const events = indexes
-          .map((index) => raws[index] as RawEvent)
-          .sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
+        const events = indexes.map((index) => raws[index] as RawEvent).sort(byDedupeKey);
         let outcome: string | Error;
         try {
           // Not S3's fault, and no retry will mend it: the record fails for good (dead-lettered with why).

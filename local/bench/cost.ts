@@ -98,7 +98,7 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
 
 /**
  * The worker's CPU ms per event at `batch` events per invocation: measured one per invocation for a trickle
- * (each event then pays a whole invocation's receive, delete, raw event store PUT and metrics flush), in the
+ * (each event then pays a whole invocation's raw event store PUT and metrics flush), in the
  * rounds' full batches otherwise; a result from before the trickle was measured has the batches' alone.
  */
 export const workerCpuMsPerEventAt = (worker: WorkerBenchResult, batch: number): number =>

@@ -119,8 +119,8 @@ export interface WorkerBenchResult {
   /** The worker's CPU ms per fresh event (median of the rounds). */
   readonly workerCpuMsPerEvent: number;
   /**
-   * The same for fresh events drained one per invocation (a trickle: each pays a whole invocation's receive,
-   * delete, raw event store PUT and metrics flush). Absent from results written before it was measured.
+   * The same for fresh events drained one per invocation (a trickle: each pays a whole invocation's raw
+   * event store PUT and metrics flush). Absent from results written before it was measured.
    */
   readonly workerCpuMsPerEventAlone?: number;
   /**

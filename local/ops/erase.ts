@@ -42,7 +42,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { archiveSegment } from '../../functions/archive/tasks.js';
-import { type RawEvent, type RawEventBatch, rawBatchesPrefix } from '../../functions/queue/raw-events.js';
+import {
+  byDedupeKey,
+  type RawEvent,
+  type RawEventBatch,
+  rawBatchesPrefix,
+} from '../../functions/queue/raw-events.js';
 import { queueCounts } from '../queue-depth.js';
 import {
   type CandidateFindings,
@@ -476,11 +481,9 @@ const rewriteRawBatch = async (
     );
     return { rewritten: false, deleted };
   }
-  // In dedupe-key order, as the worker writes a batch (functions/queue/raw-events.ts).
-  const events = [...kept.values()].sort((a, b) =>
-    a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0,
-  );
-  const batch = { schemaVersion: 2, events: [...events, ...opaque.values()] } as RawEventBatch;
+  // In the order the worker writes a batch in.
+  const events = [...[...kept.values()].sort(byDedupeKey), ...opaque.values()];
+  const batch = { schemaVersion: 2, events } as RawEventBatch;
   const deleted = await replaceObject(
     target.s3,
     target.bucket,

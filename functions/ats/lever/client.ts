@@ -42,6 +42,7 @@ export interface LeverClient extends AtsTransport {
 
 export const createLeverClient = (settings: LeverClientSettings, deps: AtsAdapterDeps): LeverClient => {
   const { rateLimit } = settings;
+  const burst = perInstance(rateLimit.burst, deps.rateShare);
   const refill = ratePerInstance(rateLimit.perSecond, 1000, deps.rateShare);
   const transport = createAtsTransport({
     adapter,
@@ -49,10 +50,10 @@ export const createLeverClient = (settings: LeverClientSettings, deps: AtsAdapte
     // Token bucket: refilled by `perSecond` every second, never above `burst` (this instance's part of both).
     limiter: new Bottleneck({
       maxConcurrent: rateLimit.maxConcurrent,
-      reservoir: perInstance(rateLimit.burst, deps.rateShare),
+      reservoir: burst,
       reservoirIncreaseAmount: refill.amount,
       reservoirIncreaseInterval: refill.intervalMs,
-      reservoirIncreaseMaximum: perInstance(rateLimit.burst, deps.rateShare),
+      reservoirIncreaseMaximum: burst,
     }),
     http: settings.http,
     deps,

@@ -32,6 +32,9 @@ const raw = (dedupeKey: string, receivedAt: string): RawEvent => ({
   headers: {},
   bodyBase64: Buffer.from(`{"who":"${dedupeKey}"}`).toString('base64'),
 });
+/** The candidate's delivery and another person's, in the same batch. */
+const maya = raw('micro1:r:maya', '2026-12-05T10:00:00.000Z');
+const otto = raw('micro1:r:otto', '2026-12-05T10:00:01.000Z');
 const batch = (...events: RawEvent[]) => JSON.stringify({ schemaVersion: 2, events } satisfies RawEventBatch);
 
 interface Version {
@@ -110,8 +113,6 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
   it("writes it again without the candidate's deliveries and deletes every older version and delete marker", async () => {
     // Prepare: the batch, deleted (a delete marker), then received again (a retry: a later version, the
     // current one); another key
-    const maya = raw('micro1:r:maya', '2026-12-05T10:00:00.000Z');
-    const otto = raw('micro1:r:otto', '2026-12-05T10:00:01.000Z');
     const ottoLater = raw('micro1:r:otto', '2026-12-05T10:00:05.000Z');
     const versions: Version[] = [
       { key, versionId: 'v1', body: batch(maya, otto) },
@@ -140,10 +141,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
       {
         key,
         versionId: 'v1',
-        body: batch(
-          raw('micro1:r:maya', '2026-12-05T10:00:00.000Z'),
-          raw('micro1:r:otto', '2026-12-05T10:00:01.000Z'),
-        ),
+        body: batch(maya, otto),
       },
       { key, versionId: 'v2' },
     ];
@@ -163,8 +161,6 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
 
   it('reads a version written before versioning was enabled (id "null") by its id, keeping what it holds', async () => {
     // Prepare: the "null" version holds Otto's delivery, the current one Lena's; Maya's in both
-    const maya = raw('micro1:r:maya', '2026-12-05T10:00:00.000Z');
-    const otto = raw('micro1:r:otto', '2026-12-05T10:00:01.000Z');
     const lena = raw('micro1:r:lena', '2026-12-05T10:00:02.000Z');
     const versions: Version[] = [
       { key, versionId: 'null', body: batch(maya, otto) },
@@ -185,7 +181,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
   it('deletes every version when nothing but the candidate’s deliveries is left', async () => {
     // Prepare
     const versions: Version[] = [
-      { key, versionId: 'v1', body: batch(raw('micro1:r:maya', '2026-12-05T10:00:00.000Z')) },
+      { key, versionId: 'v1', body: batch(maya) },
       { key, versionId: 'v2', body: batch(raw('micro1:r:maya', '2026-12-05T10:00:03.000Z')) },
     ];
     stub = versionedBucket(versions);
@@ -207,10 +203,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
       {
         key,
         versionId: 'v1',
-        body: batch(
-          raw('micro1:r:maya', '2026-12-05T10:00:00.000Z'),
-          raw('micro1:r:otto', '2026-12-05T10:00:01.000Z'),
-        ),
+        body: batch(maya, otto),
       },
     ];
     stub = versionedBucket(versions);
