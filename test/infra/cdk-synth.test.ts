@@ -3,8 +3,8 @@
  * local esbuild and writes a cloud assembly with both stacks of the `dev` stage. Catches what the in-process
  * tests skip (bundling, the app entry point, cdk.json and its `stages`, cdk-nag over both stacks).
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,6 +38,59 @@ const cdkSynth = async (outdir: string, context: readonly string[] = []): Promis
       output: `${failure.stdout ?? ''}${failure.stderr ?? ''}`,
       seconds: (Date.now() - started) / 1000,
     };
+  }
+};
+
+/**
+ * cfn-lint (AWS's CloudFormation linter: every resource's registry schema, value ranges, references) where
+ * the machine has it: nothing here was ever deployed, and it refuses what CloudFormation would refuse at
+ * deploy time (a wrong property, a value out of range), which the CDK's types let through.
+ */
+const cfnLintVersion = (() => {
+  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+})();
+const withCfnLint = cfnLintVersion === undefined ? it.skip : it;
+if (cfnLintVersion === undefined) console.warn('cfn-lint not found: the templates are not linted');
+
+interface CfnLintFinding {
+  readonly Rule: { readonly Id: string };
+  readonly Filename: string;
+  readonly Location: { readonly Path: readonly (string | number)[] };
+  readonly Message: string;
+}
+
+/**
+ * Findings the templates are known to have and that CloudFormation accepts:
+ * - W3005, a `DependsOn` also implied by a `GetAtt`: how the CDK writes every function and its role;
+ * - E3002 on a dashboard's `Tags`: AWS::CloudWatch::Dashboard takes `Tags` (the CloudFormation template
+ *   reference, aws-resource-cloudwatch-dashboard, and the CDK's CfnDashboard), newer than the schemas of
+ *   cfn-lint 1.51.
+ */
+const acceptedFinding = (finding: CfnLintFinding, template: Record<string, unknown>): boolean => {
+  if (finding.Rule.Id === 'W3005') return true;
+  const [section, logicalId, properties, property] = finding.Location.Path;
+  const resources = template.Resources as Record<string, { Type: string }>;
+  return (
+    finding.Rule.Id === 'E3002' &&
+    section === 'Resources' &&
+    properties === 'Properties' &&
+    property === 'Tags' &&
+    resources[String(logicalId)]?.Type === 'AWS::CloudWatch::Dashboard'
+  );
+};
+
+const cfnLint = async (files: readonly string[]): Promise<CfnLintFinding[]> => {
+  try {
+    await run('cfn-lint', ['--format', 'json', '--regions', 'us-east-1', '--', ...files], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return [];
+  } catch (error) {
+    // cfn-lint exits non-zero when it finds anything; its findings are on stdout either way
+    const stdout = (error as { stdout?: string }).stdout;
+    if (stdout === undefined || stdout.trim() === '') throw error;
+    return JSON.parse(stdout) as CfnLintFinding[];
   }
 };
 
@@ -158,6 +211,58 @@ describe('cdk synth (CLI, offline)', () => {
       expect(code).not.toContain('AWSXRay');
     }
   });
+
+  withCfnLint(
+    `passes cfn-lint (${cfnLintVersion ?? 'not installed'}): every resource as CloudFormation's schemas define it`,
+    async () => {
+      // Prepare
+      const names = ['InterviewSync-dev-Stateful', 'InterviewSync-dev-Stateless'];
+      const templates = new Map<string, Record<string, unknown>>();
+      for (const name of names) {
+        const file = `${name}.template.json`;
+        templates.set(
+          file,
+          JSON.parse(await readFile(join(outdir, file), 'utf8')) as Record<string, unknown>,
+        );
+      }
+
+      // Act
+      const findings = await cfnLint(names.map((name) => join(outdir, `${name}.template.json`)));
+
+      // Assess (the findings are the failure message)
+      const unexpected = findings.filter(
+        (finding) => !acceptedFinding(finding, templates.get(finding.Filename.split('/').pop() ?? '') ?? {}),
+      );
+      expect(unexpected.map((f) => `${f.Rule.Id} ${f.Location.Path.join('.')}: ${f.Message}`)).toEqual([]);
+    },
+    60_000,
+  );
+
+  withCfnLint(
+    'cfn-lint refuses what CloudFormation refuses in these templates (a queue visibility timeout over 12 h)',
+    async () => {
+      // Prepare: the stateful template with one value CloudFormation's schema refuses
+      const template = JSON.parse(
+        await readFile(join(outdir, 'InterviewSync-dev-Stateful.template.json'), 'utf8'),
+      ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+      const [queueId, queue] = Object.entries(template.Resources).find(
+        ([, resource]) => resource.Type === 'AWS::SQS::Queue',
+      ) ?? ['', undefined];
+      if (queue === undefined) throw new Error('no queue in the stateful template');
+      queue.Properties.VisibilityTimeout = 43_201;
+      const broken = join(outdir, 'broken.template.json');
+      await writeFile(broken, JSON.stringify(template));
+
+      // Act
+      const findings = await cfnLint([broken]);
+
+      // Assess
+      expect(findings.map((f) => f.Location.Path.join('.'))).toContain(
+        `Resources.${queueId}.Properties.VisibilityTimeout`,
+      );
+    },
+    60_000,
+  );
 
   it('fails on an invalid setting, naming the key, before bundling anything', async () => {
     // Prepare
