@@ -320,7 +320,7 @@ export class InterviewLedger {
 
   /**
    * Hands an interview item's ATS status over to another item (`closedBy`), unless one of `statusEffects`
-   * is being written right now. One blind conditional update (no read): it creates the item when no event
+   * (its status writes, and any other effect the closing item must see finished) is being made right now. One blind conditional update (no read): it creates the item when no event
    * of it has arrived yet, so a later event finds it closed.
    */
   async close(

@@ -111,6 +111,8 @@ export const statusLevelOf = (status: string | undefined): number => {
 };
 
 const statusKey = (status: ScreeningStatus) => `status:${status}`;
+/** The effect key of the Slack notification of `status` (sent at most once). */
+export const notificationKey = (status: ScreeningStatus) => `notify:${status}`;
 export const statusEffectKeys: readonly string[] = Object.keys(statusLevels).map((s) =>
   statusKey(s as ScreeningStatus),
 );
@@ -259,7 +261,7 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
   // "planned behind writes that a crash may still interrupt".
   const status = screeningStatusOf(state.status);
   if (context.notifications && status !== undefined && state.closedBy === undefined && writes.length === 0) {
-    const key = `notify:${status}`;
+    const key = notificationKey(status);
     const statusWrite = state.effects[statusKey(status)];
     const wroteStatus = statusWrite?.state === 'done' && statusWrite.eventKey === context.eventKey;
     if (wroteStatus && check(key).kind === 'free') writes.push({ kind: 'notify', key, status });

@@ -39,6 +39,7 @@ import type { InterviewEvent } from '../vendors/envelope.js';
 import { type AppliedWrites, applyWrites, type CrashPoints } from './apply.js';
 import { EffectBusyError, UnmatchedCandidateError } from './errors.js';
 import {
+  notificationKey,
   type Plan,
   type PlanContext,
   planFields,
@@ -260,10 +261,13 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   let session: InterviewState | undefined;
   if (sessionKey !== undefined) {
     // Its stage move too: one in flight could land after the report's own (the generic adapter cannot tell).
-    const awaited =
-      options.completedStageId === undefined
-        ? statusEffectKeys
-        : [...statusEffectKeys, `stage:${options.completedStageId}`];
+    // And its "completed" notification: one on its way may still fail (Slack's 429), and a report that closed
+    // the session meanwhile would have taken the claim for an announcement and never sent its own.
+    const awaited = [
+      ...statusEffectKeys,
+      completedNotificationKey,
+      ...(options.completedStageId === undefined ? [] : [`stage:${options.completedStageId}`]),
+    ];
     for (;;) {
       const closed = await ledger.close(vendor, sessionKey, interviewKey, awaited);
       if (closed.kind === 'closed') {
@@ -587,6 +591,8 @@ const settledEffects = (
   return records;
 };
 
+const completedNotificationKey = notificationKey('completed');
+
 /** The session's writes a report takes over when they were made on its record: "completed", a stage move. */
 const inheritedKey = (key: string) => key === 'status:completed' || key.startsWith('stage:');
 
@@ -618,7 +624,7 @@ const inheritFromSession = (
   const effects = { ...state.effects };
   for (const [key, record] of Object.entries(session.effects)) {
     if (!inheritedKey(key) || record?.state !== 'done' || effects[key] !== undefined) continue;
-    const announced = key !== 'status:completed' || session.effects['notify:completed'] !== undefined;
+    const announced = key !== 'status:completed' || session.effects[completedNotificationKey] !== undefined;
     effects[key] = { ...record, outcome: 'inherited', ...(announced ? {} : { eventKey }) };
   }
   return { ...state, effects };

@@ -1265,6 +1265,63 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
       await slack.close();
     }
   });
+
+  it('waits for the session’s notification in flight before the report closes it, and announces "completed" when it failed', async () => {
+    // Prepare: the session's "completed" is on its way to Slack (held at a gate) when the report arrives
+    world = await startSyncWorld();
+    const slack = await startFakeSlack();
+    let releaseSend: () => void = () => undefined;
+    const sendHeld = new Promise<void>((resolve) => {
+      releaseSend = resolve;
+    });
+    let markSending: () => void = () => undefined;
+    const sending = new Promise<void>((resolve) => {
+      markSending = resolve;
+    });
+    try {
+      const deps = world.deps({
+        options: { waitMs: 300 },
+        notify: async (notification) => {
+          if (notification.status === 'completed' && slack.state.messages.length === 1) {
+            markSending();
+            await sendHeld;
+          }
+          return notifySlack(slack.webhookUrl, notification, {
+            minIntervalMs: 0,
+            baseDelayMs: 1,
+            maxAttempts: 1,
+          });
+        },
+      });
+      await syncInterviewEvent(session('interview.started'), deps);
+      const completed = syncInterviewEvent(session('interview.completed'), deps);
+      await sending;
+
+      // Act: the report while the send is in flight; then Slack refuses it (429) and the report comes again
+      const busy = syncInterviewEvent(micro1('interview_report.created'), deps);
+      const busyOutcome = await busy.then(
+        () => 'synced',
+        (error: Error) => error.name,
+      );
+      slack.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 0, when: 'before', times: 1 });
+      releaseSend();
+      await expect(completed).rejects.toMatchObject({ name: 'AtsTransientError' });
+      const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+      const retry = await syncInterviewEvent(session('interview.completed'), deps);
+
+      // Assess: the report waited, then announced "completed" itself; once each in all
+      expect(busyOutcome).toBe('EffectBusyError');
+      expect(report.effects).toMatchObject({ 'notify:completed': 'ran' });
+      expect(retry.effects).toEqual({});
+      expect(slack.state.messages.map((message) => message.text)).toEqual([
+        expect.stringContaining('in progress'),
+        expect.stringContaining('completed'),
+      ]);
+    } finally {
+      releaseSend();
+      await slack.close();
+    }
+  });
 });
 
 describe('syncInterviewEvent: archive (tasks out, completion back through the late-parts path)', () => {
