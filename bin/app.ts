@@ -18,7 +18,8 @@
  *   New keys: `archiveExpirationDays` (default: never), `rawEventRetentionDays` (30), `ledgerRetentionDays`
  *   (180), `logRetentionDays` (30), `accessLogRetentionDays` (365), `alarmEmail` (none), `alarms` (JSON
  *   object of thresholds), `logLevel` (`INFO`), `tracing` and `sourceMaps` (`true`/`false` or per
- *   function; off for the ingest, on for the worker and the archive), `retain` and `terminationProtection`
+ *   function; both off for the ingest, source maps on for the worker and the archive, tracing on for the archive
+ *   only), `retain` and `terminationProtection`
  *   (`true`, `false` on the stage `dev`).
  *
  * Nothing here looks anything up in an AWS account: `cdk synth` works offline and `cdk deploy` needs only

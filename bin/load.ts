@@ -29,7 +29,7 @@ const usage = `Usage: npm run load -- [options]
   --seed <n>                seed of the generated traffic (default random, printed)
   --drain-timeout <s>       longest wait for the queues to drain (default 900)
   --visibility-timeout <s>  events queue visibility timeout: how soon a failed event is retried
-                            (default the deployed 360)
+                            (default the deployed 361)
   --log-level <level>       the handlers' Powertools log level (default WARN)
   --keep                    keep the temporary data directory (ledger, ats-writes.jsonl, pipeline.log)`;
 
