@@ -319,7 +319,7 @@ export class InterviewLedger {
   }
 
   /**
-   * Hands an interview item's ATS status over to another item (`closedBy`), unless one of `statusEffects`
+   * Hands an interview item's ATS status over to another item (`closedBy`), unless one of `awaitedEffects`
    * (its status writes, and any other effect the closing item must see finished) is being made right now. One blind conditional update (no read): it creates the item when no event
    * of it has arrived yet, so a later event finds it closed.
    */
@@ -327,7 +327,7 @@ export class InterviewLedger {
     vendor: VendorName,
     interviewKey: string,
     closedBy: string,
-    statusEffects: readonly string[],
+    awaitedEffects: readonly string[],
   ): Promise<CloseOutcome> {
     const now = this.#now();
     const names: Record<string, string> = {
@@ -336,13 +336,13 @@ export class InterviewLedger {
       '#updatedAt': 'updatedAt',
       '#expiresAt': 'expiresAt',
       // Named only when a condition uses them: DynamoDB refuses names an expression does not use.
-      ...(statusEffects.length === 0
+      ...(awaitedEffects.length === 0
         ? {}
         : { '#effects': 'effects', '#state': 'state', '#leaseUntil': 'leaseUntil' }),
     };
-    // "No live claim on any status effect": a claimed status write could otherwise land after the closing
-    // item's "completed".
-    const conditions = statusEffects.map((effect, index) => {
+    // "No live claim on any awaited effect": a claimed status write could otherwise land after the closing
+    // item's "completed" (and a notification still being sent could yet fail).
+    const conditions = awaitedEffects.map((effect, index) => {
       names[`#s${index}`] = effect;
       return (
         `(attribute_not_exists(#effects.#s${index}) OR #effects.#s${index}.#state <> :claimed ` +

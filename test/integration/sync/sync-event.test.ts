@@ -1235,14 +1235,17 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
     expect(actions).toEqual(['status', 'status', 'stage', 'note', 'links']);
   });
 
+  /** Notifies through `slack` in one attempt: a 429 is the notification's failure. */
+  const notifyOnce = (slack: FakeSlack) => (notification: Parameters<typeof notifySlack>[1]) =>
+    notifySlack(slack.webhookUrl, notification, { minIntervalMs: 0, baseDelayMs: 1, maxAttempts: 1 });
+
   it('announces "completed" when the session’s notification was still to come when the report closed it', async () => {
     // Prepare: Slack refuses the session's "completed" (429): its event is to be retried
     world = await startSyncWorld();
     const slack = await startFakeSlack();
     try {
       const deps = world.deps({
-        notify: (notification) =>
-          notifySlack(slack.webhookUrl, notification, { minIntervalMs: 0, baseDelayMs: 1, maxAttempts: 1 }),
+        notify: notifyOnce(slack),
       });
       await syncInterviewEvent(session('interview.started'), deps);
       slack.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 0, when: 'before', times: 1 });
@@ -1286,11 +1289,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
             markSending();
             await sendHeld;
           }
-          return notifySlack(slack.webhookUrl, notification, {
-            minIntervalMs: 0,
-            baseDelayMs: 1,
-            maxAttempts: 1,
-          });
+          return notifyOnce(slack)(notification);
         },
       });
       await syncInterviewEvent(session('interview.started'), deps);
