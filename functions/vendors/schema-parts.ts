@@ -23,7 +23,9 @@ export function objectOf<const TEntries extends v.ObjectEntries>(entries: TEntri
 /**
  * Text that went through U+FFFD: a byte that was not UTF-8, or an unpaired UTF-16 surrogate (a string cut
  * mid-character), both made U+FFFD at the door so free text is kept. An id or an event type is refused
- * instead: it becomes a dedupe key, an S3 key segment or an API path, and a mangled one matches nothing.
+ * instead: it becomes a dedupe key, an S3 key segment or an API path, and a mangled one matches nothing. A
+ * U+FFFD the vendor sent as such is refused too: once decoded it cannot be told apart (and an id holding
+ * one was mangled before it reached us).
  */
 const wholeText = v.check<string, string>(
   (text) => !text.includes('\uFFFD'),

@@ -314,7 +314,8 @@ const idText = fc
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
     fc.constantFrom('evt_test_0', '0', ' ', '%00', '../', 'a'.repeat(255), 'é', '😀'),
   )
-  .filter((text) => text.length >= 1 && text.length <= 255);
+  // U+FFFD is what text cut mid-character becomes at the door, so an id holding one is refused (schema-parts.ts).
+  .filter((text) => text.length >= 1 && text.length <= 255 && !text.includes('\uFFFD'));
 
 const unknownTypeName = (vendor: Vendor) =>
   fc

@@ -198,6 +198,7 @@ describe('acceptWebhook', () => {
   it.each([
     ['an unpaired surrogate', Buffer.from('\\ud800')],
     ['a byte that is not UTF-8', Buffer.from([0xbf])],
+    ['U+FFFD itself (what the two above become when decoded)', Buffer.from('\uFFFD', 'utf8')],
   ])('refuses an id holding %s (it would key nothing the vendor knows), naming it', async (_case, cut) => {
     // Prepare: the cut at the start of the report id
     const { deps, published } = makeDeps();
