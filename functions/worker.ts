@@ -275,7 +275,13 @@ const recordSyncMetrics = (
  * Each record of an invocation (the very object the batch processor hands over): its queued event, or why it
  * could not be read or kept.
  */
-type ReadRecords = ReadonlyMap<SQSRecord, QueuedEvent | { readonly error: unknown }>;
+type ReadRecords = ReadonlyMap<SQSRecord, QueuedEvent | UnreadRecord>;
+
+/** A record that could not be read, or whose raw delivery S3 did not take (then its event is known). */
+interface UnreadRecord {
+  readonly error: unknown;
+  readonly event?: InterviewEvent;
+}
 
 /**
  * Reads every record of the invocation (following claim checks) and keeps their raw deliveries in the raw
@@ -286,7 +292,7 @@ type ReadRecords = ReadonlyMap<SQSRecord, QueuedEvent | { readonly error: unknow
  * (retried when transient: the message comes back and is stored again; nothing else was done).
  */
 const readRecords = async (records: readonly SQSRecord[]): Promise<ReadRecords> => {
-  const read = new Map<SQSRecord, QueuedEvent | { readonly error: unknown }>();
+  const read = new Map<SQSRecord, QueuedEvent | UnreadRecord>();
   await Promise.all(
     records.map(async (record) => {
       try {
@@ -296,16 +302,16 @@ const readRecords = async (records: readonly SQSRecord[]): Promise<ReadRecords> 
       }
     }),
   );
-  const toKeep: Array<{ record: SQSRecord; raw: RawEvent }> = [];
+  const toKeep: Array<{ record: SQSRecord; event: InterviewEvent; raw: RawEvent }> = [];
   for (const record of records) {
     const queued = read.get(record);
-    if (queued !== undefined && 'event' in queued && queued.raw !== undefined)
-      toKeep.push({ record, raw: rawEventOf(queued.event, queued.raw) });
+    if (queued !== undefined && !('error' in queued) && queued.raw !== undefined)
+      toKeep.push({ record, event: queued.event, raw: rawEventOf(queued.event, queued.raw) });
   }
   const kept = await rawEvents.putAll(toKeep.map(({ raw }) => raw));
   kept.forEach((outcome, index) => {
-    const { record } = toKeep[index] as { record: SQSRecord };
-    if (typeof outcome !== 'string') read.set(record, { error: outcome });
+    const { record, event } = toKeep[index] as (typeof toKeep)[number];
+    if (typeof outcome !== 'string') read.set(record, { error: outcome, event });
   });
   return read;
 };
@@ -359,14 +365,30 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
 
   const processRecord = async (record: SQSRecord, read: ReadRecords): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    const lastReceive = queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount;
+    const queued = read.get(record);
     let event: InterviewEvent;
     try {
-      const queued = read.get(record);
       if (queued === undefined) throw new Error('the record was not read with its batch');
       if ('error' in queued) throw queued.error;
       event = queued.event;
     } catch (error) {
       const disposition = classifyFailure(error);
+      if (disposition.kind === 'transient' && lastReceive) {
+        // S3 kept failing (the claim check's GET or the raw delivery's PUT) until the last receive: SQS
+        // would move the message to the DLQ with no reason, and an event nothing parked. Nothing was done.
+        const reason = `gave up after ${receiveCount} attempts; the last failed with ${errorNameOf(error)}`;
+        const known = queued !== undefined && 'event' in queued ? queued.event : undefined;
+        if (known !== undefined && known.test !== true) await parking.park('failed', known, reason);
+        await deadLetter(record, error, reason);
+        logger.error('message kept failing before processing; dead-lettered', {
+          messageId: record.messageId,
+          ...(known === undefined ? {} : { eventKey: known.dedupeKey }),
+          error: errorNameOf(error),
+          reason,
+        });
+        return;
+      }
       if (disposition.kind === 'transient') {
         // S3 could not give the claim check or keep the raw delivery: the message comes back, nothing done.
         recordMetric(metrics, metricSpecs.eventRetried, 1);
@@ -397,7 +419,6 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       logger.info('test delivery acknowledged', about);
       return;
     }
-    const lastReceive = queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount;
     try {
       const deps = await syncDeps();
       // Test deliveries never get here, so a vendor API that does not know a real event's interview points

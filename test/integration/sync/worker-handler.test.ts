@@ -201,8 +201,8 @@ const eventRecord = (event: InterviewEvent, receiveCount = 1) =>
   });
 
 /** The record of an envelope with the raw delivery the ingest sends along (`{ kind: 'event', event, raw }`). */
-const deliveredRecord = (event: InterviewEvent, raw: RawDelivery) =>
-  sqsRecord(JSON.stringify({ kind: 'event', event, raw }), 1, {
+const deliveredRecord = (event: InterviewEvent, raw: RawDelivery, receiveCount = 1) =>
+  sqsRecord(JSON.stringify({ kind: 'event', event, raw }), receiveCount, {
     vendor: event.vendor,
     eventType: event.type,
     dedupeKey: event.dedupeKey,
@@ -1087,6 +1087,62 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect([notesOf('ada').length, notesOf('bob').length]).toEqual(notesBefore.map((count) => count + 1));
     expect((await storedRaw(event))?.bodyBase64).toBe(bytes.toString('base64'));
     expect(await storedRaw(other)).toBeDefined();
+  });
+
+  it('on the last receive, parks and dead-letters with the reason a message S3 kept failing for (raw delivery, claim check), doing nothing', async () => {
+    // Prepare: the 10th receive of a delivery whose raw form S3 must keep and of a claim check S3 must give;
+    // the bucket is gone (S3 failing as far as the worker can tell)
+    const event = round0('interview_ended', {
+      eventId: 'evt_raw_last_receive',
+      interviewId: 'int-raw-last-receive',
+      email: 'ada@example.com',
+    });
+    const notesBefore = notesOf('ada').length;
+    const delivered = deliveredRecord(event, rawOf(event).raw, 10);
+    const claimCheck = sqsRecord(
+      JSON.stringify({
+        kind: 'claim-check',
+        bucket: testBucket,
+        key: 'claim-checks/last-receive.json',
+        dedupeKey: 'round0:evt_claim_last_receive',
+        vendor: 'round0',
+        type: 'interview_ended',
+      }),
+      10,
+    );
+    const listed = await clients.s3Client().send(new ListObjectsV2Command({ Bucket: testBucket }));
+    const objects = (listed.Contents ?? []).map((object) => ({ Key: object.Key ?? '' }));
+    if (objects.length > 0) {
+      await clients
+        .s3Client()
+        .send(new DeleteObjectsCommand({ Bucket: testBucket, Delete: { Objects: objects } }));
+    }
+    await clients.s3Client().send(new DeleteBucketCommand({ Bucket: testBucket }));
+
+    // Act
+    let response: SQSBatchResponse;
+    try {
+      response = await invoke(delivered, claimCheck);
+    } finally {
+      await clients.s3Client().send(new CreateBucketCommand({ Bucket: testBucket }));
+    }
+
+    // Assess: acknowledged (SQS would have dead-lettered them without a reason), each dead-lettered with
+    // why, the known event parked, nothing written to the ATS
+    expect(failedIds(response)).toEqual([]);
+    const dead = await drainDeadLetters();
+    expect(dead.map((message) => message.Body).sort()).toEqual([delivered.body, claimCheck.body].sort());
+    for (const message of dead) {
+      expect(attribute(message, 'failureReason')).toMatch(
+        /^gave up after 10 attempts; the last failed with \S+$/,
+      );
+    }
+    const parked = (await parking.list('failed')).filter((p) => p.dedupeKey === event.dedupeKey);
+    for (const entry of parked) await parking.remove(entry);
+    expect(parked).toEqual([expect.objectContaining({ event })]);
+    expect(parked[0]?.reason).toMatch(/^gave up after 10 attempts; the last failed with /);
+    expect(notesOf('ada')).toHaveLength(notesBefore);
+    expect(seriesOf(published(), 'EventDeadLettered')).toEqual([`service=${service}`]);
   });
 
   it('ends an event’s ATS calls before its invocation’s time runs out, and reports the event failed in time', async () => {
