@@ -329,77 +329,96 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   // note turns out not to include it). Four rounds cover every case the plan has, with a margin.
   for (let round = 1; round <= maxRounds; round++) {
     let decided: { plan: Plan; claimed: InterviewState; before: InterviewState | undefined } | undefined;
-    while (decided === undefined) {
-      const planned = planFrom(state);
-      merged = planned.merged;
-      const { current, plan } = planned;
-      if (plan.blockedBy !== undefined) {
-        await waitOrGiveUp(plan.blockedBy);
-        state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
-        continue;
-      }
-      for (const key of plan.heldByOthers) summary[key] ??= 'held';
-      // A later round with nothing left, the event recorded done by the last settle. Had that settle kept the
-      // claim (it expected more), the commit below records the event done.
-      if (round > 1 && plan.writes.length === 0 && state?.events[eventKey]?.done === true)
-        return result(interviewKey, step.status, merged, summary);
-      let next = current;
-      if (plan.writes.length > 0 && current.atsMatch === undefined) {
-        // Without a match no write can be made. Recordings and proctoring precede the report (they carry
-        // no identity) and an event behind the interview's status (a late start) raised nothing itself: the
-        // event that did makes the writes, so these record themselves done. Any other event looks the
-        // record up; if the ATS has none it is recorded anyway (ordering holds for later events) and stays
-        // open, parked, for a replay once the record exists.
-        const waitsForIdentity = identitylessEvents.has(`${vendor}:${event.type}`);
-        const behind = statusLevelOf(step.status) < statusLevelOf(current.status) && !planContext.carriesNote;
-        if (!waitsForIdentity && !behind)
-          lookedUp ??= await findMatch(event, current, session, deps.ats, options);
-        if (lookedUp === undefined) {
-          const parked = !waitsForIdentity && !behind;
-          const record: EventRecord = parked
-            ? { advanced: merged.advanced, parked: true }
-            : { advanced: merged.advanced, done: true };
-          if (
-            !(await ledger.commit(
-              { ...current, events: withEvent(current, eventKey, record) },
-              state?.version,
-            ))
-          ) {
-            state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
-            continue;
-          }
-          if (parked) throw unmatchedError(event, current);
-          return {
-            ...result(interviewKey, step.status, merged, {}),
-            reason: waitsForIdentity
-              ? 'awaiting the candidate identity from another event of this interview'
-              : 'behind the interview: left to the event that moved it on',
-          };
+    try {
+      while (decided === undefined) {
+        const planned = planFrom(state);
+        merged = planned.merged;
+        const { current, plan } = planned;
+        if (plan.blockedBy !== undefined) {
+          await waitOrGiveUp(plan.blockedBy);
+          state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
+          continue;
         }
-        next = { ...current, atsMatch: lookedUp };
+        for (const key of plan.heldByOthers) summary[key] ??= 'held';
+        // A later round with nothing left, the event recorded done by the last settle. Had that settle kept the
+        // claim (it expected more), the commit below records the event done.
+        if (round > 1 && plan.writes.length === 0 && state?.events[eventKey]?.done === true)
+          return result(interviewKey, step.status, merged, summary);
+        let next = current;
+        if (plan.writes.length > 0 && current.atsMatch === undefined) {
+          // Without a match no write can be made. Recordings and proctoring precede the report (they carry
+          // no identity) and an event behind the interview's status (a late start) raised nothing itself: the
+          // event that did makes the writes, so these record themselves done. Any other event looks the
+          // record up; if the ATS has none it is recorded anyway (ordering holds for later events) and stays
+          // open, parked, for a replay once the record exists.
+          const waitsForIdentity = identitylessEvents.has(`${vendor}:${event.type}`);
+          const behind =
+            statusLevelOf(step.status) < statusLevelOf(current.status) && !planContext.carriesNote;
+          if (!waitsForIdentity && !behind)
+            lookedUp ??= await findMatch(event, current, session, deps.ats, options);
+          if (lookedUp === undefined) {
+            const parked = !waitsForIdentity && !behind;
+            const record: EventRecord = parked
+              ? { advanced: merged.advanced, parked: true }
+              : { advanced: merged.advanced, done: true };
+            if (
+              !(await ledger.commit(
+                { ...current, events: withEvent(current, eventKey, record) },
+                state?.version,
+              ))
+            ) {
+              state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
+              continue;
+            }
+            if (parked) throw unmatchedError(event, current);
+            return {
+              ...result(interviewKey, step.status, merged, {}),
+              reason: waitsForIdentity
+                ? 'awaiting the candidate identity from another event of this interview'
+                : 'behind the interview: left to the event that moved it on',
+            };
+          }
+          next = { ...current, atsMatch: lookedUp };
+        }
+        const claimUntil = now() + leaseMs;
+        const effects: Record<string, EffectRecord> = { ...next.effects };
+        for (const write of plan.writes) {
+          const previous = next.effects[write.key];
+          // A note claimed over an unfinished attempt keeps that attempt's parts: if the marker check finds
+          // the note it posted, those are the parts the ATS shows (they only grow, so the earliest attempt's
+          // are the safe answer: at worst a part is shown twice, never lost).
+          const parts = write.kind === 'note' ? (previous?.parts ?? write.parts) : undefined;
+          effects[write.key] = claimedEffect(previous, owner, eventKey, claimUntil, parts);
+        }
+        const eventRecord: EventRecord =
+          plan.writes.length === 0
+            ? { advanced: merged.advanced, done: true }
+            : { advanced: merged.advanced, owner, leaseUntil: claimUntil };
+        next = { ...next, effects, events: withEvent(next, eventKey, eventRecord) };
+        // `eventKey`: its record names this attempt, so a resent commit that landed is known as this one's.
+        if (await ledger.commit(next, state?.version, eventKey)) {
+          decided = { plan, claimed: next, before: state };
+        } else {
+          // Someone wrote since the read: decide again from the item as it is now.
+          state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
+        }
       }
-      const claimUntil = now() + leaseMs;
-      const effects: Record<string, EffectRecord> = { ...next.effects };
-      for (const write of plan.writes) {
-        const previous = next.effects[write.key];
-        // A note claimed over an unfinished attempt keeps that attempt's parts: if the marker check finds
-        // the note it posted, those are the parts the ATS shows (they only grow, so the earliest attempt's
-        // are the safe answer: at worst a part is shown twice, never lost).
-        const parts = write.kind === 'note' ? (previous?.parts ?? write.parts) : undefined;
-        effects[write.key] = claimedEffect(previous, owner, eventKey, claimUntil, parts);
+    } catch (error) {
+      // From round 2 the event holds its own claim (kept by the last settle). Giving up before this round's
+      // claim (still blocked, a DynamoDB error) must give it back, or the redelivery would wait out the lease.
+      // Best effort, as below; a claim another attempt took over, or a parked record, is left alone (the
+      // settle's condition on the owner).
+      if (round > 1) {
+        await ledger
+          .settle(vendor, interviewKey, {
+            owner,
+            eventKey,
+            event: { advanced: merged.advanced, owner, leaseUntil: 0 },
+            effects: {},
+          })
+          .catch(() => undefined);
       }
-      const eventRecord: EventRecord =
-        plan.writes.length === 0
-          ? { advanced: merged.advanced, done: true }
-          : { advanced: merged.advanced, owner, leaseUntil: claimUntil };
-      next = { ...next, effects, events: withEvent(next, eventKey, eventRecord) };
-      // `eventKey`: its record names this attempt, so a resent commit that landed is known as this one's.
-      if (await ledger.commit(next, state?.version, eventKey)) {
-        decided = { plan, claimed: next, before: state };
-      } else {
-        // Someone wrote since the read: decide again from the item as it is now.
-        state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
-      }
+      throw error;
     }
 
     const { plan, claimed, before } = decided;

@@ -1089,6 +1089,38 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 
+  it('gives its claim back when its second round fails before claiming, so the redelivery goes on at once', async () => {
+    // Prepare: the commit that would claim the notification (the second round) fails, as when DynamoDB
+    // throttles past the SDK's retries; the first round's writes were recorded and the event kept its claim
+    let commits = 0;
+    const ledger = world.ledger;
+    const failingLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+      read: ledger.read.bind(ledger),
+      settle: ledger.settle.bind(ledger),
+      close: ledger.close.bind(ledger),
+      commit: async (...args: Parameters<typeof ledger.commit>) => {
+        commits += 1;
+        if (commits === 2)
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
+        return ledger.commit(...args);
+      },
+    });
+    const ended = round0('interview_ended');
+    await expect(syncInterviewEvent(ended, { ...deps, ledger: failingLedger })).rejects.toMatchObject({
+      name: 'ProvisionedThroughputExceededException',
+    });
+
+    // Act: SQS delivers it again at once, well within the first attempt's lease
+    const retry = await syncInterviewEvent(ended, deps);
+
+    // Assess: not held by the attempt that gave up; the notification sent once, the note not repeated
+    expect(retry.effects).toEqual({ 'notify:completed': 'ran' });
+    expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+  });
+
   it('sends a notification at most once when Slack answers 502 after posting it', async () => {
     // Prepare
     slack.faults.add({ method: 'POST', status: 502, when: 'after' });
