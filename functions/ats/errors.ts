@@ -3,7 +3,7 @@
  * {@link AtsTransientError} → retry (SQS redelivery, honouring `retryAfterSeconds`), {@link AtsPermanentError}
  * → dead-letter / give up, {@link NotificationUncertainError} → record as "maybe sent" and never resend.
  */
-import { HttpPermanentError, HttpTransientError } from '../platform/http.js';
+import { HttpPermanentError, HttpTransientError, requestNeverSent } from '../platform/http.js';
 
 /** The ATS is unavailable or rate-limiting (429, 5xx, timeout, network): retry later. */
 export class AtsTransientError extends Error {
@@ -105,3 +105,14 @@ export const toAtsError = (adapter: string, error: unknown): unknown => {
   }
   return error;
 };
+
+/**
+ * Whether a write that failed with `error` may still reach the ATS: the HTTP client got no answer (a timeout,
+ * a connection reset) after the request may have gone out. An answer (a 5xx, a 429), a request never sent
+ * (a refused connection, a deadline passed in the rate limiter's queue) or an adapter's own refusal is final.
+ */
+export const mayStillLand = (error: unknown): boolean =>
+  error instanceof AtsTransientError &&
+  error.cause instanceof HttpTransientError &&
+  error.cause.status === undefined &&
+  !requestNeverSent(error.cause);

@@ -309,10 +309,19 @@ export const doneEffect = (claimed: EffectRecord, outcome?: string): EffectRecor
   ...(claimed.parts === undefined ? {} : { parts: claimed.parts }),
 });
 
-/** The effect as recorded when its call failed (it may still have landed). */
-export const failedEffect = (claimed: EffectRecord): EffectRecord => ({
+/**
+ * The effect as recorded when its call failed (it may still have landed). `settlingUntil`: the call got no
+ * answer and may still be on its way to the receiver, so no attempt should check for it and repeat it before
+ * then (see `planWrites`).
+ */
+export const failedEffect = (claimed: EffectRecord, settlingUntil?: number): EffectRecord => ({
   state: 'failed',
   attempts: claimed.attempts,
+  ...(settlingUntil === undefined ? {} : { leaseUntil: settlingUntil }),
   ...(claimed.eventKey === undefined ? {} : { eventKey: claimed.eventKey }),
   ...(claimed.parts === undefined ? {} : { parts: claimed.parts }),
 });
+
+/** Whether `record` is a failed call that may still be landing (see {@link failedEffect}). */
+export const isSettling = (record: EffectRecord | undefined, nowMs: number): boolean =>
+  record?.state === 'failed' && (record.leaseUntil ?? 0) >= nowMs;

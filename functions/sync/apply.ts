@@ -19,6 +19,11 @@
  * (Links are read, then the missing ones added, so two sets of links are never added at once: a new set
  * waits while another attempt adds an earlier one, `plan.ts`; else both would add a link both lack.)
  *
+ * "Sent, no answer" without a crash (the call timed out: the ATS may still be working on it) is recorded
+ * `failed` with a settling time (`SyncOptions.unansweredSettleMs`, 30 s): no attempt checks for the write
+ * and repeats it before then (`plan.ts` waits), or a duplicate delivery arriving at once could look for the
+ * note before the late request lands and post it twice. A request that lands later than that is posted twice.
+ *
  * Writes planned in a later round of the same event (the notification of a status it just wrote, a follow-up
  * for a part the note it found lacks) have one crash point more: between the rounds. The event is recorded
  * done only by a settle after which nothing is left for it, so a crash there leaves the event claimed; its

@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AtsLink, ScreeningStatus } from '../ats/types.js';
-import { checkEffect, type InterviewState } from '../ledger/interview-state.js';
+import { checkEffect, type InterviewState, isSettling } from '../ledger/interview-state.js';
 import { interviewStatuses } from '../ledger/lifecycle.js';
 
 /** Names of the state fields the plan reads (written by `sync-event.ts`). */
@@ -231,6 +231,9 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
       heldByOthers.push(write.key);
       continue;
     }
+    // An earlier call of this write got no answer and may still land: checking the ATS for it now (a note's
+    // marker, the record's links) could miss it and repeat it. Wait until it has had the time to land.
+    if (current.kind === 'free' && isSettling(current.record, context.now)) blockedBy ??= write.key;
     if (write.kind === 'status') {
       // A status of another level in flight could land after this one: wait for it to be recorded.
       const other = statusEffectKeys.find((key) => key !== write.key && check(key).kind === 'held');

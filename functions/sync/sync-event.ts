@@ -14,7 +14,7 @@
 import { type ArchiveCompletedPayload, archiveEventTypes } from '../archive/events.js';
 import { archiveTasksOf } from '../archive/tasks.js';
 import type { ArchiveTask } from '../archive/types.js';
-import { AtsTransientError } from '../ats/errors.js';
+import { AtsTransientError, mayStillLand } from '../ats/errors.js';
 import { candidatePseudonymField, emailPseudonym } from '../ats/pseudonym.js';
 import type { AtsAdapter, ScreeningStatus } from '../ats/types.js';
 import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
@@ -75,6 +75,13 @@ export interface SyncOptions {
    * @default 3000
    */
   readonly waitMs?: number;
+  /**
+   * How long a write whose call got no answer (a timeout: it may still land) is left alone before another
+   * attempt checks the ATS for it and repeats it if absent. Past the ATS calls' own timeout (10 s), so that a
+   * request the ATS was still working on has landed by then.
+   * @default 30000
+   */
+  readonly unansweredSettleMs?: number;
   /**
    * The integration secret's `pseudonymKey`: the candidate's e-mail pseudonym is then kept on the interview's
    * item and its archive tasks (never the e-mail), so an erasure by e-mail finds them after the raw events
@@ -463,7 +470,10 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
           owner,
           eventKey,
           event: { advanced: merged.advanced, owner, leaseUntil: 0 },
-          effects: settledEffects(claimed, before, plan, applied, failedKey, error),
+          effects: settledEffects(claimed, before, plan, applied, failedKey, error, {
+            nowMs: now(),
+            unansweredSettleMs: options.unansweredSettleMs ?? 30_000,
+          }),
         })
         .catch(() => undefined);
       throw error;
@@ -474,7 +484,10 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     // the next round is planned from the item as this settle will leave it; if it has work, or someone else
     // wrote the item meanwhile (a part merged while the note was posted), the event keeps its claim, and a
     // redelivery after a crash takes it over once the lease is out. The last round records it done anyway.
-    const records = settledEffects(claimed, before, plan, applied, undefined, undefined);
+    const records = settledEffects(claimed, before, plan, applied, undefined, undefined, {
+      nowMs: now(),
+      unansweredSettleMs: 0,
+    });
     const doneRecord: EventRecord = { advanced: merged.advanced, done: true, settledBy: owner };
     const keepRecord: EventRecord = {
       advanced: merged.advanced,
@@ -585,6 +598,7 @@ const settledEffects = (
   applied: AppliedWrites,
   failedKey: string | undefined,
   error: unknown,
+  timing: { readonly nowMs: number; readonly unansweredSettleMs: number },
 ): Record<string, EffectRecord | null> => {
   const records: Record<string, EffectRecord | null> = {};
   const outcomes = new Map(applied.map(({ key, outcome }) => [key, outcome]));
@@ -602,7 +616,10 @@ const settledEffects = (
       records[write.key] =
         write.kind === 'note' && outcome === 'ran' ? { ...done, parts: write.parts } : done;
     } else if (write.key === failedKey && !(write.kind === 'notify' && error instanceof AtsTransientError)) {
-      records[write.key] = failedEffect(claim);
+      // A call that got no answer may still land: left alone a while, or a duplicate delivery could check
+      // the ATS before it lands and post it again (see `planWrites`).
+      const settling = mayStillLand(error) ? timing.nowMs + timing.unansweredSettleMs : undefined;
+      records[write.key] = failedEffect(claim, settling);
     } else {
       records[write.key] = previous ?? null;
     }

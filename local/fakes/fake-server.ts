@@ -7,14 +7,25 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { loopbackHost } from '../listen.js';
 
-/** Reads the whole body as UTF-8 (it also drains the socket, so keep-alive connections stay usable). */
-export const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+const bodies = new WeakMap<IncomingMessage, Promise<string>>();
+
+/**
+ * Reads the whole body as UTF-8 (it also drains the socket, so keep-alive connections stay usable). Read once
+ * per request: a held request's body is read while it waits (see {@link FaultSwitch.hold}).
+ */
+export const readBody = (req: IncomingMessage): Promise<string> => {
+  let body = bodies.get(req);
+  if (body === undefined) {
+    body = new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+    bodies.set(req, body);
+  }
+  return body;
+};
 
 /**
  * Reads and parses the body: `undefined` when empty, JSON, or the raw text when it is not JSON (so a
@@ -235,7 +246,10 @@ export interface HeldRequest {
   readonly reached: Promise<void>;
   /** Requests held so far (more than one only with `every`). */
   readonly count: number;
-  /** Lets the held request through to the fake (and every later one that matches). */
+  /**
+   * Lets the held request through to the fake (and every later one that matches). A request whose client
+   * gave up meanwhile (timed out) is still applied, as a server finishes what it received: a write lands late.
+   */
   release(): void;
   /**
    * Hangs up on every request held so far (their connections destroyed, as a host that gives up would) and
@@ -382,7 +396,7 @@ const faultSwitch = () => {
    * Waits while a hold matches this request (the first matching request, or every one until released);
    * `abort` when the hold hung up on it.
    */
-  const held = async (method: string, path: string): Promise<'pass' | 'abort'> => {
+  const held = async (method: string, path: string, whileHeld: () => void): Promise<'pass' | 'abort'> => {
     const hold = holds.find(
       (h) =>
         !h.isReleased &&
@@ -394,6 +408,7 @@ const faultSwitch = () => {
     hold.taken = true;
     hold.count += 1;
     hold.arrived();
+    whileHeld();
     return hold.released;
   };
   return { api, take, held };
@@ -480,7 +495,9 @@ export const startFakeServer = async (
       applied: true,
     };
     log.add(entry);
-    if ((await faults.held(method, url.pathname)) === 'abort') {
+    // A held request's body is read at once, so it is still there if its client gives up before the release.
+    const readWhileHeld = () => void readBody(req).catch(() => undefined);
+    if ((await faults.held(method, url.pathname, readWhileHeld)) === 'abort') {
       res.socket?.destroy();
       return;
     }

@@ -585,6 +585,29 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 
+  it('posts the note once when its call timed out and lands late, even for a duplicate delivery arriving meanwhile', async () => {
+    // Prepare: Lever holds the note's POST past the client's timeout (2 s here); the attempt fails unanswered
+    const held = world.lever.faults.hold({ method: 'POST', path: /\/notes$/ });
+    const deps = world.deps({ options: { unansweredSettleMs: 1_500, waitMs: 200 } });
+    const ended = round0('interview_ended');
+    await expect(syncInterviewEvent(ended, deps)).rejects.toMatchObject({ name: 'AtsTransientError' });
+
+    // Act: a duplicate delivery at once, while the note is still on its way; then the note lands; then a
+    // delivery once the unanswered call has had its time
+    const duplicate = await syncInterviewEvent(ended, deps).catch((error: Error) => error.name);
+    const notesWhileOnItsWay = world.notesOf('opp-jane').length;
+    held.release();
+    await eventually(() => world.notesOf('opp-jane').length === 1, 3000);
+    await sleep(1_500);
+    const later = await syncInterviewEvent(ended, deps);
+
+    // Assess: the duplicate waited instead of checking for the note and posting it again
+    expect(duplicate).toBe('EffectBusyError');
+    expect(notesWhileOnItsWay).toBe(0);
+    expect(later.effects.note).toBe('found');
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+  });
+
   it('moves the stage once after a kill between the move and its record, and never from another stage', async () => {
     // Prepare
     const deps = world.deps({ options: { completedStageId: 'stage-screened' } });

@@ -5,6 +5,7 @@ import {
   AtsNotFoundError,
   AtsPermanentError,
   AtsTransientError,
+  mayStillLand,
   toAtsError,
 } from '../../../functions/ats/errors.js';
 import { genericConfigSchema } from '../../../functions/ats/generic/adapter.js';
@@ -18,7 +19,11 @@ import {
 import { leverConfigSchema } from '../../../functions/ats/lever/adapter.js';
 import { logConfigSchema } from '../../../functions/ats/log/adapter.js';
 import { ConfigurationError } from '../../../functions/platform/errors.js';
-import { HttpPermanentError, HttpTransientError } from '../../../functions/platform/http.js';
+import {
+  createHttpClient,
+  HttpPermanentError,
+  HttpTransientError,
+} from '../../../functions/platform/http.js';
 
 const whsec = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 
@@ -183,5 +188,44 @@ describe('toAtsError', () => {
     expect(mapped[2]).toBeInstanceOf(AtsPermanentError);
     expect(mapped[2]).toMatchObject({ reason: 'unauthorized', message: 'lever: GET /x: HTTP 401' });
     expect(mapped[3]).toBe(other);
+  });
+});
+
+describe('mayStillLand', () => {
+  /** How a note's POST through the HTTP client fails when `fetch` does `outcome`, mapped as adapters do. */
+  type Outcome = (url: unknown, init?: RequestInit) => Promise<Response>;
+  /** A server that never answers: the client's own timeout aborts the request. */
+  const hangsUntilAborted: Outcome = (_url, init) =>
+    new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+    });
+  const failedPost = async (outcome: Outcome) =>
+    createHttpClient({ fetch: outcome as typeof fetch, maxAttempts: 1, timeoutMs: 50 })
+      .request({ method: 'POST', url: 'https://api.lever.co/v1/opportunities/o/notes', body: '{}' })
+      .then(
+        () => undefined,
+        (error: unknown) => toAtsError('lever', error),
+      );
+  const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: { code } });
+
+  it.each<[string, Outcome, boolean]>([
+    ['timed out', hangsUntilAborted, true],
+    ['had its connection reset', () => Promise.reject(networkError('ECONNRESET')), true],
+    ['was refused a connection (never sent)', () => Promise.reject(networkError('ECONNREFUSED')), false],
+    ['found no host (never sent)', () => Promise.reject(networkError('ENOTFOUND')), false],
+    ['was answered 502', () => Promise.resolve(new Response('bad gateway', { status: 502 })), false],
+    ['was answered 429', () => Promise.resolve(new Response('slow down', { status: 429 })), false],
+  ])('says whether a write that %s may still reach the ATS', async (_case, outcome, expected) => {
+    // Act
+    const error = await failedPost(outcome);
+
+    // Assess
+    expect(error).toBeInstanceOf(AtsTransientError);
+    expect(mayStillLand(error)).toBe(expected);
+  });
+
+  it('is false for an adapter refusing to send (a spent rate-limit window) and for other errors', () => {
+    const paused = new AtsTransientError('greenhouse: rate-limit window spent', { adapter: 'greenhouse' });
+    expect([paused, new Error('bug'), undefined].map(mayStillLand)).toEqual([false, false, false]);
   });
 });

@@ -569,6 +569,28 @@ describe('planWrites: the ledger', () => {
     }
   });
 
+  it.each<[string, number, string | undefined]>([
+    ['still settling', liveLease, 'note'],
+    ['settling until now', now, 'note'],
+    ['done settling', expiredLease, undefined],
+  ])('waits for a note whose unanswered call is %s, then plans it', (_name, settlingUntil, blockedBy) => {
+    // Prepare: the note's last call timed out (it may still land); the other writes are done
+    const state = {
+      ...everything(),
+      effects: {
+        ...Object.fromEntries(desiredKeys().map((key) => [key, doneBy(otherEvent, partKeys(85))])),
+        note: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), settlingUntil),
+      },
+    };
+
+    // Act
+    const plan = planWrites(state, fullContext({ notifications: false }));
+
+    // Assess
+    expect(plan.blockedBy).toBe(blockedBy);
+    expect(keysOf(plan.writes)).toEqual(['note']);
+  });
+
   it('puts a follow-up another attempt is writing in heldByOthers', () => {
     // Prepare
     const state = aState({
