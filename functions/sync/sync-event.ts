@@ -336,6 +336,8 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   // note turns out not to include it). Four rounds cover every case the plan has, with a margin.
   for (let round = 1; round <= maxRounds; round++) {
     let decided: { plan: Plan; claimed: InterviewState; before: InterviewState | undefined } | undefined;
+    // What giving back the claims of a commit that threw writes (each write's record as it was before).
+    let givingBack: Record<string, EffectRecord | null> = {};
     try {
       while (decided === undefined) {
         const planned = planFrom(state);
@@ -402,29 +404,43 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
             ? { advanced: merged.advanced, done: true }
             : { advanced: merged.advanced, owner, leaseUntil: claimUntil };
         next = { ...next, effects, events: withEvent(next, eventKey, eventRecord) };
+        // Not when this commit creates the item: a redelivery must then find the claims unfinished and check
+        // the ATS, as the ledger's silence before it was no proof that nothing had been posted.
+        givingBack =
+          state === undefined
+            ? {}
+            : Object.fromEntries(plan.writes.map((write) => [write.key, current.effects[write.key] ?? null]));
         // `eventKey`: its record names this attempt, so a resent commit that landed is known as this one's.
         if (await ledger.commit(next, state?.version, eventKey)) {
           decided = { plan, claimed: next, before: state };
         } else {
           // Someone wrote since the read: decide again from the item as it is now.
+          givingBack = {};
           state = await reread(ledger, vendor, interviewKey, eventKey, now(), owner, round > 1);
         }
       }
     } catch (error) {
-      // From round 2 the event holds its own claim (kept by the last settle). Giving up before this round's
-      // claim (still blocked, a DynamoDB error) must give it back, or the redelivery would wait out the lease.
-      // Best effort, as below; a claim another attempt took over, or a parked record, is left alone (the
-      // settle's condition on the owner).
-      if (round > 1) {
-        await ledger
+      // Giving up before this round's writes (still blocked, a DynamoDB error past the SDK's retries) gives
+      // back what this attempt holds, or a redelivery would wait out the lease and then find a claim it cannot
+      // tell from a call in flight (a notification claimed, never sent, would read "uncertain" and never go).
+      // A claim commit that threw may have landed: its claims go back to their records before it, untried.
+      // From round 2 the event also holds its own claim, kept by the last settle. Best effort, as below; each
+      // settle is conditional on this attempt owning what it writes, so a commit that did not land, a claim
+      // another attempt took over or a parked record are left alone.
+      const release = (effects: Record<string, EffectRecord | null>) =>
+        ledger
           .settle(vendor, interviewKey, {
             owner,
             eventKey,
             event: { advanced: merged.advanced, owner, leaseUntil: 0 },
-            effects: {},
+            effects,
           })
-          .catch(() => undefined);
-      }
+          .then(
+            () => true,
+            () => false,
+          );
+      const gaveBack = Object.keys(givingBack).length > 0 && (await release(givingBack));
+      if (!gaveBack && round > 1) await release({});
       throw error;
     }
 

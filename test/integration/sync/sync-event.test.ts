@@ -585,6 +585,38 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 
+  it('gives back its claims when its claim commit landed but its answer was lost for good, so the redelivery goes on at once', async () => {
+    // Prepare: the interview is known (its start synced); the commit that claims the end's status and note
+    // lands, and the attempt never hears so
+    const deps = world.deps();
+    await syncInterviewEvent(round0('interview_started'), deps);
+    let commits = 0;
+    const ledger = world.ledger;
+    const losingLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+      read: ledger.read.bind(ledger),
+      settle: ledger.settle.bind(ledger),
+      close: ledger.close.bind(ledger),
+      commit: async (...args: Parameters<typeof ledger.commit>) => {
+        commits += 1;
+        const committed = await ledger.commit(...args);
+        if (commits === 1) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        return committed;
+      },
+    });
+    const ended = round0('interview_ended');
+    await expect(syncInterviewEvent(ended, { ...deps, ledger: losingLedger })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+
+    // Act: SQS delivers it again at once, well within the lease
+    const retry = await syncInterviewEvent(ended, deps);
+
+    // Assess: nothing was tried, so nothing is checked: the writes are made, once
+    expect(retry.effects).toMatchObject({ 'status:completed': 'ran', note: 'ran' });
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+    expect(requestsMatching(world, 'GET', '/opportunities/opp-jane/notes')).toHaveLength(0);
+  });
+
   it('posts the note once when its call timed out and lands late, even for a duplicate delivery arriving meanwhile', async () => {
     // Prepare: Lever holds the note's POST past the client's timeout (2 s here); the attempt fails unanswered
     const held = world.lever.faults.hold({ method: 'POST', path: /\/notes$/ });
@@ -1139,6 +1171,37 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     const retry = await syncInterviewEvent(ended, deps);
 
     // Assess: not held by the attempt that gave up; the notification sent once, the note not repeated
+    expect(retry.effects).toEqual({ 'notify:completed': 'ran' });
+    expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+  });
+
+  it('gives back the notification it claimed when the claim landed but its answer was lost for good, so the redelivery sends it', async () => {
+    // Prepare: the commit that claims the notification (the second round) lands in DynamoDB, but the
+    // attempt never hears so (the SDK gave up on a lost answer); nothing was sent
+    let commits = 0;
+    const ledger = world.ledger;
+    const losingLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+      read: ledger.read.bind(ledger),
+      settle: ledger.settle.bind(ledger),
+      close: ledger.close.bind(ledger),
+      commit: async (...args: Parameters<typeof ledger.commit>) => {
+        commits += 1;
+        const committed = await ledger.commit(...args);
+        if (commits === 2) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        return committed;
+      },
+    });
+    const ended = round0('interview_ended');
+    await expect(syncInterviewEvent(ended, { ...deps, ledger: losingLedger })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    expect(texts()).toEqual([]);
+
+    // Act: SQS delivers it again at once
+    const retry = await syncInterviewEvent(ended, deps);
+
+    // Assess: the claim was given back untried, so the notification goes, once
     expect(retry.effects).toEqual({ 'notify:completed': 'ran' });
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
     expect(world.notesOf('opp-jane')).toHaveLength(1);
