@@ -102,6 +102,7 @@ const syncOptions = {
   ...(completedStageId === undefined ? {} : { completedStageId }),
   ...(scoreFieldId === undefined ? {} : { scoreFieldId }),
   leaseMs: positiveIntEnv(env, envNames.claimLeaseSeconds, 120) * 1000,
+  unansweredSettleMs: positiveIntEnv(env, envNames.unansweredSettleSeconds, 30) * 1000,
 };
 
 const readIntegrationSecrets = integrationSecretReaderFromEnv(env);
@@ -379,7 +380,17 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         // would move the message to the DLQ with no reason, and an event nothing parked. Nothing was done.
         const reason = `gave up after ${receiveCount} attempts; the last failed with ${errorNameOf(error)}`;
         const known = queued !== undefined && 'event' in queued ? queued.event : undefined;
-        if (known !== undefined && known.test !== true) await parking.park('failed', known, reason);
+        if (known?.test === true) {
+          // A vendor's test delivery has nothing to do but be kept: not worth a DLQ alarm and a redrive.
+          logger.warn('test delivery acknowledged without its raw delivery kept', {
+            messageId: record.messageId,
+            eventKey: known.dedupeKey,
+            error: errorNameOf(error),
+            reason,
+          });
+          return;
+        }
+        if (known !== undefined) await parking.park('failed', known, reason);
         await deadLetter(record, error, reason);
         logger.error('message kept failing before processing; dead-lettered', {
           messageId: record.messageId,

@@ -150,6 +150,12 @@ export const resources = {
      * a crash finds the claims free).
      */
     claimLeaseSeconds: 2 * workerTimeoutSeconds,
+    /**
+     * How long an ATS write whose call got no answer (a timeout, a gateway's 502/504: the ATS may still be
+     * making it) is left alone before another attempt looks for it and makes it again if absent: past the ATS
+     * calls' own 10 s timeout, so a request the ATS was still working on has landed by then.
+     */
+    unansweredSettleSeconds: 30,
   },
   archive: {
     entry: 'functions/archive.ts',

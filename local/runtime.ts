@@ -188,6 +188,7 @@ const handlerEnvironment = (
   [envNames.signatureToleranceSeconds]: String(resources.ingest.signatureToleranceSeconds),
   [envNames.ledgerRetentionSeconds]: String(resources.worker.ledgerRetentionSeconds),
   [envNames.claimLeaseSeconds]: String(resources.worker.claimLeaseSeconds),
+  [envNames.unansweredSettleSeconds]: String(resources.worker.unansweredSettleSeconds),
   // No ATS credentials are needed to try the pipeline: the log adapter prints what it would do.
   [envNames.atsAdapter]: 'log',
   // The fakes listen on 127.0.0.1 over http: let outbound HTTP reach them (never set on AWS).

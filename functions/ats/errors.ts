@@ -106,13 +106,18 @@ export const toAtsError = (adapter: string, error: unknown): unknown => {
   return error;
 };
 
+/** Answers of a gateway in front of the ATS whose backend may still be working on the request. */
+const gatewayStatuses = new Set([502, 504]);
+
 /**
  * Whether a write that failed with `error` may still reach the ATS: the HTTP client got no answer (a timeout,
- * a connection reset) after the request may have gone out. An answer (a 5xx, a 429), a request never sent
- * (a refused connection, a deadline passed in the rate limiter's queue) or an adapter's own refusal is final.
+ * a connection reset) after the request may have gone out, or a gateway answered for a backend that may still
+ * be working on it (502, 504). The ATS's own answer (a 500, a 503, a 429: it is done with the request), a
+ * request never sent (a refused connection, a deadline passed in the rate limiter's queue) or an adapter's
+ * own refusal is final.
  */
-export const mayStillLand = (error: unknown): boolean =>
-  error instanceof AtsTransientError &&
-  error.cause instanceof HttpTransientError &&
-  error.cause.status === undefined &&
-  !requestNeverSent(error.cause);
+export const mayStillLand = (error: unknown): boolean => {
+  if (!(error instanceof AtsTransientError && error.cause instanceof HttpTransientError)) return false;
+  const { status } = error.cause;
+  return status === undefined ? !requestNeverSent(error.cause) : gatewayStatuses.has(status);
+};

@@ -340,13 +340,15 @@ export class InterviewLedger {
         ? {}
         : { '#effects': 'effects', '#state': 'state', '#leaseUntil': 'leaseUntil' }),
     };
-    // "No live claim on any awaited effect": a claimed status write could otherwise land after the closing
-    // item's "completed" (and a notification still being sent could yet fail).
+    // "No awaited effect in flight": a claimed status write, or one whose call got no answer and may still
+    // land (failed with a settling time), could otherwise land after the closing item's "completed" (and a
+    // notification still being sent could yet fail). Only those two carry a `leaseUntil`.
     const conditions = awaitedEffects.map((effect, index) => {
       names[`#s${index}`] = effect;
+      const awaited = `#effects.#s${index}`;
       return (
-        `(attribute_not_exists(#effects.#s${index}) OR #effects.#s${index}.#state <> :claimed ` +
-        `OR #effects.#s${index}.#leaseUntil < :now)`
+        `(attribute_not_exists(${awaited}) OR (${awaited}.#state <> :claimed AND ${awaited}.#state <> :failed) ` +
+        `OR attribute_not_exists(${awaited}.#leaseUntil) OR ${awaited}.#leaseUntil < :now)`
       );
     });
     try {
@@ -364,7 +366,7 @@ export class InterviewLedger {
             ':nowIso': new Date(now).toISOString(),
             ':expiresAt': this.#expiresAt(now),
             ':one': 1,
-            ...(conditions.length === 0 ? {} : { ':claimed': 'claimed', ':now': now }),
+            ...(conditions.length === 0 ? {} : { ':claimed': 'claimed', ':failed': 'failed', ':now': now }),
           },
           ReturnValues: 'ALL_OLD',
         }),

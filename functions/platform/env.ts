@@ -44,6 +44,11 @@ export const envNames = {
   ledgerRetentionSeconds: 'LEDGER_RETENTION_SECONDS',
   /** Seconds an attempt holds its claims (between the worker's timeout and the queue's visibility timeout). */
   claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
+  /**
+   * Seconds an ATS write whose call got no answer (it may still land) is left alone before another attempt
+   * looks for it in the ATS and makes it again if absent.
+   */
+  unansweredSettleSeconds: 'UNANSWERED_SETTLE_SECONDS',
   atsAdapter: 'ATS_ADAPTER',
   /** JSON settings of the chosen ATS adapter (base URL, stage ids, custom field ids; no credentials). */
   atsConfig: 'ATS_CONFIG',

@@ -223,6 +223,8 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
   const heldByOthers: string[] = [];
   let blockedBy: string | undefined;
   const check = (key: string) => checkEffect(state, key, context.owner, context.now);
+  /** Another attempt's write being made, or whose call got no answer and may still land. */
+  const inFlight = (key: string) => check(key).kind === 'held' || isSettling(state.effects[key], context.now);
 
   for (const write of desiredWrites(state, context)) {
     const current = check(write.key);
@@ -231,12 +233,17 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
       heldByOthers.push(write.key);
       continue;
     }
-    // An earlier call of this write got no answer and may still land: checking the ATS for it now (a note's
-    // marker, the record's links) could miss it and repeat it. Wait until it has had the time to land.
-    if (current.kind === 'free' && isSettling(current.record, context.now)) blockedBy ??= write.key;
+    // An earlier call of this write got no answer and may still land: looking for it in the ATS now (a
+    // note's marker, the record's links) could miss it and make it twice. Wait until it has had the time to
+    // land. A write that is simply repeated (a status, a stage, a field) needs no wait.
+    const checkedBeforeRepeating =
+      write.kind === 'note' || write.kind === 'follow-up' || write.kind === 'links';
+    if (checkedBeforeRepeating && current.kind === 'free' && isSettling(current.record, context.now))
+      blockedBy ??= write.key;
     if (write.kind === 'status') {
-      // A status of another level in flight could land after this one: wait for it to be recorded.
-      const other = statusEffectKeys.find((key) => key !== write.key && check(key).kind === 'held');
+      // A status of another level in flight (claimed, or unanswered and maybe still landing) could land after
+      // this one: wait for it to be recorded, or to have had the time to land.
+      const other = statusEffectKeys.find((key) => key !== write.key && inFlight(key));
       if (other !== undefined) blockedBy ??= other;
     }
     if (write.kind === 'links') {
@@ -244,7 +251,7 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
       // the record's links and adds those it lacks, so two at once would both add a link both lack, twice.
       // The claims are one conditional write per version of the item, so the second attempt sees the first's.
       const other = Object.keys(state.effects).find(
-        (key) => key !== write.key && key.startsWith('links:') && check(key).kind === 'held',
+        (key) => key !== write.key && key.startsWith('links:') && inFlight(key),
       );
       if (other !== undefined) blockedBy ??= other;
     }

@@ -426,7 +426,8 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
       // A claim commit that threw may have landed: its claims go back to their records before it, untried.
       // From round 2 the event also holds its own claim, kept by the last settle. Best effort, as below; each
       // settle is conditional on this attempt owning what it writes, so a commit that did not land, a claim
-      // another attempt took over or a parked record are left alone.
+      // another attempt took over or a parked record are left alone. (A commit still on its way when the SDK
+      // gave up may land after the give-back: its claims then wait out the lease, as before.)
       const release = (effects: Record<string, EffectRecord | null>) =>
         ledger
           .settle(vendor, interviewKey, {

@@ -62,6 +62,7 @@ export class Worker extends Construct {
         [envNames.vendorApiSecretsArn]: props.vendorApiSecret.secretArn,
         [envNames.ledgerRetentionSeconds]: String(props.ledgerRetention.toSeconds()),
         [envNames.claimLeaseSeconds]: String(settings.claimLeaseSeconds),
+        [envNames.unansweredSettleSeconds]: String(settings.unansweredSettleSeconds),
         [envNames.queueVisibilityTimeoutSeconds]: String(resources.eventsQueue.visibilityTimeoutSeconds),
         [envNames.queueMaxReceiveCount]: String(resources.eventsQueue.maxReceiveCount),
         [envNames.atsAdapter]: props.atsAdapter,

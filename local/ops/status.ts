@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-
 import { archiveManifestPk } from '../../functions/archive/manifest.js';
 import { withoutQuery } from '../../functions/archive/types.js';
 import { interviewStatePk } from '../../functions/ledger/interview-ledger.js';
-import type { EffectRecord, EventRecord } from '../../functions/ledger/interview-state.js';
+import { type EffectRecord, type EventRecord, isSettling } from '../../functions/ledger/interview-state.js';
 import type { ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot.js';
 import { type InterviewRef, interviewsOf, refId } from './candidate.js';
 import { humanSize } from './format.js';
@@ -116,9 +116,14 @@ const eventLine = (key: string, record: EventRecord, now: number): string => {
   return `    ${key}  ${state}${record.advanced ? ', advanced the status' : ''}`;
 };
 
-const effectLine = (key: string, record: EffectRecord): string => {
+const effectLine = (key: string, record: EffectRecord, now: number): string => {
+  const until = new Date(record.leaseUntil ?? 0).toISOString();
   const parts = [
     record.state,
+    ...(record.state === 'claimed' && (record.leaseUntil ?? 0) >= now
+      ? [`being made (lease until ${until})`]
+      : []),
+    ...(isSettling(record, now) ? [`no answer: may still land, left alone until ${until}`] : []),
     `attempts ${record.attempts}`,
     ...(record.outcome === undefined ? [] : [`outcome ${record.outcome}`]),
     ...(record.eventKey === undefined ? [] : [`by ${record.eventKey}`]),
@@ -162,7 +167,7 @@ export const interviewLines = (record: InterviewRecord, now: number = Date.now()
     const effects = Object.entries((state.effects ?? {}) as Record<string, EffectRecord>).sort(([a], [b]) =>
       a.localeCompare(b),
     );
-    lines.push(`  ATS writes (${effects.length}):`, ...effects.map(([key, e]) => effectLine(key, e)));
+    lines.push(`  ATS writes (${effects.length}):`, ...effects.map(([key, e]) => effectLine(key, e, now)));
   }
   const objects = record.archive.filter((item) => String(item.sk).startsWith('interviews/'));
   const batches = record.archive.filter((item) => String(item.sk).startsWith('BATCH#'));

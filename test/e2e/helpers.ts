@@ -215,6 +215,7 @@ export const startKillablePipeline = async (options: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       CLAIM_LEASE_SECONDS: '2',
+      UNANSWERED_SETTLE_SECONDS: '1',
       ...options.env,
     },
   });

@@ -143,6 +143,7 @@ describe('stateless stack with the default configuration', () => {
         VENDOR_API_SECRETS_ARN: ref(state.secrets.vendorApi.secretArn),
         LEDGER_RETENTION_SECONDS: String(180 * 24 * 3600),
         CLAIM_LEASE_SECONDS: '120',
+        UNANSWERED_SETTLE_SECONDS: '30',
         QUEUE_VISIBILITY_TIMEOUT_SECONDS: '361',
         QUEUE_MAX_RECEIVE_COUNT: '10',
         ATS_ADAPTER: 'log',

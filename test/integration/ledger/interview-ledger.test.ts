@@ -8,6 +8,7 @@ import {
   doneEffect,
   type EffectRecord,
   emptyInterviewState,
+  failedEffect,
   type InterviewState,
   type InterviewUpdate,
   mergeInterviewUpdate,
@@ -757,6 +758,43 @@ describe('InterviewLedger (dynalite)', () => {
         effects: session.effects,
         fields: session.fields,
       });
+    });
+
+    it.each<[string, 'busy' | 'closed', (leaseUntil: number, eventKey: string) => EffectRecord]>([
+      [
+        'failed unanswered, still settling',
+        'busy',
+        (until, eventKey) => failedEffect(claimedEffect(undefined, 'attempt-1', eventKey, until), until),
+      ],
+      [
+        'failed with an answer',
+        'closed',
+        (until, eventKey) => failedEffect(claimedEffect(undefined, 'attempt-1', eventKey, until)),
+      ],
+      [
+        'done',
+        'closed',
+        (until, eventKey) => doneEffect(claimedEffect(undefined, 'attempt-1', eventKey, until)),
+      ],
+    ])('with a status write %s, is %s until its time has passed', async (_case, expected, record) => {
+      // Prepare: the session's in_progress write, recorded as the case says
+      const key = anInterviewKey();
+      const until = t0 + lease;
+      const update = stateUpdate(key, { rank: 2, status: 'in_progress' });
+      await ledger.commit(
+        aClaimedState(update, 'attempt-1', { 'status:in_progress': record(until, update.eventKey) }),
+        undefined,
+      );
+
+      // Act
+      clock = until;
+      const within = await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+      clock = until + 1;
+      const after = await ledger.close(vendor, key, 'report:rep-1', statusEffects);
+
+      // Assess
+      expect(within.kind).toBe(expected);
+      expect(after.kind).toBe('closed');
     });
 
     it.each(['status:in_progress', 'status:completed'])(

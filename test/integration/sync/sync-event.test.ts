@@ -570,9 +570,9 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(bodies.filter((body) => body.includes('Proctoring score: 91/100'))).toHaveLength(1);
   });
 
-  it('posts the note once when its answer is lost (a 502 after Lever stored it)', async () => {
-    // Prepare
-    world.lever.faults.add({ method: 'POST', path: /\/notes$/, status: 502, when: 'after' });
+  it('posts the note once when its answer is lost (a 500 after Lever stored it)', async () => {
+    // Prepare: Lever's own error after storing the note (it is done with the request: no settling time)
+    world.lever.faults.add({ method: 'POST', path: /\/notes$/, status: 500, when: 'after' });
     const deps = world.deps();
     const ended = round0('interview_ended');
     await expect(syncInterviewEvent(ended, deps)).rejects.toThrow();

@@ -1089,7 +1089,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(await storedRaw(other)).toBeDefined();
   });
 
-  it('on the last receive, parks and dead-letters with the reason a message S3 kept failing for (raw delivery, claim check), doing nothing', async () => {
+  it('on the last receive, parks and dead-letters with the reason a message S3 kept failing for (raw delivery, claim check), doing nothing; acknowledges a vendor’s test delivery', async () => {
     // Prepare: the 10th receive of a delivery whose raw form S3 must keep and of a claim check S3 must give;
     // the bucket is gone (S3 failing as far as the worker can tell)
     const event = round0('interview_ended', {
@@ -1099,6 +1099,15 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     });
     const notesBefore = notesOf('ada').length;
     const delivered = deliveredRecord(event, rawOf(event).raw, 10);
+    // And a vendor's test delivery: nothing to do, so not worth a DLQ alarm (acknowledged, logged)
+    const testEvent: InterviewEvent = {
+      ...round0('interview_ended', {
+        eventId: 'evt_test_last_receive',
+        interviewId: 'int-test-last-receive',
+      }),
+      test: true,
+    };
+    const testDelivery = deliveredRecord(testEvent, rawOf(testEvent).raw, 10);
     const claimCheck = sqsRecord(
       JSON.stringify({
         kind: 'claim-check',
@@ -1122,7 +1131,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     // Act
     let response: SQSBatchResponse;
     try {
-      response = await invoke(delivered, claimCheck);
+      response = await invoke(delivered, claimCheck, testDelivery);
     } finally {
       await clients.s3Client().send(new CreateBucketCommand({ Bucket: testBucket }));
     }
@@ -1137,7 +1146,9 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
         /^gave up after 10 attempts; the last failed with \S+$/,
       );
     }
-    const parked = (await parking.list('failed')).filter((p) => p.dedupeKey === event.dedupeKey);
+    const parked = (await parking.list('failed')).filter((p) =>
+      [event.dedupeKey, testEvent.dedupeKey].includes(p.dedupeKey),
+    );
     for (const entry of parked) await parking.remove(entry);
     expect(parked).toEqual([expect.objectContaining({ event })]);
     expect(parked[0]?.reason).toMatch(/^gave up after 10 attempts; the last failed with /);

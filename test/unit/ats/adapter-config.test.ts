@@ -213,7 +213,14 @@ describe('mayStillLand', () => {
     ['had its connection reset', () => Promise.reject(networkError('ECONNRESET')), true],
     ['was refused a connection (never sent)', () => Promise.reject(networkError('ECONNREFUSED')), false],
     ['found no host (never sent)', () => Promise.reject(networkError('ENOTFOUND')), false],
-    ['was answered 502', () => Promise.resolve(new Response('bad gateway', { status: 502 })), false],
+    [
+      'was answered 502 by a gateway',
+      () => Promise.resolve(new Response('bad gateway', { status: 502 })),
+      true,
+    ],
+    ['was answered 504 by a gateway', () => Promise.resolve(new Response('timeout', { status: 504 })), true],
+    ['was answered 500 by the ATS', () => Promise.resolve(new Response('oops', { status: 500 })), false],
+    ['was answered 503', () => Promise.resolve(new Response('unavailable', { status: 503 })), false],
     ['was answered 429', () => Promise.resolve(new Response('slow down', { status: 429 })), false],
   ])('says whether a write that %s may still reach the ATS', async (_case, outcome, expected) => {
     // Act

@@ -643,6 +643,24 @@ describe('planWrites: the ledger', () => {
       'status:completed',
     ],
     ['completing with no other status', 'completed', {}, undefined],
+    [
+      'completing while an unanswered in_progress may still land',
+      'completed',
+      { 'status:in_progress': failedEffect(claimedBy(other), liveLease) },
+      'status:in_progress',
+    ],
+    [
+      'completing once an unanswered in_progress has had the time to land',
+      'completed',
+      { 'status:in_progress': failedEffect(claimedBy(other), expiredLease) },
+      undefined,
+    ],
+    [
+      'completing again while its own unanswered write may still land (a status is simply set again)',
+      'completed',
+      { 'status:completed': failedEffect(claimedBy(other), liveLease) },
+      undefined,
+    ],
   ])('%s: blockedBy %s', (_name, status, effects, blockedBy) => {
     // Act
     const plan = planWrites(aState({ status, effects }), aContext());
@@ -873,6 +891,17 @@ describe('planWrites: keys name their content', () => {
     ['an earlier set of links was added', undefined, doneBy(otherEvent)],
     ['the attempt that added an earlier set died (lease out)', undefined, claimedBy(other, expiredLease)],
     ['this attempt holds the earlier set', undefined, claimedBy(me, liveLease)],
+    [
+      'an earlier set got no answer and may still land',
+      'links:0123456789ab',
+      failedEffect(claimedBy(other, liveLease), liveLease),
+    ],
+    [
+      'an earlier set got no answer and has had the time to land',
+      undefined,
+      failedEffect(claimedBy(other, liveLease), expiredLease),
+    ],
+    ['an earlier set failed with an answer', undefined, failedEffect(claimedBy(other, liveLease))],
   ])('when %s, a new set of links waits for: %s', (_name, blockedBy, earlier) => {
     // Prepare: a completed report with its three links; an earlier write of fewer links
     const state = aState({
