@@ -727,6 +727,167 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
   });
 });
 
+describe('syncInterviewEvent: exactly once under generated faults (dynalite, Lever and Slack fakes)', () => {
+  // Short times so each generated run takes about a second, in the deployed order: the Lever calls' timeout;
+  // the lease of an attempt's claims, past any call (deployed: 120 s against 10 s calls and a 60 s worker);
+  // the settling time of an unanswered call, past the latest late landing below.
+  const atsTimeoutMs = 300;
+  const leaseMs = 1_000;
+  const latestLandingMs = 600;
+  const settleMs = 800;
+  let world: SyncWorld;
+  let slack: FakeSlack;
+
+  beforeEach(async () => {
+    world = await startSyncWorld({ leaseMs });
+    slack = await startFakeSlack();
+  });
+
+  afterEach(async () => {
+    await slack.close();
+    await world.close();
+  });
+
+  type LedgerFault = { commit: number; kind: 'lands, answer lost' | 'not sent' } | undefined;
+  type NoteFault =
+    | { kind: 'none' }
+    | { kind: 'no answer, lands late'; landsAfterMs: number }
+    | { kind: 'answered after storing'; status: 500 | 502 };
+
+  /** The ledger of the first attempt: its `commit`-th commit fails as `kind` says (DynamoDB lost). */
+  const faultyLedger = (fault: LedgerFault) => {
+    const ledger = world.ledger;
+    let commits = 0;
+    return Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+      read: ledger.read.bind(ledger),
+      settle: ledger.settle.bind(ledger),
+      close: ledger.close.bind(ledger),
+      commit: async (...args: Parameters<typeof ledger.commit>) => {
+        commits += 1;
+        if (fault === undefined || commits !== fault.commit) return ledger.commit(...args);
+        const lost = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        if (fault.kind === 'lands, answer lost') await ledger.commit(...args);
+        throw lost;
+      },
+    }) as typeof ledger;
+  };
+
+  it('writes the status, posts the note and sends the notification once each, whatever fails and however duplicates overlap', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          ledgerFault: fc.option(
+            fc.record({
+              commit: fc.integer({ min: 1, max: 3 }),
+              kind: fc.constantFrom('lands, answer lost' as const, 'not sent' as const),
+            }),
+            { nil: undefined },
+          ),
+          noteFault: fc.oneof(
+            fc.constant<NoteFault>({ kind: 'none' }),
+            fc
+              .integer({ min: atsTimeoutMs + 50, max: latestLandingMs })
+              .map((landsAfterMs): NoteFault => ({ kind: 'no answer, lands late', landsAfterMs })),
+            fc
+              .constantFrom(500 as const, 502 as const)
+              .map((status): NoteFault => ({ kind: 'answered after storing', status })),
+          ),
+          duplicateDelaysMs: fc.array(fc.nat(400), { maxLength: 3 }),
+          started: fc.boolean(),
+        }),
+        async ({ ledgerFault, noteFault, duplicateDelaysMs, started }) => {
+          // Prepare: an interview of its own; its start synced or not; the faults armed
+          run += 1;
+          const opportunityId = `opp-faults-${run}`;
+          const email = `faults-${run}@example.com`;
+          world.lever.state.opportunities.push(
+            anOpportunity({ id: opportunityId, contact: `contact-faults-${run}`, emails: [email] }),
+          );
+          const ats = createAtsAdapter(
+            'lever',
+            {
+              baseUrl: `${world.lever.url}/v1`,
+              performAs: 'user-1',
+              rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
+              http: { timeoutMs: atsTimeoutMs, maxAttempts: 2, baseDelayMs: 1 },
+            },
+            { apiKey: 'lever-key' },
+          );
+          const deps = world.deps({
+            ats,
+            notify: (notification) =>
+              notifySlack(slack.webhookUrl, notification, {
+                minIntervalMs: 0,
+                baseDelayMs: 1,
+                maxAttempts: 3,
+              }),
+            options: { unansweredSettleMs: settleMs, waitMs: 100 },
+          });
+          const interviewId = `int-faults-${run}`;
+          if (started)
+            await syncInterviewEvent(
+              round0('interview_started', { eventId: `evt_fs${run}`, interviewId, email }),
+              deps,
+            );
+          const messagesBefore = slack.state.messages.length;
+          const ended = round0('interview_ended', { eventId: `evt_fe${run}`, interviewId, email });
+          const notesPath = new RegExp(`/opportunities/${opportunityId}/notes$`);
+          const landing =
+            noteFault.kind === 'no answer, lands late'
+              ? (() => {
+                  const held = world.lever.faults.hold({ method: 'POST', path: notesPath });
+                  // Released in any case: a run that never posts the note (a bug) fails on the count below.
+                  return Promise.race([held.reached, sleep(10_000)])
+                    .then(() => sleep(noteFault.landsAfterMs))
+                    .then(() => held.release());
+                })()
+              : undefined;
+          if (noteFault.kind === 'answered after storing')
+            world.lever.faults.add({
+              method: 'POST',
+              path: notesPath,
+              status: noteFault.status,
+              when: 'after',
+            });
+
+          // Act: the first delivery with the faulty ledger, its duplicates with a sound one; each is
+          // delivered again, as SQS would, until it is done
+          const deliver = async (faulty: boolean, delayMs: number) => {
+            await sleep(delayMs);
+            const deadline = Date.now() + 20_000;
+            let attemptDeps = faulty ? { ...deps, ledger: faultyLedger(ledgerFault) } : deps;
+            for (;;) {
+              try {
+                return (await syncInterviewEvent(ended, attemptDeps)).outcome;
+              } catch (error) {
+                if (Date.now() > deadline) throw error;
+                attemptDeps = deps;
+                await sleep(50);
+              }
+            }
+          };
+          const outcomes = await Promise.all([
+            deliver(true, 0),
+            ...duplicateDelaysMs.map((delayMs) => deliver(false, delayMs)),
+          ]);
+          await landing;
+          world.lever.faults.clear();
+
+          // Assess: one note, "completed" only, one announcement of it
+          expect(outcomes.every((outcome) => outcome === 'synced' || outcome === 'duplicate')).toBe(true);
+          expect(world.notesOf(opportunityId)).toHaveLength(1);
+          expect(world.tagsOf(opportunityId)).toEqual([completedTag]);
+          expect(slack.state.messages.slice(messagesBefore).map((m) => m.text)).toEqual([
+            'Jane Smith (Senior Frontend Developer): AI screening completed',
+          ]);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  }, 120_000);
+});
+
 describe('syncInterviewEvent: Lever links (own effect)', () => {
   let world: SyncWorld;
 
