@@ -3,7 +3,7 @@
  * {@link AtsTransientError} → retry (SQS redelivery, honouring `retryAfterSeconds`), {@link AtsPermanentError}
  * → dead-letter / give up, {@link NotificationUncertainError} → record as "maybe sent" and never resend.
  */
-import { HttpPermanentError, HttpTransientError, requestNeverSent } from '../platform/http.js';
+import { HttpPermanentError, HttpTransientError } from '../platform/http.js';
 
 /** The ATS is unavailable or rate-limiting (429, 5xx, timeout, network): retry later. */
 export class AtsTransientError extends Error {
@@ -106,18 +106,14 @@ export const toAtsError = (adapter: string, error: unknown): unknown => {
   return error;
 };
 
-/** Answers of a gateway in front of the ATS whose backend may still be working on the request. */
-const gatewayStatuses = new Set([502, 504]);
-
 /**
- * Whether a write that failed with `error` may still reach the ATS: the HTTP client got no answer (a timeout,
- * a connection reset) after the request may have gone out, or a gateway answered for a backend that may still
- * be working on it (502, 504). The ATS's own answer (a 500, a 503, a 429: it is done with the request), a
- * request never sent (a refused connection, a deadline passed in the rate limiter's queue) or an adapter's
- * own refusal is final.
+ * Whether a write that failed with `error` may still reach the ATS: an attempt of it (the HTTP client may
+ * have retried) got no answer after it may have gone out (a timeout, a reset), or a gateway answered for a
+ * backend that may still be working on it (502, 504). Only the ATS's own answers (a 500, a 503, a 429: it is
+ * done with the request), requests never sent (a refused connection, a deadline passed in the rate limiter's
+ * queue) and an adapter's own refusal are final.
  */
-export const mayStillLand = (error: unknown): boolean => {
-  if (!(error instanceof AtsTransientError && error.cause instanceof HttpTransientError)) return false;
-  const { status } = error.cause;
-  return status === undefined ? !requestNeverSent(error.cause) : gatewayStatuses.has(status);
-};
+export const mayStillLand = (error: unknown): boolean =>
+  error instanceof AtsTransientError &&
+  error.cause instanceof HttpTransientError &&
+  error.cause.unansweredAttempt;

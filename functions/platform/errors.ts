@@ -24,10 +24,16 @@ export class HttpTransientError extends Error {
   /** Seconds the server asked to wait (`Retry-After`), when it said. */
   readonly retryAfterSeconds?: number;
   readonly operation: string;
+  /**
+   * Whether some attempt of the request (not only the last) may have reached the server and got no answer of
+   * the server's own: a timeout or a reset after it was sent, or a gateway's 502/504. A write may then still
+   * land after this error.
+   */
+  readonly unansweredAttempt: boolean;
 
   constructor(
     message: string,
-    details: { operation: string; status?: number; retryAfterSeconds?: number },
+    details: { operation: string; status?: number; retryAfterSeconds?: number; unansweredAttempt?: boolean },
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -35,6 +41,7 @@ export class HttpTransientError extends Error {
     this.operation = details.operation;
     this.status = details.status;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    this.unansweredAttempt = details.unansweredAttempt ?? false;
   }
 }
 

@@ -674,7 +674,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
   };
 
   /** The error for a failed exchange that must not be retried, or `undefined` when retry rules apply. */
-  const finalError = (call: Call, error: unknown): Error | undefined => {
+  const finalError = (call: Call, error: unknown, unansweredAttempt: boolean): Error | undefined => {
     const refusal = inCauseChain(error, UrlRefusedError);
     if (refusal !== undefined) return refusal;
     // Refused inside the dispatcher, where the operation is unknown: name it now.
@@ -685,7 +685,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
     if (call.deadline?.aborted) {
       return new HttpTransientError(
         `${call.operation}: deadline of ${call.deadlineMs} ms exceeded`,
-        { operation: call.operation },
+        { operation: call.operation, unansweredAttempt },
         { cause: error },
       );
     }
@@ -705,6 +705,9 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
   ): Promise<{ response: Response; body: string; url: URL; value?: T }> => {
     const call = await prepare(req);
     const { operation, idempotent } = call;
+    // Whether an attempt so far may have reached the server without an answer of its own (see
+    // HttpTransientError.unansweredAttempt): a retry answered 500 does not undo a first attempt that timed out.
+    let unanswered = false;
 
     for (let attempt = 1; ; attempt += 1) {
       const isLast = attempt >= maxAttempts;
@@ -718,16 +721,21 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         // Inside the try: the timeout also covers reading the body, and a body cut short is a network error.
         outcome = await read(response, exchanged.timer, call);
       } catch (error) {
-        const final = finalError(call, error);
+        const notSent = requestNeverSent(error);
+        if (!notSent) unanswered = true;
+        const final = finalError(call, error, unanswered);
         if (final !== undefined) throw final;
         const timedOut = isTimeout(error);
-        const notSent = requestNeverSent(error);
         const message = timedOut
           ? `${operation}: timed out after ${timeoutMs} ms`
           : `${operation}: network error`;
         const delayMs = backoffDelayMs(attempt, baseDelayMs, maxDelayMs, random);
         if (isLast || !(idempotent || notSent) || !fitsDeadline(call, delayMs)) {
-          throw new HttpTransientError(message, { operation }, { cause: error });
+          throw new HttpTransientError(
+            message,
+            { operation, unansweredAttempt: unanswered },
+            { cause: error },
+          );
         }
         options.onRetry?.({ operation, attempt, delayMs, reason: timedOut ? 'timeout' : 'network' });
         await sleep(delayMs);
@@ -740,6 +748,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       }
 
       const transient = status === 429 || status === 408 || status >= 500;
+      if (status === 502 || status === 504) unanswered = true;
       if (!transient) {
         throw new HttpPermanentError(`${operation}: HTTP ${status}`, {
           operation,
@@ -764,6 +773,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
           operation,
           status,
           retryAfterSeconds,
+          unansweredAttempt: unanswered,
         });
       }
       options.onRetry?.({ operation, attempt, delayMs, status, reason: 'status' });

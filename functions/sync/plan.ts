@@ -234,11 +234,12 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
       continue;
     }
     // An earlier call of this write got no answer and may still land: looking for it in the ATS now (a
-    // note's marker, the record's links) could miss it and make it twice. Wait until it has had the time to
-    // land. A write that is simply repeated (a status, a stage, a field) needs no wait.
-    const checkedBeforeRepeating =
-      write.kind === 'note' || write.kind === 'follow-up' || write.kind === 'links';
-    if (checkedBeforeRepeating && current.kind === 'free' && isSettling(current.record, context.now))
+    // note's marker, the record's links) could miss it and make it twice. A status too: made again and
+    // recorded done, it would no longer read as maybe landing, and the next status (or micro1's report
+    // closing the session) would not wait for the late request. Wait until it has had the time to land. A
+    // stage move or a field (the same target, the same value) is simply made again.
+    const waitsForItself = write.kind !== 'stage' && write.kind !== 'field';
+    if (waitsForItself && current.kind === 'free' && isSettling(current.record, context.now))
       blockedBy ??= write.key;
     if (write.kind === 'status') {
       // A status of another level in flight (claimed, or unanswered and maybe still landing) could land after

@@ -231,6 +231,62 @@ describe('mayStillLand', () => {
     expect(mayStillLand(error)).toBe(expected);
   });
 
+  it.each<[string, Outcome[], boolean]>([
+    [
+      'timed out, then was answered 500, may still land',
+      [hangsUntilAborted, () => Promise.resolve(new Response('', { status: 500 }))],
+      true,
+    ],
+    [
+      'was answered 504, then 503, may still land',
+      [
+        () => Promise.resolve(new Response('', { status: 504 })),
+        () => Promise.resolve(new Response('', { status: 503 })),
+      ],
+      true,
+    ],
+    [
+      'was answered 503, then 500, is done',
+      [
+        () => Promise.resolve(new Response('', { status: 503 })),
+        () => Promise.resolve(new Response('', { status: 500 })),
+      ],
+      false,
+    ],
+    [
+      'was refused a connection, then answered 500, is done',
+      [
+        () => Promise.reject(networkError('ECONNREFUSED')),
+        () => Promise.resolve(new Response('', { status: 500 })),
+      ],
+      false,
+    ],
+  ])(
+    'remembers every attempt of a retried (idempotent) write: one that %s',
+    async (_case, outcomes, expected) => {
+      // Prepare: a tag write (PUT-like, idempotent) the client retries once
+      const attempts = [...outcomes];
+      const fetch: Outcome = (url, init) => (attempts.shift() as Outcome)(url, init);
+
+      // Act
+      const error = await createHttpClient({
+        fetch: fetch as typeof globalThis.fetch,
+        maxAttempts: 2,
+        timeoutMs: 50,
+        baseDelayMs: 1,
+      })
+        .request({ method: 'PUT', url: 'https://api.lever.co/v1/opportunities/o/tags', body: '{}' })
+        .then(
+          () => undefined,
+          (failure: unknown) => toAtsError('lever', failure),
+        );
+
+      // Assess
+      expect(attempts).toEqual([]);
+      expect(mayStillLand(error)).toBe(expected);
+    },
+  );
+
   it('is false for an adapter refusing to send (a spent rate-limit window) and for other errors', () => {
     const paused = new AtsTransientError('greenhouse: rate-limit window spent', { adapter: 'greenhouse' });
     expect([paused, new Error('bug'), undefined].map(mayStillLand)).toEqual([false, false, false]);

@@ -656,10 +656,10 @@ describe('planWrites: the ledger', () => {
       undefined,
     ],
     [
-      'completing again while its own unanswered write may still land (a status is simply set again)',
+      'completing again while its own unanswered write may still land (done, it would no longer read so)',
       'completed',
       { 'status:completed': failedEffect(claimedBy(other), liveLease) },
-      undefined,
+      'status:completed',
     ],
   ])('%s: blockedBy %s', (_name, status, effects, blockedBy) => {
     // Act
