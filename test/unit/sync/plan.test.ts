@@ -591,6 +591,27 @@ describe('planWrites: the ledger', () => {
     expect(keysOf(plan.writes)).toEqual(['note']);
   });
 
+  it.each(['stage:stage-screened', 'field:field-score:88'])(
+    'makes %s again at once after an unanswered call (the same target, the same value: a late landing changes nothing)',
+    (key) => {
+      // Prepare: that write's last call timed out and may still land; the other writes are done
+      const state = {
+        ...everything(),
+        effects: {
+          ...Object.fromEntries(desiredKeys().map((desired) => [desired, doneBy(otherEvent, partKeys(85))])),
+          [key]: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), liveLease),
+        },
+      };
+
+      // Act
+      const plan = planWrites(state, fullContext({ notifications: false }));
+
+      // Assess
+      expect(plan.blockedBy).toBeUndefined();
+      expect(keysOf(plan.writes)).toEqual([key]);
+    },
+  );
+
   it('puts a follow-up another attempt is writing in heldByOthers', () => {
     // Prepare
     const state = aState({
