@@ -86,22 +86,43 @@ const killAfter = (key: string): CrashPoints => {
 };
 
 /**
- * `ledger` whose `nth` commit never answers (the process dies there); the others go through. `commits()`:
- * how many were sent.
+ * `ledger` whose commits go through `commit`, given the commit's number (from 1) and a function that sends
+ * it to `ledger`; reads, settles and closes are `ledger`'s own. `commits()`: how many were made.
  */
-const aLedgerDyingAtCommit = (ledger: InterviewLedger, nth: number) => {
+const withCommits = (
+  ledger: InterviewLedger,
+  commit: (nth: number, send: () => Promise<boolean>) => Promise<boolean>,
+) => {
   let commits = 0;
-  const dying = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
+  const wrapped = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
     read: ledger.read.bind(ledger),
     settle: ledger.settle.bind(ledger),
     close: ledger.close.bind(ledger),
     commit: async (...args: Parameters<InterviewLedger['commit']>) => {
       commits += 1;
-      return commits === nth ? new Promise<boolean>(() => undefined) : ledger.commit(...args);
+      return commit(commits, () => ledger.commit(...args));
     },
   }) as InterviewLedger;
-  return { ledger: dying, commits: () => commits };
+  return { ledger: wrapped, commits: () => commits };
 };
+
+/**
+ * `ledger` whose `nth` commit never answers (the process dies there); the others go through. `commits()`:
+ * how many were sent.
+ */
+const aLedgerDyingAtCommit = (ledger: InterviewLedger, nth: number) =>
+  withCommits(ledger, (n, send) => (n === nth ? new Promise<boolean>(() => undefined) : send()));
+
+/** The error of a DynamoDB request whose answer was lost for good (the SDK gave up). */
+const answerLost = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+
+/** `ledger` whose `nth` commit lands but the caller never hears so (it throws {@link answerLost}). */
+const aLedgerLosingTheAnswerOfCommit = (ledger: InterviewLedger, nth: number) =>
+  withCommits(ledger, async (n, send) => {
+    const committed = await send();
+    if (n === nth) throw answerLost();
+    return committed;
+  }).ledger;
 
 /** Runs `event` in an attempt that is killed after writing `key`, then lets its leases run out. */
 const killedAttempt = async (
@@ -591,19 +612,7 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     // lands, and the attempt never hears so
     const deps = world.deps();
     await syncInterviewEvent(round0('interview_started'), deps);
-    let commits = 0;
-    const ledger = world.ledger;
-    const losingLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
-      read: ledger.read.bind(ledger),
-      settle: ledger.settle.bind(ledger),
-      close: ledger.close.bind(ledger),
-      commit: async (...args: Parameters<typeof ledger.commit>) => {
-        commits += 1;
-        const committed = await ledger.commit(...args);
-        if (commits === 1) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-        return committed;
-      },
-    });
+    const losingLedger = aLedgerLosingTheAnswerOfCommit(world.ledger, 1);
     const ended = round0('interview_ended');
     await expect(syncInterviewEvent(ended, { ...deps, ledger: losingLedger })).rejects.toMatchObject({
       name: 'TimeoutError',
@@ -760,23 +769,13 @@ describe('syncInterviewEvent: exactly once under generated faults (dynalite, Lev
   const count = (kind: string) => fired.set(kind, (fired.get(kind) ?? 0) + 1);
 
   /** The ledger of the first attempt: its `commit`-th commit fails as `kind` says (DynamoDB lost). */
-  const faultyLedger = (fault: LedgerFault) => {
-    const ledger = world.ledger;
-    let commits = 0;
-    return Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
-      read: ledger.read.bind(ledger),
-      settle: ledger.settle.bind(ledger),
-      close: ledger.close.bind(ledger),
-      commit: async (...args: Parameters<typeof ledger.commit>) => {
-        commits += 1;
-        if (commits !== fault.commit) return ledger.commit(...args);
-        const lost = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-        if (fault.kind === 'lands, answer lost' && !(await ledger.commit(...args))) return false;
-        count(`commit ${fault.commit}: ${fault.kind}`);
-        throw lost;
-      },
-    }) as typeof ledger;
-  };
+  const faultyLedger = (fault: LedgerFault) =>
+    withCommits(world.ledger, async (n, send) => {
+      if (n !== fault.commit) return send();
+      if (fault.kind === 'lands, answer lost' && !(await send())) return false;
+      count(`commit ${fault.commit}: ${fault.kind}`);
+      throw answerLost();
+    }).ledger;
 
   it('writes the status, posts the note and sends the notification once each, whatever fails and however duplicates overlap', async () => {
     let run = 0;
@@ -1192,23 +1191,13 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
   it('still notifies when its own round is raced by another writer after the event was recorded done', async () => {
     // Prepare: the commit that claims the notification (the event's second round) loses a race once, as if
     // another event of the interview had written just before
-    let commits = 0;
-    const ledger = world.ledger;
-    const racedLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
-      read: ledger.read.bind(ledger),
-      settle: ledger.settle.bind(ledger),
-      close: ledger.close.bind(ledger),
-      commit: async (...args: Parameters<typeof ledger.commit>) => {
-        commits += 1;
-        return commits === 2 ? false : ledger.commit(...args);
-      },
-    });
+    const raced = withCommits(world.ledger, async (n, send) => (n === 2 ? false : send()));
 
     // Act
-    const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger: racedLedger });
+    const ended = await syncInterviewEvent(round0('interview_ended'), { ...deps, ledger: raced.ledger });
 
     // Assess
-    expect(commits).toBe(3);
+    expect(raced.commits()).toBe(3);
     expect(ended.effects['notify:completed']).toBe('ran');
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
   });
@@ -1328,21 +1317,13 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
   it('gives its claim back when its second round fails before claiming, so the redelivery goes on at once', async () => {
     // Prepare: the commit that would claim the notification (the second round) fails, as when DynamoDB
     // throttles past the SDK's retries; the first round's writes were recorded and the event kept its claim
-    let commits = 0;
-    const ledger = world.ledger;
-    const failingLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
-      read: ledger.read.bind(ledger),
-      settle: ledger.settle.bind(ledger),
-      close: ledger.close.bind(ledger),
-      commit: async (...args: Parameters<typeof ledger.commit>) => {
-        commits += 1;
-        if (commits === 2)
-          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-            name: 'ProvisionedThroughputExceededException',
-          });
-        return ledger.commit(...args);
-      },
-    });
+    const failingLedger = withCommits(world.ledger, async (n, send) => {
+      if (n === 2)
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
+      return send();
+    }).ledger;
     const ended = round0('interview_ended');
     await expect(syncInterviewEvent(ended, { ...deps, ledger: failingLedger })).rejects.toMatchObject({
       name: 'ProvisionedThroughputExceededException',
@@ -1360,19 +1341,7 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
   it('gives back the notification it claimed when the claim landed but its answer was lost for good, so the redelivery sends it', async () => {
     // Prepare: the commit that claims the notification (the second round) lands in DynamoDB, but the
     // attempt never hears so (the SDK gave up on a lost answer); nothing was sent
-    let commits = 0;
-    const ledger = world.ledger;
-    const losingLedger = Object.assign(Object.create(Object.getPrototypeOf(ledger)), ledger, {
-      read: ledger.read.bind(ledger),
-      settle: ledger.settle.bind(ledger),
-      close: ledger.close.bind(ledger),
-      commit: async (...args: Parameters<typeof ledger.commit>) => {
-        commits += 1;
-        const committed = await ledger.commit(...args);
-        if (commits === 2) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-        return committed;
-      },
-    });
+    const losingLedger = aLedgerLosingTheAnswerOfCommit(world.ledger, 2);
     const ended = round0('interview_ended');
     await expect(syncInterviewEvent(ended, { ...deps, ledger: losingLedger })).rejects.toMatchObject({
       name: 'TimeoutError',

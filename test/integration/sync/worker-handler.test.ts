@@ -238,6 +238,16 @@ const storedRawAt = async (event: InterviewEvent): Promise<{ key: string; raw: R
   return undefined;
 };
 
+/** Empties and deletes the test bucket: S3 failing, as far as the worker can tell (tests create it again). */
+const removeTestBucket = async (): Promise<void> => {
+  const s3 = clients.s3Client();
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: testBucket }));
+  const objects = (listed.Contents ?? []).map((object) => ({ Key: object.Key ?? '' }));
+  if (objects.length > 0)
+    await s3.send(new DeleteObjectsCommand({ Bucket: testBucket, Delete: { Objects: objects } }));
+  await s3.send(new DeleteBucketCommand({ Bucket: testBucket }));
+};
+
 /** The raw event stored for `event`, or undefined. */
 const storedRaw = async (event: InterviewEvent): Promise<RawEvent | undefined> =>
   (await storedRawAt(event))?.raw;
@@ -1058,14 +1068,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     });
     const { raw, bytes } = rawOf(event);
     const notesBefore = [notesOf('ada').length, notesOf('bob').length];
-    const listed = await clients.s3Client().send(new ListObjectsV2Command({ Bucket: testBucket }));
-    const objects = (listed.Contents ?? []).map((object) => ({ Key: object.Key ?? '' }));
-    if (objects.length > 0) {
-      await clients
-        .s3Client()
-        .send(new DeleteObjectsCommand({ Bucket: testBucket, Delete: { Objects: objects } }));
-    }
-    await clients.s3Client().send(new DeleteBucketCommand({ Bucket: testBucket }));
+    await removeTestBucket();
 
     // Act
     let refused: SQSBatchResponse;
@@ -1119,14 +1122,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       }),
       10,
     );
-    const listed = await clients.s3Client().send(new ListObjectsV2Command({ Bucket: testBucket }));
-    const objects = (listed.Contents ?? []).map((object) => ({ Key: object.Key ?? '' }));
-    if (objects.length > 0) {
-      await clients
-        .s3Client()
-        .send(new DeleteObjectsCommand({ Bucket: testBucket, Delete: { Objects: objects } }));
-    }
-    await clients.s3Client().send(new DeleteBucketCommand({ Bucket: testBucket }));
+    await removeTestBucket();
 
     // Act
     let response: SQSBatchResponse;
