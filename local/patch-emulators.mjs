@@ -7,7 +7,8 @@
  *   held event it gives back, so locally each retry cost two receives, the worker never saw its last receive
  *   and the emulator dead-lettered the event without its reason. SQS counts receives only.
  * - local-aws-sqs also measures a message body in UTF-16 units where SQS counts its UTF-8 bytes against the
- *   queue's MaximumMessageSize: a body of multi-byte characters over the limit was accepted locally.
+ *   queue's MaximumMessageSize: a body of multi-byte characters over the limit was accepted locally. So were
+ *   its string attribute values, and SendMessageBatch's 1 MiB total of all entries.
  * - s3rver 3.7 serves a request that carries no signature at all as if it were signed: a client that
  *   forgot its credentials, or a plain `fetch` of an object URL, worked locally and would get S3's 403
  *   AccessDenied from the deployed (private, public access blocked) bucket. It now answers 403 AccessDenied
@@ -73,6 +74,32 @@ for (const [from, to] of [
     to,
     marker: 'Message must be shorter than',
     done: `local-aws-sqs counts a message body in bytes, as SQS does (${to})`,
+  });
+}
+
+// The same checks add each string attribute value's `.length` too, and SendMessageBatch's total (SQS's 1 MiB
+// for all entries, `BatchRequestTooLong`) adds bodies and values in UTF-16 units: a message or batch over the
+// limit in bytes because of multi-byte text passed locally.
+for (const [from, to] of [
+  ['typeof c=="string"&&(r+=c.length)', 'typeof c=="string"&&(r+=Buffer.byteLength(c))'],
+  [
+    '(r+=g.length),typeof y=="string"&&(r+=y.length)',
+    '(r+=g.length),typeof y=="string"&&(r+=Buffer.byteLength(y))',
+  ],
+  ['typeof y=="string"&&(i+=y.length)', 'typeof y=="string"&&(i+=Buffer.byteLength(y))'],
+  [
+    'typeof e.MessageBody=="string"&&(t+=e.MessageBody.length)',
+    'typeof e.MessageBody=="string"&&(t+=Buffer.byteLength(e.MessageBody))',
+  ],
+  ['typeof n=="string"&&(t+=n.length)', 'typeof n=="string"&&(t+=Buffer.byteLength(n))'],
+]) {
+  patch({
+    file: resolve('local-aws-sqs'),
+    name: 'local-aws-sqs',
+    from,
+    to,
+    marker: 'Message must be shorter than',
+    done: `local-aws-sqs counts attribute values and a batch's total in bytes, as SQS does (${to})`,
   });
 }
 

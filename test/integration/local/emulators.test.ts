@@ -263,6 +263,57 @@ describe('the SQS emulator counts a message in bytes, as SQS does (local/patch-e
     expect(batch.Failed?.map((entry) => entry.Id)).toEqual(['over']);
     expect(batch.Successful?.map((entry) => entry.Id)).toEqual(['under']);
   });
+
+  it('counts a string attribute value and a whole batch in UTF-8 bytes too', async () => {
+    // Prepare: a short body whose attribute value is over the message maximum in bytes, under it in characters;
+    // and ten bodies each under the maximum whose sum is over SendMessageBatch's 1 MiB in bytes only
+    const emulators = await startEmulators();
+    const { sqs, queueUrls } = emulators;
+    const limit = resources.eventsQueue.maxMessageBytes;
+    const heavyValue = '€'.repeat(Math.floor(limit / 3) + 10);
+    const tenthOfOverOneMiB = '€'.repeat(Math.floor((1024 * 1024) / 30) + 10); // ~105 KB in bytes, 35 K characters
+    const attributes = { note: { DataType: 'String', StringValue: heavyValue } };
+
+    // Act
+    const single = await sqs
+      .send(
+        new SendMessageCommand({
+          QueueUrl: queueUrls.events,
+          MessageBody: '{}',
+          MessageAttributes: attributes,
+        }),
+      )
+      .then(() => 'sent')
+      .catch((error: Error) => error.name);
+    const entry = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrls.events,
+        Entries: [{ Id: 'heavy', MessageBody: '{}', MessageAttributes: attributes }],
+      }),
+    );
+    const wholeBatch = await sqs
+      .send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrls.events,
+          Entries: Array.from({ length: 10 }, (_, index) => ({
+            Id: String(index),
+            MessageBody: tenthOfOverOneMiB,
+          })),
+        }),
+      )
+      .then(() => 'sent')
+      .catch((error: Error) => error.name);
+    await emulators.close();
+
+    // Assess: unpatched, all three were accepted
+    expect(heavyValue.length).toBeLessThan(limit);
+    expect(10 * Buffer.byteLength(tenthOfOverOneMiB)).toBeGreaterThan(1024 * 1024);
+    expect(10 * tenthOfOverOneMiB.length).toBeLessThan(1024 * 1024);
+    expect(Buffer.byteLength(tenthOfOverOneMiB)).toBeLessThan(limit);
+    expect(single).toMatch(/InvalidParameterValue|InvalidParameterValueException/);
+    expect(entry.Failed?.map((failed) => failed.Id)).toEqual(['heavy']);
+    expect(wholeBatch).toMatch(/BatchRequestTooLong/);
+  });
 });
 
 describe('the S3 emulator against S3 semantics', () => {
