@@ -673,6 +673,15 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
   const { queueDepth } = await import('./queue-depth.js');
   const stage = await stageOf(values, dataDir);
   try {
+    // Past the raw events' 30 days an interview holds the e-mail only as its keyed pseudonym (its ledger item,
+    // its archive's batch item): erasing by e-mail without the key would miss them and read as "nothing held".
+    const arn = stage.integrationSecretArn ?? values['integration-secret-arn'];
+    if (email !== undefined && email !== '' && stage.deployed && arn === undefined) {
+      throw new OpsUsageError(
+        'erase --email against a deployed stage needs the pseudonym key: pass --stage <stage> or ' +
+          '--integration-secret-arn <arn> (without it an interview known by its e-mail pseudonym is not found)',
+      );
+    }
     const loaded = await loadCandidate(stage, values, ops, 'erase');
     const findings = findCandidate(loaded.sources, {
       emails: email === undefined || email === '' ? [] : [email],

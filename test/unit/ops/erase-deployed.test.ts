@@ -1,0 +1,116 @@
+/**
+ * `npm run ops -- erase --email` against a deployed stage named by flags (aws-sdk-client-mock: no emulator
+ * for a deployed stage's permissions). Past the raw events' 30 days an interview holds the e-mail only as its
+ * keyed pseudonym, so an erase by e-mail without the pseudonym key would find nothing and say "nothing held":
+ * it is refused before anything is read, and runs once the key's secret is named.
+ */
+import {
+  GetBucketVersioningCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runOpsCommand } from '../../../local/ops.js';
+import { integrationSecretArn, pseudonymKey } from './deployed-stage.js';
+
+const dynamodb = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
+
+afterEach(() => {
+  dynamodb.reset();
+  s3.reset();
+  sqs.reset();
+});
+
+const stageFlags = [
+  '--table',
+  'prod-ledger',
+  '--bucket',
+  'prod-bucket',
+  '--dlq-url',
+  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-events-dlq',
+  '--archive-dlq-url',
+  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-archive-dlq',
+  '--region',
+  'eu-west-1',
+];
+
+/** An empty stage: no ledger item, no object, empty dead-letter queues. */
+const emptyStage = () => {
+  dynamodb.on(ScanCommand).resolves({ Items: [] });
+  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+  s3.on(ListObjectsV2Command).resolves({ Contents: [], CommonPrefixes: [] });
+  s3.on(ListObjectVersionsCommand).resolves({ Versions: [], DeleteMarkers: [], CommonPrefixes: [] });
+  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+  sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+};
+
+const calls = () => dynamodb.calls().length + s3.calls().length + sqs.calls().length;
+
+describe('ops erase --email against a deployed stage', () => {
+  it('is refused without the pseudonym key, naming the flags that give it, before anything is read', async () => {
+    // Prepare
+    emptyStage();
+
+    // Act
+    const erase = runOpsCommand(
+      ['erase', '--email', 'jane@example.com', '--yes', ...stageFlags],
+      '/nonexistent',
+    );
+
+    // Assess: a usage error, not "nothing held on this candidate" with exit code 0
+    await expect(erase).rejects.toThrow(
+      /needs the pseudonym key: pass --stage <stage> or --integration-secret-arn/,
+    );
+    expect(calls()).toBe(0);
+  });
+
+  it('runs once the integration secret (the pseudonym key) is named', async () => {
+    // Prepare
+    emptyStage();
+    const readSecret = async (arn: string) => {
+      expect(arn).toBe(integrationSecretArn);
+      return JSON.stringify({ pseudonymKey });
+    };
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(
+      [
+        'erase',
+        '--email',
+        'jane@example.com',
+        '--yes',
+        ...stageFlags,
+        '--integration-secret-arn',
+        integrationSecretArn,
+      ],
+      '/nonexistent',
+      { readSecret },
+    );
+
+    // Assess
+    expect(lines[0]).toBe('nothing held on this candidate: nothing to erase');
+    expect(exitCode).toBe(0);
+    expect(dynamodb.commandCalls(ScanCommand).length).toBeGreaterThan(0);
+  });
+
+  it('erases by candidate id without it (an id is looked for as it is)', async () => {
+    // Prepare
+    emptyStage();
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(
+      ['erase', '--candidate-id', 'cand-1', '--yes', ...stageFlags],
+      '/nonexistent',
+    );
+
+    // Assess
+    expect(lines[0]).toBe('nothing held on this candidate: nothing to erase');
+    expect(exitCode).toBe(0);
+  });
+});
