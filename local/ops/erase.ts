@@ -18,7 +18,9 @@
  * 5. the claim-check objects whose envelope is theirs or mentions them;
  * 6. their parked events;
  * 7. their raw events: a batch object (a worker invocation's deliveries) that also holds others' deliveries
- *    is written again without theirs, and its other versions deleted (its retention restarts with it);
+ *    is written again without theirs, and its other versions deleted (its retention restarts with it); an
+ *    entry of a batch that no delivery of this version reads is theirs when it holds one of their identities
+ *    (an e-mail, pseudonym or id as a whole token, never a name) and is dropped the same way;
  * 8. their interview items (`INTERVIEW#…`: state, event and effect records).
  * In a versioned bucket (the deployed one), every version and delete marker of each key goes.
  * Raw events and claim checks the parser refuses now (a schema changed after they were stored) were found by
@@ -104,7 +106,16 @@ export interface RawRewrite {
   readonly drop: readonly string[];
   /** Their dedupe keys: the same delivery in another version of the object goes too. */
   readonly dropDedupeKeys: readonly string[];
+  /**
+   * Entries no delivery of this version reads that name the candidate by an identity, by the sha256 of their
+   * JSON (the plan holds no PII): the same entry in another version of the object goes too.
+   */
+  readonly dropEntries: readonly string[];
 }
+
+/** How a plan names an entry of a batch that no delivery reads (`RawRewrite.dropEntries`). */
+export const entryDigest = (entry: unknown): string =>
+  createHash('sha256').update(JSON.stringify(entry)).digest('hex');
 
 const placeOf = (versionId: string | undefined, index: number | undefined) =>
   `${versionId ?? ''}#${index ?? 0}`;
@@ -238,23 +249,17 @@ const unparsedText = async (
 };
 
 /**
- * The text of an object that was not read for the candidate: of a batch of the raw event store, its entries
- * that are not deliveries alone (its deliveries were read, and a match among them is planned as a rewrite,
- * not as the deletion of everyone's); of anything else, all of it.
+ * Of a batch of the raw event store, its entries that are not deliveries this version reads (its deliveries
+ * were read for the candidate); undefined for any other object (and a batch gone since it was listed).
  */
-const unreadText = async (
+const opaqueBatchEntries = async (
   s3: { readonly client: S3Client; readonly bucket: string },
   ref: ObjectRef,
-): Promise<string> => {
-  if (ref.key.startsWith(rawBatchesPrefix)) {
-    const stored = await readRawEvents(s3.client, s3.bucket, ref);
-    if (stored?.batch)
-      return stored.entries
-        .filter((_, index) => stored.events[index] === undefined)
-        .map((entry) => JSON.stringify(entry))
-        .join('\n');
-  }
-  return readText(s3.client, s3.bucket, ref);
+): Promise<readonly unknown[] | undefined> => {
+  if (!ref.key.startsWith(rawBatchesPrefix)) return undefined;
+  const stored = await readRawEvents(s3.client, s3.bucket, ref);
+  if (!stored?.batch) return undefined;
+  return stored.entries.filter((_, index) => stored.events[index] === undefined);
 };
 
 /** A key shown without what names the candidate in it: a short digest to tell keys apart. */
@@ -269,9 +274,12 @@ export const planErase = async (
   s3: { readonly client: S3Client; readonly bucket: string },
 ): Promise<ErasePlan> => {
   const matches = needleMatcher(findings);
+  const identifies = identityMatcher(findings);
   const namesCandidate = candidateNamer(findings);
   const otherItems = sources.otherItems.filter((item: OtherItem) => matches(item.text));
   const otherObjects: string[] = [];
+  /** Raw event batch key → digests of its opaque entries that are the candidate's. */
+  const opaqueTheirs = new Map<string, string[]>();
   // Objects under raw/ that are not deliveries were not parsed for the candidate: searched like any other.
   const unreadableRaw: ObjectRef[] = sources.unreadableRaw.map((key) => ({ key }));
   for (const ref of [...(sources.otherObjects as ObjectRef[]), ...unreadableRaw]) {
@@ -280,8 +288,16 @@ export const planErase = async (
       continue;
     }
     if ((ref.size ?? 0) > maxScannedObjectBytes) continue;
+    // A batch holds everyone's deliveries: an entry it holds is decided as a dead letter is, by identity (a
+    // shared name is not enough), and only that entry goes (the batch is written again without it).
+    const opaque = await opaqueBatchEntries(s3, ref);
+    if (opaque !== undefined) {
+      const theirs = opaque.filter((entry) => identifies(JSON.stringify(entry).toLowerCase()));
+      if (theirs.length > 0) opaqueTheirs.set(ref.key, theirs.map(entryDigest));
+      continue;
+    }
     // Expired or deleted since it was listed: nothing left to search or erase there.
-    const text = await unreadText(s3, ref).then(
+    const text = await readText(s3.client, s3.bucket, ref).then(
       (found) => found.toLowerCase(),
       (error: unknown) => {
         if (isGone(error)) return '';
@@ -292,7 +308,6 @@ export const planErase = async (
   }
   // Deliveries and claim checks the parser refuses were matched by their e-mail mentions only (a micro1
   // recording names no e-mail, only its report id): their bodies are searched for the candidate's identities.
-  const identifies = identityMatcher(findings);
   const selected = new Set<EventFacts>(findings.events);
   const unparsed = sources.events.filter((event) => !selected.has(event) && maybeUnparsed(event));
   const texts = await inChunks(unparsed, (event) => unparsedText(s3, event));
@@ -308,8 +323,8 @@ export const planErase = async (
     ),
   ];
   // A batch object holds several people's deliveries: deleted only when every one of them is the candidate's
-  // (and it holds no entry the tools cannot read, which is kept unless it names them: then the whole object
-  // is deleted as an other object), otherwise written again without theirs.
+  // (and it holds no entry the tools cannot read; one of those is dropped when it is theirs, kept when not),
+  // otherwise written again without theirs.
   const taken = new Set<EventFacts>([...findings.events, ...matchedUnparsed]);
   const partlyUnreadable = new Set(sources.unreadableRaw);
   const rawRewrites: RawRewrite[] = [];
@@ -325,9 +340,15 @@ export const planErase = async (
       dropDedupeKeys: [
         ...new Set(theirs.flatMap((event) => (event.dedupeKey === undefined ? [] : [event.dedupeKey]))),
       ],
+      dropEntries: opaqueTheirs.get(key) ?? [],
     });
     return false;
   });
+  // Batches where only an entry no delivery reads is theirs.
+  const rewritten = new Set(rawRewrites.map((rewrite) => rewrite.key));
+  for (const [key, digests] of opaqueTheirs) {
+    if (!rewritten.has(key)) rawRewrites.push({ key, drop: [], dropDedupeKeys: [], dropEntries: digests });
+  }
   const mediaPrefixes = new Set<string>();
   for (const ref of findings.interviews) {
     const id = archiveIdOf(ref);
@@ -401,7 +422,7 @@ export const planLines = (plan: ErasePlan): string[] => {
   section(
     "bucket: raw event batches written again without the candidate's deliveries",
     plan.rawRewrites,
-    (rewrite) => `${rewrite.key} (${rewrite.dropDedupeKeys.length} of theirs)`,
+    (rewrite) => `${rewrite.key} (${rewrite.dropDedupeKeys.length + rewrite.dropEntries.length} of theirs)`,
   );
   return lines;
 };
@@ -440,6 +461,7 @@ const rewriteRawBatch = async (
 ): Promise<{ readonly rewritten: boolean; readonly deleted: number }> => {
   const drop = new Set(rewrite.drop);
   const dropDedupeKeys = new Set(rewrite.dropDedupeKeys);
+  const dropEntries = new Set(rewrite.dropEntries);
   const versions: ObjectRef[] = [];
   if (target.versioned) {
     for await (const ref of listAll(target.s3, target.bucket, rewrite.key, true))
@@ -451,8 +473,8 @@ const rewriteRawBatch = async (
   const expired =
     target.versioned && (await isDeletedInVersionedBucket(target.s3, target.bucket, rewrite.key));
   const kept = new Map<string, RawEvent>();
-  // Entries that are not deliveries this version reads are kept as they are (once each): not the
-  // candidate's as far as can be told — one that names them had the whole object deleted (planErase).
+  // Entries that are not deliveries this version reads are kept as they are (once each), unless the plan
+  // found them the candidate's (by identity, planErase).
   const opaque = new Map<string, unknown>();
   for (const ref of expired ? [] : versions) {
     const stored = await readRawEvents(target.s3, target.bucket, ref);
@@ -460,7 +482,7 @@ const rewriteRawBatch = async (
       if (drop.has(placeOf(ref.versionId, index))) return;
       if (raw === undefined) {
         const entry = stored.entries[index];
-        opaque.set(JSON.stringify(entry), entry);
+        if (!dropEntries.has(entryDigest(entry))) opaque.set(JSON.stringify(entry), entry);
         return;
       }
       if (dropDedupeKeys.has(raw.dedupeKey)) return;

@@ -128,9 +128,9 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     expect(otto.lines.join('\n')).toContain(`bucket: raw events (1):\n  ${shared}\n`);
   });
 
-  it('keeps an entry it does not understand in a rewritten batch, and deletes the batch when such an entry names them', async () => {
-    // Prepare: two batches of Lena's and Omar's reports, each with an entry this version does not read
-    // (a vendor it does not know); in the second, that entry names Lena
+  it('keeps an entry it does not understand in a rewritten batch, and drops only such an entry that identifies them', async () => {
+    // Prepare: three batches of Lena's and Omar's reports, each with an entry this version does not read
+    // (a vendor it does not know); in the second, that entry holds Lena's e-mail, in the third only her name
     const at = Date.now();
     const opaque = (mention: string) => ({
       schemaVersion: 1,
@@ -157,6 +157,8 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     };
     const anonymous = await batchOf('0000000000000000000000000000aaaa', opaque('nobody in particular'));
     const naming = await batchOf('0000000000000000000000000000bbbb', opaque('lena.batched@example.com'));
+    // a namesake, or text that happens to hold the name: not an identity
+    const byName = await batchOf('0000000000000000000000000000dddd', opaque('Lena Batched'));
     // and a batch whose only delivery is Lena's, beside an entry that does not name her
     const hersAndOpaque = `raw/batches/${new Date(at).toISOString().slice(0, 10)}/0000000000000000000000000000cccc.json`;
     await s3.send(
@@ -173,18 +175,28 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     // Act
     const erased = await runOpsCommand(['erase', '--email', 'lena.batched@example.com', '--yes'], dataDir);
 
-    // Assess: the first written again with Omar's report and the entry as it was; the second deleted whole
+    // Assess: the first and the fourth written again with Omar's report and the entry as it was; the second
+    // with Omar's report alone (it was deleted whole, Omar's delivery with it)
     expect(erased.exitCode).toBe(0);
     const keys = await keysUnder('raw/batches/');
-    expect(keys).toContain(anonymous);
-    expect(keys).not.toContain(naming);
-    const left = await readRawEvents(s3, bucket, { key: anonymous });
-    expect(left?.events.map((raw) => raw?.dedupeKey)).toEqual([
+    for (const [key, entry] of [
+      [anonymous, opaque('nobody in particular')],
+      [byName, opaque('Lena Batched')],
+    ] as const) {
+      expect(keys).toContain(key);
+      const left = await readRawEvents(s3, bucket, { key });
+      expect(left?.events.map((raw) => raw?.dedupeKey)).toEqual([
+        'micro1:interview_report.created:omarR3port',
+        undefined,
+      ]);
+      expect(left?.entries[1]).toEqual(entry);
+      expect(JSON.stringify(left?.entries)).not.toContain('lena.batched');
+    }
+    expect(keys).toContain(naming);
+    const omarsAlone = await readRawEvents(s3, bucket, { key: naming });
+    expect(omarsAlone?.entries.map((entry) => (entry as RawEvent).dedupeKey)).toEqual([
       'micro1:interview_report.created:omarR3port',
-      undefined,
     ]);
-    expect(left?.entries[1]).toEqual(opaque('nobody in particular'));
-    expect(JSON.stringify(left?.entries)).not.toContain('lena');
     // the third written again with the entry alone (not deleted with her delivery)
     expect(keys).toContain(hersAndOpaque);
     const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: hersAndOpaque }));

@@ -19,7 +19,7 @@ import {
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RawEvent, RawEventBatch } from '../../../functions/queue/raw-events.js';
-import { type ErasePlan, executeErase } from '../../../local/ops/erase.js';
+import { type ErasePlan, entryDigest, executeErase } from '../../../local/ops/erase.js';
 
 const key = 'raw/batches/2026-12-05/0123456789abcdef0123456789abcdef.json';
 
@@ -125,7 +125,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
 
     // Act
     const outcome = await executeErase(
-      planOf({ key, drop: ['v1#0', 'v3#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      planOf({ key, drop: ['v1#0', 'v3#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
       target(client),
     );
 
@@ -133,6 +133,28 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     expect(versions.filter((v) => v.key === key)).toEqual([{ key, versionId: 'v5', body: batch(ottoLater) }]);
     expect(versions.filter((v) => v.key !== key)).toHaveLength(1);
     expect(outcome).toMatchObject({ rawEvents: 3, rawRewritten: 1 });
+  });
+
+  it('drops an entry no delivery reads that the plan found theirs from every version, keeping the others', async () => {
+    // Prepare: an entry of a vendor this version does not know naming Maya, in the old and the current version
+    const hers = { schemaVersion: 1, vendor: 'acme', dedupeKey: 'acme:1', note: 'maya@example.com' };
+    const someone = { schemaVersion: 1, vendor: 'acme', dedupeKey: 'acme:2', note: 'someone else' };
+    const withEntries = (...events: unknown[]) => JSON.stringify({ schemaVersion: 2, events });
+    const versions: Version[] = [
+      { key, versionId: 'v1', body: withEntries(otto, hers) },
+      { key, versionId: 'v2', body: withEntries(otto, hers, someone) },
+    ];
+    stub = versionedBucket(versions);
+
+    // Act: planned from the current version (planErase)
+    const outcome = await executeErase(
+      planOf({ key, drop: [], dropDedupeKeys: [], dropEntries: [entryDigest(hers)] }),
+      target(new S3Client({ region: 'us-east-1' })),
+    );
+
+    // Assess
+    expect(versions).toEqual([{ key, versionId: 'v3', body: withEntries(otto, someone) }]);
+    expect(outcome).toMatchObject({ rawRewritten: 1 });
   });
 
   it('deletes an expired batch (its current entry a delete marker) for good, not written back for the others', async () => {
@@ -149,7 +171,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
 
     // Act
     const outcome = await executeErase(
-      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
       target(new S3Client({ region: 'us-east-1' })),
     );
 
@@ -170,7 +192,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
 
     // Act
     await executeErase(
-      planOf({ key, drop: ['null#0', 'v2#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      planOf({ key, drop: ['null#0', 'v2#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
       target(new S3Client({ region: 'us-east-1' })),
     );
 
@@ -188,7 +210,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
 
     // Act
     const outcome = await executeErase(
-      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
       target(new S3Client({ region: 'us-east-1' })),
     );
 
@@ -211,7 +233,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
 
     // Act
     const erase = executeErase(
-      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'] }),
+      planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
       target(new S3Client({ region: 'us-east-1' })),
     );
 
