@@ -8,7 +8,7 @@
  * id: the records that lead to the rest go last — from the e-mail, the raw events, parked events and claim
  * checks; from an ATS id, the interview items, whose ATS match is the only record of it):
  * 1. the archived media, every object under `interviews/<id>/` of each of their interviews (and under the
- *    prefixes the manifests name);
+ *    prefixes the manifests name), and the parts of any upload there left unfinished;
  * 2. the archive manifests of their interviews (`ARCHIVE#…`: objects, `BATCH#…` and `LEASE#…` items), after
  *    the media: once the interview items have expired (180 days), a batch item's candidate pseudonym is
  *    what leads from the e-mail to the recordings;
@@ -65,6 +65,7 @@ import { Progress, type ProgressStream } from './progress.js';
 import { envelopeOfRaw, readRawEvent, readRawEvents } from './raw-store.js';
 import { receiveDeadLetters, releaseMessage } from './redrive.js';
 import {
+  abortUploads,
   deleteEverywhere,
   isDeletedInVersionedBucket,
   listAll,
@@ -446,6 +447,8 @@ export interface EraseOutcome {
   /** Batch objects written again without the candidate's deliveries (their old versions are counted in `rawEvents`). */
   readonly rawRewritten: number;
   readonly mediaKeys: readonly string[];
+  /** Multipart uploads left open under the media prefixes (an archive cut off by its timeout), aborted. */
+  readonly uploadsAborted: number;
 }
 
 /**
@@ -558,6 +561,10 @@ export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promis
     return { count, deleted };
   };
 
+  // Unfinished uploads first: a recording's parts are the candidate's too, and no listing of objects shows them.
+  let uploadsAborted = 0;
+  for (const prefix of plan.mediaPrefixes)
+    uploadsAborted += await abortUploads(target.s3, target.bucket, prefix);
   const mediaDeleted = await deleteObjects([], plan.mediaPrefixes);
   media = mediaDeleted.count;
   progress.setTotal(total + media);
@@ -584,6 +591,7 @@ export const executeErase = async (plan: ErasePlan, target: EraseTarget): Promis
     rawEvents,
     rawRewritten,
     mediaKeys: mediaDeleted.deleted,
+    uploadsAborted,
   };
 };
 
@@ -602,6 +610,11 @@ export const outcomeLines = (plan: ErasePlan, outcome: EraseOutcome, versioned: 
     ),
     `bucket: ${outcome.media} archived media ${objects} under ${plan.mediaPrefixes.join(', ') || '(none)'}`,
     ...capped(outcome.mediaKeys, 20, (key) => `  ${key}`),
+    ...(outcome.uploadsAborted === 0
+      ? []
+      : [
+          `bucket: ${outcome.uploadsAborted} unfinished upload(s) of their media aborted (their parts deleted)`,
+        ]),
     `bucket: ${outcome.rawEvents} raw event ${objects}, ${outcome.claimChecks} claim-check ${objects}, ` +
       `${outcome.otherObjects} other ${objects}` +
       (plan.rawRewrites.length === 0

@@ -4,9 +4,12 @@
  * object must not survive as a noncurrent version).
  */
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
   ListObjectVersionsCommand,
   type ListObjectVersionsCommandOutput,
   PutObjectCommand,
@@ -214,6 +217,47 @@ export const deleteEverywhere = async (
     onDeleted(chunk.length);
   }
   return [...new Set(unique.map((ref) => ref.Key))].sort();
+};
+
+/**
+ * Aborts every multipart upload still open under `prefix`, which frees its stored parts: an archive upload
+ * (lib-storage `Upload`) cut off by the Lambda's timeout could not abort itself, and its parts are listed by
+ * neither ListObjectsV2 nor ListObjectVersions until the bucket's rule aborts it (7 days). Returns how many.
+ */
+export const abortUploads = async (s3: S3Client, bucket: string, prefix: string): Promise<number> => {
+  let aborted = 0;
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    let page: ListMultipartUploadsCommandOutput | undefined;
+    try {
+      page = await s3.send(
+        new ListMultipartUploadsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
+          ...(uploadIdMarker === undefined ? {} : { UploadIdMarker: uploadIdMarker }),
+        }),
+      );
+    } catch (error) {
+      // s3rver (npm start) implements neither the listing nor the abort; S3 answers both.
+      if ((error as { name?: string }).name === 'NotImplemented') return aborted;
+      throw error;
+    }
+    for (const { Key, UploadId } of page?.Uploads ?? []) {
+      if (Key === undefined || UploadId === undefined) continue;
+      try {
+        await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
+      } catch (error) {
+        // Completed or aborted since it was listed: nothing of it is left open.
+        if ((error as { name?: string }).name !== 'NoSuchUpload') throw error;
+      }
+      aborted += 1;
+    }
+    if (page?.IsTruncated !== true) return aborted;
+    keyMarker = page.NextKeyMarker;
+    uploadIdMarker = page.NextUploadIdMarker;
+  }
 };
 
 /**

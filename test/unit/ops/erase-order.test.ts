@@ -4,11 +4,24 @@
  * is a client fault (aws-sdk-client-mock); the whole erase runs against the emulators in privacy.test.ts.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandInput,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { caveatLines, type ErasePlan, executeErase, stoppedLines } from '../../../local/ops/erase.js';
+import {
+  caveatLines,
+  type ErasePlan,
+  executeErase,
+  outcomeLines,
+  stoppedLines,
+} from '../../../local/ops/erase.js';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -78,6 +91,72 @@ describe('executeErase', () => {
       .commandCalls(DeleteObjectsCommand)
       .flatMap((call) => (call.args[0].input.Delete?.Objects ?? []).map((object) => object.Key));
     expect(rawDeleted).toEqual(['raw/round0/2026-12-01/round0:evt_1.json']);
+  });
+});
+
+describe('executeErase and unfinished uploads', () => {
+  /** Open multipart uploads as S3 lists them: by prefix, two per page. */
+  const openUploads = (uploads: Array<{ Key: string; UploadId: string }>) => {
+    s3.on(ListMultipartUploadsCommand).callsFake((input: ListMultipartUploadsCommandInput) => {
+      const listed = uploads.filter((upload) => upload.Key.startsWith(input.Prefix ?? ''));
+      const from =
+        input.UploadIdMarker === undefined
+          ? 0
+          : listed.findIndex((u) => u.UploadId === input.UploadIdMarker) + 1;
+      const page = listed.slice(from, from + 2);
+      const truncated = from + 2 < listed.length;
+      return {
+        Uploads: page,
+        IsTruncated: truncated,
+        ...(truncated ? { NextKeyMarker: page.at(-1)?.Key, NextUploadIdMarker: page.at(-1)?.UploadId } : {}),
+      };
+    });
+  };
+
+  it('aborts every upload left open under the media prefixes (their parts are the recordings too), page by page', async () => {
+    // Prepare: three of the candidate's (one completed meanwhile) and another interview's
+    dynamodb.on(DeleteCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(DeleteObjectsCommand).resolves({});
+    openUploads([
+      { Key: 'interviews/int-1/screen/segment-00001.ts', UploadId: 'u1' },
+      { Key: 'interviews/int-1/webcam/segment-00001.ts', UploadId: 'u2' },
+      { Key: 'interviews/int-1/report.pdf', UploadId: 'u3' },
+      { Key: 'interviews/int-2/screen/segment-00001.ts', UploadId: 'u4' },
+    ]);
+    s3.on(AbortMultipartUploadCommand).resolves({});
+    s3.on(AbortMultipartUploadCommand, { UploadId: 'u3' }).rejects(
+      Object.assign(new Error('gone'), { name: 'NoSuchUpload' }),
+    );
+
+    // Act
+    const outcome = await executeErase(plan, target());
+
+    // Assess
+    const aborted = s3.commandCalls(AbortMultipartUploadCommand).map((call) => call.args[0].input);
+    expect(aborted).toEqual([
+      { Bucket: 'bucket', Key: 'interviews/int-1/screen/segment-00001.ts', UploadId: 'u1' },
+      { Bucket: 'bucket', Key: 'interviews/int-1/webcam/segment-00001.ts', UploadId: 'u2' },
+      { Bucket: 'bucket', Key: 'interviews/int-1/report.pdf', UploadId: 'u3' },
+    ]);
+    expect(outcome.uploadsAborted).toBe(3);
+    expect(outcomeLines(plan, outcome, true)).toContain(
+      'bucket: 3 unfinished upload(s) of their media aborted (their parts deleted)',
+    );
+  });
+
+  it('stops before any ledger item goes when S3 will not list the uploads (no permission)', async () => {
+    // Prepare
+    dynamodb.on(DeleteCommand).resolves({});
+    s3.on(ListMultipartUploadsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+
+    // Act
+    const erase = executeErase(plan, target());
+
+    // Assess: nothing deleted, so the same erase can be run again once the permission is given
+    await expect(erase).rejects.toThrow('denied');
+    expect(deletedItems()).toEqual([]);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   });
 });
 
