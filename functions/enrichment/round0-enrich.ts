@@ -83,11 +83,13 @@ const questionTextOf = (response: Round0Response): string | undefined => {
  */
 function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonly Round0Response[]) {
   if (fromApi.length === 0) return fromWebhook;
-  const webhookById = new Map(
-    fromWebhook.flatMap((response) =>
-      response.question_id ? [[response.question_id, response] as const] : [],
-    ),
-  );
+  // A question answered twice (a retake: ROUND0 does not say an id is answered once) has two answers under
+  // one id: the API's k-th answer to it is completed from the webhook's k-th, never all from the last.
+  const webhookById = new Map<string, Round0Response[]>();
+  for (const response of fromWebhook) {
+    if (response.question_id)
+      webhookById.set(response.question_id, [...(webhookById.get(response.question_id) ?? []), response]);
+  }
   const apiIds = new Set(fromApi.map((response) => response.question_id).filter(Boolean));
   /** Webhook answers with an id the API does not list, by question text: what an id-less API answer may be. */
   const unlistedByText = new Map<string, Round0Response>();
@@ -99,7 +101,7 @@ function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonl
   }
   const matchedByText = new Set<Round0Response>();
   const merged = fromApi.map((response) => {
-    let fallback = response.question_id ? webhookById.get(response.question_id) : undefined;
+    let fallback = response.question_id ? webhookById.get(response.question_id)?.shift() : undefined;
     const text = questionTextOf(response);
     if (!response.question_id && text !== undefined) {
       fallback = unlistedByText.get(text);

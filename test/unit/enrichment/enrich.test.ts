@@ -262,6 +262,36 @@ describe('enrichEvent', () => {
       ]);
     });
 
+    it('completes each answer to a question answered twice (a retake) from the webhook’s answer in the same place', async () => {
+      // Prepare: the webhook's two answers to one question, each with its audio; the API lists both without
+      const event = fixtureEvent('round0', 'interview_ended', (body) => {
+        const [first] = dataOf(body).responses as Record<string, unknown>[];
+        dataOf(body).responses = [
+          { ...first, transcript: 'First take.', audio_url: 'https://storage.round0.io/audio/take-1.mp3' },
+          { ...first, transcript: 'Retake.', audio_url: 'https://storage.round0.io/audio/take-2.mp3' },
+        ];
+      });
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          const [first] = body.responses as Record<string, unknown>[];
+          body.responses = [
+            { ...first, audio_url: null },
+            { ...first, audio_url: null },
+          ];
+        }),
+      );
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess: the first take's audio stays the first answer's (archived as question_<id>.mp3), the retake's the second's
+      expect(enriched.source).toBe('api');
+      expect(enriched.responses?.map((response) => response.audioUrl)).toEqual([
+        'https://storage.round0.io/audio/take-1.mp3',
+        'https://storage.round0.io/audio/take-2.mp3',
+      ]);
+    });
+
     it('adds no webhook answer when the API’s answers have no question ids: none could be told apart from the API’s', async () => {
       // Prepare: the API lists the same answers without ids (the client reads an id of another type as none)
       const event = fixtureEvent('round0', 'interview_ended');
