@@ -117,8 +117,10 @@ export interface OpsOptions {
 export interface OpsResult {
   readonly lines: string[];
   /**
-   * `0`; `1` when the doctor found a failure, `status` found nothing, or an erase was declined or could not
-   * sweep a dead-letter queue; `2` when an erase without `--yes` could not ask.
+   * `0`; `1` when the doctor found a failure, `status` found nothing, a replay left something asked for
+   * (a key not parked, an event or stored object it could not replay), a redrive had a message refused, or
+   * an erase was declined, stopped or could not sweep a dead-letter queue; `2` when an erase without `--yes`
+   * could not ask.
    */
   readonly exitCode: number;
 }
@@ -464,8 +466,12 @@ const runParked = async (
       lines: [
         `replayed ${outcome.replayed.length} ${kind} event(s)${outcome.replayed.length ? `: ${outcome.replayed.join(', ')}` : ''}`,
         ...outcome.skipped.map((s) => `skipped ${s.dedupeKey}: ${s.reason}`),
+        ...outcome.notParked.map(
+          (key) => `not parked as ${kind}: ${key} (\`npm run ops -- parked ${kind}\` lists them)`,
+        ),
       ],
-      exitCode: 0,
+      // Something asked for was not replayed: a script must not take the replay for complete.
+      exitCode: outcome.skipped.length + outcome.notParked.length > 0 ? 1 : 0,
     };
   } finally {
     stage.destroy();
@@ -513,7 +519,8 @@ const runRawReplay = async (values: OpsValues, dataDir: string, ops: OpsOptions)
       ...(ops.progress === undefined ? {} : { progress: ops.progress }),
     };
     const outcome = await replayRawEvents(options);
-    return { lines: rawReplayLines(options, outcome), exitCode: 0 };
+    // A stored object it could not replay (not a delivery, refused by the parser now): said, and exit code 1.
+    return { lines: rawReplayLines(options, outcome), exitCode: outcome.unreadable.length > 0 ? 1 : 0 };
   } finally {
     stage.destroy();
   }

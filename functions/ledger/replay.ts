@@ -22,6 +22,8 @@ export interface ReplayOutcome {
   readonly replayed: readonly string[];
   /** Events that cannot be replayed as they are, with why. */
   readonly skipped: ReadonlyArray<{ readonly dedupeKey: string; readonly reason: string }>;
+  /** Keys asked for (`dedupeKeys`) that are not parked as `kind`: mistyped, or replayed or redriven already. */
+  readonly notParked: readonly string[];
 }
 
 export const replayParkedEvents = async (options: ReplayOptions): Promise<ReplayOutcome> => {
@@ -50,5 +52,6 @@ export const replayParkedEvents = async (options: ReplayOptions): Promise<Replay
     for (const entry of group) await options.parking.remove(entry);
     replayed.push(dedupeKey);
   }
-  return { replayed, skipped };
+  const notParked = [...(wanted ?? [])].filter((dedupeKey) => !byKey.has(dedupeKey));
+  return { replayed, skipped, notParked };
 };

@@ -11,7 +11,7 @@ import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import type { QueueMessage } from '../../../functions/vendors/envelope.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
-import { OpsUsageError, runOps } from '../../../local/ops.js';
+import { OpsUsageError, runOps, runOpsCommand } from '../../../local/ops.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
 import { envelope, round0 } from '../sync/world.js';
 
@@ -104,6 +104,31 @@ describe('npm run ops', () => {
       expect([startedAt, message.event.replayedAt, endedAt].sort()[1]).toBe(message.event.replayedAt);
     }
     expect(await parking.list('unmatched')).toEqual([]);
+  });
+
+  it('says which keys asked for are not parked, and exits 1 (a script must not take the replay for done)', async () => {
+    // Prepare: one event parked; a second key mistyped
+    const parkedOne = round0('interview_ended', {
+      eventId: 'evt_replay_9',
+      interviewId: 'int-r9',
+      email: 'b@example.com',
+    });
+    await parking.park('unmatched', parkedOne, 'no candidate with this e-mail');
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(
+      ['replay', 'unmatched', '--key', parkedOne.dedupeKey, '--key', 'round0:evt_typo'],
+      dataDir,
+    );
+    await drainEvents();
+
+    // Assess
+    expect(lines).toEqual([
+      `replayed 1 unmatched event(s): ${parkedOne.dedupeKey}`,
+      'not parked as unmatched: round0:evt_typo (`npm run ops -- parked unmatched` lists them)',
+    ]);
+    expect(exitCode).toBe(1);
+    expect((await runOpsCommand(['replay', 'unmatched', '--all'], dataDir)).exitCode).toBe(0);
   });
 
   it('refuses a replay without --all or --key, and unknown commands', async () => {

@@ -44,6 +44,24 @@ describe('replayParkedEvents', () => {
     expect(outcome.skipped).toEqual([
       { dedupeKey: 'round0:big', reason: expect.stringContaining('without its payload') },
     ]);
+    expect(outcome.notParked).toEqual([]);
+  });
+
+  it('names the keys asked for that are not parked', async () => {
+    // Act
+    const outcome = await replayParkedEvents({
+      parking: {
+        list: async () => [parked('round0:a', '2026-01-01T00:00:00.000Z')],
+        remove: async () => undefined,
+      },
+      publish: async () => undefined,
+      kind: 'unmatched',
+      dedupeKeys: ['round0:a', 'round0:gone', 'round0:a'],
+    });
+
+    // Assess
+    expect(outcome.replayed).toEqual(['round0:a']);
+    expect(outcome.notParked).toEqual(['round0:gone']);
   });
 
   it('keeps the entry when publishing fails, so the replay can be run again', async () => {

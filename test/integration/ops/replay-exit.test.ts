@@ -1,0 +1,86 @@
+/**
+ * `npm run ops -- replay --vendor … --since …` against the local emulators (a stage as `npm start` leaves
+ * it): a stored object it cannot replay is said and makes the exit code 1, so a script does not take a
+ * partial replay for complete.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { rawBatchKey } from '../../../functions/queue/raw-events.js';
+import { resources } from '../../../lib/resources.js';
+import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import { runOpsCommand } from '../../../local/ops.js';
+import { queueDepth } from '../../../local/queue-depth.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
+import { ensureSecretsFile } from '../../../local/secrets-file.js';
+import { fixture } from '../../helpers/fixtures.js';
+import { rawEventFor } from './raw-events.js';
+
+const bucket = resources.bucket.name;
+
+let emulators: LocalEmulators;
+let dataDir: string;
+let s3: S3Client;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  dataDir = await mkdtemp(join(tmpdir(), 'ops-replay-exit-'));
+  const secretsFile = join(dataDir, 'secrets.local.json');
+  await ensureSecretsFile(secretsFile);
+  await writeRuntimeInfo(dataDir, runtimeInfoFor({ ...emulators, secretsFile: { path: secretsFile } }));
+  s3 = new S3Client({
+    region: localAws.region,
+    endpoint: emulators.endpoints.s3,
+    forcePathStyle: true,
+    credentials: localAws.credentials,
+  });
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await emulators?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm run ops -- replay from the raw event store', () => {
+  it('exits 0 when every stored delivery went, 1 when one could not be replayed (and says which)', async () => {
+    // Prepare: on one day a batch of ROUND0's interview_ended; on the next, a batch whose second entry is not a
+    // stored delivery (a vendor this version does not know)
+    const day = (date: string) => new Date(`${date}T09:00:00.000Z`);
+    const ended = rawEventFor(
+      'round0',
+      Buffer.from(fixture('round0', 'interview_ended').raw),
+      day('2026-06-01'),
+    );
+    const put = (key: string, events: unknown[]) =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify({ schemaVersion: 2, events }),
+        }),
+      );
+    await put(rawBatchKey('2026-06-01', [ended.dedupeKey]), [ended]);
+    const partly = rawBatchKey('2026-06-02', ['round0:x', 'acme:1']);
+    await put(partly, [
+      { ...ended, receivedAt: day('2026-06-02').toISOString() },
+      { schemaVersion: 1, vendor: 'acme', dedupeKey: 'acme:1', receivedAt: day('2026-06-02').toISOString() },
+    ]);
+    const replay = (since: string, until: string) =>
+      runOpsCommand(['replay', '--vendor', 'round0', '--since', since, '--until', until], dataDir);
+
+    // Act
+    const whole = await replay('2026-06-01', '2026-06-01');
+    const partial = await replay('2026-06-02', '2026-06-02');
+
+    // Assess
+    expect(whole.exitCode).toBe(0);
+    expect(whole.lines[0]).toMatch(/^sent 1 round0 event\(s\)/);
+    expect(partial.lines).toContain(`skipped ${partly}: not a stored delivery`);
+    expect(partial.lines[0]).toMatch(/^sent 1 round0 event\(s\)/);
+    expect(partial.exitCode).toBe(1);
+    expect(await queueDepth(emulators.sqs, emulators.queueUrls.events)).toBe(2);
+  });
+});
