@@ -19,9 +19,14 @@
  * copy. A crash in between leaves it on both; the worker's dedupe (and the archive manifest) make the second
  * copy harmless. A message the source queue refused is released on the DLQ at once and the run stops.
  *
- * A message that fails again while the redrive runs comes back to the DLQ: the run moves at most the number
- * of messages the DLQ held when it started, so it never chases its own tail.
+ * A message that fails again while the redrive runs comes back to the DLQ as a new message (the worker's
+ * dead-lettering sends a copy): the run does not move what reached the DLQ after it started (SQS's
+ * `SentTimestamp`, which SQS's own redrive policy keeps from the original send), so a failing event is sent
+ * to the ATS once per run and the DLQ's original messages are all reached. What came back is left on the DLQ
+ * with its new reason, hidden until the run ends and then released, and counted apart from the moved ones;
+ * the run still moves at most the number of messages the DLQ held when it started.
  */
+import { createHash } from 'node:crypto';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
@@ -113,6 +118,12 @@ export interface RedriveOutcome {
   readonly notDeleted: number;
   /** Refused by the source queue: released on the DLQ, the run stopped. */
   readonly refused: number;
+  /**
+   * Received by the run but reached the DLQ after it started (mostly moved messages that failed again): not
+   * moved, left on the DLQ with their new reason and released when it ended. Copies dead-lettered after its
+   * last receive are on the DLQ too, uncounted.
+   */
+  readonly cameBack: number;
   /** `failureReason` of the moved messages → how many (PII-free by construction). */
   readonly reasons: ReadonlyMap<string, number>;
   /** Parked `failed` entries forgotten because their message was moved. */
@@ -152,9 +163,9 @@ export const sourceQueueOf = async (
 };
 
 /**
- * Up to `max` (at most 10) messages of a dead-letter queue, with their attributes, each hidden from other
- * receives for `visibilityTimeout` seconds. Long polling asks every SQS server: an empty answer means the
- * queue has nothing visible left.
+ * Up to `max` (at most 10) messages of a dead-letter queue, with their attributes and `SentTimestamp`, each
+ * hidden from other receives for `visibilityTimeout` seconds. Long polling asks every SQS server: an empty
+ * answer means the queue has nothing visible left.
  */
 export const receiveDeadLetters = async (
   sqs: SQSClient,
@@ -169,6 +180,10 @@ export const receiveDeadLetters = async (
       VisibilityTimeout: visibilityTimeout,
       WaitTimeSeconds: 1,
       MessageAttributeNames: ['All'],
+      // For `SentTimestamp`. Both names: SQS renamed AttributeNames, and local-aws-sqs only reads the old
+      // one (which the SDK types as queue attribute names: 'All' is the one both accept).
+      AttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
     }),
   );
   return Messages;
@@ -241,8 +256,24 @@ const attributesFor = (which: RedriveWhich, message: Message): Record<string, Me
   return kept;
 };
 
+/**
+ * How far apart SQS's clock (a message's `SentTimestamp`) and this machine's (the run's start) may be. Within
+ * it of the start the timestamp cannot say whether a message reached the DLQ before the run or after: there
+ * only a copy of a message this run moved counts as come back (the worker dead-letters the body it received),
+ * so an original sent just before the run is still moved, and a copy sent just after it is not.
+ */
+export const clockSkewMs = 2_000;
+
+/** A body's fingerprint: what the run keeps of each message it moved. */
+const digestOf = (body: string | undefined): string =>
+  createHash('sha256')
+    .update(body ?? '')
+    .digest('base64');
+
 export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> => {
   const { sqs, which, from, to } = options;
+  // Before anything is received or moved: what SQS stamped after it came during the run.
+  const started = Date.now();
   const { visible: found } = await queueCounts(sqs, from);
   const limit = Math.min(options.max ?? Number.POSITIVE_INFINITY, found);
   const progress = new Progress(`redrive ${which}`, Number.isFinite(limit) ? limit : undefined, {
@@ -257,6 +288,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   let moved = 0;
   let notDeleted = 0;
   let refused = 0;
+  /** What came back during the run, by id, with its latest receipt handle (the one a release needs). */
+  const cameBack = new Map<string, Message>();
+  const movedBodies = new Set<string>();
   let parkedRemoved = 0;
   let parkedKept = 0;
   /** False when the message points to a claim check that is gone, or whose presence could not be read. */
@@ -269,66 +303,97 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
     if (typeof bucket !== 'string' || typeof key !== 'string') return false;
     return options.claimCheckStored(bucket, key).catch(() => false);
   };
+  const arrivedDuringRun = (message: Message): boolean => {
+    const sent = Number(message.Attributes?.SentTimestamp);
+    // Not stamped (SQS always does): taken for an original, as the DLQ's count at the start was.
+    if (Number.isNaN(sent)) return false;
+    if (sent >= started + clockSkewMs) return true;
+    return sent > started - clockSkewMs && movedBodies.has(digestOf(message.Body));
+  };
 
-  while (moved < limit && refused === 0) {
-    // Hidden long enough to send and delete a batch; a message whose copy failed is released at once.
-    const Messages = await receiveDeadLetters(sqs, from, limit - moved, 120);
-    if (Messages.length === 0) break;
-    const entries = Messages.map((message, index) => {
-      const attributes = attributesFor(which, message);
-      return {
-        Id: String(index),
-        MessageBody: message.Body ?? '',
-        ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
-      };
-    });
-    const sent: Message[] = [];
-    for (const batch of batchesWithin(entries, (entry) =>
-      payloadBytes(entry.MessageBody, entry.MessageAttributes ?? {}),
-    )) {
-      const { Successful = [], Failed = [] } = await sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: to, Entries: batch }),
-      );
-      for (const failure of Failed) {
-        // Not copied: back on the DLQ now, not after the visibility timeout.
-        const message = Messages[Number(failure.Id)];
-        refused += 1;
-        if (message !== undefined) await releaseMessage(sqs, from, message);
-      }
-      for (const entry of Successful) {
-        const message = Messages[Number(entry.Id)];
-        if (message !== undefined) sent.push(message);
-      }
-    }
-    if (sent.length === 0) continue;
-    // Deleted only now that the source queue holds the copy.
-    const deleted = await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: from,
-        Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
-      }),
-    );
-    notDeleted += deleted.Failed?.length ?? 0;
-    for (const message of sent) {
-      const reason = message.MessageAttributes?.failureReason?.StringValue ?? '(no reason recorded)';
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-      const key = parkedKeyOf(which, message.Body);
-      const copies = (key === undefined ? undefined : parked.get(key)) ?? [];
-      if (copies.length > 0 && !(await readable(message.Body))) {
-        parkedKept += copies.length;
-      } else {
-        for (const entry of copies) {
-          await options.parking?.remove(entry);
-          parkedRemoved += 1;
+  try {
+    // A DLQ filling faster than the run drains it (an outage) stops it, rather than hiding ever more.
+    while (moved < limit && refused === 0 && cameBack.size <= limit) {
+      // Hidden long enough to send and delete a batch; a message whose copy failed is released at once.
+      const received = await receiveDeadLetters(sqs, from, limit - moved, 120);
+      const Messages: Message[] = [];
+      let news = 0;
+      for (const message of received) {
+        const id = message.MessageId ?? message.ReceiptHandle ?? '';
+        if (cameBack.has(id) || arrivedDuringRun(message)) {
+          // Left on the DLQ with its new reason, and hidden again by this receive until the run ends.
+          if (!cameBack.has(id)) news += 1;
+          cameBack.set(id, message);
+        } else {
+          Messages.push(message);
         }
       }
-      if (key !== undefined) parked.delete(key);
+      // Only what came back and was seen already (hidden no more after a long run): nothing left to move.
+      if (Messages.length === 0 && news === 0) break;
+      const entries = Messages.map((message, index) => {
+        const attributes = attributesFor(which, message);
+        return {
+          Id: String(index),
+          MessageBody: message.Body ?? '',
+          ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
+        };
+      });
+      const sent: Message[] = [];
+      for (const batch of batchesWithin(entries, (entry) =>
+        payloadBytes(entry.MessageBody, entry.MessageAttributes ?? {}),
+      )) {
+        const { Successful = [], Failed = [] } = await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: to, Entries: batch }),
+        );
+        for (const failure of Failed) {
+          // Not copied: back on the DLQ now, not after the visibility timeout.
+          const message = Messages[Number(failure.Id)];
+          refused += 1;
+          if (message !== undefined) await releaseMessage(sqs, from, message);
+        }
+        for (const entry of Successful) {
+          const message = Messages[Number(entry.Id)];
+          if (message === undefined) continue;
+          sent.push(message);
+          movedBodies.add(digestOf(message.Body));
+        }
+      }
+      if (sent.length === 0) continue;
+      // Deleted only now that the source queue holds the copy.
+      const deleted = await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: from,
+          Entries: sent.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+          })),
+        }),
+      );
+      notDeleted += deleted.Failed?.length ?? 0;
+      for (const message of sent) {
+        const reason = message.MessageAttributes?.failureReason?.StringValue ?? '(no reason recorded)';
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+        const key = parkedKeyOf(which, message.Body);
+        const copies = (key === undefined ? undefined : parked.get(key)) ?? [];
+        if (copies.length > 0 && !(await readable(message.Body))) {
+          parkedKept += copies.length;
+        } else {
+          for (const entry of copies) {
+            await options.parking?.remove(entry);
+            parkedRemoved += 1;
+          }
+        }
+        if (key !== undefined) parked.delete(key);
+      }
+      moved += sent.length;
+      progress.tick(sent.length);
     }
-    moved += sent.length;
-    progress.tick(sent.length);
+  } finally {
+    // Visible again for the next redrive, also when this one failed.
+    await Promise.all([...cameBack.values()].map((message) => releaseMessage(sqs, from, message)));
   }
   progress.done();
-  return { found, moved, notDeleted, refused, reasons, parkedRemoved, parkedKept };
+  return { found, moved, notDeleted, refused, cameBack: cameBack.size, reasons, parkedRemoved, parkedKept };
 };
 
 /** The lines `npm run ops -- redrive` prints. */
@@ -355,6 +420,12 @@ export const redriveLines = (which: RedriveWhich, outcome: RedriveOutcome): stri
     lines.push(
       `${outcome.notDeleted} moved message(s) could not be deleted from the DLQ: they stay there too (a second ` +
         'redrive of them is harmless: the worker skips what is done)',
+    );
+  }
+  if (outcome.cameBack > 0) {
+    lines.push(
+      `${outcome.cameBack} message(s) reached the DLQ again while this ran (failed again) and were left there ` +
+        'with their new reason, not moved twice by one run',
     );
   }
   if (outcome.refused > 0) {

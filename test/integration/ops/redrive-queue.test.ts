@@ -7,7 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  type Message,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { ParkedKey } from '../../../functions/ledger/parking-lot.js';
 import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
 import { resources } from '../../../lib/resources.js';
@@ -15,11 +20,12 @@ import { type LocalEmulators, localAws, startEmulators } from '../../../local/em
 import {
   batchPayloadLimitBytes,
   claimCheckStoredIn,
+  clockSkewMs,
   redrive,
   redriveLines,
 } from '../../../local/ops/redrive.js';
 import { runOpsCommand } from '../../../local/ops.js';
-import { queueDepth } from '../../../local/queue-depth.js';
+import { queueCounts, queueDepth } from '../../../local/queue-depth.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
 import { drainQueue } from '../../e2e/helpers.js';
 import { round0 } from '../sync/world.js';
@@ -62,6 +68,72 @@ const anSqsClientRefusing = (refusal: (entries: readonly BatchEntry[]) => Error 
   );
   return sqs;
 };
+
+/**
+ * An SQS client on the emulator with a source queue that fails everything again, and a DLQ answering as SQS
+ * may where the emulator does not:
+ * - a receive from the DLQ returns at most `sample` of the messages asked for, the newest (SQS samples a
+ *   standard queue in no order and may return fewer than asked; the emulator returns the oldest, as many as
+ *   asked), the others released untouched;
+ * - after each `SendMessageBatch` to the events queue, `bounce` is called with the bodies it accepted, as
+ *   the worker failing them again would (it dead-letters a new copy, visible at once).
+ */
+const anSqsClientBouncing = (
+  sample: number,
+  bounce: (bodies: readonly string[]) => Promise<void>,
+): SQSClient => {
+  const sqs = new SQSClient({
+    region: localAws.region,
+    credentials: localAws.credentials,
+    endpoint: emulators.endpoints.sqs,
+  });
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { QueueUrl?: string; Entries?: (BatchEntry & { Id?: string })[] };
+      if (
+        context.commandName === 'ReceiveMessageCommand' &&
+        input.QueueUrl === emulators.queueUrls.deadLetter
+      ) {
+        const { MaxNumberOfMessages = 1 } = args.input as { MaxNumberOfMessages?: number };
+        const result = await next({ ...args, input: { ...args.input, MaxNumberOfMessages: 10 } });
+        const { Messages = [] } = result.output as { Messages?: Message[] };
+        const from = Math.max(0, Messages.length - Math.min(sample, MaxNumberOfMessages));
+        for (const message of Messages.slice(0, from)) {
+          await emulators.sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: emulators.queueUrls.deadLetter,
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: 0,
+            }),
+          );
+        }
+        return { ...result, output: { ...result.output, Messages: Messages.slice(from) } };
+      }
+      const result = await next(args);
+      if (
+        context.commandName === 'SendMessageBatchCommand' &&
+        input.QueueUrl === emulators.queueUrls.events
+      ) {
+        const { Successful = [] } = result.output as { Successful?: { Id?: string }[] };
+        await bounce(
+          Successful.map(({ Id }) => input.Entries?.find((entry) => entry.Id === Id)?.MessageBody ?? ''),
+        );
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'bounceAsTheWorkerDoes' },
+  );
+  return sqs;
+};
+
+/** What the worker does with an event that fails permanently: a new message on the DLQ, with its reason. */
+const deadLetter = (body: string, reason = 'lever: forbidden') =>
+  sendToDeadLetterQueue(
+    emulators.sqs,
+    emulators.queueUrls.deadLetter,
+    { body },
+    { errorName: 'AtsPermanentError', reason },
+  );
 
 let emulators: LocalEmulators;
 let dataDir: string;
@@ -276,6 +348,89 @@ describe('npm run ops -- redrive (queues only)', () => {
     expect(redriveLines('events', outcome)).toContainEqual(
       expect.stringMatching(/^kept 1 parked 'failed' copy\(ies\).*replay failed --key/),
     );
+  });
+
+  it('moves each original once while the moved ones fail again, leaving their copies on the DLQ, visible', async () => {
+    // Prepare: six dead-lettered events; every event the redrive moves fails again at once and comes back
+    // as a new message, and the DLQ answers three messages at a time, the newest first
+    const bodies = Array.from({ length: 6 }, (_, n) =>
+      JSON.stringify({
+        kind: 'event',
+        event: round0('interview_ended', {
+          eventId: `evt_bounce_${n}`,
+          interviewId: `int-bounce-${n}`,
+          email: `bounce${n}@example.com`,
+        }),
+      }),
+    );
+    for (const body of bodies) await deadLetter(body);
+    const sqs = anSqsClientBouncing(3, async (moved) => {
+      for (const body of moved) await deadLetter(body, 'lever: still forbidden');
+    });
+
+    // Act
+    const outcome = await redrive({
+      sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+    });
+    sqs.destroy();
+    const counts = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+    const left = await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
+
+    // Assess: the six originals sent once each (none of the copies), the copies the run saw counted and
+    // released at its end: all six copies are on the DLQ, none hidden
+    expect(sent.map((m) => JSON.stringify(m.message)).sort()).toEqual([...bodies].sort());
+    expect(outcome).toMatchObject({ found: 6, moved: 6, refused: 0, notDeleted: 0, cameBack: 3 });
+    expect(outcome.reasons).toEqual(new Map([['lever: forbidden', 6]]));
+    expect(counts).toEqual({ visible: 6, inFlight: 0 });
+    expect(left.map((m) => JSON.stringify(m.message)).sort()).toEqual([...bodies].sort());
+    expect(left.map((m) => m.attributes.failureReason)).toEqual(Array(6).fill('lever: still forbidden'));
+    expect(redriveLines('events', outcome)).toContain(
+      '3 message(s) reached the DLQ again while this ran (failed again) and were left there with their new ' +
+        'reason, not moved twice by one run',
+    );
+  });
+
+  it('leaves a message dead-lettered while it runs that it did not move, and releases it', async () => {
+    // Prepare: four dead-lettered events; while the redrive runs, past any clock skew, another event fails
+    const body = (n: number) =>
+      JSON.stringify({
+        kind: 'event',
+        event: round0('interview_ended', {
+          eventId: `evt_during_${n}`,
+          interviewId: `int-during-${n}`,
+          email: `during${n}@example.com`,
+        }),
+      });
+    for (const n of [0, 1, 2, 3]) await deadLetter(body(n));
+    let later = true;
+    const sqs = anSqsClientBouncing(3, async () => {
+      if (!later) return;
+      later = false;
+      await new Promise((resolve) => setTimeout(resolve, clockSkewMs + 100));
+      await deadLetter(body(4), 'lever: not found');
+    });
+
+    // Act
+    const outcome = await redrive({
+      sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+    });
+    sqs.destroy();
+    const counts = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+    const left = await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
+
+    // Assess: the four originals moved, the newcomer left where it is, visible
+    expect(sent.map((m) => JSON.stringify(m.message)).sort()).toEqual([0, 1, 2, 3].map(body).sort());
+    expect(outcome).toMatchObject({ found: 4, moved: 4, cameBack: 1 });
+    expect(counts).toEqual({ visible: 1, inFlight: 0 });
+    expect(left.map((m) => JSON.stringify(m.message))).toEqual([body(4)]);
   });
 
   it('sends archive-DLQ tasks back to the archive queue, keeping their other attributes', async () => {
