@@ -27,8 +27,8 @@
  * their e-mail mentions only: the plan also takes those whose body holds any of the needles of step 3 (a
  * micro1 recording names only its report id).
  *
- * Before those steps, the dead-letter queues (events and archive) are swept as `redrive` reads them: each
- * message the DLQ held at the start is received, the candidate's (its body, or the claim check it points to,
+ * Before those steps, the dead-letter queues (events and archive) are swept as `redrive` reads them: every
+ * message on the DLQ is received (to an empty receive: SQS's count at the start lags a fresh dead letter), the candidate's (its body, or the claim check it points to,
  * holds one of the needles of step 3) are deleted, and every other is released when the sweep ends (visible
  * again at once, not after its timeout). A redrive afterwards brings nothing of the candidate back.
  *
@@ -692,6 +692,8 @@ export interface DeadLetterSweep {
 const sweepVisibilitySecondsFor = (found: number) => Math.min(12 * 3600, 300 + found);
 /** Receives in a row that return only messages already judged (they reappeared) before the sweep gives up. */
 const maxStaleReceives = 5;
+/** Messages read past the DLQ's count at the start before a sweep of a DLQ still filling gives up. */
+const maxReadsPastCount = 1000;
 
 type Verdict = 'candidate' | 'other' | 'undecided';
 
@@ -756,8 +758,14 @@ const sweepOne = async (
   let failure: string | undefined;
   let stale = 0;
   try {
-    while (counts.read < found) {
-      const messages = await receiveDeadLetters(target.sqs, url, found - counts.read, hideSeconds);
+    // To an empty receive, not to the count: SQS's count is approximate and lags a message dead-lettered
+    // just before (the candidate's, it may be), and what it held is all hidden once read.
+    for (;;) {
+      if (counts.read >= found + maxReadsPastCount) {
+        failure = `it kept filling while it was read (${counts.read} read, ${found} at the start)`;
+        break;
+      }
+      const messages = await receiveDeadLetters(target.sqs, url, 10, hideSeconds);
       // Empty: nothing visible is left.
       if (messages.length === 0) break;
       const fresh = messages.filter((message) => {
@@ -801,8 +809,10 @@ const sweepOne = async (
     }
     // Not read to the end (messages the DLQ held were not all received), or some hidden at the start (an
     // interrupted sweep's, a redrive's): they may be the candidate's, so the erase is not complete.
-    if (counts.read < found) failure = `read ${counts.read} of the ${found} message(s) it held`;
-    else if (inFlight > 0) failure = `${inFlight} message(s) were in flight (hidden) and could not be read`;
+    if (failure === undefined && counts.read < found)
+      failure = `read ${counts.read} of the ${found} message(s) it held`;
+    else if (failure === undefined && inFlight > 0)
+      failure = `${inFlight} message(s) were in flight (hidden) and could not be read`;
   } catch (error) {
     failure = errorName(error);
   } finally {

@@ -44,8 +44,11 @@ const deadLetters = (count: number): Stored[] =>
     visibleAt: 0,
   }));
 
-/** An SQS stand-in over `queue`, whose clock advances `secondsPerReceive` at each receive. */
-const standIn = (queue: Stored[], secondsPerReceive: number) => {
+/**
+ * An SQS stand-in over `queue`, whose clock advances `secondsPerReceive` at each receive, and whose count of
+ * visible messages is `countLag` short (SQS's is approximate: a message sent just before is not counted yet).
+ */
+const standIn = (queue: Stored[], secondsPerReceive: number, countLag = 0) => {
   let clock = 0;
   const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
     const input = command.input as {
@@ -58,7 +61,9 @@ const standIn = (queue: Stored[], secondsPerReceive: number) => {
       case 'GetQueueAttributesCommand':
         return {
           Attributes: {
-            ApproximateNumberOfMessages: String(queue.filter((m) => m.visibleAt <= clock).length),
+            ApproximateNumberOfMessages: String(
+              Math.max(0, queue.filter((m) => m.visibleAt <= clock).length - countLag),
+            ),
             ApproximateNumberOfMessagesNotVisible: String(queue.filter((m) => m.visibleAt > clock).length),
           },
         };
@@ -97,9 +102,9 @@ const standIn = (queue: Stored[], secondsPerReceive: number) => {
   return { send } as unknown as SQSClient;
 };
 
-const sweep = (queue: Stored[], secondsPerReceive: number) =>
+const sweep = (queue: Stored[], secondsPerReceive: number, countLag = 0) =>
   sweepDeadLetterQueues(plan, findings, {
-    sqs: standIn(queue, secondsPerReceive),
+    sqs: standIn(queue, secondsPerReceive, countLag),
     s3: {} as S3Client,
     queues: [{ queue: 'deadLetter', label: 'events DLQ', url: 'https://sqs.local/dlq' }],
   });
@@ -115,6 +120,19 @@ describe('sweepDeadLetterQueues on a DLQ whose messages reappear', () => {
     // Assess
     expect(queue.some((m) => m.MessageId === 'm99')).toBe(false);
     expect(queue).toHaveLength(99);
+    expect(sweepIncomplete(sweeps)).toBe(false);
+  });
+
+  it('reads past a count that lags: the candidate’s message dead-lettered just before is deleted too', async () => {
+    // Prepare: three messages, counted as two; the candidate's is the last received
+    const queue = deadLetters(3);
+
+    // Act
+    const sweeps = await sweep(queue, 1, 1);
+
+    // Assess
+    expect(queue.map((m) => m.MessageId)).toEqual(['m0', 'm1']);
+    expect(sweeps[0]).toMatchObject({ found: 2, read: 3, deleted: 1, released: 2 });
     expect(sweepIncomplete(sweeps)).toBe(false);
   });
 
