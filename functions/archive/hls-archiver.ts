@@ -422,8 +422,19 @@ const planMediaPlaylist = (
     // players skip the gap, and nothing after it shifts, as it would were it cut out at a discontinuity.
     const gap = segment.gap === true;
     const encryption = segment.key;
-    if (encryption?.uri !== undefined && encryption.method !== 'NONE') {
+    // A key given inline (`data:`) travels in the playlist itself: nothing to fetch, and the copy keeps it.
+    const inlineKey = encryption?.uri !== undefined && /^data:/i.test(encryption.uri.trim());
+    if (encryption?.uri !== undefined && encryption.method !== 'NONE' && !inlineKey) {
       const url = resolveUri(encryption.uri, baseUrl, key);
+      // A DRM key server (FairPlay `skd:`, any scheme but HTTP): no key a copy could play with is to be had.
+      // Said as such, never fetched (the URL guard would count it as an SSRF attempt).
+      const scheme = new URL(url).protocol;
+      if (scheme !== 'https:' && scheme !== 'http:') {
+        throw new InvalidPlaylistError(
+          key,
+          `a key served over ${scheme} (${encryption.method}${encryption.format === undefined ? '' : `, ${encryption.format}`}): DRM-protected media cannot be archived`,
+        );
+      }
       let name = keyNamesByUrl.get(url);
       if (name === undefined) {
         name = `key_${sequence}.key`;

@@ -799,6 +799,64 @@ describe('archiveHlsRecording', () => {
     expect(archived.duration).toBeCloseTo(expected?.duration ?? Number.NaN, 1);
   });
 
+  it('keeps a key given inline (data: URI) in the copy, fetching nothing for it, and the copy plays', async () => {
+    // Prepare: the AES recording with its key inline
+    const keyBytes = await readFile(join(media, 'aes', 'key.bin'));
+    const inline = `data:application/octet-stream;base64,${keyBytes.toString('base64')}`;
+    const lines = (await readFile(join(media, 'aes', 'index.m3u8'), 'utf8'))
+      .split('\n')
+      .map((line) =>
+        line.startsWith('#EXT-X-KEY:')
+          ? line.replace('URI="key.bin"', `URI="${inline}"`)
+          : /^seg_\d\.ts$/.test(line)
+            ? `../aes/${line}`
+            : line,
+      );
+    await mkdir(join(media, 'inline-key'), { recursive: true });
+    await writeFile(join(media, 'inline-key', 'index.m3u8'), lines.join('\n'));
+    const { store, asset, prefix, entry } = await prepare('/inline-key/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess
+    expect(server.requests().map((request) => request.path)).not.toContain('/aes/key.bin');
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/seg_0.ts',
+      'v0/seg_1.ts',
+      'v0/seg_2.ts',
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    const variant = (await archivedPlaylist(store, `${prefix}v0/index.m3u8`)) as types.MediaPlaylist;
+    for (const segment of variant.segments) expect(segment.key?.uri).toBe(inline);
+    await expectPlaysLikeSource(store, entry, 'aes/index.m3u8');
+  });
+
+  it('refuses a DRM key server (skd:) as an invalid playlist, fetching no segment, never as a refused URL', async () => {
+    // Prepare: a FairPlay-protected playlist
+    const lines = (await readFile(join(media, 'aes', 'index.m3u8'), 'utf8'))
+      .split('\n')
+      .map((line) =>
+        line.startsWith('#EXT-X-KEY:')
+          ? '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://key-server/asset-1",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"'
+          : line,
+      );
+    await mkdir(join(media, 'fairplay'), { recursive: true });
+    await writeFile(join(media, 'fairplay', 'index.m3u8'), lines.join('\n'));
+    const { store, asset } = await prepare('/fairplay/index.m3u8');
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+
+    // Assess
+    expect(failed).toBeInstanceOf(InvalidPlaylistError);
+    expect((failed as Error).message).toContain(
+      'a key served over skd: (SAMPLE-AES, com.apple.streamingkeydelivery): DRM-protected media cannot be archived',
+    );
+    expect(server.requests().map((request) => request.path)).toEqual(['/fairplay/index.m3u8']);
+  });
+
   it('takes a live playlist that lists no segment yet for a recording in progress, and completes it later', async () => {
     // Prepare: the vendor's playlist before the first segment is written
     const text = await readFile(join(media, 'ts', 'index.m3u8'), 'utf8');
