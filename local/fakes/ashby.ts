@@ -65,7 +65,41 @@ export interface FakeAshbyCustomField {
   objectType: 'Application' | 'Candidate' | 'Job' | 'Opening';
   fieldType: string;
   isArchived: boolean;
+  /** A ValueSelect or MultiValueSelect field's options. @default any string */
+  selectableValues?: Array<{ label: string; value: string }>;
 }
+
+/**
+ * Whether `value` is what `customField.setValue` takes for a field of `field.fieldType` (Ashby's reference:
+ * Number a number, Boolean a boolean, MultiValueSelect an array of option values, ValueSelect one option's
+ * value, the text types a string).
+ */
+const fitsField = (field: FakeAshbyCustomField, value: unknown): boolean => {
+  const options = field.selectableValues?.map((option) => option.value);
+  switch (field.fieldType) {
+    case 'Number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'Boolean':
+      return typeof value === 'boolean';
+    case 'MultiValueSelect':
+      return (
+        Array.isArray(value) &&
+        value.every((item) => typeof item === 'string' && (options === undefined || options.includes(item)))
+      );
+    case 'ValueSelect':
+      return typeof value === 'string' && (options === undefined || options.includes(value));
+    case 'String':
+    case 'LongText':
+    case 'Email':
+    case 'Phone':
+    case 'Date':
+    case 'Url':
+    case 'UUID':
+      return typeof value === 'string';
+    default:
+      return true;
+  }
+};
 
 export interface FakeAshbyState {
   candidates: FakeAshbyCandidate[];
@@ -126,6 +160,7 @@ const endpointScopes: Readonly<Record<string, string>> = {
   'interviewStage.list': 'interviews:read',
   'candidateTag.list': 'hiringProcessMetadata:read',
   'customField.list': 'hiringProcessMetadata:read',
+  'customField.info': 'hiringProcessMetadata:read',
   'apiKey.info': 'apiKeys:read',
 };
 const allScopes = [...new Set(Object.values(endpointScopes))];
@@ -311,21 +346,26 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
         application.currentInterviewStageId = body.interviewStageId;
         return { success: true, results: application };
       }
+      case 'customField.info': {
+        if (typeof body.customFieldId !== 'string') return failure(['invalid_input']);
+        const field = state.customFields.find((f) => f.id === body.customFieldId);
+        return field === undefined ? failure(['custom_field_not_found']) : { success: true, results: field };
+      }
       case 'customField.setValue': {
         const { objectId, objectType, fieldId, fieldValue } = body;
         if (typeof objectId !== 'string' || typeof fieldId !== 'string') return failure(['invalid_input']);
         // The OpenAPI enum is PascalCase: `application` or `APPLICATION` is not an object type.
         if (!['Application', 'Candidate', 'Job', 'Opening'].includes(String(objectType)))
           return failure(['invalid_input']);
-        // A field is set only on the object type it belongs to, and an archived or unknown field not at all
-        // (checked once fields are seeded: customField.list is what the doctor reads them from).
+        // A field is set only on the object type it belongs to, with a value of its type, and an archived or
+        // unknown field not at all.
         const field = state.customFields.find((f) => f.id === fieldId);
-        if (state.customFields.length > 0 && (field === undefined || field.isArchived === true))
-          return failure(['custom_field_not_found']);
-        if (field !== undefined && field.objectType !== objectType)
+        if (field === undefined || field.isArchived === true) return failure(['custom_field_not_found']);
+        if (field.objectType !== objectType)
           return failure([
             `custom field ${fieldId} belongs to ${field.objectType}, not ${String(objectType)}`,
           ]);
+        if (!fitsField(field, fieldValue)) return failure(['invalid_input']);
         state.customFieldValues = state.customFieldValues.filter(
           (f) => !(f.objectId === objectId && f.fieldId === fieldId),
         );

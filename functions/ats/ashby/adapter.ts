@@ -27,11 +27,14 @@ import {
   type StageMoveOutcome,
 } from '../types.js';
 import {
+  type AshbyCustomFieldObjectType,
+  type AshbyFieldValue,
   ashbyCustomFieldObjectTypes,
   buildApplicationInfo,
   buildCandidateSearch,
   buildChangeStage,
   buildCreateNote,
+  buildCustomFieldInfo,
   buildListNotes,
   buildSetCustomField,
   buildTagChange,
@@ -115,6 +118,40 @@ export const createAshbyAdapter = (
   return ashbyAdapterFor(settings, apiKey, createAshbyClient(settings, deps));
 };
 
+/** `customField.info` results: the field's type decides the JSON type of the value written to it. */
+const customFieldSchema = v.looseObject({ id: v.string(), fieldType: v.string() });
+
+/**
+ * `value` (a score, a status field's configured value) as `customField.setValue` takes it for a field of
+ * `fieldType`: sent as a string to a Number field, it is refused (or stored as something else) on every
+ * completed interview.
+ * @throws {AtsPermanentError} `field_type` when the value cannot be one of the field's type
+ */
+export const ashbyFieldValue = (fieldId: string, fieldType: string, value: string): AshbyFieldValue => {
+  const refused = (what: string) =>
+    new AtsPermanentError(
+      `${adapter}: custom field ${fieldId} is a ${fieldType} field; "${value}" is not ${what}`,
+      {
+        adapter,
+        reason: 'field_type',
+      },
+    );
+  switch (fieldType) {
+    case 'Number': {
+      const number = Number(value);
+      if (value.trim() === '' || !Number.isFinite(number)) throw refused('a number');
+      return number;
+    }
+    case 'Boolean':
+      if (value !== 'true' && value !== 'false') throw refused('true or false');
+      return value === 'true';
+    case 'MultiValueSelect':
+      return [value];
+    default:
+      return value;
+  }
+};
+
 /** Applications read to choose among a candidate's (each one `application.info`): beyond, it stays ambiguous. */
 const maxApplicationsRead = 10;
 const choice = { singleOfAnyJob: true } as const;
@@ -129,6 +166,47 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
       applicationSchema,
       'application.info',
     );
+
+  // Each field's type, read once per container (a field never changes type under its id); a failed read is
+  // not kept, so the next write asks again.
+  const fieldTypes = new Map<string, Promise<string>>();
+  const fieldTypeOf = (fieldId: string): Promise<string> => {
+    let fieldType = fieldTypes.get(fieldId);
+    if (fieldType === undefined) {
+      fieldType = call(buildCustomFieldInfo(baseUrl, apiKey, fieldId)).then(
+        (envelope) => results(envelope, customFieldSchema, 'customField.info').fieldType,
+        (error: unknown) => {
+          fieldTypes.delete(fieldId);
+          // A field that does not exist is a setting to correct, not a record gone from the ATS.
+          if (error instanceof AtsNotFoundError) {
+            throw new AtsPermanentError(`${adapter}: custom field ${fieldId} does not exist`, {
+              adapter,
+              reason: 'custom_field_not_found',
+            });
+          }
+          throw error;
+        },
+      );
+      fieldTypes.set(fieldId, fieldType);
+    }
+    return fieldType;
+  };
+  const setCustomField = async (
+    match: AtsMatch,
+    objectType: AshbyCustomFieldObjectType,
+    fieldId: string,
+    value: string,
+  ): Promise<void> => {
+    const fieldValue = ashbyFieldValue(fieldId, await fieldTypeOf(fieldId), value);
+    await call(
+      buildSetCustomField(baseUrl, apiKey, {
+        objectId: objectIdFor(match, objectType),
+        objectType,
+        fieldId,
+        value: fieldValue,
+      }),
+    );
+  };
 
   const findByApplicationId = async (applicationId: string): Promise<AtsMatch | undefined> => {
     try {
@@ -256,14 +334,7 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
     async setStatus(match, status) {
       const field = settings.statusField;
       if (field) {
-        await call(
-          buildSetCustomField(baseUrl, apiKey, {
-            objectId: objectIdFor(match, field.objectType),
-            objectType: field.objectType,
-            fieldId: field.fieldId,
-            value: field.values[status],
-          }),
-        );
+        await setCustomField(match, field.objectType, field.fieldId, field.values[status]);
         return;
       }
       await setStatusTags(match, status);
@@ -284,15 +355,7 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
     },
 
     async setField(match, fieldId, value) {
-      const objectType = settings.fieldObjectType;
-      await call(
-        buildSetCustomField(baseUrl, apiKey, {
-          objectId: objectIdFor(match, objectType),
-          objectType,
-          fieldId,
-          value,
-        }),
-      );
+      await setCustomField(match, settings.fieldObjectType, fieldId, value);
     },
   };
 };

@@ -101,11 +101,24 @@ export const buildTagChange = (
   tagId: string,
 ) => rpc(baseUrl, apiKey, change, { candidateId, tagId }, true);
 
+/**
+ * What `customField.setValue` takes as `fieldValue`, by the field's type (Ashby's reference, its OpenAPI
+ * `openapi/ashby-custom-field-api-openapi.yml`): a Number field a number, a Boolean field a boolean, a
+ * MultiValueSelect field an array of its option values; String, LongText, ValueSelect (one option's value),
+ * Date, Url… a string.
+ */
+export type AshbyFieldValue = string | number | boolean | readonly string[];
+
 /** `customField.setValue` with `{ objectId, objectType, fieldId, fieldValue }`. */
 export const buildSetCustomField = (
   baseUrl: string,
   apiKey: string,
-  field: { objectId: string; objectType: AshbyCustomFieldObjectType; fieldId: string; value: string },
+  field: {
+    objectId: string;
+    objectType: AshbyCustomFieldObjectType;
+    fieldId: string;
+    value: AshbyFieldValue;
+  },
 ) =>
   rpc(
     baseUrl,
@@ -119,6 +132,10 @@ export const buildSetCustomField = (
     },
     true,
   );
+
+/** `customField.info` with `{ customFieldId }` → `results.fieldType` (needs `hiringProcessMetadataRead`). */
+export const buildCustomFieldInfo = (baseUrl: string, apiKey: string, customFieldId: string) =>
+  rpc(baseUrl, apiKey, 'customField.info', { customFieldId }, true);
 
 /** `apiKey.info` → `results.scopes` (e.g. `candidates:read`); needs the `apiKeysRead` permission. */
 export const buildApiKeyInfo = (baseUrl: string, apiKey: string) =>

@@ -251,5 +251,15 @@ export const diagnoseAshby = async (
         '(the object the score is written to: ATS_CONFIG.fieldObjectType)',
     );
   }
+  // The score is a number (0-100): a select, boolean or date field refuses it on every completed interview.
+  const scoreFieldType = scoreField?.context?.split(', ')[1];
+  if (scoreFieldType !== undefined && !['Number', 'String', 'LongText'].includes(scoreFieldType)) {
+    report.check(
+      'score field type',
+      'fail',
+      `${options.scoreFieldId} is a ${scoreFieldType} field: the score (a number) is written to a Number field ` +
+        '(or a String or LongText one)',
+    );
+  }
   return report.build();
 };

@@ -47,7 +47,7 @@ describe('the Ashby fake', () => {
     expect(fake.state.notes).toEqual([]);
   });
 
-  it('sets a custom field only on the object type it belongs to, and refuses an unknown or archived field', async () => {
+  it('sets a custom field only on the object type it belongs to, with a value of its type, and refuses an unknown or archived field', async () => {
     // Prepare
     const field = (id: string, objectType: 'Application' | 'Candidate', isArchived = false) => ({
       id,
@@ -60,17 +60,28 @@ describe('the Ashby fake', () => {
       seed: {
         candidates: [aCandidate()],
         applications: [],
-        customFields: [field('field-score', 'Candidate'), field('field-old', 'Application', true)],
+        customFields: [
+          field('field-score', 'Candidate'),
+          field('field-old', 'Application', true),
+          {
+            id: 'field-status',
+            title: 'AI screen',
+            objectType: 'Candidate',
+            fieldType: 'ValueSelect',
+            isArchived: false,
+            selectableValues: [{ label: 'Done', value: 'done' }],
+          },
+        ],
       },
     });
-    const setValue = async (objectType: string, fieldId: string) =>
+    const setValue = async (objectType: string, fieldId: string, fieldValue: unknown = 87) =>
       (await fetch(`${fake.url}/customField.setValue`, {
         method: 'POST',
         headers: {
           authorization: `Basic ${Buffer.from('ashby-key:').toString('base64')}`,
           'content-type': 'application/json',
         },
-        body: JSON.stringify({ objectId: 'x-1', objectType, fieldId, fieldValue: '87' }),
+        body: JSON.stringify({ objectId: 'x-1', objectType, fieldId, fieldValue }),
       }).then((response) => response.json())) as { success: boolean };
 
     // Act
@@ -79,12 +90,19 @@ describe('the Ashby fake', () => {
       await setValue('Application', 'field-score'),
       await setValue('Application', 'field-old'),
       await setValue('Application', 'field-nobody-made'),
+      // Ashby's reference: a Number field takes a number, a ValueSelect field one of its options' values
+      await setValue('Candidate', 'field-score', '87'),
+      await setValue('Candidate', 'field-status', 'Done'),
+      await setValue('Candidate', 'field-status', 'done'),
     ];
     await fake.close();
 
     // Assess
-    expect(answers.map((answer) => answer.success)).toEqual([true, false, false, false]);
-    expect(fake.state.customFieldValues.map((value) => value.fieldId)).toEqual(['field-score']);
+    expect(answers.map((answer) => answer.success)).toEqual([true, false, false, false, false, false, true]);
+    expect(fake.state.customFieldValues.map((value) => [value.fieldId, value.fieldValue])).toEqual([
+      ['field-score', 87],
+      ['field-status', 'done'],
+    ]);
   });
 });
 
@@ -116,6 +134,33 @@ describe('Ashby adapter against the Ashby fake', () => {
         ],
         stages: ['stage-1', 'stage-2'],
         tagIds: ['tag-progress', 'tag-done'],
+        customFields: [
+          {
+            id: 'field-score',
+            title: 'AI score',
+            objectType: 'Candidate',
+            fieldType: 'Number',
+            isArchived: false,
+          },
+          {
+            id: 'field-notes',
+            title: 'AI notes',
+            objectType: 'Candidate',
+            fieldType: 'String',
+            isArchived: false,
+          },
+          {
+            id: 'field-status',
+            title: 'AI screen',
+            objectType: 'Application',
+            fieldType: 'ValueSelect',
+            isArchived: false,
+            selectableValues: [
+              { label: 'Running', value: 'Running' },
+              { label: 'Done', value: 'Done' },
+            ],
+          },
+        ],
       },
     });
   });
@@ -373,20 +418,44 @@ describe('Ashby adapter against the Ashby fake', () => {
     ]);
   });
 
-  it('sets a custom field with customField.setValue', async () => {
+  it('sets a custom field with customField.setValue, its value of the field’s type (read once)', async () => {
     // Prepare
     const ats = adapterFor({ fieldObjectType: 'Candidate' });
 
     // Act
     await ats.setField?.({ candidateId: 'cand-1' }, 'field-score', '87', aContext());
+    await ats.setField?.({ candidateId: 'cand-1' }, 'field-score', '91', aContext());
+    await ats.setField?.({ candidateId: 'cand-1' }, 'field-notes', '87', aContext());
 
-    // Assess
-    expect(requestsTo('/customField.setValue')[0]?.body).toEqual({
-      objectId: 'cand-1',
-      objectType: 'Candidate',
-      fieldId: 'field-score',
-      fieldValue: '87',
-    });
+    // Assess: a Number field gets a number (the string was refused, or stored as text), a String one a string
+    expect(requestsTo('/customField.setValue').map((request) => request.body)).toEqual([
+      { objectId: 'cand-1', objectType: 'Candidate', fieldId: 'field-score', fieldValue: 87 },
+      { objectId: 'cand-1', objectType: 'Candidate', fieldId: 'field-score', fieldValue: 91 },
+      { objectId: 'cand-1', objectType: 'Candidate', fieldId: 'field-notes', fieldValue: '87' },
+    ]);
+    expect(requestsTo('/customField.info').map((request) => request.body)).toEqual([
+      { customFieldId: 'field-score' },
+      { customFieldId: 'field-notes' },
+    ]);
+    expect(fake.state.customFieldValues.map((value) => value.fieldValue)).toEqual([91, '87']);
+  });
+
+  it('refuses, as a setting to correct, a field that does not exist or a value not of its type', async () => {
+    // Prepare
+    const ats = adapterFor({ fieldObjectType: 'Candidate' });
+    const set = (fieldId: string, value: string) =>
+      ats.setField?.({ candidateId: 'cand-1' }, fieldId, value, aContext()).catch((error: unknown) => error);
+
+    // Act
+    const missing = await set('field-nobody-made', '87');
+    const notANumber = await set('field-score', 'high');
+
+    // Assess: permanent (dead-lettered with its reason), never "record missing"
+    expect(missing).toBeInstanceOf(AtsPermanentError);
+    expect(missing).not.toBeInstanceOf(AtsNotFoundError);
+    expect(missing).toMatchObject({ reason: 'custom_field_not_found' });
+    expect(notANumber).toMatchObject({ reason: 'field_type' });
+    expect(requestsTo('/customField.setValue')).toHaveLength(0);
   });
 
   it('classifies success:false: not found, permanent invalid input', async () => {

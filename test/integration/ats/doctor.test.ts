@@ -372,6 +372,38 @@ describe('the ATS doctor against Ashby', () => {
     expect(statusOf(asCandidate, 'score field objectType')).toBeUndefined();
   });
 
+  it('fails a score field whose type cannot take a number (a select), passes a Number one', async () => {
+    // Prepare
+    const fake = await start();
+    fake.state.customFields.push(
+      {
+        id: 'field-score',
+        title: 'AI score',
+        objectType: 'Application',
+        fieldType: 'Number',
+        isArchived: false,
+      },
+      {
+        id: 'field-pick',
+        title: 'AI result',
+        objectType: 'Application',
+        fieldType: 'ValueSelect',
+        isArchived: false,
+      },
+    );
+    const diagnose = (scoreFieldId: string) =>
+      diagnoseAts('ashby', config(fake.url), { apiKey: 'ashby-key' }, {}, { scoreFieldId });
+
+    // Act
+    const number = await diagnose('field-score');
+    const select = await diagnose('field-pick');
+
+    // Assess
+    expect(statusOf(number, 'score field type')).toBeUndefined();
+    expect(statusOf(select, 'score field type')).toBe('fail');
+    expect(select.ok).toBe(false);
+  });
+
   it('fails a completed stage of type Archived, which Ashby moves to only with an archive reason', async () => {
     // Prepare
     const fake = await start();
