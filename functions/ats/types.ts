@@ -98,7 +98,7 @@ export interface StageMove {
  * after a crash, or a recruiter got there first), `moved-on` (it is in neither stage: a recruiter moved it,
  * so nothing is written).
  */
-export type StageMoveOutcome = 'moved' | 'already-there' | 'moved-on';
+export type StageMoveOutcome = 'moved' | 'already-there' | 'moved-on' | 'other-plan';
 
 /** A link to add to the record (a recording, the report, the archive). */
 export interface AtsLink {

@@ -143,7 +143,7 @@ export const metrics = {
     service: 'interview-sync-worker',
     breakdown: ['provider', 'action', 'outcome'],
     description:
-      'ATS calls by provider (greenhouse, lever, ashby, generic, log, slack), action (status, note, follow-up, links, stage, field, notify; lookup, the candidate look-up, counted only when it failed) and outcome (ran, found, already-there, moved-on, uncertain, refused, failed): every call tried, the failed ones included',
+      'ATS calls by provider (greenhouse, lever, ashby, generic, log, slack), action (status, note, follow-up, links, stage, field, notify; lookup, the candidate look-up, counted only when it failed) and outcome (ran, found, already-there, moved-on, other-plan, uncertain, refused, failed): every call tried, the failed ones included',
   }),
   atsWriteFailed: spec({
     name: 'AtsWriteFailed',

@@ -151,6 +151,7 @@ export const atsWriteOutcomes = [
   'found',
   'already-there',
   'moved-on',
+  'other-plan',
   'uncertain',
   'refused',
   'failed',

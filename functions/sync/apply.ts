@@ -49,6 +49,8 @@ export type WriteOutcome =
   | 'already-there'
   /** Stage: a recruiter moved the application elsewhere; nothing written. */
   | 'moved-on'
+  /** Stage: the target stage belongs to another job's interview plan than the application's; nothing written. */
+  | 'other-plan'
   /** Notification: it may have been sent; never resent. */
   | 'uncertain'
   /** Notification: refused for good (a 4xx from Slack); the ATS writes stand, the event is not failed for it. */

@@ -158,6 +158,7 @@ const endpointScopes: Readonly<Record<string, string>> = {
   'customField.setValue': 'candidates:write',
   'interviewPlan.list': 'interviews:read',
   'interviewStage.list': 'interviews:read',
+  'interviewStage.info': 'interviews:read',
   'candidateTag.list': 'hiringProcessMetadata:read',
   'customField.list': 'hiringProcessMetadata:read',
   'customField.info': 'hiringProcessMetadata:read',
@@ -274,6 +275,11 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
           moreDataAvailable: false,
         };
       }
+      case 'interviewStage.info': {
+        if (typeof body.interviewStageId !== 'string') return failure(['invalid_input']);
+        if (!state.stages.includes(body.interviewStageId)) return failure(['interview_stage_not_found']);
+        return { success: true, results: stageOf(body.interviewStageId) };
+      }
       case 'candidateTag.list':
         return paged(
           state.tagIds.map((id) => ({ id, title: state.tagTitles[id] ?? id, isArchived: false })),
@@ -338,6 +344,15 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
         if (!application) return failure(['application_not_found']);
         if (typeof body.interviewStageId !== 'string' || !state.stages.includes(body.interviewStageId)) {
           return failure(['invalid_input']);
+        }
+        // A stage of another interview plan than the application's: Ashby's reference (application.create,
+        // "this stage must belong to the interview plan associated with the application"; changeStage lists
+        // interview_stage_not_found among its errors; which one answers this case: unconfirmed).
+        if (
+          stageOf(body.interviewStageId).interviewPlanId !==
+          stageOf(application.currentInterviewStageId).interviewPlanId
+        ) {
+          return failure(['interview_stage_not_found']);
         }
         // application.change_stage: the archive reason is required when moving to an Archived stage.
         if (stageOf(body.interviewStageId).type === 'Archived' && typeof body.archiveReasonId !== 'string') {

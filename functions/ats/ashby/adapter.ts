@@ -35,6 +35,7 @@ import {
   buildChangeStage,
   buildCreateNote,
   buildCustomFieldInfo,
+  buildInterviewStageInfo,
   buildListNotes,
   buildSetCustomField,
   buildTagChange,
@@ -118,6 +119,9 @@ export const createAshbyAdapter = (
   return ashbyAdapterFor(settings, apiKey, createAshbyClient(settings, deps));
 };
 
+/** `interviewStage.info` results: the interview plan (one per job, usually) the stage belongs to. */
+const interviewStageSchema = v.looseObject({ id: v.string(), interviewPlanId: v.string() });
+
 /** `customField.info` results: the field's type decides the JSON type of the value written to it. */
 const customFieldSchema = v.looseObject({ id: v.string(), fieldType: v.string() });
 
@@ -190,6 +194,22 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
       fieldTypes.set(fieldId, fieldType);
     }
     return fieldType;
+  };
+  // Each stage's interview plan, read once per container (a stage belongs to one plan for good).
+  const stagePlans = new Map<string, Promise<string>>();
+  const planOf = (stageId: string): Promise<string> => {
+    let plan = stagePlans.get(stageId);
+    if (plan === undefined) {
+      plan = call(buildInterviewStageInfo(baseUrl, apiKey, stageId)).then(
+        (envelope) => results(envelope, interviewStageSchema, 'interviewStage.info').interviewPlanId,
+        (error: unknown) => {
+          stagePlans.delete(stageId);
+          throw error;
+        },
+      );
+      stagePlans.set(stageId, plan);
+    }
+    return plan;
   };
   const setCustomField = async (
     match: AtsMatch,
@@ -350,6 +370,19 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
       const current = (await applicationInfo(applicationId)).currentInterviewStage?.id;
       if (current === move.toStageId) return 'already-there';
       if (move.fromStageId !== undefined && current !== move.fromStageId) return 'moved-on';
+      // A stage belongs to one interview plan, and applications to other jobs follow other plans: Ashby moves
+      // an application only to a stage of its own (application.create's reference). The one completed stage
+      // configured is for the jobs on its plan; the others are left where they are.
+      if (current !== undefined) {
+        const target = await planOf(move.toStageId).catch((error: unknown) => {
+          if (!(error instanceof AtsNotFoundError)) throw error;
+          throw new AtsPermanentError(`${adapter}: ATS_COMPLETED_STAGE_ID is not an interview stage`, {
+            adapter,
+            reason: 'interview_stage_not_found',
+          });
+        });
+        if ((await planOf(current)) !== target) return 'other-plan';
+      }
       await call(buildChangeStage(baseUrl, apiKey, applicationId, move.toStageId));
       return 'moved';
     },

@@ -163,6 +163,10 @@ export const buildInterviewPlanList = (baseUrl: string, apiKey: string, cursor?:
 export const buildInterviewStageList = (baseUrl: string, apiKey: string, interviewPlanId: string) =>
   rpc(baseUrl, apiKey, 'interviewStage.list', { interviewPlanId }, true);
 
+/** `interviewStage.info` with `{ interviewStageId }` → `results.interviewPlanId` (needs `interviewsRead`). */
+export const buildInterviewStageInfo = (baseUrl: string, apiKey: string, interviewStageId: string) =>
+  rpc(baseUrl, apiKey, 'interviewStage.info', { interviewStageId }, true);
+
 /** `candidateTag.list` — the tag ids `statusTagIds` takes. */
 export const buildCandidateTagList = (baseUrl: string, apiKey: string, cursor?: string) =>
   listRpc(baseUrl, apiKey, 'candidateTag.list', {}, cursor);

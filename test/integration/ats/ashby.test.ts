@@ -364,6 +364,51 @@ describe('Ashby adapter against the Ashby fake', () => {
     expect(fake.state.applications[0]?.currentInterviewStageId).toBe('stage-2');
   });
 
+  it('leaves an application on another job’s interview plan where it is (other-plan), reading each stage’s plan once', async () => {
+    // Prepare: stage-2 (the completed stage) on plan A; app-2 sits in stage-b1 of plan B
+    fake.state.stages.push('stage-b1', 'stage-b2');
+    fake.state.stageDetails['stage-2'] = { title: 'Screened', interviewPlanId: 'plan-a' };
+    fake.state.stageDetails['stage-1'] = { title: 'AI screen', interviewPlanId: 'plan-a' };
+    fake.state.stageDetails['stage-b1'] = { title: 'AI screen', interviewPlanId: 'plan-b' };
+    fake.state.stageDetails['stage-b2'] = { title: 'Screened', interviewPlanId: 'plan-b' };
+    const onPlanB = fake.state.applications.find((a) => a.id === 'app-2');
+    if (onPlanB) onPlanB.currentInterviewStageId = 'stage-b1';
+    const ats = adapterFor();
+    const move = (applicationId: string, fromStageId: string) =>
+      ats.moveStage?.(
+        { candidateId: 'cand-x', applicationId },
+        { fromStageId, toStageId: 'stage-2' },
+        aContext(),
+      );
+
+    // Act
+    const otherPlan = await move('app-2', 'stage-b1');
+    const again = await move('app-2', 'stage-b1');
+    const samePlan = await move('app-1', 'stage-1');
+    const refused = await fetch(`${fake.url}/application.changeStage`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('ashby-key:').toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ applicationId: 'app-2', interviewStageId: 'stage-2' }),
+    }).then((response) => response.json());
+
+    // Assess: the fake refuses what Ashby refuses; the adapter never sends it
+    expect([otherPlan, again, samePlan]).toEqual(['other-plan', 'other-plan', 'moved']);
+    expect(refused).toEqual({ success: false, errors: ['interview_stage_not_found'] });
+    expect(requestsTo('/application.changeStage').map((r) => r.body)).toEqual([
+      { applicationId: 'app-1', interviewStageId: 'stage-2' },
+      { applicationId: 'app-2', interviewStageId: 'stage-2' },
+    ]);
+    expect(
+      requestsTo('/interviewStage.info')
+        .map((r) => (r.body as { interviewStageId: string }).interviewStageId)
+        .sort(),
+    ).toEqual(['stage-1', 'stage-2', 'stage-b1']);
+    expect(fake.state.applications.find((a) => a.id === 'app-2')?.currentInterviewStageId).toBe('stage-b1');
+  });
+
   it('removes a status tag the candidate does not carry without error, and reports a wrong tag id as permanent', async () => {
     // Prepare
     const good = adapterFor({ statusTagIds: { in_progress: 'tag-progress', completed: 'tag-done' } });
@@ -474,10 +519,12 @@ describe('Ashby adapter against the Ashby fake', () => {
 
     // Assess
     expect(note).toMatchObject({ status: 'rejected', reason: expect.any(AtsNotFoundError) });
+    // A completed stage that is not one: a setting to correct, never "record missing"
     expect(stage).toMatchObject({
       status: 'rejected',
-      reason: { name: 'AtsPermanentError', reason: 'invalid_input' },
+      reason: { name: 'AtsPermanentError', reason: 'interview_stage_not_found' },
     });
+    expect((stage as PromiseRejectedResult).reason).not.toBeInstanceOf(AtsNotFoundError);
   });
 
   it('treats a rate-limit success:false as transient', async () => {
