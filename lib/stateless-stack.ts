@@ -168,8 +168,11 @@ export const statelessStackDefaults = {
   alarmThresholds: alarmThresholdDefaults,
 } as const;
 
-/** The CloudWatch dashboard name of a stage. */
-export const dashboardNameOf = (stage: string): string => `InterviewSync-${stage}`;
+/**
+ * The CloudWatch dashboard name of a stage in a region: dashboards are global to the account (not regional),
+ * so one stage deployed in two regions needs two names.
+ */
+export const dashboardNameOf = (stage: string, region: string): string => `InterviewSync-${stage}-${region}`;
 
 export class InterviewSyncStatelessStack extends Stack {
   public readonly ingest: IngestApi;
@@ -247,7 +250,7 @@ export class InterviewSyncStatelessStack extends Stack {
       thresholds: props.alarmThresholds,
     });
 
-    const dashboardName = dashboardNameOf(props.stage);
+    const dashboardName = dashboardNameOf(props.stage, this.region);
     this.dashboard = new ServiceDashboard(this, 'Dashboard', {
       dashboardName,
       api: this.ingest.api,

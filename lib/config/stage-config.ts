@@ -222,6 +222,17 @@ export const stageConfigSchema = v.pipe(
     ),
     ['archiveExpirationDays'],
   ),
+  v.forward(
+    v.check(
+      (config) =>
+        config.ledgerRetentionDays === undefined ||
+        config.ledgerRetentionDays >=
+          Math.max(config.rawEventRetentionDays ?? statefulStackDefaults.rawEventRetention.toDays(), 14),
+      'expected at least rawEventRetentionDays (default 30) and 14 days (a dead letter is kept 14): an event ' +
+        'replayed or redriven after its interview left the ledger would make its ATS writes again',
+    ),
+    ['ledgerRetentionDays'],
+  ),
 );
 
 export type StageConfig = v.InferOutput<typeof stageConfigSchema>;

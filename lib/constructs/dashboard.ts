@@ -35,7 +35,7 @@ import { resources } from '../resources.js';
 import { serviceMetric } from './service-metrics.js';
 
 export interface ServiceDashboardProps {
-  /** CloudWatch dashboard name (unique in the account and region). */
+  /** CloudWatch dashboard name (unique in the account: dashboards are not regional). */
   readonly dashboardName: string;
   readonly api: IHttpApi;
   readonly ingestFunction: IFunction;

@@ -175,8 +175,10 @@ export class Storage extends Construct {
       sortKey: { name: resources.ledgerTable.sortKey, type: AttributeType.STRING },
       timeToLiveAttribute: resources.ledgerTable.ttlAttribute,
       ...tableDefaults,
-      // The ledger is what makes ATS effects exactly-once; losing it with a stack would repeat them.
+      // The ledger is what makes ATS effects exactly-once; losing it with a stack would repeat them, and
+      // losing it to a stray DeleteTable too (RETAIN covers the stack only).
       removalPolicy,
+      deletionProtection: retain,
     });
   }
 }

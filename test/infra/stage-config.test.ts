@@ -151,6 +151,16 @@ describe('stage configuration', () => {
       'alarms.deadLetterMaxAgeDays: expected at most 12 days',
     ],
     [
+      'a ledger that forgets before a stored delivery can be replayed',
+      { ledgerRetentionDays: 20 },
+      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',
+    ],
+    [
+      'a ledger that forgets before a dead letter can be redriven',
+      { ledgerRetentionDays: 10, rawEventRetentionDays: 7 },
+      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',
+    ],
+    [
       'an expiry before the transition',
       { archiveExpirationDays: 60 },
       'archiveExpirationDays: expected more days than archiveTransitionAfterDays',

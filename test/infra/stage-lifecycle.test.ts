@@ -53,6 +53,12 @@ describe.each([
     expect(logGroupPolicies(synthesized.statelessTemplate)).toEqual([retained ? 'Retain' : 'Delete']);
   });
 
+  it(`${retained ? 'protects' : 'does not protect'} the ledger table from deletion`, () => {
+    // Assess: a retained ledger must not go to a stray DeleteTable either; a throw-away one must be deletable
+    const [table] = Object.values(synthesized.statefulTemplate.findResources('AWS::DynamoDB::Table'));
+    expect(table?.Properties?.DeletionProtectionEnabled).toBe(retained);
+  });
+
   it(`${retained ? 'keeps the buckets' : 'empties the buckets before deleting them'}`, () => {
     // Assess
     synthesized.statefulTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', retained ? 0 : 2);

@@ -298,6 +298,8 @@ describe('stateful stack with the default configuration', () => {
           ],
           TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
           BillingMode: 'PAY_PER_REQUEST',
+          // RETAIN covers the stack; a stray DeleteTable would lose what makes the effects exactly-once
+          DeletionProtectionEnabled: true,
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         }),
       });

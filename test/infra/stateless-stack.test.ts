@@ -363,7 +363,10 @@ describe('stateless stack with the default configuration', () => {
 
     it('is named after the stage', () => {
       // Assess
-      template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'InterviewSync-test' });
+      // Dashboards are global to the account: the region tells one stage's two regions apart
+      template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+        DashboardName: { 'Fn::Join': ['', ['InterviewSync-test-', { Ref: 'AWS::Region' }]] },
+      });
     });
 
     it('opens with the status of every alarm', () => {
@@ -490,7 +493,8 @@ describe('stateless stack with the default configuration', () => {
             [
               'https://console.aws.amazon.com/cloudwatch/home?region=',
               { Ref: 'AWS::Region' },
-              '#dashboards:name=InterviewSync-test',
+              '#dashboards:name=InterviewSync-test-',
+              { Ref: 'AWS::Region' },
             ],
           ],
         },
