@@ -179,6 +179,9 @@ const strippedTagsOf = (html: string): string[] =>
     .map((m) => (m[1] ?? '').toLowerCase())
     .filter((tag) => !(ashbyAllowedTags as readonly string[]).includes(tag));
 
+const isUuid = (id: unknown): boolean =>
+  typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
 /** Starts the fake on a random port. */
 export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<FakeAshby> => {
   const apiKey = options.apiKey ?? 'ashby-key';
@@ -247,7 +250,9 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
       }
       case 'application.info': {
         const application = state.applications.find((a) => a.id === body.applicationId);
-        if (!application) return failure(['application_not_found']);
+        // Ashby's ids are UUIDs: another shape is a parameter of the wrong type (ids seeded here may be short).
+        if (!application)
+          return failure([isUuid(body.applicationId) ? 'application_not_found' : 'invalid_input']);
         return {
           success: true,
           results: {

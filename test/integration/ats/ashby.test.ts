@@ -527,6 +527,26 @@ describe('Ashby adapter against the Ashby fake', () => {
     expect((stage as PromiseRejectedResult).reason).not.toBeInstanceOf(AtsNotFoundError);
   });
 
+  it('finds the candidate by e-mail when the application id is not an Ashby id (invalid_input) or not found', async () => {
+    // Prepare: micro1's ats_job_application_id may hold another ATS's id
+    const ats = adapterFor();
+
+    // Act
+    const foreign = await ats.findApplication({ atsApplicationId: '12345', email: 'ada@example.com' });
+    const gone = await ats.findApplication({
+      atsApplicationId: '3ae2b801-19f6-41ef-ad28-214bd731948f',
+      email: 'ada@example.com',
+    });
+
+    // Assess
+    expect(foreign).toEqual({ candidateId: 'cand-1', applicationId: 'app-1' });
+    expect(gone).toEqual({ candidateId: 'cand-1', applicationId: 'app-1' });
+    expect(requestsTo('/application.info').map((request) => request.body)).toEqual([
+      { applicationId: '12345' },
+      { applicationId: '3ae2b801-19f6-41ef-ad28-214bd731948f' },
+    ]);
+  });
+
   it('treats a rate-limit success:false as transient', async () => {
     // Prepare
     const ats = adapterFor();
