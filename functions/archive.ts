@@ -67,7 +67,12 @@ const relaxation = urlPolicyRelaxationFromEnv(env);
 // 0 when unset: SQS's redrive moves a task that keeps failing, without a reason.
 const archiveQueueMaxReceiveCount = positiveIntEnv(env, envNames.archiveQueueMaxReceiveCount, 0);
 
-const manifest = new ArchiveManifest({ client: dynamodb, tableName: ledgerTable });
+const archiveExpirationSeconds = positiveIntEnv(env, envNames.archiveExpirationSeconds, 0);
+const manifest = new ArchiveManifest({
+  client: dynamodb,
+  tableName: ledgerTable,
+  ...(archiveExpirationSeconds > 0 ? { expiresAfterSeconds: archiveExpirationSeconds } : {}),
+});
 const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
 const events = new EventQueue({
   sendMessage: sdkSendMessage(sqs),

@@ -67,6 +67,7 @@ export const addInterviewSyncStage = (
     micro1ApiBaseUrl: config.micro1ApiBaseUrl,
     archiveMediaHosts: config.archiveMediaHosts,
     archiveVariants: config.archiveVariants,
+    archiveExpiration: days(config.archiveExpirationDays),
     ledgerRetention: days(config.ledgerRetentionDays),
     logRetention: config.logRetentionDays,
     retainLogs: config.retain,

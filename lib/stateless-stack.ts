@@ -98,6 +98,8 @@ export interface InterviewSyncStatelessStackProps extends StackProps {
    * @default 'highest'
    */
   readonly archiveVariants?: ArchiveVariants;
+  /** The bucket's expiration of archived media (the stateful stack's `archiveExpiration`): the manifest goes with it. */
+  readonly archiveExpiration?: Duration;
   /**
    * How long an interview's ledger item is kept after its last write (`LEDGER_RETENTION_SECONDS`, the
    * item's TTL).
@@ -231,6 +233,7 @@ export class InterviewSyncStatelessStack extends Stack {
       mediaHosts: props.archiveMediaHosts ?? defaults.archiveMediaHosts,
       variants: props.archiveVariants ?? defaults.archiveVariants,
       round0ApiBaseUrl,
+      ...(props.archiveExpiration === undefined ? {} : { expiration: props.archiveExpiration }),
       observability: observabilityOf('archive'),
     });
 

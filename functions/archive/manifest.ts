@@ -13,9 +13,11 @@
  * Object keys start with `interviews/`, batch keys with `BATCH#` and lease keys with `LEASE#`, so they never
  * collide and `list` reads objects only (`begins_with`).
  *
- * No TTL (unlike the interview's own item, which expires 180 days after its last write): the manifest is
- * the index and the integrity record (size, SHA-256, origin) of the archive, and the archive is kept until
- * it is deleted on purpose. A manifest that expired while its objects stayed would make a late redelivery
+ * No TTL (unlike the interview's own item, which expires 180 days after its last write) unless the stage
+ * expires its archive (`archiveExpirationDays`: {@link ArchiveManifestOptions.expiresAfterSeconds}): the
+ * manifest is the index and the integrity record (size, SHA-256, origin) of the archive, and the archive is
+ * kept until it is deleted on purpose, or by that rule (then the object and batch items expire a day after
+ * their objects, and the candidate pseudonym a batch item keeps goes with them). A manifest that expired while its objects stayed would make a late redelivery
  * download again (ROUND0's audio URLs are dead after 24 h, so the retry fails instead of skipping) and leave
  * the objects without their checksums. It lives exactly as long as the objects: whoever deletes an
  * interview's archive (an erasure request) deletes its `ARCHIVE#` partition with it.
@@ -60,7 +62,16 @@ export interface ArchiveManifestOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * The bucket's expiration of archived media (`archiveExpirationDays`), in seconds: object and batch items
+   * then carry the table's TTL (`expiresAt`, epoch seconds) a day past it (S3 expires an object at the
+   * midnight after its age is reached). @default none: kept until erased
+   */
+  readonly expiresAfterSeconds?: number;
 }
+
+/** A day past the bucket's expiration: S3 rounds an object's expiry up to the next midnight (UTC). */
+const expiryMarginSeconds = 24 * 3600;
 
 export const archiveManifestPk = (vendor: VendorName, interviewKey: string): string =>
   `ARCHIVE#${vendor}#${interviewKey}`;
@@ -72,6 +83,7 @@ export class ArchiveManifest {
   readonly #tableName: string;
   readonly #pageSize: number | undefined;
   readonly #now: () => number;
+  readonly #expiresAfterSeconds: number | undefined;
 
   constructor(options: ArchiveManifestOptions) {
     this.#client = DynamoDBDocumentClient.from(options.client, {
@@ -80,6 +92,14 @@ export class ArchiveManifest {
     this.#tableName = options.tableName;
     this.#pageSize = options.pageSize;
     this.#now = options.now ?? Date.now;
+    this.#expiresAfterSeconds = options.expiresAfterSeconds;
+  }
+
+  /** The TTL of an item written now (epoch seconds), when the archive expires. */
+  #expiresAt(): number | undefined {
+    return this.#expiresAfterSeconds === undefined
+      ? undefined
+      : Math.ceil(this.#now() / 1000) + this.#expiresAfterSeconds + expiryMarginSeconds;
   }
 
   /** The entry of `key`, if it was archived (a strongly consistent read: resuming decides on it). */
@@ -121,6 +141,8 @@ export class ArchiveManifest {
           contentType: entry.contentType,
           sourceUrl: entry.sourceUrl,
           archivedAt: entry.archivedAt,
+          // undefined (removed) when the archive does not expire
+          expiresAt: this.#expiresAt(),
         },
       }),
     );
@@ -240,18 +262,26 @@ export class ArchiveManifest {
       throw new RangeError(`asset ${assetName} is not one of the assets of batch ${batchId}`);
     }
     const key = { pk: archiveManifestPk(vendor, interviewKey), sk: batchSk(batchId) };
+    const expiresAt = this.#expiresAt();
+    const sets = [
+      ...(candidate === undefined ? [] : ['#candidate = :candidate']),
+      // Renewed with each asset: the batch outlives its last object by the margin.
+      ...(expiresAt === undefined ? [] : ['#expiresAt = :expiresAt']),
+    ];
     const { Attributes = {} } = await this.#client.send(
       new UpdateCommand({
         TableName: this.#tableName,
         Key: key,
-        UpdateExpression: `ADD #done :asset${candidate === undefined ? '' : ' SET #candidate = :candidate'}`,
+        UpdateExpression: `ADD #done :asset${sets.length === 0 ? '' : ` SET ${sets.join(', ')}`}`,
         ExpressionAttributeNames: {
           '#done': 'done',
           ...(candidate === undefined ? {} : { '#candidate': 'candidate' }),
+          ...(expiresAt === undefined ? {} : { '#expiresAt': 'expiresAt' }),
         },
         ExpressionAttributeValues: {
           ':asset': new Set([assetName]),
           ...(candidate === undefined ? {} : { ':candidate': candidate }),
+          ...(expiresAt === undefined ? {} : { ':expiresAt': expiresAt }),
         },
         ReturnValues: 'ALL_NEW',
       }),

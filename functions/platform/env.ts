@@ -78,4 +78,6 @@ export const envNames = {
   archiveMediaHosts: 'ARCHIVE_MEDIA_HOSTS',
   /** `highest` (only the highest-bandwidth variant of an HLS master playlist) or `all`. */
   archiveVariants: 'ARCHIVE_VARIANTS',
+  /** The bucket's expiration of archived media in seconds (`archiveExpirationDays`): the manifest expires with it. */
+  archiveExpirationSeconds: 'ARCHIVE_EXPIRATION_SECONDS',
 } as const;

@@ -3,7 +3,7 @@
  * media host into the bucket under `interviews/`, and tells the worker through the events queue when a
  * batch is complete. What it may call is `archiveGrants` in lib/permissions.ts.
  */
-import { Annotations, Names } from 'aws-cdk-lib';
+import { Annotations, type Duration, Names } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -42,6 +42,8 @@ export interface ArchiveFunctionProps {
   readonly variants: ArchiveVariants;
   /** `ROUND0_API_BASE_URL`. */
   readonly round0ApiBaseUrl: string;
+  /** The bucket's expiration of archived media (`ARCHIVE_EXPIRATION_SECONDS`): the manifest goes with it. */
+  readonly expiration?: Duration;
   /** Log retention, log level and tracing. */
   readonly observability: FunctionObservability;
 }
@@ -77,6 +79,9 @@ export class ArchiveFunction extends Construct {
         [envNames.round0ApiBaseUrl]: props.round0ApiBaseUrl,
         [envNames.archiveMediaHosts]: JSON.stringify(props.mediaHosts),
         [envNames.archiveVariants]: props.variants,
+        ...(props.expiration === undefined
+          ? {}
+          : { [envNames.archiveExpirationSeconds]: String(props.expiration.toSeconds()) }),
       },
     });
 

@@ -79,11 +79,13 @@ describe('a stage with every setting changed', () => {
     });
   });
 
-  it('passes the media hosts, the variant choice and the ROUND0 API URL to the archive', () => {
+  it('passes the media hosts, the variant choice, the ROUND0 API URL and the media expiration to the archive', () => {
     // Assess
     expect(environmentOf(stateless, template, stateless.archive.function)).toMatchObject({
       ARCHIVE_MEDIA_HOSTS: '{"micro1":["*.micro1.ai","cdn.example.test"],"round0":["storage.round0.io"]}',
       ARCHIVE_VARIANTS: 'all',
+      // the manifest expires with the media it lists
+      ARCHIVE_EXPIRATION_SECONDS: String(730 * 24 * 3600),
       ROUND0_API_BASE_URL: 'https://round0.example.test',
     });
   });

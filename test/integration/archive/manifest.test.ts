@@ -158,6 +158,46 @@ describe('ArchiveManifest (dynalite)', () => {
     });
   });
 
+  describe('expiry with the archive (archiveExpirationDays)', () => {
+    it('gives object and batch items the table TTL a day past the media, and none when the archive is kept', async () => {
+      // Prepare: media expiring after 30 days
+      const expiring = new ArchiveManifest({
+        client: dynamo.client,
+        tableName,
+        now: () => t0,
+        expiresAfterSeconds: 30 * 24 * 3600,
+      });
+      const [kept, expires] = [anInterviewKey(), anInterviewKey()];
+      const object = anObject();
+      const itemOf = async (interviewKey: string, sk: string) =>
+        (
+          await documents.send(
+            new GetCommand({
+              TableName: tableName,
+              Key: { pk: archiveManifestPk(vendor, interviewKey), sk },
+            }),
+          )
+        ).Item;
+
+      // Act
+      await manifest.record(vendor, kept, object);
+      await manifest.markAssetDone(vendor, kept, 'b1', 'question_q1', ['question_q1'], 'email-hmac:abc');
+      await expiring.record(vendor, expires, object);
+      await expiring.markAssetDone(vendor, expires, 'b1', 'question_q1', ['question_q1'], 'email-hmac:abc');
+
+      // Assess: epoch seconds (the TTL's unit), 31 days after t0
+      const expected = Math.ceil(t0 / 1000) + 31 * 24 * 3600;
+      expect((await itemOf(expires, object.key))?.expiresAt).toBe(expected);
+      expect(await itemOf(expires, 'BATCH#b1')).toMatchObject({
+        expiresAt: expected,
+        candidate: 'email-hmac:abc',
+      });
+      expect((await itemOf(kept, object.key))?.expiresAt).toBeUndefined();
+      expect((await itemOf(kept, 'BATCH#b1'))?.expiresAt).toBeUndefined();
+      expect(resources.ledgerTable.ttlAttribute).toBe('expiresAt');
+    });
+  });
+
   describe('batch completion', () => {
     const assets = ['question_q1', 'question_q2', 'question_q3'] as const;
 
