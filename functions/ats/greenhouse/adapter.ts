@@ -40,6 +40,7 @@ import {
   buildListAppliedTags,
   buildListCandidatesByEmail,
   buildListCurrentApplicationStage,
+  buildListJobInterviewStagesByIds,
   buildListNotes,
   buildMoveApplication,
   buildRemoveAppliedTag,
@@ -120,6 +121,8 @@ const candidateSchema = v.looseObject({
 const noteSchema = v.looseObject({ id: anyId, body: v.optional(v.nullable(v.string())) });
 const appliedTagSchema = v.looseObject({ id: anyId, candidate_id: anyId, candidate_tag_id: anyId });
 const applicationStageSchema = v.looseObject({ id: anyId, job_interview_stage_id: anyId });
+/** `/v3/job_interview_stages` rows: a stage and the job it belongs to. */
+const jobInterviewStageSchema = v.looseObject({ id: anyId, job_id: v.optional(v.nullable(anyId)) });
 
 /** Parses the Greenhouse `ATS_CONFIG` and credentials once (the adapter and the doctor share it). */
 export const resolveGreenhouse = (
@@ -207,6 +210,26 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
     return row;
   };
 
+  // Each stage's job, read once per container (a stage belongs to one job for good).
+  const stageJobs = new Map<string, string>();
+  /**
+   * Whether `targetStageId` is a stage of another job than `currentStageId`'s: the one completed stage
+   * configured belongs to one job's pipeline, and Greenhouse refuses (422) to move an application of
+   * another job there. Unknown (a stage not visible): false, and the move says what Greenhouse says.
+   */
+  const inAnotherJob = async (currentStageId: string, targetStageId: string): Promise<boolean> => {
+    const unread = [currentStageId, targetStageId].filter((id) => !stageJobs.has(id));
+    if (unread.length > 0) {
+      const rows = await client.firstPage(
+        buildListJobInterviewStagesByIds(baseUrl, [...new Set(unread)], perPage),
+        jobInterviewStageSchema,
+      );
+      for (const row of rows) if (row.job_id != null) stageJobs.set(row.id, row.job_id);
+    }
+    const [current, target] = [stageJobs.get(currentStageId), stageJobs.get(targetStageId)];
+    return current !== undefined && target !== undefined && current !== target;
+  };
+
   /** The outcome a stage read implies, or `undefined` when a move is due. */
   const settled = (current: string, move: StageMove): StageMoveOutcome | undefined => {
     if (current === move.toStageId) return 'already-there';
@@ -288,6 +311,7 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
       }
       const outcome = settled(row.job_interview_stage_id, move);
       if (outcome) return outcome;
+      if (await inAnotherJob(row.job_interview_stage_id, move.toStageId)) return 'other-plan';
       // A 422 "from_stage_id is not the current stage": someone (or our own earlier attempt whose answer was
       // lost) moved it between the read and the write — read again and report what happened instead — or,
       // when it is still where it was, Greenhouse means the other id (see greenhouseMoveFromStageId): the

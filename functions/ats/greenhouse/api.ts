@@ -220,6 +220,14 @@ export const buildListCandidates = (baseUrl: string, perPage: number) =>
 export const buildListJobInterviewStages = (baseUrl: string, perPage: number) =>
   list(baseUrl, 'job_interview_stages', {}, perPage);
 
+/**
+ * `GET /v3/job_interview_stages?ids=<a,b>`: those stages, each with its job (`job_id`): a stage belongs to
+ * one job, and an application moves only to a stage of its own (the fake's rule; the field's name, as in
+ * v1's job stages, is not confirmed for v3).
+ */
+export const buildListJobInterviewStagesByIds = (baseUrl: string, ids: readonly string[], perPage: number) =>
+  list(baseUrl, 'job_interview_stages', { ids: ids.join(',') }, perPage);
+
 /** `GET /v3/candidate_tags` (the tag ids `statusTagIds` takes). */
 export const buildListCandidateTags = (baseUrl: string, perPage: number) =>
   list(baseUrl, 'candidate_tags', {}, perPage);

@@ -356,6 +356,24 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       expect(running().currentStageOf(101)).toBe(501);
     });
 
+    it('leaves an application of another job where it is (other-plan): the stage is one job’s', async () => {
+      // Prepare: 501 is a stage of job 7; application 103 (Bob's) is on job 8, in its stage 600
+      const ats = adapterFor();
+      const move = (applicationId: string, fromStageId: string) =>
+        ats.moveStage?.({ candidateId: '12', applicationId }, { fromStageId, toStageId: '501' }, aContext());
+
+      // Act
+      const otherJob = await move('103', '600');
+      const again = await move('103', '600');
+      const sameJob = await move('102', '500');
+
+      // Assess: no move refused (422) and dead-lettered; each stage's job read once
+      expect([otherJob, again, sameJob]).toEqual(['other-plan', 'other-plan', 'moved']);
+      expect(requestsTo('/v3/applications/103/move')).toHaveLength(0);
+      expect(running().currentStageOf(103)).toBe(600);
+      expect(requestsTo('/v3/job_interview_stages').map((r) => r.query.ids)).toEqual(['600,501', '500']);
+    });
+
     it('writes nothing when a recruiter moved the application elsewhere (moved-on)', async () => {
       // Prepare
       const ats = adapterFor();
