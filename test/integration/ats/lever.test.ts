@@ -340,6 +340,21 @@ describe('Lever adapter against the Lever fake', () => {
     expect(calls).toEqual([3000]);
   });
 
+  it('backs off and repeats a 429 that carries no Retry-After (lever.md: honour it "if present")', async () => {
+    // Prepare
+    const { sleep, calls } = recordingSleep();
+    const ats = adapterFor({}, sleep);
+    fake.failNext({ status: 429, body: { code: 'TooManyRequests', message: 'rate limit' } });
+
+    // Act
+    const match = await ats.findApplication({ email: 'bob@example.com' });
+
+    // Assess: one wait of the client's own (jittered) backoff, then the answer; not given up as refused
+    expect(match?.applicationId).toBe('opp-2');
+    expect(calls).toHaveLength(1);
+    expect(requestsTo('/v1/opportunities').length + requestsTo('/v1/contacts').length).toBeGreaterThan(0);
+  });
+
   it('reports a missing opportunity as not found and a refused stage as permanent, without retrying', async () => {
     // Prepare
     const ats = adapterFor();
