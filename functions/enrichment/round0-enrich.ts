@@ -84,11 +84,22 @@ const questionTextOf = (response: Round0Response): string | undefined => {
 function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonly Round0Response[]) {
   if (fromApi.length === 0) return fromWebhook;
   // A question answered twice (a retake: ROUND0 does not say an id is answered once) has two answers under
-  // one id: the API's k-th answer to it is completed from the webhook's k-th, never all from the last.
+  // one id. The API's answers to an id are completed from the webhook's in order, from the latest ones when the
+  // API lists fewer (it shows the retake, not the first take): never all from the last, nor a retake from the
+  // first take.
+  const apiCountById = new Map<string, number>();
+  for (const response of fromApi) {
+    if (response.question_id)
+      apiCountById.set(response.question_id, (apiCountById.get(response.question_id) ?? 0) + 1);
+  }
   const webhookById = new Map<string, Round0Response[]>();
   for (const response of fromWebhook) {
     if (response.question_id)
       webhookById.set(response.question_id, [...(webhookById.get(response.question_id) ?? []), response]);
+  }
+  for (const [id, answers] of webhookById) {
+    const listed = apiCountById.get(id) ?? 0;
+    if (listed > 0 && answers.length > listed) webhookById.set(id, answers.slice(-listed));
   }
   const apiIds = new Set(fromApi.map((response) => response.question_id).filter(Boolean));
   /** Webhook answers with an id the API does not list, by question text: what an id-less API answer may be. */

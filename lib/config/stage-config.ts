@@ -21,6 +21,7 @@ import { stdoutPath } from '../../functions/ats/log/adapter.js';
 import { isAllowedHostEntry } from '../../functions/platform/url-guard.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
 import { functionRoles, logLevels } from '../constructs/service-function.js';
+import { resources } from '../resources.js';
 import { statefulStackDefaults } from '../stateful-stack.js';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -225,10 +226,10 @@ export const stageConfigSchema = v.pipe(
   v.forward(
     v.check(
       (config) =>
-        config.ledgerRetentionDays === undefined ||
-        config.ledgerRetentionDays >=
-          Math.max(config.rawEventRetentionDays ?? statefulStackDefaults.rawEventRetention.toDays(), 14),
-      'expected at least rawEventRetentionDays (default 30) and 14 days (a dead letter is kept 14): an event ' +
+        (config.ledgerRetentionDays ?? resources.worker.ledgerRetentionSeconds / 86_400) >=
+        Math.max(config.rawEventRetentionDays ?? statefulStackDefaults.rawEventRetention.toDays(), 14),
+      'expected at least rawEventRetentionDays (default 30) and 14 days (a dead letter is kept 14; the ledger ' +
+        'keeps 180 unless set): an event ' +
         'replayed or redriven after its interview left the ledger would make its ATS writes again',
     ),
     ['ledgerRetentionDays'],

@@ -250,6 +250,16 @@ const unparsedText = async (
 };
 
 /**
+ * An opaque batch entry's text, lower-cased, with a top-level `bodyBase64` decoded after it: a stored delivery
+ * of a vendor since removed keeps the vendor's body (the e-mail in it) only in base64.
+ */
+const opaqueEntryText = (entry: unknown): string => {
+  const base64 = (entry as { bodyBase64?: unknown } | null)?.bodyBase64;
+  const body = typeof base64 === 'string' ? `\n${Buffer.from(base64, 'base64').toString('utf8')}` : '';
+  return `${JSON.stringify(entry)}${body}`.toLowerCase();
+};
+
+/**
  * Of a batch of the raw event store, its entries that are not deliveries this version reads (its deliveries
  * were read for the candidate); undefined for any other object (and a batch gone since it was listed).
  */
@@ -293,7 +303,7 @@ export const planErase = async (
     // shared name is not enough), and only that entry goes (the batch is written again without it).
     const opaque = await opaqueBatchEntries(s3, ref);
     if (opaque !== undefined) {
-      const theirs = opaque.filter((entry) => identifies(JSON.stringify(entry).toLowerCase()));
+      const theirs = opaque.filter((entry) => identifies(opaqueEntryText(entry)));
       if (theirs.length > 0) opaqueTheirs.set(ref.key, theirs.map(entryDigest));
       continue;
     }

@@ -264,6 +264,9 @@ const attributesFor = (which: RedriveWhich, message: Message): Record<string, Me
  */
 export const clockSkewMs = 2_000;
 
+/** Receives in a row that bring only copies seen before, after which the run stops (as the erase's sweep). */
+const maxStaleReceives = 5;
+
 /** A body's fingerprint: what the run keeps of each message it moved. */
 const digestOf = (body: string | undefined): string =>
   createHash('sha256')
@@ -291,6 +294,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   /** What came back during the run, by id, with its latest receipt handle (the one a release needs). */
   const cameBack = new Map<string, Message>();
   const movedBodies = new Set<string>();
+  let stale = 0;
+  // As the erase's sweep: a second per message on top of five minutes, at most SQS's 12 hours.
+  const hideSeconds = Math.min(12 * 3600, 300 + found);
   let parkedRemoved = 0;
   let parkedKept = 0;
   /** False when the message points to a claim check that is gone, or whose presence could not be read. */
@@ -314,8 +320,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   try {
     // A DLQ filling faster than the run drains it (an outage) stops it, rather than hiding ever more.
     while (moved < limit && refused === 0 && cameBack.size <= limit) {
-      // Hidden long enough to send and delete a batch; a message whose copy failed is released at once.
-      const received = await receiveDeadLetters(sqs, from, limit - moved, 120);
+      // Hidden long enough to send and delete a batch, and what came back for the rest of the run (a message
+      // whose copy failed, and what came back when the run ends, are released at once).
+      const received = await receiveDeadLetters(sqs, from, limit - moved, hideSeconds);
       const Messages: Message[] = [];
       let news = 0;
       for (const message of received) {
@@ -328,8 +335,15 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
           Messages.push(message);
         }
       }
-      // Only what came back and was seen already (hidden no more after a long run): nothing left to move.
-      if (Messages.length === 0 && news === 0) break;
+      if (received.length === 0) break; // nothing visible is left
+      // Only copies seen before, visible again after a run longer than their hiding (this receive hides them
+      // once more): originals may still be behind them, so go on, but not for ever.
+      if (Messages.length === 0 && news === 0) {
+        stale += 1;
+        if (stale >= maxStaleReceives) break;
+        continue;
+      }
+      stale = 0;
       const entries = Messages.map((message, index) => {
         const attributes = attributesFor(which, message);
         return {

@@ -50,6 +50,9 @@ export interface RawReplayOutcome {
   readonly forcedSuffix?: string;
 }
 
+/** The reason of an object (or a batch's entry) that is no stored delivery of the vendor. */
+export const notADelivery = 'not a stored delivery';
+
 /** Reads this many objects at once. */
 const readConcurrency = 16;
 /** Batch objects kept parsed in the second pass (a batch's deliveries are received together: adjacent). */
@@ -143,7 +146,7 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
     const refs = byDay.get(day) ?? [];
     const found = await listDeliveries(options.s3, options.bucket, options.vendor, refs);
     progress.tick(refs.length);
-    for (const ref of found.notDeliveries) unreadable.push({ key: ref.key, reason: 'not a stored delivery' });
+    for (const ref of found.notDeliveries) unreadable.push({ key: ref.key, reason: notADelivery });
     const deliveries = latestPerDedupeKey(found.listed);
     listed += deliveries.length;
     const cache = new Map<string, ReadonlyArray<RawEvent | undefined> | undefined>();
@@ -187,7 +190,7 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
   progress.done();
   return {
     days: listing.days,
-    listed: listed + unreadable.filter(({ reason }) => reason === 'not a stored delivery').length,
+    listed: listed + unreadable.filter(({ reason }) => reason === notADelivery).length,
     sent,
     outsideWindow,
     otherType,

@@ -156,6 +156,11 @@ describe('stage configuration', () => {
       'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',
     ],
     [
+      'a raw event store kept longer than the default ledger (180 days)',
+      { rawEventRetentionDays: 365 },
+      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',
+    ],
+    [
       'a ledger that forgets before a dead letter can be redriven',
       { ledgerRetentionDays: 10, rawEventRetentionDays: 7 },
       'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',

@@ -236,7 +236,8 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
       if (error instanceof AtsNotFoundError) return undefined;
       // Not an Ashby id at all (ids are UUIDs; micro1's ats_job_application_id may be another ATS's): Ashby
       // answers invalid_input, "a parameter is the wrong type". The e-mail still finds the candidate.
-      if (error instanceof AtsPermanentError && error.reason === 'invalid_input') return undefined;
+      if (error instanceof AtsPermanentError && error.reason.split(',').includes('invalid_input'))
+        return undefined;
       throw error;
     }
   };

@@ -538,12 +538,25 @@ describe('Ashby adapter against the Ashby fake', () => {
       email: 'ada@example.com',
     });
 
+    fake.failNext({
+      status: 200,
+      body: {
+        success: false,
+        errors: ['invalid_input'],
+        errorInfo: { code: 'invalid_input', message: 'bad id' },
+      },
+    });
+    const bothForms = await ats.findApplication({ atsApplicationId: '12345', email: 'ada@example.com' });
+
     // Assess
     expect(foreign).toEqual({ candidateId: 'cand-1', applicationId: 'app-1' });
     expect(gone).toEqual({ candidateId: 'cand-1', applicationId: 'app-1' });
+    // (errors and errorInfo both given: the reason is "invalid_input,invalid_input")
+    expect(bothForms).toEqual({ candidateId: 'cand-1', applicationId: 'app-1' });
     expect(requestsTo('/application.info').map((request) => request.body)).toEqual([
       { applicationId: '12345' },
       { applicationId: '3ae2b801-19f6-41ef-ad28-214bd731948f' },
+      { applicationId: '12345' },
     ]);
   });
 

@@ -45,9 +45,9 @@ afterAll(async () => {
 });
 
 describe('npm run ops -- replay from the raw event store', () => {
-  it('exits 0 when every stored delivery went, 1 when one could not be replayed (and says which)', async () => {
-    // Prepare: on one day a batch of ROUND0's interview_ended; on the next, a batch whose second entry is not a
-    // stored delivery (a vendor this version does not know)
+  it('exits 0 when every delivery of the vendor went, 1 when one could not be replayed (and says which)', async () => {
+    // Prepare: on one day a batch of ROUND0's interview_ended beside an entry of a vendor this version does
+    // not know; on the next, a ROUND0 delivery today's parser refuses (its interview id is a number)
     const day = (date: string) => new Date(`${date}T09:00:00.000Z`);
     const ended = rawEventFor(
       'round0',
@@ -62,11 +62,21 @@ describe('npm run ops -- replay from the raw event store', () => {
           Body: JSON.stringify({ schemaVersion: 2, events }),
         }),
       );
-    await put(rawBatchKey('2026-06-01', [ended.dedupeKey]), [ended]);
-    const partly = rawBatchKey('2026-06-02', ['round0:x', 'acme:1']);
-    await put(partly, [
-      { ...ended, receivedAt: day('2026-06-02').toISOString() },
-      { schemaVersion: 1, vendor: 'acme', dedupeKey: 'acme:1', receivedAt: day('2026-06-02').toISOString() },
+    const withForeign = rawBatchKey('2026-06-01', [ended.dedupeKey, 'acme:1']);
+    await put(withForeign, [
+      ended,
+      { schemaVersion: 1, vendor: 'acme', dedupeKey: 'acme:1', receivedAt: day('2026-06-01').toISOString() },
+    ]);
+    const refusedKey = rawBatchKey('2026-06-02', ['round0:refused']);
+    await put(refusedKey, [
+      {
+        ...ended,
+        dedupeKey: 'round0:refused',
+        receivedAt: day('2026-06-02').toISOString(),
+        bodyBase64: Buffer.from(
+          JSON.stringify({ event: 'interview_ended', data: { interview_id: 42 } }),
+        ).toString('base64'),
+      },
     ]);
     const replay = (since: string, until: string) =>
       runOpsCommand(['replay', '--vendor', 'round0', '--since', since, '--until', until], dataDir);
@@ -75,12 +85,12 @@ describe('npm run ops -- replay from the raw event store', () => {
     const whole = await replay('2026-06-01', '2026-06-01');
     const partial = await replay('2026-06-02', '2026-06-02');
 
-    // Assess
-    expect(whole.exitCode).toBe(0);
+    // Assess: the other vendor's entry is said, not a failure; the refused delivery is one
     expect(whole.lines[0]).toMatch(/^sent 1 round0 event\(s\)/);
-    expect(partial.lines).toContain(`skipped ${partly}: not a stored delivery`);
-    expect(partial.lines[0]).toMatch(/^sent 1 round0 event\(s\)/);
+    expect(whole.lines).toContain(`skipped ${withForeign}: not a stored delivery`);
+    expect(whole.exitCode).toBe(0);
+    expect(partial.lines.some((line) => line.startsWith(`skipped ${refusedKey}: `))).toBe(true);
     expect(partial.exitCode).toBe(1);
-    expect(await queueDepth(emulators.sqs, emulators.queueUrls.events)).toBe(2);
+    expect(await queueDepth(emulators.sqs, emulators.queueUrls.events)).toBe(1);
   });
 });

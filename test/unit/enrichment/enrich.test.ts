@@ -292,6 +292,31 @@ describe('enrichEvent', () => {
       ]);
     });
 
+    it('completes the one answer the API lists to a question answered twice from the webhook’s latest take', async () => {
+      // Prepare: the webhook's two takes; the API shows the retake alone, without audio
+      const event = fixtureEvent('round0', 'interview_ended', (body) => {
+        const [first] = dataOf(body).responses as Record<string, unknown>[];
+        dataOf(body).responses = [
+          { ...first, transcript: 'First take.', audio_url: 'https://storage.round0.io/audio/take-1.mp3' },
+          { ...first, transcript: 'Retake.', audio_url: 'https://storage.round0.io/audio/take-2.mp3' },
+        ];
+      });
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          const [first] = body.responses as Record<string, unknown>[];
+          body.responses = [{ ...first, transcript: 'Retake.', audio_url: null }];
+        }),
+      );
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess: the retake's audio beside the retake's transcript
+      expect(enriched.responses?.map((response) => [response.answer, response.audioUrl])).toEqual([
+        ['Retake.', 'https://storage.round0.io/audio/take-2.mp3'],
+      ]);
+    });
+
     it('adds no webhook answer when the API’s answers have no question ids: none could be told apart from the API’s', async () => {
       // Prepare: the API lists the same answers without ids (the client reads an id of another type as none)
       const event = fixtureEvent('round0', 'interview_ended');
