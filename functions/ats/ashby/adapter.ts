@@ -378,14 +378,21 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
       // an application only to a stage of its own (application.create's reference). The one completed stage
       // configured is for the jobs on its plan; the others are left where they are.
       if (current !== undefined) {
+        // A key without Interviews read (which the move itself does not need): the plans are unknown, and the
+        // move says what Ashby says.
+        const unknownWithout = (error: unknown) => {
+          if (error instanceof AtsPermanentError && error.status === 403) return undefined;
+          throw error;
+        };
         const target = await planOf(move.toStageId).catch((error: unknown) => {
-          if (!(error instanceof AtsNotFoundError)) throw error;
+          if (!(error instanceof AtsNotFoundError)) return unknownWithout(error);
           throw new AtsPermanentError(`${adapter}: ATS_COMPLETED_STAGE_ID is not an interview stage`, {
             adapter,
             reason: 'interview_stage_not_found',
           });
         });
-        if ((await planOf(current)) !== target) return 'other-plan';
+        const own = target === undefined ? undefined : await planOf(current).catch(unknownWithout);
+        if (target !== undefined && own !== undefined && own !== target) return 'other-plan';
       }
       await call(buildChangeStage(baseUrl, apiKey, applicationId, move.toStageId));
       return 'moved';

@@ -215,15 +215,21 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
   /**
    * Whether `targetStageId` is a stage of another job than `currentStageId`'s: the one completed stage
    * configured belongs to one job's pipeline, and Greenhouse refuses (422) to move an application of
-   * another job there. Unknown (a stage not visible): false, and the move says what Greenhouse says.
+   * another job there. Unknown (a stage not visible, or a credential without the job interview stages' scope,
+   * which the move itself does not need): false, and the move says what Greenhouse says.
    */
   const inAnotherJob = async (currentStageId: string, targetStageId: string): Promise<boolean> => {
     const unread = [currentStageId, targetStageId].filter((id) => !stageJobs.has(id));
     if (unread.length > 0) {
-      const rows = await client.firstPage(
-        buildListJobInterviewStagesByIds(baseUrl, [...new Set(unread)], perPage),
-        jobInterviewStageSchema,
-      );
+      const rows = await client
+        .firstPage(
+          buildListJobInterviewStagesByIds(baseUrl, [...new Set(unread)], perPage),
+          jobInterviewStageSchema,
+        )
+        .catch((error: unknown) => {
+          if (error instanceof AtsPermanentError && (error.status === 401 || error.status === 403)) return [];
+          throw error;
+        });
       for (const row of rows) if (row.job_id != null) stageJobs.set(row.id, row.job_id);
     }
     const [current, target] = [stageJobs.get(currentStageId), stageJobs.get(targetStageId)];

@@ -409,6 +409,35 @@ describe('Ashby adapter against the Ashby fake', () => {
     expect(fake.state.applications.find((a) => a.id === 'app-2')?.currentInterviewStageId).toBe('stage-b1');
   });
 
+  it('still moves with a key that may not read interview stages (the move does not need it)', async () => {
+    // Prepare: a key with Candidates read + write only
+    await fake.close();
+    fake = await startFakeAshby({
+      keyScopes: { 'writer-key': ['candidates:read', 'candidates:write'] },
+      seed: {
+        candidates: [aCandidate()],
+        applications: [{ id: 'app-1', candidateId: 'cand-1', currentInterviewStageId: 'stage-1' }],
+        stages: ['stage-1', 'stage-2'],
+      },
+    });
+    const ats = createAshbyAdapter(
+      { baseUrl: fake.url, rateLimit: { minTimeMs: 0 }, http: fastHttp },
+      { apiKey: 'writer-key' },
+      { sleep: recordingSleep().sleep },
+    );
+
+    // Act
+    const outcome = await ats.moveStage?.(
+      { candidateId: 'cand-1', applicationId: 'app-1' },
+      { fromStageId: 'stage-1', toStageId: 'stage-2' },
+      aContext(),
+    );
+
+    // Assess
+    expect(outcome).toBe('moved');
+    expect(fake.state.applications[0]?.currentInterviewStageId).toBe('stage-2');
+  });
+
   it('removes a status tag the candidate does not carry without error, and reports a wrong tag id as permanent', async () => {
     // Prepare
     const good = adapterFor({ statusTagIds: { in_progress: 'tag-progress', completed: 'tag-done' } });

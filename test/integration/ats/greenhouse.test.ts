@@ -374,6 +374,27 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       expect(requestsTo('/v3/job_interview_stages').map((r) => r.query.ids)).toEqual(['600,501', '500']);
     });
 
+    it('still moves when the credential may not read job interview stages (the move does not need them)', async () => {
+      // Prepare
+      const ats = adapterFor();
+      running().failNext({
+        status: 403,
+        match: (request) => request.path === '/v3/job_interview_stages',
+        body: { errors: [{ message: 'missing scope' }] },
+      });
+
+      // Act
+      const outcome = await ats.moveStage?.(
+        { candidateId: '11', applicationId: '101' },
+        { fromStageId: '500', toStageId: '501' },
+        aContext(),
+      );
+
+      // Assess
+      expect(outcome).toBe('moved');
+      expect(running().currentStageOf(101)).toBe(501);
+    });
+
     it('writes nothing when a recruiter moved the application elsewhere (moved-on)', async () => {
       // Prepare
       const ats = adapterFor();
