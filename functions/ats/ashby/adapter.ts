@@ -188,6 +188,9 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
               reason: 'custom_field_not_found',
             });
           }
+          // A key without Hiring Process Metadata read: the type is unknown, the value goes as text (what a
+          // String field takes) and Ashby's answer to the write decides.
+          if (error instanceof AtsPermanentError && error.status === 403) return 'String';
           throw error;
         },
       );

@@ -409,7 +409,7 @@ describe('Ashby adapter against the Ashby fake', () => {
     expect(fake.state.applications.find((a) => a.id === 'app-2')?.currentInterviewStageId).toBe('stage-b1');
   });
 
-  it('still moves with a key that may not read interview stages (the move does not need it)', async () => {
+  it('still moves and sets a field with a key that may not read interview stages or field types', async () => {
     // Prepare: a key with Candidates read + write only
     await fake.close();
     fake = await startFakeAshby({
@@ -426,16 +426,26 @@ describe('Ashby adapter against the Ashby fake', () => {
       { sleep: recordingSleep().sleep },
     );
 
+    fake.state.customFields.push({
+      id: 'field-notes',
+      title: 'AI notes',
+      objectType: 'Application',
+      fieldType: 'String',
+      isArchived: false,
+    });
+
     // Act
     const outcome = await ats.moveStage?.(
       { candidateId: 'cand-1', applicationId: 'app-1' },
       { fromStageId: 'stage-1', toStageId: 'stage-2' },
       aContext(),
     );
+    await ats.setField?.({ candidateId: 'cand-1', applicationId: 'app-1' }, 'field-notes', '87', aContext());
 
-    // Assess
+    // Assess: neither read it may not make stops the write it may make
     expect(outcome).toBe('moved');
     expect(fake.state.applications[0]?.currentInterviewStageId).toBe('stage-2');
+    expect(fake.state.customFieldValues.map((value) => value.fieldValue)).toEqual(['87']);
   });
 
   it('removes a status tag the candidate does not carry without error, and reports a wrong tag id as permanent', async () => {
