@@ -30,6 +30,11 @@ export interface FakeMicro1ApiOptions extends ListenOptions {
   readonly apiKey: string;
   /** Reports to serve from the start. */
   readonly reports?: readonly Record<string, unknown>[];
+  /**
+   * Keys that authenticate but lack the reports permission: answered 403 (micro1.md: 401 for a missing or
+   * invalid key, 403 for insufficient permission). @default none
+   */
+  readonly keysWithoutReports?: readonly string[];
 }
 
 export interface FakeMicro1Api extends Pick<RunningFakeServer, 'faults' | 'log'> {
@@ -83,7 +88,12 @@ export async function startFakeMicro1Api(options: FakeMicro1ApiOptions): Promise
       sendJson(response, fault.status, { status: false });
       return;
     }
-    if (request.headers['x-api-key'] !== options.apiKey) {
+    const key = request.headers['x-api-key'];
+    if (typeof key === 'string' && options.keysWithoutReports?.includes(key)) {
+      sendJson(response, 403, { status: false, message: 'Forbidden' });
+      return;
+    }
+    if (key !== options.apiKey) {
       sendJson(response, 401, { status: false, message: 'Unauthorized' });
       return;
     }

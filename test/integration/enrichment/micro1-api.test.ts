@@ -26,7 +26,7 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
   };
 
   beforeAll(async () => {
-    fake = await startFakeMicro1Api({ apiKey });
+    fake = await startFakeMicro1Api({ apiKey, keysWithoutReports: ['interviews-only'] });
   });
 
   afterAll(() => fake.close());
@@ -221,6 +221,20 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
       vendor: 'micro1',
       vendorMessage: 'Unauthorized',
     });
+    expect(fake.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('fails permanently, without retrying, on a key without the reports permission (403)', async () => {
+    // Prepare
+    const { client, sleeps } = clientWith({ key: 'interviews-only' });
+
+    // Act
+    const result = client.listReports();
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(VendorApiAuthError);
+    await expect(result).rejects.toMatchObject({ status: 403, vendor: 'micro1', vendorMessage: 'Forbidden' });
     expect(fake.requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
