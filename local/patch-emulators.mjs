@@ -59,28 +59,14 @@ patch({
   done: 'local-aws-sqs counts receives only, as SQS does',
 });
 
-// SendMessage, its batch entries and the message's own check each add the body's `.length` (UTF-16 units)
-// to the message size; SQS counts bytes (UTF-8), so a body of multi-byte characters over the queue's
-// MaximumMessageSize in bytes passed locally and would be refused by SQS.
+// SendMessage, its batch entries and the message's own check each add the body's and each string attribute
+// value's `.length` (UTF-16 units) to the message size, and SendMessageBatch's total (SQS's 1 MiB for all
+// entries, `BatchRequestTooLong`) adds them so too; SQS counts bytes (UTF-8), so a message or batch over the
+// limit in bytes because of multi-byte text passed locally and would be refused by SQS.
 for (const [from, to] of [
   ['let r=e.MessageBody.length;', 'let r=Buffer.byteLength(e.MessageBody);'],
   ['let r=i.MessageBody.length,', 'let r=Buffer.byteLength(i.MessageBody),'],
   ['let i=s.MessageBody.length,', 'let i=Buffer.byteLength(s.MessageBody),'],
-]) {
-  patch({
-    file: resolve('local-aws-sqs'),
-    name: 'local-aws-sqs',
-    from,
-    to,
-    marker: 'Message must be shorter than',
-    done: `local-aws-sqs counts a message body in bytes, as SQS does (${to})`,
-  });
-}
-
-// The same checks add each string attribute value's `.length` too, and SendMessageBatch's total (SQS's 1 MiB
-// for all entries, `BatchRequestTooLong`) adds bodies and values in UTF-16 units: a message or batch over the
-// limit in bytes because of multi-byte text passed locally.
-for (const [from, to] of [
   ['typeof c=="string"&&(r+=c.length)', 'typeof c=="string"&&(r+=Buffer.byteLength(c))'],
   [
     '(r+=g.length),typeof y=="string"&&(r+=y.length)',
@@ -99,7 +85,7 @@ for (const [from, to] of [
     from,
     to,
     marker: 'Message must be shorter than',
-    done: `local-aws-sqs counts attribute values and a batch's total in bytes, as SQS does (${to})`,
+    done: `local-aws-sqs counts a message in bytes, as SQS does (${to})`,
   });
 }
 

@@ -63,7 +63,7 @@ import {
 import { capped } from './format.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { envelopeOfRaw, readRawEvent, readRawEvents } from './raw-store.js';
-import { receiveDeadLetters, releaseMessage } from './redrive.js';
+import { maxStaleReceives, receiveDeadLetters, releaseMessage, runVisibilitySecondsFor } from './redrive.js';
 import {
   abortUploads,
   deleteEverywhere,
@@ -198,14 +198,17 @@ const parseJson = (text: string): unknown => {
   }
 };
 
+/** `text` followed by `base64` decoded, when there is one: an e-mail in base64 bytes is not in `text` as such. */
+const withDecoded = (text: string, base64: unknown): string =>
+  typeof base64 === 'string' ? `${text}\n${Buffer.from(base64, 'base64').toString('utf8')}` : text;
+
 /**
  * `text` (a queue message or a claim check: `{ kind: 'event', event, raw }`) followed by the raw delivery it
- * carries, decoded: its bytes are base64 there, so an e-mail in them is not in `text` as such.
+ * carries, decoded.
  */
 const withRawBody = (text: string): string => {
   const value = parseJson(text) as { raw?: { bodyBase64?: unknown } } | undefined;
-  const base64 = typeof value === 'object' && value !== null ? value.raw?.bodyBase64 : undefined;
-  return typeof base64 === 'string' ? `${text}\n${Buffer.from(base64, 'base64').toString('utf8')}` : text;
+  return withDecoded(text, typeof value === 'object' && value !== null ? value.raw?.bodyBase64 : undefined);
 };
 
 /**
@@ -253,11 +256,8 @@ const unparsedText = async (
  * An opaque batch entry's text, lower-cased, with a top-level `bodyBase64` decoded after it: a stored delivery
  * of a vendor since removed keeps the vendor's body (the e-mail in it) only in base64.
  */
-const opaqueEntryText = (entry: unknown): string => {
-  const base64 = (entry as { bodyBase64?: unknown } | null)?.bodyBase64;
-  const body = typeof base64 === 'string' ? `\n${Buffer.from(base64, 'base64').toString('utf8')}` : '';
-  return `${JSON.stringify(entry)}${body}`.toLowerCase();
-};
+const opaqueEntryText = (entry: unknown): string =>
+  withDecoded(JSON.stringify(entry), (entry as { bodyBase64?: unknown } | null)?.bodyBase64).toLowerCase();
 
 /**
  * Of a batch of the raw event store, its entries that are not deliveries this version reads (its deliveries
@@ -694,14 +694,6 @@ export interface DeadLetterSweep {
   readonly failure?: string;
 }
 
-/**
- * How long each received message stays hidden: the sweep holds the other candidates' messages until it has
- * read the whole DLQ (released at once then), so that no receive hands the same message back twice. 5
- * minutes and a second more per message the DLQ held (a claim check read from S3 each), at most SQS's 12 h.
- */
-const sweepVisibilitySecondsFor = (found: number) => Math.min(12 * 3600, 300 + found);
-/** Receives in a row that return only messages already judged (they reappeared) before the sweep gives up. */
-const maxStaleReceives = 5;
 /** Messages read past the DLQ's count at the start before a sweep of a DLQ still filling gives up. */
 const maxReadsPastCount = 1000;
 
@@ -756,7 +748,8 @@ const sweepOne = async (
   } catch (error) {
     return { queue: queue.queue, label: queue.label, found: 0, ...counts, failure: errorName(error) };
   }
-  const hideSeconds = sweepVisibilitySecondsFor(found);
+  // The other candidates' messages are held until the whole DLQ is read (a claim check read from S3 each).
+  const hideSeconds = runVisibilitySecondsFor(found);
   const progress = new Progress(
     `erase: ${queue.label}`,
     found,
@@ -912,7 +905,7 @@ export const deadLetterLines = (sweeps: readonly DeadLetterSweep[]): string[] =>
     if (sweep.notReleased > 0) {
       lines.push(
         `${sweep.label}: ${sweep.notReleased} other message(s) could not be released: visible again within ` +
-          `${sweepVisibilitySecondsFor(sweep.found)} s`,
+          `${runVisibilitySecondsFor(sweep.found)} s`,
       );
     }
     return lines;

@@ -264,8 +264,15 @@ const attributesFor = (which: RedriveWhich, message: Message): Record<string, Me
  */
 export const clockSkewMs = 2_000;
 
-/** Receives in a row that bring only copies seen before, after which the run stops (as the erase's sweep). */
-const maxStaleReceives = 5;
+/**
+ * How long a message received from a DLQ stays hidden while a run through the DLQ (a redrive, the erase's
+ * sweep) goes on, so that no receive hands the same message back: 5 minutes and a second more per message
+ * the DLQ held, at most SQS's 12 h. What the run keeps back is released at once when it ends.
+ */
+export const runVisibilitySecondsFor = (found: number): number => Math.min(12 * 3600, 300 + found);
+
+/** Receives in a row that bring only messages seen before (they reappeared) after which such a run stops. */
+export const maxStaleReceives = 5;
 
 /** A body's fingerprint: what the run keeps of each message it moved. */
 const digestOf = (body: string | undefined): string =>
@@ -295,8 +302,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   const cameBack = new Map<string, Message>();
   const movedBodies = new Set<string>();
   let stale = 0;
-  // As the erase's sweep: a second per message on top of five minutes, at most SQS's 12 hours.
-  const hideSeconds = Math.min(12 * 3600, 300 + found);
+  const hideSeconds = runVisibilitySecondsFor(found);
   let parkedRemoved = 0;
   let parkedKept = 0;
   /** False when the message points to a claim check that is gone, or whose presence could not be read. */

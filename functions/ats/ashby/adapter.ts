@@ -156,6 +156,29 @@ export const ashbyFieldValue = (fieldId: string, fieldType: string, value: strin
   }
 };
 
+/**
+ * `load` memoized per key for the life of the container; a failed load is not kept, so the next call asks
+ * again (a throttled read must not stick).
+ */
+const oncePerKey = <T>(load: (key: string) => Promise<T>) => {
+  const loaded = new Map<string, Promise<T>>();
+  return (key: string): Promise<T> => {
+    let value = loaded.get(key);
+    if (value === undefined) {
+      value = load(key);
+      loaded.set(key, value);
+      value.catch(() => loaded.delete(key));
+    }
+    return value;
+  };
+};
+
+/** `undefined` for a read the key may not make (403): what it would tell stays unknown. Anything else is thrown. */
+const unlessForbidden = (error: unknown): undefined => {
+  if (error instanceof AtsPermanentError && error.status === 403) return undefined;
+  throw error;
+};
+
 /** Applications read to choose among a candidate's (each one `application.info`): beyond, it stays ambiguous. */
 const maxApplicationsRead = 10;
 const choice = { singleOfAnyJob: true } as const;
@@ -171,56 +194,35 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
       'application.info',
     );
 
-  // Each field's type, read once per container (a field never changes type under its id); a failed read is
-  // not kept, so the next write asks again.
-  const fieldTypes = new Map<string, Promise<string>>();
-  const fieldTypeOf = (fieldId: string): Promise<string> => {
-    let fieldType = fieldTypes.get(fieldId);
-    if (fieldType === undefined) {
-      fieldType = call(buildCustomFieldInfo(baseUrl, apiKey, fieldId)).then(
-        (envelope) => results(envelope, customFieldSchema, 'customField.info').fieldType,
-        (error: unknown) => {
-          fieldTypes.delete(fieldId);
-          // A field that does not exist is a setting to correct, not a record gone from the ATS.
-          if (error instanceof AtsNotFoundError) {
-            throw new AtsPermanentError(`${adapter}: custom field ${fieldId} does not exist`, {
-              adapter,
-              reason: 'custom_field_not_found',
-            });
-          }
-          // A key without Hiring Process Metadata read: the type is unknown, the value goes as text (what a
-          // String field takes) and Ashby's answer to the write decides.
-          if (error instanceof AtsPermanentError && error.status === 403) return 'String';
-          throw error;
-        },
-      );
-      fieldTypes.set(fieldId, fieldType);
-    }
-    return fieldType;
-  };
-  // Each stage's interview plan, read once per container (a stage belongs to one plan for good).
-  const stagePlans = new Map<string, Promise<string>>();
-  const planOf = (stageId: string): Promise<string> => {
-    let plan = stagePlans.get(stageId);
-    if (plan === undefined) {
-      plan = call(buildInterviewStageInfo(baseUrl, apiKey, stageId)).then(
-        (envelope) => results(envelope, interviewStageSchema, 'interviewStage.info').interviewPlanId,
-        (error: unknown) => {
-          stagePlans.delete(stageId);
-          throw error;
-        },
-      );
-      stagePlans.set(stageId, plan);
-    }
-    return plan;
-  };
+  // A field's type and a stage's interview plan, each read once per container (neither changes under its id).
+  const fieldTypeOf = oncePerKey((fieldId) =>
+    call(buildCustomFieldInfo(baseUrl, apiKey, fieldId)).then(
+      (envelope) => results(envelope, customFieldSchema, 'customField.info').fieldType,
+      (error: unknown) => {
+        // A field that does not exist is a setting to correct, not a record gone from the ATS.
+        if (!(error instanceof AtsNotFoundError)) throw error;
+        throw new AtsPermanentError(`${adapter}: custom field ${fieldId} does not exist`, {
+          adapter,
+          reason: 'custom_field_not_found',
+        });
+      },
+    ),
+  );
+  const planOf = oncePerKey((stageId) =>
+    call(buildInterviewStageInfo(baseUrl, apiKey, stageId)).then(
+      (envelope) => results(envelope, interviewStageSchema, 'interviewStage.info').interviewPlanId,
+    ),
+  );
   const setCustomField = async (
     match: AtsMatch,
     objectType: AshbyCustomFieldObjectType,
     fieldId: string,
     value: string,
   ): Promise<void> => {
-    const fieldValue = ashbyFieldValue(fieldId, await fieldTypeOf(fieldId), value);
+    // Without Hiring Process Metadata read the type is unknown: the value goes as text (what a String field
+    // takes) and Ashby's answer to the write decides.
+    const fieldType = (await fieldTypeOf(fieldId).catch(unlessForbidden)) ?? 'String';
+    const fieldValue = ashbyFieldValue(fieldId, fieldType, value);
     await call(
       buildSetCustomField(baseUrl, apiKey, {
         objectId: objectIdFor(match, objectType),
@@ -380,22 +382,18 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
       // A stage belongs to one interview plan, and applications to other jobs follow other plans: Ashby moves
       // an application only to a stage of its own (application.create's reference). The one completed stage
       // configured is for the jobs on its plan; the others are left where they are.
+      // A key without Interviews read (which the move itself does not need): the plans are unknown, and the
+      // move says what Ashby says.
       if (current !== undefined) {
-        // A key without Interviews read (which the move itself does not need): the plans are unknown, and the
-        // move says what Ashby says.
-        const unknownWithout = (error: unknown) => {
-          if (error instanceof AtsPermanentError && error.status === 403) return undefined;
-          throw error;
-        };
         const target = await planOf(move.toStageId).catch((error: unknown) => {
-          if (!(error instanceof AtsNotFoundError)) return unknownWithout(error);
+          if (!(error instanceof AtsNotFoundError)) return unlessForbidden(error);
           throw new AtsPermanentError(`${adapter}: ATS_COMPLETED_STAGE_ID is not an interview stage`, {
             adapter,
             reason: 'interview_stage_not_found',
           });
         });
-        const own = target === undefined ? undefined : await planOf(current).catch(unknownWithout);
-        if (target !== undefined && own !== undefined && own !== target) return 'other-plan';
+        const own = target === undefined ? undefined : await planOf(current).catch(unlessForbidden);
+        if (own !== undefined && own !== target) return 'other-plan';
       }
       await call(buildChangeStage(baseUrl, apiKey, applicationId, move.toStageId));
       return 'moved';

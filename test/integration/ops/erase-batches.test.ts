@@ -3,18 +3,14 @@
  * invocation's deliveries in one object), on the emulators: a batch that also holds another person's
  * delivery is written again without the candidate's, one that holds only theirs is deleted.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RawEvent } from '../../../functions/queue/raw-events.js';
 import { resources } from '../../../lib/resources.js';
-import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import type { LocalEmulators } from '../../../local/emulators.js';
 import { readRawEvents } from '../../../local/ops/raw-store.js';
 import { listObjects } from '../../../local/ops/s3-objects.js';
 import { runOpsCommand } from '../../../local/ops.js';
-import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
-import { ensureSecretsFile } from '../../../local/secrets-file.js';
+import { type EmulatorStage, startEmulatorStage } from './emulator-stage.js';
 import { rawEventFor, storeAsOneInvocation } from './raw-events.js';
 
 const bucket = resources.bucket.name;
@@ -66,24 +62,15 @@ const keysUnder = async (prefix: string): Promise<string[]> => {
   return keys.sort();
 };
 
+let stage: EmulatorStage | undefined;
+
 beforeAll(async () => {
-  emulators = await startEmulators();
-  dataDir = await mkdtemp(join(tmpdir(), 'ops-erase-batches-'));
-  const secretsFile = join(dataDir, 'secrets.local.json');
-  await ensureSecretsFile(secretsFile);
-  await writeRuntimeInfo(dataDir, runtimeInfoFor({ ...emulators, secretsFile: { path: secretsFile } }));
-  s3 = new S3Client({
-    region: localAws.region,
-    endpoint: emulators.endpoints.s3,
-    forcePathStyle: true,
-    credentials: localAws.credentials,
-  });
+  stage = await startEmulatorStage('ops-erase-batches-');
+  ({ emulators, dataDir, s3 } = stage);
 });
 
 afterAll(async () => {
-  s3?.destroy();
-  await emulators?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await stage?.close();
 });
 
 describe('npm run ops -- erase (batch objects of the raw event store)', () => {

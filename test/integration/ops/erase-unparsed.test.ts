@@ -4,17 +4,13 @@
  * once refused it is the candidate's only by that id. The erase searches such deliveries and claim checks for
  * every needle (e-mails, names, pseudonyms, candidate and interview ids), as it does objects of unknown kinds.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type RawEvent, rawEventKey } from '../../../functions/queue/raw-events.js';
 import { resources } from '../../../lib/resources.js';
-import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import type { LocalEmulators } from '../../../local/emulators.js';
 import { listObjects } from '../../../local/ops/s3-objects.js';
 import { runOpsCommand } from '../../../local/ops.js';
-import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
-import { ensureSecretsFile } from '../../../local/secrets-file.js';
+import { type EmulatorStage, startEmulatorStage } from './emulator-stage.js';
 import { ensureRawEvent } from './raw-events.js';
 
 const bucket = resources.bucket.name;
@@ -80,24 +76,15 @@ const keysUnder = async (prefix: string): Promise<string[]> => {
   return keys.sort();
 };
 
+let stage: EmulatorStage | undefined;
+
 beforeAll(async () => {
-  emulators = await startEmulators();
-  dataDir = await mkdtemp(join(tmpdir(), 'ops-erase-unparsed-'));
-  const secretsFile = join(dataDir, 'secrets.local.json');
-  await ensureSecretsFile(secretsFile);
-  await writeRuntimeInfo(dataDir, runtimeInfoFor({ ...emulators, secretsFile: { path: secretsFile } }));
-  s3 = new S3Client({
-    region: localAws.region,
-    endpoint: emulators.endpoints.s3,
-    forcePathStyle: true,
-    credentials: localAws.credentials,
-  });
+  stage = await startEmulatorStage('ops-erase-unparsed-');
+  ({ emulators, dataDir, s3 } = stage);
 });
 
 afterAll(async () => {
-  s3?.destroy();
-  await emulators?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await stage?.close();
 });
 
 describe('npm run ops -- erase (records the parser refuses)', () => {

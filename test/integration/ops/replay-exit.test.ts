@@ -1,21 +1,17 @@
 /**
  * `npm run ops -- replay --vendor … --since …` against the local emulators (a stage as `npm start` leaves
- * it): a stored object it cannot replay is said and makes the exit code 1, so a script does not take a
- * partial replay for complete.
+ * it): a delivery of the vendor it cannot replay is said and makes the exit code 1, so a script does not take
+ * a partial replay for complete; what is no delivery of the vendor is said only.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rawBatchKey } from '../../../functions/queue/raw-events.js';
 import { resources } from '../../../lib/resources.js';
-import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
+import type { LocalEmulators } from '../../../local/emulators.js';
 import { runOpsCommand } from '../../../local/ops.js';
 import { queueDepth } from '../../../local/queue-depth.js';
-import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
-import { ensureSecretsFile } from '../../../local/secrets-file.js';
 import { fixture } from '../../helpers/fixtures.js';
+import { type EmulatorStage, startEmulatorStage } from './emulator-stage.js';
 import { rawEventFor } from './raw-events.js';
 
 const bucket = resources.bucket.name;
@@ -24,24 +20,15 @@ let emulators: LocalEmulators;
 let dataDir: string;
 let s3: S3Client;
 
+let stage: EmulatorStage | undefined;
+
 beforeAll(async () => {
-  emulators = await startEmulators();
-  dataDir = await mkdtemp(join(tmpdir(), 'ops-replay-exit-'));
-  const secretsFile = join(dataDir, 'secrets.local.json');
-  await ensureSecretsFile(secretsFile);
-  await writeRuntimeInfo(dataDir, runtimeInfoFor({ ...emulators, secretsFile: { path: secretsFile } }));
-  s3 = new S3Client({
-    region: localAws.region,
-    endpoint: emulators.endpoints.s3,
-    forcePathStyle: true,
-    credentials: localAws.credentials,
-  });
+  stage = await startEmulatorStage('ops-replay-exit-');
+  ({ emulators, dataDir, s3 } = stage);
 });
 
 afterAll(async () => {
-  s3?.destroy();
-  await emulators?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await stage?.close();
 });
 
 describe('npm run ops -- replay from the raw event store', () => {
