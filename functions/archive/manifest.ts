@@ -9,7 +9,8 @@
  *   `candidate` (the candidate's e-mail pseudonym, when its task carried one: what an erasure finds it by),
  *   `completedAt` and `completedBy` once the batch is complete;
  * - a lease: same `pk`, `sk = LEASE#<asset key>`, attributes `owner` (an id of the task's attempt) and
- *   `expiresAt` (epoch ms): which task is archiving the asset now ({@link ArchiveManifest.lease}).
+ *   `leaseUntil` (epoch ms): which task is archiving the asset now ({@link ArchiveManifest.lease}); its
+ *   `expiresAt` (the table's TTL, epoch seconds) is a day past the lease, so a lease item goes by itself.
  * Object keys start with `interviews/`, batch keys with `BATCH#` and lease keys with `LEASE#`, so they never
  * collide and `list` reads objects only (`begins_with`).
  *
@@ -77,6 +78,12 @@ export const archiveManifestPk = (vendor: VendorName, interviewKey: string): str
   `ARCHIVE#${vendor}#${interviewKey}`;
 const batchSk = (batchId: string): string => `BATCH#${batchId}`;
 const leaseSk = (assetKey: string): string => `LEASE#${objectSk(assetKey)}`;
+
+/**
+ * A lease item's TTL (epoch seconds): a day past the lease's end. A lease is coordination only, and DynamoDB
+ * may keep an expired item for days: a lease it removes has long ended (an absent lease is a free one).
+ */
+const leaseItemTtl = (leaseUntilMs: number): number => Math.ceil(leaseUntilMs / 1000) + 24 * 3600;
 
 export class ArchiveManifest {
   readonly #client: DynamoDBDocumentClient;
@@ -187,14 +194,26 @@ export class ArchiveManifest {
     const key = { pk: archiveManifestPk(vendor, interviewKey), sk: leaseSk(assetKey) };
     try {
       // An UpdateItem rather than a PutItem, so releasing needs no DeleteItem permission (see `release`).
+      // A lease item written before `leaseUntil` kept its time (ms) in `expiresAt`: still honoured.
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: key,
-          UpdateExpression: 'SET #owner = :owner, #expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(#owner) OR #expiresAt < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': expiresAtMs, ':now': this.#now() },
+          UpdateExpression: 'SET #owner = :owner, #leaseUntil = :leaseUntil, #expiresAt = :expiresAt',
+          ConditionExpression:
+            'attribute_not_exists(#owner) OR #owner = :owner OR #leaseUntil < :now' +
+            ' OR (attribute_not_exists(#leaseUntil) AND #expiresAt < :now)',
+          ExpressionAttributeNames: {
+            '#owner': 'owner',
+            '#leaseUntil': 'leaseUntil',
+            '#expiresAt': 'expiresAt',
+          },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':leaseUntil': expiresAtMs,
+            ':expiresAt': leaseItemTtl(expiresAtMs),
+            ':now': this.#now(),
+          },
         }),
       );
       return undefined;
@@ -205,12 +224,12 @@ export class ArchiveManifest {
       new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
     );
     // Released or expired in between: busy for no time, the caller retries at once.
-    return Math.max(Number(Item?.expiresAt ?? 0), this.#now());
+    return Math.max(Number(Item?.leaseUntil ?? Item?.expiresAt ?? 0), this.#now());
   }
 
   /**
    * Gives up `owner`'s lease on `assetKey` (expires it now); nothing when another holds it. The item stays
-   * (a few bytes, in the interview's archive partition that an erasure deletes whole).
+   * until the table's TTL deletes it (within days; an erasure deletes the interview's archive partition whole).
    */
   async release(vendor: VendorName, interviewKey: string, assetKey: string, owner: string): Promise<void> {
     try {
@@ -218,10 +237,14 @@ export class ArchiveManifest {
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { pk: archiveManifestPk(vendor, interviewKey), sk: leaseSk(assetKey) },
-          UpdateExpression: 'SET #expiresAt = :zero',
+          UpdateExpression: 'SET #leaseUntil = :zero, #expiresAt = :expiresAt',
           ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':owner': owner, ':zero': 0 },
+          ExpressionAttributeNames: {
+            '#owner': 'owner',
+            '#leaseUntil': 'leaseUntil',
+            '#expiresAt': 'expiresAt',
+          },
+          ExpressionAttributeValues: { ':owner': owner, ':zero': 0, ':expiresAt': leaseItemTtl(this.#now()) },
         }),
       );
     } catch (error) {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
@@ -338,6 +338,65 @@ describe('ArchiveManifest (dynalite)', () => {
       expect(afterRelease).toBeUndefined();
       expect(otherAsset).toBeUndefined();
       expect(await clocked.list(vendor, interviewKey)).toEqual([]);
+    });
+
+    it('keeps the lease time apart from the TTL: a lease item expires (epoch seconds) a day after its lease ends', async () => {
+      // Prepare
+      let now = t0;
+      const clocked = new ArchiveManifest({ client: dynamo.client, tableName, now: () => now });
+      const interviewKey = anInterviewKey();
+      const leaseItem = async () =>
+        (
+          await documents.send(
+            new GetCommand({
+              TableName: tableName,
+              Key: { pk: archiveManifestPk(vendor, interviewKey), sk: `LEASE#${prefix}` },
+              ConsistentRead: true,
+            }),
+          )
+        ).Item;
+
+      // Act
+      await clocked.lease(vendor, interviewKey, prefix, 'task-a', t0 + 60_000);
+      const held = await leaseItem();
+      now = t0 + 5_000;
+      await clocked.release(vendor, interviewKey, prefix, 'task-a');
+      const released = await leaseItem();
+
+      // Assess
+      expect(held).toMatchObject({
+        owner: 'task-a',
+        leaseUntil: t0 + 60_000,
+        expiresAt: (t0 + 60_000) / 1000 + 86_400,
+      });
+      expect(released).toMatchObject({ leaseUntil: 0, expiresAt: (t0 + 5_000) / 1000 + 86_400 });
+    });
+
+    it('honours a lease item written before leaseUntil (its time in expiresAt, epoch ms)', async () => {
+      // Prepare: task-a's lease as the earlier code wrote it
+      let now = t0;
+      const clocked = new ArchiveManifest({ client: dynamo.client, tableName, now: () => now });
+      const interviewKey = anInterviewKey();
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: archiveManifestPk(vendor, interviewKey),
+            sk: `LEASE#${prefix}`,
+            owner: 'task-a',
+            expiresAt: t0 + 60_000,
+          },
+        }),
+      );
+
+      // Act
+      const busy = await clocked.lease(vendor, interviewKey, prefix, 'task-b', t0 + 90_000);
+      now = t0 + 60_001;
+      const afterExpiry = await clocked.lease(vendor, interviewKey, prefix, 'task-b', t0 + 90_000);
+
+      // Assess
+      expect(busy).toBe(t0 + 60_000);
+      expect(afterExpiry).toBeUndefined();
     });
 
     it('grants a lease to exactly one of many tasks asking at once', async () => {
