@@ -2,7 +2,8 @@
  * The archive's {@link MediaSource}: media URLs from vendor payloads (answer audio, report PDFs, HLS
  * playlists, segments and keys) streamed through the one outbound HTTP client (`platform/http.ts`), under a
  * per-vendor media policy: https only, the vendor's media hosts only, public addresses only (checked again
- * at connect time and on every redirect hop), a per-hop timeout, an overall deadline and a size cap.
+ * at connect time and on every redirect hop), a per-hop timeout, a body idle timeout, an overall deadline and
+ * a size cap.
  *
  * These URLs come from webhook payloads, which anyone who learns a receiver URL can forge: without the
  * guard a payload naming `http://169.254.169.254/…` would have the archive copy the Lambda's credentials into
@@ -99,7 +100,13 @@ export const mediaPolicyFor = (
 export interface MediaSourceOptions
   extends Omit<
     HttpClientOptions,
-    'urlPolicy' | 'timeoutMs' | 'deadlineMs' | 'maxResponseBytes' | 'maxRedirects' | 'credentialHeaders'
+    | 'urlPolicy'
+    | 'timeoutMs'
+    | 'deadlineMs'
+    | 'maxResponseBytes'
+    | 'maxRedirects'
+    | 'credentialHeaders'
+    | 'bodyIdleTimeoutMs'
   > {
   /**
    * Where media URLs may go ({@link mediaPolicyFor}). A policy that allows both http and private addresses
@@ -134,10 +141,17 @@ export interface MediaSourceOptions
    * @default 3
    */
   readonly maxRedirects?: number;
+  /**
+   * Milliseconds a body may go without a byte while it is read; past it the fetch fails as transient (a
+   * retry resumes where it stopped) instead of holding the invocation until the deadline.
+   * @default 60000
+   */
+  readonly bodyIdleTimeoutMs?: number;
 }
 
 const defaults = {
   timeoutMs: 15_000,
+  bodyIdleTimeoutMs: 60_000,
   deadlineMs: 10 * 60_000,
   maxResponseBytes: 2 * 1024 ** 3,
   maxRedirects: 3,
@@ -199,6 +213,7 @@ export const createMediaSource = (options: MediaSourceOptions): MediaSource => {
   const clientOptions: HttpClientOptions = {
     ...http,
     timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs ?? defaults.bodyIdleTimeoutMs,
     deadlineMs: options.deadlineMs ?? defaults.deadlineMs,
     maxResponseBytes: options.maxResponseBytes ?? defaults.maxResponseBytes,
     maxRedirects: options.maxRedirects ?? defaults.maxRedirects,

@@ -181,6 +181,14 @@ export interface HttpClientOptions {
    */
   readonly maxResponseBytes?: number;
   /**
+   * Milliseconds a streamed body ({@link HttpClient.stream}) may keep its reader waiting for the next bytes;
+   * past it the stream fails with {@link HttpTransientError} and the download is cancelled: a host that
+   * stalls mid-body frees the caller long before the deadline (undici alone waits 300 s). Time the reader
+   * spends elsewhere (a slow upload of what it read) does not count.
+   * @default undefined — none: the deadline alone
+   */
+  readonly bodyIdleTimeoutMs?: number;
+  /**
    * Names of headers that carry a secret, besides `authorization`, `proxy-authorization`, `cookie` and
    * `x-api-key` (always): a request with any of them is never redirected to another origin.
    * @default []
@@ -429,8 +437,61 @@ const readCappedText = async (response: Response, maxBytes: number, operation: s
   return new TextDecoder().decode(Buffer.concat(chunks));
 };
 
-/** The body as a Node stream that fails with {@link ResponseTooLargeError} past `maxBytes`. */
-const cappedStream = (response: Response, maxBytes: number, operation: string): Readable => {
+/**
+ * `source` failing with {@link HttpTransientError} when a read waits more than `idleMs` for its bytes. Pulled
+ * only when its reader asks (high-water mark 0), so only waits on the network count.
+ */
+const idleBounded = (
+  source: ReadableStream<Uint8Array>,
+  idleMs: number,
+  operation: string,
+  status: number,
+): ReadableStream<Uint8Array> => {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const stalled = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new HttpTransientError(`${operation}: body stalled (no bytes for ${idleMs} ms)`, {
+                  operation,
+                  status,
+                }),
+              ),
+            idleMs,
+          );
+        });
+        try {
+          const { done, value } = await Promise.race([reader.read(), stalled]);
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          // Cancelling the source aborts the download itself.
+          reader.cancel(error).catch(ignore);
+          controller.error(error);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+};
+
+/**
+ * The body as a Node stream that fails with {@link ResponseTooLargeError} past `maxBytes` (and, given
+ * `idleMs`, with {@link HttpTransientError} when it stalls: {@link idleBounded}).
+ */
+const cappedStream = (
+  response: Response,
+  maxBytes: number,
+  operation: string,
+  idleMs: number | undefined,
+): Readable => {
   if (response.body === null) return Readable.from([]);
   let size = 0;
   const capped = response.body.pipeThrough(
@@ -443,7 +504,8 @@ const cappedStream = (response: Response, maxBytes: number, operation: string): 
       },
     }),
   );
-  return Readable.fromWeb(capped as NodeReadableStream<Uint8Array>);
+  const bounded = idleMs === undefined ? capped : idleBounded(capped, idleMs, operation, response.status);
+  return Readable.fromWeb(bounded as NodeReadableStream<Uint8Array>);
 };
 
 /** Whether a response with `status` is handed back to the caller (2xx/3xx or accepted) rather than thrown. */
@@ -809,7 +871,10 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         discard(res.body);
         throw tooLarge(call.operation, res.status, call.maxResponseBytes);
       }
-      return { body: '', value: cappedStream(res, call.maxResponseBytes, call.operation) };
+      return {
+        body: '',
+        value: cappedStream(res, call.maxResponseBytes, call.operation, options.bodyIdleTimeoutMs),
+      };
     });
     return {
       status: response.status,

@@ -357,6 +357,27 @@ describe('media source', () => {
       expect(server.requests.map((request) => request.path)).toEqual(['/hang', '/stall']);
     });
 
+    it('ends a body that stalls after the body idle timeout as transient, with time left in the invocation', async () => {
+      // Prepare: 30 s of budget, a host that sends headers and a first chunk, then nothing
+      const source = createMediaSource({
+        policy: mediaPolicyFor('round0', defaultArchiveMediaHosts, localRun),
+        until: Date.now() + 30_000,
+        bodyIdleTimeoutMs: 200,
+      });
+
+      // Act
+      const stalled = await source
+        .fetch(`http://127.0.0.1:${port}/stall`)
+        .then(collect)
+        .catch((e: unknown) => e);
+
+      // Assess: the retry resumes from what was stored; the invocation was not held to its end
+      expect(stalled).toBeInstanceOf(HttpTransientError);
+      expect((stalled as Error).message).toBe(
+        `media GET 127.0.0.1:${port}: body stalled (no bytes for 200 ms)`,
+      );
+    });
+
     it('starts no request once `until` has passed', async () => {
       // Prepare
       const spent = createMediaSource({

@@ -189,6 +189,17 @@ describe('createHttpClient limits', () => {
         // Never answers.
       } else if (url.pathname === '/trickle') {
         response.writeHead(200).write('first');
+      } else if (url.pathname === '/paced') {
+        // Eight 64 KiB chunks, one every 100 ms: slow, never silent for long.
+        response.writeHead(200);
+        let left = 8;
+        const next = () => {
+          if (response.destroyed) return;
+          response.write(Buffer.alloc(64 * 1024, 2));
+          if (--left === 0) response.end();
+          else setTimeout(next, 100);
+        };
+        next();
       } else if (url.pathname === '/missing') {
         response.writeHead(404).end('no such recording');
       } else {
@@ -317,6 +328,43 @@ describe('createHttpClient limits', () => {
     // Assess
     expect(response.status).toBe(200);
     expect((error as Error).name).toBe('TimeoutError');
+  });
+
+  it('fails a stream whose body stalls past the idle timeout, as transient, long before the deadline', async () => {
+    // Prepare
+    const http = client({ timeoutMs: 5_000, deadlineMs: 30_000, bodyIdleTimeoutMs: 300 });
+    const started = Date.now();
+
+    // Act
+    const response = await http.stream({ method: 'GET', url: `${server.url}/trickle` });
+    const error = await collect(response.body).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(HttpTransientError);
+    expect(error).toMatchObject({ message: 'GET /trickle: body stalled (no bytes for 300 ms)', status: 200 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('does not count time its reader spends elsewhere, nor a slow body that keeps coming, as a stall', async () => {
+    // Prepare
+    const http = client({ bodyIdleTimeoutMs: 300 });
+    const slowReader = async (body: AsyncIterable<Buffer>): Promise<number> => {
+      let size = 0;
+      for await (const chunk of body) {
+        size += chunk.byteLength;
+        // An upload of what was read that takes longer than the idle timeout.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      return size;
+    };
+
+    // Act
+    const bytes = await http.stream({ method: 'GET', url: `${server.url}/bytes?size=100000` });
+    const paced = await http.stream({ method: 'GET', url: `${server.url}/paced` });
+
+    // Assess
+    expect(await slowReader(bytes.body)).toBe(100_000);
+    expect(await collect(paced.body)).toHaveLength(8 * 64 * 1024);
   });
 
   it('refuses a stream to a private address under a policy', async () => {
