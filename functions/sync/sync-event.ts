@@ -606,7 +606,7 @@ const reread = async (
 /**
  * The records the settle writes: done for what was applied, failed for the write that threw (released
  * instead when it certainly did not reach the receiver: a notification refused with 429), and the previous
- * record (or none) for writes never tried.
+ * record (or none) for writes never tried (but a note of an item this attempt created stays unfinished).
  */
 const settledEffects = (
   claimed: InterviewState,
@@ -637,6 +637,11 @@ const settledEffects = (
       // the ATS before it lands and post it again (see `planWrites`).
       const settling = mayStillLand(error) ? timing.nowMs + timing.unansweredSettleMs : undefined;
       records[write.key] = failedEffect(claim, settling);
+    } else if (previous === undefined && before === undefined && write.kind === 'note') {
+      // Never tried, by the attempt that created the item: its first-record check for the note (the ledger's
+      // silence is no proof that nothing was posted: an expired or erased item) is still owed. Recorded
+      // unfinished, the next attempt makes it; given back, it would post without looking.
+      records[write.key] = failedEffect(claim);
     } else {
       records[write.key] = previous ?? null;
     }

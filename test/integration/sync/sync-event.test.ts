@@ -735,6 +735,38 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(expiredItem.effects.note).toBe('found');
     expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
+
+  it('checks for the note after an expired item’s first attempt failed before posting it: it may date from the item’s earlier life', async () => {
+    // Prepare: the note is posted; the item expires; the vendor re-sends and the status write fails first
+    const ats = createAtsAdapter(
+      'lever',
+      {
+        baseUrl: `${world.lever.url}/v1`,
+        performAs: 'user-1',
+        rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
+        http: { timeoutMs: 2000, maxAttempts: 1, baseDelayMs: 1 },
+      },
+      { apiKey: 'lever-key' },
+    );
+    const deps = world.deps({ ats });
+    await syncInterviewEvent(round0('interview_ended'), deps);
+    await world.dynamo.client.send(
+      new DeleteCommand({
+        TableName: ledgerTable,
+        Key: { pk: interviewStatePk('round0', sampleInterview), sk: 'STATE' },
+      }),
+    );
+    const resent = round0('interview_ended', { eventId: 'evt_resent_months_later' });
+    world.lever.faults.add({ method: 'POST', path: /addTags$/, status: 503, when: 'before' });
+    await expect(syncInterviewEvent(resent, deps)).rejects.toMatchObject({ name: 'AtsTransientError' });
+
+    // Act
+    const retry = await syncInterviewEvent(resent, deps);
+
+    // Assess
+    expect(retry.effects).toMatchObject({ 'status:completed': 'ran', note: 'found' });
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+  });
 });
 
 describe('syncInterviewEvent: exactly once under generated faults (dynalite, Lever and Slack fakes)', () => {
