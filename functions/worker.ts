@@ -20,6 +20,7 @@ import { AtsPermanentError, AtsTransientError, NotificationUncertainError } from
 import { createAtsAdapter } from './ats/index.js';
 import { notifySlack } from './ats/slack.js';
 import { enrichEvent, enrichWithoutApi } from './enrichment/enrich.js';
+import { VendorApiAuthError } from './enrichment/errors.js';
 import { Micro1ApiClient } from './enrichment/micro1-api.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { EventInProgressError } from './ledger/errors.js';
@@ -201,12 +202,36 @@ const buildSyncDeps = (secrets: IntegrationSecrets, vendorApi: VendorApiSecrets)
     },
   };
 };
-let built: { fingerprint: string; deps: SyncDeps } | undefined;
-const syncDeps = async (): Promise<SyncDeps> => {
-  const [secrets, vendorApi] = await Promise.all([readIntegrationSecrets(), readVendorApiSecrets()]);
+interface BuiltDeps {
+  /** The secrets the dependencies were built with, as compared (never logged). */
+  readonly fingerprint: string;
+  readonly deps: SyncDeps;
+}
+let built: BuiltDeps | undefined;
+/** The dependencies for the secrets as read now (`fresh`: past the 5-minute cache, at most every 30 s). */
+const syncDeps = async (read: { readonly fresh?: boolean } = {}): Promise<BuiltDeps> => {
+  const [secrets, vendorApi] = await Promise.all([readIntegrationSecrets(read), readVendorApiSecrets(read)]);
   const fingerprint = JSON.stringify([secrets, vendorApi]);
   if (built?.fingerprint !== fingerprint) built = { fingerprint, deps: buildSyncDeps(secrets, vendorApi) };
-  return built.deps;
+  return built;
+};
+
+/** Whether the ATS, Slack or a vendor API refused the credentials it was called with (401/403). */
+const refusedCredentials = (error: unknown): boolean =>
+  error instanceof VendorApiAuthError ||
+  (error instanceof AtsPermanentError && (error.reason === 'unauthorized' || error.reason === 'forbidden'));
+
+/**
+ * Whether the secrets, read again past the cache, hold other credentials than those `fingerprint` was built
+ * with: a key rotated in Secrets Manager (and the old one revoked) that this container's 5-minute cache had
+ * not seen. Such a refusal is the cache's, not the configuration's; a read that fails says no.
+ */
+const secretsChangedSince = async (fingerprint: string): Promise<boolean> => {
+  try {
+    return (await syncDeps({ fresh: true })).fingerprint !== fingerprint;
+  } catch {
+    return false;
+  }
 };
 
 /** `Retry-After` an ATS or vendor API asked for, anywhere in the error's cause chain. */
@@ -430,8 +455,10 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       logger.info('test delivery acknowledged', about);
       return;
     }
+    let builtWith: string | undefined;
     try {
-      const deps = await syncDeps();
+      const { deps, fingerprint } = await syncDeps();
+      builtWith = fingerprint;
       // Test deliveries never get here, so a vendor API that does not know a real event's interview points
       // at a key or base URL of another account or environment: synced from the webhook, counted and logged.
       // Counted once per event, by the attempt that processed it: an attempt that fails after enriching (the
@@ -510,6 +537,24 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           action: failedWrite === undefined ? 'lookup' : atsWriteActionOf(failedWrite),
           outcome: 'failed',
         });
+      }
+      if (
+        disposition.kind === 'permanent' &&
+        !lastReceive &&
+        builtWith !== undefined &&
+        refusedCredentials(error) &&
+        (await secretsChangedSince(builtWith))
+      ) {
+        // Refused with credentials the secret no longer holds: retried at once with the new ones, where it
+        // was dead-lettered (every event of the 5 minutes after a rotation, each to be redriven by hand). A
+        // refusal of the new ones is dead-lettered as before.
+        recordMetric(metrics, metricSpecs.eventRetried, 1);
+        logger.warn('credentials refused, and the secret has changed since they were read: retried with it', {
+          ...about,
+          error: errorName,
+        });
+        await delayRedelivery(record, 1);
+        throw error;
       }
       switch (disposition.kind) {
         case 'transient': {
