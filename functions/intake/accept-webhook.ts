@@ -95,11 +95,18 @@ const authenticate = async (
   deps: AcceptWebhookDeps,
   now: Date,
 ): Promise<void> => {
-  const refusal = (secrets: WebhookSecrets): WebhookAuthenticationError | undefined => {
+  /**
+   * Why `secrets` do not authenticate the request, if they do not; `curable`: other secrets might (a token
+   * or signature that matches none of these), where a missing or malformed header, or a genuine signature
+   * outside the time window, is refused whatever the secrets.
+   */
+  const refusal = (
+    secrets: WebhookSecrets,
+  ): { readonly error: WebhookAuthenticationError; readonly curable: boolean } | undefined => {
     if (route.vendor === 'micro1') {
       return verifyMicro1Token(route.token, secrets.micro1Tokens)
         ? undefined
-        : new WebhookAuthenticationError('token');
+        : { error: new WebhookAuthenticationError('token'), curable: true };
     }
     const verdict = verifyRound0Signature({
       rawBody: request.rawBody,
@@ -110,16 +117,21 @@ const authenticate = async (
     });
     return verdict.ok
       ? undefined
-      : new WebhookAuthenticationError('signature', `signature ${verdict.reason}`);
+      : {
+          error: new WebhookAuthenticationError('signature', `signature ${verdict.reason}`),
+          curable: verdict.reason === 'mismatch',
+        };
   };
   const cached = await deps.readWebhookSecrets();
   const first = refusal(cached);
   if (first === undefined) return;
+  // Not worth a read (seconds of the ingest's 15 when Secrets Manager is slow) where no secret could help.
+  if (!first.curable) throw first.error;
   // A secret rolled at the vendor before this container's cache expired (the README's rotation order):
   // read it again once before refusing, or genuine deliveries get 401s for up to the cache's age.
   const fresh = await deps.readWebhookSecrets({ fresh: true });
   const refused = fresh === cached ? first : refusal(fresh);
-  if (refused !== undefined) throw refused;
+  if (refused !== undefined) throw refused.error;
 };
 
 export const acceptWebhook = async (

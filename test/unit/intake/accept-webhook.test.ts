@@ -143,6 +143,42 @@ describe('acceptWebhook', () => {
     expect(reads).toEqual([undefined, true, undefined, true]);
   });
 
+  it('reads the secrets again only when another secret could authenticate: not for a missing or malformed header or a stale genuine signature', async () => {
+    // Prepare
+    const { deps, published } = makeDeps();
+    const reads: Array<boolean | undefined> = [];
+    const counting = {
+      ...deps,
+      readWebhookSecrets: async (options?: { readonly fresh?: boolean }) => {
+        reads.push(options?.fresh);
+        return deps.readWebhookSecrets();
+      },
+    };
+    const raw = fixture('round0', 'interview_ended').raw;
+    const genuine = round0Request(raw);
+    const missing = { ...genuine, headers: { 'content-type': 'application/json' } };
+    const malformed = {
+      ...genuine,
+      headers: { ...genuine.headers, 'x-webhook-signature': 'not a signature' },
+    };
+    const stale = round0Request(raw, { timestamp: Math.floor(Date.now() / 1000) - 3600 });
+
+    // Act
+    const refusals = [];
+    for (const request of [missing, malformed, stale]) {
+      refusals.push(await acceptWebhook(request, counting).catch((error: unknown) => error));
+    }
+
+    // Assess: each refused after the one cached read
+    expect(refusals.map((error) => (error as WebhookAuthenticationError).message)).toEqual([
+      expect.stringContaining('missing'),
+      expect.stringContaining('malformed'),
+      expect.stringContaining('timestamp'),
+    ]);
+    expect(reads).toEqual([undefined, undefined, undefined]);
+    expect(published).toHaveLength(0);
+  });
+
   it('refuses a wrong micro1 token before reading the body', async () => {
     // Prepare
     const { deps, published } = makeDeps();
