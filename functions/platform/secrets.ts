@@ -97,8 +97,14 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
       loaded = await load(forced);
     } catch (error) {
       // Secrets Manager unreachable: the last good value still authenticates (a rotation keeps the old one
-      // valid for a while), rather than every delivery getting a 503 until it is back.
-      if (cached !== undefined) return cached.value;
+      // valid for a while), rather than every delivery getting a 503 until it is back. Served without asking
+      // again for a while, forced reads included: each read waits out its timeouts (seconds), which every
+      // request of the outage would otherwise spend of its own time and the function's concurrency.
+      if (cached !== undefined) {
+        cached = { value: cached.value, at: now - maxAgeMs + Math.min(minFreshIntervalMs, maxAgeMs) };
+        lastForcedAt = now;
+        return cached.value;
+      }
       throw error;
     }
     const result = v.safeParse(schema, loaded);

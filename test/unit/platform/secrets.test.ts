@@ -75,4 +75,26 @@ describe('createSecretReader (local file)', () => {
     expect(stale.round0SigningSecrets).toEqual(['good-secret-0123456789']);
     await expect(never).rejects.toMatchObject({ name: 'SecretUnavailableError' });
   });
+
+  it('asks the source again only 30 s after a failed read, even for a fresh value, serving the last good one meanwhile', async () => {
+    // Prepare: the source fails once its cached value is old; then it is back, with a new value
+    await write('good-secret-0123456789');
+    const read = reader();
+    await read();
+    await rm(file);
+    jest.setSystemTime(Date.now() + 301_000);
+    await read();
+    await write('back-secret-0123456789');
+
+    // Act
+    const soonAfter = await read();
+    const forcedSoonAfter = await read({ fresh: true });
+    jest.setSystemTime(Date.now() + minFreshIntervalMs);
+    const later = await read();
+
+    // Assess
+    expect(soonAfter.round0SigningSecrets).toEqual(['good-secret-0123456789']);
+    expect(forcedSoonAfter.round0SigningSecrets).toEqual(['good-secret-0123456789']);
+    expect(later.round0SigningSecrets).toEqual(['back-secret-0123456789']);
+  });
 });
