@@ -399,7 +399,7 @@ export const createArchiveHandler = () => {
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(tracing)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(logMetrics(metrics))
     .handler(work);
 };

@@ -625,7 +625,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(tracing)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(logMetrics(metrics))
     .handler(work);
 };

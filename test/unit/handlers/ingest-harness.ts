@@ -101,6 +101,9 @@ Object.assign(process.env, {
   AWS_REGION: 'us-east-1',
   // Off unless the importing test file turned metrics on before importing this harness (to read the EMF).
   POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+  // As an operator debugging a stage might set it: the handler must still never log the event (its body
+  // holds candidate PII, its path a micro1 token).
+  POWERTOOLS_LOGGER_LOG_EVENT: 'true',
 });
 // Imported only now: the handler reads process.env at module scope.
 const { handler } = await import('../../../functions/ingest.js');

@@ -174,13 +174,25 @@ describe('ingest handler', () => {
       await invoke(
         apiEvent(round0Request(fixture('round0', 'interview_ended').raw, { secret: 'wrong-secret' })),
       );
+      await invoke(
+        micro1Event(
+          micro1Request(fixture('micro1', 'interview_report.created').raw, micro1Token),
+          micro1Token,
+        ),
+      );
     });
 
     // Assess
     const logs = `${stdout}${stderr}`;
     expect(logs).toContain('webhook accepted');
     expect(logs).toContain('webhook refused');
-    for (const forbidden of ['jane@example.com', 'Jane Smith', 'React hooks extensively', secret]) {
+    for (const forbidden of [
+      'jane@example.com',
+      'Jane Smith',
+      'React hooks extensively',
+      secret,
+      micro1Token,
+    ]) {
       expect(logs).not.toContain(forbidden);
     }
   });
