@@ -139,7 +139,11 @@ export interface FakeGreenhouseOptions extends Pick<ListenOptions, 'port'> {
    * reference). @default 'job_interview_stage'
    */
   readonly moveFromStageIdIs?: 'job_interview_stage' | 'application_stage';
-  /** Fixed-window rate limit on `/v3`. @default none */
+  /**
+   * Fixed-window rate limit on `/v3`. Greenhouse always has one, so its counters go on every answer; the
+   * default is too high for a test to reach.
+   * @default 1,000,000 requests per 30 s
+   */
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
   /** Default `per_page`. @default 100 */
   readonly defaultPerPage?: number;
@@ -384,8 +388,7 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
 
   /** Fixed window: returns the 429 headers when over the limit, else the counters to add to the answer. */
   const rateLimitHeaders = (): { limited: boolean; headers: Record<string, string> } => {
-    if (!options.rateLimit) return { limited: false, headers: {} };
-    const { limit, windowMs } = options.rateLimit;
+    const { limit, windowMs } = options.rateLimit ?? { limit: 1_000_000, windowMs: 30_000 };
     const now = Date.now();
     if (now - window.start >= windowMs) window = { start: now, count: 0 };
     if (window.count >= limit) {

@@ -812,6 +812,33 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('the fake counts the window on every answer even with no limit configured, as Greenhouse always has one', async () => {
+    // Prepare
+    await start();
+    const token = (await (
+      await fetch(`${running().url}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from('gh-client:gh-secret').toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials&sub=42',
+      })
+    ).json()) as { access_token: string };
+    const call = () =>
+      fetch(`${running().url}/v3/candidates`, { headers: { authorization: `Bearer ${token.access_token}` } });
+
+    // Act
+    const first = await call();
+    const second = await call();
+
+    // Assess
+    expect(Number(first.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0);
+    expect(Number(second.headers.get('x-ratelimit-remaining'))).toBe(
+      Number(first.headers.get('x-ratelimit-remaining')) - 1,
+    );
+  });
+
   it('the fake rejects singular filters and a cursor combined with other parameters', async () => {
     // Prepare
     await start();
