@@ -31,6 +31,12 @@ import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
 
 const text = optionalPart(v.string());
 const number = optionalPart(v.number());
+/**
+ * A score: 0–100, or absent. The ingest refuses a webhook's score outside it; one from the API fills a part
+ * the webhook lacked and goes to the ATS's score field, so one on another scale (850) is
+ * read as absent rather than written.
+ */
+const percent = optionalPart(v.pipe(v.number(), v.minValue(0), v.maxValue(100)));
 const id = optionalPart(v.union([v.string(), v.number()]));
 
 /** `{ feedback, rating }`, the shape of every AI evaluation in a report. */
@@ -63,8 +69,8 @@ export const micro1ReportSchema = v.looseObject({
   interview_recording_url: text,
   /** micro1's web player page (not media). */
   interview_recording_player_url: text,
-  proctoring_score: number,
-  ai_match_score: number,
+  proctoring_score: percent,
+  ai_match_score: percent,
   proctoring_violations: readableItems(
     v.looseObject({
       /** tab_switch | eye_movement | ai_classifier */

@@ -199,7 +199,16 @@ function fillFromApi(fromWebhook: View, fromApi: View): { view: View; filled: En
   // Objects are merged so what the webhook did carry (violations, player URLs) is kept.
   const patch = Object.fromEntries(
     filled.map((part) => {
-      if (part === 'proctoring') return [part, { ...fromApi.proctoring, ...fromWebhook.proctoring }];
+      if (part === 'proctoring') {
+        // A score and its violations go together: an empty list beside a missing score is proctoring not
+        // yet finished when the webhook was sent, not a clean one, so the API's list is taken with its score.
+        const fromWebhookViolations = fromWebhook.proctoring?.violations;
+        const violations =
+          fromWebhookViolations !== undefined && fromWebhookViolations.length > 0
+            ? fromWebhookViolations
+            : (fromApi.proctoring?.violations ?? fromWebhookViolations);
+        return [part, compact({ ...fromApi.proctoring, ...fromWebhook.proctoring, violations })];
+      }
       if (part === 'recordingUrls') return [part, { ...fromApi.recordingUrls, ...fromWebhook.recordingUrls }];
       return [part, fromApi[part]];
     }),

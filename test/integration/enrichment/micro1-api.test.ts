@@ -74,6 +74,23 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
     expect(report).toHaveProperty('interview_recording_player_url');
   });
 
+  it('reads a score outside 0–100 as absent, as the ingest refuses it in a webhook, keeping the others', async () => {
+    // Prepare: a match score on another scale, a proctoring score in range
+    const { client } = clientWith();
+    fake.state.reports.splice(0, fake.state.reports.length, {
+      ...webhookReport,
+      ai_match_score: 850,
+      proctoring_score: 0,
+    });
+
+    // Act
+    const report = await client.getReport(ids);
+
+    // Assess
+    expect(report.ai_match_score).toBeUndefined();
+    expect(report.proctoring_score).toBe(0);
+  });
+
   it('pages through the filtered list until it finds the report', async () => {
     // Prepare
     const { client } = clientWith({ pageSize: 2 });

@@ -542,10 +542,41 @@ describe('enrichEvent', () => {
 
       // Assess
       expect(enriched.filledFromApi).toEqual(['proctoring', 'recordingUrls']);
-      expect(enriched.proctoring).toStrictEqual({ score: 85, violations: [] });
+      // The webhook's empty list went with its missing score (proctoring not finished): the API's is taken.
+      expect(enriched.proctoring).toStrictEqual({
+        score: 85,
+        violations: [
+          {
+            type: 'tab_switch',
+            value: '3',
+            description: '3 tab switches detected, indicating multitasking or external searches.',
+          },
+        ],
+      });
       expect(enriched.recordingUrls).toStrictEqual({
         screen: 'https://micro1.ai/interview/h0gqkAcaDJ.m3u8',
         screenPlayer: 'https://zara.micro1.ai/ai-interview-videos/h0gqkAcaDJ',
+      });
+    });
+
+    it('keeps the violations the webhook listed beside a missing score, taking only the score from the API', async () => {
+      // Prepare
+      const stub = micro1Stub(async () =>
+        micro1ReportFromWebhook(fixtureBody('micro1', 'interview_report.created')),
+      );
+      const event = fixtureEvent('micro1', 'interview_report.created', (body) => {
+        const data = dataOf(body);
+        delete data.proctoring_score;
+        data.proctoring_violations = [{ type: 'eye_movement', value: '2', description: 'looked away' }];
+      });
+
+      // Act
+      const enriched = await enrichEvent(event, { micro1: stub.client });
+
+      // Assess
+      expect(enriched.proctoring).toStrictEqual({
+        score: 85,
+        violations: [{ type: 'eye_movement', value: '2', description: 'looked away' }],
       });
     });
 
