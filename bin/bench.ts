@@ -6,7 +6,7 @@
  *
  * Environment (defaults in local/bench/settings.ts): BENCH_PARTS (ingest,worker,archive), BENCH_STAGE
  * (prod), BENCH_ROUNDS (5, at least 5), BENCH_SECONDS (3), BENCH_INIT_ROUNDS (15), BENCH_ITERATIONS (100),
- * BENCH_EVENTS (300), BENCH_ARCHIVE_MB (512), BENCH_ARCHIVE_ROUNDS (3).
+ * BENCH_EVENTS (300), BENCH_ARCHIVE_MB (512), BENCH_ARCHIVE_ROUNDS (5, at least 5).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,7 +52,22 @@ const git = (...args: string[]) => {
   }
 };
 const commit = git('rev-parse', '--short', 'HEAD');
-const dirty = (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '';
+// Measured code only, new files included (a new module the functions import is a change too).
+const measuredCode = ['functions', 'lib', 'local', 'bin'];
+const dirty =
+  (git('status', '--porcelain', '--', ...measuredCode, ':(exclude)local/bench/results') ?? '') !== '';
+/** The measured code's folders (two levels) changed between `from` and HEAD: a kept part's figures are stale. */
+const changedSince = (from: string): string[] => {
+  const names = git('diff', '--name-only', from, 'HEAD', '--', 'functions', 'lib', 'local/bench') ?? '';
+  return [
+    ...new Set(
+      names
+        .split('\n')
+        .filter((name) => name !== '')
+        .map((name) => name.split('/').slice(0, 2).join('/')),
+    ),
+  ].sort();
+};
 for (const part of settings.parts) {
   log(`running ${part}…`);
   const loadAtStart = loadavg()[0] ?? 0;
@@ -77,6 +92,6 @@ for (const part of settings.parts) {
   writeFileSync(join(resultsDir, `${part}.json`), `${JSON.stringify(record, null, 1)}\n`);
 }
 
-const markdown = renderBenchmarks();
+const markdown = renderBenchmarks(resultsDir, changedSince);
 writeFileSync(join(root, 'BENCHMARKS.md'), markdown);
 process.stdout.write(markdown);

@@ -136,13 +136,15 @@ export const costPerMillion = (
   const reads = (byCommand.GetItemCommand ?? 0) / events;
   const writes = ((byCommand.UpdateItemCommand ?? 0) + (byCommand.PutItemCommand ?? 0)) / events;
   const workerIoMs = a.s3PutMs + reads * a.dynamoDbGetMs + writes * a.dynamoDbUpdateMs + a.sqsSendMs;
-  // Billed per event: its own CPU time, and its share of the invocation's waiting (the batch's records are
-  // processed in parallel: an invocation waits about as long for ten as for one) and of its cold starts.
+  // Billed per invocation, rounded up to the millisecond as Lambda bills it, then shared by its events: the
+  // batch's CPU time, its waiting (the batch's records are processed in parallel: an invocation waits about
+  // as long for ten as for one) and its share of cold starts.
   const workerInitMs = (worker.init?.initCpuMs ?? 0) * stretch(workerMemoryMb);
   const workerCpuMs = workerCpuMsPerEventAt(worker, batch);
-  const workerBilledMs = Math.ceil(
-    workerCpuMs * stretch(workerMemoryMb) + (workerIoMs + a.coldStartRate * workerInitMs) / batch,
+  const workerInvocationMs = Math.ceil(
+    batch * workerCpuMs * stretch(workerMemoryMb) + workerIoMs + a.coldStartRate * workerInitMs,
   );
+  const workerBilledMs = workerInvocationMs / batch;
   const invocations = 1 / batch;
   const writeUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 1024));
   const readUnits = Math.max(1, Math.ceil(worker.ledgerItemBytes / 4096));
@@ -225,7 +227,7 @@ export const costPerMillion = (
       item: 'worker Lambda, duration',
       perEvent: `${workerBilledMs} ms at ${workerMemoryMb} MB`,
       usdPerMillion: (workerBilledMs / 1000) * workerGb * prices.lambdaArmGbSecond * million,
-      arithmetic: `(${workerCpuMs} ms CPU${batch === 1 && worker.workerCpuMsPerEventAlone !== undefined ? ' (measured one event per invocation)' : ''} × ${round(stretch(workerMemoryMb))} + (${round(workerIoMs, 1)} ms awaited${worker.init === undefined ? '' : ` + ${a.coldStartRate} × ${Math.round(workerInitMs)} ms init`})${batch === 1 ? '' : ` / ${batch}`}) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
+      arithmetic: `(${batch === 1 ? '' : `${batch} × `}${workerCpuMs} ms CPU${batch === 1 && worker.workerCpuMsPerEventAlone !== undefined ? ' (measured one event per invocation)' : ''} × ${round(stretch(workerMemoryMb))} + ${round(workerIoMs, 1)} ms awaited${worker.init === undefined ? '' : ` + ${a.coldStartRate} × ${Math.round(workerInitMs)} ms init`} = ${workerInvocationMs} ms an invocation${batch === 1 ? '' : ` / ${batch}`}) = ${workerBilledMs} ms × ${workerGb} GB × $0.0000133334 per GB-s`,
       core: true,
     },
     {

@@ -31,6 +31,11 @@ export interface PartRecord<T = unknown> {
   /** 1-minute load average at the start and the end of the part (the machine is shared). */
   readonly loadAverage: { readonly start: number; readonly end: number };
   readonly result: T;
+  /**
+   * Not stored: set when rendering, the folders of the measured code (functions/, lib/, local/bench/) that
+   * changed between `commit` and the code the report is written from.
+   */
+  readonly changedSince?: readonly string[];
 }
 
 const read = <T>(file: string): PartRecord<T> | undefined =>
@@ -41,10 +46,29 @@ const codeOf = (record: PartRecord) =>
   record.commit === undefined
     ? ''
     : ` at ${record.commit}${record.dirty ? ' (with uncommitted changes)' : ''}`;
+const staleness = (record: PartRecord) =>
+  record.changedSince === undefined || record.changedSince.length === 0
+    ? ''
+    : ` **The code measured has changed since** (${record.changedSince.join(', ')}): these figures are that commit's; rerun the part to measure this code.`;
 const provenance = (record: PartRecord) =>
-  `\`${record.command}\` on ${day(record)}${codeOf(record)} (${record.machine}; load average ${record.loadAverage.start} at the start, ${record.loadAverage.end} at the end).`;
+  `\`${record.command}\` on ${day(record)}${codeOf(record)} (${record.machine}; load average ${record.loadAverage.start} at the start, ${record.loadAverage.end} at the end).${staleness(record)}`;
 const ratio = (r: RatioSummary) => `**${r.median}** (min ${r.min}, max ${r.max})`;
 const n = (value: number, digits = 1) => Number(value.toFixed(digits)).toLocaleString('en-US');
+
+/**
+ * The throughput target's verdict, and what it means: a "met" against an SDK sender that ran at its own
+ * CPU's limit (within 15 % of one core's worth of its sends) says the ingest keeps up with an SDK-based
+ * forwarder on these cores, not with the emulator, which the signed sender drives much faster.
+ */
+export const throughputVerdict = (
+  t: IngestBenchResult['throughput'],
+  cpu: IngestBenchResult['throughput']['cpuMsPerOperation'],
+): string => {
+  if (t.ratioToSendMessage.median < 0.8) return 'missed';
+  const sdkCap = 1000 / cpu.sendMessage.load;
+  if (t.perSecond.sendMessage < 0.85 * sdkCap) return 'met';
+  return `met against the SDK sender only: it ran at its own CPU's limit (${cpu.sendMessage.load} ms a send, at most ${n(sdkCap)}/s on one core; ${n(t.perSecond.sendMessage)}/s measured), so the baseline is the load generator, not the emulator; against the emulator driven by the signed sender (${n(t.perSecond.signedSend)}/s) the ingest reaches ${t.ratioToSignedSend.median}${t.ratioToSignedSend.median >= 0.8 ? '' : ', which misses 0.8'}`;
+};
 
 const initRow = (v: InitVariantResult) =>
   `| ${v.label} | ${v.settings.tracing ? 'on' : 'off'} / ${v.settings.sourceMaps ? 'on' : 'off'} | ${n(v.bundleKb)} | ${v.sourceMapKb === 0 ? '–' : n(v.sourceMapKb)} | ${v.nodeOptions === '' ? '–' : `\`${v.nodeOptions}\``} | ${v.initMs.median} (${v.initMs.min}) | ${v.initCpuMs.median} | ${v.firstCallMs.median} | ${v.initPlusFirstCallMs.median} | ${v.ratio === undefined ? '1' : `${ratio(v.ratio.init)}; CPU ${v.ratio.initCpu.median}; + first call ${v.ratio.initPlusFirstCall.median}`} |`;
@@ -120,8 +144,8 @@ ${t.rounds
   )
   .join('\n')}
 
-**Ingest / raw SendMessage (SDK): ${ratio(t.ratioToSendMessage)}** (target ≥ 0.8, ${t.ratioToSendMessage.median >= 0.8 ? 'met' : 'missed'}).
-Like for like, ingest / raw signed send: ${ratio(t.ratioToSignedSend)}.
+**Ingest / raw SendMessage (SDK): ${ratio(t.ratioToSendMessage)}** (target ≥ 0.8, ${throughputVerdict(t, cpu)}).
+Like for like, ingest / raw signed send: ${ratio(t.ratioToSignedSend)}${t.ratioToSignedSend.median >= 0.8 ? '' : ' (below 0.8)'}.
 Medians ${n(t.perSecond.ingest)} req/s, ${n(t.perSecond.sendMessage)} SendMessage/s, ${n(t.perSecond.signedSend)} signed sends/s; ingest p99 ≤ ${t.p99Ms} ms, ${t.non2xx} non-2xx answers.
 
 Where the time goes: CPU milliseconds per request (or raw operation) of each process, median of the rounds
@@ -482,10 +506,18 @@ ${notes.length === 0 ? '' : `\n${notes.join('\n\n')}\n`}`;
 };
 
 /** The whole of BENCHMARKS.md from the stored results. */
-export const renderBenchmarks = (dir: string = resultsDir): string => {
-  const ingest = read<IngestBenchResult>(join(dir, 'ingest.json'));
-  const worker = read<WorkerBenchResult>(join(dir, 'worker.json'));
-  const archive = read<ArchiveBenchResult>(join(dir, 'archive.json'));
+export const renderBenchmarks = (
+  dir: string = resultsDir,
+  /** The measured code's folders changed between a commit and the code written from (git, in bin/bench.ts). */
+  changedSince?: (commit: string) => readonly string[],
+): string => {
+  const current = <T>(record: PartRecord<T> | undefined): PartRecord<T> | undefined =>
+    record?.commit === undefined || changedSince === undefined
+      ? record
+      : { ...record, changedSince: changedSince(record.commit) };
+  const ingest = current(read<IngestBenchResult>(join(dir, 'ingest.json')));
+  const worker = current(read<WorkerBenchResult>(join(dir, 'worker.json')));
+  const archive = current(read<ArchiveBenchResult>(join(dir, 'archive.json')));
   const before = {
     ingest: read<IngestBenchResult>(join(dir, 'before', 'ingest.json')),
     worker: read<WorkerBenchResult>(join(dir, 'before', 'worker.json')),

@@ -50,7 +50,7 @@ export const benchSettings = (env: Readonly<Record<string, string | undefined>>)
     iterations: count(env.BENCH_ITERATIONS, 100),
     events: count(env.BENCH_EVENTS, 300, 10),
     archiveMiB: count(env.BENCH_ARCHIVE_MB, 512),
-    archiveRounds: count(env.BENCH_ARCHIVE_ROUNDS, 3),
+    archiveRounds: count(env.BENCH_ARCHIVE_ROUNDS, 5, 5),
   };
 };
 

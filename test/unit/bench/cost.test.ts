@@ -53,6 +53,27 @@ describe('cost model', () => {
     );
   });
 
+  it('rounds a full batch up to the millisecond once per invocation, as Lambda bills it, not once per event', () => {
+    // Prepare: 2.34 ms of CPU an event; ten to an invocation
+    const measured = { ...worker, workerCpuMsPerEvent: 2.34 };
+    const stretch = assumptions.fullVcpuMemoryMb / resources.worker.memoryMb;
+    const waits =
+      assumptions.s3PutMs +
+      assumptions.sqsSendMs +
+      ((worker.dynamoDbPerEvent.freshByCommand.GetItemCommand ?? 0) / worker.eventsPerRound) *
+        assumptions.dynamoDbGetMs +
+      ((worker.dynamoDbPerEvent.freshByCommand.UpdateItemCommand ?? 0) / worker.eventsPerRound) *
+        assumptions.dynamoDbUpdateMs;
+    const init = (worker.init?.initCpuMs ?? 0) * stretch;
+    const invocationMs = Math.ceil(10 * 2.34 * stretch + waits + assumptions.coldStartRate * init);
+
+    // Act
+    const busy = costPerMillion(ingest, measured, tracing, 10);
+
+    // Assess
+    expect(busy.workerBilledMs).toBeCloseTo(invocationMs / 10, 9);
+  });
+
   it('prices each worker memory size like the deployed one, the waits in proportion to the memory', () => {
     // Act
     const choices = workerMemoryChoices(ingest, worker, tracing, [256, 512, 1024, 1769, 3008], 450);
@@ -113,7 +134,7 @@ describe('cost model', () => {
     );
     expect(trickle.workerBilledMs - olderTrickle.workerBilledMs).toBeLessThanOrEqual(Math.ceil(3 * stretch));
     expect(busy.lines.find((line) => line.item === 'worker Lambda, duration')?.arithmetic).toMatch(
-      /^\(5 ms CPU × /,
+      /^\(10 × 5 ms CPU × /,
     );
     expect(choice?.cpuMsPerEvent).toBeCloseTo(8 * stretch, 1);
   });
