@@ -1,9 +1,10 @@
 /**
  * Counts the requests an AWS SDK client sends, by command, through a middleware on its stack: the bench
- * and the tests use it to measure what an event costs (DynamoDB and S3 bill per request).
+ * and the tests use it to measure what an event costs (DynamoDB, S3 and SQS bill per request).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface DynamoRequestCounter {
   /** Counts since the last `take` (or since the counter was added), then starts again from zero. */
@@ -22,7 +23,10 @@ export const countDynamoDbRequests = (client: DynamoDBClient): DynamoRequestCoun
 /** Adds a counting middleware to an S3 client. */
 export const countS3Requests = (client: S3Client): DynamoRequestCounter => countRequests(client);
 
-const countRequests = (client: DynamoDBClient | S3Client): DynamoRequestCounter => {
+/** Adds a counting middleware to an SQS client (SQS bills per request). */
+export const countSqsRequests = (client: SQSClient): DynamoRequestCounter => countRequests(client);
+
+const countRequests = (client: DynamoDBClient | S3Client | SQSClient): DynamoRequestCounter => {
   const counts = new Map<string, number>();
   counters += 1;
   (client.middlewareStack as DynamoDBClient['middlewareStack']).add(

@@ -171,6 +171,16 @@ export const costPerMillion = (
         ? 'measured, one event per invocation'
         : "measured in the worker rounds' batches";
   const rawStoreUsd = rawPuts * prices.s3Put * million;
+  // SQS bills a request per 64 KB of payload: a send by its message's size, a receive by its batch's (the
+  // messages measured for every vendor sample); a delete carries none.
+  const sizes = ingest.messageBytes;
+  const sendChunks = sizes?.chunksPerSend ?? 1;
+  const receiveChunks = sizes === undefined ? 1 : Math.max(1, Math.ceil((batch * sizes.mean) / 65_536));
+  const sqsRequestsPerEvent = sendChunks + (receiveChunks + 1) * invocations;
+  const sqsArithmetic =
+    sizes === undefined
+      ? `${round(sqsRequestsPerEvent, 3)} requests (each taken as ≤ 64 KB: message sizes not measured by this result) × $0.40 per million`
+      : `(${sendChunks} × 64 KB chunks a send + (${receiveChunks} a receive of ${batch} × ${Math.round(sizes.mean)} B + 1 delete) / ${batch}) = ${round(sqsRequestsPerEvent, 3)} requests × $0.40 per million (messages ${Math.round(sizes.mean)} B mean, ${sizes.max} B largest, over the vendor samples)`;
   const lines: CostLine[] = [
     {
       item: 'API Gateway HTTP API',
@@ -196,8 +206,18 @@ export const costPerMillion = (
     {
       item: 'SQS events queue',
       perEvent: `1 send + ${invocations} receive + ${invocations} delete`,
-      usdPerMillion: (1 + 2 * invocations) * prices.sqsRequest * million,
-      arithmetic: `${1 + 2 * invocations} requests (≤ 64 KB) × $0.40 per million`,
+      usdPerMillion: sqsRequestsPerEvent * prices.sqsRequest * million,
+      arithmetic: sqsArithmetic,
+      core: true,
+    },
+    {
+      item: 'SQS archive queue, the worker’s sends',
+      perEvent:
+        worker.sqsRequestsPerEvent === undefined
+          ? '1 send (not measured by this result)'
+          : `${worker.sqsRequestsPerEvent} request(s)`,
+      usdPerMillion: (worker.sqsRequestsPerEvent ?? 1) * prices.sqsRequest * million,
+      arithmetic: `${worker.sqsRequestsPerEvent ?? 1} × $0.40 per million (the archive tasks of the bench's events, every one an ended interview with audio: traffic where fewer events carry media sends fewer; the archive's own receives are the archive's)`,
       core: true,
     },
     {

@@ -19,11 +19,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import { dynamoDbClient, smallObjectS3Client } from '../../functions/platform/clients.js';
+import { dynamoDbClient, smallObjectS3Client, sqsClient } from '../../functions/platform/clients.js';
 import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
 import { resources } from '../../lib/resources.js';
 import { startHttpApi } from '../api-gateway.js';
-import { countDynamoDbRequests, countS3Requests } from '../dynamo-request-counter.js';
+import { countDynamoDbRequests, countS3Requests, countSqsRequests } from '../dynamo-request-counter.js';
 import { invokeLocally, type LocalFunctionSettings, type LocalHandler } from '../lambda-context.js';
 import { silentLog } from '../log.js';
 import { ingestRouteKeys } from '../runtime.js';
@@ -54,6 +54,8 @@ export interface WorkerCounts {
   readonly dynamoDb: Record<string, number>;
   /** The worker's S3 requests (the raw event store's PUTs), by command. */
   readonly s3: Record<string, number>;
+  /** The worker's SQS requests (its archive tasks' sends; dead letters, delayed redeliveries), by command. */
+  readonly sqs: Record<string, number>;
 }
 
 // The log ATS adapter prints one JSON line per ATS write (as deployed with ATS_CONFIG path `stdout`).
@@ -127,6 +129,7 @@ const workerCommands = async () => {
   const worker = await import('../../functions/worker.js');
   const counter = countDynamoDbRequests(dynamoDbClient());
   const s3Counter = countS3Requests(smallObjectS3Client());
+  const sqsCounter = countSqsRequests(sqsClient());
   const settings = settingsOf(
     resources.worker.serviceName,
     resources.worker.timeoutSeconds,
@@ -149,11 +152,12 @@ const workerCommands = async () => {
     },
     /** ATS writes so far (the log adapter's lines). */
     atsWrites: async (): Promise<number> => logs.apartTotal(),
-    /** ATS writes so far, and the DynamoDB and S3 requests since the last call. */
+    /** ATS writes so far, and the DynamoDB, S3 and SQS requests since the last call. */
     counts: async (): Promise<WorkerCounts> => ({
       atsWrites: logs.apartTotal(),
       dynamoDb: counter.take(),
       s3: s3Counter.take(),
+      sqs: sqsCounter.take(),
     }),
   };
 };

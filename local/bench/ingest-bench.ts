@@ -11,7 +11,7 @@
  *   from /proc, so the report can say where the time goes;
  * - log bytes per request, measured from the function's actual log lines.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { acceptWebhook } from '../../functions/intake/accept-webhook.js';
 import type { MessageToSend } from '../../functions/platform/message-send.js';
 import { EventQueue } from '../../functions/queue/event-queue.js';
+import { signRound0Payload } from '../../functions/vendors/round0/signature.js';
 import { resources } from '../../lib/resources.js';
 import { ensureSecretsFile } from '../secrets-file.js';
 import { type BenchChild, spawnBenchChild } from './child.js';
@@ -91,10 +92,75 @@ export interface IngestBenchResult {
   };
   /** The ingest's log output per accepted request (HTTP legs): what CloudWatch Logs ingests. */
   readonly logs: { readonly bytesPerRequest: number; readonly linesPerRequest: number };
+  /**
+   * The SQS message the ingest sends for each vendor sample (body and attributes, in bytes as SQS counts
+   * them): SQS bills a request per 64 KB of payload.
+   */
+  readonly messageBytes?: {
+    readonly mean: number;
+    readonly max: number;
+    /** Mean over the samples of the 64 KB chunks one SendMessage of it is billed as. */
+    readonly chunksPerSend: number;
+  };
   readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
 const concurrency = 32;
+
+/** A message's size as SQS counts it: the body, and each attribute's name, type and value (UTF-8). */
+const sqsBytesOf = (message: MessageToSend): number =>
+  Buffer.byteLength(message.body) +
+  Object.entries(message.attributes).reduce(
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value),
+    0,
+  );
+
+/**
+ * The message the ingest's own code (acceptWebhook, `queue`'s publish) sends for every vendor sample, signed
+ * as the vendor signs it: its size, mean and largest, and the 64 KB chunks a send of it is billed as.
+ */
+const messageBytesOfSamples = async (
+  queue: EventQueue,
+  lastSent: () => MessageToSend | undefined,
+  secrets: { readonly round0SigningSecrets: readonly string[]; readonly micro1Tokens: readonly string[] },
+): Promise<NonNullable<IngestBenchResult['messageBytes']>> => {
+  const sizes: number[] = [];
+  for (const vendor of ['round0', 'micro1'] as const) {
+    for (const file of readdirSync(join(fixturesDir, vendor)).sort()) {
+      if (!file.endsWith('.json')) continue;
+      const raw = readFileSync(join(fixturesDir, vendor, file), 'utf8');
+      const token = secrets.micro1Tokens[0] ?? '';
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (vendor === 'round0') {
+        const secret = secrets.round0SigningSecrets[0] ?? '';
+        headers['x-webhook-signature'] = signRound0Payload(raw, secret, Math.floor(Date.now() / 1000));
+      }
+      await acceptWebhook(
+        {
+          path: vendor === 'round0' ? '/webhooks/round0' : `/webhooks/micro1/${token}`,
+          headers,
+          rawBody: Buffer.from(raw),
+        },
+        {
+          readWebhookSecrets: async () => secrets,
+          publish: (event, delivery) => queue.publish(event, delivery),
+          maxBodyBytes: resources.ingest.maxBodyBytes,
+          signatureToleranceSeconds: resources.ingest.signatureToleranceSeconds,
+        },
+      );
+      const sent = lastSent();
+      if (sent === undefined) throw new Error(`the ingest sent no message for ${vendor}/${file}`);
+      sizes.push(sqsBytesOf(sent));
+    }
+  }
+  const chunk = 64 * 1024;
+  return {
+    mean: round(sizes.reduce((sum, size) => sum + size, 0) / sizes.length),
+    max: Math.max(...sizes),
+    chunksPerSend: round(sizes.reduce((sum, size) => sum + Math.ceil(size / chunk), 0) / sizes.length, 3),
+  };
+};
 
 export const runIngestBench = async (options: IngestBenchOptions): Promise<IngestBenchResult> => {
   const loadAtStart = loadavg()[0] ?? 0;
@@ -204,6 +270,8 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
     // (Assigned in the callback above, which TypeScript's narrowing does not follow.)
     const message = captured as MessageToSend | undefined;
     if (message === undefined) throw new Error('the ingest sent no message for the bench body');
+    progress('message size per sample');
+    const messageBytes = await messageBytesOfSamples(capturing, () => captured, secretsFile.secrets.webhook);
     const { body: envelope, attributes } = message;
     const run = async (leg: Leg, seconds: number): Promise<IngestLegRun> => {
       const before = { load: load.cpuMs(), ingest: ingest.cpuMs(), services: services.cpuMs() };
@@ -316,6 +384,7 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
         bytesPerRequest: round(logBytes / Math.max(1, httpRequests)),
         linesPerRequest: round(logLines / Math.max(1, httpRequests), 2),
       },
+      messageBytes,
       loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] ?? 0, 2) },
     };
   } finally {

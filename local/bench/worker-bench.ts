@@ -105,6 +105,11 @@ export interface WorkerBenchResult {
    */
   readonly rawStorePutsPerEvent?: { readonly batched: number; readonly alone: number };
   /**
+   * The worker's own SQS requests per fresh event in the rounds (each ended interview's archive tasks: one
+   * send). Absent from results written before it was measured.
+   */
+  readonly sqsRequestsPerEvent?: number;
+  /**
    * CloudWatch Logs bytes per event: the worker's lines per fresh event (batches as the rounds drain them,
    * and one event per invocation), the ingest's per delivery.
    */
@@ -274,6 +279,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     let ingestLogBytes = 0;
     let fresh: Record<string, number> = {};
     let roundPuts = 0;
+    let roundSqsRequests = 0;
     for (let index = 0; index < options.rounds; index += 1) {
       const order = index % 2 === 0 ? 'pipeline-first' : 'raw-first';
       const bodies = batches[index] as string[];
@@ -302,6 +308,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
           workerLogLines += logs.lines;
           fresh = drained.dynamoDb;
           roundPuts += drained.s3.PutObjectCommand ?? 0;
+          roundSqsRequests += totalRequests(drained.sqs);
           const requests = totalRequests(drained.dynamoDb);
           pipeline = {
             seconds: round(drained.seconds, 2),
@@ -397,6 +404,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
         batched: round(roundPuts / events, 3),
         alone: round(alonePuts / alone.length, 3),
       },
+      sqsRequestsPerEvent: round(roundSqsRequests / events, 3),
       logs: {
         workerBytesPerEvent: round(workerLogBytes / events),
         workerLinesPerEvent: round(workerLogLines / events, 2),

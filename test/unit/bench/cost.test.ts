@@ -74,6 +74,23 @@ describe('cost model', () => {
     expect(busy.workerBilledMs).toBeCloseTo(invocationMs / 10, 9);
   });
 
+  it('bills SQS per 64 KB of payload: a send by its message, a receive by its batch; and the worker’s archive sends', () => {
+    // Prepare: messages of 20,000 B on average, one sample over 64 KB; the worker sends 0.5 requests an event
+    const sized = { ...ingest, messageBytes: { mean: 20_000, max: 70_000, chunksPerSend: 1.1 } };
+    const sending = { ...worker, sqsRequestsPerEvent: 0.5 };
+    const usd = (model: ReturnType<typeof costPerMillion>, item: string) =>
+      model.lines.find((line) => line.item === item)?.usdPerMillion;
+
+    // Act
+    const busy = costPerMillion(sized, sending, tracing, 10);
+    const trickle = costPerMillion(sized, sending, tracing, 1);
+
+    // Assess: busy, 1.1 + (ceil(200,000 / 65,536) = 4 receive + 1 delete) / 10; a trickle, 1.1 + 1 + 1
+    expect(usd(busy, 'SQS events queue')).toBeCloseTo(1.6 * 0.4, 6);
+    expect(usd(trickle, 'SQS events queue')).toBeCloseTo(3.1 * 0.4, 6);
+    expect(usd(busy, 'SQS archive queue, the worker’s sends')).toBeCloseTo(0.5 * 0.4, 6);
+  });
+
   it('prices each worker memory size like the deployed one, the waits in proportion to the memory', () => {
     // Act
     const choices = workerMemoryChoices(ingest, worker, tracing, [256, 512, 1024, 1769, 3008], 450);
