@@ -129,7 +129,7 @@ export interface Micro1ReportFilter {
   readonly interviewId?: string;
   readonly candidateId?: string;
   readonly keyword?: string;
-  /** 1-based. */
+  /** 1-based (confirm: the reference says only "Page number"; the client's first request asks for page 1). */
   readonly page?: number;
   readonly limit?: number;
 }
@@ -244,7 +244,8 @@ export class Micro1ApiClient {
       throw toVendorApiError('micro1', 'report', error);
     }
     const parsed = parseVendorResponse('micro1', 'report list', reportListSchema, body);
-    if (parsed.status === false) {
+    // A boolean here, a string in a sibling schema: "false" says the same.
+    if (parsed.status === false || (typeof parsed.status === 'string' && parsed.status.trim() === 'false')) {
       throw new VendorApiResponseError(
         'micro1',
         // Not its `message`: this text becomes a logged, parked and dead-lettered reason (no payload data).
@@ -258,12 +259,21 @@ export class Micro1ApiClient {
    * The report `lookup.reportId`, found among the reports of its interview and/or candidate, reading at most
    * `maxPages` pages and stopping at the first empty one.
    *
-   * @throws VendorResourceNotFoundError when no page holds the report
+   * @throws VendorResourceNotFoundError when the pages end (an empty one) without the report
+   * @throws VendorApiResponseError when `maxPages` full pages were read without it: more reports match than
+   *   are read, which says nothing of whether the API knows this one (not "not found", which points at a
+   *   key or base URL of another account)
    * @throws the errors of {@link listReports}
    */
   async getReport(lookup: Micro1ReportLookup): Promise<Micro1Report> {
     const until = Date.now() + this.#lookupDeadlineMs;
-    for (let page = 1; page <= this.#maxPages; page += 1) {
+    for (let page = 1; ; page += 1) {
+      if (page > this.#maxPages) {
+        throw new VendorApiResponseError(
+          'micro1',
+          `report not among the first ${this.#maxPages} pages of its lookup`,
+        );
+      }
       // One deadline for all pages: what an earlier page took is not there for the next.
       const left = until - Date.now();
       if (left <= 0) {
@@ -281,8 +291,7 @@ export class Micro1ApiClient {
       const found = reports.find((report) => report.report_id === lookup.reportId);
       if (found !== undefined) return found;
       // Stop on an empty page rather than a short one: the API may cap `limit` below what was asked.
-      if (reports.length === 0) break;
+      if (reports.length === 0) throw new VendorResourceNotFoundError('micro1', 'report');
     }
-    throw new VendorResourceNotFoundError('micro1', 'report');
   }
 }

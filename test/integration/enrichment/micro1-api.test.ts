@@ -123,7 +123,7 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
     expect(fake.requests.map((request) => request.query.page)).toEqual(['1', '2']);
   });
 
-  it('reads at most maxPages pages', async () => {
+  it('reads at most maxPages pages, and says the lookup ran out of pages rather than that the report is unknown', async () => {
     // Prepare
     const { client } = clientWith({ pageSize: 1, maxPages: 2 });
     fake.state.reports.splice(
@@ -138,7 +138,10 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
     const result = client.getReport({ reportId: 'report3', interviewId: ids.interviewId });
 
     // Assess
-    await expect(result).rejects.toMatchObject({ name: 'VendorResourceNotFoundError', resource: 'report' });
+    await expect(result).rejects.toMatchObject({
+      name: 'VendorApiResponseError',
+      message: 'micro1 API: report not among the first 2 pages of its lookup',
+    });
     expect(fake.requests).toHaveLength(2);
   });
 

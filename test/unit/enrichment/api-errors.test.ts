@@ -25,6 +25,20 @@ describe('vendor API error mapping', () => {
     await expect(result).rejects.toThrow(/status false/);
   });
 
+  it('reads status "false" as a string (the sibling schema’s form) as status false, and "true" as success', async () => {
+    // Prepare
+    const refused = new Micro1ApiClient(answering(200, '{"status":"false","message":"Invalid request"}'));
+    const fine = new Micro1ApiClient(answering(200, '{"status":"true","data":[]}'));
+
+    // Act
+    const refusedResult = refused.listReports({ interviewId: 'i-1' });
+    const fineResult = await fine.listReports({ interviewId: 'i-1' });
+
+    // Assess
+    await expect(refusedResult).rejects.toThrow(/status false/);
+    expect(fineResult).toEqual([]);
+  });
+
   it('quotes neither the vendor’s message nor the body in what becomes a logged reason', async () => {
     // Prepare: a message echoing the request, and a 2xx body that is not JSON
     const echoing = new Micro1ApiClient(
