@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codeVersion } from '../local/bench/code-version.js';
 import { type DeployedStage, synthesizeDeployedStage } from '../local/bench/deployed.js';
 import { type PartRecord, renderBenchmarks, resultsDir } from '../local/bench/report.js';
 import { benchCommand, benchSettings } from '../local/bench/settings.js';
@@ -43,31 +44,9 @@ if (settings.parts.includes('ingest') || settings.parts.includes('worker')) {
 
 mkdirSync(resultsDir, { recursive: true });
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
-/** The code measured: the commit, and whether the working tree differed from it. */
-const git = (...args: string[]) => {
-  try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
-};
-const commit = git('rev-parse', '--short', 'HEAD');
-// Measured code only, new files included (a new module the functions import is a change too).
-const measuredCode = ['functions', 'lib', 'local', 'bin'];
-const dirty =
-  (git('status', '--porcelain', '--', ...measuredCode, ':(exclude)local/bench/results') ?? '') !== '';
-/** The measured code's folders (two levels) changed between `from` and HEAD: a kept part's figures are stale. */
-const changedSince = (from: string): string[] => {
-  const names = git('diff', '--name-only', from, 'HEAD', '--', 'functions', 'lib', 'local/bench') ?? '';
-  return [
-    ...new Set(
-      names
-        .split('\n')
-        .filter((name) => name !== '')
-        .map((name) => name.split('/').slice(0, 2).join('/')),
-    ),
-  ].sort();
-};
+// The code measured: the commit, whether the working tree differed from it, what changed since a kept part.
+const code = codeVersion(root);
+const { commit, dirty } = code;
 for (const part of settings.parts) {
   log(`running ${part}…`);
   const loadAtStart = loadavg()[0] ?? 0;
@@ -92,6 +71,6 @@ for (const part of settings.parts) {
   writeFileSync(join(resultsDir, `${part}.json`), `${JSON.stringify(record, null, 1)}\n`);
 }
 
-const markdown = renderBenchmarks(resultsDir, changedSince);
+const markdown = renderBenchmarks(resultsDir, code.changedSince);
 writeFileSync(join(root, 'BENCHMARKS.md'), markdown);
 process.stdout.write(markdown);

@@ -194,7 +194,9 @@ export class ArchiveManifest {
     const key = { pk: archiveManifestPk(vendor, interviewKey), sk: leaseSk(assetKey) };
     try {
       // An UpdateItem rather than a PutItem, so releasing needs no DeleteItem permission (see `release`).
-      // A lease item written before `leaseUntil` kept its time (ms) in `expiresAt`: still honoured.
+      // A lease item written before `leaseUntil` kept its time (ms) in `expiresAt`: still honoured. (The
+      // other way round, during a deploy, a task of the earlier code reads a new item's `expiresAt` (seconds)
+      // as long past and may archive the asset beside its holder once: idempotent, work wasted only.)
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,

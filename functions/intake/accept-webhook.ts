@@ -119,7 +119,7 @@ const authenticate = async (
       ? undefined
       : {
           error: new WebhookAuthenticationError('signature', `signature ${verdict.reason}`),
-          curable: verdict.reason === 'mismatch',
+          curable: verdict.unmatched,
         };
   };
   const cached = await deps.readWebhookSecrets();

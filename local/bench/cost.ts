@@ -175,12 +175,18 @@ export const costPerMillion = (
   // messages measured for every vendor sample); a delete carries none.
   const sizes = ingest.messageBytes;
   const sendChunks = sizes?.chunksPerSend ?? 1;
-  const receiveChunks = sizes === undefined ? 1 : Math.max(1, Math.ceil((batch * sizes.mean) / 65_536));
+  // A lone message's receive is billed as its send; a batch's by its bytes (from the mean size: an estimate).
+  const receiveChunks =
+    sizes === undefined
+      ? 1
+      : batch === 1
+        ? sendChunks
+        : Math.max(1, Math.ceil((batch * sizes.mean) / 65_536));
   const sqsRequestsPerEvent = sendChunks + (receiveChunks + 1) * invocations;
   const sqsArithmetic =
     sizes === undefined
       ? `${round(sqsRequestsPerEvent, 3)} requests (each taken as ≤ 64 KB: message sizes not measured by this result) × $0.40 per million`
-      : `(${sendChunks} × 64 KB chunks a send + (${receiveChunks} a receive of ${batch} × ${Math.round(sizes.mean)} B + 1 delete) / ${batch}) = ${round(sqsRequestsPerEvent, 3)} requests × $0.40 per million (messages ${Math.round(sizes.mean)} B mean, ${sizes.max} B largest, over the vendor samples)`;
+      : `(${sendChunks} × 64 KB chunks a send + (${receiveChunks} a receive of ${batch === 1 ? 'that message' : `${batch} × ${Math.round(sizes.mean)} B, estimated from the mean`} + 1 delete) / ${batch}) = ${round(sqsRequestsPerEvent, 3)} requests × $0.40 per million (messages ${Math.round(sizes.mean)} B mean, ${sizes.max} B largest, over the vendor samples)`;
   const lines: CostLine[] = [
     {
       item: 'API Gateway HTTP API',

@@ -122,7 +122,8 @@ const sqsBytesOf = (message: MessageToSend): number =>
  */
 const messageBytesOfSamples = async (
   queue: EventQueue,
-  lastSent: () => MessageToSend | undefined,
+  /** What `queue` sent last, taken (cleared): a sample that sent nothing is never counted as the previous. */
+  takeSent: () => MessageToSend | undefined,
   secrets: { readonly round0SigningSecrets: readonly string[]; readonly micro1Tokens: readonly string[] },
 ): Promise<NonNullable<IngestBenchResult['messageBytes']>> => {
   const sizes: number[] = [];
@@ -136,6 +137,7 @@ const messageBytesOfSamples = async (
         const secret = secrets.round0SigningSecrets[0] ?? '';
         headers['x-webhook-signature'] = signRound0Payload(raw, secret, Math.floor(Date.now() / 1000));
       }
+      takeSent();
       await acceptWebhook(
         {
           path: vendor === 'round0' ? '/webhooks/round0' : `/webhooks/micro1/${token}`,
@@ -149,7 +151,7 @@ const messageBytesOfSamples = async (
           signatureToleranceSeconds: resources.ingest.signatureToleranceSeconds,
         },
       );
-      const sent = lastSent();
+      const sent = takeSent();
       if (sent === undefined) throw new Error(`the ingest sent no message for ${vendor}/${file}`);
       sizes.push(sqsBytesOf(sent));
     }
@@ -271,7 +273,15 @@ export const runIngestBench = async (options: IngestBenchOptions): Promise<Inges
     const message = captured as MessageToSend | undefined;
     if (message === undefined) throw new Error('the ingest sent no message for the bench body');
     progress('message size per sample');
-    const messageBytes = await messageBytesOfSamples(capturing, () => captured, secretsFile.secrets.webhook);
+    const messageBytes = await messageBytesOfSamples(
+      capturing,
+      () => {
+        const sent = captured;
+        captured = undefined;
+        return sent;
+      },
+      secretsFile.secrets.webhook,
+    );
     const { body: envelope, attributes } = message;
     const run = async (leg: Leg, seconds: number): Promise<IngestLegRun> => {
       const before = { load: load.cpuMs(), ingest: ingest.cpuMs(), services: services.cpuMs() };

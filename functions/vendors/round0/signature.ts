@@ -32,7 +32,16 @@ const signaturePattern = /^[0-9a-fA-F]{64}$/;
 export type Round0SignatureFailure = 'missing' | 'malformed' | 'timestamp' | 'mismatch';
 export type Round0SignatureResult =
   | { readonly ok: true; readonly timestamp: number }
-  | { readonly ok: false; readonly reason: Round0SignatureFailure };
+  | {
+      readonly ok: false;
+      readonly reason: Round0SignatureFailure;
+      /**
+       * Some signature matched none of the secrets (always so for `mismatch`): another secret (a rotation
+       * not yet read) might still authenticate the request, as it might a `timestamp` failure whose header
+       * also carries such a signature.
+       */
+      readonly unmatched: boolean;
+    };
 
 export interface VerifyRound0SignatureOptions {
   /** The request body exactly as received: the signature covers bytes, not the JSON they encode. */
@@ -149,12 +158,13 @@ export function verifyRound0Signature(options: VerifyRound0SignatureOptions): Ro
   assertUsableSecrets(options.secrets);
   if (!(toleranceSeconds >= 0)) throw new WebhookConfigurationError('The signature tolerance must be ≥ 0');
 
-  if (options.header === undefined) return { ok: false, reason: 'missing' };
+  if (options.header === undefined) return { ok: false, reason: 'missing', unmatched: false };
   const groups = parseSignatureHeader(options.header);
-  if (groups === undefined) return { ok: false, reason: 'malformed' };
+  if (groups === undefined) return { ok: false, reason: 'malformed', unmatched: false };
 
   let accepted: number | undefined;
   let genuineButOutsideTolerance = false;
+  let unmatched = false;
   // One HMAC per distinct `t` and secret: groups of one `t` (a header repeated as it was) share them.
   const expectedByTimestamp = new Map<string, Buffer[]>();
   for (const group of groups) {
@@ -164,13 +174,16 @@ export function verifyRound0Signature(options: VerifyRound0SignatureOptions): Ro
       expected = options.secrets.map((secret) => hmacSha256(secret, content));
       expectedByTimestamp.set(group.timestamp, expected);
     }
-    if (!groupMatches(group, expected)) continue;
+    if (!groupMatches(group, expected)) {
+      unmatched = true;
+      continue;
+    }
     const timestamp = Number(group.timestamp);
     if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) genuineButOutsideTolerance = true;
     else accepted ??= timestamp;
   }
   if (accepted !== undefined) return { ok: true, timestamp: accepted };
-  return { ok: false, reason: genuineButOutsideTolerance ? 'timestamp' : 'mismatch' };
+  return { ok: false, reason: genuineButOutsideTolerance ? 'timestamp' : 'mismatch', unmatched };
 }
 
 /**

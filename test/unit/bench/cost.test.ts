@@ -85,9 +85,10 @@ describe('cost model', () => {
     const busy = costPerMillion(sized, sending, tracing, 10);
     const trickle = costPerMillion(sized, sending, tracing, 1);
 
-    // Assess: busy, 1.1 + (ceil(200,000 / 65,536) = 4 receive + 1 delete) / 10; a trickle, 1.1 + 1 + 1
+    // Assess: busy, 1.1 + (ceil(200,000 / 65,536) = 4 receive + 1 delete) / 10; a trickle, a receive of one
+    // message billed as its send: 1.1 + 1.1 + 1
     expect(usd(busy, 'SQS events queue')).toBeCloseTo(1.6 * 0.4, 6);
-    expect(usd(trickle, 'SQS events queue')).toBeCloseTo(3.1 * 0.4, 6);
+    expect(usd(trickle, 'SQS events queue')).toBeCloseTo(3.2 * 0.4, 6);
     expect(usd(busy, 'SQS archive queue, the worker’s sends')).toBeCloseTo(0.5 * 0.4, 6);
   });
 

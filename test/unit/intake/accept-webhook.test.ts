@@ -179,6 +179,40 @@ describe('acceptWebhook', () => {
     expect(published).toHaveLength(0);
   });
 
+  it('reads the secrets again for a stale genuine signature beside one no cached secret matches: a rolled secret may', async () => {
+    // Prepare: the header repeated (API Gateway joins it): an hour-old signature under the cached secret,
+    // and a fresh one under the secret ROUND0 rolled to
+    const { deps, published } = makeDeps();
+    const reads: Array<boolean | undefined> = [];
+    const stale = await deps.readWebhookSecrets();
+    const rotated = { round0SigningSecrets: ['rolled-secret-0123'], micro1Tokens: [micro1Token] };
+    const withRotation = {
+      ...deps,
+      readWebhookSecrets: async (options?: { readonly fresh?: boolean }) => {
+        reads.push(options?.fresh);
+        return options?.fresh ? rotated : stale;
+      },
+    };
+    const raw = fixture('round0', 'interview_ended').raw;
+    const old = round0Request(raw, { secret: round0Secret, timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    const fresh = round0Request(raw, { secret: 'rolled-secret-0123' });
+    const both = {
+      ...fresh,
+      headers: {
+        ...fresh.headers,
+        'x-webhook-signature': `${old.headers['x-webhook-signature']},${fresh.headers['x-webhook-signature']}`,
+      },
+    };
+
+    // Act
+    const accepted = await acceptWebhook(both, withRotation);
+
+    // Assess
+    expect(accepted.event.type).toBe('interview_ended');
+    expect(reads).toEqual([undefined, true]);
+    expect(published).toHaveLength(1);
+  });
+
   it('refuses a wrong micro1 token before reading the body', async () => {
     // Prepare
     const { deps, published } = makeDeps();

@@ -59,6 +59,6 @@ describe('verifyRound0Signature cost', () => {
     const verified = hmacsToVerify(header);
 
     // Assess
-    expect(verified).toEqual({ result: { ok: false, reason: 'malformed' }, hmacs: 0 });
+    expect(verified).toEqual({ result: { ok: false, reason: 'malformed', unmatched: false }, hmacs: 0 });
   });
 });

@@ -88,7 +88,7 @@ describe('verifyRound0Signature', () => {
 
     // Assess
     expect(tampered.equals(rawBody)).toBe(false);
-    expect(result).toEqual({ ok: false, reason: 'mismatch' });
+    expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
   });
 
   it('refuses the same JSON serialised differently (the signature covers bytes)', () => {
@@ -100,7 +100,7 @@ describe('verifyRound0Signature', () => {
 
     // Assess
     expect(reserialised.equals(rawBody)).toBe(false);
-    expect(result).toEqual({ ok: false, reason: 'mismatch' });
+    expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
   });
 
   it('refuses a delivery signed with another secret', () => {
@@ -108,7 +108,7 @@ describe('verifyRound0Signature', () => {
     const result = verify({ secrets: ['whsec_someone_else'] });
 
     // Assess
-    expect(result).toEqual({ ok: false, reason: 'mismatch' });
+    expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
   });
 
   it('refuses a signature moved to another timestamp', () => {
@@ -119,7 +119,7 @@ describe('verifyRound0Signature', () => {
     const result = verify({ header, now: t });
 
     // Assess
-    expect(result).toEqual({ ok: false, reason: 'mismatch' });
+    expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
   });
 
   it.each([
@@ -132,7 +132,9 @@ describe('verifyRound0Signature', () => {
     const result = verify({ now });
 
     // Assess
-    expect(result).toEqual(ok ? { ok: true, timestamp: t } : { ok: false, reason: 'timestamp' });
+    expect(result).toEqual(
+      ok ? { ok: true, timestamp: t } : { ok: false, reason: 'timestamp', unmatched: false },
+    );
   });
 
   it('uses a configured tolerance', () => {
@@ -142,7 +144,7 @@ describe('verifyRound0Signature', () => {
 
     // Assess
     expect(inside.ok).toBe(true);
-    expect(outside).toEqual({ ok: false, reason: 'timestamp' });
+    expect(outside).toEqual({ ok: false, reason: 'timestamp', unmatched: false });
   });
 
   it('defaults "now" to the clock', () => {
@@ -154,7 +156,7 @@ describe('verifyRound0Signature', () => {
     const result = verifyRound0Signature({ rawBody, header, secrets: [secret] });
 
     // Assess
-    expect(result).toEqual({ ok: false, reason: 'timestamp' });
+    expect(result).toEqual({ ok: false, reason: 'timestamp', unmatched: false });
   });
 
   it('reports a forged stale delivery as a mismatch, not as a timestamp problem', () => {
@@ -162,7 +164,7 @@ describe('verifyRound0Signature', () => {
     const result = verify({ secrets: ['whsec_someone_else'], now: t + 10_000 });
 
     // Assess
-    expect(result).toEqual({ ok: false, reason: 'mismatch' });
+    expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
   });
 
   it('accepts the previous secret while secrets rotate', () => {
@@ -220,7 +222,7 @@ describe('verifyRound0Signature', () => {
       });
 
       // Assess
-      expect(result).toEqual({ ok: false, reason: 'mismatch' });
+      expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
     });
 
     it('checks each v1 against the t before it, not against any t in the header', () => {
@@ -231,7 +233,7 @@ describe('verifyRound0Signature', () => {
       const result = verify({ header });
 
       // Assess
-      expect(result).toEqual({ ok: false, reason: 'mismatch' });
+      expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
     });
 
     it("judges each signature's timestamp on its own", () => {
@@ -244,7 +246,7 @@ describe('verifyRound0Signature', () => {
 
       // Assess
       expect(withFreshOne).toEqual({ ok: true, timestamp: t });
-      expect(withForgedFreshOne).toEqual({ ok: false, reason: 'timestamp' });
+      expect(withForgedFreshOne).toEqual({ ok: false, reason: 'timestamp', unmatched: true });
     });
 
     it('accepts a signature under the previous secret in either header while secrets rotate', () => {
@@ -272,7 +274,7 @@ describe('verifyRound0Signature', () => {
       // Assess
       expect(twoTimestamps).toEqual({ ok: true, timestamp: t });
       expect(sameTimestampThrice).toEqual({ ok: true, timestamp: t });
-      expect(threeTimestamps).toEqual({ ok: false, reason: 'malformed' });
+      expect(threeTimestamps).toEqual({ ok: false, reason: 'malformed', unmatched: false });
     });
 
     it('counts v1 values across all of them against the cap', () => {
@@ -287,7 +289,7 @@ describe('verifyRound0Signature', () => {
 
       // Assess
       expect(atCap).toEqual({ ok: true, timestamp: t });
-      expect(overCap).toEqual({ ok: false, reason: 'malformed' });
+      expect(overCap).toEqual({ ok: false, reason: 'malformed', unmatched: false });
     });
   });
 
@@ -296,7 +298,7 @@ describe('verifyRound0Signature', () => {
     const result = verify({ header: undefined });
 
     // Assess
-    expect(result).toEqual({ ok: false, reason: 'missing' });
+    expect(result).toEqual({ ok: false, reason: 'missing', unmatched: false });
   });
 
   const valid = hexOf(signRound0Payload(rawBody, secret, t));
@@ -319,7 +321,7 @@ describe('verifyRound0Signature', () => {
     const result = verify({ header });
 
     // Assess
-    expect(result).toEqual({ ok: false, reason: 'malformed' });
+    expect(result).toEqual({ ok: false, reason: 'malformed', unmatched: false });
   });
 
   it.each([
@@ -359,6 +361,7 @@ describe('verifyRound0Signature', () => {
             expect(verifyRound0Signature({ ...options, rawBody: changed })).toEqual({
               ok: false,
               reason: 'mismatch',
+              unmatched: true,
             });
           }
         },
