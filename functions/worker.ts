@@ -216,7 +216,10 @@ const syncDeps = async (read: { readonly fresh?: boolean } = {}): Promise<BuiltD
   return built;
 };
 
-/** Whether the ATS, Slack or a vendor API refused the credentials it was called with (401/403). */
+/**
+ * Whether the ATS or a vendor API refused the credentials it was called with (401/403). (Slack is not
+ * among them: its webhook URL is its credential, and a refused notification is recorded, never retried.)
+ */
 const refusedCredentials = (error: unknown): boolean =>
   error instanceof VendorApiAuthError ||
   (error instanceof AtsPermanentError && (error.reason === 'unauthorized' || error.reason === 'forbidden'));
@@ -476,6 +479,15 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         if (enriched.apiNotFound === true) {
           fellBack.notFound = true;
           logger.warn("the vendor's API does not know the interview; synced from the webhook's data", about);
+        }
+        if (
+          enriched.apiFailure === 'VendorApiAuthError' &&
+          !lastReceive &&
+          (await secretsChangedSince(fingerprint))
+        ) {
+          // micro1's API refused a key the secret no longer holds: synced now, from the webhook alone, the
+          // parts only the API has would never reach the note. Retried with the new key instead (below).
+          throw new VendorApiAuthError(toEnrich.vendor, 401);
         }
         if (enriched.apiFailure !== undefined) {
           // The webhook carried the report; the API only adds parts it lacked. The error's class only.
