@@ -3,7 +3,6 @@
  * media host on 127.0.0.1: objects and bytes archived by vendor, a refused URL counted as SSRF and as a
  * failure, an unreadable task as a failure of vendor `unknown`, an HTML page served for a PDF parked.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +22,7 @@ import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { envNames } from '../../../functions/platform/env.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
+import { sqsRecord as sqsRecordOf } from '../../helpers/sqs-records.js';
 import { captureMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
 
 // Prepare (once): emulators, a media host, and the environment the archive handler reads at import time.
@@ -100,27 +100,8 @@ const context = {
   getRemainingTimeInMillis: () => 900_000,
 } as unknown as Context;
 
-let sequence = 0;
-const sqsRecord = (body: string, receiveCount = 1): SQSRecord => {
-  sequence += 1;
-  const now = String(Date.now());
-  return {
-    messageId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
-    receiptHandle: `receipt-${sequence}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: now,
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: now,
-    },
-    messageAttributes: {},
-    md5OfBody: createHash('md5').update(body).digest('hex'),
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:interview-sync-archive-tasks',
-    awsRegion: 'us-east-1',
-  };
-};
+const sqsRecord = (body: string, receiveCount = 1): SQSRecord =>
+  sqsRecordOf(body, receiveCount, {}, 'interview-sync-archive-tasks');
 
 /** A micro1 report task whose PDF is at `sourceUrl`. */
 const reportTask = (id: string, sourceUrl: string): ArchiveTask => ({

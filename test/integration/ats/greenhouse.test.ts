@@ -785,9 +785,8 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(Math.max(...sleeps.calls)).toBeLessThanOrEqual(2_000);
   });
 
-  it('the fake answers 429 with Retry-After beyond its window', async () => {
-    // Prepare
-    await start({ rateLimit: { limit: 1, windowMs: 60_000 } });
+  /** `GET /v3/candidates` with a token of the running fake (its client credentials, user 42). */
+  const candidatesCall = async (): Promise<() => Promise<Response>> => {
     const token = (await (
       await fetch(`${running().url}/token`, {
         method: 'POST',
@@ -798,8 +797,14 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
         body: 'grant_type=client_credentials&sub=42',
       })
     ).json()) as { access_token: string };
-    const call = () =>
+    return () =>
       fetch(`${running().url}/v3/candidates`, { headers: { authorization: `Bearer ${token.access_token}` } });
+  };
+
+  it('the fake answers 429 with Retry-After beyond its window', async () => {
+    // Prepare
+    await start({ rateLimit: { limit: 1, windowMs: 60_000 } });
+    const call = await candidatesCall();
 
     // Act
     const first = await call();
@@ -815,18 +820,7 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
   it('the fake counts the window on every answer even with no limit configured, as Greenhouse always has one', async () => {
     // Prepare
     await start();
-    const token = (await (
-      await fetch(`${running().url}/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from('gh-client:gh-secret').toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials&sub=42',
-      })
-    ).json()) as { access_token: string };
-    const call = () =>
-      fetch(`${running().url}/v3/candidates`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    const call = await candidatesCall();
 
     // Act
     const first = await call();

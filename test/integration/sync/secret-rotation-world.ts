@@ -4,14 +4,13 @@
  * imported by `startRotationWorld`, once per test file (jest gives each file its own modules): its secret
  * cache then starts cold, which these tests need.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
@@ -19,6 +18,7 @@ import { type FakeLever, startFakeLever } from '../../../local/fakes/lever.js';
 import { type FakeMicro1Api, startFakeMicro1Api } from '../../../local/fakes/micro1-api.js';
 import { type FakeRound0Api, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
 import { startDynalite } from '../../helpers/dynalite.js';
+import { sqsRecord } from '../../helpers/sqs-records.js';
 import { anOpportunity, ledgerTable } from './world.js';
 
 /** The keys the secrets file holds. */
@@ -129,30 +129,6 @@ export const startRotationWorld = async (options: {
     awsRequestId: 'req-1',
     getRemainingTimeInMillis: () => 60_000,
   } as unknown as Context;
-  let sequence = 0;
-  /** A record as Lambda's SQS event source builds it from a received message. */
-  const eventRecord = (event: InterviewEvent, receiveCount: number): SQSRecord => {
-    sequence += 1;
-    const body = JSON.stringify({ kind: 'event', event });
-    const now = String(Date.now());
-    return {
-      messageId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
-      receiptHandle: `receipt-${sequence}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: String(receiveCount),
-        SentTimestamp: now,
-        SenderId: 'AIDAEXAMPLE',
-        ApproximateFirstReceiveTimestamp: now,
-      },
-      messageAttributes: {},
-      md5OfBody: createHash('md5').update(body).digest('hex'),
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${region}:${accountId}:interview-sync-events`,
-      awsRegion: region,
-    };
-  };
-
   return {
     lever,
     round0Api,
@@ -160,7 +136,7 @@ export const startRotationWorld = async (options: {
     writeSecrets,
     invoke: async (event, receiveCount) => {
       const response = (await handler(
-        { Records: [eventRecord(event, receiveCount)] } satisfies SQSEvent,
+        { Records: [sqsRecord(JSON.stringify({ kind: 'event', event }), receiveCount)] } satisfies SQSEvent,
         context,
       )) as SQSBatchResponse;
       return response.batchItemFailures.map((failure) => failure.itemIdentifier);

@@ -4,7 +4,6 @@
  * the interviews a test gives it): which records it reports failed,
  * dead-letters, parks or acknowledges, and the metrics it publishes for each (the EMF lines on stdout).
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,6 +47,7 @@ import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/f
 import { listRawEvents, readRawEvents } from '../../../local/ops/raw-store.js';
 import { type OutputCapture, startCapturingOutput } from '../../helpers/captured-output.js';
 import { startDynalite } from '../../helpers/dynalite.js';
+import { sqsRecord } from '../../helpers/sqs-records.js';
 import { type EmittedMetric, emittedMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
 import { anOpportunity, envelope, ledgerTable, round0 } from './world.js';
 
@@ -162,35 +162,6 @@ const context = {
   logStreamName: 'local',
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
-
-let sequence = 0;
-
-/** A record as Lambda's SQS event source builds it from a received message. */
-const sqsRecord = (body: string, receiveCount = 1, attributes: Record<string, string> = {}): SQSRecord => {
-  sequence += 1;
-  const now = String(Date.now());
-  return {
-    messageId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
-    receiptHandle: `receipt-${sequence}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: now,
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: now,
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(attributes).map(([name, value]) => [
-        name,
-        { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' },
-      ]),
-    ),
-    md5OfBody: createHash('md5').update(body).digest('hex'),
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:${region}:${accountId}:interview-sync-events`,
-    awsRegion: region,
-  };
-};
 
 /** The record of a queued envelope (`{ kind: 'event', event }`), with the attributes ingest sets. */
 const eventRecord = (event: InterviewEvent, receiveCount = 1) =>

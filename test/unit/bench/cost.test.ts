@@ -24,18 +24,21 @@ const tracing = { ingest: false, worker: false };
 const durationOf = (model: ReturnType<typeof costPerMillion>) =>
   model.lines.find((line) => line.item === 'worker Lambda, duration')?.usdPerMillion;
 
+/** What the worker awaits per event (by hand): the raw event's PUT, an SQS send, the ledger's reads and writes. */
+const workerWaitsMs =
+  assumptions.s3PutMs +
+  assumptions.sqsSendMs +
+  ((worker.dynamoDbPerEvent.freshByCommand.GetItemCommand ?? 0) / worker.eventsPerRound) *
+    assumptions.dynamoDbGetMs +
+  ((worker.dynamoDbPerEvent.freshByCommand.UpdateItemCommand ?? 0) / worker.eventsPerRound) *
+    assumptions.dynamoDbUpdateMs;
+
 describe('cost model', () => {
   it('bills the worker its CPU stretched to its memory, its waits and its share of cold starts', () => {
     // Prepare: what one event costs the worker at the deployed size, by hand
     const memoryMb = resources.worker.memoryMb;
     const stretch = assumptions.fullVcpuMemoryMb / memoryMb;
-    const waits =
-      assumptions.s3PutMs +
-      assumptions.sqsSendMs +
-      ((worker.dynamoDbPerEvent.freshByCommand.GetItemCommand ?? 0) / worker.eventsPerRound) *
-        assumptions.dynamoDbGetMs +
-      ((worker.dynamoDbPerEvent.freshByCommand.UpdateItemCommand ?? 0) / worker.eventsPerRound) *
-        assumptions.dynamoDbUpdateMs;
+    const waits = workerWaitsMs;
     const init = (worker.init?.initCpuMs ?? 0) * stretch;
     // a trickle (the default: one event per invocation) is priced on the CPU measured one event per invocation
     const cpuMs = worker.workerCpuMsPerEventAlone ?? worker.workerCpuMsPerEvent;
@@ -57,13 +60,7 @@ describe('cost model', () => {
     // Prepare: 2.34 ms of CPU an event; ten to an invocation
     const measured = { ...worker, workerCpuMsPerEvent: 2.34 };
     const stretch = assumptions.fullVcpuMemoryMb / resources.worker.memoryMb;
-    const waits =
-      assumptions.s3PutMs +
-      assumptions.sqsSendMs +
-      ((worker.dynamoDbPerEvent.freshByCommand.GetItemCommand ?? 0) / worker.eventsPerRound) *
-        assumptions.dynamoDbGetMs +
-      ((worker.dynamoDbPerEvent.freshByCommand.UpdateItemCommand ?? 0) / worker.eventsPerRound) *
-        assumptions.dynamoDbUpdateMs;
+    const waits = workerWaitsMs;
     const init = (worker.init?.initCpuMs ?? 0) * stretch;
     const invocationMs = Math.ceil(10 * 2.34 * stretch + waits + assumptions.coldStartRate * init);
 
