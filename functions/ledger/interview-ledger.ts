@@ -58,6 +58,11 @@ export interface Settlement {
    * being posted), so it keeps its claim for its next round instead of being recorded done.
    */
   readonly unchangedSince?: { readonly version: number; readonly otherwise: EventRecord };
+  /**
+   * Drop the interview's stored ATS match: the record it names was refused and a fresh look-up found
+   * another one (a recruiter merged two candidates), so the next attempt looks it up again.
+   */
+  readonly forgetMatch?: boolean;
 }
 
 /** The outcome of {@link InterviewLedger.close}. */
@@ -259,6 +264,10 @@ export class InterviewLedger {
       '#expiresAt = :expiresAt',
     ];
     const removes: string[] = [];
+    if (settlement.forgetMatch === true) {
+      names['#atsMatch'] = 'atsMatch';
+      removes.push('#atsMatch');
+    }
     const conditions = ['#events.#e.#owner = :owner'];
     if (settlement.unchangedSince !== undefined) {
       conditions.push('#version = :unchangedSince');

@@ -14,7 +14,7 @@
 import { type ArchiveCompletedPayload, archiveEventTypes } from '../archive/events.js';
 import { archiveTasksOf } from '../archive/tasks.js';
 import type { ArchiveTask } from '../archive/types.js';
-import { AtsTransientError, mayStillLand } from '../ats/errors.js';
+import { AtsPermanentError, AtsTransientError, mayStillLand } from '../ats/errors.js';
 import { candidatePseudonymField, emailPseudonym } from '../ats/pseudonym.js';
 import type { AtsAdapter, ScreeningStatus } from '../ats/types.js';
 import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
@@ -42,6 +42,7 @@ import {
   notificationKey,
   type Plan,
   type PlanContext,
+  type PlannedWrite,
   planFields,
   planWrites,
   statusEffectKeys,
@@ -312,6 +313,8 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
           });
 
   let lookedUp: AtsMatchRecord | undefined;
+  // Whether this attempt already looked the record up again after a refused write (once per attempt).
+  let matchRechecked = false;
   let merged = mergeInterviewUpdate(state, update, new Date(now()).toISOString());
   // What the session did counts only on the record the report is about: micro1's interview events carry an
   // e-mail alone, which can find another application of the candidate than the one the report names.
@@ -479,10 +482,27 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
       // Record what landed, mark the failed write (it may have landed too), give back what was never
       // tried, and release the event so a redelivery may take it at once. Best effort: if this write fails
       // as well, the leases running out free everything, and the caller needs the ATS's error, not this one's.
-      const failedKey = plan.writes[applied.length]?.key;
+      const failedWrite = plan.writes[applied.length];
+      const failedKey = failedWrite?.key;
       if (failedKey !== undefined && typeof error === 'object' && error !== null)
         failedWrites.set(error, failedKey);
-      await ledger
+      // A write refused on the record an earlier event matched: a recruiter may have merged that candidate
+      // into another since (the stored id then names nothing, for every later write of the interview). The
+      // record is looked up again, once: another one → the stored match is forgotten and the round made
+      // again on the new one (a failed note is checked for first, as after any failure); the same one, none
+      // or a look-up that fails → the refusal stands (or the look-up's own error, when it may pass).
+      let rematch: AtsMatchRecord | undefined;
+      let lookupError: unknown;
+      if (!matchRechecked && lookedUp === undefined && mayBeStaleMatch(failedWrite, error)) {
+        matchRechecked = true;
+        try {
+          const found = await findMatch(event, claimed, session, deps.ats, options);
+          if (found !== undefined && !sameIds(found, claimed.atsMatch)) rematch = found;
+        } catch (thrown) {
+          lookupError = thrown;
+        }
+      }
+      const settled = await ledger
         .settle(vendor, interviewKey, {
           owner,
           eventKey,
@@ -491,9 +511,17 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
             nowMs: now(),
             unansweredSettleMs: options.unansweredSettleMs ?? 30_000,
           }),
+          ...(rematch === undefined ? {} : { forgetMatch: true }),
         })
         .catch(() => undefined);
-      throw error;
+      if (rematch !== undefined && settled !== undefined) {
+        for (const { key, outcome } of applied) summary[key] = outcome;
+        lookedUp = rematch;
+        state = settled;
+        round--; // the same round again, on the record found now
+        continue;
+      }
+      throw lookupError instanceof AtsTransientError ? lookupError : error;
     }
     // The event is recorded done only when its next round will have nothing to do: a crash between rounds
     // would otherwise leave a redelivery to find it done (a duplicate) and never send what that round would
@@ -674,10 +702,10 @@ const inheritFromSession = (
   const sessionMatch = session?.atsMatch;
   if (session === undefined || match === undefined || sessionMatch === undefined) return state;
   // An adapter that names no application for an e-mail (generic, log) cannot tell two records apart: the
-  // session's writes stand for the report's, as the receiver is the one to resolve identities.
+  // session's writes stand for the report's, as the receiver is the one to resolve identities. The same
+  // application is the same record even under another candidate id: a recruiter's merge moved it.
   const sameRecord =
-    sessionMatch.applicationId === undefined ||
-    (sessionMatch.candidateId === match.candidateId && sessionMatch.applicationId === match.applicationId);
+    sessionMatch.applicationId === undefined || sessionMatch.applicationId === match.applicationId;
   if (!sameRecord) return state;
   const effects = { ...state.effects };
   for (const [key, record] of Object.entries(session.effects)) {
@@ -689,6 +717,21 @@ const inheritFromSession = (
 };
 
 const trimmed = (value: string | undefined): string | undefined => value?.trim() || undefined;
+
+/**
+ * Whether `error`, from `write`, may come from a stored match gone stale: the ATS refused the write for good,
+ * and not for the credentials (the worker's rotation retry handles those) nor as Slack (no ATS record).
+ */
+const mayBeStaleMatch = (write: PlannedWrite | undefined, error: unknown): boolean =>
+  write !== undefined &&
+  write.kind !== 'notify' &&
+  error instanceof AtsPermanentError &&
+  error.reason !== 'unauthorized' &&
+  error.reason !== 'forbidden';
+
+/** Whether two matches carry the same ids (a merge keeps the application and changes its candidate). */
+const sameIds = (a: AtsMatchRecord, b: AtsMatchRecord | undefined): boolean =>
+  b !== undefined && a.candidateId === b.candidateId && a.applicationId === b.applicationId;
 
 /** Finds the interview's ATS record: the event's own ATS ids, else the e-mail (with the ATS job). */
 const findMatch = async (

@@ -1,0 +1,110 @@
+/**
+ * A stored ATS match made stale by a recruiter: the interview's first event matched candidate 11's
+ * application, then a recruiter merged candidate 11 into candidate 12 (Greenhouse keeps the application and
+ * moves it to the surviving candidate). The interview's later writes name candidate 11, which the ATS refuses:
+ * the sync looks the record up again once and writes on the candidate found now.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createAtsAdapter } from '../../../functions/ats/index.js';
+import type { AtsAdapter } from '../../../functions/ats/types.js';
+import { syncInterviewEvent } from '../../../functions/sync/sync-event.js';
+import { type FakeGreenhouse, startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
+import { round0, type SyncWorld, startSyncWorld } from './world.js';
+
+const jane = [{ value: 'jane@example.com', type: 'personal' }];
+
+let world: SyncWorld;
+let greenhouse: FakeGreenhouse;
+let ats: AtsAdapter;
+
+beforeEach(async () => {
+  world = await startSyncWorld();
+  greenhouse = await startFakeGreenhouse({
+    seed: {
+      candidates: [{ id: 11, email_addresses: jane }],
+      applications: [{ id: 101, candidate_id: 11, job_id: 7, stage_id: 500, status: 'active' }],
+      candidateTags: [
+        { id: 70, name: 'AI screening in progress' },
+        { id: 71, name: 'AI screening completed' },
+      ],
+    },
+  });
+  ats = createAtsAdapter(
+    'greenhouse',
+    {
+      baseUrl: `${greenhouse.url}/v3`,
+      authUrl: `${greenhouse.url}/token`,
+      userId: '42',
+      statusTagIds: { in_progress: '70', completed: '71' },
+      http: { timeoutMs: 2000, maxAttempts: 2, baseDelayMs: 1 },
+    },
+    { clientId: 'gh-client', clientSecret: 'gh-secret' },
+  );
+});
+
+afterEach(async () => {
+  await greenhouse.close();
+  await world.close();
+});
+
+/** What Greenhouse's merge leaves: candidate 11 gone, its application and tags on candidate 12. */
+const mergeCandidate11Into12 = () => {
+  const { state } = greenhouse;
+  state.candidates = [{ id: 12, email_addresses: jane }];
+  for (const application of state.applications)
+    if (application.candidate_id === 11) application.candidate_id = 12;
+  for (const tag of state.appliedTags) if (tag.candidate_id === 11) tag.candidate_id = 12;
+};
+
+const tagsOf = (candidateId: number) =>
+  greenhouse.state.appliedTags
+    .filter((tag) => tag.candidate_id === candidateId)
+    .map((tag) => tag.candidate_tag_id);
+
+describe('syncInterviewEvent: a stored match made stale by a merge (Greenhouse fake)', () => {
+  it('writes the later events on the candidate the application belongs to now, once each', async () => {
+    // Prepare: "in progress" written on candidate 11, the match stored; then the merge
+    const deps = world.deps({ ats });
+    await syncInterviewEvent(round0('interview_started'), deps);
+    expect(tagsOf(11)).toEqual([70]);
+    mergeCandidate11Into12();
+
+    // Act
+    const ended = round0('interview_ended');
+    const result = await syncInterviewEvent(ended, deps);
+
+    // Assess: "completed" (replacing "in progress") and the note, on candidate 12; the stored match follows
+    expect(result.effects).toMatchObject({ 'status:completed': 'ran', note: 'ran' });
+    expect(tagsOf(12)).toEqual([71]);
+    expect(greenhouse.state.notes.map((note) => [note.candidate_id, note.application_id])).toEqual([
+      [12, 101],
+    ]);
+    const item = await world.ledger.read('round0', result.interviewKey as string);
+    expect(item?.atsMatch).toMatchObject({ candidateId: '12', applicationId: '101' });
+
+    // Act: the vendor sends interview_ended again, under another event id
+    const again = await syncInterviewEvent(round0('interview_ended', { eventId: 'evt_resent' }), deps);
+
+    // Assess: nothing written twice, and no second look-up for a match that holds
+    expect(Object.values(again.effects).filter((outcome) => outcome === 'ran')).toEqual([]);
+    expect(greenhouse.state.notes).toHaveLength(1);
+  });
+
+  it('lets a refusal stand when the record looked up again is the same one', async () => {
+    // Prepare: the match stored; then candidate 11's "completed" tag is removed from the organisation
+    const deps = world.deps({ ats });
+    await syncInterviewEvent(round0('interview_started'), deps);
+    greenhouse.state.candidateTags = greenhouse.state.candidateTags.filter((tag) => tag.id !== 71);
+    const lookupsBefore = greenhouse.state.requests.filter((r) => r.path === '/v3/applications').length;
+
+    // Act
+    const sync = syncInterviewEvent(round0('interview_ended'), deps);
+
+    // Assess: the ATS's refusal, after one look-up that found the same record; nothing else written
+    await expect(sync).rejects.toMatchObject({ name: 'AtsPermanentError', reason: 'invalid_request' });
+    expect(greenhouse.state.requests.filter((r) => r.path === '/v3/applications').length).toBe(
+      lookupsBefore + 1,
+    );
+    expect(greenhouse.state.notes).toEqual([]);
+  });
+});
