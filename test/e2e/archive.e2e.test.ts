@@ -96,7 +96,8 @@ beforeAll(async () => {
     secretsFile: join(tempDir, 'secrets.local.json'),
     vendorApis: true,
     media: true,
-    workerVisibilityTimeoutSeconds: 2,
+    // Long enough for a cold first invocation on a loaded machine: a redelivery would repeat its reads.
+    workerVisibilityTimeoutSeconds: 10,
     worker: { maxBatchingWindowSeconds: 0 },
     // A task that failed transiently comes back after 2 s instead of 90 minutes.
     archiveQueue: { visibilityTimeoutSeconds: 2, maxReceiveCount: 3 },

@@ -93,7 +93,8 @@ beforeAll(async () => {
     secretsFile: secretsFile.path,
     startArchive: false,
     console: true,
-    workerVisibilityTimeoutSeconds: 2,
+    // Long enough for a cold first invocation on a loaded machine: a redelivery would repeat its reads.
+    workerVisibilityTimeoutSeconds: 10,
     worker: { maxBatchingWindowSeconds: 0 },
     log: silentLog,
     env: {

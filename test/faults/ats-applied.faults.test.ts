@@ -53,5 +53,5 @@ describe('the ATS applies a write and answers 500 (local runtime, generic adapte
     }
     expect([...idsByEffect].filter(([, ids]) => ids.size !== 1)).toEqual([]);
     expect(verified.filter((delivery) => delivery.duplicate)).toHaveLength(lostAnswers);
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });

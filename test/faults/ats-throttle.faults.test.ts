@@ -79,5 +79,5 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
     expect((await runOpsCommand(['parked', 'failed'], throttled.dir)).lines.join('\n')).not.toContain(
       dedupeKeyOf(sent),
     );
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });

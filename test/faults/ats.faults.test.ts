@@ -64,7 +64,7 @@ describe('faults of the ATS (local runtime, generic adapter, receiver fake)', ()
     // Assess
     expectedEffects.push(...interviews.flatMap((id) => completedEffects('round0', id)));
     await audit(world, { effects: expectedEffects });
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 
   it('sends nothing before a 429’s Retry-After has elapsed, in-process or through the queue, and writes every effect once', async () => {
     // Prepare: a 429 asking for 1 s (waited in-process), another (the second attempt: the worker gives the
@@ -91,7 +91,7 @@ describe('faults of the ATS (local runtime, generic adapter, receiver fake)', ()
     askedSeconds.forEach((seconds, index) => {
       expect(waitedMs[index]).toBeGreaterThanOrEqual(seconds * 1000);
     });
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 
   it('dead-letters only the event the ATS refuses for good; redrive brings it home once fixed, replay repeats nothing', async () => {
     // Prepare: the receiver refuses one interview's note with 422 (a permanent refusal) until it is fixed
@@ -142,5 +142,5 @@ describe('faults of the ATS (local runtime, generic adapter, receiver fake)', ()
       expect.stringMatching(/^round0:evt_ats-fine#replay-/),
       expect.stringMatching(/^round0:evt_ats-refused#replay-/),
     ]);
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });

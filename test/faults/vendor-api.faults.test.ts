@@ -84,7 +84,7 @@ describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
     expect(
       writesOf('api-refused').find((write) => write?.type === 'interview-sync.note')?.note?.text,
     ).toContain(fromTheApi);
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 
   it('retries enrichment while the API answers 503 for a window, and syncs from it once it recovers', async () => {
     // Prepare
@@ -107,5 +107,5 @@ describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
     expect(writesOf('api-503').find((write) => write?.type === 'interview-sync.note')?.note?.text).toContain(
       fromTheApi,
     );
-  });
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });

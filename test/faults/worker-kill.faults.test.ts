@@ -51,13 +51,19 @@ const messagesOnQueue = async () => {
   };
 };
 
-/** Starts a worker process and resolves once it is loaded; it polls once told to (`go`). */
-const loadWorkerProcess = async (): Promise<ChildProcess> => {
+/**
+ * Starts a worker process and resolves once it is loaded; it polls once told to (`go`). `visibilitySeconds`:
+ * the visibility timeout it receives with, when not the queue's.
+ */
+const loadWorkerProcess = async (visibilitySeconds?: number): Promise<ChildProcess> => {
   const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
     env: {
       ...process.env,
       ...world.pipeline.env,
       FAULTS_EVENTS_QUEUE_ARN: world.pipeline.queueArns.events,
+      ...(visibilitySeconds === undefined
+        ? {}
+        : { FAULTS_VISIBILITY_TIMEOUT_SECONDS: String(visibilitySeconds) }),
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -87,7 +93,9 @@ describe('the worker process killed mid-batch (local runtime, worker in a child 
 
     // Act: a worker takes the batch; it is killed once two events are synced and recorded, while the
     // third one's first write is held in the ATS (its successor is loaded meanwhile, not polling yet)
-    const [first, second] = await Promise.all([loadWorkerProcess(), loadWorkerProcess()]);
+    // The first receives with 15 s: the queue's 3 s could run out on a slow machine before two events are
+    // synced, and the batch would come back (to that same worker) before the kill.
+    const [first, second] = await Promise.all([loadWorkerProcess(15), loadWorkerProcess()]);
     first.stdin?.write('go\n');
     await hold.reached;
     await eventually(async () => {
@@ -102,7 +110,10 @@ describe('the worker process killed mid-batch (local runtime, worker in a child 
 
     // Assess: the batch never returned, so none of its messages was deleted: all three come back
     expect(applied).toHaveLength(6);
-    await eventually(async () => expect(await messagesOnQueue()).toEqual({ visible: 3, inFlight: 0 }));
+    await eventually(
+      async () => expect(await messagesOnQueue()).toEqual({ visible: 3, inFlight: 0 }),
+      30_000,
+    );
 
     // Act: the new worker process polls
     second.stdin?.write('go\n');

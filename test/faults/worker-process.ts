@@ -1,7 +1,8 @@
 /**
  * The worker in a process of its own, for the fault test that kills it mid-batch: the real worker handler
  * behind the local SQS event source (`local/sqs-poller.ts`), configured by the environment the parent
- * hands over (the pipeline's handler environment, plus `FAULTS_EVENTS_QUEUE_ARN`). Prints `ready` once
+ * hands over (the pipeline's handler environment, plus `FAULTS_EVENTS_QUEUE_ARN`, and
+ * `FAULTS_VISIBILITY_TIMEOUT_SECONDS` to receive with another visibility timeout than the queue's). Prints `ready` once
  * loaded, starts polling when it reads `go` on stdin (so a test can load a spare worker ahead of time), and
  * on SIGTERM lets the batch in flight finish, then exits. Run with `node --import tsx`.
  */
@@ -15,6 +16,10 @@ const env = process.env;
 const queueUrl = env[envNames.queueUrl];
 const queueArn = env.FAULTS_EVENTS_QUEUE_ARN;
 if (!queueUrl || !queueArn) throw new Error(`${envNames.queueUrl} and FAULTS_EVENTS_QUEUE_ARN are required`);
+const visibilityTimeoutSeconds =
+  env.FAULTS_VISIBILITY_TIMEOUT_SECONDS === undefined
+    ? undefined
+    : Number(env.FAULTS_VISIBILITY_TIMEOUT_SECONDS);
 
 // Imported only now, as the runtime does: the handler reads its configuration at import.
 const { createWorkerHandler } = await import('../../functions/worker.js');
@@ -34,6 +39,7 @@ const poll = () =>
       accountId: '123456789012',
     },
     maxBatchingWindowSeconds: 0,
+    ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
     log: silentLog,
   });
 

@@ -1332,9 +1332,11 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     // Prepare: the first attempt writes the status and the note, settles, and dies at the commit that would
     // claim the notification; its leases run out
     const ended = round0('interview_ended');
-    void syncInterviewEvent(ended, { ...deps, ledger: aLedgerDyingAtCommit(world.ledger, 2).ledger });
-    await eventually(() => world.notesOf('opp-jane').length === 1, 5000);
-    await sleep(100 + 300 + 50);
+    const dying = aLedgerDyingAtCommit(world.ledger, 2);
+    void syncInterviewEvent(ended, { ...deps, ledger: dying.ledger });
+    // The second commit starts once the first round is settled (the note's record, the event's claim renewed)
+    await eventually(() => dying.commits() === 2, 5000);
+    await sleep(300 + 50);
 
     // Act: SQS delivers the event again
     const retry = await syncInterviewEvent(ended, deps);

@@ -835,8 +835,9 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
         MessageBody: JSON.stringify({ kind: 'event', event }),
       }),
     );
+    // No wait: the emulator holds a long poll for its whole wait, which could use up the 1 s visibility.
     const { Messages: [received] = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 0 }),
     );
     const record = { ...eventRecord(event), receiptHandle: received?.ReceiptHandle ?? '' };
 
@@ -880,7 +881,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       }),
     );
     const { Messages: [received] = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 0 }),
     );
     const record = { ...eventRecord(event), receiptHandle: received?.ReceiptHandle ?? '' };
 
