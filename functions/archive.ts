@@ -27,8 +27,9 @@ import { createMediaSource, mediaPolicyFor, parseArchiveMediaHosts } from './arc
 import { createS3ArchiveStore } from './archive/s3-store.js';
 import { freshAudioUrlOf } from './archive/tasks.js';
 import type { ArchivedObject, ArchiveTask } from './archive/types.js';
-import { VendorResourceNotFoundError } from './enrichment/errors.js';
+import { VendorApiAuthError, VendorResourceNotFoundError } from './enrichment/errors.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
+import { vendorApiHttpOptions } from './enrichment/vendor-http.js';
 import { ParkingLot } from './ledger/parking-lot.js';
 import { dynamoDbClient, s3Client, sdkPutObject, sdkSendMessage, sqsClient } from './platform/clients.js';
 import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
@@ -123,28 +124,48 @@ type Round0AudioRefresh = NonNullable<Extract<ArchiveTask['asset'], { kind: 'fil
 /**
  * A fresh `audio_url` for one ROUND0 answer (its URLs expire 24 h after issue): the interview read again.
  * Without a ROUND0 API key the asset cannot be fetched at all: dead-lettered with that reason (not "the
- * vendor lists no fresh URL"), to be redriven once the key is in the vendor API secret.
+ * vendor lists no fresh URL"), to be redriven once the key is in the vendor API secret. The call ends with
+ * the invocation's media requests (`until`): a ROUND0 API that hangs fails this task (retried), not the
+ * invocation's batch by Lambda's timeout. A key missing or refused is read again past this container's
+ * 5-minute cache first: one set or rotated meanwhile (the old one revoked) is used at once, where the task
+ * was dead-lettered.
  */
-const freshRound0AudioUrl = async (key: string, refresh: Round0AudioRefresh): Promise<string | undefined> => {
-  const secrets = await readVendorApiSecrets();
+const freshRound0AudioUrl = async (
+  key: string,
+  refresh: Round0AudioRefresh,
+  until: number | undefined,
+): Promise<string | undefined> => {
   if (round0ApiBaseUrl === undefined) {
     throw new MediaUrlExpiredError(key, `no ROUND0 API to refresh it (${envNames.round0ApiBaseUrl} unset)`);
   }
-  if (!secrets.round0ApiKey) {
+  const baseUrl = round0ApiBaseUrl;
+  const keyRead = async (fresh: boolean) =>
+    (await readVendorApiSecrets(fresh ? { fresh } : undefined)).round0ApiKey || undefined;
+  const apiKey = (await keyRead(false)) ?? (await keyRead(true));
+  if (apiKey === undefined) {
     throw new MediaUrlExpiredError(
       key,
       'no ROUND0 API key to refresh it: store one in the vendor API secret (npm run ops -- setup ' +
         '--round0-api-key, which also moves a key left in the integration secret), then redrive',
     );
   }
-  const client = new Round0ApiClient({
-    baseUrl: round0ApiBaseUrl,
-    apiKey: secrets.round0ApiKey,
-    urlPolicy: relaxation,
-  });
+  const interviewWith = (withKey: string) =>
+    new Round0ApiClient({
+      baseUrl,
+      apiKey: withKey,
+      urlPolicy: relaxation,
+      http: vendorApiHttpOptions(() => until),
+    }).getInterview(refresh.round0InterviewId);
   let interview: Awaited<ReturnType<Round0ApiClient['getInterview']>>;
   try {
-    interview = await client.getInterview(refresh.round0InterviewId);
+    try {
+      interview = await interviewWith(apiKey);
+    } catch (error) {
+      if (!(error instanceof VendorApiAuthError)) throw error;
+      const rotated = await keyRead(true).catch(() => undefined);
+      if (rotated === undefined || rotated === apiKey) throw error;
+      interview = await interviewWith(rotated);
+    }
   } catch (error) {
     if (error instanceof VendorResourceNotFoundError) return undefined;
     throw error;
@@ -238,7 +259,7 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
       asset,
       source,
       store,
-      ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(asset.key, refresh) }),
+      ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(asset.key, refresh, until) }),
     }),
   ];
 };

@@ -23,6 +23,7 @@ import { enrichEvent, enrichWithoutApi } from './enrichment/enrich.js';
 import { VendorApiAuthError } from './enrichment/errors.js';
 import { Micro1ApiClient } from './enrichment/micro1-api.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
+import { vendorApiHttpOptions } from './enrichment/vendor-http.js';
 import { EventInProgressError } from './ledger/errors.js';
 import { InterviewLedger } from './ledger/interview-ledger.js';
 import { ParkingLot } from './ledger/parking-lot.js';
@@ -137,19 +138,7 @@ export const workerReserveMs = 10_000;
 const invocationCallsEnd = new AsyncLocalStorage<number>();
 const callsEndBy = (): number | undefined => invocationCallsEnd.getStore();
 
-/**
- * Largest vendor API answer read: far above a long interview or a page of reports (a few hundred KB), and low
- * enough that a batch's ten records enriched at once (Powertools' batch runs them in parallel) stay well
- * within the worker's 512 MB, where the HTTP client's default (16 MiB each) did not.
- */
-export const vendorApiMaxResponseBytes = 4 * 1024 * 1024;
-
-const vendorApiHttp = {
-  deadlineMs: 15_000,
-  maxRetryAfterSeconds: 5,
-  endBy: callsEndBy,
-  maxResponseBytes: vendorApiMaxResponseBytes,
-} as const;
+const vendorApiHttp = vendorApiHttpOptions(callsEndBy);
 
 /** Builds the credentialed dependencies; rebuilt only when either secret's content changes. */
 const buildSyncDeps = (secrets: IntegrationSecrets, vendorApi: VendorApiSecrets): SyncDeps => {

@@ -3,7 +3,12 @@
  * and validating a response body without echoing it (bodies hold transcripts and e-mails).
  */
 import * as v from 'valibot';
-import { HttpPermanentError, ResponseTooLargeError, UrlRefusedError } from '../platform/http.js';
+import {
+  type HttpClientOptions,
+  HttpPermanentError,
+  ResponseTooLargeError,
+  UrlRefusedError,
+} from '../platform/http.js';
 import type { VendorName } from '../vendors/envelope.js';
 import {
   VendorApiAuthError,
@@ -12,6 +17,25 @@ import {
   VendorResourceNotFoundError,
 } from './errors.js';
 import { failingPaths } from './payload-values.js';
+
+/**
+ * Largest vendor API answer read: far above a long interview or a page of reports (a few hundred KB), and low
+ * enough that a batch's ten records enriched at once (Powertools' batch runs them in parallel) stay well
+ * within the worker's 512 MB, where the HTTP client's default (16 MiB each) did not.
+ */
+export const vendorApiMaxResponseBytes = 4 * 1024 * 1024;
+
+/**
+ * How the deployed functions call a vendor API (the worker's enrichment, the archive's URL refresh): a whole
+ * call within 15 s, a `Retry-After` waited up to 5 s, and every call ended by `endBy` (what is left of the
+ * invocation), so an API that hangs fails the one record rather than the invocation's batch by its timeout.
+ */
+export const vendorApiHttpOptions = (endBy: () => number | undefined): HttpClientOptions => ({
+  deadlineMs: 15_000,
+  maxRetryAfterSeconds: 5,
+  endBy,
+  maxResponseBytes: vendorApiMaxResponseBytes,
+});
 
 /** Longest vendor error message kept on an error (they are short; a long one is an echoed body). */
 const maxVendorMessageLength = 200;

@@ -29,6 +29,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/glo
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
+import { vendorApiMaxResponseBytes } from '../../../functions/enrichment/vendor-http.js';
 import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
 import { interviewKeyOf } from '../../../functions/ledger/lifecycle.js';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
@@ -139,7 +140,7 @@ Object.assign(process.env, {
   // The fakes listen on 127.0.0.1 over http: relax the SSRF guard as the local runtime does.
   OUTBOUND_ALLOW_LOCAL: 'true',
 });
-const { handler, vendorApiMaxResponseBytes } = await import('../../../functions/worker.js');
+const { handler } = await import('../../../functions/worker.js');
 const clients = await import('../../../functions/platform/clients.js');
 const parking = new ParkingLot({ client: dynamo.client, tableName: ledgerTable });
 const ledger = new InterviewLedger({ client: dynamo.client, tableName: ledgerTable });
