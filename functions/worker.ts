@@ -42,7 +42,7 @@ import { createLogger, createMetrics, loadTracing } from './platform/observabili
 import { integrationSecretReaderFromEnv, vendorApiSecretReaderFromEnv } from './platform/secrets.js';
 import type { IntegrationSecrets, VendorApiSecrets } from './platform/secrets-shape.js';
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
-import { sendArchiveTasks } from './queue/archive-queue.js';
+import { ArchiveTaskBatcher, sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { type QueuedEvent, readQueueMessage } from './queue/queue-message.js';
 import { type RawEvent, RawEventStore, rawEventOf } from './queue/raw-events.js';
@@ -135,8 +135,12 @@ export const workerReserveMs = 10_000;
  * read by its calls through their async context (the clients are shared by the container's invocations,
  * and the local runtime runs several at once in one process).
  */
-const invocationCallsEnd = new AsyncLocalStorage<number>();
-const callsEndBy = (): number | undefined => invocationCallsEnd.getStore();
+const invocationScope = new AsyncLocalStorage<{
+  readonly callsEndAt: number;
+  /** The invocation's archive tasks, sent together (queue/archive-queue.ts). */
+  readonly archiveTasks?: ArchiveTaskBatcher;
+}>();
+const callsEndBy = (): number | undefined => invocationScope.getStore()?.callsEndAt;
 
 const vendorApiHttp = vendorApiHttpOptions(callsEndBy);
 
@@ -175,7 +179,11 @@ const buildSyncDeps = (secrets: IntegrationSecrets, vendorApi: VendorApiSecrets)
     ledger,
     ...(archiveQueueUrl === undefined
       ? {}
-      : { archive: (tasks: readonly ArchiveTask[]) => sendArchiveTasks(sqs, archiveQueueUrl, tasks) }),
+      : {
+          archive: (tasks: readonly ArchiveTask[]) =>
+            invocationScope.getStore()?.archiveTasks?.send(tasks) ??
+            sendArchiveTasks(sqs, archiveQueueUrl, tasks),
+        }),
     enrich: (event) => enrichEvent(event, { round0, micro1 }),
     notify:
       slackUrl === undefined
@@ -613,15 +621,28 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     const remainingMs = context.getRemainingTimeInMillis();
     // A sixth of a shorter timeout (the local runtime's tests run the worker with 2 s).
     const callsEndAt = Date.now() + remainingMs - Math.min(workerReserveMs, remainingMs / 6);
-    return invocationCallsEnd.run(callsEndAt, async () => {
-      const read = await readRecords(event.Records);
-      return processPartialResponse(
-        event,
-        (record: SQSRecord) => processRecord(record, read),
-        new BatchProcessor(EventType.SQS),
-        { context, throwOnFullBatchFailure: false },
-      );
-    });
+    const archiveTasks =
+      archiveQueueUrl === undefined
+        ? undefined
+        : new ArchiveTaskBatcher(sqs, archiveQueueUrl, event.Records.length);
+    return invocationScope.run(
+      { callsEndAt, ...(archiveTasks === undefined ? {} : { archiveTasks }) },
+      async () => {
+        const read = await readRecords(event.Records);
+        return processPartialResponse(
+          event,
+          async (record: SQSRecord) => {
+            try {
+              await processRecord(record, read);
+            } finally {
+              archiveTasks?.finished();
+            }
+          },
+          new BatchProcessor(EventType.SQS),
+          { context, throwOnFullBatchFailure: false },
+        );
+      },
+    );
   };
 
   return middy<SQSEvent, SQSBatchResponse>()

@@ -160,6 +160,11 @@ export const costPerMillion = (
     a.accessLogBytesPerRequest +
     a.platformLogBytesPerInvocation * (1 + invocations);
 
+  // The worker's archive-task requests per event as measured at this batching (an invocation's sent together).
+  const workerSends =
+    batch === 1
+      ? (worker.sqsRequestsPerEventAlone ?? worker.sqsRequestsPerEvent)
+      : worker.sqsRequestsPerEvent;
   // The raw event store's PUTs per event as measured at this batching (one per invocation and day).
   const measuredPuts =
     batch === 1 ? worker.rawStorePutsPerEvent?.alone : worker.rawStorePutsPerEvent?.batched;
@@ -219,11 +224,9 @@ export const costPerMillion = (
     {
       item: 'SQS archive queue, the worker’s sends',
       perEvent:
-        worker.sqsRequestsPerEvent === undefined
-          ? '1 send (not measured by this result)'
-          : `${worker.sqsRequestsPerEvent} request(s)`,
-      usdPerMillion: (worker.sqsRequestsPerEvent ?? 1) * prices.sqsRequest * million,
-      arithmetic: `${worker.sqsRequestsPerEvent ?? 1} × $0.40 per million (the archive tasks of the bench's events, every one an ended interview with audio: traffic where fewer events carry media sends fewer; the archive's own receives are the archive's)`,
+        workerSends === undefined ? '1 send (not measured by this result)' : `${workerSends} request(s)`,
+      usdPerMillion: (workerSends ?? 1) * prices.sqsRequest * million,
+      arithmetic: `${workerSends ?? 1} × $0.40 per million (the archive tasks of ${batch === 1 ? 'an event alone in its invocation: its own request' : "an invocation's events sent together, ten a request"}; every bench event is an ended interview with audio: traffic where fewer events carry media sends fewer; the archive's own receives are the archive's)`,
       core: true,
     },
     {

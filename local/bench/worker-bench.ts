@@ -105,10 +105,15 @@ export interface WorkerBenchResult {
    */
   readonly rawStorePutsPerEvent?: { readonly batched: number; readonly alone: number };
   /**
-   * The worker's own SQS requests per fresh event in the rounds (each ended interview's archive tasks: one
-   * send). Absent from results written before it was measured.
+   * The worker's own SQS requests per fresh event in the rounds (the archive tasks of an invocation's
+   * ended interviews, sent together). Absent from results written before it was measured.
    */
   readonly sqsRequestsPerEvent?: number;
+  /**
+   * The same for fresh events drained one per invocation (a trickle: each event's tasks a request of its
+   * own). Absent from results written before it was measured.
+   */
+  readonly sqsRequestsPerEventAlone?: number;
   /**
    * CloudWatch Logs bytes per event: the worker's lines per fresh event (batches as the rounds drain them,
    * and one event per invocation), the ingest's per delivery.
@@ -350,7 +355,9 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
     await deliver(alone);
     atsWrites += Math.round(atsWritesPerEvent * alone.length);
     const workerCpuBeforeAlone = worker.cpuMs();
-    const alonePuts = (await drain(atsWrites, 1)).s3.PutObjectCommand ?? 0;
+    const drainedAlone = await drain(atsWrites, 1);
+    const alonePuts = drainedAlone.s3.PutObjectCommand ?? 0;
+    const aloneSqsRequests = totalRequests(drainedAlone.sqs);
     const workerCpuAlone = worker.cpuMs() - workerCpuBeforeAlone;
     const aloneLogs = await worker.call<{ bytes: number; lines: number }>('logs');
 
@@ -405,6 +412,7 @@ export const runWorkerBench = async (options: WorkerBenchOptions): Promise<Worke
         alone: round(alonePuts / alone.length, 3),
       },
       sqsRequestsPerEvent: round(roundSqsRequests / events, 3),
+      sqsRequestsPerEventAlone: round(aloneSqsRequests / alone.length, 3),
       logs: {
         workerBytesPerEvent: round(workerLogBytes / events),
         workerLinesPerEvent: round(workerLogLines / events, 2),

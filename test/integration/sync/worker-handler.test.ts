@@ -42,6 +42,7 @@ import {
 } from '../../../functions/queue/raw-events.js';
 import type { RawDelivery } from '../../../functions/vendors/envelope.js';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
+import { countSqsRequests } from '../../../local/dynamo-request-counter.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
 import { startFakeMicro1Api } from '../../../local/fakes/micro1-api.js';
 import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
@@ -78,6 +79,9 @@ const { QueueUrl: deadLetterQueueUrl = '' } = await sqs.send(
 const { QueueUrl: eventsQueueUrl = '' } = await sqs.send(
   new CreateQueueCommand({ QueueName: 'worker-test-events', Attributes: { VisibilityTimeout: '1' } }),
 );
+const { QueueUrl: archiveQueueUrl = '' } = await sqs.send(
+  new CreateQueueCommand({ QueueName: 'worker-test-archive' }),
+);
 const people = ['ada', 'bob', 'cyd', 'dan', 'eve'] as const;
 const lever = await startFakeLever({
   seed: {
@@ -112,6 +116,7 @@ Object.assign(process.env, {
   BUCKET_NAME: 'worker-test-bucket',
   DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
   QUEUE_URL: eventsQueueUrl,
+  ARCHIVE_QUEUE_URL: archiveQueueUrl,
   // As deployed, the worker knows the queue's visibility timeout; the tests' receives ask for 60 s.
   QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
   // As deployed: the events queue's maxReceiveCount, the worker's last receive.
@@ -142,6 +147,8 @@ Object.assign(process.env, {
 });
 const { handler } = await import('../../../functions/worker.js');
 const clients = await import('../../../functions/platform/clients.js');
+/** The worker's own SQS requests (its archive tasks, redelivery delays, dead letters), by command. */
+const workerSqsRequests = countSqsRequests(clients.sqsClient());
 const parking = new ParkingLot({ client: dynamo.client, tableName: ledgerTable });
 const ledger = new InterviewLedger({ client: dynamo.client, tableName: ledgerTable });
 const service = 'interview-sync-worker';
@@ -1007,6 +1014,34 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect([...keys][0]).toMatch(
       new RegExp(`^${rawBatchesPrefix}${direct.receivedAt.slice(0, 10)}/[0-9a-f]{32}\\.json$`),
     );
+  });
+
+  it("sends the archive tasks of an invocation's events in one request", async () => {
+    // Prepare: three ended interviews with audio answers, in one batch
+    const events = (['ada', 'bob', 'cyd'] as const).map((name) =>
+      round0('interview_ended', {
+        eventId: `evt_archive_${name}`,
+        interviewId: `int-archive-${name}`,
+        email: `${name}@example.com`,
+      }),
+    );
+    while ((await takeMessages(archiveQueueUrl)).length > 0);
+    workerSqsRequests.take();
+
+    // Act
+    const response = await invoke(...events.map((event) => eventRecord(event)));
+
+    // Assess: synced; one SendMessageBatch carrying every interview's tasks
+    expect(failedIds(response)).toEqual([]);
+    expect(workerSqsRequests.take()).toEqual({ SendMessageBatchCommand: 1 });
+    const tasks = (await takeMessages(archiveQueueUrl)).map(
+      (message) => JSON.parse(message.Body ?? '{}') as { interviewId: string },
+    );
+    expect([...new Set(tasks.map((task) => task.interviewId))].sort()).toEqual([
+      'int-archive-ada',
+      'int-archive-bob',
+      'int-archive-cyd',
+    ]);
   });
 
   it('keeps a delivery alone in its invocation at its own raw key', async () => {
