@@ -44,6 +44,16 @@ export const ingestGrants = {
   webhookSecret: ['secretsmanager:GetSecretValue'],
 } as const satisfies GrantsTable;
 
+/**
+ * A ledger grant's condition: only items whose partition key starts with one of `prefixes`
+ * (functions/ledger/partitions.ts). Every call the functions make names its key, so each has leading keys.
+ */
+export const leadingKeysCondition = (
+  prefixes: readonly string[],
+): Readonly<Record<string, Record<string, unknown>>> => ({
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
+});
+
 /** The worker Lambda (functions/worker.ts). */
 export const workerGrants = {
   eventsQueue: [

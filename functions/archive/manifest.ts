@@ -31,6 +31,7 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { archiveManifestPkPrefix } from '../ledger/partitions.js';
 import type { VendorName } from '../vendors/envelope.js';
 import { type ArchivedObject, archiveRoot, withoutQuery } from './types.js';
 
@@ -75,7 +76,7 @@ export interface ArchiveManifestOptions {
 const expiryMarginSeconds = 24 * 3600;
 
 export const archiveManifestPk = (vendor: VendorName, interviewKey: string): string =>
-  `ARCHIVE#${vendor}#${interviewKey}`;
+  `${archiveManifestPkPrefix}${vendor}#${interviewKey}`;
 const batchSk = (batchId: string): string => `BATCH#${batchId}`;
 const leaseSk = (assetKey: string): string => `LEASE#${objectSk(assetKey)}`;
 

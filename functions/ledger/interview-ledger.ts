@@ -25,6 +25,7 @@ import type {
   WriteStamp,
 } from './interview-state.js';
 import { newToken, tieOf } from './interview-state.js';
+import { interviewStatePkPrefix } from './partitions.js';
 
 export interface InterviewLedgerOptions {
   /** Client for the ledger table. */
@@ -75,7 +76,7 @@ export type CloseOutcome =
 const defaults = { retentionSeconds: 180 * 24 * 3600 };
 
 export const interviewStatePk = (vendor: VendorName, interviewKey: string) =>
-  `INTERVIEW#${vendor}#${interviewKey}`;
+  `${interviewStatePkPrefix}${vendor}#${interviewKey}`;
 const stateSk = 'STATE';
 
 export class InterviewLedger {

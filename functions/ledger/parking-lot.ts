@@ -19,8 +19,11 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import type { InterviewEvent } from '../vendors/envelope.js';
+import { parkedPkPrefix } from './partitions.js';
 
 export type ParkedKind = 'unmatched' | 'failed';
+
+const parkedPk = (kind: ParkedKind): string => `${parkedPkPrefix}${kind}`;
 
 /** What identifies a parked event (its item's key). */
 export type ParkedKey = Pick<ParkedEvent, 'kind' | 'parkedAt' | 'dedupeKey'>;
@@ -124,7 +127,7 @@ export class ParkingLot {
       new PutCommand({
         TableName: this.#tableName,
         Item: {
-          pk: `PARKED#${kind}`,
+          pk: parkedPk(kind),
           sk: `${parkedAt}#${event.dedupeKey}`,
           kind,
           parkedAt,
@@ -148,7 +151,7 @@ export class ParkingLot {
       {
         TableName: this.#tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PARKED#${kind}` },
+        ExpressionAttributeValues: { ':pk': parkedPk(kind) },
         ...(projection === undefined
           ? {}
           : {
@@ -196,7 +199,7 @@ export class ParkingLot {
     const { Item: item } = await this.#client.send(
       new GetCommand({
         TableName: this.#tableName,
-        Key: { pk: `PARKED#${entry.kind}`, sk: `${entry.parkedAt}#${entry.dedupeKey}` },
+        Key: { pk: parkedPk(entry.kind), sk: `${entry.parkedAt}#${entry.dedupeKey}` },
         ConsistentRead: true,
       }),
     );
@@ -208,7 +211,7 @@ export class ParkingLot {
     await this.#client.send(
       new DeleteCommand({
         TableName: this.#tableName,
-        Key: { pk: `PARKED#${entry.kind}`, sk: `${entry.parkedAt}#${entry.dedupeKey}` },
+        Key: { pk: parkedPk(entry.kind), sk: `${entry.parkedAt}#${entry.dedupeKey}` },
       }),
     );
   }

@@ -9,10 +9,11 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { archiveManifestPkPrefix, parkedPkPrefix } from '../../functions/ledger/partitions.js';
 import { envNames } from '../../functions/platform/env.js';
 import type { VendorName } from '../../functions/vendors/envelope.js';
 import { acknowledgeObjectWildcard } from '../compliance.js';
-import { applyGrants, archiveGrants } from '../permissions.js';
+import { applyGrants, archiveGrants, leadingKeysCondition } from '../permissions.js';
 import { resources } from '../resources.js';
 import { type FunctionObservability, propsFromResources, ServiceFunction } from './service-function.js';
 
@@ -101,7 +102,12 @@ export class ArchiveFunction extends Construct {
       archiveQueue: { resourceArns: [props.queue.queueArn] },
       archiveDeadLetterQueue: { resourceArns: [props.deadLetterQueue.queueArn] },
       eventsQueue: { resourceArns: [props.eventsQueue.queueArn] },
-      ledgerTable: { resourceArns: [props.ledgerTable.tableArn] },
+      // Its own items only (the manifest, its leases, the parking lot): a task fetches vendor-supplied URLs and
+      // parses their playlists, so it is kept away from the interview state that makes ATS writes exactly once.
+      ledgerTable: {
+        resourceArns: [props.ledgerTable.tableArn],
+        conditions: leadingKeysCondition([archiveManifestPkPrefix, parkedPkPrefix]),
+      },
       archiveObjects: { resourceArns: [props.bucket.arnForObjects(`${archived}*`)] },
       vendorApiSecret: { resourceArns: [props.vendorApiSecret.secretArn] },
     });

@@ -8,9 +8,10 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { interviewStatePkPrefix, parkedPkPrefix } from '../../functions/ledger/partitions.js';
 import { envNames } from '../../functions/platform/env.js';
 import { acknowledgeObjectWildcard } from '../compliance.js';
-import { applyGrants, workerGrants } from '../permissions.js';
+import { applyGrants, leadingKeysCondition, workerGrants } from '../permissions.js';
 import { resources } from '../resources.js';
 import { type FunctionObservability, propsFromResources, ServiceFunction } from './service-function.js';
 
@@ -107,7 +108,11 @@ export class Worker extends Construct {
     applyGrants(this.function, workerGrants, {
       eventsQueue: { resourceArns: [props.queue.queueArn] },
       deadLetterQueue: { resourceArns: [props.deadLetterQueue.queueArn] },
-      ledgerTable: { resourceArns: [props.ledgerTable.tableArn] },
+      // Its own items only (interview state and the parking lot), not the archive's manifest and leases.
+      ledgerTable: {
+        resourceArns: [props.ledgerTable.tableArn],
+        conditions: leadingKeysCondition([interviewStatePkPrefix, parkedPkPrefix]),
+      },
       claimCheckObjects: { resourceArns: [props.bucket.arnForObjects(`${claimChecks}*`)] },
       // Listing only under the claim-check prefix. For the 404-or-403 decision of a GET, S3 evaluates the
       // requested key as `s3:prefix`, so a claim-check key matches (AWS does not document this; Ceph RGW

@@ -153,11 +153,12 @@ describe('least privilege of the Lambda roles', () => {
           'sqs:ChangeMessageVisibility',
         ]),
         grant(arnOf(state.events.deadLetterQueue), ['sqs:SendMessage']),
-        grant(arnOf(state.storage.ledgerTable), [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ]),
+        // Its own items only: interview state and parked events, not the archive's manifest and leases.
+        grant(
+          arnOf(state.storage.ledgerTable),
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INTERVIEW#*', 'PARKED#*'] } },
+        ),
         grant(objectsOf(state.storage.bucket, 'claim-checks/*'), ['s3:GetObject']),
         grant(arnOf(state.storage.bucket), ['s3:ListBucket'], {
           StringLike: { 's3:prefix': 'claim-checks/*' },
@@ -195,11 +196,12 @@ describe('least privilege of the Lambda roles', () => {
         ]),
         grant(arnOf(state.archive.deadLetterQueue), ['sqs:SendMessage']),
         grant(arnOf(state.events.queue), ['sqs:SendMessage']),
-        grant(arnOf(state.storage.ledgerTable), [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ]),
+        // Its own items only: the manifest, its leases and parked tasks, never the interview state.
+        grant(
+          arnOf(state.storage.ledgerTable),
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ARCHIVE#*', 'PARKED#*'] } },
+        ),
         grant(objectsOf(state.storage.bucket, 'interviews/*'), [
           's3:GetObject',
           's3:PutObject',
