@@ -135,6 +135,31 @@ const dayOf = (raw: RawEvent): string => {
 export const byDedupeKey = (a: RawEvent, b: RawEvent): number =>
   a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0;
 
+/**
+ * Most bytes of deliveries (their base64 bodies) kept in one batch object. A batch of ten claim-checked
+ * deliveries (up to 10 MB each as base64) made one object of ~100 MB, which the worker's 512 MB and its S3
+ * client's 5 s an attempt (platform/clients.ts) cannot be counted on for; near the limit they go in several.
+ */
+export const maxBatchObjectBytes = 8 * 1024 * 1024;
+
+/** `indexes` (in order) in runs whose deliveries' bodies add up to at most {@link maxBatchObjectBytes}. */
+const bySize = (indexes: readonly number[], raws: readonly RawEvent[]): number[][] => {
+  const runs: number[][] = [];
+  let bytes = 0;
+  for (const index of indexes) {
+    const size = (raws[index] as RawEvent).bodyBase64.length;
+    const run = runs.at(-1);
+    if (run === undefined || bytes + size > maxBatchObjectBytes) {
+      runs.push([index]);
+      bytes = size;
+    } else {
+      run.push(index);
+      bytes += size;
+    }
+  }
+  return runs;
+};
+
 /** Writes raw events: one alone at {@link rawEventKey}, several of a day at {@link rawBatchKey}. */
 export class RawEventStore {
   readonly #options: RawEventStoreOptions;
@@ -155,8 +180,9 @@ export class RawEventStore {
   }
 
   /**
-   * Stores an invocation's deliveries, one PUT per day they were received on (nearly always one): a day's
-   * one delivery as {@link put} does, several as one {@link RawEventBatch} (in dedupe-key order). Never
+   * Stores an invocation's deliveries, one PUT per day they were received on (nearly always one; more for
+   * deliveries above {@link maxBatchObjectBytes} together): a day's one delivery as {@link put} does, several
+   * as one {@link RawEventBatch} (in dedupe-key order). Never
    * throws: each delivery's outcome, in the order given, is its object's key, the
    * {@link RawEventStoreUnavailableError} of its day's PUT (the worker retries those deliveries' messages,
    * and the next receive stores them again), or an `UnreadableQueueMessageError` for a `receivedAt` that is not a
@@ -169,9 +195,15 @@ export class RawEventStore {
       byDay.set(day, [...(byDay.get(day) ?? []), index]);
     });
     const outcomes = new Array<string | Error>(raws.length);
+    const groups = [...byDay].flatMap(([day, indexes]) =>
+      bySize(
+        indexes.sort((a, b) => byDedupeKey(raws[a] as RawEvent, raws[b] as RawEvent)),
+        raws,
+      ).map((group) => [day, group] as const),
+    );
     await Promise.all(
-      [...byDay].map(async ([day, indexes]) => {
-        const events = indexes.map((index) => raws[index] as RawEvent).sort(byDedupeKey);
+      groups.map(async ([day, indexes]) => {
+        const events = indexes.map((index) => raws[index] as RawEvent);
         let outcome: string | Error;
         try {
           // Not S3's fault, and no retry will mend it: the record fails for good (dead-lettered with why).

@@ -143,6 +143,51 @@ describe('RawEventStore.putAll', () => {
     expect(outcomes[1]).toBe(rawEventKey('round0', new Date(alone.receivedAt), alone.dedupeKey));
   });
 
+  it('splits a day whose deliveries are large into objects of at most 8 MiB of bodies, each delivery once', async () => {
+    // Prepare: four claim-checked deliveries of 3 MiB (base64) each, and a small one
+    const { store, puts } = storeWith();
+    const large = (key: string): RawEvent => ({
+      ...raw(key, '2026-12-05T10:00:00.000Z'),
+      bodyBase64: 'A'.repeat(3 * 1024 * 1024),
+    });
+    const raws = [
+      large('round0:a'),
+      large('round0:b'),
+      large('round0:c'),
+      large('round0:d'),
+      raw('round0:e', '2026-12-05T10:00:00.000Z'),
+    ];
+
+    // Act
+    const outcomes = await store.putAll(raws);
+
+    // Assess: [a, b] and [c, d, e] (in dedupe-key order), every delivery in exactly one object, each ≤ 8 MiB
+    const held = puts.map((put) => {
+      const content = JSON.parse(String(put.body)) as RawEvent | RawEventBatch;
+      const events = 'events' in content ? content.events : [content];
+      return {
+        key: put.key,
+        dedupeKeys: events.map((event) => event.dedupeKey),
+        bodies: events.reduce((sum, event) => sum + event.bodyBase64.length, 0),
+      };
+    });
+    expect(held.flatMap((object) => object.dedupeKeys).sort()).toEqual([
+      'round0:a',
+      'round0:b',
+      'round0:c',
+      'round0:d',
+      'round0:e',
+    ]);
+    for (const object of held) expect(object.bodies).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(held.map((object) => object.dedupeKeys).sort()).toEqual([
+      ['round0:a', 'round0:b'],
+      ['round0:c', 'round0:d', 'round0:e'],
+    ]);
+    expect(outcomes).toEqual(
+      raws.map((delivery) => held.find((object) => object.dedupeKeys.includes(delivery.dedupeKey))?.key),
+    );
+  });
+
   it('writes nothing for no delivery', async () => {
     const { store, puts } = storeWith();
     expect(await store.putAll([])).toEqual([]);
