@@ -13,7 +13,7 @@ import { resources } from '../lib/resources.js';
 import { LocalPipelineError } from '../local/errors.js';
 import { prettyPrintPowertoolsLogs } from '../local/log.js';
 import { ffmpegAvailable } from '../local/media/generate.js';
-import { startLocalPipeline } from '../local/runtime.js';
+import { describeLostMessages, startLocalPipeline } from '../local/runtime.js';
 import {
   removeRuntimeInfo,
   runtimeInfoFor,
@@ -149,7 +149,9 @@ const shutdown = (signal: NodeJS.Signals) => {
   stoppingSince = Date.now();
   console.error(`\n${signal}: stopping — draining requests in flight and the events queue (up to 30 s)…`);
   Promise.all([pipeline.stop({ drainQueueMs: 30_000 }), removeRuntimeInfo(dataDir)]).then(
-    () => {
+    ([{ lostMessages }]) => {
+      const lost = describeLostMessages(lostMessages);
+      if (lost !== undefined) console.error(lost);
       console.error('stopped');
       process.exit(0);
     },

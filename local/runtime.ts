@@ -12,7 +12,13 @@ import type { WorkerHandlerOptions } from '../functions/worker.js';
 import { resources } from '../lib/resources.js';
 import { type LocalHttpApi, startHttpApi } from './api-gateway.js';
 import { createWorkerTap, type LocalConsole, startPipelineConsole } from './console/index.js';
-import { type EmulatorPorts, type LocalEmulators, localAws, startEmulators } from './emulators.js';
+import {
+  type EmulatorPorts,
+  type LocalEmulators,
+  type LocalQueues,
+  localAws,
+  startEmulators,
+} from './emulators.js';
 import { LocalPipelineError } from './errors.js';
 import { type MediaFake, type Round0Answer, startMediaFake } from './fakes/media.js';
 import { micro1ReportFromWebhook, startFakeMicro1Api } from './fakes/micro1-api.js';
@@ -117,6 +123,15 @@ export interface StopOptions {
   readonly drainQueueMs?: number;
 }
 
+/** What a stop left behind. */
+export interface StopSummary {
+  /**
+   * Messages (visible, in flight or delayed) each queue still held when the emulators closed, by queue,
+   * for the queues that held any: the SQS emulator keeps them in memory only, so they are gone.
+   */
+  readonly lostMessages: Readonly<Partial<Record<keyof LocalQueues, number>>>;
+}
+
 export interface LocalPipeline {
   /** Base URL of the HTTP API, `http://127.0.0.1:<port>`. */
   readonly url: string;
@@ -143,7 +158,8 @@ export interface LocalPipeline {
   /** Every variable written to `process.env` for the handlers. */
   readonly env: Readonly<Record<string, string>>;
   /** Stops accepting requests, drains HTTP requests and worker batches in flight, closes the emulators. */
-  stop(options?: StopOptions): Promise<void>;
+  /** Stops everything; resolves with the messages the in-memory SQS emulator still held (lost with it). */
+  stop(options?: StopOptions): Promise<StopSummary>;
 }
 
 const functionSettings = (name: string, settings: { timeoutSeconds: number; memoryMb: number }) =>
@@ -228,6 +244,42 @@ const waitForEmptyQueue = async (emulators: LocalEmulators, timeoutMs: number): 
     if ((await queueDepth(emulators.sqs, emulators.queueUrls.events)) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+};
+
+const queueLabels: Record<keyof LocalQueues, string> = {
+  events: 'events queue',
+  deadLetter: 'events DLQ',
+  archive: 'archive queue',
+  archiveDeadLetter: 'archive DLQ',
+};
+
+/**
+ * What to tell the user about messages a stop lost with the in-memory SQS emulator, and where they can be
+ * had again; `undefined` when none was.
+ */
+export const describeLostMessages = (lost: StopSummary['lostMessages']): string | undefined => {
+  const counts = (Object.entries(lost) as Array<[keyof LocalQueues, number]>).map(
+    ([queue, count]) => `${queueLabels[queue]} ${count}`,
+  );
+  if (counts.length === 0) return undefined;
+  return [
+    `lost with this stop (the SQS emulator keeps messages in memory only): ${counts.join(', ')}.`,
+    'Deliveries the worker had received are in the raw event store: npm run ops -- replay --vendor <vendor>',
+    '--since <ISO time> after the next npm start (--force to send their archive tasks again); events it gave',
+    'up on are parked too: npm run ops -- parked failed.',
+  ].join('\n');
+};
+
+/** The messages each queue holds (visible, in flight, delayed), for the queues that hold any. */
+const heldMessages = async (
+  emulators: LocalEmulators,
+): Promise<Partial<Record<keyof LocalQueues, number>>> => {
+  const held: Partial<Record<keyof LocalQueues, number>> = {};
+  for (const [name, url] of Object.entries(emulators.queueUrls) as Array<[keyof LocalQueues, string]>) {
+    const count = await queueDepth(emulators.sqs, url, { includeDelayed: true });
+    if (count > 0) held[name] = count;
+  }
+  return held;
 };
 
 /**
@@ -376,8 +428,8 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
   let localConsole: LocalConsole | undefined;
   const tap = options.console ? createWorkerTap() : undefined;
 
-  let stopping: Promise<void> | undefined;
-  const stop = (stopOptions: StopOptions = {}): Promise<void> => {
+  let stopping: Promise<StopSummary> | undefined;
+  const stop = (stopOptions: StopOptions = {}): Promise<StopSummary> => {
     // Idempotent: a second SIGTERM or a test's afterAll may call it again while it runs.
     stopping ??= (async () => {
       try {
@@ -388,6 +440,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
         }
         await poller?.stop();
         await archivePoller?.stop();
+        return { lostMessages: await heldMessages(emulators).catch(() => ({})) };
       } finally {
         await emulators.close();
         await vendorApis?.close();

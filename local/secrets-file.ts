@@ -3,7 +3,7 @@
  * it through `LOCAL_SECRETS_FILE`, each its own sections; `npm run send` reads it to sign what it sends.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import {
@@ -94,6 +94,8 @@ const replaceSecretsFile = async (path: string, content: JsonObject): Promise<vo
     await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
+    // Never left behind: it holds every secret, beside the repository's files.
+    await rm(temporary, { force: true }).catch(() => undefined);
     throw new LocalSecretsFileError(`cannot update ${path}`, { cause: error });
   }
 };
@@ -130,6 +132,8 @@ export const ensureSecretsFile = async (
       throw new LocalSecretsFileError(`cannot create ${path}`, { cause: error });
     }
   }
+  // The owner's only, whoever created it (a copy, an editor that saved it 0644).
+  await chmod(path, 0o600).catch(() => undefined);
   const existing = await readSecretsFile(path);
   // Parsed again as plain JSON: readSecretsFile succeeded, so it is an object.
   const update = upgraded(objectOr(JSON.parse(await readFile(path, 'utf8'))), existing);

@@ -125,8 +125,10 @@ export const readFixture = async (
   mediaDir: string = mediaFixturesDir,
 ) => {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  // From where the user typed the command: `npm run` runs this from the repository's root (INIT_CWD is
+  // the directory npm was started in).
   const path = isPath
-    ? resolve(nameOrPath)
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), nameOrPath)
     : resolve(nameOrPath.endsWith('.local') ? mediaDir : dir, vendor, `${nameOrPath}.json`);
   try {
     return await readFile(path);
@@ -256,7 +258,8 @@ export const runSendCli = async (
       // `PORT` as `npm start` reads it, else where the running `npm start` says it listens, else its default.
       const baseUrl =
         values.url ??
-        (environment.PORT === undefined
+        // `PORT=0` (any free port) names no port to send to: the running `npm start` says which it took.
+        (environment.PORT === undefined || environment.PORT === '' || environment.PORT === '0'
           ? ((await readRuntimeInfo(dataDir))?.apiUrl ?? 'http://127.0.0.1:3000')
           : `http://127.0.0.1:${environment.PORT}`);
       const needsSecret = vendor === 'round0' && values.secret === undefined;

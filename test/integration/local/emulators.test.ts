@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -389,6 +389,19 @@ describe('local emulators with a data directory', () => {
     // Assess
     expect(item.Item?.note).toEqual({ S: 'kept' });
     expect(objectBody).toBe('{}');
+  });
+
+  it("makes the data directory the owner's only: it holds candidates' deliveries and recordings", async () => {
+    // Prepare: a directory others may read
+    await chmod(dataDir, 0o755);
+
+    // Act
+    const emulators = await startEmulators({ dataDir });
+    const mode = (await stat(dataDir)).mode & 0o777;
+    await emulators.close();
+
+    // Assess
+    expect(mode).toBe(0o700);
   });
 
   it('refuses a second set of emulators on a data directory in use', async () => {

@@ -7,9 +7,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { resources } from '../../../lib/resources.js';
 import { ffmpegAvailable } from '../../../local/media/generate.js';
-import { type LocalPipeline, startLocalPipeline } from '../../../local/runtime.js';
+import { describeLostMessages, type LocalPipeline, startLocalPipeline } from '../../../local/runtime.js';
 import { runtimeInfoFor } from '../../../local/runtime-info.js';
 
 /** Shared by test runs: the media is made once per machine, not once per run. */
@@ -146,5 +147,28 @@ describe('local runtime: vendor API fakes point at the media fake', () => {
     expect(data.map((report) => report.report_id)).toEqual(['LocalMedia']);
     expect(data[0]?.report_url).toBe(media().micro1Urls('LocalMedia').report);
     expect(data[0]?.interview_recording_url).toBe(media().micro1Urls('LocalMedia').screen);
+  });
+});
+
+describe('local runtime: stopping', () => {
+  it('says which messages the in-memory SQS emulator loses with the stop, and where to get them again', async () => {
+    // Prepare: an event on its DLQ and two archive tasks waiting (no poller runs here)
+    await pipeline.sqs.send(
+      new SendMessageCommand({ QueueUrl: pipeline.queueUrls.deadLetter, MessageBody: '{}' }),
+    );
+    for (const body of ['{"a":1}', '{"a":2}'])
+      await pipeline.sqs.send(
+        new SendMessageCommand({ QueueUrl: pipeline.queueUrls.archive, MessageBody: body }),
+      );
+
+    // Act
+    const { lostMessages } = await pipeline.stop();
+
+    // Assess
+    expect(lostMessages).toEqual({ deadLetter: 1, archive: 2 });
+    const told = describeLostMessages(lostMessages) ?? '';
+    expect(told).toContain('events DLQ 1, archive queue 2');
+    expect(told).toContain('npm run ops -- replay --vendor');
+    expect(describeLostMessages({})).toBeUndefined();
   });
 });

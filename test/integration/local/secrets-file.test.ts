@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSecretsFileError } from '../../../local/errors.js';
@@ -45,6 +45,19 @@ describe('local secrets file', () => {
     expect(second.created).toBe(false);
     expect(second.updated).toBe(false);
     expect(second.secrets).toEqual(first.secrets);
+  });
+
+  it('makes an existing file readable by the owner only again (a copy, an editor that saved it 0644)', async () => {
+    // Prepare
+    const path = join(dir, 'secrets.local.json');
+    await ensureSecretsFile(path);
+    await chmod(path, 0o644);
+
+    // Act
+    await ensureSecretsFile(path);
+
+    // Assess
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it('upgrades a file of an older version: adds a pseudonymKey, moves the vendor API keys to vendorApi, keeps every other value and 0600', async () => {

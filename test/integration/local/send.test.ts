@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -179,7 +179,10 @@ describe('npm run send (runSendCli)', () => {
     expect(err.join('\n')).not.toBe('');
   });
 
-  it('posts to the running pipeline’s API, wherever it listens, when neither --url nor PORT says', async () => {
+  it.each([
+    ['neither --url nor PORT says', {}],
+    ['PORT is 0 (any free port)', { PORT: '0' }],
+  ])('posts to the running pipeline’s API, wherever it listens, when %s', async (_when, environment) => {
     // Prepare: an npm start on another port than 3000 (PORT=0, say) recorded its API's URL
     const capture = await startCapture(202);
     const { out, output } = captureOutput();
@@ -194,13 +197,36 @@ describe('npm run send (runSendCli)', () => {
     );
 
     // Act
-    const code = await runSendCli(['round0', 'interview_ended', '--secret', secret], output, {}, dataDir);
+    const code = await runSendCli(
+      ['round0', 'interview_ended', '--secret', secret],
+      output,
+      environment,
+      dataDir,
+    );
     await capture.close();
     await rm(dataDir, { recursive: true, force: true });
 
     // Assess
     expect({ code, out: out[0] }).toEqual({ code: 0, out: 'HTTP 202' });
     expect(capture.requests.map((request) => request.url)).toEqual(['/webhooks/round0']);
+  });
+
+  it('reads a relative path from where the user ran npm (INIT_CWD), not from the repository root', async () => {
+    // Prepare: a payload in the directory npm was started in
+    const dir = await mkdtemp(join(tmpdir(), 'send-cwd-'));
+    await writeFile(join(dir, 'my-event.json'), '{"mine":true}');
+    const before = process.env.INIT_CWD;
+    process.env.INIT_CWD = dir;
+
+    // Act
+    const body = await readFixture('round0', './my-event.json').finally(() => {
+      if (before === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = before;
+    });
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(body.toString('utf8')).toBe('{"mine":true}');
   });
 
   it('fills {{media}} in a .local media fixture with the media fake URL of the running pipeline', async () => {
