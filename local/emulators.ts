@@ -3,7 +3,7 @@
  * (local-aws-sqs), each on 127.0.0.1, provisioned with the queues, tables and bucket `lib/resources.ts`
  * describes. Nothing global is touched: the caller gets an env map to hand to the functions.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -165,8 +165,11 @@ const isRunning = (pid: number): boolean => {
  */
 const lockDataDir = async (dataDir: string, closers: (() => Promise<void>)[]): Promise<void> => {
   // The owner's only: it holds candidates' deliveries, transcripts and recordings (s3rver writes 0644 files).
+  // A directory someone else owns, or a shared one (sticky, like /tmp), is left as it is.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await chmod(dataDir, 0o700);
+  const { mode, uid } = await stat(dataDir);
+  if (uid === process.getuid?.() && (mode & 0o1000) === 0 && (mode & 0o077) !== 0)
+    await chmod(dataDir, 0o700);
   const lockFile = join(dataDir, 'emulators.pid');
   try {
     await writeFile(lockFile, String(process.pid), { flag: 'wx' });

@@ -125,10 +125,12 @@ export const readFixture = async (
   mediaDir: string = mediaFixturesDir,
 ) => {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  // From where the user typed the command: `npm run` runs this from the repository's root (INIT_CWD is
-  // the directory npm was started in).
+  // From where the user typed the command: `npm run send` runs this from the repository's root, and INIT_CWD
+  // is the directory npm was started in (only this script's own: an outer npm's is inherited by anything).
+  const typedIn =
+    process.env.npm_lifecycle_event === 'send' ? (process.env.INIT_CWD ?? process.cwd()) : process.cwd();
   const path = isPath
-    ? resolve(process.env.INIT_CWD ?? process.cwd(), nameOrPath)
+    ? resolve(typedIn, nameOrPath)
     : resolve(nameOrPath.endsWith('.local') ? mediaDir : dir, vendor, `${nameOrPath}.json`);
   try {
     return await readFile(path);

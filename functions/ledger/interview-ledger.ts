@@ -60,10 +60,11 @@ export interface Settlement {
    */
   readonly unchangedSince?: { readonly version: number; readonly otherwise: EventRecord };
   /**
-   * Drop the interview's stored ATS match: the record it names was refused and a fresh look-up found
-   * another one (a recruiter merged two candidates), so the next attempt looks it up again.
+   * Replace the interview's stored ATS match `from` (only if it is still the one stored: same candidate and
+   * application) with `to`: the record `from` names was refused and a fresh look-up found `to` (a recruiter
+   * merged two candidates). Replaced, not removed, so no event meanwhile finds the interview without one.
    */
-  readonly forgetMatch?: boolean;
+  readonly replaceMatch?: { readonly from: AtsMatchRecord; readonly to: AtsMatchRecord };
 }
 
 /** The outcome of {@link InterviewLedger.close}. */
@@ -265,11 +266,23 @@ export class InterviewLedger {
       '#expiresAt = :expiresAt',
     ];
     const removes: string[] = [];
-    if (settlement.forgetMatch === true) {
-      names['#atsMatch'] = 'atsMatch';
-      removes.push('#atsMatch');
-    }
     const conditions = ['#events.#e.#owner = :owner'];
+    if (settlement.replaceMatch !== undefined) {
+      const { from, to } = settlement.replaceMatch;
+      names['#atsMatch'] = 'atsMatch';
+      names['#candidateId'] = 'candidateId';
+      sets.push('#atsMatch = :toMatch');
+      values[':toMatch'] = to;
+      values[':fromCandidateId'] = from.candidateId;
+      conditions.push('#atsMatch.#candidateId = :fromCandidateId');
+      if (from.applicationId === undefined) {
+        conditions.push('attribute_not_exists(#atsMatch.#applicationId)');
+      } else {
+        conditions.push('#atsMatch.#applicationId = :fromApplicationId');
+        values[':fromApplicationId'] = from.applicationId;
+      }
+      names['#applicationId'] = 'applicationId';
+    }
     if (settlement.unchangedSince !== undefined) {
       conditions.push('#version = :unchangedSince');
       values[':unchangedSince'] = settlement.unchangedSince.version;

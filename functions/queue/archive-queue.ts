@@ -101,6 +101,15 @@ export class ArchiveTaskBatcher {
   }
 
   async #sendAll(waiting: readonly WaitingSend[]): Promise<void> {
+    try {
+      await this.#sendEach(waiting);
+    } catch (error) {
+      // Never left waiting (until Lambda's timeout fails the whole batch): whatever went wrong fails them all.
+      for (const send of waiting) send.reject(error);
+    }
+  }
+
+  async #sendEach(waiting: readonly WaitingSend[]): Promise<void> {
     const entries = waiting.flatMap((send, owner) =>
       send.tasks.map((task) => ({ owner, body: JSON.stringify(task) })),
     );

@@ -201,8 +201,9 @@ export class RawEventStore {
         raws,
       ).map((group) => [day, group] as const),
     );
-    await Promise.all(
-      groups.map(async ([day, indexes]) => {
+    // One object at a time: only one object's JSON is held beside the deliveries (nearly always one anyway).
+    for (const [day, indexes] of groups) {
+      await (async () => {
         const events = indexes.map((index) => raws[index] as RawEvent);
         let outcome: string | Error;
         try {
@@ -228,8 +229,8 @@ export class RawEventStore {
                 });
         }
         for (const index of indexes) outcomes[index] = outcome;
-      }),
-    );
+      })();
+    }
     return outcomes;
   }
 

@@ -488,20 +488,36 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         failedWrites.set(error, failedKey);
       // A write refused on the record an earlier event matched: a recruiter may have merged that candidate
       // into another since (the stored id then names nothing, for every later write of the interview). The
-      // record is looked up again, once: another one → the stored match is forgotten and the round made
-      // again on the new one (a failed note is checked for first, as after any failure); the same one, none
-      // or a look-up that fails → the refusal stands (or the look-up's own error, when it may pass).
+      // record is looked up again by the interview's own identity, once: another one → the settle below
+      // replaces the stored match with it and the round is made again on it (a failed note is checked for
+      // first, as after any failure); the same one, none or a look-up that fails → the refusal stands (or
+      // the look-up's own error, when it may pass). Any permanent refusal qualifies: what the ATS answers
+      // for a merged id is unconfirmed, and a genuine refusal (a wrong tag id) finds the same record.
+      const stored = claimed.atsMatch;
       let rematch: AtsMatchRecord | undefined;
       let lookupError: unknown;
-      if (!matchRechecked && lookedUp === undefined && mayBeStaleMatch(failedWrite, error)) {
+      if (
+        !matchRechecked &&
+        lookedUp === undefined &&
+        stored !== undefined &&
+        mayBeStaleMatch(failedWrite, error)
+      ) {
         matchRechecked = true;
         try {
           const found = await findMatch(event, claimed, session, deps.ats, options);
-          if (found !== undefined && !sameIds(found, claimed.atsMatch)) rematch = found;
+          if (found !== undefined && !sameIds(found, stored)) {
+            // The same application under another candidate keeps the stage the interview started at: a
+            // stage a recruiter moved it to since is never undone (apply.ts).
+            rematch =
+              found.applicationId !== undefined && found.applicationId === stored.applicationId
+                ? withStageAtStart(found, stored.stageAtStart)
+                : found;
+          }
         } catch (thrown) {
           lookupError = thrown;
         }
       }
+      let settleError: unknown;
       const settled = await ledger
         .settle(vendor, interviewKey, {
           owner,
@@ -511,10 +527,18 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
             nowMs: now(),
             unansweredSettleMs: options.unansweredSettleMs ?? 30_000,
           }),
-          ...(rematch === undefined ? {} : { forgetMatch: true }),
+          ...(rematch === undefined || stored === undefined
+            ? {}
+            : { replaceMatch: { from: stored, to: rematch } }),
         })
-        .catch(() => undefined);
-      if (rematch !== undefined && settled !== undefined) {
+        .catch((thrown: unknown) => {
+          settleError = thrown;
+          return undefined;
+        });
+      if (rematch !== undefined) {
+        // Not recorded (DynamoDB failed, or another attempt changed the match meanwhile): retried, and the
+        // retry looks again, rather than the refusal of a record that is no longer the interview's standing.
+        if (settled === undefined) throw settleError;
         for (const { key, outcome } of applied) summary[key] = outcome;
         lookedUp = rematch;
         state = settled;
@@ -728,6 +752,12 @@ const mayBeStaleMatch = (write: PlannedWrite | undefined, error: unknown): boole
   error instanceof AtsPermanentError &&
   error.reason !== 'unauthorized' &&
   error.reason !== 'forbidden';
+
+/** `match` with the stage a move starts from set to `stageAtStart` (none when undefined). */
+const withStageAtStart = (match: AtsMatchRecord, stageAtStart: string | undefined): AtsMatchRecord => {
+  const { stageAtStart: _found, ...ids } = match;
+  return stageAtStart === undefined ? ids : { ...ids, stageAtStart };
+};
 
 /** Whether two matches carry the same ids (a merge keeps the application and changes its candidate). */
 const sameIds = (a: AtsMatchRecord, b: AtsMatchRecord | undefined): boolean =>

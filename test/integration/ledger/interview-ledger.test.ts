@@ -497,6 +497,50 @@ describe('InterviewLedger (dynalite)', () => {
       await expect(again).rejects.toBeInstanceOf(EffectClaimLostError);
     });
 
+    describe('replaceMatch', () => {
+      const stale = { candidateId: '11', applicationId: '101', stageAtStart: '500' };
+      const merged = { candidateId: '12', applicationId: '101', stageAtStart: '500' };
+
+      it('replaces the stored match in the same update, so the item is never without one', async () => {
+        // Prepare
+        const { key, eventKey, state } = await claimedItem('attempt-1');
+        await ledger.commit({ ...state, atsMatch: stale, version: 1 }, 1);
+
+        // Act
+        const settled = await ledger.settle(vendor, key, {
+          owner: 'attempt-1',
+          eventKey,
+          event: { advanced: true, owner: 'attempt-1', leaseUntil: 0 },
+          effects: {},
+          replaceMatch: { from: stale, to: merged },
+        });
+
+        // Assess
+        expect(settled.atsMatch).toEqual(merged);
+        expect((await ledger.read(vendor, key))?.atsMatch).toEqual(merged);
+      });
+
+      it('replaces nothing when the stored match is no longer the stale one (another attempt changed it)', async () => {
+        // Prepare: another attempt already stored another match
+        const { key, eventKey, state } = await claimedItem('attempt-1');
+        const other = { candidateId: '13', applicationId: '101' };
+        await ledger.commit({ ...state, atsMatch: other, version: 1 }, 1);
+
+        // Act
+        const settle = ledger.settle(vendor, key, {
+          owner: 'attempt-1',
+          eventKey,
+          event: { advanced: true, owner: 'attempt-1', leaseUntil: 0 },
+          effects: {},
+          replaceMatch: { from: stale, to: merged },
+        });
+
+        // Assess
+        await expect(settle).rejects.toBeInstanceOf(EffectClaimLostError);
+        expect((await ledger.read(vendor, key))?.atsMatch).toEqual(other);
+      });
+    });
+
     describe('unchangedSince', () => {
       const done = { advanced: true, done: true, settledBy: 'attempt-1' };
       const kept = { advanced: true, owner: 'attempt-1', leaseUntil: t0 + 2 * lease, settledBy: 'attempt-1' };

@@ -211,17 +211,19 @@ describe('npm run send (runSendCli)', () => {
     expect(capture.requests.map((request) => request.url)).toEqual(['/webhooks/round0']);
   });
 
-  it('reads a relative path from where the user ran npm (INIT_CWD), not from the repository root', async () => {
+  it('reads a relative path from where the user ran npm run send (INIT_CWD), not from the repository root', async () => {
     // Prepare: a payload in the directory npm was started in
     const dir = await mkdtemp(join(tmpdir(), 'send-cwd-'));
     await writeFile(join(dir, 'my-event.json'), '{"mine":true}');
-    const before = process.env.INIT_CWD;
-    process.env.INIT_CWD = dir;
+    const before = { INIT_CWD: process.env.INIT_CWD, npm_lifecycle_event: process.env.npm_lifecycle_event };
+    Object.assign(process.env, { INIT_CWD: dir, npm_lifecycle_event: 'send' });
 
     // Act
     const body = await readFixture('round0', './my-event.json').finally(() => {
-      if (before === undefined) delete process.env.INIT_CWD;
-      else process.env.INIT_CWD = before;
+      for (const [name, value] of Object.entries(before)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     });
     await rm(dir, { recursive: true, force: true });
 

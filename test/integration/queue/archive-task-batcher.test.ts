@@ -151,6 +151,21 @@ describe('ArchiveTaskBatcher when SQS refuses', () => {
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
   });
 
+  it('fails its records rather than leaving them waiting when a task cannot even be written', async () => {
+    // Prepare: a task JSON cannot hold (a bug upstream), beside a good one
+    sqsMock.reset();
+    const batcher = new ArchiveTaskBatcher(sqs, 'https://sqs.example/archive', 2, 60_000);
+    const [task] = tasksOf('bad', 1);
+    const unwritable = { ...task, deferrals: 10n } as unknown as ArchiveTask;
+
+    // Act
+    const sends = [batcher.send(tasksOf('good', 1)), batcher.send([unwritable])];
+
+    // Assess: both settle at once (a wait would show as this test's timeout: the wait is a minute)
+    for (const send of sends) await expect(send).rejects.toThrow(TypeError);
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
   it('fails every record of a request that failed, with its error', async () => {
     // Prepare
     sqsMock.reset();

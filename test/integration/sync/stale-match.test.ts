@@ -27,6 +27,11 @@ beforeEach(async () => {
         { id: 70, name: 'AI screening in progress' },
         { id: 71, name: 'AI screening completed' },
       ],
+      jobInterviewStages: [
+        { id: 500, name: 'Application Review', job_id: 7, priority: 0 },
+        { id: 501, name: 'AI Screen Done', job_id: 7, priority: 1 },
+        { id: 502, name: 'Onsite', job_id: 7, priority: 2 },
+      ],
     },
   });
   ats = createAtsAdapter(
@@ -88,6 +93,35 @@ describe('syncInterviewEvent: a stored match made stale by a merge (Greenhouse f
     // Assess: nothing written twice, and no second look-up for a match that holds
     expect(Object.values(again.effects).filter((outcome) => outcome === 'ran')).toEqual([]);
     expect(greenhouse.state.notes).toHaveLength(1);
+  });
+
+  it('never undoes a stage a recruiter moved the merged application to since the interview started', async () => {
+    // Prepare: a stage move to "AI Screen Done" is configured; the interview starts at "Application Review";
+    // then the recruiter merges the candidate and moves the application on to "Onsite" by hand
+    const deps = world.deps({ ats, options: { completedStageId: '501' } });
+    await syncInterviewEvent(round0('interview_started'), deps);
+    mergeCandidate11Into12();
+    const { state } = greenhouse;
+    for (const row of state.applicationStages) if (row.application_id === 101) row.current = false;
+    state.applicationStages.push({
+      id: 9001,
+      application_id: 101,
+      job_interview_stage_id: 502,
+      entered_at: new Date().toISOString(),
+      exited_at: null,
+      current: true,
+    });
+
+    // Act
+    const result = await syncInterviewEvent(round0('interview_ended'), deps);
+
+    // Assess: written on candidate 12, the application left at "Onsite", the stage the interview started at
+    // still the one a move starts from
+    expect(result.effects).toMatchObject({ 'status:completed': 'ran', note: 'ran', 'stage:501': 'moved-on' });
+    expect(greenhouse.currentStageOf(101)).toBe(502);
+    expect(state.moves).toEqual([]);
+    const item = await world.ledger.read('round0', result.interviewKey as string);
+    expect(item?.atsMatch).toEqual({ candidateId: '12', applicationId: '101', stageAtStart: '500' });
   });
 
   it('lets a refusal stand when the record looked up again is the same one', async () => {
