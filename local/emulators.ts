@@ -150,7 +150,8 @@ export const startEmulators = async (options: LocalEmulatorOptions = {}): Promis
   }
 };
 
-const isRunning = (pid: number): boolean => {
+/** Whether a process `pid` runs (one of another user's counts). */
+export const isRunning = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

@@ -6,7 +6,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resources } from '../lib/resources.js';
-import { localAws } from './emulators.js';
+import { isRunning, localAws } from './emulators.js';
 
 export interface RuntimeInfo {
   readonly region: string;
@@ -36,6 +36,11 @@ export interface RuntimeInfo {
   readonly consoleUrl?: string;
   /** The HTTP API's origin (`npm run send` posts there when `PORT` is not set). */
   readonly apiUrl?: string;
+  /**
+   * The process that wrote it: a file whose process is gone (a closed terminal, a crash) is read as no
+   * pipeline running, not as ports nobody listens on. Absent in the file of an earlier version.
+   */
+  readonly pid?: number;
 }
 
 /** The record for emulators (or a pipeline) reachable at `endpoints`, with the resources of `lib/resources.ts`. */
@@ -66,6 +71,7 @@ export const runtimeInfoFor = (emulators: {
   ...(emulators.secretsFile === undefined ? {} : { secretsFile: emulators.secretsFile.path }),
   ...(emulators.consoleUrl === undefined ? {} : { consoleUrl: emulators.consoleUrl }),
   ...(emulators.url === undefined ? {} : { apiUrl: emulators.url }),
+  pid: process.pid,
 });
 
 export const runtimeInfoPath = (dataDir: string) => join(dataDir, 'runtime.json');
@@ -76,9 +82,12 @@ export const writeRuntimeInfo = (dataDir: string, info: RuntimeInfo) =>
 export const removeRuntimeInfo = (dataDir: string) => rm(runtimeInfoPath(dataDir), { force: true });
 
 export const readRuntimeInfo = async (dataDir: string): Promise<RuntimeInfo | undefined> => {
+  let info: RuntimeInfo;
   try {
-    return JSON.parse(await readFile(runtimeInfoPath(dataDir), 'utf8')) as RuntimeInfo;
+    info = JSON.parse(await readFile(runtimeInfoPath(dataDir), 'utf8')) as RuntimeInfo;
   } catch {
     return undefined;
   }
+  // Left behind by an npm start that did not stop cleanly.
+  return typeof info.pid === 'number' && !isRunning(info.pid) ? undefined : info;
 };
