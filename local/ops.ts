@@ -685,9 +685,10 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
     // Past the raw events' 30 days an interview holds the e-mail only as its keyed pseudonym (its ledger item,
     // its archive's batch item): erasing by e-mail without the key would miss them and read as "nothing held".
     const arn = stage.integrationSecretArn ?? values['integration-secret-arn'];
-    if (email !== undefined && email !== '' && stage.deployed && arn === undefined) {
+    // By candidate id too: the e-mails found by it are looked for as pseudonyms as well.
+    if (stage.deployed && arn === undefined) {
       throw new OpsUsageError(
-        'erase --email against a deployed stage needs the pseudonym key: pass --stage <stage> or ' +
+        `erase ${email !== undefined && email !== '' ? '--email' : '--candidate-id'} against a deployed stage needs the pseudonym key: pass --stage <stage> or ` +
           '--integration-secret-arn <arn> (without it an interview known by its e-mail pseudonym is not found)',
       );
     }
@@ -742,18 +743,25 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       return found;
     };
     // A DLQ not read (or a message of the candidate left on it): partial, a script must not take it for done.
-    const exitCode = erase.sweepIncomplete(sweeps) ? 1 : 0;
+    // Queues still holding messages (or not read): done for now, to be run again once they are empty (3).
+    const sweepExitCode = erase.sweepIncomplete(sweeps) ? 1 : 0;
+    const finalExitCode = (queues: Awaited<ReturnType<typeof depths>>) =>
+      sweepExitCode === 0 && erase.rerunNeeded(queues, sweeps) ? 3 : sweepExitCode;
     if (nothingStored) {
       const deleted = sweeps.reduce((sum, sweep) => sum + sweep.deleted, 0);
+      const queues = await depths();
+      const exitCode = finalExitCode(queues);
       if (deleted === 0 && exitCode === 0) {
         return { lines: ['nothing held on this candidate: nothing to erase', ...loaded.notes], exitCode };
       }
       return {
         lines: [
-          'nothing held on this candidate in the ledger or the bucket',
+          deleted === 0 && sweepExitCode === 0
+            ? 'nothing held on this candidate now'
+            : 'nothing held on this candidate in the ledger or the bucket',
           ...erase.deadLetterLines(sweeps),
           ...loaded.notes,
-          ...erase.caveatLines(await depths(), sweeps),
+          ...erase.caveatLines(queues, sweeps),
         ],
         exitCode,
       };
@@ -775,14 +783,15 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
         exitCode: 1,
       };
     }
+    const queues = await depths();
     return {
       lines: [
         ...erase.outcomeLines(plan, outcome, loaded.versioned),
         ...erase.deadLetterLines(sweeps),
         ...loaded.notes,
-        ...erase.caveatLines(await depths(), sweeps),
+        ...erase.caveatLines(queues, sweeps),
       ],
-      exitCode,
+      exitCode: finalExitCode(queues),
     };
   } finally {
     stage.destroy();

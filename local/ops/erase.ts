@@ -915,14 +915,37 @@ export const deadLetterLines = (sweeps: readonly DeadLetterSweep[]): string[] =>
  * Said after every erase: what it cannot reach. `sweeps`: the dead-letter queues swept (their candidate's
  * messages deleted: what is left there is other candidates'), left out of the queues still to wait for.
  */
+/** The queues not swept that hold messages, and those whose depth could not be read. */
+const unsettledQueues = (
+  queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
+  sweeps: readonly DeadLetterSweep[],
+) => {
+  const swept = new Set(sweeps.filter((sweep) => sweep.failure === undefined).map((sweep) => sweep.queue));
+  const waiting = queueDepths.filter((queue) => !swept.has(queue.name));
+  return {
+    busy: waiting.filter((queue) => queue.depth !== undefined && queue.depth > 0),
+    unknown: waiting.filter((queue) => queue.depth === undefined).map((queue) => queue.name),
+  };
+};
+
+/**
+ * Whether the erase must be run again once the queues are empty: a queue holds messages (or could not be
+ * read, or none was given) that may carry the candidate and re-create what was erased — a retried batch
+ * writes its raw event object again under the same key. The tool then exits 3, not 0.
+ */
+export const rerunNeeded = (
+  queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
+  sweeps: readonly DeadLetterSweep[] = [],
+): boolean => {
+  const { busy, unknown } = unsettledQueues(queueDepths, sweeps);
+  return queueDepths.length === 0 || busy.length > 0 || unknown.length > 0;
+};
+
 export const caveatLines = (
   queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
   sweeps: readonly DeadLetterSweep[] = [],
 ): string[] => {
-  const swept = new Set(sweeps.filter((sweep) => sweep.failure === undefined).map((sweep) => sweep.queue));
-  const waiting = queueDepths.filter((queue) => !swept.has(queue.name));
-  const busy = waiting.filter((queue) => queue.depth !== undefined && queue.depth > 0);
-  const unknown = waiting.filter((queue) => queue.depth === undefined).map((queue) => queue.name);
+  const { busy, unknown } = unsettledQueues(queueDepths, sweeps);
   return [
     busy.length > 0
       ? `queues still hold messages, waiting, in flight or delayed (${busy.map((q) => `${q.name}: ${q.depth}`).join(', ')}): they may carry ` +
@@ -934,7 +957,8 @@ export const caveatLines = (
           'they are empty.'
         : 'queues: empty now. Messages in flight during the erase could still re-create an interview item or an archive: run the erase again to be sure.',
     "not touched: the ATS itself (notes, tags, stage: erase the candidate there too), the log adapter's " +
-      "file, and the logs (Lambda logs and the bucket's access logs: ids and keys only; they expire with " +
-      'their retention).',
+      "file, the logs (Lambda logs and the bucket's access logs: ids and keys only; they expire with " +
+      "their retention), and the ledger table's point-in-time recovery backups (35 days: a restore would " +
+      'bring the erased items back, so erase again after one).',
   ];
 };

@@ -248,29 +248,6 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     expect(await world.stateOf('round0', jane.interviewId)).toBeUndefined();
   });
 
-  it('does not call the queues empty while an archive task waits delayed on one (sent back to wait for a lease)', async () => {
-    // Prepare: Jane's interview again; a task of another interview, delayed as the archive delays a task
-    // for a busy asset
-    await janesInterviewAgain();
-    const { MessageId } = await pipeline.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: pipeline.queueUrls.archive,
-        MessageBody: JSON.stringify({ ...JSON.parse(archiveTask('report:DelayedArchive1')), deferrals: 1 }),
-        DelaySeconds: 900,
-      }),
-    );
-
-    // Act
-    const { lines } = await runOpsCommand(['erase', '--email', jane.email, '--yes'], tempDir);
-
-    // Assess
-    expect(MessageId).toBeDefined();
-    expect(lines.join('\n')).not.toContain('queues: empty now');
-    expect(lines).toContainEqual(
-      expect.stringMatching(/^queues still hold messages, waiting, in flight or delayed \(.*archive: 1/),
-    );
-  });
-
   it('sweeps the dead-letter queues when nothing else holds the candidate (dead-lettered before it was stored)', async () => {
     // Prepare: a candidate whose one event went to the DLQ before the worker stored anything of it
     const ghost = someoneEnded('evt_9905000000000000000000000000000d', 'ghost', {
@@ -328,5 +305,31 @@ describe('npm run ops -- erase (dead-letter queues)', () => {
     );
     expectNoPii(lines.join('\n'));
     expect(await holding(jane.email)).toEqual([]);
+  });
+
+  // Last of the file: its delayed task stays on the archive queue for 15 minutes, and an erase after it says
+  // so (exit code 3).
+  it('does not call the queues empty while an archive task waits delayed on one (sent back to wait for a lease)', async () => {
+    // Prepare: Jane's interview again; a task of another interview, delayed as the archive delays a task
+    // for a busy asset
+    await janesInterviewAgain();
+    const { MessageId } = await pipeline.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: pipeline.queueUrls.archive,
+        MessageBody: JSON.stringify({ ...JSON.parse(archiveTask('report:DelayedArchive1')), deferrals: 1 }),
+        DelaySeconds: 900,
+      }),
+    );
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['erase', '--email', jane.email, '--yes'], tempDir);
+
+    // Assess: erased for now, to be run again once the queues are empty
+    expect(MessageId).toBeDefined();
+    expect(exitCode).toBe(3);
+    expect(lines.join('\n')).not.toContain('queues: empty now');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^queues still hold messages, waiting, in flight or delayed \(.*archive: 1/),
+    );
   });
 });

@@ -17,9 +17,11 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   caveatLines,
+  type DeadLetterSweep,
   type ErasePlan,
   executeErase,
   outcomeLines,
+  rerunNeeded,
   stoppedLines,
 } from '../../../local/ops/erase.js';
 
@@ -174,6 +176,36 @@ describe('caveatLines', () => {
     expect(unreadable[0]).toMatch(/^queues: not checked \(could not read archive\)/);
     expect(none[0]).toMatch(/^queues: not checked \(no queue given\)/);
     expect(empty[0]).toMatch(/^queues: empty now\./);
+  });
+
+  it('names the ledger backups a restore would bring the erased items back from', () => {
+    // Assess
+    expect(caveatLines([{ name: 'events', depth: 0 }]).at(-1)).toContain('point-in-time recovery backups');
+  });
+});
+
+describe('rerunNeeded (exit code 3)', () => {
+  it('asks for a second run while a queue not swept holds messages, could not be read, or none was read', () => {
+    // Assess
+    expect(rerunNeeded([{ name: 'events', depth: 0 }])).toBe(false);
+    expect(rerunNeeded([{ name: 'archive', depth: 2 }])).toBe(true);
+    expect(rerunNeeded([{ name: 'archive', depth: undefined }])).toBe(true);
+    expect(rerunNeeded([])).toBe(true);
+    // A dead-letter queue swept is not waited for: what was left on it is not the candidate's
+    const swept: DeadLetterSweep[] = [
+      {
+        queue: 'deadLetter',
+        label: 'events DLQ',
+        found: 4,
+        read: 4,
+        deleted: 1,
+        notDeleted: 0,
+        released: 3,
+        notReleased: 0,
+        undecided: 0,
+      },
+    ];
+    expect(rerunNeeded([{ name: 'deadLetter', depth: 3 }], swept)).toBe(false);
   });
 });
 
