@@ -147,8 +147,16 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
     const found = await listDeliveries(options.s3, options.bucket, options.vendor, refs);
     progress.tick(refs.length);
     for (const ref of found.notDeliveries) unreadable.push({ key: ref.key, reason: notADelivery });
-    const deliveries = latestPerDedupeKey(found.listed);
-    listed += deliveries.length;
+    // The window first, then the copy received last of each: a day's last copy received after `--until`
+    // must not hide one inside the window.
+    const inWindow = found.listed.filter(({ receivedAt: received }) => {
+      const receivedAt = Date.parse(received);
+      return receivedAt >= options.since.getTime() && receivedAt <= until.getTime();
+    });
+    const deliveries = latestPerDedupeKey(inWindow);
+    const distinct = new Set(found.listed.map(({ dedupeKey }) => dedupeKey)).size;
+    listed += distinct;
+    outsideWindow += distinct - deliveries.length;
     const cache = new Map<string, ReadonlyArray<RawEvent | undefined> | undefined>();
     const read = async (ref: ObjectRef, index: number): Promise<RawEvent | undefined> => {
       const id = `${ref.key}\u0000${ref.versionId ?? ''}`;
@@ -158,12 +166,7 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
       }
       return cache.get(id)?.[index];
     };
-    for (const { ref, index, receivedAt: received, type, dedupeKey } of deliveries) {
-      const receivedAt = Date.parse(received);
-      if (receivedAt < options.since.getTime() || receivedAt > until.getTime()) {
-        outsideWindow += 1;
-        continue;
-      }
+    for (const { ref, index, type, dedupeKey } of deliveries) {
       if (options.type !== undefined && type !== options.type) {
         otherType += 1;
         continue;
@@ -178,9 +181,11 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
         unreadable.push({ key: ref.key, reason: parsed.reason });
         continue;
       }
+      // The dedupe key it was stored with, not the one today's parser would derive: a change in how keys
+      // are derived must not make a replay without --force process everything again.
       const event = {
         ...parsed.event,
-        ...(suffix === undefined ? {} : { dedupeKey: `${parsed.event.dedupeKey}${suffix}` }),
+        dedupeKey: `${raw.dedupeKey}${suffix ?? ''}`,
         replayedAt: now.toISOString(),
       };
       await options.publish(event);

@@ -126,6 +126,33 @@ describe('replayRawEvents', () => {
     expect(outcome).toMatchObject({ listed: 2, sent: 2, unreadable: [], days: ['2026-06-02'] });
   });
 
+  it('replays the copy inside the window when the day’s last copy was received after it', async () => {
+    // Prepare, on 2026-06-03: interview_ended received at 10:00, and again (a retry, in a batch) at 23:00
+    const at = (time: string) => new Date(`2026-06-03T${time}.000Z`);
+    await ensureRawEvent(s3, bucket, 'round0', Buffer.from(ended.raw), at('10:00:00'));
+    await storeAsOneInvocation(s3, bucket, [
+      rawEventFor('round0', Buffer.from(ended.raw), at('23:00:00')),
+      rawEventFor('round0', Buffer.from(started.raw), at('23:00:00')),
+    ]);
+    const published: InterviewEvent[] = [];
+
+    // Act: the window ends at noon
+    const outcome = await replayRawEvents({
+      s3,
+      bucket,
+      vendor: 'round0',
+      since: at('00:00:00'),
+      until: at('12:00:00'),
+      publish: async (event) => published.push(event),
+    });
+
+    // Assess: the 10:00 copy, once; interview_started (23:00 only) outside the window
+    expect(published.map((event) => [event.type, event.receivedAt])).toEqual([
+      ['interview_ended', at('10:00:00').toISOString()],
+    ]);
+    expect(outcome).toMatchObject({ listed: 2, sent: 1, outsideWindow: 1 });
+  });
+
   it('replays the deliveries of a batch one of whose entries it does not understand, and reports the object', async () => {
     // Prepare, on 2026-06-03: a batch object whose middle entry is not a stored delivery (a vendor this
     // version does not know)
