@@ -353,6 +353,17 @@ const stageOf = async (values: OpsValues, dataDir: string): Promise<OpsStage> =>
   }
 };
 
+/**
+ * Which stage a command acts on, said with every plan and outcome of a command that changes data: an erase
+ * run without `--stage` goes to the local npm start, and one with it to whatever region the SDK picks.
+ */
+const targetLine = (stage: OpsStage, values: OpsValues, dataDir: string): string =>
+  stage.deployed
+    ? `on: ${values.stage === undefined ? 'the stage named by resource flags' : `stage ${values.stage}`} ` +
+      `(region ${stage.region ?? `${process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'of the SDK default chain'}`}` +
+      `${stage.bucket === undefined ? '' : `, bucket ${stage.bucket}`}${stage.table === undefined ? '' : `, table ${stage.table}`})`
+    : `on: the local npm start (${dataDir})`;
+
 const need = (stage: OpsStage, resource: Parameters<typeof requireResource>[1], command: string): string => {
   try {
     return requireResource(stage, resource, command);
@@ -709,6 +720,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
           ]
         : erase.planLines(plan)),
       ...loaded.notes,
+      targetLine(stage, values, dataDir),
     ];
     if (values.yes !== true) {
       if (ops.confirm === undefined) {
@@ -752,7 +764,14 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       const queues = await depths();
       const exitCode = finalExitCode(queues);
       if (deleted === 0 && exitCode === 0) {
-        return { lines: ['nothing held on this candidate: nothing to erase', ...loaded.notes], exitCode };
+        return {
+          lines: [
+            'nothing held on this candidate: nothing to erase',
+            ...loaded.notes,
+            targetLine(stage, values, dataDir),
+          ],
+          exitCode,
+        };
       }
       return {
         lines: [
@@ -762,6 +781,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
           ...erase.deadLetterLines(sweeps),
           ...loaded.notes,
           ...erase.caveatLines(queues, sweeps),
+          targetLine(stage, values, dataDir),
         ],
         exitCode,
       };
@@ -790,6 +810,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
         ...erase.deadLetterLines(sweeps),
         ...loaded.notes,
         ...erase.caveatLines(queues, sweeps),
+        targetLine(stage, values, dataDir),
       ],
       exitCode: finalExitCode(queues),
     };

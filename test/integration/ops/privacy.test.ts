@@ -429,8 +429,10 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     expectNoPii(text);
     expect(progress.join('')).toMatch(/^erase: \d+\/\d+, [\d.]+\/s, done in \d+ s\n$/m);
     expect((await runOpsCommand(['status', jane.interviewId], tempDir)).exitCode).toBe(1);
+    // A second erase finds nothing, and says where it looked (the local npm start, not a deployed stage)
     expect((await runOpsCommand(['erase', '--email', jane.email, '--yes'], tempDir)).lines).toEqual([
       'nothing held on this candidate: nothing to erase',
+      `on: the local npm start (${tempDir})`,
     ]);
   });
 

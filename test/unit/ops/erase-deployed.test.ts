@@ -97,6 +97,10 @@ describe('ops erase --email against a deployed stage', () => {
     expect(lines[0]).toBe('nothing held on this candidate: nothing to erase');
     expect(exitCode).toBe(0);
     expect(dynamodb.commandCalls(ScanCommand).length).toBeGreaterThan(0);
+    // Where it looked: the stage the flags name, its region and resources (not the local npm start)
+    expect(lines.at(-1)).toBe(
+      'on: the stage named by resource flags (region eu-west-1, bucket prod-bucket, table prod-ledger)',
+    );
   });
 
   it('refuses to erase by candidate id without it too: the e-mails that id leads to are looked for as pseudonyms', async () => {
