@@ -114,13 +114,14 @@ export interface StoredRawEvents {
   readonly events: ReadonlyArray<RawEvent | undefined>;
   /** The object's entries as stored (JSON), each at its place: what a rewrite keeps of one not understood. */
   readonly entries: readonly unknown[];
-  /** How many of the entries are not stored deliveries (a batch's only; some of them are). */
+  /** How many of the entries are not stored deliveries (a batch's only; some of them, or all). */
   readonly unreadable: number;
 }
 
 /**
  * The deliveries an object holds, checked to be ones: one (a delivery stored alone), several (a batch
- * object, in its order; an entry that is not a delivery leaves a hole at its place, the others read), or
+ * object, in its order; an entry that is not a delivery leaves a hole at its place, the others read, and a
+ * batch none of whose entries is one is still a batch, all holes), or
  * `undefined` for anything else under `raw/` (or an object gone since it was listed). An object S3 does not
  * give (throttled, reset, access denied) throws: taken for "not a delivery", it let erase miss a
  * candidate's deliveries and report nothing to erase.
@@ -159,7 +160,9 @@ export const readRawEvents = async (
   // One entry a reader does not understand (a vendor since removed, a later format) must not hide the others.
   const events = entries.map((entry) => (isRawEvent(entry) ? entry : undefined));
   const unreadable = events.filter((event) => event === undefined).length;
-  return unreadable === entries.length ? undefined : { batch: true, events, entries, unreadable };
+  // Even when none is understood (a vendor since removed): still a batch of everyone's deliveries, each
+  // entry decided on its own, never one object to search as text and delete whole.
+  return { batch: true, events, entries, unreadable };
 };
 
 /**

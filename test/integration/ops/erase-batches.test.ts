@@ -196,4 +196,40 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
       events: [opaque('someone else')],
     });
   });
+
+  it('decides each entry of a batch none of whose entries it understands, never deleting it whole', async () => {
+    // Prepare: a batch of a vendor since removed: one delivery holds Pia's e-mail, the other someone else's,
+    // and both name a "Pia" in a note (a name is not an identity)
+    const at = Date.now();
+    const entry = (email: string) => ({
+      schemaVersion: 1,
+      vendor: 'acme',
+      dedupeKey: `acme:${email}`,
+      receivedAt: new Date(at).toISOString(),
+      note: 'interviewed by Pia Opaque',
+      bodyBase64: Buffer.from(JSON.stringify({ email })).toString('base64'),
+    });
+    const key = `raw/batches/${new Date(at).toISOString().slice(0, 10)}/0000000000000000000000000000eeee.json`;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify({
+          schemaVersion: 2,
+          events: [entry('pia.opaque@example.com'), entry('ren.other@example.com')],
+        }),
+      }),
+    );
+
+    // Act
+    const erased = await runOpsCommand(['erase', '--email', 'pia.opaque@example.com', '--yes'], dataDir);
+
+    // Assess: written again with the other delivery alone (it was deleted whole, theirs with it)
+    expect(erased.exitCode).toBe(0);
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(JSON.parse((await Body?.transformToString()) ?? '{}')).toEqual({
+      schemaVersion: 2,
+      events: [entry('ren.other@example.com')],
+    });
+  });
 });
