@@ -114,8 +114,13 @@ const ledger = new InterviewLedger({
   client: dynamodb,
   tableName: ledgerTable,
   retentionSeconds: positiveIntEnv(env, envNames.ledgerRetentionSeconds, 180 * 24 * 3600),
+  requestsEndBy: () => ledgerRequestsEndBy(),
 });
-const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
+const parking = new ParkingLot({
+  client: dynamodb,
+  tableName: ledgerTable,
+  requestsEndBy: () => ledgerRequestsEndBy(),
+});
 
 /**
  * The vendor APIs' calls within the worker's 60 s: each call ends by 15 s, retries included, and waits at
@@ -137,10 +142,19 @@ export const workerReserveMs = 10_000;
  */
 const invocationScope = new AsyncLocalStorage<{
   readonly callsEndAt: number;
+  /** Epoch ms by which the ledger's DynamoDB requests must have ended: the reserve's own deadline. */
+  readonly ledgerEndAt: number;
   /** The invocation's archive tasks, sent together (queue/archive-queue.ts). */
   readonly archiveTasks?: ArchiveTaskBatcher;
 }>();
 const callsEndBy = (): number | undefined => invocationScope.getStore()?.callsEndAt;
+const ledgerRequestsEndBy = (): number | undefined => invocationScope.getStore()?.ledgerEndAt;
+
+/**
+ * Time kept after the last ledger request for the batch's answer (the failed records' ids) and the metrics'
+ * flush: a DynamoDB that hangs in the reserve fails its events there, not the invocation by its timeout.
+ */
+const answerReserveMs = 2_000;
 
 const vendorApiHttp = vendorApiHttpOptions(callsEndBy);
 
@@ -625,8 +639,10 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       archiveQueueUrl === undefined
         ? undefined
         : new ArchiveTaskBatcher(sqs, archiveQueueUrl, event.Records.length);
+    // A twelfth of a shorter timeout (the local runtime's tests run the worker with 2 s).
+    const ledgerEndAt = Date.now() + remainingMs - Math.min(answerReserveMs, remainingMs / 12);
     return invocationScope.run(
-      { callsEndAt, ...(archiveTasks === undefined ? {} : { archiveTasks }) },
+      { callsEndAt, ledgerEndAt, ...(archiveTasks === undefined ? {} : { archiveTasks }) },
       async () => {
         const read = await readRecords(event.Records);
         return processPartialResponse(

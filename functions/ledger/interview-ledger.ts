@@ -26,6 +26,7 @@ import type {
 } from './interview-state.js';
 import { newToken, tieOf } from './interview-state.js';
 import { interviewStatePkPrefix } from './partitions.js';
+import { deadlineOptions, type RequestsEndBy } from './request-deadline.js';
 
 export interface InterviewLedgerOptions {
   /** Client for the ledger table. */
@@ -43,6 +44,8 @@ export interface InterviewLedgerOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /** When every request must have ended (see request-deadline.ts). @default none */
+  readonly requestsEndBy?: RequestsEndBy;
 }
 
 /** What {@link InterviewLedger.settle} records for an attempt. */
@@ -85,6 +88,7 @@ export class InterviewLedger {
   readonly #tableName: string;
   readonly #retentionSeconds: number;
   readonly #now: () => number;
+  readonly #requestsEndBy: RequestsEndBy | undefined;
 
   constructor(options: InterviewLedgerOptions) {
     this.#client = DynamoDBDocumentClient.from(options.client, {
@@ -93,6 +97,7 @@ export class InterviewLedger {
     this.#tableName = options.tableName;
     this.#retentionSeconds = options.retentionSeconds ?? defaults.retentionSeconds;
     this.#now = options.now ?? Date.now;
+    this.#requestsEndBy = options.requestsEndBy;
   }
 
   /** The interview's item (a strongly consistent read: decisions are made on it). */
@@ -103,6 +108,7 @@ export class InterviewLedger {
         Key: this.#key(vendor, interviewKey),
         ConsistentRead: true,
       }),
+      deadlineOptions(this.#requestsEndBy),
     );
     return Item === undefined ? undefined : fromItem(Item, vendor, interviewKey);
   }
@@ -183,6 +189,7 @@ export class InterviewLedger {
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        deadlineOptions(this.#requestsEndBy),
       );
       return true;
     } catch (error) {
@@ -221,6 +228,7 @@ export class InterviewLedger {
           Key: this.#key(vendor, interviewKey),
           ConsistentRead: true,
         }),
+        deadlineOptions(this.#requestsEndBy),
       ));
     }
     if (item === undefined) return undefined;
@@ -312,6 +320,7 @@ export class InterviewLedger {
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        deadlineOptions(this.#requestsEndBy),
       );
       return fromItem(Attributes ?? {}, vendor, interviewKey);
     } catch (error) {
@@ -393,6 +402,7 @@ export class InterviewLedger {
           },
           ReturnValues: 'ALL_OLD',
         }),
+        deadlineOptions(this.#requestsEndBy),
       );
       return {
         kind: 'closed',

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { InterviewEvent } from '../vendors/envelope.js';
 import { parkedPkPrefix } from './partitions.js';
+import { deadlineOptions, type RequestsEndBy } from './request-deadline.js';
 
 export type ParkedKind = 'unmatched' | 'failed';
 
@@ -65,6 +66,8 @@ export interface ParkingLotOptions {
   readonly maxEventBytes?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /** When every request must have ended (see request-deadline.ts). @default none */
+  readonly requestsEndBy?: RequestsEndBy;
 }
 
 /** How the envelope is stored: JSON text when it fits, else gzipped JSON, else without its payload. */
@@ -108,6 +111,7 @@ export class ParkingLot {
   readonly #retentionSeconds: number;
   readonly #maxEventBytes: number;
   readonly #now: () => number;
+  readonly #requestsEndBy: RequestsEndBy | undefined;
 
   constructor(options: ParkingLotOptions) {
     this.#client = DynamoDBDocumentClient.from(options.client, {
@@ -117,6 +121,7 @@ export class ParkingLot {
     this.#retentionSeconds = options.retentionSeconds ?? 30 * 24 * 3600;
     this.#maxEventBytes = options.maxEventBytes ?? 350 * 1024;
     this.#now = options.now ?? Date.now;
+    this.#requestsEndBy = options.requestsEndBy;
   }
 
   /** Parks `event`. Parking the same event again adds a second entry: the history of attempts is useful. */
@@ -141,6 +146,7 @@ export class ParkingLot {
           expiresAt: Math.floor(now / 1000) + this.#retentionSeconds,
         },
       }),
+      deadlineOptions(this.#requestsEndBy),
     );
   }
 
@@ -202,6 +208,7 @@ export class ParkingLot {
         Key: { pk: parkedPk(entry.kind), sk: `${entry.parkedAt}#${entry.dedupeKey}` },
         ConsistentRead: true,
       }),
+      deadlineOptions(this.#requestsEndBy),
     );
     return item === undefined ? undefined : parkedOf(entry.kind, item);
   }
@@ -213,6 +220,7 @@ export class ParkingLot {
         TableName: this.#tableName,
         Key: { pk: parkedPk(entry.kind), sk: `${entry.parkedAt}#${entry.dedupeKey}` },
       }),
+      deadlineOptions(this.#requestsEndBy),
     );
   }
 }
