@@ -13,6 +13,10 @@
  *   forgot its credentials, or a plain `fetch` of an object URL, worked locally and would get S3's 403
  *   AccessDenied from the deployed (private, public access blocked) bucket. It now answers 403 AccessDenied
  *   too; a signed request is checked as before (its signature against the `S3RVER` key pair).
+ * - s3rver 3.7's listing with a delimiter never walks into a directory two levels below the prefix, so a key
+ *   like `exports/2026-12/a.json` gave no `exports/` common prefix at the root: `npm run ops -- erase`, which
+ *   lists the bucket's top-level folders, never searched it locally. It now walks them and derives the
+ *   common prefixes from the keys, as S3 returns them.
  *
  * Why targeted replaces and not patch-package: the SQS emulator ships one minified file whose line is 24 KB,
  * so a patch would be a 48 KB diff nobody can review; this names the one expression each changes.
@@ -88,6 +92,16 @@ for (const [from, to] of [
     done: `local-aws-sqs counts a message in bytes, as SQS does (${to})`,
   });
 }
+
+// s3rver's filesystem store prunes directories beneath a common prefix before any key in them was seen.
+patch({
+  file: resolve('s3rver', 'lib/stores/filesystem.js'),
+  name: 's3rver',
+  from: '// avoid directories occurring beneath a common prefix\n          return false;',
+  to: '// walked (patched): the keys below give the common prefix\n          return true;',
+  marker: 'async listObjects(bucket, options) {',
+  done: 's3rver lists the common prefixes of keys nested deeper than one level, as S3 does',
+});
 
 // s3rver's authentication middleware passes a request with no auth mechanism on as anonymous.
 patch({

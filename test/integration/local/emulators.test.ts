@@ -7,7 +7,13 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
@@ -340,6 +346,23 @@ describe('the S3 emulator against S3 semantics', () => {
     expect(readBody).not.toContain('"a":1');
     expect(write.status).toBe(403);
     expect(signedBody).toBe('{"a":1}');
+  });
+
+  it('lists a folder whose keys are nested deeper as a common prefix of the root (local/patch-emulators.mjs)', async () => {
+    // Prepare: keys one and two levels below their top-level folder, and one at the root
+    const emulators = await startEmulators();
+    const { s3 } = clientsFor(emulators);
+    const bucket = resources.bucket.name;
+    for (const key of ['exports/2026-12/a.json', 'claim-checks/b.json', 'top.json'])
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{}' }));
+
+    // Act
+    const root = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: '', Delimiter: '/' }));
+    await emulators.close();
+
+    // Assess: as S3 answers (unpatched: no `exports/`)
+    expect(root.CommonPrefixes?.map((common) => common.Prefix).sort()).toEqual(['claim-checks/', 'exports/']);
+    expect(root.Contents?.map((object) => object.Key)).toEqual(['top.json']);
   });
 });
 
