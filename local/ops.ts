@@ -717,6 +717,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       ...(nothingStored
         ? [
             'nothing held on this candidate in the ledger or the bucket; the dead-letter queues are still to sweep',
+            ...erase.notSearchedLines(plan),
           ]
         : erase.planLines(plan)),
       ...loaded.notes,
@@ -756,7 +757,8 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
     };
     // A DLQ not read (or a message of the candidate left on it): partial, a script must not take it for done.
     // Queues still holding messages (or not read): done for now, to be run again once they are empty (3).
-    const sweepExitCode = erase.sweepIncomplete(sweeps) ? 1 : 0;
+    // Objects too large to search: the erase cannot say they hold nothing of the candidate's either.
+    const sweepExitCode = erase.sweepIncomplete(sweeps) || plan.notSearched.length > 0 ? 1 : 0;
     const finalExitCode = (queues: Awaited<ReturnType<typeof depths>>) =>
       sweepExitCode === 0 && erase.rerunNeeded(queues, sweeps) ? 3 : sweepExitCode;
     if (nothingStored) {
@@ -779,6 +781,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
             ? 'nothing held on this candidate now'
             : 'nothing held on this candidate in the ledger or the bucket',
           ...erase.deadLetterLines(sweeps),
+          ...erase.notSearchedLines(plan),
           ...loaded.notes,
           ...erase.caveatLines(queues, sweeps),
           targetLine(stage, values, dataDir),
@@ -808,6 +811,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       lines: [
         ...erase.outcomeLines(plan, outcome, loaded.versioned),
         ...erase.deadLetterLines(sweeps),
+        ...erase.notSearchedLines(plan),
         ...loaded.notes,
         ...erase.caveatLines(queues, sweeps),
         targetLine(stage, values, dataDir),

@@ -98,6 +98,11 @@ export interface ErasePlan {
   readonly keysNamingCandidate: ReadonlySet<string>;
   /** How many e-mails, names, pseudonyms and candidate ids were looked for (never which). */
   readonly identities: { emails: number; names: number; pseudonyms: number; candidateIds: number };
+  /**
+   * Objects outside the known prefixes too large to read ({@link maxScannedObjectBytes}), whose keys do not
+   * name the candidate: not searched, so the erase cannot say they hold nothing of theirs (exit code 1).
+   */
+  readonly notSearched: readonly string[];
 }
 
 /** A batch object of the raw event store to write again without some of its deliveries. */
@@ -289,6 +294,7 @@ export const planErase = async (
   const namesCandidate = candidateNamer(findings);
   const otherItems = sources.otherItems.filter((item: OtherItem) => matches(item.text));
   const otherObjects: string[] = [];
+  const notSearched: string[] = [];
   /** Raw event batch key → digests of its opaque entries that are the candidate's. */
   const opaqueTheirs = new Map<string, string[]>();
   // Objects under raw/ that are not deliveries were not parsed for the candidate: searched like any other.
@@ -298,7 +304,10 @@ export const planErase = async (
       otherObjects.push(ref.key);
       continue;
     }
-    if ((ref.size ?? 0) > maxScannedObjectBytes) continue;
+    if ((ref.size ?? 0) > maxScannedObjectBytes) {
+      notSearched.push(ref.key);
+      continue;
+    }
     // A batch holds everyone's deliveries: an entry it holds is decided as a dead letter is, by identity (a
     // shared name is not enough), and only that entry goes (the batch is written again without it).
     const opaque = await opaqueBatchEntries(s3, ref);
@@ -379,6 +388,7 @@ export const planErase = async (
     ),
     mediaPrefixes: [...mediaPrefixes].sort(),
     otherObjects: otherObjects.sort(),
+    notSearched: notSearched.sort(),
     claimChecks: keysOf('claim-check').sort(),
     rawEvents: rawKeys.sort(),
     rawRewrites: rawRewrites.sort((a, b) => a.key.localeCompare(b.key)),
@@ -435,8 +445,20 @@ export const planLines = (plan: ErasePlan): string[] => {
     plan.rawRewrites,
     (rewrite) => `${rewrite.key} (${rewrite.dropDedupeKeys.length + rewrite.dropEntries.length} of theirs)`,
   );
+  lines.push(...notSearchedLines(plan));
   return lines;
 };
+
+/** The objects the plan could not search (none: no line): said with the plan and with the outcome. */
+export const notSearchedLines = (plan: ErasePlan): string[] =>
+  plan.notSearched.length === 0
+    ? []
+    : [
+        `bucket: not searched, larger than ${maxScannedObjectBytes / 1024 / 1024} MiB outside raw/, ` +
+          `${claimCheckPrefix} and interviews/ (their keys do not name the candidate; look inside them by ` +
+          `hand: the exit code is 1) (${plan.notSearched.length}):`,
+        ...capped(plan.notSearched, 50, (key) => `  ${key}`),
+      ];
 
 export interface EraseTarget {
   readonly dynamodb: DynamoDBClient;

@@ -232,4 +232,21 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
       events: [entry('ren.other@example.com')],
     });
   });
+
+  it('names an object too large to search and exits 1, rather than skipping it as if it held nothing', async () => {
+    // Prepare: an object outside the known prefixes, over 1 MiB, its key naming nobody
+    const key = 'exports/2026-12/big-export.ndjson';
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.alloc(1024 * 1024 + 1, 0x61) }),
+    );
+
+    // Act
+    const erased = await runOpsCommand(['erase', '--email', 'nobody.here@example.com', '--yes'], dataDir);
+
+    // Assess: named, left alone, and the erase not called done
+    expect(erased.exitCode).toBe(1);
+    expect(erased.lines).toContainEqual(expect.stringMatching(/^bucket: not searched, larger than 1 MiB/));
+    expect(erased.lines).toContain(`  ${key}`);
+    expect(await keysUnder('exports/')).toEqual([key]);
+  });
 });

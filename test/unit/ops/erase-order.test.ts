@@ -46,6 +46,7 @@ const plan: ErasePlan = {
   rawRewrites: [],
   keysNamingCandidate: new Set(),
   identities: { emails: 1, names: 1, pseudonyms: 1, candidateIds: 1 },
+  notSearched: [],
 };
 
 const deletedItems = () =>

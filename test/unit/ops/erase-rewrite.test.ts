@@ -96,6 +96,7 @@ const planOf = (rewrite: ErasePlan['rawRewrites'][number]): ErasePlan => ({
   rawRewrites: [rewrite],
   keysNamingCandidate: new Set(),
   identities: { emails: 1, names: 0, pseudonyms: 0, candidateIds: 0 },
+  notSearched: [],
 });
 
 const target = (s3: S3Client) => ({
