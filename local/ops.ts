@@ -703,6 +703,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
           '--integration-secret-arn <arn> (without it an interview known by its e-mail pseudonym is not found)',
       );
     }
+    const target = targetLine(stage, values, dataDir);
     const loaded = await loadCandidate(stage, values, ops, 'erase');
     const findings = findCandidate(loaded.sources, {
       emails: email === undefined || email === '' ? [] : [email],
@@ -721,7 +722,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
           ]
         : erase.planLines(plan)),
       ...loaded.notes,
-      targetLine(stage, values, dataDir),
+      target,
     ];
     if (values.yes !== true) {
       if (ops.confirm === undefined) {
@@ -767,11 +768,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
       const exitCode = finalExitCode(queues);
       if (deleted === 0 && exitCode === 0) {
         return {
-          lines: [
-            'nothing held on this candidate: nothing to erase',
-            ...loaded.notes,
-            targetLine(stage, values, dataDir),
-          ],
+          lines: ['nothing held on this candidate: nothing to erase', ...loaded.notes, target],
           exitCode,
         };
       }
@@ -784,7 +781,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
           ...erase.notSearchedLines(plan),
           ...loaded.notes,
           ...erase.caveatLines(queues, sweeps),
-          targetLine(stage, values, dataDir),
+          target,
         ],
         exitCode,
       };
@@ -814,7 +811,7 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
         ...erase.notSearchedLines(plan),
         ...loaded.notes,
         ...erase.caveatLines(queues, sweeps),
-        targetLine(stage, values, dataDir),
+        target,
       ],
       exitCode: finalExitCode(queues),
     };

@@ -10,28 +10,16 @@ import { QueueUnavailableError } from './errors.js';
 const maxBatchEntries = 10;
 
 /**
- * Sends `tasks` to the archive queue, ten per request.
+ * Sends `tasks` to the archive queue, ten per request: one sender alone, as {@link ArchiveTaskBatcher} sends
+ * a lone record's (at once, no wait).
  * @throws {QueueUnavailableError} (transient) when SQS refuses any entry: the event is retried and sends again;
  * archiving is idempotent per object, so a task sent twice costs a skipped re-check, not a second copy.
  */
-export const sendArchiveTasks = async (
+export const sendArchiveTasks = (
   sqs: SQSClient,
   queueUrl: string,
   tasks: readonly ArchiveTask[],
-): Promise<void> => {
-  for (let start = 0; start < tasks.length; start += maxBatchEntries) {
-    const chunk = tasks.slice(start, start + maxBatchEntries);
-    const { Failed } = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: chunk.map((task, index) => ({ Id: String(index), MessageBody: JSON.stringify(task) })),
-      }),
-    );
-    if (Failed !== undefined && Failed.length > 0) {
-      throw new QueueUnavailableError(`the archive queue refused ${Failed.length} task(s)`);
-    }
-  }
-};
+): Promise<void> => new ArchiveTaskBatcher(sqs, queueUrl, 1).send(tasks);
 
 /** Most bytes of message bodies put in one `SendMessageBatch` (SQS's limit for a batch's payload). */
 const maxBatchBytes = 256 * 1024;
