@@ -83,7 +83,11 @@ export interface SlackNotifyOptions extends HttpClientOptions {
   readonly minIntervalMs?: number;
 }
 
-// One limiter per webhook, for the life of the container (keyed by a hash: the URL is a secret).
+// One limiter per webhook, for the life of the container (keyed by a hash: the URL is a secret). Unlike the
+// ATS limiters it is not divided by ATS_RATE_SHARE (rate-share.ts): Slack allows short bursts over its one a
+// second, and its 429 is the one answer certain not to have posted (retried in-process after Retry-After),
+// whereas a fifth of the rate would space one busy instance's batch of completions 5 s apart, past the 15 s
+// a notification may take, and send those events round again.
 const limiters = new Map<string, Bottleneck>();
 const limiterFor = (url: string, minIntervalMs: number) => {
   const key = `${createHash('sha256').update(url).digest('hex')}:${minIntervalMs}`;

@@ -33,7 +33,11 @@ export const genericConfigSchema = v.object({
   url: urlSchema,
   rateLimit: v.optional(
     v.object({
-      /** Parallel deliveries. @default 2 */
+      /**
+       * Parallel deliveries from one worker instance (up to 5 run at once: `lib/resources.ts`). Not divided
+       * by ATS_RATE_SHARE: it bounds concurrency, not an account's rate, and a receiver that is overwhelmed
+       * answers 429/5xx, which is retried. @default 2
+       */
       maxConcurrent: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 2),
     }),
     {},
