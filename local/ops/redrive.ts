@@ -17,7 +17,8 @@
  *
  * At least once, never lost: a message is deleted from the DLQ only after the source queue accepted its
  * copy. A crash in between leaves it on both; the worker's dedupe (and the archive manifest) make the second
- * copy harmless. A message the source queue refused is released on the DLQ at once and the run stops.
+ * copy harmless. A message the source queue refused is released on the DLQ at once and the run stops; so
+ * are, when the run fails (a request that throws), the messages it received and had not copied yet.
  *
  * A message that fails again while the redrive runs comes back to the DLQ as a new message (the worker's
  * dead-lettering sends a copy): the run does not move what reached the DLQ after it started (SQS's
@@ -301,6 +302,8 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   /** What came back during the run, by id, with its latest receipt handle (the one a release needs). */
   const cameBack = new Map<string, Message>();
   const movedBodies = new Set<string>();
+  /** Received and not yet copied or released: made visible again if the run fails (a throttle, a crash). */
+  const inHand = new Set<Message>();
   let stale = 0;
   const hideSeconds = runVisibilitySecondsFor(found);
   let parkedRemoved = 0;
@@ -350,6 +353,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
         continue;
       }
       stale = 0;
+      for (const message of Messages) inHand.add(message);
       const entries = Messages.map((message, index) => {
         const attributes = attributesFor(which, message);
         return {
@@ -369,11 +373,16 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
           // Not copied: back on the DLQ now, not after the visibility timeout.
           const message = Messages[Number(failure.Id)];
           refused += 1;
-          if (message !== undefined) await releaseMessage(sqs, from, message);
+          if (message === undefined) continue;
+          inHand.delete(message);
+          await releaseMessage(sqs, from, message);
         }
         for (const entry of Successful) {
           const message = Messages[Number(entry.Id)];
           if (message === undefined) continue;
+          // Copied: hidden until its delete, or its hiding ends (a failed run leaves it, as moving it again
+          // would make a second copy).
+          inHand.delete(message);
           sent.push(message);
           movedBodies.add(digestOf(message.Body));
         }
@@ -409,8 +418,9 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
       progress.tick(sent.length);
     }
   } finally {
-    // Visible again for the next redrive, also when this one failed.
-    await Promise.all([...cameBack.values()].map((message) => releaseMessage(sqs, from, message)));
+    // Visible again for the next redrive, also when this one failed: what came back, and what a failed run
+    // had received but not copied (else hidden for the run's whole visibility timeout, 5 minutes or more).
+    await Promise.all([...cameBack.values(), ...inHand].map((message) => releaseMessage(sqs, from, message)));
   }
   progress.done();
   return { found, moved, notDeleted, refused, cameBack: cameBack.size, reasons, parkedRemoved, parkedKept };

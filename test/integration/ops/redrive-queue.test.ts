@@ -433,6 +433,47 @@ describe('npm run ops -- redrive (queues only)', () => {
     expect(left.map((m) => JSON.stringify(m.message))).toEqual([body(4)]);
   });
 
+  it('makes what it received and had not copied visible again when it fails, and a second run moves it once', async () => {
+    // Prepare: three dead-lettered events, and an SQS client whose copy to the events queue fails once (a
+    // dropped connection, a throttle the SDK gave up on) after the run received them
+    const body = (n: number) =>
+      JSON.stringify({
+        kind: 'event',
+        event: round0('interview_ended', {
+          eventId: `evt_crash_${n}`,
+          interviewId: `int-crash-${n}`,
+          email: `crash${n}@example.com`,
+        }),
+      });
+    for (const n of [0, 1, 2]) await deadLetter(body(n));
+    let failures = 1;
+    const sqs = anSqsClientRefusing(() =>
+      failures-- > 0 ? Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }) : undefined,
+    );
+    const run = () =>
+      redrive({ sqs, which: 'events', from: emulators.queueUrls.deadLetter, to: emulators.queueUrls.events });
+
+    // Act
+    const failed = await run().then(
+      () => 'completed',
+      (error: Error) => error.message,
+    );
+    const afterFailure = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const second = await run();
+    sqs.destroy();
+    const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+
+    // Assess: the failed run hid nothing for its visibility timeout (5 minutes), the second moved each once
+    expect(failed).toBe('socket hang up');
+    expect(afterFailure).toEqual({ visible: 3, inFlight: 0 });
+    expect(second).toMatchObject({ found: 3, moved: 3, refused: 0 });
+    expect(sent.map((m) => JSON.stringify(m.message)).sort()).toEqual([0, 1, 2].map(body).sort());
+    expect(await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter)).toEqual({
+      visible: 0,
+      inFlight: 0,
+    });
+  });
+
   it('sends archive-DLQ tasks back to the archive queue, keeping their other attributes', async () => {
     // Prepare
     const task = { schemaVersion: 1, vendor: 'micro1', interviewKey: 'report:R1', interviewId: 'R1' };
