@@ -8,7 +8,10 @@ import type { WebhookSecrets } from '../platform/secrets-shape.js';
 import { rawDeliveryOf } from '../queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../vendors/envelope.js';
 import {
+  micro1TokenShapeOk,
+  nonFiniteNumberPath,
   parseVendorEvent,
+  round0HeaderFailure,
   verifyMicro1Token,
   verifyRound0Signature,
   withUnpairedSurrogatesReplaced,
@@ -122,6 +125,16 @@ const authenticate = async (
           curable: verdict.unmatched,
         };
   };
+  // No credential, or none a secret could match: refused before the secrets are read, so it is a 401 even
+  // while they cannot be (a 503 would tell the sender to retry) and costs no Secrets Manager read.
+  if (route.vendor === 'micro1' && !micro1TokenShapeOk(route.token)) {
+    throw new WebhookAuthenticationError('token');
+  }
+  const headerFailure =
+    route.vendor === 'round0' ? round0HeaderFailure(request.headers['x-webhook-signature']) : undefined;
+  if (headerFailure !== undefined) {
+    throw new WebhookAuthenticationError('signature', `signature ${headerFailure}`);
+  }
   const cached = await deps.readWebhookSecrets();
   const first = refusal(cached);
   if (first === undefined) return;
@@ -156,6 +169,10 @@ export const acceptWebhook = async (
   }
   if (nestingDepth(body) > maxNestingDepth) {
     throw new InvalidEventError([{ path: '', message: `nested deeper than ${maxNestingDepth} levels` }]);
+  }
+  const overflowing = nonFiniteNumberPath(text, body);
+  if (overflowing !== undefined) {
+    throw new InvalidEventError([{ path: overflowing, message: 'Invalid number: too large to be read' }]);
   }
   // Most bodies hold no surrogate escape and skip the walk.
   if (surrogateEscape.test(text)) body = withUnpairedSurrogatesReplaced(body);

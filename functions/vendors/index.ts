@@ -18,12 +18,18 @@ export { WebhookConfigurationError } from './errors.js';
 export { shownKey, type VendorEventIssue } from './issues.js';
 export { micro1DedupeKey } from './micro1/normalise.js';
 export type { Micro1EventType, Micro1KnownEvent } from './micro1/schema.js';
-export { generateWebhookToken, minMicro1TokenLength, verifyMicro1Token } from './micro1/token.js';
+export {
+  generateWebhookToken,
+  micro1TokenShapeOk,
+  minMicro1TokenLength,
+  verifyMicro1Token,
+} from './micro1/token.js';
 export type { Round0EventType, Round0KnownEvent } from './round0/schema.js';
 export {
   defaultRound0ToleranceSeconds,
   type Round0SignatureFailure,
   type Round0SignatureResult,
+  round0HeaderFailure,
   round0SignatureHeader,
   round0SignedContent,
   signRound0Payload,
@@ -31,7 +37,7 @@ export {
   verifyRound0Signature,
 } from './round0/signature.js';
 export { isTestDelivery } from './test-delivery.js';
-export { withUnpairedSurrogatesReplaced } from './well-formed.js';
+export { nonFiniteNumberPath, withUnpairedSurrogatesReplaced } from './well-formed.js';
 
 export type ParseVendorEventResult =
   | { readonly ok: true; readonly event: InterviewEvent }

@@ -3,6 +3,8 @@
  * becomes the envelope it became at the door (the same text, the same content hash where a key needs one).
  */
 
+import { shownKey } from './issues.js';
+
 /** With the `u` flag a surrogate pair is one code point: this matches unpaired surrogates only. */
 const unpairedSurrogates = /\p{Cs}/gu;
 
@@ -24,4 +26,31 @@ export const withUnpairedSurrogatesReplaced = (value: unknown): unknown => {
       withUnpairedSurrogatesReplaced(child),
     ]),
   );
+};
+
+/**
+ * Only through a literal like these can `JSON.parse` give a number that is not finite: an exponent of three
+ * digits or more, or 200 digits in a row (with an exponent of at most 99, an overflow needs over 209).
+ */
+const mayOverflow = /\d[eE][+-]?\d{3}|\d{200}/;
+
+/**
+ * The dotted path (keys as `shownKey` shows them) of the first number in `value` that is not finite, when
+ * `text` (what `value` was parsed from) holds a literal too large for a double: `JSON.parse` reads `1e400`
+ * as Infinity, which a schema's `number` accepts and the queue's JSON then writes as `null`, so the event
+ * queued would not be the one sent (and two bodies differing only there would share a content hash). Most
+ * bodies hold no such literal and skip the walk, which keeps its own stack (the input may be hostile).
+ */
+export const nonFiniteNumberPath = (text: string, value: unknown): string | undefined => {
+  if (!mayOverflow.test(text)) return undefined;
+  const stack: Array<{ value: unknown; path: readonly string[] }> = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop() as { value: unknown; path: readonly string[] };
+    if (typeof current === 'number' && !Number.isFinite(current)) return path.join('.');
+    if (typeof current !== 'object' || current === null) continue;
+    for (const [key, child] of Object.entries(current).reverse()) {
+      stack.push({ value: child, path: [...path, shownKey(key)] });
+    }
+  }
+  return undefined;
 };

@@ -537,6 +537,15 @@ const dropExtrasFor = (doc: Doc, path: readonly string[]) => {
 const invalidAt = (label: string, doc: Doc, path: readonly string[]): BodyCase =>
   bodyCase(label, bytesOf(doc), { kind: 'invalid-event', path: dotted(path) });
 
+/** Number literals `JSON.parse` reads as ±Infinity. */
+const overflowingLiterals = [
+  '1e400',
+  '-2.5E+308',
+  '0.1e0310',
+  `9${'0'.repeat(320)}`,
+  `1${'0'.repeat(250)}e99`,
+];
+
 /** One schema defect with a known path, chosen among the fields the body has. */
 const schemaDefect = (doc: Doc): fc.Arbitrary<BodyCase> => {
   const fields = fieldsOf(doc);
@@ -556,6 +565,17 @@ const schemaDefect = (doc: Doc): fc.Arbitrary<BodyCase> => {
         position: 'last',
       });
       return invalidAt('duplicated key, the last wrong', next, f.path);
+    }),
+    fc.tuple(fc.constantFrom(...fields), fc.constantFrom(...overflowingLiterals)).map(([f, literal]) => {
+      // The last copy of the member wins, so the value at the field's path is ±Infinity once parsed.
+      const next = copyDoc(doc, 'number too large for a double');
+      next.extras.push({
+        at: f.path.slice(0, -1),
+        key: f.path.at(-1) ?? '',
+        value: { rawJson: literal },
+        position: 'last',
+      });
+      return invalidAt('number too large for a double', next, f.path);
     }),
   ];
   if (required.length > 0) {

@@ -16,6 +16,14 @@ function sha256(text: string): Buffer {
 }
 
 /**
+ * Whether `token` could be a token at all (present, of a length a configured one may have): checked before
+ * the secrets are read, so a request without one is a 401 even when they cannot be.
+ */
+export function micro1TokenShapeOk(token: string | undefined): token is string {
+  return token !== undefined && token.length >= minMicro1TokenLength && token.length <= maxMicro1TokenLength;
+}
+
+/**
  * Whether `token` is one of `validTokens`. Tokens are compared as SHA-256 digests so the comparison is
  * constant-time whatever their lengths, and every configured token is compared (no early exit), so timing
  * reveals neither the token nor which one matched.
@@ -29,9 +37,7 @@ export function verifyMicro1Token(token: string | undefined, validTokens: readon
       `micro1 webhook tokens must be configured and at least ${minMicro1TokenLength} characters long`,
     );
   }
-  if (token === undefined || token.length < minMicro1TokenLength || token.length > maxMicro1TokenLength) {
-    return false;
-  }
+  if (!micro1TokenShapeOk(token)) return false;
   const presented = sha256(token);
   let matches = 0;
   for (const valid of validTokens) matches |= Number(timingSafeEqual(presented, sha256(valid)));

@@ -132,6 +132,16 @@ function groupMatches(group: SignatureGroup, expected: readonly Buffer[]): boole
   return matches !== 0;
 }
 
+/**
+ * Why `header` could never verify, whatever the secrets: missing, or not a signature header at all. Checked
+ * before the secrets are read, so such a request is a 401 even when they cannot be (a 503 would tell the
+ * sender to retry) and never costs a Secrets Manager read.
+ */
+export function round0HeaderFailure(header: string | undefined): 'missing' | 'malformed' | undefined {
+  if (header === undefined) return 'missing';
+  return parseSignatureHeader(header) === undefined ? 'malformed' : undefined;
+}
+
 function assertUsableSecrets(secrets: readonly string[]): void {
   if (secrets.length === 0 || secrets.some((secret) => secret.length === 0)) {
     throw new WebhookConfigurationError('No usable ROUND0 signing secret is configured');

@@ -111,6 +111,6 @@ describe('fault injection in front of a fake', () => {
 
     // Assess
     expect(statuses).toEqual([504, 200]);
-    expect(round0.log.entries.map((e) => e.fault)).toEqual(['after', undefined]);
+    expect(round0.log.entries.map((e) => e.fault)).toStrictEqual(['after', undefined]);
   });
 });

@@ -93,7 +93,7 @@ describe('npm run ops -- doctor', () => {
 
     // Assess
     const report = JSON.parse(lines.join('\n')) as { ok: boolean; advice: string[]; credentialsFrom: string };
-    expect(asked).toEqual([[arn, undefined]]);
+    expect(asked).toStrictEqual([[arn, undefined]]);
     expect(exitCode).toBe(1);
     expect(report.ok).toBe(false);
     expect(report.advice.join(' ')).toMatch(/Site Admin/);

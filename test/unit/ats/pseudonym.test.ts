@@ -36,7 +36,7 @@ describe('emailPseudonym', () => {
     const withoutKey = [emailPseudonym('ada@example.com', undefined), emailPseudonym('ada@example.com', '')];
 
     // Assess
-    expect(withoutKey).toEqual([undefined, undefined]);
+    expect(withoutKey).toStrictEqual([undefined, undefined]);
   });
 
   it('tells different addresses apart (property)', () => {

@@ -7,6 +7,7 @@ import {
   WebhookAuthenticationError,
 } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
+import { SecretUnavailableError } from '../../../functions/platform/errors.js';
 import { QueueUnavailableError } from '../../../functions/queue/errors.js';
 import { type RawEvent, rawEventOf } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../../../functions/vendors/envelope.js';
@@ -140,7 +141,7 @@ describe('acceptWebhook', () => {
     expect(accepted.event.type).toBe('interview_ended');
     expect(refused).toBeInstanceOf(WebhookAuthenticationError);
     expect(published).toHaveLength(1);
-    expect(reads).toEqual([undefined, true, undefined, true]);
+    expect(reads).toStrictEqual([undefined, true, undefined, true]);
   });
 
   it('reads the secrets again only when another secret could authenticate: not for a missing or malformed header or a stale genuine signature', async () => {
@@ -169,13 +170,13 @@ describe('acceptWebhook', () => {
       refusals.push(await acceptWebhook(request, counting).catch((error: unknown) => error));
     }
 
-    // Assess: each refused after the one cached read
+    // Assess: the header no secret could match refused without a read, the stale one after the cached read
     expect(refusals.map((error) => (error as WebhookAuthenticationError).message)).toEqual([
       expect.stringContaining('missing'),
       expect.stringContaining('malformed'),
       expect.stringContaining('timestamp'),
     ]);
-    expect(reads).toEqual([undefined, undefined, undefined]);
+    expect(reads).toStrictEqual([undefined]);
     expect(published).toHaveLength(0);
   });
 
@@ -209,8 +210,49 @@ describe('acceptWebhook', () => {
 
     // Assess
     expect(accepted.event.type).toBe('interview_ended');
-    expect(reads).toEqual([undefined, true]);
+    expect(reads).toStrictEqual([undefined, true]);
     expect(published).toHaveLength(1);
+  });
+
+  it('answers 401, not 503, to a request without a credential while the secrets cannot be read', async () => {
+    // Prepare: Secrets Manager down on a cold container; requests no secret could authenticate
+    const { deps, published } = makeDeps();
+    let reads = 0;
+    const down = {
+      ...deps,
+      readWebhookSecrets: async () => {
+        reads += 1;
+        throw new SecretUnavailableError('webhook secrets');
+      },
+    };
+    const raw = fixture('round0', 'interview_ended').raw;
+    const genuine = round0Request(raw);
+    const requests = [
+      { ...genuine, headers: { 'content-type': 'application/json' } },
+      { ...genuine, headers: { ...genuine.headers, 'x-webhook-signature': 't=1,v1=zz' } },
+      micro1Request(raw, 'x'.repeat(600)),
+      micro1Request(raw, 'short-token'),
+    ];
+
+    // Act
+    const answers = await Promise.all(
+      requests.map((request) =>
+        acceptWebhook(request, down).then(
+          () => 202,
+          (error: unknown) => problemFor(error).status,
+        ),
+      ),
+    );
+    const genuineAnswer = await acceptWebhook(genuine, down).then(
+      () => 202,
+      (error: unknown) => problemFor(error).status,
+    );
+
+    // Assess: each a 401 without a read; a signed delivery still waits for the secrets (503, retried)
+    expect(answers).toEqual([401, 401, 401, 401]);
+    expect(genuineAnswer).toBe(503);
+    expect(reads).toBe(1);
+    expect(published).toHaveLength(0);
   });
 
   it('refuses a wrong micro1 token before reading the body', async () => {
@@ -285,6 +327,27 @@ describe('acceptWebhook', () => {
     // Assess
     expect(error).toBeInstanceOf(InvalidEventError);
     expect(problemFor(error).detail).toContain('data.report_id: Invalid text');
+    expect(published).toHaveLength(0);
+  });
+
+  it('answers 400 naming the path of a number too large to be read, which would be queued as null', async () => {
+    // Prepare: a signed ROUND0 body whose duration is 1e400 (JSON.parse reads Infinity, JSON writes null)
+    const { deps, published } = makeDeps();
+    const raw = fixture('round0', 'interview_ended').raw.replace(/^\{/, '{"duration_seconds":1e400,');
+    const nested = fixture('round0', 'interview_ended').raw.replace(
+      /"data"\s*:\s*\{/,
+      `"data":{"duration_seconds":-1${'0'.repeat(250)}e99,`,
+    );
+
+    // Act
+    const errors = await Promise.all(
+      [raw, nested].map((body) => acceptWebhook(round0Request(body), deps).catch((e: unknown) => e)),
+    );
+
+    // Assess
+    expect(errors.map((error) => problemFor(error).status)).toEqual([400, 400]);
+    expect(problemFor(errors[0]).detail).toContain('duration_seconds: Invalid number: too large to be read');
+    expect(problemFor(errors[1]).detail).toContain('data.duration_seconds: Invalid number');
     expect(published).toHaveLength(0);
   });
 

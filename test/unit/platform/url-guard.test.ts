@@ -89,7 +89,7 @@ describe('addressRange', () => {
     );
 
     // Assess
-    expect(embedded).toEqual(['127.0.0.1', '10.0.0.1', '169.254.169.254', undefined]);
+    expect(embedded).toStrictEqual(['127.0.0.1', '10.0.0.1', '169.254.169.254', undefined]);
   });
 });
 
@@ -131,7 +131,7 @@ describe('createUrlGuard', () => {
     );
 
     // Assess
-    expect(refusals).toEqual([undefined, undefined, undefined]);
+    expect(refusals).toStrictEqual([undefined, undefined, undefined]);
   });
 
   it('refuses http unless allowHttp, and any other scheme always', () => {
@@ -266,7 +266,7 @@ describe('createUrlGuard', () => {
     const idn = guard.check(new URL('https://xn--bcher-kva.example/'));
 
     // Assess
-    expect([v6, idn]).toEqual([undefined, undefined]);
+    expect([v6, idn]).toStrictEqual([undefined, undefined]);
   });
 
   it('has no dispatcher without a policy or when private addresses are allowed', async () => {
