@@ -458,7 +458,8 @@ const runParked = async (
   try {
     const target = await connect(stage, command, command === 'replay');
     if (command === 'parked') {
-      const parked = await target.parking.list(kind);
+      // Without their envelopes (each up to ~350 KiB): thousands may be parked after an outage.
+      const parked = await target.parking.listSummaries(kind);
       if (parked.length === 0) return { lines: [`no ${kind} events parked`], exitCode: 0 };
       return {
         lines: parked.map((p) => `${p.parkedAt}  ${p.vendor}  ${p.eventType}  ${p.dedupeKey}  — ${p.reason}`),

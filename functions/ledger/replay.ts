@@ -5,10 +5,11 @@
  * so the replay is processed).
  */
 import type { InterviewEvent } from '../vendors/envelope.js';
-import type { ParkedEvent, ParkedKind, ParkingLot } from './parking-lot.js';
+import type { ParkedEvent, ParkedKey, ParkedKind, ParkingLot } from './parking-lot.js';
 
 export interface ReplayOptions {
-  readonly parking: Pick<ParkingLot, 'list' | 'remove'>;
+  /** Keys listed, one envelope read at a time: thousands parked in an outage need not fit in memory. */
+  readonly parking: Pick<ParkingLot, 'listKeys' | 'get' | 'remove'>;
   /** Enqueues an envelope (the ingest's `EventQueue.publish`). */
   readonly publish: (event: InterviewEvent) => Promise<unknown>;
   readonly kind: ParkedKind;
@@ -28,18 +29,24 @@ export interface ReplayOutcome {
 
 export const replayParkedEvents = async (options: ReplayOptions): Promise<ReplayOutcome> => {
   const wanted = options.dedupeKeys === undefined ? undefined : new Set(options.dedupeKeys);
-  const entries = (await options.parking.list(options.kind)).filter(
+  const entries = (await options.parking.listKeys(options.kind)).filter(
     (entry) => wanted === undefined || wanted.has(entry.dedupeKey),
   );
   // An event parked on several deliveries appears several times: replay it once (newest entry last).
-  const byKey = new Map<string, ParkedEvent[]>();
+  const byKey = new Map<string, ParkedKey[]>();
   for (const entry of entries) byKey.set(entry.dedupeKey, [...(byKey.get(entry.dedupeKey) ?? []), entry]);
+  const gone = new Set<string>();
 
   const replayedAt = (options.now ?? (() => new Date()))().toISOString();
   const replayed: string[] = [];
   const skipped: Array<{ dedupeKey: string; reason: string }> = [];
   for (const [dedupeKey, group] of byKey) {
-    const newest = group.at(-1) as ParkedEvent;
+    const newest = await newestStill(options.parking, group);
+    if (newest === undefined) {
+      // Replayed or redriven by someone else since the listing.
+      gone.add(dedupeKey);
+      continue;
+    }
     if (newest.payloadOmitted) {
       skipped.push({
         dedupeKey,
@@ -52,6 +59,18 @@ export const replayParkedEvents = async (options: ReplayOptions): Promise<Replay
     for (const entry of group) await options.parking.remove(entry);
     replayed.push(dedupeKey);
   }
-  const notParked = [...(wanted ?? [])].filter((dedupeKey) => !byKey.has(dedupeKey));
+  const notParked = [...(wanted ?? [])].filter((dedupeKey) => !byKey.has(dedupeKey) || gone.has(dedupeKey));
   return { replayed, skipped, notParked };
+};
+
+/** The newest of `group`'s entries (oldest first) still parked, with its envelope. */
+const newestStill = async (
+  parking: Pick<ParkingLot, 'get'>,
+  group: readonly ParkedKey[],
+): Promise<ParkedEvent | undefined> => {
+  for (const entry of [...group].reverse()) {
+    const parked = await parking.get(entry);
+    if (parked !== undefined) return parked;
+  }
+  return undefined;
 };

@@ -1,4 +1,4 @@
-import type { ParkedEvent } from '../../../functions/ledger/parking-lot.js';
+import type { ParkedEvent, ParkedKey } from '../../../functions/ledger/parking-lot.js';
 import { replayParkedEvents } from '../../../functions/ledger/replay.js';
 import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
 
@@ -13,6 +13,30 @@ const parked = (dedupeKey: string, parkedAt: string, extra: Partial<ParkedEvent>
   ...extra,
 });
 
+/**
+ * A parking lot over `entries` as the store answers: keys listed without envelopes, one envelope per `get`
+ * (undefined once removed), `remove` forgetting an entry. `reads` counts the envelopes read.
+ */
+const parkingOf = (entries: ParkedEvent[], onRemove: (entry: ParkedKey) => void = () => undefined) => {
+  const held = [...entries];
+  const same = (a: ParkedKey) => (b: ParkedKey) => a.parkedAt === b.parkedAt && a.dedupeKey === b.dedupeKey;
+  const parking = {
+    reads: 0,
+    listKeys: async () => held.map(({ kind, parkedAt, dedupeKey }) => ({ kind, parkedAt, dedupeKey })),
+    get: async (entry: ParkedKey) => {
+      parking.reads += 1;
+      return held.find(same(entry));
+    },
+    remove: async (entry: ParkedKey) => {
+      const index = held.findIndex(same(entry));
+      if (index >= 0) held.splice(index, 1);
+      onRemove(entry);
+    },
+    held,
+  };
+  return parking;
+};
+
 describe('replayParkedEvents', () => {
   it('publishes the newest entry of each event once, removes all its entries, and skips payload-less ones', async () => {
     // Prepare
@@ -26,12 +50,7 @@ describe('replayParkedEvents', () => {
 
     // Act
     const outcome = await replayParkedEvents({
-      parking: {
-        list: async () => entries,
-        remove: async (entry) => {
-          removed.push(`${entry.dedupeKey}@${entry.parkedAt}`);
-        },
-      },
+      parking: parkingOf(entries, (entry) => removed.push(`${entry.dedupeKey}@${entry.parkedAt}`)),
       publish: async (event) => published.push(event),
       kind: 'unmatched',
       now: () => new Date('2026-03-01T12:00:00.000Z'),
@@ -50,10 +69,7 @@ describe('replayParkedEvents', () => {
   it('names the keys asked for that are not parked', async () => {
     // Act
     const outcome = await replayParkedEvents({
-      parking: {
-        list: async () => [parked('round0:a', '2026-01-01T00:00:00.000Z')],
-        remove: async () => undefined,
-      },
+      parking: parkingOf([parked('round0:a', '2026-01-01T00:00:00.000Z')]),
       publish: async () => undefined,
       kind: 'unmatched',
       dedupeKeys: ['round0:a', 'round0:gone', 'round0:a'],
@@ -68,10 +84,7 @@ describe('replayParkedEvents', () => {
     const removed: string[] = [];
     await expect(
       replayParkedEvents({
-        parking: {
-          list: async () => [parked('round0:a', 't1')],
-          remove: async (e) => void removed.push(e.dedupeKey),
-        },
+        parking: parkingOf([parked('round0:a', 't1')], (e) => void removed.push(e.dedupeKey)),
         publish: async () => {
           throw new Error('queue down');
         },
@@ -79,5 +92,37 @@ describe('replayParkedEvents', () => {
       }),
     ).rejects.toThrow('queue down');
     expect(removed).toEqual([]);
+  });
+
+  it('reads the envelope of each event once, and skips an event replayed by someone else since the listing', async () => {
+    // Prepare: three events (one parked twice); the third is replayed by another operator once listed
+    const parking = parkingOf([
+      parked('round0:a', '2026-01-01T00:00:00.000Z'),
+      parked('round0:a', '2026-01-02T00:00:00.000Z'),
+      parked('round0:b', '2026-01-03T00:00:00.000Z'),
+      parked('round0:c', '2026-01-04T00:00:00.000Z'),
+    ]);
+    const listKeys = parking.listKeys;
+    parking.listKeys = async () => {
+      const keys = await listKeys();
+      parking.held.splice(3, 1);
+      return keys;
+    };
+    const published: string[] = [];
+
+    // Act
+    const outcome = await replayParkedEvents({
+      parking,
+      publish: async (event) => published.push(event.dedupeKey),
+      kind: 'unmatched',
+      dedupeKeys: ['round0:a', 'round0:b', 'round0:c'],
+    });
+
+    // Assess: one read per event still parked (its newest entry), the one gone not published
+    expect(published).toEqual(['round0:a', 'round0:b']);
+    expect(outcome.replayed).toEqual(['round0:a', 'round0:b']);
+    expect(outcome.notParked).toEqual(['round0:c']);
+    expect(parking.reads).toBe(3);
+    expect(parking.held).toEqual([]);
   });
 });
