@@ -26,7 +26,7 @@ import { ArchiveManifest } from './archive/manifest.js';
 import { createMediaSource, mediaPolicyFor, parseArchiveMediaHosts } from './archive/media-source.js';
 import { createS3ArchiveStore } from './archive/s3-store.js';
 import { freshAudioUrlOf } from './archive/tasks.js';
-import type { ArchivedObject, ArchiveTask } from './archive/types.js';
+import type { ArchivedObject, ArchiveStore, ArchiveTask } from './archive/types.js';
 import { VendorApiAuthError, VendorResourceNotFoundError } from './enrichment/errors.js';
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { vendorApiHttpOptions } from './enrichment/vendor-http.js';
@@ -239,29 +239,47 @@ const withAssetLease = async <T>(
   }
 };
 
-const archiveTask = async (task: ArchiveTask, until: number | undefined): Promise<ArchivedObject[]> => {
-  const store = createS3ArchiveStore({
+/** What a task archived: every object of its asset, and those stored by this run (not found archived). */
+interface TaskArchived {
+  readonly objects: readonly ArchivedObject[];
+  readonly stored: readonly ArchivedObject[];
+}
+
+const archiveTask = async (task: ArchiveTask, until: number | undefined): Promise<TaskArchived> => {
+  const s3Store = createS3ArchiveStore({
     s3,
     bucket,
     manifest,
     vendor: task.vendor,
     interviewKey: task.interviewKey,
   });
+  // The archivers return what was found archived too (a resume, a task for an asset another task archived):
+  // the metrics count what this run stored, each object once however many tasks name it.
+  const stored: ArchivedObject[] = [];
+  const store: ArchiveStore = {
+    archived: (key) => s3Store.archived(key),
+    put: async (key, body, meta) => {
+      const object = await s3Store.put(key, body, meta);
+      stored.push(object);
+      return object;
+    },
+  };
   const source = createMediaSource({
     policy: mediaPolicyFor(task.vendor, mediaHosts, relaxation),
     ...(until === undefined ? {} : { until }),
   });
   const { asset } = task;
-  if (asset.kind === 'hls') return archiveHlsRecording({ asset, source, store, variants });
+  if (asset.kind === 'hls') {
+    return { objects: await archiveHlsRecording({ asset, source, store, variants }), stored };
+  }
   const refresh = asset.refresh;
-  return [
-    await archiveMediaFile({
-      asset,
-      source,
-      store,
-      ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(asset.key, refresh, until) }),
-    }),
-  ];
+  const object = await archiveMediaFile({
+    asset,
+    source,
+    store,
+    ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(asset.key, refresh, until) }),
+  });
+  return { objects: [object], stored };
 };
 
 /** Builds an archive handler with its own logger, metrics and batch processor (see `createWorkerHandler`). */
@@ -336,17 +354,19 @@ export const createArchiveHandler = () => {
           receiveCount,
           deferrals: task.deferrals ?? 0,
         });
-      const objects = await withAssetLease(task, randomUUID(), until, regardless, shared, () =>
+      const { objects, stored } = await withAssetLease(task, randomUUID(), until, regardless, shared, () =>
         archiveTask(task, until),
       );
-      const vendor = { vendor: task.vendor };
-      recordMetric(metrics, metricSpecs.archiveObjects, objects.length, vendor);
-      recordMetric(
-        metrics,
-        metricSpecs.archiveBytes,
-        objects.reduce((sum, object) => sum + object.size, 0),
-        vendor,
-      );
+      if (stored.length > 0) {
+        const vendor = { vendor: task.vendor };
+        recordMetric(metrics, metricSpecs.archiveObjects, stored.length, vendor);
+        recordMetric(
+          metrics,
+          metricSpecs.archiveBytes,
+          stored.reduce((sum, object) => sum + object.size, 0),
+          vendor,
+        );
+      }
       const batch = await manifest.markAssetDone(
         task.vendor,
         task.interviewKey,

@@ -141,3 +141,19 @@ export class AssetBusyError extends ArchiveError {
     this.name = 'AssetBusyError';
   }
 }
+
+/**
+ * Statuses by which signed URLs say "expired": S3 and CloudFront presigned URLs answer 403, some CDNs 404
+ * or 410 once the object's token is gone.
+ */
+const expiredStatuses: ReadonlySet<number> = new Set([403, 404, 410]);
+
+/** Whether `error` is a refusal with one of the statuses by which a signed URL says "expired". */
+export const isExpiredUrlError = (error: unknown): boolean => {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && expiredStatuses.has(status);
+};
+
+/** A refusal by which a signed URL says "expired": a status, or a page answered 200 ("this link expired"). */
+export const refusedAsExpired = (error: unknown): boolean =>
+  isExpiredUrlError(error) || error instanceof UnexpectedMediaTypeError;

@@ -11,7 +11,7 @@
  * a PDF, an answer's audio audio, so that an HTML page answered 200 fails the task instead of being archived.
  */
 import type { Readable } from 'node:stream';
-import { MediaUrlExpiredError, UnexpectedMediaTypeError } from './errors.js';
+import { isExpiredUrlError, MediaUrlExpiredError, refusedAsExpired } from './errors.js';
 import { checkedMediaBody } from './media-type.js';
 import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaResponse, MediaSource } from './types.js';
 import { withoutQuery } from './types.js';
@@ -31,17 +31,6 @@ export interface ArchiveMediaFileOptions {
    */
   readonly refreshUrl?: () => Promise<string | undefined>;
 }
-
-/**
- * Statuses by which signed URLs say "expired": S3 and CloudFront presigned URLs answer 403, some CDNs 404
- * or 410 once the object's token is gone.
- */
-const expiredStatuses: ReadonlySet<number> = new Set([403, 404, 410]);
-
-const isExpiredUrlError = (error: unknown): boolean => {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && expiredStatuses.has(status);
-};
 
 /**
  * Streams `asset.sourceUrl` into `asset.key`, unless the store already holds it.
@@ -101,10 +90,6 @@ interface CheckedResponse {
   /** What the body was found to be (media-type.ts). */
   readonly contentType: string;
 }
-
-/** A refusal by which a signed URL says "expired": a status, or a page answered 200 ("this link expired"). */
-const refusedAsExpired = (error: unknown): boolean =>
-  isExpiredUrlError(error) || error instanceof UnexpectedMediaTypeError;
 
 const fetchWithOneRefresh = async ({
   asset,

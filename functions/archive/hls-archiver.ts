@@ -39,9 +39,10 @@ import {
   ArchiveError,
   InvalidPlaylistError,
   RecordingInProgressError,
+  refusedAsExpired,
   UnexpectedMediaSizeError,
 } from './errors.js';
-import { checkedMediaBody } from './media-type.js';
+import { notAPage } from './media-type.js';
 import type { ArchiveAsset, ArchivedObject, ArchiveStore, MediaSource } from './types.js';
 import { withoutQuery } from './types.js';
 
@@ -68,9 +69,10 @@ export interface ArchiveHlsRecordingOptions {
    */
   readonly concurrency?: number;
   /**
-   * Largest playlist read, in bytes: a VOD playlist of a one-hour recording in 2-second segments is about
-   * 100 KB, so anything near this is not a playlist.
-   * @default 2 MiB
+   * Largest playlist read, in bytes (read whole). A VOD playlist of a one-hour recording in 2-second segments
+   * is about 100 KB with relative URIs, but about 1.1 MB when each segment is an absolute signed URL of ~600
+   * bytes: 8 MiB holds over seven hours of those, and anything larger is not a recording's playlist.
+   * @default 8 MiB
    */
   readonly maxPlaylistBytes?: number;
 }
@@ -79,7 +81,7 @@ export interface ArchiveHlsRecordingOptions {
 export const hlsArchiverDefaults = {
   variants: 'highest',
   concurrency: 4,
-  maxPlaylistBytes: 2 * 1024 * 1024,
+  maxPlaylistBytes: 8 * 1024 * 1024,
 } as const satisfies Required<
   Pick<ArchiveHlsRecordingOptions, 'variants' | 'concurrency' | 'maxPlaylistBytes'>
 >;
@@ -147,60 +149,82 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
   const entryKey = `${asset.keyPrefix}index.m3u8`;
   const readPlaylist = (url: string, key: string) => fetchPlaylist(source, url, key, maxPlaylistBytes);
 
-  // The recording was archived whole before (its entry playlist is stored last) and the vendor no longer
-  // serves it (the URL expired, the recording was removed): nothing is left to do. Without this a task run
-  // again (a duplicate task, or the retry of one whose completion was not recorded) failed for good over a
-  // complete archive.
-  const entry = await withArchivedFallback(store, entryKey, () => readPlaylist(asset.sourceUrl, entryKey));
-  if (!('playlist' in entry)) return [entry];
-  let mediaSources: MediaPlaylistSource[];
-  let renderEntry: (plans: readonly PlannedMediaPlaylist[]) => string;
-  if (entry.playlist.isMasterPlaylist) {
-    const master = planMaster(entry.playlist, entry.url, selection, entryKey);
-    mediaSources = master.sources;
-    renderEntry = master.render;
-  } else {
-    mediaSources = [{ dir: 'v0/', playlist: entry.playlist, url: entry.url }];
-    // The entry is the media playlist itself, its URIs reaching into v0/.
-    renderEntry = ([only]) => only?.render('v0/') ?? '';
-  }
+  /** Whether a segment, key or init section was refused the way an expired signed URL is. */
+  let objectRefusedAsExpired = false;
+  const archivePass = async (): Promise<ArchivedObject[]> => {
+    // The recording was archived whole before (its entry playlist is stored last) and the vendor no longer
+    // serves it (the URL expired, the recording was removed): nothing is left to do. Without this a task run
+    // again (a duplicate task, or the retry of one whose completion was not recorded) failed for good over a
+    // complete archive.
+    const entry = await withArchivedFallback(store, entryKey, () => readPlaylist(asset.sourceUrl, entryKey));
+    if (!('playlist' in entry)) return [entry];
+    let mediaSources: MediaPlaylistSource[];
+    let renderEntry: (plans: readonly PlannedMediaPlaylist[]) => string;
+    if (entry.playlist.isMasterPlaylist) {
+      const master = planMaster(entry.playlist, entry.url, selection, entryKey);
+      mediaSources = master.sources;
+      renderEntry = master.render;
+    } else {
+      mediaSources = [{ dir: 'v0/', playlist: entry.playlist, url: entry.url }];
+      // The entry is the media playlist itself, its URIs reaching into v0/.
+      renderEntry = ([only]) => only?.render('v0/') ?? '';
+    }
 
-  // As for the entry: a complete archive whose media playlists the vendor no longer serves (the master is
-  // still served, its variants' URLs expired) is complete, not failed.
-  const plans = await withArchivedFallback(store, entryKey, () =>
-    runBounded(
-      mediaSources.map((media) => async () => {
-        const key = `${asset.keyPrefix}${media.dir}index.m3u8`;
-        const read = media.playlist
-          ? { playlist: media.playlist, url: media.url }
-          : await readPlaylist(media.url, key);
-        if (read.playlist.isMasterPlaylist) {
-          throw new InvalidPlaylistError(key, 'a master playlist where a media playlist must be');
-        }
-        return planMediaPlaylist(read.playlist, read.url, asset.keyPrefix, media.dir, key);
-      }),
+    // As for the entry: a complete archive whose media playlists the vendor no longer serves (the master is
+    // still served, its variants' URLs expired) is complete, not failed.
+    const plans = await withArchivedFallback(store, entryKey, () =>
+      runBounded(
+        mediaSources.map((media) => async () => {
+          const key = `${asset.keyPrefix}${media.dir}index.m3u8`;
+          const read = media.playlist
+            ? { playlist: media.playlist, url: media.url }
+            : await readPlaylist(media.url, key);
+          if (read.playlist.isMasterPlaylist) {
+            throw new InvalidPlaylistError(key, 'a master playlist where a media playlist must be');
+          }
+          return planMediaPlaylist(read.playlist, read.url, asset.keyPrefix, media.dir, key);
+        }),
+        concurrency,
+      ),
+    );
+    if (!Array.isArray(plans)) return [plans];
+
+    const objects = await runBounded(
+      plans
+        .flatMap((plan) => plan.objects)
+        .map(
+          (object) => () =>
+            archiveObject(object, source, store).catch((error: unknown) => {
+              objectRefusedAsExpired ||= refusedAsExpired(error);
+              throw error;
+            }),
+        ),
       concurrency,
-    ),
-  );
-  if (!Array.isArray(plans)) return [plans];
+    );
 
-  const objects = await runBounded(
-    plans.flatMap((plan) => plan.objects).map((object) => () => archiveObject(object, source, store)),
-    concurrency,
-  );
+    // A recording still being written: keep what it lists so far (a retry fetches only what was added) and
+    // write no playlist, which would make a copy that ends early look complete.
+    const unfinished = plans.find((plan) => !plan.finished);
+    if (unfinished !== undefined) throw new RecordingInProgressError(unfinished.key);
 
-  // A recording still being written: keep what it lists so far (a retry fetches only what was added) and
-  // write no playlist, which would make a copy that ends early look complete.
-  const unfinished = plans.find((plan) => !plan.finished);
-  if (unfinished !== undefined) throw new RecordingInProgressError(unfinished.key);
-
-  // Playlists last, the entry after the media playlists: each names only objects already stored.
-  const playlists: ArchivedObject[] = [];
-  for (const plan of plans) {
-    playlists.push(await putPlaylist(store, plan.key, plan.render(''), plan.sourceUrl));
+    // Playlists last, the entry after the media playlists: each names only objects already stored.
+    const playlists: ArchivedObject[] = [];
+    for (const plan of plans) {
+      playlists.push(await putPlaylist(store, plan.key, plan.render(''), plan.sourceUrl));
+    }
+    playlists.push(await putPlaylist(store, entryKey, renderEntry(plans), withoutQuery(entry.url)));
+    return [...objects, ...playlists];
+  };
+  try {
+    return await archivePass();
+  } catch (error) {
+    if (!objectRefusedAsExpired) throw error;
   }
-  playlists.push(await putPlaylist(store, entryKey, renderEntry(plans), withoutQuery(entry.url)));
-  return [...objects, ...playlists];
+  // Signed segment URLs (a CDN's short-lived tokens) can expire while a long recording is read: the
+  // playlists are read once more, for fresh ones, and only what is still missing is fetched (an archived
+  // object is matched by its URL without the query). Refused again, the refusal stands.
+  objectRefusedAsExpired = false;
+  return archivePass();
 };
 
 type Playlist = types.MasterPlaylist | types.MediaPlaylist;
@@ -642,8 +666,9 @@ const archiveObject = async (
     return store.put(object.key, bytes, meta);
   }
   // A page answered 200 in place of a segment (a sign-in or "link expired" page) is refused, not stored:
-  // segments may be encrypted, so only an HTML answer is told apart (media-type.ts).
-  const { body: checked } = await checkedMediaBody(response, object.key, object.contentType);
+  // segments may be encrypted (an AES-128 `.mp3` segment has no MP3 header), so only an HTML answer is told
+  // apart, whatever the extension (media-type.ts).
+  const { body: checked } = notAPage(response, object.key, object.contentType);
   const body = object.range ? exactly(checked, object.range.length, object.key) : checked;
   try {
     return await store.put(object.key, body, meta);

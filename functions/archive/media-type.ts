@@ -100,13 +100,7 @@ export const checkedMediaBody = async (
 ): Promise<{ readonly body: Readable; readonly contentType: string }> => {
   const { body } = response;
   const contentType = response.headers.get('content-type');
-  if (!formats.has(expected)) {
-    // Judged by the content type alone (an HLS segment, maybe encrypted): the body goes on as it came, not
-    // re-wrapped chunk by chunk on the archive's hot path.
-    if (looksLike(expected, Buffer.alloc(0), contentType)) return { body, contentType: expected };
-    body.destroy();
-    throw new UnexpectedMediaTypeError(key, expected, (contentType ?? 'none').slice(0, 100));
-  }
+  if (!formats.has(expected)) return notAPage(response, key, expected);
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const head: Buffer[] = [];
   let size = 0;
@@ -134,6 +128,24 @@ export const checkedMediaBody = async (
     body: Readable.from(headThenRest(head, ended ? undefined : chunks, body), { objectMode: false }),
     contentType: found,
   };
+};
+
+/**
+ * The response's body unread, unless it was answered as an HTML page: what can be checked of a body whose
+ * bytes may be anything (an HLS segment, which may be encrypted, whatever its extension says). The body goes
+ * on as it came, not re-wrapped chunk by chunk on the archive's hot path.
+ *
+ * @throws {UnexpectedMediaTypeError} for an HTML answer; the body is destroyed.
+ */
+export const notAPage = (
+  response: Pick<MediaResponse, 'body' | 'headers'>,
+  key: string,
+  expected: string,
+): { readonly body: Readable; readonly contentType: string } => {
+  const contentType = response.headers.get('content-type');
+  if (!/^\s*text\/html\b/i.test(contentType ?? '')) return { body: response.body, contentType: expected };
+  response.body.destroy();
+  throw new UnexpectedMediaTypeError(key, expected, (contentType ?? 'none').slice(0, 100));
 };
 
 /** The head again, then the rest of the body; a consumer that stops early destroys the body. */

@@ -192,6 +192,9 @@ describe('archive handler metrics', () => {
     expect(done.result.batchItemFailures).toEqual([]);
     expect(afterWait.result.batchItemFailures).toEqual([]);
     expect(mediaRequests.filter((path) => path === '/slow.pdf')).toHaveLength(1);
+    // Stored once, counted once: the task that found it archived stores and counts nothing
+    expect(seriesOf(afterWait.metrics, 'ArchiveObjects')).toEqual([]);
+    expect(seriesOf(afterWait.metrics, 'ArchiveBytes')).toEqual([]);
     const manifest = new ArchiveManifest(ledger);
     for (const batchId of [first.batchId, second.batchId]) {
       expect(await manifest.markAssetDone('micro1', first.interviewKey, batchId, 'report', ['report'])).toBe(

@@ -123,7 +123,7 @@ beforeAll(async () => {
     '#EXTM3U\n#EXT-X-VERSION:8\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n#EXT-X-GAP\ngone.ts\n#EXT-X-ENDLIST\n',
   );
 
-  // The TS playlist padded with comment lines to just under and just over the 2 MiB default cap.
+  // The TS playlist padded with comment lines to just under and just over the 8 MiB default cap.
   await mkdir(join(media, 'padded'));
   const padded = await mediaPlaylist('ts/index.m3u8');
   for (const segment of padded.segments) segment.uri = `../ts/${segment.uri}`;
@@ -289,6 +289,39 @@ describe('archiveHlsRecording', () => {
     expect(store.bodies.get(`${prefix}v0/key_0.key`)).toBe('buffer');
     await expectChecksumsOfStoredBytes(store, objects);
     await expectPlaysLikeSource(store, entry, 'aes/index.m3u8');
+  });
+
+  it('archives AES-128 segments whose names say .mp3: ciphertext has no MP3 header, and only a page is refused', async () => {
+    // Prepare: the AES-128 recording with its segments served as seg_{n}.mp3 (audio/mpeg), encrypted whole
+    await mkdir(join(media, 'aes-mp3'), { recursive: true });
+    const text = await readFile(join(media, 'aes', 'index.m3u8'), 'utf8');
+    const names = text.split('\n').filter((line) => /^seg_\d+\.ts$/.test(line));
+    for (const name of names) {
+      await writeFile(
+        join(media, 'aes-mp3', name.replace('.ts', '.mp3')),
+        await readFile(join(media, 'aes', name)),
+      );
+    }
+    await writeFile(join(media, 'aes-mp3', 'key.bin'), await readFile(join(media, 'aes', 'key.bin')));
+    await writeFile(join(media, 'aes-mp3', 'index.m3u8'), text.replace(/^(seg_\d+)\.ts$/gm, '$1.mp3'));
+    const { store, asset, prefix } = await prepare('/aes-mp3/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess: every segment stored as it was served, under its own extension
+    expect(names.length).toBeGreaterThan(1);
+    expect(relativeKeys(objects, prefix)).toEqual([
+      'v0/key_0.key',
+      ...names.map((name) => `v0/${name.replace('.ts', '.mp3')}`),
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    expect(objects.find((object) => object.key.endsWith('seg_0.mp3'))?.contentType).toBe('audio/mpeg');
+    expect(objects.find((object) => object.key.endsWith('seg_0.mp3'))?.sha256).toBe(
+      sha256(await readFile(join(media, 'aes', 'seg_0.ts'))),
+    );
+    await expectChecksumsOfStoredBytes(store, objects);
   });
 
   it.each([
@@ -462,7 +495,8 @@ describe('archiveHlsRecording', () => {
   it('resumes after a permanent failure mid-way, fetching only the objects still missing', async () => {
     // Prepare
     const { store, asset, prefix, entry } = await prepare('/ts/index.m3u8');
-    server.behave('/ts/seg_1.ts', { kind: 'failing', status: 404, times: 1 });
+    // Twice: a segment refused as an expired URL is asked for again once, after the playlist is read again
+    server.behave('/ts/seg_1.ts', { kind: 'failing', status: 404, times: 2 });
 
     // Act
     const failed = await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(
@@ -486,12 +520,60 @@ describe('archiveHlsRecording', () => {
     await expectPlaysLikeSource(store, entry, 'ts/index.m3u8');
   });
 
+  it('reads the playlist again when signed segment URLs expire mid-recording, and fetches only what is missing', async () => {
+    // Prepare: the 12 s recording's playlist naming its segments by signed URLs (the server answers 403 to
+    // a token it no longer knows); once two segments are fetched, every token expires and the playlist is
+    // signed anew, as a CDN's short-lived URLs and the vendor's playlist would be
+    const text = await readFile(join(media, 'long', 'index.m3u8'), 'utf8');
+    const names = text.split('\n').filter((line) => /^seg_\d+\.ts$/.test(line));
+    const signed = () =>
+      text
+        .split('\n')
+        .map((line) => (names.includes(line) ? server.freshUrl(`/long/${line}`) : line))
+        .join('\n');
+    await mkdir(join(media, 'signed'), { recursive: true });
+    await writeFile(join(media, 'signed', 'index.m3u8'), signed());
+    for (const name of names) server.behave(`/long/${name}`, { kind: 'expiring' });
+    const { store, asset, prefix, entry } = await prepare('/signed/index.m3u8');
+    let fetched = 0;
+    const expiringSource: typeof source = {
+      fetch: async (url, range) => {
+        if (url.includes('/long/seg_') && ++fetched === 3) {
+          server.expireTokens();
+          await writeFile(join(media, 'signed', 'index.m3u8'), signed());
+        }
+        return source.fetch(url, range);
+      },
+    };
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source: expiringSource, store, concurrency: 1 });
+
+    // Assess: the third segment refused once, the playlist read twice, no segment stored twice
+    expect(names.length).toBeGreaterThan(3);
+    const segmentAnswers = server.requests('/long/').map((request) => [request.path, request.status]);
+    expect(segmentAnswers).toEqual([
+      ['/long/seg_0.ts', 200],
+      ['/long/seg_1.ts', 200],
+      ['/long/seg_2.ts', 403],
+      ...names.slice(2).map((name) => [`/long/${name}`, 200]),
+    ]);
+    expect(server.requests('/signed/')).toHaveLength(2);
+    expect(relativeKeys(objects, prefix)).toEqual([
+      ...names.map((name) => `v0/${name}`),
+      'v0/index.m3u8',
+      'index.m3u8',
+    ]);
+    await expectChecksumsOfStoredBytes(store, objects);
+    await expectPlaysLikeSource(store, entry, 'long/index.m3u8');
+  });
+
   it('does not resume into a recording that changed at the same URL: segments named by other URLs are fetched again', async () => {
     // Prepare: the first attempt stores seg_0 of one recording and fails; by the retry the URL leads to
     // another one (a re-rendered recording), whose seg_0 has the same archive key
     const { store, asset, prefix, entry } = await prepare('/changing/index.m3u8');
     server.behave('/changing/index.m3u8', { kind: 'redirecting', to: '/ts/index.m3u8' });
-    server.behave('/ts/seg_1.ts', { kind: 'failing', status: 404, times: 1 });
+    server.behave('/ts/seg_1.ts', { kind: 'failing', status: 404, times: 2 });
     await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(() => undefined);
     const afterFailure = await store.archived(`${prefix}v0/seg_0.ts`);
     server.reset();
@@ -1041,9 +1123,9 @@ describe('archiveHlsRecording', () => {
       'invalid HLS playlist for interviews/i?/screen/index.m3u8: lists only gap segments',
     ],
     [
-      'a playlist over the 2 MiB cap',
+      'a playlist over the 8 MiB cap',
       '/padded/big.m3u8',
-      'invalid HLS playlist for interviews/i?/screen/index.m3u8: larger than 2097152 bytes',
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: larger than 8388608 bytes',
     ],
   ])('refuses %s with the permanent InvalidPlaylistError', async (_what, path, message) => {
     // Prepare
@@ -1059,7 +1141,7 @@ describe('archiveHlsRecording', () => {
     expect(store.records.size).toBe(0);
   });
 
-  it('reads a playlist just under the 2 MiB cap', async () => {
+  it('reads a playlist just under the 8 MiB cap', async () => {
     // Prepare
     const { store, asset, entry } = await prepare('/padded/fits.m3u8');
 

@@ -46,6 +46,8 @@ export interface MediaServer {
   url(path: string): string;
   /** A URL of an `expiring` path that the server accepts (a freshly signed one). */
   freshUrl(path: string): string;
+  /** Every URL {@link freshUrl} gave so far expires (answers 403 on an `expiring` path). */
+  expireTokens(): void;
   behave(path: string, behaviour: MediaBehaviour): void;
   /** Requests served so far, optionally only those whose path starts with `prefix`. */
   requests(prefix?: string): ServedRequest[];
@@ -196,6 +198,7 @@ export const startMediaServer = async (root: string): Promise<MediaServer> => {
       tokens.add(token);
       return `${origin}${path}?token=${token}`;
     },
+    expireTokens: () => tokens.clear(),
     behave: (path, behaviour) => {
       behaviours.set(path, behaviour);
       failures.delete(path);
