@@ -49,6 +49,9 @@ export interface ParkedEvent {
   readonly payloadOmitted?: boolean;
 }
 
+/** How long a parked event is kept for replay by default (seconds): the stage's ledger keeps items longer. */
+export const parkedRetentionSeconds = 30 * 24 * 3600;
+
 export interface ParkingLotOptions {
   readonly client: DynamoDBClient;
   /** Ledger table. */
@@ -118,7 +121,7 @@ export class ParkingLot {
       marshallOptions: { removeUndefinedValues: true },
     });
     this.#tableName = options.tableName;
-    this.#retentionSeconds = options.retentionSeconds ?? 30 * 24 * 3600;
+    this.#retentionSeconds = options.retentionSeconds ?? parkedRetentionSeconds;
     this.#maxEventBytes = options.maxEventBytes ?? 350 * 1024;
     this.#now = options.now ?? Date.now;
     this.#requestsEndBy = options.requestsEndBy;

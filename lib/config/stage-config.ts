@@ -18,6 +18,7 @@
 import * as v from 'valibot';
 import { type AtsAdapterName, atsAdapterNames, atsConfigSchemas } from '../../functions/ats/index.js';
 import { stdoutPath } from '../../functions/ats/log/adapter.js';
+import { parkedRetentionSeconds } from '../../functions/ledger/parking-lot.js';
 import { isAllowedHostEntry } from '../../functions/platform/url-guard.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
 import { functionRoles, logLevels } from '../constructs/service-function.js';
@@ -227,10 +228,14 @@ export const stageConfigSchema = v.pipe(
     v.check(
       (config) =>
         (config.ledgerRetentionDays ?? resources.worker.ledgerRetentionSeconds / 86_400) >=
-        Math.max(config.rawEventRetentionDays ?? statefulStackDefaults.rawEventRetention.toDays(), 14),
-      'expected at least rawEventRetentionDays (default 30) and 14 days (a dead letter is kept 14; the ledger ' +
-        'keeps 180 unless set): an event ' +
-        'replayed or redriven after its interview left the ledger would make its ATS writes again',
+        Math.max(
+          config.rawEventRetentionDays ?? statefulStackDefaults.rawEventRetention.toDays(),
+          14,
+          parkedRetentionSeconds / 86_400,
+        ),
+      'expected at least rawEventRetentionDays (default 30) and 30 days (a parked event is kept 30, a dead ' +
+        'letter 14; the ledger keeps 180 unless set): an event replayed or redriven after its interview left ' +
+        'the ledger would make its ATS writes again, and find nothing of what the interview’s other events left',
     ),
     ['ledgerRetentionDays'],
   ),

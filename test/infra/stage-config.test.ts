@@ -153,17 +153,22 @@ describe('stage configuration', () => {
     [
       'a ledger that forgets before a stored delivery can be replayed',
       { ledgerRetentionDays: 20 },
-      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',
+      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 30 days',
     ],
     [
       'a raw event store kept longer than the default ledger (180 days)',
       { rawEventRetentionDays: 365 },
-      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',
+      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 30 days',
+    ],
+    [
+      'a ledger that forgets before a parked event can be replayed',
+      { ledgerRetentionDays: 14, rawEventRetentionDays: 14 },
+      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 30 days',
     ],
     [
       'a ledger that forgets before a dead letter can be redriven',
       { ledgerRetentionDays: 10, rawEventRetentionDays: 7 },
-      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 14 days',
+      'ledgerRetentionDays: expected at least rawEventRetentionDays (default 30) and 30 days',
     ],
     [
       'an expiry before the transition',
