@@ -6,6 +6,7 @@
  */
 
 import type { Template } from 'aws-cdk-lib/assertions';
+import { envNames } from '../../functions/platform/env.js';
 import type { ObjectToPut } from '../../functions/platform/object-put.js';
 import { EventQueue } from '../../functions/queue/event-queue.js';
 import { rawEventKey } from '../../functions/queue/raw-events.js';
@@ -140,6 +141,16 @@ describe('least privilege of the Lambda roles', () => {
         integrationId,
       );
     });
+  });
+
+  it('gives no function the local runtime’s relaxation of the SSRF guard, nor a local secrets file', () => {
+    // Assess: every function the stack deploys
+    for (const fn of [stack.ingest.function, stack.worker.function, stack.archive.function]) {
+      const names = Object.keys(environmentOf(stack, template, fn));
+      expect(names.length).toBeGreaterThan(0);
+      expect(names).not.toContain(envNames.outboundAllowLocal);
+      expect(names).not.toContain(envNames.localSecretsFile);
+    }
   });
 
   describe('worker', () => {

@@ -97,6 +97,9 @@ export const buildGenericDelivery = (
     body,
     // Receivers deduplicate on webhook-id, so repeating a delivery is harmless.
     idempotent: true,
+    // A signed delivery (the candidate's data) follows no redirect to another origin, where it would go
+    // without its signature: the receiver is the one URL configured.
+    credentialHeaders: ['webhook-signature'],
     operation: `POST ${action}`,
   };
 };

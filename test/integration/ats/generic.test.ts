@@ -176,6 +176,26 @@ describe('generic adapter against a Standard Webhooks receiver', () => {
     await expect(attempt).rejects.toMatchObject({ retryAfterSeconds: 120 });
   });
 
+  it('never re-sends a signed delivery to another origin a redirect names', async () => {
+    // Prepare: the receiver answers 307 to another receiver (same host, another port: another origin)
+    const elsewhere = await startFakeWebhookReceiver({ secret });
+    receiver.failNext({ status: 307, headers: { location: `${elsewhere.url}/hooks/ats` } });
+    const ats = adapterFor();
+
+    // Act
+    const outcome = await ats
+      .addNote({ candidateId: 'x', email: 'ada@example.com' }, aScreeningNote(), aContext())
+      .then(
+        () => 'delivered',
+        (error: Error) => error.message,
+      );
+    await elsewhere.close();
+
+    // Assess: the candidate's note never left for the other origin
+    expect(elsewhere.state.deliveries).toEqual([]);
+    expect(outcome).toMatch(/redirect .* refused: the request carries credentials/);
+  });
+
   it('refuses a signing secret that is not a whsec_ secret at creation', () => {
     // Act
     const create = () =>

@@ -307,13 +307,15 @@ describe('urlPolicyRelaxationFromEnv', () => {
     // Act
     const unset = urlPolicyRelaxationFromEnv({});
     const off = urlPolicyRelaxationFromEnv({ OUTBOUND_ALLOW_LOCAL: 'false' });
-    const on = urlPolicyRelaxationFromEnv({ OUTBOUND_ALLOW_LOCAL: 'true' });
+    const on = urlPolicyRelaxationFromEnv({ OUTBOUND_ALLOW_LOCAL: 'true', LOCAL_SECRETS_FILE: '/s.json' });
     const malformed = () => urlPolicyRelaxationFromEnv({ OUTBOUND_ALLOW_LOCAL: 'yes' });
+    const deployed = () => urlPolicyRelaxationFromEnv({ OUTBOUND_ALLOW_LOCAL: 'true' });
 
-    // Assess
+    // Assess: set by hand on a deployed function (no local secrets file), it stops the function
     expect(unset).toEqual({});
     expect(off).toEqual({});
     expect(on).toEqual({ allowHttp: true, allowPrivateAddresses: true });
     expect(malformed).toThrow(ConfigurationError);
+    expect(deployed).toThrow(/for local runs only/);
   });
 });
