@@ -39,7 +39,7 @@ export type ArchiveMediaHosts = Readonly<Record<VendorName, readonly string[]>>;
  *   recordings from the apex (`https://micro1.ai/report/<id>.pdf`, `https://micro1.ai/interview/<id>.m3u8`)
  *   and player pages from subdomains (`zara.micro1.ai`); a wildcard does not cover the apex, so both are
  *   listed. The CDN the playlists' segments really come from is not documented: if it is another domain
- *   (CloudFront, S3), add it in configuration.
+ *   (CloudFront, S3), add its exact host in configuration (a wildcard over such a shared domain is refused).
  * - ROUND0: none. Its storage host is not documented (the webhook guide's sample names `storage.round0.io`,
  *   a sample, not a statement of where audio lives), so nothing is assumed: an empty list admits no host and
  *   ROUND0 audio is refused (a permanent failure an operator sees) until the host is configured.

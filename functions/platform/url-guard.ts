@@ -254,6 +254,53 @@ interface HostRule {
 }
 
 /**
+ * Domains under which anyone can get a host of their own (a CloudFront distribution, an S3 bucket, a Pages
+ * site): a wildcard over one of them (`*.cloudfront.net`) admits every customer's hosts, an attacker's
+ * included, so such an entry must name the host itself (`d111111abcdef8.cloudfront.net`). Not the whole
+ * Public Suffix List (a dependency and its updates for a configuration check): the shared hosting domains
+ * media and APIs are served from, and the two-label country suffixes (`co.uk`, `com.au`).
+ */
+const sharedHostingDomains: readonly string[] = [
+  'amazonaws.com',
+  'cloudfront.net',
+  'awsapps.com',
+  'on.aws',
+  'blob.core.windows.net',
+  'azureedge.net',
+  'azurefd.net',
+  'azurewebsites.net',
+  'googleapis.com',
+  'googleusercontent.com',
+  'appspot.com',
+  'web.app',
+  'firebaseapp.com',
+  'firebasestorage.app',
+  'run.app',
+  'github.io',
+  'githubusercontent.com',
+  'gitlab.io',
+  'netlify.app',
+  'vercel.app',
+  'pages.dev',
+  'workers.dev',
+  'r2.dev',
+  'r2.cloudflarestorage.com',
+  'fastly.net',
+  'akamaized.net',
+  'akamaihd.net',
+  'b-cdn.net',
+  'digitaloceanspaces.com',
+  'herokuapp.com',
+  'ngrok.io',
+  'ngrok-free.app',
+];
+
+/** Whether `suffix` (without its leading dot) is a domain where anyone may hold a host. */
+const isSharedSuffix = (suffix: string): boolean =>
+  sharedHostingDomains.some((domain) => suffix === domain || suffix.endsWith(`.${domain}`)) ||
+  /^(?:co|com|net|org|gov|edu|ac|or|ne|go)\.[a-z]{2}$/.test(suffix);
+
+/**
  * One `allowedHosts` entry, canonicalised by the same WHATWG parser that parses request URLs (IDN to
  * punycode, IPv4 forms to dotted quads, IPv6 compressed), so an entry and a URL compare as equals.
  */
@@ -286,6 +333,12 @@ const parseHostRule = (entry: string): HostRule => {
   }
   // A wildcard needs a suffix of at least two labels (`*.com` is a typo, not a policy) and never covers IPs.
   if (wildcard && (ipLiteral || !hostname.slice(placeholder.length + 1).includes('.'))) throw invalid();
+  if (wildcard && isSharedSuffix(hostname.slice(placeholder.length + 1))) {
+    throw new ConfigurationError(
+      `allowed host "${entry}" is a wildcard over ${hostname.slice(placeholder.length + 1)}, where anyone can ` +
+        'get a host: name the host itself (e.g. the CloudFront distribution or the bucket)',
+    );
+  }
   return {
     name: wildcard ? hostname.slice(placeholder.length) : hostname,
     wildcard,
@@ -425,6 +478,12 @@ const publicOnlyAgent = (resolve: ResolveHost): Promise<Dispatcher> => {
  * Whether `entry` is a valid `allowedHosts` entry (a host name, `*.suffix` or IP literal, optionally with a
  * port), as {@link createUrlGuard} parses it: lets configuration be checked before it reaches a guard.
  */
+/** Whether `entry` is a wildcard over a domain where anyone can get a host (`*.cloudfront.net`): refused. */
+export const isSharedHostingWildcard = (entry: string): boolean => {
+  const suffix = /^\*\.(.+?)\.?(?::\d{1,5})?$/.exec(entry.trim().toLowerCase())?.[1];
+  return suffix !== undefined && isSharedSuffix(suffix);
+};
+
 export const isAllowedHostEntry = (entry: string): boolean => {
   try {
     parseHostRule(entry);

@@ -19,7 +19,7 @@ import * as v from 'valibot';
 import { type AtsAdapterName, atsAdapterNames, atsConfigSchemas } from '../../functions/ats/index.js';
 import { stdoutPath } from '../../functions/ats/log/adapter.js';
 import { parkedRetentionSeconds } from '../../functions/ledger/parking-lot.js';
-import { isAllowedHostEntry } from '../../functions/platform/url-guard.js';
+import { isAllowedHostEntry, isSharedHostingWildcard } from '../../functions/platform/url-guard.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
 import { functionRoles, logLevels } from '../constructs/service-function.js';
 import { resources } from '../resources.js';
@@ -59,6 +59,11 @@ const unknownKey = 'unknown key (misspelt?)';
  */
 const mediaHost = v.pipe(
   nonEmptyString,
+  v.check(
+    (entry) => !isSharedHostingWildcard(entry),
+    'expected the host itself, not a wildcard over a domain where anyone can get a host (*.cloudfront.net, ' +
+      '*.amazonaws.com…): e.g. "d111111abcdef8.cloudfront.net"',
+  ),
   v.check(
     isAllowedHostEntry,
     'expected a host name, *.suffix or IP literal, without scheme or path (e.g. "storage.round0.io")',

@@ -476,7 +476,7 @@ describe('createHttpClient redirects, URL policy and limits', () => {
       status(302, { location: 'https://169.254.169.254/latest' }),
       status(200),
     );
-    const policy = { allowedHosts: ['api.example.com', 'elsewhere-not.example', '*.amazonaws.com'] };
+    const policy = { allowedHosts: ['api.example.com', 'elsewhere-not.example', '*.aws.example.com'] };
     const get = (fetch: typeof globalThis.fetch) =>
       client(fetch, { urlPolicy: policy })
         .http.request({ method: 'GET', url: 'https://api.example.com/start' })

@@ -257,6 +257,26 @@ describe('createUrlGuard', () => {
     expect(create).toThrow(ConfigurationError);
   });
 
+  it.each([
+    '*.cloudfront.net',
+    '*.amazonaws.com',
+    '*.s3.amazonaws.com',
+    '*.s3.eu-west-1.amazonaws.com',
+    '*.github.io',
+    '*.blob.core.windows.net',
+    '*.co.uk',
+    '*.com.au',
+    '*.CloudFront.net.',
+  ])('refuses the wildcard %p over a domain where anyone can get a host', (entry) => {
+    // Act
+    const create = () => createUrlGuard({ allowedHosts: [entry] });
+    const exact = () => createUrlGuard({ allowedHosts: [entry.replace('*', 'd111111abcdef8')] });
+
+    // Assess: the wildcard refused with why; the one host under it accepted
+    expect(create).toThrow(/is a wildcard over .*where anyone can get a host/);
+    expect(exact).not.toThrow();
+  });
+
   it('accepts bracketed IPv6 literals and IDN entries in canonical form', () => {
     // Prepare
     const guard = createUrlGuard({ allowedHosts: ['[2606:4700:0::1111]:8443', 'bücher.example'] });
