@@ -65,3 +65,26 @@ export class InvalidInterviewUpdateError extends LedgerError {
     this.name = 'InvalidInterviewUpdateError';
   }
 }
+
+/**
+ * An interview's item would grow past DynamoDB's 400 KB by this commit (thousands of events on one
+ * interview): retrying writes the same bytes and is refused the same way, so the event fails for good, with
+ * a reason, before any ATS write. Its earlier events and their effects stay recorded.
+ */
+export class LedgerItemTooLargeError extends LedgerError {
+  readonly transient = false;
+
+  constructor(
+    readonly vendor: string,
+    readonly interviewKey: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the ledger item of ${vendor} interview ${interviewKey} would exceed DynamoDB's 400 KB`, options);
+    this.name = 'LedgerItemTooLargeError';
+  }
+}
+
+/** Whether `error` is DynamoDB refusing a write because the item would exceed its size limit. */
+export const isItemTooLarge = (error: unknown): boolean =>
+  (error as { name?: unknown } | null)?.name === 'ValidationException' &&
+  /item size (to update )?has exceeded the maximum allowed size/i.test(String((error as Error).message));

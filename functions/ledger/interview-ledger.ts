@@ -16,7 +16,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { VendorName } from '../vendors/envelope.js';
-import { EffectClaimLostError } from './errors.js';
+import { EffectClaimLostError, isItemTooLarge, LedgerItemTooLargeError } from './errors.js';
 import type {
   AtsMatchRecord,
   EffectRecord,
@@ -193,6 +193,8 @@ export class InterviewLedger {
       );
       return true;
     } catch (error) {
+      if (isItemTooLarge(error))
+        throw new LedgerItemTooLargeError(next.vendor, next.interviewKey, { cause: error });
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const claim = claimOf === undefined ? undefined : next.events[claimOf];
       const signature =

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { EffectClaimLostError } from '../../../functions/ledger/errors.js';
+import { EffectClaimLostError, LedgerItemTooLargeError } from '../../../functions/ledger/errors.js';
 import { InterviewLedger, interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
 import {
   claimedEffect,
@@ -15,6 +15,7 @@ import {
   stampOf,
   tieOf,
 } from '../../../functions/ledger/interview-state.js';
+import { classifyFailure } from '../../../functions/sync/failures.js';
 import type { VendorName } from '../../../functions/vendors/envelope.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
@@ -138,6 +139,43 @@ describe('InterviewLedger (dynalite)', () => {
         version: 1,
         updatedAt: new Date(t0).toISOString(),
       });
+    });
+
+    it('refuses for good, before any ATS write, a commit that would grow the item past 400 KB', async () => {
+      // Prepare: an interview whose item holds ~390 KB of event records (thousands of events)
+      const key = anInterviewKey();
+      const first = stateUpdate(key, { rank: 1, status: 'scheduled' });
+      await ledger.commit(aClaimedState(first, 'attempt-1'), undefined);
+      const before = (await ledger.read(vendor, key)) as InterviewState;
+      const events = Object.fromEntries(
+        Array.from({ length: 3_000 }, (_, n) => [
+          `round0:evt_${String(n).padStart(6, '0')}_${'x'.repeat(80)}`,
+          { advanced: false, done: true },
+        ]),
+      );
+      await ledger.commit({ ...before, events: { ...before.events, ...events } }, before.version);
+      const big = (await ledger.read(vendor, key)) as InterviewState;
+      const next = stateUpdate(key, { rank: 2, status: 'in_progress', eventKey: 'round0:evt_next' });
+
+      // Act: one more event, with a record large enough to cross the limit
+      const refused = await ledger
+        .commit(
+          {
+            ...big,
+            events: {
+              ...big.events,
+              [next.eventKey]: { advanced: true, owner: 'x'.repeat(60_000), leaseUntil: t0 },
+            },
+          },
+          big.version,
+        )
+        .catch((error: unknown) => error);
+
+      // Assess: a permanent ledger error the worker dead-letters with its name; the item unchanged
+      expect(refused).toBeInstanceOf(LedgerItemTooLargeError);
+      expect(refused).toMatchObject({ transient: false });
+      expect(classifyFailure(refused)).toEqual({ kind: 'permanent', reason: 'LedgerItemTooLargeError' });
+      expect((await ledger.read(vendor, key))?.version).toBe(big.version);
     });
 
     it('stores no copy of its key (the vendor and interview key are the partition key) and drops the copy an older item carries', async () => {
