@@ -440,7 +440,8 @@ describe('archive end to end (local runtime, vendor API and media fakes, log ada
   });
 
   it('parks a recording whose segment fails permanently, and resumes it on replay fetching only what is missing', async () => {
-    // Prepare: another report's webcam recording; one of its segments answers 404 once
+    // Prepare: another report's webcam recording; one of its segments answers 404 twice (the archive reads
+    // the playlist again once for a refused segment, and asks for it again)
     const webcam = await mediaFixture('micro1', 'interview_webcam_recording.completed.local');
     const failing = '/micro1/LocalResume/webcam/seg_1.ts';
     media.faults.add({
@@ -448,7 +449,7 @@ describe('archive end to end (local runtime, vendor API and media fakes, log ada
       path: /^\/micro1\/LocalResume\/webcam\/seg_1\.ts$/,
       status: 404,
       when: 'before',
-      times: 1,
+      times: 2,
     });
 
     // Act: the task fails and is parked

@@ -304,13 +304,14 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
   });
 
   it('redrives an archive task dead-lettered by a media failure: it is archived, its parked copy forgotten', async () => {
-    // Prepare: a micro1 webcam recording whose second segment answers 404 once (a permanent failure)
+    // Prepare: a micro1 webcam recording whose second segment answers 404 twice (a permanent failure: the
+    // archive reads the playlist again once for a refused segment, and asks for it again)
     media.faults.add({
       method: 'GET',
       path: /^\/micro1\/OpsRedrive\/webcam\/seg_1\.ts$/,
       status: 404,
       when: 'before',
-      times: 1,
+      times: 2,
     });
     const webcam = JSON.parse(
       fillMediaPlaceholder(
