@@ -23,7 +23,10 @@ const workerBatchingWindowSeconds = 1;
 const archiveTimeoutSeconds = 900;
 
 export const resources = {
-  /** CloudWatch namespace of every custom metric (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
+  /**
+   * CloudWatch namespace of the custom metrics of `npm start`; a deployed stage's is this plus `/<stage>`
+   * ({@link metricsNamespaceOf}).
+   */
   metricsNamespace: 'InterviewSync',
   /** SQS queue between the ingest and the worker Lambda. */
   eventsQueue: {
@@ -193,3 +196,10 @@ export const resources = {
 } as const;
 
 export type Resources = typeof resources;
+
+/**
+ * CloudWatch namespace of a deployed stage's custom metrics (Powertools `POWERTOOLS_METRICS_NAMESPACE`):
+ * `InterviewSync/<stage>`. One per stage, as several stages may share an account: with one namespace, a
+ * `dev` worker failing its events fired `prod`'s alarms and added to its graphs.
+ */
+export const metricsNamespaceOf = (stage: string): string => `${resources.metricsNamespace}/${stage}`;

@@ -41,7 +41,7 @@ import {
   switchFor,
 } from './constructs/service-function.js';
 import { Worker } from './constructs/worker.js';
-import { resources } from './resources.js';
+import { metricsNamespaceOf, resources } from './resources.js';
 import type { StatefulResources } from './stateful-stack.js';
 
 export interface InterviewSyncStatelessStackProps extends StackProps {
@@ -189,7 +189,9 @@ export class InterviewSyncStatelessStack extends Stack {
     const defaults = statelessStackDefaults;
     const { state } = props;
     const round0ApiBaseUrl = props.round0ApiBaseUrl ?? defaults.round0ApiBaseUrl;
+    const metricsNamespace = metricsNamespaceOf(props.stage);
     const observabilityOf = (role: FunctionRole): FunctionObservability => ({
+      metricsNamespace,
       logRetention: props.logRetention ?? defaults.logRetention,
       retainLogs: props.retainLogs ?? defaults.retainLogs(props.stage),
       logLevel: props.logLevel ?? defaults.logLevel,
@@ -241,6 +243,7 @@ export class InterviewSyncStatelessStack extends Stack {
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: props.alarmEmail });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       stage: props.stage,
+      metricsNamespace,
       topic: this.alarmTopic,
       api: this.ingest.api,
       ingestFunction: this.ingest.function,
@@ -256,6 +259,7 @@ export class InterviewSyncStatelessStack extends Stack {
     const dashboardName = dashboardNameOf(props.stage, this.region);
     this.dashboard = new ServiceDashboard(this, 'Dashboard', {
       dashboardName,
+      metricsNamespace,
       api: this.ingest.api,
       ingestFunction: this.ingest.function,
       workerFunction: this.worker.function,

@@ -205,6 +205,8 @@ export class AlarmTopic extends Construct {
 export interface ServiceAlarmsProps {
   /** Stage name, part of every alarm's name (`interview-sync-<stage>-…`). */
   readonly stage: string;
+  /** The stage's metrics namespace (`metricsNamespaceOf`): its functions' custom metrics. */
+  readonly metricsNamespace: string;
   /** Where every alarm (and its return to OK) is sent. */
   readonly topic: AlarmTopic;
   readonly api: IHttpApi;
@@ -356,7 +358,10 @@ export class ServiceAlarms extends Construct {
       {
         id: 'EventsFailingRepeatedly',
         name: 'events-failing-repeatedly',
-        metric: serviceMetric(metrics.eventFailingRepeatedly, { period: fifteenMinutes }),
+        metric: serviceMetric(metrics.eventFailingRepeatedly, {
+          namespace: props.metricsNamespace,
+          period: fifteenMinutes,
+        }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         // Published only when an event fails again: no datapoint, nothing failing.
@@ -371,7 +376,10 @@ export class ServiceAlarms extends Construct {
       {
         id: 'ArchiveTasksFailingRepeatedly',
         name: 'archive-tasks-failing-repeatedly',
-        metric: serviceMetric(metrics.archiveTaskFailingRepeatedly, { period: fifteenMinutes }),
+        metric: serviceMetric(metrics.archiveTaskFailingRepeatedly, {
+          namespace: props.metricsNamespace,
+          period: fifteenMinutes,
+        }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         // As above: published only when a task fails again.
@@ -399,7 +407,10 @@ export class ServiceAlarms extends Construct {
       {
         id: 'WebhookAuthFailures',
         name: 'webhook-auth-failures',
-        metric: serviceMetric(metrics.webhookAuthFailed, { period: fiveMinutes }),
+        metric: serviceMetric(metrics.webhookAuthFailed, {
+          namespace: props.metricsNamespace,
+          period: fiveMinutes,
+        }),
         threshold: limits.webhookAuthFailuresPer5Minutes,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         // Powertools publishes the counter only when a delivery is refused: no datapoint, no failure.
@@ -417,8 +428,14 @@ export class ServiceAlarms extends Construct {
         metric: new MathExpression({
           expression: `IF(writes >= ${limits.atsMinimumWrites}, 100 * FILL(failed, 0) / writes, 0)`,
           usingMetrics: {
-            writes: serviceMetric(metrics.atsWrite, { period: fifteenMinutes }),
-            failed: serviceMetric(metrics.atsWriteFailed, { period: fifteenMinutes }),
+            writes: serviceMetric(metrics.atsWrite, {
+              namespace: props.metricsNamespace,
+              period: fifteenMinutes,
+            }),
+            failed: serviceMetric(metrics.atsWriteFailed, {
+              namespace: props.metricsNamespace,
+              period: fifteenMinutes,
+            }),
           },
           period: fifteenMinutes,
           label: 'ATS write failure rate (%)',
@@ -438,7 +455,10 @@ export class ServiceAlarms extends Construct {
       {
         id: 'ArchiveFailures',
         name: 'archive-failures',
-        metric: serviceMetric(metrics.archiveFailed, { period: fifteenMinutes }),
+        metric: serviceMetric(metrics.archiveFailed, {
+          namespace: props.metricsNamespace,
+          period: fifteenMinutes,
+        }),
         threshold: limits.archiveFailuresPer15Minutes,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         // Published only when a task fails: no datapoint, no failure.
@@ -455,8 +475,14 @@ export class ServiceAlarms extends Construct {
         metric: new MathExpression({
           expression: 'FILL(notFound, 0) + FILL(degraded, 0)',
           usingMetrics: {
-            notFound: serviceMetric(metrics.enrichmentNotFound, { period: oneHour }),
-            degraded: serviceMetric(metrics.enrichmentDegraded, { period: oneHour }),
+            notFound: serviceMetric(metrics.enrichmentNotFound, {
+              namespace: props.metricsNamespace,
+              period: oneHour,
+            }),
+            degraded: serviceMetric(metrics.enrichmentDegraded, {
+              namespace: props.metricsNamespace,
+              period: oneHour,
+            }),
           },
           period: oneHour,
           label: "Events synced without the vendor's API",
@@ -476,7 +502,11 @@ export class ServiceAlarms extends Construct {
       {
         id: 'EndToEndLag',
         name: 'end-to-end-lag',
-        metric: serviceMetric(metrics.endToEndLag, { period: fifteenMinutes, statistic: Stats.p(90) }),
+        metric: serviceMetric(metrics.endToEndLag, {
+          namespace: props.metricsNamespace,
+          period: fifteenMinutes,
+          statistic: Stats.p(90),
+        }),
         threshold: limits.endToEndLagP90.toMilliseconds(),
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,

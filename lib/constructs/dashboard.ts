@@ -37,6 +37,8 @@ import { serviceMetric } from './service-metrics.js';
 export interface ServiceDashboardProps {
   /** CloudWatch dashboard name (unique in the account: dashboards are not regional). */
   readonly dashboardName: string;
+  /** The stage's metrics namespace (`metricsNamespaceOf`): its functions' custom metrics. */
+  readonly metricsNamespace: string;
   readonly api: IHttpApi;
   readonly ingestFunction: IFunction;
   readonly workerFunction: IFunction;
@@ -83,8 +85,11 @@ const statisticOf = (spec: MetricSpec): MetricStatistic =>
  * (the breakdown set of the EMF lines the handlers publish, functions/platform/metrics.ts), one line per
  * dimension value set.
  */
-const breakdownSearch = (spec: MetricSpec & { breakdown: readonly string[] }): CustomMetric => ({
-  namespace: resources.metricsNamespace,
+const breakdownSearch = (
+  namespace: string,
+  spec: MetricSpec & { breakdown: readonly string[] },
+): CustomMetric => ({
+  namespace,
   searchQuery: `MetricName="${spec.name}"`,
   dimensionsMap: {
     service: spec.service,
@@ -96,10 +101,13 @@ const breakdownSearch = (spec: MetricSpec & { breakdown: readonly string[] }): C
 
 export class ServiceDashboard extends Construct {
   public readonly facade: MonitoringFacade;
+  /** The stage's metrics namespace. */
+  private readonly namespace: string;
   public readonly dashboardFactory: DefaultDashboardFactory;
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
+    this.namespace = props.metricsNamespace;
     const atsMinimumWrites = props.atsMinimumWrites ?? 5;
 
     this.dashboardFactory = new DefaultDashboardFactory(this, 'Dashboards', {
@@ -112,7 +120,7 @@ export class ServiceDashboard extends Construct {
       detailDashboardRange: Duration.hours(3),
     });
     this.facade = new MonitoringFacade(this, 'Monitoring', {
-      metricFactoryDefaults: { namespace: resources.metricsNamespace, period },
+      metricFactoryDefaults: { namespace: props.metricsNamespace, period },
       dashboardFactory: this.dashboardFactory,
     });
     const facade = this.facade;
@@ -150,7 +158,12 @@ export class ServiceDashboard extends Construct {
         {
           title: 'EndToEndLag (vendor event → ATS write)',
           metrics: [MetricStatistic.P50, MetricStatistic.P90, MetricStatistic.P99].map((statistic) =>
-            serviceMetric(metrics.endToEndLag, { statistic, period, label: `EndToEndLag ${statistic}` }),
+            serviceMetric(metrics.endToEndLag, {
+              namespace: props.metricsNamespace,
+              statistic,
+              period,
+              label: `EndToEndLag ${statistic}`,
+            }),
           ),
         },
         {
@@ -159,8 +172,8 @@ export class ServiceDashboard extends Construct {
             new MathExpression({
               expression: `IF(writes >= ${atsMinimumWrites}, 100 * FILL(failed, 0) / writes, 0)`,
               usingMetrics: {
-                writes: serviceMetric(metrics.atsWrite, { period }),
-                failed: serviceMetric(metrics.atsWriteFailed, { period }),
+                writes: serviceMetric(metrics.atsWrite, { namespace: props.metricsNamespace, period }),
+                failed: serviceMetric(metrics.atsWriteFailed, { namespace: props.metricsNamespace, period }),
               },
               period,
               label: 'AtsWriteFailed / AtsWrite (%)',
@@ -193,7 +206,10 @@ export class ServiceDashboard extends Construct {
   private serviceMetrics(service: (typeof services)[number], title: string, extra: CustomMetricGroup[]) {
     const aggregates: CustomMetricGroup[] = [...byServiceAndUnit(service)].map(([unit, specs]) => ({
       title: `${title} (${unit === 'Count' ? 'sum' : unit === 'Bytes' ? 'bytes, sum' : 'p90, ms'})`,
-      metrics: specs.map((spec): Metric => serviceMetric(spec, { statistic: statisticOf(spec), period })),
+      metrics: specs.map(
+        (spec): Metric =>
+          serviceMetric(spec, { namespace: this.namespace, statistic: statisticOf(spec), period }),
+      ),
     }));
     const breakdowns: CustomMetricGroup[] = (Object.values(metrics) as MetricSpec[])
       .filter(
@@ -202,7 +218,7 @@ export class ServiceDashboard extends Construct {
       )
       .map((spec) => ({
         title: `${spec.name} by ${spec.breakdown.join(', ')}`,
-        metrics: [breakdownSearch(spec)],
+        metrics: [breakdownSearch(this.namespace, spec)],
       }));
     return {
       humanReadableName: title,

@@ -11,7 +11,6 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../compliance.js';
-import { resources } from '../resources.js';
 
 /** Powertools Logger levels (`POWERTOOLS_LOG_LEVEL`). */
 export const logLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
@@ -69,21 +68,17 @@ export interface ServiceFunctionProps {
   readonly sourceMaps?: boolean;
 }
 
-/** The props a function takes from its entry in `lib/resources.ts` (and the stage's one metrics namespace). */
+/** The props a function takes from its entry in `lib/resources.ts`. */
 export const propsFromResources = (settings: {
   readonly entry: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly serviceName: string;
-}): Pick<
-  ServiceFunctionProps,
-  'entry' | 'memoryMb' | 'timeoutSeconds' | 'serviceName' | 'metricsNamespace'
-> => ({
+}): Pick<ServiceFunctionProps, 'entry' | 'memoryMb' | 'timeoutSeconds' | 'serviceName'> => ({
   entry: settings.entry,
   memoryMb: settings.memoryMb,
   timeoutSeconds: settings.timeoutSeconds,
   serviceName: settings.serviceName,
-  metricsNamespace: resources.metricsNamespace,
 });
 
 /** The functions of a stage, for the settings a stage may give per function. */
@@ -100,10 +95,10 @@ export const switchFor = (
   defaults: Readonly<Record<FunctionRole, boolean>>,
 ): boolean => (typeof setting === 'boolean' ? setting : (setting?.[role] ?? defaults[role]));
 
-/** What the functions of a stage share: how they log and trace (a stage's configuration). */
+/** What the functions of a stage share: how they log, trace and count (a stage's configuration). */
 export type FunctionObservability = Pick<
   ServiceFunctionProps,
-  'logRetention' | 'retainLogs' | 'logLevel' | 'tracing' | 'sourceMaps'
+  'logRetention' | 'retainLogs' | 'logLevel' | 'tracing' | 'sourceMaps' | 'metricsNamespace'
 >;
 
 /** A {@link NodejsFunction} with interview-sync's runtime, bundling, tracing and logging settings. */

@@ -5,9 +5,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { MetricSpec } from '../../functions/platform/metric-names.js';
-import { resources } from '../resources.js';
 
 export interface ServiceMetricOptions {
+  /** The stage's namespace (`metricsNamespaceOf`). */
+  readonly namespace: string;
   /**
    * @default Stats.SUM
    */
@@ -26,9 +27,9 @@ export interface ServiceMetricOptions {
  * The aggregate of a metric: the line Powertools publishes with the `service` dimension only. No unit filter:
  * an alarm or graph with one only sees datapoints published with exactly that unit.
  */
-export const serviceMetric = (spec: MetricSpec, options: ServiceMetricOptions = {}): Metric =>
+export const serviceMetric = (spec: MetricSpec, options: ServiceMetricOptions): Metric =>
   new Metric({
-    namespace: resources.metricsNamespace,
+    namespace: options.namespace,
     metricName: spec.name,
     dimensionsMap: { service: spec.service },
     statistic: options.statistic ?? Stats.SUM,

@@ -10,7 +10,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { projectRoot } from '../../lib/constructs/service-function.js';
 import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
 import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
-import { githubSlug, logicalIdOf, renderedIn, synthesizeStage } from './synth.js';
+import { environmentOf, githubSlug, logicalIdOf, renderedIn, synthesizeStage } from './synth.js';
 
 interface AlarmProperties {
   readonly AlarmName: string;
@@ -234,7 +234,7 @@ describe('alarms with the default thresholds', () => {
       [
         'webhook-auth-failures',
         {
-          namespace: 'InterviewSync',
+          namespace: 'InterviewSync/test',
           metric: 'WebhookAuthFailed',
           dimensions: serviceDimension('interview-sync-ingest'),
           statistic: 'Sum',
@@ -252,14 +252,14 @@ describe('alarms with the default thresholds', () => {
           expression: 'IF(writes >= 5, 100 * FILL(failed, 0) / writes, 0)',
           metrics: {
             writes: {
-              namespace: 'InterviewSync',
+              namespace: 'InterviewSync/test',
               metric: 'AtsWrite',
               dimensions: serviceDimension('interview-sync-worker'),
               statistic: 'Sum',
               period: 900,
             },
             failed: {
-              namespace: 'InterviewSync',
+              namespace: 'InterviewSync/test',
               metric: 'AtsWriteFailed',
               dimensions: serviceDimension('interview-sync-worker'),
               statistic: 'Sum',
@@ -279,14 +279,14 @@ describe('alarms with the default thresholds', () => {
           expression: 'FILL(notFound, 0) + FILL(degraded, 0)',
           metrics: {
             notFound: {
-              namespace: 'InterviewSync',
+              namespace: 'InterviewSync/test',
               metric: 'EnrichmentNotFound',
               dimensions: serviceDimension('interview-sync-worker'),
               statistic: 'Sum',
               period: 3600,
             },
             degraded: {
-              namespace: 'InterviewSync',
+              namespace: 'InterviewSync/test',
               metric: 'EnrichmentDegraded',
               dimensions: serviceDimension('interview-sync-worker'),
               statistic: 'Sum',
@@ -303,7 +303,7 @@ describe('alarms with the default thresholds', () => {
       [
         'events-failing-repeatedly',
         {
-          namespace: 'InterviewSync',
+          namespace: 'InterviewSync/test',
           metric: 'EventFailingRepeatedly',
           dimensions: serviceDimension('interview-sync-worker'),
           statistic: 'Sum',
@@ -318,7 +318,7 @@ describe('alarms with the default thresholds', () => {
       [
         'archive-tasks-failing-repeatedly',
         {
-          namespace: 'InterviewSync',
+          namespace: 'InterviewSync/test',
           metric: 'ArchiveTaskFailingRepeatedly',
           dimensions: serviceDimension('interview-sync-archive'),
           statistic: 'Sum',
@@ -333,7 +333,7 @@ describe('alarms with the default thresholds', () => {
       [
         'archive-failures',
         {
-          namespace: 'InterviewSync',
+          namespace: 'InterviewSync/test',
           metric: 'ArchiveFailed',
           dimensions: serviceDimension('interview-sync-archive'),
           statistic: 'Sum',
@@ -348,7 +348,7 @@ describe('alarms with the default thresholds', () => {
       [
         'end-to-end-lag',
         {
-          namespace: 'InterviewSync',
+          namespace: 'InterviewSync/test',
           metric: 'EndToEndLag',
           dimensions: serviceDimension('interview-sync-worker'),
           statistic: 'p90',
@@ -528,6 +528,41 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
+    });
+  });
+});
+
+describe('two stages in one account', () => {
+  it('keep their metrics apart: each stage’s alarms and dashboard read only the namespace its functions write', () => {
+    // Prepare & Act
+    const stages = ['dev', 'prod'].map((stage) => ({ stage, ...synthesizeStage({ stage }) }));
+
+    // Assess
+    const written = stages.map(({ stateless, statelessTemplate }) => {
+      const namespaces = new Set(
+        [stateless.ingest.function, stateless.worker.function, stateless.archive.function].map(
+          (fn) => environmentOf(stateless, statelessTemplate, fn).POWERTOOLS_METRICS_NAMESPACE,
+        ),
+      );
+      expect(namespaces.size).toBe(1);
+      return [...namespaces][0] as string;
+    });
+    expect(new Set(written).size).toBe(2);
+    stages.forEach(({ statelessTemplate }, index) => {
+      const own = written[index] as string;
+      const other = written[1 - index] as string;
+      const text = JSON.stringify(statelessTemplate.toJSON());
+      // Every custom metric an alarm watches is in the stage's own namespace
+      const watched = [...alarmsOf(statelessTemplate).values()].flatMap((alarm) =>
+        [alarm.Namespace, ...(alarm.Metrics ?? []).map((m) => m.MetricStat?.Metric?.Namespace)].filter(
+          (namespace): namespace is string => typeof namespace === 'string' && !namespace.startsWith('AWS/'),
+        ),
+      );
+      expect(watched.length).toBeGreaterThan(5);
+      expect(new Set(watched)).toEqual(new Set([own]));
+      // The dashboard names the stage's namespace and never the other's
+      expect(text).toContain(`\\"${own}\\"`);
+      expect(text).not.toContain(`\\"${other}\\"`);
     });
   });
 });

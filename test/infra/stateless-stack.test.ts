@@ -127,7 +127,7 @@ describe('stateless stack with the default configuration', () => {
         SQS_MAX_MESSAGE_BYTES: String(256 * 1024),
         SIGNATURE_TOLERANCE_SECONDS: '300',
         POWERTOOLS_SERVICE_NAME: 'interview-sync-ingest',
-        POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
+        POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync/test',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // Tracing and source maps off by default: no Tracer, no source map to load at cold start.
         POWERTOOLS_TRACE_ENABLED: 'false',
@@ -157,7 +157,7 @@ describe('stateless stack with the default configuration', () => {
         QUEUE_URL: ref(state.events.queue.queueUrl),
         ARCHIVE_QUEUE_URL: ref(state.archive.queue.queueUrl),
         POWERTOOLS_SERVICE_NAME: 'interview-sync-worker',
-        POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
+        POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync/test',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_TRACE_ENABLED: 'false',
         NODE_OPTIONS: '--enable-source-maps',
@@ -190,7 +190,7 @@ describe('stateless stack with the default configuration', () => {
         ARCHIVE_MEDIA_HOSTS: '{"micro1":["micro1.ai","*.micro1.ai"],"round0":[]}',
         ARCHIVE_VARIANTS: 'highest',
         POWERTOOLS_SERVICE_NAME: 'interview-sync-archive',
-        POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync',
+        POWERTOOLS_METRICS_NAMESPACE: 'InterviewSync/test',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_TRACE_ENABLED: 'true',
         NODE_OPTIONS: '--enable-source-maps',
@@ -382,7 +382,7 @@ describe('stateless stack with the default configuration', () => {
       (name, service) => {
         // Assess
         expect(lines).toContainEqual(
-          expect.stringContaining(`["InterviewSync","${name}","service","${service}",`),
+          expect.stringContaining(`["InterviewSync/test","${name}","service","${service}",`),
         );
       },
     );
@@ -393,7 +393,9 @@ describe('stateless stack with the default configuration', () => {
         .map((spec) => [spec.name, spec.breakdown?.join(', '), spec] as const),
     )('breaks %s down by %s with a SEARCH over exactly those dimensions', (name, dimensions, spec) => {
       // Prepare
-      const schema = ['InterviewSync', 'service', ...(spec.breakdown ?? [])].map((d) => `"${d}"`).join(',');
+      const schema = ['InterviewSync/test', 'service', ...(spec.breakdown ?? [])]
+        .map((d) => `"${d}"`)
+        .join(',');
       const statistic = spec.unit === 'Milliseconds' ? 'p90' : 'Sum';
       const expression = `SEARCH('{${schema}} "service"="${spec.service}" MetricName="${name}"', '${statistic}', 300)`;
 
