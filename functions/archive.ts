@@ -41,7 +41,7 @@ import { createLogger, createMetrics, loadTracing } from './platform/observabili
 import { vendorApiSecretReaderFromEnv } from './platform/secrets.js';
 import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
-import { EventQueue } from './queue/event-queue.js';
+import { EventQueue, sqsSafeJson } from './queue/event-queue.js';
 import { classifyFailure } from './sync/failures.js';
 import { isVendorName } from './vendors/index.js';
 
@@ -305,7 +305,7 @@ export const createArchiveHandler = () => {
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
-        MessageBody: JSON.stringify({ ...sent, deferrals: (task.deferrals ?? 0) + 1 }),
+        MessageBody: sqsSafeJson({ ...sent, deferrals: (task.deferrals ?? 0) + 1 }),
         DelaySeconds: busyWaitSeconds(task.deferrals ?? 0, untilMs, Date.now()),
       }),
     );

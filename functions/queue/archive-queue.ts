@@ -5,6 +5,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ArchiveTask } from '../archive/types.js';
 import { QueueUnavailableError } from './errors.js';
+import { sqsSafeJson } from './event-queue.js';
 
 /** SQS's most entries per `SendMessageBatch`. */
 const maxBatchEntries = 10;
@@ -99,7 +100,8 @@ export class ArchiveTaskBatcher {
 
   async #sendEach(waiting: readonly WaitingSend[]): Promise<void> {
     const entries = waiting.flatMap((send, owner) =>
-      send.tasks.map((task) => ({ owner, body: JSON.stringify(task) })),
+      // Ids from a payload may hold U+FFFE/U+FFFF, which SQS refuses raw: the task would fail its event for ever.
+      send.tasks.map((task) => ({ owner, body: sqsSafeJson(task) })),
     );
     const failures = new Map<number, unknown>();
     const chunks: Array<typeof entries> = [];

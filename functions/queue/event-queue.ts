@@ -40,7 +40,7 @@ export interface PublishedEvent {
  * characters and lone surrogates (lone surrogates are refused at the door anyway): U+FFFE and U+FFFF are
  * left, and are escaped here so that `JSON.parse` gives the same text back.
  */
-const sqsSafeJson = (value: unknown): string =>
+export const sqsSafeJson = (value: unknown): string =>
   JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 
 /** An attribute value SQS accepts: refused characters become U+FFFD (attributes only label messages). */

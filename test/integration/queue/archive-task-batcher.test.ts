@@ -16,7 +16,7 @@ import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { ArchiveTaskBatcher } from '../../../functions/queue/archive-queue.js';
 import { QueueUnavailableError } from '../../../functions/queue/errors.js';
 import { countSqsRequests } from '../../../local/dynamo-request-counter.js';
-import { type LocalEmulators, startEmulators } from '../../../local/emulators.js';
+import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 
 let emulators: LocalEmulators;
 let counter: ReturnType<typeof countSqsRequests>;
@@ -105,6 +105,36 @@ describe('ArchiveTaskBatcher (SQS emulator)', () => {
     // Assess
     expect(counter.take()).toEqual({ SendMessageBatchCommand: 2 });
     expect(await drainQueue()).toHaveLength(12);
+  });
+
+  it('sends ids holding U+FFFE or U+FFFF, which SQS refuses raw, escaped: the task reads back as sent', async () => {
+    // Prepare: a ROUND0 interview id the ingest accepted (only U+FFFD is refused in ids); the bodies sent
+    const id = 'int\uFFFFodd\uFFFE';
+    const bodies: string[] = [];
+    const sqs = new SQSClient({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.sqs,
+    });
+    sqs.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as SendMessageBatchCommandInput;
+        for (const entry of input.Entries ?? []) bodies.push(entry.MessageBody ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: 'captureBodies' },
+    );
+    const batcher = new ArchiveTaskBatcher(sqs, emulators.queueUrls.archive, 1, 60_000);
+
+    // Act
+    await batcher.send(tasksOf(id, 2));
+    sqs.destroy();
+
+    // Assess: no raw U+FFFE/U+FFFF in what SQS is given, and each task as it was
+    expect(bodies).toHaveLength(2);
+    for (const body of bodies) expect(body).not.toMatch(/[\uFFFE\uFFFF]/);
+    expect(bodies.map((body) => (JSON.parse(body) as ArchiveTask).interviewId)).toEqual([id, id]);
+    expect(await drainQueue()).toEqual([`${id}/answer-1`, `${id}/answer-2`]);
   });
 
   it('does not hold a record’s tasks back longer than its wait for a record still running', async () => {
