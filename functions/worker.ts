@@ -345,8 +345,13 @@ const readRecords = async (records: readonly SQSRecord[]): Promise<ReadRecords> 
   const toKeep: Array<{ record: SQSRecord; event: InterviewEvent; raw: RawEvent }> = [];
   for (const record of records) {
     const queued = read.get(record);
-    if (queued !== undefined && !('error' in queued) && queued.raw !== undefined)
+    if (queued === undefined || 'error' in queued || queued.raw === undefined) continue;
+    try {
       toKeep.push({ record, event: queued.event, raw: rawEventOf(queued.event, queued.raw) });
+    } catch (error) {
+      // This record fails alone: its batch-mates' deliveries are still kept, and they are processed.
+      read.set(record, { error, event: queued.event });
+    }
   }
   const kept = await rawEvents.putAll(toKeep.map(({ raw }) => raw));
   kept.forEach((outcome, index) => {
@@ -403,6 +408,30 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
     }
   };
 
+  /**
+   * Parks `event` as failed before its dead letter. On the last receive a park that fails (DynamoDB down,
+   * the invocation's ledger time spent) is logged, not thrown: the dead letter with its reason matters more
+   * than the parked copy (redrive does without one), and thrown it left SQS to move the message without a
+   * reason. Before the last receive it is thrown, and the next receive parks it.
+   */
+  const parkFailed = async (
+    record: SQSRecord,
+    event: InterviewEvent,
+    reason: string,
+    lastReceive: boolean,
+  ): Promise<void> => {
+    try {
+      await parking.park('failed', event, reason);
+    } catch (error) {
+      if (!lastReceive) throw error;
+      logger.error('could not park the event; dead-lettering it without its parked copy', {
+        messageId: record.messageId,
+        eventKey: event.dedupeKey,
+        error: errorNameOf(error),
+      });
+    }
+  };
+
   const processRecord = async (record: SQSRecord, read: ReadRecords): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     const lastReceive = queueMaxReceiveCount > 0 && receiveCount >= queueMaxReceiveCount;
@@ -429,7 +458,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           });
           return;
         }
-        if (known !== undefined) await parking.park('failed', known, reason);
+        if (known !== undefined) await parkFailed(record, known, reason, true);
         await deadLetter(record, error, reason);
         logger.error('message kept failing before processing; dead-lettered', {
           messageId: record.messageId,
@@ -584,7 +613,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           if (lastReceive) {
             // The last receive: SQS would move the message to the DLQ with no reason and nothing parked.
             const reason = `gave up after ${receiveCount} attempts; the last failed with ${errorName}`;
-            await parking.park('failed', event, reason);
+            await parkFailed(record, event, reason, true);
             await deadLetter(record, error, reason);
             logger.error('event kept failing; dead-lettered', { ...about, error: errorName, reason });
             return;
@@ -618,7 +647,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           });
           return;
         case 'permanent':
-          await parking.park('failed', event, disposition.reason);
+          await parkFailed(record, event, disposition.reason, lastReceive);
           await deadLetter(record, error, disposition.reason);
           logger.error('event failed permanently; dead-lettered', {
             ...about,

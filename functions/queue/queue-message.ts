@@ -16,14 +16,34 @@ export interface QueuedEvent {
 const isEnvelope = (value: unknown): value is InterviewEvent =>
   (value as InterviewEvent | undefined)?.schemaVersion === 1;
 
-/** An `event` message, or the content of a claim check: `{ kind: 'event', … }`, or a bare envelope (older). */
+/** A raw delivery as `rawDeliveryOf` writes it: headers (strings) and the body as base64 text. */
+const isRawDelivery = (value: unknown): value is RawDelivery => {
+  const raw = value as { headers?: unknown; bodyBase64?: unknown } | null | undefined;
+  return (
+    typeof raw === 'object' &&
+    raw !== null &&
+    typeof raw.bodyBase64 === 'string' &&
+    typeof raw.headers === 'object' &&
+    raw.headers !== null &&
+    !Array.isArray(raw.headers) &&
+    Object.values(raw.headers).every((header) => typeof header === 'string')
+  );
+};
+
+/**
+ * An `event` message, or the content of a claim check: `{ kind: 'event', … }`, or a bare envelope (older).
+ * A `raw` the ingest would not have written (a message made by hand, damaged) makes it unreadable: kept
+ * whole on the DLQ with the reason, rather than failing its batch-mates when the raw store reads it.
+ */
 const queuedEventOf = (message: unknown): QueuedEvent | undefined => {
   if (isEnvelope(message)) return { event: message };
-  const candidate = message as { kind?: unknown; event?: unknown; raw?: RawDelivery } | undefined;
+  const candidate = message as { kind?: unknown; event?: unknown; raw?: unknown } | undefined;
   if (candidate?.kind !== 'event' || !isEnvelope(candidate.event)) return undefined;
-  return candidate.raw === undefined
-    ? { event: candidate.event }
-    : { event: candidate.event, raw: candidate.raw };
+  if (candidate.raw === undefined) return { event: candidate.event };
+  if (!isRawDelivery(candidate.raw)) {
+    throw new UnreadableQueueMessageError('queue message has a raw delivery without headers or body');
+  }
+  return { event: candidate.event, raw: candidate.raw };
 };
 
 /**

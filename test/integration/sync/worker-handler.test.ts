@@ -811,6 +811,39 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(attribute(dead, 'failureReason')).toBe(reason);
   });
 
+  it('dead-letters a message whose raw delivery is malformed, alone: its batch-mate is stored and processed', async () => {
+    // Prepare: three messages whose `raw` the ingest would never write, and a good delivery beside them
+    const good = round0('interview_ended', {
+      eventId: 'evt_rawmate',
+      interviewId: 'int-rawmate',
+      email: 'nobody@example.com',
+    });
+    const { raw } = rawOf(good);
+    const malformed = [{}, null, 'x'].map((bad, n) => {
+      const event = round0('interview_ended', {
+        eventId: `evt_badraw_${n}`,
+        interviewId: `int-badraw-${n}`,
+        email: 'nobody@example.com',
+      });
+      return sqsRecord(JSON.stringify({ kind: 'event', event, raw: bad }));
+    });
+
+    // Act
+    const response = await invoke(deliveredRecord(good, raw), ...malformed);
+
+    // Assess: no record failed (the bad ones dead-lettered with the reason), the good one's delivery kept
+    expect(failedIds(response)).toEqual([]);
+    const dead = await drainDeadLetters();
+    expect(dead.map((message) => message.Body).sort()).toEqual(malformed.map((record) => record.body).sort());
+    for (const message of dead) {
+      expect(attribute(message, 'failureErrorName')).toBe('UnreadableQueueMessageError');
+      expect(attribute(message, 'failureReason')).toBe(
+        'queue message has a raw delivery without headers or body',
+      );
+    }
+    expect(await storedRaw(good)).toBeDefined();
+  });
+
   it('acknowledges an event type it does not know without calling the ATS', async () => {
     // Prepare
     const event = envelope('round0', 'interview_started', {

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
@@ -112,5 +112,31 @@ describe('worker handler when DynamoDB hangs', () => {
     // Assess: the record reported failed (its queue retries it), not the invocation's timeout
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(held.length).toBeGreaterThan(0);
+  }, 30_000);
+  it('dead-letters the event with its reason on its last receive though it cannot be parked', async () => {
+    // Prepare: the same hanging DynamoDB (the park cannot be written either), the event's tenth receive
+    const event = round0('interview_ended', { eventId: 'evt_last_receive', interviewId: 'int-last' });
+    const body = JSON.stringify({ kind: 'event', event });
+    const record = sqsRecord(body, 10);
+    const context = {
+      functionName: 'interview-sync-worker',
+      awsRequestId: 'req-last-receive',
+      getRemainingTimeInMillis: () => 12_000,
+    } as unknown as Context;
+
+    // Act
+    const response = (await handler({ Records: [record] } satisfies SQSEvent, context)) as SQSBatchResponse;
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+
+    // Assess: acknowledged, on the DLQ with the reason (SQS would have moved it without one)
+    expect(response.batchItemFailures).toEqual([]);
+    expect(Messages.map((message) => message.Body)).toEqual([body]);
+    expect(Messages[0]?.MessageAttributes?.failureReason?.StringValue).toMatch(/^gave up after 10 attempts/);
   }, 30_000);
 });
