@@ -302,13 +302,32 @@ const recordSyncMetrics = (
     });
     if (outcome === 'ran' && (action === 'status' || action === 'note')) wroteVisibly = true;
   }
-  // From the vendor's event, or from an operator's replay of it (see `InterviewEvent.replayedAt`).
-  const since = event.replayedAt ?? event.occurredAt;
-  const sinceMs = since === undefined ? Number.NaN : Date.parse(since);
+  const sinceMs = lagStartMs(event);
   if (wroteVisibly && Number.isFinite(sinceMs)) {
     // A vendor clock ahead of ours would give a negative lag: it counts as none.
     recordMetric(metrics, metricSpecs.endToEndLag, Math.max(0, nowMs - sinceMs), { vendor: event.vendor });
   }
+};
+
+/**
+ * How long a vendor may take to deliver an event (its retries run about a day): an event time further back
+ * than this before the event was received is not the event's (micro1's sample report carries a
+ * `date_modified` years older than its report), and lag is counted from the receipt instead.
+ */
+const maxDeliveryDelayMs = 24 * 3600_000;
+
+/**
+ * Where an ATS write's end-to-end lag starts: an operator's replay, else the vendor's event time when it is
+ * one (see {@link maxDeliveryDelayMs}), else the ingest's receipt.
+ */
+const lagStartMs = (event: InterviewEvent): number => {
+  if (event.replayedAt !== undefined) return Date.parse(event.replayedAt);
+  const receivedMs = Date.parse(event.receivedAt);
+  const occurredMs = event.occurredAt === undefined ? Number.NaN : Date.parse(event.occurredAt);
+  if (!Number.isFinite(occurredMs)) return receivedMs;
+  return Number.isFinite(receivedMs) && receivedMs - occurredMs > maxDeliveryDelayMs
+    ? receivedMs
+    : occurredMs;
 };
 
 /**

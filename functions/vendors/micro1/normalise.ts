@@ -57,12 +57,13 @@ export function micro1DedupeKey(body: Micro1Envelope, known: boolean, payload: u
 }
 
 /**
- * The most specific date the event carries, as ISO UTC: last change, completion, start, creation, report
- * day. `date_completed` is undocumented (`interview.completed`'s payload is): read when present and
- * readable, so a completion is not dated by its interview's start.
+ * The most specific time the event carries, as ISO UTC: last change, completion, start, creation.
+ * `date_completed` is undocumented (`interview.completed`'s payload is): read when present and readable, so
+ * a completion is not dated by its interview's start. Not `report_date`, a day (`YYYY-MM-DD`): read as its
+ * midnight it dated a report up to 24 h early, which the end-to-end lag counted; the receipt dates it.
  */
 function occurredAt(data: Record<string, unknown>): string | undefined {
-  for (const field of ['date_modified', 'date_completed', 'date_started', 'date_created', 'report_date']) {
+  for (const field of ['date_modified', 'date_completed', 'date_started', 'date_created']) {
     const text = textAt(data, field);
     const iso = text === undefined ? undefined : micro1DateToIso(text);
     if (iso !== undefined) return iso;

@@ -418,13 +418,18 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
   });
 
   it('publishes an AtsWrite per write with provider, action and outcome, and the end-to-end lag', async () => {
-    // Prepare
-    const event = round0('interview_ended', {
-      eventId: 'evt_metrics',
-      interviewId: 'int-metrics',
-      email: 'ada@example.com',
-    });
-    const occurredMs = Date.parse(event.occurredAt ?? '');
+    // Prepare: an event that happened 5 s ago, received 1 s ago (the lag counts from the event)
+    const sent = Date.now();
+    const event = {
+      ...round0('interview_ended', {
+        eventId: 'evt_metrics',
+        interviewId: 'int-metrics',
+        email: 'ada@example.com',
+      }),
+      occurredAt: new Date(sent - 5000).toISOString(),
+      receivedAt: new Date(sent - 1000).toISOString(),
+    };
+    const occurredMs = Date.parse(event.occurredAt);
     const lagBefore = Date.now() - occurredMs;
 
     // Act
@@ -481,6 +486,32 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(seriesOf(published(), 'AtsWrite')).toContain(
       `action=status,outcome=ran,provider=lever,service=${service}`,
     );
+    const [lag, ...moreLags] = valuesOf(published(), 'EndToEndLag', { service, vendor: 'round0' });
+    expect(moreLags).toEqual([]);
+    expect(lag).toBeGreaterThanOrEqual(1000);
+    expect(lag).toBeLessThanOrEqual(1000 + elapsed);
+  });
+
+  it('measures the lag from the receipt when the event’s own time is older than any delivery delay', async () => {
+    // Prepare: an event dated three years before the ingest received it a second ago (micro1's sample report
+    // carries such a date_modified): not the event's time
+    const now = Date.now();
+    const event = {
+      ...round0('interview_ended', {
+        eventId: 'evt_old_date',
+        interviewId: 'int-old-date',
+        email: 'cyd@example.com',
+      }),
+      occurredAt: new Date(now - 3 * 365 * 24 * 3600_000).toISOString(),
+      receivedAt: new Date(now - 1000).toISOString(),
+    };
+
+    // Act
+    const response = await invoke(eventRecord(event));
+    const elapsed = Date.now() - now;
+
+    // Assess: the writes ran, and the lag is the second since the receipt, not three years
+    expect(failedIds(response)).toEqual([]);
     const [lag, ...moreLags] = valuesOf(published(), 'EndToEndLag', { service, vendor: 'round0' });
     expect(moreLags).toEqual([]);
     expect(lag).toBeGreaterThanOrEqual(1000);
