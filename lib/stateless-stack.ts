@@ -294,6 +294,15 @@ export class InterviewSyncStatelessStack extends Stack {
         "The worker function's log group: what became of each event (processed, duplicate, parked, …).",
       value: this.worker.function.logGroup.logGroupName,
     });
+    // The runbook's queries read these too: their names are generated, not guessable.
+    new CfnOutput(this, 'ArchiveLogGroupName', {
+      description: "The archive function's log group: each asset archived, sent to wait, parked or failed.",
+      value: this.archive.function.logGroup.logGroupName,
+    });
+    new CfnOutput(this, 'ApiAccessLogGroupName', {
+      description: "The HTTP API's access log group: every request with its status, route and latency.",
+      value: this.ingest.accessLogGroup.logGroupName,
+    });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The CloudWatch dashboard of this stage.',
       value: dashboardUrl(dashboardName),

@@ -511,7 +511,8 @@ describe('stateless stack with the default configuration', () => {
     it.each([
       ['IngestLogGroupName', 'ingest'],
       ['WorkerLogGroupName', 'worker'],
-    ] as const)("outputs %s: the %s function's own log group (npm run ops -- watch)", (name, fn) => {
+      ['ArchiveLogGroupName', 'archive'],
+    ] as const)("outputs %s: the %s function's own log group (ops watch, the runbook)", (name, fn) => {
       // Prepare
       const resources = template.toJSON().Resources;
       const logGroupRef = resources[id(stack[fn].function)].Properties.LoggingConfig.LogGroup.Ref as string;
@@ -519,6 +520,11 @@ describe('stateless stack with the default configuration', () => {
       // Assess
       expect(resources[logGroupRef].Type).toBe('AWS::Logs::LogGroup');
       template.hasOutput(name, { Value: { Ref: logGroupRef } });
+    });
+
+    it('outputs the API access log group the runbook queries', () => {
+      // Assess
+      template.hasOutput('ApiAccessLogGroupName', { Value: { Ref: id(stack.ingest.accessLogGroup) } });
     });
 
     it('has every output npm run ops reads, on the stacks it describes', () => {
