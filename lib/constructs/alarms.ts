@@ -255,6 +255,8 @@ export class ServiceAlarms extends Construct {
 
     const deadLettersVisible = (queue: IQueue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, statistic: Stats.MAXIMUM });
+    const deadLettersSent = (queue: IQueue) =>
+      queue.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: Stats.SUM });
     const oldestMessageAge = (queue: IQueue, period: Duration) =>
       queue.metricApproximateAgeOfOldestMessage({ period, statistic: Stats.MAXIMUM });
     const errorsAndThrottles = (fn: IFunction, name: string) =>
@@ -296,6 +298,36 @@ export class ServiceAlarms extends Construct {
           'At least one archive task is in the archive dead-letter queue: a recording, answer audio or report ' +
           'was not copied to S3 (a media host not allowed, an expired URL, five failed attempts). Read its ' +
           'failureReason, fix the cause, then run `npm run ops -- redrive archive`.',
+        runbook: runbooks.archiveDeadLetters,
+      },
+      // The not-empty alarms stay in ALARM while a known dead letter waits for its redrive, and say nothing of
+      // the next ones: these fire on each new arrival. NumberOfMessagesSent counts the dead letters the worker
+      // and the archive send (every one they give up on, with its reason); what SQS's own redrive moves (a
+      // message the worker never got to answer for) is counted only by the not-empty alarms.
+      {
+        id: 'EventsDeadLettered',
+        name: 'events-dead-lettered',
+        metric: deadLettersSent(props.eventsDeadLetterQueue),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          'An interview event was dead-lettered in the last 5 minutes (also while older dead letters wait on ' +
+          'the events DLQ, which keeps events-dlq-not-empty in ALARM). Read its failureReason, fix the cause, ' +
+          'then run `npm run ops -- redrive events`.',
+        runbook: runbooks.eventsDeadLetters,
+      },
+      {
+        id: 'ArchiveDeadLettered',
+        name: 'archive-dead-lettered',
+        metric: deadLettersSent(props.archiveDeadLetterQueue),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          'An archive task was dead-lettered in the last 5 minutes (also while older dead letters wait on the ' +
+          'archive DLQ, which keeps archive-dlq-not-empty in ALARM). Read its failureReason, fix the cause, ' +
+          'then run `npm run ops -- redrive archive`.',
         runbook: runbooks.archiveDeadLetters,
       },
       {

@@ -157,6 +157,36 @@ describe('alarms with the default thresholds', () => {
         'runbook-archive-dlq-not-empty',
       ],
       [
+        'events-dead-lettered',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'NumberOfMessagesSent',
+          dimensions: queueDimension(state.events.deadLetterQueue),
+          statistic: 'Sum',
+          period: 300,
+        },
+        1,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-events-dlq-not-empty',
+      ],
+      [
+        'archive-dead-lettered',
+        {
+          namespace: 'AWS/SQS',
+          metric: 'NumberOfMessagesSent',
+          dimensions: queueDimension(state.archive.deadLetterQueue),
+          statistic: 'Sum',
+          period: 300,
+        },
+        1,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-archive-dlq-not-empty',
+      ],
+      [
         'events-dlq-about-to-expire',
         {
           namespace: 'AWS/SQS',
@@ -402,6 +432,8 @@ describe('alarms with the default thresholds', () => {
     [
       'events-dlq-not-empty',
       'archive-dlq-not-empty',
+      'events-dead-lettered',
+      'archive-dead-lettered',
       'events-dlq-about-to-expire',
       'archive-dlq-about-to-expire',
       'events-queue-backlog',
