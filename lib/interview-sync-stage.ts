@@ -75,6 +75,7 @@ export const addInterviewSyncStage = (
     tracing: config.tracing,
     sourceMaps: config.sourceMaps,
     alarmEmail: config.alarmEmail,
+    alarmWebhookUrls: config.alarmWebhookUrls,
     alarmThresholds: {
       eventsQueueMaxAge: minutes(alarms.eventsQueueMaxAgeMinutes),
       archiveQueueMaxAge: minutes(alarms.archiveQueueMaxAgeMinutes),

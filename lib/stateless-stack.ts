@@ -146,6 +146,12 @@ export interface InterviewSyncStatelessStackProps extends StackProps {
    */
   readonly alarmEmail?: string;
   /**
+   * https endpoints subscribed to the alarm topic (a pager's SNS integration: PagerDuty, Opsgenie…). Owned by
+   * the stack, they survive its re-creation, which a subscription added by hand does not (the topic is new).
+   * @default none
+   */
+  readonly alarmWebhookUrls?: readonly string[];
+  /**
    * Alarm thresholds; each member left out keeps its default ({@link alarmThresholdDefaults}).
    * @default alarmThresholdDefaults
    */
@@ -240,7 +246,10 @@ export class InterviewSyncStatelessStack extends Stack {
     });
 
     const thresholds = { ...defaults.alarmThresholds, ...props.alarmThresholds };
-    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: props.alarmEmail });
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      email: props.alarmEmail,
+      webhookUrls: props.alarmWebhookUrls ?? [],
+    });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       stage: props.stage,
       metricsNamespace,
@@ -308,7 +317,9 @@ export class InterviewSyncStatelessStack extends Stack {
       value: dashboardUrl(dashboardName),
     });
     new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'SNS topic every alarm notifies: subscribe a pager or chat integration to it.',
+      description:
+        'SNS topic every alarm notifies. Subscribe a pager through alarmWebhookUrls: a subscription added by ' +
+        'hand is lost when this stack is re-created.',
       value: this.alarmTopic.topic.topicArn,
     });
   }

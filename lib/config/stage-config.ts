@@ -57,6 +57,15 @@ const unknownKey = 'unknown key (misspelt?)';
  * One media host as the archive's URL guard parses it (functions/platform/url-guard.ts): an entry it would
  * refuse (a scheme, a path) stops the synth here, where the archive Lambda would fail at every cold start.
  */
+/** Whether `text` is an absolute https URL. */
+const isHttpsUrl = (text: string): boolean => {
+  try {
+    return new URL(text).protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
 const mediaHost = v.pipe(
   nonEmptyString,
   v.check(
@@ -199,6 +208,15 @@ export const stageConfigSchema = v.pipe(
       alarmEmail: v.optional(
         v.pipe(v.string('expected an e-mail address'), v.email('expected an e-mail address')),
       ),
+      alarmWebhookUrls: v.optional(
+        v.array(
+          v.pipe(
+            v.string('expected an https URL'),
+            v.check(isHttpsUrl, 'expected an https URL (a pager’s SNS integration endpoint)'),
+          ),
+          'expected a list of https URLs',
+        ),
+      ),
       alarms: v.optional(alarmsSchema),
       logLevel: v.optional(v.picklist(logLevels, `expected one of ${logLevels.join(', ')}`)),
       tracing: v.optional(perFunctionSwitch),
@@ -269,6 +287,7 @@ const commandLineKinds: Readonly<
   logRetentionDays: 'number',
   accessLogRetentionDays: 'number',
   alarmEmail: 'string',
+  alarmWebhookUrls: 'json',
   alarms: 'json',
   logLevel: 'string',
   tracing: 'switch',

@@ -29,7 +29,7 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metrics } from '../../functions/platform/metric-names.js';
@@ -146,6 +146,11 @@ export interface AlarmTopicProps {
    * @default undefined (no subscription: subscribe a pager or chat integration yourself)
    */
   readonly email?: string;
+  /**
+   * https endpoints subscribed to the topic (a pager's SNS integration), confirmed by the endpoint.
+   * @default []
+   */
+  readonly webhookUrls?: readonly string[];
 }
 
 /**
@@ -199,6 +204,7 @@ export class AlarmTopic extends Construct {
       }),
     );
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
+    for (const url of props.webhookUrls ?? []) this.topic.addSubscription(new UrlSubscription(url));
   }
 }
 

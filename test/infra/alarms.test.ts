@@ -510,6 +510,7 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
       stage: 'prod',
       config: {
         alarmEmail: 'oncall@example.com',
+        alarmWebhookUrls: ['https://events.pagerduty.example/integration/abc/enqueue'],
         alarms: {
           eventsQueueMaxAgeMinutes: 10,
           archiveQueueMaxAgeMinutes: 60,
@@ -554,12 +555,16 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
     });
   });
 
-  it('subscribes the alarm e-mail to the topic', () => {
+  it('subscribes the alarm e-mail and the pager’s https endpoint to the topic, owned by the stack', () => {
     // Assess
-    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: 'https://events.pagerduty.example/integration/abc/enqueue',
     });
   });
 });

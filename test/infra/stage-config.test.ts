@@ -206,6 +206,11 @@ describe('stage configuration', () => {
       'archiveMediaHosts.round0.0: expected a host name, *.suffix or IP literal, without scheme or path',
     ],
     [
+      'an alarm webhook that is not https',
+      { alarmWebhookUrls: ['http://pager.example/hook'] },
+      'alarmWebhookUrls.0: expected an https URL',
+    ],
+    [
       'a media host wildcard over a shared hosting domain',
       { archiveMediaHosts: { micro1: ['*.micro1.ai', '*.cloudfront.net'], round0: [] } },
       'archiveMediaHosts.micro1.1: expected the host itself, not a wildcard over a domain where anyone can get a host',
