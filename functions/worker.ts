@@ -27,6 +27,7 @@ import { vendorApiHttpOptions } from './enrichment/vendor-http.js';
 import { EventInProgressError } from './ledger/errors.js';
 import { InterviewLedger } from './ledger/interview-ledger.js';
 import { ParkingLot } from './ledger/parking-lot.js';
+import { deadlineOptions } from './ledger/request-deadline.js';
 import { dynamoDbClient, sdkPutObject, smallObjectS3Client, sqsClient } from './platform/clients.js';
 import { booleanEnv, optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
@@ -144,11 +145,21 @@ const invocationScope = new AsyncLocalStorage<{
   readonly callsEndAt: number;
   /** Epoch ms by which the ledger's DynamoDB requests must have ended: the reserve's own deadline. */
   readonly ledgerEndAt: number;
+  /** Epoch ms by which a dead letter's send and a redelivery's delay must have ended: just before the answer. */
+  readonly queueEndAt: number;
   /** The invocation's archive tasks, sent together (queue/archive-queue.ts). */
   readonly archiveTasks?: ArchiveTaskBatcher;
 }>();
 const callsEndBy = (): number | undefined => invocationScope.getStore()?.callsEndAt;
 const ledgerRequestsEndBy = (): number | undefined => invocationScope.getStore()?.ledgerEndAt;
+const queueRequestsEndBy = (): number | undefined => invocationScope.getStore()?.queueEndAt;
+
+/**
+ * Time kept after the last SQS request of a record (its dead letter, its redelivery's delay) for the batch's
+ * answer: an SQS that hangs there fails the record (retried, or moved by SQS's redrive on its last receive),
+ * not the invocation by its timeout with every record of the batch, those dead-lettered already included.
+ */
+const queueReserveMs = 500;
 
 /**
  * Time kept after the last ledger request for the batch's answer (the failed records' ids) and the metrics'
@@ -402,6 +413,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
       deadLetterQueueUrl,
       { body: record.body },
       { errorName: error instanceof Error ? error.name : 'Error', reason },
+      deadlineOptions(queueRequestsEndBy),
     );
     recordMetric(metrics, metricSpecs.eventDeadLettered, 1);
   };
@@ -420,6 +432,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           ReceiptHandle: record.receiptHandle,
           VisibilityTimeout: Math.min(Math.ceil(seconds), 12 * 3600),
         }),
+        deadlineOptions(queueRequestsEndBy),
       );
     } catch (error) {
       // Best effort: without it the message still comes back after the queue's visibility timeout.
@@ -689,8 +702,9 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         : new ArchiveTaskBatcher(sqs, archiveQueueUrl, event.Records.length);
     // A twelfth of a shorter timeout (the local runtime's tests run the worker with 2 s).
     const ledgerEndAt = Date.now() + remainingMs - Math.min(answerReserveMs, remainingMs / 12);
+    const queueEndAt = Date.now() + remainingMs - Math.min(queueReserveMs, remainingMs / 48);
     return invocationScope.run(
-      { callsEndAt, ledgerEndAt, ...(archiveTasks === undefined ? {} : { archiveTasks }) },
+      { callsEndAt, ledgerEndAt, queueEndAt, ...(archiveTasks === undefined ? {} : { archiveTasks }) },
       async () => {
         const read = await readRecords(event.Records);
         return processPartialResponse(

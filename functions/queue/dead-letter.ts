@@ -19,6 +19,7 @@ export const sendToDeadLetterQueue = async (
   deadLetterQueueUrl: string,
   message: { readonly body: string; readonly attributes?: Record<string, MessageAttributeValue> },
   details: DeadLetterDetails,
+  sendOptions?: { readonly abortSignal?: AbortSignal },
 ): Promise<void> => {
   await sqs.send(
     new SendMessageCommand({
@@ -31,5 +32,6 @@ export const sendToDeadLetterQueue = async (
         failedAt: { DataType: 'String', StringValue: new Date().toISOString() },
       },
     }),
+    sendOptions,
   );
 };
