@@ -137,6 +137,18 @@ export const resolveGreenhouse = (
  * Creates the Greenhouse adapter from `ATS_CONFIG` (see {@link greenhouseConfigSchema}) and the credentials
  * `{ clientId, clientSecret }`.
  */
+/**
+ * Whether a tag write's refusal may be the tags already being as wanted (another writer first, or this
+ * one's own earlier attempt): a 4xx other than the credentials' (401, 403) and the rate limit's.
+ */
+const mayBeRace = (error: unknown): boolean =>
+  error instanceof AtsPermanentError &&
+  error.status !== undefined &&
+  error.status >= 400 &&
+  error.status < 500 &&
+  error.status !== 401 &&
+  error.status !== 403;
+
 export const createGreenhouseAdapter = (
   config: unknown,
   credentials: Readonly<Record<string, string>> | undefined,
@@ -284,12 +296,14 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
       // ledger item, nothing coordinates them) or our own earlier attempt whose answer was lost can apply or
       // remove the same tag between the read and the write. Greenhouse then refuses the write (422 "tag
       // already applied", 404 on the removed row) although the tags are as wanted: a permanent failure here
-      // would dead-letter the event and skip its note, stage move and notification.
+      // would dead-letter the event and skip its note, stage move and notification. Which status Greenhouse
+      // answers then is unconfirmed (greenhouse.md documents the reads only): any refusal but the credentials'
+      // is read back, and stands only when the tags are not as wanted.
       if (tagId && !applied.some((row) => row.candidate_tag_id === tagId)) {
         try {
           await send(buildApplyTag(baseUrl, match.candidateId, tagId));
         } catch (error) {
-          if (!(error instanceof AtsPermanentError && error.status === 422)) throw error;
+          if (!mayBeRace(error)) throw error;
           if (!(await appliedTags()).some((row) => row.candidate_tag_id === tagId)) throw error;
         }
       }
@@ -298,7 +312,8 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
           await send(buildRemoveAppliedTag(baseUrl, row.id));
         } catch (error) {
           // The row is gone: removed already, which is what this write wanted.
-          if (!(error instanceof AtsNotFoundError)) throw error;
+          if (!mayBeRace(error)) throw error;
+          if ((await appliedTags()).some((current) => current.id === row.id)) throw error;
         }
       }
     },

@@ -174,7 +174,13 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
 
     async findApplication(lookup) {
       if (lookup.atsApplicationId) {
-        const opportunity = await getOpportunity(lookup.atsApplicationId);
+        const opportunity = await getOpportunity(lookup.atsApplicationId).catch((error: unknown) => {
+          // The vendor's application id may be another system's (lever.md: only "when the company wires
+          // them"): one Lever refuses as malformed (400; its ids are UUIDs) is looked up by e-mail, as an id
+          // it does not know (404) is, rather than failing the event for good.
+          if (error instanceof AtsPermanentError && error.status === 400) return undefined;
+          throw error;
+        });
         if (opportunity) return toMatch(opportunity);
       }
       return lookup.email ? findByEmail(lookup.email, lookup.atsJobId) : undefined;

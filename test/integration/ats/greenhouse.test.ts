@@ -553,6 +553,41 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       ).toEqual([502, 404]);
     });
 
+    it.each([
+      ['apply answered 409 after it landed', 'POST', 409],
+      ['removal answered 422 after it landed', 'DELETE', 422],
+    ] as const)(
+      'reads the tags back when a tag write is refused with another status (%s): as wanted, it is done',
+      async (_what, method, status) => {
+        // Prepare: the write lands, and the answer is a refusal whose status greenhouse.md does not document
+        running().state.appliedTags.push({ id: 1, candidate_id: 11, candidate_tag_id: 70 });
+        running().faults.add({ method, path: /applied_candidate_tags/, status, when: 'after' });
+        const ats = adapterFor({ statusTagIds: { in_progress: 70, completed: '71' } });
+
+        // Act
+        await ats.setStatus({ candidateId: '11' }, 'completed', aContext());
+
+        // Assess
+        expect(running().state.appliedTags).toEqual([
+          expect.objectContaining({ candidate_id: 11, candidate_tag_id: 71 }),
+        ]);
+      },
+    );
+
+    it('keeps the refusal of a tag write that did not land, read back', async () => {
+      // Prepare
+      running().faults.add({ method: 'POST', path: /applied_candidate_tags/, status: 409, when: 'before' });
+      const ats = adapterFor({ statusTagIds: { in_progress: 70, completed: '71' } });
+
+      // Act
+      const outcome = await ats.setStatus({ candidateId: '11' }, 'completed', aContext()).catch((e) => e);
+
+      // Assess
+      expect(outcome).toBeInstanceOf(AtsPermanentError);
+      expect(outcome).toMatchObject({ status: 409 });
+      expect(running().state.appliedTags).toEqual([]);
+    });
+
     it('completes two interviews of one candidate at once: the second apply (422 "already applied") is read back', async () => {
       // Prepare: two interviews (two applications) of candidate 11 end together; nothing orders their writes
       running().state.appliedTags.push({ id: 1, candidate_id: 11, candidate_tag_id: 70 });

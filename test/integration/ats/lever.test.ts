@@ -124,6 +124,22 @@ describe('Lever adapter against the Lever fake', () => {
     expect(none).toBeUndefined();
   });
 
+  it('falls back to the e-mail when Lever refuses the vendor’s application id as malformed (400)', async () => {
+    // Prepare: another system's id (Lever's are UUIDs), refused as a bad request
+    const ats = adapterFor();
+    fake.failNext({
+      status: 400,
+      body: { code: 'BadRequestError', message: 'invalid opportunity id' },
+      match: (r) => r.path === '/v1/opportunities/12345',
+    });
+
+    // Act
+    const found = await ats.findApplication({ atsApplicationId: '12345', email: 'bob@example.com' });
+
+    // Assess
+    expect(found).toEqual({ candidateId: 'contact-2', applicationId: 'opp-2' });
+  });
+
   it('posts a plain-text note on the opportunity with perform_as', async () => {
     // Prepare
     const ats = adapterFor();
