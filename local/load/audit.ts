@@ -4,8 +4,9 @@
  *
  * - **lost**: accepted events the ledger does not record as done (never processed, parked, or in flight),
  *   plus expected ATS writes missing from the log adapter's file, plus messages left in the DLQs.
- * - **duplicateEffects**: ATS writes beyond the expected: a second (third, …) write of one key, and any
- *   write no accepted event implies.
+ * - **duplicateEffects**: ATS writes beyond the expected: a second (third, …) write of one key, any write no
+ *   accepted event implies, and any write of an expected key on another ATS record than its interview's
+ *   (misdirected: it counts as missing too, unless the right record got it as well).
  * - **expectedEffects**: the writes the accepted events imply (`expectedWritesOf`), the order-dependent
  *   ones counted where the start event's ledger record says it advanced the status: which of those happen
  *   depends on the order the worker processed the events in, and that record is the witness of the order
@@ -19,6 +20,7 @@
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { emailPseudonym } from '../../functions/ats/pseudonym.js';
 import { InterviewLedger } from '../../functions/ledger/interview-ledger.js';
 import type { InterviewState } from '../../functions/ledger/interview-state.js';
 import type { VendorName } from '../../functions/vendors/envelope.js';
@@ -32,8 +34,13 @@ export interface AuditInput {
   readonly acceptedEvents: ReadonlySet<number>;
   /** Events never answered 2xx but answered 5xx or not at all (maybe queued). @default none */
   readonly uncertainEvents?: ReadonlySet<number>;
-  /** `eventKey` of every line of the log adapter's file, in order. */
-  readonly atsKeys: readonly string[];
+  /** Every line of the log adapter's file, in order. */
+  readonly atsWrites: readonly AtsWriteLine[];
+  /**
+   * The ids an interview's writes may name (its candidate's e-mail pseudonym, its ATS application id).
+   * @default none: the record a write names is not checked
+   */
+  readonly targetsOf?: (interview: number) => ReadonlySet<string>;
   /** Ledger items by `<vendor>#<ledger key>` (absent: no item). */
   readonly ledger: ReadonlyMap<string, InterviewState>;
   /** Messages in the events DLQ and the archive DLQ. */
@@ -52,6 +59,8 @@ export interface AuditResult {
   readonly repeatedWrites: readonly string[];
   /** ATS keys written that no accepted event implies. */
   readonly unexpectedWrites: readonly string[];
+  /** ATS keys written on another record than their interview's (each listed once). */
+  readonly misdirectedWrites: readonly string[];
   readonly deadLetters: number;
   /** Order-dependent writes the ledger recorded done (included in `expectedEffects`). */
   readonly orderDependentWritten: number;
@@ -60,6 +69,13 @@ export interface AuditResult {
 }
 
 export const ledgerId = (vendor: VendorName, ledgerKey: string) => `${vendor}#${ledgerKey}`;
+
+/** What the audit reads of a line of the log adapter's file: the write's key and the record it named. */
+export interface AtsWriteLine {
+  readonly eventKey: string;
+  readonly candidateId?: string;
+  readonly applicationId?: string;
+}
 
 /** The audit itself, on what was read (pure). */
 export const auditLoad = (input: AuditInput): AuditResult => {
@@ -80,9 +96,12 @@ export const auditLoad = (input: AuditInput): AuditResult => {
     .map((index) => traffic.events[index]?.dedupeKey ?? String(index));
 
   const expected = new Set<string>();
+  /** The interview each expected key's write belongs to. */
+  const interviewOf = new Map<string, number>();
   let orderDependentWritten = 0;
   for (const interview of traffic.interviews) {
     const { required, orderDependent } = expectedWritesOf(interview, traffic.events, accepted);
+    for (const write of [...required, ...orderDependent]) interviewOf.set(atsKeyOf(write), write.interview);
     for (const write of required) expected.add(atsKeyOf(write));
     for (const write of orderDependent) {
       const item = ledger.get(ledgerId(write.vendor, write.ledgerKey));
@@ -101,14 +120,24 @@ export const auditLoad = (input: AuditInput): AuditResult => {
   }
 
   const written = new Map<string, number>();
-  for (const key of input.atsKeys) written.set(key, (written.get(key) ?? 0) + 1);
+  const misdirected = new Map<string, number>();
+  for (const line of input.atsWrites) {
+    const key = line.eventKey;
+    const interview = interviewOf.get(key);
+    const targets = interview === undefined ? undefined : input.targetsOf?.(interview);
+    const onItsRecord =
+      targets === undefined ||
+      (line.candidateId !== undefined && targets.has(line.candidateId)) ||
+      (line.applicationId !== undefined && targets.has(line.applicationId));
+    const counts = onItsRecord ? written : misdirected;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
   const missingWrites = [...expected].filter((key) => !written.has(key));
   const repeatedWrites = [...written].filter(([, count]) => count > 1).map(([key]) => key);
   const unexpectedWrites = [...written.keys()].filter((key) => !expected.has(key));
-  const duplicateEffects = [...written].reduce(
-    (sum, [key, count]) => sum + count - (expected.has(key) ? 1 : 0),
-    0,
-  );
+  const duplicateEffects =
+    [...written].reduce((sum, [key, count]) => sum + count - (expected.has(key) ? 1 : 0), 0) +
+    [...misdirected.values()].reduce((sum, count) => sum + count, 0);
 
   return {
     lost: lostEvents.length + missingWrites.length + input.deadLetters,
@@ -118,14 +147,15 @@ export const auditLoad = (input: AuditInput): AuditResult => {
     missingWrites,
     repeatedWrites,
     unexpectedWrites,
+    misdirectedWrites: [...misdirected.keys()],
     deadLetters: input.deadLetters,
     orderDependentWritten,
     uncertainProcessed: uncertainProcessed.length,
   };
 };
 
-/** The `eventKey`s of the log adapter's file (none when it does not exist: nothing was written). */
-export const readAtsKeys = async (file: string): Promise<string[]> => {
+/** The lines of the log adapter's file (none when it does not exist: nothing was written). */
+export const readAtsWrites = async (file: string): Promise<AtsWriteLine[]> => {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
     throw error;
@@ -133,7 +163,14 @@ export const readAtsKeys = async (file: string): Promise<string[]> => {
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => (JSON.parse(line) as { eventKey: string }).eventKey);
+    .map((line) => {
+      const { eventKey, candidateId, applicationId } = JSON.parse(line) as AtsWriteLine;
+      return {
+        eventKey,
+        ...(candidateId === undefined ? {} : { candidateId }),
+        ...(applicationId === undefined ? {} : { applicationId }),
+      };
+    });
 };
 
 /** Every ledger item the traffic's events are recorded on, read through the worker's own ledger code. */
@@ -179,9 +216,30 @@ export const countDeadLetters = async (sqs: SQSClient, pipeline: Pick<LoadPipeli
   return counts.reduce((sum, count) => sum + count, 0);
 };
 
+/**
+ * The records each interview's writes may name, as the log adapter matches them: the candidate's e-mail
+ * pseudonym under the pipeline's key, and the ATS application id a micro1 report carries. Without a key
+ * (a secrets file before pseudonyms) the record is not checked.
+ */
+const targetsOfTraffic = (
+  traffic: Traffic,
+  pseudonymKey: string | undefined,
+): { targetsOf?: (interview: number) => ReadonlySet<string> } => {
+  if (pseudonymKey === undefined) return {};
+  const targets = traffic.interviews.map(
+    ({ candidate }) =>
+      new Set(
+        [emailPseudonym(candidate.email, pseudonymKey), candidate.applicationId].filter(
+          (id): id is string => id !== undefined,
+        ),
+      ),
+  );
+  return { targetsOf: (interview) => targets[interview] ?? new Set() };
+};
+
 /** Reads the ATS file, the ledger and the DLQs of a pipeline and audits them. */
 export const auditPipeline = async (
-  pipeline: Pick<LoadPipeline, 'info' | 'sqs' | 'atsWritesFile'>,
+  pipeline: Pick<LoadPipeline, 'info' | 'sqs' | 'atsWritesFile' | 'secrets'>,
   traffic: Traffic,
   sent: { readonly acceptedEvents: ReadonlySet<number>; readonly uncertainEvents?: ReadonlySet<number> },
 ): Promise<AuditResult> =>
@@ -189,7 +247,8 @@ export const auditPipeline = async (
     traffic,
     acceptedEvents: sent.acceptedEvents,
     ...(sent.uncertainEvents === undefined ? {} : { uncertainEvents: sent.uncertainEvents }),
-    atsKeys: await readAtsKeys(pipeline.atsWritesFile),
+    atsWrites: await readAtsWrites(pipeline.atsWritesFile),
+    ...targetsOfTraffic(traffic, pipeline.secrets.integration.pseudonymKey),
     ledger: await readLedger(pipeline, traffic),
     deadLetters: await countDeadLetters(pipeline.sqs, pipeline),
   });

@@ -63,6 +63,15 @@ export const loadPassed = (run: Pick<LoadRun, 'summary' | 'drained' | 'idMismatc
   run.summary.duplicateEffects === 0 &&
   run.summary.non2xx === 0;
 
+/**
+ * The result line's `lost`: the audit's, plus the messages the queues still held when the drain gave up (the
+ * audit never saw their effects, so a run that did not drain never reads as nothing lost).
+ */
+export const lostOf = (
+  audit: Pick<AuditResult, 'lost'>,
+  drain: { readonly drained: boolean; readonly messages: number },
+): number => audit.lost + (drain.drained ? 0 : Math.max(1, drain.messages));
+
 export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
   const progress = (line: string) => options.progress?.write(`load: ${line}\n`);
   const load = () =>
@@ -115,7 +124,8 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
       `audit: ${audit.expectedEffects} ATS writes expected (${audit.orderDependentWritten} of them ` +
         `order-dependent), ${audit.lostEvents.length} events not done in the ledger, ` +
         `${audit.missingWrites.length} writes missing, ${audit.repeatedWrites.length} keys written more ` +
-        `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.deadLetters} dead letters` +
+        `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.misdirectedWrites.length} on another ` +
+        `interview's ATS record, ${audit.deadLetters} dead letters` +
         (sent.uncertainEvents.size > 0
           ? `; of ${sent.uncertainEvents.size} events never answered 2xx, ${audit.uncertainProcessed} were ` +
             'processed all the same (their writes expected)'
@@ -126,6 +136,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
       ['missing write', audit.missingWrites],
       ['written more than once', audit.repeatedWrites],
       ['unexpected write', audit.unexpectedWrites],
+      ['written on another ATS record', audit.misdirectedWrites],
     ] as const) {
       for (const key of keys.slice(0, 10)) progress(`  ${what}: ${key}`);
     }
@@ -133,7 +144,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
       sent: sent.sent,
       accepted: sent.accepted,
       non2xx: sent.non2xx,
-      lost: audit.lost,
+      lost: lostOf(audit, drain),
       duplicateEffects: audit.duplicateEffects,
       expectedEffects: audit.expectedEffects,
       drainSeconds: round(drain.seconds),

@@ -42,6 +42,11 @@ export interface LoadInterview {
   readonly vendor: VendorName;
   /** ROUND0: the interview id. micro1: the report id, interview id and candidate id. */
   readonly ids: { readonly interviewId: string; readonly reportId?: string; readonly candidateId?: string };
+  /**
+   * The ATS record its writes name (the log adapter's match): found by the candidate's e-mail (its keyed
+   * pseudonym), or by the ATS application id a micro1 report carries.
+   */
+  readonly candidate: { readonly email: string; readonly applicationId?: string };
   /** Indexes of its events in {@link Traffic.events}. */
   readonly events: readonly number[];
 }
@@ -65,6 +70,8 @@ export interface ExpectedWrite {
   readonly vendor: VendorName;
   readonly ledgerKey: string;
   readonly writeKey: string;
+  /** The interview (index in {@link Traffic.interviews}) whose ATS record the write must name. */
+  readonly interview: number;
   /**
    * For an order-dependent write: the dedupe key of the event whose ledger record says whether it is due
    * (`advanced`: that event moved the status up, so its status write is owed).
@@ -282,10 +289,11 @@ export const buildTraffic = (options: TrafficOptions): Traffic => {
       name: `Load Candidate ${n}`,
       email: `load-${runId}-${n}@example.com`,
     };
+    const applicationId = `LOAD-${runId}-${n}`;
     const made =
       drawn.vendor === 'round0'
         ? round0Events(drawn.roles.slice(0, left), candidate)
-        : micro1Events(drawn.roles.slice(0, left), candidate, `LOAD-${runId}-${n}`);
+        : micro1Events(drawn.roles.slice(0, left), candidate, applicationId);
     const interview = interviews.length;
     const indexes = made.events.map((event) => {
       events.push({
@@ -298,7 +306,12 @@ export const buildTraffic = (options: TrafficOptions): Traffic => {
       });
       return events.length - 1;
     });
-    interviews.push({ vendor: drawn.vendor, ids: made.ids, events: indexes });
+    interviews.push({
+      vendor: drawn.vendor,
+      ids: made.ids,
+      candidate: { email: candidate.email, ...(drawn.vendor === 'micro1' ? { applicationId } : {}) },
+      events: indexes,
+    });
   }
 
   const deliveries: Delivery[] = [
@@ -337,6 +350,7 @@ export const expectedWritesOf = (
     vendor: event.vendor,
     ledgerKey: event.ledgerKey,
     writeKey,
+    interview: event.interview,
   });
   const required: ExpectedWrite[] = [];
   const orderDependent: ExpectedWrite[] = [];

@@ -180,6 +180,41 @@ describe('npm run load: send, drain and audit', () => {
     });
   });
 
+  it('counts a write made on another interview’s ATS record as misdirected and missing', async () => {
+    // Prepare: a write whose key the file holds once, moved to the record another line names (a match
+    // reused across records), its key and everything else unchanged; the audit before, as the file stands
+    const before = await auditPipeline(pipeline, traffic, sent);
+    const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const count = (key: unknown) => parsed.filter((line) => line.eventKey === key).length;
+    const index = parsed.findIndex((line) => count(line.eventKey) === 1);
+    const chosen = parsed[index] as Record<string, unknown>;
+    const other = parsed.find(
+      (line) =>
+        line.interviewId !== chosen.interviewId &&
+        line.candidateId !== chosen.candidateId &&
+        line.applicationId !== chosen.applicationId,
+    );
+    if (other === undefined) throw new Error('every write of this traffic names one record');
+    const { candidateId: _c, applicationId: _a, ...rest } = chosen;
+    parsed[index] = {
+      ...rest,
+      ...(other.candidateId === undefined ? {} : { candidateId: other.candidateId }),
+      ...(other.applicationId === undefined ? {} : { applicationId: other.applicationId }),
+    };
+    await writeFile(pipeline.atsWritesFile, `${parsed.map((line) => JSON.stringify(line)).join('\n')}\n`);
+
+    // Act
+    const audit = await auditPipeline(pipeline, traffic, sent);
+
+    // Assess: one write on the wrong record, missing from its own, one more duplicate effect and loss
+    expect(before.misdirectedWrites).toEqual([]);
+    expect(audit.misdirectedWrites).toEqual([chosen.eventKey]);
+    expect(audit.missingWrites).toEqual([...before.missingWrites, chosen.eventKey]);
+    expect(audit.duplicateEffects).toBe(before.duplicateEffects + 1);
+    expect(audit.lost).toBe(before.lost + 1);
+  });
+
   it('expects the in-progress write of a start that advanced the status, even when the worker made neither the write nor its record', async () => {
     // Prepare: an order-dependent write that was made (its interview's start processed before its end);
     // its line and its ledger record taken away, as by a worker that skipped both
