@@ -5,7 +5,7 @@
  * It also holds the SQS emulator to SQS's counting (receives only, local/patch-emulators.mjs): unpatched,
  * each ChangeMessageVisibility the worker makes cost a receive, the worker never saw its last one, and the
  * emulator dead-lettered the event without a reason or a parked copy. Once the ATS takes writes again, `ops
- * redrive` brings the event home: every effect once.
+ * redrive` brings the event home, and so does `ops replay failed` from its parked copy: every effect once.
  */
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { runOpsCommand } from '../../local/ops.js';
@@ -80,4 +80,44 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
       dedupeKeyOf(sent),
     );
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
+
+  it('brings a dead-lettered event home with `ops replay failed` from its parked copy once the ATS recovers', async () => {
+    // Prepare: every write answered 429 again, until the event is dead-lettered and parked
+    throttled.receiver.faults.add({
+      method: 'POST',
+      status: 429,
+      retryAfterSeconds: 1,
+      when: 'before',
+      times: Number.MAX_SAFE_INTEGER,
+    });
+    const sent = await throttled.deliver('round0', await round0Ended('ats-throttled-replayed'));
+    expect(sent.status).toBe(202);
+    const parkedLine = await eventually(async () => {
+      const line = (await runOpsCommand(['parked', 'failed'], throttled.dir)).lines.find((l) =>
+        l.includes(dedupeKeyOf(sent)),
+      );
+      expect(line).toBeDefined();
+      return line as string;
+    }, 60_000);
+    const dedupeKey = /(round0:\S+)/.exec(parkedLine)?.[1] ?? '';
+
+    // Act: the ATS stops throttling; the operator replays the parked copy (the DLQ's copy left where it is)
+    throttled.receiver.faults.clear();
+    const replay = await runOpsCommand(['replay', 'failed', '--key', dedupeKey], throttled.dir);
+
+    // Assess: home from the parked copy, every effect once; the parked copy forgotten; the DLQ holds its
+    // copy still (a redrive of it later repeats nothing)
+    expect(replay.exitCode).toBe(0);
+    expect(replay.lines).toEqual([`replayed 1 failed event(s): ${dedupeKey}`]);
+    await audit(throttled, {
+      effects: [
+        ...completedEffects('round0', 'ats-throttled'),
+        ...completedEffects('round0', 'ats-throttled-replayed'),
+      ],
+      deadLettered: [dedupeKeyOf(sent)],
+    });
+    expect((await runOpsCommand(['parked', 'failed'], throttled.dir)).lines.join('\n')).not.toContain(
+      dedupeKey,
+    );
+  }, 150_000);
 });
