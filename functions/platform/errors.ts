@@ -110,6 +110,18 @@ export class UrlRefusedError extends HttpPermanentError {
   }
 }
 
+/**
+ * A response whose `Content-Encoding` the client does not read: stacked codings (`gzip, gzip, …`, a
+ * decompression bomb's shape) or one it does not know. Refused before its body is read, and never retried:
+ * the server would answer the same.
+ */
+export class UnreadableEncodingError extends HttpPermanentError {
+  constructor(message: string, details: { operation: string; status: number }, options?: ErrorOptions) {
+    super(message, details, options);
+    this.name = 'UnreadableEncodingError';
+  }
+}
+
 /** A response body (or its `Content-Length`) exceeded the client's `maxResponseBytes`; reading stopped there. */
 export class ResponseTooLargeError extends HttpPermanentError {
   readonly maxBytes: number;

@@ -32,7 +32,13 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { HttpPermanentError, HttpTransientError, ResponseTooLargeError, UrlRefusedError } from './errors.js';
+import {
+  HttpPermanentError,
+  HttpTransientError,
+  ResponseTooLargeError,
+  UnreadableEncodingError,
+  UrlRefusedError,
+} from './errors.js';
 import {
   connectRefusalOf,
   createUrlGuard,
@@ -562,6 +568,24 @@ const redirectHop = (
   return toGet ? { url, method: 'GET', headers } : { url, method: hop.method, headers, body: hop.body };
 };
 
+/** The codings fetch decodes (undici): one of them, or none, is what a response may carry. */
+const readableCodings: ReadonlySet<string> = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/**
+ * `Content-Encoding` the client will not read, when it is one: more than one coding (undici decodes up to
+ * five in a chain, each expanding the last; a runtime's limit is its own) or one fetch does not know.
+ * Bounded for the message. `identity` is no coding.
+ */
+const unreadableCoding = (header: string | null): string | undefined => {
+  if (header === null) return undefined;
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  const unread = codings.length > 1 || codings.some((coding) => !readableCodings.has(coding));
+  return unread ? header.slice(0, 60) : undefined;
+};
+
 /**
  * Aborts one hop after the timeout, and the whole call at the deadline. Started inside `schedule`'s
  * attempt so time spent queued in a rate limiter does not count.
@@ -744,6 +768,8 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
     if (connectRefusal !== undefined) return refused(call.operation, connectRefusal, { cause: error });
     const tooLargeError = inCauseChain(error, ResponseTooLargeError);
     if (tooLargeError !== undefined) return tooLargeError;
+    const unreadable = inCauseChain(error, UnreadableEncodingError);
+    if (unreadable !== undefined) return unreadable;
     if (call.deadline?.aborted) {
       return new HttpTransientError(
         `${call.operation}: deadline of ${call.deadlineMs} ms exceeded`,
@@ -780,6 +806,14 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         const exchanged = await exchange(call);
         response = exchanged.response;
         url = exchanged.url;
+        const coding = unreadableCoding(response.headers.get('content-encoding'));
+        if (coding !== undefined) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new UnreadableEncodingError(
+            `${operation}: HTTP ${response.status} with content-encoding ${coding}, which is not read`,
+            { operation, status: response.status },
+          );
+        }
         // Inside the try: the timeout also covers reading the body, and a body cut short is a network error.
         outcome = await read(response, exchanged.timer, call);
       } catch (error) {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   createHttpClient,
@@ -158,6 +159,7 @@ describe('createHttpClient with a URL policy (SSRF guard)', () => {
 
 describe('createHttpClient limits', () => {
   let server: TestServer;
+  let encodedHits = 0;
   let closedEarly: Promise<number>;
   let reportClose: (bytes: number) => void;
 
@@ -200,6 +202,13 @@ describe('createHttpClient limits', () => {
           else setTimeout(next, 100);
         };
         next();
+      } else if (url.pathname === '/stacked' || url.pathname === '/unknown-coding') {
+        encodedHits += 1;
+        const stacked = url.pathname === '/stacked';
+        const body = stacked ? gzipSync(gzipSync(Buffer.alloc(1024, 0))) : Buffer.from('compressed');
+        response.writeHead(200, { 'content-encoding': stacked ? 'gzip, gzip' : 'zz-custom' }).end(body);
+      } else if (url.pathname === '/gzip') {
+        response.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.from('plain text')));
       } else if (url.pathname === '/missing') {
         response.writeHead(404).end('no such recording');
       } else {
@@ -236,6 +245,32 @@ describe('createHttpClient limits', () => {
     expect(streamed).toBeInstanceOf(ResponseTooLargeError);
     expect(streamed).toBeInstanceOf(HttpPermanentError);
     expect(fits.body).toHaveLength(1024);
+  });
+
+  it('refuses stacked or unknown content codings before reading, for good (one attempt), and reads gzip', async () => {
+    // Prepare: a client that would retry a transient failure three times
+    const http = createHttpClient({ maxAttempts: 3, baseDelayMs: 1 });
+    encodedHits = 0;
+
+    // Act
+    const stacked = await http
+      .request({ method: 'GET', url: `${server.url}/stacked` })
+      .catch((e: unknown) => e);
+    const unknown = await http
+      .request({ method: 'GET', url: `${server.url}/unknown-coding` })
+      .catch((e: unknown) => e);
+    const streamed = await http
+      .stream({ method: 'GET', url: `${server.url}/stacked` })
+      .catch((e: unknown) => e);
+    const plain = await http.request({ method: 'GET', url: `${server.url}/gzip` });
+
+    // Assess: each refused as permanent on its first answer; a single gzip read as text
+    for (const error of [stacked, unknown, streamed]) {
+      expect(error).toBeInstanceOf(HttpPermanentError);
+      expect((error as Error).name).toBe('UnreadableEncodingError');
+    }
+    expect(encodedHits).toBe(3);
+    expect(plain.body).toBe('plain text');
   });
 
   it('gives up at the overall deadline even though each attempt could take longer', async () => {
