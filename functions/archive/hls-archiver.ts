@@ -281,7 +281,7 @@ const parsePlaylist = (bytes: Buffer, key: string): Playlist => {
   if (!text.startsWith('#EXTM3U')) throw new InvalidPlaylistError(key, 'no #EXTM3U header: not HLS');
   let playlist: Playlist;
   try {
-    playlist = parseQuietly(text);
+    playlist = parseQuietly(withIdentityKeysOnly(text));
   } catch (error) {
     // The parser's message may quote playlist lines (signed URIs): kept in `cause`, out of the message.
     throw new InvalidPlaylistError(key, 'does not parse', { cause: error });
@@ -569,6 +569,28 @@ const sequenceNumbersOf = (playlist: types.MediaPlaylist): number[] => {
   const first = numbers[0] ?? playlist.mediaSequenceBase;
   const base = usable(first) ? first : 0;
   return playlist.segments.map((_, at) => base + at);
+};
+
+/** KEYFORMAT of an EXT-X-KEY line ("identity" when it names none, RFC 8216 §4.3.2.4). */
+const keyFormatOf = (line: string): string =>
+  /KEYFORMAT="([^"]*)"/.exec(line)?.[1]?.toLowerCase() ?? 'identity';
+
+/**
+ * `text` with, wherever several EXT-X-KEY tags apply to the same segments (one per KEYFORMAT, RFC 8216
+ * §4.3.2.4) and one of them is an identity key, the others left out: hls-parser keeps only the last key tag
+ * of a segment, so a DRM key (FairPlay `skd:`) listed after the identity key hid it, and the recording was
+ * refused as DRM-protected or not depending on the tags' order. The copy plays with the identity key.
+ */
+const withIdentityKeysOnly = (text: string): string => {
+  if (!/KEYFORMAT=/i.test(text)) return text;
+  return segmentBlocks(text)
+    .map((block) => {
+      const keys = block.filter(isKeyTag);
+      if (keys.length < 2 || !keys.some((line) => keyFormatOf(line) === 'identity')) return block;
+      return block.filter((line) => !isKeyTag(line) || keyFormatOf(line) === 'identity');
+    })
+    .map((block) => block.join('\n'))
+    .join('\n');
 };
 
 /** A media playlist's lines cut after each segment URI: the tags leading to segment n, then its URI. */

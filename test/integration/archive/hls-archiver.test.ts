@@ -939,6 +939,35 @@ describe('archiveHlsRecording', () => {
     expect(server.requests().map((request) => request.path)).toEqual(['/fairplay/index.m3u8']);
   });
 
+  it('archives with the identity key when a DRM key for the same segments is listed after it', async () => {
+    // Prepare: the AES-128 recording whose key tag is followed by a FairPlay one (one per KEYFORMAT)
+    const lines = (await readFile(join(media, 'aes', 'index.m3u8'), 'utf8'))
+      .split('\n')
+      .flatMap((line) =>
+        line.startsWith('#EXT-X-KEY:')
+          ? [
+              line,
+              '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://key-server/asset-1",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"',
+            ]
+          : [line],
+      );
+    await mkdir(join(media, 'multikey'), { recursive: true });
+    await writeFile(join(media, 'multikey', 'index.m3u8'), lines.join('\n'));
+    for (const name of ['key.bin', 'seg_0.ts', 'seg_1.ts', 'seg_2.ts']) {
+      await writeFile(join(media, 'multikey', name), await readFile(join(media, 'aes', name)));
+    }
+    const { store, asset, prefix, entry } = await prepare('/multikey/index.m3u8');
+
+    // Act
+    const objects = await archiveHlsRecording({ asset, source, store });
+
+    // Assess: the identity key archived and named by every segment; no DRM key in the copy; it plays
+    expect(relativeKeys(objects, prefix)).toContain('v0/key_0.key');
+    const copy = await readFile(store.pathOf(`${prefix}v0/index.m3u8`), 'utf8');
+    expect(copy).not.toContain('skd:');
+    await expectPlaysLikeSource(store, entry, 'aes/index.m3u8');
+  });
+
   it('takes a live playlist that lists no segment yet for a recording in progress, and completes it later', async () => {
     // Prepare: the vendor's playlist before the first segment is written
     const text = await readFile(join(media, 'ts', 'index.m3u8'), 'utf8');
