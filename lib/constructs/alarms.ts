@@ -28,8 +28,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metrics } from '../../functions/platform/metric-names.js';
@@ -180,6 +180,13 @@ export class AlarmTopic extends Construct {
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        // This account's alarms only, as the topic's own policy says (no confused deputy on the key).
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
       }),
     );
     this.topic = new Topic(this, 'Topic', {
@@ -204,7 +211,15 @@ export class AlarmTopic extends Construct {
       }),
     );
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
-    for (const url of props.webhookUrls ?? []) this.topic.addSubscription(new UrlSubscription(url));
+    // Construct ids by position: a pager's URL holds its integration key, which a logical id made from it
+    // would print in every stack event and resource listing.
+    (props.webhookUrls ?? []).forEach((url, index) => {
+      new Subscription(this, `Webhook${index}`, {
+        topic: this.topic,
+        protocol: SubscriptionProtocol.HTTPS,
+        endpoint: url,
+      });
+    });
   }
 }
 

@@ -110,6 +110,10 @@ export class Storage extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
+      // ACLs off, whatever the account's default when the bucket was made (one imported from the former
+      // single stack may predate S3's 2023 default): an object ACL could otherwise grant another account
+      // access to candidate data, which Block Public Access does not stop (such a grant is not "public").
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Every request to claim checks and recordings (who, which key, when, result), for audits of access
       // to interview data.
       serverAccessLogsBucket: this.accessLogsBucket,

@@ -566,6 +566,9 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
       Protocol: 'https',
       Endpoint: 'https://events.pagerduty.example/integration/abc/enqueue',
     });
+    // The URL holds the integration key: no logical id is made from it
+    const ids = Object.keys(template.findResources('AWS::SNS::Subscription'));
+    expect(ids.some((id) => /pagerduty|integration|abc/i.test(id))).toBe(false);
   });
 });
 

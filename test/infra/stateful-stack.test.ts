@@ -124,6 +124,8 @@ describe('stateful stack with the default configuration', () => {
             ],
           },
           VersioningConfiguration: { Status: 'Enabled' },
+          // ACLs off: no object ACL can grant another account access
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
         }),
         DeletionPolicy: 'Retain',
       });

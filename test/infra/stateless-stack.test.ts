@@ -298,7 +298,7 @@ describe('stateless stack with the default configuration', () => {
   });
 
   describe('alarm topic', () => {
-    it('encrypts with a rotated customer-managed key that CloudWatch may use, and deletes the key with the stack', () => {
+    it('encrypts with a rotated customer-managed key that only this account’s CloudWatch alarms may use, and deletes the key with the stack', () => {
       // Prepare
       const key = template.toJSON().Resources[id(stack.alarmTopic.key)];
 
@@ -315,6 +315,25 @@ describe('stateless stack with the default configuration', () => {
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
+        Condition: {
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudwatch:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':alarm:*',
+                ],
+              ],
+            },
+          },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        },
       });
     });
 
