@@ -46,6 +46,16 @@ export const greenhouseLimitedUserAdvice =
   'earlier note and a retry posts a second note. Set ATS_CONFIG.userId (the token `sub`) to a Site Admin, or ' +
   'to a dedicated integration user with read/write on candidates, applications and notes.';
 
+/**
+ * Notes are posted `private` (or `admin_only`) by default, and a retry looks for its note among those the
+ * `sub` user can read: a user who sees candidates but not such notes gets a list without them, and posts a
+ * second note. The doctor cannot tell without writing one (it never does).
+ */
+const privateNotesAdvice = (settings: { userId: string; noteVisibility: string }): string =>
+  `Notes are posted with visibility "${settings.noteVisibility}", and a retried note is looked for among the ` +
+  `notes user ${settings.userId} can read: if that user cannot see ${settings.noteVisibility} notes, a retry ` +
+  'posts a second note. Use a Site Admin, or set ATS_CONFIG.noteVisibility to "public".';
+
 /** Diagnoses the Greenhouse configuration; never writes. */
 export const diagnoseGreenhouse = async (
   config: unknown,
@@ -183,5 +193,6 @@ export const diagnoseGreenhouse = async (
     );
   }
   if (limitedUser) report.advise(greenhouseLimitedUserAdvice);
+  else if (settings.noteVisibility !== 'public') report.advise(privateNotesAdvice(settings));
   return report.build();
 };

@@ -79,6 +79,8 @@ describe('the ATS doctor against Greenhouse', () => {
     expect(idsOf(report, 'tags')).toEqual(seed.candidateTags.map((t) => String(t.id)));
     expect(idsOf(report, 'customFields')).toEqual(['90']);
     expect(report.advice.join(' ')).toMatch(/e-mails to the candidate/);
+    // Private notes (the default): the retry's duplicate check depends on the user reading them
+    expect(report.advice.join(' ')).toMatch(/visibility "private".*a retry posts a second note/);
     expect(fake.log.count({ path: /^\/v3\//, method: 'POST' })).toBe(0);
   });
 
