@@ -332,11 +332,12 @@ const parseHostRule = (entry: string): HostRule => {
     throw invalid();
   }
   // A wildcard needs a suffix of at least two labels (`*.com` is a typo, not a policy) and never covers IPs.
-  if (wildcard && (ipLiteral || !hostname.slice(placeholder.length + 1).includes('.'))) throw invalid();
-  if (wildcard && isSharedSuffix(hostname.slice(placeholder.length + 1))) {
+  const suffix = hostname.slice(placeholder.length + 1);
+  if (wildcard && (ipLiteral || !suffix.includes('.'))) throw invalid();
+  if (wildcard && isSharedSuffix(suffix)) {
     throw new ConfigurationError(
-      `allowed host "${entry}" is a wildcard over ${hostname.slice(placeholder.length + 1)}, where anyone can ` +
-        'get a host: name the host itself (e.g. the CloudFront distribution or the bucket)',
+      `allowed host "${entry}" is a wildcard over ${suffix}, where anyone can get a host: name the host ` +
+        'itself (e.g. the CloudFront distribution or the bucket)',
     );
   }
   return {
@@ -474,15 +475,16 @@ const publicOnlyAgent = (resolve: ResolveHost): Promise<Dispatcher> => {
   return agent;
 };
 
-/**
- * Whether `entry` is a valid `allowedHosts` entry (a host name, `*.suffix` or IP literal, optionally with a
- * port), as {@link createUrlGuard} parses it: lets configuration be checked before it reaches a guard.
- */
 /** Whether `entry` is a wildcard over a domain where anyone can get a host (`*.cloudfront.net`): refused. */
 export const isSharedHostingWildcard = (entry: string): boolean => {
   const suffix = /^\*\.(.+?)\.?(?::\d{1,5})?$/.exec(entry.trim().toLowerCase())?.[1];
   return suffix !== undefined && isSharedSuffix(suffix);
 };
+
+/**
+ * Whether `entry` is a valid `allowedHosts` entry (a host name, `*.suffix` or IP literal, optionally with a
+ * port), as {@link createUrlGuard} parses it: lets configuration be checked before it reaches a guard.
+ */
 
 export const isAllowedHostEntry = (entry: string): boolean => {
   try {

@@ -27,8 +27,8 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
     await throttled?.stop();
   });
 
-  it('tries it on every receive, then on the last parks it and dead-letters it with the reason; redrive brings it home once the ATS recovers', async () => {
-    // Prepare: every write answered 429 (Retry-After: 1 s)
+  /** Every ATS write answered 429 (Retry-After: 1 s) until the faults are cleared. */
+  const throttleEveryWrite = () =>
     throttled.receiver.faults.add({
       method: 'POST',
       status: 429,
@@ -36,6 +36,10 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
       when: 'before',
       times: Number.MAX_SAFE_INTEGER,
     });
+
+  it('tries it on every receive, then on the last parks it and dead-letters it with the reason; redrive brings it home once the ATS recovers', async () => {
+    // Prepare: every write answered 429 (Retry-After: 1 s)
+    throttleEveryWrite();
 
     // Act
     const sent = await throttled.deliver('round0', await round0Ended('ats-throttled'));
@@ -83,13 +87,7 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
 
   it('brings a dead-lettered event home with `ops replay failed` from its parked copy once the ATS recovers', async () => {
     // Prepare: every write answered 429 again, until the event is dead-lettered and parked
-    throttled.receiver.faults.add({
-      method: 'POST',
-      status: 429,
-      retryAfterSeconds: 1,
-      when: 'before',
-      times: Number.MAX_SAFE_INTEGER,
-    });
+    throttleEveryWrite();
     const sent = await throttled.deliver('round0', await round0Ended('ats-throttled-replayed'));
     expect(sent.status).toBe(202);
     const parkedLine = await eventually(async () => {
