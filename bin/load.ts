@@ -5,17 +5,20 @@
  * It sends N correctly signed webhooks of both vendors (ROUND0 signed with `X-Webhook-Signature` at send
  * time, micro1 through the URL token) with autocannon: distinct interviews made from the vendors' samples,
  * 10 % of the requests re-deliveries (ROUND0's re-signed with a new timestamp), all in a shuffled order.
- * The events carry no media URLs, so nothing is archived (the media fake makes its files with ffmpeg;
- * the archive has its own benchmark). Then it waits until the events and archive queues are empty and
- * audits: every accepted event done in the ledger, the log adapter's ATS writes exactly those the events
- * imply (each once), both DLQs empty.
+ * The vendor API fakes know the generated interviews, and each webhook carries less than the API (ROUND0
+ * one answer of two, micro1 no transcript), so every end is enriched over HTTP. The events carry no media
+ * URLs, so nothing is archived (the media fake makes its files with ffmpeg; the archive has its own
+ * benchmark). Then it waits until the events and archive queues are empty and audits: every accepted event
+ * done in the ledger, the log adapter's ATS writes exactly those the events imply (each once), each note
+ * made from the API's view, both DLQs empty.
  *
  * Progress goes to stderr; the last stdout line is one JSON object:
  * `{"sent","accepted","non2xx","lost","duplicateEffects","expectedEffects","drainSeconds","p50Ms","p99Ms","eventsPerSecond"}`.
  * `eventsPerSecond` is accepted requests (2xx) per second of the send phase: how fast the ingest accepts
  * and durably queues under this load, not how fast the worker processes (that is `drainSeconds`, the
  * time from the last answer until the queues were empty). Latencies are autocannon's, per request.
- * Exit code 1 when anything was lost, written twice or refused; 2 for a usage error.
+ * Exit code 1 when anything was lost, written twice or refused, or a note lacks the API's data; 2 for a
+ * usage error.
  */
 // Local only: Lambda runs Node 22; on this Node 20 machine the SDK would warn at every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -6,6 +6,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
@@ -13,7 +14,7 @@ import { resources } from '../lib/resources.js';
 import { LocalPipelineError } from '../local/errors.js';
 import { prettyPrintPowertoolsLogs } from '../local/log.js';
 import { ffmpegAvailable } from '../local/media/generate.js';
-import { describeLostMessages, startLocalPipeline } from '../local/runtime.js';
+import { describeLostMessages, startLocalPipeline, type VendorApiSeed } from '../local/runtime.js';
 import {
   removeRuntimeInfo,
   runtimeInfoFor,
@@ -72,7 +73,12 @@ const pipeline = await startLocalPipeline({
   ...(eventsVisibilityTimeout === undefined
     ? {}
     : { workerVisibilityTimeoutSeconds: eventsVisibilityTimeout }),
-  vendorApis: true,
+  // `npm run load` names a file of its traffic's interviews, for the vendor API fakes to know them too.
+  vendorApis: process.env.VENDOR_API_SEED_FILE
+    ? {
+        seed: JSON.parse(await readFile(resolve(process.env.VENDOR_API_SEED_FILE), 'utf8')) as VendorApiSeed,
+      }
+    : true,
   media,
   console: { port: consolePort },
   env: {

@@ -31,6 +31,14 @@ import { defaultSecretsFilePath, ensureSecretsFile, type LocalSecrets } from './
 import { fillMediaPlaceholder, mediaFixturesDir } from './send.js';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
 
+/** What the vendor API fakes know besides the samples (`npm run load` seeds its traffic's interviews). */
+export interface VendorApiSeed {
+  /** ROUND0 `GET /api/v1/interviews/{id}` bodies, by interview id. */
+  readonly round0Interviews: Readonly<Record<string, Record<string, unknown>>>;
+  /** micro1 reports, as items of `GET /interview/reports`. */
+  readonly micro1Reports: readonly Record<string, unknown>[];
+}
+
 /** The HTTP API's routes, as the CDK stack declares them (POST only). */
 export const ingestRouteKeys = ['POST /webhooks/round0', 'POST /webhooks/micro1/{token}'] as const;
 
@@ -90,11 +98,12 @@ export interface LocalPipelineOptions {
   /** Options of every worker handler (tests: crash points). @default {} */
   readonly workerHandler?: WorkerHandlerOptions;
   /**
-   * Start local fakes of the ROUND0 and micro1 APIs (seeded from `local/fixtures`) and point the worker's
-   * enrichment at them, with the API keys of the secrets file. Off in most tests, on for `npm start`.
+   * Start local fakes of the ROUND0 and micro1 APIs (seeded from `local/fixtures`, and from `seed` when
+   * given) and point the worker's enrichment at them, with the API keys of the secrets file. Off in most
+   * tests, on for `npm start`.
    * @default false
    */
-  readonly vendorApis?: boolean;
+  readonly vendorApis?: boolean | { readonly seed?: VendorApiSeed };
   /**
    * Start the media fake (`local/fakes/media.ts`, needs ffmpeg): ROUND0 answer audio, micro1 recordings and
    * a report PDF on 127.0.0.1, which the ROUND0 API fake's `audio_url`s and the media fixtures point at and
@@ -314,7 +323,11 @@ const responseCount = (body: unknown): number => {
  * every read. Without API keys in the secrets file (a file from an older version) enrichment uses the
  * webhook alone.
  */
-const startVendorApis = async (secrets: LocalSecrets, media: MediaFake | undefined) => {
+const startVendorApis = async (
+  secrets: LocalSecrets,
+  media: MediaFake | undefined,
+  seed: VendorApiSeed | undefined,
+) => {
   const round0 = await startFakeRound0Api({
     apiKey: secrets.vendorApi.round0ApiKey ?? 'unset',
     ...(media === undefined ? {} : { issueAudioUrl: (url: string) => media.sign(url) }),
@@ -343,11 +356,14 @@ const startVendorApis = async (secrets: LocalSecrets, media: MediaFake | undefin
     }
   }
   await media?.addRound0Answers([...answersById.values()].flat());
+  for (const [id, body] of Object.entries(seed?.round0Interviews ?? {}))
+    round0.state.interviews.set(id, body);
   const micro1 = await startFakeMicro1Api({
     apiKey: secrets.vendorApi.micro1ApiKey ?? 'unset',
     reports: (await samples('micro1', media))
       .filter((sample) => (sample as { event?: unknown }).event === 'interview_report.created')
-      .map((sample) => micro1ReportFromWebhook(sample)),
+      .map((sample) => micro1ReportFromWebhook(sample))
+      .concat(seed?.micro1Reports ?? []),
   });
   return {
     urls: { round0: round0.url, micro1: micro1.url },
@@ -392,7 +408,13 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
       );
     }
     media = options.media ? await startMediaFake({ dir: mediaDirOf(options) }) : undefined;
-    vendorApis = options.vendorApis ? await startVendorApis(secretsFile.secrets, media) : undefined;
+    vendorApis = options.vendorApis
+      ? await startVendorApis(
+          secretsFile.secrets,
+          media,
+          typeof options.vendorApis === 'object' ? options.vendorApis.seed : undefined,
+        )
+      : undefined;
   } catch (error) {
     await media?.close().catch(() => undefined);
     await emulators.close().catch(() => undefined);

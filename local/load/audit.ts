@@ -13,6 +13,8 @@
  *   (not the write's own record: a worker that skipped both the write and its record would pass), except on
  *   a micro1 session item the report closed, where the write's record is. Such a write found in the ATS
  *   without its witness counts as unexpected.
+ * - **notesWithoutApiData**: notes whose summary is not the one the vendor API's view of their interview
+ *   makes (`notes.ts`): the pipeline wrote the webhook's data alone, or another interview's.
  * - An event answered only 5xx or not at all may have been queued anyway; the ledger is the witness again:
  *   if it records the event done, its writes are expected too (it is never counted lost: the ingest did
  *   not promise it, and the run fails on its non-2xx answer already).
@@ -25,6 +27,7 @@ import { InterviewLedger } from '../../functions/ledger/interview-ledger.js';
 import type { InterviewState } from '../../functions/ledger/interview-state.js';
 import type { VendorName } from '../../functions/vendors/envelope.js';
 import { messagesIn } from './drain.js';
+import { expectedNoteSummaries } from './notes.js';
 import type { LoadPipeline } from './pipeline.js';
 import { atsKeyOf, expectedWritesOf, type Traffic } from './traffic.js';
 
@@ -45,6 +48,11 @@ export interface AuditInput {
   readonly ledger: ReadonlyMap<string, InterviewState>;
   /** Messages in the events DLQ and the archive DLQ. */
   readonly deadLetters: number;
+  /**
+   * The summary each note must have, by its ATS key (`expectedNoteSummaries`).
+   * @default none: notes are not checked
+   */
+  readonly expectedNotes?: ReadonlyMap<string, string>;
 }
 
 export interface AuditResult {
@@ -66,6 +74,8 @@ export interface AuditResult {
   readonly orderDependentWritten: number;
   /** Events answered only 5xx or not at all that the ledger records done (their writes expected). */
   readonly uncertainProcessed: number;
+  /** ATS keys of notes written without the vendor API's view of their interview (each listed once). */
+  readonly notesWithoutApiData: readonly string[];
 }
 
 export const ledgerId = (vendor: VendorName, ledgerKey: string) => `${vendor}#${ledgerKey}`;
@@ -75,6 +85,8 @@ export interface AtsWriteLine {
   readonly eventKey: string;
   readonly candidateId?: string;
   readonly applicationId?: string;
+  /** The note's summary (`note: 3 sections, …`), on a note write. */
+  readonly summary?: string;
 }
 
 /** The audit itself, on what was read (pure). */
@@ -121,8 +133,11 @@ export const auditLoad = (input: AuditInput): AuditResult => {
 
   const written = new Map<string, number>();
   const misdirected = new Map<string, number>();
+  const notesWithoutApiData = new Set<string>();
   for (const line of input.atsWrites) {
     const key = line.eventKey;
+    const note = input.expectedNotes?.get(key);
+    if (note !== undefined && line.summary !== note) notesWithoutApiData.add(key);
     const interview = interviewOf.get(key);
     const targets = interview === undefined ? undefined : input.targetsOf?.(interview);
     const onItsRecord =
@@ -151,6 +166,7 @@ export const auditLoad = (input: AuditInput): AuditResult => {
     deadLetters: input.deadLetters,
     orderDependentWritten,
     uncertainProcessed: uncertainProcessed.length,
+    notesWithoutApiData: [...notesWithoutApiData],
   };
 };
 
@@ -164,11 +180,12 @@ export const readAtsWrites = async (file: string): Promise<AtsWriteLine[]> => {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const { eventKey, candidateId, applicationId } = JSON.parse(line) as AtsWriteLine;
+      const { eventKey, candidateId, applicationId, summary } = JSON.parse(line) as AtsWriteLine;
       return {
         eventKey,
         ...(candidateId === undefined ? {} : { candidateId }),
         ...(applicationId === undefined ? {} : { applicationId }),
+        ...(summary === undefined ? {} : { summary }),
       };
     });
 };
@@ -237,7 +254,7 @@ const targetsOfTraffic = (
   return { targetsOf: (interview) => targets[interview] ?? new Set() };
 };
 
-/** Reads the ATS file, the ledger and the DLQs of a pipeline and audits them. */
+/** Reads the ATS file, the ledger and the DLQs of a pipeline and audits them (the notes too). */
 export const auditPipeline = async (
   pipeline: Pick<LoadPipeline, 'info' | 'sqs' | 'atsWritesFile' | 'secrets'>,
   traffic: Traffic,
@@ -251,4 +268,5 @@ export const auditPipeline = async (
     ...targetsOfTraffic(traffic, pipeline.secrets.integration.pseudonymKey),
     ledger: await readLedger(pipeline, traffic),
     deadLetters: await countDeadLetters(pipeline.sqs, pipeline),
+    expectedNotes: await expectedNoteSummaries(traffic),
   });

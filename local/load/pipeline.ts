@@ -2,12 +2,13 @@
  * The pipeline `npm run load` runs against: `npm start` itself (`bin/start.ts`) in a child process, so the
  * load generator never shares the pipeline's event loop, with a fresh temporary data directory and secrets
  * file of its own (`.data/` and `secrets.local.json` are never touched), free ports, the `log` ATS adapter
- * (whatever ATS the shell names), and the vendor API and media fakes as `npm start` starts them. Its output
+ * (whatever ATS the shell names), and the vendor API and media fakes as `npm start` starts them, the API fakes
+ * also knowing the traffic's interviews (`vendorApiSeed`, through `VENDOR_API_SEED_FILE`). Its output
  * (Powertools JSON at `logLevel`, EMF metrics) goes to `pipeline.log` in the data directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { envNames } from '../../functions/platform/env.js';
 import { LocalPipelineError } from '../errors.js';
+import type { VendorApiSeed } from '../runtime.js';
 import { type RuntimeInfo, readRuntimeInfo } from '../runtime-info.js';
 import { type LocalSecrets, readSecretsFile } from '../secrets-file.js';
 
@@ -29,6 +31,8 @@ export interface LoadPipelineOptions {
   readonly startTimeoutMs?: number;
   /** Keep the data directory after `stop` (to look at the ledger or the log). @default false */
   readonly keepData?: boolean;
+  /** What the vendor API fakes know besides the samples: the traffic's interviews. @default nothing more */
+  readonly vendorApiSeed?: VendorApiSeed;
 }
 
 export interface LoadPipeline {
@@ -66,8 +70,10 @@ export const startLoadPipeline = async (options: LoadPipelineOptions = {}): Prom
   const dataDir = await mkdtemp(join(tmpdir(), 'interview-sync-load-'));
   const logFile = join(dataDir, 'pipeline.log');
   const log = createWriteStream(logFile);
+  const seedFile = join(dataDir, 'vendor-api-seed.json');
+  if (options.vendorApiSeed !== undefined) await writeFile(seedFile, JSON.stringify(options.vendorApiSeed));
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [...atsSettings, 'NODE_OPTIONS']) delete env[name];
+  for (const name of [...atsSettings, 'NODE_OPTIONS', 'VENDOR_API_SEED_FILE']) delete env[name];
   Object.assign(env, {
     DATA_DIR: dataDir,
     SECRETS_FILE: join(dataDir, 'secrets.local.json'),
@@ -76,6 +82,7 @@ export const startLoadPipeline = async (options: LoadPipelineOptions = {}): Prom
     LOG_FORMAT: 'json',
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(options.vendorApiSeed === undefined ? {} : { VENDOR_API_SEED_FILE: seedFile }),
     ...(options.eventsVisibilityTimeoutSeconds === undefined
       ? {}
       : { EVENTS_VISIBILITY_TIMEOUT_SECONDS: String(options.eventsVisibilityTimeoutSeconds) }),

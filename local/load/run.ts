@@ -53,12 +53,17 @@ const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 /**
  * A load's verdict: the pipeline lost nothing, did nothing twice, refused nothing, answered each request for
- * its own event, and its queues drained — messages still there when the audit ran (a redelivery in a loop, a
+ * its own event, wrote each note from the vendor API's view of its interview, and its queues drained — messages still there when the audit ran (a redelivery in a loop, a
  * task deferred again and again) could make effects the audit never saw.
  */
-export const loadPassed = (run: Pick<LoadRun, 'summary' | 'drained' | 'idMismatches'>): boolean =>
+export const loadPassed = (
+  run: Pick<LoadRun, 'summary' | 'drained' | 'idMismatches'> & {
+    readonly audit: Pick<AuditResult, 'notesWithoutApiData'>;
+  },
+): boolean =>
   run.drained &&
   run.idMismatches === 0 &&
+  run.audit.notesWithoutApiData.length === 0 &&
   run.summary.lost === 0 &&
   run.summary.duplicateEffects === 0 &&
   run.summary.non2xx === 0;
@@ -86,7 +91,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
     `traffic: ${traffic.deliveries.length} requests, ${traffic.events.length} distinct events of ` +
       `${traffic.interviews.length} interviews, seed ${traffic.seed}; load average ${load()}`,
   );
-  const pipeline = await startLoadPipeline(options);
+  const pipeline = await startLoadPipeline({ ...options, vendorApiSeed: traffic.vendorApi });
   try {
     progress(`pipeline: ${pipeline.url} (data ${pipeline.dataDir})`);
     const sending = new Progress('load: answered', traffic.deliveries.length, {
@@ -125,7 +130,8 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
         `order-dependent), ${audit.lostEvents.length} events not done in the ledger, ` +
         `${audit.missingWrites.length} writes missing, ${audit.repeatedWrites.length} keys written more ` +
         `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.misdirectedWrites.length} on another ` +
-        `interview's ATS record, ${audit.deadLetters} dead letters` +
+        `interview's ATS record, ${audit.notesWithoutApiData.length} notes without the vendor API's data, ` +
+        `${audit.deadLetters} dead letters` +
         (sent.uncertainEvents.size > 0
           ? `; of ${sent.uncertainEvents.size} events never answered 2xx, ${audit.uncertainProcessed} were ` +
             'processed all the same (their writes expected)'
@@ -137,6 +143,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
       ['written more than once', audit.repeatedWrites],
       ['unexpected write', audit.unexpectedWrites],
       ['written on another ATS record', audit.misdirectedWrites],
+      ["note without the vendor API's data", audit.notesWithoutApiData],
     ] as const) {
       for (const key of keys.slice(0, 10)) progress(`  ${what}: ${key}`);
     }

@@ -9,17 +9,24 @@
  * - micro1: `interview.started` + `interview_report.created` + `proctoring_score.completed` (25 %), the
  *   report alone (15 %), `interview.started` alone (10 %).
  *
- * No media: the events carry no media URL (ROUND0 answers without `audio_url`, micro1 reports without
- * `report_url` or recording), so nothing is archived. The media fake makes its files with ffmpeg, and
- * thousands of archives would measure ffmpeg and s3rver rather than the pipeline; the archive has its own
- * benchmark. The vendor API fakes do not know the generated interviews: a ROUND0 `interview_ended` is still
- * looked up (the fake answers 404 and the webhook's answers are used, as for ROUND0's dashboard test
- * events) and a micro1 report lacking parts is looked up and not found (the webhook's data is used).
+ * Enrichment: the vendor API fakes of the load's pipeline are seeded with every interview's API view
+ * ({@link Traffic.vendorApi}), and each webhook carries less than that view, as the vendors' may: a ROUND0
+ * `interview_ended` lists its first answer only (the API lists both), a micro1 report has no transcript (the
+ * API has it). So every end is looked up, found, and its note must hold the API's parts (the audit checks
+ * each note's summary, `notes.ts`).
+ *
+ * No media: the events and the API views carry no media URL (ROUND0 answers without `audio_url`, micro1
+ * reports without `report_url` or recording), so nothing is archived. The media fake makes its files with
+ * ffmpeg, and thousands of archives would measure ffmpeg and s3rver rather than the pipeline; the archive
+ * has its own benchmark.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VendorName } from '../../functions/vendors/envelope.js';
+import { micro1ReportFromWebhook } from '../fakes/micro1-api.js';
+import { round0InterviewFromWebhook } from '../fakes/round0-api.js';
+import type { VendorApiSeed } from '../runtime.js';
 import { fixturesDir } from '../send.js';
 
 /** What an event is within its interview. */
@@ -62,6 +69,11 @@ export interface Traffic {
   readonly events: readonly LoadEvent[];
   /** In sending order. */
   readonly deliveries: readonly Delivery[];
+  /**
+   * What the vendors' APIs know: the views of the interviews with an end (ROUND0 `interview_ended`, micro1
+   * report). The load seeds its pipeline's API fakes with it.
+   */
+  readonly vendorApi: VendorApiSeed;
   readonly seed: number;
 }
 
@@ -152,7 +164,17 @@ interface Candidate {
   readonly email: string;
 }
 
-const round0Events = (roles: ReadonlyArray<'started' | 'ended'>, candidate: Candidate) => {
+/** The API views made while building a traffic. */
+interface ApiViews {
+  readonly round0Interviews: Record<string, Json>;
+  readonly micro1Reports: Json[];
+}
+
+const round0Events = (
+  roles: ReadonlyArray<'started' | 'ended'>,
+  candidate: Candidate,
+  apiViews: ApiViews,
+) => {
   const interviewId = randomUUID();
   const bodyOf = (role: EventRole): Json => {
     const event = clone(role === 'started' ? samples.round0Started : samples.round0Ended);
@@ -169,10 +191,23 @@ const round0Events = (roles: ReadonlyArray<'started' | 'ended'>, candidate: Cand
     }
     return event;
   };
+  /**
+   * The end's API view lists every answer (without audio: no media), its webhook the first one only: the
+   * vendor's guide says the webhook's list may be partial, and the note must show the API's.
+   */
+  const partial = (ended: Json): Json => {
+    const { body } = round0InterviewFromWebhook(ended, { audioBaseUrl: 'http://unused.invalid' });
+    apiViews.round0Interviews[interviewId] = {
+      ...body,
+      responses: (body.responses as Json[]).map(({ audio_url: _audio, ...answer }) => answer),
+    };
+    const data = dataOf(ended);
+    return { ...ended, data: { ...data, responses: (data.responses as Json[]).slice(0, 1) } };
+  };
   return {
     ids: { interviewId },
     events: roles.map((role) => {
-      const body = bodyOf(role);
+      const body = role === 'ended' ? partial(bodyOf(role)) : bodyOf(role);
       return { role, dedupeKey: `round0:${body.id}`, ledgerKey: interviewId, body };
     }),
   };
@@ -182,6 +217,7 @@ const micro1Events = (
   roles: ReadonlyArray<'started' | 'report' | 'proctoring'>,
   candidate: Candidate,
   applicationId: string,
+  apiViews: ApiViews,
 ) => {
   const interviewId = randomUUID();
   const reportId = reportIdOf();
@@ -210,7 +246,7 @@ const micro1Events = (
       interview_recording_url: _recording,
       ...data
     } = dataOf(event) as Json & { report_url?: unknown; interview_recording_url?: unknown };
-    event.data = {
+    const full: Json = {
       ...data,
       report_id: reportId,
       interview_id: interviewId,
@@ -223,6 +259,11 @@ const micro1Events = (
       date_created: '2024-01-01 11:00:00',
       date_modified: '2024-01-01 11:00:00',
     };
+    // The API's report has the transcript (and the player URL the fake adds), the webhook lacks it: the
+    // worker reads the report from the API for the missing part (no media either way).
+    apiViews.micro1Reports.push(micro1ReportFromWebhook({ ...event, data: full }));
+    const { interview_transcript: _transcript, ...withoutTranscript } = full;
+    event.data = withoutTranscript;
     return {
       role: 'report' as const,
       dedupeKey: `micro1:interview_report.created:${reportId}`,
@@ -279,6 +320,7 @@ export const buildTraffic = (options: TrafficOptions): Traffic => {
 
   const interviews: LoadInterview[] = [];
   const events: LoadEvent[] = [];
+  const apiViews: ApiViews = { round0Interviews: {}, micro1Reports: [] };
   while (events.length < distinct) {
     const drawn = drawScenario(random() * totalWeight);
     // The last interview is cut to the events left (its first roles).
@@ -292,8 +334,8 @@ export const buildTraffic = (options: TrafficOptions): Traffic => {
     const applicationId = `LOAD-${runId}-${n}`;
     const made =
       drawn.vendor === 'round0'
-        ? round0Events(drawn.roles.slice(0, left), candidate)
-        : micro1Events(drawn.roles.slice(0, left), candidate, applicationId);
+        ? round0Events(drawn.roles.slice(0, left), candidate, apiViews)
+        : micro1Events(drawn.roles.slice(0, left), candidate, applicationId, apiViews);
     const interview = interviews.length;
     const indexes = made.events.map((event) => {
       events.push({
@@ -326,7 +368,7 @@ export const buildTraffic = (options: TrafficOptions): Traffic => {
     const j = Math.floor(random() * (i + 1));
     [deliveries[i], deliveries[j]] = [deliveries[j] as Delivery, deliveries[i] as Delivery];
   }
-  return { interviews, events, deliveries, seed };
+  return { interviews, events, deliveries, vendorApi: apiViews, seed };
 };
 
 /**

@@ -2,7 +2,7 @@
  * `npm run load` with a tiny load: the command itself (its result line and exit code), then its parts —
  * `npm start` in a child process (fresh data directory), 60 requests of both vendors at 8 connections,
  * drain, audit — with the audit shown able to fail: a write planted twice in the ATS file, an event taken
- * out of the ledger, a write taken out of the ATS file.
+ * out of the ledger, a write taken out of the ATS file, a note's summary changed.
  */
 import { execFile } from 'node:child_process';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
@@ -57,8 +57,8 @@ let drain: DrainResult;
 
 beforeAll(async () => {
   // A short visibility timeout: a re-delivery that races its original is retried in seconds, not minutes.
-  pipeline = await startLoadPipeline({ eventsVisibilityTimeoutSeconds: 3 });
   traffic = buildTraffic({ requests: 60, seed: 20261202 });
+  pipeline = await startLoadPipeline({ eventsVisibilityTimeoutSeconds: 3, vendorApiSeed: traffic.vendorApi });
   sent = await sendTraffic(traffic, {
     url: pipeline.url,
     round0Secret: pipeline.secrets.webhook.round0SigningSecrets[0] ?? '',
@@ -129,10 +129,38 @@ describe('npm run load: send, drain and audit', () => {
       repeatedWrites: [],
       unexpectedWrites: [],
       deadLetters: 0,
+      notesWithoutApiData: [],
     });
     const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
     expect(audit.expectedEffects).toBe(lines.length);
     expect(audit.expectedEffects).toBeGreaterThan(traffic.interviews.length);
+  });
+
+  it("flags a note whose summary is not the one the vendor API's view makes", async () => {
+    // Prepare: the first note of each vendor given another summary (as a note made from the webhook alone)
+    const before = await auditPipeline(pipeline, traffic, sent);
+    const text = await readFile(pipeline.atsWritesFile, 'utf8');
+    const parsed = text
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { eventKey: string; vendor: string; action: string; summary: string },
+      );
+    const changed = ['round0', 'micro1'].map((vendor) => {
+      const note = parsed.find((line) => line.vendor === vendor && line.action === 'note');
+      if (note === undefined) throw new Error(`no ${vendor} note in this traffic`);
+      note.summary = 'note: 2 sections, 3 items, 0 links';
+      return note.eventKey;
+    });
+    await writeFile(pipeline.atsWritesFile, `${parsed.map((line) => JSON.stringify(line)).join('\n')}\n`);
+
+    // Act
+    const audit = await auditPipeline(pipeline, traffic, sent);
+    await writeFile(pipeline.atsWritesFile, text);
+
+    // Assess
+    expect(before.notesWithoutApiData).toEqual([]);
+    expect([...audit.notesWithoutApiData].sort()).toEqual([...changed].sort());
   });
 
   it('expects the writes of an event answered 5xx that the ledger shows processed, and flags them otherwise', async () => {
