@@ -5,6 +5,7 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
   Bucket,
@@ -79,6 +80,7 @@ export class Storage extends Construct {
     const retain = props.retain ?? storageDefaults.retain;
     const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const archiveExpiration = props.archiveExpiration;
+    const accessLogRetention = props.accessLogRetention ?? storageDefaults.accessLogRetention;
     // S3 log delivery is allowed by a bucket policy statement for `logging.s3.amazonaws.com`, limited to
     // this stack's archive bucket and account (aws:SourceArn, aws:SourceAccount), instead of CDK's default
     // for an unset flag: the legacy LogDeliveryWrite ACL. The policy works with ACLs disabled
@@ -96,13 +98,34 @@ export class Storage extends Construct {
       // Audit records: on a retained stage they outlive the stack and leave by their lifecycle rule only.
       removalPolicy,
       autoDeleteObjects: !retain,
+      // An overwrite or delete by a principal of the account leaves the record as a noncurrent version,
+      // which no one may delete on a retained stage (below): only the lifecycle rules, which bucket policies
+      // do not bind, remove records, at the retention's end.
+      versioned: true,
       lifecycleRules: [
         {
           id: 'expire-access-logs',
-          expiration: props.accessLogRetention ?? storageDefaults.accessLogRetention,
+          expiration: accessLogRetention,
+          noncurrentVersionExpiration: accessLogRetention,
         },
+        // A record expired above leaves a delete marker over no version once its version is gone.
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
+    if (retain) {
+      // Removing a version is the only way to erase a record of a versioned bucket; to do it, one must first
+      // change this policy, a management event CloudTrail keeps 90 days in every account (Event history).
+      // Not on a stage destroyed with its stack: `autoDeleteObjects` deletes every version.
+      this.accessLogsBucket.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenyErasingAccessLogs',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning'],
+          resources: [this.accessLogsBucket.bucketArn, this.accessLogsBucket.arnForObjects('*')],
+        }),
+      );
+    }
     // No cdk-nag acknowledgement is needed for this bucket's own access logs: AwsSolutions-S1 counts a bucket
     // that receives another bucket's server access logs as compliant.
 

@@ -64,6 +64,17 @@ describe.each([
     synthesized.statefulTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', retained ? 0 : 2);
   });
 
+  it(`${retained ? 'denies' : 'does not deny'} erasing access-log versions (the auto-delete must empty a deleted stage's bucket)`, () => {
+    // Assess
+    const denies = Object.values(synthesized.statefulTemplate.findResources('AWS::S3::BucketPolicy')).flatMap(
+      (policy) =>
+        (policy.Properties.PolicyDocument.Statement as { Sid?: string }[]).filter(
+          (statement) => statement.Sid === 'DenyErasingAccessLogs',
+        ),
+    );
+    expect(denies).toHaveLength(retained ? 1 : 0);
+  });
+
   it(`${terminationProtected ? 'protects' : 'does not protect'} the stateful stack from termination, never the stateless one`, () => {
     // Assess
     expect(synthesized.stateful.terminationProtection).toBe(terminationProtected);

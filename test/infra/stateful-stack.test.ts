@@ -228,11 +228,47 @@ describe('stateful stack with the default configuration', () => {
       );
     });
 
-    it('the access-log bucket expires logs after 365 days, and has no other lifecycle rule', () => {
+    it('the access-log bucket expires logs after 365 days, overwritten or deleted ones too, and has no other lifecycle rule', () => {
       // Assess
       expect(
         template.toJSON().Resources[id(stack.storage.accessLogsBucket)].Properties.LifecycleConfiguration,
-      ).toEqual({ Rules: [{ Id: 'expire-access-logs', ExpirationInDays: 365, Status: 'Enabled' }] });
+      ).toEqual({
+        Rules: [
+          {
+            Id: 'expire-access-logs',
+            ExpirationInDays: 365,
+            NoncurrentVersionExpiration: { NoncurrentDays: 365 },
+            Status: 'Enabled',
+          },
+          { Id: 'remove-expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+        ],
+      });
+    });
+
+    it('the access-log bucket keeps every version, and no one may delete one or change versioning', () => {
+      // Prepare
+      const statements = Object.values(
+        template.findResources('AWS::S3::BucketPolicy', {
+          Properties: { Bucket: { Ref: id(stack.storage.accessLogsBucket) } },
+        }),
+      )[0]?.Properties.PolicyDocument.Statement as { Sid?: string }[];
+
+      // Assess
+      expect(
+        template.toJSON().Resources[id(stack.storage.accessLogsBucket)].Properties.VersioningConfiguration,
+      ).toEqual({ Status: 'Enabled' });
+      expect(statements.filter((statement) => statement.Sid === 'DenyErasingAccessLogs')).toEqual([
+        {
+          Sid: 'DenyErasingAccessLogs',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning'],
+          Resource: [
+            getAtt(stack.storage.accessLogsBucket, 'Arn'),
+            { 'Fn::Join': ['', [getAtt(stack.storage.accessLogsBucket, 'Arn'), '/*']] },
+          ],
+        },
+      ]);
     });
 
     it('only S3 log delivery for the archive bucket of this account may write, under archive-bucket/', () => {
