@@ -1,12 +1,18 @@
 /**
- * ROUND0's API down, through the local pipeline with a ROUND0 API fake the worker enriches
- * `interview_ended` from: refusing connections (the fake stopped, then started again on its port), then
- * answering 503 for a window. Enrichment is retried (in-process, then by the queue); nothing reaches the ATS
- * while the API is down — the note must not be written from the webhook alone — and once it is back every
- * event is synced from the API's data, each effect once.
+ * The vendors' APIs down, through the local pipeline with the API fakes the worker enriches from: ROUND0's
+ * (`interview_ended`) refusing connections (the fake stopped, then started again on its port), then
+ * answering 503 for a window; micro1's (a report lacking its transcript) answering 503 for a window.
+ * Enrichment is retried (in-process, then by the queue); nothing reaches the ATS while the API is down — the
+ * note must not be written from the webhook alone — and once it is back every event is synced from the
+ * API's data, each effect once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
+import {
+  type FakeMicro1Api,
+  micro1ReportFromWebhook,
+  startFakeMicro1Api,
+} from '../../local/fakes/micro1-api.js';
 import {
   type FakeRound0Api,
   round0InterviewFromWebhook,
@@ -14,31 +20,43 @@ import {
 } from '../../local/fakes/round0-api.js';
 import { eventually } from '../integration/local/factories.js';
 import { audit } from './audit.js';
-import { completedEffects, type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
+import {
+  completedEffects,
+  type FaultsWorld,
+  micro1Report,
+  round0Ended,
+  startFaultsWorld,
+} from './harness.js';
 
 const apiKey = 'round0-faults-key';
+const micro1ApiKey = 'micro1-faults-key';
+/** The transcript line only the micro1 API's copy of a report has (`micro1ReportFromWebhook` adds it). */
+const micro1ApiLine = 'I build web applications and enjoy making them fast and accessible.';
 /** What only the API's copy of an interview says (its webhook says otherwise). */
 const fromTheApi = 'Feedback read from the ROUND0 API.';
 
 let world: FaultsWorld;
 let round0Api: FakeRound0Api;
+let micro1Api: FakeMicro1Api;
 /** The interviews the API serves, kept across its restarts. */
 const interviews: Record<string, unknown> = {};
 const expectedEffects: string[] = [];
 
 beforeAll(async () => {
   round0Api = await startFakeRound0Api({ apiKey, interviews });
+  micro1Api = await startFakeMicro1Api({ apiKey: micro1ApiKey });
   world = await startFaultsWorld({
     workerVisibilityTimeoutSeconds: 3,
     maxReceiveCount: 10,
-    env: { ROUND0_API_BASE_URL: round0Api.url },
-    vendorApi: { round0ApiKey: apiKey },
+    env: { ROUND0_API_BASE_URL: round0Api.url, MICRO1_API_BASE_URL: micro1Api.url },
+    vendorApi: { round0ApiKey: apiKey, micro1ApiKey },
   });
 });
 
 afterAll(async () => {
   await world?.stop();
   await round0Api?.close();
+  await micro1Api?.close();
 });
 
 /** The webhook of a completed interview, and the API's copy of it (no audio, the feedback its own). */
@@ -55,11 +73,11 @@ const interview = async (id: string): Promise<string> => {
   return webhook;
 };
 
-/** The ATS writes made for an interview so far. */
-const writesOf = (id: string) =>
+/** The ATS writes made for an interview so far (`id`: ROUND0's interview id, or micro1's `report:<id>`). */
+const writesOf = (id: string, vendor: 'round0' | 'micro1' = 'round0') =>
   world.receiver.state.deliveries
     .map((delivery) => delivery.payload as GenericAtsEvent | undefined)
-    .filter((payload) => payload?.eventKey.startsWith(`round0:${id}:`));
+    .filter((payload) => payload?.eventKey.startsWith(`${vendor}:${id}:`));
 
 describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
   it('retries enrichment while the API refuses connections, and syncs from it once it is back', async () => {
@@ -107,5 +125,32 @@ describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
     expect(writesOf('api-503').find((write) => write?.type === 'interview-sync.note')?.note?.text).toContain(
       fromTheApi,
     );
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
+
+  it("retries a micro1 report's enrichment while the API answers 503 for a window, and fills its missing part from it once it recovers", async () => {
+    // Prepare: a report whose webhook lacks the transcript; the API's copy has it
+    const webhook = await micro1Report('Api503', (json) => {
+      delete json.data.interview_transcript;
+    });
+    micro1Api.state.reports.push(micro1ReportFromWebhook(JSON.parse(webhook)));
+    micro1Api.faults.add({ method: 'GET', status: 503, when: 'before', times: Number.MAX_SAFE_INTEGER });
+
+    // Act: the window lasts until the API refused more reads than one delivery makes
+    expect((await world.deliver('micro1', webhook)).status).toBe(202);
+    await eventually(
+      () => expect(micro1Api.log.count({ method: 'GET', applied: false })).toBeGreaterThanOrEqual(5),
+      20_000,
+    );
+    const writesWhileDown = writesOf('report:Api503', 'micro1');
+    micro1Api.faults.clear();
+
+    // Assess: nothing written from the webhook alone while the API was down; then every effect once, the
+    // note with the API's transcript
+    expect(writesWhileDown).toEqual([]);
+    expectedEffects.push(...completedEffects('micro1', 'report:Api503'));
+    await audit(world, { effects: expectedEffects });
+    expect(
+      writesOf('report:Api503', 'micro1').find((write) => write?.type === 'interview-sync.note')?.note?.text,
+    ).toContain(micro1ApiLine);
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });

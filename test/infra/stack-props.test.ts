@@ -157,7 +157,17 @@ describe('a stage with every setting changed', () => {
     expect(
       statefulTemplate.toJSON().Resources[logicalIdOf(stateful, stateful.storage.accessLogsBucket)].Properties
         .LifecycleConfiguration,
-    ).toEqual({ Rules: [{ Id: 'expire-access-logs', ExpirationInDays: 90, Status: 'Enabled' }] });
+    ).toEqual({
+      Rules: [
+        {
+          Id: 'expire-access-logs',
+          ExpirationInDays: 90,
+          NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          Status: 'Enabled',
+        },
+        { Id: 'remove-expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+      ],
+    });
   });
 
   it('leaves the ingest Lambda unaffected by worker settings', () => {
