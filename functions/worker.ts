@@ -247,15 +247,17 @@ const refusedCredentials = (error: unknown): boolean =>
   (error instanceof AtsPermanentError && (error.reason === 'unauthorized' || error.reason === 'forbidden'));
 
 /**
- * Whether the secrets, read again past the cache, hold other credentials than those `fingerprint` was built
- * with: a key rotated in Secrets Manager (and the old one revoked) that this container's 5-minute cache had
- * not seen. Such a refusal is the cache's, not the configuration's; a read that fails says no.
+ * Whether the secrets, read again past the cache, may hold other credentials than those `fingerprint` was
+ * built with: a key rotated in Secrets Manager (and the old one revoked) that this container's 5-minute
+ * cache had not seen. Such a refusal is the cache's, not the configuration's. A read that fails cannot tell,
+ * so it says yes: the event is retried (the queue bounds the retries), not dead-lettered for a refusal a
+ * new key may cure.
  */
 const secretsChangedSince = async (fingerprint: string): Promise<boolean> => {
   try {
     return (await syncDeps({ fresh: true })).fingerprint !== fingerprint;
   } catch {
-    return false;
+    return true;
   }
 };
 
@@ -633,10 +635,13 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         // was dead-lettered (every event of the 5 minutes after a rotation, each to be redriven by hand). A
         // refusal of the new ones is dead-lettered as before.
         recordMetric(metrics, metricSpecs.eventRetried, 1);
-        logger.warn('credentials refused, and the secret has changed since they were read: retried with it', {
-          ...about,
-          error: errorName,
-        });
+        logger.warn(
+          'credentials refused, and the secret has changed since they were read (or cannot be read now): retried',
+          {
+            ...about,
+            error: errorName,
+          },
+        );
         await delayRedelivery(record, 1);
         throw error;
       }

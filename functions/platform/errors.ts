@@ -17,6 +17,18 @@ export class SecretUnavailableError extends Error {
   }
 }
 
+/**
+ * A secret's value does not have the shape the service needs (a hand-edited value during a rotation).
+ * Unavailable rather than a configuration error: the ingest answers 503 and the worker retries, so nothing
+ * is refused or dead-lettered while someone puts the value right.
+ */
+export class MalformedSecretError extends SecretUnavailableError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MalformedSecretError';
+  }
+}
+
 /** A failure that may succeed later: 429, 5xx, 408, a timeout or a network error. */
 export class HttpTransientError extends Error {
   /** HTTP status, absent for network errors and timeouts. */

@@ -10,7 +10,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
 import { optionalEnv, positiveIntEnv } from './config.js';
 import { envNames } from './env.js';
-import { ConfigurationError, SecretUnavailableError } from './errors.js';
+import { ConfigurationError, MalformedSecretError, SecretUnavailableError } from './errors.js';
 import {
   type IntegrationSecrets,
   integrationSecretsSchema,
@@ -37,6 +37,10 @@ export interface SecretReaderOptions<T> {
 /**
  * Reads the secret. `fresh`: read it again now, past the cache — at most once per
  * {@link minFreshIntervalMs} (a request that fails authentication asks for it, and anyone can send those).
+ *
+ * @throws SecretUnavailableError when the secret cannot be read or is malformed (`MalformedSecretError`)
+ *   and no good value was read before; with `fresh`, also when the last read failed (the cached value
+ *   may be an old one)
  */
 export type SecretReader<T> = (options?: { readonly fresh?: boolean }) => Promise<T>;
 
@@ -84,37 +88,66 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
     }
   };
 
+  /** The secret's content, validated. Never echoes the content: names the failing paths only. */
+  const parse = (loaded: unknown): T => {
+    const result = v.safeParse(schema, loaded);
+    if (result.success) return result.output;
+    const paths = result.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
+    throw new MalformedSecretError(`the ${section} secret is malformed at: ${paths}`);
+  };
+
   // Powertools already caches the secret; this cache also covers the local file and the validation.
   let cached: { value: T; at: number } | undefined;
   let lastForcedAt = Number.NEGATIVE_INFINITY;
+  /** The last read failed (unreadable or malformed): the cached value may no longer be the current one. */
+  let lastReadFailed = false;
+  /** The forced read under way: a fresh value asked for meanwhile is its answer. */
+  let forcedRead: Promise<T> | undefined;
+
+  const readNow = async (forced: boolean, wantsFresh: boolean, now: number): Promise<T> => {
+    try {
+      const value = parse(await load(forced));
+      cached = { value, at: Date.now() };
+      lastReadFailed = false;
+      return value;
+    } catch (error) {
+      lastReadFailed = true;
+      if (cached === undefined) throw error;
+      // Secrets Manager unreachable, or a malformed value written: the last good value still authenticates
+      // (a rotation keeps the old one valid for a while), rather than every delivery getting a 503 until it
+      // is back or fixed. Served without asking again for a while, forced reads included: each read waits
+      // out its timeouts (seconds), which every request of the outage would otherwise spend of its own time
+      // and the function's concurrency. Not to a caller that asked for a fresh value (below).
+      cached = { value: cached.value, at: now - maxAgeMs + Math.min(minFreshIntervalMs, maxAgeMs) };
+      lastForcedAt = now;
+      if (wantsFresh) throw error;
+      return cached.value;
+    }
+  };
+
   return async (options = {}) => {
     const now = Date.now();
-    const forced = options.fresh === true && now - lastForcedAt >= minFreshIntervalMs;
-    if (cached !== undefined && !forced && now - cached.at < maxAgeMs) return cached.value;
-    if (forced) lastForcedAt = now;
-    let loaded: unknown;
-    try {
-      loaded = await load(forced);
-    } catch (error) {
-      // Secrets Manager unreachable: the last good value still authenticates (a rotation keeps the old one
-      // valid for a while), rather than every delivery getting a 503 until it is back. Served without asking
-      // again for a while, forced reads included: each read waits out its timeouts (seconds), which every
-      // request of the outage would otherwise spend of its own time and the function's concurrency.
-      if (cached !== undefined) {
-        cached = { value: cached.value, at: now - maxAgeMs + Math.min(minFreshIntervalMs, maxAgeMs) };
-        lastForcedAt = now;
-        return cached.value;
+    const wantsFresh = options.fresh === true;
+    const forced = wantsFresh && now - lastForcedAt >= minFreshIntervalMs;
+    if (wantsFresh && !forced && forcedRead !== undefined) return forcedRead;
+    if (cached !== undefined && !forced && now - cached.at < maxAgeMs) {
+      // A caller asks for a fresh value when a credential did not match the cached one (a rotation?). Since
+      // the last read failed, the cached value cannot answer that: unavailable (the ingest answers 503, so
+      // the vendor retries; the worker retries the event), not a refusal on an old value.
+      if (wantsFresh && lastReadFailed) {
+        throw new SecretUnavailableError(`the ${section} secret could not be read lately`);
       }
-      throw error;
+      return cached.value;
     }
-    const result = v.safeParse(schema, loaded);
-    if (!result.success) {
-      // Never echo the secret's content: name the failing paths only.
-      const paths = result.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
-      throw new ConfigurationError(`the ${section} secret is malformed at: ${paths}`);
+    if (!forced) return readNow(false, wantsFresh, now);
+    lastForcedAt = now;
+    const reading = readNow(true, true, now);
+    forcedRead = reading;
+    try {
+      return await reading;
+    } finally {
+      if (forcedRead === reading) forcedRead = undefined;
     }
-    cached = { value: result.output, at: Date.now() };
-    return result.output;
   };
 };
 

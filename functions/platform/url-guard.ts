@@ -556,20 +556,27 @@ export const urlPolicyForBaseUrl = (baseUrl: string, relaxation: UrlPolicyRelaxa
  * The relaxation a process may apply to every URL policy, read once from `OUTBOUND_ALLOW_LOCAL`: `true`
  * (set only by `local/runtime.ts`) allows http and private addresses so the worker reaches the fakes on
  * 127.0.0.1; unset or `false` (every deployed function) relaxes nothing. It lifts the whole SSRF guard, so
- * it is honoured only beside a local secrets file (`LOCAL_SECRETS_FILE`), which no deployed function has:
- * set by hand on a deployed function, it stops the function at start rather than open it.
+ * it is honoured only beside a local secrets file (`LOCAL_SECRETS_FILE`) and no secret ARN, as no deployed
+ * function has: set by hand on a deployed function, it stops the function at start rather than open it.
  *
  * @throws ConfigurationError when the variable is set to something other than true/false/1/0, or to true
- * without `LOCAL_SECRETS_FILE`
+ * without `LOCAL_SECRETS_FILE` or beside a `*_SECRETS_ARN`
  */
 export const urlPolicyRelaxationFromEnv = (
   env: Readonly<Record<string, string | undefined>>,
 ): UrlPolicyRelaxation => {
   if (!booleanEnv(env, envNames.outboundAllowLocal, false)) return {};
-  if (!env[envNames.localSecretsFile]) {
+  // Every deployed function reads its secrets from Secrets Manager: an ARN beside it marks a deployed
+  // function, whatever else was set by hand.
+  const secretArns = [
+    envNames.webhookSecretsArn,
+    envNames.integrationSecretsArn,
+    envNames.vendorApiSecretsArn,
+  ].filter((name) => env[name]);
+  if (!env[envNames.localSecretsFile] || secretArns.length > 0) {
     throw new ConfigurationError(
       `${envNames.outboundAllowLocal} lifts the SSRF guard and is for local runs only (beside ` +
-        `${envNames.localSecretsFile}): remove it from this function's environment`,
+        `${envNames.localSecretsFile}, without a secret ARN): remove it from this function's environment`,
     );
   }
   return { allowHttp: true, allowPrivateAddresses: true };

@@ -34,6 +34,8 @@ export interface RotationWorld {
   readonly micro1Api: FakeMicro1Api;
   /** Rewrites the secrets file (the secret rotated). */
   writeSecrets(keys: RotationKeys): void;
+  /** The secrets file (a test may make it unreadable: Secrets Manager down). */
+  readonly secretsFile: string;
   /** One invocation with `event` as a record received `receiveCount` times: the failed records' ids. */
   invoke(event: InterviewEvent, receiveCount: number): Promise<string[]>;
   /** What the dead-letter queue holds (received, not deleted). */
@@ -52,6 +54,8 @@ const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const startRotationWorld = async (options: {
   readonly accepted: RotationKeys;
   readonly initial: RotationKeys;
+  /** How long the worker caches a secret (`SECRETS_CACHE_SECONDS`). @default the worker's 300 */
+  readonly secretsCacheSeconds?: number;
 }): Promise<RotationWorld> => {
   const dynamo = await startDynalite();
   const s3Dir = mkdtempSync(join(tmpdir(), 'worker-rotation-s3-'));
@@ -101,6 +105,9 @@ export const startRotationWorld = async (options: {
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
     QUEUE_MAX_RECEIVE_COUNT: '10',
     LOCAL_SECRETS_FILE: secretsFile,
+    ...(options.secretsCacheSeconds === undefined
+      ? {}
+      : { SECRETS_CACHE_SECONDS: String(options.secretsCacheSeconds) }),
     ATS_ADAPTER: 'lever',
     ROUND0_API_BASE_URL: round0Api.url,
     MICRO1_API_BASE_URL: micro1Api.url,
@@ -134,6 +141,7 @@ export const startRotationWorld = async (options: {
     round0Api,
     micro1Api,
     writeSecrets,
+    secretsFile,
     invoke: async (event, receiveCount) => {
       const response = (await handler(
         { Records: [sqsRecord(JSON.stringify({ kind: 'event', event }), receiveCount)] } satisfies SQSEvent,

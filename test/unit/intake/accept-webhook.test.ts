@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { acceptWebhook } from '../../../functions/intake/accept-webhook.js';
 import {
@@ -8,6 +11,8 @@ import {
 } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
 import { SecretUnavailableError } from '../../../functions/platform/errors.js';
+import { createSecretReader } from '../../../functions/platform/secrets.js';
+import { webhookSecretsSchema } from '../../../functions/platform/secrets-shape.js';
 import { QueueUnavailableError } from '../../../functions/queue/errors.js';
 import { type RawEvent, rawEventOf } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../../../functions/vendors/envelope.js';
@@ -142,6 +147,42 @@ describe('acceptWebhook', () => {
     expect(refused).toBeInstanceOf(WebhookAuthenticationError);
     expect(published).toHaveLength(1);
     expect(reads).toStrictEqual([undefined, true, undefined, true]);
+  });
+
+  it('answers 503, not 401, to a signature the cached secrets do not match while the secrets cannot be read again', async () => {
+    // Prepare: the real reader over a secrets file, its value cached; then the file gone (Secrets Manager
+    // down) while ROUND0 may have rolled to a secret this container has not seen
+    const dir = await mkdtemp(join(tmpdir(), 'ingest-secrets-'));
+    const file = join(dir, 'secrets.json');
+    await writeFile(
+      file,
+      JSON.stringify({ webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: [micro1Token] } }),
+    );
+    const { deps, published } = makeDeps();
+    const withReader = {
+      ...deps,
+      readWebhookSecrets: createSecretReader({
+        localFile: file,
+        section: 'webhook',
+        schema: webhookSecretsSchema,
+      }),
+    };
+    const raw = fixture('round0', 'interview_ended').raw;
+    await acceptWebhook(round0Request(raw), withReader);
+    await rm(dir, { recursive: true, force: true });
+
+    // Act
+    const unmatched = await acceptWebhook(
+      round0Request(raw, { secret: 'rolled-secret-0123' }),
+      withReader,
+    ).catch((error: unknown) => error);
+    const genuine = await acceptWebhook(round0Request(raw), withReader);
+
+    // Assess: the vendor retries a 503; the cached secret still authenticates what it matches
+    expect(unmatched).toBeInstanceOf(SecretUnavailableError);
+    expect(problemFor(unmatched).status).toBe(503);
+    expect(genuine.event.type).toBe('interview_ended');
+    expect(published).toHaveLength(2);
   });
 
   it('reads the secrets again only when another secret could authenticate: not for a missing or malformed header or a stale genuine signature', async () => {

@@ -1,11 +1,13 @@
 /**
  * `createSecretReader` (functions/platform/secrets.ts) on the local secrets file: the cache, a read forced
- * past it (rate-limited), and the last good value kept while the source cannot be read.
+ * past it (rate-limited), the last good value kept while the source cannot be read or holds a malformed
+ * value, and a fresh read that cannot be answered failing rather than passing the cached value off.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { SecretUnavailableError } from '../../../functions/platform/errors.js';
 import { createSecretReader, minFreshIntervalMs } from '../../../functions/platform/secrets.js';
 import { webhookSecretsSchema } from '../../../functions/platform/secrets-shape.js';
 
@@ -88,13 +90,55 @@ describe('createSecretReader (local file)', () => {
 
     // Act
     const soonAfter = await read();
-    const forcedSoonAfter = await read({ fresh: true });
+    const forcedSoonAfter = await read({ fresh: true }).catch((error: unknown) => error);
     jest.setSystemTime(Date.now() + minFreshIntervalMs);
     const later = await read();
 
-    // Assess
+    // Assess: the fresh value asked for meanwhile is not known (not read, and the last read failed)
     expect(soonAfter.round0SigningSecrets).toEqual(['good-secret-0123456789']);
-    expect(forcedSoonAfter.round0SigningSecrets).toEqual(['good-secret-0123456789']);
+    expect(forcedSoonAfter).toMatchObject({ name: 'SecretUnavailableError' });
     expect(later.round0SigningSecrets).toEqual(['back-secret-0123456789']);
+  });
+
+  it('fails a fresh read the source cannot answer, rather than pass the cached value off as the current one', async () => {
+    // Prepare: a value cached; the source gone (a rotation may have happened meanwhile)
+    await write('old-secret-0123456789');
+    const read = reader();
+    await read();
+    await rm(file);
+
+    // Act
+    const fresh = await read({ fresh: true }).catch((error: unknown) => error);
+    const freshAgainSoon = await read({ fresh: true }).catch((error: unknown) => error);
+    const cached = await read();
+
+    // Assess: the fresh reads cannot tell (503 at the ingest, a retry at the worker); the plain read still
+    // authenticates with the last good value
+    expect(fresh).toMatchObject({ name: 'SecretUnavailableError' });
+    expect(freshAgainSoon).toMatchObject({ name: 'SecretUnavailableError' });
+    expect(cached.round0SigningSecrets).toEqual(['old-secret-0123456789']);
+  });
+
+  it('keeps the last good value when a malformed one is written, and without one fails as unavailable, not as a configuration error', async () => {
+    // Prepare: a good value cached, then a hand-edited one that fails the schema (a secret too short)
+    await write('good-secret-0123456789');
+    const read = reader();
+    await read();
+    await write('short');
+    jest.setSystemTime(Date.now() + 301_000);
+
+    // Act
+    const kept = await read();
+    const fresh = await read({ fresh: true }).catch((error: unknown) => error);
+    const neverGood = reader()();
+
+    // Assess: the message names the path, never the value
+    expect(kept.round0SigningSecrets).toEqual(['good-secret-0123456789']);
+    expect(fresh).toBeInstanceOf(SecretUnavailableError);
+    await expect(neverGood).rejects.toMatchObject({
+      name: 'MalformedSecretError',
+      message: 'the webhook secret is malformed at: round0SigningSecrets.0',
+    });
+    await expect(reader()()).rejects.toBeInstanceOf(SecretUnavailableError);
   });
 });

@@ -338,4 +338,20 @@ describe('urlPolicyRelaxationFromEnv', () => {
     expect(malformed).toThrow(ConfigurationError);
     expect(deployed).toThrow(/for local runs only/);
   });
+
+  it.each(['WEBHOOK_SECRETS_ARN', 'INTEGRATION_SECRETS_ARN', 'VENDOR_API_SECRETS_ARN'])(
+    'refuses it beside %s, even with a local secrets file set by hand as well',
+    (arnName) => {
+      // Act
+      const relax = () =>
+        urlPolicyRelaxationFromEnv({
+          OUTBOUND_ALLOW_LOCAL: 'true',
+          LOCAL_SECRETS_FILE: '/tmp/s.json',
+          [arnName]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x',
+        });
+
+      // Assess
+      expect(relax).toThrow(/for local runs only/);
+    },
+  );
 });
