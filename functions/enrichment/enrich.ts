@@ -34,7 +34,7 @@ export interface EnrichmentClients {
  *
  * - ROUND0 `interview_ended`: the interview is fetched from the API (the webhook's responses may be partial
  *   and its audio URLs expire after 24 h) and the API's data is preferred, answer by answer, with `source:
- *   'api'`; answers the webhook has and the API does not list follow the API's. When no client is
+ *   'api'`; answers the webhook has and the API does not list keep their place among them. When no client is
  *   configured, the webhook's data is used with `source: 'webhook'`; when the API does not know the
  *   interview (404), too, flagged `apiNotFound`.
  * - micro1 `interview_report.created`: the webhook's report is used; when it lacks a part (transcript,

@@ -65,9 +65,17 @@ const responseOf = (response: Round0Response, position: number): EnrichedRespons
     audioUrl: textOf(response.audio_url),
   });
 
-/** Entries of `response` that hold a value (null and absent carry nothing to prefer). */
+/**
+ * Entries of `response` that hold a value: null, absent and blank text carry nothing to prefer (an API that
+ * lags may list an answer before its transcript, and the note is written once).
+ */
 const definedEntries = (response: Round0Response): Partial<Round0Response> =>
-  Object.fromEntries(Object.entries(response).filter(([, value]) => value !== null && value !== undefined));
+  Object.fromEntries(
+    Object.entries(response).filter(
+      ([, value]) =>
+        value !== null && value !== undefined && !(typeof value === 'string' && value.trim() === ''),
+    ),
+  );
 
 /** A question's text as compared across the API's and the webhook's lists (spacing and case aside). */
 const questionTextOf = (response: Round0Response): string | undefined => {
@@ -76,9 +84,9 @@ const questionTextOf = (response: Round0Response): string | undefined => {
 };
 
 /**
- * The API's answers, each completed field by field from the webhook's answer to the same question, then the
- * webhook's answers to questions the API does not list, in the webhook's order; the webhook's list when the
- * API returned none. The same question is the same `question_id`, or, for an API answer without one (or with
+ * The API's answers, each completed field by field from the webhook's answer to the same question, with the
+ * webhook's answers to questions the API does not list where the webhook has them (after the answer the
+ * webhook lists before them); the webhook's list when the API returned none. The same question is the same `question_id`, or, for an API answer without one (or with
  * one of another type, read as none), the same question text.
  */
 function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonly Round0Response[]) {
@@ -111,7 +119,9 @@ function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonl
     }
   }
   const matchedByText = new Set<Round0Response>();
-  const merged = fromApi.map((response) => {
+  /** Where each webhook answer that completed an API answer is in the merged list. */
+  const mergedAt = new Map<Round0Response, number>();
+  const merged = fromApi.map((response, position) => {
     let fallback = response.question_id ? webhookById.get(response.question_id)?.shift() : undefined;
     const text = questionTextOf(response);
     if (!response.question_id && text !== undefined) {
@@ -121,20 +131,37 @@ function mergeResponses(fromApi: readonly Round0Response[], fromWebhook: readonl
         unlistedByText.delete(text);
       }
     }
-    return fallback === undefined ? response : { ...fallback, ...definedEntries(response) };
+    if (fallback === undefined) return response;
+    mergedAt.set(fallback, position);
+    return { ...fallback, ...definedEntries(response) };
   });
   // An API that lags the webhook must not cost the candidate an answer: the note is written once. So the
   // webhook's answers to questions the API does not list are added — by id, and not when the API lists the
   // same question text (under no id or another one: it would be listed twice, in the note and in the score's
   // mean). A webhook answer without an id cannot be told apart from the API's and is not added.
   const apiTexts = new Set(fromApi.map(questionTextOf).filter((text) => text !== undefined));
-  const onlyInWebhook = fromWebhook.filter((response) => {
-    if (!response.question_id || apiIds.has(response.question_id) || matchedByText.has(response))
-      return false;
-    const text = questionTextOf(response);
-    return text === undefined || !apiTexts.has(text);
-  });
-  return [...merged, ...onlyInWebhook];
+  const onlyInWebhook = new Set(
+    fromWebhook.filter((response) => {
+      if (!response.question_id || apiIds.has(response.question_id) || matchedByText.has(response))
+        return false;
+      const text = questionTextOf(response);
+      return text === undefined || !apiTexts.has(text);
+    }),
+  );
+  // Each goes after the merged answer the webhook lists last before it (first when there is none): the note
+  // numbers answers by position, so one appended at the end would number the API's later answers wrongly.
+  const addedAfter = new Map<number, Round0Response[]>();
+  let anchor = -1;
+  for (const response of fromWebhook) {
+    const at = mergedAt.get(response);
+    if (at !== undefined) anchor = at;
+    else if (onlyInWebhook.has(response))
+      addedAfter.set(anchor, [...(addedAfter.get(anchor) ?? []), response]);
+  }
+  return [
+    ...(addedAfter.get(-1) ?? []),
+    ...merged.flatMap((response, position) => [response, ...(addedAfter.get(position) ?? [])]),
+  ];
 }
 
 /** Enriches a ROUND0 event; see {@link enrichEvent} in `enrich.ts` for the rules. */

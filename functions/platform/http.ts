@@ -807,15 +807,23 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         response = exchanged.response;
         url = exchanged.url;
         const coding = unreadableCoding(response.headers.get('content-encoding'));
-        if (coding !== undefined) {
+        if (coding !== undefined && isHandedBack(req, response.status)) {
           await response.body?.cancel().catch(() => undefined);
           throw new UnreadableEncodingError(
             `${operation}: HTTP ${response.status} with content-encoding ${coding}, which is not read`,
             { operation, status: response.status },
           );
         }
-        // Inside the try: the timeout also covers reading the body, and a body cut short is a network error.
-        outcome = await read(response, exchanged.timer, call);
+        if (coding !== undefined) {
+          // An error page in an encoding not read must not turn a 503 (or a 404) into a refusal for good:
+          // its status decides, as for an oversized one; its body is left unread.
+          await response.body?.cancel().catch(() => undefined);
+          exchanged.timer.clear();
+          outcome = { body: '' };
+        } else {
+          // Inside the try: the timeout also covers reading the body, and a body cut short is a network error.
+          outcome = await read(response, exchanged.timer, call);
+        }
       } catch (error) {
         const notSent = requestNeverSent(error);
         if (!notSent) unanswered = true;

@@ -207,6 +207,11 @@ describe('createHttpClient limits', () => {
         const stacked = url.pathname === '/stacked';
         const body = stacked ? gzipSync(gzipSync(Buffer.alloc(1024, 0))) : Buffer.from('compressed');
         response.writeHead(200, { 'content-encoding': stacked ? 'gzip, gzip' : 'zz-custom' }).end(body);
+      } else if (url.pathname === '/encoded-503' || url.pathname === '/encoded-404') {
+        encodedHits += 1;
+        response
+          .writeHead(url.pathname === '/encoded-503' ? 503 : 404, { 'content-encoding': 'gzip, gzip' })
+          .end(gzipSync(gzipSync(Buffer.from('{"message":"busy"}'))));
       } else if (url.pathname === '/gzip') {
         response.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.from('plain text')));
       } else if (url.pathname === '/missing') {
@@ -271,6 +276,27 @@ describe('createHttpClient limits', () => {
     }
     expect(encodedHits).toBe(3);
     expect(plain.body).toBe('plain text');
+  });
+
+  it('classifies an error page in an unreadable coding by its status: a 503 retried and transient, a 404 a 404', async () => {
+    // Prepare: a client that retries a transient failure three times
+    const http = createHttpClient({ maxAttempts: 3, baseDelayMs: 1 });
+    encodedHits = 0;
+
+    // Act
+    const busy = await http
+      .request({ method: 'GET', url: `${server.url}/encoded-503` })
+      .catch((e: unknown) => e);
+    const missing = await http
+      .request({ method: 'GET', url: `${server.url}/encoded-404` })
+      .catch((e: unknown) => e);
+
+    // Assess: three attempts at the 503, one at the 404; neither refused for its coding
+    expect(busy).toBeInstanceOf(HttpTransientError);
+    expect(busy).toMatchObject({ status: 503 });
+    expect(missing).toBeInstanceOf(HttpPermanentError);
+    expect(missing).toMatchObject({ name: 'HttpPermanentError', status: 404 });
+    expect(encodedHits).toBe(4);
   });
 
   it('gives up at the overall deadline even though each attempt could take longer', async () => {

@@ -232,7 +232,7 @@ describe('enrichEvent', () => {
       });
     });
 
-    it('adds the webhook answers the API does not list after the API’s, in the webhook’s order', async () => {
+    it('puts the webhook answers the API does not list where the webhook has them, around the API’s', async () => {
       // Prepare: the webhook has three answers; the lagging API lists the second only.
       const event = fixtureEvent('round0', 'interview_ended', (body) => {
         const [first, second] = dataOf(body).responses as Record<string, unknown>[];
@@ -247,19 +247,75 @@ describe('enrichEvent', () => {
       // Act
       const enriched = await enrichEvent(event, { round0: stub.client });
 
-      // Assess
+      // Assess: numbered as the candidate answered them
       expect(enriched.source).toBe('api');
       expect(enriched.responses?.map(({ index, questionId }) => ({ index, questionId }))).toEqual([
-        { index: 1, questionId: '990i2844-i63f-85h8-e150-880099884444' },
-        { index: 2, questionId: '880h1733-h52e-74g7-d049-779988773333' },
+        { index: 1, questionId: '880h1733-h52e-74g7-d049-779988773333' },
+        { index: 2, questionId: '990i2844-i63f-85h8-e150-880099884444' },
         { index: 3, questionId: 'q-3' },
       ]);
       // The API's answer keeps its fresh audio URL; the webhook-only ones keep theirs.
       expect(enriched.responses?.map((response) => response.audioUrl)).toEqual([
+        'https://storage.round0.io/audio/abc123.mp3',
         `https://api.example/fresh/audio/${event.interviewId}/2.mp3`,
         'https://storage.round0.io/audio/abc123.mp3',
-        'https://storage.round0.io/audio/abc123.mp3',
       ]);
+    });
+
+    it('numbers a webhook answer the API skips between two it lists in its place, not last', async () => {
+      // Prepare: the webhook answers Q1, Q2, Q3; the API lists Q1 and Q3
+      const event = fixtureEvent('round0', 'interview_ended', (body) => {
+        const [first] = dataOf(body).responses as Record<string, unknown>[];
+        dataOf(body).responses = ['q-1', 'q-2', 'q-3'].map((id) => ({
+          ...first,
+          question_id: id,
+          question_text: `Question ${id}?`,
+        }));
+      });
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          const [first] = body.responses as Record<string, unknown>[];
+          body.responses = ['q-1', 'q-3'].map((id) => ({
+            ...first,
+            question_id: id,
+            question_text: `Question ${id}?`,
+          }));
+        }),
+      );
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess
+      expect(enriched.responses?.map(({ index, questionId }) => ({ index, questionId }))).toEqual([
+        { index: 1, questionId: 'q-1' },
+        { index: 2, questionId: 'q-2' },
+        { index: 3, questionId: 'q-3' },
+      ]);
+    });
+
+    it('keeps the webhook’s text where the API’s is blank (an answer listed before its transcript)', async () => {
+      // Prepare: the API lists the first answer with an empty transcript and a blank question
+      const event = fixtureEvent('round0', 'interview_ended');
+      const webhookFirst = (
+        dataOf(JSON.parse(JSON.stringify(event.payload))).responses as Record<string, unknown>[]
+      )[0] as Record<string, unknown>;
+      const stub = round0Stub(async () =>
+        round0ApiInterview((body) => {
+          const [first, ...rest] = body.responses as Record<string, unknown>[];
+          body.responses = [{ ...first, transcript: '', question_text: '  ' }, ...rest];
+        }),
+      );
+
+      // Act
+      const enriched = await enrichEvent(event, { round0: stub.client });
+
+      // Assess
+      expect(enriched.responses?.[0]).toMatchObject({
+        answer: webhookFirst.transcript,
+        question: webhookFirst.question_text,
+      });
+      expect(webhookFirst.transcript).not.toBe('');
     });
 
     it('completes each answer to a question answered twice (a retake) from the webhook’s answer in the same place', async () => {
