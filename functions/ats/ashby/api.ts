@@ -86,7 +86,10 @@ export const buildChangeStage = (
   apiKey: string,
   applicationId: string,
   interviewStageId: string,
-) => rpc(baseUrl, apiKey, 'application.changeStage', { applicationId, interviewStageId }, true);
+) =>
+  // Not re-sent after a lost answer: a recruiter's move since it landed would be undone. The event's retry
+  // reads the stage first (already there, or moved on).
+  rpc(baseUrl, apiKey, 'application.changeStage', { applicationId, interviewStageId }, false);
 
 /**
  * `candidate.addTag` / `candidate.removeTag` with `{ candidateId, tagId }`. `removeTag` source: Ashby's

@@ -110,6 +110,10 @@ export const buildUpdateStage = (
   headers: headers(apiKey),
   body: JSON.stringify({ stage: stageId }),
   operation: 'PUT /opportunities/{id}/stage',
+  // A PUT, but not safe to send again seconds later: a recruiter may have moved the candidate on after it
+  // landed, and a blind re-send would move them back. A lost answer fails the write instead, and the event's
+  // retry reads the stage first (already there, or moved on).
+  idempotent: false,
 });
 
 /** `POST /opportunities/{id}/addTags?perform_as=` / `removeTags` with `{ tags: [...] }` (set semantics). */

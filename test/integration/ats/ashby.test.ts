@@ -364,6 +364,20 @@ describe('Ashby adapter against the Ashby fake', () => {
     expect(fake.state.applications[0]?.currentInterviewStageId).toBe('stage-2');
   });
 
+  it('never re-sends application.changeStage after an answer it did not get (a recruiter may have moved on since)', async () => {
+    // Prepare: a 502 stands for the lost answer of a move that may have landed
+    const ats = adapterFor();
+    const match = { candidateId: 'cand-1', applicationId: 'app-1' };
+    fake.failNext({ status: 502, match: (r) => r.path === '/application.changeStage' });
+
+    // Act
+    const first = ats.moveStage?.(match, { fromStageId: 'stage-1', toStageId: 'stage-2' }, aContext());
+
+    // Assess: refused as transient after one request; the event's retry will read the stage first
+    await expect(first).rejects.toBeInstanceOf(AtsTransientError);
+    expect(requestsTo('/application.changeStage')).toHaveLength(1);
+  });
+
   it('leaves an application on another job’s interview plan where it is (other-plan), reading each stage’s plan once', async () => {
     // Prepare: stage-2 (the completed stage) on plan A; app-2 sits in stage-b1 of plan B
     fake.state.stages.push('stage-b1', 'stage-b2');

@@ -342,6 +342,30 @@ describe('Lever adapter against the Lever fake', () => {
     expect(fake.state.opportunities.find((o) => o.id === 'opp-1')?.stage).toBe('stage-screened');
   });
 
+  it('never re-sends a stage move after an answer it did not get (a recruiter may have moved on since): the retry reads the stage first', async () => {
+    // Prepare: a 502 stands for the lost answer of a move that may have landed
+    const ats = adapterFor();
+    const match = { candidateId: 'contact-1', applicationId: 'opp-1' };
+    const move = { fromStageId: 'stage-applied', toStageId: 'stage-screened' };
+    fake.failNext({ status: 502, match: (r) => r.path === '/v1/opportunities/opp-1/stage' });
+
+    // Act
+    const first = ats.moveStage?.(match, move, aContext());
+    await expect(first).rejects.toBeInstanceOf(AtsTransientError);
+    const sentOnce = requestsTo('/v1/opportunities/opp-1/stage').length;
+    const retried = await ats.moveStage?.(match, move, aContext());
+
+    // Assess: one PUT per attempt of the effect, each after a read of the stage
+    expect(sentOnce).toBe(1);
+    expect(retried).toBe('moved');
+    const calls = fake.state.requests.map((r) => `${r.method} ${r.path}`);
+    expect(calls.filter((call) => call.endsWith('/stage'))).toEqual([
+      'PUT /v1/opportunities/opp-1/stage',
+      'PUT /v1/opportunities/opp-1/stage',
+    ]);
+    expect(calls.at(-2)).toBe('GET /v1/opportunities/opp-1');
+  });
+
   it('waits for Retry-After on a 429', async () => {
     // Prepare
     const { sleep, calls } = recordingSleep();
