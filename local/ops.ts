@@ -759,8 +759,9 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
     };
     // A DLQ not read (or a message of the candidate left on it): partial, a script must not take it for done.
     // Queues still holding messages (or not read): done for now, to be run again once they are empty (3).
-    // Objects too large to search: the erase cannot say they hold nothing of the candidate's either.
-    const sweepExitCode = erase.sweepIncomplete(sweeps) || plan.notSearched.length > 0 ? 1 : 0;
+    // Objects too large to search, or records that mention the candidate without an identity of theirs: the
+    // erase cannot say they hold nothing of the candidate's either.
+    const sweepExitCode = erase.sweepIncomplete(sweeps) || erase.leftForHand(plan) ? 1 : 0;
     const finalExitCode = (queues: Awaited<ReturnType<typeof depths>>) =>
       sweepExitCode === 0 && erase.rerunNeeded(queues, sweeps) ? 3 : sweepExitCode;
     if (nothingStored) {

@@ -103,6 +103,12 @@ export interface ErasePlan {
    * name the candidate: not searched, so the erase cannot say they hold nothing of theirs (exit code 1).
    */
   readonly notSearched: readonly string[];
+  /**
+   * Ledger items (`pk / sk`) and objects outside the known prefixes that mention the candidate's name, or one
+   * of their e-mails inside a longer address, but no identity of theirs: perhaps another person's (two people
+   * share a name; `mary.jane@…` is not `jane@…`), so not erased; listed for a look by hand (exit code 1).
+   */
+  readonly mentionedOnly: readonly string[];
 }
 
 /** A batch object of the raw event store to write again without some of its deliveries. */
@@ -162,16 +168,19 @@ const candidateNamer = (findings: CandidateFindings): ((text: string) => boolean
   return (text) => substrings.some((needle) => text.includes(needle));
 };
 
-/** Whether a (lower-cased) text contains one of the candidate's needles. */
-export const needleMatcher = (findings: CandidateFindings): ((text: string) => boolean) => {
-  const namesCandidate = candidateNamer(findings);
-  const tokens = idTokensOf(findings);
-  const tokenPattern =
-    tokens.length === 0
-      ? undefined
-      : new RegExp(`(?<![a-z0-9])(?:${tokens.map(escapeRegExp).join('|')})(?![a-z0-9])`);
-  return (text) => namesCandidate(text) || (tokenPattern?.test(text) ?? false);
-};
+/** File extensions an object named after the candidate may carry (`exports/jane@example.com.json`). */
+const fileExtension = /\.(?:json|jsonl|ndjson|txt|csv|tsv|md|log|pdf|html|xml|gz|zip)$/;
+
+/**
+ * Whether a (lower-cased) object key names the candidate by an identity: the whole key, or one of its path
+ * segments without its file extension (the e-mail check refuses what follows an address with a dot, so that
+ * `jane@example.com.au` is not `jane@example.com`).
+ */
+const keyIdentifier = (identifies: (text: string) => boolean) => (key: string) =>
+  identifies(key) ||
+  key
+    .split('/')
+    .some((segment) => fileExtension.test(segment) && identifies(segment.replace(fileExtension, '')));
 
 /**
  * Whether a (lower-cased) text names the candidate by an identity: one of their e-mails, pseudonyms,
@@ -289,10 +298,18 @@ export const planErase = async (
   findings: CandidateFindings,
   s3: { readonly client: S3Client; readonly bucket: string },
 ): Promise<ErasePlan> => {
-  const matches = needleMatcher(findings);
+  // Records of kinds and objects of places the tools do not know are erased whole, so only on an identity of
+  // the candidate's (an e-mail, pseudonym or id as a whole token), never on a name or an e-mail inside another
+  // (another person's data, deleted for good); those are listed for a look by hand.
   const identifies = identityMatcher(findings);
+  const keyIdentifies = keyIdentifier(identifies);
   const namesCandidate = candidateNamer(findings);
-  const otherItems = sources.otherItems.filter((item: OtherItem) => matches(item.text));
+  const mentionedOnly: string[] = [];
+  const otherItems = sources.otherItems.filter((item: OtherItem) => {
+    if (identifies(item.text)) return true;
+    if (namesCandidate(item.text)) mentionedOnly.push(tableKey(item));
+    return false;
+  });
   const otherObjects: string[] = [];
   const notSearched: string[] = [];
   /** Raw event batch key → digests of its opaque entries that are the candidate's. */
@@ -300,12 +317,13 @@ export const planErase = async (
   // Objects under raw/ that are not deliveries were not parsed for the candidate: searched like any other.
   const unreadableRaw: ObjectRef[] = sources.unreadableRaw.map((key) => ({ key }));
   for (const ref of [...(sources.otherObjects as ObjectRef[]), ...unreadableRaw]) {
-    if (matches(ref.key.toLowerCase())) {
+    const key = ref.key.toLowerCase();
+    if (keyIdentifies(key)) {
       otherObjects.push(ref.key);
       continue;
     }
     if ((ref.size ?? 0) > maxScannedObjectBytes) {
-      notSearched.push(ref.key);
+      (namesCandidate(key) ? mentionedOnly : notSearched).push(ref.key);
       continue;
     }
     // A batch holds everyone's deliveries: an entry it holds is decided as a dead letter is, by identity (a
@@ -324,7 +342,8 @@ export const planErase = async (
         throw error;
       },
     );
-    if (matches(text)) otherObjects.push(ref.key);
+    if (identifies(text)) otherObjects.push(ref.key);
+    else if (namesCandidate(key) || namesCandidate(text)) mentionedOnly.push(ref.key);
   }
   // Deliveries and claim checks the parser refuses were matched by their e-mail mentions only (a micro1
   // recording names no e-mail, only its report id): their bodies are searched for the candidate's identities.
@@ -389,11 +408,14 @@ export const planErase = async (
     mediaPrefixes: [...mediaPrefixes].sort(),
     otherObjects: otherObjects.sort(),
     notSearched: notSearched.sort(),
+    mentionedOnly: mentionedOnly.sort(),
     claimChecks: keysOf('claim-check').sort(),
     rawEvents: rawKeys.sort(),
     rawRewrites: rawRewrites.sort((a, b) => a.key.localeCompare(b.key)),
     keysNamingCandidate: new Set(
-      [...otherObjects, ...otherItems.map(tableKey)].filter((key) => namesCandidate(key.toLowerCase())),
+      [...otherObjects, ...otherItems.map(tableKey), ...mentionedOnly].filter((key) =>
+        namesCandidate(key.toLowerCase()),
+      ),
     ),
     identities: {
       emails: findings.emails.size,
@@ -449,16 +471,32 @@ export const planLines = (plan: ErasePlan): string[] => {
   return lines;
 };
 
-/** The objects the plan could not search (none: no line): said with the plan and with the outcome. */
-export const notSearchedLines = (plan: ErasePlan): string[] =>
-  plan.notSearched.length === 0
+/**
+ * What the plan leaves for a look by hand (none: no line), said with the plan and with the outcome: objects
+ * it could not search, and records that mention the candidate without an identity of theirs.
+ */
+export const notSearchedLines = (plan: ErasePlan): string[] => [
+  ...(plan.notSearched.length === 0
     ? []
     : [
         `bucket: not searched, larger than ${maxScannedObjectBytes / 1024 / 1024} MiB outside raw/, ` +
           `${claimCheckPrefix} and interviews/ (their keys do not name the candidate; look inside them by ` +
           `hand: the exit code is 1) (${plan.notSearched.length}):`,
         ...capped(plan.notSearched, 50, (key) => `  ${key}`),
-      ];
+      ]),
+  ...(plan.mentionedOnly.length === 0
+    ? []
+    : [
+        "not erased: records that mention the candidate's name, or an address containing theirs, but no " +
+          'e-mail, pseudonym or id of theirs (perhaps another person: look at them by hand; the exit code is ' +
+          `1) (${plan.mentionedOnly.length}):`,
+        ...capped(plan.mentionedOnly, 50, (key) => `  ${shownKey(plan, key)}`),
+      ]),
+];
+
+/** Whether the plan leaves anything for a look by hand ({@link notSearchedLines}): the exit code is 1. */
+export const leftForHand = (plan: ErasePlan): boolean =>
+  plan.notSearched.length > 0 || plan.mentionedOnly.length > 0;
 
 export interface EraseTarget {
   readonly dynamodb: DynamoDBClient;

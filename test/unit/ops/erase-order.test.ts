@@ -47,6 +47,7 @@ const plan: ErasePlan = {
   keysNamingCandidate: new Set(),
   identities: { emails: 1, names: 1, pseudonyms: 1, candidateIds: 1 },
   notSearched: [],
+  mentionedOnly: [],
 };
 
 const deletedItems = () =>

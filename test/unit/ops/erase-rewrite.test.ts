@@ -97,6 +97,7 @@ const planOf = (rewrite: ErasePlan['rawRewrites'][number]): ErasePlan => ({
   keysNamingCandidate: new Set(),
   identities: { emails: 1, names: 0, pseudonyms: 0, candidateIds: 0 },
   notSearched: [],
+  mentionedOnly: [],
 });
 
 const target = (s3: S3Client) => ({
