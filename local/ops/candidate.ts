@@ -35,6 +35,7 @@ import {
   unidentifiedCandidateId,
 } from '../../functions/ats/pseudonym.js';
 import { findInterviewKey, sessionKeyOf } from '../../functions/ledger/lifecycle.js';
+import { rawBatchesPrefix, rawEventsPrefix } from '../../functions/queue/raw-events.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import { vendorNames } from '../../functions/vendors/envelope.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -394,10 +395,22 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
   // Everything else in the bucket: keys only for now (read when the needles are known).
   // Listed by top-level folder, so the archive's media (`interviews/`, possibly millions of segments) is
   // never listed whole.
-  const known = new Set(['raw/', claimCheckPrefix, 'interviews/']);
+  const known = new Set([rawEventsPrefix, claimCheckPrefix, 'interviews/']);
   const root = await listLevel(s3, bucket, '', versioned);
   const otherObjects: ObjectRef[] = [...root.objects];
   for (const folder of root.folders.filter((f) => !known.has(f))) {
+    for await (const ref of listAll(s3, bucket, folder, versioned)) otherObjects.push(ref);
+  }
+  // Under raw/, what the raw event store does not list (`listRawEvents`: the current vendors' folders and the
+  // batches): a removed vendor's deliveries, anything put there by hand. Searched like any other object,
+  // rather than left unsaid.
+  const rawKnown = new Set([
+    ...vendorNames.map((vendor) => `${rawEventsPrefix}${vendor}/`),
+    rawBatchesPrefix,
+  ]);
+  const rawLevel = await listLevel(s3, bucket, rawEventsPrefix, versioned);
+  otherObjects.push(...rawLevel.objects);
+  for (const folder of rawLevel.folders.filter((f) => !rawKnown.has(f))) {
     for await (const ref of listAll(s3, bucket, folder, versioned)) otherObjects.push(ref);
   }
   return { events, states, archiveItems, otherItems, otherObjects, unreadableRaw };

@@ -225,6 +225,12 @@ const withRawBody = (text: string): string => {
   return withDecoded(text, typeof value === 'object' && value !== null ? value.raw?.bodyBase64 : undefined);
 };
 
+/** `text` followed by the delivery it holds decoded, when it is a stored delivery (`{ bodyBase64, … }`). */
+const withStoredBody = (text: string): string => {
+  const value = parseJson(text) as { bodyBase64?: unknown } | undefined;
+  return withDecoded(text, typeof value === 'object' && value !== null ? value.bodyBase64 : undefined);
+};
+
 /**
  * Whether an event was read without the facts an envelope gives: a claim check that is no envelope, or a
  * raw event with no interview, e-mail, name or candidate id (`candidate.ts` keeps a delivery the parser
@@ -334,9 +340,10 @@ export const planErase = async (
       if (theirs.length > 0) opaqueTheirs.set(ref.key, theirs.map(entryDigest));
       continue;
     }
-    // Expired or deleted since it was listed: nothing left to search or erase there.
+    // Expired or deleted since it was listed: nothing left to search or erase there. A stored delivery this
+    // version does not read (a removed vendor's) is searched with its body decoded.
     const text = await readText(s3.client, s3.bucket, ref).then(
-      (found) => found.toLowerCase(),
+      (found) => withStoredBody(found).toLowerCase(),
       (error: unknown) => {
         if (isGone(error)) return '';
         throw error;

@@ -233,6 +233,38 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     });
   });
 
+  it("erases a delivery of a vendor this version no longer knows, found in its decoded body, and leaves another person's", async () => {
+    // Prepare: single-delivery objects under raw/acme/ (a removed vendor): Nina's and Omar's
+    const day = new Date().toISOString().slice(0, 10);
+    const stored = (who: string) => ({
+      schemaVersion: 1,
+      vendor: 'acme',
+      dedupeKey: `acme:${who}`,
+      receivedAt: new Date().toISOString(),
+      headers: { 'content-type': 'application/json' },
+      bodyBase64: Buffer.from(
+        JSON.stringify({ candidate: { email: `${who}.removed@example.com` } }),
+      ).toString('base64'),
+    });
+    for (const who of ['nina', 'omar']) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `raw/acme/${day}/${who}.json`,
+          Body: JSON.stringify(stored(who)),
+        }),
+      );
+    }
+
+    // Act
+    const erased = await runOpsCommand(['erase', '--email', 'nina.removed@example.com', '--yes'], dataDir);
+
+    // Assess
+    expect(erased.exitCode).toBe(0);
+    expect(erased.lines.join('\n')).toMatch(/1 other object\(s\)/);
+    expect(await keysUnder('raw/acme/')).toEqual([`raw/acme/${day}/omar.json`]);
+  });
+
   it('names an object too large to search and exits 1, rather than skipping it as if it held nothing', async () => {
     // Prepare: an object outside the known prefixes, over 1 MiB, its key naming nobody
     const key = 'exports/2026-12/big-export.ndjson';
