@@ -492,10 +492,13 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
       // replaces the stored match with it and the round is made again on it (a failed note is checked for
       // first, as after any failure); the same one, none or a look-up that fails → the refusal stands (or
       // the look-up's own error, when it may pass). Any permanent refusal qualifies: what the ATS answers
-      // for a merged id is unconfirmed, and a genuine refusal (a wrong tag id) finds the same record.
+      // for a merged id is unconfirmed, and a genuine refusal (a wrong tag id) finds the same record. None
+      // found: the interview's record is no longer in the ATS (deleted since), so the event is parked as
+      // unmatched, as one whose candidate was never found is, for `ops replay` once it is back.
       const stored = claimed.atsMatch;
       let rematch: AtsMatchRecord | undefined;
       let lookupError: unknown;
+      let goneFromAts = false;
       if (
         !matchRechecked &&
         lookedUp === undefined &&
@@ -505,6 +508,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         matchRechecked = true;
         try {
           const found = await findMatch(event, claimed, session, deps.ats, options);
+          goneFromAts = found === undefined;
           if (found !== undefined && !sameIds(found, stored)) {
             // The same application under another candidate keeps the stage the interview started at: a
             // stage a recruiter moved it to since is never undone (apply.ts).
@@ -545,7 +549,13 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         round--; // the same round again, on the record found now
         continue;
       }
-      throw lookupError instanceof AtsTransientError ? lookupError : error;
+      if (lookupError instanceof AtsTransientError) throw lookupError;
+      if (goneFromAts && settleError === undefined) {
+        throw new UnmatchedCandidateError(
+          'the ATS record the interview was matched to is gone, and a new look-up finds none',
+        );
+      }
+      throw error;
     }
     // The event is recorded done only when its next round will have nothing to do: a crash between rounds
     // would otherwise leave a redelivery to find it done (a duplicate) and never send what that round would

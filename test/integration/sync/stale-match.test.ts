@@ -2,11 +2,13 @@
  * A stored ATS match made stale by a recruiter: the interview's first event matched candidate 11's
  * application, then a recruiter merged candidate 11 into candidate 12 (Greenhouse keeps the application and
  * moves it to the surviving candidate). The interview's later writes name candidate 11, which the ATS refuses:
- * the sync looks the record up again once and writes on the candidate found now.
+ * the sync looks the record up again once and writes on the candidate found now. A record deleted since
+ * (nothing found again) parks the event as unmatched.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createAtsAdapter } from '../../../functions/ats/index.js';
 import type { AtsAdapter } from '../../../functions/ats/types.js';
+import { classifyFailure } from '../../../functions/sync/failures.js';
 import { syncInterviewEvent } from '../../../functions/sync/sync-event.js';
 import { type FakeGreenhouse, startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
 import { round0, type SyncWorld, startSyncWorld } from './world.js';
@@ -139,6 +141,26 @@ describe('syncInterviewEvent: a stored match made stale by a merge (Greenhouse f
     expect(greenhouse.state.requests.filter((r) => r.path === '/v3/applications').length).toBe(
       lookupsBefore + 1,
     );
+    expect(greenhouse.state.notes).toEqual([]);
+  });
+
+  it('parks the event as unmatched when the record is gone from the ATS and a new look-up finds none', async () => {
+    // Prepare: the match stored; then the recruiter deletes the candidate (and the application with it)
+    const deps = world.deps({ ats });
+    await syncInterviewEvent(round0('interview_started'), deps);
+    const { state } = greenhouse;
+    state.candidates = [];
+    state.applications = [];
+    state.appliedTags = [];
+
+    // Act
+    const error = await syncInterviewEvent(round0('interview_ended'), deps).catch(
+      (thrown: unknown) => thrown,
+    );
+
+    // Assess: unmatched (the worker parks it for `ops replay`), not a refusal to dead-letter; nothing written
+    expect(error).toMatchObject({ name: 'UnmatchedCandidateError' });
+    expect(classifyFailure(error)).toMatchObject({ kind: 'unmatched' });
     expect(greenhouse.state.notes).toEqual([]);
   });
 });
