@@ -46,6 +46,15 @@ export interface AtsLogLine {
   readonly summary: string;
 }
 
+/**
+ * A write key or note marker as printed to the function's log (`stdout`, deployed): without the candidate's
+ * scores that the sync's keys carry (`…:field:<id>:<score>` → `…:field:<id>`, `…:proctoring:<score>` →
+ * `…:proctoring`), as the worker's own log lines leave them out. The file keeps them: `hasNote` reads its
+ * markers back (two follow-ups for two scores are two notes); printed lines are never read back.
+ */
+export const withoutScores = (key: string): string =>
+  key.replace(/:field:([^:]+):[^:]*$/, ':field:$1').replace(/:proctoring:[^:]*$/, ':proctoring');
+
 /** Creates the log adapter from `ATS_CONFIG` (see {@link logConfigSchema}); it needs no credentials. */
 export const createLogAdapter = (
   config: unknown,
@@ -74,7 +83,12 @@ export const createLogAdapter = (
       summary,
     };
     if (path === stdoutPath) {
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      const printed = {
+        ...line,
+        eventKey: withoutScores(line.eventKey),
+        ...(line.marker === undefined ? {} : { marker: withoutScores(line.marker) }),
+      };
+      process.stdout.write(`${JSON.stringify(printed)}\n`);
       return;
     }
     await mkdir(dirname(path), { recursive: true });

@@ -185,4 +185,35 @@ describe('log adapter', () => {
     ]);
     expect(await ats.hasNote?.({ candidateId: 'app-1' }, note.marker)).toBe(false);
   });
+
+  it('prints no score in the keys and markers it logs (the sync puts them in a field write key and a proctoring follow-up)', async () => {
+    // Prepare
+    const ats = createLogAdapter({ path: 'stdout' });
+    const followUp: ScreeningNote = {
+      ...note,
+      marker: 'interview-sync:micro1:report:R1:proctoring:85',
+    };
+
+    // Act
+    const { stdout } = await captureOutput(async () => {
+      await ats.setField?.({ candidateId: 'app-1' }, 'score', '72', {
+        ...ctx,
+        eventKey: 'micro1:report:R1:field:score:72',
+      });
+      await ats.addNote({ candidateId: 'app-1' }, followUp, {
+        ...ctx,
+        eventKey: 'micro1:report:R1:proctoring:85',
+      });
+    });
+
+    // Assess
+    const printed = stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { eventKey: string; marker?: string });
+    expect(printed.map(({ eventKey, marker }) => ({ eventKey, marker }))).toEqual([
+      { eventKey: 'micro1:report:R1:field:score', marker: undefined },
+      { eventKey: 'micro1:report:R1:proctoring', marker: 'interview-sync:micro1:report:R1:proctoring' },
+    ]);
+  });
 });
