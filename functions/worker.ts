@@ -40,7 +40,11 @@ import {
   type ServiceMetrics,
 } from './platform/metrics.js';
 import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
-import { integrationSecretReaderFromEnv, vendorApiSecretReaderFromEnv } from './platform/secrets.js';
+import {
+  integrationSecretReaderFromEnv,
+  minFreshIntervalMs,
+  vendorApiSecretReaderFromEnv,
+} from './platform/secrets.js';
 import type { IntegrationSecrets, VendorApiSecrets } from './platform/secrets-shape.js';
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { ArchiveTaskBatcher, sendArchiveTasks } from './queue/archive-queue.js';
@@ -247,19 +251,27 @@ const refusedCredentials = (error: unknown): boolean =>
   (error instanceof AtsPermanentError && (error.reason === 'unauthorized' || error.reason === 'forbidden'));
 
 /**
- * Whether the secrets, read again past the cache, may hold other credentials than those `fingerprint` was
- * built with: a key rotated in Secrets Manager (and the old one revoked) that this container's 5-minute
- * cache had not seen. Such a refusal is the cache's, not the configuration's. A read that fails cannot tell,
- * so it says yes: the event is retried (the queue bounds the retries), not dead-lettered for a refusal a
- * new key may cure.
+ * Whether the secrets, read again past the cache, hold other credentials than those `fingerprint` was built
+ * with: a key rotated in Secrets Manager (and the old one revoked) that this container's 5-minute cache had
+ * not seen. Such a refusal is the cache's, not the configuration's. A read that fails cannot tell
+ * (`unknown`): the event is retried too, not dead-lettered for a refusal a new key may cure, but once the
+ * secret can be read again (`minFreshIntervalMs`).
  */
-const secretsChangedSince = async (fingerprint: string): Promise<boolean> => {
+const secretsChangedSince = async (fingerprint: string): Promise<'changed' | 'unchanged' | 'unknown'> => {
   try {
-    return (await syncDeps({ fresh: true })).fingerprint !== fingerprint;
+    return (await syncDeps({ fresh: true })).fingerprint === fingerprint ? 'unchanged' : 'changed';
   } catch {
-    return true;
+    return 'unknown';
   }
 };
+
+/**
+ * Seconds before an event refused with credentials the secret may no longer hold comes back: at once when it
+ * holds others, after the reader will read it again when it could not (sooner, every receive would meet the
+ * same unanswerable read and the last one dead-letter the event).
+ */
+const credentialRetryDelaySeconds = (secrets: 'changed' | 'unknown'): number =>
+  secrets === 'changed' ? 1 : Math.ceil(minFreshIntervalMs / 1000) + 1;
 
 /** `Retry-After` an ATS or vendor API asked for, anywhere in the error's cause chain. */
 const retryAfterOf = (error: unknown): number | undefined => {
@@ -557,7 +569,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         if (
           enriched.apiFailure === 'VendorApiAuthError' &&
           !lastReceive &&
-          (await secretsChangedSince(fingerprint))
+          (await secretsChangedSince(fingerprint)) !== 'unchanged'
         ) {
           // micro1's API refused a key the secret no longer holds: synced now, from the webhook alone, the
           // parts only the API has would never reach the note. Retried with the new key instead (below).
@@ -624,13 +636,14 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           outcome: 'failed',
         });
       }
-      if (
+      const secrets =
         disposition.kind === 'permanent' &&
         !lastReceive &&
         builtWith !== undefined &&
-        refusedCredentials(error) &&
-        (await secretsChangedSince(builtWith))
-      ) {
+        refusedCredentials(error)
+          ? await secretsChangedSince(builtWith)
+          : 'unchanged';
+      if (secrets !== 'unchanged') {
         // Refused with credentials the secret no longer holds: retried at once with the new ones, where it
         // was dead-lettered (every event of the 5 minutes after a rotation, each to be redriven by hand). A
         // refusal of the new ones is dead-lettered as before.
@@ -642,7 +655,7 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
             error: errorName,
           },
         );
-        await delayRedelivery(record, 1);
+        await delayRedelivery(record, credentialRetryDelaySeconds(secrets));
         throw error;
       }
       switch (disposition.kind) {

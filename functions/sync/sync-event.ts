@@ -508,7 +508,9 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         matchRechecked = true;
         try {
           const found = await findMatch(event, claimed, session, deps.ats, options);
-          goneFromAts = found === undefined;
+          // Gone only when the ATS was asked: an event with nothing to look the record up by (a micro1
+          // part event carries no e-mail) says nothing of it, and its refusal stands.
+          goneFromAts = found === undefined && lookupIdentityOf(event, claimed) !== undefined;
           if (found !== undefined && !sameIds(found, stored)) {
             // The same application under another candidate keeps the stage the interview started at: a
             // stage a recruiter moved it to since is never undone (apply.ts).
@@ -773,6 +775,26 @@ const withStageAtStart = (match: AtsMatchRecord, stageAtStart: string | undefine
 const sameIds = (a: AtsMatchRecord, b: AtsMatchRecord | undefined): boolean =>
   b !== undefined && a.candidateId === b.candidateId && a.applicationId === b.applicationId;
 
+/**
+ * What the interview's ATS record can be looked up by: its ATS application id, its e-mail; undefined when
+ * the event and the item carry neither. Trimmed: a vendor's stray space must not make the ATS's filter miss
+ * (or refuse) the record.
+ */
+const lookupIdentityOf = (
+  event: InterviewEvent,
+  state: InterviewState,
+): { readonly atsApplicationId?: string; readonly email?: string } | undefined => {
+  const atsApplicationId = trimmed(
+    event.candidate.atsApplicationId ?? stringField(state, 'atsApplicationId'),
+  );
+  const email = trimmed(event.candidate.email);
+  if (atsApplicationId === undefined && email === undefined) return undefined;
+  return {
+    ...(atsApplicationId === undefined ? {} : { atsApplicationId }),
+    ...(email === undefined ? {} : { email }),
+  };
+};
+
 /** Finds the interview's ATS record: the event's own ATS ids, else the e-mail (with the ATS job). */
 const findMatch = async (
   event: InterviewEvent,
@@ -781,13 +803,10 @@ const findMatch = async (
   ats: AtsAdapter,
   options: SyncOptions,
 ): Promise<AtsMatchRecord | undefined> => {
-  // Trimmed: a vendor's stray space must not make the ATS's filter miss (or refuse) the record.
-  const atsApplicationId = trimmed(
-    event.candidate.atsApplicationId ?? stringField(state, 'atsApplicationId'),
-  );
+  const identity = lookupIdentityOf(event, state);
+  if (identity === undefined) return undefined;
+  const { atsApplicationId, email } = identity;
   const atsJobId = trimmed(event.candidate.atsJobId ?? stringField(state, 'atsJobId'));
-  const email = trimmed(event.candidate.email);
-  if (atsApplicationId === undefined && email === undefined) return undefined;
   const found = await ats.findApplication({
     ...(atsApplicationId === undefined ? {} : { atsApplicationId }),
     ...(atsJobId === undefined ? {} : { atsJobId }),

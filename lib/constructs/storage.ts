@@ -114,17 +114,20 @@ export class Storage extends Construct {
     });
     if (retain) {
       // Removing a version is the only way to erase a record of a versioned bucket; to do it, one must first
-      // change this policy, a management event CloudTrail keeps 90 days in every account (Event history).
+      // change this policy, a management event CloudTrail keeps 90 days in every account (Event history), as
+      // is suspending versioning (not denied: CloudFormation may set versioning again on any bucket update).
       // Not on a stage destroyed with its stack: `autoDeleteObjects` deletes every version.
       this.accessLogsBucket.addToResourcePolicy(
         new PolicyStatement({
           sid: 'DenyErasingAccessLogs',
           effect: Effect.DENY,
           principals: [new AnyPrincipal()],
-          actions: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning'],
-          resources: [this.accessLogsBucket.bucketArn, this.accessLogsBucket.arnForObjects('*')],
+          actions: ['s3:DeleteObjectVersion'],
+          resources: [this.accessLogsBucket.arnForObjects('*')],
         }),
       );
+      // Kept with the retained bucket when the stack goes: deleted, it would leave the records erasable.
+      this.accessLogsBucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
     // No cdk-nag acknowledgement is needed for this bucket's own access logs: AwsSolutions-S1 counts a bucket
     // that receives another bucket's server access logs as compliant.

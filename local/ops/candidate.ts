@@ -410,7 +410,12 @@ export const loadCandidateSources = async (options: LoadSourcesOptions): Promise
   ]);
   const rawLevel = await listLevel(s3, bucket, rawEventsPrefix, versioned);
   otherObjects.push(...rawLevel.objects);
-  for (const folder of rawLevel.folders.filter((f) => !rawKnown.has(f))) {
+  for (const folder of rawLevel.folders) {
+    if (rawKnown.has(folder)) {
+      // The store lists only the day folders below: an object beside them was put there by hand.
+      otherObjects.push(...(await listLevel(s3, bucket, folder, versioned)).objects);
+      continue;
+    }
     for await (const ref of listAll(s3, bucket, folder, versioned)) otherObjects.push(ref);
   }
   return { events, states, archiveItems, otherItems, otherObjects, unreadableRaw };

@@ -169,7 +169,8 @@ const candidateNamer = (findings: CandidateFindings): ((text: string) => boolean
 };
 
 /** File extensions an object named after the candidate may carry (`exports/jane@example.com.json`). */
-const fileExtension = /\.(?:json|jsonl|ndjson|txt|csv|tsv|md|log|pdf|html|xml|gz|zip)$/;
+const fileExtension =
+  /\.(?:json|jsonl|ndjson|txt|csv|tsv|md|log|pdf|html|xml|gz|zip|mp3|mp4|m4a|wav|webm|ts|m3u8|png|jpg|jpeg)$/;
 
 /**
  * Whether a (lower-cased) object key names the candidate by an identity: the whole key, or one of its path
@@ -190,12 +191,21 @@ const keyIdentifier = (identifies: (text: string) => boolean) => (key: string) =
  * their data for good.
  */
 export const identityMatcher = (findings: CandidateFindings): ((text: string) => boolean) => {
-  const tokens = [...findings.emails, ...findings.pseudonyms, ...idTokensOf(findings)];
-  if (tokens.length === 0) return () => false;
-  const pattern = new RegExp(
-    `(?<![a-z0-9._%+-])(?:${tokens.map(escapeRegExp).join('|')})(?![a-z0-9_%+-]|\\.[a-z0-9])`,
-  );
-  return (text) => pattern.test(text);
+  const addresses = [...findings.emails, ...findings.pseudonyms];
+  const ids = idTokensOf(findings);
+  // An address is whole when no address character goes on either side; an id when no letter or digit
+  // does (`backup/<id>.mp3`, `x-<id>_v2` are theirs).
+  const patterns = [
+    addresses.length === 0
+      ? undefined
+      : new RegExp(
+          `(?<![a-z0-9._%+-])(?:${addresses.map(escapeRegExp).join('|')})(?![a-z0-9_%+-]|\\.[a-z0-9])`,
+        ),
+    ids.length === 0
+      ? undefined
+      : new RegExp(`(?<![a-z0-9])(?:${ids.map(escapeRegExp).join('|')})(?![a-z0-9])`),
+  ].filter((pattern): pattern is RegExp => pattern !== undefined);
+  return (text) => patterns.some((pattern) => pattern.test(text));
 };
 
 /** Reads other objects no larger than this to look for the needles (larger ones: by key only). */

@@ -245,7 +245,7 @@ describe('stateful stack with the default configuration', () => {
       });
     });
 
-    it('the access-log bucket keeps every version, and no one may delete one or change versioning', () => {
+    it('the access-log bucket keeps every version, and no one may delete one', () => {
       // Prepare
       const statements = Object.values(
         template.findResources('AWS::S3::BucketPolicy', {
@@ -262,13 +262,19 @@ describe('stateful stack with the default configuration', () => {
           Sid: 'DenyErasingAccessLogs',
           Effect: 'Deny',
           Principal: { AWS: '*' },
-          Action: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning'],
-          Resource: [
-            getAtt(stack.storage.accessLogsBucket, 'Arn'),
-            { 'Fn::Join': ['', [getAtt(stack.storage.accessLogsBucket, 'Arn'), '/*']] },
-          ],
+          Action: 's3:DeleteObjectVersion',
+          Resource: { 'Fn::Join': ['', [getAtt(stack.storage.accessLogsBucket, 'Arn'), '/*']] },
         },
       ]);
+    });
+
+    it('keeps the access-log bucket’s policy when the stack is deleted or replaces it (the deny goes with it otherwise)', () => {
+      // Assess
+      template.hasResource('AWS::S3::BucketPolicy', {
+        Properties: { Bucket: { Ref: id(stack.storage.accessLogsBucket) } },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
     });
 
     it('only S3 log delivery for the archive bucket of this account may write, under archive-bucket/', () => {

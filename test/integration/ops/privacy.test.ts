@@ -400,6 +400,10 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     const strayRaw = `raw/round0/${new Date().toISOString().slice(0, 10)}/stray-notes.txt`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: namedAfterHer, Body: '{}' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: strayRaw, Body: `call ${jane.email} back` }));
+    // Named after her ids, whatever stands beside them: a recording backed up by hand, a versioned export
+    const namedAfterHerIds = [`backup/${jane.interviewId}.mp3`, `exports/x-${jane.interviewId}_v2.json`];
+    for (const key of namedAfterHerIds)
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '' }));
     // Perhaps someone else's: an address that contains hers, and her name alone. Listed, never deleted.
     const lookalike = 'exports/lookalike.json';
     await s3.send(
@@ -439,7 +443,7 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
       /ledger: \d+ item\(s\) deleted \(1 interview, 5 archive manifest, 1 parked, 1 other\)/,
     );
     expect(text).toContain(`bucket: 2 archived media object(s) under interviews/${jane.interviewId}/`);
-    expect(text).toMatch(/bucket: 2 raw event object\(s\), 2 claim-check object\(s\), 3 other object\(s\)/);
+    expect(text).toMatch(/bucket: 2 raw event object\(s\), 2 claim-check object\(s\), 5 other object\(s\)/);
     expect(text).toContain(strayRaw);
     expect(text).toMatch(/\(a key naming the candidate, sha256 [0-9a-f]{12}\)/);
     expect(text).not.toContain(namedAfterHer);

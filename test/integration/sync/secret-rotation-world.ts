@@ -9,7 +9,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
@@ -38,6 +43,13 @@ export interface RotationWorld {
   readonly secretsFile: string;
   /** One invocation with `event` as a record received `receiveCount` times: the failed records' ids. */
   invoke(event: InterviewEvent, receiveCount: number): Promise<string[]>;
+  /**
+   * One invocation with `event` sent to the events queue and received from it (a real receipt handle: the
+   * worker's redelivery delay applies to it): the failed records' ids.
+   */
+  invokeFromQueue(event: InterviewEvent): Promise<string[]>;
+  /** Whether the events queue gives a message now (received and left to come back). */
+  eventsQueueGives(): Promise<boolean>;
   /** What the dead-letter queue holds (received, not deleted). */
   deadLetters(): Promise<Array<{ errorName: string | undefined }>>;
   close(): Promise<void>;
@@ -73,6 +85,12 @@ export const startRotationWorld = async (options: {
   const { QueueUrl: deadLetterQueueUrl = '' } = await sqs.send(
     new CreateQueueCommand({ QueueName: 'worker-rotation-dlq' }),
   );
+  const { QueueUrl: eventsQueueUrl = '' } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'worker-rotation-events',
+      Attributes: { VisibilityTimeout: '60' },
+    }),
+  );
   const lever = await startFakeLever({
     apiKey: options.accepted.ats,
     seed: {
@@ -102,6 +120,7 @@ export const startRotationWorld = async (options: {
     LEDGER_TABLE_NAME: ledgerTable,
     BUCKET_NAME: 'worker-rotation-bucket',
     DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+    QUEUE_URL: eventsQueueUrl,
     QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
     QUEUE_MAX_RECEIVE_COUNT: '10',
     LOCAL_SECRETS_FILE: secretsFile,
@@ -148,6 +167,32 @@ export const startRotationWorld = async (options: {
         context,
       )) as SQSBatchResponse;
       return response.batchItemFailures.map((failure) => failure.itemIdentifier);
+    },
+    invokeFromQueue: async (event) => {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: eventsQueueUrl,
+          MessageBody: JSON.stringify({ kind: 'event', event }),
+        }),
+      );
+      const { Messages: [message] = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 1 }),
+      );
+      if (message?.Body === undefined || message.ReceiptHandle === undefined)
+        throw new Error('the events queue gave no message');
+      const record = {
+        ...sqsRecord(message.Body, 1, {}, 'worker-rotation-events'),
+        messageId: message.MessageId ?? '',
+        receiptHandle: message.ReceiptHandle,
+      };
+      const response = (await handler({ Records: [record] } satisfies SQSEvent, context)) as SQSBatchResponse;
+      return response.batchItemFailures.map((failure) => failure.itemIdentifier);
+    },
+    eventsQueueGives: async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, WaitTimeSeconds: 0, VisibilityTimeout: 0 }),
+      );
+      return Messages.length > 0;
     },
     deadLetters: async () => {
       const { Messages = [] } = await sqs.send(

@@ -6,12 +6,13 @@
  * (nothing found again) parks the event as unmatched.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { AtsPermanentError } from '../../../functions/ats/errors.js';
 import { createAtsAdapter } from '../../../functions/ats/index.js';
 import type { AtsAdapter } from '../../../functions/ats/types.js';
 import { classifyFailure } from '../../../functions/sync/failures.js';
 import { syncInterviewEvent } from '../../../functions/sync/sync-event.js';
 import { type FakeGreenhouse, startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
-import { round0, type SyncWorld, startSyncWorld } from './world.js';
+import { envelope, round0, type SyncWorld, startSyncWorld } from './world.js';
 
 const jane = [{ value: 'jane@example.com', type: 'personal' }];
 
@@ -162,5 +163,40 @@ describe('syncInterviewEvent: a stored match made stale by a merge (Greenhouse f
     expect(error).toMatchObject({ name: 'UnmatchedCandidateError' });
     expect(classifyFailure(error)).toMatchObject({ kind: 'unmatched' });
     expect(greenhouse.state.notes).toEqual([]);
+  });
+
+  it('lets a refusal stand, not parks the event, when the event and its item carry nothing to look the record up by', async () => {
+    // Prepare: a micro1 report of Jane's (no ATS application id) synced; then its proctoring score changes,
+    // an event that carries no e-mail, and the ATS refuses the follow-up note
+    let refuseNotes = false;
+    const refusing: AtsAdapter = {
+      ...ats,
+      addNote: async (match, note, ctx) => {
+        if (refuseNotes)
+          throw new AtsPermanentError('greenhouse: note refused', {
+            adapter: 'greenhouse',
+            status: 422,
+            reason: 'invalid_request',
+          });
+        return ats.addNote(match, note, ctx);
+      },
+    };
+    const deps = world.deps({ ats: refusing });
+    const report = envelope('micro1', 'interview_report.created', {
+      set: { 'data.candidate_email_id': 'jane@example.com' },
+      remove: ['data.ats_job_application_id'],
+    });
+    await syncInterviewEvent(report, deps);
+    refuseNotes = true;
+    const proctoring = envelope('micro1', 'proctoring_score.completed', {
+      set: { 'data.report_id': 'h0gqkAcaDJ', 'data.proctoring_score': 62 },
+    });
+
+    // Act
+    const error = await syncInterviewEvent(proctoring, deps).catch((thrown: unknown) => thrown);
+
+    // Assess: the ATS's own refusal (dead-lettered with its reason), not "the record is gone"
+    expect(proctoring.candidate.email).toBeUndefined();
+    expect(error).toMatchObject({ name: 'AtsPermanentError', reason: 'invalid_request' });
   });
 });

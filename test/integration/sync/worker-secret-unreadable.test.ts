@@ -1,7 +1,8 @@
 /**
  * The real worker handler when the ATS refuses its key and the secret cannot be read again to learn whether
  * the key was rotated (Secrets Manager down): retried, not dead-lettered on the old value as if the secret
- * still held it. Its own file (secret-rotation-world.ts): the worker's secret cache starts cold.
+ * still held it, and only once the secret can be read again. Its own file (secret-rotation-world.ts): the
+ * worker's secret cache starts cold.
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -19,7 +20,7 @@ const world = await startRotationWorld({
 afterAll(() => world.close());
 
 describe('worker handler when the ATS refuses its key and the secret cannot be read', () => {
-  it('retries the event instead of dead-lettering it, and syncs it with the new key once the secret reads again', async () => {
+  it('retries the event instead of dead-lettering it, not before the secret can be read again, and syncs it with the new key then', async () => {
     // Prepare: the worker reads the old key (and caches it); while the event is being enriched, the secret
     // becomes unreadable; the ATS then refuses the old key
     const event = round0('interview_ended', {
@@ -28,7 +29,7 @@ describe('worker handler when the ATS refuses its key and the secret cannot be r
       email: 'ada@example.com',
     });
     const held = world.round0Api.faults.hold({ method: 'GET', path: /^\/api\/v1\/interviews\// });
-    const first = world.invoke(event, 1);
+    const first = world.invokeFromQueue(event);
     await held.reached;
     writeFileSync(world.secretsFile, 'not json');
     held.release();
@@ -36,13 +37,16 @@ describe('worker handler when the ATS refuses its key and the secret cannot be r
     // Act
     const failedFirst = await first;
     const dlqAfterFirst = await world.deadLetters();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const backWithinSeconds = await world.eventsQueueGives();
     world.writeSecrets({ ...keys, ats: 'lever-key-new' });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const failedRetry = await world.invoke(event, 2);
 
-    // Assess: retried (the refusal may be the cache's), then synced with the new key
+    // Assess: retried (the refusal may be the cache's), after the reader's 30 s rather than at once (every
+    // receive meanwhile would meet the same failed read and the last dead-letter it), then synced
     expect(failedFirst).toHaveLength(1);
     expect(dlqAfterFirst).toEqual([]);
+    expect(backWithinSeconds).toBe(false);
     expect(failedRetry).toEqual([]);
     expect(world.lever.state.notes.filter((note) => note.opportunityId === 'opp-ada')).toHaveLength(1);
   });
