@@ -51,8 +51,7 @@ export const metrics = {
     unit: 'Count',
     service: 'interview-sync-ingest',
     breakdown: ['vendor', 'reason'],
-    description:
-      'refused deliveries (4xx) by reason: signature, token, schema, json, size, route, method, encoding',
+    description: 'refused deliveries (4xx) by reason: signature, token, schema, json, size, route, method',
   }),
   webhookAuthFailed: spec({
     name: 'WebhookAuthFailed',
