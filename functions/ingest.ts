@@ -21,7 +21,7 @@ import { envNames } from './platform/env.js';
 import { metrics as metricSpecs } from './platform/metric-names.js';
 import { recordMetric } from './platform/metrics.js';
 import { createLogger, createMetrics, loadTracing } from './platform/observability.js';
-import { createSecretReader } from './platform/secrets.js';
+import { createSecretReader, ingestFreshEnoughMs } from './platform/secrets.js';
 import { webhookSecretsSchema } from './platform/secrets-shape.js';
 import { EventQueue } from './queue/event-queue.js';
 
@@ -35,6 +35,7 @@ const readWebhookSecrets = createSecretReader({
   section: 'webhook',
   schema: webhookSecretsSchema,
   maxAgeSeconds: positiveIntEnv(env, envNames.secretsCacheSeconds, 300),
+  freshEnoughMs: ingestFreshEnoughMs,
 });
 const bucket = requireEnv(env, envNames.bucketName);
 const queue = new EventQueue({

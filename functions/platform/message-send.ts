@@ -8,7 +8,8 @@
  *   client out of the bundle shortens the ingest's cold start (`npm run bench`). It signs with the SDK's own
  *   signer (`@smithy/signature-v4`), with the credentials Lambda gives the function in its environment (the
  *   SDK's `fromEnv` provider), and keeps the SDK's behaviour that matters: 3 attempts with jitter for a
- *   throttled, failed or unanswered send, and the body's MD5 checked against SQS's answer.
+ *   throttled, failed or unanswered send, and the body's MD5 checked against SQS's answer (not the
+ *   attributes': they only label messages for operators, and the worker never reads them).
  * - `sdkSendMessage` (platform/clients.ts): the SDK client, for the worker, the archive and the tools, which
  *   load it anyway.
  */
@@ -138,7 +139,9 @@ export const createSignedSendMessage = (options: SignedSendMessageOptions): Send
     }
     let sent: { MessageId?: unknown; MD5OfMessageBody?: unknown } = {};
     try {
-      sent = JSON.parse(answer.body) as typeof sent;
+      const parsed: unknown = JSON.parse(answer.body);
+      // Anything but an object (`null`, a string) holds no message id or checksum: checked below.
+      if (typeof parsed === 'object' && parsed !== null) sent = parsed as typeof sent;
     } catch {
       // Checked below: no message id, no checksum.
     }

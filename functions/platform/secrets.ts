@@ -32,6 +32,11 @@ export interface SecretReaderOptions<T> {
    * @default 300
    */
   readonly maxAgeSeconds?: number;
+  /**
+   * A value read this recently counts as fresh: `fresh` does not read it again. Not for the worker, whose
+   * refusal after an invocation's own read may be a rotation that read just missed. @default 0
+   */
+  readonly freshEnoughMs?: number;
 }
 
 /**
@@ -46,6 +51,13 @@ export type SecretReader<T> = (options?: { readonly fresh?: boolean }) => Promis
 
 /** Shortest time between two reads forced by `fresh`. */
 export const minFreshIntervalMs = 30_000;
+
+/**
+ * The ingest's {@link SecretReaderOptions.freshEnoughMs}: a request whose own read just fetched the secret (a
+ * cold start, an expired cache) would otherwise wait out a second read, and with Secrets Manager slow the two
+ * could leave no time for its own 503 (ingest-limits.test.ts).
+ */
+export const ingestFreshEnoughMs = 1_000;
 
 /**
  * Secrets Manager's per-attempt limits, and 2 attempts: without them (`getSecret`'s default client has none) a
@@ -72,6 +84,7 @@ const provider = (): SecretsProvider => {
 export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretReader<T> => {
   const maxAgeMs = (options.maxAgeSeconds ?? 300) * 1000;
   const { arn, localFile, section, schema } = options;
+  const freshEnoughMs = options.freshEnoughMs ?? 0;
   if (arn === undefined && localFile === undefined) {
     throw new ConfigurationError(`no source configured for the ${section} secret (ARN or local file)`);
   }
@@ -128,7 +141,10 @@ export const createSecretReader = <T>(options: SecretReaderOptions<T>): SecretRe
   return async (options = {}) => {
     const now = Date.now();
     const wantsFresh = options.fresh === true;
-    const forced = wantsFresh && now - lastForcedAt >= minFreshIntervalMs;
+    const forced =
+      wantsFresh &&
+      now - lastForcedAt >= minFreshIntervalMs &&
+      (cached === undefined || lastReadFailed || now - cached.at >= freshEnoughMs);
     if (wantsFresh && !forced && forcedRead !== undefined) return forcedRead;
     if (cached !== undefined && !forced && now - cached.at < maxAgeMs) {
       // A caller asks for a fresh value when a credential did not match the cached one (a rotation?). Since

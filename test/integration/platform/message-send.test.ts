@@ -263,6 +263,17 @@ describe('signed SendMessage', () => {
     expect(error).toMatchObject({ code: 'InvalidChecksum', transient: false });
   });
 
+  it('does not count a 200 whose body is not an object as sent: the same refusal, not a crash', async () => {
+    // Prepare
+    answers = [() => ({ status: 200, body: null })];
+
+    // Act
+    const error = await failureOf(sendWith()(message));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'MessageSendError', code: 'InvalidChecksum' });
+  });
+
   it('ends each unanswered attempt at its time and gives up after 3', async () => {
     // Prepare
     answers = [() => 'hang'];

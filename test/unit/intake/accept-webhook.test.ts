@@ -11,7 +11,7 @@ import {
 } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
 import { SecretUnavailableError } from '../../../functions/platform/errors.js';
-import { createSecretReader } from '../../../functions/platform/secrets.js';
+import { createSecretReader, ingestFreshEnoughMs } from '../../../functions/platform/secrets.js';
 import { webhookSecretsSchema } from '../../../functions/platform/secrets-shape.js';
 import { QueueUnavailableError } from '../../../functions/queue/errors.js';
 import { type RawEvent, rawEventOf } from '../../../functions/queue/raw-events.js';
@@ -165,11 +165,14 @@ describe('acceptWebhook', () => {
         localFile: file,
         section: 'webhook',
         schema: webhookSecretsSchema,
+        freshEnoughMs: ingestFreshEnoughMs,
       }),
     };
     const raw = fixture('round0', 'interview_ended').raw;
     await acceptWebhook(round0Request(raw), withReader);
     await rm(dir, { recursive: true, force: true });
+    // (a value read within the last second counts as fresh: not read again)
+    await new Promise((resolve) => setTimeout(resolve, ingestFreshEnoughMs + 50));
 
     // Act
     const unmatched = await acceptWebhook(

@@ -4,7 +4,9 @@
  * 413 problem+json, never the gateway's error. Its writes fit its Lambda timeout (functions/platform/clients.ts): with S3 and SQS both unanswering,
  * every attempt of the claim check's PUT and of the SendMessage running to its end, plus the jitter between
  * attempts, the ingest still has time to answer its own 503 + Retry-After, even after a secret read whose
- * attempts ran out too (a cold start or a cache expiry during an outage of both).
+ * attempts ran out too (a cold start or a cache expiry during an outage of both). One read at most: a fresh
+ * read asked for right after the request's own is not made (secrets.ts `ingestFreshEnoughMs`), and one
+ * after a failed read is refused at once.
  */
 import { describe, expect, it } from '@jest/globals';
 import { ingestWriteLimits } from '../../../functions/platform/clients.js';

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { SecretUnavailableError } from '../../../functions/platform/errors.js';
-import { createSecretReader, minFreshIntervalMs } from '../../../functions/platform/secrets.js';
+import {
+  createSecretReader,
+  ingestFreshEnoughMs,
+  minFreshIntervalMs,
+} from '../../../functions/platform/secrets.js';
 import { webhookSecretsSchema } from '../../../functions/platform/secrets-shape.js';
 
 describe('createSecretReader (local file)', () => {
@@ -31,12 +35,13 @@ describe('createSecretReader (local file)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const reader = () =>
+  const reader = (options: { freshEnoughMs?: number } = {}) =>
     createSecretReader({
       localFile: file,
       section: 'webhook',
       schema: webhookSecretsSchema,
       maxAgeSeconds: 300,
+      ...options,
     });
 
   it('reads a rotated secret when asked for a fresh value, at most once per interval', async () => {
@@ -48,6 +53,7 @@ describe('createSecretReader (local file)', () => {
 
     // Act
     const cached = await read();
+    jest.setSystemTime(Date.now() + ingestFreshEnoughMs);
     const fresh = await read({ fresh: true });
     await write('newer-secret-0123456789');
     const tooSoon = await read({ fresh: true });
@@ -101,11 +107,12 @@ describe('createSecretReader (local file)', () => {
   });
 
   it('fails a fresh read the source cannot answer, rather than pass the cached value off as the current one', async () => {
-    // Prepare: a value cached; the source gone (a rotation may have happened meanwhile)
+    // Prepare: a value cached a while ago; the source gone (a rotation may have happened meanwhile)
     await write('old-secret-0123456789');
     const read = reader();
     await read();
     await rm(file);
+    jest.setSystemTime(Date.now() + ingestFreshEnoughMs);
 
     // Act
     const fresh = await read({ fresh: true }).catch((error: unknown) => error);
@@ -140,5 +147,27 @@ describe('createSecretReader (local file)', () => {
       message: 'the webhook secret is malformed at: round0SigningSecrets.0',
     });
     await expect(reader()()).rejects.toBeInstanceOf(SecretUnavailableError);
+  });
+
+  it('does not read again for a fresh value a value it read a moment ago (the same request’s own read), when so configured', async () => {
+    // Prepare: a cold reader configured as the ingest's; the secret rotated right after its first read
+    await write('read-now-0123456789');
+    const read = reader({ freshEnoughMs: ingestFreshEnoughMs });
+    const workers = reader();
+    await workers();
+    await read();
+    await write('rotated-0123456789');
+
+    // Act
+    const sameMoment = await read({ fresh: true });
+    const workersSameMoment = await workers({ fresh: true });
+    jest.setSystemTime(Date.now() + ingestFreshEnoughMs);
+    const aMomentLater = await read({ fresh: true });
+
+    // Assess: one read of the source per request; the next one that asks reads it again. The worker's reader
+    // (no such setting) reads it at once.
+    expect(sameMoment.round0SigningSecrets).toEqual(['read-now-0123456789']);
+    expect(workersSameMoment.round0SigningSecrets).toEqual(['rotated-0123456789']);
+    expect(aMomentLater.round0SigningSecrets).toEqual(['rotated-0123456789']);
   });
 });
