@@ -1,7 +1,7 @@
 /**
  * The vendors' APIs down, through the local pipeline with the API fakes the worker enriches from: ROUND0's
- * (`interview_ended`) refusing connections (the fake stopped, then started again on its port), then
- * answering 503 for a window; micro1's (a report lacking its transcript) answering 503 for a window.
+ * (`interview_ended`) refusing connections (the fake stopped, then started again on its port), answering 503
+ * for a window, then resetting every connection for one (each attempt counted); micro1's (a report lacking its transcript) answering 503 for a window.
  * Enrichment is retried (in-process, then by the queue); nothing reaches the ATS while the API is down — the
  * note must not be written from the webhook alone — and once it is back every event is synced from the
  * API's data, each effect once.
@@ -125,6 +125,31 @@ describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
     expect(writesOf('api-503').find((write) => write?.type === 'interview-sync.note')?.note?.text).toContain(
       fromTheApi,
     );
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
+
+  it('retries enrichment while the API resets every connection for a window, each attempt counted, and syncs from it after', async () => {
+    // Prepare
+    const webhook = await interview('api-reset');
+    const reads = { method: 'GET', path: /\/interviews\/api-reset$/ };
+    round0Api.faults.add({ ...reads, status: 'reset', when: 'before', times: Number.MAX_SAFE_INTEGER });
+
+    // Act: the window lasts until the API dropped more reads than one delivery makes (four attempts), so
+    // the event was attempted during the outage, in-process and by the queue
+    expect((await world.deliver('round0', webhook)).status).toBe(202);
+    await eventually(
+      () => expect(round0Api.log.count({ ...reads, applied: false })).toBeGreaterThanOrEqual(5),
+      20_000,
+    );
+    const writesWhileDown = writesOf('api-reset');
+    round0Api.faults.clear();
+
+    // Assess
+    expect(writesWhileDown).toEqual([]);
+    expectedEffects.push(...completedEffects('round0', 'api-reset'));
+    await audit(world, { effects: expectedEffects });
+    expect(
+      writesOf('api-reset').find((write) => write?.type === 'interview-sync.note')?.note?.text,
+    ).toContain(fromTheApi);
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 
   it("retries a micro1 report's enrichment while the API answers 503 for a window, and fills its missing part from it once it recovers", async () => {
