@@ -15,7 +15,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
@@ -23,6 +23,7 @@ import { type FakeLever, startFakeLever } from '../../../local/fakes/lever.js';
 import { type FakeMicro1Api, startFakeMicro1Api } from '../../../local/fakes/micro1-api.js';
 import { type FakeRound0Api, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
 import { startDynalite } from '../../helpers/dynalite.js';
+import { workerContext } from '../../helpers/lambda-context.js';
 import { sqsRecord } from '../../helpers/sqs-records.js';
 import { anOpportunity, ledgerTable } from './world.js';
 
@@ -150,11 +151,7 @@ export const startRotationWorld = async (options: {
   const { handler } = await import('../../../functions/worker.js');
   const clients = await import('../../../functions/platform/clients.js');
 
-  const context = {
-    functionName: 'interview-sync-worker',
-    awsRequestId: 'req-1',
-    getRemainingTimeInMillis: () => 60_000,
-  } as unknown as Context;
+  const context = workerContext('req-1', 60_000);
   return {
     lever,
     round0Api,

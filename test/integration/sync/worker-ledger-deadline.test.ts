@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
+import { workerContext } from '../../helpers/lambda-context.js';
 import { sqsRecord } from '../../helpers/sqs-records.js';
 import { ledgerTable, round0 } from './world.js';
 
@@ -100,11 +101,7 @@ describe('worker handler when DynamoDB hangs', () => {
     // Prepare: 12 s of Lambda time, less than one request's three 5 s attempts
     const event = round0('interview_ended');
     const record = sqsRecord(JSON.stringify({ kind: 'event', event }), 1);
-    const context = {
-      functionName: 'interview-sync-worker',
-      awsRequestId: 'req-deadline',
-      getRemainingTimeInMillis: () => 12_000,
-    } as unknown as Context;
+    const context = workerContext('req-deadline', 12_000);
 
     // Act
     const response = (await handler({ Records: [record] } satisfies SQSEvent, context)) as SQSBatchResponse;
@@ -118,11 +115,7 @@ describe('worker handler when DynamoDB hangs', () => {
     const event = round0('interview_ended', { eventId: 'evt_last_receive', interviewId: 'int-last' });
     const body = JSON.stringify({ kind: 'event', event });
     const record = sqsRecord(body, 10);
-    const context = {
-      functionName: 'interview-sync-worker',
-      awsRequestId: 'req-last-receive',
-      getRemainingTimeInMillis: () => 12_000,
-    } as unknown as Context;
+    const context = workerContext('req-last-receive', 12_000);
 
     // Act
     const response = (await handler({ Records: [record] } satisfies SQSEvent, context)) as SQSBatchResponse;

@@ -10,7 +10,8 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { workerContext } from '../../helpers/lambda-context.js';
 import { sqsRecord } from '../../helpers/sqs-records.js';
 import { ledgerTable } from './world.js';
 
@@ -69,11 +70,7 @@ describe('worker handler when SQS hangs', () => {
     // Prepare: an unreadable message (dead-lettered at once), 4 s of Lambda time: less than the SQS
     // client's attempts (2 s each, three of them)
     const record = sqsRecord('not json {', 1);
-    const context = {
-      functionName: 'interview-sync-worker',
-      awsRequestId: 'req-queue-deadline',
-      getRemainingTimeInMillis: () => 4_000,
-    } as unknown as Context;
+    const context = workerContext('req-queue-deadline', 4_000);
 
     // Act
     const response = (await handler({ Records: [record] } satisfies SQSEvent, context)) as SQSBatchResponse;
