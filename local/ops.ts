@@ -30,6 +30,7 @@ import { type DoctorOptions, diagnoseAts, renderDoctorReport } from '../function
 import type { AtsAdapterDeps } from '../functions/ats/types.js';
 import { envNames } from '../functions/platform/env.js';
 import { type IntegrationSecrets, integrationSecretsSchema } from '../functions/platform/secrets-shape.js';
+import { type UrlPolicyRelaxation, urlPolicyRelaxationFromEnv } from '../functions/platform/url-guard.js';
 import type { InterviewEvent } from '../functions/vendors/envelope.js';
 import { readDeployedWorkerSettings } from './ops/deployed-settings.js';
 import type { ProgressStream } from './ops/progress.js';
@@ -191,6 +192,11 @@ export interface DoctorTarget {
    * worker reads them there, the archive cannot. Names only.
    */
   readonly vendorKeysInIntegration: readonly string[];
+  /**
+   * With `--stage`: the SSRF guard the deployed worker's calls pass (https to public addresses only), so
+   * a base URL the worker would refuse fails here too. Undefined for a local doctor (the local fakes).
+   */
+  readonly urlPolicy?: UrlPolicyRelaxation;
 }
 
 const parseConfig = (text: string | undefined, from: string): unknown => {
@@ -268,6 +274,7 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
   let settings: Readonly<Record<string, string | undefined>> = ops.env ?? process.env;
   let secretValues: Pick<OpsValues, 'integration-secret-arn' | 'region'> = values;
   let settingsSource = 'the environment';
+  let urlPolicy: UrlPolicyRelaxation | undefined;
   if (values.stage !== undefined) {
     const outputs = await outputsOf(values, 'doctor --stage');
     // What the last deploy made (cdk.json's stage and the -c keys it was given), not cdk.json as it is now.
@@ -276,6 +283,7 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
     });
     settings = deployed.environment;
     settingsSource = deployed.source;
+    urlPolicy = usageErrorOf(() => urlPolicyRelaxationFromEnv(deployed.environment));
     secretValues = {
       'integration-secret-arn':
         values['integration-secret-arn'] ??
@@ -308,6 +316,7 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
     vendorKeysInIntegration: (['round0ApiKey', 'micro1ApiKey'] as const).filter(
       (key) => secrets[key] !== undefined,
     ),
+    ...(urlPolicy === undefined ? {} : { urlPolicy }),
   };
 };
 
@@ -317,7 +326,7 @@ const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult>
     target.adapter,
     target.config,
     target.credentials,
-    ops.atsDeps,
+    target.urlPolicy === undefined ? ops.atsDeps : { ...ops.atsDeps, urlPolicy: target.urlPolicy },
     target.options,
   );
   const lines = values.json

@@ -18,7 +18,7 @@ import {
   doctorReportBuilder,
 } from '../doctor-report.js';
 import type { AtsAdapterDeps } from '../types.js';
-import { resolveAshby } from './adapter.js';
+import { ashbyFieldValue, resolveAshby } from './adapter.js';
 import {
   buildApiKeyInfo,
   buildCandidateList,
@@ -239,6 +239,27 @@ export const diagnoseAshby = async (
       'fail',
       `${settings.statusField.fieldId} belongs to ${statusField.context.split(',')[0]}, not ${settings.statusField.objectType}`,
     );
+  }
+  // The status values are converted to the field's type as the adapter writes them: one the type cannot
+  // take (text for a Number field, anything but true/false for a Boolean one) is refused on every event.
+  const statusFieldType = statusField?.context?.split(', ')[1];
+  if (settings.statusField && statusFieldType !== undefined) {
+    const { fieldId, values } = settings.statusField;
+    const refused = Object.entries(values).flatMap(([status, value]) => {
+      try {
+        ashbyFieldValue(fieldId, statusFieldType, value);
+        return [];
+      } catch {
+        return [status];
+      }
+    });
+    if (refused.length > 0) {
+      report.check(
+        'statusField.values',
+        'fail',
+        `${fieldId} is a ${statusFieldType} field: the value of ${refused.join(' and ')} cannot be written to it`,
+      );
+    }
   }
   // The score is written with `fieldObjectType` (Application by default): a field of another object type
   // would be refused on every completed interview.

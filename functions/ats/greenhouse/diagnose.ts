@@ -20,8 +20,11 @@ import {
 import type { AtsAdapterDeps } from '../types.js';
 import { resolveGreenhouse } from './adapter.js';
 import {
+  buildListApplicationsByCandidates,
+  buildListAppliedTags,
   buildListCandidates,
   buildListCandidateTags,
+  buildListCurrentApplicationStage,
   buildListCustomFields,
   buildListJobInterviewStages,
   buildListNotes,
@@ -101,6 +104,59 @@ export const diagnoseGreenhouse = async (
     client.firstPage(buildListNotes(baseUrl, id, 1), named),
   );
 
+  // The reads the worker makes on every event (a lookup by e-mail reads the candidate's applications), and
+  // those the configuration adds (a status write reads the applied tags first, a stage move the current
+  // stage row): made once here, so a refused read (a scope not granted) is a failure now, not on every event.
+  const sampleRead = async <T>(
+    name: string,
+    what: string,
+    read: () => Promise<T>,
+  ): Promise<T | undefined> => {
+    try {
+      const rows = await read();
+      report.check(name, 'ok', what);
+      return rows;
+    } catch (error) {
+      report.check(name, 'fail', describeAtsFailure(error).detail);
+      return undefined;
+    }
+  };
+  const candidateId = sampleCandidateId;
+  const tagsConfigured =
+    settings.statusTagIds.in_progress !== undefined || settings.statusTagIds.completed !== undefined;
+  let sampleApplicationId: string | undefined;
+  if (candidateId === undefined) {
+    report.check('list applications', 'skipped', 'no visible candidate to read the applications of');
+    if (tagsConfigured)
+      report.check('read applied tags', 'skipped', 'no visible candidate to read the tags of');
+  } else {
+    const applications = await sampleRead(
+      'list applications',
+      "a candidate's applications are readable (every lookup by e-mail reads them)",
+      () => client.firstPage(buildListApplicationsByCandidates(baseUrl, [candidateId], 1), named),
+    );
+    sampleApplicationId = applications?.[0]?.id;
+    if (tagsConfigured) {
+      await sampleRead(
+        'read applied tags',
+        "a candidate's tags are readable (each status write reads them first)",
+        () => client.firstPage(buildListAppliedTags(baseUrl, candidateId, 1), named),
+      );
+    }
+  }
+  if (options.completedStageId !== undefined) {
+    const applicationId = sampleApplicationId;
+    if (applicationId === undefined) {
+      report.check('read current stage', 'skipped', 'no visible application to read the stage of');
+    } else {
+      await sampleRead(
+        'read current stage',
+        "an application's current stage is readable (each stage move reads it first)",
+        () => client.firstPage(buildListCurrentApplicationStage(baseUrl, applicationId, 1), named),
+      );
+    }
+  }
+
   if (scopes === undefined) {
     report.check(
       'create a note',
@@ -146,8 +202,15 @@ export const diagnoseGreenhouse = async (
     (row) => (row.job_id ? `job ${row.job_id}` : undefined),
   );
   report.list(stages.list);
-  if (stages.error) report.check('list stages', 'fail', describeAtsFailure(stages.error).detail);
-  else if (stages.list.items.length === 0) {
+  // A list refused is a failure only where the configuration needs its ids: the worker never lists them.
+  const failIfNeeded = (needed: boolean) => (needed ? 'fail' : 'warn');
+  if (stages.error) {
+    report.check(
+      'list stages',
+      failIfNeeded(options.completedStageId !== undefined),
+      describeAtsFailure(stages.error).detail,
+    );
+  } else if (stages.list.items.length === 0) {
     limitedUser = true;
     report.check(
       'list stages',
@@ -164,7 +227,8 @@ export const diagnoseGreenhouse = async (
     () => undefined,
   );
   report.list(tags.list);
-  if (tags.error) report.check('list tags', 'fail', describeAtsFailure(tags.error).detail);
+  if (tags.error)
+    report.check('list tags', failIfNeeded(tagsConfigured), describeAtsFailure(tags.error).detail);
   else if (tags.list.items.length === 0)
     report.check(
       'list tags',

@@ -50,7 +50,12 @@ describe('the ATS doctor against Greenhouse', () => {
   it('authenticates, sees candidates and notes, checks note creation from the token scopes and lists the ids', async () => {
     // Prepare
     const fake = await start({
-      tokenScopes: ['harvest:candidates:list', 'harvest:notes:list', 'harvest:notes:create'],
+      tokenScopes: [
+        'harvest:candidates:list',
+        'harvest:notes:list',
+        'harvest:notes:create',
+        'harvest:applied_candidate_tags:list',
+      ],
     });
 
     // Act
@@ -68,6 +73,9 @@ describe('the ATS doctor against Greenhouse', () => {
       ['authenticate', 'ok'],
       ['list candidates', 'ok'],
       ['list notes', 'ok'],
+      ['list applications', 'ok'],
+      ['read applied tags', 'ok'],
+      ['read current stage', 'ok'],
       ['create a note', 'ok'],
       ['list stages', 'ok'],
       ['list tags', 'ok'],
@@ -82,6 +90,75 @@ describe('the ATS doctor against Greenhouse', () => {
     // Private notes (the default): the retry's duplicate check depends on the user reading them
     expect(report.advice.join(' ')).toMatch(/visibility "private".*a retry posts a second note/);
     expect(fake.log.count({ path: /^\/v3\//, method: 'POST' })).toBe(0);
+  });
+
+  it("fails a read the configuration's writes make first when the token lacks its scope, as the adapter is refused", async () => {
+    // Prepare: status tags configured, but no scope to read a candidate's applied tags
+    const fake = await start({
+      tokenScopes: ['harvest:candidates:list', 'harvest:notes:list', 'harvest:notes:create'],
+    });
+    const config = configFor(fake.url, { statusTagIds: { in_progress: 70, completed: 71 } });
+
+    // Act
+    const report = await diagnoseAts('greenhouse', config, credentials);
+    const write = await createAtsAdapter('greenhouse', config, credentials)
+      .setStatus({ candidateId: '11' }, 'completed', aContext())
+      .catch((error: unknown) => error);
+
+    // Assess: the doctor says what every status write would meet
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.name === 'read applied tags')).toEqual(
+      expect.objectContaining({ status: 'fail', detail: expect.stringMatching(/403/) }),
+    );
+    expect(write).toEqual(expect.objectContaining({ status: 403 }));
+    expect(fake.log.count({ path: /^\/v3\//, method: 'POST' })).toBe(0);
+  });
+
+  it('fails a refused read of applications (every lookup makes it) and of the current stage a move reads', async () => {
+    // Prepare
+    const fake = await start();
+    const diagnose = () =>
+      diagnoseAts('greenhouse', configFor(fake.url), credentials, {}, { completedStageId: '501' });
+
+    // Act
+    fake.failNext({ status: 403, match: (r) => r.path === '/v3/applications' });
+    const noApplications = await diagnose();
+    fake.failNext({ status: 403, match: (r) => r.path === '/v3/application_stages' });
+    const noStage = await diagnose();
+
+    // Assess: without an application read there is no application to read the stage of
+    const statuses = (report: DoctorReport) =>
+      ['list applications', 'read current stage'].map((name) => statusOf(report, name));
+    expect(statuses(noApplications)).toEqual(['fail', 'skipped']);
+    expect(statuses(noStage)).toEqual(['ok', 'fail']);
+    expect([noApplications.ok, noStage.ok]).toEqual([false, false]);
+  });
+
+  it('warns, not fails, on a refused stage or tag list the configuration does not need', async () => {
+    // Prepare: the worker never lists stages or tags; only configured ids are looked up in them
+    const fake = await start();
+    const refuseLists = () => {
+      fake.failNext({ status: 403, match: (r) => r.path === '/v3/job_interview_stages' });
+      fake.failNext({ status: 403, match: (r) => r.path === '/v3/candidate_tags' });
+    };
+
+    // Act
+    refuseLists();
+    const unneeded = await diagnoseAts('greenhouse', configFor(fake.url), credentials);
+    refuseLists();
+    const needed = await diagnoseAts(
+      'greenhouse',
+      configFor(fake.url, { statusTagIds: { completed: 71 } }),
+      credentials,
+      {},
+      { completedStageId: '501' },
+    );
+
+    // Assess
+    expect([statusOf(unneeded, 'list stages'), statusOf(unneeded, 'list tags')]).toEqual(['warn', 'warn']);
+    expect(unneeded.ok).toBe(true);
+    expect([statusOf(needed, 'list stages'), statusOf(needed, 'list tags')]).toEqual(['fail', 'fail']);
+    expect(needed.ok).toBe(false);
   });
 
   it('says note creation was not checked when the token answer lists no scopes', async () => {
@@ -194,6 +271,30 @@ describe('the ATS doctor against Lever', () => {
       { id: 'stage-screened', name: 'AI screened' },
     ]);
     expect(fake.log.entries.every((e) => e.method === 'GET')).toBe(true);
+  });
+
+  it('warns on a key that cannot list stages unless a completed stage is configured (the adapter never lists them)', async () => {
+    // Prepare
+    const fake = await start();
+    const config = { baseUrl: `${fake.url}/v1`, performAs: 'user-1', http: fastHttp };
+
+    // Act
+    fake.failNext({ status: 403, match: (r) => r.path === '/v1/stages' });
+    const unneeded = await diagnoseAts('lever', config, { apiKey: 'lever-key' });
+    fake.failNext({ status: 403, match: (r) => r.path === '/v1/stages' });
+    const needed = await diagnoseAts(
+      'lever',
+      config,
+      { apiKey: 'lever-key' },
+      {},
+      { completedStageId: 'stage-screened' },
+    );
+
+    // Assess
+    expect(statusOf(unneeded, 'list stages')).toBe('warn');
+    expect(unneeded.ok).toBe(true);
+    expect(statusOf(needed, 'list stages')).toBe('fail');
+    expect(needed.ok).toBe(false);
   });
 
   it('fails a key created without endpoints (403) and an unknown perform_as user', async () => {
@@ -404,6 +505,50 @@ describe('the ATS doctor against Ashby', () => {
     expect(statusOf(number, 'score field type')).toBeUndefined();
     expect(statusOf(select, 'score field type')).toBe('fail');
     expect(select.ok).toBe(false);
+  });
+
+  it("fails status values the status field's type cannot take, as the adapter's write refuses them", async () => {
+    // Prepare: a Number field configured with text values
+    const fake = await start();
+    fake.state.customFields.push({
+      id: 'field-number',
+      title: 'AI status code',
+      objectType: 'Application',
+      fieldType: 'Number',
+      isArchived: false,
+    });
+    const configWith = (fieldId: string, values: { in_progress: string; completed: string }) =>
+      config(fake.url, { statusField: { fieldId, values } });
+    const text = configWith('field-number', { in_progress: 'In progress', completed: '1' });
+
+    // Act
+    const refused = await diagnoseAts('ashby', text, { apiKey: 'ashby-key' });
+    const numbers = await diagnoseAts(
+      'ashby',
+      configWith('field-number', { in_progress: '0', completed: '1' }),
+      {
+        apiKey: 'ashby-key',
+      },
+    );
+    const onString = await diagnoseAts(
+      'ashby',
+      configWith('field-status', { in_progress: 'In progress', completed: 'Done' }),
+      {
+        apiKey: 'ashby-key',
+      },
+    );
+    const write = await createAtsAdapter('ashby', text, { apiKey: 'ashby-key' })
+      .setStatus({ candidateId: 'cand-1', applicationId: 'app-1' }, 'in_progress', aContext())
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(refused.checks.find((c) => c.name === 'statusField.values')).toEqual(
+      expect.objectContaining({ status: 'fail', detail: expect.stringMatching(/Number field.*in_progress/) }),
+    );
+    expect(refused.ok).toBe(false);
+    expect(statusOf(numbers, 'statusField.values')).toBeUndefined();
+    expect(statusOf(onString, 'statusField.values')).toBeUndefined();
+    expect(write).toEqual(expect.objectContaining({ reason: 'field_type' }));
   });
 
   it('fails a completed stage of type Archived, which Ashby moves to only with an archive reason', async () => {

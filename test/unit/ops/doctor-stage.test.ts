@@ -4,8 +4,12 @@
  * template (a deploy's `-c` keys included, which cdk.json alone would miss); flags still win.
  */
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
 import { resolveDoctorTarget, runOpsCommand } from '../../../local/ops.js';
 import { synthesizeFromContext } from '../../infra/synth.js';
 import {
@@ -139,6 +143,60 @@ describe('npm run ops -- doctor --stage', () => {
       { completedStageId: '777' },
     ]);
     expect((JSON.parse(lines.join('\n')) as { adapter: string }).adapter).toBe('generic');
+  });
+
+  it("refuses an ATS base URL the deployed worker's SSRF guard refuses (plain http to a private address), as a local doctor does not", async () => {
+    // Prepare: a Greenhouse on this machine over http, deployed by mistake
+    const fake = await startFakeGreenhouse({ seed: { candidates: [] } });
+    const dir = await mkdtemp(join(tmpdir(), 'doctor-stage-'));
+    try {
+      const atsConfig = JSON.stringify({
+        baseUrl: `${fake.url}/v3`,
+        authUrl: `${fake.url}/token`,
+        userId: '42',
+      });
+      const ats = { clientId: 'gh-client', clientSecret: 'gh-secret' };
+      deployProdWith({ atsAdapter: 'greenhouse', atsConfig });
+      stageSecrets({
+        webhook: { round0SigningSecrets: [], micro1Tokens: [] },
+        integration: { pseudonymKey, ats },
+      });
+      const secretsFile = join(dir, 'secrets.local.json');
+      await writeFile(
+        secretsFile,
+        JSON.stringify({
+          webhook: { round0SigningSecrets: ['whsec_local-test'], micro1Tokens: ['t'.repeat(43)] },
+          integration: { ats },
+        }),
+      );
+      const authenticateOf = (lines: readonly string[]) =>
+        (JSON.parse(lines.join('\n')) as { checks: Array<{ name: string; status: string }> }).checks.find(
+          (check) => check.name === 'authenticate',
+        )?.status;
+      const tokenRequests = () => fake.log.count({ path: /^\/token$/ });
+
+      // Act
+      const deployed = await runOpsCommand(
+        ['doctor', '--stage', 'prod', '--region', region, '--json'],
+        '/nonexistent/',
+      );
+      const tokenRequestsOfDeployed = tokenRequests();
+      const local = await runOpsCommand(['doctor', '--json'], dir, {
+        env: { ATS_ADAPTER: 'greenhouse', ATS_CONFIG: atsConfig },
+        secretsFile,
+      });
+
+      // Assess: the deployed check is refused before any request is made; the local one reaches the fake
+      expect([authenticateOf(deployed.lines), deployed.exitCode, tokenRequestsOfDeployed]).toEqual([
+        'fail',
+        1,
+        0,
+      ]);
+      expect([authenticateOf(local.lines), tokenRequests()]).toEqual(['ok', 1]);
+    } finally {
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('says which permission is missing when the template cannot be read', async () => {
