@@ -209,8 +209,11 @@ export const runSendCli = async (
   argv: readonly string[],
   output: CliOutput = consoleOutput,
   environment: NodeJS.ProcessEnv = process.env,
-  /** Where a running `npm start` keeps its runtime info (the media fake's URL). */
-  dataDir: string = defaultDataDir,
+  /**
+   * Where a running `npm start` keeps its runtime info (its API's and media fake's URLs, its secrets file).
+   * @default `DATA_DIR` as `npm start` reads it, else `.data/`
+   */
+  dataDir: string = environment.DATA_DIR ? resolve(environment.DATA_DIR) : defaultDataDir,
 ): Promise<number> => {
   try {
     const { values, positionals } = parseArgs({
@@ -267,7 +270,10 @@ export const runSendCli = async (
       const needsSecret = vendor === 'round0' && values.secret === undefined;
       const needsToken =
         vendor === 'micro1' && values.token === undefined && new URL(baseUrl).pathname === '/';
-      const secrets = needsSecret || needsToken ? await readLocalSecrets() : undefined;
+      const secrets =
+        needsSecret || needsToken
+          ? await readLocalSecrets(await localSecretsFile(environment, dataDir))
+          : undefined;
       target = {
         baseUrl,
         ...optionalValue('secret', secrets?.webhook.round0SigningSecrets[0]),
@@ -343,12 +349,18 @@ const deployedTarget = async (
   }
 };
 
-const readLocalSecrets = async () => {
+/** The secrets the running `npm start` checks with: `SECRETS_FILE` as it reads it, else the file its runtime info names. */
+const localSecretsFile = async (environment: NodeJS.ProcessEnv, dataDir: string): Promise<string> =>
+  environment.SECRETS_FILE
+    ? resolve(environment.SECRETS_FILE)
+    : ((await readRuntimeInfo(dataDir))?.secretsFile ?? defaultSecretsFilePath);
+
+const readLocalSecrets = async (path: string) => {
   try {
-    return await readSecretsFile(defaultSecretsFilePath);
+    return await readSecretsFile(path);
   } catch (error) {
     throw new SendUsageError(
-      `cannot read ${defaultSecretsFilePath}: run \`npm start\` once to create it, or pass --secret/--token`,
+      `cannot read ${path}: run \`npm start\` once to create it, or pass --secret/--token`,
       { cause: error },
     );
   }

@@ -118,8 +118,9 @@ export class RecordingInProgressError extends ArchiveError {
   constructor(
     /** The archive key of the media playlist without an end. */
     readonly key: string,
+    options?: ErrorOptions,
   ) {
-    super(`${key}: the media playlist has no EXT-X-ENDLIST (the recording is not finished)`);
+    super(`${key}: the media playlist has no EXT-X-ENDLIST (the recording is not finished)`, options);
     this.name = 'RecordingInProgressError';
   }
 }

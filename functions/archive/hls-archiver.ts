@@ -189,22 +189,27 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
     );
     if (!Array.isArray(plans)) return [plans];
 
+    // A recording still being written: keep what it lists so far (a retry fetches only what was added) and
+    // write no playlist, which would make a copy that ends early look complete.
+    const unfinished = plans.find((plan) => !plan.finished);
     const objects = await runBounded(
       plans
         .flatMap((plan) => plan.objects)
         .map(
           (object) => () =>
             archiveObject(object, source, store).catch((error: unknown) => {
-              objectRefusedAsExpired ||= refusedAsExpired(error);
+              const refused = refusedAsExpired(error);
+              objectRefusedAsExpired ||= refused;
+              // A live playlist may list a segment its CDN does not serve yet (a 404 at an edge): the
+              // recording is in progress, retried later, not refused for good.
+              if (refused && unfinished !== undefined) {
+                throw new RecordingInProgressError(unfinished.key, { cause: error });
+              }
               throw error;
             }),
         ),
       concurrency,
     );
-
-    // A recording still being written: keep what it lists so far (a retry fetches only what was added) and
-    // write no playlist, which would make a copy that ends early look complete.
-    const unfinished = plans.find((plan) => !plan.finished);
     if (unfinished !== undefined) throw new RecordingInProgressError(unfinished.key);
 
     // Playlists last, the entry after the media playlists: each names only objects already stored.
@@ -691,7 +696,10 @@ const archiveObject = async (
   // segments may be encrypted (an AES-128 `.mp3` segment has no MP3 header), so only an HTML answer is told
   // apart, whatever the extension (media-type.ts).
   const { body: checked } = notAPage(response, object.key, object.contentType);
-  const body = object.range ? exactly(checked, object.range.length, object.key) : checked;
+  // No segment or init section is empty: an empty 200 (a CDN glitch) stored would be skipped by every resume.
+  const body = object.range
+    ? exactly(checked, object.range.length, object.key)
+    : notEmpty(checked, object.key);
   try {
     return await store.put(object.key, body, meta);
   } catch (error) {
@@ -699,6 +707,21 @@ const archiveObject = async (
     response.body.destroy();
     throw error;
   }
+};
+
+/** `body` passed through unchanged, failing with {@link UnexpectedMediaSizeError} when it ends empty. */
+const notEmpty = (body: Readable, key: string): Readable => {
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      callback(received > 0 ? null : new UnexpectedMediaSizeError(key, 1, 0));
+    },
+  });
+  return pipeline(body, counter, () => {});
 };
 
 /**

@@ -28,6 +28,29 @@ const pdf: Signature = (head) => head.subarray(0, sniffBytes).includes('%PDF-', 
 const frameSync: Signature = (head) =>
   head.length >= 2 && head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0;
 
+/**
+ * An ADTS (AAC) frame header: 12 sync bits, layer `00` (reserved in MPEG audio, so told apart), and a
+ * sampling frequency index of 0-12 (13-15 are reserved).
+ */
+const adtsFrame: Signature = (head) =>
+  head.length >= 3 &&
+  head[0] === 0xff &&
+  ((head[1] ?? 0) & 0xf6) === 0xf0 &&
+  (((head[2] ?? 0) >> 2) & 0x0f) <= 12;
+
+/**
+ * An MPEG audio frame header (MP3 is layer III), none of its fields reserved: version `01`, layer `00`,
+ * bitrate index `1111`, sampling rate `11`. Two sync bytes alone are what a UTF-16LE page starts with (its
+ * byte-order mark `FF FE`): the reserved values refuse most such pages, the content type the rest.
+ */
+const mpegFrame: Signature = (head) => {
+  if (head.length < 3 || !frameSync(head)) return false;
+  const [second = 0, third = 0] = [head[1], head[2]];
+  return (
+    ((second >> 3) & 3) !== 1 && ((second >> 1) & 3) !== 0 && third >> 4 !== 0xf && ((third >> 2) & 3) !== 3
+  );
+};
+
 /** A format an asset may come in: the content type it is stored with, and how its first bytes look. */
 interface Format {
   readonly contentType: string;
@@ -43,10 +66,8 @@ interface Format {
  */
 const audio: readonly Format[] = [
   { contentType: 'audio/mpeg', matches: (head) => at(head, 0, 'ID3') },
-  // After the 11 sync bits: version (2 bits), then layer (2 bits). Layer `00` is reserved in MPEG audio and
-  // is what ADTS (AAC) sends, so it is told apart; any other is an MPEG audio frame (MP3 is layer III).
-  { contentType: 'audio/aac', matches: (head) => frameSync(head) && ((head[1] ?? 0) & 0x06) === 0 },
-  { contentType: 'audio/mpeg', matches: frameSync },
+  { contentType: 'audio/aac', matches: adtsFrame },
+  { contentType: 'audio/mpeg', matches: mpegFrame },
   { contentType: 'audio/wav', matches: (head) => at(head, 0, 'RIFF') && at(head, 8, 'WAVE') },
   { contentType: 'audio/mp4', matches: (head) => at(head, 4, 'ftyp') },
   {
@@ -74,11 +95,17 @@ export const formatOf = (
   responseContentType: string | null,
 ): string | undefined => {
   const accepted = formats.get(expected);
-  if (accepted === undefined) {
-    return /^\s*text\/html\b/i.test(responseContentType ?? '') ? undefined : expected;
-  }
+  if (accepted === undefined) return isPage(responseContentType) ? undefined : expected;
+  // A text or markup answer is a page or an error, whatever its first bytes look like: no recording service
+  // labels audio or a PDF so.
+  if (isTextual(responseContentType)) return undefined;
   return accepted.find((format) => format.matches(head))?.contentType;
 };
+
+const isPage = (contentType: string | null) => /^\s*text\/html\b/i.test(contentType ?? '');
+
+const isTextual = (contentType: string | null) =>
+  /^\s*(text\/|application\/(json|xml|xhtml\+xml|problem\+json)\b)/i.test(contentType ?? '');
 
 /** Whether `head` may be an asset of `expected` type ({@link formatOf}). */
 export const looksLike = (expected: string, head: Buffer, responseContentType: string | null): boolean =>
@@ -143,7 +170,7 @@ export const notAPage = (
   expected: string,
 ): { readonly body: Readable; readonly contentType: string } => {
   const contentType = response.headers.get('content-type');
-  if (!/^\s*text\/html\b/i.test(contentType ?? '')) return { body: response.body, contentType: expected };
+  if (!isPage(contentType)) return { body: response.body, contentType: expected };
   response.body.destroy();
   throw new UnexpectedMediaTypeError(key, expected, (contentType ?? 'none').slice(0, 100));
 };

@@ -676,6 +676,53 @@ describe('archiveHlsRecording', () => {
     },
   );
 
+  it('takes a segment a live playlist lists but its server refuses (404, not propagated yet) for a recording in progress', async () => {
+    // Prepare: the /ts segments, no end, then a segment the server does not have yet
+    const lines = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))
+      .split('\n')
+      .filter((line) => !['', '#EXT-X-ENDLIST', '#EXT-X-PLAYLIST-TYPE:VOD'].includes(line))
+      .map((line) => (/^seg_\d\.ts$/.test(line) ? `../ts/${line}` : line));
+    await mkdir(join(media, 'live-ahead'), { recursive: true });
+    await writeFile(
+      join(media, 'live-ahead', 'index.m3u8'),
+      [...lines, '#EXTINF:2.000000,', '../ts/seg_9.ts', ''].join('\n'),
+    );
+    const { store, asset, prefix } = await prepare('/live-ahead/index.m3u8');
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+
+    // Assess: retried later (transient), the refusal kept as the cause, no playlist written
+    expect(failed).toBeInstanceOf(RecordingInProgressError);
+    expect(failed).toMatchObject({ transient: true, cause: expect.objectContaining({ status: 404 }) });
+    expect([...store.records.keys()].some((key) => key.endsWith('.m3u8'))).toBe(false);
+    expect(await store.archived(`${prefix}v0/seg_9.ts`)).toBeUndefined();
+  });
+
+  it('refuses an empty segment of a finished recording (an empty 200), storing neither it nor a playlist', async () => {
+    // Prepare: the /ts recording with its second segment served empty
+    await mkdir(join(media, 'empty-segment'), { recursive: true });
+    const text = await readFile(join(media, 'ts', 'index.m3u8'), 'utf8');
+    await writeFile(join(media, 'empty-segment', 'index.m3u8'), text);
+    for (const n of [0, 2]) {
+      await writeFile(
+        join(media, 'empty-segment', `seg_${n}.ts`),
+        await readFile(join(media, 'ts', `seg_${n}.ts`)),
+      );
+    }
+    await writeFile(join(media, 'empty-segment', 'seg_1.ts'), Buffer.alloc(0));
+    const { store, asset, prefix, entry } = await prepare('/empty-segment/index.m3u8');
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source, store }).catch((error: unknown) => error);
+
+    // Assess
+    expect(failed).toBeInstanceOf(UnexpectedMediaSizeError);
+    expect(failed).toMatchObject({ key: `${prefix}v0/seg_1.ts`, receivedBytes: 0, transient: false });
+    expect(await store.archived(`${prefix}v0/seg_1.ts`)).toBeUndefined();
+    expect(await store.archived(entry)).toBeUndefined();
+  });
+
   it('archives a finished playlist with a DISCONTINUITY tag after its last segment', async () => {
     // Prepare
     const text = (await readFile(join(media, 'ts', 'index.m3u8'), 'utf8'))

@@ -211,6 +211,51 @@ describe('npm run send (runSendCli)', () => {
     expect(capture.requests.map((request) => request.url)).toEqual(['/webhooks/round0']);
   });
 
+  it('finds an npm start run with DATA_DIR and SECRETS_FILE as it does: its API there, signed with its secret', async () => {
+    // Prepare: a pipeline with a data directory and secrets file of its own (as `npm run load` starts one)
+    const capture = await startCapture(202);
+    const { out, output } = captureOutput();
+    const dir = await mkdtemp(join(tmpdir(), 'send-own-'));
+    const ownSecret = 'whsec_its-own-secret';
+    await writeRuntimeInfo(
+      dir,
+      runtimeInfoFor({
+        endpoints: { sqs: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:3' },
+        queueUrls: { events: 'http://127.0.0.1:1/q' },
+        url: capture.url,
+      }),
+    );
+    await writeFile(
+      join(dir, 'secrets.json'),
+      JSON.stringify({
+        webhook: { round0SigningSecrets: [ownSecret], micro1Tokens: [token] },
+        integration: {},
+      }),
+    );
+
+    // Act
+    const code = await runSendCli(['round0', 'interview_ended', '--timestamp', '1700000000'], output, {
+      PORT: '0',
+      DATA_DIR: dir,
+      SECRETS_FILE: join(dir, 'secrets.json'),
+    });
+    await capture.close();
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect({ code, out: out[0] }).toEqual({ code: 0, out: 'HTTP 202' });
+    const [request] = capture.requests;
+    expect(
+      request &&
+        verifyRound0Signature({
+          rawBody: request.body,
+          header: String(request.headers['x-webhook-signature']),
+          secrets: [ownSecret],
+          nowSeconds: 1_700_000_000,
+        }),
+    ).toEqual({ ok: true, timestamp: 1_700_000_000 });
+  });
+
   it('reads a relative path from where the user ran npm run send (INIT_CWD), not from the repository root', async () => {
     // Prepare: a payload in the directory npm was started in
     const dir = await mkdtemp(join(tmpdir(), 'send-cwd-'));

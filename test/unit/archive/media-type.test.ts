@@ -68,9 +68,42 @@ describe('looksLike', () => {
     ['a PDF', 'audio/mpeg', bytes('%PDF-1.7\n')],
     ['a PDF header beyond the first KiB', 'application/pdf', bytes(' '.repeat(sniffBytes), '%PDF-1.4')],
     ['a lone 0xFF', 'audio/mpeg', bytes([0xff])],
+    // A UTF-16LE page starts with the byte-order mark FF FE: the sync bits of an MPEG layer I frame
+    [
+      'a UTF-16LE HTML page',
+      'audio/mpeg',
+      Buffer.from('\ufeff<html>This link has expired</html>', 'utf16le'),
+    ],
+    ['a frame header with the reserved MPEG version 01', 'audio/mpeg', bytes([0xff, 0xeb, 0x90, 0x64])],
+    ['a frame header with the bad bitrate index 1111', 'audio/mpeg', bytes([0xff, 0xfb, 0xf0, 0x64])],
+    ['a frame header with the reserved sampling rate 11', 'audio/mpeg', bytes([0xff, 0xfb, 0x9c, 0x64])],
+    [
+      'an ADTS header with a reserved sampling frequency index',
+      'audio/mpeg',
+      bytes([0xff, 0xf1, 0x7c, 0x80]),
+    ],
   ])('refuses %s as %s', (_what, expected, head) => {
     expect(looksLike(expected, head, 'application/octet-stream')).toBe(false);
   });
+
+  it.each([
+    ['text/html; charset=utf-16'],
+    ['text/plain'],
+    ['application/json'],
+    ['application/xml'],
+    ['application/problem+json'],
+  ])('refuses audio and PDF bytes answered as %s (a page or an error, whatever its first bytes)', (type) => {
+    expect(looksLike('audio/mpeg', bytes('ID3', [4, 0, 0, 0, 0, 0, 0]), type)).toBe(false);
+    expect(looksLike('audio/mpeg', bytes([0xff, 0xfb, 0x90, 0x64]), type)).toBe(false);
+    expect(looksLike('application/pdf', bytes('%PDF-1.7\n'), type)).toBe(false);
+  });
+
+  it.each([['audio/mpeg'], ['application/octet-stream'], ['binary/octet-stream'], [null]])(
+    'accepts audio answered as %s',
+    (type) => {
+      expect(looksLike('audio/mpeg', bytes([0xff, 0xfb, 0x90, 0x64]), type)).toBe(true);
+    },
+  );
 
   it('refuses only an HTML answer for a type it has no signatures for', () => {
     expect(looksLike('video/mp4', html, 'text/html; charset=utf-8')).toBe(false);
