@@ -123,6 +123,12 @@ export const createWorkerTap = (options: WorkerTapOptions = {}): WorkerTap => {
           delivered.set(sqsRecord.messageId, { dedupeKey: ids.dedupeKey, delivery: deliveries });
           record({ ...ids, lastDeliveryAt: at, deliveries, result: 'running' });
         }
+        // A timed-out invocation fails its batch (the poller keeps the messages), while the handler may run
+        // on and return later: its answer must not show those events processed.
+        const timedOut =
+          typeof context?.getRemainingTimeInMillis === 'function'
+            ? setTimeout(() => settle(delivered, 'all'), context.getRemainingTimeInMillis())
+            : undefined;
         try {
           const response = await handler(event, context);
           settle(delivered, failedMessageIds(response, new Set(event.Records.map((r) => r.messageId))));
@@ -130,6 +136,8 @@ export const createWorkerTap = (options: WorkerTapOptions = {}): WorkerTap => {
         } catch (error) {
           settle(delivered, 'all');
           throw error;
+        } finally {
+          clearTimeout(timedOut);
         }
       },
     events: () => [...seen.values()].reverse(),

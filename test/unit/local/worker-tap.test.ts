@@ -6,6 +6,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createWorkerTap } from '../../../local/console/worker-tap.js';
+import { LambdaTimeoutError } from '../../../local/errors.js';
+import { invokeLocally } from '../../../local/lambda-context.js';
 
 const body = JSON.stringify({
   kind: 'event',
@@ -75,5 +77,33 @@ describe('worker tap: overlapping deliveries of one event', () => {
 
     // Assess
     expect(tap.events()).toEqual([expect.objectContaining({ deliveries: 1, result: 'ok' })]);
+  });
+
+  it('shows a delivery whose invocation timed out failed, even when its handler returns later', async () => {
+    // Prepare: a handler that answers success after the function's timeout (the poller keeps the message)
+    const tap = createWorkerTap();
+    const late = invocation();
+    const settings = {
+      functionName: 'worker',
+      region: 'us-east-1',
+      accountId: '000000000000',
+      memoryMb: 512,
+      timeoutSeconds: 0.05,
+    };
+
+    // Act
+    const invoked = await invokeLocally(tap.wrap(late.handler), sqsEvent('m-1'), settings).catch(
+      (error: unknown) => error,
+    );
+    // (the tap's own timer runs out with the invocation's, in the same millisecond or the next)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const afterTimeout = tap.events().map((event) => event.result);
+    late.end(false);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Assess
+    expect(invoked).toBeInstanceOf(LambdaTimeoutError);
+    expect(afterTimeout).toEqual(['failed']);
+    expect(tap.events().map((event) => event.result)).toEqual(['failed']);
   });
 });
