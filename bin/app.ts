@@ -13,7 +13,7 @@
  *     `atsScoreFieldId` (default: neither), `slackNotifications` (default `false`);
  *   - `round0ApiBaseUrl`, `micro1ApiBaseUrl` (default: the vendors' own);
  *   - `archiveMediaHosts` (JSON object of host lists per vendor, both vendors named, default
- *     `{"micro1":["micro1.ai","*.micro1.ai"],"round0":[]}`), `archiveVariants` (`highest`|`all`, default
+ *     `{"micro1":["micro1.ai","*.micro1.ai"],"round0":["storage.round0.io"]}`), `archiveVariants` (`highest`|`all`, default
  *     `highest`), `archiveTransitionAfterDays` (default 90).
  *   New keys: `archiveExpirationDays` (default: never), `rawEventRetentionDays` (30), `ledgerRetentionDays`
  *   (180), `logRetentionDays` (30), `accessLogRetentionDays` (365), `alarmEmail` (none), `alarms` (JSON

@@ -180,13 +180,14 @@ export const resources = {
     /**
      * Default of `ARCHIVE_MEDIA_HOSTS` (stack prop `archiveMediaHosts`): the hosts each vendor's media URLs
      * may name, in the URL guard's syntax (`functions/platform/url-guard.ts`). micro1 serves recordings and
-     * reports from its own subdomains. ROUND0's storage host is not documented (the samples name
-     * `storage.round0.io`), so none is assumed: as a URL guard allowlist an empty list admits no host, and
-     * ROUND0 audio is refused (a permanent failure, listed by `npm run ops`) until an operator names it.
+     * reports from its own subdomains. ROUND0 states no storage host in prose, but its own event docs' samples
+     * serve `audio_url` from `storage.round0.io` (shared/seeds/round0-webhook-events.md): that host, and no
+     * other. With none, every ROUND0 answer's audio would be refused and dead-lettered from the first
+     * interview on; a host that turns out different is refused the same way (the archive DLQ alarm fires,
+     * `npm run ops` lists it) until an operator names it (context `archiveMediaHosts`).
      */
-    // micro1 serves reports and playlists from micro1.ai itself and players from its subdomains (its
-    // samples); ROUND0 documents no media host: an operator names it (context `archiveMediaHosts`).
-    mediaHosts: { micro1: ['micro1.ai', '*.micro1.ai'], round0: [] },
+    // micro1 serves reports and playlists from micro1.ai itself and players from its subdomains (its samples).
+    mediaHosts: { micro1: ['micro1.ai', '*.micro1.ai'], round0: ['storage.round0.io'] },
     /**
      * Default of `ARCHIVE_VARIANTS`: of an HLS master playlist's variants, archive only the highest
      * bandwidth (`highest`) or every one (`all`).

@@ -151,12 +151,19 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
 
   /** Whether a segment, key or init section was refused the way an expired signed URL is. */
   let objectRefusedAsExpired = false;
+  /**
+   * Whether this task overwrote an object of an earlier complete archive (the playlist now names other
+   * URLs): that archive's stored playlists no longer describe what is stored, so it is not complete any more.
+   */
+  let replacedArchived = false;
+  const fallback = <T>(read: () => Promise<T>) =>
+    replacedArchived ? read() : withArchivedFallback(store, entryKey, read);
   const archivePass = async (): Promise<ArchivedObject[]> => {
     // The recording was archived whole before (its entry playlist is stored last) and the vendor no longer
     // serves it (the URL expired, the recording was removed): nothing is left to do. Without this a task run
     // again (a duplicate task, or the retry of one whose completion was not recorded) failed for good over a
     // complete archive.
-    const entry = await withArchivedFallback(store, entryKey, () => readPlaylist(asset.sourceUrl, entryKey));
+    const entry = await fallback(() => readPlaylist(asset.sourceUrl, entryKey));
     if (!('playlist' in entry)) return [entry];
     let mediaSources: MediaPlaylistSource[];
     let renderEntry: (plans: readonly PlannedMediaPlaylist[]) => string;
@@ -172,7 +179,7 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
 
     // As for the entry: a complete archive whose media playlists the vendor no longer serves (the master is
     // still served, its variants' URLs expired) is complete, not failed.
-    const plans = await withArchivedFallback(store, entryKey, () =>
+    const plans = await fallback(() =>
       runBounded(
         mediaSources.map((media) => async () => {
           const key = `${asset.keyPrefix}${media.dir}index.m3u8`;
@@ -197,7 +204,9 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
         .flatMap((plan) => plan.objects)
         .map(
           (object) => () =>
-            archiveObject(object, source, store).catch((error: unknown) => {
+            archiveObject(object, source, store, () => {
+              replacedArchived = true;
+            }).catch((error: unknown) => {
               const refused = refusedAsExpired(error);
               objectRefusedAsExpired ||= refused;
               // A live playlist may list a segment its CDN does not serve yet (a 404 at an edge): the
@@ -663,6 +672,8 @@ const archiveObject = async (
   object: PlannedObject,
   source: MediaSource,
   store: ArchiveStore,
+  /** Called before an object archived from another URL is fetched again (and overwritten). */
+  replacing: () => void,
 ): Promise<ArchivedObject> => {
   const done = await store.archived(object.key);
   // Kept only when it came from the URL the playlist names now, resolved against where the playlist itself
@@ -678,6 +689,7 @@ const archiveObject = async (
   ) {
     return done;
   }
+  if (done !== undefined) replacing();
   const response = await source.fetch(object.url, object.range);
   const meta = { contentType: object.contentType, sourceUrl: withoutQuery(object.url) };
   if (object.isKey) {

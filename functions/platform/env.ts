@@ -72,7 +72,7 @@ export const envNames = {
   /** Where the archive sends a task that failed permanently, with the reason attached. */
   archiveDeadLetterQueueUrl: 'ARCHIVE_DEAD_LETTER_QUEUE_URL',
   /**
-   * JSON object: per vendor, the hosts its media URLs may name (`{"micro1":["*.micro1.ai"],"round0":[]}`),
+   * JSON object: per vendor, the hosts its media URLs may name (`{"micro1":["*.micro1.ai"],"round0":["storage.round0.io"]}`),
    * in the URL guard's host syntax.
    */
   archiveMediaHosts: 'ARCHIVE_MEDIA_HOSTS',

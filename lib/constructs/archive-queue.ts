@@ -4,7 +4,7 @@
  * alarms live in the stateless stack (`ServiceAlarms`).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, QueuePolicy } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resources } from '../resources.js';
 
@@ -43,5 +43,13 @@ export class ArchiveQueue extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
       removalPolicy,
     });
+    // The queues' TLS-only policies stay with the retained queues when the stack goes (see storage.ts).
+    if (removalPolicy === RemovalPolicy.RETAIN) {
+      for (const queue of [this.deadLetterQueue, this.queue]) {
+        // `Queue.policy` is private: the policy `enforceSSL` made is the queue's child `Policy`.
+        const policy = queue.node.tryFindChild('Policy');
+        if (policy instanceof QueuePolicy) policy.applyRemovalPolicy(removalPolicy);
+      }
+    }
   }
 }

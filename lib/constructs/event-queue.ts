@@ -3,7 +3,7 @@
  * alarms live with the other alarms in the stateless stack (`ServiceAlarms`).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, QueuePolicy } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resources } from '../resources.js';
 
@@ -47,5 +47,13 @@ export class EventQueue extends Construct {
       },
       removalPolicy,
     });
+    // The queues' TLS-only policies stay with the retained queues when the stack goes (see storage.ts).
+    if (removalPolicy === RemovalPolicy.RETAIN) {
+      for (const queue of [this.deadLetterQueue, this.queue]) {
+        // `Queue.policy` is private: the policy `enforceSSL` made is the queue's child `Policy`.
+        const policy = queue.node.tryFindChild('Policy');
+        if (policy instanceof QueuePolicy) policy.applyRemovalPolicy(removalPolicy);
+      }
+    }
   }
 }

@@ -199,6 +199,9 @@ export class Storage extends Construct {
         },
       ],
     });
+    // Its TLS-only policy is kept with the retained bucket when the stack goes: deleted, the bucket of
+    // interview recordings would accept plain HTTP.
+    if (retain) this.bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     this.ledgerTable = new Table(this, 'LedgerTable', {
       partitionKey: { name: resources.ledgerTable.partitionKey, type: AttributeType.STRING },

@@ -82,6 +82,23 @@ describe('stateful stack with the default configuration', () => {
     }
   });
 
+  it('keeps the TLS-only policies of the retained buckets and queues with them when the stack goes', () => {
+    // Prepare
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Type: string; DeletionPolicy?: string }
+    >;
+    const policies = Object.entries(resources).filter(([, resource]) =>
+      ['AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy'].includes(resource.Type),
+    );
+
+    // Assess: both buckets' and all four queues' policies
+    expect(policies).toHaveLength(6);
+    expect(policies.map(([logicalId, resource]) => [logicalId, resource.DeletionPolicy])).toEqual(
+      policies.map(([logicalId]) => [logicalId, 'Retain']),
+    );
+  });
+
   it('keeps the logical ids of the former single stack (so its retained resources can be imported)', () => {
     // Assess
     expect({

@@ -592,6 +592,40 @@ describe('archiveHlsRecording', () => {
     await expectPlaysLikeSource(store, entry, 'long/index.m3u8');
   });
 
+  it('does not call a finished archive complete once a run overwrote its objects with another recording', async () => {
+    // Prepare: /ts archived whole; then the same URL leads to /long, whose second segment is refused
+    // (as an expired URL is), and by the re-read the entry playlist is refused too
+    const { store, asset, prefix } = await prepare('/mixing/index.m3u8');
+    server.behave('/mixing/index.m3u8', { kind: 'redirecting', to: '/ts/index.m3u8' });
+    await archiveHlsRecording({ asset, source, store, concurrency: 1 });
+    server.reset();
+    server.behave('/mixing/index.m3u8', { kind: 'redirecting', to: '/long/index.m3u8' });
+    server.behave('/long/seg_1.ts', { kind: 'failing', status: 403, times: 99 });
+    let entryReads = 0;
+    const entryGone: typeof source = {
+      fetch: async (url, range) => {
+        if (url.includes('/mixing/') && ++entryReads > 1) {
+          throw new HttpPermanentError('GET /mixing/index.m3u8: HTTP 403', {
+            operation: 'GET /mixing/index.m3u8',
+            status: 403,
+          });
+        }
+        return source.fetch(url, range);
+      },
+    };
+
+    // Act
+    const failed = await archiveHlsRecording({ asset, source: entryGone, store, concurrency: 1 }).catch(
+      (error: unknown) => error,
+    );
+
+    // Assess: seg_0 now holds /long's bytes, so the stored playlists of /ts no longer describe the archive
+    expect((await store.archived(`${prefix}v0/seg_0.ts`))?.sourceUrl).toBe(server.url('/long/seg_0.ts'));
+    expect(entryReads).toBe(2);
+    expect(failed).toBeInstanceOf(HttpPermanentError);
+    expect(failed).toMatchObject({ status: 403 });
+  });
+
   it('skips a segment behind a redirect on the next run, as one without', async () => {
     // Prepare: seg_0 answers with a redirect (to a segment elsewhere)
     const { store, asset } = await prepare('/ts/index.m3u8');

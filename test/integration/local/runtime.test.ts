@@ -71,7 +71,7 @@ describe('local runtime: archive queues', () => {
     });
     expect(JSON.parse(pipeline.env.ARCHIVE_MEDIA_HOSTS ?? '')).toEqual({
       micro1: ['micro1.ai', '*.micro1.ai', mediaHost],
-      round0: [mediaHost],
+      round0: ['storage.round0.io', mediaHost],
     });
     expect(process.env.ARCHIVE_QUEUE_URL).toBe(pipeline.queueUrls.archive);
   });
