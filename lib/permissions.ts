@@ -68,11 +68,15 @@ export const workerGrants = {
   /** `sendToDeadLetterQueue` (functions/queue/dead-letter.ts). */
   deadLetterQueue: ['sqs:SendMessage'],
   /**
-   * Get/Update: `InterviewLedger` (read, commit, settle, close); Put: `ParkingLot.park` (functions/ledger/).
-   * The Query and Delete of `ParkingLot.list`/`remove` run in `npm run ops` with the operator's
-   * credentials, not in the worker.
+   * `InterviewLedger` (read, commit, settle, close; functions/ledger/): it never puts a whole item, so an
+   * interview's state (what makes ATS writes exactly once) is only ever changed by conditional updates.
    */
-  ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  interviewState: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  /**
+   * `ParkingLot.park`. The Get, Query and Delete of `ParkingLot.get`/`list`/`remove` run in `npm run ops`
+   * with the operator's credentials, not in the worker.
+   */
+  parkingLot: ['dynamodb:PutItem'],
   /** `readQueueMessage` follows a claim check (functions/queue/queue-message.ts). */
   claimCheckObjects: ['s3:GetObject'],
   /**
@@ -116,10 +120,15 @@ export const archiveGrants = {
   /** When a batch of assets is complete, the archive tells the worker with an internal event. */
   eventsQueue: ['sqs:SendMessage'],
   /**
-   * Get/Put/Update: `ArchiveManifest` (objects by key, batch completion, asset leases; functions/archive/manifest.ts);
-   * Put: `ParkingLot.park` of a task that failed permanently. No Query: the manifest reads items by key.
+   * `ArchiveManifest` (objects by key, batch completion, asset leases; functions/archive/manifest.ts). No
+   * Query: the manifest reads items by key.
    */
-  ledgerTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  archiveManifest: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /**
+   * `ParkingLot.park` of a task that failed permanently: write only. Parked events hold whole envelopes
+   * (candidates' data, replayed by operators), and this function parses vendor-supplied playlists.
+   */
+  parkingLot: ['dynamodb:PutItem'],
   /**
    * Objects under `interviews/` only (functions/archive/s3-store.ts). A body within one part is one
    * PutObject; a longer one goes through `@aws-sdk/lib-storage`'s `Upload`: CreateMultipartUpload,

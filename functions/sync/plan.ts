@@ -256,6 +256,15 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
       );
       if (other !== undefined) blockedBy ??= other;
     }
+    if (write.kind === 'field') {
+      // Another value of this field in flight (an earlier score, claimed or unanswered and maybe still
+      // landing) could land after this one and stay: nothing plans the newer value again once it is done.
+      const prefix = `field:${write.fieldId}:`;
+      const other = Object.keys(state.effects).find(
+        (key) => key !== write.key && key.startsWith(prefix) && inFlight(key),
+      );
+      if (other !== undefined) blockedBy ??= other;
+    }
     writes.push(write);
   }
 

@@ -18,7 +18,7 @@ import { AtsPermanentError, AtsTransientError, mayStillLand } from '../ats/error
 import { candidatePseudonymField, emailPseudonym } from '../ats/pseudonym.js';
 import type { AtsAdapter, ScreeningStatus } from '../ats/types.js';
 import type { EnrichedInterview } from '../enrichment/enriched-interview.js';
-import { EventInProgressError, MissingInterviewKeyError } from '../ledger/errors.js';
+import { EffectClaimLostError, EventInProgressError, MissingInterviewKeyError } from '../ledger/errors.js';
 import type { InterviewLedger } from '../ledger/interview-ledger.js';
 import {
   type AtsMatchRecord,
@@ -440,11 +440,15 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
             effects,
           })
           .then(
-            () => true,
-            () => false,
+            () => 'released' as const,
+            // Not ours (the commit did not land, or was taken over): nothing of this attempt is left to give.
+            (settleError: unknown) => (settleError instanceof EffectClaimLostError ? 'not-ours' : 'failed'),
           );
-      const gaveBack = Object.keys(givingBack).length > 0 && (await release(givingBack));
-      if (!gaveBack && round > 1) await release({});
+      const givenBack = Object.keys(givingBack).length > 0 ? await release(givingBack) : 'nothing';
+      // The event's own claim (round 2 on) goes too, unless the give-back failed: its claims then stay live
+      // until their lease, and the event freed alone would let a duplicate delivery find them "held by
+      // others" and record the event done without their writes. Both wait out the lease instead.
+      if (round > 1 && (givenBack === 'nothing' || givenBack === 'not-ours')) await release({});
       throw error;
     }
 

@@ -104,9 +104,13 @@ export class ArchiveFunction extends Construct {
       eventsQueue: { resourceArns: [props.eventsQueue.queueArn] },
       // Its own items only (the manifest, its leases, the parking lot): a task fetches vendor-supplied URLs and
       // parses their playlists, so it is kept away from the interview state that makes ATS writes exactly once.
-      ledgerTable: {
+      archiveManifest: {
         resourceArns: [props.ledgerTable.tableArn],
-        conditions: leadingKeysCondition([archiveManifestPkPrefix, parkedPkPrefix]),
+        conditions: leadingKeysCondition([archiveManifestPkPrefix]),
+      },
+      parkingLot: {
+        resourceArns: [props.ledgerTable.tableArn],
+        conditions: leadingKeysCondition([parkedPkPrefix]),
       },
       archiveObjects: { resourceArns: [props.bucket.arnForObjects(`${archived}*`)] },
       vendorApiSecret: { resourceArns: [props.vendorApiSecret.secretArn] },

@@ -109,9 +109,13 @@ export class Worker extends Construct {
       eventsQueue: { resourceArns: [props.queue.queueArn] },
       deadLetterQueue: { resourceArns: [props.deadLetterQueue.queueArn] },
       // Its own items only (interview state and the parking lot), not the archive's manifest and leases.
-      ledgerTable: {
+      interviewState: {
         resourceArns: [props.ledgerTable.tableArn],
-        conditions: leadingKeysCondition([interviewStatePkPrefix, parkedPkPrefix]),
+        conditions: leadingKeysCondition([interviewStatePkPrefix]),
+      },
+      parkingLot: {
+        resourceArns: [props.ledgerTable.tableArn],
+        conditions: leadingKeysCondition([parkedPkPrefix]),
       },
       claimCheckObjects: { resourceArns: [props.bucket.arnForObjects(`${claimChecks}*`)] },
       // Listing only under the claim-check prefix. For the 404-or-403 decision of a GET, S3 evaluates the

@@ -164,12 +164,14 @@ describe('least privilege of the Lambda roles', () => {
           'sqs:ChangeMessageVisibility',
         ]),
         grant(arnOf(state.events.deadLetterQueue), ['sqs:SendMessage']),
-        // Its own items only: interview state and parked events, not the archive's manifest and leases.
-        grant(
-          arnOf(state.storage.ledgerTable),
-          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INTERVIEW#*', 'PARKED#*'] } },
-        ),
+        // Its own items only: interview state (updated, never put whole) and parked events (put only), not the
+        // archive's manifest and leases.
+        grant(arnOf(state.storage.ledgerTable), ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INTERVIEW#*'] },
+        }),
+        grant(arnOf(state.storage.ledgerTable), ['dynamodb:PutItem'], {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PARKED#*'] },
+        }),
         grant(objectsOf(state.storage.bucket, 'claim-checks/*'), ['s3:GetObject']),
         grant(arnOf(state.storage.bucket), ['s3:ListBucket'], {
           StringLike: { 's3:prefix': 'claim-checks/*' },
@@ -207,12 +209,16 @@ describe('least privilege of the Lambda roles', () => {
         ]),
         grant(arnOf(state.archive.deadLetterQueue), ['sqs:SendMessage']),
         grant(arnOf(state.events.queue), ['sqs:SendMessage']),
-        // Its own items only: the manifest, its leases and parked tasks, never the interview state.
+        // Its own items only: the manifest and its leases, and parked tasks written but never read (they
+        // hold whole envelopes); never the interview state.
         grant(
           arnOf(state.storage.ledgerTable),
           ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ARCHIVE#*', 'PARKED#*'] } },
+          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ARCHIVE#*'] } },
         ),
+        grant(arnOf(state.storage.ledgerTable), ['dynamodb:PutItem'], {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PARKED#*'] },
+        }),
         grant(objectsOf(state.storage.bucket, 'interviews/*'), [
           's3:GetObject',
           's3:PutObject',

@@ -1391,6 +1391,48 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 
+  it('keeps the event claimed with its claims when their give-back fails too, so a duplicate delivery does not record it done without them', async () => {
+    // Prepare: the commit that claims the notification (the second round) lands unheard, and the give-back
+    // of that claim fails as well (throttled); the event's own claim would then be released alone
+    const losing = withCommits(world.ledger, async (n, send) => {
+      const committed = await send();
+      if (n === 2) throw answerLost();
+      return committed;
+    }).ledger;
+    let settles = 0;
+    const throttledGiveBack = Object.assign(losing, {
+      settle: async (...args: Parameters<InterviewLedger['settle']>) => {
+        const [, , settlement] = args;
+        if (
+          Object.keys(settlement.effects).length > 0 &&
+          settlement.event?.leaseUntil === 0 &&
+          settles++ === 0
+        ) {
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+            name: 'ThrottlingException',
+          });
+        }
+        return world.ledger.settle(...args);
+      },
+    }) as InterviewLedger;
+    const ended = round0('interview_ended');
+    await expect(syncInterviewEvent(ended, { ...deps, ledger: throttledGiveBack })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+
+    // Act: a duplicate delivery within the lease, then one after it
+    const duplicate = await syncInterviewEvent(ended, deps).catch((error: Error) => error);
+    await sleep(300 + 50);
+    const later = await syncInterviewEvent(ended, deps);
+
+    // Assess: the duplicate waits (transient) instead of recording the event done over the live claim; once
+    // the lease ran out the claimed, unsent notification reads as uncertain (sent at most once), not "held"
+    expect(settles).toBe(1);
+    expect(duplicate).toMatchObject({ name: 'EventInProgressError' });
+    expect(later.effects).toEqual({ 'notify:completed': 'uncertain' });
+    expect(texts()).toEqual([]);
+  });
+
   it('sends a notification at most once when Slack answers 502 after posting it', async () => {
     // Prepare
     slack.faults.add({ method: 'POST', status: 502, when: 'after' });

@@ -612,6 +612,43 @@ describe('planWrites: the ledger', () => {
     },
   );
 
+  it.each<[string, string | undefined, EffectRecord]>([
+    ['another attempt writes an earlier score', 'field:field-score:80', claimedBy(other, liveLease)],
+    [
+      'an earlier score got no answer and may still land',
+      'field:field-score:80',
+      failedEffect(claimedBy(other, liveLease), liveLease),
+    ],
+    ['an earlier score was written', undefined, doneBy(otherEvent)],
+    [
+      'an earlier score got no answer and has had the time to land',
+      undefined,
+      failedEffect(claimedBy(other, liveLease), expiredLease),
+    ],
+    ['the attempt that wrote an earlier score died (lease out)', undefined, claimedBy(other, expiredLease)],
+  ])('when %s, a new score waits for: %s', (_name, blockedBy, earlier) => {
+    // Prepare: the interview's score is now 90; 80 was written (or is being written) to the same field
+    const state = aState({
+      status: 'completed',
+      fields: partFields({ screeningScore: 90 }),
+      effects: {
+        'status:completed': doneBy(otherEvent),
+        'field:field-score:80': earlier,
+        'field:other-field:70': claimedBy(other, liveLease),
+      },
+    });
+
+    // Act
+    const plan = planWrites(
+      state,
+      aContext({ scoreFieldId: 'field-score', can: { addLinks: false, moveStage: false, setField: true } }),
+    );
+
+    // Assess: the new value is planned either way; it waits while the other value of its field may land
+    expect(keysOf(plan.writes)).toEqual(['field:field-score:90']);
+    expect(plan.blockedBy).toBe(blockedBy);
+  });
+
   it('puts a follow-up another attempt is writing in heldByOthers', () => {
     // Prepare
     const state = aState({
