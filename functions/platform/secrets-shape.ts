@@ -47,7 +47,9 @@ export interface VendorApiSecrets {
 /** Validates the webhook secret; at least one value per vendor so a misconfigured stage fails loudly. */
 export const webhookSecretsSchema = v.object({
   round0SigningSecrets: v.pipe(v.array(v.pipe(v.string(), v.minLength(8))), v.minLength(1)),
-  micro1Tokens: v.pipe(v.array(v.pipe(v.string(), v.minLength(32))), v.minLength(1)),
+  // At most 512: a longer token is refused as a presented one before any secret is read
+  // (`micro1TokenShapeOk`, functions/vendors/micro1/token.ts), so every delivery would be a silent 401.
+  micro1Tokens: v.pipe(v.array(v.pipe(v.string(), v.minLength(32), v.maxLength(512))), v.minLength(1)),
 }) satisfies v.GenericSchema<unknown, WebhookSecrets>;
 
 /** Validates the integration secret; every credential is optional until an adapter needs it. */

@@ -13,8 +13,23 @@ export interface QueuedEvent {
   readonly raw?: RawDelivery;
 }
 
-const isEnvelope = (value: unknown): value is InterviewEvent =>
-  (value as InterviewEvent | undefined)?.schemaVersion === 1;
+/**
+ * An envelope of a version this worker reads, with the fields the batch as a whole works with (the raw
+ * store's day and order) of the types they must have: a damaged or hand-made message is refused alone,
+ * instead of throwing where it would fail its batch-mates too.
+ */
+const isEnvelope = (value: unknown): value is InterviewEvent => {
+  const event = value as Partial<Record<keyof InterviewEvent, unknown>> | null | undefined;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    event.schemaVersion === 1 &&
+    typeof event.vendor === 'string' &&
+    typeof event.type === 'string' &&
+    typeof event.dedupeKey === 'string' &&
+    typeof event.receivedAt === 'string'
+  );
+};
 
 /** A raw delivery as `rawDeliveryOf` writes it: headers (strings) and the body as base64 text. */
 const isRawDelivery = (value: unknown): value is RawDelivery => {

@@ -875,6 +875,36 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(await storedRaw(good)).toBeDefined();
   });
 
+  it('dead-letters an envelope whose time or key is not a string (a damaged message), alone: its batch-mate is stored and processed', async () => {
+    // Prepare: `{ toString: 1 }` cannot become a string (a TypeError wherever it is compared or parsed)
+    const good = round0('interview_ended', {
+      eventId: 'evt_envmate',
+      interviewId: 'int-envmate',
+      email: 'nobody@example.com',
+    });
+    const { raw } = rawOf(good);
+    const damaged = (['receivedAt', 'dedupeKey'] as const).map((field, n) => {
+      const event = round0('interview_ended', {
+        eventId: `evt_badenv_${n}`,
+        interviewId: `int-badenv-${n}`,
+        email: 'nobody@example.com',
+      });
+      return sqsRecord(JSON.stringify({ kind: 'event', event: { ...event, [field]: { toString: 1 } }, raw }));
+    });
+
+    // Act
+    const response = await invoke(deliveredRecord(good, raw), ...damaged);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    const dead = await drainDeadLetters();
+    expect(dead.map((message) => message.Body).sort()).toEqual(damaged.map((record) => record.body).sort());
+    for (const message of dead) {
+      expect(attribute(message, 'failureErrorName')).toBe('UnreadableQueueMessageError');
+    }
+    expect(await storedRaw(good)).toBeDefined();
+  });
+
   it('acknowledges an event type it does not know without calling the ATS', async () => {
     // Prepare
     const event = envelope('round0', 'interview_started', {

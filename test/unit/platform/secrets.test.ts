@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import * as v from 'valibot';
 import { SecretUnavailableError } from '../../../functions/platform/errors.js';
 import {
   createSecretReader,
@@ -43,6 +44,18 @@ describe('createSecretReader (local file)', () => {
       maxAgeSeconds: 300,
       ...options,
     });
+
+  it('refuses a micro1 token longer than a presented token may be (512): configured, it would 401 every delivery', () => {
+    // Act
+    const tokensOf = (length: number) =>
+      v.safeParse(webhookSecretsSchema, {
+        round0SigningSecrets: ['whsec_x'.padEnd(8, 'x')],
+        micro1Tokens: ['A'.repeat(length)],
+      }).success;
+
+    // Assess
+    expect([tokensOf(31), tokensOf(32), tokensOf(512), tokensOf(513)]).toEqual([false, true, true, false]);
+  });
 
   it('reads a rotated secret when asked for a fresh value, at most once per interval', async () => {
     // Prepare
