@@ -91,6 +91,13 @@ export type DoctorReportBuilder = ReturnType<typeof doctorReportBuilder>;
 /** How a failed call reads in a check: status and reason only (ATS errors never carry PII). */
 export const describeAtsFailure = (error: unknown): { status: DoctorCheckStatus; detail: string } => {
   if (error instanceof AtsPermanentError) {
+    // A list longer than the adapter reads (maxPages × its page size) is not refused: say what to raise.
+    if (error.reason === 'too_many_pages') {
+      return {
+        status: 'fail',
+        detail: `not listed whole: ${error.message} (raise ATS_CONFIG.maxPages, or perPage where the ATS has one)`,
+      };
+    }
     const forbidden = error.status === 403 || /forbidden|permission/i.test(error.reason);
     return {
       status: 'fail',

@@ -161,6 +161,26 @@ describe('the ATS doctor against Greenhouse', () => {
     expect(needed.ok).toBe(false);
   });
 
+  it('says a list longer than the adapter reads is too long, not refused, and which settings to raise', async () => {
+    // Prepare: two stages, read one per page, one page at most
+    const fake = await start();
+
+    // Act
+    const report = await diagnoseAts(
+      'greenhouse',
+      configFor(fake.url, { perPage: 1, maxPages: 1 }),
+      credentials,
+      {},
+      { completedStageId: '501' },
+    );
+
+    // Assess
+    const stages = report.checks.find((check) => check.name === 'list stages');
+    expect(stages?.status).toBe('fail');
+    expect(stages?.detail).toMatch(/^not listed whole: .*raise ATS_CONFIG\.maxPages, or perPage/);
+    expect(stages?.detail).not.toMatch(/refused/);
+  });
+
   it('says note creation was not checked when the token answer lists no scopes', async () => {
     // Prepare
     const fake = await start();
