@@ -416,6 +416,9 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
     if (!record.auth.valid) return answerJson(res, record, 403, failure(['invalid_api_key']));
     if (record.method !== 'POST')
       return answerJson(res, record, 405, failure(['method_not_allowed']), { allow: 'POST' });
+    // Ashby's introduction: Content-Type "must be explicitly set to application/json".
+    if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? '')))
+      return answerJson(res, record, 415, failure(['unsupported_media_type']));
     if (typeof body !== 'object' || body === null)
       return answerJson(res, record, 400, failure(['invalid_json']));
     const fault = faults.take(record);

@@ -209,6 +209,19 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
       if (typeof body.value !== 'string' || body.value.trim() === '') {
         return answerJson(res, record, 400, { code: 'BadRequestError', message: 'value is required' });
       }
+      // The documented optional fields, with their documented values (lever.md).
+      const invalid =
+        (body.secret !== undefined && typeof body.secret !== 'boolean') ||
+        (body.score !== undefined &&
+          !(Number.isInteger(body.score) && Number(body.score) >= 1 && Number(body.score) <= 4)) ||
+        (body.createdAt !== undefined &&
+          !(Number.isInteger(body.createdAt) && Number(body.createdAt) <= Date.now()));
+      if (invalid) {
+        return answerJson(res, record, 400, {
+          code: 'BadRequestError',
+          message: 'secret must be a boolean, score 1-4, createdAt a past epoch in ms',
+        });
+      }
       const note: FakeLeverNote = {
         id: `note-${nextId++}`,
         opportunityId: id,
@@ -284,6 +297,12 @@ export const startFakeLever = async (options: FakeLeverOptions = {}): Promise<Fa
       return answerJson(res, record, 403, {
         code: 'Forbidden',
         message: 'API key lacks access to this endpoint',
+      });
+    // JSON in and out (lever.md): a body of another type is refused.
+    if (body !== undefined && !/^application\/json\b/i.test(String(req.headers['content-type'] ?? '')))
+      return answerJson(res, record, 415, {
+        code: 'UnsupportedMediaType',
+        message: 'expected application/json',
       });
     const fault = faults.take(record);
     if (fault) return answerJson(res, record, fault.status, fault.body, fault.headers);

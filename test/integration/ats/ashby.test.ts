@@ -663,13 +663,19 @@ describe('Ashby adapter against the Ashby fake', () => {
     const get = await call('GET', auth);
     const noKey = await call('POST');
     const wrongKey = await call('POST', `Basic ${Buffer.from('other:').toString('base64')}`);
+    const notJson = await fetch(`${fake.url}/candidate.search`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'text/plain' },
+      body: JSON.stringify({ email: 'a@example.com' }),
+    });
     const ok = await call('POST', auth);
     const limited = await call('POST', auth);
 
     // Assess
-    // developers.ashbyhq.com/docs/authentication: missing key 401, wrong key 403.
-    expect([get.status, noKey.status, wrongKey.status, ok.status, limited.status]).toEqual([
-      405, 401, 403, 200, 429,
+    // developers.ashbyhq.com/docs/authentication: missing key 401, wrong key 403; the introduction: the
+    // Content-Type must be application/json.
+    expect([get.status, noKey.status, wrongKey.status, notJson.status, ok.status, limited.status]).toEqual([
+      405, 401, 403, 415, 200, 429,
     ]);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });

@@ -471,6 +471,29 @@ describe('Lever adapter against the Lever fake', () => {
     expect([noPerformAs.status, html.status, wrongKey.status]).toEqual([400, 201, 401]);
     expect(fake.state.notes.map((n) => n.fields[0]?.value)).toEqual(['<b>hello</b>']);
   });
+
+  it('the fake refuses a body that is not JSON and note fields outside their documented values (lever.md)', async () => {
+    // Prepare
+    const note = (body: string, contentType = 'application/json') =>
+      fetch(`${fake.url}/v1/opportunities/opp-1/notes?perform_as=user-1`, {
+        method: 'POST',
+        headers: { authorization: basicFor('lever-key'), 'content-type': contentType },
+        body,
+      }).then((response) => response.status);
+
+    // Act
+    const statuses = [
+      await note(JSON.stringify({ value: 'hello' }), 'text/plain'),
+      await note(JSON.stringify({ value: 'hello', secret: 'yes' })),
+      await note(JSON.stringify({ value: 'hello', score: 9 })),
+      await note(JSON.stringify({ value: 'hello', createdAt: Date.now() + 3_600_000 })),
+      await note(JSON.stringify({ value: 'hello', secret: true, score: 4, createdAt: Date.now() - 1000 })),
+    ];
+
+    // Assess
+    expect(statuses).toEqual([415, 400, 400, 400, 201]);
+    expect(fake.state.notes).toHaveLength(1);
+  });
 });
 
 describe('the Lever fake without seeded users or stages', () => {
