@@ -584,7 +584,8 @@ const runRedrive = async (
       lines.push("their parked 'failed' copies stay listed (pass --table to forget them)");
     }
     // Messages left on the DLQ because the source queue refused them: a script must not take it for done.
-    return { lines, exitCode: outcome.refused > 0 ? 1 : 0 };
+    // Hidden messages were not moved: a script must not take the DLQ for drained.
+    return { lines, exitCode: outcome.refused > 0 || outcome.hidden > 0 ? 1 : 0 };
   } finally {
     stage.destroy();
   }
@@ -991,6 +992,19 @@ export const runOpsCommand = async (
       if (isParkedKind(argument) && raw) {
         throw new OpsUsageError(
           'replay takes a parked kind (unmatched|failed) or --vendor/--since, not both',
+        );
+      }
+      // A flag of the other mode would be ignored: the operator would get more replayed (and, for parked
+      // events, un-parked) than the flag meant.
+      const foreign = raw
+        ? (['key', 'all'] as const).filter((flag) => values[flag] !== undefined)
+        : (['until', 'type', 'force'] as const).filter((flag) => values[flag] !== undefined);
+      if (foreign.length > 0) {
+        throw new OpsUsageError(
+          `${foreign.map((flag) => `--${flag}`).join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not for ` +
+            (raw
+              ? 'a replay of the raw event store (--vendor/--since)'
+              : 'a replay of parked events (unmatched|failed)'),
         );
       }
       if (raw) return runRawReplay(values, dataDir, ops);

@@ -9,6 +9,9 @@
  * - local-aws-sqs also measures a message body in UTF-16 units where SQS counts its UTF-8 bytes against the
  *   queue's MaximumMessageSize: a body of multi-byte characters over the limit was accepted locally. So were
  *   its string attribute values, and SendMessageBatch's 1 MiB total of all entries.
+ * - local-aws-sqs counts in-flight messages in `ApproximateNumberOfMessages`, which SQS gives as the visible
+ *   ones only: locally a DLQ whose messages were all received elsewhere looked full, so `ops redrive`
+ *   saying "hidden, not moved" was never exercised, and depths that add `NotVisible` counted them twice.
  * - s3rver 3.7 serves a request that carries no signature at all as if it were signed: a client that
  *   forgot its credentials, or a plain `fetch` of an object URL, worked locally and would get S3's 403
  *   AccessDenied from the deployed (private, public access blocked) bucket. It now answers 403 AccessDenied
@@ -61,6 +64,25 @@ patch({
   to: 'let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);',
   marker: 'Wt=function(t,e,i){',
   done: 'local-aws-sqs counts receives only, as SQS does',
+});
+
+// GetQueueAttributes' `ApproximateNumberOfMessages`: the visible messages (not delayed, not in flight), as SQS
+// counts them; its own message-move task subtracted the in-flight ones from it, and now takes it as it is.
+patch({
+  file: resolve('local-aws-sqs'),
+  name: 'local-aws-sqs',
+  from: 'ApproximateNumberOfMessages:String(S(this,E).filter(o=>!o.delayed).length)',
+  to: 'ApproximateNumberOfMessages:String(S(this,E).filter(o=>!o.delayed&&o.visible).length)',
+  marker: 'ApproximateNumberOfMessagesNotVisible:String(',
+  done: 'local-aws-sqs counts only visible messages as ApproximateNumberOfMessages, as SQS does',
+});
+patch({
+  file: resolve('local-aws-sqs'),
+  name: 'local-aws-sqs',
+  from: 'this.ApproximateNumberOfMessagesToMove=Number(n)-Number(o),',
+  to: 'this.ApproximateNumberOfMessagesToMove=Number(n),',
+  marker: 'ApproximateNumberOfMessagesNotVisible:String(',
+  done: "local-aws-sqs's message-move task counts the visible messages as SQS gives them",
 });
 
 // SendMessage, its batch entries and the message's own check each add the body's and each string attribute

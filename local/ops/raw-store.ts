@@ -130,14 +130,18 @@ export const readRawEvents = async (
   s3: S3Client,
   bucket: string,
   ref: ObjectRef,
+  /** Told when the object is gone since it was listed (its answer is then `undefined` too). */
+  gone?: (ref: ObjectRef) => void,
 ): Promise<StoredRawEvents | undefined> => {
   let text: string;
   try {
     text = await readText(s3, bucket, ref);
   } catch (error) {
     // Expired or deleted since it was listed: nothing is held there any more.
-    if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NoSuchVersion'))
+    if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NoSuchVersion')) {
+      gone?.(ref);
       return undefined;
+    }
     throw error;
   }
   let value: unknown;

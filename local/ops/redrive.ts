@@ -114,6 +114,11 @@ export interface RedriveOptions {
 export interface RedriveOutcome {
   /** Messages the DLQ held at the start (approximate, as SQS counts). */
   readonly found: number;
+  /**
+   * Messages on the DLQ but hidden at the start (received by another run, an erase sweep, or left by a
+   * redrive that failed between its send and its delete): not moved by this run, and said.
+   */
+  readonly hidden: number;
   readonly moved: number;
   /** Moved, but the DLQ refused their delete: they stay there too and would be moved again (harmless). */
   readonly notDeleted: number;
@@ -285,7 +290,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   const { sqs, which, from, to } = options;
   // Before anything is received or moved: what SQS stamped after it came during the run.
   const started = Date.now();
-  const { visible: found } = await queueCounts(sqs, from);
+  const { visible: found, inFlight: hidden } = await queueCounts(sqs, from);
   const limit = Math.min(options.max ?? Number.POSITIVE_INFINITY, found);
   const progress = new Progress(`redrive ${which}`, Number.isFinite(limit) ? limit : undefined, {
     ...(options.progress === undefined ? {} : { stream: options.progress }),
@@ -423,16 +428,30 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
     await Promise.all([...cameBack.values(), ...inHand].map((message) => releaseMessage(sqs, from, message)));
   }
   progress.done();
-  return { found, moved, notDeleted, refused, cameBack: cameBack.size, reasons, parkedRemoved, parkedKept };
+  return {
+    found,
+    hidden,
+    moved,
+    notDeleted,
+    refused,
+    cameBack: cameBack.size,
+    reasons,
+    parkedRemoved,
+    parkedKept,
+  };
 };
 
 /** The lines `npm run ops -- redrive` prints. */
 export const redriveLines = (which: RedriveWhich, outcome: RedriveOutcome): string[] => {
   const queue = which === 'events' ? 'events queue' : 'archive queue';
-  if (outcome.found === 0) return [`the ${which} dead-letter queue is empty`];
+  const hiddenLine = `${outcome.hidden} message(s) on the ${which} DLQ were hidden (in flight: received by another run or an erase sweep, or left by a redrive that stopped before deleting them) and not moved: run it again once they are visible`;
+  if (outcome.found === 0) {
+    return outcome.hidden === 0 ? [`the ${which} dead-letter queue is empty`] : [hiddenLine];
+  }
   const lines = [
     `moved ${outcome.moved} of ${outcome.found} message(s) from the ${which} DLQ to the ${queue}`,
   ];
+  if (outcome.hidden > 0) lines.push(hiddenLine);
   for (const [reason, count] of [...outcome.reasons].sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${count} × ${reason}`);
   }

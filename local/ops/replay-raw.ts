@@ -78,16 +78,20 @@ const listDeliveries = async (
   bucket: string,
   vendor: VendorName,
   refs: readonly ObjectRef[],
-): Promise<{ listed: Listed[]; notDeliveries: ObjectRef[] }> => {
+): Promise<{ listed: Listed[]; notDeliveries: ObjectRef[]; gone: ObjectRef[] }> => {
   const listed: Listed[] = [];
   const notDeliveries: ObjectRef[] = [];
+  // Deleted (expired, erased) between the listing and this read: deliveries that were there, not replayed.
+  const gone: ObjectRef[] = [];
   for (let start = 0; start < refs.length; start += readConcurrency) {
     const chunk = refs.slice(start, start + readConcurrency);
-    const read = await Promise.all(chunk.map((ref) => readRawEvents(s3, bucket, ref)));
+    const read = await Promise.all(
+      chunk.map((ref) => readRawEvents(s3, bucket, ref, (missing) => gone.push(missing))),
+    );
     read.forEach((stored, position) => {
       const ref = chunk[position] as ObjectRef;
       if (stored === undefined) {
-        notDeliveries.push(ref);
+        if (!gone.includes(ref)) notDeliveries.push(ref);
         return;
       }
       // Its deliveries are replayed; what is not one is reported, as an object that is not one is.
@@ -99,7 +103,7 @@ const listDeliveries = async (
       });
     });
   }
-  return { listed, notDeliveries };
+  return { listed, notDeliveries, gone };
 };
 
 /**
@@ -147,6 +151,7 @@ export const replayRawEvents = async (options: RawReplayOptions): Promise<RawRep
     const found = await listDeliveries(options.s3, options.bucket, options.vendor, refs);
     progress.tick(refs.length);
     for (const ref of found.notDeliveries) unreadable.push({ key: ref.key, reason: notADelivery });
+    for (const ref of found.gone) unreadable.push({ key: ref.key, reason: 'gone since it was listed' });
     // The window first, then the copy received last of each: a day's last copy received after `--until`
     // must not hide one inside the window.
     const inWindow = found.listed.filter(({ receivedAt: received }) => {

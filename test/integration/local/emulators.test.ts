@@ -25,6 +25,7 @@ import { sendToDeadLetterQueue } from '../../../functions/queue/dead-letter.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 import { LocalPipelineError } from '../../../local/errors.js';
+import { queueCounts } from '../../../local/queue-depth.js';
 
 const clientsFor = (emulators: LocalEmulators) => ({
   dynamodb: new DynamoDBClient({
@@ -234,6 +235,31 @@ describe('the SQS emulator against SQS semantics', () => {
     // Assess: receives 1, 2, 3 as SQS counts them (unpatched: 1, 3, then dead-lettered), then the DLQ
     expect(counts).toEqual(['1', '2', '3']);
     expect(dead.map((message) => message.Body)).toEqual(['{"event":1}']);
+  });
+});
+
+describe('the SQS emulator counts visible and in-flight messages apart, as SQS does (local/patch-emulators.mjs)', () => {
+  it('gives ApproximateNumberOfMessages as the visible messages only', async () => {
+    // Prepare: three messages, one of them received (in flight)
+    const emulators = await startEmulators();
+    const { sqs, queueUrls } = emulators;
+    for (const n of [1, 2, 3]) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.events, MessageBody: `{"event":${n}}` }));
+    }
+    await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrls.events,
+        MaxNumberOfMessages: 1,
+        VisibilityTimeout: 60,
+      }),
+    );
+
+    // Act
+    const counts = await queueCounts(sqs, queueUrls.events);
+    await emulators.close();
+
+    // Assess (unpatched: visible 3, the one in flight counted twice by a depth adding both)
+    expect(counts).toEqual({ visible: 2, inFlight: 1 });
   });
 });
 

@@ -136,4 +136,30 @@ describe('npm run ops', () => {
     await expect(runOps(['drop', 'failed'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
     await expect(runOps(['parked', 'everything'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
   });
+
+  it("refuses a replay given the other mode's flags, which it would ignore, before replaying anything", async () => {
+    // Prepare: a failed event parked
+    const parked = round0('interview_ended', {
+      eventId: 'evt_flags',
+      interviewId: 'int-flags',
+      email: 'f@example.com',
+    });
+    await parking.park('failed', parked, 'lever: forbidden');
+
+    // Act
+    const parkedWithType = runOps(['replay', 'failed', '--all', '--type', 'interview_ended'], dataDir);
+    const parkedWithForce = runOps(['replay', 'failed', '--key', parked.dedupeKey, '--force'], dataDir);
+    const rawWithKey = runOps(
+      ['replay', '--vendor', 'round0', '--since', '2026-01-01', '--key', 'round0:evt_1'],
+      dataDir,
+    );
+
+    // Assess: refused, naming the flag; the parked event is still parked
+    await expect(parkedWithType).rejects.toThrow(
+      new OpsUsageError('--type is not for a replay of parked events (unmatched|failed)'),
+    );
+    await expect(parkedWithForce).rejects.toThrow(/--force is not for a replay of parked events/);
+    await expect(rawWithKey).rejects.toThrow(/--key is not for a replay of the raw event store/);
+    expect((await parking.list('failed')).map((entry) => entry.dedupeKey)).toContain(parked.dedupeKey);
+  });
 });

@@ -10,6 +10,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
   type Message,
+  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -498,5 +499,53 @@ describe('npm run ops -- redrive (queues only)', () => {
     expect(lines[0]).toBe('moved 1 of 1 message(s) from the archive DLQ to the archive queue');
     expect(moved).toEqual([{ message: task, attributes: { traceId: 't-1' } }]);
     expect(await queueDepth(emulators.sqs, emulators.queueUrls.archiveDeadLetter)).toBe(0);
+  });
+
+  it('says the messages hidden on the DLQ it did not move, and exits 1, rather than call the DLQ empty', async () => {
+    // Prepare: three dead letters received (hidden for 5 minutes) by something else, e.g. a run that
+    // stopped between its send and its delete
+    const body = (n: number) =>
+      JSON.stringify({
+        kind: 'event',
+        event: round0('interview_ended', {
+          eventId: `evt_hidden_${n}`,
+          interviewId: `int-hidden-${n}`,
+          email: `hidden${n}@example.com`,
+        }),
+      });
+    for (const n of [0, 1, 2]) await deadLetter(body(n));
+    const received: Message[] = [];
+    while (received.length < 3) {
+      const { Messages = [] } = await emulators.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: emulators.queueUrls.deadLetter,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 300,
+        }),
+      );
+      received.push(...Messages);
+    }
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['redrive', 'events'], dataDir);
+
+    // Assess
+    expect(lines).toEqual([
+      expect.stringMatching(/^3 message\(s\) on the events DLQ were hidden \(in flight/),
+    ]);
+    expect(exitCode).toBe(1);
+    expect(await queueDepth(emulators.sqs, emulators.queueUrls.events)).toBe(0);
+
+    // (their visibility given back, for the tests after)
+    for (const message of received) {
+      await emulators.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: emulators.queueUrls.deadLetter,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+    }
+    await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
   });
 });

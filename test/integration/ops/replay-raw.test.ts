@@ -7,7 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import S3rver from 's3rver';
 import { rawBatchesPrefix, rawBatchKey } from '../../../functions/queue/raw-events.js';
@@ -190,5 +197,42 @@ describe('replayRawEvents', () => {
       sent: 2,
       unreadable: [{ key, reason: 'not a stored delivery' }],
     });
+  });
+
+  it('reports a delivery gone between the listing and its first read as not replayed, not as "not a delivery"', async () => {
+    // Prepare, on 2026-06-04: two deliveries; the first read of one finds it deleted since the listing (the
+    // retention's expiry, or an erase, at that moment)
+    const day = new Date('2026-06-04T09:00:00.000Z');
+    await ensureRawEvent(s3, bucket, 'round0', Buffer.from(ended.raw), day);
+    await ensureRawEvent(s3, bucket, 'round0', Buffer.from(started.raw), new Date(day.getTime() + 1000));
+    const listedKeys = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'raw/round0/2026-06-04/' }),
+    );
+    const keys = (listedKeys.Contents ?? []).map((object) => object.Key ?? '').sort();
+    const goneKey = keys[1];
+    const deleting = Object.assign(Object.create(Object.getPrototypeOf(s3)) as S3Client, s3, {
+      send: async (command: { input?: { Key?: string } }, ...rest: unknown[]) => {
+        if (command instanceof GetObjectCommand && command.input.Key === goneKey) {
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: goneKey }));
+        }
+        return (s3.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+      },
+    });
+    const published: InterviewEvent[] = [];
+
+    // Act
+    const outcome = await replayRawEvents({
+      s3: deleting,
+      bucket,
+      vendor: 'round0',
+      since: new Date('2026-06-04T00:00:00.000Z'),
+      until: new Date('2026-06-04T23:59:59.999Z'),
+      publish: async (event) => published.push(event),
+    });
+
+    // Assess: the other delivery replayed; the gone one said as not replayed (the command exits 1 on it)
+    expect(keys).toHaveLength(2);
+    expect(published).toHaveLength(1);
+    expect(outcome.unreadable).toEqual([{ key: goneKey, reason: 'gone since it was listed' }]);
   });
 });
