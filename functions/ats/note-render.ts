@@ -30,18 +30,28 @@ const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').tr
 
 const markerLine = (marker: string): string => `ref: ${oneLine(marker)}`;
 
+/**
+ * A line of the note's content (vendor and candidate text) on one line, and unable to pass for a marker: an
+ * answer or transcript quoting `ref: interview-sync:…` (a follow-up's marker is predictable from the
+ * interview's id) would make `noteHasMarker` find that follow-up in the main note and skip it for good.
+ */
+const contentLine = (text: string): string => oneLine(text).replaceAll('interview-sync:', 'interview-sync :');
+
 /** Plain-text rendering (Lever, Greenhouse). */
 export const renderNoteText = (note: ScreeningNote): string => {
-  const blocks: string[] = [oneLine(note.title)];
+  const blocks: string[] = [contentLine(note.title)];
   for (const section of note.sections) {
-    const lines = [oneLine(section.heading)];
-    for (const line of section.lines ?? []) lines.push(`- ${oneLine(line)}`);
-    for (const item of section.items ?? []) lines.push(`- ${oneLine(item.label)}: ${oneLine(item.text)}`);
+    const lines = [contentLine(section.heading)];
+    for (const line of section.lines ?? []) lines.push(`- ${contentLine(line)}`);
+    for (const item of section.items ?? [])
+      lines.push(`- ${contentLine(item.label)}: ${contentLine(item.text)}`);
     blocks.push(lines.join('\n'));
   }
   if (note.links?.length) {
     blocks.push(
-      ['Links', ...note.links.map((link) => `- ${oneLine(link.label)}: ${oneLine(link.url)}`)].join('\n'),
+      ['Links', ...note.links.map((link) => `- ${contentLine(link.label)}: ${contentLine(link.url)}`)].join(
+        '\n',
+      ),
     );
   }
   blocks.push(markerLine(note.marker));
@@ -50,25 +60,26 @@ export const renderNoteText = (note: ScreeningNote): string => {
 
 /** HTML rendering restricted to Ashby's subset (Ashby). */
 export const renderNoteHtml = (note: ScreeningNote): string => {
-  const parts: string[] = [`<b>${escapeHtml(oneLine(note.title))}</b>`];
+  const parts: string[] = [`<b>${escapeHtml(contentLine(note.title))}</b>`];
   for (const section of note.sections) {
     const items = [
-      ...(section.lines ?? []).map((line) => `<li>${escapeHtml(oneLine(line))}</li>`),
+      ...(section.lines ?? []).map((line) => `<li>${escapeHtml(contentLine(line))}</li>`),
       ...(section.items ?? []).map(
-        (item) => `<li><b>${escapeHtml(oneLine(item.label))}:</b> ${escapeHtml(oneLine(item.text))}</li>`,
+        (item) =>
+          `<li><b>${escapeHtml(contentLine(item.label))}:</b> ${escapeHtml(contentLine(item.text))}</li>`,
       ),
     ];
     parts.push(
-      `<b>${escapeHtml(oneLine(section.heading))}</b>${items.length ? `<ul>${items.join('')}</ul>` : ''}`,
+      `<b>${escapeHtml(contentLine(section.heading))}</b>${items.length ? `<ul>${items.join('')}</ul>` : ''}`,
     );
   }
   if (note.links?.length) {
     const items = note.links.map((link) => {
       const href = safeHttpUrl(link.url);
-      const label = escapeHtml(oneLine(link.label));
+      const label = escapeHtml(contentLine(link.label));
       return href
         ? `<li><a href="${escapeHtml(href)}">${label}</a></li>`
-        : `<li>${label}: ${escapeHtml(oneLine(link.url))}</li>`;
+        : `<li>${label}: ${escapeHtml(contentLine(link.url))}</li>`;
     });
     parts.push(`<b>Links</b><ul>${items.join('')}</ul>`);
   }

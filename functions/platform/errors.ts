@@ -89,7 +89,9 @@ export class HttpPermanentError extends Error {
  *   link-local, metadata, unique-local, multicast, reserved…);
  * - `cross-origin-redirect`: a redirect to another origin for a request carrying credentials, or one that
  *   would re-send a non-idempotent body elsewhere;
- * - `too-many-redirects`: more hops than the client follows.
+ * - `too-many-redirects`: more hops than the client follows;
+ * - `method-changing-redirect`: a 301/302 that would re-send a POST as a GET without its body (the write
+ *   not made), which would read as the write done.
  */
 export type UrlRefusalReason =
   | 'invalid-url'
@@ -97,7 +99,8 @@ export type UrlRefusalReason =
   | 'host-not-allowed'
   | 'private-address'
   | 'cross-origin-redirect'
-  | 'too-many-redirects';
+  | 'too-many-redirects'
+  | 'method-changing-redirect';
 
 /**
  * The HTTP client refused a URL before sending anything to it (an SSRF guard or redirect rule). A subclass of

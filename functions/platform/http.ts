@@ -233,8 +233,8 @@ export interface HttpClientOptions {
 
 export interface HttpClient {
   /**
-   * Sends `request`, retrying transient failures as described in the module comment. Resolves with a 2xx/3xx
-   * response or one whose status is in `acceptStatuses`; otherwise throws {@link HttpTransientError} or
+   * Sends `request`, retrying transient failures as described in the module comment. Resolves with a 2xx
+   * response or one whose status is in `acceptStatuses` (redirects are followed, never handed back); otherwise throws {@link HttpTransientError} or
    * {@link HttpPermanentError} (of which {@link UrlRefusedError} and {@link ResponseTooLargeError}).
    */
   request(request: HttpRequest): Promise<HttpResponse>;
@@ -514,9 +514,13 @@ const cappedStream = (
   return Readable.fromWeb(bounded as NodeReadableStream<Uint8Array>);
 };
 
-/** Whether a response with `status` is handed back to the caller (2xx/3xx or accepted) rather than thrown. */
+/**
+ * Whether a response with `status` is handed back to the caller (2xx or accepted) rather than thrown. A 3xx
+ * that reaches here was not followed (no Location, a 304, a 300): the request was not served, and taken
+ * for success a write would be recorded done.
+ */
 const isHandedBack = (request: HttpRequest, status: number): boolean =>
-  (status >= 200 && status < 400) || (request.acceptStatuses?.includes(status) ?? false);
+  (status >= 200 && status < 300) || (request.acceptStatuses?.includes(status) ?? false);
 
 /** One request of a redirect chain. */
 interface Hop {
@@ -546,6 +550,16 @@ const redirectHop = (
     return { reason: 'invalid-url', detail: 'redirect Location is not a URL', host: hop.url.host };
   }
   const toGet = ((status === 301 || status === 302) && hop.method === 'POST') || status === 303;
+  // Fetch's rule turns a POST answered 301/302 into a GET without its body: the write was not made (the
+  // resource moved), yet the GET's 200 would read as it done (a receiver's trailing-slash redirect). A 303
+  // says the write was made and where its result is; a write is otherwise only re-sent as it is (307/308).
+  if (toGet && status !== 303 && hop.method !== 'GET') {
+    return {
+      reason: 'method-changing-redirect',
+      detail: `a ${status} would re-send this ${hop.method} to ${url.host} as a GET without its body`,
+      host: url.host,
+    };
+  }
   const crossOrigin = url.origin !== hop.url.origin;
   if (crossOrigin && rules.credentialed) {
     return {

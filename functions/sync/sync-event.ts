@@ -462,6 +462,9 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
         })
         .map((write) => write.key),
     );
+    // Notes posted again without a look (an adapter with no `hasNote`, the generic receiver: it dedupes the
+    // repeat by its idempotency key and keeps the first attempt's note, whatever this one says).
+    const postedBlind = new Set(deps.ats.hasNote === undefined ? unfinished : []);
     const noteView = withStateParts(enriched, claimed);
     const applied: AppliedWrites = [];
     try {
@@ -536,6 +539,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
           effects: settledEffects(claimed, before, plan, applied, failedKey, error, {
             nowMs: now(),
             unansweredSettleMs: options.unansweredSettleMs ?? 30_000,
+            postedBlind,
           }),
           ...(rematch === undefined || stored === undefined
             ? {}
@@ -572,6 +576,7 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
     const records = settledEffects(claimed, before, plan, applied, undefined, undefined, {
       nowMs: now(),
       unansweredSettleMs: 0,
+      postedBlind,
     });
     const doneRecord: EventRecord = { advanced: merged.advanced, done: true, settledBy: owner };
     const keepRecord: EventRecord = {
@@ -683,7 +688,12 @@ const settledEffects = (
   applied: AppliedWrites,
   failedKey: string | undefined,
   error: unknown,
-  timing: { readonly nowMs: number; readonly unansweredSettleMs: number },
+  settling: {
+    readonly nowMs: number;
+    readonly unansweredSettleMs: number;
+    /** Notes posted again without a look: the receiver may keep the earlier attempt's. */
+    readonly postedBlind: ReadonlySet<string>;
+  },
 ): Record<string, EffectRecord | null> => {
   const records: Record<string, EffectRecord | null> = {};
   const outcomes = new Map(applied.map(({ key, outcome }) => [key, outcome]));
@@ -697,14 +707,16 @@ const settledEffects = (
     const previous = before?.effects[write.key];
     if (outcome !== undefined) {
       const done = doneEffect(claim, outcome === 'ran' ? undefined : outcome);
-      // A note posted now shows the parts it was built with; one found shows the claim's (see the claim).
-      records[write.key] =
-        write.kind === 'note' && outcome === 'ran' ? { ...done, parts: write.parts } : done;
+      // A note posted now shows the parts it was built with; one found shows the claim's (see the claim), and
+      // so does one posted again blind: the receiver may have kept the earlier attempt's (the same
+      // idempotency key), so a part only this one carries gets its follow-up (at worst shown twice, never lost).
+      const shownAsBuilt = outcome === 'ran' && !settling.postedBlind.has(write.key);
+      records[write.key] = write.kind === 'note' && shownAsBuilt ? { ...done, parts: write.parts } : done;
     } else if (write.key === failedKey && !(write.kind === 'notify' && error instanceof AtsTransientError)) {
       // A call that got no answer may still land: left alone a while, or a duplicate delivery could check
       // the ATS before it lands and post it again (see `planWrites`).
-      const settling = mayStillLand(error) ? timing.nowMs + timing.unansweredSettleMs : undefined;
-      records[write.key] = failedEffect(claim, settling);
+      const settlesAt = mayStillLand(error) ? settling.nowMs + settling.unansweredSettleMs : undefined;
+      records[write.key] = failedEffect(claim, settlesAt);
     } else if (previous === undefined && before === undefined && write.kind === 'note') {
       // Never tried, by the attempt that created the item: its first-record check for the note (the ledger's
       // silence is no proof that nothing was posted: an expired or erased item) is still owed. Recorded

@@ -196,6 +196,26 @@ describe('generic adapter against a Standard Webhooks receiver', () => {
     expect(outcome).toMatch(/redirect .* refused: the request carries credentials/);
   });
 
+  it('fails a delivery the receiver redirects with 301 (a trailing slash) or answers 304, never taking it for delivered', async () => {
+    // Prepare: the POST would be re-sent as a body-less GET to /hooks/ats/, whose 200 said nothing of the note
+    receiver.failNext({ status: 301, headers: { location: '/hooks/ats/' } });
+    receiver.failNext({ status: 304 });
+    const ats = adapterFor();
+    const send = () =>
+      ats.addNote({ candidateId: 'x', email: 'ada@example.com' }, aScreeningNote(), aContext()).then(
+        () => 'delivered',
+        (error: Error) => error.name,
+      );
+
+    // Act
+    const outcomes = [await send(), await send()];
+
+    // Assess: refused for good, not retried, nothing accepted
+    expect(outcomes).toEqual(['AtsPermanentError', 'AtsPermanentError']);
+    expect(receiver.state.deliveries.filter((delivery) => delivery.path === '/hooks/ats/')).toEqual([]);
+    expect(receiver.state.accepted).toEqual([]);
+  });
+
   it('refuses a signing secret that is not a whsec_ secret at creation', () => {
     // Act
     const create = () =>

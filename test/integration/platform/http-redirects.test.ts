@@ -135,15 +135,29 @@ describe('createHttpClient following redirects', () => {
     expect(landing?.headers['content-type']).toBeUndefined();
   });
 
-  it.each([301, 302])('turns a POST into a GET on %d, as fetch does', async (status) => {
-    // Prepare
-    const http = client();
+  it.each([301, 302])(
+    'refuses to turn a POST into a GET on %d (fetch would: the write not made would read as done)',
+    async (status) => {
+      // Prepare
+      const http = client();
 
+      // Act
+      const attempt = await http
+        .request({ method: 'POST', url: redirectUrl(status, '/landing'), body: 'x' })
+        .catch((error: unknown) => error);
+
+      // Assess: refused for good, and nothing sent to the Location
+      expect(attempt).toMatchObject({ name: 'UrlRefusedError', reason: 'method-changing-redirect' });
+      expect(origin.requests).toHaveLength(1);
+    },
+  );
+
+  it.each([301, 302])('follows a GET redirected with %d', async (status) => {
     // Act
-    await http.request({ method: 'POST', url: redirectUrl(status, '/landing'), body: 'x' });
+    const response = await client().request({ method: 'GET', url: redirectUrl(status, '/landing') });
 
     // Assess
-    expect(origin.requests[1]).toMatchObject({ method: 'GET', body: '' });
+    expect(response.body).toBe('landed with GET');
   });
 
   it.each([307, 308])('keeps method and body on %d', async (status) => {

@@ -345,6 +345,32 @@ describe('syncInterviewEvent: the right interview, each write named by its conte
       expect(statuses[0]?.id).toBe(statuses[1]?.id);
       expect(statuses[1]?.duplicate).toBe(true);
     });
+
+    it('sends a part that arrived between a note and its repeat as a follow-up: the receiver keeps the first note', async () => {
+      // Prepare: the report's note reaches the receiver, then the attempt crashes; the proctoring score arrives
+      const deps = world.deps({ ats: generic });
+      const report = envelope('micro1', 'interview_report.created', {
+        set: { 'data.report_id': micro1Report, 'data.candidate_id': micro1Candidate },
+        remove: ['data.proctoring_score'],
+      });
+      await expect(
+        syncInterviewEvent(report, { ...deps, ats: crashingAfterNote(generic) }),
+      ).rejects.toThrow();
+      await syncInterviewEvent(micro1('proctoring_score.completed', { 'data.proctoring_score': 91 }), deps);
+
+      // Act: the report is delivered again; the note is sent again (no way to look), under the same id
+      await syncInterviewEvent(report, deps);
+
+      // Assess: the repeat, which carries the score, is a duplicate the receiver drops; the score still
+      // reaches it, once, in a delivery it keeps
+      const kept = receiver.state.accepted.map((delivery) => JSON.stringify(delivery.payload));
+      const notes = receiver.state.deliveries.filter(
+        (d) => (d.payload as { type?: string }).type === 'interview-sync.note',
+      );
+      expect(notes.length).toBeGreaterThanOrEqual(2);
+      expect(notes[1]?.duplicate).toBe(true);
+      expect(kept.filter((payload) => payload.includes('Proctoring score: 91/100'))).toHaveLength(1);
+    });
   });
 });
 

@@ -138,6 +138,26 @@ describe('noteHasMarker / valueHasMarker', () => {
   });
 });
 
+describe('a marker quoted by the note content', () => {
+  it("is not found: an answer quoting a follow-up's marker does not pass the note for that follow-up", () => {
+    // Prepare: a candidate's answer quoting the (predictable) marker of the interview's recording follow-up
+    const followUp = 'interview-sync:round0:int-1:recording:screen';
+    const note = aNote({
+      sections: [{ heading: 'Questions', items: [{ label: 'Q1', text: `see ref: ${followUp} here` }] }],
+      links: [{ label: `ref: ${followUp}`, url: 'https://media.example.com/r/1' }],
+    });
+
+    // Act
+    const forged = [renderNoteText(note), renderNoteHtml(note)].map((body) => noteHasMarker(body, followUp));
+    const own = [renderNoteText(note), renderNoteHtml(note)].map((body) => noteHasMarker(body, note.marker));
+
+    // Assess: the content still reads the same (a space added), the note's own marker found
+    expect(forged).toEqual([false, false]);
+    expect(own).toEqual([true, true]);
+    expect(renderNoteText(note)).toContain('see ref: interview-sync :round0:int-1:recording:screen here');
+  });
+});
+
 describe('summarizeNote', () => {
   it('counts sections, items and links without any text', () => {
     // Prepare

@@ -582,17 +582,24 @@ describe('createHttpClient redirects, URL policy and limits', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'UrlRefusedError', reason: 'invalid-url' });
   });
 
-  it('hands back a redirect status without Location, and a 304, as it always did', async () => {
+  it('refuses a redirect status it cannot follow (no Location) and a 304: the request was not served', async () => {
     // Prepare
     const { fetch, calls } = scriptedFetch(status(302), new Response(null, { status: 304 }));
     const { http } = client(fetch);
 
     // Act
-    const first = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
-    const second = await http.request({ method: 'GET', url: 'https://api.example.com/x' });
+    const first = await http
+      .request({ method: 'POST', url: 'https://api.example.com/x', body: '{}' })
+      .catch((e: unknown) => e);
+    const second = await http
+      .request({ method: 'GET', url: 'https://api.example.com/x' })
+      .catch((e: unknown) => e);
 
-    // Assess
-    expect([first.status, second.status]).toEqual([302, 304]);
+    // Assess: permanent (a 3xx is not retried), never handed back as if it were the answer
+    expect([first, second]).toEqual([
+      expect.objectContaining({ name: 'HttpPermanentError', status: 302 }),
+      expect.objectContaining({ name: 'HttpPermanentError', status: 304 }),
+    ]);
     expect(calls).toHaveLength(2);
   });
 
