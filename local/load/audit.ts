@@ -13,6 +13,9 @@
  *   (not the write's own record: a worker that skipped both the write and its record would pass), except on
  *   a micro1 session item the report closed, where the write's record is. Such a write found in the ATS
  *   without its witness counts as unexpected.
+ * - **statusRegressions**: interviews whose ATS record got "in progress" after "completed" (the log
+ *   adapter's lines are in the order written), read from the file alone, not from the ledger: a worker that
+ *   let a late start move the status back would record it as advanced and pass every count above.
  * - **notesWithoutApiData**: notes whose summary is not the one the vendor API's view of their interview
  *   makes (`notes.ts`): the pipeline wrote the webhook's data alone, or another interview's.
  * - An event answered only 5xx or not at all may have been queued anyway; the ledger is the witness again:
@@ -76,7 +79,29 @@ export interface AuditResult {
   readonly uncertainProcessed: number;
   /** ATS keys of notes written without the vendor API's view of their interview (each listed once). */
   readonly notesWithoutApiData: readonly string[];
+  /** ATS keys of "in progress" writes made after their interview's "completed" (each listed once). */
+  readonly statusRegressions: readonly string[];
 }
+
+/**
+ * The keys of "in progress" status writes that come after a "completed" one of the same interview, in
+ * `lines` (the order they were written); `interviewOf` names each key's interview (micro1's two status
+ * writes are on two items, so the keys alone do not tell).
+ */
+export const statusRegressionsOf = (
+  lines: readonly Pick<AtsWriteLine, 'eventKey'>[],
+  interviewOf: ReadonlyMap<string, number>,
+): string[] => {
+  const completed = new Set<number>();
+  const regressions = new Set<string>();
+  for (const { eventKey } of lines) {
+    const interview = interviewOf.get(eventKey);
+    if (interview === undefined) continue;
+    if (eventKey.endsWith(':status:completed')) completed.add(interview);
+    else if (eventKey.endsWith(':status:in_progress') && completed.has(interview)) regressions.add(eventKey);
+  }
+  return [...regressions];
+};
 
 export const ledgerId = (vendor: VendorName, ledgerKey: string) => `${vendor}#${ledgerKey}`;
 
@@ -167,6 +192,7 @@ export const auditLoad = (input: AuditInput): AuditResult => {
     orderDependentWritten,
     uncertainProcessed: uncertainProcessed.length,
     notesWithoutApiData: [...notesWithoutApiData],
+    statusRegressions: statusRegressionsOf(input.atsWrites, interviewOf),
   };
 };
 

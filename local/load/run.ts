@@ -58,12 +58,13 @@ const round = (value: number, digits = 1) => Number(value.toFixed(digits));
  */
 export const loadPassed = (
   run: Pick<LoadRun, 'summary' | 'drained' | 'idMismatches'> & {
-    readonly audit: Pick<AuditResult, 'notesWithoutApiData'>;
+    readonly audit: Pick<AuditResult, 'notesWithoutApiData' | 'statusRegressions'>;
   },
 ): boolean =>
   run.drained &&
   run.idMismatches === 0 &&
   run.audit.notesWithoutApiData.length === 0 &&
+  run.audit.statusRegressions.length === 0 &&
   run.summary.lost === 0 &&
   run.summary.duplicateEffects === 0 &&
   run.summary.non2xx === 0;
@@ -131,6 +132,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
         `${audit.missingWrites.length} writes missing, ${audit.repeatedWrites.length} keys written more ` +
         `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.misdirectedWrites.length} on another ` +
         `interview's ATS record, ${audit.notesWithoutApiData.length} notes without the vendor API's data, ` +
+        `${audit.statusRegressions.length} statuses back to "in progress" after "completed", ` +
         `${audit.deadLetters} dead letters` +
         (sent.uncertainEvents.size > 0
           ? `; of ${sent.uncertainEvents.size} events never answered 2xx, ${audit.uncertainProcessed} were ` +
@@ -144,6 +146,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
       ['unexpected write', audit.unexpectedWrites],
       ['written on another ATS record', audit.misdirectedWrites],
       ["note without the vendor API's data", audit.notesWithoutApiData],
+      ['"in progress" after "completed"', audit.statusRegressions],
     ] as const) {
       for (const key of keys.slice(0, 10)) progress(`  ${what}: ${key}`);
     }

@@ -130,6 +130,7 @@ describe('npm run load: send, drain and audit', () => {
       unexpectedWrites: [],
       deadLetters: 0,
       notesWithoutApiData: [],
+      statusRegressions: [],
     });
     const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
     expect(audit.expectedEffects).toBe(lines.length);
@@ -269,5 +270,28 @@ describe('npm run load: send, drain and audit', () => {
 
     // Assess: the start's own record (it advanced the status) says the write was due
     expect(audit.missingWrites).toContain(key);
+  });
+
+  it('flags "in progress" written after "completed" on an interview\'s record, from the ATS file alone', async () => {
+    // Prepare: an interview whose start wrote "in progress" before its end wrote "completed"; the same
+    // "in progress" written once more at the end of the file (a status moved back)
+    const before = await auditPipeline(pipeline, traffic, sent);
+    const lines = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
+    const keys = lines.map((line) => (JSON.parse(line) as { eventKey: string }).eventKey);
+    // (an earlier test of this file appended its first line, a start's, again at the end: not that one)
+    const index = keys.findIndex(
+      (key) =>
+        key.endsWith(':status:in_progress') &&
+        !before.statusRegressions.includes(key) &&
+        keys.includes(key.replace(/in_progress$/, 'completed')),
+    );
+    if (index < 0) throw new Error('no interview of this traffic wrote both statuses on one item');
+    await appendFile(pipeline.atsWritesFile, `${lines[index]}\n`);
+
+    // Act
+    const after = await auditPipeline(pipeline, traffic, sent);
+
+    // Assess
+    expect([...after.statusRegressions].sort()).toEqual([...before.statusRegressions, keys[index]].sort());
   });
 });
