@@ -8,7 +8,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { envNames } from '../functions/platform/env.js';
 import { resources } from '../lib/resources.js';
 import { LocalPipelineError } from '../local/errors.js';
@@ -16,6 +15,7 @@ import { prettyPrintPowertoolsLogs } from '../local/log.js';
 import { ffmpegAvailable } from '../local/media/generate.js';
 import { describeLostMessages, startLocalPipeline, type VendorApiSeed } from '../local/runtime.js';
 import {
+  dataDirFromEnv,
   removeRuntimeInfo,
   runtimeInfoFor,
   runtimeInfoPath,
@@ -23,9 +23,7 @@ import {
 } from '../local/runtime-info.js';
 
 // DATA_DIR and SECRETS_FILE let `npm run load` run a pipeline of its own that never touches `.data/`.
-const dataDir = process.env.DATA_DIR
-  ? resolve(process.env.DATA_DIR)
-  : fileURLToPath(new URL('../.data/', import.meta.url));
+const dataDir = dataDirFromEnv(process.env);
 const secretsFile = process.env.SECRETS_FILE ? resolve(process.env.SECRETS_FILE) : undefined;
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

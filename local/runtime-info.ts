@@ -4,9 +4,17 @@
  * ports.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resources } from '../lib/resources.js';
 import { isRunning, localAws } from './emulators.js';
+
+/**
+ * Where `npm start` keeps its data and runtime info: `DATA_DIR` (`npm run load` runs a pipeline of its own
+ * that never touches `.data/`), else the repository's `.data/`. `npm run send` reads it the same way.
+ */
+export const dataDirFromEnv = (env: Readonly<Record<string, string | undefined>>): string =>
+  env.DATA_DIR ? resolve(env.DATA_DIR) : fileURLToPath(new URL('../.data/', import.meta.url));
 
 export interface RuntimeInfo {
   readonly region: string;

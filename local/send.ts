@@ -19,14 +19,11 @@ import {
   readSecretString,
   storedWebhookSecretsSchema,
 } from './ops/stage-secrets.js';
-import { readRuntimeInfo } from './runtime-info.js';
+import { dataDirFromEnv, readRuntimeInfo } from './runtime-info.js';
 import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
 
 /** `local/fixtures`: the vendors' sample payloads, one folder per vendor. */
 export const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-/** `.data/`: where `npm start` writes its runtime info (bin/start.ts). */
-const defaultDataDir = fileURLToPath(new URL('../.data/', import.meta.url));
 
 /**
  * `local/fixtures/media/<vendor>/*.local.json`: payloads of our own whose media URLs name
@@ -213,7 +210,7 @@ export const runSendCli = async (
    * Where a running `npm start` keeps its runtime info (its API's and media fake's URLs, its secrets file).
    * @default `DATA_DIR` as `npm start` reads it, else `.data/`
    */
-  dataDir: string = environment.DATA_DIR ? resolve(environment.DATA_DIR) : defaultDataDir,
+  dataDir: string = dataDirFromEnv(environment),
 ): Promise<number> => {
   try {
     const { values, positionals } = parseArgs({

@@ -709,9 +709,7 @@ const archiveObject = async (
   // apart, whatever the extension (media-type.ts).
   const { body: checked } = notAPage(response, object.key, object.contentType);
   // No segment or init section is empty: an empty 200 (a CDN glitch) stored would be skipped by every resume.
-  const body = object.range
-    ? exactly(checked, object.range.length, object.key)
-    : notEmpty(checked, object.key);
+  const body = sizeChecked(checked, object.key, object.range?.length);
   try {
     return await store.put(object.key, body, meta);
   } catch (error) {
@@ -721,34 +719,22 @@ const archiveObject = async (
   }
 };
 
-/** `body` passed through unchanged, failing with {@link UnexpectedMediaSizeError} when it ends empty. */
-const notEmpty = (body: Readable, key: string): Readable => {
-  let received = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      received += chunk.length;
-      callback(null, chunk);
-    },
-    flush(callback) {
-      callback(received > 0 ? null : new UnexpectedMediaSizeError(key, 1, 0));
-    },
-  });
-  return pipeline(body, counter, () => {});
-};
-
 /**
  * `body` passed through unchanged, failing with {@link UnexpectedMediaSizeError} as soon as it exceeds
- * `bytes` or when it ends short of them: the store sees the error and records nothing.
+ * `bytes`, or when it ends short of them (without `bytes`: when it ends empty, which no segment or init
+ * section is): the store sees the error and records nothing.
  */
-const exactly = (body: Readable, bytes: number, key: string): Readable => {
+const sizeChecked = (body: Readable, key: string, bytes?: number): Readable => {
   let received = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
-      callback(received > bytes ? new UnexpectedMediaSizeError(key, bytes, received) : null, chunk);
+      const over = bytes !== undefined && received > bytes;
+      callback(over ? new UnexpectedMediaSizeError(key, bytes, received) : null, chunk);
     },
     flush(callback) {
-      callback(received === bytes ? null : new UnexpectedMediaSizeError(key, bytes, received));
+      const whole = bytes === undefined ? received > 0 : received === bytes;
+      callback(whole ? null : new UnexpectedMediaSizeError(key, bytes ?? 1, received));
     },
   });
   // pipeline destroys both streams on an error of either, and the error reaches whoever reads `counter`.

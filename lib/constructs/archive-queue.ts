@@ -4,9 +4,10 @@
  * alarms live in the stateless stack (`ServiceAlarms`).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Queue, QueueEncryption, QueuePolicy } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resources } from '../resources.js';
+import { retainQueuePolicies } from './event-queue.js';
 
 export interface ArchiveQueueProps {
   /**
@@ -43,13 +44,6 @@ export class ArchiveQueue extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
       removalPolicy,
     });
-    // The queues' TLS-only policies stay with the retained queues when the stack goes (see storage.ts).
-    if (removalPolicy === RemovalPolicy.RETAIN) {
-      for (const queue of [this.deadLetterQueue, this.queue]) {
-        // `Queue.policy` is private: the policy `enforceSSL` made is the queue's child `Policy`.
-        const policy = queue.node.tryFindChild('Policy');
-        if (policy instanceof QueuePolicy) policy.applyRemovalPolicy(removalPolicy);
-      }
-    }
+    retainQueuePolicies([this.deadLetterQueue, this.queue], removalPolicy);
   }
 }

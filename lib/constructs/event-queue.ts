@@ -7,6 +7,18 @@ import { Queue, QueueEncryption, QueuePolicy } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resources } from '../resources.js';
 
+/**
+ * Keeps the TLS-only policies `enforceSSL` made with `queues` when they are retained: deleted with the stack,
+ * the retained queues would accept plain HTTP. (`Queue.policy` is private: the policy is the child `Policy`.)
+ */
+export const retainQueuePolicies = (queues: readonly Queue[], removalPolicy: RemovalPolicy): void => {
+  if (removalPolicy !== RemovalPolicy.RETAIN) return;
+  for (const queue of queues) {
+    const policy = queue.node.tryFindChild('Policy');
+    if (policy instanceof QueuePolicy) policy.applyRemovalPolicy(removalPolicy);
+  }
+};
+
 export interface EventQueueProps {
   /**
    * Whether the queues (and the events in them) outlive the stack.
@@ -47,13 +59,6 @@ export class EventQueue extends Construct {
       },
       removalPolicy,
     });
-    // The queues' TLS-only policies stay with the retained queues when the stack goes (see storage.ts).
-    if (removalPolicy === RemovalPolicy.RETAIN) {
-      for (const queue of [this.deadLetterQueue, this.queue]) {
-        // `Queue.policy` is private: the policy `enforceSSL` made is the queue's child `Policy`.
-        const policy = queue.node.tryFindChild('Policy');
-        if (policy instanceof QueuePolicy) policy.applyRemovalPolicy(removalPolicy);
-      }
-    }
+    retainQueuePolicies([this.deadLetterQueue, this.queue], removalPolicy);
   }
 }
