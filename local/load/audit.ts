@@ -18,6 +18,8 @@
  *   let a late start move the status back would record it as advanced and pass every count above.
  * - **notesWithoutApiData**: notes whose summary is not the one the vendor API's view of their interview
  *   makes (`notes.ts`): the pipeline wrote the webhook's data alone, or another interview's.
+ * - The ATS file is read again once the pipeline stopped (`auditAfterStop`): a write an abandoned invocation
+ *   makes after the drain is audited too.
  * - An event answered only 5xx or not at all may have been queued anyway; the ledger is the witness again:
  *   if it records the event done, its writes are expected too (it is never counted lost: the ingest did
  *   not promise it, and the run fails on its non-2xx answer already).
@@ -280,19 +282,42 @@ const targetsOfTraffic = (
   return { targetsOf: (interview) => targets[interview] ?? new Set() };
 };
 
+/** Reads what the audit needs of a running pipeline: the ATS file, the ledger, the DLQs, the notes' API view. */
+export const readAuditInput = async (
+  pipeline: Pick<LoadPipeline, 'info' | 'sqs' | 'atsWritesFile' | 'secrets'>,
+  traffic: Traffic,
+  sent: { readonly acceptedEvents: ReadonlySet<number>; readonly uncertainEvents?: ReadonlySet<number> },
+): Promise<AuditInput> => ({
+  traffic,
+  acceptedEvents: sent.acceptedEvents,
+  ...(sent.uncertainEvents === undefined ? {} : { uncertainEvents: sent.uncertainEvents }),
+  atsWrites: await readAtsWrites(pipeline.atsWritesFile),
+  ...targetsOfTraffic(traffic, pipeline.secrets.integration.pseudonymKey),
+  ledger: await readLedger(pipeline, traffic),
+  deadLetters: await countDeadLetters(pipeline.sqs, pipeline),
+  expectedNotes: await expectedNoteSummaries(traffic),
+});
+
 /** Reads the ATS file, the ledger and the DLQs of a pipeline and audits them (the notes too). */
 export const auditPipeline = async (
   pipeline: Pick<LoadPipeline, 'info' | 'sqs' | 'atsWritesFile' | 'secrets'>,
   traffic: Traffic,
   sent: { readonly acceptedEvents: ReadonlySet<number>; readonly uncertainEvents?: ReadonlySet<number> },
-): Promise<AuditResult> =>
-  auditLoad({
-    traffic,
-    acceptedEvents: sent.acceptedEvents,
-    ...(sent.uncertainEvents === undefined ? {} : { uncertainEvents: sent.uncertainEvents }),
-    atsWrites: await readAtsWrites(pipeline.atsWritesFile),
-    ...targetsOfTraffic(traffic, pipeline.secrets.integration.pseudonymKey),
-    ledger: await readLedger(pipeline, traffic),
-    deadLetters: await countDeadLetters(pipeline.sqs, pipeline),
-    expectedNotes: await expectedNoteSummaries(traffic),
-  });
+): Promise<AuditResult> => auditLoad(await readAuditInput(pipeline, traffic, sent));
+
+/**
+ * The audit once more on the ATS file as it stands after the pipeline stopped (the ledger and DLQs as read
+ * before: the emulators stop with it). The queues drained does not mean nothing writes any more: an
+ * invocation abandoned at its timeout keeps running in its process and may write later, a second time.
+ * `lateWrites`: the lines written after `input` was read.
+ */
+export const auditAfterStop = async (
+  input: AuditInput,
+  atsWritesFile: string,
+): Promise<{ readonly audit: AuditResult; readonly lateWrites: number }> => {
+  const atsWrites = await readAtsWrites(atsWritesFile);
+  return {
+    audit: auditLoad({ ...input, atsWrites }),
+    lateWrites: Math.max(0, atsWrites.length - input.atsWrites.length),
+  };
+};

@@ -46,7 +46,12 @@ export interface LoadPipeline {
   readonly secrets: LocalSecrets;
   /** An SQS client of the pipeline's emulator. */
   readonly sqs: SQSClient;
-  /** Stops the child (SIGTERM: it drains what is in flight) and removes the data directory. */
+  /**
+   * Stops the child (SIGTERM: it drains what is in flight) and keeps the data directory: the ATS file can
+   * be read once nothing can write to it any more. The emulators stop with it.
+   */
+  stopProcesses(): Promise<void>;
+  /** `stopProcesses`, then removes the data directory. */
   stop(): Promise<void>;
 }
 
@@ -153,6 +158,10 @@ export const startLoadPipeline = async (options: LoadPipelineOptions = {}): Prom
       info,
       secrets,
       sqs,
+      stopProcesses: async () => {
+        sqs.destroy();
+        await stopChild();
+      },
       stop: async () => {
         sqs.destroy();
         await stopChild();

@@ -1,10 +1,11 @@
 /**
  * One load run: start the pipeline (`pipeline.ts`), send the traffic (`traffic.ts`, `sender.ts`), wait for
- * the queues to drain (`drain.ts`), audit (`audit.ts`), stop. `bin/load.ts` is its command line.
+ * the queues to drain (`drain.ts`), read the ledger and DLQs, stop the pipeline, audit (`audit.ts`) with the
+ * ATS file as it stands once nothing can write to it. `bin/load.ts` is its command line.
  */
 import { loadavg } from 'node:os';
 import { Progress, type ProgressStream } from '../ops/progress.js';
-import { type AuditResult, auditPipeline } from './audit.js';
+import { type AuditResult, auditAfterStop, readAuditInput } from './audit.js';
 import { waitForDrain } from './drain.js';
 import { type LoadPipelineOptions, startLoadPipeline } from './pipeline.js';
 import { sendTraffic } from './sender.js';
@@ -47,6 +48,8 @@ export interface LoadRun {
   readonly drained: boolean;
   /** 202 answers naming another event than the one sent (the ingest mixed up two requests). */
   readonly idMismatches: number;
+  /** ATS writes made after the queues drained (read again once the pipeline stopped; audited with the rest). */
+  readonly lateWrites: number;
 }
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
@@ -125,7 +128,9 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
         ? `queues drained ${drain.seconds.toFixed(1)} s after the last answer; load average ${load()}`
         : `queues NOT drained after ${drain.seconds.toFixed(0)} s: ${drain.messages} messages left`,
     );
-    const audit = await auditPipeline(pipeline, traffic, sent);
+    const input = await readAuditInput(pipeline, traffic, sent);
+    await pipeline.stopProcesses();
+    const { audit, lateWrites } = await auditAfterStop(input, pipeline.atsWritesFile);
     progress(
       `audit: ${audit.expectedEffects} ATS writes expected (${audit.orderDependentWritten} of them ` +
         `order-dependent), ${audit.lostEvents.length} events not done in the ledger, ` +
@@ -133,7 +138,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
         `than once, ${audit.unexpectedWrites.length} unexpected, ${audit.misdirectedWrites.length} on another ` +
         `interview's ATS record, ${audit.notesWithoutApiData.length} notes without the vendor API's data, ` +
         `${audit.statusRegressions.length} statuses back to "in progress" after "completed", ` +
-        `${audit.deadLetters} dead letters` +
+        `${audit.deadLetters} dead letters, ${lateWrites} writes made after the drain` +
         (sent.uncertainEvents.size > 0
           ? `; of ${sent.uncertainEvents.size} events never answered 2xx, ${audit.uncertainProcessed} were ` +
             'processed all the same (their writes expected)'
@@ -162,7 +167,7 @@ export const runLoad = async (options: LoadOptions = {}): Promise<LoadRun> => {
       p99Ms: sent.p99Ms,
       eventsPerSecond: round(sent.accepted / sent.seconds),
     };
-    return { summary, audit, drained: drain.drained, idMismatches: sent.idMismatches };
+    return { summary, audit, drained: drain.drained, idMismatches: sent.idMismatches, lateWrites };
   } finally {
     await pipeline.stop();
   }

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
-import { auditPipeline } from '../../../local/load/audit.js';
+import { auditAfterStop, auditLoad, auditPipeline, readAuditInput } from '../../../local/load/audit.js';
 import { type DrainResult, waitForDrain } from '../../../local/load/drain.js';
 import { type LoadPipeline, startLoadPipeline } from '../../../local/load/pipeline.js';
 import { type SendResult, sendTraffic } from '../../../local/load/sender.js';
@@ -46,7 +46,7 @@ describe('npm run load', () => {
     ]);
     expect(summary).toMatchObject({ sent: 30, accepted: 30, non2xx: 0, lost: 0, duplicateEffects: 0 });
     expect(summary.expectedEffects).toBeGreaterThan(0);
-    expect(stderr).toMatch(/^load: audit: /m);
+    expect(stderr).toMatch(/^load: audit: .*, 0 writes made after the drain/m);
   }, 180_000);
 });
 
@@ -293,5 +293,26 @@ describe('npm run load: send, drain and audit', () => {
 
     // Assess
     expect([...after.statusRegressions].sort()).toEqual([...before.statusRegressions, keys[index]].sort());
+  });
+
+  // Last: it stops the pipeline.
+  it('audits the ATS file again once the pipeline stopped: a write made after the first read counts', async () => {
+    // Prepare: the ledger, DLQs and file read from the running pipeline, then the pipeline stopped; a write
+    // landing after that read (as from an invocation abandoned at its timeout, still running)
+    const input = await readAuditInput(pipeline, traffic, sent);
+    const before = auditLoad(input);
+    await pipeline.stopProcesses();
+    const [first] = (await readFile(pipeline.atsWritesFile, 'utf8')).trim().split('\n');
+    if (first === undefined) throw new Error('the pipeline wrote nothing');
+    await appendFile(pipeline.atsWritesFile, `${first}\n`);
+
+    // Act
+    const { audit, lateWrites } = await auditAfterStop(input, pipeline.atsWritesFile);
+
+    // Assess: the file outlived the stop, and the late line is one more duplicate effect
+    expect(lateWrites).toBe(1);
+    expect(audit.duplicateEffects).toBe(before.duplicateEffects + 1);
+    expect(audit.repeatedWrites).toContain((JSON.parse(first) as { eventKey: string }).eventKey);
+    expect(audit.expectedEffects).toBe(before.expectedEffects);
   });
 });
