@@ -11,9 +11,10 @@
  *
  * Enrichment: the vendor API fakes of the load's pipeline are seeded with every interview's API view
  * ({@link Traffic.vendorApi}), and each webhook carries less than that view, as the vendors' may: a ROUND0
- * `interview_ended` lists its first answer only (the API lists both), a micro1 report has no transcript (the
+ * `interview_ended` lists its first answer only (the API lists all), a micro1 report has no transcript (the
  * API has it). So every end is looked up, found, and its note must hold the API's parts (the audit checks
- * each note's summary, `notes.ts`).
+ * each note's summary, `notes.ts`). The API views differ in size from one interview to the next (2 to 6
+ * answers, 1 to 5 transcript turns), so a note made from a neighbouring interview's view has another summary.
  *
  * No media: the events and the API views carry no media URL (ROUND0 answers without `audio_url`, micro1
  * reports without `report_url` or recording), so nothing is archived. The media fake makes its files with
@@ -170,10 +171,17 @@ interface ApiViews {
   readonly micro1Reports: Json[];
 }
 
+/**
+ * How much more than the sample an interview's API view holds (0 to 4 answers or transcript turns), by its
+ * number: consecutive interviews differ, so their notes' summaries (counts only) differ too.
+ */
+const extraPartsOf = (interviewNumber: number): number => interviewNumber % 5;
+
 const round0Events = (
   roles: ReadonlyArray<'started' | 'ended'>,
   candidate: Candidate,
   apiViews: ApiViews,
+  extraParts: number,
 ) => {
   const interviewId = randomUUID();
   const bodyOf = (role: EventRole): Json => {
@@ -197,10 +205,14 @@ const round0Events = (
    */
   const partial = (ended: Json): Json => {
     const { body } = round0InterviewFromWebhook(ended, { audioBaseUrl: 'http://unused.invalid' });
-    apiViews.round0Interviews[interviewId] = {
-      ...body,
-      responses: (body.responses as Json[]).map(({ audio_url: _audio, ...answer }) => answer),
-    };
+    const answers = (body.responses as Json[]).map(({ audio_url: _audio, ...answer }) => answer);
+    const last = answers.at(-1) as Json;
+    const extra = Array.from({ length: extraParts }, (_, index) => ({
+      ...last,
+      question_id: randomUUID(),
+      question_text: `Follow-up question ${index + 1}`,
+    }));
+    apiViews.round0Interviews[interviewId] = { ...body, responses: [...answers, ...extra] };
     const data = dataOf(ended);
     return { ...ended, data: { ...data, responses: (data.responses as Json[]).slice(0, 1) } };
   };
@@ -218,6 +230,7 @@ const micro1Events = (
   candidate: Candidate,
   applicationId: string,
   apiViews: ApiViews,
+  extraParts: number,
 ) => {
   const interviewId = randomUUID();
   const reportId = reportIdOf();
@@ -258,6 +271,14 @@ const micro1Events = (
       report_date: '2024-01-01',
       date_created: '2024-01-01 11:00:00',
       date_modified: '2024-01-01 11:00:00',
+      interview_transcript: [
+        ...((data.interview_transcript as Json[] | undefined) ?? []),
+        ...Array.from({ length: extraParts }, (_, index) => ({
+          timestamp: 200 + index * 60,
+          role: index % 2 === 0 ? 'candidate' : 'interviewer',
+          content: `Turn ${index + 2} of the conversation.`,
+        })),
+      ],
     };
     // The API's report has the transcript (and the player URL the fake adds), the webhook lacks it: the
     // worker reads the report from the API for the missing part (no media either way).
@@ -334,8 +355,8 @@ export const buildTraffic = (options: TrafficOptions): Traffic => {
     const applicationId = `LOAD-${runId}-${n}`;
     const made =
       drawn.vendor === 'round0'
-        ? round0Events(drawn.roles.slice(0, left), candidate, apiViews)
-        : micro1Events(drawn.roles.slice(0, left), candidate, applicationId, apiViews);
+        ? round0Events(drawn.roles.slice(0, left), candidate, apiViews, extraPartsOf(n))
+        : micro1Events(drawn.roles.slice(0, left), candidate, applicationId, apiViews, extraPartsOf(n));
     const interview = interviews.length;
     const indexes = made.events.map((event) => {
       events.push({

@@ -16,12 +16,29 @@ describe('expected notes of a load', () => {
     // Act
     const notes = await expectedNoteSummaries(traffic);
 
-    // Assess: ROUND0's API lists two answers (two question sections), the webhook one
+    // Assess: ROUND0's API lists two to six answers (a question section each), the webhook one
     expect(notes.size).toBe(endsOf(traffic).length);
     const round0 = [...notes].filter(([key]) => key.startsWith('round0:'));
     expect(round0.length).toBeGreaterThan(0);
-    for (const [, summary] of round0) expect(summary).toMatch(/^note: 3 sections, /);
+    for (const [, summary] of round0) expect(summary).toMatch(/^note: [3-7] sections, /);
     expect([...notes.keys()].some((key) => key.startsWith('micro1:report:'))).toBe(true);
+  });
+
+  it("tells interviews' notes apart: a note made from another interview's API view has another summary", async () => {
+    // Prepare
+    const traffic = buildTraffic({ requests: 200, seed: 11 });
+
+    // Act
+    const notes = await expectedNoteSummaries(traffic);
+
+    // Assess: for each vendor, several summaries, and most pairs of consecutive ends differ
+    for (const vendor of ['round0', 'micro1']) {
+      const summaries = [...notes].filter(([key]) => key.startsWith(`${vendor}:`)).map(([, s]) => s);
+      expect(summaries.length).toBeGreaterThan(5);
+      expect(new Set(summaries).size).toBeGreaterThanOrEqual(4);
+      const differing = summaries.slice(1).filter((summary, index) => summary !== summaries[index]).length;
+      expect(differing / (summaries.length - 1)).toBeGreaterThan(0.6);
+    }
   });
 
   it('refuses an API view that makes the note the webhook makes', async () => {
