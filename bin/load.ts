@@ -29,7 +29,7 @@ import { loadPassed, runLoad } from '../local/load/run.js';
 const usage = `Usage: npm run load -- [options]
   --events <n>              requests in all, 10 % re-deliveries (default 10000)
   --concurrency <n>         connections sending at once (default 64)
-  --seed <n>                seed of the generated traffic (default random, printed)
+  --seed <n>                seed of the generated traffic, ids included (default random, printed)
   --drain-timeout <s>       longest wait for the queues to drain (default 900)
   --visibility-timeout <s>  events queue visibility timeout: how soon a failed event is retried
                             (default the deployed 361)

@@ -21,7 +21,6 @@
  * ffmpeg, and thousands of archives would measure ffmpeg and s3rver rather than the pipeline; the archive
  * has its own benchmark.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VendorName } from '../../functions/vendors/envelope.js';
@@ -142,6 +141,33 @@ export const seededRandom = (seed: number): (() => number) => {
   };
 };
 
+/** Ids drawn from a seeded generator: the same seed makes the same ids, so a failing run can be made again. */
+interface SeededIds {
+  uuid(): string;
+  hex(bytes: number): string;
+  /** A micro1-style report id (10 letters and digits, like the sample's `h0gqkAcaDJ`). */
+  reportId(): string;
+}
+
+const seededIds = (random: () => number): SeededIds => {
+  const bytes = (count: number) =>
+    Buffer.from(Array.from({ length: count }, () => Math.floor(random() * 256)));
+  const alphanumeric = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return {
+    uuid: () => {
+      const b = bytes(16);
+      // RFC 9562 version 4 and variant bits, as randomUUID sets them.
+      b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+      b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+      const h = b.toString('hex');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+    hex: (count) => bytes(count).toString('hex'),
+    reportId: () =>
+      Array.from({ length: 10 }, () => alphanumeric[Math.floor(random() * alphanumeric.length)]).join(''),
+  };
+};
+
 const readSample = (vendor: VendorName, name: string): Json =>
   JSON.parse(readFileSync(join(fixturesDir, vendor, `${name}.json`), 'utf8')) as Json;
 
@@ -155,9 +181,6 @@ const samples = {
 
 const clone = (sample: Json): Json => structuredClone(sample);
 const dataOf = (event: Json): Json => event.data as Json;
-
-/** A micro1-style report id (10 letters and digits, like the sample's `h0gqkAcaDJ`). */
-const reportIdOf = (): string => randomBytes(8).toString('base64url').replace(/[-_]/g, 'x').slice(0, 10);
 
 interface Candidate {
   readonly id: string;
@@ -182,11 +205,12 @@ const round0Events = (
   candidate: Candidate,
   apiViews: ApiViews,
   extraParts: number,
+  ids: SeededIds,
 ) => {
-  const interviewId = randomUUID();
+  const interviewId = ids.uuid();
   const bodyOf = (role: EventRole): Json => {
     const event = clone(role === 'started' ? samples.round0Started : samples.round0Ended);
-    event.id = `evt_${randomBytes(16).toString('hex')}`;
+    event.id = `evt_${ids.hex(16)}`;
     const data = dataOf(event);
     data.interview = { ...(data.interview as Json), id: interviewId };
     data.candidate = { ...(data.candidate as Json), ...candidate };
@@ -194,7 +218,7 @@ const round0Events = (
       // No media: an answer without `audio_url` is not archived.
       data.responses = (data.responses as Json[]).map(({ audio_url: _audio, ...answer }) => ({
         ...answer,
-        question_id: randomUUID(),
+        question_id: ids.uuid(),
       }));
     }
     return event;
@@ -209,7 +233,7 @@ const round0Events = (
     const last = answers.at(-1) as Json;
     const extra = Array.from({ length: extraParts }, (_, index) => ({
       ...last,
-      question_id: randomUUID(),
+      question_id: ids.uuid(),
       question_text: `Follow-up question ${index + 1}`,
     }));
     apiViews.round0Interviews[interviewId] = { ...body, responses: [...answers, ...extra] };
@@ -231,9 +255,10 @@ const micro1Events = (
   applicationId: string,
   apiViews: ApiViews,
   extraParts: number,
+  ids: SeededIds,
 ) => {
-  const interviewId = randomUUID();
-  const reportId = reportIdOf();
+  const interviewId = ids.uuid();
+  const reportId = ids.reportId();
   const sessionKey = `session:${interviewId}:${candidate.id}`;
   const reportKey = `report:${reportId}`;
   const started = () => {
@@ -322,7 +347,7 @@ export interface TrafficOptions {
   readonly redeliveryShare?: number;
   /** @default a random seed */
   readonly seed?: number;
-  /** Distinguishes the candidates' e-mails of one run from another's. @default random */
+  /** Distinguishes the candidates' e-mails of one run from another's. @default drawn from the seed */
   readonly runId?: string;
 }
 
@@ -333,7 +358,9 @@ export interface TrafficOptions {
 export const buildTraffic = (options: TrafficOptions): Traffic => {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = seededRandom(seed);
-  const runId = options.runId ?? randomBytes(3).toString('hex');
+  // Ids from a stream of their own: the scenarios and the order are drawn as before any id was.
+  const ids = seededIds(seededRandom(seed ^ 0x5eed1d5));
+  const runId = options.runId ?? ids.hex(3);
   const redeliveries = Math.round(options.requests * (options.redeliveryShare ?? 0.1));
   const distinct = options.requests - redeliveries;
   if (distinct < 1) throw new RangeError('the traffic needs at least one distinct event');
@@ -348,15 +375,15 @@ export const buildTraffic = (options: TrafficOptions): Traffic => {
     const left = distinct - events.length;
     const n = interviews.length + 1;
     const candidate: Candidate = {
-      id: randomUUID(),
+      id: ids.uuid(),
       name: `Load Candidate ${n}`,
       email: `load-${runId}-${n}@example.com`,
     };
     const applicationId = `LOAD-${runId}-${n}`;
     const made =
       drawn.vendor === 'round0'
-        ? round0Events(drawn.roles.slice(0, left), candidate, apiViews, extraPartsOf(n))
-        : micro1Events(drawn.roles.slice(0, left), candidate, applicationId, apiViews, extraPartsOf(n));
+        ? round0Events(drawn.roles.slice(0, left), candidate, apiViews, extraPartsOf(n), ids)
+        : micro1Events(drawn.roles.slice(0, left), candidate, applicationId, apiViews, extraPartsOf(n), ids);
     const interview = interviews.length;
     const indexes = made.events.map((event) => {
       events.push({
