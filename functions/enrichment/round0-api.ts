@@ -10,7 +10,7 @@
 import * as v from 'valibot';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../platform/http.js';
 import { type UrlPolicyRelaxation, urlPolicyForBaseUrl } from '../platform/url-guard.js';
-import { VendorResourceNotFoundError } from './errors.js';
+import { VendorApiResponseError, VendorResourceNotFoundError } from './errors.js';
 import { optionalPart } from './payload-values.js';
 import { parseVendorResponse, toVendorApiError } from './vendor-http.js';
 
@@ -127,8 +127,8 @@ export class Round0ApiClient {
    * @throws VendorResourceNotFoundError on 404 (e.g. the dashboard's test events, whose ids are fake)
    * @throws VendorApiAuthError on 401/403
    * @throws VendorApiRequestError on another 4xx
-   * @throws VendorApiResponseError when the body is not the documented shape
-   * @throws HttpTransientError on 429, 5xx, timeouts and network failures, after bounded retries
+   * @throws VendorApiResponseError when the body is not the documented shape, or names another interview
+   * @throws HttpTransientError on 429, 5xx, timeouts and network failures, a 2xx that is not JSON
    */
   async getInterview(interviewId: string): Promise<Round0Interview> {
     // `.` and `..` are path segments however encoded (URL parsing resolves `%2E%2E` too): the request would
@@ -148,7 +148,13 @@ export class Round0ApiClient {
     } catch (error) {
       throw toVendorApiError('round0', 'interview', error);
     }
-    return parseVendorResponse('round0', 'interview', round0InterviewSchema, body);
+    const interview = parseVendorResponse('round0', 'interview', round0InterviewSchema, body);
+    // An answer for another interview (a cache or gateway keyed wrongly, a base URL of another environment)
+    // would add its answers, scores and audio to this candidate's record. Its id is checked where it has one.
+    const named = [interview.id, interview.interview?.id].filter((id) => typeof id === 'string');
+    if (named.some((id) => id !== interviewId))
+      throw new VendorApiResponseError('round0', 'interview response names another interview');
+    return interview;
   }
 
   /**

@@ -3,9 +3,11 @@
  * and validating a response body without echoing it (bodies hold transcripts and e-mails).
  */
 import * as v from 'valibot';
+import { UnreadableEncodingError } from '../platform/errors.js';
 import {
   type HttpClientOptions,
   HttpPermanentError,
+  HttpTransientError,
   ResponseTooLargeError,
   UrlRefusedError,
 } from '../platform/http.js';
@@ -54,13 +56,23 @@ export function vendorMessageOf(body: string): string | undefined {
 
 /**
  * The error to throw for a failed call: permanent HTTP failures become this folder's errors, anything else
- * (notably `HttpTransientError`, and the client's own refusals `UrlRefusedError`/`ResponseTooLargeError`)
- * is returned untouched.
+ * (notably `HttpTransientError`, and the client's own refusals `UrlRefusedError`/`ResponseTooLargeError`/
+ * `UnreadableEncodingError`) is returned untouched.
+ *
+ * A 2xx whose body is not JSON is transient: it is a page put in front of the API (a CDN's or WAF's
+ * challenge, a maintenance screen, an empty 204), not the API's answer, and it goes away. Permanent, a
+ * ROUND0 end was dead-lettered on its first receive and a micro1 report written for good without the parts
+ * the API would have added; retried, the worker's last receive still has its fallback.
  */
 export function toVendorApiError(vendor: VendorName, resource: string, error: unknown): unknown {
   if (!(error instanceof HttpPermanentError)) return error;
   // Kept as they are (still permanent): their names are what metrics count (SSRF refusals, oversize bodies).
-  if (error instanceof UrlRefusedError || error instanceof ResponseTooLargeError) return error;
+  if (
+    error instanceof UrlRefusedError ||
+    error instanceof ResponseTooLargeError ||
+    error instanceof UnreadableEncodingError
+  )
+    return error;
   const { status } = error;
   const vendorMessage = vendorMessageOf(error.body);
   if (status === 404) return new VendorResourceNotFoundError(vendor, resource, { cause: error });
@@ -68,8 +80,20 @@ export function toVendorApiError(vendor: VendorName, resource: string, error: un
     return new VendorApiAuthError(vendor, status, vendorMessage, { cause: error });
   if (status >= 400 && status < 500)
     return new VendorApiRequestError(vendor, status, vendorMessage, { cause: error });
+  if (status >= 300 && status < 400)
+    return new VendorApiResponseError(
+      vendor,
+      `${resource} answered HTTP ${status} with no redirect to follow`,
+      {
+        cause: error,
+      },
+    );
   // A 2xx whose body is not JSON (http.ts reports it as permanent with the response's status).
-  return new VendorApiResponseError(vendor, `${resource} response is not JSON`, { cause: error });
+  return new HttpTransientError(
+    `${vendor} API: ${resource} response is not JSON (HTTP ${status})`,
+    { operation: error.operation, status },
+    { cause: error },
+  );
 }
 
 /** `body` validated by `schema`; throws {@link VendorApiResponseError} naming the failing paths only. */

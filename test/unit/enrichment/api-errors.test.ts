@@ -1,6 +1,10 @@
+import { enrichEvent } from '../../../functions/enrichment/enrich.js';
 import { VendorApiRequestError, VendorApiResponseError } from '../../../functions/enrichment/errors.js';
 import { Micro1ApiClient } from '../../../functions/enrichment/micro1-api.js';
 import { Round0ApiClient } from '../../../functions/enrichment/round0-api.js';
+import { HttpTransientError } from '../../../functions/platform/http.js';
+import { classifyFailure } from '../../../functions/sync/failures.js';
+import { fixtureEvent } from './factories.js';
 
 /** Options of a client whose every request is answered with `status` and `body`, without a network. */
 const answering = (status: number, body: string) => ({
@@ -53,8 +57,9 @@ describe('vendor API error mapping', () => {
     ]);
 
     // Assess
+    expect(errors[0]).toBeInstanceOf(VendorApiResponseError);
+    expect(errors[1]).toBeInstanceOf(HttpTransientError);
     for (const error of errors) {
-      expect(error).toBeInstanceOf(VendorApiResponseError);
       let text = '';
       for (let e: unknown = error; e instanceof Error; e = e.cause) text += `${e.message}\n`;
       expect(text).not.toContain('jane');
@@ -73,16 +78,62 @@ describe('vendor API error mapping', () => {
     await expect(result).rejects.toMatchObject({ status: 400, vendorMessage: 'Invalid request' });
   });
 
-  it('reports a ROUND0 2xx body that is not JSON as a bad response', async () => {
-    // Prepare
-    const client = new Round0ApiClient(answering(200, '<html>maintenance</html>'));
+  it.each([
+    ['a maintenance page', 200, '<html>maintenance</html>'],
+    ['an empty answer', 200, ''],
+  ])(
+    'retries a ROUND0 2xx that is not JSON (%s): a page in front of the API, not its answer',
+    async (_label, status, body) => {
+      // Prepare
+      const client = new Round0ApiClient(answering(status, body));
+
+      // Act
+      const error = await client.getInterview('i-1').catch((caught: unknown) => caught);
+
+      // Assess: transient, so the event is retried (and not dead-lettered on its first receive)
+      expect(error).toBeInstanceOf(HttpTransientError);
+      expect(error).toMatchObject({ message: expect.stringMatching(/not JSON/), status });
+      expect(classifyFailure(error).kind).toBe('transient');
+    },
+  );
+
+  it('retries a micro1 report whose API answers a 2xx that is not JSON, instead of writing it without the API’s parts', async () => {
+    // Prepare: a report webhook without its transcript (the API would add it)
+    const client = new Micro1ApiClient(answering(200, '<html>challenge</html>'));
+    const event = fixtureEvent('micro1', 'interview_report.created', (payload) => {
+      const data = payload.data as Record<string, unknown>;
+      delete data.interview_transcript;
+    });
 
     // Act
-    const result = client.getInterview('i-1');
+    const result = enrichEvent(event, { micro1: client });
 
     // Assess
-    await expect(result).rejects.toBeInstanceOf(VendorApiResponseError);
-    await expect(result).rejects.toThrow(/not JSON/);
+    await expect(result).rejects.toBeInstanceOf(HttpTransientError);
+  });
+
+  it('refuses a ROUND0 interview answer that names another interview, so its answers never reach this one', async () => {
+    // Prepare
+    const other = { responses: [{ question_id: 'zz', transcript: 'Another candidate.', score: 5 }] };
+    const byId = new Round0ApiClient(answering(200, JSON.stringify({ id: 'other', ...other })));
+    const byNested = new Round0ApiClient(
+      answering(200, JSON.stringify({ interview: { id: 'other' }, ...other })),
+    );
+    const own = new Round0ApiClient(
+      answering(200, JSON.stringify({ id: 'i-1', interview: { id: 'i-1' }, ...other })),
+    );
+    const unnamed = new Round0ApiClient(answering(200, JSON.stringify(other)));
+
+    // Act
+    const refused = [byId.getInterview('i-1'), byNested.getInterview('i-1')];
+    const read = await Promise.all([own.getInterview('i-1'), unnamed.getInterview('i-1')]);
+
+    // Assess: permanent (another try gets the same answer); an answer naming none is read
+    for (const result of refused) {
+      await expect(result).rejects.toBeInstanceOf(VendorApiResponseError);
+      await expect(result).rejects.toThrow(/names another interview/);
+    }
+    for (const interview of read) expect(interview.responses).toHaveLength(1);
   });
 });
 
