@@ -5,6 +5,7 @@
  * an assumption, stated beside the figure.
  */
 import type { accessLogFields } from '../../lib/constructs/ingest-api.js';
+import { storageDefaults } from '../../lib/constructs/storage.js';
 import { resources } from '../../lib/resources.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { WorkerBenchResult } from './worker-bench.js';
@@ -17,6 +18,10 @@ export const prices = {
   httpApiRequest: 1.0 / 1e6,
   sqsRequest: 0.4 / 1e6,
   s3Put: 0.005 / 1000,
+  s3StandardGbMonth: 0.023,
+  dynamoDbStorageGbMonth: 0.25,
+  dynamoDbPitrGbMonth: 0.2,
+  secretsManagerApiCall: 0.05 / 10_000,
   dynamoDbWriteUnit: 0.625 / 1e6,
   dynamoDbReadUnit: 0.125 / 1e6,
   logsIngestedGb: 0.5,
@@ -25,8 +30,9 @@ export const prices = {
     'Lambda: aws.amazon.com/lambda/pricing (Arm $0.0000133334 per GB-s for the first 7.5 billion GB-s, $0.20 per million requests; INIT billed since 2025-08-01, aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase)',
     'API Gateway: aws.amazon.com/api-gateway/pricing (HTTP API $1.00 per million for the first 300 million, metered per 512 KB)',
     'SQS: aws.amazon.com/sqs/pricing (standard $0.40 per million requests, each 64 KB chunk one request)',
-    'S3: aws.amazon.com/s3/pricing (Standard PUT $0.005 per 1,000)',
-    'DynamoDB: aws.amazon.com/dynamodb/pricing (on-demand $0.625 per million write units, $0.125 per million read units, after the November 2024 cut)',
+    'S3: aws.amazon.com/s3/pricing (Standard PUT $0.005 per 1,000, storage $0.023 per GB-month)',
+    'DynamoDB: aws.amazon.com/dynamodb/pricing (on-demand $0.625 per million write units, $0.125 per million read units, after the November 2024 cut; Standard table storage $0.25 per GB-month, point-in-time recovery $0.20 per GB-month)',
+    'Secrets Manager: aws.amazon.com/secrets-manager/pricing ($0.05 per 10,000 API calls; $0.40 per secret-month, fixed)',
     'CloudWatch Logs: aws.amazon.com/cloudwatch/pricing ($0.50 per GB ingested, the first tier of Lambda logs)',
     'X-Ray: aws.amazon.com/xray/pricing ($5.00 per million traces recorded)',
     'Hookdeck: hookdeck.com/pricing (Team from $39/month, events $1.00 per additional 100k, "as low as $0.33 per 100k" at volume)',
@@ -65,6 +71,16 @@ export const assumptions = {
   platformLogBytesPerInvocation: 350,
   /** API Gateway access log line per request: the stage's format with typical values, bytes. */
   accessLogBytesPerRequest: Buffer.byteLength(`${JSON.stringify(typicalAccessLogValues)}\n`),
+  /** DynamoDB's storage overhead per item, bytes (its pricing page: 100 B per item). */
+  dynamoDbItemOverheadBytes: 100,
+  /** Days in a month, as the storage prices' GB-month counts them. */
+  daysPerMonth: 30.4,
+  /**
+   * Secrets read at a cold start: the ingest the webhook secret, the worker the integration and vendor API
+   * secrets (functions/worker.ts reads both); each again past its 5-minute cache (not priced: one read per
+   * container and 5 minutes, spread over the events of a busy stream).
+   */
+  secretsPerColdStart: { ingest: 1, worker: 2 },
   /** Events per worker invocation: a trickle of webhooks fills batches of one (bursts fill up to 10). */
   eventsPerWorkerInvocation: 1,
   /** ATS writes and vendor API reads are awaited, not computed: priced apart, per 100 ms. */
@@ -77,12 +93,16 @@ export interface CostLine {
   readonly arithmetic: string;
   /** Part of the core path (HTTP → ingest → queue → worker → ledger), or an option of the stage. */
   readonly core: boolean;
+  /** What an event with media adds (its archive tasks and their completion); not in the core path. */
+  readonly media?: boolean;
 }
 
 export interface CostModel {
   readonly lines: readonly CostLine[];
   readonly coreUsdPerMillion: number;
   readonly coreWithoutRawStoreUsdPerMillion: number;
+  /** What an event with media adds to the core path (the worker's side of the archive). */
+  readonly mediaUsdPerMillion: number;
   /** The raw event store's PUTs. */
   readonly rawStoreUsdPerMillion: number;
   readonly perHundredMsAwaitedUsdPerMillion: number;
@@ -226,14 +246,15 @@ export const costPerMillion = (
       perEvent:
         workerSends === undefined ? '1 send (not measured by this result)' : `${workerSends} request(s)`,
       usdPerMillion: (workerSends ?? 1) * prices.sqsRequest * million,
-      arithmetic: `${workerSends ?? 1} × $0.40 per million (the archive tasks of ${batch === 1 ? 'an event alone in its invocation: its own request' : "an invocation's events sent together, ten a request"}; every bench event is an ended interview with audio: traffic where fewer events carry media sends fewer; the archive's own receives are the archive's)`,
-      core: true,
+      arithmetic: `${workerSends ?? 1} × $0.40 per million (the archive tasks of ${batch === 1 ? 'an event alone in its invocation: its own request' : "an invocation's events sent together, ten a request"}; an event with media: every bench event is an ended interview with audio; the archive's own receives are the archive's)`,
+      core: false,
+      media: true,
     },
     {
       item: 'S3 raw event store',
       perEvent: `${round(rawPuts, 3)} PUT (the worker's: one per invocation and day)`,
       usdPerMillion: rawStoreUsd,
-      arithmetic: `${round(rawPuts, 3)} × $0.005 per 1,000 (${rawPutsSource}; storage: ~2 KB per event for the retention, under $0.01 per million)`,
+      arithmetic: `${round(rawPuts, 3)} × $0.005 per 1,000 (${rawPutsSource}; its storage is the line below)`,
       core: true,
     },
     {
@@ -267,6 +288,71 @@ export const costPerMillion = (
       core: true,
     },
   ];
+  // The ledger keeps an interview's item for the retention after its last write, and point-in-time recovery
+  // (lib/constructs/storage.ts) bills the table's size again. Each event priced as an item of its own at the
+  // largest size measured (an interview's events share one item: an overestimate, stated).
+  const retentionDays = resources.worker.ledgerRetentionSeconds / 86_400;
+  const storedBytes = worker.ledgerItemBytes + a.dynamoDbItemOverheadBytes;
+  const storedMonths = retentionDays / a.daysPerMonth;
+  const ledgerStorageUsd =
+    (storedBytes / 1e9) *
+    storedMonths *
+    (prices.dynamoDbStorageGbMonth + prices.dynamoDbPitrGbMonth) *
+    million;
+  // The raw event store keeps each delivery (about its queue message's size) for the stage's retention.
+  const rawDays = storageDefaults.rawEventRetention.toDays();
+  const rawBytes = sizes?.mean ?? 2048;
+  const rawStorageUsd = (rawBytes / 1e9) * (rawDays / a.daysPerMonth) * prices.s3StandardGbMonth * million;
+  const secretReads =
+    a.coldStartRate * (a.secretsPerColdStart.ingest + a.secretsPerColdStart.worker * invocations);
+  lines.push(
+    {
+      item: 'DynamoDB ledger, storage and backups',
+      perEvent: `${storedBytes} B for ${retentionDays} days`,
+      usdPerMillion: ledgerStorageUsd,
+      arithmetic: `(${worker.ledgerItemBytes} B item, the largest measured, + ${a.dynamoDbItemOverheadBytes} B overhead) × ${round(storedMonths)} months (the ledger's ${retentionDays}-day retention) × ($0.25 storage + $0.20 point-in-time recovery) per GB-month; each event taken as an item of its own (an interview's events share one: an overestimate)`,
+      core: true,
+    },
+    {
+      item: 'S3 raw event store, storage',
+      perEvent: `${Math.round(rawBytes)} B for ${rawDays} days`,
+      usdPerMillion: rawStorageUsd,
+      arithmetic: `${Math.round(rawBytes)} B (${sizes === undefined ? 'assumed: message sizes not measured by this result' : 'the queue messages’ mean size, which carry the raw delivery'}) × ${round(rawDays / a.daysPerMonth)} months (the default ${rawDays}-day retention) × $0.023 per GB-month`,
+      core: true,
+    },
+    {
+      item: 'Secrets Manager reads',
+      perEvent: `${round(secretReads, 3)} read(s)`,
+      usdPerMillion: secretReads * prices.secretsManagerApiCall * million,
+      arithmetic: `${a.coldStartRate} cold starts × (${a.secretsPerColdStart.ingest} ingest + ${a.secretsPerColdStart.worker} worker × ${invocations}) secrets × $0.05 per 10,000 (re-reads past the 5-minute cache: one per container and 5 minutes, not priced)`,
+      core: true,
+    },
+  );
+  // Every bench event has audio: the archive publishes `archive.completed` onto the events queue once the
+  // event's assets are stored, and the worker processes it as one more event (the bench has no archive, so
+  // it is not measured): priced as a second pass of the worker's measured path, an overestimate (no
+  // enrichment, one ATS write).
+  const secondPass = [
+    'SQS events queue',
+    'DynamoDB ledger',
+    'worker Lambda, requests',
+    'worker Lambda, duration',
+  ];
+  const secondPassUsd =
+    lines
+      .filter((line) => secondPass.includes(line.item))
+      .reduce((sum, line) => sum + line.usdPerMillion, 0) +
+    ((workerLogBytes + a.platformLogBytesPerInvocation * invocations) / 1024 ** 3) *
+      prices.logsIngestedGb *
+      million;
+  lines.push({
+    item: '`archive.completed` back through the worker',
+    perEvent: '1 more event (estimated)',
+    usdPerMillion: secondPassUsd,
+    arithmetic: `the lines ${secondPass.join(', ')} once more, and the worker's log bytes: not measured (the bench runs no archive), priced as a second ended event (an overestimate: no enrichment, one ATS write); none for an event without media`,
+    core: false,
+    media: true,
+  });
   if (tracing.worker || tracing.ingest) {
     const traces = (tracing.worker ? invocations : 0) + (tracing.ingest ? 1 : 0);
     lines.push({
@@ -278,10 +364,12 @@ export const costPerMillion = (
     });
   }
   const core = lines.filter((line) => line.core).reduce((sum, line) => sum + line.usdPerMillion, 0);
+  const media = lines.filter((line) => line.media).reduce((sum, line) => sum + line.usdPerMillion, 0);
   return {
     lines: lines.map((line) => ({ ...line, usdPerMillion: round(line.usdPerMillion, 3) })),
     coreUsdPerMillion: round(core, 2),
     coreWithoutRawStoreUsdPerMillion: round(core - rawStoreUsd, 2),
+    mediaUsdPerMillion: round(media, 2),
     rawStoreUsdPerMillion: round(rawStoreUsd, 3),
     perHundredMsAwaitedUsdPerMillion: round(0.1 * workerGb * prices.lambdaArmGbSecond * million, 2),
     ingestBilledMs,

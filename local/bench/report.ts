@@ -52,6 +52,9 @@ const staleness = (record: PartRecord) =>
     : ` **The code measured has changed since** (${record.changedSince.join(', ')}): these figures are that commit's; rerun the part to measure this code.`;
 const provenance = (record: PartRecord) =>
   `\`${record.command}\` on ${day(record)}${codeOf(record)} (${record.machine}; load average ${record.loadAverage.start} at the start, ${record.loadAverage.end} at the end).${staleness(record)}`;
+/** The hosted alternatives' price sources (the others are AWS's). */
+const hostedSource = /^(Hookdeck|Svix):/;
+
 const ratio = (r: RatioSummary) => `**${r.median}** (min ${r.min}, max ${r.max})`;
 const n = (value: number, digits = 1) => Number(value.toFixed(digits)).toLocaleString('en-US');
 
@@ -266,7 +269,7 @@ const costSection = (
     (line, index) => line.core && line.usdPerMillion !== model.lines[index]?.usdPerMillion,
   );
   const fixedPerRequest = model.lines
-    .filter((line) => /API Gateway|requests|SQS|DynamoDB/.test(line.item))
+    .filter((line) => line.core && /API Gateway|requests|SQS|DynamoDB ledger$/.test(line.item))
     .reduce((sum, line) => sum + line.usdPerMillion, 0);
   const a = assumptions;
   const rawStorePut = (prices.s3Put * 1e6).toFixed(2);
@@ -274,12 +277,12 @@ const costSection = (
     rate,
     model: costPerMillion(ingest.result, worker.result, tracing, 1, resources.worker.memoryMb, rate),
   }));
-  const tracingLine = model.lines.find((line) => !line.core);
+  const tracingLine = model.lines.find((line) => !line.core && line.media !== true);
   return `## Cost per million events
 
 Computed by the bench from the figures above (ingest: ${day(ingest)}${codeOf(ingest)}, worker: ${day(worker)}${codeOf(worker)}${ingest.commit !== worker.commit || ingest.dirty || worker.dirty ? '; **not measured on one and the same committed code**: rerun both parts together to compare like with like' : ''}), the memory sizes of
 lib/resources.ts and us-east-1 list prices as found on ${prices.checked} (confirm them before relying on this:
-${prices.sources.slice(0, 7).join('; ')}). One event = one webhook accepted and processed once; free tiers left out.
+${prices.sources.filter((source) => !hostedSource.test(source)).join('; ')}). One event = one webhook accepted and processed once; free tiers left out.
 
 Measured: CPU ms per request of the ingest process and per event of the worker process, DynamoDB requests per
 event and the ledger item's size, log bytes per event, the ingest's and the worker's init CPU time. Assumed (not measurable
@@ -293,7 +296,7 @@ with typical values: an IPv6 source address, micro1's route).
 
 | item | per event | $ per million events | arithmetic |
 |---|---|---|---|
-${model.lines.map((line) => `| ${line.item} | ${line.perEvent} | ${line.usdPerMillion.toFixed(3)} | ${line.arithmetic} |`).join('\n')}
+${[...model.lines.filter((line) => line.core), ...model.lines.filter((line) => !line.core)].map((line) => `| ${line.item}${line.media === true ? ' *(media)*' : line.core ? '' : ' *(option)*'} | ${line.perEvent} | ${line.usdPerMillion.toFixed(3)} | ${line.arithmetic} |`).join('\n')}
 
 **Core path (HTTP → ingest → SQS → worker → ledger, logs included), at a trickle: $${model.coreUsdPerMillion.toFixed(2)} per million events**
 (target ≤ $5); **$${model.coreWithoutRawStoreUsdPerMillion.toFixed(2)}** without the raw event store's PUT, which is $${model.rawStoreUsdPerMillion.toFixed(2)} of it on its own:
@@ -306,6 +309,11 @@ keeping the raw body only in the SQS message and the DLQ (no replay after 14 day
 When busy (the worker's batches full, 10 events per invocation) the per-invocation items shrink:
 ${busyChanges.map((line) => `${line.item} $${line.usdPerMillion.toFixed(3)} (${line.arithmetic})`).join('; ')}.
 **Core path when busy: $${busy.coreUsdPerMillion.toFixed(2)} per million events** (target ≤ $5, ${busy.coreUsdPerMillion <= 5 ? 'met' : 'missed'}), $${busy.coreWithoutRawStoreUsdPerMillion.toFixed(2)} without the raw event store.
+The ledger's storage is $${busy.lines.find((line) => line.item.startsWith('DynamoDB ledger, storage'))?.usdPerMillion.toFixed(2)} of it: each event's item kept ${resources.worker.ledgerRetentionSeconds / 86_400} days after its last write, with point-in-time recovery; a shorter
+retention (\`ledgerRetentionSeconds\`, lib/resources.ts) lowers it in proportion.
+An event with media (ROUND0 answers' audio, micro1 recordings and reports) adds the worker's side of its archive:
+$${model.mediaUsdPerMillion.toFixed(2)} at a trickle, $${busy.mediaUsdPerMillion.toFixed(2)} when busy (the lines marked media below the core ones: its archive tasks' send, and
+\`archive.completed\` back through the worker, estimated); the archive's own per-asset costs are apart.
 The ${a.coldStartRate * 100}% cold starts hold for a steady stream; the fewer the webhooks, the likelier each invocation
 starts cold, and INIT is billed: at a trickle with ${coldSensitivity.map(({ rate }) => `${rate * 100}%`).join(' and ')} cold starts the core
 path costs ${coldSensitivity.map(({ rate, model: m }) => `$${m.coreUsdPerMillion.toFixed(2)} (${rate * 100}%)`).join(' and ')} per million events (both functions' INIT as measured above).
@@ -316,7 +324,7 @@ ${tracingLine === undefined ? '' : `X-Ray, on for the stage's ${[tracing.ingest 
 waits: $${model.perHundredMsAwaitedUsdPerMillion.toFixed(2)} per million events per 100 ms awaited (e.g. 2 ATS writes and one enrichment read of
 ~150 ms each: $${((atsAndVendorWaitMs / 1000) * (resources.worker.memoryMb / 1024) * prices.lambdaArmGbSecond * 1e6).toFixed(2)}); the archive (per asset: SQS, the archive Lambda's streaming time, S3 storage).
 
-Hosted alternatives, published prices (same date; ${prices.sources.slice(7).join('; ')}):
+Hosted alternatives, published prices (same date; ${prices.sources.filter((source) => hostedSource.test(source)).join('; ')}):
 
 | | per million events | fixed |
 |---|---|---|

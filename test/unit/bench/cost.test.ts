@@ -153,4 +153,55 @@ describe('cost model', () => {
     );
     expect(choice?.cpuMsPerEvent).toBeCloseTo(8 * stretch, 1);
   });
+
+  it("prices the ledger's storage and backups for its retention, per event, on the item's measured size", () => {
+    // Prepare: a result whose item measured 900 B, and one whose item measured 1,900 B
+    const small = { ...worker, ledgerItemBytes: 900 };
+    const large = { ...worker, ledgerItemBytes: 1900 };
+    const storageOf = (model: ReturnType<typeof costPerMillion>) =>
+      model.lines.find((line) => line.item === 'DynamoDB ledger, storage and backups');
+    const months = resources.worker.ledgerRetentionSeconds / 86_400 / 30.4;
+
+    // Act
+    const busySmall = costPerMillion(ingest, small, tracing, 10);
+    const busyLarge = costPerMillion(ingest, large, tracing, 10);
+
+    // Assess: (bytes + 100 B overhead) for the retention at $0.25 + $0.20 per GB-month, in the core path
+    expect(storageOf(busySmall)?.core).toBe(true);
+    expect(storageOf(busySmall)?.usdPerMillion).toBeCloseTo((1000 / 1e9) * months * 0.45 * 1e6, 3);
+    expect(storageOf(busyLarge)?.usdPerMillion).toBeCloseTo((2000 / 1e9) * months * 0.45 * 1e6, 3);
+    expect(busyLarge.coreUsdPerMillion).toBeGreaterThan(busySmall.coreUsdPerMillion);
+  });
+
+  it('prices the secrets read at cold starts: the ingest one, the worker two per invocation', () => {
+    // Act: every invocation cold, one event per worker invocation; then ten
+    const trickle = costPerMillion(ingest, worker, tracing, 1, resources.worker.memoryMb, 1);
+    const busy = costPerMillion(ingest, worker, tracing, 10, resources.worker.memoryMb, 1);
+    const secretsOf = (model: ReturnType<typeof costPerMillion>) =>
+      model.lines.find((line) => line.item === 'Secrets Manager reads')?.usdPerMillion;
+
+    // Assess: $0.05 per 10,000 reads: (1 + 2) reads an event is $15 per million; (1 + 2 / 10) is $6
+    expect(secretsOf(trickle)).toBeCloseTo(15, 3);
+    expect(secretsOf(busy)).toBeCloseTo(6, 3);
+  });
+
+  it('keeps what media adds out of the core path: the archive send and `archive.completed` through the worker', () => {
+    // Act
+    const model = costPerMillion(ingest, worker, tracing, 10);
+    const lineOf = (item: string) => model.lines.find((line) => line.item === item);
+    const media = model.lines.filter((line) => line.media === true);
+
+    // Assess: the completion is at least another pass of the worker's queue and ledger requests
+    expect(media.map((line) => line.item)).toEqual([
+      'SQS archive queue, the worker’s sends',
+      '`archive.completed` back through the worker',
+    ]);
+    for (const line of media) expect(line.core).toBe(false);
+    expect(lineOf('`archive.completed` back through the worker')?.usdPerMillion).toBeGreaterThan(
+      (lineOf('SQS events queue')?.usdPerMillion ?? 0) + (lineOf('DynamoDB ledger')?.usdPerMillion ?? 0),
+    );
+    const sum = (lines: typeof model.lines) => lines.reduce((total, line) => total + line.usdPerMillion, 0);
+    expect(model.mediaUsdPerMillion).toBeCloseTo(sum(media), 2);
+    expect(model.coreUsdPerMillion).toBeCloseTo(sum(model.lines.filter((line) => line.core)), 2);
+  });
 });
