@@ -756,8 +756,15 @@ const runErase = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
     });
     const depths = async () => {
       const found: Array<{ name: string; depth: number | undefined }> = [];
-      for (const [name, url] of Object.entries(stage.queues)) {
-        if (url === undefined) continue;
+      // Every queue of the stage, given or not: a queue whose URL the flags (or the stack's outputs) left out
+      // was never looked at, and may hold the candidate's messages as much as one that could not be read.
+      const names = ['events', 'deadLetter', 'archive', 'archiveDeadLetter'] as const;
+      for (const name of names) {
+        const url = stage.queues[name];
+        if (url === undefined) {
+          found.push({ name: `${name} (no URL given)`, depth: undefined });
+          continue;
+        }
         // Unknown (no permission, throttled) is said as such, never taken for empty. Delayed messages count:
         // an archive task waiting for another task's lease comes back later (functions/archive.ts).
         found.push({

@@ -148,7 +148,11 @@ export interface CandidateFindings {
   readonly archiveItems: readonly ArchiveItemFacts[];
 }
 
-const emailPattern = /[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}/gi;
+/**
+ * An address with its whole local part (RFC 5322's atext and dots but `/`, `=`, `?`, separators of paths and
+ * queries far more often): `a&brien@…` is not `brien@…`, `?email=jane@…` is `jane@…`.
+ */
+const emailPattern = /[a-z0-9.!#$%&'*+^_`{|}~-]+@[a-z0-9.-]+\.[a-z]{2,}/gi;
 const pseudonymPattern = /email-hmac:[0-9a-f]{16}/g;
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
@@ -173,7 +177,8 @@ const mentionsOf = (value: unknown) => {
   const pseudonyms = new Set<string>();
   for (const text of stringsOf(value)) {
     if (text.includes('@'))
-      for (const match of text.match(emailPattern) ?? []) emails.add(match.toLowerCase());
+      // (an apostrophe opening a quote is not the address's: `'jane@…'`)
+      for (const match of text.match(emailPattern) ?? []) emails.add(match.replace(/^'+/, '').toLowerCase());
     if (text.includes('email-hmac:'))
       for (const match of text.match(pseudonymPattern) ?? []) pseudonyms.add(match);
   }

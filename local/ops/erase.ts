@@ -193,17 +193,21 @@ const keyIdentifier = (identifies: (text: string) => boolean) => (key: string) =
 export const identityMatcher = (findings: CandidateFindings): ((text: string) => boolean) => {
   const addresses = [...findings.emails, ...findings.pseudonyms];
   const ids = idTokensOf(findings);
-  // An address is whole when no address character goes on either side; an id when no letter or digit
-  // does (`backup/<id>.mp3`, `x-<id>_v2` are theirs).
+  // An address is whole when no character of an address's local part (RFC 5322's atext and the dot, but
+  // `/`, `=` and `?`, which separate paths and queries far more often than they start an address) goes
+  // before it — `o'brien@…` and `a&brien@…` are not `brien@…` — except an apostrophe opening a quote
+  // (`'jane@…'`), and no address character after it. An id is whole when no letter or digit goes on either
+  // side (`backup/<id>.mp3`, `x-<id>_v2` are theirs), nor a digit and a dot (`1.<id>` is a number).
+  const atext = 'a-z0-9.!#$%&*+^_`{|}~-';
   const patterns = [
     addresses.length === 0
       ? undefined
       : new RegExp(
-          `(?<![a-z0-9._%+-])(?:${addresses.map(escapeRegExp).join('|')})(?![a-z0-9_%+-]|\\.[a-z0-9])`,
+          `(?<![${atext}])(?<![${atext}]')(?:${addresses.map(escapeRegExp).join('|')})(?![a-z0-9_%+-]|\\.[a-z0-9])`,
         ),
     ids.length === 0
       ? undefined
-      : new RegExp(`(?<![a-z0-9])(?:${ids.map(escapeRegExp).join('|')})(?![a-z0-9])`),
+      : new RegExp(`(?<![a-z0-9])(?<![0-9]\\.)(?:${ids.map(escapeRegExp).join('|')})(?![a-z0-9]|\\.[0-9])`),
   ].filter((pattern): pattern is RegExp => pattern !== undefined);
   return (text) => patterns.some((pattern) => pattern.test(text));
 };

@@ -247,11 +247,13 @@ describe('local SQS poller (Lambda event source mapping)', () => {
   });
 
   it('treats a handler that outlives its timeout as a failed batch', async () => {
-    // Prepare
-    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1 });
+    // Prepare: the first call returns success at 2 s, past its 1 s timeout and before the message's 3 s
+    // visibility ends, so only a poller that took the timeout for a failure (and did not delete the message
+    // on the late success) sees the message again
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 3 });
     await sendTestMessage(emulators.sqs, queue.url, 'late');
     const worker = recordingWorker(async (_, call) => {
-      if (call === 1) await sleep(1500);
+      if (call === 1) await sleep(2000);
       return undefined;
     });
     const poller = startSqsPoller(

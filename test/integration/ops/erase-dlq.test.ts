@@ -133,9 +133,11 @@ const holding = async (needle: string): Promise<string[]> => {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
     const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
     const text = `${ref.key}\n${bytes.toString('latin1')}`;
-    // Raw deliveries hold the body in base64.
-    const decoded = /"bodyBase64":"([^"]*)"/.exec(text)?.[1];
-    const all = `${text}\n${decoded === undefined ? '' : Buffer.from(decoded, 'base64').toString('utf8')}`;
+    // Raw deliveries hold the body in base64, a shared batch object one per delivery: every one decoded.
+    const decoded = [...text.matchAll(/"bodyBase64":"([^"]*)"/g)].map((match) =>
+      Buffer.from(match[1] ?? '', 'base64').toString('utf8'),
+    );
+    const all = [text, ...decoded].join('\n');
     if (whole.test(all.toLowerCase())) found.push(ref.key);
   }
   return found;

@@ -27,6 +27,14 @@ afterEach(() => {
   sqs.reset();
 });
 
+/** The events and archive queues (the dead-letter queues are in {@link stageFlags}). */
+const queueFlags = [
+  '--queue-url',
+  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-events',
+  '--archive-queue-url',
+  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-archive',
+];
+
 const stageFlags = [
   '--table',
   'prod-ledger',
@@ -86,6 +94,7 @@ describe('ops erase --email against a deployed stage', () => {
         'jane@example.com',
         '--yes',
         ...stageFlags,
+        ...queueFlags,
         '--integration-secret-arn',
         integrationSecretArn,
       ],
@@ -97,10 +106,45 @@ describe('ops erase --email against a deployed stage', () => {
     expect(lines[0]).toBe('nothing held on this candidate: nothing to erase');
     expect(exitCode).toBe(0);
     expect(dynamodb.commandCalls(ScanCommand).length).toBeGreaterThan(0);
+    // Every queue's depth read: the two named by queueFlags among them
+    const read = new Set(
+      sqs.commandCalls(GetQueueAttributesCommand).map((call) => call.args[0].input.QueueUrl),
+    );
+    expect(read).toEqual(
+      new Set([...queueFlags, ...stageFlags].filter((flag) => flag.startsWith('https://'))),
+    );
     // Where it looked: the stage the flags name, its region and resources (not the local npm start)
     expect(lines.at(-1)).toBe(
       'on: the stage named by resource flags (region eu-west-1, bucket prod-bucket, table prod-ledger)',
     );
+  });
+
+  it('exits 3, not 0, when the events or archive queue was not named: their messages were never looked at', async () => {
+    // Prepare: the dead-letter queues named, not the events and archive queues
+    emptyStage();
+    const readSecret = async () => JSON.stringify({ pseudonymKey });
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(
+      [
+        'erase',
+        '--email',
+        'jane@example.com',
+        '--yes',
+        ...stageFlags,
+        '--integration-secret-arn',
+        integrationSecretArn,
+      ],
+      '/nonexistent',
+      { readSecret },
+    );
+
+    // Assess: "run it again", saying which queues it could not look at; never "empty now"
+    expect(exitCode).toBe(3);
+    expect(lines.join('\n')).toMatch(
+      /queues: not checked \(could not read events \(no URL given\), archive \(no URL given\)\)/,
+    );
+    expect(lines.join('\n')).not.toMatch(/empty now/);
   });
 
   it('refuses to erase by candidate id without it too: the e-mails that id leads to are looked for as pseudonyms', async () => {
