@@ -689,7 +689,22 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           throw error;
         }
         case 'unmatched':
-          await parking.park('unmatched', event, disposition.reason);
+          try {
+            await parking.park('unmatched', event, disposition.reason);
+          } catch (parkError) {
+            // Before the last receive the park is retried with the event. On it, thrown, SQS would move the
+            // message to the DLQ without a reason and with nothing parked: dead-lettered with both instead
+            // (a redrive brings it back to be matched or parked).
+            if (!lastReceive) throw parkError;
+            const reason = `${disposition.reason}; could not park it for replay (${errorNameOf(parkError)})`;
+            await deadLetter(record, error, reason);
+            logger.error('candidate not found in the ATS and the event could not be parked; dead-lettered', {
+              ...about,
+              error: errorNameOf(parkError),
+              reason,
+            });
+            return;
+          }
           recordMetric(metrics, metricSpecs.candidateUnmatched, 1, { vendor: event.vendor });
           logger.warn('candidate not found in the ATS; event parked for replay', {
             ...about,

@@ -820,6 +820,61 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
   });
 
   it.each([
+    ['before the last receive', 'retried', 1],
+    ['on the last receive', 'dead-lettered with the reason', 10],
+  ] as const)(
+    'when an unmatched candidate cannot be parked %s, the event is %s, never dropped',
+    async (_when, outcome, receiveCount) => {
+      // Prepare: an interview of nobody the ATS knows, of its own; DynamoDB refuses the worker's park alone
+      // (its PutItem of a PARKED# item), as a fault would
+      const event = round0('interview_ended', {
+        eventId: `evt_unparkable_${receiveCount}`,
+        interviewId: `int-unparkable-${receiveCount}`,
+        email: 'nobody@example.com',
+      });
+      const parkedBefore = await parking.list('unmatched');
+      clients.dynamoDbClient().middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { headers?: Record<string, string>; body?: unknown };
+          const target = request.headers?.['x-amz-target'] ?? '';
+          if (target.endsWith('.PutItem') && String(request.body).includes('PARKED#'))
+            throw Object.assign(new Error('injected park failure'), {
+              name: 'ValidationException',
+              $fault: 'client',
+            });
+          return next(args);
+        },
+        { step: 'build', name: 'refuseParks' },
+      );
+
+      const record = eventRecord(event, receiveCount);
+
+      // Act
+      let response: SQSBatchResponse;
+      try {
+        response = await invoke(record);
+      } finally {
+        clients.dynamoDbClient().middlewareStack.remove('refuseParks');
+      }
+
+      // Assess
+      expect(await parking.list('unmatched')).toEqual(parkedBefore);
+      const dead = await drainDeadLetters();
+      if (outcome === 'retried') {
+        expect(failedIds(response)).toEqual([record.messageId]);
+        expect(dead).toEqual([]);
+      } else {
+        expect(failedIds(response)).toEqual([]);
+        expect(dead).toHaveLength(1);
+        expect(attribute(dead[0], 'failureReason')).toBe(
+          'no candidate with this e-mail; could not park it for replay (ValidationException)',
+        );
+        expect(JSON.parse(dead[0]?.Body ?? '{}')).toMatchObject({ event: { dedupeKey: event.dedupeKey } });
+      }
+    },
+  );
+
+  it.each([
     ['a body that is not JSON', 'not json {', 'queue message is not JSON'],
     [
       'an envelope of an unknown schema version',
