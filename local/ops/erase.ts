@@ -996,16 +996,32 @@ export const deadLetterLines = (sweeps: readonly DeadLetterSweep[]): string[] =>
  * Said after every erase: what it cannot reach. `sweeps`: the dead-letter queues swept (their candidate's
  * messages deleted: what is left there is other candidates'), left out of the queues still to wait for.
  */
-/** The queues not swept that hold messages, and those whose depth could not be read. */
+/** What a sweep left on its DLQ: other candidates' messages, and the candidate's it could not delete or decide. */
+const leftBySweep = (sweep: DeadLetterSweep): number =>
+  sweep.released + sweep.notReleased + sweep.notDeleted + sweep.undecided;
+
+/**
+ * The queues not swept that hold messages, and those whose depth could not be read; and the swept DLQs that
+ * hold more than their sweep left there: dead letters that arrived during the erase (an event of the
+ * candidate still queued when the sweep ran may have reached its last receive since), never swept.
+ */
 const unsettledQueues = (
   queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
   sweeps: readonly DeadLetterSweep[],
 ) => {
-  const swept = new Set(sweeps.filter((sweep) => sweep.failure === undefined).map((sweep) => sweep.queue));
+  const swept = new Map(
+    sweeps.filter((sweep) => sweep.failure === undefined).map((sweep) => [sweep.queue, leftBySweep(sweep)]),
+  );
   const waiting = queueDepths.filter((queue) => !swept.has(queue.name));
   return {
     busy: waiting.filter((queue) => queue.depth !== undefined && queue.depth > 0),
     unknown: waiting.filter((queue) => queue.depth === undefined).map((queue) => queue.name),
+    arrived: queueDepths.flatMap((queue) => {
+      const left = swept.get(queue.name);
+      return left !== undefined && queue.depth !== undefined && queue.depth > left
+        ? [{ name: queue.name, arrived: queue.depth - left }]
+        : [];
+    }),
   };
 };
 
@@ -1018,16 +1034,22 @@ export const rerunNeeded = (
   queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
   sweeps: readonly DeadLetterSweep[] = [],
 ): boolean => {
-  const { busy, unknown } = unsettledQueues(queueDepths, sweeps);
-  return queueDepths.length === 0 || busy.length > 0 || unknown.length > 0;
+  const { busy, unknown, arrived } = unsettledQueues(queueDepths, sweeps);
+  return queueDepths.length === 0 || busy.length > 0 || unknown.length > 0 || arrived.length > 0;
 };
 
 export const caveatLines = (
   queueDepths: ReadonlyArray<{ name: string; depth: number | undefined }>,
   sweeps: readonly DeadLetterSweep[] = [],
 ): string[] => {
-  const { busy, unknown } = unsettledQueues(queueDepths, sweeps);
+  const { busy, unknown, arrived } = unsettledQueues(queueDepths, sweeps);
   return [
+    ...(arrived.length > 0
+      ? [
+          `dead letters arrived during the erase (${arrived.map((q) => `${q.name}: ${q.arrived} more than the sweep left`).join(', ')}): ` +
+            'they may be this candidate’s; run the erase again (it sweeps them).',
+        ]
+      : []),
     busy.length > 0
       ? `queues still hold messages, waiting, in flight or delayed (${busy.map((q) => `${q.name}: ${q.depth}`).join(', ')}): they may carry ` +
         'this candidate and re-create state when processed. Wait until the queues are empty, and run the ' +
@@ -1036,7 +1058,9 @@ export const caveatLines = (
         ? `queues: not checked (${unknown.length > 0 ? `could not read ${unknown.join(', ')}` : 'no queue given'}): ` +
           'messages waiting there may carry this candidate and re-create state. Run the erase again once ' +
           'they are empty.'
-        : 'queues: empty now. Messages in flight during the erase could still re-create an interview item or an archive: run the erase again to be sure.',
+        : arrived.length > 0
+          ? 'queues: empty now.'
+          : 'queues: empty now. Messages in flight during the erase could still re-create an interview item or an archive: run the erase again to be sure.',
     "not touched: the ATS itself (notes, tags, stage: erase the candidate there too), the log adapter's " +
       "file, the logs (Lambda logs and the bucket's access logs: ids and keys only; they expire with " +
       "their retention), and the ledger table's point-in-time recovery backups (35 days: a restore would " +

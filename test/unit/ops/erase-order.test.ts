@@ -209,6 +209,39 @@ describe('rerunNeeded (exit code 3)', () => {
     ];
     expect(rerunNeeded([{ name: 'deadLetter', depth: 3 }], swept)).toBe(false);
   });
+
+  it('asks for a second run when a swept dead-letter queue holds more than its sweep left: dead letters arrived since', () => {
+    // Prepare: the sweep deleted one of the candidate's and left three others' there; five are there at the end
+    const swept: DeadLetterSweep[] = [
+      {
+        queue: 'deadLetter',
+        label: 'events DLQ',
+        found: 4,
+        read: 4,
+        deleted: 1,
+        notDeleted: 0,
+        released: 3,
+        notReleased: 0,
+        undecided: 0,
+      },
+    ];
+    const depths = [
+      { name: 'events', depth: 0 },
+      { name: 'deadLetter', depth: 5 },
+    ];
+
+    // Act
+    const rerun = rerunNeeded(depths, swept);
+    const lines = caveatLines(depths, swept);
+
+    // Assess
+    expect(rerun).toBe(true);
+    expect(lines[0]).toBe(
+      'dead letters arrived during the erase (deadLetter: 2 more than the sweep left): they may be this ' +
+        'candidate’s; run the erase again (it sweeps them).',
+    );
+    expect(lines.join('\n')).not.toMatch(/run the erase again to be sure/);
+  });
 });
 
 describe('stoppedLines', () => {
