@@ -170,7 +170,7 @@ const freshRound0AudioUrl = async (
     if (error instanceof VendorResourceNotFoundError) return undefined;
     throw error;
   }
-  // Not `audioUrlOf`, which takes the question's first answer: a retaken question's later answer would be
+  // By the answer's occurrence, not the question's first answer: a retaken question's later answer would be
   // refreshed with the first one's audio.
   return freshAudioUrlOf(interview.responses, refresh);
 };

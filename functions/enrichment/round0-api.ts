@@ -156,24 +156,4 @@ export class Round0ApiClient {
       throw new VendorApiResponseError('round0', 'interview response names another interview');
     return interview;
   }
-
-  /**
-   * The current `audio_url` of one answer (ROUND0's expire 24 h after issue), or `undefined` when the answer
-   * has none or the interview is gone (404: deleted or erased at ROUND0). Gone is final: the archive records
-   * the expired URL as a permanent failure instead of retrying the task for hours.
-   *
-   * @throws the errors of {@link getInterview} but the 404
-   */
-  async audioUrlOf(interviewId: string, questionId: string): Promise<string | undefined> {
-    let interview: Round0Interview;
-    try {
-      interview = await this.getInterview(interviewId);
-    } catch (error) {
-      if (error instanceof VendorResourceNotFoundError) return undefined;
-      throw error;
-    }
-    return (
-      interview.responses?.find((response) => response.question_id === questionId)?.audio_url ?? undefined
-    );
-  }
 }

@@ -69,24 +69,6 @@ describe('Round0ApiClient against the fake ROUND0 API', () => {
     expect(interview).toMatchObject({ token: 'abc123def456...' });
   });
 
-  it('gives an answer’s current audio URL, and none once the interview is gone (404)', async () => {
-    // Prepare
-    const { client } = clientWith();
-
-    // Act
-    const current = await client.audioUrlOf(
-      interviewId,
-      (await client.getInterview(interviewId)).responses[0]?.question_id ?? '',
-    );
-    const unknownQuestion = await client.audioUrlOf(interviewId, 'no-such-question');
-    const gone = await client.audioUrlOf('deleted-interview', 'q1');
-
-    // Assess
-    expect(current).toBe(`${fake.url}/audio/${interviewId}/1.mp3`);
-    expect(unknownQuestion).toBeUndefined();
-    expect(gone).toBeUndefined();
-  });
-
   it('encodes the id into one path segment', async () => {
     // Prepare
     const { client } = clientWith();
