@@ -49,9 +49,10 @@ export interface FakeMicro1Api extends Pick<RunningFakeServer, 'faults' | 'log'>
 /** Page size when the caller sends no `limit` (not documented by micro1; inferred). */
 const defaultLimit = 10;
 
-const positiveInt = (raw: string | undefined, fallback: number): number => {
+/** `raw` as a positive integer, or undefined when it is not one. */
+const positiveInt = (raw: string): number | undefined => {
   const value = Number(raw);
-  return raw !== undefined && Number.isSafeInteger(value) && value > 0 ? value : fallback;
+  return /^\d+$/.test(raw) && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 };
 
 const matchesKeyword = (report: Record<string, unknown>, keyword: string): boolean =>
@@ -101,8 +102,14 @@ export async function startFakeMicro1Api(options: FakeMicro1ApiOptions): Promise
       sendJson(response, 404, { status: false, message: 'Not found' });
       return;
     }
-    const page = positiveInt(query.page, 1);
-    const limit = positiveInt(query.limit, defaultLimit);
+    // A page or limit that is not a positive integer is refused, as an API validating its integer
+    // parameters would: read as 1 (or the default), a client sending page=0 would pass here and not there.
+    const page = query.page === undefined ? 1 : positiveInt(query.page);
+    const limit = query.limit === undefined ? defaultLimit : positiveInt(query.limit);
+    if (page === undefined || limit === undefined) {
+      sendJson(response, 400, { status: false, message: 'Invalid request' });
+      return;
+    }
     const matching = reports.filter(
       (report) =>
         (query.interview_id === undefined || report.interview_id === query.interview_id) &&

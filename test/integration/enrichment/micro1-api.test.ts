@@ -274,4 +274,20 @@ describe('Micro1ApiClient against the fake micro1 API', () => {
     await expect(result).rejects.toBeInstanceOf(VendorResourceNotFoundError);
     expect(fake.requests[0]?.path).toBe('/v2/interview/reports');
   });
+
+  it.each([
+    ['page=0', 'page=0'],
+    ['a page that is not a number', 'page=abc'],
+    ['limit=0', 'limit=0'],
+    ['a negative limit', 'limit=-5'],
+  ])('refuses %s with 400, as an API validating its integer parameters would', async (_label, query) => {
+    // Act
+    const response = await fetch(`${fake.url}/interview/reports?${query}`, {
+      headers: { 'x-api-key': apiKey },
+    });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ status: false, message: 'Invalid request' });
+  });
 });
