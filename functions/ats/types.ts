@@ -15,8 +15,9 @@ export const screeningStatusLabels: Readonly<Record<ScreeningStatus, string>> = 
 };
 
 /**
- * The status tag a write of `status` removes where tags are the candidate's, not one application's
- * (Greenhouse, Ashby). A start, often of a later interview for another job, must not take back an earlier
+ * The status tag a write of `status` removes where tags may be shared by interviews: the candidate's
+ * (Greenhouse, Ashby), or an opportunity's a second interview lands on (Lever). A start, often of a later
+ * interview for another job, must not take back an earlier
  * interview's "completed", which stays true; a completion ends "in progress". The case left: two interviews
  * of one candidate running at once, where the first to complete removes "in progress" while the other runs.
  */

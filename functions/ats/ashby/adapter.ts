@@ -6,7 +6,8 @@
  * - Find: `application.info` when the application id is known, else `candidate.search { email }`.
  * - Note: `candidate.createNote` in Ashby's HTML subset; reconciliation reads `candidate.listNotes`.
  * - Status: a custom field when `statusField` is configured (Ashby custom fields are visible on the
- *   profile and reportable), else candidate tags (`statusTagIds`), else nothing.
+ *   profile and reportable), else candidate tags (`statusTagIds`), else nothing. A field on the Application
+ *   with no single application matched (the note goes to the candidate alone) falls back on the tags too.
  * - Stage: `application.info`'s `currentInterviewStage.id` is read first (a repeat is `already-there`, a
  *   recruiter's move is `moved-on`), then `application.changeStage { applicationId, interviewStageId }`.
  * - Rate: Ashby's per-key limits are not published as numbers, so a conservative `bottleneck`
@@ -362,7 +363,10 @@ const ashbyAdapterFor = (settings: AshbySettings, apiKey: string, client: AshbyC
 
     async setStatus(match, status) {
       const field = settings.statusField;
-      if (field) {
+      // No application to hold an Application field: refused, the status write (the plan's first) would
+      // dead-letter the event before its note, which goes to the candidate alone. The candidate's tags
+      // carry the status instead, when configured.
+      if (field && (field.objectType === 'Candidate' || match.applicationId)) {
         await setCustomField(match, field.objectType, field.fieldId, field.values[status]);
         return;
       }

@@ -22,6 +22,7 @@ import {
   type AtsAdapter,
   type AtsAdapterDeps,
   type AtsMatch,
+  candidateTagRemovedBy,
   type StageMoveOutcome,
   screeningStatusLabels,
 } from '../types.js';
@@ -166,8 +167,19 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
    * confirmed to be a posting id, and refusing would park every such event. (`posting_id` is a filter of Lever's "List
    * all opportunities"; shared/ats/lever.md does not list it: confirm against a real account.)
    */
-  const findByEmail = async (email: string, atsJobId: string | undefined): Promise<AtsMatch | undefined> =>
-    (atsJobId === undefined ? undefined : await bestOpportunity(email, atsJobId)) ?? bestOpportunity(email);
+  const findByEmail = async (email: string, atsJobId: string | undefined): Promise<AtsMatch | undefined> => {
+    const forJob =
+      atsJobId === undefined
+        ? undefined
+        : await bestOpportunity(email, atsJobId).catch((error: unknown) => {
+            // A job id Lever refuses as a posting id (400: not a UUID, another system's id) is not looked
+            // for, as an application id it refuses is not: the e-mail alone decides, rather than the event
+            // failing for good.
+            if (error instanceof AtsPermanentError && error.status === 400) return undefined;
+            throw error;
+          });
+    return forJob ?? bestOpportunity(email);
+  };
 
   const leverAdapter: AtsAdapter = {
     name: adapter,
@@ -211,19 +223,13 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
 
     async setStatus(match, status) {
       const opportunityId = opportunityOf(match);
-      const other = status === 'completed' ? 'in_progress' : 'completed';
       const tag = settings.statusTags[status];
       await client.send(buildUpdateTags(baseUrl, apiKey, opportunityId, 'addTags', [tag], performAs));
-      await client.send(
-        buildUpdateTags(
-          baseUrl,
-          apiKey,
-          opportunityId,
-          'removeTags',
-          [settings.statusTags[other]],
-          performAs,
-        ),
-      );
+      // An opportunity may carry two interviews (a second one for the job, or the newest-opportunity
+      // fallback): a start must not take back the other's "completed", as on Greenhouse and Ashby.
+      const other = candidateTagRemovedBy(status, settings.statusTags);
+      if (other !== undefined)
+        await client.send(buildUpdateTags(baseUrl, apiKey, opportunityId, 'removeTags', [other], performAs));
     },
 
     async currentStage(match) {

@@ -516,6 +516,25 @@ describe('Ashby adapter against the Ashby fake', () => {
     ]);
   });
 
+  it('marks the status with the tags, not an Application field, when no single application was matched', async () => {
+    // Prepare: a candidate found by e-mail whose applications nothing told apart (no application id)
+    const withTags = adapterFor({
+      statusField: { fieldId: 'field-status', values: { in_progress: 'Running', completed: 'Done' } },
+      statusTagIds: { in_progress: 'tag-progress', completed: 'tag-done' },
+    });
+    const fieldOnly = adapterFor({
+      statusField: { fieldId: 'field-status', values: { in_progress: 'Running', completed: 'Done' } },
+    });
+
+    // Act: neither is refused (the note, written after the status, still goes to the candidate)
+    await withTags.setStatus({ candidateId: 'cand-1' }, 'completed', aContext());
+    await fieldOnly.setStatus({ candidateId: 'cand-1' }, 'completed', aContext());
+
+    // Assess
+    expect(requestsTo('/customField.setValue')).toHaveLength(0);
+    expect(fake.state.candidates[0]?.tags).toEqual(['tag-done']);
+  });
+
   it('sets a custom field with customField.setValue, its value of the field’s type (read once)', async () => {
     // Prepare
     const ats = adapterFor({ fieldObjectType: 'Candidate' });

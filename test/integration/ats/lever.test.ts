@@ -109,6 +109,44 @@ describe('Lever adapter against the Lever fake', () => {
     ]);
   });
 
+  it('looks for the contact by e-mail alone when Lever refuses the job id as a posting id (400)', async () => {
+    // Prepare: Lever answers the filtered list 400, as for a malformed posting id (another system's job id)
+    fake.failNext({
+      status: 400,
+      body: { code: 'BadRequestError', message: 'Invalid posting_id' },
+      match: (r) => r.path === '/v1/opportunities' && r.query.posting_id !== undefined,
+    });
+    const ats = adapterFor();
+
+    // Act
+    const match = await ats.findApplication({ email: 'ada@example.com', atsJobId: 'JOB-123' });
+
+    // Assess
+    expect(match).toEqual({ candidateId: 'contact-1', applicationId: 'opp-1' });
+    expect(requestsTo('/v1/opportunities').map((r) => r.query)).toEqual([
+      { email: 'ada@example.com', posting_id: 'JOB-123', limit: '100' },
+      { email: 'ada@example.com', limit: '100' },
+    ]);
+  });
+
+  it('keeps an earlier interview’s "completed" tag when another interview on the opportunity starts', async () => {
+    // Prepare
+    const ats = adapterFor();
+    const match = { candidateId: 'contact-1', applicationId: 'opp-1' };
+    await ats.setStatus(match, 'completed', aContext());
+
+    // Act
+    await ats.setStatus(match, 'in_progress', aContext());
+
+    // Assess: both true at once; only a completion ends "in progress"
+    expect(fake.state.opportunities.find((o) => o.id === 'opp-1')?.tags).toEqual(
+      expect.arrayContaining(['AI screening completed', 'AI screening in progress']),
+    );
+    expect(
+      requestsTo('/v1/opportunities/opp-1/removeTags').map((r) => (r.body as { tags: string[] }).tags),
+    ).toEqual([['AI screening in progress']]);
+  });
+
   it('uses the application id as an opportunity id and falls back to the e-mail when it does not exist', async () => {
     // Prepare
     const ats = adapterFor();
