@@ -274,6 +274,10 @@ export const parseRetryAfter = (
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // Decimal seconds are not the RFC's, but some servers send them: rounded up. Any other number (negative,
+  // signed) is unreadable: V8's Date.parse takes "1.5" or "-1" for a date long past, which read as 0 s.
+  if (/^\d+\.\d+$/.test(trimmed)) return Math.ceil(Number(trimmed));
+  if (/^[-+]?[\d.]+$/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));

@@ -817,7 +817,8 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
 
     // Assess
     expect(match).toEqual({ candidateId: '11', applicationId: '101' });
-    expect(Math.max(...sleeps.calls)).toBeLessThanOrEqual(2_000);
+    expect(sleeps.calls).toContain(2_000);
+    expect(sleeps.calls.every((ms) => ms <= 2_000)).toBe(true);
   });
 
   /** `GET /v3/candidates` with a token of the running fake (its client credentials, user 42). */
