@@ -11,10 +11,10 @@
  * |---|---|---|---|
  * | status (tags/field) | writes it | writes it again: setting a tag or a field twice is one state | same |
  * | note, follow-up note | looks for its marker in the ATS, finds none, posts | marker found → not posted again; else posts | marker found → not posted again |
- * | stage move | reads the stage: in `from` → moves | reads: already in `to` → done; else moves (the adapters never re-send a move blindly: a recruiter may have moved on) | `already-there` |
+ * | stage move | reads the stage: in `from` → moves | reads, once the call has had its settling time: already in `to` → done; else moves (the adapters never re-send a move blindly: a recruiter may have moved on) | `already-there` |
  * | score field | writes it | writes the same value again | same |
  * | links (Lever) | adds the missing ones | adds only those still missing | none missing |
- * | notification | never resent once it may have been sent: at most once (Slack has no idempotency key) | recorded `uncertain` | recorded `uncertain` |
+ * | notification | recorded `uncertain`, not sent: at most once (Slack has no idempotency key), so a crash between the claim and the POST loses it | recorded `uncertain` | recorded `uncertain` |
  *
  * (Links are read, then the missing ones added, so two sets of links are never added at once: a new set
  * waits while another attempt adds an earlier one, `plan.ts`; else both would add a link both lack.)

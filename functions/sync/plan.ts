@@ -237,8 +237,9 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
     // note's marker, the record's links) could miss it and make it twice. A status too: made again and
     // recorded done, it would no longer read as maybe landing, and the next status (or micro1's report
     // closing the session) would not wait for the late request. Wait until it has had the time to land. A
-    // stage move or a field (the same target, the same value) is simply made again.
-    const waitsForItself = write.kind !== 'stage' && write.kind !== 'field';
+    // stage move too: its read of the stage would find it not moved yet, and Lever and Ashby would be asked
+    // to move it twice. A field (the same value) is simply made again.
+    const waitsForItself = write.kind !== 'field';
     if (waitsForItself && current.kind === 'free' && isSettling(current.record, context.now))
       blockedBy ??= write.key;
     if (write.kind === 'status') {

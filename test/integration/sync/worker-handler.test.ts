@@ -837,7 +837,11 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
         (next) => async (args) => {
           const request = args.request as { headers?: Record<string, string>; body?: unknown };
           const target = request.headers?.['x-amz-target'] ?? '';
-          if (target.endsWith('.PutItem') && String(request.body).includes('PARKED#'))
+          const body =
+            request.body instanceof Uint8Array
+              ? Buffer.from(request.body).toString('utf8')
+              : String(request.body);
+          if (target.endsWith('.PutItem') && body.includes('PARKED#'))
             throw Object.assign(new Error('injected park failure'), {
               name: 'ValidationException',
               $fault: 'client',

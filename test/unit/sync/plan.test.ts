@@ -591,26 +591,42 @@ describe('planWrites: the ledger', () => {
     expect(keysOf(plan.writes)).toEqual(['note']);
   });
 
-  it.each(['stage:stage-screened', 'field:field-score:88'])(
-    'makes %s again at once after an unanswered call (the same target, the same value: a late landing changes nothing)',
-    (key) => {
-      // Prepare: that write's last call timed out and may still land; the other writes are done
-      const state = {
-        ...everything(),
-        effects: {
-          ...Object.fromEntries(desiredKeys().map((desired) => [desired, doneBy(otherEvent, partKeys(85))])),
-          [key]: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), liveLease),
-        },
-      };
+  it('makes a score field again at once after an unanswered call (the same value: a late landing changes nothing)', () => {
+    // Prepare: that write's last call timed out and may still land; the other writes are done
+    const key = 'field:field-score:88';
+    const state = {
+      ...everything(),
+      effects: {
+        ...Object.fromEntries(desiredKeys().map((desired) => [desired, doneBy(otherEvent, partKeys(85))])),
+        [key]: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), liveLease),
+      },
+    };
 
-      // Act
-      const plan = planWrites(state, fullContext({ notifications: false }));
+    // Act
+    const plan = planWrites(state, fullContext({ notifications: false }));
 
-      // Assess
-      expect(plan.blockedBy).toBeUndefined();
-      expect(keysOf(plan.writes)).toEqual([key]);
-    },
-  );
+    // Assess
+    expect(plan.blockedBy).toBeUndefined();
+    expect(keysOf(plan.writes)).toEqual([key]);
+  });
+
+  it('waits for an unanswered stage move to have had the time to land: read now, the stage would not have moved yet', () => {
+    // Prepare: the move's last call timed out and may still land; the other writes are done
+    const key = 'stage:stage-screened';
+    const state = {
+      ...everything(),
+      effects: {
+        ...Object.fromEntries(desiredKeys().map((desired) => [desired, doneBy(otherEvent, partKeys(85))])),
+        [key]: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), liveLease),
+      },
+    };
+
+    // Act
+    const plan = planWrites(state, fullContext({ notifications: false }));
+
+    // Assess
+    expect(plan.blockedBy).toBe(key);
+  });
 
   it.each<[string, string | undefined, EffectRecord]>([
     ['another attempt writes an earlier score', 'field:field-score:80', claimedBy(other, liveLease)],
