@@ -14,7 +14,7 @@
  * pipeline is not silent: the queue-age alarms see its backlog (SQS keeps publishing for a queue that holds
  * messages).
  */
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -211,6 +211,14 @@ export class AlarmTopic extends Construct {
       }),
     );
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
+    // Alarms nobody hears are no alarms: said at synth, as the archive says a vendor without media hosts.
+    if (props.email === undefined && (props.webhookUrls ?? []).length === 0) {
+      Annotations.of(this).addWarningV2(
+        'interview-sync:alarms-notify-nobody',
+        'no alarmEmail or alarmWebhookUrls: the alarms go to an SNS topic nobody is subscribed to. Set one, ' +
+          'e.g. -c alarmEmail=oncall@example.com or -c alarmWebhookUrls=\'["https://…"]\'.',
+      );
+    }
     // Construct ids by position: a pager's URL holds its integration key, which a logical id made from it
     // would print in every stack event and resource listing.
     (props.webhookUrls ?? []).forEach((url, index) => {

@@ -365,9 +365,22 @@ describe('stateless stack with the default configuration', () => {
       );
     });
 
-    it('has no subscription unless an alarm e-mail is configured', () => {
+    it('has no subscription unless an alarm e-mail is configured, and says so at synth', () => {
+      // Prepare
+      const warningsOf = (topic: InterviewSyncStatelessStack['alarmTopic']) =>
+        topic.node
+          .findAll()
+          .flatMap((construct) => construct.node.metadata)
+          .filter((entry) => entry.type === 'aws:cdk:warning')
+          .map((entry) => String(entry.data));
+      const { stateless: withEmail } = synthesizeStage({ config: { alarmEmail: 'oncall@example.com' } });
+
       // Assess
       template.resourceCountIs('AWS::SNS::Subscription', 0);
+      expect(warningsOf(stack.alarmTopic)).toEqual([
+        expect.stringMatching(/^no alarmEmail or alarmWebhookUrls: the alarms go to an SNS topic nobody/),
+      ]);
+      expect(warningsOf(withEmail.alarmTopic)).toEqual([]);
     });
   });
 
