@@ -167,17 +167,19 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
    * confirmed to be a posting id, and refusing would park every such event. (`posting_id` is a filter of Lever's "List
    * all opportunities"; shared/ats/lever.md does not list it: confirm against a real account.)
    */
+  /**
+   * `undefined` for an id Lever refuses as malformed (400: its ids are UUIDs; the vendor's may be another
+   * system's), so the lookup goes on by e-mail rather than failing the event for good; anything else thrown.
+   */
+  const unlessMalformed = (error: unknown): undefined => {
+    if (error instanceof AtsPermanentError && error.status === 400) return undefined;
+    throw error;
+  };
+
   const findByEmail = async (email: string, atsJobId: string | undefined): Promise<AtsMatch | undefined> => {
+    // A job id refused as a posting id is not looked for: the e-mail alone decides.
     const forJob =
-      atsJobId === undefined
-        ? undefined
-        : await bestOpportunity(email, atsJobId).catch((error: unknown) => {
-            // A job id Lever refuses as a posting id (400: not a UUID, another system's id) is not looked
-            // for, as an application id it refuses is not: the e-mail alone decides, rather than the event
-            // failing for good.
-            if (error instanceof AtsPermanentError && error.status === 400) return undefined;
-            throw error;
-          });
+      atsJobId === undefined ? undefined : await bestOpportunity(email, atsJobId).catch(unlessMalformed);
     return forJob ?? bestOpportunity(email);
   };
 
@@ -186,13 +188,9 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
 
     async findApplication(lookup) {
       if (lookup.atsApplicationId) {
-        const opportunity = await getOpportunity(lookup.atsApplicationId).catch((error: unknown) => {
-          // The vendor's application id may be another system's (lever.md: only "when the company wires
-          // them"): one Lever refuses as malformed (400; its ids are UUIDs) is looked up by e-mail, as an id
-          // it does not know (404) is, rather than failing the event for good.
-          if (error instanceof AtsPermanentError && error.status === 400) return undefined;
-          throw error;
-        });
+        // The vendor's application id may be another system's (lever.md: only "when the company wires
+        // them"): one Lever refuses as malformed is looked up by e-mail, as an id it does not know (404) is.
+        const opportunity = await getOpportunity(lookup.atsApplicationId).catch(unlessMalformed);
         if (opportunity) return toMatch(opportunity);
       }
       return lookup.email ? findByEmail(lookup.email, lookup.atsJobId) : undefined;

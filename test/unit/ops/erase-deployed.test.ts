@@ -58,6 +58,22 @@ const emptyStage = () => {
   sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
 };
 
+/** `ops erase --email jane@example.com --yes` on the stage `flags` name, its pseudonym key's secret named. */
+const eraseJane = (flags: readonly string[], readSecret: (arn: string) => Promise<string>) =>
+  runOpsCommand(
+    [
+      'erase',
+      '--email',
+      'jane@example.com',
+      '--yes',
+      ...flags,
+      '--integration-secret-arn',
+      integrationSecretArn,
+    ],
+    '/nonexistent',
+    { readSecret },
+  );
+
 const calls = () => dynamodb.calls().length + s3.calls().length + sqs.calls().length;
 
 describe('ops erase --email against a deployed stage', () => {
@@ -87,20 +103,7 @@ describe('ops erase --email against a deployed stage', () => {
     };
 
     // Act
-    const { lines, exitCode } = await runOpsCommand(
-      [
-        'erase',
-        '--email',
-        'jane@example.com',
-        '--yes',
-        ...stageFlags,
-        ...queueFlags,
-        '--integration-secret-arn',
-        integrationSecretArn,
-      ],
-      '/nonexistent',
-      { readSecret },
-    );
+    const { lines, exitCode } = await eraseJane([...stageFlags, ...queueFlags], readSecret);
 
     // Assess
     expect(lines[0]).toBe('nothing held on this candidate: nothing to erase');
@@ -125,19 +128,7 @@ describe('ops erase --email against a deployed stage', () => {
     const readSecret = async () => JSON.stringify({ pseudonymKey });
 
     // Act
-    const { lines, exitCode } = await runOpsCommand(
-      [
-        'erase',
-        '--email',
-        'jane@example.com',
-        '--yes',
-        ...stageFlags,
-        '--integration-secret-arn',
-        integrationSecretArn,
-      ],
-      '/nonexistent',
-      { readSecret },
-    );
+    const { lines, exitCode } = await eraseJane(stageFlags, readSecret);
 
     // Assess: "run it again", saying which queues it could not look at; never "empty now"
     expect(exitCode).toBe(3);

@@ -187,6 +187,21 @@ describe('caveatLines', () => {
 });
 
 describe('rerunNeeded (exit code 3)', () => {
+  /** A sweep of the events DLQ that deleted one of the candidate's four and left three others' there. */
+  const swept: DeadLetterSweep[] = [
+    {
+      queue: 'deadLetter',
+      label: 'events DLQ',
+      found: 4,
+      read: 4,
+      deleted: 1,
+      notDeleted: 0,
+      released: 3,
+      notReleased: 0,
+      undecided: 0,
+    },
+  ];
+
   it('asks for a second run while a queue not swept holds messages, could not be read, or none was read', () => {
     // Assess
     expect(rerunNeeded([{ name: 'events', depth: 0 }])).toBe(false);
@@ -194,37 +209,11 @@ describe('rerunNeeded (exit code 3)', () => {
     expect(rerunNeeded([{ name: 'archive', depth: undefined }])).toBe(true);
     expect(rerunNeeded([])).toBe(true);
     // A dead-letter queue swept is not waited for: what was left on it is not the candidate's
-    const swept: DeadLetterSweep[] = [
-      {
-        queue: 'deadLetter',
-        label: 'events DLQ',
-        found: 4,
-        read: 4,
-        deleted: 1,
-        notDeleted: 0,
-        released: 3,
-        notReleased: 0,
-        undecided: 0,
-      },
-    ];
     expect(rerunNeeded([{ name: 'deadLetter', depth: 3 }], swept)).toBe(false);
   });
 
   it('asks for a second run when a swept dead-letter queue holds more than its sweep left: dead letters arrived since', () => {
-    // Prepare: the sweep deleted one of the candidate's and left three others' there; five are there at the end
-    const swept: DeadLetterSweep[] = [
-      {
-        queue: 'deadLetter',
-        label: 'events DLQ',
-        found: 4,
-        read: 4,
-        deleted: 1,
-        notDeleted: 0,
-        released: 3,
-        notReleased: 0,
-        undecided: 0,
-      },
-    ];
+    // Prepare: after that sweep, five are there at the end
     const depths = [
       { name: 'events', depth: 0 },
       { name: 'deadLetter', depth: 5 },

@@ -591,16 +591,19 @@ describe('planWrites: the ledger', () => {
     expect(keysOf(plan.writes)).toEqual(['note']);
   });
 
+  /** Every write done but `key`, whose last call timed out and may still land. */
+  const withUnansweredWrite = (key: string) => ({
+    ...everything(),
+    effects: {
+      ...Object.fromEntries(desiredKeys().map((desired) => [desired, doneBy(otherEvent, partKeys(85))])),
+      [key]: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), liveLease),
+    },
+  });
+
   it('makes a score field again at once after an unanswered call (the same value: a late landing changes nothing)', () => {
     // Prepare: that write's last call timed out and may still land; the other writes are done
     const key = 'field:field-score:88';
-    const state = {
-      ...everything(),
-      effects: {
-        ...Object.fromEntries(desiredKeys().map((desired) => [desired, doneBy(otherEvent, partKeys(85))])),
-        [key]: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), liveLease),
-      },
-    };
+    const state = withUnansweredWrite(key);
 
     // Act
     const plan = planWrites(state, fullContext({ notifications: false }));
@@ -613,13 +616,7 @@ describe('planWrites: the ledger', () => {
   it('waits for an unanswered stage move to have had the time to land: read now, the stage would not have moved yet', () => {
     // Prepare: the move's last call timed out and may still land; the other writes are done
     const key = 'stage:stage-screened';
-    const state = {
-      ...everything(),
-      effects: {
-        ...Object.fromEntries(desiredKeys().map((desired) => [desired, doneBy(otherEvent, partKeys(85))])),
-        [key]: failedEffect(claimedEffect(undefined, other, otherEvent, liveLease), liveLease),
-      },
-    };
+    const state = withUnansweredWrite(key);
 
     // Act
     const plan = planWrites(state, fullContext({ notifications: false }));
