@@ -127,6 +127,7 @@ export const createIngestHandler = () => {
         if (refusal.authentication) {
           recordMetric(metrics, metricSpecs.webhookAuthFailed, 1, { vendor: refusal.vendor });
         }
+        if (refusal.invalid) recordMetric(metrics, metricSpecs.webhookInvalid, 1, { vendor: refusal.vendor });
       }
       return problemResponse(problem, context.awsRequestId);
     }

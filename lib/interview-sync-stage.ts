@@ -82,6 +82,8 @@ export const addInterviewSyncStage = (
       deadLetterMaxAge: days(alarms.deadLetterMaxAgeDays),
       apiServerErrorsPer5Minutes: alarms.apiServerErrorsPer5Minutes,
       webhookAuthFailuresPer5Minutes: alarms.webhookAuthFailuresPer5Minutes,
+      webhookInvalidPer15Minutes: alarms.webhookInvalidPer15Minutes,
+      webhookUnknownTypesPerHour: alarms.webhookUnknownTypesPerHour,
       atsFailureRatePercent: alarms.atsFailureRatePercent,
       atsMinimumWrites: alarms.atsMinimumWrites,
       archiveFailuresPer15Minutes: alarms.archiveFailuresPer15Minutes,

@@ -1,6 +1,7 @@
 /**
- * What a refused delivery is counted as (`WebhookRejected` by vendor and reason, `WebhookAuthFailed` by
- * vendor): one reason per refusal error of `./errors.ts`, the same errors `http-problem.ts` answers 4xx.
+ * What a refused delivery is counted as (`WebhookRejected` by vendor and reason, `WebhookAuthFailed` or
+ * `WebhookInvalid` by vendor): one reason per refusal error of `./errors.ts`, the same errors
+ * `http-problem.ts` answers 4xx.
  */
 import type { WebhookRejectedReason } from '../platform/metrics.js';
 import type { VendorName } from '../vendors/envelope.js';
@@ -20,6 +21,12 @@ export interface Refusal {
   readonly reason: WebhookRejectedReason;
   /** A bad signature or token: the alarmed `WebhookAuthFailed`. */
   readonly authentication: boolean;
+  /**
+   * Not JSON, or against the vendor's schema: the alarmed `WebhookInvalid`. The body is parsed only once the
+   * delivery is authenticated (`accept-webhook.ts`), so this is the vendor's own event refused for good (it
+   * does not send a 4xx again), never a stranger's.
+   */
+  readonly invalid: boolean;
 }
 
 /** The reason of a refusal error; `undefined` for anything else (a fault on our side, answered 5xx). */
@@ -38,7 +45,7 @@ export const rejectedReasonOf = (error: unknown): WebhookRejectedReason | undefi
  *
  * @example
  * describeRefusal(new WebhookAuthenticationError('token'), micro1Request);
- * // { vendor: 'micro1', reason: 'token', authentication: true }
+ * // { vendor: 'micro1', reason: 'token', authentication: true, invalid: false }
  */
 export const describeRefusal = (error: unknown, request: RoutedRequest): Refusal | undefined => {
   const reason = rejectedReasonOf(error);
@@ -47,5 +54,6 @@ export const describeRefusal = (error: unknown, request: RoutedRequest): Refusal
     vendor: vendorAddressed(request),
     reason,
     authentication: reason === 'signature' || reason === 'token',
+    invalid: reason === 'json' || reason === 'schema',
   };
 };

@@ -60,6 +60,15 @@ export const metrics = {
     breakdown: ['vendor'],
     description: 'deliveries refused for a bad ROUND0 signature or micro1 token (the alarmed spike)',
   }),
+  webhookInvalid: spec({
+    name: 'WebhookInvalid',
+    unit: 'Count',
+    service: 'interview-sync-ingest',
+    breakdown: ['vendor'],
+    description:
+      'authenticated deliveries refused (400) as not JSON or against the schema: the vendor does not send ' +
+      'them again, so each is an event lost unless resent (the alarmed count)',
+  }),
   webhookFailed: spec({
     name: 'WebhookFailed',
     unit: 'Count',

@@ -139,6 +139,10 @@ const alarmsSchema = v.strictObject(
     apiServerErrorsPer5Minutes: v.optional(positiveCount),
     /** Refused signatures/tokens per 5 minutes (default 20). */
     webhookAuthFailuresPer5Minutes: v.optional(positiveCount),
+    /** Authenticated deliveries refused as not JSON or against the schema per 15 minutes (default 1). */
+    webhookInvalidPer15Minutes: v.optional(positiveCount),
+    /** Accepted events of an unknown type per hour (default 1). */
+    webhookUnknownTypesPerHour: v.optional(positiveCount),
     /** Failed ATS writes over 15 minutes, % (default 20). */
     atsFailureRatePercent: v.optional(
       v.pipe(

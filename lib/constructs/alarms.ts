@@ -47,6 +47,8 @@ export const runbooks = {
   archiveBacklog: 'runbook-archive-queue-backlog',
   apiServerErrors: 'runbook-api-5xx',
   webhookAuthFailures: 'runbook-webhook-auth-failures',
+  webhookInvalid: 'runbook-webhook-invalid',
+  webhookUnknownTypes: 'runbook-webhook-unknown-types',
   atsFailureRate: 'runbook-ats-failure-rate',
   archiveFailures: 'runbook-archive-failures',
   enrichmentFallbacks: 'runbook-enrichment-fallbacks',
@@ -90,6 +92,18 @@ export interface AlarmThresholds {
    */
   readonly webhookAuthFailuresPer5Minutes?: number;
   /**
+   * Authenticated deliveries refused as not JSON or against the schema (`WebhookInvalid`) in 15 minutes at or
+   * above which the alarm fires. Each is a genuine event the vendor will not send again.
+   * @default 1
+   */
+  readonly webhookInvalidPer15Minutes?: number;
+  /**
+   * Accepted events of a type this version does not know (`WebhookUnknownType`) per hour at or above which the
+   * alarm fires: the worker acknowledges them without effect.
+   * @default 1
+   */
+  readonly webhookUnknownTypesPerHour?: number;
+  /**
    * Share of failed ATS writes (`AtsWriteFailed` / `AtsWrite`, in %) over 15 minutes at or above which the
    * alarm fires.
    * @default 20
@@ -132,6 +146,8 @@ export const alarmThresholdDefaults = {
   deadLetterMaxAge: Duration.days(10),
   apiServerErrorsPer5Minutes: 5,
   webhookAuthFailuresPer5Minutes: 20,
+  webhookInvalidPer15Minutes: 1,
+  webhookUnknownTypesPerHour: 1,
   atsFailureRatePercent: 20,
   atsMinimumWrites: 5,
   archiveFailuresPer15Minutes: 3,
@@ -482,6 +498,43 @@ export class ServiceAlarms extends Construct {
           "probing the URLs. Genuine deliveries are being refused: find the vendor on the dashboard's " +
           'WebhookAuthFailed by vendor, then fix the webhook secret or rotate a leaked token.',
         runbook: runbooks.webhookAuthFailures,
+      },
+      {
+        id: 'WebhookInvalid',
+        name: 'webhook-invalid',
+        metric: serviceMetric(metrics.webhookInvalid, {
+          namespace: props.metricsNamespace,
+          period: fifteenMinutes,
+        }),
+        threshold: limits.webhookInvalidPer15Minutes,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Published only when a delivery is refused: no datapoint, nothing refused.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `${limits.webhookInvalidPer15Minutes} or more authenticated deliveries within 15 minutes were refused ` +
+          "(400) as not JSON or against the vendor's schema: the vendor changed its payload, or this version " +
+          'reads it wrong. The vendor does not send a refused event again and the raw event store never saw it: ' +
+          'read the path named by "webhook refused" in the ingest logs, fix the schema, deploy, then ask the ' +
+          'vendor to resend.',
+        runbook: runbooks.webhookInvalid,
+      },
+      {
+        id: 'WebhookUnknownTypes',
+        name: 'webhook-unknown-types',
+        metric: serviceMetric(metrics.webhookUnknownType, {
+          namespace: props.metricsNamespace,
+          period: oneHour,
+        }),
+        threshold: limits.webhookUnknownTypesPerHour,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Published only when such an event arrives: no datapoint, none arrived.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `${limits.webhookUnknownTypesPerHour} or more accepted events within an hour were of a type this ` +
+          'version does not know: the vendor added one, and the worker acknowledged them without effect. They are ' +
+          'in the raw event store: once a version handles the type, replay them with ' +
+          '`npm run ops -- replay --vendor <v> --since <iso> --type <type> --force`.',
+        runbook: runbooks.webhookUnknownTypes,
       },
       {
         id: 'AtsFailureRate',

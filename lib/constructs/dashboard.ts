@@ -59,6 +59,8 @@ export interface ServiceDashboardProps {
 
 /** Period of the custom metric graphs: the alarms' shortest custom-metric period. */
 const period = Duration.minutes(5);
+/** The ATS failure rate's period: the alarm's (`alarms.ts`). */
+const atsFailureRatePeriod = Duration.minutes(15);
 
 const services = [
   resources.ingest.serviceName,
@@ -169,13 +171,21 @@ export class ServiceDashboard extends Construct {
         {
           title: 'ATS write failure rate (%)',
           metrics: [
+            // Over the alarm's 15 minutes: its minimum volume counts the writes of 15 minutes, so over 5 the
+            // graph would show no rate where the alarm judges one.
             new MathExpression({
               expression: `IF(writes >= ${atsMinimumWrites}, 100 * FILL(failed, 0) / writes, 0)`,
               usingMetrics: {
-                writes: serviceMetric(metrics.atsWrite, { namespace: props.metricsNamespace, period }),
-                failed: serviceMetric(metrics.atsWriteFailed, { namespace: props.metricsNamespace, period }),
+                writes: serviceMetric(metrics.atsWrite, {
+                  namespace: props.metricsNamespace,
+                  period: atsFailureRatePeriod,
+                }),
+                failed: serviceMetric(metrics.atsWriteFailed, {
+                  namespace: props.metricsNamespace,
+                  period: atsFailureRatePeriod,
+                }),
               },
-              period,
+              period: atsFailureRatePeriod,
               label: 'AtsWriteFailed / AtsWrite (%)',
             }),
           ],

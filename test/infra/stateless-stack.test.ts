@@ -48,7 +48,7 @@ describe('stateless stack with the default configuration', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::KMS::Key', 1);
@@ -453,6 +453,12 @@ describe('stateless stack with the default configuration', () => {
       expect(lines).toContainEqual(
         expect.stringContaining('"expression":"IF(writes >= 5, 100 * FILL(failed, 0) / writes, 0)"'),
       );
+      // Over the alarm's 15 minutes, which its minimum volume is counted in.
+      const rateLines = lines.filter(
+        (line) => /"AtsWrite(Failed)?","service"/.test(line) && line.includes('"visible":false'),
+      );
+      expect(rateLines).toHaveLength(2);
+      for (const line of rateLines) expect(JSON.parse(line).at(-1)).toMatchObject({ period: 900 });
     });
 
     it("shows the API's requests, 4xx, 5xx and latency", () => {

@@ -110,36 +110,36 @@ describe('ingest handler metrics', () => {
       () => round0Event(round0Request(round0Body('interview_ended'), { secret: 'wrong-secret' })),
       401,
       { vendor: 'round0', reason: 'signature' },
-      true,
+      'WebhookAuthFailed',
     ],
     [
       'a wrong micro1 token',
       () => micro1Event(micro1Request('{}', generateWebhookToken()), generateWebhookToken()),
       401,
       { vendor: 'micro1', reason: 'token' },
-      true,
+      'WebhookAuthFailed',
     ],
-    ['a schema violation', schemaViolation, 400, { vendor: 'round0', reason: 'schema' }, false],
+    ['a schema violation', schemaViolation, 400, { vendor: 'round0', reason: 'schema' }, 'WebhookInvalid'],
     [
       'a signed body that is not JSON',
       () => round0Event(round0Request('{"id": ', { secret })),
       400,
       { vendor: 'round0', reason: 'json' },
-      false,
+      'WebhookInvalid',
     ],
     [
       'an oversized body',
       () => round0Event(round0Request(JSON.stringify({ padding: 'x'.repeat(64 * 1024) }), { secret: 'any' })),
       413,
       { vendor: 'round0', reason: 'size' },
-      false,
+      undefined,
     ],
     [
       'a path naming no vendor',
       () => httpApiEvent({ routeKey: '$default', path: '/webhooks/acme', body: Buffer.from('{}') }),
       404,
       { vendor: 'unknown', reason: 'route' },
-      false,
+      undefined,
     ],
     [
       'a GET on a vendor path of a catch-all route',
@@ -152,11 +152,11 @@ describe('ingest handler metrics', () => {
         }),
       405,
       { vendor: 'micro1', reason: 'method' },
-      false,
+      undefined,
     ],
   ] as const)(
     'counts %s as rejected, by vendor and reason',
-    async (_, event, expectedStatus, breakdown, auth) => {
+    async (_, event, expectedStatus, breakdown, alarmed) => {
       // Act
       const { status, metrics } = await deliver(event());
 
@@ -167,9 +167,12 @@ describe('ingest handler metrics', () => {
         `service=${service}`,
       ]);
       expect(valuesOf(metrics, 'WebhookRejected', { service })).toEqual([1]);
-      expect(seriesOf(metrics, 'WebhookAuthFailed')).toEqual(
-        auth ? [`service=${service}`, `service=${service},vendor=${breakdown.vendor}`] : [],
-      );
+      // Each refusal the alarms watch is counted on its own metric, the other stays silent.
+      for (const name of ['WebhookAuthFailed', 'WebhookInvalid']) {
+        expect(seriesOf(metrics, name)).toEqual(
+          alarmed === name ? [`service=${service}`, `service=${service},vendor=${breakdown.vendor}`] : [],
+        );
+      }
       expect(seriesOf(metrics, 'WebhookReceived')).toEqual([]);
       expect(seriesOf(metrics, 'WebhookFailed')).toEqual([]);
     },

@@ -68,31 +68,43 @@ describe('describeRefusal', () => {
       'a bad ROUND0 signature',
       new WebhookAuthenticationError('signature', 'signature mismatch'),
       { routeKey: webhookRouteKeys.round0, path: '/webhooks/round0' },
-      { vendor: 'round0', reason: 'signature', authentication: true },
+      { vendor: 'round0', reason: 'signature', authentication: true, invalid: false },
     ],
     [
       'a wrong micro1 token',
       new WebhookAuthenticationError('token'),
       { routeKey: webhookRouteKeys.micro1, path: '/webhooks/micro1/x', pathParameters: { token: 'x' } },
-      { vendor: 'micro1', reason: 'token', authentication: true },
+      { vendor: 'micro1', reason: 'token', authentication: true, invalid: false },
     ],
     [
       'a schema violation',
       new InvalidEventError([]),
       { routeKey: webhookRouteKeys.round0, path: '/webhooks/round0' },
-      { vendor: 'round0', reason: 'schema', authentication: false },
+      { vendor: 'round0', reason: 'schema', authentication: false, invalid: true },
+    ],
+    [
+      'a signed body that is not JSON',
+      new MalformedJsonError(),
+      { routeKey: webhookRouteKeys.micro1, path: '/webhooks/micro1/x', pathParameters: { token: 'x' } },
+      { vendor: 'micro1', reason: 'json', authentication: false, invalid: true },
+    ],
+    [
+      'an oversized body (refused before it is authenticated)',
+      new PayloadTooLargeError(5, 4),
+      { routeKey: webhookRouteKeys.round0, path: '/webhooks/round0' },
+      { vendor: 'round0', reason: 'size', authentication: false, invalid: false },
     ],
     [
       'a path naming no vendor',
       new UnknownVendorRouteError(),
       { routeKey: '$default', path: '/webhooks/acme' },
-      { vendor: 'unknown', reason: 'route', authentication: false },
+      { vendor: 'unknown', reason: 'route', authentication: false, invalid: false },
     ],
     [
       'a GET on a vendor path of a catch-all route',
       new MethodNotAllowedError('GET'),
       { routeKey: '$default', path: '/webhooks/micro1/x', method: 'GET' },
-      { vendor: 'micro1', reason: 'method', authentication: false },
+      { vendor: 'micro1', reason: 'method', authentication: false, invalid: false },
     ],
   ] as const)('describes %s', (_, error, request, expected) => {
     expect(describeRefusal(error, request)).toEqual(expected);
