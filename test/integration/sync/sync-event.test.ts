@@ -76,14 +76,8 @@ const micro1 = (type: string, set: Record<string, Json> = {}): InterviewEvent =>
     },
   });
 
-/** Crash points that kill the attempt (it never returns) right after the ATS call of `key`, once. */
-const killAfter = (key: string): CrashPoints => {
-  let left = 1;
-  return {
-    afterWrite: (written) =>
-      written === key && left-- > 0 ? new Promise<never>(() => undefined) : undefined,
-  };
-};
+/** Where an attempt is killed: after a write's claim, just before its ATS call, or right after the call. */
+type KillPoint = keyof CrashPoints;
 
 /**
  * `ledger` whose commits go through `commit`, given the commit's number (from 1) and a function that sends
@@ -124,21 +118,26 @@ const aLedgerLosingTheAnswerOfCommit = (ledger: InterviewLedger, nth: number) =>
     return committed;
   }).ledger;
 
-/** Runs `event` in an attempt that is killed after writing `key`, then lets its leases run out. */
+/**
+ * Runs `event` in an attempt that is killed at `point` of the write `key` (after its ATS call unless said),
+ * then lets its leases run out.
+ */
 const killedAttempt = async (
   event: InterviewEvent,
   deps: SyncDeps,
   key: string,
   leaseMs: number,
+  point: KillPoint = 'afterWrite',
 ): Promise<void> => {
   let reached = false;
-  const crashPoints = killAfter(key);
   void syncInterviewEvent(event, {
     ...deps,
     crashPoints: {
-      afterWrite: (written) => {
-        if (written === key) reached = true;
-        return crashPoints.afterWrite?.(written);
+      // The first time the write gets there, the attempt stops for good (a promise never settled).
+      [point]: (written: string) => {
+        if (written !== key || reached) return undefined;
+        reached = true;
+        return new Promise<never>(() => undefined);
       },
     },
   });
@@ -589,6 +588,23 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(requestsMatching(world, 'GET', '/opportunities/opp-jane/notes')).toHaveLength(2);
   });
 
+  it('posts the note once after a kill between its claim and its call', async () => {
+    // Prepare
+    const deps = world.deps();
+    const ended = round0('interview_ended');
+    await killedAttempt(ended, deps, 'note', leaseMs, 'beforeWrite');
+    expect(world.notesOf('opp-jane')).toHaveLength(0);
+
+    // Act
+    const retry = await syncInterviewEvent(ended, deps);
+
+    // Assess
+    expect(retry.outcome).toBe('synced');
+    expect(retry.effects.note).toBe('ran');
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+    expect(world.tagsOf('opp-jane')).toEqual([completedTag]);
+  });
+
   it('posts the follow-up a found note lacks after a crash between its rounds', async () => {
     // Prepare: the report's note lands but its answer is lost (recorded failed, without the proctoring
     // score); the score arrives and merges; the report's retry finds its note, settles, and dies at the
@@ -692,6 +708,26 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(world.lever.state.opportunities.find((o) => o.id === 'opp-jane')?.stage).toBe('stage-screened');
   });
 
+  it('makes a stage move killed between its claim and its call once its lease is out', async () => {
+    // Prepare
+    const deps = world.deps({ options: { completedStageId: 'stage-screened' } });
+    await syncInterviewEvent(round0('interview_started'), deps);
+    const opportunity = world.lever.state.opportunities.find((o) => o.id === 'opp-jane');
+    const before = opportunity?.stage;
+    const ended = round0('interview_ended');
+    await killedAttempt(ended, deps, 'stage:stage-screened', leaseMs, 'beforeWrite');
+    expect(requestsMatching(world, 'PUT', '/stage')).toHaveLength(0);
+
+    // Act
+    const retry = await syncInterviewEvent(ended, deps);
+
+    // Assess
+    expect(before).not.toBe('stage-screened');
+    expect(retry.effects['stage:stage-screened']).toBe('ran');
+    expect(requestsMatching(world, 'PUT', '/stage')).toHaveLength(1);
+    expect(opportunity?.stage).toBe('stage-screened');
+  });
+
   it('leaves a stage a recruiter chose after the interview started', async () => {
     // Prepare
     const deps = world.deps({ options: { completedStageId: 'stage-screened' } });
@@ -721,6 +757,22 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     // Assess
     expect(world.tagsOf('opp-jane')).toEqual([completedTag]);
     expect(world.notesOf('opp-jane')).toHaveLength(1);
+  });
+
+  it('posts a follow-up killed between its claim and its call once', async () => {
+    // Prepare
+    const deps = world.deps();
+    await syncInterviewEvent(micro1('interview_report.created'), deps);
+    const recording = micro1('interview_recording.completed');
+    await killedAttempt(recording, deps, 'recording:screen', leaseMs, 'beforeWrite');
+    expect(noteBodies(world, 'ABCD1234').filter((b) => b.includes(screenPlayer))).toHaveLength(0);
+
+    // Act
+    const retry = await syncInterviewEvent(recording, deps);
+
+    // Assess
+    expect(retry.effects).toEqual({ 'recording:screen': 'ran' });
+    expect(noteBodies(world, 'ABCD1234').filter((b) => b.includes(screenPlayer))).toHaveLength(1);
   });
 
   it('posts a follow-up once after a kill between the post and its record', async () => {
@@ -1472,6 +1524,23 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(first.effects['notify:completed']).toBe('uncertain');
     expect(again.outcome).toBe('duplicate');
     expect(texts()).toEqual(['Jane Smith (Senior Frontend Developer): AI screening completed']);
+  });
+
+  it('loses a notification killed between its claim and its POST rather than risk sending it twice', async () => {
+    // Prepare
+    const ended = round0('interview_ended');
+    await killedAttempt(ended, deps, 'notify:completed', 300, 'beforeWrite');
+
+    // Act
+    const retry = await syncInterviewEvent(ended, deps);
+
+    // Assess
+    // Slack has no idempotency key: a claimed notification is never sent by another attempt (at most
+    // once, `apply.ts`), so the one the killed attempt never sent is lost; the ATS writes stand.
+    expect(retry.effects).toEqual({ 'notify:completed': 'uncertain' });
+    expect(texts()).toEqual([]);
+    expect(world.tagsOf('opp-jane')).toEqual([completedTag]);
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 
   it('does not notify again after a kill between the notification and its record', async () => {
