@@ -161,6 +161,7 @@ const optionsSpec = {
   rotate: { type: 'string', multiple: true },
   retire: { type: 'string', multiple: true },
   once: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 type OpsValues = ReturnType<
   typeof parseArgs<{ options: typeof optionsSpec; allowPositionals: true }>
@@ -979,6 +980,8 @@ export const runOpsCommand = async (
     throw new OpsUsageError(`${(error as Error).message}\n${opsUsage}`, { cause: error });
   }
   const { values, positionals } = parsed;
+  // Asked for: the usage on stdout and exit 0, where an unknown command prints it as an error (exit 2).
+  if (values.help === true) return { lines: opsUsage.split('\n'), exitCode: 0 };
   const [command, argument] = positionals;
   switch (command) {
     case 'setup':

@@ -444,7 +444,8 @@ export class ServiceAlarms extends Construct {
         // Published only when an event fails again: no datapoint, nothing failing.
         treatMissingData: TreatMissingData.NOT_BREACHING,
         description:
-          'An event failed again on its third or later attempt (12 minutes or more after it arrived): its ATS ' +
+          'An event failed again on its third or later attempt (12 minutes or more after it arrived, about 30 s ' +
+          'for one throttled with a short Retry-After): its ATS ' +
           "update is late and it heads for the DLQ. SQS's queue-age metric stops counting a message received " +
           'three times, so the backlog alarm does not see it. Check the worker logs ("event will be retried": ' +
           'the error) and `npm run ops -- status`.',

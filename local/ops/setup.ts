@@ -389,7 +389,7 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
       ...webhookUrlLines(outputs, planned.webhook),
       ...missingIntegrationLines(planned.integration, planned.vendorApi, outputs.stage),
       '',
-      "Next: send a test event from each vendor's dashboard and watch it land:",
+      "Next: send a test event from ROUND0's dashboard (micro1 has none: watch for its first real event):",
       `  npm run ops -- watch --stage ${outputs.stage}`,
     ],
     exitCode: 0,

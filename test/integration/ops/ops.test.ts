@@ -131,6 +131,19 @@ describe('npm run ops', () => {
     expect((await runOpsCommand(['replay', 'unmatched', '--all'], dataDir)).exitCode).toBe(0);
   });
 
+  it.each([['--help'], ['-h'], ['replay', '--help']])(
+    'prints the usage for %s and exits 0',
+    async (...argv) => {
+      // Act
+      const result = await runOpsCommand(argv, dataDir);
+
+      // Assess
+      expect(result.exitCode).toBe(0);
+      expect(result.lines[0]).toBe('usage:');
+      expect(result.lines.join('\n')).toContain('npm run ops -- replay');
+    },
+  );
+
   it('refuses a replay without --all or --key, and unknown commands', async () => {
     await expect(runOps(['replay', 'failed'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
     await expect(runOps(['drop', 'failed'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
