@@ -85,7 +85,10 @@ const nestingDepth = (value: unknown): number => {
     if (typeof current !== 'object' || current === null) continue;
     deepest = Math.max(deepest, depth + 1);
     if (deepest > maxNestingDepth) return deepest;
-    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+    // Only containers go on the stack: a body of millions of numbers costs no entry per number.
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
   }
   return deepest;
 };

@@ -39,18 +39,54 @@ const mayOverflow = /\d[eE][+-]?\d{3}|\d{200}/;
  * `text` (what `value` was parsed from) holds a literal too large for a double: `JSON.parse` reads `1e400`
  * as Infinity, which a schema's `number` accepts and the queue's JSON then writes as `null`, so the event
  * queued would not be the one sent (and two bodies differing only there would share a content hash). Most
- * bodies hold no such literal and skip the walk, which keeps its own stack (the input may be hostile).
+ * bodies hold no such literal and skip the walk.
+ *
+ * The walk keeps one frame per open container, not one entry per value: the input may be hostile, and a
+ * 4 MB body of two million array items with one `1e999` made a path and an entry for each (900 MB, past
+ * the ingest's memory). The caller has bounded the nesting, so the frames are few; a path is made only for
+ * the number found.
  */
 export const nonFiniteNumberPath = (text: string, value: unknown): string | undefined => {
   if (!mayOverflow.test(text)) return undefined;
-  const stack: Array<{ value: unknown; path: readonly string[] }> = [{ value, path: [] }];
-  while (stack.length > 0) {
-    const { value: current, path } = stack.pop() as { value: unknown; path: readonly string[] };
-    if (typeof current === 'number' && !Number.isFinite(current)) return path.join('.');
-    if (typeof current !== 'object' || current === null) continue;
-    for (const [key, child] of Object.entries(current).reverse()) {
-      stack.push({ value: child, path: [...path, shownKey(key)] });
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : '';
+  if (typeof value !== 'object' || value === null) return undefined;
+  const frames = [frameOf(value)];
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1] as Frame;
+    if (frame.next >= frame.size) {
+      frames.pop();
+      continue;
     }
+    const child = frame.childAt(frame.next);
+    frame.next += 1;
+    if (typeof child === 'number' && !Number.isFinite(child)) {
+      return frames.map((open) => shownKey(open.keyAt(open.next - 1))).join('.');
+    }
+    if (typeof child === 'object' && child !== null) frames.push(frameOf(child));
   }
   return undefined;
+};
+
+/** An open container of the walk: its children in document order, and the next one to visit. */
+interface Frame {
+  readonly size: number;
+  readonly childAt: (index: number) => unknown;
+  readonly keyAt: (index: number) => string;
+  next: number;
+}
+
+const frameOf = (container: object): Frame => {
+  if (Array.isArray(container)) {
+    // By index: no key string per item unless it is the one reported.
+    return { size: container.length, childAt: (i) => container[i], keyAt: String, next: 0 };
+  }
+  // JSON.parse made every member an own data property (`__proto__` included), so a lookup finds it.
+  const record = container as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(record);
+  return {
+    size: keys.length,
+    childAt: (i) => record[keys[i] as string],
+    keyAt: (i) => keys[i] as string,
+    next: 0,
+  };
 };
