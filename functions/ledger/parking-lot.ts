@@ -2,13 +2,14 @@
  * Events the worker set aside instead of retrying forever: candidates not found in the ATS ("unmatched")
  * and permanent failures (also dead-lettered). Each is kept with its reason and the whole envelope, so an
  * operator can list them and replay one once the cause is fixed (the candidate exists, a setting is
- * corrected). One item per event: `pk = PARKED#<kind>`, `sk = <parkedAt>#<dedupeKey>`.
+ * corrected). One item per event: `pk = PARKED#<kind>`, `sk = <parkedAt>#<dedupeKey>` (see {@link parkedSk}).
  *
  * An envelope may be far larger than a DynamoDB item (400 KB): events above the SQS limit travel as
  * claim checks of up to the ingest's 5 MB. A large envelope is stored gzipped (transcripts compress well);
  * one still too large is stored without its payload (`payloadOmitted`), so parking never fails on size —
  * a failing park would leave the message retried until SQS dead-letters it without a reason.
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -25,6 +26,22 @@ import { deadlineOptions, type RequestsEndBy } from './request-deadline.js';
 export type ParkedKind = 'unmatched' | 'failed';
 
 const parkedPk = (kind: ParkedKind): string => `${parkedPkPrefix}${kind}`;
+
+/** DynamoDB's limit on a sort key, in UTF-8 bytes. */
+const maxSortKeyBytes = 1024;
+
+/**
+ * The sort key of a parked entry: `<parkedAt>#<dedupeKey>`, or, when that passes DynamoDB's 1024 bytes,
+ * `<parkedAt>#sha256:<hex of the dedupe key>`. The schemas cap ids in UTF-16 units, so a micro1 session's
+ * key (two ids of 255 characters, each `:` written as three) reaches 1.5 KB of UTF-8: its park was refused
+ * on every receive and the event dead-lettered. The item keeps the dedupe key itself, which is what
+ * callers match on; the sort key only has to be unique and ordered by time.
+ */
+export const parkedSk = (parkedAt: string, dedupeKey: string): string => {
+  const plain = `${parkedAt}#${dedupeKey}`;
+  if (Buffer.byteLength(plain) <= maxSortKeyBytes) return plain;
+  return `${parkedAt}#sha256:${createHash('sha256').update(dedupeKey).digest('hex')}`;
+};
 
 /** What identifies a parked event (its item's key). */
 export type ParkedKey = Pick<ParkedEvent, 'kind' | 'parkedAt' | 'dedupeKey'>;
@@ -136,7 +153,7 @@ export class ParkingLot {
         TableName: this.#tableName,
         Item: {
           pk: parkedPk(kind),
-          sk: `${parkedAt}#${event.dedupeKey}`,
+          sk: parkedSk(parkedAt, event.dedupeKey),
           kind,
           parkedAt,
           dedupeKey: event.dedupeKey,
@@ -208,7 +225,7 @@ export class ParkingLot {
     const { Item: item } = await this.#client.send(
       new GetCommand({
         TableName: this.#tableName,
-        Key: { pk: parkedPk(entry.kind), sk: `${entry.parkedAt}#${entry.dedupeKey}` },
+        Key: { pk: parkedPk(entry.kind), sk: parkedSk(entry.parkedAt, entry.dedupeKey) },
         ConsistentRead: true,
       }),
       deadlineOptions(this.#requestsEndBy),
@@ -221,7 +238,7 @@ export class ParkingLot {
     await this.#client.send(
       new DeleteCommand({
         TableName: this.#tableName,
-        Key: { pk: parkedPk(entry.kind), sk: `${entry.parkedAt}#${entry.dedupeKey}` },
+        Key: { pk: parkedPk(entry.kind), sk: parkedSk(entry.parkedAt, entry.dedupeKey) },
       }),
       deadlineOptions(this.#requestsEndBy),
     );

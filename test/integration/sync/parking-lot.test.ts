@@ -81,6 +81,29 @@ describe('ParkingLot (dynalite)', () => {
     expect((await parking.list('failed')).map((entry) => entry.dedupeKey)).toEqual([started.dedupeKey]);
   });
 
+  it('parks, reads and removes an event whose dedupe key passes a sort key’s 1024 bytes', async () => {
+    // Prepare: a micro1 session's key from two ids the schema accepts (255 characters each; ':' is
+    // written as three, '語' is three bytes)
+    const session = envelope('micro1', 'interview.started');
+    const long = {
+      ...session,
+      dedupeKey: `micro1:interview.started:${'%3A'.repeat(255)}:${'語'.repeat(255)}`,
+    };
+    expect(Buffer.byteLength(long.dedupeKey)).toBeGreaterThan(1500);
+
+    // Act
+    await parking.park('unmatched', long, 'no candidate with this e-mail');
+    await parking.park('unmatched', session, 'no candidate with this e-mail');
+    const keys = await parking.listKeys('unmatched');
+    const parked = await parking.get(keys[0] ?? { kind: 'unmatched', parkedAt: '', dedupeKey: '' });
+    await parking.remove(keys[0] ?? { kind: 'unmatched', parkedAt: '', dedupeKey: '' });
+
+    // Assess: listed under its own key, whole; removed alone
+    expect(keys.map((key) => key.dedupeKey)).toEqual([long.dedupeKey, session.dedupeKey]);
+    expect(parked?.event).toEqual(long);
+    expect((await parking.listKeys('unmatched')).map((key) => key.dedupeKey)).toEqual([session.dedupeKey]);
+  });
+
   it('parks an envelope larger than a DynamoDB item (a claim-checked report) compressed, whole', async () => {
     // Prepare
     const report = aLargeReport(1200);
