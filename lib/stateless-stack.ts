@@ -88,9 +88,8 @@ export interface InterviewSyncStatelessStackProps extends StackProps {
   readonly micro1ApiBaseUrl?: string;
   /**
    * Per vendor, the hosts the archive may fetch media from (`ARCHIVE_MEDIA_HOSTS`), in the URL guard's
-   * syntax: `host`, `*.domain` (subdomains only), optionally `:port`. ROUND0's storage host is not
-   * documented: name it here once known.
-   * @default { micro1: ['micro1.ai', '*.micro1.ai'], round0: [] }
+   * syntax: `host`, `*.domain` (subdomains only), optionally `:port`.
+   * @default { micro1: ['micro1.ai', '*.micro1.ai'], round0: ['storage.round0.io'] } (`resources.ts`)
    */
   readonly archiveMediaHosts?: ArchiveMediaHosts;
   /**

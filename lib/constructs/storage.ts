@@ -98,15 +98,18 @@ export class Storage extends Construct {
       // Audit records: on a retained stage they outlive the stack and leave by their lifecycle rule only.
       removalPolicy,
       autoDeleteObjects: !retain,
-      // An overwrite or delete by a principal of the account leaves the record as a noncurrent version,
-      // which no one may delete on a retained stage (below): only the lifecycle rules, which bucket policies
-      // do not bind, remove records, at the retention's end.
+      // Versioned, so that removing a record takes deleting a version, which no one may on a retained stage
+      // (below); only the lifecycle rules, which bucket policies do not bind, remove records.
       versioned: true,
       lifecycleRules: [
         {
           id: 'expire-access-logs',
           expiration: accessLogRetention,
-          noncurrentVersionExpiration: accessLogRetention,
+          // The expiration above makes a record noncurrent (a delete marker over it), and noncurrent days
+          // count from then: with the retention here too, a record was kept twice the retention. The
+          // versions made noncurrent go a day later. On a retained stage no principal of the account may
+          // overwrite or delete a record (below), so only the expiration makes one noncurrent.
+          noncurrentVersionExpiration: Duration.days(1),
         },
         // A record expired above leaves a delete marker over no version once its version is gone.
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
@@ -124,6 +127,18 @@ export class Storage extends Construct {
           principals: [new AnyPrincipal()],
           actions: ['s3:DeleteObjectVersion'],
           resources: [this.accessLogsBucket.arnForObjects('*')],
+        }),
+      );
+      // Nor overwrite or delete a record (which would leave the original noncurrent, gone a day later): only
+      // S3 log delivery, an AWS service principal, writes here (AWS's data-perimeter condition).
+      this.accessLogsBucket.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenyOverwritingAccessLogs',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['s3:PutObject', 's3:DeleteObject'],
+          resources: [this.accessLogsBucket.arnForObjects('*')],
+          conditions: { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
         }),
       );
       // Kept with the retained bucket when the stack goes: deleted, it would leave the records erasable.

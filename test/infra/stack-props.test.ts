@@ -152,7 +152,7 @@ describe('a stage with every setting changed', () => {
     });
   });
 
-  it('expires bucket access logs after the given retention', () => {
+  it('expires bucket access logs after the given retention, keeping none a day longer', () => {
     // Assess
     expect(
       statefulTemplate.toJSON().Resources[logicalIdOf(stateful, stateful.storage.accessLogsBucket)].Properties
@@ -162,7 +162,8 @@ describe('a stage with every setting changed', () => {
         {
           Id: 'expire-access-logs',
           ExpirationInDays: 90,
-          NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          // Counted from the expiration, which made the record noncurrent.
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
           Status: 'Enabled',
         },
         { Id: 'remove-expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },

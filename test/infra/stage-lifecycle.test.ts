@@ -69,10 +69,11 @@ describe.each([
     const denies = Object.values(synthesized.statefulTemplate.findResources('AWS::S3::BucketPolicy')).flatMap(
       (policy) =>
         (policy.Properties.PolicyDocument.Statement as { Sid?: string }[]).filter(
-          (statement) => statement.Sid === 'DenyErasingAccessLogs',
+          (statement) =>
+            statement.Sid === 'DenyErasingAccessLogs' || statement.Sid === 'DenyOverwritingAccessLogs',
         ),
     );
-    expect(denies).toHaveLength(retained ? 1 : 0);
+    expect(denies).toHaveLength(retained ? 2 : 0);
   });
 
   it(`${terminationProtected ? 'protects' : 'does not protect'} the stateful stack from termination, never the stateless one`, () => {

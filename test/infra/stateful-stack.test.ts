@@ -245,7 +245,7 @@ describe('stateful stack with the default configuration', () => {
       );
     });
 
-    it('the access-log bucket expires logs after 365 days, overwritten or deleted ones too, and has no other lifecycle rule', () => {
+    it('the access-log bucket expires logs after 365 days, their noncurrent versions a day later, and has no other lifecycle rule', () => {
       // Assess
       expect(
         template.toJSON().Resources[id(stack.storage.accessLogsBucket)].Properties.LifecycleConfiguration,
@@ -254,7 +254,8 @@ describe('stateful stack with the default configuration', () => {
           {
             Id: 'expire-access-logs',
             ExpirationInDays: 365,
-            NoncurrentVersionExpiration: { NoncurrentDays: 365 },
+            // Noncurrent days count from the expiration: 365 here kept a record 730 days.
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
             Status: 'Enabled',
           },
           { Id: 'remove-expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
@@ -262,7 +263,7 @@ describe('stateful stack with the default configuration', () => {
       });
     });
 
-    it('the access-log bucket keeps every version, and no one may delete one', () => {
+    it('the access-log bucket keeps every version; no one may delete one, nor anyone but an AWS service overwrite or delete a record', () => {
       // Prepare
       const statements = Object.values(
         template.findResources('AWS::S3::BucketPolicy', {
@@ -274,13 +275,22 @@ describe('stateful stack with the default configuration', () => {
       expect(
         template.toJSON().Resources[id(stack.storage.accessLogsBucket)].Properties.VersioningConfiguration,
       ).toEqual({ Status: 'Enabled' });
-      expect(statements.filter((statement) => statement.Sid === 'DenyErasingAccessLogs')).toEqual([
+      const objects = { 'Fn::Join': ['', [getAtt(stack.storage.accessLogsBucket, 'Arn'), '/*']] };
+      expect(statements.filter((statement) => statement.Sid?.endsWith('AccessLogs'))).toEqual([
         {
           Sid: 'DenyErasingAccessLogs',
           Effect: 'Deny',
           Principal: { AWS: '*' },
           Action: 's3:DeleteObjectVersion',
-          Resource: { 'Fn::Join': ['', [getAtt(stack.storage.accessLogsBucket, 'Arn'), '/*']] },
+          Resource: objects,
+        },
+        {
+          Sid: 'DenyOverwritingAccessLogs',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['s3:DeleteObject', 's3:PutObject'],
+          Resource: objects,
+          Condition: { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
         },
       ]);
     });

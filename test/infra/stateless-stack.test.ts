@@ -197,7 +197,7 @@ describe('stateless stack with the default configuration', () => {
       });
     });
 
-    it("warns at synth that a vendor's recordings will be refused while it has no media host (none by default)", () => {
+    it("warns at synth that a vendor's recordings will be refused while it has no media host (both have one by default)", () => {
       // Act: the construct's warnings (the synth printed them; the temporary output is gone)
       const warningsOf = (archive: InterviewSyncStatelessStack['archive']) =>
         archive.node.metadata
