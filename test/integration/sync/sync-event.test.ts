@@ -119,23 +119,24 @@ const aLedgerLosingTheAnswerOfCommit = (ledger: InterviewLedger, nth: number) =>
   }).ledger;
 
 /**
- * Runs `event` in an attempt that is killed at `point` of the write `key` (after its ATS call unless said),
- * then lets its leases run out.
+ * Runs `event` in an attempt that is killed at `point` of the write `key` (or the first whose key matches;
+ * after its ATS call unless said), then lets its leases run out.
  */
 const killedAttempt = async (
   event: InterviewEvent,
   deps: SyncDeps,
-  key: string,
+  key: string | RegExp,
   leaseMs: number,
   point: KillPoint = 'afterWrite',
 ): Promise<void> => {
   let reached = false;
+  const isKey = (written: string) => (typeof key === 'string' ? written === key : key.test(written));
   void syncInterviewEvent(event, {
     ...deps,
     crashPoints: {
       // The first time the write gets there, the attempt stops for good (a promise never settled).
       [point]: (written: string) => {
-        if (written !== key || reached) return undefined;
+        if (!isKey(written) || reached) return undefined;
         reached = true;
         return new Promise<never>(() => undefined);
       },
@@ -1054,6 +1055,43 @@ describe('syncInterviewEvent: Lever links (own effect)', () => {
     expect(world.notesOf('ABCD1234')).toHaveLength(1);
     const opportunity = world.lever.state.opportunities.find((o) => o.id === 'ABCD1234');
     expect(opportunity?.links).toEqual(['https://micro1.ai/report/h0gqkAcaDJ.pdf']);
+  });
+
+  it('adds no link twice after a kill between addLinks and its record', async () => {
+    // Prepare: a world of its own, with short leases
+    const leaseMs = 300;
+    const killWorld = await startSyncWorld({ leaseMs });
+    try {
+      const ats = createAtsAdapter(
+        'lever',
+        {
+          baseUrl: `${killWorld.lever.url}/v1`,
+          performAs: 'user-1',
+          addLinks: true,
+          rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
+          http: { timeoutMs: 2000, maxAttempts: 1, baseDelayMs: 1 },
+        },
+        { apiKey: 'lever-key' },
+      );
+      const deps = killWorld.deps({ ats });
+      const report = micro1('interview_report.created');
+      await killedAttempt(report, deps, /^links:/, leaseMs);
+      const addLinks = () => killWorld.lever.state.requests.filter((r) => r.path.endsWith('/addLinks'));
+      expect(addLinks()).toHaveLength(1);
+
+      // Act
+      const retry = await syncInterviewEvent(report, deps);
+
+      // Assess: the round's writes were all unfinished: the note was found, and the links read, none
+      // missing, so none added
+      expect(retry.effects).toMatchObject({ 'status:completed': 'ran', note: 'found' });
+      expect(addLinks()).toHaveLength(1);
+      const opportunity = killWorld.lever.state.opportunities.find((o) => o.id === 'ABCD1234');
+      expect(opportunity?.links).toEqual(['https://micro1.ai/report/h0gqkAcaDJ.pdf']);
+      expect(killWorld.notesOf('ABCD1234')).toHaveLength(1);
+    } finally {
+      await killWorld.close();
+    }
   });
 
   it("adds a recording's links while another set is being added only once that one is done: no link twice", async () => {
