@@ -49,6 +49,7 @@ import type { IntegrationSecrets, VendorApiSecrets } from './platform/secrets-sh
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { ArchiveTaskBatcher, sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
+import { redrivenAtAttribute } from './queue/event-queue.js';
 import { type QueuedEvent, readQueueMessage } from './queue/queue-message.js';
 import { type RawEvent, RawEventStore, rawEventOf } from './queue/raw-events.js';
 import { throttledRetrySeconds } from './queue/redelivery.js';
@@ -315,6 +316,7 @@ const recordSyncMetrics = (
   result: SyncResult,
   provider: string,
   nowMs: number,
+  redrivenAt: string | undefined,
 ): void => {
   let wroteVisibly = false;
   for (const [key, outcome] of Object.entries(result.effects)) {
@@ -327,7 +329,7 @@ const recordSyncMetrics = (
     });
     if (outcome === 'ran' && (action === 'status' || action === 'note')) wroteVisibly = true;
   }
-  const sinceMs = lagStartMs(event);
+  const sinceMs = lagStartMs(event, redrivenAt);
   if (wroteVisibly && Number.isFinite(sinceMs)) {
     // A vendor clock ahead of ours would give a negative lag: it counts as none.
     recordMetric(metrics, metricSpecs.endToEndLag, Math.max(0, nowMs - sinceMs), { vendor: event.vendor });
@@ -342,10 +344,13 @@ const recordSyncMetrics = (
 const maxDeliveryDelayMs = 24 * 3600_000;
 
 /**
- * Where an ATS write's end-to-end lag starts: an operator's replay, else the vendor's event time when it is
- * one (see {@link maxDeliveryDelayMs}), else the ingest's receipt.
+ * Where an ATS write's end-to-end lag starts: an operator's redrive (`redrivenAt`, the message's attribute)
+ * or replay, else the vendor's event time when it is one (see {@link maxDeliveryDelayMs}), else the
+ * ingest's receipt.
  */
-const lagStartMs = (event: InterviewEvent): number => {
+const lagStartMs = (event: InterviewEvent, redrivenAt: string | undefined): number => {
+  const redrivenMs = redrivenAt === undefined ? Number.NaN : Date.parse(redrivenAt);
+  if (Number.isFinite(redrivenMs)) return redrivenMs;
   if (event.replayedAt !== undefined) return Date.parse(event.replayedAt);
   const receivedMs = Date.parse(event.receivedAt);
   const occurredMs = event.occurredAt === undefined ? Number.NaN : Date.parse(event.occurredAt);
@@ -606,7 +611,8 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
           // An unknown type is the vendor's free text, never a dimension value (it is ignored anyway).
           eventType: event.known ? event.type : 'unknown',
         });
-        recordSyncMetrics(metrics, event, result, deps.ats.name, Date.now());
+        const redrivenAt = record.messageAttributes?.[redrivenAtAttribute]?.stringValue;
+        recordSyncMetrics(metrics, event, result, deps.ats.name, Date.now(), redrivenAt);
       }
       logger.info('event processed', {
         ...about,

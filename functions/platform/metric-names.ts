@@ -167,7 +167,7 @@ export const metrics = {
     service: 'interview-sync-worker',
     breakdown: ['vendor'],
     description:
-      "from the vendor's event time (an operator's replay of it; the receipt when the vendor's time is over a day older) to the ATS write that event caused (status or note)",
+      "from the vendor's event time (an operator's replay or redrive of it; the receipt when the vendor's time is over a day older) to the ATS write that event caused (status or note)",
   }),
   // archive
   archiveObjects: spec({

@@ -43,6 +43,13 @@ export interface PublishedEvent {
 export const sqsSafeJson = (value: unknown): string =>
   JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 
+/**
+ * The message attribute `ops redrive` stamps on each event it moves back from the DLQ: when it did (ISO
+ * 8601). The worker counts the end-to-end lag of a redriven event from it, as from a replay's `replayedAt`:
+ * an operator's redrive of week-old dead letters is not a pipeline running a week late.
+ */
+export const redrivenAtAttribute = 'redrivenAt';
+
 /** An attribute value SQS accepts: refused characters become U+FFFD (attributes only label messages). */
 export const sqsSafeAttribute = (text: string): string =>
   text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');

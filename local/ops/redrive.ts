@@ -42,7 +42,7 @@ import {
 import { archiveTaskEvent } from '../../functions/archive/events.js';
 import type { ArchiveTask } from '../../functions/archive/types.js';
 import type { ParkedKey, ParkingLot } from '../../functions/ledger/parking-lot.js';
-import { sqsSafeAttribute } from '../../functions/queue/event-queue.js';
+import { redrivenAtAttribute, sqsSafeAttribute } from '../../functions/queue/event-queue.js';
 import type { QueueMessage } from '../../functions/vendors/envelope.js';
 import { queueCounts } from '../queue-depth.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -233,8 +233,15 @@ const parkedKeyOf = (which: RedriveWhich, body: string | undefined): string | un
   return undefined;
 };
 
-/** The attributes the copy is sent with: the message's own minus the failure ones, plus the envelope's. */
-const attributesFor = (which: RedriveWhich, message: Message): Record<string, MessageAttributeValue> => {
+/**
+ * The attributes the copy is sent with: the message's own minus the failure ones, plus, for an event, the
+ * envelope's and the redrive's time (`redrivenAt`, which the worker's end-to-end lag starts from).
+ */
+const attributesFor = (
+  which: RedriveWhich,
+  message: Message,
+  now: Date,
+): Record<string, MessageAttributeValue> => {
   const kept: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
     if ((failureAttributes as readonly string[]).includes(name)) continue;
@@ -258,6 +265,8 @@ const attributesFor = (which: RedriveWhich, message: Message): Record<string, Me
         // As the ingest sets them: SQS refuses some characters a vendor id may hold, and the move with them.
         kept[name] = { DataType: 'String', StringValue: sqsSafeAttribute(value) };
     }
+    // This redrive's, over an earlier one's.
+    kept[redrivenAtAttribute] = { DataType: 'String', StringValue: now.toISOString() };
   }
   return kept;
 };
@@ -360,7 +369,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
       stale = 0;
       for (const message of Messages) inHand.add(message);
       const entries = Messages.map((message, index) => {
-        const attributes = attributesFor(which, message);
+        const attributes = attributesFor(which, message, new Date());
         return {
           Id: String(index),
           MessageBody: message.Body ?? '',

@@ -170,7 +170,9 @@ describe('npm run ops -- redrive (queues only)', () => {
     }
 
     // Act
+    const before = new Date();
     const { lines } = await runOpsCommand(['redrive', 'events'], dataDir);
+    const after = new Date();
     const moved = await drainQueue(emulators.sqs, emulators.queueUrls.events);
 
     // Assess
@@ -186,7 +188,12 @@ describe('npm run ops -- redrive (queues only)', () => {
         vendor: 'round0',
         eventType: 'interview_ended',
         dedupeKey: expect.stringMatching(/^round0:evt_redrive_[12]$/),
+        // The redrive's time, which the worker's end-to-end lag starts from.
+        redrivenAt: expect.any(String),
       });
+      const redrivenAt = Date.parse(attributes.redrivenAt ?? '');
+      expect(redrivenAt).toBeGreaterThanOrEqual(before.getTime());
+      expect(redrivenAt).toBeLessThanOrEqual(after.getTime());
     }
     expect(await queueDepth(emulators.sqs, emulators.queueUrls.deadLetter)).toBe(0);
   });

@@ -34,6 +34,7 @@ import { InterviewLedger } from '../../../functions/ledger/interview-ledger.js';
 import { interviewKeyOf } from '../../../functions/ledger/lifecycle.js';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { atsWriteActionOf } from '../../../functions/platform/metrics.js';
+import { redrivenAtAttribute } from '../../../functions/queue/event-queue.js';
 import {
   type RawEvent,
   rawBatchesPrefix,
@@ -486,6 +487,36 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(seriesOf(published(), 'AtsWrite')).toContain(
       `action=status,outcome=ran,provider=lever,service=${service}`,
     );
+    const [lag, ...moreLags] = valuesOf(published(), 'EndToEndLag', { service, vendor: 'round0' });
+    expect(moreLags).toEqual([]);
+    expect(lag).toBeGreaterThanOrEqual(1000);
+    expect(lag).toBeLessThanOrEqual(1000 + elapsed);
+  });
+
+  it('measures a redriven event’s end-to-end lag from its redrive, not from the vendor’s event', async () => {
+    // Prepare: an operator redrives (`ops redrive events`) an event dead-lettered a week ago, a second ago
+    const now = Date.now();
+    const event = {
+      ...round0('interview_ended', {
+        eventId: 'evt_redriven',
+        interviewId: 'int-redriven',
+        email: 'bob@example.com',
+      }),
+      occurredAt: new Date(now - 7 * 24 * 3600_000).toISOString(),
+    };
+    const record = sqsRecord(JSON.stringify({ kind: 'event', event }), 1, {
+      vendor: event.vendor,
+      eventType: event.type,
+      dedupeKey: event.dedupeKey,
+      [redrivenAtAttribute]: new Date(now - 1000).toISOString(),
+    });
+
+    // Act
+    const response = await invoke(record);
+    const elapsed = Date.now() - now;
+
+    // Assess: the writes ran, and the lag is the second since the redrive
+    expect(failedIds(response)).toEqual([]);
     const [lag, ...moreLags] = valuesOf(published(), 'EndToEndLag', { service, vendor: 'round0' });
     expect(moreLags).toEqual([]);
     expect(lag).toBeGreaterThanOrEqual(1000);
