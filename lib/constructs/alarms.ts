@@ -298,8 +298,24 @@ export class ServiceAlarms extends Construct {
     const limits = { ...alarmThresholdDefaults, ...definedOnly(props.thresholds ?? {}) };
     const humanAge = (age: Duration) => age.toHumanString();
 
-    const deadLettersVisible = (queue: IQueue) =>
-      queue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, statistic: Stats.MAXIMUM });
+    // Visible and in flight: a dead letter someone is reading (the console's poll, an erase's sweep) is hidden
+    // for its visibility timeout, and counted by the visible metric alone the alarm would clear meanwhile.
+    const deadLettersHeld = (queue: IQueue, name: string) =>
+      new MathExpression({
+        expression: 'FILL(visible, 0) + FILL(inFlight, 0)',
+        usingMetrics: {
+          visible: queue.metricApproximateNumberOfMessagesVisible({
+            period: oneMinute,
+            statistic: Stats.MAXIMUM,
+          }),
+          inFlight: queue.metricApproximateNumberOfMessagesNotVisible({
+            period: oneMinute,
+            statistic: Stats.MAXIMUM,
+          }),
+        },
+        period: oneMinute,
+        label: `${name} DLQ messages (visible + in flight)`,
+      });
     const deadLettersSent = (queue: IQueue) =>
       queue.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: Stats.SUM });
     const oldestMessageAge = (queue: IQueue, period: Duration) =>
@@ -319,7 +335,7 @@ export class ServiceAlarms extends Construct {
       {
         id: 'EventsDeadLetterQueueNotEmpty',
         name: 'events-dlq-not-empty',
-        metric: deadLettersVisible(props.eventsDeadLetterQueue),
+        metric: deadLettersHeld(props.eventsDeadLetterQueue, 'events'),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         // SQS stops publishing for a queue idle for six hours: an empty DLQ no one touches. A DLQ holding a
@@ -334,7 +350,7 @@ export class ServiceAlarms extends Construct {
       {
         id: 'ArchiveDeadLetterQueueNotEmpty',
         name: 'archive-dlq-not-empty',
-        metric: deadLettersVisible(props.archiveDeadLetterQueue),
+        metric: deadLettersHeld(props.archiveDeadLetterQueue, 'archive'),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         // As for the events DLQ: an idle, empty queue stops publishing; one holding a message does not.

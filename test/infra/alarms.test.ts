@@ -116,6 +116,27 @@ describe('alarms with the default thresholds', () => {
     },
   });
 
+  /** A DLQ's messages, visible and in flight (a dead letter being read is still one). */
+  const dlqHeld = (queue: Parameters<typeof queueDimension>[0]) => ({
+    expression: 'FILL(visible, 0) + FILL(inFlight, 0)',
+    metrics: {
+      visible: {
+        namespace: 'AWS/SQS',
+        metric: 'ApproximateNumberOfMessagesVisible',
+        dimensions: queueDimension(queue),
+        statistic: 'Maximum',
+        period: 60,
+      },
+      inFlight: {
+        namespace: 'AWS/SQS',
+        metric: 'ApproximateNumberOfMessagesNotVisible',
+        dimensions: queueDimension(queue),
+        statistic: 'Maximum',
+        period: 60,
+      },
+    },
+  });
+
   beforeAll(() => {
     // Prepare & Act
     let template: Template;
@@ -128,13 +149,7 @@ describe('alarms with the default thresholds', () => {
     [
       [
         'events-dlq-not-empty',
-        {
-          namespace: 'AWS/SQS',
-          metric: 'ApproximateNumberOfMessagesVisible',
-          dimensions: queueDimension(state.events.deadLetterQueue),
-          statistic: 'Maximum',
-          period: 60,
-        },
+        dlqHeld(state.events.deadLetterQueue),
         0,
         'GreaterThanThreshold',
         1,
@@ -143,13 +158,7 @@ describe('alarms with the default thresholds', () => {
       ],
       [
         'archive-dlq-not-empty',
-        {
-          namespace: 'AWS/SQS',
-          metric: 'ApproximateNumberOfMessagesVisible',
-          dimensions: queueDimension(state.archive.deadLetterQueue),
-          statistic: 'Maximum',
-          period: 60,
-        },
+        dlqHeld(state.archive.deadLetterQueue),
         0,
         'GreaterThanThreshold',
         1,
