@@ -90,6 +90,8 @@ export const addInterviewSyncStage = (
       enrichmentFallbacksPerHour: alarms.enrichmentFallbacksPerHour,
       endToEndLagP90: minutes(alarms.endToEndLagP90Minutes),
       functionErrorsPer5Minutes: alarms.functionErrorsPer5Minutes,
+      webhookSilence:
+        alarms.webhookSilenceHours === undefined ? undefined : Duration.hours(alarms.webhookSilenceHours),
     },
   });
   for (const stack of [stateful, stateless]) {

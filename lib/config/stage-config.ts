@@ -161,6 +161,15 @@ const alarmsSchema = v.strictObject(
     endToEndLagP90Minutes: v.optional(wholeMinutes),
     /** Errors + throttles of one function per 5 minutes (default 1). */
     functionErrorsPer5Minutes: v.optional(positiveCount),
+    /** Hours without an accepted webhook before the silence alarm fires (default: no such alarm). */
+    webhookSilenceHours: v.optional(
+      v.pipe(
+        v.number('expected whole hours'),
+        v.integer('expected whole hours'),
+        v.minValue(1, 'expected 1 to 24 hours'),
+        v.maxValue(24, 'expected 1 to 24 hours (CloudWatch evaluates at most a day)'),
+      ),
+    ),
   },
   unknownKey,
 );

@@ -53,6 +53,7 @@ export const runbooks = {
   archiveFailures: 'runbook-archive-failures',
   enrichmentFallbacks: 'runbook-enrichment-fallbacks',
   endToEndLag: 'runbook-end-to-end-lag',
+  webhookSilence: 'runbook-webhook-silence',
   lambdaErrors: 'runbook-lambda-errors-or-throttles',
 } as const;
 
@@ -137,6 +138,13 @@ export interface AlarmThresholds {
    * @default 1
    */
   readonly functionErrorsPer5Minutes?: number;
+  /**
+   * How long without an accepted webhook (`WebhookReceived`, test deliveries apart) before the silence
+   * alarm fires: a vendor that stopped delivering, or a URL or secret changed on one side only. Whole hours,
+   * at most 24 (CloudWatch evaluates at most a day).
+   * @default undefined (no silence alarm: a quiet stage is not a broken one unless you say how quiet)
+   */
+  readonly webhookSilence?: Duration;
 }
 
 /** Every default of {@link AlarmThresholds}, in one place. */
@@ -154,7 +162,7 @@ export const alarmThresholdDefaults = {
   enrichmentFallbacksPerHour: 5,
   endToEndLagP90: Duration.minutes(15),
   functionErrorsPer5Minutes: 1,
-} as const satisfies Required<AlarmThresholds>;
+} as const satisfies Required<Omit<AlarmThresholds, 'webhookSilence'>>;
 
 export interface AlarmTopicProps {
   /**
@@ -671,6 +679,9 @@ export class ServiceAlarms extends Construct {
           runbook: runbooks.lambdaErrors,
         }),
       ),
+      ...(limits.webhookSilence === undefined
+        ? []
+        : [silenceRow(limits.webhookSilence, props.metricsNamespace)]),
     ];
 
     const action = new SnsAction(props.topic.topic);
@@ -690,6 +701,31 @@ export class ServiceAlarms extends Construct {
     });
   }
 }
+
+/**
+ * The silence alarm: no accepted webhook for `silence`, judged on hourly sums. Missing data is breaching
+ * here, as it is the very thing watched: Powertools publishes `WebhookReceived` only when one arrives.
+ */
+const silenceRow = (silence: Duration, namespace: string): AlarmRow => {
+  const hours = silence.toHours({ integral: false });
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
+    throw new Error(`webhookSilence must be whole hours from 1 to 24, got ${silence.toHumanString()}`);
+  }
+  return {
+    id: 'WebhookSilence',
+    name: 'webhook-silence',
+    metric: serviceMetric(metrics.webhookReceived, { namespace, period: oneHour }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods: hours,
+    treatMissingData: TreatMissingData.BREACHING,
+    description:
+      `No webhook was accepted for ${silence.toHumanString()}: a vendor stopped delivering, or its webhook URL ` +
+      'or secret was changed on one side only (refused deliveries show as WebhookRejected). Check the vendor ' +
+      "dashboards' delivery logs against `npm run ops -- urls`, and the ingest's WebhookRejected by reason.",
+    runbook: runbooks.webhookSilence,
+  };
+};
 
 /** `thresholds` without its `undefined` members, so a spread cannot unset a default. */
 const definedOnly = <T extends object>(value: T): Partial<T> =>

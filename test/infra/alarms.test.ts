@@ -458,6 +458,11 @@ describe('alarms with the default thresholds', () => {
       ],
     ] as const;
 
+  it('has no silence alarm unless the stage names a silence (a quiet stage is not a broken one)', () => {
+    // Assess
+    expect([...alarms.keys()].filter((name) => name.endsWith('silence'))).toEqual([]);
+  });
+
   it('has exactly the alarms of the table', () => {
     // Assess
     expect([...alarms.keys()].sort()).toEqual(
@@ -566,10 +571,41 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
           enrichmentFallbacksPerHour: 12,
           endToEndLagP90Minutes: 5,
           functionErrorsPer5Minutes: 3,
+          webhookSilenceHours: 6,
         },
       },
     }));
     alarms = alarmsOf(template);
+  });
+
+  it('fires the silence alarm after the configured hours without an accepted webhook, missing data included', () => {
+    // Assess
+    const silence = alarms.get('interview-sync-prod-webhook-silence');
+    expect(silence === undefined ? undefined : watched(silence)).toEqual({
+      namespace: 'InterviewSync/prod',
+      metric: 'WebhookReceived',
+      dimensions: [{ Name: 'service', Value: 'interview-sync-ingest' }],
+      statistic: 'Sum',
+      period: 3600,
+    });
+    expect(silence).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 6,
+      // Nothing published is the silence itself: Powertools writes the counter only for a webhook.
+      TreatMissingData: 'breaching',
+    });
+    expect(silence?.AlarmDescription).toMatch(
+      /^No webhook was accepted for 6 hours: .*Runbook: README\.md#runbook-webhook-silence$/s,
+    );
+  });
+
+  it('refuses a silence that is not whole hours from 1 to 24 (the stage configuration says so first)', () => {
+    for (const webhookSilenceHours of [0, 1.5, 25]) {
+      expect(() => synthesizeStage({ stage: 'prod', config: { alarms: { webhookSilenceHours } } })).toThrow(
+        /^webhookSilence must be whole hours from 1 to 24/,
+      );
+    }
   });
 
   it.each([

@@ -141,6 +141,16 @@ describe('stage configuration', () => {
     ],
     ['an unknown alarm', { alarms: { diskFull: 1 } }, 'alarms.diskFull: unknown key'],
     [
+      'a silence CloudWatch cannot evaluate',
+      { alarms: { webhookSilenceHours: 25 } },
+      'alarms.webhookSilenceHours: expected 1 to 24 hours',
+    ],
+    [
+      'a silence of part of an hour',
+      { alarms: { webhookSilenceHours: 1.5 } },
+      'alarms.webhookSilenceHours: expected whole hours',
+    ],
+    [
       'a dead-letter age SQS outlives',
       { alarms: { deadLetterMaxAgeDays: 14 } },
       'alarms.deadLetterMaxAgeDays: expected at most 12 days',
