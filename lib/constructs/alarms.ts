@@ -33,7 +33,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { metrics } from '../../functions/platform/metric-names.js';
-import { serviceMetric } from './service-metrics.js';
+import { atsFailureRate, serviceMetric } from './service-metrics.js';
 
 /**
  * The README anchor of each alarm's runbook section (GitHub's slug of the `### Runbook: …` heading). Every
@@ -564,21 +564,7 @@ export class ServiceAlarms extends Construct {
       {
         id: 'AtsFailureRate',
         name: 'ats-failure-rate',
-        metric: new MathExpression({
-          expression: `IF(writes >= ${limits.atsMinimumWrites}, 100 * FILL(failed, 0) / writes, 0)`,
-          usingMetrics: {
-            writes: serviceMetric(metrics.atsWrite, {
-              namespace: props.metricsNamespace,
-              period: fifteenMinutes,
-            }),
-            failed: serviceMetric(metrics.atsWriteFailed, {
-              namespace: props.metricsNamespace,
-              period: fifteenMinutes,
-            }),
-          },
-          period: fifteenMinutes,
-          label: 'ATS write failure rate (%)',
-        }),
+        metric: atsFailureRate(props.metricsNamespace, limits.atsMinimumWrites, 'ATS write failure rate (%)'),
         threshold: limits.atsFailureRatePercent,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         // No ATS writes in a period (no interviews, or a stopped worker, which the backlog alarm sees): there

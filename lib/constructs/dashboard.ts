@@ -16,7 +16,7 @@
  */
 import { Aws, Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { AlarmStatusWidget, type IAlarm, MathExpression, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { AlarmStatusWidget, type IAlarm, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -32,7 +32,7 @@ import {
 import { Construct } from 'constructs';
 import { type MetricSpec, metrics } from '../../functions/platform/metric-names.js';
 import { resources } from '../resources.js';
-import { serviceMetric } from './service-metrics.js';
+import { atsFailureRate, serviceMetric } from './service-metrics.js';
 
 export interface ServiceDashboardProps {
   /** CloudWatch dashboard name (unique in the account: dashboards are not regional). */
@@ -59,8 +59,6 @@ export interface ServiceDashboardProps {
 
 /** Period of the custom metric graphs: the alarms' shortest custom-metric period. */
 const period = Duration.minutes(5);
-/** The ATS failure rate's period: the alarm's (`alarms.ts`). */
-const atsFailureRatePeriod = Duration.minutes(15);
 
 const services = [
   resources.ingest.serviceName,
@@ -171,23 +169,8 @@ export class ServiceDashboard extends Construct {
         {
           title: 'ATS write failure rate (%)',
           metrics: [
-            // Over the alarm's 15 minutes: its minimum volume counts the writes of 15 minutes, so over 5 the
-            // graph would show no rate where the alarm judges one.
-            new MathExpression({
-              expression: `IF(writes >= ${atsMinimumWrites}, 100 * FILL(failed, 0) / writes, 0)`,
-              usingMetrics: {
-                writes: serviceMetric(metrics.atsWrite, {
-                  namespace: props.metricsNamespace,
-                  period: atsFailureRatePeriod,
-                }),
-                failed: serviceMetric(metrics.atsWriteFailed, {
-                  namespace: props.metricsNamespace,
-                  period: atsFailureRatePeriod,
-                }),
-              },
-              period: atsFailureRatePeriod,
-              label: 'AtsWriteFailed / AtsWrite (%)',
-            }),
+            // The alarm's rate: over its 15 minutes, in which its minimum volume is counted.
+            atsFailureRate(props.metricsNamespace, atsMinimumWrites, 'AtsWriteFailed / AtsWrite (%)'),
           ],
         },
       ]),

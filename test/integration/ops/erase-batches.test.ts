@@ -6,7 +6,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RawEvent } from '../../../functions/queue/raw-events.js';
 import { resources } from '../../../lib/resources.js';
-import type { LocalEmulators } from '../../../local/emulators.js';
 import { readRawEvents } from '../../../local/ops/raw-store.js';
 import { listObjects } from '../../../local/ops/s3-objects.js';
 import { runOpsCommand } from '../../../local/ops.js';
@@ -15,7 +14,6 @@ import { rawEventFor, storeAsOneInvocation } from './raw-events.js';
 
 const bucket = resources.bucket.name;
 
-let emulators: LocalEmulators;
 let dataDir: string;
 let s3: S3Client;
 
@@ -66,7 +64,7 @@ let stage: EmulatorStage | undefined;
 
 beforeAll(async () => {
   stage = await startEmulatorStage('ops-erase-batches-');
-  ({ emulators, dataDir, s3 } = stage);
+  ({ dataDir, s3 } = stage);
 });
 
 afterAll(async () => {

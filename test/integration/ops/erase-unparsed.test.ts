@@ -7,7 +7,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type RawEvent, rawEventKey } from '../../../functions/queue/raw-events.js';
 import { resources } from '../../../lib/resources.js';
-import type { LocalEmulators } from '../../../local/emulators.js';
 import { listObjects } from '../../../local/ops/s3-objects.js';
 import { runOpsCommand } from '../../../local/ops.js';
 import { type EmulatorStage, startEmulatorStage } from './emulator-stage.js';
@@ -22,7 +21,6 @@ const maya = {
   candidateId: 'maya-candidate-0001',
 };
 
-let emulators: LocalEmulators;
 let dataDir: string;
 let s3: S3Client;
 
@@ -80,7 +78,7 @@ let stage: EmulatorStage | undefined;
 
 beforeAll(async () => {
   stage = await startEmulatorStage('ops-erase-unparsed-');
-  ({ emulators, dataDir, s3 } = stage);
+  ({ dataDir, s3 } = stage);
 });
 
 afterAll(async () => {

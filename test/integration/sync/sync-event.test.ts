@@ -1018,6 +1018,20 @@ describe('syncInterviewEvent: exactly once under generated faults (dynalite, Lev
   }, 120_000);
 });
 
+/** The Lever adapter on `world`'s fake, adding links (one attempt per call, no waiting). */
+const leverAddingLinks = (world: SyncWorld, timeoutMs = 2000) =>
+  createAtsAdapter(
+    'lever',
+    {
+      baseUrl: `${world.lever.url}/v1`,
+      performAs: 'user-1',
+      addLinks: true,
+      rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
+      http: { timeoutMs, maxAttempts: 1, baseDelayMs: 1 },
+    },
+    { apiKey: 'lever-key' },
+  );
+
 describe('syncInterviewEvent: Lever links (own effect)', () => {
   let world: SyncWorld;
 
@@ -1031,17 +1045,7 @@ describe('syncInterviewEvent: Lever links (own effect)', () => {
 
   it('adds the links after a failed addLinks without posting the note again', async () => {
     // Prepare
-    const ats = createAtsAdapter(
-      'lever',
-      {
-        baseUrl: `${world.lever.url}/v1`,
-        performAs: 'user-1',
-        addLinks: true,
-        rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
-        http: { timeoutMs: 2000, maxAttempts: 1, baseDelayMs: 1 },
-      },
-      { apiKey: 'lever-key' },
-    );
+    const ats = leverAddingLinks(world);
     const deps = world.deps({ ats });
     world.lever.faults.add({ method: 'POST', path: /addLinks$/, status: 500, when: 'before' });
     const report = micro1('interview_report.created');
@@ -1062,17 +1066,7 @@ describe('syncInterviewEvent: Lever links (own effect)', () => {
     const leaseMs = 300;
     const killWorld = await startSyncWorld({ leaseMs });
     try {
-      const ats = createAtsAdapter(
-        'lever',
-        {
-          baseUrl: `${killWorld.lever.url}/v1`,
-          performAs: 'user-1',
-          addLinks: true,
-          rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
-          http: { timeoutMs: 2000, maxAttempts: 1, baseDelayMs: 1 },
-        },
-        { apiKey: 'lever-key' },
-      );
+      const ats = leverAddingLinks(killWorld);
       const deps = killWorld.deps({ ats });
       const report = micro1('interview_report.created');
       await killedAttempt(report, deps, /^links:/, leaseMs);
@@ -1097,17 +1091,7 @@ describe('syncInterviewEvent: Lever links (own effect)', () => {
   it("adds a recording's links while another set is being added only once that one is done: no link twice", async () => {
     // Prepare: the note and the report's link written; the screen recording's links write is held at its
     // POST, after it read which links the record lacks
-    const ats = createAtsAdapter(
-      'lever',
-      {
-        baseUrl: `${world.lever.url}/v1`,
-        performAs: 'user-1',
-        addLinks: true,
-        rateLimit: { perSecond: 1000, burst: 1000, maxConcurrent: 8 },
-        http: { timeoutMs: 5000, maxAttempts: 1, baseDelayMs: 1 },
-      },
-      { apiKey: 'lever-key' },
-    );
+    const ats = leverAddingLinks(world, 5000);
     const deps = world.deps({ ats, options: { waitMs: 300 } });
     await syncInterviewEvent(micro1('interview_report.created'), deps);
     const hold = world.lever.faults.hold({ method: 'POST', path: /addLinks$/ });
