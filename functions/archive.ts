@@ -258,6 +258,7 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
   const stored: ArchivedObject[] = [];
   const store: ArchiveStore = {
     archived: (key) => s3Store.archived(key),
+    forget: (key) => s3Store.forget(key),
     put: async (key, body, meta) => {
       const object = await s3Store.put(key, body, meta);
       stored.push(object);

@@ -152,12 +152,19 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
   /** Whether a segment, key or init section was refused the way an expired signed URL is. */
   let objectRefusedAsExpired = false;
   /**
-   * Whether this task overwrote an object of an earlier complete archive (the playlist now names other
-   * URLs): that archive's stored playlists no longer describe what is stored, so it is not complete any more.
+   * Set once this task is about to overwrite an object archived before from another URL (the playlist now
+   * names other URLs): the stored playlists would no longer describe what is stored. The entry's record is
+   * withdrawn first (awaited before any overwrite), so neither this run nor a later one, should this one
+   * fail half way, takes the mixed copy for a complete archive; the entry is recorded again only once the
+   * whole new copy is stored.
    */
-  let replacedArchived = false;
+  let withdrawingEntry: Promise<void> | undefined;
+  const replacing = () => {
+    withdrawingEntry ??= store.forget(entryKey);
+    return withdrawingEntry;
+  };
   const fallback = <T>(read: () => Promise<T>) =>
-    replacedArchived ? read() : withArchivedFallback(store, entryKey, read);
+    withdrawingEntry !== undefined ? read() : withArchivedFallback(store, entryKey, read);
   const archivePass = async (): Promise<ArchivedObject[]> => {
     // The recording was archived whole before (its entry playlist is stored last) and the vendor no longer
     // serves it (the URL expired, the recording was removed): nothing is left to do. Without this a task run
@@ -204,9 +211,7 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
         .flatMap((plan) => plan.objects)
         .map(
           (object) => () =>
-            archiveObject(object, source, store, () => {
-              replacedArchived = true;
-            }).catch((error: unknown) => {
+            archiveObject(object, source, store, replacing).catch((error: unknown) => {
               const refused = refusedAsExpired(error);
               objectRefusedAsExpired ||= refused;
               // A live playlist may list a segment its CDN does not serve yet (a 404 at an edge): the
@@ -672,8 +677,8 @@ const archiveObject = async (
   object: PlannedObject,
   source: MediaSource,
   store: ArchiveStore,
-  /** Called before an object archived from another URL is fetched again (and overwritten). */
-  replacing: () => void,
+  /** Awaited before an object archived from another URL is fetched again (and overwritten). */
+  replacing: () => Promise<void>,
 ): Promise<ArchivedObject> => {
   const done = await store.archived(object.key);
   // Kept only when it came from the URL the playlist names now, resolved against where the playlist itself
@@ -689,7 +694,7 @@ const archiveObject = async (
   ) {
     return done;
   }
-  if (done !== undefined) replacing();
+  if (done !== undefined) await replacing();
   const response = await source.fetch(object.url, object.range);
   const meta = { contentType: object.contentType, sourceUrl: withoutQuery(object.url) };
   if (object.isKey) {

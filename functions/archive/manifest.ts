@@ -119,7 +119,7 @@ export class ArchiveManifest {
         ConsistentRead: true,
       }),
     );
-    return Item === undefined ? undefined : entryOf(Item);
+    return Item === undefined || Item.replacedAt !== undefined ? undefined : entryOf(Item);
   }
 
   /**
@@ -157,6 +157,28 @@ export class ArchiveManifest {
     return entry;
   }
 
+  /**
+   * Withdraws the entry of `key`: marked `replacedAt`, it reads as absent (`get`, `list`) until `record`
+   * writes it whole again. An update, not a delete: the archive function holds no `DeleteItem`, and the
+   * mark says when an archived copy stopped being one.
+   */
+  async forget(vendor: VendorName, interviewKey: string, key: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { pk: archiveManifestPk(vendor, interviewKey), sk: objectSk(key) },
+          UpdateExpression: 'SET replacedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': new Date(this.#now()).toISOString() },
+        }),
+      );
+    } catch (error) {
+      // Never recorded: nothing to withdraw.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   /** Every archived object of the interview, sorted by key (the sort key's order), read page by page. */
   async list(vendor: VendorName, interviewKey: string): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
@@ -171,7 +193,7 @@ export class ArchiveManifest {
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) entries.push(entryOf(item));
+      for (const item of page.Items ?? []) if (item.replacedAt === undefined) entries.push(entryOf(item));
     }
     return entries;
   }

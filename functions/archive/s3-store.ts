@@ -43,7 +43,7 @@ export interface S3ArchiveStoreOptions {
   /** The archive bucket. */
   readonly bucket: string;
   /** Where archived objects are recorded (and looked up by {@link ArchiveStore.archived}). */
-  readonly manifest: Pick<ArchiveManifest, 'get' | 'record'>;
+  readonly manifest: Pick<ArchiveManifest, 'get' | 'record' | 'forget'>;
   readonly vendor: VendorName;
   /** The interview's ledger key: the manifest partition of this store. */
   readonly interviewKey: string;
@@ -239,6 +239,7 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
     // its checksum), whereas an object without an entry may be a copy whose put failed before recording —
     // resuming must upload it again. One DynamoDB read is also cheaper than a HEAD plus a read.
     archived: (key) => manifest.get(vendor, interviewKey, key),
+    forget: (key) => manifest.forget(vendor, interviewKey, key),
 
     async put(key, body, meta): Promise<ArchivedObject> {
       const digesting = new DigestingStream();

@@ -134,6 +134,11 @@ export interface ArchiveStore {
     body: Readable | Buffer,
     meta: { readonly contentType: string; readonly sourceUrl: string },
   ): Promise<ArchivedObject>;
+  /**
+   * Withdraws the manifest's record of `key` (the object stays): what it describes is about to change, so
+   * until it is recorded again nothing may take it as archived.
+   */
+  forget(key: string): Promise<void>;
 }
 
 /** The source URL as the manifest keeps it: no query string or fragment (they may hold signatures). */

@@ -37,6 +37,10 @@ export class FsArchiveStore implements ArchiveStore {
     return this.records.get(key);
   }
 
+  async forget(key: string): Promise<void> {
+    this.records.delete(key);
+  }
+
   async put(
     key: string,
     body: Readable | Buffer,

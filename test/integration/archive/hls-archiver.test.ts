@@ -626,6 +626,34 @@ describe('archiveHlsRecording', () => {
     expect(failed).toMatchObject({ status: 403 });
   });
 
+  it('does not call an archive complete on a later run after a run that overwrote part of it failed', async () => {
+    // Prepare: /ts archived whole; then the same URL leads to /long, whose last segment fails transiently
+    // after the first two have replaced /ts's
+    const { store, asset, prefix } = await prepare('/mixing/index.m3u8');
+    server.behave('/mixing/index.m3u8', { kind: 'redirecting', to: '/ts/index.m3u8' });
+    await archiveHlsRecording({ asset, source, store, concurrency: 1 });
+    expect(await store.archived(`${prefix}index.m3u8`)).toBeDefined();
+    server.reset();
+    server.behave('/mixing/index.m3u8', { kind: 'redirecting', to: '/long/index.m3u8' });
+    server.behave('/long/seg_2.ts', { kind: 'failing', status: 503, times: 99 });
+    const overwriting = await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(
+      (error: unknown) => error,
+    );
+    expect(overwriting).toBeInstanceOf(HttpTransientError);
+    expect((await store.archived(`${prefix}v0/seg_0.ts`))?.sourceUrl).toBe(server.url('/long/seg_0.ts'));
+
+    // Act: a third run, by which the entry URL is refused for good
+    server.reset();
+    server.behave('/mixing/index.m3u8', { kind: 'failing', status: 403, times: 99 });
+    const third = await archiveHlsRecording({ asset, source, store, concurrency: 1 }).catch(
+      (error: unknown) => error,
+    );
+
+    // Assess: the mixed copy has no entry on record, so it is not taken for a complete archive
+    expect(await store.archived(`${prefix}index.m3u8`)).toBeUndefined();
+    expect(third).toBeInstanceOf(HttpPermanentError);
+  });
+
   it('skips a segment behind a redirect on the next run, as one without', async () => {
     // Prepare: seg_0 answers with a redirect (to a segment elsewhere)
     const { store, asset } = await prepare('/ts/index.m3u8');

@@ -113,6 +113,30 @@ describe('ArchiveManifest (dynalite)', () => {
       });
     });
 
+    it('withdraws an entry (it reads and lists as absent) until the object is recorded again', async () => {
+      // Prepare
+      const interviewKey = anInterviewKey();
+      const entry = anObject({ key: 'interviews/h0gqkAcaDJ/screen/index.m3u8' });
+      await manifest.record(vendor, interviewKey, anObject());
+      await manifest.record(vendor, interviewKey, entry);
+
+      // Act
+      await manifest.forget(vendor, interviewKey, entry.key);
+      const withdrawn = {
+        get: await manifest.get(vendor, interviewKey, entry.key),
+        listed: (await manifest.list(vendor, interviewKey)).map((listed) => listed.key),
+      };
+      await manifest.forget(vendor, interviewKey, 'interviews/h0gqkAcaDJ/never-archived.pdf');
+      await manifest.record(vendor, interviewKey, entry);
+
+      // Assess: the other object untouched; a key never recorded is no error
+      expect(withdrawn).toEqual({ get: undefined, listed: [anObject().key] });
+      expect(
+        await manifest.get(vendor, interviewKey, 'interviews/h0gqkAcaDJ/never-archived.pdf'),
+      ).toBeUndefined();
+      expect(await manifest.get(vendor, interviewKey, entry.key)).toMatchObject({ key: entry.key });
+    });
+
     it('refuses a key outside the archive root', async () => {
       // Act
       const attempt = manifest.record(vendor, anInterviewKey(), anObject({ key: 'BATCH#x' }));
