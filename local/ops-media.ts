@@ -4,8 +4,11 @@
  * emulator's), so a recruiter or engineer can fetch or play it.
  *
  * An HLS playlist names its segments by relative URI, which a presigned playlist URL does not sign: with
- * `--save <dir>` each archived media playlist is also written to `<dir>` with every URI it names replaced by
- * a presigned URL, so `ffplay <dir>/screen-v0.m3u8` (or VLC) plays the archived copy straight from S3.
+ * `--save <dir>` each archived media playlist (a variant's `v<n>`, an alternate rendition's `r<n>`, such as
+ * the audio of a recording whose video carries none) is also written to `<dir>` with every URI it names
+ * replaced by a presigned URL, and each recording's entry playlist as `<camera>.m3u8`, naming those files, so
+ * `ffplay -protocol_whitelist file,http,https,tcp,tls,crypto <dir>/screen.m3u8` (or VLC) plays the archived
+ * copy, sound included, straight from S3.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -82,6 +85,35 @@ export const playlistWithObjectUris = async (
   return HLS.stringify(media);
 };
 
+/** A saved media playlist's file name: `interviews/<id>/<camera>/v<n>/index.m3u8` → `<camera>-v<n>.m3u8`. */
+const savedMediaName = (key: string): string => {
+  const [camera, dir] = key.split('/').slice(-3, -1);
+  return `${camera}-${dir}.m3u8`;
+};
+
+/**
+ * An archived master playlist whose variant and rendition URIs (`v<n>/index.m3u8`, `r<n>/index.m3u8`, as the
+ * archive writes them) name the saved files of those playlists, beside it; `undefined` for a media playlist.
+ */
+const masterWithSavedUris = async (
+  s3: S3Client,
+  bucket: string,
+  masterKey: string,
+): Promise<string | undefined> => {
+  const parsed = HLS.parse(await bodyText(s3, bucket, masterKey));
+  if (!parsed.isMasterPlaylist) return undefined;
+  const base = masterKey.slice(0, masterKey.lastIndexOf('/') + 1);
+  const saved = (uri: string) => (/^[a-z]+:/i.test(uri) ? uri : savedMediaName(`${base}${uri}`));
+  const master = parsed as InstanceType<typeof HLS.types.MasterPlaylist>;
+  for (const variant of master.variants) {
+    variant.uri = saved(variant.uri);
+    for (const rendition of [...variant.audio, ...variant.video, ...variant.subtitles]) {
+      if (rendition.uri) rendition.uri = saved(rendition.uri);
+    }
+  }
+  return HLS.stringify(master);
+};
+
 /** The lines `npm run ops -- media` prints. */
 export const mediaCommand = async (options: MediaCommandOptions): Promise<string[]> => {
   const expiresIn = options.expiresInSeconds ?? 3600;
@@ -104,14 +136,29 @@ export const mediaCommand = async (options: MediaCommandOptions): Promise<string
     }
     if (options.saveDir !== undefined) {
       await mkdir(options.saveDir, { recursive: true });
-      for (const object of objects.filter((o) => /\/v\d+\/index\.m3u8$/.test(o.key))) {
+      for (const object of objects.filter((o) => /\/[vr]\d+\/index\.m3u8$/.test(o.key))) {
         const text = await playlistWithObjectUris(options.s3, options.bucket, object.key, presign);
         if (text === undefined) continue;
-        // interviews/<id>/<camera>/v<n>/index.m3u8 → <camera>-v<n>.m3u8
-        const [camera, variant] = object.key.split('/').slice(-3, -1);
-        const file = join(options.saveDir, `${camera}-${variant}.m3u8`);
+        const file = join(options.saveDir, savedMediaName(object.key));
         await writeFile(file, text);
         lines.push(`playable (presigned for ${expiresIn} s): ${file}`);
+      }
+      // Each recording's entry (`<camera>/index.m3u8`): a master naming the files above, or, for a
+      // recording of one variant, its media playlist itself (URIs into v0/).
+      for (const object of objects.filter(
+        (o) => /\/[^/]+\/index\.m3u8$/.test(o.key) && !/\/[vr]\d+\/index\.m3u8$/.test(o.key),
+      )) {
+        const text =
+          (await masterWithSavedUris(options.s3, options.bucket, object.key)) ??
+          (await playlistWithObjectUris(options.s3, options.bucket, object.key, presign));
+        if (text === undefined) continue;
+        const camera = object.key.split('/').at(-2);
+        const file = join(options.saveDir, `${camera}.m3u8`);
+        await writeFile(file, text);
+        lines.push(
+          `playable, the whole recording (presigned for ${expiresIn} s): ` +
+            `ffplay -protocol_whitelist file,http,https,tcp,tls,crypto ${file}`,
+        );
       }
     }
   }
