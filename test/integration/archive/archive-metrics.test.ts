@@ -507,6 +507,41 @@ describe('archive handler metrics', () => {
     expect(ours.map((message) => message.MessageAttributes?.failureReason?.StringValue)).toEqual([reason]);
   });
 
+  it('sends archive.completed on the retry of a task that crashed after marking its batch complete, before the send', async () => {
+    // Prepare: an earlier attempt archived the report and marked the batch complete, then died before it
+    // sent archive.completed (the middleware stack of the handler's SQS client is cached: a send cannot be
+    // faulted from here once the client was used, so the crash is reproduced by its trace in the manifest)
+    const task = reportTask('publish-retry', `${mediaOrigin}/report.pdf`);
+    const marked = await new ArchiveManifest(ledger).markAssetDone(
+      task.vendor,
+      task.interviewKey,
+      task.batchId,
+      task.asset.name,
+      task.batchAssets,
+    );
+    expect(marked).toBe('complete');
+
+    // Act
+    const retry = await invoke(sqsRecord(JSON.stringify(task), 2));
+
+    // Assess: the retry found the batch complete already and sent the event, once
+    expect(retry.result.batchItemFailures).toEqual([]);
+    const completions: Message[] = [];
+    for (let polls = 0; polls < 3; polls += 1) {
+      const { Messages = [] } = await emulators.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: emulators.queueUrls.events,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+        }),
+      );
+      completions.push(...Messages.filter((message) => message.Body?.includes(task.batchId)));
+    }
+    expect(completions.map((message) => JSON.parse(message.Body ?? '{}').event?.type)).toEqual([
+      'archive.completed',
+    ]);
+  });
+
   it.each([
     ['a body that is not JSON', 'unknown', 'not json'],
     [
