@@ -1580,6 +1580,24 @@ describe('syncInterviewEvent: Slack (Slack fake)', () => {
     expect(texts()).toHaveLength(1);
   });
 
+  it('records a notification Slack refused for good (404 no_service) as refused, and the event done with its ATS writes', async () => {
+    // Prepare: the webhook was revoked at Slack
+    slack.failNext({ status: 404, body: 'no_service', times: 5 });
+    const ended = round0('interview_ended');
+
+    // Act
+    const first = await syncInterviewEvent(ended, deps);
+    const redelivery = await syncInterviewEvent(ended, deps);
+
+    // Assess: not failed (a revoked webhook must not dead-letter every event), not sent again
+    expect(first.effects).toMatchObject({ 'notify:completed': 'refused', note: 'ran' });
+    expect(world.tagsOf('opp-jane')).toEqual([completedTag]);
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+    expect(redelivery.outcome).toBe('duplicate');
+    expect(slack.state.requests).toHaveLength(1);
+    expect(texts()).toEqual([]);
+  });
+
   it('retries a notification Slack refused with 429 with its event, without repeating the ATS writes', async () => {
     // Prepare
     slack.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 0, when: 'before', times: 5 });
