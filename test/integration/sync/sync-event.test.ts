@@ -1714,6 +1714,25 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
     expect(actions).toEqual(['status', 'status', 'stage', 'note', 'links']);
   });
 
+  it('moves the stage from where the session found it, so a recruiter’s move between the start and the report stands', async () => {
+    // Prepare: the session read the stage at the interview's start; a recruiter then moved the application on
+    world = await startSyncWorld();
+    const deps = world.deps({ options: { completedStageId: 'stage-screened' } });
+    await syncInterviewEvent(session('interview.started'), deps);
+    const opportunity = world.lever.state.opportunities.find((o) => o.id === 'ABCD1234');
+    if (opportunity === undefined) throw new Error('no ABCD1234');
+    expect(opportunity.stage).not.toBe('stage-onsite');
+    opportunity.stage = 'stage-onsite';
+
+    // Act
+    const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+
+    // Assess: the recruiter's stage stands, and no move was sent
+    expect(report.effects['stage:stage-screened']).toBe('moved-on');
+    expect(opportunity.stage).toBe('stage-onsite');
+    expect(requestsMatching(world, 'PUT', '/stage')).toHaveLength(0);
+  });
+
   /** Notifies through `slack` in one attempt: a 429 is the notification's failure. */
   const notifyOnce = (slack: FakeSlack) => (notification: Parameters<typeof notifySlack>[1]) =>
     notifySlack(slack.webhookUrl, notification, { minIntervalMs: 0, baseDelayMs: 1, maxAttempts: 1 });
