@@ -127,6 +127,26 @@ describe('syncInterviewEvent: a stored match made stale by a merge (Greenhouse f
     expect(item?.atsMatch).toEqual({ candidateId: '12', applicationId: '101', stageAtStart: '500' });
   });
 
+  it('retries the event when the look-up after a refusal fails transiently, then writes on the merged record', async () => {
+    // Prepare: the match stored; the merge; the look-up the refusal calls for answers 503 (both attempts)
+    const deps = world.deps({ ats });
+    await syncInterviewEvent(round0('interview_started'), deps);
+    mergeCandidate11Into12();
+    greenhouse.failNext({ status: 503, times: 2, match: (request) => request.path === '/v3/applications' });
+
+    // Act
+    const failed = await syncInterviewEvent(round0('interview_ended'), deps).catch((error: unknown) => error);
+    const retried = await syncInterviewEvent(round0('interview_ended'), deps);
+
+    // Assess: a transient failure (the queue retries it), not the refusal (which would dead-letter it); the
+    // retry writes "completed" and the note on candidate 12
+    expect(failed).toMatchObject({ name: 'AtsTransientError' });
+    expect(classifyFailure(failed)).toMatchObject({ kind: 'transient' });
+    expect(retried.effects).toMatchObject({ 'status:completed': 'ran', note: 'ran' });
+    expect(tagsOf(12)).toEqual([71]);
+    expect(greenhouse.state.notes.map((note) => note.candidate_id)).toEqual([12]);
+  });
+
   it('lets a refusal stand when the record looked up again is the same one', async () => {
     // Prepare: the match stored; then candidate 11's "completed" tag is removed from the organisation
     const deps = world.deps({ ats });
