@@ -693,6 +693,50 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(seriesOf(metrics, 'EventDeadLettered')).toEqual([`service=${service}`]);
   });
 
+  it('retries an event the ATS refuses when its park fails before the last receive: no dead letter without its parked copy', async () => {
+    // Prepare: Lever refuses the look-up (403); DynamoDB refuses the worker's park (its PutItem of a PARKED#
+    // item) alone, as a fault would
+    const event = round0('interview_ended', {
+      eventId: 'evt_refused_unparkable',
+      interviewId: 'int-refused-unparkable',
+      email: 'refused-unparkable@example.com',
+    });
+    lever.failNext({ status: 403, match: (r) => r.query.email === 'refused-unparkable@example.com' });
+    clients.dynamoDbClient().middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string>; body?: unknown };
+        const target = request.headers?.['x-amz-target'] ?? '';
+        const body =
+          request.body instanceof Uint8Array
+            ? Buffer.from(request.body).toString('utf8')
+            : String(request.body);
+        if (target.endsWith('.PutItem') && body.includes('PARKED#'))
+          throw Object.assign(new Error('injected park failure'), {
+            name: 'ValidationException',
+            $fault: 'client',
+          });
+        return next(args);
+      },
+      { step: 'build', name: 'refuseFailedParks' },
+    );
+    const record = eventRecord(event);
+
+    // Act
+    let response: SQSBatchResponse;
+    try {
+      response = await invoke(record);
+    } finally {
+      clients.dynamoDbClient().middlewareStack.remove('refuseFailedParks');
+    }
+
+    // Assess: left on the queue (the next receive parks it, then dead-letters it), not dead-lettered bare
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(await drainDeadLetters()).toEqual([]);
+    expect((await parking.list('failed')).filter((parked) => parked.dedupeKey === event.dedupeKey)).toEqual(
+      [],
+    );
+  });
+
   it('on the queue’s last receive, parks and dead-letters an event that still fails transiently, with the reason', async () => {
     // Prepare: the 10th receive (the queue's maxReceiveCount) of an event whose ATS look-up answers 500
     lever.failNext({ status: 500, match: (r) => r.query.email === 'eve@example.com' });
