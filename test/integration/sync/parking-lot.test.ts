@@ -81,6 +81,41 @@ describe('ParkingLot (dynalite)', () => {
     expect((await parking.list('failed')).map((entry) => entry.dedupeKey)).toEqual([started.dedupeKey]);
   });
 
+  it('reads only the attributes a listing of keys or summaries needs, never the envelopes', async () => {
+    // Prepare: the Queries the listings send, as the client sends them
+    const projections: string[][] = [];
+    dynamo.client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as {
+          ProjectionExpression?: string;
+          ExpressionAttributeNames?: Record<string, string>;
+        };
+        if (input.ProjectionExpression !== undefined) {
+          projections.push(
+            input.ProjectionExpression.split(', ').map(
+              (name) => input.ExpressionAttributeNames?.[name] ?? name,
+            ),
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordProjections' },
+    );
+    await parking.park('failed', aLargeReport(300), 'lever: forbidden');
+
+    // Act
+    const keys = await parking.listKeys('failed');
+    const summaries = await parking.listSummaries('failed');
+
+    // Assess
+    expect(keys).toHaveLength(1);
+    expect(summaries).toHaveLength(1);
+    expect(projections).toEqual([
+      ['parkedAt', 'dedupeKey'],
+      ['parkedAt', 'dedupeKey', 'vendor', 'eventType', 'reason'],
+    ]);
+  });
+
   it('parks, reads and removes an event whose dedupe key passes a sort key’s 1024 bytes', async () => {
     // Prepare: a micro1 session's key from two ids the schema accepts (255 characters each; ':' is
     // written as three, '語' is three bytes)
