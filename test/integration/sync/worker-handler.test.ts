@@ -1437,6 +1437,29 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(elapsedA).toBeLessThan(1_900);
   });
 
+  it('does not count a third delivery of an event another invocation holds as failing again: it waits', async () => {
+    // Prepare: the first delivery holds the event while its note is posted (held at the Lever fake)
+    const event = round0('interview_ended', {
+      eventId: 'evt_held_third',
+      interviewId: 'int-held-third',
+      email: 'dan@example.com',
+    });
+    const held = lever.faults.hold({ method: 'POST', path: /opp-dan\/notes$/ });
+    const first = invoke(eventRecord(event));
+    await held.reached;
+    const from = stdout().length;
+
+    // Act: its third delivery meets the held event
+    const third = await invoke(eventRecord(event, 3));
+    const thirdMetrics = published(from);
+    held.release();
+    await first;
+
+    // Assess: retried, but waiting is not failing (the events-failing-repeatedly alarm must not fire on it)
+    expect(failedIds(third)).toHaveLength(1);
+    expect(seriesOf(thirdMetrics, 'EventFailingRepeatedly')).toEqual([]);
+  });
+
   it('brings a delivery of an event another invocation holds back in seconds, not after the visibility timeout', async () => {
     // Prepare: an empty events queue; the first delivery holds the event while its note is posted (held at
     // the Lever fake); a second delivery of the same event is a real message, received for 60 s
