@@ -52,7 +52,7 @@ import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { redrivenAtAttribute } from './queue/event-queue.js';
 import { type QueuedEvent, readQueueMessage } from './queue/queue-message.js';
 import { type RawEvent, RawEventStore, rawEventOf } from './queue/raw-events.js';
-import { throttledRetrySeconds } from './queue/redelivery.js';
+import { heldEventRetrySeconds, throttledRetrySeconds } from './queue/redelivery.js';
 import type { CrashPoints } from './sync/apply.js';
 import { EffectBusyError } from './sync/errors.js';
 import { classifyFailure } from './sync/failures.js';
@@ -82,8 +82,6 @@ const queueVisibilityTimeoutSeconds = positiveIntEnv(env, envNames.queueVisibili
 const queueMaxReceiveCount = positiveIntEnv(env, envNames.queueMaxReceiveCount, 0);
 // Instances that may call the ATS at once, each with its own limiter: each takes its part of the rate.
 const atsRateShare = positiveIntEnv(env, envNames.atsRateShare, 1);
-/** Seconds the first redelivery of an event another attempt holds waits; doubled at every receive. */
-const heldRetryBaseSeconds = 2;
 /**
  * From this receive on, a failing event is counted as `EventFailingRepeatedly`: SQS's
  * ApproximateAgeOfOldestMessage stops counting a message once it has been received three times, so the
@@ -283,19 +281,11 @@ const retryAfterOf = (error: unknown): number | undefined => {
   return undefined;
 };
 
-/**
- * When a failed attempt should come back, if not after the queue's visibility timeout: for an event (or a
- * write it waits for) that another live attempt holds — a concurrent redelivery — 2 s, doubled at every
- * receive (2, 4, 8, … s), and only while shorter than the queue's own timeout. The holder usually finishes
- * within a second, so the redelivery then finds the event done instead of waiting out six minutes; a holder
- * that died loses its claims after its lease (120 s), and the redeliveries reach that before the queue's
- * maxReceiveCount (10) could dead-letter the message (2 + 4 + … + 64 = 126 s by the 7th receive).
- */
-const heldRetrySeconds = (error: unknown, receiveCount: number): number | undefined => {
-  if (!(error instanceof EventInProgressError || error instanceof EffectBusyError)) return undefined;
-  const seconds = heldRetryBaseSeconds * 2 ** Math.max(0, Math.min(receiveCount - 1, 20));
-  return seconds < queueVisibilityTimeoutSeconds ? seconds : undefined;
-};
+/** When an attempt that met its event (or a write it waits for) held by another comes back (redelivery.ts). */
+const heldRetrySeconds = (error: unknown, receiveCount: number): number | undefined =>
+  error instanceof EventInProgressError || error instanceof EffectBusyError
+    ? heldEventRetrySeconds(receiveCount, queueVisibilityTimeoutSeconds)
+    : undefined;
 
 /** The ATS (or Slack) whose call threw `error`, when it is an ATS error: `AtsWriteFailed`'s provider. */
 const failedProviderOf = (error: unknown): string | undefined => {

@@ -30,3 +30,23 @@ export const throttledRetrySeconds = (
   const floor = Math.min(visibilityTimeoutSeconds, throttledFloorBaseSeconds * 2 ** doublings);
   return Math.min(maxThrottledDelaySeconds, Math.max(Math.ceil(retryAfterSeconds), floor));
 };
+
+/** Seconds the first redelivery of an event another attempt holds waits; doubled at every receive. */
+const heldRetryBaseSeconds = 2;
+
+/**
+ * When an attempt that met its event (or a write it waits for) held by another live attempt — a concurrent
+ * redelivery — comes back: 2 s, doubled at every receive (2, 4, 8, … s), and only while shorter than the
+ * queue's own visibility timeout (`undefined`: the timeout then applies). The holder usually finishes within
+ * a second, so the redelivery then finds the event done instead of waiting out six minutes; a holder that
+ * died loses its claims after its lease (120 s), and the redeliveries reach that before the queue's
+ * maxReceiveCount (10) could dead-letter the message (2 + 4 + … + 64 = 126 s by the 7th receive).
+ * `visibilityTimeoutSeconds` is 0 when the queue's is not known: the message then waits it out.
+ */
+export const heldEventRetrySeconds = (
+  receiveCount: number,
+  visibilityTimeoutSeconds: number,
+): number | undefined => {
+  const seconds = heldRetryBaseSeconds * 2 ** Math.max(0, Math.min(receiveCount - 1, 20));
+  return seconds < visibilityTimeoutSeconds ? seconds : undefined;
+};

@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { maxThrottledDelaySeconds, throttledRetrySeconds } from '../../../functions/queue/redelivery.js';
+import {
+  heldEventRetrySeconds,
+  maxThrottledDelaySeconds,
+  throttledRetrySeconds,
+} from '../../../functions/queue/redelivery.js';
 
 /** The deployed events queue: 6-minute visibility timeout, dead-lettered at the 10th receive. */
 const visibility = 360;
@@ -47,5 +51,29 @@ describe('throttledRetrySeconds', () => {
 
     // Assess
     expect(delay).toBe(3);
+  });
+});
+
+describe('heldEventRetrySeconds', () => {
+  it('brings a held event back in 2 s, doubled at every receive, while shorter than the queue’s timeout', () => {
+    // Act
+    const waits = Array.from({ length: maxReceiveCount }, (_, index) => heldEventRetrySeconds(index + 1, 60));
+
+    // Assess: 64 s is not shorter than a 60 s timeout: from the 6th receive the timeout applies
+    expect(waits).toEqual([2, 4, 8, 16, 32, undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('reaches a dead holder’s 120 s lease before the deployed queue dead-letters the message', () => {
+    // Act: the waits before each of the first 7 receives' successors, on the deployed queue (360 s timeout)
+    const waits = Array.from({ length: 6 }, (_, index) => heldEventRetrySeconds(index + 1, visibility) ?? 0);
+
+    // Assess: the 7th receive comes 126 s after the first, past the lease, with 3 receives left
+    expect(waits).toEqual([2, 4, 8, 16, 32, 64]);
+    expect(waits.reduce((sum, seconds) => sum + seconds, 0)).toBeGreaterThanOrEqual(120);
+    expect(waits.length + 1).toBeLessThan(maxReceiveCount);
+  });
+
+  it('waits out the queue’s timeout when it is not known', () => {
+    expect(heldEventRetrySeconds(1, 0)).toBeUndefined();
   });
 });
