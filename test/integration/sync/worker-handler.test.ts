@@ -243,6 +243,35 @@ const endedFor = (name: (typeof people)[number] | 'nobody') =>
 const invoke = async (...records: SQSRecord[]): Promise<SQSBatchResponse> =>
   (await handler({ Records: records } satisfies SQSEvent, context)) as SQSBatchResponse;
 
+/**
+ * Runs `act` while DynamoDB refuses the worker's parks alone (its PutItem of a PARKED# item), as a fault
+ * would; everything else goes through.
+ */
+const whileParksAreRefused = async <T>(act: () => Promise<T>): Promise<T> => {
+  clients.dynamoDbClient().middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      const target = request.headers?.['x-amz-target'] ?? '';
+      const body =
+        request.body instanceof Uint8Array
+          ? Buffer.from(request.body).toString('utf8')
+          : String(request.body);
+      if (target.endsWith('.PutItem') && body.includes('PARKED#'))
+        throw Object.assign(new Error('injected park failure'), {
+          name: 'ValidationException',
+          $fault: 'client',
+        });
+      return next(args);
+    },
+    { step: 'build', name: 'refuseParks' },
+  );
+  try {
+    return await act();
+  } finally {
+    clients.dynamoDbClient().middlewareStack.remove('refuseParks');
+  }
+};
+
 const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
 
 const notesOf = (name: string) => lever.state.notes.filter((n) => n.opportunityId === `opp-${name}`);
@@ -702,32 +731,10 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       email: 'refused-unparkable@example.com',
     });
     lever.failNext({ status: 403, match: (r) => r.query.email === 'refused-unparkable@example.com' });
-    clients.dynamoDbClient().middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers?: Record<string, string>; body?: unknown };
-        const target = request.headers?.['x-amz-target'] ?? '';
-        const body =
-          request.body instanceof Uint8Array
-            ? Buffer.from(request.body).toString('utf8')
-            : String(request.body);
-        if (target.endsWith('.PutItem') && body.includes('PARKED#'))
-          throw Object.assign(new Error('injected park failure'), {
-            name: 'ValidationException',
-            $fault: 'client',
-          });
-        return next(args);
-      },
-      { step: 'build', name: 'refuseFailedParks' },
-    );
     const record = eventRecord(event);
 
     // Act
-    let response: SQSBatchResponse;
-    try {
-      response = await invoke(record);
-    } finally {
-      clients.dynamoDbClient().middlewareStack.remove('refuseFailedParks');
-    }
+    const response = await whileParksAreRefused(() => invoke(record));
 
     // Assess: left on the queue (the next receive parks it, then dead-letters it), not dead-lettered bare
     expect(failedIds(response)).toEqual([record.messageId]);
@@ -899,33 +906,11 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
         email: 'nobody@example.com',
       });
       const parkedBefore = await parking.list('unmatched');
-      clients.dynamoDbClient().middlewareStack.add(
-        (next) => async (args) => {
-          const request = args.request as { headers?: Record<string, string>; body?: unknown };
-          const target = request.headers?.['x-amz-target'] ?? '';
-          const body =
-            request.body instanceof Uint8Array
-              ? Buffer.from(request.body).toString('utf8')
-              : String(request.body);
-          if (target.endsWith('.PutItem') && body.includes('PARKED#'))
-            throw Object.assign(new Error('injected park failure'), {
-              name: 'ValidationException',
-              $fault: 'client',
-            });
-          return next(args);
-        },
-        { step: 'build', name: 'refuseParks' },
-      );
 
       const record = eventRecord(event, receiveCount);
 
       // Act
-      let response: SQSBatchResponse;
-      try {
-        response = await invoke(record);
-      } finally {
-        clients.dynamoDbClient().middlewareStack.remove('refuseParks');
-      }
+      const response = await whileParksAreRefused(() => invoke(record));
 
       // Assess
       expect(await parking.list('unmatched')).toEqual(parkedBefore);
