@@ -52,6 +52,9 @@ const bodyText = async (s3: S3Client, bucket: string, key: string): Promise<stri
   return (await object.Body?.transformToString('utf8')) ?? '';
 };
 
+/** A parsed playlist (hls-parser's). */
+type Playlist = ReturnType<typeof HLS.parse>;
+
 /**
  * An archived media playlist whose every relative URI (segments, init segments, keys) is replaced by
  * `uriOf` its archived object's key: a presigned URL (`npm run ops -- media`, played straight from S3) or the
@@ -62,8 +65,15 @@ export const playlistWithObjectUris = async (
   bucket: string,
   playlistKey: string,
   uriOf: (key: string) => Promise<string>,
+): Promise<string | undefined> =>
+  withObjectUris(HLS.parse(await bodyText(s3, bucket, playlistKey)), playlistKey, uriOf);
+
+/** {@link playlistWithObjectUris} of a playlist already read and parsed. */
+const withObjectUris = async (
+  parsed: Playlist,
+  playlistKey: string,
+  uriOf: (key: string) => Promise<string>,
 ): Promise<string | undefined> => {
-  const parsed = HLS.parse(await bodyText(s3, bucket, playlistKey));
   if (parsed.isMasterPlaylist) return undefined;
   const base = playlistKey.slice(0, playlistKey.lastIndexOf('/') + 1);
   const signed = new Map<string, string>();
@@ -95,12 +105,7 @@ const savedMediaName = (key: string): string => {
  * An archived master playlist whose variant and rendition URIs (`v<n>/index.m3u8`, `r<n>/index.m3u8`, as the
  * archive writes them) name the saved files of those playlists, beside it; `undefined` for a media playlist.
  */
-const masterWithSavedUris = async (
-  s3: S3Client,
-  bucket: string,
-  masterKey: string,
-): Promise<string | undefined> => {
-  const parsed = HLS.parse(await bodyText(s3, bucket, masterKey));
+const masterWithSavedUris = (parsed: Playlist, masterKey: string): string | undefined => {
   if (!parsed.isMasterPlaylist) return undefined;
   const base = masterKey.slice(0, masterKey.lastIndexOf('/') + 1);
   const saved = (uri: string) => (/^[a-z]+:/i.test(uri) ? uri : savedMediaName(`${base}${uri}`));
@@ -113,6 +118,9 @@ const masterWithSavedUris = async (
   }
   return HLS.stringify(master);
 };
+
+/** A variant's (`v<n>`) or an alternate rendition's (`r<n>`) media playlist, as the archive keys them. */
+const mediaPlaylistKey = /\/[vr]\d+\/index\.m3u8$/;
 
 /** The lines `npm run ops -- media` prints. */
 export const mediaCommand = async (options: MediaCommandOptions): Promise<string[]> => {
@@ -136,7 +144,7 @@ export const mediaCommand = async (options: MediaCommandOptions): Promise<string
     }
     if (options.saveDir !== undefined) {
       await mkdir(options.saveDir, { recursive: true });
-      for (const object of objects.filter((o) => /\/[vr]\d+\/index\.m3u8$/.test(o.key))) {
+      for (const object of objects.filter((o) => mediaPlaylistKey.test(o.key))) {
         const text = await playlistWithObjectUris(options.s3, options.bucket, object.key, presign);
         if (text === undefined) continue;
         const file = join(options.saveDir, savedMediaName(object.key));
@@ -146,11 +154,12 @@ export const mediaCommand = async (options: MediaCommandOptions): Promise<string
       // Each recording's entry (`<camera>/index.m3u8`): a master naming the files above, or, for a
       // recording of one variant, its media playlist itself (URIs into v0/).
       for (const object of objects.filter(
-        (o) => /\/[^/]+\/index\.m3u8$/.test(o.key) && !/\/[vr]\d+\/index\.m3u8$/.test(o.key),
+        (o) => o.key.endsWith('/index.m3u8') && !mediaPlaylistKey.test(o.key),
       )) {
+        // Read once: a master names the saved files, a one-variant entry its presigned segments.
+        const parsed = HLS.parse(await bodyText(options.s3, options.bucket, object.key));
         const text =
-          (await masterWithSavedUris(options.s3, options.bucket, object.key)) ??
-          (await playlistWithObjectUris(options.s3, options.bucket, object.key, presign));
+          masterWithSavedUris(parsed, object.key) ?? (await withObjectUris(parsed, object.key, presign));
         if (text === undefined) continue;
         const camera = object.key.split('/').at(-2);
         const file = join(options.saveDir, `${camera}.m3u8`);
