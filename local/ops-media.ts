@@ -55,20 +55,39 @@ const bodyText = async (s3: S3Client, bucket: string, key: string): Promise<stri
 /** A parsed playlist (hls-parser's). */
 type Playlist = ReturnType<typeof HLS.parse>;
 
+/** A variant's (`v<n>`) or an alternate rendition's (`r<n>`) media playlist, as the archive keys them. */
+const mediaPlaylistKey = /\/[vr]\d+\/index\.m3u8$/;
+
+/**
+ * A recording's entry playlist (`<camera>/index.m3u8`): a master naming its `v<n>` and `r<n>` playlists, or
+ * for a recording of one variant that media playlist itself. The archive stores it last, so a recording
+ * that has one is archived whole.
+ */
+export const isRecordingEntry = (key: string): boolean =>
+  key.endsWith('/index.m3u8') && !mediaPlaylistKey.test(key);
+
+/**
+ * An archived playlist of a recording — its entry or one of its media playlists (`undefined` for any other
+ * key) — rewritten for a player that cannot resolve the stored relative URIs: a master's variant and
+ * rendition URIs name `uris.playlist` of their keys, a media playlist's segment, init and key URIs
+ * `uris.object` of theirs (the local console's routes; `npm run ops -- media` uses the parts below).
+ */
+export const playableRecordingPlaylist = async (
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  uris: { readonly playlist: (key: string) => string; readonly object: (key: string) => Promise<string> },
+): Promise<string | undefined> => {
+  if (!isRecordingEntry(key) && !mediaPlaylistKey.test(key)) return undefined;
+  const parsed = HLS.parse(await bodyText(s3, bucket, key));
+  return masterWithUris(parsed, key, uris.playlist) ?? withObjectUris(parsed, key, uris.object);
+};
+
 /**
  * An archived media playlist whose every relative URI (segments, init segments, keys) is replaced by
  * `uriOf` its archived object's key: a presigned URL (`npm run ops -- media`, played straight from S3) or the
  * local console's object route; `undefined` for a master playlist.
  */
-export const playlistWithObjectUris = async (
-  s3: S3Client,
-  bucket: string,
-  playlistKey: string,
-  uriOf: (key: string) => Promise<string>,
-): Promise<string | undefined> =>
-  withObjectUris(HLS.parse(await bodyText(s3, bucket, playlistKey)), playlistKey, uriOf);
-
-/** {@link playlistWithObjectUris} of a playlist already read and parsed. */
 const withObjectUris = async (
   parsed: Playlist,
   playlistKey: string,
@@ -103,24 +122,26 @@ const savedMediaName = (key: string): string => {
 
 /**
  * An archived master playlist whose variant and rendition URIs (`v<n>/index.m3u8`, `r<n>/index.m3u8`, as the
- * archive writes them) name the saved files of those playlists, beside it; `undefined` for a media playlist.
+ * archive writes them) are replaced by `uriOf` their keys: the saved files of those playlists, beside it, or
+ * the console's playlist route; `undefined` for a media playlist.
  */
-const masterWithSavedUris = (parsed: Playlist, masterKey: string): string | undefined => {
+const masterWithUris = (
+  parsed: Playlist,
+  masterKey: string,
+  uriOf: (key: string) => string,
+): string | undefined => {
   if (!parsed.isMasterPlaylist) return undefined;
   const base = masterKey.slice(0, masterKey.lastIndexOf('/') + 1);
-  const saved = (uri: string) => (/^[a-z]+:/i.test(uri) ? uri : savedMediaName(`${base}${uri}`));
+  const mapped = (uri: string) => (/^[a-z]+:/i.test(uri) ? uri : uriOf(`${base}${uri}`));
   const master = parsed as InstanceType<typeof HLS.types.MasterPlaylist>;
   for (const variant of master.variants) {
-    variant.uri = saved(variant.uri);
+    variant.uri = mapped(variant.uri);
     for (const rendition of [...variant.audio, ...variant.video, ...variant.subtitles]) {
-      if (rendition.uri) rendition.uri = saved(rendition.uri);
+      if (rendition.uri) rendition.uri = mapped(rendition.uri);
     }
   }
   return HLS.stringify(master);
 };
-
-/** A variant's (`v<n>`) or an alternate rendition's (`r<n>`) media playlist, as the archive keys them. */
-const mediaPlaylistKey = /\/[vr]\d+\/index\.m3u8$/;
 
 /** The lines `npm run ops -- media` prints. */
 export const mediaCommand = async (options: MediaCommandOptions): Promise<string[]> => {
@@ -145,7 +166,8 @@ export const mediaCommand = async (options: MediaCommandOptions): Promise<string
     if (options.saveDir !== undefined) {
       await mkdir(options.saveDir, { recursive: true });
       for (const object of objects.filter((o) => mediaPlaylistKey.test(o.key))) {
-        const text = await playlistWithObjectUris(options.s3, options.bucket, object.key, presign);
+        const parsed = HLS.parse(await bodyText(options.s3, options.bucket, object.key));
+        const text = await withObjectUris(parsed, object.key, presign);
         if (text === undefined) continue;
         const file = join(options.saveDir, savedMediaName(object.key));
         await writeFile(file, text);
@@ -153,13 +175,12 @@ export const mediaCommand = async (options: MediaCommandOptions): Promise<string
       }
       // Each recording's entry (`<camera>/index.m3u8`): a master naming the files above, or, for a
       // recording of one variant, its media playlist itself (URIs into v0/).
-      for (const object of objects.filter(
-        (o) => o.key.endsWith('/index.m3u8') && !mediaPlaylistKey.test(o.key),
-      )) {
+      for (const object of objects.filter((o) => isRecordingEntry(o.key))) {
         // Read once: a master names the saved files, a one-variant entry its presigned segments.
         const parsed = HLS.parse(await bodyText(options.s3, options.bucket, object.key));
         const text =
-          masterWithSavedUris(parsed, object.key) ?? (await withObjectUris(parsed, object.key, presign));
+          masterWithUris(parsed, object.key, savedMediaName) ??
+          (await withObjectUris(parsed, object.key, presign));
         if (text === undefined) continue;
         const camera = object.key.split('/').at(-2);
         const file = join(options.saveDir, `${camera}.m3u8`);

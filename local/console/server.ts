@@ -10,8 +10,10 @@
  *   sent when it changes (the server reads the stores every second while a page is open);
  * - `/console/media/object?vendor&interview&key`: an archived object, streamed from s3rver (ranges passed
  *   through, so players seek);
- * - `/console/media/hls?vendor&interview&key`: an archived media playlist whose segment, init and key URIs
- *   name `/console/media/object` (the relative URIs of the stored playlist would resolve against this server).
+ * - `/console/media/hls?vendor&interview&key`: an archived recording's entry playlist, whose variant and
+ *   rendition URIs name this route (so a separate audio rendition plays too), or one of its media playlists,
+ *   whose segment, init and key URIs name `/console/media/object` (the relative URIs of the stored playlists
+ *   would resolve against this server).
  *
  * The browser never holds a URL of s3rver: a page open all day would outlive any presigned URL (players
  * keep the URL they were given, and an audio element sends its later range requests straight to where a
@@ -28,7 +30,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { type VendorName, vendorNames } from '../../functions/vendors/envelope.js';
 import { listenOnLoopback, loopbackHost } from '../listen.js';
 import { consoleLog, type LocalLog } from '../log.js';
-import { playlistWithObjectUris } from '../ops-media.js';
+import { playableRecordingPlaylist } from '../ops-media.js';
 import type { ConsoleData } from './snapshot.js';
 
 export interface LocalConsoleOptions {
@@ -125,17 +127,20 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
   };
 
   /**
-   * The media playlist with each URI naming the console's object route (`npm run ops -- media`'s own
-   * rewriting, given console URLs instead of presigned ones).
+   * A recording's entry playlist or one of its media playlists, each URI naming the console's own routes:
+   * the master's variants and renditions this playlist route, the segments, init sections and keys the
+   * object route (`npm run ops -- media`'s rewriting, given console URLs instead of presigned ones).
    */
-  const consoleMediaPlaylist = async (url: URL): Promise<string> => {
+  const consolePlaylist = async (url: URL): Promise<string> => {
     const { vendor, object } = await archivedObject(url);
-    if (!/\/v\d+\/index\.m3u8$/.test(object.key)) throw new NotFoundError('not a media playlist');
     const interview = url.searchParams.get('interview') ?? '';
-    const objectUrl = async (key: string) =>
-      `/console/media/object?${new URLSearchParams({ vendor, interview, key })}`;
-    const text = await playlistWithObjectUris(options.s3, options.bucket, object.key, objectUrl);
-    if (text === undefined) throw new NotFoundError('not a media playlist');
+    const routeOf = (route: 'hls' | 'object', key: string) =>
+      `/console/media/${route}?${new URLSearchParams({ vendor, interview, key })}`;
+    const text = await playableRecordingPlaylist(options.s3, options.bucket, object.key, {
+      playlist: (key) => routeOf('hls', key),
+      object: async (key) => routeOf('object', key),
+    });
+    if (text === undefined) throw new NotFoundError("not a recording's playlist");
     return text;
   };
 
@@ -281,7 +286,7 @@ export const startLocalConsole = async (options: LocalConsoleOptions): Promise<L
     }
     if (url.pathname === '/console/media/object') return streamObject(req, res, url);
     if (url.pathname === '/console/media/hls') {
-      return send(res, 200, 'application/vnd.apple.mpegurl', await consoleMediaPlaylist(url));
+      return send(res, 200, 'application/vnd.apple.mpegurl', await consolePlaylist(url));
     }
     return send(res, 404, 'text/plain', 'not found\n');
   };

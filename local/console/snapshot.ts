@@ -24,6 +24,7 @@ import type { EventRecord, InterviewState } from '../../functions/ledger/intervi
 import { interviewKeyOf } from '../../functions/ledger/lifecycle.js';
 import { type ParkedEvent, type ParkedSummary, ParkingLot } from '../../functions/ledger/parking-lot.js';
 import { type VendorName, vendorNames } from '../../functions/vendors/envelope.js';
+import { isRecordingEntry } from '../ops-media.js';
 import type { TappedEvent, WorkerTap } from './worker-tap.js';
 
 /** How an archived object is shown. */
@@ -187,11 +188,15 @@ export const typeFromDedupeKey = (dedupeKey: string): string | undefined => {
   return parts.length >= 3 && parts[0] !== 'round0' ? parts[1] : undefined;
 };
 
-/** How an object of the archive is shown: a player for MP3s and HLS media playlists, a link for a PDF. */
+/** How an object of the archive is shown: a player for MP3s and HLS recordings, a link for a PDF. */
 export const mediaKindOf = (entry: Pick<ManifestEntry, 'key' | 'contentType'>): MediaKind => {
-  if (entry.contentType.startsWith('audio/') && !entry.key.endsWith('.m3u8')) return 'audio';
-  // A variant's media playlist (`<camera>/v<n>/index.m3u8`); the master above it lists only that variant.
-  if (/\/v\d+\/index\.m3u8$/.test(entry.key)) return 'hls';
+  // What a recording's entry plays: its variants' and renditions' (`v<n>/`, `r<n>/`) playlists, segments,
+  // init sections and keys — a separate audio rendition's segments too, never a player each.
+  if (/\/[vr]\d+\/[^/]+$/.test(entry.key)) return 'part';
+  // A recording's entry playlist (`<camera>/index.m3u8`), stored once the recording is archived whole: a
+  // master names the video and any separate audio, which a variant's playlist alone would play silent.
+  if (isRecordingEntry(entry.key)) return 'hls';
+  if (entry.contentType.startsWith('audio/')) return 'audio';
   if (entry.contentType === 'application/pdf') return 'document';
   return 'part';
 };

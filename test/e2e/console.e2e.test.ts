@@ -4,8 +4,8 @@
  * API fakes, media fake, console); ROUND0's interview_started and interview_ended, micro1's report and
  * webcam media fixtures and micro1's own recording sample (whose URL the archive refuses) go through it;
  * then the page must show the events, the interview's status and effects, the parked event and the
- * archive's dead letter, play an archived MP3 and attach hls.js to both archived recordings (fMP4 screen,
- * AES-128 TS webcam), and show an event sent after it opened without being reloaded.
+ * archive's dead letter, play an archived MP3 and attach hls.js to both archived recordings' entry playlists
+ * (fMP4 screen through its master, AES-128 TS webcam), and show an event sent after it opened without being reloaded.
  *
  * Debian's Chromium decodes H.264 and AAC (`MediaSource.isTypeSupported` is checked first, so a build
  * without them fails here with that reason rather than with a stalled player).
@@ -262,7 +262,8 @@ describe('local console in Chromium', () => {
     expect(
       await page.evaluate(() => MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"')),
     ).toBe(true);
-    for (const camera of ['screen/v1', 'webcam/v0']) {
+    // Each recording plays from its entry playlist (screen's master, webcam's one-variant media playlist)
+    for (const camera of ['screen', 'webcam']) {
       const video = `video[data-key="interviews/LocalMedia/${camera}/index.m3u8"]`;
       await page
         .waitForFunction(

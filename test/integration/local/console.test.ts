@@ -28,6 +28,7 @@ import { ConsoleData, type ConsoleSnapshot } from '../../../local/console/snapsh
 import { createWorkerTap } from '../../../local/console/worker-tap.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 import { silentLog } from '../../../local/log.js';
+import { mediaSegment, streamTypes } from '../../helpers/media-segments.js';
 
 const table = resources.ledgerTable.name;
 const bucket = resources.bucket.name;
@@ -69,6 +70,25 @@ const mediaPlaylist = [
   '#EXT-X-KEY:METHOD=AES-128,URI="key_0.key",IV=0x00000000000000000000000000000001',
   '#EXTINF:2.0,',
   'seg_0.ts',
+  '#EXT-X-ENDLIST',
+  '',
+].join('\n');
+
+/** The recording's entry: its video variant and, apart, its audio (which the variant alone plays silent). */
+const masterPlaylist = [
+  '#EXTM3U',
+  '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="en",DEFAULT=YES,AUTOSELECT=YES,URI="r0/index.m3u8"',
+  '#EXT-X-STREAM-INF:BANDWIDTH=800000,AUDIO="aud"',
+  'v0/index.m3u8',
+  '',
+].join('\n');
+
+const audioPlaylist = [
+  '#EXTM3U',
+  '#EXT-X-VERSION:3',
+  '#EXT-X-TARGETDURATION:2',
+  '#EXTINF:2.0,',
+  'seg_0.aac',
   '#EXT-X-ENDLIST',
   '',
 ].join('\n');
@@ -138,6 +158,19 @@ beforeAll(async () => {
     'application/octet-stream',
   );
   await archive(manifest, 'interviews/iv-1/screen/v0/seg_0.ts', Buffer.alloc(188, 0x47), 'video/mp2t');
+  await archive(manifest, 'interviews/iv-1/screen/r0/seg_0.aac', Buffer.alloc(64, 0xff), 'audio/aac');
+  await archive(
+    manifest,
+    'interviews/iv-1/screen/r0/index.m3u8',
+    audioPlaylist,
+    'application/vnd.apple.mpegurl',
+  );
+  await archive(
+    manifest,
+    'interviews/iv-1/screen/index.m3u8',
+    masterPlaylist,
+    'application/vnd.apple.mpegurl',
+  );
   await manifest.markAssetDone('round0', 'iv-1', 'batch-1', 'q1', ['q1']);
   // An object of the same bucket that is no archive (a raw event): the console must never serve it
   await s3.send(
@@ -239,7 +272,11 @@ describe('console snapshot', () => {
     });
     expect(interview?.archive?.objects.map((o) => [o.key, o.kind])).toEqual([
       ['interviews/iv-1/question_q1.mp3', 'audio'],
-      ['interviews/iv-1/screen/v0/index.m3u8', 'hls'],
+      // One player a recording, its entry: the audio rendition's segment is none of its own
+      ['interviews/iv-1/screen/index.m3u8', 'hls'],
+      ['interviews/iv-1/screen/r0/index.m3u8', 'part'],
+      ['interviews/iv-1/screen/r0/seg_0.aac', 'part'],
+      ['interviews/iv-1/screen/v0/index.m3u8', 'part'],
       ['interviews/iv-1/screen/v0/key_0.key', 'part'],
       ['interviews/iv-1/screen/v0/seg_0.ts', 'part'],
     ]);
@@ -423,6 +460,26 @@ describe('console server', () => {
     expect((await fetched.arrayBuffer()).byteLength).toBe(188);
     expect(Buffer.from(await key.arrayBuffer())).toEqual(Buffer.alloc(16, 7));
     expect(notPlaylist.status).toBe(404);
+  });
+
+  it('serves a recording’s master whose video and separate audio name the console’s playlist route', async () => {
+    // Act: the entry, then each playlist it names, then the audio's segment
+    const response = await get(`/console/media/hls?${mediaQuery('interviews/iv-1/screen/index.m3u8')}`);
+    const master = await response.text();
+    const variant = master.split('\n').find((line) => line.startsWith('/console/')) ?? '';
+    const audio = /URI="([^"]+)"/.exec(master)?.[1] ?? '';
+    const audioPlaylist = await (await get(audio)).text();
+    const audioSegment = audioPlaylist.split('\n').find((line) => line.startsWith('/console/')) ?? '';
+    const fetched = await get(audioSegment);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(master).toContain('AUDIO="aud"');
+    expect(variant).toBe(`/console/media/hls?${mediaQuery('interviews/iv-1/screen/v0/index.m3u8')}`);
+    expect(audio).toBe(`/console/media/hls?${mediaQuery('interviews/iv-1/screen/r0/index.m3u8')}`);
+    expect(audioSegment).toBe(`/console/media/object?${mediaQuery('interviews/iv-1/screen/r0/seg_0.aac')}`);
+    expect(Buffer.from(await fetched.arrayBuffer())).toEqual(Buffer.alloc(64, 0xff));
   });
 
   it('answers only to its own host names (no DNS rebinding)', async () => {
@@ -660,5 +717,42 @@ describe('console reads on a growing table', () => {
     expect(secondReads.filter((read) => read === 'GetItemCommand:PARKED')).toEqual([]);
     expect(second.parked).toEqual(first.parked);
     expect(second.parked.find((p) => p.dedupeKey === 'round0:evt_3')?.interview).toBe('round0:iv-3');
+  });
+
+  it('plays a recording with separate audio whole: ffprobe reads its picture and its sound through the console', async () => {
+    // Prepare: a recording archived (last in the file: a new interview of the archive) with real segments, its video without sound and its audio apart
+    const manifest = new ArchiveManifest({ client: dynamodb, tableName: table });
+    const recording = 'interviews/R9/screen';
+    const store = async (key: string, body: string | Buffer) => {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${recording}/${key}`, Body: body }));
+      await manifest.record('micro1', 'report:R9', {
+        key: `${recording}/${key}`,
+        size: Buffer.byteLength(body),
+        sha256: '0'.repeat(64),
+        contentType: 'application/vnd.apple.mpegurl',
+        sourceUrl: `https://media.example/${key}`,
+      });
+    };
+    const oneSegment = (uri: string) =>
+      ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXTINF:4,', uri, '#EXT-X-ENDLIST', ''].join('\n');
+    await store('v0/seg_0.ts', await mediaSegment('video'));
+    await store('r0/seg_0.aac', await mediaSegment('audio'));
+    await store('v0/index.m3u8', oneSegment('seg_0.ts'));
+    await store('r0/index.m3u8', oneSegment('seg_0.aac'));
+    await store('index.m3u8', masterPlaylist);
+    const query = new URLSearchParams({
+      vendor: 'micro1',
+      interview: 'report:R9',
+      key: `${recording}/index.m3u8`,
+    });
+
+    // Act
+    const streams = await streamTypes(
+      `http://127.0.0.1:${server.port}/console/media/hls?${query}`,
+      'http,tcp',
+    );
+
+    // Assess
+    expect(streams).toEqual(new Set(['audio', 'video']));
   });
 });

@@ -4,11 +4,9 @@
  * and each recording's entry as `<camera>.m3u8` naming those files, so the saved copy plays with its sound
  * (ffprobe reads both streams through the emulator's presigned URLs).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import HLS from 'hls-parser';
@@ -16,6 +14,7 @@ import type { ManifestEntry } from '../../../functions/archive/manifest.js';
 import { resources } from '../../../lib/resources.js';
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 import { mediaCommand } from '../../../local/ops-media.js';
+import { mediaSegment, streamTypes } from '../../helpers/media-segments.js';
 
 const bucket = resources.bucket.name;
 const base = 'interviews/R1';
@@ -41,7 +40,6 @@ function mediaPlaylist(segment: string): string {
 let emulators: LocalEmulators;
 let s3: S3Client;
 let saveDir: string;
-const run = promisify(execFile);
 
 beforeAll(async () => {
   emulators = await startEmulators();
@@ -56,28 +54,11 @@ beforeAll(async () => {
   }
   saveDir = await mkdtemp(join(tmpdir(), 'ops-media-'));
   // Real segments: the screen's video carries no sound, its audio is the rendition's
-  const lavfi = async (source: string, codec: string[], format: string, key: string) => {
-    const file = join(saveDir, 'segment');
-    await run('ffmpeg', [
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      source,
-      ...codec,
-      '-f',
-      format,
-      file,
-    ]);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
-    await rm(file);
-  };
-  const video = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
-  await lavfi('testsrc=size=160x120:rate=10:duration=4', video, 'mpegts', `${base}/screen/v1/seg_0.ts`);
-  await lavfi('sine=frequency=440:duration=4', ['-c:a', 'aac'], 'adts', `${base}/screen/r1/seg_0.aac`);
-  await lavfi('testsrc=size=160x120:rate=10:duration=4', video, 'mpegts', `${base}/webcam/v0/seg_0.ts`);
+  const put = async (key: string, kind: 'video' | 'audio') =>
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await mediaSegment(kind) }));
+  await put(`${base}/screen/v1/seg_0.ts`, 'video');
+  await put(`${base}/screen/r1/seg_0.aac`, 'audio');
+  await put(`${base}/webcam/v0/seg_0.ts`, 'video');
 });
 
 afterAll(async () => {
@@ -139,11 +120,6 @@ describe('ops media --save', () => {
     }
     // And it plays, sound included, as the README says (ffmpeg lets a local playlist reach http only when
     // told so)
-    const { stdout } = await run('ffprobe', [
-      ...['-v', 'error', '-protocol_whitelist', 'file,http,https,tcp,tls,crypto'],
-      ...['-show_entries', 'stream=codec_type', '-of', 'csv=p=0', join(saveDir, 'screen.m3u8')],
-    ]);
-    // (each stream listed once per HLS program it is in)
-    expect(new Set(stdout.split('\n').filter(Boolean))).toEqual(new Set(['audio', 'video']));
+    expect(await streamTypes(join(saveDir, 'screen.m3u8'))).toEqual(new Set(['audio', 'video']));
   });
 });
