@@ -162,8 +162,11 @@ export const acceptWebhook = async (
   await authenticate(route, request, deps, now);
 
   // Lenient on purpose: a byte that is not UTF-8 (a vendor cutting a string mid-character) becomes U+FFFD
-  // rather than losing the event; the raw event store keeps the exact bytes.
-  const text = request.rawBody.toString('utf8');
+  // rather than losing the event, and a leading byte order mark is dropped (RFC 8259 §8.1 lets a parser
+  // ignore it; fetch's `Response.json()` does) rather than refusing a signed event the vendor will not send
+  // again. The signature covered the exact bytes, which the raw event store keeps.
+  const decoded = request.rawBody.toString('utf8');
+  const text = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
   let body: unknown;
   try {
     body = JSON.parse(text);

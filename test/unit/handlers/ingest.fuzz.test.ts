@@ -649,8 +649,9 @@ const acceptanceViolations = (result: Result, vendor: Vendor, bytes: Buffer): Vi
   const answer = JSON.parse(result.body) as { received?: unknown; id?: unknown };
   const id = String(answer.id);
   check(violations, answer.received === true && typeof answer.id === 'string', `202 body ${result.body}`);
-  // Decoded as the ingest documents it: a byte that is not UTF-8 reads as U+FFFD.
-  const body = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  // Decoded as the ingest documents it: a byte that is not UTF-8 reads as U+FFFD, a leading BOM is dropped
+  // (as the WHATWG decoder does).
+  const body = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
   check(
     violations,
     vendor === 'round0' ? id === `round0:${String(body.id)}` : id.startsWith(`micro1:${String(body.event)}:`),

@@ -401,6 +401,22 @@ describe('acceptWebhook', () => {
     expect(stored).toHaveLength(0);
   });
 
+  it('queues a signed event whose body starts with a byte order mark, the mark kept in the raw store', async () => {
+    // Prepare: RFC 8259 forbids a sender the mark but lets a parser ignore it; the signature covers it
+    const { deps, published, stored } = makeDeps();
+    const request = round0Request(`\uFEFF${fixture('round0', 'interview_ended').raw}`);
+
+    // Act
+    const accepted = await acceptWebhook(request, deps);
+
+    // Assess
+    expect(published).toEqual([accepted.event]);
+    expect(accepted.event).toMatchObject({ vendor: 'round0', type: 'interview_ended', known: true });
+    expect(Buffer.from(stored[0]?.bodyBase64 ?? '', 'base64').subarray(0, 3)).toEqual(
+      Buffer.from([0xef, 0xbb, 0xbf]),
+    );
+  });
+
   it.each([100, 100_000])(
     'answers 400, never 5xx, to JSON nested %i levels deep on either route',
     async (depth) => {
