@@ -8,6 +8,7 @@ import type { WebhookSecrets } from '../platform/secrets-shape.js';
 import { rawDeliveryOf } from '../queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../vendors/envelope.js';
 import {
+  bodyText,
   micro1TokenShapeOk,
   nonFiniteNumberPath,
   parseVendorEvent,
@@ -161,12 +162,7 @@ export const acceptWebhook = async (
   }
   await authenticate(route, request, deps, now);
 
-  // Lenient on purpose: a byte that is not UTF-8 (a vendor cutting a string mid-character) becomes U+FFFD
-  // rather than losing the event, and a leading byte order mark is dropped (RFC 8259 §8.1 lets a parser
-  // ignore it; fetch's `Response.json()` does) rather than refusing a signed event the vendor will not send
-  // again. The signature covered the exact bytes, which the raw event store keeps.
-  const decoded = request.rawBody.toString('utf8');
-  const text = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
+  const text = bodyText(request.rawBody);
   let body: unknown;
   try {
     body = JSON.parse(text);

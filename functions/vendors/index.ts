@@ -37,7 +37,7 @@ export {
   verifyRound0Signature,
 } from './round0/signature.js';
 export { isTestDelivery } from './test-delivery.js';
-export { nonFiniteNumberPath, withUnpairedSurrogatesReplaced } from './well-formed.js';
+export { bodyText, nonFiniteNumberPath, withUnpairedSurrogatesReplaced } from './well-formed.js';
 
 export type ParseVendorEventResult =
   | { readonly ok: true; readonly event: InterviewEvent }

@@ -5,6 +5,17 @@
 
 import { shownKey } from './issues.js';
 
+/**
+ * A delivery's body as text: UTF-8, a byte that is not UTF-8 (a vendor cutting a string mid-character) read
+ * as U+FFFD rather than losing the event, and a leading byte order mark dropped (RFC 8259 §8.1 lets a parser
+ * ignore it; fetch's `Response.json()` does) rather than refusing a signed event the vendor will not send
+ * again. The signature covers the exact bytes, which the raw event store keeps.
+ */
+export const bodyText = (raw: Buffer): string => {
+  const text = raw.toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+};
+
 /** With the `u` flag a surrogate pair is one code point: this matches unpaired surrogates only. */
 const unpairedSurrogates = /\p{Cs}/gu;
 

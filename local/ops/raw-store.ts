@@ -13,6 +13,7 @@ import {
 } from '../../functions/queue/raw-events.js';
 import type { InterviewEvent, VendorName } from '../../functions/vendors/envelope.js';
 import {
+  bodyText,
   parseVendorEvent,
   vendorNames,
   withUnpairedSurrogatesReplaced,
@@ -183,7 +184,7 @@ export const readRawEvent = async (
 /** The body of a stored delivery parsed from JSON (`undefined` when it is not JSON). */
 export const rawBodyJson = (raw: RawEvent): unknown => {
   try {
-    return JSON.parse(Buffer.from(raw.bodyBase64, 'base64').toString('utf8'));
+    return JSON.parse(bodyText(Buffer.from(raw.bodyBase64, 'base64')));
   } catch {
     return undefined;
   }

@@ -415,6 +415,8 @@ describe('acceptWebhook', () => {
     expect(Buffer.from(stored[0]?.bodyBase64 ?? '', 'base64').subarray(0, 3)).toEqual(
       Buffer.from([0xef, 0xbb, 0xbf]),
     );
+    // `ops replay` makes the same envelope of the stored bytes
+    expect(envelopeOfRaw(stored[0] as RawEvent)).toEqual({ ok: true, event: accepted.event });
   });
 
   it.each([100, 100_000])(
