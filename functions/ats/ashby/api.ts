@@ -29,7 +29,10 @@ export const defaultAshbyBaseUrl = 'https://api.ashbyhq.com';
 export const ashbyCustomFieldObjectTypes = ['Application', 'Candidate'] as const;
 export type AshbyCustomFieldObjectType = (typeof ashbyCustomFieldObjectTypes)[number];
 
-/** One RPC call; `idempotent` says whether repeating it after a timeout is harmless. */
+/**
+ * One RPC call; `idempotent` says whether the HTTP client may repeat it after a timeout: harmless alone, and
+ * with no later write it could land after.
+ */
 const rpc = (
   baseUrl: string,
   apiKey: string,
@@ -102,7 +105,10 @@ export const buildTagChange = (
   change: 'candidate.addTag' | 'candidate.removeTag',
   candidateId: string,
   tagId: string,
-) => rpc(baseUrl, apiKey, change, { candidateId, tagId }, true);
+) =>
+  // Not re-sent after a lost answer, though repeating it is harmless alone: the first attempt could land
+  // after the next status's change (see lever/api.ts buildUpdateTags); the write fails and settles instead.
+  rpc(baseUrl, apiKey, change, { candidateId, tagId }, false);
 
 /**
  * What `customField.setValue` takes as `fieldValue`, by the field's type (Ashby's reference, its OpenAPI
@@ -133,7 +139,8 @@ export const buildSetCustomField = (
       fieldId: field.fieldId,
       fieldValue: field.value,
     },
-    true,
+    // Not re-sent after a lost answer: an older value (a status, a score) could land after a newer one.
+    false,
   );
 
 /** `customField.info` with `{ customFieldId }` → `results.fieldType` (needs `hiringProcessMetadataRead`). */

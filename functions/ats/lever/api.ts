@@ -129,8 +129,10 @@ export const buildUpdateTags = (
   url: withQuery(joinUrl(baseUrl, opportunityPath(opportunityId, `/${change}`)), { perform_as: performAs }),
   headers: headers(apiKey),
   body: JSON.stringify({ tags }),
-  // Adding a tag that is there (or removing one that is not) changes nothing.
-  idempotent: true,
+  // Set semantics make a repeat harmless alone, but not once the next status has run: a first attempt that
+  // timed out may land after it. Not re-sent by the HTTP client, so a lost answer fails the write (its
+  // settling time holds the next status back) rather than a resend succeeding and hiding it.
+  idempotent: false,
   operation: `POST /opportunities/{id}/${change}`,
 });
 

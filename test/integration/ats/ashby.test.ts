@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createAshbyAdapter } from '../../../functions/ats/ashby/adapter.js';
-import { AtsNotFoundError, AtsPermanentError, AtsTransientError } from '../../../functions/ats/errors.js';
+import {
+  AtsNotFoundError,
+  AtsPermanentError,
+  AtsTransientError,
+  mayStillLand,
+} from '../../../functions/ats/errors.js';
 import { type FakeAshby, type FakeAshbyCandidate, startFakeAshby } from '../../../local/fakes/ashby.js';
 import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
 
@@ -515,6 +520,36 @@ describe('Ashby adapter against the Ashby fake', () => {
       { objectId: 'app-1', objectType: 'Application', fieldId: 'field-status', fieldValue: 'Done' },
     ]);
   });
+
+  it.each([
+    ['a tag', { statusTagIds: { in_progress: 'tag-progress', completed: 'tag-done' } }, '/candidate.addTag'],
+    [
+      'a custom field',
+      { statusField: { fieldId: 'field-status', values: { in_progress: 'Running', completed: 'Done' } } },
+      '/customField.setValue',
+    ],
+  ])(
+    'fails a status write by %s that got no answer, without resending it (it could land after the next status)',
+    async (_, config, path) => {
+      // Prepare: the first request is held past the client's timeout; the client would have 3 attempts
+      const held = fake.faults.hold({ method: 'POST', path: new RegExp(`${path.replace('.', '\\.')}$`) });
+      const ats = adapterFor({ ...config, http: { timeoutMs: 300, maxAttempts: 3, baseDelayMs: 1 } });
+
+      // Act
+      const error = await ats
+        .setStatus({ candidateId: 'cand-1', applicationId: 'app-1' }, 'in_progress', aContext())
+        .catch((e: unknown) => e);
+      const resent = requestsTo(path).length;
+      held.release();
+
+      // Assess: failed as a write that may still land (the sync settles it), sent once: no attempt after the
+      // held one reached the fake
+      expect(error).toBeInstanceOf(AtsTransientError);
+      expect(mayStillLand(error)).toBe(true);
+      expect(held.count).toBe(1);
+      expect(resent).toBe(0);
+    },
+  );
 
   it('marks the status with the tags, not an Application field, when no single application was matched', async () => {
     // Prepare: a candidate found by e-mail whose applications nothing told apart (no application id)

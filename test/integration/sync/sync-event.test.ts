@@ -693,6 +693,29 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 
+  it('holds the next status while an unanswered status request may still land, so "completed" is the last', async () => {
+    // Prepare: Lever holds the first addTags ("in progress") past the client's timeout (2 s here); the
+    // attempt fails unanswered, with no resend of its own that could succeed and hide it
+    const held = world.lever.faults.hold({ method: 'POST', path: /\/addTags$/ });
+    const deps = world.deps({ options: { unansweredSettleMs: 1_500, waitMs: 200 } });
+    const started = round0('interview_started');
+    const ended = round0('interview_ended');
+    await expect(syncInterviewEvent(started, deps)).rejects.toMatchObject({ name: 'AtsTransientError' });
+
+    // Act: the end at once, while the tag is on its way; the tag lands; both events retried once settled
+    const endedAtOnce = await syncInterviewEvent(ended, deps).catch((error: Error) => error.name);
+    held.release();
+    await eventually(() => world.tagsOf('opp-jane').includes(inProgressTag), 3000);
+    await sleep(1_500);
+    const endedLater = await syncInterviewEvent(ended, deps);
+    await syncInterviewEvent(started, deps);
+
+    // Assess: the end waited for the start's tag to land, then replaced it
+    expect(endedAtOnce).toBe('EffectBusyError');
+    expect(endedLater.effects['status:completed']).toBe('ran');
+    expect(world.tagsOf('opp-jane')).toEqual([completedTag]);
+  });
+
   it('moves the stage once after a kill between the move and its record, and never from another stage', async () => {
     // Prepare
     const deps = world.deps({ options: { completedStageId: 'stage-screened' } });
