@@ -54,7 +54,7 @@ export const opsUsage = `usage:
       for on a terminal) and prints the webhook URLs to paste into the vendors' dashboards; a second run is a no-op
   npm run ops -- urls --stage <stage>
       the two webhook URLs again (micro1's holds its token: keep it secret)
-  npm run ops -- watch [--stage <stage>] [--since <10m | 2h | ISO time>] [--once]
+  npm run ops -- watch [--stage <stage>] [--since <10m | 2h | yyyy-mm-dd | ISO time with offset>] [--once]
       deliveries as they arrive: time, vendor, event type, outcome (default: from 1 minute ago; Ctrl-C stops)
   npm run ops -- parked unmatched|failed
   npm run ops -- replay unmatched|failed (--all | --key <dedupe key> [--key …])
@@ -899,7 +899,9 @@ const runWatch = async (values: OpsValues, dataDir: string, ops: OpsOptions): Pr
   const since =
     values.since === undefined ? new Date(Date.now() - 60_000) : parseSince(values.since, Date.now());
   if (since === undefined)
-    throw new OpsUsageError('--since is a duration ago (30s, 10m, 2h, 1d) or an ISO 8601 time');
+    throw new OpsUsageError(
+      '--since is a duration ago (30s, 10m, 2h, 1d), a day (yyyy-mm-dd, UTC) or an ISO 8601 time with its offset (2024-05-01T12:00:00Z)',
+    );
   const collected: string[] = [];
   const print = ops.print ?? ((line: string) => collected.push(line));
   const output = {

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type CloudWatchLogsClient, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import type { ConsoleEvent, ConsoleSnapshot } from '../console/snapshot.js';
 import { StageError } from './errors.js';
+import { parseWhen } from './raw-store.js';
 
 export type Print = (line: string) => void;
 
@@ -61,7 +62,8 @@ const clip = (value: string) =>
   value.length > maxReasonLength ? `${value.slice(0, maxReasonLength)}…` : value;
 
 /**
- * The handlers' messages (functions/ingest.ts, functions/worker.ts) and how each reads; only these fields
+ * The handlers' messages (functions/ingest.ts, functions/worker.ts) and how each reads — every message the
+ * filter below lets through (watch.test.ts reads the handlers' sources to hold them to it); only these fields
  * of a line are looked at: `vendor`, `eventType`, `known`, `status`, `error`, `reason`, `outcome`, `effects`
  * (keys only), `correlation_id` and `eventKey` (dedupe keys, made of vendor ids).
  */
@@ -96,12 +98,32 @@ const outcomes: Record<string, (fields: Record<string, unknown>) => { outcome: s
     };
   },
   'event will be retried': (f) => ({ outcome: `retrying (${text(f.error) ?? 'error'})`, tone: 'warn' }),
+  'message will be retried': (f) => ({
+    outcome: `retrying before processing (${text(f.error) ?? 'error'}: the raw store or claim check)`,
+    tone: 'warn',
+  }),
+  'test delivery acknowledged without its raw delivery kept': () => ({
+    outcome: 'test delivery: acknowledged, no effect (its raw delivery not kept)',
+    tone: 'info',
+  }),
   'candidate not found in the ATS; event parked for replay': () => ({
     outcome: 'parked: candidate not found in the ATS (npm run ops -- parked unmatched)',
     tone: 'warn',
   }),
   'event failed permanently; dead-lettered': (f) => ({
     outcome: `dead-lettered: ${clip(text(f.reason) ?? text(f.error) ?? 'permanent failure')}`,
+    tone: 'bad',
+  }),
+  'event kept failing; dead-lettered': (f) => ({
+    outcome: `dead-lettered: ${clip(text(f.reason) ?? text(f.error) ?? 'kept failing')}`,
+    tone: 'bad',
+  }),
+  'message kept failing before processing; dead-lettered': (f) => ({
+    outcome: `dead-lettered before processing: ${clip(text(f.reason) ?? text(f.error) ?? 'kept failing')}`,
+    tone: 'bad',
+  }),
+  'candidate not found in the ATS and the event could not be parked; dead-lettered': (f) => ({
+    outcome: `dead-lettered: ${clip(text(f.reason) ?? 'candidate not found, not parked')}`,
     tone: 'bad',
   }),
   'unreadable message dead-lettered': () => ({ outcome: 'dead-lettered: unreadable message', tone: 'bad' }),
@@ -118,7 +140,7 @@ export const deliveryFilterPattern = [
   'webhook not queued',
   'duplicate event acknowledged',
   'event processed',
-  'event will be retried',
+  'will be retried',
   'event parked for replay',
   'dead-lettered',
 ]
@@ -154,7 +176,9 @@ export const deliveryLineOf = (
 };
 
 /**
- * `--since`: `30s`, `10m`, `2h`, `1d` ago, or an ISO 8601 time; `undefined` when it is neither.
+ * `--since`: `30s`, `10m`, `2h`, `1d` ago, or a time as `ops replay` reads one (a UTC day `yyyy-mm-dd`, or an
+ * ISO 8601 time with its offset); `undefined` for anything else — a bare `10` was read as a date of 2001, and
+ * a time without an offset in the machine's time zone.
  */
 export const parseSince = (value: string, now: number): Date | undefined => {
   const ago = /^(\d+)\s*([smhd])$/.exec(value.trim());
@@ -162,8 +186,7 @@ export const parseSince = (value: string, now: number): Date | undefined => {
     const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 's' | 'm' | 'h' | 'd'];
     return new Date(now - Number(ago[1]) * unit);
   }
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : new Date(time);
+  return parseWhen(value.trim(), 'start');
 };
 
 interface WatchOutput {

@@ -3,12 +3,20 @@
  * through aws-sdk-client-mock: no emulator exists) turned into one line per delivery or outcome, only named
  * fields read so nothing else a line carries is printed, each line printed once while following.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { deliveryFilterPattern, watchDeployed, watchLocal } from '../../../local/ops/watch.js';
+import {
+  deliveryFilterPattern,
+  deliveryLineOf,
+  formatDeliveryLine,
+  parseSince,
+  watchDeployed,
+  watchLocal,
+} from '../../../local/ops/watch.js';
 import { OpsUsageError, runOpsCommand } from '../../../local/ops.js';
 import { cloudFormation, deployStage, region, statelessOutputs } from './deployed-stage.js';
 
@@ -104,6 +112,57 @@ beforeEach(() => {
 afterAll(() => {
   logs.restore();
   cloudFormation.restore();
+});
+
+describe('the handlers’ log lines watch reads', () => {
+  it('reads every message of the handlers that its log filter lets through, each dead-letter and retry included', async () => {
+    // Prepare: the messages the handlers log, from their sources, that the CloudWatch filter passes
+    const sources = await Promise.all(
+      ['functions/ingest.ts', 'functions/worker.ts'].map((file) => readFile(file, 'utf8')),
+    );
+    const messages = sources.flatMap((source) =>
+      [...source.matchAll(/logger\.(?:info|warn|error)\(\s*'([^']+)'/g)].map((match) => match[1] ?? ''),
+    );
+    const phrases = [...deliveryFilterPattern.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? '');
+    const passed = messages.filter((message) => phrases.some((phrase) => message.includes(phrase)));
+
+    // Act
+    const unread = passed.filter(
+      (message) => deliveryLineOf(JSON.stringify({ message }), 0, 'worker') === undefined,
+    );
+
+    // Assess
+    expect(passed).toEqual(
+      expect.arrayContaining([
+        'event kept failing; dead-lettered',
+        'message will be retried',
+        'webhook accepted',
+      ]),
+    );
+    expect(unread).toEqual([]);
+  });
+
+  it('shows an event dead-lettered at its last receive with the reason', () => {
+    // Act
+    const line = deliveryLineOf(
+      JSON.stringify({
+        message: 'event kept failing; dead-lettered',
+        eventKey: 'round0:evt_2',
+        vendor: 'round0',
+        eventType: 'interview_ended',
+        error: 'AtsTransientError',
+        reason: 'gave up after 10 attempts; the last failed with AtsTransientError',
+      }),
+      Date.parse('2026-12-06T10:00:00.000Z'),
+      'worker',
+    );
+
+    // Assess
+    expect(line).toMatchObject({ key: 'round0:evt_2', tone: 'bad' });
+    expect(formatDeliveryLine(line as NonNullable<typeof line>)).toContain(
+      'dead-lettered: gave up after 10 attempts; the last failed with AtsTransientError',
+    );
+  });
 });
 
 describe('npm run ops -- watch --stage', () => {
@@ -208,14 +267,24 @@ describe('npm run ops -- watch --stage', () => {
     expect(coloured.lines.join('')).toContain('\u001b[31mrefused 401');
   });
 
-  it('refuses a --since it cannot read', async () => {
+  it.each(['yesterday', '10', 'May 1', '2026-05-01T11:50', '2026-02-30'])(
+    'refuses a --since it cannot read as a duration or a time with its zone: %s',
+    async (since) => {
+      // Act & Assess
+      await expect(
+        runOpsCommand(['watch', '--stage', 'prod', '--region', region, '--since', since], '/nonexistent/'),
+      ).rejects.toThrow(OpsUsageError);
+      expect(logs.commandCalls(FilterLogEventsCommand)).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['10m', Date.parse('2026-12-06T11:50:00.000Z')],
+    ['2026-12-06', Date.parse('2026-12-06T00:00:00.000Z')],
+    ['2026-12-06T13:50+02:00', Date.parse('2026-12-06T11:50:00.000Z')],
+  ])('reads --since %s', (since, expected) => {
     // Act & Assess
-    await expect(
-      runOpsCommand(
-        ['watch', '--stage', 'prod', '--region', region, '--since', 'yesterday'],
-        '/nonexistent/',
-      ),
-    ).rejects.toThrow(OpsUsageError);
+    expect(parseSince(since, Date.parse('2026-12-06T12:00:00.000Z'))?.getTime()).toBe(expected);
   });
 });
 
