@@ -586,7 +586,7 @@ const runRedrive = async (
     }
     // Messages left on the DLQ because the source queue refused them: a script must not take it for done.
     // Hidden messages were not moved: a script must not take the DLQ for drained.
-    return { lines, exitCode: outcome.refused > 0 || outcome.hidden > 0 ? 1 : 0 };
+    return { lines, exitCode: outcome.refused > 0 || outcome.hidden > 0 || outcome.stoppedEarly ? 1 : 0 };
   } finally {
     stage.destroy();
   }

@@ -130,6 +130,12 @@ export interface RedriveOutcome {
    * last receive are on the DLQ too, uncounted.
    */
   readonly cameBack: number;
+  /**
+   * The run stopped after {@link maxStaleReceives} receives in a row brought back only messages that came
+   * back (a run slower than their hiding: throttled, a laptop asleep), with fewer moved than it set out to:
+   * originals may still be on the DLQ, to be moved by another run.
+   */
+  readonly stoppedEarly: boolean;
   /** `failureReason` of the moved messages → how many (PII-free by construction). */
   readonly reasons: ReadonlyMap<string, number>;
   /** Parked `failed` entries forgotten because their message was moved. */
@@ -319,6 +325,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
   /** Received and not yet copied or released: made visible again if the run fails (a throttle, a crash). */
   const inHand = new Set<Message>();
   let stale = 0;
+  let stoppedEarly = false;
   const hideSeconds = runVisibilitySecondsFor(found);
   let parkedRemoved = 0;
   let parkedKept = 0;
@@ -363,7 +370,10 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
       // once more): originals may still be behind them, so go on, but not for ever.
       if (Messages.length === 0 && news === 0) {
         stale += 1;
-        if (stale >= maxStaleReceives) break;
+        if (stale >= maxStaleReceives) {
+          stoppedEarly = moved < Math.min(limit, found);
+          break;
+        }
         continue;
       }
       stale = 0;
@@ -444,6 +454,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
     notDeleted,
     refused,
     cameBack: cameBack.size,
+    stoppedEarly,
     reasons,
     parkedRemoved,
     parkedKept,
@@ -488,6 +499,12 @@ export const redriveLines = (which: RedriveWhich, outcome: RedriveOutcome): stri
   }
   if (outcome.refused > 0) {
     lines.push(`${outcome.refused} message(s) were refused by the ${queue} and left on the DLQ; stopped`);
+  }
+  if (outcome.stoppedEarly) {
+    lines.push(
+      `stopped after ${maxStaleReceives} receives that brought back only messages that came back: up to ` +
+        `${outcome.found - outcome.moved} original(s) may still be on the ${which} DLQ; run it again`,
+    );
   }
   lines.push(
     'the failure attributes (failureReason, failureErrorName, failedAt) were dropped: a message that fails ' +

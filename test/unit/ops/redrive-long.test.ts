@@ -7,7 +7,7 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from '@jest/globals';
-import { redrive } from '../../../local/ops/redrive.js';
+import { redrive, redriveLines } from '../../../local/ops/redrive.js';
 
 interface Stored {
   readonly MessageId: string;
@@ -117,6 +117,26 @@ describe('redrive over a run longer than the hiding of what came back', () => {
       ).sort(),
     );
     expect(outcome.moved).toBe(12);
+    expect(outcome.stoppedEarly).toBe(false);
     expect(queue.every((m) => m.MessageId.startsWith('c'))).toBe(true);
+  });
+
+  it('says so, and to run it again, when copies kept reappearing until it stopped with originals left', async () => {
+    // Prepare: 100 originals; 10 messages a receive, 50 s apart: the copies' hiding (400 s) ends while
+    // originals are still behind them
+    const { sqs, queue } = standIn(100, 50, 10);
+
+    // Act
+    const outcome = await redrive({ sqs, which: 'events', from: dlq, to: source });
+    const lines = redriveLines('events', outcome);
+
+    // Assess: what it moved, and that originals are left, which the output and the exit code say
+    const left = queue.filter((m) => m.MessageId.startsWith('o')).length;
+    expect(left).toBeGreaterThan(0);
+    expect(outcome.moved).toBe(100 - left);
+    expect(outcome.stoppedEarly).toBe(true);
+    expect(lines).toContain(
+      `stopped after 5 receives that brought back only messages that came back: up to ${left} original(s) may still be on the events DLQ; run it again`,
+    );
   });
 });
