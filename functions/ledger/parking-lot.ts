@@ -195,8 +195,16 @@ export class ParkingLot {
   /** Parked events of `kind`, oldest first. */
   async list(kind: ParkedKind): Promise<ParkedEvent[]> {
     const parked: ParkedEvent[] = [];
-    for await (const item of this.#items(kind)) parked.push(parkedOf(kind, item));
+    for await (const entry of this.each(kind)) parked.push(entry);
     return parked;
+  }
+
+  /**
+   * Parked events of `kind`, oldest first, read a page at a time: for a caller that keeps only a few of them
+   * (`ops status` looking for one interview's), in memory for thousands parked after an outage.
+   */
+  async *each(kind: ParkedKind): AsyncGenerator<ParkedEvent> {
+    for await (const item of this.#items(kind)) yield parkedOf(kind, item);
   }
 
   /**

@@ -39,7 +39,7 @@ export interface InterviewRecord {
 export interface StatusReader {
   readonly dynamodb: DynamoDBClient;
   readonly table: string;
-  readonly parking: Pick<ParkingLot, 'list'>;
+  readonly parking: Pick<ParkingLot, 'each'>;
 }
 
 /** Reads the ledger item, the archive partition and the parked events of each interview. */
@@ -48,7 +48,14 @@ export const readInterviews = async (
   refs: readonly InterviewRef[],
 ): Promise<InterviewRecord[]> => {
   const document = DynamoDBDocumentClient.from(reader.dynamodb);
-  const parked = [...(await reader.parking.list('unmatched')), ...(await reader.parking.list('failed'))];
+  // Read once for all the refs, a page at a time, keeping only theirs: thousands may be parked after an
+  // outage, each envelope up to ~350 KiB.
+  const wanted = new Map(refs.map((ref) => [refId(ref), [] as ParkedEvent[]]));
+  for (const kind of ['unmatched', 'failed'] as const) {
+    for await (const entry of reader.parking.each(kind)) {
+      for (const id of new Set(interviewsOf(entry.event).map(refId))) wanted.get(id)?.push(entry);
+    }
+  }
   const records: InterviewRecord[] = [];
   for (const ref of refs) {
     const { Item } = await document.send(
@@ -70,8 +77,12 @@ export const readInterviews = async (
     )) {
       archive.push(...(page.Items ?? []));
     }
-    const own = parked.filter((entry) => interviewsOf(entry.event).some((r) => refId(r) === refId(ref)));
-    records.push({ ref, ...(Item === undefined ? {} : { state: Item }), archive, parked: own });
+    records.push({
+      ref,
+      ...(Item === undefined ? {} : { state: Item }),
+      archive,
+      parked: wanted.get(refId(ref)) ?? [],
+    });
   }
   return records;
 };
