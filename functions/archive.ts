@@ -322,7 +322,6 @@ export const createArchiveHandler = () => {
         : Date.now() + remainingMs - Math.min(invocationMarginMs, Math.ceil(remainingMs / 10));
     const parsed = v.safeParse(taskSchema, safeJson(record.body));
     if (!parsed.success) {
-      logger.error('unreadable archive task dead-lettered', { messageId: record.messageId });
       await sendToDeadLetterQueue(
         sqs,
         deadLetterQueueUrl,
@@ -332,6 +331,8 @@ export const createArchiveHandler = () => {
           reason: v.summarize(parsed.issues).slice(0, 300),
         },
       );
+      // Logged once sent: a send that fails retries the task.
+      logger.error('unreadable archive task dead-lettered', { messageId: record.messageId });
       // The vendor when the task names one it knows (a task is never trusted blindly), else `unknown`.
       recordMetric(metrics, metricSpecs.archiveFailed, 1, { vendor: vendorOfUnreadable(record.body) });
       return;
@@ -415,16 +416,24 @@ export const createArchiveHandler = () => {
           : 'reason' in disposition
             ? disposition.reason
             : 'permanent failure';
+      await parking
+        .park('failed', archiveTaskEvent(task, new Date()), `archive ${task.asset.name}: ${reason}`)
+        .catch((parkError: unknown) => {
+          // Before the last receive the park is retried with the task. On it, thrown, SQS would move the task
+          // to the DLQ with no reason and nothing parked (a DynamoDB down fails the manifest and the park
+          // alike): dead-lettered with its reason instead, as the worker does, for a redrive to bring home.
+          if (!lastReceive) throw parkError;
+          logger.error('could not park the archive task; dead-lettering it without its parked copy', {
+            ...about,
+            error: errorNameOf(parkError),
+          });
+        });
+      await sendToDeadLetterQueue(sqs, deadLetterQueueUrl, { body: record.body }, { errorName, reason });
+      // Counted once the task is dead-lettered: a park or send that fails retries it, to be counted then.
       if (error instanceof UrlRefusedError) {
         recordMetric(metrics, metricSpecs.ssrfRefused, 1, { vendor: task.vendor });
       }
       recordMetric(metrics, metricSpecs.archiveFailed, 1, { vendor: task.vendor });
-      await parking.park(
-        'failed',
-        archiveTaskEvent(task, new Date()),
-        `archive ${task.asset.name}: ${reason}`,
-      );
-      await sendToDeadLetterQueue(sqs, deadLetterQueueUrl, { body: record.body }, { errorName, reason });
       logger.error('archive task failed permanently; parked and dead-lettered', {
         ...about,
         error: errorName,

@@ -521,8 +521,9 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
         });
         throw error;
       }
-      logger.error('unreadable message dead-lettered', { messageId: record.messageId, error: String(error) });
       await deadLetter(record, error, 'reason' in disposition ? disposition.reason : 'unreadable');
+      // Logged once sent: a send that fails retries the message.
+      logger.error('unreadable message dead-lettered', { messageId: record.messageId, error: String(error) });
       return;
     }
     // Ids only: the dedupe key is built from vendor ids, never from e-mails or names.

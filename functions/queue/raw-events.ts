@@ -73,7 +73,9 @@ export const rawEventKey = (vendor: VendorName, receivedAt: Date, dedupeKey: str
 /** The key of the batch object of deliveries received on `day` (`yyyy-mm-dd`) with these dedupe keys. */
 export const rawBatchKey = (day: string, dedupeKeys: readonly string[]): string => {
   const digest = createHash('sha256')
-    .update([...dedupeKeys].sort().join('\n'))
+    // As JSON, not joined: a key may hold the separator (a ROUND0 event id is the vendor's text), and two
+    // batches whose keys joined alike would share an object, the later overwriting the earlier.
+    .update(JSON.stringify([...dedupeKeys].sort()))
     .digest('hex')
     .slice(0, 32);
   return `${rawBatchesPrefix}${day}/${digest}.json`;

@@ -106,6 +106,10 @@ describe('RawEventStore.putAll', () => {
     expect(rawBatchKey('2026-12-05', ['round0:a', 'micro1:b'])).not.toBe(
       rawBatchKey('2026-12-05', ['round0:a']),
     );
+    // A ROUND0 event id is the vendor's text, a newline included: two batches never share an object
+    expect(rawBatchKey('2026-12-05', ['round0:1', 'round0:2\nround0:3'])).not.toBe(
+      rawBatchKey('2026-12-05', ['round0:1\nround0:2', 'round0:3']),
+    );
   });
 
   it('writes a delivery alone on its day at its own key, as a stored delivery', async () => {
