@@ -5,12 +5,16 @@
  * an assumption, stated beside the figure.
  */
 import type { accessLogFields } from '../../lib/constructs/ingest-api.js';
+import { serviceFunctionDefaults } from '../../lib/constructs/service-function.js';
 import { storageDefaults } from '../../lib/constructs/storage.js';
 import { resources } from '../../lib/resources.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { WorkerBenchResult } from './worker-bench.js';
 
 /** us-east-1 list prices (USD), as found on the date below; confirm on the AWS pricing pages before relying on them. */
+/** AWS bills a GB of storage, logs and Lambda memory as 2^30 bytes. */
+const bytesPerGb = 1024 ** 3;
+
 export const prices = {
   checked: '2026-12-02',
   lambdaArmGbSecond: 0.0000133334,
@@ -25,6 +29,7 @@ export const prices = {
   dynamoDbWriteUnit: 0.625 / 1e6,
   dynamoDbReadUnit: 0.125 / 1e6,
   logsIngestedGb: 0.5,
+  logsStoredGbMonth: 0.03,
   xrayTrace: 5.0 / 1e6,
   sources: [
     'Lambda: aws.amazon.com/lambda/pricing (Arm $0.0000133334 per GB-s for the first 7.5 billion GB-s, $0.20 per million requests; INIT billed since 2025-08-01, aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase)',
@@ -33,7 +38,7 @@ export const prices = {
     'S3: aws.amazon.com/s3/pricing (Standard PUT $0.005 per 1,000, storage $0.023 per GB-month)',
     'DynamoDB: aws.amazon.com/dynamodb/pricing (on-demand $0.625 per million write units, $0.125 per million read units, after the November 2024 cut; Standard table storage $0.25 per GB-month, point-in-time recovery $0.20 per GB-month)',
     'Secrets Manager: aws.amazon.com/secrets-manager/pricing ($0.05 per 10,000 API calls; $0.40 per secret-month, fixed)',
-    'CloudWatch Logs: aws.amazon.com/cloudwatch/pricing ($0.50 per GB ingested, the first tier of Lambda logs)',
+    'CloudWatch Logs: aws.amazon.com/cloudwatch/pricing ($0.50 per GB ingested, the first tier of Lambda logs; $0.03 per GB-month stored, of the compressed bytes)',
     'X-Ray: aws.amazon.com/xray/pricing ($5.00 per million traces recorded)',
     'Hookdeck: hookdeck.com/pricing (Team from $39/month, events $1.00 per additional 100k, "as low as $0.33 per 100k" at volume)',
     'Svix: svix.com/pricing (Professional from $490/month with 50,000 messages, then $0.0001 per message)',
@@ -246,7 +251,7 @@ export const costPerMillion = (
       perEvent:
         workerSends === undefined ? '1 send (not measured by this result)' : `${workerSends} request(s)`,
       usdPerMillion: (workerSends ?? 1) * prices.sqsRequest * million,
-      arithmetic: `${workerSends ?? 1} × $0.40 per million (the archive tasks of ${batch === 1 ? 'an event alone in its invocation: its own request' : "an invocation's events sent together, ten a request"}; an event with media: every bench event is an ended interview with audio; the archive's own receives are the archive's)`,
+      arithmetic: `${workerSends ?? 1} × $0.40 per million (the archive tasks of ${batch === 1 ? 'an event alone in its invocation: its own request' : "an invocation's events' tasks sent together, as measured"}; an event with media: every bench event is an ended interview with audio; the archive's own receives are the archive's)`,
       core: false,
       media: true,
     },
@@ -283,7 +288,7 @@ export const costPerMillion = (
     {
       item: 'CloudWatch Logs',
       perEvent: `${Math.round(logBytes)} B`,
-      usdPerMillion: (logBytes / 1024 ** 3) * prices.logsIngestedGb * million,
+      usdPerMillion: (logBytes / bytesPerGb) * prices.logsIngestedGb * million,
       arithmetic: `(${ingest.logs.bytesPerRequest} ingest + ${workerLogBytes} worker${batch === 1 ? ' (one event per invocation)' : ` (batches of ${worker.concurrency.batchSize})`}, measured; + ${a.accessLogBytesPerRequest} access log, its format with typical values; + ${a.platformLogBytesPerInvocation} × ${1 + invocations} platform lines, assumed) B × $0.50 per GB`,
       core: true,
     },
@@ -295,17 +300,30 @@ export const costPerMillion = (
   const storedBytes = worker.ledgerItemBytes + a.dynamoDbItemOverheadBytes;
   const storedMonths = retentionDays / a.daysPerMonth;
   const ledgerStorageUsd =
-    (storedBytes / 1e9) *
+    (storedBytes / bytesPerGb) *
     storedMonths *
     (prices.dynamoDbStorageGbMonth + prices.dynamoDbPitrGbMonth) *
     million;
   // The raw event store keeps each delivery (about its queue message's size) for the stage's retention.
   const rawDays = storageDefaults.rawEventRetention.toDays();
   const rawBytes = sizes?.mean ?? 2048;
-  const rawStorageUsd = (rawBytes / 1e9) * (rawDays / a.daysPerMonth) * prices.s3StandardGbMonth * million;
+  const rawStorageUsd =
+    (rawBytes / bytesPerGb) * (rawDays / a.daysPerMonth) * prices.s3StandardGbMonth * million;
   const secretReads =
     a.coldStartRate * (a.secretsPerColdStart.ingest + a.secretsPerColdStart.worker * invocations);
+  // The log lines above are kept for the functions' log retention (the stage default), billed on their
+  // compressed size: priced uncompressed, an overestimate.
+  const logDays = serviceFunctionDefaults.logRetention as number;
+  const logStorageUsd =
+    (logBytes / bytesPerGb) * (logDays / a.daysPerMonth) * prices.logsStoredGbMonth * million;
   lines.push(
+    {
+      item: 'CloudWatch Logs, storage',
+      perEvent: `${Math.round(logBytes)} B for ${logDays} days`,
+      usdPerMillion: logStorageUsd,
+      arithmetic: `${Math.round(logBytes)} B (the log bytes above, uncompressed: an overestimate) × ${round(logDays / a.daysPerMonth)} months (the default ${logDays}-day log retention) × $0.03 per GB-month`,
+      core: true,
+    },
     {
       item: 'DynamoDB ledger, storage and backups',
       perEvent: `${storedBytes} B for ${retentionDays} days`,
@@ -342,7 +360,7 @@ export const costPerMillion = (
     lines
       .filter((line) => secondPass.includes(line.item))
       .reduce((sum, line) => sum + line.usdPerMillion, 0) +
-    ((workerLogBytes + a.platformLogBytesPerInvocation * invocations) / 1024 ** 3) *
+    ((workerLogBytes + a.platformLogBytesPerInvocation * invocations) / bytesPerGb) *
       prices.logsIngestedGb *
       million;
   lines.push({

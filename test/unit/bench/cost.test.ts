@@ -166,11 +166,24 @@ describe('cost model', () => {
     const busySmall = costPerMillion(ingest, small, tracing, 10);
     const busyLarge = costPerMillion(ingest, large, tracing, 10);
 
-    // Assess: (bytes + 100 B overhead) for the retention at $0.25 + $0.20 per GB-month, in the core path
+    // Assess: (bytes + 100 B overhead) for the retention at $0.25 + $0.20 per GB-month (a GB as AWS bills it,
+    // 2^30 bytes), in the core path
     expect(storageOf(busySmall)?.core).toBe(true);
-    expect(storageOf(busySmall)?.usdPerMillion).toBeCloseTo((1000 / 1e9) * months * 0.45 * 1e6, 3);
-    expect(storageOf(busyLarge)?.usdPerMillion).toBeCloseTo((2000 / 1e9) * months * 0.45 * 1e6, 3);
+    expect(storageOf(busySmall)?.usdPerMillion).toBeCloseTo((1000 / 2 ** 30) * months * 0.45 * 1e6, 3);
+    expect(storageOf(busyLarge)?.usdPerMillion).toBeCloseTo((2000 / 2 ** 30) * months * 0.45 * 1e6, 3);
     expect(busyLarge.coreUsdPerMillion).toBeGreaterThan(busySmall.coreUsdPerMillion);
+  });
+
+  it('prices the log bytes’ storage for the functions’ default log retention, in the core path', () => {
+    // Act
+    const trickle = costPerMillion(ingest, worker, tracing, 1);
+    const logs = trickle.lines.find((line) => line.item === 'CloudWatch Logs');
+    const stored = trickle.lines.find((line) => line.item === 'CloudWatch Logs, storage');
+
+    // Assess: the same bytes as ingested, 30 days at $0.03 per GB-month against $0.50 per GB ingested
+    expect(stored?.core).toBe(true);
+    expect(stored?.usdPerMillion).toBeCloseTo(((logs?.usdPerMillion ?? 0) / 0.5) * (30 / 30.4) * 0.03, 3);
+    expect(stored?.usdPerMillion).toBeGreaterThan(0);
   });
 
   it('prices the secrets read at cold starts: the ingest one, the worker two per invocation', () => {
