@@ -371,7 +371,8 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
       if (Messages.length === 0 && news === 0) {
         stale += 1;
         if (stale >= maxStaleReceives) {
-          stoppedEarly = moved < Math.min(limit, found);
+          // Fewer moved than it set out to (the loop runs while `moved < limit`): originals may be left.
+          stoppedEarly = true;
           break;
         }
         continue;

@@ -22,6 +22,7 @@ import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { envNames } from '../../../functions/platform/env.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
+import { whileParksAreRefused } from '../../helpers/refused-parks.js';
 import { sqsRecord as sqsRecordOf } from '../../helpers/sqs-records.js';
 import { captureMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
 
@@ -399,6 +400,27 @@ describe('archive handler metrics', () => {
       `service=${service},vendor=micro1`,
     ]);
     expect(seriesOf(metrics, 'ArchiveObjects')).toEqual([]);
+  });
+
+  it('counts a refused URL once its task is dead-lettered, not while its park fails before the last receive', async () => {
+    // Prepare
+    const task = reportTask('ssrf-unparked', 'http://metadata.internal.example/latest/meta-data');
+
+    // Act: the first receive with parks refused, then the last receive
+    const first = await whileParksAreRefused(clients.dynamoDbClient(), () =>
+      invoke(sqsRecord(JSON.stringify(task))),
+    );
+    const last = await whileParksAreRefused(clients.dynamoDbClient(), () =>
+      invoke(sqsRecord(JSON.stringify(task), resources.archiveQueue.maxReceiveCount)),
+    );
+
+    // Assess: retried and uncounted while its park may still be made; dead-lettered and counted once
+    expect(first.result.batchItemFailures).toHaveLength(1);
+    expect(seriesOf(first.metrics, 'SsrfRefused')).toEqual([]);
+    expect(seriesOf(first.metrics, 'ArchiveFailed')).toEqual([]);
+    expect(last.result.batchItemFailures).toEqual([]);
+    expect(valuesOf(last.metrics, 'SsrfRefused', { service, vendor: 'micro1' })).toEqual([1]);
+    expect(valuesOf(last.metrics, 'ArchiveFailed', { service, vendor: 'micro1' })).toEqual([1]);
   });
 
   it('parks an HTML page answered 200 for a report as failed, with its reason, and records nothing', async () => {

@@ -697,7 +697,9 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     // Prepare: Lever holds the first addTags ("in progress") past the client's timeout (2 s here); the
     // attempt fails unanswered, with no resend of its own that could succeed and hide it
     const held = world.lever.faults.hold({ method: 'POST', path: /\/addTags$/ });
-    const deps = world.deps({ options: { unansweredSettleMs: 1_500, waitMs: 200 } });
+    // Settling long enough that the end, tried at once, meets it on a loaded machine too
+    const settleMs = 5_000;
+    const deps = world.deps({ options: { unansweredSettleMs: settleMs, waitMs: 200 } });
     const started = round0('interview_started');
     const ended = round0('interview_ended');
     await expect(syncInterviewEvent(started, deps)).rejects.toMatchObject({ name: 'AtsTransientError' });
@@ -706,7 +708,7 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
     const endedAtOnce = await syncInterviewEvent(ended, deps).catch((error: Error) => error.name);
     held.release();
     await eventually(() => world.tagsOf('opp-jane').includes(inProgressTag), 3000);
-    await sleep(1_500);
+    await sleep(settleMs);
     const endedLater = await syncInterviewEvent(ended, deps);
     await syncInterviewEvent(started, deps);
 

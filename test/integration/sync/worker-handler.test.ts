@@ -50,6 +50,7 @@ import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/f
 import { listRawEvents, readRawEvents } from '../../../local/ops/raw-store.js';
 import { type OutputCapture, startCapturingOutput } from '../../helpers/captured-output.js';
 import { startDynalite } from '../../helpers/dynalite.js';
+import { whileParksAreRefused as refusingParks } from '../../helpers/refused-parks.js';
 import { sqsRecord } from '../../helpers/sqs-records.js';
 import { type EmittedMetric, emittedMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
 import { anOpportunity, envelope, ledgerTable, round0 } from './world.js';
@@ -243,34 +244,8 @@ const endedFor = (name: (typeof people)[number] | 'nobody') =>
 const invoke = async (...records: SQSRecord[]): Promise<SQSBatchResponse> =>
   (await handler({ Records: records } satisfies SQSEvent, context)) as SQSBatchResponse;
 
-/**
- * Runs `act` while DynamoDB refuses the worker's parks alone (its PutItem of a PARKED# item), as a fault
- * would; everything else goes through.
- */
-const whileParksAreRefused = async <T>(act: () => Promise<T>): Promise<T> => {
-  clients.dynamoDbClient().middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string>; body?: unknown };
-      const target = request.headers?.['x-amz-target'] ?? '';
-      const body =
-        request.body instanceof Uint8Array
-          ? Buffer.from(request.body).toString('utf8')
-          : String(request.body);
-      if (target.endsWith('.PutItem') && body.includes('PARKED#'))
-        throw Object.assign(new Error('injected park failure'), {
-          name: 'ValidationException',
-          $fault: 'client',
-        });
-      return next(args);
-    },
-    { step: 'build', name: 'refuseParks' },
-  );
-  try {
-    return await act();
-  } finally {
-    clients.dynamoDbClient().middlewareStack.remove('refuseParks');
-  }
-};
+const whileParksAreRefused = <T>(act: () => Promise<T>): Promise<T> =>
+  refusingParks(clients.dynamoDbClient(), act);
 
 const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
 

@@ -186,6 +186,18 @@ describe('cost model', () => {
     expect(stored?.usdPerMillion).toBeGreaterThan(0);
   });
 
+  it('prices the raw event store’s storage of each delivery for its 30 days, a GB as 2^30 bytes', () => {
+    // Act
+    const raw = costPerMillion(ingest, worker, tracing, 1).lines.find(
+      (line) => line.item === 'S3 raw event store, storage',
+    );
+    const bytes = Number.parseInt(raw?.perEvent ?? '', 10);
+
+    // Assess
+    expect(bytes).toBeGreaterThan(0);
+    expect(raw?.usdPerMillion).toBeCloseTo((bytes / 2 ** 30) * (30 / 30.4) * 0.023 * 1e6, 3);
+  });
+
   it('prices the secrets read at cold starts: the ingest one, the worker two per invocation', () => {
     // Act: every invocation cold, one event per worker invocation; then ten
     const trickle = costPerMillion(ingest, worker, tracing, 1, resources.worker.memoryMb, 1);

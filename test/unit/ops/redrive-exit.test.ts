@@ -73,6 +73,35 @@ describe('ops redrive exit code', () => {
     });
   });
 
+  it('exits 1 when it stopped on receives of only messages that came back, originals maybe left', async () => {
+    // Prepare: the DLQ holds 3, but every receive brings back the same message, dead-lettered after the run
+    // started (a moved event that failed again), ahead of the originals
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '3' } });
+    sqs.on(ListDeadLetterSourceQueuesCommand).resolves({ queueUrls: [events] });
+    sqs.on(ReceiveMessageCommand).callsFake(() => ({
+      Messages: [
+        {
+          MessageId: 'came-back',
+          ReceiptHandle: `r-${Math.random()}`,
+          Body: JSON.stringify({ kind: 'event', event: { vendor: 'round0', dedupeKey: 'k0' } }),
+          Attributes: { SentTimestamp: String(Date.now() + 60_000) },
+        },
+      ],
+    }));
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+
+    // Act
+    const { lines, exitCode } = await runOpsCommand(
+      ['redrive', 'events', '--dlq-url', dlq, '--region', 'us-east-1'],
+      '/nonexistent',
+    );
+
+    // Assess: nothing sent, and the run says to go again
+    expect(exitCode).toBe(1);
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toEqual([]);
+    expect(lines.join('\n')).toContain('up to 3 original(s) may still be on the events DLQ; run it again');
+  });
+
   it('exits 0 when every message moved', async () => {
     // Prepare
     deadLetters(2);
