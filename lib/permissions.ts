@@ -8,9 +8,11 @@
  * When a function starts (or stops) calling an API, change its row here and the expected table in
  * `test/infra/least-privilege.test.ts`; the test fails on any grant not written out in both places.
  *
- * Not listed here, because they are not the code's choice: the AWS-managed `AWSLambdaBasicExecutionRole`
- * (CloudWatch Logs) and X-Ray's `PutTraceSegments`/`PutTelemetryRecords`, which CDK adds for active tracing
- * (a stage with `tracing: false` has neither the tracing nor these two actions).
+ * Not listed here, because they are not the code's choice: writing its own log group's streams
+ * (`logs:CreateLogStream`, `logs:PutLogEvents`, added by `ServiceFunction` in place of the AWS-managed
+ * `AWSLambdaBasicExecutionRole`, which reaches every log group) and X-Ray's `PutTraceSegments`/
+ * `PutTelemetryRecords`, which CDK adds for active tracing (a stage with `tracing: false` has neither the
+ * tracing nor these two actions).
  * No KMS action is needed: the queues use SQS-managed keys, the bucket SSE-S3, the tables AWS-owned keys
  * and the secrets the account's `aws/secretsmanager` key, whose policy lets Secrets Manager decrypt on the
  * caller's behalf.

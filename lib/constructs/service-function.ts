@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -158,10 +159,16 @@ export class ServiceFunction extends NodejsFunction {
     });
     this.tracingEnabled = tracing;
     this.sourceMapsEnabled = sourceMaps;
-    acknowledgeAwsSolutions(
-      this,
-      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'The AWS-managed basic execution policy only allows writing CloudWatch Logs.',
+    // Without the AWS-managed AWSLambdaBasicExecutionRole, which lets a function create and write any log
+    // group of the account (an ingest taken over could forge lines in the worker's group, which `ops watch`
+    // reads as outcomes): it writes its own group's streams only. The group exists (created above, with its
+    // retention), so no logs:CreateLogGroup; its ARN ends in `:*`, its streams.
+    (this.role?.node.defaultChild as CfnRole).managedPolicyArns = undefined;
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
     );
     if (tracing) {
       acknowledgeAwsSolutions(

@@ -96,6 +96,9 @@ describe('least privilege of the Lambda roles', () => {
     ...(conditions === undefined ? {} : { conditions }),
     actions,
   });
+  /** Writing its own log group's streams (the group is the stack's: no CreateLogGroup, no other group). */
+  const ownLogs = (fn: { logGroup: { logGroupArn: string } }) =>
+    grant(ref(fn.logGroup.logGroupArn), ['logs:CreateLogStream', 'logs:PutLogEvents']);
   /** Active tracing: CDK grants these on `*` (X-Ray has no resource-level permissions). */
   const xray = () => grant('*', ['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 
@@ -118,9 +121,10 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('ingest', () => {
-    it('has exactly: send to the events queue, put claim checks, read the webhook secret (no raw events, no traces: tracing is off by default)', () => {
+    it('has exactly: its own log streams, send to the events queue, put claim checks, read the webhook secret (no raw events, no traces: tracing is off by default)', () => {
       // Prepare
       const expected = [
+        ownLogs(stack.ingest.function),
         grant(arnOf(state.events.queue), ['sqs:SendMessage']),
         grant(objectsOf(state.storage.bucket, 'claim-checks/*'), ['s3:PutObject']),
         grant(secretOf(state.secrets.webhook), ['secretsmanager:GetSecretValue']),
@@ -154,9 +158,10 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('worker', () => {
-    it('has exactly: consume the events queue, dead-letter, the ledger, read claim checks, put raw events, its two secrets, enqueue archive tasks (no traces: tracing is off by default)', () => {
+    it('has exactly: its own log streams, consume the events queue, dead-letter, the ledger, read claim checks, put raw events, its two secrets, enqueue archive tasks (no traces: tracing is off by default)', () => {
       // Prepare
       const expected = [
+        ownLogs(stack.worker.function),
         grant(arnOf(state.events.queue), [
           'sqs:ReceiveMessage',
           'sqs:DeleteMessage',
@@ -198,9 +203,10 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   describe('archive', () => {
-    it('has exactly: consume the archive queue (and send a busy asset’s task back to wait), dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), the vendor API secret', () => {
+    it('has exactly: its own log streams, consume the archive queue (and send a busy asset’s task back to wait), dead-letter, report to the events queue, the ledger, objects under interviews/ (no listing), the vendor API secret', () => {
       // Prepare
       const expected = [
+        ownLogs(stack.archive.function),
         grant(arnOf(state.archive.queue), [
           'sqs:ReceiveMessage',
           'sqs:DeleteMessage',
@@ -288,16 +294,17 @@ describe('least privilege of the Lambda roles', () => {
   });
 
   it.each(['ingest', 'worker', 'archive'] as const)(
-    '%s role has only the basic Lambda managed policy',
+    '%s role has no managed policy (AWSLambdaBasicExecutionRole would write any log group)',
     (name) => {
       // Prepare
       const role = stack[name].function.role;
       if (role === undefined) throw new Error('function has no role');
 
-      // Assess
-      const managed = template.toJSON().Resources[id(role)].Properties.ManagedPolicyArns;
-      expect(JSON.stringify(managed)).toContain('service-role/AWSLambdaBasicExecutionRole');
-      expect(managed).toHaveLength(1);
+      // Assess: no managed policy, and no logs action on anything but its own group
+      expect(template.toJSON().Resources[id(role)].Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = statementsOfFunctionRole(stack, template, stack[name].function);
+      const logGrants = grantsOf(statements).filter((g) => g.actions.some((a) => a.startsWith('logs:')));
+      expect(logGrants).toEqual([ownLogs(stack[name].function)]);
     },
   );
 
