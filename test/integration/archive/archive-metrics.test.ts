@@ -25,6 +25,7 @@ import { startEmulators } from '../../../local/emulators.js';
 import { whileParksAreRefused } from '../../helpers/refused-parks.js';
 import { sqsRecord as sqsRecordOf } from '../../helpers/sqs-records.js';
 import { captureMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
+import { archiveHandlerEnv, destroyHandlerClients } from './archive-handler.js';
 
 // Prepare (once): emulators, a media host, and the environment the archive handler reads at import time.
 const emulators = await startEmulators();
@@ -69,26 +70,18 @@ writeFileSync(
   secretsFile,
   JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
 );
-Object.assign(process.env, emulators.env, {
-  [envNames.ledgerTableName]: resources.ledgerTable.name,
-  [envNames.bucketName]: resources.bucket.name,
-  [envNames.queueUrl]: emulators.queueUrls.events,
-  [envNames.archiveQueueUrl]: emulators.queueUrls.archive,
-  [envNames.archiveDeadLetterQueueUrl]: emulators.queueUrls.archiveDeadLetter,
-  [envNames.localSecretsFile]: secretsFile,
-  // micro1's media may come from 127.0.0.1 over http here (the local relaxation admits loopback).
-  [envNames.outboundAllowLocal]: 'true',
-  [envNames.archiveMediaHosts]: JSON.stringify({
-    micro1: ['127.0.0.1'],
-    round0: ['media.round0.example', '127.0.0.1'],
+Object.assign(
+  process.env,
+  archiveHandlerEnv(emulators, secretsFile, {
+    [envNames.archiveMediaHosts]: JSON.stringify({
+      micro1: ['127.0.0.1'],
+      round0: ['media.round0.example', '127.0.0.1'],
+    }),
+    // Never reached: the secrets file holds no ROUND0 API key (no `vendorApi` section at all).
+    [envNames.round0ApiBaseUrl]: 'http://127.0.0.1:9/',
+    POWERTOOLS_METRICS_DISABLED: 'false',
   }),
-  // Never reached: the secrets file holds no ROUND0 API key (no `vendorApi` section at all).
-  [envNames.round0ApiBaseUrl]: 'http://127.0.0.1:9/',
-  // As deployed: the archive queue's maxReceiveCount, the archive's last receive.
-  [envNames.archiveQueueMaxReceiveCount]: String(resources.archiveQueue.maxReceiveCount),
-  POWERTOOLS_METRICS_DISABLED: 'false',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-});
+);
 const { createArchiveHandler } = await import('../../../functions/archive.js');
 const clients = await import('../../../functions/platform/clients.js');
 const handler = createArchiveHandler();
@@ -144,9 +137,7 @@ const invoke = (...records: SQSRecord[]) =>
   );
 
 afterAll(async () => {
-  clients.dynamoDbClient().destroy();
-  clients.sqsClient().destroy();
-  clients.s3Client().destroy();
+  destroyHandlerClients(clients);
   await new Promise<void>((resolve) => mediaServer.close(() => resolve()));
   await emulators.close();
   rmSync(secretsDir, { recursive: true, force: true });

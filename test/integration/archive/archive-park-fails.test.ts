@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { Context, SQSBatchResponse } from 'aws-lambda';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { envNames } from '../../../functions/platform/env.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
-import { sqsRecord } from '../../helpers/sqs-records.js';
 import { captureMetrics, valuesOf } from '../../unit/platform/emf.js';
+import { archiveHandlerEnv, destroyHandlerClients, invokeArchive } from './archive-handler.js';
 
 // Prepare (once): emulators, and the environment the archive handler reads at import time, with DynamoDB
 // pointed at a port nothing listens on
@@ -27,28 +26,20 @@ writeFileSync(
   JSON.stringify({ webhook: { round0SigningSecrets: ['s'.repeat(8)], micro1Tokens: ['x'.repeat(32)] } }),
 );
 const lastReceive = resources.archiveQueue.maxReceiveCount;
-Object.assign(process.env, emulators.env, {
-  AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
-  [envNames.ledgerTableName]: resources.ledgerTable.name,
-  [envNames.bucketName]: resources.bucket.name,
-  [envNames.queueUrl]: emulators.queueUrls.events,
-  [envNames.archiveQueueUrl]: emulators.queueUrls.archive,
-  [envNames.archiveDeadLetterQueueUrl]: emulators.queueUrls.archiveDeadLetter,
-  [envNames.localSecretsFile]: secretsFile,
-  [envNames.outboundAllowLocal]: 'true',
-  [envNames.archiveMediaHosts]: JSON.stringify({ micro1: ['127.0.0.1'], round0: ['127.0.0.1'] }),
-  [envNames.archiveQueueMaxReceiveCount]: String(lastReceive),
-  POWERTOOLS_METRICS_DISABLED: 'false',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-});
+Object.assign(
+  process.env,
+  archiveHandlerEnv(emulators, secretsFile, {
+    AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+    [envNames.archiveQueueMaxReceiveCount]: String(lastReceive),
+    POWERTOOLS_METRICS_DISABLED: 'false',
+  }),
+);
 const { createArchiveHandler } = await import('../../../functions/archive.js');
 const clients = await import('../../../functions/platform/clients.js');
 const handler = createArchiveHandler();
 
 afterAll(async () => {
-  clients.dynamoDbClient().destroy();
-  clients.sqsClient().destroy();
-  clients.s3Client().destroy();
+  destroyHandlerClients(clients);
   await emulators.close();
   rmSync(secretsDir, { recursive: true, force: true });
 });
@@ -69,16 +60,7 @@ const task: ArchiveTask = {
   },
 };
 
-const invoke = async (receiveCount: number): Promise<string[]> => {
-  const context = {
-    functionName: 'interview-sync-archive',
-    awsRequestId: `req-${receiveCount}`,
-    getRemainingTimeInMillis: () => 900_000,
-  } as unknown as Context;
-  const record = sqsRecord(JSON.stringify(task), receiveCount, {}, 'interview-sync-archive-tasks');
-  const response = (await handler({ Records: [record] }, context)) as SQSBatchResponse;
-  return response.batchItemFailures.map((failure) => failure.itemIdentifier);
-};
+const invoke = (receiveCount: number) => invokeArchive(handler, task, { receiveCount });
 
 describe('archive handler with DynamoDB unreachable', () => {
   it('retries the task before its last receive, counting no failure', async () => {

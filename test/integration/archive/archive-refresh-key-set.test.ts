@@ -5,34 +5,25 @@
  * Its own file: the forced re-read is allowed once per 30 s per container, and the handler's cache starts cold.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { envNames } from '../../../functions/platform/env.js';
 import { minFreshIntervalMs } from '../../../functions/platform/secrets.js';
-import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
-import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
-import { sqsRecord } from '../../helpers/sqs-records.js';
-import { fixtureBody } from '../../unit/enrichment/factories.js';
+import {
+  archiveHandlerEnv,
+  destroyHandlerClients,
+  invokeArchive,
+  startExpiredRound0Audio,
+} from './archive-handler.js';
 
 // Prepare (once): emulators, ROUND0's API, a storage host whose old URLs expired, and the environment the
 // archive handler reads at import time (the secrets file holds no ROUND0 key yet)
 const emulators = await startEmulators();
-const round0Api = await startFakeRound0Api({ apiKey: 'round0-key' });
-const interview = round0InterviewFromWebhook(fixtureBody('round0', 'interview_ended'), {
-  audioBaseUrl: round0Api.url,
-});
-round0Api.state.interviews.set(interview.id, interview.body);
-const [firstAnswer] = interview.body.responses as Array<{ question_id: string }>;
-const expiredHost = createServer((_request, response) => response.writeHead(403).end());
-await new Promise<void>((resolve) => expiredHost.listen(0, '127.0.0.1', resolve));
-const expiredUrl = `http://127.0.0.1:${(expiredHost.address() as AddressInfo).port}/expired.mp3`;
+const { round0Api, audioTask, close: closeAudio } = await startExpiredRound0Audio('round0-key');
 const secretsDir = mkdtempSync(join(tmpdir(), 'archive-refresh-key-set-'));
 const secretsFile = join(secretsDir, 'secrets.local.json');
 const writeVendorApiSecret = (vendorApi: { round0ApiKey?: string }) =>
@@ -44,66 +35,24 @@ const writeVendorApiSecret = (vendorApi: { round0ApiKey?: string }) =>
     }),
   );
 writeVendorApiSecret({});
-Object.assign(process.env, emulators.env, {
-  [envNames.ledgerTableName]: resources.ledgerTable.name,
-  [envNames.bucketName]: resources.bucket.name,
-  [envNames.queueUrl]: emulators.queueUrls.events,
-  [envNames.archiveQueueUrl]: emulators.queueUrls.archive,
-  [envNames.archiveDeadLetterQueueUrl]: emulators.queueUrls.archiveDeadLetter,
-  [envNames.localSecretsFile]: secretsFile,
-  [envNames.outboundAllowLocal]: 'true',
-  [envNames.archiveMediaHosts]: JSON.stringify({ micro1: ['127.0.0.1'], round0: ['127.0.0.1'] }),
-  [envNames.round0ApiBaseUrl]: round0Api.url,
-  [envNames.archiveQueueMaxReceiveCount]: String(resources.archiveQueue.maxReceiveCount),
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-});
+Object.assign(
+  process.env,
+  archiveHandlerEnv(emulators, secretsFile, { [envNames.round0ApiBaseUrl]: round0Api.url }),
+);
 const { createArchiveHandler } = await import('../../../functions/archive.js');
 const clients = await import('../../../functions/platform/clients.js');
 const handler = createArchiveHandler();
 
 afterAll(async () => {
   jest.restoreAllMocks();
-  clients.dynamoDbClient().destroy();
-  clients.sqsClient().destroy();
-  clients.s3Client().destroy();
-  await round0Api.close();
-  await new Promise((resolve) => expiredHost.close(resolve));
+  destroyHandlerClients(clients);
+  await closeAudio();
   await emulators.close();
   rmSync(secretsDir, { recursive: true, force: true });
 });
 
-/** A task for the first answer's audio, whose queued URL has expired. */
-const audioTask = (interviewKey: string): ArchiveTask => ({
-  schemaVersion: 1,
-  vendor: 'round0',
-  interviewKey,
-  interviewId: interview.id,
-  batchId: `batch-${interviewKey}`,
-  batchAssets: ['answer-1'],
-  asset: {
-    kind: 'file',
-    name: 'answer-1',
-    key: `interviews/${interviewKey}/question_${firstAnswer?.question_id}.mp3`,
-    sourceUrl: expiredUrl,
-    contentType: 'audio/mpeg',
-    refresh: { round0InterviewId: interview.id, questionId: firstAnswer?.question_id ?? '' },
-  },
-});
-
 /** One invocation with `task`: the failed records' ids. */
-const invoke = async (task: ArchiveTask): Promise<string[]> => {
-  const context = {
-    functionName: 'interview-sync-archive',
-    awsRequestId: `req-${task.interviewKey}`,
-    getRemainingTimeInMillis: () => 900_000,
-  } as unknown as Context;
-  const event: SQSEvent = {
-    Records: [sqsRecord(JSON.stringify(task), 1, {}, 'interview-sync-archive-tasks')],
-  };
-  const response = (await handler(event, context)) as SQSBatchResponse;
-  return response.batchItemFailures.map((failure) => failure.itemIdentifier);
-};
+const invoke = (task: ArchiveTask) => invokeArchive(handler, task);
 
 /** The dead-lettered tasks' interview keys (each received once, then deleted). */
 const deadLetteredKeys = async (): Promise<string[]> => {
