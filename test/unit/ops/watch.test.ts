@@ -121,7 +121,10 @@ describe('the handlers’ log lines watch reads', () => {
       ['functions/ingest.ts', 'functions/worker.ts'].map((file) => readFile(file, 'utf8')),
     );
     const messages = sources.flatMap((source) =>
-      [...source.matchAll(/logger\.(?:info|warn|error)\(\s*'([^']+)'/g)].map((match) => match[1] ?? ''),
+      // A message in any quotes (a template literal too: its text up to the first substitution)
+      [...source.matchAll(/logger\.(?:info|warn|error)\(\s*(['"`])((?:(?!\1|\$\{).)+)/g)].map(
+        (match) => match[2] ?? '',
+      ),
     );
     const phrases = [...deliveryFilterPattern.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? '');
     const passed = messages.filter((message) => phrases.some((phrase) => message.includes(phrase)));
