@@ -416,8 +416,9 @@ export const createArchiveHandler = () => {
           : 'reason' in disposition
             ? disposition.reason
             : 'permanent failure';
-      await parking
+      const parked = await parking
         .park('failed', archiveTaskEvent(task, new Date()), `archive ${task.asset.name}: ${reason}`)
+        .then(() => true)
         .catch((parkError: unknown) => {
           // Before the last receive the park is retried with the task. On it, thrown, SQS would move the task
           // to the DLQ with no reason and nothing parked (a DynamoDB down fails the manifest and the park
@@ -427,6 +428,7 @@ export const createArchiveHandler = () => {
             ...about,
             error: errorNameOf(parkError),
           });
+          return false;
         });
       await sendToDeadLetterQueue(sqs, deadLetterQueueUrl, { body: record.body }, { errorName, reason });
       // Counted once the task is dead-lettered: a park or send that fails retries it, to be counted then.
@@ -434,10 +436,11 @@ export const createArchiveHandler = () => {
         recordMetric(metrics, metricSpecs.ssrfRefused, 1, { vendor: task.vendor });
       }
       recordMetric(metrics, metricSpecs.archiveFailed, 1, { vendor: task.vendor });
-      logger.error('archive task failed permanently; parked and dead-lettered', {
+      logger.error('archive task failed permanently; dead-lettered', {
         ...about,
         error: errorName,
         reason,
+        parked,
       });
     }
   };

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import { type CfnRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,6 +16,9 @@ import { acknowledgeAwsSolutions } from '../compliance.js';
 /** Powertools Logger levels (`POWERTOOLS_LOG_LEVEL`). */
 export const logLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 export type LogLevel = (typeof logLevels)[number];
+
+/** The AWS-managed policy a Lambda role gets by default, which reaches every log group of the account. */
+const basicExecutionPolicy = 'service-role/AWSLambdaBasicExecutionRole';
 
 /** Every default of {@link ServiceFunctionProps}, in one place. */
 export const serviceFunctionDefaults = {
@@ -163,7 +166,16 @@ export class ServiceFunction extends NodejsFunction {
     // group of the account (an ingest taken over could forge lines in the worker's group, which `ops watch`
     // reads as outcomes): it writes its own group's streams only. The group exists (created above, with its
     // retention), so no logs:CreateLogGroup; its ARN ends in `:*`, its streams.
-    (this.role?.node.defaultChild as CfnRole).managedPolicyArns = undefined;
+    // Only that policy is taken out: one CDK adds for a feature turned on (Insights, a VPC) stays.
+    const cfnRole = this.role?.node.defaultChild as CfnRole;
+    const managed = cfnRole.managedPolicyArns;
+    cfnRole.managedPolicyArns = Lazy.uncachedList({
+      produce: (context) => {
+        const arns = (context.resolve(managed) as string[] | undefined) ?? [];
+        const kept = arns.filter((arn) => !JSON.stringify(arn).includes(basicExecutionPolicy));
+        return kept.length === 0 ? undefined : kept;
+      },
+    });
     this.addToRolePolicy(
       new PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

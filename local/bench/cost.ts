@@ -11,10 +11,10 @@ import { resources } from '../../lib/resources.js';
 import type { IngestBenchResult } from './ingest-bench.js';
 import type { WorkerBenchResult } from './worker-bench.js';
 
-/** us-east-1 list prices (USD), as found on the date below; confirm on the AWS pricing pages before relying on them. */
 /** AWS bills a GB of storage, logs and Lambda memory as 2^30 bytes. */
 const bytesPerGb = 1024 ** 3;
 
+/** us-east-1 list prices (USD), as found on the date below; confirm on the AWS pricing pages before relying on them. */
 export const prices = {
   checked: '2026-12-02',
   lambdaArmGbSecond: 0.0000133334,

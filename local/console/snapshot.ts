@@ -192,7 +192,7 @@ export const typeFromDedupeKey = (dedupeKey: string): string | undefined => {
 export const mediaKindOf = (entry: Pick<ManifestEntry, 'key' | 'contentType'>): MediaKind => {
   // What a recording's entry plays: its variants' and renditions' (`v<n>/`, `r<n>/`) playlists, segments,
   // init sections and keys — a separate audio rendition's segments too, never a player each.
-  if (/\/[vr]\d+\/[^/]+$/.test(entry.key)) return 'part';
+  if (/^interviews\/[^/]+\/[^/]+\/[vr]\d+\/[^/]+$/.test(entry.key)) return 'part';
   // A recording's entry playlist (`<camera>/index.m3u8`), stored once the recording is archived whole: a
   // master names the video and any separate audio, which a variant's playlist alone would play silent.
   if (isRecordingEntry(entry.key)) return 'hls';

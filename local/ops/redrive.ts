@@ -136,6 +136,8 @@ export interface RedriveOutcome {
    * originals may still be on the DLQ, to be moved by another run.
    */
   readonly stoppedEarly: boolean;
+  /** What the run set out to move: the DLQ's count at the start, or `--max` when fewer. */
+  readonly limit: number;
   /** `failureReason` of the moved messages → how many (PII-free by construction). */
   readonly reasons: ReadonlyMap<string, number>;
   /** Parked `failed` entries forgotten because their message was moved. */
@@ -456,6 +458,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
     refused,
     cameBack: cameBack.size,
     stoppedEarly,
+    limit,
     reasons,
     parkedRemoved,
     parkedKept,
@@ -504,7 +507,7 @@ export const redriveLines = (which: RedriveWhich, outcome: RedriveOutcome): stri
   if (outcome.stoppedEarly) {
     lines.push(
       `stopped after ${maxStaleReceives} receives that brought back only messages that came back: up to ` +
-        `${outcome.found - outcome.moved} original(s) may still be on the ${which} DLQ; run it again`,
+        `${outcome.limit - outcome.moved} original(s) it set out to move may still be on the ${which} DLQ; run it again`,
     );
   }
   lines.push(

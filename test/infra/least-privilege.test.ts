@@ -5,12 +5,15 @@
  * fails this test until it is added here too.
  */
 
-import type { Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { envNames } from '../../functions/platform/env.js';
 import type { ObjectToPut } from '../../functions/platform/object-put.js';
 import { EventQueue } from '../../functions/queue/event-queue.js';
 import { rawEventKey } from '../../functions/queue/raw-events.js';
 import type { InterviewEvent } from '../../functions/vendors/envelope.js';
+import { ServiceFunction } from '../../lib/constructs/service-function.js';
 import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
 import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
 import {
@@ -307,6 +310,30 @@ describe('least privilege of the Lambda roles', () => {
       expect(logGrants).toEqual([ownLogs(stack[name].function)]);
     },
   );
+
+  it('keeps a managed policy added for a feature (a VPC), taking out only the basic execution one', () => {
+    // Prepare: a function whose role also gets the policy CDK adds for a VPC
+    const scope = new Stack(new App(), 'ManagedPolicies');
+    const fn = new ServiceFunction(scope, 'Fn', {
+      entry: 'functions/ingest.ts',
+      memoryMb: 128,
+      timeoutSeconds: 3,
+      environment: {},
+      serviceName: 'managed-policies',
+      metricsNamespace: 'Test',
+    });
+    fn.role?.addManagedPolicy(
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+    );
+
+    // Act
+    const roles = Template.fromStack(scope).findResources('AWS::IAM::Role');
+
+    // Assess
+    const arns = JSON.stringify(Object.values(roles).map((role) => role.Properties.ManagedPolicyArns));
+    expect(arns).toContain('service-role/AWSLambdaVPCAccessExecutionRole');
+    expect(arns).not.toContain('service-role/AWSLambdaBasicExecutionRole');
+  });
 
   it('raw event keys the worker writes fall under the prefix it is granted', () => {
     // Act

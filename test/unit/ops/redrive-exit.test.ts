@@ -99,7 +99,9 @@ describe('ops redrive exit code', () => {
     // Assess: nothing sent, and the run says to go again
     expect(exitCode).toBe(1);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toEqual([]);
-    expect(lines.join('\n')).toContain('up to 3 original(s) may still be on the events DLQ; run it again');
+    expect(lines.join('\n')).toContain(
+      'up to 3 original(s) it set out to move may still be on the events DLQ; run it again',
+    );
   });
 
   it('exits 0 when every message moved', async () => {

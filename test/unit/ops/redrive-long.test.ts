@@ -136,7 +136,7 @@ describe('redrive over a run longer than the hiding of what came back', () => {
     expect(outcome.moved).toBe(100 - left);
     expect(outcome.stoppedEarly).toBe(true);
     expect(lines).toContain(
-      `stopped after 5 receives that brought back only messages that came back: up to ${left} original(s) may still be on the events DLQ; run it again`,
+      `stopped after 5 receives that brought back only messages that came back: up to ${left} original(s) it set out to move may still be on the events DLQ; run it again`,
     );
   });
 });
