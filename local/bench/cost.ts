@@ -361,13 +361,13 @@ export const costPerMillion = (
       .filter((line) => secondPass.includes(line.item))
       .reduce((sum, line) => sum + line.usdPerMillion, 0) +
     ((workerLogBytes + a.platformLogBytesPerInvocation * invocations) / bytesPerGb) *
-      prices.logsIngestedGb *
+      (prices.logsIngestedGb + (logDays / a.daysPerMonth) * prices.logsStoredGbMonth) *
       million;
   lines.push({
     item: '`archive.completed` back through the worker',
     perEvent: '1 more event (estimated)',
     usdPerMillion: secondPassUsd,
-    arithmetic: `the lines ${secondPass.join(', ')} once more, and the worker's log bytes: not measured (the bench runs no archive), priced as a second ended event (an overestimate: no enrichment, one ATS write); none for an event without media`,
+    arithmetic: `the lines ${secondPass.join(', ')} once more, and the worker's log bytes (ingested and stored): not measured (the bench runs no archive), priced as a second ended event (an overestimate: no enrichment, one ATS write); none for an event without media`,
     core: false,
     media: true,
   });
