@@ -1,6 +1,6 @@
 /**
  * A media host that hangs (the media fake accepts the request and never answers), through the local
- * pipeline: the archive function ends the download itself before its timeout (5 s here; the media requests
+ * pipeline: the archive function ends the download itself before its timeout (10 s here; the media requests
  * of an invocation end with its remaining time, less a tenth kept to answer the batch), so the task fails
  * with a reason rather than with Lambda's timeout, and comes back from its queue; once the host answers
  * again the asset is archived. A host that does not answer
@@ -38,11 +38,12 @@ beforeAll(async () => {
     media: { dir: join(tmpdir(), 'interview-sync-faults-media') },
     workerVisibilityTimeoutSeconds: 3,
     // A stalled download ends before the function's timeout and the task comes back after the visibility
-    // timeout; the third receive is its last. 5 s, not less: what is kept to answer the batch is a tenth of
-    // it, and giving the asset's lease back (and, on the last receive, parking the task) must fit in it on a
-    // loaded machine, where 200 ms did not always.
-    archiveTimeoutSeconds: 5,
-    archiveQueue: { visibilityTimeoutSeconds: 6, maxReceiveCount: archiveReceives },
+    // timeout; the third receive is its last. 10 s, not less: what is kept to answer the batch is a tenth of
+    // it, and giving the asset's lease back (and, on the last receive, parking and dead-lettering the task)
+    // must fit in it on a loaded machine, where 200 ms, and once in CI 500 ms, did not (the invocation then
+    // timed out and the queue moved the task to its DLQ a second time).
+    archiveTimeoutSeconds: 10,
+    archiveQueue: { visibilityTimeoutSeconds: 11, maxReceiveCount: archiveReceives },
   });
   media = world.pipeline.media as MediaFake;
 }, 60_000);
@@ -101,7 +102,8 @@ describe('a media host that hangs (local runtime, media fake holding requests)',
         ],
         archiveDeadLettered: ['report:HangB report'],
       },
-      60_000,
+      // Its three receives of 10 s, 11 s apart, twice over on a loaded machine
+      90_000,
     );
     expect(hangB?.count).toBeGreaterThanOrEqual(archiveReceives);
     // Every stalled download was ended by the archive function itself (its task failed alone), no
