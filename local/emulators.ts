@@ -95,6 +95,8 @@ export interface LocalEmulators {
   readonly sqs: SQSClient;
   /** The S3 emulator, which fault tests stop for a while (an S3 outage) and start again. */
   readonly s3Server: RestartableServer;
+  /** The SQS emulator, likewise (an SQS outage): its queues and messages are kept in memory meanwhile. */
+  readonly sqsServer: RestartableServer;
   /** Stops the three servers; in-memory data is gone afterwards. */
   close(): Promise<void>;
 }
@@ -143,7 +145,16 @@ export const startEmulators = async (options: LocalEmulatorOptions = {}): Promis
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       S3_FORCE_PATH_STYLE: 'true',
     };
-    return { endpoints, queueUrls, queueArns, env, sqs: sqs.client, s3Server: s3.server, close };
+    return {
+      endpoints,
+      queueUrls,
+      queueArns,
+      env,
+      sqs: sqs.client,
+      s3Server: s3.server,
+      sqsServer: sqs.server,
+      close,
+    };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -251,8 +262,25 @@ const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<v
     region: localAws.region,
     accountId: localAws.accountId,
   });
-  closers.push(() => closeServer(server));
-  const endpoint = `http://${host}:${(server.address() as AddressInfo).port}`;
+  let listening = true;
+  closers.push(async () => {
+    if (listening) await closeServer(server);
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${host}:${port}`;
+  // The same server listens again on its port: the queues live in its handler, not in the socket.
+  const restartable: RestartableServer = {
+    stop: async () => {
+      if (!listening) return;
+      listening = false;
+      await closeServer(server);
+    },
+    start: async () => {
+      if (listening) return;
+      await new Promise<void>((resolve) => server.listen(port, host, resolve));
+      listening = true;
+    },
+  };
   const client = new SQSClient({ region: localAws.region, endpoint, credentials: localAws.credentials });
   closers.push(async () => client.destroy());
 
@@ -298,7 +326,7 @@ const startSqs = async (options: LocalEmulatorOptions, closers: (() => Promise<v
     archive: archive.arn,
     archiveDeadLetter: archiveDeadLetter.arn,
   };
-  return { sqs: { endpoint, client }, queueUrls, queueArns };
+  return { sqs: { endpoint, client, server: restartable }, queueUrls, queueArns };
 };
 
 const createQueue = async (client: SQSClient, name: string, attributes: Record<string, string>) => {

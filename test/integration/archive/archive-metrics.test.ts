@@ -574,4 +574,48 @@ describe('archive handler metrics', () => {
       `service=${service},vendor=${vendor}`,
     ]);
   });
+
+  it('logs and counts an unreadable task only once it is dead-lettered: a failed send retries it, unlogged', async () => {
+    // Prepare: a handler that logs (this file's is silent); SQS out of reach for the first try
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    const logging = createArchiveHandler();
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    const record = sqsRecord('not json, never');
+    const run = () =>
+      captureMetrics(
+        async () => (await logging({ Records: [record] } satisfies SQSEvent, context)) as SQSBatchResponse,
+      );
+    // Powertools writes errors to stderr.
+    const deadLetteredLines = (errors: string) =>
+      errors.split('\n').filter((line) => line.includes('unreadable archive task dead-lettered'));
+    await emulators.sqsServer.stop();
+    let whileGone: Awaited<ReturnType<typeof run>>;
+    try {
+      // Act
+      whileGone = await run();
+    } finally {
+      await emulators.sqsServer.start();
+    }
+
+    // Assess: the task comes back, neither logged nor counted as failed
+    expect(whileGone.result.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(deadLetteredLines(whileGone.errors)).toEqual([]);
+    expect(seriesOf(whileGone.metrics, 'ArchiveFailed')).toEqual([]);
+
+    // Act: its next receive, SQS back
+    const onRedelivery = await run();
+
+    // Assess: dead-lettered once, said and counted once
+    expect(onRedelivery.result.batchItemFailures).toEqual([]);
+    expect(deadLetteredLines(onRedelivery.errors)).toHaveLength(1);
+    expect(valuesOf(onRedelivery.metrics, 'ArchiveFailed', { service, vendor: 'unknown' })).toEqual([1]);
+    const { Messages: dead = [] } = await emulators.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: emulators.queueUrls.archiveDeadLetter,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(dead.filter((message) => message.Body === record.body)).toHaveLength(1);
+  });
 });

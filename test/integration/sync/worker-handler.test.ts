@@ -147,7 +147,7 @@ Object.assign(process.env, {
   // The fakes listen on 127.0.0.1 over http: relax the SSRF guard as the local runtime does.
   OUTBOUND_ALLOW_LOCAL: 'true',
 });
-const { handler } = await import('../../../functions/worker.js');
+const { handler, createWorkerHandler } = await import('../../../functions/worker.js');
 const clients = await import('../../../functions/platform/clients.js');
 /** The worker's own SQS requests (its archive tasks, redelivery delays, dead letters), by command. */
 const workerSqsRequests = countSqsRequests(clients.sqsClient());
@@ -925,6 +925,43 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(dead?.Body).toBe(body);
     expect(attribute(dead, 'failureErrorName')).toBe('UnreadableQueueMessageError');
     expect(attribute(dead, 'failureReason')).toBe(reason);
+  });
+
+  it('logs an unreadable message dead-lettered only once the dead letter is sent: a failed send retries it, unlogged', async () => {
+    // Prepare: a handler that logs (this file's is silent), and SQS out of reach for the first try
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    const logging = createWorkerHandler();
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    const record = sqsRecord('not json {');
+    // Powertools writes errors to stderr.
+    const deadLetteredLines = () =>
+      (output?.stderr() ?? '')
+        .split('\n')
+        .filter((line) => line.includes('unreadable message dead-lettered'));
+    // SQS out of reach: its server stops listening (its queues kept in memory) and listens again on its port
+    const { port } = sqsServer.address() as AddressInfo;
+    sqsServer.closeAllConnections();
+    await new Promise<void>((resolve) => sqsServer.close(() => resolve()));
+    let whileGone: SQSBatchResponse;
+    try {
+      // Act
+      whileGone = (await logging({ Records: [record] }, context)) as SQSBatchResponse;
+    } finally {
+      await new Promise<void>((resolve) => sqsServer.listen(port, '127.0.0.1', resolve));
+    }
+
+    // Assess: the message comes back, and no line says it was dead-lettered
+    expect(failedIds(whileGone)).toEqual([record.messageId]);
+    expect(deadLetteredLines()).toEqual([]);
+
+    // Act: its next receive, the queue back
+    const onRedelivery = (await logging({ Records: [record] }, context)) as SQSBatchResponse;
+
+    // Assess: dead-lettered once, and said so once
+    expect(failedIds(onRedelivery)).toEqual([]);
+    expect(await drainDeadLetters()).toHaveLength(1);
+    expect(deadLetteredLines()).toHaveLength(1);
+    expect(JSON.parse(deadLetteredLines()[0] ?? '{}')).toMatchObject({ messageId: record.messageId });
   });
 
   it('dead-letters a message whose raw delivery is malformed, alone: its batch-mate is stored and processed', async () => {
