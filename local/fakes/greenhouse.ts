@@ -190,15 +190,23 @@ const noteKeys = ['candidate_id', 'application_id', 'user_id', 'body', 'visibili
 const appliedTagKeys = ['candidate_id', 'candidate_tag_id'];
 
 /**
- * The scope each route needs, where the references name it (the v3 WRITE migration guide, the endpoint
- * pages): a token without it gets 403. Routes whose scope names are unconfirmed (the stage move, tag writes,
- * stages, custom fields) are not checked: a guessed name would refuse a request Greenhouse accepts.
+ * The scope each route needs (Harvest v3 grants scopes per endpoint): a token without it gets 403. The
+ * references name four (the v3 WRITE migration guide, the endpoint pages); every other read is checked by
+ * their pattern, `harvest:<collection>:list`, so that a read the adapter makes without the scope for it
+ * fails here as on Greenhouse (a test granting only the note scopes once looked applications up). Writes
+ * whose scope names are unconfirmed (the stage move, tag writes) are not checked: a guessed name would
+ * refuse a request Greenhouse accepts.
  */
 const routeScopes: Readonly<Record<string, string>> = {
   'POST notes': 'harvest:notes:create',
   'GET notes': 'harvest:notes:list',
   'GET candidates': 'harvest:candidates:list',
   'GET applied_candidate_tags': 'harvest:applied_candidate_tags:list',
+  ...Object.fromEntries(
+    ['applications', 'application_stages', 'job_interview_stages', 'candidate_tags', 'custom_fields'].map(
+      (collection) => [`GET ${collection}`, `harvest:${collection}:list`],
+    ),
+  ),
 };
 
 const idList = (value: string | undefined) => (value ? value.split(',').map(Number) : undefined);

@@ -55,6 +55,11 @@ describe('the ATS doctor against Greenhouse', () => {
         'harvest:notes:list',
         'harvest:notes:create',
         'harvest:applied_candidate_tags:list',
+        'harvest:applications:list',
+        'harvest:application_stages:list',
+        'harvest:job_interview_stages:list',
+        'harvest:candidate_tags:list',
+        'harvest:custom_fields:list',
       ],
     });
 

@@ -998,7 +998,9 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
 
   it('fails a note for good, creating nothing, when the credentials lack the notes scope (403)', async () => {
     // Prepare: credentials granted the list scopes only
-    await start({ tokenScopes: ['harvest:candidates:list', 'harvest:notes:list'] });
+    await start({
+      tokenScopes: ['harvest:candidates:list', 'harvest:applications:list', 'harvest:notes:list'],
+    });
     const ats = adapterFor();
 
     // Act
@@ -1009,6 +1011,18 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(found?.candidateId).toBe('11');
     await expect(attempt).rejects.toMatchObject({ name: 'AtsPermanentError', status: 403 });
     expect(running().state.notes).toEqual([]);
+  });
+
+  it('fails a lookup by e-mail for good when the credentials lack the applications scope (403)', async () => {
+    // Prepare: the candidates found, but not their applications
+    await start({ tokenScopes: ['harvest:candidates:list', 'harvest:notes:list', 'harvest:notes:create'] });
+    const ats = adapterFor();
+
+    // Act
+    const lookup = ats.findApplication({ email: 'ada@example.com' });
+
+    // Assess
+    await expect(lookup).rejects.toMatchObject({ name: 'AtsPermanentError', status: 403 });
   });
 
   it('the fake serves v3 application rows without job_interview_stage_id, and stages as their own rows', async () => {
