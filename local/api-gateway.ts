@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { defaultRouteKey } from '../functions/intake/vendor-route.js';
 import { GatewayPayloadTooLargeError, LambdaTimeoutError, LocalPipelineError } from './errors.js';
 import { invokeLocally, type LocalFunctionSettings, type LocalHandler } from './lambda-context.js';
 import { listenOnLoopback, loopbackHost } from './listen.js';
@@ -26,7 +27,10 @@ import { consoleLog, type LocalLog } from './log.js';
 export const httpApiMaxPayloadBytes = 10 * 1024 * 1024;
 
 export interface LocalHttpApiOptions {
-  /** Route keys as in the CDK stack, e.g. `POST /webhooks/micro1/{token}`. */
+  /**
+   * Route keys as in the CDK stack, e.g. `POST /webhooks/micro1/{token}`; `$default` matches whatever no
+   * other route does (any method and path), as on an HTTP API.
+   */
   readonly routes: readonly string[];
   /**
    * Creates one handler per execution environment. Lambda runs one invocation at a time in an environment,
@@ -77,10 +81,10 @@ const parameterName = (segment: string): string | undefined =>
   segment.startsWith('{') && segment.endsWith('}') ? segment.slice(1, -1) : undefined;
 
 /**
- * The route a request matches, with its path parameters. Like an HTTP API with no `$default` route, a
- * path or method without a route matches nothing (AWS answers 404 for both). Parameters are
- * URL-decoded, except one that is not valid percent-encoding, which is passed on as received (see the
- * file comment); `{proxy+}` routes are not needed here and not supported.
+ * The route a request matches, with its path parameters. A path or method no route names matches
+ * `$default` when there is one, else nothing (AWS answers 404 for both). Parameters are URL-decoded,
+ * except one that is not valid percent-encoding, which is passed on as received (see the file comment);
+ * `{proxy+}` routes are not needed here and not supported.
  */
 export const matchRoute = (
   routes: readonly string[],
@@ -88,7 +92,8 @@ export const matchRoute = (
   rawPath: string,
 ): MatchedRoute | undefined => {
   const segments = rawPath.split('/').slice(1);
-  for (const route of routes.map(parseRoute)) {
+  const named = routes.filter((routeKey) => routeKey !== defaultRouteKey);
+  for (const route of named.map(parseRoute)) {
     if (route.method !== method.toUpperCase() || route.segments.length !== segments.length) continue;
     const pathParameters: Record<string, string> = {};
     const matches = route.segments.every((expected, index) => {
@@ -105,7 +110,7 @@ export const matchRoute = (
         : { routeKey: route.routeKey };
     }
   }
-  return undefined;
+  return routes.includes(defaultRouteKey) ? { routeKey: defaultRouteKey } : undefined;
 };
 
 const safeDecode = (value: string): string => {
@@ -325,7 +330,8 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
 
 /** Starts the HTTP API on 127.0.0.1. */
 export const startHttpApi = async (options: LocalHttpApiOptions): Promise<LocalHttpApi> => {
-  options.routes.forEach(parseRoute); // fail at start, not on the first request
+  // Fail at start, not on the first request.
+  for (const routeKey of options.routes) if (routeKey !== defaultRouteKey) parseRoute(routeKey);
   const log = options.log ?? consoleLog;
   const maxPayloadBytes = options.maxPayloadBytes ?? httpApiMaxPayloadBytes;
   const identity: HttpApiIdentity = { accountId: options.function.accountId, apiId: 'local' };

@@ -39,8 +39,12 @@ export interface VendorApiSeed {
   readonly micro1Reports: readonly Record<string, unknown>[];
 }
 
-/** The HTTP API's routes, as the CDK stack declares them (POST only). */
-export const ingestRouteKeys = ['POST /webhooks/round0', 'POST /webhooks/micro1/{token}'] as const;
+/** The HTTP API's routes, as the CDK stack declares them: a POST route per vendor, and `$default` for the rest. */
+export const ingestRouteKeys = [
+  'POST /webhooks/round0',
+  'POST /webhooks/micro1/{token}',
+  '$default',
+] as const;
 
 export interface LocalPipelineOptions {
   /**

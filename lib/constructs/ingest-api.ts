@@ -1,14 +1,16 @@
 /**
- * The public edge: an HTTP API with one route per vendor in front of the ingest Lambda, which verifies a
- * webhook and enqueues it with its raw delivery (the worker stores that under `raw/`). The ingest Lambda can
- * send to the queue, write claim checks and read the webhook secret — nothing else (`ingestGrants` in
- * lib/permissions.ts).
+ * The public edge: an HTTP API with one route per vendor (and `$default` for any other path or method,
+ * which the ingest refuses with a problem) in front of the ingest Lambda, which verifies a webhook and
+ * enqueues it with its raw delivery (the worker stores that under `raw/`). The ingest Lambda can send to the
+ * queue, write claim checks and read the webhook secret — nothing else (`ingestGrants` in lib/permissions.ts).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
   type HttpStage,
   LogGroupLogDestination,
   PayloadFormatVersion,
@@ -126,11 +128,21 @@ export class IngestApi extends Construct {
     });
     this.api.addRoutes({ path: webhookRoutes.round0, methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: webhookRoutes.micro1, methods: [HttpMethod.POST], integration });
+    // Every other path and method too: the ingest answers them 404 or 405 as problem+json and counts them
+    // (`WebhookRejected`, reason `route` or `method`), where API Gateway alone would answer its own
+    // `{"message":"Not Found"}` and a vendor posting to a wrong URL would show nowhere. The stage's
+    // throttle applies to this route as to the others; such a refusal is never alarmed.
+    new HttpRoute(this.api, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration,
+    });
     acknowledgeAwsSolutions(
       this.api,
       'APIG4',
       'Vendors cannot send IAM or JWT credentials. The ingest Lambda authenticates every webhook itself: ' +
-        "ROUND0's HMAC signature, micro1's secret path token (see functions/vendors/).",
+        "ROUND0's HMAC signature, micro1's secret path token (see functions/vendors/); it refuses any " +
+        'other path or method, which the $default route hands it.',
     );
   }
 

@@ -283,7 +283,7 @@ describe('ingest end to end (local pipeline)', () => {
   });
 
   it.each(['/webhooks/greenhouse', '/webhooks/round0/extra', '/webhooks/micro1', '/nowhere'])(
-    'answers POST %s with 404 and queues nothing',
+    'answers POST %s with the ingest’s 404 problem (the $default route) and queues nothing',
     async (path) => {
       // Act
       const response = await sendEvent({
@@ -293,9 +293,36 @@ describe('ingest end to end (local pipeline)', () => {
         secret: pipeline.secrets.webhook.round0SigningSecrets[0],
       });
 
-      // Assess
+      // Assess: the ingest's problem, which names what is wrong (not the gateway's bare one)
       expect(response.status).toBe(404);
       expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(response.body)).toMatchObject({
+        type: 'https://github.com/interview-sync/problems#not-found',
+        detail: 'no webhook route at this path',
+      });
+      expect(await queued()).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['GET', '/webhooks/round0'],
+    ['PUT', '/webhooks/micro1/some-token'],
+  ])(
+    'answers %s %s with the ingest’s 405 problem, allowing POST, and queues nothing',
+    async (method, path) => {
+      // Act
+      const response = await fetch(`${pipeline.url}${path}`, {
+        method,
+        ...(method === 'GET' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }),
+      });
+
+      // Assess
+      expect(response.status).toBe(405);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toMatchObject({
+        type: 'https://github.com/interview-sync/problems#method-not-allowed',
+      });
       expect(await queued()).toEqual([]);
     },
   );

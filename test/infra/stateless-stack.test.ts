@@ -47,7 +47,7 @@ describe('stateless stack with the default configuration', () => {
     template.resourceCountIs('AWS::Lambda::Function', 3);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
@@ -234,7 +234,7 @@ describe('stateless stack with the default configuration', () => {
   });
 
   describe('HTTP API', () => {
-    it.each(['POST /webhooks/round0', 'POST /webhooks/micro1/{token}'])(
+    it.each(['POST /webhooks/round0', 'POST /webhooks/micro1/{token}', '$default'])(
       'routes %s to the ingest Lambda',
       (routeKey) => {
         // Assess
@@ -256,12 +256,13 @@ describe('stateless stack with the default configuration', () => {
       });
     });
 
-    it('has no catch-all route', () => {
-      // Assess
-      const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
-        (route) => route.Properties.RouteKey,
+    it('routes every other path and method to the ingest too ($default), which refuses them with a problem', () => {
+      // Assess: one integration for all three routes, so a wrong URL reaches the ingest's 404/405
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+      expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+        ['$default', 'POST /webhooks/micro1/{token}', 'POST /webhooks/round0'].sort(),
       );
-      expect(routeKeys).not.toContain('$default');
+      expect(new Set(routes.map((route) => JSON.stringify(route.Properties.Target))).size).toBe(1);
     });
 
     it('throttles every route of the $default stage to 100 rps with bursts of 200', () => {

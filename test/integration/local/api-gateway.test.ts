@@ -26,11 +26,11 @@ const startRecordingApi = async (
     headers: { 'content-type': 'application/json' },
     body: '{"received":true}',
   }),
-  options: { maxPayloadBytes?: number; timeoutSeconds?: number } = {},
+  options: { maxPayloadBytes?: number; timeoutSeconds?: number; routes?: readonly string[] } = {},
 ) => {
   const invocations: Invocation[] = [];
   const api = await startHttpApi({
-    routes,
+    routes: options.routes ?? routes,
     createHandler: () => async (event, context) => {
       invocations.push({ event, context });
       return respond(event);
@@ -249,6 +249,29 @@ describe('local API Gateway (HTTP API, payload format 2.0)', () => {
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(response.body)).toEqual({ type: 'about:blank', title: 'Not Found', status: 404 });
     expect(invocations).toHaveLength(0);
+  });
+
+  it.each([
+    ['POST', '/webhooks/unknown'],
+    ['GET', '/webhooks/round0'],
+    ['POST', '/webhooks/round0/'],
+  ])('invokes the handler with %s %s on the $default route when there is one', async (method, path) => {
+    // Prepare
+    const { api, invocations } = track(
+      await startRecordingApi(undefined, { routes: [...routes, '$default'] }),
+    );
+
+    // Act
+    const response = await send(api, { method, path, body: method === 'GET' ? undefined : '{}' });
+
+    // Assess: as AWS sends a catch-all match: the route key, the path and method as sent, no parameters
+    expect(response.status).toBe(202);
+    expect(invocations).toHaveLength(1);
+    const { event } = invocations[0] as Invocation;
+    expect(event.routeKey).toBe('$default');
+    expect(event.rawPath).toBe(path);
+    expect(event.requestContext.http.method).toBe(method);
+    expect(event.pathParameters).toBeUndefined();
   });
 
   it('refuses a body over the payload limit with 413 without invoking the handler', async () => {

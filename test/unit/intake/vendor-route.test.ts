@@ -1,6 +1,7 @@
 import { MethodNotAllowedError, UnknownVendorRouteError } from '../../../functions/intake/errors.js';
 import { problemFor } from '../../../functions/intake/http-problem.js';
 import {
+  defaultRouteKey,
   presentedToken,
   type RoutedRequest,
   resolveVendorRoute,
@@ -96,13 +97,13 @@ describe('resolveVendorRoute', () => {
     ).toEqual({ vendor: 'round0' });
   });
 
-  it('routes on the route keys the CDK stack and the local gateway define', () => {
+  it('routes on the route keys the CDK stack and the local gateway define, beside their $default', () => {
     // Prepare
     const stackRouteKeys = Object.values(webhookRoutes).map((path) => `POST ${path}`);
 
     // Assess
     expect(Object.values(webhookRouteKeys).sort()).toEqual([...stackRouteKeys].sort());
-    expect(Object.values(webhookRouteKeys).sort()).toEqual([...ingestRouteKeys].sort());
+    expect([...Object.values(webhookRouteKeys), defaultRouteKey].sort()).toEqual([...ingestRouteKeys].sort());
   });
 });
 
