@@ -254,6 +254,7 @@ export class InterviewSyncStatelessStack extends Stack {
       metricsNamespace,
       topic: this.alarmTopic,
       api: this.ingest.api,
+      apiAccessLogGroup: this.ingest.accessLogGroup,
       ingestFunction: this.ingest.function,
       workerFunction: this.worker.function,
       archiveFunction: this.archive.function,

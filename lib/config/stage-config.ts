@@ -137,6 +137,8 @@ const alarmsSchema = v.strictObject(
     ),
     /** API 5xx answers per 5 minutes (default 5). */
     apiServerErrorsPer5Minutes: v.optional(positiveCount),
+    /** Deliveries API Gateway throttled (429) per 5 minutes (default 1). */
+    webhookThrottledPer5Minutes: v.optional(positiveCount),
     /** Refused signatures/tokens per 5 minutes (default 20). */
     webhookAuthFailuresPer5Minutes: v.optional(positiveCount),
     /** Authenticated deliveries refused as not JSON or against the schema per 15 minutes (default 1). */

@@ -28,6 +28,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -46,6 +47,7 @@ export const runbooks = {
   eventsBacklog: 'runbook-events-queue-backlog',
   archiveBacklog: 'runbook-archive-queue-backlog',
   apiServerErrors: 'runbook-api-5xx',
+  webhookThrottled: 'runbook-webhook-throttled',
   webhookAuthFailures: 'runbook-webhook-auth-failures',
   webhookInvalid: 'runbook-webhook-invalid',
   webhookUnknownTypes: 'runbook-webhook-unknown-types',
@@ -56,6 +58,9 @@ export const runbooks = {
   webhookSilence: 'runbook-webhook-silence',
   lambdaErrors: 'runbook-lambda-errors-or-throttles',
 } as const;
+
+/** The metric the API's access log gives for each delivery API Gateway throttled (429). */
+export const webhookThrottledMetricName = 'WebhookThrottled';
 
 /** Thresholds of the alarms (stage configuration `alarms`). */
 export interface AlarmThresholds {
@@ -87,6 +92,12 @@ export interface AlarmThresholds {
    * @default 5
    */
   readonly apiServerErrorsPer5Minutes?: number;
+  /**
+   * Deliveries API Gateway refused with 429 (over the stage's throttle) in 5 minutes at or above which the
+   * alarm fires: the ingest never sees them, so no metric of its own can.
+   * @default 1
+   */
+  readonly webhookThrottledPer5Minutes?: number;
   /**
    * Deliveries refused for a bad signature or token in 5 minutes at or above which the alarm fires.
    * @default 20
@@ -153,6 +164,7 @@ export const alarmThresholdDefaults = {
   archiveQueueMaxAge: Duration.hours(3),
   deadLetterMaxAge: Duration.days(10),
   apiServerErrorsPer5Minutes: 5,
+  webhookThrottledPer5Minutes: 1,
   webhookAuthFailuresPer5Minutes: 20,
   webhookInvalidPer15Minutes: 1,
   webhookUnknownTypesPerHour: 1,
@@ -263,6 +275,8 @@ export interface ServiceAlarmsProps {
   /** Where every alarm (and its return to OK) is sent. */
   readonly topic: AlarmTopic;
   readonly api: IHttpApi;
+  /** The API's access log group (JSON lines with a string `status`): its 429s are counted from it. */
+  readonly apiAccessLogGroup: ILogGroup;
   readonly ingestFunction: IFunction;
   readonly workerFunction: IFunction;
   readonly archiveFunction: IFunction;
@@ -338,6 +352,17 @@ export class ServiceAlarms extends Construct {
         period: fiveMinutes,
         label: `${name} errors + throttles`,
       });
+
+    // API Gateway answers a request over the stage's throttle with 429 before the ingest runs, and publishes
+    // no metric of its own for it (its 4xx count mixes them with the ingest's refusals): the access log,
+    // which logs every request, is where they are counted.
+    const throttled = new MetricFilter(this, 'WebhookThrottledFilter', {
+      logGroup: props.apiAccessLogGroup,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: props.metricsNamespace,
+      metricName: webhookThrottledMetricName,
+      metricValue: '1',
+    });
 
     const rows: AlarmRow[] = [
       {
@@ -505,6 +530,21 @@ export class ServiceAlarms extends Construct {
           'minutes: the ingest could not queue or store them (SQS or S3 refused, the function crashed or was ' +
           'throttled). Vendors retry for a while only; find the cause in the ingest logs now.',
         runbook: runbooks.apiServerErrors,
+      },
+      {
+        id: 'WebhookThrottled',
+        name: 'webhook-throttled',
+        metric: throttled.metric({ period: fiveMinutes, statistic: Stats.SUM }),
+        threshold: limits.webhookThrottledPer5Minutes,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // The filter publishes only for a matching line: no 429, no datapoint.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `API Gateway refused ${limits.webhookThrottledPer5Minutes} or more deliveries with 429 within 5 minutes: ` +
+          "a vendor's traffic went over the route's throttle before the ingest could see it. Vendors that " +
+          'retry send them again later; find the route in the access log, and raise the throttle ' +
+          '(lib/resources.ts) if the traffic is genuine.',
+        runbook: runbooks.webhookThrottled,
       },
       {
         id: 'WebhookAuthFailures',

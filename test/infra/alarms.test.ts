@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { accessLogFields } from '../../lib/constructs/ingest-api.js';
 import { projectRoot } from '../../lib/constructs/service-function.js';
 import type { InterviewSyncStatefulStack } from '../../lib/stateful-stack.js';
 import type { InterviewSyncStatelessStack } from '../../lib/stateless-stack.js';
@@ -87,6 +88,7 @@ describe('alarms with the default thresholds', () => {
   let stack: InterviewSyncStatelessStack;
   let state: InterviewSyncStatefulStack;
   let alarms: Map<string, AlarmProperties>;
+  let template: Template;
   const ref = (token: string) => renderedIn(stack, token);
   const id = (construct: Parameters<typeof logicalIdOf>[1]) => logicalIdOf(stack, construct);
   const queueDimension = (queue: { queueName: string }) => [
@@ -139,7 +141,6 @@ describe('alarms with the default thresholds', () => {
 
   beforeAll(() => {
     // Prepare & Act
-    let template: Template;
     ({ stateless: stack, stateful: state, statelessTemplate: template } = synthesizeStage());
     alarms = alarmsOf(template);
   });
@@ -269,6 +270,21 @@ describe('alarms with the default thresholds', () => {
         1,
         'notBreaching',
         'runbook-api-5xx',
+      ],
+      [
+        'webhook-throttled',
+        {
+          namespace: 'InterviewSync/test',
+          metric: 'WebhookThrottled',
+          dimensions: undefined,
+          statistic: 'Sum',
+          period: 300,
+        },
+        1,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-webhook-throttled',
       ],
       [
         'webhook-auth-failures',
@@ -463,6 +479,21 @@ describe('alarms with the default thresholds', () => {
     expect([...alarms.keys()].filter((name) => name.endsWith('silence'))).toEqual([]);
   });
 
+  it('counts the API access log lines of status 429 as WebhookThrottled, in the stage namespace', () => {
+    // Assess: the filter reads the access log, whose JSON lines carry the status as a string
+    expect(JSON.parse(JSON.stringify(accessLogFields)).status).toBe('$context.status');
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
+    expect(filters.map((filter) => filter.Properties)).toEqual([
+      {
+        LogGroupName: { Ref: id(stack.ingest.accessLogGroup) },
+        FilterPattern: '{ $.status = "429" }',
+        MetricTransformations: [
+          { MetricNamespace: 'InterviewSync/test', MetricName: 'WebhookThrottled', MetricValue: '1' },
+        ],
+      },
+    ]);
+  });
+
   it('has exactly the alarms of the table', () => {
     // Assess
     expect([...alarms.keys()].sort()).toEqual(
@@ -483,6 +514,7 @@ describe('alarms with the default thresholds', () => {
       'events-queue-backlog',
       'archive-queue-backlog',
       'api-5xx',
+      'webhook-throttled',
       'webhook-auth-failures',
       'webhook-invalid',
       'webhook-unknown-types',
@@ -562,6 +594,7 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
           archiveQueueMaxAgeMinutes: 60,
           deadLetterMaxAgeDays: 7,
           apiServerErrorsPer5Minutes: 2,
+          webhookThrottledPer5Minutes: 25,
           webhookAuthFailuresPer5Minutes: 50,
           webhookInvalidPer15Minutes: 4,
           webhookUnknownTypesPerHour: 6,
@@ -614,6 +647,7 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
     ['events-dlq-about-to-expire', 7 * 24 * 3600],
     ['archive-dlq-about-to-expire', 7 * 24 * 3600],
     ['api-5xx', 2],
+    ['webhook-throttled', 25],
     ['webhook-auth-failures', 50],
     ['webhook-invalid', 4],
     ['webhook-unknown-types', 6],
