@@ -462,8 +462,10 @@ export class ServiceAlarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
         description:
           `The oldest event on the events queue has waited over ${humanAge(limits.eventsQueueMaxAge)}: the ` +
-          'worker is failing, throttled or stuck (ATS outage, bad credentials, a crash at start), so ATS updates ' +
-          'are late and events head for the DLQ. Check the worker errors and logs and `npm run ops -- status`.',
+          'worker is not taking events, or not fast enough (its trigger disabled, its concurrency at 0, a ' +
+          'backlog its 5 batches at once cannot drain), so ATS updates are late. A worker failing every event ' +
+          '(a crash at start, an ATS outage) shows as worker-errors or events-failing-repeatedly instead. Check ' +
+          'the worker errors and logs and `npm run ops -- status`.',
         runbook: runbooks.eventsBacklog,
       },
       {
