@@ -1027,7 +1027,7 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(await storedRaw(good)).toBeDefined();
   });
 
-  it('acknowledges an event type it does not know without calling the ATS', async () => {
+  it('acknowledges an event type it does not know without calling the ATS or writing the ledger (a replay once the type is handled needs no --force)', async () => {
     // Prepare
     const event = envelope('round0', 'interview_started', {
       set: { id: 'evt_paused', type: 'interview_paused' },
@@ -1044,7 +1044,9 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(await drainDeadLetters()).toEqual([]);
     expect(seriesOf(published(), 'EventIgnored')).toEqual([`service=${service}`]);
     expect(seriesOf(published(), 'EventSynced')).toEqual([]);
+    expect(await ledger.read('round0', interviewKeyOf(event))).toBeUndefined();
   });
+
   it('delays the redelivery when the ATS asks for a long Retry-After', async () => {
     // Prepare: a real message on a queue whose visibility timeout is 1 s
     lever.failNext({
