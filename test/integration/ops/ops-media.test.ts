@@ -122,4 +122,40 @@ describe('ops media --save', () => {
     // told so)
     expect(await streamTypes(join(saveDir, 'screen.m3u8'))).toEqual(new Set(['audio', 'video']));
   });
+
+  it.each([
+    [undefined, '3600'],
+    [7 * 24 * 3600, '604800'],
+  ])('presigns for --expires %p: X-Amz-Expires %s', async (expiresInSeconds, expected) => {
+    // Prepare: the webcam alone, a media playlist of one segment
+    const key = `${base}/webcam/index.m3u8`;
+    const entry: ManifestEntry = {
+      key,
+      size: objects[key]?.length ?? 0,
+      sha256: '0'.repeat(64),
+      contentType: 'application/vnd.apple.mpegurl',
+      sourceUrl: `https://media.example/${key}`,
+      archivedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'ops-media-expires-'));
+
+    try {
+      // Act
+      await mediaCommand({
+        manifest: { list: async (vendor) => (vendor === 'micro1' ? [entry] : []) },
+        s3,
+        bucket,
+        interviewId: 'R1',
+        saveDir: dir,
+        ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+      });
+
+      // Assess
+      const saved = HLS.parse(await readFile(join(dir, 'webcam.m3u8'), 'utf8'));
+      const [segment] = (saved as InstanceType<typeof HLS.types.MediaPlaylist>).segments;
+      expect(new URL(segment?.uri ?? '').searchParams.get('X-Amz-Expires')).toBe(expected);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -150,6 +150,15 @@ describe('npm run ops', () => {
     await expect(runOps(['parked', 'everything'], dataDir)).rejects.toBeInstanceOf(OpsUsageError);
   });
 
+  it.each(['0', '1.5', 'soon', String(7 * 24 * 3600 + 1)])(
+    'refuses media --expires %s (whole seconds, at most the 7 days a presigned URL can last)',
+    async (expires) => {
+      await expect(runOps(['media', 'R1', '--expires', expires], dataDir)).rejects.toThrow(
+        /--expires is a number of seconds, at most 604800/,
+      );
+    },
+  );
+
   it("refuses a replay given the other mode's flags, which it would ignore, before replaying anything", async () => {
     // Prepare: a failed event parked
     const parked = round0('interview_ended', {
