@@ -252,6 +252,7 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
     manifest,
     vendor: task.vendor,
     interviewKey: task.interviewKey,
+    ...(until === undefined ? {} : { until }),
   });
   // The archivers return what was found archived too (a resume, a task for an asset another task archived):
   // the metrics count what this run stored, each object once however many tasks name it.

@@ -92,15 +92,19 @@ export class MediaUrlExpiredError extends ArchiveError {
 }
 
 /**
- * The invocation's time is nearly spent: no new media request is started, so the task ends with a log line
- * and a retry (which resumes where this one stopped) instead of Lambda's timeout, which leaves no reason,
- * no metric and an upload in parts not aborted. Transient.
+ * The invocation's time is nearly spent: no new media request is started, and an S3 request still running
+ * is stopped, so the task ends with a log line and a retry (which resumes where this one stopped) instead of
+ * Lambda's timeout, which leaves no reason, no metric and an upload in parts not aborted. Transient.
  */
 export class ArchiveTimeBudgetError extends ArchiveError {
   readonly transient = true;
 
-  constructor(operation: string) {
-    super(`${operation}: not started, the invocation's time is nearly spent`);
+  /** `stopped`: the request was running and was aborted (else it was never started). */
+  constructor(operation: string, options?: ErrorOptions & { readonly stopped?: boolean }) {
+    super(
+      `${operation}: ${options?.stopped ? 'stopped' : 'not started'}, the invocation's time is nearly spent`,
+      options,
+    );
     this.name = 'ArchiveTimeBudgetError';
   }
 }

@@ -16,12 +16,21 @@
  *   manifest only.
  *
  * Failures: an error of the body (the download failed, timed out or grew too large) is rethrown as it is, so
- * its class still says transient or permanent; an S3 failure becomes an {@link ArchiveStoreError}, transient
+ * its class still says transient or permanent; an S3 request still running at `until` is aborted and the put
+ * fails with an {@link ArchiveTimeBudgetError} (S3's own timeouts, 120 s idle × 3 attempts, could otherwise
+ * run past the invocation's end); any other S3 failure becomes an {@link ArchiveStoreError}, transient
  * unless S3 refused the request itself (a client error such as `AccessDenied` or `NoSuchBucket`, which a
  * retry would only repeat). Either way the download is stopped and a started multipart upload is aborted
- * (`Upload` sends `AbortMultipartUpload` on any failure unless `leavePartsOnError`); should that abort fail
- * too, the bucket's lifecycle rule for incomplete multipart uploads removes the parts. Nothing is recorded:
- * the manifest entry is written only after the object is complete.
+ * (`Upload` sends `AbortMultipartUpload` on any failure unless `leavePartsOnError`; on the deadline it stops
+ * waiting at once and its parts are left); should that abort fail or be skipped, the bucket's lifecycle rule
+ * for incomplete multipart uploads removes the parts.
+ *
+ * What a retry does (the manifest entry is written only after the object is complete, so an entry never
+ * names an object missing from S3): a crash or failure before the upload ends uploads it again; one after
+ * S3 completed it (the metadata copy, or `manifest.record`, failed or was cut short; an aborted `PutObject`
+ * may have landed) finds no entry and uploads it again too: the same bytes as a new current version, the
+ * earlier one kept as noncurrent until the bucket's lifecycle removes it. A `CopyObject` whose answer was
+ * lost and that the SDK resent meets its own new ETag and fails `PreconditionFailed`: retried the same way.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
@@ -33,8 +42,9 @@ import {
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { deadlineOptions } from '../ledger/request-deadline.js';
 import type { VendorName } from '../vendors/envelope.js';
-import { ArchiveError } from './errors.js';
+import { ArchiveError, ArchiveTimeBudgetError } from './errors.js';
 import type { ArchiveManifest } from './manifest.js';
 import { type ArchivedObject, type ArchiveStore, withoutQuery } from './types.js';
 
@@ -58,6 +68,12 @@ export interface S3ArchiveStoreOptions {
    * @default 4
    */
   readonly queueSize?: number;
+  /**
+   * Epoch ms by which every S3 request must have ended (the invocation's media deadline): one still running
+   * then is aborted and the put fails with {@link ArchiveTimeBudgetError}.
+   * @default undefined (S3's own timeouts alone)
+   */
+  readonly until?: number;
 }
 
 /** An S3 request of the archive failed. */
@@ -101,6 +117,9 @@ const isTransient = (error: unknown): boolean =>
   error.$fault !== 'client' ||
   error.$retryable !== undefined ||
   transientClientErrors.has(error.name);
+
+/** An SDK request (or `Upload`) ended by its abort signal. */
+const isAbort = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
 
 /** Passes bytes through unchanged while hashing (SHA-256) and counting them. */
 class DigestingStream extends Transform {
@@ -174,6 +193,8 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
   const { s3, bucket, manifest, vendor, interviewKey } = options;
   const partSize = Math.max(minPartSizeBytes, options.partSizeBytes ?? defaults.partSizeBytes);
   const queueSize = Math.max(1, options.queueSize ?? defaults.queueSize);
+  const { until } = options;
+  const endBy = until === undefined ? undefined : () => until;
 
   /** Uploads the body; resolves once the object is complete in S3 with its `sha256` metadata. */
   const upload = async (
@@ -197,14 +218,23 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
           ChecksumAlgorithm: 'SHA256',
           ChecksumSHA256: sha256.toString('base64'),
         }),
+        deadlineOptions(endBy),
       );
       return { size: head.size, sha256: sha256.toString('hex') };
     }
+    // `Upload` takes no signal for its requests, but stops waiting for them (and uploads no more parts) once
+    // its controller aborts: `done()` then rejects with an AbortError.
+    const stop = new AbortController();
+    const deadline = deadlineOptions(endBy)?.abortSignal;
+    const stopAtDeadline = () => stop.abort();
+    deadline?.addEventListener('abort', stopAtDeadline, { once: true });
+    if (deadline?.aborted) stop.abort();
     const multipart = new Upload({
       client: s3,
       queueSize,
       partSize,
       leavePartsOnError: false,
+      abortController: stop,
       params: {
         Bucket: bucket,
         Key: key,
@@ -213,7 +243,12 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
         ServerSideEncryption: serverSideEncryption,
       },
     });
-    const { ETag } = await multipart.done();
+    let ETag: string | undefined;
+    try {
+      ({ ETag } = await multipart.done());
+    } finally {
+      deadline?.removeEventListener('abort', stopAtDeadline);
+    }
     const sha256 = digesting.digest.toString('hex');
     if (digesting.size <= maxCopyBytes) {
       await s3.send(
@@ -229,6 +264,7 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
           ContentType: contentType,
           ServerSideEncryption: serverSideEncryption,
         }),
+        deadlineOptions(endBy),
       );
     }
     return { size: digesting.size, sha256 };
@@ -261,6 +297,9 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
         const cause = bodyError;
         digesting.destroy();
         if (cause !== undefined) throw cause;
+        if (until !== undefined && Date.now() >= until && isAbort(error)) {
+          throw new ArchiveTimeBudgetError(`upload of ${key}`, { stopped: true, cause: error });
+        }
         throw new ArchiveStoreError(
           `upload of ${key} failed: ${error instanceof Error ? error.name : 'unknown error'}`,
           { key, transient: isTransient(error) },

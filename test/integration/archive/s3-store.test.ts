@@ -5,13 +5,14 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import S3rver from 's3rver';
-import { ArchiveError } from '../../../functions/archive/errors.js';
+import { ArchiveError, ArchiveTimeBudgetError } from '../../../functions/archive/errors.js';
 import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import { ArchiveStoreError, createS3ArchiveStore } from '../../../functions/archive/s3-store.js';
 import type { VendorName } from '../../../functions/vendors/envelope.js';
@@ -282,6 +283,59 @@ describe('S3 archive store (s3rver, dynalite)', () => {
     });
     expect(body.destroyed).toBe(true);
   });
+
+  it.each([
+    ['a single PutObject', 64 * 1024],
+    ['a multipart upload', 6 * MiB],
+  ])(
+    'stops %s that S3 leaves unanswered at the deadline: ArchiveTimeBudgetError, nothing recorded',
+    async (_, size) => {
+      // Prepare: an S3 endpoint that accepts connections and never answers (the SDK's timeouts are minutes)
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const address = silent.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const stalled = new S3Client({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        forcePathStyle: true,
+      });
+      const interviewKey = `int-${randomUUID()}`;
+      const key = `interviews/${interviewKey}/question_q1.mp3`;
+      const store = createS3ArchiveStore({
+        s3: stalled,
+        bucket,
+        manifest,
+        vendor,
+        interviewKey,
+        until: Date.now() + 500,
+      });
+
+      try {
+        // Act
+        const error = await store
+          .put(key, streamOf(randomBytes(size)), {
+            contentType: 'audio/mpeg',
+            sourceUrl: 'https://storage.round0.io/audio/q1.mp3',
+          })
+          .catch((e: unknown) => e);
+
+        // Assess: stopped as the invocation's time spent (a retry resumes), not left to run into Lambda's timeout
+        expect(error).toBeInstanceOf(ArchiveTimeBudgetError);
+        expect(error).toMatchObject({ transient: true, message: expect.stringMatching(/: stopped, /) });
+        expect(await store.archived(key)).toBeUndefined();
+      } finally {
+        stalled.destroy();
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    },
+  );
 
   // A streaming check, not a benchmark: a 256 MB body must pass through far less memory than its size.
   // Parts in flight are bounded by queueSize (4 × 8 MiB, plus the part being gathered); s3rver runs in this
