@@ -43,7 +43,7 @@ import { urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
 import { EventQueue, sqsSafeJson } from './queue/event-queue.js';
 import { classifyFailure } from './sync/failures.js';
-import { isVendorName } from './vendors/index.js';
+import { isVendorName, parseConfig, toVendorEventIssues } from './vendors/index.js';
 
 const env = process.env;
 const serviceName = 'interview-sync-archive';
@@ -321,7 +321,9 @@ export const createArchiveHandler = () => {
       remainingMs === undefined
         ? undefined
         : Date.now() + remainingMs - Math.min(invocationMarginMs, Math.ceil(remainingMs / 10));
-    const parsed = v.safeParse(taskSchema, safeJson(record.body));
+    // Issue messages that say what was expected, never the value received (valibot's default quotes it: a
+    // hand-made task's e-mail would end up in the DLQ's failureReason, which `ops redrive` prints).
+    const parsed = v.safeParse(taskSchema, safeJson(record.body), parseConfig);
     if (!parsed.success) {
       await sendToDeadLetterQueue(
         sqs,
@@ -329,7 +331,10 @@ export const createArchiveHandler = () => {
         { body: record.body },
         {
           errorName: 'InvalidArchiveTask',
-          reason: v.summarize(parsed.issues).slice(0, 300),
+          reason: toVendorEventIssues(parsed.issues)
+            .map(({ path, message }) => (path === '' ? message : `${path}: ${message}`))
+            .join('; ')
+            .slice(0, 300),
         },
       );
       // Logged once sent: a send that fails retries the task.

@@ -15,7 +15,7 @@ export { canonicalJson, contentDedupeKey } from './dedupe.js';
 export type { CandidateRef, InterviewEvent, QueueMessage, VendorName } from './envelope.js';
 export { vendorNames } from './envelope.js';
 export { WebhookConfigurationError } from './errors.js';
-export { shownKey, type VendorEventIssue } from './issues.js';
+export { parseConfig, shownKey, toVendorEventIssues, type VendorEventIssue } from './issues.js';
 export { micro1DedupeKey } from './micro1/normalise.js';
 export type { Micro1EventType, Micro1KnownEvent } from './micro1/schema.js';
 export {

@@ -16,6 +16,7 @@ import { withoutQuery } from '../../functions/archive/types.js';
 import { interviewStatePk } from '../../functions/ledger/interview-ledger.js';
 import { type EffectRecord, type EventRecord, isSettling } from '../../functions/ledger/interview-state.js';
 import type { ParkedEvent, ParkingLot } from '../../functions/ledger/parking-lot.js';
+import { effectKeyForLog } from '../../functions/sync/plan.js';
 import { type InterviewRef, interviewsOf, refId } from './candidate.js';
 import { humanSize } from './format.js';
 
@@ -138,9 +139,13 @@ const effectLine = (key: string, record: EffectRecord, now: number): string => {
     `attempts ${record.attempts}`,
     ...(record.outcome === undefined ? [] : [`outcome ${record.outcome}`]),
     ...(record.eventKey === undefined ? [] : [`by ${record.eventKey}`]),
-    ...(record.parts === undefined || record.parts.length === 0 ? [] : [`parts ${record.parts.join(' ')}`]),
+    ...(record.parts === undefined || record.parts.length === 0
+      ? []
+      : [`parts ${record.parts.map(effectKeyForLog).join(' ')}`]),
   ];
-  return `    ${key}  ${parts.join(', ')}`;
+  // Without the candidate's scores (a score field's and a proctoring part's keys carry them), as the
+  // worker's log lines show them.
+  return `    ${effectKeyForLog(key)}  ${parts.join(', ')}`;
 };
 
 /** The lines of one interview. */

@@ -575,6 +575,37 @@ describe('archive handler metrics', () => {
     ]);
   });
 
+  it('dead-letters an invalid task with the paths that failed and what they expect, never the values', async () => {
+    // Prepare: a hand-made task with an e-mail where the pseudonym goes, and no asset
+    const body = JSON.stringify({
+      schemaVersion: 1,
+      vendor: 'round0',
+      interviewKey: 'k',
+      interviewId: 'i',
+      batchId: 'b',
+      batchAssets: [],
+      candidate: 'jane.doe@example.com',
+    });
+
+    // Act
+    const { result } = await invoke(sqsRecord(body));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    const { Messages: dead = [] } = await emulators.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: emulators.queueUrls.archiveDeadLetter,
+        MessageAttributeNames: ['All'],
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const reason = dead.find((message) => message.Body === body)?.MessageAttributes?.failureReason
+      ?.StringValue;
+    expect(reason).toMatch(/^candidate: Invalid regex: expected \/\^email-hmac.*; asset: Invalid type: expected /);
+    expect(reason).not.toMatch(/jane/);
+  });
+
   it('logs and counts an unreadable task only once it is dead-lettered: a failed send retries it, unlogged', async () => {
     // Prepare: a handler that logs (this file's is silent); SQS out of reach for the first try
     process.env.POWERTOOLS_LOG_LEVEL = 'INFO';

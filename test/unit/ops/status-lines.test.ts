@@ -15,10 +15,11 @@ describe('ops status: an interview’s ATS writes', () => {
       events: {},
       effects: {
         'status:completed': doneEffect(claim(now + 60_000)),
-        note: failedEffect(claim(now - 1), now + 20_000),
+        note: { ...failedEffect(claim(now - 1), now + 20_000), parts: ['proctoring:73', 'recording:screen'] },
         'links:ab12': claim(now + 60_000),
         'stage:s-2': failedEffect(claim(now - 1)),
         'field:f:88': failedEffect(claim(now - 30_000), now - 1),
+        'proctoring:73': doneEffect(claim(now + 60_000)),
       },
     };
 
@@ -31,13 +32,16 @@ describe('ops status: an interview’s ATS writes', () => {
     // Assess
     const line = (key: string) => lines.find((l) => l.trim().startsWith(`${key} `))?.trim();
     expect(line('note')).toBe(
-      'note  failed, no answer: may still land, left alone until 2026-12-05T12:00:20.000Z, attempts 1, by round0:evt_1',
+      'note  failed, no answer: may still land, left alone until 2026-12-05T12:00:20.000Z, attempts 1, by round0:evt_1, parts proctoring recording:screen',
     );
     expect(line('links:ab12')).toBe(
       'links:ab12  claimed, being made (lease until 2026-12-05T12:01:00.000Z), attempts 1, by round0:evt_1',
     );
     expect(line('stage:s-2')).toBe('stage:s-2  failed, attempts 1, by round0:evt_1');
-    expect(line('field:f:88')).toBe('field:f:88  failed, attempts 1, by round0:evt_1');
+    // No score: the field's and the proctoring part's keys are shown without theirs
+    expect(line('field:f')).toBe('field:f  failed, attempts 1, by round0:evt_1');
+    expect(line('proctoring')).toBe('proctoring  done, attempts 1, by round0:evt_1');
+    expect(lines.join('\n')).not.toMatch(/88|73/);
     expect(line('status:completed')).toBe('status:completed  done, attempts 1, by round0:evt_1');
   });
 });
