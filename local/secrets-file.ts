@@ -45,10 +45,19 @@ const serialise = (secrets: LocalSecrets) => `${JSON.stringify(secrets, null, 2)
 /** Reads and validates the secrets file; names the failing paths, never the values. */
 export const readSecretsFile = async (path: string = defaultSecretsFilePath): Promise<LocalSecrets> => {
   let content: unknown;
+  let text: string;
   try {
-    content = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new LocalSecretsFileError(`cannot read ${path} as JSON`, { cause: error });
+    throw new LocalSecretsFileError(`cannot read ${path}`, { cause: error });
+  }
+  try {
+    content = JSON.parse(text);
+  } catch {
+    // Not the parser's error, not even as a cause: V8's message quotes the text around the fault, a secret.
+    throw new LocalSecretsFileError(
+      `${path} is not valid JSON (fix it by hand, or move it away for a new one)`,
+    );
   }
   const result = v.safeParse(localSecretsSchema, content);
   if (!result.success) {

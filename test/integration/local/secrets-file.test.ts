@@ -177,4 +177,20 @@ describe('local secrets file', () => {
     await expect(reading).rejects.toThrow(/webhook\.round0SigningSecrets/);
     await expect(reading).rejects.not.toThrow(/short/);
   });
+
+  it('refuses a file that is not JSON without quoting it, nor letting a cause quote it', async () => {
+    // Prepare: a value left unquoted by a hand edit (V8's parse error quotes the text around the fault)
+    const path = join(dir, 'secrets.local.json');
+    await writeFile(path, '{"webhook": {"round0SigningSecrets": [whsec_TOPSECRET]}}');
+
+    // Act
+    const error = await readSecretsFile(path).catch((e: unknown) => e);
+
+    // Assess: the message and its whole cause chain
+    expect(error).toBeInstanceOf(LocalSecretsFileError);
+    expect((error as Error).message).toMatch(/is not valid JSON/);
+    const chain: string[] = [];
+    for (let at: unknown = error; at instanceof Error; at = at.cause) chain.push(`${at.name}: ${at.message}`);
+    expect(chain.join('\n')).not.toMatch(/TOPSECRET/);
+  });
 });
