@@ -18,7 +18,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
 import { busyWaitSeconds } from './archive/busy-wait.js';
-import { AssetBusyError, MediaUrlExpiredError } from './archive/errors.js';
+import { ArchiveTimeBudgetError, AssetBusyError, MediaUrlExpiredError } from './archive/errors.js';
 import { archiveCompletedEvent, archiveTaskEvent } from './archive/events.js';
 import { archiveMediaFile } from './archive/file-archiver.js';
 import { archiveHlsRecording } from './archive/hls-archiver.js';
@@ -239,13 +239,16 @@ const withAssetLease = async <T>(
   }
 };
 
-/** What a task archived: every object of its asset, and those stored by this run (not found archived). */
-interface TaskArchived {
-  readonly objects: readonly ArchivedObject[];
-  readonly stored: readonly ArchivedObject[];
-}
-
-const archiveTask = async (task: ArchiveTask, until: number | undefined): Promise<TaskArchived> => {
+/**
+ * Archives `task`'s asset and returns every object of it (those found archived too: a resume, a task for an
+ * asset another task archived). Each object this run stores is pushed to `stored` as it is stored, so that
+ * a run cut short still says what it stored.
+ */
+const archiveTask = async (
+  task: ArchiveTask,
+  until: number | undefined,
+  stored: ArchivedObject[],
+): Promise<readonly ArchivedObject[]> => {
   const s3Store = createS3ArchiveStore({
     s3,
     bucket,
@@ -254,9 +257,6 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
     interviewKey: task.interviewKey,
     ...(until === undefined ? {} : { until }),
   });
-  // The archivers return what was found archived too (a resume, a task for an asset another task archived):
-  // the metrics count what this run stored, each object once however many tasks name it.
-  const stored: ArchivedObject[] = [];
   const store: ArchiveStore = {
     archived: (key) => s3Store.archived(key),
     forget: (key) => s3Store.forget(key),
@@ -272,7 +272,7 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
   });
   const { asset } = task;
   if (asset.kind === 'hls') {
-    return { objects: await archiveHlsRecording({ asset, source, store, variants }), stored };
+    return archiveHlsRecording({ asset, source, store, variants });
   }
   const refresh = asset.refresh;
   const object = await archiveMediaFile({
@@ -281,7 +281,7 @@ const archiveTask = async (task: ArchiveTask, until: number | undefined): Promis
     store,
     ...(refresh === undefined ? {} : { refreshUrl: () => freshRound0AudioUrl(asset.key, refresh, until) }),
   });
-  return { objects: [object], stored };
+  return [object];
 };
 
 /** Builds an archive handler with its own logger, metrics and batch processor (see `createWorkerHandler`). */
@@ -311,6 +311,11 @@ export const createArchiveHandler = () => {
         DelaySeconds: busyWaitSeconds(task.deferrals ?? 0, untilMs, Date.now()),
       }),
     );
+  };
+
+  /** Sends the task's message again as it came, to be received at once. */
+  const sendAgain = async (queueUrl: string, record: SQSRecord): Promise<void> => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body }));
   };
 
   const processRecord = async (record: SQSRecord, context?: Context): Promise<void> => {
@@ -354,6 +359,8 @@ export const createArchiveHandler = () => {
     };
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
+    // What this run stored, however it ends: counted once each (a resume finds them archived, not stored).
+    const stored: ArchivedObject[] = [];
     try {
       const regardless = lastReceive || (task.deferrals ?? 0) >= maxDeferrals;
       const shared = () =>
@@ -362,19 +369,9 @@ export const createArchiveHandler = () => {
           receiveCount,
           deferrals: task.deferrals ?? 0,
         });
-      const { objects, stored } = await withAssetLease(task, randomUUID(), until, regardless, shared, () =>
-        archiveTask(task, until),
+      const objects = await withAssetLease(task, randomUUID(), until, regardless, shared, () =>
+        archiveTask(task, until, stored),
       );
-      if (stored.length > 0) {
-        const vendor = { vendor: task.vendor };
-        recordMetric(metrics, metricSpecs.archiveObjects, stored.length, vendor);
-        recordMetric(
-          metrics,
-          metricSpecs.archiveBytes,
-          stored.reduce((sum, object) => sum + object.size, 0),
-          vendor,
-        );
-      }
       const batch = await manifest.markAssetDone(
         task.vendor,
         task.interviewKey,
@@ -389,6 +386,29 @@ export const createArchiveHandler = () => {
         await events.publish(archiveCompletedEvent(task, { bucket, region }, new Date()));
       logger.info('asset archived', { ...about, objects: objects.length, batch });
     } catch (error) {
+      // Cut short by its time: a request not started (the budget) or one stopped at the deadline (a timeout).
+      const timeSpent =
+        error instanceof ArchiveTimeBudgetError ||
+        (until !== undefined && Date.now() >= until && classifyFailure(error).kind === 'transient');
+      if (timeSpent && stored.length > 0 && archiveQueueUrl !== undefined) {
+        // Time spent, progress made (a long recording, a slow host): the task goes on in a new message now,
+        // not after the 90-minute visibility timeout, and without using up one of its 5 receives, which are
+        // for failures. Each run stores at least one object more, so the continuations end. A failed send
+        // is thrown and the task retried as after any transient failure; a crash after the send leaves two
+        // tasks for the asset: the second waits for the first's lease, then finds the objects archived.
+        await sendAgain(archiveQueueUrl, record).catch((sendError: unknown) => {
+          logger.warn('could not send the rest of a task cut short by its time; it will be retried', {
+            ...about,
+            error: errorNameOf(sendError),
+          });
+          throw sendError;
+        });
+        logger.info('asset partly archived in the time of this invocation; the rest continues in a new one', {
+          ...about,
+          stored: stored.length,
+        });
+        return;
+      }
       if (error instanceof AssetBusyError && archiveQueueUrl !== undefined) {
         // Waiting for another task, not failing: neither warned about nor counted as failing again. A failed
         // send is thrown, and the task retried as after any transient failure.
@@ -448,6 +468,17 @@ export const createArchiveHandler = () => {
         reason,
         parked,
       });
+    } finally {
+      if (stored.length > 0) {
+        const vendor = { vendor: task.vendor };
+        recordMetric(metrics, metricSpecs.archiveObjects, stored.length, vendor);
+        recordMetric(
+          metrics,
+          metricSpecs.archiveBytes,
+          stored.reduce((sum, object) => sum + object.size, 0),
+          vendor,
+        );
+      }
     }
   };
 

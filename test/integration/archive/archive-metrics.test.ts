@@ -602,7 +602,9 @@ describe('archive handler metrics', () => {
     );
     const reason = dead.find((message) => message.Body === body)?.MessageAttributes?.failureReason
       ?.StringValue;
-    expect(reason).toMatch(/^candidate: Invalid regex: expected \/\^email-hmac.*; asset: Invalid type: expected /);
+    expect(reason).toMatch(
+      /^candidate: Invalid regex: expected \/\^email-hmac.*; asset: Invalid type: expected /,
+    );
     expect(reason).not.toMatch(/jane/);
   });
 

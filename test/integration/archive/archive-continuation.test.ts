@@ -1,0 +1,149 @@
+/**
+ * The real archive handler (functions/archive.ts) on a recording longer than one invocation can copy, against
+ * the local emulators and a slow media host: the run stores what it can, then sends the task again to go on at
+ * once (a new message: no 90-minute wait, none of its 5 receives used), and the next run finishes it from
+ * where the first stopped, each object downloaded and stored once. A run that stored nothing is retried as
+ * before.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { ArchiveManifest } from '../../../functions/archive/manifest.js';
+import type { ArchiveTask } from '../../../functions/archive/types.js';
+import { resources } from '../../../lib/resources.js';
+import { startEmulators } from '../../../local/emulators.js';
+import { archiveHandlerEnv, destroyHandlerClients, invokeArchive } from './archive-handler.js';
+
+// Prepare (once): emulators, a media host answering each segment after 1 s, the handler's environment
+const emulators = await startEmulators();
+const segments = 48;
+const segmentDelayMs = 1_000;
+const requested: string[] = [];
+const media = createServer((request, response) => {
+  const path = request.url ?? '';
+  requested.push(path);
+  if (path.endsWith('.m3u8')) {
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:4', '#EXT-X-PLAYLIST-TYPE:VOD'];
+    for (let i = 0; i < segments; i++) lines.push('#EXTINF:4.0,', `seg_${i}.ts`);
+    lines.push('#EXT-X-ENDLIST', '');
+    response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(lines.join('\n'));
+    return;
+  }
+  // The second test's recording: a segment slower than its whole run
+  const delayMs = path.startsWith('/stuck/') ? 15_000 : segmentDelayMs;
+  setTimeout(() => {
+    const body = Buffer.alloc(188 * 10, path);
+    response
+      .writeHead(200, { 'content-type': 'video/mp2t', 'content-length': String(body.length) })
+      .end(body);
+  }, delayMs);
+});
+await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
+const origin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+const secretsDir = mkdtempSync(join(tmpdir(), 'archive-continuation-'));
+const secretsFile = join(secretsDir, 'secrets.local.json');
+writeFileSync(
+  secretsFile,
+  JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
+);
+Object.assign(process.env, archiveHandlerEnv(emulators, secretsFile));
+const { createArchiveHandler } = await import('../../../functions/archive.js');
+const clients = await import('../../../functions/platform/clients.js');
+const handler = createArchiveHandler();
+const manifest = new ArchiveManifest({
+  client: clients.dynamoDbClient(),
+  tableName: resources.ledgerTable.name,
+});
+
+afterAll(async () => {
+  destroyHandlerClients(clients);
+  media.closeAllConnections();
+  await new Promise<void>((resolve) => media.close(() => resolve()));
+  await emulators.close();
+  rmSync(secretsDir, { recursive: true, force: true });
+});
+
+const recordingTask = (id: string): ArchiveTask => ({
+  schemaVersion: 1,
+  vendor: 'micro1',
+  interviewKey: `report:${id}`,
+  interviewId: id,
+  batchId: `batch-${id}`,
+  batchAssets: ['screen'],
+  asset: {
+    kind: 'hls',
+    name: 'screen',
+    keyPrefix: `interviews/report:${id}/screen/`,
+    sourceUrl: `${origin}/${id}/index.m3u8`,
+  },
+});
+
+/** Receives (and deletes) what waits on the archive queue. */
+const takeArchiveQueue = async (): Promise<Message[]> => {
+  const { Messages = [] } = await emulators.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: emulators.queueUrls.archive,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+    }),
+  );
+  for (const message of Messages) {
+    await emulators.sqs.send(
+      new DeleteMessageCommand({
+        QueueUrl: emulators.queueUrls.archive,
+        ReceiptHandle: message.ReceiptHandle,
+      }),
+    );
+  }
+  return Messages;
+};
+
+const segmentsArchived = async (task: ArchiveTask) =>
+  (await manifest.list(task.vendor, task.interviewKey)).filter((object) => object.key.endsWith('.ts')).length;
+
+describe('archive handler: a recording longer than one invocation', () => {
+  it('stores what it can, goes on at once in a new message, and the next run finishes it, each segment once', async () => {
+    // Prepare: 48 segments of 1 s each, 4 at a time: ~12 s
+    const task = recordingTask('long-1');
+
+    // Act: a first run with 10 s left (its media requests end at 9 s, a second kept to end the run)
+    const firstFailures = await invokeArchive(handler, task, { remainingMs: 10_000 });
+    const partly = await segmentsArchived(task);
+    const sentAgain = await takeArchiveQueue();
+
+    // Assess: acknowledged (no receive used), part stored, the same task sent again at once
+    expect(firstFailures).toEqual([]);
+    expect(partly).toBeGreaterThan(0);
+    expect(partly).toBeLessThan(segments);
+    expect(sentAgain.map((message) => JSON.parse(message.Body ?? '{}'))).toEqual([task]);
+
+    // Act: the continuation, with time enough
+    const secondFailures = await invokeArchive(handler, task, { remainingMs: 900_000 });
+
+    // Assess: the rest stored, nothing fetched twice but the playlist
+    expect(secondFailures).toEqual([]);
+    expect(await segmentsArchived(task)).toBe(segments);
+    const segmentRequests = requested.filter((path) => path.startsWith('/long-1/seg_'));
+    expect(new Set(segmentRequests).size).toBe(segments);
+    expect(segmentRequests.length).toBeLessThanOrEqual(segments + 4);
+    // archive.completed went to the events queue; nothing more waits on the archive queue
+    expect(await takeArchiveQueue()).toEqual([]);
+  });
+
+  it('retries a run cut short before it stored anything, as any transient failure (a receive used)', async () => {
+    // Prepare: a host slower than the run's time for any segment
+    const task = recordingTask('stuck');
+
+    // Act: 10 s left, media requests ending at 9 s
+    const failures = await invokeArchive(handler, task, { remainingMs: 10_000 });
+
+    // Assess
+    expect(failures).toHaveLength(1);
+    expect(await segmentsArchived(task)).toBe(0);
+    expect(await takeArchiveQueue()).toEqual([]);
+  });
+});
