@@ -227,8 +227,10 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
   /**
    * Whether `targetStageId` is a stage of another job than `currentStageId`'s: the one completed stage
    * configured belongs to one job's pipeline, and Greenhouse refuses (422) to move an application of
-   * another job there. Unknown (a stage not visible, or a credential without the job interview stages' scope,
-   * which the move itself does not need): false, and the move says what Greenhouse says.
+   * another job there. Unknown (a stage not visible, a credential without the job interview stages' scope,
+   * which the move itself does not need, or a read Greenhouse refuses as such: 404, or 422 should it not take
+   * the `ids` filter there, which its references do not confirm): false, and the move says what Greenhouse
+   * says. A 429 or 5xx is thrown: transient, the move retried with the event.
    */
   const inAnotherJob = async (currentStageId: string, targetStageId: string): Promise<boolean> => {
     const unread = [currentStageId, targetStageId].filter((id) => !stageJobs.has(id));
@@ -239,7 +241,8 @@ const greenhouseAdapterFor = (settings: GreenhouseSettings, client: GreenhouseCl
           jobInterviewStageSchema,
         )
         .catch((error: unknown) => {
-          if (error instanceof AtsPermanentError && (error.status === 401 || error.status === 403)) return [];
+          if (error instanceof AtsPermanentError && [401, 403, 404, 422].includes(error.status ?? 0))
+            return [];
           throw error;
         });
       for (const row of rows) if (row.job_id != null) stageJobs.set(row.id, row.job_id);

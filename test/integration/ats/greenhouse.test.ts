@@ -374,13 +374,17 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
       expect(requestsTo('/v3/job_interview_stages').map((r) => r.query.ids)).toEqual(['600,501', '500']);
     });
 
-    it('still moves when the credential may not read job interview stages (the move does not need them)', async () => {
+    it.each([
+      [403, 'the credential may not read job interview stages (the move does not need them)'],
+      [422, 'Greenhouse refuses the `ids` filter there (unconfirmed by its references)'],
+      [404, 'the stages route is not there'],
+    ])('still moves when the stage read answers %i: %s', async (status) => {
       // Prepare
       const ats = adapterFor();
       running().failNext({
-        status: 403,
+        status,
         match: (request) => request.path === '/v3/job_interview_stages',
-        body: { errors: [{ message: 'missing scope' }] },
+        body: { errors: [{ message: 'refused' }] },
       });
 
       // Act
