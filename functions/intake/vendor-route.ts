@@ -69,7 +69,7 @@ export const presentedToken = (value: string): string => {
  */
 const routeSuffixPattern = /(?:^|\/)webhooks\/([a-z0-9]+)(?:\/([^/]+))?\/?$/;
 
-/** Routing by the path, for a catch-all `$default` route (the stack defines none; a proxy might). */
+/** Routing by the path, for a catch-all `$default` route (the stack's, for paths and methods no vendor route takes). */
 const routeByPath = (path: string): VendorRoute => {
   const match = routeSuffixPattern.exec(path);
   const vendor = match?.[1];
@@ -103,7 +103,7 @@ export const resolveVendorRoute = (request: RoutedRequest): VendorRoute => {
   }
   if (routeKey === defaultRouteKey) {
     const route = routeByPath(request.path);
-    // Vendors only POST webhooks: a catch-all route (the stack defines none; a proxy might) matches any
+    // Vendors only POST webhooks: the catch-all route (the stack's `$default`, or a proxy's) matches any
     // method, and a GET or a PUT is not a delivery.
     const method = (request.method ?? 'POST').toUpperCase();
     if (method !== 'POST') throw new MethodNotAllowedError(method);

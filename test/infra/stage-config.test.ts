@@ -250,6 +250,24 @@ describe('stage configuration', () => {
     expect(error).toContain(`  - ${message}`);
   });
 
+  it('reads the throttled-deliveries threshold, and refuses one that is not a positive count', () => {
+    // Act
+    const config = readStageConfig(
+      'prod',
+      contextOf({ stages: { prod: { alarms: { webhookThrottledPer5Minutes: 3 } } } }),
+    );
+    const zero = errorOf(() =>
+      readStageConfig(
+        'prod',
+        contextOf({ stages: { prod: { alarms: { webhookThrottledPer5Minutes: 0 } } } }),
+      ),
+    );
+
+    // Assess
+    expect(config.alarms).toEqual({ webhookThrottledPer5Minutes: 3 });
+    expect(zero).toMatch(/alarms\.webhookThrottledPer5Minutes: expected at least 1/);
+  });
+
   it('names every bad key at once', () => {
     // Act
     const error = errorOf(() =>

@@ -16,6 +16,7 @@ import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
+import { captureMetrics, valuesOf } from '../../unit/platform/emf.js';
 import { archiveHandlerEnv, destroyHandlerClients, invokeArchive } from './archive-handler.js';
 
 // Prepare (once): emulators, a media host answering each segment after 1 s, the handler's environment
@@ -33,8 +34,13 @@ const media = createServer((request, response) => {
     response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(lines.join('\n'));
     return;
   }
+  // A host failing one segment (503) of the third test's recording
+  if (path === '/flaky/seg_5.ts') {
+    response.writeHead(503).end();
+    return;
+  }
   // The second test's recording: a segment slower than its whole run
-  const delayMs = path.startsWith('/stuck/') ? 15_000 : segmentDelayMs;
+  const delayMs = path.startsWith('/stuck/') ? 15_000 : path.startsWith('/flaky/') ? 0 : segmentDelayMs;
   setTimeout(() => {
     const body = Buffer.alloc(188 * 10, path);
     response
@@ -50,7 +56,11 @@ writeFileSync(
   secretsFile,
   JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
 );
-Object.assign(process.env, archiveHandlerEnv(emulators, secretsFile));
+// Metrics on: the objects a run stored are counted however it ends.
+Object.assign(
+  process.env,
+  archiveHandlerEnv(emulators, secretsFile, { POWERTOOLS_METRICS_DISABLED: 'false' }),
+);
 const { createArchiveHandler } = await import('../../../functions/archive.js');
 const clients = await import('../../../functions/platform/clients.js');
 const handler = createArchiveHandler();
@@ -111,7 +121,9 @@ describe('archive handler: a recording longer than one invocation', () => {
     const task = recordingTask('long-1');
 
     // Act: a first run with 10 s left (its media requests end at 9 s, a second kept to end the run)
-    const firstFailures = await invokeArchive(handler, task, { remainingMs: 10_000 });
+    const { result: firstFailures, metrics } = await captureMetrics(() =>
+      invokeArchive(handler, task, { remainingMs: 10_000 }),
+    );
     const partly = await segmentsArchived(task);
     const sentAgain = await takeArchiveQueue();
 
@@ -120,6 +132,11 @@ describe('archive handler: a recording longer than one invocation', () => {
     expect(partly).toBeGreaterThan(0);
     expect(partly).toBeLessThan(segments);
     expect(sentAgain.map((message) => JSON.parse(message.Body ?? '{}'))).toEqual([task]);
+    // Counted, though the run did not end in success (the next run finds them archived, not stored): its
+    // segments (the playlist is stored once they all are)
+    expect(
+      valuesOf(metrics, 'ArchiveObjects', { service: 'interview-sync-archive', vendor: 'micro1' }),
+    ).toEqual([partly]);
 
     // Act: the continuation, with time enough
     const secondFailures = await invokeArchive(handler, task, { remainingMs: 900_000 });
@@ -144,6 +161,19 @@ describe('archive handler: a recording longer than one invocation', () => {
     // Assess
     expect(failures).toHaveLength(1);
     expect(await segmentsArchived(task)).toBe(0);
+    expect(await takeArchiveQueue()).toEqual([]);
+  });
+
+  it('retries a run that stored something and then failed well before its time was spent (a failure, not a continuation)', async () => {
+    // Prepare: a host that answers one segment 503, every time
+    const task = recordingTask('flaky');
+
+    // Act
+    const failures = await invokeArchive(handler, task, { remainingMs: 900_000 });
+
+    // Assess: a batch failure (a receive used, as for any failure), nothing sent again
+    expect(failures).toHaveLength(1);
+    expect(await segmentsArchived(task)).toBeGreaterThan(0);
     expect(await takeArchiveQueue()).toEqual([]);
   });
 });

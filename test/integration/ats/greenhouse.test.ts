@@ -1017,6 +1017,41 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(running().state.notes).toEqual([]);
   });
 
+  it.each(['applications', 'application_stages', 'job_interview_stages', 'candidate_tags', 'custom_fields'])(
+    'the fake refuses GET /v3/%s 403 to a token without its list scope, and serves it with the scope',
+    async (collection) => {
+      // Prepare: a fake granting every list scope but this collection's, and one granting it alone
+      const all = [
+        'applications',
+        'application_stages',
+        'job_interview_stages',
+        'candidate_tags',
+        'custom_fields',
+      ];
+      const lacking = await startFakeGreenhouse({
+        seed,
+        tokenScopes: all.filter((name) => name !== collection).map((name) => `harvest:${name}:list`),
+      });
+      const granted = await start({ tokenScopes: [`harvest:${collection}:list`] });
+      const get = async (greenhouse: FakeGreenhouse) =>
+        (
+          await fetch(`${greenhouse.url}/v3/${collection}?ids=1`, {
+            headers: { authorization: `Bearer ${await tokenFor(greenhouse.url)}` },
+          })
+        ).status;
+
+      try {
+        // Act
+        const statuses = [await get(lacking), await get(granted)];
+
+        // Assess
+        expect(statuses).toEqual([403, 200]);
+      } finally {
+        await lacking.close();
+      }
+    },
+  );
+
   it('fails a lookup by e-mail for good when the credentials lack the applications scope (403)', async () => {
     // Prepare: the candidates found, but not their applications
     await start({ tokenScopes: ['harvest:candidates:list', 'harvest:notes:list', 'harvest:notes:create'] });

@@ -251,6 +251,23 @@ describe('local API Gateway (HTTP API, payload format 2.0)', () => {
     expect(invocations).toHaveLength(0);
   });
 
+  it('matches a named route before $default, with its parameters', async () => {
+    // Prepare
+    const { api, invocations } = track(
+      await startRecordingApi(undefined, { routes: ['$default', ...routes] }),
+    );
+
+    // Act
+    await send(api, { path: '/webhooks/round0', body: '{}' });
+    await send(api, { path: '/webhooks/micro1/tok', body: '{}' });
+
+    // Assess
+    expect(invocations.map(({ event }) => [event.routeKey, event.pathParameters])).toEqual([
+      ['POST /webhooks/round0', undefined],
+      ['POST /webhooks/micro1/{token}', { token: 'tok' }],
+    ]);
+  });
+
   it.each([
     ['POST', '/webhooks/unknown'],
     ['GET', '/webhooks/round0'],
