@@ -138,7 +138,8 @@ export const archiveGrants = {
    * AbortMultipartUpload (its own action) when an upload fails, so no billed orphan parts are left; it never
    * lists parts (`ListMultipartUploadParts`) and sends PutObjectTagging only for tags, which the store does
    * not set. The finished multipart object is then copied onto itself to add its `sha256` metadata: a
-   * CopyObject needs `s3:GetObject` on its source and `s3:PutObject` on its destination.
+   * CopyObject needs `s3:GetObject` on its source and `s3:PutObject` on its destination (and a copy that
+   * fails `PreconditionFailed` is checked by a HeadObject of its label, which `s3:GetObject` allows).
    *
    * No `s3:ListBucket` (unlike the worker's claim checks): no code reads a key that may be missing, and the
    * store treats the copy's 403 and 404 alike (a permanent client error).

@@ -30,12 +30,14 @@
  * S3 completed it (the metadata copy, or `manifest.record`, failed or was cut short; an aborted `PutObject`
  * may have landed) finds no entry and uploads it again too: the same bytes as a new current version, the
  * earlier one kept as noncurrent until the bucket's lifecycle removes it. A `CopyObject` whose answer was
- * lost and that the SDK resent meets its own new ETag and fails `PreconditionFailed`: retried the same way.
+ * lost and that the SDK resent meets its own new ETag (`PreconditionFailed`): the object's `sha256` metadata
+ * is read (`HeadObject`, allowed by `s3:GetObject`), and when it is this body's the put succeeds.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import {
   CopyObjectCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
   S3ServiceException,
@@ -196,6 +198,13 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
   const { until } = options;
   const endBy = until === undefined ? undefined : () => until;
 
+  /** The `sha256` metadata of the object at `key`, or undefined (none, or it could not be read). */
+  const labelledSha256 = async (key: string): Promise<string | undefined> =>
+    s3
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }), deadlineOptions(endBy))
+      .then(({ Metadata }) => Metadata?.sha256)
+      .catch(() => undefined);
+
   /** Uploads the body; resolves once the object is complete in S3 with its `sha256` metadata. */
   const upload = async (
     key: string,
@@ -251,7 +260,7 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
     }
     const sha256 = digesting.digest.toString('hex');
     if (digesting.size <= maxCopyBytes) {
-      await s3.send(
+      const copy = s3.send(
         new CopyObjectCommand({
           Bucket: bucket,
           Key: key,
@@ -266,6 +275,14 @@ export const createS3ArchiveStore = (options: S3ArchiveStoreOptions): ArchiveSto
         }),
         deadlineOptions(endBy),
       );
+      await copy.catch(async (error: unknown) => {
+        // A copy whose answer was lost and that the SDK sent again meets its own new ETag: 412, though the
+        // object is done. Labelled with this checksum, it holds these bytes, whoever copied it.
+        if (error instanceof S3ServiceException && error.name === 'PreconditionFailed') {
+          if ((await labelledSha256(key)) === sha256) return;
+        }
+        throw error;
+      });
     }
     return { size: digesting.size, sha256 };
   };

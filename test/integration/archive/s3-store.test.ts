@@ -9,7 +9,7 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import S3rver from 's3rver';
 import { ArchiveError, ArchiveTimeBudgetError } from '../../../functions/archive/errors.js';
@@ -49,6 +49,7 @@ describe('S3 archive store (s3rver, dynalite)', () => {
   let s3rver: S3rver;
   let s3Dir: string;
   let s3: S3Client;
+  let s3Endpoint: string;
   let manifest: ArchiveManifest;
   /** Every S3 command the store sent, with its input, in order. */
   const sent: { command: string; input: Record<string, unknown> }[] = [];
@@ -77,8 +78,9 @@ describe('S3 archive store (s3rver, dynalite)', () => {
       configureBuckets: [{ name: bucket }],
     });
     const { port } = await s3rver.run();
+    s3Endpoint = `http://127.0.0.1:${port}`;
     s3 = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint: s3Endpoint,
       region: 'us-east-1',
       // s3rver accepts only this key pair, and only path-style URLs.
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
@@ -283,6 +285,55 @@ describe('S3 archive store (s3rver, dynalite)', () => {
     });
     expect(body.destroyed).toBe(true);
   });
+
+  it.each([
+    ['done, its answer lost: the resent copy met its own ETag', true, 'stored'],
+    ['not done (another put replaced the object first)', false, 'refused'],
+  ])(
+    'reads the object’s label when its metadata copy fails PreconditionFailed: %s',
+    async (_, copyLands, expected) => {
+      // Prepare: a client whose CopyObject ends in 412, after the copy landed or without it
+      const resent = new S3Client({
+        endpoint: s3Endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        forcePathStyle: true,
+      });
+      resent.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'CopyObjectCommand') return next(args);
+          if (copyLands) await next(args);
+          throw new S3ServiceException({
+            name: 'PreconditionFailed',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 412 },
+            message: 'At least one of the pre-conditions you specified did not hold',
+          });
+        },
+        { step: 'initialize', name: 'preconditionAfterCopy' },
+      );
+      const interviewKey = `int-${randomUUID()}`;
+      const key = `interviews/${interviewKey}/screen/recording.mp4`;
+      const source = randomBytes(9 * MiB);
+      const store = createS3ArchiveStore({ s3: resent, bucket, manifest, vendor, interviewKey });
+
+      try {
+        // Act
+        const outcome = await store
+          .put(key, streamOf(source), { contentType: 'video/mp4', sourceUrl: 'https://micro1.ai/r.mp4' })
+          .then(
+            () => 'stored',
+            (error: unknown) => (error instanceof ArchiveStoreError && error.transient ? 'refused' : error),
+          );
+
+        // Assess: stored and recorded only when the object holds these bytes, labelled
+        expect(outcome).toBe(expected);
+        expect((await store.archived(key))?.sha256).toBe(copyLands ? sha256Of(source) : undefined);
+      } finally {
+        resent.destroy();
+      }
+    },
+  );
 
   it.each([
     ['a single PutObject', 64 * 1024],
