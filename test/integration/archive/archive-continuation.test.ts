@@ -5,11 +5,8 @@
  * where the first stopped, each object downloaded and stored once. A run that stored nothing is retried as
  * before.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ArchiveManifest } from '../../../functions/archive/manifest.js';
@@ -17,7 +14,12 @@ import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
 import { captureMetrics, valuesOf } from '../../unit/platform/emf.js';
-import { archiveHandlerEnv, destroyHandlerClients, invokeArchive } from './archive-handler.js';
+import {
+  archiveHandlerEnv,
+  destroyHandlerClients,
+  invokeArchive,
+  webhookOnlySecretsFile,
+} from './archive-handler.js';
 
 // Prepare (once): emulators, a media host answering each segment after 1 s, the handler's environment
 const emulators = await startEmulators();
@@ -50,12 +52,7 @@ const media = createServer((request, response) => {
 });
 await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-const secretsDir = mkdtempSync(join(tmpdir(), 'archive-continuation-'));
-const secretsFile = join(secretsDir, 'secrets.local.json');
-writeFileSync(
-  secretsFile,
-  JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
-);
+const { secretsFile, remove: removeSecretsFile } = webhookOnlySecretsFile('archive-continuation-');
 // Metrics on: the objects a run stored are counted however it ends.
 Object.assign(
   process.env,
@@ -74,7 +71,7 @@ afterAll(async () => {
   media.closeAllConnections();
   await new Promise<void>((resolve) => media.close(() => resolve()));
   await emulators.close();
-  rmSync(secretsDir, { recursive: true, force: true });
+  removeSecretsFile();
 });
 
 const recordingTask = (id: string): ArchiveTask => ({

@@ -3,8 +3,11 @@
  * a file of its own (its clients and secret caches are made once per module), after setting the environment
  * it reads at import time to {@link archiveHandlerEnv}.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import type { createArchiveHandler } from '../../../functions/archive.js';
@@ -14,6 +17,20 @@ import type { LocalEmulators } from '../../../local/emulators.js';
 import { round0InterviewFromWebhook, startFakeRound0Api } from '../../../local/fakes/round0-api.js';
 import { sqsRecord } from '../../helpers/sqs-records.js';
 import { fixtureBody } from '../../unit/enrichment/factories.js';
+
+/**
+ * A secrets file holding the webhook secrets alone (the archive reads none of them, but the file must be
+ * valid): no vendor API key, so no ROUND0 URL refresh. `remove` deletes it with its directory.
+ */
+export const webhookOnlySecretsFile = (prefix: string): { secretsFile: string; remove: () => void } => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const secretsFile = join(dir, 'secrets.local.json');
+  writeFileSync(
+    secretsFile,
+    JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
+  );
+  return { secretsFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
+};
 
 /** The handler's environment against `emulators`, as deployed but for the local relaxation; `overrides` last. */
 export const archiveHandlerEnv = (

@@ -3,11 +3,8 @@
  * media host on 127.0.0.1: objects and bytes archived by vendor, a refused URL counted as SSRF and as a
  * failure, an unreadable task as a failure of vendor `unknown`, an HTML page served for a PDF parked.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -25,7 +22,7 @@ import { startEmulators } from '../../../local/emulators.js';
 import { whileParksAreRefused } from '../../helpers/refused-parks.js';
 import { sqsRecord as sqsRecordOf } from '../../helpers/sqs-records.js';
 import { captureMetrics, seriesOf, valuesOf } from '../../unit/platform/emf.js';
-import { archiveHandlerEnv, destroyHandlerClients } from './archive-handler.js';
+import { archiveHandlerEnv, destroyHandlerClients, webhookOnlySecretsFile } from './archive-handler.js';
 
 // Prepare (once): emulators, a media host, and the environment the archive handler reads at import time.
 const emulators = await startEmulators();
@@ -64,12 +61,7 @@ const mediaServer = createServer(async (request, response) => {
 });
 await new Promise<void>((resolve) => mediaServer.listen(0, '127.0.0.1', resolve));
 const mediaOrigin = `http://127.0.0.1:${(mediaServer.address() as AddressInfo).port}`;
-const secretsDir = mkdtempSync(join(tmpdir(), 'archive-metrics-'));
-const secretsFile = join(secretsDir, 'secrets.local.json');
-writeFileSync(
-  secretsFile,
-  JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
-);
+const { secretsFile, remove: removeSecretsFile } = webhookOnlySecretsFile('archive-metrics-');
 Object.assign(
   process.env,
   archiveHandlerEnv(emulators, secretsFile, {
@@ -140,7 +132,7 @@ afterAll(async () => {
   destroyHandlerClients(clients);
   await new Promise<void>((resolve) => mediaServer.close(() => resolve()));
   await emulators.close();
-  rmSync(secretsDir, { recursive: true, force: true });
+  removeSecretsFile();
 });
 
 describe('archive handler metrics', () => {

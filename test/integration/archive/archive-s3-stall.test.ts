@@ -4,18 +4,20 @@
  * given back with its reason, before Lambda's timeout, where S3's own timeouts (minutes) would have run the
  * invocation out. Its own file: the handler's S3 client is made once per module, from the environment.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
 import { captureOutput } from '../../helpers/captured-output.js';
-import { archiveHandlerEnv, destroyHandlerClients, invokeArchive } from './archive-handler.js';
+import {
+  archiveHandlerEnv,
+  destroyHandlerClients,
+  invokeArchive,
+  webhookOnlySecretsFile,
+} from './archive-handler.js';
 
 // Prepare (once): emulators, a silent S3, a media host serving a small report, the handler's environment
 const emulators = await startEmulators();
@@ -32,12 +34,7 @@ const media = createHttpServer((_request, response) => {
 });
 await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
 const mediaOrigin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-const secretsDir = mkdtempSync(join(tmpdir(), 'archive-s3-stall-'));
-const secretsFile = join(secretsDir, 'secrets.local.json');
-writeFileSync(
-  secretsFile,
-  JSON.stringify({ webhook: { round0SigningSecrets: ['s'], micro1Tokens: ['x'.repeat(32)] } }),
-);
+const { secretsFile, remove: removeSecretsFile } = webhookOnlySecretsFile('archive-s3-stall-');
 Object.assign(
   process.env,
   archiveHandlerEnv(emulators, secretsFile, {
@@ -56,7 +53,7 @@ afterAll(async () => {
   media.closeAllConnections();
   await new Promise<void>((resolve) => media.close(() => resolve()));
   await emulators.close();
-  rmSync(secretsDir, { recursive: true, force: true });
+  removeSecretsFile();
 });
 
 describe('archive handler: an S3 that never answers', () => {
