@@ -386,10 +386,11 @@ export const createArchiveHandler = () => {
         await events.publish(archiveCompletedEvent(task, { bucket, region }, new Date()));
       logger.info('asset archived', { ...about, objects: objects.length, batch });
     } catch (error) {
+      const disposition = classifyFailure(error);
       // Cut short by its time: a request not started (the budget) or one stopped at the deadline (a timeout).
       const timeSpent =
         error instanceof ArchiveTimeBudgetError ||
-        (until !== undefined && Date.now() >= until && classifyFailure(error).kind === 'transient');
+        (until !== undefined && Date.now() >= until && disposition.kind === 'transient');
       if (timeSpent && stored.length > 0 && archiveQueueUrl !== undefined) {
         // Time spent, progress made (a long recording, a slow host): the task goes on in a new message now,
         // not after the 90-minute visibility timeout, and without using up one of its 5 receives, which are
@@ -425,7 +426,6 @@ export const createArchiveHandler = () => {
         });
         return;
       }
-      const disposition = classifyFailure(error);
       const errorName = errorNameOf(error);
       if (disposition.kind === 'transient' && !lastReceive) {
         logger.warn('archive task will be retried', { ...about, error: errorName, receiveCount });

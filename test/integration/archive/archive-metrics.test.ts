@@ -107,6 +107,22 @@ const reportTask = (id: string, sourceUrl: string): ArchiveTask => ({
 });
 
 /**
+ * Up to 10 visible messages of the archive's DLQ, with their attributes (received, not deleted: each test
+ * finds its own by body).
+ */
+const archiveDeadLetters = async (): Promise<Message[]> => {
+  const { Messages = [] } = await emulators.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: emulators.queueUrls.archiveDeadLetter,
+      MessageAttributeNames: ['All'],
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+    }),
+  );
+  return Messages;
+};
+
+/**
  * Messages on the archive queue: delayed, receivable or received. The handler is invoked directly, so
  * only the tasks it sends to wait land there (the tests delete none but their own): a task sent to wait
  * adds one, and after its 30 s it moves on from delayed to receivable without leaving the count.
@@ -500,14 +516,7 @@ describe('archive handler metrics', () => {
       (entry) => (entry.event.payload as ArchiveTask).interviewKey === task.interviewKey,
     );
     expect(parked.map((entry) => entry.reason)).toEqual([`archive report: ${reason}`]);
-    const { Messages: dead = [] } = await emulators.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: emulators.queueUrls.archiveDeadLetter,
-        MessageAttributeNames: ['All'],
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
-    );
+    const dead = await archiveDeadLetters();
     const ours = dead.filter((message) => message.Body === JSON.stringify(task));
     expect(ours.map((message) => message.MessageAttributes?.failureReason?.StringValue)).toEqual([reason]);
   });
@@ -584,14 +593,7 @@ describe('archive handler metrics', () => {
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
-    const { Messages: dead = [] } = await emulators.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: emulators.queueUrls.archiveDeadLetter,
-        MessageAttributeNames: ['All'],
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
-    );
+    const dead = await archiveDeadLetters();
     const reason = dead.find((message) => message.Body === body)?.MessageAttributes?.failureReason
       ?.StringValue;
     expect(reason).toMatch(
@@ -634,13 +636,7 @@ describe('archive handler metrics', () => {
     expect(onRedelivery.result.batchItemFailures).toEqual([]);
     expect(deadLetteredLines(onRedelivery.errors)).toHaveLength(1);
     expect(valuesOf(onRedelivery.metrics, 'ArchiveFailed', { service, vendor: 'unknown' })).toEqual([1]);
-    const { Messages: dead = [] } = await emulators.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: emulators.queueUrls.archiveDeadLetter,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
-    );
+    const dead = await archiveDeadLetters();
     expect(dead.filter((message) => message.Body === record.body)).toHaveLength(1);
   });
 });
