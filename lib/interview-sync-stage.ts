@@ -81,6 +81,7 @@ export const addInterviewSyncStage = (
       archiveQueueMaxAge: minutes(alarms.archiveQueueMaxAgeMinutes),
       deadLetterMaxAge: days(alarms.deadLetterMaxAgeDays),
       apiServerErrorsPer5Minutes: alarms.apiServerErrorsPer5Minutes,
+      webhookFailedPer5Minutes: alarms.webhookFailedPer5Minutes,
       webhookThrottledPer5Minutes: alarms.webhookThrottledPer5Minutes,
       webhookAuthFailuresPer5Minutes: alarms.webhookAuthFailuresPer5Minutes,
       webhookInvalidPer15Minutes: alarms.webhookInvalidPer15Minutes,

@@ -137,6 +137,8 @@ const alarmsSchema = v.strictObject(
     ),
     /** API 5xx answers per 5 minutes (default 5). */
     apiServerErrorsPer5Minutes: v.optional(positiveCount),
+    /** Deliveries the ingest could not queue (503, `WebhookFailed`) per 5 minutes (default 1). */
+    webhookFailedPer5Minutes: v.optional(positiveCount),
     /** Deliveries API Gateway throttled (429) per 5 minutes (default 1). */
     webhookThrottledPer5Minutes: v.optional(positiveCount),
     /** Refused signatures/tokens per 5 minutes (default 20). */

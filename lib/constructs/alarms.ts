@@ -93,6 +93,13 @@ export interface AlarmThresholds {
    */
   readonly apiServerErrorsPer5Minutes?: number;
   /**
+   * Deliveries the ingest answered 503 because SQS (or S3, for a claim check) refused them (`WebhookFailed`)
+   * in 5 minutes at or above which the alarm fires. Each is a delivery not accepted: ROUND0 retries, micro1
+   * documents no retry, so one is enough to look.
+   * @default 1
+   */
+  readonly webhookFailedPer5Minutes?: number;
+  /**
    * Deliveries API Gateway refused with 429 (over the stage's throttle) in 5 minutes at or above which the
    * alarm fires: the ingest never sees them, so no metric of its own can.
    * @default 1
@@ -164,6 +171,7 @@ export const alarmThresholdDefaults = {
   archiveQueueMaxAge: Duration.hours(3),
   deadLetterMaxAge: Duration.days(10),
   apiServerErrorsPer5Minutes: 5,
+  webhookFailedPer5Minutes: 1,
   webhookThrottledPer5Minutes: 1,
   webhookAuthFailuresPer5Minutes: 20,
   webhookInvalidPer15Minutes: 1,
@@ -534,6 +542,23 @@ export class ServiceAlarms extends Construct {
         runbook: runbooks.apiServerErrors,
       },
       {
+        id: 'WebhookNotQueued',
+        name: 'webhook-not-queued',
+        metric: serviceMetric(metrics.webhookFailed, {
+          namespace: props.metricsNamespace,
+          period: fiveMinutes,
+        }),
+        threshold: limits.webhookFailedPer5Minutes,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Published only when the ingest answers 503: no datapoint, nothing refused.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          `The ingest answered ${limits.webhookFailedPer5Minutes} or more deliveries 503 within 5 minutes: SQS (or ` +
+          'S3, for a claim check) refused to queue them. api-5xx waits for more, but micro1 documents no retry, so ' +
+          'one may be an event lost. Read "webhook not queued" in the ingest logs (its cause) and fix it.',
+        runbook: runbooks.apiServerErrors,
+      },
+      {
         id: 'WebhookThrottled',
         name: 'webhook-throttled',
         metric: throttled.metric({ period: fiveMinutes, statistic: Stats.SUM }),
@@ -600,7 +625,7 @@ export class ServiceAlarms extends Construct {
           `${limits.webhookUnknownTypesPerHour} or more accepted events within an hour were of a type this ` +
           'version does not know: the vendor added one, and the worker acknowledged them without effect. They are ' +
           'in the raw event store: once a version handles the type, replay them with ' +
-          '`npm run ops -- replay --vendor <v> --since <iso> --type <type> --force`.',
+          '`npm run ops -- replay --vendor <v> --since <iso> --type <type>` (no --force: nothing marked them done).',
         runbook: runbooks.webhookUnknownTypes,
       },
       {

@@ -84,6 +84,18 @@ const readmeAnchors = new Set(
     .map((line) => githubSlug(line.replace(/^#+ /, ''))),
 );
 
+/** The README's text under the heading whose anchor is given, up to the next heading of its level or above. */
+const runbookSection = (anchor: string): string => {
+  const lines = readme.split('\n');
+  const start = lines.findIndex(
+    (line) => /^#{2,4} /.test(line) && githubSlug(line.replace(/^#+ /, '')) === anchor,
+  );
+  if (start < 0) return '';
+  const level = /^#+/.exec(lines[start] ?? '')?.[0].length ?? 0;
+  const end = lines.findIndex((line, i) => i > start && new RegExp(`^#{1,${level}} `).test(line));
+  return lines.slice(start, end < 0 ? undefined : end).join('\n');
+};
+
 describe('alarms with the default thresholds', () => {
   let stack: InterviewSyncStatelessStack;
   let state: InterviewSyncStatefulStack;
@@ -266,6 +278,21 @@ describe('alarms with the default thresholds', () => {
           period: 300,
         },
         5,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-api-5xx',
+      ],
+      [
+        'webhook-not-queued',
+        {
+          namespace: 'InterviewSync/test',
+          metric: 'WebhookFailed',
+          dimensions: serviceDimension('interview-sync-ingest'),
+          statistic: 'Sum',
+          period: 300,
+        },
+        1,
         'GreaterThanOrEqualToThreshold',
         1,
         'notBreaching',
@@ -514,6 +541,7 @@ describe('alarms with the default thresholds', () => {
       'events-queue-backlog',
       'archive-queue-backlog',
       'api-5xx',
+      'webhook-not-queued',
       'webhook-throttled',
       'webhook-auth-failures',
       'webhook-invalid',
@@ -572,6 +600,20 @@ describe('alarms with the default thresholds', () => {
       expect({ anchor, exists: readmeAnchors.has(anchor) }).toEqual({ anchor, exists: true });
   });
 
+  it('gives in a description only the ops commands its runbook gives (a console reader runs what it reads)', () => {
+    // Arrange
+    const described = [...alarms.values()].flatMap((alarm) => {
+      const anchor = alarm.AlarmDescription.replace(/^.*README\.md#/s, '');
+      return [...alarm.AlarmDescription.matchAll(/`(npm run ops -- [^`]+)`/g)].map((m) => ({
+        anchor,
+        command: m[1] ?? '',
+      }));
+    });
+    expect(described.length).toBeGreaterThan(3);
+    // Assess
+    expect(described.filter(({ anchor, command }) => !runbookSection(anchor).includes(command))).toEqual([]);
+  });
+
   it("keeps every description within CloudWatch's 1024 characters", () => {
     // Assess
     for (const alarm of alarms.values()) expect(alarm.AlarmDescription.length).toBeLessThanOrEqual(1024);
@@ -594,6 +636,7 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
           archiveQueueMaxAgeMinutes: 60,
           deadLetterMaxAgeDays: 7,
           apiServerErrorsPer5Minutes: 2,
+          webhookFailedPer5Minutes: 3,
           webhookThrottledPer5Minutes: 25,
           webhookAuthFailuresPer5Minutes: 50,
           webhookInvalidPer15Minutes: 4,
@@ -647,6 +690,7 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
     ['events-dlq-about-to-expire', 7 * 24 * 3600],
     ['archive-dlq-about-to-expire', 7 * 24 * 3600],
     ['api-5xx', 2],
+    ['webhook-not-queued', 3],
     ['webhook-throttled', 25],
     ['webhook-auth-failures', 50],
     ['webhook-invalid', 4],
