@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest, type ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -388,6 +389,66 @@ describe('S3 archive store (s3rver, dynalite)', () => {
       }
     },
   );
+
+  it('stops a metadata copy that S3 leaves unanswered at the deadline: ArchiveTimeBudgetError, nothing recorded', async () => {
+    // Prepare: a proxy to s3rver that passes every request but holds a CopyObject (the upload's
+    // metadata copy) unanswered, as a stalled S3 connection would
+    const held = new Set<ServerResponse>();
+    const proxy = createHttpServer((request, response) => {
+      if (request.headers['x-amz-copy-source'] !== undefined) {
+        held.add(response);
+        request.resume();
+        return;
+      }
+      const upstream = httpRequest(
+        `${s3Endpoint}${request.url ?? '/'}`,
+        { method: request.method, headers: request.headers },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const proxied = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
+    const interviewKey = `int-${randomUUID()}`;
+    const key = `interviews/${interviewKey}/screen/recording.mp4`;
+    // A multipart upload (over the 8 MiB part), which the store then copies onto itself with its label.
+    const source = randomBytes(9 * MiB);
+    const until = Date.now() + 4000;
+    const store = createS3ArchiveStore({ s3: proxied, bucket, manifest, vendor, interviewKey, until });
+
+    try {
+      // Act
+      const error = await store
+        .put(key, streamOf(source), { contentType: 'video/mp4', sourceUrl: 'https://micro1.ai/r.mp4' })
+        .catch((e: unknown) => e);
+
+      // Assess: the upload finished and the copy was sent, then stopped at the deadline (a retry uploads
+      // again: the manifest has no entry), not left to S3's timeouts
+      expect(held.size).toBe(1);
+      expect(Date.now()).toBeGreaterThanOrEqual(until);
+      expect(error).toBeInstanceOf(ArchiveTimeBudgetError);
+      expect(error).toMatchObject({ transient: true, message: expect.stringMatching(/: stopped, /) });
+      expect(await store.archived(key)).toBeUndefined();
+      expect(sha256Of(await readObject(key))).toBe(sha256Of(source));
+      expect(await headObject(key)).toMatchObject({ Metadata: {} });
+    } finally {
+      proxied.destroy();
+      for (const response of held) response.destroy();
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
 
   // A streaming check, not a benchmark: a 256 MB body must pass through far less memory than its size.
   // Parts in flight are bounded by queueSize (4 × 8 MiB, plus the part being gathered); s3rver runs in this
