@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { archiveCompletedEvent, archiveTaskEvent } from '../../../functions/archive/events.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
+import { AtsTransientError } from '../../../functions/ats/errors.js';
 import { createAtsAdapter } from '../../../functions/ats/index.js';
 import type { AtsLogLine } from '../../../functions/ats/log/adapter.js';
 import { emailPseudonym } from '../../../functions/ats/pseudonym.js';
@@ -869,6 +870,32 @@ describe('syncInterviewEvent after a crash (dynalite, ATS fakes)', () => {
 
     // Assess
     expect(retry.effects).toMatchObject({ 'status:completed': 'ran', note: 'found' });
+    expect(world.notesOf('opp-jane')).toHaveLength(1);
+  });
+
+  it('keeps the claims of a lost claim commit that created an expired interview’s item again, so the redelivery checks for the note', async () => {
+    // Prepare: the note is posted; the item expires; the vendor re-sends, and the commit that creates the
+    // item again (claiming the status and the note) lands but its answer is lost for good
+    const deps = world.deps();
+    await syncInterviewEvent(round0('interview_ended'), deps);
+    await world.dynamo.client.send(
+      new DeleteCommand({
+        TableName: ledgerTable,
+        Key: { pk: interviewStatePk('round0', sampleInterview), sk: 'STATE' },
+      }),
+    );
+    const resent = round0('interview_ended', { eventId: 'evt_resent_months_later' });
+    const losingLedger = aLedgerLosingTheAnswerOfCommit(world.ledger, 1);
+    await expect(syncInterviewEvent(resent, { ...deps, ledger: losingLedger })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    await sleep(leaseMs + 50);
+
+    // Act: SQS delivers it again once the claims' lease is out
+    const retry = await syncInterviewEvent(resent, deps);
+
+    // Assess: the claims were left unfinished, so the note of the item's earlier life is looked for and found
+    expect(retry.effects.note).toBe('found');
     expect(world.notesOf('opp-jane')).toHaveLength(1);
   });
 });
@@ -1758,6 +1785,70 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
     expect(report.effects['stage:stage-screened']).toBe('moved-on');
     expect(opportunity.stage).toBe('stage-onsite');
     expect(requestsMatching(world, 'PUT', '/stage')).toHaveLength(0);
+  });
+
+  it('waits for the session’s stage move in flight before the report closes it, so the stage moves once', async () => {
+    // Prepare: the session's "completed" lands and its stage move is refused (a 503: not made), so the
+    // retry of interview.completed claims the move alone; it makes it and is held before recording it
+    world = await startSyncWorld();
+    const path = join(dir, 'ats-writes.jsonl');
+    const logAts = createAtsAdapter('log', { path }, undefined);
+    let refuseMove = true;
+    const ats: AtsAdapter = {
+      ...logAts,
+      async moveStage(...args) {
+        if (refuseMove) {
+          refuseMove = false;
+          throw new AtsTransientError('log: 503', { adapter: 'log', status: 503 });
+        }
+        return (logAts.moveStage as NonNullable<AtsAdapter['moveStage']>)(...args);
+      },
+    };
+    const deps = world.deps({ ats, options: { completedStageId: 'stage-screened', waitMs: 200 } });
+    await syncInterviewEvent(session('interview.started'), deps);
+    await expect(syncInterviewEvent(session('interview.completed'), deps)).rejects.toMatchObject({
+      name: 'AtsTransientError',
+    });
+    let releaseRetry: () => void = () => undefined;
+    const retryHeld = new Promise<void>((resolve) => {
+      releaseRetry = resolve;
+    });
+    let moved = false;
+    const retry = syncInterviewEvent(session('interview.completed'), {
+      ...deps,
+      crashPoints: {
+        afterWrite: async (key) => {
+          if (key !== 'stage:stage-screened') return;
+          moved = true;
+          await retryHeld;
+        },
+      },
+    });
+    try {
+      await eventually(() => moved, 5000);
+
+      // Act: the report while the session's move is unrecorded; the session's retry records it; the report again
+      const busy = await syncInterviewEvent(micro1('interview_report.created'), deps).then(
+        () => 'synced',
+        (error: Error) => error.name,
+      );
+      releaseRetry();
+      const retried = await retry;
+      const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+
+      // Assess: the report waited, then took the session's move over instead of making it again
+      expect(busy).toBe('EffectBusyError');
+      expect(retried.effects).toEqual({ 'stage:stage-screened': 'ran' });
+      expect(report.effects).not.toHaveProperty(['stage:stage-screened']);
+      const actions = (await readFile(path, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as AtsLogLine).action);
+      expect(actions.filter((action) => action === 'stage')).toHaveLength(1);
+    } finally {
+      releaseRetry();
+      await retry.catch(() => undefined);
+    }
   });
 
   /** Notifies through `slack` in one attempt: a 429 is the notification's failure. */
