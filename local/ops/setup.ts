@@ -3,15 +3,20 @@
  * paste into the vendors' dashboards. `npm run ops -- urls --stage <stage>` prints the URLs again.
  *
  * - webhook secret: a micro1 URL token is created when there is none (`--rotate micro1-token` adds one and
- *   keeps the old: a rotation window), the ROUND0 signing secret comes from `--round0-secret` or is asked
- *   for on a terminal; `--retire micro1-token|round0-secret` keeps only the newest value once the vendor
- *   uses it. What is written must pass the ingest's own schema (`webhookSecretsSchema`).
+ *   keeps the old: a rotation window), the ROUND0 signing secret comes from `--round0-secret -` or is asked
+ *   for on a terminal when none is stored; `--retire micro1-token|round0-secret` keeps only the newest value
+ *   once the vendor uses it. What is written must pass the ingest's own schema (`webhookSecretsSchema`).
  * - integration secret: `--ats-credentials <file>` is stored; `pseudonymKey` and anything else already there
  *   is kept as it is. Checked with the worker's schema.
  * - vendor API secret: `--round0-api-key` and `--micro1-api-key` are stored. Keys a stage set up before
  *   this secret existed still holds in the integration secret are moved here (written here first, then
  *   removed there: a run cut short between the two leaves them in both, which the worker reads alike), so
  *   the archive, which may read only this secret, can refresh ROUND0's expired audio URLs.
+ *
+ * A secret flag (`--round0-secret`, `--round0-api-key`, `--micro1-api-key`) given as `-` takes its value off
+ * the command line, which `npm run` echoes (and the shell keeps in its history): asked for without echo on a
+ * terminal, else one line of stdin (`printf %s "$KEY" | npm run ops -- setup --stage prod --round0-api-key -`).
+ * A value given on the command line is still taken, with a warning on stderr.
  *
  * A secret is written only when something changed: a second run with the same flags writes nothing and
  * says so. Nothing secret is printed except the micro1 URL, which is the one thing to paste (and marked so).
@@ -47,20 +52,25 @@ export const rotatable = ['micro1-token'] as const;
 /** Lists `--retire` cuts down to their newest value. */
 export const retirable = ['micro1-token', 'round0-secret'] as const;
 
+/** A secret flag's value that means "not here: ask for it, or read it from stdin". */
+export const fromInput = '-';
+
 export interface SetupOptions {
   readonly outputs: StageOutputs;
   readonly secrets: SecretsManagerClient;
-  /** ROUND0's endpoint signing secret (`--round0-secret`). */
+  /** ROUND0's endpoint signing secret (`--round0-secret`); `-` (`fromInput`) asks or reads stdin. */
   readonly round0Secret?: string;
+  /** `--round0-api-key`; `-` asks or reads stdin. */
   readonly round0ApiKey?: string;
+  /** `--micro1-api-key`; `-` asks or reads stdin. */
   readonly micro1ApiKey?: string;
   /** A JSON file holding the ATS credentials object (`--ats-credentials`). */
   readonly atsCredentialsFile?: string;
   readonly rotate?: readonly (typeof rotatable)[number][];
   readonly retire?: readonly (typeof retirable)[number][];
   /**
-   * Asks for a secret without echoing it. Given only on a terminal; without it a missing ROUND0 signing
-   * secret is a usage error naming `--round0-secret`.
+   * Asks for a secret without echoing it. Given only on a terminal; without it a secret flag given as `-`
+   * reads one line of stdin, and a missing ROUND0 signing secret is a usage error naming `--round0-secret`.
    */
   readonly askSecret?: (prompt: string) => Promise<string>;
 }
@@ -121,6 +131,87 @@ const readAtsCredentials = async (path: string): Promise<Record<string, string>>
   return credentials;
 };
 
+/** The flags whose value is a secret: never needed on the command line (`-`). */
+const secretFlags = [
+  { option: 'round0Secret', flag: '--round0-secret', what: "the ROUND0 endpoint's signing secret" },
+  { option: 'round0ApiKey', flag: '--round0-api-key', what: 'the ROUND0 API key' },
+  { option: 'micro1ApiKey', flag: '--micro1-api-key', what: 'the micro1 API key' },
+] as const;
+type SecretValues = Partial<Record<(typeof secretFlags)[number]['option'], string>>;
+
+/** All of stdin (piped), as one line: a final newline is dropped, a second line refused. */
+const readStdinLine = async (flag: string, stage: string): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (text.trim() === '') {
+    throw new StageError(
+      `${flag} -: stdin was empty, nothing was written; pipe the value in, e.g. ` +
+        `printf %s "$VALUE" | npm run ops -- setup --stage ${stage} ${flag} -`,
+    );
+  }
+  if (/[\r\n]/.test(text)) {
+    throw new StageError(
+      `${flag} -: stdin holds more than one line; pipe the value alone (nothing was written)`,
+    );
+  }
+  return text;
+};
+
+/**
+ * The secret flags' values: `-` asked for without echo on a terminal, else read from stdin (one flag per
+ * run: stdin holds one value); a value on the command line taken as it is, with a warning on stderr.
+ */
+const resolveSecretFlags = async (options: SetupOptions): Promise<SecretValues> => {
+  const stage = options.outputs.stage;
+  const given = secretFlags.filter(({ option }) => options[option] !== undefined);
+  const onArgv = given.filter(({ option }) => options[option] !== fromInput);
+  if (onArgv.length > 0) {
+    const flags = onArgv.map(({ flag }) => flag).join(', ');
+    process.stderr.write(
+      `warning: ${flags} given on the command line: npm run echoed the value and your shell history keeps it; ` +
+        `pass ${onArgv.length === 1 ? `${flags} -` : `each as <flag> -`} to be asked for it (hidden) or pipe it to stdin\n`,
+    );
+  }
+  const fromStdin = given.filter(({ option }) => options[option] === fromInput);
+  if (options.askSecret === undefined && fromStdin.length > 0) {
+    const flags = fromStdin.map(({ flag }) => flag).join(', ');
+    if (process.stdin.isTTY === true) {
+      throw new StageError(
+        `${flags} -: stdin is a terminal but the output is not, so what is typed would show: run setup with ` +
+          'its output on the terminal, or pipe the value in (nothing was written)',
+      );
+    }
+    if (fromStdin.length > 1) {
+      throw new StageError(
+        `${flags} all given as -: piped, stdin holds one value; run setup once for each (nothing was written)`,
+      );
+    }
+  }
+  const values: SecretValues = {};
+  for (const { option, flag, what } of given) {
+    const value = options[option] as string;
+    if (value !== fromInput) {
+      values[option] = value;
+    } else if (options.askSecret === undefined) {
+      values[option] = await readStdinLine(flag, stage);
+    } else {
+      const endpoint =
+        option === 'round0Secret'
+          ? `In ROUND0's dashboard (webhook settings), open the endpoint ${requireOutput(options.outputs, 'round0WebhookUrl')}\n`
+          : '';
+      const answer = await options.askSecret(`${endpoint}Paste ${what} here (not shown): `);
+      if (answer.trim() === '') throw new StageError(`${flag} -: nothing was typed (nothing was written)`);
+      values[option] = answer;
+    }
+  }
+  return values;
+};
+
 const nonEmptyFlag = (value: string | undefined, flag: string): string | undefined => {
   if (value === undefined) return undefined;
   if (value.trim() === '') throw new StageError(`${flag} is empty`);
@@ -157,6 +248,7 @@ const reasonToKeepVendorKeys = async (outputs: StageOutputs): Promise<string | u
 /** The secrets after the flags, with what changed in words (no values). */
 const plan = async (
   options: SetupOptions,
+  given: SecretValues,
   webhook: StoredWebhookSecrets,
   integration: IntegrationSecrets,
   vendorApi: VendorApiSecrets,
@@ -198,7 +290,7 @@ const plan = async (
   }
 
   const round0SigningSecrets = [...webhook.round0SigningSecrets];
-  let round0Secret = nonEmptyFlag(options.round0Secret, '--round0-secret');
+  let round0Secret = nonEmptyFlag(given.round0Secret, '--round0-secret');
   if (round0Secret === undefined && round0SigningSecrets.length === 0) {
     if (options.askSecret === undefined) return { missingRound0Secret: true };
     round0Secret = nonEmptyFlag(
@@ -257,8 +349,8 @@ const plan = async (
     vendorApiChanges.push(`${key} ${nextVendorApi[key] === undefined ? 'stored' : 'replaced'}`);
     nextVendorApi[key] = value;
   };
-  setKey('round0ApiKey', nonEmptyFlag(options.round0ApiKey, '--round0-api-key'));
-  setKey('micro1ApiKey', nonEmptyFlag(options.micro1ApiKey, '--micro1-api-key'));
+  setKey('round0ApiKey', nonEmptyFlag(given.round0ApiKey, '--round0-api-key'));
+  setKey('micro1ApiKey', nonEmptyFlag(given.micro1ApiKey, '--micro1-api-key'));
   if (options.atsCredentialsFile !== undefined) {
     const ats = await readAtsCredentials(options.atsCredentialsFile);
     if (JSON.stringify(ats) !== JSON.stringify(next.ats)) {
@@ -286,8 +378,8 @@ const missingIntegrationLines = (
   stage: string,
 ): string[] => {
   const missing = [
-    ...(vendorApi.round0ApiKey ? [] : ['--round0-api-key <key> (ROUND0 answers and audio)']),
-    ...(vendorApi.micro1ApiKey ? [] : ['--micro1-api-key <key> (micro1 reports)']),
+    ...(vendorApi.round0ApiKey ? [] : ['--round0-api-key - (ROUND0 answers and audio)']),
+    ...(vendorApi.micro1ApiKey ? [] : ['--micro1-api-key - (micro1 reports)']),
     ...(integration.ats === undefined
       ? ['--ats-credentials <file.json> (the ATS adapter\'s credentials, e.g. {"apiKey": "…"})']
       : []),
@@ -295,7 +387,7 @@ const missingIntegrationLines = (
   if (missing.length === 0) return [];
   return [
     '',
-    `Not set yet (add them with npm run ops -- setup --stage ${stage} …):`,
+    `Not set yet (add them with npm run ops -- setup --stage ${stage} …; \`-\` asks, hidden, or reads stdin):`,
     ...missing.map((flag) => `  ${flag}`),
   ];
 };
@@ -308,6 +400,8 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
   const vendorApiArn = requireOutput(outputs, 'vendorApiSecretArn');
   const round0Url = requireOutput(outputs, 'round0WebhookUrl');
   requireOutput(outputs, 'micro1WebhookUrl');
+  // Before anything is read: a flag refused here costs no AWS call.
+  const given = await resolveSecretFlags(options);
   const webhookBefore = parseSecretJson(
     await readSecretString(options.secrets, webhookArn, webhookWhat),
     webhookWhat,
@@ -330,6 +424,7 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
     : undefined;
   const planned = await plan(
     options,
+    given,
     webhookBefore,
     integrationBefore,
     vendorApiBefore,
@@ -340,8 +435,8 @@ export const runSetup = async (options: SetupOptions): Promise<SetupResult> => {
       lines: [
         'The ROUND0 signing secret is missing, and there is no terminal to ask on: nothing was written.',
         `  1. In ROUND0's dashboard (webhook settings), add the endpoint ${round0Url}`,
-        "  2. Copy the endpoint's signing secret and run:",
-        `     npm run ops -- setup --stage ${outputs.stage} --round0-secret '<signing secret>'`,
+        "  2. Copy the endpoint's signing secret and pipe it in (or run this on a terminal: it asks, hidden):",
+        `     printf %s "$ROUND0_SIGNING_SECRET" | npm run ops -- setup --stage ${outputs.stage} --round0-secret -`,
       ],
       exitCode: 2,
     };

@@ -6,8 +6,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import * as v from 'valibot';
 import {
   integrationSecretsSchema,
@@ -36,12 +37,25 @@ const round0Secret = 'whsec_round0-dashboard-secret';
 const micro1Base = 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/micro1';
 const stageFlags = ['--stage', 'prod', '--region', region];
 let dir: string;
+/** What setup wrote to stderr (its warnings) in the current test; kept off the test output. */
+let stderr: string[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ops-setup-'));
 });
 
-beforeEach(() => deployStage());
+beforeEach(() => {
+  deployStage();
+  stderr = [];
+  jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 afterAll(async () => {
   cloudFormation.restore();
@@ -51,6 +65,14 @@ afterAll(async () => {
 
 const setup = (flags: string[], options: Parameters<typeof runOpsCommand>[2] = {}) =>
   runOpsCommand(['setup', ...stageFlags, ...flags], dataDir, options);
+
+/** `… | npm run ops`: stdin is `text`, piped (not a terminal). */
+const pipeToStdin = (text: string) =>
+  jest.spyOn(process, 'stdin', 'get').mockReturnValue(
+    Object.assign(Readable.from(text === '' ? [] : [Buffer.from(text)]), {
+      isTTY: false,
+    }) as unknown as typeof process.stdin,
+  );
 
 describe('npm run ops -- setup --stage', () => {
   it('on a fresh stage: creates the micro1 token, stores the ROUND0 secret, prints the URLs and the next step', async () => {
@@ -331,8 +353,8 @@ describe('npm run ops -- setup --stage', () => {
     // Assess
     expect(lines).toEqual(
       expect.arrayContaining([
-        '  --round0-api-key <key> (ROUND0 answers and audio)',
-        '  --micro1-api-key <key> (micro1 reports)',
+        '  --round0-api-key - (ROUND0 answers and audio)',
+        '  --micro1-api-key - (micro1 reports)',
       ]),
     );
   });
@@ -349,7 +371,7 @@ describe('npm run ops -- setup --stage', () => {
     expect(secrets.writes).toHaveLength(0);
     expect(lines.join('\n')).toContain('https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/round0');
     expect(lines.join('\n')).toContain(
-      "npm run ops -- setup --stage prod --round0-secret '<signing secret>'",
+      'printf %s "$ROUND0_SIGNING_SECRET" | npm run ops -- setup --stage prod --round0-secret -',
     );
   });
 
@@ -370,6 +392,123 @@ describe('npm run ops -- setup --stage', () => {
     expect(exitCode).toBe(0);
     expect(prompts).toEqual([expect.stringContaining('ROUND0 signing secret')]);
     expect(secrets.webhook().round0SigningSecrets).toEqual([round0Secret]);
+  });
+
+  describe('a secret flag given as - keeps the value off the command line npm echoes', () => {
+    const withRound0Secret = () =>
+      stageSecrets({
+        webhook: { round0SigningSecrets: [round0Secret], micro1Tokens: ['t'.repeat(43)] },
+        integration: { pseudonymKey },
+      });
+
+    type Stage = ReturnType<typeof stageSecrets>;
+    it.each([
+      ['--round0-api-key', 'r0-piped-key/+=value', (stage: Stage) => stage.vendorApi().round0ApiKey],
+      ['--micro1-api-key', 'm1-piped-key/+=value', (stage: Stage) => stage.vendorApi().micro1ApiKey],
+      [
+        '--round0-secret',
+        'whsec_rotated-piped',
+        (stage: Stage) => stage.webhook().round0SigningSecrets?.at(-1),
+      ],
+    ])(
+      'piped: %s - stores one line of stdin exactly as given and prints it nowhere',
+      async (flag, value, stored) => {
+        // Prepare
+        const secrets = withRound0Secret();
+        pipeToStdin(`${value}\n`);
+
+        // Act
+        const { lines, exitCode } = await setup([flag, '-']);
+
+        // Assess
+        expect(exitCode).toBe(0);
+        expect(stored(secrets)).toBe(value);
+        expect(secrets.writes).toHaveLength(1);
+        expect(lines.join('\n')).not.toContain(value);
+        expect(stderr.join('')).toBe('');
+      },
+    );
+
+    it('on a terminal: --round0-secret - asks for it (hidden) even when one is stored, for a rotation', async () => {
+      // Prepare
+      const secrets = withRound0Secret();
+      const prompts: string[] = [];
+      const rotated = 'whsec_rotated-typed-secret';
+
+      // Act
+      const { lines, exitCode } = await setup(['--round0-secret', '-', '--round0-api-key', '-'], {
+        askSecret: async (prompt) => {
+          prompts.push(prompt);
+          return prompt.includes('signing secret') ? rotated : 'r0-typed-key';
+        },
+      });
+
+      // Assess: both asked, both stored (the new signing secret beside the old), neither printed
+      expect(exitCode).toBe(0);
+      expect(prompts).toEqual([
+        expect.stringContaining("Paste the ROUND0 endpoint's signing secret here (not shown)"),
+        'Paste the ROUND0 API key here (not shown): ',
+      ]);
+      expect(secrets.webhook().round0SigningSecrets).toEqual([round0Secret, rotated]);
+      expect(secrets.vendorApi().round0ApiKey).toBe('r0-typed-key');
+      expect(lines.join('\n')).not.toMatch(/whsec_rotated-typed-secret|r0-typed-key/);
+    });
+
+    it('a value on the command line is still taken, with a one-line warning on stderr naming the flag and recommending -', async () => {
+      // Prepare
+      const secrets = withRound0Secret();
+
+      // Act
+      const { lines, exitCode } = await setup(['--round0-api-key', 'r0-argv-key']);
+
+      // Assess
+      expect(exitCode).toBe(0);
+      expect(secrets.vendorApi().round0ApiKey).toBe('r0-argv-key');
+      expect(stderr).toEqual([
+        'warning: --round0-api-key given on the command line: npm run echoed the value and your shell history ' +
+          'keeps it; pass --round0-api-key - to be asked for it (hidden) or pipe it to stdin\n',
+      ]);
+      expect(stderr.join('')).not.toContain('r0-argv-key');
+      expect(lines.join('\n')).not.toContain('r0-argv-key');
+    });
+
+    it('an empty stdin is refused naming the flag, and nothing is written', async () => {
+      // Prepare
+      const secrets = withRound0Secret();
+      pipeToStdin('\n');
+
+      // Act
+      const refused = setup(['--micro1-api-key', '-']);
+
+      // Assess: a usage error (exit 2) saying how to pipe the value
+      await expect(refused).rejects.toBeInstanceOf(OpsUsageError);
+      await expect(refused).rejects.toThrow(
+        '--micro1-api-key -: stdin was empty, nothing was written; pipe the value in, e.g. ' +
+          'printf %s "$VALUE" | npm run ops -- setup --stage prod --micro1-api-key -',
+      );
+      expect(secrets.writes).toHaveLength(0);
+      expect(secrets.vendorApi()).toEqual({});
+    });
+
+    it('refuses, writing nothing: two flags piped at once, more than one line, and a terminal stdin whose output is not a terminal', async () => {
+      // Prepare
+      const secrets = withRound0Secret();
+
+      // Act & Assess
+      pipeToStdin('r0-key\n');
+      await expect(setup(['--round0-api-key', '-', '--micro1-api-key', '-'])).rejects.toThrow(
+        '--round0-api-key, --micro1-api-key all given as -: piped, stdin holds one value; run setup once for each',
+      );
+      pipeToStdin('r0-key\nm1-key\n');
+      await expect(setup(['--round0-api-key', '-'])).rejects.toThrow(
+        '--round0-api-key -: stdin holds more than one line',
+      );
+      jest.spyOn(process, 'stdin', 'get').mockReturnValue({ isTTY: true } as unknown as typeof process.stdin);
+      await expect(setup(['--round0-api-key', '-'])).rejects.toThrow(
+        '--round0-api-key -: stdin is a terminal but the output is not',
+      );
+      expect(secrets.writes).toHaveLength(0);
+    });
   });
 
   it('refuses what the functions would refuse, before writing anything', async () => {
