@@ -1,7 +1,7 @@
 /**
  * `npm run ops`: operator commands against a running `npm start` (default) or a deployed stage.
  *
- *   npm run ops -- setup --stage <stage> [--round0-secret <s>] [--round0-api-key <k>] [--micro1-api-key <k>]
+ *   npm run ops -- setup --stage <stage> [--round0-secret -] [--round0-api-key -] [--micro1-api-key -]
  *                        [--ats-credentials <file>] [--rotate micro1-token] [--retire micro1-token|round0-secret]
  *   npm run ops -- urls --stage <stage>
  *   npm run ops -- watch [--stage <stage>] [--since 10m|<ISO>] [--once]
@@ -48,10 +48,11 @@ export class OpsUsageError extends Error {
 }
 
 export const opsUsage = `usage:
-  npm run ops -- setup --stage <stage> [--round0-secret <secret>] [--round0-api-key <key>] [--micro1-api-key <key>]
+  npm run ops -- setup --stage <stage> [--round0-secret -] [--round0-api-key -] [--micro1-api-key -]
                        [--ats-credentials <file.json>] [--rotate micro1-token] [--retire micro1-token|round0-secret]
-      fills the stage's secrets (a micro1 token is created when there is none; the ROUND0 signing secret is asked
-      for on a terminal) and prints the webhook URLs to paste into the vendors' dashboards; a second run is a no-op
+      fills the stage's secrets (a micro1 token is created when there is none; a secret flag given as - is asked
+      for, hidden, on a terminal, or read from one line of stdin when piped: a value on the command line is
+      echoed by npm and kept by the shell) and prints the webhook URLs to paste into the vendors' dashboards; a second run is a no-op
   npm run ops -- urls --stage <stage>
       the two webhook URLs again (micro1's holds its token: keep it secret)
   npm run ops -- watch [--stage <stage>] [--since <10m | 2h | yyyy-mm-dd | ISO time with offset>] [--once]
@@ -364,8 +365,9 @@ const stageOf = async (values: OpsValues, dataDir: string): Promise<OpsStage> =>
 };
 
 /**
- * Which stage a command acts on, said with every plan and outcome of a command that changes data: an erase
- * run without `--stage` goes to the local npm start, and one with it to whatever region the SDK picks.
+ * Which stage a command acts on, said as the last line of every command that reads or changes a stage's
+ * data (erase, redrive, replay, parked, status): one run without `--stage` goes to the local npm start, and
+ * an on-call engineer paged for prod must not read the laptop's empty DLQ as prod's.
  */
 const targetLine = (stage: OpsStage, values: OpsValues, dataDir: string): string =>
   stage.deployed
@@ -465,14 +467,18 @@ const runParked = async (
     throw new OpsUsageError('replay needs --all or at least one --key <dedupe key>');
   }
   const stage = await stageOf(values, dataDir);
+  const on = targetLine(stage, values, dataDir);
   try {
     const target = await connect(stage, command, command === 'replay');
     if (command === 'parked') {
       // Without their envelopes (each up to ~350 KiB): thousands may be parked after an outage.
       const parked = await target.parking.listSummaries(kind);
-      if (parked.length === 0) return { lines: [`no ${kind} events parked`], exitCode: 0 };
+      if (parked.length === 0) return { lines: [`no ${kind} events parked`, on], exitCode: 0 };
       return {
-        lines: parked.map((p) => `${p.parkedAt}  ${p.vendor}  ${p.eventType}  ${p.dedupeKey}  — ${p.reason}`),
+        lines: [
+          ...parked.map((p) => `${p.parkedAt}  ${p.vendor}  ${p.eventType}  ${p.dedupeKey}  — ${p.reason}`),
+          on,
+        ],
         exitCode: 0,
       };
     }
@@ -491,6 +497,7 @@ const runParked = async (
         ...outcome.notParked.map(
           (key) => `not parked as ${kind}: ${key} (\`npm run ops -- parked ${kind}\` lists them)`,
         ),
+        on,
       ],
       // Something asked for was not replayed: a script must not take the replay for complete.
       exitCode: outcome.skipped.length + outcome.notParked.length > 0 ? 1 : 0,
@@ -544,7 +551,10 @@ const runRawReplay = async (values: OpsValues, dataDir: string, ops: OpsOptions)
     // A delivery of the vendor it could not replay (refused by today's parser, gone since it was listed): said,
     // and exit code 1. What is no delivery of it (another vendor's entry in a batch) is said only.
     const notReplayed = outcome.unreadable.filter(({ reason }) => reason !== notADelivery);
-    return { lines: rawReplayLines(options, outcome), exitCode: notReplayed.length > 0 ? 1 : 0 };
+    return {
+      lines: [...rawReplayLines(options, outcome), targetLine(stage, values, dataDir)],
+      exitCode: notReplayed.length > 0 ? 1 : 0,
+    };
   } finally {
     stage.destroy();
   }
@@ -584,6 +594,7 @@ const runRedrive = async (
     if (stage.table === undefined && outcome.moved > 0) {
       lines.push("their parked 'failed' copies stay listed (pass --table to forget them)");
     }
+    lines.push(targetLine(stage, values, dataDir));
     // Messages left on the DLQ because the source queue refused them: a script must not take it for done.
     // Hidden messages were not moved: a script must not take the DLQ for drained.
     return { lines, exitCode: outcome.refused > 0 || outcome.hidden > 0 || outcome.stoppedEarly ? 1 : 0 };
@@ -647,6 +658,7 @@ const runStatus = async (
   const { interviewLines, interviewsForId, isFound, readInterviews } = await import('./ops/status.js');
   const { ParkingLot } = await import('../functions/ledger/parking-lot.js');
   const stage = await stageOf(values, dataDir);
+  const on = targetLine(stage, values, dataDir);
   try {
     const table = need(stage, 'table', 'status');
     const reader = {
@@ -661,12 +673,13 @@ const runStatus = async (
           lines: [
             `no interview ${subject} in the ledger, the archive or the parked events ` +
               '(a micro1 interview.* item is keyed session:<interview id>:<candidate id>: pass that key)',
+            on,
           ],
           exitCode: 1,
         };
       }
       return {
-        lines: records.flatMap((record, i) => [...(i > 0 ? [''] : []), ...interviewLines(record)]),
+        lines: [...records.flatMap((record, i) => [...(i > 0 ? [''] : []), ...interviewLines(record)]), on],
         exitCode: 0,
       };
     }
@@ -681,10 +694,10 @@ const runStatus = async (
         `${findings.events.length} stored or parked event(s) and ${findings.states.length} ledger item(s))`,
       ...loaded.notes,
     ];
-    if (findings.interviews.length === 0) return { lines: header, exitCode: 1 };
+    if (findings.interviews.length === 0) return { lines: [...header, on], exitCode: 1 };
     const records = await readInterviews(reader, findings.interviews);
     return {
-      lines: [...header, ...records.flatMap((record) => ['', ...interviewLines(record)])],
+      lines: [...header, ...records.flatMap((record) => ['', ...interviewLines(record)]), on],
       exitCode: 0,
     };
   } finally {

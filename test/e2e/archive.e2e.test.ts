@@ -476,7 +476,10 @@ describe('archive end to end (local runtime, vendor API and media fakes, log ada
     expect(parked).toContain('archive webcam: ');
     expect(parked).toContain('HTTP 404');
     expect(parked).not.toMatch(/https?:\/\/|\?|signature|expires/);
-    expect(replay.lines).toEqual([`replayed 1 failed event(s): ${dedupeKey}`]);
+    expect(replay.lines).toEqual([
+      `replayed 1 failed event(s): ${dedupeKey}`,
+      `on: the local npm start (${tempDir})`,
+    ]);
     expect((await parkedFailed()).join('\n')).not.toContain(dedupeKey);
 
     // Assess: the replay fetched the playlist and only the objects the first attempt had not stored

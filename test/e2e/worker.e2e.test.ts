@@ -176,9 +176,15 @@ describe('worker end to end (local runtime, Lever fake)', () => {
     // Assess
     expect(parked.join('\n')).toContain('no candidate with this e-mail');
     expect(parked.join('\n')).not.toContain('late@example.com');
-    expect(replayed).toEqual(['replayed 1 unmatched event(s): round0:evt_late_candidate']);
+    expect(replayed).toEqual([
+      'replayed 1 unmatched event(s): round0:evt_late_candidate',
+      `on: the local npm start (${tempDir})`,
+    ]);
     await eventually(() => expect(notesOf('opp-late')).toHaveLength(1), 20_000);
     expect(tagsOf('opp-late')).toEqual([completed]);
-    expect(await runOps(['parked', 'unmatched'], tempDir)).toEqual(['no unmatched events parked']);
+    expect(await runOps(['parked', 'unmatched'], tempDir)).toEqual([
+      'no unmatched events parked',
+      `on: the local npm start (${tempDir})`,
+    ]);
   });
 });

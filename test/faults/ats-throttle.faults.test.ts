@@ -106,7 +106,10 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
     // Assess: home from the parked copy, every effect once; the parked copy forgotten; the DLQ holds its
     // copy still (a redrive of it later repeats nothing)
     expect(replay.exitCode).toBe(0);
-    expect(replay.lines).toEqual([`replayed 1 failed event(s): ${dedupeKey}`]);
+    expect(replay.lines).toEqual([
+      `replayed 1 failed event(s): ${dedupeKey}`,
+      `on: the local npm start (${throttled.dir})`,
+    ]);
     await audit(throttled, {
       effects: [
         ...completedEffects('round0', 'ats-throttled'),

@@ -70,6 +70,7 @@ describe('npm run ops', () => {
     // Assess
     expect(lines).toEqual([
       expect.stringMatching(/round0 {2}interview_ended {2}round0:evt_list {2}— lever: forbidden$/),
+      `on: the local npm start (${dataDir})`,
     ]);
     expect(lines.join('\n')).not.toContain('lister@example.com');
   });
@@ -96,9 +97,15 @@ describe('npm run ops', () => {
 
     // Assess: each envelope as parked, stamped with the replay's time (the worker's lag runs from it)
     const replayedAt = expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
-    expect(lines).toEqual([`replayed 1 unmatched event(s): ${first.dedupeKey}`]);
+    expect(lines).toEqual([
+      `replayed 1 unmatched event(s): ${first.dedupeKey}`,
+      `on: the local npm start (${dataDir})`,
+    ]);
     expect(queued).toEqual([{ kind: 'event', event: { ...first, replayedAt } }]);
-    expect(rest).toEqual([`replayed 1 unmatched event(s): ${second.dedupeKey}`]);
+    expect(rest).toEqual([
+      `replayed 1 unmatched event(s): ${second.dedupeKey}`,
+      `on: the local npm start (${dataDir})`,
+    ]);
     expect(queuedRest).toEqual([{ kind: 'event', event: { ...second, replayedAt } }]);
     for (const message of [...queued, ...queuedRest] as Array<{ event: { replayedAt: string } }>) {
       expect([startedAt, message.event.replayedAt, endedAt].sort()[1]).toBe(message.event.replayedAt);
@@ -126,6 +133,7 @@ describe('npm run ops', () => {
     expect(lines).toEqual([
       `replayed 1 unmatched event(s): ${parkedOne.dedupeKey}`,
       'not parked as unmatched: round0:evt_typo (`npm run ops -- parked unmatched` lists them)',
+      `on: the local npm start (${dataDir})`,
     ]);
     expect(exitCode).toBe(1);
     expect((await runOpsCommand(['replay', 'unmatched', '--all'], dataDir)).exitCode).toBe(0);

@@ -257,7 +257,8 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     expect(lines[0]).toBe(
       `sent 3 round0 event(s) to the events queue (3 stored on 1 day(s): ${today()} .. ${today()})`,
     );
-    expect(lines.at(-1)).toMatch(/^same dedupe keys: the worker skips what it processed before/);
+    expect(lines.at(-2)).toMatch(/^same dedupe keys: the worker skips what it processed before/);
+    expect(lines.at(-1)).toBe(`on: the local npm start (${tempDir})`);
     expect(await atsWrites()).toEqual(before);
   });
 
@@ -298,7 +299,7 @@ describe('npm run ops -- status, replay, redrive archive, erase (privacy)', () =
     // Assess: two events sent with new keys; one ATS write, the lost status, for Jane alone
     expect(lines[0]).toMatch(/^sent 2 round0 event\(s\) to the events queue/);
     expect(lines).toContain('skipped 1 of another type than interview_ended');
-    expect(lines.at(-1)).toMatch(/^forced: new dedupe keys \(<key>#replay-\d{8}T\d{9}Z\)/);
+    expect(lines.at(-2)).toMatch(/^forced: new dedupe keys \(<key>#replay-\d{8}T\d{9}Z\)/);
     const written = (await atsWrites()).slice(mark);
     expect(written.map((line) => [line.action, line.interviewId])).toEqual([['status', jane.interviewId]]);
   });

@@ -539,6 +539,7 @@ describe('npm run ops -- redrive (queues only)', () => {
     // Assess
     expect(lines).toEqual([
       expect.stringMatching(/^3 message\(s\) on the events DLQ were hidden \(in flight/),
+      `on: the local npm start (${dataDir})`,
     ]);
     expect(exitCode).toBe(1);
     expect(await queueDepth(emulators.sqs, emulators.queueUrls.events)).toBe(0);

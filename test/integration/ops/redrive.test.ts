@@ -115,7 +115,10 @@ describe('npm run ops -- redrive', () => {
     await eventually(() => expect(notesOf('opp-jane')).toHaveLength(1), 30_000);
     await settled(pipeline);
     expect(await deadLetters()).toBe(0);
-    expect((await runOpsCommand(['parked', 'failed'], tempDir)).lines).toEqual(['no failed events parked']);
+    expect((await runOpsCommand(['parked', 'failed'], tempDir)).lines).toEqual([
+      'no failed events parked',
+      `on: the local npm start (${tempDir})`,
+    ]);
   });
 
   it('moves at most --max messages, and says when the DLQ is empty', async () => {
@@ -145,7 +148,11 @@ describe('npm run ops -- redrive', () => {
       expect(notesOf('opp-test')).toHaveLength(1);
       expect(notesOf('opp-jane')).toHaveLength(2);
     }, 30_000);
-    expect(none.lines).toEqual(['the events dead-letter queue is empty']);
+    // Which stage it read: an engineer paged for prod must not take the laptop's empty DLQ for prod's
+    expect(none.lines).toEqual([
+      'the events dead-letter queue is empty',
+      `on: the local npm start (${tempDir})`,
+    ]);
     expect(await deadLetters()).toBe(0);
   });
 

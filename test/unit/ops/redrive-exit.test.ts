@@ -117,12 +117,13 @@ describe('ops redrive exit code', () => {
     }));
 
     // Act
-    const { exitCode } = await runOpsCommand(
+    const { exitCode, lines } = await runOpsCommand(
       ['redrive', 'events', '--dlq-url', dlq, '--region', 'us-east-1'],
       '/nonexistent',
     );
 
-    // Assess
+    // Assess: and it names what it acted on, a deployed stage's queue, not the local npm start
+    expect(lines.at(-1)).toBe('on: the stage named by resource flags (region us-east-1)');
     expect(exitCode).toBe(0);
   });
 });
