@@ -238,10 +238,10 @@ export const planWrites = (state: InterviewState, context: PlanContext): Plan =>
     // recorded done, it would no longer read as maybe landing, and the next status (or micro1's report
     // closing the session) would not wait for the late request. Wait until it has had the time to land. A
     // stage move too: its read of the stage would find it not moved yet, and Lever and Ashby would be asked
-    // to move it twice. A field (the same value) is simply made again.
-    const waitsForItself = write.kind !== 'field';
-    if (waitsForItself && current.kind === 'free' && isSettling(current.record, context.now))
-      blockedBy ??= write.key;
+    // to move it twice. A field too: the same value made again and recorded done no longer reads as maybe
+    // landing, so a newer score (the field check below) would not wait for the late request, which could
+    // then land last and stay.
+    if (current.kind === 'free' && isSettling(current.record, context.now)) blockedBy ??= write.key;
     if (write.kind === 'status') {
       // A status of another level in flight (claimed, or unanswered and maybe still landing) could land after
       // this one: wait for it to be recorded, or to have had the time to land.

@@ -600,7 +600,7 @@ describe('planWrites: the ledger', () => {
     },
   });
 
-  it('makes a score field again at once after an unanswered call (the same value: a late landing changes nothing)', () => {
+  it('waits for an unanswered score field to have had the time to land: made again and recorded done, a newer score would not wait for the late request', () => {
     // Prepare: that write's last call timed out and may still land; the other writes are done
     const key = 'field:field-score:88';
     const state = withUnansweredWrite(key);
@@ -609,8 +609,7 @@ describe('planWrites: the ledger', () => {
     const plan = planWrites(state, fullContext({ notifications: false }));
 
     // Assess
-    expect(plan.blockedBy).toBeUndefined();
-    expect(keysOf(plan.writes)).toEqual([key]);
+    expect(plan.blockedBy).toBe(key);
   });
 
   it('waits for an unanswered stage move to have had the time to land: read now, the stage would not have moved yet', () => {
