@@ -280,8 +280,11 @@ const plan = async (
     webhookChanges.push('micro1 token created');
   } else if (rotate.has('micro1-token')) {
     micro1Tokens.push(generateWebhookToken());
+    // A container re-reads the secret at once when a delivery fails, but at most every 30 s
+    // (functions/platform/secrets.ts): a URL registered sooner could meet a re-read made just before the store.
     webhookChanges.push(
-      `micro1 token added (the ${micro1Tokens.length - 1} before it stay valid until retired)`,
+      `micro1 token added (the ${micro1Tokens.length - 1} before it stay valid until retired); ` +
+        'register the new URL in micro1 30 s from now or later: running containers may not read it sooner',
     );
   }
   if (retire.has('micro1-token') && micro1Tokens.length > 1) {

@@ -159,6 +159,7 @@ describe('npm run ops -- setup --stage', () => {
     expect(rotated.lines.join('\n')).toContain(`${micro1Base}/${fresh}`);
     expect(rotated.lines.join('\n')).not.toContain(old);
     expect(rotated.lines.join('\n')).toContain('1 older micro1 token(s) still accepted');
+    expect(rotated.lines.join('\n')).toMatch(/register the new URL in micro1 30 s from now or later/);
     expect(secrets.webhook().micro1Tokens).toEqual([fresh]);
     expect(retired.lines.join('\n')).toContain('1 older micro1 token(s) retired');
     expect(secrets.writes).toHaveLength(2);
