@@ -8,6 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { explainAwsError } from '../local/ops/stack-outputs.js';
 import { OpsUsageError, opsCommandOf, runOpsCommand } from '../local/ops.js';
 
 const dataDir = fileURLToPath(new URL('../.data/', import.meta.url));
@@ -60,6 +61,12 @@ try {
   for (const line of lines) console.log(line);
   process.exitCode = exitCode;
 } catch (error) {
-  console.error(error instanceof OpsUsageError ? error.message : error);
-  process.exit(error instanceof OpsUsageError ? 2 : 1);
+  if (error instanceof OpsUsageError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  // An AWS error the operator caused (a typo'd region, no or expired credentials, a missing permission) is
+  // one sentence saying what to check; anything else is a bug, printed with its stack.
+  console.error(explainAwsError(error, opsCommandOf(argv)) ?? error);
+  process.exit(1);
 }

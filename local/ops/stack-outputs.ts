@@ -67,7 +67,62 @@ export interface ReadStageOutputsOptions {
   readonly region?: string;
 }
 
-/** The SDK's errors an operator can fix, as sentences; anything else is rethrown as it is. */
+/** How to get working credentials: the end of every credentials sentence. */
+const signInHint =
+  'sign in (aws sso login, or AWS_PROFILE=<profile>) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY';
+
+/** A host of AWS's public endpoints (`sqs.eu-west-1.amazonaws.com`; `.amazonaws.com.cn` in China). */
+const awsHostPattern = /\.amazonaws\.com(\.cn)?$/;
+
+/** An access key AWS does not know (deleted, a typo): its name in the JSON services, the query ones and S3. */
+const unknownKeyNames = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidAccessKeyId',
+]);
+
+/**
+ * The AWS SDK errors an operator causes, as one sentence saying what to check, for the CLI to print instead
+ * of a stack; `undefined` for anything else (a bug, printed with its stack). `command`, the ops command, is
+ * named when a refusal does not say which action it refused.
+ */
+export const explainAwsError = (error: unknown, command?: string): string | undefined => {
+  const { name = '', message = '', code, hostname } = (error ?? {}) as Partial<Record<string, string>>;
+  // A typo'd region (`--region eu-west1`) makes a host that does not exist: DNS answers ENOTFOUND, nothing more.
+  if (code === 'ENOTFOUND' && hostname !== undefined && awsHostPattern.test(hostname)) {
+    return `no AWS endpoint ${hostname}: check --region (or AWS_REGION, the profile's region; like eu-west-1) and any URL passed as a flag`;
+  }
+  // No credentials in the SDK's chain, or an SSO session expired or never started: thrown before sending
+  // (@smithy/property-provider; TokenProviderError by the SSO token provider). Their message says which.
+  if (name === 'CredentialsProviderError' || name === 'TokenProviderError') {
+    return `no usable AWS credentials (${message}): ${signInHint}`;
+  }
+  // Temporary credentials past their expiry, as AWS answers it: S3 names it ExpiredToken, the other services
+  // ExpiredTokenException (AWS's common errors).
+  if (name === 'ExpiredToken' || name === 'ExpiredTokenException') {
+    return `the AWS credentials have expired (${name}): sign in again (aws sso login) or renew AWS_SESSION_TOKEN and its keys`;
+  }
+  // Keys that are set but wrong: retrying or a stack would not help, the credentials must change.
+  if (unknownKeyNames.has(name)) {
+    return `AWS does not know the access key in use (${name}): ${signInHint}`;
+  }
+  // A missing permission (EC2 calls it UnauthorizedOperation). The error does not carry its operation ($metadata
+  // holds status, request id and attempts), but most services' messages name the action and the resource.
+  if (isAccessDenied(error) || name === 'UnauthorizedOperation') {
+    const [, action, resource] = /perform: (\S+)(?: on resource: "?([^"\s]+))?/.exec(message) ?? [];
+    const during = command === undefined ? '' : ` (ops ${command})`;
+    return action === undefined
+      ? `not allowed${during}: ${name}: ${message}; give the role in use the actions the command needs (README, Permissions)`
+      : `not allowed to ${action}${resource === undefined ? '' : ` on ${resource}`}${during}: give it to the role in use, ` +
+          "or use credentials of the stage's account";
+  }
+  return undefined;
+};
+
+/**
+ * DescribeStacks' errors an operator can fix, as StageErrors (a missing stack named); anything else is rethrown
+ * as it is, for the CLI ({@link explainAwsError}).
+ */
 const explain = (error: unknown, stackName: string, options: ReadStageOutputsOptions, region: string) => {
   const { name, message } = error as { name?: string; message?: string };
   if (name === 'ValidationError' && /does not exist/.test(message ?? '')) {
@@ -78,10 +133,7 @@ const explain = (error: unknown, stackName: string, options: ReadStageOutputsOpt
     );
   }
   if (name === 'CredentialsProviderError') {
-    return new StageError(
-      'no AWS credentials found: sign in (aws sso login, or AWS_PROFILE=<profile>) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
-      { cause: error },
-    );
+    return new StageError(explainAwsError(error) ?? signInHint, { cause: error });
   }
   if (isAccessDenied(error)) {
     return new StageError(
