@@ -44,9 +44,19 @@ const askSecret = onTerminal
     }
   : undefined;
 
-// `watch` runs until Ctrl-C, which ends it cleanly; every other command keeps Node's default (exit at once).
+// `watch` runs until Ctrl-C, which ends it cleanly. A `redrive` stops between two batches and makes what it
+// received visible again (else hidden on the DLQ for its visibility timeout, up to 12 hours); a second Ctrl-C
+// quits at once. Every other command keeps Node's default (exit at once).
 const interrupt = new AbortController();
-if (opsCommandOf(argv) === 'watch') process.once('SIGINT', () => interrupt.abort());
+const command = opsCommandOf(argv);
+if (command === 'watch') process.once('SIGINT', () => interrupt.abort());
+if (command === 'redrive') {
+  process.once('SIGINT', () => {
+    console.error('stopping after this batch (Ctrl-C again quits at once, leaving received messages hidden)');
+    interrupt.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+}
 
 try {
   const { lines, exitCode } = await runOpsCommand(argv, dataDir, {
@@ -67,6 +77,6 @@ try {
   }
   // An AWS error the operator caused (a typo'd region, no or expired credentials, a missing permission) is
   // one sentence saying what to check; anything else is a bug, printed with its stack.
-  console.error(explainAwsError(error, opsCommandOf(argv)) ?? error);
+  console.error(explainAwsError(error, command) ?? error);
   process.exit(1);
 }

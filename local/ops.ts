@@ -110,7 +110,7 @@ export interface OpsOptions {
    * @default none: lines are collected and returned (tests with `--once`)
    */
   readonly print?: (line: string) => void;
-  /** Stops `watch` (Ctrl-C). @default none */
+  /** Stops `watch`, and a `redrive` between two batches (Ctrl-C). @default none */
   readonly signal?: AbortSignal;
   /** ANSI colours in `watch` (a terminal). @default false */
   readonly color?: boolean;
@@ -120,7 +120,8 @@ export interface OpsResult {
   readonly lines: string[];
   /**
    * `0`; `1` when the doctor found a failure, `status` found nothing, a replay left something asked for
-   * (a key not parked, an event or stored object it could not replay), a redrive had a message refused, or
+   * (a key not parked, an event or stored object it could not replay), a redrive had a message refused or was
+   * interrupted, or
    * an erase was declined, stopped or could not sweep a dead-letter queue; `2` when an erase without `--yes`
    * could not ask.
    */
@@ -589,6 +590,7 @@ const runRedrive = async (
         : { parking: new ParkingLot({ client: stage.dynamodb, tableName: stage.table }) }),
       claimCheckStored: claimCheckStoredIn(stage.s3),
       ...(ops.progress === undefined ? {} : { progress: ops.progress }),
+      ...(ops.signal === undefined ? {} : { signal: ops.signal }),
     });
     const lines = redriveLines(which, outcome);
     if (stage.table === undefined && outcome.moved > 0) {
@@ -597,7 +599,9 @@ const runRedrive = async (
     lines.push(targetLine(stage, values, dataDir));
     // Messages left on the DLQ because the source queue refused them: a script must not take it for done.
     // Hidden messages were not moved: a script must not take the DLQ for drained.
-    return { lines, exitCode: outcome.refused > 0 || outcome.hidden > 0 || outcome.stoppedEarly ? 1 : 0 };
+    const incomplete =
+      outcome.refused > 0 || outcome.hidden > 0 || outcome.stoppedEarly || outcome.interrupted;
+    return { lines, exitCode: incomplete ? 1 : 0 };
   } finally {
     stage.destroy();
   }

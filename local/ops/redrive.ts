@@ -109,6 +109,11 @@ export interface RedriveOptions {
    */
   readonly claimCheckStored?: (bucket: string, key: string) => Promise<boolean>;
   readonly progress?: ProgressStream;
+  /**
+   * Stops the run between batches (Ctrl-C): the batch in hand is finished, what was received and not copied
+   * is made visible again, and the outcome says it was interrupted. @default none
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface RedriveOutcome {
@@ -138,6 +143,8 @@ export interface RedriveOutcome {
   readonly stoppedEarly: boolean;
   /** What the run set out to move: the DLQ's count at the start, or `--max` when fewer. */
   readonly limit: number;
+  /** Stopped by its signal (Ctrl-C) before it moved what it set out to. */
+  readonly interrupted: boolean;
   /** `failureReason` of the moved messages → how many (PII-free by construction). */
   readonly reasons: ReadonlyMap<string, number>;
   /** Parked `failed` entries forgotten because their message was moved. */
@@ -351,7 +358,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
 
   try {
     // A DLQ filling faster than the run drains it (an outage) stops it, rather than hiding ever more.
-    while (moved < limit && refused === 0 && cameBack.size <= limit) {
+    while (moved < limit && refused === 0 && cameBack.size <= limit && options.signal?.aborted !== true) {
       // Hidden long enough to send and delete a batch, and what came back for the rest of the run (a message
       // whose copy failed, and what came back when the run ends, are released at once).
       const received = await receiveDeadLetters(sqs, from, limit - moved, hideSeconds);
@@ -459,6 +466,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveOutcome> 
     cameBack: cameBack.size,
     stoppedEarly,
     limit,
+    interrupted: options.signal?.aborted === true && moved < limit,
     reasons,
     parkedRemoved,
     parkedKept,
@@ -503,6 +511,12 @@ export const redriveLines = (which: RedriveWhich, outcome: RedriveOutcome): stri
   }
   if (outcome.refused > 0) {
     lines.push(`${outcome.refused} message(s) were refused by the ${queue} and left on the DLQ; stopped`);
+  }
+  if (outcome.interrupted) {
+    lines.push(
+      `interrupted: ${outcome.limit - outcome.moved} message(s) it set out to move are still on the ${which} DLQ, ` +
+        'visible; run it again to move them',
+    );
   }
   if (outcome.stoppedEarly) {
     lines.push(

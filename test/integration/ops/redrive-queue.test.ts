@@ -482,6 +482,48 @@ describe('npm run ops -- redrive (queues only)', () => {
     });
   });
 
+  it('stops between batches when interrupted (Ctrl-C), leaving the rest on the DLQ visible, none hidden', async () => {
+    // Prepare: 25 dead-lettered events; the operator presses Ctrl-C once the first batch is moved
+    const body = (n: number) =>
+      JSON.stringify({ kind: 'event', event: round0('interview_ended', { eventId: `evt_int_${n}` }) });
+    for (let n = 0; n < 25; n += 1) await deadLetter(body(n));
+    const interrupt = new AbortController();
+    const sqs = new SQSClient({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.sqs,
+    });
+    sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'DeleteMessageBatchCommand') interrupt.abort();
+        return result;
+      },
+      { step: 'initialize', name: 'ctrlCAfterTheFirstBatch' },
+    );
+
+    // Act
+    const outcome = await redrive({
+      sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+      signal: interrupt.signal,
+    });
+    sqs.destroy();
+    const left = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
+    await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
+
+    // Assess: one batch moved, the other 15 visible at once for the next run (not hidden for its minutes)
+    expect(outcome).toMatchObject({ found: 25, moved: 10, interrupted: true });
+    expect(sent).toHaveLength(10);
+    expect(left).toEqual({ visible: 15, inFlight: 0 });
+    expect(redriveLines('events', outcome)).toContain(
+      'interrupted: 15 message(s) it set out to move are still on the events DLQ, visible; run it again to move them',
+    );
+  });
+
   it('sends archive-DLQ tasks back to the archive queue, keeping their other attributes', async () => {
     // Prepare
     const task = { schemaVersion: 1, vendor: 'micro1', interviewKey: 'report:R1', interviewId: 'R1' };
