@@ -102,10 +102,11 @@ const authenticate = async (
   deps: AcceptWebhookDeps,
   now: Date,
 ): Promise<void> => {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
   /**
    * Why `secrets` do not authenticate the request, if they do not; `curable`: other secrets might (a token
-   * or signature that matches none of these), where a missing or malformed header, or a genuine signature
-   * outside the time window, is refused whatever the secrets.
+   * or signature that matches none of these), where a missing or malformed header, or one with no signature
+   * inside the time window, is refused whatever the secrets.
    */
   const refusal = (
     secrets: WebhookSecrets,
@@ -120,7 +121,7 @@ const authenticate = async (
       header: request.headers['x-webhook-signature'],
       secrets: secrets.round0SigningSecrets,
       toleranceSeconds: deps.signatureToleranceSeconds,
-      nowSeconds: Math.floor(now.getTime() / 1000),
+      nowSeconds,
     });
     return verdict.ok
       ? undefined
@@ -129,13 +130,20 @@ const authenticate = async (
           curable: verdict.unmatched,
         };
   };
-  // No credential, or none a secret could match: refused before the secrets are read, so it is a 401 even
-  // while they cannot be (a 503 would tell the sender to retry) and costs no Secrets Manager read.
+  // No credential, or none a secret could match (a token of the wrong shape; a signature header missing,
+  // unreadable, or whose every timestamp is outside the tolerance): refused before the secrets are read, so
+  // it is a 401 even while they cannot be (a 503 would tell the sender to retry) and costs no Secrets
+  // Manager read. The same clock and tolerance as the verification below, so the two cannot disagree.
   if (route.vendor === 'micro1' && !micro1TokenShapeOk(route.token)) {
     throw new WebhookAuthenticationError('token');
   }
   const headerFailure =
-    route.vendor === 'round0' ? round0HeaderFailure(request.headers['x-webhook-signature']) : undefined;
+    route.vendor === 'round0'
+      ? round0HeaderFailure(request.headers['x-webhook-signature'], {
+          toleranceSeconds: deps.signatureToleranceSeconds,
+          nowSeconds,
+        })
+      : undefined;
   if (headerFailure !== undefined) {
     throw new WebhookAuthenticationError('signature', `signature ${headerFailure}`);
   }

@@ -77,6 +77,24 @@ describe('ingest handler', () => {
     expect(result.statusCode).toBe(202);
   });
 
+  it('answers 202 to a genuine ROUND0 signature beside parts of the header it cannot read', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-3' });
+    const request = round0Request(fixture('round0', 'interview_started').raw, { secret });
+    const now = Math.floor(Date.now() / 1000);
+    const signature = request.headers['x-webhook-signature'];
+    const header = `abc,${signature},t=${now},v1=abcd,t=${now}000,v1=${'a'.repeat(64)}`;
+
+    // Act
+    const result = await invoke(
+      apiEvent({ ...request, headers: { ...request.headers, 'x-webhook-signature': header } }),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
   it('answers 503 with Retry-After when SQS throttles, so the vendor retries', async () => {
     // Prepare
     sqsMock

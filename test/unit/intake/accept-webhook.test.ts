@@ -188,7 +188,7 @@ describe('acceptWebhook', () => {
     expect(published).toHaveLength(2);
   });
 
-  it('reads the secrets again only when another secret could authenticate: not for a missing or malformed header or a stale genuine signature', async () => {
+  it('reads the secrets only when a secret could authenticate: not for a missing or malformed header or a stale genuine signature', async () => {
     // Prepare
     const { deps, published } = makeDeps();
     const reads: Array<boolean | undefined> = [];
@@ -214,13 +214,13 @@ describe('acceptWebhook', () => {
       refusals.push(await acceptWebhook(request, counting).catch((error: unknown) => error));
     }
 
-    // Assess: the header no secret could match refused without a read, the stale one after the cached read
+    // Assess: no secret could make any of them verify: each refused without a read
     expect(refusals.map((error) => (error as WebhookAuthenticationError).message)).toEqual([
       expect.stringContaining('missing'),
       expect.stringContaining('malformed'),
       expect.stringContaining('timestamp'),
     ]);
-    expect(reads).toStrictEqual([undefined]);
+    expect(reads).toStrictEqual([]);
     expect(published).toHaveLength(0);
   });
 
@@ -297,6 +297,134 @@ describe('acceptWebhook', () => {
     expect(genuineAnswer).toBe(503);
     expect(reads).toBe(1);
     expect(published).toHaveLength(0);
+  });
+
+  it('answers 401, not 503, to a signature header whose every timestamp is outside the tolerance while the secrets cannot be read', async () => {
+    // Prepare: the real reader over a secrets file that is not there (Secrets Manager down on a cold
+    // container), counted; headers no secret could authenticate, however well-formed their signatures
+    const dir = await mkdtemp(join(tmpdir(), 'ingest-secrets-'));
+    const reader = createSecretReader({
+      localFile: join(dir, 'absent.json'),
+      section: 'webhook',
+      schema: webhookSecretsSchema,
+      freshEnoughMs: ingestFreshEnoughMs,
+    });
+    let reads = 0;
+    const { deps, published } = makeDeps();
+    const down = {
+      ...deps,
+      readWebhookSecrets: (options?: { readonly fresh?: boolean }) => {
+        reads += 1;
+        return reader(options);
+      },
+    };
+    const raw = fixture('round0', 'interview_ended').raw;
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const withHeader = (value: string) => {
+      const request = round0Request(raw);
+      return { ...request, headers: { ...request.headers, 'x-webhook-signature': value } };
+    };
+    const fake = 'a'.repeat(64);
+    const answer = (request: ReturnType<typeof withHeader>) =>
+      acceptWebhook(request, down).then(
+        () => ({ status: 202 }),
+        (error: unknown) => ({ ...problemFor(error), error }),
+      );
+
+    try {
+      // Act
+      const outside = [];
+      for (const value of [
+        `t=1,v1=${fake}`,
+        `t=${nowSeconds + 3600},v1=${fake}`,
+        `t=1,v1=${fake},t=${nowSeconds - 3600},v1=${fake}`,
+        signRound0Payload(raw, round0Secret, nowSeconds - 3600),
+      ]) {
+        outside.push(await answer(withHeader(value)));
+      }
+      const readsBefore = reads;
+      const inside = await answer(withHeader(`t=${nowSeconds},v1=${fake}`));
+      const genuine = await answer(round0Request(raw));
+
+      // Assess: each a 401 problem without a read; within the tolerance the secrets are needed (503, retried)
+      for (const refusal of outside) {
+        expect(refusal).toMatchObject({
+          status: 401,
+          title: 'Unauthorized',
+          error: expect.objectContaining({
+            name: WebhookAuthenticationError.name,
+            message: expect.stringContaining('timestamp'),
+          }),
+        });
+      }
+      expect(readsBefore).toBe(0);
+      expect(inside).toMatchObject({ status: 503, error: expect.any(SecretUnavailableError) });
+      expect(genuine).toMatchObject({ status: 503, error: expect.any(SecretUnavailableError) });
+      expect(reads).toBeGreaterThan(0);
+      expect(published).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('judges the timestamps against the configured tolerance before reading the secrets', async () => {
+    // Prepare
+    const { deps } = makeDeps();
+    let reads = 0;
+    const counting = {
+      ...deps,
+      signatureToleranceSeconds: 30,
+      readWebhookSecrets: async () => {
+        reads += 1;
+        return deps.readWebhookSecrets();
+      },
+    };
+    const raw = fixture('round0', 'interview_ended').raw;
+    const nowSeconds = Math.floor(Date.now() / 1000);
+
+    // Act
+    const refusal = await acceptWebhook(
+      round0Request(raw, { secret: round0Secret, timestamp: nowSeconds - 60 }),
+      counting,
+    ).catch((error: unknown) => error);
+    const accepted = await acceptWebhook(
+      round0Request(raw, { secret: round0Secret, timestamp: nowSeconds - 60 }),
+      { ...counting, signatureToleranceSeconds: 120 },
+    );
+
+    // Assess
+    expect(refusal).toBeInstanceOf(WebhookAuthenticationError);
+    expect((refusal as Error).message).toContain('timestamp');
+    expect(accepted.event.type).toBe('interview_ended');
+    expect(reads).toBe(1);
+  });
+
+  it('accepts a genuine ROUND0 signature beside parts of the header it cannot read', async () => {
+    // Prepare: siblings a sender or a proxy might add, none of them a valid signature
+    const raw = fixture('round0', 'interview_ended').raw;
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const genuine = round0Request(raw, { secret: round0Secret });
+    const signature = genuine.headers['x-webhook-signature'];
+    const siblings = [
+      'abc',
+      `t=${nowSeconds},v1=abcd`,
+      `t=${nowSeconds}000,v1=${'a'.repeat(64)}`,
+      `t=1,v1=${'b'.repeat(64)},t=2,v1=${'c'.repeat(64)}`,
+    ];
+    const { deps, published } = makeDeps();
+
+    // Act
+    const accepted = [];
+    for (const sibling of siblings) {
+      for (const value of [`${signature},${sibling}`, `${sibling},${signature}`]) {
+        const request = { ...genuine, headers: { ...genuine.headers, 'x-webhook-signature': value } };
+        accepted.push(await acceptWebhook(request, deps));
+      }
+    }
+
+    // Assess
+    expect(accepted.map((result) => result.event.type)).toEqual(Array(8).fill('interview_ended'));
+    expect(published).toHaveLength(8);
   });
 
   it('refuses a wrong micro1 token before reading the body', async () => {

@@ -1,8 +1,8 @@
 /**
  * What verifying a ROUND0 signature header costs: the HMACs of the whole body it computes, counted by
  * wrapping `node:crypto`'s `createHmac` (the verifier's only hashing). Repeated groups of one timestamp
- * share their HMACs, and a header of more distinct timestamps than a repeated header has is refused before
- * any body is hashed.
+ * share their HMACs, a header of more distinct timestamps (within the tolerance) than a repeated header has is
+ * refused before any body is hashed, and a signature outside the tolerance is never hashed.
  */
 import { describe, expect, it, jest } from '@jest/globals';
 
@@ -48,7 +48,7 @@ describe('verifyRound0Signature cost', () => {
     expect(two).toEqual({ result: { ok: true, timestamp: t }, hmacs: 4 });
   });
 
-  it('hashes nothing for a header of more than two distinct timestamps', () => {
+  it('hashes nothing for a header of more than two distinct timestamps within the tolerance', () => {
     // Prepare: eight groups of eight timestamps (the v1 cap), the genuine one last
     const header = [
       ...Array.from({ length: 7 }, (_, n) => signedAt(t - n - 1)),
@@ -60,5 +60,19 @@ describe('verifyRound0Signature cost', () => {
 
     // Assess
     expect(verified).toEqual({ result: { ok: false, reason: 'malformed', unmatched: false }, hmacs: 0 });
+  });
+
+  it('hashes no signature outside the tolerance: none for a header of only such, none beside a genuine one', () => {
+    // Prepare: stale and future signatures (genuine ones among them), with parts the parser ignores
+    const outside = [signedAt(t - 3600, secrets[0]), signedAt(1), signedAt(t + 3600), 'abc', `t=${t},v1=ab`];
+    const genuine = signedAt(t, secrets[0]);
+
+    // Act
+    const onlyOutside = hmacsToVerify(outside.join(','));
+    const beside = hmacsToVerify([...outside, genuine].join(','));
+
+    // Assess
+    expect(onlyOutside).toEqual({ result: { ok: false, reason: 'timestamp', unmatched: false }, hmacs: 0 });
+    expect(beside).toEqual({ result: { ok: true, timestamp: t }, hmacs: 2 });
   });
 });

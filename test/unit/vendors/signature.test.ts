@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import {
+  round0HeaderFailure,
   round0SignedContent,
   signRound0Payload,
   verifyRound0Signature,
@@ -159,12 +160,14 @@ describe('verifyRound0Signature', () => {
     expect(result).toEqual({ ok: false, reason: 'timestamp', unmatched: false });
   });
 
-  it('reports a forged stale delivery as a mismatch, not as a timestamp problem', () => {
+  it('reports a stale delivery as a timestamp failure whether or not its signature is genuine (none is hashed to tell)', () => {
     // Act
-    const result = verify({ secrets: ['whsec_someone_else'], now: t + 10_000 });
+    const forged = verify({ secrets: ['whsec_someone_else'], now: t + 10_000 });
+    const genuine = verify({ now: t + 10_000 });
 
-    // Assess
-    expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
+    // Assess: no secret could make either verify, so neither is curable
+    expect(forged).toEqual({ ok: false, reason: 'timestamp', unmatched: false });
+    expect(genuine).toEqual({ ok: false, reason: 'timestamp', unmatched: false });
   });
 
   it('accepts the previous secret while secrets rotate', () => {
@@ -244,9 +247,9 @@ describe('verifyRound0Signature', () => {
       const withFreshOne = verify({ header: joined(stale, signedAt(t)) });
       const withForgedFreshOne = verify({ header: joined(stale, signedAt(t, 'whsec_someone_else')) });
 
-      // Assess
+      // Assess: the stale one is not checked at all, so the fresh one decides (a rolled secret might cure it)
       expect(withFreshOne).toEqual({ ok: true, timestamp: t });
-      expect(withForgedFreshOne).toEqual({ ok: false, reason: 'timestamp', unmatched: true });
+      expect(withForgedFreshOne).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
     });
 
     it('accepts a signature under the previous secret in either header while secrets rotate', () => {
@@ -309,12 +312,16 @@ describe('verifyRound0Signature', () => {
     ['without v1', `t=${t}`],
     ['with a non-numeric t', `t=soon,v1=${valid}`],
     ['with a negative t', `t=-${t},v1=${valid}`],
-    ['with a t that has no v1 of its own', `t=${t},t=${t},v1=${valid}`],
-    ['with a v1 before any t', `v1=${valid},t=${t},v1=${valid}`],
     ['with a v1 that is not hex', `t=${t},v1=${'zz'.repeat(32)}`],
     ['with a short v1', `t=${t},v1=${valid.slice(0, 62)}`],
-    ['with an empty part', `t=${t},,v1=${valid}`],
+    ['with a t in milliseconds', `t=${t}000,v1=${valid}`],
+    ['with its only v1 before the t', `v1=${valid},t=${t}`],
+    ['with only parts it cannot read', `abc,t=${t}x,v1=${valid},v1=abcd,,t=`],
     ['with too many v1', `t=${t},${Array.from({ length: 9 }, () => `v1=${valid}`).join(',')}`],
+    [
+      'with too many v1, some of them outside the tolerance',
+      `t=${t},v1=${valid},t=${t - 3600},${Array.from({ length: 8 }, () => `v1=${otherSignature}`).join(',')}`,
+    ],
     ['longer than any real header', `t=${t},v1=${valid},x=${'a'.repeat(3000)}`],
   ])('reports a header %s as malformed', (_, header) => {
     // Act
@@ -322,6 +329,52 @@ describe('verifyRound0Signature', () => {
 
     // Assess
     expect(result).toEqual({ ok: false, reason: 'malformed', unmatched: false });
+  });
+
+  describe('beside parts it cannot read (ignored, as Stripe ignores them)', () => {
+    const stale = signRound0Payload(rawBody, secret, t - 3600);
+    it.each([
+      ['a part without "="', 'abc'],
+      ['an empty part', ''],
+      ['a short v1 of its own t', `t=${t},v1=abcd`],
+      ['a v1 that is not hex', `t=${t},v1=${'zz'.repeat(32)}`],
+      ['a t in milliseconds', `t=${t}000,v1=${otherSignature}`],
+      ['a non-numeric t', `t=soon,v1=${otherSignature}`],
+      ['a t without any v1', `t=${t + 1}`],
+      ['a v1 before any t', `v1=${otherSignature}`],
+      ['another scheme', `v0=${otherSignature}`],
+      ['two signatures of other timestamps, outside the tolerance', `t=1,v1=${otherSignature},${stale}`],
+    ])('accepts a valid signature beside %s, before it or after it', (_, sibling) => {
+      // Prepare
+      const signed = signRound0Payload(rawBody, secret, t);
+
+      // Act
+      const after = verify({ header: `${signed},${sibling}` });
+      const before = verify({ header: `${sibling},${signed}` });
+
+      // Assess
+      expect(after).toEqual({ ok: true, timestamp: t });
+      expect(before).toEqual({ ok: true, timestamp: t });
+    });
+
+    it('does not take a v1 after an unreadable t for a signature of the t before it', () => {
+      // Prepare: the genuine v1 of t, placed after a t that cannot be read
+      const header = `t=${t},v1=${otherSignature},t=${t}x,v1=${valid}`;
+
+      // Act
+      const result = verify({ header });
+
+      // Assess
+      expect(result).toEqual({ ok: false, reason: 'mismatch', unmatched: true });
+    });
+
+    it('still refuses a stale genuine signature beside them as a timestamp failure', () => {
+      // Act
+      const result = verify({ header: `${stale},abc,t=${t},v1=abcd` });
+
+      // Assess
+      expect(result).toEqual({ ok: false, reason: 'timestamp', unmatched: false });
+    });
   });
 
   it.each([
@@ -367,6 +420,77 @@ describe('verifyRound0Signature', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('round0HeaderFailure (judged before any secret is read)', () => {
+  const clock = { nowSeconds: t, toleranceSeconds: 300 };
+  const fake = 'a'.repeat(64);
+
+  it.each([
+    ['missing', 'missing', undefined],
+    ['unreadable', 'malformed', 'not a signature'],
+    ['of timestamp 1', 'timestamp', `t=1,v1=${fake}`],
+    ['one second too old', 'timestamp', `t=${t - 301},v1=${fake}`],
+    ['one second too far in the future', 'timestamp', `t=${t + 301},v1=${fake}`],
+    ['of two signatures, both outside the tolerance', 'timestamp', `t=1,v1=${fake},t=${t + 3600},v1=${fake}`],
+    ['at the tolerance', undefined, `t=${t - 300},v1=${fake}`],
+    ['of one signature outside the tolerance and one inside', undefined, `t=1,v1=${fake},t=${t},v1=${fake}`],
+  ])('judges a header %s as %p', (_, expected, header) => {
+    // Act
+    const failure = round0HeaderFailure(header, clock);
+
+    // Assess
+    expect(failure).toBe(expected);
+  });
+
+  it('judges with the configured tolerance', () => {
+    // Prepare
+    const header = `t=${t - 60},v1=${fake}`;
+
+    // Act
+    const strict = round0HeaderFailure(header, { nowSeconds: t, toleranceSeconds: 30 });
+    const lenient = round0HeaderFailure(header, { nowSeconds: t, toleranceSeconds: 120 });
+
+    // Assess
+    expect(strict).toBe('timestamp');
+    expect(lenient).toBeUndefined();
+  });
+
+  it('fails every header without a t inside the tolerance, and exactly those verifyRound0Signature refuses whatever the secrets', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: t - 1000, max: t + 1000 }).map((n) => `t=${n}`),
+            fc.constantFrom(`v1=${fake}`, 'v1=abcd', 'abc', 't=x', `v0=${fake}`, ''),
+          ),
+          { maxLength: 12 },
+        ),
+        (parts) => {
+          // Prepare
+          const header = parts.join(',');
+
+          const anyInside = parts.some(
+            (part) => part.startsWith('t=') && Math.abs(Number(part.slice(2)) - t) <= clock.toleranceSeconds,
+          );
+
+          // Act
+          const failure = round0HeaderFailure(header, clock);
+          const verdict = verify({ header });
+
+          // Assess: a header with no t inside the tolerance never passes; one that passes is refused, if at
+          // all, only as a mismatch a secret might cure
+          if (!anyInside) expect(failure).toBeDefined();
+          expect(verdict).toEqual(
+            failure === undefined
+              ? { ok: false, reason: 'mismatch', unmatched: true }
+              : { ok: false, reason: failure, unmatched: false },
+          );
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
