@@ -57,6 +57,7 @@ export const runbooks = {
   endToEndLag: 'runbook-end-to-end-lag',
   webhookSilence: 'runbook-webhook-silence',
   lambdaErrors: 'runbook-lambda-errors-or-throttles',
+  notificationsFailed: 'runbook-alarm-notifications-failed',
 } as const;
 
 /** The metric the API's access log gives for each delivery API Gateway throttled (429). */
@@ -732,6 +733,24 @@ export class ServiceAlarms extends Construct {
           runbook: runbooks.lambdaErrors,
         }),
       ),
+      {
+        id: 'AlarmNotificationsFailed',
+        name: 'alarm-notifications-failed',
+        // SNS counts a delivery failed once its retries (a pager's HTTPS endpoint: its delivery policy) are spent.
+        metric: props.topic.topic.metricNumberOfNotificationsFailed({
+          period: fiveMinutes,
+          statistic: Stats.SUM,
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // SNS publishes nothing for a period without notifications: none sent, none failed.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description:
+          "SNS could not deliver an alarm notification to one of the alarm topic's subscribers (a pager URL " +
+          'refusing, down or rotated): an alarm may have paged nobody. This one reaches the subscribers that ' +
+          'work; check the alarm list in the console and the subscriptions (alarmEmail, alarmWebhookUrls).',
+        runbook: runbooks.notificationsFailed,
+      },
       ...(limits.webhookSilence === undefined
         ? []
         : [silenceRow(limits.webhookSilence, props.metricsNamespace)]),

@@ -499,6 +499,23 @@ describe('alarms with the default thresholds', () => {
         'notBreaching',
         'runbook-lambda-errors-or-throttles',
       ],
+      [
+        'alarm-notifications-failed',
+        {
+          namespace: 'AWS/SNS',
+          metric: 'NumberOfNotificationsFailed',
+          dimensions: [
+            { Name: 'TopicName', Value: { 'Fn::GetAtt': [id(stack.alarmTopic.topic), 'TopicName'] } },
+          ],
+          statistic: 'Sum',
+          period: 300,
+        },
+        1,
+        'GreaterThanOrEqualToThreshold',
+        1,
+        'notBreaching',
+        'runbook-alarm-notifications-failed',
+      ],
     ] as const;
 
   it('has no silence alarm unless the stage names a silence (a quiet stage is not a broken one)', () => {
@@ -555,6 +572,7 @@ describe('alarms with the default thresholds', () => {
       'ingest-errors',
       'worker-errors',
       'archive-errors',
+      'alarm-notifications-failed',
     ].map((name) => [name]),
   )('%s: metric, threshold, comparison, periods, missing data, actions, description', (name) => {
     // Prepare

@@ -48,7 +48,7 @@ describe('stateless stack with the default configuration', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 23);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 24);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::KMS::Key', 1);
