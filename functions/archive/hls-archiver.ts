@@ -75,6 +75,19 @@ export interface ArchiveHlsRecordingOptions {
    * @default 8 MiB
    */
   readonly maxPlaylistBytes?: number;
+  /**
+   * Most URIs (segments, or a master's variants) one playlist may list, counted before it is parsed: 8 MiB of
+   * one-line segments is ~650,000 of them, whose parse alone took 550 MiB, and four such playlists of one
+   * recording ran the archive out of its 2 GiB. A ten-hour recording in 2-second segments lists 18,000.
+   * @default 20,000
+   */
+  readonly maxPlaylistEntries?: number;
+  /**
+   * Most media playlists (variants and their renditions) one recording may name: all are read and planned
+   * before any segment is fetched. A recording has a few (`'all'` of a six-rung ladder with audio: ~8).
+   * @default 16
+   */
+  readonly maxMediaPlaylists?: number;
 }
 
 /** The defaults of {@link ArchiveHlsRecordingOptions} (the tests assert each). */
@@ -82,8 +95,13 @@ export const hlsArchiverDefaults = {
   variants: 'highest',
   concurrency: 4,
   maxPlaylistBytes: 8 * 1024 * 1024,
+  maxPlaylistEntries: 20_000,
+  maxMediaPlaylists: 16,
 } as const satisfies Required<
-  Pick<ArchiveHlsRecordingOptions, 'variants' | 'concurrency' | 'maxPlaylistBytes'>
+  Pick<
+    ArchiveHlsRecordingOptions,
+    'variants' | 'concurrency' | 'maxPlaylistBytes' | 'maxPlaylistEntries' | 'maxMediaPlaylists'
+  >
 >;
 
 /** Content type of archived playlists (RFC 8216 §4). */
@@ -147,7 +165,12 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
     throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   }
   const entryKey = `${asset.keyPrefix}index.m3u8`;
-  const readPlaylist = (url: string, key: string) => fetchPlaylist(source, url, key, maxPlaylistBytes);
+  const limits = {
+    maxBytes: maxPlaylistBytes,
+    maxEntries: options.maxPlaylistEntries ?? hlsArchiverDefaults.maxPlaylistEntries,
+  };
+  const maxMediaPlaylists = options.maxMediaPlaylists ?? hlsArchiverDefaults.maxMediaPlaylists;
+  const readPlaylist = (url: string, key: string) => fetchPlaylist(source, url, key, limits);
 
   /** Whether a segment, key or init section was refused the way an expired signed URL is. */
   let objectRefusedAsExpired = false;
@@ -176,6 +199,12 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
     let renderEntry: (plans: readonly PlannedMediaPlaylist[]) => string;
     if (entry.playlist.isMasterPlaylist) {
       const master = planMaster(entry.playlist, entry.url, selection, entryKey);
+      if (master.sources.length > maxMediaPlaylists) {
+        throw new InvalidPlaylistError(
+          entryKey,
+          `names ${master.sources.length} media playlists (variants and renditions), more than ${maxMediaPlaylists}`,
+        );
+      }
       mediaSources = master.sources;
       renderEntry = master.render;
     } else {
@@ -282,22 +311,33 @@ const fetchPlaylist = async (
   source: MediaSource,
   url: string,
   key: string,
-  maxBytes: number,
+  limits: { readonly maxBytes: number; readonly maxEntries: number },
 ): Promise<{ playlist: Playlist; url: string }> => {
   const response = await source.fetch(url);
-  const bytes = await readAtMost(response.body, maxBytes);
-  if (bytes === undefined) throw new InvalidPlaylistError(key, `larger than ${maxBytes} bytes`);
+  const bytes = await readAtMost(response.body, limits.maxBytes);
+  if (bytes === undefined) throw new InvalidPlaylistError(key, `larger than ${limits.maxBytes} bytes`);
   // Relative URIs resolve against where the playlist came from after redirects (RFC 8216 §4.1, RFC 3986
   // §5.1.3); `url` only when a source does not report it.
-  return { playlist: parsePlaylist(bytes, key), url: response.url || url };
+  return { playlist: parsePlaylist(bytes, key, limits.maxEntries), url: response.url || url };
 };
 
-const parsePlaylist = (bytes: Buffer, key: string): Playlist => {
+/** The URI lines of a playlist's text (RFC 8216 §4.1: a line that is neither blank nor starts with `#`). */
+const uriLineCount = (text: string): number => {
+  let count = 0;
+  for (const line of text.split('\n')) if (line.trim() !== '' && !line.startsWith('#')) count += 1;
+  return count;
+};
+
+const parsePlaylist = (bytes: Buffer, key: string, maxEntries: number): Playlist => {
   const decoded = bytes.toString('utf8');
   const text = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
   // hls-parser's default (lenient) mode only logs a missing header and parses on: check it here, as it is
   // what tells an HLS playlist from an HTML error page or a video file (RFC 8216 §4.3.1.1).
   if (!text.startsWith('#EXTM3U')) throw new InvalidPlaylistError(key, 'no #EXTM3U header: not HLS');
+  // Counted before parsing: the parse of an oversized list is what costs the memory.
+  const entries = uriLineCount(text);
+  if (entries > maxEntries)
+    throw new InvalidPlaylistError(key, `lists ${entries} URIs, more than ${maxEntries}`);
   let playlist: Playlist;
   try {
     playlist = parseQuietly(withIdentityKeysOnly(text));

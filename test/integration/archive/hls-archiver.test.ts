@@ -123,6 +123,30 @@ beforeAll(async () => {
     '#EXTM3U\n#EXT-X-VERSION:8\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n#EXT-X-GAP\ngone.ts\n#EXT-X-ENDLIST\n',
   );
 
+  // Lists too long to plan in memory: one URI over the default count of a playlist, and a master naming
+  // one media playlist more than the default (a variant and 16 audio renditions).
+  const entries = hlsArchiverDefaults.maxPlaylistEntries;
+  await writeFile(
+    join(media, 'invalid', 'endless.m3u8'),
+    ['#EXTM3U', '#EXT-X-TARGETDURATION:1']
+      .concat(Array.from({ length: entries + 1 }, (_, n) => `#EXTINF:1,\ns${n}.ts`))
+      .concat(['#EXT-X-ENDLIST', ''])
+      .join('\n'),
+  );
+  const renditions = hlsArchiverDefaults.maxMediaPlaylists;
+  await writeFile(
+    join(media, 'invalid', 'renditions.m3u8'),
+    ['#EXTM3U']
+      .concat(
+        Array.from(
+          { length: renditions },
+          (_, n) => `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="a${n}",URI="../ts/index.m3u8?r=${n}"`,
+        ),
+      )
+      .concat(['#EXT-X-STREAM-INF:BANDWIDTH=100000,AUDIO="a"', '../ts/index.m3u8', ''])
+      .join('\n'),
+  );
+
   // The TS playlist padded with comment lines to just under and just over the 8 MiB default cap.
   await mkdir(join(media, 'padded'));
   const padded = await mediaPlaylist('ts/index.m3u8');
@@ -1278,6 +1302,35 @@ describe('archiveHlsRecording', () => {
     expect((failed as Error).message).toBe(message.replace('i?', asset.keyPrefix.split('/')[1] ?? ''));
     expect(store.records.size).toBe(0);
   });
+
+  it.each([
+    [
+      'a playlist listing more URIs than the default 20,000',
+      '/invalid/endless.m3u8',
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: lists 20001 URIs, more than 20000',
+    ],
+    [
+      'a master naming more than 16 media playlists',
+      '/invalid/renditions.m3u8',
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: names 17 media playlists (variants and renditions), more than 16',
+    ],
+  ])(
+    'refuses %s before reading further (its plan would not fit in memory), storing nothing',
+    async (_what, path, message) => {
+      // Prepare
+      const { store, asset } = await prepare(path);
+
+      // Act
+      const failed = await archiveHlsRecording({ asset, source, store }).catch((error) => error);
+
+      // Assess: the entry alone was read, nothing planned from it fetched
+      expect(failed).toBeInstanceOf(InvalidPlaylistError);
+      expect(failed).toMatchObject({ transient: false });
+      expect((failed as Error).message).toBe(message.replace('i?', asset.keyPrefix.split('/')[1] ?? ''));
+      expect(server.requests().map((request) => request.path)).toEqual([path]);
+      expect(store.records.size).toBe(0);
+    },
+  );
 
   it('reads a playlist just under the 8 MiB cap', async () => {
     // Prepare
