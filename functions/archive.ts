@@ -31,7 +31,7 @@ import { VendorApiAuthError, VendorResourceNotFoundError } from './enrichment/er
 import { Round0ApiClient } from './enrichment/round0-api.js';
 import { vendorApiHttpOptions } from './enrichment/vendor-http.js';
 import { ParkingLot } from './ledger/parking-lot.js';
-import { dynamoDbClient, s3Client, sdkPutObject, sdkSendMessage, sqsClient } from './platform/clients.js';
+import { dynamoDbClient, s3Client, sdkSendMessage, sqsClient } from './platform/clients.js';
 import { optionalEnv, positiveIntEnv, requireEnv } from './platform/config.js';
 import { envNames } from './platform/env.js';
 import { errorNameOf, UrlRefusedError } from './platform/errors.js';
@@ -77,7 +77,12 @@ const manifest = new ArchiveManifest({
 const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
 const events = new EventQueue({
   sendMessage: sdkSendMessage(sqs),
-  putObject: sdkPutObject(s3),
+  // The archive publishes only `archive.completed`, a few KB of ids (each at most 255 characters), never an
+  // event large enough for a claim check: its role may not write one (least privilege, checked by
+  // test/infra/iam-grants.test.ts), so one asked for is refused here, plainly, not by S3's AccessDenied.
+  putObject: async ({ key }) => {
+    throw new Error(`the archive writes no claim check (${key}): archive.completed outgrew an SQS message`);
+  },
   queueUrl: eventsQueueUrl,
   bucket,
 });
