@@ -13,7 +13,8 @@
  * a body that is not an object (400 invalid-event), truncation, invalid UTF-8 outside strings, nothing
  * (400 malformed-json). Invalid UTF-8 inside a free-text string is accepted (as U+FFFD: the ingest is
  * lenient there on purpose, the raw event store keeps the bytes), and so is a leading BOM (dropped). Chaos bodies (random bytes, random
- * JSON, a random leaf replaced) have no single answer.
+ * JSON, a random leaf replaced) have no single answer; whatever the ingest queues is held to the field
+ * table by {@link contractBreaches}.
  */
 import fc from 'fast-check';
 import { fixture } from './fixtures.js';
@@ -111,6 +112,7 @@ const wrongValues: Record<FieldKind, readonly Json[]> = {
   // micro1 `YYYY-MM-DD HH:mm:ss`, a real calendar instant.
   dateTime: [
     '2024-02-30 10:00:00',
+    '2023-02-29 10:00:00',
     '2024-01-01T10:00:00',
     '2024-01-01',
     '2024-1-1 10:00:00',
@@ -123,7 +125,7 @@ const wrongValues: Record<FieldKind, readonly Json[]> = {
   optionalArray: [{}, 'x', 1],
   optionalPercent: [101, -1, '50', true],
   optionalDateTime: ['2024-13-01 00:00:00', 'yesterday', 1],
-  optionalDate: ['2024-02-30', '2024-01-01 10:00:00', 5],
+  optionalDate: ['2024-02-30', '2023-02-29', '2024-01-01 10:00:00', 5],
   optionalResumeScore: [99.99, 'abc', '1000', ''],
   optionalAtsId: [1.5, true, {}, [], 2 ** 53],
   // An id that keys the ledger when present (micro1's session key): a string of at most 255 characters.
@@ -262,6 +264,95 @@ const contracts: Record<Vendor, VendorContract> = {
     ],
   },
 };
+
+/** `YYYY-MM-DD`, or `YYYY-MM-DD HH:mm:ss` with `withTime`, naming a real calendar day and time of day. */
+const isCalendar = (text: string, withTime: boolean): boolean => {
+  const pattern = withTime
+    ? /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/
+    : /^(\d{4})-(\d{2})-(\d{2})$/;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] =
+    pattern.exec(text)?.slice(1).map(Number) ?? [];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
+};
+
+/** Text a field of ids or types can hold: none of it lost to U+FFFD (a cut character, a byte not UTF-8). */
+const isWhole = (value: Json | undefined): value is string =>
+  typeof value === 'string' && !value.includes('\uFFFD');
+const isPlainObject = (value: Json | undefined): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPercent = (value: Json | undefined) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100;
+const absent = (value: Json | undefined) => value === undefined || value === null;
+
+/**
+ * What each kind of field holds when the vendor keeps its contract (`undefined`: the field is absent), the
+ * positive side of {@link wrongValues}: written from the same documents, not from the valibot schemas.
+ */
+const keepsContract: Record<FieldKind, (value: Json | undefined) => boolean> = {
+  key: (value) => isWhole(value) && value.length >= 1 && value.length <= 255,
+  eventName: (value) => isWhole(value) && value.length >= 1 && value.length <= 100,
+  seconds: (value) =>
+    Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 253_402_300_799,
+  object: isPlainObject,
+  percent: isPercent,
+  mediaUrl: (value) => typeof value === 'string' && value.length > 0,
+  dateTime: (value) => typeof value === 'string' && isCalendar(value, true),
+  optionalObject: (value) => absent(value) || isPlainObject(value),
+  optionalText: (value) => absent(value) || typeof value === 'string',
+  optionalArray: (value) => absent(value) || Array.isArray(value),
+  optionalPercent: (value) => absent(value) || isPercent(value),
+  optionalDateTime: (value) => absent(value) || (typeof value === 'string' && isCalendar(value, true)),
+  optionalDate: (value) => absent(value) || (typeof value === 'string' && isCalendar(value, false)),
+  optionalResumeScore: (value) =>
+    absent(value) || (typeof value === 'string' && /^\d{1,3}(\.\d+)?$/.test(value)),
+  optionalAtsId: (value) => absent(value) || isWhole(value) || Number.isSafeInteger(value),
+  optionalKey: (value) => absent(value) || (isWhole(value) && value.length <= 255),
+};
+
+/**
+ * How an event breaks its vendor's contract as the table above states it, one `<path>: <why>` per field
+ * (`the event: …` when it is no object; empty: it keeps the contract). Independent of the oracle's
+ * verdicts and of the product's schemas, so the fuzz can hold every event that reached the queue to it,
+ * chaos included.
+ */
+export const contractBreaches = (vendor: Vendor, event: unknown): string[] => {
+  if (!isPlainObject(event as Json)) return [`the event: ${JSON.stringify(event)} is no object`];
+  const value = event as JsonObject;
+  const contract = contracts[vendor];
+  const type = value[contract.typeField];
+  // Own keys only: a type may be `constructor` or `toString`, which every object inherits.
+  const known =
+    typeof type === 'string' && Object.hasOwn(contract.known, type) ? (contract.known[type] ?? []) : [];
+  return [...contract.envelope, ...known]
+    .filter((f) => !keepsContract[f.kind](valueAtPath(value, f.path)))
+    .map(
+      (f) => `${f.path.join('.')}: ${JSON.stringify(valueAtPath(value, f.path)) ?? 'absent'} is no ${f.kind}`,
+    );
+};
+
+/**
+ * Each wrong value of the table, and absence for a required field, at each field of each vendor sample:
+ * the cases the contract check must refuse at `path`.
+ */
+export const wrongFieldCases = (vendor: Vendor) =>
+  contracts[vendor].fixtures.flatMap((name) => {
+    const sample: Doc = {
+      vendor,
+      value: fixtureBody(vendor, name),
+      extras: [],
+      style: plainStyle,
+      labels: [],
+    };
+    return fieldsOf(sample).flatMap((f) =>
+      [...wrongValues[f.kind], ...(isRequired(f.kind) ? [undefined] : [])].map((value) => {
+        const event = fixtureBody(vendor, name);
+        setAtPath(event, f.path, value);
+        return { fixture: name, path: f.path.join('.'), value, event };
+      }),
+    );
+  });
 
 // ── Documents ─────────────────────────────────────────────────────────────────────────────────────────
 

@@ -9,8 +9,10 @@
  * The oracle decides the answer in the handler's documented order (route 404/405 → size 413 → credentials
  * 401 → body 400 → 202). Whatever it is, the answer is a valid 202 or a 4xx problem+json naming what is
  * wrong, never a 5xx or a throw, and an event reaches SQS (captured through aws-sdk-client-mock), its raw
- * delivery with it, only with a 202. A `__proto__` member never pollutes `Object.prototype` nor lends a
- * field to the queued envelope.
+ * delivery with it, only with a 202, and keeps the vendor's contract as the field table of
+ * `webhook-bodies.ts` states it (checked apart from the product's schemas, so chaos bodies the oracle has no
+ * verdict for are held to it too). A `__proto__` member never pollutes `Object.prototype` nor lends a field
+ * to the queued envelope. Every kind of body, credential, route, size and encoding must come up in a run.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -23,9 +25,11 @@ import {
   type BodyCase,
   type BodyVerdict,
   bodyCase,
+  contractBreaches,
   smuggledMarker,
   type Vendor,
   validBody,
+  wrongFieldCases,
 } from '../../helpers/webhook-bodies.js';
 import { httpApiDeployments, httpApiEvent } from './http-api-events.js';
 
@@ -43,6 +47,13 @@ const otherStageSecret = 'round0-staging-secret';
 const otherStageToken = generateWebhookToken();
 
 const runsPerVendor = 1_000;
+
+/**
+ * Every kind of a generated union, for the check that each was generated: the type checker refuses a list
+ * that misses a kind of `Kind` or names one it lacks, so a new kind is checked as soon as it is typed.
+ */
+const everyKind = <Kind extends string>(kinds: Record<Kind, true>): readonly Kind[] =>
+  Object.keys(kinds) as Kind[];
 
 // ── Credentials ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -63,6 +74,22 @@ type Round0Credential =
   | { readonly kind: 'CR/LF injected'; readonly where: 'after' | 'inside' }
   | { readonly kind: 'header name not lower case'; readonly name: string }
   | { readonly kind: 'too many signatures'; readonly count: number };
+
+const round0CredentialKinds = everyKind<Round0Credential['kind']>({
+  genuine: true,
+  repeated: true,
+  stale: true,
+  future: true,
+  'other stage': true,
+  'other body': true,
+  missing: true,
+  'too long': true,
+  'one byte changed': true,
+  garbage: true,
+  'CR/LF injected': true,
+  'header name not lower case': true,
+  'too many signatures': true,
+});
 
 const withinTolerance = fc.integer({ min: -(toleranceSeconds - margin), max: toleranceSeconds - margin });
 
@@ -207,6 +234,20 @@ type Micro1Credential =
   | { readonly kind: 'bad escape'; readonly escape: string; readonly where: 'before' | 'after' | 'inside' }
   | { readonly kind: 'garbage'; readonly token: string };
 
+const micro1CredentialKinds = everyKind<Micro1Credential['kind']>({
+  genuine: true,
+  'percent-encoded': true,
+  'other stage': true,
+  missing: true,
+  'case swapped': true,
+  empty: true,
+  'one character changed': true,
+  truncated: true,
+  extended: true,
+  'bad escape': true,
+  garbage: true,
+});
+
 const base64UrlChar = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
 const badEscapes = ['%', '%A', '%ZZ', '%E0%A4%A', '%C3', '%ED%A0%80', '%C0%AF', '%FF', '%%', '%2'] as const;
 
@@ -310,6 +351,12 @@ type SizeSpec =
   | { readonly kind: 'padded to the limit' }
   | { readonly kind: 'over the limit'; readonly by: number };
 
+const sizeKinds = everyKind<SizeSpec['kind']>({
+  'as is': true,
+  'padded to the limit': true,
+  'over the limit': true,
+});
+
 const sizeSpec: fc.Arbitrary<SizeSpec> = fc.oneof(
   { weight: 8, arbitrary: fc.constant({ kind: 'as is' as const }) },
   fc.constant({ kind: 'padded to the limit' as const }),
@@ -338,6 +385,13 @@ type RouteSpec =
     }
   | { readonly kind: 'wrong route key'; readonly routeKey: string }
   | { readonly kind: 'wrong path'; readonly path: string; readonly method: string };
+
+const routeKinds = everyKind<RouteSpec['kind']>({
+  'route key': true,
+  'catch-all': true,
+  'wrong route key': true,
+  'wrong path': true,
+});
 
 const methods = fc.constantFrom('POST', 'post', 'Post', 'GET', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS');
 
@@ -391,6 +445,13 @@ const routeSpec: fc.Arbitrary<RouteSpec> = fc.oneof(
 );
 
 type Encoding = 'text' | 'base64' | 'flag without encoding' | 'encoding without flag';
+
+const encodings = everyKind<Encoding>({
+  text: true,
+  base64: true,
+  'flag without encoding': true,
+  'encoding without flag': true,
+});
 
 interface TransportSpec {
   readonly route: RouteSpec;
@@ -681,6 +742,9 @@ const acceptanceViolations = (result: Result, vendor: Vendor, bytes: Buffer): Vi
     JSON.stringify(event?.payload) === JSON.stringify(wellFormed(body)),
     'queued payload differs',
   );
+  // Whatever the oracle expected of the body (chaos has no verdict), the event queued keeps the vendor's
+  // contract as the field table states it: checked apart from the product's own schemas.
+  for (const breach of contractBreaches(vendor, event?.payload)) violations.push(`queued ${breach}`);
   // No envelope field comes from a `__proto__` member.
   check(violations, !JSON.stringify({ ...event, payload: null }).includes(smuggledMarker), 'smuggled field');
 
@@ -766,14 +830,20 @@ const delivery = (vendor: Vendor): fc.Arbitrary<DeliverySpec> =>
     transport: transportSpec,
   });
 
-/** Counts how often each category came up, to show none was left out. */
+/** Counts how often each kind of each dimension (body, credential, status…) came up, to show none was left out. */
 const tally = () => {
-  const counts = new Map<string, number>();
+  const counts = new Map<string, Map<string, number>>();
   return {
-    add: (...labels: string[]) => {
-      for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+    add: (kinds: Readonly<Record<string, string | number>>) => {
+      for (const [dimension, kind] of Object.entries(kinds)) {
+        const seen = counts.get(dimension) ?? new Map<string, number>();
+        seen.set(String(kind), (seen.get(String(kind)) ?? 0) + 1);
+        counts.set(dimension, seen);
+      }
     },
-    count: (label: string) => counts.get(label) ?? 0,
+    count: (dimension: string, kind: string | number) => counts.get(dimension)?.get(String(kind)) ?? 0,
+    /** The kinds of `dimension` that came up, sorted. */
+    kinds: (dimension: string) => [...(counts.get(dimension)?.keys() ?? [])].sort(),
   };
 };
 
@@ -795,6 +865,7 @@ const bodyCategories = [
   'random bytes',
   'random JSON',
   'random leaf',
+  'number too large for a double',
 ];
 
 beforeAll(() => {
@@ -814,26 +885,58 @@ describe.each(['round0', 'micro1'] as const)('ingest handler fuzz, %s', (vendor)
       fc.assert(
         fc.asyncProperty(delivery(vendor), async (spec) => {
           const status = await deliver(spec);
-          seen.add(
-            `status ${status}`,
-            spec.body.label,
-            `credential ${spec.credential.kind}`,
-            `route ${spec.transport.route.kind}`,
-            spec.size.kind,
-            spec.transport.encoding,
-          );
+          seen.add({
+            status,
+            body: spec.body.label,
+            credential: spec.credential.kind,
+            route: spec.transport.route.kind,
+            size: spec.size.kind,
+            encoding: spec.transport.encoding,
+          });
         }),
         { numRuns: runsPerVendor },
       ),
     );
 
-    // Assess: every category was generated, and the property did not pass by refusing everything
-    for (const category of bodyCategories)
-      expect([category, seen.count(category)]).not.toEqual([category, 0]);
-    for (const status of [202, 400, 401, 404, 405, 413]) {
-      expect([status, seen.count(`status ${status}`)]).not.toEqual([status, 0]);
+    // Assess: every kind of every dimension was generated (and none unlisted), and the property did not
+    // pass by refusing everything
+    const expectedKinds = {
+      body: bodyCategories,
+      credential: vendor === 'round0' ? round0CredentialKinds : micro1CredentialKinds,
+      route: routeKinds,
+      size: sizeKinds,
+      encoding: encodings,
+    };
+    for (const [dimension, kinds] of Object.entries(expectedKinds)) {
+      expect([dimension, seen.kinds(dimension)]).toEqual([dimension, [...kinds].sort()]);
     }
-    expect(seen.count('status 202')).toBeGreaterThanOrEqual(runsPerVendor / 20);
+    for (const status of [202, 400, 401, 404, 405, 413]) {
+      expect([status, seen.count('status', status)]).not.toEqual([status, 0]);
+    }
+    expect(seen.count('status', 202)).toBeGreaterThanOrEqual(runsPerVendor / 20);
+  });
+
+  it('holds the contract check on queued events to the field table and the oracle', () => {
+    // Every wrong value of the table, at every field of every sample, breaks the contract at that field.
+    const breachedAt = (event: unknown) =>
+      contractBreaches(vendor, event).map((breach) => breach.split(': ')[0]);
+    const missed = wrongFieldCases(vendor)
+      .filter(({ path, event }) => !breachedAt(event).includes(path))
+      .map(({ fixture, path, value }) => `${fixture} ${path}: ${JSON.stringify(value) ?? 'absent'}`);
+    expect(missed).toEqual([]);
+
+    // Every valid body keeps it; every planted defect breaks it at its path (nesting is no field of the
+    // contract; malformed and chaos bodies have no verdict to compare).
+    fc.assert(
+      fc.property(anyBody(vendor), ({ label, bytes, verdict }) => {
+        if (label === 'nested too deep' || (verdict.kind !== 'valid' && verdict.kind !== 'invalid-event'))
+          return;
+        const event = wellFormed(JSON.parse(new TextDecoder().decode(bytes)));
+        if (verdict.kind === 'valid') expect(contractBreaches(vendor, event)).toEqual([]);
+        else expect(breachedAt(event)).toContain(verdict.path === '' ? 'the event' : verdict.path);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('accepts and queues every genuine delivery of a valid event, whatever its valid variation (positive control)', async () => {
