@@ -242,18 +242,23 @@ export interface FaultRule {
 
 /** A request held back until the test releases it (see {@link FaultSwitch.hold}). */
 export interface HeldRequest {
-  /** Resolves when a matching request has arrived and is being held. */
+  /**
+   * Resolves when a matching request has arrived and is being held (with `after: 'apply'`: once the fake has
+   * applied it, its answer held).
+   */
   readonly reached: Promise<void>;
   /** Requests held so far (more than one only with `every`). */
   readonly count: number;
   /**
    * Lets the held request through to the fake (and every later one that matches). A request whose client
    * gave up meanwhile (timed out) is still applied, as a server finishes what it received: a write lands late.
+   * With `after: 'apply'`: sends the held answers (lost on a connection its client closed meanwhile).
    */
   release(): void;
   /**
    * Hangs up on every request held so far (their connections destroyed, as a host that gives up would) and
-   * ends the hold: later requests go on to the faults and the fake.
+   * ends the hold: later requests go on to the faults and the fake. With `after: 'apply'` the held requests
+   * stay applied: only their answers are lost.
    */
   abort(): void;
 }
@@ -267,13 +272,26 @@ export interface HoldMatch {
    * never answers for a while (clients must time out on their own). @default false
    */
   readonly every?: boolean;
+  /**
+   * Where the request is held: `'arrival'`, before the fake runs it (nothing applied yet); `'apply'`, once the
+   * fake has run it — the write happened, the fake's state changed — with its answer held back: the client
+   * waits for the answer of a write that has landed (the window in which a client that dies leaves a write
+   * applied but unrecorded). A request an injected fault answers (`FaultRule`) is never held after apply.
+   * @default 'arrival'
+   */
+  readonly after?: HoldPoint;
 }
+
+/** Where {@link FaultSwitch.hold} holds a request: on arrival, or after the fake applied it (its answer held). */
+export type HoldPoint = 'arrival' | 'apply';
 
 /** The fault switch every fake exposes as `fake.faults`. */
 export interface FaultSwitch {
   /**
-   * Holds the next matching request (before the fake runs it) until `release()`: a test forces an
-   * interleaving — "this lookup is in flight while that event is processed" — instead of hoping for it.
+   * Holds the next matching request (before the fake runs it, or with `after: 'apply'` its answer once the
+   * fake ran it) until `release()`: a test forces an interleaving — "this lookup is in flight while that
+   * event is processed", "this note is posted and its client still waits for the answer" — instead of
+   * hoping for it.
    */
   hold(match: HoldMatch): HeldRequest;
   /** Queues a fault; rules are tried in the order they were added, each until its `times` are spent. */
@@ -331,6 +349,7 @@ const faultSwitch = () => {
     readonly method?: string;
     readonly path?: RegExp;
     readonly every: boolean;
+    readonly after: HoldPoint;
     taken: boolean;
     count: number;
     isReleased: boolean;
@@ -350,6 +369,7 @@ const faultSwitch = () => {
       const hold = {
         ...match,
         every: match.every ?? false,
+        after: match.after ?? 'arrival',
         taken: false,
         count: 0,
         isReleased: false,
@@ -393,25 +413,37 @@ const faultSwitch = () => {
     return next.rule;
   };
   /**
-   * Waits while a hold matches this request (the first matching request, or every one until released);
-   * `abort` when the hold hung up on it.
+   * The hold that takes this request at `point` (the first matching request, or every one until released),
+   * if any: `reached()` counts it and tells the test, `released` says how it ends (`abort`: hung up on).
    */
-  const held = async (method: string, path: string, whileHeld: () => void): Promise<'pass' | 'abort'> => {
+  const claim = (method: string, path: string, point: HoldPoint) => {
     const hold = holds.find(
       (h) =>
         !h.isReleased &&
+        h.after === point &&
         (h.every || !h.taken) &&
         (!h.method || h.method.toUpperCase() === method.toUpperCase()) &&
         (!h.path || h.path.test(path)),
     );
-    if (!hold) return 'pass';
+    if (!hold) return undefined;
     hold.taken = true;
-    hold.count += 1;
-    hold.arrived();
+    return {
+      reached: () => {
+        hold.count += 1;
+        hold.arrived();
+      },
+      released: hold.released,
+    };
+  };
+  /** Waits while a hold on arrival matches this request; `abort` when the hold hung up on it. */
+  const held = async (method: string, path: string, whileHeld: () => void): Promise<'pass' | 'abort'> => {
+    const hold = claim(method, path, 'arrival');
+    if (!hold) return 'pass';
+    hold.reached();
     whileHeld();
     return hold.released;
   };
-  return { api, take, held };
+  return { api, take, held, claim };
 };
 
 const requestLog = (): FakeRequestLog & { add(entry: FakeLogEntry): void } => {
@@ -450,21 +482,29 @@ const sendFault = (res: ServerResponse, rule: FaultRule, entry: FakeLogEntry): v
 
 /**
  * Runs the fake's handler with its answer held back, so an `after` fault can replace it once the fake has
- * applied the request. Every fake answers through `writeHead`/`end` (see {@link answer}, {@link sendJson}).
+ * applied the request, or a hold `after: 'apply'` send it later: resolves to a function that sends the
+ * fake's answer as it was given. Every fake answers through `writeHead`/`end` (see {@link answer},
+ * {@link sendJson}).
  */
 const runSilenced = async (
   handler: RequestListener,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<void> => {
+): Promise<() => void> => {
   const realWriteHead = res.writeHead;
   const realEnd = res.end;
+  let head: unknown[] | undefined;
+  let endArgs: unknown[] = [];
   let ended: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     ended = resolve;
   });
-  res.writeHead = (() => res) as unknown as ServerResponse['writeHead'];
-  res.end = (() => {
+  res.writeHead = ((...args: unknown[]) => {
+    head = args;
+    return res;
+  }) as unknown as ServerResponse['writeHead'];
+  res.end = ((...args: unknown[]) => {
+    endArgs = args;
     ended();
     return res;
   }) as unknown as ServerResponse['end'];
@@ -474,6 +514,10 @@ const runSilenced = async (
     res.writeHead = realWriteHead;
     res.end = realEnd;
   }
+  return () => {
+    if (head !== undefined) (res.writeHead as (...args: unknown[]) => ServerResponse)(...head);
+    (res.end as (...args: unknown[]) => ServerResponse)(...endArgs);
+  };
 };
 
 /** Starts `handler` on a port and resolves once it listens (rejects when it cannot, e.g. a port in use). */
@@ -519,6 +563,18 @@ export const startFakeServer = async (
     res.once('finish', () => {
       entry.status = res.statusCode;
     });
+    const heldAfterApply = faults.claim(method, url.pathname, 'apply');
+    if (heldAfterApply) {
+      const sendAnswer = await runSilenced(handler, req, res);
+      heldAfterApply.reached();
+      if ((await heldAfterApply.released) === 'abort') {
+        entry.status = undefined;
+        res.socket?.destroy();
+        return;
+      }
+      sendAnswer();
+      return;
+    }
     await handler(req, res);
   });
   await new Promise<void>((resolve, reject) => {

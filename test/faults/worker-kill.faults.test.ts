@@ -1,15 +1,21 @@
 /**
  * The worker process killed mid-batch (SIGKILL, as when Lambda's sandbox dies), through the local pipeline
- * with the worker's event source in a child process (`worker-process.ts`): one batch of three events, two
- * of them synced and recorded, the third waiting on an ATS write the receiver holds. Nothing of the batch
- * was deleted from the queue; a new worker process gets all three back after the visibility timeout, skips
- * the two done (ledger dedupe) and, once the dead attempt's claims have expired, makes the third's writes.
- * Related: a worker killed between an ATS write and its record, in-process (effects.e2e, pipeline.e2e).
+ * with the worker's event source in a child process (`worker-process.ts`):
+ * - one batch of three events, two of them synced and recorded, the third waiting on an ATS write the
+ *   receiver holds. Nothing of the batch was deleted from the queue; a new worker process gets all three
+ *   back after the visibility timeout, skips the two done (ledger dedupe) and, once the dead attempt's
+ *   claims have expired, makes the third's writes;
+ * - killed between an ATS write and its record: the receiver has applied a write and holds its answer, the
+ *   worker waits for it and has recorded nothing. The new worker process sends it again under the same
+ *   `webhook-id` (it cannot know it landed), and the receiver, which drops a repeated id, keeps it once.
+ * The same window on Lever, where a retry looks for the note's marker and reads the stage instead of
+ * writing again: worker-kill-lever.faults.test.ts. In-process: effects.e2e, effects-generic.e2e.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
 import { eventually } from '../integration/local/factories.js';
 import { appliedEffects, audit, readLedger } from './audit.js';
 import { completedEffects, type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
@@ -18,6 +24,8 @@ const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.ur
 
 let world: FaultsWorld;
 const workers: ChildProcess[] = [];
+/** Every effect the receiver must have applied by now, across the scenarios of this file. */
+const expectedEffects: string[] = [];
 
 beforeAll(async () => {
   world = await startFaultsWorld({
@@ -119,7 +127,70 @@ describe('the worker process killed mid-batch (local runtime, worker in a child 
     second.stdin?.write('go\n');
 
     // Assess: all three processed, each write once, nothing dead-lettered
-    await audit(world, { effects: interviews.flatMap((id) => completedEffects('round0', id)) });
+    expectedEffects.push(...interviews.flatMap((id) => completedEffects('round0', id)));
+    await audit(world, { effects: expectedEffects });
+    second.kill('SIGTERM');
+    expect((await once(second, 'exit'))[0]).toBe(0);
+  }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
+
+  it('keeps a status write the receiver applied before the worker died unanswered once: sent again under its webhook-id', async () => {
+    // Prepare: one event queued while no worker runs; the receiver applies the first write it gets (the
+    // status) and holds its answer
+    const hold = world.receiver.faults.hold({ method: 'POST', after: 'apply' });
+    const interview = 'kill-applied';
+    const sent = await world.deliver('round0', await round0Ended(interview));
+    expect(sent.status).toBe(202);
+    const dedupeKey = (JSON.parse(sent.body) as { id: string }).id;
+    const statusEffect = `round0:${interview}:status:completed`;
+    const deliveriesOf = (key: string) =>
+      world.receiver.state.deliveries.filter(
+        (delivery) => delivery.verified && (delivery.payload as GenericAtsEvent).eventKey === key,
+      );
+
+    // Act: a worker takes the event; it is killed while it waits for the answer of a write the receiver
+    // applied (its successor is loaded meanwhile, not polling yet)
+    const [first, second] = await Promise.all([loadWorkerProcess(15), loadWorkerProcess()]);
+    first.stdin?.write('go\n');
+    await hold.reached;
+    // In the window: the receiver applied and kept the status write, sent no answer, and the ledger
+    // records neither the write nor the event
+    expect(deliveriesOf(statusEffect)).toMatchObject([{ status: 204, duplicate: false }]);
+    const [applied] = deliveriesOf(statusEffect);
+    expect(world.receiver.state.accepted).toContain(applied);
+    const held = world.receiver.log.entries.at(-1);
+    expect({ method: held?.method, applied: held?.applied, answered: held?.status !== undefined }).toEqual({
+      method: 'POST',
+      applied: true,
+      answered: false,
+    });
+    const ledger = await readLedger(world);
+    expect({
+      recorded: ledger.doneEffects.includes(statusEffect),
+      done: ledger.doneEvents.has(dedupeKey),
+    }).toEqual({ recorded: false, done: false });
+    expect((await messagesOnQueue()).inFlight).toBe(1);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    // The receiver answers now, on a connection that died with the worker: the answer is lost
+    hold.release();
+
+    // Assess: the message comes back
+    await eventually(
+      async () => expect(await messagesOnQueue()).toEqual({ visible: 1, inFlight: 0 }),
+      30_000,
+    );
+
+    // Act: the new worker process polls
+    second.stdin?.write('go\n');
+
+    // Assess: processed, each effect kept once by a receiver that drops repeated ids, nothing dead-lettered
+    expectedEffects.push(...completedEffects('round0', interview));
+    await audit(world, { effects: expectedEffects, byWebhookId: true });
+    // Assess: the status write was sent again (the worker cannot know it landed) under its first id
+    expect(deliveriesOf(statusEffect).map(({ id, duplicate }) => ({ id, duplicate }))).toEqual([
+      { id: applied?.id, duplicate: false },
+      { id: applied?.id, duplicate: true },
+    ]);
     second.kill('SIGTERM');
     expect((await once(second, 'exit'))[0]).toBe(0);
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
