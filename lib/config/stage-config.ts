@@ -66,6 +66,13 @@ const isHttpsUrl = (text: string): boolean => {
   }
 };
 
+/**
+ * Whether `text` is a CloudFormation dynamic reference to a Secrets Manager secret (or one JSON key of it):
+ * `{{resolve:secretsmanager:<name or ARN>[:SecretString:<key>…]}}`, resolved by CloudFormation at deploy.
+ */
+const isSecretsManagerReference = (text: string): boolean =>
+  /^\{\{resolve:secretsmanager:[^{}\s]+\}\}$/.test(text);
+
 const mediaHost = v.pipe(
   nonEmptyString,
   v.check(
@@ -229,7 +236,11 @@ export const stageConfigSchema = v.pipe(
         v.array(
           v.pipe(
             v.string('expected an https URL'),
-            v.check(isHttpsUrl, 'expected an https URL (a pager’s SNS integration endpoint)'),
+            // A pager's URL holds its integration key: a reference keeps it out of cdk.json and the template.
+            v.check(
+              (text) => isHttpsUrl(text) || isSecretsManagerReference(text),
+              'expected an https URL (a pager’s SNS integration endpoint), or {{resolve:secretsmanager:<secret>}} holding one',
+            ),
           ),
           'expected a list of https URLs',
         ),

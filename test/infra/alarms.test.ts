@@ -648,7 +648,10 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
       stage: 'prod',
       config: {
         alarmEmail: 'oncall@example.com',
-        alarmWebhookUrls: ['https://events.pagerduty.example/integration/abc/enqueue'],
+        alarmWebhookUrls: [
+          'https://events.pagerduty.example/integration/abc/enqueue',
+          '{{resolve:secretsmanager:interview-sync/prod/pager:SecretString:url}}',
+        ],
         alarms: {
           eventsQueueMaxAgeMinutes: 10,
           archiveQueueMaxAgeMinutes: 60,
@@ -732,9 +735,9 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
     });
   });
 
-  it('subscribes the alarm e-mail and the pager’s https endpoint to the topic, owned by the stack', () => {
+  it('subscribes the alarm e-mail and the pagers’ https endpoints (one given as a Secrets Manager reference) to the topic, owned by the stack', () => {
     // Assess
-    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.resourceCountIs('AWS::SNS::Subscription', 3);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
@@ -742,6 +745,11 @@ describe('alarms with thresholds from the stage configuration, and an alarm e-ma
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'https',
       Endpoint: 'https://events.pagerduty.example/integration/abc/enqueue',
+    });
+    // One kept in Secrets Manager reaches the template as the reference alone, resolved by CloudFormation
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: '{{resolve:secretsmanager:interview-sync/prod/pager:SecretString:url}}',
     });
     // The URL holds the integration key: no logical id is made from it
     const ids = Object.keys(template.findResources('AWS::SNS::Subscription'));

@@ -221,6 +221,11 @@ describe('stage configuration', () => {
       'alarmWebhookUrls.0: expected an https URL',
     ],
     [
+      'an alarm webhook referenced from another store than Secrets Manager (ssm is plain text)',
+      { alarmWebhookUrls: ['{{resolve:ssm:/pager/url}}'] },
+      'alarmWebhookUrls.0: expected an https URL (a pager’s SNS integration endpoint), or {{resolve:secretsmanager:<secret>}} holding one',
+    ],
+    [
       'a media host wildcard over a shared hosting domain',
       { archiveMediaHosts: { micro1: ['*.micro1.ai', '*.cloudfront.net'], round0: [] } },
       'archiveMediaHosts.micro1.1: expected the host itself, not a wildcard over a domain where anyone can get a host',
@@ -266,6 +271,29 @@ describe('stage configuration', () => {
     // Assess
     expect(config.alarms).toEqual({ webhookThrottledPer5Minutes: 3 });
     expect(zero).toMatch(/alarms\.webhookThrottledPer5Minutes: expected at least 1/);
+  });
+
+  it('takes a pager URL kept in Secrets Manager as a dynamic reference, beside a plain one', () => {
+    // Act
+    const config = readStageConfig(
+      'prod',
+      contextOf({
+        stages: {
+          prod: {
+            alarmWebhookUrls: [
+              'https://events.pagerduty.example/integration/abc/enqueue',
+              '{{resolve:secretsmanager:interview-sync/prod/pager:SecretString:url}}',
+            ],
+          },
+        },
+      }),
+    );
+
+    // Assess
+    expect(config.alarmWebhookUrls).toEqual([
+      'https://events.pagerduty.example/integration/abc/enqueue',
+      '{{resolve:secretsmanager:interview-sync/prod/pager:SecretString:url}}',
+    ]);
   });
 
   it('names every bad key at once', () => {
