@@ -221,6 +221,16 @@ describe('stage configuration', () => {
       'alarmWebhookUrls.0: expected an https URL',
     ],
     [
+      'an alarm webhook reference with text after it',
+      { alarmWebhookUrls: ['{{resolve:secretsmanager:pager}}x'] },
+      'alarmWebhookUrls.0: expected an https URL (a pager’s SNS integration endpoint), or {{resolve:secretsmanager:<secret>}} holding one',
+    ],
+    [
+      'an alarm webhook reference left unclosed',
+      { alarmWebhookUrls: ['{{resolve:secretsmanager:pager'] },
+      'alarmWebhookUrls.0: expected an https URL (a pager’s SNS integration endpoint), or {{resolve:secretsmanager:<secret>}} holding one',
+    ],
+    [
       'an alarm webhook referenced from another store than Secrets Manager (ssm is plain text)',
       { alarmWebhookUrls: ['{{resolve:ssm:/pager/url}}'] },
       'alarmWebhookUrls.0: expected an https URL (a pager’s SNS integration endpoint), or {{resolve:secretsmanager:<secret>}} holding one',

@@ -1332,6 +1332,54 @@ describe('archiveHlsRecording', () => {
     },
   );
 
+  it.each([
+    [
+      'a media playlist at its URI limit (3 segments)',
+      '/ts/index.m3u8',
+      { maxPlaylistEntries: 3 },
+      undefined,
+    ],
+    [
+      'a media playlist one URI over the limit',
+      '/ts/index.m3u8',
+      { maxPlaylistEntries: 2 },
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: lists 3 URIs, more than 2',
+    ],
+    [
+      "a master's variant URIs over the limit (counted before the master is parsed too)",
+      '/master/master.m3u8',
+      { maxPlaylistEntries: 1 },
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: lists 2 URIs, more than 1',
+    ],
+    [
+      'a master at its media playlist limit (both variants kept)',
+      '/master/master.m3u8',
+      { variants: 'all', maxMediaPlaylists: 2 },
+      undefined,
+    ],
+    [
+      'a master one media playlist over the limit',
+      '/master/master.m3u8',
+      { variants: 'all', maxMediaPlaylists: 1 },
+      'invalid HLS playlist for interviews/i?/screen/index.m3u8: names 2 media playlists (variants and renditions), more than 1',
+    ],
+  ] as const)('holds the configured limits exactly: %s', async (_what, path, limits, refusal) => {
+    // Prepare
+    const { store, asset, entry } = await prepare(path);
+
+    // Act
+    const outcome = await archiveHlsRecording({ asset, source, store, ...limits }).catch((error) => error);
+
+    // Assess: archived whole at the limit; over it, refused for good before anything it lists is fetched
+    if (refusal === undefined) {
+      expect(Array.isArray(outcome) && outcome.at(-1)?.key).toBe(entry);
+    } else {
+      expect(outcome).toBeInstanceOf(InvalidPlaylistError);
+      expect((outcome as Error).message).toBe(refusal.replace('i?', asset.keyPrefix.split('/')[1] ?? ''));
+      expect(server.requests().map((request) => request.path)).toEqual([path]);
+    }
+  });
+
   it('reads a playlist just under the 8 MiB cap', async () => {
     // Prepare
     const { store, asset, entry } = await prepare('/padded/fits.m3u8');

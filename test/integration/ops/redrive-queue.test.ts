@@ -524,6 +524,44 @@ describe('npm run ops -- redrive (queues only)', () => {
     );
   });
 
+  it('is not interrupted by a Ctrl-C that comes once it moved all it set out to (--max 10)', async () => {
+    // Prepare: 25 dead-lettered events, a run asked for 10, and Ctrl-C pressed after its one batch
+    const body = (n: number) =>
+      JSON.stringify({ kind: 'event', event: round0('interview_ended', { eventId: `evt_done_${n}` }) });
+    for (let n = 0; n < 25; n += 1) await deadLetter(body(n));
+    const interrupt = new AbortController();
+    const sqs = new SQSClient({
+      region: localAws.region,
+      credentials: localAws.credentials,
+      endpoint: emulators.endpoints.sqs,
+    });
+    sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'DeleteMessageBatchCommand') interrupt.abort();
+        return result;
+      },
+      { step: 'initialize', name: 'ctrlCAfterTheBatch' },
+    );
+
+    // Act
+    const outcome = await redrive({
+      sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+      max: 10,
+      signal: interrupt.signal,
+    });
+    sqs.destroy();
+    await drainQueue(emulators.sqs, emulators.queueUrls.events);
+    await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
+
+    // Assess: done as asked, so not reported as cut short
+    expect(outcome).toMatchObject({ found: 25, limit: 10, moved: 10, interrupted: false });
+    expect(redriveLines('events', outcome).join('\n')).not.toContain('interrupted');
+  });
+
   it('sends archive-DLQ tasks back to the archive queue, keeping their other attributes', async () => {
     // Prepare
     const task = { schemaVersion: 1, vendor: 'micro1', interviewKey: 'report:R1', interviewId: 'R1' };
