@@ -139,6 +139,16 @@ describe('npm run ops', () => {
     expect((await runOpsCommand(['replay', 'unmatched', '--all'], dataDir)).exitCode).toBe(0);
   });
 
+  it('status of an interview id found nowhere exits 1, naming the local stage it looked on last', async () => {
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['status', 'int-never-seen'], dataDir);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(lines[0]).toMatch(/^no interview int-never-seen in the ledger, the archive or the parked events/);
+    expect(lines.at(-1)).toBe(`on: the local npm start (${dataDir})`);
+  });
+
   it.each([['--help'], ['-h'], ['replay', '--help']])(
     'prints the usage for %s and exits 0',
     async (...argv) => {

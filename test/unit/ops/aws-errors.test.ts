@@ -128,6 +128,45 @@ describe('explainAwsError', () => {
     expect(output).not.toMatch(stackLine);
   });
 
+  it.each([
+    [
+      'SQS (InvalidClientTokenId)',
+      serviceError(
+        SQSServiceException,
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+      ),
+    ],
+    [
+      'SQS, DynamoDB, Logs over JSON (UnrecognizedClientException)',
+      serviceError(
+        SQSServiceException,
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      ),
+    ],
+    [
+      'S3 (InvalidAccessKeyId)',
+      serviceError(
+        S3ServiceException,
+        'InvalidAccessKeyId',
+        'The AWS Access Key Id you provided does not exist in our records.',
+      ),
+    ],
+  ])(
+    'says AWS does not know the access key in use and to sign in, without a stack: %s',
+    (_service, error) => {
+      // Act
+      const output = printed(error, 'replay');
+
+      // Assess
+      expect(output).toBe(
+        `AWS does not know the access key in use (${error.name}): sign in (aws sso login, or AWS_PROFILE=<profile>) ` +
+          'or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+      );
+    },
+  );
+
   it('names the refused action and resource of an SQS AccessDenied, and the command', () => {
     // Prepare
     const error = serviceError(
@@ -144,6 +183,24 @@ describe('explainAwsError', () => {
     expect(output).toBe(
       'not allowed to sqs:receivemessage on arn:aws:sqs:eu-west-1:123456789012:events-dlq (ops redrive): ' +
         "give it to the role in use, or use credentials of the stage's account",
+    );
+  });
+
+  it('names the refused action of an AccessDenied whose message names no resource, and the command', () => {
+    // Prepare
+    const error = serviceError(
+      SQSServiceException,
+      'AccessDenied',
+      'User: arn:aws:iam::123456789012:user/ops is not authorized to perform: sqs:ReceiveMessage ' +
+        'because no identity-based policy allows the sqs:ReceiveMessage action',
+    );
+
+    // Act
+    const output = printed(error, 'redrive');
+
+    // Assess
+    expect(output).toBe(
+      "not allowed to sqs:ReceiveMessage (ops redrive): give it to the role in use, or use credentials of the stage's account",
     );
   });
 

@@ -510,6 +510,22 @@ describe('npm run ops -- setup --stage', () => {
       );
       expect(secrets.writes).toHaveLength(0);
     });
+
+    it('refuses two flags piped at once before any Secrets Manager call', async () => {
+      // Prepare: a Secrets Manager whose every call fails, so any read would show as another error
+      secretsManager.reset();
+      secretsManager.onAnyCommand().rejects(new Error('no Secrets Manager call expected'));
+      pipeToStdin('r0-key\n');
+
+      // Act
+      const refused = setup(['--round0-api-key', '-', '--micro1-api-key', '-']);
+
+      // Assess
+      await expect(refused).rejects.toThrow(
+        '--round0-api-key, --micro1-api-key all given as -: piped, stdin holds one value; run setup once for each',
+      );
+      expect(secretsManager.calls()).toHaveLength(0);
+    });
   });
 
   it('refuses what the functions would refuse, before writing anything', async () => {
