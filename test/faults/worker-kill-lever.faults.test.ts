@@ -9,10 +9,7 @@
  * The receiver's side of this window, and the kill with a batch in flight: worker-kill.faults.test.ts.
  * In-process: effects.e2e.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { screeningStatusLabels } from '../../functions/ats/types.js';
 import { type FakeLever, startFakeLever } from '../../local/fakes/lever.js';
 import { queueDepth } from '../../local/queue-depth.js';
@@ -26,12 +23,12 @@ import {
   round0Ended,
   startFaultsWorld,
 } from './harness.js';
+import { workerProcesses } from './worker-processes.js';
 
-const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+const { messagesOnQueue, load: loadWorkerProcess, killAll } = workerProcesses(() => world);
 
 let world: FaultsWorld;
 let lever: FakeLever;
-const workers: ChildProcess[] = [];
 /** The opportunity of each interview, found by the candidate's e-mail (`<interview>@example.com`). */
 const opportunities: Readonly<Record<string, string>> = {
   'kill-note': 'opp-kill-note',
@@ -70,56 +67,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  killAll();
   await world?.stop();
   await lever?.close();
 });
-
-/** The events queue's messages, visible and in flight (received, not deleted). */
-const messagesOnQueue = async () => {
-  const { Attributes = {} } = await world.pipeline.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: world.pipeline.queueUrls.events,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
-
-/**
- * Starts a worker process and resolves once it is loaded; it polls once told to (`go`). `visibilitySeconds`:
- * the visibility timeout it receives with, when not the queue's. (As in worker-kill.faults.test.ts.)
- */
-const loadWorkerProcess = async (visibilitySeconds?: number): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
-    env: {
-      ...process.env,
-      ...world.pipeline.env,
-      FAULTS_EVENTS_QUEUE_ARN: world.pipeline.queueArns.events,
-      ...(visibilitySeconds === undefined
-        ? {}
-        : { FAULTS_VISIBILITY_TIMEOUT_SECONDS: String(visibilitySeconds) }),
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  workers.push(child);
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString('utf8').includes('ready')) resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`worker process exited (${code}) before loading: ${output}`)),
-    );
-  });
-  return child;
-};
 
 const interviewOf = (opportunityId: string) =>
   Object.entries(opportunities).find(([, id]) => id === opportunityId)?.[0] ?? opportunityId;

@@ -11,19 +11,16 @@
  * The same window on Lever, where a retry looks for the note's marker and reads the stage instead of
  * writing again: worker-kill-lever.faults.test.ts. In-process: effects.e2e, effects-generic.e2e.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
 import { eventually } from '../integration/local/factories.js';
 import { appliedEffects, audit, readLedger } from './audit.js';
 import { completedEffects, type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
+import { workerProcesses } from './worker-processes.js';
 
-const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+const { messagesOnQueue, load: loadWorkerProcess, killAll } = workerProcesses(() => world);
 
 let world: FaultsWorld;
-const workers: ChildProcess[] = [];
 /** Every effect the receiver must have applied by now, across the scenarios of this file. */
 const expectedEffects: string[] = [];
 
@@ -41,55 +38,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  killAll();
   await world?.stop();
 });
-
-/** The events queue's messages, visible and in flight (received, not deleted). */
-const messagesOnQueue = async () => {
-  const { Attributes = {} } = await world.pipeline.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: world.pipeline.queueUrls.events,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
-
-/**
- * Starts a worker process and resolves once it is loaded; it polls once told to (`go`). `visibilitySeconds`:
- * the visibility timeout it receives with, when not the queue's.
- */
-const loadWorkerProcess = async (visibilitySeconds?: number): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
-    env: {
-      ...process.env,
-      ...world.pipeline.env,
-      FAULTS_EVENTS_QUEUE_ARN: world.pipeline.queueArns.events,
-      ...(visibilitySeconds === undefined
-        ? {}
-        : { FAULTS_VISIBILITY_TIMEOUT_SECONDS: String(visibilitySeconds) }),
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  workers.push(child);
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString('utf8').includes('ready')) resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`worker process exited (${code}) before loading: ${output}`)),
-    );
-  });
-  return child;
-};
 
 describe('the worker process killed mid-batch (local runtime, worker in a child process)', () => {
   it('loses nothing and writes every effect once when the worker dies with a batch in flight', async () => {

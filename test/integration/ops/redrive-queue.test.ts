@@ -127,6 +127,25 @@ const anSqsClientBouncing = (
   return sqs;
 };
 
+/** An SQS client on the emulator, and the Ctrl-C (an abort) it presses once its first batch is deleted. */
+const anSqsClientInterruptedAfterABatch = () => {
+  const interrupt = new AbortController();
+  const sqs = new SQSClient({
+    region: localAws.region,
+    credentials: localAws.credentials,
+    endpoint: emulators.endpoints.sqs,
+  });
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === 'DeleteMessageBatchCommand') interrupt.abort();
+      return result;
+    },
+    { step: 'initialize', name: 'ctrlCAfterABatch' },
+  );
+  return { sqs, interrupt };
+};
+
 /** What the worker does with an event that fails permanently: a new message on the DLQ, with its reason. */
 const deadLetter = (body: string, reason = 'lever: forbidden') =>
   sendToDeadLetterQueue(
@@ -487,20 +506,7 @@ describe('npm run ops -- redrive (queues only)', () => {
     const body = (n: number) =>
       JSON.stringify({ kind: 'event', event: round0('interview_ended', { eventId: `evt_int_${n}` }) });
     for (let n = 0; n < 25; n += 1) await deadLetter(body(n));
-    const interrupt = new AbortController();
-    const sqs = new SQSClient({
-      region: localAws.region,
-      credentials: localAws.credentials,
-      endpoint: emulators.endpoints.sqs,
-    });
-    sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'DeleteMessageBatchCommand') interrupt.abort();
-        return result;
-      },
-      { step: 'initialize', name: 'ctrlCAfterTheFirstBatch' },
-    );
+    const { sqs, interrupt } = anSqsClientInterruptedAfterABatch();
 
     // Act
     const outcome = await redrive({
@@ -529,20 +535,7 @@ describe('npm run ops -- redrive (queues only)', () => {
     const body = (n: number) =>
       JSON.stringify({ kind: 'event', event: round0('interview_ended', { eventId: `evt_done_${n}` }) });
     for (let n = 0; n < 25; n += 1) await deadLetter(body(n));
-    const interrupt = new AbortController();
-    const sqs = new SQSClient({
-      region: localAws.region,
-      credentials: localAws.credentials,
-      endpoint: emulators.endpoints.sqs,
-    });
-    sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'DeleteMessageBatchCommand') interrupt.abort();
-        return result;
-      },
-      { step: 'initialize', name: 'ctrlCAfterTheBatch' },
-    );
+    const { sqs, interrupt } = anSqsClientInterruptedAfterABatch();
 
     // Act
     const outcome = await redrive({
