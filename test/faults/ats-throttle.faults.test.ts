@@ -20,7 +20,10 @@ describe('an ATS that throttles an event for good (local runtime, as SQS counts 
   let throttled: FaultsWorld;
 
   beforeAll(async () => {
-    throttled = await startFaultsWorld({ workerVisibilityTimeoutSeconds: 3, maxReceiveCount: 4 });
+    // Visibility 6 s, not 3: each receive waits out the 429s' Retry-After in-process (about 2 s), and a busy
+    // machine stretched the last one past 3 s, so the emulator dead-lettered a second copy beside the worker's
+    // (a CI run). Each redelivery waits the visibility (10 s floor, capped by it): ~26 s to the DLQ, not ~17.
+    throttled = await startFaultsWorld({ workerVisibilityTimeoutSeconds: 6, maxReceiveCount: 4 });
   });
 
   afterAll(async () => {
