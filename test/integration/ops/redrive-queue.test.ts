@@ -127,8 +127,16 @@ const anSqsClientBouncing = (
   return sqs;
 };
 
-/** An SQS client on the emulator, and the Ctrl-C (an abort) it presses once its first batch is deleted. */
-const anSqsClientInterruptedAfterABatch = () => {
+/**
+ * 25 events dead-lettered (ids `<prefix>_<n>`), then a redrive of the events DLQ whose operator presses
+ * Ctrl-C (an abort) once its first batch is deleted: its outcome.
+ */
+const redriveInterruptedAfterABatch = async (prefix: string, max?: number) => {
+  for (let n = 0; n < 25; n += 1) {
+    await deadLetter(
+      JSON.stringify({ kind: 'event', event: round0('interview_ended', { eventId: `${prefix}_${n}` }) }),
+    );
+  }
   const interrupt = new AbortController();
   const sqs = new SQSClient({
     region: localAws.region,
@@ -143,7 +151,18 @@ const anSqsClientInterruptedAfterABatch = () => {
     },
     { step: 'initialize', name: 'ctrlCAfterABatch' },
   );
-  return { sqs, interrupt };
+  try {
+    return await redrive({
+      sqs,
+      which: 'events',
+      from: emulators.queueUrls.deadLetter,
+      to: emulators.queueUrls.events,
+      ...(max === undefined ? {} : { max }),
+      signal: interrupt.signal,
+    });
+  } finally {
+    sqs.destroy();
+  }
 };
 
 /** What the worker does with an event that fails permanently: a new message on the DLQ, with its reason. */
@@ -502,21 +521,8 @@ describe('npm run ops -- redrive (queues only)', () => {
   });
 
   it('stops between batches when interrupted (Ctrl-C), leaving the rest on the DLQ visible, none hidden', async () => {
-    // Prepare: 25 dead-lettered events; the operator presses Ctrl-C once the first batch is moved
-    const body = (n: number) =>
-      JSON.stringify({ kind: 'event', event: round0('interview_ended', { eventId: `evt_int_${n}` }) });
-    for (let n = 0; n < 25; n += 1) await deadLetter(body(n));
-    const { sqs, interrupt } = anSqsClientInterruptedAfterABatch();
-
-    // Act
-    const outcome = await redrive({
-      sqs,
-      which: 'events',
-      from: emulators.queueUrls.deadLetter,
-      to: emulators.queueUrls.events,
-      signal: interrupt.signal,
-    });
-    sqs.destroy();
+    // Prepare & Act: 25 dead-lettered events; the operator presses Ctrl-C once the first batch is moved
+    const outcome = await redriveInterruptedAfterABatch('evt_int');
     const left = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
     const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
     await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
@@ -531,22 +537,8 @@ describe('npm run ops -- redrive (queues only)', () => {
   });
 
   it('is not interrupted by a Ctrl-C that comes once it moved all it set out to (--max 10)', async () => {
-    // Prepare: 25 dead-lettered events, a run asked for 10, and Ctrl-C pressed after its one batch
-    const body = (n: number) =>
-      JSON.stringify({ kind: 'event', event: round0('interview_ended', { eventId: `evt_done_${n}` }) });
-    for (let n = 0; n < 25; n += 1) await deadLetter(body(n));
-    const { sqs, interrupt } = anSqsClientInterruptedAfterABatch();
-
-    // Act
-    const outcome = await redrive({
-      sqs,
-      which: 'events',
-      from: emulators.queueUrls.deadLetter,
-      to: emulators.queueUrls.events,
-      max: 10,
-      signal: interrupt.signal,
-    });
-    sqs.destroy();
+    // Prepare & Act: 25 dead-lettered events, a run asked for 10, and Ctrl-C pressed after its one batch
+    const outcome = await redriveInterruptedAfterABatch('evt_done', 10);
     await drainQueue(emulators.sqs, emulators.queueUrls.events);
     await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
 
