@@ -78,6 +78,12 @@ export const assumptions = {
   accessLogBytesPerRequest: Buffer.byteLength(`${JSON.stringify(typicalAccessLogValues)}\n`),
   /** DynamoDB's storage overhead per item, bytes (its pricing page: 100 B per item). */
   dynamoDbItemOverheadBytes: 100,
+  /**
+   * Events that share one interview's ledger item, as the bench's lived interviews have them: a ROUND0
+   * interview's `interview_started` and `interview_ended` (the README has ROUND0 send all its events to the
+   * one URL). A micro1 interview's item is shared by more (invited, started, recordings, report, proctoring).
+   */
+  eventsPerInterviewItem: 2,
   /** Days in a month, as the storage prices' GB-month counts them. */
   daysPerMonth: 30.4,
   /**
@@ -294,10 +300,10 @@ export const costPerMillion = (
     },
   ];
   // The ledger keeps an interview's item for the retention after its last write, and point-in-time recovery
-  // (lib/constructs/storage.ts) bills the table's size again. Each event priced as an item of its own at the
-  // largest size measured (an interview's events share one item: an overestimate, stated).
+  // (lib/constructs/storage.ts) bills the table's size again. The item is the interview's, not the event's:
+  // the largest measured of an interview started and then ended, shared by its two events.
   const retentionDays = resources.worker.ledgerRetentionSeconds / 86_400;
-  const storedBytes = worker.ledgerItemBytes + a.dynamoDbItemOverheadBytes;
+  const storedBytes = (worker.ledgerItemBytes + a.dynamoDbItemOverheadBytes) / a.eventsPerInterviewItem;
   const storedMonths = retentionDays / a.daysPerMonth;
   const ledgerStorageUsd =
     (storedBytes / bytesPerGb) *
@@ -326,9 +332,9 @@ export const costPerMillion = (
     },
     {
       item: 'DynamoDB ledger, storage and backups',
-      perEvent: `${storedBytes} B for ${retentionDays} days`,
+      perEvent: `${round(storedBytes)} B for ${retentionDays} days`,
       usdPerMillion: ledgerStorageUsd,
-      arithmetic: `(${worker.ledgerItemBytes} B item, the largest measured, + ${a.dynamoDbItemOverheadBytes} B overhead) × ${round(storedMonths)} months (the ledger's ${retentionDays}-day retention) × ($0.25 storage + $0.20 point-in-time recovery) per GB-month; each event taken as an item of its own (an interview's events share one: an overestimate)`,
+      arithmetic: `(${worker.ledgerItemBytes} B item, the largest measured of an interview started and then ended, + ${a.dynamoDbItemOverheadBytes} B overhead) / ${a.eventsPerInterviewItem} events sharing it × ${round(storedMonths)} months (the ledger's ${retentionDays}-day retention) × ($0.25 storage + $0.20 point-in-time recovery) per GB-month${worker.ledgerItemBytesEndedOnly === undefined ? '' : `; an interview whose only event is \`interview_ended\` (a subscription to it alone) keeps ${worker.ledgerItemBytesEndedOnly} B + ${a.dynamoDbItemOverheadBytes} B for its one event`}`,
       core: true,
     },
     {

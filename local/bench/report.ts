@@ -309,7 +309,7 @@ keeping the raw body only in the SQS message and the DLQ (no replay after 14 day
 When busy (the worker's batches full, 10 events per invocation) the per-invocation items shrink:
 ${busyChanges.map((line) => `${line.item} $${line.usdPerMillion.toFixed(3)} (${line.arithmetic})`).join('; ')}.
 **Core path when busy: $${busy.coreUsdPerMillion.toFixed(2)} per million events** (target ≤ $5, ${busy.coreUsdPerMillion <= 5 ? 'met' : 'missed'}), $${busy.coreWithoutRawStoreUsdPerMillion.toFixed(2)} without the raw event store.
-The ledger's storage is $${busy.lines.find((line) => line.item.startsWith('DynamoDB ledger, storage'))?.usdPerMillion.toFixed(2)} of it: each event's item kept ${resources.worker.ledgerRetentionSeconds / 86_400} days after its last write, with point-in-time recovery; a shorter
+The ledger's storage is $${busy.lines.find((line) => line.item.startsWith('DynamoDB ledger, storage'))?.usdPerMillion.toFixed(2)} of it: each interview's item kept ${resources.worker.ledgerRetentionSeconds / 86_400} days after its last write, with point-in-time recovery; a shorter
 retention (\`ledgerRetentionSeconds\`, lib/resources.ts) lowers it in proportion.
 An event with media (ROUND0 answers' audio, micro1 recordings and reports) adds the worker's side of its archive:
 $${model.mediaUsdPerMillion.toFixed(2)} at a trickle, $${busy.mediaUsdPerMillion.toFixed(2)} when busy (the lines marked media below the core ones: its archive tasks' send, and

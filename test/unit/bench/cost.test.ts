@@ -154,7 +154,7 @@ describe('cost model', () => {
     expect(choice?.cpuMsPerEvent).toBeCloseTo(8 * stretch, 1);
   });
 
-  it("prices the ledger's storage and backups for its retention, per event, on the item's measured size", () => {
+  it("prices the ledger's storage and backups for its retention on the interview item's measured size, shared by its two events", () => {
     // Prepare: a result whose item measured 900 B, and one whose item measured 1,900 B
     const small = { ...worker, ledgerItemBytes: 900 };
     const large = { ...worker, ledgerItemBytes: 1900 };
@@ -166,11 +166,18 @@ describe('cost model', () => {
     const busySmall = costPerMillion(ingest, small, tracing, 10);
     const busyLarge = costPerMillion(ingest, large, tracing, 10);
 
-    // Assess: (bytes + 100 B overhead) for the retention at $0.25 + $0.20 per GB-month (a GB as AWS bills it,
-    // 2^30 bytes), in the core path
+    // Assess: (bytes + 100 B overhead), halved between the interview's started and ended events, for the
+    // retention at $0.25 + $0.20 per GB-month (a GB as AWS bills it, 2^30 bytes), in the core path
     expect(storageOf(busySmall)?.core).toBe(true);
-    expect(storageOf(busySmall)?.usdPerMillion).toBeCloseTo((1000 / 2 ** 30) * months * 0.45 * 1e6, 3);
-    expect(storageOf(busyLarge)?.usdPerMillion).toBeCloseTo((2000 / 2 ** 30) * months * 0.45 * 1e6, 3);
+    expect(storageOf(busySmall)?.usdPerMillion).toBeCloseTo((500 / 2 ** 30) * months * 0.45 * 1e6, 3);
+    expect(storageOf(busyLarge)?.usdPerMillion).toBeCloseTo((1000 / 2 ** 30) * months * 0.45 * 1e6, 3);
+    expect(storageOf(busySmall)?.perEvent).toBe(`500 B for ${months * 30.4} days`);
+    expect(storageOf(busySmall)?.arithmetic).toContain(
+      `(900 B item, the largest measured of an interview started and then ended, + 100 B overhead) / 2 events sharing it`,
+    );
+    expect(storageOf(busySmall)?.arithmetic).toContain(
+      `only event is \`interview_ended\` (a subscription to it alone) keeps ${worker.ledgerItemBytesEndedOnly} B + 100 B`,
+    );
     expect(busyLarge.coreUsdPerMillion).toBeGreaterThan(busySmall.coreUsdPerMillion);
   });
 
