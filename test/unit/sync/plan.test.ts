@@ -624,6 +624,25 @@ describe('planWrites: the ledger', () => {
     expect(plan.blockedBy).toBe(key);
   });
 
+  it('names the first write in plan order when two unanswered writes hold it up (what an attempt that gives up reports as busy)', () => {
+    // Prepare: both the stage move's and the score field's last calls timed out and may still land
+    const [first, second] = desiredKeys().filter(
+      (key) => key.startsWith('stage:') || key.startsWith('field:'),
+    );
+    const state = withUnansweredWrite(second as string);
+    const both = {
+      ...state,
+      effects: { ...state.effects, [first as string]: state.effects[second as string] as EffectRecord },
+    };
+
+    // Act
+    const plan = planWrites(both, fullContext({ notifications: false }));
+
+    // Assess: the stage move, planned before the field
+    expect([first, second]).toEqual(['stage:stage-screened', 'field:field-score:88']);
+    expect(plan.blockedBy).toBe(first);
+  });
+
   it.each<[string, string | undefined, EffectRecord]>([
     ['another attempt writes an earlier score', 'field:field-score:80', claimedBy(other, liveLease)],
     [
