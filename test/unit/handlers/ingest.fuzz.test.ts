@@ -979,6 +979,51 @@ describe.each(['round0', 'micro1'] as const)('ingest handler fuzz, %s', (vendor)
   });
 });
 
+describe.each(['round0', 'micro1'] as const)('ingest handler, a delivery sent again, %s', (vendor) => {
+  it('queues a genuine delivery sent again (a replay within the tolerance, signed at another time, another encoding) under the same dedupe key, the one the worker’s ledger dedupes on', async () => {
+    /** The dedupe key the 202 names and the one the queued message carries, for one genuine delivery. */
+    const keysOf = async (body: BodyCase, offset: number, encoding: Encoding) => {
+      sqsMock.resetHistory();
+      const credential: Round0Credential | Micro1Credential =
+        vendor === 'round0' ? { kind: 'genuine', offset, style: 'plain' } : { kind: 'genuine' };
+      const transport: TransportSpec = {
+        route: { kind: 'route key', method: 'POST' },
+        encoding,
+        contentType: { name: 'content-type', value: 'application/json' },
+        injected: {},
+      };
+      const result = await invoke(
+        build({ vendor, body, size: { kind: 'as is' }, credential, transport }).event,
+      );
+      const answered =
+        result.statusCode === 202 ? String(JSON.parse(result.body).id) : `${result.statusCode}`;
+      return [answered, ...sent().map((message) => message.MessageAttributes?.dedupeKey?.StringValue)];
+    };
+
+    await withoutLogs(() =>
+      fc.assert(
+        fc.asyncProperty(
+          validBody(vendor),
+          withinTolerance,
+          withinTolerance,
+          fc.constantFrom<Encoding>('text', 'base64'),
+          async (body, firstOffset, againOffset, againEncoding) => {
+            // Act
+            const first = await keysOf(body, firstOffset, 'text');
+            const again = await keysOf(body, againOffset, againEncoding);
+
+            // Assess: both answered 202 and queued once, under one key
+            expect(first).toEqual([first[0], first[0]]);
+            expect(first[0]).toMatch(new RegExp(`^${vendor}:`));
+            expect(again).toEqual(first);
+          },
+        ),
+        { numRuns: 200 },
+      ),
+    );
+  });
+});
+
 describe('ingest handler, prototype keys', () => {
   it('never lets a __proto__, constructor or prototype member pollute Object.prototype or fill an envelope field', async () => {
     // Prepare: the classic pollution payloads, at the top and nested, on a genuine and valid delivery
