@@ -7,11 +7,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { explainAwsError } from '../local/ops/stack-outputs.js';
 import { OpsUsageError, opsCommandOf, runOpsCommand } from '../local/ops.js';
+import { dataDirFromEnv } from '../local/runtime-info.js';
 
-const dataDir = fileURLToPath(new URL('../.data/', import.meta.url));
+// The running npm start's data directory, found as `npm start` and `npm run send` find it: `DATA_DIR`, else
+// `.data/`.
+const dataDir = dataDirFromEnv(process.env);
 const argv = process.argv.slice(2);
 const onTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
 

@@ -74,8 +74,9 @@ export const opsUsage = `usage:
       still on the queues may re-create state: erase again later.
   npm run ops -- media <interview id> [--vendor round0|micro1] [--save <dir>] [--expires <seconds>]
   npm run ops -- doctor [--json] [--adapter <name>] [--config <ATS_CONFIG JSON>] [--completed-stage-id <id>] [--score-field-id <id>]
-every command works on the running npm start, or on a deployed stage with --stage <stage> [--region <region>]
-  (resources read from the stacks' outputs). Scripts may name them instead: --table <LedgerTableName>
+every command but setup and urls works on the running npm start (found in DATA_DIR as npm start reads it), or
+  on a deployed stage with --stage <stage> [--region <region>] (resources read from the stacks' outputs); setup
+  and urls need --stage. Scripts may name the resources instead: --table <LedgerTableName>
   --queue-url <EventsQueueUrl> --bucket <BucketName> --dlq-url <DeadLetterQueueUrl> --archive-dlq-url
   <ArchiveDeadLetterQueueUrl> --archive-queue-url <ArchiveQueueUrl> --integration-secret-arn <IntegrationSecretsArn>
   (each also overrides its output under --stage). The doctor with --stage checks the ATS settings the deployed worker runs with.`;
@@ -188,7 +189,10 @@ export interface DoctorTarget {
   readonly options: DoctorOptions;
   /** Where the credentials came from (printed; never the credentials themselves). */
   readonly source: string;
-  /** Where the settings no flag gave (adapter, its config, the sync's ids) came from (printed). */
+  /**
+   * Where the settings (adapter, its config, the sync's ids) came from (printed): the flags given, and the
+   * environment (or the deployed worker's) for those it set and no flag gave.
+   */
   readonly settingsSource: string;
   /**
    * Vendor API keys still in the integration secret (a stage set up before the vendor API secret): the
@@ -309,13 +313,30 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
   };
   const { secrets, source } = await readIntegrationSecrets(secretValues, ops);
   const fromFile = secretValues['integration-secret-arn'] === undefined;
+  // Said as it is: the flags given, and the environment (or deployed worker) for the settings it set that no
+  // flag gave (`settings read from --adapter/--config, ATS_SCORE_FIELD_ID from the environment`).
+  const settingFlags = [
+    ['adapter', envNames.atsAdapter],
+    ['config', envNames.atsConfig],
+    ['completed-stage-id', envNames.atsCompletedStageId],
+    ['score-field-id', envNames.atsScoreFieldId],
+  ] as const;
+  const flags = settingFlags.filter(([flag]) => values[flag] !== undefined).map(([flag]) => `--${flag}`);
+  const fromSettings = settingFlags
+    .filter(([flag, name]) => values[flag] === undefined && (settings[name] ?? '').trim() !== '')
+    .map(([, name]) => name);
   return {
     adapter,
     config,
     credentials: secrets.ats,
     options,
     source: fromFile ? `${source} (integration.ats)` : source,
-    settingsSource,
+    settingsSource:
+      flags.length === 0
+        ? settingsSource
+        : fromSettings.length === 0
+          ? flags.join('/')
+          : `${flags.join('/')}, ${fromSettings.join(', ')} from ${settingsSource}`,
     vendorKeysInIntegration: (['round0ApiKey', 'micro1ApiKey'] as const).filter(
       (key) => secrets[key] !== undefined,
     ),

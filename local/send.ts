@@ -19,7 +19,7 @@ import {
   readSecretString,
   storedWebhookSecretsSchema,
 } from './ops/stage-secrets.js';
-import { dataDirFromEnv, readRuntimeInfo } from './runtime-info.js';
+import { dataDirFromEnv, type RuntimeInfo, readRuntimeInfo } from './runtime-info.js';
 import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
 
 /** `local/fixtures`: the vendors' sample payloads, one folder per vendor. */
@@ -257,19 +257,33 @@ export const runSendCli = async (
     if (values.stage !== undefined) {
       target = await deployedTarget(vendor, values.stage, values.region);
     } else {
+      const running = await readRuntimeInfo(dataDir);
+      // `PORT=0` (any free port) names no port to send to: the running `npm start` says which it took.
+      const urlFromRunning =
+        values.url === undefined &&
+        (environment.PORT === undefined || environment.PORT === '' || environment.PORT === '0');
       // `PORT` as `npm start` reads it, else where the running `npm start` says it listens, else its default.
       const baseUrl =
         values.url ??
-        // `PORT=0` (any free port) names no port to send to: the running `npm start` says which it took.
-        (environment.PORT === undefined || environment.PORT === '' || environment.PORT === '0'
-          ? ((await readRuntimeInfo(dataDir))?.apiUrl ?? 'http://127.0.0.1:3000')
+        (urlFromRunning
+          ? (running?.apiUrl ?? 'http://127.0.0.1:3000')
           : `http://127.0.0.1:${environment.PORT}`);
       const needsSecret = vendor === 'round0' && values.secret === undefined;
       const needsToken =
         vendor === 'micro1' && values.token === undefined && new URL(baseUrl).pathname === '/';
+      const secretsFromRunning = (needsSecret || needsToken) && !environment.SECRETS_FILE;
+      // A DATA_DIR names the npm start to send to. With none running there, the defaults would send to
+      // another pipeline (the one on port 3000), signed with its secrets, and say nothing. (`--url` with
+      // `--secret`/`--token` or SECRETS_FILE take nothing from it.)
+      if (environment.DATA_DIR && running === undefined && (urlFromRunning || secretsFromRunning)) {
+        throw new SendUsageError(
+          `no npm start is running on DATA_DIR ${dataDir}: start it with that DATA_DIR, ` +
+            'or pass --url and --secret/--token',
+        );
+      }
       const secrets =
         needsSecret || needsToken
-          ? await readLocalSecrets(await localSecretsFile(environment, dataDir))
+          ? await readLocalSecrets(localSecretsFile(environment, running))
           : undefined;
       target = {
         baseUrl,
@@ -347,10 +361,10 @@ const deployedTarget = async (
 };
 
 /** The secrets the running `npm start` checks with: `SECRETS_FILE` as it reads it, else the file its runtime info names. */
-const localSecretsFile = async (environment: NodeJS.ProcessEnv, dataDir: string): Promise<string> =>
+const localSecretsFile = (environment: NodeJS.ProcessEnv, running: RuntimeInfo | undefined): string =>
   environment.SECRETS_FILE
     ? resolve(environment.SECRETS_FILE)
-    : ((await readRuntimeInfo(dataDir))?.secretsFile ?? defaultSecretsFilePath);
+    : (running?.secretsFile ?? defaultSecretsFilePath);
 
 const readLocalSecrets = async (path: string) => {
   try {

@@ -1,0 +1,167 @@
+/**
+ * `DATA_DIR` names the npm start the tools work on, as `npm start` reads it (README: "give it the same
+ * `DATA_DIR`/`SECRETS_FILE` when the pipeline was started with them"). `npm run ops` and `npm run send` run as
+ * an operator runs them (bin/ops.ts, bin/send.ts in their own process). The running pipeline is its runtime
+ * info (`<DATA_DIR>/runtime.json`, written by this process, so read as running) naming a dynalite ledger.
+ *
+ * Before, ops read `.data/` whatever DATA_DIR said (it answered for the default pipeline, or "no local
+ * pipeline is running"), and send, finding no pipeline on DATA_DIR, sent to the one on port 3000, signed with
+ * its secrets, and printed its 202.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
+import { resources } from '../../../lib/resources.js';
+import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
+import { runSendCli } from '../../../local/send.js';
+import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
+import { round0 } from '../sync/world.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Runs `bin/<script>.ts` as `npm run <script>` does, with `environment` instead of this shell's settings. */
+const runCli = (script: 'ops' | 'send', args: readonly string[], environment: Record<string, string>) => {
+  // The settings a developer's shell may hold that would pick another pipeline.
+  const { DATA_DIR, SECRETS_FILE, PORT, ...inherited } = process.env;
+  const child = spawn('node_modules/.bin/tsx', [`bin/${script}.ts`, ...args], {
+    cwd: repoRoot,
+    env: { ...inherited, NODE_OPTIONS: '', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+};
+
+let dynamo: LocalDynamo;
+/** The data directory of a running npm start (its runtime info). */
+let running: string;
+/** A data directory no npm start runs on. */
+let idle: string;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  running = await mkdtemp(join(tmpdir(), 'data-dir-running-'));
+  idle = await mkdtemp(join(tmpdir(), 'data-dir-idle-'));
+  await writeRuntimeInfo(
+    running,
+    runtimeInfoFor({
+      endpoints: { sqs: 'http://127.0.0.1:1', dynamodb: dynamo.endpoint, s3: 'http://127.0.0.1:1' },
+      queueUrls: { events: 'http://127.0.0.1:1/queue/events' },
+    }),
+  );
+  await new ParkingLot({ client: dynamo.client, tableName: resources.ledgerTable.name }).park(
+    'failed',
+    round0('interview_ended', { eventId: 'evt_on_its_own_data_dir' }),
+    'parked on the DATA_DIR pipeline',
+  );
+});
+
+afterAll(async () => {
+  await dynamo?.close();
+  await rm(running, { recursive: true, force: true });
+  await rm(idle, { recursive: true, force: true });
+});
+
+describe('npm run ops with DATA_DIR', () => {
+  it('works on the npm start of DATA_DIR and says so', async () => {
+    // Act
+    const { code, stdout, stderr } = await runCli('ops', ['parked', 'failed'], { DATA_DIR: running });
+
+    // Assess
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('round0:evt_on_its_own_data_dir  — parked on the DATA_DIR pipeline');
+    expect(stdout.trim().split('\n').at(-1)).toBe(`on: the local npm start (${running})`);
+  });
+});
+
+describe('npm run send with DATA_DIR', () => {
+  it('refuses, in one sentence and exit 2, when no npm start runs on DATA_DIR, instead of sending to another pipeline', async () => {
+    // Act
+    const { code, stdout, stderr } = await runCli('send', ['round0', 'interview_ended'], { DATA_DIR: idle });
+
+    // Assess: nothing sent (no HTTP status printed)
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr.trim()).toBe(
+      `no npm start is running on DATA_DIR ${idle}: start it with that DATA_DIR, or pass --url and --secret/--token`,
+    );
+  });
+
+  const captured: string[] = [];
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      captured.push(request.url ?? '');
+      request.resume();
+      request.on('end', () => response.writeHead(202).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const quiet = { out: () => undefined, err: (text: string) => captured.push(`err: ${text}`) };
+
+  it.each([
+    ['PORT names its port but its secrets would be the default ones', ['round0', 'interview_ended']],
+    ['a micro1 token would be the default one', ['micro1', 'interview.started', '--url', 'URL']],
+  ])('refuses likewise when %s', async (_when, argv) => {
+    // Prepare
+    captured.length = 0;
+    const port = new URL(url).port;
+
+    // Act
+    const code = await runSendCli(
+      argv.map((arg) => (arg === 'URL' ? url : arg)),
+      quiet,
+      { DATA_DIR: idle, PORT: port },
+    );
+
+    // Assess
+    expect({ code, captured }).toEqual({
+      code: 2,
+      captured: [expect.stringContaining(`err: no npm start is running on DATA_DIR ${idle}`)],
+    });
+  });
+
+  it.each([
+    ['--url and --secret name everything', ['--url', 'URL', '--secret', 'whsec_x'], { DATA_DIR: 'IDLE' }],
+    ['PORT and --secret name everything', ['--secret', 'whsec_x'], { DATA_DIR: 'IDLE', PORT: 'PORT' }],
+    ['DATA_DIR is not set (as before)', ['--secret', 'whsec_x'], { PORT: 'PORT' }],
+  ])('still sends when %s', async (_when, flags, environment) => {
+    // Prepare
+    captured.length = 0;
+    const port = new URL(url).port;
+    const fill = (value: string) =>
+      value === 'URL' ? url : value === 'IDLE' ? idle : value === 'PORT' ? port : value;
+
+    // Act
+    const code = await runSendCli(
+      ['round0', 'interview_ended', ...flags.map(fill)],
+      quiet,
+      Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, fill(value)])),
+      // (the CLI's default: DATA_DIR, else `.data/`; an idle one here, whatever the machine runs)
+      idle,
+    );
+
+    // Assess
+    expect({ code, captured }).toEqual({ code: 0, captured: ['/webhooks/round0'] });
+  });
+});
