@@ -8,9 +8,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import * as v from 'valibot';
+import { createAtsAdapter } from '../functions/ats/index.js';
+import { stdoutPath } from '../functions/ats/log/adapter.js';
 import { envNames } from '../functions/platform/env.js';
+import { ConfigurationError } from '../functions/platform/errors.js';
 import { resources } from '../lib/resources.js';
-import { LocalPipelineError } from '../local/errors.js';
+import { LocalPipelineError, LocalSecretsFileError } from '../local/errors.js';
 import { prettyPrintPowertoolsLogs } from '../local/log.js';
 import { ffmpegAvailable } from '../local/media/generate.js';
 import { describeLostMessages, startLocalPipeline, type VendorApiSeed } from '../local/runtime.js';
@@ -21,6 +25,7 @@ import {
   runtimeInfoPath,
   writeRuntimeInfo,
 } from '../local/runtime-info.js';
+import { defaultSecretsFilePath, ensureSecretsFile } from '../local/secrets-file.js';
 
 // DATA_DIR and SECRETS_FILE let `npm run load` run a pipeline of its own that never touches `.data/`.
 const dataDir = dataDirFromEnv(process.env);
@@ -49,15 +54,108 @@ if (
   );
   process.exit(2);
 }
+
+/**
+ * Why the pipeline could not start, printed as one sentence and the process ended: a problem of the set-up
+ * (a port taken, a data directory in use, a broken secrets file) says what to fix; anything else is a bug
+ * and keeps its stack.
+ */
+function cannotStart(error: unknown): never {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(
+      `port ${port} is in use: stop what holds it or choose others, e.g. PORT=0 CONSOLE_PORT=0 npm start ` +
+        '(free ports; npm run send finds them)',
+    );
+  } else if (error instanceof LocalPipelineError || error instanceof LocalSecretsFileError) {
+    console.error(error.message);
+  } else {
+    console.error('the local pipeline could not start:', error);
+  }
+  process.exit(1);
+}
+
+const atsWritesFile = join(dataDir, 'ats-writes.jsonl');
+// Unset or empty: the worker's default, the log adapter.
+const atsAdapter = process.env[envNames.atsAdapter] || 'log';
+const atsConfigText = process.env[envNames.atsConfig] || undefined;
+
+/**
+ * What is wrong with `ATS_ADAPTER`/`ATS_CONFIG`, checked as `cdk synth` checks a stage's `atsAdapter` and
+ * `atsConfig` (lib/config/stage-config.ts: a known adapter, the schema its factory parses, no unknown key),
+ * so that a setting the worker would refuse stops the start instead of dead-lettering every event. Only the
+ * synth's rule that the deployed log adapter can only print is not checked: here it appends to a file.
+ */
+const atsSettingsProblem = async (): Promise<string | undefined> => {
+  let config: unknown = {};
+  if (atsConfigText !== undefined) {
+    try {
+      config = JSON.parse(atsConfigText);
+    } catch {
+      return `${envNames.atsConfig} is not valid JSON`;
+    }
+  }
+  // The stage's schema reads an array as a record of its indexes ("unknown key(s): 0"): say it plainly.
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    return `${envNames.atsConfig}: expected a JSON object of adapter settings`;
+  }
+  const { path } = config as { path?: unknown };
+  const localLogPath = atsAdapter === 'log' && typeof path === 'string' && path !== '';
+  // Imported only when there is something to check: the stage's schema loads aws-cdk-lib (about a second).
+  const { stageConfigSchema } = await import('../lib/config/stage-config.js');
+  const result = v.safeParse(stageConfigSchema, {
+    atsAdapter,
+    atsConfig: localLogPath ? { ...config, path: stdoutPath } : config,
+  });
+  if (result.success) return undefined;
+  return result.issues
+    .map((issue) =>
+      v.getDotPath(issue) === 'atsAdapter'
+        ? `${envNames.atsAdapter} "${atsAdapter}": ${issue.message}`
+        : `${envNames.atsConfig}: ${issue.message}`,
+    )
+    .join('; ');
+};
+
+// Without ATS_ADAPTER and ATS_CONFIG the settings are the log adapter's own, below: nothing to check.
+if (process.env[envNames.atsAdapter] || atsConfigText !== undefined) {
+  const problem = await atsSettingsProblem();
+  if (problem !== undefined) {
+    console.error(
+      `${problem} (the worker would dead-letter every event with it: fix it, or unset ` +
+        `${envNames.atsAdapter} and ${envNames.atsConfig} for the log adapter)`,
+    );
+    process.exit(2);
+  }
+}
+
+/**
+ * An adapter that calls an ATS needs its credentials from the secrets file's `integration.ats` (the log
+ * adapter needs none). The worker builds the adapter from them at its first event and dead-letters every
+ * event when they are missing, so build it once here the same way (`createAtsAdapter`, which makes no
+ * request): whether the ATS accepts them is `npm run ops -- doctor`'s to say, not a start's.
+ */
+let secretsFileCreated = false;
+if (atsAdapter !== 'log') {
+  const file = await ensureSecretsFile(secretsFile ?? defaultSecretsFilePath).catch(cannotStart);
+  secretsFileCreated = file.created;
+  try {
+    createAtsAdapter(atsAdapter, JSON.parse(atsConfigText ?? '{}'), file.secrets.integration.ats);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) cannotStart(error);
+    console.error(
+      `${error.message} (the ${atsAdapter} adapter's credentials go in "integration.ats" of ` +
+        `${file.path}${file.created ? ', created now' : ''}; the worker would dead-letter every event without them)`,
+    );
+    process.exit(1);
+  }
+}
+
 // The handlers log Powertools JSON as deployed; here each line reaches the terminal as one readable line.
 // LOG_FORMAT=json keeps the JSON (to pipe into jq).
 if (process.env.LOG_FORMAT !== 'json') prettyPrintPowertoolsLogs();
 
-const atsWritesFile = join(dataDir, 'ats-writes.jsonl');
 /** Worker settings a developer may set in the shell to try a real ATS locally (credentials go in the secrets file). */
 const passThrough = [
-  envNames.atsAdapter,
-  envNames.atsConfig,
   envNames.atsCompletedStageId,
   envNames.atsScoreFieldId,
   envNames.slackNotifications,
@@ -81,23 +179,14 @@ const pipeline = await startLocalPipeline({
   console: { port: consolePort },
   env: {
     // The default ATS is the log adapter: it appends what the ATS would receive to .data/ats-writes.jsonl.
-    [envNames.atsAdapter]: 'log',
-    [envNames.atsConfig]: JSON.stringify({ path: atsWritesFile }),
+    [envNames.atsAdapter]: atsAdapter,
+    // The log file's path is the log adapter's setting only; another adapter gets its own ATS_CONFIG or none
+    // (`{}` explicitly: the runtime's default is the log adapter's path).
+    [envNames.atsConfig]:
+      atsConfigText ?? (atsAdapter === 'log' ? JSON.stringify({ path: atsWritesFile }) : '{}'),
     ...Object.fromEntries(passThrough),
   },
-}).catch((error: unknown) => {
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(
-      `port ${port} is in use: stop what holds it or choose others, e.g. PORT=0 CONSOLE_PORT=0 npm start ` +
-        '(free ports; npm run send finds them)',
-    );
-  } else if (error instanceof LocalPipelineError) {
-    console.error(error.message);
-  } else {
-    console.error('the local pipeline could not start:', error);
-  }
-  process.exit(1);
-});
+}).catch(cannotStart);
 
 // Lets `npm run ops` find the emulators (they listen on random ports).
 await writeRuntimeInfo(dataDir, runtimeInfoFor(pipeline));
@@ -111,7 +200,7 @@ Webhook URLs (register these with the vendors, or use npm run send):
   micro1  POST ${pipeline.webhookUrls.micro1}
 
 Secrets: ${pipeline.secretsFile.path}${
-  pipeline.secretsFile.created ? '  (created now with random values; git-ignored)' : ''
+  pipeline.secretsFile.created || secretsFileCreated ? '  (created now with random values; git-ignored)' : ''
 }
 Data:    ${dataDir}  (DynamoDB and S3 survive a restart; SQS messages do not)
 ATS:     ${pipeline.env[envNames.atsAdapter]} adapter${

@@ -8,7 +8,10 @@ export class LocalPipelineError extends Error {
   }
 }
 
-/** `secrets.local.json` exists but does not have the expected shape. */
+/**
+ * `secrets.local.json` cannot be created, read or updated, or does not have the expected shape. The message
+ * says which, in one sentence a user can act on (never a secret's value).
+ */
 export class LocalSecretsFileError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

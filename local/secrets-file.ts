@@ -3,7 +3,8 @@
  * it through `LOCAL_SECRETS_FILE`, each its own sections; `npm run send` reads it to sign what it sends.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import {
@@ -42,6 +43,15 @@ const generatePseudonymKey = (): string => randomBytes(32).toString('base64url')
 
 const serialise = (secrets: LocalSecrets) => `${JSON.stringify(secrets, null, 2)}\n`;
 
+/**
+ * Why a file operation failed, without the path the message names already: `EACCES: permission denied`
+ * (Node's message is `<code>: <description>, <syscall> '<path>'`). Never the file's content.
+ */
+const fsReason = (error: unknown): string => {
+  const { code, message } = error as Partial<NodeJS.ErrnoException>;
+  return (typeof message === 'string' ? message.split(', ')[0] : undefined) || code || 'unknown error';
+};
+
 /** Reads and validates the secrets file; names the failing paths, never the values. */
 export const readSecretsFile = async (path: string = defaultSecretsFilePath): Promise<LocalSecrets> => {
   let content: unknown;
@@ -49,7 +59,7 @@ export const readSecretsFile = async (path: string = defaultSecretsFilePath): Pr
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new LocalSecretsFileError(`cannot read ${path}`, { cause: error });
+    throw new LocalSecretsFileError(`cannot read ${path}: ${fsReason(error)}`, { cause: error });
   }
   try {
     content = JSON.parse(text);
@@ -105,14 +115,14 @@ const replaceSecretsFile = async (path: string, content: JsonObject): Promise<vo
   } catch (error) {
     // Never left behind: it holds every secret, beside the repository's files.
     await rm(temporary, { force: true }).catch(() => undefined);
-    throw new LocalSecretsFileError(`cannot update ${path}`, { cause: error });
+    throw new LocalSecretsFileError(`cannot update ${path}: ${fsReason(error)}`, { cause: error });
   }
 };
 
 /**
- * Returns the secrets file, creating it (mode 0600) with fresh random secrets on first use, and bringing a
- * file of an older version up to date (`updated`: see {@link upgraded}). `created` tells the caller to say
- * so once.
+ * Returns the secrets file, creating it (mode 0600, and its directory 0700 when missing) with fresh random
+ * secrets on first use, and bringing a file of an older version up to date (`updated`: see {@link upgraded}).
+ * `created` tells the caller to say so once.
  */
 export const ensureSecretsFile = async (
   path: string = defaultSecretsFilePath,
@@ -133,12 +143,21 @@ export const ensureSecretsFile = async (
     },
   };
   try {
+    // Its directory too (SECRETS_FILE may name one that does not exist yet): the owner's only, as the data
+    // directory. A directory that exists is left as it is.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new LocalSecretsFileError(`cannot create ${dirname(path)} (for ${path}): ${fsReason(error)}`, {
+      cause: error,
+    });
+  }
+  try {
     // `wx` fails when the file exists, so a concurrent start never overwrites secrets already handed out.
     await writeFile(path, serialise(secrets), { mode: 0o600, flag: 'wx' });
     return { path, secrets, created: true, updated: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new LocalSecretsFileError(`cannot create ${path}`, { cause: error });
+      throw new LocalSecretsFileError(`cannot create ${path}: ${fsReason(error)}`, { cause: error });
     }
   }
   // The owner's only, whoever created it (a copy, an editor that saved it 0644).

@@ -134,6 +134,33 @@ describe('local secrets file', () => {
     expect(upgraded.secrets.vendorApi.round0ApiKey).toBe('r0_old');
   });
 
+  it("creates the file's directory, the owner's only, when it does not exist", async () => {
+    // Prepare
+    const path = join(dir, 'new', 'nested', 'secrets.local.json');
+
+    // Act
+    const created = await ensureSecretsFile(path);
+
+    // Assess
+    expect(created.created).toBe(true);
+    expect((await stat(join(dir, 'new'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'new', 'nested'))).mode & 0o777).toBe(0o700);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('says why it cannot create the file (the reason, not only the path)', async () => {
+    // Prepare: where its directory should be, a file
+    await writeFile(join(dir, 'taken'), '');
+    const path = join(dir, 'taken', 'secrets.local.json');
+
+    // Act
+    const creating = ensureSecretsFile(path);
+
+    // Assess
+    await expect(creating).rejects.toThrow(LocalSecretsFileError);
+    await expect(creating).rejects.toThrow(`cannot create ${join(dir, 'taken')} (for ${path}): EEXIST`);
+  });
+
   it('gives each new file different secrets', async () => {
     // Act
     const a = await ensureSecretsFile(join(dir, 'a.json'));
