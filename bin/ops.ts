@@ -7,6 +7,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
+import { LocalSecretsFileError } from '../local/errors.js';
 import { explainAwsError } from '../local/ops/stack-outputs.js';
 import { OpsUsageError, opsCommandOf, runOpsCommand } from '../local/ops.js';
 import { dataDirFromEnv } from '../local/runtime-info.js';
@@ -77,8 +78,11 @@ try {
     console.error(error.message);
     process.exit(2);
   }
-  // An AWS error the operator caused (a typo'd region, no or expired credentials, a missing permission) is
-  // one sentence saying what to check; anything else is a bug, printed with its stack.
-  console.error(explainAwsError(error, command) ?? error);
+  // An AWS error the operator caused (a typo'd region, no or expired credentials, a missing permission) and a
+  // local secrets file missing or broken are one sentence saying what to check; anything else is a bug,
+  // printed with its stack.
+  console.error(
+    explainAwsError(error, command) ?? (error instanceof LocalSecretsFileError ? error.message : error),
+  );
   process.exit(1);
 }

@@ -23,6 +23,7 @@
  * The doctor prints ATS configuration (stage, tag, field ids and names) and check outcomes, never a
  * credential or candidate data. `setup` and `urls` print no secret but the micro1 URL (marked as one).
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
@@ -277,7 +278,11 @@ const usageErrorOf = <T>(read: () => T): T => {
  * the integration secret in Secrets Manager with `--stage` (its output) or `--integration-secret-arn`, else
  * from the local secrets file's `integration.ats`.
  */
-export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): Promise<DoctorTarget> => {
+export const resolveDoctorTarget = async (
+  values: OpsValues,
+  ops: OpsOptions,
+  dataDir?: string,
+): Promise<DoctorTarget> => {
   let settings: Readonly<Record<string, string | undefined>> = ops.env ?? process.env;
   let secretValues: Pick<OpsValues, 'integration-secret-arn' | 'region'> = values;
   let settingsSource = 'the environment';
@@ -311,7 +316,17 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
       ? { scoreFieldId: values['score-field-id'] ?? settings[envNames.atsScoreFieldId] }
       : {}),
   };
-  const { secrets, source } = await readIntegrationSecrets(secretValues, ops);
+  // Locally, the secrets file the running npm start checks with: SECRETS_FILE as it reads it, else the one its
+  // runtime info names (a pipeline started with SECRETS_FILE), else the default.
+  const localFile =
+    values.stage !== undefined
+      ? undefined
+      : settings.SECRETS_FILE
+        ? resolve(settings.SECRETS_FILE)
+        : dataDir === undefined
+          ? undefined
+          : (await readRuntimeInfo(dataDir))?.secretsFile;
+  const { secrets, source } = await readIntegrationSecrets(secretValues, ops, localFile);
   const fromFile = secretValues['integration-secret-arn'] === undefined;
   // Said as it is: the flags given, and the environment (or deployed worker) for the settings it set that no
   // flag gave (`settings read from --adapter/--config, ATS_SCORE_FIELD_ID from the environment`).
@@ -344,8 +359,8 @@ export const resolveDoctorTarget = async (values: OpsValues, ops: OpsOptions): P
   };
 };
 
-const runDoctor = async (values: OpsValues, ops: OpsOptions): Promise<OpsResult> => {
-  const target = await resolveDoctorTarget(values, ops);
+const runDoctor = async (values: OpsValues, ops: OpsOptions, dataDir: string): Promise<OpsResult> => {
+  const target = await resolveDoctorTarget(values, ops, dataDir);
   const report = await diagnoseAts(
     target.adapter,
     target.config,
@@ -1031,7 +1046,7 @@ export const runOpsCommand = async (
     case 'watch':
       return runWatch(values, dataDir, ops);
     case 'doctor':
-      return runDoctor(values, ops);
+      return runDoctor(values, ops, dataDir);
     case 'media':
       return runMedia(values, argument, dataDir);
     case 'parked':

@@ -9,7 +9,7 @@
  * its secrets, and printed its 202.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,16 +52,28 @@ let dynamo: LocalDynamo;
 let running: string;
 /** A data directory no npm start runs on. */
 let idle: string;
+/** The secrets file of the npm start on `running`. */
+let runningSecrets: string;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   running = await mkdtemp(join(tmpdir(), 'data-dir-running-'));
   idle = await mkdtemp(join(tmpdir(), 'data-dir-idle-'));
+  // The secrets file that npm start was given (SECRETS_FILE), as its runtime info names it.
+  runningSecrets = join(running, 'its-secrets.json');
+  await writeFile(
+    runningSecrets,
+    JSON.stringify({
+      webhook: { round0SigningSecrets: ['whsec_data-dir'], micro1Tokens: ['t'.repeat(43)] },
+      integration: {},
+    }),
+  );
   await writeRuntimeInfo(
     running,
     runtimeInfoFor({
       endpoints: { sqs: 'http://127.0.0.1:1', dynamodb: dynamo.endpoint, s3: 'http://127.0.0.1:1' },
       queueUrls: { events: 'http://127.0.0.1:1/queue/events' },
+      secretsFile: { path: runningSecrets },
     }),
   );
   await new ParkingLot({ client: dynamo.client, tableName: resources.ledgerTable.name }).park(
@@ -86,6 +98,25 @@ describe('npm run ops with DATA_DIR', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain('round0:evt_on_its_own_data_dir  — parked on the DATA_DIR pipeline');
     expect(stdout.trim().split('\n').at(-1)).toBe(`on: the local npm start (${running})`);
+  });
+
+  it('doctor reads the ATS credentials from the secrets file of the npm start of DATA_DIR, as the worker does', async () => {
+    // Act
+    const { code, stdout } = await runCli('ops', ['doctor'], { DATA_DIR: running });
+
+    // Assess: the file npm start was given, not <repo>/secrets.local.json
+    expect(code).toBe(0);
+    expect(stdout).toContain(`credentials read from ${runningSecrets} (integration.ats)`);
+  });
+
+  it('says in one sentence, not a stack, that the secrets file cannot be read', async () => {
+    // Act
+    const missing = join(idle, 'no-such-secrets.json');
+    const { code, stderr } = await runCli('ops', ['doctor'], { DATA_DIR: idle, SECRETS_FILE: missing });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(`^cannot read ${missing}: ENOENT`)]);
   });
 });
 
