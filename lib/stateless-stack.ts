@@ -1,7 +1,8 @@
 /**
  * The stateless half of a stage: the HTTP API, the three functions and their event sources, the dashboard,
  * the alarms and their SNS topic. Nothing here holds data that a redeploy (or `cdk destroy` and deploy) of
- * this stack would lose, apart from its logs (retained like the data, see `retainLogs`).
+ * this stack would lose, apart from its logs (retained like the data, see `retainLogs`); but a destroy gives
+ * the new HTTP API a new hostname, so both webhook URLs must be registered with the vendors again.
  *
  * It uses the stateful stack's resources through props ({@link StatefulResources}); CDK turns each use into an
  * Export of the stateful stack and an `Fn::ImportValue` here: strong references, set explicitly in cdk.json
@@ -14,7 +15,7 @@
  *      .produce(ReferenceStrength.BOTH)`); deploy both stacks (`--all`; this one now uses the new value);
  *   2. remove that line (and the old resource); deploy again.
  * On a throw-away stage, destroying this stack first (it holds no data) and deploying both again does the
- * same in one step.
+ * same in one step (with new webhook URLs).
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
