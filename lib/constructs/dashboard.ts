@@ -8,6 +8,8 @@
  *   throttles, p50/p90/p99 duration, concurrent executions), both queues with their DLQs (depth, oldest
  *   message age, DLQ depth and age) and the ledger table (throttles, latency, capacity): the library's
  *   `monitor*` segments, as they are;
+ * - after each queue's segments, what the queue holds by state (visible, in flight, delayed) and what its DLQ
+ *   holds (visible + in flight, as its alarm counts), which the library's queue graphs leave out;
  * - every metric of `functions/platform/metric-names.ts`, through the library's custom monitoring: the
  *   aggregate by `service` (one graph per service and unit, since counts, bytes and milliseconds share no
  *   axis), `EndToEndLag` p50/p90/p99, the ATS failure rate (the alarm's metric math), and one breakdown graph
@@ -16,15 +18,23 @@
  */
 import { Aws, Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { AlarmStatusWidget, type IAlarm, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  AlarmStatusWidget,
+  type IAlarm,
+  MathExpression,
+  type Metric,
+  Stats,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
   type CustomMetric,
   type CustomMetricGroup,
+  type CustomMonitoringProps,
   DashboardRenderingPreference,
   DefaultDashboardFactory,
+  GraphWidgetType,
   MetricStatistic,
   MonitoringFacade,
   SingleWidgetDashboardSegment,
@@ -99,6 +109,47 @@ const breakdownSearch = (
   period,
 });
 
+/**
+ * What a queue and its DLQ hold, by state. The library's queue graphs count visible messages only, but the
+ * worker hides a retried event for up to 3 h (`ChangeMessageVisibility`, functions/queue/redelivery.ts) and
+ * the archive defers a busy asset for up to 15 min (`DelaySeconds`, functions/archive/busy-wait.ts): during an
+ * ATS outage or rate limiting a queue reads 0 visible while it holds hundreds of events. Stacked, so the top
+ * is all the queue holds. The DLQ graph is what its `*-dlq-not-empty` alarm counts (visible + in flight,
+ * lib/constructs/alarms.ts): maxima over this file's 5 minutes, never below the alarm's 1-minute maxima.
+ */
+const messagesByState = (name: string, queue: IQueue, deadLetterQueue: IQueue): CustomMonitoringProps => {
+  const max = (label: string) => ({ statistic: Stats.MAXIMUM, period, label });
+  return {
+    humanReadableName: `${name}: messages by state`,
+    alarmFriendlyName: `${name} messages by state`,
+    metricGroups: [
+      {
+        title: 'Visible, in flight and delayed (max, stacked)',
+        graphWidgetType: GraphWidgetType.STACKED_AREA,
+        metrics: [
+          queue.metricApproximateNumberOfMessagesVisible(max('Visible')),
+          queue.metricApproximateNumberOfMessagesNotVisible(max('In flight (processing or held for retry)')),
+          queue.metricApproximateNumberOfMessagesDelayed(max('Delayed')),
+        ],
+      },
+      {
+        title: 'DLQ: visible + in flight (max, as alarmed)',
+        metrics: [
+          new MathExpression({
+            expression: 'FILL(visible, 0) + FILL(inFlight, 0)',
+            usingMetrics: {
+              visible: deadLetterQueue.metricApproximateNumberOfMessagesVisible(max('Visible')),
+              inFlight: deadLetterQueue.metricApproximateNumberOfMessagesNotVisible(max('In flight')),
+            },
+            period,
+            label: 'Visible + in flight',
+          }),
+        ],
+      },
+    ],
+  };
+};
+
 export class ServiceDashboard extends Construct {
   public readonly facade: MonitoringFacade;
   /** The stage's metrics namespace. */
@@ -147,6 +198,7 @@ export class ServiceDashboard extends Construct {
       deadLetterQueue: props.eventsDeadLetterQueue,
       humanReadableName: 'Events queue',
     });
+    facade.monitorCustom(messagesByState('Events queue', props.eventsQueue, props.eventsDeadLetterQueue));
     facade.monitorLambdaFunction({
       lambdaFunction: props.workerFunction,
       humanReadableName: 'Worker Lambda',
@@ -183,6 +235,7 @@ export class ServiceDashboard extends Construct {
       deadLetterQueue: props.archiveDeadLetterQueue,
       humanReadableName: 'Archive queue',
     });
+    facade.monitorCustom(messagesByState('Archive queue', props.archiveQueue, props.archiveDeadLetterQueue));
     facade.monitorLambdaFunction({
       lambdaFunction: props.archiveFunction,
       humanReadableName: 'Archive Lambda',
