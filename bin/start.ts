@@ -188,6 +188,14 @@ const pipeline = await startLocalPipeline({
   },
 }).catch(cannotStart);
 
+/** Where the log adapter writes: the developer's own `path` (checked above), else `.data/ats-writes.jsonl`. */
+function logAdapterTarget(): string {
+  const { path } = JSON.parse(pipeline.env[envNames.atsConfig] ?? '{}') as { path?: string };
+  return path === stdoutPath
+    ? 'every ATS write is printed'
+    : `every ATS write is appended to ${path ?? atsWritesFile}`;
+}
+
 // Lets `npm run ops` find the emulators (they listen on random ports).
 await writeRuntimeInfo(dataDir, runtimeInfoFor(pipeline));
 
@@ -204,7 +212,7 @@ Secrets: ${pipeline.secretsFile.path}${
 }
 Data:    ${dataDir}  (DynamoDB and S3 survive a restart; SQS messages do not)
 ATS:     ${pipeline.env[envNames.atsAdapter]} adapter${
-  pipeline.env[envNames.atsAdapter] === 'log' ? `: every ATS write is appended to ${atsWritesFile}` : ''
+  pipeline.env[envNames.atsAdapter] === 'log' ? `: ${logAdapterTarget()}` : ''
 }
 Vendor APIs (local fakes used for enrichment): ROUND0 ${pipeline.vendorApiUrls?.round0}, micro1 ${pipeline.vendorApiUrls?.micro1}
 ${

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { projectRoot } from '../../../lib/constructs/service-function.js';
+import { runSendCli } from '../../../local/send.js';
 
 let root: string;
 /** The pipeline's data directory: not made beforehand, so a refusal can be seen to have started nothing. */
@@ -234,16 +235,34 @@ describe('npm start: ATS settings', () => {
     expect(outcome.stdout).toMatch(/^ATS: {5}greenhouse adapter$/m);
   }, 120_000);
 
-  it("starts the log adapter with a file of the developer's own (deployed it may only print; here it writes a file)", async () => {
+  it("starts the log adapter with a file of the developer's own, says so, and writes there (deployed it may only print)", async () => {
     // Act
-    const outcome = await start({
-      ATS_ADAPTER: 'log',
-      ATS_CONFIG: JSON.stringify({ path: join(root, 'writes.jsonl') }),
-    });
+    const own = join(root, 'writes.jsonl');
+    const outcome = await start({ ATS_ADAPTER: 'log', ATS_CONFIG: JSON.stringify({ path: own }) });
+    const sent = await runSendCli(
+      ['round0', 'interview_ended'],
+      { out: () => undefined, err: () => undefined },
+      { DATA_DIR: dataDir, SECRETS_FILE: secretsFile },
+      dataDir,
+    );
+
+    // Assess: the worker got the settings checked (its writes in the developer's file, not the default)
+    expect({ code: outcome.code, stderr: outcome.stderr }).toEqual({ code: undefined, stderr: '' });
+    expect(outcome.stdout).toContain(`ATS:     log adapter: every ATS write is appended to ${own}`);
+    expect(sent).toBe(0);
+    const deadline = Date.now() + 30_000;
+    while (!(await exists(own)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await exists(own)).toBe(true);
+    expect(await exists(join(dataDir, 'ats-writes.jsonl'))).toBe(false);
+  }, 120_000);
+
+  it('takes an empty ATS_ADAPTER and ATS_CONFIG as unset: the log adapter', async () => {
+    // Act
+    const outcome = await start({ ATS_ADAPTER: '', ATS_CONFIG: '' });
 
     // Assess
     expect({ code: outcome.code, stderr: outcome.stderr }).toEqual({ code: undefined, stderr: '' });
-    expect(outcome.stdout).toMatch(/^ATS: {5}log adapter/m);
+    expect(outcome.stdout).toMatch(/^ATS: {5}log adapter: every ATS write is appended to /m);
   }, 120_000);
 });
 

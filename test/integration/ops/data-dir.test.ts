@@ -9,7 +9,7 @@
  * its secrets, and printed its 202.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -109,6 +109,19 @@ describe('npm run ops with DATA_DIR', () => {
     expect(stdout).toContain(`credentials read from ${runningSecrets} (integration.ats)`);
   });
 
+  it("doctor takes SECRETS_FILE over the running npm start's file, as npm start and send read it", async () => {
+    // Prepare: another secrets file named in the shell
+    const other = join(idle, 'other-secrets.json');
+    await writeFile(other, await readFile(runningSecrets, 'utf8'));
+
+    // Act
+    const { code, stdout } = await runCli('ops', ['doctor'], { DATA_DIR: running, SECRETS_FILE: other });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain(`credentials read from ${other} (integration.ats)`);
+  });
+
   it('says in one sentence, not a stack, that the secrets file cannot be read', async () => {
     // Act
     const missing = join(idle, 'no-such-secrets.json');
@@ -176,12 +189,25 @@ describe('npm run send with DATA_DIR', () => {
     ['--url and --secret name everything', ['--url', 'URL', '--secret', 'whsec_x'], { DATA_DIR: 'IDLE' }],
     ['PORT and --secret name everything', ['--secret', 'whsec_x'], { DATA_DIR: 'IDLE', PORT: 'PORT' }],
     ['DATA_DIR is not set (as before)', ['--secret', 'whsec_x'], { PORT: 'PORT' }],
+    [
+      'PORT and SECRETS_FILE name everything',
+      [],
+      { DATA_DIR: 'IDLE', PORT: 'PORT', SECRETS_FILE: 'SECRETS' },
+    ],
   ])('still sends when %s', async (_when, flags, environment) => {
     // Prepare
     captured.length = 0;
     const port = new URL(url).port;
     const fill = (value: string) =>
-      value === 'URL' ? url : value === 'IDLE' ? idle : value === 'PORT' ? port : value;
+      value === 'URL'
+        ? url
+        : value === 'IDLE'
+          ? idle
+          : value === 'PORT'
+            ? port
+            : value === 'SECRETS'
+              ? runningSecrets
+              : value;
 
     // Act
     const code = await runSendCli(
