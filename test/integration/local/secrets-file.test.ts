@@ -158,7 +158,20 @@ describe('local secrets file', () => {
 
     // Assess
     await expect(creating).rejects.toThrow(LocalSecretsFileError);
-    await expect(creating).rejects.toThrow(`cannot create ${join(dir, 'taken')} (for ${path}): EEXIST`);
+    await expect(creating).rejects.toThrow(
+      `cannot create ${join(dir, 'taken')} (for ${path}): EEXIST: file already exists`,
+    );
+  });
+
+  it('says why it cannot write the file itself once its directory is there', async () => {
+    // Prepare: a name the file system refuses (a permission would not do: the tests may run as root)
+    const path = join(dir, 'x'.repeat(300));
+
+    // Act
+    const creating = ensureSecretsFile(path);
+
+    // Assess
+    await expect(creating).rejects.toThrow(`cannot create ${path}: ENAMETOOLONG`);
   });
 
   it('gives each new file different secrets', async () => {
