@@ -8,43 +8,25 @@
  * pipeline is running"), and send, finding no pipeline on DATA_DIR, sent to the one on port 3000, signed with
  * its secrets, and printed its 202.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import { resources } from '../../../lib/resources.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
 import { runSendCli } from '../../../local/send.js';
+import { runCliProcess } from '../../helpers/cli-process.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { round0 } from '../sync/world.js';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Runs `bin/<script>.ts` as `npm run <script>` does, with `environment` instead of this shell's settings. */
 const runCli = (script: 'ops' | 'send', args: readonly string[], environment: Record<string, string>) => {
   // The settings a developer's shell may hold that would pick another pipeline.
   const { DATA_DIR, SECRETS_FILE, PORT, ...inherited } = process.env;
-  const child = spawn('node_modules/.bin/tsx', [`bin/${script}.ts`, ...args], {
-    cwd: repoRoot,
-    env: { ...inherited, NODE_OPTIONS: '', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
+  return runCliProcess(script, args, { ...inherited, ...environment });
 };
 
 let dynamo: LocalDynamo;

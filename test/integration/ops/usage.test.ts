@@ -3,31 +3,11 @@
  * stage only (without --stage they answer "pass --stage" and exit 2), every other command on the running
  * npm start too. Before, the footer said every command works on the running npm start.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+import { runCliProcess } from '../../helpers/cli-process.js';
 
 /** `npm run ops -- <args>` as an operator runs it. */
-const runOps = (args: readonly string[]) => {
-  const child = spawn('node_modules/.bin/tsx', ['bin/ops.ts', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-};
+const runOps = (args: readonly string[]) => runCliProcess('ops', args, process.env);
 
 describe('npm run ops usage', () => {
   it('says setup and urls need --stage, as they answer without it', async () => {
