@@ -14,6 +14,7 @@ import { resources } from '../../lib/resources.js';
 import { localAws } from '../../local/emulators.js';
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../local/fakes/webhook-receiver.js';
 import { type LocalLog, silentLog } from '../../local/log.js';
+import { listRawEvents, readRawEvents } from '../../local/ops/raw-store.js';
 import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../local/runtime.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../local/runtime-info.js';
 import { type SentEvent, sendEvent } from '../../local/send.js';
@@ -22,6 +23,7 @@ import {
   type FixtureJson,
   fixtureNamed,
   loadFixtures,
+  s3For,
   setIntegrationSecrets,
   setSecretsSection,
 } from '../e2e/helpers.js';
@@ -36,6 +38,28 @@ export const archiveManifestOf = (world: FaultsWorld): ArchiveManifest =>
     }),
     tableName: resources.ledgerTable.name,
   });
+
+/**
+ * The dedupe keys of `vendor`'s deliveries in the world's raw event store, kept by the worker alone or in a
+ * batch object, read as the replay and erase tools read them.
+ */
+export const rawEventKeysOf = async (
+  world: FaultsWorld,
+  vendor: 'round0' | 'micro1',
+): Promise<Set<string>> => {
+  const s3 = s3For(world.pipeline);
+  try {
+    const { objects } = await listRawEvents(s3, resources.bucket.name, { vendors: [vendor] });
+    const stored = await Promise.all(objects.map((ref) => readRawEvents(s3, resources.bucket.name, ref)));
+    return new Set(
+      stored
+        .flatMap((held) => held?.events ?? [])
+        .flatMap((raw) => (raw?.vendor === vendor ? [raw.dedupeKey] : [])),
+    );
+  } finally {
+    s3.destroy();
+  }
+};
 
 /** The stage a completed interview moves to, so every completed interview makes three writes. */
 export const completedStageId = 'stage-screened';

@@ -14,19 +14,17 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resources } from '../../lib/resources.js';
 import type { HeldRequest } from '../../local/fakes/fake-server.js';
 import type { MediaFake } from '../../local/fakes/media.js';
-import { listRawEvents, readRawEvents } from '../../local/ops/raw-store.js';
 import { runOpsCommand } from '../../local/ops.js';
 import type { SentEvent } from '../../local/send.js';
-import { s3For } from '../e2e/helpers.js';
 import { audit } from './audit.js';
 import {
   archiveManifestOf,
   completedEffects,
   type FaultsWorld,
   micro1Report,
+  rawEventKeysOf,
   round0Ended,
   startFaultsWorld,
 } from './harness.js';
@@ -184,15 +182,7 @@ describe('S3 down for longer than the retries (local runtime, S3 emulator stoppe
 
     // Assess: both ROUND0 deliveries are in the raw event store, kept by the worker once S3 was back (alone or
     // in a batch object, as the replay and erase tools read it)
-    const s3 = s3For(world.pipeline);
-    const { objects } = await listRawEvents(s3, resources.bucket.name, { vendors: ['round0'] });
-    const stored = await Promise.all(objects.map((ref) => readRawEvents(s3, resources.bucket.name, ref)));
-    s3.destroy();
-    const storedKeys = new Set(
-      stored
-        .flatMap((held) => held?.events ?? [])
-        .flatMap((raw) => (raw?.vendor === 'round0' ? [raw.dedupeKey] : [])),
-    );
+    const storedKeys = await rawEventKeysOf(world, 'round0');
     expect([...storedKeys].sort()).toEqual([...deadLettered].sort());
 
     // Act: a second redrive of each

@@ -14,8 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resources } from '../../lib/resources.js';
 import type { MediaFake } from '../../local/fakes/media.js';
-import { listRawEvents, readRawEvents } from '../../local/ops/raw-store.js';
-import { s3For } from '../e2e/helpers.js';
 import { eventually } from '../integration/local/factories.js';
 import { appliedEffects, audit, readLedger } from './audit.js';
 import {
@@ -23,6 +21,7 @@ import {
   completedEffects,
   type FaultsWorld,
   micro1Report,
+  rawEventKeysOf,
   round0Ended,
   startFaultsWorld,
 } from './harness.js';
@@ -135,15 +134,7 @@ describe('S3 down for a window (local runtime, S3 emulator stopped and restarted
     // Assess: both ROUND0 deliveries are in the raw event store, kept by the worker: alone or in a batch
     // object, as the replay and erase tools read it (the redelivered small one and the retried large one may
     // reach the worker in one invocation)
-    const s3 = s3For(world.pipeline);
-    const { objects } = await listRawEvents(s3, resources.bucket.name, { vendors: ['round0'] });
-    const stored = await Promise.all(objects.map((ref) => readRawEvents(s3, resources.bucket.name, ref)));
-    s3.destroy();
-    const storedKeys = new Set(
-      stored
-        .flatMap((held) => held?.events ?? [])
-        .flatMap((raw) => (raw?.vendor === 'round0' ? [raw.dedupeKey] : [])),
-    );
+    const storedKeys = await rawEventKeysOf(world, 'round0');
     expect([...storedKeys].filter((key) => /s3-(small|large)$/.test(key)).sort()).toEqual([
       'round0:evt_s3-large',
       'round0:evt_s3-small',
