@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ArchiveManifest } from '../../functions/archive/manifest.js';
+import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
 import { resources } from '../../lib/resources.js';
 import { localAws } from '../../local/emulators.js';
+import { type FakeRound0Api, round0InterviewFromWebhook } from '../../local/fakes/round0-api.js';
 import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../local/fakes/webhook-receiver.js';
 import { type LocalLog, silentLog } from '../../local/log.js';
 import { listRawEvents, readRawEvents } from '../../local/ops/raw-store.js';
@@ -60,6 +62,36 @@ export const rawEventKeysOf = async (
     s3.destroy();
   }
 };
+
+/** What only the ROUND0 API's copy of an interview says (its webhook says otherwise). */
+export const fromTheRound0Api = 'Feedback read from the ROUND0 API.';
+
+/**
+ * The webhook of a completed ROUND0 interview, and the API's copy of it (no audio, the first feedback
+ * {@link fromTheRound0Api}) served by `api` and kept in `interviews`, which outlive the API's restarts.
+ */
+export const round0EndedServedBy = async (
+  api: FakeRound0Api,
+  interviews: Record<string, unknown>,
+  id: string,
+): Promise<string> => {
+  const webhook = await round0Ended(id);
+  const { body } = round0InterviewFromWebhook(JSON.parse(webhook), {
+    audioBaseUrl: 'https://unused.invalid',
+  });
+  const responses = body.responses as Array<Record<string, unknown>>;
+  for (const response of responses) delete response.audio_url;
+  (responses[0] as Record<string, unknown>).feedback = fromTheRound0Api;
+  interviews[id] = body;
+  api.state.interviews.set(id, body);
+  return webhook;
+};
+
+/** The ATS writes made for an interview so far, repeats included (`id`: ROUND0's, or micro1's `report:<id>`). */
+export const atsWritesOf = (world: FaultsWorld, id: string, vendor: 'round0' | 'micro1' = 'round0') =>
+  world.receiver.state.deliveries
+    .map((delivery) => delivery.payload as GenericAtsEvent | undefined)
+    .filter((payload) => payload?.eventKey.startsWith(`${vendor}:${id}:`));
 
 /** The stage a completed interview moves to, so every completed interview makes three writes. */
 export const completedStageId = 'stage-screened';

@@ -10,21 +10,21 @@
  * good (ats.faults), a key rotated in the secret while the container's cache still held the old one
  * (integration/sync/worker-secret-rotation and worker-vendor-key-rotation).
  */
-import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
-import {
-  type FakeRound0Api,
-  round0InterviewFromWebhook,
-  startFakeRound0Api,
-} from '../../local/fakes/round0-api.js';
+import { type FakeRound0Api, startFakeRound0Api } from '../../local/fakes/round0-api.js';
 import { runOpsCommand } from '../../local/ops.js';
 import type { SentEvent } from '../../local/send.js';
 import { audit } from './audit.js';
-import { completedEffects, type FaultsWorld, round0Ended, startFaultsWorld } from './harness.js';
+import {
+  atsWritesOf,
+  completedEffects,
+  type FaultsWorld,
+  fromTheRound0Api,
+  round0EndedServedBy,
+  startFaultsWorld,
+} from './harness.js';
 
 /** The key the worker is configured with. */
 const apiKey = 'round0-faults-key';
-/** What only the API's copy of an interview says (its webhook says otherwise). */
-const fromTheApi = 'Feedback read from the ROUND0 API.';
 
 let world: FaultsWorld;
 let round0Api: FakeRound0Api;
@@ -50,19 +50,8 @@ afterAll(async () => {
   await round0Api?.close();
 });
 
-/** The webhook of a completed interview, and the API's copy of it (no audio, the feedback its own). */
-const interview = async (id: string): Promise<string> => {
-  const webhook = await round0Ended(id);
-  const { body } = round0InterviewFromWebhook(JSON.parse(webhook), {
-    audioBaseUrl: 'https://unused.invalid',
-  });
-  const responses = body.responses as Array<Record<string, unknown>>;
-  for (const response of responses) delete response.audio_url;
-  (responses[0] as Record<string, unknown>).feedback = fromTheApi;
-  interviews[id] = body;
-  round0Api.state.interviews.set(id, body);
-  return webhook;
-};
+/** A completed interview's webhook; the API serves its copy. */
+const interview = (id: string): Promise<string> => round0EndedServedBy(round0Api, interviews, id);
 
 const dedupeKeyOf = (sent: SentEvent): string => (JSON.parse(sent.body) as { id: string }).id;
 
@@ -74,10 +63,7 @@ const deliver = async (webhook: string): Promise<string> => {
 };
 
 /** The ATS writes made for an interview so far, repeats included. */
-const writesOf = (id: string) =>
-  world.receiver.state.deliveries
-    .map((delivery) => delivery.payload as GenericAtsEvent | undefined)
-    .filter((payload) => payload?.eventKey.startsWith(`round0:${id}:`));
+const writesOf = (id: string) => atsWritesOf(world, id);
 
 const noteOf = (id: string) =>
   writesOf(id).find((write) => write?.type === 'interview-sync.note')?.note?.text;
@@ -116,7 +102,7 @@ describe('the vendor API refusing the key for good (local runtime, ROUND0 API fa
     await audit(world, { effects: expectedEffects, deadLettered: [refused] });
     expect(writesOf('key-403')).toEqual([]);
     expect(round0Api.log.count({ ...readsOf('key-403'), applied: false })).toBe(1);
-    expect(noteOf('key-fine')).toContain(fromTheApi);
+    expect(noteOf('key-fine')).toContain(fromTheRound0Api);
     expect(await parkedFailed()).toEqual([expect.stringContaining(`  ${refused}  — round0 API refused`)]);
 
     // Act: the refusal is fixed; the operator redrives the DLQ
@@ -130,7 +116,7 @@ describe('the vendor API refusing the key for good (local runtime, ROUND0 API fa
     expectedEffects.push(...completedEffects('round0', 'key-403'));
     await audit(world, { effects: expectedEffects });
     expect(round0Api.log.count(readsOf('key-403'))).toBeGreaterThanOrEqual(1);
-    expect(noteOf('key-403')).toContain(fromTheApi);
+    expect(noteOf('key-403')).toContain(fromTheRound0Api);
     expect(await parkedFailed()).toEqual([]);
 
     // Act: the operator redrives again, then replays the window from the raw event store
@@ -171,7 +157,7 @@ describe('the vendor API refusing the key for good (local runtime, ROUND0 API fa
     expect(redrive.lines).toContain('  1 × round0 API refused the API key (HTTP 401)');
     expectedEffects.push(...completedEffects('round0', 'key-401'));
     await audit(world, { effects: expectedEffects });
-    expect(noteOf('key-401')).toContain(fromTheApi);
+    expect(noteOf('key-401')).toContain(fromTheRound0Api);
     expect(await parkedFailed()).toEqual([]);
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 });

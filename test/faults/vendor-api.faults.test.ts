@@ -7,24 +7,21 @@
  * API's data, each effect once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GenericAtsEvent } from '../../functions/ats/generic/adapter.js';
 import {
   type FakeMicro1Api,
   micro1ReportFromWebhook,
   startFakeMicro1Api,
 } from '../../local/fakes/micro1-api.js';
-import {
-  type FakeRound0Api,
-  round0InterviewFromWebhook,
-  startFakeRound0Api,
-} from '../../local/fakes/round0-api.js';
+import { type FakeRound0Api, startFakeRound0Api } from '../../local/fakes/round0-api.js';
 import { eventually } from '../integration/local/factories.js';
 import { audit } from './audit.js';
 import {
+  atsWritesOf,
   completedEffects,
   type FaultsWorld,
+  fromTheRound0Api,
   micro1Report,
-  round0Ended,
+  round0EndedServedBy,
   startFaultsWorld,
 } from './harness.js';
 
@@ -32,8 +29,6 @@ const apiKey = 'round0-faults-key';
 const micro1ApiKey = 'micro1-faults-key';
 /** The transcript line only the micro1 API's copy of a report has (`micro1ReportFromWebhook` adds it). */
 const micro1ApiLine = 'I build web applications and enjoy making them fast and accessible.';
-/** What only the API's copy of an interview says (its webhook says otherwise). */
-const fromTheApi = 'Feedback read from the ROUND0 API.';
 
 let world: FaultsWorld;
 let round0Api: FakeRound0Api;
@@ -59,25 +54,11 @@ afterAll(async () => {
   await micro1Api?.close();
 });
 
-/** The webhook of a completed interview, and the API's copy of it (no audio, the feedback its own). */
-const interview = async (id: string): Promise<string> => {
-  const webhook = await round0Ended(id);
-  const { body } = round0InterviewFromWebhook(JSON.parse(webhook), {
-    audioBaseUrl: 'https://unused.invalid',
-  });
-  const responses = body.responses as Array<Record<string, unknown>>;
-  for (const response of responses) delete response.audio_url;
-  (responses[0] as Record<string, unknown>).feedback = fromTheApi;
-  interviews[id] = body;
-  round0Api.state.interviews.set(id, body);
-  return webhook;
-};
+/** A completed interview's webhook; the API serves its copy. */
+const interview = (id: string): Promise<string> => round0EndedServedBy(round0Api, interviews, id);
 
 /** The ATS writes made for an interview so far (`id`: ROUND0's interview id, or micro1's `report:<id>`). */
-const writesOf = (id: string, vendor: 'round0' | 'micro1' = 'round0') =>
-  world.receiver.state.deliveries
-    .map((delivery) => delivery.payload as GenericAtsEvent | undefined)
-    .filter((payload) => payload?.eventKey.startsWith(`${vendor}:${id}:`));
+const writesOf = (id: string, vendor: 'round0' | 'micro1' = 'round0') => atsWritesOf(world, id, vendor);
 
 describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
   it('retries enrichment while the API refuses connections, and syncs from it once it is back', async () => {
@@ -101,7 +82,7 @@ describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
     );
     expect(
       writesOf('api-refused').find((write) => write?.type === 'interview-sync.note')?.note?.text,
-    ).toContain(fromTheApi);
+    ).toContain(fromTheRound0Api);
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 
   it('retries enrichment while the API answers 503 for a window, and syncs from it once it recovers', async () => {
@@ -123,7 +104,7 @@ describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
     expectedEffects.push(...completedEffects('round0', 'api-503'));
     await audit(world, { effects: expectedEffects });
     expect(writesOf('api-503').find((write) => write?.type === 'interview-sync.note')?.note?.text).toContain(
-      fromTheApi,
+      fromTheRound0Api,
     );
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 
@@ -149,7 +130,7 @@ describe('the vendor API down (local runtime, ROUND0 API fake)', () => {
     await audit(world, { effects: expectedEffects });
     expect(
       writesOf('api-reset').find((write) => write?.type === 'interview-sync.note')?.note?.text,
-    ).toContain(fromTheApi);
+    ).toContain(fromTheRound0Api);
   }, 150_000); // above the sum of its waits: a slow run fails with the audit's difference, not jest's timeout
 
   it("retries a micro1 report's enrichment while the API answers 503 for a window, and fills its missing part from it once it recovers", async () => {
