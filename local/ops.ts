@@ -23,7 +23,6 @@
  * The doctor prints ATS configuration (stage, tag, field ids and names) and check outcomes, never a
  * credential or candidate data. `setup` and `urls` print no secret but the micro1 URL (marked as one).
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
@@ -39,7 +38,7 @@ import type { RawReplayOptions } from './ops/replay-raw.js';
 import { readStageOutputs, requireOutput, type StageOutputs } from './ops/stack-outputs.js';
 import { type OpsStage, requireResource, resolveStage, StageError } from './ops/stage.js';
 import { readRuntimeInfo } from './runtime-info.js';
-import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
+import { defaultSecretsFilePath, readSecretsFile, runningSecretsFilePath } from './secrets-file.js';
 
 export class OpsUsageError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -321,11 +320,10 @@ export const resolveDoctorTarget = async (
   const localFile =
     values.stage !== undefined
       ? undefined
-      : settings.SECRETS_FILE
-        ? resolve(settings.SECRETS_FILE)
-        : dataDir === undefined
-          ? undefined
-          : (await readRuntimeInfo(dataDir))?.secretsFile;
+      : runningSecretsFilePath(
+          settings,
+          dataDir === undefined ? undefined : (await readRuntimeInfo(dataDir))?.secretsFile,
+        );
   const { secrets, source } = await readIntegrationSecrets(secretValues, ops, localFile);
   const fromFile = secretValues['integration-secret-arn'] === undefined;
   // Said as it is: the flags given, and the environment (or deployed worker) for the settings it set that no

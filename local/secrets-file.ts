@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import {
@@ -27,6 +27,16 @@ export interface LocalSecrets {
 
 /** `<repo root>/secrets.local.json` (listed in `.gitignore`). */
 export const defaultSecretsFilePath = fileURLToPath(new URL('../secrets.local.json', import.meta.url));
+
+/**
+ * The secrets file the running `npm start` checks with, as the tools find it: `SECRETS_FILE` as npm start
+ * reads it, else the file its runtime info names (`runningFile`), else the default.
+ */
+export const runningSecretsFilePath = (
+  environment: Readonly<Record<string, string | undefined>>,
+  runningFile: string | undefined,
+): string =>
+  environment.SECRETS_FILE ? resolve(environment.SECRETS_FILE) : (runningFile ?? defaultSecretsFilePath);
 
 // `vendorApi` may be missing (a file written before that secret existed): read as `{}`, then upgraded.
 const localSecretsSchema = v.object({

@@ -19,8 +19,8 @@ import {
   readSecretString,
   storedWebhookSecretsSchema,
 } from './ops/stage-secrets.js';
-import { dataDirFromEnv, type RuntimeInfo, readRuntimeInfo } from './runtime-info.js';
-import { defaultSecretsFilePath, readSecretsFile } from './secrets-file.js';
+import { dataDirFromEnv, readRuntimeInfo } from './runtime-info.js';
+import { readSecretsFile, runningSecretsFilePath } from './secrets-file.js';
 
 /** `local/fixtures`: the vendors' sample payloads, one folder per vendor. */
 export const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -283,7 +283,7 @@ export const runSendCli = async (
       }
       const secrets =
         needsSecret || needsToken
-          ? await readLocalSecrets(localSecretsFile(environment, running))
+          ? await readLocalSecrets(runningSecretsFilePath(environment, running?.secretsFile))
           : undefined;
       target = {
         baseUrl,
@@ -359,12 +359,6 @@ const deployedTarget = async (
     throw error;
   }
 };
-
-/** The secrets the running `npm start` checks with: `SECRETS_FILE` as it reads it, else the file its runtime info names. */
-const localSecretsFile = (environment: NodeJS.ProcessEnv, running: RuntimeInfo | undefined): string =>
-  environment.SECRETS_FILE
-    ? resolve(environment.SECRETS_FILE)
-    : (running?.secretsFile ?? defaultSecretsFilePath);
 
 const readLocalSecrets = async (path: string) => {
   try {
