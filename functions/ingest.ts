@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import {
   acceptedBody,
   acceptWebhook,
+  answerWithinMs,
   defaultMaxBodyBytes,
   type WebhookRequest,
 } from './intake/accept-webhook.js';
@@ -64,6 +65,7 @@ export const createIngestHandler = () => {
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const answerBy = Date.now() + answerWithinMs;
     const request: WebhookRequest = {
       // Route by what API Gateway matched: rawPath carries any stage (`/prod/…`) or custom-domain base
       // path (`/v1/…`) in front of the route, routeKey and pathParameters never do.
@@ -77,7 +79,8 @@ export const createIngestHandler = () => {
     try {
       const accepted = await acceptWebhook(request, {
         readWebhookSecrets,
-        publish: (e, raw) => queue.publish(e, raw),
+        publish: (e, raw, deadline) => queue.publish(e, raw, deadline),
+        answerBy,
         maxBodyBytes,
         signatureToleranceSeconds,
       });

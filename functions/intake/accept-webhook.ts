@@ -4,6 +4,7 @@
  * raw event store). Resolves only once the queue has durably accepted the event, so the caller may answer
  * 2xx; every refusal is a typed error from `./errors.ts`.
  */
+import { SecretUnavailableError } from '../platform/errors.js';
 import type { WebhookSecrets } from '../platform/secrets-shape.js';
 import { rawDeliveryOf } from '../queue/raw-events.js';
 import type { InterviewEvent, RawDelivery } from '../vendors/envelope.js';
@@ -36,11 +37,21 @@ export interface WebhookRequest extends RoutedRequest {
 export interface AcceptWebhookDeps {
   /** The webhook secrets; `fresh` reads them again past the cache (rate-limited by the reader). */
   readonly readWebhookSecrets: (options?: { readonly fresh?: boolean }) => Promise<WebhookSecrets>;
-  /** Enqueues the envelope with its raw delivery (`EventQueue.publish`); resolves once SQS has it. */
+  /**
+   * Enqueues the envelope with its raw delivery (`EventQueue.publish`); resolves once SQS has it, and
+   * gives up by `deadline` (epoch ms) when there is one.
+   */
   readonly publish: (
     event: InterviewEvent,
     raw: RawDelivery,
+    deadline?: number,
   ) => Promise<{ readonly messageId: string; readonly claimCheck: boolean }>;
+  /**
+   * Epoch ms by which the answer is due (the ingest: {@link answerWithinMs} after the request came): a
+   * secret read or a write still running then is given up, and the delivery gets a 503 the vendor retries,
+   * not an answer it stopped waiting for. @default none: each call's own limits
+   */
+  readonly answerBy?: number;
   /** Largest body accepted (bytes). */
   readonly maxBodyBytes: number;
   /** ROUND0 signature timestamp tolerance (seconds). */
@@ -54,6 +65,31 @@ export interface AcceptWebhookDeps {
  * most 6 MB: a larger cap would let the invocation fail at the gateway instead of the ingest answering 413.
  */
 export const defaultMaxBodyBytes = 4 * 1024 * 1024;
+
+/**
+ * How long the ingest may take to answer: ROUND0's guide asks for an answer within 10 s (../shared
+ * vendors/round0.md); 2 s of those are left for a cold start's init, the gateway and the network. Without it,
+ * a secret read and both writes running out every attempt took 13 s, and ROUND0 stopped waiting for an
+ * answer that was a 503 anyway. micro1 documents no timeout; the same bound serves it.
+ */
+export const answerWithinMs = 8_000;
+
+/** `read`, or a SecretUnavailableError (a 503) if it has not answered by `answerBy`; it goes on to fill the cache. */
+const secretsBy = async <T>(read: Promise<T>, answerBy: number | undefined): Promise<T> => {
+  if (answerBy === undefined) return read;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SecretUnavailableError('the webhook secret could not be read in time')),
+      Math.max(0, answerBy - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 export interface AcceptedWebhook {
   readonly event: InterviewEvent;
@@ -147,14 +183,14 @@ const authenticate = async (
   if (headerFailure !== undefined) {
     throw new WebhookAuthenticationError('signature', `signature ${headerFailure}`);
   }
-  const cached = await deps.readWebhookSecrets();
+  const cached = await secretsBy(deps.readWebhookSecrets(), deps.answerBy);
   const first = refusal(cached);
   if (first === undefined) return;
   // Not worth a read (seconds of the ingest's 15 when Secrets Manager is slow) where no secret could help.
   if (!first.curable) throw first.error;
   // A secret rolled at the vendor before this container's cache expired (the README's rotation order):
   // read it again once before refusing, or genuine deliveries get 401s for up to the cache's age.
-  const fresh = await deps.readWebhookSecrets({ fresh: true });
+  const fresh = await secretsBy(deps.readWebhookSecrets({ fresh: true }), deps.answerBy);
   const refused = fresh === cached ? first : refusal(fresh);
   if (refused !== undefined) throw refused.error;
 };
@@ -191,6 +227,10 @@ export const acceptWebhook = async (
 
   // Only now, authenticated and valid, is the delivery queued: the raw store never holds a stranger's body.
   // One write before the 2xx, SQS's (S3's too only for a claim check): the worker stores the raw delivery.
-  const published = await deps.publish(parsed.event, rawDeliveryOf(request.headers, request.rawBody));
+  const published = await deps.publish(
+    parsed.event,
+    rawDeliveryOf(request.headers, request.rawBody),
+    deps.answerBy,
+  );
   return { event: parsed.event, ...published };
 };

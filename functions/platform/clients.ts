@@ -126,6 +126,13 @@ export const dynamoDbClient = (): DynamoDBClient => {
   return dynamodb;
 };
 
+/** The `send` options that abort a request still running at `deadline` (epoch ms), if there is one. */
+const endingBy = (deadline: number | undefined): { abortSignal: AbortSignal } | undefined => {
+  if (deadline === undefined) return undefined;
+  const left = Math.ceil(deadline - Date.now());
+  return { abortSignal: left <= 0 ? AbortSignal.abort() : AbortSignal.timeout(left) };
+};
+
 /** {@link PutObject} through an SDK S3 client (the worker, the archive, the tools). */
 export const sdkPutObject =
   (s3: S3Client): PutObject =>
@@ -138,6 +145,7 @@ export const sdkPutObject =
         ContentType: object.contentType,
         ServerSideEncryption: object.serverSideEncryption,
       }),
+      endingBy(object.deadline),
     );
   };
 
@@ -151,16 +159,16 @@ export const sdkSendMessage =
         MessageBody: message.body,
         MessageAttributes: stringAttributes(message.attributes),
       }),
+      endingBy(message.deadline),
     );
     return { messageId: sent.MessageId ?? '' };
   };
 
 /**
- * The ingest's writes, each attempt bounded: a claim check's PUT, then the SendMessage. At worst (both
- * services unanswering) 2 × 1.5 s + 3 × 1.5 s and up to 0.4 s of jitter between attempts, 7.9 s: the ingest answers its
- * own 503 + Retry-After within its Lambda timeout (which also fits a secret read running out) instead of a
- * bare gateway 5xx. In-region, either call
- * takes milliseconds.
+ * The ingest's writes, each attempt bounded: a claim check's PUT, then the SendMessage. Both end by the
+ * ingest's answer time too (intake/accept-webhook.ts `answerWithinMs`: an attempt gets what is left of it),
+ * so that slow writes after a slow secret read still end in its own 503 + Retry-After within ROUND0's 10 s.
+ * Alone, either runs all its attempts within that time. In-region, either call takes milliseconds.
  */
 export const ingestWriteLimits = {
   putObject: { maxAttempts: 2, timeoutMs: 1_500 },

@@ -24,6 +24,8 @@ export interface MessageToSend {
   readonly body: string;
   /** String attributes (name → value). */
   readonly attributes: Readonly<Record<string, string>>;
+  /** Epoch ms by which the send must have ended, its retries included. @default none: its attempts' limits */
+  readonly deadline?: number;
 }
 
 /** SQS's form of string attributes (name → value), as SendMessage takes them in either protocol. */
@@ -102,7 +104,7 @@ export const createSignedSendMessage = (options: SignedSendMessageOptions): Send
     sha256: Hash.bind(null, 'sha256'),
   });
 
-  const attempt = async (message: MessageToSend): Promise<{ messageId: string }> => {
+  const attempt = async (message: MessageToSend, attemptMs: number): Promise<{ messageId: string }> => {
     const origin = new URL(options.endpoint ?? new URL(message.queueUrl).origin);
     const body = JSON.stringify({
       QueueUrl: message.queueUrl,
@@ -128,7 +130,7 @@ export const createSignedSendMessage = (options: SignedSendMessageOptions): Send
       method: 'POST',
       headers: signed.headers,
       body,
-      timeoutMs,
+      timeoutMs: attemptMs,
     }).catch((error: unknown) => {
       const text = error instanceof Error ? error.message : String(error);
       throw new MessageSendError('NetworkError', undefined, text, { cause: error });
@@ -158,8 +160,8 @@ export const createSignedSendMessage = (options: SignedSendMessageOptions): Send
 
   return (message) =>
     retrying(
-      () => attempt(message),
+      (attemptMs) => attempt(message, attemptMs),
       (error) => error instanceof MessageSendError && error.transient,
-      maxAttempts,
+      { maxAttempts, timeoutMs, deadline: message.deadline },
     );
 };

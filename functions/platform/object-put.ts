@@ -22,6 +22,8 @@ export interface ObjectToPut {
   readonly contentType: string;
   /** SSE-S3 (`x-amz-server-side-encryption: AES256`). @default undefined (the bucket's default) */
   readonly serverSideEncryption?: 'AES256';
+  /** Epoch ms by which the PUT must have ended, its retries included. @default none: its attempts' limits */
+  readonly deadline?: number;
 }
 
 /** Stores one object; resolves once S3 accepted it. */
@@ -129,7 +131,7 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
   const timeoutMs = options.timeoutMs ?? 5000;
   const sign = createS3RequestSigner(options.credentials, options.region);
 
-  const attempt = async (object: ObjectToPut): Promise<void> => {
+  const attempt = async (object: ObjectToPut, attemptMs: number): Promise<void> => {
     const region = await options.region();
     const base = new URL(options.endpoint ?? defaultS3Endpoint(region));
     const path = `/${object.key.split('/').map(encodeSegment).join('/')}`;
@@ -156,7 +158,7 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
       method: 'PUT',
       headers,
       body: object.body,
-      timeoutMs,
+      timeoutMs: attemptMs,
     }).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       throw new ObjectPutError('NetworkError', undefined, message, { cause: error });
@@ -169,8 +171,8 @@ export const createSignedPutObject = (options: SignedPutObjectOptions): PutObjec
 
   return (object) =>
     retrying(
-      () => attempt(object),
+      (attemptMs) => attempt(object, attemptMs),
       (error) => error instanceof ObjectPutError && error.transient,
-      maxAttempts,
+      { maxAttempts, timeoutMs, deadline: object.deadline },
     );
 };

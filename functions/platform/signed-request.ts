@@ -78,21 +78,50 @@ export const exchange = (
     outgoing.end(request.body);
   });
 
+/** An attempt is not started with less time than this left before the deadline: it could not succeed. */
+export const minAttemptMs = 200;
+
+/** No time was left before the deadline for a first attempt (nothing was sent). */
+export class OutOfTimeError extends Error {
+  constructor(deadline: number) {
+    super(`no time left for an attempt before the deadline (${new Date(deadline).toISOString()})`);
+    this.name = 'OutOfTimeError';
+  }
+}
+
+export interface RetryLimits {
+  readonly maxAttempts: number;
+  /** Time for one attempt. */
+  readonly timeoutMs: number;
+  /**
+   * Epoch ms by which the whole call (attempts and the waits between them) must have ended: each attempt
+   * gets the lesser of its timeout and the time left, and none starts with less than {@link minAttemptMs}
+   * left. @default undefined — bounded by attempts × timeout and the waits alone
+   */
+  readonly deadline?: number | undefined;
+}
+
 /**
- * Runs `attempt` up to `maxAttempts` times while it fails with an error `transient` accepts, waiting as the
- * SDK's standard retry mode does (full jitter: up to 100 ms, then 200 ms).
+ * Runs `attempt` (given its time) up to `maxAttempts` times while it fails with an error `transient`
+ * accepts, waiting as the SDK's standard retry mode does (full jitter: up to 100 ms, then 200 ms), all of it
+ * within the deadline when there is one. Out of time, the last attempt's error is thrown.
  */
 export const retrying = async <T>(
-  attempt: () => Promise<T>,
+  attempt: (timeoutMs: number) => Promise<T>,
   transient: (error: unknown) => boolean,
-  maxAttempts: number,
+  limits: RetryLimits,
 ): Promise<T> => {
+  const { maxAttempts, timeoutMs, deadline } = limits;
+  const timeLeft = () => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now());
+  if (timeLeft() < minAttemptMs) throw new OutOfTimeError(deadline ?? 0);
   for (let tries = 1; ; tries += 1) {
     try {
-      return await attempt();
+      return await attempt(Math.floor(Math.min(timeoutMs, timeLeft())));
     } catch (error) {
       if (!transient(error) || tries >= maxAttempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** (tries - 1)));
+      const wait = Math.random() * 100 * 2 ** (tries - 1);
+      if (timeLeft() - wait < minAttemptMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 };

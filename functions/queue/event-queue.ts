@@ -71,9 +71,10 @@ export class EventQueue {
 
   /**
    * Enqueues the envelope durably, with the raw delivery when there is one (the worker stores it);
-   * resolves only once SQS (and S3 for a claim check) accepted it.
+   * resolves only once SQS (and S3 for a claim check) accepted it. `deadline` (epoch ms): both writes, their
+   * retries included, end by then (the ingest's answer is due).
    */
-  async publish(event: InterviewEvent, raw?: RawDelivery): Promise<PublishedEvent> {
+  async publish(event: InterviewEvent, raw?: RawDelivery, deadline?: number): Promise<PublishedEvent> {
     const { sendMessage, queueUrl, maxMessageBytes } = this.#options;
     // Attributes let operators filter the DLQ and the worker log without parsing bodies (no PII in them).
     const attributes: Record<string, string> = {
@@ -85,11 +86,16 @@ export class EventQueue {
     let body = sqsSafeJson(message);
     const claimCheck = Buffer.byteLength(body) + attributeBytes(attributes) > maxMessageBytes;
     if (claimCheck) {
-      message = await this.#storeClaimCheck(event, body);
+      message = await this.#storeClaimCheck(event, body, deadline);
       body = sqsSafeJson(message);
     }
     try {
-      const sent = await sendMessage({ queueUrl, body, attributes });
+      const sent = await sendMessage({
+        queueUrl,
+        body,
+        attributes,
+        ...(deadline === undefined ? {} : { deadline }),
+      });
       return { messageId: sent.messageId, claimCheck };
     } catch (error) {
       throw new QueueUnavailableError('the events queue did not accept the event', { cause: error });
@@ -97,13 +103,23 @@ export class EventQueue {
   }
 
   /** Stores the whole message (envelope and raw delivery) in S3; the message sent carries a pointer. */
-  async #storeClaimCheck(event: InterviewEvent, messageBody: string): Promise<QueueMessage> {
+  async #storeClaimCheck(
+    event: InterviewEvent,
+    messageBody: string,
+    deadline?: number,
+  ): Promise<QueueMessage> {
     const { putObject, bucket, claimCheckPrefix } = this.#options;
     // Hash the dedupe key: it may contain characters that are awkward in keys, and no PII reaches S3 keys.
     const day = event.receivedAt.slice(0, 10);
     const key = `${claimCheckPrefix}${day}/${createHash('sha256').update(event.dedupeKey).digest('hex')}-${randomUUID()}.json`;
     try {
-      await putObject({ bucket, key, body: messageBody, contentType: 'application/json' });
+      await putObject({
+        bucket,
+        key,
+        body: messageBody,
+        contentType: 'application/json',
+        ...(deadline === undefined ? {} : { deadline }),
+      });
     } catch (error) {
       throw new QueueUnavailableError('the claim-check bucket did not accept the event', { cause: error });
     }

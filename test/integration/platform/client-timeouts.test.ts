@@ -66,6 +66,31 @@ describe('sqsClient against an SQS endpoint that never answers', () => {
     expect(elapsed).toBeLessThan(9_000);
   }, 20_000);
 
+  it('ends an SDK send given a deadline by that deadline, its attempts cut short', async () => {
+    // Prepare: a deadline before the second attempt's timeout would end it.
+    sockets.length = 0;
+    process.env.AWS_ENDPOINT_URL_SQS = `http://127.0.0.1:${port}`;
+    const { sqsClient, sdkSendMessage, sqsRequestTimeouts } = await import(
+      '../../../functions/platform/clients.js'
+    );
+    const startedAt = Date.now();
+    const deadline = startedAt + 1.5 * sqsRequestTimeouts.requestTimeout;
+
+    // Act
+    const error = await sdkSendMessage(sqsClient())({
+      queueUrl: `http://127.0.0.1:${port}/000000000000/events`,
+      body: '{}',
+      attributes: {},
+      deadline,
+    }).catch((e: unknown) => e);
+
+    // Assess: aborted at the deadline, in its second attempt, not after a third.
+    expect(error).toBeInstanceOf(Error);
+    expect(sockets.length).toBe(2);
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline);
+    expect(Date.now()).toBeLessThan(deadline + 1_000);
+  }, 20_000);
+
   it('gives a DynamoDB request up after its attempts, each ended by the request timeout', async () => {
     // Prepare
     sockets.length = 0;

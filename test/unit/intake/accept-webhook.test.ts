@@ -704,3 +704,44 @@ describe('acceptWebhook', () => {
     },
   );
 });
+
+describe('acceptWebhook’s answer time', () => {
+  it('gives a secret read still unanswered at the answer time up as unavailable (a 503)', async () => {
+    // Prepare: a read that never ends.
+    const { deps, published } = makeDeps();
+    const answerBy = Date.now() + 300;
+
+    // Act
+    const error = await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), {
+      ...deps,
+      readWebhookSecrets: () => new Promise(() => undefined),
+      answerBy,
+    }).catch((e: unknown) => e);
+
+    // Assess: refused once the time was up, nothing queued.
+    expect(error).toBeInstanceOf(SecretUnavailableError);
+    expect(problemFor(error).status).toBe(503);
+    expect(Date.now()).toBeGreaterThanOrEqual(answerBy);
+    expect(published).toEqual([]);
+  });
+
+  it('passes the answer time to the queue as its writes’ deadline', async () => {
+    // Prepare
+    const { deps } = makeDeps();
+    const deadlines: Array<number | undefined> = [];
+    const answerBy = Date.now() + 5_000;
+
+    // Act
+    await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), {
+      ...deps,
+      publish: async (_event, _raw, deadline) => {
+        deadlines.push(deadline);
+        return { messageId: 'm-1', claimCheck: false };
+      },
+      answerBy,
+    });
+
+    // Assess
+    expect(deadlines).toEqual([answerBy]);
+  });
+});

@@ -1,14 +1,12 @@
 /**
  * The ingest's limits fit Lambda's. Its largest body still fits a synchronous invocation's payload once API
  * Gateway base64-encodes it (any body whose type is not text), so an oversized delivery gets the ingest's own
- * 413 problem+json, never the gateway's error. Its writes fit its Lambda timeout (functions/platform/clients.ts): with S3 and SQS both unanswering,
- * every attempt of the claim check's PUT and of the SendMessage running to its end, plus the jitter between
- * attempts, the ingest still has time to answer its own 503 + Retry-After, even after a secret read whose
- * attempts ran out too (a cold start or a cache expiry during an outage of both). One read at most: a fresh
- * read asked for right after the request's own is not made (secrets.ts `ingestFreshEnoughMs`), and one
- * after a failed read is refused at once.
+ * 413 problem+json, never the gateway's error. Its secret read and writes end by its answer time
+ * (functions/intake/accept-webhook.ts `answerWithinMs`), which fits ROUND0's 10 s and leaves its Lambda
+ * timeout room for its own 503 + Retry-After; test/integration/intake/ingest-deadline.test.ts runs it.
  */
 import { describe, expect, it } from '@jest/globals';
+import { answerWithinMs } from '../../../functions/intake/accept-webhook.js';
 import { ingestWriteLimits } from '../../../functions/platform/clients.js';
 import { secretsManagerMaxAttempts, secretsManagerTimeouts } from '../../../functions/platform/secrets.js';
 import { resources } from '../../../lib/resources.js';
@@ -23,9 +21,13 @@ const jitterMs = (attempts: number) =>
  */
 const secretsRetryWaitMs = 1_000;
 
+/** ROUND0's guide: respond 2xx within 10 seconds (../shared/vendors/round0.md). */
+const round0AnswerGuideMs = 10_000;
+
 describe('ingest write limits', () => {
-  it('leave at least 2 s of the ingest timeout when a secret read and both writes run out every attempt', () => {
-    // Prepare
+  it('let the secret read, or the two writes, run all their attempts within the answer time when the rest is quick', () => {
+    // Prepare: the worst each takes by its own limits, every attempt running out. Together they may not fit:
+    // the answer time cuts what runs late (functions/intake/accept-webhook.ts).
     const { putObject, sendMessage } = ingestWriteLimits;
     // An attempt's request timer starts with its connection (connectionTimeout ends only a slow connect).
     const { requestTimeout } = secretsManagerTimeouts;
@@ -40,7 +42,16 @@ describe('ingest write limits', () => {
       jitterMs(sendMessage.maxAttempts);
 
     // Assess
-    expect(secretReadMs + writesMs).toBeLessThanOrEqual(resources.ingest.timeoutSeconds * 1000 - 2000);
+    expect(secretReadMs).toBeLessThan(answerWithinMs);
+    expect(writesMs).toBeLessThan(answerWithinMs);
+  });
+
+  it('answer within ROUND0’s 10 s, with 2 s to spare for a cold start’s init, the gateway and the network', () => {
+    expect(answerWithinMs + 2_000).toBeLessThanOrEqual(round0AnswerGuideMs);
+  });
+
+  it('leave at least 2 s of the ingest timeout after the answer time, for its own 503 + Retry-After', () => {
+    expect(answerWithinMs + 2_000).toBeLessThanOrEqual(resources.ingest.timeoutSeconds * 1000);
   });
 });
 
