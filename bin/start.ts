@@ -180,8 +180,7 @@ const pipeline = await startLocalPipeline({
   env: {
     // The default ATS is the log adapter: it appends what the ATS would receive to .data/ats-writes.jsonl.
     [envNames.atsAdapter]: atsAdapter,
-    // The log file's path is the log adapter's setting only; another adapter gets its own ATS_CONFIG or none
-    // (`{}` explicitly: the runtime's default is the log adapter's path).
+    // The log file's path is the log adapter's setting only; another adapter gets its own ATS_CONFIG or none.
     [envNames.atsConfig]:
       atsConfigText ?? (atsAdapter === 'log' ? JSON.stringify({ path: atsWritesFile }) : '{}'),
     ...Object.fromEntries(passThrough),

@@ -468,8 +468,21 @@ const runMedia = async (
   ]);
   const stage = await stageOf(values, dataDir);
   try {
+    const manifest = new ArchiveManifest({
+      client: stage.dynamodb,
+      tableName: need(stage, 'table', 'media'),
+    });
+    // What the manifest lists: an id it knows nothing of exits 1, as `status` of one found nowhere does (a
+    // mistyped id, or the local npm start asked for a deployed stage's interview, must not read as done).
+    let listed = 0;
     const lines = await mediaCommand({
-      manifest: new ArchiveManifest({ client: stage.dynamodb, tableName: need(stage, 'table', 'media') }),
+      manifest: {
+        list: async (...args: Parameters<typeof manifest.list>) => {
+          const objects = await manifest.list(...args);
+          listed += objects.length;
+          return objects;
+        },
+      },
       s3: stage.s3,
       bucket: need(stage, 'bucket', 'media'),
       interviewId,
@@ -477,6 +490,7 @@ const runMedia = async (
       ...(expires === undefined ? {} : { expiresInSeconds: expires }),
       ...(values.save === undefined ? {} : { saveDir: values.save }),
     });
+    if (listed === 0) return { lines: [...lines, targetLine(stage, values, dataDir)], exitCode: 1 };
     return { lines, exitCode: 0 };
   } finally {
     stage.destroy();

@@ -58,7 +58,11 @@ export interface LocalPipelineOptions {
   readonly emulatorPorts?: EmulatorPorts;
   /** Secrets file, created with random secrets when missing. @default `<repo>/secrets.local.json` */
   readonly secretsFile?: string;
-  /** Extra or overriding environment for the handlers (e.g. a low `MAX_BODY_BYTES` in tests). @default {} */
+  /**
+   * Extra or overriding environment for the handlers (e.g. a low `MAX_BODY_BYTES` in tests). `ATS_CONFIG`
+   * defaults to the log adapter's file (`<dataDir>/ats-writes.jsonl`) when `ATS_ADAPTER` names none or the
+   * log adapter; another adapter gets its own `ATS_CONFIG` or none. @default {}
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** Whether to poll the events queue with the worker; tests that count queued messages turn it off. @default true */
   readonly startWorker?: boolean;
@@ -377,6 +381,10 @@ const startVendorApis = async (
   };
 };
 
+/** Whether the handlers' ATS is the log adapter: `env`'s `ATS_ADAPTER` unset, empty or `log`. */
+const namesLogAdapter = (env: LocalPipelineOptions['env']): boolean =>
+  (env?.[envNames.atsAdapter] || 'log') === 'log';
+
 /** Where the media fake keeps its media: `media.dir`, else `<dataDir>/media`, else a temporary directory. */
 const mediaDirOf = (options: LocalPipelineOptions): string | undefined => {
   if (typeof options.media === 'object' && options.media.dir !== undefined) return options.media.dir;
@@ -426,10 +434,14 @@ export const startLocalPipeline = async (options: LocalPipelineOptions = {}): Pr
   }
   const env = handlerEnvironment(emulators, secretsFile.path, media, {
     // The log adapter's lines go with the pipeline's data (a test's temporary directory), never into the
-    // working directory's .data of a developer's own `npm start`.
-    [envNames.atsConfig]: JSON.stringify({
-      path: join(options.dataDir ?? join(tmpdir(), `interview-sync-${process.pid}`), 'ats-writes.jsonl'),
-    }),
+    // working directory's .data of a developer's own `npm start`. That path is the log adapter's setting
+    // only: another adapter named without its ATS_CONFIG gets none (empty: unset for the worker, whatever
+    // the shell holds), so the worker's configuration check says what it lacks.
+    [envNames.atsConfig]: namesLogAdapter(options.env)
+      ? JSON.stringify({
+          path: join(options.dataDir ?? join(tmpdir(), `interview-sync-${process.pid}`), 'ats-writes.jsonl'),
+        })
+      : '',
     // The worker brings an event another attempt holds back sooner than the queue would, never later.
     [envNames.queueVisibilityTimeoutSeconds]: String(
       options.workerVisibilityTimeoutSeconds ?? resources.eventsQueue.visibilityTimeoutSeconds,

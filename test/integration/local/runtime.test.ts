@@ -76,6 +76,14 @@ describe('local runtime: archive queues', () => {
     expect(process.env.ARCHIVE_QUEUE_URL).toBe(pipeline.queueUrls.archive);
   });
 
+  it('gives the log adapter, named by no one, its file under the pipeline’s data directory', () => {
+    // Assess
+    expect(pipeline.env.ATS_ADAPTER).toBe('log');
+    expect(JSON.parse(pipeline.env.ATS_CONFIG ?? '')).toEqual({
+      path: join(tempDir, 'data', 'ats-writes.jsonl'),
+    });
+  });
+
   it('records the media fake in the runtime info, for `npm run send` to fill in {{media}}', () => {
     // Assess
     expect(runtimeInfoFor(pipeline).mediaUrl).toBe(media().url);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSecretsFileError } from '../../../local/errors.js';
@@ -172,6 +172,28 @@ describe('local secrets file', () => {
 
     // Assess
     await expect(creating).rejects.toThrow(`cannot create ${path}: ENAMETOOLONG`);
+  });
+
+  it('says why it cannot update a file of an older version, and leaves the file as it was', async () => {
+    // Prepare: a file that needs its upgrade written, under a name the file system takes but not with the
+    // suffix of the temporary copy renamed over it (`.<8 hex>.tmp`); a permission would not do: the tests may
+    // run as root
+    const name = 'x'.repeat(250);
+    const path = join(dir, name);
+    const older = JSON.stringify({
+      webhook: { round0SigningSecrets: ['whsec_older-secret'], micro1Tokens: ['m'.repeat(43)] },
+      integration: { round0ApiKey: 'r0_old' },
+    });
+    await writeFile(path, older, { mode: 0o600 });
+
+    // Act
+    const error = await ensureSecretsFile(path).catch((e: unknown) => e);
+
+    // Assess: the path and the reason, never a secret; the file unchanged and no temporary copy left
+    expect(error).toBeInstanceOf(LocalSecretsFileError);
+    expect((error as Error).message).toBe(`cannot update ${path}: ENAMETOOLONG: name too long`);
+    expect(await readFile(path, 'utf8')).toBe(older);
+    expect(await readdir(dir)).toEqual([name]);
   });
 
   it('gives each new file different secrets', async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import { ParkingLot } from '../../../functions/ledger/parking-lot.js';
 import type { QueueMessage } from '../../../functions/vendors/envelope.js';
 import { resources } from '../../../lib/resources.js';
@@ -147,6 +148,48 @@ describe('npm run ops', () => {
     expect(exitCode).toBe(1);
     expect(lines[0]).toMatch(/^no interview int-never-seen in the ledger, the archive or the parked events/);
     expect(lines.at(-1)).toBe(`on: the local npm start (${dataDir})`);
+  });
+
+  it('media of an interview id the archive manifest knows nothing of exits 1, naming the local stage it looked on', async () => {
+    // Act
+    const { lines, exitCode } = await runOpsCommand(['media', 'int-never-archived'], dataDir);
+
+    // Assess: said, as status says it, and not taken for done by a script
+    expect(exitCode).toBe(1);
+    expect(lines).toEqual([
+      'nothing archived for interview int-never-archived',
+      `on: the local npm start (${dataDir})`,
+    ]);
+  });
+
+  it('media of an archived interview lists it and exits 0, and the other vendor alone knows nothing of it', async () => {
+    // Prepare: one object of a micro1 report in the manifest
+    const manifest = new ArchiveManifest({
+      client: new DynamoDBClient({
+        region: localAws.region,
+        credentials: localAws.credentials,
+        endpoint: emulators.endpoints.dynamodb,
+      }),
+      tableName: resources.ledgerTable.name,
+    });
+    await manifest.record('micro1', 'report:rep-media', {
+      key: 'interviews/rep-media/report.pdf',
+      size: 2048,
+      sha256: 'a'.repeat(64),
+      contentType: 'application/pdf',
+      sourceUrl: 'https://media.example/report.pdf',
+    });
+
+    // Act
+    const found = await runOpsCommand(['media', 'rep-media'], dataDir);
+    const otherVendor = await runOpsCommand(['media', 'rep-media', '--vendor', 'round0'], dataDir);
+
+    // Assess
+    expect(found.exitCode).toBe(0);
+    expect(found.lines[0]).toBe('micro1 interview rep-media: 1 object(s), 2.0 KB');
+    expect(found.lines[1]).toMatch(/^interviews\/rep-media\/report\.pdf {2}2\.0 KB {2}application\/pdf /);
+    expect(otherVendor.exitCode).toBe(1);
+    expect(otherVendor.lines[0]).toBe('nothing archived for interview rep-media');
   });
 
   it.each([['--help'], ['-h'], ['replay', '--help']])(
