@@ -5,6 +5,7 @@
  * The refused ranges are written from the IANA special-purpose registries, not copied from `url-guard.ts`,
  * so the tests check the guard's table rather than repeating it.
  */
+import { networkInterfaces } from 'node:os';
 import fc from 'fast-check';
 
 export const refusedIpv4Ranges: ReadonlyArray<readonly [string, number]> = [
@@ -35,9 +36,26 @@ export const inRefusedIpv4 = (value: number) =>
 
 export const loopback = 0x7f000001;
 
-/** A non-public IPv4 address as a 32-bit number, 127.0.0.1 (where the recording listener is) often. */
+/**
+ * This machine's own non-public IPv4 addresses other than 127.0.0.1, as 32-bit numbers (e.g. a container's
+ * `eth0`, 10.x or 172.x): the recording listeners (test/helpers/recording-listeners.ts) are on them too, so
+ * a request that reached the machine by one is seen.
+ */
+export const thisMachineRefusedIpv4: readonly number[] = Object.values(networkInterfaces())
+  .flatMap((addresses) => addresses ?? [])
+  .filter((address) => address.family === 'IPv4')
+  .map((address) => toUint32(address.address))
+  .filter((value) => value !== loopback && inRefusedIpv4(value));
+
+/**
+ * A non-public IPv4 address as a 32-bit number: 127.0.0.1 and this machine's other own addresses (where the
+ * recording listeners are) often.
+ */
 export const refusedIpv4 = fc.oneof(
   { weight: 1, arbitrary: fc.constant(loopback) },
+  ...(thisMachineRefusedIpv4.length === 0
+    ? []
+    : [{ weight: 1, arbitrary: fc.constantFrom(...thisMachineRefusedIpv4) }]),
   {
     weight: 3,
     arbitrary: fc
@@ -92,9 +110,19 @@ export const ipv4Spellings = (value: number) =>
 
 const group = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
 
-/** Non-public IPv6 addresses that embed no IPv4 (bare, without brackets). */
+/**
+ * This machine's own unique local IPv6 addresses (fc00::/7, e.g. a container's `fd00::2`), where the
+ * recording listeners are too. Link-local ones are left out: they are reached only with a zone id.
+ */
+export const thisMachineRefusedIpv6: readonly string[] = Object.values(networkInterfaces())
+  .flatMap((addresses) => addresses ?? [])
+  .filter((address) => address.family === 'IPv6' && /^f[cd]/i.test(address.address))
+  .map((address) => address.address);
+
+/** Non-public IPv6 addresses that embed no IPv4 (bare, without brackets), this machine's own among them. */
 export const refusedIpv6 = fc.oneof(
   fc.constantFrom('::1', '::', '0:0:0:0:0:0:0:1', '0000:0000::0001', '::0:1'),
+  ...(thisMachineRefusedIpv6.length === 0 ? [] : [fc.constantFrom(...thisMachineRefusedIpv6)]),
   fc
     .tuple(fc.integer({ min: 0xfe80, max: 0xfebf }), group, group)
     .map(([a, b, c]) => `${a.toString(16)}::${b}:${c}`),

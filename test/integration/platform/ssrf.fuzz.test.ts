@@ -6,8 +6,9 @@
  * (`https://allowed.test@127.0.0.1/`, `127.0.0.1\@allowed.test`), names an injected resolver maps to
  * non-public addresses (alone or among public ones) — asked for directly or reached through a chain of
  * real 30x redirects from a local server, with `request` or `stream`, under policies with and without
- * an allowlist (one that even lists the loopback hosts). Listeners on 127.0.0.1 and [::1] on the target
- * port record every connection: they must record none, and every call must fail with a UrlRefusedError.
+ * an allowlist (one that even lists the loopback hosts). Listeners on every address of this machine (all of
+ * 127.0.0.0/8, [::1], its interfaces' own, which the generated addresses include) on the target port record
+ * every connection: they must record none, and every call must fail with a UrlRefusedError.
  *
  * A control runs the same kinds of URL with private addresses allowed and sees them arrive, so a listener
  * that recorded nothing cannot be mistaken for a guard that refused everything.
@@ -31,12 +32,20 @@ import {
   loopbackIpv6Spellings,
   refusedIpv4,
   refusedIpv6,
+  thisMachineRefusedIpv4,
+  thisMachineRefusedIpv6,
   unicodeLoopbackHosts,
   zoneIdHosts,
 } from '../../helpers/hostile-addresses.js';
 import { type RecordingListeners, startRecordingListeners } from '../../helpers/recording-listeners.js';
 
 const runs = 1_000;
+
+/** This machine's own non-public addresses other than loopback, as URL hosts (the listeners are on them). */
+const thisMachineHosts = [
+  ...thisMachineRefusedIpv4.map(dotted),
+  ...thisMachineRefusedIpv6.map((address) => `[${address}]`),
+];
 
 /** The host name the fetch below sends to the local redirecting server. */
 const redirectorHost = 'redirector.test';
@@ -312,6 +321,9 @@ describe('SSRF fuzz: no generated URL reaches a refused address', () => {
         'localhost',
       ),
       fc.constantFrom(...unicodeLoopbackHosts.filter((host) => !host.endsWith('.') || host === '127.0.0.1.')),
+      // Any other address of this machine: 127.0.0.0/8 beyond .1, and its interfaces' own.
+      fc.integer({ min: 2, max: 0xfffffe }).map((n) => dotted(0x7f000000 + n)),
+      ...thisMachineHosts.map((host) => fc.constant(host)),
     );
     const http = createHttpClient({
       maxAttempts: 1,
