@@ -65,7 +65,7 @@ export const createIngestHandler = () => {
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const answerBy = Date.now() + answerWithinMs;
+    const receivedAt = Date.now();
     const request: WebhookRequest = {
       // Route by what API Gateway matched: rawPath carries any stage (`/prod/…`) or custom-domain base
       // path (`/v1/…`) in front of the route, routeKey and pathParameters never do.
@@ -80,7 +80,7 @@ export const createIngestHandler = () => {
       const accepted = await acceptWebhook(request, {
         readWebhookSecrets,
         publish: (e, raw, deadline) => queue.publish(e, raw, deadline),
-        answerBy,
+        answerBy: (vendor) => receivedAt + answerWithinMs[vendor],
         maxBodyBytes,
         signatureToleranceSeconds,
       });
@@ -115,7 +115,17 @@ export const createIngestHandler = () => {
       const detail = { status: problem.status, error: error instanceof Error ? error.name : typeof error };
       const refusal = describeRefusal(error, request);
       if (refusal === undefined) {
-        logger.error('webhook not queued', { ...detail, cause: String(error) });
+        // What failed underneath (its class and code only: a message may quote what it failed on, such as a
+        // secrets file's text), and how long the request had run: at its answer time, the time ran out.
+        const cause: unknown = error instanceof Error ? error.cause : undefined;
+        const code = (cause as { code?: unknown } | undefined)?.code;
+        logger.error('webhook not queued', {
+          ...detail,
+          cause: String(error),
+          ...(cause instanceof Error ? { underlying: cause.name } : {}),
+          ...(typeof code === 'string' ? { underlyingCode: code } : {}),
+          elapsedMs: Date.now() - receivedAt,
+        });
         recordMetric(metrics, metricSpecs.webhookFailed, 1);
       } else {
         logger.warn('webhook refused', {

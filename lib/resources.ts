@@ -113,9 +113,10 @@ export const resources = {
     serviceName: 'interview-sync-ingest',
     memoryMb: 512,
     /**
-     * Time for its work at worst, with spare: a secret read (on a cold start, every 5 minutes, or forced by
-     * a failed authentication) and both writes, every attempt of each running out (test/unit/platform/
-     * ingest-limits.test.ts). In-region an invocation takes milliseconds. API Gateway allows 30 s.
+     * The longest answer time (`answerWithinMs`, functions/intake/accept-webhook.ts: 8 s for ROUND0, 13 s for
+     * micro1), by which its secret read and writes are given up, and 2 s for its own 503 + Retry-After
+     * (test/unit/platform/ingest-limits.test.ts). In-region an invocation takes milliseconds. API Gateway
+     * allows 30 s.
      */
     timeoutSeconds: 15,
     /** Largest webhook body accepted (bytes): 4 MiB, see `defaultMaxBodyBytes` for why. */

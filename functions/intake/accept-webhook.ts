@@ -7,7 +7,7 @@
 import { SecretUnavailableError } from '../platform/errors.js';
 import type { WebhookSecrets } from '../platform/secrets-shape.js';
 import { rawDeliveryOf } from '../queue/raw-events.js';
-import type { InterviewEvent, RawDelivery } from '../vendors/envelope.js';
+import type { InterviewEvent, RawDelivery, VendorName } from '../vendors/envelope.js';
 import {
   bodyText,
   micro1TokenShapeOk,
@@ -47,11 +47,11 @@ export interface AcceptWebhookDeps {
     deadline?: number,
   ) => Promise<{ readonly messageId: string; readonly claimCheck: boolean }>;
   /**
-   * Epoch ms by which the answer is due (the ingest: {@link answerWithinMs} after the request came): a
-   * secret read or a write still running then is given up, and the delivery gets a 503 the vendor retries,
-   * not an answer it stopped waiting for. @default none: each call's own limits
+   * Epoch ms by which the answer to a delivery for `vendor` is due (the ingest: {@link answerWithinMs} after
+   * the request came): a secret read or a write still running then is given up, and the delivery gets a 503
+   * (the vendor retries), not an answer its sender stopped waiting for. @default none: each call's own limits
    */
-  readonly answerBy?: number;
+  readonly answerBy?: (vendor: VendorName) => number;
   /** Largest body accepted (bytes). */
   readonly maxBodyBytes: number;
   /** ROUND0 signature timestamp tolerance (seconds). */
@@ -67,12 +67,15 @@ export interface AcceptWebhookDeps {
 export const defaultMaxBodyBytes = 4 * 1024 * 1024;
 
 /**
- * How long the ingest may take to answer: ROUND0's guide asks for an answer within 10 s (../shared
- * vendors/round0.md); 2 s of those are left for a cold start's init, the gateway and the network. Without it,
- * a secret read and both writes running out every attempt took 13 s, and ROUND0 stopped waiting for an
- * answer that was a 503 anyway. micro1 documents no timeout; the same bound serves it.
+ * How long the ingest may take to answer a delivery, by vendor. Without a bound, a secret read and both
+ * writes running out every attempt took 13 s.
+ * - ROUND0: 8 s. Its guide asks for an answer within 10 s (../shared/vendors/round0.md) and it retries: past
+ *   that it stops waiting for what would be a 503 anyway. 2 s are left for a cold start's init, the gateway
+ *   and the network.
+ * - micro1: 13 s, all the ingest's 15 s but 2 for its own answer. It documents neither a timeout nor retries
+ *   (../shared/vendors/micro1.md), so a 503 may be the end of the event: a slow queue gets every chance.
  */
-export const answerWithinMs = 8_000;
+export const answerWithinMs: Readonly<Record<VendorName, number>> = { round0: 8_000, micro1: 13_000 };
 
 /** `read`, or a SecretUnavailableError (a 503) if it has not answered by `answerBy`; it goes on to fill the cache. */
 const secretsBy = async <T>(read: Promise<T>, answerBy: number | undefined): Promise<T> => {
@@ -137,6 +140,7 @@ const authenticate = async (
   request: WebhookRequest,
   deps: AcceptWebhookDeps,
   now: Date,
+  answerBy: number | undefined,
 ): Promise<void> => {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   /**
@@ -183,14 +187,14 @@ const authenticate = async (
   if (headerFailure !== undefined) {
     throw new WebhookAuthenticationError('signature', `signature ${headerFailure}`);
   }
-  const cached = await secretsBy(deps.readWebhookSecrets(), deps.answerBy);
+  const cached = await secretsBy(deps.readWebhookSecrets(), answerBy);
   const first = refusal(cached);
   if (first === undefined) return;
-  // Not worth a read (seconds of the ingest's 15 when Secrets Manager is slow) where no secret could help.
+  // Not worth a read (seconds of the answer time when Secrets Manager is slow) where no secret could help.
   if (!first.curable) throw first.error;
   // A secret rolled at the vendor before this container's cache expired (the README's rotation order):
   // read it again once before refusing, or genuine deliveries get 401s for up to the cache's age.
-  const fresh = await secretsBy(deps.readWebhookSecrets({ fresh: true }), deps.answerBy);
+  const fresh = await secretsBy(deps.readWebhookSecrets({ fresh: true }), answerBy);
   const refused = fresh === cached ? first : refusal(fresh);
   if (refused !== undefined) throw refused.error;
 };
@@ -201,10 +205,11 @@ export const acceptWebhook = async (
 ): Promise<AcceptedWebhook> => {
   const now = deps.now?.() ?? new Date();
   const route = resolveVendorRoute(request);
+  const answerBy = deps.answerBy?.(route.vendor);
   if (request.rawBody.length > deps.maxBodyBytes) {
     throw new PayloadTooLargeError(request.rawBody.length, deps.maxBodyBytes);
   }
-  await authenticate(route, request, deps, now);
+  await authenticate(route, request, deps, now, answerBy);
 
   const text = bodyText(request.rawBody);
   let body: unknown;
@@ -230,7 +235,7 @@ export const acceptWebhook = async (
   const published = await deps.publish(
     parsed.event,
     rawDeliveryOf(request.headers, request.rawBody),
-    deps.answerBy,
+    answerBy,
   );
   return { event: parsed.event, ...published };
 };

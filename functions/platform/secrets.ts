@@ -55,7 +55,7 @@ export const minFreshIntervalMs = 30_000;
 /**
  * The ingest's {@link SecretReaderOptions.freshEnoughMs}: a request whose own read just fetched the secret (a
  * cold start, an expired cache) would otherwise wait out a second read, and with Secrets Manager slow the two
- * could leave no time for its own 503 (ingest-limits.test.ts).
+ * would spend its answer time (functions/intake/accept-webhook.ts `answerWithinMs`) on reads.
  */
 export const ingestFreshEnoughMs = 1_000;
 

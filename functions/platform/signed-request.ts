@@ -122,6 +122,8 @@ export const retrying = async <T>(
       const wait = Math.random() * 100 * 2 ** (tries - 1);
       if (timeLeft() - wait < minAttemptMs) throw error;
       await new Promise((resolve) => setTimeout(resolve, wait));
+      // Asked again: a timer that fired late (a busy event loop) may have left too little.
+      if (timeLeft() < minAttemptMs) throw error;
     }
   }
 };

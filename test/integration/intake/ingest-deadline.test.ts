@@ -1,6 +1,6 @@
 /**
- * The deployed ingest answers within its time (functions/intake/accept-webhook.ts `answerWithinMs`, 8 s:
- * ROUND0's guide asks for 10 s) however slow everything behind it is: a secret read and a claim check's PUT
+ * The deployed ingest answers ROUND0 within its time (functions/intake/accept-webhook.ts `answerWithinMs`,
+ * 8 s: ROUND0's guide asks for 10 s) however slow everything behind it is: a secret read and a claim check's PUT
  * that each need their second attempt, then a SendMessage whose endpoint never answers. Before the deadline the
  * three ran their attempts one after the other, about 12 s here (13 s at worst), and ROUND0 stopped waiting
  * for what was a 503 anyway. The answer is still the ingest's own 503 + Retry-After problem: the vendor
@@ -106,6 +106,6 @@ describe('the ingest under a slow secret read and unanswering writes', () => {
     expect(puts).toHaveLength(2);
     expect(sends.length).toBeGreaterThanOrEqual(1);
     // Within its time (and its tail: a send cut at the deadline), never the ~12 s of every attempt in turn.
-    expect(elapsed).toBeLessThan(answerWithinMs + 750);
+    expect(elapsed).toBeLessThan(answerWithinMs.round0 + 400);
   }, 30_000);
 });

@@ -274,6 +274,21 @@ describe('signed SendMessage', () => {
     expect(error).toMatchObject({ name: 'MessageSendError', code: 'InvalidChecksum' });
   });
 
+  it('ends an unanswered send by its deadline, the attempt under way cut short', async () => {
+    // Prepare: a deadline before the first attempt’s own 1.5 s would end it.
+    answers = [() => 'hang'];
+    const deadline = Date.now() + 700;
+
+    // Act
+    const error = await failureOf(sendWith({ timeoutMs: 1_500 })({ ...message, deadline }));
+
+    // Assess: one attempt, ended at the deadline; none started after it.
+    expect(error).toMatchObject({ code: 'NetworkError', transient: true });
+    expect(received).toHaveLength(1);
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline - 5);
+    expect(Date.now()).toBeLessThan(deadline + 200);
+  });
+
   it('ends each unanswered attempt at its time and gives up after 3', async () => {
     // Prepare
     answers = [() => 'hang'];

@@ -6,6 +6,7 @@
  * (test/unit/platform/object-put.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,34 @@ describe('signed PUT', () => {
       status: 404,
       transient: false,
     });
+  });
+
+  it('ends an unanswered PUT by its deadline, the attempt under way cut short', async () => {
+    // Prepare: an endpoint that reads every request and answers none, and a deadline before the first
+    // attempt’s own 1.5 s would end it.
+    const requests: string[] = [];
+    const silent = createHttpServer((request) => {
+      request.resume();
+      request.on('end', () => requests.push(String(request.url)));
+    });
+    const silentPort = await new Promise<number>((resolve) =>
+      silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)),
+    );
+    const putObject = putObjectWith({ endpoint: `http://127.0.0.1:${silentPort}`, timeoutMs: 1_500 });
+    const deadline = Date.now() + 700;
+
+    // Act
+    const error = await failureOf(
+      putObject({ bucket, key: 'x.json', body: '{}', contentType: 'application/json', deadline }),
+    );
+
+    // Assess: one attempt, ended at the deadline; none started after it.
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+    expect(error).toMatchObject({ name: 'ObjectPutError', code: 'NetworkError', transient: true });
+    expect(requests).toHaveLength(1);
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline - 5);
+    expect(Date.now()).toBeLessThan(deadline + 200);
   });
 
   it('gives up on an unreachable S3 after its attempts, as a transient failure', async () => {

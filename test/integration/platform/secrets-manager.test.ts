@@ -2,7 +2,7 @@
  * `createSecretReader` (functions/platform/secrets.ts) with a Secrets Manager ARN, as deployed, against a
  * local stand-in speaking Secrets Manager's JSON protocol (`secretsmanager.GetSecretValue`): the secret is
  * read and validated; an endpoint that accepts connections and never answers ends in SecretUnavailableError
- * after 2 attempts, each ended by its timeout, well within the ingest's 10 s.
+ * after 2 attempts, each ended by its timeout, within the ingest's answer time.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

@@ -102,14 +102,25 @@ describe('ingest handler', () => {
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     // Act
-    const result = await invoke(
-      apiEvent(round0Request(fixture('round0', 'interview_started').raw, { secret })),
+    const { result, stdout, stderr } = await captureOutput(() =>
+      invoke(apiEvent(round0Request(fixture('round0', 'interview_started').raw, { secret }))),
     );
 
-    // Assess
+    // Assess: the log says what failed underneath (class and SQS's code) and after how long.
     expect(result.statusCode).toBe(503);
     expect(result.headers?.['content-type']).toBe('application/problem+json');
     expect(result.headers?.['retry-after']).toBeDefined();
+    const line = `${stdout}${stderr}`
+      .split('\n')
+      .filter((text) => text.startsWith('{'))
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((entry) => entry.message === 'webhook not queued');
+    expect(line).toMatchObject({
+      error: 'QueueUnavailableError',
+      underlying: 'MessageSendError',
+      underlyingCode: 'ThrottlingException',
+      elapsedMs: expect.any(Number),
+    });
   });
 
   it('queues an event whose text holds characters SQS refuses raw (U+FFFF, control characters in ids)', async () => {

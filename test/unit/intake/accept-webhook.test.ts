@@ -706,7 +706,7 @@ describe('acceptWebhook', () => {
 });
 
 describe('acceptWebhook’s answer time', () => {
-  it('gives a secret read still unanswered at the answer time up as unavailable (a 503)', async () => {
+  it('gives a secret read still unanswered at the answer time up as unavailable (a 503), then', async () => {
     // Prepare: a read that never ends.
     const { deps, published } = makeDeps();
     const answerBy = Date.now() + 300;
@@ -715,33 +715,68 @@ describe('acceptWebhook’s answer time', () => {
     const error = await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), {
       ...deps,
       readWebhookSecrets: () => new Promise(() => undefined),
-      answerBy,
+      answerBy: () => answerBy,
     }).catch((e: unknown) => e);
 
-    // Assess: refused once the time was up, nothing queued.
+    // Assess: refused once the time was up (not long after), nothing queued.
     expect(error).toBeInstanceOf(SecretUnavailableError);
     expect(problemFor(error).status).toBe(503);
     expect(Date.now()).toBeGreaterThanOrEqual(answerBy);
+    expect(Date.now()).toBeLessThan(answerBy + 250);
     expect(published).toEqual([]);
   });
 
-  it('passes the answer time to the queue as its writes’ deadline', async () => {
-    // Prepare
-    const { deps } = makeDeps();
-    const deadlines: Array<number | undefined> = [];
-    const answerBy = Date.now() + 5_000;
+  it('gives the fresh read a token that did not match asks for up at the answer time too', async () => {
+    // Prepare: the cached secrets answer at once and do not match; the fresh read never ends.
+    const { deps, published } = makeDeps();
+    const answerBy = Date.now() + 300;
+    const stale = { round0SigningSecrets: ['old-secret'], micro1Tokens: [generateWebhookToken()] };
 
     // Act
-    await acceptWebhook(round0Request(fixture('round0', 'interview_started').raw), {
-      ...deps,
-      publish: async (_event, _raw, deadline) => {
-        deadlines.push(deadline);
-        return { messageId: 'm-1', claimCheck: false };
+    const error = await acceptWebhook(
+      micro1Request(fixture('micro1', 'interview.started').raw, micro1Token),
+      {
+        ...deps,
+        readWebhookSecrets: (options) =>
+          options?.fresh ? new Promise(() => undefined) : Promise.resolve(stale),
+        answerBy: () => answerBy,
       },
-      answerBy,
-    });
+    ).catch((e: unknown) => e);
 
     // Assess
-    expect(deadlines).toEqual([answerBy]);
+    expect(error).toBeInstanceOf(SecretUnavailableError);
+    expect(Date.now()).toBeGreaterThanOrEqual(answerBy);
+    expect(Date.now()).toBeLessThan(answerBy + 250);
+    expect(published).toEqual([]);
+  });
+
+  it('asks the answer time for the route’s vendor and passes it to the queue as its writes’ deadline', async () => {
+    // Prepare
+    const { deps } = makeDeps();
+    const asked: string[] = [];
+    const deadlines: Array<number | undefined> = [];
+    const times = { round0: Date.now() + 5_000, micro1: Date.now() + 9_000 };
+
+    // Act
+    for (const request of [
+      round0Request(fixture('round0', 'interview_started').raw),
+      micro1Request(fixture('micro1', 'interview.started').raw, micro1Token),
+    ]) {
+      await acceptWebhook(request, {
+        ...deps,
+        publish: async (_event, _raw, deadline) => {
+          deadlines.push(deadline);
+          return { messageId: 'm-1', claimCheck: false };
+        },
+        answerBy: (vendor) => {
+          asked.push(vendor);
+          return times[vendor];
+        },
+      });
+    }
+
+    // Assess
+    expect(asked).toEqual(['round0', 'micro1']);
+    expect(deadlines).toEqual([times.round0, times.micro1]);
   });
 });
