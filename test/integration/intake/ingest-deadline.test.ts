@@ -106,6 +106,6 @@ describe('the ingest under a slow secret read and unanswering writes', () => {
     expect(puts).toHaveLength(2);
     expect(sends.length).toBeGreaterThanOrEqual(1);
     // Within its time (and its tail: a send cut at the deadline), never the ~12 s of every attempt in turn.
-    expect(elapsed).toBeLessThan(answerWithinMs.round0 + 400);
+    expect(elapsed).toBeLessThan(answerWithinMs.round0 + 500);
   }, 30_000);
 });
