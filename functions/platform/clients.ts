@@ -126,7 +126,10 @@ export const dynamoDbClient = (): DynamoDBClient => {
   return dynamodb;
 };
 
-/** The `send` options that abort a request still running at `deadline` (epoch ms), if there is one. */
+/**
+ * The `send` options that abort a request still running at `deadline` (epoch ms), if there is one. As the
+ * ledger's `deadlineOptions` (ledger/request-deadline.ts), which platform code does not import.
+ */
 const endingBy = (deadline: number | undefined): { abortSignal: AbortSignal } | undefined => {
   if (deadline === undefined) return undefined;
   const left = Math.ceil(deadline - Date.now());
@@ -167,7 +170,7 @@ export const sdkSendMessage =
 /**
  * The ingest's writes, each attempt bounded: a claim check's PUT, then the SendMessage. Both end by the
  * ingest's answer time too (intake/accept-webhook.ts `answerWithinMs`: an attempt gets what is left of it),
- * so that slow writes after a slow secret read still end in its own 503 + Retry-After within ROUND0's 10 s.
+ * so that slow writes after a slow secret read still end in its own 503 + Retry-After within that time.
  * Alone, either runs all its attempts within that time. In-region, either call takes milliseconds.
  */
 export const ingestWriteLimits = {
