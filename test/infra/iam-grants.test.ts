@@ -190,7 +190,8 @@ const sendsNothing: Readonly<Record<string, readonly string[]>> = {
 
 /** The local module that sends hand-signed requests, and its exports that send nothing. */
 const signedRequestModule = 'functions/platform/signed-request.ts';
-const signedRequestHelpers = ['keepAliveAgents', 'retrying'];
+// The retry loop and what it throws or reads (a deadline's floor): none sends anything itself.
+const signedRequestHelpers = ['keepAliveAgents', 'retrying', 'OutOfTimeError', 'minAttemptMs'];
 
 /**
  * Where `exchange` (the one function that sends a hand-signed request) is called, and the API each of those
