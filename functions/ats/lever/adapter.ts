@@ -86,6 +86,7 @@ const opportunitySchema = v.looseObject({
   createdAt: v.optional(v.nullable(v.number())),
   stage: v.optional(v.nullable(v.union([v.string(), v.looseObject({ id: v.string() })]))),
   links: v.optional(v.nullable(v.array(v.string()))),
+  emails: v.optional(v.nullable(v.array(v.string()))),
 });
 type Opportunity = v.InferOutput<typeof opportunitySchema>;
 
@@ -155,7 +156,14 @@ const leverAdapterFor = (settings: LeverSettings, apiKey: string, client: LeverC
     )) {
       found.push(opportunity);
     }
-    const [best] = found.sort(byPreference);
+    // The `email` filter is trusted only as far as the answer agrees: an opportunity that lists its contact's
+    // addresses without this one is someone else's (a filter Lever ignored or matched loosely would
+    // otherwise hand the newest opportunity of the account to this interview). One that lists none is kept.
+    const wanted = email.trim().toLowerCase();
+    const carrying = found.filter(
+      (o) => !o.emails || o.emails.some((address) => address.trim().toLowerCase() === wanted),
+    );
+    const [best] = carrying.sort(byPreference);
     return best && toMatch(best);
   };
 

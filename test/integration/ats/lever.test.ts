@@ -109,6 +109,43 @@ describe('Lever adapter against the Lever fake', () => {
     ]);
   });
 
+  it('never takes an opportunity the answer shows is another address’s, whatever the e-mail filter returned', async () => {
+    // Prepare: a list answer that matched loosely (a filter ignored or misspelt): the account's newest
+    // opportunity is Bob's; Ada's is older. An opportunity that shows no addresses is trusted to the filter.
+    const bob = anOpportunity({
+      id: 'opp-bob',
+      contact: 'contact-2',
+      emails: ['Bob@example.com'],
+      createdAt: 1_900_000_000_000,
+    });
+    const ada = anOpportunity({ id: 'opp-ada', emails: [' ADA@example.com '] });
+    const { emails: _shown, ...unshown } = anOpportunity({
+      id: 'opp-unshown',
+      contact: 'contact-3',
+      createdAt: 1_000,
+    });
+    const loose = (data: unknown[]) =>
+      fake.failNext({
+        status: 200,
+        body: { data, hasNext: false },
+        match: (r) => r.path === '/v1/opportunities',
+      });
+    const ats = adapterFor();
+
+    // Act
+    loose([bob, ada]);
+    const amongOthers = await ats.findApplication({ email: 'ada@example.com' });
+    loose([bob]);
+    const onlyOthers = await ats.findApplication({ email: 'ada@example.com' });
+    loose([bob, unshown]);
+    const unshownKept = await ats.findApplication({ email: 'ada@example.com' });
+
+    // Assess
+    expect(amongOthers).toEqual({ candidateId: 'contact-1', applicationId: 'opp-ada' });
+    expect(onlyOthers).toBeUndefined();
+    expect(unshownKept).toEqual({ candidateId: 'contact-3', applicationId: 'opp-unshown' });
+  });
+
   it('looks for the contact by e-mail alone when Lever refuses the job id as a posting id (400)', async () => {
     // Prepare: Lever answers the filtered list 400, as for a malformed posting id (another system's job id)
     fake.failNext({
