@@ -386,6 +386,11 @@ export const startFakeAshby = async (options: FakeAshbyOptions = {}): Promise<Fa
             `custom field ${fieldId} belongs to ${field.objectType}, not ${String(objectType)}`,
           ]);
         if (!fitsField(field, fieldValue)) return failure(['invalid_input']);
+        // The object must exist as one of that type: a candidate id is not an Application (Ashby answers
+        // its not-found error). The fake keeps no jobs or openings, so those ids are not checked.
+        if (objectType === 'Application' && !state.applications.some((a) => a.id === objectId))
+          return failure(['application_not_found']);
+        if (objectType === 'Candidate' && !candidateOf(objectId)) return failure(['candidate_not_found']);
         state.customFieldValues = state.customFieldValues.filter(
           (f) => !(f.objectId === objectId && f.fieldId === fieldId),
         );

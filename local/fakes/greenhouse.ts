@@ -611,6 +611,15 @@ export const startFakeGreenhouse = async (options: FakeGreenhouseOptions = {}): 
     if (options.tokenScopes !== undefined && needed !== undefined && !options.tokenScopes.includes(needed)) {
       return answerJson(res, record, 403, { errors: [{ message: `Missing 1 required scope: ${needed}` }] });
     }
+    // The v3 writes take JSON bodies. What Greenhouse answers to one without `Content-Type: application/json`
+    // is not in greenhouse.md (a 415, or a 422 for the fields it then cannot read): either way it is refused,
+    // so the fake refuses it (415, a `charset` parameter allowed) whatever the body looks like.
+    if (
+      ['POST', 'PUT', 'PATCH'].includes(record.method) &&
+      !/^application\/json\s*(;|$)/i.test(String(req.headers['content-type'] ?? ''))
+    ) {
+      return answerJson(res, record, 415, { errors: [{ message: 'Content-Type must be application/json' }] });
+    }
     const fault = faults.take(record);
     if (fault) return answerJson(res, record, fault.status, fault.body, fault.headers);
     const rate = rateLimitHeaders();

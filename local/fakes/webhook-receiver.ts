@@ -2,7 +2,8 @@
  * A local Standard Webhooks receiver (what an in-house ATS or an n8n flow would run) for the generic
  * adapter: it verifies every delivery with the `standardwebhooks` package — the same library receivers
  * are told to use — records it, counts redeliveries of a `webhook-id` as duplicates, and answers 204.
- * A bad signature or a stale timestamp gets 401. `failNext` scripts answers (410 Gone, 500, 429…).
+ * A bad signature or a stale timestamp gets 401, a body not sent as `application/json` 415. `failNext`
+ * scripts answers (410 Gone, 500, 429…).
  */
 import { Webhook } from 'standardwebhooks';
 import type { ListenOptions, RunningFake } from './fake-server.js';
@@ -82,6 +83,10 @@ export const startFakeWebhookReceiver = async (
     state.deliveries.push(delivery);
     // Receivers answer with a status only.
     if (!verified) return answer(res, delivery, 401, undefined);
+    // The payload is JSON (generic.md: "POST the normalised result as JSON"): a receiver's JSON route answers
+    // any other Content-Type (a `charset` allowed) with 415 Unsupported Media Type.
+    if (!/^application\/json\s*(;|$)/i.test(header('content-type')))
+      return answer(res, delivery, 415, undefined);
     const scripted = answers.take(delivery);
     if (scripted) return answer(res, delivery, scripted.status, undefined, scripted.headers);
     if (!duplicate) state.accepted.push(delivery);

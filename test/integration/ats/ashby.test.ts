@@ -86,7 +86,12 @@ describe('the Ashby fake', () => {
           authorization: `Basic ${Buffer.from('ashby-key:').toString('base64')}`,
           'content-type': 'application/json',
         },
-        body: JSON.stringify({ objectId: 'x-1', objectType, fieldId, fieldValue }),
+        body: JSON.stringify({
+          objectId: objectType === 'Candidate' ? 'cand-1' : 'app-1',
+          objectType,
+          fieldId,
+          fieldValue,
+        }),
       }).then((response) => response.json())) as { success: boolean };
 
     // Act
@@ -107,6 +112,56 @@ describe('the Ashby fake', () => {
     expect(fake.state.customFieldValues.map((value) => [value.fieldId, value.fieldValue])).toEqual([
       ['field-score', 87],
       ['field-status', 'done'],
+    ]);
+  });
+
+  it('refuses a custom field value for an object that is not one of its type (a candidate id for an Application field)', async () => {
+    // Prepare
+    const fake = await startFakeAshby({
+      seed: {
+        candidates: [aCandidate()],
+        applications: [{ id: 'app-1', candidateId: 'cand-1', currentInterviewStageId: 'stage-1' }],
+        stages: ['stage-1'],
+        customFields: [
+          {
+            id: 'field-score',
+            title: 'AI score',
+            objectType: 'Application',
+            fieldType: 'Number',
+            isArchived: false,
+          },
+          {
+            id: 'field-rank',
+            title: 'AI rank',
+            objectType: 'Candidate',
+            fieldType: 'Number',
+            isArchived: false,
+          },
+        ],
+      },
+    });
+    const setValue = async (objectType: string, objectId: string, fieldId: string) =>
+      (await fetch(`${fake.url}/customField.setValue`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from('ashby-key:').toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ objectId, objectType, fieldId, fieldValue: 87 }),
+      }).then((response) => response.json())) as unknown;
+
+    // Act
+    const candidateAsApplication = await setValue('Application', 'cand-1', 'field-score');
+    const applicationAsCandidate = await setValue('Candidate', 'app-1', 'field-rank');
+    const application = await setValue('Application', 'app-1', 'field-score');
+    await fake.close();
+
+    // Assess: Ashby's error envelope; only the value for the real application is kept
+    expect(candidateAsApplication).toEqual({ success: false, errors: ['application_not_found'] });
+    expect(applicationAsCandidate).toEqual({ success: false, errors: ['candidate_not_found'] });
+    expect(application).toMatchObject({ success: true });
+    expect(fake.state.customFieldValues).toEqual([
+      { objectId: 'app-1', objectType: 'Application', fieldId: 'field-score', fieldValue: 87 },
     ]);
   });
 });
@@ -464,7 +519,9 @@ describe('Ashby adapter against the Ashby fake', () => {
     // Assess: neither read it may not make stops the write it may make
     expect(outcome).toBe('moved');
     expect(fake.state.applications[0]?.currentInterviewStageId).toBe('stage-2');
-    expect(fake.state.customFieldValues.map((value) => value.fieldValue)).toEqual(['87']);
+    expect(fake.state.customFieldValues).toEqual([
+      { objectId: 'app-1', objectType: 'Application', fieldId: 'field-notes', fieldValue: '87' },
+    ]);
   });
 
   it('removes a status tag the candidate does not carry without error, and reports a wrong tag id as permanent', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { Webhook } from 'standardwebhooks';
 import { AtsTransientError } from '../../../functions/ats/errors.js';
 import {
   createGenericAdapter,
@@ -214,6 +215,36 @@ describe('generic adapter against a Standard Webhooks receiver', () => {
     expect(outcomes).toEqual(['AtsPermanentError', 'AtsPermanentError']);
     expect(receiver.state.deliveries.filter((delivery) => delivery.path === '/hooks/ats/')).toEqual([]);
     expect(receiver.state.accepted).toEqual([]);
+  });
+
+  it('the receiver answers 415 to a signed delivery not sent as application/json, a charset allowed', async () => {
+    // Prepare: correctly signed deliveries, so only the Content-Type differs
+    const signer = new Webhook(secret);
+    const deliver = (id: string, contentType?: string) => {
+      const body = JSON.stringify({ id });
+      const at = new Date();
+      return fetch(`${receiver.url}/hooks/ats`, {
+        method: 'POST',
+        headers: {
+          ...(contentType === undefined ? {} : { 'content-type': contentType }),
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signer.sign(id, at, body),
+        },
+        body,
+      });
+    };
+
+    // Act: fetch sends a string body as text/plain when no type is given
+    const statuses = [
+      (await deliver('msg-untyped')).status,
+      (await deliver('msg-form', 'application/x-www-form-urlencoded')).status,
+      (await deliver('msg-charset', 'application/json; charset=utf-8')).status,
+    ];
+
+    // Assess
+    expect(statuses).toEqual([415, 415, 204]);
+    expect(receiver.state.accepted.map((delivery) => delivery.id)).toEqual(['msg-charset']);
   });
 
   it('refuses a signing secret that is not a whsec_ secret at creation', () => {

@@ -1000,6 +1000,40 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
     expect(running().state.appliedTags).toHaveLength(1);
   });
 
+  it('the fake refuses a v3 write without Content-Type application/json (415), a charset allowed', async () => {
+    // Prepare
+    await start();
+    const token = await tokenFor(running().url);
+    const post = (path: string, body: unknown, contentType?: string) =>
+      fetch(`${running().url}/v3/${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(contentType === undefined ? {} : { 'content-type': contentType }),
+        },
+        body: JSON.stringify(body),
+      });
+    const move = { from_stage_id: 500, to_stage_id: 501 };
+    const tag = { candidate_id: 11, candidate_tag_id: 70 };
+
+    // Act: a body that parses as JSON, sent without the header or as text/plain (fetch’s default for a string)
+    const refused = [
+      await post('applications/101/move', move, 'text/plain'),
+      await post('applications/101/move', move, 'application/x-www-form-urlencoded'),
+      await post('applied_candidate_tags', tag, 'text/plain'),
+      await post('applied_candidate_tags', tag),
+    ];
+    const applied = await post('applied_candidate_tags', tag, 'application/json; charset=utf-8');
+
+    // Assess
+    expect(refused.map((response) => response.status)).toEqual([415, 415, 415, 415]);
+    expect(await refused[0]?.json()).toEqual({ errors: [{ message: expect.any(String) }] });
+    expect(running().state.moves).toEqual([]);
+    expect(running().currentStageOf(101)).toBe(500);
+    expect(applied.status).toBe(201);
+    expect(running().state.appliedTags).toHaveLength(1);
+  });
+
   it('fails a note for good, creating nothing, when the credentials lack the notes scope (403)', async () => {
     // Prepare: credentials granted the list scopes only
     await start({

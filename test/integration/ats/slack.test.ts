@@ -241,7 +241,12 @@ describe('notifySlack against the Slack fake', () => {
 
   it('the fake rejects a body without text or blocks, and a section over 3,000 characters', async () => {
     // Act
-    const post = (body: unknown) => fetch(slack.webhookUrl, { method: 'POST', body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(slack.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const bare = await post({ attachments: [] });
     const long = await post({
       text: 'x',
@@ -254,6 +259,69 @@ describe('notifySlack against the Slack fake', () => {
     expect([long.status, await long.text()]).toEqual([400, 'invalid_blocks']);
     expect([notJson.status, await notJson.text()]).toEqual([400, 'invalid_payload']);
     expect(slack.state.messages).toHaveLength(0);
+  });
+
+  describe('the fake refuses what an incoming webhook refuses', () => {
+    const message = {
+      text: 'Ada: AI screening completed',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Ada*' } }],
+    };
+    const post = (body: unknown, contentType?: string) =>
+      fetch(slack.webhookUrl, {
+        method: 'POST',
+        ...(contentType === undefined ? {} : { headers: { 'content-type': contentType } }),
+        body: JSON.stringify(body),
+      });
+
+    it('a JSON message not sent as application/json (invalid_payload), and takes it with a charset', async () => {
+      // Act: fetch sends a string body as text/plain when no type is given
+      const untyped = await post(message);
+      const asForm = await post(message, 'application/x-www-form-urlencoded');
+      const withCharset = await post(message, 'application/json; charset=utf-8');
+
+      // Assess
+      expect([untyped.status, await untyped.text()]).toEqual([400, 'invalid_payload']);
+      expect([asForm.status, await asForm.text()]).toEqual([400, 'invalid_payload']);
+      expect([withCharset.status, await withCharset.text()]).toEqual([200, 'ok']);
+      expect(slack.state.messages).toEqual([message]);
+    });
+
+    it('blocks that are not an array (invalid_payload)', async () => {
+      // Act
+      const answers = [
+        await post({ text: 'x', blocks: message.blocks[0] }, 'application/json'),
+        await post({ text: 'x', blocks: JSON.stringify(message.blocks) }, 'application/json'),
+      ];
+
+      // Assess
+      expect(await Promise.all(answers.map(async (a) => [a.status, await a.text()]))).toEqual([
+        [400, 'invalid_payload'],
+        [400, 'invalid_payload'],
+      ]);
+      expect(slack.state.messages).toHaveLength(0);
+    });
+
+    it('a section whose text type is neither mrkdwn nor plain_text (invalid_blocks)', async () => {
+      // Act
+      const section = (text: unknown) => ({ text: 'x', blocks: [{ type: 'section', text }] });
+      const answers = [
+        await post(section({ type: 'markdown', text: '*Ada*' }), 'application/json'),
+        await post(section({ text: '*Ada*' }), 'application/json'),
+        await post(section('*Ada*'), 'application/json'),
+        await post({ text: 'x', blocks: [{ type: 'section' }] }, 'application/json'),
+      ];
+      const plain = await post(section({ type: 'plain_text', text: 'Ada' }), 'application/json');
+
+      // Assess
+      expect(await Promise.all(answers.map(async (a) => [a.status, await a.text()]))).toEqual([
+        [400, 'invalid_blocks'],
+        [400, 'invalid_blocks'],
+        [400, 'invalid_blocks'],
+        [400, 'invalid_blocks'],
+      ]);
+      expect(plain.status).toBe(200);
+      expect(slack.state.messages).toHaveLength(1);
+    });
   });
 
   it('delivers a notification whose name and job title run to thousands of characters', async () => {
