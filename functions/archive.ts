@@ -9,6 +9,7 @@
  * permanent one (a refused URL, a 404 that a fresh URL did not cure, a playlist that is not HLS) is parked
  * with its reason (`npm run ops -- parked failed`), sent to the archive DLQ and counted. Wiring only.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -69,12 +70,37 @@ const relaxation = urlPolicyRelaxationFromEnv(env);
 const archiveQueueMaxReceiveCount = positiveIntEnv(env, envNames.archiveQueueMaxReceiveCount, 0);
 
 const archiveExpirationSeconds = positiveIntEnv(env, envNames.archiveExpirationSeconds, 0);
+/**
+ * Time an invocation keeps after its last manifest request may end, before Lambda's timeout (a twentieth
+ * of a shorter one: the tests' seconds). The manifest's requests still run after the media deadline (the
+ * 30 s margin, `invocationMarginMs`): the object's record, the lease's release, the batch's two writes.
+ * Each could take about 18 s against a DynamoDB that is slow rather than down (3 attempts of 1 s connect
+ * and 5 s request, clients.ts, and backoff), together far past the margin: Lambda killed the invocation
+ * with no log line nor metric, and its task came back only after the queue's 90-minute visibility timeout.
+ * Ended here instead (aborted: a transient failure, the task retried, or continued when its run archived
+ * new objects), they leave 10 s for what follows: one SQS send (the completion's publish, a continuation
+ * or a wait: SQS's own limits, 3 attempts of at most 3 s, end it within that), the log line and metrics,
+ * and the batch's answer (milliseconds).
+ */
+const manifestReserveMs = 10_000;
+/**
+ * Epoch ms by which the current invocation's manifest requests must end, set as each invocation starts and
+ * read by its requests through their async context: the manifest is shared by the container's invocations,
+ * and the local runtime runs several at once in one process.
+ */
+const invocationScope = new AsyncLocalStorage<{ readonly manifestEndAt: number | undefined }>();
 const manifest = new ArchiveManifest({
   client: dynamodb,
   tableName: ledgerTable,
   ...(archiveExpirationSeconds > 0 ? { expiresAfterSeconds: archiveExpirationSeconds } : {}),
+  requestsEndBy: () => invocationScope.getStore()?.manifestEndAt,
 });
-const parking = new ParkingLot({ client: dynamodb, tableName: ledgerTable });
+// Its park on a last receive ends by the same time as the manifest's requests.
+const parking = new ParkingLot({
+  client: dynamodb,
+  tableName: ledgerTable,
+  requestsEndBy: () => invocationScope.getStore()?.manifestEndAt,
+});
 const events = new EventQueue({
   sendMessage: sdkSendMessage(sqs),
   // The archive publishes only `archive.completed`, a few KB of ids (each at most 255 characters), never an
@@ -100,6 +126,7 @@ const taskSchema = v.looseObject({
   batchAssets: v.array(v.string()),
   candidate: v.optional(v.pipe(v.string(), v.regex(/^email-hmac:[0-9a-f]{16}$/))),
   deferrals: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  continuations: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   asset: v.variant('kind', [
     v.looseObject({
       kind: v.literal('file'),
@@ -201,6 +228,15 @@ const assetKeyOf = (asset: ArchiveTask['asset']): string =>
 const maxDeferrals = 8;
 
 /**
+ * Times a task cut short by its time is sent again to go on at once (without using up a receive): a
+ * backstop, as each continuation must also have archived objects new to the manifest. A run streams for up
+ * to 15 minutes, gigabytes at the archive's bandwidth; 50 runs (12.5 hours of copying) are far beyond any
+ * interview's recording. Past them the task goes on by its receives, as after a failure, and is parked
+ * with its reason on the last.
+ */
+const maxContinuations = 50;
+
+/**
  * One task per asset at a time. Two tasks may carry the same recording (a micro1 report's batch and its
  * recording event's), and run at once they both downloaded and uploaded every object. The lease lasts until
  * this invocation's media requests end (`until`) and is given up when the task ends either way; a task that
@@ -247,12 +283,14 @@ const withAssetLease = async <T>(
 /**
  * Archives `task`'s asset and returns every object of it (those found archived too: a resume, a task for an
  * asset another task archived). Each object this run stores is pushed to `stored` as it is stored, so that
- * a run cut short still says what it stored.
+ * a run cut short still says what it stored; each key the manifest already recorded when this run asked is
+ * added to `found` (a stored object under such a key replaced one, it covered nothing new).
  */
 const archiveTask = async (
   task: ArchiveTask,
   until: number | undefined,
   stored: ArchivedObject[],
+  found: Set<string>,
 ): Promise<readonly ArchivedObject[]> => {
   const s3Store = createS3ArchiveStore({
     s3,
@@ -263,7 +301,11 @@ const archiveTask = async (
     ...(until === undefined ? {} : { until }),
   });
   const store: ArchiveStore = {
-    archived: (key) => s3Store.archived(key),
+    archived: async (key) => {
+      const done = await s3Store.archived(key);
+      if (done !== undefined) found.add(key);
+      return done;
+    },
     forget: (key) => s3Store.forget(key),
     put: async (key, body, meta) => {
       const object = await s3Store.put(key, body, meta);
@@ -318,9 +360,15 @@ export const createArchiveHandler = () => {
     );
   };
 
-  /** Sends the task's message again as it came, to be received at once. */
-  const sendAgain = async (queueUrl: string, record: SQSRecord): Promise<void> => {
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body }));
+  /**
+   * Sends the task's message again as it came but for its count of `continuations`, to be received at once.
+   */
+  const sendAgain = async (queueUrl: string, record: SQSRecord, continuations: number): Promise<void> => {
+    // The body as the worker sent it (not the parsed task, which drops what the schema does not name).
+    const sent = safeJson(record.body) as Record<string, unknown>;
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: sqsSafeJson({ ...sent, continuations }) }),
+    );
   };
 
   const processRecord = async (record: SQSRecord, context?: Context): Promise<void> => {
@@ -366,6 +414,8 @@ export const createArchiveHandler = () => {
     const lastReceive = archiveQueueMaxReceiveCount > 0 && receiveCount >= archiveQueueMaxReceiveCount;
     // What this run stored, however it ends: counted once each (a resume finds them archived, not stored).
     const stored: ArchivedObject[] = [];
+    // The keys the manifest recorded before this run stored them (see `archiveTask`).
+    const found = new Set<string>();
     try {
       const regardless = lastReceive || (task.deferrals ?? 0) >= maxDeferrals;
       const shared = () =>
@@ -375,7 +425,7 @@ export const createArchiveHandler = () => {
           deferrals: task.deferrals ?? 0,
         });
       const objects = await withAssetLease(task, randomUUID(), until, regardless, shared, () =>
-        archiveTask(task, until, stored),
+        archiveTask(task, until, stored, found),
       );
       const batch = await manifest.markAssetDone(
         task.vendor,
@@ -396,13 +446,29 @@ export const createArchiveHandler = () => {
       const timeSpent =
         error instanceof ArchiveTimeBudgetError ||
         (until !== undefined && Date.now() >= until && disposition.kind === 'transient');
-      if (timeSpent && stored.length > 0 && archiveQueueUrl !== undefined) {
-        // Time spent, progress made (a long recording, a slow host): the task goes on in a new message now,
-        // not after the 90-minute visibility timeout, and without using up one of its 5 receives, which are
-        // for failures. Each run stores at least one object more, so the continuations end. A failed send
-        // is thrown and the task retried as after any transient failure; a crash after the send leaves two
-        // tasks for the asset: the second waits for the first's lease, then finds the objects archived.
-        await sendAgain(archiveQueueUrl, record).catch((sendError: unknown) => {
+      // Progress is what this run added to the manifest: objects stored under keys it did not record before.
+      // An object stored again (its source URL differs from the recorded one: a playlist whose redirect lands
+      // on another CDN host, or a token in the path, on every request) covers nothing new; counting it, every
+      // run re-stored the same first segments and continued forever, never using up a receive.
+      const covered = stored.filter((object) => !found.has(object.key)).length;
+      const continuations = parsed.output.continuations ?? 0;
+      const continues = timeSpent && stored.length > 0 && archiveQueueUrl !== undefined;
+      if (continues && (covered === 0 || continuations >= maxContinuations)) {
+        // Falls through to the retry below, which uses up a receive: on the last, parked with its reason.
+        logger.warn('asset cut short by its time and not continued', {
+          ...about,
+          why: covered === 0 ? 'nothing new archived' : `${maxContinuations} continuations already`,
+          stored: stored.length,
+          continuations,
+        });
+      } else if (continues) {
+        // Time spent, new objects archived (a long recording, a slow host): the task goes on in a new
+        // message now, not after the 90-minute visibility timeout, and without using up one of its 5
+        // receives, which are for failures. The continuations end: each adds keys to the manifest, of which
+        // a recording has a bounded number, and at most `maxContinuations` are sent. A failed send is thrown
+        // and the task retried as after any transient failure; a crash after the send leaves two tasks for
+        // the asset: the second waits for the first's lease, then finds the objects archived.
+        await sendAgain(archiveQueueUrl, record, continuations + 1).catch((sendError: unknown) => {
           logger.warn('could not send the rest of a task cut short by its time; it will be retried', {
             ...about,
             error: errorNameOf(sendError),
@@ -412,6 +478,8 @@ export const createArchiveHandler = () => {
         logger.info('asset partly archived in the time of this invocation; the rest continues in a new one', {
           ...about,
           stored: stored.length,
+          covered,
+          continuations: continuations + 1,
         });
         return;
       }
@@ -487,11 +555,20 @@ export const createArchiveHandler = () => {
     }
   };
 
-  const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    });
+  const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // After the media deadline (`until`: a tenth, at most 30 s, before the end), see `manifestReserveMs`.
+    const remainingMs = context?.getRemainingTimeInMillis?.();
+    const manifestEndAt =
+      remainingMs === undefined
+        ? undefined
+        : Date.now() + remainingMs - Math.min(manifestReserveMs, Math.ceil(remainingMs / 20));
+    return invocationScope.run({ manifestEndAt }, () =>
+      processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+    );
+  };
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(tracing)

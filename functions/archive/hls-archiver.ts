@@ -23,12 +23,17 @@
  * segment granularity (a one-hour recording in a single file would otherwise be one all-or-nothing
  * upload, longer than an invocation may run), and yields playlists without byte ranges that every player
  * reads. Range support is not an extra demand on the source: players fetch byte-range playlists exactly this
- * way. Each range's length is checked again while streaming, so a source that hands back other bytes than
- * the range (a server that ignores `Range`, a body cut short) fails the task instead of storing a segment
- * that does not play.
+ * way. Each range's length is checked again while streaming, so a body cut short or longer than the range
+ * fails the task instead of storing a segment that does not play. A server that ignores `Range` (200 with
+ * the whole file) does not fail it: the media source cuts the range out of that answer (media-source.ts,
+ * `sliceOf`), reading the file from its start to the range's end and cancelling the rest. That is correct
+ * but costly: against such a server a recording in one file is downloaded from its start once per range,
+ * on average half the file per segment (a one-hour recording of 1,800 ranges reads the file ~900 times).
  *
  * Playlists are read whole (they are small); segments are streamed, never buffered; keys (16 bytes) are
- * read whole to check their length.
+ * read whole to check their length. A key of another length answered as an HTML page (a sign-in or "link
+ * expired" page served 200) is refused as a page, like a segment, so the playlists are read again for fresh
+ * URLs; of another length otherwise, it is refused for its size.
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -153,6 +158,8 @@ const maxKeyBytes = 64 * 1024;
  * @throws {InvalidPlaylistError} when a playlist is not HLS, does not parse, is too large, or is finished
  * and lists nothing (or only gaps).
  * @throws {UnexpectedMediaSizeError} when a byte range or a key has another length than the playlist says.
+ * @throws {UnexpectedMediaTypeError} when a segment, an init section or a key of the wrong length is answered
+ * with an HTML page, again after the playlists were read once more.
  * @throws {RecordingInProgressError} (transient) when a media playlist has no end yet; what it lists is stored.
  * @throws what the `MediaSource` or the store threw, as they threw it (transient or permanent).
  */
@@ -741,6 +748,11 @@ const archiveObject = async (
     const bytes = await readAtMost(response.body, maxKeyBytes);
     const expected = object.expectedBytes;
     if (bytes === undefined || (expected !== undefined && bytes.length !== expected)) {
+      // Keys are not checked for a page before they are read: the length is what tells a key (raw bytes,
+      // whatever its server labels them). Of the wrong length and answered as HTML, it is a page served 200
+      // in place of the key, most likely where a signed URL expired: refused as a page (notAPage throws), as
+      // a segment is, so the playlists are read again for fresh URLs (`refusedAsExpired`).
+      notAPage(response, object.key, object.contentType);
       throw new UnexpectedMediaSizeError(
         object.key,
         expected ?? maxKeyBytes,

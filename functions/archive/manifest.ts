@@ -22,6 +22,13 @@
  * download again (ROUND0's audio URLs are dead after 24 h, so the retry fails instead of skipping) and leave
  * the objects without their checksums. It lives exactly as long as the objects: whoever deletes an
  * interview's archive (an erasure request) deletes its `ARCHIVE#` partition with it.
+ *
+ * Requests end by the caller's deadline ({@link ArchiveManifestOptions.requestsEndBy}; the archive handler:
+ * its invocation's end less a reserve): one still running then is aborted (an `AbortError`, transient: the
+ * task is retried) and one that would start after it is never sent, so a DynamoDB that hangs fails the task
+ * instead of running the invocation into Lambda's timeout (no log line, no metric, the task back only after
+ * the queue's 90-minute visibility timeout). An aborted write may still have been applied, as one the SDK
+ * gave up on may: each write says below what the retry then finds; none is harmed by it.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -32,6 +39,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { archiveManifestPkPrefix } from '../ledger/partitions.js';
+import { deadlineOptions, type RequestsEndBy } from '../ledger/request-deadline.js';
 import type { VendorName } from '../vendors/envelope.js';
 import { type ArchivedObject, archiveRoot, withoutQuery } from './types.js';
 
@@ -70,6 +78,11 @@ export interface ArchiveManifestOptions {
    * midnight after its age is reached). @default none: kept until erased
    */
   readonly expiresAfterSeconds?: number;
+  /**
+   * When every request must have ended, epoch ms, asked as each request starts (ledger/request-deadline.ts:
+   * the same contract as the ledger's). @default none: the SDK's own timeouts alone (3 attempts of 5 s)
+   */
+  readonly requestsEndBy?: RequestsEndBy;
 }
 
 /** A day past the bucket's expiration: S3 rounds an object's expiry up to the next midnight (UTC). */
@@ -92,6 +105,7 @@ export class ArchiveManifest {
   readonly #pageSize: number | undefined;
   readonly #now: () => number;
   readonly #expiresAfterSeconds: number | undefined;
+  readonly #requestsEndBy: RequestsEndBy | undefined;
 
   constructor(options: ArchiveManifestOptions) {
     this.#client = DynamoDBDocumentClient.from(options.client, {
@@ -101,6 +115,12 @@ export class ArchiveManifest {
     this.#pageSize = options.pageSize;
     this.#now = options.now ?? Date.now;
     this.#expiresAfterSeconds = options.expiresAfterSeconds;
+    this.#requestsEndBy = options.requestsEndBy;
+  }
+
+  /** The `send` options of a request: aborted at the deadline, if there is one. */
+  #deadline(): { abortSignal: AbortSignal } | undefined {
+    return deadlineOptions(this.#requestsEndBy);
   }
 
   /** The TTL of an item written now (epoch seconds), when the archive expires. */
@@ -118,6 +138,7 @@ export class ArchiveManifest {
         Key: { pk: archiveManifestPk(vendor, interviewKey), sk: objectSk(key) },
         ConsistentRead: true,
       }),
+      this.#deadline(),
     );
     return Item === undefined || Item.replacedAt !== undefined ? undefined : entryOf(Item);
   }
@@ -125,6 +146,10 @@ export class ArchiveManifest {
   /**
    * Records `object` as archived (after its upload completed). Overwrites an earlier entry of the same key:
    * the object was uploaded again, and the entry describes what is in the bucket now.
+   *
+   * Cut by the deadline after DynamoDB applied it: the task fails (transient) though the entry is written,
+   * and its retry finds the object archived (`get`) and does not upload it again. The entry is true either
+   * way: it is written only once the object is complete in the bucket.
    *
    * @returns the entry as recorded.
    */
@@ -153,6 +178,7 @@ export class ArchiveManifest {
           expiresAt: this.#expiresAt(),
         },
       }),
+      this.#deadline(),
     );
     return entry;
   }
@@ -161,6 +187,9 @@ export class ArchiveManifest {
    * Withdraws the entry of `key`: marked `replacedAt`, it reads as absent (`get`, `list`) until `record`
    * writes it whole again. An update, not a delete: the archive function holds no `DeleteItem`, and the
    * mark says when an archived copy stopped being one.
+   *
+   * Cut by the deadline after DynamoDB applied it: the entry reads as absent, as intended, and the task's
+   * retry uploads the object again (and may mark it again: harmless), then `record` writes it whole.
    */
   async forget(vendor: VendorName, interviewKey: string, key: string): Promise<void> {
     try {
@@ -172,6 +201,7 @@ export class ArchiveManifest {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':now': new Date(this.#now()).toISOString() },
         }),
+        this.#deadline(),
       );
     } catch (error) {
       // Never recorded: nothing to withdraw.
@@ -179,7 +209,10 @@ export class ArchiveManifest {
     }
   }
 
-  /** Every archived object of the interview, sorted by key (the sort key's order), read page by page. */
+  /**
+   * Every archived object of the interview, sorted by key (the sort key's order), read page by page: every
+   * page by the deadline as it stands when the listing starts.
+   */
   async list(vendor: VendorName, interviewKey: string): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
     const pages = paginateQuery(
@@ -191,6 +224,7 @@ export class ArchiveManifest {
         ExpressionAttributeValues: { ':pk': archiveManifestPk(vendor, interviewKey), ':root': archiveRoot },
         ConsistentRead: true,
       },
+      this.#deadline(),
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.replacedAt === undefined) entries.push(entryOf(item));
@@ -204,6 +238,11 @@ export class ArchiveManifest {
    * do not both download and upload every object at once. Granted when nobody holds it, when the holder's
    * lease expired (it crashed, or its invocation ended), or when `owner` holds it already (this very request
    * retried by the SDK after its answer was lost).
+   *
+   * Cut by the deadline after DynamoDB applied it: the task fails (transient) holding a lease it does not
+   * know it took, and nothing releases it: it ends by itself at `expiresAtMs` (the archive handler's: its
+   * media deadline plus 30 s, about the invocation's end), long before the task's retry (the queue's
+   * visibility timeout), which then finds it expired. A task for the same asset meanwhile waits for it.
    *
    * @returns `undefined` when granted, else when the other holder's lease expires (epoch milliseconds).
    */
@@ -240,6 +279,7 @@ export class ArchiveManifest {
             ':now': this.#now(),
           },
         }),
+        this.#deadline(),
       );
       return undefined;
     } catch (error) {
@@ -247,6 +287,7 @@ export class ArchiveManifest {
     }
     const { Item } = await this.#client.send(
       new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
+      this.#deadline(),
     );
     // Released or expired in between: busy for no time, the caller retries at once.
     return Math.max(Number(Item?.leaseUntil ?? Item?.expiresAt ?? 0), this.#now());
@@ -255,6 +296,8 @@ export class ArchiveManifest {
   /**
    * Gives up `owner`'s lease on `assetKey` (expires it now); nothing when another holds it. The item stays
    * until the table's TTL deletes it (within days; an erasure deletes the interview's archive partition whole).
+   * Cut by the deadline, applied or not: nothing to retry (the archive handler's release is best effort); a
+   * lease not given up ends by itself at its `leaseUntil`.
    */
   async release(vendor: VendorName, interviewKey: string, assetKey: string, owner: string): Promise<void> {
     try {
@@ -271,6 +314,7 @@ export class ArchiveManifest {
           },
           ExpressionAttributeValues: { ':owner': owner, ':zero': 0, ':expiresAt': leaseItemTtl(this.#now()) },
         }),
+        this.#deadline(),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -294,6 +338,11 @@ export class ArchiveManifest {
    * A caller that crashes after `complete` and before acting on it is retried by its queue and then gets
    * `already-complete`: act on both (the archive handler publishes its event whenever the batch is
    * complete, and the worker dedupes it by batch).
+   *
+   * Either step cut by the deadline after DynamoDB applied it is the same as that crash: the task fails
+   * (transient) and its retry re-adds its asset (already in the set) in step 1, then claims the completion
+   * if nobody has yet (step 2 never sent), or finds `completedAt` (step 2 applied) and gets
+   * `already-complete`: the batch is reported complete, and its event published, by the retry at the latest.
    *
    * @param allAssets the batch's asset names (`ArchiveTask.batchAssets`); must include `assetName`.
    * @param candidate the task's `candidate` (an e-mail pseudonym), kept on the batch item.
@@ -333,6 +382,7 @@ export class ArchiveManifest {
         },
         ReturnValues: 'ALL_NEW',
       }),
+      this.#deadline(),
     );
     if (Attributes.completedAt !== undefined) return 'already-complete';
     const done = Attributes.done instanceof Set ? (Attributes.done as Set<string>) : new Set<string>();
@@ -347,6 +397,7 @@ export class ArchiveManifest {
           ExpressionAttributeNames: { '#completedAt': 'completedAt', '#completedBy': 'completedBy' },
           ExpressionAttributeValues: { ':now': new Date(this.#now()).toISOString(), ':asset': assetName },
         }),
+        this.#deadline(),
       );
       return 'complete';
     } catch (error) {

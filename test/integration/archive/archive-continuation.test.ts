@@ -124,11 +124,13 @@ describe('archive handler: a recording longer than one invocation', () => {
     const partly = await segmentsArchived(task);
     const sentAgain = await takeArchiveQueue();
 
-    // Assess: acknowledged (no receive used), part stored, the same task sent again at once
+    // Assess: acknowledged (no receive used), part stored, the same task sent again at once, its continuation counted
     expect(firstFailures).toEqual([]);
     expect(partly).toBeGreaterThan(0);
     expect(partly).toBeLessThan(segments);
-    expect(sentAgain.map((message) => JSON.parse(message.Body ?? '{}'))).toEqual([task]);
+    expect(sentAgain.map((message) => JSON.parse(message.Body ?? '{}'))).toEqual([
+      { ...task, continuations: 1 },
+    ]);
     // Counted, though the run did not end in success (the next run finds them archived, not stored): its
     // segments (the playlist is stored once they all are)
     expect(
