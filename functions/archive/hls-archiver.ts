@@ -30,6 +30,11 @@
  * but costly: against such a server a recording in one file is downloaded from its start once per range,
  * on average half the file per segment (a one-hour recording of 1,800 ranges reads the file ~900 times).
  *
+ * Variables (`EXT-X-DEFINE`, RFC 8216bis §4.3: `NAME`/`VALUE`, `QUERYPARAM` from the query of the URL the
+ * playlist was read from, `IMPORT` from the master) are substituted into each playlist's text before it is
+ * parsed, so every URI is resolved with its values; the definitions are left out of the archived copies, whose
+ * URIs name archived objects. A reference to a variable not defined fails the playlist (InvalidPlaylistError).
+ *
  * Playlists are read whole (they are small); segments are streamed, never buffered; keys (16 bytes) are
  * read whole to check their length. A key of another length answered as an HTML page (a sign-in or "link
  * expired" page served 200) is refused as a page, like a segment, so the playlists are read again for fresh
@@ -177,7 +182,8 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
     maxEntries: options.maxPlaylistEntries ?? hlsArchiverDefaults.maxPlaylistEntries,
   };
   const maxMediaPlaylists = options.maxMediaPlaylists ?? hlsArchiverDefaults.maxMediaPlaylists;
-  const readPlaylist = (url: string, key: string) => fetchPlaylist(source, url, key, limits);
+  const readPlaylist = (url: string, key: string, imported?: Variables) =>
+    fetchPlaylist(source, url, key, limits, imported);
 
   /** Whether a segment, key or init section was refused the way an expired signed URL is. */
   let objectRefusedAsExpired = false;
@@ -228,7 +234,7 @@ export const archiveHlsRecording = async (options: ArchiveHlsRecordingOptions): 
           const key = `${asset.keyPrefix}${media.dir}index.m3u8`;
           const read = media.playlist
             ? { playlist: media.playlist, url: media.url }
-            : await readPlaylist(media.url, key);
+            : await readPlaylist(media.url, key, entry.variables);
           if (read.playlist.isMasterPlaylist) {
             throw new InvalidPlaylistError(key, 'a master playlist where a media playlist must be');
           }
@@ -314,18 +320,25 @@ interface PlannedMediaPlaylist {
   readonly render: (base: string) => string;
 }
 
+/** A playlist's variables (`EXT-X-DEFINE`) by name. */
+type Variables = ReadonlyMap<string, string>;
+
 const fetchPlaylist = async (
   source: MediaSource,
   url: string,
   key: string,
   limits: { readonly maxBytes: number; readonly maxEntries: number },
-): Promise<{ playlist: Playlist; url: string }> => {
+  /** The master's variables, for a media playlist it names (`IMPORT`). */
+  imported?: Variables,
+): Promise<{ playlist: Playlist; url: string; variables: Variables }> => {
   const response = await source.fetch(url);
   const bytes = await readAtMost(response.body, limits.maxBytes);
   if (bytes === undefined) throw new InvalidPlaylistError(key, `larger than ${limits.maxBytes} bytes`);
   // Relative URIs resolve against where the playlist came from after redirects (RFC 8216 §4.1, RFC 3986
   // §5.1.3); `url` only when a source does not report it.
-  return { playlist: parsePlaylist(bytes, key, limits.maxEntries), url: response.url || url };
+  const base = response.url || url;
+  const context = { urls: [base, url], imported, maxBytes: limits.maxBytes };
+  return { ...parsePlaylist(bytes, key, limits.maxEntries, context), url: base };
 };
 
 /** The URI lines of a playlist's text (RFC 8216 §4.1: a line that is neither blank nor starts with `#`). */
@@ -335,12 +348,18 @@ const uriLineCount = (text: string): number => {
   return count;
 };
 
-const parsePlaylist = (bytes: Buffer, key: string, maxEntries: number): Playlist => {
+const parsePlaylist = (
+  bytes: Buffer,
+  key: string,
+  maxEntries: number,
+  context: VariableContext,
+): { playlist: Playlist; variables: Variables } => {
   const decoded = bytes.toString('utf8');
-  const text = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
+  const raw = decoded.startsWith('\uFEFF') ? decoded.slice(1) : decoded;
   // hls-parser's default (lenient) mode only logs a missing header and parses on: check it here, as it is
   // what tells an HLS playlist from an HTML error page or a video file (RFC 8216 §4.3.1.1).
-  if (!text.startsWith('#EXTM3U')) throw new InvalidPlaylistError(key, 'no #EXTM3U header: not HLS');
+  if (!raw.startsWith('#EXTM3U')) throw new InvalidPlaylistError(key, 'no #EXTM3U header: not HLS');
+  const { text, variables } = withVariablesSubstituted(raw, key, context);
   // Counted before parsing: the parse of an oversized list is what costs the memory.
   const entries = uriLineCount(text);
   if (entries > maxEntries)
@@ -354,7 +373,7 @@ const parsePlaylist = (bytes: Buffer, key: string, maxEntries: number): Playlist
   }
   if (playlist.isMasterPlaylist) {
     if (!playlist.variants.some(isPlayableVariant)) throw new InvalidPlaylistError(key, 'lists no variants');
-    return playlist;
+    return { playlist, variables };
   }
   // Tags after the last URI (a live LL-HLS playlist's `EXT-X-PART`s and `EXT-X-PRELOAD-HINT` of the segment
   // being written, an `EXTINF` or `EXT-X-PROGRAM-DATE-TIME` written before its URI, a `DISCONTINUITY` before
@@ -373,7 +392,90 @@ const parsePlaylist = (bytes: Buffer, key: string, maxEntries: number): Playlist
       playlist.segments.length === 0 ? 'lists no segments' : 'lists only gap segments',
     );
   }
-  return playlist;
+  return { playlist, variables };
+};
+
+/** Where a playlist's variables come from besides its own `NAME`/`VALUE` definitions. */
+interface VariableContext {
+  /** The URLs the playlist was read from (after redirects, then as asked for): `QUERYPARAM` reads their query. */
+  readonly urls: readonly string[];
+  /** The master playlist's variables (`IMPORT`); none for the entry playlist. */
+  readonly imported: Variables | undefined;
+  /** Largest text once substituted: a short reference to a long value, repeated, grows without bound. */
+  readonly maxBytes: number;
+}
+
+/** A Variable Reference (RFC 8216bis §4.3). */
+const variableReference = /\{\$([A-Za-z0-9_-]+)\}/g;
+
+/**
+ * `text` with each Variable Reference (`{$name}`) in its URI lines and tags replaced by the variable's value
+ * (RFC 8216bis §4.3, `EXT-X-DEFINE` §4.4.2.3), and its `EXT-X-DEFINE` lines left out, with the variables they
+ * define. hls-parser keeps definitions and substitutes nothing: a URI naming a variable (a signed token passed
+ * on from the playlist's URL by `QUERYPARAM`) was fetched literally and refused. Left out, the definitions do
+ * not reach the archived copy, which needs none, and where a `QUERYPARAM` would make it unplayable (its URL in
+ * the archive has no query). A reference to a variable not defined before it fails the playlist, as the spec
+ * requires of a client.
+ */
+const withVariablesSubstituted = (text: string, key: string, context: VariableContext) => {
+  const variables = new Map<string, string>();
+  if (!text.includes('{$') && !text.includes('#EXT-X-DEFINE:')) return { text, variables };
+  const invalid = (reason: string) => new InvalidPlaylistError(key, reason);
+  let size = 0;
+  const substitute = (_reference: string, name: string): string => {
+    const value = variables.get(name);
+    if (value === undefined) throw invalid(`uses the variable ${name}, not defined before`);
+    size += value.length;
+    if (size > context.maxBytes) throw invalid(`over ${context.maxBytes} bytes with variables substituted`);
+    return value;
+  };
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    size += line.length + 1;
+    if (!line.startsWith('#EXT-X-DEFINE:')) {
+      // Tags and URI lines; a comment stays as it is.
+      lines.push(
+        line.startsWith('#') && !line.startsWith('#EXT') ? line : line.replace(variableReference, substitute),
+      );
+      continue;
+    }
+    const attributes = new Map(Array.from(line.matchAll(/([A-Z0-9-]+)="([^"]*)"/g), ([, k, v]) => [k, v]));
+    const [name, value] = attributes.has('NAME')
+      ? [attributes.get('NAME'), attributes.get('VALUE')]
+      : attributes.has('IMPORT')
+        ? [attributes.get('IMPORT'), context.imported?.get(attributes.get('IMPORT') as string)]
+        : [attributes.get('QUERYPARAM'), queryParameter(context.urls, attributes.get('QUERYPARAM'))];
+    // A value goes into the text before it is parsed: nothing in it may end a quoted string or a line, or
+    // refer on to a variable (substitution is not recursive: the copy would keep the reference).
+    if (name === undefined || value === undefined || variables.has(name) || /["\r\n]|\{\$/.test(value)) {
+      throw invalid(`an EXT-X-DEFINE of ${name ?? 'nothing'} that defines no usable variable`);
+    }
+    variables.set(name, value);
+  }
+  return { text: lines.join('\n'), variables };
+};
+
+/**
+ * The first value of the query parameter `name` in the first of `urls` that has it, percent-decoded as the
+ * spec asks of `QUERYPARAM` (RFC 3986): a `+` stays a `+`, as a signed token's base64 needs, where form
+ * decoding (URLSearchParams) would make it a space. `undefined` when none has it or it does not decode.
+ */
+const queryParameter = (urls: readonly string[], name: string | undefined): string | undefined => {
+  for (const url of urls) {
+    for (const pair of new URL(url).search.slice(1).split('&')) {
+      const [field = '', value = ''] = pair.split(/=(.*)/s);
+      if (percentDecoded(field) === name) return percentDecoded(value);
+    }
+  }
+  return undefined;
+};
+
+const percentDecoded = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 };
 
 /**
