@@ -1230,6 +1230,25 @@ describe('syncInterviewEvent: unmatched candidates', () => {
     expect(replayed.effects).toEqual({ 'status:completed': 'ran', note: 'ran' });
     expect(world.notesOf('opp-later')).toHaveLength(1);
   });
+  it('records a late interview_started behind a parked interview_ended done, looking nobody up nor parking it', async () => {
+    // Prepare: the end parked for a candidate not found; its start arrives late
+    const deps = world.deps();
+    const email = 'nobody@example.com';
+    await expect(syncInterviewEvent(round0('interview_ended', { email }), deps)).rejects.toThrow(
+      UnmatchedCandidateError,
+    );
+    const before = world.lever.state.requests.length;
+
+    // Act
+    const late = await syncInterviewEvent(round0('interview_started', { email }), deps);
+
+    // Assess: behind the interview, it raises nothing itself (no lookup, no second unmatched park)
+    expect(late).toMatchObject({
+      outcome: 'synced',
+      reason: 'behind the interview: left to the event that moved it on',
+    });
+    expect(world.lever.state.requests.slice(before)).toEqual([]);
+  });
 });
 
 describe('syncInterviewEvent: DynamoDB requests per event', () => {

@@ -843,6 +843,21 @@ describe('planWrites: the ledger', () => {
 describe('planWrites: notifications', () => {
   const notifyOf = (writes: readonly PlannedWrite[]) => writes.filter((write) => write.kind === 'notify');
 
+  it('does not notify while a part that arrived after the note is still to be written', () => {
+    // Prepare: the status and the note recorded; a proctoring score arrived since (its follow-up to write)
+    const state = aState({
+      status: 'report_ready',
+      fields: { [planFields.proctoringScore]: 85 },
+      effects: { 'status:completed': doneBy(thisEvent), note: doneBy(thisEvent, []) },
+    });
+
+    // Act
+    const plan = planWrites(state, aContext({ notifications: true, carriesNote: true }));
+
+    // Assess: the follow-up alone; the notification waits for a round of its own
+    expect(keysOf(plan.writes)).toEqual(['proctoring:85']);
+  });
+
   it.each<[string, string, ScreeningStatus]>([
     ['in progress', 'in_progress', 'in_progress'],
     ['completed', 'report_ready', 'completed'],
