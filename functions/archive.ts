@@ -89,17 +89,18 @@ const manifestReserveMs = 10_000;
  * and the local runtime runs several at once in one process.
  */
 const invocationScope = new AsyncLocalStorage<{ readonly manifestEndAt: number | undefined }>();
+const manifestRequestsEndBy = (): number | undefined => invocationScope.getStore()?.manifestEndAt;
 const manifest = new ArchiveManifest({
   client: dynamodb,
   tableName: ledgerTable,
   ...(archiveExpirationSeconds > 0 ? { expiresAfterSeconds: archiveExpirationSeconds } : {}),
-  requestsEndBy: () => invocationScope.getStore()?.manifestEndAt,
+  requestsEndBy: manifestRequestsEndBy,
 });
 // Its park on a last receive ends by the same time as the manifest's requests.
 const parking = new ParkingLot({
   client: dynamodb,
   tableName: ledgerTable,
-  requestsEndBy: () => invocationScope.getStore()?.manifestEndAt,
+  requestsEndBy: manifestRequestsEndBy,
 });
 const events = new EventQueue({
   sendMessage: sdkSendMessage(sqs),
