@@ -270,10 +270,12 @@ export const syncInterviewEvent = async (event: InterviewEvent, deps: SyncDeps):
   if (sessionKey !== undefined) {
     // Its stage move too: one in flight could land after the report's own (the generic adapter cannot tell).
     // And its "completed" notification: one on its way may still fail (Slack's 429), and a report that closed
-    // the session meanwhile would have taken the claim for an announcement and never sent its own.
+    // the session meanwhile would have taken the claim for an announcement and never sent its own. Its
+    // "in progress" one too: sent after the report's "completed", Slack would end on "in progress".
     const awaited = [
       ...statusEffectKeys,
       completedNotificationKey,
+      notificationKey('in_progress'),
       ...(options.completedStageId === undefined ? [] : [`stage:${options.completedStageId}`]),
     ];
     for (;;) {

@@ -457,6 +457,56 @@ describe('syncInterviewEvent: races and late parts (dynalite, Lever fake)', () =
     expect(bodies[1]).toContain(markerLine(`micro1:report:${micro1Report}:proctoring:62`));
   });
 
+  it('stops after four rounds when another writer merges a new part during each, the event recorded done', async () => {
+    // Prepare: before each of the report's settles, another writer merges a new proctoring score into the
+    // item (as a score event would), so each round leaves the report a follow-up to make in the next
+    const report = envelope('micro1', 'interview_report.created', {
+      set: { 'data.report_id': micro1Report, 'data.candidate_id': micro1Candidate },
+      remove: ['data.proctoring_score'],
+    });
+    const scores = [71, 72, 73, 74, 75, 76, 77, 78];
+    const merged: number[] = [];
+    const racing = Object.assign(Object.create(Object.getPrototypeOf(world.ledger)), world.ledger, {
+      read: world.ledger.read.bind(world.ledger),
+      commit: world.ledger.commit.bind(world.ledger),
+      close: world.ledger.close.bind(world.ledger),
+      settle: async (...args: Parameters<InterviewLedger['settle']>) => {
+        const score = scores[merged.length];
+        const [vendor, interviewKey] = args;
+        const current = await world.ledger.read(vendor, interviewKey);
+        if (score !== undefined && current !== undefined) {
+          const fields = { ...current.fields, proctoringScore: score };
+          if (await world.ledger.commit({ ...current, fields }, current.version)) merged.push(score);
+        }
+        return world.ledger.settle(...args);
+      },
+    }) as InterviewLedger;
+
+    // Act
+    const reported = await syncInterviewEvent(report, world.deps({ ledger: racing }));
+
+    // Assess: the note and a follow-up in each of rounds 2 to 4, for the score merged during the round before;
+    // the fourth round records the event done anyway (the score merged during it is its own event's to post)
+    expect(reported.outcome).toBe('synced');
+    expect(merged).toEqual([71, 72, 73, 74]);
+    expect(reported.effects).toMatchObject({
+      'proctoring:71': 'ran',
+      'proctoring:72': 'ran',
+      'proctoring:73': 'ran',
+    });
+    expect(reported.effects).not.toHaveProperty(['proctoring:74']);
+    const bodies = noteBodies(world, 'ABCD1234');
+    expect(bodies).toHaveLength(4);
+    expect(bodies.slice(1).map((body) => /Proctoring score: (\d+)/.exec(body)?.[1])).toEqual([
+      '71',
+      '72',
+      '73',
+    ]);
+    const item = await world.ledger.read('micro1', reported.interviewKey ?? '');
+    const records = Object.entries(item?.events ?? {}).filter(([key]) => key.includes('interview_report'));
+    expect(records.map(([, record]) => record.done)).toEqual([true]);
+  });
+
   it('includes parts that arrived before the report in its note, with no follow-up', async () => {
     // Prepare
     const deps = world.deps();
@@ -1900,6 +1950,54 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
         expect.stringContaining('completed'),
       ]);
     } finally {
+      await slack.close();
+    }
+  });
+
+  it('waits for the session’s "in progress" notification in flight before the report closes it, so Slack shows "completed" last', async () => {
+    // Prepare: the session's "in progress" is on its way to Slack (held at a gate) when the report arrives
+    world = await startSyncWorld();
+    const slack = await startFakeSlack();
+    let releaseSend: () => void = () => undefined;
+    const sendHeld = new Promise<void>((resolve) => {
+      releaseSend = resolve;
+    });
+    let markSending: () => void = () => undefined;
+    const sending = new Promise<void>((resolve) => {
+      markSending = resolve;
+    });
+    try {
+      const deps = world.deps({
+        options: { waitMs: 300 },
+        notify: async (notification) => {
+          if (notification.status === 'in_progress') {
+            markSending();
+            await sendHeld;
+          }
+          return notifyOnce(slack)(notification);
+        },
+      });
+      const started = syncInterviewEvent(session('interview.started'), deps);
+      await sending;
+
+      // Act: the report while the send is in flight; the send lands; the report comes again
+      const busyOutcome = await syncInterviewEvent(micro1('interview_report.created'), deps).then(
+        () => 'synced',
+        (error: Error) => error.name,
+      );
+      releaseSend();
+      await started;
+      const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
+
+      // Assess: the report waited, then announced "completed" after "in progress", once each
+      expect(busyOutcome).toBe('EffectBusyError');
+      expect(report.effects).toMatchObject({ 'notify:completed': 'ran' });
+      expect(slack.state.messages.map((message) => message.text)).toEqual([
+        expect.stringContaining('in progress'),
+        expect.stringContaining('completed'),
+      ]);
+    } finally {
+      releaseSend();
       await slack.close();
     }
   });
