@@ -29,6 +29,7 @@ import { type FakeWebhookReceiver, startFakeWebhookReceiver } from '../../../loc
 import { loadFixtures } from '../../helpers/fixtures.js';
 import { type Json, receivedAt, withChanges } from '../../unit/vendors/factories.js';
 import {
+  aGate,
   anOpportunity,
   completedTag,
   crashingAfterNote,
@@ -388,14 +389,11 @@ describe('syncInterviewEvent: races and late parts (dynalite, Lever fake)', () =
 
   it('still marks the record completed when a recording advanced the interview while the report looked it up', async () => {
     // Prepare: the report's lookup waits until the recording has been processed (the forced interleaving)
-    let recordingDone!: () => void;
-    const recordingProcessed = new Promise<void>((resolve) => {
-      recordingDone = resolve;
-    });
+    const recordingProcessed = aGate();
     const gated: AtsAdapter = {
       ...world.ats,
       async findApplication(lookup) {
-        await recordingProcessed;
+        await recordingProcessed.opened;
         return world.ats.findApplication(lookup);
       },
     };
@@ -407,7 +405,7 @@ describe('syncInterviewEvent: races and late parts (dynalite, Lever fake)', () =
     const reporting = syncInterviewEvent(report, deps);
     await sleep(50);
     const recorded = await syncInterviewEvent(recording, deps);
-    recordingDone();
+    recordingProcessed.open();
     const reported = await reporting;
 
     // Assess
@@ -1878,10 +1876,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
     await expect(syncInterviewEvent(session('interview.completed'), deps)).rejects.toMatchObject({
       name: 'AtsTransientError',
     });
-    let releaseRetry: () => void = () => undefined;
-    const retryHeld = new Promise<void>((resolve) => {
-      releaseRetry = resolve;
-    });
+    const retryHeld = aGate();
     let moved = false;
     const retry = syncInterviewEvent(session('interview.completed'), {
       ...deps,
@@ -1889,7 +1884,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
         afterWrite: async (key) => {
           if (key !== 'stage:stage-screened') return;
           moved = true;
-          await retryHeld;
+          await retryHeld.opened;
         },
       },
     });
@@ -1901,7 +1896,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
         () => 'synced',
         (error: Error) => error.name,
       );
-      releaseRetry();
+      retryHeld.open();
       const retried = await retry;
       const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
 
@@ -1915,7 +1910,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
         .map((line) => (JSON.parse(line) as AtsLogLine).action);
       expect(actions.filter((action) => action === 'stage')).toHaveLength(1);
     } finally {
-      releaseRetry();
+      retryHeld.open();
       await retry.catch(() => undefined);
     }
   });
@@ -1958,34 +1953,28 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
     // Prepare: the session's "in progress" is on its way to Slack (held at a gate) when the report arrives
     world = await startSyncWorld();
     const slack = await startFakeSlack();
-    let releaseSend: () => void = () => undefined;
-    const sendHeld = new Promise<void>((resolve) => {
-      releaseSend = resolve;
-    });
-    let markSending: () => void = () => undefined;
-    const sending = new Promise<void>((resolve) => {
-      markSending = resolve;
-    });
+    const sendHeld = aGate();
+    const sending = aGate();
     try {
       const deps = world.deps({
         options: { waitMs: 300 },
         notify: async (notification) => {
           if (notification.status === 'in_progress') {
-            markSending();
-            await sendHeld;
+            sending.open();
+            await sendHeld.opened;
           }
           return notifyOnce(slack)(notification);
         },
       });
       const started = syncInterviewEvent(session('interview.started'), deps);
-      await sending;
+      await sending.opened;
 
       // Act: the report while the send is in flight; the send lands; the report comes again
       const busyOutcome = await syncInterviewEvent(micro1('interview_report.created'), deps).then(
         () => 'synced',
         (error: Error) => error.name,
       );
-      releaseSend();
+      sendHeld.open();
       await started;
       const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
 
@@ -1997,7 +1986,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
         expect.stringContaining('completed'),
       ]);
     } finally {
-      releaseSend();
+      sendHeld.open();
       await slack.close();
     }
   });
@@ -2006,28 +1995,22 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
     // Prepare: the session's "completed" is on its way to Slack (held at a gate) when the report arrives
     world = await startSyncWorld();
     const slack = await startFakeSlack();
-    let releaseSend: () => void = () => undefined;
-    const sendHeld = new Promise<void>((resolve) => {
-      releaseSend = resolve;
-    });
-    let markSending: () => void = () => undefined;
-    const sending = new Promise<void>((resolve) => {
-      markSending = resolve;
-    });
+    const sendHeld = aGate();
+    const sending = aGate();
     try {
       const deps = world.deps({
         options: { waitMs: 300 },
         notify: async (notification) => {
           if (notification.status === 'completed' && slack.state.messages.length === 1) {
-            markSending();
-            await sendHeld;
+            sending.open();
+            await sendHeld.opened;
           }
           return notifyOnce(slack)(notification);
         },
       });
       await syncInterviewEvent(session('interview.started'), deps);
       const completed = syncInterviewEvent(session('interview.completed'), deps);
-      await sending;
+      await sending.opened;
 
       // Act: the report while the send is in flight; then Slack refuses it (429) and the report comes again
       const busy = syncInterviewEvent(micro1('interview_report.created'), deps);
@@ -2036,7 +2019,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
         (error: Error) => error.name,
       );
       slack.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 0, when: 'before', times: 1 });
-      releaseSend();
+      sendHeld.open();
       await expect(completed).rejects.toMatchObject({ name: 'AtsTransientError' });
       const report = await syncInterviewEvent(micro1('interview_report.created'), deps);
       const retry = await syncInterviewEvent(session('interview.completed'), deps);
@@ -2050,7 +2033,7 @@ describe('syncInterviewEvent: what a micro1 report takes over from its session',
         expect.stringContaining('completed'),
       ]);
     } finally {
-      releaseSend();
+      sendHeld.open();
       await slack.close();
     }
   });

@@ -198,3 +198,12 @@ export const eventually = async (condition: () => boolean, timeoutMs = 3000): Pr
     await sleep(10);
   }
 };
+
+/** A promise a test resolves when it chooses: `opened` settles once `open()` is called (again: no effect). */
+export const aGate = () => {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open: () => open() };
+};
