@@ -6,20 +6,13 @@
  * again forever, never using up a receive, never parked. And however it progresses, a task continues at most
  * 50 times (`continuations` in its message), then goes on by its receives.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
-import {
-  archiveHandlerEnv,
-  destroyHandlerClients,
-  invokeArchive,
-  webhookOnlySecretsFile,
-} from './archive-handler.js';
+import { invokeArchive, micro1RecordingTask, startArchiveHandler, takeMessages } from './archive-handler.js';
+import { answerPlaylist, answerSegment, startMediaHost } from './media-server.js';
 
 // Prepare (once): emulators, a media host, the handler's environment
 const emulators = await startEmulators();
@@ -29,7 +22,7 @@ const fast = 4;
 const requested: string[] = [];
 let redirects = 0;
 const timers = new Set<NodeJS.Timeout>();
-const media = createServer((request, response) => {
+const { origin, close: closeMedia } = await startMediaHost((request, response) => {
   const path = request.url ?? '';
   requested.push(path);
   // `/moving/…`: the entry playlist redirects to a path with a new token on every request
@@ -40,82 +33,41 @@ const media = createServer((request, response) => {
     return;
   }
   if (path.endsWith('.m3u8')) {
-    const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:4', '#EXT-X-PLAYLIST-TYPE:VOD'];
-    for (let i = 0; i < segments; i++) lines.push('#EXTINF:4.0,', `seg_${i}.ts`);
-    lines.push('#EXT-X-ENDLIST', '');
-    response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(lines.join('\n'));
+    answerPlaylist(response, segments);
     return;
   }
   const index = Number(/seg_(\d+)\.ts$/.exec(path)?.[1]);
   const timer = setTimeout(
     () => {
-      if (response.destroyed) return;
-      const body = Buffer.alloc(188 * 10, path);
-      response
-        .writeHead(200, { 'content-type': 'video/mp2t', 'content-length': String(body.length) })
-        .end(body);
+      if (!response.destroyed) answerSegment(response, path);
     },
     index < fast ? 0 : 15_000,
   );
   timers.add(timer);
 });
-await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-const { secretsFile, remove: removeSecretsFile } = webhookOnlySecretsFile('archive-continuation-progress-');
-Object.assign(process.env, archiveHandlerEnv(emulators, secretsFile));
-const { createArchiveHandler } = await import('../../../functions/archive.js');
-const clients = await import('../../../functions/platform/clients.js');
-const handler = createArchiveHandler();
-const manifest = new ArchiveManifest({
-  client: clients.dynamoDbClient(),
-  tableName: resources.ledgerTable.name,
-});
+const {
+  handler,
+  manifest,
+  close: closeHandler,
+} = await startArchiveHandler(emulators, 'archive-continuation-progress-');
 const lastReceive = resources.archiveQueue.maxReceiveCount;
 
 afterAll(async () => {
   for (const timer of timers) clearTimeout(timer);
-  destroyHandlerClients(clients);
-  media.closeAllConnections();
-  await new Promise<void>((resolve) => media.close(() => resolve()));
+  closeHandler();
+  await closeMedia();
   await emulators.close();
-  removeSecretsFile();
 });
 
 /** A task for the recording at `/{id}/index.m3u8`, `continuations` in its message when given. */
 const recordingTask = (id: string, continuations?: number): ArchiveTask =>
   ({
-    schemaVersion: 1,
-    vendor: 'micro1',
-    interviewKey: `report:${id}`,
-    interviewId: id,
-    batchId: `batch-${id}`,
-    batchAssets: ['screen'],
-    asset: {
-      kind: 'hls',
-      name: 'screen',
-      keyPrefix: `interviews/report:${id}/screen/`,
-      sourceUrl: `${origin}/${id}/index.m3u8`,
-    },
+    ...micro1RecordingTask(id, origin),
     ...(continuations === undefined ? {} : { continuations }),
   }) as ArchiveTask;
 
 /** Receives (and deletes) what waits on `queueUrl`. */
-const take = async (queueUrl: string): Promise<Message[]> => {
-  const { Messages = [] } = await emulators.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 1,
-      MessageAttributeNames: ['All'],
-    }),
-  );
-  for (const message of Messages) {
-    await emulators.sqs.send(
-      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
-    );
-  }
-  return Messages;
-};
+const take = (queueUrl: string) => takeMessages(emulators, queueUrl);
 const takeArchiveQueue = () => take(emulators.queueUrls.archive);
 const bodiesOf = (messages: readonly Message[]) =>
   messages.map((message) => JSON.parse(message.Body ?? '{}'));

@@ -5,35 +5,23 @@
  * where the first stopped, each object downloaded and stored once. A run that stored nothing is retried as
  * before.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ArchiveManifest } from '../../../functions/archive/manifest.js';
 import type { ArchiveTask } from '../../../functions/archive/types.js';
-import { resources } from '../../../lib/resources.js';
 import { startEmulators } from '../../../local/emulators.js';
 import { captureMetrics, valuesOf } from '../../unit/platform/emf.js';
-import {
-  archiveHandlerEnv,
-  destroyHandlerClients,
-  invokeArchive,
-  webhookOnlySecretsFile,
-} from './archive-handler.js';
+import { invokeArchive, micro1RecordingTask, startArchiveHandler, takeMessages } from './archive-handler.js';
+import { answerPlaylist, answerSegment, startMediaHost } from './media-server.js';
 
 // Prepare (once): emulators, a media host answering each segment after 1 s, the handler's environment
 const emulators = await startEmulators();
 const segments = 48;
 const segmentDelayMs = 1_000;
 const requested: string[] = [];
-const media = createServer((request, response) => {
+const { origin, close: closeMedia } = await startMediaHost((request, response) => {
   const path = request.url ?? '';
   requested.push(path);
   if (path.endsWith('.m3u8')) {
-    const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:4', '#EXT-X-PLAYLIST-TYPE:VOD'];
-    for (let i = 0; i < segments; i++) lines.push('#EXTINF:4.0,', `seg_${i}.ts`);
-    lines.push('#EXT-X-ENDLIST', '');
-    response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(lines.join('\n'));
+    answerPlaylist(response, segments);
     return;
   }
   // A host failing one segment (503) of the third test's recording
@@ -43,71 +31,23 @@ const media = createServer((request, response) => {
   }
   // The second test's recording: a segment slower than its whole run
   const delayMs = path.startsWith('/stuck/') ? 15_000 : path.startsWith('/flaky/') ? 0 : segmentDelayMs;
-  setTimeout(() => {
-    const body = Buffer.alloc(188 * 10, path);
-    response
-      .writeHead(200, { 'content-type': 'video/mp2t', 'content-length': String(body.length) })
-      .end(body);
-  }, delayMs);
+  setTimeout(() => answerSegment(response, path), delayMs);
 });
-await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-const { secretsFile, remove: removeSecretsFile } = webhookOnlySecretsFile('archive-continuation-');
 // Metrics on: the objects a run stored are counted however it ends.
-Object.assign(
-  process.env,
-  archiveHandlerEnv(emulators, secretsFile, { POWERTOOLS_METRICS_DISABLED: 'false' }),
-);
-const { createArchiveHandler } = await import('../../../functions/archive.js');
-const clients = await import('../../../functions/platform/clients.js');
-const handler = createArchiveHandler();
-const manifest = new ArchiveManifest({
-  client: clients.dynamoDbClient(),
-  tableName: resources.ledgerTable.name,
-});
+const {
+  handler,
+  manifest,
+  close: closeHandler,
+} = await startArchiveHandler(emulators, 'archive-continuation-', { POWERTOOLS_METRICS_DISABLED: 'false' });
 
 afterAll(async () => {
-  destroyHandlerClients(clients);
-  media.closeAllConnections();
-  await new Promise<void>((resolve) => media.close(() => resolve()));
+  closeHandler();
+  await closeMedia();
   await emulators.close();
-  removeSecretsFile();
-});
-
-const recordingTask = (id: string): ArchiveTask => ({
-  schemaVersion: 1,
-  vendor: 'micro1',
-  interviewKey: `report:${id}`,
-  interviewId: id,
-  batchId: `batch-${id}`,
-  batchAssets: ['screen'],
-  asset: {
-    kind: 'hls',
-    name: 'screen',
-    keyPrefix: `interviews/report:${id}/screen/`,
-    sourceUrl: `${origin}/${id}/index.m3u8`,
-  },
 });
 
 /** Receives (and deletes) what waits on the archive queue. */
-const takeArchiveQueue = async (): Promise<Message[]> => {
-  const { Messages = [] } = await emulators.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: emulators.queueUrls.archive,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 1,
-    }),
-  );
-  for (const message of Messages) {
-    await emulators.sqs.send(
-      new DeleteMessageCommand({
-        QueueUrl: emulators.queueUrls.archive,
-        ReceiptHandle: message.ReceiptHandle,
-      }),
-    );
-  }
-  return Messages;
-};
+const takeArchiveQueue = () => takeMessages(emulators, emulators.queueUrls.archive);
 
 const segmentsArchived = async (task: ArchiveTask) =>
   (await manifest.list(task.vendor, task.interviewKey)).filter((object) => object.key.endsWith('.ts')).length;
@@ -115,7 +55,7 @@ const segmentsArchived = async (task: ArchiveTask) =>
 describe('archive handler: a recording longer than one invocation', () => {
   it('stores what it can, goes on at once in a new message, and the next run finishes it, each segment once', async () => {
     // Prepare: 48 segments of 1 s each, 4 at a time: ~12 s
-    const task = recordingTask('long-1');
+    const task = micro1RecordingTask('long-1', origin);
 
     // Act: a first run with 10 s left (its media requests end at 9 s, a second kept to end the run)
     const { result: firstFailures, metrics } = await captureMetrics(() =>
@@ -152,7 +92,7 @@ describe('archive handler: a recording longer than one invocation', () => {
 
   it('retries a run cut short before it stored anything, as any transient failure (a receive used)', async () => {
     // Prepare: a host slower than the run's time for any segment
-    const task = recordingTask('stuck');
+    const task = micro1RecordingTask('stuck', origin);
 
     // Act: 10 s left, media requests ending at 9 s
     const failures = await invokeArchive(handler, task, { remainingMs: 10_000 });
@@ -165,7 +105,7 @@ describe('archive handler: a recording longer than one invocation', () => {
 
   it('retries a run that stored something and then failed well before its time was spent (a failure, not a continuation)', async () => {
     // Prepare: a host that answers one segment 503, every time
-    const task = recordingTask('flaky');
+    const task = micro1RecordingTask('flaky', origin);
 
     // Act
     const failures = await invokeArchive(handler, task, { remainingMs: 900_000 });

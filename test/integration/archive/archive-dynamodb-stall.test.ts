@@ -21,12 +21,8 @@ import type { ArchiveTask } from '../../../functions/archive/types.js';
 import { resources } from '../../../lib/resources.js';
 import { localAws, startEmulators } from '../../../local/emulators.js';
 import { captureOutput } from '../../helpers/captured-output.js';
-import {
-  archiveHandlerEnv,
-  destroyHandlerClients,
-  invokeArchive,
-  webhookOnlySecretsFile,
-} from './archive-handler.js';
+import { invokeArchive, micro1ReportTask, startArchiveHandler } from './archive-handler.js';
+import { startReportHost } from './media-server.js';
 
 // Prepare (once): emulators, a DynamoDB proxy that can stop answering, a media host serving a small report,
 // the handler's environment
@@ -72,24 +68,11 @@ const dynamoDbProxy = createHttpServer((request, response) => {
   });
 });
 await new Promise<void>((resolve) => dynamoDbProxy.listen(0, '127.0.0.1', resolve));
-const report = Buffer.from('%PDF-1.4 a small report\n');
-const media = createHttpServer((_request, response) => {
-  response.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(report.length) });
-  response.end(report);
+const media = await startReportHost();
+const { handler, close: closeHandler } = await startArchiveHandler(emulators, 'archive-dynamodb-stall-', {
+  AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamoDbProxy.address() as AddressInfo).port}`,
+  POWERTOOLS_LOG_LEVEL: 'WARN',
 });
-await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-const mediaOrigin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-const { secretsFile, remove: removeSecretsFile } = webhookOnlySecretsFile('archive-dynamodb-stall-');
-Object.assign(
-  process.env,
-  archiveHandlerEnv(emulators, secretsFile, {
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamoDbProxy.address() as AddressInfo).port}`,
-    POWERTOOLS_LOG_LEVEL: 'WARN',
-  }),
-);
-const { createArchiveHandler } = await import('../../../functions/archive.js');
-const clients = await import('../../../functions/platform/clients.js');
-const handler = createArchiveHandler();
 // Reads the table past the proxy.
 const dynamoDbClient = new DynamoDBClient({
   endpoint: emulators.endpoints.dynamodb,
@@ -110,30 +93,12 @@ const answerAgain = () => {
 afterEach(answerAgain);
 
 afterAll(async () => {
-  destroyHandlerClients(clients);
+  closeHandler();
   dynamoDbClient.destroy();
   dynamoDbProxy.closeAllConnections();
   await new Promise<void>((resolve) => dynamoDbProxy.close(() => resolve()));
-  media.closeAllConnections();
-  await new Promise<void>((resolve) => media.close(() => resolve()));
+  await media.close();
   await emulators.close();
-  removeSecretsFile();
-});
-
-const reportTask = (id: string): ArchiveTask => ({
-  schemaVersion: 1,
-  vendor: 'micro1',
-  interviewKey: `report:${id}`,
-  interviewId: id,
-  batchId: `batch-${id}`,
-  batchAssets: ['report'],
-  asset: {
-    kind: 'file',
-    name: 'report',
-    key: `interviews/report:${id}/report.pdf`,
-    sourceUrl: `${mediaOrigin}/report.pdf`,
-    contentType: 'application/pdf',
-  },
 });
 
 /**
@@ -143,20 +108,25 @@ const reportTask = (id: string): ArchiveTask => ({
  */
 const remainingMs = 10_000;
 
+/** One invocation of `task` with {@link remainingMs} left, its output captured, and how long it took. */
+const invokeTimed = async (task: ArchiveTask) => {
+  const started = Date.now();
+  const {
+    result: failures,
+    stdout,
+    stderr,
+  } = await captureOutput(() => invokeArchive(handler, task, { remainingMs }));
+  return { failures, stdout, stderr, elapsedMs: Date.now() - started };
+};
+
 describe('archive handler: a DynamoDB that stops answering', () => {
   it('gives the task back with why before its timeout when the manifest’s record hangs, and the retry archives it', async () => {
     // Prepare: DynamoDB answers the lease, then holds the object's record and everything after it
-    const task = reportTask('ddb-stall-record');
+    const task = micro1ReportTask('ddb-stall-record', media.origin);
     stallsAt = (target, body) => target.endsWith('.PutItem') && body.includes('"interviews/');
 
     // Act
-    const started = Date.now();
-    const {
-      result: failures,
-      stdout,
-      stderr,
-    } = await captureOutput(() => invokeArchive(handler, task, { remainingMs }));
-    const elapsedMs = Date.now() - started;
+    const { failures, stdout, stderr, elapsedMs } = await invokeTimed(task);
 
     // Assess: answered within the invocation's time, the task failed (retried by its queue), said why
     expect(held[0]).toBe('PutItem');
@@ -181,17 +151,11 @@ describe('archive handler: a DynamoDB that stops answering', () => {
 
   it('gives the task back with why before its timeout when DynamoDB hangs from the lease on', async () => {
     // Prepare: every request held, the asset's lease the first
-    const task = reportTask('ddb-stall-lease');
+    const task = micro1ReportTask('ddb-stall-lease', media.origin);
     stallsAt = () => true;
 
     // Act
-    const started = Date.now();
-    const {
-      result: failures,
-      stdout,
-      stderr,
-    } = await captureOutput(() => invokeArchive(handler, task, { remainingMs }));
-    const elapsedMs = Date.now() - started;
+    const { failures, stdout, stderr, elapsedMs } = await invokeTimed(task);
 
     // Assess
     expect(held[0]).toBe('UpdateItem');
@@ -203,7 +167,7 @@ describe('archive handler: a DynamoDB that stops answering', () => {
   it('gives a task that failed for good back with why before its timeout when its park hangs', async () => {
     // Prepare: a task whose URL the guard refuses (permanent: parked, then dead-lettered), DynamoDB holding the
     // park and everything after it
-    const task = reportTask('ddb-stall-park');
+    const task = micro1ReportTask('ddb-stall-park', media.origin);
     const refused: ArchiveTask = {
       ...task,
       asset: { ...task.asset, sourceUrl: 'http://169.254.169.254/latest/meta-data/report.pdf' },
@@ -211,13 +175,7 @@ describe('archive handler: a DynamoDB that stops answering', () => {
     stallsAt = (target, body) => target.endsWith('.PutItem') && body.includes('"PARKED#');
 
     // Act
-    const started = Date.now();
-    const {
-      result: failures,
-      stdout,
-      stderr,
-    } = await captureOutput(() => invokeArchive(handler, refused, { remainingMs }));
-    const elapsedMs = Date.now() - started;
+    const { failures, stdout, stderr, elapsedMs } = await invokeTimed(refused);
 
     // Assess: the park was the request held; the invocation answered in its time, the task given back to be
     // parked by a retry

@@ -8,8 +8,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { ArchiveTask } from '../../../functions/archive/types.js';
+import { ArchiveManifest } from '../../../functions/archive/manifest.js';
+import type { ArchiveAsset, ArchiveTask } from '../../../functions/archive/types.js';
 import type { createArchiveHandler } from '../../../functions/archive.js';
 import { envNames } from '../../../functions/platform/env.js';
 import { resources } from '../../../lib/resources.js';
@@ -62,6 +64,34 @@ export const destroyHandlerClients = (clients: typeof import('../../../functions
   clients.s3Client().destroy();
 };
 
+/**
+ * The handler a file's tests invoke: the environment set to {@link archiveHandlerEnv} against `emulators`,
+ * with a {@link webhookOnlySecretsFile} (named after `secretsPrefix`) and `overrides`, then the handler
+ * imported and made, with the archive's `manifest` read through the handler's own DynamoDB client. `close`
+ * ends the handler's clients and removes the secrets file.
+ */
+export const startArchiveHandler = async (
+  emulators: LocalEmulators,
+  secretsPrefix: string,
+  overrides: Readonly<Record<string, string>> = {},
+) => {
+  const { secretsFile, remove } = webhookOnlySecretsFile(secretsPrefix);
+  Object.assign(process.env, archiveHandlerEnv(emulators, secretsFile, overrides));
+  const archive = await import('../../../functions/archive.js');
+  const clients = await import('../../../functions/platform/clients.js');
+  return {
+    handler: archive.createArchiveHandler(),
+    manifest: new ArchiveManifest({
+      client: clients.dynamoDbClient(),
+      tableName: resources.ledgerTable.name,
+    }),
+    close: () => {
+      destroyHandlerClients(clients);
+      remove();
+    },
+  };
+};
+
 /** One invocation of `handler` with `task` at its `receiveCount`, `remainingMs` of Lambda time left. */
 export const invokeArchive = async (
   handler: ReturnType<typeof createArchiveHandler>,
@@ -77,6 +107,54 @@ export const invokeArchive = async (
   const event: SQSEvent = { Records: [record] };
   const response = (await handler(event, context)) as SQSBatchResponse;
   return response.batchItemFailures.map((failure) => failure.itemIdentifier);
+};
+
+/** A micro1 task for `asset` alone in its batch, of the interview `report:{id}`. */
+const micro1Task = (id: string, asset: ArchiveAsset): ArchiveTask => ({
+  schemaVersion: 1,
+  vendor: 'micro1',
+  interviewKey: `report:${id}`,
+  interviewId: id,
+  batchId: `batch-${id}`,
+  batchAssets: [asset.name],
+  asset,
+});
+
+/** A micro1 task for the report (a PDF) at `{mediaOrigin}/report.pdf`. */
+export const micro1ReportTask = (id: string, mediaOrigin: string): ArchiveTask =>
+  micro1Task(id, {
+    kind: 'file',
+    name: 'report',
+    key: `interviews/report:${id}/report.pdf`,
+    sourceUrl: `${mediaOrigin}/report.pdf`,
+    contentType: 'application/pdf',
+  });
+
+/** A micro1 task for the screen recording (HLS) at `{origin}/{id}/index.m3u8`. */
+export const micro1RecordingTask = (id: string, origin: string): ArchiveTask =>
+  micro1Task(id, {
+    kind: 'hls',
+    name: 'screen',
+    keyPrefix: `interviews/report:${id}/screen/`,
+    sourceUrl: `${origin}/${id}/index.m3u8`,
+  });
+
+/** Receives (and deletes) what waits on `queueUrl`, with the messages' attributes: one receive of 1 s. */
+export const takeMessages = async (emulators: LocalEmulators, queueUrl: string): Promise<Message[]> => {
+  const { Messages = [] } = await emulators.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  for (const message of Messages) {
+    await emulators.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+    );
+  }
+  return Messages;
 };
 
 /**

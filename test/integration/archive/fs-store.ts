@@ -6,10 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll } from '@jest/globals';
+import type { HlsAsset } from '../../../functions/archive/hls-archiver.js';
 import type { ArchivedObject, ArchiveStore } from '../../../functions/archive/types.js';
 
 export class FsArchiveStore implements ArchiveStore {
@@ -74,3 +77,26 @@ export class FsArchiveStore implements ArchiveStore {
     return record;
   }
 }
+
+/**
+ * For a file of archiveHlsRecording tests: a scratch directory (`hls-archiver-{name}-…`) made before its
+ * tests and removed after them (the call adds both hooks). Each call of the function it returns gives a store
+ * in a directory of its own and a screen recording read from `sourceUrl`, archived under `prefix`
+ * (`interviews/{name}-{n}/screen/`).
+ */
+export const hlsScratchRuns = (name: string) => {
+  let root = '';
+  let run = 0;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), `hls-archiver-${name}-`));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+  return (sourceUrl: string) => {
+    run += 1;
+    const prefix = `interviews/${name}-${run}/screen/`;
+    const asset: HlsAsset = { kind: 'hls', name: 'screen', keyPrefix: prefix, sourceUrl };
+    return { store: new FsArchiveStore(join(root, String(run))), asset, prefix };
+  };
+};

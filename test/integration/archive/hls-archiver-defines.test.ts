@@ -7,16 +7,14 @@
  * reference, and a reference to a variable not defined is refused as an invalid playlist before anything
  * else is fetched.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { InvalidPlaylistError } from '../../../functions/archive/errors.js';
-import { archiveHlsRecording, type HlsAsset } from '../../../functions/archive/hls-archiver.js';
+import { archiveHlsRecording } from '../../../functions/archive/hls-archiver.js';
 import type { MediaResponse, MediaSource } from '../../../functions/archive/types.js';
 import { HttpPermanentError } from '../../../functions/platform/errors.js';
-import { FsArchiveStore } from './fs-store.js';
+import { hlsScratchRuns } from './fs-store.js';
 
 const origin = 'https://media.example';
 const keyBytes = Buffer.alloc(16, 7);
@@ -51,23 +49,11 @@ const sourceOf = (files: Readonly<Record<string, string | Buffer>>, requiredToke
   return { source, requests };
 };
 
-let root: string;
-let run = 0;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hls-archiver-defines-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const nextRun = hlsScratchRuns('defines');
 
 /** A fresh store and an asset read from `sourceUrl`, archived under `prefix`. */
 const prepare = (sourceUrl: string) => {
-  run += 1;
-  const prefix = `interviews/defines-${run}/screen/`;
-  const asset: HlsAsset = { kind: 'hls', name: 'screen', keyPrefix: prefix, sourceUrl };
-  const store = new FsArchiveStore(join(root, String(run)));
+  const { store, asset, prefix } = nextRun(sourceUrl);
   const text = (key: string) => readFile(store.pathOf(`${prefix}${key}`), 'utf8');
   return { store, asset, prefix, text };
 };

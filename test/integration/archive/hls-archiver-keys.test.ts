@@ -5,15 +5,13 @@
  * which would make a complete-looking copy that does not play. A key of the wrong length answered as an HTML
  * page is refused as a page, as a segment is: the playlist is read again once, for fresh URLs.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { UnexpectedMediaSizeError, UnexpectedMediaTypeError } from '../../../functions/archive/errors.js';
-import { archiveHlsRecording, type HlsAsset } from '../../../functions/archive/hls-archiver.js';
+import { archiveHlsRecording } from '../../../functions/archive/hls-archiver.js';
 import type { MediaResponse, MediaSource } from '../../../functions/archive/types.js';
-import { FsArchiveStore } from './fs-store.js';
+import { hlsScratchRuns } from './fs-store.js';
 
 const origin = 'https://media.example';
 const keyBytes = Buffer.alloc(16, 7);
@@ -73,29 +71,10 @@ const sourceWithKey = (...keyAnswers: readonly Answer[]) => {
   return { source, requests };
 };
 
-let root: string;
-let run = 0;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hls-archiver-keys-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const nextRun = hlsScratchRuns('keys');
 
 /** A fresh store and asset, the archive's keys under `prefix`. */
-const prepare = () => {
-  run += 1;
-  const prefix = `interviews/keys-${run}/screen/`;
-  const asset: HlsAsset = {
-    kind: 'hls',
-    name: 'screen',
-    keyPrefix: prefix,
-    sourceUrl: `${origin}/rec/index.m3u8`,
-  };
-  return { store: new FsArchiveStore(join(root, String(run))), asset, prefix };
-};
+const prepare = () => nextRun(`${origin}/rec/index.m3u8`);
 
 describe('archiveHlsRecording: AES-128 keys', () => {
   it('archives a 16-byte key beside the segments', async () => {

@@ -8,16 +8,14 @@
  * - a resume over a range whose length changed fetches it again rather than keeping the old bytes;
  * - a transient failure over a complete archive is thrown (retried), where a permanent one finds the archive.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { InvalidPlaylistError } from '../../../functions/archive/errors.js';
-import { archiveHlsRecording, type HlsAsset } from '../../../functions/archive/hls-archiver.js';
+import { archiveHlsRecording } from '../../../functions/archive/hls-archiver.js';
 import type { MediaResponse, MediaSource } from '../../../functions/archive/types.js';
 import { HttpPermanentError, HttpTransientError } from '../../../functions/platform/errors.js';
-import { FsArchiveStore } from './fs-store.js';
+import { hlsScratchRuns } from './fs-store.js';
 
 const origin = 'https://media.example';
 /** The one media file the recordings' ranges cut: 400 bytes, each telling its position. */
@@ -70,28 +68,11 @@ const sourceOf = (playlist: string) => {
   return { source, requests, current };
 };
 
-let root: string;
-let run = 0;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hls-archiver-ranges-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const nextRun = hlsScratchRuns('ranges');
 
 /** A fresh store and asset, archived under `prefix`. */
 const prepare = () => {
-  run += 1;
-  const prefix = `interviews/ranges-${run}/screen/`;
-  const asset: HlsAsset = {
-    kind: 'hls',
-    name: 'screen',
-    keyPrefix: prefix,
-    sourceUrl: `${origin}/rec/index.m3u8`,
-  };
-  const store = new FsArchiveStore(join(root, String(run)));
+  const { store, asset, prefix } = nextRun(`${origin}/rec/index.m3u8`);
   const bytes = (key: string) => readFile(store.pathOf(`${prefix}${key}`));
   return { store, asset, prefix, bytes };
 };

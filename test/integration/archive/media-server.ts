@@ -2,11 +2,12 @@
  * A media host for the archiver tests: serves a directory of generated media over HTTP on 127.0.0.1, with
  * single-range `Range` support and behaviours switchable per path (slow, failing then OK, expiring, redirecting,
  * ignoring `Range`), and records every request. Beside it, {@link createFetchMediaSource}: a `MediaSource`
- * test double that fetches with plain `fetch` (the real one, with its SSRF guard, refuses 127.0.0.1).
+ * test double that fetches with plain `fetch` (the real one, with its SSRF guard, refuses 127.0.0.1); and for
+ * the handler's tests, hosts answered by hand ({@link startMediaHost}) with what they share.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -245,3 +246,39 @@ export const createFetchMediaSource = (): MediaSource => ({
     };
   },
 });
+
+/** A media host on 127.0.0.1 answering with `listener`: its `origin`, and `close` to end it. */
+export const startMediaHost = async (listener: RequestListener) => {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
+
+/** A media host answering every request with a small PDF report. */
+export const startReportHost = () => {
+  const report = Buffer.from('%PDF-1.4 a small report\n');
+  return startMediaHost((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(report.length) });
+    response.end(report);
+  });
+};
+
+/** Answers a VOD media playlist of `segments` segments of 4 s, `seg_0.ts` on. */
+export const answerPlaylist = (response: ServerResponse, segments: number) => {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:4', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  for (let i = 0; i < segments; i++) lines.push('#EXTINF:4.0,', `seg_${i}.ts`);
+  lines.push('#EXT-X-ENDLIST', '');
+  response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(lines.join('\n'));
+};
+
+/** Answers a segment of ten TS packets whose bytes are `path`'s. */
+export const answerSegment = (response: ServerResponse, path: string) => {
+  const body = Buffer.alloc(188 * 10, path);
+  response.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': String(body.length) }).end(body);
+};
