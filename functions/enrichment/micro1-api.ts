@@ -117,7 +117,10 @@ export const micro1ReportSchema = v.looseObject({
 });
 export type Micro1Report = v.InferOutput<typeof micro1ReportSchema>;
 
-/** `GetInterviewReportsResponse`. `status` is a boolean in this schema, but a string in a sibling one. */
+/**
+ * `GetInterviewReportsResponse`. `status` is a boolean in this schema, but a string in a sibling one. `data`
+ * must be there unless `status` is false (see `listReports`).
+ */
 const reportListSchema = v.looseObject({
   status: v.optional(v.unknown()),
   message: text,
@@ -251,6 +254,12 @@ export class Micro1ApiClient {
         // Not its `message`: this text becomes a logged, parked and dead-lettered reason (no payload data).
         'report list answered status false',
       );
+    }
+    // Null reads as an empty page. Missing (`{}`, the list under another key), it is an answer of another
+    // shape, refused as such: read as an empty page, it said "no such report", which points at a key of
+    // another account.
+    if (parsed.data === undefined) {
+      throw new VendorApiResponseError('micro1', 'report list answered without data');
     }
     return parsed.data ?? [];
   }
