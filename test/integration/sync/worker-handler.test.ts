@@ -911,6 +911,21 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
       JSON.stringify({ kind: 'event', event: { schemaVersion: 2 } }),
       'queue message has an unknown kind or schema version',
     ],
+    [
+      'a whole envelope but of an unknown schema version (a rollback’s worker meeting a newer message)',
+      JSON.stringify({
+        kind: 'event',
+        event: {
+          ...round0('interview_ended', {
+            eventId: 'evt_future',
+            interviewId: 'int-future',
+            email: 'ada@example.com',
+          }),
+          schemaVersion: 2,
+        },
+      }),
+      'queue message has an unknown kind or schema version',
+    ],
   ])('dead-letters %s', async (_name, body, reason) => {
     // Prepare
     const record = sqsRecord(body);
@@ -1506,5 +1521,126 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
         Entries: [{ Id: '0', ReceiptHandle: again?.ReceiptHandle ?? '' }],
       }),
     );
+  });
+});
+
+/**
+ * Runs `act` while the worker's SQS client refuses its `SendMessage` (the dead letter) and records every
+ * `ChangeMessageVisibility` it asks for.
+ */
+const withWorkerSqs = async <T>(
+  options: { readonly refuseDeadLetters: boolean },
+  act: (visibility: number[]) => Promise<T>,
+): Promise<T> => {
+  const client = clients.sqsClient();
+  const visibility: number[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { VisibilityTimeout?: number };
+      if (context.commandName === 'ChangeMessageVisibilityCommand' && input.VisibilityTimeout !== undefined)
+        visibility.push(input.VisibilityTimeout);
+      if (options.refuseDeadLetters && context.commandName === 'SendMessageCommand')
+        throw Object.assign(new Error('injected SQS failure'), {
+          name: 'ServiceUnavailable',
+          $fault: 'server',
+        });
+      return next(args);
+    },
+    { step: 'initialize', name: 'faultyWorkerSqs' },
+  );
+  try {
+    return await act(visibility);
+  } finally {
+    client.middlewareStack.remove('faultyWorkerSqs');
+  }
+};
+
+describe('worker handler: what it keeps when its dead letter fails, and its back-off by receive', () => {
+  it('on the last receive, does not acknowledge an unmatched event it could neither park nor dead-letter', async () => {
+    // Prepare: nobody the ATS knows; parks refused; the dead letter's send refused
+    const event = round0('interview_ended', {
+      eventId: 'evt_unparkable_undeliverable',
+      interviewId: 'int-unparkable-undeliverable',
+      email: 'nobody@example.com',
+    });
+    const record = eventRecord(event, 10);
+
+    // Act
+    const response = await whileParksAreRefused(() =>
+      withWorkerSqs({ refuseDeadLetters: true }, () => invoke(record)),
+    );
+
+    // Assess: nothing durable holds it, so SQS must keep it (its redrive moves it): never acknowledged
+    expect(failedIds(response)).toEqual([record.messageId]);
+  });
+
+  it('on the last receive, does not acknowledge a message S3 kept failing for whose dead letter could not be sent', async () => {
+    // Prepare: the 10th receive of a delivery whose raw form S3 must keep; the bucket gone; parks refused too
+    const event = round0('interview_ended', {
+      eventId: 'evt_raw_undeliverable',
+      interviewId: 'int-raw-undeliverable',
+      email: 'ada@example.com',
+    });
+    const record = deliveredRecord(event, rawOf(event).raw, 10);
+    await removeTestBucket();
+
+    // Act
+    let response: SQSBatchResponse;
+    try {
+      response = await whileParksAreRefused(() =>
+        withWorkerSqs({ refuseDeadLetters: true }, () => invoke(record)),
+      );
+    } finally {
+      await clients.s3Client().send(new CreateBucketCommand({ Bucket: testBucket }));
+    }
+
+    // Assess
+    expect(failedIds(response)).toEqual([record.messageId]);
+  });
+
+  it('gives a throttled event back for longer at each receive (its receive count reaches the back-off)', async () => {
+    // Prepare: the ATS asks for 1 s on the 3rd receive; the queue's visibility timeout is 60 s here
+    lever.failNext({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      match: (r) => r.query.email === 'eve@example.com',
+    });
+    const event = round0('interview_ended', {
+      eventId: 'evt_throttled_third',
+      interviewId: 'int-throttled-third',
+      email: 'eve@example.com',
+    });
+
+    // Act
+    const visibility = await withWorkerSqs({ refuseDeadLetters: false }, async (asked) => {
+      await invoke(eventRecord(event, 3));
+      return asked;
+    });
+
+    // Assess: 10 s doubled twice (40 s), not the first receive's 10 s
+    expect(visibility).toEqual([40]);
+  });
+
+  it('brings a held event back later at each receive, so a dead holder’s lease runs out before the last', async () => {
+    // Prepare: the first delivery holds the event while its note is posted
+    const event = round0('interview_ended', {
+      eventId: 'evt_held_fourth',
+      interviewId: 'int-held-fourth',
+      email: 'cyd@example.com',
+    });
+    const held = lever.faults.hold({ method: 'POST', path: /opp-cyd\/notes$/ });
+    const first = invoke(eventRecord(event));
+    await held.reached;
+
+    // Act: its 4th delivery meets the held event
+    const visibility = await withWorkerSqs({ refuseDeadLetters: false }, async (asked) => {
+      await invoke(eventRecord(event, 4));
+      return asked;
+    });
+    held.release();
+    await first;
+
+    // Assess: 2 s doubled three times
+    expect(visibility).toEqual([16]);
   });
 });

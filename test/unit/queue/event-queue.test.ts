@@ -74,3 +74,38 @@ describe('EventQueue.publish deadline', () => {
     expect([...puts, ...sends].map((write) => 'deadline' in write)).toEqual([false, false]);
   });
 });
+
+describe('EventQueue.publish size', () => {
+  /** Bytes SQS counts for `sent`: its body, and each attribute's name, data type ('String') and value. */
+  const sqsBytes = (sent: MessageToSend) =>
+    Buffer.byteLength(sent.body) +
+    Object.entries(sent.attributes).reduce(
+      (sum, [name, value]) => sum + Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value),
+      0,
+    );
+
+  /** A raw delivery whose body makes the message `bytes` long as SQS counts it (attributes included). */
+  const rawOfSize = async (bytes: number) => {
+    const { queue, sends } = recordingQueue(Number.MAX_SAFE_INTEGER);
+    await queue.publish(ended(), { headers: {}, bodyBase64: '' });
+    const [sent] = sends;
+    if (sent === undefined) throw new Error('nothing sent');
+    return { headers: {}, bodyBase64: 'A'.repeat(bytes - sqsBytes(sent)) };
+  };
+
+  it.each([
+    ['at SQS’s 256 KiB, attributes included', 256 * 1024, false],
+    ['a byte over 256 KiB only with its attributes counted', 256 * 1024 + 1, true],
+  ])('sends a message %s as a claim check: %s', async (_, bytes, claimCheck) => {
+    // Prepare
+    const raw = await rawOfSize(bytes);
+    const { queue, sends } = recordingQueue(256 * 1024);
+
+    // Act
+    const published = await queue.publish(ended(), raw);
+
+    // Assess
+    expect(published.claimCheck).toBe(claimCheck);
+    if (!claimCheck) expect(sends.map(sqsBytes)).toEqual([bytes]);
+  });
+});

@@ -14,6 +14,8 @@ describe('rawEventKey', () => {
   it.each([
     ['slashes (tripled by encoding)', `micro1:interview.started:${'a/'.repeat(127)}a:${'a/'.repeat(127)}a`],
     ['CJK characters (9 bytes each encoded)', `round0:${'面'.repeat(255)}`],
+    // 999 characters encoded: over the segment's 512, under S3's 1,024 on its own, over it with the prefix.
+    ['CJK characters encoding to 999 characters', `round0:${'面'.repeat(110)}`],
   ])('bounds a long dedupe key of %s, one key per dedupe key', (_, dedupeKey) => {
     const key = rawEventKey('micro1', day, dedupeKey);
     const other = rawEventKey('micro1', day, `${dedupeKey}x`);
