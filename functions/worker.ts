@@ -49,7 +49,7 @@ import type { IntegrationSecrets, VendorApiSecrets } from './platform/secrets-sh
 import { urlPolicyForBaseUrl, urlPolicyRelaxationFromEnv } from './platform/url-guard.js';
 import { ArchiveTaskBatcher, sendArchiveTasks } from './queue/archive-queue.js';
 import { sendToDeadLetterQueue } from './queue/dead-letter.js';
-import { redrivenAtAttribute } from './queue/event-queue.js';
+import { eventLabelAttributes, redrivenAtAttribute } from './queue/event-queue.js';
 import { type QueuedEvent, readQueueMessage } from './queue/queue-message.js';
 import { type RawEvent, RawEventStore, rawEventOf } from './queue/raw-events.js';
 import { heldEventRetrySeconds, throttledRetrySeconds } from './queue/redelivery.js';
@@ -417,10 +417,17 @@ export const createWorkerHandler = (options: WorkerHandlerOptions = {}) => {
   const metrics = createMetrics(serviceName);
 
   const deadLetter = async (record: SQSRecord, error: unknown, reason: string) => {
+    // The ingest's labels stay on the dead letter: operators filter the DLQ by vendor, type or dedupe key.
+    const labels = Object.fromEntries(
+      eventLabelAttributes.flatMap((name) => {
+        const value = record.messageAttributes?.[name]?.stringValue;
+        return value === undefined ? [] : [[name, { DataType: 'String', StringValue: value }]];
+      }),
+    );
     await sendToDeadLetterQueue(
       sqs,
       deadLetterQueueUrl,
-      { body: record.body },
+      { body: record.body, attributes: labels },
       { errorName: error instanceof Error ? error.name : 'Error', reason },
       deadlineOptions(queueRequestsEndBy),
     );

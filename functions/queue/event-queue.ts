@@ -62,6 +62,9 @@ const attributeBytes = (attributes: Record<string, string>): number =>
     0,
   );
 
+/** The attributes {@link EventQueue.publish} labels each message with (ids only, no PII). */
+export const eventLabelAttributes = ['vendor', 'eventType', 'dedupeKey'] as const;
+
 export class EventQueue {
   readonly #options: Required<EventQueueOptions>;
 

@@ -7,7 +7,7 @@
  *   added (`failureReason`, `failureErrorName`, `failedAt`): they are dropped here, so a message that fails
  *   again is dead-lettered with its new reason only and never carries a stale one (the reasons are counted
  *   in the output instead); the events' `vendor`/`eventType`/`dedupeKey` attributes, which the worker's
- *   dead-lettering does not keep, are put back from the body as the ingest sets them;
+ *   dead letters keep (older ones and SQS's own moves may lack them), are put back from the body when missing;
  * - it moves everything (only a rate can be given), while `--max` moves exactly N;
  * - it cannot forget the parked `failed` copy of each message (the worker and the archive park what they
  *   dead-letter), which would otherwise stay listed and be replayed a second time;

@@ -685,6 +685,12 @@ describe('worker handler (dynalite, local-aws-sqs, Lever fake)', () => {
     expect(dead?.Body).toBe(record.body);
     expect(attribute(dead, 'failureReason')).toBe('lever: forbidden');
     expect(attribute(dead, 'failureErrorName')).toBe('AtsPermanentError');
+    // The ingest's labels kept, for operators filtering the DLQ
+    expect(['vendor', 'eventType', 'dedupeKey'].map((name) => attribute(dead, name))).toEqual([
+      'round0',
+      'interview_ended',
+      event.dedupeKey,
+    ]);
     expect(await parking.list('failed')).toEqual([
       expect.objectContaining({ dedupeKey: event.dedupeKey, reason: 'lever: forbidden', event }),
     ]);
