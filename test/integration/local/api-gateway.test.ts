@@ -442,3 +442,44 @@ describe('local API Gateway (HTTP API, payload format 2.0)', () => {
     expect(matchRoute(routes, 'POST', '/webhooks/micro1/')).toBeUndefined();
   });
 });
+
+describe('local API Gateway: environments', () => {
+  it('replaces an environment whose invocation timed out instead of invoking it again', async () => {
+    const environments: number[] = [];
+    let created = 0;
+    const api = await startHttpApi({
+      routes: ['POST /webhooks/round0'],
+      createHandler: () => {
+        created += 1;
+        const id = created;
+        return async () => {
+          environments.push(id);
+          if (id === 1) await new Promise<never>(() => undefined);
+          return { statusCode: 202 };
+        };
+      },
+      function: testFunction({ timeoutSeconds: 1 }),
+      log: silentLog,
+    });
+    try {
+      const first = await post(api.url);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const second = await post(api.url);
+      expect([first, second]).toEqual([500, 202]);
+      expect(environments).toEqual([1, 2]);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+/** POSTs `{}` to `base`'s ROUND0 route; resolves with the status. */
+const post = (base: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = httpRequest(`${base}/webhooks/round0`, { method: 'POST' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });

@@ -1,5 +1,6 @@
 import { type LocalEmulators, localAws, startEmulators } from '../../../local/emulators.js';
 import { silentLog } from '../../../local/log.js';
+import { queueCounts } from '../../../local/queue-depth.js';
 import { type SqsPollerOptions, startSqsPoller } from '../../../local/sqs-poller.js';
 import {
   bodiesSeen,
@@ -328,6 +329,64 @@ describe('local SQS poller (Lambda event source mapping)', () => {
     await poller.stop();
 
     // Assess
+    expect(environments).toEqual([1, 2]);
+  });
+});
+
+describe('local SQS poller: partial batch responses as Lambda reads them', () => {
+  // Lambda docs (services-sqs-errorhandling): a null or empty itemIdentifier, or one with a bad key name, is a
+  // complete batch failure; the whole batch comes back, none of it is deleted.
+  it.each([
+    ['a null itemIdentifier', { batchItemFailures: [{ itemIdentifier: null }] }],
+    ['an itemIdentifier under a wrong key', { batchItemFailures: [{ ItemIdentifier: 'x' }] }],
+    ['batchItemFailures that is not a list', { batchItemFailures: { itemIdentifier: 'x' } }],
+  ])('retries the whole batch for %s', async (_, response) => {
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 1 });
+    for (const body of ['p', 'q']) await sendTestMessage(emulators.sqs, queue.url, body);
+    const worker = recordingWorker((_event, call) => (call === 1 ? (response as never) : undefined));
+    const poller = startSqsPoller(pollerFor(queue, worker.handler));
+    await worker.waitFor((calls) => bodiesSeen(calls).length >= 4);
+    await poller.stop();
+    expect(bodiesSeen(worker.invocations).sort()).toEqual(['p', 'p', 'q', 'q']);
+  });
+
+  // A void or empty response is a complete success: every record is deleted, not merely hidden. receiveAll()
+  // sees visible messages only, so it cannot tell a deleted message from one in flight: count both.
+  it.each([
+    ['undefined', undefined],
+    ['{}', {}],
+  ])('deletes the whole batch when the handler returns %s', async (_, response) => {
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 30 });
+    for (const body of ['r', 's']) await sendTestMessage(emulators.sqs, queue.url, body);
+    const worker = recordingWorker(() => response as never);
+    const poller = startSqsPoller(pollerFor(queue, worker.handler));
+    await worker.waitFor((calls) => bodiesSeen(calls).length === 2);
+    await poller.stop();
+    expect(await queueCounts(emulators.sqs, queue.url)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it('never invokes a timed-out environment again (the message comes back well after the timeout)', async () => {
+    // Visibility 3 s against a 1 s timeout: the redelivery comes well after the timeout (at 1 s each, it raced
+    // the timeout, and a poller reusing the timed-out environment could pass).
+    const queue = await createTestQueue(emulators.sqs, { visibilityTimeoutSeconds: 3 });
+    await sendTestMessage(emulators.sqs, queue.url, 'stuck once');
+    const environments: number[] = [];
+    let created = 0;
+    const createHandler = () => {
+      created += 1;
+      const id = created;
+      return async () => {
+        environments.push(id);
+        if (id === 1) await new Promise<never>(() => undefined);
+        return undefined;
+      };
+    };
+    const poller = startSqsPoller({
+      ...pollerFor(queue, async () => undefined, { function: testFunction({ timeoutSeconds: 1 }) }),
+      createHandler,
+    });
+    await eventually(() => expect(environments).toHaveLength(2), 10_000);
+    await poller.stop();
     expect(environments).toEqual([1, 2]);
   });
 });
