@@ -210,4 +210,29 @@ describe('ArchiveTaskBatcher when SQS refuses', () => {
     // Assess
     for (const send of sends) await expect(send).rejects.toMatchObject({ name: 'ThrottlingException' });
   });
+
+  it('fails the record whose entry the second request refused, not the first request’s', async () => {
+    // Prepare: a's ten tasks fill the first request; b's one task is the second's entry '0' (entry ids restart
+    // at 0 in every request), refused
+    sqsMock.reset();
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+      const entries = input.Entries ?? [];
+      const refuse = entries.length === 1;
+      return {
+        Successful: refuse
+          ? []
+          : entries.map((entry) => ({ Id: entry.Id, MessageId: `m-${entry.Id}`, MD5OfMessageBody: '' })),
+        Failed: refuse ? [{ Id: '0', SenderFault: false, Code: 'InternalError' }] : [],
+      };
+    });
+    const batcher = new ArchiveTaskBatcher(sqs, 'https://sqs.example/archive', 2, 60_000);
+
+    // Act
+    const [a, b] = await Promise.allSettled([batcher.send(tasksOf('a', 10)), batcher.send(tasksOf('b', 1))]);
+
+    // Assess: two requests; b retried (its task was not accepted), a done
+    expect(a).toEqual({ status: 'fulfilled', value: undefined });
+    expect(b).toEqual({ status: 'rejected', reason: expect.any(QueueUnavailableError) });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(2);
+  });
 });
