@@ -12,10 +12,12 @@ import { captureMetrics, valuesOf } from '../../unit/platform/emf.js';
 import { invokeArchive, micro1RecordingTask, startArchiveHandler, takeMessages } from './archive-handler.js';
 import { answerPlaylist, answerSegment, startMediaHost } from './media-server.js';
 
-// Prepare (once): emulators, a media host answering each segment after 1 s, the handler's environment
+// Prepare (once): emulators, a media host answering each segment after 1 s (the long recording's after 2 s),
+// the handler's environment
 const emulators = await startEmulators();
 const segments = 48;
 const segmentDelayMs = 1_000;
+const longSegmentDelayMs = 2_000;
 const requested: string[] = [];
 const { origin, close: closeMedia } = await startMediaHost((request, response) => {
   const path = request.url ?? '';
@@ -30,7 +32,13 @@ const { origin, close: closeMedia } = await startMediaHost((request, response) =
     return;
   }
   // The second test's recording: a segment slower than its whole run
-  const delayMs = path.startsWith('/stuck/') ? 15_000 : path.startsWith('/flaky/') ? 0 : segmentDelayMs;
+  const delayMs = path.startsWith('/stuck/')
+    ? 30_000
+    : path.startsWith('/flaky/')
+      ? 0
+      : path.startsWith('/long-1/')
+        ? longSegmentDelayMs
+        : segmentDelayMs;
   setTimeout(() => answerSegment(response, path), delayMs);
 });
 // Metrics on: the objects a run stored are counted however it ends.
@@ -46,23 +54,31 @@ afterAll(async () => {
   await emulators.close();
 });
 
-/** Receives (and deletes) what waits on the archive queue. */
-const takeArchiveQueue = () => takeMessages(emulators, emulators.queueUrls.archive);
+/**
+ * Receives (and deletes) what waits on the archive queue for `task`'s interview: a test's assertions stay its
+ * own when an earlier one failed and left its continuation behind.
+ */
+const takeArchiveQueue = async (task: ArchiveTask) =>
+  (await takeMessages(emulators, emulators.queueUrls.archive)).filter(
+    (message) => JSON.parse(message.Body ?? '{}').interviewKey === task.interviewKey,
+  );
 
 const segmentsArchived = async (task: ArchiveTask) =>
   (await manifest.list(task.vendor, task.interviewKey)).filter((object) => object.key.endsWith('.ts')).length;
 
 describe('archive handler: a recording longer than one invocation', () => {
   it('stores what it can, goes on at once in a new message, and the next run finishes it, each segment once', async () => {
-    // Prepare: 48 segments of 1 s each, 4 at a time: ~12 s
+    // Prepare: 48 segments of 2 s each, 4 at a time: ~24 s
     const task = micro1RecordingTask('long-1', origin);
 
-    // Act: a first run with 10 s left (its media requests end at 9 s, a second kept to end the run)
+    // Act: a first run with 20 s left (its media requests end at 18 s, its manifest's at 19 s: a second kept
+    // to end the run, which takes some 20 ms unloaded; the 10 s invocation once used left half a second, and a
+    // loaded CI machine spent it)
     const { result: firstFailures, metrics } = await captureMetrics(() =>
-      invokeArchive(handler, task, { remainingMs: 10_000 }),
+      invokeArchive(handler, task, { remainingMs: 20_000 }),
     );
     const partly = await segmentsArchived(task);
-    const sentAgain = await takeArchiveQueue();
+    const sentAgain = await takeArchiveQueue(task);
 
     // Assess: acknowledged (no receive used), part stored, the same task sent again at once, its continuation counted
     expect(firstFailures).toEqual([]);
@@ -87,20 +103,20 @@ describe('archive handler: a recording longer than one invocation', () => {
     expect(new Set(segmentRequests).size).toBe(segments);
     expect(segmentRequests.length).toBeLessThanOrEqual(segments + 4);
     // archive.completed went to the events queue; nothing more waits on the archive queue
-    expect(await takeArchiveQueue()).toEqual([]);
+    expect(await takeArchiveQueue(task)).toEqual([]);
   });
 
   it('retries a run cut short before it stored anything, as any transient failure (a receive used)', async () => {
     // Prepare: a host slower than the run's time for any segment
     const task = micro1RecordingTask('stuck', origin);
 
-    // Act: 10 s left, media requests ending at 9 s
-    const failures = await invokeArchive(handler, task, { remainingMs: 10_000 });
+    // Act: 20 s left, media requests ending at 18 s (a second to end the run, as above)
+    const failures = await invokeArchive(handler, task, { remainingMs: 20_000 });
 
     // Assess
     expect(failures).toHaveLength(1);
     expect(await segmentsArchived(task)).toBe(0);
-    expect(await takeArchiveQueue()).toEqual([]);
+    expect(await takeArchiveQueue(task)).toEqual([]);
   });
 
   it('retries a run that stored something and then failed well before its time was spent (a failure, not a continuation)', async () => {
@@ -113,6 +129,6 @@ describe('archive handler: a recording longer than one invocation', () => {
     // Assess: a batch failure (a receive used, as for any failure), nothing sent again
     expect(failures).toHaveLength(1);
     expect(await segmentsArchived(task)).toBeGreaterThan(0);
-    expect(await takeArchiveQueue()).toEqual([]);
+    expect(await takeArchiveQueue(task)).toEqual([]);
   });
 });

@@ -98,10 +98,12 @@ export const invokeArchive = async (
   task: ArchiveTask,
   { receiveCount = 1, remainingMs = 900_000 }: { receiveCount?: number; remainingMs?: number } = {},
 ): Promise<string[]> => {
+  // Lambda's clock: the time left shrinks as the invocation runs.
+  const endsAt = Date.now() + remainingMs;
   const context = {
     functionName: 'interview-sync-archive',
     awsRequestId: `req-${task.interviewKey}-${receiveCount}`,
-    getRemainingTimeInMillis: () => remainingMs,
+    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
   } as unknown as Context;
   const record = sqsRecord(JSON.stringify(task), receiveCount, {}, 'interview-sync-archive-tasks');
   const event: SQSEvent = { Records: [record] };
