@@ -6,16 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createAshbyAdapter } from '../../../functions/ats/ashby/adapter.js';
 import { AtsTransientError } from '../../../functions/ats/errors.js';
-import { type FakeAshby, type FakeAshbyCandidate, startFakeAshby } from '../../../local/fakes/ashby.js';
-import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
-
-const aCandidate = (overrides: Partial<FakeAshbyCandidate> = {}): FakeAshbyCandidate => ({
-  id: 'cand-1',
-  emailAddresses: [{ value: 'ada@example.com' }],
-  applicationIds: ['app-1'],
-  tags: [],
-  ...overrides,
-});
+import { type FakeAshby, startFakeAshby } from '../../../local/fakes/ashby.js';
+import { aCandidate, aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
 
 describe('Ashby adapter: edge cases', () => {
   let fake: FakeAshby;

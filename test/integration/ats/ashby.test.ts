@@ -6,16 +6,8 @@ import {
   AtsTransientError,
   mayStillLand,
 } from '../../../functions/ats/errors.js';
-import { type FakeAshby, type FakeAshbyCandidate, startFakeAshby } from '../../../local/fakes/ashby.js';
-import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
-
-const aCandidate = (overrides: Partial<FakeAshbyCandidate> = {}): FakeAshbyCandidate => ({
-  id: 'cand-1',
-  emailAddresses: [{ value: 'ada@example.com' }],
-  applicationIds: ['app-1'],
-  tags: [],
-  ...overrides,
-});
+import { type FakeAshby, startFakeAshby } from '../../../local/fakes/ashby.js';
+import { aCandidate, aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
 
 describe('the Ashby fake', () => {
   it('answers a key without the endpoint permission with 403 missing_endpoint_permission, and refuses lower-case objectType', async () => {

@@ -1,8 +1,32 @@
 /**
- * Factories for the ATS contract tests: screening notes, write contexts, and a sleep that records instead
- * of waiting (so retry delays are asserted, not endured).
+ * Factories for the ATS contract tests: screening notes, write contexts, the fakes' seed records, and a sleep
+ * that records instead of waiting (so retry delays are asserted, not endured).
  */
 import type { AtsContext, ScreeningNote } from '../../../functions/ats/types.js';
+import type { FakeAshbyCandidate } from '../../../local/fakes/ashby.js';
+import type { FakeLeverOpportunity } from '../../../local/fakes/lever.js';
+
+/** An Ashby candidate with one application, `ada@example.com`. */
+export const aCandidate = (overrides: Partial<FakeAshbyCandidate> = {}): FakeAshbyCandidate => ({
+  id: 'cand-1',
+  emailAddresses: [{ value: 'ada@example.com' }],
+  applicationIds: ['app-1'],
+  tags: [],
+  ...overrides,
+});
+
+/** A Lever opportunity at its first stage, `ada@example.com`. */
+export const anOpportunity = (overrides: Partial<FakeLeverOpportunity> = {}): FakeLeverOpportunity => ({
+  id: 'opp-1',
+  contact: 'contact-1',
+  emails: ['ada@example.com'],
+  stage: 'stage-applied',
+  tags: [],
+  links: [],
+  archived: null,
+  createdAt: 1_700_000_000_000,
+  ...overrides,
+});
 
 export const aScreeningNote = (overrides: Partial<ScreeningNote> = {}): ScreeningNote => ({
   title: 'AI screening: Backend Engineer',

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { startFakeAshby } from '../../../local/fakes/ashby.js';
 import { startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
+import { anOpportunity } from './factories.js';
 
 const basic = (user: string, password = '') =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -226,18 +227,7 @@ describe('the Lever fake: refusals', () => {
       seed: {
         users: ['user-1'],
         stages: ['stage-applied', 'stage-screened'],
-        opportunities: [
-          {
-            id: 'opp-1',
-            contact: 'contact-1',
-            emails: ['ada@example.com'],
-            stage: 'stage-applied',
-            tags: [],
-            links: [],
-            archived: null,
-            createdAt: 1_700_000_000_000,
-          },
-        ],
+        opportunities: [anOpportunity()],
       },
     });
     closers.push(() => fake.close());

@@ -6,20 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AtsTransientError } from '../../../functions/ats/errors.js';
 import { createLeverAdapter } from '../../../functions/ats/lever/adapter.js';
-import { type FakeLever, type FakeLeverOpportunity, startFakeLever } from '../../../local/fakes/lever.js';
-import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
-
-const anOpportunity = (overrides: Partial<FakeLeverOpportunity> = {}): FakeLeverOpportunity => ({
-  id: 'opp-1',
-  contact: 'contact-1',
-  emails: ['ada@example.com'],
-  stage: 'stage-applied',
-  tags: [],
-  links: [],
-  archived: null,
-  createdAt: 1_700_000_000_000,
-  ...overrides,
-});
+import { type FakeLever, startFakeLever } from '../../../local/fakes/lever.js';
+import { aContext, anOpportunity, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
 
 describe('Lever adapter: edge cases', () => {
   let fake: FakeLever;
