@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { startFakeAshby } from '../../../local/fakes/ashby.js';
 import { startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
-import { anOpportunity } from './factories.js';
+import { aCandidate, anOpportunity } from './factories.js';
 
 const basic = (user: string, password = '') =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -123,14 +123,7 @@ describe('the Ashby fake: refusals', () => {
   const start = async () => {
     const fake = await startFakeAshby({
       seed: {
-        candidates: [
-          {
-            id: 'cand-1',
-            emailAddresses: [{ value: 'ada@example.com' }],
-            applicationIds: ['app-1'],
-            tags: [],
-          },
-        ],
+        candidates: [aCandidate()],
         applications: [{ id: 'app-1', candidateId: 'cand-1', currentInterviewStageId: 'stage-1' }],
         customFields: [
           { id: 'field-cand', title: 'c', objectType: 'Candidate', fieldType: 'String', isArchived: false },
