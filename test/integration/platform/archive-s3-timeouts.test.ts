@@ -12,7 +12,9 @@ import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { archiveS3Timeouts } from '../../../functions/platform/clients.js';
 import { resources } from '../../../lib/resources.js';
 
-const idleMs = 400;
+// A second of silence ends a request; the trickle below sends a byte every tenth of it, so a loaded CI
+// machine (timers seen 2-5x late) still never leaves the limit silent.
+const idleMs = 1_000;
 type Answer = 'trickle' | 'headers-then-silence' | 'never';
 let answer: Answer = 'never';
 const sockets: Socket[] = [];
@@ -23,6 +25,7 @@ const copyResult =
 
 const server = createServer((socket) => {
   sockets.push(socket);
+  socket.on('error', () => {}); // the client resets a connection it timed out: expected here, not a failure
   socket.once('data', () => {
     requests += 1;
     if (answer === 'never') return; // read the request, never answer
@@ -30,15 +33,15 @@ const server = createServer((socket) => {
       'HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n',
     );
     if (answer === 'headers-then-silence') return;
-    // A byte of whitespace every idleMs / 4 for 4 × idleMs, then the result: a request longer than the
+    // A byte of whitespace every idleMs / 10 for 2.5 × idleMs, then the result: a request longer than the
     // limit, never silent for it.
     let sent = 0;
     const timer = setInterval(() => {
       if (socket.destroyed) return clearInterval(timer);
-      if (sent++ < 16) return void socket.write('1\r\n \r\n');
+      if (sent++ < 25) return void socket.write('1\r\n \r\n');
       clearInterval(timer);
       socket.end(`${Buffer.byteLength(copyResult).toString(16)}\r\n${copyResult}\r\n0\r\n\r\n`);
-    }, idleMs / 4);
+    }, idleMs / 10);
   });
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
