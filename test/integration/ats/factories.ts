@@ -4,6 +4,7 @@
  */
 import type { AtsContext, ScreeningNote } from '../../../functions/ats/types.js';
 import type { FakeAshbyCandidate } from '../../../local/fakes/ashby.js';
+import type { FakeGreenhouseNote } from '../../../local/fakes/greenhouse.js';
 import type { FakeLeverOpportunity } from '../../../local/fakes/lever.js';
 
 /** An Ashby candidate with one application, `ada@example.com`. */
@@ -12,6 +13,25 @@ export const aCandidate = (overrides: Partial<FakeAshbyCandidate> = {}): FakeAsh
   emailAddresses: [{ value: 'ada@example.com' }],
   applicationIds: ['app-1'],
   tags: [],
+  ...overrides,
+});
+
+/** The Greenhouse fake's OAuth client. */
+export const greenhouseCredentials = { clientId: 'gh-client', clientSecret: 'gh-secret' } as const;
+
+/** A private note on Greenhouse candidate 11 by user 42, `note <id>`. */
+export const aGreenhouseNote = (
+  id: number,
+  overrides: Partial<FakeGreenhouseNote> = {},
+): FakeGreenhouseNote => ({
+  id,
+  candidate_id: 11,
+  application_id: null,
+  user_id: 42,
+  body: `note ${id}`,
+  visibility: 'private',
+  type: 'NOTE',
+  created_at: '2026-01-01T00:00:00Z',
   ...overrides,
 });
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { startFakeAshby } from '../../../local/fakes/ashby.js';
 import { startFakeGreenhouse } from '../../../local/fakes/greenhouse.js';
 import { startFakeLever } from '../../../local/fakes/lever.js';
-import { aCandidate, anOpportunity } from './factories.js';
+import { aCandidate, aGreenhouseNote, anOpportunity } from './factories.js';
 
 const basic = (user: string, password = '') =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -22,16 +22,7 @@ describe('the Greenhouse fake: refusals', () => {
     const fake = await startFakeGreenhouse({
       seed: {
         candidates: [{ id: 11, email_addresses: [{ value: 'ada@example.com', type: 'personal' }] }],
-        notes: [1, 2, 3].map((id) => ({
-          id,
-          candidate_id: 11,
-          application_id: null,
-          user_id: 42,
-          body: `note ${id}`,
-          visibility: 'private',
-          type: 'NOTE',
-          created_at: '2026-01-01T00:00:00Z',
-        })),
+        notes: [1, 2, 3].map((id) => aGreenhouseNote(id)),
       },
     });
     closers.push(() => fake.close());

@@ -10,9 +10,7 @@ import {
   type FakeGreenhouseOptions,
   startFakeGreenhouse,
 } from '../../../local/fakes/greenhouse.js';
-import { aContext, fastHttp, recordingSleep } from './factories.js';
-
-const credentials = { clientId: 'gh-client', clientSecret: 'gh-secret' };
+import { aContext, greenhouseCredentials as credentials, fastHttp, recordingSleep } from './factories.js';
 
 const seed: FakeGreenhouseOptions['seed'] = {
   candidates: [{ id: 11, email_addresses: [{ value: 'ada@example.com', type: 'personal' }] }],

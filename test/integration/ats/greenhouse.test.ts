@@ -6,9 +6,14 @@ import {
   type FakeGreenhouseOptions,
   startFakeGreenhouse,
 } from '../../../local/fakes/greenhouse.js';
-import { aContext, aScreeningNote, fastHttp, recordingSleep } from './factories.js';
-
-const credentials = { clientId: 'gh-client', clientSecret: 'gh-secret' };
+import {
+  aContext,
+  aGreenhouseNote,
+  aScreeningNote,
+  greenhouseCredentials as credentials,
+  fastHttp,
+  recordingSleep,
+} from './factories.js';
 
 const seed: FakeGreenhouseOptions['seed'] = {
   candidates: [
@@ -197,16 +202,11 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
 
     it('follows Link rel="next" exactly, with the cursor as the only parameter, to find an earlier note', async () => {
       // Prepare
-      const notes = Array.from({ length: 5 }, (_, i) => ({
-        id: i + 1,
-        candidate_id: 11,
-        application_id: null,
-        user_id: 42,
-        body: i === 4 ? 'AI screening\n\nref: interview-sync:evt-9' : `older note ${i}`,
-        visibility: 'private',
-        type: 'NOTE',
-        created_at: '2026-01-01T00:00:00Z',
-      }));
+      const notes = Array.from({ length: 5 }, (_, i) =>
+        aGreenhouseNote(i + 1, {
+          body: i === 4 ? 'AI screening\n\nref: interview-sync:evt-9' : `older note ${i}`,
+        }),
+      );
       running().state.notes.push(...notes);
       const ats = adapterFor({ perPage: 2 });
 
@@ -753,18 +753,7 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
   it('pauses for a window when X-RateLimit-Remaining reaches 0 instead of running into a 429', async () => {
     // Prepare
     await start({ rateLimit: { limit: 2, windowMs: 150 } });
-    running().state.notes.push(
-      ...[1, 2, 3, 4].map((id) => ({
-        id,
-        candidate_id: 11,
-        application_id: null,
-        user_id: 42,
-        body: `note ${id}`,
-        visibility: 'private',
-        type: 'NOTE',
-        created_at: '2026-01-01T00:00:00Z',
-      })),
-    );
+    running().state.notes.push(...[1, 2, 3, 4].map((id) => aGreenhouseNote(id)));
     const ats = createGreenhouseAdapter(
       {
         baseUrl: `${running().url}/v3`,
@@ -1126,16 +1115,7 @@ describe('Greenhouse adapter against the Harvest v3 fake', () => {
   it('gives a limited `sub` user empty lists, so an earlier note goes unseen', async () => {
     // Prepare
     await start({ limitedUsers: ['77'] });
-    running().state.notes.push({
-      id: 1,
-      candidate_id: 11,
-      application_id: null,
-      user_id: 42,
-      body: 'x\n\nref: interview-sync:evt-1',
-      visibility: 'private',
-      type: 'NOTE',
-      created_at: '2026-01-01T00:00:00Z',
-    });
+    running().state.notes.push(aGreenhouseNote(1, { body: 'x\n\nref: interview-sync:evt-1' }));
     const limited = adapterFor({ userId: '77' });
     const admin = adapterFor();
 

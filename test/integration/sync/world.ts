@@ -19,6 +19,7 @@ import {
 } from '../../../local/fakes/lever.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { type EventChanges, receivedAt, vendorEvent } from '../../unit/vendors/factories.js';
+import { anOpportunity as aLeverOpportunity } from '../ats/factories.js';
 
 export const ledgerTable = resources.ledgerTable.name;
 
@@ -51,17 +52,9 @@ export const round0 = (
     },
   });
 
-export const anOpportunity = (overrides: Partial<FakeLeverOpportunity> = {}): FakeLeverOpportunity => ({
-  id: 'opp-jane',
-  contact: 'contact-jane',
-  emails: ['jane@example.com'],
-  stage: 'stage-applied',
-  tags: [],
-  links: [],
-  archived: null,
-  createdAt: 1_700_000_000_000,
-  ...overrides,
-});
+/** The ATS factories' opportunity, as Jane (the vendor samples' candidate). */
+export const anOpportunity = (overrides: Partial<FakeLeverOpportunity> = {}): FakeLeverOpportunity =>
+  aLeverOpportunity({ id: 'opp-jane', contact: 'contact-jane', emails: ['jane@example.com'], ...overrides });
 
 /** Opportunities of the vendor samples' candidates. */
 export const sampleOpportunities = (): FakeLeverOpportunity[] => [
