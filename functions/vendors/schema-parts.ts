@@ -33,6 +33,15 @@ const wholeText = v.check<string, string>(
 );
 
 /**
+ * Text with something besides whitespace: an id or a type of blanks names nothing (a dedupe key ending in
+ * spaces, an API path `/interviews/%20` that can only 404), so it is refused at the door with its field.
+ */
+const notBlank = v.check<string, string>(
+  (text) => text.trim() !== '',
+  'Invalid value: expected more than whitespace',
+);
+
+/**
  * An id that goes into a dedupe key. Not validated as a UUID: ROUND0 samples use `770g0622-…` and
  * `test-interview-id`, micro1 report ids look like `h0gqkAcaDJ`. Capped because the key becomes a
  * DynamoDB partition key (at most 2048 bytes) and several ids are joined into one.
@@ -41,11 +50,12 @@ export const keyPart = v.pipe(
   v.string(),
   v.minLength(1, 'Invalid length: expected a non-empty string'),
   v.maxLength(255, 'Invalid length: expected at most 255 characters'),
+  notBlank,
   wholeText,
 );
 
 /** An event type (ROUND0 `type`, micro1 `event`), known or not: it names metrics, logs and keys. */
-export const eventType = v.pipe(v.string(), v.minLength(1), v.maxLength(100), wholeText);
+export const eventType = v.pipe(v.string(), v.minLength(1), v.maxLength(100), notBlank, wholeText);
 
 /** A text field that may be absent or null. */
 export const optionalText = v.nullish(v.string());

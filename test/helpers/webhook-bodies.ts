@@ -101,9 +101,9 @@ const field = (dotted: string, kind: FieldKind): Field => ({ path: dotted.split(
 
 /** Values each kind of field must refuse (required kinds also refuse absence). */
 const wrongValues: Record<FieldKind, readonly Json[]> = {
-  // An id that becomes part of a dedupe key: a non-empty string of at most 255 characters.
-  key: [0, 1.5, true, false, null, [], {}, ['a'], '', 'k'.repeat(256)],
-  eventName: [0, true, null, [], {}, '', 'e'.repeat(101)],
+  // An id that becomes part of a dedupe key: a string of 1-255 characters, not all whitespace.
+  key: [0, 1.5, true, false, null, [], {}, ['a'], '', ' ', '\t\n', 'k'.repeat(256)],
+  eventName: [0, true, null, [], {}, '', '  ', 'e'.repeat(101)],
   // ROUND0 `created`: integer Unix seconds before year 10000.
   seconds: ['1640000000', 1.5, -1, 253_402_300_800, null, true, [], {}, 1e21],
   object: ['x', 0, true, null, [], [{}]],
@@ -291,8 +291,8 @@ const absent = (value: Json | undefined) => value === undefined || value === nul
  * positive side of {@link wrongValues}: written from the same documents, not from the valibot schemas.
  */
 const keepsContract: Record<FieldKind, (value: Json | undefined) => boolean> = {
-  key: (value) => isWhole(value) && value.length >= 1 && value.length <= 255,
-  eventName: (value) => isWhole(value) && value.length >= 1 && value.length <= 100,
+  key: (value) => isWhole(value) && value.trim() !== '' && value.length <= 255,
+  eventName: (value) => isWhole(value) && value.trim() !== '' && value.length <= 100,
   seconds: (value) =>
     Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 253_402_300_799,
   object: isPlainObject,
@@ -398,15 +398,16 @@ const copyDoc = (doc: Doc, label: string): Doc => ({
   labels: [...doc.labels, label],
 });
 
-/** An id: any well-formed text of 1–255 UTF-16 units, often ASCII. */
+/** An id: any well-formed text of 1–255 UTF-16 units, not all whitespace, often ASCII. */
 const idText = fc
   .oneof(
     fc.string({ minLength: 1, maxLength: 255 }),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
-    fc.constantFrom('evt_test_0', '0', ' ', '%00', '../', 'a'.repeat(255), 'é', '😀'),
+    fc.constantFrom('evt_test_0', '0', ' a ', '%00', '../', 'a'.repeat(255), 'é', '😀'),
   )
-  // U+FFFD is what text cut mid-character becomes at the door, so an id holding one is refused (schema-parts.ts).
-  .filter((text) => text.length >= 1 && text.length <= 255 && !text.includes('\uFFFD'));
+  // U+FFFD is what text cut mid-character becomes at the door, so an id holding one is refused, as is one of
+  // blanks only (schema-parts.ts).
+  .filter((text) => text.trim() !== '' && text.length <= 255 && !text.includes('\uFFFD'));
 
 const unknownTypeName = (vendor: Vendor) =>
   fc
@@ -414,7 +415,9 @@ const unknownTypeName = (vendor: Vendor) =>
       fc.string({ minLength: 1, maxLength: 100 }),
       fc.constantFrom('interview.paused', 'INTERVIEW_STARTED'),
     )
-    .filter((name) => name.length >= 1 && name.length <= 100 && !contracts[vendor].knownTypes.includes(name));
+    .filter(
+      (name) => name.trim() !== '' && name.length <= 100 && !contracts[vendor].knownTypes.includes(name),
+    );
 
 const dateTimeText = fc
   .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })

@@ -19,12 +19,13 @@ const applicantEvents: ReadonlySet<string> = new Set([
   'applicant.completed',
 ]);
 
-/** Longest id used in a key (mirrors the schemas' `keyPart`, for the lenient `interview.completed`). */
+/** Longest id used in a key (mirrors the schemas' `keyPart`, for the lenient `interview.completed`, as does
+ * refusing a blank one). */
 const maxKeyPartLength = 255;
 
 function keyPart(data: Record<string, unknown>, field: string): string | undefined {
   const value = textAt(data, field);
-  return value !== undefined && value.length <= maxKeyPartLength ? value : undefined;
+  return value !== undefined && value.trim() !== '' && value.length <= maxKeyPartLength ? value : undefined;
 }
 
 /**

@@ -65,6 +65,40 @@ describe('ids and types that become keys', () => {
     expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toEqual(['type']);
   });
 
+  it.each([
+    ['round0', 'interview_ended', 'id'],
+    ['round0', 'interview_ended', 'type'],
+    ['micro1', 'interview_report.created', 'data.report_id'],
+    ['micro1', 'interview.started', 'data.interview_id'],
+  ] as const)('refuses a %s %s whose %s is only whitespace, naming the field', (vendor, type, path) => {
+    // Prepare: a key of blanks names nothing (a dedupe key ending in spaces, an API path that can only 404)
+    const body =
+      vendor === 'round0'
+        ? round0Event(type, { set: { [path]: '   ' } })
+        : micro1Event(type, { set: { [path]: ' ' } });
+
+    // Act
+    const result = parseVendorEvent(vendor, body, receivedAt);
+
+    // Assess
+    expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toEqual([path]);
+  });
+
+  it('keys an undocumented micro1 interview.completed with a blank interview id by its content, not by the blank', () => {
+    // Prepare
+    const body = micro1Event('interview.started', {
+      set: { event: 'interview.completed', 'data.interview_id': ' ' },
+    });
+
+    // Act
+    const result = parseVendorEvent('micro1', body, receivedAt);
+
+    // Assess
+    expect(result.ok ? result.event.dedupeKey : undefined).toMatch(
+      /^micro1:interview\.completed:sha256:[0-9a-f]{64}$/,
+    );
+  });
+
   it('refuses an ATS id that is a number but not an integer, naming the field', () => {
     // Prepare
     const body = micro1Event('applicant.created', { set: { 'data.ats_job_id': 1.5 } });
