@@ -365,7 +365,9 @@ export const watchLocal = async (options: LocalWatchOptions): Promise<void> => {
     options.print('the local pipeline stopped (npm start ended)');
   } catch (error) {
     if (aborted(options.signal)) return;
-    if (error instanceof TypeError && String((error as { cause?: unknown }).cause).includes('ECONNREFUSED')) {
+    // By name, not instanceof: fetch's TypeError may come from another realm (jest's VM modules, a worker).
+    const refused = error as { readonly name?: unknown; readonly cause?: unknown } | undefined;
+    if (refused?.name === 'TypeError' && String(refused.cause).includes('ECONNREFUSED')) {
       throw new StageError(`the local console (${base}) does not answer: is npm start running?`, {
         cause: error,
       });
