@@ -775,6 +775,19 @@ export interface DeadLetterSweep {
   readonly failure?: string;
 }
 
+/** The sweep of a dead-letter queue that read nothing: every count 0 (its `failure` says why). */
+export const emptySweep = (queue: string, label: string): DeadLetterSweep => ({
+  queue,
+  label,
+  found: 0,
+  read: 0,
+  deleted: 0,
+  notDeleted: 0,
+  released: 0,
+  notReleased: 0,
+  undecided: 0,
+});
+
 /** Messages read past the DLQ's count at the start before a sweep of a DLQ still filling gives up. */
 const maxReadsPastCount = 1000;
 
@@ -827,7 +840,7 @@ const sweepOne = async (
   try {
     ({ visible: found, inFlight } = await queueCounts(target.sqs, url));
   } catch (error) {
-    return { queue: queue.queue, label: queue.label, found: 0, ...counts, failure: errorName(error) };
+    return { ...emptySweep(queue.queue, queue.label), failure: errorName(error) };
   }
   // The other candidates' messages are held until the whole DLQ is read (a claim check read from S3 each).
   const hideSeconds = runVisibilitySecondsFor(found);
@@ -932,18 +945,7 @@ export const sweepDeadLetterQueues = async (
   const sweeps: DeadLetterSweep[] = [];
   for (const queue of target.queues) {
     if (queue.url === undefined || queue.url === '') {
-      sweeps.push({
-        queue: queue.queue,
-        label: queue.label,
-        found: 0,
-        read: 0,
-        deleted: 0,
-        notDeleted: 0,
-        released: 0,
-        notReleased: 0,
-        undecided: 0,
-        failure: 'its URL is not known',
-      });
+      sweeps.push({ ...emptySweep(queue.queue, queue.label), failure: 'its URL is not known' });
       continue;
     }
     sweeps.push(await sweepOne(queue, queue.url, decide, target));

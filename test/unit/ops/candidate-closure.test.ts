@@ -13,6 +13,7 @@ import {
   type InterviewRef,
   type StateFacts,
 } from '../../../local/ops/candidate.js';
+import { sourcesOf } from './erase-factories.js';
 
 const key = 'pk_'.padEnd(48, 'k');
 const janes = emailPseudonym('jane@example.com', key) as string;
@@ -35,16 +36,6 @@ const state = (ref: InterviewRef, facts: Partial<StateFacts> = {}): StateFacts =
   mentionedEmails: new Set(),
   mentionedPseudonyms: new Set(),
   ...facts,
-});
-
-const sourcesOf = (parts: Partial<CandidateSources>): CandidateSources => ({
-  events: [],
-  states: [],
-  archiveItems: [],
-  otherItems: [],
-  otherObjects: [],
-  unreadableRaw: [],
-  ...parts,
 });
 
 const findJane = (sources: CandidateSources, email = 'jane@example.com') =>

@@ -4,36 +4,17 @@
  * keyed pseudonym, so an erase by e-mail without the pseudonym key would find nothing and say "nothing held":
  * it is refused before anything is read, and runs once the key's secret is named.
  */
-import {
-  GetBucketVersioningCommand,
-  ListObjectsV2Command,
-  ListObjectVersionsCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from '@jest/globals';
 import { runOpsCommand } from '../../../local/ops.js';
 import { integrationSecretArn, pseudonymKey } from './deployed-stage.js';
+import { mockStageStores, queueUrl } from './erase-factories.js';
 
-const dynamodb = mockClient(DynamoDBDocumentClient);
-const s3 = mockClient(S3Client);
-const sqs = mockClient(SQSClient);
-
-afterEach(() => {
-  dynamodb.reset();
-  s3.reset();
-  sqs.reset();
-});
+const { dynamodb, s3, sqs, stageHolding } = mockStageStores();
 
 /** The events and archive queues (the dead-letter queues are in {@link stageFlags}). */
-const queueFlags = [
-  '--queue-url',
-  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-events',
-  '--archive-queue-url',
-  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-archive',
-];
+const queueFlags = ['--queue-url', queueUrl('prod-events'), '--archive-queue-url', queueUrl('prod-archive')];
 
 const stageFlags = [
   '--table',
@@ -41,22 +22,15 @@ const stageFlags = [
   '--bucket',
   'prod-bucket',
   '--dlq-url',
-  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-events-dlq',
+  queueUrl('prod-events-dlq'),
   '--archive-dlq-url',
-  'https://sqs.eu-west-1.amazonaws.com/111122223333/prod-archive-dlq',
+  queueUrl('prod-archive-dlq'),
   '--region',
   'eu-west-1',
 ];
 
 /** An empty stage: no ledger item, no object, empty dead-letter queues. */
-const emptyStage = () => {
-  dynamodb.on(ScanCommand).resolves({ Items: [] });
-  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
-  s3.on(ListObjectsV2Command).resolves({ Contents: [], CommonPrefixes: [] });
-  s3.on(ListObjectVersionsCommand).resolves({ Versions: [], DeleteMarkers: [], CommonPrefixes: [] });
-  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
-  sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
-};
+const emptyStage = () => stageHolding();
 
 /** `ops erase --email jane@example.com --yes` on the stage `flags` name, its pseudonym key's secret named. */
 const eraseJane = (flags: readonly string[], readSecret: (arn: string) => Promise<string>) =>

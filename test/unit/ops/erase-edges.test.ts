@@ -3,7 +3,6 @@
  * the candidate's (and which are another person's), and that a partial outcome is never reported as done.
  * S3 and SQS are stand-ins (aws-sdk-client-mock); the whole erase runs against the emulators elsewhere.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
@@ -15,12 +14,13 @@ import {
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RawEvent } from '../../../functions/queue/raw-events.js';
-import type { CandidateFindings, CandidateSources, InterviewRef } from '../../../local/ops/candidate.js';
+import type { InterviewRef } from '../../../local/ops/candidate.js';
 import {
   caveatLines,
   type DeadLetterSweep,
   deadLetterLines,
   type ErasePlan,
+  emptySweep,
   executeErase,
   identityMatcher,
   outcomeLines,
@@ -28,6 +28,7 @@ import {
   sweepDeadLetterQueues,
   sweepIncomplete,
 } from '../../../local/ops/erase.js';
+import { erasePlan, eraseTarget, findingsOf, sourcesOf } from './erase-factories.js';
 
 const s3 = mockClient(S3Client);
 const sqs = mockClient(SQSClient);
@@ -37,56 +38,7 @@ afterEach(() => {
   sqs.reset();
 });
 
-const findingsOf = (
-  emails: string[],
-  candidateIds: string[] = [],
-  interviews: InterviewRef[] = [],
-): CandidateFindings => ({
-  interviews,
-  emails: new Set(emails),
-  pseudonyms: new Set(),
-  names: new Set(),
-  candidateIds: new Set(candidateIds),
-  events: [],
-  states: [],
-  archiveItems: [],
-});
-
-const noSources = (): CandidateSources => ({
-  events: [],
-  states: [],
-  archiveItems: [],
-  otherItems: [],
-  otherObjects: [],
-  unreadableRaw: [],
-});
-
 const bucket = { client: new S3Client({ region: 'us-east-1' }), bucket: 'media' };
-
-const emptyPlan = (): ErasePlan => ({
-  interviews: [],
-  states: [],
-  archiveItems: [],
-  otherItems: [],
-  parked: [],
-  mediaPrefixes: [],
-  otherObjects: [],
-  claimChecks: [],
-  rawEvents: [],
-  rawRewrites: [],
-  keysNamingCandidate: new Set(),
-  identities: { emails: 1, names: 0, pseudonyms: 0, candidateIds: 0 },
-  notSearched: [],
-  mentionedOnly: [],
-});
-
-const eraseTarget = () => ({
-  dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-  s3: bucket.client,
-  table: 'ledger',
-  bucket: 'media',
-  versioned: true,
-});
 
 describe('erase: whose record is it (edges)', () => {
   it.each([
@@ -124,7 +76,7 @@ describe('planErase (edges)', () => {
   it('fails, rather than taking it for empty, when an object outside the known prefixes cannot be read', async () => {
     // Prepare: S3 refuses the read (a key policy, a KMS key it may not use)
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
-    const sources = { ...noSources(), otherObjects: [{ key: 'exports/answers.json', size: 10 }] };
+    const sources = sourcesOf({ otherObjects: [{ key: 'exports/answers.json', size: 10 }] });
 
     // Act
     const plan = planErase(sources, findingsOf(['jane@example.com']), bucket);
@@ -146,7 +98,7 @@ describe('planErase (edges)', () => {
     );
 
     // Act
-    const plan = await planErase(noSources(), findings, bucket);
+    const plan = await planErase(sourcesOf(), findings, bucket);
 
     // Assess: a session is no archive of its own (its report is)
     expect(plan.mediaPrefixes).toEqual(['interviews/int-0001/', 'interviews/rep-0002/']);
@@ -161,7 +113,7 @@ describe('planErase (edges)', () => {
     };
 
     // Act
-    const plan = await planErase(noSources(), findings, bucket);
+    const plan = await planErase(sourcesOf(), findings, bucket);
 
     // Assess
     expect(plan.mediaPrefixes).toEqual(['interviews/int-0001/', 'interviews/legacy-0001/']);
@@ -187,13 +139,10 @@ describe('executeErase of a shared batch (edges)', () => {
     const body = JSON.stringify({ schemaVersion: 2, events: [maya, otto] });
     s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => body } as never });
     s3.on(PutObjectCommand).resolves({});
-    const plan = {
-      ...emptyPlan(),
-      rawRewrites: [{ key, drop: ['#0'], dropDedupeKeys: [], dropEntries: [] }],
-    };
+    const plan = erasePlan({ rawRewrites: [{ key, drop: ['#0'], dropDedupeKeys: [], dropEntries: [] }] });
 
     // Act
-    await executeErase(plan, { ...eraseTarget(), versioned: false });
+    await executeErase(plan, { ...eraseTarget(bucket.client), versioned: false });
 
     // Assess: written again with Otto's alone
     const written = s3
@@ -240,7 +189,7 @@ describe('sweepDeadLetterQueues (edges)', () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('slow down'), { name: 'SlowDown' }));
 
     // Act
-    const sweeps = await sweep({ ...emptyPlan(), claimChecks: ['claim-checks/theirs.json'] });
+    const sweeps = await sweep(erasePlan({ claimChecks: ['claim-checks/theirs.json'] }));
 
     // Assess
     expect(deletedHandles()).toEqual(['h0']);
@@ -254,7 +203,7 @@ describe('sweepDeadLetterQueues (edges)', () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
 
     // Act
-    const sweeps = await sweep(emptyPlan());
+    const sweeps = await sweep(erasePlan());
 
     // Assess
     expect(deletedHandles()).toEqual([]);
@@ -276,7 +225,7 @@ describe('sweepDeadLetterQueues (edges)', () => {
     dlqHolding(body, others);
 
     // Act
-    const sweeps = await sweep(emptyPlan());
+    const sweeps = await sweep(erasePlan());
 
     // Assess
     expect(deletedHandles()).toEqual(['h0']);
@@ -291,7 +240,7 @@ describe('sweepDeadLetterQueues (edges)', () => {
     });
 
     // Act
-    const sweeps = await sweep(emptyPlan());
+    const sweeps = await sweep(erasePlan());
 
     // Assess
     expect(sweeps[0]).toMatchObject({ deleted: 0, notDeleted: 1 });
@@ -309,7 +258,7 @@ describe('sweepDeadLetterQueues (edges)', () => {
     });
 
     // Act
-    const sweeps = await sweep(emptyPlan());
+    const sweeps = await sweep(erasePlan());
 
     // Assess
     expect(sweeps[0]?.failure).toBe('2 message(s) were in flight (hidden) and could not be read');
@@ -322,7 +271,7 @@ describe('sweepDeadLetterQueues (edges)', () => {
     sqs.on(ReceiveMessageCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
 
     // Act
-    const sweeps = await sweep(emptyPlan());
+    const sweeps = await sweep(erasePlan());
 
     // Assess
     expect(sweeps[0]?.failure).toBe('AccessDenied');
@@ -332,7 +281,7 @@ describe('sweepDeadLetterQueues (edges)', () => {
 
   it('counts a DLQ whose URL it was not given as not swept: the erase is incomplete', async () => {
     // Act
-    const sweeps = await sweepDeadLetterQueues(emptyPlan(), findingsOf(['jane@example.com']), {
+    const sweeps = await sweepDeadLetterQueues(erasePlan(), findingsOf(['jane@example.com']), {
       sqs: new SQSClient({ region: 'us-east-1' }),
       s3: bucket.client,
       queues: [{ queue: 'archiveDeadLetter', label: 'archive DLQ', url: undefined }],
@@ -350,7 +299,7 @@ describe('what the erase prints (edges)', () => {
     // Prepare: an item of a kind the tools do not know, keyed by the candidate's e-mail
     const item = { pk: 'EXPORT#jane@example.com', sk: 'v1' };
     const plan = {
-      ...emptyPlan(),
+      ...erasePlan(),
       otherItems: [item],
       keysNamingCandidate: new Set([`${item.pk} / ${item.sk}`]),
     };
@@ -377,18 +326,7 @@ describe('what the erase prints (edges)', () => {
 
   it('names a dead-letter queue whose sweep failed among the queues still holding messages', () => {
     // Prepare: the DLQ could not be read, and holds two messages
-    const failed: DeadLetterSweep = {
-      queue: 'deadLetter',
-      label: 'events DLQ',
-      found: 0,
-      read: 0,
-      deleted: 0,
-      notDeleted: 0,
-      released: 0,
-      notReleased: 0,
-      undecided: 0,
-      failure: 'AccessDenied',
-    };
+    const failed: DeadLetterSweep = { ...emptySweep('deadLetter', 'events DLQ'), failure: 'AccessDenied' };
 
     // Act
     const lines = caveatLines(

@@ -3,48 +3,22 @@
  * named by flags): a declined erase, an erase cut short and a queue whose depth could not be read are never
  * reported with exit code 0, which a script would take for done.
  */
-import {
-  GetBucketVersioningCommand,
-  ListObjectsV2Command,
-  ListObjectVersionsCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from '@jest/globals';
 import { type OpsOptions, runOpsCommand } from '../../../local/ops.js';
 import { integrationSecretArn, pseudonymKey } from './deployed-stage.js';
+import { mockStageStores, queueUrl } from './erase-factories.js';
 
-const dynamodb = mockClient(DynamoDBDocumentClient);
-const s3 = mockClient(S3Client);
-const sqs = mockClient(SQSClient);
-
-afterEach(() => {
-  dynamodb.reset();
-  s3.reset();
-  sqs.reset();
-});
-
-const queue = (name: string) => `https://sqs.eu-west-1.amazonaws.com/111122223333/${name}`;
+const { dynamodb, sqs, stageHolding } = mockStageStores();
 
 /** Every resource of the stage named, the pseudonym key's secret too. */
 const flags = [
   ...['--table', 'prod-ledger', '--bucket', 'prod-bucket', '--region', 'eu-west-1'],
-  ...['--queue-url', queue('prod-events'), '--archive-queue-url', queue('prod-archive')],
-  ...['--dlq-url', queue('prod-events-dlq'), '--archive-dlq-url', queue('prod-archive-dlq')],
+  ...['--queue-url', queueUrl('prod-events'), '--archive-queue-url', queueUrl('prod-archive')],
+  ...['--dlq-url', queueUrl('prod-events-dlq'), '--archive-dlq-url', queueUrl('prod-archive-dlq')],
   ...['--integration-secret-arn', integrationSecretArn],
 ];
-
-/** A stage holding `items` in its ledger, nothing in its bucket, and empty queues. */
-const stageHolding = (items: Array<Record<string, unknown>> = []) => {
-  dynamodb.on(ScanCommand).resolves({ Items: items });
-  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
-  s3.on(ListObjectsV2Command).resolves({ Contents: [], CommonPrefixes: [] });
-  s3.on(ListObjectVersionsCommand).resolves({ Versions: [], DeleteMarkers: [], CommonPrefixes: [] });
-  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
-  sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
-};
 
 const eraseJane = (extra: readonly string[], ops: OpsOptions = {}) =>
   runOpsCommand(['erase', '--email', 'jane@example.com', ...extra, ...flags], '/nonexistent', {
@@ -87,7 +61,7 @@ describe('ops erase: exit codes of an erase not done', () => {
     // Prepare: no permission on the events queue's attributes
     stageHolding();
     sqs
-      .on(GetQueueAttributesCommand, { QueueUrl: queue('prod-events') })
+      .on(GetQueueAttributesCommand, { QueueUrl: queueUrl('prod-events') })
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
 
     // Act

@@ -5,19 +5,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { InterviewEvent } from '../../../functions/vendors/index.js';
-import { type CandidateFindings, eventFacts } from '../../../local/ops/candidate.js';
+import { eventFacts } from '../../../local/ops/candidate.js';
 import { identityMatcher } from '../../../local/ops/erase.js';
-
-const findings = (emails: string[], candidateIds: string[] = []): CandidateFindings => ({
-  interviews: [],
-  emails: new Set(emails),
-  pseudonyms: new Set(),
-  names: new Set(),
-  candidateIds: new Set(candidateIds),
-  events: [],
-  states: [],
-  archiveItems: [],
-});
+import { findingsOf } from './erase-factories.js';
 
 describe('erase: whose record is it', () => {
   it.each([
@@ -27,7 +17,7 @@ describe('erase: whose record is it', () => {
     ['a tilde', '{"email":"x~brien@example.com"}'],
   ])('does not take an address with %s before it for the one erased', (_label, text) => {
     // Act
-    const matches = identityMatcher(findings(['brien@example.com']))(text);
+    const matches = identityMatcher(findingsOf(['brien@example.com']))(text);
 
     // Assess
     expect(matches).toBe(false);
@@ -41,7 +31,7 @@ describe('erase: whose record is it', () => {
     ['at the start', 'brien@example.com wrote'],
   ])('takes the address erased %s for theirs', (_label, text) => {
     // Act
-    const matches = identityMatcher(findings(['brien@example.com']))(text);
+    const matches = identityMatcher(findingsOf(['brien@example.com']))(text);
 
     // Assess
     expect(matches).toBe(true);
@@ -49,7 +39,7 @@ describe('erase: whose record is it', () => {
 
   it('takes a numeric id for theirs as a token, not as the digits of a decimal number', () => {
     // Prepare
-    const matches = identityMatcher(findings([], ['12345678']));
+    const matches = identityMatcher(findingsOf([], ['12345678']));
 
     // Act, Assess
     expect(matches('{"x":"1.12345678"}')).toBe(false);

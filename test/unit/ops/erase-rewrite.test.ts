@@ -4,7 +4,6 @@
  * aws-sdk-client-mock): the object is written again without theirs and every older version goes, so no
  * noncurrent version keeps them.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteObjectsCommand,
   type DeleteObjectsCommandInput,
@@ -20,6 +19,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RawEvent, RawEventBatch } from '../../../functions/queue/raw-events.js';
 import { type ErasePlan, entryDigest, executeErase } from '../../../local/ops/erase.js';
+import { erasePlan, eraseTarget } from './erase-factories.js';
 
 const key = 'raw/batches/2026-12-05/0123456789abcdef0123456789abcdef.json';
 
@@ -83,30 +83,8 @@ const versionedBucket = (versions: Version[]) => {
   return s3;
 };
 
-const planOf = (rewrite: ErasePlan['rawRewrites'][number]): ErasePlan => ({
-  interviews: [],
-  states: [],
-  archiveItems: [],
-  otherItems: [],
-  parked: [],
-  mediaPrefixes: [],
-  otherObjects: [],
-  claimChecks: [],
-  rawEvents: [],
-  rawRewrites: [rewrite],
-  keysNamingCandidate: new Set(),
-  identities: { emails: 1, names: 0, pseudonyms: 0, candidateIds: 0 },
-  notSearched: [],
-  mentionedOnly: [],
-});
-
-const target = (s3: S3Client) => ({
-  dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-  s3,
-  table: 'ledger',
-  bucket: 'media',
-  versioned: true,
-});
+/** A plan rewriting one batch object, and erasing nothing else. */
+const planOf = (rewrite: ErasePlan['rawRewrites'][number]) => erasePlan({ rawRewrites: [rewrite] });
 
 describe('erase of a shared raw event batch, versioned bucket', () => {
   let stub: ReturnType<typeof mockClient> | undefined;
@@ -128,7 +106,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     // Act
     const outcome = await executeErase(
       planOf({ key, drop: ['v1#0', 'v3#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
-      target(client),
+      eraseTarget(client),
     );
 
     // Assess: one version left, Otto's delivery received last; the other key untouched
@@ -151,7 +129,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     // Act: planned from the current version (planErase)
     const outcome = await executeErase(
       planOf({ key, drop: [], dropDedupeKeys: [], dropEntries: [entryDigest(hers)] }),
-      target(new S3Client({ region: 'us-east-1' })),
+      eraseTarget(new S3Client({ region: 'us-east-1' })),
     );
 
     // Assess
@@ -174,7 +152,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     // Act
     const outcome = await executeErase(
       planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
-      target(new S3Client({ region: 'us-east-1' })),
+      eraseTarget(new S3Client({ region: 'us-east-1' })),
     );
 
     // Assess: nothing written (Otto's delivery does not come back for a new retention), nothing left
@@ -195,7 +173,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     // Act
     await executeErase(
       planOf({ key, drop: ['null#0', 'v2#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
-      target(new S3Client({ region: 'us-east-1' })),
+      eraseTarget(new S3Client({ region: 'us-east-1' })),
     );
 
     // Assess: Lena's and Otto's deliveries (before: Otto's lost, the "null" version read as the current one)
@@ -213,7 +191,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     // Act
     const outcome = await executeErase(
       planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
-      target(new S3Client({ region: 'us-east-1' })),
+      eraseTarget(new S3Client({ region: 'us-east-1' })),
     );
 
     // Assess
@@ -236,7 +214,7 @@ describe('erase of a shared raw event batch, versioned bucket', () => {
     // Act
     const erase = executeErase(
       planOf({ key, drop: ['v1#0'], dropDedupeKeys: ['micro1:r:maya'], dropEntries: [] }),
-      target(new S3Client({ region: 'us-east-1' })),
+      eraseTarget(new S3Client({ region: 'us-east-1' })),
     );
 
     // Assess
