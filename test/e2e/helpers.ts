@@ -7,7 +7,7 @@ import type { InterviewEvent, QueueMessage, VendorName } from '../../functions/v
 import { localAws } from '../../local/emulators.js';
 import type { FakeLeverOpportunity } from '../../local/fakes/lever.js';
 import { silentLog } from '../../local/log.js';
-import { queueDepth } from '../../local/queue-depth.js';
+import { queueCounts, queueDepth } from '../../local/queue-depth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime.js';
 import { fixturesDir, listFixtures, sendEvent } from '../../local/send.js';
 import { eventually } from '../integration/local/factories.js';
@@ -42,6 +42,20 @@ export interface QueuedMessage {
   readonly message: QueueMessage;
   readonly attributes: Record<string, string | undefined>;
 }
+
+/**
+ * A queue's counts once the emulator has applied the releases it answered: local-aws-sqs makes a message
+ * given `VisibilityTimeout: 0` visible on a 0 ms timer, not at once, so a count read right after a release
+ * could still see it in flight (seen once in a full run). The emulator runs in this process and timers fire
+ * in order of their due time, so waiting on a later one lets those run first.
+ */
+export const settledQueueCounts = async (
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number }> => {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  return queueCounts(sqs, queueUrl);
+};
 
 /**
  * Takes every message off a queue (nothing else consumes it while the worker is off), so each test

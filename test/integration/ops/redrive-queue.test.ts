@@ -26,9 +26,9 @@ import {
   redriveLines,
 } from '../../../local/ops/redrive.js';
 import { runOpsCommand } from '../../../local/ops.js';
-import { queueCounts, queueDepth } from '../../../local/queue-depth.js';
+import { queueDepth } from '../../../local/queue-depth.js';
 import { runtimeInfoFor, writeRuntimeInfo } from '../../../local/runtime-info.js';
-import { drainQueue } from '../../e2e/helpers.js';
+import { drainQueue, settledQueueCounts } from '../../e2e/helpers.js';
 import { round0 } from '../sync/world.js';
 
 interface BatchEntry {
@@ -422,7 +422,7 @@ describe('npm run ops -- redrive (queues only)', () => {
       to: emulators.queueUrls.events,
     });
     sqs.destroy();
-    const counts = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const counts = await settledQueueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
     const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
     const left = await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
 
@@ -468,7 +468,7 @@ describe('npm run ops -- redrive (queues only)', () => {
       to: emulators.queueUrls.events,
     });
     sqs.destroy();
-    const counts = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const counts = await settledQueueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
     const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
     const left = await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
 
@@ -504,7 +504,7 @@ describe('npm run ops -- redrive (queues only)', () => {
       () => 'completed',
       (error: Error) => error.message,
     );
-    const afterFailure = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const afterFailure = await settledQueueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
     const second = await run();
     sqs.destroy();
     const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
@@ -514,7 +514,7 @@ describe('npm run ops -- redrive (queues only)', () => {
     expect(afterFailure).toEqual({ visible: 3, inFlight: 0 });
     expect(second).toMatchObject({ found: 3, moved: 3, refused: 0 });
     expect(sent.map((m) => JSON.stringify(m.message)).sort()).toEqual([0, 1, 2].map(body).sort());
-    expect(await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter)).toEqual({
+    expect(await settledQueueCounts(emulators.sqs, emulators.queueUrls.deadLetter)).toEqual({
       visible: 0,
       inFlight: 0,
     });
@@ -523,7 +523,7 @@ describe('npm run ops -- redrive (queues only)', () => {
   it('stops between batches when interrupted (Ctrl-C), leaving the rest on the DLQ visible, none hidden', async () => {
     // Prepare & Act: 25 dead-lettered events; the operator presses Ctrl-C once the first batch is moved
     const outcome = await redriveInterruptedAfterABatch('evt_int');
-    const left = await queueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
+    const left = await settledQueueCounts(emulators.sqs, emulators.queueUrls.deadLetter);
     const sent = await drainQueue(emulators.sqs, emulators.queueUrls.events);
     await drainQueue(emulators.sqs, emulators.queueUrls.deadLetter);
 
