@@ -231,7 +231,7 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
     });
   });
 
-  it("erases a delivery of a vendor this version no longer knows, found in its decoded body, and an object beside the store's day folders, and leaves another person's", async () => {
+  it("erases a delivery of a vendor this version no longer knows, found in its decoded body, and an object beside the store's day folders or directly under raw/, and leaves another person's", async () => {
     // Prepare: single-delivery objects under raw/acme/ (a removed vendor): Nina's and Omar's
     const day = new Date().toISOString().slice(0, 10);
     const stored = (who: string) => ({
@@ -261,15 +261,20 @@ describe('npm run ops -- erase (batch objects of the raw event store)', () => {
         Body: 'call nina.removed@example.com',
       }),
     );
+    // And one put by hand directly under raw/, beside the vendors' folders
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'raw/to-check.txt', Body: 'nina.removed@example.com?' }),
+    );
 
     // Act
     const erased = await runOpsCommand(['erase', '--email', 'nina.removed@example.com', '--yes'], dataDir);
 
     // Assess
     expect(erased.exitCode).toBe(0);
-    expect(erased.lines.join('\n')).toMatch(/2 other object\(s\)/);
+    expect(erased.lines.join('\n')).toMatch(/3 other object\(s\)/);
     expect(await keysUnder('raw/acme/')).toEqual([`raw/acme/${day}/omar.json`]);
     expect(await keysUnder('raw/round0/notes')).toEqual([]);
+    expect(await keysUnder('raw/to-check')).toEqual([]);
   });
 
   it('names an object too large to search and exits 1, rather than skipping it as if it held nothing', async () => {
