@@ -133,6 +133,58 @@ describe('sqsClient against an SQS endpoint that never answers', () => {
     expect(elapsed).toBeLessThan(30_000);
   }, 40_000);
 
+  it('ends the worker’s raw event PUT given a deadline by that deadline, in its first attempt', async () => {
+    // Prepare: a deadline well before the first attempt's timeout would end it
+    sockets.length = 0;
+    const { smallObjectS3Client, sdkPutObject } = await import('../../../functions/platform/clients.js');
+    const deadline = Date.now() + 1_000;
+
+    // Act
+    const error = await sdkPutObject(smallObjectS3Client())({
+      bucket: 'events',
+      key: 'raw/round0/x.json',
+      body: '{}',
+      contentType: 'application/json',
+      deadline,
+    }).catch((e: unknown) => e);
+
+    // Assess: cut at the deadline (the attempt alone would have waited 5 s, three of them 15 s)
+    expect(error).toBeInstanceOf(Error);
+    expect(sockets.length).toBe(1);
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline);
+    expect(Date.now()).toBeLessThan(deadline + 1_000);
+  }, 20_000);
+
+  it('sends nothing for an SDK write whose deadline has already passed', async () => {
+    // Prepare
+    sockets.length = 0;
+    process.env.AWS_ENDPOINT_URL_SQS = `http://127.0.0.1:${port}`;
+    const { smallObjectS3Client, sqsClient, sdkPutObject, sdkSendMessage } = await import(
+      '../../../functions/platform/clients.js'
+    );
+    const deadline = Date.now() - 1;
+
+    // Act
+    const put = await sdkPutObject(smallObjectS3Client())({
+      bucket: 'events',
+      key: 'raw/round0/x.json',
+      body: '{}',
+      contentType: 'application/json',
+      deadline,
+    }).catch((e: unknown) => e);
+    const send = await sdkSendMessage(sqsClient())({
+      queueUrl: `http://127.0.0.1:${port}/000000000000/events`,
+      body: '{}',
+      attributes: {},
+      deadline,
+    }).catch((e: unknown) => e);
+
+    // Assess: both fail at once, and no request left for an endpoint
+    expect(put).toMatchObject({ name: 'AbortError' });
+    expect(send).toMatchObject({ name: 'AbortError' });
+    expect(sockets.length).toBe(0);
+  }, 20_000);
+
   it('ends a claim-check read whose body stops arriving half-way, in time for the worker', async () => {
     // Prepare
     sockets.length = 0;
