@@ -36,7 +36,7 @@ export interface SqsPollerOptions {
    * nothing).
    */
   readonly createHandler: () => LocalHandler<SQSEvent, unknown>;
-  /** The worker's settings (timeout, memory, region) for its Lambda context. */
+  /** The invoked function's settings (name, timeout, memory, region) for its Lambda context and log lines. */
   readonly function: LocalFunctionSettings;
   /** @default resources.worker.batchSize */
   readonly batchSize?: number;
@@ -163,6 +163,8 @@ const uniqueByMessageId = (messages: readonly Message[]): Message[] => [
 export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   const { sqs, queueUrl, queueArn } = options;
   const log = options.log ?? consoleLog;
+  // Its lines name the function it invokes: the worker's and the archive's pollers both log batches.
+  const name = options.function.functionName;
   const batchSize = options.batchSize ?? resources.worker.batchSize;
   const windowMs = (options.maxBatchingWindowSeconds ?? resources.worker.maxBatchingWindowSeconds) * 1000;
   const maxConcurrency = options.maxConcurrency ?? resources.worker.maxConcurrency;
@@ -200,7 +202,7 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
       !stopping.signal.aborted
     ) {
       const more = await receive(batchSize - batch.length, 0).catch((error: unknown) => {
-        log.warn('worker: ReceiveMessage failed while filling a batch', { error: String(error) });
+        log.warn(`${name}: ReceiveMessage failed while filling a batch`, { error: String(error) });
         return undefined;
       });
       if (more === undefined) break;
@@ -226,7 +228,7 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
         }),
       );
       if (Failed?.length)
-        log.warn('worker: some processed messages could not be deleted', { count: Failed.length });
+        log.warn(`${name}: some processed messages could not be deleted`, { count: Failed.length });
     }
   };
 
@@ -244,20 +246,20 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     } catch (error) {
       // A timed-out environment is discarded (Lambda replaces it); one whose handler threw is reused.
       if (!(error instanceof LambdaTimeoutError)) idle.push(handler);
-      log.error('worker invocation failed; the batch will be retried', {
+      log.error(`${name} invocation failed; the batch will be retried`, {
         records: batch.length,
         error: String(error),
       });
       return;
     }
     if (failed === 'all') {
-      log.error('worker returned an invalid batchItemFailures; the batch will be retried', {
+      log.error(`${name} returned an invalid batchItemFailures; the batch will be retried`, {
         records: batch.length,
       });
       return;
     }
     await deleteMessages(batch.filter((message) => !failed.has(message.MessageId ?? '')));
-    log.info('worker batch', { records: batch.length, failed: failed.size, ms: Date.now() - started });
+    log.info(`${name} batch`, { records: batch.length, failed: failed.size, ms: Date.now() - started });
   };
 
   const poll = async (): Promise<void> => {
@@ -272,13 +274,13 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
         batch = await collectBatch();
       } catch (error) {
         if (stopping.signal.aborted) break;
-        log.warn('worker: ReceiveMessage failed, retrying', { error: String(error) });
+        log.warn(`${name}: ReceiveMessage failed, retrying`, { error: String(error) });
         await sleep(receiveErrorBackoffMs, undefined, { signal: stopping.signal }).catch(() => undefined);
         continue;
       }
       if (batch.length === 0) continue;
       const work: Promise<void> = processBatch(batch)
-        .catch((error: unknown) => log.error('worker batch failed', { error: String(error) }))
+        .catch((error: unknown) => log.error(`${name} batch failed`, { error: String(error) }))
         .finally(() => inFlight.delete(work));
       inFlight.add(work);
     }

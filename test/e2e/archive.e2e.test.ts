@@ -23,7 +23,7 @@ import { resources } from '../../lib/resources.js';
 import { localAws } from '../../local/emulators.js';
 import { type RunningFakeServer, requestUrl, startFakeServer } from '../../local/fakes/fake-server.js';
 import type { MediaFake } from '../../local/fakes/media.js';
-import { silentLog } from '../../local/log.js';
+import type { LocalLog } from '../../local/log.js';
 import { probeHls } from '../../local/media/generate.js';
 import { runOpsCommand } from '../../local/ops.js';
 import { queueDepth } from '../../local/queue-depth.js';
@@ -53,6 +53,14 @@ let fixtures: Fixture[];
 let s3: S3Client;
 let ledger: DynamoDBDocumentClient;
 let manifest: ArchiveManifest;
+
+/** The runtime’s own lines (its pollers’ batches among them), message and fields. */
+const runtimeLines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+const recordingLog: LocalLog = {
+  info: (message, fields) => runtimeLines.push({ message, ...(fields === undefined ? {} : { fields }) }),
+  warn: (message, fields) => runtimeLines.push({ message, ...(fields === undefined ? {} : { fields }) }),
+  error: (message, fields) => runtimeLines.push({ message, ...(fields === undefined ? {} : { fields }) }),
+};
 
 /**
  * The answer whose `audio_url` the ROUND0 API hands out already expired on the interview's first read
@@ -101,7 +109,7 @@ beforeAll(async () => {
     worker: { maxBatchingWindowSeconds: 0 },
     // A task that failed transiently comes back after 2 s instead of 90 minutes.
     archiveQueue: { visibilityTimeoutSeconds: 2, maxReceiveCount: 3 },
-    log: silentLog,
+    log: recordingLog,
     env: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -300,6 +308,15 @@ describe('archive end to end (local runtime, vendor API and media fakes, log ada
     expect(
       (await noteMarkers('round0', interviewId)).filter((marker) => marker?.endsWith(':archive')),
     ).toHaveLength(1);
+
+    // Assess: as deployed, the archive took one asset per invocation (its batch size is 1: an asset may
+    // take minutes), and the runtime named each batch by the function that ran it
+    await eventually(() => {
+      const batches = (name: string) =>
+        runtimeLines.filter((line) => line.message === `${name} batch`).map((line) => line.fields?.records);
+      expect(batches('interview-sync-archive')).toEqual([1, 1]);
+      expect(batches('interview-sync-worker').length).toBeGreaterThanOrEqual(2);
+    });
   });
 
   it('refreshes an answer’s expired audio URL from ROUND0’s API once and archives it', async () => {
