@@ -126,9 +126,11 @@ describe('stateful stack with the default configuration', () => {
 
   describe('bucket', () => {
     it('blocks public access, encrypts, versions and is retained', () => {
-      // Assess
-      template.hasResource('AWS::S3::Bucket', {
-        Properties: Match.objectLike({
+      // Assess: this bucket by its own id (the access-log bucket shares most of these settings, and a check
+      // that some bucket has them passed on that one alone: an archive bucket unversioned or with ACLs on
+      // passed here)
+      expect(template.toJSON().Resources[id(stack.storage.bucket)]).toMatchObject({
+        Properties: {
           PublicAccessBlockConfiguration: {
             BlockPublicAcls: true,
             BlockPublicPolicy: true,
@@ -143,18 +145,18 @@ describe('stateful stack with the default configuration', () => {
           VersioningConfiguration: { Status: 'Enabled' },
           // ACLs off: no object ACL can grant another account access
           OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        }),
+        },
         DeletionPolicy: 'Retain',
       });
     });
 
     it('expires claim checks after 30 days and aborts stale multipart uploads', () => {
       // Assess
-      template.hasResourceProperties('AWS::S3::Bucket', {
+      expect(untagged(stack.storage.bucket)).toMatchObject({
         LifecycleConfiguration: {
-          Rules: Match.arrayWith([
-            Match.objectLike({ Prefix: 'claim-checks/', ExpirationInDays: 30, Status: 'Enabled' }),
-            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+          Rules: expect.arrayContaining([
+            expect.objectContaining({ Prefix: 'claim-checks/', ExpirationInDays: 30, Status: 'Enabled' }),
+            expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
           ]),
         },
       });
