@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EffectClaimLostError, LedgerItemTooLargeError } from '../../../functions/ledger/errors.js';
@@ -16,34 +15,11 @@ import {
   tieOf,
 } from '../../../functions/ledger/interview-state.js';
 import { classifyFailure } from '../../../functions/sync/failures.js';
-import type { VendorName } from '../../../functions/vendors/envelope.js';
-import { resources } from '../../../lib/resources.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { stateUpdate } from '../../unit/ledger/factories.js';
+import { aClaimedState, anInterviewKey, credentials, lease, t0, tableName, vendor } from './ledger-world.js';
 
-const tableName = resources.ledgerTable.name;
-const vendor: VendorName = 'round0';
 const retentionSeconds = 3600;
-const t0 = Date.UTC(2024, 0, 16, 14, 0);
-const lease = 120_000;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-/** A fresh interview key per test: the table is shared by the whole file. */
-const anInterviewKey = () => `int-${randomUUID()}`;
-
-/** A state as the sync would commit it: merged from `update`, the event claimed by `owner`. */
-const aClaimedState = (
-  update: InterviewUpdate,
-  owner: string,
-  effects: Record<string, EffectRecord> = {},
-): InterviewState => {
-  const merged = mergeInterviewUpdate(undefined, update, new Date(t0).toISOString());
-  return {
-    ...merged.state,
-    events: { [update.eventKey]: { advanced: merged.advanced, owner, leaseUntil: t0 + lease } },
-    effects,
-  };
-};
 
 describe('InterviewLedger (dynalite)', () => {
   let dynamo: LocalDynamo;

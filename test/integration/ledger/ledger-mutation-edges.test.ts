@@ -8,39 +8,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { EffectClaimLostError } from '../../../functions/ledger/errors.js';
 import { InterviewLedger, interviewStatePk } from '../../../functions/ledger/interview-ledger.js';
-import {
-  claimedEffect,
-  type EffectRecord,
-  type InterviewState,
-  type InterviewUpdate,
-  mergeInterviewUpdate,
-} from '../../../functions/ledger/interview-state.js';
-import type { VendorName } from '../../../functions/vendors/envelope.js';
-import { resources } from '../../../lib/resources.js';
+import { claimedEffect } from '../../../functions/ledger/interview-state.js';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite.js';
 import { stateUpdate } from '../../unit/ledger/factories.js';
-
-const tableName = resources.ledgerTable.name;
-const vendor: VendorName = 'round0';
-const t0 = Date.UTC(2024, 0, 16, 14, 0);
-const lease = 120_000;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-const anInterviewKey = () => `int-${randomUUID()}`;
-
-/** A state as the sync would commit it: merged from `update`, the event claimed by `owner`. */
-const aClaimedState = (
-  update: InterviewUpdate,
-  owner: string,
-  effects: Record<string, EffectRecord> = {},
-): InterviewState => {
-  const merged = mergeInterviewUpdate(undefined, update, new Date(t0).toISOString());
-  return {
-    ...merged.state,
-    events: { [update.eventKey]: { advanced: merged.advanced, owner, leaseUntil: t0 + lease } },
-    effects,
-  };
-};
+import { aClaimedState, anInterviewKey, credentials, lease, t0, tableName, vendor } from './ledger-world.js';
 
 describe('InterviewLedger edges (dynalite)', () => {
   let dynamo: LocalDynamo;
