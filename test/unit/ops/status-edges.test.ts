@@ -72,6 +72,43 @@ describe('ops status (edges)', () => {
     expect(lines).toContain('  other fields (values not shown): candidateEmail, score');
     expect(lines.join('\n')).not.toMatch(/Signature|AKIA1|jane@|88/);
   });
+
+  it.each([
+    'token=tok_secret',
+    'access_token=tok_secret',
+    'sig=tok_secret',
+    'Expires=1700000000&tok_secret',
+    'key=tok_secret',
+    'auth=tok_secret',
+    'Policy=tok_secret',
+    'credential=tok_secret',
+  ])('prints a link whose query is a credential (?%s) without that query', (query) => {
+    // Prepare: a vendor’s tokenised link (micro1 and ROUND0 media URLs carry such queries)
+    const state = { status: 'completed', rank: 4, fields: { reportUrl: `https://app.example/r/1?${query}` } };
+
+    // Act
+    const lines = interviewLines({ ref, state, archive: [], parked: [] }, Date.UTC(2026, 11, 5));
+
+    // Assess
+    expect(lines).toContain('  fields: reportUrl=https://app.example/r/1');
+    expect(lines.join('\n')).not.toContain('tok_secret');
+  });
+
+  it('keeps a link’s query that holds no credential, and shows a non-text id or link by name only', () => {
+    // Prepare
+    const state = {
+      status: 'completed',
+      rank: 4,
+      fields: { reportUrl: 'https://app.example/r/1?page=2', applicationId: { nested: 'jane@example.com' } },
+    };
+
+    // Act
+    const lines = interviewLines({ ref, state, archive: [], parked: [] }, Date.UTC(2026, 11, 5));
+
+    // Assess
+    expect(lines).toContain('  fields: reportUrl=https://app.example/r/1?page=2');
+    expect(lines).toContain('  other fields (values not shown): applicationId');
+  });
 });
 
 describe('readInterviews (edges)', () => {
