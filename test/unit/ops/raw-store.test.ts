@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
-import { listRawEvents, parseWhen, readRawEvent } from '../../../local/ops/raw-store.js';
+import { listRawEvents, parseWhen, readRawEvent, readRawEvents } from '../../../local/ops/raw-store.js';
 import { listLevel } from '../../../local/ops/s3-objects.js';
 
 const iso = (text: string, edge: 'start' | 'end') => parseWhen(text, edge)?.toISOString();
@@ -177,5 +177,19 @@ describe('readRawEvent', () => {
 
     // Assess
     expect(read).toBeUndefined();
+  });
+
+  it('reads a version deleted since it was listed (a versioned bucket’s) as nothing held, and says it is gone', async () => {
+    // Prepare: listed from the versions, deleted (an erase, a lifecycle rule) before the read
+    const version = { ...ref, versionId: 'v-1' };
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('gone'), { name: 'NoSuchVersion' }));
+    const gone: unknown[] = [];
+
+    // Act
+    const read = await readRawEvents(client(), 'bucket', version, (object) => gone.push(object));
+
+    // Assess
+    expect(read).toBeUndefined();
+    expect(gone).toEqual([version]);
   });
 });
