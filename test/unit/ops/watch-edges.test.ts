@@ -101,6 +101,38 @@ describe('ops watch (local, edges)', () => {
     await expect(watch).rejects.toThrow('the local console answered 503');
   });
 
+  it('leaves out the rows older than --since', async () => {
+    // Prepare: one row an hour before --since, one an hour after
+    const older = { ...row, dedupeKey: 'round0:evt_0', time: '2026-05-01T10:00:00.000Z' };
+    const printed: string[] = [];
+
+    // Act
+    await withConsole(
+      (_req, res) => {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ events: [older, row] }));
+      },
+      (consoleUrl) => watchLocal({ consoleUrl, print: (line) => printed.push(line), since, once: true }),
+    );
+
+    // Assess
+    expect(printed).toEqual([expect.stringMatching(/ round0:evt_1$/)]);
+  });
+
+  it('while following, says the console answered an error rather than waiting on nothing', async () => {
+    // Act
+    const watch = withConsole(
+      (_req, res) => {
+        res.writeHead(500, { 'content-type': 'text/event-stream' }).end();
+      },
+      (consoleUrl) => watchLocal({ consoleUrl, print: () => undefined, since }),
+    );
+
+    // Assess
+    await expect(watch).rejects.toThrow('the local console answered 500');
+  });
+
   it('says npm start is not running when nothing listens at the console’s address', async () => {
     // Prepare: a port that was free a moment ago, closed again
     const server = createServer();

@@ -283,6 +283,9 @@ describe('npm run ops -- watch --stage', () => {
 
   it.each([
     ['10m', Date.parse('2026-12-06T11:50:00.000Z')],
+    ['45s', Date.parse('2026-12-06T11:59:15.000Z')],
+    ['2h', Date.parse('2026-12-06T10:00:00.000Z')],
+    ['1d', Date.parse('2026-12-05T12:00:00.000Z')],
     ['2026-12-06', Date.parse('2026-12-06T00:00:00.000Z')],
     ['2026-12-06T13:50+02:00', Date.parse('2026-12-06T11:50:00.000Z')],
   ])('reads --since %s', (since, expected) => {
