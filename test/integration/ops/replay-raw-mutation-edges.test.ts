@@ -3,12 +3,8 @@
  * belong to it, a day of more deliveries than are read at once is replayed whole, what changed between the
  * listing and the read is not sent, and the dedupe key sent is the one stored. And the lines it prints.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import S3rver from 's3rver';
 import { rawEventKey } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
 import {
@@ -18,25 +14,15 @@ import {
   replayRawEvents,
 } from '../../../local/ops/replay-raw.js';
 import { fixture } from '../../helpers/fixtures.js';
+import { startS3rver } from '../../helpers/s3rver.js';
 import { ensureRawEvent, rawEventFor } from './raw-events.js';
 
 const bucket = 'replay-raw-edges-test';
-const s3Dir = mkdtempSync(join(tmpdir(), 'replay-raw-edges-s3-'));
-const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
-const { port } = await s3rver.run();
-const s3 = new S3Client({
-  region: 'us-east-1',
-  endpoint: `http://127.0.0.1:${port}`,
-  forcePathStyle: true,
-  // s3rver accepts only this key pair.
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-});
-await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+const localS3 = await startS3rver(bucket);
+const { s3 } = localS3;
 
 afterAll(async () => {
-  s3.destroy();
-  await s3rver.close();
-  rmSync(s3Dir, { recursive: true, force: true });
+  await localS3.close();
 });
 
 /** ROUND0’s interview_ended under another event id: another delivery, another dedupe key. */

@@ -4,37 +4,24 @@
  * here, the envelopes themselves: the vendor's event as parsed again, stamped with the replay's time (the
  * worker measures the lag from it), and a new dedupe key only when forced.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import S3rver from 's3rver';
 import { rawBatchesPrefix, rawBatchKey } from '../../../functions/queue/raw-events.js';
 import type { InterviewEvent } from '../../../functions/vendors/envelope.js';
 import { replayRawEvents } from '../../../local/ops/replay-raw.js';
 import { fixture } from '../../helpers/fixtures.js';
+import { startS3rver } from '../../helpers/s3rver.js';
 import { ensureRawEvent, rawEventFor, storeAsOneInvocation } from './raw-events.js';
 
 const bucket = 'replay-raw-test';
-const s3Dir = mkdtempSync(join(tmpdir(), 'replay-raw-s3-'));
-const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
-const { port } = await s3rver.run();
-const s3 = new S3Client({
-  region: 'us-east-1',
-  endpoint: `http://127.0.0.1:${port}`,
-  forcePathStyle: true,
-  // s3rver accepts only this key pair.
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-});
-await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+const localS3 = await startS3rver(bucket);
+const { s3 } = localS3;
 
 // Two deliveries on one day: ROUND0's interview_ended (its event happened in 2024) and interview_started.
 const receivedAt = new Date('2026-06-01T10:00:00.000Z');
@@ -44,9 +31,7 @@ await ensureRawEvent(s3, bucket, 'round0', Buffer.from(ended.raw), receivedAt);
 await ensureRawEvent(s3, bucket, 'round0', Buffer.from(started.raw), new Date(receivedAt.getTime() + 1000));
 
 afterAll(async () => {
-  s3.destroy();
-  await s3rver.close();
-  rmSync(s3Dir, { recursive: true, force: true });
+  await localS3.close();
 });
 
 const replay = async (force: boolean) => {
